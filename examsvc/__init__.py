@@ -1,0 +1,64 @@
+"""The Flask web service over ``question_bank``: thin views that validate input, call a service,
+commit and render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, redirect, request, url_for
+from flask_babel import gettext
+
+from examsvc import config as app_config
+from examsvc import database, errors
+from examsvc.extensions import babel, csrf, login_manager, select_locale, wants_json
+from examsvc.formatting import register_filters
+from examsvc.security_headers import register as register_security_headers
+from question_bank.services.people import load_session_user
+
+ROOT = database.ROOT
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides settings (tests pass DATABASE_URL, CLOCK, SECRET_KEY).
+
+    Makes no database changes: the schema comes from ``flask --app wsgi db-upgrade``.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(app_config.INSTANCE_DIR),
+    )
+    app.config.update(app_config.load(config))
+
+    database.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "examsvc" / "translations"))
+    login_manager.init_app(app)
+    login_manager.user_loader(lambda token: load_session_user(database.session(), token))
+    login_manager.unauthorized_handler(_unauthorized)
+    errors.register(app)
+    register_filters(app)
+    register_security_headers(app)
+
+    from examsvc.api.routes import bp as api_bp
+    from examsvc.auth.routes import bp as auth_bp
+    from examsvc.bank.routes import bp as bank_bp
+    from examsvc.candidate.routes import bp as candidate_bp
+    from examsvc.exams.routes import bp as exams_bp
+    from examsvc.reports.routes import bp as reports_bp
+
+    for blueprint in (auth_bp, candidate_bp, api_bp, bank_bp, exams_bp, reports_bp):
+        app.register_blueprint(blueprint)
+
+    from examsvc.cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _unauthorized():
+    if wants_json():
+        return jsonify({"error": "unauthenticated", "message": gettext("Please sign in.")}), 401
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))

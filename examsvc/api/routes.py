@@ -1,0 +1,94 @@
+"""JSON endpoints the exam page's script calls: attempt state, autosave, submit.
+
+Every answer here is the same shape whichever option is the key, and carries no key, no
+explanation and no per-option score (case C-17). Writes need the CSRF token in ``X-CSRFToken``
+and a JSON body; fields other than the documented ones are ignored (SEC-A4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+
+from examsvc import database
+from examsvc.access import actor, guard
+from examsvc.extensions import clock
+from question_bank.errors import N_, InvalidInput, Problem
+from question_bank.models import Attempt, Role
+from question_bank.services import attempts, results
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+guard(bp, Role.CADRE)
+
+
+def _status_json(attempt: Attempt) -> dict[str, Any]:
+    status = attempts.status(database.session(), clock(), attempt)
+    body: dict[str, Any] = {
+        "attempt_id": attempt.id,
+        "state": str(status.state),
+        "server_time": status.server_time.isoformat(),
+        "deadline": status.deadline.isoformat(),
+        "remaining_s": status.remaining_s,
+        "answered": status.answered,
+        "total": status.total,
+        "last_seq": status.last_seq,
+    }
+    if not attempt.is_open:
+        body["finished_at"] = attempt.finished_at.isoformat() if attempt.finished_at else None
+        body["result_url"] = url_for("candidate.result", attempt_id=attempt.id)
+        if results.score_visible(attempt, status.server_time):
+            body.update(score=str(attempt.score), max_score=str(attempt.max_score), passed=attempt.passed,
+                        band=attempt.band)
+    return body
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=False)
+    if not isinstance(body, dict):
+        raise InvalidInput([Problem(N_("the request body must be a JSON object"), place="body")])
+    return body
+
+
+def _int_field(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput([Problem(N_("%(field)s must be a whole number"), {"field": name}, name)])
+    return value
+
+
+@bp.get("/attempts/<int:attempt_id>/state")
+def attempt_state(attempt_id: int):
+    attempt = attempts.touch(database.session(), clock(), actor(), attempt_id)
+    body = _status_json(attempt)
+    database.commit()
+    return jsonify(body)
+
+
+@bp.post("/attempts/<int:attempt_id>/responses")
+def save_response(attempt_id: int):
+    """Autosave one slot: ``{"slot": 3, "answer": ["A", "C"], "seq": 17}``. Acknowledged (200)
+    only after the commit; 409 once the deadline (plus grace) has passed."""
+    body = _json_body()
+    receipt = attempts.save_response(database.session(), clock(), actor(), attempt_id,
+                                     _int_field(body, "slot"), body.get("answer"), _int_field(body, "seq"))
+    database.commit()
+    return jsonify({"saved": True, "slot": receipt.slot, "seq": receipt.client_seq, "current": receipt.current,
+                    "server_time": clock().now().isoformat()})
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+def submit(attempt_id: int):
+    """Submit: ``{"answers": {"3": ["A"], …}}`` with the answers not yet acknowledged. Submitting
+    again returns the same result with ``already_submitted`` true."""
+    body = _json_body()
+    raw = body.get("answers") or {}
+    if not isinstance(raw, dict):
+        raise InvalidInput([Problem(N_("answers must map question numbers to answers"), place="answers")])
+    try:
+        final = {int(slot): answer for slot, answer in raw.items()}
+    except ValueError as exc:
+        raise InvalidInput([Problem(N_("answers must map question numbers to answers"), place="answers")]) from exc
+    outcome = attempts.submit_attempt(database.session(), clock(), actor(), attempt_id, final)
+    database.commit()
+    return jsonify({**_status_json(outcome.attempt), "already_submitted": not outcome.closed_now})

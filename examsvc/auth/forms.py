@@ -1,0 +1,45 @@
+"""Sign-in and account forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from question_bank.models import Role
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+ROLE_LABELS = {
+    Role.CADRE: _l("Cadre (candidate)"),
+    Role.BANK_EDITOR: _l("Question-bank editor"),
+    Role.BANK_REVIEWER: _l("Question-bank reviewer"),
+    Role.EXAM_ADMIN: _l("Exam administrator"),
+    Role.MARKER: _l("Marker"),
+    Role.HR: _l("HR / organisation department"),
+    Role.AUDITOR: _l("Auditor"),
+    Role.SYSADMIN: _l("System administrator"),
+}
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
+    unit = SelectField(_l("Unit"), coerce=int)
+    roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+                               validators=[DataRequired()])
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=18)])
+    current_post = StringField(_l("Current post"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])

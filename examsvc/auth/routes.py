@@ -1,0 +1,108 @@
+"""Signing in and out, the language switch, the home page by role, and accounts (sysadmin)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from examsvc import database
+from examsvc.access import actor, roles_required
+from examsvc.auth.forms import LoginForm, UserForm
+from examsvc.extensions import clock
+from question_bank.models import OrgUnit, Role, User
+from question_bank.services import people
+
+bp = Blueprint("auth", __name__)
+
+#: Where each role lands after signing in, first match wins.
+HOME_BY_ROLE = [
+    (Role.CADRE, "candidate.dashboard"),
+    (Role.BANK_EDITOR, "bank.questions"),
+    (Role.BANK_REVIEWER, "bank.batches"),
+    (Role.EXAM_ADMIN, "exams.sittings"),
+    (Role.HR, "reports.sittings"),
+    (Role.SYSADMIN, "auth.users"),
+]
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    for role, endpoint in HOME_BY_ROLE:
+        if current_user.has_role(role):
+            return redirect(url_for(endpoint))
+    return render_template("auth/no_role.html")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an absolute URL an attacker could plant in ?next=."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = people.authenticate(database.session(), form.username.data.strip(), form.password.data)
+        if user is None:
+            flash(_("Wrong username or password."), "error")
+        else:
+            session.clear()  # a fresh session on sign-in (no fixation)
+            login_user(user)
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")) or url_for("auth.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))
+
+
+@bp.get("/users")
+@roles_required(Role.SYSADMIN)
+def users():
+    query = people.users_in_scope(actor()).order_by(User.org_unit_id, User.username)
+    return render_template("auth/users.html", users=database.session().scalars(query).all())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.SYSADMIN)
+def new_user():
+    db = database.session()
+    units = people.units_in_scope(db, actor())
+    form = UserForm()
+    form.unit.choices = [(u.id, u.name) for u in units]
+    if form.validate_on_submit():
+        unit = db.get(OrgUnit, form.unit.data)
+        people.create_user(
+            db, clock(), actor(), username=form.username.data, display_name=form.display_name.data,
+            password=form.password.data, unit=unit, roles=[Role(r) for r in form.roles.data],
+            id_number=form.id_number.data or None, current_post=form.current_post.data or None,
+            phone=form.phone.data or None,
+        )
+        database.commit()
+        flash(_("Account %(name)s created.", name=form.username.data), "success")
+        return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form)

@@ -1,0 +1,75 @@
+"""The candidate's pages: their sittings, the exam page, the result and the review."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from examsvc import database
+from examsvc.access import actor, guard
+from examsvc.extensions import clock
+from question_bank.errors import NotFound
+from question_bank.models import Role, Sitting
+from question_bank.services import attempts, results
+from question_bank.services.dashboard import candidate_sittings
+from question_bank.services.delivery import item_view
+from question_bank.services.marking import current_responses
+
+bp = Blueprint("candidate", __name__, url_prefix="/me")
+guard(bp, Role.CADRE)
+
+
+@bp.get("/")
+def dashboard():
+    rows = candidate_sittings(database.session(), actor(), clock().now())
+    return render_template("candidate/dashboard.html", rows=rows)
+
+
+@bp.post("/sittings/<int:sitting_id>/start")
+def start(sitting_id: int):
+    db = database.session()
+    sitting = db.get(Sitting, sitting_id)
+    if sitting is None:
+        raise NotFound()
+    attempt = attempts.start_attempt(db, clock(), actor(), sitting)
+    database.commit()
+    return redirect(url_for("candidate.attempt_page", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt_page(attempt_id: int):
+    db = database.session()
+    attempt = attempts.touch(db, clock(), actor(), attempt_id)
+    database.commit()
+    if not attempt.is_open:
+        return redirect(url_for("candidate.result", attempt_id=attempt.id))
+    responses = current_responses(db, attempt.id)
+    views = [item_view(item, responses[item.slot].answer if item.slot in responses else None) for item in attempt.items]
+    return render_template("candidate/attempt.html", attempt=attempt, sitting=attempt.sitting,
+                           sections=attempt.sitting.paper.sections, items=views,
+                           status=attempts.status(db, clock(), attempt))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+def result(attempt_id: int):
+    db = database.session()
+    attempt = attempts.touch(db, clock(), actor(), attempt_id)
+    database.commit()
+    if attempt.is_open:
+        return redirect(url_for("candidate.attempt_page", attempt_id=attempt.id))
+    now = clock().now()
+    return render_template("candidate/result.html", attempt=attempt, sitting=attempt.sitting,
+                           show_score=results.score_visible(attempt, now),
+                           status=attempts.status(db, clock(), attempt))
+
+
+@bp.get("/attempts/<int:attempt_id>/review")
+def review(attempt_id: int):
+    db = database.session()
+    attempt = attempts.touch(db, clock(), actor(), attempt_id)
+    database.commit()
+    if attempt.is_open:
+        return redirect(url_for("candidate.attempt_page", attempt_id=attempt.id))
+    now = clock().now()
+    return render_template("candidate/review.html", attempt=attempt, sitting=attempt.sitting,
+                           sections=attempt.sitting.paper.sections, items=results.review(db, attempt, now),
+                           show_answers=results.answers_visible(attempt, now))

@@ -1,0 +1,65 @@
+"""One engine per app and one session per request; the schema comes from the Alembic migrations.
+
+Views call services, then :func:`commit`; a request that raises is rolled back when the app
+context ends, so a refused change leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app, g
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from question_bank.db import make_engine, make_session_factory
+
+ROOT = Path(__file__).resolve().parent.parent
+_KEY = "examsvc.db"
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions[_KEY] = (engine, make_session_factory(engine))
+    app.teardown_appcontext(_close_session)
+
+
+def engine(app: Flask | None = None) -> Engine:
+    return (app or current_app).extensions[_KEY][0]
+
+
+def session() -> Session:
+    """The request's session, opened on first use."""
+    if "db_session" not in g:
+        factory: sessionmaker[Session] = current_app.extensions[_KEY][1]
+        g.db_session = factory()
+    return g.db_session
+
+
+def commit() -> None:
+    session().commit()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.rollback()
+        db_session.close()
+
+
+def alembic_config() -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return config
+
+
+def upgrade(db_engine: Engine, revision: str = "head") -> None:
+    """Bring the database to ``revision`` through the migrations (the only way the schema is made)."""
+    if db_engine.url.get_backend_name() == "sqlite" and db_engine.url.database:
+        Path(db_engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    config = alembic_config()
+    with db_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

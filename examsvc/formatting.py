@@ -1,0 +1,36 @@
+"""Jinja filters: times in Asia/Shanghai, points, durations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask import Flask
+from flask_babel import format_datetime, get_locale
+
+from question_bank.types import REGISTRY
+
+
+def points(value: Decimal | int | float | None) -> str:
+    """86.50 → "86.5", 2.00 → "2"; None → "—"."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(value):.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def local_time(value: dt.datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """A UTC datetime shown in the app's timezone (Asia/Shanghai)."""
+    return "—" if value is None else format_datetime(value, fmt)
+
+
+def minutes(seconds: int | None) -> str:
+    return "—" if seconds is None else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def register_filters(app: Flask) -> None:
+    app.add_template_filter(points, "points")
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(minutes, "duration")
+    app.add_template_global(REGISTRY, "QUESTION_TYPES")
+    app.add_template_global(get_locale, "get_locale")

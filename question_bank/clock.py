@@ -1,0 +1,49 @@
+"""Clocks. The domain never reads the wall clock itself: every service takes a :class:`Clock`.
+
+The server is the only clock for deadlines (domain.md §6; cases C-01, C-02), and tests pin time with
+:class:`FixedClock`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+UTC = dt.timezone.utc
+
+
+class Clock(Protocol):
+    """Something that tells the current time as an aware UTC datetime."""
+
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    """The server's own clock."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved; for tests and replaying events.
+
+    ``FixedClock(dt.datetime(2026, 5, 1, 2, 0, tzinfo=UTC))``; ``set()`` and ``advance(seconds=...)``
+    move it. Naive datetimes are refused so a test cannot silently mean local time.
+    """
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.set(start)
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def set(self, when: dt.datetime) -> None:
+        if when.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._now = when.astimezone(UTC)
+
+    def advance(self, **delta: float) -> dt.datetime:
+        """Move forward by ``datetime.timedelta(**delta)`` and return the new time."""
+        self._now += dt.timedelta(**delta)
+        return self._now

@@ -1,0 +1,33 @@
+"""All models, imported here so that ``Base.metadata`` knows every table (Alembic relies on it)."""
+
+from question_bank.models.attempts import (
+    CLOSED_STATES,
+    Attempt,
+    AttemptItem,
+    AttemptState,
+    Mark,
+    ResponseSource,
+    ResponseStep,
+)
+from question_bank.models.audit import AuditEvent
+from question_bank.models.org import OrgUnit, UnitLevel
+from question_bank.models.papers import BlueprintSection, MultiChoiceRule, Paper
+from question_bank.models.people import Role, User, UserRole
+from question_bank.models.questions import (
+    BatchStatus,
+    Category,
+    ImportBatch,
+    Question,
+    QuestionStatus,
+    QuestionVersion,
+)
+from question_bank.models.scores import LedgerHead, ScoreRecord
+from question_bank.models.sittings import DEFAULT_GRACE_S, ExamKind, ResultPolicy, RosterEntry, Sitting
+
+__all__ = [
+    "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
+    "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerHead", "Mark",
+    "MultiChoiceRule", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
+    "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
+    "Sitting", "UnitLevel", "User", "UserRole",
+]

@@ -1,0 +1,169 @@
+"""Attempts: one candidate's sitting of a paper, its items by slot, and every response step.
+
+Shaped on Moodle's question engine: an attempt holds questions by slot; each change of a response
+is a new append-only :class:`ResponseStep`, and the step with the highest client sequence number
+is the response (domain.md §6).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from question_bank.db import Base, JSONDocument, UTCDateTime
+from question_bank.models.people import User
+from question_bank.models.questions import QuestionVersion
+from question_bank.models.sittings import Sitting
+
+
+class AttemptState(StrEnum):
+    IN_PROGRESS = "in_progress"
+    #: Submitted by the candidate.
+    SUBMITTED = "submitted"
+    #: Closed at its deadline with the answers saved by then (on access or by the sweep).
+    AUTO_SUBMITTED = "auto_submitted"
+
+
+CLOSED_STATES = frozenset({AttemptState.SUBMITTED, AttemptState.AUTO_SUBMITTED})
+
+
+class Attempt(Base):
+    """A candidate's attempt at a sitting.
+
+    ``deadline`` = min(started_at + time limit + extra time, sitting closes_at), fixed at start.
+    ``finished_at`` is when it closed: the submit time, or the deadline for an automatic close
+    (case C-04), never the time a sweep happened to run.
+    """
+
+    __tablename__ = "attempt"
+    __table_args__ = (
+        UniqueConstraint("sitting_id", "user_id", "attempt_no"),
+        # One attempt in progress per candidate per sitting (domain.md §6), held by the database.
+        Index(
+            "uq_attempt_one_in_progress",
+            "sitting_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("state = 'in_progress'"),
+            postgresql_where=text("state = 'in_progress'"),
+        ),
+        CheckConstraint("score >= 0", name="score_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: 1 for the first attempt at this sitting, then 2, 3… where the sitting allows more.
+    attempt_no: Mapped[int] = mapped_column(Integer)
+    #: Seed of the per-candidate draw and shuffles, so the paper can be reproduced.
+    seed: Mapped[int] = mapped_column(BigInteger)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    state: Mapped[AttemptState] = mapped_column(String(20), index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Who submitted: the candidate, or None when closed automatically at the deadline.
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: Points scored; None until marked.
+    score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    #: Points the paper was out of.
+    max_score: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    passed: Mapped[bool | None] = mapped_column()
+    #: GradeBand value once marked.
+    band: Mapped[str | None] = mapped_column(String(20))
+
+    sitting: Mapped[Sitting] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    items: Mapped[list[AttemptItem]] = relationship(
+        back_populates="attempt", order_by="AttemptItem.slot", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == AttemptState.IN_PROGRESS
+
+    @property
+    def duration_s(self) -> int | None:
+        """Seconds from start to finish, once finished."""
+        if self.finished_at is None:
+            return None
+        return int((self.finished_at - self.started_at).total_seconds())
+
+
+class AttemptItem(Base):
+    """The question version in one slot of an attempt, its mark and the order its options show in."""
+
+    __tablename__ = "attempt_item"
+    __table_args__ = (UniqueConstraint("attempt_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
+    #: Position on the paper, from 1.
+    slot: Mapped[int] = mapped_column(Integer)
+    #: The blueprint section (1-based position) the item was drawn for.
+    section_no: Mapped[int] = mapped_column(Integer)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"), index=True)
+    #: Points this item is worth on this paper.
+    mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    #: Option indexes in display order: [2, 0, 3, 1] shows original option C first.
+    option_order: Mapped[list[int]] = mapped_column(JSONDocument, default=list)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="items")
+    question_version: Mapped[QuestionVersion] = relationship()
+
+
+class ResponseSource(StrEnum):
+    AUTOSAVE = "autosave"
+    SUBMIT = "submit"
+
+
+class ResponseStep(Base):
+    """One save of one slot's response, insert-only. The highest ``client_seq`` per slot is the
+    response; a retried save (same sequence number) is recognised and stored once."""
+
+    __tablename__ = "response_step"
+    __table_args__ = (UniqueConstraint("attempt_id", "slot", "client_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
+    slot: Mapped[int] = mapped_column(Integer)
+    #: The page's own counter, rising with every change it makes.
+    client_seq: Mapped[int] = mapped_column(BigInteger)
+    #: Normalised response in terms of the original options (see the question type).
+    answer: Mapped[Any] = mapped_column(JSONDocument)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    source: Mapped[ResponseSource] = mapped_column(String(20))
+
+
+class Mark(Base):
+    """Points given to one attempt item, insert-only: a regrade or a person's mark adds a row and
+    the newest row counts."""
+
+    __tablename__ = "mark"
+    __table_args__ = (CheckConstraint("score >= 0", name="score_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_item.id"), index=True)
+    #: Points given.
+    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    marked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: The marker; None when marked automatically.
+    marker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    attempt_item: Mapped[AttemptItem] = relationship()

@@ -1,0 +1,92 @@
+"""People: users, their roles and the personal data a roster needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from question_bank.db import Base, UTCDateTime
+from question_bank.models.org import OrgUnit
+
+
+class Role(StrEnum):
+    """Roles of domain.md §2; one person may hold several."""
+
+    CADRE = "cadre"
+    BANK_EDITOR = "bank_editor"
+    BANK_REVIEWER = "bank_reviewer"
+    EXAM_ADMIN = "exam_admin"
+    MARKER = "marker"
+    HR = "hr"
+    AUDITOR = "auditor"
+    SYSADMIN = "sysadmin"
+
+
+class User(Base):
+    """A person who signs in: a cadre, or staff with roles scoped to their unit's subtree.
+
+    Besides its columns it offers the four members Flask-Login looks for (``is_active``,
+    ``is_authenticated``, ``is_anonymous``, ``get_id``), by duck typing, so the domain stays free of
+    Flask.
+    """
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    #: werkzeug scrypt hash, never the password.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Bumped to sign the person out everywhere (password change, account disabled): sessions carry it.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    #: Resident ID number: personal data, shown masked in exports.
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    current_post: Mapped[str | None] = mapped_column(String(200))
+    proposed_post: Mapped[str | None] = mapped_column(String(200))
+    rank: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(r.role) for r in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        """True when the person holds any of ``roles``."""
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """Session identifier "id:epoch"; a bumped epoch invalidates every session on every worker."""
+        return f"{self.id}:{self.session_epoch}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username}>"
+
+
+class UserRole(Base):
+    """One role held by one person."""
+
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")

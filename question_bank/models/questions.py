@@ -1,0 +1,163 @@
+"""The question bank: categories, questions with immutable versions, and import batches.
+
+Shaped on Moodle's question engine: a :class:`Question` is a stable identity; what a candidate sees
+and is scored on is a :class:`QuestionVersion`, which is never changed once an attempt used it and
+never deleted (domain.md §3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from question_bank.db import Base, JSONDocument, UTCDateTime
+from question_bank.models.people import User
+
+
+class QuestionStatus(StrEnum):
+    """Workflow of domain.md §3: draft → in review → published → retired."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class Category(Base):
+    """A node of the category tree, addressed by its path such as ``宪法/国家机构``."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    #: Full path of names joined by "/", unique: how imports and people name a category.
+    path: Mapped[str] = mapped_column(String(500), unique=True)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Category {self.path}>"
+
+
+class BatchStatus(StrEnum):
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ImportBatch(Base):
+    """The questions that arrived in one import; reviewed (and published or sent back) as one."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    #: "xlsx" or "csv"
+    file_format: Mapped[str] = mapped_column(String(20))
+    #: "all_or_nothing" or "valid_only"
+    mode: Mapped[str] = mapped_column(String(20))
+    #: Encoding a CSV was read with ("utf-8", "gb18030"); empty for workbooks.
+    encoding: Mapped[str] = mapped_column(String(20), default="")
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[BatchStatus] = mapped_column(String(20), default=BatchStatus.IN_REVIEW)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    question_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Rows that were refused and rows flagged as near-duplicates:
+    #: {"errors": [{"place", "message"}], "duplicates": [{"row", "question_id", "resembles"}]}.
+    report: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+
+    uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+
+class Question(Base):
+    """A question's stable identity, workflow status and pointer to its current version."""
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    status: Mapped[QuestionStatus] = mapped_column(String(20), index=True)
+    #: The version new papers draw and editors edit; older versions stay for the attempts that used them.
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question_version.id", use_alter=True, name="fk_question_current_version")
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: Who approved it for publication; never the author (four eyes).
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    #: An earlier question whose normalised stem this one repeats (duplicate detection flag).
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    category: Mapped[Category] = relationship()
+    current_version: Mapped[QuestionVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+    versions: Mapped[list[QuestionVersion]] = relationship(
+        foreign_keys="QuestionVersion.question_id",
+        back_populates="question",
+        order_by="QuestionVersion.version_no",
+    )
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    import_batch: Mapped[ImportBatch | None] = relationship()
+    duplicate_of: Mapped[Question | None] = relationship(remote_side=[id])
+
+
+class QuestionVersion(Base):
+    """One immutable wording of a question: what an attempt shows and marks.
+
+    ``options`` is the list of option texts, index 0 being option A. ``key`` depends on the type
+    (see ``question_bank.types``): a sorted list of option letters for choice types, a bool for
+    true/false.
+    """
+
+    __tablename__ = "question_version"
+    __table_args__ = (
+        UniqueConstraint("question_id", "version_no"),
+        CheckConstraint("difficulty BETWEEN 1 AND 5", name="difficulty_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    version_no: Mapped[int] = mapped_column(Integer)
+    #: Code of a registered question type (``question_bank.types``).
+    qtype: Mapped[str] = mapped_column(String(30), index=True)
+    stem: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    key: Mapped[Any] = mapped_column(JSONDocument)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    difficulty: Mapped[int] = mapped_column(Integer, default=3)
+    tags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    #: Citation text such as "《中华人民共和国行政处罚法》第三十六条".
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    #: Suggested mark in points; a paper section's own mark wins.
+    default_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    #: Digest of the normalised stem (punctuation, width, space removed): finds duplicates by index.
+    stem_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: Set when the version is first put into an attempt; from then on it must not change.
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    question: Mapped[Question] = relationship(foreign_keys=[question_id], back_populates="versions")

@@ -1,0 +1,115 @@
+"""Sittings (考试场次): a paper offered in a window, with a time limit, pass mark and roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from question_bank.db import Base, UTCDateTime
+from question_bank.models.org import OrgUnit
+from question_bank.models.papers import Paper
+from question_bank.models.people import User
+
+
+class ExamKind(StrEnum):
+    PRE_APPOINTMENT = "pre_appointment"
+    ANNUAL = "annual"
+    MAKEUP = "makeup"
+    PRACTICE = "practice"
+
+
+class ResultPolicy(StrEnum):
+    """When a candidate may see their score (domain.md §5)."""
+
+    IMMEDIATELY = "immediately"
+    AFTER_CLOSE = "after_close"
+    NEVER = "never"
+
+
+#: Seconds a save may arrive after the deadline and still count: requests already in flight.
+DEFAULT_GRACE_S = 30
+
+
+class Sitting(Base):
+    """One offering of a paper: window, time limit, marks that decide pass and bands, roster."""
+
+    __tablename__ = "sitting"
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="window_order"),
+        CheckConstraint("time_limit_s > 0", name="time_limit_positive"),
+        CheckConstraint("grace_s >= 0", name="grace_nonnegative"),
+        CheckConstraint("attempts_allowed >= 1", name="attempts_positive"),
+        CheckConstraint("pass_mark >= 0 AND excellent_mark >= pass_mark", name="marks_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[ExamKind] = mapped_column(String(20))
+    paper_id: Mapped[int] = mapped_column(ForeignKey("paper.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Time limit in seconds (the UI speaks minutes).
+    time_limit_s: Mapped[int] = mapped_column(Integer)
+    #: Seconds after the deadline during which a save still counts (requests in flight).
+    grace_s: Mapped[int] = mapped_column(Integer, default=DEFAULT_GRACE_S)
+    #: Points needed to pass (合格).
+    pass_mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    #: Points needed for the 优秀 band.
+    excellent_mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    attempts_allowed: Mapped[int] = mapped_column(Integer, default=1)
+    shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=True)
+    shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)
+    results_policy: Mapped[ResultPolicy] = mapped_column(String(20), default=ResultPolicy.IMMEDIATELY)
+    #: Whether the review after submission shows keys and explanations (when results are shown).
+    show_answers: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    paper: Mapped[Paper] = relationship()
+    org_unit: Mapped[OrgUnit] = relationship()
+    roster: Mapped[list[RosterEntry]] = relationship(
+        back_populates="sitting", cascade="all, delete-orphan", order_by="RosterEntry.id"
+    )
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+    def results_visible(self, now: dt.datetime) -> bool:
+        """Whether candidates may see scores now, by :attr:`results_policy`."""
+        if self.results_policy == ResultPolicy.IMMEDIATELY:
+            return True
+        if self.results_policy == ResultPolicy.AFTER_CLOSE:
+            return now >= self.closes_at
+        return False
+
+
+class RosterEntry(Base):
+    """A candidate admitted to a sitting, with the posts as they stood for this exam."""
+
+    __tablename__ = "roster_entry"
+    __table_args__ = (UniqueConstraint("sitting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: Extra seconds on top of the time limit (an accommodation); still capped by closes_at.
+    extra_time_s: Mapped[int] = mapped_column(Integer, default=0)
+    current_post: Mapped[str | None] = mapped_column(String(200))
+    proposed_post: Mapped[str | None] = mapped_column(String(200))
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    sitting: Mapped[Sitting] = relationship(back_populates="roster")
+    user: Mapped[User] = relationship()

@@ -1,0 +1,75 @@
+"""Closing attempts: on submit, and automatically once overdue (domain.md §6, case C-04).
+
+An overdue attempt is closed lazily by the next request that touches it and by :func:`sweep`
+(run from cron or a systemd timer). Either way it finishes at its deadline, not when it was noticed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from question_bank.clock import Clock
+from question_bank.models import Attempt, AttemptState, Sitting, User
+from question_bank.services import audit, ledger
+from question_bank.services.marking import mark_attempt
+
+
+def grace_ends(attempt: Attempt) -> dt.datetime:
+    """Last moment a save still counts: the deadline plus the sitting's grace seconds."""
+    return attempt.deadline + dt.timedelta(seconds=attempt.sitting.grace_s)
+
+
+def is_overdue(attempt: Attempt, now: dt.datetime) -> bool:
+    return attempt.is_open and now > grace_ends(attempt)
+
+
+def finish(session: Session, clock: Clock, attempt: Attempt, state: AttemptState, finished_at: dt.datetime,
+           actor: User | None) -> None:
+    """Close an open attempt, mark it and record the score in the ledger, in the caller's
+    transaction (the caller holds the attempt's row lock)."""
+    attempt.state = state
+    attempt.finished_at = finished_at
+    attempt.submitted_by_id = actor.id if actor else None
+    session.flush()
+    mark_attempt(session, clock, attempt)
+    ledger.append(session, clock, attempt, reason=str(state), actor=actor)
+    audit.record(session, clock, actor, f"attempt.{state}", "attempt", attempt.id,
+                 after={"finished_at": finished_at.isoformat(), "score": str(attempt.score), "band": attempt.band})
+
+
+def close_if_overdue(session: Session, clock: Clock, attempt: Attempt) -> bool:
+    """Auto-submit ``attempt`` if it is past deadline + grace; True when it did. The caller must
+    hold the attempt's row lock (``attempts.lock_attempt``) or be the sweep."""
+    if not is_overdue(attempt, clock.now()):
+        return False
+    finish(session, clock, attempt, AttemptState.AUTO_SUBMITTED, finished_at=attempt.deadline, actor=None)
+    return True
+
+
+def sweep(session: Session, clock: Clock) -> list[int]:
+    """Close every overdue attempt; returns their ids in deadline order.
+
+    Each attempt is locked with ``FOR UPDATE SKIP LOCKED``: one that another host's sweep, or a
+    request, is closing right now is skipped rather than closed twice.
+    """
+    now = clock.now()
+    due = session.execute(
+        select(Attempt.id, Attempt.deadline, Sitting.grace_s)
+        .join(Sitting, Attempt.sitting_id == Sitting.id)
+        .where(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline < now)
+        .order_by(Attempt.deadline, Attempt.id)
+    ).all()
+    closed: list[int] = []
+    for attempt_id, deadline, grace_s in due:
+        if now <= deadline + dt.timedelta(seconds=grace_s):
+            continue
+        attempt = session.scalar(
+            select(Attempt).where(Attempt.id == attempt_id, Attempt.state == AttemptState.IN_PROGRESS)
+            .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+        )
+        if attempt is not None and close_if_overdue(session, clock, attempt):
+            closed.append(attempt_id)
+    return closed

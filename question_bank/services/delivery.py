@@ -1,0 +1,78 @@
+"""What a candidate sees of an attempt, and the translation between what they see and what is stored.
+
+Options may be shuffled per candidate, so the letter a candidate clicks ("display letter") is not
+the option's own letter. Responses are stored in terms of the original options, so marking and
+review never depend on the shuffle; this module is the only place that maps between the two.
+Nothing here ever exposes a key or an explanation (case C-17).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from question_bank.errors import N_
+from question_bank.models import AttemptItem
+from question_bank.types import get_type
+from question_bank.types.choice import LETTERS
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One slot as the candidate sees it: options as (display letter, text) in display order, and
+    the saved response in display form (display letters, or "T"/"F", or None)."""
+
+    slot: int
+    section_no: int
+    qtype: str
+    stem: str
+    options: list[tuple[str, str]]
+    mark: Decimal
+    response: Any
+
+
+def option_order_for(option_count: int, shuffle: bool, rng: Any) -> list[int]:
+    """Display order of a question's options: ``[2, 0, 1]`` shows original C first."""
+    order = list(range(option_count))
+    if shuffle:
+        rng.shuffle(order)
+    return order
+
+
+def to_original(item: AttemptItem, raw: Any) -> Any:
+    """Turn a response in display form into the question type's normalised form.
+
+    Raises ``ValueError`` (message template) when the response does not fit the question.
+    """
+    version = item.question_version
+    qtype = get_type(version.qtype)
+    if qtype.has_options:
+        if isinstance(raw, str):
+            raw = [raw] if raw else []
+        if not isinstance(raw, list) or not all(isinstance(r, str) and len(r) == 1 for r in raw):
+            raise ValueError(N_("a choice answer is a list of option letters"))
+        shown = LETTERS[: len(item.option_order)]
+        if any(r not in shown for r in raw):
+            raise ValueError(N_("the answer names an option the question does not have"))
+        raw = [LETTERS[item.option_order[shown.index(r)]] for r in raw]
+    return qtype.normalise_response(raw, len(version.options))
+
+
+def to_display(item: AttemptItem, response: Any) -> Any:
+    """The stored response in the letters the candidate saw (None when never answered)."""
+    if response is None:
+        return None
+    qtype = get_type(item.question_version.qtype)
+    if qtype.has_options:
+        return sorted(LETTERS[item.option_order.index(LETTERS.index(letter))] for letter in response)
+    if isinstance(response, bool):
+        return "T" if response else "F"
+    return response
+
+
+def item_view(item: AttemptItem, response: Any) -> ItemView:
+    version = item.question_version
+    options = [(LETTERS[position], version.options[original]) for position, original in enumerate(item.option_order)]
+    return ItemView(item.slot, item.section_no, version.qtype, version.stem, options, item.mark,
+                    to_display(item, response))

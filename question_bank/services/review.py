@@ -1,0 +1,94 @@
+"""Four-eyes review: questions and import batches are published by someone other than their author
+(domain.md §3). Only published questions are drawn into papers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from question_bank.clock import Clock
+from question_bank.errors import N_, Conflict, PermissionDenied
+from question_bank.models import BatchStatus, ImportBatch, Question, QuestionStatus, User
+from question_bank.services import audit
+
+
+def submit_for_review(session: Session, clock: Clock, actor: User, question: Question) -> None:
+    """Draft → in review. Raises :class:`Conflict` from any other status."""
+    _move(session, clock, actor, question, {QuestionStatus.DRAFT}, QuestionStatus.IN_REVIEW, "question.submit")
+
+
+def approve_question(session: Session, clock: Clock, reviewer: User, question: Question) -> None:
+    """In review → published. Raises :class:`PermissionDenied` when the reviewer wrote the question
+    or its current version, :class:`Conflict` when it is not in review."""
+    authors = {question.author_id}
+    if question.current_version is not None:
+        authors.add(question.current_version.created_by_id)
+    if reviewer.id in authors:
+        raise PermissionDenied(N_("You wrote this question; another reviewer must approve it."))
+    _move(session, clock, reviewer, question, {QuestionStatus.IN_REVIEW}, QuestionStatus.PUBLISHED, "question.approve")
+    question.reviewer_id = reviewer.id
+    question.reviewed_at = clock.now()
+
+
+def return_to_draft(session: Session, clock: Clock, reviewer: User, question: Question, note: str) -> None:
+    """In review → draft, with the reviewer's reason in the audit log."""
+    _move(session, clock, reviewer, question, {QuestionStatus.IN_REVIEW}, QuestionStatus.DRAFT,
+          "question.return", detail=note)
+
+
+def retire_question(session: Session, clock: Clock, actor: User, question: Question) -> None:
+    """Any status but retired → retired: drawn no more; attempts that used it keep it."""
+    _move(session, clock, actor, question,
+          {QuestionStatus.DRAFT, QuestionStatus.IN_REVIEW, QuestionStatus.PUBLISHED},
+          QuestionStatus.RETIRED, "question.retire")
+
+
+def _move(session: Session, clock: Clock, actor: User, question: Question, allowed: set[QuestionStatus],
+          target: QuestionStatus, action: str, detail: str = "") -> None:
+    if question.status not in allowed:
+        raise Conflict(N_("This question is %(status)s; that step is not possible now."), status=question.status)
+    before = question.status
+    question.status = target
+    question.updated_at = clock.now()
+    session.flush()
+    audit.record(session, clock, actor, action, "question", question.id,
+                 before={"status": str(before)}, after={"status": str(target)}, detail=detail)
+
+
+def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBatch, approve: bool, note: str = "") -> int:
+    """Approve (publish every question of the batch) or reject (send them back to draft) an import
+    batch in review. Returns how many questions changed.
+
+    Raises :class:`PermissionDenied` when the reviewer uploaded the batch (four eyes), and
+    :class:`Conflict` when the batch was already decided.
+    """
+    if reviewer.id == batch.uploaded_by_id:
+        raise PermissionDenied(N_("You uploaded this batch; another reviewer must decide it."))
+    if batch.status != BatchStatus.IN_REVIEW:
+        raise Conflict(N_("This batch has already been decided."))
+    now = clock.now()
+    target = QuestionStatus.PUBLISHED if approve else QuestionStatus.DRAFT
+    values: dict[str, object] = {"status": target, "updated_at": now}
+    if approve:
+        values.update(reviewer_id=reviewer.id, reviewed_at=now)
+    changed = session.execute(
+        update(Question)
+        .where(Question.import_batch_id == batch.id, Question.status == QuestionStatus.IN_REVIEW)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    batch.status = BatchStatus.APPROVED if approve else BatchStatus.REJECTED
+    batch.reviewed_by_id = reviewer.id
+    batch.reviewed_at = now
+    batch.review_note = note
+    session.flush()
+    audit.record(session, clock, reviewer, "batch.approve" if approve else "batch.reject", "import_batch",
+                 batch.id, after={"status": str(batch.status), "questions": changed}, detail=note)
+    return changed
+
+
+def batch_questions(session: Session, batch: ImportBatch, offset: int = 0, limit: int = 50) -> list[Question]:
+    """A page of a batch's questions in import order, for the reviewer to look through."""
+    return list(session.scalars(
+        select(Question).where(Question.import_batch_id == batch.id).order_by(Question.id).offset(offset).limit(limit)
+    ))

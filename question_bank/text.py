@@ -1,0 +1,25 @@
+"""Text normalisation shared by duplicate detection and answer comparison.
+
+Chinese exam text mixes full-width and half-width forms (，/,  （）/()  ＡＢＣ/ABC) and all kinds of
+space (U+3000 among them); NFKC folds the widths, and the fingerprint then drops what does not
+change meaning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+
+def fold_width(text: str) -> str:
+    """NFKC-normalise: full-width letters, digits and punctuation become their half-width forms."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def stem_fingerprint(stem: str) -> str:
+    """SHA-256 (hex) of the stem with width folded, case folded, and every space, punctuation mark
+    and symbol removed. Two stems that differ only in those get the same fingerprint, which is what
+    duplicate detection looks up (domain.md §3)."""
+    folded = fold_width(stem).casefold()
+    kept = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+    return hashlib.sha256(kept.encode("utf-8")).hexdigest()

@@ -1,0 +1,64 @@
+"""True/false (判断题). Key and response: ``True`` or ``False``; no options."""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+from typing import Any
+
+from question_bank.errors import N_, Problem
+from question_bank.models.papers import MultiChoiceRule
+from question_bank.types.base import round_score
+
+#: How the 答案 column may write the key (domain.md §3), after NFKC folding and upper-casing.
+_TRUE_WORDS = frozenset({"对", "正确", "√", "✓", "✔", "T", "TRUE", "是", "Y", "YES"})
+_FALSE_WORDS = frozenset({"错", "错误", "×", "✗", "✘", "X", "F", "FALSE", "否", "N", "NO"})
+
+
+class TrueFalse:
+    code = "true_false"
+    label = N_("True/false")
+    import_names = ("判断", "判断题", "是非题", "truefalse", "true_false")
+    has_options = False
+    auto_marked = True
+
+    def parse_key(self, text: str, options: list[str]) -> bool:
+        word = unicodedata.normalize("NFKC", text or "").strip().upper()
+        if not word:
+            raise ValueError(N_("the key is empty"))
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+        raise ValueError(N_("a true/false key is 对/错, 正确/错误, √/× or T/F"))
+
+    def format_key(self, key: bool) -> str:
+        return "对" if key else "错"
+
+    def validate(self, options: list[str], key: Any) -> list[Problem]:
+        problems = []
+        if any((o or "").strip() for o in options):
+            problems.append(Problem(N_("a true/false question has no options")))
+        if not isinstance(key, bool):
+            problems.append(Problem(N_("the key is missing")))
+        return problems
+
+    def normalise_response(self, raw: Any, option_count: int) -> bool | None:
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, bool):
+            return raw
+        if raw in ("T", "true"):
+            return True
+        if raw in ("F", "false"):
+            return False
+        raise ValueError(N_("a true/false answer is T or F"))
+
+    def is_answered(self, response: Any) -> bool:
+        return isinstance(response, bool)
+
+    def mark(self, key: bool, response: Any, mark: Decimal, rule: MultiChoiceRule) -> Decimal:
+        return round_score(mark) if response is key else Decimal(0)
+
+
+TYPE = TrueFalse()

@@ -1,0 +1,112 @@
+"""Shared fixtures: a migrated database per test session (SQLite or PostgreSQL, see dbsetup), a
+session per test with everything removed afterwards, a FixedClock, the app and its client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from examsvc import create_app
+from question_bank.clock import FixedClock
+from question_bank.db import make_engine, make_session_factory
+from tests import dbsetup
+from tests.factories import Factory
+from tests.webclient import ExamClient
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+#: Every test starts at 2026-05-11 10:00:00 Asia/Shanghai unless it moves the clock.
+TEST_DAY = dt.date(2026, 5, 11)
+
+
+def at(hms: str, day: dt.date = TEST_DAY) -> dt.datetime:
+    """"10:29:59" on the test day, Asia/Shanghai (the server times the cases speak of)."""
+    h, m, s = (int(x) for x in hms.split(":"))
+    return dt.datetime(day.year, day.month, day.day, h, m, s, tzinfo=SHANGHAI)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"examsvc test database: {dbsetup.backend()}"
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with dbsetup.test_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_clock() -> FixedClock:
+    return FixedClock(at("10:00:00"))
+
+
+@pytest.fixture
+def clock(session_clock: FixedClock) -> FixedClock:
+    session_clock.set(at("10:00:00"))
+    return session_clock
+
+
+@pytest.fixture
+def db(engine) -> Iterator[Session]:
+    session = make_session_factory(engine)()
+    yield session
+    session.rollback()
+    session.close()
+    dbsetup.empty_all_tables(engine)
+
+
+@pytest.fixture
+def make(db: Session, clock: FixedClock) -> Factory:
+    return Factory(db, clock)
+
+
+@pytest.fixture(scope="session")
+def app(db_url: str, session_clock: FixedClock, tmp_path_factory: pytest.TempPathFactory):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "test-secret-key",
+        "CLOCK": session_clock,
+    })
+    app.test_client_class = ExamClient
+    return app
+
+
+@pytest.fixture
+def client(app, db: Session, clock: FixedClock) -> ExamClient:
+    client = app.test_client()
+    client.db_session = db
+    return client
+
+
+@pytest.fixture
+def client_factory(app, db: Session, clock: FixedClock):
+    """More clients (other people, other devices) sharing the test's session."""
+
+    def new() -> ExamClient:
+        c = app.test_client()
+        c.db_session = db
+        return c
+
+    return new
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """scrypt with small parameters: the same code path, a fraction of the CPU time per account."""
+    from question_bank.services import people
+
+    saved = people.PASSWORD_METHOD
+    people.PASSWORD_METHOD = "scrypt:1024:8:1"
+    yield
+    people.PASSWORD_METHOD = saved

@@ -1,0 +1,133 @@
+"""Factories for test data. Each call creates, commits and returns one thing; arguments not given
+get sensible defaults, so a test names only what it is about."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from question_bank.clock import FixedClock
+from question_bank.models import (
+    BlueprintSection,
+    ExamKind,
+    MultiChoiceRule,
+    OrgUnit,
+    Paper,
+    Question,
+    QuestionStatus,
+    ResultPolicy,
+    Role,
+    RosterEntry,
+    Sitting,
+    UnitLevel,
+    User,
+)
+from question_bank.services import authoring, people
+from question_bank.services.authoring import QuestionDraft
+from tests.webclient import PASSWORD
+
+_counter = itertools.count(1)
+
+
+class Factory:
+    def __init__(self, db: Session, clock: FixedClock) -> None:
+        self.db = db
+        self.clock = clock
+        self._root: OrgUnit | None = None
+        self._system: User | None = None
+
+    # --- organisation and people -------------------------------------------------------------
+    def unit(self, name: str | None = None, parent: OrgUnit | None = None, level: UnitLevel = UnitLevel.DEPARTMENT) -> OrgUnit:
+        unit = people.create_unit(self.db, self.clock, name or f"单位{next(_counter)}", level, parent or self.root())
+        self.db.commit()
+        return unit
+
+    def root(self) -> OrgUnit:
+        if self._root is None:
+            self._root = people.create_unit(self.db, self.clock, "某省", UnitLevel.PROVINCE)
+            self.db.commit()
+        return self._root
+
+    def user(self, *roles: Role, username: str | None = None, unit: OrgUnit | None = None,
+             display_name: str | None = None, **profile: Any) -> User:
+        n = next(_counter)
+        user = people.create_user(
+            self.db, self.clock, None, username=username or f"user{n}", display_name=display_name or f"用户{n}",
+            password=PASSWORD, unit=unit or self.root(), roles=roles or (Role.CADRE,), **profile,
+        )
+        self.db.commit()
+        return user
+
+    def cadre(self, **kwargs: Any) -> User:
+        return self.user(Role.CADRE, **kwargs)
+
+    def system_user(self) -> User:
+        """An editor who authors factory-made questions."""
+        if self._system is None:
+            self._system = self.user(Role.BANK_EDITOR, username=f"author{next(_counter)}")
+        return self._system
+
+    # --- bank --------------------------------------------------------------------------------
+    def question(self, qtype: str = "single_choice", *, category: str = "行政处罚法", key: Any = None,
+                 options: list[str] | None = None, stem: str | None = None,
+                 status: QuestionStatus = QuestionStatus.PUBLISHED, difficulty: int = 3,
+                 explanation: str = "依据法条作答。", author: User | None = None) -> Question:
+        n = next(_counter)
+        if options is None:
+            options = [] if qtype == "true_false" else [f"选项{c}{n}" for c in "ABCD"]
+        if key is None:
+            key = {"single_choice": ["B"], "multiple_choice": ["A", "C"], "indefinite_choice": ["A"],
+                   "true_false": True}[qtype]
+        draft = QuestionDraft(qtype=qtype, stem=stem or f"第{n}题题干（　）", options=options, key=key,
+                              category_path=category, explanation=explanation, difficulty=difficulty,
+                              legal_basis="《中华人民共和国行政处罚法》第九条")
+        question = authoring.create_question(self.db, self.clock, author or self.system_user(), draft, status=status)
+        self.db.commit()
+        return question
+
+    def questions(self, count: int, qtype: str = "single_choice", **kwargs: Any) -> list[Question]:
+        return [self.question(qtype, **kwargs) for _ in range(count)]
+
+    # --- papers and sittings -----------------------------------------------------------------
+    def paper(self, sections: list[tuple[str, int, Any, str]] | None = None, *,
+              rule: MultiChoiceRule = MultiChoiceRule.ALL_OR_NOTHING, title: str = "测试试卷") -> Paper:
+        """``sections``: (qtype, count, mark, category path); default 2 single choice at 50 points."""
+        sections = sections or [("single_choice", 2, 50, "行政处罚法")]
+        admin = self.user(Role.EXAM_ADMIN)
+        now = self.clock.now()
+        paper = Paper(title=title, multi_rule=rule, org_unit=self.root(), created_by_id=admin.id,
+                      created_at=now, updated_at=now)
+        for position, (qtype, count, mark, category) in enumerate(sections, start=1):
+            paper.sections.append(BlueprintSection(
+                position=position, qtype=qtype, count=count, mark=Decimal(str(mark)),
+                category=authoring.ensure_category(self.db, category),
+            ))
+        self.db.add(paper)
+        self.db.commit()
+        return paper
+
+    def sitting(self, paper: Paper | None = None, *, roster: list[User] = (), opens_at: dt.datetime | None = None,
+                closes_at: dt.datetime | None = None, minutes: int = 30, pass_mark: Any = 60,
+                results_policy: ResultPolicy = ResultPolicy.IMMEDIATELY, show_answers: bool = False,
+                shuffle: bool = True, attempts_allowed: int = 1, title: str | None = None,
+                kind: ExamKind = ExamKind.PRE_APPOINTMENT) -> Sitting:
+        paper = paper or self.paper()
+        now = self.clock.now()
+        sitting = Sitting(
+            title=title or f"任前法律知识考试{next(_counter)}", kind=kind, paper=paper, org_unit=self.root(),
+            opens_at=opens_at or now - dt.timedelta(hours=1), closes_at=closes_at or now + dt.timedelta(days=1),
+            time_limit_s=minutes * 60, pass_mark=Decimal(str(pass_mark)), excellent_mark=Decimal(90),
+            attempts_allowed=attempts_allowed, shuffle_questions=shuffle, shuffle_options=shuffle,
+            results_policy=results_policy, show_answers=show_answers, created_by_id=paper.created_by_id,
+            created_at=now,
+        )
+        for user in roster:
+            sitting.roster.append(RosterEntry(user_id=user.id, current_post=user.current_post,
+                                              proposed_post=user.proposed_post, added_at=now))
+        self.db.add(sitting)
+        self.db.commit()
+        return sitting

@@ -1,0 +1,102 @@
+"""The attempt lifecycle at the service level: start, resume, save, submit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from question_bank.errors import AttemptClosed, DeadlinePassed, InvalidInput, NotFound, WindowNotOpen
+from question_bank.models import AttemptState, ResponseStep
+from question_bank.services import attempts, ledger
+from question_bank.services.marking import current_responses
+from tests.conftest import at
+
+
+@pytest.fixture
+def setup(make):
+    make.questions(3, "single_choice", key=["B"])
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 2, 50, "行政处罚法")]), roster=[cadre], shuffle=False)
+    return cadre, sitting
+
+
+def test_start_draws_the_blueprint_and_sets_the_deadline(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting, seed=7)
+    assert [i.slot for i in attempt.items] == [1, 2]
+    assert len({i.question_version.question_id for i in attempt.items}) == 2
+    assert attempt.deadline == at("10:30:00")
+    assert attempt.max_score == Decimal(100)
+
+
+def test_starting_again_resumes_the_same_attempt(db, clock, setup):
+    cadre, sitting = setup
+    first = attempts.start_attempt(db, clock, cadre, sitting)
+    db.commit()
+    clock.advance(minutes=3)
+    assert attempts.start_attempt(db, clock, cadre, sitting).id == first.id
+
+
+def test_someone_off_the_roster_cannot_start(db, clock, make, setup):
+    _, sitting = setup
+    with pytest.raises(NotFound):
+        attempts.start_attempt(db, clock, make.cadre(), sitting)
+
+
+def test_start_before_the_window_is_refused(db, clock, make):
+    make.questions(2)
+    cadre = make.cadre()
+    sitting = make.sitting(roster=[cadre], opens_at=at("11:00:00"))
+    with pytest.raises(WindowNotOpen):
+        attempts.start_attempt(db, clock, cadre, sitting)
+
+
+def test_submit_scores_the_saved_answers_and_writes_the_ledger(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    attempts.save_response(db, clock, cadre, attempt.id, 2, ["A"], 2)
+    outcome = attempts.submit_attempt(db, clock, cadre, attempt.id)
+    assert outcome.closed_now and attempt.state == AttemptState.SUBMITTED
+    assert attempt.score == Decimal(50) and attempt.passed is False
+    assert ledger.verify(db).ok and ledger.verify(db).entries == 1
+
+
+def test_a_retried_save_is_stored_once_and_an_older_one_does_not_win(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["C"], 5)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["C"], 5)
+    late = attempts.save_response(db, clock, cadre, attempt.id, 1, ["A"], 4)
+    assert late.current is False
+    assert current_responses(db, attempt.id)[1].answer == ["C"]
+    assert db.query(ResponseStep).filter_by(attempt_id=attempt.id, client_seq=5).count() == 1
+
+
+def test_a_save_for_an_option_the_question_lacks_is_refused(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    with pytest.raises(InvalidInput):
+        attempts.save_response(db, clock, cadre, attempt.id, 1, ["F"], 1)
+    with pytest.raises(InvalidInput):
+        attempts.save_response(db, clock, cadre, attempt.id, 9, ["A"], 2)
+
+
+def test_save_after_submit_is_refused(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    with pytest.raises(AttemptClosed):
+        attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+
+
+def test_save_within_grace_counts_and_after_grace_is_refused(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    clock.set(at("10:30:20"))
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    clock.set(at("10:30:31"))
+    with pytest.raises(DeadlinePassed):
+        attempts.save_response(db, clock, cadre, attempt.id, 2, ["B"], 2)
+    assert attempt.state == AttemptState.AUTO_SUBMITTED and attempt.finished_at == at("10:30:00")
