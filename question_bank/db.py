@@ -67,7 +67,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with the settings this service relies on.
 
     On SQLite: WAL journal, foreign keys on, a 30 s busy timeout, and every transaction begun with
@@ -76,18 +76,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     concurrent autosaves loses saves; IMMEDIATE takes the write lock up front and so waits its turn.
     This follows SQLAlchemy's documented pysqlite recipe ("Serializable isolation / Savepoints /
     Transactional DDL").
+
+    ``sqlite_immediate=False`` gives deferred transactions instead: only for an observer that
+    reads while others write (the test suite's own session), never for the service.
     """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         kwargs["connect_args"].setdefault("check_same_thread", False)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, "BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # Hand transaction control to SQLAlchemy's "begin" event below.
@@ -101,7 +104,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -40,7 +40,10 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def engine(db_url: str):
-    engine = make_engine(db_url)
+    """The test's own session reads without SQLite's write lock (deferred transactions), so a
+    test that looks at the database between requests never blocks the app; the app and the
+    services under test keep their IMMEDIATE transactions."""
+    engine = make_engine(db_url, sqlite_immediate=False)
     yield engine
     engine.dispose()
 

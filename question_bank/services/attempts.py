@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, AttemptClosed, Conflict, DeadlinePassed, InvalidInput, NotFound, Problem, WindowNotOpen
@@ -224,7 +224,11 @@ def save_response(
         raise InvalidInput([Problem(N_("the sequence number must be a whole number from 1"), place="seq")])
     attempt = lock_attempt(session, attempt_id, candidate)
     _ensure_writable(session, clock, attempt)
-    item = _item(attempt, slot)
+    # One slot's item, not the whole paper: this is the hottest path of an exam.
+    item = session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.slot == slot)
+                          .options(joinedload(AttemptItem.question_version)))
+    if item is None:
+        raise InvalidInput([Problem(N_("there is no question %(slot)s on this paper"), {"slot": slot}, "slot")])
     try:
         normalised = to_original(item, answer)
     except ValueError as exc:

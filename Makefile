@@ -1,0 +1,61 @@
+# examsvc: `make demo` runs the service with demo data on SQLite; `make test` runs the whole suite
+# on SQLite and again on PostgreSQL. Both set everything up themselves on a fresh clone.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app wsgi
+PO := $(wildcard examsvc/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export EXAMSVC_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: demo test test-sqlite test-postgresql install translations extract-messages chromium bench clean
+
+install: $(STAMP) $(MO)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+translations: $(MO)
+
+# Refresh the catalogue after changing UI text: extract, then merge into every language.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -o examsvc/translations/messages.pot .
+	$(BIN)/pybabel update -i examsvc/translations/messages.pot -d examsvc/translations --no-fuzzy-matching
+
+demo: install
+	$(FLASK) db-upgrade
+	$(FLASK) load-demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; }
+
+test: install chromium
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not running on 127.0.0.1:5432 (see .ci/run for how to start it)" >&2; exit 1; }
+	EXAMSVC_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
+	EXAMSVC_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider
+
+test-sqlite: install
+	EXAMSVC_TEST_DB=sqlite $(BIN)/pytest -q
+
+test-postgresql: install
+	EXAMSVC_TEST_DB=postgresql $(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m bench.autosave
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

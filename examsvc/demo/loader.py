@@ -1,0 +1,164 @@
+"""Load the demo: run once on an empty database by ``flask --app wsgi load-demo``.
+
+The bank goes in the way an editor's file would: imported as a batch by the demo editor and
+approved by the demo reviewer (four eyes), so the demo exercises the real import and review path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from faker import Faker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from question_bank.clock import Clock
+from question_bank.models import (
+    BlueprintSection,
+    ExamKind,
+    MultiChoiceRule,
+    OrgUnit,
+    Paper,
+    Question,
+    ResultPolicy,
+    Role,
+    RosterEntry,
+    Sitting,
+    UnitLevel,
+    User,
+)
+from question_bank.services import authoring, importing, people, review
+from question_bank.services.assembly import check_paper
+
+DEMO_BANK = Path(__file__).with_name("demo_bank.csv")
+#: Every demo account signs in with this password (printed by load-demo).
+DEMO_PASSWORD = "demo-pass-2026"
+#: Category the demo bank's laws sit under; the demo paper draws from all of it.
+DEMO_CATEGORY = "领导干部学法"
+#: (type, count, points each) of the demo paper: 100 points.
+DEMO_SECTIONS = [
+    ("single_choice", "一、单项选择题", 20, 2),
+    ("multiple_choice", "二、多项选择题", 10, 3),
+    ("indefinite_choice", "三、不定项选择题", 5, 2),
+    ("true_false", "四、判断题", 10, 2),
+]
+STAFF = [
+    ("sysadmin", "系统管理员", (Role.SYSADMIN,)),
+    ("editor", "题库编辑", (Role.BANK_EDITOR,)),
+    ("reviewer", "题库审核员", (Role.BANK_REVIEWER,)),
+    ("examadmin", "考务管理员", (Role.EXAM_ADMIN,)),
+    ("hr", "组织人事干部", (Role.HR,)),
+]
+#: (unit key, current post, proposed post) of the five demo cadres.
+CADRES = [
+    ("justice_a", "科长", "副局长"),
+    ("justice_a", "副科长", "科长"),
+    ("justice_a", "主任科员", "副科长"),
+    ("land_b", "科长", "副局长"),
+    ("land_b", "副主任", "主任"),
+]
+
+
+@dataclass
+class DemoSummary:
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (username, name, role label)
+    sitting: Sitting | None = None
+    questions: int = 0
+    already_loaded: bool = False
+
+    def __str__(self) -> str:
+        lines = ["Demo data " + ("was already loaded." if self.already_loaded else "loaded."),
+                 f"Every demo account's password: {DEMO_PASSWORD}", "",
+                 f"{'username':<12} {'name':<10} role"]
+        lines += [f"{u:<12} {n:<10} {r}" for u, n, r in self.accounts]
+        if self.sitting is not None:
+            s = self.sitting
+            lines += ["", f"Open sitting: {s.title} (id {s.id})",
+                      f"  window {s.opens_at:%Y-%m-%d %H:%M} – {s.closes_at:%Y-%m-%d %H:%M} UTC, "
+                      f"{s.time_limit_s // 60} minutes, pass mark {s.pass_mark}, roster of {len(s.roster)}"]
+        lines += ["", f"Questions in the bank: {self.questions}", "Open http://127.0.0.1:5000 and sign in."]
+        return "\n".join(lines)
+
+
+def load(session: Session, clock: Clock) -> DemoSummary:
+    """Load the demo unless it is there already; returns what to print either way."""
+    if session.scalar(select(User).where(User.username == "sysadmin")) is not None:
+        return _summary(session, already_loaded=True)
+    faker = Faker("zh_CN")
+    Faker.seed(2026)
+    units = _organisation(session, clock)
+    staff = {}
+    for username, name, roles in STAFF:
+        staff[username] = people.create_user(session, clock, None, username=username, display_name=name,
+                                             password=DEMO_PASSWORD, unit=units["province"], roles=roles)
+    cadres = []
+    for number, (unit_key, post, proposed) in enumerate(CADRES, start=1):
+        cadres.append(people.create_user(
+            session, clock, None, username=f"cadre{number}", display_name=faker.name(), password=DEMO_PASSWORD,
+            unit=units[unit_key], roles=(Role.CADRE,), id_number=faker.ssn(), current_post=post,
+            proposed_post=proposed, phone=faker.phone_number(),
+        ))
+    _bank(session, clock, staff["editor"], staff["reviewer"])
+    _sitting(session, clock, staff["examadmin"], units["province"], cadres)
+    session.flush()
+    return _summary(session, already_loaded=False)
+
+
+def _organisation(session: Session, clock: Clock) -> dict[str, OrgUnit]:
+    province = people.create_unit(session, clock, "某省", UnitLevel.PROVINCE)
+    city_a = people.create_unit(session, clock, "甲市", UnitLevel.CITY, province)
+    city_b = people.create_unit(session, clock, "乙市", UnitLevel.CITY, province)
+    return {
+        "province": province,
+        "justice_a": people.create_unit(session, clock, "甲市司法局", UnitLevel.DEPARTMENT, city_a),
+        "market_a": people.create_unit(session, clock, "甲市市场监督管理局", UnitLevel.DEPARTMENT, city_a),
+        "land_b": people.create_unit(session, clock, "乙市自然资源和规划局", UnitLevel.DEPARTMENT, city_b),
+    }
+
+
+def _bank(session: Session, clock: Clock, editor: User, reviewer: User) -> None:
+    report = importing.import_questions(session, clock, editor, DEMO_BANK.name, DEMO_BANK.read_bytes(),
+                                        importing.ImportMode.ALL_OR_NOTHING)
+    if report.batch is None:
+        raise RuntimeError("the demo bank did not import: " + "; ".join(map(str, report.errors)))
+    review.decide_batch(session, clock, reviewer, report.batch, approve=True, note="演示题库")
+
+
+def _sitting(session: Session, clock: Clock, admin: User, unit: OrgUnit, cadres: list[User]) -> None:
+    now = clock.now()
+    category = authoring.ensure_category(session, DEMO_CATEGORY)
+    paper = Paper(title="领导干部任前法律知识考试（示例试卷）", multi_rule=MultiChoiceRule.ALL_OR_NOTHING,
+                  org_unit=unit, created_by_id=admin.id, created_at=now, updated_at=now)
+    for position, (qtype, title, count, mark) in enumerate(DEMO_SECTIONS, start=1):
+        paper.sections.append(BlueprintSection(position=position, title=title, qtype=qtype, count=count,
+                                               mark=Decimal(mark), category=category))
+    session.add(paper)
+    session.flush()
+    check_paper(session, paper)
+    sitting = Sitting(
+        title=f"{now.year}年领导干部任前法律知识考试（演示场次）", kind=ExamKind.PRE_APPOINTMENT, paper=paper,
+        org_unit=unit, opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=30),
+        time_limit_s=60 * 60, pass_mark=Decimal(60), excellent_mark=Decimal(90), attempts_allowed=1,
+        results_policy=ResultPolicy.IMMEDIATELY, show_answers=True, created_by_id=admin.id, created_at=now,
+    )
+    for cadre in cadres:
+        sitting.roster.append(RosterEntry(user_id=cadre.id, current_post=cadre.current_post,
+                                          proposed_post=cadre.proposed_post, added_at=now))
+    session.add(sitting)
+
+
+def _summary(session: Session, already_loaded: bool) -> DemoSummary:
+    role_names = {Role.SYSADMIN: "sysadmin", Role.BANK_EDITOR: "bank editor", Role.BANK_REVIEWER: "bank reviewer",
+                  Role.EXAM_ADMIN: "exam admin", Role.HR: "HR officer", Role.CADRE: "cadre"}
+    summary = DemoSummary(already_loaded=already_loaded)
+    users = session.scalars(select(User).order_by(User.id)).all()
+    for user in users:
+        role = next((role_names[r] for r in role_names if r in user.roles), "")
+        unit = f" ({user.org_unit.name})" if user.has_role(Role.CADRE) else ""
+        summary.accounts.append((user.username, user.display_name, role + unit))
+    summary.sitting = session.scalar(select(Sitting).order_by(Sitting.id))
+    summary.questions = session.scalar(select(func.count(Question.id))) or 0
+    return summary

@@ -1,0 +1,107 @@
+"""A cadre takes an exam in headless Chromium on a 375 px wide phone screen (issue step 4):
+autosave says "saved" only after the server acknowledged, says "not saved, retrying" while the
+network fails, a reload keeps questions, option order and answers, and submit names the
+unanswered questions before it asks to confirm."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from question_bank.models import Attempt
+from question_bank.services.marking import current_responses
+from tests.webclient import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 375, "height": 740}
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def phone(live_server) -> Iterator[Page]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+def _option_texts(page: Page, slot: int) -> list[str]:
+    return page.locator(f"#q{slot} .option span").all_inner_texts()
+
+
+def test_cadre_takes_the_exam_on_a_phone(phone: Page, live_server, make, db):
+    make.questions(3, "single_choice", key=["B"])
+    make.questions(2, "multiple_choice", key=["A", "C"])
+    cadre = make.cadre()
+    paper = make.paper([("single_choice", 3, 20, "行政处罚法"), ("multiple_choice", 2, 20, "行政处罚法")])
+    sitting = make.sitting(paper, roster=[cadre], title="手机端测试场次")
+    db.commit()
+
+    page = phone
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", cadre.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page.locator(f"[data-sitting='{sitting.id}']")).to_be_visible()
+    page.locator(f"[data-sitting='{sitting.id}'] button[type=submit]").click()
+    expect(page.locator("#exam")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # An answer is "saved" only once the server has it.
+    page.locator("#q1 .option").nth(1).click()
+    expect(page.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved")
+    expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
+    attempt = db.query(Attempt).filter_by(user_id=cadre.id).one()
+    db.rollback()
+    assert 1 in current_responses(db, attempt.id)
+
+    # The network drops: the page says so and keeps trying; when it returns, the save goes through.
+    page.route(re.compile(r".*/responses$"), lambda route: route.abort())
+    page.locator("#q2 .option").nth(0).click()
+    expect(page.locator("#save-state")).to_have_attribute("data-state", "retrying")
+    expect(page.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying")
+    db.rollback()
+    assert 2 not in current_responses(db, attempt.id)
+    page.unroute(re.compile(r".*/responses$"))
+    expect(page.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=20_000)
+    db.rollback()
+    assert 2 in current_responses(db, attempt.id)
+
+    # A reload shows the same questions, the options in the same order, and the answers.
+    stems = page.locator(".question .stem").all_inner_texts()
+    options = _option_texts(page, 4)
+    page.reload()
+    assert page.locator(".question .stem").all_inner_texts() == stems
+    assert _option_texts(page, 4) == options
+    expect(page.locator("#q1 input").nth(1)).to_be_checked()
+    expect(page.locator("#q2 input").nth(0)).to_be_checked()
+
+    # Submit names the unanswered questions and asks first.
+    page.click("#submit-open")
+    expect(page.locator("#submit-summary")).to_contain_text("3, 4, 5")
+    page.click("#submit-confirm")
+    expect(page.locator("#result")).to_be_visible()
+    expect(page.locator("#score")).to_be_visible()
+    db.rollback()
+    assert db.get(Attempt, attempt.id).state == "submitted"

@@ -1,0 +1,99 @@
+"""Cases C-05 and C-06: a final submit never wipes autosaved answers, and a double-clicked submit
+yields one result.
+
+C-05 speaks of a short-answer question; short answers are not built yet, so the case is run on a
+multiple-choice question, which goes through the same autosave and submit path (the kind of
+fault is the lost write, not the question type)."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from question_bank.models import Attempt, AttemptState, ScoreRecord
+from question_bank.services.marking import current_responses
+from tests.conftest import at
+from tests.scenarios import save, start_through_web, submit
+
+Q7 = 7
+
+
+def _seven_question_exam(make, client):
+    make.questions(6, "single_choice", key=["B"])
+    make.question("multiple_choice", key=["A", "C"])
+    cadre = make.cadre()
+    paper = make.paper([("single_choice", 6, 10, "行政处罚法"), ("multiple_choice", 1, 40, "行政处罚法")])
+    sitting = make.sitting(paper, roster=[cadre], minutes=30, shuffle=False)
+    client.login(cadre.username)
+    return start_through_web(client, sitting)
+
+
+def test_c05_timeout_submit_without_the_field_keeps_the_autosaved_answer(client, make, clock, db):
+    attempt_id = _seven_question_exam(make, client)
+    clock.set(at("10:29:40"))
+    assert save(client, attempt_id, Q7, ["A", "C"], 1).status_code == 200
+    clock.set(at("10:30:00"))
+    assert submit(client, attempt_id, {}).status_code == 200
+    assert current_responses(db, attempt_id)[Q7].answer == ["A", "C"]
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt.state == AttemptState.SUBMITTED
+    assert attempt.score == Decimal(40)
+
+
+def test_c05_an_explicitly_cleared_answer_stays_cleared(client, make, clock, db):
+    attempt_id = _seven_question_exam(make, client)
+    clock.set(at("10:29:40"))
+    save(client, attempt_id, Q7, ["A", "C"], 1)
+    clock.set(at("10:29:50"))
+    assert save(client, attempt_id, Q7, [], 2).status_code == 200
+    clock.set(at("10:30:00"))
+    submit(client, attempt_id, {})
+    assert current_responses(db, attempt_id)[Q7].answer == []
+    assert db.get(Attempt, attempt_id).score == 0
+
+
+def test_c05_a_value_in_the_final_payload_replaces_the_autosave(client, make, clock, db):
+    attempt_id = _seven_question_exam(make, client)
+    clock.set(at("10:29:40"))
+    save(client, attempt_id, Q7, ["A"], 1)
+    clock.set(at("10:30:00"))
+    submit(client, attempt_id, {Q7: ["A", "C"]})
+    assert current_responses(db, attempt_id)[Q7].answer == ["A", "C"]
+
+
+def test_c06_double_clicked_submit_yields_one_result(client, make, db, clock, client_factory):
+    attempt_id = _seven_question_exam(make, client)
+    save(client, attempt_id, 1, ["B"], 1)
+    save(client, attempt_id, Q7, ["A", "C"], 2)
+    db.commit()
+
+    # Two browser tabs of the same session, firing at once; the test session stays out of the way.
+    tabs = [client_factory() for _ in range(2)]
+    cookie = client.get_cookie("session")
+    for tab in tabs:
+        tab.db_session = None
+        tab.set_cookie("session", cookie.value)
+        tab.csrf = client.csrf
+    barrier = threading.Barrier(len(tabs))
+    answers: list = [None] * len(tabs)
+
+    def click(i: int) -> None:
+        barrier.wait()
+        answers[i] = submit(tabs[i], attempt_id, {})
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(len(tabs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    clock.advance(seconds=2)
+    answers.append(submit(client, attempt_id, {}))
+
+    bodies = [a.get_json() for a in answers]
+    assert all(a.status_code == 200 for a in answers)
+    assert {b["score"] for b in bodies} == {"50.00"}
+    assert sum(1 for b in bodies if not b["already_submitted"]) == 1
+    assert db.scalar(select(func.count(ScoreRecord.id)).where(ScoreRecord.attempt_id == attempt_id)) == 1
+    assert db.scalar(select(func.count(Attempt.id))) == 1
