@@ -1,8 +1,170 @@
-from flask import Blueprint
-bp = Blueprint('bank', __name__, url_prefix='/bank')
-@bp.get('/questions')
+"""The question bank for editors and reviewers (domain.md §3): list and search, write and edit
+questions, and move them through draft → in review → published → retired.
+
+Every view needs a bank editor or reviewer (the blueprint's guard); writing is for editors,
+approving and returning for reviewers, and the four-eyes rule is the domain's
+(``question_bank.services.review``). Every state change is a POST carrying the CSRF token.
+The import pages register on the same blueprint from ``examsvc.bank.imports``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from examsvc import database
+from examsvc.access import actor, guard, roles_required
+from examsvc.bank.forms import QuestionForm, ReturnForm, edit_stamp
+from examsvc.extensions import clock
+from question_bank.errors import N_, Conflict, NotFound
+from question_bank.models import Question, QuestionStatus, Role
+from question_bank.services import authoring, bank_search, review
+from question_bank.services.bank_search import DEFAULT_SORT, MAX_PAGE_SIZE, SORTS, QuestionQuery
+
+bp = Blueprint("bank", __name__, url_prefix="/bank")
+guard(bp, Role.BANK_EDITOR, Role.BANK_REVIEWER)
+
+#: Query-string names of the list's filters, kept across pages.
+_LIST_ARGS = ("q", "type", "status", "category", "difficulty", "dup", "sort", "page_size")
+
+
+def _question(question_id: int) -> Question:
+    question = database.session().get(Question, question_id)
+    if question is None:
+        raise NotFound()
+    return question
+
+
+@bp.get("/questions")
 def questions():
-    return 'todo'
-@bp.get('/batches')
-def batches():
-    return 'todo'
+    args = request.args
+    query = QuestionQuery(
+        text=args.get("q", "")[:200], qtype=args.get("type", ""), status=args.get("status", ""),
+        category=args.get("category", "")[:500], difficulty=args.get("difficulty", type=int),
+        duplicates_only=args.get("dup") == "1", sort=args.get("sort") or DEFAULT_SORT,
+    )
+    result = bank_search.search_questions(database.session(), query, page=args.get("page", 1, type=int),
+                                          page_size=args.get("page_size", type=int))
+    kept = {name: args[name] for name in _LIST_ARGS if args.get(name)}
+    return render_template("bank/questions.html", result=result, query=query, kept=kept,
+                           sorts=list(SORTS), max_page_size=MAX_PAGE_SIZE, statuses=list(QuestionStatus))
+
+
+def _form_page(template: str, form: QuestionForm, status: int, **context):
+    return render_template(template, form=form, **context), status
+
+
+@bp.route("/questions/new", methods=["GET", "POST"])
+@roles_required(Role.BANK_EDITOR)
+def new_question():
+    form = QuestionForm()
+    if not form.is_submitted():
+        return _form_page("bank/question_form.html", form, 200, question=None)
+    valid = form.validate()
+    draft, problems = form.to_draft()
+    if valid and not problems:
+        question = authoring.create_question(database.session(), clock(), actor(), draft)
+        database.commit()
+        _flash_saved(question, _("Question %(id)d saved as a draft.", id=question.id))
+        return redirect(url_for("bank.question", question_id=question.id))
+    form.show_problems(problems)
+    return _form_page("bank/question_form.html", form, 422, question=None)
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.BANK_EDITOR)
+def edit_question(question_id: int):
+    question = _question(question_id)
+    if question.status == QuestionStatus.RETIRED:
+        raise Conflict(N_("A retired question cannot be edited."))
+    form = QuestionForm()
+    if not form.is_submitted():
+        form.fill_from(question)
+        return _form_page("bank/question_form.html", form, 200, question=question)
+    if form.based_on.data != edit_stamp(question):
+        form.form_errors_shown.append(_("Someone changed this question after you opened it. "
+                                        "Open it again to see the change, then make yours."))
+        return _form_page("bank/question_form.html", form, 409, question=question)
+    valid = form.validate()
+    draft, problems = form.to_draft()
+    if valid and not problems:
+        was = question.current_version.version_no if question.current_version else 0
+        version = authoring.update_question(database.session(), clock(), actor(), question, draft)
+        database.commit()
+        if version.version_no != was:
+            message = _("Saved as version %(n)d; attempts that used version %(old)d keep it.",
+                        n=version.version_no, old=was)
+        else:
+            message = _("Changes saved.")
+        if question.status == QuestionStatus.IN_REVIEW:
+            message += " " + _("The question is in review again.")
+        _flash_saved(question, message)
+        return redirect(url_for("bank.question", question_id=question.id))
+    form.show_problems(problems)
+    return _form_page("bank/question_form.html", form, 422, question=question)
+
+
+def _flash_saved(question: Question, message: str) -> None:
+    flash(message, "success")
+    if question.duplicate_of_id is not None:
+        flash(_("The stem repeats question %(id)d; check whether both are needed.", id=question.duplicate_of_id),
+              "error")
+
+
+@bp.get("/questions/<int:question_id>")
+def question(question_id: int):
+    return _question_page(_question(question_id), ReturnForm(), 200)
+
+
+def _question_page(question: Question, return_form: ReturnForm, status: int):
+    wanted = request.args.get("version", type=int)
+    shown = next((v for v in question.versions if v.version_no == wanted), question.current_version)
+    people = bank_search.people_of(database.session(), question)
+    return render_template("bank/question.html", question=question, shown=shown, people=people,
+                           return_form=return_form), status
+
+
+@bp.post("/questions/<int:question_id>/submit")
+@roles_required(Role.BANK_EDITOR)
+def submit(question_id: int):
+    question = _question(question_id)
+    review.submit_for_review(database.session(), clock(), actor(), question)
+    database.commit()
+    flash(_("The question was sent for review."), "success")
+    return redirect(url_for("bank.question", question_id=question.id))
+
+
+@bp.post("/questions/<int:question_id>/approve")
+@roles_required(Role.BANK_REVIEWER)
+def approve(question_id: int):
+    question = _question(question_id)
+    review.approve_question(database.session(), clock(), actor(), question)
+    database.commit()
+    flash(_("The question is published."), "success")
+    return redirect(url_for("bank.question", question_id=question.id))
+
+
+@bp.post("/questions/<int:question_id>/return")
+@roles_required(Role.BANK_REVIEWER)
+def return_question(question_id: int):
+    question = _question(question_id)
+    form = ReturnForm()
+    if not form.validate():
+        return _question_page(question, form, 422)
+    review.return_to_draft(database.session(), clock(), actor(), question, form.note.data.strip())
+    database.commit()
+    flash(_("The question went back to its author as a draft."), "success")
+    return redirect(url_for("bank.question", question_id=question.id))
+
+
+@bp.post("/questions/<int:question_id>/retire")
+def retire(question_id: int):
+    question = _question(question_id)
+    review.retire_question(database.session(), clock(), actor(), question)
+    database.commit()
+    flash(_("The question is retired: no new paper will draw it."), "success")
+    return redirect(url_for("bank.question", question_id=question.id))
+
+
+# The import pages (/bank/import, /bank/batches…) add their routes to ``bp``.
+from examsvc.bank import imports  # noqa: E402,F401

@@ -1,0 +1,32 @@
+"""Forms of the import pages: the upload (file and mode) and a reviewer's decision on a batch."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms.validators import Length, ValidationError
+
+from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
+                     description=_l("An .xlsx workbook, or a CSV file in UTF-8 or GB18030/GBK."))
+    mode = RadioField(_l("If some rows have errors"), default=ALL_OR_NOTHING, choices=[
+        (ALL_OR_NOTHING, _l("Import nothing and list every error (all or nothing)")),
+        (VALID_ONLY, _l("Import the valid rows and list the rows left out")),
+    ])
+
+
+class DecideForm(FlaskForm):
+    """Approve or reject a batch; a rejection needs a note that tells the uploader why."""
+
+    note = TextAreaField(_l("Note to the uploader"), validators=[Length(max=2000)])
+    approve = SubmitField(_l("Approve and publish all"))
+    reject = SubmitField(_l("Reject and return all as drafts"))
+
+    def validate_note(self, field: TextAreaField) -> None:
+        if self.reject.data and not (field.data or "").strip():
+            raise ValidationError(_l("Say why the batch is rejected."))

@@ -1,0 +1,251 @@
+"""Reading an uploaded table of questions: an .xlsx workbook or a CSV file, decided by content.
+
+What a file *is* is decided from its bytes, never from its name: an old binary ``.xls`` (OLE2), a
+macro workbook, a picture or a web page renamed ``.xlsx`` are refused with a message that says what
+the file is and what to do. Workbooks are read with openpyxl in read-only mode with ``data_only``:
+a formula cell gives the value Excel last saved for it (or nothing), and is never evaluated here.
+openpyxl parses the XML through defusedxml, which is installed.
+
+CSV is read as UTF-8 (with or without a byte-order mark) when the bytes are valid UTF-8, and
+otherwise as GB18030, the superset of GBK that Excel on Chinese Windows writes ("CSV" save).
+Line ends may be CRLF or LF. Fully empty rows are skipped everywhere.
+
+Every refusal raises :class:`~question_bank.errors.InvalidInput` with one problem whose place names
+the file (and the sheet and row where there is one).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from defusedxml.common import DefusedXmlException
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from question_bank.errors import N_, InvalidInput, Problem
+
+#: Largest file accepted, in bytes (the web layer refuses larger requests before reading them).
+MAX_FILE_BYTES = 20 * 1024 * 1024
+#: Largest total unpacked size of a workbook's parts, in bytes: a guard against ZIP bombs.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: Question rows one file may hold (the header row not counted); more belongs in several files.
+MAX_DATA_ROWS = 20_000
+#: Columns read; a row with content further right is refused.
+MAX_COLUMNS = 40
+#: Longest cell, in characters; longer cells are a row-level error (see ``template``).
+MAX_CELL_CHARS = 10_000
+#: Sheet rows (empty ones included) read before giving up on a sheet formatted far below its data.
+MAX_SHEET_ROWS = 200_000
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+_WORKBOOK_TYPES = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+)
+#: Other files people pick by mistake, recognised by their first bytes.
+_OTHER_KINDS = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"),
+    (b"%PDF", "PDF document"),
+    (b"Rar!", "RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
+)
+#: What openpyxl and zipfile raise on a damaged or hostile workbook.
+_WORKBOOK_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, InvalidFileException, ParseError,
+                    DefusedXmlException, KeyError, ValueError, TypeError, IndexError, AttributeError,
+                    OSError, EOFError)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One non-empty row: ``number`` as the spreadsheet program shows it (1 = the first row; for a
+    CSV the record number, which is the line number unless a cell spans lines), and its cells as
+    text, ``""`` for an empty cell."""
+
+    number: int
+    cells: tuple[str, ...]
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook, or the single table of a CSV (``name`` is ``""`` then)."""
+
+    name: str
+    _read: Callable[[], Iterator[Row]]
+
+    def rows(self) -> Iterator[Row]:
+        """The sheet's non-empty rows in order. Raises :class:`InvalidInput` when it is too large."""
+        return self._read()
+
+
+@dataclass
+class Table:
+    """A file read for import: ``file_format`` is "xlsx" or "csv"; ``encoding`` is the CSV's
+    ("utf-8" or "gb18030"), ``""`` for a workbook."""
+
+    file_format: str
+    encoding: str
+    sheets: list[Sheet]
+
+
+def refuse(filename: str, message: str, place: str = "", **params: Any) -> InvalidInput:
+    """The error for a file that cannot be read at all; ``place`` is appended to the file name."""
+    where = f"{filename}, {place}" if place else filename
+    return InvalidInput([Problem(message, params, where)])
+
+
+def read_table(filename: str, data: bytes) -> Table:
+    """Read an uploaded file, deciding its kind from its bytes. Raises :class:`InvalidInput`."""
+    if not data:
+        raise refuse(filename, N_("The file is empty."))
+    if len(data) > MAX_FILE_BYTES:
+        raise refuse(filename, N_("The file is larger than %(mb)d MB; split it into several files."),
+                     mb=MAX_FILE_BYTES // (1024 * 1024))
+    if data.startswith(_OLE2):
+        raise refuse(filename, N_("This is an old Excel 97–2003 workbook (.xls) or a password-protected "
+                                  "workbook. Remove any password and save it as an Excel workbook (.xlsx)."))
+    if data.startswith(_ZIP):
+        return Table("xlsx", "", _workbook_sheets(filename, data))
+    for magic, kind in _OTHER_KINDS:
+        if data.startswith(magic):
+            raise refuse(filename, N_("This file is a %(kind)s, not a spreadsheet. Upload an .xlsx workbook "
+                                      "or a CSV file."), kind=kind)
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<table")) or b"<html" in head:
+        raise refuse(filename, N_("This file is a web page or XML document, not a spreadsheet (some systems "
+                                  "export HTML named .xls). Open it in Excel and save it as .xlsx."))
+    encoding, text = _decode_csv(filename, data)
+    return Table("csv", encoding, [Sheet("", lambda: _csv_rows(filename, text))])
+
+
+# --- workbooks -------------------------------------------------------------------------------------
+
+def _workbook_sheets(filename: str, data: bytes) -> list[Sheet]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+        names = {info.filename for info in infos}
+        content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    except _WORKBOOK_ERRORS:
+        raise refuse(filename, N_("This file is damaged: it looks like a ZIP file but cannot be opened.")) from None
+    if not content_types:
+        raise refuse(filename, N_("This is a ZIP archive, not an Excel workbook. Upload an .xlsx workbook "
+                                  "or a CSV file."))
+    if "xl/vbaProject.bin" in names or b"macroEnabled" in content_types:
+        raise refuse(filename, N_("This workbook contains macros (.xlsm). Save it as an Excel workbook "
+                                  "(.xlsx) without macros and upload that."))
+    if not any(t.encode() in content_types for t in _WORKBOOK_TYPES):
+        raise refuse(filename, N_("This is an Office file but not an Excel workbook (perhaps a Word or "
+                                  "PowerPoint file). Upload an .xlsx workbook or a CSV file."))
+    if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+        raise refuse(filename, N_("This workbook unpacks to more than %(mb)d MB; split it into several files."),
+                     mb=MAX_UNPACKED_BYTES // (1024 * 1024))
+    try:
+        # data_only: the value Excel cached for a formula cell, never the formula, never evaluated.
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        titles = [ws.title for ws in book.worksheets]
+    except _WORKBOOK_ERRORS:
+        raise refuse(filename, N_("This workbook cannot be read; it may be damaged. Open it in Excel, "
+                                  "save it again as .xlsx and retry.")) from None
+    return [Sheet(title, _sheet_reader(filename, book, title)) for title in titles]
+
+
+def _sheet_reader(filename: str, book: Any, title: str) -> Callable[[], Iterator[Row]]:
+    def read() -> Iterator[Row]:
+        sheet = book[title]
+        # Some programs write a wrong <dimension>; without it every row present is read.
+        sheet.reset_dimensions()
+        place = f"sheet {title}"
+        try:
+            values = sheet.iter_rows(min_col=1, max_col=MAX_COLUMNS + 1, values_only=True)
+            yield from _capped(filename, place, (
+                (number, tuple(_cell_text(v) for v in cells)) for number, cells in enumerate(values, start=1)
+            ))
+        except _WORKBOOK_ERRORS:
+            raise refuse(filename, N_("This sheet cannot be read; the workbook may be damaged."), place) from None
+
+    return read
+
+
+def _cell_text(value: Any) -> str:
+    """A cell value as text: whole numbers without ".0", dates in ISO form, booleans as TRUE/FALSE."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time(0) else value.date().isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+# --- CSV ---------------------------------------------------------------------------------------------
+
+def _decode_csv(filename: str, data: bytes) -> tuple[str, str]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise refuse(filename, N_("This text file is in UTF-16 (\"Unicode text\"). Save it as \"CSV UTF-8\" "
+                                  "or as CSV and upload that."))
+    if b"\x00" in data:
+        raise refuse(filename, N_("This file contains NUL bytes, so it is not a CSV text file. Upload an "
+                                  ".xlsx workbook or save the table as CSV."))
+    has_bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        # Strict UTF-8 first: GB18030 would accept most UTF-8 byte sequences and garble them.
+        return "utf-8", (data[3:] if has_bom else data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if has_bom:
+            raise refuse(filename, N_("This file is marked as UTF-8 but is not valid UTF-8 (byte %(pos)d). "
+                                      "Save it again as \"CSV UTF-8\" and upload that."), pos=exc.start + 3) from None
+    try:
+        return "gb18030", data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise refuse(filename, N_("This file is neither UTF-8 nor GB18030/GBK text (undecodable byte at "
+                                  "position %(pos)d). Save it as \"CSV UTF-8\" and upload that."),
+                     pos=exc.start) from None
+
+
+def _csv_rows(filename: str, text: str) -> Iterator[Row]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from _capped(filename, "", ((n, tuple(cells)) for n, cells in enumerate(reader, start=1)))
+    except csv.Error as exc:
+        raise refuse(filename, N_("The CSV cannot be read near line %(line)d: %(reason)s"),
+                     line=reader.line_num, reason=str(exc)) from None
+
+
+def _capped(filename: str, place: str, records: Iterator[tuple[int, tuple[str, ...]]]) -> Iterator[Row]:
+    """Non-empty rows, trailing empty cells dropped, with the caps on rows and columns applied."""
+    where = f"{place}, " if place else ""
+    kept = 0
+    for number, cells in records:
+        if number > MAX_SHEET_ROWS:
+            raise refuse(filename, N_("The sheet runs beyond row %(n)d; delete the empty rows below the data."),
+                         place, n=MAX_SHEET_ROWS)
+        width = len(cells)
+        while width and not cells[width - 1].strip():
+            width -= 1
+        if not width:
+            continue
+        if width > MAX_COLUMNS:
+            raise refuse(filename, N_("Row %(row)d has content beyond column %(n)d; a question row has at most "
+                                      "%(n)d columns."), f"{where}row {number}", row=number, n=MAX_COLUMNS)
+        kept += 1
+        if kept > MAX_DATA_ROWS + 1:
+            raise refuse(filename, N_("The file has more than %(n)d question rows; split it into several files."),
+                         place, n=MAX_DATA_ROWS)
+        yield Row(number, cells[:width])

@@ -1,0 +1,182 @@
+"""Writers for tabular exports: (headers, rows) in, CSV or xlsx bytes out.
+
+Every export is first built as ``(headers, rows)`` and then handed to a writer (indico's
+spreadsheet pattern, style.md), so the CSV and the xlsx of the same data can never disagree.
+
+Cells are ``str``, ``int``, ``float``, ``Decimal``, ``bool``, ``datetime.date``, naive
+``datetime.datetime`` (local time: spreadsheets have no time zones) or ``None`` (an empty cell).
+
+Both writers neutralise formula injection (OWASP "CSV Injection"; ASVS 5.0 requirement 1.2.10): a
+text cell whose first character a spreadsheet could read as the start of a formula gets a leading
+apostrophe. Real numbers stay numbers and are never prefixed, so ``-3`` as an ``int`` is a number
+while the text ``"-3"`` becomes ``"'-3"``.
+
+- CSV: UTF-8 with exactly one byte-order mark (Excel on Chinese Windows needs it to read UTF-8,
+  case C-14), CRLF line ends and RFC 4180 quoting (the ``csv`` module's minimal quoting).
+- xlsx: text cells are always typed string cells, never formulas or error values, whatever they
+  begin with; numbers and dates are numeric cells.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+Row = Sequence[Any]
+
+#: First characters that make a spreadsheet read a cell as a formula (= + - @), or that it skips
+#: before reading one (tab, CR, LF, NUL). The full-width forms are included because CJK input
+#: methods produce them and some spreadsheet versions convert them to their ASCII forms.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\0＝＋－＠")
+
+#: Rows per chunk of the streamed CSV: large enough to keep the number of writes small.
+CSV_ROWS_PER_CHUNK = 200
+
+#: Widest column of an xlsx sheet, in characters (so one long cell does not make a sheet unusable).
+MAX_COLUMN_WIDTH = 60
+
+
+def neutralise(text: str) -> str:
+    """``text`` made safe to open in a spreadsheet: prefixed with ``'`` when a spreadsheet could take
+    it for a formula.
+
+    Besides the first character itself, the first character after any leading spaces and control
+    characters is checked too, since some spreadsheets skip those before looking for ``=``.
+    """
+    if not text:
+        return text
+    if text[0] in FORMULA_TRIGGERS or _first_visible(text) in FORMULA_TRIGGERS:
+        return "'" + text
+    return text
+
+
+def _first_visible(text: str) -> str:
+    for char in text:
+        if not (char.isspace() or unicodedata.category(char) == "Cc"):
+            return char
+    return ""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _check_cell(value: Any) -> None:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        raise ValueError(f"aware datetime {value!r}: convert it to local time before exporting")
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+
+def _csv_text(value: Any) -> str:
+    """The CSV text of one cell."""
+    _check_cell(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, Decimal):
+        # Plain notation: Decimal("1E+2") would otherwise be written as "1E+2".
+        return format(value, "f")
+    if _is_number(value):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return neutralise(str(value))
+
+
+def iter_csv_bytes(headers: Sequence[str], rows: Iterable[Row], rows_per_chunk: int = CSV_ROWS_PER_CHUNK) -> Iterator[bytes]:
+    """The CSV as a stream of byte chunks, for a streamed HTTP response.
+
+    The first chunk carries the byte-order mark and the header row; no later chunk carries a BOM,
+    so the joined chunks equal :func:`to_csv_bytes`. Raises ``ValueError`` for an aware datetime.
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def take() -> bytes:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode("utf-8")
+
+    writer.writerow([_csv_text(h) for h in headers])
+    yield codecs.BOM_UTF8 + take()
+    pending = 0
+    for row in rows:
+        writer.writerow([_csv_text(v) for v in row])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield take()
+            pending = 0
+    if pending:
+        yield take()
+
+
+def to_csv_bytes(headers: Sequence[str], rows: Iterable[Row]) -> bytes:
+    """The whole CSV: UTF-8 with one BOM, CRLF, RFC 4180 quoting, formula triggers neutralised."""
+    return b"".join(iter_csv_bytes(headers, rows))
+
+
+# --- xlsx ------------------------------------------------------------------------------------------
+
+def _xlsx_cell(sheet: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
+    _check_cell(value)
+    if value is None or _is_number(value) or isinstance(value, bool | dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+    else:
+        # XML 1.0 cannot carry most control characters; they are dropped from the xlsx only.
+        text = ILLEGAL_CHARACTERS_RE.sub("", neutralise(str(value)))
+        cell = WriteOnlyCell(sheet, value=text)
+        # openpyxl guesses "=…" to be a formula and "#N/A" an error value; a text cell is text.
+        cell.data_type = "s"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _display_width(value: Any) -> int:
+    text = _csv_text(value)
+    # CJK characters take two columns in a spreadsheet's default font.
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Row], sheet_title: str = "Sheet1") -> bytes:
+    """The sheet as an .xlsx workbook: a bold header row frozen at the top, columns sized to fit,
+    text cells typed as strings and neutralised, numbers and dates numeric.
+
+    ``sheet_title`` is cut to Excel's 31 characters with ``[]:*?/\\`` removed. Raises
+    ``ValueError`` for an aware datetime.
+    """
+    rows = [list(r) for r in rows]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_safe_sheet_title(sheet_title))
+    for index, header in enumerate(headers, start=1):
+        width = max([_display_width(header)] + [_display_width(r[index - 1]) for r in rows if len(r) >= index])
+        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_COLUMN_WIDTH)
+    sheet.freeze_panes = "A2"
+    sheet.append([_xlsx_cell(sheet, h, bold=True) for h in headers])
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _safe_sheet_title(title: str) -> str:
+    cleaned = "".join(c for c in title if c not in "[]:*?/\\" and unicodedata.category(c) != "Cc").strip("' ")
+    return cleaned[:31] or "Sheet1"

@@ -1,0 +1,125 @@
+"""The downloadable import template: an .xlsx whose first sheet (题库) has the header row and one
+example row for every registered question type, and whose second sheet (说明) explains each column.
+
+The examples are real questions on the Administrative Penalty Law, the Constitution and the
+Administrative Licensing Law, so an editor can overwrite them; the import reads them back as they
+are (``tests/question_bank/test_import_template.py`` checks the round trip).
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from question_bank.formats.template import GUIDE, TEMPLATE_HEADERS
+from question_bank.types import REGISTRY
+
+QUESTION_SHEET = "题库"
+GUIDE_SHEET = "说明"
+
+#: One example row per type code, by template header. Types registered later pick theirs up here.
+EXAMPLES: dict[str, dict[str, str]] = {
+    "single_choice": {
+        "题型": "单选",
+        "题干": "根据《中华人民共和国行政处罚法》，下列哪一项不属于行政处罚的种类？（ ）",
+        "选项A": "警告、通报批评", "选项B": "罚款、没收违法所得", "选项C": "记过", "选项D": "暂扣许可证件",
+        "答案": "C",
+        "解析": "记过是政务处分，不是行政处罚；行政处罚的种类见行政处罚法第九条。",
+        "难度": "易", "知识点": "行政处罚的种类", "法律依据": "《中华人民共和国行政处罚法》第九条",
+        "分类": "行政处罚法/总则", "分值": "2",
+    },
+    "multiple_choice": {
+        "题型": "多选",
+        "题干": "根据《中华人民共和国宪法》，下列哪些国家机关由人民代表大会产生，对它负责，受它监督？（ ）",
+        "选项A": "国家行政机关", "选项B": "监察机关", "选项C": "审判机关", "选项D": "人民团体",
+        "答案": "A,B,C",
+        "解析": "宪法第三条：国家行政机关、监察机关、审判机关、检察机关都由人民代表大会产生，对它负责，受它监督。",
+        "难度": "中", "知识点": "民主集中制；国家机构", "法律依据": "《中华人民共和国宪法》第三条",
+        "分类": "宪法/国家机构", "分值": "4",
+    },
+    "indefinite_choice": {
+        "题型": "不定项",
+        "题干": "根据《中华人民共和国行政许可法》，关于行政许可决定的期限，下列说法正确的是（ ）",
+        "选项A": "不能当场作出决定的，一般应当自受理申请之日起二十日内作出决定",
+        "选项B": "二十日内不能作出决定的，经本行政机关负责人批准，可以延长十日",
+        "选项C": "延长期限的，无须将理由告知申请人",
+        "选项D": "经上级机关批准，可以无限期延长",
+        "答案": "AB",
+        "解析": "行政许可法第四十二条第一款：二十日内不能作出决定的，经本行政机关负责人批准，可以延长十日，"
+                "并应当将延长期限的理由告知申请人。",
+        "难度": "较难", "知识点": "行政许可的期限", "法律依据": "《中华人民共和国行政许可法》第四十二条",
+        "分类": "行政许可法/实施程序", "分值": "3",
+    },
+    "true_false": {
+        "题型": "判断",
+        "题干": "行政机关实施行政处罚时，应当责令当事人改正或者限期改正违法行为。",
+        "答案": "对",
+        "解析": "行政处罚法第二十八条第一款。",
+        "难度": "较易", "知识点": "责令改正", "法律依据": "《中华人民共和国行政处罚法》第二十八条",
+        "分类": "行政处罚法/总则", "分值": "1",
+    },
+    "fill_blank": {
+        "题型": "填空",
+        "题干": "公民、法人或者其他组织对行政机关所给予的行政处罚，享有___权、___权。",
+        "答案": "陈述|申辩",
+        "解析": "行政处罚法第七条第一款。",
+        "难度": "中", "知识点": "当事人的权利", "法律依据": "《中华人民共和国行政处罚法》第七条",
+        "分类": "行政处罚法/总则", "分值": "2",
+    },
+    "short_answer": {
+        "题型": "简答",
+        "题干": "简述行政处罚的种类。",
+        "答案": "警告、通报批评；罚款、没收违法所得、没收非法财物；暂扣许可证件、降低资质等级、吊销许可证件；"
+                "限制开展生产经营活动、责令停产停业、责令关闭、限制从业；行政拘留；法律、行政法规规定的其他行政处罚。",
+        "解析": "行政处罚法第九条。",
+        "难度": "中", "知识点": "行政处罚的种类", "法律依据": "《中华人民共和国行政处罚法》第九条",
+        "分类": "行政处罚法/总则", "分值": "10",
+    },
+}
+
+
+def example_rows() -> list[list[str]]:
+    """The example rows, in template column order, for the types registered now."""
+    return [[example.get(h, "") for h in TEMPLATE_HEADERS] for code, example in EXAMPLES.items() if code in REGISTRY]
+
+
+def write_template() -> bytes:
+    """The template workbook as .xlsx bytes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = QUESTION_SHEET
+    sheet.append(list(TEMPLATE_HEADERS))
+    for row in example_rows():
+        sheet.append(row)
+    _style(sheet, widths={"B": 50, "L": 30}, default=14)
+    sheet.freeze_panes = "A2"
+
+    guide = book.create_sheet(GUIDE_SHEET)
+    guide.append(["中文表头", "English header", "必填 / required", "填写说明", "Description"])
+    for column in GUIDE:
+        guide.append([column.zh, column.en, "是 / yes" if column.required else "否 / no",
+                      column.description_zh, column.description])
+    guide.append([])
+    guide.append(["每行一题；第一行为表头，表头可用中文或英文，列的顺序不限。",
+                  "", "", "", "One question a row; the first row is the header, in Chinese or English, columns in any order."])
+    guide.append(["也可另存为 CSV（UTF-8 或 GB18030/GBK 编码）上传。",
+                  "", "", "", "The sheet may also be saved as CSV (UTF-8 or GB18030/GBK) and uploaded."])
+    _style(guide, widths={"A": 18, "B": 24, "C": 14, "D": 60, "E": 60}, default=14)
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _style(sheet, widths: dict[str, int], default: int) -> None:
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index in range(1, sheet.max_column + 1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = widths.get(letter, default)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")

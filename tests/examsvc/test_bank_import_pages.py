@@ -1,0 +1,172 @@
+"""The import pages through the Flask test client (issue step 2): an editor uploads the real bank
+files, a reviewer who is not the uploader looks through the batch and approves it, and nobody else
+gets in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from question_bank.models import BatchStatus, ImportBatch, Question, QuestionStatus, QuestionVersion, Role
+from question_bank.text import stem_fingerprint
+from tests.factories import questions_xlsx
+
+BANK_FILES = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "bank-files"
+ROW = ("单选", "第3条：罚款=警告？{注意}", "甲", "乙", "丙", "丁", "B", "解析", "中", "罚款", "行政处罚法第九条",
+       "行政处罚法", "2")
+
+
+def upload(client, filename: str, data: bytes, mode: str | None = None):
+    form = {"file": (io.BytesIO(data), filename)}
+    if mode:
+        form["mode"] = mode
+    return client.form_post("/bank/import", form, content_type="multipart/form-data")
+
+
+def in_english(client) -> None:
+    """Pages in English, so that the tests read the msgids whatever the Chinese catalogue says."""
+    client.form_post("/lang/en", {"next": "/"})
+
+
+def question_count(db, status: QuestionStatus | None = None) -> int:
+    query = select(func.count()).select_from(Question)
+    if status is not None:
+        query = query.where(Question.status == status)
+    return db.scalar(query)
+
+
+@pytest.fixture
+def editor(make, client):
+    user = make.user(Role.BANK_EDITOR, Role.BANK_REVIEWER, username="editor", display_name="编辑甲")
+    client.login(user.username)
+    in_english(client)
+    return user
+
+
+def test_upload_page_says_which_formats_and_columns_it_takes(client, editor):
+    page = client.get("/bank/import").get_data(as_text=True)
+    for text in ("GB18030", ".xlsx", "UTF-8", "题型", "题干", "选项A … 选项H", "答案", "解析", "难度", "知识点",
+                 "法律依据", "分类", "分值", "legal_basis", "ACD or A,C,D", "易 / 较易 / 中 / 较难 / 难"):
+        assert text in page, text
+    assert "/bank/import/template.xlsx" in page
+
+
+def test_template_downloads_as_an_attachment_workbook(client, editor):
+    response = client.get("/bank/import/template.xlsx")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["题库", "说明"]
+    assert next(book["题库"].iter_rows(values_only=True))[:2] == ("题型", "题干")
+
+
+def test_jecqa_upload_in_the_default_mode_is_refused_naming_row_213_and_the_bank_is_unchanged(client, editor, db):
+    response = upload(client, "jecqa-kd.xlsx", (BANK_FILES / "jecqa-kd.xlsx").read_bytes())
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Nothing was imported." in page
+    assert "jecqa-kd.xlsx, sheet 题库, row 213, column G (答案)" in page and "the key is empty" in page
+    assert len(re.findall(r"<tr><td>jecqa-kd\.xlsx", page)) == 1
+    assert question_count(db) == 0 and db.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_valid_rows_upload_then_another_reviewer_approves_and_the_batch_is_published(client, client_factory, editor, make, db):
+    response = upload(client, "jecqa-kd.xlsx", (BANK_FILES / "jecqa-kd.xlsx").read_bytes(), "valid_only")
+    assert response.status_code == 302
+    batch = db.scalars(select(ImportBatch)).one()
+    assert response.headers["Location"].endswith(f"/bank/batches/{batch.id}")
+    assert question_count(db, QuestionStatus.IN_REVIEW) == 999
+
+    page = client.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
+    assert "999 questions imported" in page and "row 213" in page
+    assert "You uploaded this batch; another reviewer must decide it." in page
+    assert "Repeated stems" in page
+
+    # The uploader is a reviewer too, and still may not decide: 403, and nothing changes.
+    refused = client.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"})
+    assert refused.status_code == 403
+    db.refresh(batch)
+    assert batch.status == BatchStatus.IN_REVIEW and question_count(db, QuestionStatus.PUBLISHED) == 0
+
+    reviewer = client_factory()
+    reviewer.login(make.user(Role.BANK_REVIEWER, username="reviewer", display_name="审核乙").username)
+    in_english(reviewer)
+    review_page = reviewer.get(f"/bank/batches/{batch.id}?page=2").get_data(as_text=True)
+    assert review_page.count('class="question card"') == 20 and 'class="key"' in review_page
+    assert "Approve and publish all" in review_page
+    decided = reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1", "note": "已逐题核对"})
+    assert decided.status_code == 302
+    db.refresh(batch)
+    assert (batch.status, batch.review_note) == (BatchStatus.APPROVED, "已逐题核对")
+    assert question_count(db, QuestionStatus.PUBLISHED) == 999
+
+    listing = reviewer.get("/bank/batches").get_data(as_text=True)
+    assert "jecqa-kd.xlsx" in listing and "编辑甲" in listing and "Approved" in listing
+
+
+def test_a_rejection_needs_a_note(client, client_factory, editor, make, db):
+    upload(client, "one.xlsx", questions_xlsx([ROW]))
+    batch = db.scalars(select(ImportBatch)).one()
+    reviewer = client_factory()
+    reviewer.login(make.user(Role.BANK_REVIEWER).username)
+    assert reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"reject": "1"}).status_code == 422
+    assert reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"reject": "1", "note": "解析不全"}).status_code == 302
+    db.refresh(batch)
+    assert batch.status == BatchStatus.REJECTED and question_count(db, QuestionStatus.DRAFT) == 1
+
+
+def test_gb18030_csv_upload_imports_964_with_the_chinese_intact(client, editor, db):
+    data = (BANK_FILES / "cmmlu-law-gbk.csv").read_bytes()
+    response = upload(client, "cmmlu-law-gbk.csv", data)
+    assert response.status_code == 302
+    assert question_count(db) == 964
+    source = list(csv.reader(io.StringIO(data.decode("gb18030"), newline="")))[123]
+    stored = db.scalars(select(QuestionVersion.stem).where(
+        QuestionVersion.stem_fingerprint == stem_fingerprint(source[1]))).first()
+    assert stored == source[1]
+    batch_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "gb18030" in batch_page
+
+
+def test_an_upload_that_is_not_a_spreadsheet_is_refused_with_a_clear_message(client, editor, db):
+    response = upload(client, "scan.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(100))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Nothing was imported." in page and "PNG image, not a spreadsheet" in page
+    assert question_count(db) == 0
+
+
+def test_the_batch_list_shows_the_newest_first(client, editor, clock):
+    upload(client, "first.xlsx", questions_xlsx([ROW]))
+    clock.advance(minutes=5)
+    upload(client, "second.xlsx", questions_xlsx([ROW[:1] + ("另一题干",) + ROW[2:]]))
+    listing = client.get("/bank/batches").get_data(as_text=True)
+    table = listing[listing.index("<tbody>"):]  # past the flashed messages of the two uploads
+    assert table.index("second.xlsx") < table.index("first.xlsx")
+
+
+def test_cadres_and_reviewers_cannot_upload_and_cadres_cannot_see_batches(client, client_factory, make):
+    client.login(make.cadre().username)
+    assert client.get("/bank/import").status_code == 403
+    assert client.get("/bank/batches").status_code == 403
+    reviewer = client_factory()
+    reviewer.login(make.user(Role.BANK_REVIEWER).username)
+    assert reviewer.get("/bank/import").status_code == 403
+    assert reviewer.get("/bank/batches").status_code == 200
+    assert reviewer.get("/bank/batches/999999").status_code == 404
+
+
+def test_an_editor_who_is_not_a_reviewer_cannot_decide(client, make, db):
+    author = make.user(Role.BANK_EDITOR)
+    client.login(author.username)
+    upload(client, "one.xlsx", questions_xlsx([ROW]))
+    other = make.user(Role.BANK_EDITOR)
+    client.login(other.username)
+    batch = db.scalars(select(ImportBatch)).one()
+    assert client.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"}).status_code == 403

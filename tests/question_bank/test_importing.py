@@ -1,0 +1,211 @@
+"""Importing question files into a batch in review: all-or-nothing and valid-rows-only, duplicate
+flags, the real bank files of ../shared/datasets/bank-files, and case C-13.
+
+Product behaviour (C-13): the default all-or-nothing import commits nothing when any row has an
+error and reports every error with its row; in valid-rows-only mode the sound rows are imported
+and the bad rows reported. Both are the same on every run."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from question_bank.errors import PermissionDenied
+from question_bank.models import (
+    AuditEvent,
+    BatchStatus,
+    Category,
+    ImportBatch,
+    Question,
+    QuestionStatus,
+    QuestionVersion,
+    Role,
+)
+from question_bank.services import importing, review
+from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
+from question_bank.text import stem_fingerprint
+from tests.factories import QUESTION_HEADER, questions_xlsx
+
+BANK_FILES = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "bank-files"
+JECQA = BANK_FILES / "jecqa-kd.xlsx"
+CMMLU = BANK_FILES / "cmmlu-law-gbk.csv"
+
+C13_STEM = "第3条：罚款=警告？{注意}"
+C13_ROWS = [
+    ("单选", "行政处罚的种类不包括下列哪一项？", "警告", "记过", "罚款", "行政拘留", "B", "", "", "", "", "行政处罚法", ""),
+    ("多选", "下列哪些属于行政处罚？", "警告", "罚款", "记过", "降级", "", "", "", "", "", "行政处罚法", ""),
+    ("单选", "行政处罚由谁实施？", "行政机关", "人民法院", "人民检察院", "监察机关", "E", "", "", "", "", "行政处罚法", ""),
+    ("单选", C13_STEM, "对", "错", "不一定", "无法判断", "A", "", "", "", "", "行政处罚法", ""),
+]
+
+
+def count(db, model) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def bank_is_empty(db) -> bool:
+    return (count(db, Question), count(db, QuestionVersion), count(db, ImportBatch), count(db, Category)) == (0, 0, 0, 0)
+
+
+@pytest.fixture
+def editor(make):
+    return make.user(Role.BANK_EDITOR, username="editor")
+
+
+def run(db, clock, editor, filename, data, mode=ALL_OR_NOTHING):
+    report = importing.import_questions(db, clock, editor, filename, data, mode)
+    db.commit()
+    return report
+
+
+def test_c13_rows_with_a_missing_or_impossible_key_are_reported_and_never_enter_the_bank(db, clock, editor):
+    data = questions_xlsx(C13_ROWS)
+    expected = [("c13.xlsx, sheet 题库, row 3, column G (答案)", "the key is empty"),
+                ("c13.xlsx, sheet 题库, row 4, column G (答案)",
+                 "the key names option E, which the question does not have")]
+
+    # Default mode, twice: refused the same way each time, rows 3 and 4 named, nothing committed.
+    for _ in range(2):
+        report = run(db, clock, editor, "c13.xlsx", data)
+        assert report.refused and report.imported == 0
+        assert [(p.place, str(p).split(": ", 1)[1]) for p in report.errors] == expected
+        assert bank_is_empty(db)
+
+    # Valid rows only: rows 2 and 5 are imported, rows 3 and 4 reported and absent.
+    report = run(db, clock, editor, "c13.xlsx", data, VALID_ONLY)
+    assert report.imported == 2 and [p.place for p in report.errors] == [place for place, _ in expected]
+    db.expire_all()
+    stems = db.scalars(select(QuestionVersion.stem).order_by(QuestionVersion.id)).all()
+    assert stems == [C13_ROWS[0][1], C13_STEM]
+    assert stems[1].encode("utf-8") == C13_STEM.encode("utf-8")
+    assert report.batch.report["errors"][1]["place"].endswith("row 4, column G (答案)")
+
+
+def test_all_or_nothing_lists_every_error_of_every_row(db, clock, editor):
+    rows = [C13_ROWS[0], ("单选", "", "甲", "乙", "", "", "C") + ("",) * 6, ("判断", "题干", "甲", "", "", "", "对") + ("",) * 6]
+    report = run(db, clock, editor, "bad.xlsx", questions_xlsx(rows))
+    assert report.refused
+    assert {p.place.split(", ")[2] for p in report.errors} == {"row 3", "row 4"}
+    assert len(report.errors) == 5  # row 3: stem, key, category; row 4: options, category
+    assert bank_is_empty(db)
+
+
+def test_imported_questions_form_one_batch_in_review_with_an_audit_event(db, clock, editor):
+    report = run(db, clock, editor, r"C:\fakepath\c13.xlsx", questions_xlsx(C13_ROWS[:1] + C13_ROWS[3:]))
+    batch = report.batch
+    assert (batch.filename, batch.file_format, batch.mode, batch.status) == ("c13.xlsx", "xlsx", ALL_OR_NOTHING,
+                                                                              BatchStatus.IN_REVIEW)
+    assert batch.question_count == 2 and batch.uploaded_by_id == editor.id
+    questions = db.scalars(select(Question).order_by(Question.id)).all()
+    assert {(q.status, q.import_batch_id, q.author_id) for q in questions} == {(QuestionStatus.IN_REVIEW, batch.id, editor.id)}
+    assert all(q.current_version.version_no == 1 for q in questions)
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "batch.import")).one()
+    assert (event.object_id, event.actor_id, event.after["questions"]) == (str(batch.id), editor.id, 2)
+
+
+def test_approving_the_batch_publishes_it_and_the_uploader_cannot(db, clock, editor, make):
+    editor_reviewer = make.user(Role.BANK_EDITOR, Role.BANK_REVIEWER)
+    report = run(db, clock, editor_reviewer, "c13.xlsx", questions_xlsx(C13_ROWS[:1]))
+    with pytest.raises(PermissionDenied):
+        review.decide_batch(db, clock, editor_reviewer, report.batch, approve=True)
+    reviewer = make.user(Role.BANK_REVIEWER)
+    assert review.decide_batch(db, clock, reviewer, report.batch, approve=True) == 1
+    assert db.scalars(select(Question.status)).all() == [QuestionStatus.PUBLISHED]
+
+
+def test_only_bank_editors_import(db, clock, make):
+    with pytest.raises(PermissionDenied):
+        importing.import_questions(db, clock, make.user(Role.BANK_REVIEWER), "c13.xlsx", questions_xlsx(C13_ROWS[:1]))
+
+
+def test_near_duplicates_are_flagged_against_the_bank_and_earlier_rows(db, clock, editor, make):
+    existing = make.question(stem="行政处罚的种类包括哪些？")
+    rows = [
+        ("单选", "行政处罚的种类，包括哪些?", "甲", "乙", "", "", "A", "", "", "", "", "行政处罚法", ""),  # repeats the bank
+        ("单选", "行政许可由谁实施", "甲", "乙", "", "", "A", "", "", "", "", "行政许可法", ""),
+        ("单选", "行政许可 由谁实施？", "丙", "丁", "", "", "B", "", "", "", "", "行政许可法", ""),  # repeats row 3
+    ]
+    report = run(db, clock, editor, "dup.xlsx", questions_xlsx(rows))
+    by_row = {d["row"]: d for d in report.duplicates}
+    assert set(by_row) == {2, 4}
+    assert by_row[2]["resembles"] == existing.id and by_row[2]["resembles_row"] is None
+    row3 = db.scalars(select(Question).join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
+                      .where(QuestionVersion.stem == "行政许可由谁实施")).one()
+    assert by_row[4]["resembles"] == row3.id and by_row[4]["resembles_row"] == 3
+    assert db.get(Question, by_row[4]["question_id"]).duplicate_of_id == row3.id
+    assert report.batch.report["duplicates"] == report.duplicates
+
+
+def test_an_unreadable_file_is_refused_and_nothing_is_written(db, clock, editor):
+    png = run(db, clock, editor, "photo.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(64))
+    xls = run(db, clock, editor, "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    assert png.refused and "PNG image" in str(png.errors[0]) and png.errors[0].place == "photo.xlsx"
+    assert xls.refused and ".xls" in str(xls.errors[0])
+    assert bank_is_empty(db)
+
+
+def test_a_utf8_csv_with_bom_imports(db, clock, editor):
+    lines = [",".join(QUESTION_HEADER), ",".join(C13_ROWS[0]), ",".join(C13_ROWS[3])]
+    data = b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8")
+    report = run(db, clock, editor, "bom.csv", data)
+    assert report.imported == 2 and (report.batch.file_format, report.batch.encoding) == ("csv", "utf-8")
+    assert db.scalars(select(QuestionVersion.stem).order_by(QuestionVersion.id)).all()[1] == C13_STEM
+
+
+# --- the real bank files -------------------------------------------------------------------------
+
+def test_jecqa_all_or_nothing_is_refused_naming_only_row_213(db, clock, editor):
+    report = run(db, clock, editor, "jecqa-kd.xlsx", JECQA.read_bytes())
+    assert report.refused and report.rows == 1000
+    assert [str(p) for p in report.errors] == ["jecqa-kd.xlsx, sheet 题库, row 213, column G (答案): the key is empty"]
+    assert bank_is_empty(db)
+
+
+def test_jecqa_valid_only_imports_999_reports_row_213_and_flags_repeated_stems(db, clock, editor):
+    report = run(db, clock, editor, "jecqa-kd.xlsx", JECQA.read_bytes(), VALID_ONLY)
+    assert report.imported == 999 and count(db, Question) == 999
+    assert [p.place for p in report.errors] == ["jecqa-kd.xlsx, sheet 题库, row 213, column G (答案)"]
+    assert db.scalars(select(Category.path).order_by(Category.path)).all() == ["司法考试", "司法考试/知识型"]
+
+    # PROVENANCE: 6 stems occur more than once (15 rows, 9 repeats). Every repeat is flagged; so are the
+    # three rows that differ from an earlier one only in punctuation (rows 335, 532 and 752).
+    sheet = load_workbook(JECQA, read_only=True)["题库"]
+    first_seen: dict[str, int] = {}
+    exact_repeats = set()
+    for number, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+        if row[1] in first_seen:
+            exact_repeats.add(number)
+        first_seen.setdefault(row[1], number)
+    assert len(exact_repeats) == 9
+    flagged = {d["row"] for d in report.duplicates}
+    assert flagged == exact_repeats | {335, 532, 752}
+    assert count(db, Question) - db.scalar(select(func.count()).where(Question.duplicate_of_id.is_(None))) == 12
+
+
+def test_cmmlu_gb18030_csv_imports_964_with_the_chinese_intact(db, clock, editor):
+    data = CMMLU.read_bytes()
+    report = run(db, clock, editor, "cmmlu-law-gbk.csv", data)
+    assert report.imported == 964 and report.errors == []
+    assert report.batch.encoding == "gb18030"
+    rows = list(csv.reader(io.StringIO(data.decode("gb18030"), newline="")))
+    for source in (rows[1], rows[500], rows[-1]):
+        version = db.scalars(select(QuestionVersion).where(
+            QuestionVersion.stem_fingerprint == stem_fingerprint(source[1]))).first()
+        assert version.stem == source[1]
+        assert version.options == source[2:6]
+
+
+def test_a_failure_while_writing_leaves_nothing_half_written(db, clock, editor, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing.audit, "record", fail)  # the last write of an import
+    with pytest.raises(RuntimeError):
+        importing.import_questions(db, clock, editor, "c13.xlsx", questions_xlsx(C13_ROWS[:1]))
+    db.commit()  # what is left in the session after the savepoint rolled back
+    assert bank_is_empty(db)
