@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, PermissionDenied
-from question_bank.models import BatchStatus, ImportBatch, Question, QuestionStatus, User
+from question_bank.models import AuditEvent, BatchStatus, ImportBatch, Question, QuestionStatus, User
 from question_bank.services import audit
 
 
@@ -19,8 +19,9 @@ def submit_for_review(session: Session, clock: Clock, actor: User, question: Que
 
 def approve_question(session: Session, clock: Clock, reviewer: User, question: Question) -> None:
     """In review → published. Raises :class:`PermissionDenied` when the reviewer wrote the question
-    or its current version, :class:`Conflict` when it is not in review."""
-    authors = {question.author_id}
+    or its current version, or changed its content since it was last approved; :class:`Conflict`
+    when it is not in review."""
+    authors = {question.author_id, *_content_editors(session, question)}
     if question.current_version is not None:
         authors.add(question.current_version.created_by_id)
     if reviewer.id in authors:
@@ -28,6 +29,23 @@ def approve_question(session: Session, clock: Clock, reviewer: User, question: Q
     _move(session, clock, reviewer, question, {QuestionStatus.IN_REVIEW}, QuestionStatus.PUBLISHED, "question.approve")
     question.reviewer_id = reviewer.id
     question.reviewed_at = clock.now()
+
+
+def _content_editors(session: Session, question: Question) -> set[int]:
+    """Everyone who changed the question's content since it was last approved.
+
+    An edit of a version no attempt has used changes that version in place and keeps its
+    ``created_by_id``, so only the audit log knows who else wrote what is now up for approval.
+    """
+    about_it = (AuditEvent.object_type == "question", AuditEvent.object_id == str(question.id))
+    last_approval = select(func.max(AuditEvent.id)).where(
+        *about_it, AuditEvent.action == "question.approve").scalar_subquery()
+    return {actor_id for actor_id in session.scalars(
+        select(AuditEvent.actor_id).where(
+            *about_it, AuditEvent.action.in_(("question.create", "question.update")),
+            AuditEvent.id > func.coalesce(last_approval, 0),
+        )
+    ) if actor_id is not None}
 
 
 def return_to_draft(session: Session, clock: Clock, reviewer: User, question: Question, note: str) -> None:

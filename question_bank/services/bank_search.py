@@ -1,0 +1,128 @@
+"""Finding questions in the bank: text search over stems, filters, an allowlisted sort, and pages.
+
+Read-only: nothing here changes state. The editors' and reviewers' question list is built on
+:func:`search_questions`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, contains_eager
+
+from question_bank.errors import N_, InvalidInput, Problem
+from question_bank.models import Category, Question, QuestionStatus, QuestionVersion, User
+from question_bank.types import REGISTRY
+
+#: Rows a page holds when the caller does not say, and the most it may ask for.
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 25, 100
+
+#: The only sort orders accepted, by name: a name from the request never reaches SQL as a column.
+#: Each ends with the question id so that pages never overlap or skip a row on ties.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "-updated": (Question.updated_at.desc(), Question.id.desc()),
+    "updated": (Question.updated_at.asc(), Question.id.asc()),
+    "-id": (Question.id.desc(),),
+    "id": (Question.id.asc(),),
+    "difficulty": (QuestionVersion.difficulty.asc(), Question.id.asc()),
+    "-difficulty": (QuestionVersion.difficulty.desc(), Question.id.desc()),
+    "type": (QuestionVersion.qtype.asc(), Question.id.asc()),
+    "status": (Question.status.asc(), Question.id.asc()),
+    "category": (Category.path.asc(), Question.id.asc()),
+}
+DEFAULT_SORT = "-updated"
+
+
+@dataclass(frozen=True)
+class QuestionQuery:
+    """What the list asks for. Empty strings and None mean "any".
+
+    ``text`` is matched as a literal substring of the current version's stem (``%`` and ``_`` are
+    ordinary characters), ignoring ASCII case; ``category`` is a path such as ``宪法`` and matches
+    that category and everything below it; ``difficulty`` is 1–5.
+    """
+
+    text: str = ""
+    qtype: str = ""
+    status: str = ""
+    category: str = ""
+    difficulty: int | None = None
+    duplicates_only: bool = False
+    sort: str = DEFAULT_SORT
+
+    def problems(self) -> list[Problem]:
+        found = []
+        if self.sort not in SORTS:
+            found.append(Problem(N_("unknown sort order %(sort)s"), {"sort": self.sort}, "sort"))
+        if self.qtype and self.qtype not in REGISTRY:
+            found.append(Problem(N_("unknown question type %(code)s"), {"code": self.qtype}, "type"))
+        if self.status and self.status not in {s.value for s in QuestionStatus}:
+            found.append(Problem(N_("unknown status %(status)s"), {"status": self.status}, "status"))
+        if self.difficulty is not None and not 1 <= self.difficulty <= 5:
+            found.append(Problem(N_("difficulty must be 1 to 5"), place="difficulty"))
+        return found
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    """One page of results: ``questions`` (with current version and category loaded), the
+    ``total`` matching, the 1-based ``page`` actually returned, ``pages`` (at least 1) and the
+    ``page_size`` used after capping."""
+
+    questions: list[Question]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+
+
+def search_questions(session: Session, query: QuestionQuery, page: int = 1, page_size: int | None = None) -> QuestionPage:
+    """The questions matching ``query``, one page of them.
+
+    ``page_size`` is capped at :data:`MAX_PAGE_SIZE` (a larger request gets the cap, not an error);
+    a page past the end gives the last page. Raises :class:`InvalidInput` for an unknown sort,
+    type or status, or a difficulty outside 1–5.
+    """
+    problems = query.problems()
+    if problems:
+        raise InvalidInput(problems)
+    size = min(max(page_size or DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE)
+    base = (
+        select(Question)
+        .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
+        .join(Category, Question.category_id == Category.id)
+    )
+    text = query.text.strip()
+    if text:
+        base = base.where(QuestionVersion.stem.icontains(text, autoescape=True))
+    if query.qtype:
+        base = base.where(QuestionVersion.qtype == query.qtype)
+    if query.status:
+        base = base.where(Question.status == query.status)
+    if query.difficulty is not None:
+        base = base.where(QuestionVersion.difficulty == query.difficulty)
+    path = "/".join(p.strip() for p in query.category.replace("／", "/").split("/") if p.strip())
+    if path:
+        base = base.where(or_(Category.path == path, Category.path.startswith(path + "/", autoescape=True)))
+    if query.duplicates_only:
+        base = base.where(Question.duplicate_of_id.is_not(None))
+    total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / size))
+    number = min(max(page, 1), pages)
+    rows = session.scalars(
+        base.options(contains_eager(Question.current_version), contains_eager(Question.category))
+        .order_by(*SORTS[query.sort])
+        .offset((number - 1) * size)
+        .limit(size)
+    )
+    return QuestionPage(list(rows.unique()), total, number, pages, size)
+
+
+def people_of(session: Session, question: Question) -> dict[int, User]:
+    """Everyone a question's page names (author, reviewer, the author of each version), by id."""
+    ids = {question.author_id, question.reviewer_id, *(v.created_by_id for v in question.versions)}
+    ids.discard(None)
+    return {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}

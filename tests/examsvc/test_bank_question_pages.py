@@ -1,0 +1,413 @@
+"""The question-bank pages for editors and reviewers: list and search, write, edit, review, and who
+may do what (domain.md §3, case C-16)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from question_bank.models import Question, QuestionStatus, QuestionVersion, Role
+from question_bank.services import attempts, bank_search
+
+BASED_ON = re.compile(r'name="based_on" type="hidden" value="([^"]*)"')
+
+
+def question_form(**overrides: str) -> dict[str, str]:
+    data = {
+        "qtype": "single_choice", "stem": "行政处罚的种类由哪一级规范设定？（　）",
+        "option_A": "法律", "option_B": "规章", "option_C": "通知", "option_D": "会议纪要",
+        "key": "A", "explanation": "见行政处罚法第九条。", "difficulty": "2", "tags": "设定权；罚款",
+        "legal_basis": "《中华人民共和国行政处罚法》第九条", "category": "行政处罚法/设定", "score": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def signed_in(client, user, english: bool = True):
+    client.login(user.username)
+    if english:  # English msgids, whatever the Chinese catalogue says
+        client.form_post("/lang/en")
+    return client
+
+
+def field_block(page: str, name: str) -> str:
+    """The HTML of the form field (label, input, its errors) holding input ``name``."""
+    for block in page.split('<div class="field')[1:]:
+        if f'name="{name}"' in block:
+            return block
+    raise AssertionError(f"no field {name}")
+
+
+def count(db, model) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def edit_form(client, question, **overrides: str) -> dict[str, str]:
+    page = client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True)
+    return question_form(based_on=BASED_ON.search(page).group(1), category="行政处罚法", **overrides)
+
+
+@pytest.fixture
+def editor(make):
+    return make.user(Role.BANK_EDITOR, username="editor")
+
+
+@pytest.fixture
+def reviewer(make):
+    return make.user(Role.BANK_REVIEWER, username="reviewer")
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+def test_creating_with_problems_shows_each_beside_its_field_and_saves_nothing(client, db, editor):
+    signed_in(client, editor)
+    response = client.form_post("/bank/questions/new", question_form(
+        stem="  ", option_B="", option_C="", option_D="", key="X", category=" / "))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nothing was saved" in page
+    assert "the stem is empty" in field_block(page, "stem")
+    assert "the key may only hold option letters A–H" in field_block(page, "key")
+    assert "the category is empty" in field_block(page, "category")
+    options = page.split('id="options"')[1].split('<div class="field')[0]
+    assert "a choice question needs 2 to 8 options, this one has 1" in options
+    assert 'value="见行政处罚法第九条。"' not in page and "见行政处罚法第九条。" in page  # typed text kept
+    assert count(db, Question) == 0 and count(db, QuestionVersion) == 0
+
+
+def test_a_key_naming_a_missing_option_is_shown_at_the_key(client, db, editor):
+    signed_in(client, editor)
+    response = client.form_post("/bank/questions/new", question_form(key="E"))
+    assert response.status_code == 422
+    assert "which the question does not have" in field_block(response.get_data(as_text=True), "key")
+    assert count(db, Question) == 0
+
+
+def test_creating_a_question_saves_a_draft_and_its_page_shows_key_and_explanation(client, db, editor):
+    signed_in(client, editor)
+    response = client.form_post("/bank/questions/new", question_form(
+        qtype="multiple_choice", key="A,C, D", tags="设定权；罚款; 设定权", score="2"))
+    assert response.status_code == 302
+    question = db.scalar(select(Question))
+    version = question.current_version
+    assert question.status == QuestionStatus.DRAFT and question.author_id == editor.id
+    assert version.key == ["A", "C", "D"] and version.tags == ["设定权", "罚款"]
+    assert version.difficulty == 2 and version.default_score == Decimal("2.00")
+    assert question.category.path == "行政处罚法/设定"
+
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<dd class="key">ACD</dd>' in page and "见行政处罚法第九条。" in page
+    assert 'data-version="1"' in page
+
+
+def test_a_true_false_question_takes_its_key_in_template_words(client, db, editor):
+    signed_in(client, editor)
+    data = question_form(qtype="true_false", option_A="", option_B="", option_C="", option_D="", key="错")
+    assert client.form_post("/bank/questions/new", data).status_code == 302
+    assert db.scalar(select(QuestionVersion)).key is False
+
+
+def test_a_repeated_stem_is_flagged_on_create(client, db, make, editor):
+    original = make.question(stem="行政处罚的种类由哪一级规范设定?( )")
+    signed_in(client, editor)
+    client.form_post("/bank/questions/new", question_form())
+    created = db.scalar(select(Question).where(Question.id != original.id))
+    assert created.duplicate_of_id == original.id
+    listing = client.get("/bank/questions").get_data(as_text=True)
+    assert f"Repeats {original.id}" in listing
+
+
+# --- editing and versions -------------------------------------------------------------------------
+
+def test_editing_an_unused_version_changes_it_in_place(client, db, make, editor):
+    question = make.question(status=QuestionStatus.DRAFT, author=editor)
+    signed_in(client, editor)
+    response = client.form_post(f"/bank/questions/{question.id}/edit",
+                                edit_form(client, question, stem="改过的题干（　）", key="C"))
+    assert response.status_code == 302
+    db.refresh(question)
+    assert question.current_version.version_no == 1 and count(db, QuestionVersion) == 1
+    assert question.current_version.stem == "改过的题干（　）" and question.current_version.key == ["C"]
+    assert question.status == QuestionStatus.DRAFT
+
+
+def test_editing_a_version_an_attempt_used_makes_version_2_and_the_attempt_keeps_version_1(
+        client, client_factory, db, clock, make, editor):
+    question = make.question("single_choice", key=["B"], stem="原来的题干（　）")
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 1, 100, "行政处罚法")]), roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    db.commit()
+
+    signed_in(client, editor)
+    response = client.form_post(f"/bank/questions/{question.id}/edit",
+                                edit_form(client, question, stem="新的题干（　）", key="C"))
+    assert response.status_code == 302
+    db.refresh(question)
+    versions = {v.version_no: v for v in question.versions}
+    assert sorted(versions) == [1, 2] and question.current_version_id == versions[2].id
+    assert versions[1].stem == "原来的题干（　）" and versions[1].key == ["B"]
+    assert question.status == QuestionStatus.IN_REVIEW
+
+    page = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert 'data-version="1"' in page and 'data-version="2"' in page
+
+    candidate = signed_in(client_factory(), cadre, english=False)
+    exam_page = candidate.get(f"/me/attempts/{attempt.id}").get_data(as_text=True)
+    assert "原来的题干" in exam_page and "新的题干" not in exam_page
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    db.commit()
+    assert attempt.score == Decimal(100)
+
+
+def test_a_published_question_that_is_edited_goes_back_to_review(client, db, make, editor):
+    question = make.question(status=QuestionStatus.PUBLISHED)
+    signed_in(client, editor)
+    client.form_post(f"/bank/questions/{question.id}/edit", edit_form(client, question, explanation="补充解析。"))
+    db.refresh(question)
+    assert question.status == QuestionStatus.IN_REVIEW and question.reviewer_id is None
+
+
+def test_an_edit_based_on_an_older_state_is_refused(client, client_factory, db, clock, make, editor):
+    question = make.question(status=QuestionStatus.DRAFT)
+    signed_in(client, editor)
+    stale = edit_form(client, question, stem="我的修改（　）")
+    other = signed_in(client_factory(), make.user(Role.BANK_EDITOR))
+    clock.advance(minutes=1)
+    assert other.form_post(f"/bank/questions/{question.id}/edit",
+                           edit_form(other, question, stem="别人的修改（　）")).status_code == 302
+    response = client.form_post(f"/bank/questions/{question.id}/edit", stale)
+    assert response.status_code == 409
+    db.refresh(question)
+    assert question.current_version.stem == "别人的修改（　）"
+
+
+def test_editing_with_problems_changes_nothing(client, db, make, editor):
+    question = make.question(status=QuestionStatus.DRAFT)
+    before = question.current_version.stem
+    signed_in(client, editor)
+    response = client.form_post(f"/bank/questions/{question.id}/edit", edit_form(client, question, stem="", key=""))
+    assert response.status_code == 422
+    assert "the key is empty" in field_block(response.get_data(as_text=True), "key")
+    db.refresh(question)
+    assert question.current_version.stem == before
+
+
+def test_a_retired_question_cannot_be_opened_for_editing(client, make, editor):
+    question = make.question(status=QuestionStatus.RETIRED)
+    signed_in(client, editor)
+    assert client.get(f"/bank/questions/{question.id}/edit").status_code == 409
+
+
+def test_an_earlier_version_can_be_looked_at(client, db, clock, make, editor):
+    question = make.question(stem="第一版题干（　）")
+    question.current_version.used_at = clock.now()
+    db.commit()
+    signed_in(client, editor)
+    client.form_post(f"/bank/questions/{question.id}/edit", edit_form(client, question, stem="第二版题干（　）"))
+    first = client.get(f"/bank/questions/{question.id}?version=1").get_data(as_text=True)
+    current = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert "第一版题干" in first and "第二版题干" in current and "第一版题干" not in current
+
+
+# --- workflow -------------------------------------------------------------------------------------
+
+def test_the_workflow_from_draft_to_published_to_retired(client, client_factory, db, make, editor, reviewer):
+    question = make.question(status=QuestionStatus.DRAFT, author=editor)
+    signed_in(client, editor)
+    assert client.form_post(f"/bank/questions/{question.id}/submit").status_code == 302
+    db.refresh(question)
+    assert question.status == QuestionStatus.IN_REVIEW
+
+    checker = signed_in(client_factory(), reviewer)
+    assert checker.form_post(f"/bank/questions/{question.id}/approve").status_code == 302
+    db.refresh(question)
+    assert question.status == QuestionStatus.PUBLISHED and question.reviewer_id == reviewer.id
+
+    assert checker.form_post(f"/bank/questions/{question.id}/retire").status_code == 302
+    db.refresh(question)
+    assert question.status == QuestionStatus.RETIRED
+
+
+def test_the_author_cannot_approve_their_own_question_and_another_reviewer_can(
+        client, client_factory, db, make, reviewer):
+    author = make.user(Role.BANK_EDITOR, Role.BANK_REVIEWER)
+    question = make.question(status=QuestionStatus.IN_REVIEW, author=author)
+    signed_in(client, author)
+    assert client.form_post(f"/bank/questions/{question.id}/approve").status_code == 403
+    db.refresh(question)
+    assert question.status == QuestionStatus.IN_REVIEW and question.reviewer_id is None
+
+    other = signed_in(client_factory(), reviewer)
+    assert other.form_post(f"/bank/questions/{question.id}/approve").status_code == 302
+    db.refresh(question)
+    assert question.status == QuestionStatus.PUBLISHED and question.reviewer_id == reviewer.id
+
+
+def test_returning_needs_a_note_and_sends_the_question_back_to_draft(client, db, make, reviewer):
+    question = make.question(status=QuestionStatus.IN_REVIEW)
+    signed_in(client, reviewer)
+    response = client.form_post(f"/bank/questions/{question.id}/return", {"note": "  "})
+    assert response.status_code == 422
+    db.refresh(question)
+    assert question.status == QuestionStatus.IN_REVIEW
+
+    assert client.form_post(f"/bank/questions/{question.id}/return", {"note": "答案有误"}).status_code == 302
+    db.refresh(question)
+    assert question.status == QuestionStatus.DRAFT
+
+
+def test_a_reviewer_who_is_not_an_editor_cannot_write_or_submit(client, db, make, reviewer):
+    question = make.question(status=QuestionStatus.DRAFT)
+    signed_in(client, reviewer)
+    assert client.get("/bank/questions/new").status_code == 403
+    assert client.form_post("/bank/questions/new", question_form()).status_code == 403
+    assert client.get(f"/bank/questions/{question.id}/edit").status_code == 403
+    assert client.form_post(f"/bank/questions/{question.id}/submit").status_code == 403
+    db.refresh(question)
+    assert question.status == QuestionStatus.DRAFT and count(db, Question) == 1
+
+
+def test_an_editor_who_is_not_a_reviewer_cannot_approve_or_return(client, db, make, editor):
+    question = make.question(status=QuestionStatus.IN_REVIEW)
+    signed_in(client, editor)
+    assert client.form_post(f"/bank/questions/{question.id}/approve").status_code == 403
+    assert client.form_post(f"/bank/questions/{question.id}/return", {"note": "x"}).status_code == 403
+    db.refresh(question)
+    assert question.status == QuestionStatus.IN_REVIEW
+
+
+def test_a_step_that_does_not_fit_the_status_is_a_conflict(client, db, make, reviewer):
+    question = make.question(status=QuestionStatus.PUBLISHED)
+    signed_in(client, reviewer)
+    assert client.form_post(f"/bank/questions/{question.id}/approve").status_code == 409
+
+
+@pytest.mark.parametrize("action", ["submit", "approve", "return", "retire"])
+def test_workflow_steps_are_not_reachable_by_get(client, make, editor, action):
+    question = make.question(status=QuestionStatus.IN_REVIEW)
+    signed_in(client, editor)
+    assert client.get(f"/bank/questions/{question.id}/{action}").status_code == 405
+
+
+def test_a_step_without_the_csrf_token_is_refused(client, db, make, reviewer):
+    question = make.question(status=QuestionStatus.IN_REVIEW)
+    signed_in(client, reviewer)
+    assert client.post(f"/bank/questions/{question.id}/approve").status_code == 400
+    db.refresh(question)
+    assert question.status == QuestionStatus.IN_REVIEW
+
+
+def test_an_unknown_question_is_not_found(client, editor):
+    signed_in(client, editor)
+    assert client.get("/bank/questions/999999").status_code == 404
+
+
+# --- the list -------------------------------------------------------------------------------------
+
+def listed(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<tr data-question="(\d+)"', page)]
+
+
+def test_search_matches_percent_and_underscore_literally(client, make, editor):
+    percent = make.question(stem="罚款数额超过 50% 的（　）")
+    underscore = make.question(stem="编号 A_1 的（　）")
+    make.question(stem="罚款数额超过五十的（　）")
+    make.question(stem="编号 AB1 的（　）")
+    signed_in(client, editor)
+    assert listed(client.get("/bank/questions", query_string={"q": "%"}).get_data(as_text=True)) == [percent.id]
+    assert listed(client.get("/bank/questions", query_string={"q": "A_1"}).get_data(as_text=True)) == [underscore.id]
+
+
+def test_the_list_filters_and_shows_type_stem_category_status_and_version(client, make, editor):
+    wanted = make.question("true_false", stem="宪法是国家的根本法。", category="宪法/总纲", difficulty=1)
+    make.question("single_choice", category="宪法/总纲", difficulty=1)
+    make.question("true_false", category="行政处罚法", difficulty=1)
+    signed_in(client, editor)
+    page = client.get("/bank/questions", query_string={
+        "type": "true_false", "status": "published", "category": "宪法", "difficulty": "1"}).get_data(as_text=True)
+    assert listed(page) == [wanted.id]
+    row = page.split(f'<tr data-question="{wanted.id}"')[1].split("</tr>")[0]
+    assert "True/false" in row and "宪法是国家的根本法。" in row and "宪法/总纲" in row
+    assert 'data-status="published"' in row and "<td>1</td>" in row
+
+
+def test_a_long_stem_is_truncated_in_the_list(client, make, editor):
+    make.question(stem="长" * 200)
+    signed_in(client, editor)
+    page = client.get("/bank/questions").get_data(as_text=True)
+    assert "长" * 59 + "…" in page and "长" * 60 not in page
+
+
+def test_a_sort_outside_the_allowlist_is_refused_with_422(client, make, editor):
+    make.question()
+    signed_in(client, editor)
+    assert client.get("/bank/questions?sort=password_hash").status_code == 422
+    assert client.get("/bank/questions?sort=-difficulty").status_code == 200
+
+
+def test_the_page_size_is_capped(client, make, editor, monkeypatch):
+    monkeypatch.setattr(bank_search, "MAX_PAGE_SIZE", 2)
+    made = make.questions(3)
+    signed_in(client, editor)
+    page = client.get("/bank/questions?page_size=1000&sort=id").get_data(as_text=True)
+    assert listed(page) == [made[0].id, made[1].id]
+    second = client.get("/bank/questions?page_size=1000&sort=id&page=2").get_data(as_text=True)
+    assert listed(second) == [made[2].id]
+    assert "page_size=1000" in page  # the pager keeps the filters
+
+
+def test_the_navigation_links_to_questions_and_batches(client, editor):
+    signed_in(client, editor)
+    page = client.get("/bank/questions").get_data(as_text=True)
+    assert 'href="/bank/questions"' in page and 'href="/bank/batches"' in page
+
+
+# --- who may come in (case C-16) ------------------------------------------------------------------
+
+def _bank_requests(question_id: int) -> list[tuple[str, str, dict[str, str] | None]]:
+    return [
+        ("GET", "/bank/questions", None),
+        ("GET", "/bank/questions/new", None),
+        ("POST", "/bank/questions/new", question_form()),
+        ("GET", f"/bank/questions/{question_id}", None),
+        ("GET", f"/bank/questions/{question_id}/edit", None),
+        ("POST", f"/bank/questions/{question_id}/edit", question_form(stem="被篡改的题干（　）", key="D")),
+        ("POST", f"/bank/questions/{question_id}/submit", {}),
+        ("POST", f"/bank/questions/{question_id}/approve", {}),
+        ("POST", f"/bank/questions/{question_id}/return", {"note": "x"}),
+        ("POST", f"/bank/questions/{question_id}/retire", {}),
+    ]
+
+
+def _picture(db, question_id: int):
+    db.expire_all()
+    question = db.get(Question, question_id)
+    return (question.status, question.current_version.stem, question.current_version.key,
+            count(db, QuestionVersion), count(db, Question))
+
+
+def test_c16_a_cadre_is_refused_every_bank_page_and_the_question_is_unchanged(client, db, make):
+    question = make.question(status=QuestionStatus.IN_REVIEW)
+    before = _picture(db, question.id)
+    signed_in(client, make.cadre(), english=False)
+    for method, path, data in _bank_requests(question.id):
+        response = client.get(path) if method == "GET" else client.form_post(path, data)
+        assert response.status_code == 403, (method, path)
+        assert "被篡改的题干" not in response.get_data(as_text=True)
+    assert _picture(db, question.id) == before
+
+
+def test_c16_an_anonymous_request_is_sent_to_sign_in_and_changes_nothing(client, db, make):
+    question = make.question(status=QuestionStatus.IN_REVIEW)
+    before = _picture(db, question.id)
+    client.refresh_csrf("/login")  # a real token, so only the missing sign-in stops the POSTs
+    for method, path, data in _bank_requests(question.id):
+        response = client.get(path) if method == "GET" else client.form_post(path, data)
+        assert response.status_code == 302, (method, path)
+        assert response.headers["Location"].startswith("/login"), (method, path)
+    assert _picture(db, question.id) == before

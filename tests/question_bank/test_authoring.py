@@ -1,0 +1,168 @@
+"""Writing and reviewing questions: drafts, versions that attempts keep, four eyes (domain.md §3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from question_bank.errors import Conflict, InvalidInput, PermissionDenied
+from question_bank.models import AuditEvent, Question, QuestionStatus, QuestionVersion, Role
+from question_bank.services import attempts, authoring, review
+from question_bank.services.authoring import QuestionDraft
+
+
+def draft(**overrides) -> QuestionDraft:
+    values = dict(qtype="single_choice", stem="行政处罚的种类由哪一级规范设定？", options=["法律", "规章", "通知", "会议纪要"],
+                  key=["A"], category_path="行政处罚法/设定", explanation="见第九条。", difficulty=2,
+                  tags=["设定权"], legal_basis="《中华人民共和国行政处罚法》第九条")
+    values.update(overrides)
+    return QuestionDraft(**values)
+
+
+def count(db, model) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def test_a_new_question_is_a_draft_with_version_1_in_its_category(db, clock, make):
+    editor = make.user(Role.BANK_EDITOR)
+    question = authoring.create_question(db, clock, editor, draft())
+    db.commit()
+    assert question.status == QuestionStatus.DRAFT
+    assert question.current_version.version_no == 1
+    assert question.category.path == "行政处罚法/设定" and question.category.parent.path == "行政处罚法"
+    assert question.author_id == editor.id
+
+
+def test_a_draft_with_problems_lists_each_with_its_field_and_saves_nothing(db, clock, make):
+    editor = make.user(Role.BANK_EDITOR)
+    bad = draft(stem=" ", options=["甲", ""], key=["E"], difficulty=7, category_path=" / ")
+    with pytest.raises(InvalidInput) as caught:
+        authoring.create_question(db, clock, editor, bad)
+    places = {p.place for p in caught.value.problems}
+    assert {"stem", "key", "difficulty", "category"} <= places
+    assert count(db, Question) == 0 and count(db, QuestionVersion) == 0
+
+
+def test_a_repeated_stem_is_flagged_with_the_question_it_resembles(db, clock, make):
+    editor = make.user(Role.BANK_EDITOR)
+    first = authoring.create_question(db, clock, editor, draft(stem="行政处罚的种类，由哪一级规范设定？"))
+    second = authoring.create_question(db, clock, editor, draft(stem="行政处罚的种类 由哪一级规范设定?"))
+    assert second.duplicate_of_id == first.id
+    assert first.duplicate_of_id is None
+
+
+def test_editing_a_version_no_attempt_used_changes_it_in_place(db, clock, make):
+    editor = make.user(Role.BANK_EDITOR)
+    question = authoring.create_question(db, clock, editor, draft())
+    version = authoring.update_question(db, clock, editor, question, draft(key=["B"], explanation="改为 B。"))
+    db.commit()
+    assert version.version_no == 1 and question.current_version_id == version.id
+    assert version.key == ["B"] and version.explanation == "改为 B。"
+    assert count(db, QuestionVersion) == 1
+
+
+def test_editing_a_version_an_attempt_used_makes_version_2_and_the_attempt_keeps_and_scores_version_1(db, clock, make):
+    question = make.question("single_choice", key=["B"], stem="原题干（　）")
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 1, 100, "行政处罚法")]), roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    db.commit()
+    v1 = question.current_version
+    assert v1.used_at is not None
+
+    editor = make.user(Role.BANK_EDITOR)
+    v2 = authoring.update_question(db, clock, editor, question,
+                                   draft(stem="新题干（　）", options=v1.options, key=["C"], category_path="行政处罚法"))
+    db.commit()
+    assert (v1.version_no, v2.version_no) == (1, 2)
+    assert question.current_version_id == v2.id
+    assert v1.stem == "原题干（　）" and v1.key == ["B"]
+
+    item = attempt.items[0]
+    assert item.question_version_id == v1.id and item.question_version.stem == "原题干（　）"
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    assert attempt.score == Decimal(100)
+
+
+def test_a_published_question_that_is_edited_goes_back_to_review(db, clock, make):
+    question = make.question(status=QuestionStatus.PUBLISHED)
+    question.reviewer_id = make.user(Role.BANK_REVIEWER).id
+    editor = make.user(Role.BANK_EDITOR)
+    authoring.update_question(db, clock, editor, question, draft(category_path="行政处罚法"))
+    assert question.status == QuestionStatus.IN_REVIEW
+    assert question.reviewer_id is None and question.reviewed_at is None
+
+
+def test_a_retired_question_cannot_be_edited(db, clock, make):
+    question = make.question(status=QuestionStatus.RETIRED)
+    with pytest.raises(Conflict):
+        authoring.update_question(db, clock, make.user(Role.BANK_EDITOR), question, draft())
+    assert question.current_version.stem != draft().stem
+
+
+def test_the_author_cannot_approve_their_own_question(db, clock, make):
+    author = make.user(Role.BANK_EDITOR, Role.BANK_REVIEWER)
+    question = make.question(status=QuestionStatus.IN_REVIEW, author=author)
+    with pytest.raises(PermissionDenied):
+        review.approve_question(db, clock, author, question)
+    assert question.status == QuestionStatus.IN_REVIEW and question.reviewer_id is None
+
+
+def test_whoever_wrote_the_current_version_cannot_approve_it(db, clock, make):
+    question = make.question(status=QuestionStatus.PUBLISHED)
+    editor = make.user(Role.BANK_EDITOR, Role.BANK_REVIEWER)
+    authoring.update_question(db, clock, editor, question, draft(category_path="行政处罚法"))
+    with pytest.raises(PermissionDenied):
+        review.approve_question(db, clock, editor, question)
+    assert question.status == QuestionStatus.IN_REVIEW
+
+
+def test_another_reviewer_approves_and_is_recorded(db, clock, make):
+    question = make.question(status=QuestionStatus.IN_REVIEW)
+    reviewer = make.user(Role.BANK_REVIEWER)
+    review.approve_question(db, clock, reviewer, question)
+    assert question.status == QuestionStatus.PUBLISHED
+    assert question.reviewer_id == reviewer.id and question.reviewed_at == clock.now()
+
+
+def test_a_draft_goes_to_review_and_a_returned_one_comes_back_with_the_note_in_the_audit_log(db, clock, make):
+    question = make.question(status=QuestionStatus.DRAFT)
+    review.submit_for_review(db, clock, make.user(Role.BANK_EDITOR), question)
+    assert question.status == QuestionStatus.IN_REVIEW
+    review.return_to_draft(db, clock, make.user(Role.BANK_REVIEWER), question, "答案有误")
+    db.commit()
+    assert question.status == QuestionStatus.DRAFT
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "question.return"))
+    assert event.detail == "答案有误" and event.object_id == str(question.id)
+
+
+def test_a_step_out_of_order_is_a_conflict(db, clock, make):
+    question = make.question(status=QuestionStatus.DRAFT)
+    with pytest.raises(Conflict):
+        review.approve_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    assert question.status == QuestionStatus.DRAFT
+
+
+def test_a_retired_question_stays_with_the_attempts_that_used_it(db, clock, make):
+    question = make.question("single_choice")
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 1, 100, "行政处罚法")]), roster=[cadre])
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    db.commit()
+    assert question.status == QuestionStatus.RETIRED
+    assert attempt.items[0].question_version.question_id == question.id
+
+
+def test_an_editor_whose_change_was_approved_may_review_a_later_change(db, clock, make):
+    question = make.question(status=QuestionStatus.PUBLISHED)
+    first_editor = make.user(Role.BANK_EDITOR, Role.BANK_REVIEWER)
+    authoring.update_question(db, clock, first_editor, question, draft(category_path="行政处罚法"))
+    review.approve_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    authoring.update_question(db, clock, make.user(Role.BANK_EDITOR), question,
+                              draft(category_path="行政处罚法", key=["B"]))
+    review.approve_question(db, clock, first_editor, question)
+    assert question.status == QuestionStatus.PUBLISHED and question.reviewer_id == first_editor.id

@@ -1,0 +1,95 @@
+"""Searching the bank: literal text search, filters, the sort allowlist and capped pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from question_bank.errors import InvalidInput
+from question_bank.models import QuestionStatus
+from question_bank.services.bank_search import MAX_PAGE_SIZE, QuestionQuery, search_questions
+
+
+def ids(page) -> list[int]:
+    return [q.id for q in page.questions]
+
+
+def test_percent_and_underscore_in_the_search_text_match_only_themselves(db, make):
+    percent = make.question(stem="罚款 50% 以上的（　）")
+    underscore = make.question(stem="填写 A_B 的（　）")
+    make.question(stem="罚款五十以上的（　）")
+    make.question(stem="填写 AXB 的（　）")
+    assert ids(search_questions(db, QuestionQuery(text="%"))) == [percent.id]
+    assert ids(search_questions(db, QuestionQuery(text="A_B"))) == [underscore.id]
+    assert ids(search_questions(db, QuestionQuery(text="50%"))) == [percent.id]
+
+
+def test_search_finds_chinese_text_anywhere_in_the_stem(db, make):
+    hit = make.question(stem="关于行政处罚听证程序，下列说法正确的是（　）")
+    make.question(stem="关于行政许可的说法（　）")
+    assert ids(search_questions(db, QuestionQuery(text="听证"))) == [hit.id]
+
+
+def test_filters_by_type_status_difficulty_and_category_subtree(db, make):
+    single = make.question("single_choice", category="宪法/国家机构", difficulty=2)
+    make.question("true_false", category="宪法/国家机构", difficulty=2)
+    make.question("single_choice", category="宪法学", difficulty=2)
+    draft = make.question("single_choice", category="宪法", difficulty=4, status=QuestionStatus.DRAFT)
+
+    by_category = search_questions(db, QuestionQuery(category="宪法", qtype="single_choice", sort="id"))
+    assert ids(by_category) == [single.id, draft.id]
+    assert ids(search_questions(db, QuestionQuery(status="draft"))) == [draft.id]
+    assert ids(search_questions(db, QuestionQuery(difficulty=4))) == [draft.id]
+
+
+def test_only_duplicates_shows_the_flagged_questions(db, make):
+    make.question(stem="同一题干（　）")
+    repeat = make.question(stem="同一题干( )")
+    assert ids(search_questions(db, QuestionQuery(duplicates_only=True))) == [repeat.id]
+
+
+@pytest.mark.parametrize("sort", ["password_hash", "id; drop table question", "stem"])
+def test_a_sort_outside_the_allowlist_is_refused(db, make, sort):
+    make.question()
+    with pytest.raises(InvalidInput) as caught:
+        search_questions(db, QuestionQuery(sort=sort))
+    assert caught.value.problems[0].place == "sort"
+
+
+@pytest.mark.parametrize("query", [QuestionQuery(qtype="essay"), QuestionQuery(status="lost"),
+                                   QuestionQuery(difficulty=9)])
+def test_unknown_filter_values_are_refused(db, query):
+    with pytest.raises(InvalidInput):
+        search_questions(db, query)
+
+
+def test_sorts_order_the_rows(db, make):
+    easy = make.question(difficulty=1)
+    hard = make.question(difficulty=5)
+    middle = make.question(difficulty=3)
+    assert ids(search_questions(db, QuestionQuery(sort="difficulty"))) == [easy.id, middle.id, hard.id]
+    assert ids(search_questions(db, QuestionQuery(sort="-difficulty"))) == [hard.id, middle.id, easy.id]
+    assert ids(search_questions(db, QuestionQuery(sort="-id"))) == [middle.id, hard.id, easy.id]
+
+
+def test_page_size_is_capped_and_pages_cover_every_row_once(db, make):
+    made = make.questions(7)
+    huge = search_questions(db, QuestionQuery(), page_size=10_000)
+    assert huge.page_size == MAX_PAGE_SIZE and huge.total == 7
+
+    seen = []
+    for number in (1, 2, 3):
+        page = search_questions(db, QuestionQuery(sort="id"), page=number, page_size=3)
+        assert page.pages == 3 and page.page == number
+        seen.extend(ids(page))
+    assert seen == [q.id for q in made]
+
+
+def test_a_page_past_the_end_gives_the_last_page(db, make):
+    made = make.questions(3)
+    page = search_questions(db, QuestionQuery(sort="id"), page=99, page_size=2)
+    assert page.page == 2 and ids(page) == [made[2].id]
+
+
+def test_an_empty_bank_has_one_empty_page(db):
+    page = search_questions(db, QuestionQuery())
+    assert page.total == 0 and page.pages == 1 and page.questions == []
