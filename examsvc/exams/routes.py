@@ -1,8 +1,272 @@
-from flask import Blueprint
-bp = Blueprint('exams', __name__, url_prefix='/exams')
-@bp.get('/papers')
+"""The exam admin's pages: paper blueprints (组卷), sittings (考试场次) and their rosters.
+
+Every view is for exam admins (``guard``); every object is looked up through the services' scope
+check, so a paper or sitting outside the admin's unit subtree is a 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from itertools import groupby
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from examsvc import database
+from examsvc.access import actor, guard
+from examsvc.errors import problem_texts, translate
+from examsvc.exams.forms import (
+    KIND_LABELS,
+    POLICY_LABELS,
+    RULE_LABELS,
+    ExtraTimeForm,
+    PaperForm,
+    RosterAddForm,
+    RosterImportForm,
+    SittingForm,
+)
+from examsvc.extensions import clock
+from examsvc.formatting import points
+from question_bank.errors import Conflict, InvalidInput
+from question_bank.models import Category, Role
+from question_bank.services import assembly
+from question_bank.services import papers as paper_service
+from question_bank.services import roster as roster_service
+from question_bank.services import sittings as sitting_service
+
+bp = Blueprint("exams", __name__, url_prefix="/exams")
+guard(bp, Role.EXAM_ADMIN)
+
+
+@bp.context_processor
+def _labels():
+    return {"KIND_LABELS": KIND_LABELS, "POLICY_LABELS": POLICY_LABELS, "RULE_LABELS": RULE_LABELS}
+
+
+# --- papers -------------------------------------------------------------------------------------
+
+@bp.get("/papers")
 def papers():
-    return 'todo'
-@bp.get('/sittings')
+    db = database.session()
+    rows = db.scalars(paper_service.papers_in_scope(actor())).all()
+    return render_template("exams/papers.html", papers=rows,
+                           sitting_counts=paper_service.sitting_counts(db, [p.id for p in rows]))
+
+
+def _paper_form_page(form: PaperForm, *, paper=None, problems=None, checked: bool = False, status: int = 200):
+    """The paper form with, beside each filled row, how many questions the bank holds for it."""
+    db = database.session()
+    entries = [entry.form for entry in form.sections]
+    filled = [i for i, row in enumerate(entries) if not row.is_blank()]
+    available: list[int | None] = [None] * len(entries)
+    for i, count in zip(filled, paper_service.availability(db, [entries[i].spec() for i in filled])):
+        available[i] = count
+    total = sum(((entries[i].count.data or 0) * (entries[i].mark.data or 0) for i in filled), 0)
+    categories = db.scalars(select(Category.path).order_by(Category.path)).all()
+    return render_template("exams/paper_form.html", form=form, paper=paper, problems=problems or [], checked=checked,
+                           available=available, total=total, categories=categories), status
+
+
+def _save_paper(form: PaperForm, paper=None):
+    """Check or save the posted paper; re-show the form with the bank's answer when refused."""
+    db = database.session()
+    spec = form.spec()
+    try:
+        if request.form.get("action") == "check":
+            paper_service.check_spec(db, spec)
+            return _paper_form_page(form, paper=paper, checked=True)
+        if paper is None:
+            paper = paper_service.create_paper(db, clock(), actor(), spec)
+        else:
+            paper = paper_service.update_paper(db, clock(), actor(), paper, spec)
+    except InvalidInput as exc:
+        db.rollback()
+        return _paper_form_page(form, paper=paper, problems=problem_texts(exc), status=422)
+    except Conflict as exc:
+        db.rollback()
+        return _paper_form_page(form, paper=paper, status=409,
+                                problems=[{"place": "", "message": translate(exc.template, exc.params)}])
+    database.commit()
+    flash(_("Paper %(title)s saved.", title=paper.title), "success")
+    return redirect(url_for("exams.paper", paper_id=paper.id))
+
+
+@bp.route("/papers/new", methods=["GET", "POST"])
+def new_paper():
+    form = PaperForm()
+    if form.validate_on_submit():
+        return _save_paper(form)
+    return _paper_form_page(form, status=422 if form.errors else 200)
+
+
+@bp.route("/papers/<int:paper_id>/edit", methods=["GET", "POST"])
+def edit_paper(paper_id: int):
+    db = database.session()
+    paper = paper_service.get_paper(db, actor(), paper_id)
+    if paper_service.paper_used(db, paper):
+        flash(_("Candidates have already sat this paper, so it cannot change. Create a new paper instead."), "error")
+        return redirect(url_for("exams.paper", paper_id=paper.id))
+    form = PaperForm()
+    if form.validate_on_submit():
+        return _save_paper(form, paper)
+    if request.method == "GET":
+        form.fill_from(paper)
+    return _paper_form_page(form, paper=paper, status=422 if form.errors else 200)
+
+
+@bp.get("/papers/<int:paper_id>")
+def paper(paper_id: int):
+    """The paper, the bank's count for each section now, and on request a sample draw."""
+    db = database.session()
+    found = paper_service.get_paper(db, actor(), paper_id)
+    specs = paper_service.specs_of(found)
+    shortfalls = [s.problem() for s in assembly.shortfalls(db, found)]
+    seed = request.args.get("seed", type=int)
+    sample = None
+    if seed is not None and not shortfalls:
+        sample = paper_service.preview_draw(db, actor(), found, seed)
+    return render_template(
+        "exams/paper.html", paper=found, available=paper_service.availability(db, specs),
+        shortfalls=[{"place": p.place, "message": translate(p.message, p.params)} for p in shortfalls],
+        used=paper_service.paper_used(db, found), sittings=sitting_service.sittings_of_paper(db, actor(), found),
+        sample=sample, seed=seed, next_seed=secrets.randbelow(10**9),
+    )
+
+
+# --- sittings -----------------------------------------------------------------------------------
+
+@bp.get("/sittings")
 def sittings():
-    return 'todo'
+    db = database.session()
+    rows = db.scalars(sitting_service.sittings_in_scope(actor())).all()
+    return render_template("exams/sittings.html", sittings=rows, now=clock().now(),
+                           roster_sizes=sitting_service.roster_sizes(db, [s.id for s in rows]))
+
+
+def _sitting_form(sitting=None) -> SittingForm:
+    form = SittingForm()
+    papers_available = database.session().scalars(paper_service.papers_in_scope(actor())).all()
+    form.paper.choices = [SelectChoice(p.id, f"{p.title} ({_('%(points)s points', points=points(p.total_marks))})")
+                          for p in papers_available]
+    if request.method == "GET":
+        if sitting is not None:
+            form.fill_from(sitting)
+        elif request.args.get("paper", type=int):
+            form.paper.data = request.args.get("paper", type=int)
+    return form
+
+
+def _save_sitting(form: SittingForm, sitting=None):
+    db = database.session()
+    try:
+        if sitting is None:
+            sitting = sitting_service.create_sitting(db, clock(), actor(), form.spec())
+        else:
+            sitting = sitting_service.update_sitting(db, clock(), actor(), sitting, form.spec())
+    except InvalidInput as exc:
+        db.rollback()
+        return render_template("exams/sitting_form.html", form=form, sitting=sitting, problems=problem_texts(exc)), 422
+    except Conflict as exc:
+        db.rollback()
+        problems = [{"place": "", "message": translate(exc.template, exc.params)}]
+        return render_template("exams/sitting_form.html", form=form, sitting=sitting, problems=problems), 409
+    database.commit()
+    flash(_("Sitting %(title)s saved.", title=sitting.title), "success")
+    return redirect(url_for("exams.sitting", sitting_id=sitting.id))
+
+
+@bp.route("/sittings/new", methods=["GET", "POST"])
+def new_sitting():
+    form = _sitting_form()
+    if form.validate_on_submit():
+        return _save_sitting(form)
+    return render_template("exams/sitting_form.html", form=form, sitting=None, problems=[]), 422 if form.errors else 200
+
+
+@bp.route("/sittings/<int:sitting_id>/edit", methods=["GET", "POST"])
+def edit_sitting(sitting_id: int):
+    sitting = sitting_service.get_sitting(database.session(), actor(), sitting_id)
+    form = _sitting_form(sitting)
+    if form.validate_on_submit():
+        return _save_sitting(form, sitting)
+    return render_template("exams/sitting_form.html", form=form, sitting=sitting, problems=[]), 422 if form.errors else 200
+
+
+def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, import_form=None):
+    """Settings, the roster as a monitoring table, and the forms that change the roster."""
+    db = database.session()
+    cadres = roster_service.cadres_in_scope(db, actor(), exclude_sitting=sitting)
+    add_form = add_form or RosterAddForm(formdata=None)
+    groups = [(unit, list(people)) for unit, people in groupby(cadres, key=lambda u: u.org_unit)]
+    return render_template(
+        "exams/sitting.html", sitting=sitting, rows=sitting_service.roster_rows(db, sitting), groups=groups,
+        add_form=add_form, import_form=import_form or RosterImportForm(formdata=None),
+        extra_form=ExtraTimeForm(formdata=None),
+        started=sitting_service.has_attempts(db, sitting), problems=problems or [], now=clock().now(),
+    ), status
+
+
+@bp.get("/sittings/<int:sitting_id>")
+def sitting(sitting_id: int):
+    return _sitting_page(sitting_service.get_sitting(database.session(), actor(), sitting_id))
+
+
+@bp.post("/sittings/<int:sitting_id>/roster")
+def add_to_roster(sitting_id: int):
+    db = database.session()
+    found = sitting_service.get_sitting(db, actor(), sitting_id)
+    form = RosterAddForm()
+    form.user_ids.choices = [SelectChoice(u.id, u.display_name) for u in roster_service.cadres_in_scope(db, actor(), exclude_sitting=found)]
+    if not form.validate_on_submit():
+        return _sitting_page(found, add_form=form, status=422,
+                             problems=[{"place": "", "message": _("Tick the cadres to add; only cadres of your units not yet on the roster can be added.")}])
+    added = roster_service.add_to_roster(db, clock(), actor(), found, form.user_ids.data)
+    database.commit()
+    flash(_("%(n)d candidate(s) added to the roster.", n=len(added)), "success")
+    return redirect(url_for("exams.sitting", sitting_id=found.id))
+
+
+@bp.post("/sittings/<int:sitting_id>/roster/import")
+def import_roster(sitting_id: int):
+    db = database.session()
+    found = sitting_service.get_sitting(db, actor(), sitting_id)
+    form = RosterImportForm()
+    if not form.validate_on_submit():
+        return _sitting_page(found, import_form=form, status=422)
+    try:
+        result = roster_service.import_roster(db, clock(), actor(), found, io.BytesIO(form.file.data.read()))
+    except InvalidInput as exc:
+        db.rollback()
+        return _sitting_page(found, import_form=form, problems=problem_texts(exc), status=422)
+    database.commit()
+    flash(_("%(added)d candidate(s) added to the roster; %(already)d were on it already.",
+            added=len(result.added), already=len(result.already)), "success")
+    return redirect(url_for("exams.sitting", sitting_id=found.id))
+
+
+@bp.post("/sittings/<int:sitting_id>/roster/<int:entry_id>/extra-time")
+def extra_time(sitting_id: int, entry_id: int):
+    db = database.session()
+    found = sitting_service.get_sitting(db, actor(), sitting_id)
+    form = ExtraTimeForm()
+    if not form.validate_on_submit():
+        return _sitting_page(found, status=422, problems=[
+            {"place": _("Extra time (minutes)"), "message": "; ".join(map(str, form.minutes.errors))}])
+    roster_service.set_extra_time(db, clock(), actor(), found, entry_id, form.minutes.data * 60)
+    database.commit()
+    flash(_("Extra time saved. It applies to attempts started from now on."), "success")
+    return redirect(url_for("exams.sitting", sitting_id=found.id))
+
+
+@bp.post("/sittings/<int:sitting_id>/roster/<int:entry_id>/remove")
+def remove_from_roster(sitting_id: int, entry_id: int):
+    db = database.session()
+    found = sitting_service.get_sitting(db, actor(), sitting_id)
+    # The CSRF token is checked for every POST by CSRFProtect; the button carries nothing else.
+    roster_service.remove_from_roster(db, clock(), actor(), found, entry_id)
+    database.commit()
+    flash(_("Removed from the roster."), "success")
+    return redirect(url_for("exams.sitting", sitting_id=found.id))

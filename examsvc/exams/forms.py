@@ -1,0 +1,193 @@
+"""The exam admin's forms: paper blueprints with a table of section rows, sittings, rosters.
+
+Times are entered as the app's local time (Asia/Shanghai) in ``datetime-local`` inputs and leave
+the form as aware datetimes; time limits are minutes here and seconds in the domain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from question_bank.models import ExamKind, MultiChoiceRule, ResultPolicy
+from question_bank.services.papers import MAX_SECTION_COUNT, MAX_SECTIONS, PaperSpec, SectionSpec
+from question_bank.services.roster import MAX_EXTRA_TIME_S
+from question_bank.services.sittings import MAX_ATTEMPTS, MAX_GRACE_S, MAX_TIME_LIMIT_S, SittingSpec
+from question_bank.types import REGISTRY
+
+#: Section rows the blank paper form offers; an edited paper gets two spare rows.
+SECTION_ROWS = 8
+
+RULE_LABELS = {
+    MultiChoiceRule.ALL_OR_NOTHING: _l("All or nothing: any wrong or missing option scores 0"),
+    MultiChoiceRule.PARTIAL: _l("Partial: a share of the mark for each correct option, 0 with any wrong one"),
+    MultiChoiceRule.HALF: _l("Half: half the mark when some but not all correct options are chosen"),
+}
+KIND_LABELS = {
+    ExamKind.PRE_APPOINTMENT: _l("Pre-appointment exam"),
+    ExamKind.ANNUAL: _l("Annual law-study exam"),
+    ExamKind.MAKEUP: _l("Make-up exam"),
+    ExamKind.PRACTICE: _l("Practice"),
+}
+POLICY_LABELS = {
+    ResultPolicy.IMMEDIATELY: _l("Immediately after submitting"),
+    ResultPolicy.AFTER_CLOSE: _l("After the window closes"),
+    ResultPolicy.NEVER: _l("Never (scores go to HR only)"),
+}
+
+
+def local_zone() -> ZoneInfo:
+    """The zone people enter and read times in (the app's Babel default: Asia/Shanghai)."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+class SectionRowForm(Form):
+    """One row of the sections table. A row left blank (no type, number, mark or category) is
+    ignored; a row filled in part says what is missing."""
+
+    title = StringField(_l("Section title"), validators=[Optional(), Length(max=100)])
+    qtype = SelectField(_l("Question type"), choices=[], default="")
+    count = IntegerField(_l("Questions"), validators=[Optional(), NumberRange(1, MAX_SECTION_COUNT)])
+    mark = DecimalField(_l("Points each"), places=2, validators=[Optional(), NumberRange(min=Decimal("0.01"), max=1000)])
+    category = StringField(_l("Category"), validators=[Optional(), Length(max=500)])
+    include_subcategories = BooleanField(_l("With sub-categories"), default=True)
+    difficulty_min = IntegerField(_l("Difficulty from"), default=1, validators=[Optional(), NumberRange(1, 5)])
+    difficulty_max = IntegerField(_l("Difficulty to"), default=5, validators=[Optional(), NumberRange(1, 5)])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.qtype.choices = [SelectChoice("", "—")] + [SelectChoice(code, _l(t.label)) for code, t in REGISTRY.items()]
+
+    def is_blank(self) -> bool:
+        return not (self.qtype.data or self.count.raw_data and self.count.raw_data[0]
+                    or self.mark.raw_data and self.mark.raw_data[0] or (self.category.data or "").strip())
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.is_blank():
+            return True
+        ok = super().validate(extra_validators)
+        for name in ("qtype", "count", "mark", "category"):
+            field = getattr(self, name)
+            if field.data in (None, "") and not field.errors:
+                field.errors.append(_l("Fill this in, or clear the whole row."))
+                ok = False
+        return ok
+
+    def spec(self) -> SectionSpec:
+        """The row as a section (call on a validated, non-blank row; lenient for the bank count)."""
+        return SectionSpec(
+            qtype=self.qtype.data or "", count=self.count.data or 0, mark=self.mark.data or Decimal(0),
+            category_path=(self.category.data or "").strip(), include_subcategories=bool(self.include_subcategories.data),
+            difficulty_min=self.difficulty_min.data or 1, difficulty_max=self.difficulty_max.data or 5,
+            title=(self.title.data or "").strip(),
+        )
+
+
+class PaperForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    multi_rule = SelectField(_l("Marking of multiple and indefinite choice"),
+                             choices=[SelectChoice(r.value, label) for r, label in RULE_LABELS.items()],
+                             default=MultiChoiceRule.ALL_OR_NOTHING.value)
+    sections = FieldList(FormField(SectionRowForm), min_entries=SECTION_ROWS, max_entries=MAX_SECTIONS)
+
+    def filled_rows(self) -> list[SectionRowForm]:
+        return [entry.form for entry in self.sections if not entry.form.is_blank()]
+
+    def spec(self) -> PaperSpec:
+        return PaperSpec(title=self.title.data.strip(), sections=[row.spec() for row in self.filled_rows()],
+                         multi_rule=MultiChoiceRule(self.multi_rule.data), description=self.description.data or "")
+
+    def fill_from(self, paper) -> None:
+        """Show a saved paper: its sections, then blank rows up to the table's size."""
+        self.title.data, self.description.data, self.multi_rule.data = paper.title, paper.description, str(paper.multi_rule)
+        while len(self.sections):
+            self.sections.pop_entry()
+        for section in paper.sections:
+            self.sections.append_entry({
+                "title": section.title, "qtype": section.qtype, "count": section.count, "mark": section.mark,
+                "category": section.category.path, "include_subcategories": section.include_subcategories,
+                "difficulty_min": section.difficulty_min, "difficulty_max": section.difficulty_max,
+            })
+        while len(self.sections) < min(MAX_SECTIONS, max(SECTION_ROWS, len(paper.sections) + 2)):
+            self.sections.append_entry()
+
+
+_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+class SittingForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
+    paper = SelectField(_l("Paper"), coerce=int, choices=[])
+    opens_at = DateTimeLocalField(_l("Opens at"), format=_LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
+                                  description=_l("Beijing time."))
+    closes_at = DateTimeLocalField(_l("Closes at"), format=_LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
+                                   description=_l("Beijing time. Every attempt ends by then, whatever its time limit."))
+    time_limit_min = IntegerField(_l("Time limit (minutes)"), default=60,
+                                  validators=[InputRequired(), NumberRange(1, MAX_TIME_LIMIT_S // 60)])
+    pass_mark = DecimalField(_l("Pass mark (points)"), places=2, validators=[Optional(), NumberRange(min=0)],
+                             description=_l("Leave blank for 60% of the paper's total (60 of 100)."))
+    excellent_mark = DecimalField(_l("Excellent mark (points)"), places=2, validators=[Optional(), NumberRange(min=0)],
+                                  description=_l("Leave blank for 90% of the paper's total (90 of 100)."))
+    attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[InputRequired(), NumberRange(1, MAX_ATTEMPTS)])
+    grace_s = IntegerField(_l("Grace for late saves (seconds)"), default=30,
+                           validators=[InputRequired(), NumberRange(0, MAX_GRACE_S)],
+                           description=_l("Saves already on their way at the deadline still count within this time."))
+    shuffle_questions = BooleanField(_l("Shuffle questions within each section"), default=True)
+    shuffle_options = BooleanField(_l("Shuffle options"), default=True)
+    results_policy = SelectField(_l("Show candidates their score"),
+                                 choices=[SelectChoice(p.value, label) for p, label in POLICY_LABELS.items()])
+    show_answers = BooleanField(_l("With the answers and explanations, when the score is shown"))
+
+    def spec(self) -> SittingSpec:
+        return SittingSpec(
+            title=self.title.data.strip(), kind=ExamKind(self.kind.data), paper_id=self.paper.data,
+            opens_at=self.opens_at.data.astimezone(dt.timezone.utc), closes_at=self.closes_at.data.astimezone(dt.timezone.utc),
+            time_limit_s=self.time_limit_min.data * 60, pass_mark=self.pass_mark.data,
+            excellent_mark=self.excellent_mark.data, grace_s=self.grace_s.data,
+            attempts_allowed=self.attempts_allowed.data, shuffle_questions=bool(self.shuffle_questions.data),
+            shuffle_options=bool(self.shuffle_options.data), results_policy=ResultPolicy(self.results_policy.data),
+            show_answers=bool(self.show_answers.data),
+        )
+
+    def fill_from(self, sitting) -> None:
+        for name in ("title", "opens_at", "closes_at", "pass_mark", "excellent_mark", "attempts_allowed", "grace_s",
+                     "shuffle_questions", "shuffle_options", "show_answers"):
+            getattr(self, name).data = getattr(sitting, name)
+        self.kind.data, self.results_policy.data = str(sitting.kind), str(sitting.results_policy)
+        self.paper.data = sitting.paper_id
+        self.time_limit_min.data = sitting.time_limit_s // 60
+
+
+class RosterAddForm(FlaskForm):
+    user_ids = SelectMultipleField(_l("Cadres"), coerce=int, choices=[], validators=[DataRequired()])
+
+
+class RosterImportForm(FlaskForm):
+    file = FileField(_l("Roster workbook (.xlsx)"), validators=[FileRequired(), FileAllowed(["xlsx"], _l("Choose an .xlsx file."))])
+
+
+class ExtraTimeForm(FlaskForm):
+    minutes = IntegerField(_l("Extra time (minutes)"), validators=[InputRequired(), NumberRange(0, MAX_EXTRA_TIME_S // 60)])

@@ -1,0 +1,280 @@
+"""Rosters (考生名单): who may sit a sitting, picked from the org tree or imported from Excel
+(domain.md §5), with extra time per person.
+
+- Only cadres of the admin's own unit subtree can be put on a roster (domain.md §2).
+- An import matches existing cadre accounts by ID number and never creates accounts: people it
+  cannot match are reported by row. It is all-or-nothing: one bad row and nothing is added.
+- A roster entry with an attempt stays: the attempt and its score belong to it.
+- Every change is an audit event (domain.md §9).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from typing import IO, Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from question_bank.clock import Clock
+from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Problem
+from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User, UserRole
+from question_bank.services import audit
+from question_bank.services.people import users_in_scope
+from question_bank.services.sittings import get_sitting
+
+#: Most extra time one person may be given, in seconds.
+MAX_EXTRA_TIME_S = 4 * 3600
+#: Most data rows a roster workbook may hold.
+MAX_IMPORT_ROWS = 5000
+#: Header names accepted for each column (Chinese template, or English).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "name"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "id_number", "id number"),
+    "unit": ("单位", "unit"),
+    "current_post": ("现任职务", "current_post", "current post"),
+    "proposed_post": ("拟任职务", "proposed_post", "proposed post"),
+    "phone": ("手机", "手机号", "手机号码", "phone"),
+}
+#: Rows searched for the header row (a template may have a title row above it).
+HEADER_SEARCH_ROWS = 10
+_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+
+
+def _entry_snapshot(entry: RosterEntry) -> dict[str, Any]:
+    return {"sitting": entry.sitting_id, "user": entry.user_id, "extra_time_s": entry.extra_time_s,
+            "current_post": entry.current_post, "proposed_post": entry.proposed_post}
+
+
+def cadres_in_scope(session: Session, actor: User, *, exclude_sitting: Sitting | None = None) -> list[User]:
+    """Cadres of the actor's unit subtree, by unit then name; without those already on
+    ``exclude_sitting``'s roster."""
+    query = users_in_scope(actor).where(User.is_active, User.role_rows.any(UserRole.role == Role.CADRE))
+    if exclude_sitting is not None:
+        query = query.where(~exists().where(RosterEntry.sitting_id == exclude_sitting.id,
+                                            RosterEntry.user_id == User.id))
+    return list(session.scalars(query.order_by(OrgUnit.path, User.display_name, User.id)))
+
+
+def _new_entry(sitting: Sitting, user: User, clock: Clock, current_post: str | None = None,
+               proposed_post: str | None = None) -> RosterEntry:
+    return RosterEntry(sitting_id=sitting.id, user_id=user.id, added_at=clock.now(),
+                       current_post=current_post or user.current_post, proposed_post=proposed_post or user.proposed_post)
+
+
+def add_to_roster(session: Session, clock: Clock, actor: User, sitting: Sitting, user_ids: list[int]) -> list[RosterEntry]:
+    """Put the cadres ``user_ids`` on the sitting's roster, with their posts as their accounts
+    give them; people already on it are left as they are. Returns the new entries.
+
+    Raises :class:`NotFound` (sitting outside the actor's subtree) or :class:`InvalidInput` when an
+    id is not a cadre of the actor's units; then nobody is added.
+    """
+    sitting = get_sitting(session, actor, sitting.id)
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        raise InvalidInput([Problem(N_("tick at least one cadre"), place="cadres")])
+    found = {u.id: u for u in session.scalars(
+        users_in_scope(actor).where(User.id.in_(wanted), User.role_rows.any(UserRole.role == Role.CADRE))
+    )}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise InvalidInput([Problem(N_("person %(id)s is not a cadre of your units"), {"id": i}, "cadres")
+                            for i in missing])
+    on_roster = set(session.scalars(select(RosterEntry.user_id).where(RosterEntry.sitting_id == sitting.id)))
+    entries = [_new_entry(sitting, found[i], clock) for i in wanted if i not in on_roster]
+    return _add(session, clock, actor, entries)
+
+
+def _add(session: Session, clock: Clock, actor: User, entries: list[RosterEntry]) -> list[RosterEntry]:
+    session.add_all(entries)
+    session.flush()
+    for entry in entries:
+        audit.record(session, clock, actor, "roster.add", "roster_entry", entry.id, after=_entry_snapshot(entry))
+    return entries
+
+
+def _entry(session: Session, sitting: Sitting, entry_id: int) -> RosterEntry:
+    entry = session.get(RosterEntry, entry_id)
+    if entry is None or entry.sitting_id != sitting.id:
+        raise NotFound()
+    return entry
+
+
+def remove_from_roster(session: Session, clock: Clock, actor: User, sitting: Sitting, entry_id: int) -> None:
+    """Take a person off the roster. Raises :class:`NotFound`, or :class:`Conflict` when they have
+    an attempt at the sitting (it and its score belong to the roster place)."""
+    sitting = get_sitting(session, actor, sitting.id)
+    entry = _entry(session, sitting, entry_id)
+    if session.scalar(select(exists().where(Attempt.sitting_id == sitting.id, Attempt.user_id == entry.user_id))):
+        raise Conflict(N_("This candidate has an attempt at the sitting, so they stay on the roster."))
+    before = _entry_snapshot(entry)
+    session.delete(entry)
+    session.flush()
+    audit.record(session, clock, actor, "roster.remove", "roster_entry", entry_id, before=before)
+
+
+def set_extra_time(session: Session, clock: Clock, actor: User, sitting: Sitting, entry_id: int, extra_time_s: int) -> RosterEntry:
+    """Give one candidate ``extra_time_s`` seconds on top of the time limit (still capped by the
+    window's close). Applies to attempts started afterwards: a deadline is fixed at start.
+    Raises :class:`NotFound` or :class:`InvalidInput` (outside 0 … 4 hours)."""
+    sitting = get_sitting(session, actor, sitting.id)
+    entry = _entry(session, sitting, entry_id)
+    if not isinstance(extra_time_s, int) or not 0 <= extra_time_s <= MAX_EXTRA_TIME_S:
+        raise InvalidInput([Problem(N_("extra time must be 0 to %(n)d minutes"), {"n": MAX_EXTRA_TIME_S // 60},
+                                    "extra_time")])
+    if entry.extra_time_s == extra_time_s:
+        return entry
+    before = _entry_snapshot(entry)
+    entry.extra_time_s = extra_time_s
+    session.flush()
+    audit.record(session, clock, actor, "roster.extra_time", "roster_entry", entry.id,
+                 before=before, after=_entry_snapshot(entry))
+    return entry
+
+
+# --- import from Excel ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RosterImport:
+    """What an import did: the entries added, and the people of the file already on the roster."""
+
+    added: list[RosterEntry]
+    already: list[User]
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    values: dict[str, Any]
+
+
+def mask_id(number: str) -> str:
+    """First 6 and last 4 characters, the rest starred (domain.md §8)."""
+    return number[:6] + "*" * max(0, len(number) - 10) + number[-4:] if len(number) > 10 else "*" * len(number)
+
+
+def _text(value: Any) -> str:
+    """A cell as text: NFKC folds full-width digits and letters, spaces are trimmed."""
+    return "" if value is None else unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _read_rows(stream: IO[bytes]) -> tuple[str, dict[str, str], list[_Row]]:
+    """(sheet title, column key → header text, data rows) of the workbook's first sheet."""
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise InvalidInput([Problem(N_("the file is not an Excel workbook (.xlsx)"), place="file")]) from None
+    try:
+        sheet = workbook.worksheets[0]
+        header: dict[str, int] = {}
+        names: dict[str, str] = {}
+        rows: list[_Row] = []
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if not header:
+                if number > HEADER_SEARCH_ROWS:
+                    break
+                for col, cell in enumerate(cells):
+                    for key, aliases in COLUMNS.items():
+                        if _text(cell).lower() in aliases and key not in header:
+                            header[key], names[key] = col, _text(cell)
+                if "id_number" not in header:
+                    header.clear()
+                continue
+            if not any(_text(c) for c in cells):
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                raise InvalidInput([Problem(N_("the file has more than %(n)d rows"), {"n": MAX_IMPORT_ROWS}, "file")])
+            rows.append(_Row(number, {k: cells[c] if c < len(cells) else None for k, c in header.items()}))
+        if "id_number" not in header:
+            raise InvalidInput([Problem(N_("no 身份证号 (ID number) column was found in the first %(n)d rows"),
+                                        {"n": HEADER_SEARCH_ROWS}, f"sheet {sheet.title}")])
+        return sheet.title, names, rows
+    finally:
+        workbook.close()
+
+
+def _row_of(problem: Problem) -> int:
+    match = re.search(r"row (\d+)", problem.place)
+    return int(match.group(1)) if match else 0
+
+
+def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting, stream: IO[bytes]) -> RosterImport:
+    """Add the people of a roster workbook (columns 姓名, 身份证号, 单位, 现任职务, 拟任职务, 手机;
+    first sheet) to the sitting, matching existing cadre accounts of the actor's units by ID number.
+
+    The posts in the file are kept on the roster entry (blank: the account's); 单位 and 手机 are not
+    read into anything. Raises :class:`NotFound` (sitting outside the actor's subtree) or
+    :class:`InvalidInput` naming sheet, row and column of every problem: an ID number that is
+    missing, malformed, stored as a number, repeated, or matches no cadre account of the actor's
+    units (accounts are not created by an import), or a name that differs from the account's.
+    Nothing is added unless every row is good.
+    """
+    sitting = get_sitting(session, actor, sitting.id)
+    title, names, rows = _read_rows(stream)
+    id_header = names["id_number"]
+    problems: list[Problem] = []
+    numbers: dict[int, str] = {}
+    first_row: dict[str, int] = {}
+    for row in rows:
+        raw = row.values.get("id_number")
+        place = f"sheet {title}, row {row.number}, {id_header}"
+        number = _text(raw).replace(" ", "").upper()
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            problems.append(Problem(N_("the ID number is stored as a number, which Excel rounds; format the column as text"), place=place))
+        elif not number:
+            problems.append(Problem(N_("the ID number is empty"), place=place))
+        elif not _ID_PATTERN.match(number):
+            problems.append(Problem(N_("the ID number must be 18 characters: 17 digits and a digit or X"), place=place))
+        elif number in first_row:
+            problems.append(Problem(N_("this ID number is also in row %(row)d"), {"row": first_row[number]}, place))
+        else:
+            first_row[number] = row.number
+            numbers[row.number] = number
+    accounts: dict[str, list[User]] = {}
+    if numbers:
+        query = users_in_scope(actor).where(func.upper(User.id_number).in_(set(numbers.values())))
+        for user in session.scalars(query):
+            accounts.setdefault((user.id_number or "").upper(), []).append(user)
+    matched: list[tuple[_Row, User]] = []
+    for row in rows:
+        if row.number not in numbers:
+            continue
+        number = numbers[row.number]
+        place = f"sheet {title}, row {row.number}, {id_header}"
+        candidates = accounts.get(number, [])
+        if not candidates:
+            problems.append(Problem(N_("no cadre account of your units has the ID number %(id)s; an import does not create accounts"),
+                                    {"id": mask_id(number)}, place))
+        elif len(candidates) > 1:
+            problems.append(Problem(N_("%(n)d accounts have the ID number %(id)s"),
+                                    {"n": len(candidates), "id": mask_id(number)}, place))
+        elif not candidates[0].has_role(Role.CADRE):
+            problems.append(Problem(N_("the account with the ID number %(id)s is not a cadre account"),
+                                    {"id": mask_id(number)}, place))
+        elif _text(row.values.get("name")) and _text(row.values.get("name")).replace(" ", "") != candidates[0].display_name.replace(" ", ""):
+            problems.append(Problem(N_("the name %(name)s does not match the account with this ID number (%(account)s)"),
+                                    {"name": _text(row.values.get("name")), "account": candidates[0].display_name},
+                                    f"sheet {title}, row {row.number}, {names.get('name', '')}"))
+        else:
+            matched.append((row, candidates[0]))
+    if problems:
+        # In the order of the file's rows, as a person works down the sheet to fix them.
+        raise InvalidInput(sorted(problems, key=_row_of))
+    if not rows:
+        raise InvalidInput([Problem(N_("the file has no rows below the header"), place=f"sheet {title}")])
+    on_roster = set(session.scalars(select(RosterEntry.user_id).where(RosterEntry.sitting_id == sitting.id)))
+    already = [user for _, user in matched if user.id in on_roster]
+    entries = [
+        _new_entry(sitting, user, clock, _text(row.values.get("current_post"))[:200] or None,
+                   _text(row.values.get("proposed_post"))[:200] or None)
+        for row, user in matched if user.id not in on_roster
+    ]
+    added = _add(session, clock, actor, entries)
+    audit.record(session, clock, actor, "roster.import", "sitting", sitting.id,
+                 after={"rows": len(rows), "added": len(added), "already": len(already)})
+    return RosterImport(added, already)

@@ -1,0 +1,277 @@
+"""Sittings (考试场次): a paper offered in a window, with a time limit, marks and policies
+(domain.md §5), and the exam admin's light monitoring view of a roster.
+
+Rules kept here:
+- a sitting is refused when the bank cannot fill its paper (case C-12: nobody could start it);
+- the pass mark is at most the paper's total, and the 优秀 mark between the pass mark and the total;
+  by default they are 60 % and 90 % of the total (60 and 90 of 100, domain.md §5);
+- once any candidate has started, what decides a score or a deadline no longer changes.
+
+Exam admins see and manage the sittings of their own unit's subtree (domain.md §2). The roster
+itself is managed in :mod:`question_bank.services.roster`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from question_bank.clock import Clock
+from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from question_bank.models import (
+    DEFAULT_GRACE_S,
+    Attempt,
+    ExamKind,
+    OrgUnit,
+    Paper,
+    ResultPolicy,
+    Role,
+    RosterEntry,
+    Sitting,
+    User,
+)
+from question_bank.services import assembly, audit
+from question_bank.services.papers import get_paper
+
+#: Default pass mark and 优秀 mark as shares of the paper's total (60 and 90 of 100).
+DEFAULT_PASS_SHARE = Decimal("0.60")
+DEFAULT_EXCELLENT_SHARE = Decimal("0.90")
+#: Longest time limit, in seconds (a working day), and longest grace.
+MAX_TIME_LIMIT_S = 12 * 3600
+MAX_GRACE_S = 600
+MAX_ATTEMPTS = 10
+
+#: Settings that decide a deadline or a score: fixed once a candidate has started.
+LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "pass_mark", "excellent_mark")
+
+
+@dataclass
+class SittingSpec:
+    """The editable settings of a sitting.
+
+    Times are aware datetimes (stored in UTC); ``time_limit_s`` and ``grace_s`` are seconds;
+    ``pass_mark`` and ``excellent_mark`` are points, None for the defaults (60 % and 90 % of the
+    paper's total).
+    """
+
+    title: str
+    kind: ExamKind
+    paper_id: int
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    time_limit_s: int
+    pass_mark: Decimal | None = None
+    excellent_mark: Decimal | None = None
+    grace_s: int = DEFAULT_GRACE_S
+    attempts_allowed: int = 1
+    shuffle_questions: bool = True
+    shuffle_options: bool = True
+    results_policy: ResultPolicy = ResultPolicy.IMMEDIATELY
+    show_answers: bool = False
+
+
+def default_marks(total: Decimal) -> tuple[Decimal, Decimal]:
+    """(pass mark, excellent mark) for a paper out of ``total`` points: 60 % and 90 %, to the cent."""
+    cent = Decimal("0.01")
+    return ((total * DEFAULT_PASS_SHARE).quantize(cent, ROUND_HALF_UP),
+            (total * DEFAULT_EXCELLENT_SHARE).quantize(cent, ROUND_HALF_UP))
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.has_role(Role.EXAM_ADMIN):
+        raise PermissionDenied()
+
+
+def sittings_in_scope(actor: User) -> Select[tuple[Sitting]]:
+    """A query for the sittings of the actor's unit subtree, latest window first."""
+    return (
+        select(Sitting).join(OrgUnit, Sitting.org_unit_id == OrgUnit.id)
+        .where(OrgUnit.path.startswith(actor.org_unit.path, autoescape=True))
+        .order_by(Sitting.opens_at.desc(), Sitting.id.desc())
+    )
+
+
+def get_sitting(session: Session, actor: User, sitting_id: int) -> Sitting:
+    """The sitting, if the actor is an exam admin whose subtree holds it. Raises :class:`NotFound`
+    otherwise, exactly as for a sitting that does not exist."""
+    _require_admin(actor)
+    sitting = session.get(Sitting, sitting_id)
+    if sitting is None or not actor.org_unit.contains(sitting.org_unit):
+        raise NotFound()
+    return sitting
+
+
+def sittings_of_paper(session: Session, actor: User, paper: Paper) -> list[Sitting]:
+    """The sittings in the actor's scope that use ``paper``."""
+    return list(session.scalars(sittings_in_scope(actor).where(Sitting.paper_id == paper.id)))
+
+
+def roster_sizes(session: Session, sitting_ids: list[int]) -> dict[int, int]:
+    """Sitting id → number of roster entries (sittings with an empty roster are absent)."""
+    if not sitting_ids:
+        return {}
+    query = (select(RosterEntry.sitting_id, func.count(RosterEntry.id))
+             .where(RosterEntry.sitting_id.in_(sitting_ids)).group_by(RosterEntry.sitting_id))
+    return {sitting_id: count for sitting_id, count in session.execute(query)}
+
+
+def has_attempts(session: Session, sitting: Sitting) -> bool:
+    return bool(session.scalar(select(exists().where(Attempt.sitting_id == sitting.id))))
+
+
+def _aware(value: Any) -> bool:
+    return isinstance(value, dt.datetime) and value.tzinfo is not None and value.utcoffset() is not None
+
+
+def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: Decimal) -> list[Problem]:
+    found: list[Problem] = []
+    if not spec.title.strip():
+        found.append(Problem(N_("the title is empty"), place="title"))
+    elif len(spec.title) > 200:
+        found.append(Problem(N_("the title is longer than %(n)d characters"), {"n": 200}, "title"))
+    if not (_aware(spec.opens_at) and _aware(spec.closes_at)):
+        found.append(Problem(N_("the window needs both times, with their time zone"), place="opens_at"))
+    elif spec.closes_at <= spec.opens_at:
+        found.append(Problem(N_("the window must close after it opens"), place="closes_at"))
+    if not 60 <= spec.time_limit_s <= MAX_TIME_LIMIT_S:
+        found.append(Problem(N_("the time limit must be 1 to %(n)d minutes"), {"n": MAX_TIME_LIMIT_S // 60},
+                             "time_limit"))
+    if not 0 <= spec.grace_s <= MAX_GRACE_S:
+        found.append(Problem(N_("the grace period must be 0 to %(n)d seconds"), {"n": MAX_GRACE_S}, "grace"))
+    if not 1 <= spec.attempts_allowed <= MAX_ATTEMPTS:
+        found.append(Problem(N_("attempts allowed must be 1 to %(n)d"), {"n": MAX_ATTEMPTS}, "attempts_allowed"))
+    total = paper.total_marks
+    if not 0 <= pass_mark <= total:
+        found.append(Problem(N_("the pass mark must be 0 to the paper's total of %(total)s points"),
+                             {"total": total}, "pass_mark"))
+    elif not pass_mark <= excellent <= total:
+        found.append(Problem(N_("the excellent mark must lie between the pass mark and the paper's total of %(total)s points"),
+                             {"total": total}, "excellent_mark"))
+    return found
+
+
+def _resolve(session: Session, actor: User, spec: SittingSpec, *, check_bank: bool = True) -> tuple[Paper, Decimal, Decimal]:
+    """The paper (in the actor's scope; with ``check_bank``, fillable by the bank now) and the marks
+    the spec comes to. Raises :class:`InvalidInput` listing every problem."""
+    try:
+        paper = get_paper(session, actor, spec.paper_id)
+    except NotFound:
+        raise InvalidInput([Problem(N_("choose a paper of your units"), place="paper")]) from None
+    default_pass, default_excellent = default_marks(paper.total_marks)
+    pass_mark = default_pass if spec.pass_mark is None else Decimal(spec.pass_mark)
+    excellent = spec.excellent_mark
+    if excellent is None:
+        excellent = max(default_excellent, pass_mark)
+    problems = _problems(spec, paper, pass_mark, Decimal(excellent))
+    if check_bank:
+        try:
+            assembly.check_paper(session, paper)
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidInput(problems)
+    return paper, pass_mark, Decimal(excellent)
+
+
+def _values(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: Decimal) -> dict[str, Any]:
+    values = {f.name: getattr(spec, f.name) for f in fields(spec)}
+    values.update(title=spec.title.strip(), paper_id=paper.id, pass_mark=pass_mark, excellent_mark=excellent,
+                  opens_at=spec.opens_at.astimezone(dt.timezone.utc), closes_at=spec.closes_at.astimezone(dt.timezone.utc))
+    return values
+
+
+def snapshot(sitting: Sitting) -> dict[str, Any]:
+    """A JSON-able picture of a sitting's settings, for audit before/after."""
+    picture: dict[str, Any] = {}
+    for name in (f.name for f in fields(SittingSpec)):
+        value = getattr(sitting, name)
+        if isinstance(value, dt.datetime):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        picture[name] = value
+    return picture
+
+
+def create_sitting(session: Session, clock: Clock, actor: User, spec: SittingSpec) -> Sitting:
+    """Save a new sitting in the actor's unit, with an empty roster.
+
+    Raises :class:`PermissionDenied` (not an exam admin) or :class:`InvalidInput` listing every
+    problem: a paper outside the actor's units, a paper the bank cannot fill ("requested N,
+    available M"), a pass mark above the paper's total, a window that closes before it opens…
+    """
+    _require_admin(actor)
+    paper, pass_mark, excellent = _resolve(session, actor, spec)
+    sitting = Sitting(**_values(spec, paper, pass_mark, excellent), org_unit=actor.org_unit,
+                      created_by_id=actor.id, created_at=clock.now())
+    session.add(sitting)
+    session.flush()
+    audit.record(session, clock, actor, "sitting.create", "sitting", sitting.id, after=snapshot(sitting))
+    return sitting
+
+
+def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting, spec: SittingSpec) -> Sitting:
+    """Change a sitting's settings, checked as on create.
+
+    Once any attempt exists, the settings in :data:`LOCKED_ONCE_STARTED` (kind, paper, opening
+    time, time limit, pass and 优秀 marks) must stay as they are, and the window may close later
+    but not earlier: they decided the deadlines and scores already given. Raises :class:`NotFound`, :class:`InvalidInput` or :class:`Conflict`;
+    nothing changes when it raises. Deadlines of attempts already started stay as they were.
+    """
+    sitting = get_sitting(session, actor, sitting.id)
+    # The bank is checked again when the paper changes; otherwise a shrunken bank would block a
+    # harmless change (a later closing time), and starting is refused anyway while it cannot fill.
+    paper, pass_mark, excellent = _resolve(session, actor, spec, check_bank=spec.paper_id != sitting.paper_id)
+    values = _values(spec, paper, pass_mark, excellent)
+    changed = {name for name, value in values.items() if getattr(sitting, name) != value}
+    locked = [name for name in LOCKED_ONCE_STARTED if name in changed]
+    if values["closes_at"] < sitting.closes_at:
+        # An earlier close would cut short deadlines already given; later is always fair.
+        locked.append("closes_at")
+    if locked and has_attempts(session, sitting):
+        raise Conflict(N_("Candidates have started this sitting, so these settings cannot change: %(fields)s."),
+                       fields=", ".join(locked))
+    if not changed:
+        return sitting
+    before = snapshot(sitting)
+    for name in changed:
+        setattr(sitting, name, values[name])
+    session.flush()
+    audit.record(session, clock, actor, "sitting.update", "sitting", sitting.id, before=before, after=snapshot(sitting))
+    return sitting
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One roster place as the admin's monitoring table shows it: the entry, the person, and their
+    attempts at the sitting (oldest first)."""
+
+    entry: RosterEntry
+    attempts: list[Attempt]
+
+    @property
+    def latest(self) -> Attempt | None:
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def removable(self) -> bool:
+        return not self.attempts
+
+
+def roster_rows(session: Session, sitting: Sitting) -> list[RosterRow]:
+    """The sitting's roster with each candidate's attempts, ordered by unit and name. Reads only:
+    an attempt past its deadline shows as such until a request or the sweep closes it."""
+    entries = session.scalars(
+        select(RosterEntry).join(User, RosterEntry.user_id == User.id).join(OrgUnit, User.org_unit_id == OrgUnit.id)
+        .where(RosterEntry.sitting_id == sitting.id).order_by(OrgUnit.path, User.display_name, RosterEntry.id)
+        .options(selectinload(RosterEntry.user).joinedload(User.org_unit))
+    ).all()
+    by_user: dict[int, list[Attempt]] = {}
+    for attempt in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id).order_by(Attempt.attempt_no)):
+        by_user.setdefault(attempt.user_id, []).append(attempt)
+    return [RosterRow(entry, by_user.get(entry.user_id, [])) for entry in entries]

@@ -1,0 +1,285 @@
+"""The exam admin's pages through the web: the issue's step 3 (a blueprint, a sitting, a roster),
+refusals the admin can read, and who may see what (domain.md §2, §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from question_bank.models import Attempt, AuditEvent, MultiChoiceRule, Paper, Role, RosterEntry, Sitting, UnitLevel
+from question_bank.services import attempts
+from question_bank.services import papers as paper_service
+from question_bank.services import sittings as sitting_service
+from question_bank.services.papers import PaperSpec, SectionSpec
+from question_bank.services.sittings import SittingSpec
+from tests.conftest import at
+from tests.factories import roster_xlsx
+
+CATEGORY = "司法考试/知识型"
+
+
+@pytest.fixture
+def city(make):
+    """City A with a department of five cadres and an exam admin; city B with its own admin."""
+    city_a = make.unit("甲市", level=UnitLevel.CITY)
+    dept = make.unit("甲市司法局", parent=city_a)
+    city_b = make.unit("乙市", level=UnitLevel.CITY)
+    return {
+        "a": city_a, "b": city_b, "dept": dept,
+        "admin": make.user(Role.EXAM_ADMIN, username="admin_a", unit=city_a),
+        "admin_b": make.user(Role.EXAM_ADMIN, username="admin_b", unit=city_b),
+        "cadres": [make.cadre(username=f"cadre{i}", unit=dept, display_name=f"干部{i}", current_post="科长",
+                              id_number=f"3201021980010{i:05d}") for i in range(1, 6)],
+    }
+
+
+@pytest.fixture
+def bank(make):
+    make.questions(30, "single_choice", category=CATEGORY)
+    make.questions(10, "multiple_choice", category=CATEGORY)
+
+
+def section_fields(*rows: tuple[str, int, str, str]) -> dict[str, str]:
+    """The table's eight rows as a browser posts them: the given rows, then blank ones."""
+    data: dict[str, str] = {}
+    rows = rows + (("", "", "", ""),) * (8 - len(rows))
+    for i, (qtype, count, mark, category) in enumerate(rows):
+        data.update({f"sections-{i}-qtype": qtype, f"sections-{i}-count": str(count), f"sections-{i}-mark": mark,
+                     f"sections-{i}-category": category, f"sections-{i}-include_subcategories": "y",
+                     f"sections-{i}-difficulty_min": "1", f"sections-{i}-difficulty_max": "5"})
+    return data
+
+
+def paper_form(title: str, *rows, action: str = "save") -> dict[str, str]:
+    return {"title": title, "multi_rule": "all_or_nothing", "description": "", "action": action, **section_fields(*rows)}
+
+
+STEP3_ROWS = (("single_choice", 30, "2", CATEGORY), ("multiple_choice", 10, "4", CATEGORY))
+
+
+def sitting_form(paper_id: int, **changes: str) -> dict[str, str]:
+    data = {"title": "任前法律知识考试（五月）", "kind": "pre_appointment", "paper": str(paper_id),
+            "opens_at": "2026-05-11T09:00", "closes_at": "2026-05-11T17:00", "time_limit_min": "60",
+            "pass_mark": "60", "excellent_mark": "", "attempts_allowed": "1", "grace_s": "30",
+            "shuffle_questions": "y", "shuffle_options": "y", "results_policy": "immediately"}
+    data.update(changes)
+    return data
+
+
+def sign_in(client, username: str) -> None:
+    """Sign in and read the pages in English, so assertions do not depend on the Chinese catalogue."""
+    client.login(username)
+    client.form_post("/lang/en")
+
+
+def new_id(response, kind: str) -> int:
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return int(re.search(rf"/exams/{kind}/(\d+)$", response.headers["Location"]).group(1))
+
+
+def test_step3_the_admin_builds_the_paper_the_sitting_and_the_roster_through_the_web(client, client_factory, db, city, bank):
+    sign_in(client, "admin_a")
+
+    paper_id = new_id(client.form_post("/exams/papers/new", paper_form("任前考试卷", *STEP3_ROWS)), "papers")
+    paper = db.get(Paper, paper_id)
+    assert paper.total_marks == Decimal(100) and paper.question_count == 40
+    assert paper.multi_rule == MultiChoiceRule.ALL_OR_NOTHING and paper.org_unit_id == city["a"].id
+    page = client.get(f"/exams/papers/{paper_id}").get_data(as_text=True)
+    assert "100" in page and CATEGORY in page
+
+    sitting_id = new_id(client.form_post("/exams/sittings/new", sitting_form(paper_id)), "sittings")
+    sitting = db.get(Sitting, sitting_id)
+    assert sitting.time_limit_s == 3600
+    # The form speaks Beijing time; the database holds UTC.
+    assert sitting.opens_at == at("09:00:00") == dt.datetime(2026, 5, 11, 1, 0, tzinfo=dt.timezone.utc)
+    assert sitting.closes_at == at("17:00:00")
+    assert (sitting.pass_mark, sitting.excellent_mark) == (Decimal(60), Decimal(90))
+
+    page = client.get(f"/exams/sittings/{sitting_id}").get_data(as_text=True)
+    assert all(c.display_name in page for c in city["cadres"])  # offered for ticking
+    response = client.form_post(f"/exams/sittings/{sitting_id}/roster",
+                                {"user_ids": [str(c.id) for c in city["cadres"]]})
+    assert response.status_code == 302
+    assert sorted(e.user_id for e in db.scalars(select(RosterEntry).where(RosterEntry.sitting_id == sitting_id))) == \
+        sorted(c.id for c in city["cadres"])
+    page = client.get(f"/exams/sittings/{sitting_id}").get_data(as_text=True)
+    assert page.count("data-entry=") == 5 and "09:00 – 2026-05-11 17:00" in page
+    assert {e.action for e in db.scalars(select(AuditEvent))} >= {"paper.create", "sitting.create", "roster.add"}
+
+    # A cadre of the roster can now start it and gets the whole paper.
+    cadre = client_factory()
+    cadre.login("cadre1")
+    assert cadre.form_post(f"/me/sittings/{sitting_id}/start").status_code == 302
+    attempt = db.scalar(select(Attempt).where(Attempt.sitting_id == sitting_id))
+    assert len(attempt.items) == 40 and attempt.max_score == Decimal(100)
+    page = client.get(f"/exams/sittings/{sitting_id}").get_data(as_text=True)
+    assert re.search(rf'data-user="{city["cadres"][0].id}".*?data-state="in_progress"', page, re.S)
+    assert page.count('data-state="none"') == 4
+
+
+def test_a_blueprint_the_bank_cannot_fill_is_refused_with_each_short_section_on_the_page(client, db, city, bank):
+    sign_in(client, "admin_a")
+    response = client.form_post("/exams/papers/new", paper_form(
+        "太多了", ("single_choice", 31, "2", CATEGORY), ("multiple_choice", 12, "3", CATEGORY)))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "requested 31, available 30" in page and "requested 12, available 10" in page
+    assert CATEGORY in page
+    assert db.scalar(select(func.count(Paper.id))) == 0
+
+
+def test_checking_a_blueprint_shows_the_bank_counts_and_saves_nothing(client, db, city, bank):
+    sign_in(client, "admin_a")
+    response = client.form_post("/exams/papers/new", paper_form("试算", *STEP3_ROWS, action="check"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="check-ok"' in page
+    assert re.findall(r'data-row="\d+">(\d*)<', page)[:3] == ["30", "10", ""]
+    assert "100" in re.search(r'id="total">([^<]*)<', page).group(1)
+    assert db.scalar(select(func.count(Paper.id))) == 0
+
+
+def test_a_half_filled_section_row_is_named_and_blank_rows_are_ignored(client, db, city, bank):
+    sign_in(client, "admin_a")
+    data = paper_form("缺项", STEP3_ROWS[0])
+    data["sections-3-count"] = "5"  # row 4: a number, and nothing else
+    response = client.form_post("/exams/papers/new", data)
+    assert response.status_code == 422
+    assert response.get_data(as_text=True).count("Fill this in, or clear the whole row.") == 3
+    assert db.scalar(select(func.count(Paper.id))) == 0
+
+
+def test_a_sitting_whose_pass_mark_exceeds_the_total_is_refused_on_the_page(client, db, city, bank):
+    sign_in(client, "admin_a")
+    paper_id = new_id(client.form_post("/exams/papers/new", paper_form("任前考试卷", *STEP3_ROWS)), "papers")
+    response = client.form_post("/exams/sittings/new", sitting_form(paper_id, pass_mark="120"))
+    assert response.status_code == 422
+    assert "the pass mark must be 0 to the paper&#39;s total of 100" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count(Sitting.id))) == 0
+
+
+@pytest.fixture
+def city_a_sitting(db, clock, city, bank):
+    paper = paper_service.create_paper(db, clock, city["admin"], PaperSpec("甲市试卷", [SectionSpec("single_choice", 5, Decimal(20), CATEGORY)]))
+    sitting = sitting_service.create_sitting(db, clock, city["admin"], SittingSpec(
+        "甲市任前考试", "pre_appointment", paper.id, at("09:00:00"), at("17:00:00"), 3600))
+    sitting.roster.append(RosterEntry(user_id=city["cadres"][0].id, added_at=clock.now()))
+    db.commit()
+    return sitting
+
+
+def admin_urls(sitting) -> list[tuple[str, str]]:
+    entry = sitting.roster[0].id
+    return [
+        ("get", "/exams/papers"), ("get", "/exams/papers/new"), ("post", "/exams/papers/new"),
+        ("get", f"/exams/papers/{sitting.paper_id}"), ("get", f"/exams/papers/{sitting.paper_id}/edit"),
+        ("post", f"/exams/papers/{sitting.paper_id}/edit"),
+        ("get", "/exams/sittings"), ("get", "/exams/sittings/new"), ("post", "/exams/sittings/new"),
+        ("get", f"/exams/sittings/{sitting.id}"), ("get", f"/exams/sittings/{sitting.id}/edit"),
+        ("post", f"/exams/sittings/{sitting.id}/edit"), ("post", f"/exams/sittings/{sitting.id}/roster"),
+        ("post", f"/exams/sittings/{sitting.id}/roster/import"),
+        ("post", f"/exams/sittings/{sitting.id}/roster/{entry}/extra-time"),
+        ("post", f"/exams/sittings/{sitting.id}/roster/{entry}/remove"),
+    ]
+
+
+def test_a_cadre_is_refused_on_every_exams_page(client, db, city, city_a_sitting):
+    client.login("cadre1")
+    for method, path in admin_urls(city_a_sitting):
+        response = client.get(path) if method == "get" else client.form_post(path, {"minutes": "5", "user_ids": "1"})
+        assert response.status_code == 403, (method, path, response.status_code)
+    assert len(city_a_sitting.roster) == 1
+
+
+def test_someone_signed_out_is_sent_to_sign_in(client, city_a_sitting):
+    response = client.get(f"/exams/sittings/{city_a_sitting.id}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_admin_of_city_b_cannot_see_or_change_city_as_sitting(client, db, city, city_a_sitting):
+    sign_in(client, "admin_b")
+    for method, path in admin_urls(city_a_sitting):
+        if "{" in path or path.endswith(("/papers", "/sittings", "/new")):
+            continue
+        response = client.get(path) if method == "get" else client.form_post(path, {"minutes": "5"})
+        assert response.status_code == 404, (method, path, response.status_code)
+    assert "甲市任前考试" not in client.get("/exams/sittings").get_data(as_text=True)
+    assert "甲市试卷" not in client.get("/exams/papers").get_data(as_text=True)
+    db.expire_all()
+    assert len(city_a_sitting.roster) == 1 and city_a_sitting.roster[0].extra_time_s == 0
+
+
+def test_a_cadre_of_another_city_cannot_be_ticked_onto_the_roster(client, db, make, city, city_a_sitting):
+    stranger = make.cadre(unit=city["b"], display_name="乙市干部")
+    sign_in(client, "admin_a")
+    assert "乙市干部" not in client.get(f"/exams/sittings/{city_a_sitting.id}").get_data(as_text=True)
+    response = client.form_post(f"/exams/sittings/{city_a_sitting.id}/roster", {"user_ids": [str(stranger.id)]})
+    assert response.status_code == 422
+    assert db.scalar(select(func.count(RosterEntry.id))) == 1
+
+
+def upload(client, sitting_id: int, workbook: bytes):
+    return client.form_post(f"/exams/sittings/{sitting_id}/roster/import",
+                            {"file": (io.BytesIO(workbook), "名单.xlsx")}, content_type="multipart/form-data")
+
+
+def test_a_roster_upload_reports_unknown_people_by_row_and_adds_nobody(client, db, city, city_a_sitting):
+    sign_in(client, "admin_a")
+    cadres = city["cadres"]
+    response = upload(client, city_a_sitting.id, roster_xlsx([
+        (cadres[1].display_name, cadres[1].id_number, "甲市司法局", "科长", "副局长", ""),
+        ("无名氏", "320102198001019999", "甲市司法局", "", "", ""),
+    ]))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "row 3" in page and "320102********9999" in page and "does not create accounts" in page
+    assert db.scalar(select(func.count(RosterEntry.id))) == 1
+
+
+def test_a_roster_upload_adds_the_matched_cadres_with_the_files_posts(client, db, city, city_a_sitting):
+    sign_in(client, "admin_a")
+    cadres = city["cadres"]
+    response = upload(client, city_a_sitting.id, roster_xlsx([
+        (c.display_name, c.id_number, "甲市司法局", "科长", "副局长", "13800000000") for c in cadres[:3]]))
+    assert response.status_code == 302
+    entries = db.scalars(select(RosterEntry).where(RosterEntry.sitting_id == city_a_sitting.id)).all()
+    assert sorted(e.user_id for e in entries) == sorted(c.id for c in cadres[:3])
+    assert {e.proposed_post for e in entries if e.user_id != cadres[0].id} == {"副局长"}
+
+
+def test_editing_a_sitting_shows_and_takes_beijing_time(client, db, city, city_a_sitting):
+    sign_in(client, "admin_a")
+    page = client.get(f"/exams/sittings/{city_a_sitting.id}/edit").get_data(as_text=True)
+    assert 'value="2026-05-11T09:00"' in page and 'value="2026-05-11T17:00"' in page
+    response = client.form_post(f"/exams/sittings/{city_a_sitting.id}/edit",
+                                sitting_form(city_a_sitting.paper_id, closes_at="2026-05-11T18:30", pass_mark=""))
+    assert response.status_code == 302
+    db.expire_all()
+    assert city_a_sitting.closes_at == dt.datetime(2026, 5, 11, 10, 30, tzinfo=dt.timezone.utc)
+    assert city_a_sitting.pass_mark == Decimal(60)
+
+
+def test_a_paper_candidates_have_sat_is_not_offered_for_editing(client, db, clock, city, city_a_sitting):
+    attempts.start_attempt(db, clock, city["cadres"][0], city_a_sitting)
+    db.commit()
+    sign_in(client, "admin_a")
+    response = client.get(f"/exams/papers/{city_a_sitting.paper_id}/edit")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/exams/papers/{city_a_sitting.paper_id}")
+    assert "can no longer change" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_extra_time_and_removal_through_the_roster_table(client, db, city, city_a_sitting):
+    sign_in(client, "admin_a")
+    entry = city_a_sitting.roster[0]
+    assert client.form_post(f"/exams/sittings/{city_a_sitting.id}/roster/{entry.id}/extra-time",
+                            {"minutes": "15"}).status_code == 302
+    db.expire_all()
+    assert entry.extra_time_s == 900
+    assert client.form_post(f"/exams/sittings/{city_a_sitting.id}/roster/{entry.id}/extra-time",
+                            {"minutes": "-5"}).status_code == 422
+    assert client.form_post(f"/exams/sittings/{city_a_sitting.id}/roster/{entry.id}/remove").status_code == 302
+    assert db.scalar(select(func.count(RosterEntry.id))) == 0

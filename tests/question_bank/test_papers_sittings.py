@@ -1,0 +1,354 @@
+"""Paper blueprints, sittings and rosters at the service level (domain.md §5, §2 scope, §9 audit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from question_bank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from question_bank.models import AuditEvent, Category, Paper, Role, RosterEntry, Sitting, UnitLevel
+from question_bank.services import attempts, papers, roster, sittings
+from question_bank.services.papers import PaperSpec, SectionSpec
+from question_bank.services.sittings import SittingSpec
+from tests.conftest import at
+from tests.factories import roster_xlsx
+
+
+@pytest.fixture
+def org(make):
+    """Two cities under the province, a department in city A, an exam admin in each city."""
+    city_a = make.unit("甲市", level=UnitLevel.CITY)
+    city_b = make.unit("乙市", level=UnitLevel.CITY)
+    dept_a = make.unit("甲市司法局", parent=city_a)
+    return {
+        "city_a": city_a, "city_b": city_b, "dept_a": dept_a,
+        "admin_a": make.user(Role.EXAM_ADMIN, unit=city_a),
+        "admin_b": make.user(Role.EXAM_ADMIN, unit=city_b),
+    }
+
+
+@pytest.fixture
+def bank(make):
+    make.questions(4, "single_choice", category="行政处罚法")
+    make.questions(3, "true_false", category="行政许可法")
+
+
+def spec(*sections: SectionSpec, title: str = "任前考试卷") -> PaperSpec:
+    return PaperSpec(title, list(sections) or [SectionSpec("single_choice", 2, Decimal(25), "行政处罚法"),
+                                                SectionSpec("true_false", 2, Decimal(25), "行政许可法")])
+
+
+def sitting_spec(paper, **changes) -> SittingSpec:
+    values = dict(title="任前法律知识考试", kind="pre_appointment", paper_id=paper.id, opens_at=at("09:00:00"),
+                  closes_at=at("17:00:00"), time_limit_s=3600)
+    values.update(changes)
+    return SittingSpec(**values)
+
+
+def events(db, action: str) -> list[AuditEvent]:
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+# --- papers -------------------------------------------------------------------------------------
+
+def test_create_paper_saves_the_sections_in_the_admins_unit_and_audits(db, clock, org, bank):
+    paper = papers.create_paper(db, clock, org["admin_a"], spec())
+    db.commit()
+    assert paper.org_unit_id == org["city_a"].id
+    assert [(s.position, s.qtype, s.count, s.mark) for s in paper.sections] == [
+        (1, "single_choice", 2, Decimal(25)), (2, "true_false", 2, Decimal(25))]
+    assert paper.total_marks == Decimal(100)
+    [event] = events(db, "paper.create")
+    assert event.actor_id == org["admin_a"].id and event.after["total_marks"] == "100"
+
+
+def test_every_short_section_is_reported_and_nothing_is_saved(db, clock, org, bank):
+    with pytest.raises(InvalidInput) as refused:
+        papers.create_paper(db, clock, org["admin_a"], spec(
+            SectionSpec("single_choice", 5, Decimal(10), "行政处罚法"),
+            SectionSpec("true_false", 4, Decimal(10), "行政许可法"),
+        ))
+    texts = [str(p) for p in refused.value.problems]
+    assert len(texts) == 2
+    assert "行政处罚法" in texts[0] and "requested 5, available 4" in texts[0]
+    assert "行政许可法" in texts[1] and "requested 4, available 3" in texts[1]
+    db.rollback()
+    assert db.scalar(select(func.count(Paper.id))) == 0
+
+
+def test_malformed_sections_and_unknown_categories_are_named_without_creating_categories(db, clock, org, bank):
+    before = db.scalar(select(func.count(Category.id)))
+    with pytest.raises(InvalidInput) as refused:
+        papers.create_paper(db, clock, org["admin_a"], PaperSpec("", [
+            SectionSpec("essay", 1, Decimal(10), "行政处罚法"),
+            SectionSpec("single_choice", 0, Decimal(-1), "行政处罚法"),
+            SectionSpec("single_choice", 1, Decimal(10), "刑法/分则"),
+            SectionSpec("single_choice", 1, Decimal(10), "行政处罚法", difficulty_min=4, difficulty_max=2),
+        ]))
+    places = [p.place for p in refused.value.problems]
+    assert places == ["title", "section 1", "section 2", "section 2", "section 3", "section 4"]
+    assert "刑法/分则" in str(refused.value)
+    assert db.scalar(select(func.count(Category.id))) == before
+
+
+def test_a_refused_update_leaves_the_paper_as_it_was(db, clock, org, bank):
+    paper = papers.create_paper(db, clock, org["admin_a"], spec())
+    db.commit()
+    with pytest.raises(InvalidInput):
+        papers.update_paper(db, clock, org["admin_a"], paper, spec(SectionSpec("single_choice", 9, Decimal(10), "行政处罚法"),
+                                                                    title="改过的"))
+    db.rollback()
+    db.expire_all()
+    assert paper.title == "任前考试卷" and [s.count for s in paper.sections] == [2, 2]
+    assert events(db, "paper.update") == []
+
+
+def test_an_update_replaces_the_sections_and_records_before_and_after(db, clock, org, bank):
+    paper = papers.create_paper(db, clock, org["admin_a"], spec())
+    papers.update_paper(db, clock, org["admin_a"], paper, spec(SectionSpec("single_choice", 4, Decimal(25), "行政处罚法")))
+    db.commit()
+    db.expire_all()
+    assert [(s.qtype, s.count) for s in paper.sections] == [("single_choice", 4)]
+    [event] = events(db, "paper.update")
+    assert len(event.before["sections"]) == 2 and len(event.after["sections"]) == 1
+
+
+def test_a_paper_candidates_have_sat_cannot_change(db, clock, make, org, bank):
+    paper = papers.create_paper(db, clock, org["admin_a"], spec())
+    cadre = make.cadre()
+    attempts.start_attempt(db, clock, cadre, make.sitting(paper, roster=[cadre]))
+    db.commit()
+    with pytest.raises(Conflict):
+        papers.update_paper(db, clock, org["admin_a"], paper, spec(title="新标题"))
+
+
+def test_an_update_that_drops_the_total_below_a_sittings_pass_mark_is_refused(db, clock, org, bank):
+    paper = papers.create_paper(db, clock, org["admin_a"], spec())
+    sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, pass_mark=Decimal(60)))
+    with pytest.raises(InvalidInput) as refused:
+        papers.update_paper(db, clock, org["admin_a"], paper, spec(SectionSpec("single_choice", 2, Decimal(25), "行政处罚法")))
+    assert "pass mark 60" in str(refused.value)
+
+
+def test_an_admin_sees_papers_of_their_subtree_only(db, clock, make, org, bank):
+    paper = papers.create_paper(db, clock, org["admin_a"], spec())
+    province_admin = make.user(Role.EXAM_ADMIN)
+    db.commit()
+    with pytest.raises(NotFound):
+        papers.get_paper(db, org["admin_b"], paper.id)
+    assert papers.get_paper(db, province_admin, paper.id) is paper
+    assert db.scalars(papers.papers_in_scope(org["admin_b"])).all() == []
+    assert db.scalars(papers.papers_in_scope(province_admin)).all() == [paper]
+    with pytest.raises(NotFound):
+        papers.update_paper(db, clock, org["admin_b"], paper, spec(title="不是我的"))
+
+
+def test_only_exam_admins_create_papers(db, clock, make, bank):
+    with pytest.raises(PermissionDenied):
+        papers.create_paper(db, clock, make.cadre(), spec())
+
+
+def test_availability_counts_the_published_questions_each_row_could_draw(db, make, bank):
+    make.question("single_choice", category="行政处罚法/罚款", difficulty=5)
+    rows = [SectionSpec("single_choice", 1, Decimal(1), "行政处罚法"),
+            SectionSpec("single_choice", 1, Decimal(1), "行政处罚法", include_subcategories=False),
+            SectionSpec("single_choice", 1, Decimal(1), "行政处罚法", difficulty_min=5),
+            SectionSpec("multiple_choice", 1, Decimal(1), "行政处罚法"),
+            SectionSpec("single_choice", 1, Decimal(1), "没有的分类")]
+    assert papers.availability(db, rows) == [5, 4, 1, 0, None]
+
+
+# --- sittings -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def paper(db, clock, org, bank):
+    return papers.create_paper(db, clock, org["admin_a"], spec())
+
+
+def test_a_sitting_takes_60_and_90_percent_of_the_total_by_default(db, clock, org, paper):
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper))
+    assert (sitting.pass_mark, sitting.excellent_mark) == (Decimal(60), Decimal(90))
+    assert sitting.org_unit_id == org["city_a"].id and sitting.time_limit_s == 3600
+    assert sitting.opens_at == at("09:00:00") and sitting.opens_at.tzinfo == dt.timezone.utc
+    half = papers.create_paper(db, clock, org["admin_a"], spec(SectionSpec("single_choice", 2, Decimal(25), "行政处罚法")))
+    assert sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(half)).pass_mark == Decimal(30)
+    [first, _] = events(db, "sitting.create")
+    assert (first.after["pass_mark"], first.after["excellent_mark"]) == ("60.00", "90.00")
+
+
+@pytest.mark.parametrize("changes, place", [
+    ({"pass_mark": Decimal(101)}, "pass_mark"),
+    ({"pass_mark": Decimal(70), "excellent_mark": Decimal(65)}, "excellent_mark"),
+    ({"closes_at": at("08:00:00")}, "closes_at"),
+    ({"opens_at": dt.datetime(2026, 5, 11, 9, 0)}, "opens_at"),
+    ({"time_limit_s": 0}, "time_limit"),
+    ({"attempts_allowed": 0}, "attempts_allowed"),
+    ({"title": " "}, "title"),
+])
+def test_a_sitting_with_impossible_settings_is_refused(db, clock, org, paper, changes, place):
+    with pytest.raises(InvalidInput) as refused:
+        sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, **changes))
+    assert [p.place for p in refused.value.problems] == [place]
+
+
+def test_a_sitting_cannot_use_a_paper_of_another_unit(db, clock, org, paper):
+    with pytest.raises(InvalidInput) as refused:
+        sittings.create_sitting(db, clock, org["admin_b"], sitting_spec(paper))
+    assert refused.value.problems[0].place == "paper"
+
+
+def test_an_admin_of_another_city_cannot_find_the_sitting(db, clock, org, paper):
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper))
+    with pytest.raises(NotFound):
+        sittings.get_sitting(db, org["admin_b"], sitting.id)
+    assert db.scalars(sittings.sittings_in_scope(org["admin_b"])).all() == []
+
+
+def test_settings_that_decided_scores_are_locked_once_a_candidate_started(db, clock, make, org, paper):
+    cadre = make.cadre(unit=org["dept_a"])
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper))
+    roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempts.start_attempt(db, clock, cadre, sitting)
+    with pytest.raises(Conflict) as refused:
+        sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, pass_mark=Decimal(50)))
+    assert "pass_mark" in str(refused.value)
+    with pytest.raises(Conflict):
+        sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, closes_at=at("16:00:00")))
+    sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, closes_at=at("18:00:00")))
+    [event] = events(db, "sitting.update")
+    assert event.before["closes_at"] != event.after["closes_at"]
+    assert sitting.closes_at == at("18:00:00")
+
+
+# --- rosters ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def sitting(db, clock, org, paper):
+    return sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper))
+
+
+def test_cadres_of_the_admins_units_are_added_with_their_posts(db, clock, make, org, sitting):
+    mine = make.cadre(unit=org["dept_a"], current_post="科长", proposed_post="副局长")
+    also_mine = make.cadre(unit=org["city_a"])
+    added = roster.add_to_roster(db, clock, org["admin_a"], sitting, [mine.id, also_mine.id])
+    assert [(e.user_id, e.current_post, e.proposed_post) for e in added] == [
+        (mine.id, "科长", "副局长"), (also_mine.id, None, None)]
+    assert roster.add_to_roster(db, clock, org["admin_a"], sitting, [mine.id]) == []
+    assert len(events(db, "roster.add")) == 2
+    assert roster.cadres_in_scope(db, org["admin_a"], exclude_sitting=sitting) == []
+
+
+def test_a_cadre_outside_the_admins_units_is_refused_and_nobody_is_added(db, clock, make, org, sitting):
+    mine = make.cadre(unit=org["dept_a"])
+    theirs = make.cadre(unit=org["city_b"])
+    staff = make.user(Role.HR, unit=org["city_a"])
+    with pytest.raises(InvalidInput) as refused:
+        roster.add_to_roster(db, clock, org["admin_a"], sitting, [mine.id, theirs.id, staff.id])
+    assert len(refused.value.problems) == 2
+    db.rollback()
+    assert db.scalar(select(func.count(RosterEntry.id))) == 0
+
+
+def test_a_roster_entry_with_an_attempt_stays(db, clock, make, org, sitting):
+    sat, absent = make.cadre(unit=org["dept_a"]), make.cadre(unit=org["dept_a"])
+    entries = roster.add_to_roster(db, clock, org["admin_a"], sitting, [sat.id, absent.id])
+    attempts.start_attempt(db, clock, sat, sitting)
+    with pytest.raises(Conflict):
+        roster.remove_from_roster(db, clock, org["admin_a"], sitting, entries[0].id)
+    roster.remove_from_roster(db, clock, org["admin_a"], sitting, entries[1].id)
+    assert [e.user_id for e in sitting.roster] == [sat.id]
+    [event] = events(db, "roster.remove")
+    assert event.before["user"] == absent.id
+
+
+def test_extra_time_lengthens_the_next_attempt_and_is_audited(db, clock, make, org, sitting):
+    cadre = make.cadre(unit=org["dept_a"])
+    [entry] = roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    with pytest.raises(InvalidInput):
+        roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, -60)
+    roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, 900)
+    [event] = events(db, "roster.extra_time")
+    assert (event.before["extra_time_s"], event.after["extra_time_s"]) == (0, 900)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    assert attempt.deadline == at("11:15:00")
+    with pytest.raises(NotFound):
+        roster.set_extra_time(db, clock, org["admin_b"], sitting, entry.id, 60)
+
+
+def test_roster_rows_show_each_candidates_attempt(db, clock, make, org, sitting):
+    sat, absent = make.cadre(unit=org["dept_a"]), make.cadre(unit=org["dept_a"])
+    roster.add_to_roster(db, clock, org["admin_a"], sitting, [sat.id, absent.id])
+    attempt = attempts.start_attempt(db, clock, sat, sitting)
+    attempts.submit_attempt(db, clock, sat, attempt.id)
+    rows = {row.entry.user_id: row for row in sittings.roster_rows(db, sitting)}
+    assert rows[sat.id].latest is attempt and rows[sat.id].latest.score == Decimal(0)
+    assert rows[absent.id].latest is None and rows[absent.id].removable
+
+
+# --- roster import ------------------------------------------------------------------------------
+
+def ids(n: int) -> str:
+    return f"3201021980010{n:05d}"
+
+
+def test_import_matches_cadres_by_id_number_and_keeps_the_files_posts(db, clock, make, org, sitting):
+    first = make.cadre(unit=org["dept_a"], display_name="张三", id_number=ids(1), current_post="科员")
+    second = make.cadre(unit=org["dept_a"], display_name="李四", id_number=ids(2)[:-1] + "X")
+    roster.add_to_roster(db, clock, org["admin_a"], sitting, [second.id])
+    workbook = roster_xlsx([
+        ("张三", ids(1), "甲市司法局", "副科长", "科长", "13800000000"),
+        (None, None, None, None, None, None),
+        ("李 四", ids(2)[:-1] + "x", "甲市司法局", None, None, None),
+    ])
+    result = roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(workbook))
+    assert [(e.user_id, e.current_post, e.proposed_post) for e in result.added] == [(first.id, "副科长", "科长")]
+    assert result.already == [second]
+    [event] = events(db, "roster.import")
+    assert event.after == {"rows": 2, "added": 1, "already": 1}
+
+
+def test_import_reports_every_bad_row_and_adds_nobody(db, clock, make, org, sitting):
+    make.cadre(unit=org["dept_a"], display_name="张三", id_number=ids(1))
+    make.cadre(unit=org["city_b"], display_name="外市", id_number=ids(3))
+    make.user(Role.HR, unit=org["dept_a"], display_name="人事", id_number=ids(4))
+    make.cadre(unit=org["dept_a"], display_name="王五", id_number=ids(5))
+    workbook = roster_xlsx([
+        ("张三", ids(1), "", "", "", ""),            # row 2: good
+        ("查无此人", ids(9), "", "", "", ""),         # row 3: nobody has it
+        ("外市", ids(3), "", "", "", ""),             # row 4: a cadre of another city
+        ("人事", ids(4), "", "", "", ""),             # row 5: not a cadre
+        ("赵六", ids(5), "", "", "", ""),             # row 6: name differs
+        ("数字", 320102198001010006, "", "", "", ""),  # row 7: stored as a number
+        ("短号", "12345", "", "", "", ""),            # row 8: malformed
+        ("张三", ids(1), "", "", "", ""),             # row 9: repeats row 2
+        ("空号", "", "", "", "", ""),                 # row 10: empty
+    ])
+    with pytest.raises(InvalidInput) as refused:
+        roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(workbook))
+    rows = [p.place.split(",")[1].strip() for p in refused.value.problems]
+    assert rows == [f"row {n}" for n in range(3, 11)]
+    text = str(refused.value)
+    assert "320102********0009" in text and ids(9) not in text
+    assert "does not create accounts" in text
+    db.rollback()
+    assert db.scalar(select(func.count(RosterEntry.id))) == 0
+
+
+def test_import_of_something_that_is_not_a_roster_is_refused(db, clock, org, sitting):
+    with pytest.raises(InvalidInput) as not_xlsx:
+        roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(b"name,id\n"))
+    assert not_xlsx.value.problems[0].place == "file"
+    with pytest.raises(InvalidInput) as no_column:
+        roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(roster_xlsx([("x",)], header=("姓名",))))
+    assert "身份证号" in str(no_column.value)
+
+
+def test_a_province_admin_sees_the_sittings_of_the_cities_below(db, clock, make, org, paper):
+    province_admin = make.user(Role.EXAM_ADMIN)
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper))
+    assert db.scalars(sittings.sittings_in_scope(province_admin)).all() == [sitting]
+    assert db.scalar(select(func.count(Sitting.id))) == 1
