@@ -131,3 +131,47 @@ class Factory:
         self.db.add(sitting)
         self.db.commit()
         return sitting
+
+
+#: Header row of the roster workbook (domain.md §5).
+ROSTER_HEADER = ("姓名", "身份证号", "单位", "现任职务", "拟任职务", "手机")
+
+
+def roster_xlsx(rows: list[tuple[Any, ...]], header: tuple[str, ...] = ROSTER_HEADER) -> bytes:
+    """A roster workbook (.xlsx bytes) with ``header`` and ``rows``; ID numbers go in as given
+    (a str stays text, an int becomes a number cell as careless Excel users make it)."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "名单"
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+#: Header row of a question-import workbook with four options (domain.md §3; the layout of jecqa-kd.xlsx).
+QUESTION_HEADER = ("题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "难度", "知识点", "法律依据",
+                   "分类", "分值")
+
+
+def questions_xlsx(rows: list[tuple[Any, ...]], header: tuple[str, ...] = QUESTION_HEADER, sheet: str = "题库") -> bytes:
+    """A question-import workbook (.xlsx bytes): ``header`` in row 1, then ``rows`` from row 2."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    worksheet.append(list(header))
+    for row in rows:
+        worksheet.append(list(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,5 +1,101 @@
-from flask import Blueprint
-bp = Blueprint('reports', __name__, url_prefix='/reports')
-@bp.get('/sittings')
+"""HR reports: the sittings an HR officer can report on, a sitting's score sheet, and its download
+as .xlsx or .csv (domain.md §8, issue step 6, cases C-14 and C-16).
+
+Every view is for role ``hr`` only; a sitting with no roster entry in the officer's unit subtree is
+404, exactly like one that does not exist. Each download is an audit event.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+from flask import Blueprint, Response, render_template
+
+from examsvc import database
+from examsvc.access import actor, guard
+from examsvc.extensions import clock
+from question_bank.formats import tabular
+from question_bank.models import Role
+from question_bank.reports import score_sheet as sheets
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+guard(bp, Role.HR)
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+#: Longest file name stem offered for a download, in characters.
+MAX_FILENAME_STEM = 80
+#: Characters never put in a download name: quotes, path separators and what Windows forbids.
+_UNSAFE_FILENAME = re.compile(r"[\"'\\/:*?<>|\s_]+")
+#: Badge class of each status on the preview (absent and in progress stand out).
+STATUS_BADGES = {
+    sheets.STATUS_LABELS[sheets.CandidateStatus.SUBMITTED]: "ok",
+    sheets.STATUS_LABELS[sheets.CandidateStatus.AUTO_SUBMITTED]: "ok",
+    sheets.STATUS_LABELS[sheets.CandidateStatus.IN_PROGRESS]: "warn",
+    sheets.STATUS_LABELS[sheets.CandidateStatus.ABSENT]: "bad",
+}
+
+
+@bp.get("/sittings")
 def sittings():
-    return 'todo'
+    summaries = sheets.sitting_summaries(database.session(), clock(), actor())
+    database.commit()
+    return render_template("reports/sittings.html", summaries=summaries)
+
+
+@bp.get("/sittings/<int:sitting_id>")
+def sitting(sitting_id: int):
+    db = database.session()
+    found = sheets.visible_sitting(db, sitting_id, actor())
+    headers, rows = sheets.current_score_sheet(db, clock(), found, actor())
+    database.commit()
+    return render_template("reports/sitting.html", sitting=found, headers=headers, rows=rows,
+                           is_open=found.is_open(clock().now()), badges=STATUS_BADGES,
+                           status_col=headers.index(sheets.COL_STATUS))
+
+
+@bp.get("/sittings/<int:sitting_id>/scores.xlsx")
+def scores_xlsx(sitting_id: int):
+    db = database.session()
+    found = sheets.visible_sitting(db, sitting_id, actor())
+    headers, rows = sheets.export_score_sheet(db, clock(), actor(), found, "xlsx")
+    database.commit()
+    body = tabular.to_xlsx_bytes(headers, rows, sheet_title=found.title)
+    return _download(Response(body, content_type=XLSX_TYPE), found.title, sitting_id, "xlsx")
+
+
+@bp.get("/sittings/<int:sitting_id>/scores.csv")
+def scores_csv(sitting_id: int):
+    db = database.session()
+    found = sheets.visible_sitting(db, sitting_id, actor())
+    headers, rows = sheets.export_score_sheet(db, clock(), actor(), found, "csv")
+    database.commit()
+    # Streamed from rows already read: the BOM is in the first chunk only (case C-14).
+    return _download(Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_TYPE), found.title,
+                     sitting_id, "csv")
+
+
+def _download(response: Response, title: str, sitting_id: int, ext: str) -> Response:
+    response.headers["Content-Disposition"] = content_disposition(title, sitting_id, ext)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def filename_stem(title: str) -> str:
+    """A file name stem from a sitting title: control characters, quotes, path separators and
+    characters Windows forbids become "_", runs of them one "_", cut to :data:`MAX_FILENAME_STEM`."""
+    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in title)
+    text = _UNSAFE_FILENAME.sub("_", text).strip("._")
+    return text[:MAX_FILENAME_STEM].rstrip("._")
+
+
+def content_disposition(title: str, sitting_id: int, ext: str) -> str:
+    """``attachment`` with an ASCII ``filename`` for old clients and the real name as RFC 6266 /
+    RFC 5987 ``filename*=UTF-8''…`` (e.g. "任前法律知识考试-成绩汇总表.csv")."""
+    fallback = f"score-sheet-{sitting_id}.{ext}"
+    stem = filename_stem(title)
+    name = f"{stem}-成绩汇总表.{ext}" if stem else f"成绩汇总表-{sitting_id}.{ext}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -1,0 +1,113 @@
+"""The tabular writers: CSV (one BOM, CRLF, RFC 4180 quoting) and xlsx (typed cells), both with
+formula injection neutralised."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from question_bank.formats.tabular import iter_csv_bytes, neutralise, to_csv_bytes, to_xlsx_bytes
+
+BOM = codecs.BOM_UTF8
+HEADERS = ["姓名", "单位", "成绩", "考试日期"]
+
+
+def read_csv(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+
+
+def read_xlsx(body: bytes):
+    return load_workbook(io.BytesIO(body)).active
+
+
+def test_csv_starts_with_one_bom_and_ends_lines_with_crlf():
+    body = to_csv_bytes(HEADERS, [["张三", "法制科", Decimal("86.5"), dt.date(2026, 5, 11)]])
+    assert body.startswith(BOM)
+    assert body.count(BOM) == 1
+    assert body[3:].decode("utf-8") == "姓名,单位,成绩,考试日期\r\n张三,法制科,86.5,2026-05-11\r\n"
+
+
+def test_streamed_csv_carries_the_bom_in_its_first_chunk_only():
+    rows = [[f"干部{i}", "法制科", Decimal(i)] for i in range(7)]
+    chunks = list(iter_csv_bytes(HEADERS[:3], rows, rows_per_chunk=2))
+    assert len(chunks) == 5  # header, then 2 + 2 + 2 + 1 rows
+    assert chunks[0].startswith(BOM)
+    assert all(BOM not in chunk for chunk in chunks[1:])
+    assert b"".join(chunks) == to_csv_bytes(HEADERS[:3], rows)
+
+
+def test_csv_quotes_commas_quotes_and_line_breaks_as_rfc_4180_says():
+    tricky = ['a,b', 'say "hi"', "line1\nline2", "x\r\ny"]
+    body = to_csv_bytes(["c1", "c2", "c3", "c4"], [tricky])
+    assert b'"a,b","say ""hi""","line1\nline2","x\r\ny"\r\n' in body
+    assert read_csv(body)[1] == tricky
+
+
+def test_decimals_are_written_in_plain_notation():
+    body = to_csv_bytes(["score"], [[Decimal("1E+2")], [Decimal("86.50")], [None]])
+    assert read_csv(body)[1:] == [["100"], ["86.50"], [""]]
+
+
+@pytest.mark.parametrize("text", [
+    "=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1",
+    "\0=1+1", "\n=1+1", " =1+1", "\u3000=1+1", "\x01=1+1", "＝1+1", "-", "=",
+])
+def test_text_that_a_spreadsheet_could_read_as_a_formula_gets_an_apostrophe(text):
+    assert neutralise(text) == "'" + text
+    cell = read_csv(to_csv_bytes(["c"], [[text]]))[1][0]
+    assert cell == "'" + text
+
+
+@pytest.mark.parametrize("text", ["张三", "法制科", "a=b", "第3条：罚款=警告？{注意}", "86.5", "", "'quoted"])
+def test_ordinary_text_is_written_unchanged(text):
+    assert neutralise(text) == text
+    assert read_csv(to_csv_bytes(["c"], [[text]]))[1] == [text]
+
+
+def test_real_numbers_stay_numbers_and_are_never_prefixed():
+    rows = [[Decimal("-3.5"), -3, -2.25, "-3"]]
+    assert read_csv(to_csv_bytes(["a", "b", "c", "d"], rows))[1] == ["-3.5", "-3", "-2.25", "'-3"]
+    sheet = read_xlsx(to_xlsx_bytes(["a", "b", "c", "d"], rows))
+    a, b, c, d = sheet[2]
+    assert (a.value, a.data_type) == (-3.5, "n")
+    assert (b.value, b.data_type) == (-3, "n")
+    assert (c.value, c.data_type) == (-2.25, "n")
+    assert (d.value, d.data_type) == ("'-3", "s")
+
+
+def test_xlsx_text_cells_are_strings_never_formulas_or_error_values():
+    rows = [["=1+1", "#N/A", "@cmd", "张三"]]
+    sheet = read_xlsx(to_xlsx_bytes(["a", "b", "c", "d"], rows))
+    values = [(cell.value, cell.data_type) for cell in sheet[2]]
+    assert values == [("'=1+1", "s"), ("#N/A", "s"), ("'@cmd", "s"), ("张三", "s")]
+
+
+def test_xlsx_keeps_headers_numbers_and_dates_typed():
+    body = to_xlsx_bytes(HEADERS, [["张三", "法制科", Decimal("86.5"), dt.date(2026, 5, 11)]], sheet_title="任前/考试:1")
+    sheet = read_xlsx(body)
+    assert sheet.title == "任前考试1"
+    assert [c.value for c in sheet[1]] == HEADERS
+    name, unit, score, day = sheet[2]
+    assert name.value == "张三" and unit.value == "法制科"
+    assert score.value == 86.5 and score.data_type == "n"
+    assert day.is_date and day.value.date() == dt.date(2026, 5, 11)
+
+
+def test_xlsx_drops_characters_xml_cannot_carry_and_still_neutralises():
+    sheet = read_xlsx(to_xlsx_bytes(["c"], [["\x00=1+1"], ["ok\x07"]]))
+    assert sheet["A2"].value == "'=1+1" and sheet["A2"].data_type == "s"
+    assert sheet["A3"].value == "ok"
+
+
+def test_aware_datetimes_are_refused_by_both_writers():
+    aware = dt.datetime(2026, 5, 11, 2, 0, tzinfo=dt.timezone.utc)
+    with pytest.raises(ValueError):
+        to_csv_bytes(["t"], [[aware]])
+    with pytest.raises(ValueError):
+        to_xlsx_bytes(["t"], [[aware]])
