@@ -29,7 +29,7 @@ def register(app: Flask) -> None:
         from examsvc.demo.loader import load
 
         with database.session() as db:
-            summary = load(db, clock())
+            summary = str(load(db, clock()))
             db.commit()
         click.echo(summary)
 

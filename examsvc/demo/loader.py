@@ -121,7 +121,7 @@ def _organisation(session: Session, clock: Clock) -> dict[str, OrgUnit]:
 
 def _bank(session: Session, clock: Clock, editor: User, reviewer: User) -> None:
     report = importing.import_questions(session, clock, editor, DEMO_BANK.name, DEMO_BANK.read_bytes(),
-                                        importing.ImportMode.ALL_OR_NOTHING)
+                                        importing.ALL_OR_NOTHING)
     if report.batch is None:
         raise RuntimeError("the demo bank did not import: " + "; ".join(map(str, report.errors)))
     review.decide_batch(session, clock, reviewer, report.batch, approve=True, note="演示题库")

@@ -1,0 +1,47 @@
+"""The demo that `make demo` loads: accounts for every role, five cadres in two units, a reviewed
+bank of every built type with explanations and legal basis, and a sitting open now."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from question_bank.models import Question, QuestionStatus, QuestionVersion, Role, Sitting, User
+from question_bank.services import attempts
+from question_bank.types import REGISTRY
+
+
+def test_demo_loads_once_and_prints_the_accounts_and_open_sitting(app, db, clock):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["load-demo"])
+    assert first.exit_code == 0, first.output
+    for username in ("sysadmin", "editor", "reviewer", "examadmin", "hr", "cadre1", "cadre5"):
+        assert username in first.output
+    assert "Open sitting" in first.output and "demo-pass-2026" in first.output
+    again = runner.invoke(args=["load-demo"])
+    assert "already loaded" in again.output
+    assert db.scalar(select(func.count(User.id)).where(User.username == "cadre1")) == 1
+
+
+def test_demo_bank_is_published_original_and_complete(app, db):
+    app.test_cli_runner().invoke(args=["load-demo"])
+    versions = db.scalars(select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
+                          .where(Question.status == QuestionStatus.PUBLISHED)).all()
+    assert len(versions) >= 60
+    assert set(Counter(v.qtype for v in versions)) == set(REGISTRY)
+    assert all(v.explanation.strip() and v.legal_basis.startswith("《中华人民共和国") for v in versions)
+    laws = {v.legal_basis.split("》")[0] for v in versions}
+    assert {"《中华人民共和国宪法", "《中华人民共和国行政处罚法", "《中华人民共和国行政许可法", "《中华人民共和国民法典"} <= laws
+
+
+def test_every_demo_cadre_can_start_the_open_sitting(app, db, clock):
+    app.test_cli_runner().invoke(args=["load-demo"])
+    sitting = db.scalar(select(Sitting))
+    assert sitting.is_open(clock.now())
+    cadres = db.scalars(select(User).where(User.username.like("cadre%"))).all()
+    assert len(cadres) == 5 and len({c.org_unit_id for c in cadres}) == 2
+    for cadre in cadres:
+        assert cadre.has_role(Role.CADRE)
+        attempt = attempts.start_attempt(db, clock, cadre, sitting)
+        assert len(attempt.items) == sitting.paper.question_count and attempt.max_score == 100
