@@ -3,6 +3,8 @@ problems with their places. JSON for the API and the exam page's script, a page 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, jsonify, render_template
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
@@ -10,6 +12,12 @@ from werkzeug.exceptions import HTTPException
 
 from question_bank import errors
 from examsvc.extensions import wants_json
+from question_bank.errors import N_
+
+#: Werkzeug's names of the HTTP errors people can meet, marked so that they reach the catalogue
+#: (``_http_error`` translates ``exc.name``).
+HTTP_ERROR_NAMES = (N_("Bad Request"), N_("Forbidden"), N_("Not Found"), N_("Method Not Allowed"),
+                    N_("Request Entity Too Large"), N_("Internal Server Error"))
 
 STATUS = {
     errors.NotFound: 404,
@@ -46,11 +54,43 @@ def translate(template: str, params: dict) -> str:
     return gettext(template, **params) if params else gettext(template)
 
 
+def format_place(place: errors.Place | dict[str, Any] | str | None) -> str:
+    """Where a problem is, in the person's language: "sheet 题库, row 213, column G (答案)".
+
+    Takes a :class:`~question_bank.errors.Place`, a place as an import batch's report stores it
+    (a dict), or a plain string (a field name, or an already formatted place), which is shown as
+    it is. A slot is said as the question number the candidate sees. Also the Jinja filter ``place``.
+    """
+    if isinstance(place, dict):
+        place = errors.Place.from_json(place)
+    if not isinstance(place, errors.Place):
+        return "" if place is None else str(place)
+    parts = [place.file] if place.file else []
+    if place.sheet:
+        parts.append(gettext("sheet %(sheet)s", sheet=place.sheet))
+    if place.row is not None:
+        parts.append(gettext("row %(row)d", row=place.row))
+    if place.column and place.header:
+        parts.append(gettext("column %(column)s (%(header)s)", column=place.column, header=place.header))
+    elif place.column:
+        parts.append(gettext("column %(column)s", column=place.column))
+    elif place.header:
+        parts.append(place.header)
+    if place.section is not None:
+        parts.append(gettext("section %(section)d", section=place.section))
+    if place.slot is not None:
+        parts.append(gettext("question %(slot)d", slot=place.slot))
+    return ", ".join(parts)
+
+
+def problem_text(problem: errors.Problem) -> dict[str, str]:
+    """One problem for a page or a JSON body: ``{"place", "message"}``, both translated."""
+    return {"place": format_place(problem.place), "message": translate(problem.message, problem.params)}
+
+
 def problem_texts(exc: errors.DomainError) -> list[dict[str, str]]:
-    return [
-        {"place": p.place, "message": translate(p.message, p.params)}
-        for p in getattr(exc, "problems", [])
-    ]
+    """The problems of an :class:`~question_bank.errors.InvalidInput` (none for other errors)."""
+    return [problem_text(p) for p in getattr(exc, "problems", [])]
 
 
 def _respond(status: int, code: str, message: str, problems: list[dict[str, str]] | None = None, **extra):
@@ -63,6 +103,8 @@ def _respond(status: int, code: str, message: str, problems: list[dict[str, str]
 
 
 def register(app: Flask) -> None:
+    app.add_template_filter(format_place, "place")
+
     @app.errorhandler(errors.DomainError)
     def _domain_error(exc: errors.DomainError):
         extra = {}

@@ -17,12 +17,65 @@ def N_(template: str) -> str:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where in some input a problem is, in parts, so that the web service can say it in the
+    person's language (``examsvc.errors.format_place``) and code can read it (``place.row``).
+
+    Every part is optional: ``file`` (name as uploaded), ``sheet`` (title; ``""`` for a CSV),
+    ``row`` (number as the spreadsheet program shows it, 1 = first row), ``column`` (letter, e.g.
+    ``"G"``), ``header`` (the column's header as written in the file, e.g. ``"答案"``), ``section``
+    (a paper blueprint's section, from 1) and ``slot`` (a question's number on an attempt, from 1).
+    ``str(place)`` is the English form, e.g. ``"jecqa-kd.xlsx, sheet 题库, row 213, column G (答案)"``.
+    """
+
+    file: str = ""
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
+    header: str = ""
+    section: int | None = None
+    slot: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.to_json())
+
+    def __str__(self) -> str:
+        parts = [self.file] if self.file else []
+        if self.sheet:
+            parts.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column} ({self.header})" if self.header else f"column {self.column}")
+        elif self.header:
+            parts.append(self.header)
+        if self.section is not None:
+            parts.append(f"section {self.section}")
+        if self.slot is not None:
+            parts.append(f"slot {self.slot}")
+        return ", ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        """The parts that are set, as a JSON object (e.g. for an import batch's stored report)."""
+        return {name: value for name, value in vars(self).items() if value not in ("", None)}
+
+    @classmethod
+    def from_json(cls, value: Any) -> str | Place:
+        """A place as :meth:`to_json` stored it; a plain string (older reports, field names) as is."""
+        if isinstance(value, dict):
+            known = {name: value[name] for name in cls.__dataclass_fields__ if name in value}
+            return cls(**known)
+        return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
 class Problem:
-    """One thing wrong with some input, and where: ``place`` is e.g. ``"sheet 题库, row 213, 答案"``."""
+    """One thing wrong with some input, and where: ``place`` is a :class:`Place`, or a plain string
+    naming a field of the input (``"stem"``, ``"key"``, ``"options"``), or ``""``."""
 
     message: str
     params: dict[str, Any] = field(default_factory=dict)
-    place: str = ""
+    place: str | Place = ""
 
     def __str__(self) -> str:
         text = self.message % self.params if self.params else self.message

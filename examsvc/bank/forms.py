@@ -17,7 +17,7 @@ from wtforms import DecimalField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from examsvc.errors import translate
-from question_bank.errors import N_, Problem
+from question_bank.errors import Problem
 from question_bank.models import Question
 from question_bank.services.authoring import QuestionDraft, category_parts
 from question_bank.types import REGISTRY
@@ -31,14 +31,6 @@ DIFFICULTY_LABELS = {
     5: _l("5 (hard)"),
 }
 
-#: Problems the type registry reports without a place that are about the options, not the key:
-#: shown beside the options rather than beside the key.
-_OPTION_PROBLEMS = frozenset({
-    N_("a choice question needs 2 to 8 options, this one has %(n)d"),
-    N_("options must be filled in from A without gaps"),
-    N_("a true/false question has no options"),
-})
-_KEY_MISSING = N_("the key is missing")
 _TAG_SEPARATORS = re.compile(r"[;；]")
 
 #: Where a domain problem's ``place`` is shown on the form.
@@ -131,9 +123,11 @@ class QuestionForm(FlaskForm):
             difficulty=self.difficulty.data or 3, tags=split_tags(self.tags.data or ""),
             legal_basis=(self.legal_basis.data or "").strip(), default_score=self.score.data,
         )
+        # A key that could not be read is also "missing" to the draft; its reason is already shown.
+        unreadable = {problem.place for problem in problems}
         for problem in draft.problems():
-            if problems and problem.message == _KEY_MISSING:
-                continue  # the reason the key could not be read is already shown
+            if problem.place in unreadable:
+                continue
             problems.append(problem)
         return draft, problems
 
@@ -141,7 +135,7 @@ class QuestionForm(FlaskForm):
         """Put each problem next to its field, translated."""
         for problem in problems:
             text = translate(problem.message, problem.params)
-            if problem.place == "options" or problem.message in _OPTION_PROBLEMS:
+            if problem.place == "options":
                 self.option_errors.append(text)
             elif problem.place in _FIELD_FOR_PLACE:
                 self[_FIELD_FOR_PLACE[problem.place]].errors.append(text)

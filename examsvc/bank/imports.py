@@ -18,9 +18,9 @@ from examsvc import database
 from examsvc.access import actor, roles_required
 from examsvc.bank.import_forms import DecideForm, ImportForm
 from examsvc.bank.routes import bp
-from examsvc.errors import translate
+from examsvc.errors import problem_text
 from examsvc.extensions import clock
-from question_bank.errors import NotFound, Problem
+from question_bank.errors import NotFound
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.formats.template import GUIDE
 from question_bank.formats.template_file import write_template
@@ -31,10 +31,6 @@ from question_bank.services import importing, review
 BATCHES_PER_PAGE = 20
 QUESTIONS_PER_PAGE = 20
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _shown(problems: list[Problem]) -> list[dict[str, str]]:
-    return [{"place": p.place, "message": translate(p.message, p.params)} for p in problems]
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -60,7 +56,7 @@ def import_upload():
 
 
 def _upload_page(form: ImportForm, report: importing.ImportReport | None, status: int):
-    errors = _shown(report.errors) if report is not None else []
+    errors = [problem_text(p) for p in report.errors] if report is not None else []
     return render_template("bank/import.html", form=form, report=report, errors=errors, guide=GUIDE,
                            max_rows=MAX_DATA_ROWS), status
 
@@ -98,8 +94,7 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
     count = importing.batch_question_count(db, batch)
     questions = review.batch_questions(db, batch, offset=(page - 1) * QUESTIONS_PER_PAGE, limit=QUESTIONS_PER_PAGE)
     report = batch.report or {}
-    errors = [{"place": e.get("place", ""), "message": translate(e.get("message", ""), e.get("params") or {})}
-              for e in report.get("errors", [])]
+    errors = [problem_text(importing.read_stored_problem(e)) for e in report.get("errors", [])]
     return render_template("bank/batch.html", batch=batch, form=form, questions=questions, count=count,
                            page=page, pages=max(ceil(count / QUESTIONS_PER_PAGE), 1), errors=errors,
                            duplicates=report.get("duplicates", []), first=(page - 1) * QUESTIONS_PER_PAGE), status

@@ -10,8 +10,8 @@ CSV is read as UTF-8 (with or without a byte-order mark) when the bytes are vali
 otherwise as GB18030, the superset of GBK that Excel on Chinese Windows writes ("CSV" save).
 Line ends may be CRLF or LF. Fully empty rows are skipped everywhere.
 
-Every refusal raises :class:`~question_bank.errors.InvalidInput` with one problem whose place names
-the file (and the sheet and row where there is one).
+Every refusal raises :class:`~question_bank.errors.InvalidInput` with one problem whose
+:class:`~question_bank.errors.Place` names the file (and the sheet and row where there is one).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -30,7 +30,7 @@ from defusedxml.common import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from question_bank.errors import N_, InvalidInput, Problem
+from question_bank.errors import N_, InvalidInput, Place, Problem
 
 #: Largest file accepted, in bytes (the web layer refuses larger requests before reading them).
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -98,10 +98,10 @@ class Table:
     sheets: list[Sheet]
 
 
-def refuse(filename: str, message: str, place: str = "", **params: Any) -> InvalidInput:
-    """The error for a file that cannot be read at all; ``place`` is appended to the file name."""
-    where = f"{filename}, {place}" if place else filename
-    return InvalidInput([Problem(message, params, where)])
+def refuse(filename: str, message: str, where: Place | None = None, **params: Any) -> InvalidInput:
+    """The error for a file that cannot be read at all, placed on the file (and on ``where``'s
+    sheet and row when given)."""
+    return InvalidInput([Problem(message, params, replace(where or Place(), file=filename))])
 
 
 def read_table(filename: str, data: bytes) -> Table:
@@ -165,7 +165,7 @@ def _sheet_reader(filename: str, book: Any, title: str) -> Callable[[], Iterator
         sheet = book[title]
         # Some programs write a wrong <dimension>; without it every row present is read.
         sheet.reset_dimensions()
-        place = f"sheet {title}"
+        place = Place(sheet=title)
         try:
             values = sheet.iter_rows(min_col=1, max_col=MAX_COLUMNS + 1, values_only=True)
             yield from _capped(filename, place, (
@@ -222,15 +222,15 @@ def _decode_csv(filename: str, data: bytes) -> tuple[str, str]:
 def _csv_rows(filename: str, text: str) -> Iterator[Row]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        yield from _capped(filename, "", ((n, tuple(cells)) for n, cells in enumerate(reader, start=1)))
+        yield from _capped(filename, Place(), ((n, tuple(cells)) for n, cells in enumerate(reader, start=1)))
     except csv.Error as exc:
         raise refuse(filename, N_("The CSV cannot be read near line %(line)d: %(reason)s"),
                      line=reader.line_num, reason=str(exc)) from None
 
 
-def _capped(filename: str, place: str, records: Iterator[tuple[int, tuple[str, ...]]]) -> Iterator[Row]:
-    """Non-empty rows, trailing empty cells dropped, with the caps on rows and columns applied."""
-    where = f"{place}, " if place else ""
+def _capped(filename: str, place: Place, records: Iterator[tuple[int, tuple[str, ...]]]) -> Iterator[Row]:
+    """Non-empty rows, trailing empty cells dropped, with the caps on rows and columns applied;
+    ``place`` is the sheet's (empty for a CSV)."""
     kept = 0
     for number, cells in records:
         if number > MAX_SHEET_ROWS:
@@ -243,7 +243,7 @@ def _capped(filename: str, place: str, records: Iterator[tuple[int, tuple[str, .
             continue
         if width > MAX_COLUMNS:
             raise refuse(filename, N_("Row %(row)d has content beyond column %(n)d; a question row has at most "
-                                      "%(n)d columns."), f"{where}row {number}", row=number, n=MAX_COLUMNS)
+                                      "%(n)d columns."), replace(place, row=number), row=number, n=MAX_COLUMNS)
         kept += 1
         if kept > MAX_DATA_ROWS + 1:
             raise refuse(filename, N_("The file has more than %(n)d question rows; split it into several files."),

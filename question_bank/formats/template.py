@@ -3,8 +3,9 @@ and how one row becomes a :class:`~question_bank.services.authoring.QuestionDraf
 
 One question a row. The first non-empty row of the sheet is the header; columns are found by their
 header, in any order, so a file may leave out optional columns or carry extra ones (ignored).
-Every problem names its place as ``file, sheet S, row N, column L (header)``, where N is the row
-number the spreadsheet program shows, so an editor can go straight to the cell.
+Every problem names its place as a :class:`~question_bank.errors.Place` with file, sheet S, row N
+and column L (header), where N is the row number the spreadsheet program shows, so an editor can
+go straight to the cell.
 
 Cell text is read as written: a stem keeps its punctuation, "=", braces and full-width characters
 byte for byte (case C-13); only the space around a cell is dropped and line ends become "\\n".
@@ -20,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from openpyxl.utils import get_column_letter
 
-from question_bank.errors import N_, InvalidInput, Problem
+from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row, Sheet, Table
 from question_bank.services.authoring import QuestionDraft, category_parts
 from question_bank.types import REGISTRY, type_for_import_name
@@ -102,12 +103,6 @@ DIFFICULTY_WORDS = {"易": 1, "容易": 1, "较易": 2, "中": 3, "中等": 3, "
 MAX_SCORE = Decimal(1000)
 _PARENTHESISED = re.compile(r"[(（][^)）]*[)）]")
 _TAG_SEPARATORS = re.compile(r"[;；]")
-#: Problems the type registry reports about the options rather than the key (shown on the options).
-_OPTION_PROBLEMS = frozenset({
-    N_("a choice question needs 2 to 8 options, this one has %(n)d"),
-    N_("options must be filled in from A without gaps"),
-    N_("a true/false question has no options"),
-})
 #: Longest category path and name the category table holds.
 MAX_CATEGORY_PATH, MAX_CATEGORY_NAME = 500, 100
 
@@ -157,7 +152,7 @@ def read_header(row: Row) -> Header | None:
             continue
         if name in index:
             raise InvalidInput([Problem(N_("The headers %(first)s and %(second)s name the same column; keep one."),
-                                        {"first": text[name], "second": cell.strip()}, f"row {row.number}")])
+                                        {"first": text[name], "second": cell.strip()}, Place(row=row.number))])
         index[name] = position
         text[name] = cell.strip()
     if "type" not in index or "stem" not in index:
@@ -182,30 +177,28 @@ def find_question_sheet(filename: str, table: Table) -> tuple[Sheet, Header, lis
         if missing:
             names = "、".join(f"{c.zh} / {c.en}" for c in missing)
             raise InvalidInput([Problem(N_("The header row has no column %(columns)s."), {"columns": names},
-                                        f"{where}, row {header.row}")])
+                                        _place(filename, sheet.name, header.row))])
         data = list(rows)
         if not data:
             raise InvalidInput([Problem(N_("There are no questions below the header row."), place=where)])
         return sheet, header, data
     raise InvalidInput([Problem(
         N_("No header row found: the first row of the question sheet must name the columns, at least 题型 (type) "
-           "and 题干 (stem). Download the template to see the layout."), place=filename)])
+           "and 题干 (stem). Download the template to see the layout."), place=Place(file=filename))])
 
 
 def _place(filename: str, sheet: str, row: int | None = None, header: Header | None = None,
-           column: str | None = None) -> str:
-    parts = [filename]
-    if sheet:
-        parts.append(f"sheet {sheet}")
-    if row is not None:
-        parts.append(f"row {row}")
-    if header is not None and column is not None:
-        position = header.index.get(column)
-        if position is None:
-            parts.append(_ALIASES[column][0] if column in _ALIASES else column)
-        else:
-            parts.append(f"column {get_column_letter(position + 1)} ({header.text[column]})")
-    return ", ".join(parts)
+           column: str | None = None) -> Place:
+    """The cell of ``column`` (a template column name) in ``row``; a column the file lacks is named by
+    its template header, without a letter."""
+    if header is None or column is None:
+        return Place(file=filename, sheet=sheet, row=row)
+    position = header.index.get(column)
+    if position is None:
+        return Place(file=filename, sheet=sheet, row=row,
+                     header=_ALIASES[column][0] if column in _ALIASES else column)
+    return Place(file=filename, sheet=sheet, row=row, column=get_column_letter(position + 1),
+                 header=header.text[column])
 
 
 def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
@@ -268,9 +261,9 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
 
 def _column_of(problem: Problem) -> str:
     """The template column a draft problem concerns (drafts name their fields, not columns)."""
-    if problem.place == "options" or problem.message in _OPTION_PROBLEMS:
+    if problem.place == "options":
         return "option_A"
-    return problem.place or "stem"
+    return str(problem.place) or "stem"
 
 
 def _text(value: str) -> str:

@@ -16,7 +16,7 @@ from itertools import combinations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from question_bank.errors import N_, InvalidInput, Problem
+from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.models import (
     BlueprintSection,
     Category,
@@ -41,18 +41,18 @@ class Shortfall:
     available: int
 
     def problem(self) -> Problem:
+        """The refusal: placed on the section ("section 1: category 司法考试/知识型: requested 30,
+        available 12"); a group names its sections in the message and has no single place."""
         if len(self.sections) == 1:
             return Problem(
-                N_("section %(section)d (%(category)s, %(qtype)s): requested %(requested)d, available %(available)d"),
-                {"section": self.sections[0], "category": self.category_path, "qtype": self.qtype,
-                 "requested": self.requested, "available": self.available},
-                place=f"section {self.sections[0]}",
+                N_("category %(category)s: requested %(requested)d, available %(available)d"),
+                {"category": self.category_path, "requested": self.requested, "available": self.available},
+                place=Place(section=self.sections[0]),
             )
         return Problem(
             N_("sections %(sections)s draw on the same questions: requested %(requested)d, available %(available)d"),
             {"sections": ", ".join(map(str, self.sections)), "requested": self.requested,
              "available": self.available},
-            place="sections " + ", ".join(map(str, self.sections)),
         )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
@@ -25,6 +25,8 @@ from question_bank.types import REGISTRY
 
 #: Longest stem, option and explanation accepted, in characters.
 MAX_STEM, MAX_OPTION, MAX_EXPLANATION = 5000, 1000, 5000
+#: Fingerprints per IN (…) query: well below SQLite's and PostgreSQL's bind-parameter limits.
+_LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -62,7 +64,8 @@ class QuestionDraft:
             found.append(Problem(N_("the explanation is longer than %(n)d characters"),
                                  {"n": MAX_EXPLANATION}, "explanation"))
         for problem in qtype.validate(self.options, self.key):
-            found.append(Problem(problem.message, problem.params, "key"))
+            # The type says whether a problem is about the options or the key.
+            found.append(Problem(problem.message, problem.params, problem.place or "key"))
         if not 1 <= self.difficulty <= 5:
             found.append(Problem(N_("difficulty must be 1 to 5"), place="difficulty"))
         if not category_parts(self.category_path):
@@ -145,6 +148,92 @@ def snapshot(version: QuestionVersion) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Created:
+    """One question :func:`create_questions` added: the question, its first version, and the
+    question its stem resembles (``resembles``, an id; ``None`` when none), which is either in the
+    bank already (``resembles_draft`` is ``None``) or an earlier draft of the same call
+    (``resembles_draft`` is that draft's index in ``drafts``)."""
+
+    question: Question
+    version: QuestionVersion
+    resembles: int | None = None
+    resembles_draft: int | None = None
+
+
+def create_questions(
+    session: Session,
+    clock: Clock,
+    actor: User,
+    drafts: list[QuestionDraft],
+    *,
+    status: QuestionStatus = QuestionStatus.DRAFT,
+    batch: ImportBatch | None = None,
+    check_duplicates: bool = True,
+) -> list[Created]:
+    """Add questions, each with its first version, in a few statements however many there are;
+    returns them in the order of ``drafts``.
+
+    Categories are found or created once per distinct path; near-duplicate stems (same
+    :func:`~question_bank.text.stem_fingerprint`) are looked up with one IN query per 500 stems,
+    and a question whose stem repeats one in the bank, or an earlier draft of the same call, is
+    still added, flagged with ``duplicate_of`` (the oldest such question) so an editor can decide.
+    Raises :class:`InvalidInput` listing every problem of every draft, and then adds nothing;
+    callers that must say which draft a problem belongs to check ``draft.problems()`` first, as
+    the importer does. Audit event ``question.create`` for each question unless it belongs to a
+    ``batch`` (the batch's own event covers it). Flushes, never commits.
+    """
+    problems = [problem for draft in drafts for problem in draft.problems()]
+    if problems:
+        raise InvalidInput(problems)
+    if not drafts:
+        return []
+    categories = {path: ensure_category(session, path) for path in sorted({d.category_path for d in drafts})}
+    # Looked up before the new questions exist, so that none of them can find itself.
+    in_bank = _oldest_by_fingerprint(session, {stem_fingerprint(d.stem) for d in drafts}) if check_duplicates else {}
+    now = clock.now()
+    made: list[tuple[Question, QuestionVersion]] = []
+    for draft in drafts:
+        question = Question(category=categories[draft.category_path], status=status, author_id=actor.id,
+                            import_batch=batch, created_at=now, updated_at=now)
+        made.append((question, _new_version(question, draft, 1, actor, clock)))
+    session.add_all([item for pair in made for item in pair])
+    session.flush()
+    created: list[Created] = []
+    earlier: dict[str, int] = {}
+    for index, (question, version) in enumerate(made):
+        question.current_version_id = version.id
+        fingerprint = version.stem_fingerprint
+        resembles, resembles_draft = in_bank.get(fingerprint), None
+        if resembles is None and fingerprint in earlier:
+            resembles_draft = earlier[fingerprint]
+            resembles = made[resembles_draft][0].id
+        elif resembles is None and check_duplicates:
+            earlier[fingerprint] = index
+        question.duplicate_of_id = resembles
+        created.append(Created(question, version, resembles, resembles_draft))
+    session.flush()
+    if batch is None:
+        for question, version in made:
+            audit.record(session, clock, actor, "question.create", "question", question.id, after=snapshot(version))
+    return created
+
+
+def _oldest_by_fingerprint(session: Session, fingerprints: set[str]) -> dict[str, int]:
+    """Fingerprint → id of the oldest question whose current version has it, in a few IN queries."""
+    found: dict[str, int] = {}
+    wanted = sorted(fingerprints)
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        chunk = wanted[start:start + _LOOKUP_CHUNK]
+        found.update((fingerprint, question_id) for fingerprint, question_id in session.execute(
+            select(QuestionVersion.stem_fingerprint, func.min(Question.id))
+            .join(Question, Question.current_version_id == QuestionVersion.id)
+            .where(QuestionVersion.stem_fingerprint.in_(chunk))
+            .group_by(QuestionVersion.stem_fingerprint)
+        ))
+    return found
+
+
 def create_question(
     session: Session,
     clock: Clock,
@@ -155,33 +244,10 @@ def create_question(
     batch: ImportBatch | None = None,
     check_duplicates: bool = True,
 ) -> Question:
-    """Add a question with its first version. Raises :class:`InvalidInput` listing every problem.
-
-    A question whose normalised stem repeats an existing one is still added, flagged with
-    ``duplicate_of`` so an editor can decide.
-    """
-    problems = draft.problems()
-    if problems:
-        raise InvalidInput(problems)
-    now = clock.now()
-    question = Question(
-        category=ensure_category(session, draft.category_path),
-        status=status,
-        author_id=actor.id,
-        import_batch=batch,
-        created_at=now,
-        updated_at=now,
-    )
-    version = _new_version(question, draft, 1, actor, clock)
-    if check_duplicates:
-        question.duplicate_of = find_duplicate(session, version.stem_fingerprint)
-    session.add_all([question, version])
-    session.flush()
-    question.current_version = version
-    session.flush()
-    if batch is None:
-        audit.record(session, clock, actor, "question.create", "question", question.id, after=snapshot(version))
-    return question
+    """Add one question with its first version: :func:`create_questions` for a single draft (same
+    rules, duplicate flag and audit event). Raises :class:`InvalidInput` listing every problem."""
+    return create_questions(session, clock, actor, [draft], status=status, batch=batch,
+                            check_duplicates=check_duplicates)[0].question
 
 
 def update_question(session: Session, clock: Clock, actor: User, question: Question, draft: QuestionDraft) -> QuestionVersion:

@@ -26,17 +26,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
+from question_bank.errors import N_, InvalidInput, PermissionDenied, Place, Problem
 from question_bank.formats import spreadsheet, template
-from question_bank.models import ImportBatch, Question, QuestionStatus, QuestionVersion, Role, User
+from question_bank.models import ImportBatch, Question, QuestionStatus, Role, User
 from question_bank.services import audit, authoring
-from question_bank.text import stem_fingerprint
 
 ALL_OR_NOTHING = "all_or_nothing"
 VALID_ONLY = "valid_only"
 MODES = (ALL_OR_NOTHING, VALID_ONLY)
-#: Fingerprints per IN (…) query: well below SQLite's and PostgreSQL's bind-parameter limits.
-_LOOKUP_CHUNK = 500
 #: Characters of a stem kept in the report's duplicate list (enough to recognise it).
 _STEM_EXCERPT = 80
 
@@ -47,7 +44,9 @@ class ImportReport:
 
     ``batch`` is the new batch, or ``None`` when the file was refused and nothing was written.
     ``imported`` counts questions written; ``rows`` counts data rows read. ``errors`` lists every
-    problem, each with its place (file, sheet, row, column). ``duplicates`` lists flagged rows:
+    problem, each with its :class:`~question_bank.errors.Place` (file, sheet, row, column); the
+    batch's stored report keeps them as :func:`stored_problem` writes them. ``duplicates`` lists
+    flagged rows:
     ``{"row", "question_id", "resembles", "resembles_row", "stem"}`` where ``resembles`` is the id
     of the question resembled and ``resembles_row`` the earlier row of this file when that is what
     it repeats (``None`` when it repeats a question already in the bank).
@@ -111,7 +110,7 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         batch.report = {
             "sheet": sheet_name,
             "rows": report.rows,
-            "errors": [{"place": p.place, "message": p.message, "params": p.params} for p in report.errors],
+            "errors": [stored_problem(p) for p in report.errors],
             "duplicates": report.duplicates,
         }
         session.flush()
@@ -127,57 +126,29 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
 
 def _write_questions(session: Session, clock: Clock, actor: User, batch: ImportBatch,
                      rows: list[template.ParsedRow]) -> list[dict[str, Any]]:
-    """Insert the rows' questions into ``batch`` and flag duplicates; returns the duplicate flags.
-
-    This is :func:`authoring.create_question` for many drafts at once (same rows, same version
-    content through ``authoring._new_version``), written as a few multi-row statements instead of
-    five round trips a row: categories are found once per distinct path, duplicates with one
-    IN query per 500 stems, so a 1,000-row file takes a second or two on PostgreSQL too.
-    """
-    categories = {path: authoring.ensure_category(session, path)
-                  for path in sorted({row.draft.category_path for row in rows})}
-    in_bank = _existing_fingerprints(session, {stem_fingerprint(row.draft.stem) for row in rows})
-    now = clock.now()
-    made: list[tuple[int, Question, QuestionVersion]] = []
-    for row in rows:
-        question = Question(category=categories[row.draft.category_path], status=QuestionStatus.IN_REVIEW,
-                            author_id=actor.id, import_batch=batch, created_at=now, updated_at=now)
-        made.append((row.number, question, authoring._new_version(question, row.draft, 1, actor, clock)))
-    session.add_all([item for _, question, version in made for item in (question, version)])
-    session.flush()
-    flags: list[dict[str, Any]] = []
-    earlier: dict[str, tuple[int, int]] = {}
-    for number, question, version in made:
-        question.current_version_id = version.id
-        fingerprint = version.stem_fingerprint
-        resembled_row: int | None = None
-        if fingerprint in in_bank:
-            resembles = in_bank[fingerprint]
-        elif fingerprint in earlier:
-            resembled_row, resembles = earlier[fingerprint]
-        else:
-            earlier[fingerprint] = (number, question.id)
-            continue
-        question.duplicate_of_id = resembles
-        flags.append({"row": number, "question_id": question.id, "resembles": resembles,
-                      "resembles_row": resembled_row, "stem": version.stem[:_STEM_EXCERPT]})
-    session.flush()
-    return flags
+    """Insert the rows' questions into ``batch`` (:func:`authoring.create_questions`, a few
+    multi-row statements for the whole file); returns the duplicate flags of the report."""
+    created = authoring.create_questions(session, clock, actor, [row.draft for row in rows],
+                                         status=QuestionStatus.IN_REVIEW, batch=batch)
+    return [
+        {"row": row.number, "question_id": made.question.id, "resembles": made.resembles,
+         "resembles_row": rows[made.resembles_draft].number if made.resembles_draft is not None else None,
+         "stem": made.version.stem[:_STEM_EXCERPT]}
+        for row, made in zip(rows, created) if made.resembles is not None
+    ]
 
 
-def _existing_fingerprints(session: Session, fingerprints: set[str]) -> dict[str, int]:
-    """Fingerprint → id of the oldest bank question whose current version has it, in a few IN queries."""
-    found: dict[str, int] = {}
-    wanted = sorted(fingerprints)
-    for start in range(0, len(wanted), _LOOKUP_CHUNK):
-        chunk = wanted[start:start + _LOOKUP_CHUNK]
-        found.update((fingerprint, question_id) for fingerprint, question_id in session.execute(
-            select(QuestionVersion.stem_fingerprint, func.min(Question.id))
-            .join(Question, Question.current_version_id == QuestionVersion.id)
-            .where(QuestionVersion.stem_fingerprint.in_(chunk))
-            .group_by(QuestionVersion.stem_fingerprint)
-        ))
-    return found
+def stored_problem(problem: Problem) -> dict[str, Any]:
+    """A problem as a batch's JSON report keeps it: ``{"place", "message", "params"}``, the place as
+    :meth:`Place.to_json` gives it (a string for a plain field name). Read back with
+    :func:`read_stored_problem`; reports written before places had parts hold a string there."""
+    place = problem.place.to_json() if isinstance(problem.place, Place) else problem.place
+    return {"place": place, "message": problem.message, "params": problem.params}
+
+
+def read_stored_problem(stored: dict[str, Any]) -> Problem:
+    """The problem :func:`stored_problem` wrote (or an older report's, whose place is a string)."""
+    return Problem(stored.get("message", ""), stored.get("params") or {}, Place.from_json(stored.get("place")))
 
 
 def recent_batches(session: Session, page: int = 1, per_page: int = 20) -> tuple[list[ImportBatch], int]:

@@ -18,7 +18,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Place, Problem
 from question_bank.models import (
     Attempt,
     BlueprintSection,
@@ -113,7 +113,7 @@ def specs_of(paper: Paper) -> list[SectionSpec]:
 
 
 def _section_problems(index: int, spec: SectionSpec) -> list[Problem]:
-    place = f"section {index}"
+    place = Place(section=index)
     found: list[Problem] = []
     if spec.qtype not in REGISTRY:
         found.append(Problem(N_("unknown question type %(code)s"), {"code": spec.qtype}, place))
@@ -154,7 +154,7 @@ def build_sections(session: Session, specs: list[SectionSpec]) -> list[Blueprint
         category = _find_category(session, spec.category_path) if category_parts(spec.category_path) else None
         if category is None and category_parts(spec.category_path):
             found.append(Problem(N_("there is no category %(path)s in the bank"),
-                                 {"path": spec.category_path.strip()}, f"section {index}"))
+                                 {"path": spec.category_path.strip()}, Place(section=index)))
         problems.extend(found)
         if found:
             continue

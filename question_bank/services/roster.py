@@ -22,7 +22,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Problem
+from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Place, Problem
 from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User, UserRole
 from question_bank.services import audit
 from question_bank.services.people import users_in_scope
@@ -192,15 +192,14 @@ def _read_rows(stream: IO[bytes]) -> tuple[str, dict[str, str], list[_Row]]:
             rows.append(_Row(number, {k: cells[c] if c < len(cells) else None for k, c in header.items()}))
         if "id_number" not in header:
             raise InvalidInput([Problem(N_("no 身份证号 (ID number) column was found in the first %(n)d rows"),
-                                        {"n": HEADER_SEARCH_ROWS}, f"sheet {sheet.title}")])
+                                        {"n": HEADER_SEARCH_ROWS}, Place(sheet=sheet.title))])
         return sheet.title, names, rows
     finally:
         workbook.close()
 
 
 def _row_of(problem: Problem) -> int:
-    match = re.search(r"row (\d+)", problem.place)
-    return int(match.group(1)) if match else 0
+    return (problem.place.row or 0) if isinstance(problem.place, Place) else 0
 
 
 def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting, stream: IO[bytes]) -> RosterImport:
@@ -222,7 +221,7 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
     first_row: dict[str, int] = {}
     for row in rows:
         raw = row.values.get("id_number")
-        place = f"sheet {title}, row {row.number}, {id_header}"
+        place = Place(sheet=title, row=row.number, header=id_header)
         number = _text(raw).replace(" ", "").upper()
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             problems.append(Problem(N_("the ID number is stored as a number, which Excel rounds; format the column as text"), place=place))
@@ -245,7 +244,7 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
         if row.number not in numbers:
             continue
         number = numbers[row.number]
-        place = f"sheet {title}, row {row.number}, {id_header}"
+        place = Place(sheet=title, row=row.number, header=id_header)
         candidates = accounts.get(number, [])
         if not candidates:
             problems.append(Problem(N_("no cadre account of your units has the ID number %(id)s; an import does not create accounts"),
@@ -259,14 +258,14 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
         elif _text(row.values.get("name")) and _text(row.values.get("name")).replace(" ", "") != candidates[0].display_name.replace(" ", ""):
             problems.append(Problem(N_("the name %(name)s does not match the account with this ID number (%(account)s)"),
                                     {"name": _text(row.values.get("name")), "account": candidates[0].display_name},
-                                    f"sheet {title}, row {row.number}, {names.get('name', '')}"))
+                                    Place(sheet=title, row=row.number, header=names.get("name", ""))))
         else:
             matched.append((row, candidates[0]))
     if problems:
         # In the order of the file's rows, as a person works down the sheet to fix them.
         raise InvalidInput(sorted(problems, key=_row_of))
     if not rows:
-        raise InvalidInput([Problem(N_("the file has no rows below the header"), place=f"sheet {title}")])
+        raise InvalidInput([Problem(N_("the file has no rows below the header"), place=Place(sheet=title))])
     on_roster = set(session.scalars(select(RosterEntry.user_id).where(RosterEntry.sitting_id == sitting.id)))
     already = [user for _, user in matched if user.id in on_roster]
     entries = [

@@ -46,7 +46,8 @@ class QuestionType(Protocol):
         """The key as the import template writes it (so export → import round-trips)."""
 
     def validate(self, options: list[str], key: Any) -> list[Problem]:
-        """Everything wrong with a question's options and key; empty when it is sound."""
+        """Everything wrong with a question's options and key; empty when it is sound. Each problem's
+        place is ``"options"`` or ``"key"``, the field it is shown on."""
 
     def normalise_response(self, raw: Any, option_count: int) -> Any:
         """A candidate's response in normalised form. ``raw`` is what the client sent, in terms of

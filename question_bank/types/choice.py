@@ -53,18 +53,18 @@ class ChoiceType:
         problems: list[Problem] = []
         if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
             problems.append(Problem(N_("a choice question needs 2 to 8 options, this one has %(n)d"),
-                                    {"n": len(options)}))
+                                    {"n": len(options)}, "options"))
         if any(not (o or "").strip() for o in options):
-            problems.append(Problem(N_("options must be filled in from A without gaps")))
+            problems.append(Problem(N_("options must be filled in from A without gaps"), place="options"))
         if not isinstance(key, list) or not all(isinstance(k, str) for k in key):
-            return problems + [Problem(N_("the key is missing"))]
+            return problems + [Problem(N_("the key is missing"), place="key")]
         valid = letters_for(len(options))
         missing = [k for k in key if k not in valid]
         if missing:
             problems.append(Problem(N_("the key names option %(letters)s, which the question does not have"),
-                                    {"letters": "".join(missing)}))
+                                    {"letters": "".join(missing)}, "key"))
         if not self.min_keys <= len(key) <= self.max_keys:
-            problems.append(Problem(self.key_count_message))
+            problems.append(Problem(self.key_count_message, place="key"))
         return problems
 
     def normalise_response(self, raw: Any, option_count: int) -> list[str]:

@@ -38,9 +38,9 @@ class TrueFalse:
     def validate(self, options: list[str], key: Any) -> list[Problem]:
         problems = []
         if any((o or "").strip() for o in options):
-            problems.append(Problem(N_("a true/false question has no options")))
+            problems.append(Problem(N_("a true/false question has no options"), place="options"))
         if not isinstance(key, bool):
-            problems.append(Problem(N_("the key is missing")))
+            problems.append(Problem(N_("the key is missing"), place="key"))
         return problems
 
     def normalise_response(self, raw: Any, option_count: int) -> bool | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -16,17 +15,11 @@ from sqlalchemy import func, select
 from question_bank.models import BatchStatus, ImportBatch, Question, QuestionStatus, QuestionVersion, Role
 from question_bank.text import stem_fingerprint
 from tests.factories import questions_xlsx
+from tests.forms import upload
+from tests.shared_data import BANK_FILES
 
-BANK_FILES = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "bank-files"
 ROW = ("单选", "第3条：罚款=警告？{注意}", "甲", "乙", "丙", "丁", "B", "解析", "中", "罚款", "行政处罚法第九条",
        "行政处罚法", "2")
-
-
-def upload(client, filename: str, data: bytes, mode: str | None = None):
-    form = {"file": (io.BytesIO(data), filename)}
-    if mode:
-        form["mode"] = mode
-    return client.form_post("/bank/import", form, content_type="multipart/form-data")
 
 
 def in_english(client) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from question_bank.errors import InvalidInput
+from question_bank.errors import InvalidInput, Place
 from question_bank.models import Attempt, Paper, QuestionStatus, Role
 from question_bank.services import assembly, attempts, papers, review, sittings
 from question_bank.services.papers import PaperSpec, SectionSpec
@@ -46,6 +46,14 @@ def test_c12_a_rule_the_bank_cannot_fill_is_refused_naming_the_category_and_coun
     assert "行政处罚法" in messages[0] and "requested 3, available 2" in messages[0]
     db.rollback()
     assert paper_count(db) == 0
+
+
+def test_a_short_section_is_the_place_and_the_message_names_its_category_and_counts(db, clock, admin, c12_bank):
+    with pytest.raises(InvalidInput) as refused:
+        papers.create_paper(db, clock, admin, PaperSpec("C-12 试卷", list(C12_SECTIONS)))
+    (problem,) = refused.value.problems
+    assert problem.place == Place(section=1)
+    assert str(problem) == "section 1: category 行政处罚法: requested 3, available 2"
 
 
 def test_c12_nobody_can_start_a_sitting_built_from_a_short_rule(db, clock, make, admin, c12_bank):
@@ -122,7 +130,7 @@ def test_c12_overlapping_sections_the_bank_cannot_fill_together_are_refused(db, 
             SectionSpec("single_choice", 2, Decimal(25), "宪法/国家机构"),
         ]))
     assert [str(p) for p in refused.value.problems] == [
-        "sections 1, 2: sections 1, 2 draw on the same questions: requested 7, available 6"
+        "sections 1, 2 draw on the same questions: requested 7, available 6"
     ]
     db.rollback()
     assert paper_count(db) == 0

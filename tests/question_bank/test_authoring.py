@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from question_bank.errors import Conflict, InvalidInput, PermissionDenied
 from question_bank.models import AuditEvent, Question, QuestionStatus, QuestionVersion, Role
@@ -23,6 +23,10 @@ def draft(**overrides) -> QuestionDraft:
 
 def count(db, model) -> int:
     return db.scalar(select(func.count()).select_from(model))
+
+
+def creations(db) -> list[AuditEvent]:
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == "question.create")))
 
 
 def test_a_new_question_is_a_draft_with_version_1_in_its_category(db, clock, make):
@@ -43,6 +47,57 @@ def test_a_draft_with_problems_lists_each_with_its_field_and_saves_nothing(db, c
     places = {p.place for p in caught.value.problems}
     assert {"stem", "key", "difficulty", "category"} <= places
     assert count(db, Question) == 0 and count(db, QuestionVersion) == 0
+
+
+def test_a_draft_keeps_the_field_its_type_names_for_each_problem(make):
+    problems = draft(options=["甲", ""], key=["E"]).problems()
+    assert [(p.place, p.message) for p in problems] == [
+        ("options", "options must be filled in from A without gaps"),
+        ("key", "the key names option %(letters)s, which the question does not have"),
+    ]
+
+
+def test_create_questions_adds_many_in_order_and_flags_repeats_of_the_bank_and_of_earlier_drafts(db, clock, make):
+    editor = make.user(Role.BANK_EDITOR)
+    in_bank = authoring.create_question(db, clock, editor, draft(stem="行政许可由谁实施？"))
+    drafts = [draft(stem="行政许可 由谁实施?"), draft(stem="罚款由谁决定？", category_path="行政处罚法"),
+              draft(stem="罚款由谁决定"), draft(stem="警告是行政处罚吗？", category_path="行政处罚法")]
+    created = authoring.create_questions(db, clock, editor, drafts, status=QuestionStatus.IN_REVIEW)
+    db.commit()
+    assert [c.version.stem for c in created] == [d.stem for d in drafts]
+    assert [(c.resembles, c.resembles_draft) for c in created] == [
+        (in_bank.id, None), (None, None), (created[1].question.id, 1), (None, None)]
+    assert [c.question.duplicate_of_id for c in created] == [c.resembles for c in created]
+    assert {(c.question.status, c.question.current_version.version_no) for c in created} == {(QuestionStatus.IN_REVIEW, 1)}
+    assert [c.question.category.path for c in created] == ["行政处罚法/设定", "行政处罚法", "行政处罚法/设定", "行政处罚法"]
+    assert len(creations(db)) == 5  # one each, the single one included
+
+
+def test_create_questions_refuses_every_draft_when_one_has_a_problem(db, clock, make):
+    editor = make.user(Role.BANK_EDITOR)
+    with pytest.raises(InvalidInput) as caught:
+        authoring.create_questions(db, clock, editor, [draft(), draft(stem="第二题", key=None)])
+    assert [(p.place, p.message) for p in caught.value.problems] == [("key", "the key is missing")]
+    assert count(db, Question) == 0 and creations(db) == []
+
+
+def test_create_questions_looks_up_categories_once_and_stems_one_chunk_at_a_time(db, clock, make, engine):
+    editor = make.user(Role.BANK_EDITOR)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    drafts = [draft(stem=f"第{n}题题干", category_path=("宪法/国家机构", "行政处罚法/设定")[n % 2]) for n in range(1200)]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        authoring.create_questions(db, clock, editor, drafts)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert count(db, Question) == 1200
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    # 4 category levels, and 3 IN queries of at most 500 stems; never one per draft.
+    assert len(selects) == 4 + 3, selects
 
 
 def test_a_repeated_stem_is_flagged_with_the_question_it_resembles(db, clock, make):

@@ -126,7 +126,7 @@ def test_csv_with_lf_line_ends_and_a_cell_spanning_lines_keeps_row_numbers():
     data = csv_bytes([CSV_HEADER, ",".join(ROW), "", ",".join((ROW[0], stem) + ROW[2:6] + ("E",) + ROW[7:])], newline="\n")
     rows = parse(data, "q.csv")
     assert [r.number for r in rows] == [2, 4]
-    assert "row 4, column G (答案)" in rows[1].problems[0].place
+    assert "row 4, column G (答案)" in str(rows[1].problems[0].place)
     assert rows[0].draft is not None
 
 
@@ -148,7 +148,7 @@ def test_an_overlong_cell_is_a_row_error_naming_the_column():
     long_stem = "很长" * spreadsheet.MAX_CELL_CHARS
     (row,) = parse(questions_xlsx([(ROW[0], long_stem) + ROW[2:]]))
     assert row.draft is None
-    assert row.problems[0].place == "q.xlsx, sheet 题库, row 2, column B (题干)"
+    assert str(row.problems[0].place) == "q.xlsx, sheet 题库, row 2, column B (题干)"
     assert "longer than" in row.problems[0].message
 
 
@@ -236,7 +236,7 @@ def test_score_is_optional_and_checked():
     rows = parse(questions_xlsx([ROW[:12] + ("",), ROW[:12] + ("2.5",), ROW[:12] + ("两分",), ROW[:12] + ("0",)]))
     assert rows[0].draft.default_score is None
     assert rows[1].draft.default_score == Decimal("2.5")
-    assert "must be a number" in rows[2].problems[0].message and rows[2].problems[0].place.endswith("column M (分值)")
+    assert "must be a number" in rows[2].problems[0].message and str(rows[2].problems[0].place).endswith("column M (分值)")
     assert rows[3].problems[0].message == "the mark must be above 0"
 
 
@@ -248,7 +248,7 @@ def test_stem_is_kept_as_written_apart_from_surrounding_space():
 
 def test_every_problem_of_a_row_is_reported_on_its_cell():
     (row,) = parse(questions_xlsx([("单选", "", "甲", "", "丙", "", "AB", "", "极难", "", "", "", "x")]))
-    places = {p.place.split(", ")[-1]: p.message for p in row.problems}
+    places = {str(p.place).split(", ")[-1]: p.message for p in row.problems}
     assert set(places) == {"column B (题干)", "column D (选项B)", "column I (难度)", "column M (分值)", "column L (分类)",
                            "column G (答案)"}
     assert places["column D (选项B)"] == "option %(letter)s is empty but a later option is filled in"
@@ -257,4 +257,4 @@ def test_every_problem_of_a_row_is_reported_on_its_cell():
 def test_unknown_type_is_named():
     (row,) = parse(questions_xlsx([("论述", "题干") + ROW[2:]]))
     assert row.problems[0].params["value"] == "论述"
-    assert row.problems[0].place.endswith("row 2, column A (题型)")
+    assert str(row.problems[0].place).endswith("row 2, column A (题型)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -31,7 +30,7 @@ from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
 from question_bank.text import stem_fingerprint
 from tests.factories import QUESTION_HEADER, questions_xlsx
 
-BANK_FILES = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "bank-files"
+from tests.shared_data import BANK_FILES
 JECQA = BANK_FILES / "jecqa-kd.xlsx"
 CMMLU = BANK_FILES / "cmmlu-law-gbk.csv"
 
@@ -73,24 +72,25 @@ def test_c13_rows_with_a_missing_or_impossible_key_are_reported_and_never_enter_
     for _ in range(2):
         report = run(db, clock, editor, "c13.xlsx", data)
         assert report.refused and report.imported == 0
-        assert [(p.place, str(p).split(": ", 1)[1]) for p in report.errors] == expected
+        assert [(str(p.place), str(p).split(": ", 1)[1]) for p in report.errors] == expected
         assert bank_is_empty(db)
 
     # Valid rows only: rows 2 and 5 are imported, rows 3 and 4 reported and absent.
     report = run(db, clock, editor, "c13.xlsx", data, VALID_ONLY)
-    assert report.imported == 2 and [p.place for p in report.errors] == [place for place, _ in expected]
+    assert report.imported == 2 and [str(p.place) for p in report.errors] == [place for place, _ in expected]
     db.expire_all()
     stems = db.scalars(select(QuestionVersion.stem).order_by(QuestionVersion.id)).all()
     assert stems == [C13_ROWS[0][1], C13_STEM]
     assert stems[1].encode("utf-8") == C13_STEM.encode("utf-8")
-    assert report.batch.report["errors"][1]["place"].endswith("row 4, column G (答案)")
+    assert report.batch.report["errors"][1]["place"] == {"file": "c13.xlsx", "sheet": "题库", "row": 4,
+                                                         "column": "G", "header": "答案"}
 
 
 def test_all_or_nothing_lists_every_error_of_every_row(db, clock, editor):
     rows = [C13_ROWS[0], ("单选", "", "甲", "乙", "", "", "C") + ("",) * 6, ("判断", "题干", "甲", "", "", "", "对") + ("",) * 6]
     report = run(db, clock, editor, "bad.xlsx", questions_xlsx(rows))
     assert report.refused
-    assert {p.place.split(", ")[2] for p in report.errors} == {"row 3", "row 4"}
+    assert {p.place.row for p in report.errors} == {3, 4}
     assert len(report.errors) == 5  # row 3: stem, key, category; row 4: options, category
     assert bank_is_empty(db)
 
@@ -144,7 +144,7 @@ def test_near_duplicates_are_flagged_against_the_bank_and_earlier_rows(db, clock
 def test_an_unreadable_file_is_refused_and_nothing_is_written(db, clock, editor):
     png = run(db, clock, editor, "photo.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(64))
     xls = run(db, clock, editor, "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
-    assert png.refused and "PNG image" in str(png.errors[0]) and png.errors[0].place == "photo.xlsx"
+    assert png.refused and "PNG image" in str(png.errors[0]) and str(png.errors[0].place) == "photo.xlsx"
     assert xls.refused and ".xls" in str(xls.errors[0])
     assert bank_is_empty(db)
 
@@ -169,7 +169,7 @@ def test_jecqa_all_or_nothing_is_refused_naming_only_row_213(db, clock, editor):
 def test_jecqa_valid_only_imports_999_reports_row_213_and_flags_repeated_stems(db, clock, editor):
     report = run(db, clock, editor, "jecqa-kd.xlsx", JECQA.read_bytes(), VALID_ONLY)
     assert report.imported == 999 and count(db, Question) == 999
-    assert [p.place for p in report.errors] == ["jecqa-kd.xlsx, sheet 题库, row 213, column G (答案)"]
+    assert [str(p.place) for p in report.errors] == ["jecqa-kd.xlsx, sheet 题库, row 213, column G (答案)"]
     assert db.scalars(select(Category.path).order_by(Category.path)).all() == ["司法考试", "司法考试/知识型"]
 
     # PROVENANCE: 6 stems occur more than once (15 rows, 9 repeats). Every repeat is flagged; so are the

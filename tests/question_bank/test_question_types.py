@@ -96,3 +96,11 @@ def test_import_names_find_their_types():
     assert type_for_import_name("不定项").code == "indefinite_choice"
     assert type_for_import_name("判断").code == "true_false"
     assert type_for_import_name("作文") is None
+
+
+def test_option_and_key_problems_say_which_field_they_concern():
+    single = get_type("single_choice")
+    assert [p.place for p in single.validate(["甲", ""], ["E"])] == ["options", "key"]
+    assert [p.place for p in single.validate(["甲"], None)] == ["options", "key"]
+    assert [p.place for p in MULTIPLE.validate(["甲", "乙", "丙"], ["A"])] == ["key"]
+    assert [p.place for p in get_type("true_false").validate(["甲"], None)] == ["options", "key"]
