@@ -50,7 +50,7 @@ def sittings():
 def sitting(sitting_id: int):
     db = database.session()
     found = sheets.visible_sitting(db, sitting_id, actor())
-    headers, rows = sheets.current_score_sheet(db, clock(), found, actor())
+    headers, rows = sheets.score_sheet(db, clock(), found, actor())
     database.commit()
     return render_template("reports/sitting.html", sitting=found, headers=headers, rows=rows,
                            is_open=found.is_open(clock().now()), badges=STATUS_BADGES,

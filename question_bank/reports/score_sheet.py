@@ -79,6 +79,9 @@ class CandidateStatus(StrEnum):
     SUBMITTED = "submitted"
     AUTO_SUBMITTED = "auto_submitted"
     IN_PROGRESS = "in_progress"
+    #: Not started, and the window is still open (or not yet open).
+    NOT_STARTED = "not_started"
+    #: Not started, and the window has closed.
     ABSENT = "absent"
 
 
@@ -86,6 +89,7 @@ STATUS_LABELS = {
     CandidateStatus.SUBMITTED: "已交卷",
     CandidateStatus.AUTO_SUBMITTED: "到时自动交卷",
     CandidateStatus.IN_PROGRESS: "答题中",
+    CandidateStatus.NOT_STARTED: "未参加",
     CandidateStatus.ABSENT: "缺考",
 }
 
@@ -116,7 +120,7 @@ class SittingSummary:
     """A sitting as the viewer sees it: counts over the roster entries in their scope only.
 
     ``submitted`` counts candidates with a closed attempt, ``passed`` those whose counted attempt
-    passed, ``absent`` those who never started.
+    passed, ``absent`` those who have not started (absent for good once the window has closed).
     """
 
     sitting: Sitting
@@ -153,8 +157,9 @@ def _score_key(attempt: Attempt) -> tuple[bool, Decimal]:
     return (attempt.score is not None, attempt.score if attempt.score is not None else Decimal(0))
 
 
-def candidate_status(attempts: Sequence[Attempt]) -> tuple[CandidateStatus, Attempt | None]:
-    """The roster entry's status and the attempt the row is about (None when absent)."""
+def candidate_status(attempts: Sequence[Attempt], sitting: Sitting, now: dt.datetime) -> tuple[CandidateStatus, Attempt | None]:
+    """The roster entry's status and the attempt the row is about (None when not started). Someone
+    who has not started is absent only once the window has closed."""
     counted = counted_attempt(attempts)
     if counted is not None:
         state = CandidateStatus.AUTO_SUBMITTED if counted.state == AttemptState.AUTO_SUBMITTED else CandidateStatus.SUBMITTED
@@ -162,7 +167,7 @@ def candidate_status(attempts: Sequence[Attempt]) -> tuple[CandidateStatus, Atte
     running = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
     if running is not None:
         return CandidateStatus.IN_PROGRESS, running
-    return CandidateStatus.ABSENT, None
+    return (CandidateStatus.ABSENT if now >= sitting.closes_at else CandidateStatus.NOT_STARTED), None
 
 
 def _require_reader(viewer: User) -> None:
@@ -213,9 +218,9 @@ def _plain(score: Decimal | None) -> Decimal | None:
     return score.quantize(Decimal(1)) if score == score.to_integral_value() else score.normalize()
 
 
-def _row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt]) -> ScoreSheetRow:
+def _row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt], now: dt.datetime) -> ScoreSheetRow:
     user = entry.user
-    status, attempt = candidate_status(attempts)
+    status, attempt = candidate_status(attempts, sitting, now)
     is_makeup = sitting.kind == ExamKind.MAKEUP or (attempt is not None and attempt.attempt_no > 1)
     day_of = attempt.started_at if attempt is not None else sitting.opens_at
     closed = status in (CandidateStatus.SUBMITTED, CandidateStatus.AUTO_SUBMITTED)
@@ -236,10 +241,13 @@ def _row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt]) -> S
     )
 
 
-def score_sheet(session: Session, sitting: Sitting, viewer: User) -> tuple[tuple[str, ...], list[ScoreSheetRow]]:
+def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) -> tuple[tuple[str, ...], list[ScoreSheetRow]]:
     """The sitting's score sheet as ``(HEADERS, rows)``: one row per roster entry in the viewer's
     unit subtree, ordered by unit, then roster order.
 
+    The sitting's overdue attempts are closed first (domain.md §6: on the next request that touches
+    them), so an attempt abandoned past its deadline shows as submitted automatically with its
+    score (case C-04), never as in progress.
     Raises :class:`PermissionDenied` (the viewer is not HR) or :class:`NotFound` (no roster entry
     of the sitting lies in the viewer's scope: the same answer as a sitting that does not exist).
     """
@@ -247,8 +255,10 @@ def score_sheet(session: Session, sitting: Sitting, viewer: User) -> tuple[tuple
     entries = _entries_in_scope(session, viewer, sitting.id)
     if not entries:
         raise NotFound()
+    deadlines.sweep(session, clock, sitting_ids=[sitting.id])
     attempts = _attempts_by_candidate(session, viewer, sitting.id)
-    return HEADERS, [_row(sitting, e, attempts.get((sitting.id, e.user_id), [])) for e in entries]
+    now = clock.now()
+    return HEADERS, [_row(sitting, e, attempts.get((sitting.id, e.user_id), []), now) for e in entries]
 
 
 def visible_sitting(session: Session, sitting_id: int, viewer: User) -> Sitting:
@@ -266,30 +276,25 @@ def sitting_summaries(session: Session, clock: Clock, viewer: User) -> list[Sitt
     with counts over those entries. Overdue attempts are closed first (domain.md §6: on the next
     request that touches them), so the counts are final. Raises :class:`PermissionDenied`."""
     _require_reader(viewer)
-    deadlines.sweep(session, clock)
     entries = _entries_in_scope(session, viewer)
+    deadlines.sweep(session, clock, sitting_ids={e.sitting_id for e in entries})
     attempts = _attempts_by_candidate(session, viewer)
+    now = clock.now()
+    sittings_by_id = {e.sitting_id: e.sitting for e in entries}
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for entry in entries:
         tally = counts[entry.sitting_id]
-        status, attempt = candidate_status(attempts.get((entry.sitting_id, entry.user_id), []))
+        status, attempt = candidate_status(attempts.get((entry.sitting_id, entry.user_id), []),
+                                           sittings_by_id[entry.sitting_id], now)
         closed = status in (CandidateStatus.SUBMITTED, CandidateStatus.AUTO_SUBMITTED)
         tally[0] += 1
         tally[1] += closed
         tally[2] += bool(closed and attempt is not None and attempt.passed)
-        tally[3] += status == CandidateStatus.ABSENT
+        tally[3] += status in (CandidateStatus.ABSENT, CandidateStatus.NOT_STARTED)
     sittings = session.scalars(
         select(Sitting).where(Sitting.id.in_(counts)).order_by(Sitting.opens_at.desc(), Sitting.id.desc())
     ) if counts else []
     return [SittingSummary(s, *counts[s.id]) for s in sittings]
-
-
-def current_score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) -> tuple[tuple[str, ...], list[ScoreSheetRow]]:
-    """:func:`score_sheet` after closing overdue attempts, so that an attempt abandoned past its
-    deadline shows as submitted automatically with its score (case C-04), not as in progress."""
-    _require_reader(viewer)
-    deadlines.sweep(session, clock)
-    return score_sheet(session, sitting, viewer)
 
 
 def export_score_sheet(
@@ -298,7 +303,7 @@ def export_score_sheet(
     """The score sheet for a download, with the audit event "export.score_sheet" (domain.md §9)
     recorded in the caller's transaction. ``file_format`` is "csv" or "xlsx". Raises like
     :func:`score_sheet`."""
-    headers, rows = current_score_sheet(session, clock, sitting, viewer)
+    headers, rows = score_sheet(session, clock, sitting, viewer)
     audit.record(session, clock, viewer, "export.score_sheet", "sitting", sitting.id,
                  after={"format": file_format, "rows": len(rows), "scope_unit": viewer.org_unit_id})
     session.flush()

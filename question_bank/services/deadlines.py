@@ -7,6 +7,7 @@ An overdue attempt is closed lazily by the next request that touches it and by :
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,19 +50,23 @@ def close_if_overdue(session: Session, clock: Clock, attempt: Attempt) -> bool:
     return True
 
 
-def sweep(session: Session, clock: Clock) -> list[int]:
-    """Close every overdue attempt; returns their ids in deadline order.
+def sweep(session: Session, clock: Clock, sitting_ids: Iterable[int] | None = None) -> list[int]:
+    """Close every overdue attempt (of the given sittings only, when ``sitting_ids`` is given);
+    returns their ids in deadline order.
 
     Each attempt is locked with ``FOR UPDATE SKIP LOCKED``: one that another host's sweep, or a
     request, is closing right now is skipped rather than closed twice.
     """
     now = clock.now()
-    due = session.execute(
+    query = (
         select(Attempt.id, Attempt.deadline, Sitting.grace_s)
         .join(Sitting, Attempt.sitting_id == Sitting.id)
         .where(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline < now)
         .order_by(Attempt.deadline, Attempt.id)
-    ).all()
+    )
+    if sitting_ids is not None:
+        query = query.where(Attempt.sitting_id.in_(list(sitting_ids)))
+    due = session.execute(query).all()
     closed: list[int] = []
     for attempt_id, deadline, grace_s in due:
         if now <= deadline + dt.timedelta(seconds=grace_s):

@@ -168,9 +168,10 @@ def test_a_sitting_with_none_of_the_officers_cadres_is_404(client, db, scene):
     assert export_events(db) == before
 
 
-def test_an_absent_candidate_is_listed_as_absent(client, make, scene):
+def test_an_absent_candidate_is_listed_as_absent(client, clock, make, scene):
     late = make.cadre(display_name="王五", unit=scene.zhang.org_unit)
     sitting = make.sitting(make.paper(PAPER), roster=[scene.zhang, late], title="第二期")
+    clock.set(sitting.closes_at)
     client.login("hr_a")
     rows = read_csv(client.get(f"/reports/sittings/{sitting.id}/scores.csv").data)
     assert len(rows) == 3

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from question_bank.errors import NotFound, PermissionDenied
 from question_bank.models import AuditEvent, ExamKind, Role, Sitting, UnitLevel, User
 from question_bank.reports import score_sheet as sheets
-from question_bank.reports.score_sheet import HEADERS, current_score_sheet, score_sheet, sitting_summaries
+from question_bank.reports.score_sheet import HEADERS, score_sheet, sitting_summaries
 from question_bank.services import attempts
 from tests.conftest import at
 
@@ -67,7 +67,7 @@ def test_a_submitted_candidate_row_has_every_column(db, clock, make, world):
     sitting = make.sitting(make.paper(PAPER), roster=[zhang], shuffle=False, title="2026年第一期任前考试")
     take(db, clock, zhang, sitting, {1: "B", 2: "A"})
 
-    headers, rows = score_sheet(db, sitting, world.hr_a)
+    headers, rows = score_sheet(db, clock, sitting, world.hr_a)
     assert headers == HEADERS
     assert list(rows[0]) == ["法制科", "张三", "110101********4512", "法制科科长", "司法局副局长", "2026年第一期任前考试",
                              dt.date(2026, 5, 11), "首考", Decimal("86.5"), "合格", "合格", "已交卷"]
@@ -75,29 +75,39 @@ def test_a_submitted_candidate_row_has_every_column(db, clock, make, world):
     assert isinstance(score, Decimal) and str(score) == "86.5"
 
 
-def test_one_row_per_roster_entry_with_absent_and_in_progress_marked(db, clock, make, world):
+def test_one_row_per_roster_entry_with_not_started_and_in_progress_marked(db, clock, make, world):
     done, absent, busy = (make.cadre(unit=world.legal_office) for _ in range(3))
     sitting = make.sitting(make.paper(PAPER), roster=[done, absent, busy], shuffle=False)
     first = take(db, clock, done, sitting, {1: "B", 2: "B"})
     assert not attempts.submit_attempt(db, clock, done, first.id).closed_now  # a second click changes nothing
     take(db, clock, busy, sitting, {1: "B"}, submit=False)
 
-    _, rows = score_sheet(db, sitting, world.hr_a)
+    _, rows = score_sheet(db, clock, sitting, world.hr_a)
     assert len(rows) == 3
     by_name = {row.name: row for row in rows}
     assert by_name[done.display_name].status == "已交卷"
     assert by_name[done.display_name].score == Decimal(100) and by_name[done.display_name].band == "优秀"
-    assert (by_name[absent.display_name].status, by_name[absent.display_name].score) == ("缺考", None)
+    assert (by_name[absent.display_name].status, by_name[absent.display_name].score) == ("未参加", None)
     assert by_name[absent.display_name].passed == "" and by_name[absent.display_name].band == ""
     assert by_name[absent.display_name].date == sitting.opens_at.astimezone(sheets.LOCAL_TZ).date()
     assert (by_name[busy.display_name].status, by_name[busy.display_name].score) == ("答题中", None)
+
+
+def test_once_the_window_closes_who_never_started_is_absent(db, clock, make, world):
+    absent, busy = make.cadre(unit=world.legal_office), make.cadre(unit=world.legal_office)
+    sitting = make.sitting(make.paper(PAPER), roster=[absent, busy], shuffle=False)
+    take(db, clock, busy, sitting, {1: "B"}, submit=False)
+    clock.set(sitting.closes_at)
+    by_name = {row.name: row for row in score_sheet(db, clock, sitting, world.hr_a)[1]}
+    assert (by_name[absent.display_name].status, by_name[absent.display_name].score) == ("缺考", None)
+    assert by_name[busy.display_name].status == "到时自动交卷"
 
 
 def test_a_failed_candidate_is_marked_fail(db, clock, make, world):
     cadre = make.cadre(unit=world.legal_office)
     sitting = make.sitting(make.paper(PAPER), roster=[cadre], shuffle=False)
     take(db, clock, cadre, sitting, {1: "A", 2: "B"})
-    row = score_sheet(db, sitting, world.hr_a)[1][0]
+    row = score_sheet(db, clock, sitting, world.hr_a)[1][0]
     assert (row.score, row.band, row.passed) == (Decimal("13.5"), "不合格", "不合格")
 
 
@@ -106,16 +116,16 @@ def test_an_abandoned_attempt_is_closed_at_its_deadline_and_listed_once(db, cloc
     sitting = make.sitting(make.paper(PAPER), roster=[cadre], shuffle=False, minutes=30)
     take(db, clock, cadre, sitting, {1: "B"}, submit=False)
     clock.set(at("11:07:00"))
-    _, rows = current_score_sheet(db, clock, sitting, world.hr_a)
+    _, rows = score_sheet(db, clock, sitting, world.hr_a)
     assert len(rows) == 1
     assert (rows[0].status, rows[0].score) == ("到时自动交卷", Decimal("86.5"))
 
 
-def test_the_id_number_is_masked_and_an_empty_one_stays_empty(db, make, world):
+def test_the_id_number_is_masked_and_an_empty_one_stays_empty(db, clock, make, world):
     with_id = make.cadre(unit=world.legal_office, id_number="44030519851231002X")
     without = make.cadre(unit=world.legal_office)
     sitting = make.sitting(make.paper(PAPER), roster=[with_id, without])
-    assert column(score_sheet(db, sitting, world.hr_a)[1], "身份证号") == ["440305********002X", ""]
+    assert column(score_sheet(db, clock, sitting, world.hr_a)[1], "身份证号") == ["440305********002X", ""]
 
 
 @pytest.mark.parametrize("raw, masked", [
@@ -126,13 +136,13 @@ def test_mask_keeps_the_first_six_and_last_four_characters(raw, masked):
     assert sheets.mask_id_number(raw) == masked
 
 
-def test_posts_come_from_the_roster_entry_else_the_profile(db, make, world):
+def test_posts_come_from_the_roster_entry_else_the_profile(db, clock, make, world):
     cadre = make.cadre(unit=world.legal_office, current_post="科员", proposed_post="副科长")
     sitting = make.sitting(make.paper(PAPER), roster=[cadre])
     sitting.roster[0].proposed_post = "科长"
     sitting.roster[0].current_post = None
     db.commit()
-    row = score_sheet(db, sitting, world.hr_a)[1][0]
+    row = score_sheet(db, clock, sitting, world.hr_a)[1][0]
     assert (row.current_post, row.proposed_post) == ("科员", "科长")
 
 
@@ -148,7 +158,7 @@ def test_the_best_submitted_attempt_counts_and_a_second_attempt_is_a_makeup(db, 
     clock.advance(minutes=1)
     take(db, clock, tied, sitting, {1: "B"})
 
-    by_name = {row.name: row for row in score_sheet(db, sitting, world.hr_a)[1]}
+    by_name = {row.name: row for row in score_sheet(db, clock, sitting, world.hr_a)[1]}
     assert len(by_name) == 3
     assert (by_name[first_better.display_name].score, by_name[first_better.display_name].attempt_kind) == (Decimal(100), "首考")
     assert (by_name[second_better.display_name].score, by_name[second_better.display_name].attempt_kind) == (Decimal("86.5"), "补考")
@@ -159,7 +169,7 @@ def test_every_row_of_a_makeup_sitting_is_a_makeup(db, clock, make, world):
     took, absent = make.cadre(unit=world.legal_office), make.cadre(unit=world.legal_office)
     sitting = make.sitting(make.paper(PAPER), roster=[took, absent], kind=ExamKind.MAKEUP, shuffle=False)
     take(db, clock, took, sitting, {1: "B"})
-    assert column(score_sheet(db, sitting, world.hr_a)[1], "考试类别") == ["补考", "补考"]
+    assert column(score_sheet(db, clock, sitting, world.hr_a)[1], "考试类别") == ["补考", "补考"]
 
 
 def test_the_date_is_the_local_day_the_attempt_started(db, clock, make, world):
@@ -169,23 +179,23 @@ def test_the_date_is_the_local_day_the_attempt_started(db, clock, make, world):
                            opens_at=at("08:00:00", dt.date(2026, 5, 10)), closes_at=at("23:59:00", dt.date(2026, 5, 12)))
     clock.set(at("23:50:00", dt.date(2026, 5, 11)))
     take(db, clock, cadre, sitting, {1: "B"})
-    assert column(score_sheet(db, sitting, world.hr_a)[1], "考试日期") == [dt.date(2026, 5, 11)]
+    assert column(score_sheet(db, clock, sitting, world.hr_a)[1], "考试日期") == [dt.date(2026, 5, 11)]
 
 
-def test_hr_of_city_a_sees_only_city_a_cadres(db, make, world):
+def test_hr_of_city_a_sees_only_city_a_cadres(db, clock, make, world):
     ours = make.cadre(unit=world.legal_office, display_name="甲市干部")
     theirs = make.cadre(unit=make.unit(parent=world.city_b), display_name="乙市干部")
     sitting = make.sitting(make.paper(PAPER), roster=[ours, theirs])
 
-    assert column(score_sheet(db, sitting, world.hr_a)[1], "姓名") == ["甲市干部"]
-    assert sorted(column(score_sheet(db, sitting, world.hr_province)[1], "姓名")) == ["乙市干部", "甲市干部"]
+    assert column(score_sheet(db, clock, sitting, world.hr_a)[1], "姓名") == ["甲市干部"]
+    assert sorted(column(score_sheet(db, clock, sitting, world.hr_province)[1], "姓名")) == ["乙市干部", "甲市干部"]
 
 
-def test_a_sitting_with_none_of_the_viewers_cadres_is_not_found(db, make, world):
+def test_a_sitting_with_none_of_the_viewers_cadres_is_not_found(db, clock, make, world):
     theirs = make.cadre(unit=make.unit(parent=world.city_b))
     sitting = make.sitting(make.paper(PAPER), roster=[theirs])
     with pytest.raises(NotFound):
-        score_sheet(db, sitting, world.hr_a)
+        score_sheet(db, clock, sitting, world.hr_a)
     with pytest.raises(NotFound):
         sheets.visible_sitting(db, sitting.id, world.hr_a)
 
@@ -195,7 +205,7 @@ def test_only_hr_may_read_a_score_sheet(db, clock, make, world):
     sitting = make.sitting(make.paper(PAPER), roster=[cadre])
     for viewer in (cadre, make.user(Role.EXAM_ADMIN, unit=world.city_a)):
         with pytest.raises(PermissionDenied):
-            score_sheet(db, sitting, viewer)
+            score_sheet(db, clock, sitting, viewer)
         with pytest.raises(PermissionDenied):
             sitting_summaries(db, clock, viewer)
 
