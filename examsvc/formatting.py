@@ -6,7 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
+
+from examsvc.extensions import select_locale
 
 from question_bank.types import REGISTRY
 
@@ -33,4 +35,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(minutes, "duration")
     app.add_template_global(REGISTRY, "QUESTION_TYPES")
-    app.add_template_global(get_locale, "get_locale")
+    app.add_template_global(select_locale, "current_language")

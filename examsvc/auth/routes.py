@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+
+from wtforms.fields.choices import SelectChoice
 
 from examsvc import database
 from examsvc.access import actor, roles_required
@@ -93,7 +94,7 @@ def new_user():
     db = database.session()
     units = people.units_in_scope(db, actor())
     form = UserForm()
-    form.unit.choices = [(u.id, u.name) for u in units]
+    form.unit.choices = [SelectChoice(u.id, u.name) for u in units]
     if form.validate_on_submit():
         unit = db.get(OrgUnit, form.unit.data)
         people.create_user(

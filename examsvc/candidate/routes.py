@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, url_for
 
 from examsvc import database
 from examsvc.access import actor, guard
 from examsvc.extensions import clock
 from question_bank.errors import NotFound
-from question_bank.models import Role, Sitting
+from question_bank.models import Attempt, Role, Sitting
 from question_bank.services import attempts, results
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
@@ -49,27 +49,33 @@ def attempt_page(attempt_id: int):
                            status=attempts.status(db, clock(), attempt))
 
 
-@bp.get("/attempts/<int:attempt_id>/result")
-def result(attempt_id: int):
-    db = database.session()
-    attempt = attempts.touch(db, clock(), actor(), attempt_id)
+def _finished(attempt_id: int) -> Attempt | Response:
+    """The candidate's attempt once it is closed (closing it first if it is overdue), or a redirect
+    back to the exam page while it is still open."""
+    attempt = attempts.touch(database.session(), clock(), actor(), attempt_id)
     database.commit()
     if attempt.is_open:
         return redirect(url_for("candidate.attempt_page", attempt_id=attempt.id))
-    now = clock().now()
+    return attempt
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+def result(attempt_id: int):
+    attempt = _finished(attempt_id)
+    if not isinstance(attempt, Attempt):
+        return attempt
     return render_template("candidate/result.html", attempt=attempt, sitting=attempt.sitting,
-                           show_score=results.score_visible(attempt, now),
-                           status=attempts.status(db, clock(), attempt))
+                           show_score=results.score_visible(attempt, clock().now()),
+                           status=attempts.status(database.session(), clock(), attempt))
 
 
 @bp.get("/attempts/<int:attempt_id>/review")
 def review(attempt_id: int):
-    db = database.session()
-    attempt = attempts.touch(db, clock(), actor(), attempt_id)
-    database.commit()
-    if attempt.is_open:
-        return redirect(url_for("candidate.attempt_page", attempt_id=attempt.id))
+    attempt = _finished(attempt_id)
+    if not isinstance(attempt, Attempt):
+        return attempt
     now = clock().now()
     return render_template("candidate/review.html", attempt=attempt, sitting=attempt.sitting,
-                           sections=attempt.sitting.paper.sections, items=results.review(db, attempt, now),
+                           sections=attempt.sitting.paper.sections,
+                           items=results.review(database.session(), attempt, now),
                            show_answers=results.answers_visible(attempt, now))

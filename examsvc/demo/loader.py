@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from faker import Faker
 from sqlalchemy import func, select
@@ -34,6 +35,7 @@ from question_bank.services import authoring, importing, people, review
 from question_bank.services.assembly import check_paper
 
 DEMO_BANK = Path(__file__).with_name("demo_bank.csv")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Every demo account signs in with this password (printed by load-demo).
 DEMO_PASSWORD = "demo-pass-2026"
 #: Category the demo bank's laws sit under; the demo paper draws from all of it.
@@ -76,8 +78,9 @@ class DemoSummary:
         lines += [f"{u:<12} {n:<10} {r}" for u, n, r in self.accounts]
         if self.sitting is not None:
             s = self.sitting
+            opens, closes = (t.astimezone(SHANGHAI) for t in (s.opens_at, s.closes_at))
             lines += ["", f"Open sitting: {s.title} (id {s.id})",
-                      f"  window {s.opens_at:%Y-%m-%d %H:%M} – {s.closes_at:%Y-%m-%d %H:%M} UTC, "
+                      f"  window {opens:%Y-%m-%d %H:%M} – {closes:%Y-%m-%d %H:%M} Beijing time, "
                       f"{s.time_limit_s // 60} minutes, pass mark {s.pass_mark}, roster of {len(s.roster)}"]
         lines += ["", f"Questions in the bank: {self.questions}", "Open http://127.0.0.1:5000 and sign in."]
         return "\n".join(lines)

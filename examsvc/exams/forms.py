@@ -148,9 +148,9 @@ class SittingForm(FlaskForm):
     time_limit_min = IntegerField(_l("Time limit (minutes)"), default=60,
                                   validators=[InputRequired(), NumberRange(1, MAX_TIME_LIMIT_S // 60)])
     pass_mark = DecimalField(_l("Pass mark (points)"), places=2, validators=[Optional(), NumberRange(min=0)],
-                             description=_l("Leave blank for 60% of the paper's total (60 of 100)."))
+                             description=_l("Leave blank for 60 per cent of the paper's total (60 of 100)."))
     excellent_mark = DecimalField(_l("Excellent mark (points)"), places=2, validators=[Optional(), NumberRange(min=0)],
-                                  description=_l("Leave blank for 90% of the paper's total (90 of 100)."))
+                                  description=_l("Leave blank for 90 per cent of the paper's total (90 of 100)."))
     attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[InputRequired(), NumberRange(1, MAX_ATTEMPTS)])
     grace_s = IntegerField(_l("Grace for late saves (seconds)"), default=30,
                            validators=[InputRequired(), NumberRange(0, MAX_GRACE_S)],

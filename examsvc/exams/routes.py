@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from examsvc import database
 from examsvc.access import actor, guard
-from examsvc.errors import problem_texts, translate
+from examsvc.errors import problem_text, problem_texts, translate
 from examsvc.exams.forms import (
     KIND_LABELS,
     POLICY_LABELS,
@@ -130,7 +130,7 @@ def paper(paper_id: int):
         sample = paper_service.preview_draw(db, actor(), found, seed)
     return render_template(
         "exams/paper.html", paper=found, available=paper_service.availability(db, specs),
-        shortfalls=[{"place": p.place, "message": translate(p.message, p.params)} for p in shortfalls],
+        shortfalls=[problem_text(p) for p in shortfalls],
         used=paper_service.paper_used(db, found), sittings=sitting_service.sittings_of_paper(db, actor(), found),
         sample=sample, seed=seed, next_seed=secrets.randbelow(10**9),
     )

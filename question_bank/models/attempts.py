@@ -124,7 +124,8 @@ class AttemptItem(Base):
     option_order: Mapped[list[int]] = mapped_column(JSONDocument, default=list)
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
-    question_version: Mapped[QuestionVersion] = relationship()
+    # An item is never used without its question, so load them together (one query per paper).
+    question_version: Mapped[QuestionVersion] = relationship(lazy="joined")
 
 
 class ResponseSource(StrEnum):

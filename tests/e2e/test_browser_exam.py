@@ -5,6 +5,7 @@ unanswered questions before it asks to confirm."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -72,6 +73,7 @@ def test_cadre_takes_the_exam_on_a_phone(phone: Page, live_server, make, db):
     page.locator("#q1 .option").nth(1).click()
     expect(page.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved")
     expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
+    expect(page.locator("[data-card='1']")).to_have_class("answered")
     attempt = db.query(Attempt).filter_by(user_id=cadre.id).one()
     db.rollback()
     assert 1 in current_responses(db, attempt.id)
@@ -98,6 +100,8 @@ def test_cadre_takes_the_exam_on_a_phone(phone: Page, live_server, make, db):
     expect(page.locator("#q2 input").nth(0)).to_be_checked()
 
     # Submit names the unanswered questions and asks first.
+    if os.environ.get("EXAMSVC_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["EXAMSVC_SCREENSHOTS"], "exam-phone.png"), full_page=True)
     page.click("#submit-open")
     expect(page.locator("#submit-summary")).to_contain_text("3, 4, 5")
     page.click("#submit-confirm")

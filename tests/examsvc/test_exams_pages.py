@@ -19,6 +19,7 @@ from question_bank.services.papers import PaperSpec, SectionSpec
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
 from tests.factories import roster_xlsx
+from tests.forms import paper_form, sitting_form
 
 CATEGORY = "司法考试/知识型"
 
@@ -44,31 +45,7 @@ def bank(make):
     make.questions(10, "multiple_choice", category=CATEGORY)
 
 
-def section_fields(*rows: tuple[str, int, str, str]) -> dict[str, str]:
-    """The table's eight rows as a browser posts them: the given rows, then blank ones."""
-    data: dict[str, str] = {}
-    rows = rows + (("", "", "", ""),) * (8 - len(rows))
-    for i, (qtype, count, mark, category) in enumerate(rows):
-        data.update({f"sections-{i}-qtype": qtype, f"sections-{i}-count": str(count), f"sections-{i}-mark": mark,
-                     f"sections-{i}-category": category, f"sections-{i}-include_subcategories": "y",
-                     f"sections-{i}-difficulty_min": "1", f"sections-{i}-difficulty_max": "5"})
-    return data
-
-
-def paper_form(title: str, *rows, action: str = "save") -> dict[str, str]:
-    return {"title": title, "multi_rule": "all_or_nothing", "description": "", "action": action, **section_fields(*rows)}
-
-
 STEP3_ROWS = (("single_choice", 30, "2", CATEGORY), ("multiple_choice", 10, "4", CATEGORY))
-
-
-def sitting_form(paper_id: int, **changes: str) -> dict[str, str]:
-    data = {"title": "任前法律知识考试（五月）", "kind": "pre_appointment", "paper": str(paper_id),
-            "opens_at": "2026-05-11T09:00", "closes_at": "2026-05-11T17:00", "time_limit_min": "60",
-            "pass_mark": "60", "excellent_mark": "", "attempts_allowed": "1", "grace_s": "30",
-            "shuffle_questions": "y", "shuffle_options": "y", "results_policy": "immediately"}
-    data.update(changes)
-    return data
 
 
 def sign_in(client, username: str) -> None:

@@ -72,7 +72,16 @@
     persist();
   }
 
+  function markCard(slot) {
+    var card = root.querySelector('[data-card="' + slot + '"]');
+    var a = answerOf(slot);
+    if (card) card.classList.toggle("answered", Boolean(a && a.length));
+    var done = root.querySelectorAll(".answer-card a.answered").length;
+    document.getElementById("answered-count").textContent = done + " / " + root.querySelectorAll(".question").length;
+  }
+
   function queue(slot) {
+    markCard(slot);
     seq += 1;
     pending[slot] = { answer: answerOf(slot), seq: seq };
     persist();
@@ -200,6 +209,7 @@
   window.addEventListener("online", pump);
 
   restore();
+  root.querySelectorAll(".question").forEach(function (q) { markCard(q.dataset.slot); });
   pump();
   tick();
   setInterval(tick, 500);
