@@ -23,7 +23,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, AttemptClosed, Conflict, DeadlinePassed, InvalidInput, NotFound, Problem, WindowNotOpen
+from question_bank.errors import (
+    N_,
+    AttemptClosed,
+    Conflict,
+    DeadlinePassed,
+    InvalidInput,
+    NotFound,
+    Place,
+    Problem,
+    WindowNotOpen,
+)
 from question_bank.models import (
     Attempt,
     AttemptItem,
@@ -232,7 +242,7 @@ def save_response(
     try:
         normalised = to_original(item, answer)
     except ValueError as exc:
-        raise InvalidInput([Problem(str(exc.args[0]), place=f"slot {slot}")]) from exc
+        raise InvalidInput([Problem(str(exc.args[0]), place=Place(slot=slot))]) from exc
     steps = list(session.scalars(select(ResponseStep).where(ResponseStep.attempt_id == attempt.id,
                                                              ResponseStep.slot == item.slot)))
     latest = max((s.client_seq for s in steps), default=0)
@@ -283,7 +293,7 @@ def submit_attempt(
                 problems.extend(exc.problems)
                 continue
             except ValueError as exc:
-                problems.append(Problem(str(exc.args[0]), place=f"slot {slot}"))
+                problems.append(Problem(str(exc.args[0]), place=Place(slot=slot)))
                 continue
             steps.append(ResponseStep(attempt_id=attempt.id, slot=item.slot, client_seq=next_seq, answer=normalised,
                                       received_at=now, source=ResponseSource.SUBMIT))
