@@ -30,7 +30,7 @@ translations: $(MO)
 # Refresh the catalogue after changing UI text: extract, then merge into every language.
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -o examsvc/translations/messages.pot .
-	$(BIN)/pybabel update -i examsvc/translations/messages.pot -d examsvc/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i examsvc/translations/messages.pot -d examsvc/translations --no-fuzzy-matching --ignore-obsolete
 
 demo: install
 	$(FLASK) db-upgrade

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -49,9 +50,31 @@ def _lookup(table: dict, exc: errors.DomainError):
     raise KeyError(type(exc))
 
 
+#: Names of the fields a domain problem may name by a plain string place.
+FIELD_NAMES = {
+    "cadres": _l("Cadres"), "category": _l("Category"), "closes_at": _l("Closes at"), "difficulty": _l("Difficulty"),
+    "file": _l("File"), "key": _l("Answer key"), "opens_at": _l("Opens at"), "options": _l("Options"),
+    "paper": _l("Paper"), "score": _l("Points"), "sections": _l("Sections"), "seq": _l("Sequence number"),
+    "stem": _l("Stem"), "title": _l("Title"), "username": _l("Username"), "type": _l("Question type"),
+    "explanation": _l("Explanation"), "password": _l("Password"), "slot": _l("Question"), "body": _l("Request body"),
+    "answers": _l("Answers"),
+}
+
+
+def _shown(value: Any) -> Any:
+    """A parameter as shown: messages (``errors.Msg``) translated, lists of them joined."""
+    if isinstance(value, errors.Msg):
+        return gettext(value)
+    if isinstance(value, tuple) and value and all(isinstance(v, errors.Msg) for v in value):
+        return gettext(", ").join(gettext(v) for v in value)
+    return value
+
+
 def translate(template: str, params: dict) -> str:
     """A domain message template in the person's language, with its parameters filled in."""
-    return gettext(template, **params) if params else gettext(template)
+    if not params:
+        return gettext(template)
+    return gettext(template, **{name: _shown(value) for name, value in params.items()})
 
 
 def format_place(place: errors.Place | dict[str, Any] | str | None) -> str:
@@ -64,7 +87,7 @@ def format_place(place: errors.Place | dict[str, Any] | str | None) -> str:
     if isinstance(place, dict):
         place = errors.Place.from_json(place)
     if not isinstance(place, errors.Place):
-        return "" if place is None else str(place)
+        return "" if place is None else str(FIELD_NAMES.get(place, place))
     parts = [place.file] if place.file else []
     if place.sheet:
         parts.append(gettext("sheet %(sheet)s", sheet=place.sheet))
@@ -80,7 +103,7 @@ def format_place(place: errors.Place | dict[str, Any] | str | None) -> str:
         parts.append(gettext("section %(section)d", section=place.section))
     if place.slot is not None:
         parts.append(gettext("question %(slot)d", slot=place.slot))
-    return ", ".join(parts)
+    return gettext(", ").join(parts)
 
 
 def problem_text(problem: errors.Problem) -> dict[str, str]:

@@ -16,6 +16,21 @@ def N_(template: str) -> str:
     return template
 
 
+class Msg(str):
+    """A message parameter that is itself a message (a gettext msgid, marked with ``N_``), such
+    as a status name or a kind of file: the web layer translates it before filling it in. A tuple
+    of them is shown as a list."""
+
+    __slots__ = ()
+
+
+def fill(template: str, params: dict[str, Any]) -> str:
+    """The English message: ``template % params``, with a tuple of :class:`Msg` read as a list."""
+    if not params:
+        return template
+    return template % {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in params.items()}
+
+
 @dataclass(frozen=True)
 class Place:
     """Where in some input a problem is, in parts, so that the web service can say it in the
@@ -78,7 +93,7 @@ class Problem:
     place: str | Place = ""
 
     def __str__(self) -> str:
-        text = self.message % self.params if self.params else self.message
+        text = fill(self.message, self.params)
         return f"{self.place}: {text}" if self.place else text
 
 
@@ -90,7 +105,7 @@ class DomainError(Exception):
     def __init__(self, template: str | None = None, **params: Any) -> None:
         self.template = template or self.template
         self.params = params
-        super().__init__(self.template % params if params else self.template)
+        super().__init__(fill(self.template, params))
 
 
 class NotFound(DomainError):

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from examsvc import database
 from examsvc.access import actor, roles_required
-from examsvc.auth.forms import LoginForm, UserForm
+from examsvc.auth.forms import ROLE_LABELS, LoginForm, UserForm
 from examsvc.extensions import clock
 from question_bank.models import OrgUnit, Role, User
 from question_bank.services import people
@@ -85,7 +85,7 @@ def set_language(code: str):
 @roles_required(Role.SYSADMIN)
 def users():
     query = people.users_in_scope(actor()).order_by(User.org_unit_id, User.username)
-    return render_template("auth/users.html", users=database.session().scalars(query).all())
+    return render_template("auth/users.html", users=database.session().scalars(query).all(), role_labels=ROLE_LABELS)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

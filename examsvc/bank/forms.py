@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from examsvc.errors import translate
@@ -59,17 +60,16 @@ def _category_names_fit(form: FlaskForm, field: StringField) -> None:
 class QuestionForm(FlaskForm):
     """A question's content. ``option_A`` … ``option_H`` are added below the class."""
 
-    qtype = SelectField(_l("Type"), choices=[(code, _l(t.label)) for code, t in REGISTRY.items()],
+    qtype = SelectField(_l("Type"), choices=[SelectChoice(code, _l(t.label)) for code, t in REGISTRY.items()],
                         validators=[DataRequired()])
     # Stem, option and explanation lengths are the domain's rules (QuestionDraft.problems).
-    stem = TextAreaField(_l("Stem"),
-                         description=_l("For a fill-in question, mark each blank with （ ） or ___."))
+    stem = TextAreaField(_l("Stem"))
     key = StringField(_l("Key"), validators=[Length(max=100)],
                       description=_l("Choice: the letters of the correct options, e.g. B or ACD. "
                                      "True/false: 对 or 错."))
     explanation = TextAreaField(_l("Explanation"))
     difficulty = SelectField(_l("Difficulty"), coerce=int, default=3,
-                             choices=list(DIFFICULTY_LABELS.items()))
+                             choices=[SelectChoice(n, label) for n, label in DIFFICULTY_LABELS.items()])
     tags = StringField(_l("Knowledge points"), validators=[Length(max=1000)],
                        description=_l("Separated by ;"))
     legal_basis = StringField(_l("Legal basis"), validators=[Length(max=1000)],

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
@@ -15,8 +16,8 @@ class ImportForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
                      description=_l("An .xlsx workbook, or a CSV file in UTF-8 or GB18030/GBK."))
     mode = RadioField(_l("If some rows have errors"), default=ALL_OR_NOTHING, choices=[
-        (ALL_OR_NOTHING, _l("Import nothing and list every error (all or nothing)")),
-        (VALID_ONLY, _l("Import the valid rows and list the rows left out")),
+        SelectChoice(ALL_OR_NOTHING, _l("Import nothing and list every error (all or nothing)")),
+        SelectChoice(VALID_ONLY, _l("Import the valid rows and list the rows left out")),
     ])
 
 

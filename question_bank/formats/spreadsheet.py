@@ -30,7 +30,7 @@ from defusedxml.common import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from question_bank.errors import N_, InvalidInput, Place, Problem
+from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
 
 #: Largest file accepted, in bytes (the web layer refuses larger requests before reading them).
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -53,12 +53,12 @@ _WORKBOOK_TYPES = (
 )
 #: Other files people pick by mistake, recognised by their first bytes.
 _OTHER_KINDS = (
-    (b"\x89PNG\r\n\x1a\n", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF8", "GIF image"),
-    (b"%PDF", "PDF document"),
-    (b"Rar!", "RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
+    (b"\x89PNG\r\n\x1a\n", Msg(N_("PNG image"))),
+    (b"\xff\xd8\xff", Msg(N_("JPEG image"))),
+    (b"GIF8", Msg(N_("GIF image"))),
+    (b"%PDF", Msg(N_("PDF document"))),
+    (b"Rar!", Msg(N_("RAR archive"))),
+    (b"7z\xbc\xaf\x27\x1c", Msg(N_("7-Zip archive"))),
 )
 #: What openpyxl and zipfile raise on a damaged or hostile workbook.
 _WORKBOOK_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, InvalidFileException, ParseError,

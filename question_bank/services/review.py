@@ -7,9 +7,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, PermissionDenied
+from question_bank.errors import N_, Conflict, Msg, PermissionDenied
 from question_bank.models import AuditEvent, BatchStatus, ImportBatch, Question, QuestionStatus, User
 from question_bank.services import audit
+
+
+#: How a status reads inside a message.
+STATUS_NAMES = {
+    QuestionStatus.DRAFT: Msg(N_("a draft")),
+    QuestionStatus.IN_REVIEW: Msg(N_("in review")),
+    QuestionStatus.PUBLISHED: Msg(N_("published")),
+    QuestionStatus.RETIRED: Msg(N_("retired")),
+}
 
 
 def submit_for_review(session: Session, clock: Clock, actor: User, question: Question) -> None:
@@ -64,7 +73,8 @@ def retire_question(session: Session, clock: Clock, actor: User, question: Quest
 def _move(session: Session, clock: Clock, actor: User, question: Question, allowed: set[QuestionStatus],
           target: QuestionStatus, action: str, detail: str = "") -> None:
     if question.status not in allowed:
-        raise Conflict(N_("This question is %(status)s; that step is not possible now."), status=question.status)
+        raise Conflict(N_("This question is %(status)s; that step is not possible now."),
+                       status=STATUS_NAMES[QuestionStatus(question.status)])
     before = question.status
     question.status = target
     question.updated_at = clock.now()

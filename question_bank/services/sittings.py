@@ -22,7 +22,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from question_bank.errors import N_, Conflict, InvalidInput, Msg, NotFound, PermissionDenied, Problem
 from question_bank.models import (
     DEFAULT_GRACE_S,
     Attempt,
@@ -48,6 +48,12 @@ MAX_ATTEMPTS = 10
 
 #: Settings that decide a deadline or a score: fixed once a candidate has started.
 LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "pass_mark", "excellent_mark")
+#: How the settings that lock read inside a message.
+FIELD_NAMES = {
+    "kind": Msg(N_("kind")), "paper_id": Msg(N_("paper")), "opens_at": Msg(N_("opening time")),
+    "closes_at": Msg(N_("an earlier closing time")), "time_limit_s": Msg(N_("time limit")),
+    "pass_mark": Msg(N_("pass mark")), "excellent_mark": Msg(N_("excellent mark")),
+}
 
 
 @dataclass
@@ -235,7 +241,7 @@ def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting
         locked.append("closes_at")
     if locked and has_attempts(session, sitting):
         raise Conflict(N_("Candidates have started this sitting, so these settings cannot change: %(fields)s."),
-                       fields=", ".join(locked))
+                       fields=tuple(FIELD_NAMES[name] for name in locked))
     if not changed:
         return sitting
     before = snapshot(sitting)

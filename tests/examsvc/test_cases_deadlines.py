@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from question_bank.models import Attempt, AttemptState
+from question_bank.models import Attempt, AttemptState, Role
 from question_bank.services.marking import current_responses
 from tests.conftest import at
 from tests.scenarios import save, single_choice_exam, start_through_web, state, submit
@@ -93,7 +93,7 @@ def _abandon_after_five_saves(client, make, clock):
     return exam, attempt_id
 
 
-def test_c04_sweep_closes_at_the_deadline_not_at_sweep_time(app, client, make, clock, db):
+def test_c04_sweep_closes_at_the_deadline_not_at_sweep_time(app, client, client_factory, make, clock, db):
     exam, attempt_id = _abandon_after_five_saves(client, make, clock)
     clock.set(at("11:07:00"))
     db.commit()
@@ -106,6 +106,13 @@ def test_c04_sweep_closes_at_the_deadline_not_at_sweep_time(app, client, make, c
     assert attempt.duration_s == 30 * 60
     assert attempt.score == Decimal(50)  # Q1–Q5 right at 10 points each, Q6–Q10 unanswered
     assert app.test_cli_runner().invoke(args=["sweep-overdue"]).output.startswith("closed 0")
+
+    make.user(Role.HR, username="hr_c04")
+    hr = client_factory()
+    hr.login("hr_c04")
+    sheet = hr.get(f"/reports/sittings/{exam.sitting.id}/scores.csv").data.decode("utf-8-sig").splitlines()
+    rows = [line for line in sheet[1:] if exam.cadre.display_name in line]
+    assert len(sheet) == 2 and len(rows) == 1 and ",50," in rows[0] and "到时自动交卷" in rows[0]
 
 
 def test_c04_reopening_after_the_deadline_closes_on_that_request(client, make, clock, db):

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from question_bank.models import Attempt, AttemptState, ScoreRecord
+from question_bank.models import Attempt, AttemptState, Role, ScoreRecord
 from question_bank.services.marking import current_responses
 from tests.conftest import at
 from tests.scenarios import save, start_through_web, submit
@@ -23,7 +23,7 @@ Q7 = 7
 def _seven_question_exam(make, client):
     make.questions(6, "single_choice", key=["B"])
     make.question("multiple_choice", key=["A", "C"])
-    cadre = make.cadre()
+    cadre = make.cadre(display_name="赵六")
     paper = make.paper([("single_choice", 6, 10, "行政处罚法"), ("multiple_choice", 1, 40, "行政处罚法")])
     sitting = make.sitting(paper, roster=[cadre], minutes=30, shuffle=False)
     client.login(cadre.username)
@@ -97,3 +97,10 @@ def test_c06_double_clicked_submit_yields_one_result(client, make, db, clock, cl
     assert sum(1 for b in bodies if not b["already_submitted"]) == 1
     assert db.scalar(select(func.count(ScoreRecord.id)).where(ScoreRecord.attempt_id == attempt_id)) == 1
     assert db.scalar(select(func.count(Attempt.id))) == 1
+
+    hr = client_factory()
+    make.user(Role.HR, username="hr_c06")
+    hr.login("hr_c06")
+    sheet = hr.get(f"/reports/sittings/{db.get(Attempt, attempt_id).sitting_id}/scores.csv").data.decode("utf-8-sig")
+    assert [line for line in sheet.splitlines() if "赵六" in line] == [line for line in sheet.splitlines()[1:]]
+    assert len(sheet.splitlines()) == 2

@@ -28,14 +28,15 @@ def test_a_place_in_english_names_file_sheet_row_and_column(app):
         assert format_place(Place(sheet="名单", row=3, header="身份证号")) == "sheet 名单, row 3, 身份证号"
         assert format_place(Place(section=2)) == "section 2"
         assert format_place(Place(slot=7)) == "question 7"
-        assert format_place("stem") == "stem" and format_place(None) == ""
+        assert format_place("stem") == "Stem" and format_place("no_such_field") == "no_such_field"
+        assert format_place(None) == ""
 
 
 def test_every_part_of_a_place_goes_through_the_catalogue(app, monkeypatch):
     monkeypatch.setattr(web_errors, "gettext", lambda msgid, **params: "«" + msgid % params + "»")
     with app.test_request_context("/"):
         text = format_place(Place(file="q.xlsx", sheet="题库", row=4, column="G", header="答案", section=1, slot=2))
-    assert text == "q.xlsx, «sheet 题库», «row 4», «column G (答案)», «section 1», «question 2»"
+    assert text == "q.xlsx«, »«sheet 题库»«, »«row 4»«, »«column G (答案)»«, »«section 1»«, »«question 2»"
 
 
 def test_the_place_filter_shows_a_problem_on_a_page(app):
@@ -85,3 +86,17 @@ def test_a_paper_the_bank_can_no_longer_fill_names_the_section_then_category_and
     page = client.get(f"/exams/papers/{paper.id}").get_data(as_text=True)
     assert "<strong>section 1</strong>: category 行政处罚法: requested 2, available 1" in page
     assert "single_choice" not in page.split("can no longer fill")[1].split("</div>")[0]
+
+
+def test_message_parameters_that_are_messages_are_translated_too(app):
+    from question_bank.errors import Msg, N_
+    from question_bank.services.review import STATUS_NAMES
+    from question_bank.models import QuestionStatus
+
+    with app.test_request_context("/"), force_locale("zh_CN"):
+        text = web_errors.translate("This question is %(status)s; that step is not possible now.",
+                                    {"status": STATUS_NAMES[QuestionStatus.DRAFT]})
+        assert "草稿" in text and "draft" not in text
+        listed = web_errors.translate("Candidates have started this sitting, so these settings cannot change: %(fields)s.",
+                                      {"fields": (Msg(N_("time limit")), Msg(N_("pass mark")))})
+        assert "考试时长，及格线" in listed

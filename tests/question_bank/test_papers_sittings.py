@@ -215,7 +215,7 @@ def test_settings_that_decided_scores_are_locked_once_a_candidate_started(db, cl
     attempts.start_attempt(db, clock, cadre, sitting)
     with pytest.raises(Conflict) as refused:
         sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, pass_mark=Decimal(50)))
-    assert "pass_mark" in str(refused.value)
+    assert "pass mark" in str(refused.value)
     with pytest.raises(Conflict):
         sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, closes_at=at("16:00:00")))
     sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, closes_at=at("18:00:00")))
