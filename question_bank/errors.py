@@ -143,6 +143,21 @@ class WindowNotOpen(Conflict):
     template = N_("This sitting is not open now.")
 
 
+class PaperUnavailable(Conflict):
+    """A candidate cannot start because the bank cannot fill the sitting's paper now. The candidate
+    is told to ask the exam administrator; ``shortfalls`` holds the problems for staff and logs."""
+
+    template = N_("This exam cannot start now because its paper cannot be drawn from the question bank. "
+                  "Please tell the exam administrator.")
+
+    def __init__(self, shortfalls: list[Problem]) -> None:
+        self.shortfalls = shortfalls
+        super().__init__()
+
+    def __str__(self) -> str:
+        return super().__str__() + " (" + "; ".join(str(p) for p in self.shortfalls) + ")"
+
+
 class InvalidInput(DomainError):
     """Input that breaks a rule; ``problems`` lists every problem found, each with its place."""
 

@@ -32,7 +32,6 @@ def _status_json(attempt: Attempt) -> dict[str, Any]:
         "remaining_s": status.remaining_s,
         "answered": status.answered,
         "total": status.total,
-        "last_seq": status.last_seq,
     }
     if not attempt.is_open:
         body["finished_at"] = attempt.finished_at.isoformat() if attempt.finished_at else None
@@ -50,13 +49,6 @@ def _json_body() -> dict[str, Any]:
     return body
 
 
-def _int_field(body: dict[str, Any], name: str) -> int:
-    value = body.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidInput([Problem(N_("%(field)s must be a whole number"), {"field": name}, name)])
-    return value
-
-
 @bp.get("/attempts/<int:attempt_id>/state")
 def attempt_state(attempt_id: int):
     attempt = attempts.touch(database.session(), clock(), actor(), attempt_id)
@@ -67,11 +59,11 @@ def attempt_state(attempt_id: int):
 
 @bp.post("/attempts/<int:attempt_id>/responses")
 def save_response(attempt_id: int):
-    """Autosave one slot: ``{"slot": 3, "answer": ["A", "C"], "seq": 17}``. Acknowledged (200)
-    only after the commit; 409 once the deadline (plus grace) has passed."""
+    """Autosave one slot: ``{"slot": 3, "answer": ["A", "C"], "seq": 17, "writer": "<page token>"}``.
+    Acknowledged (200) only after the commit; 409 once the deadline (plus grace) has passed."""
     body = _json_body()
-    receipt = attempts.save_response(database.session(), clock(), actor(), attempt_id,
-                                     _int_field(body, "slot"), body.get("answer"), _int_field(body, "seq"))
+    receipt = attempts.save_response(database.session(), clock(), actor(), attempt_id, body.get("slot"),
+                                     body.get("answer"), body.get("seq"), body.get("writer"))
     database.commit()
     return jsonify({"saved": True, "slot": receipt.slot, "seq": receipt.client_seq, "current": receipt.current,
                     "server_time": clock().now().isoformat()})

@@ -46,7 +46,7 @@ def attempt_page(attempt_id: int):
     views = [item_view(item, responses[item.slot].answer if item.slot in responses else None) for item in attempt.items]
     return render_template("candidate/attempt.html", attempt=attempt, sitting=attempt.sitting,
                            sections=attempt.sitting.paper.sections, items=views,
-                           status=attempts.status(db, clock(), attempt))
+                           status=attempts.status(db, clock(), attempt), writer=attempts.new_writer_token())
 
 
 def _finished(attempt_id: int) -> Attempt | Response:

@@ -134,17 +134,27 @@ class ResponseSource(StrEnum):
 
 
 class ResponseStep(Base):
-    """One save of one slot's response, insert-only. The highest ``client_seq`` per slot is the
-    response; a retried save (same sequence number) is recognised and stored once."""
+    """One save of one slot's response, insert-only.
+
+    Each exam page (a load of the page on some device) is a *writer* with a token of its own and
+    numbers its saves 1, 2, 3…. A retried save (same writer and number) is stored once; a save that
+    arrives after a later one of the same writer is kept but ``superseded``. The slot's response
+    is its latest stored step that is not superseded, so the last change anyone made wins while a
+    page's own out-of-order arrivals cannot undo it.
+    """
 
     __tablename__ = "response_step"
-    __table_args__ = (UniqueConstraint("attempt_id", "slot", "client_seq"),)
+    __table_args__ = (UniqueConstraint("attempt_id", "slot", "writer", "client_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
     slot: Mapped[int] = mapped_column(Integer)
-    #: The page's own counter, rising with every change it makes.
+    #: Token of the page that saved (server-issued per page load); "submit" for a final payload.
+    writer: Mapped[str] = mapped_column(String(32), default="")
+    #: The writer's own counter, rising with every change it makes.
     client_seq: Mapped[int] = mapped_column(BigInteger)
+    #: True when a later save of the same writer for this slot was already stored on arrival.
+    superseded: Mapped[bool] = mapped_column(default=False)
     #: Normalised response in terms of the original options (see the question type).
     answer: Mapped[Any] = mapped_column(JSONDocument)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import (
@@ -30,6 +31,7 @@ from question_bank.errors import (
     DeadlinePassed,
     InvalidInput,
     NotFound,
+    PaperUnavailable,
     Place,
     Problem,
     WindowNotOpen,
@@ -54,8 +56,7 @@ from question_bank.types import get_type
 class AttemptStatus:
     """What the exam page needs to show time and progress, all computed on the server.
 
-    ``remaining_s`` counts down to the deadline (0 once it has passed); ``last_seq`` is the highest
-    client sequence number stored, so a reloaded page continues above it.
+    ``remaining_s`` counts down to the deadline (0 once it has passed).
     """
 
     attempt_id: int
@@ -65,13 +66,12 @@ class AttemptStatus:
     remaining_s: int
     answered: int
     total: int
-    last_seq: int
 
 
 @dataclass(frozen=True)
 class SaveReceipt:
-    """Acknowledgement of a save, sent only after it is committed. ``current`` tells whether this
-    save is now the slot's response (False for a late-arriving older sequence number)."""
+    """Acknowledgement of a save, sent only after it is committed. ``current`` is False when the
+    same page had already saved a later change to the slot (this one arrived late)."""
 
     slot: int
     client_seq: int
@@ -105,7 +105,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     """Start the candidate's attempt, or resume the one in progress (reload, another device).
 
     Raises :class:`NotFound` (not on the roster), :class:`WindowNotOpen`, :class:`Conflict` (no
-    attempts left) or :class:`InvalidInput` (the bank cannot fill the paper: nobody can start).
+    attempts left) or :class:`PaperUnavailable` (the bank cannot fill the paper: nobody can start).
     """
     entry = roster_entry(session, sitting, candidate, lock=True)
     now = clock.now()
@@ -121,7 +121,10 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     if used >= sitting.attempts_allowed:
         raise Conflict(N_("You have used all %(allowed)d attempt(s) at this sitting."), allowed=sitting.attempts_allowed)
     seed = secrets.randbits(62) if seed is None else seed
-    drawn = assembly.draw(session, sitting.paper, seed)
+    try:
+        drawn = assembly.draw(session, sitting.paper, seed)
+    except InvalidInput as exc:
+        raise PaperUnavailable(exc.problems) from exc
     deadline = min(now + dt.timedelta(seconds=sitting.time_limit_s + entry.extra_time_s), sitting.closes_at)
     attempt = Attempt(
         sitting=sitting, user_id=candidate.id, attempt_no=used + 1, seed=seed, started_at=now, deadline=deadline,
@@ -196,12 +199,35 @@ def status(session: Session, clock: Clock, attempt: Attempt) -> AttemptStatus:
         if item.slot in responses and get_type(item.question_version.qtype).is_answered(responses[item.slot].answer)
     )
     remaining = max(0, int((attempt.deadline - now).total_seconds())) if attempt.is_open else 0
-    return AttemptStatus(attempt.id, attempt.state, now, attempt.deadline, remaining, answered,
-                         len(attempt.items), _max_seq(session, attempt.id))
+    return AttemptStatus(attempt.id, attempt.state, now, attempt.deadline, remaining, answered, len(attempt.items))
 
 
-def _max_seq(session: Session, attempt_id: int) -> int:
-    return session.scalar(select(func.max(ResponseStep.client_seq)).where(ResponseStep.attempt_id == attempt_id)) or 0
+#: Largest sequence number and slot accepted: JavaScript's largest exact integer, and a paper's size.
+MAX_SEQ, MAX_SLOT = 2**53 - 1, 10_000
+#: A writer token: what ``new_writer_token`` makes, or "submit" for a final payload.
+_WRITER = re.compile(r"[A-Za-z0-9_-]{1,32}")
+SUBMIT_WRITER = "submit"
+
+
+def new_writer_token() -> str:
+    """A token for one load of the exam page: its saves are numbered 1, 2, 3… under it."""
+    return secrets.token_urlsafe(12)
+
+
+def _check_save_fields(slot: Any, client_seq: Any, writer: Any) -> None:
+    problems = []
+    if not _is_int(slot) or not 1 <= slot <= MAX_SLOT:
+        problems.append(Problem(N_("the question number must be a whole number from 1 to %(n)d"), {"n": MAX_SLOT}, "slot"))
+    if not _is_int(client_seq) or not 1 <= client_seq <= MAX_SEQ:
+        problems.append(Problem(N_("the sequence number must be a whole number from 1"), place="seq"))
+    if not isinstance(writer, str) or not _WRITER.fullmatch(writer) or writer == SUBMIT_WRITER:
+        problems.append(Problem(N_("the page token is missing or malformed; reload the page"), place="writer"))
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _item(attempt: Attempt, slot: Any) -> AttemptItem:
@@ -220,38 +246,41 @@ def _ensure_writable(session: Session, clock: Clock, attempt: Attempt) -> None:
 
 
 def save_response(
-    session: Session, clock: Clock, candidate: User, attempt_id: int, slot: int, answer: Any, client_seq: int
+    session: Session, clock: Clock, candidate: User, attempt_id: int, slot: int, answer: Any, client_seq: int,
+    writer: str = "direct",
 ) -> SaveReceipt:
     """Store one autosave as a new response step.
 
-    ``answer`` is in display form (the letters the candidate saw; "T"/"F"); ``client_seq`` is the
-    page's rising counter. A retry of a stored sequence number stores nothing new; an older
-    sequence number arriving late is kept in the history but does not become the response.
+    ``answer`` is in display form (the letters the candidate saw; "T"/"F"). ``writer`` is the
+    page's token (:func:`new_writer_token`) and ``client_seq`` its own rising counter: a retry of a
+    stored (writer, number) stores nothing new, and a save that arrives after a later one of the
+    same page is kept in the history but does not become the response. Between pages (two tabs,
+    a phone and a PC) the change that reached the server last wins. Callers without a page (a batch
+    job, a test) share the writer "direct".
     Raises :class:`NotFound`, :class:`DeadlinePassed` (after deadline + grace; the attempt is then
     closed with what was saved before), :class:`AttemptClosed` or :class:`InvalidInput`.
     """
-    if not isinstance(client_seq, int) or isinstance(client_seq, bool) or client_seq < 1:
-        raise InvalidInput([Problem(N_("the sequence number must be a whole number from 1"), place="seq")])
+    _check_save_fields(slot, client_seq, writer)
     attempt = lock_attempt(session, attempt_id, candidate)
     _ensure_writable(session, clock, attempt)
     # One slot's item, not the whole paper: this is the hottest path of an exam.
-    item = session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.slot == slot)
-                          .options(joinedload(AttemptItem.question_version)))
+    item = session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.slot == slot))
     if item is None:
         raise InvalidInput([Problem(N_("there is no question %(slot)s on this paper"), {"slot": slot}, "slot")])
     try:
         normalised = to_original(item, answer)
     except ValueError as exc:
         raise InvalidInput([Problem(str(exc.args[0]), place=Place(slot=slot))]) from exc
-    steps = list(session.scalars(select(ResponseStep).where(ResponseStep.attempt_id == attempt.id,
-                                                             ResponseStep.slot == item.slot)))
-    latest = max((s.client_seq for s in steps), default=0)
-    if any(s.client_seq == client_seq for s in steps):
-        return SaveReceipt(item.slot, client_seq, client_seq == latest)
-    session.add(ResponseStep(attempt_id=attempt.id, slot=item.slot, client_seq=client_seq, answer=normalised,
-                             received_at=clock.now(), source=ResponseSource.AUTOSAVE))
+    own = {step.client_seq: step for step in session.scalars(select(ResponseStep).where(
+        ResponseStep.attempt_id == attempt.id, ResponseStep.slot == item.slot, ResponseStep.writer == writer))}
+    if client_seq in own:
+        return SaveReceipt(item.slot, client_seq, not own[client_seq].superseded)
+    superseded = any(seq > client_seq for seq in own)
+    session.add(ResponseStep(attempt_id=attempt.id, slot=item.slot, writer=writer, client_seq=client_seq,
+                             superseded=superseded, answer=normalised, received_at=clock.now(),
+                             source=ResponseSource.AUTOSAVE))
     session.flush()
-    return SaveReceipt(item.slot, client_seq, client_seq > latest)
+    return SaveReceipt(item.slot, client_seq, not superseded)
 
 
 @dataclass(frozen=True)
@@ -282,7 +311,6 @@ def submit_attempt(
         return SubmitOutcome(attempt, True)
     now = clock.now()
     if final_answers:
-        next_seq = _max_seq(session, attempt.id) + 1
         problems: list[Problem] = []
         steps: list[ResponseStep] = []
         for slot, answer in sorted(final_answers.items()):
@@ -295,8 +323,8 @@ def submit_attempt(
             except ValueError as exc:
                 problems.append(Problem(str(exc.args[0]), place=Place(slot=slot)))
                 continue
-            steps.append(ResponseStep(attempt_id=attempt.id, slot=item.slot, client_seq=next_seq, answer=normalised,
-                                      received_at=now, source=ResponseSource.SUBMIT))
+            steps.append(ResponseStep(attempt_id=attempt.id, slot=item.slot, writer=SUBMIT_WRITER, client_seq=1,
+                                      answer=normalised, received_at=now, source=ResponseSource.SUBMIT))
         if problems:
             raise InvalidInput(problems)
         session.add_all(steps)

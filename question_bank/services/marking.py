@@ -30,10 +30,13 @@ def band_for(sitting: Sitting, score: Decimal) -> GradeBand:
 
 
 def current_responses(session: Session, attempt_id: int) -> dict[int, ResponseStep]:
-    """The response of each answered slot: the step with the highest client sequence number."""
+    """The response of each answered slot: its latest stored step that a later save of the same
+    page had not already superseded (see ``ResponseStep``)."""
     latest: dict[int, ResponseStep] = {}
     steps = session.scalars(
-        select(ResponseStep).where(ResponseStep.attempt_id == attempt_id).order_by(ResponseStep.slot, ResponseStep.client_seq)
+        select(ResponseStep)
+        .where(ResponseStep.attempt_id == attempt_id, ResponseStep.superseded.is_(False))
+        .order_by(ResponseStep.slot, ResponseStep.id)
     )
     for step in steps:
         latest[step.slot] = step

@@ -46,8 +46,10 @@ def _everything_the_candidate_can_fetch(client, sitting, attempt_id) -> list[str
 
 
 def _without_volatile_parts(body: str) -> str:
-    """Drop what differs between any two fetches: the signed CSRF token and the server time."""
+    """Drop what differs between any two fetches: the signed CSRF token, the page's writer token
+    and the server time."""
     body = re.sub(r'<meta name="csrf-token" content="[^"]+">', "", body)
+    body = re.sub(r'data-writer="[^"]+"', "", body)
     return re.sub(r"'server_time': '[^']+'|\"server_time\": ?\"[^\"]+\"", "", body)
 
 

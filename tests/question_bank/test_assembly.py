@@ -1,4 +1,5 @@
-"""Paper assembly never under-fills a paper (case C-12, domain.md §5)."""
+"""Paper assembly never under-fills a paper (case C-12, domain.md §5), and draws the version a
+reviewer approved while a revision waits for review."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from question_bank.errors import InvalidInput, Place
-from question_bank.models import Attempt, Paper, QuestionStatus, Role
-from question_bank.services import assembly, attempts, papers, review, sittings
+from question_bank.errors import InvalidInput, PaperUnavailable, Place
+from question_bank.models import Attempt, BlueprintSection, ImportBatch, Paper, Question, QuestionStatus, Role
+from question_bank.services import assembly, attempts, authoring, papers, review, sittings
+from question_bank.services.authoring import QuestionDraft
 from question_bank.services.papers import PaperSpec, SectionSpec
 from tests.conftest import at
 
@@ -65,7 +67,7 @@ def test_c12_nobody_can_start_a_sitting_built_from_a_short_rule(db, clock, make,
     review.retire_question(db, clock, make.system_user(), extra)
     db.commit()
 
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(PaperUnavailable) as refused:
         attempts.start_attempt(db, clock, cadre, sitting)
     assert "requested 3, available 2" in str(refused.value)
     db.rollback()
@@ -144,3 +146,129 @@ def test_c12_excluding_subcategories_keeps_the_pools_apart(db, clock, admin, nes
     drawn = assembly.draw(db, paper, 1)
     categories = [item.version.question.category.path for item in drawn]
     assert categories == ["宪法"] * 3 + ["宪法/国家机构"] * 3
+
+
+# --- papers draw the published version while a revision waits for review --------------------------
+
+@pytest.fixture
+def live_sitting(make):
+    """A sitting whose paper draws both of the bank's 2 published single-choice questions."""
+    first = make.question("single_choice", stem="批准前的题干（　）", key=["B"])
+    make.question("single_choice")
+    sitting = make.sitting(make.paper([("single_choice", 2, 50, "行政处罚法")]),
+                           roster=[make.cadre() for _ in range(3)], shuffle=False)
+    return sitting, first
+
+
+def items_of(attempt, question):
+    return [item.question_version for item in attempt.items if item.question_version.question_id == question.id]
+
+
+def test_a_sitting_still_starts_while_an_edit_of_a_question_it_draws_on_is_in_review(db, clock, make, live_sitting):
+    sitting, question = live_sitting
+    approved = question.current_version
+    make.revision(question, stem="修改后的题干（　）", key=["C"])
+    assert question.status == QuestionStatus.IN_REVIEW
+
+    attempt = attempts.start_attempt(db, clock, sitting.roster[0].user, sitting)
+    db.commit()
+    assert len(attempt.items) == 2
+    assert items_of(attempt, question) == [approved]
+    assert approved.stem == "批准前的题干（　）" and approved.key == ["B"] and approved.used_at is not None
+
+
+def test_after_approval_new_attempts_get_the_new_version_and_earlier_attempts_keep_theirs(
+        db, clock, make, live_sitting):
+    sitting, question = live_sitting
+    cadres = [entry.user for entry in sitting.roster]
+    approved = question.current_version
+    revision = make.revision(question, stem="修改后的题干（　）", key=["C"])
+    before = attempts.start_attempt(db, clock, cadres[0], sitting)
+    review.approve_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    db.commit()
+
+    after = attempts.start_attempt(db, clock, cadres[1], sitting)
+    db.commit()
+    db.expire_all()
+    assert items_of(after, question) == [revision] and revision.stem == "修改后的题干（　）"
+    assert items_of(before, question) == [approved] and approved.stem == "批准前的题干（　）"
+    # The earlier attempt is still marked on the key it was given.
+    slot = next(item.slot for item in before.items if item.question_version_id == approved.id)
+    attempts.save_response(db, clock, cadres[0], before.id, slot, ["B"], 1)
+    attempts.submit_attempt(db, clock, cadres[0], before.id)
+    assert before.items[slot - 1].question_version.key == ["B"] and before.score == Decimal(50)
+
+
+def test_a_revision_returned_to_draft_leaves_the_approved_version_drawable(db, clock, make, live_sitting):
+    sitting, question = live_sitting
+    approved = question.current_version
+    make.revision(question, stem="修改后的题干（　）")
+    review.return_to_draft(db, clock, make.user(Role.BANK_REVIEWER), question, "请再斟酌")
+    db.commit()
+    assert question.status == QuestionStatus.DRAFT
+    assert approved.id in assembly.section_pool(db, sitting.paper.sections[0])
+    attempt = attempts.start_attempt(db, clock, sitting.roster[0].user, sitting)
+    assert items_of(attempt, question) == [approved]
+
+
+def test_retiring_a_question_whose_revision_is_in_review_takes_it_out_of_the_pool(db, clock, make, live_sitting):
+    sitting, question = live_sitting
+    make.revision(question, stem="修改后的题干（　）")
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    db.commit()
+    pool = assembly.section_pool(db, sitting.paper.sections[0])
+    assert len(pool) == 1 and not {v.id for v in question.versions} & set(pool)
+    with pytest.raises(PaperUnavailable) as refused:
+        attempts.start_attempt(db, clock, sitting.roster[0].user, sitting)
+    assert "requested 2, available 1" in str(refused.value)
+
+
+def test_the_pool_judges_the_published_version_not_the_revision(db, clock, make):
+    question = make.question("single_choice", difficulty=2)
+    approved = question.current_version
+    make.revision(question, qtype="multiple_choice", key=["A", "C"], difficulty=5)
+    paper = make.paper([("single_choice", 1, 100, "行政处罚法")])
+    single, = paper.sections
+    multiple = BlueprintSection(qtype="multiple_choice", category=single.category, include_subcategories=True,
+                                difficulty_min=1, difficulty_max=5)
+    hard = BlueprintSection(qtype="single_choice", category=single.category, include_subcategories=True,
+                            difficulty_min=4, difficulty_max=5)
+    assert assembly.section_pool(db, single) == [approved.id]
+    assert assembly.section_pool(db, multiple) == [] and assembly.section_pool(db, hard) == []
+
+
+def test_a_question_never_approved_is_not_drawn_whatever_its_status(db, clock, make):
+    make.question("single_choice", status=QuestionStatus.IN_REVIEW)
+    make.question("single_choice", status=QuestionStatus.DRAFT)
+    published = make.question("single_choice")
+    section, = make.paper([("single_choice", 1, 100, "行政处罚法")]).sections
+    assert assembly.section_pool(db, section) == [published.current_version_id]
+
+
+def batch_of(db, clock, make, count):
+    uploader = make.user(Role.BANK_EDITOR)
+    batch = ImportBatch(filename="题库.xlsx", file_format="xlsx", mode="all_or_nothing",
+                        uploaded_by_id=uploader.id, uploaded_at=clock.now())
+    db.add(batch)
+    drafts = [QuestionDraft(qtype="single_choice", stem=f"导入第{n}题（　）", options=["甲", "乙", "丙"], key=["A"],
+                            category_path="行政处罚法") for n in range(count)]
+    authoring.create_questions(db, clock, uploader, drafts, status=QuestionStatus.IN_REVIEW, batch=batch)
+    db.commit()
+    return batch
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_an_approved_batch_is_drawable_and_a_rejected_one_is_not(db, clock, make, approve):
+    batch = batch_of(db, clock, make, 3)
+    section, = make.paper([("single_choice", 3, 10, "行政处罚法")]).sections
+    assert assembly.section_pool(db, section) == []
+    review.decide_batch(db, clock, make.user(Role.BANK_REVIEWER), batch, approve=approve)
+    db.commit()
+    db.expire_all()
+    questions = db.scalars(select(Question).where(Question.import_batch_id == batch.id).order_by(Question.id)).all()
+    pool = assembly.section_pool(db, section)
+    if approve:
+        assert pool == [q.current_version_id for q in questions]
+        assert all(q.published_version_id == q.current_version_id and q.is_live for q in questions)
+    else:
+        assert pool == [] and not any(q.is_live for q in questions)

@@ -1,12 +1,16 @@
 /*
  * The exam page: autosave queue and countdown.
  *
- * - Every change is queued as {slot, answer, seq}; "saved" is shown only after the server's 200,
- *   which it sends after committing. A failed save is retried with back-off and the page says
- *   "not saved, retrying" until it goes through. Unsent saves are kept in localStorage, so a
- *   reload or a crash while offline resends them.
- * - seq rises with every change and continues above the server's last_seq after a reload; the
- *   server keeps the highest, so retries and late arrivals are harmless.
+ * - Every change is queued as {slot, answer, seq, writer}; "saved" is shown only after the
+ *   server's 200, which it sends after committing. A save that fails for a passing reason is
+ *   retried with back-off and the page says "not saved, retrying" until it goes through.
+ * - This load of the page is one writer (a token the server put in data-writer) numbering its
+ *   changes 1, 2, 3…; the server stores a retried (writer, number) once and never lets an older
+ *   change of this page undo a newer one. Between two pages the change that arrived last wins.
+ * - Unsent changes are kept in localStorage, so a reload, a crash or a lost session resends them
+ *   under the writer and number they were made with: a resend can never count twice.
+ * - When the session has ended (400 CSRF or 401), nothing is dropped: the page says so and keeps
+ *   the changes until the person has signed in again and reloaded.
  * - The countdown is the server's remaining seconds measured against performance.now(), a
  *   monotonic clock: a wrong device clock or a throttled background tab cannot stretch it, and it
  *   re-syncs with the server every 30 s and whenever the tab becomes visible again.
@@ -18,31 +22,61 @@
   var d = root.dataset;
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var storeKey = "examsvc-pending-" + d.attempt;
-  var seq = Number(d.lastSeq) || 0;
-  var pending = {};          // slot -> {answer, seq}, not yet acknowledged
+  var seq = 0;
+  var pending = {};        // slot -> {answer, seq, writer}: changes the server has not acknowledged
+  var refused = {};        // slot -> message: changes the server refused for good (422)
   var inFlight = false;
   var failures = 0;
+  var signedOut = false;
+  var submitting = false;
   var finished = false;
   var remainingAtSync = Number(d.remaining);
   var syncedAt = performance.now();
   var timerEl = document.getElementById("timer");
   var stateEl = document.getElementById("save-state");
+  var alertEl = document.getElementById("exam-alert");
 
   function fmt(template, key, value) { return template.replace("%(" + key + ")s", value); }
-
   function slotEl(slot) { return document.getElementById("q" + slot); }
+  function capital(word) { return word.charAt(0).toUpperCase() + word.slice(1); }
 
   function setSlotState(slot, state) {
     var el = slotEl(slot);
     if (!el) return;
     var badge = el.querySelector(".slot-state");
     badge.dataset.state = state;
-    badge.textContent = state ? d["msgSlot" + state.charAt(0).toUpperCase() + state.slice(1)] : "";
+    badge.textContent = state ? d["msgSlot" + capital(state)] : "";
   }
 
-  function setGlobal(state, text) {
+  function showAlert(text) {
+    alertEl.textContent = text || "";
+    alertEl.hidden = !text;
+  }
+
+  /* The one place that decides what the status pill says: "saved" only when nothing is pending,
+     nothing was refused and the session is alive. */
+  function renderState() {
+    if (signedOut) {
+      stateEl.dataset.state = "retrying";
+      stateEl.textContent = d.msgRetrying;
+      showAlert(d.msgSignedOut);
+      return;
+    }
+    var refusedSlots = Object.keys(refused);
+    if (refusedSlots.length) {
+      stateEl.dataset.state = "retrying";
+      stateEl.textContent = fmt(d.msgRefused, "reason", refused[refusedSlots[0]]);
+      return;
+    }
+    if (submitting) {
+      stateEl.dataset.state = "saving";
+      stateEl.textContent = d.msgSubmitting;
+      return;
+    }
+    var busy = Object.keys(pending).length > 0;
+    var state = !busy ? "saved" : failures ? "retrying" : "saving";
     stateEl.dataset.state = state;
-    stateEl.textContent = text || d["msg" + state.charAt(0).toUpperCase() + state.slice(1)];
+    stateEl.textContent = d["msg" + capital(state)];
   }
 
   function answerOf(slot) {
@@ -57,14 +91,14 @@
     try { localStorage.setItem(storeKey, JSON.stringify(pending)); } catch (e) { /* private mode: memory only */ }
   }
 
+  /* Changes a previous load of this page made and never got acknowledged: show and resend them. */
   function restore() {
     var saved;
     try { saved = JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { saved = {}; }
     Object.keys(saved).forEach(function (slot) {
       var entry = saved[slot];
-      if (!entry || entry.seq <= Number(d.lastSeq) || !slotEl(slot)) return;
+      if (!entry || !entry.writer || !slotEl(slot)) return;
       pending[slot] = entry;
-      seq = Math.max(seq, entry.seq);
       var values = Array.isArray(entry.answer) ? entry.answer : [entry.answer];
       slotEl(slot).querySelectorAll("input").forEach(function (i) { i.checked = values.indexOf(i.value) !== -1; });
       setSlotState(slot, "saving");
@@ -83,10 +117,11 @@
   function queue(slot) {
     markCard(slot);
     seq += 1;
-    pending[slot] = { answer: answerOf(slot), seq: seq };
+    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer };
+    delete refused[slot];
     persist();
     setSlotState(slot, "saving");
-    if (failures === 0) setGlobal("saving");
+    renderState();
     pump();
   }
 
@@ -104,40 +139,52 @@
     window.location.href = d.resultUrl;
   }
 
+  /* The session is gone (signed out elsewhere, expired): 401, or 400 for a CSRF token that no
+     longer matches a session. */
+  function sessionEnded(res, body) { return res.status === 401 || (res.status === 400 && body.error === "csrf"); }
+
+  function bodyOf(res) { return res.json().catch(function () { return {}; }); }
+
   function pump() {
-    if (inFlight || finished) return;
+    if (inFlight || finished || signedOut) return;
     var slots = Object.keys(pending);
-    if (!slots.length) { failures = 0; setGlobal("saved"); return; }
+    if (!slots.length) { failures = 0; renderState(); return; }
     var slot = slots[0];
     var entry = pending[slot];
     inFlight = true;
-    post(d.saveUrl, { slot: Number(slot), answer: entry.answer, seq: entry.seq }).then(function (res) {
-      if (res.ok) {
-        if (pending[slot] && pending[slot].seq === entry.seq) { delete pending[slot]; setSlotState(slot, "saved"); }
-        persist();
-        failures = 0;
-        return;
-      }
-      return res.json().catch(function () { return {}; }).then(function (body) {
-        if (res.status === 409) { goToResult(); return; }
-        if (res.status === 422 || res.status === 400) {
-          // Refused for a reason retrying will not fix: say so, keep the choice on screen.
-          delete pending[slot]; persist();
-          setSlotState(slot, "retrying");
-          setGlobal("retrying", fmt(d.msgRefused, "reason", body.message || res.status));
+    post(d.saveUrl, { slot: Number(slot), answer: entry.answer, seq: entry.seq, writer: entry.writer })
+      .then(function (res) {
+        if (res.ok) {
+          if (pending[slot] === entry) { delete pending[slot]; setSlotState(slot, "saved"); }
+          persist();
+          failures = 0;
           return;
         }
-        throw new Error("status " + res.status);
+        if (res.status === 409) { goToResult(); return; }
+        return bodyOf(res).then(function (body) {
+          if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
+          if (res.status === 422 || res.status === 400) {
+            // Refused for a reason a retry cannot fix: say so, and keep the choice on screen.
+            if (pending[slot] === entry) delete pending[slot];
+            refused[slot] = body.message || String(res.status);
+            persist();
+            setSlotState(slot, "retrying");
+            return;
+          }
+          throw new Error("status " + res.status);
+        });
+      })
+      .catch(function () {
+        failures += 1;
+        setSlotState(slot, "retrying");
+        renderState();
+        return new Promise(function (resolve) { setTimeout(resolve, Math.min(15000, 500 * Math.pow(2, failures))); });
+      })
+      .then(function () {
+        inFlight = false;
+        renderState();
+        pump();
       });
-    }).catch(function () {
-      failures += 1;
-      setGlobal("retrying");
-      setSlotState(slot, "retrying");
-      return new Promise(function (resolve) { setTimeout(resolve, Math.min(15000, 500 * Math.pow(2, failures))); });
-    }).then(function () {
-      inFlight = false;
-      pump();
-    });
   }
 
   function remaining() { return Math.max(0, remainingAtSync - (performance.now() - syncedAt) / 1000); }
@@ -147,13 +194,16 @@
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     timerEl.textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
     timerEl.classList.toggle("low", left <= 300);
-    if (left <= 0 && !finished) submit(true);
+    if (left <= 0 && !submitting) submit(true);
   }
 
   function sync() {
     if (finished) return;
     fetch(d.stateUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (res) {
+        if (res.status === 401) { signedOut = true; renderState(); return null; }
+        return res.ok ? res.json() : null;
+      })
       .then(function (body) {
         if (!body) return;
         if (body.state !== "in_progress") { goToResult(); return; }
@@ -169,35 +219,45 @@
     }).map(function (q) { return q.dataset.slot; });
   }
 
+  /* Submit once: no more changes on the page, the unacknowledged ones travel with the submit. */
   function submit(timeUp) {
-    if (finished) return;
-    finished = true;
-    if (timeUp) setGlobal("saving", d.msgTimeUp);
+    if (submitting) return;
+    submitting = true;
+    root.classList.add("submitting");
+    root.querySelectorAll(".question input").forEach(function (i) { i.disabled = true; });
+    document.getElementById("submit-open").disabled = true;
+    if (timeUp) showAlert(d.msgTimeUp);
+    renderState();
     var answers = {};
     Object.keys(pending).forEach(function (slot) { answers[slot] = pending[slot].answer; });
-    var attemptSubmit = function (tries) {
+    var attempt = function (tries) {
       post(d.submitUrl, { answers: answers }).then(function (res) {
         if (res.ok || res.status === 409) { goToResult(); return; }
-        throw new Error("status " + res.status);
+        return bodyOf(res).then(function (body) {
+          if (sessionEnded(res, body)) { signedOut = true; submitting = false; renderState(); return; }
+          throw new Error("status " + res.status);
+        });
       }).catch(function () {
-        setGlobal("retrying");
-        setTimeout(function () { attemptSubmit(tries + 1); }, Math.min(15000, 1000 * Math.pow(2, tries)));
+        failures += 1;
+        stateEl.dataset.state = "retrying";
+        stateEl.textContent = d.msgRetrying;
+        setTimeout(function () { attempt(tries + 1); }, Math.min(15000, 1000 * Math.pow(2, tries)));
       });
     };
-    attemptSubmit(0);
+    attempt(0);
   }
 
   root.addEventListener("change", function (ev) {
     var q = ev.target.closest(".question");
-    if (q && !finished) queue(q.dataset.slot);
+    if (q && !submitting) queue(q.dataset.slot);
   });
 
   var dialog = document.getElementById("submit-dialog");
+  var summary = document.getElementById("submit-summary");
   document.getElementById("submit-open").addEventListener("click", function () {
     var missing = unanswered();
-    document.getElementById("submit-summary").textContent = missing.length
-      ? fmt(d.msgUnanswered, "list", missing.join(", ")) : d.msgAllAnswered;
-    if (dialog.showModal) dialog.showModal(); else if (window.confirm(document.getElementById("submit-summary").textContent)) submit(false);
+    summary.textContent = missing.length ? fmt(d.msgUnanswered, "list", missing.join(d.msgSep)) : d.msgAllAnswered;
+    if (dialog.showModal) dialog.showModal(); else if (window.confirm(summary.textContent)) submit(false);
   });
   document.getElementById("submit-cancel").addEventListener("click", function () { dialog.close(); });
   document.getElementById("submit-confirm").addEventListener("click", function () { dialog.close(); submit(false); });
@@ -210,6 +270,7 @@
 
   restore();
   root.querySelectorAll(".question").forEach(function (q) { markCard(q.dataset.slot); });
+  renderState();
   pump();
   tick();
   setInterval(tick, 500);
