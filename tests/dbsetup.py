@@ -66,7 +66,7 @@ def empty_all_tables(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
-            conn.execute(text("UPDATE question SET current_version_id = NULL, duplicate_of_id = NULL"))
+            conn.execute(text("UPDATE question SET current_version_id = NULL, published_version_id = NULL, duplicate_of_id = NULL"))
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
         conn.execute(text("UPDATE ledger_head SET last_hash = :h, entry_count = 0 WHERE id = :id"),

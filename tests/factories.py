@@ -19,6 +19,7 @@ from question_bank.models import (
     Paper,
     Question,
     QuestionStatus,
+    QuestionVersion,
     ResultPolicy,
     Role,
     RosterEntry,
@@ -91,6 +92,23 @@ class Factory:
 
     def questions(self, count: int, qtype: str = "single_choice", **kwargs: Any) -> list[Question]:
         return [self.question(qtype, **kwargs) for _ in range(count)]
+
+    def revision(self, question: Question, *, editor: User | None = None, **changes: Any) -> QuestionVersion:
+        """Edit ``question`` as an editor would (by default a new editor, so that any reviewer may
+        approve it): its current content with ``changes`` (QuestionDraft field names). A published
+        question goes to review and papers keep drawing its published version."""
+        current = question.current_version
+        values: dict[str, Any] = {
+            "qtype": current.qtype, "stem": current.stem, "options": list(current.options), "key": current.key,
+            "category_path": question.category.path, "explanation": current.explanation,
+            "difficulty": current.difficulty, "tags": list(current.tags), "legal_basis": current.legal_basis,
+            "default_score": current.default_score,
+        }
+        values.update(changes)
+        version = authoring.update_question(self.db, self.clock, editor or self.user(Role.BANK_EDITOR), question,
+                                            QuestionDraft(**values))
+        self.db.commit()
+        return version
 
     # --- papers and sittings -----------------------------------------------------------------
     def paper(self, sections: list[tuple[str, int, Any, str]] | None = None, *,

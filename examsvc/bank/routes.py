@@ -1,6 +1,9 @@
 """The question bank for editors and reviewers (domain.md §3): list and search, write and edit
 questions, and move them through draft → in review → published → retired.
 
+Papers draw a question's published version while a revision of it waits for review; the pages
+say which version is in use and show the reviewer what the revision changes.
+
 Every view needs a bank editor or reviewer (the blueprint's guard); writing is for editors,
 approving and returning for reviewers, and the four-eyes rule is the domain's
 (``question_bank.services.review``). Every state change is a POST carrying the CSRF token.
@@ -47,7 +50,8 @@ def questions():
                                           page_size=args.get("page_size", type=int))
     kept = {name: args[name] for name in _LIST_ARGS if args.get(name)}
     return render_template("bank/questions.html", result=result, query=query, kept=kept,
-                           sorts=list(SORTS), max_page_size=MAX_PAGE_SIZE, statuses=list(QuestionStatus))
+                           sorts=list(SORTS), max_page_size=MAX_PAGE_SIZE, statuses=list(QuestionStatus),
+                           pending_revision=bank_search.pending_revision)
 
 
 def _form_page(template: str, form: QuestionForm, status: int, **context):
@@ -88,20 +92,33 @@ def edit_question(question_id: int):
     valid = form.validate()
     draft, problems = form.to_draft()
     if valid and not problems:
-        was = question.current_version.version_no if question.current_version else 0
+        was = question.current_version
+        was_used = was is not None and was.used_at is not None
         version = authoring.update_question(database.session(), clock(), actor(), question, draft)
         database.commit()
-        if version.version_no != was:
-            message = _("Saved as version %(n)d; attempts that used version %(old)d keep it.",
-                        n=version.version_no, old=was)
-        else:
+        if was is None or version.version_no == was.version_no:
             message = _("Changes saved.")
+        elif was_used:
+            message = _("Saved as version %(n)d; attempts that used version %(old)d keep it.",
+                        n=version.version_no, old=was.version_no)
+        else:
+            message = _("Saved as version %(n)d.", n=version.version_no)
         if question.status == QuestionStatus.IN_REVIEW:
             message += " " + _("The question is in review again.")
+        message += _still_drawn(question)
         _flash_saved(question, message)
         return redirect(url_for("bank.question", question_id=question.id))
     form.show_problems(problems)
     return _form_page("bank/question_form.html", form, 422, question=question)
+
+
+def _still_drawn(question: Question) -> str:
+    """A sentence (with a leading space) saying which version papers keep drawing while a revision
+    of a live question awaits approval; empty otherwise."""
+    if bank_search.pending_revision(question) is None:
+        return ""
+    return " " + _("Papers keep drawing version %(n)d until a reviewer approves the change.",
+                   n=question.published_version.version_no)
 
 
 def _flash_saved(question: Question, message: str) -> None:
@@ -120,8 +137,12 @@ def _question_page(question: Question, return_form: ReturnForm, status: int):
     wanted = request.args.get("version", type=int)
     shown = next((v for v in question.versions if v.version_no == wanted), question.current_version)
     people = bank_search.people_of(database.session(), question)
+    live = question.published_version if question.is_live else None
+    pending = bank_search.pending_revision(question)
+    changed = bank_search.changed_fields(live, pending) if live and pending else set()
     return render_template("bank/question.html", question=question, shown=shown, people=people,
-                           return_form=return_form), status
+                           return_form=return_form, live=live, pending=pending, changed=changed,
+                           compared=bank_search.COMPARED_FIELDS), status
 
 
 @bp.post("/questions/<int:question_id>/submit")
@@ -140,7 +161,9 @@ def approve(question_id: int):
     question = _question(question_id)
     review.approve_question(database.session(), clock(), actor(), question)
     database.commit()
-    flash(_("The question is published."), "success")
+    flash(_("The question is published.") + " "
+          + _("New attempts draw version %(n)d; attempts already started keep theirs.",
+              n=question.published_version.version_no), "success")
     return redirect(url_for("bank.question", question_id=question.id))
 
 
@@ -153,7 +176,7 @@ def return_question(question_id: int):
         return _question_page(question, form, 422)
     review.return_to_draft(database.session(), clock(), actor(), question, form.note.data.strip())
     database.commit()
-    flash(_("The question went back to its author as a draft."), "success")
+    flash(_("The question went back to its author as a draft.") + _still_drawn(question), "success")
     return redirect(url_for("bank.question", question_id=question.id))
 
 

@@ -95,9 +95,15 @@ class Question(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     status: Mapped[QuestionStatus] = mapped_column(String(20), index=True)
-    #: The version new papers draw and editors edit; older versions stay for the attempts that used them.
+    #: The latest version: what editors edit and reviewers review. Older versions stay for the
+    #: attempts that used them.
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("question_version.id", use_alter=True, name="fk_question_current_version")
+    )
+    #: The last version a reviewer approved: what papers draw. An edit awaiting review does not take
+    #: a published question out of the sittings that draw on it; approval moves this forward.
+    published_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question_version.id", use_alter=True, name="fk_question_published_version")
     )
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     #: Who approved it for publication; never the author (four eyes).
@@ -113,6 +119,14 @@ class Question(Base):
     current_version: Mapped[QuestionVersion | None] = relationship(
         foreign_keys=[current_version_id], post_update=True
     )
+    published_version: Mapped[QuestionVersion | None] = relationship(
+        foreign_keys=[published_version_id], post_update=True
+    )
+
+    @property
+    def is_live(self) -> bool:
+        """Whether papers may draw it: an approved version exists and it is not retired."""
+        return self.published_version_id is not None and self.status != QuestionStatus.RETIRED
     versions: Mapped[list[QuestionVersion]] = relationship(
         foreign_keys="QuestionVersion.question_id",
         back_populates="question",

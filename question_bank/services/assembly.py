@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from question_bank.errors import N_, InvalidInput, Place, Problem
@@ -65,9 +65,18 @@ class DrawnItem:
     section: BlueprintSection
 
 
+def live_question():
+    """The SQL condition for a question papers may draw (``Question.is_live``): a reviewer approved
+    a version of it and it is not retired. An edit awaiting review leaves it live."""
+    return and_(Question.published_version_id.is_not(None), Question.status != QuestionStatus.RETIRED)
+
+
 def section_pool(session: Session, section: BlueprintSection) -> list[int]:
-    """Ids of the current versions of published questions that fit ``section``, in a stable order
-    (by question id) so that a stored seed reproduces the same draw."""
+    """Ids of the published versions of live questions that fit ``section`` (type, difficulty and
+    category are those of the published version and question), in a stable order (by question id)
+    so that a stored seed reproduces the same draw.
+
+    Papers draw the version a reviewer approved, never a revision still in review or in draft."""
     category = section.category
     if section.include_subcategories:
         in_category = or_(Category.id == category.id,
@@ -76,10 +85,10 @@ def section_pool(session: Session, section: BlueprintSection) -> list[int]:
         in_category = Category.id == category.id
     query = (
         select(QuestionVersion.id)
-        .join(Question, Question.current_version_id == QuestionVersion.id)
+        .join(Question, Question.published_version_id == QuestionVersion.id)
         .join(Category, Question.category_id == Category.id)
         .where(
-            Question.status == QuestionStatus.PUBLISHED,
+            live_question(),
             QuestionVersion.qtype == section.qtype,
             QuestionVersion.difficulty.between(section.difficulty_min, section.difficulty_max),
             in_category,

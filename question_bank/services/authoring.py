@@ -180,8 +180,9 @@ def create_questions(
     still added, flagged with ``duplicate_of`` (the oldest such question) so an editor can decide.
     Raises :class:`InvalidInput` listing every problem of every draft, and then adds nothing;
     callers that must say which draft a problem belongs to check ``draft.problems()`` first, as
-    the importer does. Audit event ``question.create`` for each question unless it belongs to a
-    ``batch`` (the batch's own event covers it). Flushes, never commits.
+    the importer does. With ``status`` published (test data, a trusted load) the first version is
+    also the published one, which papers draw. Audit event ``question.create`` for each question
+    unless it belongs to a ``batch`` (the batch's own event covers it). Flushes, never commits.
     """
     problems = [problem for draft in drafts for problem in draft.problems()]
     if problems:
@@ -203,6 +204,9 @@ def create_questions(
     earlier: dict[str, int] = {}
     for index, (question, version) in enumerate(made):
         question.current_version_id = version.id
+        if status == QuestionStatus.PUBLISHED:
+            # Made published (test data, a trusted load): the first version is the approved one.
+            question.published_version_id = version.id
         fingerprint = version.stem_fingerprint
         resembles, resembles_draft = in_bank.get(fingerprint), None
         if resembles is None and fingerprint in earlier:
@@ -251,11 +255,16 @@ def create_question(
 
 
 def update_question(session: Session, clock: Clock, actor: User, question: Question, draft: QuestionDraft) -> QuestionVersion:
-    """Change a question's content.
+    """Change a question's content; returns the version that now holds it (the current version).
 
-    A version that an attempt has used is never changed: the edit becomes a new version, and
-    attempts keep showing and scoring the one they were given. A published question that is edited
-    goes back to review, so that a changed key is seen by a second person before it is drawn.
+    The current version is changed in place only while no attempt has used it and it is not the
+    published version; otherwise the edit becomes a new version. Attempts keep showing and scoring
+    the version they were given, and papers keep drawing the published version until a reviewer
+    approves the new one (``review.approve_question``), so an edit never takes a question out of
+    the sittings that draw on it. A published question that is edited goes to review (status
+    ``in_review``, its ``published_version_id`` unchanged), so that a changed key is seen by a second
+    person before it is drawn; a draft or a question in review keeps its status.
+    Audit event ``question.update`` with the content before and after.
     Raises :class:`InvalidInput`, or :class:`~question_bank.errors.Conflict` for a retired question.
     """
     problems = draft.problems()
@@ -266,7 +275,7 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
     current = question.current_version
     assert current is not None
     before = snapshot(current)
-    if current.used_at is None:
+    if current.used_at is None and current.id != question.published_version_id:
         version = current
         _apply(version, draft)
     else:
@@ -276,9 +285,8 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
         question.current_version = version
     question.category = ensure_category(session, draft.category_path)
     if question.status == QuestionStatus.PUBLISHED:
+        # reviewer_id and reviewed_at stay: they record who approved the published version.
         question.status = QuestionStatus.IN_REVIEW
-        question.reviewer_id = None
-        question.reviewed_at = None
     question.updated_at = clock.now()
     question.duplicate_of = find_duplicate(session, version.stem_fingerprint, exclude_id=question.id)
     session.flush()

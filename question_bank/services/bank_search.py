@@ -1,7 +1,8 @@
 """Finding questions in the bank: text search over stems, filters, an allowlisted sort, and pages.
 
 Read-only: nothing here changes state. The editors' and reviewers' question list is built on
-:func:`search_questions`.
+:func:`search_questions`; the question page uses :func:`pending_revision` and :func:`changed_fields`
+to show what papers draw and what a revision would change.
 """
 
 from __future__ import annotations
@@ -126,3 +127,21 @@ def people_of(session: Session, question: Question) -> dict[int, User]:
     ids = {question.author_id, question.reviewer_id, *(v.created_by_id for v in question.versions)}
     ids.discard(None)
     return {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+#: The content of a version a reviewer compares, in the order the comparison shows it.
+COMPARED_FIELDS = ("qtype", "stem", "options", "key", "explanation", "difficulty", "legal_basis", "tags",
+                   "default_score")
+
+
+def pending_revision(question: Question) -> QuestionVersion | None:
+    """The revision of a live question that papers do not draw yet: its current version when that
+    is newer than the published one (in review, or returned to draft), else ``None``."""
+    if question.is_live and question.current_version_id != question.published_version_id:
+        return question.current_version
+    return None
+
+
+def changed_fields(before: QuestionVersion, after: QuestionVersion) -> set[str]:
+    """Names (from :data:`COMPARED_FIELDS`) of the content that differs between two versions."""
+    return {name for name in COMPARED_FIELDS if getattr(before, name) != getattr(after, name)}

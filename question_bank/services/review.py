@@ -1,5 +1,12 @@
 """Four-eyes review: questions and import batches are published by someone other than their author
-(domain.md §3). Only published questions are drawn into papers."""
+(domain.md §3).
+
+Papers draw a question's *published version* (``Question.published_version_id``), the last one a
+reviewer approved; the *current version* is the latest, which editors edit and reviewers review.
+Approving moves the published version forward to the current one; returning a revision to its
+author or leaving it in review keeps the published version drawn; retiring takes the question out
+of papers. A question is live (drawn) while it has a published version and is not retired.
+"""
 
 from __future__ import annotations
 
@@ -27,17 +34,26 @@ def submit_for_review(session: Session, clock: Clock, actor: User, question: Que
 
 
 def approve_question(session: Session, clock: Clock, reviewer: User, question: Question) -> None:
-    """In review → published. Raises :class:`PermissionDenied` when the reviewer wrote the question
-    or its current version, or changed its content since it was last approved; :class:`Conflict`
-    when it is not in review."""
+    """In review → published: the current version becomes the published version, which new
+    attempts draw from now on (attempts already started keep theirs). Records the reviewer and the
+    time. Raises :class:`PermissionDenied` when the reviewer wrote the question or its current
+    version, or changed its content since it was last approved; :class:`Conflict` when it is not
+    in review."""
     authors = {question.author_id, *_content_editors(session, question)}
     if question.current_version is not None:
         authors.add(question.current_version.created_by_id)
     if reviewer.id in authors:
         raise PermissionDenied(N_("You wrote this question; another reviewer must approve it."))
-    _move(session, clock, reviewer, question, {QuestionStatus.IN_REVIEW}, QuestionStatus.PUBLISHED, "question.approve")
+    published = question.published_version
+    _move(session, clock, reviewer, question, {QuestionStatus.IN_REVIEW}, QuestionStatus.PUBLISHED, "question.approve",
+          before_more={"published_version": published.version_no if published else None},
+          after_more={"published_version": question.current_version.version_no if question.current_version else None})
+    # Both the relationship and its column, so that neither reads the old version before a flush.
+    question.published_version = question.current_version
+    question.published_version_id = question.current_version_id
     question.reviewer_id = reviewer.id
     question.reviewed_at = clock.now()
+    session.flush()
 
 
 def _content_editors(session: Session, question: Question) -> set[int]:
@@ -58,20 +74,25 @@ def _content_editors(session: Session, question: Question) -> set[int]:
 
 
 def return_to_draft(session: Session, clock: Clock, reviewer: User, question: Question, note: str) -> None:
-    """In review → draft, with the reviewer's reason in the audit log."""
+    """In review → draft, with the reviewer's reason in the audit log. A published version stays
+    published: papers keep drawing it while the author reworks the revision."""
     _move(session, clock, reviewer, question, {QuestionStatus.IN_REVIEW}, QuestionStatus.DRAFT,
           "question.return", detail=note)
 
 
 def retire_question(session: Session, clock: Clock, actor: User, question: Question) -> None:
-    """Any status but retired → retired: drawn no more; attempts that used it keep it."""
+    """Any status but retired → retired: drawn no more, whatever version was published; attempts
+    that used it keep it."""
     _move(session, clock, actor, question,
           {QuestionStatus.DRAFT, QuestionStatus.IN_REVIEW, QuestionStatus.PUBLISHED},
           QuestionStatus.RETIRED, "question.retire")
 
 
 def _move(session: Session, clock: Clock, actor: User, question: Question, allowed: set[QuestionStatus],
-          target: QuestionStatus, action: str, detail: str = "") -> None:
+          target: QuestionStatus, action: str, detail: str = "", before_more: dict | None = None,
+          after_more: dict | None = None) -> None:
+    """Status ``allowed`` → ``target`` with an audit event of the statuses (and ``before_more`` /
+    ``after_more``); raises :class:`Conflict` from any other status."""
     if question.status not in allowed:
         raise Conflict(N_("This question is %(status)s; that step is not possible now."),
                        status=STATUS_NAMES[QuestionStatus(question.status)])
@@ -80,25 +101,29 @@ def _move(session: Session, clock: Clock, actor: User, question: Question, allow
     question.updated_at = clock.now()
     session.flush()
     audit.record(session, clock, actor, action, "question", question.id,
-                 before={"status": str(before)}, after={"status": str(target)}, detail=detail)
+                 before={"status": str(before), **(before_more or {})},
+                 after={"status": str(target), **(after_more or {})}, detail=detail)
 
 
 def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBatch, approve: bool, note: str = "") -> int:
-    """Approve (publish every question of the batch) or reject (send them back to draft) an import
-    batch in review. Returns how many questions changed.
+    """Approve (publish every question of the batch that is in review: its current version becomes
+    the published one, drawn into papers) or reject (send them back to draft) an import batch in
+    review. Returns how many questions changed.
 
-    Raises :class:`PermissionDenied` when the reviewer uploaded the batch (four eyes), and
-    :class:`Conflict` when the batch was already decided.
+    Raises :class:`PermissionDenied` when the reviewer uploaded the batch or edited any of its
+    questions since the import (four eyes), and :class:`Conflict` when the batch was already decided.
     """
     if reviewer.id == batch.uploaded_by_id:
         raise PermissionDenied(N_("You uploaded this batch; another reviewer must decide it."))
     if batch.status != BatchStatus.IN_REVIEW:
         raise Conflict(N_("This batch has already been decided."))
+    if _edited_in_batch(session, reviewer, batch):
+        raise PermissionDenied(N_("You edited questions of this batch; another reviewer must decide it."))
     now = clock.now()
     target = QuestionStatus.PUBLISHED if approve else QuestionStatus.DRAFT
     values: dict[str, object] = {"status": target, "updated_at": now}
     if approve:
-        values.update(reviewer_id=reviewer.id, reviewed_at=now)
+        values.update(reviewer_id=reviewer.id, reviewed_at=now, published_version_id=Question.current_version_id)
     changed = session.execute(
         update(Question)
         .where(Question.import_batch_id == batch.id, Question.status == QuestionStatus.IN_REVIEW)
@@ -113,6 +138,15 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
     audit.record(session, clock, reviewer, "batch.approve" if approve else "batch.reject", "import_batch",
                  batch.id, after={"status": str(batch.status), "questions": changed}, detail=note)
     return changed
+
+
+def _edited_in_batch(session: Session, reviewer: User, batch: ImportBatch) -> bool:
+    """Whether the reviewer changed the content of any question of the batch (audit log)."""
+    ids = select(func.cast(Question.id, AuditEvent.object_id.type)).where(Question.import_batch_id == batch.id)
+    return session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.object_type == "question", AuditEvent.action == "question.update",
+        AuditEvent.actor_id == reviewer.id, AuditEvent.object_id.in_(ids),
+    )) > 0
 
 
 def batch_questions(session: Session, batch: ImportBatch, offset: int = 0, limit: int = 50) -> list[Question]:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from question_bank.models import Question, QuestionStatus, QuestionVersion, Role
 from question_bank.services import attempts, bank_search
+from tests.scenarios import start_through_web
 
 BASED_ON = re.compile(r'name="based_on" type="hidden" value="([^"]*)"')
 
@@ -43,6 +44,11 @@ def field_block(page: str, name: str) -> str:
 
 def count(db, model) -> int:
     return db.scalar(select(func.count()).select_from(model))
+
+
+def shown_version(page: str) -> str:
+    """The HTML of the version the question page shows in full (not the comparison)."""
+    return page.split('<section class="question card"')[1].split("</section>")[0]
 
 
 def edit_form(client, question, **overrides: str) -> dict[str, str]:
@@ -164,12 +170,18 @@ def test_editing_a_version_an_attempt_used_makes_version_2_and_the_attempt_keeps
     assert attempt.score == Decimal(100)
 
 
-def test_a_published_question_that_is_edited_goes_back_to_review(client, db, make, editor):
+def test_a_published_question_that_is_edited_goes_back_to_review_and_papers_keep_drawing_it(client, db, make, editor):
     question = make.question(status=QuestionStatus.PUBLISHED)
+    published = question.current_version_id
     signed_in(client, editor)
-    client.form_post(f"/bank/questions/{question.id}/edit", edit_form(client, question, explanation="补充解析。"))
+    response = client.form_post(f"/bank/questions/{question.id}/edit",
+                                edit_form(client, question, explanation="补充解析。"))
     db.refresh(question)
-    assert question.status == QuestionStatus.IN_REVIEW and question.reviewer_id is None
+    assert question.status == QuestionStatus.IN_REVIEW
+    assert question.published_version_id == published != question.current_version_id and question.is_live
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Saved as version 2." in flashed
+    assert "Papers keep drawing version 1 until a reviewer approves the change." in flashed
 
 
 def test_an_edit_based_on_an_older_state_is_refused(client, client_factory, db, clock, make, editor):
@@ -209,9 +221,106 @@ def test_an_earlier_version_can_be_looked_at(client, db, clock, make, editor):
     db.commit()
     signed_in(client, editor)
     client.form_post(f"/bank/questions/{question.id}/edit", edit_form(client, question, stem="第二版题干（　）"))
-    first = client.get(f"/bank/questions/{question.id}?version=1").get_data(as_text=True)
-    current = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    first = shown_version(client.get(f"/bank/questions/{question.id}?version=1").get_data(as_text=True))
+    current = shown_version(client.get(f"/bank/questions/{question.id}").get_data(as_text=True))
     assert "第一版题干" in first and "第二版题干" in current and "第一版题干" not in current
+
+
+# --- what papers draw while a revision waits for review -------------------------------------------
+
+def comparison_row(page: str, name: str) -> str:
+    return page.split('id="compare"')[1].split(f'<tr data-field="{name}"')[1].split("</tr>")[0]
+
+
+def test_the_question_page_says_which_version_papers_draw_and_shows_what_the_revision_changes(
+        client, client_factory, db, make, editor, reviewer):
+    question = make.question(stem="原来的题干（　）", key=["B"])
+    signed_in(client, editor)
+    before = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert "Version 1 is in use in papers." in before and 'id="compare"' not in before
+    client.form_post(f"/bank/questions/{question.id}/edit",
+                     edit_form(client, question, stem="新的题干（　）", key="C", explanation="依据法条作答。",
+                               option_A=question.current_version.options[0],
+                               option_B=question.current_version.options[1],
+                               option_C=question.current_version.options[2],
+                               option_D=question.current_version.options[3], difficulty="3", tags="",
+                               legal_basis="《中华人民共和国行政处罚法》第九条"))
+
+    checker = signed_in(client_factory(), reviewer)
+    page = checker.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert "Version 1 is in use in papers; version 2 awaits review." in page
+    stem, key, options = (comparison_row(page, name) for name in ("stem", "key", "options"))
+    assert "原来的题干" in stem and "新的题干" in stem and "changed" in stem
+    assert "<td>B</td>" in key and "<td>C</td>" in key and "changed" in key
+    assert "changed" not in options
+    versions = page.split('class="versions"')[1]
+    assert "in use in papers" in versions.split('<tr data-version="1">')[1].split("</tr>")[0]
+    assert "in use in papers" not in versions.split('<tr data-version="2">')[1].split("</tr>")[0]
+
+    assert checker.form_post(f"/bank/questions/{question.id}/approve").status_code == 302
+    after = checker.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert "New attempts draw version 2; attempts already started keep theirs." in after
+    assert "Version 2 is in use in papers." in after and 'id="compare"' not in after
+
+
+def test_the_page_says_when_no_version_is_in_use_yet_and_when_a_revision_went_back_to_draft(
+        client, db, clock, make, reviewer):
+    never = make.question(status=QuestionStatus.IN_REVIEW)
+    returned = make.question(stem="原来的题干（　）")
+    make.revision(returned, stem="新的题干（　）")
+    signed_in(client, reviewer)
+    assert "No version is in use in papers yet" in client.get(f"/bank/questions/{never.id}").get_data(as_text=True)
+    response = client.form_post(f"/bank/questions/{returned.id}/return", {"note": "再改"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Papers keep drawing version 1 until a reviewer approves the change." in page
+    assert "Version 1 is in use in papers; version 2 is a draft, not yet sent for review." in page
+    assert 'id="compare"' in page
+
+
+def test_the_list_marks_questions_with_a_revision_pending(client, db, clock, make, editor):
+    revised = make.question()
+    untouched = make.question()
+    never = make.question(status=QuestionStatus.IN_REVIEW)
+    make.revision(revised, stem="新的题干（　）")
+    signed_in(client, editor)
+    page = client.get("/bank/questions").get_data(as_text=True)
+    row = {q.id: page.split(f'<tr data-question="{q.id}"')[1].split("</tr>")[0] for q in (revised, untouched, never)}
+    assert "Revision pending" in row[revised.id]
+    assert "Revision pending" not in row[untouched.id] and "Revision pending" not in row[never.id]
+
+
+def test_the_edit_form_warns_that_a_change_to_a_live_question_reaches_papers_only_after_review(
+        client, db, clock, make, editor):
+    live = make.question()
+    draft_only = make.question(status=QuestionStatus.DRAFT)
+    signed_in(client, editor)
+    page = client.get(f"/bank/questions/{live.id}/edit").get_data(as_text=True)
+    assert 'id="live-warning"' in page
+    assert "Your change reaches papers only after a reviewer approves it" in page
+    assert "Papers draw this version, so your changes will be saved as a new version." in page
+    assert 'id="live-warning"' not in client.get(f"/bank/questions/{draft_only.id}/edit").get_data(as_text=True)
+
+
+def test_cadres_start_a_sitting_while_an_edit_is_in_review_and_see_the_approved_wording(
+        client, client_factory, db, make, editor, reviewer):
+    question = make.question(stem="批准过的题干（　）")
+    make.question()
+    cadres = [make.cadre(), make.cadre()]
+    sitting = make.sitting(make.paper([("single_choice", 2, 50, "行政处罚法")]), roster=cadres, shuffle=False)
+    signed_in(client, editor)
+    assert client.form_post(f"/bank/questions/{question.id}/edit",
+                            edit_form(client, question, stem="待审核的题干（　）")).status_code == 302
+
+    first = signed_in(client_factory(), cadres[0], english=False)
+    attempt_id = start_through_web(first, sitting)
+    exam_page = first.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
+    assert "批准过的题干" in exam_page and "待审核的题干" not in exam_page
+
+    assert signed_in(client_factory(), reviewer).form_post(f"/bank/questions/{question.id}/approve").status_code == 302
+    second = signed_in(client_factory(), cadres[1], english=False)
+    later_page = second.get(f"/me/attempts/{start_through_web(second, sitting)}").get_data(as_text=True)
+    assert "待审核的题干" in later_page and "批准过的题干" not in later_page
+    assert "批准过的题干" in first.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
 
 
 # --- workflow -------------------------------------------------------------------------------------

@@ -29,6 +29,13 @@ def creations(db) -> list[AuditEvent]:
     return list(db.scalars(select(AuditEvent).where(AuditEvent.action == "question.create")))
 
 
+def in_review(db, clock, make, question):
+    """Put a published question's revision "新题干" up for review (a second editor's change)."""
+    authoring.update_question(db, clock, make.user(Role.BANK_EDITOR), question,
+                              draft(stem="新题干（　）", category_path="行政处罚法"))
+    return question
+
+
 def test_a_new_question_is_a_draft_with_version_1_in_its_category(db, clock, make):
     editor = make.user(Role.BANK_EDITOR)
     question = authoring.create_question(db, clock, editor, draft())
@@ -142,13 +149,82 @@ def test_editing_a_version_an_attempt_used_makes_version_2_and_the_attempt_keeps
     assert attempt.score == Decimal(100)
 
 
-def test_a_published_question_that_is_edited_goes_back_to_review(db, clock, make):
-    question = make.question(status=QuestionStatus.PUBLISHED)
-    question.reviewer_id = make.user(Role.BANK_REVIEWER).id
+def test_a_question_made_published_has_its_first_version_published_and_a_draft_has_none(db, clock, make):
     editor = make.user(Role.BANK_EDITOR)
-    authoring.update_question(db, clock, editor, question, draft(category_path="行政处罚法"))
+    published, in_review = (c.question for c in authoring.create_questions(
+        db, clock, editor, [draft(stem="甲（　）")], status=QuestionStatus.PUBLISHED) + authoring.create_questions(
+        db, clock, editor, [draft(stem="乙（　）")], status=QuestionStatus.IN_REVIEW))
+    db.commit()
+    assert published.published_version_id == published.current_version_id and published.is_live
+    assert in_review.published_version_id is None and not in_review.is_live
+
+
+def test_a_published_question_that_is_edited_goes_back_to_review_and_papers_keep_its_approved_version(db, clock, make):
+    question = make.question(status=QuestionStatus.PUBLISHED, stem="原题干（　）")
+    reviewer = make.user(Role.BANK_REVIEWER)
+    review.approve_question(db, clock, reviewer, in_review(db, clock, make, question))
+    approved = question.published_version
+    editor = make.user(Role.BANK_EDITOR)
+    revision = authoring.update_question(db, clock, editor, question, draft(category_path="行政处罚法"))
+    db.commit()
     assert question.status == QuestionStatus.IN_REVIEW
-    assert question.reviewer_id is None and question.reviewed_at is None
+    assert question.published_version_id == approved.id != revision.id == question.current_version_id
+    assert question.is_live and approved.stem == "新题干（　）"
+    # Who approved the version papers draw stays on record until the revision is approved.
+    assert question.reviewer_id == reviewer.id and question.reviewed_at == clock.now()
+
+
+def test_editing_the_published_version_makes_a_new_version_even_if_no_attempt_used_it(db, clock, make):
+    question = make.question(status=QuestionStatus.PUBLISHED, stem="原题干（　）", key=["B"])
+    published = question.current_version
+    assert published.used_at is None
+    revision = authoring.update_question(db, clock, make.user(Role.BANK_EDITOR), question,
+                                         draft(stem="改过的题干（　）", key=["C"], category_path="行政处罚法"))
+    db.commit()
+    db.expire_all()
+    assert (published.version_no, revision.version_no) == (1, 2)
+    assert (published.stem, published.key) == ("原题干（　）", ["B"])
+    assert question.published_version_id == published.id and question.current_version_id == revision.id
+    assert count(db, QuestionVersion) == 2
+
+
+def test_a_revision_in_review_is_edited_in_place_while_papers_draw_the_published_version(db, clock, make):
+    question = make.question(status=QuestionStatus.PUBLISHED, stem="原题干（　）")
+    editor = make.user(Role.BANK_EDITOR)
+    revision = authoring.update_question(db, clock, editor, question, draft(stem="第二稿（　）", category_path="行政处罚法"))
+    again = authoring.update_question(db, clock, editor, question, draft(stem="第三稿（　）", category_path="行政处罚法"))
+    db.commit()
+    assert again.id == revision.id and again.version_no == 2 and again.stem == "第三稿（　）"
+    assert question.published_version.stem == "原题干（　）" and question.status == QuestionStatus.IN_REVIEW
+    assert count(db, QuestionVersion) == 2
+
+
+def test_approving_a_revision_publishes_it(db, clock, make):
+    question = in_review(db, clock, make, make.question(status=QuestionStatus.PUBLISHED, stem="原题干（　）"))
+    reviewer = make.user(Role.BANK_REVIEWER)
+    review.approve_question(db, clock, reviewer, question)
+    db.commit()
+    assert question.status == QuestionStatus.PUBLISHED and question.is_live
+    assert question.published_version_id == question.current_version_id
+    assert question.published_version.version_no == 2 and question.published_version.stem == "新题干（　）"
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "question.approve"))
+    assert (event.before, event.after) == ({"status": "in_review", "published_version": 1},
+                                           {"status": "published", "published_version": 2})
+
+
+def test_returning_a_revision_to_draft_keeps_the_published_version_live(db, clock, make):
+    question = in_review(db, clock, make, make.question(status=QuestionStatus.PUBLISHED, stem="原题干（　）"))
+    review.return_to_draft(db, clock, make.user(Role.BANK_REVIEWER), question, "表述不准确")
+    db.commit()
+    assert question.status == QuestionStatus.DRAFT and question.is_live
+    assert question.published_version.stem == "原题干（　）" and question.current_version.stem == "新题干（　）"
+
+
+def test_retiring_takes_a_question_with_a_published_version_out_of_papers(db, clock, make):
+    question = in_review(db, clock, make, make.question(status=QuestionStatus.PUBLISHED))
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    db.commit()
+    assert question.status == QuestionStatus.RETIRED and not question.is_live
 
 
 def test_a_retired_question_cannot_be_edited(db, clock, make):
@@ -181,6 +257,7 @@ def test_another_reviewer_approves_and_is_recorded(db, clock, make):
     review.approve_question(db, clock, reviewer, question)
     assert question.status == QuestionStatus.PUBLISHED
     assert question.reviewer_id == reviewer.id and question.reviewed_at == clock.now()
+    assert question.published_version_id == question.current_version_id and question.is_live
 
 
 def test_a_draft_goes_to_review_and_a_returned_one_comes_back_with_the_note_in_the_audit_log(db, clock, make):
@@ -221,3 +298,22 @@ def test_an_editor_whose_change_was_approved_may_review_a_later_change(db, clock
                               draft(category_path="行政处罚法", key=["B"]))
     review.approve_question(db, clock, first_editor, question)
     assert question.status == QuestionStatus.PUBLISHED and question.reviewer_id == first_editor.id
+
+
+def test_a_reviewer_who_edited_a_question_of_a_batch_cannot_approve_the_batch(db, clock, make):
+    from question_bank.errors import PermissionDenied
+    from question_bank.models import Question, Role
+    from question_bank.services import authoring, importing, review
+    from tests.factories import QUESTION_HEADER, questions_xlsx
+
+    editor = make.user(Role.BANK_EDITOR)
+    both = make.user(Role.BANK_EDITOR, Role.BANK_REVIEWER)
+    row = ("单选", "行政处罚的种类包括（　）。", "警告", "记过", "降级", "撤职", "A", "解析", "中", "", "", "行政处罚法", "")
+    report = importing.import_questions(db, clock, editor, "q.xlsx", questions_xlsx([row], header=QUESTION_HEADER))
+    question = db.query(Question).filter_by(import_batch_id=report.batch.id).one()
+    draft = authoring.QuestionDraft(qtype="single_choice", stem="行政处罚的种类包括（　）。", options=["警告", "记过", "降级", "罚款"],
+                                    key=["A"], category_path="行政处罚法")
+    authoring.update_question(db, clock, both, question, draft)
+    with pytest.raises(PermissionDenied):
+        review.decide_batch(db, clock, both, report.batch, approve=True)
+    assert review.decide_batch(db, clock, make.user(Role.BANK_REVIEWER), report.batch, approve=True) == 1
