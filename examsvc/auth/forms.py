@@ -41,6 +41,7 @@ class UserForm(FlaskForm):
     unit = SelectField(_l("Unit"), coerce=int)
     roles = MultiCheckboxField(_l("Roles"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
                                validators=[DataRequired()])
-    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=18)])
+    # Longer than 18: people type the number with spaces, which the service drops before checking it.
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=30)])
     current_post = StringField(_l("Current post"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])

@@ -13,7 +13,9 @@ from wtforms.fields.choices import SelectChoice
 from examsvc import database
 from examsvc.access import actor, roles_required
 from examsvc.auth.forms import ROLE_LABELS, LoginForm, UserForm
+from examsvc.errors import problem_texts
 from examsvc.extensions import clock
+from question_bank.errors import InvalidInput
 from question_bank.models import OrgUnit, Role, User
 from question_bank.services import people
 
@@ -84,8 +86,11 @@ def set_language(code: str):
 @bp.get("/users")
 @roles_required(Role.SYSADMIN)
 def users():
-    query = people.users_in_scope(actor()).order_by(User.org_unit_id, User.username)
-    return render_template("auth/users.html", users=database.session().scalars(query).all(), role_labels=ROLE_LABELS)
+    db = database.session()
+    query = people.users_in_scope(actor()).order_by(OrgUnit.path, User.username)
+    users = db.scalars(query).all()
+    units = people.unit_paths(db, {u.org_unit for u in users}, below=actor().org_unit)
+    return render_template("auth/users.html", users=users, units=units, role_labels=ROLE_LABELS)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -94,16 +99,29 @@ def new_user():
     db = database.session()
     units = people.units_in_scope(db, actor())
     form = UserForm()
-    form.unit.choices = [SelectChoice(u.id, u.name) for u in units]
+    paths = people.unit_paths(db, units, below=actor().org_unit)
+    form.unit.choices = [SelectChoice(u.id, paths[u.id]) for u in units]
     if form.validate_on_submit():
         unit = db.get(OrgUnit, form.unit.data)
-        people.create_user(
-            db, clock(), actor(), username=form.username.data, display_name=form.display_name.data,
-            password=form.password.data, unit=unit, roles=[Role(r) for r in form.roles.data],
-            id_number=form.id_number.data or None, current_post=form.current_post.data or None,
-            phone=form.phone.data or None,
-        )
+        try:
+            user = people.create_user(
+                db, clock(), actor(), username=form.username.data, display_name=form.display_name.data.strip(),
+                password=form.password.data, unit=unit, roles=[Role(r) for r in form.roles.data],
+                id_number=form.id_number.data or None, current_post=form.current_post.data or None,
+                phone=form.phone.data or None,
+            )
+        except InvalidInput as exc:
+            db.rollback()
+            # Each problem beside the field it names (the password is never sent back).
+            problems = []
+            for problem, text in zip(exc.problems, problem_texts(exc)):
+                named = form._fields.get(str(problem.place))
+                if named is not None:
+                    named.errors.append(text["message"])
+                else:
+                    problems.append(text)
+            return render_template("auth/user_form.html", form=form, problems=problems), 422
         database.commit()
-        flash(_("Account %(name)s created.", name=form.username.data), "success")
+        flash(_("Account %(name)s created.", name=user.username), "success")
         return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form)
+    return render_template("auth/user_form.html", form=form, problems=[]), 422 if form.errors else 200

@@ -3,7 +3,10 @@
 What a file *is* is decided from its bytes, never from its name: an old binary ``.xls`` (OLE2), a
 macro workbook, a picture or a web page renamed ``.xlsx`` are refused with a message that says what
 the file is and what to do. Workbooks are read with openpyxl in read-only mode with ``data_only``:
-a formula cell gives the value Excel last saved for it (or nothing), and is never evaluated here.
+a formula cell gives the value Excel last saved for it, and is never evaluated here. A formula cell
+without a saved value (files written by programs rather than by Excel) would read as empty, so
+when a sheet holds formulas at all it is read a second time without ``data_only`` to find those
+cells: :attr:`Row.formulas` names them and the template reports them instead of "empty".
 openpyxl parses the XML through defusedxml, which is installed.
 
 CSV is read as UTF-8 (with or without a byte-order mark) when the bytes are valid UTF-8, and
@@ -19,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -29,6 +33,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml.common import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
 
@@ -46,6 +51,11 @@ MAX_CELL_CHARS = 10_000
 MAX_SHEET_ROWS = 200_000
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: A formula element <f …> of SpreadsheetML, with or without a namespace prefix; every formula cell
+#: (plain, shared, array, data table) has one, so a sheet part without it has no formula.
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+#: Bytes of a sheet part read at a time while looking for a formula element.
+_SCAN_CHUNK = 1024 * 1024
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 _WORKBOOK_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
@@ -70,10 +80,12 @@ _WORKBOOK_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, InvalidFileExcepti
 class Row:
     """One non-empty row: ``number`` as the spreadsheet program shows it (1 = the first row; for a
     CSV the record number, which is the line number unless a cell spans lines), and its cells as
-    text, ``""`` for an empty cell."""
+    text, ``""`` for an empty cell. ``formulas`` holds the 0-based positions of cells that hold a
+    formula without a saved value (their text is ``""``; the formula is neither run nor read)."""
 
     number: int
     cells: tuple[str, ...]
+    formulas: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -154,13 +166,31 @@ def _workbook_sheets(filename: str, data: bytes) -> list[Sheet]:
         # data_only: the value Excel cached for a formula cell, never the formula, never evaluated.
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         titles = [ws.title for ws in book.worksheets]
+        # The same cells as formulas, only to tell "formula without a saved value" from "empty".
+        formula_book = (load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+                        if _has_formulas(archive, names) else None)
     except _WORKBOOK_ERRORS:
         raise refuse(filename, N_("This workbook cannot be read; it may be damaged. Open it in Excel, "
                                   "save it again as .xlsx and retry.")) from None
-    return [Sheet(title, _sheet_reader(filename, book, title)) for title in titles]
+    return [Sheet(title, _sheet_reader(filename, book, formula_book, title)) for title in titles]
 
 
-def _sheet_reader(filename: str, book: Any, title: str) -> Callable[[], Iterator[Row]]:
+def _has_formulas(archive: zipfile.ZipFile, names: set[str]) -> bool:
+    """True when some worksheet part of the archive contains a formula element (read in chunks,
+    the tail of each kept so that an element split between two chunks is still seen)."""
+    for name in sorted(names):
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        with archive.open(name) as part:
+            tail = b""
+            while chunk := part.read(_SCAN_CHUNK):
+                if _FORMULA_ELEMENT.search(tail + chunk):
+                    return True
+                tail = chunk[-16:]
+    return False
+
+
+def _sheet_reader(filename: str, book: Any, formula_book: Any, title: str) -> Callable[[], Iterator[Row]]:
     def read() -> Iterator[Row]:
         sheet = book[title]
         # Some programs write a wrong <dimension>; without it every row present is read.
@@ -168,13 +198,30 @@ def _sheet_reader(filename: str, book: Any, title: str) -> Callable[[], Iterator
         place = Place(sheet=title)
         try:
             values = sheet.iter_rows(min_col=1, max_col=MAX_COLUMNS + 1, values_only=True)
-            yield from _capped(filename, place, (
-                (number, tuple(_cell_text(v) for v in cells)) for number, cells in enumerate(values, start=1)
-            ))
+            if formula_book is None:
+                records = ((number, tuple(_cell_text(v) for v in cells), frozenset())
+                           for number, cells in enumerate(values, start=1))
+            else:
+                formula_sheet = formula_book[title]
+                formula_sheet.reset_dimensions()
+                # Both parses yield the same rows in the same order: only the formula cells differ.
+                formulas = formula_sheet.iter_rows(min_col=1, max_col=MAX_COLUMNS + 1, values_only=True)
+                records = ((number, tuple(_cell_text(v) for v in cells), _unsaved_formulas(cells, written))
+                           for number, (cells, written) in enumerate(zip(values, formulas), start=1))
+            yield from _capped(filename, place, records)
         except _WORKBOOK_ERRORS:
             raise refuse(filename, N_("This sheet cannot be read; the workbook may be damaged."), place) from None
 
     return read
+
+
+def _unsaved_formulas(values: tuple[Any, ...], written: tuple[Any, ...]) -> frozenset[int]:
+    """Positions where the cell holds a formula (as written) but no saved value (as cached)."""
+    return frozenset(
+        position for position, (value, formula) in enumerate(zip(values, written))
+        if value is None and (isinstance(formula, (ArrayFormula, DataTableFormula))
+                              or (isinstance(formula, str) and formula.startswith("=")))
+    )
 
 
 def _cell_text(value: Any) -> str:
@@ -222,22 +269,23 @@ def _decode_csv(filename: str, data: bytes) -> tuple[str, str]:
 def _csv_rows(filename: str, text: str) -> Iterator[Row]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        yield from _capped(filename, Place(), ((n, tuple(cells)) for n, cells in enumerate(reader, start=1)))
+        yield from _capped(filename, Place(), ((n, tuple(cells), frozenset()) for n, cells in enumerate(reader, start=1)))
     except csv.Error as exc:
         raise refuse(filename, N_("The CSV cannot be read near line %(line)d: %(reason)s"),
                      line=reader.line_num, reason=str(exc)) from None
 
 
-def _capped(filename: str, place: Place, records: Iterator[tuple[int, tuple[str, ...]]]) -> Iterator[Row]:
+def _capped(filename: str, place: Place,
+            records: Iterator[tuple[int, tuple[str, ...], frozenset[int]]]) -> Iterator[Row]:
     """Non-empty rows, trailing empty cells dropped, with the caps on rows and columns applied;
-    ``place`` is the sheet's (empty for a CSV)."""
+    ``place`` is the sheet's (empty for a CSV). A formula without a saved value counts as content."""
     kept = 0
-    for number, cells in records:
+    for number, cells, formulas in records:
         if number > MAX_SHEET_ROWS:
             raise refuse(filename, N_("The sheet runs beyond row %(n)d; delete the empty rows below the data."),
                          place, n=MAX_SHEET_ROWS)
         width = len(cells)
-        while width and not cells[width - 1].strip():
+        while width and not cells[width - 1].strip() and width - 1 not in formulas:
             width -= 1
         if not width:
             continue
@@ -248,4 +296,4 @@ def _capped(filename: str, place: Place, records: Iterator[tuple[int, tuple[str,
         if kept > MAX_DATA_ROWS + 1:
             raise refuse(filename, N_("The file has more than %(n)d question rows; split it into several files."),
                          place, n=MAX_DATA_ROWS)
-        yield Row(number, cells[:width])
+        yield Row(number, cells[:width], formulas)

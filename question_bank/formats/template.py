@@ -202,8 +202,16 @@ def _place(filename: str, sheet: str, row: int | None = None, header: Header | N
 
 
 def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
-    """Turn one data row into a draft, or into every problem it has, each placed on its cell."""
-    found: list[tuple[str, Problem]] = []
+    """Turn one data row into a draft, or into every problem it has, each placed on its cell.
+
+    A cell holding a formula without a saved value (:attr:`Row.formulas`) is reported as such, in
+    place of whatever its emptiness would otherwise be taken for (an empty key, a missing stem)."""
+    # Formulas are never run: the editor is asked for the value itself.
+    unsaved = [name for name, position in header.index.items() if position in row.formulas]
+    found: list[tuple[str, Problem]] = [
+        (name, Problem(N_("this cell holds a formula without a saved value; enter the value itself")))
+        for name in sorted(unsaved, key=header.index.__getitem__)
+    ]
 
     def cell(name: str) -> str:
         position = header.index.get(name)
@@ -253,6 +261,8 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
                 found.append((name, Problem(problem.message, problem.params)))
     elif not stem:
         found.append(("stem", Problem(N_("the stem is empty"))))
+    if unsaved:
+        found = found[:len(unsaved)] + [(name, p) for name, p in found[len(unsaved):] if name not in unsaved]
     if not found:
         return ParsedRow(row.number, draft, [])
     problems = [Problem(p.message, p.params, _place(filename, sheet, row.number, header, name)) for name, p in found]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base, UTCDateTime
@@ -34,6 +34,12 @@ class User(Base):
     """
 
     __tablename__ = "user_account"
+    __table_args__ = (
+        # Usernames are unique whatever their case (sign-in ignores case), and one person has one
+        # account per ID number; the services check both first to give a clear message.
+        Index("uq_user_account_username_lower", func.lower(text("username")), unique=True),
+        UniqueConstraint("id_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
+from question_bank.idnumbers import InvalidIdNumber, parse_id_number
 from question_bank.models import OrgUnit, Role, UnitLevel, User, UserRole
 from question_bank.services import audit
 
@@ -44,21 +45,38 @@ def create_user(
 
     Only a sysadmin may create accounts, and only in their own subtree. ``profile`` takes
     ``id_number``, ``current_post``, ``proposed_post``, ``rank``, ``phone``.
-    Raises :class:`PermissionDenied` or :class:`InvalidInput` (taken username, short password).
+
+    The username is kept as spelt (space around it dropped) but must differ from every other
+    username in more than letter case, since signing in ignores case (:func:`authenticate`). An ID
+    number is checked by :func:`question_bank.idnumbers.parse_id_number` (GB 11643-1999), stored
+    normalised (upper-case "X"), and must not belong to another account: rosters match people by it.
+    Raises :class:`PermissionDenied` or :class:`InvalidInput` (empty or taken username, short
+    password, invalid or taken ID number), each problem placed on its field.
     """
     if actor is not None and not (actor.has_role(Role.SYSADMIN) and actor.org_unit.contains(unit)):
         raise PermissionDenied()
     problems = []
-    if not username.strip():
+    username = username.strip()
+    if not username:
         problems.append(Problem(N_("the username is empty"), place="username"))
-    elif session.scalar(select(User.id).where(User.username == username)) is not None:
+    elif username_taken(session, username):
         problems.append(Problem(N_("the username %(name)s is taken"), {"name": username}, "username"))
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, "password"))
+    if (profile.get("id_number") or "").strip():
+        try:
+            profile["id_number"] = parse_id_number(profile["id_number"])
+        except InvalidIdNumber as exc:
+            problems.append(Problem(exc.message, place="id_number"))
+        else:
+            if id_number_taken(session, profile["id_number"]):
+                problems.append(Problem(N_("another account already has this ID number"), place="id_number"))
+    else:
+        profile["id_number"] = None
     if problems:
         raise InvalidInput(problems)
     user = User(
-        username=username.strip(),
+        username=username,
         display_name=display_name,
         password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
         org_unit=unit,
@@ -73,10 +91,26 @@ def create_user(
     return user
 
 
+def username_taken(session: Session, username: str) -> bool:
+    """True when an account's username equals ``username`` ignoring letter case (as the database
+    folds it: ``lower()`` on both sides, so the comparison and sign-in agree)."""
+    return session.scalar(
+        select(User.id).where(func.lower(User.username) == func.lower(username)).limit(1)
+    ) is not None
+
+
+def id_number_taken(session: Session, id_number: str) -> bool:
+    """True when an account holds the normalised ``id_number`` (older rows may have a lower-case "x")."""
+    return session.scalar(
+        select(User.id).where(func.upper(User.id_number) == id_number).limit(1)
+    ) is not None
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this username and password, or None. The hash is checked even for an
-    unknown name, so response time does not tell which names exist."""
-    user = session.scalar(select(User).where(User.username == username))
+    """The active user with this username (letter case ignored: the database keeps usernames
+    unique without case) and password, or None. The hash is checked even for an unknown name, so
+    response time does not tell which names exist."""
+    user = session.scalar(select(User).where(func.lower(User.username) == func.lower(username.strip())))
     hashed = user.password_hash if user else _DUMMY_HASH
     ok = check_password_hash(hashed, password)
     return user if (user and ok and user.is_active) else None
@@ -108,3 +142,29 @@ def units_in_scope(session: Session, actor: User) -> list[OrgUnit]:
     return list(session.scalars(
         select(OrgUnit).where(OrgUnit.path.startswith(actor.org_unit.path, autoescape=True)).order_by(OrgUnit.path)
     ))
+
+
+def unit_paths(session: Session, units: Iterable[OrgUnit], below: OrgUnit | None = None,
+               separator: str = " / ") -> dict[int, str]:
+    """Each unit's id → the names along its path, e.g. "甲市 / 司法局", so that two departments of the
+    same name in different cities can be told apart.
+
+    The path starts at the root, or with ``below`` given (the viewer's own unit) just below it: the
+    levels every unit in view shares are left out. ``below`` itself keeps its name."""
+    units = list(units)
+    skip = len(_path_ids(below)) if below is not None else 0
+    ids = {part for unit in units for part in _path_ids(unit)}
+    names = {unit_id: name for unit_id, name in session.execute(
+        select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids))
+    )} if ids else {}
+    labels = {}
+    for unit in units:
+        parts = _path_ids(unit)
+        shown = (parts[skip:] or parts[-1:]) if below is not None and below.contains(unit) else parts
+        labels[unit.id] = separator.join(names[part] for part in shown)
+    return labels
+
+
+def _path_ids(unit: OrgUnit) -> list[int]:
+    """The ids on a unit's materialised path "/1/4/9/", root first."""
+    return [int(part) for part in unit.path.strip("/").split("/") if part]

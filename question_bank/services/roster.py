@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Place, Problem
+from question_bank.idnumbers import InvalidIdNumber, parse_id_number
 from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User, UserRole
 from question_bank.services import audit
 from question_bank.services.people import users_in_scope
@@ -43,7 +43,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 #: Rows searched for the header row (a template may have a title row above it).
 HEADER_SEARCH_ROWS = 10
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 
 
 def _entry_snapshot(entry: RosterEntry) -> dict[str, Any]:
@@ -209,8 +208,10 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
     The posts in the file are kept on the roster entry (blank: the account's); 单位 and 手机 are not
     read into anything. Raises :class:`NotFound` (sitting outside the actor's subtree) or
     :class:`InvalidInput` naming sheet, row and column of every problem: an ID number that is
-    missing, malformed, stored as a number, repeated, or matches no cadre account of the actor's
-    units (accounts are not created by an import), or a name that differs from the account's.
+    stored as a number, is not a valid resident identity number (empty, malformed, impossible birth
+    date or wrong check character: :func:`question_bank.idnumbers.parse_id_number`), is repeated,
+    or matches no cadre account of the actor's units (accounts are not created by an import), or a
+    name that differs from the account's.
     Nothing is added unless every row is good.
     """
     sitting = get_sitting(session, actor, sitting.id)
@@ -222,14 +223,15 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
     for row in rows:
         raw = row.values.get("id_number")
         place = Place(sheet=title, row=row.number, header=id_header)
-        number = _text(raw).replace(" ", "").upper()
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             problems.append(Problem(N_("the ID number is stored as a number, which Excel rounds; format the column as text"), place=place))
-        elif not number:
-            problems.append(Problem(N_("the ID number is empty"), place=place))
-        elif not _ID_PATTERN.match(number):
-            problems.append(Problem(N_("the ID number must be 18 characters: 17 digits and a digit or X"), place=place))
-        elif number in first_row:
+            continue
+        try:
+            number = parse_id_number(_text(raw))
+        except InvalidIdNumber as exc:
+            problems.append(Problem(exc.message, place=place))
+            continue
+        if number in first_row:
             problems.append(Problem(N_("this ID number is also in row %(row)d"), {"row": first_row[number]}, place))
         else:
             first_row[number] = row.number

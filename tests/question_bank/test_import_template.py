@@ -157,12 +157,67 @@ def test_fully_empty_rows_are_skipped_and_row_numbers_stay_the_sheets():
     assert [r.number for r in rows] == [2, 5]
 
 
-def test_formula_cells_are_never_evaluated():
-    data = questions_xlsx([ROW[:6] + ("=CHAR(66)",) + ROW[7:]])
-    (row,) = parse(data)
-    # openpyxl saves no cached value, so the key cell is empty: the formula is neither run nor read as text.
+UNSAVED_FORMULA = "this cell holds a formula without a saved value; enter the value itself"
+
+
+def with_saved_value(data: bytes, cell: str, value: str) -> bytes:
+    """The workbook ``data`` with a saved (cached) text value added to the formula cell ``cell``, as
+    Excel would save it; openpyxl itself writes formulas without one."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                before = part.count(f'<c r="{cell}">'.encode())
+                part = part.replace(f'<c r="{cell}">'.encode(), f'<c r="{cell}" t="str">'.encode())
+                part = part.replace(b"<v /></c>", f"<v>{value}</v></c>".encode(), 1)
+                assert before == 1
+            target.writestr(info, part)
+    return out.getvalue()
+
+
+def test_a_formula_key_without_a_saved_value_is_reported_as_a_formula_not_as_an_empty_key():
+    (row,) = parse(questions_xlsx([ROW[:6] + ("=CHAR(66)",) + ROW[7:]]))
     assert row.draft is None
-    assert row.problems[0].message == "the key is empty"
+    assert [(str(p.place), p.message) for p in row.problems] == [
+        ("q.xlsx, sheet 题库, row 2, column G (答案)", UNSAVED_FORMULA)]
+
+
+def test_a_formula_stem_without_a_saved_value_is_not_called_an_empty_stem():
+    rows = parse(questions_xlsx([ROW, (ROW[0], '=CONCAT("行政","处罚")') + ROW[2:]]))
+    assert rows[0].draft is not None
+    assert [(str(p.place), p.message) for p in rows[1].problems] == [
+        ("q.xlsx, sheet 题库, row 3, column B (题干)", UNSAVED_FORMULA)]
+
+
+def test_a_formula_in_the_last_column_keeps_its_row_and_is_reported():
+    (row,) = parse(questions_xlsx([ROW[:-1] + ("=1+1",)]))
+    assert [(str(p.place), p.message) for p in row.problems] == [
+        ("q.xlsx, sheet 题库, row 2, column M (分值)", UNSAVED_FORMULA)]
+
+
+def test_a_formula_with_a_saved_value_is_read_as_that_value_and_never_run():
+    # CHAR(67) would give "C"; the value Excel saved says "B", and that is what is read.
+    data = with_saved_value(questions_xlsx([ROW[:6] + ("=CHAR(67)",) + ROW[7:]]), "G2", "B")
+    (row,) = parse(data)
+    assert row.problems == [] and row.draft.key == ["B"]
+
+
+def test_a_workbook_is_read_a_second_time_only_when_it_holds_formulas(monkeypatch):
+    opened = []
+    real = spreadsheet.load_workbook
+
+    def counting(*args, **kwargs):
+        opened.append(kwargs["data_only"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(spreadsheet, "load_workbook", counting)
+    parse(questions_xlsx([ROW]))
+    assert opened == [True]
+    opened.clear()
+    parse(questions_xlsx([ROW[:6] + ("=CHAR(66)",) + ROW[7:]]))
+    assert opened == [True, False]
 
 
 # --- headers -------------------------------------------------------------------------------------

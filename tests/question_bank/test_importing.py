@@ -209,3 +209,13 @@ def test_a_failure_while_writing_leaves_nothing_half_written(db, clock, editor, 
         importing.import_questions(db, clock, editor, "c13.xlsx", questions_xlsx(C13_ROWS[:1]))
     db.commit()  # what is left in the session after the savepoint rolled back
     assert bank_is_empty(db)
+
+
+def test_a_formula_key_without_a_saved_value_refuses_the_import_naming_its_cell(db, clock, editor):
+    rows = [C13_ROWS[0], C13_ROWS[0][:1] + ("行政许可由谁实施？",) + C13_ROWS[0][2:6] + ("=CHAR(66)",) + C13_ROWS[0][7:]]
+    report = run(db, clock, editor, "formula.xlsx", questions_xlsx(rows))
+    assert report.refused and report.imported == 0
+    assert [(str(p.place), p.message) for p in report.errors] == [
+        ("formula.xlsx, sheet 题库, row 3, column G (答案)",
+         "this cell holds a formula without a saved value; enter the value itself")]
+    assert bank_is_empty(db)

@@ -1,0 +1,71 @@
+"""The 18-character resident identity number (公民身份号码) of GB 11643-1999.
+
+Layout (GB 11643-1999 §4): six digits of address code, eight digits of birth date YYYYMMDD, three
+digits of sequence code, and one check character. The check character is computed over the first
+17 digits with ISO 7064:1983 MOD 11-2 (GB 11643-1999 §8.2): each digit is multiplied by its weight
+2^(18-i) mod 11 (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), the products are summed, and
+the sum mod 11 picks the character from ``1 0 X 9 8 7 6 5 4 3 2``. "X" stands for ten.
+
+The birth date part must be a real calendar date; nothing else (the address code, the date's
+plausibility for a living person) is checked, since no list of address codes is kept here.
+
+This is the one place that knows the rule: accounts (``services.people``) and roster imports
+(``services.roster``) both read numbers through :func:`parse_id_number`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from question_bank.errors import N_
+
+#: ISO 7064 MOD 11-2 weights of the first 17 digits, left to right (GB 11643-1999 §8.2).
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+#: The check character for each value of (weighted sum mod 11).
+CHECK_CHARACTERS = "10X98765432"
+LENGTH = 18
+
+
+class InvalidIdNumber(ValueError):
+    """Why a text is not a resident identity number: ``message`` is an English gettext msgid
+    (marked with ``N_``), meant to become a :class:`~question_bank.errors.Problem` at the caller's place."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def normalise(text: str) -> str:
+    """``text`` as an ID number is stored: width folded (NFKC, so full-width digits and "ｘ" read as
+    ASCII), spaces removed, a lower-case check character "x" made "X"."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
+
+
+def check_character(first17: str) -> str:
+    """The check character ("0"…"9" or "X") for the first 17 digits of a number (GB 11643-1999 §8.2).
+    Raises :class:`ValueError` unless ``first17`` is 17 ASCII digits."""
+    if len(first17) != LENGTH - 1 or not (first17.isascii() and first17.isdigit()):
+        raise ValueError(f"need 17 digits, got {first17!r}")
+    return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+
+
+def parse_id_number(text: str) -> str:
+    """The resident identity number written in ``text``, normalised (see :func:`normalise`).
+
+    Raises :class:`InvalidIdNumber` when it is empty, is not 17 digits and a digit or X, its birth
+    date part (characters 7-14) is not a real date, or its check character does not match.
+    """
+    number = normalise(text)
+    if not number:
+        raise InvalidIdNumber(N_("the ID number is empty"))
+    body, last = number[:-1], number[-1:]
+    if len(number) != LENGTH or not (body.isascii() and body.isdigit()) or last not in "0123456789X":
+        raise InvalidIdNumber(N_("the ID number must be 18 characters: 17 digits and a digit or X"))
+    try:
+        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidIdNumber(N_("the birth date in the ID number (characters 7 to 14) is not a real date")) from None
+    if check_character(body) != last:
+        raise InvalidIdNumber(N_("the last character of the ID number does not match the others; check it for a typing error"))
+    return number

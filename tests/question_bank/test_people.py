@@ -1,0 +1,108 @@
+"""Accounts: usernames unique whatever their letter case, sign-in that ignores case, ID numbers
+checked by GB 11643-1999 and held by one account only, and units named by their path."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
+
+from question_bank.errors import InvalidInput
+from question_bank.models import Role, UnitLevel, User, UserRole
+from question_bank.services import people
+from tests.webclient import PASSWORD
+
+#: A valid number (check character X); see tests/question_bank/test_idnumbers.py.
+SAMPLE = "11010519491231002X"
+
+
+def new_user(db, clock, make, username: str, **profile) -> User:
+    user = people.create_user(db, clock, None, username=username, display_name="某人", password=PASSWORD,
+                              unit=make.root(), roles=[Role.CADRE], **profile)
+    db.commit()
+    return user
+
+
+def refusal(db, clock, make, username: str, **profile) -> list[tuple[str, str]]:
+    with pytest.raises(InvalidInput) as refused:
+        new_user(db, clock, make, username, **profile)
+    db.rollback()
+    return [(str(p.place), p.message) for p in refused.value.problems]
+
+
+def test_a_username_differing_only_in_case_is_taken(db, clock, make):
+    new_user(db, clock, make, "cadre1")
+    assert refusal(db, clock, make, "CADRE1") == [("username", "the username %(name)s is taken")]
+    assert refusal(db, clock, make, "  Cadre1 ") == [("username", "the username %(name)s is taken")]
+    assert db.scalar(select(func.count(User.id)).where(func.lower(User.username) == "cadre1")) == 1
+
+
+def test_the_username_is_stored_as_spelt(db, clock, make):
+    assert new_user(db, clock, make, " ZhangSan ").username == "ZhangSan"
+
+
+def test_sign_in_ignores_the_case_of_the_username_but_not_of_the_password(db, clock, make):
+    user = new_user(db, clock, make, "ZhangSan")
+    assert people.authenticate(db, "zhangsan", PASSWORD) is user
+    assert people.authenticate(db, "ZHANGSAN ", PASSWORD) is user
+    assert people.authenticate(db, "zhangsan", PASSWORD.upper()) is None
+    assert people.authenticate(db, "lisi", PASSWORD) is None
+
+
+def test_the_database_itself_refuses_a_username_differing_only_in_case(db, clock, make):
+    first = new_user(db, clock, make, "wang")
+    # Written past create_user: the unique index on lower(username) still holds.
+    db.add(User(username="WANG", display_name="王", password_hash=first.password_hash, org_unit=make.root(),
+                created_at=clock.now(), role_rows=[UserRole(role=Role.CADRE.value)]))
+    with pytest.raises(IntegrityError):
+        db.commit()
+    db.rollback()
+
+
+def test_an_id_number_with_a_wrong_check_character_is_refused_on_its_field(db, clock, make):
+    assert refusal(db, clock, make, "a", id_number=SAMPLE[:17] + "1") == [
+        ("id_number", "the last character of the ID number does not match the others; check it for a typing error")]
+    assert refusal(db, clock, make, "a", id_number="110105194902310026") == [  # 31 February, check character right
+        ("id_number", "the birth date in the ID number (characters 7 to 14) is not a real date")]
+    assert db.scalar(select(func.count(User.id))) == 0
+
+
+def test_an_id_number_is_stored_upper_case_and_a_second_account_cannot_have_it(db, clock, make):
+    assert new_user(db, clock, make, "a", id_number=SAMPLE.lower()).id_number == SAMPLE
+    assert refusal(db, clock, make, "b", id_number=SAMPLE) == [("id_number", "another account already has this ID number")]
+    assert refusal(db, clock, make, "b", id_number=" " + SAMPLE.lower()) == [
+        ("id_number", "another account already has this ID number")]
+
+
+def test_an_id_number_stored_lower_case_before_the_rule_still_counts_as_taken(db, clock, make):
+    old = new_user(db, clock, make, "old")
+    old.id_number = SAMPLE.lower()
+    db.commit()
+    assert refusal(db, clock, make, "new", id_number=SAMPLE) == [("id_number", "another account already has this ID number")]
+
+
+def test_every_problem_of_an_account_is_reported_at_once(db, clock, make):
+    new_user(db, clock, make, "taken", id_number=SAMPLE)
+    with pytest.raises(InvalidInput) as refused:
+        people.create_user(db, clock, None, username="TAKEN", display_name="x", password="short", unit=make.root(),
+                 roles=[Role.CADRE], id_number="12345")
+    assert [str(p.place) for p in refused.value.problems] == ["username", "password", "id_number"]
+
+
+def test_an_empty_id_number_is_no_id_number(db, clock, make):
+    assert new_user(db, clock, make, "a", id_number="").id_number is None
+    assert new_user(db, clock, make, "b", id_number=None).id_number is None
+    assert new_user(db, clock, make, "c", id_number="  ").id_number is None
+
+
+def test_units_are_named_by_their_path_below_the_viewers_unit(db, make):
+    province = make.root()
+    city = make.unit("甲市", level=UnitLevel.CITY)
+    dept = make.unit("司法局", parent=city)
+    other = make.unit("司法局", parent=make.unit("乙市", level=UnitLevel.CITY))
+    units = [province, city, dept, other]
+    assert people.unit_paths(db, units) == {
+        province.id: "某省", city.id: "某省 / 甲市", dept.id: "某省 / 甲市 / 司法局", other.id: "某省 / 乙市 / 司法局"}
+    assert people.unit_paths(db, units, below=province) == {
+        province.id: "某省", city.id: "甲市", dept.id: "甲市 / 司法局", other.id: "乙市 / 司法局"}
+    assert people.unit_paths(db, [city, dept], below=city) == {city.id: "甲市", dept.id: "司法局"}
