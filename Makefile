@@ -42,10 +42,13 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; }
 
+# Both databases run even when the first fails, so one run tells the whole story.
 test: install chromium
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not running on 127.0.0.1:5432 (see .ci/run for how to start it)" >&2; exit 1; }
-	EXAMSVC_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
-	EXAMSVC_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider
+	@status=0; \
+	echo "== SQLite =="; EXAMSVC_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider || status=1; \
+	echo "== PostgreSQL =="; EXAMSVC_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider || status=1; \
+	exit $$status
 
 test-sqlite: install
 	EXAMSVC_TEST_DB=sqlite $(BIN)/pytest -q

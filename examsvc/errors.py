@@ -3,16 +3,18 @@ problems with their places. JSON for the API and the exam page's script, a page 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from question_bank import errors
 from examsvc.extensions import wants_json
+from examsvc.formatting import local_time
 from question_bank.errors import N_
 
 #: Werkzeug's names of the HTTP errors people can meet, marked so that they reach the catalogue
@@ -62,7 +64,10 @@ FIELD_NAMES = {
 
 
 def _shown(value: Any) -> Any:
-    """A parameter as shown: messages (``errors.Msg``) translated, lists of them joined."""
+    """A parameter as shown: messages (``errors.Msg``) translated, lists of them joined, times in
+    the app's timezone (Asia/Shanghai)."""
+    if isinstance(value, dt.datetime):
+        return local_time(value)
     if isinstance(value, errors.Msg):
         return gettext(value)
     if isinstance(value, tuple) and value and all(isinstance(v, errors.Msg) for v in value):
@@ -116,13 +121,16 @@ def problem_texts(exc: errors.DomainError) -> list[dict[str, str]]:
     return [problem_text(p) for p in getattr(exc, "problems", [])]
 
 
-def _respond(status: int, code: str, message: str, problems: list[dict[str, str]] | None = None, **extra):
+def _respond(status: int, code: str, message: str, problems: list[dict[str, str]] | None = None,
+             back: str | None = None, **extra):
+    """The error as JSON for scripts and the API, else as a page (``back``: a link to offer, such
+    as the form the refused upload came from)."""
     if wants_json():
         body = {"error": code, "message": message, **extra}
         if problems:
             body["problems"] = problems
         return jsonify(body), status
-    return render_template("error.html", status=status, message=message, problems=problems or []), status
+    return render_template("error.html", status=status, message=message, problems=problems or [], back=back), status
 
 
 def register(app: Flask) -> None:
@@ -139,6 +147,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
         return _respond(400, "csrf", gettext("The form has expired or did not come from this site. Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge):
+        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return _respond(413, "too_large", gettext("The upload is larger than %(mb)d MB, the most this service accepts. "
+                                                  "Split the file into several smaller ones.", mb=limit_mb),
+                        back=request.path if request.method == "POST" else None)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 
 from examsvc.extensions import select_locale
 
@@ -26,13 +26,20 @@ def local_time(value: dt.datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return "—" if value is None else format_datetime(value, fmt)
 
 
-def minutes(seconds: int | None) -> str:
+def clock_time(seconds: int | None) -> str:
+    """1830 → "30:30" (minutes:seconds), for a countdown."""
     return "—" if seconds is None else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def minutes(seconds: int) -> str:
+    """A duration in whole minutes, in words: "60 minutes" / "60分钟"."""
+    return ngettext("%(num)d minute", "%(num)d minutes", seconds // 60)
 
 
 def register_filters(app: Flask) -> None:
     app.add_template_filter(points, "points")
     app.add_template_filter(local_time, "local_time")
-    app.add_template_filter(minutes, "duration")
+    app.add_template_filter(clock_time, "duration")
+    app.add_template_filter(minutes, "minutes")
     app.add_template_global(REGISTRY, "QUESTION_TYPES")
     app.add_template_global(select_locale, "current_language")

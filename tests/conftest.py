@@ -113,3 +113,12 @@ def cheap_password_hashing():
     people.PASSWORD_METHOD = "scrypt:1024:8:1"
     yield
     people.PASSWORD_METHOD = saved
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once, saying why, when the shared datasets the suite reads are missing."""
+    from tests.shared_data import check_available
+
+    problem = check_available()
+    if problem:
+        raise pytest.UsageError(problem)

@@ -11,9 +11,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -28,12 +30,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from examsvc.formatting import local_time
 from question_bank.models import ExamKind, MultiChoiceRule, ResultPolicy
 from question_bank.services.papers import MAX_SECTION_COUNT, MAX_SECTIONS, PaperSpec, SectionSpec
 from question_bank.services.roster import MAX_EXTRA_TIME_S
-from question_bank.services.sittings import MAX_ATTEMPTS, MAX_GRACE_S, MAX_TIME_LIMIT_S, SittingSpec
+from question_bank.services.sittings import (
+    LOCKED_ONCE_STARTED,
+    MAX_ATTEMPTS,
+    MAX_GRACE_S,
+    MAX_TIME_LIMIT_S,
+    SittingSpec,
+)
 from question_bank.types import REGISTRY
 
 #: Section rows the blank paper form offers; an edited paper gets two spare rows.
@@ -62,7 +71,20 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-class SectionRowForm(Form):
+class SubForm(Form):
+    """A form nested in a FlaskForm (FieldList/FormField). Plain WTForms forms speak English;
+    this one takes WTForms' own messages ("Number must be between…") in the person's language,
+    exactly as Flask-WTF's FlaskForm does, so a row's errors match the rest of the page."""
+
+    class Meta:
+        def get_translations(self, form):
+            # The same switch FlaskForm.Meta honours; off, WTForms falls back to English.
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return flask_wtf_translations
+
+
+class SectionRowForm(SubForm):
     """One row of the sections table. A row left blank (no type, number, mark or category) is
     ignored; a row filled in part says what is missing."""
 
@@ -134,6 +156,9 @@ class PaperForm(FlaskForm):
             self.sections.append_entry()
 
 
+#: Form field of each setting in LOCKED_ONCE_STARTED whose name differs from the spec's.
+LOCKED_FIELDS = {"paper_id": "paper", "time_limit_s": "time_limit_min"}
+
 _LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
@@ -172,13 +197,57 @@ class SittingForm(FlaskForm):
             show_answers=bool(self.show_answers.data),
         )
 
+    #: Set by :meth:`lock`: the closing time a started sitting may not move before (aware UTC).
+    earliest_close: dt.datetime | None = None
+
+    @staticmethod
+    def _shown(sitting, name: str):
+        """The value field ``name`` shows for ``sitting``."""
+        if name in ("kind", "results_policy"):
+            return str(getattr(sitting, name))
+        if name == "paper":
+            return sitting.paper_id
+        if name == "time_limit_min":
+            return sitting.time_limit_s // 60
+        return getattr(sitting, name)
+
     def fill_from(self, sitting) -> None:
-        for name in ("title", "opens_at", "closes_at", "pass_mark", "excellent_mark", "attempts_allowed", "grace_s",
-                     "shuffle_questions", "shuffle_options", "show_answers"):
-            getattr(self, name).data = getattr(sitting, name)
-        self.kind.data, self.results_policy.data = str(sitting.kind), str(sitting.results_policy)
-        self.paper.data = sitting.paper_id
-        self.time_limit_min.data = sitting.time_limit_s // 60
+        for name in ("title", "kind", "paper", "opens_at", "closes_at", "time_limit_min", "pass_mark", "excellent_mark",
+                     "attempts_allowed", "grace_s", "shuffle_questions", "shuffle_options", "results_policy",
+                     "show_answers"):
+            getattr(self, name).data = self._shown(sitting, name)
+
+    def locked_fields(self) -> list:
+        """The fields of :data:`LOCKED_ONCE_STARTED` (the settings that decided deadlines and scores)."""
+        return [getattr(self, LOCKED_FIELDS.get(name, name)) for name in LOCKED_ONCE_STARTED]
+
+    def lock(self, sitting) -> None:
+        """Show a started sitting: the locked settings disabled with a note, the closing time only
+        later. Disabled inputs are not posted, so a locked field the post lacks keeps the sitting's
+        value; one the post carries (a form opened before anyone started) is kept as posted, and
+        the service refuses a change to it (409)."""
+        for field in self.locked_fields():
+            field.render_kw = {**(field.render_kw or {}), "disabled": True}
+            field.description = _l("Fixed: candidates have started this sitting.")
+            if not field.raw_data:
+                field.data = self._shown(sitting, field.short_name)
+                field.validators = []
+        self.earliest_close = sitting.closes_at
+        earliest = sitting.closes_at.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
+        self.closes_at.render_kw = {**(self.closes_at.render_kw or {}), "min": earliest}
+        self.closes_at.description = _l("Beijing time. Candidates have started, so the window can only close later.")
+
+    def restore_locked(self, sitting) -> None:
+        """Show the sitting's own values in the locked fields again (after a refused change)."""
+        for field in self.locked_fields():
+            field.data = self._shown(sitting, field.short_name)
+            field.raw_data = []  # an input shows what was posted while there is any
+
+    def validate_closes_at(self, field) -> None:
+        if self.earliest_close is not None and field.data is not None and field.data < self.earliest_close:
+            # Deadlines already given end by the old closing time; an earlier one would cut them short.
+            raise ValidationError(_("Candidates have started, so the window cannot close before %(time)s.",
+                                    time=local_time(self.earliest_close)))
 
 
 class RosterAddForm(FlaskForm):

@@ -13,6 +13,7 @@ from itertools import groupby
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
 from examsvc import database
@@ -143,10 +144,15 @@ def sittings():
     db = database.session()
     rows = db.scalars(sitting_service.sittings_in_scope(actor())).all()
     return render_template("exams/sittings.html", sittings=rows, now=clock().now(),
-                           roster_sizes=sitting_service.roster_sizes(db, [s.id for s in rows]))
+                           roster_sizes=sitting_service.roster_sizes(db, [s.id for s in rows]),
+                           unfillable=sitting_service.unfillable(db, clock(), rows))
 
 
-def _sitting_form(sitting=None) -> SittingForm:
+#: Form field of a sitting problem whose place is not the field's own name.
+PROBLEM_FIELDS = {"time_limit": "time_limit_min", "grace": "grace_s"}
+
+
+def _sitting_form(sitting=None, *, started: bool = False) -> SittingForm:
     form = SittingForm()
     papers_available = database.session().scalars(paper_service.papers_in_scope(actor())).all()
     form.paper.choices = [SelectChoice(p.id, f"{p.title} ({_('%(points)s points', points=points(p.total_marks))})")
@@ -156,10 +162,31 @@ def _sitting_form(sitting=None) -> SittingForm:
             form.fill_from(sitting)
         elif request.args.get("paper", type=int):
             form.paper.data = request.args.get("paper", type=int)
+    if started:
+        form.lock(sitting)
     return form
 
 
-def _save_sitting(form: SittingForm, sitting=None):
+def _sitting_form_page(form: SittingForm, sitting=None, *, started: bool = False, problems=None, status: int = 200):
+    return render_template("exams/sitting_form.html", form=form, sitting=sitting, started=started,
+                           problems=problems or []), status
+
+
+def _placed_on_fields(form: SittingForm, problems: list) -> list[dict[str, str]]:
+    """The service's problems for the page; one that names a field is also shown beside it,
+    placed by the field's label."""
+    shown = []
+    for problem in problems:
+        text = problem_text(problem)
+        field = getattr(form, PROBLEM_FIELDS.get(problem.place, problem.place), None) if isinstance(problem.place, str) else None
+        if isinstance(field, Field):
+            field.errors = [*field.errors, text["message"]]
+            text["place"] = str(field.label.text)
+        shown.append(text)
+    return shown
+
+
+def _save_sitting(form: SittingForm, sitting=None, *, started: bool = False):
     db = database.session()
     try:
         if sitting is None:
@@ -168,11 +195,13 @@ def _save_sitting(form: SittingForm, sitting=None):
             sitting = sitting_service.update_sitting(db, clock(), actor(), sitting, form.spec())
     except InvalidInput as exc:
         db.rollback()
-        return render_template("exams/sitting_form.html", form=form, sitting=sitting, problems=problem_texts(exc)), 422
+        return _sitting_form_page(form, sitting, started=started, problems=_placed_on_fields(form, exc.problems), status=422)
     except Conflict as exc:
         db.rollback()
+        if started:
+            form.restore_locked(sitting)
         problems = [{"place": "", "message": translate(exc.template, exc.params)}]
-        return render_template("exams/sitting_form.html", form=form, sitting=sitting, problems=problems), 409
+        return _sitting_form_page(form, sitting, started=started, problems=problems, status=409)
     database.commit()
     flash(_("Sitting %(title)s saved.", title=sitting.title), "success")
     return redirect(url_for("exams.sitting", sitting_id=sitting.id))
@@ -183,16 +212,20 @@ def new_sitting():
     form = _sitting_form()
     if form.validate_on_submit():
         return _save_sitting(form)
-    return render_template("exams/sitting_form.html", form=form, sitting=None, problems=[]), 422 if form.errors else 200
+    return _sitting_form_page(form, status=422 if form.errors else 200)
 
 
 @bp.route("/sittings/<int:sitting_id>/edit", methods=["GET", "POST"])
 def edit_sitting(sitting_id: int):
-    sitting = sitting_service.get_sitting(database.session(), actor(), sitting_id)
-    form = _sitting_form(sitting)
+    """The settings form; once a candidate has started, the settings that decided deadlines and
+    scores are shown fixed (the service refuses changing them all the same)."""
+    db = database.session()
+    sitting = sitting_service.get_sitting(db, actor(), sitting_id)
+    started = sitting_service.has_attempts(db, sitting)
+    form = _sitting_form(sitting, started=started)
     if form.validate_on_submit():
-        return _save_sitting(form, sitting)
-    return render_template("exams/sitting_form.html", form=form, sitting=sitting, problems=[]), 422 if form.errors else 200
+        return _save_sitting(form, sitting, started=started)
+    return _sitting_form_page(form, sitting, started=started, status=422 if form.errors else 200)
 
 
 def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, import_form=None):
@@ -206,6 +239,7 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
         add_form=add_form, import_form=import_form or RosterImportForm(formdata=None),
         extra_form=ExtraTimeForm(formdata=None),
         started=sitting_service.has_attempts(db, sitting), problems=problems or [], now=clock().now(),
+        shortfalls=[problem_text(s.problem()) for s in sitting_service.short_sections(db, clock(), sitting)],
     ), status
 
 

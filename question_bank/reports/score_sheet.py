@@ -89,7 +89,7 @@ STATUS_LABELS = {
     CandidateStatus.SUBMITTED: "已交卷",
     CandidateStatus.AUTO_SUBMITTED: "到时自动交卷",
     CandidateStatus.IN_PROGRESS: "答题中",
-    CandidateStatus.NOT_STARTED: "未参加",
+    CandidateStatus.NOT_STARTED: "未开始",
     CandidateStatus.ABSENT: "缺考",
 }
 

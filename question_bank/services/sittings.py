@@ -134,7 +134,9 @@ def _aware(value: Any) -> bool:
     return isinstance(value, dt.datetime) and value.tzinfo is not None and value.utcoffset() is not None
 
 
-def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: Decimal) -> list[Problem]:
+def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: Decimal,
+              now: dt.datetime | None) -> list[Problem]:
+    """Every contradiction in ``spec``; with ``now`` (a new sitting), a window already over too."""
     found: list[Problem] = []
     if not spec.title.strip():
         found.append(Problem(N_("the title is empty"), place="title"))
@@ -144,6 +146,13 @@ def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: De
         found.append(Problem(N_("the window needs both times, with their time zone"), place="opens_at"))
     elif spec.closes_at <= spec.opens_at:
         found.append(Problem(N_("the window must close after it opens"), place="closes_at"))
+    else:
+        if now is not None and spec.closes_at <= now:
+            # Nobody could ever sit it. Opening in the past is fine: the sitting is open at once.
+            found.append(Problem(N_("the window has already closed"), place="closes_at"))
+        if spec.time_limit_s > (spec.closes_at - spec.opens_at).total_seconds():
+            # Every attempt ends at the close, so such a limit could never be had in full.
+            found.append(Problem(N_("the time limit is longer than the window"), place="time_limit"))
     if not 60 <= spec.time_limit_s <= MAX_TIME_LIMIT_S:
         found.append(Problem(N_("the time limit must be 1 to %(n)d minutes"), {"n": MAX_TIME_LIMIT_S // 60},
                              "time_limit"))
@@ -161,9 +170,11 @@ def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: De
     return found
 
 
-def _resolve(session: Session, actor: User, spec: SittingSpec, *, check_bank: bool = True) -> tuple[Paper, Decimal, Decimal]:
+def _resolve(session: Session, actor: User, spec: SittingSpec, *, check_bank: bool = True,
+             now: dt.datetime | None = None) -> tuple[Paper, Decimal, Decimal]:
     """The paper (in the actor's scope; with ``check_bank``, fillable by the bank now) and the marks
-    the spec comes to. Raises :class:`InvalidInput` listing every problem."""
+    the spec comes to; with ``now``, a window that has closed by then is refused. Raises
+    :class:`InvalidInput` listing every problem."""
     try:
         paper = get_paper(session, actor, spec.paper_id)
     except NotFound:
@@ -173,7 +184,7 @@ def _resolve(session: Session, actor: User, spec: SittingSpec, *, check_bank: bo
     excellent = spec.excellent_mark
     if excellent is None:
         excellent = max(default_excellent, pass_mark)
-    problems = _problems(spec, paper, pass_mark, Decimal(excellent))
+    problems = _problems(spec, paper, pass_mark, Decimal(excellent), now)
     if check_bank:
         try:
             assembly.check_paper(session, paper)
@@ -209,10 +220,11 @@ def create_sitting(session: Session, clock: Clock, actor: User, spec: SittingSpe
 
     Raises :class:`PermissionDenied` (not an exam admin) or :class:`InvalidInput` listing every
     problem: a paper outside the actor's units, a paper the bank cannot fill ("requested N,
-    available M"), a pass mark above the paper's total, a window that closes before it opens…
+    available M"), a pass mark above the paper's total, a window that closes before it opens or
+    has closed already (``clock.now()``), a time limit longer than the window…
     """
     _require_admin(actor)
-    paper, pass_mark, excellent = _resolve(session, actor, spec)
+    paper, pass_mark, excellent = _resolve(session, actor, spec, now=clock.now())
     sitting = Sitting(**_values(spec, paper, pass_mark, excellent), org_unit=actor.org_unit,
                       created_by_id=actor.id, created_at=clock.now())
     session.add(sitting)
@@ -250,6 +262,30 @@ def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting
     session.flush()
     audit.record(session, clock, actor, "sitting.update", "sitting", sitting.id, before=before, after=snapshot(sitting))
     return sitting
+
+
+def short_sections(session: Session, clock: Clock, sitting: Sitting) -> list[assembly.Shortfall]:
+    """The sections of the sitting's paper the bank cannot fill now, while the sitting is open or
+    upcoming (empty once it has closed): until the bank can, candidates cannot start it (case C-12)."""
+    if clock.now() >= sitting.closes_at:
+        return []
+    return assembly.shortfalls(session, sitting.paper)
+
+
+def unfillable(session: Session, clock: Clock, sittings: list[Sitting]) -> set[int]:
+    """Ids of those of ``sittings``, open or upcoming, whose paper the bank cannot fill now; each
+    paper is checked once."""
+    now = clock.now()
+    short: dict[int, bool] = {}
+    found: set[int] = set()
+    for sitting in sittings:
+        if now >= sitting.closes_at:
+            continue
+        if sitting.paper_id not in short:
+            short[sitting.paper_id] = bool(assembly.shortfalls(session, sitting.paper))
+        if short[sitting.paper_id]:
+            found.add(sitting.id)
+    return found
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from question_bank.idnumbers import check_character
 from question_bank.models import (
     Attempt, AttemptState, Category, ImportBatch, Question, QuestionStatus, QuestionVersion, Role, UnitLevel,
 )
@@ -36,7 +37,7 @@ def _people(make):
     staff = {name: make.user(role, username=name, unit=province) for name, role in (
         ("editor", Role.BANK_EDITOR), ("reviewer", Role.BANK_REVIEWER), ("examadmin", Role.EXAM_ADMIN), ("hr", Role.HR))}
     cadres = [make.cadre(username=f"cadre{i}", unit=units[i % 2], display_name=f"干部{i}",
-                         id_number=f"32010219800101{i:04d}", current_post="科长", proposed_post="副局长")
+                         id_number=f"32010219800101{i:03d}" + check_character(f"32010219800101{i:03d}"), current_post="科长", proposed_post="副局长")
               for i in range(1, 6)]
     return staff, cadres
 

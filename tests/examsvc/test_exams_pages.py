@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from question_bank.idnumbers import check_character
 from question_bank.models import Attempt, AuditEvent, MultiChoiceRule, Paper, Role, RosterEntry, Sitting, UnitLevel
-from question_bank.services import attempts
+from question_bank.services import attempts, review
 from question_bank.services import papers as paper_service
 from question_bank.services import sittings as sitting_service
 from question_bank.services.papers import PaperSpec, SectionSpec
@@ -22,6 +23,12 @@ from tests.factories import roster_xlsx
 from tests.forms import paper_form, sitting_form
 
 CATEGORY = "司法考试/知识型"
+
+
+def id_number(n: int) -> str:
+    """A valid ID number (born 1980-01-01, sequence ``n``)."""
+    body = f"32010219800101{n:03d}"
+    return body + check_character(body)
 
 
 @pytest.fixture
@@ -35,7 +42,7 @@ def city(make):
         "admin": make.user(Role.EXAM_ADMIN, username="admin_a", unit=city_a),
         "admin_b": make.user(Role.EXAM_ADMIN, username="admin_b", unit=city_b),
         "cadres": [make.cadre(username=f"cadre{i}", unit=dept, display_name=f"干部{i}", current_post="科长",
-                              id_number=f"3201021980010{i:05d}") for i in range(1, 6)],
+                              id_number=id_number(i)) for i in range(1, 6)],
     }
 
 
@@ -116,7 +123,8 @@ def test_checking_a_blueprint_shows_the_bank_counts_and_saves_nothing(client, db
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="check-ok"' in page
     assert re.findall(r'data-row="\d+">(\d*)<', page)[:3] == ["30", "10", ""]
-    assert "100" in re.search(r'id="total">([^<]*)<', page).group(1)
+    assert re.search(r'id="total-points">([^<]*)<', page).group(1) == "100"
+    assert re.search(r'id="total"[^>]*>Total: <span', page)
     assert db.scalar(select(func.count(Paper.id))) == 0
 
 
@@ -209,11 +217,11 @@ def test_a_roster_upload_reports_unknown_people_by_row_and_adds_nobody(client, d
     cadres = city["cadres"]
     response = upload(client, city_a_sitting.id, roster_xlsx([
         (cadres[1].display_name, cadres[1].id_number, "甲市司法局", "科长", "副局长", ""),
-        ("无名氏", "320102198001019999", "甲市司法局", "", "", ""),
+        ("无名氏", id_number(999), "甲市司法局", "", "", ""),
     ]))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "row 3" in page and "320102********9999" in page and "does not create accounts" in page
+    assert "row 3" in page and "320102********" + id_number(999)[-4:] in page and "does not create accounts" in page
     assert db.scalar(select(func.count(RosterEntry.id))) == 1
 
 
@@ -260,3 +268,172 @@ def test_extra_time_and_removal_through_the_roster_table(client, db, city, city_
                             {"minutes": "-5"}).status_code == 422
     assert client.form_post(f"/exams/sittings/{city_a_sitting.id}/roster/{entry.id}/remove").status_code == 302
     assert db.scalar(select(func.count(RosterEntry.id))) == 0
+
+
+# --- the section rows speak the person's language (WTForms' own messages) -----------------------
+
+def test_a_section_rows_range_error_is_in_chinese_by_default_and_in_english_after_switching(client, db, city, bank):
+    client.login("admin_a")
+    data = paper_form("太多题", ("single_choice", 600, "2", CATEGORY))
+    page = client.form_post("/exams/papers/new", data).get_data(as_text=True)
+    assert "数值大小必须介于 1 到 500 之间。" in page and "Number must be between" not in page
+    client.form_post("/lang/en")
+    response = client.form_post("/exams/papers/new", data)
+    assert response.status_code == 422
+    assert "Number must be between 1 and 500." in response.get_data(as_text=True)
+    assert db.scalar(select(func.count(Paper.id))) == 0
+
+
+# --- contradictory sittings are refused beside the field ----------------------------------------
+
+def field_tag(page: str, name: str) -> str:
+    """The opening tag of the input or select named ``name``."""
+    return re.search(rf'<(?:input|select)\b[^>]*\bname="{name}"[^>]*>', page).group(0)
+
+
+def field_block(page: str, name: str) -> str:
+    """The form field's block (label, input, hint, errors) around the input named ``name``."""
+    return re.search(rf'<div class="field[^"]*">(?:(?!<div class="field).)*?\bname="{name}".*?</div>', page, re.S).group(0)
+
+
+def test_a_time_limit_longer_than_the_window_is_refused_beside_the_time_limit(client, db, city, bank):
+    sign_in(client, "admin_a")
+    paper_id = new_id(client.form_post("/exams/papers/new", paper_form("任前考试卷", *STEP3_ROWS)), "papers")
+    response = client.form_post("/exams/sittings/new", sitting_form(
+        paper_id, opens_at="2026-05-11T11:00", closes_at="2026-05-11T11:30", time_limit_min="60"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "the time limit is longer than the window" in field_block(page, "time_limit_min")
+    assert "has-error" in field_block(page, "time_limit_min")
+    assert "<strong>Time limit (minutes)</strong>: the time limit is longer than the window" in page
+    assert db.scalar(select(func.count(Sitting.id))) == 0
+
+
+def test_a_new_sitting_whose_window_has_closed_is_refused_and_one_that_opened_already_is_saved(client, db, city, bank):
+    sign_in(client, "admin_a")
+    paper_id = new_id(client.form_post("/exams/papers/new", paper_form("任前考试卷", *STEP3_ROWS)), "papers")
+    response = client.form_post("/exams/sittings/new", sitting_form(
+        paper_id, opens_at="2026-05-11T08:00", closes_at="2026-05-11T09:30"))
+    assert response.status_code == 422
+    assert "the window has already closed" in field_block(response.get_data(as_text=True), "closes_at")
+    assert db.scalar(select(func.count(Sitting.id))) == 0
+    # 09:00 is before the clock's 10:00: the sitting is simply open at once.
+    new_id(client.form_post("/exams/sittings/new", sitting_form(paper_id, opens_at="2026-05-11T09:00")), "sittings")
+
+
+# --- the edit form of a started sitting -----------------------------------------------------------
+
+LOCKED_INPUTS = ("kind", "paper", "opens_at", "time_limit_min", "pass_mark", "excellent_mark")
+
+
+def posted_by_a_browser(page: str, **changes: str) -> dict[str, str]:
+    """The edit form as a browser posts it: the values shown, without the disabled fields."""
+    data = {}
+    for tag in re.findall(r'<(?:input|select)\b[^>]*>', page):
+        name = re.search(r'\bname="([^"]+)"', tag)
+        if name is None or " disabled" in tag or name.group(1) in ("csrf_token",):
+            continue
+        if tag.startswith("<select"):
+            block = page[page.index(tag):page.index("</select>", page.index(tag))]
+            data[name.group(1)] = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', block).group(1)
+        elif 'type="checkbox"' in tag:
+            if " checked" in tag:
+                data[name.group(1)] = "y"
+        else:
+            value = re.search(r'\bvalue="([^"]*)"', tag)
+            data[name.group(1)] = value.group(1) if value else ""
+    data.update(changes)
+    return data
+
+
+def test_every_locked_setting_has_its_field_on_the_form(app):
+    with app.test_request_context("/"):
+        from examsvc.exams.forms import SittingForm
+
+        form = SittingForm(meta={"csrf": False})
+        assert [f.name for f in form.locked_fields()] == list(LOCKED_INPUTS)
+        assert len(sitting_service.LOCKED_ONCE_STARTED) == len(LOCKED_INPUTS)
+
+
+def test_the_edit_form_of_a_started_sitting_shows_the_locked_settings_disabled(client, db, clock, city, city_a_sitting):
+    attempts.start_attempt(db, clock, city["cadres"][0], city_a_sitting)
+    db.commit()
+    sign_in(client, "admin_a")
+    page = client.get(f"/exams/sittings/{city_a_sitting.id}/edit").get_data(as_text=True)
+    assert 'id="locked-note"' in page
+    for name in LOCKED_INPUTS:
+        assert " disabled" in field_tag(page, name), name
+        assert "Fixed: candidates have started this sitting." in field_block(page, name), name
+    for name in ("title", "closes_at", "attempts_allowed", "grace_s", "results_policy"):
+        assert " disabled" not in field_tag(page, name), name
+    assert 'min="2026-05-11T17:00"' in field_tag(page, "closes_at")
+
+    # Saved as the browser sends it (the disabled settings absent): the rest changes, they stay.
+    response = client.form_post(f"/exams/sittings/{city_a_sitting.id}/edit",
+                                posted_by_a_browser(page, title="改过名的场次", closes_at="2026-05-11T18:00"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    db.expire_all()
+    assert city_a_sitting.title == "改过名的场次" and city_a_sitting.closes_at == at("18:00:00")
+    assert (city_a_sitting.pass_mark, city_a_sitting.time_limit_s, city_a_sitting.opens_at) == (Decimal(60), 3600, at("09:00:00"))
+
+
+def test_an_earlier_close_of_a_started_sitting_is_refused_beside_the_field(client, db, clock, city, city_a_sitting):
+    attempts.start_attempt(db, clock, city["cadres"][0], city_a_sitting)
+    db.commit()
+    sign_in(client, "admin_a")
+    page = client.get(f"/exams/sittings/{city_a_sitting.id}/edit").get_data(as_text=True)
+    response = client.form_post(f"/exams/sittings/{city_a_sitting.id}/edit",
+                                posted_by_a_browser(page, closes_at="2026-05-11T16:00"))
+    assert response.status_code == 422
+    assert "the window cannot close before 2026-05-11 17:00" in field_block(response.get_data(as_text=True), "closes_at")
+    db.expire_all()
+    assert city_a_sitting.closes_at == at("17:00:00")
+
+
+def test_a_form_opened_before_the_first_start_still_cannot_change_a_locked_setting(client, db, clock, city, city_a_sitting):
+    sign_in(client, "admin_a")
+    page = client.get(f"/exams/sittings/{city_a_sitting.id}/edit").get_data(as_text=True)
+    assert " disabled" not in field_tag(page, "pass_mark")
+    attempts.start_attempt(db, clock, city["cadres"][0], city_a_sitting)
+    db.commit()
+    response = client.form_post(f"/exams/sittings/{city_a_sitting.id}/edit", posted_by_a_browser(page, pass_mark="50"))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "cannot change: pass mark" in page
+    # The form now shows the sitting's own mark, fixed.
+    assert 'value="60' in field_tag(page, "pass_mark") and " disabled" in field_tag(page, "pass_mark")
+    db.expire_all()
+    assert city_a_sitting.pass_mark == Decimal(60)
+
+
+# --- a sitting the bank can no longer fill ----------------------------------------------------------
+
+def test_open_and_upcoming_sittings_warn_when_the_bank_cannot_fill_their_paper(client, db, clock, make, city):
+    singles = make.questions(3, "single_choice", category="宪法")
+    admin = city["admin"]
+    paper = paper_service.create_paper(db, clock, admin, PaperSpec("宪法卷", [SectionSpec("single_choice", 3, Decimal(10), "宪法")]))
+    clock.set(at("07:00:00"))
+    closed = sitting_service.create_sitting(db, clock, admin, SittingSpec("已结束", "pre_appointment", paper.id,
+                                                                          at("07:00:00"), at("09:00:00"), 3600))
+    clock.set(at("10:00:00"))
+    tomorrow = dt.timedelta(days=1)
+    open_now = sitting_service.create_sitting(db, clock, admin, SittingSpec("进行中", "pre_appointment", paper.id,
+                                                                            at("09:00:00"), at("17:00:00"), 3600))
+    upcoming = sitting_service.create_sitting(db, clock, admin, SittingSpec("明天的", "pre_appointment", paper.id,
+                                                                            at("09:00:00") + tomorrow, at("17:00:00") + tomorrow, 3600))
+    db.commit()
+    sign_in(client, "admin_a")
+    assert 'id="bank-short"' not in client.get(f"/exams/sittings/{open_now.id}").get_data(as_text=True)
+    assert "data-unfillable" not in client.get("/exams/sittings").get_data(as_text=True)
+
+    review.retire_question(db, clock, make.system_user(), singles[0])
+    db.commit()
+    for sitting in (open_now, upcoming):
+        page = client.get(f"/exams/sittings/{sitting.id}").get_data(as_text=True)
+        banner = re.search(r'id="bank-short".*?</div>', page, re.S).group(0)
+        assert "Candidates cannot start this sitting until" in banner
+        assert "section 1" in banner and "category 宪法: requested 3, available 2" in banner
+    assert 'id="bank-short"' not in client.get(f"/exams/sittings/{closed.id}").get_data(as_text=True)
+    listing = client.get("/exams/sittings").get_data(as_text=True)
+    marked = {int(m) for m in re.findall(r'<tr data-sitting="(\d+)">(?:(?!</tr>).)*data-unfillable', listing, re.S)}
+    assert marked == {open_now.id, upcoming.id}

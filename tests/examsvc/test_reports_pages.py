@@ -39,7 +39,7 @@ def scene(db, clock, make) -> Scene:
     city_a = make.unit("甲市", level=UnitLevel.CITY)
     city_b = make.unit("乙市", level=UnitLevel.CITY)
     zhang = make.cadre(username="zhangsan", display_name="张三", unit=make.unit("法制科", parent=city_a),
-                       id_number="110101199003074512")
+                       id_number="110101199003114512")
     outsider = make.cadre(username="lisi", display_name="李四", unit=make.unit("乙市司法局", parent=city_b))
     sitting = make.sitting(make.paper(PAPER), roster=[zhang, outsider], shuffle=False, title="任前法律知识考试")
     other = make.sitting(make.paper(PAPER), roster=[outsider], title="乙市专场")
@@ -151,7 +151,7 @@ def test_hr_of_city_a_sees_city_a_cadres_only(client, scene):
 
     page = client.get(f"/reports/sittings/{scene.sitting.id}").get_data(as_text=True)
     assert "张三" in page and "李四" not in page
-    assert "110101********4512" in page and "110101199003074512" not in page
+    assert "110101********4512" in page and "110101199003114512" not in page
     rows = read_csv(client.get(f"/reports/sittings/{scene.sitting.id}/scores.csv").data)
     assert [r[HEADERS.index(COL_NAME)] for r in rows[1:]] == ["张三"]
 

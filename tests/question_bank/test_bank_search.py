@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 
 from question_bank.errors import InvalidInput
-from question_bank.models import QuestionStatus
-from question_bank.services.bank_search import MAX_PAGE_SIZE, QuestionQuery, search_questions
+from question_bank.models import QuestionStatus, Role
+from question_bank.services import review
+from question_bank.services.bank_search import (
+    MAX_PAGE_SIZE,
+    QuestionQuery,
+    changed_fields,
+    pending_revision,
+    search_questions,
+)
 
 
 def ids(page) -> list[int]:
@@ -93,3 +100,33 @@ def test_a_page_past_the_end_gives_the_last_page(db, make):
 def test_an_empty_bank_has_one_empty_page(db):
     page = search_questions(db, QuestionQuery())
     assert page.total == 0 and page.pages == 1 and page.questions == []
+
+
+# --- what papers draw, and what a revision changes -----------------------------------------------
+
+def test_a_revision_of_a_live_question_is_pending_until_approved(db, clock, make):
+    question = make.question()
+    assert pending_revision(question) is None
+    revision = make.revision(question, stem="新题干（　）")
+    assert pending_revision(question) is revision
+    review.return_to_draft(db, clock, make.user(Role.BANK_REVIEWER), question, "再改")
+    assert pending_revision(question) is revision  # still not what papers draw
+    review.submit_for_review(db, clock, make.user(Role.BANK_EDITOR), question)
+    review.approve_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    assert pending_revision(question) is None
+
+
+def test_questions_never_approved_or_retired_have_no_pending_revision(db, clock, make):
+    never = make.question(status=QuestionStatus.IN_REVIEW)
+    retired = make.question()
+    make.revision(retired, stem="新题干（　）")
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), retired)
+    assert pending_revision(never) is None and pending_revision(retired) is None
+
+
+def test_changed_fields_names_the_content_a_revision_changes(db, clock, make):
+    question = make.question(key=["B"])
+    before = question.current_version
+    after = make.revision(question, key=["C"], explanation="新的解析。", options=before.options[:3] + ["新选项"])
+    assert changed_fields(before, after) == {"key", "explanation", "options"}
+    assert changed_fields(before, before) == set()

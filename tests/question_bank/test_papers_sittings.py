@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from question_bank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from question_bank.idnumbers import check_character
 from question_bank.models import AuditEvent, Category, Paper, Role, RosterEntry, Sitting, UnitLevel
-from question_bank.services import attempts, papers, roster, sittings
+from question_bank.services import attempts, papers, review, roster, sittings
 from question_bank.services.papers import PaperSpec, SectionSpec
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
@@ -224,6 +225,58 @@ def test_settings_that_decided_scores_are_locked_once_a_candidate_started(db, cl
     assert sitting.closes_at == at("18:00:00")
 
 
+def test_a_time_limit_longer_than_the_window_is_refused_on_create_and_on_update(db, clock, org, paper):
+    with pytest.raises(InvalidInput) as refused:
+        sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, opens_at=at("10:00:00"),
+                                                                        closes_at=at("10:59:00"), time_limit_s=3600))
+    [problem] = refused.value.problems
+    assert (problem.place, str(problem)) == ("time_limit", "time_limit: the time limit is longer than the window")
+    # A limit exactly as long as the window is fine (and the window may have opened already).
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, opens_at=at("09:30:00"),
+                                                                              closes_at=at("10:30:00"), time_limit_s=3600))
+    with pytest.raises(InvalidInput) as also_refused:
+        sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, opens_at=at("09:30:00"),
+                                                                                 closes_at=at("10:30:00"), time_limit_s=3660))
+    assert [p.place for p in also_refused.value.problems] == ["time_limit"]
+    assert sitting.time_limit_s == 3600
+
+
+def test_a_new_sitting_whose_window_has_already_closed_is_refused(db, clock, org, paper):
+    with pytest.raises(InvalidInput) as refused:
+        sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, opens_at=at("08:00:00"),
+                                                                        closes_at=at("10:00:00")))
+    assert [(p.place, p.message) for p in refused.value.problems] == [("closes_at", "the window has already closed")]
+    db.rollback()
+    assert db.scalar(select(func.count(Sitting.id))) == 0
+
+
+def test_a_sitting_whose_window_has_closed_can_still_be_renamed(db, clock, org, paper):
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, closes_at=at("11:00:00")))
+    clock.set(at("12:00:00"))
+    sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, closes_at=at("11:00:00"), title="改名"))
+    assert sitting.title == "改名"
+
+
+def test_open_and_upcoming_sittings_whose_paper_the_bank_cannot_fill_are_found(db, clock, make, org):
+    singles = make.questions(3, "single_choice", category="宪法")
+    paper = papers.create_paper(db, clock, org["admin_a"], spec(SectionSpec("single_choice", 3, Decimal(10), "宪法")))
+    clock.set(at("07:00:00"))
+    closed = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, opens_at=at("07:00:00"),
+                                                                             closes_at=at("09:00:00")))
+    clock.set(at("10:00:00"))
+    open_now = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper))
+    upcoming = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(
+        paper, opens_at=at("09:00:00") + dt.timedelta(days=1), closes_at=at("17:00:00") + dt.timedelta(days=1)))
+    everything = [closed, open_now, upcoming]
+    assert sittings.unfillable(db, clock, everything) == set() and sittings.short_sections(db, clock, open_now) == []
+
+    review.retire_question(db, clock, make.system_user(), singles[0])
+    assert sittings.unfillable(db, clock, everything) == {open_now.id, upcoming.id}
+    [short] = sittings.short_sections(db, clock, upcoming)
+    assert (short.sections, short.requested, short.available) == ((1,), 3, 2)
+    assert sittings.short_sections(db, clock, closed) == []
+
+
 # --- rosters ------------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -292,17 +345,19 @@ def test_roster_rows_show_each_candidates_attempt(db, clock, make, org, sitting)
 # --- roster import ------------------------------------------------------------------------------
 
 def ids(n: int) -> str:
-    return f"3201021980010{n:05d}"
+    """A valid ID number (born 1980-01-01, sequence ``n``); ids(18) ends in the check character X."""
+    body = f"32010219800101{n:03d}"
+    return body + check_character(body)
 
 
 def test_import_matches_cadres_by_id_number_and_keeps_the_files_posts(db, clock, make, org, sitting):
     first = make.cadre(unit=org["dept_a"], display_name="张三", id_number=ids(1), current_post="科员")
-    second = make.cadre(unit=org["dept_a"], display_name="李四", id_number=ids(2)[:-1] + "X")
+    second = make.cadre(unit=org["dept_a"], display_name="李四", id_number=ids(18))
     roster.add_to_roster(db, clock, org["admin_a"], sitting, [second.id])
     workbook = roster_xlsx([
         ("张三", ids(1), "甲市司法局", "副科长", "科长", "13800000000"),
         (None, None, None, None, None, None),
-        ("李 四", ids(2)[:-1] + "x", "甲市司法局", None, None, None),
+        ("李 四", ids(18).lower(), "甲市司法局", None, None, None),
     ])
     result = roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(workbook))
     assert [(e.user_id, e.current_post, e.proposed_post) for e in result.added] == [(first.id, "副科长", "科长")]
@@ -322,7 +377,7 @@ def test_import_reports_every_bad_row_and_adds_nobody(db, clock, make, org, sitt
         ("外市", ids(3), "", "", "", ""),             # row 4: a cadre of another city
         ("人事", ids(4), "", "", "", ""),             # row 5: not a cadre
         ("赵六", ids(5), "", "", "", ""),             # row 6: name differs
-        ("数字", 320102198001010006, "", "", "", ""),  # row 7: stored as a number
+        ("数字", int(ids(6)), "", "", "", ""),       # row 7: stored as a number
         ("短号", "12345", "", "", "", ""),            # row 8: malformed
         ("张三", ids(1), "", "", "", ""),             # row 9: repeats row 2
         ("空号", "", "", "", "", ""),                 # row 10: empty
@@ -332,7 +387,7 @@ def test_import_reports_every_bad_row_and_adds_nobody(db, clock, make, org, sitt
     rows = [p.place.row for p in refused.value.problems]
     assert rows == list(range(3, 11))
     text = str(refused.value)
-    assert "320102********0009" in text and ids(9) not in text
+    assert ids(9)[:6] + "********" + ids(9)[-4:] in text and ids(9) not in text
     assert "does not create accounts" in text
     db.rollback()
     assert db.scalar(select(func.count(RosterEntry.id))) == 0
@@ -345,6 +400,24 @@ def test_import_of_something_that_is_not_a_roster_is_refused(db, clock, org, sit
     with pytest.raises(InvalidInput) as no_column:
         roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(roster_xlsx([("x",)], header=("姓名",))))
     assert "身份证号" in str(no_column.value)
+
+
+def test_import_checks_id_numbers_by_gb_11643_before_looking_for_accounts(db, clock, make, org, sitting):
+    make.cadre(unit=org["dept_a"], display_name="张三", id_number=ids(1))
+    wrong_check = ids(1)[:17] + ("0" if ids(1)[-1] != "0" else "1")
+    body = "32010219800231001"  # 31 February
+    no_such_day = body + check_character(body)
+    workbook = roster_xlsx([
+        ("张三", wrong_check, "", "", "", ""),     # row 2: one typing error away from 张三's number
+        ("李四", no_such_day, "", "", "", ""),     # row 3: the check character fits, the date does not
+        ("张三", f" {ids(1)[:6]} {ids(1)[6:]} ", "", "", "", ""),  # row 4: spaces are dropped: good
+    ])
+    with pytest.raises(InvalidInput) as refused:
+        roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(workbook))
+    assert [(p.place.row, p.place.header, p.message) for p in refused.value.problems] == [
+        (2, "身份证号", "the last character of the ID number does not match the others; check it for a typing error"),
+        (3, "身份证号", "the birth date in the ID number (characters 7 to 14) is not a real date"),
+    ]
 
 
 def test_a_province_admin_sees_the_sittings_of_the_cities_below(db, clock, make, org, paper):

@@ -62,7 +62,7 @@ def test_headers_are_the_designed_columns_in_order():
 
 
 def test_a_submitted_candidate_row_has_every_column(db, clock, make, world):
-    zhang = make.cadre(display_name="张三", unit=world.legal_office, id_number="110101199003074512",
+    zhang = make.cadre(display_name="张三", unit=world.legal_office, id_number="110101199003114512",
                        current_post="法制科科长", proposed_post="司法局副局长")
     sitting = make.sitting(make.paper(PAPER), roster=[zhang], shuffle=False, title="2026年第一期任前考试")
     take(db, clock, zhang, sitting, {1: "B", 2: "A"})
@@ -87,7 +87,7 @@ def test_one_row_per_roster_entry_with_not_started_and_in_progress_marked(db, cl
     by_name = {row.name: row for row in rows}
     assert by_name[done.display_name].status == "已交卷"
     assert by_name[done.display_name].score == Decimal(100) and by_name[done.display_name].band == "优秀"
-    assert (by_name[absent.display_name].status, by_name[absent.display_name].score) == ("未参加", None)
+    assert (by_name[absent.display_name].status, by_name[absent.display_name].score) == ("未开始", None)
     assert by_name[absent.display_name].passed == "" and by_name[absent.display_name].band == ""
     assert by_name[absent.display_name].date == sitting.opens_at.astimezone(sheets.LOCAL_TZ).date()
     assert (by_name[busy.display_name].status, by_name[busy.display_name].score) == ("答题中", None)
@@ -122,7 +122,7 @@ def test_an_abandoned_attempt_is_closed_at_its_deadline_and_listed_once(db, cloc
 
 
 def test_the_id_number_is_masked_and_an_empty_one_stays_empty(db, clock, make, world):
-    with_id = make.cadre(unit=world.legal_office, id_number="44030519851231002X")
+    with_id = make.cadre(unit=world.legal_office, id_number="44030519860119002X")
     without = make.cadre(unit=world.legal_office)
     sitting = make.sitting(make.paper(PAPER), roster=[with_id, without])
     assert column(score_sheet(db, clock, sitting, world.hr_a)[1], "身份证号") == ["440305********002X", ""]
