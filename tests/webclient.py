@@ -11,6 +11,13 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 _META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+#: Every place a page carries a CSRF token (signed with a timestamp, so it differs second by second).
+_ANY_TOKEN = re.compile(r'(<meta name="csrf-token" content="|name="csrf_token" (?:type="hidden" )?value=")[^"]+"')
+
+
+def without_csrf_tokens(page: str) -> str:
+    """The page with its CSRF tokens blanked, for comparing two renderings."""
+    return _ANY_TOKEN.sub(r'\1"', page)
 
 #: The password every test account gets (tests.factories).
 PASSWORD = "correct-horse-9"

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from question_bank.models import Attempt, Role, User
 from question_bank.services import attempts
 from tests.scenarios import save, submit
+from tests.webclient import without_csrf_tokens
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def two_results(make, db, clock, client_factory):
 def _without_token(page: str) -> str:
     """The page without what differs by request, not by object: the signed CSRF token and the
     language switch's return address (the URL asked for)."""
-    page = re.sub(r'<meta name="csrf-token" content="[^"]+">', "", page)
+    page = without_csrf_tokens(page)
     return re.sub(r'name="next" value="[^"]*"', "", page)
 
 

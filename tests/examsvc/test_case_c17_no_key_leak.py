@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from question_bank.models import QuestionVersion
+from tests.webclient import without_csrf_tokens
 from tests.scenarios import save, start_through_web, state, submit
 
 EXPLANATION = "解析：行政复议机关应当依法审查"
@@ -48,7 +49,7 @@ def _everything_the_candidate_can_fetch(client, sitting, attempt_id) -> list[str
 def _without_volatile_parts(body: str) -> str:
     """Drop what differs between any two fetches: the signed CSRF token, the page's writer token
     and the server time."""
-    body = re.sub(r'<meta name="csrf-token" content="[^"]+">', "", body)
+    body = without_csrf_tokens(body)
     body = re.sub(r'data-writer="[^"]+"', "", body)
     return re.sub(r"'server_time': '[^']+'|\"server_time\": ?\"[^\"]+\"", "", body)
 
