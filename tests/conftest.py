@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from examsvc import create_app
