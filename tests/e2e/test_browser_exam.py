@@ -7,51 +7,27 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
 from question_bank.models import Attempt
 from question_bank.services.marking import current_responses
-from tests.webclient import PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 375, "height": 740}
+from tests.e2e.conftest import PHONE
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def phone(live_server) -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
 
 
 def _option_texts(page: Page, slot: int) -> list[str]:
     return page.locator(f"#q{slot} .option span").all_inner_texts()
 
 
-def test_cadre_takes_the_exam_on_a_phone(phone: Page, live_server, make, db):
+def _start(page: Page, sitting_id: int) -> None:
+    page.locator(f"[data-sitting='{sitting_id}'] button[type=submit]").click()
+    expect(page.locator("#exam")).to_be_visible()
+
+
+def test_cadre_takes_the_exam_on_a_phone(phone: Page, sign_in, make, db):
     make.questions(3, "single_choice", key=["B"])
     make.questions(2, "multiple_choice", key=["A", "C"])
     cadre = make.cadre()
@@ -60,13 +36,8 @@ def test_cadre_takes_the_exam_on_a_phone(phone: Page, live_server, make, db):
     db.commit()
 
     page = phone
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", cadre.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    expect(page.locator(f"[data-sitting='{sitting.id}']")).to_be_visible()
-    page.locator(f"[data-sitting='{sitting.id}'] button[type=submit]").click()
-    expect(page.locator("#exam")).to_be_visible()
+    sign_in(page, cadre.username)
+    _start(page, sitting.id)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     # An answer is "saved" only once the server has it.
@@ -111,68 +82,54 @@ def test_cadre_takes_the_exam_on_a_phone(phone: Page, live_server, make, db):
     assert db.get(Attempt, attempt.id).state == "submitted"
 
 
-def _sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-
-
-def test_a_stale_tab_never_claims_an_answer_the_server_dropped(live_server, make, db):
+@pytest.fixture
+def two_question_exam(make, db):
     make.questions(2, "single_choice", key=["B"])
     cadre = make.cadre()
     sitting = make.sitting(make.paper(), roster=[cadre], shuffle=False)
     db.commit()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport=PHONE)
-        tab_a = context.new_page()
-        _sign_in(tab_a, live_server, cadre.username)
-        tab_a.locator(f"[data-sitting='{sitting.id}'] button[type=submit]").click()
-        expect(tab_a.locator("#exam")).to_be_visible()
-        tab_b = context.new_page()
-        tab_b.goto(tab_a.url)
-        tab_b.locator("#q2 .option").nth(0).click()
-        tab_b.locator("#q2 .option").nth(2).click()
-        expect(tab_b.locator("#save-state")).to_have_attribute("data-state", "saved")
-        tab_a.locator("#q2 .option").nth(3).click()  # the stale tab changes the same question last
-        expect(tab_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved")
-        tab_a.reload()
-        expect(tab_a.locator("#q2 input").nth(3)).to_be_checked()
-        browser.close()
+    return cadre, sitting
+
+
+def test_a_stale_tab_never_claims_an_answer_the_server_dropped(phone_context, sign_in, two_question_exam, db):
+    cadre, sitting = two_question_exam
+    tab_a = phone_context.new_page()
+    sign_in(tab_a, cadre.username)
+    _start(tab_a, sitting.id)
+    tab_b = phone_context.new_page()
+    tab_b.goto(tab_a.url)
+    tab_b.locator("#q2 .option").nth(0).click()
+    tab_b.locator("#q2 .option").nth(2).click()
+    expect(tab_b.locator("#save-state")).to_have_attribute("data-state", "saved")
+    tab_a.locator("#q2 .option").nth(3).click()  # the stale tab changes the same question last
+    expect(tab_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved")
+    tab_a.reload()
+    expect(tab_a.locator("#q2 input").nth(3)).to_be_checked()
     attempt = db.query(Attempt).filter_by(user_id=cadre.id).one()
     db.rollback()
     assert current_responses(db, attempt.id)[2].answer == ["D"]
 
 
-def test_signed_out_elsewhere_the_page_keeps_the_answer_until_signed_in_again(live_server, make, db):
-    make.questions(2, "single_choice", key=["B"])
-    cadre = make.cadre()
-    sitting = make.sitting(make.paper(), roster=[cadre], shuffle=False)
-    db.commit()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport=PHONE)
-        exam = context.new_page()
-        exam.set_default_timeout(15_000)
-        _sign_in(exam, live_server, cadre.username)
-        exam.locator(f"[data-sitting='{sitting.id}'] button[type=submit]").click()
-        expect(exam.locator("#exam")).to_be_visible()
-        other = context.new_page()
-        other.goto(f"{live_server}/me/")
-        other.click("header form[action='/logout'] button")
+def test_signed_out_elsewhere_the_page_keeps_the_answer_until_signed_in_again(
+        phone_context, sign_in, live_server, two_question_exam, db):
+    cadre, sitting = two_question_exam
+    exam = phone_context.new_page()
+    sign_in(exam, cadre.username)
+    _start(exam, sitting.id)
+    other = phone_context.new_page()
+    other.goto(f"{live_server}/me/")
+    other.click("header form[action='/logout'] button")
 
-        exam.locator("#q1 .option").nth(2).click()
-        expect(exam.locator("#exam-alert")).to_be_visible()
-        expect(exam.locator("#save-state")).not_to_have_attribute("data-state", "saved")
-        attempt = db.query(Attempt).filter_by(user_id=cadre.id).one()
-        db.rollback()
-        assert 1 not in current_responses(db, attempt.id)
+    exam.locator("#q1 .option").nth(2).click()
+    expect(exam.locator("#exam-alert")).to_be_visible()
+    expect(exam.locator("#save-state")).not_to_have_attribute("data-state", "saved")
+    attempt = db.query(Attempt).filter_by(user_id=cadre.id).one()
+    db.rollback()
+    assert 1 not in current_responses(db, attempt.id)
 
-        _sign_in(other, live_server, cadre.username)
-        exam.reload()
-        expect(exam.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved")
-        expect(exam.locator("#q1 input").nth(2)).to_be_checked()
-        browser.close()
+    sign_in(other, cadre.username)
+    exam.reload()
+    expect(exam.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved")
+    expect(exam.locator("#q1 input").nth(2)).to_be_checked()
     db.rollback()
     assert current_responses(db, attempt.id)[1].answer == ["C"]
