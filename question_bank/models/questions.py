@@ -88,7 +88,10 @@ class ImportBatch(Base):
 
 
 class Question(Base):
-    """A question's stable identity, workflow status and pointer to its current version."""
+    """A question's stable identity, workflow status and pointers to its versions.
+
+    ``category_id`` is the current version's category, kept here for listing and searching the
+    bank; papers draw by the published version's own category."""
 
     __tablename__ = "question"
 
@@ -157,6 +160,9 @@ class QuestionVersion(Base):
     version_no: Mapped[int] = mapped_column(Integer)
     #: Code of a registered question type (``question_bank.types``).
     qtype: Mapped[str] = mapped_column(String(30), index=True)
+    #: The category this wording files the question under: part of the version, so a change of
+    #: category is reviewed like any other and papers keep drawing by the approved one.
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     stem: Mapped[str] = mapped_column(Text)
     options: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     key: Mapped[Any] = mapped_column(JSONDocument)
@@ -175,3 +181,4 @@ class QuestionVersion(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     question: Mapped[Question] = relationship(foreign_keys=[question_id], back_populates="versions")
+    category: Mapped[Category] = relationship()

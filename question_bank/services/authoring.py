@@ -112,8 +112,10 @@ def find_duplicate(session: Session, fingerprint: str, exclude_id: int | None = 
     return session.scalar(query)
 
 
-def _apply(version: QuestionVersion, draft: QuestionDraft) -> None:
-    """Write the draft's content into ``version`` (a new one, or one no attempt has used yet)."""
+def _apply(version: QuestionVersion, draft: QuestionDraft, category: Category) -> None:
+    """Write the draft's content into ``version`` (a new one, or one no attempt has used yet);
+    ``category`` is the draft's category path resolved."""
+    version.category = category
     version.qtype = draft.qtype
     version.stem = draft.stem
     version.options = list(draft.options)
@@ -126,9 +128,10 @@ def _apply(version: QuestionVersion, draft: QuestionDraft) -> None:
     version.stem_fingerprint = stem_fingerprint(draft.stem)
 
 
-def _new_version(question: Question, draft: QuestionDraft, number: int, actor: User, clock: Clock) -> QuestionVersion:
+def _new_version(question: Question, draft: QuestionDraft, category: Category, number: int, actor: User,
+                 clock: Clock) -> QuestionVersion:
     version = QuestionVersion(question=question, version_no=number, created_at=clock.now(), created_by_id=actor.id)
-    _apply(version, draft)
+    _apply(version, draft, category)
     return version
 
 
@@ -197,7 +200,7 @@ def create_questions(
     for draft in drafts:
         question = Question(category=categories[draft.category_path], status=status, author_id=actor.id,
                             import_batch=batch, created_at=now, updated_at=now)
-        made.append((question, _new_version(question, draft, 1, actor, clock)))
+        made.append((question, _new_version(question, draft, categories[draft.category_path], 1, actor, clock)))
     session.add_all([item for pair in made for item in pair])
     session.flush()
     created: list[Created] = []
@@ -275,15 +278,16 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
     current = question.current_version
     assert current is not None
     before = snapshot(current)
+    category = ensure_category(session, draft.category_path)
     if current.used_at is None and current.id != question.published_version_id:
         version = current
-        _apply(version, draft)
+        _apply(version, draft, category)
     else:
-        version = _new_version(question, draft, current.version_no + 1, actor, clock)
+        version = _new_version(question, draft, category, current.version_no + 1, actor, clock)
         session.add(version)
         session.flush()
         question.current_version = version
-    question.category = ensure_category(session, draft.category_path)
+    question.category = category
     if question.status == QuestionStatus.PUBLISHED:
         # reviewer_id and reviewed_at stay: they record who approved the published version.
         question.status = QuestionStatus.IN_REVIEW
