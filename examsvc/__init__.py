@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify, redirect, request, url_for
 from flask_babel import gettext
+from werkzeug.routing import IntegerConverter
 
 from examsvc import config as app_config
 from examsvc import database, errors
@@ -30,6 +31,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(app_config.INSTANCE_DIR),
     )
     app.config.update(app_config.load(config))
+    # Before any route exists: every <int:…> in a URL is bounded like the ids it names.
+    app.url_map.converters["int"] = DatabaseIntConverter
 
     database.init_app(app)
     csrf.init_app(app)
@@ -56,6 +59,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:…>`` limited to what an id column holds (PostgreSQL ``integer``): a larger number
+    cannot name anything, so the URL simply does not match (404) instead of failing in the database."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _unauthorized():

@@ -33,6 +33,9 @@ def _status_json(attempt: Attempt) -> dict[str, Any]:
         "answered": status.answered,
         "total": status.total,
     }
+    if attempt.is_open:
+        # So that a page open on another device can show what is stored now.
+        body["responses"] = {str(slot): answer for slot, answer in status.responses.items()}
     if not attempt.is_open:
         body["finished_at"] = attempt.finished_at.isoformat() if attempt.finished_at else None
         body["result_url"] = url_for("candidate.result", attempt_id=attempt.id)

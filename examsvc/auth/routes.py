@@ -60,7 +60,7 @@ def login():
         if user is None:
             flash(_("Wrong username or password."), "error")
         else:
-            session.clear()  # a fresh session on sign-in (no fixation)
+            _fresh_session()  # a fresh session on sign-in (no fixation)
             login_user(user)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")) or url_for("auth.index"))
@@ -71,8 +71,16 @@ def login():
 @login_required
 def logout():
     logout_user()
-    session.clear()
+    _fresh_session()
     return redirect(url_for("auth.login"))
+
+
+def _fresh_session() -> None:
+    """Forget everything in the session but the language the person chose."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
 
 
 @bp.post("/lang/<code>")

@@ -131,7 +131,8 @@ def _bank(session: Session, clock: Clock, editor: User, reviewer: User) -> None:
 
 
 def _sitting(session: Session, clock: Clock, admin: User, unit: OrgUnit, cadres: list[User]) -> None:
-    now = clock.now()
+    # Whole minutes, as an admin would enter them on the sitting form.
+    now = clock.now().replace(second=0, microsecond=0)
     category = authoring.ensure_category(session, DEMO_CATEGORY)
     paper = Paper(title="领导干部任前法律知识考试（示例试卷）", multi_rule=MultiChoiceRule.ALL_OR_NOTHING,
                   org_unit=unit, created_by_id=admin.id, created_at=now, updated_at=now)

@@ -47,7 +47,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.services import assembly, audit, deadlines
-from question_bank.services.delivery import option_order_for, to_original
+from question_bank.services.delivery import option_order_for, to_display, to_original
 from question_bank.services.marking import current_responses
 from question_bank.types import get_type
 
@@ -56,7 +56,9 @@ from question_bank.types import get_type
 class AttemptStatus:
     """What the exam page needs to show time and progress, all computed on the server.
 
-    ``remaining_s`` counts down to the deadline (0 once it has passed).
+    ``remaining_s`` counts down to the deadline (0 once it has passed). ``responses`` maps each
+    answered slot to its stored response in display form (what a page on another device should
+    show), never the key.
     """
 
     attempt_id: int
@@ -66,6 +68,7 @@ class AttemptStatus:
     remaining_s: int
     answered: int
     total: int
+    responses: dict[int, Any]
 
 
 @dataclass(frozen=True)
@@ -193,13 +196,15 @@ def status(session: Session, clock: Clock, attempt: Attempt) -> AttemptStatus:
     """The attempt's server-computed time and progress (case C-02: the same answer whether or not
     the page polled before). Take ``attempt`` from :func:`touch`."""
     now = clock.now()
-    responses = current_responses(session, attempt.id)
+    steps = current_responses(session, attempt.id)
+    shown = {item.slot: to_display(item, steps[item.slot].answer) for item in attempt.items if item.slot in steps}
     answered = sum(
         1 for item in attempt.items
-        if item.slot in responses and get_type(item.question_version.qtype).is_answered(responses[item.slot].answer)
+        if item.slot in steps and get_type(item.question_version.qtype).is_answered(steps[item.slot].answer)
     )
     remaining = max(0, int((attempt.deadline - now).total_seconds())) if attempt.is_open else 0
-    return AttemptStatus(attempt.id, attempt.state, now, attempt.deadline, remaining, answered, len(attempt.items))
+    return AttemptStatus(attempt.id, attempt.state, now, attempt.deadline, remaining, answered, len(attempt.items),
+                         shown)
 
 
 #: Largest sequence number and slot accepted: JavaScript's largest exact integer, and a paper's size.

@@ -7,8 +7,11 @@
  * - This load of the page is one writer (a token the server put in data-writer) numbering its
  *   changes 1, 2, 3…; the server stores a retried (writer, number) once and never lets an older
  *   change of this page undo a newer one. Between two pages the change that arrived last wins.
- * - Unsent changes are kept in localStorage, so a reload, a crash or a lost session resends them
- *   under the writer and number they were made with: a resend can never count twice.
+ * - Unsent changes are kept in localStorage (one entry per page load, so tabs never overwrite each
+ *   other), so a reload, a crash or a lost session resends them under the writer and number they
+ *   were made with: a resend can never count twice.
+ * - Every state poll brings the stored answers: a slot another page changed is shown as stored
+ *   and marked "changed on another device", so the screen always shows what will be scored.
  * - When the session has ended (400 CSRF or 401), nothing is dropped: the page says so and keeps
  *   the changes until the person has signed in again and reloaded.
  * - The countdown is the server's remaining seconds measured against performance.now(), a
@@ -21,7 +24,9 @@
   if (!root) return;
   var d = root.dataset;
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
-  var storeKey = "examsvc-pending-" + d.attempt;
+  // One key per page load, so two tabs never overwrite each other's unsent changes.
+  var storePrefix = "examsvc-pending-" + d.attempt + "-";
+  var storeKey = storePrefix + d.writer;
   var seq = 0;
   var pending = {};        // slot -> {answer, seq, writer}: changes the server has not acknowledged
   var refused = {};        // slot -> message: changes the server refused for good (422)
@@ -29,6 +34,7 @@
   var failures = 0;
   var signedOut = false;
   var submitting = false;
+  var ackedAt = {};        // slot -> performance.now() of this page's last acknowledged save
   var finished = false;
   var remainingAtSync = Number(d.remaining);
   var syncedAt = performance.now();
@@ -91,18 +97,38 @@
     try { localStorage.setItem(storeKey, JSON.stringify(pending)); } catch (e) { /* private mode: memory only */ }
   }
 
-  /* Changes a previous load of this page made and never got acknowledged: show and resend them. */
+  function storedKeys() {
+    var keys = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        if (localStorage.key(i).indexOf(storePrefix) === 0) keys.push(localStorage.key(i));
+      }
+    } catch (e) { /* storage unavailable */ }
+    return keys;
+  }
+
+  function showAnswer(slot, answer) {
+    var values = Array.isArray(answer) ? answer : [answer];
+    slotEl(slot).querySelectorAll("input").forEach(function (i) { i.checked = values.indexOf(i.value) !== -1; });
+    markCard(slot);
+  }
+
+  /* Changes earlier loads of this page (any tab) made and never got acknowledged: show and resend
+     them under the writer and number they were made with; of several for one slot, the newest on
+     this device wins. */
   function restore() {
-    var saved;
-    try { saved = JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { saved = {}; }
-    Object.keys(saved).forEach(function (slot) {
-      var entry = saved[slot];
-      if (!entry || !entry.writer || !slotEl(slot)) return;
-      pending[slot] = entry;
-      var values = Array.isArray(entry.answer) ? entry.answer : [entry.answer];
-      slotEl(slot).querySelectorAll("input").forEach(function (i) { i.checked = values.indexOf(i.value) !== -1; });
-      setSlotState(slot, "saving");
+    storedKeys().forEach(function (key) {
+      var saved;
+      try { saved = JSON.parse(localStorage.getItem(key) || "{}"); } catch (e) { saved = {}; }
+      Object.keys(saved).forEach(function (slot) {
+        var entry = saved[slot];
+        if (!entry || !entry.writer || !slotEl(slot)) return;
+        if (pending[slot] && (pending[slot].at || 0) >= (entry.at || 0)) return;
+        pending[slot] = entry;
+      });
+      if (key !== storeKey) { try { localStorage.removeItem(key); } catch (e) { /* already gone */ } }
     });
+    Object.keys(pending).forEach(function (slot) { showAnswer(slot, pending[slot].answer); setSlotState(slot, "saving"); });
     persist();
   }
 
@@ -117,7 +143,8 @@
   function queue(slot) {
     markCard(slot);
     seq += 1;
-    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer };
+    // "at" only orders this device's own unsent changes on a reload; the server never sees it.
+    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer, at: Date.now() };
     delete refused[slot];
     persist();
     setSlotState(slot, "saving");
@@ -135,7 +162,7 @@
 
   function goToResult() {
     finished = true;
-    try { localStorage.removeItem(storeKey); } catch (e) { /* nothing to clean */ }
+    storedKeys().forEach(function (key) { try { localStorage.removeItem(key); } catch (e) { /* gone */ } });
     window.location.href = d.resultUrl;
   }
 
@@ -155,6 +182,7 @@
     post(d.saveUrl, { slot: Number(slot), answer: entry.answer, seq: entry.seq, writer: entry.writer })
       .then(function (res) {
         if (res.ok) {
+          ackedAt[slot] = performance.now();
           if (pending[slot] === entry) { delete pending[slot]; setSlotState(slot, "saved"); }
           persist();
           failures = 0;
@@ -197,8 +225,28 @@
     if (left <= 0 && !submitting) submit(true);
   }
 
+  function sameAnswer(a, b) {
+    return JSON.stringify(Array.isArray(a) ? a.slice().sort() : (a || "")) ===
+      JSON.stringify(Array.isArray(b) ? b.slice().sort() : (b || ""));
+  }
+
+  /* Show what the server holds for slots another page (a second tab or device) changed: what is
+     on screen here must be what will be scored. Slots this page is still saving, or saved after
+     the poll left, are its own newer news. */
+  function adopt(responses, sentAt) {
+    root.querySelectorAll(".question").forEach(function (q) {
+      var slot = q.dataset.slot;
+      if (pending[slot] || refused[slot] || (ackedAt[slot] || 0) > sentAt) return;
+      var stored = Object.prototype.hasOwnProperty.call(responses, slot) ? responses[slot] : "";
+      if (sameAnswer(stored, answerOf(slot))) return;
+      showAnswer(slot, stored);
+      setSlotState(slot, "elsewhere");
+    });
+  }
+
   function sync() {
     if (finished) return;
+    var sentAt = performance.now();
     fetch(d.stateUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (res) {
         if (res.status === 401) { signedOut = true; renderState(); return null; }
@@ -209,6 +257,7 @@
         if (body.state !== "in_progress") { goToResult(); return; }
         remainingAtSync = body.remaining_s;
         syncedAt = performance.now();
+        if (body.responses && !submitting) adopt(body.responses, sentAt);
       }).catch(function () { /* offline: keep counting from the last sync */ });
   }
 
@@ -241,6 +290,7 @@
         failures += 1;
         stateEl.dataset.state = "retrying";
         stateEl.textContent = d.msgRetrying;
+        showAlert(d.msgSubmitWaiting);
         setTimeout(function () { attempt(tries + 1); }, Math.min(15000, 1000 * Math.pow(2, tries)));
       });
     };
@@ -254,10 +304,23 @@
 
   var dialog = document.getElementById("submit-dialog");
   var summary = document.getElementById("submit-summary");
+  var missingLinks = document.getElementById("submit-missing");
   document.getElementById("submit-open").addEventListener("click", function () {
     var missing = unanswered();
-    summary.textContent = missing.length ? fmt(d.msgUnanswered, "list", missing.join(d.msgSep)) : d.msgAllAnswered;
+    summary.textContent = missing.length ? fmt(d.msgUnanswered, "count", missing.length) : d.msgAllAnswered;
+    // Each unanswered question as a link that closes the dialog and goes there.
+    missingLinks.textContent = "";
+    missing.forEach(function (slot) {
+      var link = document.createElement("a");
+      link.href = "#q" + slot;
+      link.textContent = slot;
+      link.addEventListener("click", function () { dialog.close(); });
+      missingLinks.appendChild(link);
+    });
     if (dialog.showModal) dialog.showModal(); else if (window.confirm(summary.textContent)) submit(false);
+  });
+  document.getElementById("card-link").addEventListener("click", function () {
+    document.getElementById("answer-card").open = true;
   });
   document.getElementById("submit-cancel").addEventListener("click", function () { dialog.close(); });
   document.getElementById("submit-confirm").addEventListener("click", function () { dialog.close(); submit(false); });

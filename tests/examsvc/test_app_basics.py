@@ -1,0 +1,49 @@
+"""App-wide behaviour: URLs with numbers no id can have, the language kept across sign-in and
+sign-out, headers on every response."""
+
+from __future__ import annotations
+
+import pytest
+
+from question_bank.models import Role
+
+HUGE = 99999999999999999999
+
+
+@pytest.mark.parametrize("path", [
+    f"/me/attempts/{HUGE}", f"/me/attempts/{HUGE}/result", f"/api/attempts/{HUGE}/state",
+    f"/bank/questions/{HUGE}", f"/bank/batches/{HUGE}", f"/exams/sittings/{HUGE}", f"/exams/papers/{HUGE}",
+    f"/reports/sittings/{HUGE}", f"/reports/sittings/{HUGE}/scores.csv",
+])
+def test_a_number_too_large_for_an_id_is_simply_not_found(client, make, path):
+    staff = make.user(Role.CADRE, Role.BANK_EDITOR, Role.BANK_REVIEWER, Role.EXAM_ADMIN, Role.HR)
+    client.login(staff.username)
+    assert client.get(path, headers={"Accept": "application/json"}).status_code == 404
+
+
+def test_the_chosen_language_survives_signing_in_and_out(client, make):
+    cadre = make.cadre()
+    client.refresh_csrf("/login")
+    client.form_post("/lang/en")
+    client.login(cadre.username)
+    assert "My exams" in client.get("/me/").get_data(as_text=True)
+    client.form_post("/logout")
+    assert "Sign in" in client.get("/login").get_data(as_text=True)
+
+
+def test_pages_send_a_strict_content_security_policy_and_no_caching(client):
+    response = client.get("/login")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_dashboard_shows_when_a_running_attempt_ends(client, make):
+    from tests.scenarios import single_choice_exam, start_through_web
+
+    exam = single_choice_exam(make, minutes=30)
+    client.login(exam.cadre.username)
+    client.form_post("/lang/en")
+    start_through_web(client, exam.sitting)
+    assert "Your attempt ends at 10:30:00." in client.get("/me/").get_data(as_text=True)
