@@ -21,6 +21,12 @@ def points(value: Decimal | int | float | None) -> str:
     return text or "0"
 
 
+def points_count(value: Decimal | int) -> str:
+    """A mark with its unit, counted: "1 point", "2.5 points" / "2.5分". A fraction takes the
+    plural, as English says "1.5 points"."""
+    return ngettext("%(points)s point", "%(points)s points", 1 if value == 1 else 2, points=points(value))
+
+
 def local_time(value: dt.datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """A UTC datetime shown in the app's timezone (Asia/Shanghai)."""
     return "—" if value is None else format_datetime(value, fmt)
@@ -38,6 +44,7 @@ def minutes(seconds: int) -> str:
 
 def register_filters(app: Flask) -> None:
     app.add_template_filter(points, "points")
+    app.add_template_filter(points_count, "points_count")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(clock_time, "duration")
     app.add_template_filter(minutes, "minutes")

@@ -76,7 +76,8 @@ class Factory:
     def question(self, qtype: str = "single_choice", *, category: str = "行政处罚法", key: Any = None,
                  options: list[str] | None = None, stem: str | None = None,
                  status: QuestionStatus = QuestionStatus.PUBLISHED, difficulty: int = 3,
-                 explanation: str = "依据法条作答。", author: User | None = None) -> Question:
+                 explanation: str = "依据法条作答。", author: User | None = None,
+                 default_score: Any = None) -> Question:
         n = next(_counter)
         if options is None:
             options = [] if qtype == "true_false" else [f"选项{c}{n}" for c in "ABCD"]
@@ -85,7 +86,8 @@ class Factory:
                    "true_false": True}[qtype]
         draft = QuestionDraft(qtype=qtype, stem=stem or f"第{n}题题干（　）", options=options, key=key,
                               category_path=category, explanation=explanation, difficulty=difficulty,
-                              legal_basis="《中华人民共和国行政处罚法》第九条")
+                              legal_basis="《中华人民共和国行政处罚法》第九条",
+                              default_score=None if default_score is None else Decimal(str(default_score)))
         question = authoring.create_question(self.db, self.clock, author or self.system_user(), draft, status=status)
         self.db.commit()
         return question

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from examsvc.errors import translate
+from examsvc.formatting import points
 from question_bank.errors import Problem
 from question_bank.models import Question
 from question_bank.services.authoring import QuestionDraft, category_parts
@@ -76,7 +77,9 @@ class QuestionForm(FlaskForm):
                               description=_l("For example 《中华人民共和国行政处罚法》第三十六条"))
     category = StringField(_l("Category"), validators=[Length(max=500), _category_names_fit],
                            description=_l("A path such as 宪法/国家机构"))
-    score = DecimalField(_l("Default mark (points)"), places=2,
+    # places=None: the field shows the value it holds, which fill_from writes as the `points`
+    # filter does (2, 2.5); with places=2 a stored 100.00 showed as "100.00" beside "分".
+    score = DecimalField(_l("Default mark (points)"), places=None,
                          validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("9999"))])
     #: The version and change time the editor started from (edit only), so that a second editor's
     #: change is never silently overwritten.
@@ -155,8 +158,8 @@ class QuestionForm(FlaskForm):
         self.difficulty.data = version.difficulty
         self.tags.data = "; ".join(version.tags or [])
         self.legal_basis.data = version.legal_basis
-        self.category.data = question.category.path
-        self.score.data = version.default_score
+        self.category.data = version.category.path
+        self.score.data = None if version.default_score is None else Decimal(points(version.default_score))
         self.based_on.data = edit_stamp(question)
 
 

@@ -4,23 +4,32 @@ download the template, list the import batches, look through one, and approve or
 Bank editors upload; bank reviewers decide; both may look. The blueprint's guard already keeps
 everyone else out; each view narrows it where it must. The four-eyes rule (the uploader never
 decides their own batch) is the domain's, in ``question_bank.services.review.decide_batch``.
+
+A report may hold thousands of problems: a page shows its summary (rows read, imported and left
+out; problems grouped by reason with their first rows) and the first :data:`PROBLEMS_SHOWN`
+problems; the whole list is a download (CSV with BOM, or .xlsx) with the columns file, sheet, row,
+column and reason. A batch page shows its report on the first page only, above the questions.
 """
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from math import ceil
+from urllib.parse import quote
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from examsvc import database
 from examsvc.access import actor, roles_required
 from examsvc.bank.import_forms import DecideForm, ImportForm
 from examsvc.bank.routes import bp
-from examsvc.errors import problem_text
+from examsvc.errors import format_place, problem_text, translate
 from examsvc.extensions import clock
-from question_bank.errors import NotFound
+from examsvc.reports.routes import filename_stem
+from question_bank.errors import NotFound, Place, Problem
+from question_bank.formats import tabular
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.formats.template import GUIDE
 from question_bank.formats.template_file import write_template
@@ -31,6 +40,26 @@ from question_bank.services import importing, review
 BATCHES_PER_PAGE = 20
 QUESTIONS_PER_PAGE = 20
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+#: Problems a page lists; the rest are in the download.
+PROBLEMS_SHOWN = 100
+#: Repeated stems a batch page lists; every repeating question carries a badge in the list anyway.
+DUPLICATES_SHOWN = 100
+#: A page number: digits, perhaps signed; anything else is the first page.
+_PAGE_NUMBER = re.compile(r"\s*([+-]?)(\d+)\s*", re.ASCII)
+#: More digits than any real page count has: such a number is taken as "the last page".
+_MAX_PAGE_DIGITS = 9
+
+
+def page_number(pages: int) -> int:
+    """The ``?page=`` argument within 1 … ``pages``: missing, malformed, zero or negative is the
+    first page; past the last (however many digits) is the last. Never raises."""
+    found = _PAGE_NUMBER.fullmatch(request.args.get("page", ""))
+    if found is None or found.group(1) == "-":
+        return 1
+    digits = found.group(2)
+    wanted = pages if len(digits.lstrip("0")) > _MAX_PAGE_DIGITS else int(digits)
+    return min(max(wanted, 1), max(pages, 1))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -43,12 +72,14 @@ def import_upload():
     report = importing.import_questions(database.session(), clock(), actor(), upload.filename or "",
                                         upload.read(), form.mode.data)
     if report.refused:
+        database.commit()  # the refusal's audit event, which keeps the problems for download
         return _upload_page(form, report, 422)
     database.commit()
     message = _("%(n)d questions imported from %(file)s into batch %(id)d; they wait for review.",
                 n=report.imported, file=report.filename, id=report.batch.id)
     if report.errors:
-        message += " " + _("%(n)d problems were found; those rows were left out.", n=len(report.errors))
+        message += " " + _("%(rows)d rows with problems were left out (%(n)d problems).",
+                           rows=report.summary().rows_with_problems, n=len(report.errors))
     flash(message, "success")
     if report.duplicates:
         flash(_("%(n)d questions repeat an existing stem; they are flagged below.", n=len(report.duplicates)), "error")
@@ -56,9 +87,65 @@ def import_upload():
 
 
 def _upload_page(form: ImportForm, report: importing.ImportReport | None, status: int):
-    errors = [problem_text(p) for p in report.errors] if report is not None else []
-    return render_template("bank/import.html", form=form, report=report, errors=errors, guide=GUIDE,
-                           max_rows=MAX_DATA_ROWS), status
+    summary = report.summary() if report is not None else None
+    errors = [problem_text(p) for p in report.errors[:PROBLEMS_SHOWN]] if report is not None else []
+    return render_template("bank/import.html", form=form, report=report, summary=summary,
+                           groups=_groups(summary), errors=errors, guide=GUIDE, max_rows=MAX_DATA_ROWS), status
+
+
+def _groups(summary: importing.Summary | None) -> list[dict]:
+    """The summary's groups for a page: the reason and the column in the person's language."""
+    if summary is None:
+        return []
+    return [{"message": translate(g.example.message, g.example.params), "varied": g.varied,
+             "column": _column_text(g.example.place), "count": g.count, "rows": g.rows,
+             "first_rows": g.first_rows} for g in summary.groups]
+
+
+def _column_text(place: Place | str) -> str:
+    """A place's column as a download or a summary shows it: "G (答案)", or the header alone."""
+    if not isinstance(place, Place):
+        return format_place(place)
+    if place.column and place.header:
+        return f"{place.column} ({place.header})"
+    return place.column or place.header
+
+
+def _problem_file(filename: str, problems: list[Problem], file_format: str, fallback: str) -> Response:
+    """Every problem as a download: columns file, sheet, row, column, reason; through the shared
+    writers, which neutralise cells a spreadsheet would take for a formula."""
+    headers = [_("File"), _("Sheet"), _("Row"), _("Column"), _("Reason")]
+    rows = []
+    for problem in problems:
+        place = problem.place if isinstance(problem.place, Place) else Place()
+        rows.append([place.file, place.sheet, place.row, _column_text(problem.place),
+                     translate(problem.message, problem.params)])
+    if file_format == "xlsx":
+        response = Response(tabular.to_xlsx_bytes(headers, rows, sheet_title=_("Problems")), content_type=XLSX_MIMETYPE)
+    else:
+        response = Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_MIMETYPE)
+    stem = filename_stem(filename.rsplit(".", 1)[0])
+    name = f"{stem}-导入问题.{file_format}" if stem else f"导入问题.{file_format}"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}.{file_format}\"; filename*=UTF-8''{quote(name, safe='')}")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/import/refused/<int:refusal_id>/problems.<any(csv, xlsx):file_format>")
+@roles_required(Role.BANK_EDITOR)
+def refused_problems(refusal_id: int, file_format: str):
+    filename, problems = importing.refused_problems(database.session(), clock(), actor(), refusal_id, file_format)
+    database.commit()
+    return _problem_file(filename, problems, file_format, f"import-problems-{refusal_id}")
+
+
+@bp.get("/batches/<int:batch_id>/problems.<any(csv, xlsx):file_format>")
+def batch_problems(batch_id: int, file_format: str):
+    batch = _batch(batch_id)
+    problems = importing.batch_problems(database.session(), clock(), actor(), batch, file_format)
+    database.commit()
+    return _problem_file(batch.filename, problems, file_format, f"batch-{batch_id}-problems")
 
 
 @bp.get("/import/template.xlsx")
@@ -70,10 +157,13 @@ def import_template():
 
 @bp.get("/batches")
 def batches():
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = importing.recent_batches(database.session(), page, BATCHES_PER_PAGE)
-    return render_template("bank/batches.html", batches=rows, page=page,
-                           pages=max(ceil(total / BATCHES_PER_PAGE), 1), total=total)
+    db = database.session()
+    total = importing.count_batches(db)
+    pages = max(ceil(total / BATCHES_PER_PAGE), 1)
+    page = page_number(pages)
+    rows = importing.recent_batches(db, page, BATCHES_PER_PAGE)
+    return render_template("bank/batches.html", batches=rows, page=page, pages=pages, total=total,
+                           left_out={b.id: importing.rows_left_out(b) for b in rows})
 
 
 def _batch(batch_id: int) -> ImportBatch:
@@ -90,14 +180,19 @@ def batch(batch_id: int):
 
 def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
     db = database.session()
-    page = max(request.args.get("page", 1, type=int), 1)
     count = importing.batch_question_count(db, batch)
+    pages = max(ceil(count / QUESTIONS_PER_PAGE), 1)
+    page = page_number(pages)
     questions = review.batch_questions(db, batch, offset=(page - 1) * QUESTIONS_PER_PAGE, limit=QUESTIONS_PER_PAGE)
     report = batch.report or {}
-    errors = [problem_text(importing.read_stored_problem(e)) for e in report.get("errors", [])]
+    summary = importing.batch_summary(batch)
+    # The report goes with the first page only; the later pages are for reading the questions.
+    errors = [problem_text(importing.read_stored_problem(e)) for e in report.get("errors", [])[:PROBLEMS_SHOWN]]
+    duplicates = report.get("duplicates", [])
     return render_template("bank/batch.html", batch=batch, form=form, questions=questions, count=count,
-                           page=page, pages=max(ceil(count / QUESTIONS_PER_PAGE), 1), errors=errors,
-                           duplicates=report.get("duplicates", []), first=(page - 1) * QUESTIONS_PER_PAGE), status
+                           page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
+                           errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
+                           duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE), status
 
 
 @bp.post("/batches/<int:batch_id>/decide")

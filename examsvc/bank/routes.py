@@ -51,7 +51,8 @@ def questions():
     kept = {name: args[name] for name in _LIST_ARGS if args.get(name)}
     return render_template("bank/questions.html", result=result, query=query, kept=kept,
                            sorts=list(SORTS), max_page_size=MAX_PAGE_SIZE, statuses=list(QuestionStatus),
-                           pending_revision=bank_search.pending_revision)
+                           pending_revision=bank_search.pending_revision,
+                           return_notes=bank_search.return_notes(database.session(), result.questions))
 
 
 def _form_page(template: str, form: QuestionForm, status: int, **context):
@@ -82,15 +83,20 @@ def edit_question(question_id: int):
     if question.status == QuestionStatus.RETIRED:
         raise Conflict(N_("A retired question cannot be edited."))
     form = QuestionForm()
+    return_note = bank_search.return_notes(database.session(), [question]).get(question.id)
     if not form.is_submitted():
         form.fill_from(question)
-        return _form_page("bank/question_form.html", form, 200, question=question)
+        return _form_page("bank/question_form.html", form, 200, question=question, return_note=return_note)
     if form.based_on.data != edit_stamp(question):
         form.form_errors_shown.append(_("Someone changed this question after you opened it. "
                                         "Open it again to see the change, then make yours."))
-        return _form_page("bank/question_form.html", form, 409, question=question)
+        return _form_page("bank/question_form.html", form, 409, question=question, return_note=return_note)
     valid = form.validate()
     draft, problems = form.to_draft()
+    if valid and not problems and authoring.unchanged(question.current_version, draft):
+        # No new version, no second review, no audit event for a save that changes nothing.
+        flash(_("Nothing was changed, so nothing was saved."), "info")
+        return redirect(url_for("bank.question", question_id=question.id))
     if valid and not problems:
         was = question.current_version
         was_used = was is not None and was.used_at is not None
@@ -109,7 +115,7 @@ def edit_question(question_id: int):
         _flash_saved(question, message)
         return redirect(url_for("bank.question", question_id=question.id))
     form.show_problems(problems)
-    return _form_page("bank/question_form.html", form, 422, question=question)
+    return _form_page("bank/question_form.html", form, 422, question=question, return_note=return_note)
 
 
 def _still_drawn(question: Question) -> str:
@@ -140,9 +146,10 @@ def _question_page(question: Question, return_form: ReturnForm, status: int):
     live = question.published_version if question.is_live else None
     pending = bank_search.pending_revision(question)
     changed = bank_search.changed_fields(live, pending) if live and pending else set()
+    return_note = bank_search.return_notes(database.session(), [question]).get(question.id)
     return render_template("bank/question.html", question=question, shown=shown, people=people,
                            return_form=return_form, live=live, pending=pending, changed=changed,
-                           compared=bank_search.COMPARED_FIELDS), status
+                           compared=bank_search.COMPARED_FIELDS, return_note=return_note), status
 
 
 @bp.post("/questions/<int:question_id>/submit")

@@ -30,10 +30,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from examsvc.formatting import local_time
 from question_bank.models import ExamKind, MultiChoiceRule, ResultPolicy
+from question_bank.reports.score_sheet import CandidateStatus
 from question_bank.services.papers import MAX_SECTION_COUNT, MAX_SECTIONS, PaperSpec, SectionSpec
 from question_bank.services.roster import MAX_EXTRA_TIME_S
 from question_bank.services.sittings import (
@@ -58,6 +67,15 @@ KIND_LABELS = {
     ExamKind.ANNUAL: _l("Annual law-study exam"),
     ExamKind.MAKEUP: _l("Make-up exam"),
     ExamKind.PRACTICE: _l("Practice"),
+}
+#: Where a roster entry stands, on the admin's pages. The HR score sheet names the same statuses in
+#: its Chinese document (score_sheet.STATUS_LABELS); the Chinese catalogue gives these the same words.
+STATUS_LABELS = {
+    CandidateStatus.SUBMITTED: _l("Submitted"),
+    CandidateStatus.AUTO_SUBMITTED: _l("Submitted automatically at the deadline"),
+    CandidateStatus.IN_PROGRESS: _l("In progress"),
+    CandidateStatus.NOT_STARTED: _l("Not started yet"),
+    CandidateStatus.ABSENT: _l("Absent"),
 }
 POLICY_LABELS = {
     ResultPolicy.IMMEDIATELY: _l("Immediately after submitting"),
@@ -84,18 +102,25 @@ class SubForm(Form):
             return flask_wtf_translations
 
 
+def parsed(form, field) -> None:
+    """Stop at a value that is not a number at all ("3.5" questions, "abc" points): its own message
+    ("Not a valid integer value.") says it, and a range check after it would only add a second."""
+    if field.process_errors:
+        raise StopValidation()
+
+
 class SectionRowForm(SubForm):
     """One row of the sections table. A row left blank (no type, number, mark or category) is
     ignored; a row filled in part says what is missing."""
 
     title = StringField(_l("Section title"), validators=[Optional(), Length(max=100)])
     qtype = SelectField(_l("Question type"), choices=[], default="")
-    count = IntegerField(_l("Questions"), validators=[Optional(), NumberRange(1, MAX_SECTION_COUNT)])
-    mark = DecimalField(_l("Points each"), places=2, validators=[Optional(), NumberRange(min=Decimal("0.01"), max=1000)])
+    count = IntegerField(_l("Questions"), validators=[Optional(), parsed, NumberRange(1, MAX_SECTION_COUNT)])
+    mark = DecimalField(_l("Points each"), places=2, validators=[Optional(), parsed, NumberRange(min=Decimal("0.01"), max=1000)])
     category = StringField(_l("Category"), validators=[Optional(), Length(max=500)])
     include_subcategories = BooleanField(_l("With sub-categories"), default=True)
-    difficulty_min = IntegerField(_l("Difficulty from"), default=1, validators=[Optional(), NumberRange(1, 5)])
-    difficulty_max = IntegerField(_l("Difficulty to"), default=5, validators=[Optional(), NumberRange(1, 5)])
+    difficulty_min = IntegerField(_l("Difficulty from"), default=1, validators=[Optional(), parsed, NumberRange(1, 5)])
+    difficulty_max = IntegerField(_l("Difficulty to"), default=5, validators=[Optional(), parsed, NumberRange(1, 5)])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -232,7 +257,9 @@ class SittingForm(FlaskForm):
             if not field.raw_data:
                 field.data = self._shown(sitting, field.short_name)
                 field.validators = []
-        self.earliest_close = sitting.closes_at
+        # Whole minutes, as the input shows it: an untouched form posts 07:27 for a close stored
+        # as 07:27:46, and the service reads that as no change.
+        self.earliest_close = sitting.closes_at.replace(second=0, microsecond=0)
         earliest = sitting.closes_at.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
         self.closes_at.render_kw = {**(self.closes_at.render_kw or {}), "min": earliest}
         self.closes_at.description = _l("Beijing time. Candidates have started, so the window can only close later.")

@@ -23,6 +23,7 @@ from examsvc.exams.forms import (
     KIND_LABELS,
     POLICY_LABELS,
     RULE_LABELS,
+    STATUS_LABELS,
     ExtraTimeForm,
     PaperForm,
     RosterAddForm,
@@ -30,7 +31,7 @@ from examsvc.exams.forms import (
     SittingForm,
 )
 from examsvc.extensions import clock
-from examsvc.formatting import points
+from examsvc.formatting import local_time, points_count
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import Category, Role
 from question_bank.services import assembly
@@ -44,7 +45,8 @@ guard(bp, Role.EXAM_ADMIN)
 
 @bp.context_processor
 def _labels():
-    return {"KIND_LABELS": KIND_LABELS, "POLICY_LABELS": POLICY_LABELS, "RULE_LABELS": RULE_LABELS}
+    return {"KIND_LABELS": KIND_LABELS, "POLICY_LABELS": POLICY_LABELS, "RULE_LABELS": RULE_LABELS,
+            "STATUS_LABELS": STATUS_LABELS}
 
 
 # --- papers -------------------------------------------------------------------------------------
@@ -155,8 +157,7 @@ PROBLEM_FIELDS = {"time_limit": "time_limit_min", "grace": "grace_s"}
 def _sitting_form(sitting=None, *, started: bool = False) -> SittingForm:
     form = SittingForm()
     papers_available = database.session().scalars(paper_service.papers_in_scope(actor())).all()
-    form.paper.choices = [SelectChoice(p.id, f"{p.title} ({_('%(points)s points', points=points(p.total_marks))})")
-                          for p in papers_available]
+    form.paper.choices = [SelectChoice(p.id, f"{p.title} ({points_count(p.total_marks)})") for p in papers_available]
     if request.method == "GET":
         if sitting is not None:
             form.fill_from(sitting)
@@ -229,13 +230,17 @@ def edit_sitting(sitting_id: int):
 
 
 def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, import_form=None):
-    """Settings, the roster as a monitoring table, and the forms that change the roster."""
+    """Settings, the roster as a monitoring table, and the forms that change the roster. Overdue
+    attempts are closed on the way (the view commits when it answers 200)."""
     db = database.session()
+    rows = sitting_service.roster_rows(db, clock(), sitting)
+    if status == 200:
+        database.commit()
     cadres = roster_service.cadres_in_scope(db, actor(), exclude_sitting=sitting)
     add_form = add_form or RosterAddForm(formdata=None)
     groups = [(unit, list(people)) for unit, people in groupby(cadres, key=lambda u: u.org_unit)]
     return render_template(
-        "exams/sitting.html", sitting=sitting, rows=sitting_service.roster_rows(db, sitting), groups=groups,
+        "exams/sitting.html", sitting=sitting, rows=rows, groups=groups,
         add_form=add_form, import_form=import_form or RosterImportForm(formdata=None),
         extra_form=ExtraTimeForm(formdata=None),
         started=sitting_service.has_attempts(db, sitting), problems=problems or [], now=clock().now(),
@@ -289,10 +294,27 @@ def extra_time(sitting_id: int, entry_id: int):
     if not form.validate_on_submit():
         return _sitting_page(found, status=422, problems=[
             {"place": _("Extra time (minutes)"), "message": "; ".join(map(str, form.minutes.errors))}])
-    roster_service.set_extra_time(db, clock(), actor(), found, entry_id, form.minutes.data * 60)
+    outcome = roster_service.set_extra_time(db, clock(), actor(), found, entry_id, form.minutes.data * 60)
     database.commit()
-    flash(_("Extra time saved. It applies to attempts started from now on."), "success")
+    flash(*_extra_time_message(outcome))
     return redirect(url_for("exams.sitting", sitting_id=found.id))
+
+
+def _extra_time_message(outcome: roster_service.ExtraTime) -> tuple[str, str]:
+    """(message, flash category) saying what the extra time did to the candidate's attempts."""
+    name, attempt = outcome.entry.user.display_name, outcome.attempt
+    if attempt is None:
+        return _("Extra time saved for %(name)s. It applies to their next attempt.", name=name), "success"
+    if outcome.closed:
+        return _("Extra time saved for %(name)s, but their attempt had already passed its deadline and was "
+                 "submitted automatically with the answers saved by then.", name=name), "error"
+    if outcome.lengthened:
+        return _("Extra time saved for %(name)s. Their attempt in progress now ends at %(time)s instead of %(old)s.",
+                 name=name, time=local_time(attempt.deadline, "HH:mm:ss"),
+                 old=local_time(outcome.old_deadline, "HH:mm:ss")), "success"
+    return _("Extra time saved for %(name)s. Their attempt in progress still ends at %(time)s: a running attempt is "
+             "never shortened, and ends when the window closes at the latest.",
+             name=name, time=local_time(attempt.deadline, "HH:mm:ss")), "success"
 
 
 @bp.post("/sittings/<int:sitting_id>/roster/<int:entry_id>/remove")

@@ -168,17 +168,18 @@ def _workbook_sheets(filename: str, data: bytes) -> list[Sheet]:
         titles = [ws.title for ws in book.worksheets]
         # The same cells as formulas, only to tell "formula without a saved value" from "empty".
         formula_book = (load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-                        if _has_formulas(archive, names) else None)
+                        if has_formulas(archive) else None)
     except _WORKBOOK_ERRORS:
         raise refuse(filename, N_("This workbook cannot be read; it may be damaged. Open it in Excel, "
                                   "save it again as .xlsx and retry.")) from None
     return [Sheet(title, _sheet_reader(filename, book, formula_book, title)) for title in titles]
 
 
-def _has_formulas(archive: zipfile.ZipFile, names: set[str]) -> bool:
-    """True when some worksheet part of the archive contains a formula element (read in chunks,
-    the tail of each kept so that an element split between two chunks is still seen)."""
-    for name in sorted(names):
+def has_formulas(archive: zipfile.ZipFile) -> bool:
+    """True when some worksheet part of the workbook ``archive`` contains a formula element (read
+    in chunks, the tail of each kept so that an element split between two chunks is still seen).
+    Also used by the roster import, which reads its workbooks itself."""
+    for name in sorted(info.filename for info in archive.infolist()):
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
         with archive.open(name) as part:
@@ -206,7 +207,7 @@ def _sheet_reader(filename: str, book: Any, formula_book: Any, title: str) -> Ca
                 formula_sheet.reset_dimensions()
                 # Both parses yield the same rows in the same order: only the formula cells differ.
                 formulas = formula_sheet.iter_rows(min_col=1, max_col=MAX_COLUMNS + 1, values_only=True)
-                records = ((number, tuple(_cell_text(v) for v in cells), _unsaved_formulas(cells, written))
+                records = ((number, tuple(_cell_text(v) for v in cells), unsaved_formulas(cells, written))
                            for number, (cells, written) in enumerate(zip(values, formulas), start=1))
             yield from _capped(filename, place, records)
         except _WORKBOOK_ERRORS:
@@ -215,8 +216,9 @@ def _sheet_reader(filename: str, book: Any, formula_book: Any, title: str) -> Ca
     return read
 
 
-def _unsaved_formulas(values: tuple[Any, ...], written: tuple[Any, ...]) -> frozenset[int]:
-    """Positions where the cell holds a formula (as written) but no saved value (as cached)."""
+def unsaved_formulas(values: tuple[Any, ...], written: tuple[Any, ...]) -> frozenset[int]:
+    """0-based positions where a row's cell holds a formula (``written``: the row read without
+    ``data_only``) but no saved value (``values``: the same row read with it)."""
     return frozenset(
         position for position, (value, formula) in enumerate(zip(values, written))
         if value is None and (isinstance(formula, (ArrayFormula, DataTableFormula))

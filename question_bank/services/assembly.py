@@ -73,10 +73,12 @@ def live_question():
 
 def section_pool(session: Session, section: BlueprintSection) -> list[int]:
     """Ids of the published versions of live questions that fit ``section`` (type, difficulty and
-    category are those of the published version and question), in a stable order (by question id)
-    so that a stored seed reproduces the same draw.
+    category are all the published version's own), in a stable order (by question id) so that a
+    stored seed reproduces the same draw.
 
-    Papers draw the version a reviewer approved, never a revision still in review or in draft."""
+    Papers draw the version a reviewer approved, never a revision still in review or in draft; a
+    revision that files the question under another category (``Question.category_id`` follows the
+    current version) moves it between pools only when a reviewer approves it."""
     category = section.category
     if section.include_subcategories:
         in_category = or_(Category.id == category.id,
@@ -86,7 +88,7 @@ def section_pool(session: Session, section: BlueprintSection) -> list[int]:
     query = (
         select(QuestionVersion.id)
         .join(Question, Question.published_version_id == QuestionVersion.id)
-        .join(Category, Question.category_id == Category.id)
+        .join(Category, QuestionVersion.category_id == Category.id)
         .where(
             live_question(),
             QuestionVersion.qtype == section.qtype,

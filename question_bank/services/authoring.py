@@ -136,10 +136,11 @@ def _new_version(question: Question, draft: QuestionDraft, category: Category, n
 
 
 def snapshot(version: QuestionVersion) -> dict[str, Any]:
-    """A JSON-able picture of a version, for audit before/after."""
+    """A JSON-able picture of a version, for audit before/after; ``category`` is its path."""
     return {
         "version_no": version.version_no,
         "qtype": version.qtype,
+        "category": version.category.path,
         "stem": version.stem,
         "options": version.options,
         "key": version.key,
@@ -149,6 +150,24 @@ def snapshot(version: QuestionVersion) -> dict[str, Any]:
         "legal_basis": version.legal_basis,
         "default_score": str(version.default_score) if version.default_score is not None else None,
     }
+
+
+def unchanged(version: QuestionVersion, draft: QuestionDraft) -> bool:
+    """Whether ``draft`` holds exactly the content of ``version``, category included (the draft's
+    path compared as :func:`ensure_category` would resolve it): saving it would change nothing."""
+    return (
+        version.qtype == draft.qtype
+        and version.stem == draft.stem
+        and list(version.options) == list(draft.options)
+        and version.key == draft.key
+        and version.explanation == draft.explanation
+        and version.difficulty == draft.difficulty
+        and list(version.tags) == list(draft.tags)
+        and version.legal_basis == draft.legal_basis
+        # Decimal compares by value: 2.00 from the database equals 2 from a form.
+        and version.default_score == draft.default_score
+        and version.category.path == "/".join(category_parts(draft.category_path))
+    )
 
 
 @dataclass(frozen=True)
@@ -266,7 +285,10 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
     approves the new one (``review.approve_question``), so an edit never takes a question out of
     the sittings that draw on it. A published question that is edited goes to review (status
     ``in_review``, its ``published_version_id`` unchanged), so that a changed key is seen by a second
-    person before it is drawn; a draft or a question in review keeps its status.
+    person before it is drawn; a draft or a question in review keeps its status. The category is
+    part of the version: papers keep drawing by the published version's category until approval.
+    A draft that changes nothing (:func:`unchanged`, category included) is no edit: the current
+    version is returned and nothing is written, not even an audit event.
     Audit event ``question.update`` with the content before and after.
     Raises :class:`InvalidInput`, or :class:`~question_bank.errors.Conflict` for a retired question.
     """
@@ -277,6 +299,8 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
         raise Conflict(N_("A retired question cannot be edited."))
     current = question.current_version
     assert current is not None
+    if unchanged(current, draft):
+        return current
     before = snapshot(current)
     category = ensure_category(session, draft.category_path)
     if current.used_at is None and current.id != question.published_version_id:

@@ -2,20 +2,22 @@
 
 Read-only: nothing here changes state. The editors' and reviewers' question list is built on
 :func:`search_questions`; the question page uses :func:`pending_revision` and :func:`changed_fields`
-to show what papers draw and what a revision would change.
+to show what papers draw and what a revision would change, and both use :func:`return_notes` to
+tell the author why a reviewer sent a question back.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from question_bank.errors import N_, InvalidInput, Problem
-from question_bank.models import Category, Question, QuestionStatus, QuestionVersion, User
+from question_bank.models import AuditEvent, Category, Question, QuestionStatus, QuestionVersion, User
 from question_bank.types import REGISTRY
 
 #: Rows a page holds when the caller does not say, and the most it may ask for.
@@ -129,9 +131,10 @@ def people_of(session: Session, question: Question) -> dict[int, User]:
     return {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-#: The content of a version a reviewer compares, in the order the comparison shows it.
-COMPARED_FIELDS = ("qtype", "stem", "options", "key", "explanation", "difficulty", "legal_basis", "tags",
-                   "default_score")
+#: The content of a version a reviewer compares, in the order the comparison shows it. The
+#: category is part of a version: papers draw by the published version's category.
+COMPARED_FIELDS = ("qtype", "category", "stem", "options", "key", "explanation", "difficulty", "legal_basis",
+                   "tags", "default_score")
 
 
 def pending_revision(question: Question) -> QuestionVersion | None:
@@ -144,4 +147,38 @@ def pending_revision(question: Question) -> QuestionVersion | None:
 
 def changed_fields(before: QuestionVersion, after: QuestionVersion) -> set[str]:
     """Names (from :data:`COMPARED_FIELDS`) of the content that differs between two versions."""
-    return {name for name in COMPARED_FIELDS if getattr(before, name) != getattr(after, name)}
+    # The category by id: comparing the related objects would load them for nothing.
+    columns = {"category": "category_id"}
+    return {name for name in COMPARED_FIELDS
+            if getattr(before, columns.get(name, name)) != getattr(after, columns.get(name, name))}
+
+
+@dataclass(frozen=True)
+class ReturnNote:
+    """Why a reviewer sent a question back: ``text`` as the reviewer wrote it, ``by`` the reviewer
+    (None if the account is gone), ``at`` when (aware UTC)."""
+
+    text: str
+    by: User | None
+    at: dt.datetime
+
+
+def return_notes(session: Session, questions: list[Question]) -> dict[int, ReturnNote]:
+    """Question id → the note of the return that made it a draft, for each of ``questions`` that is
+    a draft because a reviewer returned it (its latest return is later than its latest submission
+    for review). The note lives in the ``question.return`` audit event (``review.return_to_draft``).
+    Two queries, however many questions."""
+    drafts = {str(q.id): q.id for q in questions if q.status == QuestionStatus.DRAFT}
+    if not drafts:
+        return {}
+    latest = (
+        select(func.max(AuditEvent.id))
+        .where(AuditEvent.object_type == "question", AuditEvent.object_id.in_(sorted(drafts)),
+               AuditEvent.action.in_(("question.return", "question.submit")))
+        .group_by(AuditEvent.object_id)
+    )
+    events = session.scalars(
+        select(AuditEvent).options(selectinload(AuditEvent.actor))
+        .where(AuditEvent.id.in_(latest), AuditEvent.action == "question.return")
+    )
+    return {drafts[e.object_id]: ReturnNote(e.detail, e.actor, e.occurred_at) for e in events}

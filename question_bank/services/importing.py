@@ -14,6 +14,12 @@ someone other than the uploader (``review.decide_batch``).
 Near-duplicate stems (same :func:`~question_bank.text.stem_fingerprint`) are imported but flagged,
 against the bank and against earlier rows of the same file: ``Question.duplicate_of`` points to the
 question resembled, and the batch report lists them.
+
+A report can hold thousands of problems, so it is read in two ways: :func:`summarise` counts rows
+(not problems) and groups the problems by reason and column with their first few rows, for a page;
+the whole list is for download (:func:`batch_problems`, :func:`refused_problems`). A refused import
+writes no batch, so its problems are kept in its audit event (``batch.import_refused``), which only
+the uploader may read back.
 """
 
 from __future__ import annotations
@@ -26,9 +32,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, InvalidInput, PermissionDenied, Place, Problem
+from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Place, Problem
 from question_bank.formats import spreadsheet, template
-from question_bank.models import ImportBatch, Question, QuestionStatus, Role, User
+from question_bank.models import AuditEvent, ImportBatch, Question, QuestionStatus, Role, User
 from question_bank.services import audit, authoring
 
 ALL_OR_NOTHING = "all_or_nothing"
@@ -36,13 +42,18 @@ VALID_ONLY = "valid_only"
 MODES = (ALL_OR_NOTHING, VALID_ONLY)
 #: Characters of a stem kept in the report's duplicate list (enough to recognise it).
 _STEM_EXCERPT = 80
+#: Row numbers a summary names for each reason (the rest are in the downloadable list).
+FIRST_ROWS = 5
+#: Audit action of a refused import; its ``after`` keeps the problems for download.
+REFUSED_ACTION = "batch.import_refused"
 
 
 @dataclass
 class ImportReport:
     """What an import did.
 
-    ``batch`` is the new batch, or ``None`` when the file was refused and nothing was written.
+    ``batch`` is the new batch, or ``None`` when the file was refused and no question was written;
+    then ``refusal_id`` is the id of the audit event that keeps its problems (:func:`refused_problems`).
     ``imported`` counts questions written; ``rows`` counts data rows read. ``errors`` lists every
     problem, each with its :class:`~question_bank.errors.Place` (file, sheet, row, column); the
     batch's stored report keeps them as :func:`stored_problem` writes them. ``duplicates`` lists
@@ -59,10 +70,70 @@ class ImportReport:
     rows: int = 0
     errors: list[Problem] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
+    refusal_id: int | None = None
 
     @property
     def refused(self) -> bool:
         return self.batch is None
+
+    def summary(self) -> Summary:
+        """The report in numbers and reasons (:func:`summarise`)."""
+        return summarise(self.errors, self.rows, self.imported)
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """The problems of one reason in one column. ``example`` is the first of them (its message,
+    parameters and place without the row say the reason); ``varied`` is true when the others have
+    other parameters (another wrong value, another letter), so the example is one of several.
+    ``count`` problems in ``rows`` distinct rows, the first of them ``first_rows`` (file order)."""
+
+    example: Problem
+    count: int
+    rows: int
+    first_rows: tuple[int, ...]
+    varied: bool
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An import report in numbers: data rows read, imported, and with at least one problem (each
+    row counted once however many problems it has), the problems, and their groups (most frequent
+    first)."""
+
+    rows_read: int
+    rows_imported: int
+    rows_with_problems: int
+    problems: int
+    groups: list[ProblemGroup]
+
+    @property
+    def sound_rows(self) -> int:
+        """Rows without a problem that were not imported (all-or-nothing refused them with the rest)."""
+        return max(self.rows_read - self.rows_imported - self.rows_with_problems, 0)
+
+
+def summarise(problems: list[Problem], rows_read: int, rows_imported: int, first_rows: int = FIRST_ROWS) -> Summary:
+    """Count the rows with problems and group ``problems`` by message template and column (a file
+    or sheet problem has no row and no column: it is a group of its own)."""
+    groups: dict[tuple[str, str, str], list[Problem]] = {}
+    for problem in problems:
+        place = problem.place if isinstance(problem.place, Place) else Place(header=str(problem.place))
+        groups.setdefault((problem.message, place.column, place.header), []).append(problem)
+    summary = []
+    for members in groups.values():
+        rows = sorted({row for row in map(_row, members) if row is not None})
+        summary.append(ProblemGroup(
+            example=members[0], count=len(members), rows=len(rows), first_rows=tuple(rows[:first_rows]),
+            varied=any(p.params != members[0].params for p in members),
+        ))
+    summary.sort(key=lambda g: -g.count)  # stable: equal counts stay in file order
+    with_problems = {(p.place.sheet, p.place.row) for p in problems if _row(p) is not None}
+    return Summary(rows_read, rows_imported, len(with_problems), len(problems), summary)
+
+
+def _row(problem: Problem) -> int | None:
+    return problem.place.row if isinstance(problem.place, Place) else None
 
 
 def clean_filename(filename: str) -> str:
@@ -92,12 +163,13 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         sheet_name, parsed = template.parse_sheet(name, table)
     except InvalidInput as exc:
         report.errors = list(exc.problems)
-        return report
+        return _refuse(session, clock, actor, report)
     report.rows = len(parsed)
     report.errors = [problem for row in parsed for problem in row.problems]
     sound = [row for row in parsed if row.draft is not None]
     if (report.errors and mode == ALL_OR_NOTHING) or not sound:
-        return report  # every row was bad (there is at least one row), or all-or-nothing refused
+        # every row was bad (there is at least one row), or all-or-nothing refused
+        return _refuse(session, clock, actor, report)
 
     with session.begin_nested():
         batch = ImportBatch(
@@ -121,6 +193,18 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         })
     report.batch = batch
     report.imported = len(sound)
+    return report
+
+
+def _refuse(session: Session, clock: Clock, actor: User, report: ImportReport) -> ImportReport:
+    """Record the refusal (audit event :data:`REFUSED_ACTION`, the problems in its ``after``) so
+    that the uploader can download the whole list; no question and no batch is written."""
+    event = audit.record(session, clock, actor, REFUSED_ACTION, "import_file", report.filename[:40], after={
+        "filename": report.filename, "mode": report.mode, "rows": report.rows,
+        "errors": [stored_problem(p) for p in report.errors],
+    })
+    session.flush()
+    report.refusal_id = event.id
     return report
 
 
@@ -151,15 +235,66 @@ def read_stored_problem(stored: dict[str, Any]) -> Problem:
     return Problem(stored.get("message", ""), stored.get("params") or {}, Place.from_json(stored.get("place")))
 
 
-def recent_batches(session: Session, page: int = 1, per_page: int = 20) -> tuple[list[ImportBatch], int]:
-    """A page of import batches, newest first, with their uploaders loaded; and how many there are."""
-    total = session.scalar(select(func.count()).select_from(ImportBatch)) or 0
-    batches = session.scalars(
+def batch_summary(batch: ImportBatch) -> Summary:
+    """The summary of a batch's stored report (rows read, questions imported, rows left out)."""
+    report = batch.report or {}
+    return summarise([read_stored_problem(e) for e in report.get("errors", [])], int(report.get("rows") or 0),
+                     batch.question_count)
+
+
+def rows_left_out(batch: ImportBatch) -> int:
+    """How many rows of the batch's file were left out for their problems (rows, not problems)."""
+    return len({(e["place"].get("sheet"), e["place"].get("row")) for e in (batch.report or {}).get("errors", [])
+                if isinstance(e.get("place"), dict) and e["place"].get("row") is not None})
+
+
+def _may_read_reports(actor: User) -> None:
+    if not (actor.has_role(Role.BANK_EDITOR) or actor.has_role(Role.BANK_REVIEWER)):
+        raise PermissionDenied()
+
+
+def batch_problems(session: Session, clock: Clock, actor: User, batch: ImportBatch, file_format: str) -> list[Problem]:
+    """Every problem of a batch's report, in file order, for download as ``file_format`` ("csv",
+    "xlsx"). Bank editors and reviewers only (:class:`PermissionDenied`). Audit event
+    ``export.import_problems`` (every export is one, domain.md §9). Flushes, never commits."""
+    _may_read_reports(actor)
+    problems = [read_stored_problem(e) for e in (batch.report or {}).get("errors", [])]
+    audit.record(session, clock, actor, "export.import_problems", "import_batch", batch.id,
+                 after={"format": file_format, "problems": len(problems)})
+    session.flush()
+    return problems
+
+
+def refused_problems(session: Session, clock: Clock, actor: User, refusal_id: int,
+                     file_format: str) -> tuple[str, list[Problem]]:
+    """The file name and every problem of a refused import (:attr:`ImportReport.refusal_id`), for
+    download. Only the uploader may read them: to anyone else, as for an unknown id, it is
+    :class:`NotFound`. Audit event ``export.import_problems``. Flushes, never commits."""
+    _may_read_reports(actor)
+    event = session.get(AuditEvent, refusal_id)
+    if event is None or event.action != REFUSED_ACTION or event.actor_id != actor.id:
+        raise NotFound()
+    stored = event.after or {}
+    problems = [read_stored_problem(e) for e in stored.get("errors", [])]
+    audit.record(session, clock, actor, "export.import_problems", "audit_event", event.id,
+                 after={"format": file_format, "problems": len(problems)})
+    session.flush()
+    return str(stored.get("filename", "")), problems
+
+
+def count_batches(session: Session) -> int:
+    """How many import batches there are."""
+    return session.scalar(select(func.count()).select_from(ImportBatch)) or 0
+
+
+def recent_batches(session: Session, page: int = 1, per_page: int = 20) -> list[ImportBatch]:
+    """Page ``page`` (from 1) of the import batches, newest first, with their uploaders loaded. A
+    page before the first gives the first; one past the last, nothing."""
+    return list(session.scalars(
         select(ImportBatch).options(joinedload(ImportBatch.uploaded_by), joinedload(ImportBatch.reviewed_by))
         .order_by(ImportBatch.uploaded_at.desc(), ImportBatch.id.desc())
         .offset(max(page - 1, 0) * per_page).limit(per_page)
-    ).all()
-    return list(batches), total
+    ))
 
 
 def batch_question_count(session: Session, batch: ImportBatch) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import Select, func, select
@@ -17,6 +18,28 @@ from question_bank.services import audit
 #: werkzeug's scrypt parameters (its default method), stated so the hash format is a decision.
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 8
+#: Longest username the account table holds (after folding, which may lengthen a name).
+MAX_USERNAME_LENGTH = 80
+
+
+def fold_username(text: str) -> str:
+    """A username as it is stored and compared: NFKC-folded (full-width "ｃａｄｒｅ１" is "cadre1",
+    an ideographic space a plain one) and without the space around it. Letter case is kept here;
+    comparisons ignore it (``lower()`` on both sides, as the unique index on ``lower(username)``)."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def username_problem(username: str) -> Problem | None:
+    """What is wrong with a folded username (:func:`fold_username`), placed on ``username``, or
+    None: empty, too long, or holding a space or an invisible character (control, format such as
+    a zero-width space, unassigned), which would make two names look alike."""
+    if not username:
+        return Problem(N_("the username is empty"), place="username")
+    if len(username) > MAX_USERNAME_LENGTH:
+        return Problem(N_("the username may have at most %(n)d characters"), {"n": MAX_USERNAME_LENGTH}, "username")
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in username):
+        return Problem(N_("the username may not contain spaces or invisible characters"), place="username")
+    return None
 
 
 def create_unit(session: Session, clock: Clock, name: str, level: UnitLevel, parent: OrgUnit | None = None) -> OrgUnit:
@@ -46,8 +69,10 @@ def create_user(
     Only a sysadmin may create accounts, and only in their own subtree. ``profile`` takes
     ``id_number``, ``current_post``, ``proposed_post``, ``rank``, ``phone``.
 
-    The username is kept as spelt (space around it dropped) but must differ from every other
-    username in more than letter case, since signing in ignores case (:func:`authenticate`). An ID
+    The username is stored NFKC-folded, without the space around it (:func:`fold_username`), letter
+    case as typed; it may not hold spaces or invisible characters (:func:`username_problem`) and
+    must differ from every other username in more than letter case, since signing in folds the
+    typed name the same way and ignores case (:func:`authenticate`). An ID
     number is checked by :func:`question_bank.idnumbers.parse_id_number` (GB 11643-1999), stored
     normalised (upper-case "X"), and must not belong to another account: rosters match people by it.
     Raises :class:`PermissionDenied` or :class:`InvalidInput` (empty or taken username, short
@@ -56,9 +81,10 @@ def create_user(
     if actor is not None and not (actor.has_role(Role.SYSADMIN) and actor.org_unit.contains(unit)):
         raise PermissionDenied()
     problems = []
-    username = username.strip()
-    if not username:
-        problems.append(Problem(N_("the username is empty"), place="username"))
+    username = fold_username(username)
+    invalid = username_problem(username)
+    if invalid is not None:
+        problems.append(invalid)
     elif username_taken(session, username):
         problems.append(Problem(N_("the username %(name)s is taken"), {"name": username}, "username"))
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -92,10 +118,11 @@ def create_user(
 
 
 def username_taken(session: Session, username: str) -> bool:
-    """True when an account's username equals ``username`` ignoring letter case (as the database
-    folds it: ``lower()`` on both sides, so the comparison and sign-in agree)."""
+    """True when an account's username equals ``username`` once folded (:func:`fold_username`),
+    ignoring letter case (as the database folds it: ``lower()`` on both sides, so the comparison,
+    the unique index and sign-in agree)."""
     return session.scalar(
-        select(User.id).where(func.lower(User.username) == func.lower(username)).limit(1)
+        select(User.id).where(func.lower(User.username) == func.lower(fold_username(username))).limit(1)
     ) is not None
 
 
@@ -107,10 +134,11 @@ def id_number_taken(session: Session, id_number: str) -> bool:
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this username (letter case ignored: the database keeps usernames
-    unique without case) and password, or None. The hash is checked even for an unknown name, so
-    response time does not tell which names exist."""
-    user = session.scalar(select(User).where(func.lower(User.username) == func.lower(username.strip())))
+    """The active user with this username and password, or None. The typed name is folded as
+    stored names are (:func:`fold_username`: full-width letters and digits, surrounding space) and
+    letter case is ignored (the database keeps usernames unique without case). The hash is checked
+    even for an unknown name, so response time does not tell which names exist."""
+    user = session.scalar(select(User).where(func.lower(User.username) == func.lower(fold_username(username))))
     hashed = user.password_hash if user else _DUMMY_HASH
     ok = check_password_hash(hashed, password)
     return user if (user and ok and user.is_active) else None

@@ -4,7 +4,8 @@
 Papers draw a question's *published version* (``Question.published_version_id``), the last one a
 reviewer approved; the *current version* is the latest, which editors edit and reviewers review.
 Approving moves the published version forward to the current one; returning a revision to its
-author or leaving it in review keeps the published version drawn; retiring takes the question out
+author or leaving it in review keeps the published version drawn (with its own category, since the
+category is part of a version); retiring takes the question out
 of papers. A question is live (drawn) while it has a published version and is not retired.
 """
 
@@ -74,8 +75,10 @@ def _content_editors(session: Session, question: Question) -> set[int]:
 
 
 def return_to_draft(session: Session, clock: Clock, reviewer: User, question: Question, note: str) -> None:
-    """In review → draft, with the reviewer's reason in the audit log. A published version stays
-    published: papers keep drawing it while the author reworks the revision."""
+    """In review → draft, with the reviewer's reason (``note``) in the audit event
+    ``question.return``, from which the author's pages show it (``bank_search.return_notes``). A
+    published version stays published: papers keep drawing it, in its own category, while the
+    author reworks the revision."""
     _move(session, clock, reviewer, question, {QuestionStatus.IN_REVIEW}, QuestionStatus.DRAFT,
           "question.return", detail=note)
 

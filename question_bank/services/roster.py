@@ -1,5 +1,5 @@
 """Rosters (考生名单): who may sit a sitting, picked from the org tree or imported from Excel
-(domain.md §5), with extra time per person.
+(domain.md §5), with extra time per person (which also lengthens an attempt in progress).
 
 - Only cadres of the admin's own unit subtree can be put on a roster (domain.md §2).
 - An import matches existing cadre accounts by ID number and never creates accounts: people it
@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from openpyxl import load_workbook
@@ -22,9 +24,10 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Place, Problem
+from question_bank.formats.spreadsheet import has_formulas, unsaved_formulas
 from question_bank.idnumbers import InvalidIdNumber, parse_id_number
-from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User, UserRole
-from question_bank.services import audit
+from question_bank.models import Attempt, AttemptState, OrgUnit, Role, RosterEntry, Sitting, User, UserRole
+from question_bank.services import audit, deadlines
 from question_bank.services.people import users_in_scope
 from question_bank.services.sittings import get_sitting
 
@@ -43,6 +46,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 #: Rows searched for the header row (a template may have a title row above it).
 HEADER_SEARCH_ROWS = 10
+#: Columns whose cells an import reads (单位 and 手机 are only there for the people filling it in).
+READ_COLUMNS = ("name", "id_number", "current_post", "proposed_post")
+#: What a cell holding a formula without a saved value is told (as the question import says it).
+UNSAVED_FORMULA = N_("this cell holds a formula without a saved value; enter the value itself")
 
 
 def _entry_snapshot(entry: RosterEntry) -> dict[str, Any]:
@@ -117,23 +124,74 @@ def remove_from_roster(session: Session, clock: Clock, actor: User, sitting: Sit
     audit.record(session, clock, actor, "roster.remove", "roster_entry", entry_id, before=before)
 
 
-def set_extra_time(session: Session, clock: Clock, actor: User, sitting: Sitting, entry_id: int, extra_time_s: int) -> RosterEntry:
+@dataclass(frozen=True)
+class ExtraTime:
+    """What setting extra time did: the roster entry; the candidate's attempt that was in progress
+    (None when there was none) with its deadline before (``old_deadline``; ``attempt.deadline`` is
+    the deadline now); ``closed`` when that attempt was already past deadline + grace and so was
+    closed at its deadline instead of lengthened."""
+
+    entry: RosterEntry
+    attempt: Attempt | None = None
+    old_deadline: dt.datetime | None = None
+    closed: bool = False
+
+    @property
+    def lengthened(self) -> bool:
+        return self.attempt is not None and not self.closed and self.attempt.deadline != self.old_deadline
+
+
+def set_extra_time(session: Session, clock: Clock, actor: User, sitting: Sitting, entry_id: int, extra_time_s: int) -> ExtraTime:
     """Give one candidate ``extra_time_s`` seconds on top of the time limit (still capped by the
-    window's close). Applies to attempts started afterwards: a deadline is fixed at start.
-    Raises :class:`NotFound` or :class:`InvalidInput` (outside 0 … 4 hours)."""
+    window's close), for attempts they start from now on and for the one in progress, if any (an
+    accommodation granted mid-exam, a crashed PC): its deadline becomes
+    max(deadline, min(started_at + time limit + extra time, closes_at)), so a running attempt is
+    lengthened, never shortened (domain.md §6). An attempt already past its deadline + grace is
+    closed at its deadline with its saved answers, as the next request or the sweep would close it,
+    and is not reopened.
+
+    Audited: "roster.extra_time" when the value changes, "attempt.deadline" (before/after) when a
+    deadline moves. Raises :class:`NotFound` or :class:`InvalidInput` (outside 0 … 4 hours).
+    """
     sitting = get_sitting(session, actor, sitting.id)
-    entry = _entry(session, sitting, entry_id)
+    # Locked as start_attempt locks it: an attempt starting at this moment either reads the new
+    # extra time or exists already and is lengthened below.
+    entry = session.scalar(select(RosterEntry).where(RosterEntry.id == entry_id, RosterEntry.sitting_id == sitting.id)
+                           .with_for_update().execution_options(populate_existing=True))
+    if entry is None:
+        raise NotFound()
     if not isinstance(extra_time_s, int) or not 0 <= extra_time_s <= MAX_EXTRA_TIME_S:
         raise InvalidInput([Problem(N_("extra time must be 0 to %(n)d minutes"), {"n": MAX_EXTRA_TIME_S // 60},
                                     "extra_time")])
-    if entry.extra_time_s == extra_time_s:
-        return entry
-    before = _entry_snapshot(entry)
-    entry.extra_time_s = extra_time_s
-    session.flush()
-    audit.record(session, clock, actor, "roster.extra_time", "roster_entry", entry.id,
-                 before=before, after=_entry_snapshot(entry))
-    return entry
+    if entry.extra_time_s != extra_time_s:
+        before = _entry_snapshot(entry)
+        entry.extra_time_s = extra_time_s
+        session.flush()
+        audit.record(session, clock, actor, "roster.extra_time", "roster_entry", entry.id,
+                     before=before, after=_entry_snapshot(entry))
+    return _lengthen_running_attempt(session, clock, actor, sitting, entry)
+
+
+def _lengthen_running_attempt(session: Session, clock: Clock, actor: User, sitting: Sitting, entry: RosterEntry) -> ExtraTime:
+    """Apply the entry's extra time to the candidate's attempt in progress (see :func:`set_extra_time`)."""
+    attempt = session.scalar(
+        select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.user_id == entry.user_id,
+                              Attempt.state == AttemptState.IN_PROGRESS)
+        .with_for_update().execution_options(populate_existing=True)
+    )
+    if attempt is None:
+        return ExtraTime(entry)
+    old = attempt.deadline
+    if deadlines.close_if_overdue(session, clock, attempt):
+        return ExtraTime(entry, attempt, old, closed=True)
+    due = min(attempt.started_at + dt.timedelta(seconds=sitting.time_limit_s + entry.extra_time_s), sitting.closes_at)
+    if due > old:
+        attempt.deadline = due
+        session.flush()
+        audit.record(session, clock, actor, "attempt.deadline", "attempt", attempt.id,
+                     before={"deadline": old.isoformat()},
+                     after={"deadline": due.isoformat(), "extra_time_s": entry.extra_time_s})
+    return ExtraTime(entry, attempt, old)
 
 
 # --- import from Excel ---------------------------------------------------------------------------
@@ -148,8 +206,12 @@ class RosterImport:
 
 @dataclass(frozen=True)
 class _Row:
+    """A data row: its cells by column key, and the keys whose cell holds a formula without a
+    saved value (it reads as empty; the formula is never run)."""
+
     number: int
     values: dict[str, Any]
+    formulas: frozenset[str] = field(default_factory=frozenset)
 
 
 def mask_id(number: str) -> str:
@@ -163,17 +225,32 @@ def _text(value: Any) -> str:
 
 
 def _read_rows(stream: IO[bytes]) -> tuple[str, dict[str, str], list[_Row]]:
-    """(sheet title, column key → header text, data rows) of the workbook's first sheet."""
+    """(sheet title, column key → header text, data rows) of the workbook's first sheet.
+
+    Read with ``data_only`` (the values Excel saved); when the sheet holds formulas at all, it is
+    read again without it to tell a formula without a saved value from an empty cell, as the
+    question import does (``question_bank.formats.spreadsheet``)."""
+    data = stream.read()
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formula_book = (load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+                        if has_formulas(zipfile.ZipFile(io.BytesIO(data))) else None)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise InvalidInput([Problem(N_("the file is not an Excel workbook (.xlsx)"), place="file")]) from None
     try:
         sheet = workbook.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        if formula_book is None:
+            records = ((cells, frozenset()) for cells in values)
+        else:
+            # Both parses yield the same rows in the same order: only the formula cells differ.
+            written = formula_book.worksheets[0].iter_rows(values_only=True)
+            records = ((cells, unsaved_formulas(cells, formulas)) for cells, formulas in zip(values, written))
         header: dict[str, int] = {}
         names: dict[str, str] = {}
         rows: list[_Row] = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        header_row = 0
+        for number, (cells, formulas) in enumerate(records, start=1):
             if not header:
                 if number > HEADER_SEARCH_ROWS:
                     break
@@ -183,18 +260,26 @@ def _read_rows(stream: IO[bytes]) -> tuple[str, dict[str, str], list[_Row]]:
                             header[key], names[key] = col, _text(cell)
                 if "id_number" not in header:
                     header.clear()
+                header_row = number
                 continue
-            if not any(_text(c) for c in cells):
+            if not any(_text(c) for c in cells) and not formulas:
                 continue
             if len(rows) >= MAX_IMPORT_ROWS:
                 raise InvalidInput([Problem(N_("the file has more than %(n)d rows"), {"n": MAX_IMPORT_ROWS}, "file")])
-            rows.append(_Row(number, {k: cells[c] if c < len(cells) else None for k, c in header.items()}))
+            rows.append(_Row(number, {k: cells[c] if c < len(cells) else None for k, c in header.items()},
+                             frozenset(k for k, c in header.items() if c in formulas)))
         if "id_number" not in header:
             raise InvalidInput([Problem(N_("no 身份证号 (ID number) column was found in the first %(n)d rows"),
                                         {"n": HEADER_SEARCH_ROWS}, Place(sheet=sheet.title))])
+        if "name" not in header:
+            # The names are what catches an ID number typed wrong into someone else's.
+            raise InvalidInput([Problem(N_("the header row has no 姓名 (name) column; every row needs the person's name"),
+                                        place=Place(sheet=sheet.title, row=header_row))])
         return sheet.title, names, rows
     finally:
         workbook.close()
+        if formula_book is not None:
+            formula_book.close()
 
 
 def _row_of(problem: Problem) -> int:
@@ -206,8 +291,11 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
     first sheet) to the sitting, matching existing cadre accounts of the actor's units by ID number.
 
     The posts in the file are kept on the roster entry (blank: the account's); 单位 and 手机 are not
-    read into anything. Raises :class:`NotFound` (sitting outside the actor's subtree) or
-    :class:`InvalidInput` naming sheet, row and column of every problem: an ID number that is
+    read into anything. The 姓名 and 身份证号 columns are required. Raises :class:`NotFound` (sitting
+    outside the actor's subtree) or :class:`InvalidInput` naming sheet, row and column of every
+    problem: a cell of 姓名, 身份证号, 现任职务 or 拟任职务 holding a formula without a saved value
+    (never taken for empty, so a post never silently falls back to the account's), an empty name,
+    an ID number that is
     stored as a number, is not a valid resident identity number (empty, malformed, impossible birth
     date or wrong check character: :func:`question_bank.idnumbers.parse_id_number`), is repeated,
     or matches no cadre account of the actor's units (accounts are not created by an import), or a
@@ -221,8 +309,15 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
     numbers: dict[int, str] = {}
     first_row: dict[str, int] = {}
     for row in rows:
+        for key in READ_COLUMNS:
+            if key in row.formulas:
+                problems.append(Problem(UNSAVED_FORMULA, place=Place(sheet=title, row=row.number, header=names[key])))
+        if "name" not in row.formulas and not _text(row.values.get("name")):
+            problems.append(Problem(N_("the name is empty"), place=Place(sheet=title, row=row.number, header=names["name"])))
         raw = row.values.get("id_number")
         place = Place(sheet=title, row=row.number, header=id_header)
+        if "id_number" in row.formulas:
+            continue
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             problems.append(Problem(N_("the ID number is stored as a number, which Excel rounds; format the column as text"), place=place))
             continue
@@ -257,7 +352,7 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
         elif not candidates[0].has_role(Role.CADRE):
             problems.append(Problem(N_("the account with the ID number %(id)s is not a cadre account"),
                                     {"id": mask_id(number)}, place))
-        elif _text(row.values.get("name")) and _text(row.values.get("name")).replace(" ", "") != candidates[0].display_name.replace(" ", ""):
+        elif _text(row.values.get("name")).replace(" ", "") not in ("", candidates[0].display_name.replace(" ", "")):
             problems.append(Problem(N_("the name %(name)s does not match the account with this ID number (%(account)s)"),
                                     {"name": _text(row.values.get("name")), "account": candidates[0].display_name},
                                     Place(sheet=title, row=row.number, header=names.get("name", ""))))

@@ -8,13 +8,14 @@ Rules kept here:
 - once any candidate has started, what decides a score or a deadline no longer changes.
 
 Exam admins see and manage the sittings of their own unit's subtree (domain.md §2). The roster
-itself is managed in :mod:`question_bank.services.roster`.
+itself is managed in :mod:`question_bank.services.roster`; :func:`roster_rows` is the monitoring
+view (监考): each candidate's status, answered questions, last save and remaining time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -26,17 +27,22 @@ from question_bank.errors import N_, Conflict, InvalidInput, Msg, NotFound, Perm
 from question_bank.models import (
     DEFAULT_GRACE_S,
     Attempt,
+    AttemptItem,
     ExamKind,
     OrgUnit,
     Paper,
+    QuestionVersion,
+    ResponseStep,
     ResultPolicy,
     Role,
     RosterEntry,
     Sitting,
     User,
 )
-from question_bank.services import assembly, audit
+from question_bank.reports.score_sheet import CandidateStatus, candidate_status
+from question_bank.services import assembly, audit, deadlines
 from question_bank.services.papers import get_paper
+from question_bank.types import get_type
 
 #: Default pass mark and 优秀 mark as shares of the paper's total (60 and 90 of 100).
 DEFAULT_PASS_SHARE = Decimal("0.60")
@@ -233,15 +239,34 @@ def create_sitting(session: Session, clock: Clock, actor: User, spec: SittingSpe
     return sitting
 
 
+def _as_stored(sitting: Sitting, spec: SittingSpec) -> SittingSpec:
+    """``spec`` with each time (and the time limit) that equals the sitting's own as the form shows
+    it, rounded down to the whole minute, replaced by the sitting's exact value. A datetime-local
+    input holds minutes only, so a sitting stored with seconds (closing at 07:27:46) comes back
+    from an untouched form as 07:27: that is no change, not an earlier close."""
+    same: dict[str, Any] = {}
+    for name in ("opens_at", "closes_at"):
+        stored, given = getattr(sitting, name), getattr(spec, name)
+        # Whole-minute truncation is the same in UTC and in Beijing time (offsets are whole hours).
+        if _aware(given) and given == stored.replace(second=0, microsecond=0):
+            same[name] = stored
+    if spec.time_limit_s == sitting.time_limit_s // 60 * 60:
+        same["time_limit_s"] = sitting.time_limit_s
+    return replace(spec, **same)
+
+
 def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting, spec: SittingSpec) -> Sitting:
     """Change a sitting's settings, checked as on create.
 
     Once any attempt exists, the settings in :data:`LOCKED_ONCE_STARTED` (kind, paper, opening
     time, time limit, pass and 优秀 marks) must stay as they are, and the window may close later
-    but not earlier: they decided the deadlines and scores already given. Raises :class:`NotFound`, :class:`InvalidInput` or :class:`Conflict`;
+    but not earlier: they decided the deadlines and scores already given. A time given in whole
+    minutes that equals the stored one rounded down to the minute counts as unchanged (the form
+    cannot show seconds). Raises :class:`NotFound`, :class:`InvalidInput` or :class:`Conflict`;
     nothing changes when it raises. Deadlines of attempts already started stay as they were.
     """
     sitting = get_sitting(session, actor, sitting.id)
+    spec = _as_stored(sitting, spec)
     # The bank is checked again when the paper changes; otherwise a shrunken bank would block a
     # harmless change (a later closing time), and starting is refused anyway while it cannot fill.
     paper, pass_mark, excellent = _resolve(session, actor, spec, check_bank=spec.paper_id != sitting.paper_id)
@@ -289,12 +314,28 @@ def unfillable(session: Session, clock: Clock, sittings: list[Sitting]) -> set[i
 
 
 @dataclass(frozen=True)
+class Progress:
+    """How far an attempt has got, as the server knows it: ``answered`` questions of ``total``,
+    ``last_saved_at`` the last save received (None before the first), ``remaining_s`` seconds to
+    the deadline (0 once it has passed or the attempt is closed)."""
+
+    answered: int
+    total: int
+    last_saved_at: dt.datetime | None
+    remaining_s: int
+
+
+@dataclass(frozen=True)
 class RosterRow:
-    """One roster place as the admin's monitoring table shows it: the entry, the person, and their
-    attempts at the sitting (oldest first)."""
+    """One roster place as the admin's monitoring table shows it: the entry, the person's attempts
+    at the sitting (oldest first), where they stand (the HR score sheet's statuses), the attempt
+    that status is about (None when not started) and its progress."""
 
     entry: RosterEntry
     attempts: list[Attempt]
+    status: CandidateStatus
+    attempt: Attempt | None
+    progress: Progress | None
 
     @property
     def latest(self) -> Attempt | None:
@@ -305,9 +346,18 @@ class RosterRow:
         return not self.attempts
 
 
-def roster_rows(session: Session, sitting: Sitting) -> list[RosterRow]:
-    """The sitting's roster with each candidate's attempts, ordered by unit and name. Reads only:
-    an attempt past its deadline shows as such until a request or the sweep closes it."""
+def roster_rows(session: Session, clock: Clock, sitting: Sitting) -> list[RosterRow]:
+    """The sitting's roster for monitoring, ordered by unit and name: each candidate's status,
+    answered questions, last save and remaining time.
+
+    The status is the score sheet's (:func:`question_bank.reports.score_sheet.candidate_status`:
+    not started while the window is open or upcoming, absent once it has closed), except that an
+    attempt in progress is shown whenever there is one, since that is what is being watched.
+    The sitting's attempts past deadline + grace are closed first, at their deadline (domain.md §6:
+    on the next request that touches them), so the caller commits.
+    """
+    deadlines.sweep(session, clock, sitting_ids=[sitting.id])
+    now = clock.now()
     entries = session.scalars(
         select(RosterEntry).join(User, RosterEntry.user_id == User.id).join(OrgUnit, User.org_unit_id == OrgUnit.id)
         .where(RosterEntry.sitting_id == sitting.id).order_by(OrgUnit.path, User.display_name, RosterEntry.id)
@@ -316,4 +366,39 @@ def roster_rows(session: Session, sitting: Sitting) -> list[RosterRow]:
     by_user: dict[int, list[Attempt]] = {}
     for attempt in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id).order_by(Attempt.attempt_no)):
         by_user.setdefault(attempt.user_id, []).append(attempt)
-    return [RosterRow(entry, by_user.get(entry.user_id, [])) for entry in entries]
+    progress = _progress(session, [a for group in by_user.values() for a in group], now)
+    rows = []
+    for entry in entries:
+        attempts = by_user.get(entry.user_id, [])
+        running = next((a for a in attempts if a.is_open), None)
+        status, shown = (CandidateStatus.IN_PROGRESS, running) if running else candidate_status(attempts, sitting, now)
+        rows.append(RosterRow(entry, attempts, status, shown, progress.get(shown.id) if shown else None))
+    return rows
+
+
+def _progress(session: Session, attempts: list[Attempt], now: dt.datetime) -> dict[int, Progress]:
+    """Attempt id → its progress, in four queries whatever the roster's size."""
+    ids = [a.id for a in attempts]
+    if not ids:
+        return {}
+    totals = dict(session.execute(select(AttemptItem.attempt_id, func.count(AttemptItem.id))
+                                  .where(AttemptItem.attempt_id.in_(ids)).group_by(AttemptItem.attempt_id)).all())
+    last_saves = dict(session.execute(select(ResponseStep.attempt_id, func.max(ResponseStep.received_at))
+                                      .where(ResponseStep.attempt_id.in_(ids)).group_by(ResponseStep.attempt_id)).all())
+    # Each slot's response is its latest step not superseded (marking.current_responses).
+    latest = (select(func.max(ResponseStep.id)).where(ResponseStep.attempt_id.in_(ids), ResponseStep.superseded.is_(False))
+              .group_by(ResponseStep.attempt_id, ResponseStep.slot))
+    answered: dict[int, int] = {}
+    for attempt_id, qtype, answer in session.execute(
+        select(ResponseStep.attempt_id, QuestionVersion.qtype, ResponseStep.answer)
+        .join(AttemptItem, (AttemptItem.attempt_id == ResponseStep.attempt_id) & (AttemptItem.slot == ResponseStep.slot))
+        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+        .where(ResponseStep.id.in_(latest))
+    ):
+        if get_type(qtype).is_answered(answer):
+            answered[attempt_id] = answered.get(attempt_id, 0) + 1
+    return {
+        a.id: Progress(answered.get(a.id, 0), totals.get(a.id, 0), last_saves.get(a.id),
+                       max(0, int((a.deadline - now).total_seconds())) if a.is_open else 0)
+        for a in attempts
+    }

@@ -64,6 +64,29 @@ def test_a_username_taken_in_another_case_is_refused_beside_the_field(admin, wor
     assert users(db) == before
 
 
+@pytest.mark.parametrize("username, message", [
+    ("ｃａｄｒｅ１", "the username cadre1 is taken"),
+    ("cadre 1", "the username may not contain spaces or invisible characters"),
+    ("cadre\u200b1", "the username may not contain spaces or invisible characters"),
+])
+def test_a_username_that_folds_onto_a_taken_one_or_holds_a_space_is_refused_beside_the_field(admin, world, db,
+                                                                                             username, message):
+    before = users(db)
+    response = admin.form_post("/users/new", account(world["dept"], username=username))
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True)) == {"Username": [message]}
+    assert users(db) == before
+
+
+def test_a_full_width_username_is_stored_folded_and_signs_in_typed_either_way(admin, client_factory, world, db):
+    assert admin.form_post("/users/new", account(world["dept"], username="ｌｉｓｉ２")).status_code == 302
+    assert db.scalar(select(User.username).where(User.display_name == "李四")) == "lisi2"
+    for typed in ("lisi2", "ＬＩＳＩ２"):
+        client = client_factory()
+        client.login(typed, "x" * 12)  # refused sign-ins answer 200 with the form again
+        assert client.get("/").headers["Location"].endswith(url_of_dashboard(client))
+
+
 @pytest.mark.parametrize("number, message", [
     (SAMPLE[:17] + "1", "the last character of the ID number does not match the others; check it for a typing error"),
     ("1101051949123100", "the ID number must be 18 characters: 17 digits and a digit or X"),

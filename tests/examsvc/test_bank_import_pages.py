@@ -163,3 +163,111 @@ def test_an_editor_who_is_not_a_reviewer_cannot_decide(client, make, db):
     client.login(other.username)
     batch = db.scalars(select(ImportBatch)).one()
     assert client.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"}).status_code == 403
+
+
+def test_the_batch_page_counts_each_mark_in_points(client, editor, db):
+    rows = [ROW[:1] + (f"第{n}题题干（　）",) + ROW[2:-1] + (mark,) for n, mark in enumerate(("1", "2.5", "100"))]
+    response = upload(client, "marks.xlsx", questions_xlsx(rows))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    heads = [block.split('class="qhead"')[1].split("</p>")[0]
+             for block in page.split('<section class="question card"')[1:]]
+    assert [h.split("</span>")[-2].rsplit("· ", 1)[1] for h in heads] == ["1 point", "2.5 points", "100 points"]
+    assert "100.00" not in page and "1 points" not in page
+
+
+# --- reports with many problems ------------------------------------------------------------------
+
+def many_problems_file() -> bytes:
+    """75 rows: 5 sound, 10 with one problem (the key), 60 with two (difficulty, category): 70 rows
+    with 130 problems."""
+    from tests.question_bank.test_importing import many_problems
+
+    return questions_xlsx(many_problems(good=5, one=10, two=60))
+
+
+def counts(page: str) -> dict[str, str]:
+    return dict(re.findall(r'data-count="([a-z-]+)">([^<]*)<', page))
+
+
+def problem_rows(page: str) -> int:
+    table = page[page.index('class="import-errors"'):]
+    return table[:table.index("</table>")].count("<tr><td>")
+
+
+def test_a_file_with_many_problems_is_refused_with_a_summary_in_rows_the_form_first_and_100_problems(client, editor, db):
+    response = upload(client, "many.xlsx", many_problems_file())
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert counts(page) == {"rows-read": "75", "rows-imported": "0", "rows-with-problems": "70", "problems": "130"}
+    assert "5 rows have no problem." in page
+    # The summary, then the form to upload the corrected file, then the reasons and the list.
+    assert page.index('data-count="problems"') < page.index('type="file"') < page.index("Problems by reason") \
+        < page.index('class="import-errors"')
+    reasons = re.findall(r'<li data-rows="(\d+)">\s*<strong>([^<]*)</strong>', page)
+    assert reasons == [("60", "I (难度)"), ("60", "L (分类)"), ("10", "G (答案)")]
+    assert "60 rows: 17, 18, 19, 20, 21 …" in page and "10 rows: 7, 8, 9, 10, 11 …" in page
+    assert problem_rows(page) == 100 and "The first 100 of 130 problems are shown here" in page
+    assert question_count(db) == 0 and db.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_the_full_problem_list_of_a_refused_file_downloads_for_its_uploader_only(client, client_factory, editor, make):
+    # A file name a spreadsheet would take for a formula: neutralised by the writers.
+    page = upload(client, "=HYPERLINK(1).xlsx", many_problems_file()).get_data(as_text=True)
+    csv_url = re.search(r'href="(/bank/import/refused/\d+/problems\.csv)"', page).group(1)
+    response = client.get(csv_url)
+    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.data.startswith(b"\xef\xbb\xbf") and response.data.count(b"\xef\xbb\xbf") == 1
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["File", "Sheet", "Row", "Column", "Reason"] and len(rows) == 131
+    assert rows[1] == ["'=HYPERLINK(1).xlsx", "题库", "7", "G (答案)", "the key is empty"]
+    assert rows[-1][2:] == ["76", "L (分类)", "the category is empty"]
+
+    book = load_workbook(io.BytesIO(client.get(csv_url.replace(".csv", ".xlsx")).data), read_only=True)
+    cells = list(book.worksheets[0].iter_rows(values_only=True))
+    assert len(cells) == 131 and cells[1] == ("'=HYPERLINK(1).xlsx", "题库", 7, "G (答案)", "the key is empty")
+
+    other = client_factory()
+    other.login(make.user(Role.BANK_EDITOR).username)
+    assert other.get(csv_url).status_code == 404
+
+
+def test_a_valid_rows_batch_shows_its_report_once_and_counts_the_rows_left_out(client, editor, db):
+    response = upload(client, "many.xlsx", many_problems_file(), "valid_only")
+    batch = db.scalars(select(ImportBatch)).one()
+    first = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "5 questions imported" in first and "70 rows with problems were left out (130 problems)." in first
+    assert counts(first) == {"rows-read": "75", "questions": "5", "rows-left-out": "70 (130 problems)",
+                             "repeated-stems": "0"}
+    assert "Problems by reason" in first and problem_rows(first) == 100
+
+    rows = list(csv.reader(io.StringIO(client.get(f"/bank/batches/{batch.id}/problems.csv").data.decode("utf-8-sig"))))
+    assert len(rows) == 131 and rows[1][:4] == ["many.xlsx", "题库", "7", "G (答案)"]
+
+    listing = client.get("/bank/batches").get_data(as_text=True)
+    assert re.search(rf'<tr data-batch="{batch.id}">.*?<td>5</td>\s*<td>70</td>\s*<td>0</td>', listing, re.S)
+
+
+def test_the_report_is_on_the_first_page_of_a_batch_only(client, editor, db):
+    from tests.question_bank.test_importing import many_problems
+
+    upload(client, "many.xlsx", questions_xlsx(many_problems(good=25, one=0, two=3)), "valid_only")
+    batch = db.scalars(select(ImportBatch)).one()
+    second = client.get(f"/bank/batches/{batch.id}?page=2").get_data(as_text=True)
+    assert "Problems by reason" not in second and "import-errors" not in second
+    assert "The import report (rows left out and repeated stems) is on the first page." in second
+    assert second.count('class="question card"') == 5 and "2 / 2" in second
+
+
+@pytest.mark.parametrize("asked, shown", [
+    ("51", 2), ("99999999999999999999", 2), ("9" * 5000, 2), ("0", 1), ("-3", 1), ("abc", 1), ("", 1), ("2", 2),
+])
+def test_a_page_number_out_of_range_shows_the_nearest_page(client, editor, db, asked, shown):
+    upload(client, "one.xlsx", questions_xlsx([ROW[:1] + (f"题干{n}",) + ROW[2:] for n in range(25)]))
+    batch = db.scalars(select(ImportBatch)).one()
+    response = client.get(f"/bank/batches/{batch.id}", query_string={"page": asked})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and f"<span>{shown} / 2</span>" in page
+    assert page.count('class="question card"') == (20 if shown == 1 else 5)
+    listing = client.get("/bank/batches", query_string={"page": asked})
+    assert listing.status_code == 200 and "one.xlsx" in listing.get_data(as_text=True)

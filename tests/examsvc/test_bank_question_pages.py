@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
 
-from question_bank.models import Question, QuestionStatus, QuestionVersion, Role
+from question_bank.models import AuditEvent, Question, QuestionStatus, QuestionVersion, Role
 from question_bank.services import attempts, bank_search
+from tests.conftest import at
 from tests.scenarios import start_through_web
 
 BASED_ON = re.compile(r'name="based_on" type="hidden" value="([^"]*)"')
@@ -321,6 +323,130 @@ def test_cadres_start_a_sitting_while_an_edit_is_in_review_and_see_the_approved_
     later_page = second.get(f"/me/attempts/{start_through_web(second, sitting)}").get_data(as_text=True)
     assert "待审核的题干" in later_page and "批准过的题干" not in later_page
     assert "批准过的题干" in first.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
+
+
+# --- saving unchanged, a new category, and how marks read ------------------------------------------
+
+class _FormReader(HTMLParser):
+    """The values a browser would send for the question form as the page shows it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and a.get("type") != "checkbox":
+            self.values[a["name"]] = a.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.values[self._textarea] = ""
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select] = a["value"]
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            # WTForms starts a textarea's content with a newline, which browsers drop.
+            self.values[self._textarea] += data.removeprefix("\n") if not self.values[self._textarea] else data
+
+
+def form_as_shown(client, question) -> dict[str, str]:
+    reader = _FormReader()
+    reader.feed(client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True))
+    reader.values.pop("csrf_token", None)
+    return reader.values
+
+
+def updates(db) -> int:
+    return db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "question.update"))
+
+
+def test_saving_a_published_question_unchanged_says_nothing_changed_and_keeps_it_published(client, db, make, editor):
+    question = make.question(default_score="100.00")
+    signed_in(client, editor)
+    unchanged = form_as_shown(client, question)
+    assert unchanged["score"] == "100" and unchanged["key"] == "B"
+    response = client.form_post(f"/bank/questions/{question.id}/edit", unchanged)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nothing was changed, so nothing was saved." in page
+    assert "in review" not in page.split("</h1>")[0].lower()
+    db.refresh(question)
+    assert question.status == QuestionStatus.PUBLISHED and question.current_version.version_no == 1
+    assert count(db, QuestionVersion) == 1 and updates(db) == 0
+
+
+def test_a_change_of_category_alone_is_a_new_version_the_reviewer_sees_compared(
+        client, client_factory, db, make, editor, reviewer):
+    question = make.question(category="行政处罚法")
+    signed_in(client, editor)
+    moved = form_as_shown(client, question) | {"category": "行政许可法"}
+    assert client.form_post(f"/bank/questions/{question.id}/edit", moved).status_code == 302
+    db.refresh(question)
+    assert question.status == QuestionStatus.IN_REVIEW and question.current_version.version_no == 2
+    assert question.published_version.category.path == "行政处罚法"
+
+    page = signed_in(client_factory(), reviewer).get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert "The content is the same" not in page
+    row = comparison_row(page, "category")
+    assert "<td>行政处罚法</td>" in row and "<td>行政许可法</td>" in row and "changed" in row
+    assert "changed" not in comparison_row(page, "stem")
+
+
+def test_a_mark_reads_as_points_in_the_form_and_on_the_page(client, make, editor):
+    question = make.question(default_score="100")
+    signed_in(client, editor, english=False)
+    form = client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True)
+    assert 'value="100"' in field_block(form, "score") and "100.00" not in form
+    page = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert "100.00" not in page
+    assert "100" in shown_version(page).split('class="qhead"')[1].split("</p>")[0]
+
+
+@pytest.mark.parametrize(("mark", "reads"), [("1", "1 point"), ("1.00", "1 point"), ("2", "2 points"),
+                                             ("1.5", "1.5 points"), ("0.5", "0.5 points")])
+def test_a_mark_is_counted_in_points_with_the_right_plural(client, make, editor, mark, reads):
+    question = make.question(default_score=mark)
+    signed_in(client, editor)
+    head = shown_version(client.get(f"/bank/questions/{question.id}").get_data(as_text=True))
+    head = head.split('class="qhead"')[1].split("</p>")[0]
+    assert head.rstrip().endswith("· " + reads)
+
+
+# --- the reviewer's note reaches the author ---------------------------------------------------------
+
+def test_the_author_sees_who_returned_the_question_when_and_why_until_it_is_sent_again(
+        client, client_factory, db, clock, make, editor, reviewer):
+    question = make.question(status=QuestionStatus.IN_REVIEW, author=editor)
+    other = make.question(status=QuestionStatus.DRAFT, author=editor)
+    checker = signed_in(client_factory(), reviewer)
+    clock.set(at("11:20:00"))
+    assert checker.form_post(f"/bank/questions/{question.id}/return",
+                             {"note": "第二个选项表述有误。\n请核对法条。"}).status_code == 302
+
+    signed_in(client, editor)
+    page = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    card = page.split('id="return-note"')[1].split("</section>")[0]
+    assert "Returned with a note" in card and "第二个选项表述有误。\n请核对法条。" in card
+    assert f"Returned by {reviewer.display_name} at 2026-05-11 11:20." in card
+    assert 'id="return-note"' in client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True)
+    listing = client.get("/bank/questions").get_data(as_text=True)
+    row = {q.id: listing.split(f'<tr data-question="{q.id}"')[1].split("</tr>")[0] for q in (question, other)}
+    assert "Returned with a note" in row[question.id] and "Returned with a note" not in row[other.id]
+
+    assert client.form_post(f"/bank/questions/{question.id}/submit").status_code == 302
+    assert 'id="return-note"' not in client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert "Returned with a note" not in client.get("/bank/questions").get_data(as_text=True)
 
 
 # --- workflow -------------------------------------------------------------------------------------

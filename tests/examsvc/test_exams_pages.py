@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
 from tests.factories import roster_xlsx
 from tests.forms import paper_form, sitting_form
+from tests.scenarios import save, start_through_web, state, submit
 
 CATEGORY = "司法考试/知识型"
 
@@ -103,7 +105,7 @@ def test_step3_the_admin_builds_the_paper_the_sitting_and_the_roster_through_the
     assert len(attempt.items) == 40 and attempt.max_score == Decimal(100)
     page = client.get(f"/exams/sittings/{sitting_id}").get_data(as_text=True)
     assert re.search(rf'data-user="{city["cadres"][0].id}".*?data-state="in_progress"', page, re.S)
-    assert page.count('data-state="none"') == 4
+    assert page.count('data-state="not_started"') == 4
 
 
 def test_a_blueprint_the_bank_cannot_fill_is_refused_with_each_short_section_on_the_page(client, db, city, bank):
@@ -124,7 +126,7 @@ def test_checking_a_blueprint_shows_the_bank_counts_and_saves_nothing(client, db
     assert response.status_code == 200 and 'id="check-ok"' in page
     assert re.findall(r'data-row="\d+">(\d*)<', page)[:3] == ["30", "10", ""]
     assert re.search(r'id="total-points">([^<]*)<', page).group(1) == "100"
-    assert re.search(r'id="total"[^>]*>Total: <span', page)
+    assert re.search(r'id="total"[^>]*>Total points: <span', page)
     assert db.scalar(select(func.count(Paper.id))) == 0
 
 
@@ -270,6 +272,121 @@ def test_extra_time_and_removal_through_the_roster_table(client, db, city, city_
     assert db.scalar(select(func.count(RosterEntry.id))) == 0
 
 
+# --- extra time given mid-exam, and the roster as a monitoring table -----------------------------
+
+def roster_row(page: str, user_id: int) -> str:
+    """The monitoring table's row of one candidate."""
+    return re.search(rf'<tr data-entry="\d+" data-user="{user_id}">.*?</tr>', page, re.S).group(0)
+
+
+def cell(row: str, name: str) -> str:
+    """The text of the row's cell marked ``data-<name>``, tags and spacing dropped."""
+    inner = re.search(rf'<td[^>]*\bdata-{name}\b[^>]*>(.*?)</td>', row, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", inner).split())
+
+
+def test_extra_time_given_mid_exam_lengthens_the_running_attempt(client, client_factory, db, clock, city, city_a_sitting):
+    cadre_user = city["cadres"][0]
+    cadre = client_factory()
+    cadre.login(cadre_user.username)
+    attempt_id = start_through_web(cadre, city_a_sitting)  # 10:00, 60 minutes: ends 11:00
+    clock.set(at("10:30:00"))
+    assert state(cadre, attempt_id)["remaining_s"] == 30 * 60
+
+    sign_in(client, "admin_a")
+    entry = city_a_sitting.roster[0]
+    response = client.form_post(f"/exams/sittings/{city_a_sitting.id}/roster/{entry.id}/extra-time", {"minutes": "15"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Their attempt in progress now ends at 11:15:00 instead of 11:00:00." in page
+    row = roster_row(page, cadre_user.id)
+    assert "until 11:15:00" in cell(row, "state") and cell(row, "remaining") == "45:00"
+    assert 'name="minutes" min="0" max="240" value="15"' in row
+    [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "attempt.deadline")).all()
+    assert event.object_id == str(attempt_id) and event.actor_id == city["admin"].id
+
+    # The candidate's own pages count down to the new deadline, and a save after the old one counts.
+    assert state(cadre, attempt_id)["remaining_s"] == 45 * 60
+    assert 'data-remaining="2700"' in cadre.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
+    clock.set(at("11:05:00"))
+    assert save(cadre, attempt_id, 1, ["A"], 1).status_code == 200
+    assert state(cadre, attempt_id)["state"] == "in_progress"
+
+    # Less extra time afterwards never takes time back from the running attempt.
+    client.form_post(f"/exams/sittings/{city_a_sitting.id}/roster/{entry.id}/extra-time", {"minutes": "0"})
+    page = client.get(f"/exams/sittings/{city_a_sitting.id}").get_data(as_text=True)
+    assert "Their attempt in progress still ends at 11:15:00" in page
+    assert db.get(Attempt, attempt_id).deadline == at("11:15:00")
+
+
+def test_extra_time_for_someone_who_has_not_started_applies_to_their_next_attempt(client, db, city, city_a_sitting):
+    sign_in(client, "admin_a")
+    entry = city_a_sitting.roster[0]
+    response = client.form_post(f"/exams/sittings/{city_a_sitting.id}/roster/{entry.id}/extra-time", {"minutes": "20"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Extra time saved for {city['cadres'][0].display_name}. It applies to their next attempt." in page
+    assert "applies to attempts started from now on" not in page
+
+
+def test_the_roster_table_shows_each_candidates_progress_and_status(client, client_factory, db, clock, city, city_a_sitting):
+    cadres = city["cadres"]
+    for c in cadres[1:3]:
+        city_a_sitting.roster.append(RosterEntry(user_id=c.id, added_at=clock.now()))
+    db.commit()
+    working, done, idle = client_factory(), client_factory(), cadres[2]
+    working.login(cadres[0].username)
+    done.login(cadres[1].username)
+    working_attempt = start_through_web(working, city_a_sitting)
+    done_attempt = start_through_web(done, city_a_sitting)
+    clock.set(at("10:04:10"))
+    assert save(working, working_attempt, 1, ["A"], 1).status_code == 200
+    assert save(working, working_attempt, 2, ["B"], 1).status_code == 200
+    assert submit(done, done_attempt).status_code == 200
+    clock.set(at("10:35:00"))
+
+    sign_in(client, "admin_a")
+    page = client.get(f"/exams/sittings/{city_a_sitting.id}").get_data(as_text=True)
+    assert re.search(rf'<a class="button" id="refresh" href="/exams/sittings/{city_a_sitting.id}#roster">Refresh</a>', page)
+    assert "As of 10:35:00" in page
+    row = roster_row(page, cadres[0].id)
+    assert cell(row, "state") == "In progress until 11:00:00"
+    assert (cell(row, "answered"), cell(row, "last-save"), cell(row, "remaining")) == ("2 / 5", "10:04:10", "25:00")
+    row = roster_row(page, cadres[1].id)
+    assert cell(row, "state") == "Submitted" and cell(row, "answered") == "0 / 5" and cell(row, "remaining") == ""
+    row = roster_row(page, idle.id)
+    assert cell(row, "state") == "Not started yet" and cell(row, "answered") == ""
+
+    # After the close: whoever never started is absent; an abandoned attempt closed at its deadline.
+    clock.set(at("17:30:00"))
+    page = client.get(f"/exams/sittings/{city_a_sitting.id}").get_data(as_text=True)
+    assert cell(roster_row(page, idle.id), "state") == "Absent"
+    assert cell(roster_row(page, cadres[0].id), "state") == "Submitted automatically at the deadline"
+    closed = db.get(Attempt, working_attempt)
+    assert (closed.state, closed.finished_at) == ("auto_submitted", at("11:00:00"))
+
+
+def test_the_status_labels_cover_every_status_and_read_as_the_score_sheets_in_chinese(app):
+    """The admin's labels and the HR sheet's Chinese ones are one set: each status has a label, and
+    a label the catalogue translates reads exactly as on the score sheet (未开始, not 未参加)."""
+    from babel.messages.pofile import read_po
+    from flask_babel import force_locale
+
+    from examsvc.exams.forms import STATUS_LABELS
+    from question_bank.reports.score_sheet import STATUS_LABELS as SHEET_LABELS
+    from question_bank.reports.score_sheet import CandidateStatus
+
+    assert set(STATUS_LABELS) == set(CandidateStatus) == set(SHEET_LABELS)
+    po = Path(__file__).resolve().parents[2] / "examsvc" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as f:
+        catalogue = read_po(f, locale="zh_CN")
+    with app.test_request_context("/"), force_locale("en"):
+        msgids = {status: str(label) for status, label in STATUS_LABELS.items()}  # English is the msgid
+    for status, msgid in msgids.items():
+        message = catalogue.get(msgid)
+        if message is not None and message.string:
+            assert message.string == SHEET_LABELS[status], status
+
+
 # --- the section rows speak the person's language (WTForms' own messages) -----------------------
 
 def test_a_section_rows_range_error_is_in_chinese_by_default_and_in_english_after_switching(client, db, city, bank):
@@ -282,6 +399,33 @@ def test_a_section_rows_range_error_is_in_chinese_by_default_and_in_english_afte
     assert response.status_code == 422
     assert "Number must be between 1 and 500." in response.get_data(as_text=True)
     assert db.scalar(select(func.count(Paper.id))) == 0
+
+
+@pytest.mark.parametrize("count, mark, message", [
+    ("3.5", "2", "Questions: Not a valid integer value."),
+    ("0", "2", "Questions: Number must be between 1 and 500."),
+    ("3", "0", "Points each: Number must be between 0.01 and 1000."),
+    ("3", "abc", "Points each: Not a valid decimal value."),
+])
+def test_a_wrong_number_in_a_section_row_gets_one_message(client, db, city, bank, count, mark, message):
+    sign_in(client, "admin_a")
+    response = client.form_post("/exams/papers/new", paper_form("一条就够", ("single_choice", count, mark, CATEGORY)))
+    assert response.status_code == 422
+    assert re.findall(r'<small class="error">(.*?)</small>', response.get_data(as_text=True)) == [message]
+
+
+def test_one_point_and_one_question_are_singular_in_english(client, db, clock, city, bank):
+    paper = paper_service.create_paper(db, clock, city["admin"], PaperSpec("一分卷", [SectionSpec("single_choice", 1, Decimal(1), CATEGORY)]))
+    two = paper_service.create_paper(db, clock, city["admin"], PaperSpec("两分半卷", [SectionSpec("single_choice", 1, Decimal("2.5"), CATEGORY)]))
+    db.commit()
+    sign_in(client, "admin_a")
+    page = client.get(f"/exams/papers/{paper.id}").get_data(as_text=True)
+    assert re.search(r'id="paper-total">1 question, 1 point<', page)
+    assert re.search(r'id="paper-total">1 question, 2.5 points<', client.get(f"/exams/papers/{two.id}").get_data(as_text=True))
+    listing = client.get("/exams/papers").get_data(as_text=True)
+    assert "1 question, 1 point<" in listing and "1 points" not in listing
+    form = client.get("/exams/sittings/new").get_data(as_text=True)
+    assert "一分卷 (1 point)</option>" in form and "两分半卷 (2.5 points)</option>" in form
 
 
 # --- contradictory sittings are refused beside the field ----------------------------------------
@@ -388,6 +532,26 @@ def test_an_earlier_close_of_a_started_sitting_is_refused_beside_the_field(clien
     assert "the window cannot close before 2026-05-11 17:00" in field_block(response.get_data(as_text=True), "closes_at")
     db.expire_all()
     assert city_a_sitting.closes_at == at("17:00:00")
+
+
+def test_an_untouched_edit_form_of_a_started_sitting_stored_with_seconds_is_saved(client, db, clock, city, city_a_sitting):
+    """The demo sitting closed at 07:27:46.67; the form shows 07:27, which is no earlier close."""
+    opens, closes = at("09:00:12"), at("17:27:46") + dt.timedelta(microseconds=670_000)
+    city_a_sitting.opens_at, city_a_sitting.closes_at = opens, closes
+    db.commit()
+    attempts.start_attempt(db, clock, city["cadres"][0], city_a_sitting)
+    db.commit()
+    sign_in(client, "admin_a")
+    page = client.get(f"/exams/sittings/{city_a_sitting.id}/edit").get_data(as_text=True)
+    assert 'value="2026-05-11T17:27"' in field_tag(page, "closes_at")
+    response = client.form_post(f"/exams/sittings/{city_a_sitting.id}/edit", posted_by_a_browser(page, title="改过名的场次"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    db.expire_all()
+    assert (city_a_sitting.title, city_a_sitting.opens_at, city_a_sitting.closes_at) == ("改过名的场次", opens, closes)
+    # A minute earlier is an earlier close all the same.
+    response = client.form_post(f"/exams/sittings/{city_a_sitting.id}/edit", posted_by_a_browser(page, closes_at="2026-05-11T17:26"))
+    assert response.status_code == 422
+    assert "the window cannot close before 2026-05-11 17:27" in field_block(response.get_data(as_text=True), "closes_at")
 
 
 def test_a_form_opened_before_the_first_start_still_cannot_change_a_locked_setting(client, db, clock, city, city_a_sitting):

@@ -272,3 +272,46 @@ def test_an_approved_batch_is_drawable_and_a_rejected_one_is_not(db, clock, make
         assert all(q.published_version_id == q.current_version_id and q.is_live for q in questions)
     else:
         assert pool == [] and not any(q.is_live for q in questions)
+
+
+# --- a change of category is reviewed like any other change ------------------------------------------
+
+def pool_sizes(db, sitting, elsewhere) -> tuple[int, int]:
+    """How many questions the live sitting's section and a section on 行政许可法 can draw."""
+    return len(assembly.section_pool(db, sitting.paper.sections[0])), len(assembly.section_pool(db, elsewhere))
+
+
+def test_a_new_category_moves_a_question_between_pools_only_when_a_reviewer_approves_it(
+        db, clock, make, live_sitting):
+    sitting, question = live_sitting
+    elsewhere, = make.paper([("single_choice", 1, 100, "行政许可法")]).sections
+    approved = question.current_version
+    revision = make.revision(question, category_path="行政许可法")
+    assert question.status == QuestionStatus.IN_REVIEW and question.category.path == "行政许可法"
+    assert (approved.category.path, revision.category.path) == ("行政处罚法", "行政许可法")
+    assert pool_sizes(db, sitting, elsewhere) == (2, 0)
+
+    attempt = attempts.start_attempt(db, clock, sitting.roster[0].user, sitting)
+    db.commit()
+    assert len(attempt.items) == 2 and items_of(attempt, question) == [approved]
+
+    review.approve_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    db.commit()
+    assert pool_sizes(db, sitting, elsewhere) == (1, 1)
+    assert assembly.section_pool(db, elsewhere) == [revision.id]
+    with pytest.raises(PaperUnavailable) as refused:
+        attempts.start_attempt(db, clock, sitting.roster[1].user, sitting)
+    assert "requested 2, available 1" in str(refused.value)
+
+
+def test_returning_a_new_category_leaves_the_question_in_its_approved_category(db, clock, make, live_sitting):
+    sitting, question = live_sitting
+    elsewhere, = make.paper([("single_choice", 1, 100, "行政许可法")]).sections
+    approved = question.current_version
+    make.revision(question, category_path="行政许可法")
+    review.return_to_draft(db, clock, make.user(Role.BANK_REVIEWER), question, "分类不对")
+    db.commit()
+    assert question.status == QuestionStatus.DRAFT and question.is_live
+    assert pool_sizes(db, sitting, elsewhere) == (2, 0)
+    attempt = attempts.start_attempt(db, clock, sitting.roster[0].user, sitting)
+    assert items_of(attempt, question) == [approved]

@@ -317,3 +317,60 @@ def test_a_reviewer_who_edited_a_question_of_a_batch_cannot_approve_the_batch(db
     with pytest.raises(PermissionDenied):
         review.decide_batch(db, clock, both, report.batch, approve=True)
     assert review.decide_batch(db, clock, make.user(Role.BANK_REVIEWER), report.batch, approve=True) == 1
+
+
+# --- a save that changes nothing, and the category as part of a version -----------------------------
+
+def content_of(question) -> QuestionDraft:
+    """The question's current content as a draft, as the edit form sends it back unchanged."""
+    v = question.current_version
+    return QuestionDraft(qtype=v.qtype, stem=v.stem, options=list(v.options), key=v.key,
+                         category_path=v.category.path, explanation=v.explanation, difficulty=v.difficulty,
+                         tags=list(v.tags), legal_basis=v.legal_basis, default_score=v.default_score)
+
+
+def updates(db) -> int:
+    return db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "question.update"))
+
+
+@pytest.mark.parametrize("status", [QuestionStatus.PUBLISHED, QuestionStatus.DRAFT, QuestionStatus.IN_REVIEW])
+def test_saving_a_question_unchanged_makes_no_version_no_status_change_and_no_audit_event(db, clock, make, status):
+    question = make.question(status=status, stem="原题干（　）", default_score="2.00")
+    status_before, version_before, changed_at = question.status, question.current_version, question.updated_at
+    versions, events = count(db, QuestionVersion), updates(db)
+    clock.advance(minutes=5)
+    same = content_of(question)
+    same.default_score = Decimal(2)          # a form sends 2 where the database holds 2.00
+    same.category_path = " 行政处罚法 "          # and the path as typed
+    result = authoring.update_question(db, clock, make.user(Role.BANK_EDITOR), question, same)
+    db.commit()
+    assert result.id == version_before.id
+    assert (question.status, question.current_version_id, question.updated_at) == (
+        status_before, version_before.id, changed_at)
+    assert (count(db, QuestionVersion), updates(db)) == (versions, events)
+
+
+def test_a_published_question_whose_only_change_is_its_category_gets_a_new_version_in_review(db, clock, make):
+    question = make.question(status=QuestionStatus.PUBLISHED, category="行政处罚法")
+    published = question.current_version
+    moved = content_of(question)
+    moved.category_path = "行政许可法"
+    assert not authoring.unchanged(published, moved)
+    revision = authoring.update_question(db, clock, make.user(Role.BANK_EDITOR), question, moved)
+    db.commit()
+    assert revision.version_no == 2 and question.status == QuestionStatus.IN_REVIEW
+    assert (published.category.path, revision.category.path, question.category.path) == (
+        "行政处罚法", "行政许可法", "行政许可法")
+    assert question.published_version_id == published.id
+
+
+def test_the_audit_snapshot_records_the_category_before_and_after(db, clock, make):
+    question = make.question(status=QuestionStatus.PUBLISHED, category="行政处罚法")
+    moved = content_of(question)
+    moved.category_path = "行政许可法/许可程序"
+    authoring.update_question(db, clock, make.user(Role.BANK_EDITOR), question, moved)
+    db.commit()
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "question.update"))
+    assert (event.before["category"], event.after["category"]) == ("行政处罚法", "行政许可法/许可程序")
+    created = db.scalar(select(AuditEvent).where(AuditEvent.action == "question.create"))
+    assert created.after["category"] == "行政处罚法"

@@ -12,8 +12,10 @@ from question_bank.services.bank_search import (
     QuestionQuery,
     changed_fields,
     pending_revision,
+    return_notes,
     search_questions,
 )
+from tests.conftest import at
 
 
 def ids(page) -> list[int]:
@@ -130,3 +132,42 @@ def test_changed_fields_names_the_content_a_revision_changes(db, clock, make):
     after = make.revision(question, key=["C"], explanation="新的解析。", options=before.options[:3] + ["新选项"])
     assert changed_fields(before, after) == {"key", "explanation", "options"}
     assert changed_fields(before, before) == set()
+
+
+def test_changed_fields_names_a_change_of_category_alone(db, clock, make):
+    question = make.question(category="行政处罚法")
+    before = question.current_version
+    after = make.revision(question, category_path="行政许可法")
+    assert changed_fields(before, after) == {"category"}
+
+
+# --- why a reviewer sent a question back ------------------------------------------------------------
+
+def test_a_returned_draft_carries_the_latest_note_with_who_and_when_until_it_is_sent_again(db, clock, make):
+    question = make.question(status=QuestionStatus.IN_REVIEW)
+    first, second = make.user(Role.BANK_REVIEWER), make.user(Role.BANK_REVIEWER)
+    editor = make.user(Role.BANK_EDITOR)
+    assert return_notes(db, [question]) == {}
+    review.return_to_draft(db, clock, first, question, "答案有误")
+    review.submit_for_review(db, clock, editor, question)
+    assert return_notes(db, [question]) == {}          # in review again: the note is dealt with
+    clock.set(at("11:30:00"))
+    review.return_to_draft(db, clock, second, question, "解析\n仍需补充")
+    db.commit()
+    note = return_notes(db, [question])[question.id]
+    assert (note.text, note.by, note.at) == ("解析\n仍需补充", second, at("11:30:00"))
+    make.revision(question, stem="改过的题干（　）")        # the author reworks it: still a returned draft
+    assert return_notes(db, [question])[question.id].text == "解析\n仍需补充"
+
+
+def test_return_notes_name_only_drafts_a_reviewer_returned(db, clock, make):
+    reviewer = make.user(Role.BANK_REVIEWER)
+    returned, revised = make.question(status=QuestionStatus.IN_REVIEW), make.question()
+    plain_draft, retired = make.question(status=QuestionStatus.DRAFT), make.question(status=QuestionStatus.IN_REVIEW)
+    make.revision(revised, stem="新题干（　）")
+    for question in (returned, revised, retired):
+        review.return_to_draft(db, clock, reviewer, question, f"退回{question.id}")
+    review.retire_question(db, clock, reviewer, retired)
+    db.commit()
+    notes = return_notes(db, [returned, revised, plain_draft, retired])
+    assert {qid: n.text for qid, n in notes.items()} == {returned.id: f"退回{returned.id}", revised.id: f"退回{revised.id}"}

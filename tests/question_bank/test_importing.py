@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from question_bank.errors import PermissionDenied
+from question_bank.errors import NotFound, PermissionDenied
 from question_bank.models import (
     AuditEvent,
     BatchStatus,
@@ -219,3 +219,76 @@ def test_a_formula_key_without_a_saved_value_refuses_the_import_naming_its_cell(
         ("formula.xlsx, sheet 题库, row 3, column G (答案)",
          "this cell holds a formula without a saved value; enter the value itself")]
     assert bank_is_empty(db)
+
+
+# --- reports with many problems ------------------------------------------------------------------
+
+GOOD = C13_ROWS[0]
+EMPTY_KEY = GOOD[:6] + ("",) + GOOD[7:]                        # one problem: the key
+TWO_PROBLEMS = GOOD[:8] + ("很难",) + GOOD[9:11] + ("", "")      # two problems: the difficulty, the category
+
+
+def many_problems(good: int, one: int, two: int) -> list[tuple]:
+    """``good`` sound rows, then ``one`` rows with one problem, then ``two`` rows with two each
+    (each row its own stem, so none repeats another)."""
+    rows = [GOOD[:1] + (f"第{n}题",) + GOOD[2:] for n in range(good)]
+    rows += [EMPTY_KEY[:1] + (f"空答案{n}",) + EMPTY_KEY[2:] for n in range(one)]
+    rows += [TWO_PROBLEMS[:1] + (f"两处错{n}",) + TWO_PROBLEMS[2:] for n in range(two)]
+    return rows
+
+
+def test_a_summary_counts_rows_not_problems_and_groups_the_problems_by_reason(db, clock, editor):
+    report = run(db, clock, editor, "many.xlsx", questions_xlsx(many_problems(good=3, one=2, two=7)))
+    summary = report.summary()
+    assert report.refused and len(report.errors) == 16
+    assert (summary.rows_read, summary.rows_imported, summary.rows_with_problems, summary.problems,
+            summary.sound_rows) == (12, 0, 9, 16, 3)
+    groups = [(g.example.place.header, g.example.message, g.count, g.rows, g.first_rows) for g in summary.groups]
+    assert groups == [
+        ("难度", "difficulty is 1 to 5, or 易, 较易, 中, 较难 or 难; not %(value)s", 7, 7, (7, 8, 9, 10, 11)),
+        ("分类", "the category is empty", 7, 7, (7, 8, 9, 10, 11)),
+        ("答案", "the key is empty", 2, 2, (5, 6)),
+    ]
+    assert not any(g.varied for g in summary.groups)
+
+
+def test_a_group_of_one_reason_with_several_values_says_it_is_one_example_of_several(db, clock, editor):
+    rows = [GOOD[:1] + ("甲",) + GOOD[2:8] + ("9",) + GOOD[9:], GOOD[:1] + ("乙",) + GOOD[2:8] + ("很难",) + GOOD[9:]]
+    [group] = run(db, clock, editor, "d.xlsx", questions_xlsx(rows)).summary().groups
+    assert (group.count, group.rows, group.varied, group.example.params) == (2, 2, True, {"value": "9"})
+
+
+def test_valid_rows_only_counts_the_rows_left_out_once_each(db, clock, editor):
+    report = run(db, clock, editor, "many.xlsx", questions_xlsx(many_problems(good=3, one=2, two=7)), VALID_ONLY)
+    assert report.imported == 3 and len(report.errors) == 16
+    db.expire_all()
+    summary = importing.batch_summary(report.batch)
+    assert (summary.rows_read, summary.rows_imported, summary.rows_with_problems, summary.problems) == (12, 3, 9, 16)
+    assert importing.rows_left_out(report.batch) == 9
+    problems = importing.batch_problems(db, clock, editor, report.batch, "csv")
+    assert [str(p) for p in problems] == [str(p) for p in report.errors]
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.import_problems")).one()
+    assert (event.object_id, event.after) == (str(report.batch.id), {"format": "csv", "problems": 16})
+
+
+def test_a_refused_import_keeps_its_problems_for_its_uploader_only(db, clock, editor, make):
+    report = run(db, clock, editor, "many.xlsx", questions_xlsx(many_problems(good=1, one=1, two=2)))
+    assert report.refused and report.refusal_id is not None and bank_is_empty(db)
+    refused = db.get(AuditEvent, report.refusal_id)
+    assert (refused.action, refused.actor_id, refused.after["rows"], len(refused.after["errors"])) == (
+        "batch.import_refused", editor.id, 4, 5)
+    filename, problems = importing.refused_problems(db, clock, editor, report.refusal_id, "xlsx")
+    assert filename == "many.xlsx" and [str(p) for p in problems] == [str(p) for p in report.errors]
+    with pytest.raises(NotFound):
+        importing.refused_problems(db, clock, make.user(Role.BANK_EDITOR), report.refusal_id, "xlsx")
+    with pytest.raises(NotFound):  # an audit event of another kind is no refusal
+        importing.refused_problems(db, clock, editor, report.refusal_id + 1, "xlsx")
+    with pytest.raises(PermissionDenied):
+        importing.refused_problems(db, clock, make.cadre(), report.refusal_id, "xlsx")
+
+
+def test_an_unreadable_file_is_recorded_as_refused_too(db, clock, editor):
+    report = run(db, clock, editor, "photo.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(64))
+    summary = report.summary()
+    assert (summary.rows_read, summary.rows_with_problems, summary.problems) == (0, 0, 1)
+    assert db.get(AuditEvent, report.refusal_id).after["errors"][0]["place"] == {"file": "photo.xlsx"}

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from question_bank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from question_bank.idnumbers import check_character
-from question_bank.models import AuditEvent, Category, Paper, Role, RosterEntry, Sitting, UnitLevel
-from question_bank.services import attempts, papers, review, roster, sittings
+from question_bank.models import AttemptState, AuditEvent, Category, Paper, Role, RosterEntry, Sitting, UnitLevel
+from question_bank.reports.score_sheet import CandidateStatus
+from question_bank.services import attempts, deadlines, papers, review, roster, sittings
 from question_bank.services.papers import PaperSpec, SectionSpec
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
@@ -225,6 +226,23 @@ def test_settings_that_decided_scores_are_locked_once_a_candidate_started(db, cl
     assert sitting.closes_at == at("18:00:00")
 
 
+def test_times_shown_in_whole_minutes_are_no_change_to_a_started_sitting_stored_with_seconds(db, clock, make, org, paper):
+    cadre = make.cadre(unit=org["dept_a"])
+    opens, closes = at("09:00:12"), at("17:27:46") + dt.timedelta(microseconds=670_000)
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, opens_at=opens, closes_at=closes,
+                                                                              time_limit_s=3630))
+    roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempts.start_attempt(db, clock, cadre, sitting)
+    as_the_form_shows_it = sitting_spec(paper, opens_at=at("09:00:00"), closes_at=at("17:27:00"), time_limit_s=3600)
+    sittings.update_sitting(db, clock, org["admin_a"], sitting, as_the_form_shows_it)
+    assert (sitting.opens_at, sitting.closes_at, sitting.time_limit_s) == (opens, closes, 3630)
+    assert events(db, "sitting.update") == []
+    for earlier in ({"closes_at": at("17:26:00")}, {"opens_at": at("09:01:00")}):
+        with pytest.raises(Conflict):
+            sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(
+                paper, **{"opens_at": at("09:00:00"), "closes_at": at("17:27:00"), "time_limit_s": 3600, **earlier}))
+
+
 def test_a_time_limit_longer_than_the_window_is_refused_on_create_and_on_update(db, clock, org, paper):
     with pytest.raises(InvalidInput) as refused:
         sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, opens_at=at("10:00:00"),
@@ -337,9 +355,118 @@ def test_roster_rows_show_each_candidates_attempt(db, clock, make, org, sitting)
     roster.add_to_roster(db, clock, org["admin_a"], sitting, [sat.id, absent.id])
     attempt = attempts.start_attempt(db, clock, sat, sitting)
     attempts.submit_attempt(db, clock, sat, attempt.id)
-    rows = {row.entry.user_id: row for row in sittings.roster_rows(db, sitting)}
+    rows = {row.entry.user_id: row for row in sittings.roster_rows(db, clock, sitting)}
     assert rows[sat.id].latest is attempt and rows[sat.id].latest.score == Decimal(0)
+    assert rows[sat.id].status == CandidateStatus.SUBMITTED and rows[sat.id].attempt is attempt
     assert rows[absent.id].latest is None and rows[absent.id].removable
+    assert (rows[absent.id].status, rows[absent.id].attempt, rows[absent.id].progress) == (CandidateStatus.NOT_STARTED, None, None)
+
+
+def moment(text: str) -> dt.datetime:
+    """An audited time (ISO 8601 with its offset) as a datetime."""
+    return dt.datetime.fromisoformat(text)
+
+
+def answer_slot(db, clock, cadre, attempt, slot: int, seq: int = 1) -> None:
+    """Save the first option of the question in ``slot``, whatever its type."""
+    item = next(i for i in attempt.items if i.slot == slot)
+    answer = "T" if item.question_version.qtype == "true_false" else ["A"]
+    attempts.save_response(db, clock, cadre, attempt.id, slot, answer, seq)
+
+
+def test_roster_rows_show_answered_questions_last_save_and_time_left(db, clock, make, org, sitting):
+    running, idle = make.cadre(unit=org["dept_a"]), make.cadre(unit=org["dept_a"])
+    roster.add_to_roster(db, clock, org["admin_a"], sitting, [running.id, idle.id])
+    attempt = attempts.start_attempt(db, clock, running, sitting)
+    clock.set(at("10:05:00"))
+    answer_slot(db, clock, running, attempt, 1)
+    clock.set(at("10:07:30"))
+    answer_slot(db, clock, running, attempt, 2)
+    answer_slot(db, clock, running, attempt, 3)
+    attempts.save_response(db, clock, running, attempt.id, 3, None, 2)  # cleared again: not answered
+    clock.set(at("10:20:00"))
+    rows = {row.entry.user_id: row for row in sittings.roster_rows(db, clock, sitting)}
+    shown = rows[running.id]
+    assert (shown.status, shown.attempt) == (CandidateStatus.IN_PROGRESS, attempt)
+    assert shown.progress == sittings.Progress(answered=2, total=4, last_saved_at=at("10:07:30"), remaining_s=40 * 60)
+    assert shown.progress.last_saved_at.utcoffset() == dt.timedelta(0)
+    assert rows[idle.id].status == CandidateStatus.NOT_STARTED
+
+
+def test_after_the_close_a_candidate_who_never_started_is_absent_and_an_abandoned_attempt_is_closed(db, clock, make, org, paper):
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, closes_at=at("11:30:00")))
+    gone, absent = make.cadre(unit=org["dept_a"]), make.cadre(unit=org["dept_a"])
+    roster.add_to_roster(db, clock, org["admin_a"], sitting, [gone.id, absent.id])
+    attempt = attempts.start_attempt(db, clock, gone, sitting)
+    answer_slot(db, clock, gone, attempt, 1)
+    clock.set(at("11:45:00"))
+    rows = {row.entry.user_id: row for row in sittings.roster_rows(db, clock, sitting)}
+    assert rows[absent.id].status == CandidateStatus.ABSENT
+    closed = rows[gone.id]
+    assert closed.status == CandidateStatus.AUTO_SUBMITTED and closed.attempt.finished_at == at("11:00:00")
+    assert (closed.progress.answered, closed.progress.total, closed.progress.remaining_s) == (1, 4, 0)
+
+
+# --- extra time for an attempt in progress ------------------------------------------------------
+
+def test_extra_time_lengthens_the_attempt_in_progress_and_audits_its_deadline(db, clock, make, org, sitting):
+    cadre = make.cadre(unit=org["dept_a"])
+    [entry] = roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    assert attempt.deadline == at("11:00:00")
+    clock.set(at("10:30:00"))
+    assert attempts.status(db, clock, attempt).remaining_s == 30 * 60
+
+    outcome = roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, 15 * 60)
+    assert outcome.attempt is attempt and outcome.lengthened and outcome.old_deadline == at("11:00:00")
+    assert attempt.deadline == at("11:15:00")
+    assert attempts.status(db, clock, attempt).remaining_s == 45 * 60
+    [event] = events(db, "attempt.deadline")
+    assert (event.actor_id, event.object_type, event.object_id) == (org["admin_a"].id, "attempt", str(attempt.id))
+    assert (moment(event.before["deadline"]), moment(event.after["deadline"])) == (at("11:00:00"), at("11:15:00"))
+    db.commit()
+
+    # Past the old deadline and its grace: a save still counts, and the sweep leaves the attempt open.
+    clock.set(at("11:05:00"))
+    assert deadlines.sweep(db, clock) == []
+    answer_slot(db, clock, cadre, attempt, 1)
+    assert attempts.submit_attempt(db, clock, cadre, attempt.id).attempt.finished_at == at("11:05:00")
+
+
+def test_extra_time_never_shortens_a_running_attempt_nor_runs_past_the_close(db, clock, make, org, paper):
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, closes_at=at("11:20:00")))
+    cadre = make.cadre(unit=org["dept_a"])
+    [entry] = roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, 15 * 60)
+    assert attempt.deadline == at("11:15:00")
+
+    fewer = roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, 5 * 60)
+    assert not fewer.lengthened and attempt.deadline == at("11:15:00") and entry.extra_time_s == 300
+    more = roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, 60 * 60)
+    assert more.lengthened and attempt.deadline == at("11:20:00")  # the window's close
+    assert [moment(e.after["deadline"]) for e in events(db, "attempt.deadline")] == [at("11:15:00"), at("11:20:00")]
+    assert [e.after["extra_time_s"] for e in events(db, "roster.extra_time")] == [900, 300, 3600]
+
+
+def test_extra_time_does_not_reopen_an_attempt_past_its_deadline_and_grace(db, clock, make, org, sitting):
+    cadre = make.cadre(unit=org["dept_a"])
+    [entry] = roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    clock.set(at("11:00:31"))
+    outcome = roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, 15 * 60)
+    assert outcome.closed and not outcome.lengthened
+    assert (attempt.state, attempt.finished_at, attempt.deadline) == (AttemptState.AUTO_SUBMITTED, at("11:00:00"), at("11:00:00"))
+    assert entry.extra_time_s == 900 and events(db, "attempt.deadline") == []
+
+
+def test_extra_time_within_the_grace_still_lengthens_the_attempt(db, clock, make, org, sitting):
+    cadre = make.cadre(unit=org["dept_a"])
+    [entry] = roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    clock.set(at("11:00:20"))
+    assert roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, 10 * 60).lengthened
+    assert attempt.is_open and attempt.deadline == at("11:10:00")
 
 
 # --- roster import ------------------------------------------------------------------------------
@@ -418,6 +545,46 @@ def test_import_checks_id_numbers_by_gb_11643_before_looking_for_accounts(db, cl
         (2, "身份证号", "the last character of the ID number does not match the others; check it for a typing error"),
         (3, "身份证号", "the birth date in the ID number (characters 7 to 14) is not a real date"),
     ]
+
+
+UNSAVED = "this cell holds a formula without a saved value; enter the value itself"
+
+
+def test_import_names_formulas_without_a_saved_value_and_refuses_an_empty_name(db, clock, make, org, sitting):
+    make.cadre(unit=org["dept_a"], display_name="张三", id_number=ids(1), current_post="科员")
+    make.cadre(unit=org["dept_a"], display_name="李四", id_number=ids(2))
+    make.cadre(unit=org["dept_a"], display_name="王五", id_number=ids(3))
+    workbook = roster_xlsx([
+        ("张三", ids(1), "", '=IF(TRUE,"副科长","")', "", ""),     # row 2: never the account's post instead
+        ("", ids(2), "", "", "", ""),                               # row 3: empty name
+        ("  ", ids(3), "", "", "", ""),                             # row 4: blank name
+        ("=VLOOKUP(B5,花名册!A:B,2,0)", ids(3), "", "", "", ""),    # row 5: the name is a formula
+        ("赵六", f'="{ids(4)}"', "", "", "", ""),                  # row 6: the ID number is a formula
+        ("=A2", None, None, None, None, None),                      # row 7: nothing but a formula
+    ])
+    with pytest.raises(InvalidInput) as refused:
+        roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(workbook))
+    assert [(p.place.row, p.place.header, p.message) for p in refused.value.problems] == [
+        (2, "现任职务", UNSAVED),
+        (3, "姓名", "the name is empty"),
+        (4, "姓名", "the name is empty"),
+        (5, "姓名", UNSAVED),
+        (5, "身份证号", "this ID number is also in row %(row)d"),
+        (6, "身份证号", UNSAVED),
+        (7, "姓名", UNSAVED),
+        (7, "身份证号", "the ID number is empty"),
+    ]
+    db.rollback()
+    assert db.scalar(select(func.count(RosterEntry.id))) == 0
+
+
+def test_import_needs_a_name_column(db, clock, make, org, sitting):
+    make.cadre(unit=org["dept_a"], display_name="张三", id_number=ids(1))
+    workbook = roster_xlsx([(ids(1), "副科长")], header=("身份证号", "现任职务"))
+    with pytest.raises(InvalidInput) as refused:
+        roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(workbook))
+    [problem] = refused.value.problems
+    assert (problem.place.sheet, problem.place.row) == ("名单", 1) and "姓名" in problem.message
 
 
 def test_a_province_admin_sees_the_sittings_of_the_cities_below(db, clock, make, org, paper):

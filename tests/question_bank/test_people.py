@@ -1,4 +1,5 @@
-"""Accounts: usernames unique whatever their letter case, sign-in that ignores case, ID numbers
+"""Accounts: usernames NFKC-folded and unique whatever their letter case, no spaces or invisible
+characters in them, sign-in that folds and ignores case, ID numbers
 checked by GB 11643-1999 and held by one account only, and units named by their path."""
 
 from __future__ import annotations
@@ -39,6 +40,35 @@ def test_a_username_differing_only_in_case_is_taken(db, clock, make):
 
 def test_the_username_is_stored_as_spelt(db, clock, make):
     assert new_user(db, clock, make, " ZhangSan ").username == "ZhangSan"
+
+
+def test_a_full_width_username_is_folded_and_then_taken_whatever_its_case(db, clock, make):
+    new_user(db, clock, make, "cadre1")
+    assert refusal(db, clock, make, "ｃａｄｒｅ１") == [("username", "the username %(name)s is taken")]
+    assert refusal(db, clock, make, "ＣＡＤＲＥ１\u3000") == [("username", "the username %(name)s is taken")]
+    assert new_user(db, clock, make, "\u3000ｚｈａｎｇ＿ｓａｎ ").username == "zhang_san"
+    assert new_user(db, clock, make, "张三").username == "张三"
+
+
+@pytest.mark.parametrize("username", ["cadre 1", "cadre\u30001", "cadre\t1", "cadre\u200b1", "cadre\x001", "ca\u00addre1"])
+def test_a_username_with_inner_space_or_an_invisible_character_is_refused(db, clock, make, username):
+    new_user(db, clock, make, "cadre1")
+    assert refusal(db, clock, make, username) == [
+        ("username", "the username may not contain spaces or invisible characters")]
+
+
+def test_a_username_too_long_once_folded_is_refused(db, clock, make):
+    # 40 characters typed, each of which NFKC spells with four: 160 characters.
+    assert refusal(db, clock, make, "\u337f" * 40) == [("username", "the username may have at most %(n)d characters")]
+    assert refusal(db, clock, make, " \u3000 ") == [("username", "the username is empty")]
+
+
+def test_sign_in_folds_the_typed_username_as_it_was_stored(db, clock, make):
+    user = new_user(db, clock, make, "ｃａｄｒｅ１")
+    assert user.username == "cadre1"
+    assert people.authenticate(db, "ＣＡＤＲＥ１", PASSWORD) is user
+    assert people.authenticate(db, "\u3000cadre1\u3000", PASSWORD) is user
+    assert people.authenticate(db, "cadre 1", PASSWORD) is None
 
 
 def test_sign_in_ignores_the_case_of_the_username_but_not_of_the_password(db, clock, make):
