@@ -62,12 +62,11 @@ def _migrate(url: str) -> None:
 def empty_all_tables(engine: Engine) -> None:
     """Remove every row the test made, and reset the score ledger's head row."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "ledger_head"]
+    # DELETE, not TRUNCATE: on tables of a few rows it is several times faster on PostgreSQL, and
+    # no test depends on ids starting again from 1.
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("UPDATE question SET current_version_id = NULL, published_version_id = NULL, duplicate_of_id = NULL"))
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
+        conn.execute(text("UPDATE question SET current_version_id = NULL, published_version_id = NULL, duplicate_of_id = NULL"))
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))
         conn.execute(text("UPDATE ledger_head SET last_hash = :h, entry_count = 0 WHERE id = :id"),
                      {"h": GENESIS_HASH, "id": HEAD_ID})

@@ -125,7 +125,7 @@ def test_each_export_is_an_audit_event(client, db, scene):
     client.get(f"/reports/sittings/{scene.sitting.id}/scores.csv")
     client.get(f"/reports/sittings/{scene.sitting.id}/scores.xlsx")
     client.get(f"/reports/sittings/{scene.sitting.id}")  # a preview is not an export
-    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.score_sheet")).all()
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.score_sheet").order_by(AuditEvent.id)).all()
     assert [(e.actor_id, e.object_id, e.after["format"]) for e in events] == \
         [(scene.hr.id, str(scene.sitting.id), "csv"), (scene.hr.id, str(scene.sitting.id), "xlsx")]
 
