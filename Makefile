@@ -35,6 +35,7 @@ extract-messages: $(STAMP)
 demo: install
 	$(FLASK) db-upgrade
 	$(FLASK) load-demo
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops it)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 chromium:

@@ -16,6 +16,7 @@ from faker import Faker
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from examsvc.formatting import points
 from question_bank.clock import Clock
 from question_bank.models import (
     BlueprintSection,
@@ -81,8 +82,8 @@ class DemoSummary:
             opens, closes = (t.astimezone(SHANGHAI) for t in (s.opens_at, s.closes_at))
             lines += ["", f"Open sitting: {s.title} (id {s.id})",
                       f"  window {opens:%Y-%m-%d %H:%M} – {closes:%Y-%m-%d %H:%M} Beijing time, "
-                      f"{s.time_limit_s // 60} minutes, pass mark {s.pass_mark}, roster of {len(s.roster)}"]
-        lines += ["", f"Questions in the bank: {self.questions}", "Open http://127.0.0.1:5000 and sign in."]
+                      f"{s.time_limit_s // 60} minutes, pass mark {points(s.pass_mark)}, roster of {len(s.roster)}"]
+        lines += ["", f"Questions in the bank: {self.questions}"]
         return "\n".join(lines)
 
 
@@ -158,7 +159,8 @@ def _summary(session: Session, already_loaded: bool) -> DemoSummary:
     role_names = {Role.SYSADMIN: "sysadmin", Role.BANK_EDITOR: "bank editor", Role.BANK_REVIEWER: "bank reviewer",
                   Role.EXAM_ADMIN: "exam admin", Role.HR: "HR officer", Role.CADRE: "cadre"}
     summary = DemoSummary(already_loaded=already_loaded)
-    users = session.scalars(select(User).order_by(User.id)).all()
+    demo_names = [username for username, _, _ in STAFF] + [f"cadre{n}" for n in range(1, len(CADRES) + 1)]
+    users = session.scalars(select(User).where(User.username.in_(demo_names)).order_by(User.id)).all()
     for user in users:
         role = next((role_names[r] for r in role_names if r in user.roles), "")
         unit = f" ({user.org_unit.name})" if user.has_role(Role.CADRE) else ""

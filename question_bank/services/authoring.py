@@ -48,6 +48,14 @@ class QuestionDraft:
     legal_basis: str = ""
     default_score: Decimal | None = None
 
+    def __post_init__(self) -> None:
+        # One line ending, whatever wrote the text (a browser's textarea sends CRLF, a CSV may hold
+        # CR or LF, an Excel cell LF), so that an unchanged text compares equal to what is stored.
+        self.stem = _one_line_ending(self.stem)
+        self.options = [_one_line_ending(o) for o in self.options]
+        self.explanation = _one_line_ending(self.explanation)
+        self.legal_basis = _one_line_ending(self.legal_basis)
+
     def problems(self) -> list[Problem]:
         """Everything that keeps this draft out of the bank; each problem names its field."""
         found: list[Problem] = []
@@ -73,6 +81,10 @@ class QuestionDraft:
         if self.default_score is not None and self.default_score <= 0:
             found.append(Problem(N_("the mark must be above 0"), place="score"))
         return found
+
+
+def _one_line_ending(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
 def category_parts(path: str) -> list[str]:

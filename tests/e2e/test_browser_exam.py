@@ -5,6 +5,7 @@ unanswered questions before it asks to confirm."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 
@@ -144,3 +145,37 @@ def test_signed_out_elsewhere_the_page_keeps_the_answer_until_signed_in_again(
     db.rollback()
     stored = current_responses(db, attempt.id)
     assert (stored[1].answer, stored[2].answer) == (["C"], ["A"])
+
+
+def test_at_zero_the_page_asks_the_server_before_handing_in(phone, sign_in, two_question_exam, clock, db):
+    """Extra time granted after the last poll must not be lost to the page's own countdown."""
+    cadre, sitting = two_question_exam
+    sign_in(phone, cadre.username)
+    _start(phone, sitting.id)
+    attempt = db.query(Attempt).filter_by(user_id=cadre.id).one()
+    clock.set(attempt.deadline - dt.timedelta(seconds=3))
+    phone.reload()
+    # An administrator grants five more minutes (as set_extra_time does) while the page counts down.
+    attempt.deadline += dt.timedelta(minutes=5)
+    db.commit()
+    expect(phone.locator("#timer")).to_have_text(re.compile(r"^5:0\d$"), timeout=15_000)
+    db.rollback()
+    assert db.get(Attempt, attempt.id).state == "in_progress"
+    expect(phone.locator("#deadline")).to_have_text(
+        (attempt.deadline.astimezone(dt.timezone(dt.timedelta(hours=8)))).strftime("%H:%M:%S"))
+
+
+def test_at_zero_without_extra_time_the_page_hands_in(phone, sign_in, two_question_exam, clock, db):
+    cadre, sitting = two_question_exam
+    sign_in(phone, cadre.username)
+    _start(phone, sitting.id)
+    phone.locator("#q1 .option").nth(1).click()
+    expect(phone.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved")
+    attempt = db.query(Attempt).filter_by(user_id=cadre.id).one()
+    clock.set(attempt.deadline - dt.timedelta(seconds=2))
+    db.rollback()
+    phone.reload()
+    clock.set(attempt.deadline + dt.timedelta(seconds=1))  # the server's time runs on meanwhile
+    expect(phone.locator("#result")).to_be_visible(timeout=15_000)
+    db.rollback()
+    assert db.get(Attempt, attempt.id).state == "submitted"

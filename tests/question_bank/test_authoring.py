@@ -374,3 +374,18 @@ def test_the_audit_snapshot_records_the_category_before_and_after(db, clock, mak
     assert (event.before["category"], event.after["category"]) == ("行政处罚法", "行政许可法/许可程序")
     created = db.scalar(select(AuditEvent).where(AuditEvent.action == "question.create"))
     assert created.after["category"] == "行政处罚法"
+
+
+def test_a_text_saved_again_with_other_line_endings_is_unchanged(db, clock, make):
+    from question_bank.models import Role
+    from question_bank.services import authoring
+
+    editor = make.user(Role.BANK_EDITOR)
+    question = make.question("true_false", stem="行政许可应当公开。\n（第二行）", explanation="第一行\n第二行")
+    draft = authoring.QuestionDraft(qtype="true_false", stem="行政许可应当公开。\r\n（第二行）", options=[], key=True,
+                                    category_path=question.category.path, explanation="第一行\r\n第二行",
+                                    difficulty=question.current_version.difficulty,
+                                    legal_basis=question.current_version.legal_basis)
+    version = authoring.update_question(db, clock, editor, question, draft)
+    assert version.version_no == 1 and question.status == "published"
+    assert version.stem == "行政许可应当公开。\n（第二行）"

@@ -64,7 +64,7 @@
   function renderState() {
     if (signedOut) {
       stateEl.dataset.state = "retrying";
-      stateEl.textContent = d.msgRetrying;
+      stateEl.textContent = d.msgSignedOutShort;
       showAlert(d.msgSignedOut);
       return;
     }
@@ -75,8 +75,8 @@
       return;
     }
     if (submitting) {
-      stateEl.dataset.state = "saving";
-      stateEl.textContent = d.msgSubmitting;
+      stateEl.dataset.state = failures ? "retrying" : "saving";
+      stateEl.textContent = failures ? d.msgNotSubmitted : d.msgSubmitting;
       return;
     }
     var busy = Object.keys(pending).length > 0;
@@ -222,7 +222,20 @@
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     timerEl.textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
     timerEl.classList.toggle("low", left <= 300);
-    if (left <= 0 && !submitting) submit(true);
+    if (left <= 0 && !submitting && !signedOut && !checkingDeadline) timeUp();
+  }
+
+  /* At zero, ask the server first: extra time may have been granted since the last poll. Only
+     when the server agrees (or cannot be reached) does the page hand in what it has. */
+  var checkingDeadline = false;
+  function timeUp() {
+    checkingDeadline = true;
+    stateFetch().then(function (body) {
+      checkingDeadline = false;
+      if (body && body.state === "in_progress" && body.remaining_s > 0) { applyState(body, performance.now()); return; }
+      if (body && body.state !== "in_progress") { goToResult(); return; }
+      if (!signedOut) submit(true);
+    }, function () { checkingDeadline = false; submit(true); });
   }
 
   function sameAnswer(a, b) {
@@ -244,21 +257,35 @@
     });
   }
 
-  function sync() {
-    if (finished) return;
-    var sentAt = performance.now();
-    fetch(d.stateUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+  var deadlineEl = document.getElementById("deadline");
+  var shanghaiTime = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit",
+    minute: "2-digit", second: "2-digit", hour12: false });
+
+  /* The attempt's state from the server (null when signed out or refused); rejects when offline. */
+  function stateFetch() {
+    return fetch(d.stateUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (res) {
         if (res.status === 401) { signedOut = true; renderState(); return null; }
         return res.ok ? res.json() : null;
-      })
-      .then(function (body) {
-        if (!body) return;
-        if (body.state !== "in_progress") { goToResult(); return; }
-        remainingAtSync = body.remaining_s;
-        syncedAt = performance.now();
-        if (body.responses && !submitting) adopt(body.responses, sentAt);
-      }).catch(function () { /* offline: keep counting from the last sync */ });
+      });
+  }
+
+  function applyState(body, sentAt) {
+    remainingAtSync = body.remaining_s;
+    syncedAt = performance.now();
+    // The server's deadline, shown in Beijing time whatever the device's own time zone.
+    deadlineEl.textContent = shanghaiTime.format(new Date(body.deadline));
+    if (body.responses && !submitting) adopt(body.responses, sentAt);
+  }
+
+  function sync() {
+    if (finished) return;
+    var sentAt = performance.now();
+    stateFetch().then(function (body) {
+      if (!body) return;
+      if (body.state !== "in_progress") { goToResult(); return; }
+      applyState(body, sentAt);
+    }).catch(function () { /* offline: keep counting from the last sync */ });
   }
 
   function unanswered() {
@@ -283,14 +310,14 @@
       post(d.submitUrl, { answers: answers }).then(function (res) {
         if (res.ok || res.status === 409) { goToResult(); return; }
         return bodyOf(res).then(function (body) {
-          if (sessionEnded(res, body)) { signedOut = true; submitting = false; renderState(); return; }
+          // Stay "submitting": after signing in again, a reload resumes (or shows the result).
+          if (sessionEnded(res, body)) { signedOut = true; renderState(); return; }
           throw new Error("status " + res.status);
         });
       }).catch(function () {
         failures += 1;
-        stateEl.dataset.state = "retrying";
-        stateEl.textContent = d.msgRetrying;
         showAlert(d.msgSubmitWaiting);
+        renderState();
         setTimeout(function () { attempt(tries + 1); }, Math.min(15000, 1000 * Math.pow(2, tries)));
       });
     };
