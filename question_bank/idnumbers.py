@@ -6,8 +6,15 @@ digits of sequence code, and one check character. The check character is compute
 2^(18-i) mod 11 (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), the products are summed, and
 the sum mod 11 picks the character from ``1 0 X 9 8 7 6 5 4 3 2``. "X" stands for ten.
 
-The birth date part must be a real calendar date; nothing else (the address code, the date's
-plausibility for a living person) is checked, since no list of address codes is kept here.
+Beyond the check character, the content must be possible:
+
+- the address code (GB 11643-1999 §5.1 points to GB/T 2260, 中华人民共和国行政区划代码) must begin
+  with the two digits of a province-level division of GB/T 2260: 11–15, 21–23, 31–37, 41–46,
+  50–54, 61–65, 71 (Taiwan), 81 (Hong Kong), 82 (Macao). The rest of the address code is not
+  checked: county codes change every year and no list of them is kept here;
+- the birth date (§5.2) must be a real calendar date, not after ``today`` and not before
+  1900-01-01. ``today`` is the caller's (from its clock, as a date in China: :func:`local_date`),
+  since the domain never reads the wall clock.
 
 This is the one place that knows the rule: accounts (``services.people``) and roster imports
 (``services.roster``) both read numbers through :func:`parse_id_number`.
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from zoneinfo import ZoneInfo
 
 from question_bank.errors import N_
 
@@ -25,6 +33,15 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 #: The check character for each value of (weighted sum mod 11).
 CHECK_CHARACTERS = "10X98765432"
 LENGTH = 18
+#: The first two digits of every province-level division in GB/T 2260 (中华人民共和国行政区划代码):
+#: the north (11–15), north-east (21–23), east (31–37), centre and south (41–46), south-west
+#: (50–54) and north-west (61–65), Taiwan (71), Hong Kong (81) and Macao (82).
+PROVINCE_CODES = frozenset(str(n) for n in (*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47),
+                                             *range(50, 55), *range(61, 66), 71, 81, 82))
+#: The earliest birth date accepted; an earlier one is taken for a typing error (1800 for 1980).
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+#: The time zone of the birth date: a date in China.
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class InvalidIdNumber(ValueError):
@@ -50,11 +67,20 @@ def check_character(first17: str) -> str:
     return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
 
 
-def parse_id_number(text: str) -> str:
+def local_date(now: dt.datetime) -> dt.date:
+    """The calendar date in China (Asia/Shanghai) at the aware instant ``now``: the ``today`` to
+    give :func:`parse_id_number`, e.g. ``local_date(clock.now())``."""
+    return now.astimezone(CHINA).date()
+
+
+def parse_id_number(text: str, *, today: dt.date) -> str:
     """The resident identity number written in ``text``, normalised (see :func:`normalise`).
 
-    Raises :class:`InvalidIdNumber` when it is empty, is not 17 digits and a digit or X, its birth
-    date part (characters 7-14) is not a real date, or its check character does not match.
+    ``today`` is the current date in China (:func:`local_date`): a birth date after it is refused.
+    Raises :class:`InvalidIdNumber` when it is empty, is not 17 digits and a digit or X, its first
+    two digits are not a province-level code of GB/T 2260, its birth date part (characters 7-14)
+    is not a real date or is after ``today`` or before 1900-01-01, or its check character does not
+    match.
     """
     number = normalise(text)
     if not number:
@@ -62,10 +88,17 @@ def parse_id_number(text: str) -> str:
     body, last = number[:-1], number[-1:]
     if len(number) != LENGTH or not (body.isascii() and body.isdigit()) or last not in "0123456789X":
         raise InvalidIdNumber(N_("the ID number must be 18 characters: 17 digits and a digit or X"))
+    if number[:2] not in PROVINCE_CODES:
+        raise InvalidIdNumber(N_("the first two digits of the ID number are not the code of a province, "
+                                 "autonomous region or municipality"))
     try:
-        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise InvalidIdNumber(N_("the birth date in the ID number (characters 7 to 14) is not a real date")) from None
+    if born > today:
+        raise InvalidIdNumber(N_("the birth date in the ID number (characters 7 to 14) is in the future"))
+    if born < EARLIEST_BIRTH_DATE:
+        raise InvalidIdNumber(N_("the birth date in the ID number (characters 7 to 14) is before 1900"))
     if check_character(body) != last:
         raise InvalidIdNumber(N_("the last character of the ID number does not match the others; check it for a typing error"))
     return number

@@ -2,7 +2,9 @@
 questions, and move them through draft → in review → published → retired.
 
 Papers draw a question's published version while a revision of it waits for review; the pages
-say which version is in use and show the reviewer what the revision changes.
+say which version is in use and show the reviewer what the revision changes. Approving or retiring
+a question that would leave an open or upcoming sitting's paper unfillable is undone and shown on a
+confirmation page first; it goes through when posted again with ``confirm=1``.
 
 Every view needs a bank editor or reviewer (the blueprint's guard); writing is for editors,
 approving and returning for reviewers, and the four-eyes rule is the domain's
@@ -18,6 +20,7 @@ from flask_babel import gettext as _
 from examsvc import database
 from examsvc.access import actor, guard, roles_required
 from examsvc.bank.forms import QuestionForm, ReturnForm, edit_stamp
+from examsvc.errors import problem_text
 from examsvc.extensions import clock
 from question_bank.errors import N_, Conflict, NotFound
 from question_bank.models import Question, QuestionStatus, Role
@@ -102,6 +105,12 @@ def edit_question(question_id: int):
         was_used = was is not None and was.used_at is not None
         version = authoring.update_question(database.session(), clock(), actor(), question, draft)
         database.commit()
+        if was is not None and version.id != was.id and version.id == question.published_version_id:
+            # Edited back to the published content: the revision was discarded (review.discard_revision).
+            _flash_saved(question, _("The content is the same as version %(n)d, which papers draw, so the revision "
+                                     "was discarded and the question is published as before. Version %(old)d stays "
+                                     "in the history.", n=version.version_no, old=was.version_no))
+            return redirect(url_for("bank.question", question_id=question.id))
         if was is None or version.version_no == was.version_no:
             message = _("Changes saved.")
         elif was_used:
@@ -162,15 +171,40 @@ def submit(question_id: int):
     return redirect(url_for("bank.question", question_id=question.id))
 
 
+def _confirmed() -> bool:
+    return request.form.get("confirm") == "1"
+
+
+def _confirm_page(question: Question, endpoint: str, short: list[review.ShortSitting]):
+    """Undo the change (flushed, not committed) and ask whether to make it all the same: the page
+    names each sitting it would leave unfillable and the sections the bank could no longer fill,
+    and posts again with ``confirm=1``."""
+    shown = [{"id": s.sitting.id, "title": s.sitting.title, "opens_at": s.sitting.opens_at,
+              "closes_at": s.sitting.closes_at, "problems": [problem_text(f.problem()) for f in s.shortfalls]}
+             for s in short]
+    database.session().rollback()
+    return render_template("bank/confirm_unfillable.html", question=question, endpoint=endpoint, sittings=shown)
+
+
+def _flash_short(short: list[review.ShortSitting]) -> None:
+    """After a confirmed change: which sittings nobody can start now."""
+    if short:
+        flash(_("Candidates cannot start these sittings until the bank holds enough published questions: %(titles)s.",
+                titles=_(", ").join(s.sitting.title for s in short)), "error")
+
+
 @bp.post("/questions/<int:question_id>/approve")
 @roles_required(Role.BANK_REVIEWER)
 def approve(question_id: int):
     question = _question(question_id)
-    review.approve_question(database.session(), clock(), actor(), question)
+    short = review.approve_question(database.session(), clock(), actor(), question)
+    if short and not _confirmed():
+        return _confirm_page(question, "bank.approve", short)
     database.commit()
     flash(_("The question is published.") + " "
           + _("New attempts draw version %(n)d; attempts already started keep theirs.",
               n=question.published_version.version_no), "success")
+    _flash_short(short)
     return redirect(url_for("bank.question", question_id=question.id))
 
 
@@ -190,9 +224,12 @@ def return_question(question_id: int):
 @bp.post("/questions/<int:question_id>/retire")
 def retire(question_id: int):
     question = _question(question_id)
-    review.retire_question(database.session(), clock(), actor(), question)
+    short = review.retire_question(database.session(), clock(), actor(), question)
+    if short and not _confirmed():
+        return _confirm_page(question, "bank.retire", short)
     database.commit()
     flash(_("The question is retired: no new paper will draw it."), "success")
+    _flash_short(short)
     return redirect(url_for("bank.question", question_id=question.id))
 
 

@@ -196,14 +196,14 @@ class SittingForm(FlaskForm):
     closes_at = DateTimeLocalField(_l("Closes at"), format=_LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
                                    description=_l("Beijing time. Every attempt ends by then, whatever its time limit."))
     time_limit_min = IntegerField(_l("Time limit (minutes)"), default=60,
-                                  validators=[InputRequired(), NumberRange(1, MAX_TIME_LIMIT_S // 60)])
-    pass_mark = DecimalField(_l("Pass mark (points)"), places=2, validators=[Optional(), NumberRange(min=0)],
+                                  validators=[InputRequired(), parsed, NumberRange(1, MAX_TIME_LIMIT_S // 60)])
+    pass_mark = DecimalField(_l("Pass mark (points)"), places=2, validators=[Optional(), parsed, NumberRange(min=0)],
                              description=_l("Leave blank for 60 per cent of the paper's total (60 of 100)."))
-    excellent_mark = DecimalField(_l("Excellent mark (points)"), places=2, validators=[Optional(), NumberRange(min=0)],
+    excellent_mark = DecimalField(_l("Excellent mark (points)"), places=2, validators=[Optional(), parsed, NumberRange(min=0)],
                                   description=_l("Leave blank for 90 per cent of the paper's total (90 of 100)."))
-    attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[InputRequired(), NumberRange(1, MAX_ATTEMPTS)])
+    attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[InputRequired(), parsed, NumberRange(1, MAX_ATTEMPTS)])
     grace_s = IntegerField(_l("Grace for late saves (seconds)"), default=30,
-                           validators=[InputRequired(), NumberRange(0, MAX_GRACE_S)],
+                           validators=[InputRequired(), parsed, NumberRange(0, MAX_GRACE_S)],
                            description=_l("Saves already on their way at the deadline still count within this time."))
     shuffle_questions = BooleanField(_l("Shuffle questions within each section"), default=True)
     shuffle_options = BooleanField(_l("Shuffle options"), default=True)
@@ -286,4 +286,4 @@ class RosterImportForm(FlaskForm):
 
 
 class ExtraTimeForm(FlaskForm):
-    minutes = IntegerField(_l("Extra time (minutes)"), validators=[InputRequired(), NumberRange(0, MAX_EXTRA_TIME_S // 60)])
+    minutes = IntegerField(_l("Extra time (minutes)"), validators=[InputRequired(), parsed, NumberRange(0, MAX_EXTRA_TIME_S // 60)])

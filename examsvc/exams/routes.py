@@ -189,11 +189,14 @@ def _placed_on_fields(form: SittingForm, problems: list) -> list[dict[str, str]]
 
 def _save_sitting(form: SittingForm, sitting=None, *, started: bool = False):
     db = database.session()
+    lengthened = closed = 0
     try:
         if sitting is None:
             sitting = sitting_service.create_sitting(db, clock(), actor(), form.spec())
         else:
-            sitting = sitting_service.update_sitting(db, clock(), actor(), sitting, form.spec())
+            update = sitting_service.update_sitting(db, clock(), actor(), sitting, form.spec())
+            sitting, lengthened = update.sitting, len(update.lengthened)
+            closed = sum(change.closed for change in update.deadlines)
     except InvalidInput as exc:
         db.rollback()
         return _sitting_form_page(form, sitting, started=started, problems=_placed_on_fields(form, exc.problems), status=422)
@@ -204,7 +207,12 @@ def _save_sitting(form: SittingForm, sitting=None, *, started: bool = False):
         problems = [{"place": "", "message": translate(exc.template, exc.params)}]
         return _sitting_form_page(form, sitting, started=started, problems=problems, status=409)
     database.commit()
-    flash(_("Sitting %(title)s saved.", title=sitting.title), "success")
+    message = _("Sitting %(title)s saved.", title=sitting.title)
+    if lengthened:
+        message += " " + _("The window closes later, so %(n)d attempt(s) in progress were lengthened.", n=lengthened)
+    if closed:
+        message += " " + _("%(n)d attempt(s) had already passed their deadline and were submitted automatically.", n=closed)
+    flash(message, "success")
     return redirect(url_for("exams.sitting", sitting_id=sitting.id))
 
 

@@ -6,15 +6,20 @@ spreadsheet pattern, style.md), so the CSV and the xlsx of the same data can nev
 Cells are ``str``, ``int``, ``float``, ``Decimal``, ``bool``, ``datetime.date``, naive
 ``datetime.datetime`` (local time: spreadsheets have no time zones) or ``None`` (an empty cell).
 
-Both writers neutralise formula injection (OWASP "CSV Injection"; ASVS 5.0 requirement 1.2.10): a
-text cell whose first character a spreadsheet could read as the start of a formula gets a leading
-apostrophe. Real numbers stay numbers and are never prefixed, so ``-3`` as an ``int`` is a number
-while the text ``"-3"`` becomes ``"'-3"``.
+Both writers neutralise formula injection (OWASP "CSV Injection"; ASVS 5.0 requirement 1.2.10) in
+a text cell whose first character a spreadsheet could read as the start of a formula
+(:func:`needs_neutralising`), each in the way its format allows. Real numbers stay numbers and are
+never touched, so ``-3`` as an ``int`` is a number while the text ``"-3"`` is neutralised.
 
 - CSV: UTF-8 with exactly one byte-order mark (Excel on Chinese Windows needs it to read UTF-8,
-  case C-14), CRLF line ends and RFC 4180 quoting (the ``csv`` module's minimal quoting).
+  case C-14), CRLF line ends and RFC 4180 quoting (the ``csv`` module's minimal quoting). CSV has
+  no cell types, so such a cell gets a leading apostrophe (OWASP's advice): ``"'-3"``.
 - xlsx: text cells are always typed string cells, never formulas or error values, whatever they
-  begin with; numbers and dates are numeric cells.
+  begin with; numbers and dates are numeric cells. Such a cell keeps its text as it is (an
+  apostrophe there would be shown as part of the cadre's name) and gets the quote-prefix style
+  (the ``quotePrefix`` attribute of the cell format ``xf``, ECMA-376 Part 1): Excel and WPS show
+  the text unchanged and keep it text when someone edits the cell, where it would otherwise be
+  read again as a formula.
 """
 
 from __future__ import annotations
@@ -48,18 +53,19 @@ CSV_ROWS_PER_CHUNK = 200
 MAX_COLUMN_WIDTH = 60
 
 
-def neutralise(text: str) -> str:
-    """``text`` made safe to open in a spreadsheet: prefixed with ``'`` when a spreadsheet could take
-    it for a formula.
+def needs_neutralising(text: str) -> bool:
+    """True when a spreadsheet could take ``text`` for a formula.
 
     Besides the first character itself, the first character after any leading spaces and control
     characters is checked too, since some spreadsheets skip those before looking for ``=``.
     """
-    if not text:
-        return text
-    if text[0] in FORMULA_TRIGGERS or _first_visible(text) in FORMULA_TRIGGERS:
-        return "'" + text
-    return text
+    return bool(text) and (text[0] in FORMULA_TRIGGERS or _first_visible(text) in FORMULA_TRIGGERS)
+
+
+def neutralise(text: str) -> str:
+    """``text`` made safe to open as CSV: prefixed with ``'`` when a spreadsheet could take it for a
+    formula (:func:`needs_neutralising`)."""
+    return "'" + text if needs_neutralising(text) else text
 
 
 def _first_visible(text: str) -> str:
@@ -139,11 +145,15 @@ def _xlsx_cell(sheet: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
     if value is None or _is_number(value) or isinstance(value, bool | dt.date):
         cell = WriteOnlyCell(sheet, value=value)
     else:
+        original = str(value)
         # XML 1.0 cannot carry most control characters; they are dropped from the xlsx only.
-        text = ILLEGAL_CHARACTERS_RE.sub("", neutralise(str(value)))
+        text = ILLEGAL_CHARACTERS_RE.sub("", original)
         cell = WriteOnlyCell(sheet, value=text)
         # openpyxl guesses "=…" to be a formula and "#N/A" an error value; a text cell is text.
         cell.data_type = "s"
+        # Checked before and after the drop: "\0=1+1" is written as "=1+1".
+        if needs_neutralising(original) or needs_neutralising(text):
+            cell.quotePrefix = True
     if bold:
         cell.font = Font(bold=True)
     return cell
@@ -157,7 +167,8 @@ def _display_width(value: Any) -> int:
 
 def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Row], sheet_title: str = "Sheet1") -> bytes:
     """The sheet as an .xlsx workbook: a bold header row frozen at the top, columns sized to fit,
-    text cells typed as strings and neutralised, numbers and dates numeric.
+    text cells typed as strings (with the ``quotePrefix`` style where a spreadsheet could take them
+    for a formula), numbers and dates numeric.
 
     ``sheet_title`` is cut to Excel's 31 characters with ``[]:*?/\\`` removed. Raises
     ``ValueError`` for an aware datetime.

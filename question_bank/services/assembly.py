@@ -16,7 +16,7 @@ from itertools import combinations
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from question_bank.errors import N_, InvalidInput, Place, Problem
+from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
 from question_bank.models import (
     BlueprintSection,
     Category,
@@ -25,6 +25,7 @@ from question_bank.models import (
     QuestionStatus,
     QuestionVersion,
 )
+from question_bank.types import REGISTRY
 
 #: Beyond this many sections, only single sections and the whole paper are checked (2^k groups).
 MAX_SECTIONS_FOR_FULL_CHECK = 12
@@ -41,12 +42,15 @@ class Shortfall:
     available: int
 
     def problem(self) -> Problem:
-        """The refusal: placed on the section ("section 1: category 司法考试/知识型: requested 30,
-        available 12"); a group names its sections in the message and has no single place."""
+        """The refusal: placed on the section and naming its type ("section 3: category
+        司法考试/知识型, True/false: requested 5, available 0"); a group names its sections in the
+        message and has no single place."""
         if len(self.sections) == 1:
+            qtype = REGISTRY.get(self.qtype)
             return Problem(
-                N_("category %(category)s: requested %(requested)d, available %(available)d"),
-                {"category": self.category_path, "requested": self.requested, "available": self.available},
+                N_("category %(category)s, %(type)s: requested %(requested)d, available %(available)d"),
+                {"category": self.category_path, "type": Msg(qtype.label) if qtype else self.qtype,
+                 "requested": self.requested, "available": self.available},
                 place=Place(section=self.sections[0]),
             )
         return Problem(

@@ -111,6 +111,9 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     attempts left) or :class:`PaperUnavailable` (the bank cannot fill the paper: nobody can start).
     """
     entry = roster_entry(session, sitting, candidate, lock=True)
+    # Read the sitting again under the lock: a change of its window that held the lock before us
+    # (sittings.update_sitting) must count for the deadline we fix now.
+    session.refresh(sitting)
     now = clock.now()
     current = open_attempt(session, sitting, candidate)
     if current is not None:

@@ -19,7 +19,7 @@ from question_bank.models import (
     QuestionVersion,
     User,
 )
-from question_bank.services import audit
+from question_bank.services import audit, review
 from question_bank.text import stem_fingerprint
 from question_bank.types import REGISTRY
 
@@ -300,7 +300,9 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
     person before it is drawn; a draft or a question in review keeps its status. The category is
     part of the version: papers keep drawing by the published version's category until approval.
     A draft that changes nothing (:func:`unchanged`, category included) is no edit: the current
-    version is returned and nothing is written, not even an audit event.
+    version is returned and nothing is written, not even an audit event. A draft that puts a live
+    question's pending revision back to exactly its published content discards the revision
+    (``review.discard_revision``): the published version is returned, current and published again.
     Audit event ``question.update`` with the content before and after.
     Raises :class:`InvalidInput`, or :class:`~question_bank.errors.Conflict` for a retired question.
     """
@@ -313,13 +315,22 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
     assert current is not None
     if unchanged(current, draft):
         return current
+    published = question.published_version
+    if question.is_live and published is not None and published.id != current.id and unchanged(published, draft):
+        # Edited back to what papers draw: the revision is dropped, nothing is left to review.
+        review.discard_revision(session, clock, actor, question)
+        question.duplicate_of = find_duplicate(session, published.stem_fingerprint, exclude_id=question.id)
+        session.flush()
+        return published
     before = snapshot(current)
     category = ensure_category(session, draft.category_path)
     if current.used_at is None and current.id != question.published_version_id:
         version = current
         _apply(version, draft, category)
     else:
-        version = _new_version(question, draft, category, current.version_no + 1, actor, clock)
+        # After the highest number, not the current one's: a discarded revision keeps its number.
+        last = session.scalar(select(func.max(QuestionVersion.version_no)).where(QuestionVersion.question_id == question.id))
+        version = _new_version(question, draft, category, (last or current.version_no) + 1, actor, clock)
         session.add(version)
         session.flush()
         question.current_version = version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 import unicodedata
 from collections.abc import Iterable
 
@@ -11,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
-from question_bank.idnumbers import InvalidIdNumber, parse_id_number
+from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import OrgUnit, Role, UnitLevel, User, UserRole
 from question_bank.services import audit
 
@@ -20,6 +21,11 @@ PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 8
 #: Longest username the account table holds (after folding, which may lengthen a name).
 MAX_USERNAME_LENGTH = 80
+#: The characters a username may hold: ASCII letters and digits and ". _ - @", what Chinese
+#: government systems take (pinyin, job numbers, phone numbers, e-mail addresses). Letters of other
+#: scripts are left out because some look exactly like Latin ones (Cyrillic "с", Latin "c"): two
+#: accounts could otherwise have names nobody can tell apart by reading them.
+USERNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "._-@")
 
 
 def fold_username(text: str) -> str:
@@ -31,14 +37,17 @@ def fold_username(text: str) -> str:
 
 def username_problem(username: str) -> Problem | None:
     """What is wrong with a folded username (:func:`fold_username`), placed on ``username``, or
-    None: empty, too long, or holding a space or an invisible character (control, format such as
-    a zero-width space, unassigned), which would make two names look alike."""
+    None: empty, too long, or holding a character other than those of :data:`USERNAME_CHARACTERS`
+    (a space, an invisible character, a letter of another script that may look like a Latin one);
+    the message names the position of the first such character (1 for the first)."""
     if not username:
         return Problem(N_("the username is empty"), place="username")
     if len(username) > MAX_USERNAME_LENGTH:
         return Problem(N_("the username may have at most %(n)d characters"), {"n": MAX_USERNAME_LENGTH}, "username")
-    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in username):
-        return Problem(N_("the username may not contain spaces or invisible characters"), place="username")
+    for position, char in enumerate(username, start=1):
+        if char not in USERNAME_CHARACTERS:
+            return Problem(N_("the username may contain only ASCII letters (A-Z, a-z), digits (0-9) and . _ - @; "
+                              "character %(position)d is none of these"), {"position": position}, "username")
     return None
 
 
@@ -70,13 +79,14 @@ def create_user(
     ``id_number``, ``current_post``, ``proposed_post``, ``rank``, ``phone``.
 
     The username is stored NFKC-folded, without the space around it (:func:`fold_username`), letter
-    case as typed; it may not hold spaces or invisible characters (:func:`username_problem`) and
-    must differ from every other username in more than letter case, since signing in folds the
+    case as typed; it may hold only ASCII letters, digits and ". _ - @" (:func:`username_problem`)
+    and must differ from every other username in more than letter case, since signing in folds the
     typed name the same way and ignores case (:func:`authenticate`). An ID
-    number is checked by :func:`question_bank.idnumbers.parse_id_number` (GB 11643-1999), stored
-    normalised (upper-case "X"), and must not belong to another account: rosters match people by it.
-    Raises :class:`PermissionDenied` or :class:`InvalidInput` (empty or taken username, short
-    password, invalid or taken ID number), each problem placed on its field.
+    number is checked by :func:`question_bank.idnumbers.parse_id_number` (GB 11643-1999; a birth
+    date after the clock's date in China is refused), stored normalised (upper-case "X"), and must
+    not belong to another account: rosters match people by it.
+    Raises :class:`PermissionDenied` or :class:`InvalidInput` (empty, malformed or taken username,
+    short password, invalid or taken ID number), each problem placed on its field.
     """
     if actor is not None and not (actor.has_role(Role.SYSADMIN) and actor.org_unit.contains(unit)):
         raise PermissionDenied()
@@ -91,7 +101,7 @@ def create_user(
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, "password"))
     if (profile.get("id_number") or "").strip():
         try:
-            profile["id_number"] = parse_id_number(profile["id_number"])
+            profile["id_number"] = parse_id_number(profile["id_number"], today=local_date(clock.now()))
         except InvalidIdNumber as exc:
             problems.append(Problem(exc.message, place="id_number"))
         else:

@@ -7,17 +7,34 @@ Approving moves the published version forward to the current one; returning a re
 author or leaving it in review keeps the published version drawn (with its own category, since the
 category is part of a version); retiring takes the question out
 of papers. A question is live (drawn) while it has a published version and is not retired.
+
+Approving and retiring can take a question out of the pool of an open or upcoming sitting's paper
+and so leave that paper unfillable (nobody could start the sitting, case C-12): both return the
+sittings they would make unfillable, and the caller commits only once someone has accepted that.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, Msg, PermissionDenied
-from question_bank.models import AuditEvent, BatchStatus, ImportBatch, Question, QuestionStatus, User
-from question_bank.services import audit
+from question_bank.models import (
+    AuditEvent,
+    BatchStatus,
+    BlueprintSection,
+    ImportBatch,
+    Paper,
+    Question,
+    QuestionStatus,
+    QuestionVersion,
+    Sitting,
+    User,
+)
+from question_bank.services import assembly, audit
 
 
 #: How a status reads inside a message.
@@ -34,18 +51,57 @@ def submit_for_review(session: Session, clock: Clock, actor: User, question: Que
     _move(session, clock, actor, question, {QuestionStatus.DRAFT}, QuestionStatus.IN_REVIEW, "question.submit")
 
 
-def approve_question(session: Session, clock: Clock, reviewer: User, question: Question) -> None:
+@dataclass(frozen=True)
+class ShortSitting:
+    """An open or upcoming sitting that a change to the bank leaves unfillable: the sitting and
+    the sections (or groups of sections) of its paper the bank could then no longer fill."""
+
+    sitting: Sitting
+    shortfalls: list[assembly.Shortfall]
+
+
+def _watch(session: Session, clock: Clock, question: Question) -> tuple[list[Sitting], dict[int, bool]]:
+    """The open and upcoming sittings whose paper has a section that could draw the question's
+    published version (same type; only a question leaving a pool can make a paper unfillable), and
+    for each of their papers whether the bank can fill it now."""
+    if not question.is_live or question.published_version is None:
+        return [], {}
+    drawing = select(BlueprintSection.paper_id).where(BlueprintSection.qtype == question.published_version.qtype)
+    watched = list(session.scalars(
+        select(Sitting).where(Sitting.closes_at > clock.now(), Sitting.paper_id.in_(drawing))
+        .order_by(Sitting.opens_at, Sitting.id)
+    ))
+    papers = {sitting.paper_id: sitting.paper for sitting in watched}
+    return watched, {paper_id: not assembly.shortfalls(session, paper) for paper_id, paper in papers.items()}
+
+
+def _newly_short(session: Session, watched: list[Sitting], fillable_before: dict[int, bool]) -> list[ShortSitting]:
+    """Those of ``watched`` whose paper was fillable before the change (flushed) and is not now."""
+    short: dict[int, list[assembly.Shortfall]] = {}
+    for paper_id, fillable in fillable_before.items():
+        if fillable:
+            short[paper_id] = assembly.shortfalls(session, session.get(Paper, paper_id))
+    return [ShortSitting(sitting, short[sitting.paper_id]) for sitting in watched if short.get(sitting.paper_id)]
+
+
+def approve_question(session: Session, clock: Clock, reviewer: User, question: Question) -> list[ShortSitting]:
     """In review → published: the current version becomes the published version, which new
     attempts draw from now on (attempts already started keep theirs). Records the reviewer and the
     time. Raises :class:`PermissionDenied` when the reviewer wrote the question or its current
     version, or changed its content since it was last approved; :class:`Conflict` when it is not
-    in review."""
+    in review.
+
+    Returns the open or upcoming sittings (any unit's) whose paper the bank could fill before and
+    cannot now, because the approved version left a section's pool (another category, type or
+    difficulty): the change is flushed either way, and the caller commits it only once the
+    reviewer has accepted that list (rolls back otherwise)."""
     authors = {question.author_id, *_content_editors(session, question)}
     if question.current_version is not None:
         authors.add(question.current_version.created_by_id)
     if reviewer.id in authors:
         raise PermissionDenied(N_("You wrote this question; another reviewer must approve it."))
     published = question.published_version
+    watched, fillable = _watch(session, clock, question)
     _move(session, clock, reviewer, question, {QuestionStatus.IN_REVIEW}, QuestionStatus.PUBLISHED, "question.approve",
           before_more={"published_version": published.version_no if published else None},
           after_more={"published_version": question.current_version.version_no if question.current_version else None})
@@ -55,6 +111,7 @@ def approve_question(session: Session, clock: Clock, reviewer: User, question: Q
     question.reviewer_id = reviewer.id
     question.reviewed_at = clock.now()
     session.flush()
+    return _newly_short(session, watched, fillable)
 
 
 def _content_editors(session: Session, question: Question) -> set[int]:
@@ -83,12 +140,43 @@ def return_to_draft(session: Session, clock: Clock, reviewer: User, question: Qu
           "question.return", detail=note)
 
 
-def retire_question(session: Session, clock: Clock, actor: User, question: Question) -> None:
+def retire_question(session: Session, clock: Clock, actor: User, question: Question) -> list[ShortSitting]:
     """Any status but retired → retired: drawn no more, whatever version was published; attempts
-    that used it keep it."""
+    that used it keep it. Raises :class:`Conflict` when it is retired already.
+
+    Returns the open or upcoming sittings whose paper the bank could fill before and cannot now;
+    flushed either way, committed by the caller only once someone accepted that list (as
+    :func:`approve_question`)."""
+    watched, fillable = _watch(session, clock, question)
     _move(session, clock, actor, question,
           {QuestionStatus.DRAFT, QuestionStatus.IN_REVIEW, QuestionStatus.PUBLISHED},
           QuestionStatus.RETIRED, "question.retire")
+    return _newly_short(session, watched, fillable)
+
+
+def discard_revision(session: Session, clock: Clock, actor: User, question: Question) -> QuestionVersion:
+    """Drop the pending revision of a live question (in review, or returned to draft) whose
+    content an editor has put back to exactly the published version's: the published version is
+    the current one again and the question published, with nothing left for a reviewer to look at
+    (``authoring.update_question`` calls this). The abandoned version stays in the question's
+    history: versions are never deleted. The approval on record (reviewer, time) is the published
+    version's and stays. Audit event ``question.discard_revision``. Returns the published version.
+    Raises :class:`Conflict` when the question has no pending revision."""
+    published, current = question.published_version, question.current_version
+    if not question.is_live or published is None or current is None or current.id == published.id:
+        raise Conflict(N_("This question has no revision to discard."))
+    before = {"status": str(question.status), "current_version": current.version_no}
+    # Both the relationship and its column, as on approval.
+    question.current_version = published
+    question.current_version_id = published.id
+    question.category = published.category  # the listing's category follows the current version
+    question.status = QuestionStatus.PUBLISHED
+    question.updated_at = clock.now()
+    session.flush()
+    audit.record(session, clock, actor, "question.discard_revision", "question", question.id, before=before,
+                 after={"status": str(QuestionStatus.PUBLISHED), "current_version": published.version_no,
+                        "discarded_version": current.version_no})
+    return published
 
 
 def _move(session: Session, clock: Clock, actor: User, question: Question, allowed: set[QuestionStatus],

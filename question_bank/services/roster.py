@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Place, Problem
 from question_bank.formats.spreadsheet import has_formulas, unsaved_formulas
-from question_bank.idnumbers import InvalidIdNumber, parse_id_number
+from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import Attempt, AttemptState, OrgUnit, Role, RosterEntry, Sitting, User, UserRole
-from question_bank.services import audit, deadlines
+from question_bank.services import audit
 from question_bank.services.people import users_in_scope
-from question_bank.services.sittings import get_sitting
+from question_bank.services.sittings import get_sitting, recompute_deadline
 
 #: Most extra time one person may be given, in seconds.
 MAX_EXTRA_TIME_S = 4 * 3600
@@ -173,7 +173,8 @@ def set_extra_time(session: Session, clock: Clock, actor: User, sitting: Sitting
 
 
 def _lengthen_running_attempt(session: Session, clock: Clock, actor: User, sitting: Sitting, entry: RosterEntry) -> ExtraTime:
-    """Apply the entry's extra time to the candidate's attempt in progress (see :func:`set_extra_time`)."""
+    """Apply the entry's extra time to the candidate's attempt in progress (see :func:`set_extra_time`),
+    by the same rule as a later closing time (``sittings.recompute_deadline``)."""
     attempt = session.scalar(
         select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.user_id == entry.user_id,
                               Attempt.state == AttemptState.IN_PROGRESS)
@@ -181,17 +182,8 @@ def _lengthen_running_attempt(session: Session, clock: Clock, actor: User, sitti
     )
     if attempt is None:
         return ExtraTime(entry)
-    old = attempt.deadline
-    if deadlines.close_if_overdue(session, clock, attempt):
-        return ExtraTime(entry, attempt, old, closed=True)
-    due = min(attempt.started_at + dt.timedelta(seconds=sitting.time_limit_s + entry.extra_time_s), sitting.closes_at)
-    if due > old:
-        attempt.deadline = due
-        session.flush()
-        audit.record(session, clock, actor, "attempt.deadline", "attempt", attempt.id,
-                     before={"deadline": old.isoformat()},
-                     after={"deadline": due.isoformat(), "extra_time_s": entry.extra_time_s})
-    return ExtraTime(entry, attempt, old)
+    change = recompute_deadline(session, clock, actor, sitting, attempt, entry.extra_time_s)
+    return ExtraTime(entry, attempt, change.old_deadline, closed=change.closed)
 
 
 # --- import from Excel ---------------------------------------------------------------------------
@@ -322,7 +314,7 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
             problems.append(Problem(N_("the ID number is stored as a number, which Excel rounds; format the column as text"), place=place))
             continue
         try:
-            number = parse_id_number(_text(raw))
+            number = parse_id_number(_text(raw), today=local_date(clock.now()))
         except InvalidIdNumber as exc:
             problems.append(Problem(exc.message, place=place))
             continue

@@ -1,15 +1,16 @@
 """Sittings (考试场次): a paper offered in a window, with a time limit, marks and policies
-(domain.md §5), and the exam admin's light monitoring view of a roster.
+(domain.md §5).
 
 Rules kept here:
 - a sitting is refused when the bank cannot fill its paper (case C-12: nobody could start it);
 - the pass mark is at most the paper's total, and the 优秀 mark between the pass mark and the total;
   by default they are 60 % and 90 % of the total (60 and 90 of 100, domain.md §5);
-- once any candidate has started, what decides a score or a deadline no longer changes.
+- once any candidate has started, what decides a score or a deadline no longer changes, except
+  that the window may close later, which lengthens the attempts its old close had cut short.
 
 Exam admins see and manage the sittings of their own unit's subtree (domain.md §2). The roster
-itself is managed in :mod:`question_bank.services.roster`; :func:`roster_rows` is the monitoring
-view (监考): each candidate's status, answered questions, last save and remaining time.
+itself is managed in :mod:`question_bank.services.roster`; the monitoring view of it (监考,
+:func:`roster_rows`) in :mod:`question_bank.services.monitoring`, re-exported here.
 """
 
 from __future__ import annotations
@@ -20,29 +21,26 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, Msg, NotFound, PermissionDenied, Problem
 from question_bank.models import (
     DEFAULT_GRACE_S,
     Attempt,
-    AttemptItem,
+    AttemptState,
     ExamKind,
     OrgUnit,
     Paper,
-    QuestionVersion,
-    ResponseStep,
     ResultPolicy,
     Role,
     RosterEntry,
     Sitting,
     User,
 )
-from question_bank.reports.score_sheet import CandidateStatus, candidate_status
 from question_bank.services import assembly, audit, deadlines
+from question_bank.services.monitoring import Progress, RosterRow, roster_rows  # noqa: F401 (re-exported)
 from question_bank.services.papers import get_paper
-from question_bank.types import get_type
 
 #: Default pass mark and 优秀 mark as shares of the paper's total (60 and 90 of 100).
 DEFAULT_PASS_SHARE = Decimal("0.60")
@@ -255,7 +253,73 @@ def _as_stored(sitting: Sitting, spec: SittingSpec) -> SittingSpec:
     return replace(spec, **same)
 
 
-def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting, spec: SittingSpec) -> Sitting:
+@dataclass(frozen=True)
+class DeadlineChange:
+    """What recomputing a running attempt's deadline did: the attempt, its deadline before
+    (``old_deadline``; ``attempt.deadline`` is the one now), and ``closed`` when it was already past
+    deadline + grace and so was closed at its deadline instead of lengthened."""
+
+    attempt: Attempt
+    old_deadline: dt.datetime
+    closed: bool = False
+
+    @property
+    def lengthened(self) -> bool:
+        return not self.closed and self.attempt.deadline != self.old_deadline
+
+
+def recompute_deadline(session: Session, clock: Clock, actor: User, sitting: Sitting, attempt: Attempt,
+                       extra_time_s: int) -> DeadlineChange:
+    """Bring an attempt in progress (row-locked by the caller) up to the sitting's closing time and
+    the candidate's ``extra_time_s`` seconds as they are now: its deadline becomes
+    max(deadline, min(started_at + time limit + extra time, closes_at)) (domain.md §6), so it is
+    lengthened, never shortened. An attempt already past deadline + grace is closed at its deadline
+    with its saved answers, as the next request or the sweep would close it, and is not reopened.
+    A deadline that moves is audited as "attempt.deadline" (before/after). Used when extra time is
+    given (``roster.set_extra_time``) and when the window is made to close later."""
+    old = attempt.deadline
+    if deadlines.close_if_overdue(session, clock, attempt):
+        return DeadlineChange(attempt, old, closed=True)
+    due = min(attempt.started_at + dt.timedelta(seconds=sitting.time_limit_s + extra_time_s), sitting.closes_at)
+    if due > old:
+        attempt.deadline = due
+        session.flush()
+        audit.record(session, clock, actor, "attempt.deadline", "attempt", attempt.id,
+                     before={"deadline": old.isoformat()},
+                     after={"deadline": due.isoformat(), "extra_time_s": extra_time_s,
+                            "closes_at": sitting.closes_at.isoformat()})
+    return DeadlineChange(attempt, old)
+
+
+def _recompute_running_deadlines(session: Session, clock: Clock, actor: User, sitting: Sitting) -> list[DeadlineChange]:
+    """:func:`recompute_deadline` for every attempt of the sitting in progress, in attempt order."""
+    # The roster is locked as start_attempt locks its entry: an attempt starting at this moment
+    # either reads the new closing time or exists already and is recomputed here.
+    extra = {entry.user_id: entry.extra_time_s for entry in session.scalars(
+        select(RosterEntry).where(RosterEntry.sitting_id == sitting.id).order_by(RosterEntry.id)
+        .with_for_update().execution_options(populate_existing=True))}
+    running = session.scalars(
+        select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.state == AttemptState.IN_PROGRESS)
+        .order_by(Attempt.id).with_for_update().execution_options(populate_existing=True)
+    ).all()
+    return [recompute_deadline(session, clock, actor, sitting, attempt, extra.get(attempt.user_id, 0))
+            for attempt in running]
+
+
+@dataclass(frozen=True)
+class SittingUpdate:
+    """What :func:`update_sitting` did: the sitting, and for each attempt that was in progress
+    when the window was made to close later, what recomputing its deadline did (empty otherwise)."""
+
+    sitting: Sitting
+    deadlines: list[DeadlineChange]
+
+    @property
+    def lengthened(self) -> list[DeadlineChange]:
+        return [change for change in self.deadlines if change.lengthened]
+
+
+def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting, spec: SittingSpec) -> SittingUpdate:
     """Change a sitting's settings, checked as on create.
 
     Once any attempt exists, the settings in :data:`LOCKED_ONCE_STARTED` (kind, paper, opening
@@ -263,7 +327,12 @@ def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting
     but not earlier: they decided the deadlines and scores already given. A time given in whole
     minutes that equals the stored one rounded down to the minute counts as unchanged (the form
     cannot show seconds). Raises :class:`NotFound`, :class:`InvalidInput` or :class:`Conflict`;
-    nothing changes when it raises. Deadlines of attempts already started stay as they were.
+    nothing changes when it raises.
+
+    When the window closes later, every attempt in progress gets its deadline recomputed
+    (:func:`recompute_deadline`): one the old closing time had cut short runs on to its time limit
+    plus extra time, or to the new close (domain.md §6); none is shortened. Audited as
+    "sitting.update" and, per deadline moved, "attempt.deadline".
     """
     sitting = get_sitting(session, actor, sitting.id)
     spec = _as_stored(sitting, spec)
@@ -280,13 +349,14 @@ def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting
         raise Conflict(N_("Candidates have started this sitting, so these settings cannot change: %(fields)s."),
                        fields=tuple(FIELD_NAMES[name] for name in locked))
     if not changed:
-        return sitting
-    before = snapshot(sitting)
+        return SittingUpdate(sitting, [])
+    before, old_close = snapshot(sitting), sitting.closes_at
     for name in changed:
         setattr(sitting, name, values[name])
     session.flush()
     audit.record(session, clock, actor, "sitting.update", "sitting", sitting.id, before=before, after=snapshot(sitting))
-    return sitting
+    later = sitting.closes_at > old_close
+    return SittingUpdate(sitting, _recompute_running_deadlines(session, clock, actor, sitting) if later else [])
 
 
 def short_sections(session: Session, clock: Clock, sitting: Sitting) -> list[assembly.Shortfall]:
@@ -311,94 +381,3 @@ def unfillable(session: Session, clock: Clock, sittings: list[Sitting]) -> set[i
         if short[sitting.paper_id]:
             found.add(sitting.id)
     return found
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How far an attempt has got, as the server knows it: ``answered`` questions of ``total``,
-    ``last_saved_at`` the last save received (None before the first), ``remaining_s`` seconds to
-    the deadline (0 once it has passed or the attempt is closed)."""
-
-    answered: int
-    total: int
-    last_saved_at: dt.datetime | None
-    remaining_s: int
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    """One roster place as the admin's monitoring table shows it: the entry, the person's attempts
-    at the sitting (oldest first), where they stand (the HR score sheet's statuses), the attempt
-    that status is about (None when not started) and its progress."""
-
-    entry: RosterEntry
-    attempts: list[Attempt]
-    status: CandidateStatus
-    attempt: Attempt | None
-    progress: Progress | None
-
-    @property
-    def latest(self) -> Attempt | None:
-        return self.attempts[-1] if self.attempts else None
-
-    @property
-    def removable(self) -> bool:
-        return not self.attempts
-
-
-def roster_rows(session: Session, clock: Clock, sitting: Sitting) -> list[RosterRow]:
-    """The sitting's roster for monitoring, ordered by unit and name: each candidate's status,
-    answered questions, last save and remaining time.
-
-    The status is the score sheet's (:func:`question_bank.reports.score_sheet.candidate_status`:
-    not started while the window is open or upcoming, absent once it has closed), except that an
-    attempt in progress is shown whenever there is one, since that is what is being watched.
-    The sitting's attempts past deadline + grace are closed first, at their deadline (domain.md §6:
-    on the next request that touches them), so the caller commits.
-    """
-    deadlines.sweep(session, clock, sitting_ids=[sitting.id])
-    now = clock.now()
-    entries = session.scalars(
-        select(RosterEntry).join(User, RosterEntry.user_id == User.id).join(OrgUnit, User.org_unit_id == OrgUnit.id)
-        .where(RosterEntry.sitting_id == sitting.id).order_by(OrgUnit.path, User.display_name, RosterEntry.id)
-        .options(selectinload(RosterEntry.user).joinedload(User.org_unit))
-    ).all()
-    by_user: dict[int, list[Attempt]] = {}
-    for attempt in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id).order_by(Attempt.attempt_no)):
-        by_user.setdefault(attempt.user_id, []).append(attempt)
-    progress = _progress(session, [a for group in by_user.values() for a in group], now)
-    rows = []
-    for entry in entries:
-        attempts = by_user.get(entry.user_id, [])
-        running = next((a for a in attempts if a.is_open), None)
-        status, shown = (CandidateStatus.IN_PROGRESS, running) if running else candidate_status(attempts, sitting, now)
-        rows.append(RosterRow(entry, attempts, status, shown, progress.get(shown.id) if shown else None))
-    return rows
-
-
-def _progress(session: Session, attempts: list[Attempt], now: dt.datetime) -> dict[int, Progress]:
-    """Attempt id → its progress, in four queries whatever the roster's size."""
-    ids = [a.id for a in attempts]
-    if not ids:
-        return {}
-    totals = dict(session.execute(select(AttemptItem.attempt_id, func.count(AttemptItem.id))
-                                  .where(AttemptItem.attempt_id.in_(ids)).group_by(AttemptItem.attempt_id)).all())
-    last_saves = dict(session.execute(select(ResponseStep.attempt_id, func.max(ResponseStep.received_at))
-                                      .where(ResponseStep.attempt_id.in_(ids)).group_by(ResponseStep.attempt_id)).all())
-    # Each slot's response is its latest step not superseded (marking.current_responses).
-    latest = (select(func.max(ResponseStep.id)).where(ResponseStep.attempt_id.in_(ids), ResponseStep.superseded.is_(False))
-              .group_by(ResponseStep.attempt_id, ResponseStep.slot))
-    answered: dict[int, int] = {}
-    for attempt_id, qtype, answer in session.execute(
-        select(ResponseStep.attempt_id, QuestionVersion.qtype, ResponseStep.answer)
-        .join(AttemptItem, (AttemptItem.attempt_id == ResponseStep.attempt_id) & (AttemptItem.slot == ResponseStep.slot))
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-        .where(ResponseStep.id.in_(latest))
-    ):
-        if get_type(qtype).is_answered(answer):
-            answered[attempt_id] = answered.get(attempt_id, 0) + 1
-    return {
-        a.id: Progress(answered.get(a.id, 0), totals.get(a.id, 0), last_saves.get(a.id),
-                       max(0, int((a.deadline - now).total_seconds())) if a.is_open else 0)
-        for a in attempts
-    }

@@ -1,6 +1,7 @@
 """The sysadmin's account pages through the web: refusals shown beside their fields (a username
-taken in another letter case, an ID number that fails GB 11643-1999 or belongs to someone else),
-sign-in that ignores the case of the username, and units and roles shown as people read them."""
+taken in another letter case or holding a character other than ASCII letters, digits and . _ - @,
+an ID number that fails GB 11643-1999 or belongs to someone else), sign-in that ignores the case
+of the username, and units and roles shown as people read them."""
 
 from __future__ import annotations
 
@@ -66,11 +67,17 @@ def test_a_username_taken_in_another_case_is_refused_beside_the_field(admin, wor
 
 @pytest.mark.parametrize("username, message", [
     ("ｃａｄｒｅ１", "the username cadre1 is taken"),
-    ("cadre 1", "the username may not contain spaces or invisible characters"),
-    ("cadre\u200b1", "the username may not contain spaces or invisible characters"),
+    ("cadre 1", "the username may contain only ASCII letters (A-Z, a-z), digits (0-9) and . _ - @; "
+                "character 6 is none of these"),
+    ("cadre\u200b1", "the username may contain only ASCII letters (A-Z, a-z), digits (0-9) and . _ - @; "
+                     "character 6 is none of these"),
+    ("\u0441adre1", "the username may contain only ASCII letters (A-Z, a-z), digits (0-9) and . _ - @; "
+                    "character 1 is none of these"),  # a Cyrillic с, drawn like the c of cadre1
+    ("李四", "the username may contain only ASCII letters (A-Z, a-z), digits (0-9) and . _ - @; "
+            "character 1 is none of these"),
 ])
-def test_a_username_that_folds_onto_a_taken_one_or_holds_a_space_is_refused_beside_the_field(admin, world, db,
-                                                                                             username, message):
+def test_a_username_that_folds_onto_a_taken_one_or_holds_a_character_not_allowed_is_refused_beside_the_field(
+        admin, world, db, username, message):
     before = users(db)
     response = admin.form_post("/users/new", account(world["dept"], username=username))
     assert response.status_code == 422
@@ -91,6 +98,9 @@ def test_a_full_width_username_is_stored_folded_and_signs_in_typed_either_way(ad
     (SAMPLE[:17] + "1", "the last character of the ID number does not match the others; check it for a typing error"),
     ("1101051949123100", "the ID number must be 18 characters: 17 digits and a digit or X"),
     (SAMPLE.lower(), "another account already has this ID number"),
+    ("110105209901010012", "the birth date in the ID number (characters 7 to 14) is in the future"),
+    ("000000180001010018",
+     "the first two digits of the ID number are not the code of a province, autonomous region or municipality"),
 ])
 def test_a_bad_or_taken_id_number_is_refused_beside_the_field_and_the_form_kept(admin, world, db, number, message):
     before = users(db)
@@ -121,6 +131,20 @@ def test_sign_in_ignores_the_case_of_the_username_but_not_of_the_password(client
     token = refused.refresh_csrf("/login")
     wrong = refused.post("/login", data={"username": "CADRE1", "password": PASSWORD.upper(), "csrf_token": token})
     assert wrong.status_code == 200 and refused.get("/").headers["Location"].endswith("/login")
+
+
+def test_a_look_alike_of_a_username_does_not_sign_in(client_factory, world):
+    client = client_factory()
+    token = client.refresh_csrf("/login")
+    # "сadre1" with a Cyrillic с: drawn like cadre1, but another name.
+    refused = client.post("/login", data={"username": "\u0441adre1", "password": PASSWORD, "csrf_token": token})
+    assert refused.status_code == 200 and client.get("/").headers["Location"].endswith("/login")
+
+
+def test_the_form_says_which_characters_a_username_may_hold(admin, world):
+    page = admin.get("/users/new").get_data(as_text=True)
+    assert ("Letters A-Z and a-z, digits 0-9 and . _ - @: pinyin, a job number, a phone number or an e-mail address."
+            in html.unescape(page))
 
 
 def url_of_dashboard(client) -> str:

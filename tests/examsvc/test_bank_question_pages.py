@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from question_bank.models import AuditEvent, Question, QuestionStatus, QuestionVersion, Role
-from question_bank.services import attempts, bank_search
+from question_bank.services import attempts, bank_search, papers, sittings
+from question_bank.services.papers import PaperSpec, SectionSpec
+from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
 from tests.scenarios import start_through_web
 
@@ -279,16 +281,44 @@ def test_the_page_says_when_no_version_is_in_use_yet_and_when_a_revision_went_ba
     assert 'id="compare"' in page
 
 
-def test_the_list_marks_questions_with_a_revision_pending(client, db, clock, make, editor):
+def list_rows(client, *questions) -> dict[int, str]:
+    """The bank list's row of each question, by id."""
+    page = client.get("/bank/questions").get_data(as_text=True)
+    return {q.id: page.split(f'<tr data-question="{q.id}"')[1].split("</tr>")[0] for q in questions}
+
+
+def status_cell(row: str) -> str:
+    """The text of a list row's status cell (the fifth), tags and spacing dropped."""
+    cell = re.findall(r"<td>(.*?)</td>", row, re.S)[4]
+    return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+
+
+def test_the_list_shows_a_question_with_a_revision_as_still_published(client, db, clock, make, editor, reviewer):
     revised = make.question()
     untouched = make.question()
     never = make.question(status=QuestionStatus.IN_REVIEW)
     make.revision(revised, stem="新的题干（　）")
     signed_in(client, editor)
-    page = client.get("/bank/questions").get_data(as_text=True)
-    row = {q.id: page.split(f'<tr data-question="{q.id}"')[1].split("</tr>")[0] for q in (revised, untouched, never)}
-    assert "Revision pending" in row[revised.id]
-    assert "Revision pending" not in row[untouched.id] and "Revision pending" not in row[never.id]
+    row = list_rows(client, revised, untouched, never)
+    assert status_cell(row[revised.id]) == "Published (revision in review)"
+    assert status_cell(row[untouched.id]) == "Published" and status_cell(row[never.id]) == "In review"
+
+
+def test_a_returned_revision_reads_as_published_with_the_revision_returned_not_pending(
+        client, client_factory, db, make, editor, reviewer):
+    live = make.question(author=editor)
+    make.revision(live, stem="新的题干（　）")
+    new = make.question(status=QuestionStatus.IN_REVIEW, author=editor)
+    checker = signed_in(client_factory(), reviewer)
+    for question in (live, new):
+        assert checker.form_post(f"/bank/questions/{question.id}/return", {"note": "再改"}).status_code == 302
+    signed_in(client, editor)
+    row = list_rows(client, live, new)
+    assert status_cell(row[live.id]) == "Published (revision draft) Revision returned"
+    assert 'data-status="draft"' in row[live.id] and "pending" not in row[live.id].lower()
+    assert status_cell(row[new.id]) == "Draft Returned with a note"
+    page = client.get(f"/bank/questions/{live.id}").get_data(as_text=True)
+    assert "Published (revision draft)" in page.split("</h1>")[0]
 
 
 def test_the_edit_form_warns_that_a_change_to_a_live_question_reaches_papers_only_after_review(
@@ -447,6 +477,80 @@ def test_the_author_sees_who_returned_the_question_when_and_why_until_it_is_sent
     assert client.form_post(f"/bank/questions/{question.id}/submit").status_code == 302
     assert 'id="return-note"' not in client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
     assert "Returned with a note" not in client.get("/bank/questions").get_data(as_text=True)
+
+
+def test_a_revision_edited_back_to_the_published_content_is_discarded_not_sent_to_review(
+        client, client_factory, db, make, editor, reviewer):
+    question = make.question(stem="原来的题干（　）")
+    make.revision(question, stem="新的题干（　）")
+    checker = signed_in(client_factory(), reviewer)
+    checker.form_post(f"/bank/questions/{question.id}/return", {"note": "不必改"})
+    signed_in(client, editor)
+    response = client.form_post(f"/bank/questions/{question.id}/edit",
+                                {**form_as_shown(client, question), "stem": "原来的题干（　）"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert ("The content is the same as version 1, which papers draw, so the revision was discarded and the "
+            "question is published as before. Version 2 stays in the history.") in page
+    assert 'data-status="published"' in page.split("</h1>")[0] and 'id="compare"' not in page
+    assert 'id="return-note"' not in page and '<tr data-version="2">' in page
+    db.expire_all()
+    assert question.status == QuestionStatus.PUBLISHED and question.current_version.version_no == 1
+
+
+# --- approving or retiring what an open sitting needs -----------------------------------------------
+
+@pytest.fixture
+def needed(db, clock, make):
+    """An open sitting whose paper needs all three single-choice questions of 宪法."""
+    questions = make.questions(3, "single_choice", category="宪法")
+    admin = make.user(Role.EXAM_ADMIN)
+    paper = papers.create_paper(db, clock, admin, PaperSpec("宪法卷", [SectionSpec("single_choice", 3, Decimal(10), "宪法")]))
+    sitting = sittings.create_sitting(db, clock, admin, SittingSpec("五月任前考试", "pre_appointment", paper.id,
+                                                                    at("09:00:00"), at("17:00:00"), 3600))
+    db.commit()
+    return questions, sitting
+
+
+def test_approving_a_change_that_leaves_an_open_sitting_unfillable_asks_first(client, db, make, reviewer, needed):
+    questions, sitting = needed
+    question = questions[0]
+    make.revision(question, category_path="民法典")
+    signed_in(client, reviewer)
+    response = client.form_post(f"/bank/questions/{question.id}/approve")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Approve question %d?" % question.id in page
+    card = page.split(f'data-sitting="{sitting.id}"')[1].split("</section>")[0]
+    assert "五月任前考试" in card and "<strong>section 1</strong>: category 宪法, Single choice: requested 3, available 2" in card
+    assert 'name="confirm" value="1"' in page and f'action="/bank/questions/{question.id}/approve"' in page
+    db.expire_all()
+    assert question.status == QuestionStatus.IN_REVIEW and question.published_version.version_no == 1
+    assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "question.approve")) == 0
+
+    response = client.form_post(f"/bank/questions/{question.id}/approve", {"confirm": "1"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Candidates cannot start these sittings until the bank holds enough published questions: 五月任前考试." in page
+    db.expire_all()
+    assert question.status == QuestionStatus.PUBLISHED and question.published_version.version_no == 2
+
+
+def test_retiring_a_question_an_open_sitting_needs_asks_first_and_a_spare_one_does_not(client, db, make, editor, needed):
+    questions, sitting = needed
+    signed_in(client, editor)
+    response = client.form_post(f"/bank/questions/{questions[0].id}/retire")
+    assert response.status_code == 200 and "Retire all the same" in response.get_data(as_text=True)
+    db.expire_all()
+    assert questions[0].status == QuestionStatus.PUBLISHED
+    assert client.form_post(f"/bank/questions/{questions[0].id}/retire", {"confirm": "1"}).status_code == 302
+    db.expire_all()
+    assert questions[0].status == QuestionStatus.RETIRED
+
+    spare = make.question(category="行政处罚法")
+    assert client.form_post(f"/bank/questions/{spare.id}/retire").status_code == 302
+    db.expire_all()
+    assert spare.status == QuestionStatus.RETIRED
 
 
 # --- workflow -------------------------------------------------------------------------------------

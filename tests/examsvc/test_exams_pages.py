@@ -554,6 +554,45 @@ def test_an_untouched_edit_form_of_a_started_sitting_stored_with_seconds_is_save
     assert "the window cannot close before 2026-05-11 17:27" in field_block(response.get_data(as_text=True), "closes_at")
 
 
+def test_a_later_close_lengthens_the_attempts_the_old_close_cut_short_and_says_how_many(client, client_factory, db, clock, city, bank):
+    paper = paper_service.create_paper(db, clock, city["admin"], PaperSpec("短卷", [SectionSpec("single_choice", 5, Decimal(20), CATEGORY)]))
+    sitting = sitting_service.create_sitting(db, clock, city["admin"], SittingSpec(
+        "十分钟场次", "pre_appointment", paper.id, at("09:00:00"), at("10:05:00"), 600))
+    for cadre_user in city["cadres"][:2]:
+        sitting.roster.append(RosterEntry(user_id=cadre_user.id, added_at=clock.now()))
+    db.commit()
+    cadre = client_factory()
+    cadre.login(city["cadres"][0].username)
+    attempt_id = start_through_web(cadre, sitting)
+    assert state(cadre, attempt_id)["remaining_s"] == 5 * 60  # the close cuts the 10 minutes short
+
+    sign_in(client, "admin_a")
+    page = client.get(f"/exams/sittings/{sitting.id}/edit").get_data(as_text=True)
+    response = client.form_post(f"/exams/sittings/{sitting.id}/edit", posted_by_a_browser(page, closes_at="2026-05-11T11:05"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The window closes later, so 1 attempt(s) in progress were lengthened." in page
+    assert state(cadre, attempt_id)["remaining_s"] == 10 * 60
+    [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "attempt.deadline")).all()
+    assert event.object_id == str(attempt_id) and event.actor_id == city["admin"].id
+
+    # A change that is not a later close says nothing about attempts.
+    page = client.get(f"/exams/sittings/{sitting.id}/edit").get_data(as_text=True)
+    response = client.form_post(f"/exams/sittings/{sitting.id}/edit", posted_by_a_browser(page, title="改名"))
+    assert "in progress were lengthened" not in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_extra_time_that_is_not_a_whole_number_gets_one_message(client, db, city, city_a_sitting):
+    sign_in(client, "admin_a")
+    entry = city_a_sitting.roster[0]
+    response = client.form_post(f"/exams/sittings/{city_a_sitting.id}/roster/{entry.id}/extra-time", {"minutes": "1.5"})
+    assert response.status_code == 422
+    problems = re.search(r'<div id="problems".*?</div>', response.get_data(as_text=True), re.S).group(0)
+    assert "Not a valid integer value." in problems and "between" not in problems
+    db.expire_all()
+    assert entry.extra_time_s == 0
+
+
 def test_a_form_opened_before_the_first_start_still_cannot_change_a_locked_setting(client, db, clock, city, city_a_sitting):
     sign_in(client, "admin_a")
     page = client.get(f"/exams/sittings/{city_a_sitting.id}/edit").get_data(as_text=True)
@@ -596,7 +635,7 @@ def test_open_and_upcoming_sittings_warn_when_the_bank_cannot_fill_their_paper(c
         page = client.get(f"/exams/sittings/{sitting.id}").get_data(as_text=True)
         banner = re.search(r'id="bank-short".*?</div>', page, re.S).group(0)
         assert "Candidates cannot start this sitting until" in banner
-        assert "section 1" in banner and "category 宪法: requested 3, available 2" in banner
+        assert "section 1" in banner and "category 宪法, Single choice: requested 3, available 2" in banner
     assert 'id="bank-short"' not in client.get(f"/exams/sittings/{closed.id}").get_data(as_text=True)
     listing = client.get("/exams/sittings").get_data(as_text=True)
     marked = {int(m) for m in re.findall(r'<tr data-sitting="(\d+)">(?:(?!</tr>).)*data-unfillable', listing, re.S)}

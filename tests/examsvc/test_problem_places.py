@@ -84,7 +84,7 @@ def test_a_paper_the_bank_can_no_longer_fill_names_the_section_then_category_and
     client.login(make.user(Role.EXAM_ADMIN, username="admin").username)
     client.form_post("/lang/en", {"next": "/"})
     page = client.get(f"/exams/papers/{paper.id}").get_data(as_text=True)
-    assert "<strong>section 1</strong>: category 行政处罚法: requested 2, available 1" in page
+    assert "<strong>section 1</strong>: category 行政处罚法, Single choice: requested 2, available 1" in page
     assert "single_choice" not in page.split("can no longer fill")[1].split("</div>")[0]
 
 

@@ -88,7 +88,7 @@ def test_c14_csv_score_sheet_opens_correctly_in_excel(client, scene):
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     cells = {cell.value: cell for line in sheet.iter_rows() for cell in line}
-    assert "张三" in cells
+    assert "张三" in cells and cells["张三"].data_type == "s" and not cells["张三"].quotePrefix
     assert [c.value for c in sheet[1]] == list(HEADERS)
     score = sheet.cell(row=2, column=HEADERS.index(COL_SCORE) + 1)
     assert score.value == 86.5 and score.data_type == "n"
@@ -140,7 +140,8 @@ def test_formula_injection_is_neutralised_in_both_downloads(client, db, scene):
 
     sheet = load_workbook(io.BytesIO(client.get(f"/reports/sittings/{scene.sitting.id}/scores.xlsx").data)).active
     name = sheet.cell(row=2, column=HEADERS.index(COL_NAME) + 1)
-    assert name.data_type == "s" and name.value.startswith("'=HYPERLINK")
+    # The name as the cadre wrote it (no apostrophe shown in Excel or WPS), a string cell marked quotePrefix.
+    assert (name.value, name.data_type, name.quotePrefix) == ('=HYPERLINK("http://evil.example","点我")', "s", True)
     assert sheet.cell(row=2, column=HEADERS.index(COL_SCORE) + 1).data_type == "n"
 
 

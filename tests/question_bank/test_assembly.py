@@ -55,7 +55,7 @@ def test_a_short_section_is_the_place_and_the_message_names_its_category_and_cou
         papers.create_paper(db, clock, admin, PaperSpec("C-12 试卷", list(C12_SECTIONS)))
     (problem,) = refused.value.problems
     assert problem.place == Place(section=1)
-    assert str(problem) == "section 1: category 行政处罚法: requested 3, available 2"
+    assert str(problem) == "section 1: category 行政处罚法, Single choice: requested 3, available 2"
 
 
 def test_c12_nobody_can_start_a_sitting_built_from_a_short_rule(db, clock, make, admin, c12_bank):

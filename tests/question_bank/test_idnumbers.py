@@ -1,17 +1,44 @@
 """The resident identity number of GB 11643-1999: its check character (ISO 7064 MOD 11-2), the
-birth date part, and how a typed number is normalised. Every number used here is checked against
-the standard's own definition, computed independently below."""
+province-level address code of GB/T 2260, the birth date part (a real date, not in the future, not
+before 1900), and how a typed number is normalised. Every number used here is checked against the
+standard's own definition, computed independently below."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import pytest
 
-from question_bank.idnumbers import InvalidIdNumber, check_character, normalise, parse_id_number
+from question_bank.idnumbers import InvalidIdNumber, check_character, local_date, normalise, parse_id_number
 
 #: A commonly cited valid sample (Beijing, Chaoyang; born 1949-12-31).
 SAMPLE = "11010519491231002X"
+#: The date the numbers are read on (the test clock's day).
+TODAY = dt.date(2026, 5, 11)
+#: The province-level divisions of GB/T 2260 by their first two digits, written out one by one.
+PROVINCES = {
+    "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古",
+    "21": "辽宁", "22": "吉林", "23": "黑龙江",
+    "31": "上海", "32": "江苏", "33": "浙江", "34": "安徽", "35": "福建", "36": "江西", "37": "山东",
+    "41": "河南", "42": "湖北", "43": "湖南", "44": "广东", "45": "广西", "46": "海南",
+    "50": "重庆", "51": "四川", "52": "贵州", "53": "云南", "54": "西藏",
+    "61": "陕西", "62": "甘肃", "63": "青海", "64": "宁夏", "65": "新疆",
+    "71": "台湾", "81": "香港", "82": "澳门",
+}
+NOT_A_PROVINCE = "the first two digits of the ID number are not the code of a province, autonomous region or municipality"
+IN_THE_FUTURE = "the birth date in the ID number (characters 7 to 14) is in the future"
+BEFORE_1900 = "the birth date in the ID number (characters 7 to 14) is before 1900"
+
+
+def parse(text: str, today: dt.date = TODAY) -> str:
+    return parse_id_number(text, today=today)
+
+
+def refusal(text: str, today: dt.date = TODAY) -> str:
+    with pytest.raises(InvalidIdNumber) as refused:
+        parse(text, today)
+    return refused.value.message
 
 
 def satisfies_mod_11_2(number: str) -> bool:
@@ -40,7 +67,7 @@ def bodies(count: int) -> list[str]:
 def test_the_cited_sample_is_valid_by_the_standard_and_by_the_validator():
     assert satisfies_mod_11_2(SAMPLE)
     assert check_character(SAMPLE[:17]) == "X"
-    assert parse_id_number(SAMPLE) == SAMPLE
+    assert parse(SAMPLE) == SAMPLE
 
 
 def test_the_check_character_agrees_with_the_standards_definition_for_every_value():
@@ -48,21 +75,21 @@ def test_the_check_character_agrees_with_the_standards_definition_for_every_valu
     assert {n[-1] for n in numbers} == set("0123456789X")  # every check value is exercised
     for number in numbers:
         assert check_character(number[:17]) == number[-1]
-        assert parse_id_number(number) == number
+        assert parse(number) == number
 
 
 def test_a_lower_case_x_full_width_digits_and_spaces_are_read_and_stored_normalised():
-    assert parse_id_number(SAMPLE.lower()) == SAMPLE
-    assert parse_id_number(" 110105 19491231 002x ") == SAMPLE
+    assert parse(SAMPLE.lower()) == SAMPLE
+    assert parse(" 110105 19491231 002x ") == SAMPLE
     full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in SAMPLE)  # "１１０…Ｘ"
-    assert parse_id_number(full_width) == SAMPLE
+    assert parse(full_width) == SAMPLE
     assert normalise("11010519491231002x") == SAMPLE
 
 
 @pytest.mark.parametrize("wrong", sorted(set("0123456789X") - {"X"}))
 def test_every_other_check_character_is_refused(wrong):
     with pytest.raises(InvalidIdNumber) as refused:
-        parse_id_number(SAMPLE[:17] + wrong)
+        parse(SAMPLE[:17] + wrong)
     assert refused.value.message == ("the last character of the ID number does not match the others; "
                                      "check it for a typing error")
 
@@ -72,14 +99,14 @@ def test_a_swap_of_two_neighbouring_digits_is_caught():
     swapped = number[:15] + number[16] + number[15] + number[17]
     assert number != swapped
     with pytest.raises(InvalidIdNumber):
-        parse_id_number(swapped)
+        parse(swapped)
 
 
 @pytest.mark.parametrize("date", ["19490230", "19491301", "19490001", "19900229", "00000101", "19491232"])
 def test_a_birth_date_that_is_not_a_real_date_is_refused_even_with_a_right_check_character(date):
     number = complete("110105" + date + "002")
     with pytest.raises(InvalidIdNumber) as refused:
-        parse_id_number(number)
+        parse(number)
     assert refused.value.message == "the birth date in the ID number (characters 7 to 14) is not a real date"
 
 
@@ -87,11 +114,51 @@ def test_a_birth_date_that_is_not_a_real_date_is_refused_even_with_a_right_check
                                   "11010519491231002Y", "110105-1949-1231-002X", "１１０"])
 def test_a_malformed_number_is_refused_with_its_shape(text):
     with pytest.raises(InvalidIdNumber) as refused:
-        parse_id_number(text)
+        parse(text)
     assert refused.value.message == "the ID number must be 18 characters: 17 digits and a digit or X"
 
 
 def test_an_empty_number_is_refused_as_empty():
     with pytest.raises(InvalidIdNumber) as refused:
-        parse_id_number("  ")
+        parse("  ")
     assert refused.value.message == "the ID number is empty"
+
+
+def test_every_province_level_code_of_gb_t_2260_is_accepted_and_every_other_pair_of_digits_refused():
+    for first_two in (f"{n:02d}" for n in range(100)):
+        number = complete(first_two + "0105" + "19800101" + "123")
+        if first_two in PROVINCES:
+            assert parse(number) == number
+        else:
+            assert refusal(number) == NOT_A_PROVINCE, first_two
+
+
+def test_the_address_code_all_zeros_is_refused_even_with_a_right_check_character():
+    number = "000000180001010018"  # born 1800 too, but the address code is read first
+    assert satisfies_mod_11_2(number)
+    assert refusal(number) == NOT_A_PROVINCE
+
+
+def test_a_birth_date_in_the_future_is_refused_even_with_a_right_check_character():
+    number = "110105209901010012"  # born 2099-01-01
+    assert satisfies_mod_11_2(number)
+    assert refusal(number) == IN_THE_FUTURE
+
+
+def test_a_person_born_today_is_accepted_and_one_born_tomorrow_refused():
+    born_today = complete("110105" + TODAY.strftime("%Y%m%d") + "002")
+    assert parse(born_today) == born_today
+    assert refusal(born_today, today=TODAY - dt.timedelta(days=1)) == IN_THE_FUTURE
+
+
+def test_a_birth_date_before_1900_is_refused_and_1900_01_01_accepted():
+    assert refusal(complete("110105" + "18000101" + "001")) == BEFORE_1900
+    assert refusal(complete("110105" + "18991231" + "001")) == BEFORE_1900
+    earliest = complete("110105" + "19000101" + "001")
+    assert parse(earliest) == earliest
+
+
+def test_today_is_the_date_in_china_not_in_utc():
+    late_evening_utc = dt.datetime(2026, 5, 10, 16, 30, tzinfo=dt.timezone.utc)  # 00:30 on 11 May in Beijing
+    assert local_date(late_evening_utc) == dt.date(2026, 5, 11)
+    assert local_date(late_evening_utc - dt.timedelta(hours=1)) == dt.date(2026, 5, 10)

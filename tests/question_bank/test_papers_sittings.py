@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from question_bank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from question_bank.idnumbers import check_character
-from question_bank.models import AttemptState, AuditEvent, Category, Paper, Role, RosterEntry, Sitting, UnitLevel
+from question_bank.models import Attempt, AttemptState, AuditEvent, Category, Paper, Role, RosterEntry, Sitting, UnitLevel
 from question_bank.reports.score_sheet import CandidateStatus
 from question_bank.services import attempts, deadlines, papers, review, roster, sittings
 from question_bank.services.papers import PaperSpec, SectionSpec
@@ -467,6 +467,84 @@ def test_extra_time_within_the_grace_still_lengthens_the_attempt(db, clock, make
     clock.set(at("11:00:20"))
     assert roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, 10 * 60).lengthened
     assert attempt.is_open and attempt.deadline == at("11:10:00")
+
+
+# --- a window that closes later ----------------------------------------------------------------
+
+def test_a_later_close_lengthens_an_attempt_the_old_close_had_cut_short_and_audits_it(db, clock, make, org, paper):
+    """10-minute limit, window closing at 10:05: the attempt started at 10:00 ends at the close.
+    Moved an hour later, the close no longer cuts it short: it runs its full 10 minutes."""
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(
+        paper, opens_at=at("09:00:00"), closes_at=at("10:05:00"), time_limit_s=600))
+    cadre = make.cadre(unit=org["dept_a"])
+    roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    assert attempt.deadline == at("10:05:00")
+    clock.set(at("10:03:00"))
+
+    update = sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(
+        paper, opens_at=at("09:00:00"), closes_at=at("11:05:00"), time_limit_s=600))
+    assert update.sitting is sitting and [c.attempt for c in update.lengthened] == [attempt]
+    assert attempt.deadline == at("10:10:00") and update.lengthened[0].old_deadline == at("10:05:00")
+    [event] = events(db, "attempt.deadline")
+    assert (event.actor_id, event.object_id) == (org["admin_a"].id, str(attempt.id))
+    assert (moment(event.before["deadline"]), moment(event.after["deadline"])) == (at("10:05:00"), at("10:10:00"))
+    assert moment(event.after["closes_at"]) == at("11:05:00")
+    db.commit()
+    clock.set(at("10:08:00"))
+    assert attempts.status(db, clock, attempt).remaining_s == 2 * 60
+
+
+def test_a_later_close_gives_each_running_attempt_its_extra_time_and_caps_it_at_the_new_close(db, clock, make, org, paper):
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(
+        paper, opens_at=at("09:00:00"), closes_at=at("10:30:00"), time_limit_s=3600))
+    plain, extra, done, idle = (make.cadre(unit=org["dept_a"]) for _ in range(4))
+    entries = roster.add_to_roster(db, clock, org["admin_a"], sitting, [plain.id, extra.id, done.id, idle.id])
+    roster.set_extra_time(db, clock, org["admin_a"], sitting, next(e for e in entries if e.user_id == extra.id).id, 1800)
+    running = attempts.start_attempt(db, clock, plain, sitting)
+    lengthy = attempts.start_attempt(db, clock, extra, sitting)
+    finished = attempts.start_attempt(db, clock, done, sitting)
+    attempts.submit_attempt(db, clock, done, finished.id)
+    assert running.deadline == lengthy.deadline == finished.deadline == at("10:30:00")
+
+    update = sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(
+        paper, opens_at=at("09:00:00"), closes_at=at("11:20:00"), time_limit_s=3600))
+    assert [c.attempt for c in update.lengthened] == [running, lengthy]
+    assert running.deadline == at("11:00:00")  # its hour in full
+    assert lengthy.deadline == at("11:20:00")  # an hour and a half, capped by the new close
+    assert finished.deadline == at("10:30:00") and len(events(db, "attempt.deadline")) == 2
+
+
+def test_a_later_close_never_shortens_a_deadline_and_other_changes_leave_deadlines_alone(db, clock, make, org, paper):
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, closes_at=at("10:50:00")))
+    cadre = make.cadre(unit=org["dept_a"])
+    [entry] = roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, 0)
+    assert attempt.deadline == at("10:50:00")
+    # Extra time taken back meanwhile, then the close moves: the deadline given stays as it is.
+    sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, closes_at=at("10:50:00"), title="改名"))
+    assert attempt.deadline == at("10:50:00") and events(db, "attempt.deadline") == []
+    roster.set_extra_time(db, clock, org["admin_a"], sitting, entry.id, 1800)
+    assert attempt.deadline == at("10:50:00")  # capped by the close
+    db.execute(Sitting.__table__.update().where(Sitting.id == sitting.id).values(time_limit_s=600))
+    db.expire_all()
+    # Even were the limit now shorter than what was given, a later close takes nothing back.
+    update = sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(
+        paper, closes_at=at("17:00:00"), time_limit_s=600))
+    assert update.lengthened == [] and db.get(Attempt, attempt.id).deadline == at("10:50:00")
+
+
+def test_a_later_close_does_not_reopen_an_attempt_past_its_deadline_and_grace(db, clock, make, org, paper):
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, closes_at=at("10:30:00")))
+    cadre = make.cadre(unit=org["dept_a"])
+    roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    clock.set(at("10:30:31"))
+    update = sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, closes_at=at("12:00:00")))
+    [change] = update.deadlines
+    assert change.closed and not change.lengthened and update.lengthened == []
+    assert (attempt.state, attempt.finished_at) == (AttemptState.AUTO_SUBMITTED, at("10:30:00"))
 
 
 # --- roster import ------------------------------------------------------------------------------

@@ -1,20 +1,26 @@
-"""Accounts: usernames NFKC-folded and unique whatever their letter case, no spaces or invisible
-characters in them, sign-in that folds and ignores case, ID numbers
-checked by GB 11643-1999 and held by one account only, and units named by their path."""
+"""Accounts: usernames NFKC-folded and unique whatever their letter case, made only of ASCII
+letters, digits and . _ - @ (no spaces, invisible characters or look-alike letters of other
+scripts), sign-in that folds and ignores case, ID numbers checked by GB 11643-1999 (with a birth
+date not after the clock's day) and held by one account only, and units named by their path."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy import func, select
 
 from question_bank.errors import InvalidInput
+from question_bank.idnumbers import check_character
 from question_bank.models import Role, UnitLevel, User, UserRole
 from question_bank.services import people
 from tests.webclient import PASSWORD
 
 #: A valid number (check character X); see tests/question_bank/test_idnumbers.py.
 SAMPLE = "11010519491231002X"
+NOT_ALLOWED = ("the username may contain only ASCII letters (A-Z, a-z), digits (0-9) and . _ - @; "
+               "character %(position)d is none of these")
 
 
 def new_user(db, clock, make, username: str, **profile) -> User:
@@ -47,14 +53,49 @@ def test_a_full_width_username_is_folded_and_then_taken_whatever_its_case(db, cl
     assert refusal(db, clock, make, "ｃａｄｒｅ１") == [("username", "the username %(name)s is taken")]
     assert refusal(db, clock, make, "ＣＡＤＲＥ１\u3000") == [("username", "the username %(name)s is taken")]
     assert new_user(db, clock, make, "\u3000ｚｈａｎｇ＿ｓａｎ ").username == "zhang_san"
-    assert new_user(db, clock, make, "张三").username == "张三"
 
 
-@pytest.mark.parametrize("username", ["cadre 1", "cadre\u30001", "cadre\t1", "cadre\u200b1", "cadre\x001", "ca\u00addre1"])
-def test_a_username_with_inner_space_or_an_invisible_character_is_refused(db, clock, make, username):
+def username_refusal(db, clock, make, username: str) -> tuple[str, str, dict]:
+    with pytest.raises(InvalidInput) as refused:
+        new_user(db, clock, make, username)
+    db.rollback()
+    (problem,) = refused.value.problems
+    return str(problem.place), problem.message, dict(problem.params)
+
+
+@pytest.mark.parametrize("username", ["zhangsan", "ZhangSan", "zhang.san", "zhang_san", "zhang-san", "0571-88001234",
+                                      "13800138000", "zhangsan@sft.gov.cn", "A1.b_2-c@3"])
+def test_a_username_of_ascii_letters_digits_and_dot_underscore_hyphen_at_is_accepted(db, clock, make, username):
+    assert new_user(db, clock, make, username).username == username
+
+
+@pytest.mark.parametrize("username, position", [
+    ("\u0441adre1", 1),  # Cyrillic small es, drawn exactly like a Latin c
+    ("cadr\u04351", 5),  # Cyrillic small ie, drawn like a Latin e
+    ("c\u0430dre1", 2),  # Cyrillic small a
+    ("\u039fscar", 1),   # Greek capital omicron, drawn like a Latin O
+    ("张三", 1), ("zhang三", 6), ("café", 4), ("cadre#1", 6), ("cadre+1", 6), ("o'brien", 2),
+])
+def test_a_username_with_a_character_of_another_script_or_other_punctuation_is_refused(db, clock, make,
+                                                                                      username, position):
+    assert username_refusal(db, clock, make, username) == ("username", NOT_ALLOWED, {"position": position})
+    assert db.scalar(select(func.count(User.id))) == 0
+
+
+def test_a_look_alike_of_an_existing_username_is_refused_and_does_not_sign_in_as_it(db, clock, make):
+    cadre = new_user(db, clock, make, "cadre1")
+    look_alike = "\u0441adre1"  # Cyrillic с
+    assert look_alike != "cadre1" and look_alike.lower() != "cadre1"
+    assert username_refusal(db, clock, make, look_alike) == ("username", NOT_ALLOWED, {"position": 1})
+    assert people.authenticate(db, look_alike, PASSWORD) is None
+    assert people.authenticate(db, "cadre1", PASSWORD) is cadre
+
+
+@pytest.mark.parametrize("username, position", [("cadre 1", 6), ("cadre\u30001", 6), ("cadre\t1", 6),
+                                                ("cadre\u200b1", 6), ("cadre\x001", 6), ("ca\u00addre1", 3)])
+def test_a_username_with_inner_space_or_an_invisible_character_is_refused(db, clock, make, username, position):
     new_user(db, clock, make, "cadre1")
-    assert refusal(db, clock, make, username) == [
-        ("username", "the username may not contain spaces or invisible characters")]
+    assert username_refusal(db, clock, make, username) == ("username", NOT_ALLOWED, {"position": position})
 
 
 def test_a_username_too_long_once_folded_is_refused(db, clock, make):
@@ -94,6 +135,25 @@ def test_an_id_number_with_a_wrong_check_character_is_refused_on_its_field(db, c
         ("id_number", "the last character of the ID number does not match the others; check it for a typing error")]
     assert refusal(db, clock, make, "a", id_number="110105194902310026") == [  # 31 February, check character right
         ("id_number", "the birth date in the ID number (characters 7 to 14) is not a real date")]
+    assert db.scalar(select(func.count(User.id))) == 0
+
+
+def test_an_id_number_with_a_birth_date_after_the_clocks_day_in_china_is_refused(db, clock, make):
+    # The clock stands at 2026-05-11 10:00 in Beijing.
+    born_today, born_tomorrow = (body + check_character(body) for body in ("11010520260511001", "11010520260512001"))
+    assert refusal(db, clock, make, "a", id_number=born_tomorrow) == [
+        ("id_number", "the birth date in the ID number (characters 7 to 14) is in the future")]
+    assert new_user(db, clock, make, "b", id_number=born_today).id_number == born_today
+    clock.set(dt.datetime(2026, 5, 11, 16, 0, tzinfo=dt.timezone.utc))  # 00:00 on 12 May in Beijing
+    assert new_user(db, clock, make, "c", id_number=born_tomorrow).id_number == born_tomorrow
+
+
+def test_an_id_number_of_no_province_or_born_before_1900_is_refused(db, clock, make):
+    assert refusal(db, clock, make, "a", id_number="000000180001010018") == [
+        ("id_number", "the first two digits of the ID number are not the code of a province, autonomous region or municipality")]
+    born_1800 = "11010518000101001" + check_character("11010518000101001")
+    assert refusal(db, clock, make, "a", id_number=born_1800) == [
+        ("id_number", "the birth date in the ID number (characters 7 to 14) is before 1900")]
     assert db.scalar(select(func.count(User.id))) == 0
 
 

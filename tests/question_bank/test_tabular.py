@@ -1,5 +1,6 @@
 """The tabular writers: CSV (one BOM, CRLF, RFC 4180 quoting) and xlsx (typed cells), both with
-formula injection neutralised."""
+formula injection neutralised: an apostrophe before the text in the CSV, the text unchanged in a
+string cell with the quotePrefix style in the xlsx."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import codecs
 import csv
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
-from question_bank.formats.tabular import iter_csv_bytes, neutralise, to_csv_bytes, to_xlsx_bytes
+from question_bank.formats.tabular import iter_csv_bytes, needs_neutralising, neutralise, to_csv_bytes, to_xlsx_bytes
 
 BOM = codecs.BOM_UTF8
 HEADERS = ["姓名", "单位", "成绩", "考试日期"]
@@ -54,20 +56,41 @@ def test_decimals_are_written_in_plain_notation():
     assert read_csv(body)[1:] == [["100"], ["86.50"], [""]]
 
 
-@pytest.mark.parametrize("text", [
+FORMULA_LIKE = [
     "=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1",
     "\0=1+1", "\n=1+1", " =1+1", "\u3000=1+1", "\x01=1+1", "＝1+1", "-", "=",
-])
-def test_text_that_a_spreadsheet_could_read_as_a_formula_gets_an_apostrophe(text):
+]
+ORDINARY = ["张三", "法制科", "a=b", "第3条：罚款=警告？{注意}", "86.5", "'quoted", "#N/A"]
+
+
+@pytest.mark.parametrize("text", FORMULA_LIKE)
+def test_text_that_a_spreadsheet_could_read_as_a_formula_gets_an_apostrophe_in_the_csv(text):
+    assert needs_neutralising(text)
     assert neutralise(text) == "'" + text
     cell = read_csv(to_csv_bytes(["c"], [[text]]))[1][0]
     assert cell == "'" + text
 
 
-@pytest.mark.parametrize("text", ["张三", "法制科", "a=b", "第3条：罚款=警告？{注意}", "86.5", "", "'quoted"])
+@pytest.mark.parametrize("text", FORMULA_LIKE)
+def test_text_that_a_spreadsheet_could_read_as_a_formula_is_kept_as_it_is_in_an_xlsx_string_cell_with_quote_prefix(text):
+    cell = read_xlsx(to_xlsx_bytes(["c"], [[text]]))["A2"]
+    # The xlsx drops only the control characters XML cannot carry (here NUL and U+0001), and an XML
+    # parser reads a bare CR as LF (XML 1.0 §2.11).
+    assert cell.value == text.replace("\0", "").replace("\x01", "").replace("\r", "\n")
+    assert cell.data_type == "s" and cell.quotePrefix is True
+
+
+@pytest.mark.parametrize("text", ORDINARY + [""])
 def test_ordinary_text_is_written_unchanged(text):
+    assert not needs_neutralising(text)
     assert neutralise(text) == text
     assert read_csv(to_csv_bytes(["c"], [[text]]))[1] == [text]
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_text_is_an_xlsx_string_cell_without_quote_prefix(text):
+    cell = read_xlsx(to_xlsx_bytes(["c"], [[text]]))["A2"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", False)
 
 
 def test_real_numbers_stay_numbers_and_are_never_prefixed():
@@ -75,17 +98,28 @@ def test_real_numbers_stay_numbers_and_are_never_prefixed():
     assert read_csv(to_csv_bytes(["a", "b", "c", "d"], rows))[1] == ["-3.5", "-3", "-2.25", "'-3"]
     sheet = read_xlsx(to_xlsx_bytes(["a", "b", "c", "d"], rows))
     a, b, c, d = sheet[2]
-    assert (a.value, a.data_type) == (-3.5, "n")
-    assert (b.value, b.data_type) == (-3, "n")
-    assert (c.value, c.data_type) == (-2.25, "n")
-    assert (d.value, d.data_type) == ("'-3", "s")
+    assert (a.value, a.data_type, a.quotePrefix) == (-3.5, "n", False)
+    assert (b.value, b.data_type, b.quotePrefix) == (-3, "n", False)
+    assert (c.value, c.data_type, c.quotePrefix) == (-2.25, "n", False)
+    assert (d.value, d.data_type, d.quotePrefix) == ("-3", "s", True)
 
 
 def test_xlsx_text_cells_are_strings_never_formulas_or_error_values():
     rows = [["=1+1", "#N/A", "@cmd", "张三"]]
-    sheet = read_xlsx(to_xlsx_bytes(["a", "b", "c", "d"], rows))
-    values = [(cell.value, cell.data_type) for cell in sheet[2]]
-    assert values == [("'=1+1", "s"), ("#N/A", "s"), ("'@cmd", "s"), ("张三", "s")]
+    body = to_xlsx_bytes(["a", "b", "c", "d"], rows)
+    sheet = read_xlsx(body)
+    values = [(cell.value, cell.data_type, cell.quotePrefix) for cell in sheet[2]]
+    assert values == [("=1+1", "s", True), ("#N/A", "s", False), ("@cmd", "s", True), ("张三", "s", False)]
+    with zipfile.ZipFile(io.BytesIO(body)) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        styles = package.read("xl/styles.xml").decode("utf-8")
+    assert "<f>" not in xml and "<f " not in xml and "'=1+1" not in xml  # no formula element, no apostrophe
+    assert 'quotePrefix="1"' in styles
+
+
+def test_a_formula_like_header_gets_quote_prefix_and_stays_bold():
+    header = read_xlsx(to_xlsx_bytes(["=SUM(1)"], []))["A1"]
+    assert (header.value, header.data_type, header.quotePrefix, header.font.b) == ("=SUM(1)", "s", True, True)
 
 
 def test_xlsx_keeps_headers_numbers_and_dates_typed():
@@ -100,9 +134,11 @@ def test_xlsx_keeps_headers_numbers_and_dates_typed():
 
 
 def test_xlsx_drops_characters_xml_cannot_carry_and_still_neutralises():
-    sheet = read_xlsx(to_xlsx_bytes(["c"], [["\x00=1+1"], ["ok\x07"]]))
-    assert sheet["A2"].value == "'=1+1" and sheet["A2"].data_type == "s"
-    assert sheet["A3"].value == "ok"
+    sheet = read_xlsx(to_xlsx_bytes(["c"], [["\x00=1+1"], ["ok\x07"], ["\x07=1+1"]]))
+    assert (sheet["A2"].value, sheet["A2"].data_type, sheet["A2"].quotePrefix) == ("=1+1", "s", True)
+    assert (sheet["A3"].value, sheet["A3"].quotePrefix) == ("ok", False)
+    # Not a trigger before the drop (BEL is not skipped by spreadsheets), but "=1+1" after it.
+    assert (sheet["A4"].value, sheet["A4"].data_type, sheet["A4"].quotePrefix) == ("=1+1", "s", True)
 
 
 def test_aware_datetimes_are_refused_by_both_writers():
