@@ -4,10 +4,12 @@ get sensible defaults, so a test names only what it is about."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 from decimal import Decimal
 from typing import Any
 
+from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from question_bank.clock import FixedClock
@@ -157,35 +159,9 @@ class Factory:
 ROSTER_HEADER = ("姓名", "身份证号", "单位", "现任职务", "拟任职务", "手机")
 
 
-def roster_xlsx(rows: list[tuple[Any, ...]], header: tuple[str, ...] = ROSTER_HEADER) -> bytes:
-    """A roster workbook (.xlsx bytes) with ``header`` and ``rows``; ID numbers go in as given
-    (a str stays text, an int becomes a number cell as careless Excel users make it)."""
-    import io
-
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "名单"
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-#: Header row of a question-import workbook with four options (domain.md §3; the layout of jecqa-kd.xlsx).
-QUESTION_HEADER = ("题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "难度", "知识点", "法律依据",
-                   "分类", "分值")
-
-
-def questions_xlsx(rows: list[tuple[Any, ...]], header: tuple[str, ...] = QUESTION_HEADER, sheet: str = "题库") -> bytes:
-    """A question-import workbook (.xlsx bytes): ``header`` in row 1, then ``rows`` from row 2."""
-    import io
-
-    from openpyxl import Workbook
-
+def workbook_bytes(sheet: str, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> bytes:
+    """One sheet named ``sheet``: ``header`` in row 1, then ``rows``, as .xlsx bytes. Values go in
+    as given (a str stays text, an int becomes a number cell as careless Excel users make it)."""
     workbook = Workbook()
     worksheet = workbook.active
     worksheet.title = sheet
@@ -195,3 +171,18 @@ def questions_xlsx(rows: list[tuple[Any, ...]], header: tuple[str, ...] = QUESTI
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def roster_xlsx(rows: list[tuple[Any, ...]], header: tuple[str, ...] = ROSTER_HEADER) -> bytes:
+    """A roster workbook (.xlsx bytes) with ``header`` and ``rows``."""
+    return workbook_bytes("名单", header, rows)
+
+
+#: Header row of a question-import workbook with four options (domain.md §3; the layout of jecqa-kd.xlsx).
+QUESTION_HEADER = ("题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "难度", "知识点", "法律依据",
+                   "分类", "分值")
+
+
+def questions_xlsx(rows: list[tuple[Any, ...]], header: tuple[str, ...] = QUESTION_HEADER, sheet: str = "题库") -> bytes:
+    """A question-import workbook (.xlsx bytes): ``header`` in row 1, then ``rows`` from row 2."""
+    return workbook_bytes(sheet, header, rows)
