@@ -27,10 +27,14 @@ $(STAMP): pyproject.toml
 
 translations: $(MO)
 
-# Refresh the catalogue after changing UI text: extract, then merge into every language.
+# Refresh the catalogue after changing UI text: extract, then merge into every language. The
+# catalogue is kept sorted and without source locations, so that two branches adding messages
+# merge without conflicts (.gitattributes merges it as a union); the template is not kept.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -o examsvc/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-location --sort-output -o examsvc/translations/messages.pot .
 	$(BIN)/pybabel update -i examsvc/translations/messages.pot -d examsvc/translations --no-fuzzy-matching --ignore-obsolete
+	sed -i '/^"POT-Creation-Date: /d' $(PO)
+	rm -f examsvc/translations/messages.pot
 
 demo: install
 	$(FLASK) db-upgrade
