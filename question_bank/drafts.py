@@ -1,0 +1,113 @@
+"""A question's editable content before it is saved: what a form, an import row or a batch job
+hands to the services (``question_bank.services.authoring``).
+
+It sits below the formats and the services and above the question types: formats build drafts
+from what they read, services save them, and the types judge their key and options. It imports
+nothing of the models or the services (``tests/test_layering.py`` checks it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from question_bank.errors import N_, Problem
+from question_bank.types import REGISTRY
+from question_bank.types.choice import LETTERS
+
+#: Longest stem, option, explanation and rubric accepted, in characters.
+MAX_STEM, MAX_OPTION, MAX_EXPLANATION, MAX_RUBRIC = 5000, 1000, 5000, 5000
+
+
+@dataclass
+class QuestionDraft:
+    """The editable content of a question, as a form or an import row supplies it.
+
+    ``key`` is in the type's normalised form (see ``question_bank.types``); ``category_path`` is
+    like ``宪法/国家机构``; ``default_score`` is in points. ``pinned_options`` lists the indexes
+    (0 = A) of options that option shuffling leaves in place ("以上都是", case C-23);
+    ``rubric`` is the marking criteria (评分标准) of a type marked by a person.
+    """
+
+    qtype: str
+    stem: str
+    options: list[str]
+    key: Any
+    category_path: str
+    explanation: str = ""
+    difficulty: int = 3
+    tags: list[str] = field(default_factory=list)
+    legal_basis: str = ""
+    default_score: Decimal | None = None
+    pinned_options: list[int] = field(default_factory=list)
+    rubric: str = ""
+
+    def __post_init__(self) -> None:
+        # One line ending, whatever wrote the text (a browser's textarea sends CRLF, a CSV may hold
+        # CR or LF, an Excel cell LF), so that an unchanged text compares equal to what is stored.
+        self.stem = _one_line_ending(self.stem)
+        self.options = [_one_line_ending(o) for o in self.options]
+        self.explanation = _one_line_ending(self.explanation)
+        self.legal_basis = _one_line_ending(self.legal_basis)
+        self.rubric = _one_line_ending(self.rubric)
+        self.pinned_options = sorted(set(self.pinned_options))
+
+    def problems(self) -> list[Problem]:
+        """Everything that keeps this draft out of the bank; each problem names its field
+        (``stem``, ``options``, ``option_B``, ``key``, ``pinned``, ``rubric`` …)."""
+        found: list[Problem] = []
+        qtype = REGISTRY.get(self.qtype)
+        if qtype is None:
+            return [Problem(N_("unknown question type %(code)s"), {"code": self.qtype}, "type")]
+        if not self.stem.strip():
+            found.append(Problem(N_("the stem is empty"), place="stem"))
+        elif len(self.stem) > MAX_STEM:
+            found.append(Problem(N_("the stem is longer than %(n)d characters"), {"n": MAX_STEM}, "stem"))
+        if any(len(o) > MAX_OPTION for o in self.options):
+            found.append(Problem(N_("an option is longer than %(n)d characters"), {"n": MAX_OPTION}, "options"))
+        if len(self.explanation) > MAX_EXPLANATION:
+            found.append(Problem(N_("the explanation is longer than %(n)d characters"),
+                                 {"n": MAX_EXPLANATION}, "explanation"))
+        for problem in qtype.validate(self.options, self.key, stem=self.stem):
+            # The type says whether a problem is about the stem, the options or the key.
+            found.append(Problem(problem.message, problem.params, problem.place or "key"))
+        found.extend(self._pin_problems(qtype.has_options))
+        found.extend(self._rubric_problems(qtype.auto_marked))
+        if not 1 <= self.difficulty <= 5:
+            found.append(Problem(N_("difficulty must be 1 to 5"), place="difficulty"))
+        if not category_parts(self.category_path):
+            found.append(Problem(N_("the category is empty"), place="category"))
+        if self.default_score is not None and self.default_score <= 0:
+            found.append(Problem(N_("the mark must be above 0"), place="score"))
+        return found
+
+    def _pin_problems(self, has_options: bool) -> list[Problem]:
+        if not self.pinned_options:
+            return []
+        if not has_options:
+            return [Problem(N_("only choice questions have options to pin"), place="pinned")]
+        outside = [i for i in self.pinned_options if not 0 <= i < len(self.options)]
+        if outside:
+            letters = "".join(LETTERS[i] if 0 <= i < len(LETTERS) else "?" for i in outside)
+            return [Problem(N_("option %(letters)s is pinned but the question has no such option"),
+                            {"letters": letters}, "pinned")]
+        return []
+
+    def _rubric_problems(self, auto_marked: bool) -> list[Problem]:
+        if not self.rubric.strip():
+            return []
+        if auto_marked:
+            return [Problem(N_("only questions marked by a person have a rubric"), place="rubric")]
+        if len(self.rubric) > MAX_RUBRIC:
+            return [Problem(N_("the rubric is longer than %(n)d characters"), {"n": MAX_RUBRIC}, "rubric")]
+        return []
+
+
+def _one_line_ending(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
+def category_parts(path: str) -> list[str]:
+    """``" 宪法 / 国家机构 "`` → ``["宪法", "国家机构"]``."""
+    return [p.strip() for p in (path or "").replace("／", "/").split("/") if p.strip()]
