@@ -27,7 +27,7 @@ from question_bank.clock import SystemClock
 from question_bank.db import make_engine, make_session_factory
 from question_bank.models import BlueprintSection, ExamKind, Paper, Role, RosterEntry, Sitting, UnitLevel
 from question_bank.services import attempts, authoring, people
-from question_bank.services.authoring import QuestionDraft
+from question_bank.drafts import QuestionDraft
 
 CLOCK = SystemClock()
 

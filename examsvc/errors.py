@@ -60,6 +60,8 @@ FIELD_NAMES = {
     "stem": _l("Stem"), "title": _l("Title"), "username": _l("Username"), "type": _l("Question type"),
     "explanation": _l("Explanation"), "password": _l("Password"), "slot": _l("Question"), "body": _l("Request body"),
     "answers": _l("Answers"),
+    "pinned": _l("Pinned options"), "rubric": _l("Rubric"), "blanks": _l("Blanks"),
+    "reference_answer": _l("Reference answer"),
 }
 
 

@@ -23,3 +23,15 @@ def stem_fingerprint(stem: str) -> str:
     folded = fold_width(stem).casefold()
     kept = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
     return hashlib.sha256(kept.encode("utf-8")).hexdigest()
+
+
+def comparable_answer(text: str) -> str:
+    """A typed answer (or an accepted answer of a key) as fill-in marking compares it (case C-09):
+    width folded (NFKC: ``ＰＭ２.５`` is ``PM2.5``), case folded, and every space (U+3000 among
+    them) and invisible format character (zero-width space, BOM) removed, wherever it stands.
+
+    Case is folded because the Latin letters in Chinese legal answers are abbreviations and codes
+    (WTO, PPP, ICP) whose case never changes the meaning; punctuation is kept, since it can
+    (《》 around a title, a decimal point)."""
+    folded = fold_width(text or "").casefold()
+    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")

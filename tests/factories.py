@@ -30,7 +30,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.services import authoring, people
-from question_bank.services.authoring import QuestionDraft
+from question_bank.drafts import QuestionDraft
 from tests.webclient import PASSWORD
 
 _counter = itertools.count(1)
@@ -79,17 +79,20 @@ class Factory:
                  options: list[str] | None = None, stem: str | None = None,
                  status: QuestionStatus = QuestionStatus.PUBLISHED, difficulty: int = 3,
                  explanation: str = "依据法条作答。", author: User | None = None,
-                 default_score: Any = None) -> Question:
+                 default_score: Any = None, pinned_options: list[int] = (), rubric: str = "") -> Question:
+        """A question of ``qtype``; the default stem has one blank, so a fill-in question's default
+        key is one blank's answer."""
         n = next(_counter)
         if options is None:
-            options = [] if qtype == "true_false" else [f"选项{c}{n}" for c in "ABCD"]
+            options = [f"选项{c}{n}" for c in "ABCD"] if qtype.endswith("_choice") else []
         if key is None:
             key = {"single_choice": ["B"], "multiple_choice": ["A", "C"], "indefinite_choice": ["A"],
-                   "true_false": True}[qtype]
+                   "true_false": True, "fill_blank": [["行政复议"]], "short_answer": "行政机关应当依法行使职权。"}[qtype]
         draft = QuestionDraft(qtype=qtype, stem=stem or f"第{n}题题干（　）", options=options, key=key,
                               category_path=category, explanation=explanation, difficulty=difficulty,
                               legal_basis="《中华人民共和国行政处罚法》第九条",
-                              default_score=None if default_score is None else Decimal(str(default_score)))
+                              default_score=None if default_score is None else Decimal(str(default_score)),
+                              pinned_options=list(pinned_options), rubric=rubric)
         question = authoring.create_question(self.db, self.clock, author or self.system_user(), draft, status=status)
         self.db.commit()
         return question
@@ -106,7 +109,8 @@ class Factory:
             "qtype": current.qtype, "stem": current.stem, "options": list(current.options), "key": current.key,
             "category_path": question.category.path, "explanation": current.explanation,
             "difficulty": current.difficulty, "tags": list(current.tags), "legal_basis": current.legal_basis,
-            "default_score": current.default_score,
+            "default_score": current.default_score, "pinned_options": list(current.pinned_options),
+            "rubric": current.rubric,
         }
         values.update(changes)
         version = authoring.update_question(self.db, self.clock, editor or self.user(Role.BANK_EDITOR), question,

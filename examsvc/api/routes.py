@@ -39,6 +39,7 @@ def _status_json(attempt: Attempt) -> dict[str, Any]:
     if not attempt.is_open:
         body["finished_at"] = attempt.finished_at.isoformat() if attempt.finished_at else None
         body["result_url"] = url_for("candidate.result", attempt_id=attempt.id)
+        body["awaiting_marking"] = attempt.score is None
         if results.score_visible(attempt, status.server_time):
             body.update(score=str(attempt.score), max_score=str(attempt.max_score), passed=attempt.passed,
                         band=attempt.band)

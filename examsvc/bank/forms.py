@@ -2,8 +2,11 @@
 
 The question form reads what a person types in the import template's notation (key ``ACD`` or
 ``对``, tags separated by ``;``, category ``宪法/国家机构``) and turns it into a
-:class:`~question_bank.services.authoring.QuestionDraft`; the domain's rules then judge the draft,
-and every problem is shown next to the field it concerns.
+:class:`~question_bank.drafts.QuestionDraft`; the domain's rules then judge the draft, and every
+problem is shown next to the field it concerns. A fill-in question's answers need no notation:
+one field per blank, one accepted answer per line. A short answer has its reference answer and
+rubric fields; a choice option can be pinned with a tick. A field filled in for another type than
+the one chosen is refused by name, never silently dropped.
 """
 
 from __future__ import annotations
@@ -13,17 +16,19 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from examsvc.errors import translate
 from examsvc.formatting import points
-from question_bank.errors import Problem
+from question_bank.drafts import QuestionDraft, category_parts
+from question_bank.errors import N_, Problem
 from question_bank.models import Question
-from question_bank.services.authoring import QuestionDraft, category_parts
 from question_bank.types import REGISTRY
+from question_bank.types.base import problem_of
 from question_bank.types.choice import LETTERS
+from question_bank.types.fill_blank import MAX_BLANKS
 
 DIFFICULTY_LABELS = {
     1: _l("1 (easy)"),
@@ -38,7 +43,18 @@ _TAG_SEPARATORS = re.compile(r"[;；]")
 #: Where a domain problem's ``place`` is shown on the form.
 _FIELD_FOR_PLACE = {
     "type": "qtype", "stem": "stem", "key": "key", "explanation": "explanation",
-    "difficulty": "difficulty", "category": "category", "score": "score",
+    "difficulty": "difficulty", "category": "category", "score": "score", "rubric": "rubric",
+    # The key field itself, whatever the type (a "key" problem goes where the type takes its key).
+    "key_field": "key",
+    "reference_answer": "reference_answer", **{f"option_{letter}": f"option_{letter}" for letter in LETTERS},
+}
+#: Which field holds the key, by the type's answer form; the others must then be empty.
+_KEY_FIELD = {"options": "key", "true_false": "key", "blanks": "blanks", "text": "reference_answer"}
+#: What is said when a key field of another type holds something.
+_OTHER_TYPE_MESSAGE = {
+    "key": N_("the key field is for choice and true/false questions; clear it or choose such a type"),
+    "blanks": N_("the blanks are for fill-in questions; clear them or choose the type fill in the blank"),
+    "reference_answer": N_("the reference answer is for short-answer questions; clear it or choose that type"),
 }
 
 
@@ -68,6 +84,10 @@ class QuestionForm(FlaskForm):
     key = StringField(_l("Key"), validators=[Length(max=100)],
                       description=_l("Choice: the letters of the correct options, e.g. B or ACD. "
                                      "True/false: 对 or 错."))
+    reference_answer = TextAreaField(_l("Reference answer"),
+                                     description=_l("What a full answer contains; markers compare against it."))
+    rubric = TextAreaField(_l("Rubric"), description=_l("How markers award the points, e.g. 3 points for naming the "
+                                                        "facts, reasons and basis. Never shown to candidates."))
     explanation = TextAreaField(_l("Explanation"))
     difficulty = SelectField(_l("Difficulty"), coerce=int, default=3,
                              choices=[SelectChoice(n, label) for n, label in DIFFICULTY_LABELS.items()])
@@ -85,18 +105,50 @@ class QuestionForm(FlaskForm):
     #: change is never silently overwritten.
     based_on = HiddenField()
 
-    #: Problems about the options as a whole, shown above option A (filled by ``show_problems``).
+    #: Problems about the options as a whole (and their pins), shown above option A, and about the
+    #: blanks as a whole, shown above blank 1 (filled by ``show_problems``).
     option_errors: list[str]
+    blank_errors: list[str]
     #: Problems that belong to no field, shown at the top of the form.
     form_errors_shown: list[str]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.option_errors = []
+        self.blank_errors = []
         self.form_errors_shown = []
 
     def option_fields(self) -> list:
         return [self[f"option_{letter}"] for letter in LETTERS]
+
+    def pin_fields(self) -> list:
+        return [self[f"pin_{letter}"] for letter in LETTERS]
+
+    def blank_fields(self) -> list:
+        return [self[f"blank_{n}"] for n in range(1, MAX_BLANKS + 1)]
+
+    def pinned(self) -> list[int]:
+        """Indexes of the options ticked as pinned."""
+        return [index for index, field in enumerate(self.pin_fields()) if field.data]
+
+    def blank_answers(self) -> tuple[list[list[str]], list[Problem]]:
+        """The blanks' accepted answers, one per non-empty line of each blank's field (as typed:
+        marking ignores the space around them), trailing empty blanks dropped; a blank left empty
+        before a filled one is a problem."""
+        blanks = [[line.rstrip("\r") for line in (f.data or "").split("\n") if line.strip()]
+                  for f in self.blank_fields()]
+        while blanks and not blanks[-1]:
+            blanks.pop()
+        gaps = [n for n, answers in enumerate(blanks, start=1) if not answers]
+        if gaps:
+            return blanks, [Problem(N_("blank %(n)d is empty but a later blank is filled in"), {"n": gaps[0]},
+                                    "blanks")]
+        return blanks, []
+
+    def _filled(self, field_name: str) -> bool:
+        if field_name == "blanks":
+            return any((f.data or "").strip() for f in self.blank_fields())
+        return bool((self[field_name].data or "").strip())
 
     def options(self) -> list[str]:
         """Option texts from A on, trailing empty ones dropped; a gap stays as "" for the rules to see."""
@@ -116,32 +168,48 @@ class QuestionForm(FlaskForm):
         problems: list[Problem] = []
         key = None
         if qtype is not None:
-            try:
-                key = qtype.parse_key(self.key.data or "", options)
-            except ValueError as exc:
-                problems.append(Problem(str(exc.args[0]), place="key"))
+            key, problems = self._key(qtype, options)
         draft = QuestionDraft(
             qtype=self.qtype.data or "", stem=(self.stem.data or "").strip(), options=options, key=key,
             category_path=self.category.data or "", explanation=(self.explanation.data or "").strip(),
             difficulty=self.difficulty.data or 3, tags=split_tags(self.tags.data or ""),
             legal_basis=(self.legal_basis.data or "").strip(), default_score=self.score.data,
+            pinned_options=self.pinned(), rubric=(self.rubric.data or "").strip(),
         )
-        # A key that could not be read is also "missing" to the draft; its reason is already shown.
-        unreadable = {problem.place for problem in problems}
         for problem in draft.problems():
-            if problem.place in unreadable:
+            # A key that could not be read is also "missing" to the draft; its reason is already shown.
+            if key is None and qtype is not None and problem.place == "key":
                 continue
             problems.append(problem)
         return draft, problems
 
+    def _key(self, qtype, options: list[str]) -> tuple[object, list[Problem]]:
+        """The key from the field the type reads it from, and the problems of reading it, with a
+        problem for each key field of another type that holds something."""
+        home = _KEY_FIELD[qtype.answer_form]
+        problems = [Problem(message, place="key_field" if name == "key" else name)
+                    for name, message in _OTHER_TYPE_MESSAGE.items() if name != home and self._filled(name)]
+        if home == "blanks":
+            key, found = self.blank_answers()
+            return (None if found else key), problems + found
+        try:
+            return qtype.parse_key(self[home].data or "", options), problems
+        except ValueError as exc:
+            return None, problems + [problem_of(exc, home)]
+
     def show_problems(self, problems: list[Problem]) -> None:
-        """Put each problem next to its field, translated."""
+        """Put each problem next to its field, translated. The key's problems go where the chosen
+        type takes its key: the key field, the blanks, or the reference answer."""
+        home = _KEY_FIELD.get(REGISTRY[self.qtype.data].answer_form, "key") if self.qtype.data in REGISTRY else "key"
         for problem in problems:
             text = translate(problem.message, problem.params)
-            if problem.place == "options":
+            place = home if problem.place == "key" else problem.place
+            if place in ("options", "pinned"):
                 self.option_errors.append(text)
-            elif problem.place in _FIELD_FOR_PLACE:
-                self[_FIELD_FOR_PLACE[problem.place]].errors.append(text)
+            elif place == "blanks":
+                self.blank_errors.append(text)
+            elif place in _FIELD_FOR_PLACE:
+                self[_FIELD_FOR_PLACE[place]].errors.append(text)
             else:
                 self.form_errors_shown.append(text)
 
@@ -153,7 +221,17 @@ class QuestionForm(FlaskForm):
         self.stem.data = version.stem
         for field, text in zip(self.option_fields(), version.options + [""] * len(LETTERS)):
             field.data = text
-        self.key.data = REGISTRY[version.qtype].format_key(version.key) if version.qtype in REGISTRY else ""
+        for index, field in enumerate(self.pin_fields()):
+            field.data = index in (version.pinned_options or [])
+        form = REGISTRY[version.qtype].answer_form if version.qtype in REGISTRY else "options"
+        if form == "blanks":
+            for field, answers in zip(self.blank_fields(), version.key):
+                field.data = "\n".join(answers)
+        elif form == "text":
+            self.reference_answer.data = version.key
+        else:
+            self.key.data = REGISTRY[version.qtype].format_key(version.key) if version.qtype in REGISTRY else ""
+        self.rubric.data = version.rubric
         self.explanation.data = version.explanation
         self.difficulty.data = version.difficulty
         self.tags.data = "; ".join(version.tags or [])
@@ -166,6 +244,11 @@ class QuestionForm(FlaskForm):
 for _letter in LETTERS:
     setattr(QuestionForm, f"option_{_letter}",
             TextAreaField(_l("Option %(letter)s", letter=_letter)))
+    setattr(QuestionForm, f"pin_{_letter}",
+            BooleanField(_l("Keep option %(letter)s in place when options are shuffled", letter=_letter)))
+for _number in range(1, MAX_BLANKS + 1):
+    setattr(QuestionForm, f"blank_{_number}",
+            TextAreaField(_l("Blank %(n)d", n=_number), description=_l("Accepted answers, one per line")))
 
 
 def edit_stamp(question: Question) -> str:

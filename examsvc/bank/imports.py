@@ -43,7 +43,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 #: Problems a page lists; the rest are in the download.
 PROBLEMS_SHOWN = 100
-#: Repeated stems a batch page lists; every repeating question carries a badge in the list anyway.
+#: Repeated stems (and options pinned by proposal) a batch page lists; every such question shows
+#: its badge in the list anyway.
 DUPLICATES_SHOWN = 100
 #: A page number: digits, perhaps signed; anything else is the first page.
 _PAGE_NUMBER = re.compile(r"\s*([+-]?)(\d+)\s*", re.ASCII)
@@ -83,6 +84,9 @@ def import_upload():
     flash(message, "success")
     if report.duplicates:
         flash(_("%(n)d questions repeat an existing stem; they are flagged below.", n=len(report.duplicates)), "error")
+    if report.pinned:
+        flash(_("In %(n)d questions, options such as 以上都是 were pinned so that shuffling leaves them in place; "
+                "they are listed below.", n=len(report.pinned)), "info")
     return redirect(url_for("bank.batch", batch_id=report.batch.id))
 
 
@@ -192,7 +196,9 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
     return render_template("bank/batch.html", batch=batch, form=form, questions=questions, count=count,
                            page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
                            errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
-                           duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE), status
+                           duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE,
+                           pinned=report.get("pinned", [])[:DUPLICATES_SHOWN] if page == 1 else [],
+                           pinned_count=len(report.get("pinned", []))), status
 
 
 @bp.post("/batches/<int:batch_id>/decide")

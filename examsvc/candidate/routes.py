@@ -12,7 +12,9 @@ from question_bank.models import Attempt, Role, Sitting
 from question_bank.services import attempts, results
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
-from question_bank.services.marking import current_responses
+from question_bank.services.marking import current_responses, is_awaiting_marking
+from question_bank.types.fill_blank import MAX_ANSWER_CHARS
+from question_bank.types.short_answer import MAX_RESPONSE_CHARS
 
 bp = Blueprint("candidate", __name__, url_prefix="/me")
 guard(bp, Role.CADRE)
@@ -46,7 +48,8 @@ def attempt_page(attempt_id: int):
     views = [item_view(item, responses[item.slot].answer if item.slot in responses else None) for item in attempt.items]
     return render_template("candidate/attempt.html", attempt=attempt, sitting=attempt.sitting,
                            sections=attempt.sitting.paper.sections, items=views,
-                           status=attempts.status(db, clock(), attempt), writer=attempts.new_writer_token())
+                           status=attempts.status(db, clock(), attempt), writer=attempts.new_writer_token(),
+                           text_limits={"blank": MAX_ANSWER_CHARS, "text": MAX_RESPONSE_CHARS})
 
 
 def _finished(attempt_id: int) -> Attempt | Response:
@@ -66,6 +69,7 @@ def result(attempt_id: int):
         return attempt
     return render_template("candidate/result.html", attempt=attempt, sitting=attempt.sitting,
                            show_score=results.score_visible(attempt, clock().now()),
+                           awaiting_marking=is_awaiting_marking(attempt),
                            status=attempts.status(database.session(), clock(), attempt))
 
 

@@ -41,12 +41,14 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_PASSWORD = "demo-pass-2026"
 #: Category the demo bank's laws sit under; the demo paper draws from all of it.
 DEMO_CATEGORY = "领导干部学法"
-#: (type, count, points each) of the demo paper: 100 points.
+#: (type, count, points each) of the demo paper: 100 points. The bank's short answers are left out
+#: of it: they wait for a marker, and the marking queue is not built yet.
 DEMO_SECTIONS = [
-    ("single_choice", "一、单项选择题", 20, 2),
+    ("single_choice", "一、单项选择题", 15, 2),
     ("multiple_choice", "二、多项选择题", 10, 3),
     ("indefinite_choice", "三、不定项选择题", 5, 2),
     ("true_false", "四、判断题", 10, 2),
+    ("fill_blank", "五、填空题", 5, 2),
 ]
 STAFF = [
     ("sysadmin", "系统管理员", (Role.SYSADMIN,)),

@@ -36,6 +36,7 @@ STATUS_BADGES = {
     sheets.STATUS_LABELS[sheets.CandidateStatus.AUTO_SUBMITTED]: "ok",
     sheets.STATUS_LABELS[sheets.CandidateStatus.IN_PROGRESS]: "warn",
     sheets.STATUS_LABELS[sheets.CandidateStatus.ABSENT]: "bad",
+    **{label: "warn" for label in sheets.AWAITING_MARKING_LABELS.values()},
 }
 
 

@@ -1,5 +1,6 @@
 """The question import template (domain.md §3): its columns, header names in Chinese or English,
-and how one row becomes a :class:`~question_bank.services.authoring.QuestionDraft`.
+and how one row becomes a :class:`~question_bank.drafts.QuestionDraft`. It only reads: the
+services (``question_bank.services.importing``) decide what to do with the drafts.
 
 One question a row. The first non-empty row of the sheet is the header; columns are found by their
 header, in any order, so a file may leave out optional columns or carry extra ones (ignored).
@@ -21,11 +22,12 @@ from decimal import Decimal, InvalidOperation
 
 from openpyxl.utils import get_column_letter
 
+from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row, Sheet, Table
-from question_bank.services.authoring import QuestionDraft, category_parts
 from question_bank.types import REGISTRY, type_for_import_name
-from question_bank.types.choice import LETTERS
+from question_bank.types.base import Unreadable, problem_of
+from question_bank.types.choice import LETTERS, read_letters
 
 
 @dataclass(frozen=True)
@@ -47,17 +49,34 @@ OPTION_COLUMNS = tuple(f"option_{letter}" for letter in LETTERS)
 #: The columns in template order. The options are one entry here (A…H), eight columns in the file.
 GUIDE: tuple[Column, ...] = (
     Column("type", "题型", "type", True,
-           N_("单选 / 多选 / 不定项 / 判断 (or the codes single, multiple, indefinite, true_false)."),
-           "单选 / 多选 / 不定项 / 判断（也可写英文代码 single、multiple、indefinite、true_false）"),
+           N_("单选 / 多选 / 不定项 / 判断 / 填空 / 简答 (or the codes single, multiple, indefinite, true_false, "
+              "fill_blank, short_answer); 案例分析 is a short answer too."),
+           "单选 / 多选 / 不定项 / 判断 / 填空 / 简答（也可写英文代码 single、multiple、indefinite、true_false、"
+           "fill_blank、short_answer）；案例分析题按简答题填写"),
     Column("stem", "题干", "stem", True,
-           N_("The question text, kept exactly as written."),
-           "题目正文，原样保存"),
+           N_("The question text, kept exactly as written. Fill-in: mark each blank with （ ） or ___."),
+           "题目正文，原样保存；填空题的每个空用（ ）或 ___ 标出"),
     Column("options", "选项A … 选项H", "option_A … option_H", False,
-           N_("Option texts from A on, without gaps; leave the rest empty. True/false questions have none."),
-           "从A起依次填写选项，中间不留空，用不到的留空；判断题不填选项"),
+           N_("Option texts from A on, without gaps and without repeats; leave the rest empty. True/false, "
+              "fill-in and short-answer questions have none."),
+           "从A起依次填写选项，中间不留空，选项不得重复，用不到的留空；判断题、填空题、简答题不填选项"),
+    Column("pinned", "固定选项", "pinned_options", False,
+           N_("Letters of the options that stay in place when options are shuffled, e.g. D or C,D; 无 for none. "
+              "Left empty, options starting with 以上 or 上述 (以上都是, 以上都不对) are pinned and the import "
+              "report lists them."),
+           "选项乱序时位置不变的选项字母，如 D 或 C,D；不固定填“无”。不填时，以“以上”或“上述”开头的选项"
+           "（如“以上都是”“以上都不对”）自动固定，并在导入报告中列出"),
     Column("key", "答案", "key", True,
-           N_("Single choice: B. Multiple or indefinite choice: ACD or A,C,D. True/false: 对/错, 正确/错误, √/× or T/F."),
-           "单选填 B；多选、不定项填 ACD 或 A,C,D；判断题填 对/错、正确/错误、√/× 或 T/F"),
+           N_("Single choice: B. Multiple or indefinite choice: ACD or A,C,D. True/false: 对/错, 正确/错误, √/× or T/F. "
+              "Fill-in: the answers of the blanks in order, separated by |, alternatives of a blank by /, e.g. "
+              "行政复议|行政诉讼/诉讼 (write \\/ for a / inside an answer). Short answer: the reference answer."),
+           "单选填 B；多选、不定项填 ACD 或 A,C,D；判断题填 对/错、正确/错误、√/× 或 T/F；填空题按空的顺序填写各空答案，"
+           "空与空之间用 | 分隔，同一空的多个可接受答案用 / 分隔，如 行政复议|行政诉讼/诉讼（答案本身含 / 时写作 \\/）；"
+           "简答题填参考答案"),
+    Column("rubric", "评分标准", "rubric", False,
+           N_("Short answer only: the marking criteria the markers follow (points per element). Never shown to "
+              "candidates."),
+           "仅简答题：阅卷人依据的评分标准（各要点的分值），不向考生展示"),
     Column("explanation", "解析", "explanation", False,
            N_("Why the key is right; shown to candidates only when results are released."),
            "答案解析，仅在公布成绩后向考生展示"),
@@ -89,14 +108,19 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "legal_basis": ("法律依据", "legal_basis", "法条", "依据", "legalbasis"),
     "category": ("分类", "category", "题目分类", "类别"),
     "score": ("分值", "score", "分数", "mark", "points"),
+    "pinned": ("固定选项", "pinned_options", "pinned", "固定位置", "选项固定"),
+    "rubric": ("评分标准", "rubric", "评分要点", "评分细则"),
 }
 for _letter in LETTERS:
     _ALIASES[f"option_{_letter}"] = (f"选项{_letter}", f"option_{_letter}", f"option{_letter}", _letter)
 
 #: Headers in template order, as the downloadable template writes them.
 TEMPLATE_HEADERS: tuple[str, ...] = (
-    "题型", "题干", *(f"选项{letter}" for letter in LETTERS), "答案", "解析", "难度", "知识点", "法律依据", "分类", "分值",
+    "题型", "题干", *(f"选项{letter}" for letter in LETTERS), "固定选项", "答案", "评分标准", "解析", "难度", "知识点",
+    "法律依据", "分类", "分值",
 )
+#: What the 固定选项 column may say for "no option is pinned" (an empty cell lets the importer propose).
+NO_PINS = frozenset({"无", "否", "不固定", "none", "no", "-", "—", "/"})
 
 DIFFICULTY_WORDS = {"易": 1, "容易": 1, "较易": 2, "中": 3, "中等": 3, "适中": 3, "一般": 3, "较难": 4, "难": 5, "困难": 5}
 #: Highest default mark a row may carry, in points (the column is NUMERIC(6, 2)).
@@ -129,11 +153,14 @@ class Header:
 
 @dataclass
 class ParsedRow:
-    """One data row: the draft when the row is sound, else ``None`` and its problems (with places)."""
+    """One data row: the draft when the row is sound, else ``None`` and its problems (with places).
+    ``pins_stated`` is False when the row's 固定选项 cell is empty or missing: the file did not
+    say which options are pinned, so the importer may propose some."""
 
     number: int
     draft: QuestionDraft | None
     problems: list[Problem]
+    pins_stated: bool = True
 
 
 def fold(text: str) -> str:
@@ -234,12 +261,13 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
 
     stem = _text(cell("stem"))
     options = _options(header, cell, found)
+    pinned = _pinned(cell("pinned"), found)
     key = None
     if qtype is not None:
         try:
             key = qtype.parse_key(cell("key"), options)
         except ValueError as exc:
-            found.append(("key", Problem(str(exc.args[0]))))
+            found.append(("key", problem_of(exc)))
     difficulty = _difficulty(cell("difficulty"), found)
     score = _score(cell("score"), found)
     category = "/".join(category_parts(cell("category")))
@@ -251,6 +279,7 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         qtype=qtype.code if qtype is not None else "", stem=stem, options=options, key=key,
         category_path=category, explanation=_text(cell("explanation")), difficulty=difficulty,
         tags=_tags(cell("tags")), legal_basis=_text(cell("legal_basis")), default_score=score,
+        pinned_options=pinned or [], rubric=_text(cell("rubric")),
     )
     if qtype is not None:
         # The domain's own rules; a field already reported above is not reported twice.
@@ -264,16 +293,31 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     if unsaved:
         found = found[:len(unsaved)] + [(name, p) for name, p in found[len(unsaved):] if name not in unsaved]
     if not found:
-        return ParsedRow(row.number, draft, [])
+        return ParsedRow(row.number, draft, [], pins_stated=pinned is not None)
     problems = [Problem(p.message, p.params, _place(filename, sheet, row.number, header, name)) for name, p in found]
     return ParsedRow(row.number, None, problems)
 
 
 def _column_of(problem: Problem) -> str:
-    """The template column a draft problem concerns (drafts name their fields, not columns)."""
+    """The template column a draft problem concerns (drafts name their fields, which are the
+    template's column names but for ``options``, the options as a whole)."""
     if problem.place == "options":
         return "option_A"
     return str(problem.place) or "stem"
+
+
+def _pinned(value: str, found: list[tuple[str, Problem]]) -> list[int] | None:
+    """The 固定选项 cell as option indexes; ``None`` when it is empty (nothing stated)."""
+    text = fold(value)
+    if not text:
+        return None
+    if text.casefold() in NO_PINS:
+        return []
+    try:
+        return [LETTERS.index(letter) for letter in read_letters(text)]
+    except Unreadable as exc:
+        found.append(("pinned", problem_of(exc)))
+        return []
 
 
 def _text(value: str) -> str:

@@ -1,5 +1,6 @@
-"""The downloadable import template: an .xlsx whose first sheet (题库) has the header row and one
-example row for every registered question type, and whose second sheet (说明) explains each column.
+"""The downloadable import template: an .xlsx whose first sheet (题库) has the header row and
+example rows for every registered question type (one with a pinned option), and whose second sheet
+(说明) explains each column.
 
 The examples are real questions on the Administrative Penalty Law, the Constitution and the
 Administrative Licensing Law, so an editor can overwrite them; the import reads them back as they
@@ -20,9 +21,9 @@ from question_bank.types import REGISTRY
 QUESTION_SHEET = "题库"
 GUIDE_SHEET = "说明"
 
-#: One example row per type code, by template header. Types registered later pick theirs up here.
-EXAMPLES: dict[str, dict[str, str]] = {
-    "single_choice": {
+#: Example rows of each type code, by template header. Types registered later pick theirs up here.
+EXAMPLES: dict[str, tuple[dict[str, str], ...]] = {
+    "single_choice": ({
         "题型": "单选",
         "题干": "根据《中华人民共和国行政处罚法》，下列哪一项不属于行政处罚的种类？（ ）",
         "选项A": "警告、通报批评", "选项B": "罚款、没收违法所得", "选项C": "记过", "选项D": "暂扣许可证件",
@@ -30,8 +31,18 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "解析": "记过是政务处分，不是行政处罚；行政处罚的种类见行政处罚法第九条。",
         "难度": "易", "知识点": "行政处罚的种类", "法律依据": "《中华人民共和国行政处罚法》第九条",
         "分类": "行政处罚法/总则", "分值": "2",
-    },
-    "multiple_choice": {
+    }, {
+        "题型": "单选",
+        "题干": "根据《中华人民共和国行政处罚法》，下列属于行政处罚种类的是（ ）",
+        "选项A": "警告、通报批评", "选项B": "罚款、没收违法所得、没收非法财物",
+        "选项C": "暂扣许可证件、降低资质等级、吊销许可证件", "选项D": "以上都是",
+        "固定选项": "D",
+        "答案": "D",
+        "解析": "三项都是行政处罚法第九条列举的行政处罚种类。“以上都是”固定在最后，选项乱序时位置不变。",
+        "难度": "易", "知识点": "行政处罚的种类", "法律依据": "《中华人民共和国行政处罚法》第九条",
+        "分类": "行政处罚法/总则", "分值": "2",
+    }),
+    "multiple_choice": ({
         "题型": "多选",
         "题干": "根据《中华人民共和国宪法》，下列哪些国家机关由人民代表大会产生，对它负责，受它监督？（ ）",
         "选项A": "国家行政机关", "选项B": "监察机关", "选项C": "审判机关", "选项D": "人民团体",
@@ -39,8 +50,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "解析": "宪法第三条：国家行政机关、监察机关、审判机关、检察机关都由人民代表大会产生，对它负责，受它监督。",
         "难度": "中", "知识点": "民主集中制；国家机构", "法律依据": "《中华人民共和国宪法》第三条",
         "分类": "宪法/国家机构", "分值": "4",
-    },
-    "indefinite_choice": {
+    },),
+    "indefinite_choice": ({
         "题型": "不定项",
         "题干": "根据《中华人民共和国行政许可法》，关于行政许可决定的期限，下列说法正确的是（ ）",
         "选项A": "不能当场作出决定的，一般应当自受理申请之日起二十日内作出决定",
@@ -52,21 +63,40 @@ EXAMPLES: dict[str, dict[str, str]] = {
                 "并应当将延长期限的理由告知申请人。",
         "难度": "较难", "知识点": "行政许可的期限", "法律依据": "《中华人民共和国行政许可法》第四十二条",
         "分类": "行政许可法/实施程序", "分值": "3",
-    },
-    "true_false": {
+    },),
+    "true_false": ({
         "题型": "判断",
         "题干": "行政机关实施行政处罚时，应当责令当事人改正或者限期改正违法行为。",
         "答案": "对",
         "解析": "行政处罚法第二十八条第一款。",
         "难度": "较易", "知识点": "责令改正", "法律依据": "《中华人民共和国行政处罚法》第二十八条",
         "分类": "行政处罚法/总则", "分值": "1",
-    },
+    },),
+    "fill_blank": ({
+        "题型": "填空",
+        "题干": "根据《中华人民共和国行政处罚法》，违法行为在（ ）年内未被发现的，不再给予行政处罚；涉及公民生命健康安全、"
+                "金融安全且有危害后果的，上述期限延长至（ ）年。",
+        "答案": "二/2|五/5",
+        "解析": "行政处罚法第三十六条第一款。每空可接受的答案用 / 分隔，空与空之间用 | 分隔。",
+        "难度": "中", "知识点": "行政处罚的追责时效", "法律依据": "《中华人民共和国行政处罚法》第三十六条",
+        "分类": "行政处罚法/总则", "分值": "2",
+    },),
+    "short_answer": ({
+        "题型": "简答",
+        "题干": "简述行政机关在作出行政处罚决定之前应当告知当事人的事项。",
+        "答案": "应当告知当事人拟作出的行政处罚内容及事实、理由、依据，并告知当事人依法享有的陈述、申辩、要求听证等权利。",
+        "评分标准": "答出拟作出的行政处罚内容及事实、理由、依据，得3分；答出陈述、申辩权利，得1分；答出要求听证等权利，得1分。",
+        "解析": "行政处罚法第四十四条。",
+        "难度": "中", "知识点": "行政处罚的告知", "法律依据": "《中华人民共和国行政处罚法》第四十四条",
+        "分类": "行政处罚法/行政处罚的决定", "分值": "5",
+    },),
 }
 
 
 def example_rows() -> list[list[str]]:
     """The example rows, in template column order, for the types registered now."""
-    return [[example.get(h, "") for h in TEMPLATE_HEADERS] for code, example in EXAMPLES.items() if code in REGISTRY]
+    return [[example.get(h, "") for h in TEMPLATE_HEADERS]
+            for code, examples in EXAMPLES.items() if code in REGISTRY for example in examples]
 
 
 def write_template() -> bytes:
@@ -77,7 +107,7 @@ def write_template() -> bytes:
     sheet.append(list(TEMPLATE_HEADERS))
     for row in example_rows():
         sheet.append(row)
-    _style(sheet, widths={"B": 50, "L": 30}, default=14)
+    _style(sheet, widths={"B": 50, "L": 30, "M": 30}, default=14)
     sheet.freeze_panes = "A2"
 
     guide = book.create_sheet(GUIDE_SHEET)

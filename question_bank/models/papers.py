@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base, UTCDateTime
+from question_bank.marking_rules import MultiChoiceRule
 from question_bank.models.org import OrgUnit
 from question_bank.models.questions import Category
-
-
-class MultiChoiceRule(StrEnum):
-    """How multiple and indefinite choice questions are marked (domain.md §7, case C-08)."""
-
-    #: Any wrong or missing option scores 0.
-    ALL_OR_NOTHING = "all_or_nothing"
-    #: No wrong option: mark × chosen correct ÷ all correct; any wrong option: 0.
-    PARTIAL = "partial"
-    #: No wrong option but not all of them: half the mark; any wrong option: 0.
-    HALF = "half"
 
 
 class Paper(Base):

@@ -146,7 +146,8 @@ class QuestionVersion(Base):
 
     ``options`` is the list of option texts, index 0 being option A. ``key`` depends on the type
     (see ``question_bank.types``): a sorted list of option letters for choice types, a bool for
-    true/false.
+    true/false, the accepted answers of each blank for fill-in, the reference answer (text) for
+    short answer.
     """
 
     __tablename__ = "question_version"
@@ -166,6 +167,12 @@ class QuestionVersion(Base):
     stem: Mapped[str] = mapped_column(Text)
     options: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     key: Mapped[Any] = mapped_column(JSONDocument)
+    #: Indexes (0 = A) of the options that option shuffling leaves at their place ("以上都是",
+    #: case C-23); empty for most questions and for every type without options.
+    pinned_options: Mapped[list[int]] = mapped_column(JSONDocument, default=list, server_default="[]")
+    #: Marking criteria (评分标准) for the markers of a type marked by a person; empty otherwise.
+    #: Never shown to candidates.
+    rubric: Mapped[str] = mapped_column(Text, default="", server_default="")
     explanation: Mapped[str] = mapped_column(Text, default="")
     difficulty: Mapped[int] = mapped_column(Integer, default=3)
     tags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)

@@ -92,6 +92,21 @@ STATUS_LABELS = {
     CandidateStatus.NOT_STARTED: "未开始",
     CandidateStatus.ABSENT: "缺考",
 }
+#: Added to the status of a closed attempt whose total waits for a marker (a short answer):
+#: its score, band and pass stay empty until then.
+AWAITING_MARKING = "待阅卷"
+AWAITING_MARKING_LABELS = {
+    status: f"{STATUS_LABELS[status]}，{AWAITING_MARKING}"
+    for status in (CandidateStatus.SUBMITTED, CandidateStatus.AUTO_SUBMITTED)
+}
+
+
+def status_label(status: CandidateStatus, attempt: Attempt | None) -> str:
+    """The 状态 cell: how the attempt ended (or why there is none), and "待阅卷" after it while a
+    person has still to mark some answer, e.g. "已交卷，待阅卷"."""
+    if status in AWAITING_MARKING_LABELS and attempt is not None and attempt.score is None:
+        return AWAITING_MARKING_LABELS[status]
+    return STATUS_LABELS[status]
 
 
 class ScoreSheetRow(NamedTuple):
@@ -237,7 +252,7 @@ def _row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt], now:
         score=_plain(attempt.score) if marked else None,
         band=BAND_LABELS.get(attempt.band, "") if marked else "",
         passed=PASSED_LABELS[attempt.passed] if marked and attempt.passed is not None else "",
-        status=STATUS_LABELS[status],
+        status=status_label(status, attempt),
     )
 
 

@@ -143,7 +143,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
         shuffle = sitting.shuffle_options and get_type(pick.version.qtype).has_options
         attempt.items.append(AttemptItem(
             slot=slot, section_no=pick.section_no, question_version=pick.version, mark=pick.section.mark,
-            option_order=option_order_for(len(pick.version.options), shuffle, rng),
+            option_order=option_order_for(len(pick.version.options), shuffle, rng, pick.version.pinned_options or ()),
         ))
         if pick.version.used_at is None:
             pick.version.used_at = now

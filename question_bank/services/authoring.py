@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
+# QuestionDraft and category_parts are re-exported: callers may keep importing them from here.
+from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, Conflict, InvalidInput, Problem
 from question_bank.models import (
     Category,
@@ -21,75 +22,9 @@ from question_bank.models import (
 )
 from question_bank.services import audit, review
 from question_bank.text import stem_fingerprint
-from question_bank.types import REGISTRY
 
-#: Longest stem, option and explanation accepted, in characters.
-MAX_STEM, MAX_OPTION, MAX_EXPLANATION = 5000, 1000, 5000
 #: Fingerprints per IN (…) query: well below SQLite's and PostgreSQL's bind-parameter limits.
 _LOOKUP_CHUNK = 500
-
-
-@dataclass
-class QuestionDraft:
-    """The editable content of a question, as a form or an import row supplies it.
-
-    ``key`` is in the type's normalised form (see ``question_bank.types``); ``category_path`` is
-    like ``宪法/国家机构``; ``default_score`` is in points.
-    """
-
-    qtype: str
-    stem: str
-    options: list[str]
-    key: Any
-    category_path: str
-    explanation: str = ""
-    difficulty: int = 3
-    tags: list[str] = field(default_factory=list)
-    legal_basis: str = ""
-    default_score: Decimal | None = None
-
-    def __post_init__(self) -> None:
-        # One line ending, whatever wrote the text (a browser's textarea sends CRLF, a CSV may hold
-        # CR or LF, an Excel cell LF), so that an unchanged text compares equal to what is stored.
-        self.stem = _one_line_ending(self.stem)
-        self.options = [_one_line_ending(o) for o in self.options]
-        self.explanation = _one_line_ending(self.explanation)
-        self.legal_basis = _one_line_ending(self.legal_basis)
-
-    def problems(self) -> list[Problem]:
-        """Everything that keeps this draft out of the bank; each problem names its field."""
-        found: list[Problem] = []
-        qtype = REGISTRY.get(self.qtype)
-        if qtype is None:
-            return [Problem(N_("unknown question type %(code)s"), {"code": self.qtype}, "type")]
-        if not self.stem.strip():
-            found.append(Problem(N_("the stem is empty"), place="stem"))
-        elif len(self.stem) > MAX_STEM:
-            found.append(Problem(N_("the stem is longer than %(n)d characters"), {"n": MAX_STEM}, "stem"))
-        if any(len(o) > MAX_OPTION for o in self.options):
-            found.append(Problem(N_("an option is longer than %(n)d characters"), {"n": MAX_OPTION}, "options"))
-        if len(self.explanation) > MAX_EXPLANATION:
-            found.append(Problem(N_("the explanation is longer than %(n)d characters"),
-                                 {"n": MAX_EXPLANATION}, "explanation"))
-        for problem in qtype.validate(self.options, self.key):
-            # The type says whether a problem is about the options or the key.
-            found.append(Problem(problem.message, problem.params, problem.place or "key"))
-        if not 1 <= self.difficulty <= 5:
-            found.append(Problem(N_("difficulty must be 1 to 5"), place="difficulty"))
-        if not category_parts(self.category_path):
-            found.append(Problem(N_("the category is empty"), place="category"))
-        if self.default_score is not None and self.default_score <= 0:
-            found.append(Problem(N_("the mark must be above 0"), place="score"))
-        return found
-
-
-def _one_line_ending(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
-
-
-def category_parts(path: str) -> list[str]:
-    """``" 宪法 / 国家机构 "`` → ``["宪法", "国家机构"]``."""
-    return [p.strip() for p in (path or "").replace("／", "/").split("/") if p.strip()]
 
 
 def ensure_category(session: Session, path: str) -> Category:
@@ -137,6 +72,8 @@ def _apply(version: QuestionVersion, draft: QuestionDraft, category: Category) -
     version.tags = list(draft.tags)
     version.legal_basis = draft.legal_basis
     version.default_score = draft.default_score
+    version.pinned_options = list(draft.pinned_options)
+    version.rubric = draft.rubric
     version.stem_fingerprint = stem_fingerprint(draft.stem)
 
 
@@ -161,6 +98,8 @@ def snapshot(version: QuestionVersion) -> dict[str, Any]:
         "tags": version.tags,
         "legal_basis": version.legal_basis,
         "default_score": str(version.default_score) if version.default_score is not None else None,
+        "pinned_options": list(version.pinned_options or []),
+        "rubric": version.rubric,
     }
 
 
@@ -178,6 +117,8 @@ def unchanged(version: QuestionVersion, draft: QuestionDraft) -> bool:
         and version.legal_basis == draft.legal_basis
         # Decimal compares by value: 2.00 from the database equals 2 from a form.
         and version.default_score == draft.default_score
+        and list(version.pinned_options or []) == list(draft.pinned_options)
+        and (version.rubric or "") == draft.rubric
         and version.category.path == "/".join(category_parts(draft.category_path))
     )
 

@@ -133,8 +133,8 @@ def people_of(session: Session, question: Question) -> dict[int, User]:
 
 #: The content of a version a reviewer compares, in the order the comparison shows it. The
 #: category is part of a version: papers draw by the published version's category.
-COMPARED_FIELDS = ("qtype", "category", "stem", "options", "key", "explanation", "difficulty", "legal_basis",
-                   "tags", "default_score")
+COMPARED_FIELDS = ("qtype", "category", "stem", "options", "pinned_options", "key", "rubric", "explanation",
+                   "difficulty", "legal_basis", "tags", "default_score")
 
 
 def pending_revision(question: Question) -> QuestionVersion | None:

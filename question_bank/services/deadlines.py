@@ -30,15 +30,22 @@ def is_overdue(attempt: Attempt, now: dt.datetime) -> bool:
 def finish(session: Session, clock: Clock, attempt: Attempt, state: AttemptState, finished_at: dt.datetime,
            actor: User | None) -> None:
     """Close an open attempt, mark it and record the score in the ledger, in the caller's
-    transaction (the caller holds the attempt's row lock)."""
+    transaction (the caller holds the attempt's row lock).
+
+    The attempt closes whatever is left to mark; when an item awaits a person (a short answer with
+    text), the machine-marked items keep their marks and the total and the ledger entry wait for
+    ``marking.complete_marking``: no score is recorded that a marker would still change."""
     attempt.state = state
     attempt.finished_at = finished_at
     attempt.submitted_by_id = actor.id if actor else None
     session.flush()
-    mark_attempt(session, clock, attempt)
-    ledger.append(session, clock, attempt, reason=str(state), actor=actor)
+    total = mark_attempt(session, clock, attempt)
+    if total is not None:
+        ledger.append(session, clock, attempt, reason=str(state), actor=actor)
     audit.record(session, clock, actor, f"attempt.{state}", "attempt", attempt.id,
-                 after={"finished_at": finished_at.isoformat(), "score": str(attempt.score), "band": attempt.band})
+                 after={"finished_at": finished_at.isoformat(),
+                        "score": str(attempt.score) if total is not None else None, "band": attempt.band,
+                        "awaiting_marking": total is None})
 
 
 def close_if_overdue(session: Session, clock: Clock, attempt: Attempt) -> bool:

@@ -20,8 +20,10 @@ from question_bank.types.choice import LETTERS
 
 @dataclass(frozen=True)
 class ItemView:
-    """One slot as the candidate sees it: options as (display letter, text) in display order, and
-    the saved response in display form (display letters, or "T"/"F", or None)."""
+    """One slot as the candidate sees it: options as (display letter, text) in display order, the
+    number of blanks a fill-in stem marks, how the page takes the answer (the type's
+    ``answer_form``), and the saved response in display form (display letters, "T"/"F", one text
+    per blank, a text, or None)."""
 
     slot: int
     section_no: int
@@ -30,14 +32,26 @@ class ItemView:
     options: list[tuple[str, str]]
     mark: Decimal
     response: Any
+    answer_form: str = "options"
+    blanks: int = 0
+    #: Whether the saved response counts as an answer (the type's ``is_answered``).
+    answered: bool = False
 
 
-def option_order_for(option_count: int, shuffle: bool, rng: Any) -> list[int]:
-    """Display order of a question's options: ``[2, 0, 1]`` shows original C first."""
+def option_order_for(option_count: int, shuffle: bool, rng: Any, pinned: list[int] | tuple[int, ...] = ()) -> list[int]:
+    """Display order of a question's options: ``[2, 0, 1]`` shows original C first.
+
+    Options in ``pinned`` (indexes) keep their stored place whatever the shuffle ("以上都是" stays
+    last, case C-23); the others are shuffled among the remaining places. Without pinned options
+    the shuffle is the one earlier attempts got from the same seed."""
     order = list(range(option_count))
-    if shuffle:
-        rng.shuffle(order)
-    return order
+    if not shuffle:
+        return order
+    fixed = {i for i in pinned if 0 <= i < option_count}
+    free = [i for i in order if i not in fixed]
+    rng.shuffle(free)
+    moved = iter(free)
+    return [i if i in fixed else next(moved) for i in order]
 
 
 def to_original(item: AttemptItem, raw: Any) -> Any:
@@ -56,7 +70,7 @@ def to_original(item: AttemptItem, raw: Any) -> Any:
         if any(r not in shown for r in raw):
             raise ValueError(N_("the answer names an option the question does not have"))
         raw = [LETTERS[item.option_order[shown.index(r)]] for r in raw]
-    return qtype.normalise_response(raw, len(version.options))
+    return qtype.normalise_response(raw, len(version.options), qtype.blank_count(version.stem))
 
 
 def to_display(item: AttemptItem, response: Any) -> Any:
@@ -73,6 +87,8 @@ def to_display(item: AttemptItem, response: Any) -> Any:
 
 def item_view(item: AttemptItem, response: Any) -> ItemView:
     version = item.question_version
+    qtype = get_type(version.qtype)
     options = [(LETTERS[position], version.options[original]) for position, original in enumerate(item.option_order)]
     return ItemView(item.slot, item.section_no, version.qtype, version.stem, options, item.mark,
-                    to_display(item, response))
+                    to_display(item, response), qtype.answer_form, qtype.blank_count(version.stem),
+                    response is not None and qtype.is_answered(response))

@@ -15,6 +15,13 @@ Near-duplicate stems (same :func:`~question_bank.text.stem_fingerprint`) are imp
 against the bank and against earlier rows of the same file: ``Question.duplicate_of`` points to the
 question resembled, and the batch report lists them.
 
+Pinned options (case C-23): where a choice row leaves its 固定选项 cell empty, options that refer
+to the others ("以上都是", "以上都不对", ``types.choice.pinning_proposals``) are pinned, and the batch
+report lists each such row (``pinned``) so the editor and the reviewer see what was decided for
+them. Applying the proposal is the safe default: pinning only ever keeps an option where its author
+put it, while leaving "以上都是" free to be shuffled to the top makes the question nonsense for
+candidates; an editor who wants it shuffled unpins it in the editor, or writes 无 in the column.
+
 A report can hold thousands of problems, so it is read in two ways: :func:`summarise` counts rows
 (not problems) and groups the problems by reason and column with their first few rows, for a page;
 the whole list is for download (:func:`batch_problems`, :func:`refused_problems`). A refused import
@@ -36,6 +43,8 @@ from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, P
 from question_bank.formats import spreadsheet, template
 from question_bank.models import AuditEvent, ImportBatch, Question, QuestionStatus, Role, User
 from question_bank.services import audit, authoring
+from question_bank.types import get_type
+from question_bank.types.choice import LETTERS, pinning_proposals
 
 ALL_OR_NOTHING = "all_or_nothing"
 VALID_ONLY = "valid_only"
@@ -60,7 +69,9 @@ class ImportReport:
     flagged rows:
     ``{"row", "question_id", "resembles", "resembles_row", "stem"}`` where ``resembles`` is the id
     of the question resembled and ``resembles_row`` the earlier row of this file when that is what
-    it repeats (``None`` when it repeats a question already in the bank).
+    it repeats (``None`` when it repeats a question already in the bank). ``pinned`` lists the rows
+    whose options were pinned by proposal: ``{"row", "question_id", "letters", "options"}``
+    (``letters`` like ``"D"``, ``options`` the texts pinned).
     """
 
     filename: str
@@ -70,6 +81,7 @@ class ImportReport:
     rows: int = 0
     errors: list[Problem] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
+    pinned: list[dict[str, Any]] = field(default_factory=list)
     refusal_id: int | None = None
 
     @property
@@ -178,18 +190,21 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         )
         session.add(batch)
         session.flush()
-        report.duplicates = _write_questions(session, clock, actor, batch, sound)
+        proposed = _apply_pinning_proposals(sound)
+        report.duplicates, created = _write_questions(session, clock, actor, batch, sound)
+        report.pinned = [{**proposal, "question_id": created[index]} for index, proposal in proposed]
         batch.report = {
             "sheet": sheet_name,
             "rows": report.rows,
             "errors": [stored_problem(p) for p in report.errors],
             "duplicates": report.duplicates,
+            "pinned": report.pinned,
         }
         session.flush()
         audit.record(session, clock, actor, "batch.import", "import_batch", batch.id, after={
             "filename": name, "format": table.file_format, "encoding": table.encoding, "mode": mode,
             "rows": report.rows, "questions": len(sound), "errors": len(report.errors),
-            "duplicates": len(report.duplicates),
+            "duplicates": len(report.duplicates), "pinned_by_proposal": len(report.pinned),
         })
     report.batch = batch
     report.imported = len(sound)
@@ -208,18 +223,36 @@ def _refuse(session: Session, clock: Clock, actor: User, report: ImportReport) -
     return report
 
 
+def _apply_pinning_proposals(rows: list[template.ParsedRow]) -> list[tuple[int, dict[str, Any]]]:
+    """Pin the options that refer to the others in choice rows whose file left 固定选项 empty;
+    returns what was pinned (index in ``rows``, report entry), for the report (see the module's
+    note on why)."""
+    proposed = []
+    for index, row in enumerate(rows):
+        if row.pins_stated or row.draft is None or not get_type(row.draft.qtype).has_options:
+            continue
+        pins = pinning_proposals(row.draft.options)
+        if pins:
+            row.draft.pinned_options = pins
+            proposed.append((index, {"row": row.number, "letters": "".join(LETTERS[i] for i in pins),
+                                     "options": [row.draft.options[i] for i in pins]}))
+    return proposed
+
+
 def _write_questions(session: Session, clock: Clock, actor: User, batch: ImportBatch,
-                     rows: list[template.ParsedRow]) -> list[dict[str, Any]]:
+                     rows: list[template.ParsedRow]) -> tuple[list[dict[str, Any]], list[int]]:
     """Insert the rows' questions into ``batch`` (:func:`authoring.create_questions`, a few
-    multi-row statements for the whole file); returns the duplicate flags of the report."""
+    multi-row statements for the whole file); returns the duplicate flags of the report and the
+    new question ids in the order of ``rows``."""
     created = authoring.create_questions(session, clock, actor, [row.draft for row in rows],
                                          status=QuestionStatus.IN_REVIEW, batch=batch)
-    return [
+    duplicates = [
         {"row": row.number, "question_id": made.question.id, "resembles": made.resembles,
          "resembles_row": rows[made.resembles_draft].number if made.resembles_draft is not None else None,
          "stem": made.version.stem[:_STEM_EXCERPT]}
         for row, made in zip(rows, created) if made.resembles is not None
     ]
+    return duplicates, [made.question.id for made in created]
 
 
 def stored_problem(problem: Problem) -> dict[str, Any]:

@@ -1,4 +1,13 @@
-"""Automatic marking of an attempt, and the grade band its score falls in (domain.md §7)."""
+"""Marking an attempt, and the grade band its score falls in (domain.md §7).
+
+The machine marks what it can when an attempt closes: choice, true/false and fill-in items, and
+short answers left empty (0: there is nothing for a person to read). A short answer with text waits
+for a marker, and so does the attempt's total: like Moodle's quiz, no total is shown or put in the
+score ledger while anything still needs marking. The attempt is then closed with ``score`` None
+(:func:`is_awaiting_marking`). The marking queue adds one :class:`Mark` (with its ``marker_id``)
+per waiting item, then calls :func:`complete_marking`, which sets the total and appends the ledger
+entry once nothing waits any more.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.models import Attempt, Mark, ResponseStep, Sitting, User
+from question_bank.models import Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, Sitting, User
+from question_bank.services import ledger
 from question_bank.types import get_type
+
+#: ``Mark.reason`` of the automatic 0 for a short answer left empty.
+UNANSWERED = "unanswered"
 
 
 class GradeBand(StrEnum):
@@ -29,6 +42,11 @@ def band_for(sitting: Sitting, score: Decimal) -> GradeBand:
     return GradeBand.FAIL
 
 
+def is_awaiting_marking(attempt: Attempt) -> bool:
+    """Whether a closed attempt still waits for a person to mark some item (its total is unknown)."""
+    return not attempt.is_open and attempt.score is None
+
+
 def current_responses(session: Session, attempt_id: int) -> dict[int, ResponseStep]:
     """The response of each answered slot: its latest stored step that a later save of the same
     page had not already superseded (see ``ResponseStep``)."""
@@ -43,26 +61,71 @@ def current_responses(session: Session, attempt_id: int) -> dict[int, ResponseSt
     return latest
 
 
-def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User | None = None, reason: str = "") -> Decimal:
-    """Mark every item from its current response and key; set the attempt's score, pass and band.
+def latest_item_marks(session: Session, attempt: Attempt) -> dict[int, Mark]:
+    """Attempt item id → its newest :class:`Mark` (marks are insert-only; the newest counts)."""
+    marks = session.scalars(
+        select(Mark).join(AttemptItem, Mark.attempt_item_id == AttemptItem.id)
+        .where(AttemptItem.attempt_id == attempt.id).order_by(Mark.id)
+    )
+    return {mark.attempt_item_id: mark for mark in marks}
 
-    Adds one :class:`Mark` per item (insert-only). Returns the total in points, which is always the
-    sum of the item scores (case C-08).
+
+def awaiting_marking(session: Session, attempt: Attempt) -> list[AttemptItem]:
+    """The attempt's items no one has marked yet (short answers with text), in slot order."""
+    marked = latest_item_marks(session, attempt)
+    return [item for item in attempt.items if item.id not in marked]
+
+
+def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User | None = None,
+                 reason: str = "") -> Decimal | None:
+    """Mark every item the machine can from its current response and key, and set the attempt's
+    score, pass and band when nothing is left for a person; returns the total in points (always
+    the sum of the item scores, case C-08), or ``None`` while some item awaits a marker.
+
+    Adds one :class:`Mark` per machine-marked item (insert-only). An item marked by a person is
+    never overwritten: a type marked by a person gets a machine mark only when it was left empty
+    and has no mark yet.
     """
     responses = current_responses(session, attempt.id)
     rule = attempt.sitting.paper.multi_rule
     now = clock.now()
-    total = Decimal(0)
+    marked = latest_item_marks(session, attempt)
     for item in attempt.items:
         version = item.question_version
+        qtype = get_type(version.qtype)
         step = responses.get(item.slot)
-        score = get_type(version.qtype).mark(version.key, step.answer if step else None, item.mark, rule)
+        score = qtype.mark(version.key, step.answer if step else None, item.mark, rule)
+        if score is None or (not qtype.auto_marked and item.id in marked):
+            continue
         session.add(Mark(attempt_item=item, score=score, marked_at=now, marker_id=marker.id if marker else None,
-                         reason=reason))
-        total += score
+                         reason=reason if qtype.auto_marked else UNANSWERED))
+    session.flush()
+    return _settle_total(session, attempt)
+
+
+def _settle_total(session: Session, attempt: Attempt) -> Decimal | None:
+    marks = latest_item_marks(session, attempt)
+    if any(item.id not in marks for item in attempt.items):
+        attempt.score = attempt.band = attempt.passed = None
+        session.flush()
+        return None
+    total = sum((marks[item.id].score for item in attempt.items), Decimal(0))
     attempt.score = total
     band = band_for(attempt.sitting, total)
     attempt.band = band
     attempt.passed = band != GradeBand.FAIL
     session.flush()
     return total
+
+
+def complete_marking(session: Session, clock: Clock, attempt: Attempt, actor: User | None,
+                     reason: str = "marked") -> ScoreRecord | None:
+    """After a person marked items of a closed attempt that awaited marking: once every item has a
+    mark, set the total, band and pass and append the ledger entry (with ``reason``); returns it.
+    ``None`` when some item still waits, or when the attempt's total was already recorded (a change
+    after that is a regrade, which keeps the old and the new score)."""
+    if attempt.is_open or not is_awaiting_marking(attempt):
+        return None
+    if _settle_total(session, attempt) is None:
+        return None
+    return ledger.append(session, clock, attempt, reason=reason, actor=actor)

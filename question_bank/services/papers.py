@@ -18,6 +18,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
+from question_bank.drafts import category_parts
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Place, Problem
 from question_bank.models import (
     Attempt,
@@ -31,7 +32,6 @@ from question_bank.models import (
     User,
 )
 from question_bank.services import assembly, audit
-from question_bank.services.authoring import category_parts
 from question_bank.types import REGISTRY
 
 #: Most sections a blueprint may have (the form offers this many rows at most).

@@ -18,8 +18,10 @@ from question_bank.types import get_type
 
 @dataclass(frozen=True)
 class ReviewItem:
-    """One question after submission. ``key_display`` (the key in the letters the candidate saw),
-    ``explanation``, ``legal_basis`` and ``score`` are None unless the sitting shows answers."""
+    """One question after submission. ``key_display`` (the key in the letters the candidate saw;
+    the accepted answers of each blank; the reference answer), ``explanation``, ``legal_basis``,
+    ``score`` and ``blank_results`` (for fill-in: whether each blank was right) are None unless
+    the sitting shows answers. ``awaiting_marking`` says a person has not marked the item yet."""
 
     view: ItemView
     answered: bool
@@ -27,6 +29,8 @@ class ReviewItem:
     key_display: Any
     explanation: str | None
     legal_basis: str | None
+    awaiting_marking: bool = False
+    blank_results: list[bool] | None = None
 
 
 def score_visible(attempt: Attempt, now: dt.datetime) -> bool:
@@ -53,13 +57,14 @@ def review(session: Session, attempt: Attempt, now: dt.datetime) -> list[ReviewI
     sitting releases them."""
     responses = current_responses(session, attempt.id)
     reveal = answers_visible(attempt, now)
-    marks = latest_marks(session, attempt) if reveal else {}
+    marks = latest_marks(session, attempt)
     items = []
     for item in attempt.items:
         step = responses.get(item.slot)
         version = item.question_version
         qtype = get_type(version.qtype)
         response = step.answer if step else None
+        per_blank = getattr(qtype, "blank_results", None)
         items.append(ReviewItem(
             view=item_view(item, response),
             answered=response is not None and qtype.is_answered(response),
@@ -67,5 +72,7 @@ def review(session: Session, attempt: Attempt, now: dt.datetime) -> list[ReviewI
             key_display=to_display(item, version.key) if reveal else None,
             explanation=version.explanation if reveal else None,
             legal_basis=version.legal_basis if reveal else None,
+            awaiting_marking=item.slot not in marks,
+            blank_results=per_blank(version.key, response) if reveal and per_blank else None,
         ))
     return items

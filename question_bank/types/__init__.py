@@ -1,7 +1,7 @@
 """The registry of question types: one module per type, each exposing ``TYPE``.
 
-Adding a type (fill-in, short answer) means adding its module and listing it in ``_MODULES``;
-nothing else in the domain switches on the type code.
+Adding a type means adding its module and listing it in ``_MODULES``; nothing else in the domain
+switches on the type code (the pages switch on a type's ``answer_form``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import importlib
 
 from question_bank.types.base import QuestionType
 
-_MODULES = ("single_choice", "multiple_choice", "indefinite_choice", "true_false")
+_MODULES = ("single_choice", "multiple_choice", "indefinite_choice", "true_false", "fill_blank", "short_answer")
 
 REGISTRY: dict[str, QuestionType] = {}
 for _name in _MODULES:

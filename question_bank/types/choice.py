@@ -8,18 +8,60 @@ from decimal import Decimal
 from typing import Any
 
 from question_bank.errors import N_, Problem
-from question_bank.models.papers import MultiChoiceRule
-from question_bank.types.base import round_score
+from question_bank.marking_rules import MultiChoiceRule
+from question_bank.text import comparable_answer, fold_width
+from question_bank.types.base import Unreadable, round_score
 
 LETTERS = "ABCDEFGH"
 #: Options a choice question may have (domain.md §3).
 MIN_OPTIONS, MAX_OPTIONS = 2, 8
 
 _SEPARATORS = re.compile(r"[\s,，、;；/]+")
+#: How an option that speaks of the options before it begins ("以上都是", "上述说法都不对"):
+#: shuffled away from its place it reads as nonsense, so an import proposes pinning it (case C-23).
+_REFERS_TO_THE_OTHERS = ("以上", "上述")
 
 
 def letters_for(option_count: int) -> str:
     return LETTERS[:option_count]
+
+
+def read_letters(text: str) -> list[str]:
+    """Option letters as a person writes them: ``ACD``, ``A,C,D``, ``ｃ、ａ``, ``b d`` → sorted,
+    distinct, upper case. ``[]`` for an empty text. Raises :class:`Unreadable` for anything but
+    the letters A–H and separators."""
+    cleaned = unicodedata.normalize("NFKC", text or "").upper()
+    letters = list(_SEPARATORS.sub("", cleaned))
+    bad = [c for c in letters if c not in LETTERS]
+    if bad:
+        raise Unreadable(N_("only option letters A–H may be given here, not %(value)s"), {"value": "".join(bad)})
+    return sorted(set(letters))
+
+
+def pinning_proposals(options: list[str]) -> list[int]:
+    """Indexes of the options that refer to the others ("以上都是", "以上都不对", "上述说法均正确"),
+    which option shuffling should leave in place (case C-23). A proposal: the importer applies it
+    only where the file does not say which options are pinned, and reports it."""
+    return [index for index, text in enumerate(options)
+            if fold_width(text or "").strip().startswith(_REFERS_TO_THE_OTHERS)]
+
+
+def duplicate_option_problems(options: list[str]) -> list[Problem]:
+    """One problem for each option that repeats an earlier one (compared as fill-in answers are:
+    width, case and spaces ignored), placed on the repeating option."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, text in enumerate(options):
+        compared = comparable_answer(text)
+        if not compared:
+            continue
+        if compared in seen:
+            problems.append(Problem(N_("options %(first)s and %(second)s are the same"),
+                                    {"first": LETTERS[seen[compared]], "second": LETTERS[index]},
+                                    f"option_{LETTERS[index]}"))
+        else:
+            seen[compared] = index
+    return problems
 
 
 class ChoiceType:
@@ -31,43 +73,50 @@ class ChoiceType:
 
     has_options = True
     auto_marked = True
+    answer_form = "options"
     min_keys = 1
     max_keys = MAX_OPTIONS
     #: Message when the number of keys is wrong for the type.
     key_count_message = N_("needs at least one key letter")
 
     def parse_key(self, text: str, options: list[str]) -> list[str]:
-        cleaned = unicodedata.normalize("NFKC", text or "").upper()
-        letters = [c for c in _SEPARATORS.sub("", cleaned)]
-        if not letters:
-            raise ValueError(N_("the key is empty"))
-        bad = [c for c in letters if c not in LETTERS]
-        if bad:
-            raise ValueError(N_("the key may only hold option letters A–H"))
-        return sorted(set(letters))
+        if not _SEPARATORS.sub("", unicodedata.normalize("NFKC", text or "")):
+            raise Unreadable(N_("the key is empty"))
+        try:
+            return read_letters(text)
+        except Unreadable as exc:
+            raise Unreadable(N_("the key may only hold option letters A–H"), exc.args[1]) from exc
 
     def format_key(self, key: list[str]) -> str:
         return "".join(key)
 
-    def validate(self, options: list[str], key: Any) -> list[Problem]:
+    def blank_count(self, stem: str) -> int:
+        return 0
+
+    def validate(self, options: list[str], key: Any, *, stem: str = "") -> list[Problem]:
         problems: list[Problem] = []
         if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
             problems.append(Problem(N_("a choice question needs 2 to 8 options, this one has %(n)d"),
                                     {"n": len(options)}, "options"))
-        if any(not (o or "").strip() for o in options):
+        empty = [LETTERS[i] for i, o in enumerate(options[:MAX_OPTIONS]) if not (o or "").strip()]
+        if empty:
             problems.append(Problem(N_("options must be filled in from A without gaps"), place="options"))
+        problems.extend(duplicate_option_problems(options))
         if not isinstance(key, list) or not all(isinstance(k, str) for k in key):
             return problems + [Problem(N_("the key is missing"), place="key")]
-        valid = letters_for(len(options))
-        missing = [k for k in key if k not in valid]
-        if missing:
+        on_empty = [k for k in key if k in empty]
+        unknown = [k for k in key if k not in letters_for(len(options))]
+        if on_empty:
+            problems.append(Problem(N_("the key names option %(letters)s, which is empty"),
+                                    {"letters": "".join(on_empty)}, "key"))
+        if unknown:
             problems.append(Problem(N_("the key names option %(letters)s, which the question does not have"),
-                                    {"letters": "".join(missing)}, "key"))
+                                    {"letters": "".join(unknown)}, "key"))
         if not self.min_keys <= len(key) <= self.max_keys:
             problems.append(Problem(self.key_count_message, place="key"))
         return problems
 
-    def normalise_response(self, raw: Any, option_count: int) -> list[str]:
+    def normalise_response(self, raw: Any, option_count: int, blank_count: int = 0) -> list[str]:
         if raw is None:
             return []
         if isinstance(raw, str):

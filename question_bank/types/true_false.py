@@ -7,43 +7,42 @@ from decimal import Decimal
 from typing import Any
 
 from question_bank.errors import N_, Problem
-from question_bank.models.papers import MultiChoiceRule
-from question_bank.types.base import round_score
+from question_bank.marking_rules import MultiChoiceRule
+from question_bank.types.base import NoOptions, Unreadable, round_score
 
 #: How the 答案 column may write the key (domain.md §3), after NFKC folding and upper-casing.
 _TRUE_WORDS = frozenset({"对", "正确", "√", "✓", "✔", "T", "TRUE", "是", "Y", "YES"})
 _FALSE_WORDS = frozenset({"错", "错误", "×", "✗", "✘", "X", "F", "FALSE", "否", "N", "NO"})
 
 
-class TrueFalse:
+class TrueFalse(NoOptions):
     code = "true_false"
     label = N_("True/false")
     import_names = ("判断", "判断题", "是非题", "truefalse", "true_false")
-    has_options = False
     auto_marked = True
+    answer_form = "true_false"
+    options_message = N_("a true/false question has no options")
 
     def parse_key(self, text: str, options: list[str]) -> bool:
         word = unicodedata.normalize("NFKC", text or "").strip().upper()
         if not word:
-            raise ValueError(N_("the key is empty"))
+            raise Unreadable(N_("the key is empty"))
         if word in _TRUE_WORDS:
             return True
         if word in _FALSE_WORDS:
             return False
-        raise ValueError(N_("a true/false key is 对/错, 正确/错误, √/× or T/F"))
+        raise Unreadable(N_("a true/false key is 对/错, 正确/错误, √/× or T/F"))
 
     def format_key(self, key: bool) -> str:
         return "对" if key else "错"
 
-    def validate(self, options: list[str], key: Any) -> list[Problem]:
-        problems = []
-        if any((o or "").strip() for o in options):
-            problems.append(Problem(N_("a true/false question has no options"), place="options"))
+    def validate(self, options: list[str], key: Any, *, stem: str = "") -> list[Problem]:
+        problems = self.option_problems(options)
         if not isinstance(key, bool):
             problems.append(Problem(N_("the key is missing"), place="key"))
         return problems
 
-    def normalise_response(self, raw: Any, option_count: int) -> bool | None:
+    def normalise_response(self, raw: Any, option_count: int, blank_count: int = 0) -> bool | None:
         if raw is None or raw == "":
             return None
         if isinstance(raw, bool):

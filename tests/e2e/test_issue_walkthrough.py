@@ -58,12 +58,13 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
     refused = upload(editor, "jecqa-kd.xlsx", jecqa)
     assert refused.status_code == 422 and "213" in refused.get_data(as_text=True)
     assert db.scalar(select(func.count(Question.id))) == 0
-    # … and imports 999 in valid-rows mode, reporting row 213; the GB18030 CSV imports 964 intact.
+    # … and imports 998 in valid-rows mode, reporting rows 213 (no key) and 404 (options A and D the
+    # same); the GB18030 CSV imports 964 intact.
     assert upload(editor, "jecqa-kd.xlsx", jecqa, mode="valid_only").status_code == 302
     assert upload(editor, "cmmlu-law-gbk.csv", (BANK_FILES / "cmmlu-law-gbk.csv").read_bytes()).status_code == 302
     batches = db.scalars(select(ImportBatch).order_by(ImportBatch.id)).all()
-    assert [b.question_count for b in batches] == [999, 964]
-    assert "213" in str(batches[0].report["errors"])
+    assert [b.question_count for b in batches] == [998, 964]
+    assert "213" in str(batches[0].report["errors"]) and "404" in str(batches[0].report["errors"])
     last_row = list(csv.reader(io.StringIO((BANK_FILES / "cmmlu-law-gbk.csv").read_bytes().decode("gb18030"))))[-1]
     assert db.scalar(select(func.count(QuestionVersion.id)).where(QuestionVersion.stem == last_row[1])) >= 1
     # The reviewer, not the uploader, looks through each batch and approves it.
@@ -72,7 +73,7 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
         assert first.current_version.stem[:20] in reviewer.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
         assert editor.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"}).status_code == 403
         assert reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"}).status_code == 302
-    assert _published(db) == 999 + 964
+    assert _published(db) == 998 + 964
 
     # Step 3: a blueprint the bank cannot fill is refused section by section …
     admin.form_post("/lang/en")

@@ -59,13 +59,16 @@ def test_template_downloads_as_an_attachment_workbook(client, editor):
     assert next(book["题库"].iter_rows(values_only=True))[:2] == ("题型", "题干")
 
 
-def test_jecqa_upload_in_the_default_mode_is_refused_naming_row_213_and_the_bank_is_unchanged(client, editor, db):
+def test_jecqa_upload_in_the_default_mode_is_refused_naming_rows_213_and_404_and_the_bank_is_unchanged(
+        client, editor, db):
     response = upload(client, "jecqa-kd.xlsx", (BANK_FILES / "jecqa-kd.xlsx").read_bytes())
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Nothing was imported." in page
     assert "jecqa-kd.xlsx, sheet 题库, row 213, column G (答案)" in page and "the key is empty" in page
-    assert len(re.findall(r"<tr><td>jecqa-kd\.xlsx", page)) == 1
+    # Row 404 offers the same option twice (A and D).
+    assert "jecqa-kd.xlsx, sheet 题库, row 404, column F (选项D)" in page and "options A and D are the same" in page
+    assert len(re.findall(r"<tr><td>jecqa-kd\.xlsx", page)) == 2
     assert question_count(db) == 0 and db.scalar(select(func.count()).select_from(ImportBatch)) == 0
 
 
@@ -74,10 +77,10 @@ def test_valid_rows_upload_then_another_reviewer_approves_and_the_batch_is_publi
     assert response.status_code == 302
     batch = db.scalars(select(ImportBatch)).one()
     assert response.headers["Location"].endswith(f"/bank/batches/{batch.id}")
-    assert question_count(db, QuestionStatus.IN_REVIEW) == 999
+    assert question_count(db, QuestionStatus.IN_REVIEW) == 998
 
     page = client.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
-    assert "999 questions imported" in page and "row 213" in page
+    assert "998 questions imported" in page and "row 213" in page and "row 404" in page
     assert "You uploaded this batch; another reviewer must decide it." in page
     assert "Repeated stems" in page
 
@@ -97,7 +100,7 @@ def test_valid_rows_upload_then_another_reviewer_approves_and_the_batch_is_publi
     assert decided.status_code == 302
     db.refresh(batch)
     assert (batch.status, batch.review_note) == (BatchStatus.APPROVED, "已逐题核对")
-    assert question_count(db, QuestionStatus.PUBLISHED) == 999
+    assert question_count(db, QuestionStatus.PUBLISHED) == 998
 
     listing = reviewer.get("/bank/batches").get_data(as_text=True)
     assert "jecqa-kd.xlsx" in listing and "编辑甲" in listing and "Approved" in listing

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from question_bank.errors import InvalidInput, PaperUnavailable, Place
 from question_bank.models import Attempt, BlueprintSection, ImportBatch, Paper, Question, QuestionStatus, Role
 from question_bank.services import assembly, attempts, authoring, papers, review, sittings
-from question_bank.services.authoring import QuestionDraft
+from question_bank.drafts import QuestionDraft
 from question_bank.services.papers import PaperSpec, SectionSpec
 from tests.conftest import at
 

@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 from question_bank.errors import Conflict, InvalidInput, PermissionDenied
 from question_bank.models import AuditEvent, Question, QuestionStatus, QuestionVersion, Role
 from question_bank.services import attempts, authoring, review
-from question_bank.services.authoring import QuestionDraft
+from question_bank.drafts import QuestionDraft
 
 
 def draft(**overrides) -> QuestionDraft:

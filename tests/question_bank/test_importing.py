@@ -159,17 +159,26 @@ def test_a_utf8_csv_with_bom_imports(db, clock, editor):
 
 # --- the real bank files -------------------------------------------------------------------------
 
-def test_jecqa_all_or_nothing_is_refused_naming_only_row_213(db, clock, editor):
+#: The two faulty rows of jecqa-kd.xlsx: row 213 has no key; row 404 repeats option A as option D
+#: ("学生甲的观点①和学生乙的观点②" twice), and its key is D, so candidates would see two identical
+#: choices of which only the second counts.
+JECQA_PROBLEMS = [
+    "jecqa-kd.xlsx, sheet 题库, row 213, column G (答案): the key is empty",
+    "jecqa-kd.xlsx, sheet 题库, row 404, column F (选项D): options A and D are the same",
+]
+
+
+def test_jecqa_all_or_nothing_is_refused_naming_only_rows_213_and_404(db, clock, editor):
     report = run(db, clock, editor, "jecqa-kd.xlsx", JECQA.read_bytes())
     assert report.refused and report.rows == 1000
-    assert [str(p) for p in report.errors] == ["jecqa-kd.xlsx, sheet 题库, row 213, column G (答案): the key is empty"]
+    assert [str(p) for p in report.errors] == JECQA_PROBLEMS
     assert bank_is_empty(db)
 
 
-def test_jecqa_valid_only_imports_999_reports_row_213_and_flags_repeated_stems(db, clock, editor):
+def test_jecqa_valid_only_imports_998_reports_rows_213_and_404_and_flags_repeated_stems(db, clock, editor):
     report = run(db, clock, editor, "jecqa-kd.xlsx", JECQA.read_bytes(), VALID_ONLY)
-    assert report.imported == 999 and count(db, Question) == 999
-    assert [str(p.place) for p in report.errors] == ["jecqa-kd.xlsx, sheet 题库, row 213, column G (答案)"]
+    assert report.imported == 998 and count(db, Question) == 998
+    assert [str(p.place) for p in report.errors] == [problem.split(": ")[0] for problem in JECQA_PROBLEMS]
     assert db.scalars(select(Category.path).order_by(Category.path)).all() == ["司法考试", "司法考试/知识型"]
 
     # PROVENANCE: 6 stems occur more than once (15 rows, 9 repeats). Every repeat is flagged; so are the

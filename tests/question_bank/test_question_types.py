@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from question_bank.models import MultiChoiceRule
+from question_bank.marking_rules import MultiChoiceRule
 from question_bank.types import REGISTRY, get_type, type_for_import_name
+from question_bank.types.choice import pinning_proposals, read_letters
 
 MULTIPLE = get_type("multiple_choice")
 KEY_AC = ["A", "C"]
@@ -33,17 +34,27 @@ def test_c08_partial_rule_pays_in_proportion_and_rounds_to_the_cent():
     assert MULTIPLE.mark(key, ["A"], Decimal(2), MultiChoiceRule.HALF) == Decimal("1.00")
 
 
+#: A sound key of each type, for the tests that run over every type.
+SAMPLE_KEYS = {"single_choice": ["A"], "multiple_choice": ["A", "C"], "indefinite_choice": ["A", "C"],
+               "true_false": True, "fill_blank": [["甲"], ["乙", "丙"]], "short_answer": "参考答案"}
+
+
+def test_every_registered_type_has_a_sample_key_here():
+    assert set(SAMPLE_KEYS) == set(REGISTRY)
+
+
 @pytest.mark.parametrize("code", sorted(REGISTRY))
 @pytest.mark.parametrize("rule", list(MultiChoiceRule))
 def test_c08_no_response_under_any_rule_scores_below_zero(code, rule):
     qtype = get_type(code)
-    key = True if code == "true_false" else ["A", "C"] if code != "single_choice" else ["A"]
-    for answer in (None, [], ["B"], ["B", "D"], ["A", "B", "C", "D"], False, True):
+    key = SAMPLE_KEYS[code]
+    for answer in (None, [], ["B"], ["B", "D"], ["A", "B", "C", "D"], False, True, "", ["乙", ""], ["", "丙"], "答"):
         try:
-            normalised = qtype.normalise_response(answer, 4)
+            normalised = qtype.normalise_response(answer, 4, 2)
         except ValueError:
             continue
-        assert qtype.mark(key, normalised, Decimal(2), rule) >= 0
+        score = qtype.mark(key, normalised, Decimal(2), rule)
+        assert score is None or score >= 0
 
 
 def test_single_choice_scores_only_the_key():
@@ -104,3 +115,184 @@ def test_option_and_key_problems_say_which_field_they_concern():
     assert [p.place for p in single.validate(["甲"], None)] == ["options", "key"]
     assert [p.place for p in MULTIPLE.validate(["甲", "乙", "丙"], ["A"])] == ["key"]
     assert [p.place for p in get_type("true_false").validate(["甲"], None)] == ["options", "key"]
+
+
+def test_every_type_round_trips_its_key_through_the_template_notation():
+    for code, key in SAMPLE_KEYS.items():
+        qtype = get_type(code)
+        assert qtype.parse_key(qtype.format_key(key), ["1", "2", "3", "4"]) == key
+
+
+# --- two identical options, a key on an empty option ---------------------------------------------
+
+@pytest.mark.parametrize("options", [
+    ["警告", "罚款", "警告"], ["警告", "罚款", "警告 "], ["罚款", "警告", "罚 款"], ["PM2.5", "罚款", "ＰＭ２．５"],
+    ["ICP许可证", "罚款", "icp许可证"], ["警告", "罚款", "\u200b警告"],
+])
+def test_two_options_that_read_the_same_are_refused_on_the_second(options):
+    problems = get_type("single_choice").validate(options, ["B"])
+    assert [(p.place, p.message, p.params) for p in problems] == [
+        ("option_C", "options %(first)s and %(second)s are the same", {"first": "A", "second": "C"})]
+
+
+def test_options_that_differ_in_punctuation_are_different_options():
+    assert get_type("single_choice").validate(["《行政处罚法》", "行政处罚法", "罚款"], ["B"]) == []
+
+
+def test_a_key_on_an_empty_option_is_refused_at_the_key():
+    problems = get_type("single_choice").validate(["甲", "", "丙"], ["B"])
+    assert [(p.place, p.message) for p in problems] == [
+        ("options", "options must be filled in from A without gaps"),
+        ("key", "the key names option %(letters)s, which is empty")]
+
+
+# --- fill in the blank (case C-09) ---------------------------------------------------------------
+
+FILL = get_type("fill_blank")
+ONE = Decimal(1)
+
+
+@pytest.mark.parametrize("key", [[["行政复议"]], [["行政复议 "]]])
+@pytest.mark.parametrize("answer", ["行政复议", " 行政复议 ", "行政复议\u3000"])
+def test_c09_the_answer_matches_a_key_saved_with_or_without_a_trailing_space(key, answer):
+    assert FILL.mark(key, FILL.normalise_response([answer], 0, 1), ONE, MultiChoiceRule.ALL_OR_NOTHING) == ONE
+
+
+@pytest.mark.parametrize("key", [[["行政复议"]], [["行政复议 "]]])
+def test_c09_a_wrong_or_empty_answer_scores_nothing_without_an_error(key):
+    rule = MultiChoiceRule.ALL_OR_NOTHING
+    assert FILL.mark(key, ["行政诉讼"], ONE, rule) == 0
+    assert FILL.mark(key, FILL.normalise_response([""], 0, 1), ONE, rule) == 0
+    assert FILL.mark(key, FILL.normalise_response(None, 0, 1), ONE, rule) == 0
+    assert FILL.mark(key, None, ONE, rule) == 0
+
+
+@pytest.mark.parametrize("answer", ["ＷＴＯ", "wto", "W T O", "\ufeffWTO\u200b", "ｗｔｏ\u3000"])
+def test_fill_in_ignores_width_case_spaces_and_invisible_characters_on_both_sides(answer):
+    assert FILL.blank_results([["世界贸易组织", "WTO "]], [answer]) == [True]
+
+
+def test_fill_in_keeps_punctuation_meaningful():
+    assert FILL.blank_results([["2.5"]], ["25"]) == [False]
+
+
+def test_fill_in_gives_each_blank_an_equal_share_and_never_more_than_the_mark():
+    key = [["甲"], ["乙", "己"], ["丙"]]
+    rule = MultiChoiceRule.ALL_OR_NOTHING
+    assert FILL.mark(key, ["甲", "己", "丙"], ONE, rule) == ONE
+    assert FILL.mark(key, ["甲", "己", "丁"], ONE, rule) == Decimal("0.67")
+    assert FILL.mark(key, ["甲", "", ""], ONE, rule) == Decimal("0.33")
+    assert FILL.mark(key, ["丙", "甲", "乙"], ONE, rule) == 0  # a blank's answer counts only in its own blank
+    for blanks in range(1, 11):
+        for right in range(blanks + 1):
+            for cents in (1, 3, 7, 10, 33, 100, 250, 9999):
+                mark = Decimal(cents) / 100
+                answers = ["对"] * right + ["错"] * (blanks - right)
+                score = FILL.mark([["对"]] * blanks, answers, mark, rule)
+                assert 0 <= score <= mark
+                assert (score == mark) is (right == blanks) or mark < Decimal("0.01") * blanks
+
+
+@pytest.mark.parametrize("text, key", [
+    ("行政复议", [["行政复议"]]),
+    ("行政复议|行政诉讼/诉讼", [["行政复议"], ["行政诉讼", "诉讼"]]),
+    (" 行政复议 ｜ 行政诉讼 ／ 诉讼 ", [["行政复议"], ["行政诉讼", "诉讼"]]),
+    ("1\\/2|和\\|或|a\\\\b", [["1/2"], ["和|或"], ["a\\b"]]),
+])
+def test_fill_in_keys_are_read_in_the_template_notation_and_written_back(text, key):
+    assert FILL.parse_key(text, []) == key
+    assert FILL.parse_key(FILL.format_key(key), []) == key
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "the key is empty"), ("  ", "the key is empty"),
+    ("行政复议||诉讼", "blank %(n)d has no answer; separate blanks with | and alternatives with /"),
+    ("行政复议|诉讼/", "blank %(n)d has an empty alternative (two / in a row, or one at an end)"),
+    ("行政复议//诉讼", "blank %(n)d has an empty alternative (two / in a row, or one at an end)"),
+])
+def test_fill_in_keys_with_an_empty_blank_or_alternative_are_refused_not_trimmed(text, message):
+    with pytest.raises(ValueError) as caught:
+        FILL.parse_key(text, [])
+    assert caught.value.args[0] == message
+
+
+@pytest.mark.parametrize("stem, blanks", [
+    ("行政机关（ ）作出决定", 1), ("依法（　）和（）", 2), ("先___后____", 2), ("全角＿＿下划线", 1),
+    ("当事人(  )申请", 1), ("没有空的题干（以下简称本法）", 0), ("下划线_一个", 0),
+])
+def test_blanks_are_counted_from_the_stem(stem, blanks):
+    assert FILL.blank_count(stem) == blanks
+
+
+def test_the_number_of_blanks_in_the_stem_must_match_the_key():
+    problems = FILL.validate([], [["甲"], ["乙"]], stem="依法（ ）")
+    assert [(p.place, p.params) for p in problems] == [("key", {"blanks": 1, "answers": 2})]
+    assert [p.place for p in FILL.validate([], [["甲"]], stem="没有空")] == ["stem"]
+    assert FILL.validate([], [["甲"], ["乙"]], stem="依法（ ）和___") == []
+
+
+def test_a_fill_in_key_listing_an_answer_twice_or_an_empty_one_is_refused():
+    problems = FILL.validate([], [["诉讼", " 诉讼"], ["甲", "\u3000"]], stem="（ ）（ ）")
+    assert [(p.message, p.params) for p in problems] == [
+        ("blank %(n)d lists %(answer)s twice", {"n": 1, "answer": "诉讼"}),
+        ("blank %(n)d has an empty alternative", {"n": 2})]
+
+
+def test_a_fill_in_response_is_one_text_per_blank():
+    assert FILL.normalise_response(["甲", " 乙 "], 0, 2) == ["甲", " 乙 "]  # kept as typed
+    assert FILL.normalise_response("甲", 0, 1) == ["甲"]
+    for bad in (["甲"], ["甲", "乙", "丙"], [1, 2], {"1": "甲"}, ["甲" * 201, ""]):
+        with pytest.raises(ValueError):
+            FILL.normalise_response(bad, 0, 2)
+    assert not FILL.is_answered(["", " \u3000"]) and FILL.is_answered(["", "乙"])
+
+
+# --- short answer / case analysis ----------------------------------------------------------------
+
+SHORT = get_type("short_answer")
+
+
+def test_a_short_answer_waits_for_a_person_unless_left_empty():
+    rule = MultiChoiceRule.ALL_OR_NOTHING
+    assert SHORT.mark("参考答案", "行政机关应当依法行使职权", Decimal(10), rule) is None
+    for empty in (None, "", "  \n\u3000"):
+        assert SHORT.mark("参考答案", SHORT.normalise_response(empty, 0), Decimal(10), rule) == 0
+    assert not SHORT.auto_marked
+
+
+def test_a_short_answer_needs_a_reference_answer_and_no_options():
+    assert [p.place for p in SHORT.validate([], "")] == ["key"]
+    assert [p.place for p in SHORT.validate(["甲"], "参考答案")] == ["options"]
+    with pytest.raises(ValueError):
+        SHORT.parse_key(" \n ", [])
+    assert SHORT.parse_key(" 第一，\r\n第二。 ", []) == "第一，\n第二。"
+
+
+def test_a_short_answer_response_is_kept_as_typed_up_to_its_limit():
+    assert SHORT.normalise_response("  第一，\n第二  ", 0) == "  第一，\n第二  "
+    with pytest.raises(ValueError):
+        SHORT.normalise_response("字" * 10_001, 0)
+    with pytest.raises(ValueError):
+        SHORT.normalise_response(["不是文本"], 0)
+
+
+def test_fill_in_and_short_answer_are_found_by_their_chinese_names():
+    for name in ("填空", "填空题", "fill_blank"):
+        assert type_for_import_name(name).code == "fill_blank"
+    for name in ("简答", "简答题", "案例分析", "案例分析题", "short_answer"):
+        assert type_for_import_name(name).code == "short_answer"
+
+
+# --- pinned options (case C-23) ------------------------------------------------------------------
+
+@pytest.mark.parametrize("options, pinned", [
+    (["警告", "罚款", "以上都是"], [2]), (["警告", "以上都不对", "罚款"], [1]), (["甲", "乙", " 上述说法均正确"], [2]),
+    (["甲", "乙", "以上都是", "以上都不对"], [2, 3]), (["甲", "乙", "所以上述"], []), (["甲", "乙", "都对"], []),
+])
+def test_options_that_refer_to_the_others_are_proposed_for_pinning(options, pinned):
+    assert pinning_proposals(options) == pinned
+
+
+@pytest.mark.parametrize("text, letters", [("D", ["D"]), ("c,d", ["C", "D"]), ("ＣＤ", ["C", "D"]), ("", [])])
+def test_pinned_letters_are_read_like_keys(text, letters):
+    assert read_letters(text) == letters

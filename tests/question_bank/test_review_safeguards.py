@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from question_bank.errors import Conflict
 from question_bank.models import AuditEvent, Question, QuestionStatus, QuestionVersion, Role
 from question_bank.services import authoring, bank_search, papers, review, sittings
-from question_bank.services.authoring import QuestionDraft
+from question_bank.drafts import QuestionDraft
 from question_bank.services.papers import PaperSpec, SectionSpec
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at

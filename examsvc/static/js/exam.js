@@ -87,10 +87,47 @@
 
   function answerOf(slot) {
     var el = slotEl(slot);
+    if (isTyped(el)) return typedAnswerOf(el);
     var checked = Array.prototype.filter.call(el.querySelectorAll("input"), function (i) { return i.checked; })
       .map(function (i) { return i.value; });
     if (el.dataset.type === "true_false") return checked.length ? checked[0] : "";
     return checked.sort();
+  }
+
+  /* Typed answers (data-answer-form "blanks": one text per blank, in order; "text": one text).
+     A typed change is queued once typing pauses, or at once when the field is left; a poll never
+     overwrites a field being typed in, and a half-composed IME syllable is never sent. */
+  var typing = {};         // slot -> timer of a typed change not queued yet
+  var TYPING_PAUSE_MS = 800;
+  function isTyped(el) { return el.dataset.answerForm === "blanks" || el.dataset.answerForm === "text"; }
+  function typedAnswerOf(el) {
+    if (el.dataset.answerForm === "text") return el.querySelector("textarea").value;
+    return Array.prototype.map.call(el.querySelectorAll("input[data-blank]"), function (i) { return i.value; });
+  }
+  function showTypedAnswer(el, answer) {
+    if (el.dataset.answerForm === "text") { el.querySelector("textarea").value = typeof answer === "string" ? answer : ""; return; }
+    var values = Array.isArray(answer) ? answer : [];
+    el.querySelectorAll("input[data-blank]").forEach(function (i) { i.value = values[Number(i.dataset.blank)] || ""; });
+  }
+  function hasAnswer(a) {
+    if (Array.isArray(a)) return a.some(function (v) { return String(v).trim() !== ""; });
+    return typeof a === "string" ? a.trim() !== "" : Boolean(a);
+  }
+  /* Blanks keep their order, so typed answers compare as they are; nothing typed equals no answer. */
+  function sameTyped(a, b) { return (!hasAnswer(a) && !hasAnswer(b)) || JSON.stringify(a) === JSON.stringify(b); }
+  function isBeingTyped(q) { return Boolean(typing[q.dataset.slot]) || (isTyped(q) && q.contains(document.activeElement)); }
+  function stopTyping(slot) { clearTimeout(typing[slot]); delete typing[slot]; }
+  function flushTyped(slot) {
+    if (!typing[slot]) return;
+    stopTyping(slot);
+    if (!submitting) queue(slot);
+  }
+  function whileTyping(ev) {
+    var q = ev.target.closest(".question");
+    if (!q || !isTyped(q) || submitting || ev.isComposing) return;
+    var slot = q.dataset.slot;
+    clearTimeout(typing[slot]);
+    typing[slot] = setTimeout(function () { flushTyped(slot); }, TYPING_PAUSE_MS);
   }
 
   function persist() {
@@ -109,7 +146,8 @@
 
   function showAnswer(slot, answer) {
     var values = Array.isArray(answer) ? answer : [answer];
-    slotEl(slot).querySelectorAll("input").forEach(function (i) { i.checked = values.indexOf(i.value) !== -1; });
+    if (isTyped(slotEl(slot))) showTypedAnswer(slotEl(slot), answer);
+    else slotEl(slot).querySelectorAll("input").forEach(function (i) { i.checked = values.indexOf(i.value) !== -1; });
     markCard(slot);
   }
 
@@ -135,7 +173,7 @@
   function markCard(slot) {
     var card = root.querySelector('[data-card="' + slot + '"]');
     var a = answerOf(slot);
-    if (card) card.classList.toggle("answered", Boolean(a && a.length));
+    if (card) card.classList.toggle("answered", hasAnswer(a));
     var done = root.querySelectorAll(".answer-card a.answered").length;
     document.getElementById("answered-count").textContent = done + " / " + root.querySelectorAll(".question").length;
   }
@@ -249,9 +287,9 @@
   function adopt(responses, sentAt) {
     root.querySelectorAll(".question").forEach(function (q) {
       var slot = q.dataset.slot;
-      if (pending[slot] || refused[slot] || (ackedAt[slot] || 0) > sentAt) return;
+      if (pending[slot] || refused[slot] || (ackedAt[slot] || 0) > sentAt || isBeingTyped(q)) return;
       var stored = Object.prototype.hasOwnProperty.call(responses, slot) ? responses[slot] : "";
-      if (sameAnswer(stored, answerOf(slot))) return;
+      if (isTyped(q) ? sameTyped(stored, answerOf(slot)) : sameAnswer(stored, answerOf(slot))) return;
       showAnswer(slot, stored);
       setSlotState(slot, "elsewhere");
     });
@@ -290,17 +328,17 @@
 
   function unanswered() {
     return Array.prototype.filter.call(root.querySelectorAll(".question"), function (q) {
-      var a = answerOf(q.dataset.slot);
-      return !a || !a.length;
+      return !hasAnswer(answerOf(q.dataset.slot));
     }).map(function (q) { return q.dataset.slot; });
   }
 
   /* Submit once: no more changes on the page, the unacknowledged ones travel with the submit. */
   function submit(timeUp) {
     if (submitting) return;
+    Object.keys(typing).forEach(flushTyped);
     submitting = true;
     root.classList.add("submitting");
-    root.querySelectorAll(".question input").forEach(function (i) { i.disabled = true; });
+    root.querySelectorAll(".question input, .question textarea").forEach(function (i) { i.disabled = true; });
     document.getElementById("submit-open").disabled = true;
     if (timeUp) showAlert(d.msgTimeUp);
     renderState();
@@ -326,8 +364,10 @@
 
   root.addEventListener("change", function (ev) {
     var q = ev.target.closest(".question");
-    if (q && !submitting) queue(q.dataset.slot);
+    if (q && !submitting) { stopTyping(q.dataset.slot); queue(q.dataset.slot); }
   });
+  root.addEventListener("input", whileTyping);
+  root.addEventListener("compositionend", whileTyping);
 
   var dialog = document.getElementById("submit-dialog");
   var summary = document.getElementById("submit-summary");
@@ -353,7 +393,7 @@
   document.getElementById("submit-confirm").addEventListener("click", function () { dialog.close(); submit(false); });
 
   window.addEventListener("beforeunload", function (ev) {
-    if (!finished && Object.keys(pending).length) { ev.preventDefault(); ev.returnValue = d.msgLeave; }
+    if (!finished && (Object.keys(pending).length || Object.keys(typing).length)) { ev.preventDefault(); ev.returnValue = d.msgLeave; }
   });
   document.addEventListener("visibilitychange", function () { if (!document.hidden) sync(); });
   window.addEventListener("online", pump);

@@ -1,0 +1,120 @@
+"""An attempt with a short answer (marked by a person): it closes at submit or at its deadline with
+its machine-marked items marked, and no total is shown or put in the score ledger while anything
+still needs marking (domain.md §7); once a marker marks the rest, the total and the ledger entry
+follow. A short answer left empty scores 0 at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from question_bank.models import AttemptState, AuditEvent, Mark, ScoreRecord
+from question_bank.services import attempts, deadlines, ledger
+from question_bank.services.marking import awaiting_marking, complete_marking, is_awaiting_marking, mark_attempt
+from tests.conftest import at
+
+ESSAY = "行政机关应当依法行使职权"
+
+
+@pytest.fixture
+def exam(make):
+    """Slot 1 single choice (key B, 40 points), slot 2 fill-in (key 行政复议, 20), slot 3 short answer (40)."""
+    make.question("single_choice", key=["B"])
+    make.question("fill_blank", key=[["行政复议"]])
+    make.question("short_answer", rubric="答出依法行使职权得满分。")
+    cadre = make.cadre()
+    paper = make.paper([("single_choice", 1, 40, "行政处罚法"), ("fill_blank", 1, 20, "行政处罚法"),
+                        ("short_answer", 1, 40, "行政处罚法")])
+    return cadre, make.sitting(paper, roster=[cadre], shuffle=False)
+
+
+def ledger_entries(db, attempt_id: int) -> int:
+    return db.scalar(select(func.count(ScoreRecord.id)).where(ScoreRecord.attempt_id == attempt_id))
+
+
+def test_submit_closes_marks_the_machine_items_and_leaves_the_total_to_the_marker(db, clock, exam):
+    cadre, sitting = exam
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    attempts.save_response(db, clock, cadre, attempt.id, 2, [" 行政复议\u3000"], 2)
+    attempts.save_response(db, clock, cadre, attempt.id, 3, ESSAY, 3)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    db.commit()
+
+    assert attempt.state == AttemptState.SUBMITTED and not attempt.is_open
+    assert (attempt.score, attempt.band, attempt.passed) == (None, None, None)
+    assert is_awaiting_marking(attempt)
+    marks = {m.attempt_item.slot: m.score for m in db.scalars(select(Mark))}
+    assert marks == {1: Decimal(40), 2: Decimal(20)}
+    assert [item.slot for item in awaiting_marking(db, attempt)] == [3]
+    assert ledger_entries(db, attempt.id) == 0
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "attempt.submitted"))
+    assert event.after["awaiting_marking"] is True and event.after["score"] is None
+
+
+def test_a_marker_s_mark_completes_the_total_and_the_ledger_once(db, clock, make, exam):
+    cadre, sitting = exam
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    attempts.save_response(db, clock, cadre, attempt.id, 3, ESSAY, 2)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    marker = make.user()
+    (item,) = awaiting_marking(db, attempt)
+    db.add(Mark(attempt_item=item, score=Decimal("32.5"), marked_at=clock.now(), marker_id=marker.id))
+    db.flush()
+
+    record = complete_marking(db, clock, attempt, marker)
+    assert attempt.score == Decimal("72.5") and attempt.passed and attempt.band == "pass"
+    assert (record.score, record.reason, record.actor_id) == (Decimal("72.5"), "marked", marker.id)
+    assert complete_marking(db, clock, attempt, marker) is None  # a second call records nothing
+    assert ledger_entries(db, attempt.id) == 1 and ledger.verify(db).ok
+
+
+def test_complete_marking_waits_while_an_item_is_unmarked(db, clock, make, exam):
+    cadre, sitting = exam
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 3, ESSAY, 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    assert complete_marking(db, clock, attempt, make.user()) is None
+    assert attempt.score is None and ledger_entries(db, attempt.id) == 0
+
+
+@pytest.mark.parametrize("essay", [None, "", "  \n\u3000"])
+def test_a_short_answer_left_empty_scores_zero_and_the_total_is_recorded_at_once(db, clock, exam, essay):
+    cadre, sitting = exam
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    if essay is not None:
+        attempts.save_response(db, clock, cadre, attempt.id, 3, essay, 2)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    assert attempt.score == Decimal(40) and not is_awaiting_marking(attempt)
+    assert awaiting_marking(db, attempt) == []
+    assert ledger_entries(db, attempt.id) == 1
+
+
+def test_auto_submit_at_the_deadline_keeps_the_essay_for_the_marker(db, clock, exam):
+    cadre, sitting = exam
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    clock.set(at("10:29:40"))
+    attempts.save_response(db, clock, cadre, attempt.id, 3, ESSAY, 1)
+    db.commit()
+    clock.set(at("10:30:00") + dt.timedelta(seconds=sitting.grace_s + 1))
+    assert deadlines.sweep(db, clock) == [attempt.id]
+    assert attempt.state == AttemptState.AUTO_SUBMITTED and attempt.score is None
+    assert [item.slot for item in awaiting_marking(db, attempt)] == [3]
+    assert ledger_entries(db, attempt.id) == 0
+
+
+def test_a_person_s_mark_is_never_overwritten_by_marking_again(db, clock, make, exam):
+    cadre, sitting = exam
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 3, ESSAY, 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    (item,) = awaiting_marking(db, attempt)
+    db.add(Mark(attempt_item=item, score=Decimal(30), marked_at=clock.now(), marker_id=make.user().id))
+    db.flush()
+    assert mark_attempt(db, clock, attempt) == Decimal(30)
+    assert [m.score for m in db.scalars(select(Mark).where(Mark.attempt_item_id == item.id))] == [Decimal(30)]
