@@ -69,10 +69,15 @@ GUIDE: tuple[Column, ...] = (
     Column("key", "答案", "key", True,
            N_("Single choice: B. Multiple or indefinite choice: ACD or A,C,D. True/false: 对/错, 正确/错误, √/× or T/F. "
               "Fill-in: the answers of the blanks in order, separated by |, alternatives of a blank by /, e.g. "
-              "行政复议|行政诉讼/诉讼 (write \\/ for a / inside an answer). Short answer: the reference answer."),
+              "行政复议|行政诉讼/诉讼 (write \\/ for a / inside an answer). Short answer: the reference answer, "
+              "here or in 参考答案."),
            "单选填 B；多选、不定项填 ACD 或 A,C,D；判断题填 对/错、正确/错误、√/× 或 T/F；填空题按空的顺序填写各空答案，"
            "空与空之间用 | 分隔，同一空的多个可接受答案用 / 分隔，如 行政复议|行政诉讼/诉讼（答案本身含 / 时写作 \\/）；"
-           "简答题填参考答案"),
+           "简答题填参考答案，也可填在“参考答案”列"),
+    Column("reference", "参考答案", "reference_answer", False,
+           N_("Short answer and case analysis: the reference answer the markers compare against (or put it in 答案). "
+              "A file without a 答案 column may give every key here."),
+           "简答题、案例分析题：阅卷人据以评分的参考答案（也可填在“答案”列）；没有“答案”列的文件可在此列填写各题答案"),
     Column("rubric", "评分标准", "rubric", False,
            N_("Short answer only: the marking criteria the markers follow (points per element). Never shown to "
               "candidates."),
@@ -101,7 +106,8 @@ GUIDE: tuple[Column, ...] = (
 _ALIASES: dict[str, tuple[str, ...]] = {
     "type": ("题型", "type", "类型", "题目类型", "试题类型", "qtype"),
     "stem": ("题干", "stem", "题目", "试题", "题目内容", "question"),
-    "key": ("答案", "key", "正确答案", "标准答案", "参考答案", "answer"),
+    "key": ("答案", "key", "正确答案", "标准答案", "answer"),
+    "reference": ("参考答案", "reference_answer", "reference", "答题要点"),
     "explanation": ("解析", "explanation", "答案解析", "试题解析"),
     "difficulty": ("难度", "difficulty", "难度系数"),
     "tags": ("知识点", "tags", "tag", "标签"),
@@ -116,8 +122,8 @@ for _letter in LETTERS:
 
 #: Headers in template order, as the downloadable template writes them.
 TEMPLATE_HEADERS: tuple[str, ...] = (
-    "题型", "题干", *(f"选项{letter}" for letter in LETTERS), "固定选项", "答案", "评分标准", "解析", "难度", "知识点",
-    "法律依据", "分类", "分值",
+    "题型", "题干", *(f"选项{letter}" for letter in LETTERS), "固定选项", "答案", "参考答案", "评分标准", "解析", "难度",
+    "知识点", "法律依据", "分类", "分值",
 )
 #: What the 固定选项 column may say for "no option is pinned" (an empty cell lets the importer propose).
 NO_PINS = frozenset({"无", "否", "不固定", "none", "no", "-", "—", "/"})
@@ -184,6 +190,9 @@ def read_header(row: Row) -> Header | None:
         text[name] = cell.strip()
     if "type" not in index or "stem" not in index:
         return None
+    if "key" not in index and "reference" in index:
+        # 参考答案 is how some banks head the key column of every type.
+        index["key"], text["key"] = index.pop("reference"), text.pop("reference")
     return Header(row.number, index, text)
 
 
@@ -263,11 +272,12 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     options = _options(header, cell, found)
     pinned = _pinned(cell("pinned"), found)
     key = None
+    key_column = _key_column(header, cell, found)
     if qtype is not None:
         try:
-            key = qtype.parse_key(cell("key"), options)
+            key = qtype.parse_key(cell(key_column), options)
         except ValueError as exc:
-            found.append(("key", problem_of(exc)))
+            found.append((key_column, problem_of(exc)))
     difficulty = _difficulty(cell("difficulty"), found)
     score = _score(cell("score"), found)
     category = "/".join(category_parts(cell("category")))
@@ -285,7 +295,7 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         # The domain's own rules; a field already reported above is not reported twice.
         reported = {name for name, _ in found}
         for problem in draft.problems():
-            name = _column_of(problem)
+            name = key_column if _column_of(problem) == "key" else _column_of(problem)
             if name not in reported and not (name.startswith("option_") and reported & set(OPTION_COLUMNS)):
                 found.append((name, Problem(problem.message, problem.params)))
     elif not stem:
@@ -304,6 +314,17 @@ def _column_of(problem: Problem) -> str:
     if problem.place == "options":
         return "option_A"
     return str(problem.place) or "stem"
+
+
+def _key_column(header: Header, cell, found: list[tuple[str, Problem]]) -> str:
+    """Which column gives the row's key: 答案, or 参考答案 when 答案 is empty there (a bank that keeps
+    its short answers' reference answers apart). Both filled with different texts is a problem."""
+    if not cell("reference").strip():
+        return "key"
+    if cell("key").strip() and cell("key").strip() != cell("reference").strip():
+        found.append(("reference", Problem(N_("the columns %(first)s and %(second)s both give the key and differ; "
+                                              "keep one"), {"first": header.text["key"], "second": header.text["reference"]})))
+    return "key" if cell("key").strip() else "reference"
 
 
 def _pinned(value: str, found: list[tuple[str, Problem]]) -> list[int] | None:

@@ -84,7 +84,7 @@ EXAMPLES: dict[str, tuple[dict[str, str], ...]] = {
     "short_answer": ({
         "题型": "简答",
         "题干": "简述行政机关在作出行政处罚决定之前应当告知当事人的事项。",
-        "答案": "应当告知当事人拟作出的行政处罚内容及事实、理由、依据，并告知当事人依法享有的陈述、申辩、要求听证等权利。",
+        "参考答案": "应当告知当事人拟作出的行政处罚内容及事实、理由、依据，并告知当事人依法享有的陈述、申辩、要求听证等权利。",
         "评分标准": "答出拟作出的行政处罚内容及事实、理由、依据，得3分；答出陈述、申辩权利，得1分；答出要求听证等权利，得1分。",
         "解析": "行政处罚法第四十四条。",
         "难度": "中", "知识点": "行政处罚的告知", "法律依据": "《中华人民共和国行政处罚法》第四十四条",
@@ -107,7 +107,7 @@ def write_template() -> bytes:
     sheet.append(list(TEMPLATE_HEADERS))
     for row in example_rows():
         sheet.append(row)
-    _style(sheet, widths={"B": 50, "L": 30, "M": 30}, default=14)
+    _style(sheet, widths={"B": 50, "L": 30, "M": 30, "N": 30}, default=14)
     sheet.freeze_panes = "A2"
 
     guide = book.create_sheet(GUIDE_SHEET)

@@ -122,3 +122,35 @@ def test_the_template_columns_are_found_by_their_english_names_too(db, clock, ed
     assert not report.refused, report.errors
     assert stored(db, "种类（ ）").pinned_options == [2] and report.pinned == []
     assert stored(db, "简述听证程序。").rubric == "评分标准"
+
+
+def test_a_separate_reference_answer_column_serves_short_answers_and_rows_that_leave_the_key_empty(db, clock, editor):
+    report = run(db, clock, editor, [
+        row(题型="单选", 题干="种类（ ）", 选项A="警告", 选项B="罚款", 答案="A"),
+        row(题型="简答", 题干="简述听证程序。", 参考答案="告知、申请、组织听证。", 评分标准="每点1分"),
+        row(题型="填空", 题干="申请（ ）", 参考答案="行政复议/复议"),
+        row(题型="简答", 题干="简述告知义务。", 答案="告知处罚内容。", 参考答案="告知处罚内容。"),
+    ])
+    assert not report.refused, report.errors
+    assert stored(db, "简述听证程序。").key == "告知、申请、组织听证。"
+    assert stored(db, "申请（ ）").key == [["行政复议", "复议"]]
+    assert stored(db, "简述告知义务。").key == "告知处罚内容。"
+
+
+def test_a_row_whose_two_answer_columns_disagree_is_refused_on_the_reference_column(db, clock, editor):
+    report = run(db, clock, editor, [
+        row(题型="简答", 题干="简述听证程序。", 答案="告知。", 参考答案="告知、申请、组织听证。"),
+        row(题型="简答", 题干="简述告知义务。"),
+    ])
+    assert problems(report) == [
+        (2, "参考答案", "the columns %(first)s and %(second)s both give the key and differ; keep one"),
+        (3, "答案", "the reference answer is empty"),
+    ]
+
+
+def test_a_file_that_heads_its_key_column_reference_answer_is_read(db, clock, editor):
+    header = ("题型", "题干", "选项A", "选项B", "参考答案", "分类")
+    report = run(db, clock, editor, [("单选", "种类（ ）", "警告", "罚款", "B", CATEGORY),
+                                     ("简答", "简述听证程序。", "", "", "告知、申请、组织听证。", CATEGORY)], header=header)
+    assert not report.refused, report.errors
+    assert stored(db, "种类（ ）").key == ["B"] and stored(db, "简述听证程序。").key == "告知、申请、组织听证。"
