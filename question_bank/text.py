@@ -25,13 +25,21 @@ def stem_fingerprint(stem: str) -> str:
     return hashlib.sha256(kept.encode("utf-8")).hexdigest()
 
 
+#: Marks that may end a typed answer, or wrap it, without changing it ("行政复议。", "《民法典》"),
+#: as they stand after NFKC: sentence punctuation, quotation and title marks. Not brackets, dashes,
+#: "%" or "." inside an answer: those can carry meaning (a negative number, a percentage, 2.5).
+SURROUNDING_MARKS = "。.,、;:!?\"'“”‘’《》〈〉「」『』"
+
+
 def comparable_answer(text: str) -> str:
     """A typed answer (or an accepted answer of a key) as fill-in marking compares it (case C-09):
-    width folded (NFKC: ``ＰＭ２.５`` is ``PM2.5``), case folded, and every space (U+3000 among
-    them) and invisible format character (zero-width space, BOM) removed, wherever it stands.
+    width folded (NFKC: ``ＰＭ２.５`` is ``PM2.5``), case folded, every space (U+3000 among them)
+    and invisible format character (zero-width space, BOM) removed wherever it stands, and the
+    sentence punctuation, quotation and title marks around it (:data:`SURROUNDING_MARKS`) dropped.
 
     Case is folded because the Latin letters in Chinese legal answers are abbreviations and codes
-    (WTO, PPP, ICP) whose case never changes the meaning; punctuation is kept, since it can
-    (《》 around a title, a decimal point)."""
+    (WTO, PPP, ICP) whose case never changes the meaning; punctuation inside an answer is kept,
+    since it can change it (a decimal point)."""
     folded = fold_width(text or "").casefold()
-    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    kept = "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    return kept.strip(SURROUNDING_MARKS)

@@ -135,8 +135,10 @@ def test_two_options_that_read_the_same_are_refused_on_the_second(options):
         ("option_C", "options %(first)s and %(second)s are the same", {"first": "A", "second": "C"})]
 
 
-def test_options_that_differ_in_punctuation_are_different_options():
-    assert get_type("single_choice").validate(["《行政处罚法》", "行政处罚法", "罚款"], ["B"]) == []
+def test_options_that_differ_in_punctuation_inside_are_different_options():
+    assert get_type("single_choice").validate(["2.5倍", "25倍", "罚款"], ["B"]) == []
+    assert [p.place for p in get_type("single_choice").validate(["《行政处罚法》", "行政处罚法。", "罚款"], ["B"])] == [
+        "option_B"]
 
 
 def test_a_key_on_an_empty_option_is_refused_at_the_key():
@@ -296,3 +298,15 @@ def test_options_that_refer_to_the_others_are_proposed_for_pinning(options, pinn
 @pytest.mark.parametrize("text, letters", [("D", ["D"]), ("c,d", ["C", "D"]), ("ＣＤ", ["C", "D"]), ("", [])])
 def test_pinned_letters_are_read_like_keys(text, letters):
     assert read_letters(text) == letters
+
+
+@pytest.mark.parametrize("answer, right", [
+    ("行政复议。", True), ("“行政复议”", True), ("行政复议；", True), ("《行政复议法》", False),
+    ("行政-复议", False), ("-5", False), ("5%", False),
+])
+def test_fill_in_ignores_the_sentence_marks_around_an_answer_but_not_what_changes_it(answer, right):
+    assert FILL.blank_results([["行政复议", "5"]], [answer]) == [right]
+
+
+def test_a_title_in_book_marks_matches_the_title_without_them():
+    assert FILL.blank_results([["《中华人民共和国行政处罚法》"]], ["中华人民共和国行政处罚法"]) == [True]
