@@ -76,6 +76,9 @@ def test_a_whole_exam_with_every_type_waits_for_the_marker_then_shows_its_score(
     row = score_sheet_row(hr, sitting.id)
     assert (row[COL_STATUS], row[COL_SCORE]) == ("已交卷，待阅卷", "")
     assert db.scalar(select(func.count(ScoreRecord.id))) == 0
+    admin = signed_in(client_factory(), make.user(Role.EXAM_ADMIN, username="admin_six"))
+    monitor = admin.get(f"/exams/sittings/{sitting.id}").get_data(as_text=True)
+    assert 'class="badge warn awaiting-marking"' in monitor
 
     # The marker gives the essay 25 of 30; the machine marked the rest: 10 + 20 + 10 + 10 + 20.
     attempt = db.get(Attempt, attempt_id)
