@@ -23,3 +23,10 @@ def stem_fingerprint(stem: str) -> str:
     folded = fold_width(stem).casefold()
     kept = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
     return hashlib.sha256(kept.encode("utf-8")).hexdigest()
+
+
+def comparable_text(text: str) -> str:
+    """Text as two versions of a law are compared: width folded (NFKC: full-width punctuation and
+    digits become half-width) and every space removed, so that re-spacing or re-typing punctuation
+    in another width is no change, while any change of words or punctuation marks is one."""
+    return "".join(fold_width(text).split())
