@@ -29,8 +29,11 @@ from question_bank.models import (
     UnitLevel,
     User,
 )
-from question_bank.services import authoring, people
+from question_bank.formats.law_files import LawFile
+from question_bank.services import authoring, law_catalogue, people
+from question_bank.services.law_catalogue import LoadedVersion
 from question_bank.services.authoring import QuestionDraft
+from tests.shared_data import LAW_TEXTS
 from tests.webclient import PASSWORD
 
 _counter = itertools.count(1)
@@ -79,7 +82,7 @@ class Factory:
                  options: list[str] | None = None, stem: str | None = None,
                  status: QuestionStatus = QuestionStatus.PUBLISHED, difficulty: int = 3,
                  explanation: str = "依据法条作答。", author: User | None = None,
-                 default_score: Any = None) -> Question:
+                 default_score: Any = None, legal_basis: str = "《中华人民共和国行政处罚法》第九条") -> Question:
         n = next(_counter)
         if options is None:
             options = [] if qtype == "true_false" else [f"选项{c}{n}" for c in "ABCD"]
@@ -88,11 +91,24 @@ class Factory:
                    "true_false": True}[qtype]
         draft = QuestionDraft(qtype=qtype, stem=stem or f"第{n}题题干（　）", options=options, key=key,
                               category_path=category, explanation=explanation, difficulty=difficulty,
-                              legal_basis="《中华人民共和国行政处罚法》第九条",
+                              legal_basis=legal_basis,
                               default_score=None if default_score is None else Decimal(str(default_score)))
         question = authoring.create_question(self.db, self.clock, author or self.system_user(), draft, status=status)
         self.db.commit()
         return question
+
+    # --- law catalogue ------------------------------------------------------------------------
+    def laws(self, *names: str) -> list[LoadedVersion]:
+        """Load law texts of the shared dataset by their paths below laws-lawrefbook (a folder name
+        such as "民法典" loads all its files), as the command line does."""
+        files = []
+        for name in names:
+            path = LAW_TEXTS / name
+            paths = sorted(path.glob("*.md")) if path.is_dir() else [path]
+            files += [LawFile(p.relative_to(LAW_TEXTS).as_posix(), p.read_bytes()) for p in paths]
+        loaded = law_catalogue.load_texts(self.db, self.clock, None, files)
+        self.db.commit()
+        return loaded
 
     def questions(self, count: int, qtype: str = "single_choice", **kwargs: Any) -> list[Question]:
         return [self.question(qtype, **kwargs) for _ in range(count)]

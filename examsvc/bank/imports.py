@@ -83,6 +83,10 @@ def import_upload():
     flash(message, "success")
     if report.duplicates:
         flash(_("%(n)d questions repeat an existing stem; they are flagged below.", n=len(report.duplicates)), "error")
+    cited = report.citations
+    if cited.get("total"):
+        flash(_("%(ok)d of %(n)d legal-basis citations were found in the law catalogue.", ok=cited["resolved"],
+                n=cited["total"]), "success" if cited["resolved"] == cited["total"] else "error")
     return redirect(url_for("bank.batch", batch_id=report.batch.id))
 
 
@@ -192,7 +196,8 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
     return render_template("bank/batch.html", batch=batch, form=form, questions=questions, count=count,
                            page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
                            errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
-                           duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE), status
+                           duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE,
+                           citations=report.get("citations") or {}), status
 
 
 @bp.post("/batches/<int:batch_id>/decide")

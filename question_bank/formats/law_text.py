@@ -28,7 +28,8 @@ from question_bank.models.laws import HEADING_RANK, HeadingKind
 
 #: Longest text accepted, in characters (the 民法典's eight files hold about 110,000).
 MAX_CHARS = 2_000_000
-_SPACE = "[ \t\u3000\u00a0]"
+#: Any space, the ideographic and typographic ones included (准\u2002合\u2002同 in 民法典 合同编).
+_SPACE = r"\s"
 ARTICLE_LINE = re.compile(rf"^第(?P<num>{NUMERAL})条(?:之(?P<suffix>{NUMERAL}))?(?P<sep>{_SPACE}+|$)")
 #: An article label with no space after it: read as an article only when its number is the next one.
 _ARTICLE_NO_SPACE = re.compile(rf"^第(?P<num>{NUMERAL})条(?:之(?P<suffix>{NUMERAL}))?")
@@ -42,7 +43,7 @@ _COMMENT = re.compile(r"<!--.*?-->")
 _MAX_PLAIN_HEADING = 60
 _SENTENCE_MARKS = re.compile(r"[。；，：;,:]")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])")
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
 @dataclass
@@ -198,9 +199,11 @@ class _Reader:
         return len(self.lines)
 
     def _is_structural(self, line: str) -> bool:
-        text = line.lstrip("　 \t")
-        return (text.startswith("#") or bool(ARTICLE_LINE.match(text)) or self._heading(text) is not None
-                or bool(_TOC.match(tidy_title(text))))
+        text = line.lstrip()
+        unspaced = _ARTICLE_NO_SPACE.match(text)
+        first_article = bool(unspaced) and parse_numeral(unspaced.group("num")) == 1 and not unspaced.group("suffix")
+        return (text.startswith("#") or bool(ARTICLE_LINE.match(text)) or first_article
+                or self._heading(text) is not None or bool(_TOC.match(tidy_title(text))))
 
     # --- body ------------------------------------------------------------------------------
     def _heading(self, text: str) -> ParsedHeading | None:
@@ -238,7 +241,7 @@ class _Reader:
         in_toc_at: int | None = None
         for index in range(start, len(self.lines)):
             number = index + 1
-            line = _COMMENT.sub("", self.lines[index]).strip(" \t\u3000\u00a0")
+            line = _COMMENT.sub("", self.lines[index]).strip()
             if not line:
                 continue
             if not self.markdown and _TOC.match(tidy_title(line)):
@@ -316,7 +319,7 @@ class _Reader:
         if not expected:
             self._order_problem(number, label, previous, key)
         article = ParsedArticle(value, suffix, label, [], heading, number)
-        rest = line[match.end():].strip(" \t\u3000\u00a0")
+        rest = line[match.end():].strip()
         if rest:
             article.lines.append(rest)
         self.articles.append(article)

@@ -49,10 +49,14 @@ def parse_numeral(text: str) -> int | None:
             continue
         if last_unit is not None and unit >= last_unit:
             return None  # units must fall: "百十", "十十"
-        # "十" alone, or at the start, means one ten (十二 = 12); elsewhere a unit needs its digit.
-        section += (digit if digit is not None else 1 if not section and not total else 0) * unit
+        if digit is None:
+            # "十" at the start means one ten (十二 = 12); any other unit needs its digit.
+            if unit != 10 or section or total:
+                return None
+            digit = 1
         if digit == 0:
             return None
+        section += digit * unit
         digit, last_unit = None, unit
     return total + section + (digit or 0)
 

@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base
+from question_bank.errors import N_
 from question_bank.models.laws import Law, LawArticle, LawVersion
 
 
@@ -94,3 +95,16 @@ class QuestionCitation(Base):
     def needs_attention(self) -> bool:
         """Whether an editor should look at it: anything but a clean resolution."""
         return self.status != CitationStatus.RESOLVED
+
+
+#: Why a citation needs an editor's attention, by status (gettext message ids).
+STATUS_REASONS = {
+    CitationStatus.RESOLVED: "",
+    CitationStatus.NO_SUCH_PARAGRAPH: N_("the article has no such paragraph (款) or item (项)"),
+    CitationStatus.ARTICLE_DELETED: N_("the article was deleted from the law"),
+    CitationStatus.NO_SUCH_ARTICLE: N_("the law has no such article"),
+    CitationStatus.VERSION_NOT_LOADED: N_("the catalogue does not hold the version of the law cited (or in force then)"),
+    CitationStatus.UNKNOWN_LAW: N_("the law catalogue has no law of this name"),
+    CitationStatus.NO_LAW_NAMED: N_("no law is named"),
+    CitationStatus.UNPARSED: N_("not readable as a citation of a law article"),
+}

@@ -108,7 +108,7 @@ class Law(Base):
     @property
     def current_version(self) -> LawVersion | None:
         """The newest loaded version (in force, or the last one of a repealed law)."""
-        return self.versions[-1] if self.versions else None
+        return max(self.versions, key=lambda v: v.version_date) if self.versions else None
 
     def __repr__(self) -> str:
         return f"<Law {self.id} {self.title}>"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, Msg, PermissionDenied, Place, Problem
 from question_bank.formats import law_header
 from question_bank.formats.citations import law_key
-from question_bank.formats.law_files import LawFile
+from question_bank.formats.law_files import LawFile, SkippedFile, read_folder
 from question_bank.formats.law_parts import content_digest, heading_places, merge_parts
 from question_bank.formats.law_text import ParsedLaw, parse_law_file
 from question_bank.formats.numerals import article_label
@@ -58,6 +59,11 @@ class LoadedVersion:
     version: LawVersion
     created: bool
     law_created: bool
+
+    def line(self) -> str:
+        """One line for a command's output: title, version date, articles, what happened."""
+        done = "loaded" if self.created else "already loaded, unchanged"
+        return f"{self.law.title}  {self.version.version_date.isoformat()}  {self.version.article_count} articles  ({done})"
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,33 @@ def load_texts(session: Session, clock: Clock, actor: User | None, files: list[L
     return loaded
 
 
+@dataclass(frozen=True)
+class FolderLoad:
+    """What loading a folder did: the versions loaded (or found unchanged), the files left out as
+    not law texts, and, when it was refused, the problems (then nothing was loaded)."""
+
+    loaded: list[LoadedVersion]
+    skipped: list[SkippedFile]
+    problems: list[Problem]
+
+    def lines(self) -> list[str]:
+        """The outcome as a command prints it: one line per law version, then the files left out."""
+        return [item.line() for item in self.loaded] + [f"skipped {s.name}: {s.reason}" for s in self.skipped]
+
+
+def load_folder(session: Session, clock: Clock, actor: User | None, folder: Path) -> FolderLoad:
+    """Load every law text below ``folder`` (:func:`~question_bank.formats.law_files.read_folder`
+    leaves out what is not one) with :func:`load_texts`: all or nothing. A refusal is returned as
+    problems, not raised. Raises ``FileNotFoundError`` when the folder does not exist."""
+    files, skipped = read_folder(folder)
+    try:
+        return FolderLoad(load_texts(session, clock, actor, files), skipped, [])
+    except InvalidInput as exc:
+        return FolderLoad([], skipped, list(exc.problems))
+    except Conflict as exc:
+        return FolderLoad([], skipped, [Problem(exc.template, exc.params)])
+
+
 def _dates(text: ParsedLaw, options: LoadOptions) -> tuple[dt.date, dt.date | None]:
     place = Place(file=text.names[0] if text.names else text.name)
     made = law_header.version_date(text.history)
@@ -162,6 +195,8 @@ def _load_one(session: Session, clock: Clock, actor: User | None, text: ParsedLa
     session.add(version)
     session.flush()
     _write_text(session, version, text)
+    # Read the versions again, in date order, whatever was in memory before this one was added.
+    session.expire(law, ["versions"])
     refresh_statuses(law)
     session.flush()
     audit.record(session, clock, actor, "law.load", "law_version", version.id, after={

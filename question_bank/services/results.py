@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from question_bank.models import Attempt, AttemptItem, Mark
+from question_bank.models import Attempt, AttemptItem, Mark, QuestionCitation
+from question_bank.services.citing import refs_of
 from question_bank.services.delivery import ItemView, item_view, to_display
 from question_bank.services.marking import current_responses
 from question_bank.types import get_type
@@ -19,7 +20,8 @@ from question_bank.types import get_type
 @dataclass(frozen=True)
 class ReviewItem:
     """One question after submission. ``key_display`` (the key in the letters the candidate saw),
-    ``explanation``, ``legal_basis`` and ``score`` are None unless the sitting shows answers."""
+    ``explanation``, ``legal_basis`` and ``score`` are None unless the sitting shows answers;
+    ``legal_refs`` (the legal basis resolved to law articles, for links) is then empty."""
 
     view: ItemView
     answered: bool
@@ -27,6 +29,7 @@ class ReviewItem:
     key_display: Any
     explanation: str | None
     legal_basis: str | None
+    legal_refs: list[QuestionCitation] = field(default_factory=list)
 
 
 def score_visible(attempt: Attempt, now: dt.datetime) -> bool:
@@ -54,6 +57,7 @@ def review(session: Session, attempt: Attempt, now: dt.datetime) -> list[ReviewI
     responses = current_responses(session, attempt.id)
     reveal = answers_visible(attempt, now)
     marks = latest_marks(session, attempt) if reveal else {}
+    refs = refs_of(session, [item.question_version_id for item in attempt.items]) if reveal else {}
     items = []
     for item in attempt.items:
         step = responses.get(item.slot)
@@ -67,5 +71,6 @@ def review(session: Session, attempt: Attempt, now: dt.datetime) -> list[ReviewI
             key_display=to_display(item, version.key) if reveal else None,
             explanation=version.explanation if reveal else None,
             legal_basis=version.legal_basis if reveal else None,
+            legal_refs=refs.get(version.id, []),
         ))
     return items
