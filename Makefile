@@ -63,6 +63,8 @@ test-postgresql: install
 
 bench: install
 	$(BIN)/python -m bench.autosave
+	$(BIN)/python -m bench.laws
+	$(BIN)/python -m bench.citation_rates
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -242,3 +242,50 @@ def find_laws(session: Session, text: str, limit: int = 20) -> list[Law]:
     if text:
         query = query.where(Law.title.contains(text, autoescape=True) | Law.short_title.contains(text, autoescape=True))
     return list(session.scalars(query))
+
+
+_UNIT_WORDS = {"编": "part", "分编": "subpart", "章": "chapter", "节": "section"}
+_NUMBERED_UNIT = re.compile(rf"^第(?P<num>{NUMERAL})(?P<unit>分编|编|章|节)(?P<rest>.*)$")
+
+
+def find_heading(version: LawVersion, words: str) -> LawHeading | None:
+    """The heading a study-list scope or a person names, read from the top down: "第二编",
+    "第三章", "第二章 受案范围", "分则 第八章 贪污贿赂罪", "侵权责任编 第一章", "总则编" (a 编 is
+    found by its title with or without 编). Each part narrows the search to the headings under
+    the one found before; a number and a title given together must agree. ``None`` when nothing
+    (or more than one heading) fits."""
+    headings = list(version.headings)
+    children: dict[int | None, list[LawHeading]] = {}
+    for heading in headings:
+        children.setdefault(heading.parent_id, []).append(heading)
+
+    def under(parent: LawHeading | None) -> list[LawHeading]:
+        if parent is None:
+            return headings
+        found, stack = [], list(children.get(parent.id, []))
+        while stack:
+            heading = stack.pop(0)
+            found.append(heading)
+            stack[:0] = children.get(heading.id, [])
+        return found
+
+    current: LawHeading | None = None
+    for part in [p for p in re.split(r"\s+", (words or "").strip()) if p]:
+        numbered = _NUMBERED_UNIT.match(part)
+        pool = under(current)
+        if numbered:
+            kind, number = _UNIT_WORDS[numbered.group("unit")], parse_numeral(numbered.group("num"))
+            fits = [h for h in pool if h.kind == kind and h.number == number
+                    and (not numbered.group("rest") or h.title == numbered.group("rest"))]
+        else:
+            bare = part[:-1] if part.endswith("编") and len(part) > 2 else part
+            fits = [h for h in pool if h.title in (part, bare) or h.label == part]
+        if current is None and len(fits) > 1:
+            fits = [h for h in fits if h.parent_id is None] or fits
+        if len(fits) != 1:
+            # A title after a numbered label ("第二章 受案范围") only confirms the heading found.
+            if current is not None and not numbered and current.title in (part, bare):
+                continue
+            return None
+        current = fits[0]
+    return current

@@ -164,3 +164,27 @@ def test_particulars_are_corrected_with_an_audit_and_a_repeal_marks_the_version(
     with pytest.raises(InvalidInput) as caught:
         law_catalogue.update_particulars(db, clock, admin, law, Particulars("行政强制法", LawKind.LAW, "", ["宪法"], None))
     assert "宪法 already names 中华人民共和国宪法" in str(caught.value)
+
+
+@pytest.mark.parametrize("law,words,caption", [
+    ("宪法", "第一章 总纲", "第一章 总纲"),
+    ("宪法", "第三章 第一节", "第一节 全国人民代表大会"),
+    ("行政诉讼法", "第二章 受案范围", "第二章 受案范围"),
+    ("国家赔偿法", "第二章 行政赔偿", "第二章 行政赔偿"),
+    ("民法典", "总则编", "第一编 总则"),
+    ("民法典", "侵权责任编 第一章", "第一章 一般规定"),
+    ("民法典", "第三编 第九章", "第九章 买卖合同"),
+    ("刑法", "分则 第八章 贪污贿赂罪", "第八章 贪污贿赂罪"),
+    ("刑法", "第二编", "第二编 分则"),
+    ("刑法", "第一章", None),          # chapters restart in each 编: which one is meant?
+    ("刑法", "第八章", "第八章 贪污贿赂罪"),  # only 分则 has an eighth
+    ("宪法", "第二章 国家机构", None),  # number and title disagree
+])
+def test_a_heading_is_found_by_the_words_a_study_list_uses(db, clock, make, law, words, caption):
+    from question_bank.services.law_reading import find_heading
+
+    make.laws({"宪法": "宪法/宪法.md", "行政诉讼法": "诉讼与非诉讼程序法/行政诉讼法(2017-06-27).md",
+               "国家赔偿法": "宪法相关法/国家赔偿法(2012-10-26).md", "民法典": "民法典", "刑法": "刑法/刑法.md"}[law])
+    version = db.scalar(select(Law)).current_version
+    found = find_heading(version, words)
+    assert (found.caption if found else None) == caption
