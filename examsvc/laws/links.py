@@ -69,6 +69,15 @@ def basis_pieces(text: str, refs: list[QuestionCitation]) -> list[Piece]:
     return pieces
 
 
+def basis_citations(refs: list[QuestionCitation]) -> list[Piece]:
+    """The legal basis's citations one per place (a range's rows together), for a list row."""
+    spans: dict[tuple[int, int], Piece] = {}
+    for ref in refs:
+        if ref.source == CitationSource.LEGAL_BASIS:
+            spans.setdefault((ref.start, ref.end), Piece(ref.text)).refs.append(ref)
+    return [spans[key] for key in sorted(spans)]
+
+
 def mentions(refs: list[QuestionCitation]) -> list[QuestionCitation]:
     """Articles the stem, options or explanation name that point at the catalogue."""
     return [r for r in refs if r.source != CitationSource.LEGAL_BASIS and r.is_linked]
@@ -76,6 +85,7 @@ def mentions(refs: list[QuestionCitation]) -> list[QuestionCitation]:
 
 def register(app: Flask) -> None:
     app.add_template_global(basis_pieces, "basis_pieces")
+    app.add_template_global(basis_citations, "basis_citations")
     app.add_template_global(article_url, "article_url")
     app.add_template_global(mentions, "cited_mentions")
     app.add_template_global(reason, "citation_reason")
