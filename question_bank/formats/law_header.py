@@ -16,7 +16,20 @@ import re
 from dataclasses import dataclass
 
 from question_bank.formats.numerals import parse_numeral
-from question_bank.models.laws import TEXT_MAKING_EVENTS, EventKind, LawKind
+
+#: Kinds of event, by their verb: the codes ``LawHistoryEvent.kind`` stores
+#: (``question_bank.models.laws.EventKind``; formats import no models, a test keeps both in step).
+ADOPTED, AMENDED, REVISED, PROMULGATED, EFFECTIVE, OTHER = (
+    "adopted", "amended", "revised", "promulgated", "effective", "other")
+EVENT_KINDS = (ADOPTED, AMENDED, REVISED, PROMULGATED, EFFECTIVE, OTHER)
+#: The events that make a new text, and so date a version.
+TEXT_MAKING = (ADOPTED, AMENDED, REVISED)
+#: Kinds of document the header tells (``question_bank.models.laws.LawKind`` codes).
+CONSTITUTION, LAW, ADMINISTRATIVE_REGULATION, SUPERVISORY_REGULATION = (
+    "constitution", "law", "administrative_regulation", "supervisory_regulation")
+LOCAL_REGULATION, AUTONOMOUS_REGULATION, DEPARTMENTAL_RULE, LOCAL_GOVERNMENT_RULE = (
+    "local_regulation", "autonomous_regulation", "departmental_rule", "local_government_rule")
+PARTY_REGULATION, JUDICIAL_INTERPRETATION = "party_regulation", "judicial_interpretation"
 
 _NUM = r"[0-9０-９]+|[零〇○一二三四五六七八九十]+"
 #: A full date, Arabic or Chinese numerals: 2021年1月22日, 二〇二一年一月二十二日.
@@ -28,11 +41,11 @@ _UNBALANCED_TAIL = re.compile(r"[\s　]*[）)]+[\s　]*$")
 
 @dataclass(frozen=True)
 class HistoryEvent:
-    """One event of a header: its date, kind, the words after the date as written (spacing
+    """One event of a header: its date, kind (one of :data:`EVENT_KINDS`), the words after the date as written (spacing
     trimmed, an unmatched closing bracket at the end dropped), and the line it is on (from 1)."""
 
     date: dt.date
-    kind: EventKind
+    kind: str
     text: str
     line: int
 
@@ -48,24 +61,24 @@ def parse_date(found: re.Match[str]) -> dt.date | None:
         return None
 
 
-def event_kind(text: str) -> EventKind:
+def event_kind(text: str) -> str:
     """What an event was, by its verb. ``通过的《……修正案》`` and ``通过的《……决定》`` amend the law
     they are listed under (刑法, 宪法), so they count as amendments."""
     if "修订" in text:
-        return EventKind.REVISED
+        return REVISED
     if "修正" in text:
-        return EventKind.AMENDED
+        return AMENDED
     if "施行" in text:
-        return EventKind.EFFECTIVE
+        return EFFECTIVE
     if re.search(r"通过的[《〈<]", text):
-        return EventKind.AMENDED
+        return AMENDED
     if "公布" in text or "发布" in text:
-        return EventKind.PROMULGATED
+        return PROMULGATED
     if "通过" in text or "批准" in text:
-        return EventKind.ADOPTED
+        return ADOPTED
     if "修改" in text:
-        return EventKind.AMENDED
-    return EventKind.OTHER
+        return AMENDED
+    return OTHER
 
 
 def _clean(text: str) -> str:
@@ -98,7 +111,7 @@ def events_in(text: str, line: int) -> list[HistoryEvent]:
 def version_date(events: list[HistoryEvent]) -> dt.date | None:
     """The date of the text: its last adoption, amendment or revision; failing those (a Party
     regulation listing only 发布) its last promulgation; ``None`` without any event."""
-    for kinds in (TEXT_MAKING_EVENTS, (EventKind.PROMULGATED,)):
+    for kinds in (TEXT_MAKING, (PROMULGATED,)):
         dates = [e.date for e in events if e.kind in kinds]
         if dates:
             return max(dates)
@@ -109,34 +122,34 @@ def effective_date(events: list[HistoryEvent]) -> dt.date | None:
     """When the text took effect, where the header says so: its last 施行 event on or after the
     text's date (an earlier 施行 is the original law's, not this text's)."""
     made = version_date(events)
-    dates = [e.date for e in events if e.kind == EventKind.EFFECTIVE and (made is None or e.date >= made)]
+    dates = [e.date for e in events if e.kind == EFFECTIVE and (made is None or e.date >= made)]
     return max(dates) if dates else None
 
 
 #: (pattern in the adopting event, issuing body, kind): first match wins.
-_BODIES: list[tuple[re.Pattern[str], str | None, LawKind]] = [
-    (re.compile(r"全国人民代表大会常务委员会"), "全国人民代表大会常务委员会", LawKind.LAW),
-    (re.compile(r"全国人民代表大会"), "全国人民代表大会", LawKind.LAW),
-    (re.compile(r"国家监察委员会"), "国家监察委员会", LawKind.SUPERVISORY_REGULATION),
-    (re.compile(r"国务院(?!办公厅|.{0,6}部门)"), "国务院", LawKind.ADMINISTRATIVE_REGULATION),
-    (re.compile(r"中共中央纪律检查委员会|中央纪律检查委员会|中央纪委"), "中央纪律检查委员会", LawKind.PARTY_REGULATION),
-    (re.compile(r"中共中央办公厅"), "中共中央办公厅", LawKind.PARTY_REGULATION),
-    (re.compile(r"中共中央|中国共产党中央委员会"), "中共中央", LawKind.PARTY_REGULATION),
-    (re.compile(r"最高人民法院"), "最高人民法院", LawKind.JUDICIAL_INTERPRETATION),
-    (re.compile(r"最高人民检察院"), "最高人民检察院", LawKind.JUDICIAL_INTERPRETATION),
-    (re.compile(r"(\S{2,12}?(?:省|自治区|市|州))第?\S{0,6}?届?人民代表大会(?:常务委员会)?"), None, LawKind.LOCAL_REGULATION),
-    (re.compile(r"(\S{2,12}?(?:省|自治区|市|州|县))人民政府"), None, LawKind.LOCAL_GOVERNMENT_RULE),
+_BODIES: list[tuple[re.Pattern[str], str | None, str]] = [
+    (re.compile(r"全国人民代表大会常务委员会"), "全国人民代表大会常务委员会", LAW),
+    (re.compile(r"全国人民代表大会"), "全国人民代表大会", LAW),
+    (re.compile(r"国家监察委员会"), "国家监察委员会", SUPERVISORY_REGULATION),
+    (re.compile(r"国务院(?!办公厅|.{0,6}部门)"), "国务院", ADMINISTRATIVE_REGULATION),
+    (re.compile(r"中共中央纪律检查委员会|中央纪律检查委员会|中央纪委"), "中央纪律检查委员会", PARTY_REGULATION),
+    (re.compile(r"中共中央办公厅"), "中共中央办公厅", PARTY_REGULATION),
+    (re.compile(r"中共中央|中国共产党中央委员会"), "中共中央", PARTY_REGULATION),
+    (re.compile(r"最高人民法院"), "最高人民法院", JUDICIAL_INTERPRETATION),
+    (re.compile(r"最高人民检察院"), "最高人民检察院", JUDICIAL_INTERPRETATION),
+    (re.compile(r"(\S{2,12}?(?:省|自治区|市|州))第?\S{0,6}?届?人民代表大会(?:常务委员会)?"), None, LOCAL_REGULATION),
+    (re.compile(r"(\S{2,12}?(?:省|自治区|市|州|县))人民政府"), None, LOCAL_GOVERNMENT_RULE),
     (re.compile(r"(\S{2,20}?(?:部|委员会|总局|署|局))(?:令|部务会议|委务会议|局务会议|第\S{1,6}次)"), None,
-     LawKind.DEPARTMENTAL_RULE),
+     DEPARTMENTAL_RULE),
 ]
 
 
-def issuer(title: str, events: list[HistoryEvent]) -> tuple[str, LawKind | None]:
+def issuer(title: str, events: list[HistoryEvent]) -> tuple[str, str | None]:
     """The issuing body and kind of document, from the title and the first adopting (or else the
-    first) event: ``("全国人民代表大会常务委员会", LawKind.LAW)``; ``("", None)`` when the header does
+    first) event: ``("全国人民代表大会常务委员会", "law")``; ``("", None)`` when the header does
     not tell (the person loading the text then says which kind it is). The 宪法 is its own kind;
     a title beginning 中国共产党 is a Party regulation whoever issued it."""
-    adopting = [e for e in events if e.kind in (EventKind.ADOPTED, EventKind.PROMULGATED)] or events
+    adopting = [e for e in events if e.kind in (ADOPTED, PROMULGATED)] or events
     text = adopting[0].text if adopting else ""
     body, kind = "", None
     for pattern, name, found_kind in _BODIES:
@@ -146,9 +159,9 @@ def issuer(title: str, events: list[HistoryEvent]) -> tuple[str, LawKind | None]
             kind = found_kind
             break
     if re.fullmatch(r"(中华人民共和国)?宪法", title):
-        kind = LawKind.CONSTITUTION
+        kind = CONSTITUTION
     elif title.startswith("中国共产党"):
-        kind = LawKind.PARTY_REGULATION
-    elif kind == LawKind.LOCAL_REGULATION and ("自治条例" in title or "单行条例" in title):
-        kind = LawKind.AUTONOMOUS_REGULATION
+        kind = PARTY_REGULATION
+    elif kind == LOCAL_REGULATION and ("自治条例" in title or "单行条例" in title):
+        kind = AUTONOMOUS_REGULATION
     return body, kind

@@ -15,14 +15,23 @@ from dataclasses import dataclass
 
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.law_header import HistoryEvent
-from question_bank.formats.law_text import ParsedArticle, ParsedHeading, ParsedLaw
+from question_bank.formats.law_text import (
+    ANNEX,
+    CHAPTER,
+    PART,
+    PREAMBLE,
+    SECTION,
+    SUBPART,
+    SUPPLEMENTARY,
+    ParsedArticle,
+    ParsedHeading,
+    ParsedLaw,
+)
 from question_bank.formats.numerals import chinese_numeral
-from question_bank.models.laws import HeadingKind
 from question_bank.text import comparable_text
 
 #: Heading kinds whose address has a number part: part:2, chapter:3 ….
-_ADDRESS_WORD = {HeadingKind.PART: "part", HeadingKind.SUBPART: "subpart", HeadingKind.CHAPTER: "chapter",
-                 HeadingKind.SECTION: "section", HeadingKind.ANNEX: "annex"}
+_ADDRESS_WORD = {PART: "part", SUBPART: "subpart", CHAPTER: "chapter", SECTION: "section", ANNEX: "annex"}
 
 
 def _part_heading(part: ParsedLaw, number: int) -> ParsedHeading:
@@ -31,9 +40,9 @@ def _part_heading(part: ParsedLaw, number: int) -> ParsedHeading:
     name = part.part_title
     line = part.articles[0].line if part.articles else 1
     if name == "附则":
-        return ParsedHeading(HeadingKind.SUPPLEMENTARY, None, "附则", "", line)
+        return ParsedHeading(SUPPLEMENTARY, None, "附则", "", line)
     title = name[:-1] if name.endswith("编") and len(name) > 2 else name
-    return ParsedHeading(HeadingKind.PART, number, f"第{chinese_numeral(number)}编", title, line)
+    return ParsedHeading(PART, number, f"第{chinese_numeral(number)}编", title, line)
 
 
 def merge_parts(parts: list[ParsedLaw]) -> ParsedLaw:
@@ -121,9 +130,9 @@ def heading_places(parsed: ParsedLaw) -> list[HeadingPlace]:
     addresses: list[str] = []
     for position, heading in enumerate(parsed.headings, start=1):
         word = _ADDRESS_WORD.get(heading.kind)
-        if heading.kind == HeadingKind.PREAMBLE:
+        if heading.kind == PREAMBLE:
             own = "preamble"
-        elif heading.kind == HeadingKind.SUPPLEMENTARY:
+        elif heading.kind == SUPPLEMENTARY:
             own = "supplementary"
         elif word and heading.number is not None:
             own = f"{word}:{heading.number}"
@@ -150,7 +159,7 @@ def content_digest(parsed: ParsedLaw) -> str:
     has the same digest; a changed word gives another."""
     document = {
         "title": comparable_text(parsed.title),
-        "headings": [[h.kind.value, h.number, comparable_text(h.label + h.title), [comparable_text(b) for b in h.body],
+        "headings": [[h.kind, h.number, comparable_text(h.label + h.title), [comparable_text(b) for b in h.body],
                       h.parent] for h in parsed.headings],
         "articles": [[a.number, a.suffix, [comparable_text(line) for line in a.lines], a.heading]
                      for a in parsed.articles],

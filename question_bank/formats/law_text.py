@@ -24,8 +24,15 @@ from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats import law_header
 from question_bank.formats.law_header import HistoryEvent
 from question_bank.formats.numerals import NUMERAL, parse_numeral
-from question_bank.models.laws import HEADING_RANK, HeadingKind
 
+#: Heading kinds, by the word that names them: the codes ``LawHeading.kind`` stores
+#: (``question_bank.models.laws.HeadingKind``; formats import no models, a test keeps both in step).
+PART, SUBPART, CHAPTER, SECTION = "part", "subpart", "chapter", "section"
+PREAMBLE, SUPPLEMENTARY, ANNEX, OTHER = "preamble", "supplementary", "annex", "other"
+HEADING_KINDS = (PART, SUBPART, CHAPTER, SECTION, PREAMBLE, SUPPLEMENTARY, ANNEX, OTHER)
+#: Nesting rank of the numbered units: a heading's parent is the nearest earlier heading of a
+#: lower rank. The unnumbered kinds stand at the top level.
+HEADING_RANK = {PART: 1, SUBPART: 2, CHAPTER: 3, SECTION: 4}
 #: Longest text accepted, in characters (the 民法典's eight files hold about 110,000).
 MAX_CHARS = 2_000_000
 #: Any space, the ideographic and typographic ones included (准\u2002合\u2002同 in 民法典 合同编).
@@ -34,7 +41,7 @@ ARTICLE_LINE = re.compile(rf"^第(?P<num>{NUMERAL})条(?:之(?P<suffix>{NUMERAL}
 #: An article label with no space after it: read as an article only when its number is the next one.
 _ARTICLE_NO_SPACE = re.compile(rf"^第(?P<num>{NUMERAL})条(?:之(?P<suffix>{NUMERAL}))?")
 _NUMBERED_HEADING = re.compile(rf"^第(?P<num>{NUMERAL})(?P<unit>分编|编|章|节)\s*(?P<title>.*?)\s*$")
-_UNIT_KIND = {"编": HeadingKind.PART, "分编": HeadingKind.SUBPART, "章": HeadingKind.CHAPTER, "节": HeadingKind.SECTION}
+_UNIT_KIND = {"编": PART, "分编": SUBPART, "章": CHAPTER, "节": SECTION}
 _ANNEX = re.compile(rf"^(?:附件|附录)(?P<num>{NUMERAL})?$")
 _TOC = re.compile(r"^目录$")
 _INFO_END = "<!-- INFO END -->"
@@ -48,12 +55,12 @@ _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 @dataclass
 class ParsedHeading:
-    """A heading: its kind, number (None for the unnumbered kinds), label (第二编, 附则), title
+    """A heading: its kind (one of :data:`HEADING_KINDS`), number (None for the unnumbered kinds), label (第二编, 附则), title
     (物权; spacing inside Chinese words removed: 总 则 → 总则), the index of its parent heading in
     :attr:`ParsedLaw.headings`, its unnumbered paragraphs (``body``: the preamble, an annex), and
     the line it is on."""
 
-    kind: HeadingKind
+    kind: str
     number: int | None
     label: str
     title: str
@@ -101,7 +108,7 @@ class ParsedLaw:
     @property
     def preamble(self) -> list[str]:
         """The paragraphs of the 序言 (宪法), or an empty list."""
-        return next((h.body for h in self.headings if h.kind == HeadingKind.PREAMBLE), [])
+        return next((h.body for h in self.headings if h.kind == PREAMBLE), [])
 
 
 def decode(name: str, data: bytes) -> str:
@@ -223,15 +230,15 @@ class _Reader:
                 title = tidy_title(numbered.group("title") or "")
                 return ParsedHeading(_UNIT_KIND[unit], number, f"第{numbered.group('num')}{unit}", title, 0)
         if words == "序言":
-            return ParsedHeading(HeadingKind.PREAMBLE, None, "序言", "", 0)
+            return ParsedHeading(PREAMBLE, None, "序言", "", 0)
         if words == "附则":
-            return ParsedHeading(HeadingKind.SUPPLEMENTARY, None, "附则", "", 0)
+            return ParsedHeading(SUPPLEMENTARY, None, "附则", "", 0)
         annex = _ANNEX.match(words)
         if annex:
             number = parse_numeral(annex.group("num")) if annex.group("num") else None
-            return ParsedHeading(HeadingKind.ANNEX, number, words, "", 0)
+            return ParsedHeading(ANNEX, number, words, "", 0)
         if markdown_heading and words:
-            return ParsedHeading(HeadingKind.OTHER, None, words, "", 0)
+            return ParsedHeading(OTHER, None, words, "", 0)
         return None
 
     def _body(self, start: int) -> None:

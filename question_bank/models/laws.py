@@ -24,7 +24,8 @@ from question_bank.models.people import User
 
 
 class LawKind(StrEnum):
-    """Kinds of normative document a must-know study list names (立法法 ranks them; the plan also
+    """Kinds of normative document a must-know study list names (the statute-text parser,
+    ``question_bank.formats.law_header``, tells them by the same codes) (立法法 ranks them; the plan also
     asks leading cadres to study Party regulations, 党内法规, and judicial interpretations)."""
 
     CONSTITUTION = "constitution"                          # 宪法
@@ -50,7 +51,8 @@ class VersionStatus(StrEnum):
 
 
 class EventKind(StrEnum):
-    """One step of a law's history as its header states it."""
+    """One step of a law's history as its header states it (the codes of
+    ``question_bank.formats.law_header``)."""
 
     ADOPTED = "adopted"          # 通过 / 审议批准
     AMENDED = "amended"          # 修正 (also by a 修正案 or an amending decision)
@@ -60,12 +62,9 @@ class EventKind(StrEnum):
     OTHER = "other"
 
 
-#: The events that make a new text, and so date a version.
-TEXT_MAKING_EVENTS = (EventKind.ADOPTED, EventKind.AMENDED, EventKind.REVISED)
-
-
 class HeadingKind(StrEnum):
-    """Structural units of a statute text, by the word that names them (not by layout)."""
+    """Structural units of a statute text, by the word that names them (not by layout): the codes
+    of ``question_bank.formats.law_text``."""
 
     PART = "part"                    # 编
     SUBPART = "subpart"              # 分编
@@ -75,11 +74,6 @@ class HeadingKind(StrEnum):
     SUPPLEMENTARY = "supplementary"  # 附则
     ANNEX = "annex"                  # 附件 / 附录
     OTHER = "other"                  # any other heading a Markdown text gives
-
-
-#: Nesting rank of the numbered units: a heading's parent is the nearest earlier heading of a
-#: lower rank. The unnumbered kinds stand at the top level.
-HEADING_RANK = {HeadingKind.PART: 1, HeadingKind.SUBPART: 2, HeadingKind.CHAPTER: 3, HeadingKind.SECTION: 4}
 
 
 class Law(Base):

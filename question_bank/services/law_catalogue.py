@@ -220,7 +220,7 @@ def _new_law(session: Session, clock: Clock, text: ParsedLaw, options: LoadOptio
                                        "from its header: choose it"), {"title": text.title},
                                     Place(file=text.names[0] if text.names else text.name))])
     short = text.title[len(_COUNTRY):] if text.title.startswith(_COUNTRY) and len(text.title) > len(_COUNTRY) else text.title
-    law = Law(title=text.title, title_key=law_key(text.title), short_title=short, kind=kind,
+    law = Law(title=text.title, title_key=law_key(text.title), short_title=short, kind=LawKind(kind),
               issuing_body=options.issuing_body or body, aliases=list(COMMON_ABBREVIATIONS.get(law_key(text.title), ())),
               created_at=clock.now())
     session.add(law)

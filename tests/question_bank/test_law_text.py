@@ -164,9 +164,9 @@ def test_the_header_history_dates_the_version(name, made, effective, kinds):
 
 
 def test_issuing_body_and_kind_come_from_the_adopting_event():
-    assert law_header.issuer("中华人民共和国宪法", read("宪法/宪法.md").history)[1].value == "constitution"
+    assert law_header.issuer("中华人民共和国宪法", read("宪法/宪法.md").history)[1] == "constitution"
     body, kind = law_header.issuer("中华人民共和国公务员法", read("行政法/公务员法(2018-12-29).md").history)
-    assert (body, kind.value) == ("全国人民代表大会常务委员会", "law")
+    assert (body, kind) == ("全国人民代表大会常务委员会", "law")
 
 
 def official_layout(markdown: str) -> str:
@@ -222,7 +222,7 @@ def test_a_party_regulation_in_the_same_layout_reads_with_its_dates_and_kind():
     assert [h.caption for h in parsed.headings] == ["第一章 总则", "第二章 附则"]
     assert law_header.version_date(parsed.history) == dt.date(2019, 12, 30)
     body, kind = law_header.issuer(parsed.title, parsed.history)
-    assert kind.value == "party_regulation" and body == "中共中央"
+    assert kind == "party_regulation" and body == "中共中央"
 
 
 def test_an_article_label_without_a_space_counts_only_when_it_is_the_next_article():
@@ -268,3 +268,18 @@ def test_numerals_read_and_written_as_statutes_write_them():
     assert parse_numeral("３６") == 36 and parse_numeral("二〇二四") == 2024
     assert parse_numeral("百十") is None and parse_numeral("三x") is None
     assert article_label(133, 1) == "第一百三十三条之一"
+
+
+def test_the_parser_writes_the_codes_the_models_store():
+    """Formats import no models (the house's layering), so the parser names kinds by plain codes;
+    they must be the very codes of the model's enums."""
+    from question_bank.formats import law_text
+    from question_bank.models import LawKind
+
+    assert set(law_text.HEADING_KINDS) == {k.value for k in HeadingKind}
+    assert set(law_header.EVENT_KINDS) == {k.value for k in EventKind}
+    told = {kind for _, _, kind in law_header._BODIES} | {law_header.CONSTITUTION, law_header.PARTY_REGULATION,
+                                                           law_header.AUTONOMOUS_REGULATION}
+    assert told <= {k.value for k in LawKind}
+    found = {h.kind for name in COUNTS for h in read(name).headings} | {e.kind for name in COUNTS for e in read(name).history}
+    assert found <= {k.value for k in HeadingKind} | {k.value for k in EventKind}
