@@ -31,8 +31,8 @@ translations: $(MO)
 # catalogue is kept sorted and without source locations, so that two branches adding messages
 # merge without conflicts (.gitattributes merges it as a union); the template is not kept.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-location --sort-output -o examsvc/translations/messages.pot .
-	$(BIN)/pybabel update -i examsvc/translations/messages.pot -d examsvc/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-location --sort-output --no-wrap -o examsvc/translations/messages.pot .
+	$(BIN)/pybabel update -i examsvc/translations/messages.pot -d examsvc/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 	sed -i '/^"POT-Creation-Date: /d' $(PO)
 	rm -f examsvc/translations/messages.pot
 
@@ -63,6 +63,8 @@ test-postgresql: install
 
 bench: install
 	$(BIN)/python -m bench.autosave
+	$(BIN)/python -m bench.laws
+	$(BIN)/python -m bench.citation_rates
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -13,6 +13,7 @@ from examsvc import config as app_config
 from examsvc import database, errors
 from examsvc.extensions import babel, csrf, login_manager, select_locale, wants_json
 from examsvc.formatting import register_filters
+from examsvc.laws.links import register as register_citation_links
 from examsvc.security_headers import register as register_security_headers
 from question_bank.services.people import load_session_user
 
@@ -50,10 +51,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.bank.routes import bp as bank_bp
     from examsvc.candidate.routes import bp as candidate_bp
     from examsvc.exams.routes import bp as exams_bp
+    from examsvc.laws.routes import bp as laws_bp
     from examsvc.reports.routes import bp as reports_bp
 
     for blueprint in (auth_bp, candidate_bp, api_bp, bank_bp, exams_bp, reports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(laws_bp)
+    register_citation_links(app)
 
     from examsvc.cli import register as register_cli
 

@@ -3,17 +3,20 @@
 - ``db-upgrade``: make or update the schema through the migrations;
 - ``load-demo``: demo organisation, accounts, bank and an open sitting (prints the accounts);
 - ``sweep-overdue``: close attempts past their deadline (for cron or a systemd timer, every minute);
-- ``verify-ledger``: recompute the score ledger's hash chain; exit status 1 when it is broken.
+- ``verify-ledger``: recompute the score ledger's hash chain; exit status 1 when it is broken;
+- ``load-laws DIR``: load the law texts below DIR into the catalogue (one line per law version).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask
 
 from examsvc import database
 from examsvc.extensions import clock
-from question_bank.services import deadlines, ledger
+from question_bank.services import deadlines, law_catalogue, ledger
 
 
 def register(app: Flask) -> None:
@@ -51,3 +54,21 @@ def register(app: Flask) -> None:
             return
         click.echo(f"score ledger BROKEN after {check.entries} entries at entry {check.broken_at}: {check.reason}", err=True)
         raise SystemExit(1)
+
+    @app.cli.command("load-laws")
+    @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+    def load_laws(folder: Path) -> None:
+        """Load every law text (.md, .txt) below FOLDER; the same text twice changes nothing."""
+        with database.session() as db:
+            try:
+                outcome = law_catalogue.load_folder(db, clock(), None, folder)
+            except FileNotFoundError:
+                click.echo(f"There is no folder {folder}.", err=True)
+                raise SystemExit(1)
+            if outcome.problems:
+                for problem in outcome.problems:
+                    click.echo(str(problem), err=True)
+                click.echo("Nothing was loaded.", err=True)
+                raise SystemExit(1)
+            db.commit()
+        click.echo("\n".join(outcome.lines()))

@@ -110,6 +110,8 @@ def format_place(place: errors.Place | dict[str, Any] | str | None) -> str:
         parts.append(gettext("section %(section)d", section=place.section))
     if place.slot is not None:
         parts.append(gettext("question %(slot)d", slot=place.slot))
+    if place.line is not None:
+        parts.append(gettext("line %(line)d", line=place.line))
     return gettext(", ").join(parts)
 
 

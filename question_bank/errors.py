@@ -39,7 +39,8 @@ class Place:
     Every part is optional: ``file`` (name as uploaded), ``sheet`` (title; ``""`` for a CSV),
     ``row`` (number as the spreadsheet program shows it, 1 = first row), ``column`` (letter, e.g.
     ``"G"``), ``header`` (the column's header as written in the file, e.g. ``"答案"``), ``section``
-    (a paper blueprint's section, from 1) and ``slot`` (a question's number on an attempt, from 1).
+    (a paper blueprint's section, from 1), ``slot`` (a question's number on an attempt, from 1) and
+    ``line`` (a line of a text file such as a law text, from 1).
     ``str(place)`` is the English form, e.g. ``"jecqa-kd.xlsx, sheet 题库, row 213, column G (答案)"``.
     """
 
@@ -50,6 +51,7 @@ class Place:
     header: str = ""
     section: int | None = None
     slot: int | None = None
+    line: int | None = None
 
     def __bool__(self) -> bool:
         return bool(self.to_json())
@@ -68,6 +70,8 @@ class Place:
             parts.append(f"section {self.section}")
         if self.slot is not None:
             parts.append(f"slot {self.slot}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
         return ", ".join(parts)
 
     def to_json(self) -> dict[str, Any]:

@@ -43,3 +43,10 @@ def comparable_answer(text: str) -> str:
     folded = fold_width(text or "").casefold()
     kept = "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
     return kept.strip(SURROUNDING_MARKS)
+
+
+def comparable_text(text: str) -> str:
+    """Text as two versions of a law are compared: width folded (NFKC: full-width punctuation and
+    digits become half-width) and every space removed, so that re-spacing or re-typing punctuation
+    in another width is no change, while any change of words or punctuation marks is one."""
+    return "".join(fold_width(text).split())

@@ -29,8 +29,11 @@ from question_bank.models import (
     UnitLevel,
     User,
 )
-from question_bank.services import authoring, people
 from question_bank.drafts import QuestionDraft
+from question_bank.formats.law_files import LawFile
+from question_bank.services import authoring, law_catalogue, people
+from question_bank.services.law_catalogue import LoadedVersion
+from tests.shared_data import LAW_TEXTS
 from tests.webclient import PASSWORD
 
 _counter = itertools.count(1)
@@ -79,7 +82,8 @@ class Factory:
                  options: list[str] | None = None, stem: str | None = None,
                  status: QuestionStatus = QuestionStatus.PUBLISHED, difficulty: int = 3,
                  explanation: str = "依据法条作答。", author: User | None = None,
-                 default_score: Any = None, pinned_options: list[int] = (), rubric: str = "") -> Question:
+                 default_score: Any = None, pinned_options: list[int] = (), rubric: str = "",
+                 legal_basis: str = "《中华人民共和国行政处罚法》第九条") -> Question:
         """A question of ``qtype``; the default stem has one blank, so a fill-in question's default
         key is one blank's answer."""
         n = next(_counter)
@@ -90,12 +94,25 @@ class Factory:
                    "true_false": True, "fill_blank": [["行政复议"]], "short_answer": "行政机关应当依法行使职权。"}[qtype]
         draft = QuestionDraft(qtype=qtype, stem=stem or f"第{n}题题干（　）", options=options, key=key,
                               category_path=category, explanation=explanation, difficulty=difficulty,
-                              legal_basis="《中华人民共和国行政处罚法》第九条",
+                              legal_basis=legal_basis,
                               default_score=None if default_score is None else Decimal(str(default_score)),
                               pinned_options=list(pinned_options), rubric=rubric)
         question = authoring.create_question(self.db, self.clock, author or self.system_user(), draft, status=status)
         self.db.commit()
         return question
+
+    # --- law catalogue ------------------------------------------------------------------------
+    def laws(self, *names: str) -> list[LoadedVersion]:
+        """Load law texts of the shared dataset by their paths below laws-lawrefbook (a folder name
+        such as "民法典" loads all its files), as the command line does."""
+        files = []
+        for name in names:
+            path = LAW_TEXTS / name
+            paths = sorted(path.glob("*.md")) if path.is_dir() else [path]
+            files += [LawFile(p.relative_to(LAW_TEXTS).as_posix(), p.read_bytes()) for p in paths]
+        loaded = law_catalogue.load_texts(self.db, self.clock, None, files)
+        self.db.commit()
+        return loaded
 
     def questions(self, count: int, qtype: str = "single_choice", **kwargs: Any) -> list[Question]:
         return [self.question(qtype, **kwargs) for _ in range(count)]

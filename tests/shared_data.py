@@ -16,3 +16,4 @@ def check_available() -> str | None:
         return None
     return (f"the shared datasets are not at {SHARED} (expected ../shared beside the checkout); "
             "set EXAMSVC_SHARED_DIR to the folder that holds datasets/bank-files")
+LAW_TEXTS = SHARED / "datasets" / "laws-lawrefbook"

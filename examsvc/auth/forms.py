@@ -31,6 +31,7 @@ ROLE_LABELS = {
     Role.HR: _l("HR / organisation department"),
     Role.AUDITOR: _l("Auditor"),
     Role.SYSADMIN: _l("System administrator"),
+    Role.LAW_ADMIN: _l("Law administrator"),
 }
 
 

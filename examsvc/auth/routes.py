@@ -29,6 +29,7 @@ HOME_BY_ROLE = [
     (Role.EXAM_ADMIN, "exams.sittings"),
     (Role.HR, "reports.sittings"),
     (Role.SYSADMIN, "auth.users"),
+    (Role.LAW_ADMIN, "laws.index"),
 ]
 
 

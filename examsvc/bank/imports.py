@@ -87,6 +87,10 @@ def import_upload():
     if report.pinned:
         flash(_("In %(n)d questions, options such as 以上都是 were pinned so that shuffling leaves them in place; "
                 "they are listed below.", n=len(report.pinned)), "info")
+    cited = report.citations
+    if cited.get("total"):
+        flash(_("%(ok)d of %(n)d legal-basis citations were found in the law catalogue.", ok=cited["resolved"],
+                n=cited["total"]), "success" if cited["resolved"] == cited["total"] else "error")
     return redirect(url_for("bank.batch", batch_id=report.batch.id))
 
 
@@ -198,7 +202,8 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
                            errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
                            duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE,
                            pinned=report.get("pinned", [])[:DUPLICATES_SHOWN] if page == 1 else [],
-                           pinned_count=len(report.get("pinned", []))), status
+                           pinned_count=len(report.get("pinned", [])),
+                           citations=report.get("citations") or {}), status
 
 
 @bp.post("/batches/<int:batch_id>/decide")

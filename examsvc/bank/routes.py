@@ -22,9 +22,10 @@ from examsvc.access import actor, guard, roles_required
 from examsvc.bank.forms import QuestionForm, ReturnForm, edit_stamp
 from examsvc.errors import problem_text
 from examsvc.extensions import clock
+from examsvc.laws.links import reason
 from question_bank.errors import N_, Conflict, NotFound
-from question_bank.models import Question, QuestionStatus, Role
-from question_bank.services import authoring, bank_search, review
+from question_bank.models import CitationSource, Question, QuestionStatus, Role
+from question_bank.services import authoring, bank_search, citing, review
 from question_bank.services.bank_search import DEFAULT_SORT, MAX_PAGE_SIZE, SORTS, QuestionQuery
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
@@ -52,7 +53,8 @@ def questions():
     result = bank_search.search_questions(database.session(), query, page=args.get("page", 1, type=int),
                                           page_size=args.get("page_size", type=int))
     kept = {name: args[name] for name in _LIST_ARGS if args.get(name)}
-    return render_template("bank/questions.html", result=result, query=query, kept=kept,
+    refs = citing.refs_of(database.session(), [q.current_version_id for q in result.questions if q.current_version_id])
+    return render_template("bank/questions.html", result=result, query=query, kept=kept, refs=refs,
                            sorts=list(SORTS), max_page_size=MAX_PAGE_SIZE, statuses=list(QuestionStatus),
                            pending_revision=bank_search.pending_revision,
                            return_notes=bank_search.return_notes(database.session(), result.questions))
@@ -141,6 +143,12 @@ def _flash_saved(question: Question, message: str) -> None:
     if question.duplicate_of_id is not None:
         flash(_("The stem repeats question %(id)d; check whether both are needed.", id=question.duplicate_of_id),
               "error")
+    version = question.current_version
+    refs = citing.refs_of(database.session(), [version.id]).get(version.id, []) if version else []
+    unresolved = [r for r in refs if r.source == CitationSource.LEGAL_BASIS and r.needs_attention]
+    if unresolved:
+        flash(_("The legal basis was saved as written, but %(n)d citation(s) need checking: %(list)s",
+                n=len(unresolved), list=_("; ").join(f"“{r.text}” ({reason(r)})" for r in unresolved)), "error")
 
 
 @bp.get("/questions/<int:question_id>")

@@ -2,11 +2,15 @@
 
 The bank goes in the way an editor's file would: imported as a batch by the demo editor and
 approved by the demo reviewer (four eyes), so the demo exercises the real import and review path.
+Before it, the demo law administrator loads the law texts of ``../shared/datasets/laws-lawrefbook``
+(or ``$EXAMSVC_SHARED_DIR/datasets/laws-lawrefbook``), so that the bank's legal bases resolve; when
+that folder is missing the demo says so and goes on without laws.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,10 +36,13 @@ from question_bank.models import (
     UnitLevel,
     User,
 )
-from question_bank.services import authoring, importing, people, review
+from question_bank.services import authoring, importing, law_catalogue, people, review
 from question_bank.services.assembly import check_paper
 
 DEMO_BANK = Path(__file__).with_name("demo_bank.csv")
+#: The shared datasets beside the checkout, unless EXAMSVC_SHARED_DIR names them.
+SHARED_DIR = Path(os.environ.get("EXAMSVC_SHARED_DIR") or Path(__file__).resolve().parents[2].parent / "shared")
+LAW_TEXTS = SHARED_DIR / "datasets" / "laws-lawrefbook"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Every demo account signs in with this password (printed by load-demo).
 DEMO_PASSWORD = "demo-pass-2026"
@@ -56,6 +63,7 @@ STAFF = [
     ("reviewer", "题库审核员", (Role.BANK_REVIEWER,)),
     ("examadmin", "考务管理员", (Role.EXAM_ADMIN,)),
     ("hr", "组织人事干部", (Role.HR,)),
+    ("lawadmin", "法规管理员", (Role.LAW_ADMIN,)),
 ]
 #: (unit key, current post, proposed post) of the five demo cadres.
 CADRES = [
@@ -73,6 +81,8 @@ class DemoSummary:
     sitting: Sitting | None = None
     questions: int = 0
     already_loaded: bool = False
+    #: What loading the law texts printed, or why they were not loaded.
+    laws: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = ["Demo data " + ("was already loaded." if self.already_loaded else "loaded."),
@@ -86,6 +96,8 @@ class DemoSummary:
                       f"  window {opens:%Y-%m-%d %H:%M} – {closes:%Y-%m-%d %H:%M} Beijing time, "
                       f"{s.time_limit_s // 60} minutes, pass mark {points(s.pass_mark)}, roster of {len(s.roster)}"]
         lines += ["", f"Questions in the bank: {self.questions}"]
+        if self.laws:
+            lines += ["", "Law catalogue:"] + [f"  {line}" for line in self.laws]
         return "\n".join(lines)
 
 
@@ -107,10 +119,27 @@ def load(session: Session, clock: Clock) -> DemoSummary:
             unit=units[unit_key], roles=(Role.CADRE,), id_number=faker.ssn(), current_post=post,
             proposed_post=proposed, phone=faker.phone_number(),
         ))
+    laws = _laws(session, clock, staff["lawadmin"])
     _bank(session, clock, staff["editor"], staff["reviewer"])
     _sitting(session, clock, staff["examadmin"], units["province"], cadres)
     session.flush()
-    return _summary(session, already_loaded=False)
+    summary = _summary(session, already_loaded=False)
+    summary.laws = laws
+    return summary
+
+
+def _laws(session: Session, clock: Clock, admin: User, folder: Path | None = None) -> list[str]:
+    """Load the shared law texts; what to print about it (the laws, or why there are none)."""
+    folder = folder or LAW_TEXTS
+    try:
+        outcome = law_catalogue.load_folder(session, clock, admin, folder)
+    except FileNotFoundError:
+        return [f"The law texts were not found at {folder} (set EXAMSVC_SHARED_DIR to the folder holding "
+                "datasets/laws-lawrefbook); the demo goes on without laws: load them later with "
+                "flask --app wsgi load-laws DIR."]
+    if outcome.problems:
+        raise RuntimeError("the demo law texts did not load: " + "; ".join(map(str, outcome.problems)))
+    return [item.line() for item in outcome.loaded]
 
 
 def _organisation(session: Session, clock: Clock) -> dict[str, OrgUnit]:
@@ -159,7 +188,8 @@ def _sitting(session: Session, clock: Clock, admin: User, unit: OrgUnit, cadres:
 
 def _summary(session: Session, already_loaded: bool) -> DemoSummary:
     role_names = {Role.SYSADMIN: "sysadmin", Role.BANK_EDITOR: "bank editor", Role.BANK_REVIEWER: "bank reviewer",
-                  Role.EXAM_ADMIN: "exam admin", Role.HR: "HR officer", Role.CADRE: "cadre"}
+                  Role.EXAM_ADMIN: "exam admin", Role.HR: "HR officer", Role.CADRE: "cadre",
+                  Role.LAW_ADMIN: "law administrator"}
     summary = DemoSummary(already_loaded=already_loaded)
     demo_names = [username for username, _, _ in STAFF] + [f"cadre{n}" for n in range(1, len(CADRES) + 1)]
     users = session.scalars(select(User).where(User.username.in_(demo_names)).order_by(User.id)).all()

@@ -10,6 +10,18 @@ from question_bank.models.attempts import (
     ResponseStep,
 )
 from question_bank.models.audit import AuditEvent
+from question_bank.models.citations import CitationSource, CitationStatus, QuestionCitation
+from question_bank.models.laws import (
+    EventKind,
+    HeadingKind,
+    Law,
+    LawArticle,
+    LawHeading,
+    LawHistoryEvent,
+    LawKind,
+    LawVersion,
+    VersionStatus,
+)
 from question_bank.models.org import OrgUnit, UnitLevel
 from question_bank.models.papers import BlueprintSection, MultiChoiceRule, Paper
 from question_bank.models.people import Role, User, UserRole
@@ -25,6 +37,8 @@ from question_bank.models.scores import LedgerHead, ScoreRecord
 from question_bank.models.sittings import DEFAULT_GRACE_S, ExamKind, ResultPolicy, RosterEntry, Sitting
 
 __all__ = [
+    "CitationSource", "CitationStatus", "EventKind", "HeadingKind", "Law", "LawArticle", "LawHeading",
+    "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
     "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerHead", "Mark",
     "MultiChoiceRule", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",

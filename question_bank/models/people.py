@@ -23,6 +23,8 @@ class Role(StrEnum):
     HR = "hr"
     AUDITOR = "auditor"
     SYSADMIN = "sysadmin"
+    #: 法规管理员: keeps the law catalogue (loads law texts, corrects a law's particulars).
+    LAW_ADMIN = "law_admin"
 
 
 class User(Base):

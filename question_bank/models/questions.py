@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -25,6 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base, JSONDocument, UTCDateTime
 from question_bank.models.people import User
+
+if TYPE_CHECKING:
+    from question_bank.models.citations import QuestionCitation
 
 
 class QuestionStatus(StrEnum):
@@ -189,3 +192,7 @@ class QuestionVersion(Base):
 
     question: Mapped[Question] = relationship(foreign_keys=[question_id], back_populates="versions")
     category: Mapped[Category] = relationship()
+    #: The legal basis (and articles the text mentions) resolved against the law catalogue
+    #: (``question_bank.services.citing``); derived from the text, which stays as written.
+    law_refs: Mapped[list[QuestionCitation]] = relationship(order_by="QuestionCitation.position",
+                                                            viewonly=True)

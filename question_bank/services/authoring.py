@@ -20,7 +20,7 @@ from question_bank.models import (
     QuestionVersion,
     User,
 )
-from question_bank.services import audit, review
+from question_bank.services import audit, citing, review
 from question_bank.text import stem_fingerprint
 
 #: Fingerprints per IN (…) query: well below SQLite's and PostgreSQL's bind-parameter limits.
@@ -156,8 +156,10 @@ def create_questions(
     Raises :class:`InvalidInput` listing every problem of every draft, and then adds nothing;
     callers that must say which draft a problem belongs to check ``draft.problems()`` first, as
     the importer does. With ``status`` published (test data, a trusted load) the first version is
-    also the published one, which papers draw. Audit event ``question.create`` for each question
-    unless it belongs to a ``batch`` (the batch's own event covers it). Flushes, never commits.
+    also the published one, which papers draw. Each version's legal basis is resolved against the
+    law catalogue (``citing.record_citations``); what does not resolve is kept, never refused.
+    Audit event ``question.create`` for each question unless it belongs to a ``batch`` (the batch's
+    own event covers it). Flushes, never commits.
     """
     problems = [problem for draft in drafts for problem in draft.problems()]
     if problems:
@@ -192,6 +194,7 @@ def create_questions(
         question.duplicate_of_id = resembles
         created.append(Created(question, version, resembles, resembles_draft))
     session.flush()
+    citing.record_citations(session, [version for _, version in made], fresh=True)
     if batch is None:
         for question, version in made:
             audit.record(session, clock, actor, "question.create", "question", question.id, after=snapshot(version))
@@ -244,6 +247,7 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
     version is returned and nothing is written, not even an audit event. A draft that puts a live
     question's pending revision back to exactly its published content discards the revision
     (``review.discard_revision``): the published version is returned, current and published again.
+    The version's citations are resolved again as of today (``citing.record_citations``).
     Audit event ``question.update`` with the content before and after.
     Raises :class:`InvalidInput`, or :class:`~question_bank.errors.Conflict` for a retired question.
     """
@@ -282,6 +286,7 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
     question.updated_at = clock.now()
     question.duplicate_of = find_duplicate(session, version.stem_fingerprint, exclude_id=question.id)
     session.flush()
+    citing.record_citations(session, [version], on=citing.local_day(clock.now()))
     audit.record(session, clock, actor, "question.update", "question", question.id,
                  before=before, after=snapshot(version))
     return version

@@ -42,7 +42,7 @@ from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Place, Problem
 from question_bank.formats import spreadsheet, template
 from question_bank.models import AuditEvent, ImportBatch, Question, QuestionStatus, Role, User
-from question_bank.services import audit, authoring
+from question_bank.services import audit, authoring, citing
 from question_bank.types import get_type
 from question_bank.types.choice import LETTERS, pinning_proposals
 
@@ -55,6 +55,8 @@ _STEM_EXCERPT = 80
 FIRST_ROWS = 5
 #: Audit action of a refused import; its ``after`` keeps the problems for download.
 REFUSED_ACTION = "batch.import_refused"
+#: Unresolved citations a batch's report keeps (the count is always whole).
+UNRESOLVED_KEPT = 1000
 
 
 @dataclass
@@ -83,6 +85,8 @@ class ImportReport:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     pinned: list[dict[str, Any]] = field(default_factory=list)
     refusal_id: int | None = None
+    #: How the legal bases resolved against the law catalogue (:func:`citation_report`).
+    citations: dict[str, Any] = field(default_factory=dict)
 
     @property
     def refused(self) -> bool:
@@ -191,20 +195,23 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         session.add(batch)
         session.flush()
         proposed = _apply_pinning_proposals(sound)
-        report.duplicates, created = _write_questions(session, clock, actor, batch, sound)
+        report.duplicates, created, rows_by_version = _write_questions(session, clock, actor, batch, sound)
         report.pinned = [{**proposal, "question_id": created[index]} for index, proposal in proposed]
+        report.citations = citation_report(session, rows_by_version)
         batch.report = {
             "sheet": sheet_name,
             "rows": report.rows,
             "errors": [stored_problem(p) for p in report.errors],
             "duplicates": report.duplicates,
             "pinned": report.pinned,
+            "citations": report.citations,
         }
         session.flush()
         audit.record(session, clock, actor, "batch.import", "import_batch", batch.id, after={
             "filename": name, "format": table.file_format, "encoding": table.encoding, "mode": mode,
             "rows": report.rows, "questions": len(sound), "errors": len(report.errors),
             "duplicates": len(report.duplicates), "pinned_by_proposal": len(report.pinned),
+            "citations": report.citations["total"], "citations_resolved": report.citations["resolved"],
         })
     report.batch = batch
     report.imported = len(sound)
@@ -240,10 +247,10 @@ def _apply_pinning_proposals(rows: list[template.ParsedRow]) -> list[tuple[int, 
 
 
 def _write_questions(session: Session, clock: Clock, actor: User, batch: ImportBatch,
-                     rows: list[template.ParsedRow]) -> tuple[list[dict[str, Any]], list[int]]:
+                     rows: list[template.ParsedRow]) -> tuple[list[dict[str, Any]], list[int], dict[int, int]]:
     """Insert the rows' questions into ``batch`` (:func:`authoring.create_questions`, a few
-    multi-row statements for the whole file); returns the duplicate flags of the report and the
-    new question ids in the order of ``rows``."""
+    multi-row statements for the whole file); returns the duplicate flags of the report, the
+    new question ids in the order of ``rows`` and the row number of each new version (by version id)."""
     created = authoring.create_questions(session, clock, actor, [row.draft for row in rows],
                                          status=QuestionStatus.IN_REVIEW, batch=batch)
     duplicates = [
@@ -252,7 +259,24 @@ def _write_questions(session: Session, clock: Clock, actor: User, batch: ImportB
          "stem": made.version.stem[:_STEM_EXCERPT]}
         for row, made in zip(rows, created) if made.resembles is not None
     ]
-    return duplicates, [made.question.id for made in created]
+    return (duplicates, [made.question.id for made in created],
+            {made.version.id: row.number for row, made in zip(rows, created)})
+
+
+def citation_report(session: Session, rows_by_version: dict[int, int]) -> dict[str, Any]:
+    """How the imported legal bases resolved: ``{"total", "resolved", "mentions",
+    "mentions_resolved", "unresolved": [{"row", "text", "status", "law"}]}`` (citations written in
+    the 法律依据 column; mentions found in stems, options and explanations; the first
+    :data:`UNRESOLVED_KEPT` unresolved ones with their rows, in file order)."""
+    counted = citing.tally(session, list(rows_by_version))
+    unresolved = sorted(counted.unresolved, key=lambda c: (rows_by_version[c.question_version_id], c.position))
+    return {
+        "total": counted.total, "resolved": counted.resolved,
+        "mentions": counted.mentions, "mentions_resolved": counted.mentions_resolved,
+        "unresolved": [{"row": rows_by_version[c.question_version_id], "text": c.text, "status": str(c.status),
+                        "law": c.law_title} for c in unresolved[:UNRESOLVED_KEPT]],
+        "unresolved_count": len(unresolved),
+    }
 
 
 def stored_problem(problem: Problem) -> dict[str, Any]:

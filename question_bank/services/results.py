@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from question_bank.models import Attempt, AttemptItem, Mark
+from question_bank.models import Attempt, AttemptItem, Mark, QuestionCitation
+from question_bank.services.citing import refs_of
 from question_bank.services.delivery import ItemView, item_view, to_display
 from question_bank.services.marking import current_responses
 from question_bank.types import get_type
@@ -21,7 +22,8 @@ class ReviewItem:
     """One question after submission. ``key_display`` (the key in the letters the candidate saw;
     the accepted answers of each blank; the reference answer), ``explanation``, ``legal_basis``,
     ``score`` and ``blank_results`` (for fill-in: whether each blank was right) are None unless
-    the sitting shows answers. ``awaiting_marking`` says a person has not marked the item yet."""
+    the sitting shows answers, and ``legal_refs`` (the legal basis resolved to law articles, for
+    links) is then empty. ``awaiting_marking`` says a person has not marked the item yet."""
 
     view: ItemView
     answered: bool
@@ -31,6 +33,7 @@ class ReviewItem:
     legal_basis: str | None
     awaiting_marking: bool = False
     blank_results: list[bool] | None = None
+    legal_refs: list[QuestionCitation] = field(default_factory=list)
 
 
 def score_visible(attempt: Attempt, now: dt.datetime) -> bool:
@@ -58,6 +61,7 @@ def review(session: Session, attempt: Attempt, now: dt.datetime) -> list[ReviewI
     responses = current_responses(session, attempt.id)
     reveal = answers_visible(attempt, now)
     marks = latest_marks(session, attempt)
+    refs = refs_of(session, [item.question_version_id for item in attempt.items]) if reveal else {}
     items = []
     for item in attempt.items:
         step = responses.get(item.slot)
@@ -74,5 +78,6 @@ def review(session: Session, attempt: Attempt, now: dt.datetime) -> list[ReviewI
             legal_basis=version.legal_basis if reveal else None,
             awaiting_marking=item.slot not in marks,
             blank_results=per_blank(version.key, response) if reveal and per_blank else None,
+            legal_refs=refs.get(version.id, []),
         ))
     return items

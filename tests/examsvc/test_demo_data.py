@@ -7,7 +7,19 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from question_bank.models import Question, QuestionStatus, QuestionVersion, Role, Sitting, User
+from question_bank.models import (
+    CitationSource,
+    CitationStatus,
+    Law,
+    LawVersion,
+    Question,
+    QuestionCitation,
+    QuestionStatus,
+    QuestionVersion,
+    Role,
+    Sitting,
+    User,
+)
 from question_bank.services import attempts
 from question_bank.types import REGISTRY
 
@@ -45,3 +57,22 @@ def test_every_demo_cadre_can_start_the_open_sitting(app, db, clock):
         assert cadre.has_role(Role.CADRE)
         attempt = attempts.start_attempt(db, clock, cadre, sitting)
         assert len(attempt.items) == sitting.paper.question_count and attempt.max_score == 100
+
+
+def test_the_demo_loads_the_eleven_laws_first_and_every_demo_citation_resolves(app, db):
+    result = app.test_cli_runner().invoke(args=["load-demo"])
+    assert "Law catalogue:" in result.output and "中华人民共和国民法典  2020-05-28  1260 articles  (loaded)" in result.output
+    assert "lawadmin" in result.output
+    assert db.scalar(select(func.count(Law.id))) == 11 and db.scalar(select(func.count(LawVersion.id))) == 13
+    rows = db.scalars(select(QuestionCitation).where(QuestionCitation.source == CitationSource.LEGAL_BASIS)).all()
+    cited = {r.question_version_id for r in rows}
+    demo_versions = db.scalar(select(func.count(QuestionVersion.id)))
+    assert demo_versions >= 94 and len(cited) == demo_versions and all(r.status == CitationStatus.RESOLVED and r.article_id for r in rows)
+
+
+def test_without_the_shared_law_texts_the_demo_says_so_and_goes_on(db, clock, make, tmp_path):
+    from examsvc.demo import loader
+
+    lines = loader._laws(db, clock, make.user(Role.LAW_ADMIN), tmp_path / "nowhere")
+    assert "were not found at" in lines[0] and "load-laws" in lines[0]
+    assert db.scalar(select(func.count(Law.id))) == 0

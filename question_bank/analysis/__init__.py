@@ -1,0 +1,1 @@
+"""Pure computations over data the services have read: no session, no clock, no state."""

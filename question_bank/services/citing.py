@@ -1,0 +1,194 @@
+"""Keeping each question version's citations (``QuestionVersion.law_refs``) in step with its text
+and with the catalogue.
+
+When a version is written (created, imported, or edited in place) its legal basis is read
+(:func:`~question_bank.formats.citations.parse_citations`) and resolved (:class:`LawIndex`) as of
+that day; articles that the stem, options or explanation name (《刑法》第17条规定……) are recorded
+too, as mentions, unless the legal basis cites the same article. The text stays exactly as written;
+what cannot be resolved is stored with its reason, for the editor to see, and never blocks a save.
+
+When a law is loaded later, citations that named it without success are resolved again
+(:func:`resolve_again_for_law`); rows that resolved keep their ids, so flags other code keeps on a
+citation stay attached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from question_bank.formats.citations import Citation, find_mentions, law_key, parse_citations
+from question_bank.models import CitationSource, CitationStatus, Law, QuestionCitation, QuestionVersion
+from question_bank.services.law_index import LawIndex, Resolution
+
+#: Dates of citations are the day in Beijing: a question written at 07:00 on 1 January cites what
+#: was in force that day, although it was still 31 December in UTC.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: Statuses that loading a law may change.
+_RETRYABLE = (CitationStatus.UNKNOWN_LAW, CitationStatus.VERSION_NOT_LOADED, CitationStatus.NO_SUCH_ARTICLE)
+#: Versions per IN (…) query.
+_CHUNK = 500
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The date in Beijing of an aware datetime."""
+    return moment.astimezone(SHANGHAI).date()
+
+
+@dataclass(frozen=True)
+class FoundCitation:
+    """A citation of a version's text with its resolution: what :func:`citations_of` returns."""
+
+    source: CitationSource
+    resolution: Resolution
+
+
+def citations_of(index: LawIndex, version: QuestionVersion, on: dt.date) -> list[FoundCitation]:
+    """Every citation of ``version``: its legal basis first (unparsed pieces included, as
+    ``unparsed``), then articles its stem, options and explanation mention."""
+    found: list[FoundCitation] = []
+    parsed = parse_citations(version.legal_basis or "")
+    cited: set[tuple[str, tuple[int, int] | None]] = set()
+    pieces: list[tuple[int, FoundCitation]] = []
+    for citation in parsed.citations:
+        for resolution in index.resolve(citation, on):
+            pieces.append((citation.start, FoundCitation(CitationSource.LEGAL_BASIS, resolution)))
+            cited.add((law_key(citation.law), resolution.article))
+    for piece in parsed.unparsed:
+        unparsed = Citation(piece.text, piece.start, piece.end, "")
+        pieces.append((piece.start, FoundCitation(CitationSource.LEGAL_BASIS, Resolution(unparsed, CitationStatus.UNPARSED))))
+    found.extend(item for _, item in sorted(pieces, key=lambda p: p[0]))
+    names = index.names()
+    for source, text in ((CitationSource.STEM, version.stem), (CitationSource.OPTIONS, "\n".join(version.options or [])),
+                         (CitationSource.EXPLANATION, version.explanation)):
+        for citation in find_mentions(text or "", names):
+            for resolution in index.resolve(citation, on):
+                key = (law_key(citation.law), resolution.article)
+                if key not in cited:
+                    cited.add(key)
+                    found.append(FoundCitation(source, resolution))
+    return found
+
+
+def _row(version_id: int, position: int, found: FoundCitation) -> QuestionCitation:
+    resolution = found.resolution
+    citation = resolution.citation
+    number, suffix = resolution.article or (None, 0)
+    return QuestionCitation(
+        question_version_id=version_id, source=found.source, position=position, start=citation.start,
+        end=citation.end, text=citation.text[:500], law_title=citation.law[:200], named_year=citation.year,
+        article_number=number, article_suffix=suffix, paragraph=citation.paragraph, item=citation.item,
+        status=resolution.status, law_id=resolution.law_id, law_version_id=resolution.version_id,
+        article_id=resolution.article_id,
+    )
+
+
+def _same(row: QuestionCitation, new: QuestionCitation) -> bool:
+    return all(getattr(row, name) == getattr(new, name) for name in (
+        "source", "start", "end", "text", "article_number", "article_suffix", "paragraph", "item", "status",
+        "law_id", "law_version_id", "article_id", "named_year"))
+
+
+def record_citations(session: Session, versions: Iterable[QuestionVersion], on: dt.date | None = None,
+                     index: LawIndex | None = None, fresh: bool = False) -> None:
+    """Bring the citation rows of ``versions`` in step with their text and the catalogue, resolving
+    as of ``on`` (default: each version's creation day in Beijing). A row whose citation resolves as
+    before is kept (same id); the others are replaced. ``fresh``: the versions were just created
+    and have no rows yet (saves looking). Reads the catalogue in two queries plus one per law
+    version cited, whatever the number of versions. Flushes, never commits."""
+    versions = [v for v in versions if v.id is not None]
+    if not versions:
+        return
+    index = index or LawIndex(session)
+    existing: dict[int, list[QuestionCitation]] = {v.id: [] for v in versions}
+    ids = [] if fresh else list(existing)
+    for start in range(0, len(ids), _CHUNK):
+        for row in session.scalars(select(QuestionCitation).where(
+                QuestionCitation.question_version_id.in_(ids[start:start + _CHUNK]))):
+            existing[row.question_version_id].append(row)
+    for version in versions:
+        day = on or local_day(version.created_at)
+        wanted = [_row(version.id, position, found)
+                  for position, found in enumerate(citations_of(index, version, day), start=1)]
+        old = list(existing[version.id])
+        for new in wanted:
+            kept = next((row for row in old if _same(row, new)), None)
+            if kept is not None:
+                old.remove(kept)
+                kept.position = new.position
+            else:
+                session.add(new)
+        for row in old:
+            session.delete(row)
+    session.flush()
+
+
+def resolve_again_for_law(session: Session, law: Law) -> int:
+    """After ``law`` was loaded (a new law, or a new version): resolve again the citations that
+    named it without resolving (unknown law, version or article); returns how many versions'
+    citations were looked at. Flushes, never commits."""
+    index = LawIndex(session)
+    names = index.laws[law.id].names if law.id in index.laws else set()
+    rows = session.execute(select(QuestionCitation.question_version_id, QuestionCitation.law_title)
+                           .where(QuestionCitation.status.in_(_RETRYABLE)))
+    wanted = sorted({version_id for version_id, title in rows if law_key(title) in names})
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(wanted[start:start + _CHUNK])))
+        record_citations(session, list(chunk), index=index)
+    return len(wanted)
+
+
+@dataclass(frozen=True)
+class CitationTally:
+    """Citations of some versions: how many were written in legal bases, how many of them resolved
+    cleanly, and the others (``unresolved``: rows needing attention, in version order); the same
+    for mentions in the question texts."""
+
+    total: int
+    resolved: int
+    unresolved: list[QuestionCitation]
+    mentions: int
+    mentions_resolved: int
+
+
+def tally(session: Session, version_ids: list[int]) -> CitationTally:
+    """Count the citations of the versions ``version_ids`` (for an import report)."""
+    rows: list[QuestionCitation] = []
+    for start in range(0, len(version_ids), _CHUNK):
+        rows.extend(session.scalars(select(QuestionCitation).where(
+            QuestionCitation.question_version_id.in_(version_ids[start:start + _CHUNK]))
+            .order_by(QuestionCitation.question_version_id, QuestionCitation.position)))
+    basis = [r for r in rows if r.source == CitationSource.LEGAL_BASIS]
+    mentions = [r for r in rows if r.source != CitationSource.LEGAL_BASIS]
+    return CitationTally(
+        total=len(basis), resolved=sum(1 for r in basis if not r.needs_attention),
+        unresolved=[r for r in basis if r.needs_attention], mentions=len(mentions),
+        mentions_resolved=sum(1 for r in mentions if r.is_linked),
+    )
+
+
+def check_legal_basis(session: Session, text: str, on: dt.date) -> list[Resolution]:
+    """How a legal-basis text would resolve today, without storing anything: for the editor's form
+    (each :class:`Resolution` says the words, the status and, when linked, the article)."""
+    index = LawIndex(session)
+    parsed = parse_citations(text)
+    found = [r for c in parsed.citations for r in index.resolve(c, on)]
+    found += [Resolution(Citation(p.text, p.start, p.end, ""), CitationStatus.UNPARSED) for p in parsed.unparsed]
+    return sorted(found, key=lambda r: r.citation.start)
+
+
+def refs_of(session: Session, version_ids: list[int]) -> dict[int, list[QuestionCitation]]:
+    """The citation rows of several versions (a page of the bank), in order, with their laws; one
+    query per 500 versions."""
+    found: dict[int, list[QuestionCitation]] = {vid: [] for vid in version_ids}
+    for start in range(0, len(version_ids), _CHUNK):
+        for row in session.scalars(select(QuestionCitation).options(joinedload(QuestionCitation.law))
+                                   .where(QuestionCitation.question_version_id.in_(version_ids[start:start + _CHUNK]))
+                                   .order_by(QuestionCitation.question_version_id, QuestionCitation.position)):
+            found[row.question_version_id].append(row)
+    return found
