@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from question_bank.db import Base, UTCDateTime
+from question_bank.db import Base, Points, UTCDateTime
 from question_bank.models.attempts import Attempt
 
 
@@ -25,8 +25,8 @@ class ScoreRecord(Base):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    score: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    max_score: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    score: Mapped[Decimal] = mapped_column(Points(8))
+    max_score: Mapped[Decimal] = mapped_column(Points(8))
     band: Mapped[str] = mapped_column(String(20))
     passed: Mapped[bool] = mapped_column()
     #: Why the entry exists: "submitted", "auto_submitted", "regrade", …

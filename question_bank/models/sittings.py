@@ -11,13 +11,12 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Integer,
-    Numeric,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from question_bank.db import Base, UTCDateTime
+from question_bank.db import Base, Points, UTCDateTime
 from question_bank.models.org import OrgUnit
 from question_bank.models.papers import Paper
 from question_bank.models.people import User
@@ -66,9 +65,9 @@ class Sitting(Base):
     #: Seconds after the deadline during which a save still counts (requests in flight).
     grace_s: Mapped[int] = mapped_column(Integer, default=DEFAULT_GRACE_S)
     #: Points needed to pass (合格).
-    pass_mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    pass_mark: Mapped[Decimal] = mapped_column(Points(6))
     #: Points needed for the 优秀 band.
-    excellent_mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    excellent_mark: Mapped[Decimal] = mapped_column(Points(6))
     attempts_allowed: Mapped[int] = mapped_column(Integer, default=1)
     shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=True)
     shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)

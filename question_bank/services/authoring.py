@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, Problem
+from question_bank.points import is_exact_points
 from question_bank.models import (
     Category,
     ImportBatch,
@@ -78,7 +79,10 @@ class QuestionDraft:
             found.append(Problem(N_("difficulty must be 1 to 5"), place="difficulty"))
         if not category_parts(self.category_path):
             found.append(Problem(N_("the category is empty"), place="category"))
-        if self.default_score is not None and self.default_score <= 0:
+        if self.default_score is not None and not is_exact_points(self.default_score):
+            found.append(Problem(N_("the mark %(value)s has more than two decimals; marks are never rounded"),
+                                 {"value": self.default_score}, "score"))
+        elif self.default_score is not None and self.default_score <= 0:
             found.append(Problem(N_("the mark must be above 0"), place="score"))
         return found
 
