@@ -3,7 +3,7 @@
 - ``db-upgrade``: make or update the schema through the migrations;
 - ``load-demo``: demo organisation, accounts, bank and an open sitting (prints the accounts);
 - ``sweep-overdue``: close attempts past their deadline (for cron or a systemd timer, every minute);
-- ``verify-ledger``: recompute the score ledger's hash chain; exit status 1 when it is broken.
+- the score record's commands (checkpoints, ``verify-ledger``, ``verify-audit``): ``examsvc.ledger_cli``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from examsvc import database
+from examsvc import database, ledger_cli
 from examsvc.extensions import clock
-from question_bank.services import deadlines, ledger
+from question_bank.services import deadlines
 
 
 def register(app: Flask) -> None:
@@ -41,13 +41,4 @@ def register(app: Flask) -> None:
             db.commit()
         click.echo(f"closed {len(closed)} overdue attempt(s)" + (f": {', '.join(map(str, closed))}" if closed else ""))
 
-    @app.cli.command("verify-ledger")
-    def verify_ledger() -> None:
-        """Check the score ledger's hash chain end to end."""
-        with database.session() as db:
-            check = ledger.verify(db)
-        if check.ok:
-            click.echo(f"score ledger intact: {check.entries} entries")
-            return
-        click.echo(f"score ledger BROKEN after {check.entries} entries at entry {check.broken_at}: {check.reason}", err=True)
-        raise SystemExit(1)
+    ledger_cli.register(app)
