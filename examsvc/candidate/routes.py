@@ -64,9 +64,10 @@ def result(attempt_id: int):
     attempt = _finished(attempt_id)
     if not isinstance(attempt, Attempt):
         return attempt
+    db = database.session()
     return render_template("candidate/result.html", attempt=attempt, sitting=attempt.sitting,
-                           show_score=results.score_visible(attempt, clock().now()),
-                           status=attempts.status(database.session(), clock(), attempt))
+                           shown=results.disclosure(db, attempt, clock().now()),
+                           status=attempts.status(db, clock(), attempt))
 
 
 @bp.get("/attempts/<int:attempt_id>/review")
@@ -74,8 +75,8 @@ def review(attempt_id: int):
     attempt = _finished(attempt_id)
     if not isinstance(attempt, Attempt):
         return attempt
-    now = clock().now()
+    db = database.session()
+    shown = results.disclosure(db, attempt, clock().now())
     return render_template("candidate/review.html", attempt=attempt, sitting=attempt.sitting,
-                           sections=attempt.sitting.paper.sections,
-                           items=results.review(database.session(), attempt, now),
-                           show_answers=results.answers_visible(attempt, now))
+                           sections=attempt.sitting.paper.sections, items=results.review(db, attempt, shown),
+                           shown=shown)

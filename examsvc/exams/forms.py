@@ -42,7 +42,7 @@ from wtforms.validators import (
 from examsvc.form_fields import PointsField
 from examsvc.formatting import local_time
 from question_bank.models import ExamKind, MultiChoiceRule, ResultPolicy
-from question_bank.reports.score_sheet import CandidateStatus
+from question_bank.services.standing import CandidateStatus
 from question_bank.services.papers import MAX_SECTION_COUNT, MAX_SECTIONS, PaperSpec, SectionSpec
 from question_bank.services.roster import MAX_EXTRA_TIME_S
 from question_bank.services.sittings import (
@@ -69,7 +69,8 @@ KIND_LABELS = {
     ExamKind.PRACTICE: _l("Practice"),
 }
 #: Where a roster entry stands, on the admin's pages. The HR score sheet names the same statuses in
-#: its Chinese document (score_sheet.STATUS_LABELS); the Chinese catalogue gives these the same words.
+#: its Chinese document (score_sheet.ENDED_LABELS, how the attempt ended: 交卷 there, 已交卷 here);
+#: the Chinese catalogue gives the others the same words.
 STATUS_LABELS = {
     CandidateStatus.SUBMITTED: _l("Submitted"),
     CandidateStatus.AUTO_SUBMITTED: _l("Submitted automatically at the deadline"),

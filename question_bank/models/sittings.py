@@ -74,6 +74,9 @@ class Sitting(Base):
     results_policy: Mapped[ResultPolicy] = mapped_column(String(20), default=ResultPolicy.IMMEDIATELY)
     #: Whether the review after submission shows keys and explanations (when results are shown).
     show_answers: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When an exam admin or HR released the results before the policy would show them (C-19);
+    #: who did is in the audit log ("sitting.release_results").
+    results_released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -86,12 +89,21 @@ class Sitting(Base):
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now < self.closes_at
 
+    def results_from(self) -> dt.datetime | None:
+        """When candidates' scores of an after-close sitting are shown: the close, or an earlier
+        release. None for the other policies (at once on submission, or never)."""
+        if self.results_policy != ResultPolicy.AFTER_CLOSE:
+            return None
+        if self.results_released_at is not None:
+            return min(self.closes_at, self.results_released_at)
+        return self.closes_at
+
     def results_visible(self, now: dt.datetime) -> bool:
-        """Whether candidates may see scores now, by :attr:`results_policy`."""
+        """Whether candidates may see scores now, by :attr:`results_policy` and any early release."""
         if self.results_policy == ResultPolicy.IMMEDIATELY:
             return True
         if self.results_policy == ResultPolicy.AFTER_CLOSE:
-            return now >= self.closes_at
+            return now >= self.results_from()
         return False
 
 
