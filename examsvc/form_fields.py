@@ -25,7 +25,7 @@ class PointsField(DecimalField):
         typed = valuelist[0]
         if not self.data.is_finite():
             self.data = None
-            raise ValueError(_("Not a valid decimal value."))
+            raise ValueError(self.gettext("Not a valid decimal value."))
         if not is_exact_points(self.data):
             self.data = None
             raise ValueError(_("%(field)s: %(value)s has more than two decimals. Marks are kept to the hundredth of a "

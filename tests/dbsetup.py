@@ -31,11 +31,11 @@ def backend() -> str:
 
 
 @contextmanager
-def test_database(tmp_dir: Path) -> Iterator[str]:
-    """Yield the URL of a fresh, migrated database; drop it afterwards."""
+def test_database(tmp_dir: Path, revision: str = "head") -> Iterator[str]:
+    """Yield the URL of a fresh database migrated to ``revision``; drop it afterwards."""
     if backend() == "sqlite":
         url = f"sqlite:///{tmp_dir / 'examsvc-test.db'}"
-        _migrate(url)
+        _migrate(url, revision)
         yield url
         return
     admin_url = make_url(os.environ.get("EXAMSVC_TEST_DATABASE_URL", DEFAULT_PG))
@@ -45,7 +45,7 @@ def test_database(tmp_dir: Path) -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:
-        _migrate(url)
+        _migrate(url, revision)
         yield url
     finally:
         with admin.connect() as conn:
@@ -53,9 +53,9 @@ def test_database(tmp_dir: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def _migrate(url: str) -> None:
+def _migrate(url: str, revision: str = "head") -> None:
     engine = make_engine(url)
-    database.upgrade(engine)
+    database.upgrade(engine, revision)
     engine.dispose()
 
 

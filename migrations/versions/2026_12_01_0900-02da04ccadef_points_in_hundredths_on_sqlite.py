@@ -21,32 +21,38 @@ down_revision = '6e2a9c4d8f13'
 branch_labels = None
 depends_on = None
 
-#: (table, column) of every points column.
-POINTS_COLUMNS = (
-    ("attempt", "score"), ("attempt", "max_score"), ("attempt_item", "mark"), ("mark", "score"),
-    ("score_record", "score"), ("score_record", "max_score"), ("sitting", "pass_mark"),
-    ("sitting", "excellent_mark"), ("blueprint_section", "mark"), ("question_version", "default_score"),
-)
+#: Every points column, by table.
+POINTS_COLUMNS = {
+    "attempt": ("score", "max_score"), "attempt_item": ("mark",), "mark": ("score",),
+    "score_record": ("score", "max_score"), "sitting": ("pass_mark", "excellent_mark"),
+    "blueprint_section": ("mark",), "question_version": ("default_score",),
+}
+
+
+def _convert(expression: str) -> None:
+    # One UPDATE per table: a CHECK across columns (excellent_mark >= pass_mark) must hold after it.
+    for table, columns in POINTS_COLUMNS.items():
+        op.execute(f"UPDATE {table} SET " + ", ".join(f"{c} = {expression.format(c=c)}" for c in columns))
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     conn = op.get_bind()
-    for table, column in POINTS_COLUMNS:
-        # A float's hundredfold lies within a millionth of a whole number exactly when it had two places.
-        finer = conn.execute(sa.text(
-            f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL "
-            f"AND abs({column} * 100 - round({column} * 100)) > 0.000001 ORDER BY id LIMIT 5")).all()
-        if finer:
-            rows = ", ".join(f"id {row_id} ({value})" for row_id, value in finer)
-            raise RuntimeError(f"{table}.{column} holds values with more than two decimals: {rows}. "
-                               "Marks are never rounded silently (C-20): correct these rows, then upgrade again.")
-        op.execute(f"UPDATE {table} SET {column} = CAST(round({column} * 100) AS INTEGER) WHERE {column} IS NOT NULL")
+    for table, columns in POINTS_COLUMNS.items():
+        for column in columns:
+            # A float's hundredfold lies within a millionth of a whole number exactly when it had two places.
+            finer = conn.execute(sa.text(
+                f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL "
+                f"AND abs({column} * 100 - round({column} * 100)) > 0.000001 ORDER BY id LIMIT 5")).all()
+            if finer:
+                rows = ", ".join(f"id {row_id} ({value})" for row_id, value in finer)
+                raise RuntimeError(f"{table}.{column} holds values with more than two decimals: {rows}. "
+                                   "Marks are never rounded silently (C-20): correct these rows, then upgrade again.")
+    _convert("CAST(round({c} * 100) AS INTEGER)")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    for table, column in POINTS_COLUMNS:
-        op.execute(f"UPDATE {table} SET {column} = {column} / 100.0 WHERE {column} IS NOT NULL")
+    _convert("{c} / 100.0")
