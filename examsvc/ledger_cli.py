@@ -14,18 +14,20 @@ Each verify command exits with status 1 when anything does not hold, so cron can
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from examsvc import config as app_config
 from examsvc import database
 from examsvc.extensions import clock
 from question_bank.services import audit, checkpoints, ledger, score_check
 from question_bank.services.checkpoints import Checkpoint, CheckpointError
-from question_bank.services.hashchain import ChainCheck
+from question_bank.services.hashchain import ChainCheck, ChainPoint
 
 #: Where a development or demo instance keeps its signing key when none is configured.
 DEV_KEY_FILE = "ledger_signing_key"
@@ -77,15 +79,23 @@ def _read_checkpoint(path: str | None) -> Checkpoint | None:
         raise click.ClickException(f"checkpoint {path}: {exc}") from exc
 
 
-def _report_chain(name: str, check: ChainCheck, against: Checkpoint | None, point_entries: int | None) -> bool:
+def _check_chain(db: Session, name: str, verify: Callable[..., ChainCheck], checkpoint: Checkpoint | None,
+                 point: ChainPoint | None) -> bool:
+    """Verify one chain (against the checkpoint's ``point`` of it, when given) and say how it went."""
+    check = verify(db, point)
     if not check.ok:
         click.echo(f"{name} BROKEN after {check.entries} entries: {check.reason}", err=True)
         return False
     click.echo(f"{name}: chain intact, {check.entries} entries, last hash {check.tip[:16]}…")
-    if against is not None:
-        click.echo(f"  matches the checkpoint of {against.made_at.isoformat()} ({point_entries} entries, "
-                   f"signed by {against.key_id})")
+    if checkpoint is not None and point is not None:
+        click.echo(f"  matches the checkpoint of {checkpoint.made_at.isoformat()} ({point.entries} entries, "
+                   f"signed by {checkpoint.key_id})")
     return True
+
+
+#: The option of both verify commands.
+AGAINST = click.option("--against", "against", metavar="CHECKPOINT",
+                       help="A checkpoint file made by ledger-checkpoint ('-' reads standard input).")
 
 
 def register(app: Flask) -> None:
@@ -113,34 +123,30 @@ def register(app: Flask) -> None:
                 raise click.ClickException(str(exc)) from exc
             db.commit()
         if out:
-            Path(out).write_text(made.document + "\n", encoding="utf-8")
+            with open(out, "x", encoding="utf-8") as file:  # "x": never over a file that appeared meanwhile
+                file.write(made.document + "\n")
         click.echo(made.document)
 
     @app.cli.command("verify-ledger")
-    @click.option("--against", "against", metavar="CHECKPOINT",
-                  help="A checkpoint file made by ledger-checkpoint ('-' reads standard input).")
+    @AGAINST
     def verify_ledger(against: str | None) -> None:
         """Check the score ledger end to end, and every attempt against it."""
         checkpoint = _read_checkpoint(against)
         with database.session() as db:
-            check = ledger.verify(db, checkpoint.scores if checkpoint else None)
-            chain_ok = _report_chain("score ledger", check, checkpoint,
-                                     checkpoint.scores.entries if checkpoint else None)
+            chain_ok = _check_chain(db, "score ledger", ledger.verify, checkpoint, checkpoint and checkpoint.scores)
             problems = score_check.reconcile(db)
         for problem in problems:
             click.echo(f"attempt {problem.attempt_id}: {problem.what}: {problem.detail}", err=True)
         if not problems:
             click.echo("attempts: every score, band, pass, response and mark agrees with the ledger")
-        if not (chain_ok and not problems):
+        if not chain_ok or problems:
             raise SystemExit(1)
 
     @app.cli.command("verify-audit")
-    @click.option("--against", "against", metavar="CHECKPOINT",
-                  help="A checkpoint file made by ledger-checkpoint ('-' reads standard input).")
+    @AGAINST
     def verify_audit(against: str | None) -> None:
         """Check the audit log's hash chain end to end."""
         checkpoint = _read_checkpoint(against)
         with database.session() as db:
-            check = audit.verify(db, checkpoint.audit if checkpoint else None)
-        if not _report_chain("audit log", check, checkpoint, checkpoint.audit.entries if checkpoint else None):
-            raise SystemExit(1)
+            if not _check_chain(db, "audit log", audit.verify, checkpoint, checkpoint and checkpoint.audit):
+                raise SystemExit(1)

@@ -8,6 +8,8 @@ since someone may yet sit (``results.disclose``). Each release is an audit event
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +30,7 @@ def may_release(actor: User, sitting: Sitting) -> bool:
     return actor.has_role(*RELEASER_ROLES) and actor.org_unit.contains(sitting.org_unit)
 
 
-def release_refusal(sitting: Sitting, now) -> Conflict | None:
+def release_refusal(sitting: Sitting, now: dt.datetime) -> Conflict | None:
     """Why the sitting's results cannot be released early now (None: they can)."""
     if sitting.results_policy == ResultPolicy.IMMEDIATELY:
         return Conflict(N_("Candidates of this sitting see their results as soon as they hand in; there is nothing to release."))
@@ -42,7 +44,7 @@ def release_refusal(sitting: Sitting, now) -> Conflict | None:
     return None
 
 
-def can_release(actor: User, sitting: Sitting, now) -> bool:
+def can_release(actor: User, sitting: Sitting, now: dt.datetime) -> bool:
     """Whether a release button belongs on the page for ``actor`` now."""
     return may_release(actor, sitting) and release_refusal(sitting, now) is None
 

@@ -72,3 +72,19 @@ def test_the_exam_admins_roster_shows_the_mismatch_not_the_score(client_factory,
     admin.form_post("/lang/en", {"next": "/"})
     page = admin.get(f"/exams/sittings/{sitting.id}").get_data(as_text=True)
     assert "Does not match the score record" in page and "100 / 100" not in page
+
+
+def test_an_attempt_waiting_for_marking_says_so_and_has_no_score_anywhere(client, client_factory, engine, db, tampered):
+    """As an attempt with a short answer will stand until a person marks it: closed, no total, no
+    ledger entry (made here by hand until that question type exists)."""
+    sitting, attempt_id = tampered
+    tamper.execute(engine, db, "DELETE FROM score_record WHERE attempt_id = :id", id=attempt_id)
+    tamper.execute(engine, db, "UPDATE attempt SET score = NULL, passed = NULL, band = NULL WHERE id = :id", id=attempt_id)
+    client.form_post("/lang/en", {"next": "/"})
+    result = client.get(f"/me/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "is being marked" in result and 'id="score"' not in result
+    hr = client_factory()
+    hr.login("hr_a")
+    rows = list(csv.reader(io.StringIO(hr.get(f"/reports/sittings/{sitting.id}/scores.csv").data.decode("utf-8-sig"))))
+    assert [rows[1][HEADERS.index(c)] for c in (COL_SCORE, COL_CHECK)] == ["", "待阅卷"]
+    assert 'id="scores-withheld"' not in hr.get(f"/reports/sittings/{sitting.id}").get_data(as_text=True)
