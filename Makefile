@@ -63,6 +63,7 @@ test-postgresql: install
 
 bench: install
 	$(BIN)/python -m bench.autosave
+	$(BIN)/python -m bench.ledger
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
