@@ -65,6 +65,7 @@ bench: install
 	$(BIN)/python -m bench.autosave
 	$(BIN)/python -m bench.laws
 	$(BIN)/python -m bench.citation_rates
+	$(BIN)/python -m bench.ledger
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

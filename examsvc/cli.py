@@ -3,8 +3,8 @@
 - ``db-upgrade``: make or update the schema through the migrations;
 - ``load-demo``: demo organisation, accounts, bank and an open sitting (prints the accounts);
 - ``sweep-overdue``: close attempts past their deadline (for cron or a systemd timer, every minute);
-- ``verify-ledger``: recompute the score ledger's hash chain; exit status 1 when it is broken;
-- ``load-laws DIR``: load the law texts below DIR into the catalogue (one line per law version).
+- ``load-laws DIR``: load the law texts below DIR into the catalogue (one line per law version);
+- the score record's commands (checkpoints, ``verify-ledger``, ``verify-audit``): ``examsvc.ledger_cli``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from examsvc import database
+from examsvc import database, ledger_cli
 from examsvc.extensions import clock
-from question_bank.services import deadlines, law_catalogue, ledger
+from question_bank.services import deadlines, law_catalogue
 
 
 def register(app: Flask) -> None:
@@ -44,17 +44,6 @@ def register(app: Flask) -> None:
             db.commit()
         click.echo(f"closed {len(closed)} overdue attempt(s)" + (f": {', '.join(map(str, closed))}" if closed else ""))
 
-    @app.cli.command("verify-ledger")
-    def verify_ledger() -> None:
-        """Check the score ledger's hash chain end to end."""
-        with database.session() as db:
-            check = ledger.verify(db)
-        if check.ok:
-            click.echo(f"score ledger intact: {check.entries} entries")
-            return
-        click.echo(f"score ledger BROKEN after {check.entries} entries at entry {check.broken_at}: {check.reason}", err=True)
-        raise SystemExit(1)
-
     @app.cli.command("load-laws")
     @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
     def load_laws(folder: Path) -> None:
@@ -72,3 +61,5 @@ def register(app: Flask) -> None:
                 raise SystemExit(1)
             db.commit()
         click.echo("\n".join(outcome.lines()))
+
+    ledger_cli.register(app)

@@ -6,6 +6,8 @@ given to ``create_app``.
 | EXAMSVC_DATABASE_URL | SQLAlchemy URL (``postgresql+psycopg://…`` in production) | SQLite in ``instance/`` |
 | EXAMSVC_SECRET_KEY | signs sessions; the same on every worker and host | a key kept in ``instance/secret_key`` |
 | EXAMSVC_PRODUCTION | ``1`` requires a secret key from the environment and secure cookies | off |
+| EXAMSVC_LEDGER_SIGNING_KEY | Ed25519 key (base64, ``flask ledger-keygen``) that signs ledger checkpoints | one kept in ``instance/`` (not in production) |
+| EXAMSVC_LEDGER_VERIFY_KEY | its public key (base64), for hosts that only verify checkpoints | derived from the signing key |
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         # Clock object with now(); None means the system clock. Tests inject a FixedClock.
         "CLOCK": None,
+        # Ed25519 keys of ledger checkpoints, base64 (examsvc.ledger_cli resolves them when needed).
+        "LEDGER_SIGNING_KEY": os.environ.get("EXAMSVC_LEDGER_SIGNING_KEY"),
+        "LEDGER_VERIFY_KEY": os.environ.get("EXAMSVC_LEDGER_VERIFY_KEY"),
     }
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(production)

@@ -32,6 +32,14 @@ def local_time(value: dt.datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return "—" if value is None else format_datetime(value, fmt)
 
 
+def moment(value: dt.datetime | None) -> str:
+    """A UTC datetime as a date and time in the app's timezone (Asia/Shanghai), with seconds only
+    when it has any: "2026-05-11 12:00", "2026-05-11 11:59:30"."""
+    if value is None:
+        return "—"
+    return format_datetime(value, "yyyy-MM-dd HH:mm:ss" if value.second else "yyyy-MM-dd HH:mm")
+
+
 def clock_time(seconds: int | None) -> str:
     """1830 → "30:30" (minutes:seconds), for a countdown."""
     return "—" if seconds is None else f"{seconds // 60}:{seconds % 60:02d}"
@@ -46,6 +54,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(points, "points")
     app.add_template_filter(points_count, "points_count")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(moment, "moment")
     app.add_template_filter(clock_time, "duration")
     app.add_template_filter(minutes, "minutes")
     app.add_template_global(REGISTRY, "QUESTION_TYPES")

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, Numeric, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker, Session
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from question_bank.points import CENT, from_cents, to_cents
 
 #: Constraint names are part of the schema that migrations refer to, so they are fixed by convention.
 NAMING_CONVENTION = {
@@ -55,6 +58,56 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc)
+
+
+class Points(TypeDecorator[Decimal]):
+    """Points (marks, scores, pass marks) kept exactly to the hundredth on every database (C-20).
+
+    PostgreSQL stores ``NUMERIC(precision, 2)``, which is exact. SQLite has no decimal type: its
+    NUMERIC columns keep 59.99 as a binary float, and SQLAlchemy reads that back through ``float``,
+    so a 59.995 would silently come back as 59.99 there and as 60.00 on PostgreSQL. On SQLite the
+    value is therefore stored as an integer number of hundredths (59.99 → 5999); the column keeps
+    its declared ``NUMERIC`` type (rebuilding the tables that hold marks is not possible in a
+    migration while other tables reference them), and SQLite's NUMERIC affinity stores an integer
+    exactly. Comparisons (``pass_mark > :total``), ``CHECK`` constraints and ``SUM()`` work in
+    hundredths unchanged; raw SQL on SQLite reads hundredths.
+
+    Values are :class:`~decimal.Decimal` in and out (always two places out). A value with more than
+    two places is refused with ``ValueError`` instead of being rounded; the places a person types
+    marks into check it first and name the field (``question_bank.points``).
+    """
+
+    impl = Numeric(8, 2)
+    cache_ok = True
+
+    def __init__(self, precision: int = 8) -> None:
+        super().__init__(precision, 2)
+        #: Digits in all, two of them after the point (8: up to 999999.99 points).
+        self.precision = precision
+
+    def load_dialect_impl(self, dialect: Any) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, 2, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float | bool) or not isinstance(value, int | Decimal):
+            raise ValueError(f"points must be a Decimal or an int, not {type(value).__name__} {value!r}")
+        cents = to_cents(Decimal(value))
+        return cents if dialect.name == "sqlite" else from_cents(cents)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            if isinstance(value, int):
+                return from_cents(value)
+            # Not written by this type (raw SQL put a fraction there): shown as it is, never rounded.
+            return Decimal(str(value)).scaleb(-2)
+        # NUMERIC(p, 2) holds nothing finer than a hundredth.
+        return Decimal(value).quantize(CENT)
 
 
 #: JSON documents: JSONB on PostgreSQL, JSON text on SQLite.

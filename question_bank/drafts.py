@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from question_bank.points import is_exact_points
 from question_bank.errors import N_, Problem
 from question_bank.types import REGISTRY
 from question_bank.types.choice import LETTERS
@@ -78,7 +79,10 @@ class QuestionDraft:
             found.append(Problem(N_("difficulty must be 1 to 5"), place="difficulty"))
         if not category_parts(self.category_path):
             found.append(Problem(N_("the category is empty"), place="category"))
-        if self.default_score is not None and self.default_score <= 0:
+        if self.default_score is not None and not is_exact_points(self.default_score):
+            found.append(Problem(N_("the mark %(value)s has more than two decimals; marks are never rounded"),
+                                 {"value": self.default_score}, "score"))
+        elif self.default_score is not None and self.default_score <= 0:
             found.append(Problem(N_("the mark must be above 0"), place="score"))
         return found
 

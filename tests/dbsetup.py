@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from examsvc import database
 from question_bank.db import Base, make_engine
-from question_bank.services.ledger import GENESIS_HASH, HEAD_ID
+from question_bank.services.hashchain import GENESIS_HASH
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -31,11 +31,11 @@ def backend() -> str:
 
 
 @contextmanager
-def test_database(tmp_dir: Path) -> Iterator[str]:
-    """Yield the URL of a fresh, migrated database; drop it afterwards."""
+def test_database(tmp_dir: Path, revision: str = "head") -> Iterator[str]:
+    """Yield the URL of a fresh database migrated to ``revision``; drop it afterwards."""
     if backend() == "sqlite":
         url = f"sqlite:///{tmp_dir / 'examsvc-test.db'}"
-        _migrate(url)
+        _migrate(url, revision)
         yield url
         return
     admin_url = make_url(os.environ.get("EXAMSVC_TEST_DATABASE_URL", DEFAULT_PG))
@@ -45,7 +45,7 @@ def test_database(tmp_dir: Path) -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:
-        _migrate(url)
+        _migrate(url, revision)
         yield url
     finally:
         with admin.connect() as conn:
@@ -53,20 +53,45 @@ def test_database(tmp_dir: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def _migrate(url: str) -> None:
+def _migrate(url: str, revision: str = "head") -> None:
     engine = make_engine(url)
-    database.upgrade(engine)
+    database.upgrade(engine, revision)
     engine.dispose()
 
 
+@contextmanager
+def append_only_lifted(conn: Connection) -> Iterator[None]:
+    """For the test harness only: within ``conn``'s transaction, UPDATE and DELETE of the
+    append-only tables (score ledger, audit log, checkpoints) are let through, to empty them
+    between tests or to play someone tampering with the database from outside the service.
+
+    PostgreSQL: ``SET LOCAL session_replication_role = replica`` turns ordinary triggers off for
+    this transaction only. Setting it needs a superuser (the tests connect as ``postgres``); the
+    application's own role cannot, so the protection it meets stays real. SQLite: the triggers are
+    dropped and made again from their own SQL inside the same transaction.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        yield
+        return
+    saved = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                              "AND name LIKE 'append_only%' ORDER BY name")).all()
+    for name, _sql in saved:
+        conn.execute(text(f'DROP TRIGGER "{name}"'))
+    try:
+        yield
+    finally:
+        for _name, sql in saved:
+            conn.execute(text(sql))
+
+
 def empty_all_tables(engine: Engine) -> None:
-    """Remove every row the test made, and reset the score ledger's head row."""
+    """Remove every row the test made, and reset the head rows of the score ledger and the audit log."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "ledger_head"]
     # DELETE, not TRUNCATE: on tables of a few rows it is several times faster on PostgreSQL, and
     # no test depends on ids starting again from 1.
-    with engine.begin() as conn:
+    with engine.begin() as conn, append_only_lifted(conn):
         conn.execute(text("UPDATE question SET current_version_id = NULL, published_version_id = NULL, duplicate_of_id = NULL"))
         for table in tables:
             conn.execute(text(f'DELETE FROM "{table}"'))
-        conn.execute(text("UPDATE ledger_head SET last_hash = :h, entry_count = 0 WHERE id = :id"),
-                     {"h": GENESIS_HASH, "id": HEAD_ID})
+        conn.execute(text("UPDATE ledger_head SET last_hash = :h, entry_count = 0"), {"h": GENESIS_HASH})

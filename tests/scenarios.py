@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from question_bank.models import Sitting, User
+from question_bank.points import is_exact_points
 from tests.factories import Factory
 from tests.webclient import ExamClient
 
@@ -17,11 +19,13 @@ class Exam:
 
 
 def single_choice_exam(make: Factory, count: int = 5, minutes: int = 30, key: str = "B", **sitting_args: Any) -> Exam:
-    """``count`` single-choice questions keyed ``key``, 100 points in all, slots in bank order
-    (no shuffling, so slot N is the Nth question)."""
+    """``count`` single-choice questions keyed ``key``, slots in bank order (no shuffling, so slot N
+    is the Nth question); 100 points in all when ``count`` divides 100 into hundredths, else 10
+    points each (marks are never rounded, C-20)."""
     make.questions(count, "single_choice", key=[key])
     cadre = make.cadre()
-    paper = make.paper([("single_choice", count, 100 / count, "行政处罚法")])
+    mark = Decimal(100) / count
+    paper = make.paper([("single_choice", count, mark if is_exact_points(mark) else 10, "行政处罚法")])
     sitting = make.sitting(paper, roster=[cadre], minutes=minutes, shuffle=False, **sitting_args)
     return Exam(cadre, sitting)
 

@@ -18,7 +18,7 @@ DOMAIN = Path(__file__).resolve().parent.parent / "question_bank"
 WEB_PACKAGES = {"flask", "flask_login", "flask_wtf", "flask_babel", "wtforms", "examsvc"}
 
 #: The bottom of the house: modules everything may import.
-FOUNDATION = {"question_bank.errors", "question_bank.text", "question_bank.marking_rules"}
+FOUNDATION = {"question_bank.errors", "question_bank.text", "question_bank.marking_rules", "question_bank.points"}
 #: For each layer (a module or a package), the question_bank modules and packages it may import.
 ALLOWED: dict[str, set[str]] = {
     "question_bank.types": FOUNDATION | {"question_bank.types"},

@@ -40,9 +40,10 @@ def _status_json(attempt: Attempt) -> dict[str, Any]:
         body["finished_at"] = attempt.finished_at.isoformat() if attempt.finished_at else None
         body["result_url"] = url_for("candidate.result", attempt_id=attempt.id)
         body["awaiting_marking"] = attempt.score is None
-        if results.score_visible(attempt, status.server_time):
-            body.update(score=str(attempt.score), max_score=str(attempt.max_score), passed=attempt.passed,
-                        band=attempt.band)
+        shown = results.disclosure(database.session(), attempt, status.server_time)
+        if shown.score_shown:
+            body.update(score=str(shown.result.score), max_score=str(shown.result.max_score),
+                        passed=shown.result.passed, band=shown.result.band)
     return body
 
 

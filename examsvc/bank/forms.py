@@ -16,11 +16,12 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from examsvc.errors import translate
+from examsvc.form_fields import PointsField
 from examsvc.formatting import points
 from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, Problem
@@ -99,7 +100,7 @@ class QuestionForm(FlaskForm):
                            description=_l("A path such as 宪法/国家机构"))
     # places=None: the field shows the value it holds, which fill_from writes as the `points`
     # filter does (2, 2.5); with places=2 a stored 100.00 showed as "100.00" beside "分".
-    score = DecimalField(_l("Default mark (points)"), places=None,
+    score = PointsField(_l("Default mark (points)"), places=None,
                          validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("9999"))])
     #: The version and change time the editor started from (edit only), so that a second editor's
     #: change is never silently overwritten.

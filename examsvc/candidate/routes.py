@@ -12,7 +12,7 @@ from question_bank.models import Attempt, Role, Sitting
 from question_bank.services import attempts, results
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
-from question_bank.services.marking import current_responses, is_awaiting_marking
+from question_bank.services.marking import current_responses
 from question_bank.types.fill_blank import MAX_ANSWER_CHARS
 from question_bank.types.short_answer import MAX_RESPONSE_CHARS
 
@@ -67,10 +67,10 @@ def result(attempt_id: int):
     attempt = _finished(attempt_id)
     if not isinstance(attempt, Attempt):
         return attempt
+    db = database.session()
     return render_template("candidate/result.html", attempt=attempt, sitting=attempt.sitting,
-                           show_score=results.score_visible(attempt, clock().now()),
-                           awaiting_marking=is_awaiting_marking(attempt),
-                           status=attempts.status(database.session(), clock(), attempt))
+                           shown=results.disclosure(db, attempt, clock().now()),
+                           status=attempts.status(db, clock(), attempt))
 
 
 @bp.get("/attempts/<int:attempt_id>/review")
@@ -78,8 +78,8 @@ def review(attempt_id: int):
     attempt = _finished(attempt_id)
     if not isinstance(attempt, Attempt):
         return attempt
-    now = clock().now()
+    db = database.session()
+    shown = results.disclosure(db, attempt, clock().now())
     return render_template("candidate/review.html", attempt=attempt, sitting=attempt.sitting,
-                           sections=attempt.sitting.paper.sections,
-                           items=results.review(database.session(), attempt, now),
-                           show_answers=results.answers_visible(attempt, now))
+                           sections=attempt.sitting.paper.sections, items=results.review(db, attempt, shown),
+                           shown=shown)

@@ -19,7 +19,6 @@ from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -40,9 +39,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from examsvc.form_fields import PointsField
 from examsvc.formatting import local_time
 from question_bank.models import ExamKind, MultiChoiceRule, ResultPolicy
-from question_bank.reports.score_sheet import CandidateStatus
+from question_bank.services.standing import CandidateStatus
 from question_bank.services.papers import MAX_SECTION_COUNT, MAX_SECTIONS, PaperSpec, SectionSpec
 from question_bank.services.roster import MAX_EXTRA_TIME_S
 from question_bank.services.sittings import (
@@ -69,7 +69,8 @@ KIND_LABELS = {
     ExamKind.PRACTICE: _l("Practice"),
 }
 #: Where a roster entry stands, on the admin's pages. The HR score sheet names the same statuses in
-#: its Chinese document (score_sheet.STATUS_LABELS); the Chinese catalogue gives these the same words.
+#: its Chinese document (score_sheet.ENDED_LABELS, how the attempt ended: 交卷 there, 已交卷 here);
+#: the Chinese catalogue gives the others the same words.
 STATUS_LABELS = {
     CandidateStatus.SUBMITTED: _l("Submitted"),
     CandidateStatus.AUTO_SUBMITTED: _l("Submitted automatically at the deadline"),
@@ -116,7 +117,7 @@ class SectionRowForm(SubForm):
     title = StringField(_l("Section title"), validators=[Optional(), Length(max=100)])
     qtype = SelectField(_l("Question type"), choices=[], default="")
     count = IntegerField(_l("Questions"), validators=[Optional(), parsed, NumberRange(1, MAX_SECTION_COUNT)])
-    mark = DecimalField(_l("Points each"), places=2, validators=[Optional(), parsed, NumberRange(min=Decimal("0.01"), max=1000)])
+    mark = PointsField(_l("Points each"), places=2, validators=[Optional(), parsed, NumberRange(min=Decimal("0.01"), max=1000)])
     category = StringField(_l("Category"), validators=[Optional(), Length(max=500)])
     include_subcategories = BooleanField(_l("With sub-categories"), default=True)
     difficulty_min = IntegerField(_l("Difficulty from"), default=1, validators=[Optional(), parsed, NumberRange(1, 5)])
@@ -197,9 +198,9 @@ class SittingForm(FlaskForm):
                                    description=_l("Beijing time. Every attempt ends by then, whatever its time limit."))
     time_limit_min = IntegerField(_l("Time limit (minutes)"), default=60,
                                   validators=[InputRequired(), parsed, NumberRange(1, MAX_TIME_LIMIT_S // 60)])
-    pass_mark = DecimalField(_l("Pass mark (points)"), places=2, validators=[Optional(), parsed, NumberRange(min=0)],
+    pass_mark = PointsField(_l("Pass mark (points)"), places=2, validators=[Optional(), parsed, NumberRange(min=0)],
                              description=_l("Leave blank for 60 per cent of the paper's total (60 of 100)."))
-    excellent_mark = DecimalField(_l("Excellent mark (points)"), places=2, validators=[Optional(), parsed, NumberRange(min=0)],
+    excellent_mark = PointsField(_l("Excellent mark (points)"), places=2, validators=[Optional(), parsed, NumberRange(min=0)],
                                   description=_l("Leave blank for 90 per cent of the paper's total (90 of 100)."))
     attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[InputRequired(), parsed, NumberRange(1, MAX_ATTEMPTS)])
     grace_s = IntegerField(_l("Grace for late saves (seconds)"), default=30,

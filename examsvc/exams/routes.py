@@ -31,10 +31,11 @@ from examsvc.exams.forms import (
     SittingForm,
 )
 from examsvc.extensions import clock
+from examsvc.results_release import release_and_return
 from examsvc.formatting import local_time, points_count
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import Category, Role
-from question_bank.services import assembly
+from question_bank.services import assembly, release
 from question_bank.services import papers as paper_service
 from question_bank.services import roster as roster_service
 from question_bank.services import sittings as sitting_service
@@ -247,11 +248,13 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
     cadres = roster_service.cadres_in_scope(db, actor(), exclude_sitting=sitting)
     add_form = add_form or RosterAddForm(formdata=None)
     groups = [(unit, list(people)) for unit, people in groupby(cadres, key=lambda u: u.org_unit)]
+    now = clock().now()
     return render_template(
         "exams/sitting.html", sitting=sitting, rows=rows, groups=groups,
+        can_release=release.can_release(actor(), sitting, now), released_by=release.released_by(db, sitting),
         add_form=add_form, import_form=import_form or RosterImportForm(formdata=None),
         extra_form=ExtraTimeForm(formdata=None),
-        started=sitting_service.has_attempts(db, sitting), problems=problems or [], now=clock().now(),
+        started=sitting_service.has_attempts(db, sitting), problems=problems or [], now=now,
         shortfalls=[problem_text(s.problem()) for s in sitting_service.short_sections(db, clock(), sitting)],
     ), status
 
@@ -259,6 +262,12 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
 @bp.get("/sittings/<int:sitting_id>")
 def sitting(sitting_id: int):
     return _sitting_page(sitting_service.get_sitting(database.session(), actor(), sitting_id))
+
+
+@bp.post("/sittings/<int:sitting_id>/release-results")
+def release_results(sitting_id: int):
+    found = sitting_service.get_sitting(database.session(), actor(), sitting_id)
+    return release_and_return(found, url_for("exams.sitting", sitting_id=found.id))
 
 
 @bp.post("/sittings/<int:sitting_id>/roster")

@@ -1,5 +1,6 @@
 """HR reports: the sittings an HR officer can report on, a sitting's score sheet, and its download
-as .xlsx or .csv (domain.md §8, issue step 6, cases C-14 and C-16).
+as .xlsx or .csv (domain.md §8, issue step 6, cases C-14, C-16, C-26), and the early release of a
+sitting's results (C-19).
 
 Every view is for role ``hr`` only; a sitting with no roster entry in the officer's unit subtree is
 404, exactly like one that does not exist. Each download is an audit event.
@@ -7,18 +8,26 @@ Every view is for role ``hr`` only; a sitting with no roster entry in the office
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from decimal import Decimal
+from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, url_for
 
 from examsvc import database
 from examsvc.access import actor, guard
 from examsvc.extensions import clock
+from examsvc.formatting import points
+from examsvc.results_release import release_and_return
 from question_bank.formats import tabular
 from question_bank.models import Role
 from question_bank.reports import score_sheet as sheets
+from question_bank.services import release
+from question_bank.services import score_sheets as sheet_service
+from question_bank.services.standing import CandidateStatus
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 guard(bp, Role.HR)
@@ -30,19 +39,31 @@ CSV_TYPE = "text/csv; charset=utf-8"
 MAX_FILENAME_STEM = 80
 #: Characters never put in a download name: quotes, path separators and what Windows forbids.
 _UNSAFE_FILENAME = re.compile(r"[\"'\\/:*?<>|\s_]+")
-#: Badge class of each status on the preview (absent and in progress stand out).
-STATUS_BADGES = {
-    sheets.STATUS_LABELS[sheets.CandidateStatus.SUBMITTED]: "ok",
-    sheets.STATUS_LABELS[sheets.CandidateStatus.AUTO_SUBMITTED]: "ok",
-    sheets.STATUS_LABELS[sheets.CandidateStatus.IN_PROGRESS]: "warn",
-    sheets.STATUS_LABELS[sheets.CandidateStatus.ABSENT]: "bad",
-    **{label: "warn" for label in sheets.AWAITING_MARKING_LABELS.values()},
+#: Badge class of how each row ended on the preview (absent and in progress stand out).
+ENDED_BADGES = {
+    sheets.ENDED_LABELS[CandidateStatus.SUBMITTED]: "ok",
+    sheets.ENDED_LABELS[CandidateStatus.AUTO_SUBMITTED]: "ok",
+    sheets.ENDED_LABELS[CandidateStatus.IN_PROGRESS]: "warn",
+    sheets.ENDED_LABELS[CandidateStatus.ABSENT]: "bad",
 }
+
+
+def cell_text(value: Any) -> str:
+    """A sheet cell as the web preview shows it: points as on every page, date-times to the second."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return points(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 @bp.get("/sittings")
 def sittings():
-    summaries = sheets.sitting_summaries(database.session(), clock(), actor())
+    summaries = sheet_service.sitting_summaries(database.session(), clock(), actor())
     database.commit()
     return render_template("reports/sittings.html", summaries=summaries)
 
@@ -50,19 +71,28 @@ def sittings():
 @bp.get("/sittings/<int:sitting_id>")
 def sitting(sitting_id: int):
     db = database.session()
-    found = sheets.visible_sitting(db, sitting_id, actor())
-    headers, rows = sheets.score_sheet(db, clock(), found, actor())
+    found = sheet_service.visible_sitting(db, sitting_id, actor())
+    headers, rows = sheet_service.score_sheet(db, clock(), found, actor())
     database.commit()
+    now = clock().now()
     return render_template("reports/sitting.html", sitting=found, headers=headers, rows=rows,
-                           is_open=found.is_open(clock().now()), badges=STATUS_BADGES,
-                           status_col=headers.index(sheets.COL_STATUS))
+                           is_open=found.is_open(now), badges=ENDED_BADGES, cell_text=cell_text,
+                           ended_col=headers.index(sheets.COL_ENDED), is_withheld=sheets.is_withheld,
+                           withheld=sheets.withheld(rows), can_release=release.can_release(actor(), found, now),
+                           released_by=release.released_by(db, found))
+
+
+@bp.post("/sittings/<int:sitting_id>/release-results")
+def release_results(sitting_id: int):
+    found = sheet_service.visible_sitting(database.session(), sitting_id, actor())
+    return release_and_return(found, url_for("reports.sitting", sitting_id=found.id))
 
 
 @bp.get("/sittings/<int:sitting_id>/scores.xlsx")
 def scores_xlsx(sitting_id: int):
     db = database.session()
-    found = sheets.visible_sitting(db, sitting_id, actor())
-    headers, rows = sheets.export_score_sheet(db, clock(), actor(), found, "xlsx")
+    found = sheet_service.visible_sitting(db, sitting_id, actor())
+    headers, rows = sheet_service.export_score_sheet(db, clock(), actor(), found, "xlsx")
     database.commit()
     body = tabular.to_xlsx_bytes(headers, rows, sheet_title=found.title)
     return _download(Response(body, content_type=XLSX_TYPE), found.title, sitting_id, "xlsx")
@@ -71,8 +101,8 @@ def scores_xlsx(sitting_id: int):
 @bp.get("/sittings/<int:sitting_id>/scores.csv")
 def scores_csv(sitting_id: int):
     db = database.session()
-    found = sheets.visible_sitting(db, sitting_id, actor())
-    headers, rows = sheets.export_score_sheet(db, clock(), actor(), found, "csv")
+    found = sheet_service.visible_sitting(db, sitting_id, actor())
+    headers, rows = sheet_service.export_score_sheet(db, clock(), actor(), found, "csv")
     database.commit()
     # Streamed from rows already read: the BOM is in the first chunk only (case C-14).
     return _download(Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_TYPE), found.title,

@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row, Sheet, Table
+from question_bank.points import is_exact_points
 from question_bank.types import REGISTRY, type_for_import_name
 from question_bank.types.base import Unreadable, problem_of
 from question_bank.types.choice import LETTERS, read_letters
@@ -388,7 +389,7 @@ def _score(value: str, found: list[tuple[str, Problem]]) -> Decimal | None:
         return None
     if score > MAX_SCORE:
         found.append(("score", Problem(N_("the mark may be at most %(n)d points"), {"n": int(MAX_SCORE)})))
-    elif score > 0 and score != score.quantize(Decimal("0.01")):
+    elif not is_exact_points(score):
         found.append(("score", Problem(N_("the mark may have at most two decimals"))))
     return score
 

@@ -33,14 +33,14 @@ from question_bank.models.questions import (
     QuestionStatus,
     QuestionVersion,
 )
-from question_bank.models.scores import LedgerHead, ScoreRecord
+from question_bank.models.scores import LedgerCheckpoint, LedgerHead, ScoreRecord
 from question_bank.models.sittings import DEFAULT_GRACE_S, ExamKind, ResultPolicy, RosterEntry, Sitting
 
 __all__ = [
     "CitationSource", "CitationStatus", "EventKind", "HeadingKind", "Law", "LawArticle", "LawHeading",
     "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
-    "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerHead", "Mark",
+    "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole",

@@ -18,7 +18,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from question_bank.db import Base, JSONDocument, UTCDateTime
+from question_bank.db import Base, JSONDocument, Points, UTCDateTime
 from question_bank.models.people import User
 from question_bank.models.questions import QuestionVersion
 from question_bank.models.sittings import Sitting
@@ -80,9 +79,9 @@ class Attempt(Base):
     #: Who submitted: the candidate, or None when closed automatically at the deadline.
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     #: Points scored; None until marked.
-    score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    score: Mapped[Decimal | None] = mapped_column(Points(8))
     #: Points the paper was out of.
-    max_score: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    max_score: Mapped[Decimal] = mapped_column(Points(8))
     passed: Mapped[bool | None] = mapped_column()
     #: GradeBand value once marked.
     band: Mapped[str | None] = mapped_column(String(20))
@@ -119,7 +118,7 @@ class AttemptItem(Base):
     section_no: Mapped[int] = mapped_column(Integer)
     question_version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"), index=True)
     #: Points this item is worth on this paper.
-    mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    mark: Mapped[Decimal] = mapped_column(Points(6))
     #: Option indexes in display order: [2, 0, 3, 1] shows original option C first.
     option_order: Mapped[list[int]] = mapped_column(JSONDocument, default=list)
 
@@ -171,7 +170,7 @@ class Mark(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_item.id"), index=True)
     #: Points given.
-    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    score: Mapped[Decimal] = mapped_column(Points(6))
     marked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     #: The marker; None when marked automatically.
     marker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

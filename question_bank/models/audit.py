@@ -13,7 +13,9 @@ from question_bank.models.people import User
 
 
 class AuditEvent(Base):
-    """One audited action, insert-only."""
+    """One audited action, insert-only, chained like the score ledger: ``entry_hash`` is the
+    SHA-256 of the event and ``prev_hash`` (``question_bank.services.audit``), so an event changed,
+    removed or swapped breaks the chain."""
 
     __tablename__ = "audit_event"
 
@@ -28,5 +30,7 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     actor: Mapped[User | None] = relationship()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from question_bank.db import Base, UTCDateTime
+from question_bank.db import Base, Points, UTCDateTime
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.models.org import OrgUnit
 from question_bank.models.questions import Category
@@ -67,7 +67,7 @@ class BlueprintSection(Base):
     qtype: Mapped[str] = mapped_column(String(30))
     count: Mapped[int] = mapped_column(Integer)
     #: Points for each question of the section.
-    mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    mark: Mapped[Decimal] = mapped_column(Points(6))
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     #: Whether questions of sub-categories (``宪法/国家机构`` under ``宪法``) count too.
     include_subcategories: Mapped[bool] = mapped_column(Boolean, default=True)

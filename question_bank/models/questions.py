@@ -16,14 +16,13 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from question_bank.db import Base, JSONDocument, UTCDateTime
+from question_bank.db import Base, JSONDocument, Points, UTCDateTime
 from question_bank.models.people import User
 
 if TYPE_CHECKING:
@@ -182,7 +181,7 @@ class QuestionVersion(Base):
     #: Citation text such as "《中华人民共和国行政处罚法》第三十六条".
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     #: Suggested mark in points; a paper section's own mark wins.
-    default_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    default_score: Mapped[Decimal | None] = mapped_column(Points(6))
     #: Digest of the normalised stem (punctuation, width, space removed): finds duplicates by index.
     stem_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

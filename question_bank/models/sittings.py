@@ -11,13 +11,12 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Integer,
-    Numeric,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from question_bank.db import Base, UTCDateTime
+from question_bank.db import Base, Points, UTCDateTime
 from question_bank.models.org import OrgUnit
 from question_bank.models.papers import Paper
 from question_bank.models.people import User
@@ -66,15 +65,18 @@ class Sitting(Base):
     #: Seconds after the deadline during which a save still counts (requests in flight).
     grace_s: Mapped[int] = mapped_column(Integer, default=DEFAULT_GRACE_S)
     #: Points needed to pass (合格).
-    pass_mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    pass_mark: Mapped[Decimal] = mapped_column(Points(6))
     #: Points needed for the 优秀 band.
-    excellent_mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    excellent_mark: Mapped[Decimal] = mapped_column(Points(6))
     attempts_allowed: Mapped[int] = mapped_column(Integer, default=1)
     shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=True)
     shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)
     results_policy: Mapped[ResultPolicy] = mapped_column(String(20), default=ResultPolicy.IMMEDIATELY)
     #: Whether the review after submission shows keys and explanations (when results are shown).
     show_answers: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When an exam admin or HR released the results before the policy would show them (C-19);
+    #: who did is in the audit log ("sitting.release_results").
+    results_released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -87,12 +89,21 @@ class Sitting(Base):
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now < self.closes_at
 
+    def results_from(self) -> dt.datetime | None:
+        """When candidates' scores of an after-close sitting are shown: the close, or an earlier
+        release. None for the other policies (at once on submission, or never)."""
+        if self.results_policy != ResultPolicy.AFTER_CLOSE:
+            return None
+        if self.results_released_at is not None:
+            return min(self.closes_at, self.results_released_at)
+        return self.closes_at
+
     def results_visible(self, now: dt.datetime) -> bool:
-        """Whether candidates may see scores now, by :attr:`results_policy`."""
+        """Whether candidates may see scores now, by :attr:`results_policy` and any early release."""
         if self.results_policy == ResultPolicy.IMMEDIATELY:
             return True
         if self.results_policy == ResultPolicy.AFTER_CLOSE:
-            return now >= self.closes_at
+            return now >= self.results_from()
         return False
 
 

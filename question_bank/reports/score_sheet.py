@@ -1,12 +1,17 @@
-"""The HR score sheet (成绩汇总表) of a sitting, and the list of sittings an HR officer can report on.
+"""The HR score sheet (成绩汇总表) of a sitting, and the counts of the sittings list: pure functions
+of loaded records (no database, no clock, nothing changed), so they can be tested on objects made
+in memory. Loading them in the viewer's scope, closing overdue attempts first and auditing an
+export is ``question_bank.services.score_sheets``; writing CSV and xlsx is ``formats.tabular``.
 
-Rules (domain.md §2 and §8, issue step 6, cases C-04, C-06, C-14):
-- one row per roster entry, absent candidates included and marked absent, so a double submit or a
-  second attempt never makes a second row;
-- only roster entries whose cadre belongs to the viewer's unit subtree (HR of city A sees city A's
-  cadres only); a sitting with none of them is :class:`NotFound` to that viewer;
+Rules (domain.md §8; cases C-04, C-06, C-14, C-20, C-26; issue 6):
+- one row per roster entry, absent candidates included, so a double submit or a second attempt
+  never makes a second row; the counted attempt is the best closed one (``standing``);
 - the ID number is masked (first 6 and last 4 characters kept);
-- the counted attempt is the submitted one with the highest score (ties: the earliest).
+- start and finish are Beijing times with the date, to the second, whatever the server's time
+  zone; the duration is in minutes; how the attempt ended is 交卷 / 到时自动交卷 / 缺考;
+- a score is shown only when it agrees with the score ledger (``score_check``); otherwise the
+  score, band and pass are left empty and 成绩核验 says why, so a changed score is never exported
+  as if it were the record.
 
 The column names are Chinese because the sheet is a Chinese HR document; they are defined once
 here and both the web preview and the file writers use them.
@@ -15,38 +20,20 @@ here and both the web preview and the file writers use them.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from enum import StrEnum
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, contains_eager
-
-from question_bank.clock import Clock
-from question_bank.errors import NotFound, PermissionDenied
-from question_bank.models import (
-    CLOSED_STATES,
-    Attempt,
-    AttemptState,
-    ExamKind,
-    OrgUnit,
-    Role,
-    RosterEntry,
-    Sitting,
-    User,
-)
-from question_bank.services import audit, deadlines
+from question_bank.models import ExamKind, RosterEntry, Sitting
+from question_bank.models.attempts import Attempt
 from question_bank.services.marking import GradeBand
+from question_bank.services.score_check import CheckedScore, ScoreState
+from question_bank.services.standing import ENDED, CandidateStatus, candidate_status
 
-#: Dates on the sheet are calendar days where the exams happen.
+#: Times on the sheet are Beijing times: where the exams happen, whatever the server's zone.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
-#: Roles that may read score sheets (the web guard says the same; this is the domain's own check).
-READER_ROLES = (Role.HR,)
 
 # The designed column names, in order.
 COL_UNIT = "单位"
@@ -57,14 +44,19 @@ COL_PROPOSED_POST = "拟任职务"
 COL_SITTING = "考试场次"
 COL_DATE = "考试日期"
 COL_ATTEMPT_KIND = "考试类别"
+COL_STARTED = "开始时间"
+COL_FINISHED = "交卷时间"
+COL_DURATION = "用时（分钟）"
+COL_ENDED = "结束方式"
 COL_SCORE = "成绩"
 COL_BAND = "等次"
 COL_PASSED = "是否合格"
-COL_STATUS = "状态"
+COL_CHECK = "成绩核验"
 
 HEADERS: tuple[str, ...] = (
     COL_UNIT, COL_NAME, COL_ID_NUMBER, COL_CURRENT_POST, COL_PROPOSED_POST, COL_SITTING, COL_DATE,
-    COL_ATTEMPT_KIND, COL_SCORE, COL_BAND, COL_PASSED, COL_STATUS,
+    COL_ATTEMPT_KIND, COL_STARTED, COL_FINISHED, COL_DURATION, COL_ENDED, COL_SCORE, COL_BAND, COL_PASSED,
+    COL_CHECK,
 )
 
 FIRST_ATTEMPT = "首考"
@@ -72,48 +64,26 @@ MAKEUP_ATTEMPT = "补考"
 BAND_LABELS = {GradeBand.EXCELLENT: "优秀", GradeBand.PASS: "合格", GradeBand.FAIL: "不合格"}
 PASSED_LABELS = {True: "合格", False: "不合格"}
 
-
-class CandidateStatus(StrEnum):
-    """Where a roster entry stands: by the counted attempt, else an attempt in progress, else absent."""
-
-    SUBMITTED = "submitted"
-    AUTO_SUBMITTED = "auto_submitted"
-    IN_PROGRESS = "in_progress"
-    #: Not started, and the window is still open (or not yet open).
-    NOT_STARTED = "not_started"
-    #: Not started, and the window has closed.
-    ABSENT = "absent"
-
-
-STATUS_LABELS = {
-    CandidateStatus.SUBMITTED: "已交卷",
+#: How the attempt ended (C-26), or where the candidate stands while the sitting is still running.
+ENDED_LABELS = {
+    CandidateStatus.SUBMITTED: "交卷",
     CandidateStatus.AUTO_SUBMITTED: "到时自动交卷",
     CandidateStatus.IN_PROGRESS: "答题中",
     CandidateStatus.NOT_STARTED: "未开始",
     CandidateStatus.ABSENT: "缺考",
 }
-#: Added to the status of a closed attempt whose total waits for a marker (a short answer):
-#: its score, band and pass stay empty until then.
-AWAITING_MARKING = "待阅卷"
-AWAITING_MARKING_LABELS = {
-    status: f"{STATUS_LABELS[status]}，{AWAITING_MARKING}"
-    for status in (CandidateStatus.SUBMITTED, CandidateStatus.AUTO_SUBMITTED)
-}
-
-
-def status_label(status: CandidateStatus, attempt: Attempt | None) -> str:
-    """The 状态 cell: how the attempt ended (or why there is none), and "待阅卷" after it while a
-    person has still to mark some answer, e.g. "已交卷，待阅卷"."""
-    if status in AWAITING_MARKING_LABELS and attempt is not None and attempt.score is None:
-        return AWAITING_MARKING_LABELS[status]
-    return STATUS_LABELS[status]
+CHECK_AGREES = "一致"
+CHECK_AWAITING_MARKING = "待阅卷"
+CHECK_UNRECORDED = "成绩档案中无此成绩"
 
 
 class ScoreSheetRow(NamedTuple):
     """One roster entry as a sheet row. Iterating it gives the cells in :data:`HEADERS` order.
 
-    ``score`` is points as a ``Decimal`` (None when absent, in progress or not yet marked);
-    ``date`` is the local calendar day; the other cells are text ("" when empty).
+    ``date`` is the Beijing calendar day; ``started`` and ``finished`` naive Beijing date-times
+    to the second (spreadsheets have no time zones); ``duration_min`` minutes to one decimal;
+    ``score`` points as a ``Decimal``. Each is None when there is nothing to say; the other cells
+    are text ("" when empty).
     """
 
     unit: str
@@ -124,10 +94,14 @@ class ScoreSheetRow(NamedTuple):
     sitting: str
     date: dt.date
     attempt_kind: str
+    started: dt.datetime | None
+    finished: dt.datetime | None
+    duration_min: Decimal | None
+    ended: str
     score: Decimal | None
     band: str
     passed: str
-    status: str
+    check: str
 
 
 @dataclass(frozen=True)
@@ -135,7 +109,9 @@ class SittingSummary:
     """A sitting as the viewer sees it: counts over the roster entries in their scope only.
 
     ``submitted`` counts candidates with a closed attempt, ``passed`` those whose counted attempt
-    passed, ``absent`` those who have not started (absent for good once the window has closed).
+    passed by a score that agrees with the ledger, ``absent`` those who have not started (absent
+    for good once the window has closed), ``unverified`` those whose score does not agree with
+    the ledger (not counted as passed).
     """
 
     sitting: Sitting
@@ -143,6 +119,7 @@ class SittingSummary:
     submitted: int
     passed: int
     absent: int
+    unverified: int
 
 
 def mask_id_number(value: str | None) -> str:
@@ -156,90 +133,73 @@ def mask_id_number(value: str | None) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
-def counted_attempt(attempts: Iterable[Attempt]) -> Attempt | None:
-    """The closed attempt that counts: the highest score, the earliest on a tie; None if none is
-    closed. An attempt not yet marked (score None) counts only when no marked one exists."""
-    best: Attempt | None = None
-    for attempt in sorted(attempts, key=lambda a: (a.started_at, a.attempt_no)):
-        if attempt.state not in CLOSED_STATES:
-            continue
-        if best is None or _score_key(attempt) > _score_key(best):
-            best = attempt
-    return best
-
-
-def _score_key(attempt: Attempt) -> tuple[bool, Decimal]:
-    return (attempt.score is not None, attempt.score if attempt.score is not None else Decimal(0))
-
-
-def candidate_status(attempts: Sequence[Attempt], sitting: Sitting, now: dt.datetime) -> tuple[CandidateStatus, Attempt | None]:
-    """The roster entry's status and the attempt the row is about (None when not started). Someone
-    who has not started is absent only once the window has closed."""
-    counted = counted_attempt(attempts)
-    if counted is not None:
-        state = CandidateStatus.AUTO_SUBMITTED if counted.state == AttemptState.AUTO_SUBMITTED else CandidateStatus.SUBMITTED
-        return state, counted
-    running = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
-    if running is not None:
-        return CandidateStatus.IN_PROGRESS, running
-    return (CandidateStatus.ABSENT if now >= sitting.closes_at else CandidateStatus.NOT_STARTED), None
-
-
-def _require_reader(viewer: User) -> None:
-    if not viewer.has_role(*READER_ROLES):
-        raise PermissionDenied()
-
-
-def _in_scope(viewer: User):
-    return OrgUnit.path.startswith(viewer.org_unit.path, autoescape=True)
-
-
-def _entries_in_scope(session: Session, viewer: User, sitting_id: int | None = None) -> list[RosterEntry]:
-    query = (
-        select(RosterEntry)
-        .join(RosterEntry.user)
-        .join(User.org_unit)
-        .where(_in_scope(viewer))
-        .options(contains_eager(RosterEntry.user).contains_eager(User.org_unit))
-        .order_by(OrgUnit.path, RosterEntry.id)
-    )
-    if sitting_id is not None:
-        query = query.where(RosterEntry.sitting_id == sitting_id)
-    return list(session.scalars(query))
-
-
-def _attempts_by_candidate(session: Session, viewer: User, sitting_id: int | None = None) -> dict[tuple[int, int], list[Attempt]]:
-    """(sitting id, user id) → that candidate's attempts, for roster entries in the viewer's scope."""
-    query = (
-        select(Attempt)
-        .join(RosterEntry, and_(RosterEntry.sitting_id == Attempt.sitting_id, RosterEntry.user_id == Attempt.user_id))
-        .join(User, User.id == Attempt.user_id)
-        .join(OrgUnit, OrgUnit.id == User.org_unit_id)
-        .where(_in_scope(viewer))
-        .order_by(Attempt.attempt_no)
-    )
-    if sitting_id is not None:
-        query = query.where(Attempt.sitting_id == sitting_id)
-    grouped: dict[tuple[int, int], list[Attempt]] = defaultdict(list)
-    for attempt in session.scalars(query):
-        grouped[(attempt.sitting_id, attempt.user_id)].append(attempt)
-    return grouped
-
-
-def _plain(score: Decimal | None) -> Decimal | None:
+def plain_points(score: Decimal | None) -> Decimal | None:
     """86.50 → 86.5 and 100.00 → 100, without the exponent ``normalize`` alone would give (1E+2)."""
     if score is None:
         return None
     return score.quantize(Decimal(1)) if score == score.to_integral_value() else score.normalize()
 
 
-def _row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt], now: dt.datetime) -> ScoreSheetRow:
+def beijing(moment: dt.datetime | None) -> dt.datetime | None:
+    """An aware time as a naive Beijing date-time to the second (None stays None). Converted by the
+    zone's rules, never by the server's local zone."""
+    if moment is None:
+        return None
+    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
+
+
+def minutes_between(started: dt.datetime | None, finished: dt.datetime | None) -> Decimal | None:
+    """Minutes from ``started`` to ``finished`` to one decimal (half up), as the sheet shows them."""
+    if started is None or finished is None:
+        return None
+    seconds = Decimal(int((finished - started).total_seconds()))
+    return plain_points((seconds / 60).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def attempt_kind(sitting: Sitting, attempt: Attempt | None) -> str:
+    """首考 or 补考: a make-up sitting, or a second or later attempt at this one, is a make-up."""
+    is_makeup = sitting.kind == ExamKind.MAKEUP or (attempt is not None and attempt.attempt_no > 1)
+    return MAKEUP_ATTEMPT if is_makeup else FIRST_ATTEMPT
+
+
+def check_text(result: CheckedScore, attempt: Attempt) -> str:
+    """成绩核验 of one attempt: agrees, awaiting marking, or how it disagrees with the ledger."""
+    if result.state == ScoreState.RECORDED:
+        return CHECK_AGREES
+    if result.state == ScoreState.UNMARKED:
+        return CHECK_AWAITING_MARKING
+    if result.state == ScoreState.UNRECORDED:
+        return CHECK_UNRECORDED
+    entry = result.recorded
+    recorded = f"{plain_points(entry.score)}分，{BAND_LABELS.get(entry.band, entry.band)}" if entry is not None else "—"
+    return f"第{attempt.attempt_no}次作答与成绩档案不符（档案记录：{recorded}），请核查"
+
+
+def _suspect(attempts: Sequence[Attempt], results: Mapping[int, CheckedScore]) -> Attempt | None:
+    """The first closed attempt whose score does not agree with the ledger (None: all agree)."""
+    return next((a for a in attempts if a.id in results and results[a.id].suspect), None)
+
+
+def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
+              results: Mapping[int, CheckedScore], now: dt.datetime) -> ScoreSheetRow:
+    """The row of one roster entry: ``attempts`` are the candidate's at this sitting and
+    ``results`` their checked scores (by attempt id)."""
     user = entry.user
     status, attempt = candidate_status(attempts, sitting, now)
-    is_makeup = sitting.kind == ExamKind.MAKEUP or (attempt is not None and attempt.attempt_no > 1)
+    started = beijing(attempt.started_at) if attempt is not None else None
+    finished = beijing(attempt.finished_at) if attempt is not None and status in ENDED else None
+    score: Decimal | None = None
+    band = passed = check = ""
+    if status in ENDED:
+        suspect = _suspect(attempts, results)
+        result = results.get(attempt.id)
+        if suspect is not None:
+            check = check_text(results[suspect.id], suspect)
+        elif result is not None:
+            check = check_text(result, attempt)
+            if result.trusted:
+                score, band, passed = plain_points(result.score), BAND_LABELS.get(result.band, ""), PASSED_LABELS[result.passed]
     day_of = attempt.started_at if attempt is not None else sitting.opens_at
-    closed = status in (CandidateStatus.SUBMITTED, CandidateStatus.AUTO_SUBMITTED)
-    marked = closed and attempt is not None and attempt.score is not None
     return ScoreSheetRow(
         unit=user.org_unit.name,
         name=user.display_name,
@@ -248,78 +208,50 @@ def _row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt], now:
         proposed_post=entry.proposed_post or user.proposed_post or "",
         sitting=sitting.title,
         date=day_of.astimezone(LOCAL_TZ).date(),
-        attempt_kind=MAKEUP_ATTEMPT if is_makeup else FIRST_ATTEMPT,
-        score=_plain(attempt.score) if marked else None,
-        band=BAND_LABELS.get(attempt.band, "") if marked else "",
-        passed=PASSED_LABELS[attempt.passed] if marked and attempt.passed is not None else "",
-        status=status_label(status, attempt),
+        attempt_kind=attempt_kind(sitting, attempt),
+        started=started,
+        finished=finished,
+        duration_min=minutes_between(started, finished),
+        ended=ENDED_LABELS[status],
+        score=score,
+        band=band,
+        passed=passed,
+        check=check,
     )
 
 
-def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) -> tuple[tuple[str, ...], list[ScoreSheetRow]]:
-    """The sitting's score sheet as ``(HEADERS, rows)``: one row per roster entry in the viewer's
-    unit subtree, ordered by unit, then roster order.
-
-    The sitting's overdue attempts are closed first (domain.md §6: on the next request that touches
-    them), so an attempt abandoned past its deadline shows as submitted automatically with its
-    score (case C-04), never as in progress.
-    Raises :class:`PermissionDenied` (the viewer is not HR) or :class:`NotFound` (no roster entry
-    of the sitting lies in the viewer's scope: the same answer as a sitting that does not exist).
-    """
-    _require_reader(viewer)
-    entries = _entries_in_scope(session, viewer, sitting.id)
-    if not entries:
-        raise NotFound()
-    deadlines.sweep(session, clock, sitting_ids=[sitting.id])
-    attempts = _attempts_by_candidate(session, viewer, sitting.id)
-    now = clock.now()
-    return HEADERS, [_row(sitting, e, attempts.get((sitting.id, e.user_id), []), now) for e in entries]
+def is_withheld(row: ScoreSheetRow) -> bool:
+    """Whether the row leaves its score out because it does not agree with the score ledger."""
+    return row.check not in ("", CHECK_AGREES, CHECK_AWAITING_MARKING)
 
 
-def visible_sitting(session: Session, sitting_id: int, viewer: User) -> Sitting:
-    """The sitting, if it has a roster entry in the viewer's scope. Raises :class:`NotFound`
-    otherwise, or :class:`PermissionDenied` when the viewer is not HR."""
-    _require_reader(viewer)
-    sitting = session.get(Sitting, sitting_id)
-    if sitting is None or not _entries_in_scope(session, viewer, sitting.id):
-        raise NotFound()
-    return sitting
+def withheld(rows: Sequence[ScoreSheetRow]) -> int:
+    """How many rows leave their score out because it does not agree with the score ledger."""
+    return sum(1 for row in rows if is_withheld(row))
 
 
-def sitting_summaries(session: Session, clock: Clock, viewer: User) -> list[SittingSummary]:
-    """Every sitting with at least one roster entry in the viewer's scope, newest window first,
-    with counts over those entries. Overdue attempts are closed first (domain.md §6: on the next
-    request that touches them), so the counts are final. Raises :class:`PermissionDenied`."""
-    _require_reader(viewer)
-    entries = _entries_in_scope(session, viewer)
-    deadlines.sweep(session, clock, sitting_ids={e.sitting_id for e in entries})
-    attempts = _attempts_by_candidate(session, viewer)
-    now = clock.now()
-    sittings_by_id = {e.sitting_id: e.sitting for e in entries}
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+def build(sitting: Sitting, entries: Sequence[RosterEntry], attempts: Mapping[int, Sequence[Attempt]],
+          results: Mapping[int, CheckedScore], now: dt.datetime) -> tuple[tuple[str, ...], list[ScoreSheetRow]]:
+    """The sheet as ``(HEADERS, rows)``: one row per entry of ``entries`` (in their order; each
+    with its user and unit loaded). ``attempts`` maps a user id to their attempts at the sitting,
+    ``results`` an attempt id to its checked score."""
+    return HEADERS, [sheet_row(sitting, e, attempts.get(e.user_id, ()), results, now) for e in entries]
+
+
+def summarise(sitting: Sitting, entries: Sequence[RosterEntry], attempts: Mapping[int, Sequence[Attempt]],
+              results: Mapping[int, CheckedScore], now: dt.datetime) -> SittingSummary:
+    """The counts of one sitting over ``entries`` (same arguments as :func:`build`)."""
+    submitted = passed = absent = unverified = 0
     for entry in entries:
-        tally = counts[entry.sitting_id]
-        status, attempt = candidate_status(attempts.get((entry.sitting_id, entry.user_id), []),
-                                           sittings_by_id[entry.sitting_id], now)
-        closed = status in (CandidateStatus.SUBMITTED, CandidateStatus.AUTO_SUBMITTED)
-        tally[0] += 1
-        tally[1] += closed
-        tally[2] += bool(closed and attempt is not None and attempt.passed)
-        tally[3] += status in (CandidateStatus.ABSENT, CandidateStatus.NOT_STARTED)
-    sittings = session.scalars(
-        select(Sitting).where(Sitting.id.in_(counts)).order_by(Sitting.opens_at.desc(), Sitting.id.desc())
-    ) if counts else []
-    return [SittingSummary(s, *counts[s.id]) for s in sittings]
-
-
-def export_score_sheet(
-    session: Session, clock: Clock, viewer: User, sitting: Sitting, file_format: str
-) -> tuple[tuple[str, ...], list[ScoreSheetRow]]:
-    """The score sheet for a download, with the audit event "export.score_sheet" (domain.md §9)
-    recorded in the caller's transaction. ``file_format`` is "csv" or "xlsx". Raises like
-    :func:`score_sheet`."""
-    headers, rows = score_sheet(session, clock, sitting, viewer)
-    audit.record(session, clock, viewer, "export.score_sheet", "sitting", sitting.id,
-                 after={"format": file_format, "rows": len(rows), "scope_unit": viewer.org_unit_id})
-    session.flush()
-    return headers, rows
+        mine = attempts.get(entry.user_id, ())
+        status, attempt = candidate_status(mine, sitting, now)
+        if status in ENDED:
+            submitted += 1
+            result = results.get(attempt.id)
+            if _suspect(mine, results) is not None:
+                unverified += 1
+            elif result is not None and result.trusted and result.passed:
+                passed += 1
+        elif status in (CandidateStatus.ABSENT, CandidateStatus.NOT_STARTED):
+            absent += 1
+    return SittingSummary(sitting, len(entries), submitted, passed, absent, unverified)

@@ -1,13 +1,40 @@
-"""Writing audit events (domain.md §9)."""
+"""Writing and verifying audit events (domain.md §9).
+
+Audit events form a hash chain like the score ledger (:mod:`question_bank.services.hashchain`):
+each event carries the SHA-256 of its content and of the event before it, so an event changed,
+removed or swapped is found by :func:`verify`, and a rewritten, recomputed chain by a checkpoint.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.models import AuditEvent, User
+from question_bank.services import hashchain
+from question_bank.services.hashchain import Chain, ChainCheck, ChainPoint
+
+
+def event_content(occurred_at: Any, actor_id: int | None, action: str, object_type: str, object_id: str,
+                  before: Any, after: Any, detail: str) -> dict[str, Any]:
+    """What an event's hash covers. ``occurred_at`` is an aware datetime. Part of every stored
+    hash (the migration that chained the events made before chaining uses it too): never change
+    what it gives for an existing event."""
+    return {
+        "occurred_at": hashchain.timestamp(occurred_at), "actor_id": actor_id, "action": action,
+        "object_type": object_type, "object_id": object_id, "before": before, "after": after, "detail": detail,
+    }
+
+
+def entry_content(event: AuditEvent) -> dict[str, Any]:
+    """What a stored event's hash covers (:func:`event_content` of its fields)."""
+    return event_content(event.occurred_at, event.actor_id, event.action, event.object_type, event.object_id,
+                         event.before, event.after, event.detail)
 
 
 def record(
@@ -24,7 +51,11 @@ def record(
 ) -> AuditEvent:
     """Add one audit event in the caller's transaction, so the event exists iff the change does.
 
-    ``action`` is a dotted verb ("question.update"); ``before``/``after`` are JSON-able snapshots.
+    ``action`` is a dotted verb ("question.update"); ``before``/``after`` are JSON-able snapshots
+    (strings, integers, booleans, lists, objects: a float would not hash the same after PostgreSQL's
+    JSONB has stored it). The audit chain's head is locked until the transaction ends, so call this
+    after the change's other row locks have been taken. Events are inserted in the order they were
+    recorded (SQLAlchemy keeps insertion order within a table), so their ids follow the chain.
     """
     event = AuditEvent(
         occurred_at=clock.now(),
@@ -32,9 +63,28 @@ def record(
         action=action,
         object_type=object_type,
         object_id=str(object_id),
-        before=before,
-        after=after,
+        # Stored and hashed as the JSON the database will give back (integer keys become strings).
+        before=_as_json(before),
+        after=_as_json(after),
         detail=detail,
     )
+    head = hashchain.lock_head(session, Chain.AUDIT)
+    event.prev_hash, event.entry_hash = hashchain.advance(head, entry_content(event))
     session.add(event)
     return event
+
+
+def _as_json(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if snapshot is None else json.loads(json.dumps(snapshot, ensure_ascii=False))
+
+
+def chain_entries(session: Session) -> Iterator[tuple[int, Mapping[str, Any], str, str]]:
+    """Every event in chain order, as :func:`hashchain.walk` reads them."""
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)):
+        yield event.id, entry_content(event), event.prev_hash, event.entry_hash
+
+
+def verify(session: Session, checkpoint: ChainPoint | None = None) -> ChainCheck:
+    """Recompute the audit chain end to end against its head row and, when given, a checkpoint
+    (the count and head hash it recorded). Reports the first event that breaks it."""
+    return hashchain.walk(chain_entries(session), hashchain.head_point(session, Chain.AUDIT), checkpoint)

@@ -1,27 +1,35 @@
 """The score ledger for appraisal: append-only, each entry chained to the one before by SHA-256
-(domain.md §7). A correction is a new entry; :func:`verify` finds any entry changed or removed."""
+(domain.md §7). A correction is a new entry; :func:`verify` finds any entry changed, removed or
+swapped, and with a checkpoint a truncated tail or a recomputed chain.
+
+Each entry also carries digests of the attempt's responses and marks as they stood when it was
+made, so an answer or a mark changed afterwards is found too (``score_check.reconcile``).
+
+An attempt waiting for a person's marking has no score and no entry; its first entry is appended
+once it is marked (:func:`append` works the same for a first entry at any later time).
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.models import Attempt, LedgerHead, ScoreRecord, User
+from question_bank.models import Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, User
+from question_bank.services import hashchain
+from question_bank.services.hashchain import GENESIS_HASH, Chain, ChainCheck, ChainPoint, timestamp
 
-#: prev_hash of the first entry.
-GENESIS_HASH = "0" * 64
-#: The ledger head row's id (the migration creates it).
-HEAD_ID = 1
+__all__ = ["GENESIS_HASH", "append", "entry_content", "marks_digest", "responses_digest", "verify"]
 
 
-def entry_digest(record: ScoreRecord) -> str:
-    """SHA-256 (hex) over the entry's content and the previous entry's hash."""
-    content = {
+def entry_content(record: ScoreRecord) -> dict[str, Any]:
+    """What an entry's hash covers. The digests are left out of entries made before they existed,
+    so those keep the hashes they were made with. Part of every stored hash: never change what it
+    gives for an existing entry."""
+    content: dict[str, Any] = {
         "attempt_id": record.attempt_id,
         "sitting_id": record.sitting_id,
         "user_id": record.user_id,
@@ -31,22 +39,76 @@ def entry_digest(record: ScoreRecord) -> str:
         "passed": bool(record.passed),
         "reason": record.reason,
         "actor_id": record.actor_id,
-        "recorded_at": record.recorded_at.isoformat(),
-        "prev_hash": record.prev_hash,
+        "recorded_at": timestamp(record.recorded_at),
     }
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    if record.responses_digest is not None:
+        content["responses_digest"] = record.responses_digest
+    if record.marks_digest is not None:
+        content["marks_digest"] = record.marks_digest
+    return content
+
+
+def entry_intact(record: ScoreRecord) -> bool:
+    """Whether the entry's own hash still matches its content (its link is checked by :func:`verify`)."""
+    return hashchain.digest(entry_content(record), record.prev_hash) == record.entry_hash
+
+
+def responses_digest(attempt: Attempt, items: Iterable[AttemptItem], steps: Iterable[ResponseStep]) -> str:
+    """SHA-256 of a closed attempt as the candidate left it: its state and times, its paper (each
+    slot's question version, mark and option order) and every response step, superseded ones too.
+    None of these changes after the attempt closes (domain.md §6), so any difference is tampering."""
+    return hashchain.canonical_digest({
+        "attempt": [attempt.id, attempt.sitting_id, attempt.user_id, attempt.attempt_no, str(attempt.state),
+                    attempt.seed, timestamp(attempt.started_at), timestamp(attempt.deadline),
+                    timestamp(attempt.finished_at) if attempt.finished_at else None, f"{attempt.max_score:.2f}"],
+        "items": sorted([i.slot, i.section_no, i.question_version_id, f"{i.mark:.2f}", list(i.option_order)]
+                        for i in items),
+        "steps": sorted([s.slot, s.writer, s.client_seq, bool(s.superseded), s.answer, timestamp(s.received_at),
+                         str(s.source)] for s in steps),
+    })
+
+
+def marks_digest(marks: Iterable[tuple[int, Mark]]) -> str:
+    """SHA-256 of every mark given so far, as (slot, mark) pairs: a regrade or a person's mark
+    adds rows, so the newest entry's digest covers the whole history."""
+    return hashchain.canonical_digest(sorted(
+        [slot, f"{m.score:.2f}", timestamp(m.marked_at), m.marker_id, m.reason] for slot, m in marks
+    ))
+
+
+def attempt_records(session: Session, attempt_ids: list[int]) -> tuple[
+        dict[int, list[AttemptItem]], dict[int, list[ResponseStep]], dict[int, list[tuple[int, Mark]]]]:
+    """Items, response steps and (slot, mark) pairs of the given attempts, each by attempt id, in
+    three queries."""
+    items: dict[int, list[AttemptItem]] = {i: [] for i in attempt_ids}
+    steps: dict[int, list[ResponseStep]] = {i: [] for i in attempt_ids}
+    marks: dict[int, list[tuple[int, Mark]]] = {i: [] for i in attempt_ids}
+    if not attempt_ids:
+        return items, steps, marks
+    for item in session.scalars(select(AttemptItem).where(AttemptItem.attempt_id.in_(attempt_ids))):
+        items[item.attempt_id].append(item)
+    for step in session.scalars(select(ResponseStep).where(ResponseStep.attempt_id.in_(attempt_ids))):
+        steps[step.attempt_id].append(step)
+    for attempt_id, slot, mark in session.execute(
+        select(AttemptItem.attempt_id, AttemptItem.slot, Mark).join(Mark, Mark.attempt_item_id == AttemptItem.id)
+        .where(AttemptItem.attempt_id.in_(attempt_ids))
+    ):
+        marks[attempt_id].append((slot, mark))
+    return items, steps, marks
 
 
 def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor: User | None) -> ScoreRecord:
-    """Record the attempt's current score, band and pass as a new ledger entry.
+    """Record the attempt's current score, band and pass as a new ledger entry, with the digests
+    of its responses and marks. The attempt must be closed and marked (score, band and pass set).
 
     The head row is locked (``SELECT … FOR UPDATE``) so that entries from concurrent workers chain
-    one after another instead of forking.
+    one after another instead of forking. Raises ``ValueError`` for an attempt without a score.
     """
-    head = session.scalar(select(LedgerHead).where(LedgerHead.id == HEAD_ID).with_for_update())
-    if head is None:
-        raise RuntimeError("the ledger head row is missing: the database was not made by the migrations")
-    assert attempt.score is not None and attempt.band is not None and attempt.passed is not None
+    if attempt.score is None or attempt.band is None or attempt.passed is None:
+        raise ValueError(f"attempt {attempt.id} has no score yet: only a marked attempt goes into the ledger")
+    session.flush()
+    items, steps, marks = attempt_records(session, [attempt.id])
+    head = hashchain.lock_head(session, Chain.SCORES)
     record = ScoreRecord(
         attempt_id=attempt.id,
         sitting_id=attempt.sitting_id,
@@ -58,41 +120,25 @@ def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor:
         reason=reason,
         actor_id=actor.id if actor else None,
         recorded_at=clock.now(),
-        prev_hash=head.last_hash,
+        responses_digest=responses_digest(attempt, items[attempt.id], steps[attempt.id]),
+        marks_digest=marks_digest(marks[attempt.id]),
     )
-    record.entry_hash = entry_digest(record)
+    record.prev_hash, record.entry_hash = hashchain.advance(head, entry_content(record))
     session.add(record)
-    head.last_hash = record.entry_hash
-    head.entry_count += 1
     session.flush()
     return record
 
 
-@dataclass(frozen=True)
-class LedgerCheck:
-    """Outcome of :func:`verify`: entries read, and the first entry that breaks the chain (or None)."""
-
-    entries: int
-    broken_at: int | None
-    reason: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_at is None and not self.reason
+def chain_entries(session: Session) -> Iterator[tuple[int, Mapping[str, Any], str, str]]:
+    """Every entry in chain order, as :func:`hashchain.walk` reads them."""
+    for record in session.scalars(select(ScoreRecord).order_by(ScoreRecord.id).execution_options(yield_per=1000)):
+        yield record.id, entry_content(record), record.prev_hash, record.entry_hash
 
 
-def verify(session: Session) -> LedgerCheck:
-    """Walk the ledger in order and recompute every hash. Reports the first entry whose content or
-    link does not match, and a removed tail (the head's count or hash disagreeing)."""
-    previous = GENESIS_HASH
-    count = 0
-    for record in session.scalars(select(ScoreRecord).order_by(ScoreRecord.id)).yield_per(1000):
-        count += 1
-        if record.prev_hash != previous or entry_digest(record) != record.entry_hash:
-            return LedgerCheck(count, record.id, "entry does not match its hash or link")
-        previous = record.entry_hash
-    head = session.get(LedgerHead, HEAD_ID)
-    expected = (head.entry_count, head.last_hash) if head else (0, GENESIS_HASH)
-    if expected != (count, previous):
-        return LedgerCheck(count, None, "the ledger head does not match the last entry: entries were removed")
-    return LedgerCheck(count, None)
+def verify(session: Session, checkpoint: ChainPoint | None = None) -> ChainCheck:
+    """Walk the ledger in order and recompute every hash: reports the first entry whose content or
+    link does not match, a removed tail (the head row disagreeing) and, against a checkpoint (the
+    count and head hash it recorded), a tail cut off together with the head row or a chain
+    rewritten and recomputed. Whether attempts still agree with the ledger is
+    ``score_check.reconcile``."""
+    return hashchain.walk(chain_entries(session), hashchain.head_point(session, Chain.SCORES), checkpoint)

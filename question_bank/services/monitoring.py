@@ -3,6 +3,7 @@ answered questions, last save and remaining time, as the server knows them (doma
 
 Read-only but for one thing: attempts of the sitting past deadline + grace are closed on the way,
 at their deadline (domain.md §6: on the next request that touches them), so the caller commits.
+Scores come checked against the score ledger (``score_check``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from question_bank.clock import Clock
 from question_bank.models import Attempt, AttemptItem, OrgUnit, QuestionVersion, ResponseStep, RosterEntry, Sitting, User
-from question_bank.reports.score_sheet import CandidateStatus, candidate_status
-from question_bank.services import deadlines
+from question_bank.services import deadlines, score_check
+from question_bank.services.score_check import CheckedScore
+from question_bank.services.standing import CandidateStatus, candidate_status
 from question_bank.types import get_type
 
 
@@ -36,13 +38,15 @@ class Progress:
 class RosterRow:
     """One roster place as the admin's monitoring table shows it: the entry, the person's attempts
     at the sitting (oldest first), where they stand (the HR score sheet's statuses), the attempt
-    that status is about (None when not started) and its progress."""
+    that status is about (None when not started), its progress, and its score checked against the
+    ledger (None when not started)."""
 
     entry: RosterEntry
     attempts: list[Attempt]
     status: CandidateStatus
     attempt: Attempt | None
     progress: Progress | None
+    result: CheckedScore | None = None
 
     @property
     def latest(self) -> Attempt | None:
@@ -57,7 +61,7 @@ def roster_rows(session: Session, clock: Clock, sitting: Sitting) -> list[Roster
     """The sitting's roster for monitoring, ordered by unit and name: each candidate's status,
     answered questions, last save and remaining time.
 
-    The status is the score sheet's (:func:`question_bank.reports.score_sheet.candidate_status`:
+    The status is the score sheet's (:func:`question_bank.services.standing.candidate_status`:
     not started while the window is open or upcoming, absent once it has closed), except that an
     attempt in progress is shown whenever there is one, since that is what is being watched.
     The sitting's attempts past deadline + grace are closed first, at their deadline (domain.md §6:
@@ -73,13 +77,16 @@ def roster_rows(session: Session, clock: Clock, sitting: Sitting) -> list[Roster
     by_user: dict[int, list[Attempt]] = {}
     for attempt in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id).order_by(Attempt.attempt_no)):
         by_user.setdefault(attempt.user_id, []).append(attempt)
-    progress = _progress(session, [a for group in by_user.values() for a in group], now)
+    every_attempt = [a for group in by_user.values() for a in group]
+    progress = _progress(session, every_attempt, now)
+    results = score_check.checked_scores(session, every_attempt)
     rows = []
     for entry in entries:
         attempts = by_user.get(entry.user_id, [])
         running = next((a for a in attempts if a.is_open), None)
         status, shown = (CandidateStatus.IN_PROGRESS, running) if running else candidate_status(attempts, sitting, now)
-        rows.append(RosterRow(entry, attempts, status, shown, progress.get(shown.id) if shown else None))
+        rows.append(RosterRow(entry, attempts, status, shown, progress.get(shown.id) if shown else None,
+                              results.get(shown.id) if shown else None))
     return rows
 
 

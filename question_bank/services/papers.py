@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.drafts import category_parts
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Place, Problem
+from question_bank.points import is_exact_points
 from question_bank.models import (
     Attempt,
     BlueprintSection,
@@ -121,7 +122,7 @@ def _section_problems(index: int, spec: SectionSpec) -> list[Problem]:
         found.append(Problem(N_("the number of questions must be 1 to %(n)d"), {"n": MAX_SECTION_COUNT}, place))
     try:
         mark = Decimal(spec.mark)
-        good_mark = mark.is_finite() and 0 < mark <= MAX_MARK and mark == mark.quantize(Decimal("0.01"))
+        good_mark = is_exact_points(mark) and 0 < mark <= MAX_MARK
     except (InvalidOperation, TypeError, ValueError):
         good_mark = False
     if not good_mark:

@@ -38,6 +38,7 @@ from question_bank.models import (
     Sitting,
     User,
 )
+from question_bank.points import is_exact_points
 from question_bank.services import assembly, audit, deadlines
 from question_bank.services.monitoring import Progress, RosterRow, roster_rows  # noqa: F401 (re-exported)
 from question_bank.services.papers import get_paper
@@ -165,6 +166,13 @@ def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: De
     if not 1 <= spec.attempts_allowed <= MAX_ATTEMPTS:
         found.append(Problem(N_("attempts allowed must be 1 to %(n)d"), {"n": MAX_ATTEMPTS}, "attempts_allowed"))
     total = paper.total_marks
+    inexact = [(name, value) for name, value in (("pass_mark", pass_mark), ("excellent_mark", excellent))
+               if not is_exact_points(value)]
+    for name, value in inexact:
+        found.append(Problem(N_("the %(field)s %(value)s has more than two decimals; marks are never rounded"),
+                             {"field": FIELD_NAMES[name], "value": value}, name))
+    if inexact:
+        return found
     if not 0 <= pass_mark <= total:
         found.append(Problem(N_("the pass mark must be 0 to the paper's total of %(total)s points"),
                              {"total": total}, "pass_mark"))

@@ -16,6 +16,7 @@ from question_bank.idnumbers import check_character
 from question_bank.models import (
     Attempt, AttemptState, Category, ImportBatch, Question, QuestionStatus, QuestionVersion, Role, UnitLevel,
 )
+from question_bank.reports.score_sheet import COL_ENDED, HEADERS
 from question_bank.services.delivery import to_display
 from tests.conftest import at
 from tests.forms import paper_form, sitting_form, upload
@@ -139,8 +140,8 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
     assert sheet.status_code == 200 and sheet.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(sheet.data.decode("utf-8-sig"))))
     assert len(rows) == 1 + 5
-    statuses = [r[-1] for r in rows[1:]]
-    assert statuses.count("缺考") == 3 and "已交卷" in statuses and "到时自动交卷" in statuses
+    statuses = [r[HEADERS.index(COL_ENDED)] for r in rows[1:]]
+    assert statuses.count("缺考") == 3 and "交卷" in statuses and "到时自动交卷" in statuses
     assert all("********" in r[2] for r in rows[1:])
     workbook = load_workbook(io.BytesIO(hr.get(f"/reports/sittings/{sitting_id}/scores.xlsx").data), read_only=True)
     xlsx_rows = [tuple("" if v is None else str(v) for v in row) for row in workbook.active.iter_rows(values_only=True)]

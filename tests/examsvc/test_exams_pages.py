@@ -372,10 +372,12 @@ def test_the_status_labels_cover_every_status_and_read_as_the_score_sheets_in_ch
     from flask_babel import force_locale
 
     from examsvc.exams.forms import STATUS_LABELS
-    from question_bank.reports.score_sheet import STATUS_LABELS as SHEET_LABELS
-    from question_bank.reports.score_sheet import CandidateStatus
+    from question_bank.reports.score_sheet import ENDED_LABELS
+    from question_bank.services.standing import CandidateStatus
 
-    assert set(STATUS_LABELS) == set(CandidateStatus) == set(SHEET_LABELS)
+    assert set(STATUS_LABELS) == set(CandidateStatus) == set(ENDED_LABELS)
+    # The sheet's column says how an attempt ended (C-26: 交卷); the admin's says where it stands (已交卷).
+    sheet_labels = {**ENDED_LABELS, CandidateStatus.SUBMITTED: "已交卷"}
     po = Path(__file__).resolve().parents[2] / "examsvc" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
     with po.open("rb") as f:
         catalogue = read_po(f, locale="zh_CN")
@@ -384,7 +386,7 @@ def test_the_status_labels_cover_every_status_and_read_as_the_score_sheets_in_ch
     for status, msgid in msgids.items():
         message = catalogue.get(msgid)
         if message is not None and message.string:
-            assert message.string == SHEET_LABELS[status], status
+            assert message.string == sheet_labels[status], status
 
 
 # --- the section rows speak the person's language (WTForms' own messages) -----------------------

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from question_bank.models import AuditEvent, Role, Sitting, UnitLevel, User
-from question_bank.reports.score_sheet import COL_NAME, COL_SCORE, COL_STATUS, COL_UNIT, HEADERS
+from question_bank.reports.score_sheet import COL_ENDED, COL_NAME, COL_SCORE, COL_UNIT, HEADERS
 from question_bank.services import attempts
 
 BOM = codecs.BOM_UTF8
@@ -176,7 +176,7 @@ def test_an_absent_candidate_is_listed_as_absent(client, clock, make, scene):
     client.login("hr_a")
     rows = read_csv(client.get(f"/reports/sittings/{sitting.id}/scores.csv").data)
     assert len(rows) == 3
-    statuses = {r[HEADERS.index(COL_NAME)]: r[HEADERS.index(COL_STATUS)] for r in rows[1:]}
+    statuses = {r[HEADERS.index(COL_NAME)]: r[HEADERS.index(COL_ENDED)] for r in rows[1:]}
     assert statuses == {"张三": "缺考", "王五": "缺考"}
     page = client.get(f"/reports/sittings/{sitting.id}").get_data(as_text=True)
     assert page.count("缺考") >= 2

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from question_bank.models import Attempt, Mark, Role, ScoreRecord
-from question_bank.reports.score_sheet import COL_NAME, COL_SCORE, COL_STATUS, HEADERS
+from question_bank.reports.score_sheet import COL_CHECK, COL_ENDED, COL_NAME, COL_SCORE, HEADERS
 from question_bank.services.marking import awaiting_marking, complete_marking
 from tests.examsvc.test_bank_question_pages import signed_in
 from tests.scenarios import save, start_through_web, state, submit
@@ -69,12 +69,13 @@ def test_a_whole_exam_with_every_type_waits_for_the_marker_then_shows_its_score(
     assert "Awaiting marking" in client.get("/me/").get_data(as_text=True)
     review = client.get(f"/me/attempts/{attempt_id}/review").get_data(as_text=True)
     assert 'class="badge warn awaiting-marking"' in review
-    assert 'class="blank-key"' not in review  # no key while the results wait for the marker
+    # The sitting shows answers at once: the key is there while the essay waits, the marks are not.
+    assert 'class="blank-key"' in review and 'class="badge ok"' not in review
     assert ESSAY.split("\n")[0] in review
 
     hr = signed_in(client_factory(), make.user(Role.HR, username="hr_six"), english=False)
     row = score_sheet_row(hr, sitting.id)
-    assert (row[COL_STATUS], row[COL_SCORE]) == ("已交卷，待阅卷", "")
+    assert (row[COL_ENDED], row[COL_CHECK], row[COL_SCORE]) == ("交卷", "待阅卷", "")
     assert db.scalar(select(func.count(ScoreRecord.id))) == 0
     admin = signed_in(client_factory(), make.user(Role.EXAM_ADMIN, username="admin_six"))
     monitor = admin.get(f"/exams/sittings/{sitting.id}").get_data(as_text=True)
@@ -93,4 +94,4 @@ def test_a_whole_exam_with_every_type_waits_for_the_marker_then_shows_its_score(
     review = client.get(f"/me/attempts/{attempt_id}/review").get_data(as_text=True)
     blanks = review.split('data-answer-form="blanks"')[1].split("</article>")[0]
     assert blanks.count('class="right"') == 2 and "行政诉讼 / 诉讼" in blanks
-    assert (score_sheet_row(hr, sitting.id)[COL_STATUS], score_sheet_row(hr, sitting.id)[COL_SCORE]) == ("已交卷", "95")
+    assert (score_sheet_row(hr, sitting.id)[COL_ENDED], score_sheet_row(hr, sitting.id)[COL_SCORE]) == ("交卷", "95")

@@ -1,54 +1,226 @@
-"""The score ledger: append-only and hash-chained, so any quiet change is found (domain.md §7)."""
+"""The score ledger and the audit log: append-only in the database, hash-chained, reconciled with
+the attempts, and checked against signed checkpoints kept outside the database (domain.md §7, §9;
+issue 6, "the score record"). Every test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import delete, select, update
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
-from question_bank.models import ScoreRecord
-from question_bank.services import attempts, ledger
+from question_bank.models import AttemptItem, AuditEvent, Mark, ResponseStep, ScoreRecord
+from question_bank.services import attempts, audit, checkpoints, ledger, score_check
+from question_bank.services.checkpoints import BrokenChain, CheckpointError
+from question_bank.services.hashchain import Break, Chain
+from question_bank.services.score_check import ScoreState
+from tests import tamper
+
+SIGNING_KEY, VERIFY_KEY = checkpoints.new_key_pair()
 
 
-def _three_results(db, clock, make):
+@pytest.fixture
+def results(db, clock, make):
+    """Five cadres' closed attempts at a two-question paper of 50 points each (key B): the first
+    answers both right, the others one. Returns their attempts, oldest first."""
     make.questions(2, "single_choice", key=["B"])
-    cadres = [make.cadre() for _ in range(3)]
-    sitting = make.sitting(roster=cadres)
-    for cadre in cadres:
+    cadres = [make.cadre() for _ in range(5)]
+    sitting = make.sitting(roster=cadres, shuffle=False)
+    made = []
+    for n, cadre in enumerate(cadres):
         attempt = attempts.start_attempt(db, clock, cadre, sitting)
-        attempts.save_response(db, clock, cadre, attempt.id, 1, ["A"], 1)
+        attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+        attempts.save_response(db, clock, cadre, attempt.id, 2, ["B" if n == 0 else "A"], 2)
         attempts.submit_attempt(db, clock, cadre, attempt.id)
+        made.append(attempt)
     db.commit()
+    return made
 
 
-def test_intact_ledger_verifies(db, clock, make):
-    _three_results(db, clock, make)
+def entries(db) -> list[ScoreRecord]:
+    return db.scalars(select(ScoreRecord).order_by(ScoreRecord.id)).all()
+
+
+def signed_checkpoint(db, clock) -> checkpoints.Checkpoint:
+    made = checkpoints.make_checkpoint(db, clock, checkpoints.signing_key(SIGNING_KEY))
+    db.commit()
+    return checkpoints.read_checkpoint(made.document, checkpoints.verify_key(VERIFY_KEY))
+
+
+def test_an_intact_ledger_verifies_and_every_attempt_agrees_with_it(db, results):
     check = ledger.verify(db)
-    assert check.ok and check.entries == 3
+    assert check.ok and check.entries == 5
+    assert score_check.reconcile(db) == []
+    assert all(e.responses_digest and e.marks_digest for e in entries(db))
+    assert {c.state for c in score_check.checked_scores(db, results).values()} == {ScoreState.RECORDED}
 
 
-def test_a_changed_score_breaks_the_chain_at_that_entry(db, clock, make):
-    _three_results(db, clock, make)
-    second = db.scalars(select(ScoreRecord).order_by(ScoreRecord.id)).all()[1]
-    db.execute(update(ScoreRecord).where(ScoreRecord.id == second.id).values(score=Decimal(100)))
+# --- the database refuses changes -------------------------------------------------------------------
+
+@pytest.mark.parametrize("table", ["score_record", "audit_event", "ledger_checkpoint"])
+def test_the_database_refuses_update_and_delete_of_ledger_audit_and_checkpoint_rows(engine, db, clock, results, table):
+    signed_checkpoint(db, clock)
+    for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(text(statement))
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {table} CASCADE"))
+    assert db.scalar(text(f"SELECT count(*) FROM {table}")) > 0
+
+
+def test_inserting_a_new_entry_is_still_allowed(db, clock, make, results):
+    before = db.scalar(select(func.count(ScoreRecord.id)))
+    attempts.submit_attempt(db, clock, results[0].user, results[0].id)  # already closed: nothing new
+    cadre = make.cadre()
+    sitting = make.sitting(roster=[cadre])
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
     db.commit()
+    assert db.scalar(select(func.count(ScoreRecord.id))) == before + 1 and ledger.verify(db).ok
+
+
+# --- changes made behind the service's back -----------------------------------------------------------
+
+def test_a_changed_entry_breaks_the_chain_at_that_entry(engine, db, results):
+    second = entries(db)[1]
+    hundred = 10000 if engine.dialect.name == "sqlite" else 100  # SQLite keeps hundredths
+    tamper.execute(engine, db, "UPDATE score_record SET score = :s WHERE id = :id", s=hundred, id=second.id)
     check = ledger.verify(db)
-    assert not check.ok and check.broken_at == second.id
+    assert (check.broken, check.broken_at) == (Break.ENTRY, second.id)
 
 
-def test_a_removed_last_entry_is_noticed(db, clock, make):
-    _three_results(db, clock, make)
-    last = db.scalars(select(ScoreRecord).order_by(ScoreRecord.id.desc())).first()
-    db.execute(delete(ScoreRecord).where(ScoreRecord.id == last.id))
+def test_a_deleted_entry_breaks_the_chain_at_the_next_one(engine, db, results):
+    second, third = entries(db)[1:3]
+    tamper.execute(engine, db, "DELETE FROM score_record WHERE id = :id", id=second.id)
+    check = ledger.verify(db)
+    assert (check.broken, check.broken_at) == (Break.ENTRY, third.id)
+
+
+def test_two_swapped_entries_break_the_chain(engine, db, results):
+    second, third = entries(db)[1:3]
+    columns = ("attempt_id", "user_id", "score", "max_score", "band", "passed", "reason", "recorded_at",
+               "responses_digest", "marks_digest", "prev_hash", "entry_hash")
+    with engine.connect() as conn:
+        stored = {row.id: dict(row._mapping) for row in conn.execute(
+            text(f"SELECT id, {', '.join(columns)} FROM score_record WHERE id IN (:a, :b)"), {"a": second.id, "b": third.id})}
+    # entry_hash is unique: park one value while the two rows change places.
+    tamper.execute(engine, db, "UPDATE score_record SET entry_hash = 'parked' WHERE id = :id", id=second.id)
+    assignments = ", ".join(f"{c} = :{c}" for c in columns)
+    for target, source in ((third.id, second.id), (second.id, third.id)):
+        values = {c: stored[source][c] for c in columns}
+        tamper.execute(engine, db, f"UPDATE score_record SET {assignments} WHERE id = :target", target=target, **values)
+    check = ledger.verify(db)
+    assert (check.broken, check.broken_at) == (Break.ENTRY, second.id)
+
+
+def test_a_cut_off_tail_is_found_by_the_head_row_and_with_the_head_corrected_by_the_checkpoint(engine, db, clock, results):
+    checkpoint = signed_checkpoint(db, clock)
+    kept = entries(db)[:3]
+    tamper.execute(engine, db, "DELETE FROM score_record WHERE id > :id", id=kept[-1].id)
+    assert ledger.verify(db).broken == Break.HEAD
+
+    tamper.execute(engine, db, "UPDATE ledger_head SET entry_count = 3, last_hash = :h WHERE id = 1", h=kept[-1].entry_hash)
+    assert ledger.verify(db).ok  # the outside tester's finding: the chain alone cannot tell
+    check = ledger.verify(db, checkpoint.scores)
+    assert check.broken == Break.SHORTER_THAN_CHECKPOINT
+    assert "3 entries, the checkpoint counted 5" in check.reason
+
+
+def test_an_edited_entry_with_the_chain_recomputed_is_found_only_by_the_checkpoint(engine, db, clock, results):
+    checkpoint = signed_checkpoint(db, clock)
+    fourth = entries(db)[3]
+    hundred = 10000 if engine.dialect.name == "sqlite" else 100  # SQLite keeps hundredths
+    tamper.execute(engine, db, "UPDATE score_record SET score = :s, band = 'excellent' WHERE id = :id", s=hundred, id=fourth.id)
+    tamper.recompute_chain(engine, db, Chain.SCORES)
+    assert ledger.verify(db).ok
+    check = ledger.verify(db, checkpoint.scores)
+    assert check.broken == Break.REWRITTEN_SINCE_CHECKPOINT and "rewritten" in check.reason
+
+
+def test_an_attempts_changed_score_no_longer_agrees_with_the_ledger(engine, db, results):
+    tampered = results[2]
+    tamper.execute(engine, db, "UPDATE attempt SET score = max_score, band = 'excellent', passed = :t WHERE id = :id",
+                   t=True, id=tampered.id)
+    problems = score_check.reconcile(db)
+    assert [(p.attempt_id, p.what) for p in problems] == [(tampered.id, "score")]
+    assert "ledger entry" in problems[0].detail
+    checked = score_check.checked_score(db, db.get(type(tampered), tampered.id))
+    assert checked.state == ScoreState.MISMATCH and checked.score is None and checked.recorded.score == Decimal(50)
+
+
+def test_a_changed_response_or_mark_no_longer_agrees_with_the_ledger(engine, db, results):
+    first, second = results[0], results[1]
+    step = db.scalars(select(ResponseStep).where(ResponseStep.attempt_id == first.id).order_by(ResponseStep.id)).first()
+    tamper.execute(engine, db, "UPDATE response_step SET answer = :a WHERE id = :id", a='["C"]', id=step.id)
+    mark = db.scalars(select(Mark).join(AttemptItem).where(AttemptItem.attempt_id == second.id)).first()
+    tamper.execute(engine, db, "UPDATE mark SET score = 0 WHERE id = :id", id=mark.id)
+    found = {(p.attempt_id, p.what) for p in score_check.reconcile(db)}
+    assert found == {(first.id, "responses"), (second.id, "marks")}
+
+
+def test_an_attempts_changed_finish_time_no_longer_agrees_with_the_ledger(engine, db, results):
+    tamper.execute(engine, db, "UPDATE attempt SET finished_at = deadline WHERE id = :id", id=results[4].id)
+    assert [(p.attempt_id, p.what) for p in score_check.reconcile(db)] == [(results[4].id, "responses")]
+
+
+def test_an_attempt_scored_without_a_ledger_entry_is_reported(engine, db, results):
+    entry = entries(db)[-1]
+    tamper.execute(engine, db, "DELETE FROM score_record WHERE id = :id", id=entry.id)
+    assert [(p.attempt_id, p.what) for p in score_check.reconcile(db)] == [(results[-1].id, "unrecorded")]
+
+
+# --- the audit log's chain ----------------------------------------------------------------------------
+
+def test_the_audit_log_is_chained_and_a_changed_or_deleted_event_is_found(engine, db, results):
+    ids = db.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
+    assert len(ids) >= 10 and audit.verify(db).ok
+    detail = db.get(AuditEvent, ids[3]).detail
+    tamper.execute(engine, db, "UPDATE audit_event SET detail = 'nothing happened' WHERE id = :id", id=ids[3])
+    assert audit.verify(db).broken_at == ids[3]
+    tamper.execute(engine, db, "UPDATE audit_event SET detail = :d WHERE id = :id", d=detail, id=ids[3])
+    assert audit.verify(db).ok
+    tamper.execute(engine, db, "DELETE FROM audit_event WHERE id = :id", id=ids[5])
+    assert audit.verify(db).broken_at == ids[6]
+
+
+def test_a_recomputed_audit_log_is_found_by_the_checkpoint(engine, db, clock, results):
+    checkpoint = signed_checkpoint(db, clock)
+    first = db.scalars(select(AuditEvent).order_by(AuditEvent.id)).first()
+    tamper.execute(engine, db, "UPDATE audit_event SET detail = 'forged' WHERE id = :id", id=first.id)
+    tamper.recompute_chain(engine, db, Chain.AUDIT)
+    assert audit.verify(db).ok
+    assert audit.verify(db, checkpoint.audit).broken == Break.REWRITTEN_SINCE_CHECKPOINT
+
+
+# --- checkpoints ---------------------------------------------------------------------------------------
+
+def test_a_checkpoint_is_signed_stored_and_verifies_while_entries_are_added_after_it(db, clock, make, results):
+    checkpoint = signed_checkpoint(db, clock)
+    assert (checkpoint.scores.entries, checkpoint.scores.head_hash) == (5, entries(db)[-1].entry_hash)
+    cadre = make.cadre()
+    attempt = attempts.start_attempt(db, clock, cadre, make.sitting(roster=[cadre]))
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
     db.commit()
-    assert not ledger.verify(db).ok
+    assert ledger.verify(db, checkpoint.scores).ok and ledger.verify(db).entries == 6
+    assert audit.verify(db, checkpoint.audit).ok
 
 
-def test_verify_ledger_command_reports_a_broken_chain(app, db, clock, make):
-    _three_results(db, clock, make)
-    runner = app.test_cli_runner()
-    assert "intact: 3 entries" in runner.invoke(args=["verify-ledger"]).output
-    db.execute(update(ScoreRecord).values(reason="edited"))
-    db.commit()
-    result = runner.invoke(args=["verify-ledger"])
-    assert result.exit_code == 1
+def test_an_altered_checkpoint_or_one_signed_with_another_key_is_refused(db, clock, results):
+    document = signed_checkpoint(db, clock).document
+    with pytest.raises(CheckpointError, match="signature does not verify"):
+        checkpoints.read_checkpoint(document.replace('"entries": 5', '"entries": 3'), checkpoints.verify_key(VERIFY_KEY))
+    other_public = checkpoints.new_key_pair()[1]
+    with pytest.raises(CheckpointError, match="signed with key"):
+        checkpoints.read_checkpoint(document, checkpoints.verify_key(other_public))
+    with pytest.raises(CheckpointError, match="not JSON"):
+        checkpoints.read_checkpoint("score ledger: 5 entries", checkpoints.verify_key(VERIFY_KEY))
+
+
+def test_no_checkpoint_is_made_of_a_broken_chain(engine, db, clock, results):
+    tamper.execute(engine, db, "DELETE FROM score_record WHERE id = :id", id=entries(db)[0].id)
+    with pytest.raises(BrokenChain, match="score ledger is broken"):
+        checkpoints.make_checkpoint(db, clock, checkpoints.signing_key(SIGNING_KEY))

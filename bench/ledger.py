@@ -1,0 +1,96 @@
+"""The score record's costs: submitting (marking, the ledger entry with its digests, the audit event),
+verifying the chains, reconciling every attempt with the ledger, making a checkpoint, and building
+the HR score sheet with every score checked, on SQLite and PostgreSQL.
+
+    .venv/bin/python -m bench.ledger [--candidates 500] [--pg URL]
+
+Each candidate answers all 20 questions of the paper, then submits; the figures after that are for
+the whole database (one sitting of ``--candidates`` attempts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from bench.autosave import CLOCK, _setup as setup_started_attempts
+from question_bank.db import make_engine, make_session_factory
+from question_bank.models import Attempt, Role, Sitting, User
+from question_bank.services import attempts, audit, checkpoints, ledger, people, score_check, score_sheets
+
+
+def _timed(label: str, work: Callable[[], Any], per: int | None = None) -> Any:
+    started = time.perf_counter()
+    result = work()
+    seconds = time.perf_counter() - started
+    each = f"  ({1000 * seconds / per:.2f} ms each)" if per else ""
+    print(f"  {label:<46} {seconds:>7.2f} s{each}")
+    return result
+
+
+def _run(url: str, candidates: int) -> None:
+    pairs = setup_started_attempts(url, candidates)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with factory() as db:
+        users = {u.id: u for u in db.scalars(select(User).where(User.id.in_([p[0] for p in pairs])))}
+        for user_id, attempt_id in pairs:
+            for slot in range(1, 21):
+                attempts.save_response(db, CLOCK, users[user_id], attempt_id, slot, ["B"], slot)
+        db.commit()
+
+        def submit_all() -> None:
+            for user_id, attempt_id in pairs:
+                attempts.submit_attempt(db, CLOCK, users[user_id], attempt_id)
+                db.commit()
+
+        _timed(f"submit {candidates} attempts (mark, ledger, audit)", submit_all, per=candidates)
+        check = _timed("verify the ledger chain", lambda: ledger.verify(db))
+        assert check.ok, check.reason
+        problems = _timed("reconcile every attempt (scores, digests)", lambda: score_check.reconcile(db))
+        assert not problems, problems[:3]
+        assert _timed("verify the audit chain", lambda: audit.verify(db)).ok
+        key = checkpoints.signing_key(checkpoints.new_key_pair()[0])
+        _timed("make a checkpoint (both chains walked)", lambda: checkpoints.make_checkpoint(db, CLOCK, key))
+        db.commit()
+        sitting = db.get(Attempt, pairs[0][1]).sitting
+        hr = people.create_user(db, CLOCK, None, username="hr", display_name="人事", password="x" * 8,
+                                unit=sitting.org_unit, roles=[Role.HR])
+        db.commit()
+        _, rows = _timed(f"HR score sheet of {candidates} rows, scores checked",
+                         lambda: score_sheets.score_sheet(db, CLOCK, db.get(Sitting, sitting.id), hr))
+        assert len(rows) == candidates
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--candidates", type=int, default=500)
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    people.PASSWORD_METHOD = "scrypt:1024:8:1"
+    with tempfile.TemporaryDirectory() as tmp:
+        print("SQLite")
+        _run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.candidates)
+    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+    name = "examsvc_bench_ledger"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        print("PostgreSQL")
+        _run(make_url(args.pg).set(database=name).render_as_string(hide_password=False), args.candidates)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Form fields shared by several blueprints."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from wtforms import DecimalField
+from wtforms.validators import StopValidation
+
+from question_bank.points import is_exact_points
+
+
+class PointsField(DecimalField):
+    """A mark in points (a section's mark, a pass mark, a question's default mark): a finite
+    decimal with at most two places (case C-20).
+
+    A value with more places ("59.995") is refused with a message that names the field; it is never
+    rounded, and the form shows it again as typed. "NaN" and "Infinity", which ``Decimal`` would
+    take, are refused as not numbers.
+    """
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        if self.data is None:
+            return
+        typed = valuelist[0]
+        if not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+        if not is_exact_points(self.data):
+            self.data = None
+            raise ValueError(_("%(field)s: %(value)s has more than two decimals. Marks are kept to the hundredth of a "
+                               "point and never rounded; type at most two decimals, such as 59.99.",
+                               field=self.label.text, value=typed))
+
+    def pre_validate(self, form) -> None:
+        # A value that is not an exact mark says so once; a range check after it would only add a
+        # second message. An empty input is left to Optional / InputRequired.
+        typed = self.raw_data[0] if self.raw_data else ""
+        if self.process_errors and str(typed).strip():
+            raise StopValidation()

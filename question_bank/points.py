@@ -1,0 +1,32 @@
+"""Points (分): every mark, score, pass mark and excellent mark is an exact decimal with at most two
+places (case C-20), the same on SQLite and PostgreSQL.
+
+A value with more places is refused where it is typed, never rounded: the number a person sees
+and the number a pass is judged by must be the same number.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+#: One hundredth of a point: the finest step a mark is kept in.
+CENT = Decimal("0.01")
+
+
+def is_exact_points(value: Decimal) -> bool:
+    """True when ``value`` needs no more than two decimal places: 59.99, 59.990 and 60 do,
+    59.995 does not. Raises nothing, however large the exponent."""
+    return value.is_finite() and value.normalize().as_tuple().exponent >= -2
+
+
+def to_cents(value: Decimal) -> int:
+    """59.99 → 5999. Raises ``ValueError`` for a value that needs more than two places: callers
+    check first (:func:`is_exact_points`), so this only stops a bug from rounding silently."""
+    if not is_exact_points(value):
+        raise ValueError(f"{value} points has more than two decimal places; marks are never rounded (C-20)")
+    return int(value.scaleb(2))
+
+
+def from_cents(cents: int) -> Decimal:
+    """5999 → Decimal("59.99") (always two places)."""
+    return Decimal(cents).scaleb(-2).quantize(CENT)

@@ -1,0 +1,186 @@
+"""Hash chains: the shape shared by the score ledger and the audit log (domain.md §7, §9).
+
+Each entry stores the SHA-256 of its own content together with the previous entry's hash, so
+changing, removing or swapping any entry breaks every link after it. One head row per chain
+(``ledger_head``) names the last hash and the count; appending locks it (``SELECT … FOR UPDATE``),
+so entries from any number of workers line up one after another instead of forking, and the ids
+they get rise in chain order.
+
+A chain and its head row can both be rewritten by someone who can write to the database and
+recompute the hashes; only a checkpoint kept outside the database (head hash and count, signed:
+``question_bank.services.checkpoints``) catches that, and a truncated tail with the head row
+"corrected" to match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from question_bank.models import LedgerHead
+
+#: prev_hash of a chain's first entry.
+GENESIS_HASH = "0" * 64
+
+
+class Chain(IntEnum):
+    """The chains, by the id of their head row (the migrations create both rows)."""
+
+    SCORES = 1
+    AUDIT = 2
+
+
+def digest(content: Mapping[str, Any], prev_hash: str) -> str:
+    """SHA-256 (hex) of an entry: its content and the previous entry's hash, as JSON with sorted keys.
+
+    The serialisation is part of every stored hash: it must never change.
+    """
+    payload = {**content, "prev_hash": prev_hash}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def timestamp(value: dt.datetime) -> str:
+    """A time as hashed: ISO 8601 in UTC ("2026-05-11T02:00:00+00:00"), whatever zone the value
+    is in, so a value hashed before it was stored hashes the same when read back."""
+    return value.astimezone(dt.timezone.utc).isoformat()
+
+
+def canonical_digest(document: Any) -> str:
+    """SHA-256 (hex) of any JSON-able document (sorted keys, no spaces): for digests kept inside
+    an entry, such as an attempt's responses."""
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def lock_head(session: Session, chain: Chain) -> LedgerHead:
+    """The chain's head row, locked until the transaction ends (read once per transaction: a
+    transaction that records many entries, such as an import, locks it once). Raises
+    ``RuntimeError`` when the row is missing (a database not made by the migrations)."""
+    key = f"question_bank.hashchain.head.{int(chain)}"
+    transaction = session.get_transaction()
+    held = session.info.get(key)
+    if held is not None and held[0] is transaction and transaction is not None and transaction.is_active:
+        return held[1]
+    # populate_existing: a session kept across commits may hold the row as it was before another
+    # worker appended; chaining onto that would fork the chain.
+    head = session.scalar(select(LedgerHead).where(LedgerHead.id == chain).with_for_update()
+                          .execution_options(populate_existing=True))
+    if head is None:
+        raise RuntimeError(f"the head row of the {chain.name.lower()} chain is missing: "
+                           "the database was not made by the migrations")
+    session.info[key] = (session.get_transaction(), head)
+    return head
+
+
+def advance(head: LedgerHead, content: Mapping[str, Any]) -> tuple[str, str]:
+    """Chain one new entry of ``content`` after the head: returns (prev_hash, entry_hash) for it
+    and moves the (locked) head on by one."""
+    prev_hash = head.last_hash
+    entry_hash = digest(content, prev_hash)
+    head.last_hash = entry_hash
+    head.entry_count += 1
+    return prev_hash, entry_hash
+
+
+@dataclass(frozen=True)
+class ChainPoint:
+    """A point of a chain as a checkpoint saw it: ``entries`` counted from the start and the hash
+    of the last of them."""
+
+    entries: int
+    head_hash: str
+
+
+class Break(StrEnum):
+    """Why a chain does not verify."""
+
+    #: An entry's content or its link to the one before does not match its hash: changed, removed or swapped.
+    ENTRY = "entry"
+    #: The head row disagrees with the chain: entries at the end were removed or replaced.
+    HEAD = "head"
+    #: Fewer entries than a checkpoint counted: the tail was cut off.
+    SHORTER_THAN_CHECKPOINT = "shorter_than_checkpoint"
+    #: The entry a checkpoint ended at now has another hash: the chain was rewritten and recomputed.
+    REWRITTEN_SINCE_CHECKPOINT = "rewritten_since_checkpoint"
+
+
+BREAK_TEXT = {
+    Break.ENTRY: "entry {at} does not match its hash or its link to the entry before: it was changed, "
+                 "or an entry before it was removed or swapped",
+    Break.HEAD: "the head row says the chain has {expected} entries ending in {expected_hash:.12}…; it has {entries} "
+                "(ending in {tip:.12}…): entries at the end were removed or replaced",
+    Break.SHORTER_THAN_CHECKPOINT: "the chain has {entries} entries, the checkpoint counted {expected}: "
+                                   "entries at the end were removed",
+    Break.REWRITTEN_SINCE_CHECKPOINT: "entry number {expected} (id {at}) has hash {found:.12}…, the checkpoint "
+                                      "recorded {expected_hash:.12}…: the chain was rewritten and its hashes recomputed",
+}
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """Outcome of :func:`walk`: entries read, the hash of the last one (``tip``), and the first
+    break found (None when the chain holds), with the entry id it was found at where there is one."""
+
+    entries: int
+    tip: str
+    broken: Break | None = None
+    broken_at: int | None = None
+    details: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+    @property
+    def reason(self) -> str:
+        """The break in English words (for the command line and logs); "" when the chain holds."""
+        if self.broken is None:
+            return ""
+        return BREAK_TEXT[self.broken].format(at=self.broken_at, entries=self.entries, tip=self.tip,
+                                              **dict(self.details))
+
+
+def walk(entries: Iterable[tuple[int, Mapping[str, Any], str, str]], head: ChainPoint | None,
+         checkpoint: ChainPoint | None = None) -> ChainCheck:
+    """Recompute a chain from its entries, in id order: ``(id, content, prev_hash, entry_hash)``.
+
+    ``head`` is what the head row said, read before the entries (None: not compared): the entry at
+    that count must carry that hash. Entries after it are checked like the rest; they were appended
+    since (ids rise in chain order, since appending holds the head's lock). ``checkpoint`` is a
+    point taken earlier and kept outside the database: the entry at its count must still carry its
+    hash. Reports the first break.
+    """
+    previous, count = GENESIS_HASH, 0
+    for entry_id, content, prev_hash, entry_hash in entries:
+        count += 1
+        if prev_hash != previous or digest(content, prev_hash) != entry_hash:
+            return ChainCheck(count, previous, Break.ENTRY, entry_id)
+        if checkpoint is not None and count == checkpoint.entries and entry_hash != checkpoint.head_hash:
+            return ChainCheck(count, entry_hash, Break.REWRITTEN_SINCE_CHECKPOINT, entry_id,
+                              (("expected", checkpoint.entries), ("expected_hash", checkpoint.head_hash),
+                               ("found", entry_hash)))
+        if head is not None and count == head.entries and entry_hash != head.head_hash:
+            return ChainCheck(count, entry_hash, Break.HEAD, entry_id,
+                              (("expected", head.entries), ("expected_hash", head.head_hash)))
+        previous = entry_hash
+    if checkpoint is not None and count < checkpoint.entries:
+        return ChainCheck(count, previous, Break.SHORTER_THAN_CHECKPOINT,
+                          details=(("expected", checkpoint.entries), ("expected_hash", checkpoint.head_hash)))
+    if head is not None and count < head.entries:
+        return ChainCheck(count, previous, Break.HEAD,
+                          details=(("expected", head.entries), ("expected_hash", head.head_hash)))
+    return ChainCheck(count, previous)
+
+
+def head_point(session: Session, chain: Chain) -> ChainPoint | None:
+    """What the chain's head row says now, unlocked (None when the row is missing)."""
+    head = session.scalar(select(LedgerHead).where(LedgerHead.id == chain).execution_options(populate_existing=True))
+    return None if head is None else ChainPoint(head.entry_count, head.last_hash)
