@@ -284,7 +284,8 @@ def import_roster(sitting_id: int):
     if not form.validate_on_submit():
         return _sitting_page(found, import_form=form, status=422)
     try:
-        result = roster_service.import_roster(db, clock(), actor(), found, io.BytesIO(form.file.data.read()))
+        upload = form.file.data
+        result = roster_service.import_roster(db, clock(), actor(), found, upload.stream, upload.filename or "")
     except InvalidInput as exc:
         db.rollback()
         return _sitting_page(found, import_form=form, problems=problem_texts(exc), status=422)
