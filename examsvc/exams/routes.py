@@ -6,7 +6,6 @@ check, so a paper or sitting outside the admin's unit subtree is a 404 like a mi
 
 from __future__ import annotations
 
-import io
 import secrets
 from itertools import groupby
 

@@ -40,6 +40,8 @@ from question_bank.services.sittings import get_sitting, recompute_deadline
 MAX_EXTRA_TIME_S = 4 * 3600
 #: An ID number Excel turned into a number and wrote into a CSV in scientific notation.
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+\d+", re.IGNORECASE)
+#: Longest post a roster entry keeps (the column's size); a longer one is a row error, never cut.
+MAX_POST_CHARS = 200
 #: Columns whose cells an import reads (单位 and 手机 are only there for the people filling it in).
 READ_COLUMNS = ("name", "id_number", "current_post", "proposed_post")
 #: What a cell holding a formula without a saved value is told (as the question import says it).
@@ -199,6 +201,12 @@ def _row_of(problem: Problem) -> int:
     return (problem.place.row or 0) if isinstance(problem.place, Place) else 0
 
 
+def _as_written(value: Any) -> str:
+    """A post as the file writes it, only the space around it dropped (width folding is for
+    comparing ID numbers and names, not for what is stored)."""
+    return "" if value is None else str(value).strip()
+
+
 def _typed_as_number(raw: Any) -> bool:
     """True when an ID number reached the file as a number, which Excel keeps to 15 digits: a
     number cell, or in a CSV the text Excel wrote for one ("3.20102E+17")."""
@@ -240,6 +248,10 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
                 problems.append(Problem(UNSAVED_FORMULA, place=roster.place(row.number, key)))
         if "name" not in row.formulas and not cell_text(row.values.get("name")):
             problems.append(Problem(N_("the name is empty"), place=roster.place(row.number, "name")))
+        for key in ("current_post", "proposed_post"):
+            if len(_as_written(row.values.get(key))) > MAX_POST_CHARS:
+                problems.append(Problem(N_("the post is longer than %(n)d characters"), {"n": MAX_POST_CHARS},
+                                        roster.place(row.number, key)))
         raw = row.values.get("id_number")
         place = roster.place(row.number, "id_number")
         if "id_number" in row.formulas:
@@ -292,8 +304,8 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
     on_roster = set(session.scalars(select(RosterEntry.user_id).where(RosterEntry.sitting_id == sitting.id)))
     already = [user for _, user in matched if user.id in on_roster]
     entries = [
-        _new_entry(sitting, user, clock, cell_text(row.values.get("current_post"))[:200] or None,
-                   cell_text(row.values.get("proposed_post"))[:200] or None)
+        _new_entry(sitting, user, clock, _as_written(row.values.get("current_post")) or None,
+                   _as_written(row.values.get("proposed_post")) or None)
         for row, user in matched if user.id not in on_roster
     ]
     added = _add(session, clock, actor, entries)

@@ -204,20 +204,20 @@ def test_a_formula_with_a_saved_value_is_read_as_that_value_and_never_run():
     assert row.problems == [] and row.draft.key == ["B"]
 
 
-def test_a_workbook_is_read_a_second_time_only_when_it_holds_formulas(monkeypatch):
-    opened = []
-    real = guarded_workbook._load
+def test_a_sheet_is_searched_for_unsaved_formulas_only_when_it_holds_formulas(monkeypatch):
+    searched = []
+    real = guarded_workbook.unsaved_formula_cells
 
     def counting(*args, **kwargs):
-        opened.append(kwargs["data_only"])
-        return real(*args, **kwargs)
+        found = real(*args, **kwargs)
+        searched.append(found)
+        return found
 
-    monkeypatch.setattr(guarded_workbook, "_load", counting)
+    monkeypatch.setattr(guarded_workbook, "unsaved_formula_cells", counting)
     parse(questions_xlsx([ROW]))
-    assert opened == [True]
-    opened.clear()
+    assert searched == []
     parse(questions_xlsx([ROW[:6] + ("=CHAR(66)",) + ROW[7:]]))
-    assert opened == [True, False]
+    assert searched == [{2: frozenset({6})}]
 
 
 # --- headers -------------------------------------------------------------------------------------

@@ -4,12 +4,10 @@ it is read.
 Before reading, every entry of the central directory is checked: how many there are, their
 declared sizes, that no name is absolute, climbs to a parent folder or is a link, that no part is
 present twice (zipfile would silently read the last copy), that nothing is encrypted and that
-every part is stored or deflated (what Excel writes). While reading, :class:`MeteredArchive` counts
-the bytes each part actually inflates to (zipfile also stops at the size the directory declares,
-so an understated size ends in a damaged-file refusal, never in more bytes), watches the clock,
-refuses any XML part carrying a document type declaration (Excel never writes one; billion laughs
-and external entities need one; defusedxml, under openpyxl, is the second line) and counts the
-shared strings as they stream past (each costs openpyxl about a hundred bytes however short).
+every part is stored or deflated (what Excel writes). While reading, every part comes out of
+:class:`MeteredArchive` through a :class:`~question_bank.formats.guarded.metered_part.MeteredPart`,
+which counts and scans what is actually inflated. zipfile itself stops at the size the directory
+declares, so an understated size ends in a damaged-file refusal, never in more bytes.
 """
 
 from __future__ import annotations
@@ -22,18 +20,10 @@ from typing import Any
 
 from question_bank.errors import N_
 from question_bank.formats.guarded.limits import MB, Meter, refuse
+from question_bank.formats.guarded.metered_part import MeteredPart
 
 #: Compression methods Excel, LibreOffice and WPS write.
 _METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-#: Bytes inflated per read: small enough to stop a bomb early, large enough to be fast.
-CHUNK = 256 * 1024
-#: A document type or entity declaration, the start of every XML entity attack.
-_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
-#: The start of a shared-string item <si> (with or without a namespace prefix).
-_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
-#: Bytes kept from the end of one chunk so that a pattern split between two chunks is still seen.
-_OVERLAP = 32
-SHARED_STRINGS_PART = "xl/sharedstrings.xml"
 DAMAGED_ZIP = N_("This file is damaged: it looks like a ZIP file (as .xlsx workbooks are) but cannot be opened; it "
                  "may be cut short. Save it again and retry.")
 
@@ -101,58 +91,3 @@ class MeteredArchive(zipfile.ZipFile):
             return part
         part_name = name.filename if isinstance(name, zipfile.ZipInfo) else str(name)
         return MeteredPart(part, part_name, self.meter)
-
-
-class MeteredPart(io.RawIOBase):
-    """One part being inflated: counts the bytes, checks the clock, and refuses a document type
-    declaration or too many shared strings, chunk by chunk, before the parser sees them."""
-
-    def __init__(self, part: Any, name: str, meter: Meter) -> None:
-        super().__init__()
-        self._part = part
-        self._name = name
-        self._meter = meter
-        self._read_so_far = 0
-        self._tail = b""
-        self._shared_strings = 0
-        self._counts_strings = name.casefold() == SHARED_STRINGS_PART
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            chunks = []
-            while chunk := self._read_chunk(CHUNK):
-                chunks.append(chunk)
-            return b"".join(chunks)
-        return self._read_chunk(min(size, CHUNK)) if size else b""
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self._read_chunk(min(len(buffer), CHUNK))
-        buffer[:len(chunk)] = chunk
-        return len(chunk)
-
-    def _read_chunk(self, size: int) -> bytes:
-        chunk = self._part.read(size)
-        if not chunk:
-            return chunk
-        self._read_so_far += len(chunk)
-        self._meter.count_inflated(self._name, self._read_so_far, len(chunk))
-        window = self._tail + chunk
-        if _DTD.search(window):
-            raise refuse(self._meter.filename, N_("This workbook contains an XML document type declaration (in "
-                                                  "%(part)s), which Excel never writes and which XML attacks use; "
-                                                  "it was refused."), part=self._name[:100])
-        if self._counts_strings:
-            # Matches wholly inside the overlap were counted with the previous chunk.
-            self._shared_strings += sum(1 for m in _SHARED_STRING.finditer(window) if m.end() > len(self._tail))
-            if self._shared_strings > self._meter.limits.max_cells:
-                raise refuse(self._meter.filename, N_("This workbook holds more than %(n)d different texts; split it "
-                                                      "into several files."), n=self._meter.limits.max_cells)
-        self._tail = window[-_OVERLAP:]
-        return chunk
-
-    def close(self) -> None:
-        self._part.close()
-        super().close()

@@ -31,6 +31,8 @@ class Limits:
     - ``max_rows``: sheet rows walked, empty ones included (a CSV: records).
     - ``max_columns``: columns read; content further right refuses the file.
     - ``max_cells``: filled cells in one sheet, and distinct texts (shared strings) in a workbook.
+    - ``max_cell_elements``: cells a sheet lists, empty ones included (each costs the parser
+      work; Excel lists a cell for every formatted one).
     - ``max_seconds``: wall time from opening the file to the last row read.
     """
 
@@ -41,6 +43,7 @@ class Limits:
     max_rows: int = 200_000
     max_columns: int = 50
     max_cells: int = 250_000
+    max_cell_elements: int = 1_000_000
     max_seconds: float = 10.0
 
 

@@ -116,5 +116,9 @@ def csv_records(meter: Meter, text: str, delimiter: str, number_formats: bool) -
         for number, cells in enumerate(reader, start=1):
             yield number, tuple(cells), frozenset(), ("@",) * len(cells) if number_formats else ()
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise refuse(meter.filename, N_("A cell near line %(line)d is longer than %(n)d characters, more than any "
+                                            "cell a spreadsheet holds; the file was refused."),
+                         line=reader.line_num, n=csv.field_size_limit()) from None
         raise refuse(meter.filename, N_("The CSV cannot be read near line %(line)d: %(reason)s"),
                      line=reader.line_num, reason=str(exc)) from None
