@@ -3,7 +3,8 @@
 - ``db-upgrade``: make or update the schema through the migrations;
 - ``load-demo``: demo organisation, accounts, bank and an open sitting (prints the accounts);
 - ``sweep-overdue``: close attempts past their deadline (for cron or a systemd timer, every minute);
-- ``verify-ledger``: recompute the score ledger's hash chain; exit status 1 when it is broken.
+- ``verify-ledger``: recompute the score ledger's hash chain; exit status 1 when it is broken;
+- ``backup PATH`` / ``restore PATH``: see :mod:`examsvc.backup`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import click
 from flask import Flask
 
 from examsvc import database
+from examsvc.backup.commands import register as register_backup
 from examsvc.extensions import clock
 from question_bank.services import deadlines, ledger
 
 
 def register(app: Flask) -> None:
+    register_backup(app)
+
     @app.cli.command("db-upgrade")
     def db_upgrade() -> None:
         """Apply every migration not yet applied."""
