@@ -157,3 +157,19 @@ def test_sec_u7_a_roster_csv_with_invalid_bytes_is_refused_naming_the_byte_and_l
     page = response.get_data(as_text=True)
     assert f"byte {at}" in page and "line 4" in page and "名单.csv" in page
     assert db.scalar(select(func.count()).select_from(RosterEntry)) == 0
+
+
+def test_sec_u6_one_bad_row_of_800_is_named_on_the_page_and_nothing_is_imported(client, db, make):
+    from tests.question_bank.test_tricky_workbooks import KEY, book_bytes, numbered, questions_book
+
+    editor = make.user(Role.BANK_EDITOR)
+    client.login(editor.username)
+    client.form_post("/lang/en", {"next": "/"})
+    rows = [numbered(n) for n in range(2, 802)]
+    rows[500 - 2][KEY] = "Z"
+    response = client.form_post("/bank/import", {"file": (io.BytesIO(book_bytes(questions_book(rows))), "八百题.xlsx"),
+                                                 "mode": "all_or_nothing"}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "八百题.xlsx" in page and "row 500" in page
+    assert db.scalar(select(func.count()).select_from(Question)) == 0
