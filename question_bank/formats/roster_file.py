@@ -30,9 +30,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 #: Rows searched for the header row (a template may have a title row above it).
 HEADER_SEARCH_ROWS = 10
-#: What one roster file may cost: a register of cadres may carry many more columns than the six
-#: read (birth date, ethnicity, …), so 60 columns; 5,000 rows of them stay far inside the rest.
-LIMITS = Limits(max_columns=60, max_cells=MAX_IMPORT_ROWS * 60)
+#: What one roster file may cost: the defaults, made for it (a register of cadres may carry many more
+#: columns than the six read, birth date, ethnicity and so on: 5,000 rows of 60 columns).
+LIMITS = Limits()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    """The most one upload may cost; each importer passes its own (see ``README.md``, "Uploads").
+    """The most one upload may cost (see ``README.md``, "Uploads"). The defaults suit a roster or a
+    register of cadres (5,000 rows of up to 60 columns); the question bank passes its own.
 
     - ``max_file_bytes``: the file as uploaded, in bytes (the web layer refuses larger requests
       with 413 before reading them; this is the same cap for callers outside the web).
@@ -41,8 +42,8 @@ class Limits:
     max_part_bytes: int = 64 * MB
     max_inflated_bytes: int = 128 * MB
     max_rows: int = 200_000
-    max_columns: int = 50
-    max_cells: int = 250_000
+    max_columns: int = 60
+    max_cells: int = 300_000
     max_cell_elements: int = 1_000_000
     max_seconds: float = 10.0
 
