@@ -258,6 +258,8 @@ CATALOGUE: dict[str, tuple[str, object, str]] = {
     "HTML page": ("SEC-U5", lambda: "<html><body><table><tr><td>姓名</td></tr></table></body></html>".encode(), "web page"),
     "ELF program": ("SEC-U5", lambda: b"\x7fELF\x02\x01\x01" + bytes(200), "program file"),
     "old .xls (OLE2)": ("SEC-U5", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "Excel 97–2003"),
+    "Excel 4.0 workbook (bare BIFF)": ("SEC-U5", lambda: b"\x09\x04\x06\x00\x00\x00\x10\x00" + bytes(64),
+                                       "Excel 97–2003"),
     ".xlsm with vbaProject.bin": ("SEC-U5", lambda: _with_part(_plain(), "xl/vbaProject.bin", b"\xd0\xcf\x11\xe0macro"),
                                   "macros"),
     ".xlsb binary workbook": ("SEC-U5", lambda: _package(_CONTENT_TYPES.replace(

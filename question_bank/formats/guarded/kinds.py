@@ -40,7 +40,9 @@ NOT_A_WORKBOOK = N_("This is a ZIP archive, not an Excel workbook. Upload an .xl
 def refuse_unreadable_kinds(filename: str, data: bytes) -> None:
     """Refuse, naming what it is, a file that is neither a ZIP nor text: an old .xls, an image, a
     PDF, a program, a web page. Returns quietly for a ZIP and for anything that may be CSV text."""
-    if data.startswith(OLE2):
+    # BIFF2–BIFF4 workbooks (Excel 2.x–4.0) are a bare record stream: a BOF record, then NULs.
+    if data.startswith(OLE2) or (data[:1] == b"\x09" and data[1:2] in (b"\x00", b"\x02", b"\x04")
+                                 and b"\x00" in data[2:8]):
         raise refuse(filename, N_("This is an old Excel 97–2003 workbook (.xls) or a password-protected "
                                   "workbook. Remove any password and save it as an Excel workbook (.xlsx)."))
     for magic, kind in _OTHER_KINDS:
