@@ -34,12 +34,11 @@ from collections.abc import Callable, Iterator
 from question_bank.errors import N_, Place
 from question_bank.formats.guarded.kinds import ZIP, refuse_unreadable_kinds
 from question_bank.formats.guarded.limits import MB, Limits, Meter, refuse
-from question_bank.formats.guarded.sheets import SheetRow, Upload, UploadSheet, blank, capped
+from question_bank.formats.guarded.sheets import SheetRow, Upload, UploadSheet, capped
 from question_bank.formats.guarded.text import csv_records, decode, sniff_delimiter
 from question_bank.formats.guarded.workbook import open_workbook, xml_is_defused
 
-__all__ = ["Limits", "SheetRow", "Upload", "UploadSheet", "blank", "clean_filename", "open_upload", "refuse",
-           "xml_is_defused"]
+__all__ = ["Limits", "SheetRow", "Upload", "UploadSheet", "clean_filename", "open_upload", "refuse", "xml_is_defused"]
 
 
 def clean_filename(filename: str) -> str:

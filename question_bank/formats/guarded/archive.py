@@ -19,7 +19,7 @@ import zipfile
 from typing import Any
 
 from question_bank.errors import N_
-from question_bank.formats.guarded.limits import MB, Meter, refuse
+from question_bank.formats.guarded.limits import Meter, refuse
 from question_bank.formats.guarded.metered_part import MeteredPart
 
 #: Compression methods Excel, LibreOffice and WPS write.
@@ -69,9 +69,7 @@ def open_archive(filename: str, data: bytes, meter: Meter) -> MeteredArchive:
             raise refuse(filename, N_("This file is compressed in a way Excel does not use; open it in Excel, save it "
                                       "as an Excel workbook (.xlsx) and upload that."))
         if info.file_size > limits.max_part_bytes:
-            raise refuse(filename, N_("The part %(part)s of this workbook unpacks to more than %(mb)d MB, the "
-                                      "limit; it is not a workbook this service reads."),
-                         part=name[:100], mb=limits.max_part_bytes // MB)
+            raise meter.part_too_large(name)
     if sum(info.file_size for info in infos) > limits.max_inflated_bytes:
         raise meter.too_large()
     return archive

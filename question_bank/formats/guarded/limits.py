@@ -69,12 +69,15 @@ class Meter:
         """Record ``added`` more bytes inflated from ``part`` (``part_total`` so far in this read)."""
         self.inflated += added
         if part_total > self.limits.max_part_bytes:
-            raise refuse(self.filename, N_("The part %(part)s of this workbook unpacks to more than %(mb)d MB, the "
-                                           "limit; it is not a workbook this service reads."),
-                         part=part[:100], mb=self.limits.max_part_bytes // MB)
+            raise self.part_too_large(part)
         if self.inflated > self.limits.max_inflated_bytes:
             raise self.too_large()
         self.check_time()
+
+    def part_too_large(self, part: str) -> InvalidInput:
+        return refuse(self.filename, N_("The part %(part)s of this workbook unpacks to more than %(mb)d MB, the limit; "
+                                        "it is not a workbook this service reads."),
+                      part=part[:100], mb=self.limits.max_part_bytes // MB)
 
     def too_large(self) -> InvalidInput:
         return refuse(self.filename, N_("This workbook unpacks to more than %(mb)d MB; split it into several files."),
