@@ -18,6 +18,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -117,16 +119,28 @@ def _report(name: str, result: dict) -> None:
         print(f"{'':<30}{count} × {error}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def candidate_arguments(description: str) -> argparse.ArgumentParser:
+    """The command line every autosave bench takes: --candidates and --seconds."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candidates", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    args = parser.parse_args()
-    print(f"{args.candidates} candidates autosaving for {args.seconds:.0f} s each run")
+    return parser
+
+
+@contextmanager
+def sqlite_candidates(candidates: int, seconds: float) -> Iterator[tuple[str, list[tuple[int, int]]]]:
+    """A temporary SQLite database with ``candidates`` started attempts: (URL, (user, attempt) pairs)."""
+    print(f"{candidates} candidates autosaving for {seconds:.0f} s each run")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        pairs = _setup(url, args.candidates)
+        yield url, _setup(url, candidates)
+
+
+def main() -> None:
+    parser = candidate_arguments(__doc__)
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    with sqlite_candidates(args.candidates, args.seconds) as (url, pairs):
         _report("SQLite, IMMEDIATE, FULL", _run(url, pairs, args.seconds, immediate=True))
         _report("SQLite, IMMEDIATE, NORMAL", _run(url, pairs, args.seconds, immediate=True, synchronous="NORMAL"))
         _report("SQLite, deferred, FULL", _run(url, pairs, args.seconds, immediate=False))

@@ -10,12 +10,9 @@ own to take on a 2-core machine; the guarded reader's limits bound how long any 
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
-import tempfile
-from pathlib import Path
 
-from bench.autosave import _report, _run, _setup
+from bench.autosave import _report, _run, candidate_arguments, sqlite_candidates
 
 
 def _read_uploads(ready, stop, counts) -> None:
@@ -45,14 +42,8 @@ def _read_uploads(ready, stop, counts) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--candidates", type=int, default=40)
-    parser.add_argument("--seconds", type=float, default=10)
-    args = parser.parse_args()
-    print(f"{args.candidates} candidates autosaving for {args.seconds:.0f} s each run")
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        pairs = _setup(url, args.candidates)
+    args = candidate_arguments(__doc__).parse_args()
+    with sqlite_candidates(args.candidates, args.seconds) as (url, pairs):
         _report("no upload being read", _run(url, pairs, args.seconds, immediate=True))
         ready, stop = multiprocessing.Event(), multiprocessing.Event()
         counts = multiprocessing.Value("i", 0)
