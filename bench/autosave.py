@@ -1,11 +1,13 @@
-"""Concurrent autosaves: throughput, latency and lost saves, on SQLite (IMMEDIATE and, for
-comparison, deferred transactions) and PostgreSQL.
+"""Concurrent autosaves: throughput, latency and lost saves, on SQLite (IMMEDIATE transactions
+with synchronous=FULL as the service runs, and for comparison synchronous=NORMAL and deferred
+transactions) and PostgreSQL.
 
     .venv/bin/python -m bench.autosave [--candidates 40] [--seconds 10] [--pg URL]
 
 Each candidate is a thread that saves an answer to its own attempt as fast as the database lets
 it (the worst case of many phones autosaving at once). A save that fails is counted by its error;
-"database is locked" is the failure IMMEDIATE transactions exist to prevent.
+"database is locked" is the failure IMMEDIATE transactions exist to prevent. FULL against NORMAL is
+the price of an acknowledged save surviving power loss (SQLite syncs the WAL on every commit).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -65,8 +69,9 @@ def _setup(url: str, candidates: int) -> list[tuple[int, int]]:
     return pairs
 
 
-def _run(url: str, pairs: list[tuple[int, int]], seconds: float, immediate: bool) -> dict:
-    engine = make_engine(url, sqlite_immediate=immediate, pool_size=len(pairs), max_overflow=0)
+def _run(url: str, pairs: list[tuple[int, int]], seconds: float, immediate: bool, synchronous: str = "FULL") -> dict:
+    options = {"sqlite_synchronous": synchronous} if url.startswith("sqlite") else {}
+    engine = make_engine(url, sqlite_immediate=immediate, pool_size=len(pairs), max_overflow=0, **options)
     factory = make_session_factory(engine)
     latencies: list[float] = []
     errors: Counter[str] = Counter()
@@ -114,18 +119,31 @@ def _report(name: str, result: dict) -> None:
         print(f"{'':<30}{count} × {error}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def candidate_arguments(description: str) -> argparse.ArgumentParser:
+    """The command line every autosave bench takes: --candidates and --seconds."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candidates", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    args = parser.parse_args()
-    print(f"{args.candidates} candidates autosaving for {args.seconds:.0f} s each run")
+    return parser
+
+
+@contextmanager
+def sqlite_candidates(candidates: int, seconds: float) -> Iterator[tuple[str, list[tuple[int, int]]]]:
+    """A temporary SQLite database with ``candidates`` started attempts: (URL, (user, attempt) pairs)."""
+    print(f"{candidates} candidates autosaving for {seconds:.0f} s each run")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        pairs = _setup(url, args.candidates)
-        _report("SQLite, BEGIN IMMEDIATE", _run(url, pairs, args.seconds, immediate=True))
-        _report("SQLite, deferred (BEGIN)", _run(url, pairs, args.seconds, immediate=False))
+        yield url, _setup(url, candidates)
+
+
+def main() -> None:
+    parser = candidate_arguments(__doc__)
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    with sqlite_candidates(args.candidates, args.seconds) as (url, pairs):
+        _report("SQLite, IMMEDIATE, FULL", _run(url, pairs, args.seconds, immediate=True))
+        _report("SQLite, IMMEDIATE, NORMAL", _run(url, pairs, args.seconds, immediate=True, synchronous="NORMAL"))
+        _report("SQLite, deferred, FULL", _run(url, pairs, args.seconds, immediate=False))
     admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
     name = "examsvc_bench"
     with admin.connect() as conn:

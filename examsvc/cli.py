@@ -5,6 +5,7 @@
 - ``sweep-overdue``: close attempts past their deadline (for cron or a systemd timer, every minute);
 - ``load-laws DIR``: load the law texts below DIR into the catalogue (one line per law version);
 - the score record's commands (checkpoints, ``verify-ledger``, ``verify-audit``): ``examsvc.ledger_cli``.
+- ``backup PATH`` / ``restore PATH``: see :mod:`examsvc.backup`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import click
 from flask import Flask
 
 from examsvc import database, ledger_cli
+from examsvc.backup.commands import register as register_backup
 from examsvc.extensions import clock
 from question_bank.services import deadlines, law_catalogue
 
 
 def register(app: Flask) -> None:
+    register_backup(app)
+
     @app.cli.command("db-upgrade")
     def db_upgrade() -> None:
         """Apply every migration not yet applied."""

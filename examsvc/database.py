@@ -59,7 +59,18 @@ def upgrade(db_engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` through the migrations (the only way the schema is made)."""
     if db_engine.url.get_backend_name() == "sqlite" and db_engine.url.database:
         Path(db_engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    _migrate(db_engine, command.upgrade, revision)
+
+
+def downgrade(db_engine: Engine, revision: str) -> None:
+    """Take the database back to ``revision`` (``"-1"``: one step) through the migrations."""
+    _migrate(db_engine, command.downgrade, revision)
+
+
+def _migrate(db_engine: Engine, step, revision: str) -> None:
     config = alembic_config()
-    with db_engine.begin() as connection:
+    # Handed over outside any transaction: migrations/env.py begins and commits one itself, after
+    # switching SQLite's foreign-key enforcement off (which SQLite ignores inside a transaction).
+    with db_engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        step(config, revision)

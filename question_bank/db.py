@@ -7,6 +7,7 @@ Alembic migrations in ``migrations/``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,13 @@ NAMING_CONVENTION = {
 
 #: SQLite waits this long (milliseconds) for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: SQLite's ``synchronous`` setting. FULL: in WAL mode every commit is synced to disk before it
+#: returns, so a save acknowledged to a candidate survives power loss; NORMAL syncs only at
+#: checkpoints and may lose the last commits (https://sqlite.org/pragma.html#pragma_synchronous).
+#: The cost is measured by ``python -m bench.autosave``.
+SQLITE_SYNCHRONOUS = "FULL"
+
+logger = logging.getLogger(__name__)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -120,11 +128,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, sqlite_immediate: bool = True, sqlite_synchronous: str = SQLITE_SYNCHRONOUS,
+                **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with the settings this service relies on.
 
-    On SQLite: WAL journal, foreign keys on, a 30 s busy timeout, and every transaction begun with
-    ``BEGIN IMMEDIATE``. A deferred transaction that reads and then writes cannot wait for the write
+    On SQLite: WAL journal, ``synchronous`` as :data:`SQLITE_SYNCHRONOUS` (``sqlite_synchronous``
+    is for the bench that measures it), foreign keys on, a 30 s busy timeout, and every transaction
+    begun with ``BEGIN IMMEDIATE``. A deferred transaction that reads and then writes cannot wait for the write
     lock (SQLite returns "database is locked" at once, whatever the busy timeout), which under
     concurrent autosaves loses saves; IMMEDIATE takes the write lock up front and so waits its turn.
     This follows SQLAlchemy's documented pysqlite recipe ("Serializable isolation / Savepoints /
@@ -132,18 +142,50 @@ def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> En
 
     ``sqlite_immediate=False`` gives deferred transactions instead: only for an observer that
     reads while others write (the test suite's own session), never for the service.
+
+    On PostgreSQL the first connection checks that a commit is durable when it returns
+    (:func:`durability_warnings`) and logs a warning when it is not.
     """
     if url.startswith("sqlite"):
+        if sqlite_synchronous not in ("FULL", "EXTRA", "NORMAL"):
+            raise ValueError(f"unknown SQLite synchronous setting {sqlite_synchronous!r}")
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         kwargs["connect_args"].setdefault("check_same_thread", False)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine, "BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
+        _configure_sqlite(engine, "BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN", sqlite_synchronous)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "first_connect", _warn_unless_durable)
+    return engine
 
 
-def _configure_sqlite(engine: Engine, begin: str) -> None:
+def durability_warnings(dbapi_connection: Any) -> list[str]:
+    """What makes a PostgreSQL commit not durable when it returns, on this connection:
+    ``synchronous_commit`` off (the last commits are lost in a server crash, though acknowledged)
+    or ``fsync`` off (a crash can corrupt the database). Empty when both are on."""
+    problems = []
+    cursor = dbapi_connection.cursor()
+    try:
+        for setting, why in (("synchronous_commit", "an acknowledged save can be lost if the server crashes"),
+                             ("fsync", "a crash can lose or corrupt data")):
+            cursor.execute(f"SHOW {setting}")
+            if cursor.fetchone()[0] == "off":
+                problems.append(f"PostgreSQL {setting} is off: {why}. Set {setting} = on.")
+    finally:
+        cursor.close()
+        # Hand the connection back as it came, with no transaction open.
+        dbapi_connection.rollback()
+    return problems
+
+
+def _warn_unless_durable(dbapi_connection: Any, _record: Any) -> None:
+    for problem in durability_warnings(dbapi_connection):
+        logger.warning(problem)
+
+
+def _configure_sqlite(engine: Engine, begin: str, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # Hand transaction control to SQLAlchemy's "begin" event below.
@@ -152,7 +194,7 @@ def _configure_sqlite(engine: Engine, begin: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -33,23 +33,27 @@ def backend() -> str:
 @contextmanager
 def test_database(tmp_dir: Path, revision: str = "head") -> Iterator[str]:
     """Yield the URL of a fresh database migrated to ``revision``; drop it afterwards."""
-    if backend() == "sqlite":
-        url = f"sqlite:///{tmp_dir / 'examsvc-test.db'}"
+    with empty_database(tmp_dir) as url:
         _migrate(url, revision)
         yield url
+
+
+@contextmanager
+def empty_database(tmp_dir: Path, name: str = "examsvc-test") -> Iterator[str]:
+    """Yield the URL of a new, empty database (no schema) on the chosen backend; drop it afterwards."""
+    if backend() == "sqlite":
+        yield f"sqlite:///{tmp_dir / (name + '.db')}"
         return
     admin_url = make_url(os.environ.get("EXAMSVC_TEST_DATABASE_URL", DEFAULT_PG))
-    name = f"examsvc_test_{uuid.uuid4().hex[:12]}"
+    database_name = f"examsvc_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
+        conn.execute(text(f'CREATE DATABASE "{database_name}"'))
     try:
-        _migrate(url, revision)
-        yield url
+        yield admin_url.set(database=database_name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
         admin.dispose()
 
 

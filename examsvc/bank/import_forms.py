@@ -14,7 +14,7 @@ from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
 
 class ImportForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
-                     description=_l("An .xlsx workbook, or a CSV file in UTF-8 or GB18030/GBK."))
+                     description=_l("An .xlsx workbook, or a CSV file in UTF-8, GB18030/GBK or UTF-16 (Excel's \"Unicode text\")."))
     mode = RadioField(_l("If some rows have errors"), default=ALL_OR_NOTHING, choices=[
         SelectChoice(ALL_OR_NOTHING, _l("Import nothing and list every error (all or nothing)")),
         SelectChoice(VALID_ONLY, _l("Import the valid rows and list the rows left out")),

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired
 from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import (
     BooleanField,
@@ -283,7 +283,9 @@ class RosterAddForm(FlaskForm):
 
 
 class RosterImportForm(FlaskForm):
-    file = FileField(_l("Roster workbook (.xlsx)"), validators=[FileRequired(), FileAllowed(["xlsx"], _l("Choose an .xlsx file."))])
+    # No check of the file's name: what a file is, is decided from its content (SEC-U5).
+    file = FileField(_l("Roster file"), validators=[FileRequired(_l("Choose a file to upload."))],
+                     description=_l("An .xlsx workbook, or a CSV file in UTF-8, GB18030/GBK or UTF-16 (Excel's \"Unicode text\")."))
 
 
 class ExtraTimeForm(FlaskForm):

@@ -6,7 +6,6 @@ check, so a paper or sitting outside the admin's unit subtree is a 404 like a mi
 
 from __future__ import annotations
 
-import io
 import secrets
 from itertools import groupby
 
@@ -293,7 +292,8 @@ def import_roster(sitting_id: int):
     if not form.validate_on_submit():
         return _sitting_page(found, import_form=form, status=422)
     try:
-        result = roster_service.import_roster(db, clock(), actor(), found, io.BytesIO(form.file.data.read()))
+        upload = form.file.data
+        result = roster_service.import_roster(db, clock(), actor(), found, upload.stream, upload.filename or "")
     except InvalidInput as exc:
         db.rollback()
         return _sitting_page(found, import_form=form, problems=problem_texts(exc), status=422)

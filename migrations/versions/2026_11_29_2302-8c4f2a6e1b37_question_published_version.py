@@ -3,6 +3,10 @@
 An edit of a published question waits for review without taking the question out of the sittings
 that draw on it. Published questions start with their current version as the approved one.
 
+Downgrade: the older schema has no approved version apart from the current one, so it drops the
+column; a question whose edit waits for review is then, as the older code has it, out of the
+sittings until approved (upgrading again finds no approved version for it).
+
 Revision ID: 8c4f2a6e1b37
 Revises: 5b1e0c7d9a21
 Create Date: 2026-11-29 23:02:00

@@ -1,6 +1,10 @@
 """Each question version carries its category, so a change of category is reviewed like any
 other change and papers draw by the approved version's category
 
+Upgrade: every version starts with its question's category. Downgrade: the older schema keeps the
+category on the question only, so the versions' own categories are dropped (upgrading again gives
+every version its question's category).
+
 Revision ID: 6e2a9c4d8f13
 Revises: 3d9b7f0c2e54
 Create Date: 2026-11-30 00:10:00

@@ -31,7 +31,6 @@ the uploader may read back.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session, joinedload
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Place, Problem
 from question_bank.formats import spreadsheet, template
+from question_bank.formats.guarded import clean_filename
 from question_bank.models import AuditEvent, ImportBatch, Question, QuestionStatus, Role, User
 from question_bank.services import audit, authoring, citing
 from question_bank.types import get_type
@@ -150,13 +150,6 @@ def summarise(problems: list[Problem], rows_read: int, rows_imported: int, first
 
 def _row(problem: Problem) -> int | None:
     return problem.place.row if isinstance(problem.place, Place) else None
-
-
-def clean_filename(filename: str) -> str:
-    """The uploaded file's own name: no directories (browsers may send ``C:\\fakepath\\…``), at most
-    200 characters, never empty."""
-    name = os.path.basename((filename or "").replace("\\", "/")).strip()
-    return name[-200:] or "upload"
 
 
 def import_questions(session: Session, clock: Clock, actor: User, filename: str, data: bytes,

@@ -11,20 +11,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
-import unicodedata
-import zipfile
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from typing import IO, Any
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Place, Problem
-from question_bank.formats.spreadsheet import has_formulas, unsaved_formulas
+from question_bank.formats.guarded import clean_filename
+from question_bank.formats.roster_file import (  # noqa: F401  (COLUMNS, HEADER_SEARCH_ROWS: where they were)
+    COLUMNS,
+    HEADER_SEARCH_ROWS,
+    LIMITS,
+    MAX_IMPORT_ROWS,
+    RosterRow,
+    cell_text,
+    read_roster_file,
+)
 from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import Attempt, AttemptState, OrgUnit, Role, RosterEntry, Sitting, User, UserRole
 from question_bank.services import audit
@@ -33,19 +38,10 @@ from question_bank.services.sittings import get_sitting, recompute_deadline
 
 #: Most extra time one person may be given, in seconds.
 MAX_EXTRA_TIME_S = 4 * 3600
-#: Most data rows a roster workbook may hold.
-MAX_IMPORT_ROWS = 5000
-#: Header names accepted for each column (Chinese template, or English).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "name": ("姓名", "name"),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "id_number", "id number"),
-    "unit": ("单位", "unit"),
-    "current_post": ("现任职务", "current_post", "current post"),
-    "proposed_post": ("拟任职务", "proposed_post", "proposed post"),
-    "phone": ("手机", "手机号", "手机号码", "phone"),
-}
-#: Rows searched for the header row (a template may have a title row above it).
-HEADER_SEARCH_ROWS = 10
+#: An ID number Excel turned into a number and wrote into a CSV in scientific notation.
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+\d+", re.IGNORECASE)
+#: Longest post a roster entry keeps (the column's size); a longer one is a row error, never cut.
+MAX_POST_CHARS = 200
 #: Columns whose cells an import reads (单位 and 手机 are only there for the people filling it in).
 READ_COLUMNS = ("name", "id_number", "current_post", "proposed_post")
 #: What a cell holding a formula without a saved value is told (as the question import says it).
@@ -196,125 +192,75 @@ class RosterImport:
     already: list[User]
 
 
-@dataclass(frozen=True)
-class _Row:
-    """A data row: its cells by column key, and the keys whose cell holds a formula without a
-    saved value (it reads as empty; the formula is never run)."""
-
-    number: int
-    values: dict[str, Any]
-    formulas: frozenset[str] = field(default_factory=frozenset)
-
-
 def mask_id(number: str) -> str:
     """First 6 and last 4 characters, the rest starred (domain.md §8)."""
     return number[:6] + "*" * max(0, len(number) - 10) + number[-4:] if len(number) > 10 else "*" * len(number)
-
-
-def _text(value: Any) -> str:
-    """A cell as text: NFKC folds full-width digits and letters, spaces are trimmed."""
-    return "" if value is None else unicodedata.normalize("NFKC", str(value)).strip()
-
-
-def _read_rows(stream: IO[bytes]) -> tuple[str, dict[str, str], list[_Row]]:
-    """(sheet title, column key → header text, data rows) of the workbook's first sheet.
-
-    Read with ``data_only`` (the values Excel saved); when the sheet holds formulas at all, it is
-    read again without it to tell a formula without a saved value from an empty cell, as the
-    question import does (``question_bank.formats.spreadsheet``)."""
-    data = stream.read()
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formula_book = (load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-                        if has_formulas(zipfile.ZipFile(io.BytesIO(data))) else None)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise InvalidInput([Problem(N_("the file is not an Excel workbook (.xlsx)"), place="file")]) from None
-    try:
-        sheet = workbook.worksheets[0]
-        values = sheet.iter_rows(values_only=True)
-        if formula_book is None:
-            records = ((cells, frozenset()) for cells in values)
-        else:
-            # Both parses yield the same rows in the same order: only the formula cells differ.
-            written = formula_book.worksheets[0].iter_rows(values_only=True)
-            records = ((cells, unsaved_formulas(cells, formulas)) for cells, formulas in zip(values, written))
-        header: dict[str, int] = {}
-        names: dict[str, str] = {}
-        rows: list[_Row] = []
-        header_row = 0
-        for number, (cells, formulas) in enumerate(records, start=1):
-            if not header:
-                if number > HEADER_SEARCH_ROWS:
-                    break
-                for col, cell in enumerate(cells):
-                    for key, aliases in COLUMNS.items():
-                        if _text(cell).lower() in aliases and key not in header:
-                            header[key], names[key] = col, _text(cell)
-                if "id_number" not in header:
-                    header.clear()
-                header_row = number
-                continue
-            if not any(_text(c) for c in cells) and not formulas:
-                continue
-            if len(rows) >= MAX_IMPORT_ROWS:
-                raise InvalidInput([Problem(N_("the file has more than %(n)d rows"), {"n": MAX_IMPORT_ROWS}, "file")])
-            rows.append(_Row(number, {k: cells[c] if c < len(cells) else None for k, c in header.items()},
-                             frozenset(k for k, c in header.items() if c in formulas)))
-        if "id_number" not in header:
-            raise InvalidInput([Problem(N_("no 身份证号 (ID number) column was found in the first %(n)d rows"),
-                                        {"n": HEADER_SEARCH_ROWS}, Place(sheet=sheet.title))])
-        if "name" not in header:
-            # The names are what catches an ID number typed wrong into someone else's.
-            raise InvalidInput([Problem(N_("the header row has no 姓名 (name) column; every row needs the person's name"),
-                                        place=Place(sheet=sheet.title, row=header_row))])
-        return sheet.title, names, rows
-    finally:
-        workbook.close()
-        if formula_book is not None:
-            formula_book.close()
 
 
 def _row_of(problem: Problem) -> int:
     return (problem.place.row or 0) if isinstance(problem.place, Place) else 0
 
 
-def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting, stream: IO[bytes]) -> RosterImport:
-    """Add the people of a roster workbook (columns 姓名, 身份证号, 单位, 现任职务, 拟任职务, 手机;
-    first sheet) to the sitting, matching existing cadre accounts of the actor's units by ID number.
+def _as_written(value: Any) -> str:
+    """A post as the file writes it, only the space around it dropped (width folding is for
+    comparing ID numbers and names, not for what is stored)."""
+    return "" if value is None else str(value).strip()
+
+
+def _typed_as_number(raw: Any) -> bool:
+    """True when an ID number reached the file as a number, which Excel keeps to 15 digits: a
+    number cell, or in a CSV the text Excel wrote for one ("3.20102E+17")."""
+    if isinstance(raw, bool):
+        return False
+    return isinstance(raw, (int, float)) or bool(_SCIENTIFIC.fullmatch(cell_text(raw)))
+
+
+def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting, stream: IO[bytes],
+                  filename: str = "") -> RosterImport:
+    """Add the people of a roster file to the sitting, matching existing cadre accounts of the
+    actor's units by ID number. The file (``stream``, named ``filename`` in every problem) is an
+    .xlsx workbook (its first sheet) or a CSV file in UTF-8, GB18030/GBK or UTF-16, read through the
+    guarded reader (:func:`question_bank.formats.roster_file.read_roster_file`; SEC-U1 … U7), with
+    the columns 姓名, 身份证号, 单位, 现任职务, 拟任职务, 手机.
 
     The posts in the file are kept on the roster entry (blank: the account's); 单位 and 手机 are not
     read into anything. The 姓名 and 身份证号 columns are required. Raises :class:`NotFound` (sitting
-    outside the actor's subtree) or :class:`InvalidInput` naming sheet, row and column of every
-    problem: a cell of 姓名, 身份证号, 现任职务 or 拟任职务 holding a formula without a saved value
-    (never taken for empty, so a post never silently falls back to the account's), an empty name,
-    an ID number that is
-    stored as a number, is not a valid resident identity number (empty, malformed, impossible birth
-    date or wrong check character: :func:`question_bank.idnumbers.parse_id_number`), is repeated,
-    or matches no cadre account of the actor's units (accounts are not created by an import), or a
-    name that differs from the account's.
-    Nothing is added unless every row is good.
+    outside the actor's subtree) or :class:`InvalidInput` naming file, sheet, row and column of every
+    problem: a file the guarded reader refuses, a cell of 姓名, 身份证号, 现任职务 or 拟任职务
+    holding a formula without a saved value (never taken for empty, so a post never silently falls
+    back to the account's), an empty name, an ID number that is stored as a number, is not a valid
+    resident identity number (empty, malformed, impossible birth date or wrong check character:
+    :func:`question_bank.idnumbers.parse_id_number`), is repeated, or matches no cadre account of
+    the actor's units (accounts are not created by an import), or a name that differs from the
+    account's. Nothing is added unless every row is good.
     """
     sitting = get_sitting(session, actor, sitting.id)
-    title, names, rows = _read_rows(stream)
-    id_header = names["id_number"]
+    name = clean_filename(filename) if filename else ""
+    # One byte past the cap is enough to know the file is too large, without reading all of it.
+    roster = read_roster_file(name, stream.read(LIMITS.max_file_bytes + 1))
+    rows = roster.rows
     problems: list[Problem] = []
     numbers: dict[int, str] = {}
     first_row: dict[str, int] = {}
     for row in rows:
         for key in READ_COLUMNS:
             if key in row.formulas:
-                problems.append(Problem(UNSAVED_FORMULA, place=Place(sheet=title, row=row.number, header=names[key])))
-        if "name" not in row.formulas and not _text(row.values.get("name")):
-            problems.append(Problem(N_("the name is empty"), place=Place(sheet=title, row=row.number, header=names["name"])))
+                problems.append(Problem(UNSAVED_FORMULA, place=roster.place(row.number, key)))
+        if "name" not in row.formulas and not cell_text(row.values.get("name")):
+            problems.append(Problem(N_("the name is empty"), place=roster.place(row.number, "name")))
+        for key in ("current_post", "proposed_post"):
+            if len(_as_written(row.values.get(key))) > MAX_POST_CHARS:
+                problems.append(Problem(N_("the post is longer than %(n)d characters"), {"n": MAX_POST_CHARS},
+                                        roster.place(row.number, key)))
         raw = row.values.get("id_number")
-        place = Place(sheet=title, row=row.number, header=id_header)
+        place = roster.place(row.number, "id_number")
         if "id_number" in row.formulas:
             continue
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if _typed_as_number(raw):
             problems.append(Problem(N_("the ID number is stored as a number, which Excel rounds; format the column as text"), place=place))
             continue
         try:
-            number = parse_id_number(_text(raw), today=local_date(clock.now()))
+            number = parse_id_number(cell_text(raw), today=local_date(clock.now()))
         except InvalidIdNumber as exc:
             problems.append(Problem(exc.message, place=place))
             continue
@@ -328,12 +274,12 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
         query = users_in_scope(actor).where(func.upper(User.id_number).in_(set(numbers.values())))
         for user in session.scalars(query):
             accounts.setdefault((user.id_number or "").upper(), []).append(user)
-    matched: list[tuple[_Row, User]] = []
+    matched: list[tuple[RosterRow, User]] = []
     for row in rows:
         if row.number not in numbers:
             continue
         number = numbers[row.number]
-        place = Place(sheet=title, row=row.number, header=id_header)
+        place = roster.place(row.number, "id_number")
         candidates = accounts.get(number, [])
         if not candidates:
             problems.append(Problem(N_("no cadre account of your units has the ID number %(id)s; an import does not create accounts"),
@@ -344,22 +290,22 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
         elif not candidates[0].has_role(Role.CADRE):
             problems.append(Problem(N_("the account with the ID number %(id)s is not a cadre account"),
                                     {"id": mask_id(number)}, place))
-        elif _text(row.values.get("name")).replace(" ", "") not in ("", candidates[0].display_name.replace(" ", "")):
+        elif cell_text(row.values.get("name")).replace(" ", "") not in ("", candidates[0].display_name.replace(" ", "")):
             problems.append(Problem(N_("the name %(name)s does not match the account with this ID number (%(account)s)"),
-                                    {"name": _text(row.values.get("name")), "account": candidates[0].display_name},
-                                    Place(sheet=title, row=row.number, header=names.get("name", ""))))
+                                    {"name": cell_text(row.values.get("name")), "account": candidates[0].display_name},
+                                    roster.place(row.number, "name")))
         else:
             matched.append((row, candidates[0]))
     if problems:
         # In the order of the file's rows, as a person works down the sheet to fix them.
         raise InvalidInput(sorted(problems, key=_row_of))
     if not rows:
-        raise InvalidInput([Problem(N_("the file has no rows below the header"), place=Place(sheet=title))])
+        raise InvalidInput([Problem(N_("the file has no rows below the header"), place=roster.place())])
     on_roster = set(session.scalars(select(RosterEntry.user_id).where(RosterEntry.sitting_id == sitting.id)))
     already = [user for _, user in matched if user.id in on_roster]
     entries = [
-        _new_entry(sitting, user, clock, _text(row.values.get("current_post"))[:200] or None,
-                   _text(row.values.get("proposed_post"))[:200] or None)
+        _new_entry(sitting, user, clock, _as_written(row.values.get("current_post")) or None,
+                   _as_written(row.values.get("proposed_post")) or None)
         for row, user in matched if user.id not in on_roster
     ]
     added = _add(session, clock, actor, entries)

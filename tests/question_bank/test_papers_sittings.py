@@ -599,9 +599,12 @@ def test_import_reports_every_bad_row_and_adds_nobody(db, clock, make, org, sitt
 
 
 def test_import_of_something_that_is_not_a_roster_is_refused(db, clock, org, sitting):
-    with pytest.raises(InvalidInput) as not_xlsx:
-        roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(b"name,id\n"))
-    assert not_xlsx.value.problems[0].place == "file"
+    with pytest.raises(InvalidInput) as picture:
+        roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "名单.xlsx")
+    assert picture.value.problems[0].place.file == "名单.xlsx" and "PNG image" in str(picture.value)
+    with pytest.raises(InvalidInput) as no_id_column:
+        roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(b"name,id\n"), "名单.csv")
+    assert "身份证号" in str(no_id_column.value) and no_id_column.value.problems[0].place.file == "名单.csv"
     with pytest.raises(InvalidInput) as no_column:
         roster.import_roster(db, clock, org["admin_a"], sitting, io.BytesIO(roster_xlsx([("x",)], header=("姓名",))))
     assert "身份证号" in str(no_column.value)

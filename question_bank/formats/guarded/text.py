@@ -1,0 +1,124 @@
+"""CSV text: decoded once, before anything reads it (ASVS 5.0 1.1.1), its delimiter sniffed, its
+records walked within the limits (SEC-U7).
+
+Encodings, in the order they are tried:
+
+- UTF-16 when the file starts with its byte-order mark: what Excel writes for "Unicode text"
+  (tab-separated, usually named .txt);
+- UTF-8, with or without a byte-order mark ("CSV UTF-8");
+- GB18030, the superset of GBK that Excel on Chinese Windows writes for "CSV", and which also
+  holds the rare characters (䶮, 𠀀) GBK lacks.
+
+A file that is UTF-8 except for a few bytes is UTF-8 damaged, not GB18030 (which would decode it
+into nonsense without complaint), and is refused naming the first bad byte and its line: mojibake
+is never handed on. The delimiter is sniffed by :class:`csv.Sniffer` among comma, semicolon (Excel
+in many European locales) and tab; line ends may be CRLF, LF or CR, also inside quoted cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from question_bank.errors import N_
+from question_bank.formats.guarded.limits import Meter, refuse
+from question_bank.formats.guarded.sheets import Record
+
+DELIMITERS = ",;\t"
+#: Text sniffed for the delimiter: the first lines, up to this many characters.
+_SNIFF_CHARS = 64 * 1024
+#: A file counts as damaged UTF-8 (not GB18030) when it has at least this many well-formed non-ASCII
+#: UTF-8 characters for every malformed byte sequence. GBK text read as UTF-8 is mostly malformed.
+_UTF8_EVIDENCE = 8
+_BOMS_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+_BOM_UTF8 = b"\xef\xbb\xbf"
+
+
+def _line_of(data: bytes, position: int) -> int:
+    return data.count(b"\n", 0, position) + 1
+
+
+def decode(filename: str, data: bytes) -> tuple[str, str]:
+    """(encoding, text) of the CSV ``data``. Raises :class:`InvalidInput` naming the file and, for
+    bytes no encoding accepts, the first such byte and its line."""
+    if data.startswith(_BOMS_UTF16):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise refuse(filename, N_("This UTF-16 text file is damaged at byte %(pos)d (line %(line)d). Save it again "
+                                      "and upload that."), pos=exc.start, line=_line_of(data, exc.start)) from None
+        if "\x00" in text:
+            raise _nul(filename)
+        return "utf-16", text
+    if b"\x00" in data:
+        raise _nul(filename)
+    has_bom = data.startswith(_BOM_UTF8)
+    body = data[3:] if has_bom else data
+    try:
+        # Strict UTF-8 first: GB18030 would accept most UTF-8 byte sequences and garble them.
+        return "utf-8", body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        position = exc.start + (3 if has_bom else 0)
+        if has_bom:
+            raise refuse(filename, N_("This file is marked as UTF-8 but is not valid UTF-8 (byte %(pos)d, line "
+                                      "%(line)d). Save it again as \"CSV UTF-8\" and upload that."),
+                         pos=position, line=_line_of(data, position)) from None
+        if _mostly_utf8(body):
+            raise refuse(filename, N_("This file is UTF-8 text with bytes that are not UTF-8 (byte %(pos)d, line "
+                                      "%(line)d); it may have been cut or edited with the wrong encoding. Save it "
+                                      "again as \"CSV UTF-8\" and upload that."),
+                         pos=position, line=_line_of(data, position)) from None
+    try:
+        return "gb18030", data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise refuse(filename, N_("This file is neither UTF-8 nor GB18030/GBK text (undecodable byte %(pos)d, line "
+                                  "%(line)d). Save it as \"CSV UTF-8\" and upload that."),
+                     pos=exc.start, line=_line_of(data, exc.start)) from None
+
+
+def _nul(filename: str):
+    return refuse(filename, N_("This file contains NUL bytes, so it is not a CSV text file. Upload an "
+                               ".xlsx workbook or save the table as CSV."))
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """True when ``body`` reads as UTF-8 but for a few malformed sequences."""
+    text = body.decode("utf-8", errors="replace")
+    malformed = text.count("\ufffd")
+    well_formed = len(text) - len(text.encode("ascii", errors="ignore")) - malformed
+    return well_formed >= _UTF8_EVIDENCE * malformed
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of ``text``: :class:`csv.Sniffer`'s choice among comma, semicolon and tab, checked
+    against the first line (a header row holds the delimiter); when the sniffer cannot tell, the one
+    the first line holds most; a comma when it holds none (a one-column file)."""
+    sample = text[:_SNIFF_CHARS]
+    if len(text) > _SNIFF_CHARS and "\n" in sample:
+        sample = sample[:sample.rindex("\n") + 1]
+    first_line = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = ""
+    if sniffed and sniffed in first_line:
+        return sniffed
+    counts = {d: first_line.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def csv_records(meter: Meter, text: str, delimiter: str, number_formats: bool) -> Iterator[Record]:
+    """(record number, cells, no formulas, ``"@"`` (text) formats if asked) for every record."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, tuple(cells), frozenset(), ("@",) * len(cells) if number_formats else ()
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise refuse(meter.filename, N_("A cell near line %(line)d is longer than %(n)d characters, more than any "
+                                            "cell a spreadsheet holds; the file was refused."),
+                         line=reader.line_num, n=csv.field_size_limit()) from None
+        raise refuse(meter.filename, N_("The CSV cannot be read near line %(line)d: %(reason)s"),
+                     line=reader.line_num, reason=str(exc)) from None

@@ -1,0 +1,137 @@
+"""An .xlsx workbook opened by openpyxl through the metered archive, and its sheets walked row by
+row within the limits.
+
+openpyxl reads in read-only mode (each sheet streamed, never loaded whole) with ``data_only``: a
+formula cell gives the value Excel saved for it and is never evaluated. A formula cell without a
+saved value reads as empty, so a sheet that holds a formula at all is first walked by
+:mod:`.formulas` to find those cells (:attr:`SheetRow.unsaved_formulas`); every read counts against
+the limits. Macros are never kept (``keep_vba`` is off), external links never read. openpyxl
+parses XML through defusedxml when it is installed (``openpyxl.xml.DEFUSEDXML``);
+:func:`xml_is_defused` says whether that holds, and opening refuses to run without it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import defusedxml.ElementTree
+import openpyxl.xml.functions
+from openpyxl.reader.excel import ExcelReader
+
+from question_bank.errors import N_, InvalidInput, Place
+from question_bank.formats.guarded.archive import DAMAGED_ZIP, MeteredArchive, open_archive
+from question_bank.formats.guarded.kinds import CONTENT_TYPES, check_package
+from question_bank.formats.guarded.limits import Meter, refuse
+from question_bank.formats.guarded.formulas import holds_formulas, unsaved_formula_cells
+from question_bank.formats.guarded.metered_part import SHARED_STRINGS_PART
+from question_bank.formats.guarded.sheets import UploadSheet, capped
+
+logger = logging.getLogger(__name__)
+
+#: Bytes of the shared-string table read at a time while counting its texts.
+_SCAN_CHUNK = 1024 * 1024
+#: Largest ``mimetype`` entry read (an OpenDocument file names its kind there in a few dozen bytes).
+_MIMETYPE_BYTES = 200
+
+
+def xml_is_defused() -> bool:
+    """True when openpyxl parses every XML part through defusedxml (entity declarations and
+    external references refused), which it does whenever defusedxml is installed and
+    ``OPENPYXL_DEFUSEDXML`` is not set to something other than ``True``."""
+    return (openpyxl.xml.DEFUSEDXML is True
+            and openpyxl.xml.functions.iterparse is defusedxml.ElementTree.iterparse
+            and openpyxl.xml.functions.fromstring is defusedxml.ElementTree.fromstring)
+
+
+def _damaged(filename: str, where: Place | None = None) -> InvalidInput:
+    if where is not None:
+        return refuse(filename, N_("This sheet cannot be read; the workbook may be damaged."), where)
+    return refuse(filename, N_("This workbook cannot be read; it may be damaged. Open it in Excel, save it "
+                               "again as .xlsx and retry."))
+
+
+def open_workbook(filename: str, data: bytes, meter: Meter) -> list[UploadSheet]:
+    """The sheets of the workbook ``data``. Raises :class:`InvalidInput` naming the file."""
+    if not xml_is_defused():
+        raise RuntimeError("openpyxl is not parsing XML through defusedxml; refusing to read uploads")
+    archive = open_archive(filename, data, meter)
+    names = set(archive.namelist())
+    try:
+        content_types = archive.read(CONTENT_TYPES) if CONTENT_TYPES in names else None
+        mimetype = archive.open("mimetype").read(_MIMETYPE_BYTES) if "mimetype" in names else None
+    except InvalidInput:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise refuse(filename, DAMAGED_ZIP) from None
+    check_package(filename, names, content_types, mimetype)
+    try:
+        _count_shared_strings(archive)
+        book = _load(archive, data)
+    except InvalidInput:
+        raise
+    except Exception:  # noqa: BLE001 - any failure to parse an untrusted file is a damaged file
+        logger.info("workbook %r could not be opened", filename, exc_info=True)
+        raise _damaged(filename) from None
+    return [UploadSheet(sheet.title, sheet.sheet_state, _sheet_reader(filename, meter, archive, sheet))
+            for sheet in book.worksheets]
+
+
+def _load(archive: MeteredArchive, data: bytes) -> Any:
+    """openpyxl's ``load_workbook(read_only=True, data_only=True)``, reading through ``archive``
+    (what ``load_workbook`` does, with the archive it opens replaced by the metered one)."""
+    reader = ExcelReader(io.BytesIO(data), read_only=True, keep_vba=False, data_only=True, keep_links=False)
+    reader.archive = archive
+    reader.valid_files = archive.namelist()
+    reader.read()
+    return reader.wb
+
+
+def _count_shared_strings(archive: zipfile.ZipFile) -> None:
+    """Stream the shared-string table once before openpyxl parses it: the metered part refuses a
+    table of more texts than the limit at once, where openpyxl would spend seconds and a hundred
+    bytes on each before the count ran out."""
+    for name in archive.namelist():
+        if name.casefold() == SHARED_STRINGS_PART:
+            with archive.open(name) as part:
+                while part.read(_SCAN_CHUNK):
+                    pass
+
+
+def _sheet_reader(filename: str, meter: Meter, archive: MeteredArchive, sheet: Any):
+    def read(number_formats: bool) -> Iterator[Any]:
+        place = Place(sheet=sheet.title)
+        try:
+            yield from capped(meter, place, _records(meter, archive, sheet, number_formats))
+        except InvalidInput:
+            raise
+        except Exception:  # noqa: BLE001 - any failure to parse an untrusted sheet is a damaged sheet
+            logger.info("sheet %r of workbook %r could not be read", sheet.title, filename, exc_info=True)
+            raise _damaged(filename, place) from None
+
+    return read
+
+
+def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: bool) -> Iterator[Any]:
+    """(row number, values, unsaved formulas, number formats) for every row the sheet walks,
+    empty ones included: the caps count them (a row numbered 300 million is refused at the cap,
+    after the empty rows before it cost nothing but the walk)."""
+    # One column more than the cap is read, so that content there can be refused.
+    width = meter.limits.max_columns + 1
+    # openpyxl's read-only sheet keeps the path of its part here.
+    part = sheet._worksheet_path
+    unsaved = unsaved_formula_cells(archive, part, meter, width) if holds_formulas(archive, part) else {}
+    # Some programs write a wrong <dimension>; without it every row present is read, and no more.
+    sheet.reset_dimensions()
+    if number_formats:
+        rows = ((tuple(c.value for c in row), tuple(c.number_format for c in row))
+                for row in sheet.iter_rows(max_col=width))
+    else:
+        rows = ((values, ()) for values in sheet.iter_rows(max_col=width, values_only=True))
+    for number, (values, formats) in enumerate(rows, start=1):
+        # A formula counts as unsaved only where openpyxl, too, found no value (an inline string is one).
+        formulas = frozenset(p for p in unsaved.get(number, ()) if p < len(values) and values[p] is None)
+        yield number, values, formulas, formats

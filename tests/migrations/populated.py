@@ -1,0 +1,109 @@
+"""A database shaped like a real one, built at the head revision through the services: the demo
+(organisation, accounts, demo bank, an open sitting), the real bank files of ``../shared``
+imported and approved, a pending edit and a retired question, and a sitting's worth of attempts
+with autosaves from one or two pages (stale saves among them), submissions with final answers,
+attempts closed at their deadline by the sweep and attempts still running, with their marks, score
+records, ledger and audit events. A few thousand rows: enough to find a migration that loses or
+mangles data, small enough to walk every revision in CI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from examsvc import database
+from examsvc.demo.loader import load as load_demo
+from question_bank.clock import FixedClock
+from question_bank.db import make_session_factory
+from question_bank.models import Attempt, AttemptState, ImportBatch, OrgUnit, Question, QuestionStatus, Role, RosterEntry, Sitting, User
+from question_bank.services import attempts, authoring, deadlines, importing, people, review
+from question_bank.services.authoring import QuestionDraft
+from tests.shared_data import BANK_FILES
+
+#: Candidates who sit the demo sitting (besides the five demo cadres).
+CANDIDATES = 60
+START = dt.datetime(2026, 5, 11, 1, 0, tzinfo=dt.timezone.utc)
+
+
+def populate(engine: Engine) -> None:
+    """Migrate the empty database behind ``engine`` to head and fill it (see the module docstring)."""
+    database.upgrade(engine)
+    clock = FixedClock(START)
+    rng = random.Random(2026)
+    with make_session_factory(engine)() as db:
+        load_demo(db, clock)
+        db.commit()
+        editor = db.scalar(select(User).where(User.username == "editor"))
+        reviewer = db.scalar(select(User).where(User.username == "reviewer"))
+        for path, mode in ((BANK_FILES / "jecqa-kd.xlsx", importing.VALID_ONLY),
+                           (BANK_FILES / "cmmlu-law-gbk.csv", importing.ALL_OR_NOTHING)):
+            clock.advance(minutes=5)
+            report = importing.import_questions(db, clock, editor, path.name, path.read_bytes(), mode)
+            assert report.batch is not None, report.errors[:3]
+            review.decide_batch(db, clock, reviewer, report.batch, approve=True, note="导入")
+            db.commit()
+        _edit_and_retire(db, clock, editor, reviewer)
+        _sit(db, clock, rng)
+
+
+def _edit_and_retire(db, clock: FixedClock, editor: User, reviewer: User) -> None:
+    """An edit of a published question waiting for review (a new version, another category), and a
+    retired question: the states whose columns later revisions added."""
+    batch = db.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    edited, retired = db.scalars(select(Question).where(Question.import_batch_id == batch.id).order_by(Question.id).limit(2))
+    current = edited.current_version
+    authoring.update_question(db, clock, editor, edited, QuestionDraft(
+        qtype=current.qtype, stem=current.stem + "（修订）", options=list(current.options), key=current.key,
+        category_path="刑法/修订中", explanation=current.explanation, difficulty=current.difficulty))
+    review.retire_question(db, clock, reviewer, retired)
+    db.commit()
+
+
+def _sit(db, clock: FixedClock, rng: random.Random) -> None:
+    sitting = db.scalar(select(Sitting).order_by(Sitting.id))
+    unit = db.scalar(select(OrgUnit).where(OrgUnit.name == "甲市司法局"))
+    cadres = [people.create_user(db, clock, None, username=f"sit{n:03d}", display_name=f"考生{n:03d}",
+                                 password="x" * 12, unit=unit, roles=(Role.CADRE,)) for n in range(CANDIDATES)]
+    for cadre in cadres:
+        sitting.roster.append(RosterEntry(user_id=cadre.id, added_at=clock.now()))
+    db.commit()
+    clock.set(sitting.opens_at + dt.timedelta(minutes=10))
+    for n, cadre in enumerate(cadres):
+        attempt = attempts.start_attempt(db, clock, cadre, sitting, seed=n)
+        pages = ["page-a", "page-b"] if n % 4 == 0 else ["page-a"]
+        for seq in range(1, 16):
+            item = attempt.items[rng.randrange(len(attempt.items))]
+            answer = _answer(item, rng)
+            attempts.save_response(db, clock, cadre, attempt.id, item.slot, answer, seq, pages[seq % len(pages)])
+            if seq == 10:  # a save that arrives late, after a later one of its page
+                attempts.save_response(db, clock, cadre, attempt.id, item.slot, answer, seq - 2, pages[seq % len(pages)])
+        if n % 3 == 0:
+            finals = {item.slot: _answer(item, rng) for item in attempt.items[:5]}
+            attempts.submit_attempt(db, clock, cadre, attempt.id, finals)
+        db.commit()
+    # The rest run past their deadline: the sweep submits them with what they saved, but for a few
+    # started late enough to be still running.
+    clock.advance(seconds=sitting.time_limit_s + 120)
+    deadlines.sweep(db, clock)
+    db.commit()
+    late = people.create_user(db, clock, None, username="late", display_name="迟到考生", password="x" * 12,
+                              unit=unit, roles=(Role.CADRE,))
+    sitting.roster.append(RosterEntry(user_id=late.id, added_at=clock.now()))
+    db.commit()
+    running = attempts.start_attempt(db, clock, late, sitting, seed=999)
+    attempts.save_response(db, clock, late, running.id, 1, _answer(running.items[0], rng), 1, "page-a")
+    db.commit()
+    assert db.scalar(select(Question).where(Question.status == QuestionStatus.RETIRED)) is not None
+    states = set(db.scalars(select(Attempt.state).where(Attempt.sitting_id == sitting.id)))
+    assert states >= {AttemptState.SUBMITTED, AttemptState.AUTO_SUBMITTED, AttemptState.IN_PROGRESS}
+
+
+def _answer(item, rng: random.Random):
+    """A random answer in display form: a letter or two, or T/F."""
+    if item.question_version.qtype == "true_false":
+        return rng.choice(["T", "F"])
+    return sorted(rng.sample("ABCD", 2 if item.question_version.qtype == "multiple_choice" else 1))

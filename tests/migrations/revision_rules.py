@@ -1,0 +1,104 @@
+"""The rule every revision's ``upgrade()`` keeps (SEC-F5): a column or a table is dropped, or a
+column's type changed, only with an explicit data step.
+
+A revision that removes something names, in a module-level ``DATA_STEPS`` mapping, the function
+that moves or keeps its data: ``{"table.column": "function_name"}`` (``"table"`` for a table). The
+function lives in the revision, says in its docstring what happens to the data (where it goes, or
+why there is none to keep), and ``upgrade()`` calls it before the removal. Found by reading the
+revision's source: ``op.drop_column``, ``op.drop_table``, ``op.alter_column(type_=…)``, the same
+on a ``batch_alter_table`` block, and DROP / ALTER … TYPE in SQL handed to ``op.execute``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+_SQL_REMOVAL = re.compile(r"\b(DROP\s+TABLE|DROP\s+COLUMN|ALTER\s+COLUMN\s+\S+\s+(?:SET\s+DATA\s+)?TYPE)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One removal in ``upgrade()``: what it does, to what (``table.column`` or ``table``; ``""``
+    for raw SQL), the line, and why it is not covered (``""`` when it is)."""
+
+    operation: str
+    target: str
+    line: int
+    problem: str = ""
+
+
+def _text(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _batch_tables(function: ast.FunctionDef) -> dict[str, str]:
+    """Alias → table of every ``with op.batch_alter_table("t") as alias`` block."""
+    tables = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.With):
+            for item in node.items:
+                call = item.context_expr
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                        and call.func.attr == "batch_alter_table" and isinstance(item.optional_vars, ast.Name)):
+                    tables[item.optional_vars.id] = _text(call.args[0]) if call.args else "?"
+    return tables
+
+
+def removals(source: str) -> list[Removal]:
+    """Every drop or type change in the ``upgrade()`` of a revision's ``source``."""
+    module = ast.parse(source)
+    upgrade = next((n for n in module.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"), None)
+    if upgrade is None:
+        return []
+    batches = _batch_tables(upgrade)
+    found = []
+    for node in ast.walk(upgrade):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        owner = node.func.value.id if isinstance(node.func.value, ast.Name) else ""
+        args = [_text(a) for a in node.args]
+        table, rest = (batches[owner], args) if owner in batches else ((args[0] if args else "?"), args[1:])
+        operation = node.func.attr
+        if operation == "drop_table" and owner not in batches:
+            found.append(Removal(operation, table or "?", node.lineno))
+        elif operation == "drop_column":
+            found.append(Removal(operation, f"{table}.{rest[0] if rest else '?'}", node.lineno))
+        elif operation == "alter_column" and any(k.arg == "type_" for k in node.keywords):
+            found.append(Removal("change type", f"{table}.{rest[0] if rest else '?'}", node.lineno))
+        elif operation == "execute" and args and args[0] and _SQL_REMOVAL.search(args[0]):
+            found.append(Removal("SQL " + _SQL_REMOVAL.search(args[0]).group(1).upper(), "", node.lineno))
+    return sorted(found, key=lambda r: r.line)
+
+
+def unexplained(source: str) -> list[Removal]:
+    """The removals of ``source`` without a data step, each with the reason."""
+    module = ast.parse(source)
+    functions = {n.name: n for n in module.body if isinstance(n, ast.FunctionDef)}
+    steps: dict[str, str] = {}
+    for node in module.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "DATA_STEPS" for t in targets) and isinstance(node.value, ast.Dict):
+                steps = {_text(k) or "": _text(v) or "" for k, v in zip(node.value.keys, node.value.values)}
+    calls = {}
+    if "upgrade" in functions:
+        for node in ast.walk(functions["upgrade"]):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                calls.setdefault(node.func.id, node.lineno)
+    problems = []
+    for removal in removals(source):
+        name = steps.get(removal.target) if removal.target else None
+        if not name:
+            problem = f"{removal.operation} {removal.target or '(SQL)'} has no entry in DATA_STEPS"
+        elif name not in functions:
+            problem = f"DATA_STEPS names {name}, which the revision does not define"
+        elif not ast.get_docstring(functions[name]):
+            problem = f"{name} does not say in a docstring what happens to the data"
+        elif calls.get(name, removal.line + 1) > removal.line:
+            problem = f"upgrade() does not call {name} before line {removal.line}"
+        else:
+            continue
+        problems.append(Removal(removal.operation, removal.target, removal.line, problem))
+    return problems
