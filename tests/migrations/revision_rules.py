@@ -6,7 +6,13 @@ that moves or keeps its data: ``{"table.column": "function_name"}`` (``"table"``
 function lives in the revision, says in its docstring what happens to the data (where it goes, or
 why there is none to keep), and ``upgrade()`` calls it before the removal. Found by reading the
 revision's source: ``op.drop_column``, ``op.drop_table``, ``op.alter_column(type_=…)``, the same
-on a ``batch_alter_table`` block, and DROP / ALTER … TYPE in SQL handed to ``op.execute``.
+on a ``batch_alter_table`` block, and DROP / ALTER … TYPE in SQL handed to ``op.execute`` (a
+literal, an f-string, a module-level constant, or those joined with ``+``), in ``upgrade()`` and in
+every function of the revision it calls, directly or not (found at the line of the call in
+``upgrade()``).
+
+The walk over the migrations also asks which tables a revision creates (:func:`created_tables`):
+only those may disappear when it is downgraded.
 """
 
 from __future__ import annotations
@@ -33,6 +39,37 @@ def _text(node: ast.AST | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def _sql(node: ast.AST | None, constants: dict[str, str]) -> str | None:
+    """The SQL text of an ``op.execute`` argument as far as it can be read without running it:
+    what an f-string's values would fill in reads as ``{…}``."""
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_text(part) or "{…}" for part in node.values)
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _sql(node.left, constants), _sql(node.right, constants)
+        return None if left is None and right is None else (left or "{…}") + (right or "{…}")
+    return _text(node)
+
+
+def _reached_from_upgrade(module: ast.Module) -> list[tuple[ast.FunctionDef, int | None]]:
+    """``upgrade()`` and every module-level function it calls, directly or through others, each
+    with the line of the call in ``upgrade()`` it is reached through (None for ``upgrade()``)."""
+    functions = {n.name: n for n in module.body if isinstance(n, ast.FunctionDef)}
+    if "upgrade" not in functions:
+        return []
+    reached, queue = {"upgrade": None}, [("upgrade", None)]
+    while queue:
+        name, via = queue.pop()
+        for node in ast.walk(functions[name]):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions \
+                    and node.func.id not in reached:
+                line = node.lineno if via is None else via
+                reached[node.func.id] = line
+                queue.append((node.func.id, line))
+    return [(functions[name], line) for name, line in reached.items()]
+
+
 def _batch_tables(function: ast.FunctionDef) -> dict[str, str]:
     """Alias → table of every ``with op.batch_alter_table("t") as alias`` block."""
     tables = {}
@@ -47,28 +84,31 @@ def _batch_tables(function: ast.FunctionDef) -> dict[str, str]:
 
 
 def removals(source: str) -> list[Removal]:
-    """Every drop or type change in the ``upgrade()`` of a revision's ``source``."""
+    """Every drop or type change in the ``upgrade()`` of a revision's ``source``, or in a function
+    it calls (at the line of the call in ``upgrade()``)."""
     module = ast.parse(source)
-    upgrade = next((n for n in module.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"), None)
-    if upgrade is None:
-        return []
-    batches = _batch_tables(upgrade)
+    constants = {t.id: _text(n.value) for n in module.body if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Name) and _text(n.value) is not None}
     found = []
-    for node in ast.walk(upgrade):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-            continue
-        owner = node.func.value.id if isinstance(node.func.value, ast.Name) else ""
-        args = [_text(a) for a in node.args]
-        table, rest = (batches[owner], args) if owner in batches else ((args[0] if args else "?"), args[1:])
-        operation = node.func.attr
-        if operation == "drop_table" and owner not in batches:
-            found.append(Removal(operation, table or "?", node.lineno))
-        elif operation == "drop_column":
-            found.append(Removal(operation, f"{table}.{rest[0] if rest else '?'}", node.lineno))
-        elif operation == "alter_column" and any(k.arg == "type_" for k in node.keywords):
-            found.append(Removal("change type", f"{table}.{rest[0] if rest else '?'}", node.lineno))
-        elif operation == "execute" and args and args[0] and _SQL_REMOVAL.search(args[0]):
-            found.append(Removal("SQL " + _SQL_REMOVAL.search(args[0]).group(1).upper(), "", node.lineno))
+    for function, via in _reached_from_upgrade(module):
+        batches = _batch_tables(function)
+        for node in ast.walk(function):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            line = node.lineno if via is None else via
+            owner = node.func.value.id if isinstance(node.func.value, ast.Name) else ""
+            args = [_text(a) for a in node.args]
+            table, rest = (batches[owner], args) if owner in batches else ((args[0] if args else "?"), args[1:])
+            operation = node.func.attr
+            sql = _sql(node.args[0], constants) if operation == "execute" and node.args else None
+            if operation == "drop_table" and owner not in batches:
+                found.append(Removal(operation, table or "?", line))
+            elif operation == "drop_column":
+                found.append(Removal(operation, f"{table}.{rest[0] if rest else '?'}", line))
+            elif operation == "alter_column" and any(k.arg == "type_" for k in node.keywords):
+                found.append(Removal("change type", f"{table}.{rest[0] if rest else '?'}", line))
+            elif sql and _SQL_REMOVAL.search(sql):
+                found.append(Removal("SQL " + _SQL_REMOVAL.search(sql).group(1).upper(), "", line))
     return sorted(found, key=lambda r: r.line)
 
 
@@ -102,3 +142,15 @@ def unexplained(source: str) -> list[Removal]:
             continue
         problems.append(Removal(removal.operation, removal.target, removal.line, problem))
     return problems
+
+
+def created_tables(source: str) -> set[str]:
+    """The tables the ``upgrade()`` of a revision's ``source`` creates (``op.create_table``): the
+    only ones its downgrade may take away."""
+    module = ast.parse(source)
+    upgrade = next((n for n in module.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"), None)
+    if upgrade is None:
+        return set()
+    return {_text(node.args[0]) for node in ast.walk(upgrade)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "create_table"
+            and node.args and _text(node.args[0])}

@@ -57,6 +57,22 @@ def test_sec_f5_the_rule_catches_every_kind_of_removal_without_a_data_step(body,
     assert found.target == target and "DATA_STEPS" in found.problem
 
 
+@pytest.mark.parametrize("body, module_level, target", [
+    ('op.execute(f"ALTER TABLE {name} DROP COLUMN note")', 'name = "attempt"', ""),
+    ("op.execute(DROP_NOTE)", 'DROP_NOTE = "ALTER TABLE attempt DROP COLUMN note"', ""),
+    ('op.execute("ALTER TABLE attempt " + "DROP COLUMN note")', "", ""),
+    ('op.execute(f"ALTER TABLE attempt ALTER COLUMN {c} TYPE integer")', "", ""),
+    ("tidy_up()", "def tidy_up():\n    op.drop_column('attempt', 'note')", "attempt.note"),
+    ("tidy_up()", "def tidy_up():\n    drop_note()\n\ndef drop_note():\n    op.drop_table('old_scores')", "old_scores"),
+])
+def test_sec_f5_the_rule_reads_sql_however_it_is_written_and_follows_the_functions_upgrade_calls(
+        body, module_level, target):
+    source = revision(body, module_level)
+    [found] = unexplained(source)
+    assert found.target == target and "DATA_STEPS" in found.problem
+    assert found.line == source.splitlines().index("    " + body) + 1  # where upgrade() does it
+
+
 def test_sec_f5_a_data_step_called_before_the_drop_satisfies_the_rule_and_nothing_less_does():
     drop = 'op.drop_column("attempt", "note")'
     steps = 'DATA_STEPS = {"attempt.note": "keep_notes"}'
