@@ -9,8 +9,10 @@
 A backup is written beside its destination and renamed into place when complete, so a half-written
 file never has the name asked for; an existing file is replaced only with ``--force``. A restore
 refuses a database that holds data unless told ``--force`` (a database made by ``db-upgrade`` and
-never used holds none), and afterwards checks the score ledger's hash chain. Stop the service
-(every worker) while restoring.
+never used holds none), and afterwards checks the hash chains of the score ledger and of the audit
+log. The append-only triggers that guard both come across with the tables (SQLite copies the whole
+file; pg_dump dumps triggers and the function they call). Stop the service (every worker) while
+restoring.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from sqlalchemy.engine import Engine
 from examsvc import database
 from examsvc.backup.errors import BackupError
 from question_bank.db import make_session_factory
-from question_bank.services import ledger
+from question_bank.services import audit, ledger
+from question_bank.services.hashchain import ChainCheck
 
 __all__ = ["BackupError", "Outcome", "backup", "holds_data", "restore"]
 
@@ -37,12 +40,14 @@ _BOOKKEEPING = {"alembic_version", "ledger_head"}
 @dataclass(frozen=True)
 class Outcome:
     """What a backup or restore did: the file, its size in bytes, the schema revision of the data
-    (``""`` when it has none), and the ledger check afterwards (``None``: not checked)."""
+    (``""`` when it has none), and the checks of the score ledger and the audit log afterwards
+    (``None``: not checked)."""
 
     path: Path
     size: int
     revision: str
-    ledger: ledger.LedgerCheck | None = None
+    ledger: ChainCheck | None = None
+    audit: ChainCheck | None = None
 
     @property
     def at_head(self) -> bool:
@@ -96,8 +101,8 @@ def backup(engine: Engine, path: Path, force: bool = False) -> Outcome:
 
 def restore(engine: Engine, path: Path, force: bool = False) -> Outcome:
     """Replace the database behind ``engine`` with the backup at ``path``, then check the score
-    ledger when the data's schema is the code's (``Outcome.at_head``; otherwise ``db-upgrade``
-    first). Raises :class:`BackupError` (no such file, not a backup of this kind of database, the
+    ledger and the audit log when the data's schema is the code's (``Outcome.at_head``; otherwise
+    ``db-upgrade`` first). Raises :class:`BackupError` (no such file, not a backup of this kind of database, the
     database holds data and not ``force``, a tool missing or failing)."""
     path = Path(path)
     if not path.is_file():
@@ -113,5 +118,6 @@ def restore(engine: Engine, path: Path, force: bool = False) -> Outcome:
     outcome = Outcome(path, path.stat().st_size, revision_of(engine))
     if outcome.at_head:
         with make_session_factory(engine)() as session:
-            outcome = Outcome(outcome.path, outcome.size, outcome.revision, ledger.verify(session))
+            outcome = Outcome(outcome.path, outcome.size, outcome.revision, ledger.verify(session),
+                              audit.verify(session))
     return outcome

@@ -102,12 +102,25 @@ def check_backup_file(path: Path) -> None:
         raise BackupError(f"{path} is {kind}; this service's database is PostgreSQL")
 
 
+#: The functions of the database's own schema (the append-only triggers' among them), each as
+#: ``name(argument types)``; those an extension brought are the extension's, not ours.
+_OWN_FUNCTIONS = """
+SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = current_schema()
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+"""
+
+
 def load(engine: Engine, path: Path) -> None:
-    """Drop the tables of the database's schema and replay the archive, all in one transaction."""
+    """Drop the tables and functions of the database's schema and replay the archive, all in one
+    transaction. The archive makes both again, with the append-only triggers on their tables; a
+    function left behind would stop the replay ("already exists")."""
     major = server_major(engine)
     with engine.connect() as connection:
         tables = inspect(connection).get_table_names()
+        functions = connection.execute(text(_OWN_FUNCTIONS)).scalars().all()
     drops = "".join(f'DROP TABLE IF EXISTS "{table}" CASCADE;\n' for table in tables)
+    drops += "".join(f"DROP FUNCTION IF EXISTS {function} CASCADE;\n" for function in functions)
     script = _run([find_tool("pg_restore", major), "--no-owner", "--no-privileges", "--file", "-", str(path)],
                   engine, "pg_restore").stdout
     _run([find_tool("psql", major), "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",

@@ -1,7 +1,9 @@
 """SEC-F5: ``flask --app wsgi backup`` / ``restore`` round-trip a populated database on SQLite (the
 online backup API) and PostgreSQL (pg_dump / pg_restore): every row comes back, the score ledger
-verifies, a database holding data is replaced only with --force, and missing or mismatched tools
-and files of the wrong kind are refused with a reason."""
+and the audit log verify, and the restored database refuses to change or remove their entries as
+the original did; a chain broken in the backup fails the restore; a database holding data is
+replaced only with --force, and missing or mismatched tools and files of the wrong kind are refused
+with a reason."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import stat
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from examsvc import create_app, database
 from examsvc.backup import BackupError
@@ -41,18 +44,39 @@ def scored(db, clock, make):
         db.commit()
 
 
-def picture(url: str) -> snapshots.Snapshot:
+def read(url: str, reader):
+    """``reader(connection)`` on a connection of its own to the database at ``url``."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            return snapshots.take(connection)
+            return reader(connection)
     finally:
         engine.dispose()
+
+
+def picture(url: str) -> snapshots.Snapshot:
+    return read(url, snapshots.take)
+
+
+def triggers(url: str) -> set[tuple[str, str]]:
+    return read(url, snapshots.append_only_triggers)
 
 
 def same_data(a: snapshots.Snapshot, b: snapshots.Snapshot) -> bool:
     return a.counts() == b.counts() and all(
         a.digest(table, set(a.columns[table])) == b.digest(table, set(b.columns[table])) for table in a.rows)
+
+
+def assert_append_only(url: str) -> None:
+    """Changing or removing a ledger entry or an audit event is refused by the database itself."""
+    engine = make_engine(url)
+    try:
+        for statement in ("UPDATE score_record SET reason = 'changed'", "DELETE FROM score_record",
+                          "UPDATE audit_event SET detail = 'changed'", "DELETE FROM audit_event"):
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 def test_sec_f5_a_backup_restored_into_a_fresh_database_brings_every_row_back_and_the_ledger_verifies(
@@ -66,7 +90,10 @@ def test_sec_f5_a_backup_restored_into_a_fresh_database_brings_every_row_back_an
         restored = cli(fresh, "restore", str(path))
         assert restored.exit_code == 0, restored.output
         assert "score ledger intact: 3 entries" in restored.output
+        assert "audit log intact: " in restored.output and "audit log intact: 0 " not in restored.output
         assert same_data(picture(db_url), picture(fresh))
+        assert triggers(fresh) == triggers(db_url) and len(triggers(fresh)) >= 6
+        assert_append_only(fresh)
 
 
 def test_sec_f5_restore_replaces_a_database_holding_data_only_when_forced(db_url, scored, tmp_path):
@@ -85,6 +112,22 @@ def test_sec_f5_restore_replaces_a_database_holding_data_only_when_forced(db_url
         forced = cli(target, "restore", "--force", str(path))
         assert forced.exit_code == 0, forced.output
         assert same_data(picture(db_url), picture(target))
+        assert triggers(target) == triggers(db_url)
+        assert_append_only(target)
+
+
+@pytest.mark.parametrize("table, chain", [("score_record", "score ledger"), ("audit_event", "audit log")])
+def test_sec_f5_a_backup_whose_ledger_or_audit_log_was_tampered_with_fails_the_restore_naming_it(
+        db_url, engine, scored, tmp_path, table, chain):
+    with engine.begin() as connection, dbsetup.append_only_lifted(connection):
+        first = connection.execute(text(f"SELECT min(id) FROM {table}")).scalar()
+        connection.execute(text(f"UPDATE {table} SET prev_hash = entry_hash WHERE id = :id"), {"id": first})
+    path = tmp_path / "tampered.backup"
+    assert cli(db_url, "backup", str(path)).exit_code == 0
+    with dbsetup.empty_database(tmp_path, "tampered") as fresh:
+        restored = cli(fresh, "restore", str(path))
+        assert restored.exit_code == 1
+        assert f"the restored {chain} does not verify" in restored.output and f"entry {first} " in restored.output
 
 
 def test_sec_f5_a_backup_taken_while_candidates_save_is_consistent(db_url, db, clock, make, tmp_path):
