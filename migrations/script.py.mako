@@ -18,8 +18,9 @@ depends_on = ${repr(depends_on)}
 # DATA_STEPS = {"table.column": "function_name"} and call that function (its docstring says where the
 # data goes, or why there is none) in upgrade() before the drop; tests/migrations/revision_rules.py
 # fails the build otherwise. A downgrade that rewrites columns it keeps names them in
-# DOWNGRADE_REWRITES = {"table": ("column",)}. tests/migrations walks every revision on a populated
-# database, down and up, on SQLite and PostgreSQL.
+# DOWNGRADE_REWRITES = {"table": ("column",)}, and rows it deletes (data the older schema cannot
+# hold) DOWNGRADE_DELETES = {"table": ({"column": value},)}. tests/migrations walks every revision
+# on a populated database, down and up, on SQLite and PostgreSQL.
 
 
 def upgrade() -> None:

@@ -1,6 +1,7 @@
 """The score-record migrations keep data (issue 6): marks in hundredths on SQLite, the audit log
 chained, ledger entries made before digests still verifying, the append-only triggers; upgraded
-and downgraded with data present, on SQLite and PostgreSQL."""
+and downgraded with data present, on SQLite and PostgreSQL. A rollback below the digests keeps
+them, leaves a ledger the older code verifies, and upgrading again restores every hash (SEC-F5)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,22 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy.exc import DBAPIError
 
 from examsvc import database
+from question_bank.clock import FixedClock
 from question_bank.db import UTCDateTime, make_engine, make_session_factory
-from question_bank.models import AuditEvent, LedgerHead, Sitting
-from question_bank.services import audit, ledger, score_check
-from question_bank.services.hashchain import GENESIS_HASH, digest
+from question_bank.models import Attempt, AuditEvent, LedgerHead, Sitting
+from question_bank.services import audit, hashchain, ledger, score_check
+from question_bank.services.hashchain import GENESIS_HASH, Chain, digest
 from tests import dbsetup
+from tests.migrations import chains, milestones
 
 #: The last revision before the score-record work.
 BEFORE = "6e2a9c4d8f13"
 NOW = dt.datetime(2026, 5, 11, 2, 0, tzinfo=dt.timezone.utc)
+LATER = NOW + dt.timedelta(days=1)
 
 
 def table(name: str, *columns: tuple[str, sa.types.TypeEngine]) -> sa.TableClause:
@@ -89,13 +93,6 @@ def fill(conn, pass_mark: str = "59.99") -> None:
                                            object_id="1", before=None, after={"n": n, "名": "张三"}, detail=""))
 
 
-def migrate(engine, action, revision: str) -> None:
-    config = database.alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        action(config, revision)
-
-
 @pytest.fixture
 def old_database(tmp_path):
     with dbsetup.test_database(tmp_path, BEFORE) as url:
@@ -108,7 +105,7 @@ def test_upgrading_keeps_marks_exact_chains_the_audit_log_and_keeps_old_entries_
     engine = old_database
     with engine.begin() as conn:
         fill(conn)
-    migrate(engine, command.upgrade, "head")
+    database.upgrade(engine)
 
     session = make_session_factory(engine)()
     assert session.get(Sitting, 1).pass_mark == Decimal("59.99")
@@ -128,14 +125,14 @@ def test_downgrading_gives_the_data_back_as_it_was_and_upgrading_again_works(old
     engine = old_database
     with engine.begin() as conn:
         fill(conn)
-    migrate(engine, command.upgrade, "head")
-    migrate(engine, command.downgrade, BEFORE)
+    database.upgrade(engine)
+    database.downgrade(engine, BEFORE)
     with engine.begin() as conn:
         assert conn.execute(sa.select(SITTING.c.pass_mark)).scalar() == Decimal("59.99")
         assert conn.execute(sa.select(ATTEMPT.c.score)).scalar() == Decimal("59.99")
         assert conn.execute(sa.select(sa.func.count()).select_from(HEAD)).scalar() == 1
         conn.execute(sa.text("DELETE FROM audit_event WHERE id = 2"))  # no trigger any more
-    migrate(engine, command.upgrade, "head")
+    database.upgrade(engine)
     session = make_session_factory(engine)()
     assert audit.verify(session).entries == 1 and session.get(Sitting, 1).pass_mark == Decimal("59.99")
     session.close()
@@ -148,6 +145,94 @@ def test_on_sqlite_a_stored_mark_with_more_than_two_decimals_stops_the_upgrade_n
     with engine.begin() as conn:
         fill(conn, pass_mark="59.995")
     with pytest.raises(RuntimeError, match=r"sitting.pass_mark holds values with more than two decimals: id 1 \(59.995\)"):
-        migrate(engine, command.upgrade, "head")
+        database.upgrade(engine)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT pass_mark FROM sitting")).scalar() == 59.995
+
+
+def below_digests() -> str:
+    """The revision just below the one that gives ledger entries their digests."""
+    return ScriptDirectory.from_config(database.alembic_config()).get_revision(milestones.LEDGER_DIGESTS).down_revision
+
+
+def append_as_the_older_code(engine) -> None:
+    """A ledger entry for attempt 1 as the code before the digests made it: no digests in what it
+    hashes, chained on the head row."""
+    with engine.begin() as conn:
+        scale = milestones.points_scale(conn)
+        head = conn.execute(sa.select(HEAD.c.last_hash, HEAD.c.entry_count).where(HEAD.c.id == 1)).one()
+        content = {"attempt_id": 1, "sitting_id": 1, "user_id": 1, "score": "59.99", "max_score": "100.00",
+                   "band": "fail", "passed": False, "reason": "regrade", "actor_id": 1, "recorded_at": LATER.isoformat()}
+        entry_hash = digest(content, head.last_hash)
+        conn.execute(RECORD.insert().values(
+            attempt_id=1, sitting_id=1, user_id=1, score=Decimal("59.99") * scale, max_score=Decimal("100") * scale,
+            band="fail", passed=False, reason="regrade", actor_id=1, recorded_at=LATER, prev_hash=head.last_hash,
+            entry_hash=entry_hash))
+        conn.execute(HEAD.update().where(HEAD.c.id == 1).values(last_hash=entry_hash, entry_count=head.entry_count + 1))
+
+
+@pytest.fixture
+def ledger_with_digests(old_database):
+    """Entry 1 made before the digests, upgraded; entries 2 and 3 made at head, with digests.
+    Yields (engine, the score ledger's point at head as a checkpoint would keep it)."""
+    engine = old_database
+    with engine.begin() as conn:
+        fill(conn)
+        if conn.dialect.name == "postgresql":  # fill() gave the ids itself
+            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('score_record', 'id'), 1)"))
+    database.upgrade(engine)
+    with make_session_factory(engine)() as session:
+        attempt = session.get(Attempt, 1)
+        for reason in ("regrade", "regrade"):
+            ledger.append(session, FixedClock(LATER), attempt, reason, None)
+        session.commit()
+        point = hashchain.head_point(session, Chain.SCORES)
+    assert point.entries == 3
+    yield engine, point
+
+
+def test_sec_f5_rolling_back_below_the_digests_keeps_them_and_the_older_ledger_verifies(ledger_with_digests):
+    engine, point = ledger_with_digests
+    with engine.connect() as conn:
+        before = conn.execute(sa.text("SELECT id, responses_digest, marks_digest FROM score_record ORDER BY id")).all()
+    database.downgrade(engine, below_digests())
+    with engine.connect() as conn:
+        assert chains.problems(conn) == []  # what the older code's verify-ledger finds
+        kept = conn.execute(sa.text("SELECT id, responses_digest, marks_digest FROM score_record ORDER BY id")).all()
+    assert kept == before and kept[1].responses_digest is not None
+
+
+def test_sec_f5_upgrading_again_gives_every_entry_its_hashes_back_and_chains_entries_made_meanwhile(ledger_with_digests):
+    engine, point = ledger_with_digests
+    with engine.connect() as conn:
+        before = conn.execute(sa.text("SELECT * FROM score_record ORDER BY id")).all()
+    database.downgrade(engine, below_digests())
+    append_as_the_older_code(engine)
+    database.upgrade(engine)
+    with engine.connect() as conn:
+        after = conn.execute(sa.text("SELECT * FROM score_record ORDER BY id")).all()
+        assert "digest_chain_entry_hash" not in {c["name"] for c in sa.inspect(conn).get_columns("score_record")}
+    assert after[:3] == before and after[3].responses_digest is None
+    with make_session_factory(engine)() as session:
+        assert ledger.verify(session, point).ok and ledger.verify(session).entries == 4
+
+
+def test_sec_f5_an_entry_changed_while_rolled_back_stops_the_upgrade_naming_it(ledger_with_digests):
+    engine, _ = ledger_with_digests
+    database.downgrade(engine, below_digests())
+    with engine.begin() as conn:  # no append-only triggers below the digests: the older schema has none
+        conn.execute(sa.text("UPDATE score_record SET reason = 'changed' WHERE id = 2"))
+    with pytest.raises(RuntimeError, match="the score ledger does not verify.*entry 2 does not match"):
+        database.upgrade(engine)
+    with engine.connect() as conn:
+        assert milestones.LEDGER_DIGESTS not in milestones.applied(conn)
+
+
+def test_sec_f5_a_broken_ledger_stops_the_rollback_instead_of_being_chained_again(ledger_with_digests):
+    engine, _ = ledger_with_digests
+    with engine.begin() as conn, dbsetup.append_only_lifted(conn):
+        conn.execute(sa.text("UPDATE score_record SET band = 'pass' WHERE id = 3"))
+    with pytest.raises(RuntimeError, match="the score ledger does not verify.*entry 3 does not match"):
+        database.downgrade(engine, below_digests())
+    with engine.connect() as conn:
+        assert milestones.LEDGER_DIGESTS in milestones.applied(conn)

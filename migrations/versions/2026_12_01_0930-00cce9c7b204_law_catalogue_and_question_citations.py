@@ -1,6 +1,10 @@
 """The law catalogue (laws, versions, their history, headings and articles), the law_admin role,
 and the citations each question version's legal basis resolves to
 
+Downgrade: the catalogue and the citations go with their tables (the legal basis each question
+version states stays, as text), and so does every grant of the law_admin role, which the older
+code does not know (``DOWNGRADE_DELETES``).
+
 Revision ID: 00cce9c7b204
 Revises: a7c3e5f19b20
 Create Date: 2026-11-30 18:00:00
@@ -14,6 +18,9 @@ revision = '00cce9c7b204'
 down_revision = 'a7c3e5f19b20'
 branch_labels = None
 depends_on = None
+
+#: Rows the downgrade deletes, for the test that walks the migrations.
+DOWNGRADE_DELETES = {"user_role": ({"role": "law_admin"},)}
 
 
 def upgrade() -> None:

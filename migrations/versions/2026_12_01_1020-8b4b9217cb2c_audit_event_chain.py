@@ -2,6 +2,10 @@
 
 Events already recorded are chained in id order by the same digest the service uses.
 
+Downgrade: the older schema chains no events, so the hashes and the audit log's head row go
+(``DOWNGRADE_DELETES``); upgrading again chains the events anew, which gives unchanged events the
+hashes they had.
+
 Revision ID: 8b4b9217cb2c
 Revises: ecba2d70b1fd
 Create Date: 2026-12-01 09:20:00
@@ -25,6 +29,9 @@ events = sa.table(
     sa.column('object_id', sa.String), sa.column('before', JSONDocument), sa.column('after', JSONDocument),
     sa.column('detail', sa.Text), sa.column('prev_hash', sa.String), sa.column('entry_hash', sa.String),
 )
+#: Rows the downgrade deletes, for the test that walks the migrations.
+DOWNGRADE_DELETES = {"ledger_head": ({"id": int(Chain.AUDIT)},)}
+
 heads = sa.table('ledger_head', sa.column('id', sa.Integer), sa.column('last_hash', sa.String),
                  sa.column('entry_count', sa.Integer))
 

@@ -3,8 +3,9 @@
 imported and approved, a pending edit and a retired question, and a sitting's worth of attempts
 with autosaves from one or two pages (stale saves among them), submissions with final answers,
 attempts closed at their deadline by the sweep and attempts still running, with their marks, score
-records, ledger and audit events. A few thousand rows: enough to find a migration that loses or
-mangles data, small enough to walk every revision in CI.
+records, ledger and audit events, and a signed checkpoint of the ledger and the audit log. A few
+thousand rows: enough to find a migration that loses or mangles data, small enough to walk every
+revision in CI.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from examsvc.demo.loader import load as load_demo
 from question_bank.clock import FixedClock
 from question_bank.db import make_session_factory
 from question_bank.models import Attempt, AttemptState, ImportBatch, OrgUnit, Question, QuestionStatus, Role, RosterEntry, Sitting, User
-from question_bank.services import attempts, authoring, deadlines, importing, people, review
+from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, people, review
 from question_bank.services.authoring import QuestionDraft
+from question_bank.types import get_type
 from tests.shared_data import BANK_FILES
 
 #: Candidates who sit the demo sitting (besides the five demo cadres).
@@ -29,8 +31,9 @@ CANDIDATES = 60
 START = dt.datetime(2026, 5, 11, 1, 0, tzinfo=dt.timezone.utc)
 
 
-def populate(engine: Engine) -> None:
-    """Migrate the empty database behind ``engine`` to head and fill it (see the module docstring)."""
+def populate(engine: Engine) -> checkpoints.Checkpoint:
+    """Migrate the empty database behind ``engine`` to head and fill it (see the module docstring);
+    returns the checkpoint made last, as its keeper would hold it outside the database."""
     database.upgrade(engine)
     clock = FixedClock(START)
     rng = random.Random(2026)
@@ -48,6 +51,10 @@ def populate(engine: Engine) -> None:
             db.commit()
         _edit_and_retire(db, clock, editor, reviewer)
         _sit(db, clock, rng)
+        clock.advance(minutes=5)
+        made = checkpoints.make_checkpoint(db, clock, checkpoints.signing_key(checkpoints.new_key_pair()[0]))
+        db.commit()
+        return made
 
 
 def _edit_and_retire(db, clock: FixedClock, editor: User, reviewer: User) -> None:
@@ -103,7 +110,11 @@ def _sit(db, clock: FixedClock, rng: random.Random) -> None:
 
 
 def _answer(item, rng: random.Random):
-    """A random answer in display form: a letter or two, or T/F."""
-    if item.question_version.qtype == "true_false":
+    """A random answer in display form: a letter or two, T/F, or a text for each blank (some left
+    empty, some in full-width characters as a phone's keyboard types them)."""
+    version = item.question_version
+    if version.qtype == "true_false":
         return rng.choice(["T", "F"])
-    return sorted(rng.sample("ABCD", 2 if item.question_version.qtype == "multiple_choice" else 1))
+    if version.qtype == "fill_blank":
+        return [rng.choice(["", "行政复议", "十五日", "《宪法》", "６０"]) for _ in range(get_type("fill_blank").blank_count(version.stem))]
+    return sorted(rng.sample("ABCD", 2 if version.qtype == "multiple_choice" else 1))

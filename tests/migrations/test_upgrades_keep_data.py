@@ -1,33 +1,48 @@
 """SEC-F5: every migration upgrades from the revision before it on a populated database and
 downgrades back, on SQLite and PostgreSQL, keeping the data.
 
-The database is built at head through the services (``populated.py``), then taken down one
-revision at a time to the first and up again one at a time to head. After every step: the same
-row count in every table; the same checksum, table by table, over every column that has existed at
-every step so far (a column a downgrade removes cannot come back with its values; a column a
-downgrade declares it rewrites, ``DOWNGRADE_REWRITES`` in the revision, is left out after it); the
-same answer counting for every slot; the score ledger's chain verifying. Last, the first
-revision's downgrade empties the database. The revisions are read from the migration graph, so a
-new revision is walked without touching this test.
+The database is built at head through the services (``populated.py``), a signed checkpoint of the
+score ledger and the audit log is taken and kept outside it, then the database is taken down one
+revision at a time to the first and up again one at a time to head. After every step:
 
-About 30 s on SQLite and 75 s on PostgreSQL on the shared 2-core test machine, most of it building
+- the same row count in every table that has existed at every step so far; a table may disappear
+  only when the revision that created it is downgraded (it comes back empty);
+- the same checksum, table by table, over every column that has existed at every step so far (a
+  column a downgrade removes cannot come back with its values; a column a downgrade declares it
+  rewrites, ``DOWNGRADE_REWRITES`` in the revision, is left out after it; rows it declares it
+  deletes, data the older schema cannot hold, ``DOWNGRADE_DELETES``, likewise); points compared
+  as points, however the revision stores them;
+- the same answer counting for every slot;
+- the score ledger's chain, and from the revision that chains them the audit log's, verifying by
+  that revision's rules (``chains.py``);
+- the append-only triggers present exactly from the revision that makes them.
+
+Back at head, the score ledger, its head rows and the audit log are as they were, hashes included,
+and both verify against the checkpoint. Last, the first revision's downgrade empties the database.
+The revisions are read from the migration graph, so a new revision is walked without touching this
+test.
+
+About 70 s on SQLite and 60 s on PostgreSQL on the shared 2-core test machine, half of it building
 the database through the services (``populated.py``: about 2,000 questions, 60 attempts, 10,000
-rows in all).
+rows in all), half the walk itself.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from examsvc import database
-from question_bank.db import make_engine
+from question_bank.db import make_engine, make_session_factory
+from question_bank.services import audit, ledger
 from tests import dbsetup
-from tests.migrations import snapshots
+from tests.migrations import chains, milestones, snapshots
 from tests.migrations.populated import populate
+from tests.migrations.revision_rules import created_tables
 
 
 def revision_chain() -> list:
@@ -37,52 +52,75 @@ def revision_chain() -> list:
     return list(reversed(list(script.walk_revisions())))
 
 
-def downgrade_rewrites(revision) -> dict[str, tuple[str, ...]]:
+def declared(revision, name: str) -> dict:
+    """A revision module's declaration ``name`` (DOWNGRADE_REWRITES, DOWNGRADE_DELETES, DATA_STEPS), or {}."""
     spec = importlib.util.spec_from_file_location(f"revision_{revision.revision}", revision.path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return getattr(module, "DOWNGRADE_REWRITES", {})
+    return getattr(module, name, {})
 
 
 @pytest.fixture(scope="module")
-def populated_engine(tmp_path_factory):
+def populated(tmp_path_factory):
+    """(engine, checkpoint): the populated database and a checkpoint of it kept outside it."""
     with dbsetup.empty_database(tmp_path_factory.mktemp("migrations")) as url:
         engine = make_engine(url)
-        populate(engine)
-        yield engine
+        checkpoint = populate(engine)
+        yield engine, checkpoint
         engine.dispose()
 
 
-def test_sec_f5_every_migration_keeps_the_data_down_to_the_first_revision_and_back_up(populated_engine):
-    engine = populated_engine
+def test_sec_f5_every_migration_keeps_the_data_down_to_the_first_revision_and_back_up(populated):
+    engine, checkpoint = populated
     chain = revision_chain()
     with engine.connect() as connection:
         baseline = snapshots.take(connection)
-        assert snapshots.ledger_problem(connection) is None
+        assert chains.problems(connection) == []
+        triggers = snapshots.append_only_triggers(connection)
     assert baseline.counts()["attempt"] > 50 and baseline.counts()["score_record"] > 40
+    assert {table for table, _ in triggers} == {"score_record", "audit_event", "ledger_checkpoint"}
+    tables = set(baseline.rows)
     comparable = {table: set(baseline.columns[table]) for table in snapshots.CHECKED}
+    deleted: dict[str, list] = {}
     answers = snapshots.current_answers(baseline)
 
-    def check(where: str) -> None:
+    def check(where: str, may_vanish: set[str]) -> None:
         with engine.connect() as connection:
             now = snapshots.take(connection)
-            assert snapshots.ledger_problem(connection) is None, where
-        assert now.counts() == baseline.counts(), where
+            assert chains.problems(connection) == [], where
+            protected = milestones.APPEND_ONLY in milestones.applied(connection)
+            assert snapshots.append_only_triggers(connection) == (triggers if protected else set()), where
+        gone = tables - set(now.rows)
+        assert gone <= may_vanish, (where, gone)
+        tables.difference_update(gone)
+        before, after = baseline.without(deleted), now.without(deleted)
+        assert after.counts(tables) == before.counts(tables), where
         for table in snapshots.CHECKED:
             comparable[table] &= set(now.columns[table])
-            assert now.digest(table, comparable[table]) == baseline.digest(table, comparable[table]), (where, table)
+            assert after.digest(table, comparable[table]) == before.digest(table, comparable[table]), (where, table)
         assert snapshots.current_answers(now) == answers, where
 
     for revision in reversed(chain[1:]):
-        for table, columns in downgrade_rewrites(revision).items():
+        for table, columns in declared(revision, "DOWNGRADE_REWRITES").items():
             comparable[table] -= set(columns)
+        for table, rows in declared(revision, "DOWNGRADE_DELETES").items():
+            deleted.setdefault(table, []).extend(rows)
         database.downgrade(engine, revision.down_revision)
-        check(f"after downgrading {revision.revision}")
+        check(f"after downgrading {revision.revision}", created_tables(Path(revision.path).read_text(encoding="utf-8")))
     for revision in chain[1:]:
         database.upgrade(engine, revision.revision)
-        check(f"after upgrading to {revision.revision}")
+        dropped_with_a_step = {target for target in declared(revision, "DATA_STEPS") if "." not in target}
+        check(f"after upgrading to {revision.revision}", dropped_with_a_step)
     # Every table that has existed since the first revision was compared all the way.
     assert all(comparable[table] for table in snapshots.CHECKED)
+
+    with engine.connect() as connection:
+        final = snapshots.take(connection)
+    for table in ("score_record", "ledger_head", "audit_event"):
+        assert final.rows[table] == baseline.rows[table], table
+    with make_session_factory(engine)() as session:
+        assert ledger.verify(session, checkpoint.scores).ok
+        assert audit.verify(session, checkpoint.audit).ok
 
     database.downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}

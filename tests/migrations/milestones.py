@@ -1,0 +1,41 @@
+"""The revisions from which what is stored, or the rule it is checked by, changes: the walk in
+``test_upgrades_keep_data`` reads and checks a database as the revision it stands at has it.
+
+Revision ids never change (the lead re-chains ``down_revision`` at a merge, not the ids), so they
+are named here; what each one changes is said beside it.
+"""
+
+from __future__ import annotations
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from examsvc import database
+
+#: From here on SQLite keeps every points column as whole hundredths (59.99 is stored as 5999);
+#: before it, as a binary float. PostgreSQL's NUMERIC is the same throughout.
+POINTS_IN_HUNDREDTHS = "02da04ccadef"
+#: From here on a score ledger entry's hash covers its responses and marks digests (where it has them).
+LEDGER_DIGESTS = "ecba2d70b1fd"
+#: From here on audit events are hash-chained, with their own ``ledger_head`` row.
+AUDIT_CHAIN = "8b4b9217cb2c"
+#: From here on the database refuses UPDATE and DELETE of ledger entries, audit events and checkpoints.
+APPEND_ONLY = "8992736fd474"
+
+
+def applied(connection: Connection) -> frozenset[str]:
+    """The revision the database stands at and every revision below it (empty at base)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return frozenset()
+    current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if current is None:
+        return frozenset()
+    script = ScriptDirectory.from_config(database.alembic_config())
+    return frozenset(revision.revision for revision in script.iterate_revisions(current, "base"))
+
+
+def points_scale(connection: Connection) -> int:
+    """What a stored points value must be divided by to give points: 100 on SQLite from
+    :data:`POINTS_IN_HUNDREDTHS` on, else 1."""
+    return 100 if connection.dialect.name == "sqlite" and POINTS_IN_HUNDREDTHS in applied(connection) else 1
