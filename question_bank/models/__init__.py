@@ -17,6 +17,7 @@ from question_bank.models.questions import (
     BatchStatus,
     Category,
     ImportBatch,
+    NearDuplicateBand,
     Question,
     QuestionStatus,
     QuestionVersion,
@@ -27,7 +28,7 @@ from question_bank.models.sittings import DEFAULT_GRACE_S, ExamKind, ResultPolic
 __all__ = [
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
     "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerHead", "Mark",
-    "MultiChoiceRule", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
+    "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole",
 ]

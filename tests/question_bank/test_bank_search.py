@@ -51,8 +51,8 @@ def test_filters_by_type_status_difficulty_and_category_subtree(db, make):
 
 
 def test_only_duplicates_shows_the_flagged_questions(db, make):
-    make.question(stem="同一题干（　）")
-    repeat = make.question(stem="同一题干( )")
+    make.question(stem="同一题干（　）", options=["甲", "乙", "丙", "丁"])
+    repeat = make.question(stem="同一题干( )", options=["甲", "乙", "丙", "丁"])
     assert ids(search_questions(db, QuestionQuery(duplicates_only=True))) == [repeat.id]
 
 
