@@ -82,7 +82,7 @@ def test_valid_rows_upload_then_another_reviewer_approves_and_the_batch_is_publi
     page = client.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
     assert "998 questions imported" in page and "row 213" in page and "row 404" in page
     assert "You uploaded this batch; another reviewer must decide it." in page
-    assert "Repeated stems" in page
+    assert "Repeats and near-duplicates" in page
 
     # The uploader is a reviewer too, and still may not decide: 403, and nothing changes.
     refused = client.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"})

@@ -8,6 +8,7 @@ and the bad rows reported. Both are the same on every run."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 
 import pytest
@@ -253,8 +254,9 @@ TWO_PROBLEMS = GOOD[:8] + ("很难",) + GOOD[9:11] + ("", "")      # two problem
 
 def many_problems(good: int, one: int, two: int) -> list[tuple]:
     """``good`` sound rows, then ``one`` rows with one problem, then ``two`` rows with two each
-    (each row its own stem, so none repeats another)."""
-    rows = [GOOD[:1] + (f"第{n}题",) + GOOD[2:] for n in range(good)]
+    (each sound row its own stem and options, so none repeats or resembles another)."""
+    rows = [GOOD[:1] + (f"第{n}题",) + tuple(hashlib.sha1(f"{n}{c}".encode()).hexdigest()[:12] for c in "ABCD")
+            + GOOD[6:] for n in range(good)]
     rows += [EMPTY_KEY[:1] + (f"空答案{n}",) + EMPTY_KEY[2:] for n in range(one)]
     rows += [TWO_PROBLEMS[:1] + (f"两处错{n}",) + TWO_PROBLEMS[2:] for n in range(two)]
     return rows
