@@ -60,9 +60,17 @@ def search_fold(text: str) -> str:
 
 
 def search_document(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
-    """The stem and options as bank search looks through them: each :func:`search_fold`-ed, one a
-    line (a folded text holds no line break, so no search matches across two of them)."""
-    return "\n".join(search_fold(part) for part in (stem, *options))
+    """The stem and options as bank search looks through them: each :func:`search_fold`-ed, each
+    ending with a line break (a folded text holds none, so no search matches across two of them;
+    and every two characters are followed by a third, which the trigram index of
+    ``services.text_search`` relies on)."""
+    return "".join(search_fold(part) + "\n" for part in (stem, *options))
+
+
+def search_basis(legal_basis: str) -> str:
+    """A legal basis as bank search looks through it: :func:`search_fold`-ed, ending with a line
+    break like each part of :func:`search_document`."""
+    return search_fold(legal_basis) + "\n"
 
 
 #: Marks that may end a typed answer, or wrap it, without changing it ("行政复议。", "《民法典》"),

@@ -2,9 +2,12 @@
 and half width, Chinese and ASCII punctuation, space), indexed by trigrams on PostgreSQL
 
 On PostgreSQL the pg_trgm extension is created (a trusted extension: the database owner may) and
-GIN trigram indexes serve substring search (``LIKE '%…%'``); SQLite has no such index and scans the
-folded column, which ``bench/bank_search.py`` measures. The list's default order (last changed)
-and the author filter get plain indexes on both.
+GIN trigram indexes serve substring search (``LIKE '%…%'``). On SQLite an FTS5 table with the
+trigram tokenizer indexes both columns (external content: no copy of the text), with its
+vocabulary table and triggers that keep it in step with question_version
+(``question_bank.services.text_search``). A later revision that rebuilds question_version on
+SQLite must create the triggers again. The list's default order (last changed) and the author
+filter get plain indexes on both.
 
 Revision ID: 83df7efce17f
 Revises: 62165f5a6551
@@ -14,7 +17,7 @@ Create Date: 2026-12-02 09:10:00
 from alembic import op
 import sqlalchemy as sa
 
-from question_bank.text import search_document, search_fold
+from question_bank.text import search_basis, search_document
 
 revision = '83df7efce17f'
 down_revision = '62165f5a6551'
@@ -22,6 +25,27 @@ branch_labels = None
 depends_on = None
 
 CHUNK = 1000
+
+#: SQLite's index: the FTS5 trigram table over both folded columns (detail=none: substring tests
+#: need no positions, and the LIKE that FTS5 answers is checked against the text), its vocabulary,
+#: filled from the rows already there, and the triggers that keep it in step.
+SQLITE_INDEX = [
+    "CREATE VIRTUAL TABLE question_search USING fts5(search_text, search_basis, content='question_version', "
+    "content_rowid='id', tokenize='trigram', detail='none')",
+    "INSERT INTO question_search(question_search) VALUES ('rebuild')",
+    "CREATE VIRTUAL TABLE question_search_terms USING fts5vocab(question_search, 'row')",
+    "CREATE TRIGGER question_version_search_insert AFTER INSERT ON question_version BEGIN "
+    "INSERT INTO question_search(rowid, search_text, search_basis) VALUES (new.id, new.search_text, new.search_basis); "
+    "END",
+    "CREATE TRIGGER question_version_search_delete AFTER DELETE ON question_version BEGIN "
+    "INSERT INTO question_search(question_search, rowid, search_text, search_basis) "
+    "VALUES ('delete', old.id, old.search_text, old.search_basis); END",
+    "CREATE TRIGGER question_version_search_update AFTER UPDATE OF search_text, search_basis ON question_version "
+    "BEGIN INSERT INTO question_search(question_search, rowid, search_text, search_basis) "
+    "VALUES ('delete', old.id, old.search_text, old.search_basis); "
+    "INSERT INTO question_search(rowid, search_text, search_basis) VALUES (new.id, new.search_text, new.search_basis); "
+    "END",
+]
 
 versions = sa.table(
     'question_version', sa.column('id', sa.Integer), sa.column('stem', sa.Text), sa.column('options', sa.JSON),
@@ -42,11 +66,14 @@ def upgrade() -> None:
             break
         bind.execute(versions.update().where(versions.c.id == sa.bindparam('vid')).values(
             search_text=sa.bindparam('text'), search_basis=sa.bindparam('basis')),
-            [{'vid': vid, 'text': search_document(stem, options or []), 'basis': search_fold(basis or '')}
+            [{'vid': vid, 'text': search_document(stem, options or []), 'basis': search_basis(basis or '')}
              for vid, stem, options, basis in rows])
         last = rows[-1][0]
     op.create_index(op.f('ix_question_updated_at'), 'question', ['updated_at'], unique=False)
     op.create_index(op.f('ix_question_author_id'), 'question', ['author_id'], unique=False)
+    if bind.dialect.name == 'sqlite':
+        for statement in SQLITE_INDEX:
+            op.execute(statement)
     if bind.dialect.name == 'postgresql':
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
         op.execute('CREATE INDEX ix_question_version_search_text_trgm ON question_version '
@@ -56,6 +83,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        for name in ('question_version_search_insert', 'question_version_search_delete',
+                     'question_version_search_update'):
+            op.execute(f'DROP TRIGGER {name}')
+        op.execute('DROP TABLE question_search_terms')
+        op.execute('DROP TABLE question_search')
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('DROP INDEX ix_question_version_search_basis_trgm')
         op.execute('DROP INDEX ix_question_version_search_text_trgm')

@@ -21,7 +21,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.services import audit, duplicates, review
-from question_bank.text import content_fingerprint, content_text, search_document, search_fold
+from question_bank.text import content_fingerprint, content_text, search_basis, search_document
 
 
 def ensure_category(session: Session, path: str) -> Category:
@@ -69,7 +69,7 @@ def _apply(version: QuestionVersion, draft: QuestionDraft, category: Category) -
     version.rubric = draft.rubric
     version.fingerprint = content_fingerprint(draft.stem, draft.options)
     version.search_text = search_document(draft.stem, draft.options)
-    version.search_basis = search_fold(draft.legal_basis)
+    version.search_basis = search_basis(draft.legal_basis)
 
 
 def _new_version(question: Question, draft: QuestionDraft, category: Category, number: int, actor: User,

@@ -3,8 +3,8 @@ and pages.
 
 Text is compared folded (``text.search_fold``: full and half width, Chinese and ASCII punctuation,
 case and space), as a literal substring ("%" and "_" are ordinary characters), against a folded
-copy kept on each version (``QuestionVersion.search_text``), which PostgreSQL indexes by trigrams
-(pg_trgm) and SQLite scans; ``bench/bank_search.py`` measures both on 100,000 questions.
+copy kept on each version (``QuestionVersion.search_text``), through a trigram index on both
+databases (``services.text_search``); ``bench/bank_search.py`` measures it on 100,000 questions.
 
 Read-only: nothing here changes state. The editors' and reviewers' question list is built on
 :func:`search_questions`; the question page uses :func:`pending_revision` and :func:`changed_fields`
@@ -21,7 +21,7 @@ from typing import Any
 
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from question_bank.drafts import category_parts
@@ -37,6 +37,7 @@ from question_bank.models import (
     Sitting,
     User,
 )
+from question_bank.services import text_search
 from question_bank.text import search_fold
 from question_bank.types import REGISTRY
 
@@ -64,8 +65,9 @@ class LegalBasisFilter(Protocol):
     basis as written); a filter by law or article id can take its place without the search
     changing."""
 
-    def condition(self, dialect: str) -> ColumnElement[bool]:
-        """SQL condition on the current version (``QuestionVersion``) for a database dialect."""
+    def condition(self, session: Session) -> ColumnElement[bool]:
+        """SQL condition on the current version (``QuestionVersion``); ``session`` says which
+        database it is for (and may be read, as the text index is)."""
         ...
 
 
@@ -76,8 +78,9 @@ class BasisText:
 
     text: str
 
-    def condition(self, dialect: str) -> ColumnElement[bool]:
-        return QuestionVersion.search_basis.contains(search_fold(self.text), autoescape=True)
+    def condition(self, session: Session) -> ColumnElement[bool]:
+        folded = search_fold(self.text)
+        return text_search.contains(session, QuestionVersion.search_basis, folded) if folded else true()
 
 
 #: Values of :attr:`QuestionQuery.used`: used in an attempt of any sitting, or never.
@@ -123,13 +126,14 @@ class QuestionQuery:
             found.append(Problem(N_("unknown value %(value)s"), {"value": self.used}, "used"))
         return found
 
-    def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
+    def conditions(self, session: Session) -> list[ColumnElement[bool]]:
         """The SQL conditions of the filters, on ``Question`` joined with its current version
         (``QuestionVersion``) and its ``Category``."""
         found: list[ColumnElement[bool]] = []
+        dialect = session.get_bind().dialect.name
         text = search_fold(self.text)
         if text:
-            found.append(QuestionVersion.search_text.contains(text, autoescape=True))
+            found.append(text_search.contains(session, QuestionVersion.search_text, text))
         if self.qtype:
             found.append(QuestionVersion.qtype == self.qtype)
         if self.status:
@@ -144,7 +148,7 @@ class QuestionQuery:
         if self.tag.strip():
             found.append(_has_tag(self.tag.strip(), dialect))
         if self.legal_basis is not None:
-            found.append(self.legal_basis.condition(dialect))
+            found.append(self.legal_basis.condition(session))
         if self.author_id is not None:
             found.append(Question.author_id == self.author_id)
         if self.used:
@@ -206,7 +210,7 @@ def search_questions(session: Session, query: QuestionQuery, page: int = 1, page
         select(Question)
         .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
         .join(Category, Question.category_id == Category.id)
-        .where(*query.conditions(session.get_bind().dialect.name))
+        .where(*query.conditions(session))
     )
     total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / size))
