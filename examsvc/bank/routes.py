@@ -252,5 +252,5 @@ def retire(question_id: int):
     return redirect(url_for("bank.question", question_id=question.id))
 
 
-# The import pages (/bank/import, /bank/batches…) add their routes to ``bp``.
-from examsvc.bank import imports  # noqa: E402,F401
+# The import pages (/bank/import, /bank/batches…) and the category pages add their routes to ``bp``.
+from examsvc.bank import categories, imports  # noqa: E402,F401
