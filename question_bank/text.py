@@ -54,9 +54,10 @@ def search_fold(text: str) -> str:
     width folded (NFKC: "？" is "?", "２０１５" is "2015"), case folded, Chinese punctuation mapped
     to its ASCII counterpart (:data:`_SEARCH_MARKS`), and every space and invisible format
     character removed (in Chinese text a space never separates words, and editors' files are full
-    of stray ones). Punctuation is kept, so that "%" or "第36条（一）" is still found literally."""
+    of stray ones), and control characters (a NUL cannot even be sent to PostgreSQL). Punctuation
+    is kept, so that "%" or "第36条（一）" is still found literally."""
     folded = fold_width(text or "").casefold().translate(_SEARCH_MARKS)
-    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc"))
 
 
 def search_document(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:

@@ -45,12 +45,12 @@ def _question(question_id: int) -> Question:
 @bp.get("/questions")
 def questions():
     args = request.args
-    basis = args.get("basis", "")[:200]
+    basis = _text_arg("basis", 200)
     query = QuestionQuery(
-        text=args.get("q", "")[:200], qtype=args.get("type", ""), status=args.get("status", ""),
-        category=args.get("category", "")[:500], difficulty=args.get("difficulty", type=int),
+        text=_text_arg("q", 200), qtype=args.get("type", ""), status=args.get("status", ""),
+        category=_text_arg("category", 500), difficulty=args.get("difficulty", type=int),
         duplicates_only=args.get("dup") == "1", sort=args.get("sort") or DEFAULT_SORT,
-        tag=args.get("tag", "")[:100], legal_basis=BasisText(basis) if basis.strip() else None,
+        tag=_text_arg("tag", 100), legal_basis=BasisText(basis) if basis.strip() else None,
         author_id=_id_arg("author"), used=args.get("used", ""), sitting_id=_id_arg("sitting"),
     )
     db = database.session()
@@ -61,6 +61,12 @@ def questions():
                            sorts=list(SORTS), max_page_size=MAX_PAGE_SIZE, statuses=list(QuestionStatus),
                            choices=bank_search.filter_choices(db), pending_revision=bank_search.pending_revision,
                            return_notes=bank_search.return_notes(db, result.questions))
+
+
+def _text_arg(name: str, limit: int) -> str:
+    """A text filter from the query string, at most ``limit`` characters (the form's maxlength),
+    without control characters, which no stored text holds (and PostgreSQL refuses a NUL)."""
+    return "".join(ch for ch in request.args.get(name, "")[:limit] if ch.isprintable() or ch == " ")
 
 
 def _id_arg(name: str) -> int | None:

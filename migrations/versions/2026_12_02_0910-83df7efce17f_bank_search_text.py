@@ -6,8 +6,8 @@ GIN trigram indexes serve substring search (``LIKE '%…%'``). On SQLite an FTS5
 trigram tokenizer indexes both columns (external content: no copy of the text), with its
 vocabulary table and triggers that keep it in step with question_version
 (``question_bank.services.text_search``). A later revision that rebuilds question_version on
-SQLite must create the triggers again. The list's default order (last changed) and the author
-filter get plain indexes on both.
+SQLite must create the triggers again. The list's default order (last changed) the author
+filter and the search (from a version found to its question) get plain indexes on both.
 
 Revision ID: 83df7efce17f
 Revises: 62165f5a6551
@@ -71,6 +71,7 @@ def upgrade() -> None:
         last = rows[-1][0]
     op.create_index(op.f('ix_question_updated_at'), 'question', ['updated_at'], unique=False)
     op.create_index(op.f('ix_question_author_id'), 'question', ['author_id'], unique=False)
+    op.create_index(op.f('ix_question_current_version_id'), 'question', ['current_version_id'], unique=False)
     if bind.dialect.name == 'sqlite':
         for statement in SQLITE_INDEX:
             op.execute(statement)
@@ -93,6 +94,7 @@ def downgrade() -> None:
         op.execute('DROP INDEX ix_question_version_search_basis_trgm')
         op.execute('DROP INDEX ix_question_version_search_text_trgm')
         # The extension stays: other databases objects may use it, and it costs nothing unused.
+    op.drop_index(op.f('ix_question_current_version_id'), table_name='question')
     op.drop_index(op.f('ix_question_author_id'), table_name='question')
     op.drop_index(op.f('ix_question_updated_at'), table_name='question')
     op.drop_column('question_version', 'search_basis')

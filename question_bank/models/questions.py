@@ -102,7 +102,7 @@ class Question(Base):
     #: The latest version: what editors edit and reviewers review. Older versions stay for the
     #: attempts that used them.
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("question_version.id", use_alter=True, name="fk_question_current_version")
+        ForeignKey("question_version.id", use_alter=True, name="fk_question_current_version"), index=True
     )
     #: The last version a reviewer approved: what papers draw. An edit awaiting review does not take
     #: a published question out of the sittings that draw on it; approval moves this forward.

@@ -8,7 +8,7 @@ it is a literal substring of a column (``%`` and ``_`` are ordinary characters).
 - PostgreSQL: ``LIKE '%…%'`` served by GIN trigram indexes (pg_trgm, made by the migration).
 - SQLite: ``question_search``, an FTS5 table with the trigram tokenizer over both columns (external
   content: it stores no copy of the text; triggers made by the migration keep it in step with
-  ``question_version``). A query of three characters or more is a ``LIKE`` on it, which FTS5
+  ``question_version``). A query of three characters or more is a ``GLOB`` on it, which FTS5
   answers from the index. FTS5 cannot look up two characters, which Chinese search needs most
   ("听证", "罚款"): the index's vocabulary (``question_search_terms``) gives the trigrams that start
   with them, in term order, and since every two characters of a column are followed by a third
@@ -35,9 +35,11 @@ def contains(session: Session, column: InstrumentedAttribute[str], folded: str) 
     if session.get_bind().dialect.name != "sqlite" or len(folded) < 2:
         return exact
     if len(folded) >= 3:
-        pattern = "%" + folded.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+        # GLOB, not LIKE: FTS5 answers a LIKE from its index only without ESCAPE, which a literal
+        # "%" or "_" would need; in GLOB each wildcard is made literal by a one-character class.
+        pattern = "*" + "".join(f"[{ch}]" if ch in "*?[" else ch for ch in folded) + "*"
         rows = (select(literal_column("rowid")).select_from(text("question_search"))
-                .where(literal_column(column.key).like(pattern, escape="/")))
+                .where(literal_column(column.key).op("GLOB")(pattern)))
         return QuestionVersion.id.in_(rows)
     trigrams = session.scalars(
         text("SELECT term FROM question_search_terms WHERE term >= :low AND term < :high LIMIT :limit"),
