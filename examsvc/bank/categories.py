@@ -83,27 +83,24 @@ def category_page(category_id: int):
 @bp.post("/categories/<int:category_id>/rename")
 @roles_required(Role.BANK_EDITOR)
 def rename_category(category_id: int):
-    category = _category(category_id)
-    form = RenameCategoryForm()
-    if not form.validate():
-        return _category_page(category, 422, rename=form)
-    before = category.path
-    categories.rename_category(database.session(), clock(), actor(), category, form.name.data)
-    database.commit()
-    flash(_("Category %(old)s is now %(new)s; its questions and paper sections moved with it.",
-            old=before, new=category.path), "success")
-    return redirect(url_for("bank.category_page", category_id=category.id))
+    return _relocate(_category(category_id), "rename", RenameCategoryForm(), lambda category, form: (
+        categories.rename_category(database.session(), clock(), actor(), category, form.name.data)))
 
 
 @bp.post("/categories/<int:category_id>/move")
 @roles_required(Role.BANK_EDITOR)
 def move_category(category_id: int):
-    category = _category(category_id)
-    form = MoveCategoryForm().offer(_all())
+    return _relocate(_category(category_id), "move", MoveCategoryForm().offer(_all()), lambda category, form: (
+        categories.move_category(database.session(), clock(), actor(), category, _chosen(form.parent.data))))
+
+
+def _relocate(category: Category, name: str, form, change):
+    """A rename or a move: the form checked (shown again with 422 otherwise), ``change`` made and
+    committed, and the old and new paths said."""
     if not form.validate():
-        return _category_page(category, 422, move=form)
+        return _category_page(category, 422, **{name: form})
     before = category.path
-    categories.move_category(database.session(), clock(), actor(), category, _chosen(form.parent.data))
+    change(category, form)
     database.commit()
     flash(_("Category %(old)s is now %(new)s; its questions and paper sections moved with it.",
             old=before, new=category.path), "success")
