@@ -21,7 +21,8 @@ from typing import Any
 
 from typing import Protocol
 
-from sqlalchemy import Column, ColumnElement, exists, func, or_, select, true
+from sqlalchemy import Column, ColumnElement, exists, func, or_, select, true, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 from sqlalchemy.sql.visitors import iterate
 
@@ -163,7 +164,8 @@ class QuestionQuery:
 def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
     """The current version's tags hold ``tag``: JSONB containment on PostgreSQL, json_each on SQLite."""
     if dialect == "postgresql":
-        return QuestionVersion.tags.contains([tag])
+        # The column's type is JSON with a JSONB variant: coerced, so that contains is JSONB's @>.
+        return type_coerce(QuestionVersion.tags, JSONB).contains([tag])
     each = func.json_each(QuestionVersion.tags).table_valued("value")
     return exists(select(1).select_from(each).where(each.c.value == tag))
 
