@@ -185,6 +185,9 @@ def build(engine: Engine, count: int, sources: list[dict]) -> dict:
         bulk(conn, NearDuplicateBand.__table__, bands)
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
+            # The rows were inserted with their ids: the sequences must move past them.
+            for table in ("question", "question_version", "user_account", "category", "org_unit"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
             conn.execute(text("ANALYZE"))
             conn.commit()
     return {"category": LAWS[0], "tag": tags[5], "author": 3}
