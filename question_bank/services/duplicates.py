@@ -129,20 +129,30 @@ def live_version_condition():
 
 
 def _versions_holding(session: Session, keys: set[int], exclude_question: int | None) -> dict[int, list[int]]:
-    """Key → ids of the live versions holding it."""
-    holders: dict[int, list[int]] = defaultdict(list)
+    """Key → ids of the live versions holding it. Two steps, each by primary key: the versions
+    holding the keys, then which of them are live (one query joining both made PostgreSQL hash
+    whole tables)."""
+    holding: list[tuple[int, int]] = []
     ordered = sorted(keys)
     for start in range(0, len(ordered), _KEYS_PER_QUERY):
-        query = (
+        holding.extend(session.execute(
             select(NearDuplicateBand.band_key, NearDuplicateBand.question_version_id)
-            .join(QuestionVersion, QuestionVersion.id == NearDuplicateBand.question_version_id)
-            .join(Question, Question.id == QuestionVersion.question_id)
-            .where(NearDuplicateBand.band_key.in_(ordered[start:start + _KEYS_PER_QUERY]), *live_version_condition())
+            .where(NearDuplicateBand.band_key.in_(ordered[start:start + _KEYS_PER_QUERY]))
+        ).all())
+    versions = sorted({version for _, version in holding})
+    live: set[int] = set()
+    for start in range(0, len(versions), _KEYS_PER_QUERY):
+        query = (
+            select(QuestionVersion.id).join(Question, Question.id == QuestionVersion.question_id)
+            .where(QuestionVersion.id.in_(versions[start:start + _KEYS_PER_QUERY]), *live_version_condition())
         )
         if exclude_question is not None:
             query = query.where(Question.id != exclude_question)
-        for key, version_id in session.execute(query):
-            holders[key].append(version_id)
+        live.update(session.scalars(query))
+    holders: dict[int, list[int]] = defaultdict(list)
+    for key, version in holding:
+        if version in live:
+            holders[key].append(version)
     return holders
 
 
