@@ -1,4 +1,4 @@
-"""Text normalisation shared by duplicate detection and answer comparison.
+"""Text normalisation shared by duplicate detection, bank search and answer comparison.
 
 Chinese exam text mixes full-width and half-width forms (，/,  （）/()  ＡＢＣ/ABC) and all kinds of
 space (U+3000 among them); NFKC folds the widths, and the fingerprint then drops what does not
@@ -16,13 +16,62 @@ def fold_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def stem_fingerprint(stem: str) -> str:
-    """SHA-256 (hex) of the stem with width folded, case folded, and every space, punctuation mark
-    and symbol removed. Two stems that differ only in those get the same fingerprint, which is what
-    duplicate detection looks up (domain.md §3)."""
-    folded = fold_width(stem).casefold()
-    kept = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
-    return hashlib.sha256(kept.encode("utf-8")).hexdigest()
+def content_text(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
+    """What a candidate reads of a question, reduced to what carries meaning: the stem and then
+    each option, each with width folded, case folded, and every space, punctuation mark and symbol
+    removed, the options sorted (their order is not part of the question: option shuffling changes
+    it per candidate), joined by U+001F so that text cannot slide from one part to the next.
+
+    Two questions with the same content text are repeats of each other (case C-21): a generic stem
+    such as "下列说法正确的是：" with other options is not; the same options in another order is."""
+    parts = [_meaningful(stem)]
+    parts.extend(sorted(_meaningful(option) for option in options))
+    return "\x1f".join(parts)
+
+
+def _meaningful(text: str) -> str:
+    folded = fold_width(text or "").casefold()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+
+
+def content_fingerprint(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
+    """SHA-256 (hex, 64 characters) of :func:`content_text`: what duplicate detection looks up by
+    index (domain.md §3, case C-21) and what no paper may hold twice."""
+    return hashlib.sha256(content_text(stem, options).encode("utf-8")).hexdigest()
+
+
+#: Chinese punctuation NFKC leaves as it is, mapped to the ASCII mark a person types for it on a
+#: half-width keyboard, so that either finds the other in a search: 。/. 、/, “”/" 《》/<> 【】/[] —/-.
+_SEARCH_MARKS = str.maketrans({
+    "。": ".", "｡": ".", "、": ",", "“": '"', "”": '"', "„": '"', "「": '"', "」": '"', "『": '"', "』": '"',
+    "‘": "'", "’": "'", "《": "<", "》": ">", "〈": "<", "〉": ">", "«": "<", "»": ">", "【": "[", "】": "]",
+    "〔": "[", "〕": "]", "〖": "[", "〗": "]", "—": "-", "–": "-", "―": "-", "－": "-", "·": ".", "・": ".",
+})
+
+
+def search_fold(text: str) -> str:
+    """Text as bank search compares it, applied alike to what is stored and to what is typed:
+    width folded (NFKC: "？" is "?", "２０１５" is "2015"), case folded, Chinese punctuation mapped
+    to its ASCII counterpart (:data:`_SEARCH_MARKS`), and every space and invisible format
+    character removed (in Chinese text a space never separates words, and editors' files are full
+    of stray ones), and control characters (a NUL cannot even be sent to PostgreSQL). Punctuation
+    is kept, so that "%" or "第36条（一）" is still found literally."""
+    folded = fold_width(text or "").casefold().translate(_SEARCH_MARKS)
+    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
+def search_document(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
+    """The stem and options as bank search looks through them: each :func:`search_fold`-ed, each
+    ending with a line break (a folded text holds none, so no search matches across two of them;
+    and every two characters are followed by a third, which the trigram index of
+    ``services.text_search`` relies on)."""
+    return "".join(search_fold(part) + "\n" for part in (stem, *options))
+
+
+def search_basis(legal_basis: str) -> str:
+    """A legal basis as bank search looks through it: :func:`search_fold`-ed, ending with a line
+    break like each part of :func:`search_document`."""
+    return search_fold(legal_basis) + "\n"
 
 
 #: Marks that may end a typed answer, or wrap it, without changing it ("行政复议。", "《民法典》"),

@@ -83,7 +83,8 @@ def import_upload():
                            rows=report.summary().rows_with_problems, n=len(report.errors))
     flash(message, "success")
     if report.duplicates:
-        flash(_("%(n)d questions repeat an existing stem; they are flagged below.", n=len(report.duplicates)), "error")
+        flash(_("%(n)d questions repeat or closely resemble another question; they are flagged below.",
+                n=len(report.duplicates)), "error")
     if report.pinned:
         flash(_("In %(n)d questions, options such as 以上都是 were pinned so that shuffling leaves them in place; "
                 "they are listed below.", n=len(report.pinned)), "info")

@@ -23,16 +23,17 @@ from examsvc.bank.forms import QuestionForm, ReturnForm, edit_stamp
 from examsvc.errors import problem_text
 from examsvc.extensions import clock
 from examsvc.laws.links import reason
-from question_bank.errors import N_, Conflict, NotFound
+from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Problem
 from question_bank.models import CitationSource, Question, QuestionStatus, Role
 from question_bank.services import authoring, bank_search, citing, review
-from question_bank.services.bank_search import DEFAULT_SORT, MAX_PAGE_SIZE, SORTS, QuestionQuery
+from question_bank.services.bank_search import DEFAULT_SORT, MAX_PAGE_SIZE, SORTS, BasisText, QuestionQuery
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 guard(bp, Role.BANK_EDITOR, Role.BANK_REVIEWER)
 
 #: Query-string names of the list's filters, kept across pages.
-_LIST_ARGS = ("q", "type", "status", "category", "difficulty", "dup", "sort", "page_size")
+_LIST_ARGS = ("q", "type", "status", "category", "difficulty", "dup", "sort", "page_size", "tag", "basis",
+              "author", "used", "sitting")
 
 
 def _question(question_id: int) -> Question:
@@ -45,19 +46,40 @@ def _question(question_id: int) -> Question:
 @bp.get("/questions")
 def questions():
     args = request.args
+    basis = _text_arg("basis", 200)
     query = QuestionQuery(
-        text=args.get("q", "")[:200], qtype=args.get("type", ""), status=args.get("status", ""),
-        category=args.get("category", "")[:500], difficulty=args.get("difficulty", type=int),
+        text=_text_arg("q", 200), qtype=args.get("type", ""), status=args.get("status", ""),
+        category=_text_arg("category", 500), difficulty=args.get("difficulty", type=int),
         duplicates_only=args.get("dup") == "1", sort=args.get("sort") or DEFAULT_SORT,
+        tag=_text_arg("tag", 100), legal_basis=BasisText(basis) if basis.strip() else None,
+        author_id=_id_arg("author"), used=args.get("used", ""), sitting_id=_id_arg("sitting"),
     )
-    result = bank_search.search_questions(database.session(), query, page=args.get("page", 1, type=int),
+    db = database.session()
+    result = bank_search.search_questions(db, query, page=args.get("page", 1, type=int),
                                           page_size=args.get("page_size", type=int))
     kept = {name: args[name] for name in _LIST_ARGS if args.get(name)}
-    refs = citing.refs_of(database.session(), [q.current_version_id for q in result.questions if q.current_version_id])
-    return render_template("bank/questions.html", result=result, query=query, kept=kept, refs=refs,
+    refs = citing.refs_of(db, [q.current_version_id for q in result.questions if q.current_version_id])
+    return render_template("bank/questions.html", result=result, query=query, kept=kept, basis=basis, refs=refs,
                            sorts=list(SORTS), max_page_size=MAX_PAGE_SIZE, statuses=list(QuestionStatus),
-                           pending_revision=bank_search.pending_revision,
-                           return_notes=bank_search.return_notes(database.session(), result.questions))
+                           choices=bank_search.filter_choices(db), pending_revision=bank_search.pending_revision,
+                           return_notes=bank_search.return_notes(db, result.questions))
+
+
+def _text_arg(name: str, limit: int) -> str:
+    """A text filter from the query string, at most ``limit`` characters (the form's maxlength),
+    without control characters, which no stored text holds (and PostgreSQL refuses a NUL)."""
+    return "".join(ch for ch in request.args.get(name, "")[:limit] if ch.isprintable() or ch == " ")
+
+
+def _id_arg(name: str) -> int | None:
+    """An id from the query string (None when absent); anything but a whole number an id column
+    can hold is refused (422) naming the parameter, never passed on to the database."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdecimal() or not 0 < int(raw) < 2**31:
+        raise InvalidInput([Problem(N_("unknown value %(value)s"), {"value": raw[:40]}, name)])
+    return int(raw)
 
 
 def _form_page(template: str, form: QuestionForm, status: int, **context):
@@ -140,9 +162,12 @@ def _still_drawn(question: Question) -> str:
 
 def _flash_saved(question: Question, message: str) -> None:
     flash(message, "success")
-    if question.duplicate_of_id is not None:
-        flash(_("The stem repeats question %(id)d; check whether both are needed.", id=question.duplicate_of_id),
-              "error")
+    if question.duplicate_of_id is not None and (question.duplicate_similarity or 100) >= 100:
+        flash(_("The stem and options repeat question %(id)d (punctuation, width, space and option order aside); "
+                "check whether both are needed.", id=question.duplicate_of_id), "error")
+    elif question.duplicate_of_id is not None:
+        flash(_("The question is %(similarity)d%% like question %(id)d; check whether both are needed.",
+                similarity=question.duplicate_similarity, id=question.duplicate_of_id), "error")
     version = question.current_version
     refs = citing.refs_of(database.session(), [version.id]).get(version.id, []) if version else []
     unresolved = [r for r in refs if r.source == CitationSource.LEGAL_BASIS and r.needs_attention]
@@ -241,5 +266,5 @@ def retire(question_id: int):
     return redirect(url_for("bank.question", question_id=question.id))
 
 
-# The import pages (/bank/import, /bank/batches…) add their routes to ``bp``.
-from examsvc.bank import imports  # noqa: E402,F401
+# The import pages (/bank/import, /bank/batches…) and the category pages add their routes to ``bp``.
+from examsvc.bank import categories, imports  # noqa: E402,F401

@@ -29,6 +29,7 @@ from question_bank.models.questions import (
     BatchStatus,
     Category,
     ImportBatch,
+    NearDuplicateBand,
     Question,
     QuestionStatus,
     QuestionVersion,
@@ -41,7 +42,7 @@ __all__ = [
     "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
     "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
-    "MultiChoiceRule", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
+    "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole",
 ]

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Integer,
@@ -103,22 +104,27 @@ class Question(Base):
     #: The latest version: what editors edit and reviewers review. Older versions stay for the
     #: attempts that used them.
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("question_version.id", use_alter=True, name="fk_question_current_version")
+        ForeignKey("question_version.id", use_alter=True, name="fk_question_current_version"), index=True
     )
     #: The last version a reviewer approved: what papers draw. An edit awaiting review does not take
     #: a published question out of the sittings that draw on it; approval moves this forward.
     published_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("question_version.id", use_alter=True, name="fk_question_published_version")
     )
-    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     #: Who approved it for publication; never the author (four eyes).
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
-    #: An earlier question whose normalised stem this one repeats (duplicate detection flag).
+    #: The live question this one repeats or most resembles, found when it was written, edited or
+    #: imported (duplicate detection, case C-21); None when it resembles none.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"))
+    #: How alike the two are, in percent (``question_bank.similarity``): 100 is a repeat (the same
+    #: stem and options after folding punctuation, width, space and option order).
+    duplicate_similarity: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Indexed: the bank list's default order.
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
     category: Mapped[Category] = relationship()
     current_version: Mapped[QuestionVersion | None] = relationship(
@@ -182,8 +188,15 @@ class QuestionVersion(Base):
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     #: Suggested mark in points; a paper section's own mark wins.
     default_score: Mapped[Decimal | None] = mapped_column(Points(6))
-    #: Digest of the normalised stem (punctuation, width, space removed): finds duplicates by index.
-    stem_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    #: SHA-256 of the stem and options with punctuation, width, space and option order folded
+    #: away (``text.content_fingerprint``): finds repeats by index; no paper holds two versions
+    #: with the same fingerprint (case C-21).
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    #: Stem and options as bank search compares them (``text.search_fold``), one per line. On
+    #: PostgreSQL a GIN trigram index (pg_trgm, made by the migration) serves substring search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: The legal basis as bank search compares it (``text.search_fold``).
+    search_basis: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     #: Set when the version is first put into an attempt; from then on it must not change.
@@ -195,3 +208,16 @@ class QuestionVersion(Base):
     #: (``question_bank.services.citing``); derived from the text, which stays as written.
     law_refs: Mapped[list[QuestionCitation]] = relationship(order_by="QuestionCitation.position",
                                                             viewonly=True)
+
+
+class NearDuplicateBand(Base):
+    """One locality-sensitive hash key of a version's content (``question_bank.similarity``): the
+    index through which duplicate detection finds the versions a new text may resemble, without
+    comparing it with every question. Each version has ``similarity.BANDS`` rows, written with it."""
+
+    __tablename__ = "near_duplicate_band"
+
+    #: A band's key: a signed 64-bit hash of the band number and its MinHash values. First in the
+    #: primary key, so that a lookup by key reads the version ids from the key's index alone.
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"), primary_key=True, index=True)

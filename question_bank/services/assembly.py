@@ -5,6 +5,11 @@ A blueprint must never be under-filled silently. Sections may overlap (a section
 one on ``宪法/国家机构`` of the same type draw from nested pools), and a question may appear at most
 once on a paper, so the check is Hall's marriage condition over the sections: every group of
 sections must together find at least as many distinct questions as it requests.
+
+"Distinct" is by content (case C-21): two published questions with the same
+``QuestionVersion.fingerprint`` (the same stem and options once punctuation, width, space and
+option order are folded away: a repeat flagged at import and published all the same) count as one
+question, and no paper ever holds both.
 """
 
 from __future__ import annotations
@@ -83,6 +88,16 @@ def section_pool(session: Session, section: BlueprintSection) -> list[int]:
     Papers draw the version a reviewer approved, never a revision still in review or in draft; a
     revision that files the question under another category (``Question.category_id`` follows the
     current version) moves it between pools only when a reviewer approves it."""
+    return list(_pool(session, section))
+
+
+def pool_size(session: Session, section: BlueprintSection) -> int:
+    """How many distinct questions (by content fingerprint, case C-21) ``section`` can draw."""
+    return len(set(_pool(session, section).values()))
+
+
+def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
+    """:func:`section_pool` with each version's fingerprint: version id → fingerprint, in order."""
     category = section.category
     if section.include_subcategories:
         in_category = or_(Category.id == category.id,
@@ -90,7 +105,7 @@ def section_pool(session: Session, section: BlueprintSection) -> list[int]:
     else:
         in_category = Category.id == category.id
     query = (
-        select(QuestionVersion.id)
+        select(QuestionVersion.id, QuestionVersion.fingerprint)
         .join(Question, Question.published_version_id == QuestionVersion.id)
         .join(Category, QuestionVersion.category_id == Category.id)
         .where(
@@ -101,7 +116,7 @@ def section_pool(session: Session, section: BlueprintSection) -> list[int]:
         )
         .order_by(Question.id)
     )
-    return list(session.scalars(query))
+    return {version_id: fingerprint for version_id, fingerprint in session.execute(query)}
 
 
 def _groups(count: int) -> list[tuple[int, ...]]:
@@ -114,7 +129,7 @@ def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
     """Every section, or group of sections, the bank cannot fill now. Empty when the paper can be
     drawn. A group is reported only when none of its sections is short on its own."""
     sections = paper.sections
-    pools = [set(section_pool(session, s)) for s in sections]
+    pools = [set(_pool(session, s).values()) for s in sections]
     found: list[Shortfall] = []
     short_alone: set[int] = set()
     for group in _groups(len(sections)):
@@ -142,30 +157,85 @@ def check_paper(session: Session, paper: Paper) -> None:
 
 def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
     """Draw one candidate's questions: ``count`` distinct questions per section, no question twice
-    on the paper, reproducible from ``seed``. Items come out section by section.
+    on the paper and no two with the same content fingerprint (case C-21), reproducible from
+    ``seed``. Items come out section by section.
 
     Sections with the smallest pools draw first, which always succeeds when the pools are nested
-    or disjoint (categories form a tree and types are disjoint) and Hall's condition holds.
+    or disjoint (categories form a tree and types are disjoint) and Hall's condition holds. Repeats
+    can join pools that are otherwise apart (the same stem and options published as a single and
+    as a multiple choice); should the greedy draw then paint itself into a corner, the draw is
+    completed by augmenting paths (:func:`_match`), which finds one whenever Hall's condition holds.
     Raises :class:`InvalidInput` when the bank cannot fill the paper.
     """
     check_paper(session, paper)
     rng = random.Random(seed)
     sections = paper.sections
-    pools = [section_pool(session, s) for s in sections]
-    taken: set[int] = set()
-    chosen: dict[int, list[int]] = {}
-    for index in sorted(range(len(sections)), key=lambda i: (len(pools[i]), i)):
-        free = [v for v in pools[index] if v not in taken]
-        if len(free) < sections[index].count:
-            # Only reachable with overlapping pools that are not nested; report it, never under-fill.
-            raise InvalidInput([Shortfall((index + 1,), sections[index].category.path, sections[index].qtype,
-                                          sections[index].count, len(free)).problem()])
-        picked = rng.sample(free, sections[index].count)
-        taken.update(picked)
-        chosen[index] = picked
+    pools = [_pool(session, s) for s in sections]
+    # Per section: fingerprint → the versions of its pool holding it (usually one).
+    holders: list[dict[str, list[int]]] = []
+    for pool in pools:
+        by_fingerprint: dict[str, list[int]] = {}
+        for version_id, fingerprint in pool.items():
+            by_fingerprint.setdefault(fingerprint, []).append(version_id)
+        holders.append(by_fingerprint)
+    chosen = _greedy(sections, holders, rng) or _match(sections, holders, rng)
+    picked = {index: [_one(holders[index][fp], rng) for fp in fingerprints] for index, fingerprints in chosen.items()}
+    taken = {version_id for ids in picked.values() for version_id in ids}
     versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(taken)))}
     return [
         DrawnItem(index + 1, versions[version_id], section)
         for index, section in enumerate(sections)
-        for version_id in chosen[index]
+        for version_id in picked[index]
     ]
+
+
+def _one(version_ids: list[int], rng: random.Random) -> int:
+    # Only a repeat published twice offers a choice; drawing nothing otherwise keeps existing seeds' draws.
+    return version_ids[0] if len(version_ids) == 1 else rng.choice(version_ids)
+
+
+def _greedy(sections: list[BlueprintSection], holders: list[dict[str, list[int]]],
+            rng: random.Random) -> dict[int, list[str]] | None:
+    """Section index → the fingerprints drawn for it, smallest pool first; None when a section
+    finds too few left (only possible with pools that overlap without nesting)."""
+    taken: set[str] = set()
+    chosen: dict[int, list[str]] = {}
+    for index in sorted(range(len(sections)), key=lambda i: (len(holders[i]), i)):
+        free = [fp for fp in holders[index] if fp not in taken]
+        if len(free) < sections[index].count:
+            return None
+        picked = rng.sample(free, sections[index].count)
+        taken.update(picked)
+        chosen[index] = picked
+    return chosen
+
+
+def _match(sections: list[BlueprintSection], holders: list[dict[str, list[int]]],
+           rng: random.Random) -> dict[int, list[str]]:
+    """Section index → fingerprints, found as a maximum bipartite matching of the paper's slots
+    to fingerprints (Kuhn's augmenting paths, each slot trying its pool in a seeded random order).
+    Raises :class:`InvalidInput` naming a section that stays short, which Hall's condition
+    (checked before) rules out."""
+    slots = [index for index, section in enumerate(sections) for _ in range(section.count)]
+    orders = {index: rng.sample(list(holders[index]), len(holders[index])) for index in set(slots)}
+    owner: dict[str, int] = {}
+
+    def place(slot: int, seen: set[str]) -> bool:
+        for fingerprint in orders[slots[slot]]:
+            if fingerprint in seen:
+                continue
+            seen.add(fingerprint)
+            if fingerprint not in owner or place(owner[fingerprint], seen):
+                owner[fingerprint] = slot
+                return True
+        return False
+
+    for slot in range(len(slots)):
+        if not place(slot, set()):
+            index = slots[slot]
+            raise InvalidInput([Shortfall((index + 1,), sections[index].category.path, sections[index].qtype,
+                                          sections[index].count, len(holders[index])).problem()])
+    chosen: dict[int, list[str]] = {index: [] for index in range(len(sections))}
+    for fingerprint, slot in sorted(owner.items(), key=lambda item: item[1]):
+        chosen[slots[slot]].append(fingerprint)
+    return chosen

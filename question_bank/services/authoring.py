@@ -20,11 +20,8 @@ from question_bank.models import (
     QuestionVersion,
     User,
 )
-from question_bank.services import audit, citing, review
-from question_bank.text import stem_fingerprint
-
-#: Fingerprints per IN (…) query: well below SQLite's and PostgreSQL's bind-parameter limits.
-_LOOKUP_CHUNK = 500
+from question_bank.services import audit, citing, duplicates, review
+from question_bank.text import content_fingerprint, content_text, search_basis, search_document
 
 
 def ensure_category(session: Session, path: str) -> Category:
@@ -45,18 +42,14 @@ def ensure_category(session: Session, path: str) -> Category:
     return parent
 
 
-def find_duplicate(session: Session, fingerprint: str, exclude_id: int | None = None) -> Question | None:
-    """The oldest question whose current version has the same stem fingerprint, if any."""
-    query = (
-        select(Question)
-        .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
-        .where(QuestionVersion.stem_fingerprint == fingerprint)
-        .order_by(Question.id)
-        .limit(1)
-    )
-    if exclude_id is not None:
-        query = query.where(Question.id != exclude_id)
-    return session.scalar(query)
+def flag_resemblance(session: Session, question: Question, version: QuestionVersion) -> None:
+    """Set ``question.duplicate_of`` and ``duplicate_similarity`` to the live question (another
+    one) that ``version``'s content repeats or resembles most, or clear them when none does
+    (``duplicates.find_resemblances``)."""
+    found = duplicates.find_resemblances(session, [duplicates.version_content(version)],
+                                         exclude_question=question.id, within=False)[0]
+    question.duplicate_of_id = found.question_id if found else None
+    question.duplicate_similarity = found.similarity if found else None
 
 
 def _apply(version: QuestionVersion, draft: QuestionDraft, category: Category) -> None:
@@ -74,7 +67,9 @@ def _apply(version: QuestionVersion, draft: QuestionDraft, category: Category) -
     version.default_score = draft.default_score
     version.pinned_options = list(draft.pinned_options)
     version.rubric = draft.rubric
-    version.stem_fingerprint = stem_fingerprint(draft.stem)
+    version.fingerprint = content_fingerprint(draft.stem, draft.options)
+    version.search_text = search_document(draft.stem, draft.options)
+    version.search_basis = search_basis(draft.legal_basis)
 
 
 def _new_version(question: Question, draft: QuestionDraft, category: Category, number: int, actor: User,
@@ -126,14 +121,16 @@ def unchanged(version: QuestionVersion, draft: QuestionDraft) -> bool:
 @dataclass(frozen=True)
 class Created:
     """One question :func:`create_questions` added: the question, its first version, and the
-    question its stem resembles (``resembles``, an id; ``None`` when none), which is either in the
-    bank already (``resembles_draft`` is ``None``) or an earlier draft of the same call
-    (``resembles_draft`` is that draft's index in ``drafts``)."""
+    question it repeats or resembles (``resembles``, an id; ``None`` when none) with how alike they
+    are (``similarity``, percent; 100 for a repeat). That question is either in the bank already
+    (``resembles_draft`` is ``None``) or an earlier draft of the same call (``resembles_draft`` is
+    that draft's index in ``drafts``)."""
 
     question: Question
     version: QuestionVersion
     resembles: int | None = None
     resembles_draft: int | None = None
+    similarity: int | None = None
 
 
 def create_questions(
@@ -149,17 +146,19 @@ def create_questions(
     """Add questions, each with its first version, in a few statements however many there are;
     returns them in the order of ``drafts``.
 
-    Categories are found or created once per distinct path; near-duplicate stems (same
-    :func:`~question_bank.text.stem_fingerprint`) are looked up with one IN query per 500 stems,
-    and a question whose stem repeats one in the bank, or an earlier draft of the same call, is
-    still added, flagged with ``duplicate_of`` (the oldest such question) so an editor can decide.
-    Raises :class:`InvalidInput` listing every problem of every draft, and then adds nothing;
-    callers that must say which draft a problem belongs to check ``draft.problems()`` first, as
-    the importer does. With ``status`` published (test data, a trusted load) the first version is
-    also the published one, which papers draw. Each version's legal basis is resolved against the
+    Categories are found or created once per distinct path. Duplicate detection
+    (``duplicates.find_resemblances``, case C-21) compares each draft's stem and options with the
+    published and current versions of every question that is not retired, and with the earlier
+    drafts of the same call; a draft that repeats or resembles one (at least
+    ``similarity.NEAR_DUPLICATE_MIN`` percent alike) is still added, flagged with ``duplicate_of``
+    and ``duplicate_similarity``, so an editor can decide. Raises :class:`InvalidInput` listing
+    every problem of every draft, and then adds nothing; callers that must say which draft a
+    problem belongs to check ``draft.problems()`` first, as the importer does. With ``status``
+    published (test data, a trusted load) the first version is also the published one, which
+    papers draw. Each version's legal basis is resolved against the
     law catalogue (``citing.record_citations``); what does not resolve is kept, never refused.
-    Audit event ``question.create`` for each question unless it belongs to a ``batch`` (the batch's
-    own event covers it). Flushes, never commits.
+    Audit event ``question.create`` for each question unless it belongs to a
+    ``batch`` (the batch's own event covers it). Flushes, never commits.
     """
     problems = [problem for draft in drafts for problem in draft.problems()]
     if problems:
@@ -168,7 +167,8 @@ def create_questions(
         return []
     categories = {path: ensure_category(session, path) for path in sorted({d.category_path for d in drafts})}
     # Looked up before the new questions exist, so that none of them can find itself.
-    in_bank = _oldest_by_fingerprint(session, {stem_fingerprint(d.stem) for d in drafts}) if check_duplicates else {}
+    found = (duplicates.find_resemblances(session, [content_text(d.stem, d.options) for d in drafts])
+             if check_duplicates else [None] * len(drafts))
     now = clock.now()
     made: list[tuple[Question, QuestionVersion]] = []
     for draft in drafts:
@@ -177,43 +177,27 @@ def create_questions(
         made.append((question, _new_version(question, draft, categories[draft.category_path], 1, actor, clock)))
     session.add_all([item for pair in made for item in pair])
     session.flush()
+    duplicates.index_versions(session, [version for _, version in made])
     created: list[Created] = []
-    earlier: dict[str, int] = {}
-    for index, (question, version) in enumerate(made):
+    for (question, version), resemblance in zip(made, found):
         question.current_version_id = version.id
         if status == QuestionStatus.PUBLISHED:
             # Made published (test data, a trusted load): the first version is the approved one.
             question.published_version_id = version.id
-        fingerprint = version.stem_fingerprint
-        resembles, resembles_draft = in_bank.get(fingerprint), None
-        if resembles is None and fingerprint in earlier:
-            resembles_draft = earlier[fingerprint]
-            resembles = made[resembles_draft][0].id
-        elif resembles is None and check_duplicates:
-            earlier[fingerprint] = index
+        if resemblance is None:
+            created.append(Created(question, version))
+            continue
+        resembles = (resemblance.question_id if resemblance.earlier is None
+                     else made[resemblance.earlier][0].id)
         question.duplicate_of_id = resembles
-        created.append(Created(question, version, resembles, resembles_draft))
+        question.duplicate_similarity = resemblance.similarity
+        created.append(Created(question, version, resembles, resemblance.earlier, resemblance.similarity))
     session.flush()
     citing.record_citations(session, [version for _, version in made], fresh=True)
     if batch is None:
         for question, version in made:
             audit.record(session, clock, actor, "question.create", "question", question.id, after=snapshot(version))
     return created
-
-
-def _oldest_by_fingerprint(session: Session, fingerprints: set[str]) -> dict[str, int]:
-    """Fingerprint → id of the oldest question whose current version has it, in a few IN queries."""
-    found: dict[str, int] = {}
-    wanted = sorted(fingerprints)
-    for start in range(0, len(wanted), _LOOKUP_CHUNK):
-        chunk = wanted[start:start + _LOOKUP_CHUNK]
-        found.update((fingerprint, question_id) for fingerprint, question_id in session.execute(
-            select(QuestionVersion.stem_fingerprint, func.min(Question.id))
-            .join(Question, Question.current_version_id == QuestionVersion.id)
-            .where(QuestionVersion.stem_fingerprint.in_(chunk))
-            .group_by(QuestionVersion.stem_fingerprint)
-        ))
-    return found
 
 
 def create_question(
@@ -264,7 +248,7 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
     if question.is_live and published is not None and published.id != current.id and unchanged(published, draft):
         # Edited back to what papers draw: the revision is dropped, nothing is left to review.
         review.discard_revision(session, clock, actor, question)
-        question.duplicate_of = find_duplicate(session, published.stem_fingerprint, exclude_id=question.id)
+        flag_resemblance(session, question, published)
         session.flush()
         return published
     before = snapshot(current)
@@ -272,19 +256,21 @@ def update_question(session: Session, clock: Clock, actor: User, question: Quest
     if current.used_at is None and current.id != question.published_version_id:
         version = current
         _apply(version, draft, category)
+        duplicates.index_versions(session, [version], replace=True)
     else:
         # After the highest number, not the current one's: a discarded revision keeps its number.
         last = session.scalar(select(func.max(QuestionVersion.version_no)).where(QuestionVersion.question_id == question.id))
         version = _new_version(question, draft, category, (last or current.version_no) + 1, actor, clock)
         session.add(version)
         session.flush()
+        duplicates.index_versions(session, [version])
         question.current_version = version
     question.category = category
     if question.status == QuestionStatus.PUBLISHED:
         # reviewer_id and reviewed_at stay: they record who approved the published version.
         question.status = QuestionStatus.IN_REVIEW
     question.updated_at = clock.now()
-    question.duplicate_of = find_duplicate(session, version.stem_fingerprint, exclude_id=question.id)
+    flag_resemblance(session, question, version)
     session.flush()
     citing.record_citations(session, [version], on=citing.local_day(clock.now()))
     audit.record(session, clock, actor, "question.update", "question", question.id,

@@ -1,4 +1,10 @@
-"""Finding questions in the bank: text search over stems, filters, an allowlisted sort, and pages.
+"""Finding questions in the bank: text search over stems and options, filters, an allowlisted sort,
+and pages.
+
+Text is compared folded (``text.search_fold``: full and half width, Chinese and ASCII punctuation,
+case and space), as a literal substring ("%" and "_" are ordinary characters), against a folded
+copy kept on each version (``QuestionVersion.search_text``), through a trigram index on both
+databases (``services.text_search``); ``bench/bank_search.py`` measures it on 100,000 questions.
 
 Read-only: nothing here changes state. The editors' and reviewers' question list is built on
 :func:`search_questions`; the question page uses :func:`pending_revision` and :func:`changed_fields`
@@ -13,11 +19,28 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from typing import Protocol
 
+from sqlalchemy import Column, ColumnElement, exists, func, or_, select, true, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
+from sqlalchemy.sql.visitors import iterate
+
+from question_bank.drafts import category_parts
 from question_bank.errors import N_, InvalidInput, Problem
-from question_bank.models import AuditEvent, Category, Question, QuestionStatus, QuestionVersion, User
+from question_bank.models import (
+    Attempt,
+    AttemptItem,
+    AuditEvent,
+    Category,
+    Question,
+    QuestionStatus,
+    QuestionVersion,
+    Sitting,
+    User,
+)
+from question_bank.services import text_search
+from question_bank.text import search_fold
 from question_bank.types import REGISTRY
 
 #: Rows a page holds when the caller does not say, and the most it may ask for.
@@ -39,13 +62,43 @@ SORTS: dict[str, tuple[Any, ...]] = {
 DEFAULT_SORT = "-updated"
 
 
+class LegalBasisFilter(Protocol):
+    """A filter on what a question's current version cites. Today :class:`BasisText` (the legal
+    basis as written); a filter by law or article id can take its place without the search
+    changing."""
+
+    def condition(self, session: Session) -> ColumnElement[bool]:
+        """SQL condition on the current version (``QuestionVersion``); ``session`` says which
+        database it is for (and may be read, as the text index is)."""
+        ...
+
+
+@dataclass(frozen=True)
+class BasisText:
+    """Questions whose legal basis contains ``text``, compared folded (``《行政处罚法》第３６条``
+    finds ``<行政处罚法>第36条``)."""
+
+    text: str
+
+    def condition(self, session: Session) -> ColumnElement[bool]:
+        folded = search_fold(self.text)
+        return text_search.contains(session, QuestionVersion.search_basis, folded) if folded else true()
+
+
+#: Values of :attr:`QuestionQuery.used`: used in an attempt of any sitting, or never.
+USED, NEVER_USED = "yes", "no"
+
+
 @dataclass(frozen=True)
 class QuestionQuery:
     """What the list asks for. Empty strings and None mean "any".
 
-    ``text`` is matched as a literal substring of the current version's stem (``%`` and ``_`` are
-    ordinary characters), ignoring ASCII case; ``category`` is a path such as ``宪法`` and matches
-    that category and everything below it; ``difficulty`` is 1–5.
+    ``text`` is matched as a literal substring of the current version's stem or of one of its
+    options (``%`` and ``_`` are ordinary characters), folded (``text.search_fold``); ``category``
+    is a path such as ``宪法`` and matches that category and everything below it; ``difficulty`` is
+    1–5; ``tag`` one knowledge point, whole; ``legal_basis`` a :class:`LegalBasisFilter`;
+    ``author_id`` the question's author; ``used`` :data:`USED` (a version of it was put into an
+    attempt) or :data:`NEVER_USED`; ``sitting_id`` a sitting whose attempts used it.
     """
 
     text: str = ""
@@ -55,6 +108,11 @@ class QuestionQuery:
     difficulty: int | None = None
     duplicates_only: bool = False
     sort: str = DEFAULT_SORT
+    tag: str = ""
+    legal_basis: LegalBasisFilter | None = None
+    author_id: int | None = None
+    used: str = ""
+    sitting_id: int | None = None
 
     def problems(self) -> list[Problem]:
         found = []
@@ -66,7 +124,64 @@ class QuestionQuery:
             found.append(Problem(N_("unknown status %(status)s"), {"status": self.status}, "status"))
         if self.difficulty is not None and not 1 <= self.difficulty <= 5:
             found.append(Problem(N_("difficulty must be 1 to 5"), place="difficulty"))
+        if self.used and self.used not in (USED, NEVER_USED):
+            found.append(Problem(N_("unknown value %(value)s"), {"value": self.used}, "used"))
         return found
+
+    def conditions(self, session: Session) -> list[ColumnElement[bool]]:
+        """The SQL conditions of the filters, on ``Question`` joined with its current version
+        (``QuestionVersion``) and its ``Category``."""
+        found: list[ColumnElement[bool]] = []
+        dialect = session.get_bind().dialect.name
+        text = search_fold(self.text)
+        if text:
+            found.append(text_search.contains(session, QuestionVersion.search_text, text))
+        if self.qtype:
+            found.append(QuestionVersion.qtype == self.qtype)
+        if self.status:
+            found.append(Question.status == self.status)
+        if self.difficulty is not None:
+            found.append(QuestionVersion.difficulty == self.difficulty)
+        path = "/".join(category_parts(self.category))
+        if path:
+            found.append(or_(Category.path == path, Category.path.startswith(path + "/", autoescape=True)))
+        if self.duplicates_only:
+            found.append(Question.duplicate_of_id.is_not(None))
+        if self.tag.strip():
+            found.append(_has_tag(self.tag.strip(), dialect))
+        if self.legal_basis is not None:
+            found.append(self.legal_basis.condition(session))
+        if self.author_id is not None:
+            found.append(Question.author_id == self.author_id)
+        if self.used:
+            any_used = _used_in(None)
+            found.append(any_used if self.used == USED else ~any_used)
+        if self.sitting_id is not None:
+            found.append(_used_in(self.sitting_id))
+        return found
+
+
+def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
+    """The current version's tags hold ``tag``: JSONB containment on PostgreSQL, json_each on SQLite."""
+    if dialect == "postgresql":
+        # The column's type is JSON with a JSONB variant: coerced, so that contains is JSONB's @>.
+        return type_coerce(QuestionVersion.tags, JSONB).contains([tag])
+    each = func.json_each(QuestionVersion.tags).table_valued("value")
+    return exists(select(1).select_from(each).where(each.c.value == tag))
+
+
+def _used_in(sitting_id: int | None) -> ColumnElement[bool]:
+    """Some version of the question was put into an attempt (of the sitting ``sitting_id``)."""
+    if sitting_id is None:
+        used = aliased(QuestionVersion)
+        return exists(select(1).where(used.question_id == Question.id, used.used_at.is_not(None)))
+    version = aliased(QuestionVersion)
+    return exists(
+        select(1).select_from(AttemptItem)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .join(version, version.id == AttemptItem.question_version_id)
+        .where(Attempt.sitting_id == sitting_id, version.question_id == Question.id)
+    )
 
 
 @dataclass(frozen=True)
@@ -85,34 +200,23 @@ class QuestionPage:
 def search_questions(session: Session, query: QuestionQuery, page: int = 1, page_size: int | None = None) -> QuestionPage:
     """The questions matching ``query``, one page of them.
 
-    ``page_size`` is capped at :data:`MAX_PAGE_SIZE` (a larger request gets the cap, not an error);
-    a page past the end gives the last page. Raises :class:`InvalidInput` for an unknown sort,
+    ``page_size`` is capped at :data:`MAX_PAGE_SIZE` (a larger request gets the cap, not an error;
+    none, zero or a negative one gets :data:`DEFAULT_PAGE_SIZE`); a page past the end gives the
+    last page. Raises :class:`InvalidInput` for an unknown sort,
     type or status, or a difficulty outside 1–5.
     """
     problems = query.problems()
     if problems:
         raise InvalidInput(problems)
-    size = min(max(page_size or DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE)
+    size = min(page_size, MAX_PAGE_SIZE) if page_size and page_size > 0 else DEFAULT_PAGE_SIZE
+    conditions = query.conditions(session)
     base = (
         select(Question)
         .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
         .join(Category, Question.category_id == Category.id)
+        .where(*conditions)
     )
-    text = query.text.strip()
-    if text:
-        base = base.where(QuestionVersion.stem.icontains(text, autoescape=True))
-    if query.qtype:
-        base = base.where(QuestionVersion.qtype == query.qtype)
-    if query.status:
-        base = base.where(Question.status == query.status)
-    if query.difficulty is not None:
-        base = base.where(QuestionVersion.difficulty == query.difficulty)
-    path = "/".join(p.strip() for p in query.category.replace("／", "/").split("/") if p.strip())
-    if path:
-        base = base.where(or_(Category.path == path, Category.path.startswith(path + "/", autoescape=True)))
-    if query.duplicates_only:
-        base = base.where(Question.duplicate_of_id.is_not(None))
-    total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
+    total = session.scalar(_count(conditions)) or 0
     pages = max(1, math.ceil(total / size))
     number = min(max(page, 1), pages)
     rows = session.scalars(
@@ -122,6 +226,43 @@ def search_questions(session: Session, query: QuestionQuery, page: int = 1, page
         .limit(size)
     )
     return QuestionPage(list(rows.unique()), total, number, pages, size)
+
+
+#: Sittings the list offers to filter by, newest first.
+SITTINGS_OFFERED = 200
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the list's filters offer: ``authors`` (everyone who wrote a question, by name),
+    ``sittings`` (the :data:`SITTINGS_OFFERED` latest, newest first) and ``categories`` (every path)."""
+
+    authors: list[User]
+    sittings: list[Sitting]
+    categories: list[str]
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    """The choices of the list's filters, in three queries."""
+    authors = session.scalars(select(User).where(User.id.in_(select(Question.author_id).distinct()))
+                              .order_by(User.display_name, User.id))
+    sittings = session.scalars(select(Sitting).order_by(Sitting.opens_at.desc(), Sitting.id.desc())
+                               .limit(SITTINGS_OFFERED))
+    return FilterChoices(list(authors), list(sittings), list(session.scalars(select(Category.path).order_by(Category.path))))
+
+
+def _count(conditions: list[ColumnElement[bool]]):
+    """The count of the questions matching ``conditions``, joining the current version and the
+    category only when a condition needs them (every question has both, so the count is the same;
+    without the joins SQLite counts the whole bank from an index instead of reading every row)."""
+    tables = {element.table for condition in conditions for element in iterate(condition)
+              if isinstance(element, Column)}
+    query = select(func.count(Question.id)).select_from(Question)
+    if QuestionVersion.__table__ in tables:
+        query = query.join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
+    if Category.__table__ in tables:
+        query = query.join(Category, Question.category_id == Category.id)
+    return query.where(*conditions)
 
 
 def people_of(session: Session, question: Question) -> dict[int, User]:

@@ -11,9 +11,10 @@ savepoint, so a failure half way leaves nothing behind. What is imported arrives
 :class:`ImportBatch` in review, its questions ``in_review``, to be approved or rejected as one by
 someone other than the uploader (``review.decide_batch``).
 
-Near-duplicate stems (same :func:`~question_bank.text.stem_fingerprint`) are imported but flagged,
-against the bank and against earlier rows of the same file: ``Question.duplicate_of`` points to the
-question resembled, and the batch report lists them.
+Repeats and near-duplicates (``services.duplicates``, case C-21: stem and options compared with
+every live question) are imported but flagged, against the bank and against earlier rows of the
+same file: ``Question.duplicate_of`` points to the question resembled, and the batch report lists
+them with how alike they are.
 
 Pinned options (case C-23): where a choice row leaves its 固定选项 cell empty, options that refer
 to the others ("以上都是", "以上都不对", ``types.choice.pinning_proposals``) are pinned, and the batch
@@ -69,9 +70,10 @@ class ImportReport:
     problem, each with its :class:`~question_bank.errors.Place` (file, sheet, row, column); the
     batch's stored report keeps them as :func:`stored_problem` writes them. ``duplicates`` lists
     flagged rows:
-    ``{"row", "question_id", "resembles", "resembles_row", "stem"}`` where ``resembles`` is the id
-    of the question resembled and ``resembles_row`` the earlier row of this file when that is what
-    it repeats (``None`` when it repeats a question already in the bank). ``pinned`` lists the rows
+    ``{"row", "question_id", "resembles", "resembles_row", "stem", "similarity"}`` where
+    ``resembles`` is the id of the question resembled, ``resembles_row`` the earlier row of this
+    file when that is what it resembles (``None`` when it is a question already in the bank) and
+    ``similarity`` how alike they are in percent (100: a repeat). ``pinned`` lists the rows
     whose options were pinned by proposal: ``{"row", "question_id", "letters", "options"}``
     (``letters`` like ``"D"``, ``options`` the texts pinned).
     """
@@ -249,7 +251,7 @@ def _write_questions(session: Session, clock: Clock, actor: User, batch: ImportB
     duplicates = [
         {"row": row.number, "question_id": made.question.id, "resembles": made.resembles,
          "resembles_row": rows[made.resembles_draft].number if made.resembles_draft is not None else None,
-         "stem": made.version.stem[:_STEM_EXCERPT]}
+         "stem": made.version.stem[:_STEM_EXCERPT], "similarity": made.similarity}
         for row, made in zip(rows, created) if made.resembles is not None
     ]
     return (duplicates, [made.question.id for made in created],

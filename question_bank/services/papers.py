@@ -171,7 +171,7 @@ def build_sections(session: Session, specs: list[SectionSpec]) -> list[Blueprint
 
 
 def availability(session: Session, specs: list[SectionSpec]) -> list[int | None]:
-    """How many published questions fit each section on its own (None for a section that is not
+    """How many distinct published questions (a repeat counted once) fit each section on its own (None for a section that is not
     well formed or names no category), for showing beside the form's rows."""
     counts: list[int | None] = []
     for spec in specs:
@@ -181,7 +181,7 @@ def availability(session: Session, specs: list[SectionSpec]) -> list[int | None]
             continue
         probe = BlueprintSection(qtype=spec.qtype, category=category, include_subcategories=spec.include_subcategories,
                                  difficulty_min=spec.difficulty_min, difficulty_max=spec.difficulty_max)
-        counts.append(len(assembly.section_pool(session, probe)))
+        counts.append(assembly.pool_size(session, probe))
     return counts
 
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from question_bank.models import BatchStatus, ImportBatch, Question, QuestionStatus, QuestionVersion, Role
-from question_bank.text import stem_fingerprint
+from question_bank.text import content_fingerprint
 from tests.factories import questions_xlsx
 from tests.forms import upload
 from tests.shared_data import BANK_FILES
@@ -82,7 +82,7 @@ def test_valid_rows_upload_then_another_reviewer_approves_and_the_batch_is_publi
     page = client.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
     assert "998 questions imported" in page and "row 213" in page and "row 404" in page
     assert "You uploaded this batch; another reviewer must decide it." in page
-    assert "Repeated stems" in page
+    assert "Repeats and near-duplicates" in page
 
     # The uploader is a reviewer too, and still may not decide: 403, and nothing changes.
     refused = client.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"})
@@ -124,7 +124,7 @@ def test_gb18030_csv_upload_imports_964_with_the_chinese_intact(client, editor, 
     assert question_count(db) == 964
     source = list(csv.reader(io.StringIO(data.decode("gb18030"), newline="")))[123]
     stored = db.scalars(select(QuestionVersion.stem).where(
-        QuestionVersion.stem_fingerprint == stem_fingerprint(source[1]))).first()
+        QuestionVersion.fingerprint == content_fingerprint(source[1], source[2:6]))).first()
     assert stored == source[1]
     batch_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "gb18030" in batch_page

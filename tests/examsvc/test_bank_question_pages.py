@@ -120,14 +120,24 @@ def test_a_true_false_question_takes_its_key_in_template_words(client, db, edito
     assert db.scalar(select(QuestionVersion)).key is False
 
 
-def test_a_repeated_stem_is_flagged_on_create(client, db, make, editor):
-    original = make.question(stem="行政处罚的种类由哪一级规范设定?( )")
+def test_c21_a_repeated_question_is_flagged_on_create_and_a_near_duplicate_with_its_similarity(
+        client, db, make, editor):
+    original = make.question(stem="行政处罚的种类由哪一级规范设定?( )", options=["规章", "法律", "会议纪要", "通知"])
     signed_in(client, editor)
-    client.form_post("/bank/questions/new", question_form())
+    response = client.form_post("/bank/questions/new", question_form())
     created = db.scalar(select(Question).where(Question.id != original.id))
-    assert created.duplicate_of_id == original.id
+    assert (created.duplicate_of_id, created.duplicate_similarity) == (original.id, 100)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"The stem and options repeat question {original.id}" in page
     listing = client.get("/bank/questions").get_data(as_text=True)
     assert f"Repeats {original.id}" in listing
+
+    response = client.form_post("/bank/questions/new", question_form(stem="行政处罚的种类由哪一级法规范设定？（　）"))
+    near = db.scalar(select(Question).order_by(Question.id.desc()))
+    assert near.duplicate_of_id == original.id and 85 <= near.duplicate_similarity < 100
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"The question is {near.duplicate_similarity}% like question {original.id}" in page
+    assert f"{near.duplicate_similarity}% like {original.id}" in client.get("/bank/questions").get_data(as_text=True)
 
 
 # --- editing and versions -------------------------------------------------------------------------

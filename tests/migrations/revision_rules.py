@@ -144,13 +144,25 @@ def unexplained(source: str) -> list[Removal]:
     return problems
 
 
+_SQL_CREATE = re.compile(r"\bCREATE\s+(VIRTUAL\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\"?(\w+)\"?(\s+USING\s+fts5\b)?", re.I)
+#: The tables SQLite makes behind an FTS5 virtual table, named after it.
+_FTS5_SHADOWS = ("_data", "_idx", "_docsize", "_config", "_content")
+
+
 def created_tables(source: str) -> set[str]:
-    """The tables the ``upgrade()`` of a revision's ``source`` creates (``op.create_table``): the
-    only ones its downgrade may take away."""
+    """The tables a revision's ``source`` creates (``op.create_table`` in ``upgrade()``, and
+    CREATE [VIRTUAL] TABLE in any SQL text of the revision, with an FTS5 table's shadow tables):
+    the only ones its downgrade may take away."""
     module = ast.parse(source)
     upgrade = next((n for n in module.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"), None)
     if upgrade is None:
         return set()
-    return {_text(node.args[0]) for node in ast.walk(upgrade)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "create_table"
-            and node.args and _text(node.args[0])}
+    found = {_text(node.args[0]) for node in ast.walk(upgrade)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "create_table"
+             and node.args and _text(node.args[0])}
+    for node in ast.walk(module):
+        for match in _SQL_CREATE.finditer(_text(node) or ""):
+            found.add(match.group(2))
+            if match.group(3):
+                found.update(match.group(2) + suffix for suffix in _FTS5_SHADOWS)
+    return found

@@ -51,8 +51,8 @@ def test_filters_by_type_status_difficulty_and_category_subtree(db, make):
 
 
 def test_only_duplicates_shows_the_flagged_questions(db, make):
-    make.question(stem="同一题干（　）")
-    repeat = make.question(stem="同一题干( )")
+    make.question(stem="同一题干（　）", options=["甲", "乙", "丙", "丁"])
+    repeat = make.question(stem="同一题干( )", options=["甲", "乙", "丙", "丁"])
     assert ids(search_questions(db, QuestionQuery(duplicates_only=True))) == [repeat.id]
 
 
@@ -171,3 +171,98 @@ def test_return_notes_name_only_drafts_a_reviewer_returned(db, clock, make):
     db.commit()
     notes = return_notes(db, [returned, revised, plain_draft, retired])
     assert {qid: n.text for qid, n in notes.items()} == {returned.id: f"退回{returned.id}", revised.id: f"退回{revised.id}"}
+
+
+# --- folded text, filters, injection (SEC-I1) -----------------------------------------------------
+
+@pytest.mark.parametrize("typed, stored", [
+    ("？", "下列哪一项是正确的?"),
+    ("2015", "２０１５年修正的（　）"),
+    ("２０１５", "2015年修正的（　）"),
+    ("行政处罚法第36条", "《行政处罚法》 第 36 条规定的（　）"[1:].replace("》", "")),
+    ("《行政处罚法》", "<行政处罚法>规定的（　）"),
+    ("ＡＢＣ", "abc 三种情形（　）"),
+    ("听证", "当事人要求听证的（　）"),
+    ("罚", "罚款的数额（　）"),
+])
+def test_search_folds_width_punctuation_case_and_space(db, make, typed, stored):
+    hit = make.question(stem=stored)
+    make.question(stem="无关的题干（　）")
+    assert ids(search_questions(db, QuestionQuery(text=typed))) == [hit.id]
+
+
+def test_search_finds_text_in_an_option_but_never_across_two_parts(db, make):
+    hit = make.question(stem="关于处罚的说法（　）", options=["警告", "通报批评", "罚款", "没收违法所得"])
+    assert ids(search_questions(db, QuestionQuery(text="通报批评"))) == [hit.id]
+    assert ids(search_questions(db, QuestionQuery(text="警告通报"))) == []
+    assert ids(search_questions(db, QuestionQuery(text="说法警告"))) == []
+
+
+def test_search_finds_two_characters_at_the_very_end_of_the_text(db, make):
+    hit = make.question("true_false", stem="本题考查的是行政复议")
+    assert ids(search_questions(db, QuestionQuery(text="复议"))) == [hit.id]
+    assert ids(search_questions(db, QuestionQuery(text="行政复议"))) == [hit.id]
+
+
+def test_search_follows_an_edit_of_the_text(db, make):
+    question = make.question(status=QuestionStatus.DRAFT, stem="旧题干里的听证（　）")
+    make.revision(question, stem="新题干里的复议（　）")
+    assert ids(search_questions(db, QuestionQuery(text="听证"))) == []
+    assert ids(search_questions(db, QuestionQuery(text="复议"))) == [question.id]
+    assert ids(search_questions(db, QuestionQuery(text="题干里的复"))) == [question.id]
+
+
+def test_filters_by_tag_legal_basis_and_author(db, make):
+    from question_bank.drafts import QuestionDraft
+    from question_bank.services import authoring
+    from question_bank.services.bank_search import BasisText
+    author = make.user(Role.BANK_EDITOR)
+    tagged = authoring.create_question(db, make.clock, author, QuestionDraft(
+        "single_choice", "带知识点的题（　）", ["甲", "乙"], ["A"], "行政法", tags=["听证", "罚款"],
+        legal_basis="《中华人民共和国行政许可法》第３６条"))
+    db.commit()
+    other = make.question()
+    assert ids(search_questions(db, QuestionQuery(tag="听证"))) == [tagged.id]
+    assert ids(search_questions(db, QuestionQuery(tag="听"))) == []
+    assert ids(search_questions(db, QuestionQuery(legal_basis=BasisText("行政许可法》第36条")))) == [tagged.id]
+    assert ids(search_questions(db, QuestionQuery(legal_basis=BasisText("行政处罚法")))) == [other.id]
+    assert ids(search_questions(db, QuestionQuery(author_id=author.id))) == [tagged.id]
+
+
+def test_filters_by_use_in_any_sitting_and_in_one_sitting(db, clock, make):
+    from question_bank.services import attempts
+    used = make.question(category="甲类")
+    make.question(category="乙类")
+    sitting = make.sitting(make.paper([("single_choice", 1, 100, "甲类")]), roster=[make.cadre()])
+    other_sitting = make.sitting(make.paper([("single_choice", 1, 100, "甲类")]))
+    attempts.start_attempt(db, clock, sitting.roster[0].user, sitting)
+    db.commit()
+    never = [q.id for q in search_questions(db, QuestionQuery(used="no", sort="id")).questions]
+    assert ids(search_questions(db, QuestionQuery(used="yes"))) == [used.id] and used.id not in never
+    assert ids(search_questions(db, QuestionQuery(sitting_id=sitting.id))) == [used.id]
+    assert ids(search_questions(db, QuestionQuery(sitting_id=other_sitting.id))) == []
+
+
+@pytest.mark.parametrize("text", ["'", "' OR 1=1--", "\\", "'; DROP TABLE question; --", '"', "/", "//%", "a'b",
+                                  "听证' OR '1'='1", '" OR "', "*", "NEAR(a b)", "^"])
+def test_sec_i1_hostile_search_text_matches_only_itself(db, make, text):
+    hit = make.question(stem=f"含有{text}的题干（　）")
+    make.question(stem="普通的题干（　）")
+    assert ids(search_questions(db, QuestionQuery(text=text))) == [hit.id]
+    assert search_questions(db, QuestionQuery()).total == 2
+
+
+def test_sec_i1_control_characters_in_the_search_text_are_ignored(db, make):
+    hit = make.question(stem="行政复议的期限（　）")
+    assert ids(search_questions(db, QuestionQuery(text="复\x00议\x07"))) == [hit.id]
+
+
+@pytest.mark.parametrize("sort", ["name;drop table x", "(select 1)", "password_hash", "-id, password_hash"])
+def test_sec_i1_sorts_outside_the_allowlist_are_refused(db, sort):
+    with pytest.raises(InvalidInput):
+        search_questions(db, QuestionQuery(sort=sort))
+
+
+@pytest.mark.parametrize("size, expected", [(-1, 25), (0, 25), (100_000_000, MAX_PAGE_SIZE), (3, 3)])
+def test_sec_i1_page_size_is_capped(db, make, size, expected):
+    assert search_questions(db, QuestionQuery(), page_size=size).page_size == expected

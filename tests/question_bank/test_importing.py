@@ -8,6 +8,7 @@ and the bad rows reported. Both are the same on every run."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 
 import pytest
@@ -27,7 +28,7 @@ from question_bank.models import (
 )
 from question_bank.services import importing, review
 from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
-from question_bank.text import stem_fingerprint
+from question_bank.text import content_fingerprint
 from tests.factories import QUESTION_HEADER, questions_xlsx
 
 from tests.shared_data import BANK_FILES
@@ -123,21 +124,27 @@ def test_only_bank_editors_import(db, clock, make):
         importing.import_questions(db, clock, make.user(Role.BANK_REVIEWER), "c13.xlsx", questions_xlsx(C13_ROWS[:1]))
 
 
-def test_near_duplicates_are_flagged_against_the_bank_and_earlier_rows(db, clock, editor, make):
-    existing = make.question(stem="行政处罚的种类包括哪些？")
+def test_c21_repeats_are_flagged_against_the_bank_and_earlier_rows_by_stem_and_options(db, clock, editor, make):
+    existing = make.question(stem="行政处罚的种类包括哪些？", options=["警告", "罚款", "拘留", "通报批评"])
     rows = [
-        ("单选", "行政处罚的种类，包括哪些?", "甲", "乙", "", "", "A", "", "", "", "", "行政处罚法", ""),  # repeats the bank
-        ("单选", "行政许可由谁实施", "甲", "乙", "", "", "A", "", "", "", "", "行政许可法", ""),
-        ("单选", "行政许可 由谁实施？", "丙", "丁", "", "", "B", "", "", "", "", "行政许可法", ""),  # repeats row 3
+        # the bank's question with other punctuation, width and option order: a repeat
+        ("单选", "行政处罚的种类，包括哪些?", "罚款", "警告", "通报批评", "拘留", "A", "", "", "", "", "行政处罚法", ""),
+        ("单选", "下列说法正确的是：", "甲", "乙", "", "", "A", "", "", "", "", "行政许可法", ""),
+        # the same generic stem with other options: another question
+        ("单选", "下列说法正确的是：", "丙", "丁", "", "", "B", "", "", "", "", "行政许可法", ""),
+        # row 3 again, options swapped
+        ("单选", "下列说法 正确的是", "乙", "甲", "", "", "B", "", "", "", "", "行政许可法", ""),
     ]
     report = run(db, clock, editor, "dup.xlsx", questions_xlsx(rows))
     by_row = {d["row"]: d for d in report.duplicates}
-    assert set(by_row) == {2, 4}
+    assert set(by_row) == {2, 5}
     assert by_row[2]["resembles"] == existing.id and by_row[2]["resembles_row"] is None
+    assert by_row[2]["similarity"] == 100
     row3 = db.scalars(select(Question).join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
-                      .where(QuestionVersion.stem == "行政许可由谁实施")).one()
-    assert by_row[4]["resembles"] == row3.id and by_row[4]["resembles_row"] == 3
-    assert db.get(Question, by_row[4]["question_id"]).duplicate_of_id == row3.id
+                      .where(QuestionVersion.options == ["甲", "乙"])).one()
+    assert by_row[5]["resembles"] == row3.id and by_row[5]["resembles_row"] == 3
+    flagged = db.get(Question, by_row[5]["question_id"])
+    assert (flagged.duplicate_of_id, flagged.duplicate_similarity) == (row3.id, 100)
     assert report.batch.report["duplicates"] == report.duplicates
 
 
@@ -175,25 +182,33 @@ def test_jecqa_all_or_nothing_is_refused_naming_only_rows_213_and_404(db, clock,
     assert bank_is_empty(db)
 
 
-def test_jecqa_valid_only_imports_998_reports_rows_213_and_404_and_flags_repeated_stems(db, clock, editor):
+def test_jecqa_valid_only_imports_998_reports_rows_213_and_404_and_flags_c21_repeats_and_near_duplicates(
+        db, clock, editor):
     report = run(db, clock, editor, "jecqa-kd.xlsx", JECQA.read_bytes(), VALID_ONLY)
     assert report.imported == 998 and count(db, Question) == 998
     assert [str(p.place) for p in report.errors] == [problem.split(": ")[0] for problem in JECQA_PROBLEMS]
     assert db.scalars(select(Category.path).order_by(Category.path)).all() == ["司法考试", "司法考试/知识型"]
 
-    # PROVENANCE: 6 stems occur more than once (15 rows, 9 repeats). Every repeat is flagged; so are the
-    # three rows that differ from an earlier one only in punctuation (rows 335, 532 and 752).
+    # PROVENANCE: 6 stems occur more than once (15 rows, 9 repeats). All but one are generic stems
+    # ("下列说法正确的是:") asking about other options: not repeats (C-21), so not flagged.
     sheet = load_workbook(JECQA, read_only=True)["题库"]
     first_seen: dict[str, int] = {}
-    exact_repeats = set()
+    same_stem = set()
     for number, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
         if row[1] in first_seen:
-            exact_repeats.add(number)
+            same_stem.add(number)
         first_seen.setdefault(row[1], number)
-    assert len(exact_repeats) == 9
-    flagged = {d["row"] for d in report.duplicates}
-    assert flagged == exact_repeats | {335, 532, 752}
-    assert count(db, Question) - db.scalar(select(func.count()).where(Question.duplicate_of_id.is_(None))) == 12
+    assert same_stem == {385, 447, 497, 528, 568, 753, 919, 965, 986}
+    by_row = {d["row"]: d for d in report.duplicates}
+    assert not by_row.keys() & (same_stem - {528})
+    # Row 752 is row 125 again with other punctuation: a repeat. The others are a few characters
+    # apart: a typo (515: 刑事诉讼怯), a stem reworded (771, 924), one option changed (528).
+    assert (by_row[752]["resembles_row"], by_row[752]["similarity"]) == (125, 100)
+    assert (by_row[515]["resembles_row"], by_row[515]["similarity"]) == (28, 98)
+    assert (by_row[528]["resembles_row"], by_row[528]["similarity"]) == (122, 99)
+    assert set(by_row) == {125, 369, 433, 515, 528, 752, 761, 771, 924, 944}
+    assert all(85 <= d["similarity"] < 100 for row, d in by_row.items() if row != 752)
+    assert count(db, Question) - db.scalar(select(func.count()).where(Question.duplicate_of_id.is_(None))) == 10
 
 
 def test_cmmlu_gb18030_csv_imports_964_with_the_chinese_intact(db, clock, editor):
@@ -204,7 +219,7 @@ def test_cmmlu_gb18030_csv_imports_964_with_the_chinese_intact(db, clock, editor
     rows = list(csv.reader(io.StringIO(data.decode("gb18030"), newline="")))
     for source in (rows[1], rows[500], rows[-1]):
         version = db.scalars(select(QuestionVersion).where(
-            QuestionVersion.stem_fingerprint == stem_fingerprint(source[1]))).first()
+            QuestionVersion.fingerprint == content_fingerprint(source[1], source[2:6]))).first()
         assert version.stem == source[1]
         assert version.options == source[2:6]
 
@@ -239,8 +254,9 @@ TWO_PROBLEMS = GOOD[:8] + ("很难",) + GOOD[9:11] + ("", "")      # two problem
 
 def many_problems(good: int, one: int, two: int) -> list[tuple]:
     """``good`` sound rows, then ``one`` rows with one problem, then ``two`` rows with two each
-    (each row its own stem, so none repeats another)."""
-    rows = [GOOD[:1] + (f"第{n}题",) + GOOD[2:] for n in range(good)]
+    (each sound row its own stem and options, so none repeats or resembles another)."""
+    rows = [GOOD[:1] + (f"第{n}题",) + tuple(hashlib.sha1(f"{n}{c}".encode()).hexdigest()[:12] for c in "ABCD")
+            + GOOD[6:] for n in range(good)]
     rows += [EMPTY_KEY[:1] + (f"空答案{n}",) + EMPTY_KEY[2:] for n in range(one)]
     rows += [TWO_PROBLEMS[:1] + (f"两处错{n}",) + TWO_PROBLEMS[2:] for n in range(two)]
     return rows

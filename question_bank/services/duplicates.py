@@ -1,0 +1,169 @@
+"""Duplicate detection (查重, domain.md §3, case C-21): which live question a new or edited one
+repeats or resembles, and how alike they are.
+
+A question is compared by what a candidate reads, its stem and options
+(:func:`question_bank.text.content_text`): a generic stem ("下列说法正确的是：") with other options
+is another question; the same stem and options in another order, or with other punctuation, width
+or spacing, is a repeat (similarity 100, the same ``QuestionVersion.fingerprint``). It is compared
+with the published version and the current (newest) version of every question that is not retired:
+a published question whose revision waits in review is still drawn by papers in its published
+wording, so a new question repeating that wording is a repeat though no current version holds it.
+
+Near-duplicates, a few characters apart, are found through the locality-sensitive hash keys of
+:mod:`question_bank.similarity`, stored per version in ``near_duplicate_band``: one indexed lookup
+gives the few versions worth comparing, and only those are compared exactly (rapidfuzz). Each
+version's keys are written with it (:func:`index_versions`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.orm import Session
+
+from question_bank.models import NearDuplicateBand, Question, QuestionStatus, QuestionVersion
+from question_bank.similarity import NEAR_DUPLICATE_MIN, band_keys, similarity
+from question_bank.text import content_text
+
+#: Keys per IN (…) query: well below SQLite's and PostgreSQL's bind-parameter limits.
+_KEYS_PER_QUERY = 500
+#: Versions compared exactly per text at most: those sharing the most keys with it (the likeliest),
+#: so that a bank full of variants of one question does not make a check slow.
+_CANDIDATES_COMPARED = 50
+
+
+@dataclass(frozen=True)
+class Resemblance:
+    """The question a text resembles most: ``question_id`` (or, within one batch of new texts,
+    ``earlier`` the index of an earlier text of the batch and ``question_id`` None) and
+    ``similarity`` in percent (100: a repeat)."""
+
+    similarity: int
+    question_id: int | None = None
+    earlier: int | None = None
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.similarity == 100
+
+
+def version_content(version: QuestionVersion) -> str:
+    """A version's content text (:func:`question_bank.text.content_text`)."""
+    return content_text(version.stem, version.options or [])
+
+
+def index_versions(session: Session, versions: Sequence[QuestionVersion], *, replace: bool = False) -> None:
+    """Write the LSH keys of ``versions`` (flushed: they have ids) in one multi-row insert.
+    ``replace`` first removes their old keys: for a version whose content was changed in place
+    (one no attempt has used yet). Flushes, never commits."""
+    if not versions:
+        return
+    if replace:
+        session.execute(delete(NearDuplicateBand).where(
+            NearDuplicateBand.question_version_id.in_([v.id for v in versions])))
+    keys = band_keys([version_content(v) for v in versions])
+    # A key repeated within one version's bands is one row (the primary key is key and version).
+    rows = {(key, version.id) for version, version_keys in zip(versions, keys) for key in version_keys}
+    session.execute(insert(NearDuplicateBand), [{"band_key": k, "question_version_id": v} for k, v in rows])
+
+
+def find_resemblances(session: Session, contents: Sequence[str], *, exclude_question: int | None = None,
+                      within: bool = True) -> list[Resemblance | None]:
+    """For each content text, the live question it repeats or resembles most, at least
+    :data:`~question_bank.similarity.NEAR_DUPLICATE_MIN` percent alike, or None.
+
+    Live: not retired; compared: its published and its current version. With ``within`` (an
+    import, a batch of new questions) a text is also compared with the earlier texts of
+    ``contents``, and may resemble one of them (``Resemblance.earlier``) when no question in the
+    bank is as alike. ``exclude_question`` leaves out a question (the one being edited). Ties go
+    to the question in the bank, then to the oldest. A few indexed queries however many texts."""
+    if not contents:
+        return []
+    keys = band_keys(contents)
+    holders = _versions_holding(session, {key for text_keys in keys for key in text_keys}, exclude_question)
+    shared = [Counter(version for key in text_keys for version in holders.get(key, ())) for text_keys in keys]
+    wanted = {version for counter in shared for version, _ in counter.most_common(_CANDIDATES_COMPARED)}
+    known = _contents_of(session, wanted)
+    earlier_by_key: dict[int, list[int]] = defaultdict(list)
+    found: list[Resemblance | None] = []
+    for index, (text, text_keys) in enumerate(zip(contents, keys)):
+        best: Resemblance | None = None
+        for version_id, _ in shared[index].most_common(_CANDIDATES_COMPARED):
+            question_id, other = known[version_id]
+            candidate = Resemblance(similarity(text, other), question_id=question_id)
+            if _better(candidate, best):
+                best = candidate
+        if within:
+            for earlier in sorted({i for key in text_keys for i in earlier_by_key.get(key, ())}):
+                candidate = Resemblance(similarity(text, contents[earlier]), earlier=earlier)
+                if _better(candidate, best):
+                    best = candidate
+            for key in text_keys:
+                earlier_by_key[key].append(index)
+        found.append(best if best is not None and best.similarity >= NEAR_DUPLICATE_MIN else None)
+    return found
+
+
+def _better(candidate: Resemblance, best: Resemblance | None) -> bool:
+    """Whether ``candidate`` beats ``best``: more alike; at equal similarity a question in the bank
+    beats a text of the batch, and the older (smaller id, earlier index) beats the newer."""
+    if best is None or candidate.similarity != best.similarity:
+        return best is None or candidate.similarity > best.similarity
+    if (candidate.question_id is None) != (best.question_id is None):
+        return candidate.question_id is not None
+    if candidate.question_id is not None:
+        return candidate.question_id < best.question_id
+    return candidate.earlier < best.earlier
+
+
+def live_version_condition():
+    """SQL condition on a join of ``QuestionVersion`` and ``Question``: the version is the
+    published or the current one of a question that is not retired."""
+    return (
+        or_(Question.current_version_id == QuestionVersion.id, Question.published_version_id == QuestionVersion.id),
+        Question.status != QuestionStatus.RETIRED,
+    )
+
+
+def _versions_holding(session: Session, keys: set[int], exclude_question: int | None) -> dict[int, list[int]]:
+    """Key → ids of the live versions holding it. Two steps, each by primary key: the versions
+    holding the keys, then which of them are live (one query joining both made PostgreSQL hash
+    whole tables)."""
+    holding: list[tuple[int, int]] = []
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), _KEYS_PER_QUERY):
+        holding.extend(session.execute(
+            select(NearDuplicateBand.band_key, NearDuplicateBand.question_version_id)
+            .where(NearDuplicateBand.band_key.in_(ordered[start:start + _KEYS_PER_QUERY]))
+        ).all())
+    versions = sorted({version for _, version in holding})
+    live: set[int] = set()
+    for start in range(0, len(versions), _KEYS_PER_QUERY):
+        query = (
+            select(QuestionVersion.id).join(Question, Question.id == QuestionVersion.question_id)
+            .where(QuestionVersion.id.in_(versions[start:start + _KEYS_PER_QUERY]), *live_version_condition())
+        )
+        if exclude_question is not None:
+            query = query.where(Question.id != exclude_question)
+        live.update(session.scalars(query))
+    holders: dict[int, list[int]] = defaultdict(list)
+    for key, version in holding:
+        if version in live:
+            holders[key].append(version)
+    return holders
+
+
+def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str]]:
+    """Version id → (question id, content text)."""
+    found: dict[int, tuple[int, str]] = {}
+    ordered = sorted(version_ids)
+    for start in range(0, len(ordered), _KEYS_PER_QUERY):
+        rows = session.execute(
+            select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.stem, QuestionVersion.options)
+            .where(QuestionVersion.id.in_(ordered[start:start + _KEYS_PER_QUERY]))
+        )
+        found.update((vid, (qid, content_text(stem, options or []))) for vid, qid, stem, options in rows)
+    return found
