@@ -138,16 +138,25 @@ def test_downgrading_gives_the_data_back_as_it_was_and_upgrading_again_works(old
     session.close()
 
 
-def test_on_sqlite_a_stored_mark_with_more_than_two_decimals_stops_the_upgrade_naming_it(old_database):
+def test_a_stored_mark_with_more_than_two_decimals_stops_the_upgrade_naming_it_where_the_old_column_held_one(old_database):
+    """SQLite's old NUMERIC kept 59.995 as a float: the upgrade refuses to round it and names it.
+    PostgreSQL's old NUMERIC(6, 2) never held a third decimal (it stored 60.00), so there the upgrade
+    has nothing to refuse and keeps what was stored."""
     engine = old_database
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's NUMERIC(6, 2) cannot hold a third decimal: nothing to find there")
     with engine.begin() as conn:
         fill(conn, pass_mark="59.995")
-    with pytest.raises(RuntimeError, match=r"sitting.pass_mark holds values with more than two decimals: id 1 \(59.995\)"):
-        database.upgrade(engine)
+    if engine.dialect.name == "sqlite":
+        with pytest.raises(RuntimeError, match=r"sitting.pass_mark holds values with more than two decimals: id 1 \(59.995\)"):
+            database.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT pass_mark FROM sitting")).scalar() == 59.995
+        return
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT pass_mark FROM sitting")).scalar() == 59.995
+        stored = conn.execute(sa.text("SELECT pass_mark FROM sitting")).scalar()
+    assert stored == Decimal("60.00")
+    database.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT pass_mark FROM sitting")).scalar() == stored
 
 
 def below_digests() -> str:
