@@ -133,7 +133,7 @@ def paper(paper_id: int):
         sample = paper_service.preview_draw(db, actor(), found, seed)
     return render_template(
         "exams/paper.html", paper=found, available=paper_service.availability(db, specs),
-        shortfalls=[problem_text(p) for p in shortfalls],
+        shortfalls=[problem_text(p) for p in shortfalls], held_out=assembly.held_out(db, found),
         used=paper_service.paper_used(db, found), sittings=sitting_service.sittings_of_paper(db, actor(), found),
         sample=sample, seed=seed, next_seed=secrets.randbelow(10**9),
     )
