@@ -3,13 +3,15 @@ tested (attempt_law_version), and the same list kept with each new score ledger 
 (score_record.law_versions)
 
 score_record gains a nullable column by ALTER TABLE … ADD COLUMN (no table rebuild on SQLite, so
-its append-only triggers stay). Existing entries keep NULL there, which their hashes never covered:
-they verify as before.
+its append-only triggers stay). Existing entries keep NULL there. The column is not part of any
+entry's hash, so every entry verifies as before, by this revision's rules and the older ones.
+
+Attempts already made get their snapshot from the citations their items' versions hold now.
 
 Downgrade: the flags and the attempts' snapshots go with their tables (held questions are drawn
-again, as the older code knows no flags); the score record's column is dropped, the entries'
-hashes staying verifiable without it only for entries that had none (``DOWNGRADE_DELETES`` names
-no rows: the column's values go with it).
+again, as the older code knows no flags). The score record's column is dropped only when no entry
+carries a snapshot: entries are append-only and their snapshots could not be written back, so
+otherwise it stays (the older code neither reads nor writes it) and the upgrade finds it there.
 
 Revision ID: 033d9181375b
 Revises: 83df7efce17f
@@ -24,6 +26,16 @@ revision = '033d9181375b'
 down_revision = '83df7efce17f'
 branch_labels = None
 depends_on = None
+
+
+BACKFILL_SNAPSHOTS = (
+    "INSERT INTO attempt_law_version (attempt_id, law_version_id, items) "
+    "SELECT attempt_item.attempt_id, question_citation.law_version_id, COUNT(DISTINCT attempt_item.id) "
+    "FROM attempt_item JOIN question_citation "
+    "ON question_citation.question_version_id = attempt_item.question_version_id "
+    "WHERE question_citation.law_version_id IS NOT NULL AND question_citation.article_id IS NOT NULL "
+    "GROUP BY attempt_item.attempt_id, question_citation.law_version_id"
+)
 
 
 def upgrade() -> None:
@@ -75,17 +87,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('attempt_law_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attempt_law_version_attempt_id'), ['attempt_id'], unique=False)
+    # Attempts made before snapshots existed: the versions their items' citations point at now,
+    # which nothing has re-pointed yet (re-pointing arrives with this revision).
+    op.execute(BACKFILL_SNAPSHOTS)
 
-    # Plain ALTER TABLE … ADD COLUMN (not a batch): SQLite would rebuild the table and drop its triggers.
-    op.add_column('score_record', sa.Column(
-        'law_versions', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True))
+    # Plain ALTER TABLE … ADD COLUMN (not a batch): SQLite would rebuild the table and drop its
+    # triggers. Kept by a downgrade when entries carry it: then it is there already.
+    if 'law_versions' not in {c['name'] for c in sa.inspect(op.get_bind()).get_columns('score_record')}:
+        op.add_column('score_record', sa.Column(
+            'law_versions', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+            nullable=True))
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
-        op.drop_column('score_record', 'law_versions')
-    else:
-        # SQLite 3.35+ drops a column in place; the append-only triggers do not name it.
+    carrying = op.get_bind().execute(sa.text(
+        "SELECT COUNT(*) FROM score_record WHERE law_versions IS NOT NULL")).scalar()
+    if not carrying:
+        # SQLite 3.35+ drops a column in place (no rebuild): the append-only triggers stay.
         op.execute('ALTER TABLE score_record DROP COLUMN law_versions')
     with op.batch_alter_table('attempt_law_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attempt_law_version_attempt_id'))

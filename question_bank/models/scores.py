@@ -42,7 +42,8 @@ class ScoreRecord(Base):
     marks_digest: Mapped[str | None] = mapped_column(String(64))
     #: The law versions the attempt's questions cited when it was drawn (its legal-validity
     #: snapshot, ``services.validity``): ``[[law title, version date ISO], …]`` in title order.
-    #: None on entries made before snapshots existed, which keep the hashes they were made with.
+    #: None on entries made before snapshots existed. Not part of the entry's hash (see
+    #: ``ledger.entry_content``); like the rest of the row, the database refuses to change it.
     law_versions: Mapped[list[list[str]] | None] = mapped_column(JSONDocument)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
