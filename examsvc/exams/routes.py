@@ -34,7 +34,7 @@ from examsvc.results_release import release_and_return
 from examsvc.formatting import local_time, points_count
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import Category, Role
-from question_bank.services import assembly, release
+from question_bank.services import assembly, release, validity
 from question_bank.services import papers as paper_service
 from question_bank.services import roster as roster_service
 from question_bank.services import sittings as sitting_service
@@ -256,6 +256,13 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
         started=sitting_service.has_attempts(db, sitting), problems=problems or [], now=now,
         shortfalls=[problem_text(s.problem()) for s in sitting_service.short_sections(db, clock(), sitting)],
     ), status
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int):
+    """One candidate's attempt: its times and score, the law versions it tested and its score
+    record entries with the versions each kept."""
+    return render_template("exams/attempt.html", record=validity.attempt_record(database.session(), actor(), attempt_id))
 
 
 @bp.get("/sittings/<int:sitting_id>")
