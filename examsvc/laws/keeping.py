@@ -70,6 +70,9 @@ def _flash_review(review: AmendmentReview) -> None:
             added=len(changes.added), removed=len(changes.removed), unchanged=changes.unchanged,
             flagged=review.flagged_questions, citing=review.citing_questions),
           "error" if review.flagged_questions else "info")
+    if review.short_sittings:
+        flash(_("Nobody can start these sittings until bank reviewers clear enough held questions: %(titles)s.",
+                titles="、".join(s.title for s in review.short_sittings)), "error")
 
 
 def _law(law_id: int) -> Law:

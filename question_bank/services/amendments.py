@@ -34,9 +34,10 @@ from question_bank.models import (
     LawVersion,
     Question,
     QuestionCitation,
+    Sitting,
     User,
 )
-from question_bank.services import assembly, audit
+from question_bank.services import assembly, audit, sittings
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class AmendmentReview:
     citing_questions: int
     flagged_questions: int
     flags: int
+    #: Open or upcoming sittings whose paper the bank could fill before and cannot now that these
+    #: questions are held (nobody can start them until reviewers clear enough questions).
+    short_sittings: tuple[Sitting, ...] = ()
 
     def summary(self) -> str:
         """For a command's output: "3 of 5 questions citing it held for law review" and the
@@ -58,9 +62,11 @@ class AmendmentReview:
         if self.previous is None or self.changes is None:
             return ""
         c = self.changes
+        short = (f"; sittings that can no longer be filled: {', '.join(s.title for s in self.short_sittings)}"
+                 if self.short_sittings else "")
         return (f"against {self.previous.version_date.isoformat()}: {len(c.changed)} changed, {len(c.added)} added, "
                 f"{len(c.removed)} removed, {c.unchanged} unchanged articles; {self.flagged_questions} of "
-                f"{self.citing_questions} questions citing it held for law review")
+                f"{self.citing_questions} questions citing it held for law review{short}")
 
 
 NOTHING_COMPARED = AmendmentReview(None, None, 0, 0, 0)
@@ -79,7 +85,7 @@ def compare_versions(session: Session, old_version_id: int, new_version_id: int)
 
 def review_new_version(session: Session, clock: Clock, actor: User | None, version: LawVersion) -> AmendmentReview:
     """Flag the live questions that ``version`` (just loaded, flushed) makes doubtful, as the
-    module says; returns what was found. Audit event ``question.law_review_flag`` per question
+    module says; returns what was found, with the open or upcoming sittings this leaves unfillable. Audit event ``question.law_review_flag`` per question
     newly flagged, naming its citations. Flushes, never commits."""
     law = version.law
     earlier = sorted((v for v in law.versions if v.version_date < version.version_date), key=lambda v: v.version_date)
@@ -111,6 +117,8 @@ def review_new_version(session: Session, clock: Clock, actor: User | None, versi
         .where(LawReviewFlag.new_version_id == version.id))}
     flagged: dict[int, list[LawReviewFlag]] = defaultdict(list)
     now = clock.now()
+    watched = list(session.scalars(select(Sitting).where(Sitting.closes_at > now).order_by(Sitting.opens_at, Sitting.id)))
+    short_before = sittings.unfillable(session, clock, watched) if watched and citing else set()
     for citation, question_id in citing:
         changes = changes_from(citation.law_version_id)
         old_article = by_id[citation.article_id]
@@ -133,8 +141,10 @@ def review_new_version(session: Session, clock: Clock, actor: User | None, versi
             "law": law.title, "new_version": version.version_date.isoformat(),
             "citations": [{"text": f.citation_text, "article": article_label(*_key(f.old_article)),
                            "change": str(f.change)} for f in flags]})
+    short_now = sittings.unfillable(session, clock, watched) if watched and flagged else set()
     return AmendmentReview(previous, comparisons[previous.id], len({q for _, q in citing}), len(flagged),
-                           sum(len(f) for f in flagged.values()))
+                           sum(len(f) for f in flagged.values()),
+                           tuple(s for s in watched if s.id in short_now - short_before))
 
 
 def _key(article: LawArticle) -> ArticleKey:

@@ -179,3 +179,14 @@ def test_the_side_by_side_marks_the_changed_characters(db, make, held):
     assert old == flag.old_article.text and new == flag.new_article.text
     assert any(s.kind == "removed" for s in sides.old) or any(s.kind == "added" for s in sides.new)
     assert all(s.kind in ("same", "removed") for s in sides.old)
+
+
+def test_the_load_names_the_open_sittings_it_leaves_unfillable(db, clock, make):
+    make.laws(SUPERVISION_2018)
+    make.question(category="监察法", legal_basis="《监察法》第十二条")
+    make.question(category="监察法", legal_basis="《监察法》第三条")
+    short = make.sitting(make.paper([("single_choice", 2, 50, "监察法")]), title="监察法专题考试")
+    make.sitting(make.paper([("single_choice", 1, 100, "监察法")]), title="仍可抽题的考试")
+    loaded, = make.laws(SUPERVISION_2024)
+    assert [s.id for s in loaded.review.short_sittings] == [short.id]
+    assert loaded.line().endswith("held for law review; sittings that can no longer be filled: 监察法专题考试)")
