@@ -190,3 +190,19 @@ def test_the_load_names_the_open_sittings_it_leaves_unfillable(db, clock, make):
     loaded, = make.laws(SUPERVISION_2024)
     assert [s.id for s in loaded.review.short_sittings] == [short.id]
     assert loaded.line().endswith("held for law review; sittings that can no longer be filled: 监察法专题考试)")
+
+
+def test_a_reviewers_repointing_survives_the_question_being_resolved_again(db, clock, make):
+    """The question also names a regulation the catalogue does not hold yet: loading it later
+    resolves the question's citations again, and the cleared citation keeps the article the
+    reviewer chose."""
+    make.laws(SUPERVISION_2018)
+    question = make.question(legal_basis="《监察法》第十二条；《某某条例》第二条")
+    make.laws(SUPERVISION_2024)
+    law_review.clear_flag(db, clock, make.user(Role.BANK_REVIEWER), flag_of(db, question), article=(13, 0))
+    db.commit()
+    load_text(db, clock, "某某条例\n\n2020年1月1日 某某省人民代表大会常务委员会通过\n\n第一条 甲。\n第二条 乙。\n")
+    supervision, regulation = question.published_version.law_refs
+    assert (supervision.article_number, supervision.law_version.version_date.year) == (13, 2024)
+    assert regulation.status == "resolved" and regulation.article_number == 2
+    assert flag_of(db, question).citation_id == supervision.id
