@@ -65,12 +65,14 @@ def _paper_form_page(form: PaperForm, *, paper=None, problems=None, checked: boo
     entries = [entry.form for entry in form.sections]
     filled = [i for i, row in enumerate(entries) if not row.is_blank()]
     available: list[int | None] = [None] * len(entries)
-    for i, count in zip(filled, paper_service.availability(db, [entries[i].spec() for i in filled])):
+    specs = [entries[i].spec() for i in filled]
+    for i, count in zip(filled, paper_service.availability(db, specs)):
         available[i] = count
     total = sum(((entries[i].count.data or 0) * (entries[i].mark.data or 0) for i in filled), 0)
     categories = db.scalars(select(Category.path).order_by(Category.path)).all()
     return render_template("exams/paper_form.html", form=form, paper=paper, problems=problems or [], checked=checked,
-                           available=available, total=total, categories=categories), status
+                           available=available, total=total, categories=categories,
+                           held_out=paper_service.held_out(db, specs)), status
 
 
 def _save_paper(form: PaperForm, paper=None):

@@ -154,7 +154,12 @@ def _held(session: Session, section: BlueprintSection) -> set[int]:
 def held_out(session: Session, paper: Paper) -> int:
     """How many questions any section of ``paper`` would draw but for an open law review flag
     (each question counted once): what the paper page and a shortfall say are held out."""
-    return len(set().union(*(_held(session, s) for s in paper.sections))) if paper.sections else 0
+    return held_out_of(session, paper.sections)
+
+
+def held_out_of(session: Session, sections: list[BlueprintSection]) -> int:
+    """:func:`held_out` for sections not (yet) on a paper, such as a blueprint being checked."""
+    return len(set().union(*(_held(session, s) for s in sections))) if sections else 0
 
 
 def _groups(count: int) -> list[tuple[int, ...]]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from question_bank.models import LawReviewFlag, QuestionStatus, ReviewOutcome, Role, User
 from tests.examsvc.test_bank_question_pages import signed_in
+from tests.forms import paper_form
 from tests.question_bank.test_amendments import SUPERVISION_2018, SUPERVISION_2024
 from tests.scenarios import start_through_web, submit
 from tests.shared_data import LAW_TEXTS
@@ -103,6 +104,17 @@ def test_the_question_and_paper_pages_say_the_question_is_held(client, db, make,
     admin = signed_in(client, db.get(User, paper.created_by_id))
     page = admin.get(f"/exams/papers/{paper.id}").get_data(as_text=True)
     assert re.search(r'id="held-out">1 question held out pending law review', page)
+
+
+def test_checking_a_blueprint_says_how_many_are_held_out_and_why_it_falls_short(client, db, make, held):
+    admin = signed_in(client, make.user(Role.EXAM_ADMIN))
+    fits = admin.form_post("/exams/papers/new", paper_form("试算", ("single_choice", 1, "100", "监察法"), action="check"))
+    page = fits.get_data(as_text=True)
+    assert fits.status_code == 200 and 'id="check-ok"' in page
+    assert re.search(r'id="held-out">1 question held out pending law review', page)
+    short = admin.form_post("/exams/papers/new", paper_form("试算", ("single_choice", 2, "50", "监察法"), action="check"))
+    assert short.status_code == 422
+    assert "requested 2, available 1 (1 held out pending law review)" in short.get_data(as_text=True)
 
 
 def test_uploading_an_amendment_says_what_it_held(client, make):
