@@ -36,11 +36,13 @@ class ArticleChange(StrEnum):
 
 
 class ReviewOutcome(StrEnum):
-    """How a reviewer settled a flag: the question still holds under the new law (its citation
-    pointing at the new version's article), or it was retired."""
+    """How a flag was settled: a reviewer found the question still holds under the new law (its
+    citation pointing at the new version's article) or retired it, or a later amendment replaced it."""
 
     CLEARED = "cleared"
     RETIRED = "retired"
+    #: A later version of the law was loaded before anyone decided: the flag against it replaces this one.
+    SUPERSEDED = "superseded"
 
 
 class LawReviewFlag(Base):

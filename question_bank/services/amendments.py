@@ -11,13 +11,15 @@ bank reviewer clears every flag of it (:func:`clear_flag`, optionally pointing t
 another article of the new version) or retires it (:func:`retire_flagged`). Each step is audited.
 
 Questions are compared against the version each citation actually points at (usually the previous
-one), so a question written against an older text is judged by the text it was written for.
+one), so a question written against an older text is judged by the text it was written for. An
+open flag from an earlier amendment of the same citation is superseded by the new one.
 Loading a version that is older than the one in force flags nothing: the law in force did not
 change. Loading the same version again finds the flags already there and adds none.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -34,6 +36,7 @@ from question_bank.models import (
     LawVersion,
     Question,
     QuestionCitation,
+    ReviewOutcome,
     Sitting,
     User,
 )
@@ -136,6 +139,7 @@ def review_new_version(session: Session, clock: Clock, actor: User | None, versi
         session.add(flag)
         flagged[question_id].append(flag)
     session.flush()
+    _supersede(session, now, version, [f for flags in flagged.values() for f in flags])
     for question_id, flags in flagged.items():
         audit.record(session, clock, actor, "question.law_review_flag", "question", question_id, after={
             "law": law.title, "new_version": version.version_date.isoformat(),
@@ -145,6 +149,21 @@ def review_new_version(session: Session, clock: Clock, actor: User | None, versi
     return AmendmentReview(previous, comparisons[previous.id], len({q for _, q in citing}), len(flagged),
                            sum(len(f) for f in flagged.values()),
                            tuple(s for s in watched if s.id in short_now - short_before))
+
+
+def _supersede(session: Session, now: dt.datetime, version: LawVersion, new_flags: list[LawReviewFlag]) -> None:
+    """Close the open flags of the same citations against earlier amendments (``superseded``): the
+    reviewer now compares with ``version``, the one in force."""
+    cited = {(f.question_version_id, f.old_article_id) for f in new_flags}
+    if not cited:
+        return
+    for old in session.scalars(select(LawReviewFlag).where(
+            LawReviewFlag.law_id == version.law_id, LawReviewFlag.new_version_id != version.id,
+            LawReviewFlag.outcome.is_(None),
+            LawReviewFlag.question_version_id.in_({qv for qv, _ in cited}))):
+        if (old.question_version_id, old.old_article_id) in cited:
+            old.outcome, old.resolved_at = ReviewOutcome.SUPERSEDED, now
+    session.flush()
 
 
 def _key(article: LawArticle) -> ArticleKey:

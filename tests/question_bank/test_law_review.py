@@ -206,3 +206,22 @@ def test_a_reviewers_repointing_survives_the_question_being_resolved_again(db, c
     assert (supervision.article_number, supervision.law_version.version_date.year) == (13, 2024)
     assert regulation.status == "resolved" and regulation.article_number == 2
     assert flag_of(db, question).citation_id == supervision.id
+
+
+def test_a_later_amendment_before_anyone_decided_replaces_the_earlier_flag(db, clock, make):
+    history = "某某条例\n\n2020年1月1日 某某省人民代表大会常务委员会通过\n"
+    load_text(db, clock, history + "\n第一条 甲。\n第二条 乙。\n")
+    question = make.question(legal_basis="《某某条例》第一条")
+    load_text(db, clock, history + "2022年1月1日 某某省人民代表大会常务委员会修正\n\n第一条 甲甲。\n第二条 乙。\n")
+    load_text(db, clock, history + "2022年1月1日 某某省人民代表大会常务委员会修正\n"
+                                   "2024年1月1日 某某省人民代表大会常务委员会修正\n\n第一条 甲甲甲。\n第二条 乙。\n")
+    earlier, later = db.scalars(select(LawReviewFlag).order_by(LawReviewFlag.id)).all()
+    assert earlier.outcome == ReviewOutcome.SUPERSEDED and later.outcome is None
+    assert later.new_version.version_date.year == 2024 and later.old_version.version_date.year == 2020
+    reviewer = make.user(Role.BANK_REVIEWER)
+    assert [f.id for f in law_review.open_flags(db, reviewer)[0]] == [later.id] and law_review.held_count(db) == 1
+    with pytest.raises(Conflict):
+        law_review.clear_flag(db, clock, reviewer, earlier)
+    law_review.clear_flag(db, clock, reviewer, later)
+    assert law_review.held_count(db) == 0
+    assert question.published_version.law_refs[0].law_version.version_date.year == 2024
