@@ -51,10 +51,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.bank.routes import bp as bank_bp
     from examsvc.candidate.routes import bp as candidate_bp
     from examsvc.exams.routes import bp as exams_bp
+    from examsvc.law_review.routes import bp as law_review_bp
     from examsvc.laws.routes import bp as laws_bp
     from examsvc.reports.routes import bp as reports_bp
 
-    for blueprint in (auth_bp, candidate_bp, api_bp, bank_bp, exams_bp, reports_bp):
+    for blueprint in (auth_bp, candidate_bp, api_bp, bank_bp, exams_bp, reports_bp, law_review_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(laws_bp)
     register_citation_links(app)

@@ -25,7 +25,7 @@ from examsvc.extensions import clock
 from examsvc.laws.links import reason
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Problem
 from question_bank.models import CitationSource, Question, QuestionStatus, Role
-from question_bank.services import authoring, bank_search, citing, review
+from question_bank.services import authoring, bank_search, citing, law_review, review
 from question_bank.services.bank_search import DEFAULT_SORT, MAX_PAGE_SIZE, SORTS, BasisText, QuestionQuery
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
@@ -191,7 +191,8 @@ def _question_page(question: Question, return_form: ReturnForm, status: int):
     return_note = bank_search.return_notes(database.session(), [question]).get(question.id)
     return render_template("bank/question.html", question=question, shown=shown, people=people,
                            return_form=return_form, live=live, pending=pending, changed=changed,
-                           compared=bank_search.COMPARED_FIELDS, return_note=return_note), status
+                           compared=bank_search.COMPARED_FIELDS, return_note=return_note,
+                           law_flags=law_review.open_flags_of(database.session(), question)), status
 
 
 @bp.post("/questions/<int:question_id>/submit")

@@ -9,7 +9,7 @@ from examsvc.access import actor, guard
 from examsvc.extensions import clock
 from question_bank.errors import NotFound
 from question_bank.models import Attempt, Role, Sitting
-from question_bank.services import attempts, results
+from question_bank.services import attempts, results, validity
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
 from question_bank.services.marking import current_responses
@@ -82,4 +82,4 @@ def review(attempt_id: int):
     shown = results.disclosure(db, attempt, clock().now())
     return render_template("candidate/review.html", attempt=attempt, sitting=attempt.sitting,
                            sections=attempt.sitting.paper.sections, items=results.review(db, attempt, shown),
-                           shown=shown)
+                           shown=shown, tested=validity.tested_versions(db, attempt.id))

@@ -34,7 +34,7 @@ from examsvc.results_release import release_and_return
 from examsvc.formatting import local_time, points_count
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import Category, Role
-from question_bank.services import assembly, release
+from question_bank.services import assembly, release, validity
 from question_bank.services import papers as paper_service
 from question_bank.services import roster as roster_service
 from question_bank.services import sittings as sitting_service
@@ -65,12 +65,14 @@ def _paper_form_page(form: PaperForm, *, paper=None, problems=None, checked: boo
     entries = [entry.form for entry in form.sections]
     filled = [i for i, row in enumerate(entries) if not row.is_blank()]
     available: list[int | None] = [None] * len(entries)
-    for i, count in zip(filled, paper_service.availability(db, [entries[i].spec() for i in filled])):
+    specs = [entries[i].spec() for i in filled]
+    for i, count in zip(filled, paper_service.availability(db, specs)):
         available[i] = count
     total = sum(((entries[i].count.data or 0) * (entries[i].mark.data or 0) for i in filled), 0)
     categories = db.scalars(select(Category.path).order_by(Category.path)).all()
     return render_template("exams/paper_form.html", form=form, paper=paper, problems=problems or [], checked=checked,
-                           available=available, total=total, categories=categories), status
+                           available=available, total=total, categories=categories,
+                           held_out=paper_service.held_out(db, specs)), status
 
 
 def _save_paper(form: PaperForm, paper=None):
@@ -133,7 +135,7 @@ def paper(paper_id: int):
         sample = paper_service.preview_draw(db, actor(), found, seed)
     return render_template(
         "exams/paper.html", paper=found, available=paper_service.availability(db, specs),
-        shortfalls=[problem_text(p) for p in shortfalls],
+        shortfalls=[problem_text(p) for p in shortfalls], held_out=assembly.held_out(db, found),
         used=paper_service.paper_used(db, found), sittings=sitting_service.sittings_of_paper(db, actor(), found),
         sample=sample, seed=seed, next_seed=secrets.randbelow(10**9),
     )
@@ -256,6 +258,13 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
         started=sitting_service.has_attempts(db, sitting), problems=problems or [], now=now,
         shortfalls=[problem_text(s.problem()) for s in sitting_service.short_sections(db, clock(), sitting)],
     ), status
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int):
+    """One candidate's attempt: its times and score, the law versions it tested and its score
+    record entries with the versions each kept."""
+    return render_template("exams/attempt.html", record=validity.attempt_record(database.session(), actor(), attempt_id))
 
 
 @bp.get("/sittings/<int:sitting_id>")

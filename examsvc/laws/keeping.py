@@ -17,6 +17,7 @@ from question_bank.errors import Conflict, InvalidInput, NotFound
 from question_bank.formats.law_files import LawFile
 from question_bank.models import Law, LawKind
 from question_bank.services import law_catalogue
+from question_bank.services.amendments import AmendmentReview
 from question_bank.services.law_catalogue import LAW_KEEPERS, LoadOptions, Particulars
 
 #: The name a pasted text goes by in problems and in the version's source.
@@ -50,10 +51,28 @@ def load():
         if item.created:
             flash(_("Loaded %(title)s of %(date)s: %(n)d articles.", title=item.law.title,
                     date=item.version.version_date.isoformat(), n=item.version.article_count), "success")
+            _flash_review(item.review)
         else:
             flash(_("%(title)s of %(date)s was already in the catalogue with the same text; nothing changed.",
                     title=item.law.title, date=item.version.version_date.isoformat()), "info")
     return redirect(url_for("laws.version", version_id=loaded[0].version.id))
+
+
+def _flash_review(review: AmendmentReview) -> None:
+    """What an amendment did: its article changes against the version before, and how many of the
+    questions citing the law it held for law review."""
+    if review.previous is None or review.changes is None:
+        return
+    changes = review.changes
+    flash(_("Against the version of %(date)s: %(changed)d articles changed, %(added)d added, %(removed)d removed, "
+            "%(unchanged)d unchanged. %(flagged)d of %(citing)d questions citing the law are held out pending law "
+            "review.", date=review.previous.version_date.isoformat(), changed=len(changes.changed),
+            added=len(changes.added), removed=len(changes.removed), unchanged=changes.unchanged,
+            flagged=review.flagged_questions, citing=review.citing_questions),
+          "error" if review.flagged_questions else "info")
+    if review.short_sittings:
+        flash(_("Nobody can start these sittings until bank reviewers clear enough held questions: %(titles)s.",
+                titles="、".join(s.title for s in review.short_sittings)), "error")
 
 
 def _law(law_id: int) -> Law:

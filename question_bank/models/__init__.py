@@ -22,6 +22,7 @@ from question_bank.models.laws import (
     LawVersion,
     VersionStatus,
 )
+from question_bank.models.law_reviews import ArticleChange, AttemptLawVersion, LawReviewFlag, ReviewOutcome
 from question_bank.models.org import OrgUnit, UnitLevel
 from question_bank.models.papers import BlueprintSection, MultiChoiceRule, Paper
 from question_bank.models.people import Role, User, UserRole
@@ -40,6 +41,7 @@ from question_bank.models.sittings import DEFAULT_GRACE_S, ExamKind, ResultPolic
 __all__ = [
     "CitationSource", "CitationStatus", "EventKind", "HeadingKind", "Law", "LawArticle", "LawHeading",
     "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
+    "ArticleChange", "AttemptLawVersion", "LawReviewFlag", "ReviewOutcome",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
     "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from question_bank.db import Base, Points, UTCDateTime
+from question_bank.db import Base, JSONDocument, Points, UTCDateTime
 from question_bank.models.attempts import Attempt
 
 
@@ -40,6 +40,11 @@ class ScoreRecord(Base):
     responses_digest: Mapped[str | None] = mapped_column(String(64))
     #: SHA-256 of every mark given to the attempt's items so far (``ledger.marks_digest``).
     marks_digest: Mapped[str | None] = mapped_column(String(64))
+    #: The law versions the attempt's questions cited when it was drawn (its legal-validity
+    #: snapshot, ``services.validity``): ``[[law title, version date ISO], …]`` in title order.
+    #: None on entries made before snapshots existed. Not part of the entry's hash (see
+    #: ``ledger.entry_content``); like the rest of the row, the database refuses to change it.
+    law_versions: Mapped[list[list[str]] | None] = mapped_column(JSONDocument)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 

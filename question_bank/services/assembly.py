@@ -18,13 +18,14 @@ import random
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
 from question_bank.models import (
     BlueprintSection,
     Category,
+    LawReviewFlag,
     Paper,
     Question,
     QuestionStatus,
@@ -45,24 +46,27 @@ class Shortfall:
     qtype: str
     requested: int
     available: int
+    #: Questions that would fit but are held out pending law review.
+    held_out: int = 0
 
     def problem(self) -> Problem:
         """The refusal: placed on the section and naming its type ("section 3: category
         司法考试/知识型, True/false: requested 5, available 0"); a group names its sections in the
         message and has no single place."""
+        counts = {"requested": self.requested, "available": self.available, "held": self.held_out}
         if len(self.sections) == 1:
             qtype = REGISTRY.get(self.qtype)
-            return Problem(
-                N_("category %(category)s, %(type)s: requested %(requested)d, available %(available)d"),
-                {"category": self.category_path, "type": Msg(qtype.label) if qtype else self.qtype,
-                 "requested": self.requested, "available": self.available},
-                place=Place(section=self.sections[0]),
-            )
-        return Problem(
-            N_("sections %(sections)s draw on the same questions: requested %(requested)d, available %(available)d"),
-            {"sections": ", ".join(map(str, self.sections)), "requested": self.requested,
-             "available": self.available},
-        )
+            template = N_("category %(category)s, %(type)s: requested %(requested)d, available %(available)d") \
+                if not self.held_out else N_("category %(category)s, %(type)s: requested %(requested)d, available "
+                                             "%(available)d (%(held)d held out pending law review)")
+            return Problem(template, {"category": self.category_path,
+                                      "type": Msg(qtype.label) if qtype else self.qtype, **counts},
+                           place=Place(section=self.sections[0]))
+        template = N_("sections %(sections)s draw on the same questions: requested %(requested)d, available "
+                      "%(available)d") if not self.held_out else \
+            N_("sections %(sections)s draw on the same questions: requested %(requested)d, available %(available)d "
+               "(%(held)d held out pending law review)")
+        return Problem(template, {"sections": ", ".join(map(str, self.sections)), **counts})
 
 
 @dataclass(frozen=True)
@@ -74,10 +78,27 @@ class DrawnItem:
     section: BlueprintSection
 
 
-def live_question():
-    """The SQL condition for a question papers may draw (``Question.is_live``): a reviewer approved
-    a version of it and it is not retired. An edit awaiting review leaves it live."""
+def published_question():
+    """The SQL condition for a question with an approved version in use (``Question.is_live``): a
+    reviewer approved a version of it and it is not retired. An edit awaiting review leaves it so."""
     return and_(Question.published_version_id.is_not(None), Question.status != QuestionStatus.RETIRED)
+
+
+def held_for_law_review():
+    """The SQL condition for a question held out pending law review: its published version has an
+    open :class:`~question_bank.models.LawReviewFlag` (an amendment changed or dropped an article
+    it cites; ``services.amendments``). A newer version published since is not held by the old
+    version's flags."""
+    return exists().where(LawReviewFlag.question_id == Question.id,
+                          LawReviewFlag.question_version_id == Question.published_version_id,
+                          LawReviewFlag.outcome.is_(None))
+
+
+def live_question():
+    """The SQL condition for a question new draws may use (papers, and practice): published
+    (:func:`published_question`) and not held out pending law review (:func:`held_for_law_review`).
+    The one definition of "drawable": use it wherever questions are drawn."""
+    return and_(published_question(), ~held_for_law_review())
 
 
 def section_pool(session: Session, section: BlueprintSection) -> list[int]:
@@ -96,27 +117,49 @@ def pool_size(session: Session, section: BlueprintSection) -> int:
     return len(set(_pool(session, section).values()))
 
 
-def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
-    """:func:`section_pool` with each version's fingerprint: version id → fingerprint, in order."""
+def _section_filter(section: BlueprintSection):
+    """What the published version must be to fit ``section``: its type, difficulty and category."""
     category = section.category
     if section.include_subcategories:
         in_category = or_(Category.id == category.id,
                           Category.path.startswith(category.path + "/", autoescape=True))
     else:
         in_category = Category.id == category.id
+    return and_(QuestionVersion.qtype == section.qtype,
+                QuestionVersion.difficulty.between(section.difficulty_min, section.difficulty_max), in_category)
+
+
+def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
+    """:func:`section_pool` with each version's fingerprint: version id → fingerprint, in order."""
     query = (
         select(QuestionVersion.id, QuestionVersion.fingerprint)
         .join(Question, Question.published_version_id == QuestionVersion.id)
         .join(Category, QuestionVersion.category_id == Category.id)
-        .where(
-            live_question(),
-            QuestionVersion.qtype == section.qtype,
-            QuestionVersion.difficulty.between(section.difficulty_min, section.difficulty_max),
-            in_category,
-        )
+        .where(live_question(), _section_filter(section))
         .order_by(Question.id)
     )
     return {version_id: fingerprint for version_id, fingerprint in session.execute(query)}
+
+
+def _held(session: Session, section: BlueprintSection) -> set[int]:
+    """Ids of the questions that would fit ``section`` but are held out pending law review."""
+    return set(session.scalars(
+        select(Question.id)
+        .join(QuestionVersion, Question.published_version_id == QuestionVersion.id)
+        .join(Category, QuestionVersion.category_id == Category.id)
+        .where(published_question(), held_for_law_review(), _section_filter(section))
+    ))
+
+
+def held_out(session: Session, paper: Paper) -> int:
+    """How many questions any section of ``paper`` would draw but for an open law review flag
+    (each question counted once): what the paper page and a shortfall say are held out."""
+    return held_out_of(session, paper.sections)
+
+
+def held_out_of(session: Session, sections: list[BlueprintSection]) -> int:
+    """:func:`held_out` for sections not (yet) on a paper, such as a blueprint being checked."""
+    return len(set().union(*(_held(session, s) for s in sections))) if sections else 0
 
 
 def _groups(count: int) -> list[tuple[int, ...]]:
@@ -130,6 +173,7 @@ def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
     drawn. A group is reported only when none of its sections is short on its own."""
     sections = paper.sections
     pools = [set(_pool(session, s).values()) for s in sections]
+    held = [_held(session, s) for s in sections]
     found: list[Shortfall] = []
     short_alone: set[int] = set()
     for group in _groups(len(sections)):
@@ -140,7 +184,7 @@ def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
         if available < requested:
             first = sections[group[0]]
             found.append(Shortfall(tuple(i + 1 for i in group), first.category.path, first.qtype,
-                                   requested, available))
+                                   requested, available, len(set().union(*(held[i] for i in group)))))
             if len(group) == 1:
                 short_alone.add(group[0])
     return found

@@ -46,7 +46,7 @@ from question_bank.models import (
     Sitting,
     User,
 )
-from question_bank.services import assembly, audit, deadlines
+from question_bank.services import assembly, audit, deadlines, validity
 from question_bank.services.delivery import option_order_for, to_display, to_original
 from question_bank.services.marking import current_responses
 from question_bank.types import get_type
@@ -149,6 +149,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
             pick.version.used_at = now
     session.add(attempt)
     session.flush()
+    validity.take_snapshot(session, attempt)
     audit.record(session, clock, candidate, "attempt.start", "attempt", attempt.id,
                  after={"sitting": sitting.id, "attempt_no": attempt.attempt_no, "deadline": deadline.isoformat()})
     return attempt

@@ -9,7 +9,8 @@ what cannot be resolved is stored with its reason, for the editor to see, and ne
 
 When a law is loaded later, citations that named it without success are resolved again
 (:func:`resolve_again_for_law`); rows that resolved keep their ids, so flags other code keeps on a
-citation stay attached.
+citation stay attached, and a row a law reviewer re-pointed to an amended version's article
+(``services.law_review``) keeps that article while its words stay the same.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.formats.citations import Citation, find_mentions, law_key, parse_citations
-from question_bank.models import CitationSource, CitationStatus, Law, QuestionCitation, QuestionVersion
+from question_bank.models import (
+    CitationSource,
+    CitationStatus,
+    Law,
+    LawReviewFlag,
+    QuestionCitation,
+    QuestionVersion,
+    ReviewOutcome,
+)
 from question_bank.services.law_index import LawIndex, Resolution
 
 #: Dates of citations are the day in Beijing: a question written at 07:00 on 1 January cites what
@@ -94,11 +103,31 @@ def _same(row: QuestionCitation, new: QuestionCitation) -> bool:
         "law_id", "law_version_id", "article_id", "named_year"))
 
 
+def _same_words(row: QuestionCitation, new: QuestionCitation) -> bool:
+    """The same words at the same place of the same field (whatever they resolve to)."""
+    return all(getattr(row, name) == getattr(new, name) for name in ("source", "start", "end", "text"))
+
+
+def _repointed(session: Session, row_ids: list[int]) -> set[int]:
+    """Those of the citation rows that a law reviewer pointed at a new version's article on
+    clearing a law review flag (``services.law_review``): resolving their words again must not undo
+    that decision."""
+    found: set[int] = set()
+    for start in range(0, len(row_ids), _CHUNK):
+        found.update(session.scalars(select(LawReviewFlag.citation_id).join(
+            QuestionCitation, QuestionCitation.id == LawReviewFlag.citation_id).where(
+            LawReviewFlag.citation_id.in_(row_ids[start:start + _CHUNK]),
+            LawReviewFlag.outcome == ReviewOutcome.CLEARED,
+            LawReviewFlag.cleared_to_article_id == QuestionCitation.article_id)))
+    return found
+
+
 def record_citations(session: Session, versions: Iterable[QuestionVersion], on: dt.date | None = None,
                      index: LawIndex | None = None, fresh: bool = False) -> None:
     """Bring the citation rows of ``versions`` in step with their text and the catalogue, resolving
     as of ``on`` (default: each version's creation day in Beijing). A row whose citation resolves as
-    before is kept (same id); the others are replaced. ``fresh``: the versions were just created
+    before, or that a law reviewer re-pointed and whose words are unchanged, is kept (same id); the
+    others are replaced. ``fresh``: the versions were just created
     and have no rows yet (saves looking). Reads the catalogue in two queries plus one per law
     version cited, whatever the number of versions. Flushes, never commits."""
     versions = [v for v in versions if v.id is not None]
@@ -111,13 +140,14 @@ def record_citations(session: Session, versions: Iterable[QuestionVersion], on: 
         for row in session.scalars(select(QuestionCitation).where(
                 QuestionCitation.question_version_id.in_(ids[start:start + _CHUNK]))):
             existing[row.question_version_id].append(row)
+    repointed = _repointed(session, [row.id for rows in existing.values() for row in rows])
     for version in versions:
         day = on or local_day(version.created_at)
         wanted = [_row(version.id, position, found)
                   for position, found in enumerate(citations_of(index, version, day), start=1)]
         old = list(existing[version.id])
         for new in wanted:
-            kept = next((row for row in old if _same(row, new)), None)
+            kept = next((row for row in old if _same(row, new) or (row.id in repointed and _same_words(row, new))), None)
             if kept is not None:
                 old.remove(kept)
                 kept.position = new.position

@@ -9,13 +9,15 @@ A version is a law's text as of the adoption, amendment or revision that made it
 text again changes nothing; a new date is a new version with its own articles, and the newest
 version is the one in force (the earlier ones ``amended``). Another text for a date already loaded is
 refused, naming the articles that differ: a loaded version never changes under the questions that
-cite it. After a load, citations that named the law without resolving are resolved again.
+cite it. After a load, citations that named the law without resolving are resolved again, and a new
+newest version holds the live questions citing an article it changed or dropped for law review
+(:mod:`question_bank.services.amendments`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -42,7 +44,8 @@ from question_bank.models import (
     VersionStatus,
 )
 from question_bank.models.laws import item_counts
-from question_bank.services import audit, citing
+from question_bank.services import amendments, audit, citing
+from question_bank.services.amendments import NOTHING_COMPARED, AmendmentReview
 from question_bank.services.law_index import COMMON_ABBREVIATIONS
 
 #: Who may load texts and correct a law's particulars.
@@ -59,11 +62,17 @@ class LoadedVersion:
     version: LawVersion
     created: bool
     law_created: bool
+    #: What the new version did to the questions citing the law (nothing compared unless it is a
+    #: new newest version of a law the catalogue held before).
+    review: AmendmentReview = NOTHING_COMPARED
 
     def line(self) -> str:
-        """One line for a command's output: title, version date, articles, what happened."""
+        """One line for a command's output: title, version date, articles, what happened, and for
+        an amendment its article changes and how many questions it held for law review."""
         done = "loaded" if self.created else "already loaded, unchanged"
-        return f"{self.law.title}  {self.version.version_date.isoformat()}  {self.version.article_count} articles  ({done})"
+        summary = self.review.summary()
+        return (f"{self.law.title}  {self.version.version_date.isoformat()}  {self.version.article_count} articles  "
+                f"({done}{'; ' + summary if summary else ''})")
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,9 @@ def load_texts(session: Session, clock: Clock, actor: User | None, files: list[L
     :class:`InvalidInput` (every problem of every file, by file and line, or a missing date or
     kind) or :class:`Conflict` (another text for a version already loaded), and then nothing is
     written. :class:`PermissionDenied` unless ``actor`` is a law administrator or bank editor
-    (``None``: the command line). Audit event ``law.load`` per new version. Flushes, never commits.
+    (``None``: the command line). Audit event ``law.load`` per new version; a new newest version
+    holds questions for law review (``amendments.review_new_version``, its outcome in each item's
+    ``review``). Flushes, never commits.
     """
     _may_keep(actor)
     options = options or LoadOptions()
@@ -124,6 +135,10 @@ def load_texts(session: Session, clock: Clock, actor: User | None, files: list[L
         loaded = [_load_one(session, clock, actor, text, options) for text in texts]
         for law in {item.law.id: item.law for item in loaded if item.created}.values():
             citing.resolve_again_for_law(session, law)
+        # Versions in date order (read_texts sorts so), so two versions of one law loaded together
+        # hold questions against the newer one only.
+        loaded = [replace(item, review=amendments.review_new_version(session, clock, actor, item.version))
+                  if item.created else item for item in loaded]
     return loaded
 
 

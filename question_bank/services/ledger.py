@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.models import Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, User
-from question_bank.services import hashchain
+from question_bank.services import hashchain, validity
 from question_bank.services.hashchain import GENESIS_HASH, Chain, ChainCheck, ChainPoint, timestamp
 
 __all__ = ["GENESIS_HASH", "append", "entry_content", "marks_digest", "responses_digest", "verify"]
@@ -27,7 +27,9 @@ __all__ = ["GENESIS_HASH", "append", "entry_content", "marks_digest", "responses
 
 def entry_content(record: ScoreRecord) -> dict[str, Any]:
     """What an entry's hash covers. The digests are left out of entries made before they existed,
-    so those keep the hashes they were made with. Part of every stored hash: never change what it
+    so those keep the hashes they were made with. The law versions the attempt tested
+    (``ScoreRecord.law_versions``) are not hashed: the older code's verify, after a downgrade,
+    would find every entry carrying them broken; the row is append-only all the same. Part of every stored hash: never change what it
     gives for an existing entry."""
     content: dict[str, Any] = {
         "attempt_id": record.attempt_id,
@@ -99,7 +101,7 @@ def attempt_records(session: Session, attempt_ids: list[int]) -> tuple[
 
 def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor: User | None) -> ScoreRecord:
     """Record the attempt's current score, band and pass as a new ledger entry, with the digests
-    of its responses and marks. The attempt must be closed and marked (score, band and pass set).
+    of its responses and marks and the law versions it tested (its legal-validity snapshot). The attempt must be closed and marked (score, band and pass set).
 
     The head row is locked (``SELECT … FOR UPDATE``) so that entries from concurrent workers chain
     one after another instead of forking. Raises ``ValueError`` for an attempt without a score.
@@ -122,6 +124,7 @@ def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor:
         recorded_at=clock.now(),
         responses_digest=responses_digest(attempt, items[attempt.id], steps[attempt.id]),
         marks_digest=marks_digest(marks[attempt.id]),
+        law_versions=validity.ledger_list(session, attempt.id),
     )
     record.prev_hash, record.entry_hash = hashchain.advance(head, entry_content(record))
     session.add(record)

@@ -173,16 +173,26 @@ def build_sections(session: Session, specs: list[SectionSpec]) -> list[Blueprint
 def availability(session: Session, specs: list[SectionSpec]) -> list[int | None]:
     """How many distinct published questions (a repeat counted once) fit each section on its own (None for a section that is not
     well formed or names no category), for showing beside the form's rows."""
-    counts: list[int | None] = []
+    return [None if probe is None else assembly.pool_size(session, probe) for probe in _probes(session, specs)]
+
+
+def held_out(session: Session, specs: list[SectionSpec]) -> int:
+    """How many questions the well-formed sections of ``specs`` would draw but for an open law
+    review flag (each counted once), for the form's check."""
+    return assembly.held_out_of(session, [probe for probe in _probes(session, specs) if probe is not None])
+
+
+def _probes(session: Session, specs: list[SectionSpec]) -> list[BlueprintSection | None]:
+    """A transient section per spec (None where it is not well formed or names no category)."""
+    probes: list[BlueprintSection | None] = []
     for spec in specs:
         category = _find_category(session, spec.category_path) if category_parts(spec.category_path) else None
         if category is None or spec.qtype not in REGISTRY or not (1 <= spec.difficulty_min <= spec.difficulty_max <= 5):
-            counts.append(None)
+            probes.append(None)
             continue
-        probe = BlueprintSection(qtype=spec.qtype, category=category, include_subcategories=spec.include_subcategories,
-                                 difficulty_min=spec.difficulty_min, difficulty_max=spec.difficulty_max)
-        counts.append(assembly.pool_size(session, probe))
-    return counts
+        probes.append(BlueprintSection(qtype=spec.qtype, category=category, include_subcategories=spec.include_subcategories,
+                                       difficulty_min=spec.difficulty_min, difficulty_max=spec.difficulty_max))
+    return probes
 
 
 def _checked_sections(session: Session, spec: PaperSpec) -> list[BlueprintSection]:

@@ -1,0 +1,102 @@
+"""The legal-validity snapshot of an attempt (issue 11): which law versions its questions cited
+when it was drawn, so that a result can later be read against the law it tested.
+
+Taken once, when the attempt's paper is drawn (:func:`take_snapshot`): one
+:class:`~question_bank.models.AttemptLawVersion` per law version that a citation of an item's
+question version pointed at then, with how many items cited it. A citation re-pointed later (a
+reviewer clearing a law review flag) does not change it. Each score ledger entry carries the same
+list (:func:`ledger_list`) inside its hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from question_bank.errors import NotFound
+from question_bank.models import (
+    Attempt,
+    AttemptItem,
+    AttemptLawVersion,
+    Law,
+    LawVersion,
+    QuestionCitation,
+    ScoreRecord,
+    User,
+    VersionStatus,
+)
+from question_bank.services import sittings
+
+
+def take_snapshot(session: Session, attempt: Attempt) -> None:
+    """Record the law versions the attempt's items cite now (the attempt and its items flushed).
+    One query for the citations, one insert. Flushes, never commits."""
+    rows = session.execute(
+        select(QuestionCitation.law_version_id, func.count(func.distinct(AttemptItem.id)))
+        .join(AttemptItem, AttemptItem.question_version_id == QuestionCitation.question_version_id)
+        .where(AttemptItem.attempt_id == attempt.id, QuestionCitation.law_version_id.is_not(None),
+               QuestionCitation.article_id.is_not(None))
+        .group_by(QuestionCitation.law_version_id))
+    session.add_all(AttemptLawVersion(attempt_id=attempt.id, law_version_id=version_id, items=count)
+                    for version_id, count in rows)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class TestedVersion:
+    """A law version an attempt tested: the law's title and short title, the version's date and
+    id, whether it is still the text in force, and how many of the attempt's items cited it."""
+
+    title: str
+    short_title: str
+    version_id: int
+    version_date: dt.date
+    status: VersionStatus
+    items: int
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == VersionStatus.IN_FORCE
+
+
+def tested_versions(session: Session, attempt_id: int) -> list[TestedVersion]:
+    """The attempt's snapshot, by law title then version date (empty for an attempt whose
+    questions cited no article)."""
+    rows = session.execute(
+        select(Law.title, Law.short_title, LawVersion.id, LawVersion.version_date, LawVersion.status,
+               AttemptLawVersion.items)
+        .join(LawVersion, LawVersion.id == AttemptLawVersion.law_version_id)
+        .join(Law, Law.id == LawVersion.law_id)
+        .where(AttemptLawVersion.attempt_id == attempt_id)
+        .order_by(Law.title, LawVersion.version_date))
+    return [TestedVersion(*row) for row in rows]
+
+
+def ledger_list(session: Session, attempt_id: int) -> list[list[str]]:
+    """The snapshot as a score ledger entry keeps it: ``[[law title, version date ISO], …]``."""
+    return [[v.title, v.version_date.isoformat()] for v in tested_versions(session, attempt_id)]
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """An attempt as the exam administrator's page shows it: the attempt, the law versions it
+    tested, and its score ledger entries in order (each with the list of law versions it kept)."""
+
+    attempt: Attempt
+    tested: list[TestedVersion]
+    entries: list[ScoreRecord]
+
+
+def attempt_record(session: Session, actor: User, attempt_id: int) -> AttemptRecord:
+    """One attempt for an exam administrator whose subtree holds its sitting. Raises
+    :class:`NotFound` otherwise, as for an attempt that does not exist (``sittings.get_sitting``)."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound()
+    sittings.get_sitting(session, actor, attempt.sitting_id)
+    entries = list(session.scalars(select(ScoreRecord).where(ScoreRecord.attempt_id == attempt.id)
+                                   .order_by(ScoreRecord.id)))
+    return AttemptRecord(attempt, tested_versions(session, attempt.id), entries)
