@@ -112,6 +112,9 @@ class _Notes:
         """Plain text of a field, noting what its HTML lost."""
         if text_format not in HTML_FORMATS:
             return value.strip()
+        if text_format != "html":
+            # Moodle's auto format keeps the line ends typed; HTML would fold them into spaces.
+            value = value.replace("\n", "<br>")
         converted = html_to_text(value)
         for what in converted.lost:
             self.add(N_("the %(what)s of the HTML text could not be kept; only its words are"), name, what=what)
