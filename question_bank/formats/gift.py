@@ -14,8 +14,8 @@ which Moodle skips like any comment.
 
 Reading: each block a question, placed by its number and first line; types as
 ``moodle_questions`` maps them; numerical and matching questions are refused by name; text left
-after the answers that is only punctuation (a stray ``";``, seen in Moodle's own fixtures) is
-dropped with a note, other text there makes the question a "missing word" one.
+after the answers that is only quotes and semicolons (a stray ``";``, seen in Moodle's own fixtures)
+is dropped with a note, other text there makes the question a "missing word" one.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ _SPECIAL = "~=#{}:\\"
 _FORMATS = {"html": "html", "moodle": "moodle_auto_format", "plain": "plain_text", "markdown": "markdown"}
 _FORMAT_MARK = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]")
 _WEIGHT = re.compile(r"^%(-?[\d.]+)%")
+#: Characters left after an answer block by a bad copy (Moodle's own fixtures end two questions
+#: with ``";``): dropped with a note, where any other text there is the rest of a "missing word" stem.
+_STRAY = frozenset("\"';")
 _TRUE_WORDS, _FALSE_WORDS = frozenset({"T", "TRUE"}), frozenset({"F", "FALSE"})
 
 
@@ -217,7 +220,7 @@ def _question(text: str, item: int, line: int, category: list[str]) -> MoodleQue
     answers, _, general = answers.partition("####") if _unescaped(answers, "####") != -1 else (answers, "", "")
     question.explanation, question.explanation_format = unescape(general).strip(), question.stem_format
     after_text = unescape(after).rstrip()
-    if after_text.strip() and not any(ch.isalnum() for ch in after_text):
+    if after_text.strip() and set(after_text.strip()) <= _STRAY:
         question.lost.append(f"text after the answers ({after_text.strip()})")
         after_text = ""
     question.qtype, question.single = _type_of(answers)

@@ -37,7 +37,7 @@ from question_bank.formats.moodle_grades import CLOZE, CLOZE_SHORT_ANSWER, read_
 from question_bank.formats.template import ParsedRow
 from question_bank.types import get_type
 from question_bank.types.base import problem_of
-from question_bank.types.fill_blank import count_blanks
+from question_bank.types.fill_blank import BLANK, count_blanks
 from question_bank.types.choice import LETTERS
 
 #: What a blank added to a short-answer stem looks like (the template's own blank mark).
@@ -226,6 +226,9 @@ def _cloze(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> Que
                              {"type": unsupported[0]}, notes.place("questiontext")))
         return None
 
+    written = question.extras.get("blanks")
+    markers = iter(written if isinstance(written, list) else [])
+
     def blank(match) -> str:
         answers = [a for a in read_cloze_answers(match.group(3))]
         bad = [text for grade, text, _ in answers if grade is None]
@@ -237,7 +240,8 @@ def _cloze(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> Que
         blanks.append(_alternatives(as_answers, notes))
         if match.group(2).upper() in {"SHORTANSWER_C", "SAC", "MWC"}:
             notes.add(N_("the answer was compared case-sensitively in Moodle; the bank ignores case"), "usecase")
-        return ADDED_BLANK
+        marker = next(markers, ADDED_BLANK)
+        return marker if isinstance(marker, str) and BLANK.fullmatch(marker) else ADDED_BLANK
 
     plain = CLOZE.sub(blank, stem)
     if found:

@@ -32,7 +32,7 @@ from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.guarded import refuse
 from question_bank.formats.interchange import ExportedQuestion, SourceFile, extras_of, read_text, too_many
 from question_bank.formats.moodle_grades import cloze_blank, grade_of, share
-from question_bank.formats.moodle_questions import Answer, MoodleQuestion, to_row
+from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, to_row
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.types.choice import LETTERS
 from question_bank.types.fill_blank import BLANK
@@ -138,6 +138,9 @@ def _write_question(writer: _Writer, question: ExportedQuestion) -> None:
         extras.pop("type", None)
     if draft.default_score is None:
         extras["score"] = None  # Moodle always has a default grade; ours has none
+    markers = BLANK.findall(draft.stem) if draft.qtype == "fill_blank" else []
+    if any(marker != ADDED_BLANK for marker in markers):
+        extras["blanks"] = markers  # how the stem marked its blanks, which Cloze replaces
     if extras:
         writer.element(2, "examsvc", json.dumps(extras, ensure_ascii=False, sort_keys=True))
     writer.newline(1)
