@@ -31,7 +31,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 #: Where a block (paragraph, division, list item) begins or ends: one line end, however many
 #: blocks meet there, while each ``<br>`` is a line end of its own.
 _BOUNDARY = "\x00"
-_BREAKS = re.compile(r"[\x00\n]+")
+_BREAKS = re.compile(r"[ \t]*[\x00\n][\x00\n \t]*")
 _SPACES = re.compile(r"[ \t\f\v]+")
 
 
