@@ -221,7 +221,7 @@ def _question(text: str, item: int, line: int, category: list[str]) -> MoodleQue
     question.explanation, question.explanation_format = unescape(general).strip(), question.stem_format
     after_text = unescape(after).rstrip()
     if after_text.strip() and set(after_text.strip()) <= _STRAY:
-        question.lost.append(f"text after the answers ({after_text.strip()})")
+        question.stray = after_text.strip()
         after_text = ""
     question.qtype, question.single = _type_of(answers)
     # Moodle's "missing word": the answers stand where the blank is.

@@ -41,7 +41,7 @@ class Converted:
     each once, in the order met: ``"formatting"`` (bold, italics, spans and the like), ``"link"``
     (an address; the link's words stay), ``"image"``, ``"table"`` (rows become lines),
     ``"unsafe content"`` (a script, a style or an event handler nh3 removed) and
-    ``"tag <name>"`` for any other tag."""
+    ``"<name>"`` for any other tag."""
 
     text: str
     lost: list[str] = field(default_factory=list)
@@ -76,7 +76,7 @@ class _Flattener(HTMLParser):
             if tag in {"td", "th"}:
                 self.parts.append(" ")
         elif tag not in _SILENT_TAGS:
-            self._lose(f"tag <{tag}>")
+            self._lose(f"<{tag}>")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)

@@ -42,6 +42,14 @@ from question_bank.types.choice import LETTERS
 
 #: What a blank added to a short-answer stem looks like (the template's own blank mark).
 ADDED_BLANK = "（ ）"
+#: What each kind of loss of ``html_text`` is called in a note.
+_HTML_LOSSES = {
+    "formatting": N_("the formatting of the HTML text (bold, italics, colours …) could not be kept; only its words are"),
+    "link": N_("the address of a link could not be kept; only its words are"),
+    "image": N_("an image in the HTML text could not be kept"),
+    "table": N_("the layout of a table could not be kept; its rows are kept as lines"),
+    "unsafe content": N_("a script, style or event handler in the HTML text was removed"),
+}
 #: Moodle text formats whose text is HTML (``moodle_auto_format`` may hold HTML too).
 HTML_FORMATS = frozenset({"html", "moodle_auto_format", "moodle"})
 
@@ -63,8 +71,8 @@ class MoodleQuestion:
     """One question of a Moodle file: ``item`` its number in the file (from 1), ``line`` where it
     starts (``None`` when unknown), ``qtype`` Moodle's type name, ``single`` for a multichoice,
     texts with their Moodle formats, the category levels in force, ``extras`` from the ``examsvc``
-    extension (``{}`` for a file Moodle wrote), and ``lost`` naming what the parser already dropped
-    (attached files, …)."""
+    extension (``{}`` for a file Moodle wrote); ``attachments`` says the question had attached files
+    (dropped), ``stray`` any characters a GIFT question had after its answers (dropped)."""
 
     item: int
     line: int | None
@@ -82,7 +90,8 @@ class MoodleQuestion:
     tags: list[str] = field(default_factory=list)
     score: Decimal | None = None
     extras: dict[str, Any] = field(default_factory=dict)
-    lost: list[str] = field(default_factory=list)
+    attachments: bool = False
+    stray: str = ""
 
 
 @dataclass
@@ -117,15 +126,20 @@ class _Notes:
             value = value.replace("\n", "<br>")
         converted = html_to_text(value)
         for what in converted.lost:
-            self.add(N_("the %(what)s of the HTML text could not be kept; only its words are"), name, what=what)
+            if what in _HTML_LOSSES:
+                self.add(_HTML_LOSSES[what], name)
+            else:
+                self.add(N_("the HTML tag %(tag)s could not be kept; only its words are"), name, tag=what)
         return converted.text
 
 
 def to_row(filename: str, question: MoodleQuestion) -> Outcome:
     """The bank row of a Moodle question and the notes on what was not kept (see the module)."""
     notes = _Notes(filename, question)
-    for what in question.lost:
-        notes.add(N_("the %(what)s of the question could not be kept"), what=what)
+    if question.attachments:
+        notes.add(N_("a file attached to the question (an image or a sound) could not be kept"))
+    if question.stray:
+        notes.add(N_("the characters %(text)s after the answers were left out"), text=question.stray)
     build = _BUILDERS.get(question.qtype)
     if build is None:
         problem = Problem(N_("the Moodle question type %(type)s is not supported (the bank has single, multiple "
@@ -169,8 +183,8 @@ def _choice(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> Qu
     if question.single:
         key = [LETTERS[i] for i, a in enumerate(question.answers) if a.grade == 100 and i < len(LETTERS)]
         if any(a.grade is not None and 0 < a.grade < 100 for a in question.answers):
-            notes.add(N_("partial grades of wrong answers could not be kept: only the 100%% answer earns marks"),
-                      "fraction")
+            notes.add(N_("partial grades of wrong answers could not be kept: only the fully right answer earns "
+                         "marks"), "fraction")
         return _draft("single_choice", stem, options, key)
     right = [a for a in question.answers if a.grade is not None and a.grade > 0]
     key = [LETTERS[i] for i, a in enumerate(question.answers) if a in right and i < len(LETTERS)]

@@ -214,8 +214,7 @@ def _question(element: Element, item: int, moodle_type: str, category: list[str]
         score=_score(element.findtext("defaultgrade")),
         answers=[_answer(a) for a in element.findall("answer")],
     )
-    if element.findall(".//file"):
-        question.lost.append("attached file")
+    question.attachments = bool(element.findall(".//file"))
     extension = element.findtext("examsvc")
     if extension:
         try:

@@ -99,7 +99,7 @@ def test_a_moodle_file_uploads_on_the_import_page_and_its_batch_says_what_was_no
 
     page = client.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
     assert "What the file held that could not be kept" in page
-    assert "question 2 in the file" in page and "the link of the HTML text could not be kept" in page
+    assert "question 2 in the file" in page and "the address of a link could not be kept" in page
     assert "the Moodle question type matching is not supported" in page
     # The batch can go out again, to any format, from its own page.
     assert f"/bank/export.moodle_xml?batch={batch.id}" in page

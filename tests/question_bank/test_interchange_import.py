@@ -95,8 +95,7 @@ def test_gift_samples_report_each_unsupported_type_by_name_and_number_and_import
            "answers are kept" in notes
     assert "questions.gift.txt, question 6, questiontext, line 34: a blank （ ） was added at the end of the stem, " \
            "where the answer goes" in notes
-    assert "questions.gift.txt, question 7, line 41: the text after the answers (\";) of the question could not " \
-           "be kept" in notes
+    assert "questions.gift.txt, question 7, line 41: the characters \"; after the answers were left out" in notes
     assert report.batch.report["notes"] and len(report.batch.report["notes"]) == len(report.notes)
 
 
@@ -109,10 +108,10 @@ def test_gift_with_category_escapes_and_html(db, clock, editor):
     assert versions[0].options == ["English", "French", "German", "Spanish"] and versions[0].key == ["B"]
     assert versions[2].stem == "Moodle is an acronym for Modular Object-Oriented Dynamic Learning Environment."
     notes = said(report.notes)
-    assert "in_category.gift.txt, question 2, questiontext, line 14: the link of the HTML text could not be kept; " \
+    assert "in_category.gift.txt, question 2, questiontext, line 14: the address of a link could not be kept; " \
            "only its words are" in notes
-    assert "in_category.gift.txt, question 4, questiontext, line 27: the formatting of the HTML text could not be " \
-           "kept; only its words are" in notes
+    assert "in_category.gift.txt, question 4, questiontext, line 27: the formatting of the HTML text (bold, " \
+           "italics, colours …) could not be kept; only its words are" in notes
 
 
 def test_html_is_sanitised_scripts_never_reach_the_bank_and_the_losses_are_named(db, clock, editor):
@@ -133,8 +132,12 @@ def test_html_is_sanitised_scripts_never_reach_the_bank_and_the_losses_are_named
     assert version.options == ["国家一切权力属于人民", "全国人大常委会是最高国家权力机关"]
     assert version.category.path == "宪法/国家机构"
     assert "alert" not in version.stem
-    assert [p.params.get("what") for p in report.notes] == [
-        "attached file", "unsafe content", "formatting", "image", None]
+    assert [p.message.split(" could")[0].split(" was")[0] for p in report.notes] == [
+        "a file attached to the question (an image or a sound)",
+        "a script, style or event handler in the HTML text",
+        "the formatting of the HTML text (bold, italics, colours …)",
+        "an image in the HTML text",
+        "the feedback of each answer"]
 
 
 def test_moodle_xml_that_is_hostile_or_not_moodle_is_refused_naming_why(db, clock, editor):
