@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO
 from xml.etree.ElementTree import Element, ParseError
 from xml.sax.saxutils import XMLGenerator
 
