@@ -68,6 +68,12 @@ def neutralise(text: str) -> str:
     return "'" + text if needs_neutralising(text) else text
 
 
+def unneutralise(text: str) -> str:
+    """The inverse of :func:`neutralise` for a text read back from such a CSV: ``"'=1+1"`` →
+    ``"=1+1"``; any other text (an apostrophe before ordinary text, say) is returned unchanged."""
+    return text[1:] if text.startswith("'") and needs_neutralising(text[1:]) else text
+
+
 def _first_visible(text: str) -> str:
     for char in text:
         if not (char.isspace() or unicodedata.category(char) == "Cc"):

@@ -11,8 +11,8 @@ without trailing zeros.
 The xlsx is written row by row (openpyxl write-only), text cells typed as text, so a stem beginning
 with "=" stays text and reads back as written. CSV follows ``formats.tabular``: UTF-8 with BOM, and
 a cell a spreadsheet would take for a formula (beginning = + - @) gets a leading apostrophe, the
-OWASP advice against formula injection; such cells read back with the apostrophe, so for them the
-lossless exports are xlsx and JSON Lines.
+OWASP advice against formula injection, which the import of a CSV takes off again with a note
+(``services.importing.read_template``).
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, joinedload
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Place, Problem
 from question_bank.formats import spreadsheet, template
+from question_bank.formats.tabular import unneutralise
 from question_bank.formats.guarded import clean_filename
 from question_bank.formats.interchange import Reader, SourceFile
 from question_bank.models import AuditEvent, ImportBatch, Question, QuestionStatus, Role, User
@@ -166,7 +167,29 @@ def read_template(filename: str, data: bytes) -> SourceFile:
     Raises :class:`InvalidInput` for a file that cannot be read as one."""
     table = spreadsheet.read_table(filename, data)
     sheet_name, parsed = template.parse_sheet(filename, table)
-    return SourceFile(table.file_format, table.encoding, sheet_name, parsed)
+    notes = _drop_formula_guards(filename, sheet_name, parsed) if table.file_format == "csv" else []
+    return SourceFile(table.file_format, table.encoding, sheet_name, parsed, notes)
+
+
+def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRow]) -> list[Problem]:
+    """Take off the apostrophe a CSV export (``formats.tabular.neutralise``) puts before a text that
+    begins like a formula (= + - @), so that the bank's own CSV reads back as it was written; each
+    row where that happened gets a note."""
+    notes = []
+    for row in rows:
+        draft = row.draft
+        if draft is None:
+            continue
+        before = (draft.stem, list(draft.options), draft.explanation, draft.legal_basis, draft.rubric, draft.key)
+        draft.stem, draft.explanation = unneutralise(draft.stem), unneutralise(draft.explanation)
+        draft.legal_basis, draft.rubric = unneutralise(draft.legal_basis), unneutralise(draft.rubric)
+        draft.options = [unneutralise(option) for option in draft.options]
+        if isinstance(draft.key, str):
+            draft.key = unneutralise(draft.key)
+        if before != (draft.stem, draft.options, draft.explanation, draft.legal_basis, draft.rubric, draft.key):
+            notes.append(Problem(N_("an apostrophe before =, +, - or @ was taken as a CSV export's guard against "
+                                    "formulas and left out"), place=Place(file=filename, sheet=sheet, row=row.number)))
+    return notes
 
 
 def import_questions(session: Session, clock: Clock, actor: User, filename: str, data: bytes,

@@ -54,6 +54,12 @@ def drafts() -> list[QuestionDraft]:
                       "行政处罚法/救济", tags=["救济"]),
         QuestionDraft("fill_blank", "行政处罚的设定：法律可以设定___；行政法规可以设定除限制人身自由以外的___。",
                       [], [["各种行政处罚"], ["行政处罚"]], "行政处罚法/设定"),
+        # Every character some format treats specially: GIFT's ~ = # { } : \, XML's < & >, Cloze's / " and
+        # the template's | / \ in a fill-in answer; line ends inside a stem and an option.
+        QuestionDraft("single_choice", "第3条：罚款=警告？{注意} a<b & c>d ~ #1 \\路径\n第二行：“引号”", [
+                      "A~B", "=等于", "#井号{括号}", "冒号：与:"], ["B"], "特殊字符/GIFT与XML", explanation="见#3：{}"),
+        QuestionDraft("fill_blank", "罚款数额的（ ）由行政机关决定，\"上限\"是（ ）。", [], [["1/2", "二分之一"], ["a|b\\c", "{x}~#"]],
+                      "特殊字符/填空"),
         QuestionDraft("short_answer", "简述行政机关在作出行政处罚决定之前应当告知当事人的事项。",
                       [], "应当告知拟作出的行政处罚内容及事实、理由、依据，并告知陈述、申辩、要求听证等权利。",
                       "行政处罚法/决定", rubric="内容、事实、理由、依据 3 分；陈述申辩 1 分；听证 1 分。",
@@ -113,20 +119,17 @@ def test_every_type_comes_back_the_same_from_each_lossless_format(db, clock, edi
     assert report.notes == [] or file_format == "jsonl"
 
 
-def test_csv_round_trip_keeps_every_type_and_neutralises_formula_like_cells(db, clock, editor, bank):
+def test_csv_round_trip_keeps_every_type_and_formula_like_cells_come_back_as_written(db, clock, editor, bank):
     data = export(db, clock, editor, "csv")
-    text = data.decode("utf-8-sig")
-    # A cell a spreadsheet would run is written with the apostrophe (formula injection, OWASP).
-    assert "'=SUM(A1:A2)" in text
+    # A cell a spreadsheet would run is written with the apostrophe (formula injection, OWASP) …
+    assert "'=SUM(A1:A2)" in data.decode("utf-8-sig") and "'=等于" in data.decode("utf-8-sig")
+    report, imported = reimport(db, clock, editor, "导出.csv", data)
 
-    formula_id = bank[-1].id
-    selection = Selection(QuestionQuery(category="行政处罚法"))
-    data = export(db, clock, editor, "csv", selection)
-    _, imported = reimport(db, clock, editor, "导出.csv", data)
-    assert sorted(content(q)["fingerprint"] for q in imported) == sorted(
-        content(q)["fingerprint"] for q in bank if q.id != formula_id and q.category.path.startswith("行政处罚法"))
-    assert sorted(map(content, imported), key=str) == sorted(
-        (content(q) for q in bank if q.category.path.startswith("行政处罚法")), key=str)
+    # … which the import takes off again, saying so on each such row.
+    assert sorted(map(content, imported), key=str) == sorted(map(content, bank), key=str)
+    assert {p.message for p in report.notes} == {
+        "an apostrophe before =, +, - or @ was taken as a CSV export's guard against formulas and left out"}
+    assert len(report.notes) == 2
 
 
 def test_moodle_reads_what_moodle_xml_itself_carries_without_our_extension(db, clock, editor, bank):
@@ -152,7 +155,7 @@ def test_moodle_reads_what_moodle_xml_itself_carries_without_our_extension(db, c
 def test_a_selection_exports_only_its_questions_in_category_order(db, clock, editor, bank):
     data = export(db, clock, editor, "jsonl", Selection(QuestionQuery(qtype="fill_blank")))
     lines = data.decode("utf-8").splitlines()
-    assert len(lines) == 3 and all('"type":"fill_blank"' in line for line in lines)
+    assert len(lines) == 4 and all('"type":"fill_blank"' in line for line in lines)
 
     data = export(db, clock, editor, "gift", Selection(QuestionQuery(category="行政处罚法/总则")))
     assert data.decode("utf-8").count("// question:") == 3
