@@ -21,6 +21,7 @@ from question_bank.models import AuditEvent, Question, Role
 from question_bank.services import authoring, exporting, import_formats
 from question_bank.services.bank_search import QuestionQuery
 from question_bank.services.exporting import Selection
+from question_bank.formats.moodle_grades import grade_of
 from question_bank.types.fill_blank import BLANK
 
 #: Fields compared after a round trip (the version's content, not its number).
@@ -173,3 +174,22 @@ def test_exports_are_for_bank_roles_only_and_each_is_audited(db, clock, editor, 
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.questions")).one()
     assert event.actor_id == reviewer.id
     assert event.after == {"format": "moodle_xml", "selection": {"type": "true_false"}, "questions": 2}
+
+
+def test_every_grade_our_moodle_files_give_is_one_moodle_accepts(db, clock, editor):
+    options = [f"第{i}项" for i in range(1, 9)]
+    for right in range(1, 9):
+        authoring.create_question(db, clock, editor, QuestionDraft(
+            "multiple_choice" if right > 1 else "single_choice", f"选出{right}项（ ）", options,
+            list("ABCDEFGH"[:right]), "多选"))
+    db.commit()
+    xml = export(db, clock, editor, "moodle_xml").decode("utf-8")
+    gift_text = export(db, clock, editor, "gift").decode("utf-8")
+    xml_grades = re.findall(r'fraction="([^"]+)"', xml)
+    gift_grades = re.findall(r"~%(-?[\d.]+)%", gift_text)
+    assert len(xml_grades) == 64 and len(gift_grades) == 8 * 7
+    assert all(grade_of(g) is not None for g in xml_grades + gift_grades)
+    # Each question's right answers share exactly 100 %, as Moodle requires of a multiple response.
+    for block in xml.split('<question type="multichoice">')[1:]:
+        right = [Decimal(g) for g in re.findall(r'fraction="([^"]+)"', block) if Decimal(g) > 0]
+        assert abs(sum(right) - 100) < Decimal("0.0001")
