@@ -96,6 +96,9 @@ def _body(draft) -> str:
     if draft.qtype == "fill_blank" and _missing_word(draft):
         before, after = BLANK.split(draft.stem, maxsplit=1)
         answers = " ".join("=" + escape(a) for a in draft.key[0])
+        if not after.strip():
+            # Nothing after the blank: a short answer whose stem keeps its blank, as Moodle reads it.
+            return f"[plain]{escape(draft.stem)}{{{answers}{feedback}}}"
         return f"[plain]{escape(before)}{{{answers}{feedback}}}{escape(after)}"
     return f"[plain]{escape(draft.stem)}{{{feedback}}}"
 

@@ -4,13 +4,16 @@ what was lost said, errors placed on the question and line, all-or-nothing and v
 
 from __future__ import annotations
 
+import io
 import json
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from question_bank.models import AuditEvent, ImportBatch, Question, Role
-from question_bank.services import import_formats
+from question_bank.services import authoring, exporting, import_formats
+from question_bank.services.exporting import Selection
 from question_bank.services.importing import VALID_ONLY
 from tests.shared_data import SHARED
 
@@ -188,3 +191,24 @@ def test_jsonl_errors_name_the_question_and_line_and_unknown_fields_are_reported
 ])
 def test_the_format_of_an_upload_is_recognised(filename, data, expected):
     assert import_formats.detect(filename, data) == expected
+
+
+@pytest.mark.parametrize("sample,file_format,filename", [
+    ("gift/questions.gift.txt", "gift", "again.gift.txt"),
+    ("gift/questions_in_category.gift.txt", "moodle_xml", "again.xml"),
+    ("xml/nested_categories_with_questions.xml", "moodle_xml", "again.xml"),
+    ("xml/nested_categories_with_questions.xml", "gift", "again.gift.txt"),
+])
+def test_moodle_samples_imported_then_exported_come_back_the_same(db, clock, editor, sample, file_format, filename):
+    first = run(db, clock, editor, sample.split("/")[-1], (MOODLE / sample).read_bytes(), VALID_ONLY)
+    out = io.BytesIO()
+    exporting.export_questions(db, clock, editor, file_format, Selection(batch_id=first.batch.id), out)
+    second = run(db, clock, editor, filename, out.getvalue())
+
+    def contents(report):
+        snapshots = [authoring.snapshot(q.current_version) for q in questions_of(db, report)]
+        return [s | {"version_no": None, "default_score": s["default_score"] and Decimal(s["default_score"])}
+                for s in snapshots]
+
+    assert not second.refused and second.notes == []
+    assert contents(second) == contents(first)
