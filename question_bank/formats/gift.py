@@ -29,7 +29,7 @@ from typing import IO
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.interchange import ExportedQuestion, SourceFile, extras_of, read_text, too_many
 from question_bank.formats.moodle_grades import grade_of, share, split_unescaped
-from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, to_row
+from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, names_note, to_row
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.types import get_type
 from question_bank.types.choice import LETTERS
@@ -127,7 +127,7 @@ def read(filename: str, data: bytes) -> SourceFile:
     """The questions of a GIFT file, one row a question block. Raises ``InvalidInput`` for an empty,
     oversized or undecodable file, one without questions, or one with more than ``MAX_DATA_ROWS``."""
     encoding, text = read_text(filename, data)
-    rows, notes = [], []
+    rows, notes, read_questions = [], [], []
     category: list[str] = []
     for line, block in _blocks(text):
         extension = [raw for raw in block if raw.lstrip().startswith(EXTENSION)]
@@ -144,12 +144,13 @@ def read(filename: str, data: bytes) -> SourceFile:
             raise InvalidInput([too_many(filename)])
         question = _question(joined, item, line, category)
         question.extras = _extras(extension)
+        read_questions.append(question)
         outcome = to_row(filename, question)
         rows.append(outcome.row)
         notes.extend(outcome.notes)
     if not rows:
         raise InvalidInput([Problem(N_("The file holds no questions."), place=Place(file=filename))])
-    return SourceFile("gift", encoding, "", rows, notes)
+    return SourceFile("gift", encoding, "", rows, names_note(filename, read_questions) + notes)
 
 
 def _blocks(text: str) -> Iterable[tuple[int, list[str]]]:
@@ -210,7 +211,8 @@ def _question(text: str, item: int, line: int, category: list[str]) -> MoodleQue
     question = MoodleQuestion(item=item, line=line, qtype="", stem="", category=list(category))
     if text.startswith("::"):
         end = _unescaped(text, "::", 2)
-        text = text[end + 2:] if end != -1 else text
+        if end != -1:
+            question.name, text = unescape(text[2:end]), text[end + 2:]
     opening = _unescaped(text, "{")
     closing = _last_unescaped(text, "}")
     if opening == -1 or closing < opening:

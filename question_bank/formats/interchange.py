@@ -106,7 +106,8 @@ def extras_of(draft: QuestionDraft, carried: frozenset[str]) -> dict[str, Any]:
     """The draft's fields a foreign format does not carry (those not in ``carried``), for its
     ``examsvc`` extension: ``type``, ``difficulty``, ``pinned`` (letters), ``legal_basis``,
     ``rubric``, ``tags``, ``score`` (text), ``key`` (the template's key text, for keys the format
-    cannot write). Default values are left out."""
+    cannot write). Default values are left out, but for ``pinned`` of a choice question: a file
+    that states no pins gets the importer's proposals (``以上都是`` pinned), ours must not."""
     values: dict[str, Any] = {
         "type": draft.qtype,
         "difficulty": draft.difficulty if draft.difficulty != 3 else None,
@@ -117,7 +118,10 @@ def extras_of(draft: QuestionDraft, carried: frozenset[str]) -> dict[str, Any]:
         "score": str(draft.default_score) if draft.default_score is not None else None,
         "key": REGISTRY[draft.qtype].format_key(draft.key) if draft.qtype in REGISTRY else None,
     }
-    return {name: value for name, value in values.items() if name not in carried and value not in (None, "", [])}
+    # A choice question always states its pins (none: ""), so that the import proposes none for it.
+    stated = {"pinned"} if draft.qtype in REGISTRY and REGISTRY[draft.qtype].has_options else set()
+    return {name: value for name, value in values.items()
+            if name not in carried and (value not in (None, "", []) or name in stated)}
 
 
 def apply_extras(draft: QuestionDraft, extras: dict[str, Any], place: Place) -> list[Problem]:

@@ -6,7 +6,8 @@ once for both, which bank type it becomes and what is lost on the way:
 =================================  ===============================================================
 Moodle type                        bank type
 =================================  ===============================================================
-multichoice, one answer            single choice (the 100 % answer is the key)
+multichoice, one answer            single choice (the 100 % answer is the key; with
+                                   ``shuffleanswers`` off every option is pinned)
 multichoice, several answers       multiple choice (answers with a grade above 0 are the key);
                                    indefinite choice when the ``examsvc`` extension says so
 truefalse                          true/false
@@ -25,6 +26,7 @@ itself refuses (``moodle_grades``) refuses the question.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -69,7 +71,8 @@ class Answer:
 @dataclass
 class MoodleQuestion:
     """One question of a Moodle file: ``item`` its number in the file (from 1), ``line`` where it
-    starts (``None`` when unknown), ``qtype`` Moodle's type name, ``single`` for a multichoice,
+    starts (``None`` when unknown), ``qtype`` Moodle's type name, ``name`` its title, ``single`` and
+    ``shuffle`` (``shuffleanswers``) for a multichoice,
     texts with their Moodle formats, the category levels in force, ``extras`` from the ``examsvc``
     extension (``{}`` for a file Moodle wrote); ``attachments`` says the question had attached files
     (dropped), ``stray`` any characters a GIFT question had after its answers (dropped)."""
@@ -78,8 +81,10 @@ class MoodleQuestion:
     line: int | None
     qtype: str
     stem: str
+    name: str = ""
     stem_format: str = "plain_text"
     single: bool = True
+    shuffle: bool = True
     answers: list[Answer] = field(default_factory=list)
     explanation: str = ""
     explanation_format: str = "plain_text"
@@ -158,7 +163,24 @@ def to_row(filename: str, question: MoodleQuestion) -> Outcome:
     for answer in question.answers:
         if answer.feedback:
             notes.add(N_("the feedback of each answer could not be kept"), "answer")
-    return Outcome(finish_row(filename, question.item, question.line, draft, found), notes.found)
+    # Pins are stated by our extension, or by Moodle's shuffle being off; otherwise the importer may
+    # propose some (以上都是), as for a template row with an empty 固定选项 cell.
+    stated = "pinned" in question.extras or not question.shuffle
+    return Outcome(finish_row(filename, question.item, question.line, draft, found, stated), notes.found)
+
+
+#: Question names our own writers give (``Q`` and the question's id, or a number): not a title lost.
+_OUR_NAMES = re.compile(r"Q?\d+")
+
+
+def names_note(filename: str, questions: list[MoodleQuestion]) -> list[Problem]:
+    """One note for the file when its questions have titles (Moodle's question names), which the
+    bank does not keep; names our own exports write are not counted."""
+    titled = sum(1 for q in questions if q.name.strip() and not _OUR_NAMES.fullmatch(q.name.strip()))
+    if not titled:
+        return []
+    return [Problem(N_("%(n)d question names (Moodle's titles) were not kept: the bank identifies questions by "
+                       "number"), {"n": titled}, Place(file=filename))]
 
 
 def _draft(qtype: str, stem: str, options: list[str], key: Any) -> QuestionDraft:
@@ -180,6 +202,14 @@ def _choice(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> Qu
         return None
     options = [notes.text(a.text, a.text_format, "answer") for a in question.answers]
     stem = notes.text(question.stem, question.stem_format, "questiontext")
+    draft = _choice_draft(question, notes, stem, options)
+    if not question.shuffle:
+        # Moodle keeps every option of such a question in place; the bank says it option by option.
+        draft.pinned_options = list(range(len(options)))
+    return draft
+
+
+def _choice_draft(question: MoodleQuestion, notes: _Notes, stem: str, options: list[str]) -> QuestionDraft:
     if question.single:
         key = [LETTERS[i] for i, a in enumerate(question.answers) if a.grade == 100 and i < len(LETTERS)]
         if any(a.grade is not None and 0 < a.grade < 100 for a in question.answers):
@@ -244,11 +274,11 @@ def _cloze(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> Que
     markers = iter(written if isinstance(written, list) else [])
 
     def blank(match) -> str:
-        answers = [a for a in read_cloze_answers(match.group(3))]
+        answers = read_cloze_answers(match.group(3))
         bad = [text for grade, text, _ in answers if grade is None]
         if bad:
             found.append(Problem(N_("the answer %(answer)s has a grade Moodle does not accept"),
-                                 {"answer": bad[0][:40], "grade": ""}, notes.place("questiontext")))
+                                 {"answer": bad[0][:40]}, notes.place("questiontext")))
         as_answers = [Answer(grade, text, "plain_text", feedback, str(grade)) for grade, text, feedback in answers
                       if grade is not None]
         blanks.append(_alternatives(as_answers, notes))

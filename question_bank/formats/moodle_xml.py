@@ -32,7 +32,7 @@ from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.guarded import refuse
 from question_bank.formats.interchange import ExportedQuestion, SourceFile, extras_of, read_text, too_many
 from question_bank.formats.moodle_grades import cloze_blank, grade_of, share
-from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, to_row
+from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, names_note, to_row
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.types.choice import LETTERS
 from question_bank.types.fill_blank import BLANK
@@ -150,7 +150,8 @@ def _write_question(writer: _Writer, question: ExportedQuestion) -> None:
 def _write_choices(writer: _Writer, draft) -> None:
     single = draft.qtype == "single_choice"
     writer.element(2, "single", "true" if single else "false")
-    writer.element(2, "shuffleanswers", "true")
+    everything_pinned = len(draft.pinned_options) == len(draft.options)
+    writer.element(2, "shuffleanswers", "false" if everything_pinned else "true")
     writer.element(2, "answernumbering", "ABCD")
     right = share(len(draft.key)) if draft.key else "0"
     for letter, option in zip(LETTERS, draft.options):
@@ -182,7 +183,7 @@ def read(filename: str, data: bytes) -> SourceFile:
     if root.tag != "quiz":
         raise refuse(filename, N_("This XML file is not a Moodle question file: its root element is <%(tag)s>, "
                                   "not <quiz>."), tag=str(root.tag)[:40])
-    rows, notes = [], []
+    rows, notes, read_questions = [], [], []
     category: list[str] = []
     item = 0
     for element in root.iter("question"):
@@ -193,12 +194,14 @@ def read(filename: str, data: bytes) -> SourceFile:
         item += 1
         if item > MAX_DATA_ROWS:
             raise InvalidInput([too_many(filename)])
-        outcome = to_row(filename, _question(element, item, moodle_type, category))
+        question = _question(element, item, moodle_type, category)
+        read_questions.append(question)
+        outcome = to_row(filename, question)
         rows.append(outcome.row)
         notes.extend(outcome.notes)
     if not rows:
         raise InvalidInput([Problem(N_("The file holds no questions."), place=Place(file=filename))])
-    return SourceFile("moodle_xml", "utf-8", "", rows, notes)
+    return SourceFile("moodle_xml", "utf-8", "", rows, names_note(filename, read_questions) + notes)
 
 
 def _question(element: Element, item: int, moodle_type: str, category: list[str]) -> MoodleQuestion:
@@ -209,6 +212,8 @@ def _question(element: Element, item: int, moodle_type: str, category: list[str]
         explanation=_text(element, "generalfeedback"), explanation_format=_format(element.find("generalfeedback")),
         reference=_text(element, "graderinfo"), reference_format=_format(element.find("graderinfo")),
         single=(element.findtext("single") or "true").strip().lower() in ("true", "1"),
+        shuffle=(element.findtext("shuffleanswers") or "true").strip().lower() in ("true", "1"),
+        name=element.findtext("name/text") or "",
         case_sensitive=(element.findtext("usecase") or "0").strip() == "1",
         tags=[t.strip() for t in (tag.findtext("text") or "" for tag in element.findall("tags/tag")) if t.strip()],
         score=_score(element.findtext("defaultgrade")),

@@ -155,7 +155,7 @@ def _read_line(filename: str, item: int, line: int, raw: str) -> tuple[ParsedRow
         tags=list(lists["tags"]), legal_basis=texts["legal_basis"], default_score=score,
         pinned_options=[LETTERS.index(p) for p in pinned], rubric=texts["rubric"],
     )
-    return finish_row(filename, item, line, draft, []), unknown, has_record
+    return finish_row(filename, item, line, draft, [], pins_stated="pinned_options" in value), unknown, has_record
 
 
 def _score(value: Any, found: list[Problem], place: Place) -> Decimal | None:

@@ -22,6 +22,7 @@ from question_bank.services import authoring, exporting, import_formats
 from question_bank.services.bank_search import QuestionQuery
 from question_bank.services.exporting import Selection
 from question_bank.formats.moodle_grades import grade_of
+from question_bank.types.choice import pinning_proposals
 from question_bank.types.fill_blank import BLANK
 
 #: Fields compared after a round trip (the version's content, not its number).
@@ -148,9 +149,11 @@ def test_moodle_reads_what_moodle_xml_itself_carries_without_our_extension(db, c
         assert (copy.options, copy.key, copy.explanation, copy.category.path, copy.tags) == \
                (version.options, version.key, version.explanation, version.category.path, version.tags)
         assert copy.default_score == (version.default_score or Decimal(1))  # Moodle's default grade is 1
-        # What it has no place for does not: indefinite choice reads as multiple, no pins, no basis.
+        # What it has no place for does not: indefinite choice reads as multiple, no basis; pins are
+        # proposed again as for any file that does not state them (以上都不对, 以上都是).
         assert copy.qtype == ("multiple_choice" if version.qtype == "indefinite_choice" else version.qtype)
-        assert (copy.pinned_options, copy.legal_basis, copy.difficulty, copy.rubric) == ([], "", 3, "")
+        assert (copy.legal_basis, copy.difficulty, copy.rubric) == ("", 3, "")
+        assert copy.pinned_options == pinning_proposals(version.options)
 
 
 def test_a_selection_exports_only_its_questions_in_category_order(db, clock, editor, bank):

@@ -120,7 +120,7 @@ def test_gift_with_category_escapes_and_html(db, clock, editor):
 def test_html_is_sanitised_scripts_never_reach_the_bank_and_the_losses_are_named(db, clock, editor):
     xml = """<?xml version="1.0" encoding="UTF-8"?><quiz>
     <question type="category"><category><text>$course$/top/宪法/国家机构</text></category></question>
-    <question type="multichoice"><name><text>q</text></name>
+    <question type="multichoice"><name><text>Q1</text></name>
       <questiontext format="html"><text><![CDATA[<p>根据<b>《宪法》</b>，下列说法<span style="color:red">正确</span>的是：</p>
         <script>alert(1)</script><p><img src="@@PLUGINFILE@@/a.png" onerror="x()">见图&nbsp;1 &lt;注&gt;</p>]]></text>
         <file name="a.png" encoding="base64">AAAA</file></questiontext>
@@ -212,3 +212,18 @@ def test_moodle_samples_imported_then_exported_come_back_the_same(db, clock, edi
 
     assert not second.refused and second.notes == []
     assert contents(second) == contents(first)
+
+
+def test_pins_moodle_did_not_state_are_proposed_and_shuffle_off_pins_every_option(db, clock, editor):
+    def multichoice(stem, shuffle):
+        return f"""<question type="multichoice"><name><text>{stem}</text></name>
+          <questiontext format="plain_text"><text>{stem}</text></questiontext>
+          <single>true</single><shuffleanswers>{shuffle}</shuffleanswers>
+          <answer fraction="0"><text>警告</text></answer><answer fraction="0"><text>罚款</text></answer>
+          <answer fraction="100"><text>以上都是</text></answer></question>"""
+    xml = f"<quiz>{multichoice('下列属于行政处罚的是', 'true')}{multichoice('下列属于行政处罚种类的是', 'false')}</quiz>"
+    report = run(db, clock, editor, "pins.xml", xml.encode("utf-8"))
+    assert [q.current_version.pinned_options for q in questions_of(db, report)] == [[2], [0, 1, 2]]
+    assert [(p["row"], p["letters"]) for p in report.pinned] == [(1, "C")]
+    assert said(report.notes) == [
+        "pins.xml: 2 question names (Moodle's titles) were not kept: the bank identifies questions by number"]
