@@ -6,20 +6,24 @@
 Builds the bank as ``bench.bank_search`` does (the real question sets of ../shared/datasets,
 recycled with variations, bulk-inserted into a migrated database), then exports every question
 through ``services.exporting.export_questions`` (the same path as the export page) into a temporary
-file, once per format, and prints per format:
+file, each format in a fresh Python process (so that one export's memory says nothing of the build's
+or another's), and prints per format:
 
 - seconds for the whole export (reading the database and writing the file);
-- the peak of Python memory allocated during a second run (tracemalloc; the first run is timed
-  without it, as tracing slows allocation down);
+- the exporting process's peak resident memory, and how far it rose above where it stood just
+  before the export (the interpreter, the application's modules and an open session);
 - the file's size.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import subprocess
+import sys
 import tempfile
 import time
-import tracemalloc
 
 from examsvc import database
 from question_bank.clock import SystemClock
@@ -33,21 +37,21 @@ CLOCK = SystemClock()
 MB = 1024 * 1024
 
 
-def export_once(session_factory, file_format: str, traced: bool) -> tuple[float, int, int, int]:
-    """(seconds, questions, bytes written, peak traced bytes or 0) of one export."""
-    with session_factory() as session, tempfile.TemporaryFile() as out:
+def export_once(url: str, file_format: str) -> dict:
+    """Run one export in this process: ``{"seconds", "questions", "bytes", "rss_mb", "rise_mb"}``."""
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session, tempfile.TemporaryFile() as out:
         actor = session.get(User, 1)  # a bank editor (bench.bank_search.build)
-        if traced:
-            tracemalloc.start()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
         count = exporting.export_questions(session, CLOCK, actor, file_format, Selection(), out)
         seconds = time.perf_counter() - started
-        peak = tracemalloc.get_traced_memory()[1] if traced else 0
-        if traced:
-            tracemalloc.stop()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
         size = out.tell()
         session.rollback()  # the audit event of a measurement is not kept
-    return seconds, count, size, peak
+    engine.dispose()
+    return {"seconds": seconds, "questions": count, "bytes": size, "rss_mb": peak / 1024,
+            "rise_mb": (peak - before) / 1024}
 
 
 def run(kind: str, url: str, count: int, formats: list[str], sources: list[dict]) -> None:
@@ -55,14 +59,15 @@ def run(kind: str, url: str, count: int, formats: list[str], sources: list[dict]
     started = time.perf_counter()
     database.upgrade(engine)
     build(engine, count, sources)
-    print(f"\n== {kind}: {count:,} questions built in {time.perf_counter() - started:.0f} s ==")
-    factory = make_session_factory(engine)
-    print(f"{'format':12} {'seconds':>8} {'questions':>10} {'file MB':>8} {'peak MB (Python)':>17}")
-    for file_format in formats:
-        seconds, exported, size, _ = export_once(factory, file_format, traced=False)
-        _, _, _, peak = export_once(factory, file_format, traced=True)
-        print(f"{file_format:12} {seconds:8.1f} {exported:10,} {size / MB:8.1f} {peak / MB:17.1f}")
     engine.dispose()
+    print(f"\n== {kind}: {count:,} questions built in {time.perf_counter() - started:.0f} s ==")
+    print(f"{'format':12} {'seconds':>8} {'questions':>10} {'file MB':>8} {'peak RSS MB':>12} {'rise MB':>8}")
+    for file_format in formats:
+        child = subprocess.run([sys.executable, "-m", "bench.export_formats", "--export", url, file_format],
+                               capture_output=True, text=True, check=True)
+        got = json.loads(child.stdout.strip().splitlines()[-1])
+        print(f"{file_format:12} {got['seconds']:8.1f} {got['questions']:10,} {got['bytes'] / MB:8.1f} "
+              f"{got['rss_mb']:12.0f} {got['rise_mb']:8.0f}", flush=True)
 
 
 def main() -> None:
@@ -71,7 +76,11 @@ def main() -> None:
     parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL server (a database is created and dropped there)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--export", nargs=2, metavar=("URL", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.export:
+        print(json.dumps(export_once(*args.export)))
+        return
     formats = [f for f in args.formats.split(",") if f]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
