@@ -9,6 +9,7 @@ field) as the originals, for everything the format carries."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -196,3 +197,19 @@ def test_every_grade_our_moodle_files_give_is_one_moodle_accepts(db, clock, edit
     for block in xml.split('<question type="multichoice">')[1:]:
         right = [Decimal(g) for g in re.findall(r'fraction="([^"]+)"', block) if Decimal(g) > 0]
         assert abs(sum(right) - 100) < Decimal("0.0001")
+
+
+def test_json_lines_keep_every_version_the_review_state_and_the_citations(db, clock, editor, make):
+    question = make.question("single_choice", category="宪法", stem="第一版题干（ ）",
+                             legal_basis="《中华人民共和国行政处罚法》第九条、第十条")
+    make.revision(question, stem="第二版题干（ ）", explanation="改写后的解析")
+    line = json.loads(export(db, clock, editor, "jsonl").decode("utf-8"))
+
+    assert (line["id"], line["status"], line["version_no"], line["published_version_no"]) == (
+        question.id, "in_review", 2, 1)
+    assert [(v["version_no"], v["stem"], v["explanation"]) for v in line["versions"]] == [
+        (1, "第一版题干（ ）", "依据法条作答。"), (2, "第二版题干（ ）", "改写后的解析")]
+    assert line["stem"] == "第二版题干（ ）" and line["fingerprint"] == question.current_version.fingerprint
+    assert [(c["source"], c["text"], c["article_number"]) for c in line["citations"]][:2] == [
+        ("legal_basis", "《中华人民共和国行政处罚法》第九条", 9), ("legal_basis", "第十条", 10)]
+    assert set(line["review"]) == {"reviewer", "reviewed_at", "import_batch"}
