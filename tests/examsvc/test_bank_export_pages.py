@@ -105,3 +105,24 @@ def test_a_moodle_file_uploads_on_the_import_page_and_its_batch_says_what_was_no
     assert f"/bank/export.moodle_xml?batch={batch.id}" in page
     exported = client.get(f"/bank/export.moodle_xml?batch={batch.id}").get_data(as_text=True)
     assert exported.count('<question type="truefalse">') == 1 and exported.count('<question type="multichoice">') == 1
+
+
+def test_the_export_command_writes_a_whole_bank_as_a_bank_role_and_refuses_anyone_else(app, make, db, bank,
+                                                                                          tmp_path):
+    make.user(Role.BANK_REVIEWER, username="reviewer")
+    make.cadre(username="cadre1")
+    out = tmp_path / "bank.jsonl"
+    result = app.test_cli_runner().invoke(args=["export-questions", "--as", "reviewer", "--format", "jsonl",
+                                                "--category", "宪法", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "3 questions exported" in result.output
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+
+    refused = tmp_path / "cadre.gift"
+    result = app.test_cli_runner().invoke(args=["export-questions", "--as", "cadre1", "--format", "gift",
+                                                str(refused)])
+    assert result.exit_code == 1 and "Nothing was exported" in result.output
+    assert not refused.exists()
+    db.expire_all()
+    assert [e.after["questions"] for e in db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export.questions"))] == [3]
