@@ -46,11 +46,7 @@ def detect(filename: str, data: bytes) -> str:
         return "moodle_xml"
     if head.startswith(b"{"):
         return "jsonl"
-    try:
-        text = head.decode("utf-8", errors="ignore")
-    except ValueError:  # pragma: no cover - errors="ignore" never raises
-        text = ""
-    return "gift" if _GIFT_SIGNS.search(text) else "template"
+    return "gift" if _GIFT_SIGNS.search(head.decode("utf-8", errors="ignore")) else "template"
 
 
 def import_file(session: Session, clock: Clock, actor: User, filename: str, data: bytes,
