@@ -227,3 +227,15 @@ def test_pins_moodle_did_not_state_are_proposed_and_shuffle_off_pins_every_optio
     assert [(p["row"], p["letters"]) for p in report.pinned] == [(1, "C")]
     assert said(report.notes) == [
         "pins.xml: 2 question names (Moodle's titles) were not kept: the bank identifies questions by number"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
+def test_a_chinese_gift_file_reads_the_same_in_every_encoding_notepad_saves(db, clock, editor, encoding):
+    text = ("$CATEGORY: $course$/宪法\n\n::1::中华人民共和国的一切权力属于（　）。{=人民 ~全国人民代表大会 ~国务院}\n\n"
+            "::2::宪法是国家的根本法。{TRUE####宪法序言。}\n")
+    report = run(db, clock, editor, f"{encoding}.gift", text.encode(encoding))
+    versions = [q.current_version for q in questions_of(db, report)]
+    assert [(v.stem, v.options, v.key, v.category.path) for v in versions] == [
+        ("中华人民共和国的一切权力属于（　）。", ["人民", "全国人民代表大会", "国务院"], ["A"], "宪法"),
+        ("宪法是国家的根本法。", [], True, "宪法")]
+    assert versions[1].explanation == "宪法序言。"
