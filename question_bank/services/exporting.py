@@ -82,12 +82,14 @@ def may_export(actor: User) -> bool:
 
 
 def export_questions(session: Session, clock: Clock, actor: User, file_format: str, selection: Selection,
-                     out: IO[bytes]) -> int:
+                     out: IO[bytes], most: int | None = None) -> int:
     """Write the selected questions to ``out`` in ``file_format`` (a key of :data:`FORMATS`);
     returns how many were written.
 
     Raises :class:`PermissionDenied` unless :func:`may_export`; :class:`InvalidInput` for an
-    unknown format or a bad filter; :class:`NotFound` for an unknown batch. Audit event
+    unknown format, a bad filter, or a selection of more than ``most`` questions (the export page's
+    bound: a request must finish within the server's time limit); :class:`NotFound` for an unknown
+    batch. Audit event
     ``export.questions`` (format, selection, count). Flushes, never commits: the caller commits
     once the file is written.
     """
@@ -102,6 +104,11 @@ def export_questions(session: Session, clock: Clock, actor: User, file_format: s
     if selection.batch_id is not None and session.get(ImportBatch, selection.batch_id) is None:
         raise NotFound()
     ids = selected_ids(session, selection)
+    if most is not None and len(ids) > most:
+        raise InvalidInput([Problem(
+            N_("The selection holds %(n)d questions; an export from this page takes at most %(most)d. Narrow it "
+               "with the filters, or export it with the export-questions command (README, \"Import and export "
+               "formats\")."), {"n": len(ids), "most": most}, "selection")])
     count = exporter.write(_questions(session, ids, exporter.with_record), out)
     audit.record(session, clock, actor, "export.questions", "question_set", file_format,
                  after={"format": file_format, "selection": selection.describe(), "questions": count})

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from examsvc.bank import exports
 from question_bank.models import AuditEvent, ImportBatch, Role
 from tests.forms import upload
 from tests.shared_data import SHARED
@@ -124,5 +125,18 @@ def test_the_export_command_writes_a_whole_bank_as_a_bank_role_and_refuses_anyon
     assert result.exit_code == 1 and "Nothing was exported" in result.output
     assert not refused.exists()
     db.expire_all()
+    assert [e.after["questions"] for e in db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export.questions"))] == [3]
+
+
+def test_a_selection_too_large_for_one_request_is_refused_pointing_to_the_command(client, editor, bank,
+                                                                                    monkeypatch, db):
+    monkeypatch.setattr(exports, "PAGE_EXPORT_MOST", 3)
+    assert client.get("/bank/export.csv?category=宪法").status_code == 200
+    response = client.get("/bank/export.csv")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "The selection holds 4 questions; an export from this page takes at most 3." in page
+    assert "export-questions" in page
     assert [e.after["questions"] for e in db.scalars(
         select(AuditEvent).where(AuditEvent.action == "export.questions"))] == [3]
