@@ -64,10 +64,9 @@ class _Writer:
             self.newline(depth)
         self.xml.endElement(name)
 
-    def text_element(self, depth: int, name: str, text: str, attrs: dict[str, str] | None = None) -> None:
+    def text_element(self, depth: int, name: str, text: str) -> None:
         """``<name format="plain_text"><text>…</text></name>`` (Moodle's shape for every text)."""
-        self.element(depth, name, attrs={"format": "plain_text", **(attrs or {})},
-                     children=[("text", text, None)])
+        self.element(depth, name, attrs={"format": "plain_text"}, children=[("text", text, None)])
 
 
 def write(questions: Iterable[ExportedQuestion], out: IO[bytes]) -> int:
