@@ -24,9 +24,9 @@ from question_bank.services.exporting import FORMATS, Selection
 
 #: Bytes of an export kept in memory before it is spooled to disk.
 SPOOL_BYTES = 8 * 1024 * 1024
-#: Most questions one export from the page may hold: 20,000 take about 30 s as xlsx and 5 s as CSV
-#: on the busy 2-core test machine (``bench/export_formats.py``), within the server's request time
-#: limit; a larger selection goes through the ``export-questions`` command.
+#: Most questions one export from the page may hold: 100,000 take 52–55 s as xlsx and 45 s as JSON
+#: Lines on the busy 2-core test machine (``bench/export_formats.py``), so 20,000 stay well within the
+#: server's 30 s request time limit; a larger selection goes through the ``export-questions`` command.
 PAGE_EXPORT_MOST = 20_000
 
 
