@@ -6,6 +6,8 @@
 - ``load-laws DIR``: load the law texts below DIR into the catalogue (one line per law version);
 - the score record's commands (checkpoints, ``verify-ledger``, ``verify-audit``): ``examsvc.ledger_cli``.
 - ``backup PATH`` / ``restore PATH``: see :mod:`examsvc.backup`.
+- ``export-questions --as USER OUTPUT``: export questions without a request's time limit
+  (:mod:`examsvc.export_cli`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from examsvc import database, ledger_cli
+from examsvc import database, export_cli, ledger_cli
 from examsvc.backup.commands import register as register_backup
 from examsvc.extensions import clock
 from question_bank.services import deadlines, law_catalogue
@@ -67,3 +69,4 @@ def register(app: Flask) -> None:
         click.echo("\n".join(outcome.lines()))
 
     ledger_cli.register(app)
+    export_cli.register(app)

@@ -100,6 +100,8 @@ def format_place(place: errors.Place | dict[str, Any] | str | None) -> str:
         parts.append(gettext("sheet %(sheet)s", sheet=place.sheet))
     if place.row is not None:
         parts.append(gettext("row %(row)d", row=place.row))
+    if place.item is not None:
+        parts.append(gettext("question %(item)d in the file", item=place.item))
     if place.column and place.header:
         parts.append(gettext("column %(column)s (%(header)s)", column=place.column, header=place.header))
     elif place.column:

@@ -40,7 +40,8 @@ class Place:
     ``row`` (number as the spreadsheet program shows it, 1 = first row), ``column`` (letter, e.g.
     ``"G"``), ``header`` (the column's header as written in the file, e.g. ``"答案"``), ``section``
     (a paper blueprint's section, from 1), ``slot`` (a question's number on an attempt, from 1) and
-    ``line`` (a line of a text file such as a law text, from 1).
+    ``line`` (a line of a text file such as a law text, from 1) and ``item`` (a question's number in
+    an interchange file such as Moodle XML, GIFT or JSON Lines, from 1).
     ``str(place)`` is the English form, e.g. ``"jecqa-kd.xlsx, sheet 题库, row 213, column G (答案)"``.
     """
 
@@ -52,6 +53,7 @@ class Place:
     section: int | None = None
     slot: int | None = None
     line: int | None = None
+    item: int | None = None
 
     def __bool__(self) -> bool:
         return bool(self.to_json())
@@ -62,6 +64,8 @@ class Place:
             parts.append(f"sheet {self.sheet}")
         if self.row is not None:
             parts.append(f"row {self.row}")
+        if self.item is not None:
+            parts.append(f"question {self.item}")
         if self.column:
             parts.append(f"column {self.column} ({self.header})" if self.header else f"column {self.column}")
         elif self.header:

@@ -1,4 +1,5 @@
-"""The import pages of the question bank (domain.md §3; issue step 2): upload a template file,
+"""The import pages of the question bank (domain.md §3; issue step 2): upload a template file (or a
+Moodle XML, GIFT or JSON Lines file, ``question_bank.services.import_formats``),
 download the template, list the import batches, look through one, and approve or reject it.
 
 Bank editors upload; bank reviewers decide; both may look. The blueprint's guard already keeps
@@ -34,7 +35,7 @@ from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.formats.template import GUIDE
 from question_bank.formats.template_file import write_template
 from question_bank.models import ImportBatch, Role
-from question_bank.services import importing, review
+from question_bank.services import import_formats, importing, review
 
 #: Batches a page of the list shows, and questions a page of a batch shows.
 BATCHES_PER_PAGE = 20
@@ -70,8 +71,8 @@ def import_upload():
     if not form.validate_on_submit():
         return _upload_page(form, None, 422 if form.is_submitted() else 200)
     upload = form.file.data
-    report = importing.import_questions(database.session(), clock(), actor(), upload.filename or "",
-                                        upload.read(), form.mode.data)
+    report = import_formats.import_file(database.session(), clock(), actor(), upload.filename or "",
+                                        upload.read(), form.mode.data, form.file_format.data)
     if report.refused:
         database.commit()  # the refusal's audit event, which keeps the problems for download
         return _upload_page(form, report, 422)
@@ -198,12 +199,14 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
     # The report goes with the first page only; the later pages are for reading the questions.
     errors = [problem_text(importing.read_stored_problem(e)) for e in report.get("errors", [])[:PROBLEMS_SHOWN]]
     duplicates = report.get("duplicates", [])
+    notes = [problem_text(importing.read_stored_problem(n)) for n in report.get("notes", [])[:PROBLEMS_SHOWN]]
     return render_template("bank/batch.html", batch=batch, form=form, questions=questions, count=count,
                            page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
                            errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
                            duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE,
                            pinned=report.get("pinned", [])[:DUPLICATES_SHOWN] if page == 1 else [],
                            pinned_count=len(report.get("pinned", [])),
+                           notes=notes if page == 1 else [], notes_count=len(report.get("notes", [])),
                            citations=report.get("citations") or {}), status
 
 

@@ -9,7 +9,8 @@ confirmation page first; it goes through when posted again with ``confirm=1``.
 Every view needs a bank editor or reviewer (the blueprint's guard); writing is for editors,
 approving and returning for reviewers, and the four-eyes rule is the domain's
 (``question_bank.services.review``). Every state change is a POST carrying the CSRF token.
-The import pages register on the same blueprint from ``examsvc.bank.imports``.
+The import pages register on the same blueprint from ``examsvc.bank.imports``, the exports from
+``examsvc.bank.exports``.
 """
 
 from __future__ import annotations
@@ -43,17 +44,24 @@ def _question(question_id: int) -> Question:
     return question
 
 
-@bp.get("/questions")
-def questions():
+def list_query() -> QuestionQuery:
+    """The list's filters from the query string (also what an export of the list selects)."""
     args = request.args
     basis = _text_arg("basis", 200)
-    query = QuestionQuery(
+    return QuestionQuery(
         text=_text_arg("q", 200), qtype=args.get("type", ""), status=args.get("status", ""),
         category=_text_arg("category", 500), difficulty=args.get("difficulty", type=int),
         duplicates_only=args.get("dup") == "1", sort=args.get("sort") or DEFAULT_SORT,
         tag=_text_arg("tag", 100), legal_basis=BasisText(basis) if basis.strip() else None,
         author_id=_id_arg("author"), used=args.get("used", ""), sitting_id=_id_arg("sitting"),
     )
+
+
+@bp.get("/questions")
+def questions():
+    args = request.args
+    basis = _text_arg("basis", 200)
+    query = list_query()
     db = database.session()
     result = bank_search.search_questions(db, query, page=args.get("page", 1, type=int),
                                           page_size=args.get("page_size", type=int))
@@ -268,4 +276,4 @@ def retire(question_id: int):
 
 
 # The import pages (/bank/import, /bank/batches…) and the category pages add their routes to ``bp``.
-from examsvc.bank import categories, imports  # noqa: E402,F401
+from examsvc.bank import categories, exports, imports  # noqa: E402,F401

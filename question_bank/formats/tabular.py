@@ -31,7 +31,7 @@ import io
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -66,6 +66,12 @@ def neutralise(text: str) -> str:
     """``text`` made safe to open as CSV: prefixed with ``'`` when a spreadsheet could take it for a
     formula (:func:`needs_neutralising`)."""
     return "'" + text if needs_neutralising(text) else text
+
+
+def unneutralise(text: str) -> str:
+    """The inverse of :func:`neutralise` for a text read back from such a CSV: ``"'=1+1"`` →
+    ``"=1+1"``; any other text (an apostrophe before ordinary text, say) is returned unchanged."""
+    return text[1:] if text.startswith("'") and needs_neutralising(text[1:]) else text
 
 
 def _first_visible(text: str) -> str:
@@ -186,6 +192,23 @@ def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Row], sheet_title: str 
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def write_xlsx_rows(headers: Sequence[str], rows: Iterable[Row], out: IO[bytes], sheet_title: str = "Sheet1",
+                    widths: Sequence[int] = ()) -> None:
+    """Like :func:`to_xlsx_bytes`, but rows are written as they come (openpyxl's write-only mode)
+    into ``out``, so memory does not grow with their number; column ``i`` is ``widths[i]``
+    characters wide (default: the header's width), as the rows are not looked at beforehand."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_safe_sheet_title(sheet_title))
+    for index, header in enumerate(headers, start=1):
+        width = widths[index - 1] if index <= len(widths) else _display_width(header) + 2
+        sheet.column_dimensions[get_column_letter(index)].width = min(width, MAX_COLUMN_WIDTH)
+    sheet.freeze_panes = "A2"
+    sheet.append([_xlsx_cell(sheet, h, bold=True) for h in headers])
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
+    workbook.save(out)
 
 
 def _safe_sheet_title(title: str) -> str:

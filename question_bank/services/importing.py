@@ -41,7 +41,9 @@ from sqlalchemy.orm import Session, joinedload
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Place, Problem
 from question_bank.formats import spreadsheet, template
+from question_bank.formats.tabular import unneutralise
 from question_bank.formats.guarded import clean_filename
+from question_bank.formats.interchange import Reader, SourceFile
 from question_bank.models import AuditEvent, ImportBatch, Question, QuestionStatus, Role, User
 from question_bank.services import audit, authoring, citing
 from question_bank.types import get_type
@@ -87,6 +89,9 @@ class ImportReport:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     pinned: list[dict[str, Any]] = field(default_factory=list)
     refusal_id: int | None = None
+    #: What the file held that the bank cannot keep, which did not stop the import (an
+    #: interchange file's formatting, feedback, images …), each placed on its question.
+    notes: list[Problem] = field(default_factory=list)
     #: How the legal bases resolved against the law catalogue (:func:`citation_report`).
     citations: dict[str, Any] = field(default_factory=dict)
 
@@ -146,17 +151,52 @@ def summarise(problems: list[Problem], rows_read: int, rows_imported: int, first
             varied=any(p.params != members[0].params for p in members),
         ))
     summary.sort(key=lambda g: -g.count)  # stable: equal counts stay in file order
-    with_problems = {(p.place.sheet, p.place.row) for p in problems if _row(p) is not None}
+    with_problems = {(p.place.sheet, _row(p)) for p in problems if _row(p) is not None}
     return Summary(rows_read, rows_imported, len(with_problems), len(problems), summary)
 
 
 def _row(problem: Problem) -> int | None:
-    return problem.place.row if isinstance(problem.place, Place) else None
+    """The row (or, in an interchange file, the question number) a problem is on."""
+    if not isinstance(problem.place, Place):
+        return None
+    return problem.place.row if problem.place.row is not None else problem.place.item
+
+
+def read_template(filename: str, data: bytes) -> SourceFile:
+    """The rows of an .xlsx or CSV template file (``formats.spreadsheet``, ``formats.template``).
+    Raises :class:`InvalidInput` for a file that cannot be read as one."""
+    table = spreadsheet.read_table(filename, data)
+    sheet_name, parsed = template.parse_sheet(filename, table)
+    notes = _drop_formula_guards(filename, sheet_name, parsed) if table.file_format == "csv" else []
+    return SourceFile(table.file_format, table.encoding, sheet_name, parsed, notes)
+
+
+def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRow]) -> list[Problem]:
+    """Take off the apostrophe a CSV export (``formats.tabular.neutralise``) puts before a text that
+    begins like a formula (= + - @), so that the bank's own CSV reads back as it was written; each
+    row where that happened gets a note."""
+    notes = []
+    for row in rows:
+        draft = row.draft
+        if draft is None:
+            continue
+        before = (draft.stem, list(draft.options), draft.explanation, draft.legal_basis, draft.rubric, draft.key)
+        draft.stem, draft.explanation = unneutralise(draft.stem), unneutralise(draft.explanation)
+        draft.legal_basis, draft.rubric = unneutralise(draft.legal_basis), unneutralise(draft.rubric)
+        draft.options = [unneutralise(option) for option in draft.options]
+        if isinstance(draft.key, str):
+            draft.key = unneutralise(draft.key)
+        if before != (draft.stem, draft.options, draft.explanation, draft.legal_basis, draft.rubric, draft.key):
+            notes.append(Problem(N_("an apostrophe before =, +, - or @ was taken as a CSV export's guard against "
+                                    "formulas and left out"), place=Place(file=filename, sheet=sheet, row=row.number)))
+    return notes
 
 
 def import_questions(session: Session, clock: Clock, actor: User, filename: str, data: bytes,
-                     mode: str = ALL_OR_NOTHING) -> ImportReport:
-    """Import the questions of an .xlsx or CSV template file (see ``question_bank.formats``).
+                     mode: str = ALL_OR_NOTHING, reader: Reader | None = None) -> ImportReport:
+    """Import the questions of an .xlsx or CSV template file (see ``question_bank.formats``), or of
+    any file ``reader`` reads into a :class:`~question_bank.formats.interchange.SourceFile` (Moodle
+    XML, GIFT, JSON Lines: ``services.interchange``), through the same checks, batch and review.
 
     Returns an :class:`ImportReport`; a refused file (unreadable, or any row error in
     all-or-nothing mode, or no sound row at all) gives ``batch=None`` and writes nothing.
@@ -170,11 +210,12 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     name = clean_filename(filename)
     report = ImportReport(filename=name, mode=mode)
     try:
-        table = spreadsheet.read_table(name, data)
-        sheet_name, parsed = template.parse_sheet(name, table)
+        source = (reader or read_template)(name, data)
     except InvalidInput as exc:
         report.errors = list(exc.problems)
         return _refuse(session, clock, actor, report)
+    parsed, sheet_name = source.rows, source.sheet
+    report.notes = list(source.notes)
     report.rows = len(parsed)
     report.errors = [problem for row in parsed for problem in row.problems]
     sound = [row for row in parsed if row.draft is not None]
@@ -184,7 +225,7 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
 
     with session.begin_nested():
         batch = ImportBatch(
-            filename=name, file_format=table.file_format, mode=mode, encoding=table.encoding,
+            filename=name, file_format=source.file_format, mode=mode, encoding=source.encoding,
             uploaded_by_id=actor.id, uploaded_at=clock.now(), question_count=len(sound), report={},
         )
         session.add(batch)
@@ -200,10 +241,11 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
             "duplicates": report.duplicates,
             "pinned": report.pinned,
             "citations": report.citations,
+            "notes": [stored_problem(p) for p in report.notes],
         }
         session.flush()
         audit.record(session, clock, actor, "batch.import", "import_batch", batch.id, after={
-            "filename": name, "format": table.file_format, "encoding": table.encoding, "mode": mode,
+            "filename": name, "format": source.file_format, "encoding": source.encoding, "mode": mode,
             "rows": report.rows, "questions": len(sound), "errors": len(report.errors),
             "duplicates": len(report.duplicates), "pinned_by_proposal": len(report.pinned),
             "citations": report.citations["total"], "citations_resolved": report.citations["resolved"],
@@ -296,8 +338,9 @@ def batch_summary(batch: ImportBatch) -> Summary:
 
 def rows_left_out(batch: ImportBatch) -> int:
     """How many rows of the batch's file were left out for their problems (rows, not problems)."""
-    return len({(e["place"].get("sheet"), e["place"].get("row")) for e in (batch.report or {}).get("errors", [])
-                if isinstance(e.get("place"), dict) and e["place"].get("row") is not None})
+    places = [e["place"] for e in (batch.report or {}).get("errors", []) if isinstance(e.get("place"), dict)]
+    return len({(p.get("sheet"), p.get("row", p.get("item"))) for p in places
+                if p.get("row", p.get("item")) is not None})
 
 
 def _may_read_reports(actor: User) -> None:

@@ -1,0 +1,318 @@
+"""A Moodle question, as Moodle XML and GIFT both describe it, made into a bank draft.
+
+The two readers only parse their syntax into a :class:`MoodleQuestion`; :func:`to_row` decides,
+once for both, which bank type it becomes and what is lost on the way:
+
+=================================  ===============================================================
+Moodle type                        bank type
+=================================  ===============================================================
+multichoice, one answer            single choice (the 100 % answer is the key; with
+                                   ``shuffleanswers`` off every option is pinned)
+multichoice, several answers       multiple choice (answers with a grade above 0 are the key);
+                                   indefinite choice when the ``examsvc`` extension says so
+truefalse                          true/false
+shortanswer                        fill-in with one blank (the 100 % answers are its alternatives;
+                                   a blank （ ） is added at the end of a stem without one)
+multianswer (Cloze), short-answer  fill-in, one blank a Cloze blank
+blanks only
+essay                              short answer (graderinfo is the reference answer)
+anything else                      refused, named by its Moodle type and question number
+=================================  ===============================================================
+
+A partial grade, a wildcard, a case-sensitive comparison, per-answer feedback and HTML formatting
+cannot be kept; each is reported as a note on the question (:attr:`Outcome.notes`). A grade Moodle
+itself refuses (``moodle_grades``) refuses the question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from question_bank.drafts import QuestionDraft
+from question_bank.errors import N_, Place, Problem
+from question_bank.formats.html_text import html_to_text
+from question_bank.formats.interchange import apply_extras, category_path, finish_row, item_place
+from question_bank.formats.moodle_grades import CLOZE, CLOZE_SHORT_ANSWER, read_cloze_answers
+from question_bank.formats.template import ParsedRow
+from question_bank.types import get_type
+from question_bank.types.base import problem_of
+from question_bank.types.fill_blank import BLANK, count_blanks
+from question_bank.types.choice import LETTERS
+
+#: What a blank added to a short-answer stem looks like (the template's own blank mark).
+ADDED_BLANK = "（ ）"
+#: What each kind of loss of ``html_text`` is called in a note.
+_HTML_LOSSES = {
+    "formatting": N_("the formatting of the HTML text (bold, italics, colours …) could not be kept; only its words are"),
+    "link": N_("the address of a link could not be kept; only its words are"),
+    "image": N_("an image in the HTML text could not be kept"),
+    "table": N_("the layout of a table could not be kept; its rows are kept as lines"),
+    "unsafe content": N_("a script, style or event handler in the HTML text was removed"),
+}
+#: Moodle text formats whose text is HTML (``moodle_auto_format`` may hold HTML too).
+HTML_FORMATS = frozenset({"html", "moodle_auto_format", "moodle"})
+
+
+@dataclass
+class Answer:
+    """One Moodle answer: ``grade`` in percent (``None``: a grade Moodle refuses, ``raw_grade`` as
+    written), its text as written and its format, and its feedback (plain)."""
+
+    grade: Decimal | None
+    text: str
+    text_format: str = "plain_text"
+    feedback: str = ""
+    raw_grade: str = ""
+
+
+@dataclass
+class MoodleQuestion:
+    """One question of a Moodle file: ``item`` its number in the file (from 1), ``line`` where it
+    starts (``None`` when unknown), ``qtype`` Moodle's type name, ``name`` its title, ``single`` and
+    ``shuffle`` (``shuffleanswers``) for a multichoice,
+    texts with their Moodle formats, the category levels in force, ``extras`` from the ``examsvc``
+    extension (``{}`` for a file Moodle wrote); ``attachments`` says the question had attached files
+    (dropped), ``stray`` any characters a GIFT question had after its answers (dropped)."""
+
+    item: int
+    line: int | None
+    qtype: str
+    stem: str
+    name: str = ""
+    stem_format: str = "plain_text"
+    single: bool = True
+    shuffle: bool = True
+    answers: list[Answer] = field(default_factory=list)
+    explanation: str = ""
+    explanation_format: str = "plain_text"
+    reference: str = ""
+    reference_format: str = "plain_text"
+    case_sensitive: bool = False
+    category: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    score: Decimal | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    attachments: bool = False
+    stray: str = ""
+
+
+@dataclass
+class Outcome:
+    """What :func:`to_row` made of a question: its row and the notes on what was not kept."""
+
+    row: ParsedRow
+    notes: list[Problem]
+
+
+class _Notes:
+    """Collects the notes of one question, each once."""
+
+    def __init__(self, filename: str, question: MoodleQuestion) -> None:
+        self.filename, self.question = filename, question
+        self.found: list[Problem] = []
+
+    def place(self, name: str = "") -> Place:
+        return item_place(self.filename, self.question.item, self.question.line, name)
+
+    def add(self, message: str, name: str = "", **params: Any) -> None:
+        problem = Problem(message, params, self.place(name))
+        if problem not in self.found:
+            self.found.append(problem)
+
+    def text(self, value: str, text_format: str, name: str) -> str:
+        """Plain text of a field, noting what its HTML lost."""
+        if text_format not in HTML_FORMATS:
+            return value.strip()
+        if text_format != "html":
+            # Moodle's auto format keeps the line ends typed; HTML would fold them into spaces.
+            value = value.replace("\n", "<br>")
+        converted = html_to_text(value)
+        for what in converted.lost:
+            if what in _HTML_LOSSES:
+                self.add(_HTML_LOSSES[what], name)
+            else:
+                self.add(N_("the HTML tag %(tag)s could not be kept; only its words are"), name, tag=what)
+        return converted.text
+
+
+def to_row(filename: str, question: MoodleQuestion) -> Outcome:
+    """The bank row of a Moodle question and the notes on what was not kept (see the module)."""
+    notes = _Notes(filename, question)
+    if question.attachments:
+        notes.add(N_("a file attached to the question (an image or a sound) could not be kept"))
+    if question.stray:
+        notes.add(N_("the characters %(text)s after the answers were left out"), text=question.stray)
+    build = _BUILDERS.get(question.qtype)
+    if build is None:
+        problem = Problem(N_("the Moodle question type %(type)s is not supported (the bank has single, multiple "
+                             "and indefinite choice, true/false, fill-in and short answer)"),
+                          {"type": question.qtype}, notes.place("type"))
+        return Outcome(ParsedRow(question.item, None, [problem]), notes.found)
+    found: list[Problem] = []
+    draft = build(question, notes, found)
+    if draft is None:
+        return Outcome(ParsedRow(question.item, None, found), notes.found)
+    draft.explanation = notes.text(question.explanation, question.explanation_format, "generalfeedback")
+    draft.category_path = category_path(question.category)
+    draft.tags = [t for i, t in enumerate(question.tags) if t not in question.tags[:i]]
+    draft.default_score = question.score
+    found.extend(apply_extras(draft, question.extras, notes.place()))
+    for answer in question.answers:
+        if answer.feedback:
+            notes.add(N_("the feedback of each answer could not be kept"), "answer")
+    # Pins are stated by our extension, or by Moodle's shuffle being off; otherwise the importer may
+    # propose some (以上都是), as for a template row with an empty 固定选项 cell.
+    stated = "pinned" in question.extras or not question.shuffle
+    return Outcome(finish_row(filename, question.item, question.line, draft, found, stated), notes.found)
+
+
+#: Question names our own writers give (``Q`` and the question's id, or a number): not a title lost.
+_OUR_NAMES = re.compile(r"Q?\d+")
+
+
+def names_note(filename: str, questions: list[MoodleQuestion]) -> list[Problem]:
+    """One note for the file when its questions have titles (Moodle's question names), which the
+    bank does not keep; names our own exports write are not counted."""
+    titled = sum(1 for q in questions if q.name.strip() and not _OUR_NAMES.fullmatch(q.name.strip()))
+    if not titled:
+        return []
+    return [Problem(N_("%(n)d question names (Moodle's titles) were not kept: the bank identifies questions by "
+                       "number"), {"n": titled}, Place(file=filename))]
+
+
+def _draft(qtype: str, stem: str, options: list[str], key: Any) -> QuestionDraft:
+    return QuestionDraft(qtype=qtype, stem=stem, options=options, key=key, category_path="")
+
+
+def _refused_grades(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> bool:
+    bad = [a for a in question.answers if a.grade is None]
+    for answer in bad:
+        found.append(Problem(N_("the answer %(answer)s has the grade %(grade)s%%, which Moodle does not accept "
+                                "(it takes 100, 50, 33.33333, 25, 20 … and their negatives)"),
+                             {"answer": html_to_text(answer.text).text[:40], "grade": answer.raw_grade},
+                             notes.place("fraction")))
+    return bool(bad)
+
+
+def _choice(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:
+    if _refused_grades(question, notes, found):
+        return None
+    options = [notes.text(a.text, a.text_format, "answer") for a in question.answers]
+    stem = notes.text(question.stem, question.stem_format, "questiontext")
+    draft = _choice_draft(question, notes, stem, options)
+    if not question.shuffle:
+        # Moodle keeps every option of such a question in place; the bank says it option by option.
+        draft.pinned_options = list(range(len(options)))
+    return draft
+
+
+def _choice_draft(question: MoodleQuestion, notes: _Notes, stem: str, options: list[str]) -> QuestionDraft:
+    if question.single:
+        key = [LETTERS[i] for i, a in enumerate(question.answers) if a.grade == 100 and i < len(LETTERS)]
+        if any(a.grade is not None and 0 < a.grade < 100 for a in question.answers):
+            notes.add(N_("partial grades of wrong answers could not be kept: only the fully right answer earns "
+                         "marks"), "fraction")
+        return _draft("single_choice", stem, options, key)
+    right = [a for a in question.answers if a.grade is not None and a.grade > 0]
+    key = [LETTERS[i] for i, a in enumerate(question.answers) if a in right and i < len(LETTERS)]
+    if len({a.grade for a in right}) > 1:
+        notes.add(N_("unequal grades of the right answers could not be kept: the paper's multiple-choice rule "
+                     "marks them"), "fraction")
+    qtype = "indefinite_choice" if question.extras.get("type") == "indefinite_choice" else "multiple_choice"
+    return _draft(qtype, stem, options, key)
+
+
+def _true_false(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:
+    stem = notes.text(question.stem, question.stem_format, "questiontext")
+    right = [a.text.strip().casefold() for a in question.answers if a.grade == 100]
+    key = right[0] == "true" if len(right) == 1 and right[0] in ("true", "false") else None
+    return _draft("true_false", stem, [], key)
+
+
+def _short_answer(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:
+    if _refused_grades(question, notes, found):
+        return None
+    stem = notes.text(question.stem, question.stem_format, "questiontext")
+    if count_blanks(stem) == 0:
+        stem = f"{stem}{ADDED_BLANK}"
+        notes.add(N_("a blank （ ） was added at the end of the stem, where the answer goes"), "questiontext")
+    alternatives = _alternatives(question.answers, notes)
+    if question.case_sensitive:
+        notes.add(N_("the answer was compared case-sensitively in Moodle; the bank ignores case"), "usecase")
+    return _draft("fill_blank", stem, [], [alternatives])
+
+
+def _alternatives(answers: list[Answer], notes: _Notes) -> list[str]:
+    kept = []
+    for answer in answers:
+        text = notes.text(answer.text, answer.text_format, "answer")
+        if answer.grade != 100:
+            notes.add(N_("the answer %(answer)s earned %(grade)s%% in Moodle; only fully right answers are kept"),
+                      "answer", answer=text[:40], grade=answer.raw_grade or str(answer.grade))
+        elif "*" in text:
+            notes.add(N_("the wildcard * of the answer %(answer)s is kept as a plain character"), "answer",
+                      answer=text[:40])
+            kept.append(text)
+        else:
+            kept.append(text)
+    return kept
+
+
+def _cloze(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:
+    stem = notes.text(question.stem, question.stem_format, "questiontext")
+    blanks: list[list[str]] = []
+    unsupported = [m.group(2).upper() for m in CLOZE.finditer(stem) if m.group(2).upper() not in CLOZE_SHORT_ANSWER]
+    if unsupported:
+        found.append(Problem(N_("the Cloze blank type %(type)s is not supported; only short-answer blanks are"),
+                             {"type": unsupported[0]}, notes.place("questiontext")))
+        return None
+
+    written = question.extras.get("blanks")
+    markers = iter(written if isinstance(written, list) else [])
+
+    def blank(match) -> str:
+        answers = read_cloze_answers(match.group(3))
+        bad = [text for grade, text, _ in answers if grade is None]
+        if bad:
+            found.append(Problem(N_("the answer %(answer)s has a grade Moodle does not accept"),
+                                 {"answer": bad[0][:40]}, notes.place("questiontext")))
+        as_answers = [Answer(grade, text, "plain_text", feedback, str(grade)) for grade, text, feedback in answers
+                      if grade is not None]
+        blanks.append(_alternatives(as_answers, notes))
+        if match.group(2).upper() in {"SHORTANSWER_C", "SAC", "MWC"}:
+            notes.add(N_("the answer was compared case-sensitively in Moodle; the bank ignores case"), "usecase")
+        marker = next(markers, ADDED_BLANK)
+        return marker if isinstance(marker, str) and BLANK.fullmatch(marker) else ADDED_BLANK
+
+    plain = CLOZE.sub(blank, stem)
+    if found:
+        return None
+    return _draft("fill_blank", plain, [], blanks)
+
+
+def _essay(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:
+    stem = notes.text(question.stem, question.stem_format, "questiontext")
+    written = question.extras.get("key")
+    if question.extras.get("type") == "fill_blank" and isinstance(written, str):
+        # A fill-in with several blanks, which GIFT cannot write: an essay with our key beside it.
+        try:
+            return _draft("fill_blank", stem, [], get_type("fill_blank").parse_key(written, []))
+        except ValueError as exc:
+            found.append(problem_of(exc, notes.place("key")))
+            return None
+    reference = notes.text(question.reference, question.reference_format, "graderinfo")
+    if not reference and isinstance(written, str):
+        reference = written
+    return _draft("short_answer", stem, [], reference)
+
+
+_BUILDERS = {
+    "multichoice": _choice,
+    "truefalse": _true_false,
+    "shortanswer": _short_answer,
+    "multianswer": _cloze,
+    "essay": _essay,
+}

@@ -1,0 +1,173 @@
+"""JSON Lines: the bank's own lossless question format (README, "Import and export formats").
+
+One JSON object a line, UTF-8, no byte-order mark, ``\\n`` between lines. Each object is one
+question (schema :data:`SCHEMA`):
+
+- content, as the bank stores its current version: ``type`` (a type code), ``stem``, ``options``
+  (texts, A first), ``key`` (the type's key: option letters ``["A","C"]``, ``true``/``false``, the
+  accepted answers of each blank ``[["二","2"],["五"]]``, or the reference answer's text),
+  ``key_text`` (the same as the template writes it, for people), ``pinned_options`` (letters),
+  ``explanation``, ``difficulty`` (1–5), ``tags``, ``legal_basis``, ``category`` (path with
+  ``/``), ``default_score`` (text such as ``"2.5"``, or ``null``), ``rubric``;
+- the bank's record (export only): ``id``, ``status``, ``version_no``, ``published_version_no``,
+  ``fingerprint``, ``author``, ``created_at``, ``updated_at`` (ISO 8601, UTC), ``review``
+  (``reviewer``, ``reviewed_at``, ``import_batch``), ``versions`` (every version: its content as
+  above plus ``version_no``, ``fingerprint``, ``created_at``, ``created_by``, ``used_at``), and
+  ``citations`` of the current version (``source``, ``text``, ``law_title``, ``article_number``,
+  ``article_suffix``, ``paragraph``, ``item``, ``status``).
+
+Import reads the content fields of each line. The record fields describe the exporting bank and are
+not imported (a question arrives as a new draft in review, its citations found again from its legal
+basis); the report says so once. A field the schema does not know is reported, never dropped quietly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from question_bank.drafts import QuestionDraft
+from question_bank.errors import N_, InvalidInput, Place, Problem
+from question_bank.formats.interchange import (
+    ExportedQuestion,
+    SourceFile,
+    finish_row,
+    item_place,
+    read_text,
+    too_many,
+)
+from question_bank.formats.spreadsheet import MAX_DATA_ROWS
+from question_bank.formats.template import ParsedRow
+from question_bank.types import REGISTRY
+from question_bank.types.choice import LETTERS
+
+SCHEMA = "examsvc.question/1"
+#: Content fields a line may carry, and the bank-record fields that are read over.
+CONTENT_FIELDS = ("type", "stem", "options", "key", "key_text", "pinned_options", "explanation", "difficulty",
+                  "tags", "legal_basis", "category", "default_score", "rubric")
+RECORD_FIELDS = ("schema", "id", "status", "version_no", "published_version_no", "fingerprint", "author",
+                 "created_at", "updated_at", "review", "versions", "citations")
+
+
+def content_of(draft: QuestionDraft) -> dict[str, Any]:
+    """The content fields of a draft (see the module's schema)."""
+    qtype = REGISTRY[draft.qtype]
+    return {
+        "type": draft.qtype, "stem": draft.stem, "options": list(draft.options), "key": draft.key,
+        "key_text": qtype.format_key(draft.key),
+        "pinned_options": [LETTERS[i] for i in draft.pinned_options],
+        "explanation": draft.explanation, "difficulty": draft.difficulty, "tags": list(draft.tags),
+        "legal_basis": draft.legal_basis, "category": draft.category_path,
+        "default_score": str(draft.default_score) if draft.default_score is not None else None,
+        "rubric": draft.rubric,
+    }
+
+
+def write(questions: Iterable[ExportedQuestion], out: IO[bytes]) -> int:
+    """Write one line a question to ``out``; returns how many were written."""
+    count = 0
+    for question in questions:
+        line = {"schema": SCHEMA, **question.record, **content_of(question.draft)}
+        out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        out.write(b"\n")
+        count += 1
+    return count
+
+
+def read(filename: str, data: bytes) -> SourceFile:
+    """The questions of a JSON Lines file, one :class:`ParsedRow` a non-blank line, each problem
+    placed on its question and line. Raises ``InvalidInput`` for an empty, oversized or
+    undecodable file, or one with more than ``MAX_DATA_ROWS`` questions."""
+    encoding, text = read_text(filename, data)
+    rows: list[ParsedRow] = []
+    notes: list[Problem] = []
+    record_seen = False
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if not raw.strip():
+            continue
+        if len(rows) >= MAX_DATA_ROWS:
+            raise InvalidInput([too_many(filename)])
+        item = len(rows) + 1
+        row, unknown, has_record = _read_line(filename, item, number, raw)
+        rows.append(row)
+        record_seen = record_seen or has_record
+        notes.extend(Problem(N_("the field %(field)s is not part of the schema and was not read"), {"field": name},
+                             item_place(filename, item, number, name)) for name in unknown)
+    if not rows:
+        raise InvalidInput([Problem(N_("The file holds no questions."), place=Place(file=filename))])
+    if record_seen:
+        notes.insert(0, Problem(N_("Ids, status, versions, review and citations in the file describe the bank it "
+                                   "came from and are not imported: each question arrives as a new draft for "
+                                   "review, and its citations are found again from its legal basis."),
+                                place=Place(file=filename)))
+    return SourceFile("jsonl", encoding, "", rows, notes)
+
+
+def _read_line(filename: str, item: int, line: int, raw: str) -> tuple[ParsedRow, list[str], bool]:
+    """One line: its row, the names of fields it has that the schema does not, and whether it
+    carries bank-record fields."""
+    def place(name: str = "") -> Place:
+        return item_place(filename, item, line, name)
+
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        return ParsedRow(item, None, [Problem(N_("this line is not JSON (%(reason)s)"), {"reason": str(exc)},
+                                              place())]), [], False
+    if not isinstance(value, dict):
+        return ParsedRow(item, None, [Problem(N_("this line is not a JSON object"), place=place())]), [], False
+    unknown = [name for name in value if name not in CONTENT_FIELDS and name not in RECORD_FIELDS]
+    has_record = any(name in value for name in RECORD_FIELDS if name != "schema")
+    found: list[Problem] = []
+    schema = value.get("schema", SCHEMA)
+    if schema != SCHEMA:
+        found.append(Problem(N_("unknown schema %(value)s; this file is not of schema %(schema)s"),
+                             {"value": str(schema)[:60], "schema": SCHEMA}, place("schema")))
+    code = value.get("type")
+    if code not in REGISTRY:
+        found.append(Problem(N_("unknown question type %(code)s"), {"code": str(code)[:40]}, place("type")))
+        return ParsedRow(item, None, found), unknown, has_record
+    texts = {name: value.get(name, "") for name in ("stem", "explanation", "legal_basis", "category", "rubric")}
+    for name, text in texts.items():
+        if not isinstance(text, str):
+            found.append(Problem(N_("the field %(field)s must be a text"), {"field": name}, place(name)))
+    lists = {name: value.get(name, []) for name in ("options", "tags", "pinned_options")}
+    for name, items in lists.items():
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            found.append(Problem(N_("the field %(field)s must be a list of texts"), {"field": name}, place(name)))
+    difficulty = value.get("difficulty", 3)
+    if not isinstance(difficulty, int) or isinstance(difficulty, bool):
+        found.append(Problem(N_("difficulty must be 1 to 5"), place=place("difficulty")))
+    score = _score(value.get("default_score"), found, place("default_score"))
+    pinned = lists["pinned_options"] if isinstance(lists["pinned_options"], list) else []
+    if any(p not in LETTERS for p in pinned if isinstance(p, str)):
+        found.append(Problem(N_("pinned options are given by their letters A–H"), place=place("pinned_options")))
+    if found:
+        return ParsedRow(item, None, found), unknown, has_record
+    key = value.get("key")
+    if REGISTRY[code].has_options and isinstance(key, list) and all(isinstance(k, str) for k in key):
+        key = sorted(set(key))  # letters in any order and repeated mean the same key
+    draft = QuestionDraft(
+        qtype=code, stem=texts["stem"], options=list(lists["options"]), key=key,
+        category_path=texts["category"], explanation=texts["explanation"], difficulty=difficulty,
+        tags=list(lists["tags"]), legal_basis=texts["legal_basis"], default_score=score,
+        pinned_options=[LETTERS.index(p) for p in pinned], rubric=texts["rubric"],
+    )
+    return finish_row(filename, item, line, draft, [], pins_stated="pinned_options" in value), unknown, has_record
+
+
+def _score(value: Any, found: list[Problem], place: Place) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        found.append(Problem(N_("the mark must be a number such as 2 or 2.5; not %(value)s"),
+                             {"value": str(value)[:40]}, place))
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        found.append(Problem(N_("the mark must be a number such as 2 or 2.5; not %(value)s"),
+                             {"value": str(value)[:40]}, place))
+        return None

@@ -1,0 +1,61 @@
+"""Which reader an uploaded question file gets: the template (.xlsx, CSV), Moodle XML, GIFT or JSON
+Lines, chosen by the person or recognised from the file, all going through the one importer
+(``services.importing``: checks, duplicates, all-or-nothing or valid rows, batch, review, audit).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from question_bank.clock import Clock
+from question_bank.errors import N_, InvalidInput, Problem
+from question_bank.formats import gift, moodle_xml, question_jsonl
+from question_bank.formats.guarded.kinds import ZIP
+from question_bank.formats.interchange import Reader
+from question_bank.models import User
+from question_bank.services import importing
+
+AUTO = "auto"
+#: Readers by format code (the import form's choices, after :data:`AUTO`).
+READERS: dict[str, Reader] = {
+    "template": importing.read_template,
+    "moodle_xml": moodle_xml.read,
+    "gift": gift.read,
+    "jsonl": question_jsonl.read,
+}
+_BY_SUFFIX = {".xlsx": "template", ".csv": "template", ".xml": "moodle_xml", ".gift": "gift", ".jsonl": "jsonl",
+              ".ndjson": "jsonl"}
+#: A GIFT question or category line: "::title::", "$CATEGORY:", or text followed by an answer block.
+_GIFT_SIGNS = re.compile(r"^\s*(::|\$CATEGORY:)|[^\s{][^{\n]*\{\s*([=~]|T\s*}|F\s*}|TRUE|FALSE|})", re.MULTILINE)
+
+
+def detect(filename: str, data: bytes) -> str:
+    """The format of an upload (a key of :data:`READERS`): by the name's suffix, else by the
+    content (a ZIP is a workbook; ``<?xml``/``<quiz`` Moodle XML; a first ``{`` JSON Lines; GIFT's
+    signs in a text file); anything else is read as a template CSV, whose reader says what is wrong."""
+    name = filename.lower()
+    for suffix, code in _BY_SUFFIX.items():
+        if name.endswith(suffix):
+            return code
+    if data.startswith(ZIP):
+        return "template"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"<?xml", b"<quiz")):
+        return "moodle_xml"
+    if head.startswith(b"{"):
+        return "jsonl"
+    return "gift" if _GIFT_SIGNS.search(head.decode("utf-8", errors="ignore")) else "template"
+
+
+def import_file(session: Session, clock: Clock, actor: User, filename: str, data: bytes,
+                mode: str = importing.ALL_OR_NOTHING, file_format: str = AUTO) -> importing.ImportReport:
+    """Import ``data`` in ``file_format`` (a key of :data:`READERS`, or :data:`AUTO` for
+    :func:`detect`) through :func:`importing.import_questions`, which says what it returns and
+    raises. Raises :class:`InvalidInput` for an unknown format."""
+    code = detect(filename, data) if file_format == AUTO else file_format
+    reader = READERS.get(code)
+    if reader is None:
+        raise InvalidInput([Problem(N_("unknown import format %(format)s"), {"format": code[:20]}, "format")])
+    return importing.import_questions(session, clock, actor, filename, data, mode, reader=reader)

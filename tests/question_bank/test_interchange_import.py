@@ -1,0 +1,241 @@
+"""Importing Moodle XML, GIFT and JSON Lines through the ordinary importer (issue 5): Moodle's own
+sample files, types the bank lacks reported by name and number, HTML sanitised and flattened with
+what was lost said, errors placed on the question and line, all-or-nothing and valid rows."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from question_bank.models import AuditEvent, ImportBatch, Question, Role
+from question_bank.services import authoring, exporting, import_formats
+from question_bank.services.exporting import Selection
+from question_bank.services.importing import VALID_ONLY
+from tests.shared_data import SHARED
+
+MOODLE = SHARED / "datasets" / "moodle-question-formats"
+
+
+@pytest.fixture
+def editor(make):
+    return make.user(Role.BANK_EDITOR, username="editor")
+
+
+def run(db, clock, editor, filename, data, mode="all_or_nothing", file_format="auto"):
+    report = import_formats.import_file(db, clock, editor, filename, data, mode, file_format)
+    db.commit()
+    return report
+
+
+def questions_of(db, report) -> list:
+    return db.scalars(select(Question).where(Question.import_batch_id == report.batch.id).order_by(Question.id)).all()
+
+
+def said(problems) -> list[str]:
+    return [str(p) for p in problems]
+
+
+def test_moodle_xml_sample_imports_with_its_nested_categories_and_the_essay_without_reference_refused(
+        db, clock, editor):
+    data = (MOODLE / "xml" / "nested_categories_with_questions.xml").read_bytes()
+
+    refused = run(db, clock, editor, "nested.xml", data)
+    assert refused.refused
+    assert said(refused.errors) == ["nested.xml, question 2, key: the reference answer is empty"]
+
+    report = run(db, clock, editor, "nested.xml", data, VALID_ONLY)
+    imported = questions_of(db, report)
+    assert [(q.current_version.qtype, q.current_version.stem, q.current_version.key, q.category.path)
+            for q in imported] == [
+        ("true_false", "Testing Iota Question", True, "Iota"),
+        ("true_false", "Testing Kappa Question", True, "Iota/Kappa"),
+        ("true_false", "Testing Lambda Question", True, "Iota/Kappa/Lambda"),
+        ("true_false", "Testing Mu Question", True, "Iota/Mu"),
+    ]
+    assert report.batch.file_format == "moodle_xml" and report.summary().rows_with_problems == 1
+
+
+def test_moodle_xml_with_a_grade_moodle_refuses_is_refused_with_the_reason(db, clock, editor):
+    data = (MOODLE / "xml" / "error_invalid_grades.xml").read_bytes()
+    report = run(db, clock, editor, "error_invalid_grades.xml", data, VALID_ONLY)
+    assert report.refused
+    assert said(report.errors) == [
+        "error_invalid_grades.xml, question 1, fraction: the answer 2 has the grade 33%, which Moodle does not "
+        "accept (it takes 100, 50, 33.33333, 25, 20 … and their negatives)"]
+    assert db.scalar(select(func.count()).select_from(Question)) == 0
+
+
+@pytest.mark.parametrize("name", ["export_category.xml", "html_chars_in_idnumbers.xml"])
+def test_the_other_moodle_samples_import_whole(db, clock, editor, name):
+    report = run(db, clock, editor, name, (MOODLE / "xml" / name).read_bytes())
+    assert not report.refused and report.imported == 1
+    assert questions_of(db, report)[0].category.path == "Alpha"
+
+
+def test_gift_samples_report_each_unsupported_type_by_name_and_number_and_import_the_rest(db, clock, editor):
+    data = (MOODLE / "gift" / "questions.gift.txt").read_bytes()
+    report = run(db, clock, editor, "questions.gift.txt", data, VALID_ONLY)
+
+    assert said(report.errors) == [
+        "questions.gift.txt, question 1, key, line 2: the reference answer is empty",
+        "questions.gift.txt, question 2, type, line 5: the Moodle question type matching is not supported (the bank "
+        "has single, multiple and indefinite choice, true/false, fill-in and short answer)",
+        "questions.gift.txt, question 5, type, line 31: the Moodle question type numerical is not supported (the "
+        "bank has single, multiple and indefinite choice, true/false, fill-in and short answer)",
+    ]
+    versions = [q.current_version for q in questions_of(db, report)]
+    assert [(v.qtype, v.key) for v in versions] == [
+        ("single_choice", ["A"]), ("multiple_choice", ["A", "C"]), ("fill_blank", [["Frog"]]),
+        ("true_false", False), ("true_false", True), ("true_false", True)]
+    assert versions[3].explanation == "This is, of course, a Hitchiker's Guide to the Galaxy reference."
+    # What could not be kept is said, on its question and line.
+    notes = said(report.notes)
+    assert "questions.gift.txt, question 6, answer, line 34: the answer Cat earned 50% in Moodle; only fully right " \
+           "answers are kept" in notes
+    assert "questions.gift.txt, question 6, questiontext, line 34: a blank （ ） was added at the end of the stem, " \
+           "where the answer goes" in notes
+    assert "questions.gift.txt, question 7, line 41: the characters \"; after the answers were left out" in notes
+    assert report.batch.report["notes"] and len(report.batch.report["notes"]) == len(report.notes)
+
+
+def test_gift_with_category_escapes_and_html(db, clock, editor):
+    data = (MOODLE / "gift" / "questions_in_category.gift.txt").read_bytes()
+    report = run(db, clock, editor, "in_category.gift.txt", data, VALID_ONLY)
+    versions = [q.current_version for q in questions_of(db, report)]
+    assert {v.category.path for v in versions} == {"Default for New Features"}
+    assert versions[0].stem == "Listen to this greeting:\n\nWhat language is being spoken?"
+    assert versions[0].options == ["English", "French", "German", "Spanish"] and versions[0].key == ["B"]
+    assert versions[2].stem == "Moodle is an acronym for Modular Object-Oriented Dynamic Learning Environment."
+    notes = said(report.notes)
+    assert "in_category.gift.txt, question 2, questiontext, line 14: the address of a link could not be kept; " \
+           "only its words are" in notes
+    assert "in_category.gift.txt, question 4, questiontext, line 27: the formatting of the HTML text (bold, " \
+           "italics, colours …) could not be kept; only its words are" in notes
+
+
+def test_html_is_sanitised_scripts_never_reach_the_bank_and_the_losses_are_named(db, clock, editor):
+    xml = """<?xml version="1.0" encoding="UTF-8"?><quiz>
+    <question type="category"><category><text>$course$/top/宪法/国家机构</text></category></question>
+    <question type="multichoice"><name><text>Q1</text></name>
+      <questiontext format="html"><text><![CDATA[<p>根据<b>《宪法》</b>，下列说法<span style="color:red">正确</span>的是：</p>
+        <script>alert(1)</script><p><img src="@@PLUGINFILE@@/a.png" onerror="x()">见图&nbsp;1 &lt;注&gt;</p>]]></text>
+        <file name="a.png" encoding="base64">AAAA</file></questiontext>
+      <single>true</single>
+      <answer fraction="100" format="html"><text><![CDATA[<p>国家一切权力属于人民</p>]]></text>
+        <feedback format="html"><text>对</text></feedback></answer>
+      <answer fraction="0" format="html"><text>全国人大常委会是最高国家权力机关</text></answer>
+    </question></quiz>"""
+    report = run(db, clock, editor, "html.xml", xml.encode("utf-8"))
+    version = questions_of(db, report)[0].current_version
+    assert version.stem == "根据《宪法》，下列说法正确的是：\n见图\xa01 <注>"
+    assert version.options == ["国家一切权力属于人民", "全国人大常委会是最高国家权力机关"]
+    assert version.category.path == "宪法/国家机构"
+    assert "alert" not in version.stem
+    assert [p.message.split(" could")[0].split(" was")[0] for p in report.notes] == [
+        "a file attached to the question (an image or a sound)",
+        "a script, style or event handler in the HTML text",
+        "the formatting of the HTML text (bold, italics, colours …)",
+        "an image in the HTML text",
+        "the feedback of each answer"]
+
+
+def test_moodle_xml_that_is_hostile_or_not_moodle_is_refused_naming_why(db, clock, editor):
+    bomb = b"""<?xml version="1.0"?><!DOCTYPE quiz [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>
+    <quiz><question type="truefalse"><questiontext><text>&b;</text></questiontext></question></quiz>"""
+    assert said(run(db, clock, editor, "bomb.xml", bomb).errors) == [
+        "bomb.xml: This XML file declares a DTD or entities, which a question file never needs; they are refused "
+        "for safety."]
+    assert said(run(db, clock, editor, "other.xml", b"<html><body/></html>").errors) == [
+        "other.xml: This XML file is not a Moodle question file: its root element is <html>, not <quiz>."]
+    broken = run(db, clock, editor, "broken.xml", b"<quiz>\n<question type='truefalse'>\n</quiz>").errors
+    assert said(broken)[0].startswith("broken.xml, line 3: This is not well-formed XML (line 3, column")
+    assert db.scalar(select(func.count()).select_from(ImportBatch)) == 0
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "batch.import_refused")) == 3
+
+
+def test_jsonl_errors_name_the_question_and_line_and_unknown_fields_are_reported(db, clock, editor):
+    good = {"type": "true_false", "stem": "宪法是国家的根本法。", "key": True, "category": "宪法"}
+    lines = [json.dumps(good, ensure_ascii=False), "", "{not json",
+             json.dumps({**good, "key": "对", "stem": "第二题"}, ensure_ascii=False),
+             json.dumps({**good, "type": "matching", "stem": "第三题"}, ensure_ascii=False),
+             json.dumps({**good, "stem": "第四题", "colour": "red", "id": 7}, ensure_ascii=False)]
+    data = "\n".join(lines).encode("utf-8")
+
+    refused = run(db, clock, editor, "q.jsonl", data)
+    assert refused.refused
+    errors = said(refused.errors)
+    assert errors[0].startswith("q.jsonl, question 2, line 3: this line is not JSON")
+    assert errors[1:] == ["q.jsonl, question 3, key, line 4: the key is missing",
+                          "q.jsonl, question 4, type, line 5: unknown question type matching"]
+
+    report = run(db, clock, editor, "q.jsonl", data, VALID_ONLY)
+    assert [q.current_version.stem for q in questions_of(db, report)] == ["宪法是国家的根本法。", "第四题"]
+    assert said(report.notes) == [
+        "q.jsonl: Ids, status, versions, review and citations in the file describe the bank it came from and are "
+        "not imported: each question arrives as a new draft for review, and its citations are found again from its "
+        "legal basis.",
+        "q.jsonl, question 5, colour, line 6: the field colour is not part of the schema and was not read"]
+
+
+@pytest.mark.parametrize("filename,data,expected", [
+    ("a.xlsx", b"", "template"), ("a.csv", b"x", "template"), ("a.xml", b"", "moodle_xml"),
+    ("a.gift", b"", "gift"), ("a.jsonl", b"", "jsonl"), ("导出", b"\xef\xbb\xbf<?xml version='1.0'?><quiz/>", "moodle_xml"),
+    ("a.txt", "::Q1:: 宪法是根本法。{T}".encode(), "gift"), ("a.txt", "题型\t题干\n单选\t问题".encode(), "template"),
+    ("a.txt", "// comment\n宪法是根本法。{TRUE}".encode(), "gift"), ("a", b'{"type": "true_false"}', "jsonl"),
+    ("a.bin", b"PK\x03\x04rest", "template"),
+])
+def test_the_format_of_an_upload_is_recognised(filename, data, expected):
+    assert import_formats.detect(filename, data) == expected
+
+
+@pytest.mark.parametrize("sample,file_format,filename", [
+    ("gift/questions.gift.txt", "gift", "again.gift.txt"),
+    ("gift/questions_in_category.gift.txt", "moodle_xml", "again.xml"),
+    ("xml/nested_categories_with_questions.xml", "moodle_xml", "again.xml"),
+    ("xml/nested_categories_with_questions.xml", "gift", "again.gift.txt"),
+])
+def test_moodle_samples_imported_then_exported_come_back_the_same(db, clock, editor, sample, file_format, filename):
+    first = run(db, clock, editor, sample.split("/")[-1], (MOODLE / sample).read_bytes(), VALID_ONLY)
+    out = io.BytesIO()
+    exporting.export_questions(db, clock, editor, file_format, Selection(batch_id=first.batch.id), out)
+    second = run(db, clock, editor, filename, out.getvalue())
+
+    def contents(report):
+        snapshots = [authoring.snapshot(q.current_version) for q in questions_of(db, report)]
+        return [s | {"version_no": None, "default_score": s["default_score"] and Decimal(s["default_score"])}
+                for s in snapshots]
+
+    assert not second.refused and second.notes == []
+    assert contents(second) == contents(first)
+
+
+def test_pins_moodle_did_not_state_are_proposed_and_shuffle_off_pins_every_option(db, clock, editor):
+    def multichoice(stem, shuffle):
+        return f"""<question type="multichoice"><name><text>{stem}</text></name>
+          <questiontext format="plain_text"><text>{stem}</text></questiontext>
+          <single>true</single><shuffleanswers>{shuffle}</shuffleanswers>
+          <answer fraction="0"><text>警告</text></answer><answer fraction="0"><text>罚款</text></answer>
+          <answer fraction="100"><text>以上都是</text></answer></question>"""
+    xml = f"<quiz>{multichoice('下列属于行政处罚的是', 'true')}{multichoice('下列属于行政处罚种类的是', 'false')}</quiz>"
+    report = run(db, clock, editor, "pins.xml", xml.encode("utf-8"))
+    assert [q.current_version.pinned_options for q in questions_of(db, report)] == [[2], [0, 1, 2]]
+    assert [(p["row"], p["letters"]) for p in report.pinned] == [(1, "C")]
+    assert said(report.notes) == [
+        "pins.xml: 2 question names (Moodle's titles) were not kept: the bank identifies questions by number"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
+def test_a_chinese_gift_file_reads_the_same_in_every_encoding_notepad_saves(db, clock, editor, encoding):
+    text = ("$CATEGORY: $course$/宪法\n\n::1::中华人民共和国的一切权力属于（　）。{=人民 ~全国人民代表大会 ~国务院}\n\n"
+            "::2::宪法是国家的根本法。{TRUE####宪法序言。}\n")
+    report = run(db, clock, editor, f"{encoding}.gift", text.encode(encoding))
+    versions = [q.current_version for q in questions_of(db, report)]
+    assert [(v.stem, v.options, v.key, v.category.path) for v in versions] == [
+        ("中华人民共和国的一切权力属于（　）。", ["人民", "全国人民代表大会", "国务院"], ["A"], "宪法"),
+        ("宪法是国家的根本法。", [], True, "宪法")]
+    assert versions[1].explanation == "宪法序言。"
