@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Place, Problem
-from question_bank.formats import spreadsheet, template
+from question_bank.formats import spreadsheet, template, template_sheets
 from question_bank.formats.guarded import clean_filename
 from question_bank.models import AuditEvent, ImportBatch, Question, QuestionStatus, Role, User
 from question_bank.services import audit, authoring, citing
@@ -87,6 +87,9 @@ class ImportReport:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     pinned: list[dict[str, Any]] = field(default_factory=list)
     refusal_id: int | None = None
+    #: What of the file was not read and why (hidden sheets, unknown columns, title rows): file- or
+    #: sheet-level notices that do not refuse it (``formats.template_sheets``).
+    notices: list[Problem] = field(default_factory=list)
     #: How the legal bases resolved against the law catalogue (:func:`citation_report`).
     citations: dict[str, Any] = field(default_factory=dict)
 
@@ -171,10 +174,12 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     report = ImportReport(filename=name, mode=mode)
     try:
         table = spreadsheet.read_table(name, data)
-        sheet_name, parsed = template.parse_sheet(name, table)
+        parsed_file = template_sheets.parse_file(name, table)
     except InvalidInput as exc:
         report.errors = list(exc.problems)
         return _refuse(session, clock, actor, report)
+    parsed = parsed_file.rows
+    report.notices = parsed_file.notices
     report.rows = len(parsed)
     report.errors = [problem for row in parsed for problem in row.problems]
     sound = [row for row in parsed if row.draft is not None]
@@ -194,7 +199,9 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         report.pinned = [{**proposal, "question_id": created[index]} for index, proposal in proposed]
         report.citations = citation_report(session, rows_by_version)
         batch.report = {
-            "sheet": sheet_name,
+            "sheet": "、".join(parsed_file.sheets),
+            "sheets": parsed_file.sheets,
+            "notices": [stored_problem(p) for p in report.notices],
             "rows": report.rows,
             "errors": [stored_problem(p) for p in report.errors],
             "duplicates": report.duplicates,

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from question_bank.errors import InvalidInput
-from question_bank.formats import spreadsheet, template
+from question_bank.formats import spreadsheet, template, template_sheets
 from question_bank.formats.guarded import workbook as guarded_workbook
 from question_bank.formats.template_file import EXAMPLES, GUIDE_SHEET, QUESTION_SHEET, example_rows, write_template
 from question_bank.types import REGISTRY
@@ -22,7 +22,7 @@ ROW = ("单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "�
 
 
 def parse(data: bytes, filename: str = "q.xlsx") -> list[template.ParsedRow]:
-    return template.parse_sheet(filename, spreadsheet.read_table(filename, data))[1]
+    return template_sheets.parse_file(filename, spreadsheet.read_table(filename, data)).rows
 
 
 def refusal(data: bytes, filename: str = "q.xlsx") -> str:
@@ -115,7 +115,7 @@ def test_csv_is_read_as_utf8_with_or_without_bom_else_gb18030(encoding, bom, exp
     data = csv_bytes([CSV_HEADER, ",".join(ROW)], encoding, bom)
     table = spreadsheet.read_table("q.csv", data)
     assert table.encoding == expected
-    (row,) = template.parse_sheet("q.csv", table)[1]
+    (row,) = template_sheets.parse_file("q.csv", table).rows
     assert row.problems == []
     assert row.draft.stem == "行政处罚的种类不包括（ ）"
     assert row.draft.tags == ["种类", "罚款"]

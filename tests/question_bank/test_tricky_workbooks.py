@@ -78,6 +78,7 @@ def test_sec_u6_cells_as_editors_leave_them_are_read_as_they_show(db, clock, edi
     sheet.append(["多选", "  下列属于行政处罚的是（ ）  ", "警告", "罚款", "记过", "降级", "Ａ，Ｂ", "", "", "", "", "行政处罚法", ""])
     sheet.append(["判断", "行政处罚由行政机关实施。", "", "", "", "", True, "", "", "", "", "行政处罚法", ""])
     sheet.append(ROW[:LEGAL_BASIS] + [dt.datetime(2021, 1, 22)] + ROW[LEGAL_BASIS + 1:])
+    sheet.cell(row=4, column=LEGAL_BASIS + 1).number_format = "yyyy-mm-dd"  # shown as the author saw it (C-27)
     sheet.row_dimensions[4].hidden = True
     report = importing.import_questions(db, clock, editor, "q.xlsx", book_bytes(book))
     db.commit()
