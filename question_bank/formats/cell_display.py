@@ -201,6 +201,11 @@ def _number_text(number: Decimal, section: str, code: str) -> str:
             return _with_literals(tokens, code, _general(number), general=True)
         return "".join(text for _, text in tokens)  # a section of text only ("-")
     first, last = placeholders[0], placeholders[-1]
+    # A fixed denominator ("?/4") ends in digits, which are no placeholders.
+    if last + 1 < len(tokens) and tokens[last + 1] == ("fmt", "/"):
+        last += 1
+        while last + 1 < len(tokens) and tokens[last + 1][0] == "fmt" and tokens[last + 1][1].isdigit():
+            last += 1
     # Thousands scaling: commas right after the last digit placeholder.
     scale = 0
     while last + 1 < len(tokens) and tokens[last + 1] == ("fmt", ","):

@@ -29,6 +29,8 @@ from question_bank.formats.spreadsheet import Row, Sheet, Table
 from question_bank.formats.template import GUIDE, Header, ParsedRow, fold, parse_row, read_header
 from question_bank.types import type_for_import_name
 
+#: File name endings that promise a workbook (compared case-insensitively).
+WORKBOOK_ENDINGS = (".xlsx", ".xlsm", ".xltx", ".xls", ".et")
 #: Non-empty rows of a sheet searched for its header row (a title and a few lines of notes fit).
 HEADER_SCAN_ROWS = 10
 #: Row numbers a notice names (the count is always whole).
@@ -65,6 +67,15 @@ def _find_header(sheet: Sheet) -> tuple[Header | None, list[Row], list[Row]]:
         if len(above) >= HEADER_SCAN_ROWS:
             break
     return None, above, []
+
+
+def _first_rows(sheet: Sheet) -> list[Row]:
+    rows = []
+    for row in sheet.rows():
+        rows.append(row)
+        if len(rows) >= HEADER_SCAN_ROWS:
+            break
+    return rows
 
 
 def _looks_like_questions(sheet: Sheet, looked_at: list[Row]) -> bool:
@@ -109,7 +120,7 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
     """Every question sheet of ``table`` parsed (see the module docstring).
 
     Raises :class:`InvalidInput` when no visible sheet has a header row (naming the hidden sheet
-    that has one, if any), when a header lacks a required column, or when no sheet has a data row.
+    that has one, if any, and saying so when a CSV file has no separated cells at all), when a header lacks a required column, or when no sheet has a data row.
     """
     result = ParsedFile([], [])
     hidden_with_questions: list[str] = []
@@ -149,6 +160,18 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
                 N_("The questions are on the hidden sheet %(sheet)s; hidden sheets are never read. Unhide it in "
                    "Excel (right-click a sheet tab, Unhide), save and upload again."),
                 {"sheet": hidden_with_questions[0]}, Place(file=filename, sheet=hidden_with_questions[0]))])
+        if table.file_format == "csv" and filename.casefold().endswith(WORKBOOK_ENDINGS):
+            # The kind is the bytes' (SEC-U5), but the author meant a workbook: say what the file is.
+            raise InvalidInput([Problem(
+                N_("This file is named as an Excel workbook but is not one: it holds plain text without a question "
+                   "header row. Open the question file in Excel and save it as an Excel workbook (.xlsx)."),
+                place=Place(file=filename))])
+        if table.file_format == "csv" and not any(len(row.cells) > 1 for sheet in table.sheets
+                                                      for row in _first_rows(sheet)):
+            raise InvalidInput([Problem(
+                N_("This is not a CSV table: none of its first lines has cells separated by commas, semicolons or "
+                   "tabs. Upload the question template as .xlsx, or save it from Excel as CSV."),
+                place=Place(file=filename))])
         raise InvalidInput([Problem(
             N_("No header row found: the first row of the question sheet must name the columns, at least 题型 (type) "
                "and 题干 (stem). Download the template to see the layout."), place=Place(file=filename))])
