@@ -177,12 +177,14 @@ class Header:
 class ParsedRow:
     """One data row: the draft when the row is sound, else ``None`` and its problems (with places).
     ``pins_stated`` is False when the row's 固定选项 cell is empty or missing: the file did not
-    say which options are pinned, so the importer may propose some."""
+    say which options are pinned, so the importer may propose some. ``sheet`` is the sheet's name
+    (a file may hold questions on several)."""
 
     number: int
     draft: QuestionDraft | None
     problems: list[Problem]
     pins_stated: bool = True
+    sheet: str = ""
 
 
 def fold(text: str) -> str:
@@ -323,9 +325,9 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     if unsaved:
         found = found[:len(unsaved)] + [(name, p) for name, p in found[len(unsaved):] if name not in unsaved]
     if not found:
-        return ParsedRow(row.number, draft, [], pins_stated=pinned is not None)
+        return ParsedRow(row.number, draft, [], pins_stated=pinned is not None, sheet=sheet)
     problems = [Problem(p.message, p.params, place_of(filename, sheet, row.number, header, name)) for name, p in found]
-    return ParsedRow(row.number, None, problems)
+    return ParsedRow(row.number, None, problems, sheet=sheet)
 
 
 def _column_of(problem: Problem) -> str:

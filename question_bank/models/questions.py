@@ -60,6 +60,8 @@ class BatchStatus(StrEnum):
     IN_REVIEW = "in_review"
     APPROVED = "approved"
     REJECTED = "rejected"
+    #: Returned, then thrown away by its uploader: its drafts removed (``review.discard_batch``).
+    DISCARDED = "discarded"
 
 
 class ImportBatch(Base):
@@ -75,6 +77,9 @@ class ImportBatch(Base):
     mode: Mapped[str] = mapped_column(String(20))
     #: Encoding a CSV was read with ("utf-8", "gb18030"); empty for workbooks.
     encoding: Mapped[str] = mapped_column(String(20), default="")
+    #: SHA-256 of the uploaded bytes (hex): the same file uploaded again is recognised before anything
+    #: is written. None for batches imported before it was kept.
+    file_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     status: Mapped[BatchStatus] = mapped_column(String(20), default=BatchStatus.IN_REVIEW)

@@ -95,8 +95,8 @@ def test_valid_rows_upload_then_another_reviewer_approves_and_the_batch_is_publi
     in_english(reviewer)
     review_page = reviewer.get(f"/bank/batches/{batch.id}?page=2").get_data(as_text=True)
     assert review_page.count('class="question card"') == 20 and 'class="key"' in review_page
-    assert "Approve and publish all" in review_page
-    decided = reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1", "note": "已逐题核对"})
+    assert "Approve and publish all but those left out" in review_page
+    decided = reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1", "note": "已逐题核对", "confirm": "998"})
     assert decided.status_code == 302
     db.refresh(batch)
     assert (batch.status, batch.review_note) == (BatchStatus.APPROVED, "已逐题核对")
