@@ -282,3 +282,43 @@ def test_a_page_number_out_of_range_shows_the_nearest_page(client, editor, db, a
     assert page.count('class="question card"') == (20 if shown == 1 else 5)
     listing = client.get("/bank/batches", query_string={"page": asked})
     assert listing.status_code == 200 and "one.xlsx" in listing.get_data(as_text=True)
+
+
+def test_the_same_file_twice_is_said_on_the_page_then_skip_the_repeats_and_leave_out_and_discard(
+        client, client_factory, editor, make, db):
+    from tests.factories import questions_xlsx
+    row = ("单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "记过", "行政拘留", "C", "", "", "", "", "行政处罚法", "")
+    data = questions_xlsx([row, ("单选", "第二题：" + row[1]) + row[2:]])
+    assert upload(client, "q.xlsx", data).status_code == 302
+    first = db.scalars(select(ImportBatch)).one()
+    held = upload(client, "again.xlsx", data)
+    page = held.get_data(as_text=True)
+    assert held.status_code == 409 and "already in the bank" in page and f'data-same-file="{first.id}"' in page
+    # "Skip the repeats" is chosen for the editor's next upload.
+    assert re.search(r'<input checked[^>]*value="skip"', page)
+    assert db.scalar(select(func.count()).select_from(ImportBatch)) == 1
+
+    extended = questions_xlsx([row, ("单选", "第三题：" + row[1]) + row[2:]])
+    form = {"file": (io.BytesIO(extended), "more.xlsx"), "repeats": "skip"}
+    assert client.form_post("/bank/import", form, content_type="multipart/form-data").status_code == 302
+    second = db.scalars(select(ImportBatch).order_by(ImportBatch.id.desc())).first()
+    assert second.question_count == 1 and "skipped" in client.get(f"/bank/batches/{second.id}").get_data(as_text=True)
+
+    reviewer = client_factory()
+    reviewer.login(make.user(Role.BANK_REVIEWER, username="reviewer2").username)
+    in_english(reviewer)
+    page = reviewer.get(f"/bank/batches/{first.id}").get_data(as_text=True)
+    assert page.count('name="leave_out"') == 2
+    ids = sorted(db.scalars(select(Question.id).where(Question.import_batch_id == first.id)))
+    decided = reviewer.form_post(f"/bank/batches/{first.id}/decide", {"approve": "1", "leave_out": str(ids[1])})
+    assert decided.status_code == 302
+    db.expire_all()
+    assert [db.get(Question, i).status for i in ids] == [QuestionStatus.PUBLISHED, QuestionStatus.DRAFT]
+
+    assert reviewer.form_post(f"/bank/batches/{second.id}/decide", {"reject": "1", "note": "重复"}).status_code == 302
+    page = client.get(f"/bank/batches/{second.id}").get_data(as_text=True)
+    assert "Discard this batch and its drafts" in page
+    assert client.form_post(f"/bank/batches/{second.id}/discard", {"discard": "1"}).status_code == 302
+    db.expire_all()
+    assert db.get(ImportBatch, second.id).status == BatchStatus.DISCARDED
+    assert question_count(db) == 2
