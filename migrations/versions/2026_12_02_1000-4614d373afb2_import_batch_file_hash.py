@@ -2,6 +2,9 @@
 before anything is written (issue 5, "the same file twice"). Batches imported before have none:
 their files were never kept, so there is nothing to compute it from.
 
+A question's citations keep the words cited and the law's name whole (TEXT): they were cut to 500
+and 200 characters without a word (issue 5: no field is cut to a column's length).
+
 Revision ID: 4614d373afb2
 Revises: 83df7efce17f
 Create Date: 2026-12-02 10:00:00
@@ -16,12 +19,29 @@ branch_labels = None
 depends_on = None
 
 
+DATA_STEPS = {"question_citation.text": "widen_citation_texts",
+              "question_citation.law_title": "widen_citation_texts"}
+
+
+def widen_citation_texts() -> None:
+    """Nothing moves: every value the VARCHAR(500) and VARCHAR(200) columns hold fits TEXT as it is;
+    the columns only stop limiting the length."""
+
+
 def upgrade() -> None:
     op.add_column('import_batch', sa.Column('file_sha256', sa.String(length=64), nullable=True))
     op.create_index(op.f('ix_import_batch_file_sha256'), 'import_batch', ['file_sha256'], unique=False)
+    widen_citation_texts()
+    with op.batch_alter_table('question_citation') as batch:
+        batch.alter_column('text', type_=sa.Text(), existing_type=sa.String(length=500), existing_nullable=False)
+        batch.alter_column('law_title', type_=sa.Text(), existing_type=sa.String(length=200), existing_nullable=False)
 
 
 def downgrade() -> None:
+    # A text longer than the old limit makes PostgreSQL refuse this step rather than cut it.
+    with op.batch_alter_table('question_citation') as batch:
+        batch.alter_column('text', type_=sa.String(length=500), existing_type=sa.Text(), existing_nullable=False)
+        batch.alter_column('law_title', type_=sa.String(length=200), existing_type=sa.Text(), existing_nullable=False)
     op.drop_index(op.f('ix_import_batch_file_sha256'), table_name='import_batch')
     if op.get_bind().dialect.name == 'sqlite':
         op.execute("ALTER TABLE import_batch DROP COLUMN file_sha256")
