@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from question_bank.errors import InvalidInput
-from question_bank.models import Paper, Role, User
-from question_bank.services import people
+from question_bank.models import Law, LawKind, Paper, Role, User
+from question_bank.services import law_catalogue, people
+from question_bank.services.law_catalogue import Particulars
 
 
 def test_an_account_with_a_name_or_post_too_long_is_refused_naming_field_and_limit(db, clock, make):
@@ -41,3 +42,16 @@ def test_any_text_a_service_did_not_check_is_refused_at_the_flush_never_cut(db, 
     [problem] = refused.value.problems
     assert problem.params == {"field": "paper.title", "length": 202, "n": 200} and problem.place == "title"
     assert db.get(Paper, paper.id).title == "测试试卷"
+
+
+def test_a_law_issuing_body_too_long_is_refused_not_cut(db, clock, make):
+    make.laws("行政法/行政强制法(2011-06-30).md")
+    admin = make.user(Role.LAW_ADMIN)
+    law = db.scalar(select(Law).where(Law.short_title == "行政强制法"))
+    with pytest.raises(InvalidInput) as refused:
+        law_catalogue.update_particulars(db, clock, admin, law, Particulars(
+            "行政强制法", LawKind.LAW, "全国人民代表大会常务委员会" * 20, [], None))
+    db.rollback()
+    [problem] = refused.value.problems
+    assert (problem.place, problem.params["n"], problem.params["length"]) == ("issuing_body", 200, 260)
+    assert db.get(Law, law.id).issuing_body != "全国人民代表大会常务委员会" * 20
