@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
-from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row, Sheet, Table
+from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row
 from question_bank.points import is_exact_points
 from question_bank.types import REGISTRY, type_for_import_name
 from question_bank.types.base import Unreadable, problem_of

@@ -6,9 +6,7 @@ shows it, the common layouts are read, and repeated or keyless options are refus
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -17,7 +15,8 @@ from sqlalchemy import func, select
 from question_bank.models import ImportBatch, Question, QuestionVersion, Role
 from question_bank.services import importing
 from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
-from tests.factories import QUESTION_HEADER
+from tests.factories import QUESTION_HEADER, book_bytes, questions_book
+from tests.hostile_files import rewrite_part
 
 ROW = ["单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "记过", "行政拘留", "C", "见第九条", "易", "种类",
        "《中华人民共和国行政处罚法》第九条", "行政处罚法/总则", "2"]
@@ -27,22 +26,6 @@ COLUMN = {name: QUESTION_HEADER.index(name) + 1 for name in QUESTION_HEADER}
 @pytest.fixture
 def editor(make):
     return make.user(Role.BANK_EDITOR)
-
-
-def book_bytes(book: Workbook) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def questions_book(rows: list[list], title: str = "题库", header=QUESTION_HEADER) -> Workbook:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(row)
-    return book
 
 
 def numbered(n: int, qtype: str = "单选") -> list:
@@ -201,16 +184,11 @@ def test_c27_a_format_that_cannot_be_applied_exactly_is_refused_not_guessed(db, 
 def _with_builtin_format(data: bytes, format_id: int) -> bytes:
     """The workbook with its custom number format replaced by the built-in ``format_id``, which a
     Chinese Excel writes by id only (as it does for a date typed 3月1日)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "xl/styles.xml":
-                content = re.sub(rb'numFmtId="16\d"', f'numFmtId="{format_id}"'.encode(), content)
-                content = re.sub(rb"<numFmts.*?</numFmts>", b"", content, flags=re.S)
-            target.writestr(info, content)
-    return out.getvalue()
+    def change(styles: bytes) -> bytes:
+        styles = re.sub(rb'numFmtId="16\d"', f'numFmtId="{format_id}"'.encode(), styles)
+        return re.sub(rb"<numFmts.*?</numFmts>", b"", styles, flags=re.S)
+
+    return rewrite_part(data, "xl/styles.xml", change)
 
 
 def test_c27_a_date_in_a_chinese_builtin_format_reads_as_shown(db, clock, editor):

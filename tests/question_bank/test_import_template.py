@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from question_bank.errors import InvalidInput
 from question_bank.formats import spreadsheet, template, template_sheets
+from tests.hostile_files import rewrite_part
 from question_bank.formats.guarded import workbook as guarded_workbook
 from question_bank.formats.template_file import EXAMPLES, GUIDE_SHEET, QUESTION_SHEET, example_rows, write_template
 from question_bank.types import REGISTRY
@@ -163,18 +164,12 @@ UNSAVED_FORMULA = "this cell holds a formula without a saved value; enter the va
 def with_saved_value(data: bytes, cell: str, value: str) -> bytes:
     """The workbook ``data`` with a saved (cached) text value added to the formula cell ``cell``, as
     Excel would save it; openpyxl itself writes formulas without one."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            part = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                before = part.count(f'<c r="{cell}">'.encode())
-                part = part.replace(f'<c r="{cell}">'.encode(), f'<c r="{cell}" t="str">'.encode())
-                part = part.replace(b"<v /></c>", f"<v>{value}</v></c>".encode(), 1)
-                assert before == 1
-            target.writestr(info, part)
-    return out.getvalue()
+    def change(part: bytes) -> bytes:
+        assert part.count(f'<c r="{cell}">'.encode()) == 1
+        part = part.replace(f'<c r="{cell}">'.encode(), f'<c r="{cell}" t="str">'.encode())
+        return part.replace(b"<v /></c>", f"<v>{value}</v></c>".encode(), 1)
+
+    return rewrite_part(data, "xl/worksheets/sheet1.xml", change)
 
 
 def test_a_formula_key_without_a_saved_value_is_reported_as_a_formula_not_as_an_empty_key():

@@ -5,16 +5,14 @@ the bank exactly as it was (one transaction). Formulas are never run or trusted 
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from question_bank.models import ImportBatch, Question, QuestionVersion, Role
 from question_bank.services import importing
 from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
-from tests.factories import QUESTION_HEADER
+from tests.factories import QUESTION_HEADER, book_bytes, questions_book
 
 ROW = ["单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "记过", "行政拘留", "C", "见第九条", "易", "种类",
        "《中华人民共和国行政处罚法》第九条", "行政处罚法/总则", "2"]
@@ -28,22 +26,6 @@ def editor(make):
 
 def bank(db) -> tuple[int, int, int]:
     return tuple(db.scalar(select(func.count()).select_from(m)) for m in (Question, QuestionVersion, ImportBatch))
-
-
-def book_bytes(book: Workbook) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def questions_book(rows: list[list], title: str = "题库") -> Workbook:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    sheet.append(list(QUESTION_HEADER))
-    for row in rows:
-        sheet.append(row)
-    return book
 
 
 def numbered(n: int) -> list:
