@@ -111,9 +111,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "reference": ("参考答案", "reference_answer", "reference", "答题要点"),
     "explanation": ("解析", "explanation", "答案解析", "试题解析"),
     "difficulty": ("难度", "difficulty", "难度系数"),
-    "tags": ("知识点", "tags", "tag", "标签"),
+    "tags": ("知识点", "tags", "tag", "标签", "所属知识点", "考点"),
     "legal_basis": ("法律依据", "legal_basis", "法条", "依据", "legalbasis"),
-    "category": ("分类", "category", "题目分类", "类别"),
+    "category": ("分类", "category", "题目分类", "类别", "试题分类", "所属分类", "题库分类", "知识类"),
     "score": ("分值", "score", "分数", "mark", "points"),
     "pinned": ("固定选项", "pinned_options", "pinned", "固定位置", "选项固定"),
     "rubric": ("评分标准", "rubric", "评分要点", "评分细则"),
@@ -171,6 +171,9 @@ class Header:
     #: The type every row of the sheet has when the file has no 题型 column and the sheet's name
     #: says it (a sheet named 单选题 …); "" otherwise.
     sheet_type: str = ""
+    #: Position → (column name, header text) of a second column naming a column already placed
+    #: (ExamStack's 解析 and 试题解析): its cells must be empty or say the same as the first's.
+    twins: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -195,12 +198,13 @@ def fold(text: str) -> str:
 def read_header(row: Row, sheet_type: str = "") -> Header | None:
     """The columns a header row names; ``None`` unless it names the stem column and the type column
     (or ``sheet_type``, the type the sheet's name gives, stands in for it) or else the key or the
-    first option. Raises :class:`InvalidInput` when two headers name the same column."""
+    first option. Two headers naming the same column (解析 and 试题解析) are both read: the second is a
+    twin (:attr:`Header.twins`) whose cells must agree with the first's."""
     index: dict[str, int] = {}
     text: dict[str, str] = {}
     extra: dict[int, tuple[str, str]] = {}
     unknown: dict[int, str] = {}
-    twice: tuple[str, str] | None = None
+    twins: dict[int, str] = {}
     for position, cell in enumerate(row.cells):
         word = _header_word(cell)
         name = _BY_WORD.get(word)
@@ -212,19 +216,18 @@ def read_header(row: Row, sheet_type: str = "") -> Header | None:
                 unknown[position] = cell.strip()
             continue
         if name in index:
-            twice = twice or (text[name], cell.strip())
+            twins[position] = name  # 解析 and 试题解析: read, and refused where the two differ
             continue
         index[name] = position
         text[name] = cell.strip()
     if "stem" not in index or not ({"type", "key", "option_A"} & index.keys() or sheet_type):
         return None  # a title, a note or a guide's row naming columns one by one: not a header
-    if twice:
-        raise InvalidInput([Problem(N_("The headers %(first)s and %(second)s name the same column; keep one."),
-                                    {"first": twice[0], "second": twice[1]}, Place(row=row.number))])
+    twin_text = {position: row.cells[position].strip() for position in twins}
     if "key" not in index and "reference" in index:
         # 参考答案 is how some banks head the key column of every type.
         index["key"], text["key"] = index.pop("reference"), text.pop("reference")
-    return Header(row.number, index, text, extra, unknown, "" if "type" in index else sheet_type)
+    return Header(row.number, index, text, extra, unknown, "" if "type" in index else sheet_type,
+                  {position: (name, twin_text[position]) for position, name in twins.items()})
 
 
 def place_of(filename: str, sheet: str, row: int | None = None, header: Header | None = None,
@@ -235,7 +238,8 @@ def place_of(filename: str, sheet: str, row: int | None = None, header: Header |
         return Place(file=filename, sheet=sheet, row=row)
     if column.startswith("#"):  # a column the template does not know, by its position
         position = int(column[1:])
-        text = header.extra_options[position][1] if position in header.extra_options else header.unknown.get(position, "")
+        text = (header.extra_options[position][1] if position in header.extra_options
+                else header.twins[position][1] if position in header.twins else header.unknown.get(position, ""))
         return Place(file=filename, sheet=sheet, row=row, column=get_column_letter(position + 1), header=text)
     position = header.index.get(column)
     if position is None:
@@ -270,6 +274,14 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
             found.append((f"#{position}", Problem(
                 N_("option %(letter)s is filled in, but a question has at most 8 options (A–H); merge options or "
                    "split the question"), {"letter": letter})))
+
+    for position, (name, twin_header) in sorted(header.twins.items()):
+        twin = row.cells[position].strip() if position < len(row.cells) else ""
+        first = row.cells[header.index[name]].strip() if header.index[name] < len(row.cells) else ""
+        if twin and twin != first:
+            found.append((f"#{position}", Problem(
+                N_("the columns %(first)s and %(second)s both give the same field and differ; keep one"),
+                {"first": header.text[name], "second": twin_header})))
 
     def cell(name: str) -> str:
         position = header.index.get(name)

@@ -92,7 +92,7 @@ def _rows_text(numbers: list[int]) -> str:
 def _column_notices(filename: str, sheet: Sheet, header: Header, rows: list[Row]) -> list[Problem]:
     """One notice per column whose filled cells are not read: a header the template does not know,
     or no header at all. Options past H are row problems instead (:func:`template.parse_row`)."""
-    known = set(header.index.values()) | set(header.extra_options)
+    known = set(header.index.values()) | set(header.extra_options) | set(header.twins)
     filled: dict[int, list[int]] = {}
     for row in rows:
         for position, text in enumerate(row.cells):

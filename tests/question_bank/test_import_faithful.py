@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from question_bank.models import ImportBatch, Question, QuestionVersion, Role
@@ -17,6 +17,7 @@ from question_bank.services import importing
 from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
 from tests.factories import QUESTION_HEADER, book_bytes, questions_book
 from tests.hostile_files import rewrite_part
+from tests.shared_data import SHARED
 
 ROW = ["单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "记过", "行政拘留", "C", "见第九条", "易", "种类",
        "《中华人民共和国行政处罚法》第九条", "行政处罚法/总则", "2"]
@@ -289,3 +290,34 @@ def test_identical_options_and_a_key_on_an_empty_option_are_refused_with_the_row
     report = run(db, clock, editor, book_bytes(questions_book([numbered(2), row])), mode=VALID_ONLY)
     assert report.imported == 1
     assert [p.place.row for p in report.errors] == [3] and reason in reasons(report)[0]
+
+
+# --- a real bank layout: ExamStack's template (../shared/datasets/exam-import-templates) -------------
+
+EXAMSTACK_FILE = SHARED / "datasets" / "exam-import-templates" / "examstack" / "question.xlsx"
+
+
+def examstack_with(*rows: list) -> bytes:
+    book = load_workbook(EXAMSTACK_FILE)
+    for row in rows:
+        book["Sheet1"].append(row)
+    return book_bytes(book)
+
+
+def test_the_examstack_template_is_read_as_its_authors_meant_and_its_unknown_columns_named(db, clock, editor):
+    # 题目, 类型, 答案, 解析, 选项A–F, 分值, 难度, 所属知识点, 知识类, 出处, 知识点, 知识关键点, 试题解析
+    single = ["行政处罚由谁实施？", "单选题", "A", "行政处罚法第十七条", "行政机关", "人民法院", "人民检察院", "", "", "",
+              "2", "", "实施机关", "行政处罚法", "", "实施机关", "", "行政处罚法第十七条"]
+    differing = ["下列属于行政处罚的是（ ）", "多选题", "AB", "见第九条", "警告", "罚款", "记过", "", "", "", "2", "",
+                 "种类", "行政处罚法", "", "种类", "", "另一种解析"]
+    report = run(db, clock, editor, examstack_with(single, differing), name="question.xlsx", mode=VALID_ONLY)
+    assert report.imported == 1
+    [version] = stored(db)
+    assert (version.stem, version.options, version.key, version.explanation) == (
+        "行政处罚由谁实施？", ["行政机关", "人民法院", "人民检察院"], ["A"], "行政处罚法第十七条")
+    assert version.tags == ["实施机关"]
+    problems = {(p.place.row, p.place.header): str(p).split(": ", 1)[1] for p in report.errors}
+    # The template's own 填空题 example marks no blank; the 解析 twins of row 4 disagree.
+    assert "marks no blank" in problems[(2, "题目")]
+    assert problems[(4, "试题解析")].startswith("the columns 解析 and 试题解析 both give the same field and differ")
+    assert {n.place.header for n in report.notices} == {"出处", "知识关键点"}
