@@ -76,11 +76,11 @@ class ImportReport:
     problem, each with its :class:`~question_bank.errors.Place` (file, sheet, row, column); the
     batch's stored report keeps them as :func:`stored_problem` writes them. ``duplicates`` lists
     flagged rows:
-    ``{"row", "question_id", "resembles", "resembles_row", "stem", "similarity"}`` where
+    ``{"row", "sheet", "question_id", "resembles", "resembles_row", "stem", "similarity"}`` where
     ``resembles`` is the id of the question resembled, ``resembles_row`` the earlier row of this
     file when that is what it resembles (``None`` when it is a question already in the bank) and
     ``similarity`` how alike they are in percent (100: a repeat). ``pinned`` lists the rows
-    whose options were pinned by proposal: ``{"row", "question_id", "letters", "options"}``
+    whose options were pinned by proposal: ``{"row", "sheet", "question_id", "letters", "options"}``
     (``letters`` like ``"D"``, ``options`` the texts pinned).
     """
 
@@ -305,7 +305,7 @@ def _apply_pinning_proposals(rows: list[template.ParsedRow]) -> list[tuple[int, 
         pins = pinning_proposals(row.draft.options)
         if pins:
             row.draft.pinned_options = pins
-            proposed.append((index, {"row": row.number, "letters": "".join(LETTERS[i] for i in pins),
+            proposed.append((index, {"row": row.number, "sheet": row.sheet, "letters": "".join(LETTERS[i] for i in pins),
                                      "options": [row.draft.options[i] for i in pins]}))
     return proposed
 
@@ -318,7 +318,7 @@ def _write_questions(session: Session, clock: Clock, actor: User, batch: ImportB
     created = authoring.create_questions(session, clock, actor, [row.draft for row in rows],
                                          status=QuestionStatus.IN_REVIEW, batch=batch)
     duplicates = [
-        {"row": row.number, "question_id": made.question.id, "resembles": made.resembles,
+        {"row": row.number, "sheet": row.sheet, "question_id": made.question.id, "resembles": made.resembles,
          "resembles_row": rows[made.resembles_draft].number if made.resembles_draft is not None else None,
          "stem": made.version.stem[:_STEM_EXCERPT], "similarity": made.similarity}
         for row, made in zip(rows, created) if made.resembles is not None
