@@ -321,3 +321,19 @@ def test_the_examstack_template_is_read_as_its_authors_meant_and_its_unknown_col
     assert "marks no blank" in problems[(2, "题目")]
     assert problems[(4, "试题解析")].startswith("the columns 解析 and 试题解析 both give the same field and differ")
     assert {n.place.header for n in report.notices} == {"出处", "知识关键点"}
+
+
+def test_c27_a_formula_whose_saved_value_is_an_error_is_refused_and_never_run(db, clock, editor):
+    book = questions_book([numbered(2)])
+    book["题库"].cell(2, COLUMN["解析"]).value = '=VLOOKUP(A2,说明!A:B,2,FALSE)'
+
+    def saved_error(sheet: bytes) -> bytes:
+        # What Excel saves for a lookup that finds nothing: the formula and its cached #N/A.
+        return re.sub(rb'<c r="H2"([^>]*)><f>(.*?)</f><v\s*/></c>',
+                      rb'<c r="H2"\1 t="e"><f>\2</f><v>#N/A</v></c>', sheet)
+
+    data = rewrite_part(book_bytes(book), "xl/worksheets/sheet1.xml", saved_error)
+    report = run(db, clock, editor, data)
+    assert report.refused and bank_size(db) == (0, 0)
+    [problem] = report.errors
+    assert (problem.place.row, problem.place.column) == (2, "H") and "#N/A" in str(problem)
