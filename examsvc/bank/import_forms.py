@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -36,6 +36,7 @@ class DecideForm(FlaskForm):
     """Approve or reject a batch; a rejection needs a note that tells the uploader why."""
 
     note = TextAreaField(_l("Note to the uploader"), validators=[Length(max=2000)])
+    leave_out_repeats = BooleanField(_l("Leave out every question flagged as a repeat (the same stem and options)"))
     confirm = IntegerField(_l("Number of questions to publish"), validators=[Optional()],
                            description=_l("A large batch: type how many questions will be published to confirm."))
     approve = SubmitField(_l("Approve and publish all but those left out"))

@@ -213,6 +213,7 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
                            notices=notices if page == 1 else [], discard_form=DiscardForm(),
                            skipped=report.get("skipped_repeats", []) if page == 1 else [],
                            in_review_count=review.in_review_count(db, batch), large_batch=review.LARGE_BATCH,
+                           repeat_count=len(review.flagged_repeats(db, batch)) if batch.status == "in_review" else 0,
                            page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
                            errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
                            duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE,
@@ -231,7 +232,9 @@ def decide(batch_id: int):
     if not form.validate():
         return _batch_page(batch, form, 422)
     approve = bool(form.approve.data)
-    leave_out = [int(v) for v in request.form.getlist("leave_out") if v.isdigit()]
+    leave_out = {int(v) for v in request.form.getlist("leave_out") if v.isdigit()}
+    if form.leave_out_repeats.data:
+        leave_out.update(review.flagged_repeats(database.session(), batch))
     try:
         changed = review.decide_batch(database.session(), clock(), actor(), batch, approve,
                                       (form.note.data or "").strip(), leave_out=leave_out, confirmed=form.confirm.data)

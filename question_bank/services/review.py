@@ -261,6 +261,14 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
     return changed
 
 
+def flagged_repeats(session: Session, batch: ImportBatch) -> list[int]:
+    """Ids of the batch's questions in review flagged as repeating another question (similarity
+    100: the same stem and options), for a reviewer who leaves them all out at once."""
+    return list(session.scalars(select(Question.id).where(
+        Question.import_batch_id == batch.id, Question.status == QuestionStatus.IN_REVIEW,
+        Question.duplicate_similarity == 100).order_by(Question.id)))
+
+
 def in_review_count(session: Session, batch: ImportBatch) -> int:
     """How many questions of the batch wait in review (what approving would publish)."""
     return session.scalar(select(func.count()).select_from(Question).where(

@@ -308,7 +308,7 @@ def test_the_same_file_twice_is_said_on_the_page_then_skip_the_repeats_and_leave
     reviewer.login(make.user(Role.BANK_REVIEWER, username="reviewer2").username)
     in_english(reviewer)
     page = reviewer.get(f"/bank/batches/{first.id}").get_data(as_text=True)
-    assert page.count('name="leave_out"') == 2
+    assert page.count('class="leave-out"') == 2
     ids = sorted(db.scalars(select(Question.id).where(Question.import_batch_id == first.id)))
     decided = reviewer.form_post(f"/bank/batches/{first.id}/decide", {"approve": "1", "leave_out": str(ids[1])})
     assert decided.status_code == 302
@@ -322,3 +322,26 @@ def test_the_same_file_twice_is_said_on_the_page_then_skip_the_repeats_and_leave
     db.expire_all()
     assert db.get(ImportBatch, second.id).status == BatchStatus.DISCARDED
     assert question_count(db) == 2
+
+
+def test_a_reviewer_leaves_out_every_flagged_repeat_at_once(client, client_factory, editor, make, db):
+    from tests.factories import questions_xlsx
+    existing = make.question(stem="行政处罚由谁实施？", options=["行政机关", "人民法院"])
+    rows = [("单选", "行政处罚由谁实施？", "行政机关", "人民法院", "", "", "A", "", "", "", "", "行政处罚法", ""),
+            ("单选", "行政许可由谁实施？", "行政机关", "人民法院", "", "", "A", "", "", "", "", "行政许可法", "")]
+    form = {"file": (io.BytesIO(questions_xlsx(rows)), "q.xlsx"), "repeats": "keep"}
+    assert client.form_post("/bank/import", form, content_type="multipart/form-data").status_code == 302
+    batch = db.scalars(select(ImportBatch)).one()
+    reviewer = client_factory()
+    reviewer.login(make.user(Role.BANK_REVIEWER, username="reviewer3").username)
+    in_english(reviewer)
+    page = reviewer.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
+    assert "Leave out every question flagged as a repeat" in page and 'data-count="flagged-repeats"' in page
+    assert reviewer.form_post(f"/bank/batches/{batch.id}/decide",
+                              {"approve": "1", "leave_out_repeats": "y"}).status_code == 302
+    db.expire_all()
+    statuses = {(q.current_version.stem, q.duplicate_of_id, q.duplicate_similarity == 100): q.status
+                for q in db.scalars(select(Question).where(Question.import_batch_id == batch.id))}
+    # The repeat goes back as a draft; the near-duplicate (other words) is published.
+    assert statuses == {("行政处罚由谁实施？", existing.id, True): QuestionStatus.DRAFT,
+                        ("行政许可由谁实施？", existing.id, False): QuestionStatus.PUBLISHED}
