@@ -26,6 +26,14 @@ class ImportForm(FlaskForm):
     ])
 
 
+class HeldForm(FlaskForm):
+    """The uploader's answer to an upload held because it repeats the bank."""
+
+    skip = SubmitField(_l("Skip the repeats and import the rest"))
+    keep = SubmitField(_l("Import them too, flagged as repeats for the reviewer"))
+    drop = SubmitField(_l("Do not import this file"))
+
+
 class DiscardForm(FlaskForm):
     """The uploader throws a returned batch away (its drafts are removed)."""
 

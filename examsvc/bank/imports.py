@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 
 from examsvc import database
 from examsvc.access import actor, roles_required
-from examsvc.bank.import_forms import DecideForm, DiscardForm, ImportForm
+from examsvc.bank.import_forms import DecideForm, DiscardForm, HeldForm, ImportForm
 from examsvc.bank.routes import bp
 from examsvc.errors import format_place, problem_text, translate
 from examsvc.extensions import clock
@@ -34,7 +34,7 @@ from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.formats.template import GUIDE
 from question_bank.formats.template_file import write_template
 from question_bank.models import ImportBatch, Role
-from question_bank.services import batch_discard, importing, review
+from question_bank.services import batch_discard, held_imports, importing, review
 
 #: Batches a page of the list shows, and questions a page of a batch shows.
 BATCHES_PER_PAGE = 20
@@ -70,12 +70,36 @@ def import_upload():
     if not form.validate_on_submit():
         return _upload_page(form, None, 422 if form.is_submitted() else 200)
     upload = form.file.data
-    report = importing.import_questions(database.session(), clock(), actor(), upload.filename or "",
-                                        upload.read(), form.mode.data, form.repeats.data)
+    report, held = held_imports.import_or_hold(database.session(), clock(), actor(), upload.filename or "",
+                                               upload.read(), form.mode.data, form.repeats.data)
+    return _after_import(form, report, held)
+
+
+@bp.post("/import/held/<int:held_id>")
+@roles_required(Role.BANK_EDITOR)
+def import_held(held_id: int):
+    """The uploader's answer to a held upload: skip the repeats, import them too, or drop the file."""
+    form = HeldForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = database.session()
+    if form.drop.data:
+        filename = held_imports.drop(db, actor(), held_id)
+        database.commit()
+        flash(_("%(file)s was not imported.", file=filename), "info")
+        return redirect(url_for("bank.import_upload"))
+    repeats = importing.KEEP_REPEATS if form.keep.data else importing.SKIP_REPEATS
+    report = held_imports.resume(db, clock(), actor(), held_id, repeats)
+    upload_form = ImportForm(formdata=None, mode=report.mode, repeats=repeats)
+    return _after_import(upload_form, report, None)
+
+
+def _after_import(form: ImportForm, report: importing.ImportReport, held):
+    """The page after an import: held (nothing written; the choice offered), refused, or the new batch."""
     if report.held:
-        # Nothing was written: the editor chooses to skip the repeats or to keep them, and uploads again.
+        database.commit()  # the held upload, kept for the uploader's choice
         form.repeats.data = importing.SKIP_REPEATS
-        return _upload_page(form, report, 409)
+        return _upload_page(form, report, 409, held)
     if report.refused:
         database.commit()  # the refusal's audit event, which keeps the problems for download
         return _upload_page(form, report, 422)
@@ -104,11 +128,12 @@ def import_upload():
     return redirect(url_for("bank.batch", batch_id=report.batch.id))
 
 
-def _upload_page(form: ImportForm, report: importing.ImportReport | None, status: int):
+def _upload_page(form: ImportForm, report: importing.ImportReport | None, status: int, held=None):
     summary = report.summary() if report is not None else None
     errors = [problem_text(p) for p in report.errors[:PROBLEMS_SHOWN]] if report is not None else []
     notices = [problem_text(p) for p in report.notices] if report is not None else []
     return render_template("bank/import.html", form=form, report=report, summary=summary, notices=notices,
+                           held=held, held_form=HeldForm(),
                            groups=_groups(summary), errors=errors, guide=GUIDE, max_rows=MAX_DATA_ROWS), status
 
 

@@ -2,6 +2,9 @@
 before anything is written (issue 5, "the same file twice"). Batches imported before have none:
 their files were never kept, so there is nothing to compute it from.
 
+An upload held back because it repeats the bank waits in ``held_import`` for its uploader's choice
+(skip the repeats, import them anyway, or drop it), so the file need not be chosen again.
+
 A question's citations keep the words cited and the law's name whole (TEXT): they were cut to 500
 and 200 characters without a word (issue 5: no field is cut to a column's length).
 
@@ -31,6 +34,18 @@ def widen_citation_texts() -> None:
 def upgrade() -> None:
     op.add_column('import_batch', sa.Column('file_sha256', sa.String(length=64), nullable=True))
     op.create_index(op.f('ix_import_batch_file_sha256'), 'import_batch', ['file_sha256'], unique=False)
+    op.create_table(
+        'held_import',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+        sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('filename', sa.String(length=255), nullable=False),
+        sa.Column('mode', sa.String(length=20), nullable=False),
+        sa.Column('data', sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_held_import_uploaded_by_id_user_account')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_held_import')),
+    )
+    op.create_index(op.f('ix_held_import_uploaded_by_id'), 'held_import', ['uploaded_by_id'], unique=False)
     widen_citation_texts()
     with op.batch_alter_table('question_citation') as batch:
         batch.alter_column('text', type_=sa.Text(), existing_type=sa.String(length=500), existing_nullable=False)
@@ -38,6 +53,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Held uploads are a moment's state: an uploader whose choice is lost uploads the file again.
+    op.drop_index(op.f('ix_held_import_uploaded_by_id'), table_name='held_import')
+    op.drop_table('held_import')
     # A text longer than the old limit makes PostgreSQL refuse this step rather than cut it.
     with op.batch_alter_table('question_citation') as batch:
         batch.alter_column('text', type_=sa.String(length=500), existing_type=sa.Text(), existing_nullable=False)

@@ -28,6 +28,7 @@ from question_bank.models.people import Role, User, UserRole
 from question_bank.models.questions import (
     BatchStatus,
     Category,
+    HeldImport,
     ImportBatch,
     NearDuplicateBand,
     Question,
@@ -41,7 +42,7 @@ __all__ = [
     "CitationSource", "CitationStatus", "EventKind", "HeadingKind", "Law", "LawArticle", "LawHeading",
     "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
-    "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
+    "BatchStatus", "BlueprintSection", "Category", "ExamKind", "HeldImport", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole",

@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -93,6 +94,22 @@ class ImportBatch(Base):
 
     uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+
+class HeldImport(Base):
+    """An uploaded question file held back before anything was written, because the file or some of
+    its questions are already in the bank; kept until its uploader chooses to skip the repeats,
+    import them anyway or drop it (``services.held_imports``). One per uploader at most."""
+
+    __tablename__ = "held_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    filename: Mapped[str] = mapped_column(String(255))
+    #: "all_or_nothing" or "valid_only", as chosen on upload.
+    mode: Mapped[str] = mapped_column(String(20))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Question(Base):

@@ -298,11 +298,18 @@ def test_the_same_file_twice_is_said_on_the_page_then_skip_the_repeats_and_leave
     assert re.search(r'<input checked[^>]*value="skip"', page)
     assert db.scalar(select(func.count()).select_from(ImportBatch)) == 1
 
+    # The held file waits for the editor's answer: no need to choose it again.
+    held_action = re.search(r'action="(/bank/import/held/\d+)"', page).group(1)
+    again = client.form_post(held_action, {"skip": "1"})
+    assert again.status_code == 409 and "nothing was imported" in again.get_data(as_text=True)
     extended = questions_xlsx([row, ("单选", "第三题：" + row[1]) + row[2:]])
-    form = {"file": (io.BytesIO(extended), "more.xlsx"), "repeats": "skip"}
-    assert client.form_post("/bank/import", form, content_type="multipart/form-data").status_code == 302
+    page = upload(client, "more.xlsx", extended).get_data(as_text=True)
+    held_action = re.search(r'action="(/bank/import/held/\d+)"', page).group(1)
+    assert client.form_post(held_action, {"skip": "1"}).status_code == 302
     second = db.scalars(select(ImportBatch).order_by(ImportBatch.id.desc())).first()
     assert second.question_count == 1 and "skipped" in client.get(f"/bank/batches/{second.id}").get_data(as_text=True)
+    # A held upload is its uploader's alone, and is gone once answered.
+    assert client.form_post(held_action, {"keep": "1"}).status_code == 404
 
     reviewer = client_factory()
     reviewer.login(make.user(Role.BANK_REVIEWER, username="reviewer2").username)

@@ -120,3 +120,25 @@ def test_publishing_a_large_batch_needs_its_count_confirmed(db, clock, editor, r
     some = db.scalars(select(Question.id).where(Question.import_batch_id == report.batch.id)).first()
     # Leaving one out brings it to the limit: no confirmation needed then.
     assert review.decide_batch(db, clock, reviewer, report.batch, True, leave_out=[some]) == n - 1
+
+
+def test_a_held_upload_waits_for_its_uploaders_answer_only_and_one_at_a_time(db, clock, editor, make):
+    from question_bank.errors import NotFound
+    from question_bank.models import HeldImport
+    from question_bank.services import held_imports
+
+    data = questions_xlsx(rows(1, 2))
+    run(db, clock, editor, data)
+    report, held = held_imports.import_or_hold(db, clock, editor, "again.xlsx", data, importing.VALID_ONLY)
+    _, newer = held_imports.import_or_hold(db, clock, editor, "again.xlsx", questions_xlsx(rows(2, 3)),
+                                           importing.VALID_ONLY)
+    db.commit()
+    assert report.held and held is not None
+    assert db.scalars(select(HeldImport.id)).all() == [newer.id]  # the newer replaces the older
+    with pytest.raises(NotFound):
+        held_imports.resume(db, clock, make.user(Role.BANK_EDITOR, username="other"), newer.id, importing.SKIP_REPEATS)
+    resumed = held_imports.resume(db, clock, editor, newer.id, importing.SKIP_REPEATS)
+    db.commit()
+    assert resumed.imported == 1 and count(db, HeldImport) == 0
+    # Nothing is held for a file without repeats.
+    assert held_imports.import_or_hold(db, clock, editor, "new.xlsx", questions_xlsx(rows(9)), importing.VALID_ONLY)[1] is None
