@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, sessionmaker, Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from question_bank.points import CENT, from_cents, to_cents
+from question_bank.field_limits import refuse_overlong_values
 
 #: Constraint names are part of the schema that migrations refer to, so they are fixed by convention.
 NAMING_CONVENTION = {
@@ -203,5 +204,9 @@ def _configure_sqlite(engine: Engine, begin: str, synchronous: str) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory whose objects stay readable after commit (views render after committing)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """A session factory whose objects stay readable after commit (views render after committing),
+    refusing any text longer than its column instead of letting a database cut or reject it
+    (:func:`question_bank.field_limits.refuse_overlong_values`)."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "before_flush", refuse_overlong_values)
+    return factory

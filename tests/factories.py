@@ -204,6 +204,25 @@ QUESTION_HEADER = ("题型", "题干", "选项A", "选项B", "选项C", "选项D
                    "分类", "分值")
 
 
+def book_bytes(book: Workbook) -> bytes:
+    """An openpyxl workbook saved as .xlsx bytes."""
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def questions_book(rows: list[list], title: str = "题库", header: tuple[str, ...] = QUESTION_HEADER) -> Workbook:
+    """A question-import workbook to change cell by cell (formats, states, extra sheets): ``header``
+    in row 1 of the sheet ``title``, then ``rows``."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(row)
+    return book
+
+
 def questions_xlsx(rows: list[tuple[Any, ...]], header: tuple[str, ...] = QUESTION_HEADER, sheet: str = "题库") -> bytes:
     """A question-import workbook (.xlsx bytes): ``header`` in row 1, then ``rows`` from row 2."""
     return workbook_bytes(sheet, header, rows)

@@ -10,11 +10,14 @@ from tests.webclient import ExamClient
 PAPER_FORM_ROWS = 8
 
 
-def upload(client: ExamClient, filename: str, data: bytes, mode: str | None = None):
-    """Upload a bank file on the import page (mode: all_or_nothing or valid_only)."""
+def upload(client: ExamClient, filename: str, data: bytes, mode: str | None = None, repeats: str | None = None):
+    """Upload a bank file on the import page (mode: all_or_nothing or valid_only; repeats: ask,
+    skip or keep)."""
     form = {"file": (io.BytesIO(data), filename)}
     if mode:
         form["mode"] = mode
+    if repeats:
+        form["repeats"] = repeats
     return client.form_post("/bank/import", form, content_type="multipart/form-data")
 
 

@@ -9,7 +9,9 @@ each block starts afresh, so gigabytes of inflated bytes cost a few kilobytes an
 
 from __future__ import annotations
 
+import io
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass
 
@@ -315,3 +317,15 @@ def hostile(name: str) -> bytes:
 def cases(sec_id: str) -> list[str]:
     """The catalogue entries of one SEC case, for ``pytest.mark.parametrize``."""
     return [name for name, (case, _, _) in CATALOGUE.items() if case == sec_id]
+
+
+def rewrite_part(data: bytes, part_name: str, change) -> bytes:
+    """The workbook ``data`` with its part ``part_name`` replaced by ``change(part bytes)``: what
+    Excel writes and openpyxl does not (a cached formula value, a built-in format by id only)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            target.writestr(info, change(part) if info.filename == part_name else part)
+    return out.getvalue()

@@ -24,18 +24,18 @@ from flask_babel import gettext as _
 
 from examsvc import database
 from examsvc.access import actor, roles_required
-from examsvc.bank.import_forms import DecideForm, ImportForm
+from examsvc.bank.import_forms import DecideForm, DiscardForm, HeldForm, ImportForm
 from examsvc.bank.routes import bp
 from examsvc.errors import format_place, problem_text, translate
 from examsvc.extensions import clock
 from examsvc.reports.routes import filename_stem
-from question_bank.errors import NotFound, Place, Problem
+from question_bank.errors import InvalidInput, NotFound, Place, Problem
 from question_bank.formats import tabular
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.formats.template import GUIDE
 from question_bank.formats.template_file import write_template
 from question_bank.models import ImportBatch, Role
-from question_bank.services import import_formats, importing, review
+from question_bank.services import batch_discard, held_imports, importing, review
 
 #: Batches a page of the list shows, and questions a page of a batch shows.
 BATCHES_PER_PAGE = 20
@@ -71,8 +71,37 @@ def import_upload():
     if not form.validate_on_submit():
         return _upload_page(form, None, 422 if form.is_submitted() else 200)
     upload = form.file.data
-    report = import_formats.import_file(database.session(), clock(), actor(), upload.filename or "",
-                                        upload.read(), form.mode.data, form.file_format.data)
+    report, held = held_imports.import_or_hold(database.session(), clock(), actor(), upload.filename or "",
+                                               upload.read(), form.mode.data, form.repeats.data,
+                                               form.file_format.data)
+    return _after_import(form, report, held)
+
+
+@bp.post("/import/held/<int:held_id>")
+@roles_required(Role.BANK_EDITOR)
+def import_held(held_id: int):
+    """The uploader's answer to a held upload: skip the repeats, import them too, or drop the file."""
+    form = HeldForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = database.session()
+    if form.drop.data:
+        filename = held_imports.drop(db, actor(), held_id)
+        database.commit()
+        flash(_("%(file)s was not imported.", file=filename), "info")
+        return redirect(url_for("bank.import_upload"))
+    repeats = importing.KEEP_REPEATS if form.keep.data else importing.SKIP_REPEATS
+    report = held_imports.resume(db, clock(), actor(), held_id, repeats)
+    upload_form = ImportForm(formdata=None, mode=report.mode, repeats=repeats)
+    return _after_import(upload_form, report, None)
+
+
+def _after_import(form: ImportForm, report: importing.ImportReport, held):
+    """The page after an import: held (nothing written; the choice offered), refused, or the new batch."""
+    if report.held:
+        database.commit()  # the held upload, kept for the uploader's choice
+        form.repeats.data = importing.SKIP_REPEATS
+        return _upload_page(form, report, 409, held)
     if report.refused:
         database.commit()  # the refusal's audit event, which keeps the problems for download
         return _upload_page(form, report, 422)
@@ -86,6 +115,11 @@ def import_upload():
     if report.duplicates:
         flash(_("%(n)d questions repeat or closely resemble another question; they are flagged below.",
                 n=len(report.duplicates)), "error")
+    skipped = (report.batch.report or {}).get("skipped_repeats") or []
+    if skipped:
+        flash(_("%(n)d questions already in the bank were skipped.", n=len(skipped)), "info")
+    if report.notices:
+        flash(_("Some of the file was not read; see the notices below."), "error")
     if report.pinned:
         flash(_("In %(n)d questions, options such as 以上都是 were pinned so that shuffling leaves them in place; "
                 "they are listed below.", n=len(report.pinned)), "info")
@@ -96,10 +130,12 @@ def import_upload():
     return redirect(url_for("bank.batch", batch_id=report.batch.id))
 
 
-def _upload_page(form: ImportForm, report: importing.ImportReport | None, status: int):
+def _upload_page(form: ImportForm, report: importing.ImportReport | None, status: int, held=None):
     summary = report.summary() if report is not None else None
     errors = [problem_text(p) for p in report.errors[:PROBLEMS_SHOWN]] if report is not None else []
-    return render_template("bank/import.html", form=form, report=report, summary=summary,
+    notices = [problem_text(p) for p in report.notices] if report is not None else []
+    return render_template("bank/import.html", form=form, report=report, summary=summary, notices=notices,
+                           held=held, held_form=HeldForm(),
                            groups=_groups(summary), errors=errors, guide=GUIDE, max_rows=MAX_DATA_ROWS), status
 
 
@@ -200,7 +236,12 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
     errors = [problem_text(importing.read_stored_problem(e)) for e in report.get("errors", [])[:PROBLEMS_SHOWN]]
     duplicates = report.get("duplicates", [])
     notes = [problem_text(importing.read_stored_problem(n)) for n in report.get("notes", [])[:PROBLEMS_SHOWN]]
+    notices = [problem_text(importing.read_stored_problem(n)) for n in report.get("notices", [])]
     return render_template("bank/batch.html", batch=batch, form=form, questions=questions, count=count,
+                           notices=notices if page == 1 else [], discard_form=DiscardForm(),
+                           skipped=report.get("skipped_repeats", []) if page == 1 else [],
+                           in_review_count=review.in_review_count(db, batch), large_batch=review.LARGE_BATCH,
+                           repeat_count=len(review.flagged_repeats(db, batch)) if batch.status == "in_review" else 0,
                            page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
                            errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
                            duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE,
@@ -220,10 +261,35 @@ def decide(batch_id: int):
     if not form.validate():
         return _batch_page(batch, form, 422)
     approve = bool(form.approve.data)
-    changed = review.decide_batch(database.session(), clock(), actor(), batch, approve, (form.note.data or "").strip())
+    leave_out = {int(v) for v in request.form.getlist("leave_out") if v.isdigit()}
+    if form.leave_out_repeats.data:
+        leave_out.update(review.flagged_repeats(database.session(), batch))
+    try:
+        changed = review.decide_batch(database.session(), clock(), actor(), batch, approve,
+                                      (form.note.data or "").strip(), leave_out=leave_out, confirmed=form.confirm.data)
+    except InvalidInput as exc:
+        database.session().rollback()
+        for problem in exc.problems:
+            flash(translate(problem.message, problem.params), "error")
+        return _batch_page(batch, form, 422)
     database.commit()
-    if approve:
+    if approve and leave_out:
+        flash(_("Batch %(id)d approved: %(n)d questions published, %(m)d left out and returned as drafts.",
+                id=batch.id, n=changed, m=len(leave_out)), "success")
+    elif approve:
         flash(_("Batch %(id)d approved: %(n)d questions published.", id=batch.id, n=changed), "success")
     else:
         flash(_("Batch %(id)d rejected: %(n)d questions returned as drafts.", id=batch.id, n=changed), "success")
     return redirect(url_for("bank.batch", batch_id=batch.id))
+
+
+@bp.post("/batches/<int:batch_id>/discard")
+@roles_required(Role.BANK_EDITOR)
+def discard(batch_id: int):
+    batch = _batch(batch_id)
+    if not DiscardForm().validate_on_submit():
+        abort(400)
+    removed = batch_discard.discard_batch(database.session(), clock(), actor(), batch)
+    database.commit()
+    flash(_("Batch %(id)d discarded: %(n)d drafts removed.", id=batch_id, n=removed), "success")
+    return redirect(url_for("bank.batches"))

@@ -41,14 +41,18 @@ DEFAULT_CATEGORY = "导入"
 class SourceFile:
     """An upload read for import. ``file_format`` names the format ("xlsx", "csv", "moodle_xml",
     "gift", "jsonl"); ``encoding`` the text encoding (``""`` for a workbook); ``sheet`` the sheet
-    read (``""`` for one-table formats); ``rows`` one entry a question, in file order; ``notes``
-    what could not be kept but did not stop a question (formatting, feedback, images …)."""
+    read (``""`` for one-table formats; the sheets joined by "、" when several were read, each named
+    in ``sheets``); ``rows`` one entry a question, in file order; ``notes`` what could not be kept
+    but did not stop a question (formatting, feedback, images …); ``notices`` what of the file was
+    not read and why (hidden sheets, unknown columns, title rows: ``formats.template_sheets``)."""
 
     file_format: str
     encoding: str
     sheet: str
     rows: list[ParsedRow]
     notes: list[Problem] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
 
 
 #: A reader: (file name, bytes) → :class:`SourceFile`; raises ``InvalidInput`` for a file it

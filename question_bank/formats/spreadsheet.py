@@ -2,9 +2,14 @@
 guarded way every importer uses (:mod:`question_bank.formats.guarded`, which decides the kind from
 the bytes and holds the file to :data:`LIMITS`), its cells read as text here.
 
-A formula cell gives the value Excel last saved for it and is never evaluated; a formula without a
-saved value is named in :attr:`Row.formulas` and the template reports it instead of "empty".
-Fully empty rows are skipped everywhere.
+A cell is read as Excel shows it (case C-27): its saved value under its number format
+(:mod:`question_bank.formats.cell_display`), so a percent cell reads "5%" and a date typed as
+3月1日 reads "3月1日". A cell whose text cannot be known exactly (an error value such as ``#N/A``,
+a number format that is not applied exactly) is named in :attr:`Row.unreadable` with why, and its
+text is ``""``: the template refuses it, never stores a value the author did not see. A formula
+cell gives the value Excel last saved for it and is never evaluated; a formula without a saved
+value is named in :attr:`Row.formulas` and the template reports it instead of "empty". Fully empty
+rows are skipped everywhere.
 
 Every refusal raises :class:`~question_bank.errors.InvalidInput` with one problem whose
 :class:`~question_bank.errors.Place` names the file (and the sheet and row where there is one).
@@ -12,14 +17,14 @@ Every refusal raises :class:`~question_bank.errors.InvalidInput` with one proble
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Any
 
 from question_bank.errors import N_, Place
+from question_bank.formats.cell_display import NotShown, shown_text
 from question_bank.formats.guarded import Limits, UploadSheet, open_upload, refuse
+from question_bank.formats.guarded.sheets import ErrorValue
 
 #: Largest file accepted, in bytes (the web layer refuses larger requests before reading them).
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -42,12 +47,14 @@ LIMITS = Limits(max_file_bytes=MAX_FILE_BYTES, max_rows=MAX_SHEET_ROWS, max_colu
 class Row:
     """One non-empty row: ``number`` as the spreadsheet program shows it (1 = the first row; for a
     CSV the record number, which is the line number unless a cell spans lines), and its cells as
-    text, ``""`` for an empty cell. ``formulas`` holds the 0-based positions of cells that hold a
+    text as Excel shows it, ``""`` for an empty cell. ``formulas`` holds the 0-based positions of cells that hold a
     formula without a saved value (their text is ``""``; the formula is neither run nor read)."""
 
     number: int
     cells: tuple[str, ...]
     formulas: frozenset[int] = frozenset()
+    #: 0-based position → (message msgid, params) of each cell whose shown text is not known.
+    unreadable: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,6 +63,8 @@ class Sheet:
 
     name: str
     _read: Callable[[], Iterator[Row]]
+    #: Excel's sheet state: "visible", "hidden" or "veryHidden" (a CSV's one table is visible).
+    state: str = "visible"
 
     def rows(self) -> Iterator[Row]:
         """The sheet's non-empty rows in order. Raises :class:`InvalidInput` when it is too large."""
@@ -75,34 +84,35 @@ class Table:
 def read_table(filename: str, data: bytes) -> Table:
     """Read an uploaded file, deciding its kind from its bytes. Raises :class:`InvalidInput`."""
     upload = open_upload(filename, data, LIMITS)
-    return Table(upload.kind, upload.encoding, [Sheet(sheet.title, _text_rows(filename, sheet)) for sheet in upload.sheets])
+    return Table(upload.kind, upload.encoding,
+                 [Sheet(sheet.title, _text_rows(filename, sheet), sheet.state) for sheet in upload.sheets])
 
 
 def _text_rows(filename: str, sheet: UploadSheet) -> Callable[[], Iterator[Row]]:
     def read() -> Iterator[Row]:
         kept = 0
-        for row in sheet.rows():
+        for row in sheet.rows(number_formats=True):
             kept += 1
             if kept > MAX_DATA_ROWS + 1:
                 raise refuse(filename, N_("The file has more than %(n)d question rows; split it into several files."),
                              Place(sheet=sheet.title), n=MAX_DATA_ROWS)
-            yield Row(row.number, tuple(_cell_text(value) for value in row.values), row.unsaved_formulas)
+            cells, unreadable = [], {}
+            for position, value in enumerate(row.values):
+                number_format = row.number_formats[position] if position < len(row.number_formats) else "General"
+                try:
+                    cells.append(cell_text(value, number_format))
+                except NotShown as exc:
+                    cells.append("")
+                    unreadable[position] = (exc.args[0], exc.args[1])
+            yield Row(row.number, tuple(cells), row.unsaved_formulas, unreadable)
 
     return read
 
 
-def _cell_text(value: Any) -> str:
-    """A cell value as text: whole numbers without ".0", dates in ISO form, booleans as TRUE/FALSE."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ") if value.time() != dt.time(0) else value.date().isoformat()
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value)
+def cell_text(value: Any, number_format: str = "General") -> str:
+    """A cell's value as the text Excel shows for it (:func:`cell_display.shown_text`). Raises
+    :class:`NotShown` for an error value or a format that cannot be applied exactly."""
+    if isinstance(value, ErrorValue):
+        raise NotShown(N_("this cell shows the error value %(value)s, not a value; correct the formula or "
+                          "type the value itself"), {"value": str(value)})
+    return shown_text(value, number_format)

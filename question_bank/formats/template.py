@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from openpyxl.utils import get_column_letter
 
 from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
-from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row, Sheet, Table
+from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row
 from question_bank.points import is_exact_points
 from question_bank.types import REGISTRY, type_for_import_name
 from question_bank.types.base import Unreadable, problem_of
@@ -111,15 +111,20 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "reference": ("参考答案", "reference_answer", "reference", "答题要点"),
     "explanation": ("解析", "explanation", "答案解析", "试题解析"),
     "difficulty": ("难度", "difficulty", "难度系数"),
-    "tags": ("知识点", "tags", "tag", "标签"),
+    "tags": ("知识点", "tags", "tag", "标签", "所属知识点", "考点"),
     "legal_basis": ("法律依据", "legal_basis", "法条", "依据", "legalbasis"),
-    "category": ("分类", "category", "题目分类", "类别"),
+    "category": ("分类", "category", "题目分类", "类别", "试题分类", "所属分类", "题库分类", "知识类"),
     "score": ("分值", "score", "分数", "mark", "points"),
     "pinned": ("固定选项", "pinned_options", "pinned", "固定位置", "选项固定"),
     "rubric": ("评分标准", "rubric", "评分要点", "评分细则"),
 }
 for _letter in LETTERS:
-    _ALIASES[f"option_{_letter}"] = (f"选项{_letter}", f"option_{_letter}", f"option{_letter}", _letter)
+    _ALIASES[f"option_{_letter}"] = (f"选项{_letter}", f"{_letter}选项", f"option_{_letter}", f"option{_letter}", _letter,
+                                     f"{_letter}项", f"答案{_letter}", f"choice{_letter}")
+#: Letters past H: a column headed 选项I, I选项, option_I or I is a ninth (tenth …) option, which the
+#: template cannot hold; a filled cell there refuses its row rather than being dropped.
+EXTRA_OPTION_LETTERS = "IJKLMNOPQRSTUVWXYZ"
+_EXTRA_OPTION_WORD = re.compile(r"(?:选项|option)?([i-z])(?:选项|项)?")
 
 #: Headers in template order, as the downloadable template writes them.
 TEMPLATE_HEADERS: tuple[str, ...] = (
@@ -134,6 +139,9 @@ DIFFICULTY_WORDS = {"易": 1, "容易": 1, "较易": 2, "中": 3, "中等": 3, "
 MAX_SCORE = Decimal(1000)
 _PARENTHESISED = re.compile(r"[(（][^)）]*[)）]")
 _TAG_SEPARATORS = re.compile(r"[;；]")
+#: An option label: a letter in brackets, or a letter followed by . 、 ： ) and the like.
+_LABEL = re.compile(r"\s*(?:[(（]\s*(?P<bracketed>[A-Ha-hＡ-Ｈａ-ｈ])\s*[)）]\s*[.．、:：]?"
+                    r"|(?P<plain>[A-Ha-hＡ-Ｈａ-ｈ])\s*[.．、:：)）])\s*")
 #: Longest category path and name the category table holds.
 MAX_CATEGORY_PATH, MAX_CATEGORY_NAME = 500, 100
 
@@ -156,18 +164,30 @@ class Header:
     row: int
     index: dict[str, int]
     text: dict[str, str]
+    #: Position → (letter, header text) of each column headed as an option past H (选项I …).
+    extra_options: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: Position → header text of each column the template does not know (备注, 出题人 …).
+    unknown: dict[int, str] = field(default_factory=dict)
+    #: The type every row of the sheet has when the file has no 题型 column and the sheet's name
+    #: says it (a sheet named 单选题 …); "" otherwise.
+    sheet_type: str = ""
+    #: Position → (column name, header text) of a second column naming a column already placed
+    #: (ExamStack's 解析 and 试题解析): its cells must be empty or say the same as the first's.
+    twins: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
 class ParsedRow:
     """One data row: the draft when the row is sound, else ``None`` and its problems (with places).
     ``pins_stated`` is False when the row's 固定选项 cell is empty or missing: the file did not
-    say which options are pinned, so the importer may propose some."""
+    say which options are pinned, so the importer may propose some. ``sheet`` is the sheet's name
+    (a file may hold questions on several)."""
 
     number: int
     draft: QuestionDraft | None
     problems: list[Problem]
     pins_stated: bool = True
+    sheet: str = ""
 
 
 def fold(text: str) -> str:
@@ -175,61 +195,52 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def read_header(row: Row) -> Header | None:
-    """The columns a header row names; ``None`` unless it has at least the type and stem columns.
-    Raises :class:`InvalidInput` when two headers name the same column."""
+def read_header(row: Row, sheet_type: str = "") -> Header | None:
+    """The columns a header row names; ``None`` unless it names the stem column and the type column
+    (or ``sheet_type``, the type the sheet's name gives, stands in for it) or else the key or the
+    first option. Two headers naming the same column (解析 and 试题解析) are both read: the second is a
+    twin (:attr:`Header.twins`) whose cells must agree with the first's."""
     index: dict[str, int] = {}
     text: dict[str, str] = {}
+    extra: dict[int, tuple[str, str]] = {}
+    unknown: dict[int, str] = {}
+    twins: dict[int, str] = {}
     for position, cell in enumerate(row.cells):
-        name = _BY_WORD.get(_header_word(cell))
+        word = _header_word(cell)
+        name = _BY_WORD.get(word)
         if name is None:
+            more = _EXTRA_OPTION_WORD.fullmatch(word)
+            if more is not None:
+                extra[position] = (more.group(1).upper(), cell.strip())
+            elif cell.strip():
+                unknown[position] = cell.strip()
             continue
         if name in index:
-            raise InvalidInput([Problem(N_("The headers %(first)s and %(second)s name the same column; keep one."),
-                                        {"first": text[name], "second": cell.strip()}, Place(row=row.number))])
+            twins[position] = name  # 解析 and 试题解析: read, and refused where the two differ
+            continue
         index[name] = position
         text[name] = cell.strip()
-    if "type" not in index or "stem" not in index:
-        return None
+    if "stem" not in index or not ({"type", "key", "option_A"} & index.keys() or sheet_type):
+        return None  # a title, a note or a guide's row naming columns one by one: not a header
+    twin_text = {position: row.cells[position].strip() for position in twins}
     if "key" not in index and "reference" in index:
         # 参考答案 is how some banks head the key column of every type.
         index["key"], text["key"] = index.pop("reference"), text.pop("reference")
-    return Header(row.number, index, text)
+    return Header(row.number, index, text, extra, unknown, "" if "type" in index else sheet_type,
+                  {position: (name, twin_text[position]) for position, name in twins.items()})
 
 
-def find_question_sheet(filename: str, table: Table) -> tuple[Sheet, Header, list[Row]]:
-    """The first sheet whose first row is a template header, that header, and its data rows.
-
-    Raises :class:`InvalidInput` when no sheet has such a header, when required columns are
-    missing, or when there are no data rows.
-    """
-    for sheet in table.sheets:
-        rows = sheet.rows()
-        first = next(rows, None)
-        header = read_header(first) if first is not None else None
-        if header is None:
-            continue
-        where = _place(filename, sheet.name)
-        missing = [c for c in GUIDE if c.required and c.name not in header.index]
-        if missing:
-            names = "、".join(f"{c.zh} / {c.en}" for c in missing)
-            raise InvalidInput([Problem(N_("The header row has no column %(columns)s."), {"columns": names},
-                                        _place(filename, sheet.name, header.row))])
-        data = list(rows)
-        if not data:
-            raise InvalidInput([Problem(N_("There are no questions below the header row."), place=where)])
-        return sheet, header, data
-    raise InvalidInput([Problem(
-        N_("No header row found: the first row of the question sheet must name the columns, at least 题型 (type) "
-           "and 题干 (stem). Download the template to see the layout."), place=Place(file=filename))])
-
-
-def _place(filename: str, sheet: str, row: int | None = None, header: Header | None = None,
+def place_of(filename: str, sheet: str, row: int | None = None, header: Header | None = None,
            column: str | None = None) -> Place:
     """The cell of ``column`` (a template column name) in ``row``; a column the file lacks is named by
     its template header, without a letter."""
     if header is None or column is None:
         return Place(file=filename, sheet=sheet, row=row)
+    if column.startswith("#"):  # a column the template does not know, by its position
+        position = int(column[1:])
+        text = (header.extra_options[position][1] if position in header.extra_options
+                else header.twins[position][1] if position in header.twins else header.unknown.get(position, ""))
+        return Place(file=filename, sheet=sheet, row=row, column=get_column_letter(position + 1), header=text)
     position = header.index.get(column)
     if position is None:
         return Place(file=filename, sheet=sheet, row=row,
@@ -241,14 +252,36 @@ def _place(filename: str, sheet: str, row: int | None = None, header: Header | N
 def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     """Turn one data row into a draft, or into every problem it has, each placed on its cell.
 
-    A cell holding a formula without a saved value (:attr:`Row.formulas`) is reported as such, in
-    place of whatever its emptiness would otherwise be taken for (an empty key, a missing stem)."""
+    A cell holding a formula without a saved value (:attr:`Row.formulas`), or whose shown text is
+    not known (:attr:`Row.unreadable`: an error value, a number format not applied exactly), is
+    reported as such, in place of whatever its emptiness would otherwise be taken for (an empty
+    key, a missing stem). A filled option past H (选项I …) refuses the row: the template holds
+    eight options and never drops one. Options written with their own label ("A.警告", "（A）警告")
+    are read without it. Without a 题型 column, the type is the one the sheet's name gives."""
     # Formulas are never run: the editor is asked for the value itself.
     unsaved = [name for name, position in header.index.items() if position in row.formulas]
     found: list[tuple[str, Problem]] = [
         (name, Problem(N_("this cell holds a formula without a saved value; enter the value itself")))
         for name in sorted(unsaved, key=header.index.__getitem__)
     ]
+    for name, position in sorted(header.index.items(), key=lambda item: item[1]):
+        if position in row.unreadable and name not in unsaved:
+            message, params = row.unreadable[position]
+            found.append((name, Problem(message, params)))
+            unsaved.append(name)
+    for position, (letter, _) in sorted(header.extra_options.items()):
+        if position < len(row.cells) and (row.cells[position].strip() or position in row.unreadable):
+            found.append((f"#{position}", Problem(
+                N_("option %(letter)s is filled in, but a question has at most 8 options (A–H); merge options or "
+                   "split the question"), {"letter": letter})))
+
+    for position, (name, twin_header) in sorted(header.twins.items()):
+        twin = row.cells[position].strip() if position < len(row.cells) else ""
+        first = row.cells[header.index[name]].strip() if header.index[name] < len(row.cells) else ""
+        if twin and twin != first:
+            found.append((f"#{position}", Problem(
+                N_("the columns %(first)s and %(second)s both give the same field and differ; keep one"),
+                {"first": header.text[name], "second": twin_header})))
 
     def cell(name: str) -> str:
         position = header.index.get(name)
@@ -260,7 +293,7 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         if len(cell(name)) > MAX_CELL_CHARS:
             found.append((name, Problem(N_("the cell is longer than %(n)d characters"), {"n": MAX_CELL_CHARS})))
 
-    type_text = fold(cell("type"))
+    type_text = fold(cell("type")) if "type" in header.index else header.sheet_type
     qtype = type_for_import_name(type_text.replace(" ", ""))
     if not type_text:
         found.append(("type", Problem(N_("the type is empty"))))
@@ -304,9 +337,9 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     if unsaved:
         found = found[:len(unsaved)] + [(name, p) for name, p in found[len(unsaved):] if name not in unsaved]
     if not found:
-        return ParsedRow(row.number, draft, [], pins_stated=pinned is not None)
-    problems = [Problem(p.message, p.params, _place(filename, sheet, row.number, header, name)) for name, p in found]
-    return ParsedRow(row.number, None, problems)
+        return ParsedRow(row.number, draft, [], pins_stated=pinned is not None, sheet=sheet)
+    problems = [Problem(p.message, p.params, place_of(filename, sheet, row.number, header, name)) for name, p in found]
+    return ParsedRow(row.number, None, problems, sheet=sheet)
 
 
 def _column_of(problem: Problem) -> str:
@@ -348,7 +381,7 @@ def _text(value: str) -> str:
 
 
 def _options(header: Header, cell, found: list[tuple[str, Problem]]) -> list[str]:
-    texts = [_text(cell(name)) for name in OPTION_COLUMNS]
+    texts = [without_label(_text(cell(name)), letter) for name, letter in zip(OPTION_COLUMNS, LETTERS)]
     while texts and not texts[-1]:
         texts.pop()
     for letter, text in zip(LETTERS, texts):
@@ -356,6 +389,21 @@ def _options(header: Header, cell, found: list[tuple[str, Problem]]) -> list[str
             found.append((f"option_{letter}", Problem(N_("option %(letter)s is empty but a later option is filled in"),
                                                       {"letter": letter})))
     return texts
+
+
+def without_label(text: str, letter: str) -> str:
+    """An option's text without its own letter written before it: "A.警告", "A、警告", "A．警告",
+    "（A）警告", "(A) 警告", "A：警告" in column A read "警告" (the letter is shown once, by the
+    product). Another letter, or a letter not set off by a mark, is the author's text and stays."""
+    found = _LABEL.match(text)
+    if found is None:
+        return text
+    rest = text[found.end():].strip()
+    written = fold(found.group("bracketed") or found.group("plain")).upper()
+    # "A.B两项" is an abbreviation, not a label: a plain label is never followed by a Latin letter.
+    if written != letter or not rest or (found.group("plain") and rest[0].isascii() and rest[0].isalpha()):
+        return text
+    return rest
 
 
 def _difficulty(value: str, found: list[tuple[str, Problem]]) -> int:
@@ -401,10 +449,3 @@ def _tags(value: str) -> list[str]:
         if tag and tag not in tags:
             tags.append(tag)
     return tags
-
-
-def parse_sheet(filename: str, table: Table) -> tuple[str, list[ParsedRow]]:
-    """The question sheet's name and every data row parsed. Raises :class:`InvalidInput` for what
-    makes the whole file unreadable (see :func:`find_question_sheet`)."""
-    sheet, header, rows = find_question_sheet(filename, table)
-    return sheet.name, [parse_row(filename, sheet.name, header, row) for row in rows]

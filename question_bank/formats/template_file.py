@@ -116,8 +116,15 @@ def write_template() -> bytes:
         guide.append([column.zh, column.en, "是 / yes" if column.required else "否 / no",
                       column.description_zh, column.description])
     guide.append([])
-    guide.append(["每行一题；第一行为表头，表头可用中文或英文，列的顺序不限。",
-                  "", "", "", "One question a row; the first row is the header, in Chinese or English, columns in any order."])
+    guide.append(["每行一题；表头可用中文或英文，列的顺序不限；表头上方可有标题、说明行。",
+                  "", "", "", "One question a row; the header in Chinese or English, columns in any order; a title or "
+                  "notes may stand above the header."])
+    guide.append(["题目可分放在多个工作表（如“单选题”“多选题”“判断题”），工作表名为题型时可不填“题型”列；隐藏的工作表不读取。",
+                  "", "", "", "Questions may be spread over several sheets (单选题, 多选题, 判断题 …); a sheet named after a "
+                  "type needs no 题型 column. Hidden sheets are never read."])
+    guide.append(["单元格按 Excel 中显示的内容读取（如 5%、3月1日）；错误值（#N/A 等）和没有保存结果的公式会被拒绝。",
+                  "", "", "", "Cells are read as Excel shows them (5%, 3月1日); error values (#N/A …) and formulas "
+                  "without a saved result are refused."])
     guide.append(["也可另存为 CSV（UTF-8 或 GB18030/GBK 编码）上传。",
                   "", "", "", "The sheet may also be saved as CSV (UTF-8 or GB18030/GBK) and uploaded."])
     _style(guide, widths={"A": 18, "B": 24, "C": 14, "D": 60, "E": 60}, default=14)

@@ -29,6 +29,7 @@ from question_bank.models.people import Role, User, UserRole
 from question_bank.models.questions import (
     BatchStatus,
     Category,
+    HeldImport,
     ImportBatch,
     NearDuplicateBand,
     Question,
@@ -43,7 +44,7 @@ __all__ = [
     "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
     "ArticleChange", "AttemptLawVersion", "LawReviewFlag", "ReviewOutcome",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
-    "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
+    "BatchStatus", "BlueprintSection", "Category", "ExamKind", "HeldImport", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base
@@ -67,9 +67,9 @@ class QuestionCitation(Base):
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     #: The words cited, as written: "《刑法》第一百三十三条之一".
-    text: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
     #: The law's name as written (without 《》); empty when none is named.
-    law_title: Mapped[str] = mapped_column(String(200), default="")
+    law_title: Mapped[str] = mapped_column(Text, default="")
     #: A version the citation names by its year ("（2017年修正）").
     named_year: Mapped[int | None] = mapped_column(Integer)
     article_number: Mapped[int | None] = mapped_column(Integer)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -60,6 +61,8 @@ class BatchStatus(StrEnum):
     IN_REVIEW = "in_review"
     APPROVED = "approved"
     REJECTED = "rejected"
+    #: Returned, then thrown away by its uploader: its drafts removed (``review.discard_batch``).
+    DISCARDED = "discarded"
 
 
 class ImportBatch(Base):
@@ -75,6 +78,9 @@ class ImportBatch(Base):
     mode: Mapped[str] = mapped_column(String(20))
     #: Encoding a CSV was read with ("utf-8", "gb18030"); empty for workbooks.
     encoding: Mapped[str] = mapped_column(String(20), default="")
+    #: SHA-256 of the uploaded bytes (hex): the same file uploaded again is recognised before anything
+    #: is written. None for batches imported before it was kept.
+    file_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     status: Mapped[BatchStatus] = mapped_column(String(20), default=BatchStatus.IN_REVIEW)
@@ -88,6 +94,24 @@ class ImportBatch(Base):
 
     uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+
+class HeldImport(Base):
+    """An uploaded question file held back before anything was written, because the file or some of
+    its questions are already in the bank; kept until its uploader chooses to skip the repeats,
+    import them anyway or drop it (``services.held_imports``). One per uploader at most."""
+
+    __tablename__ = "held_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    filename: Mapped[str] = mapped_column(String(255))
+    #: "all_or_nothing" or "valid_only", as chosen on upload.
+    mode: Mapped[str] = mapped_column(String(20))
+    #: The format chosen on upload: a key of ``services.import_formats.READERS``, or "auto".
+    file_format: Mapped[str] = mapped_column(String(20))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Question(Base):

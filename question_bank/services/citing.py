@@ -90,7 +90,7 @@ def _row(version_id: int, position: int, found: FoundCitation) -> QuestionCitati
     number, suffix = resolution.article or (None, 0)
     return QuestionCitation(
         question_version_id=version_id, source=found.source, position=position, start=citation.start,
-        end=citation.end, text=citation.text[:500], law_title=citation.law[:200], named_year=citation.year,
+        end=citation.end, text=citation.text, law_title=citation.law, named_year=citation.year,
         article_number=number, article_suffix=suffix, paragraph=citation.paragraph, item=citation.item,
         status=resolution.status, law_id=resolution.law_id, law_version_id=resolution.version_id,
         article_id=resolution.article_id,

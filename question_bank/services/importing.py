@@ -32,6 +32,7 @@ the uploader may read back.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,15 +41,20 @@ from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Place, Problem
-from question_bank.formats import spreadsheet, template
-from question_bank.formats.tabular import unneutralise
+from question_bank.formats import spreadsheet, template, template_sheets
 from question_bank.formats.guarded import clean_filename
 from question_bank.formats.interchange import Reader, SourceFile
-from question_bank.models import AuditEvent, ImportBatch, Question, QuestionStatus, Role, User
-from question_bank.services import audit, authoring, citing
+from question_bank.formats.tabular import unneutralise
+from question_bank.models import AuditEvent, BatchStatus, ImportBatch, Question, QuestionStatus, Role, User
+from question_bank.services import audit, authoring, citing, duplicates
+from question_bank.text import content_text
 from question_bank.types import get_type
 from question_bank.types.choice import LETTERS, pinning_proposals
 
+#: What to do with a file already imported, or with rows repeating questions already in the bank:
+#: stop before writing and say so (the default), import without those rows, or import them flagged.
+ASK, SKIP_REPEATS, KEEP_REPEATS = "ask", "skip", "keep"
+REPEAT_CHOICES = (ASK, SKIP_REPEATS, KEEP_REPEATS)
 ALL_OR_NOTHING = "all_or_nothing"
 VALID_ONLY = "valid_only"
 MODES = (ALL_OR_NOTHING, VALID_ONLY)
@@ -72,11 +78,11 @@ class ImportReport:
     problem, each with its :class:`~question_bank.errors.Place` (file, sheet, row, column); the
     batch's stored report keeps them as :func:`stored_problem` writes them. ``duplicates`` lists
     flagged rows:
-    ``{"row", "question_id", "resembles", "resembles_row", "stem", "similarity"}`` where
+    ``{"row", "sheet", "question_id", "resembles", "resembles_row", "stem", "similarity"}`` where
     ``resembles`` is the id of the question resembled, ``resembles_row`` the earlier row of this
     file when that is what it resembles (``None`` when it is a question already in the bank) and
     ``similarity`` how alike they are in percent (100: a repeat). ``pinned`` lists the rows
-    whose options were pinned by proposal: ``{"row", "question_id", "letters", "options"}``
+    whose options were pinned by proposal: ``{"row", "sheet", "question_id", "letters", "options"}``
     (``letters`` like ``"D"``, ``options`` the texts pinned).
     """
 
@@ -92,12 +98,23 @@ class ImportReport:
     #: What the file held that the bank cannot keep, which did not stop the import (an
     #: interchange file's formatting, feedback, images …), each placed on its question.
     notes: list[Problem] = field(default_factory=list)
+    #: Set when the import stopped before writing anything because the file, or some of its
+    #: questions, are already in the bank (``repeats="ask"``): the batch holding the same file
+    #: (``{"id", "filename", "uploaded_at", "status"}``) or None.
+    held: bool = False
+    same_file: dict[str, Any] | None = None
+    #: Rows repeating a question of the bank (same fingerprint): ``{"row", "sheet", "resembles", "stem"}``;
+    #: with ``repeats="skip"`` these are the rows left out.
+    repeats: list[dict[str, Any]] = field(default_factory=list)
+    #: What of the file was not read and why (hidden sheets, unknown columns, title rows): file- or
+    #: sheet-level notices that do not refuse it (``formats.template_sheets``).
+    notices: list[Problem] = field(default_factory=list)
     #: How the legal bases resolved against the law catalogue (:func:`citation_report`).
     citations: dict[str, Any] = field(default_factory=dict)
 
     @property
     def refused(self) -> bool:
-        return self.batch is None
+        return self.batch is None and not self.held
 
     def summary(self) -> Summary:
         """The report in numbers and reasons (:func:`summarise`)."""
@@ -166,9 +183,10 @@ def read_template(filename: str, data: bytes) -> SourceFile:
     """The rows of an .xlsx or CSV template file (``formats.spreadsheet``, ``formats.template``).
     Raises :class:`InvalidInput` for a file that cannot be read as one."""
     table = spreadsheet.read_table(filename, data)
-    sheet_name, parsed = template.parse_sheet(filename, table)
-    notes = _drop_formula_guards(filename, sheet_name, parsed) if table.file_format == "csv" else []
-    return SourceFile(table.file_format, table.encoding, sheet_name, parsed, notes)
+    parsed = template_sheets.parse_file(filename, table)
+    sheet_name = "、".join(parsed.sheets)
+    notes = _drop_formula_guards(filename, sheet_name, parsed.rows) if table.file_format == "csv" else []
+    return SourceFile(table.file_format, table.encoding, sheet_name, parsed.rows, notes, parsed.notices, parsed.sheets)
 
 
 def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRow]) -> list[Problem]:
@@ -193,13 +211,21 @@ def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRo
 
 
 def import_questions(session: Session, clock: Clock, actor: User, filename: str, data: bytes,
-                     mode: str = ALL_OR_NOTHING, reader: Reader | None = None) -> ImportReport:
+                     mode: str = ALL_OR_NOTHING, repeats: str = ASK, *,
+                     reader: Reader | None = None) -> ImportReport:
     """Import the questions of an .xlsx or CSV template file (see ``question_bank.formats``), or of
     any file ``reader`` reads into a :class:`~question_bank.formats.interchange.SourceFile` (Moodle
     XML, GIFT, JSON Lines: ``services.interchange``), through the same checks, batch and review.
 
     Returns an :class:`ImportReport`; a refused file (unreadable, or any row error in
     all-or-nothing mode, or no sound row at all) gives ``batch=None`` and writes nothing.
+
+    The same file twice: before anything is written, the file's SHA-256 is looked for among the
+    batches not discarded, and every sound row's stem and options (its fingerprint) among the live
+    questions. With ``repeats`` :data:`ASK` either finding stops the import (``held``, nothing
+    written, :attr:`ImportReport.same_file` and :attr:`ImportReport.repeats` say why); with
+    :data:`SKIP_REPEATS` the repeating rows are left out (and listed) and the rest imported; with
+    :data:`KEEP_REPEATS` everything is imported and the repeats flagged.
     Raises :class:`PermissionDenied` unless ``actor`` is a bank editor, ``InvalidInput`` for an
     unknown mode. Audit event ``batch.import``. Flushes, never commits.
     """
@@ -207,6 +233,9 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         raise PermissionDenied()
     if mode not in MODES:
         raise InvalidInput([Problem(N_("unknown import mode %(mode)s"), {"mode": mode}, "mode")])
+    if repeats not in REPEAT_CHOICES:
+        raise InvalidInput([Problem(N_("unknown choice for repeats %(value)s"), {"value": repeats}, "repeats")])
+    digest = hashlib.sha256(data).hexdigest()
     name = clean_filename(filename)
     report = ImportReport(filename=name, mode=mode)
     try:
@@ -214,19 +243,34 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     except InvalidInput as exc:
         report.errors = list(exc.problems)
         return _refuse(session, clock, actor, report)
-    parsed, sheet_name = source.rows, source.sheet
+    parsed = source.rows
     report.notes = list(source.notes)
+    report.notices = list(source.notices)
     report.rows = len(parsed)
     report.errors = [problem for row in parsed for problem in row.problems]
     sound = [row for row in parsed if row.draft is not None]
     if (report.errors and mode == ALL_OR_NOTHING) or not sound:
         # every row was bad (there is at least one row), or all-or-nothing refused
         return _refuse(session, clock, actor, report)
+    if repeats != KEEP_REPEATS:
+        report.same_file = _same_file(session, digest)
+        repeating = _bank_repeats(session, sound)
+        report.repeats = [{"row": row.number, "sheet": row.sheet, "resembles": question_id,
+                           "stem": row.draft.stem[:_STEM_EXCERPT]} for row, question_id in repeating]
+        if repeats == ASK and (report.same_file or report.repeats):
+            report.held = True
+            return report
+        left_out = {id(row) for row, _ in repeating}
+        sound = [row for row in sound if id(row) not in left_out]
+        if not sound:
+            report.held = True  # every question is in the bank already: nothing to import
+            return report
 
     with session.begin_nested():
         batch = ImportBatch(
             filename=name, file_format=source.file_format, mode=mode, encoding=source.encoding,
             uploaded_by_id=actor.id, uploaded_at=clock.now(), question_count=len(sound), report={},
+            file_sha256=digest,
         )
         session.add(batch)
         session.flush()
@@ -235,13 +279,16 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         report.pinned = [{**proposal, "question_id": created[index]} for index, proposal in proposed]
         report.citations = citation_report(session, rows_by_version)
         batch.report = {
-            "sheet": sheet_name,
+            "sheet": source.sheet,
+            "sheets": source.sheets or ([source.sheet] if source.sheet else []),
+            "notices": [stored_problem(p) for p in report.notices],
             "rows": report.rows,
             "errors": [stored_problem(p) for p in report.errors],
             "duplicates": report.duplicates,
             "pinned": report.pinned,
             "citations": report.citations,
             "notes": [stored_problem(p) for p in report.notes],
+            "skipped_repeats": report.repeats if repeats == SKIP_REPEATS else [],
         }
         session.flush()
         audit.record(session, clock, actor, "batch.import", "import_batch", batch.id, after={
@@ -249,10 +296,33 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
             "rows": report.rows, "questions": len(sound), "errors": len(report.errors),
             "duplicates": len(report.duplicates), "pinned_by_proposal": len(report.pinned),
             "citations": report.citations["total"], "citations_resolved": report.citations["resolved"],
+            "sha256": digest, "repeats": repeats,
+            "skipped_repeats": len(report.repeats) if repeats == SKIP_REPEATS else 0,
         })
     report.batch = batch
     report.imported = len(sound)
     return report
+
+
+def _same_file(session: Session, digest: str) -> dict[str, Any] | None:
+    """The newest batch not discarded whose file had this SHA-256, as the report shows it."""
+    batch = session.scalars(select(ImportBatch).where(ImportBatch.file_sha256 == digest,
+                                                      ImportBatch.status != BatchStatus.DISCARDED)
+                            .order_by(ImportBatch.id.desc()).limit(1)).first()
+    if batch is None:
+        return None
+    return {"id": batch.id, "filename": batch.filename, "uploaded_at": batch.uploaded_at.isoformat(),
+            "status": str(batch.status)}
+
+
+def _bank_repeats(session: Session, rows: list[template.ParsedRow]) -> list[tuple[template.ParsedRow, int]]:
+    """The rows whose stem and options repeat a live question of the bank (the same fingerprint:
+    similarity 100, ``services.duplicates``), each with that question's id. Near-duplicates are
+    not repeats: they are imported and flagged."""
+    found = duplicates.find_resemblances(session, [content_text(r.draft.stem, r.draft.options) for r in rows],
+                                         within=False)
+    return [(row, match.question_id) for row, match in zip(rows, found)
+            if match is not None and match.is_repeat and match.question_id is not None]
 
 
 def _refuse(session: Session, clock: Clock, actor: User, report: ImportReport) -> ImportReport:
@@ -278,7 +348,7 @@ def _apply_pinning_proposals(rows: list[template.ParsedRow]) -> list[tuple[int, 
         pins = pinning_proposals(row.draft.options)
         if pins:
             row.draft.pinned_options = pins
-            proposed.append((index, {"row": row.number, "letters": "".join(LETTERS[i] for i in pins),
+            proposed.append((index, {"row": row.number, "sheet": row.sheet, "letters": "".join(LETTERS[i] for i in pins),
                                      "options": [row.draft.options[i] for i in pins]}))
     return proposed
 
@@ -291,7 +361,7 @@ def _write_questions(session: Session, clock: Clock, actor: User, batch: ImportB
     created = authoring.create_questions(session, clock, actor, [row.draft for row in rows],
                                          status=QuestionStatus.IN_REVIEW, batch=batch)
     duplicates = [
-        {"row": row.number, "question_id": made.question.id, "resembles": made.resembles,
+        {"row": row.number, "sheet": row.sheet, "question_id": made.question.id, "resembles": made.resembles,
          "resembles_row": rows[made.resembles_draft].number if made.resembles_draft is not None else None,
          "stem": made.version.stem[:_STEM_EXCERPT], "similarity": made.similarity}
         for row, made in zip(rows, created) if made.resembles is not None

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from question_bank.analysis.law_changes import compare_articles
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, Msg, PermissionDenied, Place, Problem
+from question_bank.field_limits import column_limit, too_long
 from question_bank.formats import law_header
 from question_bank.formats.citations import law_key
 from question_bank.formats.law_files import LawFile, SkippedFile, read_folder
@@ -250,17 +251,22 @@ def _write_text(session: Session, version: LawVersion, text: ParsedLaw) -> None:
                                     kind=event.kind, text=event.text))
     rows: list[LawHeading] = []
     for position, (heading, place) in enumerate(zip(text.headings, heading_places(text)), start=1):
-        row = LawHeading(law_version_id=version.id, position=position, kind=heading.kind, label=heading.label[:50],
-                         number=heading.number, title=heading.title[:200], address=place.address[:200],
+        row = LawHeading(law_version_id=version.id, position=position, kind=heading.kind, label=heading.label,
+                         number=heading.number, title=heading.title, address=place.address,
                          body="\n".join(heading.body), first_article=place.first_article,
                          last_article=place.last_article,
                          parent=rows[heading.parent] if heading.parent is not None else None)
         rows.append(row)
     session.add_all(rows)
-    session.flush()
+    session.flush()  # a heading too long for its columns is refused here (field_limits), never cut
+    too_long_labels = [Problem(N_("the article label %(label)s is longer than %(n)d characters"),
+                               {"label": article.label, "n": column_limit(LawArticle, "label")}, "text")
+                       for article in text.articles if len(article.label) > column_limit(LawArticle, "label")]
+    if too_long_labels:
+        raise InvalidInput(too_long_labels)
     session.execute(insert(LawArticle), [
         {"law_version_id": version.id, "position": position, "number": article.number, "suffix": article.suffix,
-         "label": article.label[:40], "heading_id": rows[article.heading].id if article.heading is not None else None,
+         "label": article.label, "heading_id": rows[article.heading].id if article.heading is not None else None,
          "text": "\n".join(article.lines), "items_per_paragraph": item_counts(article.lines)}
         for position, article in enumerate(text.articles, start=1)
     ])
@@ -304,10 +310,11 @@ def update_particulars(session: Session, clock: Clock, actor: User, law: Law, ne
         if law_key(alias) in taken:
             problems.append(Problem(N_("%(name)s already names %(title)s"), {"name": alias, "title": taken[law_key(alias)]},
                                     "aliases"))
+    problems.extend(too_long(Law, {"short_title": new.short_title.strip(), "issuing_body": new.issuing_body.strip()}))
     if problems:
         raise InvalidInput(problems)
     before = _particulars_of(law)
-    law.short_title, law.kind, law.issuing_body = new.short_title.strip()[:100], new.kind, new.issuing_body.strip()[:200]
+    law.short_title, law.kind, law.issuing_body = new.short_title.strip(), new.kind, new.issuing_body.strip()
     law.aliases, law.repealed_on = aliases, new.repealed_on
     refresh_statuses(law)
     session.flush()

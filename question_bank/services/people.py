@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
+from question_bank.field_limits import too_long
 from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import OrgUnit, Role, UnitLevel, User, UserRole
 from question_bank.services import audit
@@ -99,6 +100,7 @@ def create_user(
         problems.append(Problem(N_("the username %(name)s is taken"), {"name": username}, "username"))
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, "password"))
+    problems.extend(too_long(User, {"display_name": display_name, **{k: v for k, v in profile.items() if k != "id_number"}}))
     if (profile.get("id_number") or "").strip():
         try:
             profile["id_number"] = parse_id_number(profile["id_number"], today=local_date(clock.now()))

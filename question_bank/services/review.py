@@ -15,13 +15,14 @@ sittings they would make unfillable, and the caller commits only once someone ha
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, Msg, PermissionDenied
+from question_bank.errors import N_, Conflict, InvalidInput, Msg, PermissionDenied, Problem
 from question_bank.models import (
     AuditEvent,
     BatchStatus,
@@ -196,13 +197,25 @@ def _move(session: Session, clock: Clock, actor: User, question: Question, allow
                  after={"status": str(target), **(after_more or {})}, detail=detail)
 
 
-def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBatch, approve: bool, note: str = "") -> int:
+#: A batch publishing more questions than this asks the reviewer to confirm how many.
+LARGE_BATCH = 50
+
+
+def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBatch, approve: bool, note: str = "",
+                 *, leave_out: Collection[int] = (), confirmed: int | None = None) -> int:
     """Approve (publish every question of the batch that is in review: its current version becomes
     the published one, drawn into papers) or reject (send them back to draft) an import batch in
-    review. Returns how many questions changed.
+    review. Returns how many questions were published (approve) or returned (reject).
+
+    ``leave_out`` are ids of questions of the batch the reviewer does not publish (the flagged
+    repeats, a wrong key): approving returns them to their author as drafts and publishes the rest;
+    they are named in the audit event. Publishing more than :data:`LARGE_BATCH` questions needs
+    ``confirmed`` equal to how many will be published (the page asks for it).
 
     Raises :class:`PermissionDenied` when the reviewer uploaded the batch or edited any of its
-    questions since the import (four eyes), and :class:`Conflict` when the batch was already decided.
+    questions since the import (four eyes), :class:`Conflict` when the batch was already decided,
+    :class:`InvalidInput` when ``leave_out`` names a question outside the batch or a large batch
+    is not confirmed.
     """
     if reviewer.id == batch.uploaded_by_id:
         raise PermissionDenied(N_("You uploaded this batch; another reviewer must decide it."))
@@ -210,6 +223,18 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
         raise Conflict(N_("This batch has already been decided."))
     if _edited_in_batch(session, reviewer, batch):
         raise PermissionDenied(N_("You edited questions of this batch; another reviewer must decide it."))
+    in_review = set(session.scalars(select(Question.id).where(Question.import_batch_id == batch.id,
+                                                               Question.status == QuestionStatus.IN_REVIEW)))
+    left_out = set(leave_out)
+    if left_out - in_review:
+        raise InvalidInput([Problem(N_("Only questions of this batch that wait in review can be left out."),
+                                    place="leave_out")])
+    if not approve:
+        left_out = set()
+    publishing = len(in_review - left_out) if approve else 0
+    if publishing > LARGE_BATCH and confirmed != publishing:
+        raise InvalidInput([Problem(N_("Publishing %(n)d questions at once needs confirming: type %(n)d to confirm."),
+                                    {"n": publishing}, "confirm")])
     now = clock.now()
     target = QuestionStatus.PUBLISHED if approve else QuestionStatus.DRAFT
     values: dict[str, object] = {"status": target, "updated_at": now}
@@ -217,18 +242,37 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
         values.update(reviewer_id=reviewer.id, reviewed_at=now, published_version_id=Question.current_version_id)
     changed = session.execute(
         update(Question)
-        .where(Question.import_batch_id == batch.id, Question.status == QuestionStatus.IN_REVIEW)
+        .where(Question.id.in_(sorted(in_review - left_out)))
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount if in_review - left_out else 0
+    if left_out:
+        session.execute(update(Question).where(Question.id.in_(sorted(left_out)))
+                        .values(status=QuestionStatus.DRAFT, updated_at=now)
+                        .execution_options(synchronize_session=False))
     batch.status = BatchStatus.APPROVED if approve else BatchStatus.REJECTED
     batch.reviewed_by_id = reviewer.id
     batch.reviewed_at = now
     batch.review_note = note
     session.flush()
     audit.record(session, clock, reviewer, "batch.approve" if approve else "batch.reject", "import_batch",
-                 batch.id, after={"status": str(batch.status), "questions": changed}, detail=note)
+                 batch.id, after={"status": str(batch.status), "questions": changed,
+                                  "left_out": sorted(left_out)}, detail=note)
     return changed
+
+
+def flagged_repeats(session: Session, batch: ImportBatch) -> list[int]:
+    """Ids of the batch's questions in review flagged as repeating another question (similarity
+    100: the same stem and options), for a reviewer who leaves them all out at once."""
+    return list(session.scalars(select(Question.id).where(
+        Question.import_batch_id == batch.id, Question.status == QuestionStatus.IN_REVIEW,
+        Question.duplicate_similarity == 100).order_by(Question.id)))
+
+
+def in_review_count(session: Session, batch: ImportBatch) -> int:
+    """How many questions of the batch wait in review (what approving would publish)."""
+    return session.scalar(select(func.count()).select_from(Question).where(
+        Question.import_batch_id == batch.id, Question.status == QuestionStatus.IN_REVIEW)) or 0
 
 
 def _edited_in_batch(session: Session, reviewer: User, batch: ImportBatch) -> bool:

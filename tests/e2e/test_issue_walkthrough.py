@@ -62,7 +62,12 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
     # … and imports 998 in valid-rows mode, reporting rows 213 (no key) and 404 (options A and D the
     # same); the GB18030 CSV imports 964 intact.
     assert upload(editor, "jecqa-kd.xlsx", jecqa, mode="valid_only").status_code == 302
-    assert upload(editor, "cmmlu-law-gbk.csv", (BANK_FILES / "cmmlu-law-gbk.csv").read_bytes()).status_code == 302
+    # The CSV repeats some JEC-QA questions: the import stops before writing and says so; kept, they
+    # go in flagged for the reviewer.
+    cmmlu = (BANK_FILES / "cmmlu-law-gbk.csv").read_bytes()
+    held = upload(editor, "cmmlu-law-gbk.csv", cmmlu)
+    assert held.status_code == 409 and "import-repeats" in held.get_data(as_text=True)
+    assert upload(editor, "cmmlu-law-gbk.csv", cmmlu, repeats="keep").status_code == 302
     batches = db.scalars(select(ImportBatch).order_by(ImportBatch.id)).all()
     assert [b.question_count for b in batches] == [998, 964]
     assert "213" in str(batches[0].report["errors"]) and "404" in str(batches[0].report["errors"])
@@ -73,7 +78,10 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
         first = db.scalar(select(Question).where(Question.import_batch_id == batch.id).order_by(Question.id))
         assert first.current_version.stem[:20] in reviewer.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
         assert editor.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"}).status_code == 403
-        assert reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"}).status_code == 302
+        # A large batch is published only once the reviewer confirms how many questions that is.
+        assert reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"}).status_code == 422
+        assert reviewer.form_post(f"/bank/batches/{batch.id}/decide",
+                                  {"approve": "1", "confirm": str(batch.question_count)}).status_code == 302
     assert _published(db) == 998 + 964
 
     # Step 3: a blueprint the bank cannot fill is refused section by section …

@@ -95,8 +95,8 @@ def test_valid_rows_upload_then_another_reviewer_approves_and_the_batch_is_publi
     in_english(reviewer)
     review_page = reviewer.get(f"/bank/batches/{batch.id}?page=2").get_data(as_text=True)
     assert review_page.count('class="question card"') == 20 and 'class="key"' in review_page
-    assert "Approve and publish all" in review_page
-    decided = reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1", "note": "已逐题核对"})
+    assert "Approve and publish all but those left out" in review_page
+    decided = reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1", "note": "已逐题核对", "confirm": "998"})
     assert decided.status_code == 302
     db.refresh(batch)
     assert (batch.status, batch.review_note) == (BatchStatus.APPROVED, "已逐题核对")
@@ -282,3 +282,73 @@ def test_a_page_number_out_of_range_shows_the_nearest_page(client, editor, db, a
     assert page.count('class="question card"') == (20 if shown == 1 else 5)
     listing = client.get("/bank/batches", query_string={"page": asked})
     assert listing.status_code == 200 and "one.xlsx" in listing.get_data(as_text=True)
+
+
+def test_the_same_file_twice_is_said_on_the_page_then_skip_the_repeats_and_leave_out_and_discard(
+        client, client_factory, editor, make, db):
+    from tests.factories import questions_xlsx
+    row = ("单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "记过", "行政拘留", "C", "", "", "", "", "行政处罚法", "")
+    data = questions_xlsx([row, ("单选", "第二题：" + row[1]) + row[2:]])
+    assert upload(client, "q.xlsx", data).status_code == 302
+    first = db.scalars(select(ImportBatch)).one()
+    held = upload(client, "again.xlsx", data)
+    page = held.get_data(as_text=True)
+    assert held.status_code == 409 and "already in the bank" in page and f'data-same-file="{first.id}"' in page
+    # "Skip the repeats" is chosen for the editor's next upload.
+    assert re.search(r'<input checked[^>]*value="skip"', page)
+    assert db.scalar(select(func.count()).select_from(ImportBatch)) == 1
+
+    # The held file waits for the editor's answer: no need to choose it again.
+    held_action = re.search(r'action="(/bank/import/held/\d+)"', page).group(1)
+    again = client.form_post(held_action, {"skip": "1"})
+    assert again.status_code == 409 and "nothing was imported" in again.get_data(as_text=True)
+    extended = questions_xlsx([row, ("单选", "第三题：" + row[1]) + row[2:]])
+    page = upload(client, "more.xlsx", extended).get_data(as_text=True)
+    held_action = re.search(r'action="(/bank/import/held/\d+)"', page).group(1)
+    assert client.form_post(held_action, {"skip": "1"}).status_code == 302
+    second = db.scalars(select(ImportBatch).order_by(ImportBatch.id.desc())).first()
+    assert second.question_count == 1 and "skipped" in client.get(f"/bank/batches/{second.id}").get_data(as_text=True)
+    # A held upload is its uploader's alone, and is gone once answered.
+    assert client.form_post(held_action, {"keep": "1"}).status_code == 404
+
+    reviewer = client_factory()
+    reviewer.login(make.user(Role.BANK_REVIEWER, username="reviewer2").username)
+    in_english(reviewer)
+    page = reviewer.get(f"/bank/batches/{first.id}").get_data(as_text=True)
+    assert page.count('class="leave-out"') == 2
+    ids = sorted(db.scalars(select(Question.id).where(Question.import_batch_id == first.id)))
+    decided = reviewer.form_post(f"/bank/batches/{first.id}/decide", {"approve": "1", "leave_out": str(ids[1])})
+    assert decided.status_code == 302
+    db.expire_all()
+    assert [db.get(Question, i).status for i in ids] == [QuestionStatus.PUBLISHED, QuestionStatus.DRAFT]
+
+    assert reviewer.form_post(f"/bank/batches/{second.id}/decide", {"reject": "1", "note": "重复"}).status_code == 302
+    page = client.get(f"/bank/batches/{second.id}").get_data(as_text=True)
+    assert "Discard this batch and its drafts" in page
+    assert client.form_post(f"/bank/batches/{second.id}/discard", {"discard": "1"}).status_code == 302
+    db.expire_all()
+    assert db.get(ImportBatch, second.id).status == BatchStatus.DISCARDED
+    assert question_count(db) == 2
+
+
+def test_a_reviewer_leaves_out_every_flagged_repeat_at_once(client, client_factory, editor, make, db):
+    from tests.factories import questions_xlsx
+    existing = make.question(stem="行政处罚由谁实施？", options=["行政机关", "人民法院"])
+    rows = [("单选", "行政处罚由谁实施？", "行政机关", "人民法院", "", "", "A", "", "", "", "", "行政处罚法", ""),
+            ("单选", "行政许可由谁实施？", "行政机关", "人民法院", "", "", "A", "", "", "", "", "行政许可法", "")]
+    form = {"file": (io.BytesIO(questions_xlsx(rows)), "q.xlsx"), "repeats": "keep"}
+    assert client.form_post("/bank/import", form, content_type="multipart/form-data").status_code == 302
+    batch = db.scalars(select(ImportBatch)).one()
+    reviewer = client_factory()
+    reviewer.login(make.user(Role.BANK_REVIEWER, username="reviewer3").username)
+    in_english(reviewer)
+    page = reviewer.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
+    assert "Leave out every question flagged as a repeat" in page and 'data-count="flagged-repeats"' in page
+    assert reviewer.form_post(f"/bank/batches/{batch.id}/decide",
+                              {"approve": "1", "leave_out_repeats": "y"}).status_code == 302
+    db.expire_all()
+    statuses = {(q.current_version.stem, q.duplicate_of_id, q.duplicate_similarity == 100): q.status
+                for q in db.scalars(select(Question).where(Question.import_batch_id == batch.id))}
+    # The repeat goes back as a draft; the near-duplicate (other words) is published.
+    assert statuses == {("行政处罚由谁实施？", existing.id, True): QuestionStatus.DRAFT,
+                        ("行政许可由谁实施？", existing.id, False): QuestionStatus.PUBLISHED}

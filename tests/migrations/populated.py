@@ -45,9 +45,11 @@ def populate(engine: Engine) -> checkpoints.Checkpoint:
         for path, mode in ((BANK_FILES / "jecqa-kd.xlsx", importing.VALID_ONLY),
                            (BANK_FILES / "cmmlu-law-gbk.csv", importing.ALL_OR_NOTHING)):
             clock.advance(minutes=5)
-            report = importing.import_questions(db, clock, editor, path.name, path.read_bytes(), mode)
+            report = importing.import_questions(db, clock, editor, path.name, path.read_bytes(), mode,
+                                                 repeats=importing.KEEP_REPEATS)
             assert report.batch is not None, report.errors[:3]
-            review.decide_batch(db, clock, reviewer, report.batch, approve=True, note="导入")
+            review.decide_batch(db, clock, reviewer, report.batch, approve=True, note="导入",
+                                confirmed=review.in_review_count(db, report.batch))
             db.commit()
         _edit_and_retire(db, clock, editor, reviewer)
         _sit(db, clock, rng)

@@ -43,7 +43,12 @@ def test_c21_writing_the_stem_of_a_published_version_whose_revision_waits_flags_
 
 def test_c21_importing_the_stem_of_a_published_version_whose_revision_waits_flags_it(db, clock, editor, c21_bank):
     row = ("单选", T, *T_OPTIONS, "A", "", "", "", "", "行政处罚法", "")
-    report = importing.import_questions(db, clock, editor, "c21.xlsx", questions_xlsx([row]))
+    # Said before anything is written, naming P ...
+    held = importing.import_questions(db, clock, editor, "c21.xlsx", questions_xlsx([row]))
+    assert held.held and [(r["row"], r["resembles"]) for r in held.repeats] == [(2, c21_bank.id)]
+    # ... and, imported all the same, flagged as repeating it.
+    report = importing.import_questions(db, clock, editor, "c21.xlsx", questions_xlsx([row]),
+                                        repeats=importing.KEEP_REPEATS)
     assert [(d["row"], d["resembles"], d["similarity"]) for d in report.duplicates] == [(2, c21_bank.id, 100)]
 
 

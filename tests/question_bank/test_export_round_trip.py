@@ -19,7 +19,7 @@ from sqlalchemy import select
 from question_bank.drafts import QuestionDraft
 from question_bank.errors import PermissionDenied
 from question_bank.models import AuditEvent, Question, Role
-from question_bank.services import authoring, exporting, import_formats
+from question_bank.services import authoring, exporting, import_formats, importing
 from question_bank.services.bank_search import QuestionQuery
 from question_bank.services.exporting import Selection
 from question_bank.formats.moodle_grades import grade_of
@@ -100,7 +100,8 @@ def export(db, clock, actor, file_format, selection=Selection()) -> bytes:
 
 
 def reimport(db, clock, editor, filename, data, mode="all_or_nothing"):
-    report = import_formats.import_file(db, clock, editor, filename, data, mode)
+    # The bank still holds the exported questions, so they come back as repeats: imported and flagged.
+    report = import_formats.import_file(db, clock, editor, filename, data, mode, repeats=importing.KEEP_REPEATS)
     db.commit()
     assert not report.refused, [str(p) for p in report.errors]
     return report, db.scalars(select(Question).where(Question.import_batch_id == report.batch.id)

@@ -74,7 +74,7 @@ def test_options_starting_with_yishang_are_pinned_when_the_file_says_nothing_and
     assert stored(db, "下列属于行政处罚的是（ ）").pinned_options == [2]   # the author's letters, no proposal
     assert stored(db, "行政许可由谁实施（ ）").pinned_options == []
     question = db.scalar(select(Question).where(Question.current_version_id == stored(db, "行政处罚的种类有（ ）").id))
-    expected = [{"row": 2, "letters": "D", "options": ["以上都是"], "question_id": question.id}]
+    expected = [{"row": 2, "sheet": "题库", "letters": "D", "options": ["以上都是"], "question_id": question.id}]
     assert report.pinned == expected and report.batch.report["pinned"] == expected
 
 

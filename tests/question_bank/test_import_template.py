@@ -11,7 +11,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from question_bank.errors import InvalidInput
-from question_bank.formats import spreadsheet, template
+from question_bank.formats import spreadsheet, template, template_sheets
+from tests.hostile_files import rewrite_part
 from question_bank.formats.guarded import workbook as guarded_workbook
 from question_bank.formats.template_file import EXAMPLES, GUIDE_SHEET, QUESTION_SHEET, example_rows, write_template
 from question_bank.types import REGISTRY
@@ -22,7 +23,7 @@ ROW = ("单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "�
 
 
 def parse(data: bytes, filename: str = "q.xlsx") -> list[template.ParsedRow]:
-    return template.parse_sheet(filename, spreadsheet.read_table(filename, data))[1]
+    return template_sheets.parse_file(filename, spreadsheet.read_table(filename, data)).rows
 
 
 def refusal(data: bytes, filename: str = "q.xlsx") -> str:
@@ -115,7 +116,7 @@ def test_csv_is_read_as_utf8_with_or_without_bom_else_gb18030(encoding, bom, exp
     data = csv_bytes([CSV_HEADER, ",".join(ROW)], encoding, bom)
     table = spreadsheet.read_table("q.csv", data)
     assert table.encoding == expected
-    (row,) = template.parse_sheet("q.csv", table)[1]
+    (row,) = template_sheets.parse_file("q.csv", table).rows
     assert row.problems == []
     assert row.draft.stem == "行政处罚的种类不包括（ ）"
     assert row.draft.tags == ["种类", "罚款"]
@@ -163,18 +164,12 @@ UNSAVED_FORMULA = "this cell holds a formula without a saved value; enter the va
 def with_saved_value(data: bytes, cell: str, value: str) -> bytes:
     """The workbook ``data`` with a saved (cached) text value added to the formula cell ``cell``, as
     Excel would save it; openpyxl itself writes formulas without one."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            part = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                before = part.count(f'<c r="{cell}">'.encode())
-                part = part.replace(f'<c r="{cell}">'.encode(), f'<c r="{cell}" t="str">'.encode())
-                part = part.replace(b"<v /></c>", f"<v>{value}</v></c>".encode(), 1)
-                assert before == 1
-            target.writestr(info, part)
-    return out.getvalue()
+    def change(part: bytes) -> bytes:
+        assert part.count(f'<c r="{cell}">'.encode()) == 1
+        part = part.replace(f'<c r="{cell}">'.encode(), f'<c r="{cell}" t="str">'.encode())
+        return part.replace(b"<v /></c>", f"<v>{value}</v></c>".encode(), 1)
+
+    return rewrite_part(data, "xl/worksheets/sheet1.xml", change)
 
 
 def test_a_formula_key_without_a_saved_value_is_reported_as_a_formula_not_as_an_empty_key():

@@ -57,8 +57,8 @@ def editor(make):
     return make.user(Role.BANK_EDITOR, username="editor")
 
 
-def run(db, clock, editor, filename, data, mode=ALL_OR_NOTHING):
-    report = importing.import_questions(db, clock, editor, filename, data, mode)
+def run(db, clock, editor, filename, data, mode=ALL_OR_NOTHING, repeats=importing.ASK):
+    report = importing.import_questions(db, clock, editor, filename, data, mode, repeats)
     db.commit()
     return report
 
@@ -135,7 +135,10 @@ def test_c21_repeats_are_flagged_against_the_bank_and_earlier_rows_by_stem_and_o
         # row 3 again, options swapped
         ("单选", "下列说法 正确的是", "乙", "甲", "", "", "B", "", "", "", "", "行政许可法", ""),
     ]
-    report = run(db, clock, editor, "dup.xlsx", questions_xlsx(rows))
+    held = run(db, clock, editor, "dup.xlsx", questions_xlsx(rows))
+    assert held.held and [(r["row"], r["resembles"]) for r in held.repeats] == [(2, existing.id)]
+    assert count(db, ImportBatch) == 0
+    report = run(db, clock, editor, "dup.xlsx", questions_xlsx(rows), repeats=importing.KEEP_REPEATS)
     by_row = {d["row"]: d for d in report.duplicates}
     assert set(by_row) == {2, 5}
     assert by_row[2]["resembles"] == existing.id and by_row[2]["resembles_row"] is None

@@ -10,6 +10,11 @@ from question_bank.errors import N_, Place
 from question_bank.formats.guarded.limits import Meter, refuse
 
 
+class ErrorValue(str):
+    """An error value Excel saved for a cell (``#N/A``, ``#REF!``, ``#VALUE!`` …): text to show, never
+    a value to read. Only workbooks read with number formats mark them."""
+
+
 @dataclass(frozen=True)
 class SheetRow:
     """One row with content.
@@ -18,7 +23,8 @@ class SheetRow:
     number, which is the line number unless a cell spans lines). ``values`` are the cells from
     column A to the last one with content, as the file holds them: for a workbook the value Excel
     saved (``str``, ``int``, ``float``, ``bool``, ``datetime``, an error text such as ``"#N/A"``,
-    or ``None`` for an empty cell; a formula is never run, only its saved value is read); for a CSV
+    or ``None`` for an empty cell; read with number formats, an error value is an
+    :class:`ErrorValue`; a formula is never run, only its saved value is read); for a CSV
     always ``str``. ``unsaved_formulas`` holds the 0-based positions of cells that hold a formula
     without a saved value (their value reads ``None``). ``number_formats`` are the cells' number
     formats (``"General"``, ``"0.00"``, ``"yyyy-mm-dd"``, ``"@"`` for text, which every CSV cell is)

@@ -21,17 +21,22 @@ from typing import Any
 import defusedxml.ElementTree
 import openpyxl.xml.functions
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.datetime import from_excel
 
 from question_bank.errors import N_, InvalidInput, Place
+
+from question_bank.formats.cell_display import LOCALE_FORMATS, locale_format
 from question_bank.formats.guarded.archive import DAMAGED_ZIP, MeteredArchive, open_archive
 from question_bank.formats.guarded.kinds import CONTENT_TYPES, check_package
 from question_bank.formats.guarded.limits import Meter, refuse
 from question_bank.formats.guarded.formulas import holds_formulas, unsaved_formula_cells
 from question_bank.formats.guarded.metered_part import SHARED_STRINGS_PART
-from question_bank.formats.guarded.sheets import UploadSheet, capped
+from question_bank.formats.guarded.sheets import ErrorValue, UploadSheet, capped
 
 logger = logging.getLogger(__name__)
 
+#: Locale built-in date formats openpyxl reads as "General" (ids 14 and 22 it converts itself).
+LOCALE_DATES = frozenset(LOCALE_FORMATS) - {14, 22}
 #: Bytes of the shared-string table read at a time while counting its texts.
 _SCAN_CHUNK = 1024 * 1024
 #: Largest ``mimetype`` entry read (an OpenDocument file names its kind there in a few dozen bytes).
@@ -115,6 +120,28 @@ def _sheet_reader(filename: str, meter: Meter, archive: MeteredArchive, sheet: A
     return read
 
 
+def _value(cell: Any, epoch: Any) -> Any:
+    """The cell's saved value; an error value (``#N/A``) as an :class:`ErrorValue`, so that it is
+    never taken for text someone typed; a number under a Chinese locale date format (which openpyxl
+    does not know for a date) as the date it shows."""
+    value = cell.value
+    if getattr(cell, "data_type", None) == "e" and value is not None:
+        return ErrorValue(value)
+    style = getattr(cell, "style_array", None)
+    if (style is not None and style.numFmtId in LOCALE_DATES and isinstance(value, int | float)
+            and not isinstance(value, bool)):
+        return from_excel(value, epoch)
+    return value
+
+
+def _number_format(cell: Any) -> str:
+    """The format code Excel applies to the cell: a locale built-in (which files name by id only) as
+    Excel on Chinese Windows shows it (:func:`~question_bank.formats.cell_display.locale_format`)."""
+    code = getattr(cell, "number_format", None) or "General"
+    style = getattr(cell, "style_array", None)
+    return locale_format(style.numFmtId if style is not None else None, code)
+
+
 def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: bool) -> Iterator[Any]:
     """(row number, values, unsaved formulas, number formats) for every row the sheet walks,
     empty ones included: the caps count them (a row numbered 300 million is refused at the cap,
@@ -127,7 +154,8 @@ def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: 
     # Some programs write a wrong <dimension>; without it every row present is read, and no more.
     sheet.reset_dimensions()
     if number_formats:
-        rows = ((tuple(c.value for c in row), tuple(c.number_format for c in row))
+        epoch = sheet.parent.epoch
+        rows = ((tuple(_value(c, epoch) for c in row), tuple(_number_format(c) for c in row))
                 for row in sheet.iter_rows(max_col=width))
     else:
         rows = ((values, ()) for values in sheet.iter_rows(max_col=width, values_only=True))

@@ -1,0 +1,181 @@
+"""Which sheets of an uploaded question file hold questions, where their header rows are, and what
+of the file is not read (so that the report can say so): the layouts editors really make.
+
+- The header row is the first row, among the first :data:`HEADER_SCAN_ROWS` non-empty rows of a
+  sheet, that names the stem and the type (or the key or option A); rows above it are a title or
+  notes, and the report says they were taken as such.
+- Every visible sheet with such a header is read (banks often keep 单选题, 多选题 and 判断题 on
+  sheets of their own, without a 题型 column: a sheet whose name is a type gives it to its rows);
+  every problem names its sheet.
+- A hidden or very hidden sheet is never read, so a hidden sheet never stands in for the visible
+  one the author sees. A hidden sheet with questions is named in the report; so is a visible sheet
+  that looks like questions (its name or its first rows name a question type) but has no header.
+- A column the template does not know (备注, an unplaceable header) whose cells are filled, and
+  filled cells under no header at all, are named in the report with how many cells and their first
+  rows: nothing filled is dropped without a word.
+
+What the report says of the file as a whole are notices (:class:`~question_bank.errors.Problem`
+with a file- or sheet-level place): they do not refuse the file; row problems do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+
+from question_bank.errors import N_, InvalidInput, Place, Problem
+from question_bank.formats.spreadsheet import Row, Sheet, Table
+from question_bank.formats.template import GUIDE, Header, ParsedRow, fold, parse_row, read_header
+from question_bank.types import type_for_import_name
+
+#: File name endings that promise a workbook (compared case-insensitively).
+WORKBOOK_ENDINGS = (".xlsx", ".xlsm", ".xltx", ".xls", ".et")
+#: Non-empty rows of a sheet searched for its header row (a title and a few lines of notes fit).
+HEADER_SCAN_ROWS = 10
+#: Row numbers a notice names (the count is always whole).
+NOTICE_ROWS = 5
+
+
+@dataclass
+class ParsedFile:
+    """A question file parsed: the names of the sheets read (in file order), every data row of them
+    parsed, and the notices on what was not read (:mod:`this module <.template_sheets>`)."""
+
+    sheets: list[str]
+    rows: list[ParsedRow]
+    notices: list[Problem] = field(default_factory=list)
+
+
+def sheet_type(name: str) -> str:
+    """The question type a sheet's name gives ("单选题", "判断" …), as a 题型 cell would; "" if none."""
+    qtype = type_for_import_name(fold(name).replace(" ", ""))
+    return qtype.import_names[0] if qtype is not None else ""
+
+
+def _find_header(sheet: Sheet) -> tuple[Header | None, list[Row], list[Row]]:
+    """(header, rows above it, rows below it) of a sheet; the header is ``None`` when none of its
+    first rows is one (then the rows above are those looked at)."""
+    rows = sheet.rows()
+    above: list[Row] = []
+    given = sheet_type(sheet.name)
+    for row in rows:
+        header = read_header(row, given)
+        if header is not None:
+            return header, above, list(rows)
+        above.append(row)
+        if len(above) >= HEADER_SCAN_ROWS:
+            break
+    return None, above, []
+
+
+def _first_rows(sheet: Sheet) -> list[Row]:
+    rows = []
+    for row in sheet.rows():
+        rows.append(row)
+        if len(rows) >= HEADER_SCAN_ROWS:
+            break
+    return rows
+
+
+def _looks_like_questions(sheet: Sheet, looked_at: list[Row]) -> bool:
+    if sheet_type(sheet.name) or "题" in sheet.name:
+        return True
+    return any(type_for_import_name(fold(cell).replace(" ", "")) is not None for row in looked_at for cell in row.cells)
+
+
+def _rows_text(numbers: list[int]) -> str:
+    shown = "、".join(str(n) for n in numbers[:NOTICE_ROWS])
+    return shown + ("…" if len(numbers) > NOTICE_ROWS else "")
+
+
+def _column_notices(filename: str, sheet: Sheet, header: Header, rows: list[Row]) -> list[Problem]:
+    """One notice per column whose filled cells are not read: a header the template does not know,
+    or no header at all. Options past H are row problems instead (:func:`template.parse_row`)."""
+    known = set(header.index.values()) | set(header.extra_options) | set(header.twins)
+    filled: dict[int, list[int]] = {}
+    for row in rows:
+        for position, text in enumerate(row.cells):
+            if position not in known and (text.strip() or position in row.unreadable):
+                filled.setdefault(position, []).append(row.number)
+    notices = []
+    for position, numbers in sorted(filled.items()):
+        place = Place(file=filename, sheet=sheet.name, column=get_column_letter(position + 1),
+                      header=header.unknown.get(position, ""))
+        if position in header.unknown:
+            notices.append(Problem(N_("the column %(header)s is not a template column; its %(n)d filled cells "
+                                      "(rows %(rows)s) were not read. Rename its header to a template column, or "
+                                      "delete the column if it is not part of the questions"),
+                                   {"header": header.unknown[position], "n": len(numbers), "rows": _rows_text(numbers)},
+                                   place))
+        else:
+            notices.append(Problem(N_("column %(column)s has no header; its %(n)d filled cells (rows %(rows)s) were "
+                                      "not read. Give it a template header or delete it"),
+                                   {"column": get_column_letter(position + 1), "n": len(numbers),
+                                    "rows": _rows_text(numbers)}, place))
+    return notices
+
+
+def parse_file(filename: str, table: Table) -> ParsedFile:
+    """Every question sheet of ``table`` parsed (see the module docstring).
+
+    Raises :class:`InvalidInput` when no visible sheet has a header row (naming the hidden sheet
+    that has one, if any, and saying so when a CSV file has no separated cells at all), when a header lacks a required column, or when no sheet has a data row.
+    """
+    result = ParsedFile([], [])
+    hidden_with_questions: list[str] = []
+    for sheet in table.sheets:
+        where = Place(file=filename, sheet=sheet.name)
+        if sheet.state != "visible":
+            header, _, rows = _find_header(sheet)
+            if header is not None:
+                hidden_with_questions.append(sheet.name)
+                result.notices.append(Problem(N_("the sheet %(sheet)s is hidden and was not read (%(n)d rows); "
+                                                 "unhide it in Excel if its questions are to be imported"),
+                                              {"sheet": sheet.name, "n": len(rows)}, where))
+            continue
+        header, above, rows = _find_header(sheet)
+        if header is None:
+            if above and _looks_like_questions(sheet, above):
+                result.notices.append(Problem(
+                    N_("the sheet %(sheet)s was not read: none of its first %(n)d rows is a header row naming "
+                       "题型 (type) and 题干 (stem)"), {"sheet": sheet.name, "n": HEADER_SCAN_ROWS}, where))
+            continue
+        missing = [c for c in GUIDE if c.required and c.name not in header.index
+                   and not (c.name == "type" and header.sheet_type)]
+        if missing:
+            names = "、".join(f"{c.zh} / {c.en}" for c in missing)
+            raise InvalidInput([Problem(N_("The header row has no column %(columns)s."), {"columns": names},
+                                        Place(file=filename, sheet=sheet.name, row=header.row))])
+        if above:
+            result.notices.append(Problem(
+                N_("rows %(rows)s above the header row were taken as a title or notes and not read as questions"),
+                {"rows": _rows_text([r.number for r in above])}, where))
+        result.notices.extend(_column_notices(filename, sheet, header, rows))
+        result.sheets.append(sheet.name)
+        result.rows.extend(parse_row(filename, sheet.name, header, row) for row in rows)
+    if not result.sheets:
+        if hidden_with_questions:
+            raise InvalidInput([Problem(
+                N_("The questions are on the hidden sheet %(sheet)s; hidden sheets are never read. Unhide it in "
+                   "Excel (right-click a sheet tab, Unhide), save and upload again."),
+                {"sheet": hidden_with_questions[0]}, Place(file=filename, sheet=hidden_with_questions[0]))])
+        if table.file_format == "csv" and filename.casefold().endswith(WORKBOOK_ENDINGS):
+            # The kind is the bytes' (SEC-U5), but the author meant a workbook: say what the file is.
+            raise InvalidInput([Problem(
+                N_("This file is named as an Excel workbook but is not one: it holds plain text without a question "
+                   "header row. Open the question file in Excel and save it as an Excel workbook (.xlsx)."),
+                place=Place(file=filename))])
+        if table.file_format == "csv" and not any(len(row.cells) > 1 for sheet in table.sheets
+                                                      for row in _first_rows(sheet)):
+            raise InvalidInput([Problem(
+                N_("This is not a CSV table: none of its first lines has cells separated by commas, semicolons or "
+                   "tabs. Upload the question template as .xlsx, or save it from Excel as CSV."),
+                place=Place(file=filename))])
+        raise InvalidInput([Problem(
+            N_("No header row found: the first row of the question sheet must name the columns, at least 题型 (type) "
+               "and 题干 (stem). Download the template to see the layout."), place=Place(file=filename))])
+    if not result.rows:
+        raise InvalidInput([Problem(N_("There are no questions below the header row."),
+                                    place=Place(file=filename, sheet=result.sheets[0]))])
+    return result
