@@ -98,6 +98,14 @@ def lists_kept_by(session: Session, actor: User) -> list[StudyList]:
     return list(session.scalars(query)) if actor.has_role(*KEEPERS) else []
 
 
+def sources_for_papers(session: Session, keep_ids: list[int] = ()) -> list[StudyList]:
+    """List versions a paper section may draw from: every currently published version, and the
+    versions in ``keep_ids`` (those a saved paper already uses, even if since superseded)."""
+    query = select(StudyList).where((StudyList.status == ListStatus.PUBLISHED)
+                                    | (StudyList.id.in_(list(keep_ids)) & (StudyList.status != ListStatus.DRAFT)))
+    return list(session.scalars(query.order_by(StudyList.year.desc(), StudyList.title, StudyList.version_no)))
+
+
 def get_kept(session: Session, actor: User, list_id: int) -> StudyList:
     """A list version the actor keeps; :class:`NotFound` otherwise (as if it did not exist)."""
     found = session.get(StudyList, list_id)
