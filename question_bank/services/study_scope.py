@@ -168,3 +168,31 @@ def study_article_ids(session: Session, study_list: StudyList) -> set[int]:
     the law versions the items name. Questions "within the list" are those whose legal basis cites
     one of them; practice draws on the same set."""
     return set(session.scalars(articles_of_list(study_list.id)))
+
+
+_SHORT_ARTICLES = re.compile(r"^(\d+)(?:\s*(?:至|到|-|~|～)\s*(\d+))?$")
+
+
+def compose_scope(version: LawVersion, heading_ids: list[int], articles: str) -> str:
+    """A scope text from what a keeper ticked and typed: the chosen headings (each named from the
+    top, "第二编 物权 第一章 一般规定"), then the articles typed ("31至57、60" becomes
+    第31条至第57条、第60条), and the version when it is not the law's current one. "全文" when
+    nothing is chosen. The text is what :func:`resolve_scope` reads back."""
+    by_id = {h.id: h for h in version.headings}
+    parts = []
+    for heading in version.headings:
+        if heading.id in heading_ids:
+            path, node = [], heading
+            while node is not None:
+                path.insert(0, node.caption)
+                node = by_id.get(node.parent_id) if node.parent_id else None
+            parts.append(" ".join(path))
+    for token in [t.strip() for t in _SEPARATORS.split(articles or "") if t.strip()]:
+        short = _SHORT_ARTICLES.match(token)
+        if short:
+            token = f"第{short.group(1)}条" + (f"至第{short.group(2)}条" if short.group(2) else "")
+        parts.append(token)
+    text = "、".join(parts) or "全文"
+    if version.law.current_version is not None and version.id != version.law.current_version.id:
+        text += f"（{version.version_date.year}年文本）"
+    return text
