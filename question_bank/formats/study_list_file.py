@@ -22,7 +22,6 @@ from openpyxl.utils import get_column_letter
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.guarded import Limits, open_upload
 from question_bank.formats.tabular import neutralise
-from question_bank.models.study import REQUIREMENT_WORDS, Requirement
 
 #: A list holds a few dozen items; these caps leave ample room and refuse anything else early.
 LIMITS = Limits(max_file_bytes=2 * 1024 * 1024, max_rows=5_000, max_columns=30, max_cells=20_000,
@@ -38,7 +37,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "hours": ("学时", "学时（小时）", "学时(小时)"),
     "note": ("备注", "说明"),
 }
-REQUIREMENTS: dict[str, Requirement] = {"精学": Requirement.CLOSE_STUDY, "通读": Requirement.READ_THROUGH}
+#: How lists write each requirement, by its code (``models.study.Requirement`` values).
+REQUIREMENT_WORDS = {"close_study": "精学", "read_through": "通读"}
+REQUIREMENTS = {word: code for code, word in REQUIREMENT_WORDS.items()}
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class ItemRow:
     row: int
     law: str
     scope: str
-    requirement: Requirement
+    #: The requirement's code: "close_study" (精学) or "read_through" (通读).
+    requirement: str
     hours: Decimal | None
     note: str
     columns: dict[str, str] = field(default_factory=dict)
@@ -165,9 +167,9 @@ def _item(filename: str, sheet: str, number: int, cells: list[str], columns: dic
     return ItemRow(number, cell("law"), cell("scope"), requirement, hours, cell("note"), places)
 
 
-def write_list_file(title: str, audience_note: str, items: list[tuple[str, str, Requirement, Decimal | None, str]]) -> bytes:
+def write_list_file(title: str, audience_note: str, items: list[tuple[str, str, str, Decimal | None, str]]) -> bytes:
     """The workbook of a list: title and note rows merged across the table, the header, then one
-    row per item (law title, scope, requirement, hours, note). Text that a spreadsheet could take
+    row per item (law title, scope, requirement code, hours, note). Text that a spreadsheet could take
     for a formula is neutralised."""
     book = Workbook()
     sheet = book.active
@@ -181,7 +183,7 @@ def write_list_file(title: str, audience_note: str, items: list[tuple[str, str, 
     sheet.cell(1, 1).alignment = Alignment(horizontal="center")
     sheet.append([words[0] for words in COLUMNS.values()])
     for number, (law, scope, requirement, hours, note) in enumerate(items, start=1):
-        sheet.append([number, neutralise(law), neutralise(scope), REQUIREMENT_WORDS[requirement],
+        sheet.append([number, neutralise(law), neutralise(scope), REQUIREMENT_WORDS[str(requirement)],
                       hours, neutralise(note) or None])
         if hours is not None:
             sheet.cell(sheet.max_row, 5).number_format = "0.##"

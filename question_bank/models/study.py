@@ -38,9 +38,6 @@ class Requirement(StrEnum):
     READ_THROUGH = "read_through"  # 通读
 
 
-#: How study lists write each requirement.
-REQUIREMENT_WORDS = {Requirement.CLOSE_STUDY: "精学", Requirement.READ_THROUGH: "通读"}
-
 
 class StudyList(Base):
     """One version of a unit's study list for a year; general (``field`` empty) or for a field."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.formats.study_list_file import read_list_file, write_list_file
-from question_bank.models import Law, StudyItem, StudyList, User
+from question_bank.models import Law, Requirement, StudyItem, StudyList, User
 from question_bank.ranks import levels_named
 from question_bank.services import audit, study_lists
 from question_bank.services.law_index import LawIndex
@@ -48,7 +48,7 @@ def import_list(session: Session, clock: Clock, actor: User, filename: str, data
         except ScopeError as error:
             problems.append(Problem(error.message, error.params, sheet.place(row, "scope")))
             continue
-        resolved.append((row.row, study_lists.ItemValues(law.id, row.scope, row.requirement, row.hours, row.note)))
+        resolved.append((row.row, study_lists.ItemValues(law.id, row.scope, Requirement(row.requirement), row.hours, row.note)))
     named_year = _YEAR.search(sheet.title)
     list_year = year or (int(named_year.group(1)) if named_year else None)
     if list_year is None:
