@@ -63,9 +63,8 @@ def _accuracy(figures: PracticeFigures) -> Decimal | None:
     return None if value is None else (value * 100).quantize(Decimal("0.1"))
 
 
-def cadre_rows(session: Session, viewer: User, study_list: StudyList) -> list[tuple[Any, ...]]:
-    """One row per cadre the list reaches in the viewer's subtree (:data:`CADRE_HEADERS`);
-    accuracy in percent to one decimal, empty when nothing was practised."""
+def _per_cadre(session: Session, viewer: User, study_list: StudyList) -> list[tuple[User, tuple[Any, ...], PracticeFigures]]:
+    """Each cadre the list reaches in the viewer's subtree, with their sheet row and practice figures."""
     _require_reader(viewer)
     cadres = cadres_reached(session, study_list, within=viewer.org_unit)
     ids = [c.id for c in cadres]
@@ -78,23 +77,28 @@ def cadre_rows(session: Session, viewer: User, study_list: StudyList) -> list[tu
                 .group_by(StudyProgress.user_id)):
             studied[user_id] = (done, int(seconds or 0))
     practice = practice_figures(session, ids)
-    rows = []
+    found = []
     for cadre in cadres:
         done, seconds = studied.get(cadre.id, (0, 0))
         figures = practice.get(cadre.id, PracticeFigures(0, 0, 0))
-        rows.append((cadre.org_unit.name, cadre.display_name, cadre.rank or "", done, len(item_ids), hours_of(seconds),
-                     figures.answered, _accuracy(figures), figures.wrong_book))
-    return rows
+        found.append((cadre, (cadre.org_unit.name, cadre.display_name, cadre.rank or "", done, len(item_ids),
+                              hours_of(seconds), figures.answered, _accuracy(figures), figures.wrong_book), figures))
+    return found
+
+
+def cadre_rows(session: Session, viewer: User, study_list: StudyList) -> list[tuple[Any, ...]]:
+    """One row per cadre the list reaches in the viewer's subtree (:data:`CADRE_HEADERS`), by unit;
+    hours to two decimals; accuracy in percent to one decimal, empty when nothing was practised.
+    Raises :class:`PermissionDenied` for anyone but HR."""
+    return [row for _cadre, row, _figures in _per_cadre(session, viewer, study_list)]
 
 
 def unit_rows(session: Session, viewer: User, study_list: StudyList) -> list[tuple[Any, ...]]:
-    """:func:`cadre_rows` summed per unit (:data:`UNIT_HEADERS`), in unit order."""
-    cadres = cadres_reached(session, study_list, within=viewer.org_unit)
-    practice = practice_figures(session, [c.id for c in cadres])
+    """:func:`cadre_rows` summed per unit (:data:`UNIT_HEADERS`), in unit order: cadres, cadres
+    who studied every item, items studied, hours, practice answered, accuracy, wrong-answer book."""
     by_unit: dict[str, list] = defaultdict(lambda: [0, 0, 0, Decimal(0), 0, 0, 0])
-    for cadre, row in zip(cadres, cadre_rows(session, viewer, study_list), strict=True):
+    for _cadre, row, figures in _per_cadre(session, viewer, study_list):
         total = by_unit[row[0]]
-        figures = practice.get(cadre.id, PracticeFigures(0, 0, 0))
         total[0] += 1
         total[1] += 1 if row[3] == row[4] and row[4] else 0
         total[2] += row[3]

@@ -193,3 +193,37 @@ def test_hr_sees_progress_of_cadres_in_their_units_only(db, clock, make, penalti
     draft = _list(db, clock, admin, "全文", publish=False)
     with pytest.raises(NotFound):
         study_reports.visible_list(db, hr, draft.id)
+
+
+def test_parts_ticked_from_the_contents_resolve_and_an_item_can_be_replaced(db, clock, make, penalties):
+    from question_bank.services.study_scope import compose_scope
+
+    admin = make.user(Role.STUDY_ADMIN)
+    made = _list(db, clock, admin, "第一章", publish=False)
+    version = penalties.version
+    section = next(h for h in version.headings if h.kind == "section" and h.parent is not None)
+    scope = compose_scope(version, [section.id], "2、3至4、%d" % section.first_article)
+    assert scope == f"{section.parent.caption} {section.caption}、第2条、第3条至第4条、第{section.first_article}条"
+    item = study_lists.update_item(db, clock, admin, made.items[0],
+                                   ItemValues(_law_id(db), scope, Requirement.READ_THROUGH, None, "复习"))
+    db.commit()
+    assert [i.id for i in made.items] == [item.id] and item.position == 1
+    # An article named twice (in the section and on its own) counts once.
+    assert item.article_count == section.last_article - section.first_article + 1 + 3
+    assert (item.requirement, item.hours, item.note) == (Requirement.READ_THROUGH, None, "复习")
+
+
+def test_an_earlier_version_is_named_on_export_and_found_again(db, clock, make):
+    from question_bank.services import study_list_files
+    from question_bank.services.study_scope import compose_scope
+
+    loaded = make.laws("诉讼与非诉讼程序法/行政复议法(2017-09-01).md", "诉讼与非诉讼程序法/行政复议法(2023-09-01).md")
+    old = loaded[0].version
+    admin = make.user(Role.STUDY_ADMIN)
+    made = study_lists.create_list(db, clock, admin, ListValues(title="2026年度清单", year=2026))
+    scope = compose_scope(old, [], "6")
+    assert scope == "第6条（2017年文本）"
+    item = study_lists.add_item(db, clock, admin, made, ItemValues(old.law_id, scope, Requirement.CLOSE_STUDY))
+    assert item.law_version_id == old.id
+    again = study_list_files.import_list(db, clock, admin, "x.xlsx", study_list_files.export_list(db, clock, admin, made))
+    assert again.items[0].law_version_id == old.id and again.items[0].article_count == 1
