@@ -153,3 +153,28 @@ def test_coverage_link_prefills_the_question_editor(client, db, make, keeper):
     client.login("editor")
     page = client.get("/bank/questions/new?legal_basis=《中华人民共和国行政许可法》第三十一条").get_data(as_text=True)
     assert "《中华人民共和国行政许可法》第三十一条" in page
+
+
+def test_every_keeper_page_opens_and_others_are_kept_out(client, client_factory, db, make, keeper):
+    client.login("studyadmin")
+    found = _published(client, db)
+    draft_response = client.form_post(f"/study/lists/{found.id}/new-version")
+    draft = db.scalar(select(StudyList).where(StudyList.version_no == 2))
+    item = draft.items[0]
+    for path in ("/study/lists", "/study/lists/new", "/study/lists/import", f"/study/lists/{found.id}",
+                 f"/study/lists/{draft.id}", f"/study/lists/{draft.id}/edit", f"/study/lists/{draft.id}/items/new",
+                 f"/study/lists/{draft.id}/items/new?law={item.law_id}", f"/study/lists/{draft.id}/items/{item.id}/edit"):
+        assert client.get(path).status_code == 200, path
+    assert draft_response.status_code == 302
+    other_unit = make.unit("乙市", level=UnitLevel.CITY)
+    make.user(Role.STUDY_ADMIN, unit=other_unit, username="otheradmin")
+    make.cadre(username="someone", rank="正科")
+    make.user(Role.EXAM_ADMIN, username="examiner")
+    other, cadre, examiner = client_factory(), client_factory(), client_factory()
+    other.login("otheradmin")
+    assert other.get(f"/study/lists/{found.id}").status_code == 404
+    assert other.form_post(f"/study/lists/{found.id}/new-version").status_code == 404
+    cadre.login("someone")
+    assert cadre.get("/study/lists").status_code == 403 and cadre.get(f"/reports/study/{found.id}").status_code == 403
+    examiner.login("examiner")
+    assert examiner.get(f"/study/lists/{found.id}").status_code == 200
