@@ -178,3 +178,19 @@ def test_every_keeper_page_opens_and_others_are_kept_out(client, client_factory,
     assert cadre.get("/study/lists").status_code == 403 and cadre.get(f"/reports/study/{found.id}").status_code == 403
     examiner.login("examiner")
     assert examiner.get(f"/study/lists/{found.id}").status_code == 200
+
+
+def test_bank_editors_see_which_items_need_questions(client, client_factory, db, make, keeper):
+    client.login("studyadmin")
+    found = _published(client, db)
+    make.question(legal_basis="《中华人民共和国行政许可法》第三十一条")
+    make.user(Role.BANK_EDITOR, username="editor")
+    editor = client_factory()
+    editor.login("editor")
+    listing = editor.get("/study/coverage/").get_data(as_text=True)
+    assert found.title in listing
+    page = editor.get(f"/study/coverage/{found.id}").get_data(as_text=True)
+    # 8 items, threshold 3: all flagged; the one cited once shows its count and the next article to cover.
+    assert page.count('class="write-question"') == 8
+    assert "legal_basis=%E3%80%8A%E4%B8%AD%E5%8D%8E%E4%BA%BA%E6%B0%91%E5%85%B1%E5%92%8C%E5%9B%BD%E8%A1%8C%E6%94%BF%E8%AE%B8%E5%8F%AF%E6%B3%95%E3%80%8B%E7%AC%AC%E4%B8%89%E5%8D%81%E4%BA%8C%E6%9D%A1" in page  # 《…行政许可法》第三十二条
+    assert editor.get("/study/lists").status_code == 403  # reading coverage is not keeping lists
