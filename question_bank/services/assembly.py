@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
@@ -123,8 +123,11 @@ def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
         .order_by(Question.id)
     )
     if section.study_list_id is not None:
-        query = query.where(QuestionVersion.id.in_(
-            select(QuestionCitation.question_version_id).where(
+        # Probed per candidate (its one or two citations), not by listing every citation of the
+        # list's articles: the pool is small, a list's articles can be cited by half the bank.
+        query = query.where(exists(
+            select(QuestionCitation.id).where(
+                QuestionCitation.question_version_id == QuestionVersion.id,
                 QuestionCitation.source == CitationSource.LEGAL_BASIS,
                 QuestionCitation.article_id.in_(articles_of_list(section.study_list_id)))))
     return {version_id: fingerprint for version_id, fingerprint in session.execute(query)}

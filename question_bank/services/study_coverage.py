@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.models import (
@@ -44,10 +44,13 @@ class ItemCoverage:
         return sum(self.by_type.values())
 
 
-def _citing_versions():
-    return (select(QuestionCitation.question_version_id, QuestionCitation.article_id)
-            .join(Question, Question.published_version_id == QuestionCitation.question_version_id)
-            .where(QuestionCitation.source == CitationSource.LEGAL_BASIS, live_question()))
+def _cited_in_published():
+    """Conditions joining a citation to the live question whose published version makes it.
+
+    Joined through the version's question (both primary keys), never by the question's
+    ``published_version_id``, which has no index: SQLite would build one on every run."""
+    return (QuestionCitation.source == CitationSource.LEGAL_BASIS, Question.published_version_id == QuestionVersion.id,
+            live_question())
 
 
 def coverage(session: Session, study_list: StudyList) -> list[ItemCoverage]:
@@ -55,13 +58,13 @@ def coverage(session: Session, study_list: StudyList) -> list[ItemCoverage]:
     found = {item.id: ItemCoverage(item) for item in study_list.items}
     if not found:
         return []
-    cited = _citing_versions().subquery()
     rows = session.execute(
         select(StudyItemArticle.study_item_id, QuestionVersion.qtype,
                func.count(func.distinct(QuestionVersion.question_id)))
-        .join(cited, cited.c.article_id == StudyItemArticle.article_id)
-        .join(QuestionVersion, QuestionVersion.id == cited.c.question_version_id)
-        .where(StudyItemArticle.study_item_id.in_(list(found)))
+        .join(QuestionCitation, QuestionCitation.article_id == StudyItemArticle.article_id)
+        .join(QuestionVersion, QuestionVersion.id == QuestionCitation.question_version_id)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .where(StudyItemArticle.study_item_id.in_(list(found)), *_cited_in_published())
         .group_by(StudyItemArticle.study_item_id, QuestionVersion.qtype))
     for item_id, qtype, count in rows:
         found[item_id].by_type[qtype] = count
@@ -73,12 +76,13 @@ def coverage(session: Session, study_list: StudyList) -> list[ItemCoverage]:
 
 
 def _first_uncited(session: Session, item: StudyItem) -> LawArticle | None:
-    cited = select(QuestionCitation.article_id).join(
-        Question, Question.published_version_id == QuestionCitation.question_version_id).where(
-        QuestionCitation.source == CitationSource.LEGAL_BASIS, live_question(), QuestionCitation.article_id.is_not(None))
+    cited = (select(QuestionCitation.id)
+             .join(QuestionVersion, QuestionVersion.id == QuestionCitation.question_version_id)
+             .join(Question, Question.id == QuestionVersion.question_id)
+             .where(QuestionCitation.article_id == LawArticle.id, *_cited_in_published()))
     return session.scalar(
         select(LawArticle).join(StudyItemArticle, StudyItemArticle.article_id == LawArticle.id)
-        .where(StudyItemArticle.study_item_id == item.id, LawArticle.id.not_in(cited))
+        .where(StudyItemArticle.study_item_id == item.id, ~exists(cited))
         .order_by(LawArticle.position).limit(1))
 
 
