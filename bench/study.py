@@ -107,11 +107,14 @@ def run(kind: str, url: str, count: int, runs: int, sources: list[dict]) -> None
     section = BlueprintSection(qtype="single_choice", count=1, mark=Decimal(1), category=session.scalars(
         select(Category).where(Category.parent_id.is_(None))).first(), include_subcategories=True, difficulty_min=1,
         difficulty_max=5, study_list_id=made.id)
+    whole = BlueprintSection(qtype=section.qtype, count=1, mark=Decimal(1), category=section.category,
+                             include_subcategories=True, difficulty_min=1, difficulty_max=5)
     checks = [
         ("coverage of the list (20 items, by type)", lambda: study_coverage.coverage(session, made)),
         ("cadre's study page (lists + progress)", lambda: study_progress.cadre_study(session, cadre)),
         ("study_article_ids(list)", lambda: study_article_ids(session, made)),
         ("section pool from the list's laws", lambda: assembly.pool_size(session, section)),
+        ("the same section's pool without the list", lambda: assembly.pool_size(session, whole)),
     ]
     print(f"{'':45} {'p50 ms':>8} {'p95 ms':>8}")
     for name, action in checks:
