@@ -115,6 +115,7 @@ def get_kept(session: Session, actor: User, list_id: int) -> StudyList:
 
 
 def versions_of(session: Session, study_list: StudyList) -> list[StudyList]:
+    """Every version of the list ``study_list`` is a version of, oldest first."""
     return list(session.scalars(select(StudyList).where(StudyList.family_id == study_list.family_id)
                                 .order_by(StudyList.version_no)))
 

@@ -79,6 +79,9 @@ def mark_studied(session: Session, clock: Clock, user: User, item: StudyItem) ->
 
 @dataclass(frozen=True)
 class ItemProgress:
+    """One item as a cadre stands with it: first marked studied (or not), seconds recorded, and
+    the open still pending (or ``None``)."""
+
     item: StudyItem
     studied_at: dt.datetime | None
     seconds: int
@@ -111,6 +114,7 @@ def hours_of(seconds: int) -> Decimal:
 
 
 def progress_for(session: Session, user: User, study_list: StudyList) -> ListProgress:
+    """The cadre's progress through one list version, item by item."""
     rows = {r.study_item_id: r for r in session.scalars(
         select(StudyProgress).where(StudyProgress.user_id == user.id,
                                     StudyProgress.study_item_id.in_([i.id for i in study_list.items])))}

@@ -41,6 +41,8 @@ def cadres_reached(session: Session, study_list: StudyList, within: OrgUnit | No
 
 @dataclass(frozen=True)
 class UnreadRank:
+    """A cadre in a list's units whose rank text (``rank``, as entered) is not on the scale."""
+
     user: User
     rank: str
 
