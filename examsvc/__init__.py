@@ -54,10 +54,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.law_review.routes import bp as law_review_bp
     from examsvc.laws.routes import bp as laws_bp
     from examsvc.reports.routes import bp as reports_bp
+    from examsvc.reports.study import bp as study_reports_bp
+    from examsvc.study.cadre import bp as my_study_bp
+    from examsvc.study.coverage import bp as study_coverage_bp
+    from examsvc.study.routes import bp as study_bp
 
     for blueprint in (auth_bp, candidate_bp, api_bp, bank_bp, exams_bp, reports_bp, law_review_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(laws_bp)
+    for blueprint in (study_bp, my_study_bp, study_coverage_bp, study_reports_bp):
+        app.register_blueprint(blueprint)
     register_citation_links(app)
 
     from examsvc.cli import register as register_cli

@@ -32,6 +32,7 @@ ROLE_LABELS = {
     Role.AUDITOR: _l("Auditor"),
     Role.SYSADMIN: _l("System administrator"),
     Role.LAW_ADMIN: _l("Law administrator"),
+    Role.STUDY_ADMIN: _l("Study administrator"),
 }
 
 

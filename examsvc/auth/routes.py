@@ -30,6 +30,7 @@ HOME_BY_ROLE = [
     (Role.HR, "reports.sittings"),
     (Role.SYSADMIN, "auth.users"),
     (Role.LAW_ADMIN, "laws.index"),
+    (Role.STUDY_ADMIN, "study.lists"),
 ]
 
 

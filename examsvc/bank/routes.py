@@ -99,6 +99,8 @@ def _form_page(template: str, form: QuestionForm, status: int, **context):
 def new_question():
     form = QuestionForm()
     if not form.is_submitted():
+        # A study list's coverage page links here with the citation to write a question for.
+        form.legal_basis.data = _text_arg("legal_basis", 1000) or None
         return _form_page("bank/question_form.html", form, 200, question=None)
     valid = form.validate()
     draft, problems = form.to_draft()

@@ -9,7 +9,7 @@ from examsvc.access import actor, guard
 from examsvc.extensions import clock
 from question_bank.errors import NotFound
 from question_bank.models import Attempt, Role, Sitting
-from question_bank.services import attempts, results, validity
+from question_bank.services import attempts, results, study_progress, validity
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
 from question_bank.services.marking import current_responses
@@ -22,8 +22,9 @@ guard(bp, Role.CADRE)
 
 @bp.get("/")
 def dashboard():
-    rows = candidate_sittings(database.session(), actor(), clock().now())
-    return render_template("candidate/dashboard.html", rows=rows)
+    db = database.session()
+    rows = candidate_sittings(db, actor(), clock().now())
+    return render_template("candidate/dashboard.html", rows=rows, study=study_progress.cadre_study(db, actor()))
 
 
 @bp.post("/sittings/<int:sitting_id>/start")

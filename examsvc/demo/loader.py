@@ -36,7 +36,7 @@ from question_bank.models import (
     UnitLevel,
     User,
 )
-from question_bank.services import authoring, importing, law_catalogue, people, review
+from question_bank.services import authoring, importing, law_catalogue, people, review, study_list_files, study_lists
 from question_bank.services.assembly import check_paper
 
 DEMO_BANK = Path(__file__).with_name("demo_bank.csv")
@@ -64,15 +64,18 @@ STAFF = [
     ("examadmin", "考务管理员", (Role.EXAM_ADMIN,)),
     ("hr", "组织人事干部", (Role.HR,)),
     ("lawadmin", "法规管理员", (Role.LAW_ADMIN,)),
+    ("studyadmin", "学法管理员", (Role.STUDY_ADMIN,)),
 ]
-#: (unit key, current post, proposed post) of the five demo cadres.
+#: (unit key, current post, proposed post, rank) of the five demo cadres.
 CADRES = [
-    ("justice_a", "科长", "副局长"),
-    ("justice_a", "副科长", "科长"),
-    ("justice_a", "主任科员", "副科长"),
-    ("land_b", "科长", "副局长"),
-    ("land_b", "副主任", "主任"),
+    ("justice_a", "科长", "副局长", "正科"),
+    ("justice_a", "副科长", "科长", "副科"),
+    ("justice_a", "主任科员", "副科长", "一级主任科员"),
+    ("land_b", "科长", "副局长", "乡科级正职"),
+    ("land_b", "副主任", "主任", "副科级"),
 ]
+#: The sample study list the demo publishes (``datasets/study-lists``).
+STUDY_LIST = SHARED_DIR / "datasets" / "study-lists" / "general-2026.xlsx"
 
 
 @dataclass
@@ -83,6 +86,8 @@ class DemoSummary:
     already_loaded: bool = False
     #: What loading the law texts printed, or why they were not loaded.
     laws: list[str] = field(default_factory=list)
+    #: The demo study list published, or why there is none.
+    study_list: str | None = None
 
     def __str__(self) -> str:
         lines = ["Demo data " + ("was already loaded." if self.already_loaded else "loaded."),
@@ -98,6 +103,8 @@ class DemoSummary:
         lines += ["", f"Questions in the bank: {self.questions}"]
         if self.laws:
             lines += ["", "Law catalogue:"] + [f"  {line}" for line in self.laws]
+        if self.study_list:
+            lines += ["", f"Study list: {self.study_list}"]
         return "\n".join(lines)
 
 
@@ -113,19 +120,37 @@ def load(session: Session, clock: Clock) -> DemoSummary:
         staff[username] = people.create_user(session, clock, None, username=username, display_name=name,
                                              password=DEMO_PASSWORD, unit=units["province"], roles=roles)
     cadres = []
-    for number, (unit_key, post, proposed) in enumerate(CADRES, start=1):
+    for number, (unit_key, post, proposed, rank) in enumerate(CADRES, start=1):
         cadres.append(people.create_user(
             session, clock, None, username=f"cadre{number}", display_name=faker.name(), password=DEMO_PASSWORD,
             unit=units[unit_key], roles=(Role.CADRE,), id_number=faker.ssn(), current_post=post,
-            proposed_post=proposed, phone=faker.phone_number(),
+            proposed_post=proposed, phone=faker.phone_number(), rank=rank,
         ))
     laws = _laws(session, clock, staff["lawadmin"])
     _bank(session, clock, staff["editor"], staff["reviewer"])
     _sitting(session, clock, staff["examadmin"], units["province"], cadres)
+    study = _study_list(session, clock, staff["studyadmin"]) if laws and "not found" not in laws[0] else None
     session.flush()
     summary = _summary(session, already_loaded=False)
     summary.laws = laws
+    summary.study_list = study
     return summary
+
+
+def _study_list(session: Session, clock: Clock, admin: User) -> str:
+    """Import and publish the sample general list for the demo cadres; what to print about it.
+
+    The sample is for 县处级以上 cadres; the demo's cadres are 科级 candidates for promotion, so the
+    demo list is aimed at every rank (its note says so) rather than at nobody."""
+    if not STUDY_LIST.is_file():
+        return f"The sample study list was not found at {STUDY_LIST}; the demo goes on without one."
+    found = study_list_files.import_list(session, clock, admin, STUDY_LIST.name, STUDY_LIST.read_bytes())
+    values = study_lists.ListValues(title=found.title, year=found.year, field=found.field,
+                                    audience_note=found.audience_note + "（演示：面向全部演示干部）",
+                                    org_unit_id=found.org_unit_id, levels=[], threshold=found.coverage_threshold)
+    study_lists.update_list(session, clock, admin, found, values)
+    study_lists.publish(session, clock, admin, found)
+    return f"{found.title}: {len(found.items)} items, published for every demo cadre"
 
 
 def _laws(session: Session, clock: Clock, admin: User, folder: Path | None = None) -> list[str]:
@@ -191,7 +216,7 @@ def _sitting(session: Session, clock: Clock, admin: User, unit: OrgUnit, cadres:
 def _summary(session: Session, already_loaded: bool) -> DemoSummary:
     role_names = {Role.SYSADMIN: "sysadmin", Role.BANK_EDITOR: "bank editor", Role.BANK_REVIEWER: "bank reviewer",
                   Role.EXAM_ADMIN: "exam admin", Role.HR: "HR officer", Role.CADRE: "cadre",
-                  Role.LAW_ADMIN: "law administrator"}
+                  Role.LAW_ADMIN: "law administrator", Role.STUDY_ADMIN: "study administrator"}
     summary = DemoSummary(already_loaded=already_loaded)
     demo_names = [username for username, _, _ in STAFF] + [f"cadre{n}" for n in range(1, len(CADRES) + 1)]
     users = session.scalars(select(User).where(User.username.in_(demo_names)).order_by(User.id)).all()

@@ -122,10 +122,12 @@ class SectionRowForm(SubForm):
     include_subcategories = BooleanField(_l("With sub-categories"), default=True)
     difficulty_min = IntegerField(_l("Difficulty from"), default=1, validators=[Optional(), parsed, NumberRange(1, 5)])
     difficulty_max = IntegerField(_l("Difficulty to"), default=5, validators=[Optional(), parsed, NumberRange(1, 5)])
+    study_list = SelectField(_l("From the laws of study list"), coerce=int, choices=[], default=0)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.qtype.choices = [SelectChoice("", "—")] + [SelectChoice(code, _l(t.label)) for code, t in REGISTRY.items()]
+        self.study_list.choices = [SelectChoice(0, _l("Any question"))]
 
     def is_blank(self) -> bool:
         return not (self.qtype.data or self.count.raw_data and self.count.raw_data[0]
@@ -148,7 +150,7 @@ class SectionRowForm(SubForm):
             qtype=self.qtype.data or "", count=self.count.data or 0, mark=self.mark.data or Decimal(0),
             category_path=(self.category.data or "").strip(), include_subcategories=bool(self.include_subcategories.data),
             difficulty_min=self.difficulty_min.data or 1, difficulty_max=self.difficulty_max.data or 5,
-            title=(self.title.data or "").strip(),
+            title=(self.title.data or "").strip(), study_list_id=self.study_list.data or None,
         )
 
 
@@ -162,6 +164,16 @@ class PaperForm(FlaskForm):
 
     def filled_rows(self) -> list[SectionRowForm]:
         return [entry.form for entry in self.sections if not entry.form.is_blank()]
+
+    def offer_study_lists(self, lists) -> None:
+        """Let every row draw "from the laws of" one of ``lists`` (published study list versions)."""
+        self._offered = [SelectChoice(0, _l("Any question"))] + [
+            SelectChoice(found.id, f"{found.year} {found.title} (v{found.version_no})") for found in lists]
+        self._offer()
+
+    def _offer(self) -> None:
+        for entry in self.sections:
+            entry.form.study_list.choices = getattr(self, "_offered", entry.form.study_list.choices)
 
     def spec(self) -> PaperSpec:
         return PaperSpec(title=self.title.data.strip(), sections=[row.spec() for row in self.filled_rows()],
@@ -177,9 +189,11 @@ class PaperForm(FlaskForm):
                 "title": section.title, "qtype": section.qtype, "count": section.count, "mark": section.mark,
                 "category": section.category.path, "include_subcategories": section.include_subcategories,
                 "difficulty_min": section.difficulty_min, "difficulty_max": section.difficulty_max,
+                "study_list": section.study_list_id or 0,
             })
         while len(self.sections) < min(MAX_SECTIONS, max(SECTION_ROWS, len(paper.sections) + 2)):
             self.sections.append_entry()
+        self._offer()
 
 
 #: Form field of each setting in LOCKED_ONCE_STARTED whose name differs from the spec's.

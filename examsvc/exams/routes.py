@@ -34,7 +34,7 @@ from examsvc.results_release import release_and_return
 from examsvc.formatting import local_time, points_count
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import Category, Role
-from question_bank.services import assembly, release, validity
+from question_bank.services import assembly, release, study_lists, validity
 from question_bank.services import papers as paper_service
 from question_bank.services import roster as roster_service
 from question_bank.services import sittings as sitting_service
@@ -102,6 +102,7 @@ def _save_paper(form: PaperForm, paper=None):
 @bp.route("/papers/new", methods=["GET", "POST"])
 def new_paper():
     form = PaperForm()
+    form.offer_study_lists(study_lists.sources_for_papers(database.session()))
     if form.validate_on_submit():
         return _save_paper(form)
     return _paper_form_page(form, status=422 if form.errors else 200)
@@ -115,6 +116,8 @@ def edit_paper(paper_id: int):
         flash(_("Candidates have already sat this paper, so it cannot change. Create a new paper instead."), "error")
         return redirect(url_for("exams.paper", paper_id=paper.id))
     form = PaperForm()
+    form.offer_study_lists(study_lists.sources_for_papers(db,
+                                                          [s.study_list_id for s in paper.sections if s.study_list_id]))
     if form.validate_on_submit():
         return _save_paper(form, paper)
     if request.method == "GET":

@@ -123,10 +123,12 @@ def filename_stem(title: str) -> str:
     return text[:MAX_FILENAME_STEM].rstrip("._")
 
 
-def content_disposition(title: str, sitting_id: int, ext: str) -> str:
+def content_disposition(title: str, object_id: int, ext: str, label: str = "成绩汇总表",
+                        fallback_stem: str = "score-sheet") -> str:
     """``attachment`` with an ASCII ``filename`` for old clients and the real name as RFC 6266 /
-    RFC 5987 ``filename*=UTF-8''…`` (e.g. "任前法律知识考试-成绩汇总表.csv")."""
-    fallback = f"score-sheet-{sitting_id}.{ext}"
+    RFC 5987 ``filename*=UTF-8''…`` (e.g. "任前法律知识考试-成绩汇总表.csv"); ``label`` names what
+    the file is (成绩汇总表, 学习进度 …) and ``fallback_stem`` the ASCII name's start."""
+    fallback = f"{fallback_stem}-{object_id}.{ext}"
     stem = filename_stem(title)
-    name = f"{stem}-成绩汇总表.{ext}" if stem else f"成绩汇总表-{sitting_id}.{ext}"
+    name = f"{stem}-{label}.{ext}" if stem else f"{label}-{object_id}.{ext}"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -37,6 +37,15 @@ from question_bank.models.questions import (
     QuestionVersion,
 )
 from question_bank.models.scores import LedgerCheckpoint, LedgerHead, ScoreRecord
+from question_bank.models.study import (
+    ListStatus,
+    Requirement,
+    StudyItem,
+    StudyItemArticle,
+    StudyList,
+    StudyListUnit,
+    StudyProgress,
+)
 from question_bank.models.sittings import DEFAULT_GRACE_S, ExamKind, ResultPolicy, RosterEntry, Sitting
 
 __all__ = [
@@ -48,4 +57,5 @@ __all__ = [
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole",
+    "ListStatus", "Requirement", "StudyItem", "StudyItemArticle", "StudyList", "StudyListUnit", "StudyProgress",
 ]

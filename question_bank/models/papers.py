@@ -12,6 +12,7 @@ from question_bank.db import Base, Points, UTCDateTime
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.models.org import OrgUnit
 from question_bank.models.questions import Category
+from question_bank.models.study import StudyList
 
 
 class Paper(Base):
@@ -73,6 +74,10 @@ class BlueprintSection(Base):
     include_subcategories: Mapped[bool] = mapped_column(Boolean, default=True)
     difficulty_min: Mapped[int] = mapped_column(Integer, default=1)
     difficulty_max: Mapped[int] = mapped_column(Integer, default=5)
+    #: When set, the section draws only questions whose legal basis cites an article within this
+    #: study list version's items ("from the laws of study list L").
+    study_list_id: Mapped[int | None] = mapped_column(ForeignKey("study_list.id"))
 
     paper: Mapped[Paper] = relationship(back_populates="sections")
     category: Mapped[Category] = relationship()
+    study_list: Mapped[StudyList | None] = relationship()

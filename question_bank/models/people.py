@@ -25,6 +25,8 @@ class Role(StrEnum):
     SYSADMIN = "sysadmin"
     #: 法规管理员: keeps the law catalogue (loads law texts, corrects a law's particulars).
     LAW_ADMIN = "law_admin"
+    #: 学法管理员: keeps the study lists of their unit's subtree.
+    STUDY_ADMIN = "study_admin"
 
 
 class User(Base):

@@ -25,12 +25,15 @@ from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
 from question_bank.models import (
     BlueprintSection,
     Category,
+    CitationSource,
     LawReviewFlag,
     Paper,
     Question,
+    QuestionCitation,
     QuestionStatus,
     QuestionVersion,
 )
+from question_bank.services.study_scope import articles_of_list
 from question_bank.types import REGISTRY
 
 #: Beyond this many sections, only single sections and the whole paper are checked (2^k groups).
@@ -106,6 +109,9 @@ def section_pool(session: Session, section: BlueprintSection) -> list[int]:
     category are all the published version's own), in a stable order (by question id) so that a
     stored seed reproduces the same draw.
 
+    A section drawing "from the laws of study list L" (``study_list_id``) keeps only versions whose
+    legal basis cites an article within L's items (``services.study_scope``).
+
     Papers draw the version a reviewer approved, never a revision still in review or in draft; a
     revision that files the question under another category (``Question.category_id`` follows the
     current version) moves it between pools only when a reviewer approves it."""
@@ -138,6 +144,14 @@ def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
         .where(live_question(), _section_filter(section))
         .order_by(Question.id)
     )
+    if section.study_list_id is not None:
+        # Probed per candidate (its one or two citations), not by listing every citation of the
+        # list's articles: the pool is small, a list's articles can be cited by half the bank.
+        query = query.where(exists(
+            select(QuestionCitation.id).where(
+                QuestionCitation.question_version_id == QuestionVersion.id,
+                QuestionCitation.source == CitationSource.LEGAL_BASIS,
+                QuestionCitation.article_id.in_(articles_of_list(section.study_list_id)))))
     return {version_id: fingerprint for version_id, fingerprint in session.execute(query)}
 
 

@@ -25,11 +25,13 @@ from question_bank.models import (
     Attempt,
     BlueprintSection,
     Category,
+    ListStatus,
     MultiChoiceRule,
     OrgUnit,
     Paper,
     Role,
     Sitting,
+    StudyList,
     User,
 )
 from question_bank.services import assembly, audit
@@ -58,6 +60,8 @@ class SectionSpec:
     difficulty_min: int = 1
     difficulty_max: int = 5
     title: str = ""
+    #: Draw only questions citing articles within this published study list's items; ``None`` = any.
+    study_list_id: int | None = None
 
 
 @dataclass
@@ -110,7 +114,7 @@ def sitting_counts(session: Session, paper_ids: list[int]) -> dict[int, int]:
 def specs_of(paper: Paper) -> list[SectionSpec]:
     """A saved paper's sections as specs (for the bank's counts and the edit form)."""
     return [SectionSpec(s.qtype, s.count, s.mark, s.category.path, s.include_subcategories, s.difficulty_min,
-                        s.difficulty_max, s.title) for s in paper.sections]
+                        s.difficulty_max, s.title, s.study_list_id) for s in paper.sections]
 
 
 def _section_problems(index: int, spec: SectionSpec) -> list[Problem]:
@@ -141,6 +145,11 @@ def _find_category(session: Session, path: str) -> Category | None:
     return session.scalar(select(Category).where(Category.path == "/".join(category_parts(path))))
 
 
+def _is_published_list(session: Session, list_id: int) -> bool:
+    found = session.get(StudyList, list_id)
+    return found is not None and found.status != ListStatus.DRAFT
+
+
 def build_sections(session: Session, specs: list[SectionSpec]) -> list[BlueprintSection]:
     """Transient sections for ``specs``, with their categories looked up (never created: an admin
     cannot add categories to the bank). Raises :class:`InvalidInput` listing every problem."""
@@ -156,6 +165,8 @@ def build_sections(session: Session, specs: list[SectionSpec]) -> list[Blueprint
         if category is None and category_parts(spec.category_path):
             found.append(Problem(N_("there is no category %(path)s in the bank"),
                                  {"path": spec.category_path.strip()}, Place(section=index)))
+        if spec.study_list_id is not None and not _is_published_list(session, spec.study_list_id):
+            found.append(Problem(N_("the study list chosen is not a published list"), place=Place(section=index)))
         problems.extend(found)
         if found:
             continue
@@ -163,7 +174,7 @@ def build_sections(session: Session, specs: list[SectionSpec]) -> list[Blueprint
             position=index, title=spec.title.strip(), qtype=spec.qtype, count=spec.count,
             mark=Decimal(spec.mark), category=category, category_id=category.id,
             include_subcategories=spec.include_subcategories,
-            difficulty_min=spec.difficulty_min, difficulty_max=spec.difficulty_max,
+            difficulty_min=spec.difficulty_min, difficulty_max=spec.difficulty_max, study_list_id=spec.study_list_id,
         ))
     if problems:
         raise InvalidInput(problems)
@@ -191,7 +202,8 @@ def _probes(session: Session, specs: list[SectionSpec]) -> list[BlueprintSection
             probes.append(None)
             continue
         probes.append(BlueprintSection(qtype=spec.qtype, category=category, include_subcategories=spec.include_subcategories,
-                                       difficulty_min=spec.difficulty_min, difficulty_max=spec.difficulty_max))
+                                       difficulty_min=spec.difficulty_min, difficulty_max=spec.difficulty_max,
+                                       study_list_id=spec.study_list_id))
     return probes
 
 
@@ -231,7 +243,7 @@ def snapshot(paper: Paper) -> dict[str, Any]:
         "sections": [
             {"qtype": s.qtype, "count": s.count, "mark": str(s.mark), "category": s.category.path,
              "include_subcategories": s.include_subcategories, "difficulty": [s.difficulty_min, s.difficulty_max],
-             "title": s.title}
+             "title": s.title, **({"study_list": s.study_list_id} if s.study_list_id else {})}
             for s in paper.sections
         ],
     }
@@ -295,7 +307,7 @@ def _persistable(sections: list[BlueprintSection]) -> list[BlueprintSection]:
     return [
         BlueprintSection(position=s.position, title=s.title, qtype=s.qtype, count=s.count, mark=s.mark,
                          category=s.category, include_subcategories=s.include_subcategories,
-                         difficulty_min=s.difficulty_min, difficulty_max=s.difficulty_max)
+                         difficulty_min=s.difficulty_min, difficulty_max=s.difficulty_max, study_list_id=s.study_list_id)
         for s in sections
     ]
 

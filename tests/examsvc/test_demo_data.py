@@ -76,3 +76,15 @@ def test_without_the_shared_law_texts_the_demo_says_so_and_goes_on(db, clock, ma
     lines = loader._laws(db, clock, make.user(Role.LAW_ADMIN), tmp_path / "nowhere")
     assert "were not found at" in lines[0] and "load-laws" in lines[0]
     assert db.scalar(select(func.count(Law.id))) == 0
+
+
+def test_the_demo_publishes_the_general_study_list_for_every_demo_cadre(app, db):
+    from question_bank.models import ListStatus, StudyList
+    from question_bank.services.study_targets import lists_for_cadre
+
+    result = app.test_cli_runner().invoke(args=["load-demo"])
+    assert "studyadmin" in result.output and "Study list: 2026年度领导干部应知应会学法清单（通用）: 10 items" in result.output
+    found = db.scalar(select(StudyList))
+    assert found.status == ListStatus.PUBLISHED and all(item.article_count for item in found.items)
+    cadres = db.scalars(select(User).where(User.username.like("cadre%"))).all()
+    assert all(lists_for_cadre(db, cadre) == [found] for cadre in cadres)
