@@ -25,6 +25,7 @@ from question_bank.models.laws import (
 from question_bank.models.org import OrgUnit, UnitLevel
 from question_bank.models.papers import BlueprintSection, MultiChoiceRule, Paper
 from question_bank.models.people import Role, User, UserRole
+from question_bank.models.practice import Practice, PracticeItem, PracticeSource, WrongAnswerEntry, WrongAnswerExamItem
 from question_bank.models.questions import (
     BatchStatus,
     Category,
@@ -42,7 +43,8 @@ __all__ = [
     "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
     "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
-    "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
+    "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",
+    "WrongAnswerEntry", "WrongAnswerExamItem", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole",
 ]

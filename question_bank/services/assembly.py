@@ -96,24 +96,31 @@ def pool_size(session: Session, section: BlueprintSection) -> int:
     return len(set(_pool(session, section).values()))
 
 
-def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
-    """:func:`section_pool` with each version's fingerprint: version id → fingerprint, in order."""
+def fits_section(section: BlueprintSection):
+    """The SQL condition for a question version (``QuestionVersion``, joined to its ``Category``)
+    that fits ``section``'s type, difficulty range and category (with its sub-categories when the
+    section includes them). Pools (:func:`section_pool`) are the live questions whose published
+    version fits; practice holds the same questions out while a sitting of the paper is open."""
     category = section.category
     if section.include_subcategories:
         in_category = or_(Category.id == category.id,
                           Category.path.startswith(category.path + "/", autoescape=True))
     else:
         in_category = Category.id == category.id
+    return and_(
+        QuestionVersion.qtype == section.qtype,
+        QuestionVersion.difficulty.between(section.difficulty_min, section.difficulty_max),
+        in_category,
+    )
+
+
+def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
+    """:func:`section_pool` with each version's fingerprint: version id → fingerprint, in order."""
     query = (
         select(QuestionVersion.id, QuestionVersion.fingerprint)
         .join(Question, Question.published_version_id == QuestionVersion.id)
         .join(Category, QuestionVersion.category_id == Category.id)
-        .where(
-            live_question(),
-            QuestionVersion.qtype == section.qtype,
-            QuestionVersion.difficulty.between(section.difficulty_min, section.difficulty_max),
-            in_category,
-        )
+        .where(live_question(), fits_section(section))
         .order_by(Question.id)
     )
     return {version_id: fingerprint for version_id, fingerprint in session.execute(query)}
