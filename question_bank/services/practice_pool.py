@@ -124,15 +124,19 @@ def next_question(session: Session, practice: Practice, now: dt.datetime,
     wrong-answer book: the entry that has waited longest since it was last practised, so that a
     question just answered comes back only when it is the last one left."""
     sections = held_out_sections(session, now)
-    query = _candidates(session, practice, sections)
     if practice.source == PracticeSource.WRONG_BOOK:
-        query = (query.join(WrongAnswerEntry, and_(WrongAnswerEntry.question_id == Question.id,
-                                                   WrongAnswerEntry.user_id == practice.user_id))
+        query = (select(Question.id, QuestionVersion.id)
+                 .join(QuestionVersion, Question.published_version_id == QuestionVersion.id)
+                 .join(Category, QuestionVersion.category_id == Category.id)
+                 .join(WrongAnswerEntry, and_(WrongAnswerEntry.question_id == Question.id,
+                                              WrongAnswerEntry.user_id == practice.user_id))
+                 .where(practicable(sections), WrongAnswerEntry.cleared_at.is_(None))
                  .order_by(WrongAnswerEntry.last_practised_at.is_not(None), WrongAnswerEntry.last_practised_at,
                            WrongAnswerEntry.id)
                  .limit(1))
         row = session.execute(query).first()
         return (row[0], row[1]) if row else None
+    query = _candidates(session, practice, sections)
     query = query.where(~exists().where(PracticeItem.practice_id == practice.id,
                                         PracticeItem.question_id == Question.id))
     low, high = session.execute(select(func.min(Question.id), func.max(Question.id))).one()
