@@ -125,7 +125,9 @@ def bulk(conn: Connection, table, rows: list[dict]) -> None:
         columns = list(rows[0])
         documents = {c.name for c in table.columns if isinstance(c.type, JSON)}
         cursor = conn.connection.dbapi_connection.cursor()
-        with cursor.copy(f'COPY {table.name} ({", ".join(columns)}) FROM STDIN') as copy:
+        # Quoted: some columns are named after SQL words ("end").
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        with cursor.copy(f'COPY {table.name} ({quoted}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row([json.dumps(v, ensure_ascii=False) if k in documents else v for k, v in row.items()])
         return
