@@ -2,7 +2,8 @@
 with their answers, the book's entries and the exam items taken into it; a paper can be kept out
 of practice altogether (issue 11)
 
-New tables only, and one column on ``paper`` (false for every existing paper: their pools are held
+New tables, two indexes on ``question_citation`` (a law's or an article's citing versions in
+version order, which practice walks from a random point), and one column on ``paper`` (false for every existing paper: their pools are held
 out of practice only while one of their sittings is open). On SQLite the column is added and
 dropped with plain ALTER TABLE: a batch rebuild of ``paper`` is not possible while other tables
 reference it.
@@ -99,9 +100,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_wrong_answer_exam_item_user_id'), ['user_id'], unique=False)
 
     op.add_column('paper', sa.Column('practice_excluded', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_index('ix_question_citation_law_version', 'question_citation', ['law_id', 'question_version_id'])
+    op.create_index('ix_question_citation_article_version', 'question_citation', ['article_id', 'question_version_id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_question_citation_article_version', table_name='question_citation')
+    op.drop_index('ix_question_citation_law_version', table_name='question_citation')
     if op.get_bind().dialect.name == 'sqlite':
         op.execute("ALTER TABLE paper DROP COLUMN practice_excluded")
     else:

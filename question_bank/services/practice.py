@@ -31,6 +31,7 @@ from question_bank.models import (
     PracticeItem,
     PracticeSource,
     QuestionCitation,
+    QuestionVersion,
     Role,
     User,
     WrongAnswerEntry,
@@ -206,21 +207,18 @@ def current_item(session: Session, clock: Clock, cadre: User, practice: Practice
         if practice_pool.is_practicable(session, pending.question_id, now):
             return pending
         pending.withdrawn_at = now
-    if practice.source == PracticeSource.WRONG_BOOK:
-        wrong_book.take_exam_answers(session, clock, cadre)
     rng = rng or random.Random(secrets.randbits(64))
     found = practice_pool.next_question(session, practice, now, rng)
     if found is None:
         session.flush()
         return None
     question_id, version_id = found
-    item = PracticeItem(practice_id=practice.id, user_id=cadre.id, question_id=question_id,
-                        question_version_id=version_id, served_at=now)
+    version = session.get(QuestionVersion, version_id)
+    item = PracticeItem(practice_id=practice.id, user_id=cadre.id, question_id=question_id, question_version=version,
+                        option_order=option_order_for(len(version.options), get_type(version.qtype).has_options, rng,
+                                                      version.pinned_options),
+                        served_at=now)
     session.add(item)
-    session.flush()
-    version = item.question_version
-    item.option_order = option_order_for(len(version.options), get_type(version.qtype).has_options, rng,
-                                         version.pinned_options)
     session.flush()
     return item
 

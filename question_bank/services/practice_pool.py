@@ -9,7 +9,7 @@ held out by the very condition papers draw by (``assembly.fits_section``), so pr
 assembly cannot disagree about what a pool holds.
 
 Everything here is one or two indexed queries whatever the size of the bank: the held-out sections
-are few, and the next question is found by walking the question ids from a random point.
+are few, and the next question is found by walking the source's index from a random point.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, distinct, exists, false, func, not_, or_, select, true
+from sqlalchemy.orm import Session, joinedload
 
 from question_bank.models import (
     BlueprintSection,
@@ -49,7 +49,7 @@ def held_out_sections(session: Session, now: dt.datetime) -> list[BlueprintSecti
     open_papers = select(Sitting.paper_id).where(Sitting.opens_at <= now, Sitting.closes_at > now)
     query = (select(BlueprintSection).join(Paper, BlueprintSection.paper_id == Paper.id)
              .where(or_(Paper.practice_excluded.is_(True), Paper.id.in_(open_papers)))
-             .options(selectinload(BlueprintSection.category)))
+             .options(joinedload(BlueprintSection.category)))
     return list(session.scalars(query))
 
 
@@ -68,40 +68,67 @@ def practicable(sections: Sequence[BlueprintSection]) -> ColumnElement[bool]:
     return and_(live_question(), QuestionVersion.qtype.in_(PRACTICE_TYPES), outside_pools(sections))
 
 
-def in_source(session: Session, practice: Practice) -> ColumnElement[bool]:
-    """The SQL condition for a question of ``practice``'s source: citing an article of the law,
-    filed under the category or below it, citing one of the articles, or in the cadre's
-    wrong-answer book. Citations of the stem, options and explanation count as well as the legal
-    basis: they are articles the question tests."""
-    if practice.source == PracticeSource.LAW:
-        return exists().where(QuestionCitation.question_version_id == QuestionVersion.id,
-                              QuestionCitation.law_id == practice.source_id,
-                              QuestionCitation.article_id.is_not(None))
-    if practice.source == PracticeSource.ARTICLES:
-        if not practice.article_ids:
-            return false()
-        return exists().where(QuestionCitation.question_version_id == QuestionVersion.id,
-                              QuestionCitation.article_id.in_(practice.article_ids))
-    if practice.source == PracticeSource.CATEGORY:
+_COLUMNS = (Question.id, QuestionVersion.id, Question.published_version_id)
+
+
+def source_questions(session: Session, practice: Practice) -> tuple[Select, ColumnElement]:
+    """The versions of live questions of machine-marked types in ``practice``'s source, as a
+    query of (question id, version id, the question's published version id), and the indexed
+    column a walk through them goes by. Only rows whose version is the published one count: the
+    caller checks (see below why the query does not).
+
+    From a law: the versions citing one of its articles (any of its loaded versions); from
+    articles: those citing any of them; from a category: those filed under it or below it; from
+    the wrong-answer book: the questions in it. Citations of the stem, options and explanation
+    count as well as the legal basis: they are articles the question tests. Each query starts
+    from the table that narrows it most and joins the rest by primary key, so a walk reads only
+    the source's rows whatever the size of the bank. Held-out pools are not applied here
+    (:func:`offerable` does, on the few rows a walk finds), nor is "the version is the published
+    one": PostgreSQL estimates a join on both the question's id and its published version's as
+    one row, and then hashes whole tables."""
+    if practice.source in (PracticeSource.LAW, PracticeSource.ARTICLES):
+        if practice.source == PracticeSource.LAW:
+            cites = and_(QuestionCitation.law_id == practice.source_id, QuestionCitation.article_id.is_not(None))
+        else:
+            cites = QuestionCitation.article_id.in_(practice.article_ids) if practice.article_ids else false()
+        query = (select(*_COLUMNS).select_from(QuestionCitation)
+                 .join(QuestionVersion, QuestionVersion.id == QuestionCitation.question_version_id)
+                 .join(Question, Question.id == QuestionVersion.question_id).where(cites))
+        walk = QuestionCitation.question_version_id
+    elif practice.source == PracticeSource.CATEGORY:
         # Read at each draw: the category may have been renamed or moved since the run began.
         category = session.get(Category, practice.source_id)
-        if category is None:
-            return false()
-        return or_(Category.id == category.id, Category.path.startswith(category.path + "/", autoescape=True))
-    return in_wrong_book(practice.user_id)
+        subtree = [] if category is None else list(session.scalars(select(Category.id).where(or_(
+            Category.id == category.id, Category.path.startswith(category.path + "/", autoescape=True)))))
+        query = (select(*_COLUMNS).select_from(QuestionVersion)
+                 .join(Question, Question.id == QuestionVersion.question_id)
+                 .where(QuestionVersion.category_id.in_(subtree) if subtree else false()))
+        walk = QuestionVersion.id
+    else:
+        query = (select(*_COLUMNS).select_from(WrongAnswerEntry)
+                 .join(Question, Question.id == WrongAnswerEntry.question_id)
+                 .join(QuestionVersion, Question.published_version_id == QuestionVersion.id)
+                 .where(WrongAnswerEntry.user_id == practice.user_id, WrongAnswerEntry.cleared_at.is_(None)))
+        walk = WrongAnswerEntry.id
+    return query.where(live_question(), QuestionVersion.qtype.in_(PRACTICE_TYPES)), walk
 
 
-def in_wrong_book(user_id: int) -> ColumnElement[bool]:
-    """The SQL condition for a question in the cadre's wrong-answer book now."""
-    return exists().where(WrongAnswerEntry.user_id == user_id, WrongAnswerEntry.question_id == Question.id,
-                          WrongAnswerEntry.cleared_at.is_(None))
-
-
-def _candidates(session: Session, practice: Practice, sections: Sequence[BlueprintSection]):
-    return (select(Question.id, QuestionVersion.id)
-            .join(QuestionVersion, Question.published_version_id == QuestionVersion.id)
-            .join(Category, QuestionVersion.category_id == Category.id)
-            .where(practicable(sections), in_source(session, practice)))
+def offerable(session: Session, practice: Practice, rows: Sequence[Sequence[int]],
+              sections: Sequence[BlueprintSection]) -> list[tuple[int, int]]:
+    """(question id, version id) of those of ``rows`` (as :func:`source_questions` gives them)
+    whose version is the published one, in no held-out pool and, but from the book, not yet
+    served in this run; in the order given. Two queries by primary key and index."""
+    rows = [(q, v) for q, v, published, *_ in rows if v == published]
+    if not rows:
+        return []
+    versions = [version_id for _, version_id in rows]
+    fitting = set(session.scalars(select(QuestionVersion.id).join(Category, QuestionVersion.category_id == Category.id)
+                                  .where(QuestionVersion.id.in_(versions), outside_pools(sections))))
+    served: set[int] = set()
+    if practice.source != PracticeSource.WRONG_BOOK:
+        served = set(session.scalars(select(PracticeItem.question_id).where(
+            PracticeItem.practice_id == practice.id, PracticeItem.question_id.in_([q for q, _ in rows]))))
+    return [(q, v) for q, v in rows if v in fitting and q not in served]
 
 
 def is_practicable(session: Session, question_id: int, now: dt.datetime) -> bool:
@@ -113,44 +140,92 @@ def is_practicable(session: Session, question_id: int, now: dt.datetime) -> bool
     return session.scalar(query) is not None
 
 
+#: Rows a walk reads at a time: small first (the next question is usually among the first few),
+#: then more when held-out pools or questions served already fill the way.
+WALK_BATCHES = (20, 200, 2000)
+
+
 def next_question(session: Session, practice: Practice, now: dt.datetime,
                   rng: random.Random) -> tuple[int, int] | None:
     """(question id, published version id) of the next question of ``practice``, or None when
     its source has none left to offer.
 
-    From a law, category or articles: a question not yet served in this run, picked at random
-    (the first at or after a random question id, wrapping round; a bank with gaps in its ids
-    favours the questions after a gap a little, which practice can live with). From the
-    wrong-answer book: the entry that has waited longest since it was last practised, so that a
-    question just answered comes back only when it is the last one left."""
+    From a law, category or articles: a question not yet served in this run, picked at random:
+    the first offerable one at or after a random version id in the source's walk order, wrapping
+    round (a source with gaps in its ids favours the questions after a gap a little, which
+    practice can live with). From the wrong-answer book: the entry that has waited longest since
+    it was last practised, so that a question just answered comes back only when it is the last
+    one left.
+
+    The walk reads the source in small batches by its index and then filters each batch by
+    primary key (:func:`offerable`), rather than one query with every condition: PostgreSQL's
+    planner misjudges the held-out condition and then reads whole tables."""
     sections = held_out_sections(session, now)
+    query, walk = source_questions(session, practice)
     if practice.source == PracticeSource.WRONG_BOOK:
-        query = (select(Question.id, QuestionVersion.id)
-                 .join(QuestionVersion, Question.published_version_id == QuestionVersion.id)
-                 .join(Category, QuestionVersion.category_id == Category.id)
-                 .join(WrongAnswerEntry, and_(WrongAnswerEntry.question_id == Question.id,
-                                              WrongAnswerEntry.user_id == practice.user_id))
-                 .where(practicable(sections), WrongAnswerEntry.cleared_at.is_(None))
-                 .order_by(WrongAnswerEntry.last_practised_at.is_not(None), WrongAnswerEntry.last_practised_at,
-                           WrongAnswerEntry.id)
-                 .limit(1))
-        row = session.execute(query).first()
-        return (row[0], row[1]) if row else None
-    query = _candidates(session, practice, sections)
-    query = query.where(~exists().where(PracticeItem.practice_id == practice.id,
-                                        PracticeItem.question_id == Question.id))
-    low, high = session.execute(select(func.min(Question.id), func.max(Question.id))).one()
+        # The book's order first, then its questions by primary key: joined in one query,
+        # PostgreSQL merges the entries with the whole question table.
+        waiting = list(session.scalars(
+            select(WrongAnswerEntry.question_id)
+            .where(WrongAnswerEntry.user_id == practice.user_id, WrongAnswerEntry.cleared_at.is_(None))
+            .order_by(WrongAnswerEntry.last_practised_at.is_not(None), WrongAnswerEntry.last_practised_at,
+                      WrongAnswerEntry.id)))
+        if not waiting:
+            return None
+        start = 0
+        for size in WALK_BATCHES + (len(waiting),):
+            batch = waiting[start:start + size]
+            start += size
+            rows = {row[0]: row for row in session.execute(
+                select(*_COLUMNS).join(QuestionVersion, Question.published_version_id == QuestionVersion.id)
+                .where(Question.id.in_(batch), live_question(), QuestionVersion.qtype.in_(PRACTICE_TYPES)))}
+            found = offerable(session, practice, [rows[q] for q in batch if q in rows], sections)
+            if found:
+                return found[0]
+            if start >= len(waiting):
+                return None
+        return None
+    low, high = session.execute(select(func.min(QuestionVersion.id), func.max(QuestionVersion.id))).one()
     if low is None:
         return None
     pivot = rng.randint(low, high)
-    for bound in (Question.id >= pivot, Question.id < pivot):
-        row = session.execute(query.where(bound).order_by(Question.id).limit(1)).first()
-        if row:
-            return row[0], row[1]
+    for lower, upper in ((pivot, None), (None, pivot)):
+        found = _walk(session, practice, query, walk, lower, upper, sections)
+        if found:
+            return found
     return None
+
+
+def _walk(session: Session, practice: Practice, query: Select, walk: ColumnElement, lower: int | None,
+          upper: int | None, sections: Sequence[BlueprintSection]) -> tuple[int, int] | None:
+    """The first offerable question with ``lower <= walk < upper`` (either open), in walk order."""
+    batches = iter(WALK_BATCHES)
+    size = next(batches)
+    while True:
+        bounded = query.add_columns(walk)
+        # The walk goes by version id: bounding the version's own id as well lets a merge join
+        # start at the bound instead of the first version.
+        for column in (walk,) if walk is QuestionVersion.id else (walk, QuestionVersion.id):
+            if lower is not None:
+                bounded = bounded.where(column >= lower)
+            if upper is not None:
+                bounded = bounded.where(column < upper)
+        rows = session.execute(bounded.order_by(walk).limit(size)).all()
+        found = offerable(session, practice, rows, sections)
+        if found:
+            return found[0]
+        if len(rows) < size:
+            return None
+        # Go on after the last value read: a version citing several articles has a row for each,
+        # all with its id, and it was judged on the first.
+        lower = rows[-1][3] + 1
+        size = next(batches, size)
 
 
 def available_count(session: Session, practice: Practice, now: dt.datetime) -> int:
     """How many questions ``practice``'s source offers at ``now`` (served ones included)."""
-    sections = held_out_sections(session, now)
-    return session.scalar(select(func.count()).select_from(_candidates(session, practice, sections).subquery())) or 0
+    query, _ = source_questions(session, practice)
+    pool = (query.join(Category, QuestionVersion.category_id == Category.id)
+            .where(Question.published_version_id == QuestionVersion.id,
+                   outside_pools(held_out_sections(session, now))).subquery())
+    return session.scalar(select(func.count(distinct(pool.c.id)))) or 0
