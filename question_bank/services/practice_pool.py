@@ -8,8 +8,12 @@ every paper an exam admin kept out of practice altogether (``Paper.practice_excl
 held out by the very condition papers draw by (``assembly.fits_section``), so practice and
 assembly cannot disagree about what a pool holds.
 
-Everything here is one or two indexed queries whatever the size of the bank: the held-out sections
-are few, and the next question is found by walking the source's index from a random point.
+Serving stays a handful of small queries whatever the size of the bank: the held-out sections are
+few, and the next question is found by walking the source's own index from a random point, a few
+rows at a time, and then judging just those rows by primary key. Every query is one a planner
+cannot get wrong: a single-table index range, or a list of primary keys. (One query with every
+condition made PostgreSQL misjudge the held-out condition and hash whole tables, and SQLite read
+by the type's index and sort.)
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, and_, distinct, exists, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, distinct, false, func, not_, or_, select, true, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.models import (
@@ -68,80 +72,73 @@ def practicable(sections: Sequence[BlueprintSection]) -> ColumnElement[bool]:
     return and_(live_question(), QuestionVersion.qtype.in_(PRACTICE_TYPES), outside_pools(sections))
 
 
-_COLUMNS = (Question.id, QuestionVersion.id, Question.published_version_id)
+def _eligible(query: Select, sections: Sequence[BlueprintSection]) -> Select:
+    """``query`` (over ``QuestionVersion``) narrowed to the published versions of practicable
+    questions (:func:`practicable`), joined to their question by its primary key and to their
+    category."""
+    return (query.join(Question, Question.id == QuestionVersion.question_id)
+            .join(Category, QuestionVersion.category_id == Category.id)
+            .where(Question.published_version_id == QuestionVersion.id, practicable(sections)))
 
 
-def source_questions(session: Session, practice: Practice) -> tuple[Select, ColumnElement]:
-    """The versions of live questions of machine-marked types in ``practice``'s source, as a
-    query of (question id, version id, the question's published version id), and the indexed
-    column a walk through them goes by. Only rows whose version is the published one count: the
-    caller checks (see below why the query does not).
+def source_walks(session: Session, practice: Practice) -> list[tuple[Select, ColumnElement]]:
+    """How to walk the versions of ``practice``'s source (not the book's): queries of one table
+    each, with the version-id column each is read in order by through one index range.
 
     From a law: the versions citing one of its articles (any of its loaded versions); from
-    articles: those citing any of them; from a category: those filed under it or below it; from
-    the wrong-answer book: the questions in it. Citations of the stem, options and explanation
-    count as well as the legal basis: they are articles the question tests. Each query starts
-    from the table that narrows it most and joins the rest by primary key, so a walk reads only
-    the source's rows whatever the size of the bank. Held-out pools are not applied here
-    (:func:`offerable` does, on the few rows a walk finds), nor is "the version is the published
-    one": PostgreSQL estimates a join on both the question's id and its published version's as
-    one row, and then hashes whole tables."""
-    if practice.source in (PracticeSource.LAW, PracticeSource.ARTICLES):
-        if practice.source == PracticeSource.LAW:
-            cites = and_(QuestionCitation.law_id == practice.source_id, QuestionCitation.article_id.is_not(None))
-        else:
-            cites = QuestionCitation.article_id.in_(practice.article_ids) if practice.article_ids else false()
-        query = (select(*_COLUMNS).select_from(QuestionCitation)
-                 .join(QuestionVersion, QuestionVersion.id == QuestionCitation.question_version_id)
-                 .join(Question, Question.id == QuestionVersion.question_id).where(cites))
-        walk = QuestionCitation.question_version_id
-    elif practice.source == PracticeSource.CATEGORY:
-        # Read at each draw: the category may have been renamed or moved since the run began.
-        category = session.get(Category, practice.source_id)
-        subtree = [] if category is None else list(session.scalars(select(Category.id).where(or_(
-            Category.id == category.id, Category.path.startswith(category.path + "/", autoescape=True)))))
-        query = (select(*_COLUMNS).select_from(QuestionVersion)
-                 .join(Question, Question.id == QuestionVersion.question_id)
-                 .where(QuestionVersion.category_id.in_(subtree) if subtree else false()))
-        walk = QuestionVersion.id
-    else:
-        query = (select(*_COLUMNS).select_from(WrongAnswerEntry)
-                 .join(Question, Question.id == WrongAnswerEntry.question_id)
-                 .join(QuestionVersion, Question.published_version_id == QuestionVersion.id)
-                 .where(WrongAnswerEntry.user_id == practice.user_id, WrongAnswerEntry.cleared_at.is_(None)))
-        walk = WrongAnswerEntry.id
-    return query.where(live_question(), QuestionVersion.qtype.in_(PRACTICE_TYPES)), walk
-
-
-def offerable(session: Session, practice: Practice, rows: Sequence[Sequence[int]],
-              sections: Sequence[BlueprintSection]) -> list[tuple[int, int]]:
-    """(question id, version id) of those of ``rows`` (as :func:`source_questions` gives them)
-    whose version is the published one, in no held-out pool and, but from the book, not yet
-    served in this run; in the order given. Two queries by primary key and index."""
-    rows = [(q, v) for q, v, published, *_ in rows if v == published]
-    if not rows:
+    articles: those citing any of them; from a category: those filed under it or below it, one
+    walk per category (the categories' lists merge in one statement; an IN list of categories
+    would make SQLite sort the whole subtree). Citations of the stem, options and explanation
+    count as well as the legal basis: they are articles the question tests. A walk yields any
+    version, published or not, of any question: :func:`offerable` judges them."""
+    if practice.source == PracticeSource.LAW:
+        return [(select(QuestionCitation.question_version_id.label("walk"))
+                 .where(QuestionCitation.law_id == practice.source_id, QuestionCitation.article_id.is_not(None)),
+                 QuestionCitation.question_version_id)]
+    if practice.source == PracticeSource.ARTICLES:
+        cites = QuestionCitation.article_id.in_(practice.article_ids) if practice.article_ids else false()
+        return [(select(QuestionCitation.question_version_id.label("walk")).where(cites),
+                 QuestionCitation.question_version_id)]
+    # Read at each draw: the category may have been renamed or moved since the run began.
+    category = session.get(Category, practice.source_id)
+    if category is None:
         return []
-    versions = [version_id for _, version_id in rows]
-    fitting = set(session.scalars(select(QuestionVersion.id).join(Category, QuestionVersion.category_id == Category.id)
-                                  .where(QuestionVersion.id.in_(versions), outside_pools(sections))))
+    subtree = session.scalars(select(Category.id).where(or_(
+        Category.id == category.id, Category.path.startswith(category.path + "/", autoescape=True))))
+    return [(select(QuestionVersion.id.label("walk")).where(QuestionVersion.category_id == category_id),
+             QuestionVersion.id) for category_id in subtree]
+
+
+def offerable(session: Session, practice: Practice, version_ids: Sequence[int],
+              sections: Sequence[BlueprintSection]) -> list[tuple[int, int]]:
+    """(question id, version id) of those of ``version_ids`` that are the published versions of
+    practicable questions and, but from the book, not yet served in this run; in the order given.
+    Two queries by primary key and index."""
+    if not version_ids:
+        return []
+    questions = dict(session.execute(_eligible(select(QuestionVersion.id, Question.id), sections)
+                                     .where(QuestionVersion.id.in_(list(version_ids)))).all())
     served: set[int] = set()
-    if practice.source != PracticeSource.WRONG_BOOK:
+    if questions and practice.source != PracticeSource.WRONG_BOOK:
         served = set(session.scalars(select(PracticeItem.question_id).where(
-            PracticeItem.practice_id == practice.id, PracticeItem.question_id.in_([q for q, _ in rows]))))
-    return [(q, v) for q, v in rows if v in fitting and q not in served]
+            PracticeItem.practice_id == practice.id, PracticeItem.question_id.in_(list(questions.values())))))
+    found, seen = [], set()
+    for version_id in version_ids:
+        question_id = questions.get(version_id)
+        if question_id is not None and question_id not in served and version_id not in seen:
+            seen.add(version_id)
+            found.append((question_id, version_id))
+    return found
 
 
 def is_practicable(session: Session, question_id: int, now: dt.datetime) -> bool:
     """Whether the question may be offered (or its key shown) in practice at ``now``."""
-    sections = held_out_sections(session, now)
-    query = (select(Question.id).join(QuestionVersion, Question.published_version_id == QuestionVersion.id)
-             .join(Category, QuestionVersion.category_id == Category.id)
-             .where(Question.id == question_id, practicable(sections)))
-    return session.scalar(query) is not None
+    query = _eligible(select(Question.id).select_from(QuestionVersion), held_out_sections(session, now))
+    return session.scalar(query.where(Question.id == question_id)) is not None
 
 
-#: Rows a walk reads at a time: small first (the next question is usually among the first few),
-#: then more when held-out pools or questions served already fill the way.
+#: Rows a walk reads at a time: few first (the next question is usually among the first), then
+#: more when held-out pools or questions served already fill the way.
 WALK_BATCHES = (20, 200, 2000)
 
 
@@ -155,77 +152,87 @@ def next_question(session: Session, practice: Practice, now: dt.datetime,
     round (a source with gaps in its ids favours the questions after a gap a little, which
     practice can live with). From the wrong-answer book: the entry that has waited longest since
     it was last practised, so that a question just answered comes back only when it is the last
-    one left.
-
-    The walk reads the source in small batches by its index and then filters each batch by
-    primary key (:func:`offerable`), rather than one query with every condition: PostgreSQL's
-    planner misjudges the held-out condition and then reads whole tables."""
+    one left."""
     sections = held_out_sections(session, now)
-    query, walk = source_questions(session, practice)
     if practice.source == PracticeSource.WRONG_BOOK:
-        # The book's order first, then its questions by primary key: joined in one query,
-        # PostgreSQL merges the entries with the whole question table.
-        waiting = list(session.scalars(
-            select(WrongAnswerEntry.question_id)
-            .where(WrongAnswerEntry.user_id == practice.user_id, WrongAnswerEntry.cleared_at.is_(None))
-            .order_by(WrongAnswerEntry.last_practised_at.is_not(None), WrongAnswerEntry.last_practised_at,
-                      WrongAnswerEntry.id)))
-        if not waiting:
-            return None
-        start = 0
-        for size in WALK_BATCHES + (len(waiting),):
-            batch = waiting[start:start + size]
-            start += size
-            rows = {row[0]: row for row in session.execute(
-                select(*_COLUMNS).join(QuestionVersion, Question.published_version_id == QuestionVersion.id)
-                .where(Question.id.in_(batch), live_question(), QuestionVersion.qtype.in_(PRACTICE_TYPES)))}
-            found = offerable(session, practice, [rows[q] for q in batch if q in rows], sections)
-            if found:
-                return found[0]
-            if start >= len(waiting):
-                return None
-        return None
-    low, high = session.execute(select(func.min(QuestionVersion.id), func.max(QuestionVersion.id))).one()
-    if low is None:
+        return _next_in_book(session, practice, sections)
+    walks = source_walks(session, practice)
+    # Two queries: SQLite answers min() or max() alone from the index, both together by a scan.
+    low = session.scalar(select(func.min(QuestionVersion.id)))
+    high = session.scalar(select(func.max(QuestionVersion.id)))
+    if low is None or not walks:
         return None
     pivot = rng.randint(low, high)
     for lower, upper in ((pivot, None), (None, pivot)):
-        found = _walk(session, practice, query, walk, lower, upper, sections)
+        found = _walk(session, practice, walks, lower, upper, sections)
         if found:
             return found
     return None
 
 
-def _walk(session: Session, practice: Practice, query: Select, walk: ColumnElement, lower: int | None,
+def _walk(session: Session, practice: Practice, walks: list[tuple[Select, ColumnElement]], lower: int | None,
           upper: int | None, sections: Sequence[BlueprintSection]) -> tuple[int, int] | None:
-    """The first offerable question with ``lower <= walk < upper`` (either open), in walk order."""
+    """The first offerable question with ``lower <= version id < upper`` (either open), in
+    version-id order over every walk."""
     batches = iter(WALK_BATCHES)
     size = next(batches)
     while True:
-        bounded = query.add_columns(walk)
-        # The walk goes by version id: bounding the version's own id as well lets a merge join
-        # start at the bound instead of the first version.
-        for column in (walk,) if walk is QuestionVersion.id else (walk, QuestionVersion.id):
+        ranges = []
+        for query, column in walks:
             if lower is not None:
-                bounded = bounded.where(column >= lower)
+                query = query.where(column >= lower)
             if upper is not None:
-                bounded = bounded.where(column < upper)
-        rows = session.execute(bounded.order_by(walk).limit(size)).all()
-        found = offerable(session, practice, rows, sections)
+                query = query.where(column < upper)
+            ranges.append(query.order_by(column).limit(size))
+        if len(ranges) == 1:
+            ids = list(session.scalars(ranges[0]))
+        else:
+            merged = union_all(*(select(r.subquery().c.walk) for r in ranges)).subquery()
+            ids = list(session.scalars(select(merged.c.walk).order_by(merged.c.walk).limit(size)))
+        found = offerable(session, practice, ids, sections)
         if found:
             return found[0]
-        if len(rows) < size:
+        if len(ids) < size:
             return None
-        # Go on after the last value read: a version citing several articles has a row for each,
-        # all with its id, and it was judged on the first.
-        lower = rows[-1][3] + 1
+        # Go on after the last id read: a version citing several articles has a row for each,
+        # and it was judged on the first.
+        lower = ids[-1] + 1
         size = next(batches, size)
+
+
+def _next_in_book(session: Session, practice: Practice,
+                  sections: Sequence[BlueprintSection]) -> tuple[int, int] | None:
+    """The book's entry that has waited longest and can be practised now: the book's order first,
+    then its questions' published versions by primary key, a batch at a time."""
+    waiting = list(session.scalars(
+        select(WrongAnswerEntry.question_id)
+        .where(WrongAnswerEntry.user_id == practice.user_id, WrongAnswerEntry.cleared_at.is_(None))
+        .order_by(WrongAnswerEntry.last_practised_at.is_not(None), WrongAnswerEntry.last_practised_at,
+                  WrongAnswerEntry.id)))
+    start = 0
+    for size in WALK_BATCHES + (len(waiting),):
+        batch = waiting[start:start + size]
+        start += size
+        published = dict(session.execute(select(Question.id, Question.published_version_id)
+                                          .where(Question.id.in_(batch))).all()) if batch else {}
+        found = offerable(session, practice, [published[q] for q in batch if published.get(q)], sections)
+        if found:
+            return found[0]
+        if start >= len(waiting):
+            return None
+    return None
 
 
 def available_count(session: Session, practice: Practice, now: dt.datetime) -> int:
     """How many questions ``practice``'s source offers at ``now`` (served ones included)."""
-    query, _ = source_questions(session, practice)
-    pool = (query.join(Category, QuestionVersion.category_id == Category.id)
-            .where(Question.published_version_id == QuestionVersion.id,
-                   outside_pools(held_out_sections(session, now))).subquery())
-    return session.scalar(select(func.count(distinct(pool.c.id)))) or 0
+    if practice.source == PracticeSource.WRONG_BOOK:
+        in_source = Question.id.in_(select(WrongAnswerEntry.question_id).where(
+            WrongAnswerEntry.user_id == practice.user_id, WrongAnswerEntry.cleared_at.is_(None)))
+    else:
+        walks = source_walks(session, practice)
+        if not walks:
+            return 0
+        in_source = QuestionVersion.id.in_(union_all(*(query for query, _ in walks)))
+    query = _eligible(select(func.count(distinct(Question.id))).select_from(QuestionVersion),
+                      held_out_sections(session, now))
+    return session.scalar(query.where(in_source)) or 0

@@ -20,8 +20,11 @@ from examsvc import database
 from examsvc.demo.loader import load as load_demo
 from question_bank.clock import FixedClock
 from question_bank.db import make_session_factory
-from question_bank.models import Attempt, AttemptState, ImportBatch, OrgUnit, Question, QuestionStatus, Role, RosterEntry, Sitting, User
-from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, people, review
+from question_bank.models import (
+    Attempt, AttemptState, Category, ImportBatch, OrgUnit, Paper, Question, QuestionStatus, Role, RosterEntry, Sitting, User,
+)
+from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, papers, people, practice, review
+from question_bank.services.delivery import to_display
 from question_bank.services.authoring import QuestionDraft
 from question_bank.types import get_type
 from tests.shared_data import BANK_FILES
@@ -51,6 +54,7 @@ def populate(engine: Engine) -> checkpoints.Checkpoint:
             db.commit()
         _edit_and_retire(db, clock, editor, reviewer)
         _sit(db, clock, rng)
+        _practise(db, clock)
         clock.advance(minutes=5)
         made = checkpoints.make_checkpoint(db, clock, checkpoints.signing_key(checkpoints.new_key_pair()[0]))
         db.commit()
@@ -107,6 +111,29 @@ def _sit(db, clock: FixedClock, rng: random.Random) -> None:
     assert db.scalar(select(Question).where(Question.status == QuestionStatus.RETIRED)) is not None
     states = set(db.scalars(select(Attempt.state).where(Attempt.sitting_id == sitting.id)))
     assert states >= {AttemptState.SUBMITTED, AttemptState.AUTO_SUBMITTED, AttemptState.IN_PROGRESS}
+
+
+def _practise(db, clock: FixedClock) -> None:
+    """A cadre practises a category (a few answers right, a few wrong: the wrong-answer book) and
+    then the book; an exam admin keeps a paper out of practice."""
+    cadre = db.scalar(select(User).where(User.username == "sit001"))
+    category = db.scalar(select(Category).join(Question, Question.category_id == Category.id)
+                         .where(Question.status == QuestionStatus.PUBLISHED, Question.import_batch_id.is_not(None))
+                         .order_by(Category.id.desc()).limit(1))
+    run = practice.start_practice(db, clock, cadre, "category", category.id)
+    for n in range(6):
+        clock.advance(seconds=30)
+        item = practice.current_item(db, clock, cadre, run)
+        assert item is not None, "nothing to practise in the populated database"
+        key = to_display(item, item.question_version.key)
+        right = [alternatives[0] for alternatives in key] if item.question_version.qtype == "fill_blank" else key
+        wrong = {"T": "F", "F": "T"}.get(right, ["不对"] if item.question_version.qtype == "fill_blank" else ["A"])
+        practice.answer(db, clock, cadre, item.id, right if n % 2 or right == ["A"] else wrong)
+    practice.current_item(db, clock, cadre, run)  # served, not answered yet
+    practice.start_practice(db, clock, cadre, "wrong_book")
+    admin = db.scalar(select(User).where(User.username == "examadmin"))
+    papers.set_practice_exclusion(db, clock, admin, db.scalar(select(Paper).order_by(Paper.id)), True)
+    db.commit()
 
 
 def _answer(item, rng: random.Random):
