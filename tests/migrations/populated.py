@@ -21,9 +21,9 @@ from examsvc.demo.loader import load as load_demo
 from question_bank.clock import FixedClock
 from question_bank.db import make_session_factory
 from question_bank.models import (
-    Attempt, AttemptState, Category, ImportBatch, OrgUnit, Paper, Question, QuestionStatus, Role, RosterEntry, Sitting, User,
+    Attempt, AttemptState, ImportBatch, OrgUnit, Paper, Question, QuestionStatus, Role, RosterEntry, Sitting, User,
 )
-from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, papers, people, practice, review
+from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, papers, people, practice, practice_sources, review
 from question_bank.services.delivery import to_display
 from question_bank.services.authoring import QuestionDraft
 from question_bank.types import get_type
@@ -117,18 +117,19 @@ def _practise(db, clock: FixedClock) -> None:
     """A cadre practises a category (a few answers right, a few wrong: the wrong-answer book) and
     then the book; an exam admin keeps a paper out of practice."""
     cadre = db.scalar(select(User).where(User.username == "sit001"))
-    category = db.scalar(select(Category).join(Question, Question.category_id == Category.id)
-                         .where(Question.status == QuestionStatus.PUBLISHED, Question.import_batch_id.is_not(None))
-                         .order_by(Category.id.desc()).limit(1))
-    run = practice.start_practice(db, clock, cadre, "category", category.id)
+    richest = max(practice_sources.category_choices(db, clock.now()), key=lambda choice: choice.questions)
+    run = practice.start_practice(db, clock, cadre, "category", richest.category.id)
     for n in range(6):
         clock.advance(seconds=30)
         item = practice.current_item(db, clock, cadre, run)
         assert item is not None, "nothing to practise in the populated database"
         key = to_display(item, item.question_version.key)
         right = [alternatives[0] for alternatives in key] if item.question_version.qtype == "fill_blank" else key
-        wrong = {"T": "F", "F": "T"}.get(right, ["不对"] if item.question_version.qtype == "fill_blank" else ["A"])
-        practice.answer(db, clock, cadre, item.id, right if n % 2 or right == ["A"] else wrong)
+        if isinstance(right, str):
+            wrong = "F" if right == "T" else "T"
+        else:
+            wrong = ["不对"] * len(right) if item.question_version.qtype == "fill_blank" else ["A" if right != ["A"] else "B"]
+        practice.answer(db, clock, cadre, item.id, right if n % 2 else wrong)
     practice.current_item(db, clock, cadre, run)  # served, not answered yet
     practice.start_practice(db, clock, cadre, "wrong_book")
     admin = db.scalar(select(User).where(User.username == "examadmin"))
