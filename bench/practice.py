@@ -13,8 +13,11 @@ Three sittings are open with their pools held out (one section on a whole law ca
 is kept out of practice altogether, and the cadre has 300 questions in their wrong-answer book and a
 run with 500 questions answered already.
 
-Timed, each the p50 and p95 of ``--runs`` runs in milliseconds (the transaction rolled back after
-each, so every run draws afresh):
+Timed, each the p50 and p95 of ``--runs`` runs in milliseconds of wall time (the transaction
+rolled back after each, so every run draws afresh), and the p50 of this process's CPU time: on a
+machine others share, wall time includes waiting for a core, and the CPU time shows the work
+itself (on SQLite all of it; on PostgreSQL the server's part runs in its own process). The
+machine's load average is printed before and after.
 
 - serve: ``practice.current_item`` (held-out pools read, the next question picked, the item
   stored) and ``practice.question_view`` (what the page shows) for each source;
@@ -26,8 +29,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
+import statistics
 import time
+from collections.abc import Callable
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
@@ -201,13 +207,24 @@ def _sources(session, facts: dict) -> list[tuple[str, Practice]]:
     return made
 
 
+def cpu_p50(runs: int, action: Callable[[], object]) -> float:
+    """The median CPU time of this process over ``runs`` runs of ``action``, in milliseconds."""
+    times = []
+    for _ in range(runs):
+        started = time.process_time()
+        action()
+        times.append((time.process_time() - started) * 1000)
+    return statistics.median(times)
+
+
 def run(kind: str, url: str, count: int, runs: int) -> None:
     engine = make_engine(url)
     started = time.perf_counter()
     database.upgrade(engine)
     facts = build(engine, count)
-    print(f"\n== {kind}: {count:,} questions built in {time.perf_counter() - started:.0f} s ==")
-    print(f"{'serve the next question':44} {'p50 ms':>8} {'p95 ms':>8} {'offered':>8}")
+    print(f"\n== {kind}: {count:,} questions built in {time.perf_counter() - started:.0f} s; "
+          f"load average {os.getloadavg()[0]:.1f} ==")
+    print(f"{'serve the next question':44} {'p50 ms':>8} {'p95 ms':>8} {'cpu ms':>8} {'offered':>8}")
     with make_session_factory(engine)() as session:
         cadre = session.get(User, 2)
         for name, source in _sources(session, facts):
@@ -219,24 +236,30 @@ def run(kind: str, url: str, count: int, runs: int) -> None:
                 session.rollback()
 
             p50, p95 = timed(runs, serve)
-            print(f"{name:44} {p50:8.1f} {p95:8.1f} {offered:8,}")
+            print(f"{name:44} {p50:8.1f} {p95:8.1f} {cpu_p50(runs, serve):8.1f} {offered:8,}")
         law_run = session.get(Practice, facts["run_id"])
 
-        def check():
-            item = practice.current_item(session, CLOCK, cadre, law_run)
-            version = item.question_version
-            key = to_display(item, version.key)
-            answer = [k[0] for k in key] if version.qtype == "fill_blank" else key
-            started_check = time.perf_counter()
-            practice.answer(session, CLOCK, cadre, item.id, answer)
-            checks.append((time.perf_counter() - started_check) * 1000)
-            session.rollback()
+        def check(clocked: list[float], clock: Callable[[], float]) -> Callable[[], None]:
+            def action() -> None:
+                item = practice.current_item(session, CLOCK, cadre, law_run)
+                version = item.question_version
+                key = to_display(item, version.key)
+                answer = [k[0] for k in key] if version.qtype == "fill_blank" else key
+                started_check = clock()
+                practice.answer(session, CLOCK, cadre, item.id, answer)
+                clocked.append((clock() - started_check) * 1000)
+                session.rollback()
+            return action
 
-        checks: list[float] = []
-        timed(runs, check)
-        checks.sort()
-        print(f"{'check an answer (with the feedback)':44} {checks[len(checks) // 2]:8.1f} "
-              f"{checks[min(len(checks) - 1, int(round(0.95 * (len(checks) - 1))))]:8.1f}")
+        walls: list[float] = []
+        cpus: list[float] = []
+        timed(runs, check(walls, time.perf_counter))
+        timed(runs, check(cpus, time.process_time))
+        # The first of each is timed's warm-up run.
+        walls, cpus = sorted(walls[1:]), cpus[1:]
+        print(f"{'check an answer (with the feedback)':44} {walls[len(walls) // 2]:8.1f} "
+              f"{walls[min(len(walls) - 1, int(round(0.95 * (len(walls) - 1))))]:8.1f} {statistics.median(cpus):8.1f}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     engine.dispose()
 
 
