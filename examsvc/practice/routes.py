@@ -19,7 +19,7 @@ from examsvc.access import actor, guard
 from examsvc.errors import problem_texts, translate
 from examsvc.extensions import clock
 from question_bank.errors import InvalidInput
-from question_bank.models import PracticeItem, Role
+from question_bank.models import Practice, PracticeItem, Role
 from question_bank.services import practice, practice_pool, practice_sources, wrong_book
 from question_bank.services.practice import AlreadyAnswered, QuestionView, QuestionWithdrawn
 from question_bank.types.fill_blank import MAX_ANSWER_CHARS
@@ -51,10 +51,9 @@ def start():
 def run(practice_id: int):
     """The question the cadre is on (served now if none waits), or the end of the source."""
     db = database.session()
-    found = practice.get_practice(db, actor(), practice_id)
-    item = practice.current_item(db, clock(), actor(), found)
+    item = practice.current_item(db, clock(), actor(), practice_id)
     database.commit()
-    return _question_page(found, item)
+    return _question_page(db.get(Practice, practice_id), item)
 
 
 def _question_page(found, item: PracticeItem | None, problems: list[dict[str, str]] | None = None, status: int = 200):

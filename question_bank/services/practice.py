@@ -175,29 +175,32 @@ def _checked_articles(session: Session, article_ids: Iterable[int]) -> list[int]
     return ids
 
 
+def _own(session: Session, cadre: User, model: type[Practice] | type[PracticeItem], row_id: int):
+    row = session.get(model, row_id)
+    # Someone else's is "not found" like a missing one, so ids cannot be probed.
+    if row is None or row.user_id != cadre.id:
+        raise NotFound()
+    return row
+
+
 def get_practice(session: Session, cadre: User, practice_id: int) -> Practice:
     """The cadre's own run. Raises :class:`NotFound` for a missing run or someone else's."""
-    practice = session.get(Practice, practice_id)
-    if practice is None or practice.user_id != cadre.id:
-        raise NotFound()
-    return practice
+    return _own(session, cadre, Practice, practice_id)
 
 
 def get_item(session: Session, cadre: User, item_id: int) -> PracticeItem:
     """The cadre's own served item. Raises :class:`NotFound` for a missing item or someone else's."""
-    item = session.get(PracticeItem, item_id)
-    if item is None or item.user_id != cadre.id:
-        raise NotFound()
-    return item
+    return _own(session, cadre, PracticeItem, item_id)
 
 
-def current_item(session: Session, clock: Clock, cadre: User, practice: Practice,
+def current_item(session: Session, clock: Clock, cadre: User, practice: Practice | int,
                  rng: random.Random | None = None) -> PracticeItem | None:
-    """The question the cadre is on: the run's item waiting for its answer, or a newly served one;
-    None when the source has nothing left to offer. An item waiting for an answer whose question
-    can no longer be practised is withdrawn first. Serving is serialised per run (its row is
-    locked), so two tabs opening the run at once get the same question."""
-    practice = _locked(session, get_practice(session, cadre, practice.id))
+    """The question the cadre is on in the run (``practice``, or its id): the item waiting for its
+    answer, or a newly served one; None when the source has nothing left to offer. An item
+    waiting for an answer whose question can no longer be practised is withdrawn first. Serving
+    is serialised per run (its row is locked), so two tabs opening the run at once get the same
+    question. Raises :class:`NotFound` for a run that is not the cadre's."""
+    practice = _locked(session, cadre, practice if isinstance(practice, int) else practice.id)
     now = clock.now()
     pending = session.scalar(select(PracticeItem).where(PracticeItem.practice_id == practice.id,
                                                         PracticeItem.answered_at.is_(None),
@@ -223,8 +226,11 @@ def current_item(session: Session, clock: Clock, cadre: User, practice: Practice
     return item
 
 
-def _locked(session: Session, practice: Practice) -> Practice:
-    session.refresh(practice, with_for_update=True)
+def _locked(session: Session, cadre: User, practice_id: int) -> Practice:
+    """The cadre's run, read afresh with its row locked (one query)."""
+    practice = session.get(Practice, practice_id, with_for_update=True, populate_existing=True)
+    if practice is None or practice.user_id != cadre.id:
+        raise NotFound()
     return practice
 
 
@@ -248,7 +254,7 @@ def answer(session: Session, clock: Clock, cadre: User, item_id: int, raw: Any) 
     answer stands) or :class:`QuestionWithdrawn` (the question cannot be practised now: the item
     is withdrawn unanswered and the key not shown)."""
     item = get_item(session, cadre, item_id)
-    _locked(session, item.practice)
+    _locked(session, cadre, item.practice_id)
     session.refresh(item)
     if item.answered_at is not None:
         raise AlreadyAnswered()
@@ -271,21 +277,23 @@ def answer(session: Session, clock: Clock, cadre: User, item_id: int, raw: Any) 
     item.correct = full is not None and full >= 1
     item.answered_at = now
     session.flush()
-    wrong_book.record_practice_answer(session, cadre.id, item.question_id, item.correct, now)
-    return feedback(session, item)
+    entry = wrong_book.record_practice_answer(session, cadre.id, item.question_id, item.correct, now)
+    return feedback(session, item, entry)
 
 
-def feedback(session: Session, item: PracticeItem) -> Feedback:
-    """The feedback of an answered item (see :class:`Feedback`). Raises :class:`Conflict` for an
-    item not answered: nothing of its key is shown before the answer is stored."""
+def feedback(session: Session, item: PracticeItem, entry: WrongAnswerEntry | None = None) -> Feedback:
+    """The feedback of an answered item (see :class:`Feedback`); ``entry`` is the question's
+    wrong-answer book entry when the caller has it at hand. Raises :class:`Conflict` for an item
+    not answered: nothing of its key is shown before the answer is stored."""
     if item.answered_at is None:
         raise Conflict(N_("Answer the question first."))
     version = item.question_version
     qtype = get_type(version.qtype)
     refs = refs_of(session, [version.id])[version.id]
     per_blank = getattr(qtype, "blank_results", None)
-    entry = session.scalar(select(WrongAnswerEntry).where(WrongAnswerEntry.user_id == item.user_id,
-                                                          WrongAnswerEntry.question_id == item.question_id))
+    if entry is None:
+        entry = session.scalar(select(WrongAnswerEntry).where(WrongAnswerEntry.user_id == item.user_id,
+                                                              WrongAnswerEntry.question_id == item.question_id))
     return Feedback(
         view=question_view(item), correct=bool(item.correct), response_display=to_display(item, item.response),
         key_display=to_display(item, version.key),

@@ -22,7 +22,7 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, and_, distinct, false, func, not_, or_, select, true, union_all
+from sqlalchemy import ColumnElement, Select, and_, distinct, exists, false, func, not_, or_, select, true, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.models import (
@@ -113,19 +113,18 @@ def offerable(session: Session, practice: Practice, version_ids: Sequence[int],
               sections: Sequence[BlueprintSection]) -> list[tuple[int, int]]:
     """(question id, version id) of those of ``version_ids`` that are the published versions of
     practicable questions and, but from the book, not yet served in this run; in the order given.
-    Two queries by primary key and index."""
+    One query by primary key."""
     if not version_ids:
         return []
-    questions = dict(session.execute(_eligible(select(QuestionVersion.id, Question.id), sections)
-                                     .where(QuestionVersion.id.in_(list(version_ids)))).all())
-    served: set[int] = set()
-    if questions and practice.source != PracticeSource.WRONG_BOOK:
-        served = set(session.scalars(select(PracticeItem.question_id).where(
-            PracticeItem.practice_id == practice.id, PracticeItem.question_id.in_(list(questions.values())))))
+    query = _eligible(select(QuestionVersion.id, Question.id), sections).where(QuestionVersion.id.in_(list(version_ids)))
+    if practice.source != PracticeSource.WRONG_BOOK:
+        query = query.where(~exists().where(PracticeItem.practice_id == practice.id,
+                                            PracticeItem.question_id == Question.id))
+    questions = dict(session.execute(query).all())
     found, seen = [], set()
     for version_id in version_ids:
         question_id = questions.get(version_id)
-        if question_id is not None and question_id not in served and version_id not in seen:
+        if question_id is not None and version_id not in seen:
             seen.add(version_id)
             found.append((question_id, version_id))
     return found
@@ -157,9 +156,10 @@ def next_question(session: Session, practice: Practice, now: dt.datetime,
     if practice.source == PracticeSource.WRONG_BOOK:
         return _next_in_book(session, practice, sections)
     walks = source_walks(session, practice)
-    # Two queries: SQLite answers min() or max() alone from the index, both together by a scan.
-    low = session.scalar(select(func.min(QuestionVersion.id)))
-    high = session.scalar(select(func.max(QuestionVersion.id)))
+    # Each in a subquery of its own: SQLite answers min() or max() alone from the index, both
+    # together by a scan.
+    low, high = session.execute(select(select(func.min(QuestionVersion.id)).scalar_subquery(),
+                                       select(func.max(QuestionVersion.id)).scalar_subquery())).one()
     if low is None or not walks:
         return None
     pivot = rng.randint(low, high)

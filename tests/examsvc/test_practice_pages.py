@@ -31,6 +31,12 @@ def _start(client, source: str, source_id=None) -> int:
     return int(response.headers["Location"].rstrip("/").split("/")[-1])
 
 
+def _cadre_on_a_run(client, make, law_id) -> int:
+    """A new cadre signed in, on a new run of the law; the run's id."""
+    client.login(make.cadre().username)
+    return _start(client, "law", law_id)
+
+
 def _item_id(page: str) -> int:
     return int(re.search(r'data-item="(\d+)"', page).group(1))
 
@@ -48,9 +54,7 @@ def test_the_home_links_to_practice_and_the_book_and_practice_lists_laws_and_cat
 
 def test_the_question_page_holds_no_key_and_the_feedback_shows_key_explanation_and_article(client, make, db):
     fill, single, law_id = _bank(make)
-    cadre = make.cadre()
-    client.login(cadre.username)
-    run_id = _start(client, "law", law_id)
+    run_id = _cadre_on_a_run(client, make, law_id)
     for _ in range(2):
         page = client.get(f"/me/practice/{run_id}").get_data(as_text=True)
         item = db.get(PracticeItem, _item_id(page))
@@ -80,9 +84,7 @@ def test_the_question_page_holds_no_key_and_the_feedback_shows_key_explanation_a
 
 def test_an_empty_answer_is_refused_with_the_question_kept(client, make, db):
     _, _, law_id = _bank(make)
-    cadre = make.cadre()
-    client.login(cadre.username)
-    run_id = _start(client, "law", law_id)
+    run_id = _cadre_on_a_run(client, make, law_id)
     page = client.get(f"/me/practice/{run_id}").get_data(as_text=True)
     item_id = _item_id(page)
     response = client.form_post(f"/me/practice/items/{item_id}/answer", {})
@@ -94,9 +96,7 @@ def test_an_empty_answer_is_refused_with_the_question_kept(client, make, db):
 
 def test_a_second_post_of_the_same_answer_keeps_the_first(client, make, db):
     _, _, law_id = _bank(make)
-    cadre = make.cadre()
-    client.login(cadre.username)
-    run_id = _start(client, "law", law_id)
+    run_id = _cadre_on_a_run(client, make, law_id)
     item_id = _item_id(client.get(f"/me/practice/{run_id}").get_data(as_text=True))
     item = db.get(PracticeItem, item_id)
     form = {"blank-1": "错的"} if item.question_version.qtype == "fill_blank" else {"answer": "A"}
@@ -128,9 +128,7 @@ def test_staff_without_the_cadre_role_cannot_practise(client, make):
 
 def test_the_feedback_page_waits_for_the_answer(client, make):
     _, _, law_id = _bank(make)
-    cadre = make.cadre()
-    client.login(cadre.username)
-    run_id = _start(client, "law", law_id)
+    run_id = _cadre_on_a_run(client, make, law_id)
     item_id = _item_id(client.get(f"/me/practice/{run_id}").get_data(as_text=True))
     response = client.get(f"/me/practice/items/{item_id}")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/me/practice/{run_id}")
@@ -149,9 +147,7 @@ def test_the_exam_admin_keeps_a_paper_out_of_practice_from_its_page(client, make
     assert paper.practice_excluded
     assert db.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "paper.practice_exclusion")) == 1
-    cadre = make.cadre()
-    client.login(cadre.username)
-    run_id = _start(client, "law", law_id)
+    run_id = _cadre_on_a_run(client, make, law_id)
     page = client.get(f"/me/practice/{run_id}").get_data(as_text=True)
     assert db.get(PracticeItem, _item_id(page)).question_id == fill.id     # the single choice is in the pool
     client.form_post(f"/me/practice/items/{_item_id(page)}/answer", {"blank-1": "行政复议"})
