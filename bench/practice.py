@@ -62,8 +62,8 @@ from question_bank.models import (
     WrongAnswerEntry,
 )
 from question_bank.services import law_catalogue, practice
-from question_bank.services.delivery import to_display
 from question_bank.text import content_fingerprint, search_document
+from tests.scenarios import right_answer
 from tests.shared_data import LAW_TEXTS
 
 CLOCK = SystemClock()
@@ -242,9 +242,7 @@ def run(kind: str, url: str, count: int, runs: int) -> None:
         def check(clocked: list[float], clock: Callable[[], float]) -> Callable[[], None]:
             def action() -> None:
                 item = practice.current_item(session, CLOCK, cadre, law_run)
-                version = item.question_version
-                key = to_display(item, version.key)
-                answer = [k[0] for k in key] if version.qtype == "fill_blank" else key
+                answer = right_answer(item)
                 started_check = clock()
                 practice.answer(session, CLOCK, cadre, item.id, answer)
                 clocked.append((clock() - started_check) * 1000)

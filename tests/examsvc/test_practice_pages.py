@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import func, select
 
-from question_bank.models import AuditEvent, Practice, PracticeItem, QuestionCitation, Role
+from question_bank.models import AuditEvent, PracticeItem, QuestionCitation, Role
 from tests.webclient import without_csrf_tokens
 
 PENALTY = "行政法/行政处罚法(2021-01-22).md"

@@ -24,9 +24,9 @@ from question_bank.models import (
     Attempt, AttemptState, ImportBatch, OrgUnit, Paper, Question, QuestionStatus, Role, RosterEntry, Sitting, User,
 )
 from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, papers, people, practice, practice_sources, review
-from question_bank.services.delivery import to_display
 from question_bank.services.authoring import QuestionDraft
 from question_bank.types import get_type
+from tests.scenarios import right_answer, wrong_answer
 from tests.shared_data import BANK_FILES
 
 #: Candidates who sit the demo sitting (besides the five demo cadres).
@@ -123,13 +123,7 @@ def _practise(db, clock: FixedClock) -> None:
         clock.advance(seconds=30)
         item = practice.current_item(db, clock, cadre, run)
         assert item is not None, "nothing to practise in the populated database"
-        key = to_display(item, item.question_version.key)
-        right = [alternatives[0] for alternatives in key] if item.question_version.qtype == "fill_blank" else key
-        if isinstance(right, str):
-            wrong = "F" if right == "T" else "T"
-        else:
-            wrong = ["不对"] * len(right) if item.question_version.qtype == "fill_blank" else ["A" if right != ["A"] else "B"]
-        practice.answer(db, clock, cadre, item.id, right if n % 2 else wrong)
+        practice.answer(db, clock, cadre, item.id, right_answer(item) if n % 2 else wrong_answer(item))
     practice.current_item(db, clock, cadre, run)  # served, not answered yet
     practice.start_practice(db, clock, cadre, "wrong_book")
     admin = db.scalar(select(User).where(User.username == "examadmin"))

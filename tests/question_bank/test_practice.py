@@ -15,7 +15,6 @@ from question_bank.models import (
     Attempt,
     AttemptItem,
     AuditEvent,
-    LawArticle,
     LedgerHead,
     Mark,
     PracticeItem,
@@ -28,6 +27,7 @@ from question_bank.models import (
 )
 from question_bank.services import assembly, papers, practice, practice_pool
 from question_bank.services.practice import AlreadyAnswered, QuestionWithdrawn
+from tests.scenarios import right_answer, some_answer, wrong_answer
 
 PENALTY = "行政法/行政处罚法(2021-01-22).md"
 LICENSING = "行政法/行政许可法(2019-04-23).md"
@@ -46,31 +46,9 @@ def _serve_all(db, clock, cadre, run, limit: int = 50) -> list[int]:
         if item is None:
             return seen
         seen.append(item.question_id)
-        practice.answer(db, clock, cadre, item.id, _some_answer(item))
+        practice.answer(db, clock, cadre, item.id, some_answer(item))
         db.commit()
     raise AssertionError("the run never ran dry")
-
-
-def _some_answer(item):
-    view = practice.question_view(item)
-    return {"options": ["A"], "true_false": "T", "blanks": ["某答案"] * view.blanks}[view.answer_form]
-
-
-def _right_answer(item):
-    """The key in the letters the cadre sees."""
-    from question_bank.services.delivery import to_display
-    key = to_display(item, item.question_version.key)
-    return [alternatives[0] for alternatives in key] if item.question_version.qtype == "fill_blank" else key
-
-
-def _wrong_answer(item):
-    view = practice.question_view(item)
-    if view.answer_form == "true_false":
-        return "F" if _right_answer(item) == "T" else "T"
-    if view.answer_form == "blanks":
-        return ["不对"] * view.blanks
-    right = _right_answer(item)
-    return [next(letter for letter, _ in view.options if letter not in right)]
 
 
 @pytest.fixture
@@ -154,7 +132,7 @@ def test_the_question_shows_no_key_and_the_answer_brings_key_explanation_and_art
     run = practice.start_practice(db, clock, cadre, "category", fill.category_id)
     item = practice.current_item(db, clock, cadre, run)
     while item.question_id != fill.id:
-        practice.answer(db, clock, cadre, item.id, _some_answer(item))
+        practice.answer(db, clock, cadre, item.id, some_answer(item))
         item = practice.current_item(db, clock, cadre, run)
     view = practice.question_view(item)
     assert "行政复议" not in repr(view) and "依据法条作答" not in repr(view)
@@ -195,9 +173,9 @@ def test_a_second_answer_changes_nothing_and_a_bad_one_records_nothing(db, make,
         with pytest.raises(InvalidInput):
             practice.answer(db, clock, cadre, item.id, bad)
     assert db.get(PracticeItem, item.id).answered_at is None
-    first = practice.answer(db, clock, cadre, item.id, _wrong_answer(item))
+    first = practice.answer(db, clock, cadre, item.id, wrong_answer(item))
     with pytest.raises(AlreadyAnswered):
-        practice.answer(db, clock, cadre, item.id, _right_answer(item))
+        practice.answer(db, clock, cadre, item.id, right_answer(item))
     assert not first.correct and db.get(PracticeItem, item.id).correct is False
 
 
@@ -227,7 +205,7 @@ def test_practice_never_makes_an_exam_result(db, make, clock, bank):
     cadre = exam.roster[0].user
     run = practice.start_practice(db, clock, cadre, "category", bank["uncited"].category.parent_id)
     item = practice.current_item(db, clock, cadre, run)
-    practice.answer(db, clock, cadre, item.id, _wrong_answer(item))
+    practice.answer(db, clock, cadre, item.id, wrong_answer(item))
     _serve_all(db, clock, cadre, run)
     db.commit()
     assert db.scalar(select(func.count()).select_from(PracticeItem)) > 0
@@ -268,7 +246,7 @@ def test_a_question_served_before_its_sitting_opened_is_withdrawn_without_its_ke
     make.sitting(paper, opens_at=clock.now() + dt.timedelta(minutes=5), closes_at=clock.now() + dt.timedelta(hours=2))
     clock.advance(minutes=6)
     with pytest.raises(QuestionWithdrawn):
-        practice.answer(db, clock, cadre, item.id, _right_answer(item))
+        practice.answer(db, clock, cadre, item.id, right_answer(item))
     db.commit()
     stored = db.get(PracticeItem, item.id)
     assert stored.withdrawn_at is not None and stored.answered_at is None and stored.correct is None

@@ -8,12 +8,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from question_bank.models import ResultPolicy, Role
 from question_bank.services import attempts, practice, release, wrong_book
 from question_bank.services.practice_figures import PracticeFigures, practice_figures
-from tests.question_bank.test_practice import _right_answer, _wrong_answer
+from tests.scenarios import right_answer, wrong_answer
 
 
 def _category_run(db, clock, cadre, question):
@@ -22,7 +21,7 @@ def _category_run(db, clock, cadre, question):
 
 def _answer(db, clock, cadre, run, right: bool):
     item = practice.current_item(db, clock, cadre, run)
-    shown = practice.answer(db, clock, cadre, item.id, _right_answer(item) if right else _wrong_answer(item))
+    shown = practice.answer(db, clock, cadre, item.id, right_answer(item) if right else wrong_answer(item))
     db.commit()
     clock.advance(minutes=1)
     return item.question_id, shown
