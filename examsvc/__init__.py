@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.exams.routes import bp as exams_bp
     from examsvc.law_review.routes import bp as law_review_bp
     from examsvc.laws.routes import bp as laws_bp
+    from examsvc.practice.routes import bp as practice_bp
     from examsvc.reports.routes import bp as reports_bp
     from examsvc.reports.study import bp as study_reports_bp
     from examsvc.study.cadre import bp as my_study_bp
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(laws_bp)
     for blueprint in (study_bp, my_study_bp, study_coverage_bp, study_reports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(practice_bp)
     register_citation_links(app)
 
     from examsvc.cli import register as register_cli

@@ -8,6 +8,8 @@ from typing import Any
 
 from question_bank.models import Sitting, User
 from question_bank.points import is_exact_points
+from question_bank.services import practice
+from question_bank.services.delivery import to_display
 from tests.factories import Factory
 from tests.webclient import ExamClient
 
@@ -55,3 +57,31 @@ def state(client: ExamClient, attempt_id: int) -> dict[str, Any]:
     response = client.get(f"/api/attempts/{attempt_id}/state", headers={"Accept": "application/json"})
     assert response.status_code == 200
     return response.get_json()
+
+
+# --- practice -------------------------------------------------------------------------------------
+
+def some_answer(item):
+    """Any answer a practice question takes (letter A, true, a text per blank): right or wrong."""
+    view = practice.question_view(item)
+    return {"options": ["A"], "true_false": "T", "blanks": ["某答案"] * view.blanks}[view.answer_form]
+
+
+def right_answer(item):
+    """The key of a practice item in the form the page sends it: the letters the cadre sees,
+    "T"/"F", the first accepted answer of each blank."""
+    key = to_display(item, item.question_version.key)
+    return [alternatives[0] for alternatives in key] if item.question_version.qtype == "fill_blank" else key
+
+
+def wrong_answer(item):
+    """An answer to a practice item that is surely wrong."""
+    view = practice.question_view(item)
+    if view.answer_form == "true_false":
+        return "F" if right_answer(item) == "T" else "T"
+    if view.answer_form == "blanks":
+        return ["不对"] * view.blanks
+    right = right_answer(item)
+    others = [letter for letter, _ in view.options if letter not in right]
+    # A key of every option: one of them alone is partly right, which practice counts as wrong.
+    return others[:1] or right[:1]

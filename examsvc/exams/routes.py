@@ -144,6 +144,20 @@ def paper(paper_id: int):
     )
 
 
+@bp.post("/papers/<int:paper_id>/practice")
+def paper_practice(paper_id: int):
+    """Keep the paper's pools out of practice altogether, or only while a sitting of it is open."""
+    db = database.session()
+    found = paper_service.get_paper(db, actor(), paper_id)
+    excluded = request.form.get("practice_excluded") == "1"
+    paper_service.set_practice_exclusion(db, clock(), actor(), found, excluded)
+    database.commit()
+    flash(_("The questions of this paper are now kept out of practice at all times.") if excluded else
+          _("The questions of this paper are now kept out of practice only while one of its sittings is open."),
+          "success")
+    return redirect(url_for("exams.paper", paper_id=found.id))
+
+
 # --- sittings -----------------------------------------------------------------------------------
 
 @bp.get("/sittings")

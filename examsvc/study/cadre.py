@@ -12,9 +12,9 @@ from examsvc import database
 from examsvc.access import actor, guard
 from examsvc.errors import translate
 from examsvc.extensions import clock
-from question_bank.errors import Conflict
+from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import LawArticle, Role, StudyItemArticle
-from question_bank.services import study_progress
+from question_bank.services import study_practice, study_progress
 
 bp = Blueprint("my_study", __name__, url_prefix="/me/study")
 guard(bp, Role.CADRE)
@@ -61,3 +61,18 @@ def studied(item_id: int):
     database.commit()
     flash(_("Marked as studied: %(minutes)d min recorded.", minutes=seconds // 60), "success")
     return redirect(url_for("my_study.index") + f"#list-{found.study_list_id}")
+
+
+@bp.post("/lists/<int:list_id>/practice")
+def practise(list_id: int):
+    """Start untimed practice on the questions citing the list's articles."""
+    db = database.session()
+    try:
+        run = study_practice.practice_from_study_list(db, clock(), actor(), list_id)
+    except InvalidInput as exc:
+        db.rollback()
+        for problem in exc.problems:
+            flash(translate(problem.message, problem.params), "error")
+        return redirect(url_for("my_study.index"))
+    database.commit()
+    return redirect(url_for("practice.run", practice_id=run.id))

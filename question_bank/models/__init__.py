@@ -26,6 +26,7 @@ from question_bank.models.law_reviews import ArticleChange, AttemptLawVersion, L
 from question_bank.models.org import OrgUnit, UnitLevel
 from question_bank.models.papers import BlueprintSection, MultiChoiceRule, Paper
 from question_bank.models.people import Role, User, UserRole
+from question_bank.models.practice import Practice, PracticeItem, PracticeSource, WrongAnswerEntry, WrongAnswerExamItem
 from question_bank.models.questions import (
     BatchStatus,
     Category,
@@ -54,7 +55,8 @@ __all__ = [
     "ArticleChange", "AttemptLawVersion", "LawReviewFlag", "ReviewOutcome",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
     "BatchStatus", "BlueprintSection", "Category", "ExamKind", "HeldImport", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
-    "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
+    "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",
+    "WrongAnswerEntry", "WrongAnswerExamItem", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole",
     "ListStatus", "Requirement", "StudyItem", "StudyItemArticle", "StudyList", "StudyListUnit", "StudyProgress",

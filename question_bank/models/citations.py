@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base
@@ -58,6 +58,12 @@ class QuestionCitation(Base):
     第十一条至第十三条 that resolves becomes one row per article, all with the range's place."""
 
     __tablename__ = "question_citation"
+    __table_args__ = (
+        # Practice walks a law's (or some articles') citing versions in version order from a
+        # random point (``practice_pool.next_question``): one index range scan whatever the bank's size.
+        Index("ix_question_citation_law_version", "law_id", "question_version_id"),
+        Index("ix_question_citation_article_version", "article_id", "question_version_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base, Points, UTCDateTime
@@ -34,6 +34,10 @@ class Paper(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Whether the questions of this paper's section pools are kept out of practice at all times,
+    #: not only while one of its sittings is open (set by an exam admin on the paper page; audited
+    #: as "paper.practice_exclusion").
+    practice_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     org_unit: Mapped[OrgUnit] = relationship()
     sections: Mapped[list[BlueprintSection]] = relationship(

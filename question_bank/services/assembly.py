@@ -123,16 +123,33 @@ def pool_size(session: Session, section: BlueprintSection) -> int:
     return len(set(_pool(session, section).values()))
 
 
-def _section_filter(section: BlueprintSection):
-    """What the published version must be to fit ``section``: its type, difficulty and category."""
+def fits_section(section: BlueprintSection):
+    """The SQL condition for a question version (``QuestionVersion``, joined to its ``Category``)
+    that fits ``section``'s type, difficulty range and category (with its sub-categories when the
+    section includes them) and, for a section drawing "from the laws of study list L", whose legal
+    basis cites an article within L's items. Pools (:func:`section_pool`) are the live questions
+    whose published version fits; the held-out counts and practice (which holds the same questions
+    out while a sitting of the paper is open) use the same condition."""
     category = section.category
     if section.include_subcategories:
         in_category = or_(Category.id == category.id,
                           Category.path.startswith(category.path + "/", autoescape=True))
     else:
         in_category = Category.id == category.id
-    return and_(QuestionVersion.qtype == section.qtype,
-                QuestionVersion.difficulty.between(section.difficulty_min, section.difficulty_max), in_category)
+    condition = and_(
+        QuestionVersion.qtype == section.qtype,
+        QuestionVersion.difficulty.between(section.difficulty_min, section.difficulty_max),
+        in_category,
+    )
+    if section.study_list_id is None:
+        return condition
+    # Probed per candidate (its one or two citations), not by listing every citation of the
+    # list's articles: the pool is small, a list's articles can be cited by half the bank.
+    return and_(condition, exists(
+        select(QuestionCitation.id).where(
+            QuestionCitation.question_version_id == QuestionVersion.id,
+            QuestionCitation.source == CitationSource.LEGAL_BASIS,
+            QuestionCitation.article_id.in_(articles_of_list(section.study_list_id)))))
 
 
 def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
@@ -141,17 +158,9 @@ def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
         select(QuestionVersion.id, QuestionVersion.fingerprint)
         .join(Question, Question.published_version_id == QuestionVersion.id)
         .join(Category, QuestionVersion.category_id == Category.id)
-        .where(live_question(), _section_filter(section))
+        .where(live_question(), fits_section(section))
         .order_by(Question.id)
     )
-    if section.study_list_id is not None:
-        # Probed per candidate (its one or two citations), not by listing every citation of the
-        # list's articles: the pool is small, a list's articles can be cited by half the bank.
-        query = query.where(exists(
-            select(QuestionCitation.id).where(
-                QuestionCitation.question_version_id == QuestionVersion.id,
-                QuestionCitation.source == CitationSource.LEGAL_BASIS,
-                QuestionCitation.article_id.in_(articles_of_list(section.study_list_id)))))
     return {version_id: fingerprint for version_id, fingerprint in session.execute(query)}
 
 
@@ -161,7 +170,7 @@ def _held(session: Session, section: BlueprintSection) -> set[int]:
         select(Question.id)
         .join(QuestionVersion, Question.published_version_id == QuestionVersion.id)
         .join(Category, QuestionVersion.category_id == Category.id)
-        .where(published_question(), held_for_law_review(), _section_filter(section))
+        .where(published_question(), held_for_law_review(), fits_section(section))
     ))
 
 

@@ -318,3 +318,23 @@ def preview_draw(session: Session, actor: User, paper: Paper, seed: int) -> list
     the actor's subtree and :class:`InvalidInput` when the bank can no longer fill the paper."""
     paper = get_paper(session, actor, paper.id)
     return assembly.draw(session, paper, seed)
+
+
+#: The audit action of keeping a paper's pools out of practice, or letting them back in.
+PRACTICE_EXCLUSION_ACTION = "paper.practice_exclusion"
+
+
+def set_practice_exclusion(session: Session, clock: Clock, actor: User, paper: Paper, excluded: bool) -> Paper:
+    """Keep the questions of ``paper``'s section pools out of practice at all times (``excluded``)
+    or only while one of its sittings is open (the default). A setting about practice, not the
+    paper's content, so it may change after candidates have sat the paper. Audited; setting it
+    to what it is records nothing. Raises :class:`PermissionDenied` / :class:`NotFound` as
+    :func:`get_paper`."""
+    paper = get_paper(session, actor, paper.id)
+    if paper.practice_excluded == excluded:
+        return paper
+    paper.practice_excluded = excluded
+    session.flush()
+    audit.record(session, clock, actor, PRACTICE_EXCLUSION_ACTION, "paper", paper.id,
+                 before={"practice_excluded": not excluded}, after={"practice_excluded": excluded})
+    return paper

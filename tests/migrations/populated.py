@@ -20,10 +20,13 @@ from examsvc import database
 from examsvc.demo.loader import load as load_demo
 from question_bank.clock import FixedClock
 from question_bank.db import make_session_factory
-from question_bank.models import Attempt, AttemptState, ImportBatch, OrgUnit, Question, QuestionStatus, Role, RosterEntry, Sitting, User
-from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, people, review
+from question_bank.models import (
+    Attempt, AttemptState, ImportBatch, OrgUnit, Paper, Question, QuestionStatus, Role, RosterEntry, Sitting, User,
+)
+from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, papers, people, practice, practice_sources, review
 from question_bank.services.authoring import QuestionDraft
 from question_bank.types import get_type
+from tests.scenarios import right_answer, wrong_answer
 from tests.shared_data import BANK_FILES
 
 #: Candidates who sit the demo sitting (besides the five demo cadres).
@@ -53,6 +56,7 @@ def populate(engine: Engine) -> checkpoints.Checkpoint:
             db.commit()
         _edit_and_retire(db, clock, editor, reviewer)
         _sit(db, clock, rng)
+        _practise(db, clock)
         clock.advance(minutes=5)
         made = checkpoints.make_checkpoint(db, clock, checkpoints.signing_key(checkpoints.new_key_pair()[0]))
         db.commit()
@@ -109,6 +113,24 @@ def _sit(db, clock: FixedClock, rng: random.Random) -> None:
     assert db.scalar(select(Question).where(Question.status == QuestionStatus.RETIRED)) is not None
     states = set(db.scalars(select(Attempt.state).where(Attempt.sitting_id == sitting.id)))
     assert states >= {AttemptState.SUBMITTED, AttemptState.AUTO_SUBMITTED, AttemptState.IN_PROGRESS}
+
+
+def _practise(db, clock: FixedClock) -> None:
+    """A cadre practises a category (a few answers right, a few wrong: the wrong-answer book) and
+    then the book; an exam admin keeps a paper out of practice."""
+    cadre = db.scalar(select(User).where(User.username == "sit001"))
+    richest = max(practice_sources.category_choices(db, clock.now()), key=lambda choice: choice.questions)
+    run = practice.start_practice(db, clock, cadre, "category", richest.category.id)
+    for n in range(6):
+        clock.advance(seconds=30)
+        item = practice.current_item(db, clock, cadre, run)
+        assert item is not None, "nothing to practise in the populated database"
+        practice.answer(db, clock, cadre, item.id, right_answer(item) if n % 2 else wrong_answer(item))
+    practice.current_item(db, clock, cadre, run)  # served, not answered yet
+    practice.start_practice(db, clock, cadre, "wrong_book")
+    admin = db.scalar(select(User).where(User.username == "examadmin"))
+    papers.set_practice_exclusion(db, clock, admin, db.scalar(select(Paper).order_by(Paper.id)), True)
+    db.commit()
 
 
 def _answer(item, rng: random.Random):
