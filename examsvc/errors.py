@@ -59,7 +59,7 @@ FIELD_NAMES = {
     "paper": _l("Paper"), "score": _l("Points"), "sections": _l("Sections"), "seq": _l("Sequence number"),
     "stem": _l("Stem"), "title": _l("Title"), "username": _l("Username"), "type": _l("Question type"),
     "explanation": _l("Explanation"), "password": _l("Password"), "slot": _l("Question"), "body": _l("Request body"),
-    "answers": _l("Answers"),
+    "answers": _l("Answers"), "base": _l("Version seen"), "writer": _l("Page token"),
     "pinned": _l("Pinned options"), "rubric": _l("Rubric"), "blanks": _l("Blanks"),
     "reference_answer": _l("Reference answer"),
 }

@@ -160,6 +160,36 @@ class ResponseStep(Base):
     source: Mapped[ResponseSource] = mapped_column(String(20))
 
 
+class RefusedChange(Base):
+    """A change to one slot that was refused as stale, insert-only (case C-18).
+
+    The page (``writer``) had last seen version ``base_version`` of the slot, but another page had
+    since stored a newer one (``stored_version``): taking the change would have replaced an answer
+    the page never saw. Kept so that the slot's history shows every attempt to change it; a retry
+    of the same (writer, number) is refused again without a new row.
+    """
+
+    __tablename__ = "refused_change"
+    __table_args__ = (UniqueConstraint("attempt_id", "slot", "writer", "client_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
+    slot: Mapped[int] = mapped_column(Integer)
+    #: Token of the page that made the change.
+    writer: Mapped[str] = mapped_column(String(32))
+    #: The writer's own number of the change.
+    client_seq: Mapped[int] = mapped_column(BigInteger)
+    #: The slot's version the page had last seen when the change was made (0: none stored then).
+    base_version: Mapped[int] = mapped_column(Integer)
+    #: The slot's version stored when the change arrived, which it would have replaced.
+    stored_version: Mapped[int] = mapped_column(Integer)
+    #: The refused response, normalised like a step's.
+    answer: Mapped[Any] = mapped_column(JSONDocument)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Whether it came as an autosave or inside the final submit payload.
+    source: Mapped[ResponseSource] = mapped_column(String(20))
+
+
 class Mark(Base):
     """Points given to one attempt item, insert-only: a regrade or a person's mark adds a row and
     the newest row counts."""
