@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from question_bank import errors
+from examsvc import database
 from examsvc.extensions import wants_json
 from examsvc.formatting import local_time
 from question_bank.errors import N_
@@ -142,6 +143,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(errors.DomainError)
     def _domain_error(exc: errors.DomainError):
+        if exc.keeps_work:
+            # Before the response: the work that led to the refusal must be stored even if the
+            # client goes away (C-25: an attempt closed while refusing a late save stays closed).
+            database.commit()
         extra = {}
         if isinstance(exc, errors.AttemptClosed) and "attempt_id" in exc.params:
             extra["attempt_id"] = exc.params["attempt_id"]
