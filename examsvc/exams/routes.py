@@ -343,3 +343,7 @@ def remove_from_roster(sitting_id: int, entry_id: int):
     database.commit()
     flash(_("Removed from the roster."), "success")
     return redirect(url_for("exams.sitting", sitting_id=found.id))
+
+
+# The attempt page's routes live in their own module, on this blueprint.
+from examsvc.exams import attempt_pages  # noqa: E402,F401

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from question_bank.models import Attempt, RefusedChange, ResponseSource, ResponseStep
+from question_bank.errors import NotFound
+from question_bank.models import Attempt, RefusedChange, ResponseSource, ResponseStep, User
+from question_bank.services import sittings
 from question_bank.services.delivery import to_display
 from question_bank.services.slot_changes import Outcome
 
@@ -31,6 +33,18 @@ class HistoryEntry:
     seq: int
     source: ResponseSource
     received_at: dt.datetime
+    #: For a refusal: the version stored when it arrived, which it would have replaced.
+    stored_version: int | None = None
+
+
+def attempt_for_admin(session: Session, actor: User, attempt_id: int) -> Attempt:
+    """An attempt of a sitting the exam admin may see (``sittings.get_sitting``'s rule). Raises
+    :class:`NotFound` otherwise, exactly as for an attempt that does not exist."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound()
+    sittings.get_sitting(session, actor, attempt.sitting_id)
+    return attempt
 
 
 def slot_history(session: Session, attempt: Attempt) -> dict[int, list[HistoryEntry]]:
@@ -50,7 +64,7 @@ def slot_history(session: Session, attempt: Attempt) -> dict[int, list[HistoryEn
                                    .order_by(RefusedChange.id)):
         entries.append((refused.received_at, 1, HistoryEntry(
             refused.slot, Outcome.STALE, None, refused.base_version, to_display(items[refused.slot], refused.answer),
-            refused.writer, refused.client_seq, refused.source, refused.received_at)))
+            refused.writer, refused.client_seq, refused.source, refused.received_at, refused.stored_version)))
     history: dict[int, list[HistoryEntry]] = {}
     for _, _, entry in sorted(entries, key=lambda e: (e[2].slot, e[0], e[1])):
         history.setdefault(entry.slot, []).append(entry)

@@ -250,8 +250,9 @@ def _item(attempt: Attempt, slot: Any) -> AttemptItem:
 
 
 def _ensure_writable(session: Session, clock: Clock, attempt: Attempt) -> None:
-    """Refuse a change to a closed or overdue attempt, closing an overdue one first."""
-    if deadlines.close_if_overdue(session, clock, attempt):
+    """Refuse a change to a closed or overdue attempt, closing an overdue one first. An attempt
+    closed at its deadline is refused as late, whichever request closed it: that is what happened."""
+    if deadlines.close_if_overdue(session, clock, attempt) or attempt.state == AttemptState.AUTO_SUBMITTED:
         raise DeadlinePassed(attempt_id=attempt.id)
     if not attempt.is_open:
         raise AttemptClosed(attempt_id=attempt.id)

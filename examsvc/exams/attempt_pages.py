@@ -1,0 +1,18 @@
+"""The exam admin's page of one attempt: its times, and the history of every answer (case C-18)."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from examsvc import database
+from examsvc.access import actor
+from examsvc.exams.routes import bp
+from question_bank.services.attempt_history import attempt_for_admin, slot_history
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int):
+    db = database.session()
+    found = attempt_for_admin(db, actor(), attempt_id)
+    return render_template("exams/attempt.html", attempt=found, sitting=found.sitting,
+                           history=slot_history(db, found))
