@@ -93,7 +93,7 @@ def two_question_exam(make, db):
     return cadre, sitting
 
 
-def test_a_stale_tab_never_claims_an_answer_the_server_dropped(phone_context, sign_in, two_question_exam, db):
+def test_a_stale_tab_never_replaces_an_answer_it_has_not_seen(phone_context, sign_in, two_question_exam, db):
     cadre, sitting = two_question_exam
     tab_a = phone_context.new_page()
     sign_in(tab_a, cadre.username)
@@ -103,9 +103,15 @@ def test_a_stale_tab_never_claims_an_answer_the_server_dropped(phone_context, si
     tab_b.locator("#q2 .option").nth(0).click()
     tab_b.locator("#q2 .option").nth(2).click()
     expect(tab_b.locator("#save-state")).to_have_attribute("data-state", "saved")
-    tab_a.locator("#q2 .option").nth(3).click()  # the stale tab changes the same question last
+    # The stale tab changes the same question last, on the version it saw: refused (case C-18).
+    tab_a.locator("#q2 .option").nth(3).click()
+    expect(tab_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "elsewhere")
+    expect(tab_a.locator("#q2 input").nth(2)).to_be_checked()
+    expect(tab_a.locator("#exam-notices li")).to_contain_text("另一台设备")
+    # Having been shown what is stored, the tab's next change is taken, and tab B learns of it
+    # at its next poll (here: coming back to the foreground).
+    tab_a.locator("#q2 .option").nth(3).click()
     expect(tab_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved")
-    # Tab B learns at its next poll (here: coming back to the foreground) what is stored now.
     tab_b.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     expect(tab_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "elsewhere")
     expect(tab_b.locator("#q2 input").nth(3)).to_be_checked()

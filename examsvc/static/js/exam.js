@@ -6,10 +6,17 @@
  *   retried with back-off and the page says "not saved, retrying" until it goes through.
  * - This load of the page is one writer (a token the server put in data-writer) numbering its
  *   changes 1, 2, 3…; the server stores a retried (writer, number) once and never lets an older
- *   change of this page undo a newer one. Between two pages the change that arrived last wins.
+ *   change of this page undo a newer one.
+ * - No lost update between pages (case C-18): each slot has a version (data-version, then every
+ *   reply and poll); a change carries the version the page last saw as its base. The server
+ *   refuses (409 "stale") a change based on an older version than another page stored, and says
+ *   what it holds: the page then shows that answer, marks the slot "changed on another device"
+ *   and adds a notice naming the change it did not take. The submit carries the same bases.
  * - Unsent changes are kept in localStorage (one entry per page load, so tabs never overwrite each
- *   other), so a reload, a crash or a lost session resends them under the writer and number they
- *   were made with: a resend can never count twice.
+ *   other) with their base and the time they were made, so a reload, a crash or a lost session
+ *   resends them under the writer and number they were made with: a resend can never count twice,
+ *   and one the server finds older than what it holds is dropped with a notice saying how old it
+ *   was. Only the server can tell: a newer version may be this device's own.
  * - Every state poll brings the stored answers: a slot another page changed is shown as stored
  *   and marked "changed on another device", so the screen always shows what will be scored.
  * - When the session has ended (400 CSRF or 401), nothing is dropped: the page says so and keeps
@@ -35,6 +42,8 @@
   var signedOut = false;
   var submitting = false;
   var ackedAt = {};        // slot -> performance.now() of this page's last acknowledged save
+  var versions = {};       // slot -> the slot's version this page last saw (the base of its next change)
+  root.querySelectorAll(".question").forEach(function (q) { versions[q.dataset.slot] = Number(q.dataset.version) || 0; });
   var finished = false;
   var remainingAtSync = Number(d.remaining);
   var syncedAt = performance.now();
@@ -62,6 +71,7 @@
   /* The one place that decides what the status pill says: "saved" only when nothing is pending,
      nothing was refused and the session is alive. */
   function renderState() {
+    if (finished) return;  // handed in: the last word stays on screen
     if (signedOut) {
       stateEl.dataset.state = "retrying";
       stateEl.textContent = d.msgSignedOutShort;
@@ -182,7 +192,7 @@
     markCard(slot);
     seq += 1;
     // "at" only orders this device's own unsent changes on a reload; the server never sees it.
-    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer, at: Date.now() };
+    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer, base: versions[slot] || 0, at: Date.now() };
     delete refused[slot];
     persist();
     setSlotState(slot, "saving");
@@ -210,6 +220,44 @@
 
   function bodyOf(res) { return res.json().catch(function () { return {}; }); }
 
+  /* Entries kept by a page from before slot versions had none: based on nothing stored. */
+  function baseOf(entry) { return typeof entry.base === "number" ? entry.base : 0; }
+
+  /* What the server said to one save; throws for a passing failure, which pump retries. */
+  function onSaveReply(slot, entry, res, body) {
+    if (res.ok) {
+      ackedAt[slot] = performance.now();
+      if (body.stored) versions[slot] = body.stored.version;
+      if (pending[slot] === entry) { delete pending[slot]; setSlotState(slot, "saved"); }
+      persist();
+      failures = 0;
+      return;
+    }
+    if (res.status === 409 && body.error === "stale") { notTaken(slot, entry, body.stored); failures = 0; return; }
+    if (res.status === 409) { goToResult(); return; }
+    if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
+    if (res.status === 422 || res.status === 400) {
+      // Refused for a reason a retry cannot fix: say so, and keep the choice on screen.
+      if (pending[slot] === entry) delete pending[slot];
+      refused[slot] = body.message || String(res.status);
+      persist();
+      setSlotState(slot, "retrying");
+      return;
+    }
+    throw new Error("status " + res.status);
+  }
+
+  /* The server kept a newer answer from another page (case C-18): drop this change, and any later
+     one of this page made on the same old version (the server would refuse it too), show what is
+     stored and say which change was not taken, and how old it was. */
+  function notTaken(slot, entry, stored) {
+    versions[slot] = stored.version;
+    if (pending[slot] && baseOf(pending[slot]) < stored.version) delete pending[slot];
+    persist();
+    if (!pending[slot]) { showAnswer(slot, stored.answer === null ? "" : stored.answer); setSlotState(slot, "elsewhere"); }
+    window.ExamNotices.add(fmt(fmt(d.msgStale, "slot", slot), "minutes", window.ExamNotices.minutesAgo(entry.at)));
+  }
+
   function pump() {
     if (inFlight || finished || signedOut) return;
     var slots = Object.keys(pending);
@@ -217,28 +265,10 @@
     var slot = slots[0];
     var entry = pending[slot];
     inFlight = true;
-    post(d.saveUrl, { slot: Number(slot), answer: entry.answer, seq: entry.seq, writer: entry.writer })
+    post(d.saveUrl, { slot: Number(slot), answer: entry.answer, seq: entry.seq, writer: entry.writer,
+                      base: baseOf(entry) })
       .then(function (res) {
-        if (res.ok) {
-          ackedAt[slot] = performance.now();
-          if (pending[slot] === entry) { delete pending[slot]; setSlotState(slot, "saved"); }
-          persist();
-          failures = 0;
-          return;
-        }
-        if (res.status === 409) { goToResult(); return; }
-        return bodyOf(res).then(function (body) {
-          if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
-          if (res.status === 422 || res.status === 400) {
-            // Refused for a reason a retry cannot fix: say so, and keep the choice on screen.
-            if (pending[slot] === entry) delete pending[slot];
-            refused[slot] = body.message || String(res.status);
-            persist();
-            setSlotState(slot, "retrying");
-            return;
-          }
-          throw new Error("status " + res.status);
-        });
+        return bodyOf(res).then(function (body) { onSaveReply(slot, entry, res, body); });
       })
       .catch(function () {
         failures += 1;
@@ -284,10 +314,13 @@
   /* Show what the server holds for slots another page (a second tab or device) changed: what is
      on screen here must be what will be scored. Slots this page is still saving, or saved after
      the poll left, are its own newer news. */
-  function adopt(responses, sentAt) {
+  function adopt(responses, storedVersions, sentAt) {
     root.querySelectorAll(".question").forEach(function (q) {
       var slot = q.dataset.slot;
+      // A slot with a change on its way keeps the base that change was made on: the server judges it.
       if (pending[slot] || refused[slot] || (ackedAt[slot] || 0) > sentAt || isBeingTyped(q)) return;
+      // From here on, a change here is made on what the screen shows: the stored version.
+      versions[slot] = storedVersions[slot] || 0;
       var stored = Object.prototype.hasOwnProperty.call(responses, slot) ? responses[slot] : "";
       if (isTyped(q) ? sameTyped(stored, answerOf(slot)) : sameAnswer(stored, answerOf(slot))) return;
       showAnswer(slot, stored);
@@ -313,7 +346,7 @@
     syncedAt = performance.now();
     // The server's deadline, shown in Beijing time whatever the device's own time zone.
     deadlineEl.textContent = shanghaiTime.format(new Date(body.deadline));
-    if (body.responses && !submitting) adopt(body.responses, sentAt);
+    if (body.responses && !submitting) adopt(body.responses, body.versions || {}, sentAt);
   }
 
   function sync() {
@@ -332,6 +365,23 @@
     }).map(function (q) { return q.dataset.slot; });
   }
 
+  /* Handed in, but some of the payload's changes were not taken (another device had changed those
+     answers, or the paper was already handed in): show what was kept and say which, then offer the
+     result rather than leaving the page before the candidate could read it. */
+  function submittedWithout(body) {
+    finished = true;
+    storedKeys().forEach(function (key) { try { localStorage.removeItem(key); } catch (e) { /* gone */ } });
+    body.not_taken.forEach(function (n) {
+      showAnswer(String(n.slot), n.stored.answer === null ? "" : n.stored.answer);
+      setSlotState(String(n.slot), "elsewhere");
+    });
+    var slots = body.not_taken.map(function (n) { return n.slot; }).join(d.msgSep);
+    showAlert("");
+    stateEl.dataset.state = "saved";
+    stateEl.textContent = d.msgSubmitted;
+    window.ExamNotices.add(fmt(d.msgNotTaken, "slots", slots), { href: body.result_url || d.resultUrl, text: d.msgSeeResult });
+  }
+
   /* Submit once: no more changes on the page, the unacknowledged ones travel with the submit. */
   function submit(timeUp) {
     if (submitting) return;
@@ -342,12 +392,17 @@
     document.getElementById("submit-open").disabled = true;
     if (timeUp) showAlert(d.msgTimeUp);
     renderState();
+    // Each unacknowledged change travels as its autosave would: the server applies the same rule.
     var answers = {};
-    Object.keys(pending).forEach(function (slot) { answers[slot] = pending[slot].answer; });
+    Object.keys(pending).forEach(function (slot) {
+      var entry = pending[slot];
+      answers[slot] = { answer: entry.answer, seq: entry.seq, writer: entry.writer, base: baseOf(entry) };
+    });
     var attempt = function (tries) {
       post(d.submitUrl, { answers: answers }).then(function (res) {
-        if (res.ok || res.status === 409) { goToResult(); return; }
         return bodyOf(res).then(function (body) {
+          if (res.ok && body.not_taken && body.not_taken.length) { submittedWithout(body); return; }
+          if (res.ok || res.status === 409) { goToResult(); return; }
           // Stay "submitting": after signing in again, a reload resumes (or shows the result).
           if (sessionEnded(res, body)) { signedOut = true; renderState(); return; }
           throw new Error("status " + res.status);
