@@ -148,6 +148,14 @@ class DeadlinePassed(Conflict):
     keeps_work = True
 
 
+class TakenOver(Conflict):
+    """The exam was continued on another device or tab: this page may no longer change answers
+    (one active device, domain.md §6)."""
+
+    template = N_("This exam was continued on another device or tab, so this page cannot change answers. "
+                  "Choose “Continue here” to take it back.")
+
+
 class WindowNotOpen(Conflict):
     """A start outside the sitting's window (judged by the server clock only, case C-02)."""
 

@@ -17,7 +17,7 @@ from examsvc.access import actor, guard
 from examsvc.extensions import clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import Attempt, Role
-from question_bank.services import attempts, results
+from question_bank.services import attempts, presence, results
 from question_bank.services.slot_changes import ChangeReceipt, Outcome
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -36,6 +36,9 @@ def _status_json(attempt: Attempt) -> dict[str, Any]:
         "total": status.total,
     }
     if attempt.is_open:
+        # Whether the asking page may still change answers (one active device): a page that was
+        # taken over learns it here even when it has nothing to save.
+        body["held_here"] = presence.held_here(attempt, request.args.get("page"))
         # So that a page open on another device can show what is stored now, and base its next
         # change to a slot on the version it shows (case C-18).
         body["responses"] = {str(slot): answer for slot, answer in status.responses.items()}
@@ -81,12 +84,13 @@ def save_response(attempt_id: int):
     ``current`` is false for a late arrival of the page's own older change. 409 with
     ``"error": "stale"`` when another page stored a newer version than ``base``: nothing replaced,
     the refusal is recorded (committed) and ``stored`` says what is held. 409 too once the deadline
-    (plus grace) has passed or the attempt is submitted."""
+    (plus grace) has passed or the attempt is submitted, and with ``"error": "taken_over"`` when
+    ``page`` (the sending page's token) no longer holds the attempt: another device took it over."""
     body = _json_body()
     change = attempts.page_change(body.get("slot"), body.get("answer"), body.get("seq"), body.get("writer"),
                                   body.get("base"))
     receipt = attempts.save_response(database.session(), clock(), actor(), attempt_id, change.slot, change.answer,
-                                     change.seq, change.writer, change.base)
+                                     change.seq, change.writer, change.base, attempts.page_token(body.get("page")))
     database.commit()
     reply = {**_receipt_json(receipt), "saved": receipt.outcome != Outcome.STALE,
              "server_time": clock().now().isoformat()}
@@ -131,8 +135,13 @@ def submit(attempt_id: int):
     the same result with ``already_submitted`` true."""
     body = _json_body()
     final = _final_changes(body.get("answers") or {})
-    outcome = attempts.submit_attempt(database.session(), clock(), actor(), attempt_id, final)
+    outcome = attempts.submit_attempt(database.session(), clock(), actor(), attempt_id, final,
+                                      attempts.page_token(body.get("page")))
     database.commit()
     return jsonify({**_status_json(outcome.attempt), "already_submitted": not outcome.closed_now,
                     "payload_ignored": outcome.payload_ignored or None,
                     "not_taken": [_receipt_json(r) for r in outcome.not_taken]})
+
+
+# One active device: the claim and takeover endpoints live in their own module, on this blueprint.
+from examsvc.api import presence_routes  # noqa: E402,F401

@@ -47,7 +47,7 @@ from question_bank.models import (
     Sitting,
     User,
 )
-from question_bank.services import assembly, audit, deadlines
+from question_bank.services import assembly, audit, deadlines, presence
 from question_bank.services.delivery import option_order_for, to_display, to_original
 from question_bank.services.slot_changes import Change, ChangeReceipt, Outcome, apply_change, slot_versions
 from question_bank.types import get_type
@@ -230,6 +230,16 @@ def _check_save_fields(slot: Any, client_seq: Any, writer: Any, base: Any = 0) -
         raise InvalidInput(problems)
 
 
+def page_token(value: Any, required: bool = False) -> str | None:
+    """A page's token as a request names it (the writer token of the page sending it), checked;
+    None when absent and not ``required``. Raises :class:`InvalidInput` (place "page")."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not _WRITER.fullmatch(value) or value == SUBMIT_WRITER:
+        raise InvalidInput([Problem(N_("the page token is missing or malformed; reload the page"), place="page")])
+    return value
+
+
 def page_change(slot: Any, answer: Any, client_seq: Any, writer: Any, base: Any) -> Change:
     """A change as an exam page sends it, checked: every field is required, ``base`` included (a
     page always knows which version of the slot it saw). Raises :class:`InvalidInput` naming each
@@ -260,7 +270,7 @@ def _ensure_writable(session: Session, clock: Clock, attempt: Attempt) -> None:
 
 def save_response(
     session: Session, clock: Clock, candidate: User, attempt_id: int, slot: int, answer: Any, client_seq: int,
-    writer: str = "direct", base: int | None = None,
+    writer: str = "direct", base: int | None = None, page: str | None = None,
 ) -> ChangeReceipt:
     """Store one autosave by the no-lost-update rule (:mod:`question_bank.services.slot_changes`).
 
@@ -270,13 +280,17 @@ def save_response(
     stored is refused as stale (recorded, nothing replaced), a retry changes nothing, an older
     arrival of the same page is kept but superseded. The receipt always carries what is stored.
     Callers without a page (a batch job, a test) share the writer "direct" and may leave ``base``
-    out: their change is then always taken.
+    out: their change is then always taken. ``page`` is the token of the page sending the save
+    (the writer of a resent change may be an older page): once a page holds the attempt, only it
+    may change answers (:mod:`question_bank.services.presence`).
     Raises :class:`NotFound`, :class:`DeadlinePassed` (after deadline + grace; the attempt is then
-    closed with what was saved before), :class:`AttemptClosed` or :class:`InvalidInput`.
+    closed with what was saved before), :class:`AttemptClosed`, :class:`TakenOver` or
+    :class:`InvalidInput`.
     """
     _check_save_fields(slot, client_seq, writer, 0 if base is None else base)
     attempt = lock_attempt(session, attempt_id, candidate)
     _ensure_writable(session, clock, attempt)
+    presence.ensure_holder(attempt, page)
     # One slot's item, not the whole paper: this is the hottest path of an exam.
     item = session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.slot == slot))
     if item is None:
@@ -301,7 +315,7 @@ class SubmitOutcome:
 
 def submit_attempt(
     session: Session, clock: Clock, candidate: User, attempt_id: int,
-    final_answers: Mapping[int, Change | Any] | None = None,
+    final_answers: Mapping[int, Change | Any] | None = None, page: str | None = None,
 ) -> SubmitOutcome:
     """Submit the candidate's attempt, applying the page's final changes first.
 
@@ -312,8 +326,10 @@ def submit_attempt(
     change anything: a slot missing from the payload keeps its autosaved response (case C-05).
     After deadline + grace the payload is ignored and the attempt closes at its deadline with what
     was saved (case C-01); submitting a closed attempt changes nothing. Either way the outcome
-    lists the answers not taken. Raises :class:`NotFound` or :class:`InvalidInput` (a final answer
-    that fits no question; nothing is then stored).
+    lists the answers not taken. ``page`` is the submitting page's token: a page that no longer
+    holds the attempt (:mod:`question_bank.services.presence`) cannot submit it. Raises
+    :class:`NotFound`, :class:`TakenOver` or :class:`InvalidInput` (a final answer that fits no
+    question; nothing is then stored).
     """
     changes = [answer if isinstance(answer, Change) else Change(slot, answer, SUBMIT_WRITER, 1, None)
                for slot, answer in sorted((final_answers or {}).items())]
@@ -322,6 +338,7 @@ def submit_attempt(
         return _ignored(session, attempt, changes, False, "already_submitted")
     if deadlines.close_if_overdue(session, clock, attempt):
         return _ignored(session, attempt, changes, True, "deadline_passed")
+    presence.ensure_holder(attempt, page)
     now = clock.now()
     problems: list[Problem] = []
     receipts: list[ChangeReceipt] = []
