@@ -1,4 +1,5 @@
-"""The exam admin's page of one attempt: its times, and the history of every answer (case C-18)."""
+"""The exam admin's page of one attempt: its times, the devices that opened it (one active device)
+and the history of every answer (case C-18)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from examsvc import database
 from examsvc.access import actor
 from examsvc.exams.routes import bp
 from question_bank.services.attempt_history import attempt_for_admin, slot_history
+from question_bank.services.presence import device_log
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -15,4 +17,4 @@ def attempt(attempt_id: int):
     db = database.session()
     found = attempt_for_admin(db, actor(), attempt_id)
     return render_template("exams/attempt.html", attempt=found, sitting=found.sitting,
-                           history=slot_history(db, found))
+                           history=slot_history(db, found), devices=device_log(db, found))

@@ -1,7 +1,10 @@
-"""Case C-18 in two browsers (two devices) on one attempt: a change page B made before page A saved
-"C", sent late, never replaces "C"; page B shows "C" and says the answer was changed on another
-device, and once it has seen "C" its next change is taken. The same for a change kept in the
-browser by a closed page and resent when the exam is opened again."""
+"""Case C-18 and one active device in two browsers (two devices) on one attempt.
+
+A change page B made before page A saved "C", sent late, never replaces "C"; page B shows "C" and
+says the answer was changed on another device, and once it has seen "C" its next change is taken.
+The same for a change kept in the browser by a closed page and resent when the exam is opened
+again. A second device is asked "continue here?"; taking over makes the first page read-only and
+it says why."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from question_bank.models import Attempt
+from question_bank.models import Attempt, DeviceEvent, DeviceEventKind
 from question_bank.services.marking import current_responses
 from tests.e2e.conftest import PHONE
 from tests.scenarios import single_choice_exam
@@ -22,8 +25,13 @@ WAIT_MS = 45_000
 SAVES = re.compile(r".*/responses$")
 
 
-def _device(browser: Browser) -> BrowserContext:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+#: Two devices' browsers, as the proctor should see them told apart.
+PHONE_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+PC_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+
+
+def _device(browser: Browser, agent: str = PHONE_AGENT) -> BrowserContext:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", user_agent=agent)
     context.set_default_timeout(WAIT_MS)
     return context
 
@@ -52,10 +60,52 @@ def exam(make, db):
     return exam
 
 
+def _continue_here(page: Page) -> None:
+    """Answer "continue here?" with yes, and wait until the page may change answers."""
+    expect(page.locator("#takeover-dialog")).to_be_visible(timeout=WAIT_MS)
+    page.click("#takeover-confirm")
+    expect(page.locator("#held-elsewhere")).to_be_hidden(timeout=WAIT_MS)
+    expect(page.locator("#q1 input").first).to_be_enabled(timeout=WAIT_MS)
+
+
+def _poll(page: Page) -> None:
+    """Make the page ask the server for the attempt's state now (as coming back to the foreground does)."""
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+
+def test_opening_on_a_second_device_asks_and_taking_over_makes_the_first_read_only(browser: Browser, sign_in, exam, db):
+    page_a = _device(browser).new_page()
+    page_b = _device(browser, PC_AGENT).new_page()
+    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
+    _option(page_a, 1, "A").check()
+    expect(page_a.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+
+    _open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
+    expect(page_b.locator("#takeover-dialog")).to_contain_text("在此继续作答", timeout=WAIT_MS)
+    expect(page_b.locator("#q2 input").first).to_be_disabled()
+    _continue_here(page_b)
+
+    # Page A learns at its next poll, or its next save, that the exam continued elsewhere.
+    _poll(page_a)
+    expect(page_a.locator("#held-elsewhere")).to_be_visible(timeout=WAIT_MS)
+    expect(page_a.locator("#held-elsewhere-text")).to_contain_text("另一台设备", timeout=WAIT_MS)
+    expect(page_a.locator("#q2 input").first).to_be_disabled()
+    expect(page_a.locator("#submit-open")).to_be_disabled()
+    _option(page_b, 2, "C").check()
+    expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
+    assert _stored(db, attempt_id, 2) == ["C"]
+
+    # Both devices are logged for the proctor, each with its address and browser.
+    db.rollback()
+    took = db.query(DeviceEvent).filter_by(attempt_id=attempt_id, kind=DeviceEventKind.TOOK_OVER).one()
+    assert (took.ip, took.user_agent, took.other_ip, took.other_user_agent) == ("127.0.0.1", PC_AGENT, "127.0.0.1",
+                                                                                 PHONE_AGENT)
+
+
 def test_a_late_change_from_page_b_never_replaces_page_as_answer(browser: Browser, sign_in, exam, db):
     page_a = _device(browser).new_page()
     page_b = _device(browser).new_page()
-    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
     _open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
     attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
 
@@ -64,13 +114,19 @@ def test_a_late_change_from_page_b_never_replaces_page_as_answer(browser: Browse
     _option(page_b, 1, "A").check()
     expect(page_b.locator("#q1 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
 
-    # Page A saves "C".
+    # Page A opens on another device, continues there and saves "C".
+    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
+    _continue_here(page_a)
     _option(page_a, 1, "C").check()
     expect(page_a.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
     assert _stored(db, attempt_id, 1) == ["C"]
 
-    # Page B's network comes back: its late "A" is refused; it shows "C" and says why.
+    # Page B's network comes back: it is told the exam continued elsewhere, and continues here again.
     page_b.unroute(SAVES)
+    expect(page_b.locator("#held-elsewhere")).to_be_visible(timeout=WAIT_MS)
+    assert _stored(db, attempt_id, 1) == ["C"]
+    page_b.click("#take-back")
+    # Its late "A" is refused: it shows "C" and says why.
     expect(page_b.locator("#q1 .slot-state")).to_have_attribute("data-state", "elsewhere", timeout=WAIT_MS)
     expect(_option(page_b, 1, "C")).to_be_checked(timeout=WAIT_MS)
     expect(_option(page_b, 1, "A")).not_to_be_checked()
@@ -101,12 +157,14 @@ def test_a_change_kept_by_a_closed_page_is_dropped_with_a_notice_when_another_de
 
     page_a = _device(browser).new_page()
     _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
+    _continue_here(page_a)
     _option(page_a, 2, "C").check()
     expect(page_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
 
     # The phone opens the exam again: its kept "A" is resent, refused, and dropped with a notice.
     again = phone.new_page()
     again.goto(page_a.url)
+    _continue_here(again)
     expect(again.locator("#exam-notices li")).to_contain_text("另一台设备", timeout=WAIT_MS)
     expect(_option(again, 2, "C")).to_be_checked(timeout=WAIT_MS)
     expect(again.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)

@@ -19,6 +19,10 @@
  *   was. Only the server can tell: a newer version may be this device's own.
  * - Every state poll brings the stored answers: a slot another page changed is shown as stored
  *   and marked "changed on another device", so the screen always shows what will be scored.
+ * - One active device (exam_presence.js): nothing is sent until the server says this page holds
+ *   the attempt; every save and the submit name the sending page; a page taken over turns
+ *   read-only and keeps its unsent changes, which are judged by the rule above if it takes the
+ *   attempt back.
  * - When the session has ended (400 CSRF or 401), nothing is dropped: the page says so and keeps
  *   the changes until the person has signed in again and reloaded.
  * - The countdown is the server's remaining seconds measured against performance.now(), a
@@ -45,6 +49,7 @@
   var versions = {};       // slot -> the slot's version this page last saw (the base of its next change)
   root.querySelectorAll(".question").forEach(function (q) { versions[q.dataset.slot] = Number(q.dataset.version) || 0; });
   var finished = false;
+  var heldHere = false;    // the server says this page holds the attempt (one active device)
   var remainingAtSync = Number(d.remaining);
   var syncedAt = performance.now();
   var timerEl = document.getElementById("timer");
@@ -234,6 +239,8 @@
       return;
     }
     if (res.status === 409 && body.error === "stale") { notTaken(slot, entry, body.stored); failures = 0; return; }
+    // Kept pending (and in storage): sent again, and judged, only if this page takes the attempt back.
+    if (res.status === 409 && body.error === "taken_over") { setSlotState(slot, "saving"); window.ExamPresence.lost(); return; }
     if (res.status === 409) { goToResult(); return; }
     if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
     if (res.status === 422 || res.status === 400) {
@@ -259,14 +266,14 @@
   }
 
   function pump() {
-    if (inFlight || finished || signedOut) return;
+    if (inFlight || finished || signedOut || !heldHere) return;
     var slots = Object.keys(pending);
     if (!slots.length) { failures = 0; renderState(); return; }
     var slot = slots[0];
     var entry = pending[slot];
     inFlight = true;
     post(d.saveUrl, { slot: Number(slot), answer: entry.answer, seq: entry.seq, writer: entry.writer,
-                      base: baseOf(entry) })
+                      base: baseOf(entry), page: d.writer })
       .then(function (res) {
         return bodyOf(res).then(function (body) { onSaveReply(slot, entry, res, body); });
       })
@@ -290,7 +297,8 @@
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     timerEl.textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
     timerEl.classList.toggle("low", left <= 300);
-    if (left <= 0 && !submitting && !signedOut && !checkingDeadline) timeUp();
+    // A read-only page leaves the hand-in to the page holding the attempt (or the server's sweep).
+    if (left <= 0 && heldHere && !submitting && !signedOut && !checkingDeadline) timeUp();
   }
 
   /* At zero, ask the server first: extra time may have been granted since the last poll. Only
@@ -334,7 +342,7 @@
 
   /* The attempt's state from the server (null when signed out or refused); rejects when offline. */
   function stateFetch() {
-    return fetch(d.stateUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    return fetch(d.stateUrl + "?page=" + encodeURIComponent(d.writer), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (res) {
         if (res.status === 401) { signedOut = true; renderState(); return null; }
         return res.ok ? res.json() : null;
@@ -355,6 +363,7 @@
     stateFetch().then(function (body) {
       if (!body) return;
       if (body.state !== "in_progress") { goToResult(); return; }
+      if (body.held_here === false && heldHere) window.ExamPresence.lost();
       applyState(body, sentAt);
     }).catch(function () { /* offline: keep counting from the last sync */ });
   }
@@ -382,6 +391,23 @@
     window.ExamNotices.add(fmt(d.msgNotTaken, "slots", slots), { href: body.result_url || d.resultUrl, text: d.msgSeeResult });
   }
 
+  /* The submit was refused because another page holds the attempt: this page is not submitting. */
+  function handBack() {
+    submitting = false;
+    root.classList.remove("submitting");
+    showAlert("");
+  }
+
+  /* Only the page holding the attempt takes changes and submits (one active device). */
+  function setReadOnly(readOnly) {
+    heldHere = !readOnly;
+    root.classList.toggle("read-only", readOnly);
+    var locked = readOnly || submitting || finished;
+    root.querySelectorAll(".question input, .question textarea").forEach(function (i) { i.disabled = locked; });
+    document.getElementById("submit-open").disabled = locked;
+    renderState();
+  }
+
   /* Submit once: no more changes on the page, the unacknowledged ones travel with the submit. */
   function submit(timeUp) {
     if (submitting) return;
@@ -399,8 +425,9 @@
       answers[slot] = { answer: entry.answer, seq: entry.seq, writer: entry.writer, base: baseOf(entry) };
     });
     var attempt = function (tries) {
-      post(d.submitUrl, { answers: answers }).then(function (res) {
+      post(d.submitUrl, { answers: answers, page: d.writer }).then(function (res) {
         return bodyOf(res).then(function (body) {
+          if (res.status === 409 && body.error === "taken_over") { handBack(); window.ExamPresence.lost(); return; }
           if (res.ok && body.not_taken && body.not_taken.length) { submittedWithout(body); return; }
           if (res.ok || res.status === 409) { goToResult(); return; }
           // Stay "submitting": after signing in again, a reload resumes (or shows the result).
@@ -456,7 +483,12 @@
   restore();
   root.querySelectorAll(".question").forEach(function (q) { markCard(q.dataset.slot); });
   renderState();
-  pump();
+  window.ExamPresence.init({
+    post: post,
+    onHeld: function () { setReadOnly(false); pump(); sync(); },
+    onLost: function () { setReadOnly(true); },
+    onClosed: goToResult
+  });
   tick();
   setInterval(tick, 500);
   setInterval(sync, 30000);
