@@ -485,7 +485,8 @@
   renderState();
   window.ExamPresence.init({
     post: post,
-    onHeld: function () { setReadOnly(false); pump(); sync(); },
+    // After a takeover, show at once what the other page stored; a first claim has just rendered it.
+    onHeld: function (tookOver) { setReadOnly(false); pump(); if (tookOver) sync(); },
     onLost: function () { setReadOnly(true); },
     onClosed: goToResult
   });

@@ -24,10 +24,11 @@
   function previousPage() { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
   function remember() { try { sessionStorage.setItem(key, d.writer); } catch (e) { /* no storage: asked on reload */ } }
 
-  function held() {
+  /* tookOver: the page got the attempt back from another, which may have changed answers since. */
+  function held(tookOver) {
     remember();
     banner.hidden = true;
-    hooks.onHeld();
+    hooks.onHeld(tookOver === true);
   }
 
   function notHeld(text) {
@@ -43,17 +44,18 @@
 
   /* Replies: held (200, held_here), asked (200, not held), closed (409), anything else: let the
      autosave find out, since a save from a page that does not hold the attempt is refused anyway. */
-  function send(url, body, onNotHeld) {
+  function send(url, body, onNotHeld, tookOver) {
+    var hold = function () { held(tookOver); };
     return hooks.post(url, body).then(function (res) {
       if (res.status === 409) { hooks.onClosed(); return; }
-      if (!res.ok) { held(); return; }
-      return res.json().then(function (reply) { if (reply.held_here) held(); else onNotHeld(); });
-    }, held);
+      if (!res.ok) { hold(); return; }
+      return res.json().then(function (reply) { if (reply.held_here) hold(); else onNotHeld(); });
+    }, hold);
   }
 
   function takeOver() {
     if (dialog.open) dialog.close();
-    send(d.takeoverUrl, { page: d.writer }, ask);
+    send(d.takeoverUrl, { page: d.writer }, ask, true);
   }
 
   function init(options) {
