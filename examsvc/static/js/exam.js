@@ -114,22 +114,9 @@
      overwrites a field being typed in, and a half-composed IME syllable is never sent. */
   var typing = {};         // slot -> timer of a typed change not queued yet
   var TYPING_PAUSE_MS = 800;
-  function isTyped(el) { return el.dataset.answerForm === "blanks" || el.dataset.answerForm === "text"; }
-  function typedAnswerOf(el) {
-    if (el.dataset.answerForm === "text") return el.querySelector("textarea").value;
-    return Array.prototype.map.call(el.querySelectorAll("input[data-blank]"), function (i) { return i.value; });
-  }
-  function showTypedAnswer(el, answer) {
-    if (el.dataset.answerForm === "text") { el.querySelector("textarea").value = typeof answer === "string" ? answer : ""; return; }
-    var values = Array.isArray(answer) ? answer : [];
-    el.querySelectorAll("input[data-blank]").forEach(function (i) { i.value = values[Number(i.dataset.blank)] || ""; });
-  }
-  function hasAnswer(a) {
-    if (Array.isArray(a)) return a.some(function (v) { return String(v).trim() !== ""; });
-    return typeof a === "string" ? a.trim() !== "" : Boolean(a);
-  }
-  /* Blanks keep their order, so typed answers compare as they are; nothing typed equals no answer. */
-  function sameTyped(a, b) { return (!hasAnswer(a) && !hasAnswer(b)) || JSON.stringify(a) === JSON.stringify(b); }
+  var A = window.ExamAnswers;
+  var isTyped = A.isTyped, typedAnswerOf = A.typedAnswerOf, showTypedAnswer = A.showTypedAnswer,
+    hasAnswer = A.hasAnswer, sameTyped = A.sameTyped, sameAnswer = A.sameAnswer;
   function isBeingTyped(q) { return Boolean(typing[q.dataset.slot]) || (isTyped(q) && q.contains(document.activeElement)); }
   function stopTyping(slot) { clearTimeout(typing[slot]); delete typing[slot]; }
   function flushTyped(slot) {
@@ -312,11 +299,6 @@
       if (body && body.state !== "in_progress") { goToResult(); return; }
       if (!signedOut) submit(true);
     }, function () { checkingDeadline = false; submit(true); });
-  }
-
-  function sameAnswer(a, b) {
-    return JSON.stringify(Array.isArray(a) ? a.slice().sort() : (a || "")) ===
-      JSON.stringify(Array.isArray(b) ? b.slice().sort() : (b || ""));
   }
 
   /* Show what the server holds for slots another page (a second tab or device) changed: what is
