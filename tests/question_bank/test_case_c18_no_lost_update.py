@@ -14,14 +14,13 @@ from question_bank.services import attempts
 from question_bank.services.attempt_history import slot_history
 from question_bank.services.marking import current_responses
 from question_bank.services.slot_changes import Change, Outcome
+from tests.scenarios import single_choice_exam
 
 
 @pytest.fixture
 def attempt(db, clock, make):
-    make.questions(2, "single_choice", key=["C"])
-    cadre = make.cadre()
-    sitting = make.sitting(make.paper([("single_choice", 2, 50, "行政处罚法")]), roster=[cadre], shuffle=False)
-    return attempts.start_attempt(db, clock, cadre, sitting)
+    exam = single_choice_exam(make, count=2, key="C")
+    return attempts.start_attempt(db, clock, exam.cadre, exam.sitting)
 
 
 def _save(db, clock, attempt, answer, writer, seq, base, slot=1):

@@ -9,6 +9,7 @@ from question_bank.errors import AttemptClosed, TakenOver
 from question_bank.models import AttemptState, DeviceEventKind
 from question_bank.services import attempts, presence
 from question_bank.services.marking import current_responses
+from tests.scenarios import single_choice_exam
 
 PHONE = presence.Client.of("10.0.0.7", "Mozilla/5.0 (iPhone) Mobile Safari")
 PC = presence.Client.of("192.0.2.40", "Mozilla/5.0 (Windows NT 10.0) Chrome/120")
@@ -16,10 +17,8 @@ PC = presence.Client.of("192.0.2.40", "Mozilla/5.0 (Windows NT 10.0) Chrome/120"
 
 @pytest.fixture
 def attempt(db, clock, make):
-    make.questions(2, "single_choice", key=["C"])
-    cadre = make.cadre()
-    sitting = make.sitting(make.paper([("single_choice", 2, 50, "行政处罚法")]), roster=[cadre], shuffle=False)
-    return attempts.start_attempt(db, clock, cadre, sitting)
+    exam = single_choice_exam(make, count=2, key="C")
+    return attempts.start_attempt(db, clock, exam.cadre, exam.sitting)
 
 
 def test_the_first_page_gets_the_attempt_and_a_second_is_asked(db, clock, attempt):
