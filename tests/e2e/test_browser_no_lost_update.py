@@ -8,6 +8,7 @@ it says why."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -131,10 +132,16 @@ def test_a_late_change_from_page_b_never_replaces_page_as_answer(browser: Browse
     expect(_option(page_b, 1, "C")).to_be_checked(timeout=WAIT_MS)
     expect(_option(page_b, 1, "A")).not_to_be_checked()
     expect(page_b.locator("#q1 .slot-state")).to_have_text("已在其他设备上修改")
+    # Questions nobody answered are not said to have changed elsewhere.
+    expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "")
     expect(page_b.locator("#exam-notices li")).to_contain_text("另一台设备", timeout=WAIT_MS)
     expect(page_b.locator("#exam-notices li")).to_contain_text("第 1 题")
     expect(page_b.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
     assert _stored(db, attempt_id, 1) == ["C"]
+    assert page_b.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    if os.environ.get("EXAMSVC_SCREENSHOTS"):
+        page_b.screenshot(path=os.path.join(os.environ["EXAMSVC_SCREENSHOTS"], "exam-changed-elsewhere-phone.png"))
+        page_a.screenshot(path=os.path.join(os.environ["EXAMSVC_SCREENSHOTS"], "exam-taken-over-phone.png"))
 
     # Having seen "C", page B's next change is taken.
     _option(page_b, 1, "B").check()

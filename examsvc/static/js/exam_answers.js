@@ -21,7 +21,10 @@
   }
   /* Blanks keep their order, so typed answers compare as they are; nothing typed equals no answer. */
   function sameTyped(a, b) { return (!hasAnswer(a) && !hasAnswer(b)) || JSON.stringify(a) === JSON.stringify(b); }
+  /* Choices compare as sets of letters; no answer ("" from the server, [] from the page) equals no
+     answer, so an unanswered question is never taken for one changed elsewhere. */
   function sameAnswer(a, b) {
+    if (!hasAnswer(a) && !hasAnswer(b)) return true;
     return JSON.stringify(Array.isArray(a) ? a.slice().sort() : (a || "")) ===
       JSON.stringify(Array.isArray(b) ? b.slice().sort() : (b || ""));
   }
