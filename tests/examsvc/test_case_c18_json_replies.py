@@ -101,3 +101,12 @@ def test_the_exam_admin_sees_every_attempt_to_change_a_slot(client, client_facto
     assert "已保存" in history and "已拒绝" in history
     # Linked from the sitting's monitoring table.
     assert f"/exams/attempts/{attempt_id}" in admin.get(f"/exams/sittings/{exam.sitting.id}").get_data(as_text=True)
+
+
+def test_only_an_exam_admin_over_the_sitting_sees_an_attempts_page(client, client_factory, make, attempt_id):
+    assert client.get(f"/exams/attempts/{attempt_id}").status_code == 403  # the candidate
+    make.user(Role.EXAM_ADMIN, username="admin_elsewhere", unit=make.unit("乙市"))
+    elsewhere = client_factory()
+    elsewhere.login("admin_elsewhere")
+    assert elsewhere.get(f"/exams/attempts/{attempt_id}").status_code == 404
+    assert elsewhere.get(f"/exams/attempts/{attempt_id + 1000}").status_code == 404
