@@ -197,6 +197,8 @@ class RefusedChange(Base):
 
 
 class DeviceEventKind(StrEnum):
+    """What an exam page did with an attempt, as the proctor's device log shows it."""
+
     #: A page opened the attempt while no other page held it (or reopened it in the same tab).
     OPENED = "opened"
     #: A page found the attempt held by another page: the candidate was asked to continue there.

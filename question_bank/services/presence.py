@@ -35,6 +35,7 @@ class Client:
 
     @classmethod
     def of(cls, ip: str | None, user_agent: str | None) -> Client:
+        """From a request's values, cut to the columns' sizes (45 and 400 characters); None is ""."""
         return cls((ip or "")[:45], (user_agent or "")[:400])
 
 

@@ -31,6 +31,8 @@ from question_bank.services.delivery import to_display, to_original
 
 
 class Outcome(StrEnum):
+    """What became of one change to a slot."""
+
     #: Taken: the slot's response now.
     TAKEN = "taken"
     #: Kept in the history, but the same page had already saved a later change (an older arrival).
