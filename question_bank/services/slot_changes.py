@@ -9,7 +9,8 @@ page's own newer versions never make its later change stale: a page that changes
 before the first save is acknowledged still bases both on what it saw.
 
 Within one page, a retried (writer, number) changes nothing and gets the answer the first arrival
-got; a change that arrives after a later one of the same page is kept but superseded.
+got (a refused one is refused again); a change that arrives after a later one of the same page,
+and is not stale, is kept but superseded.
 
 Callers hold the attempt's row lock (``attempts.lock_attempt``), so versions are numbered one
 change at a time on every database.
@@ -123,7 +124,14 @@ def apply_change(session: Session, item: AttemptItem, change: Change, received_a
     own = {step.client_seq: step for step in steps if step.writer == change.writer}
     if change.seq in own:
         return receipt(Outcome.SUPERSEDED if own[change.seq].superseded else Outcome.TAKEN)
-    if _refused(session, item, change) is not None:
+    if change.base is not None and any(
+            number > change.base and step.writer != change.writer for number, step in enumerate(taken, start=1)):
+        # Versions only grow, so a retry of a refused change is stale again: recorded once.
+        if _refused(session, item, change) is None:
+            session.add(RefusedChange(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer,
+                                      client_seq=change.seq, base_version=change.base, stored_version=version,
+                                      answer=normalised, received_at=received_at, source=source))
+            session.flush()
         return receipt(Outcome.STALE)
     if any(seq > change.seq for seq in own):
         session.add(ResponseStep(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer,
@@ -131,13 +139,6 @@ def apply_change(session: Session, item: AttemptItem, change: Change, received_a
                                  received_at=received_at, source=source))
         session.flush()
         return receipt(Outcome.SUPERSEDED)
-    if change.base is not None and any(
-            number > change.base and step.writer != change.writer for number, step in enumerate(taken, start=1)):
-        session.add(RefusedChange(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer,
-                                  client_seq=change.seq, base_version=change.base, stored_version=version,
-                                  answer=normalised, received_at=received_at, source=source))
-        session.flush()
-        return receipt(Outcome.STALE)
     step = ResponseStep(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer, client_seq=change.seq,
                         superseded=False, answer=normalised, received_at=received_at, source=source)
     session.add(step)
