@@ -6,11 +6,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from question_bank.models import Role, User
-from examsvc.extensions import login_manager
+from examsvc import database
+from examsvc.extensions import clock, login_manager
+from question_bank.services import audit
 
 
 def actor() -> User:
@@ -22,8 +24,17 @@ def _check(roles: tuple[Role, ...]) -> Any:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if roles and not current_user.has_role(*roles):
+        _audit_refusal(roles)
         abort(403)
     return None
+
+
+def _audit_refusal(roles: tuple[Role, ...]) -> None:
+    """Keep who was refused what, committed before the 403 (case C-25: a refusal that should leave
+    an audit entry leaves it)."""
+    audit.record(database.session(), clock(), actor(), "access.refused", "path", request.path[:40],
+                 after={"method": request.method, "path": request.path, "roles_needed": sorted(str(r) for r in roles)})
+    database.commit()
 
 
 def guard(blueprint: Blueprint, *roles: Role) -> None:

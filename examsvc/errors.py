@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from question_bank import errors
+from examsvc import database
 from examsvc.extensions import wants_json
 from examsvc.formatting import local_time
 from question_bank.errors import N_
@@ -27,6 +28,7 @@ STATUS = {
     errors.PermissionDenied: 403,
     errors.AttemptClosed: 409,
     errors.DeadlinePassed: 409,
+    errors.TakenOver: 409,
     errors.WindowNotOpen: 409,
     errors.Conflict: 409,
     errors.InvalidInput: 422,
@@ -38,6 +40,7 @@ ERROR_CODES = {
     errors.PermissionDenied: "forbidden",
     errors.AttemptClosed: "already_submitted",
     errors.DeadlinePassed: "deadline_passed",
+    errors.TakenOver: "taken_over",
     errors.WindowNotOpen: "not_open",
     errors.Conflict: "conflict",
     errors.InvalidInput: "invalid",
@@ -59,7 +62,7 @@ FIELD_NAMES = {
     "paper": _l("Paper"), "score": _l("Points"), "sections": _l("Sections"), "seq": _l("Sequence number"),
     "stem": _l("Stem"), "title": _l("Title"), "username": _l("Username"), "type": _l("Question type"),
     "explanation": _l("Explanation"), "password": _l("Password"), "slot": _l("Question"), "body": _l("Request body"),
-    "answers": _l("Answers"),
+    "answers": _l("Answers"), "base": _l("Version seen"), "writer": _l("Page token"), "page": _l("Page"),
     "pinned": _l("Pinned options"), "rubric": _l("Rubric"), "blanks": _l("Blanks"),
     "reference_answer": _l("Reference answer"),
 }
@@ -144,6 +147,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(errors.DomainError)
     def _domain_error(exc: errors.DomainError):
+        if exc.keeps_work:
+            # Before the response: the work that led to the refusal must be stored even if the
+            # client goes away (C-25: an attempt closed while refusing a late save stays closed).
+            database.commit()
         extra = {}
         if isinstance(exc, errors.AttemptClosed) and "attempt_id" in exc.params:
             extra["attempt_id"] = exc.params["attempt_id"]

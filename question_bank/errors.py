@@ -106,9 +106,14 @@ class Problem:
 
 
 class DomainError(Exception):
-    """Base of every error the domain raises on purpose. ``template % params`` is the message."""
+    """Base of every error the domain raises on purpose. ``template % params`` is the message.
+
+    ``keeps_work``: what the request did before the refusal stands and is committed with the
+    refusal (a closure made while refusing, an audit entry of the refusal: case C-25); otherwise
+    the refusal leaves nothing behind."""
 
     template = N_("The request could not be carried out.")
+    keeps_work = False
 
     def __init__(self, template: str | None = None, **params: Any) -> None:
         self.template = template or self.template
@@ -143,6 +148,16 @@ class DeadlinePassed(Conflict):
     """A save arrived after the attempt's deadline plus grace; the answers saved before it stand."""
 
     template = N_("Time is up: the answer was not saved. Answers saved before the deadline stand.")
+    #: The attempt was closed at its deadline on the way to this refusal (case C-25).
+    keeps_work = True
+
+
+class TakenOver(Conflict):
+    """The exam was continued on another device or tab: this page may no longer change answers
+    (one active device, domain.md §6)."""
+
+    template = N_("This exam was continued on another device or tab, so this page cannot change answers. "
+                  "Choose “Continue here” to take it back.")
 
 
 class WindowNotOpen(Conflict):

@@ -43,20 +43,47 @@ def start_through_web(client: ExamClient, sitting: Sitting, **extra_form: Any) -
 WRITER = "test-page"
 
 
-def save(client: ExamClient, attempt_id: int, slot: int, answer: Any, seq: int, writer: str = WRITER):
-    """Autosave as the exam page does: one slot, its answer, the page's sequence number and token."""
-    return client.api_post(f"/api/attempts/{attempt_id}/responses",
-                           {"slot": slot, "answer": answer, "seq": seq, "writer": writer})
+def save(client: ExamClient, attempt_id: int, slot: int, answer: Any, seq: int, writer: str = WRITER,
+         base: int | None = None):
+    """Autosave as the exam page does: one slot, its answer, the page's sequence number and token,
+    and ``base`` the slot version the page last saw. By default the base is the version this client
+    last heard of for the slot (from a save's reply or a state poll), as one page keeps it."""
+    if base is None:
+        base = _seen(client).get((attempt_id, slot), 0)
+    response = client.api_post(f"/api/attempts/{attempt_id}/responses",
+                               {"slot": slot, "answer": answer, "seq": seq, "writer": writer, "base": base})
+    stored = (response.get_json(silent=True) or {}).get("stored")
+    if stored:
+        _seen(client)[(attempt_id, slot)] = stored["version"]
+    return response
 
 
-def submit(client: ExamClient, attempt_id: int, answers: dict[int, Any] | None = None):
-    return client.api_post(f"/api/attempts/{attempt_id}/submit", {"answers": {str(k): v for k, v in (answers or {}).items()}})
+def _seen(client: ExamClient) -> dict[tuple[int, int], int]:
+    """(attempt, slot) → the slot version this client last heard of."""
+    if not hasattr(client, "seen_versions"):
+        client.seen_versions = {}
+    return client.seen_versions
+
+
+def submit(client: ExamClient, attempt_id: int, answers: dict[int, Any] | None = None, writer: str = "submit-page",
+           bases: dict[int, int] | None = None):
+    """Submit as the exam page does, with ``answers`` as its unacknowledged changes (numbered 1000,
+    1001… under ``writer``), each based on ``bases[slot]`` or else the version this client last
+    heard of."""
+    seen = _seen(client)
+    payload = {str(slot): {"answer": answer, "writer": writer, "seq": 1000 + n,
+                           "base": (bases or {}).get(slot, seen.get((attempt_id, slot), 0))}
+               for n, (slot, answer) in enumerate(sorted((answers or {}).items()))}
+    return client.api_post(f"/api/attempts/{attempt_id}/submit", {"answers": payload})
 
 
 def state(client: ExamClient, attempt_id: int) -> dict[str, Any]:
     response = client.get(f"/api/attempts/{attempt_id}/state", headers={"Accept": "application/json"})
     assert response.status_code == 200
-    return response.get_json()
+    body = response.get_json()
+    for slot, version in body.get("versions", {}).items():
+        _seen(client)[(attempt_id, int(slot))] = version
+    return body
 
 
 # --- practice -------------------------------------------------------------------------------------

@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
+from flask_babel import gettext
 
 from examsvc import database
 from examsvc.access import actor, guard
 from examsvc.extensions import clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import Attempt, Role
-from question_bank.services import attempts, results
+from question_bank.services import attempts, presence, results
+from question_bank.services.slot_changes import ChangeReceipt, Outcome
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 guard(bp, Role.CADRE)
@@ -34,8 +36,13 @@ def _status_json(attempt: Attempt) -> dict[str, Any]:
         "total": status.total,
     }
     if attempt.is_open:
-        # So that a page open on another device can show what is stored now.
+        # Whether the asking page may still change answers (one active device): a page that was
+        # taken over learns it here even when it has nothing to save.
+        body["held_here"] = presence.held_here(attempt, request.args.get("page"))
+        # So that a page open on another device can show what is stored now, and base its next
+        # change to a slot on the version it shows (case C-18).
         body["responses"] = {str(slot): answer for slot, answer in status.responses.items()}
+        body["versions"] = {str(slot): version for slot, version in status.versions.items()}
     if not attempt.is_open:
         body["finished_at"] = attempt.finished_at.isoformat() if attempt.finished_at else None
         body["result_url"] = url_for("candidate.result", attempt_id=attempt.id)
@@ -62,30 +69,79 @@ def attempt_state(attempt_id: int):
     return jsonify(body)
 
 
+def _receipt_json(receipt: ChangeReceipt) -> dict[str, Any]:
+    """One change's fate and what the server holds for its slot, so the page can show it."""
+    return {"slot": receipt.slot, "seq": receipt.seq, "outcome": str(receipt.outcome), "current": receipt.current,
+            "answer": receipt.answer, "stored": {"answer": receipt.stored_answer, "version": receipt.stored_version}}
+
+
 @bp.post("/attempts/<int:attempt_id>/responses")
 def save_response(attempt_id: int):
-    """Autosave one slot: ``{"slot": 3, "answer": ["A", "C"], "seq": 17, "writer": "<page token>"}``.
-    Acknowledged (200) only after the commit; 409 once the deadline (plus grace) has passed."""
+    """Autosave one slot: ``{"slot": 3, "answer": ["A", "C"], "seq": 17, "writer": "<page token>",
+    "base": 2}`` where ``base`` is the slot version the page last saw (case C-18).
+
+    200 once committed: ``{"saved": true, "current": …, "stored": {"answer", "version"}, …}``;
+    ``current`` is false for a late arrival of the page's own older change. 409 with
+    ``"error": "stale"`` when another page stored a newer version than ``base``: nothing replaced,
+    the refusal is recorded (committed) and ``stored`` says what is held. 409 too once the deadline
+    (plus grace) has passed or the attempt is submitted, and with ``"error": "taken_over"`` when
+    ``page`` (the sending page's token) no longer holds the attempt: another device took it over."""
     body = _json_body()
-    receipt = attempts.save_response(database.session(), clock(), actor(), attempt_id, body.get("slot"),
-                                     body.get("answer"), body.get("seq"), body.get("writer"))
+    change = attempts.page_change(body.get("slot"), body.get("answer"), body.get("seq"), body.get("writer"),
+                                  body.get("base"))
+    receipt = attempts.save_response(database.session(), clock(), actor(), attempt_id, change.slot, change.answer,
+                                     change.seq, change.writer, change.base, attempts.page_token(body.get("page")))
     database.commit()
-    return jsonify({"saved": True, "slot": receipt.slot, "seq": receipt.client_seq, "current": receipt.current,
-                    "server_time": clock().now().isoformat()})
+    reply = {**_receipt_json(receipt), "saved": receipt.outcome != Outcome.STALE,
+             "server_time": clock().now().isoformat()}
+    if receipt.outcome == Outcome.STALE:
+        reply.update(error="stale", message=gettext(
+            "Not saved: this answer was changed on another device. The answer shown is the one kept."))
+        return jsonify(reply), 409
+    return jsonify(reply)
+
+
+def _final_changes(raw: Any) -> dict[int, attempts.Change]:
+    """The submit payload's changes, each as the page's autosave would send it."""
+    if not isinstance(raw, dict):
+        raise InvalidInput([Problem(N_("answers must map question numbers to answers"), place="answers")])
+    changes: dict[int, attempts.Change] = {}
+    problems: list[Problem] = []
+    for key, entry in raw.items():
+        if not isinstance(entry, dict) or not str(key).isdigit():
+            problems.append(Problem(N_("each final answer must carry its page token, number and base version"),
+                                    place="answers"))
+            continue
+        try:
+            change = attempts.page_change(int(key), entry.get("answer"), entry.get("seq"), entry.get("writer"),
+                                          entry.get("base"))
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            continue
+        changes[change.slot] = change
+    if problems:
+        raise InvalidInput(problems)
+    return changes
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 def submit(attempt_id: int):
-    """Submit: ``{"answers": {"3": ["A"], …}}`` with the answers not yet acknowledged. Submitting
-    again returns the same result with ``already_submitted`` true."""
+    """Submit: ``{"answers": {"3": {"answer": ["A"], "seq": 9, "writer": "<token>", "base": 1}, …}}``
+    with the changes not yet acknowledged; each obeys the autosave's rule (case C-18).
+
+    The reply is the attempt's state plus ``not_taken``: each answer of the payload that did not
+    become the response, with what is stored, and ``payload_ignored`` ("already_submitted",
+    "deadline_passed") when the payload came too late to count at all. Submitting again returns
+    the same result with ``already_submitted`` true."""
     body = _json_body()
-    raw = body.get("answers") or {}
-    if not isinstance(raw, dict):
-        raise InvalidInput([Problem(N_("answers must map question numbers to answers"), place="answers")])
-    try:
-        final = {int(slot): answer for slot, answer in raw.items()}
-    except ValueError as exc:
-        raise InvalidInput([Problem(N_("answers must map question numbers to answers"), place="answers")]) from exc
-    outcome = attempts.submit_attempt(database.session(), clock(), actor(), attempt_id, final)
+    final = _final_changes(body.get("answers") or {})
+    outcome = attempts.submit_attempt(database.session(), clock(), actor(), attempt_id, final,
+                                      attempts.page_token(body.get("page")))
     database.commit()
-    return jsonify({**_status_json(outcome.attempt), "already_submitted": not outcome.closed_now})
+    return jsonify({**_status_json(outcome.attempt), "already_submitted": not outcome.closed_now,
+                    "payload_ignored": outcome.payload_ignored or None,
+                    "not_taken": [_receipt_json(r) for r in outcome.not_taken]})
+
+
+# One active device: the claim and takeover endpoints live in their own module, on this blueprint.
+from examsvc.api import presence_routes  # noqa: E402,F401

@@ -34,7 +34,7 @@ from examsvc.results_release import release_and_return
 from examsvc.formatting import local_time, points_count
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import Category, Role
-from question_bank.services import assembly, release, study_lists, validity
+from question_bank.services import assembly, release, study_lists
 from question_bank.services import papers as paper_service
 from question_bank.services import roster as roster_service
 from question_bank.services import sittings as sitting_service
@@ -277,13 +277,6 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
     ), status
 
 
-@bp.get("/attempts/<int:attempt_id>")
-def attempt(attempt_id: int):
-    """One candidate's attempt: its times and score, the law versions it tested and its score
-    record entries with the versions each kept."""
-    return render_template("exams/attempt.html", record=validity.attempt_record(database.session(), actor(), attempt_id))
-
-
 @bp.get("/sittings/<int:sitting_id>")
 def sitting(sitting_id: int):
     return _sitting_page(sitting_service.get_sitting(database.session(), actor(), sitting_id))
@@ -369,3 +362,7 @@ def remove_from_roster(sitting_id: int, entry_id: int):
     database.commit()
     flash(_("Removed from the roster."), "success")
     return redirect(url_for("exams.sitting", sitting_id=found.id))
+
+
+# The attempt page's routes live in their own module, on this blueprint.
+from examsvc.exams import attempt_pages  # noqa: E402,F401

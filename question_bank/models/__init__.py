@@ -5,7 +5,10 @@ from question_bank.models.attempts import (
     Attempt,
     AttemptItem,
     AttemptState,
+    DeviceEvent,
+    DeviceEventKind,
     Mark,
+    RefusedChange,
     ResponseSource,
     ResponseStep,
 )
@@ -54,10 +57,10 @@ __all__ = [
     "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
     "ArticleChange", "AttemptLawVersion", "LawReviewFlag", "ReviewOutcome",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
-    "BatchStatus", "BlueprintSection", "Category", "ExamKind", "HeldImport", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
+    "BatchStatus", "BlueprintSection", "Category", "DeviceEvent", "DeviceEventKind", "ExamKind", "HeldImport", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",
     "WrongAnswerEntry", "WrongAnswerExamItem", "Question", "QuestionStatus", "QuestionVersion",
-    "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
+    "RefusedChange", "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole",
     "ListStatus", "Requirement", "StudyItem", "StudyItemArticle", "StudyList", "StudyListUnit", "StudyProgress",
 ]

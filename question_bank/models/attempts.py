@@ -85,6 +85,12 @@ class Attempt(Base):
     passed: Mapped[bool | None] = mapped_column()
     #: GradeBand value once marked.
     band: Mapped[str | None] = mapped_column(String(20))
+    #: Token of the exam page that may change answers now (one active device, domain.md §6);
+    #: None until a page claims the attempt. Held here, not in a process, so that every worker
+    #: and host agrees (``question_bank.services.presence``).
+    active_page: Mapped[str | None] = mapped_column(String(32))
+    #: When ``active_page`` got the attempt.
+    active_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     sitting: Mapped[Sitting] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -158,6 +164,69 @@ class ResponseStep(Base):
     answer: Mapped[Any] = mapped_column(JSONDocument)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     source: Mapped[ResponseSource] = mapped_column(String(20))
+
+
+class RefusedChange(Base):
+    """A change to one slot that was refused as stale, insert-only (case C-18).
+
+    The page (``writer``) had last seen version ``base_version`` of the slot, but another page had
+    since stored a newer one (``stored_version``): taking the change would have replaced an answer
+    the page never saw. Kept so that the slot's history shows every attempt to change it; a retry
+    of the same (writer, number) is refused again without a new row.
+    """
+
+    __tablename__ = "refused_change"
+    __table_args__ = (UniqueConstraint("attempt_id", "slot", "writer", "client_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
+    slot: Mapped[int] = mapped_column(Integer)
+    #: Token of the page that made the change.
+    writer: Mapped[str] = mapped_column(String(32))
+    #: The writer's own number of the change.
+    client_seq: Mapped[int] = mapped_column(BigInteger)
+    #: The slot's version the page had last seen when the change was made (0: none stored then).
+    base_version: Mapped[int] = mapped_column(Integer)
+    #: The slot's version stored when the change arrived, which it would have replaced.
+    stored_version: Mapped[int] = mapped_column(Integer)
+    #: The refused response, normalised like a step's.
+    answer: Mapped[Any] = mapped_column(JSONDocument)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Whether it came as an autosave or inside the final submit payload.
+    source: Mapped[ResponseSource] = mapped_column(String(20))
+
+
+class DeviceEventKind(StrEnum):
+    """What an exam page did with an attempt, as the proctor's device log shows it."""
+
+    #: A page opened the attempt while no other page held it (or reopened it in the same tab).
+    OPENED = "opened"
+    #: A page found the attempt held by another page: the candidate was asked to continue there.
+    ASKED = "asked"
+    #: The candidate confirmed: this page holds the attempt now, the previous one is read-only.
+    TOOK_OVER = "took_over"
+
+
+class DeviceEvent(Base):
+    """One exam page opening or taking over an attempt, insert-only, for the proctor: which page,
+    from which address and browser, and for a takeover the page, address and browser it took over
+    from (one active device, domain.md §6)."""
+
+    __tablename__ = "device_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
+    kind: Mapped[DeviceEventKind] = mapped_column(String(20))
+    #: Token of the page (its writer token).
+    page: Mapped[str] = mapped_column(String(32))
+    #: Client address as the app sees it (after the configured trusted proxies).
+    ip: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(400))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: For a takeover or a question: the page that held the attempt, and its address and browser.
+    other_page: Mapped[str | None] = mapped_column(String(32))
+    other_ip: Mapped[str | None] = mapped_column(String(45))
+    other_user_agent: Mapped[str | None] = mapped_column(String(400))
 
 
 class Mark(Base):

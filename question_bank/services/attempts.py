@@ -1,9 +1,11 @@
 """The attempt lifecycle: start (or resume), autosave, submit, and the state the page shows.
 
-Rules of domain.md §6 and cases C-01, C-02, C-04, C-05, C-06:
+Rules of domain.md §6 and cases C-01, C-02, C-04, C-05, C-06, C-18:
 - the server's clock is the only clock; a client's time is never read;
 - deadline = min(started_at + time limit + extra time, sitting closes_at), fixed at start;
 - a save is taken until deadline + grace (requests in flight) and refused after it;
+- a change based on an older version of its slot than another page stored is refused as stale,
+  in an autosave and in the final submit payload alike (:mod:`question_bank.services.slot_changes`);
 - an attempt still open after deadline + grace is closed automatically, finishing at its deadline,
   with the answers saved by then (:mod:`question_bank.services.deadlines`);
 - the attempt row is locked (``SELECT … FOR UPDATE``) by every change, so concurrent saves and
@@ -17,6 +19,7 @@ import datetime as dt
 import random
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +35,6 @@ from question_bank.errors import (
     InvalidInput,
     NotFound,
     PaperUnavailable,
-    Place,
     Problem,
     WindowNotOpen,
 )
@@ -41,14 +43,13 @@ from question_bank.models import (
     AttemptItem,
     AttemptState,
     ResponseSource,
-    ResponseStep,
     RosterEntry,
     Sitting,
     User,
 )
-from question_bank.services import assembly, audit, deadlines, validity
+from question_bank.services import assembly, audit, deadlines, presence, validity
 from question_bank.services.delivery import option_order_for, to_display, to_original
-from question_bank.services.marking import current_responses
+from question_bank.services.slot_changes import Change, ChangeReceipt, Outcome, apply_change, slot_versions
 from question_bank.types import get_type
 
 
@@ -58,7 +59,8 @@ class AttemptStatus:
 
     ``remaining_s`` counts down to the deadline (0 once it has passed). ``responses`` maps each
     answered slot to its stored response in display form (what a page on another device should
-    show), never the key.
+    show), never the key; ``versions`` maps it to the slot's version (case C-18), which a page
+    sends back as the base of its next change to the slot.
     """
 
     attempt_id: int
@@ -69,16 +71,7 @@ class AttemptStatus:
     answered: int
     total: int
     responses: dict[int, Any]
-
-
-@dataclass(frozen=True)
-class SaveReceipt:
-    """Acknowledgement of a save, sent only after it is committed. ``current`` is False when the
-    same page had already saved a later change to the slot (this one arrived late)."""
-
-    slot: int
-    client_seq: int
-    current: bool
+    versions: dict[int, int]
 
 
 def roster_entry(session: Session, sitting: Sitting, candidate: User, *, lock: bool = False) -> RosterEntry:
@@ -200,15 +193,15 @@ def status(session: Session, clock: Clock, attempt: Attempt) -> AttemptStatus:
     """The attempt's server-computed time and progress (case C-02: the same answer whether or not
     the page polled before). Take ``attempt`` from :func:`touch`."""
     now = clock.now()
-    steps = current_responses(session, attempt.id)
-    shown = {item.slot: to_display(item, steps[item.slot].answer) for item in attempt.items if item.slot in steps}
+    stored = slot_versions(session, attempt.id)
+    shown = {item.slot: to_display(item, stored[item.slot].answer) for item in attempt.items if item.slot in stored}
     answered = sum(
         1 for item in attempt.items
-        if item.slot in steps and get_type(item.question_version.qtype).is_answered(steps[item.slot].answer)
+        if item.slot in stored and get_type(item.question_version.qtype).is_answered(stored[item.slot].answer)
     )
     remaining = max(0, int((attempt.deadline - now).total_seconds())) if attempt.is_open else 0
     return AttemptStatus(attempt.id, attempt.state, now, attempt.deadline, remaining, answered, len(attempt.items),
-                         shown)
+                         shown, {slot: found.version for slot, found in stored.items()})
 
 
 #: Largest sequence number and slot accepted: JavaScript's largest exact integer, and a paper's size.
@@ -223,7 +216,7 @@ def new_writer_token() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _check_save_fields(slot: Any, client_seq: Any, writer: Any) -> None:
+def _check_save_fields(slot: Any, client_seq: Any, writer: Any, base: Any = 0) -> None:
     problems = []
     if not _is_int(slot) or not 1 <= slot <= MAX_SLOT:
         problems.append(Problem(N_("the question number must be a whole number from 1 to %(n)d"), {"n": MAX_SLOT}, "slot"))
@@ -231,8 +224,29 @@ def _check_save_fields(slot: Any, client_seq: Any, writer: Any) -> None:
         problems.append(Problem(N_("the sequence number must be a whole number from 1"), place="seq"))
     if not isinstance(writer, str) or not _WRITER.fullmatch(writer) or writer == SUBMIT_WRITER:
         problems.append(Problem(N_("the page token is missing or malformed; reload the page"), place="writer"))
+    if not _is_int(base) or not 0 <= base <= MAX_SEQ:
+        problems.append(Problem(N_("the version the change is based on is missing or malformed; reload the page"),
+                                place="base"))
     if problems:
         raise InvalidInput(problems)
+
+
+def page_token(value: Any, required: bool = False) -> str | None:
+    """A page's token as a request names it (the writer token of the page sending it), checked;
+    None when absent and not ``required``. Raises :class:`InvalidInput` (place "page")."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not _WRITER.fullmatch(value) or value == SUBMIT_WRITER:
+        raise InvalidInput([Problem(N_("the page token is missing or malformed; reload the page"), place="page")])
+    return value
+
+
+def page_change(slot: Any, answer: Any, client_seq: Any, writer: Any, base: Any) -> Change:
+    """A change as an exam page sends it, checked: every field is required, ``base`` included (a
+    page always knows which version of the slot it saw). Raises :class:`InvalidInput` naming each
+    bad field."""
+    _check_save_fields(slot, client_seq, writer, base)
+    return Change(slot, answer, writer, client_seq, base)
 
 
 def _is_int(value: Any) -> bool:
@@ -247,8 +261,9 @@ def _item(attempt: Attempt, slot: Any) -> AttemptItem:
 
 
 def _ensure_writable(session: Session, clock: Clock, attempt: Attempt) -> None:
-    """Refuse a change to a closed or overdue attempt, closing an overdue one first."""
-    if deadlines.close_if_overdue(session, clock, attempt):
+    """Refuse a change to a closed or overdue attempt, closing an overdue one first. An attempt
+    closed at its deadline is refused as late, whichever request closed it: that is what happened."""
+    if deadlines.close_if_overdue(session, clock, attempt) or attempt.state == AttemptState.AUTO_SUBMITTED:
         raise DeadlinePassed(attempt_id=attempt.id)
     if not attempt.is_open:
         raise AttemptClosed(attempt_id=attempt.id)
@@ -256,88 +271,108 @@ def _ensure_writable(session: Session, clock: Clock, attempt: Attempt) -> None:
 
 def save_response(
     session: Session, clock: Clock, candidate: User, attempt_id: int, slot: int, answer: Any, client_seq: int,
-    writer: str = "direct",
-) -> SaveReceipt:
-    """Store one autosave as a new response step.
+    writer: str = "direct", base: int | None = None, page: str | None = None,
+) -> ChangeReceipt:
+    """Store one autosave by the no-lost-update rule (:mod:`question_bank.services.slot_changes`).
 
     ``answer`` is in display form (the letters the candidate saw; "T"/"F"). ``writer`` is the
-    page's token (:func:`new_writer_token`) and ``client_seq`` its own rising counter: a retry of a
-    stored (writer, number) stores nothing new, and a save that arrives after a later one of the
-    same page is kept in the history but does not become the response. Between pages (two tabs,
-    a phone and a PC) the change that reached the server last wins. Callers without a page (a batch
-    job, a test) share the writer "direct".
+    page's token (:func:`new_writer_token`), ``client_seq`` its own rising counter and ``base`` the
+    slot version the page last saw: a change based on an older version than one another page
+    stored is refused as stale (recorded, nothing replaced), a retry changes nothing, an older
+    arrival of the same page is kept but superseded. The receipt always carries what is stored.
+    Callers without a page (a batch job, a test) share the writer "direct" and may leave ``base``
+    out: their change is then always taken. ``page`` is the token of the page sending the save
+    (the writer of a resent change may be an older page): once a page holds the attempt, only it
+    may change answers (:mod:`question_bank.services.presence`).
     Raises :class:`NotFound`, :class:`DeadlinePassed` (after deadline + grace; the attempt is then
-    closed with what was saved before), :class:`AttemptClosed` or :class:`InvalidInput`.
+    closed with what was saved before), :class:`AttemptClosed`, :class:`TakenOver` or
+    :class:`InvalidInput`.
     """
-    _check_save_fields(slot, client_seq, writer)
+    _check_save_fields(slot, client_seq, writer, 0 if base is None else base)
     attempt = lock_attempt(session, attempt_id, candidate)
     _ensure_writable(session, clock, attempt)
+    presence.ensure_holder(attempt, page)
     # One slot's item, not the whole paper: this is the hottest path of an exam.
     item = session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.slot == slot))
     if item is None:
         raise InvalidInput([Problem(N_("there is no question %(slot)s on this paper"), {"slot": slot}, "slot")])
-    try:
-        normalised = to_original(item, answer)
-    except ValueError as exc:
-        raise InvalidInput([Problem(str(exc.args[0]), place=Place(slot=slot))]) from exc
-    own = {step.client_seq: step for step in session.scalars(select(ResponseStep).where(
-        ResponseStep.attempt_id == attempt.id, ResponseStep.slot == item.slot, ResponseStep.writer == writer))}
-    if client_seq in own:
-        return SaveReceipt(item.slot, client_seq, not own[client_seq].superseded)
-    superseded = any(seq > client_seq for seq in own)
-    session.add(ResponseStep(attempt_id=attempt.id, slot=item.slot, writer=writer, client_seq=client_seq,
-                             superseded=superseded, answer=normalised, received_at=clock.now(),
-                             source=ResponseSource.AUTOSAVE))
-    session.flush()
-    return SaveReceipt(item.slot, client_seq, not superseded)
+    return apply_change(session, item, Change(slot, answer, writer, client_seq, base), clock.now(),
+                        ResponseSource.AUTOSAVE)
 
 
 @dataclass(frozen=True)
 class SubmitOutcome:
-    """The closed attempt, and whether this request closed it (False: it was already closed, and
-    the request changed nothing, case C-06)."""
+    """The closed attempt, whether this request closed it (False: it was already closed, and the
+    request changed nothing, case C-06), and what became of each change in the payload (slot order).
+    ``not_taken`` lists the payload's answers that did not become the response, with what is stored."""
 
     attempt: Attempt
     closed_now: bool
+    receipts: tuple[ChangeReceipt, ...] = ()
+    #: Why the payload was not applied at all: "" (it was), "already_submitted" or "deadline_passed".
+    payload_ignored: str = ""
+    not_taken: tuple[ChangeReceipt, ...] = ()
 
 
 def submit_attempt(
-    session: Session, clock: Clock, candidate: User, attempt_id: int, final_answers: dict[int, Any] | None = None
+    session: Session, clock: Clock, candidate: User, attempt_id: int,
+    final_answers: Mapping[int, Change | Any] | None = None, page: str | None = None,
 ) -> SubmitOutcome:
-    """Submit the candidate's attempt, applying the page's final answers first.
+    """Submit the candidate's attempt, applying the page's final changes first.
 
-    ``final_answers`` maps slot → answer in display form. Only slots present change anything: a
-    slot missing from the payload keeps its autosaved response (case C-05); an empty value clears
-    it. After deadline + grace the payload is ignored and the attempt closes at its deadline with
-    what was saved (case C-01). Submitting a closed attempt changes nothing. Raises
-    :class:`NotFound` or :class:`InvalidInput` (a final answer that fits no question; nothing is
-    then stored).
+    ``final_answers`` maps slot → :class:`Change` (what an exam page sends: its unacknowledged
+    changes with writer, number and base) or a bare answer in display form (callers without a page:
+    always taken). Each change obeys the autosave's rule (case C-18): one based on an older version
+    than another page stored is not taken, and the score uses the stored answer. Only slots present
+    change anything: a slot missing from the payload keeps its autosaved response (case C-05).
+    After deadline + grace the payload is ignored and the attempt closes at its deadline with what
+    was saved (case C-01); submitting a closed attempt changes nothing. Either way the outcome
+    lists the answers not taken. ``page`` is the submitting page's token: a page that no longer
+    holds the attempt (:mod:`question_bank.services.presence`) cannot submit it. Raises
+    :class:`NotFound`, :class:`TakenOver` or :class:`InvalidInput` (a final answer that fits no
+    question; nothing is then stored).
     """
+    changes = [answer if isinstance(answer, Change) else Change(slot, answer, SUBMIT_WRITER, 1, None)
+               for slot, answer in sorted((final_answers or {}).items())]
     attempt = lock_attempt(session, attempt_id, candidate)
     if not attempt.is_open:
-        return SubmitOutcome(attempt, False)
+        return _ignored(session, attempt, changes, False, "already_submitted")
     if deadlines.close_if_overdue(session, clock, attempt):
-        return SubmitOutcome(attempt, True)
+        return _ignored(session, attempt, changes, True, "deadline_passed")
+    presence.ensure_holder(attempt, page)
     now = clock.now()
-    if final_answers:
-        problems: list[Problem] = []
-        steps: list[ResponseStep] = []
-        for slot, answer in sorted(final_answers.items()):
-            try:
-                item = _item(attempt, slot)
-                normalised = to_original(item, answer)
-            except InvalidInput as exc:
-                problems.extend(exc.problems)
-                continue
-            except ValueError as exc:
-                problems.append(Problem(str(exc.args[0]), place=Place(slot=slot)))
-                continue
-            steps.append(ResponseStep(attempt_id=attempt.id, slot=item.slot, writer=SUBMIT_WRITER, client_seq=1,
-                                      answer=normalised, received_at=now, source=ResponseSource.SUBMIT))
-        if problems:
-            raise InvalidInput(problems)
-        session.add_all(steps)
-        session.flush()
+    problems: list[Problem] = []
+    receipts: list[ChangeReceipt] = []
+    for change in changes:
+        try:
+            receipts.append(apply_change(session, _item(attempt, change.slot), change, now, ResponseSource.SUBMIT))
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidInput(problems)
     deadlines.finish(session, clock, attempt, AttemptState.SUBMITTED, finished_at=min(now, attempt.deadline),
                      actor=candidate)
-    return SubmitOutcome(attempt, True)
+    return SubmitOutcome(attempt, True, tuple(receipts),
+                         not_taken=tuple(r for r in receipts if r.outcome != Outcome.TAKEN))
+
+
+def _ignored(session: Session, attempt: Attempt, changes: list[Change], closed_now: bool, why: str) -> SubmitOutcome:
+    """The outcome of a submit whose payload came too late: every change in it that differs from
+    what is stored is listed as not taken (a stale tab must be told, never silently dropped)."""
+    stored = slot_versions(session, attempt.id)
+    items = {item.slot: item for item in attempt.items}
+    not_taken = []
+    for change in changes:
+        item = items.get(change.slot)
+        if item is None:
+            continue
+        found = stored.get(change.slot)
+        held = to_display(item, found.answer) if found else None
+        try:
+            sent = to_display(item, to_original(item, change.answer))
+        except ValueError:
+            sent = change.answer
+        if sent != held:
+            not_taken.append(ChangeReceipt(change.slot, change.seq, Outcome.STALE, sent, held,
+                                           found.version if found else 0))
+    return SubmitOutcome(attempt, closed_now, payload_ignored=why, not_taken=tuple(not_taken))

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from question_bank.errors import NotFound
 from question_bank.models import (
     Attempt,
     AttemptItem,
@@ -28,7 +27,8 @@ from question_bank.models import (
     User,
     VersionStatus,
 )
-from question_bank.services import sittings
+from question_bank.services.attempt_history import attempt_for_admin
+
 
 
 def take_snapshot(session: Session, attempt: Attempt) -> None:
@@ -93,10 +93,7 @@ class AttemptRecord:
 def attempt_record(session: Session, actor: User, attempt_id: int) -> AttemptRecord:
     """One attempt for an exam administrator whose subtree holds its sitting. Raises
     :class:`NotFound` otherwise, as for an attempt that does not exist (``sittings.get_sitting``)."""
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound()
-    sittings.get_sitting(session, actor, attempt.sitting_id)
+    attempt = attempt_for_admin(session, actor, attempt_id)
     entries = list(session.scalars(select(ScoreRecord).where(ScoreRecord.attempt_id == attempt.id)
                                    .order_by(ScoreRecord.id)))
     return AttemptRecord(attempt, tested_versions(session, attempt.id), entries)

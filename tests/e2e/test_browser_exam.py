@@ -93,24 +93,46 @@ def two_question_exam(make, db):
     return cadre, sitting
 
 
-def test_a_stale_tab_never_claims_an_answer_the_server_dropped(phone_context, sign_in, two_question_exam, db):
+def _continue_here(page: Page) -> None:
+    """A second tab is asked "continue here?" (one active device): yes."""
+    page.click("#takeover-confirm")
+    expect(page.locator("#held-elsewhere")).to_be_hidden()
+    expect(page.locator("#q1 input").first).to_be_enabled()
+
+
+def test_a_stale_tab_never_replaces_an_answer_it_has_not_seen(phone_context, sign_in, two_question_exam, db):
     cadre, sitting = two_question_exam
     tab_a = phone_context.new_page()
     sign_in(tab_a, cadre.username)
     _start(tab_a, sitting.id)
     tab_b = phone_context.new_page()
     tab_b.goto(tab_a.url)
+    _continue_here(tab_b)
     tab_b.locator("#q2 .option").nth(0).click()
     tab_b.locator("#q2 .option").nth(2).click()
     expect(tab_b.locator("#save-state")).to_have_attribute("data-state", "saved")
-    tab_a.locator("#q2 .option").nth(3).click()  # the stale tab changes the same question last
+    # Tab A has not polled since: its change is refused because tab B holds the exam now.
+    tab_a.locator("#q2 .option").nth(3).click()
+    expect(tab_a.locator("#held-elsewhere")).to_be_visible()
+    expect(tab_a.locator("#q2 input").nth(3)).to_be_disabled()
+    # Tab A continues here again: its change, made on a version it never saw, is refused (C-18).
+    tab_a.click("#take-back")
+    expect(tab_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "elsewhere")
+    expect(tab_a.locator("#q2 input").nth(2)).to_be_checked()
+    expect(tab_a.locator("#exam-notices li")).to_contain_text("另一台设备")
+    # Having been shown what is stored, the tab's next change is taken, and tab B learns at its
+    # next poll (here: coming back to the foreground) that the exam continued in tab A, and what
+    # is stored now.
+    tab_a.locator("#q2 .option").nth(3).click()
     expect(tab_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved")
-    # Tab B learns at its next poll (here: coming back to the foreground) what is stored now.
     tab_b.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(tab_b.locator("#held-elsewhere")).to_be_visible()
     expect(tab_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "elsewhere")
     expect(tab_b.locator("#q2 input").nth(3)).to_be_checked()
-    tab_a.reload()
+    tab_a.reload()  # the same tab: not asked again
     expect(tab_a.locator("#q2 input").nth(3)).to_be_checked()
+    expect(tab_a.locator("#q2 input").nth(3)).to_be_enabled()
+    expect(tab_a.locator("#held-elsewhere")).to_be_hidden()
     attempt = db.query(Attempt).filter_by(user_id=cadre.id).one()
     db.rollback()
     assert current_responses(db, attempt.id)[2].answer == ["D"]
@@ -122,23 +144,22 @@ def test_signed_out_elsewhere_the_page_keeps_the_answer_until_signed_in_again(
     exam = phone_context.new_page()
     sign_in(exam, cadre.username)
     _start(exam, sitting.id)
-    second_tab = phone_context.new_page()
-    second_tab.goto(exam.url)
+    exam.locator("#q1 .option").nth(0).click()
+    expect(exam.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved")
     other = phone_context.new_page()
     other.goto(f"{live_server}/me/")
     other.click("header form[action='/logout'] button")
 
     exam.locator("#q1 .option").nth(2).click()
-    second_tab.locator("#q2 .option").nth(0).click()  # another tab answers while signed out too
-    for tab in (exam, second_tab):
-        expect(tab.locator("#exam-alert")).to_be_visible()
-        expect(tab.locator("#save-state")).not_to_have_attribute("data-state", "saved")
+    exam.locator("#q2 .option").nth(0).click()
+    expect(exam.locator("#exam-alert")).to_be_visible()
+    expect(exam.locator("#save-state")).not_to_have_attribute("data-state", "saved")
     attempt = db.query(Attempt).filter_by(user_id=cadre.id).one()
     db.rollback()
-    assert current_responses(db, attempt.id) == {}
+    assert current_responses(db, attempt.id)[1].answer == ["A"] and 2 not in current_responses(db, attempt.id)
 
     sign_in(other, cadre.username)
-    exam.reload()  # one reload sends what both tabs kept
+    exam.reload()  # the reload sends what the page kept
     expect(exam.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved")
     expect(exam.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved")
     expect(exam.locator("#q1 input").nth(2)).to_be_checked()
@@ -154,7 +175,11 @@ def test_at_zero_the_page_asks_the_server_before_handing_in(phone, sign_in, two_
     _start(phone, sitting.id)
     attempt = db.query(Attempt).filter_by(user_id=cadre.id).one()
     clock.set(attempt.deadline - dt.timedelta(seconds=3))
-    phone.reload()
+    db.rollback()
+    # The reloaded page claims its attempt (a write): let it finish before this test writes.
+    with phone.expect_response(re.compile(r".*/presence$")):
+        phone.reload()
+    attempt = db.get(Attempt, attempt.id)
     # An administrator grants five more minutes (as set_extra_time does) while the page counts down.
     attempt.deadline += dt.timedelta(minutes=5)
     db.commit()

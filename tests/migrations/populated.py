@@ -1,7 +1,8 @@
 """A database shaped like a real one, built at the head revision through the services: the demo
 (organisation, accounts, demo bank, an open sitting), the real bank files of ``../shared``
 imported and approved, a pending edit and a retired question, and a sitting's worth of attempts
-with autosaves from one or two pages (stale saves among them), submissions with final answers,
+with autosaves from one or two pages (stale saves among them, and changes refused as stale), a
+takeover by a second device, submissions with final answers,
 attempts closed at their deadline by the sweep and attempts still running, with their marks, score
 records, ledger and audit events, and a signed checkpoint of the ledger and the audit log. A few
 thousand rows: enough to find a migration that loses or mangles data, small enough to walk every
@@ -23,7 +24,7 @@ from question_bank.db import make_session_factory
 from question_bank.models import (
     Attempt, AttemptState, ImportBatch, OrgUnit, Paper, Question, QuestionStatus, Role, RosterEntry, Sitting, User,
 )
-from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, papers, people, practice, practice_sources, review
+from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, papers, people, practice, practice_sources, presence, review
 from question_bank.services.authoring import QuestionDraft
 from question_bank.types import get_type
 from tests.scenarios import right_answer, wrong_answer
@@ -94,6 +95,10 @@ def _sit(db, clock: FixedClock, rng: random.Random) -> None:
             attempts.save_response(db, clock, cadre, attempt.id, item.slot, answer, seq, pages[seq % len(pages)])
             if seq == 10:  # a save that arrives late, after a later one of its page
                 attempts.save_response(db, clock, cadre, attempt.id, item.slot, answer, seq - 2, pages[seq % len(pages)])
+        if n % 4 == 0:  # a closed tab's change, based on nothing stored, resent late: refused as stale
+            slot = max(attempts.status(db, clock, attempt).versions, default=1)
+            attempts.save_response(db, clock, cadre, attempt.id, slot, _answer(attempt.items[slot - 1], rng), 1,
+                                   "page-c", 0)
         if n % 3 == 0:
             finals = {item.slot: _answer(item, rng) for item in attempt.items[:5]}
             attempts.submit_attempt(db, clock, cadre, attempt.id, finals)
@@ -108,7 +113,10 @@ def _sit(db, clock: FixedClock, rng: random.Random) -> None:
     sitting.roster.append(RosterEntry(user_id=late.id, added_at=clock.now()))
     db.commit()
     running = attempts.start_attempt(db, clock, late, sitting, seed=999)
-    attempts.save_response(db, clock, late, running.id, 1, _answer(running.items[0], rng), 1, "page-a")
+    # Opened on a phone, then continued on a PC (one active device).
+    presence.claim(db, clock, running, "page-a", None, presence.Client.of("10.0.0.7", "Mobile Safari"))
+    presence.take_over(db, clock, running, "page-b", presence.Client.of("192.0.2.40", "Chrome/120"))
+    attempts.save_response(db, clock, late, running.id, 1, _answer(running.items[0], rng), 1, "page-b", page="page-b")
     db.commit()
     assert db.scalar(select(Question).where(Question.status == QuestionStatus.RETIRED)) is not None
     states = set(db.scalars(select(Attempt.state).where(Attempt.sitting_id == sitting.id)))

@@ -6,12 +6,23 @@
  *   retried with back-off and the page says "not saved, retrying" until it goes through.
  * - This load of the page is one writer (a token the server put in data-writer) numbering its
  *   changes 1, 2, 3…; the server stores a retried (writer, number) once and never lets an older
- *   change of this page undo a newer one. Between two pages the change that arrived last wins.
+ *   change of this page undo a newer one.
+ * - No lost update between pages (case C-18): each slot has a version (data-version, then every
+ *   reply and poll); a change carries the version the page last saw as its base. The server
+ *   refuses (409 "stale") a change based on an older version than another page stored, and says
+ *   what it holds: the page then shows that answer, marks the slot "changed on another device"
+ *   and adds a notice naming the change it did not take. The submit carries the same bases.
  * - Unsent changes are kept in localStorage (one entry per page load, so tabs never overwrite each
- *   other), so a reload, a crash or a lost session resends them under the writer and number they
- *   were made with: a resend can never count twice.
+ *   other) with their base and the time they were made, so a reload, a crash or a lost session
+ *   resends them under the writer and number they were made with: a resend can never count twice,
+ *   and one the server finds older than what it holds is dropped with a notice saying how old it
+ *   was. Only the server can tell: a newer version may be this device's own.
  * - Every state poll brings the stored answers: a slot another page changed is shown as stored
  *   and marked "changed on another device", so the screen always shows what will be scored.
+ * - One active device (exam_presence.js): nothing is sent until the server says this page holds
+ *   the attempt; every save and the submit name the sending page; a page taken over turns
+ *   read-only and keeps its unsent changes, which are judged by the rule above if it takes the
+ *   attempt back.
  * - When the session has ended (400 CSRF or 401), nothing is dropped: the page says so and keeps
  *   the changes until the person has signed in again and reloaded.
  * - The countdown is the server's remaining seconds measured against performance.now(), a
@@ -35,7 +46,10 @@
   var signedOut = false;
   var submitting = false;
   var ackedAt = {};        // slot -> performance.now() of this page's last acknowledged save
+  var versions = {};       // slot -> the slot's version this page last saw (the base of its next change)
+  root.querySelectorAll(".question").forEach(function (q) { versions[q.dataset.slot] = Number(q.dataset.version) || 0; });
   var finished = false;
+  var heldHere = false;    // the server says this page holds the attempt (one active device)
   var remainingAtSync = Number(d.remaining);
   var syncedAt = performance.now();
   var timerEl = document.getElementById("timer");
@@ -62,6 +76,7 @@
   /* The one place that decides what the status pill says: "saved" only when nothing is pending,
      nothing was refused and the session is alive. */
   function renderState() {
+    if (finished) return;  // handed in: the last word stays on screen
     if (signedOut) {
       stateEl.dataset.state = "retrying";
       stateEl.textContent = d.msgSignedOutShort;
@@ -99,22 +114,9 @@
      overwrites a field being typed in, and a half-composed IME syllable is never sent. */
   var typing = {};         // slot -> timer of a typed change not queued yet
   var TYPING_PAUSE_MS = 800;
-  function isTyped(el) { return el.dataset.answerForm === "blanks" || el.dataset.answerForm === "text"; }
-  function typedAnswerOf(el) {
-    if (el.dataset.answerForm === "text") return el.querySelector("textarea").value;
-    return Array.prototype.map.call(el.querySelectorAll("input[data-blank]"), function (i) { return i.value; });
-  }
-  function showTypedAnswer(el, answer) {
-    if (el.dataset.answerForm === "text") { el.querySelector("textarea").value = typeof answer === "string" ? answer : ""; return; }
-    var values = Array.isArray(answer) ? answer : [];
-    el.querySelectorAll("input[data-blank]").forEach(function (i) { i.value = values[Number(i.dataset.blank)] || ""; });
-  }
-  function hasAnswer(a) {
-    if (Array.isArray(a)) return a.some(function (v) { return String(v).trim() !== ""; });
-    return typeof a === "string" ? a.trim() !== "" : Boolean(a);
-  }
-  /* Blanks keep their order, so typed answers compare as they are; nothing typed equals no answer. */
-  function sameTyped(a, b) { return (!hasAnswer(a) && !hasAnswer(b)) || JSON.stringify(a) === JSON.stringify(b); }
+  var A = window.ExamAnswers;
+  var isTyped = A.isTyped, typedAnswerOf = A.typedAnswerOf, showTypedAnswer = A.showTypedAnswer,
+    hasAnswer = A.hasAnswer, sameTyped = A.sameTyped, sameAnswer = A.sameAnswer;
   function isBeingTyped(q) { return Boolean(typing[q.dataset.slot]) || (isTyped(q) && q.contains(document.activeElement)); }
   function stopTyping(slot) { clearTimeout(typing[slot]); delete typing[slot]; }
   function flushTyped(slot) {
@@ -182,7 +184,7 @@
     markCard(slot);
     seq += 1;
     // "at" only orders this device's own unsent changes on a reload; the server never sees it.
-    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer, at: Date.now() };
+    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer, base: versions[slot] || 0, at: Date.now() };
     delete refused[slot];
     persist();
     setSlotState(slot, "saving");
@@ -210,35 +212,57 @@
 
   function bodyOf(res) { return res.json().catch(function () { return {}; }); }
 
+  /* Entries kept by a page from before slot versions had none: based on nothing stored. */
+  function baseOf(entry) { return typeof entry.base === "number" ? entry.base : 0; }
+
+  /* What the server said to one save; throws for a passing failure, which pump retries. */
+  function onSaveReply(slot, entry, res, body) {
+    if (res.ok) {
+      ackedAt[slot] = performance.now();
+      if (body.stored) versions[slot] = body.stored.version;
+      if (pending[slot] === entry) { delete pending[slot]; setSlotState(slot, "saved"); }
+      persist();
+      failures = 0;
+      return;
+    }
+    if (res.status === 409 && body.error === "stale") { notTaken(slot, entry, body.stored); failures = 0; return; }
+    // Kept pending (and in storage): sent again, and judged, only if this page takes the attempt back.
+    if (res.status === 409 && body.error === "taken_over") { setSlotState(slot, "saving"); window.ExamPresence.lost(); return; }
+    if (res.status === 409) { goToResult(); return; }
+    if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
+    if (res.status === 422 || res.status === 400) {
+      // Refused for a reason a retry cannot fix: say so, and keep the choice on screen.
+      if (pending[slot] === entry) delete pending[slot];
+      refused[slot] = body.message || String(res.status);
+      persist();
+      setSlotState(slot, "retrying");
+      return;
+    }
+    throw new Error("status " + res.status);
+  }
+
+  /* The server kept a newer answer from another page (case C-18): drop this change, and any later
+     one of this page made on the same old version (the server would refuse it too), show what is
+     stored and say which change was not taken, and how old it was. */
+  function notTaken(slot, entry, stored) {
+    versions[slot] = stored.version;
+    if (pending[slot] && baseOf(pending[slot]) < stored.version) delete pending[slot];
+    persist();
+    if (!pending[slot]) { showAnswer(slot, stored.answer === null ? "" : stored.answer); setSlotState(slot, "elsewhere"); }
+    window.ExamNotices.add(fmt(fmt(d.msgStale, "slot", slot), "minutes", window.ExamNotices.minutesAgo(entry.at)));
+  }
+
   function pump() {
-    if (inFlight || finished || signedOut) return;
+    if (inFlight || finished || signedOut || !heldHere) return;
     var slots = Object.keys(pending);
     if (!slots.length) { failures = 0; renderState(); return; }
     var slot = slots[0];
     var entry = pending[slot];
     inFlight = true;
-    post(d.saveUrl, { slot: Number(slot), answer: entry.answer, seq: entry.seq, writer: entry.writer })
+    post(d.saveUrl, { slot: Number(slot), answer: entry.answer, seq: entry.seq, writer: entry.writer,
+                      base: baseOf(entry), page: d.writer })
       .then(function (res) {
-        if (res.ok) {
-          ackedAt[slot] = performance.now();
-          if (pending[slot] === entry) { delete pending[slot]; setSlotState(slot, "saved"); }
-          persist();
-          failures = 0;
-          return;
-        }
-        if (res.status === 409) { goToResult(); return; }
-        return bodyOf(res).then(function (body) {
-          if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
-          if (res.status === 422 || res.status === 400) {
-            // Refused for a reason a retry cannot fix: say so, and keep the choice on screen.
-            if (pending[slot] === entry) delete pending[slot];
-            refused[slot] = body.message || String(res.status);
-            persist();
-            setSlotState(slot, "retrying");
-            return;
-          }
-          throw new Error("status " + res.status);
-        });
+        return bodyOf(res).then(function (body) { onSaveReply(slot, entry, res, body); });
       })
       .catch(function () {
         failures += 1;
@@ -260,7 +284,8 @@
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     timerEl.textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
     timerEl.classList.toggle("low", left <= 300);
-    if (left <= 0 && !submitting && !signedOut && !checkingDeadline) timeUp();
+    // A read-only page leaves the hand-in to the page holding the attempt (or the server's sweep).
+    if (left <= 0 && heldHere && !submitting && !signedOut && !checkingDeadline) timeUp();
   }
 
   /* At zero, ask the server first: extra time may have been granted since the last poll. Only
@@ -276,18 +301,16 @@
     }, function () { checkingDeadline = false; submit(true); });
   }
 
-  function sameAnswer(a, b) {
-    return JSON.stringify(Array.isArray(a) ? a.slice().sort() : (a || "")) ===
-      JSON.stringify(Array.isArray(b) ? b.slice().sort() : (b || ""));
-  }
-
   /* Show what the server holds for slots another page (a second tab or device) changed: what is
      on screen here must be what will be scored. Slots this page is still saving, or saved after
      the poll left, are its own newer news. */
-  function adopt(responses, sentAt) {
+  function adopt(responses, storedVersions, sentAt) {
     root.querySelectorAll(".question").forEach(function (q) {
       var slot = q.dataset.slot;
+      // A slot with a change on its way keeps the base that change was made on: the server judges it.
       if (pending[slot] || refused[slot] || (ackedAt[slot] || 0) > sentAt || isBeingTyped(q)) return;
+      // From here on, a change here is made on what the screen shows: the stored version.
+      versions[slot] = storedVersions[slot] || 0;
       var stored = Object.prototype.hasOwnProperty.call(responses, slot) ? responses[slot] : "";
       if (isTyped(q) ? sameTyped(stored, answerOf(slot)) : sameAnswer(stored, answerOf(slot))) return;
       showAnswer(slot, stored);
@@ -301,7 +324,7 @@
 
   /* The attempt's state from the server (null when signed out or refused); rejects when offline. */
   function stateFetch() {
-    return fetch(d.stateUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    return fetch(d.stateUrl + "?page=" + encodeURIComponent(d.writer), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (res) {
         if (res.status === 401) { signedOut = true; renderState(); return null; }
         return res.ok ? res.json() : null;
@@ -313,7 +336,7 @@
     syncedAt = performance.now();
     // The server's deadline, shown in Beijing time whatever the device's own time zone.
     deadlineEl.textContent = shanghaiTime.format(new Date(body.deadline));
-    if (body.responses && !submitting) adopt(body.responses, sentAt);
+    if (body.responses && !submitting) adopt(body.responses, body.versions || {}, sentAt);
   }
 
   function sync() {
@@ -322,6 +345,7 @@
     stateFetch().then(function (body) {
       if (!body) return;
       if (body.state !== "in_progress") { goToResult(); return; }
+      if (body.held_here === false && heldHere) window.ExamPresence.lost();
       applyState(body, sentAt);
     }).catch(function () { /* offline: keep counting from the last sync */ });
   }
@@ -330,6 +354,40 @@
     return Array.prototype.filter.call(root.querySelectorAll(".question"), function (q) {
       return !hasAnswer(answerOf(q.dataset.slot));
     }).map(function (q) { return q.dataset.slot; });
+  }
+
+  /* Handed in, but some of the payload's changes were not taken (another device had changed those
+     answers, or the paper was already handed in): show what was kept and say which, then offer the
+     result rather than leaving the page before the candidate could read it. */
+  function submittedWithout(body) {
+    finished = true;
+    storedKeys().forEach(function (key) { try { localStorage.removeItem(key); } catch (e) { /* gone */ } });
+    body.not_taken.forEach(function (n) {
+      showAnswer(String(n.slot), n.stored.answer === null ? "" : n.stored.answer);
+      setSlotState(String(n.slot), "elsewhere");
+    });
+    var slots = body.not_taken.map(function (n) { return n.slot; }).join(d.msgSep);
+    showAlert("");
+    stateEl.dataset.state = "saved";
+    stateEl.textContent = d.msgSubmitted;
+    window.ExamNotices.add(fmt(d.msgNotTaken, "slots", slots), { href: body.result_url || d.resultUrl, text: d.msgSeeResult });
+  }
+
+  /* The submit was refused because another page holds the attempt: this page is not submitting. */
+  function handBack() {
+    submitting = false;
+    root.classList.remove("submitting");
+    showAlert("");
+  }
+
+  /* Only the page holding the attempt takes changes and submits (one active device). */
+  function setReadOnly(readOnly) {
+    heldHere = !readOnly;
+    root.classList.toggle("read-only", readOnly);
+    var locked = readOnly || submitting || finished;
+    root.querySelectorAll(".question input, .question textarea").forEach(function (i) { i.disabled = locked; });
+    document.getElementById("submit-open").disabled = locked;
+    renderState();
   }
 
   /* Submit once: no more changes on the page, the unacknowledged ones travel with the submit. */
@@ -342,12 +400,18 @@
     document.getElementById("submit-open").disabled = true;
     if (timeUp) showAlert(d.msgTimeUp);
     renderState();
+    // Each unacknowledged change travels as its autosave would: the server applies the same rule.
     var answers = {};
-    Object.keys(pending).forEach(function (slot) { answers[slot] = pending[slot].answer; });
+    Object.keys(pending).forEach(function (slot) {
+      var entry = pending[slot];
+      answers[slot] = { answer: entry.answer, seq: entry.seq, writer: entry.writer, base: baseOf(entry) };
+    });
     var attempt = function (tries) {
-      post(d.submitUrl, { answers: answers }).then(function (res) {
-        if (res.ok || res.status === 409) { goToResult(); return; }
+      post(d.submitUrl, { answers: answers, page: d.writer }).then(function (res) {
         return bodyOf(res).then(function (body) {
+          if (res.status === 409 && body.error === "taken_over") { handBack(); window.ExamPresence.lost(); return; }
+          if (res.ok && body.not_taken && body.not_taken.length) { submittedWithout(body); return; }
+          if (res.ok || res.status === 409) { goToResult(); return; }
           // Stay "submitting": after signing in again, a reload resumes (or shows the result).
           if (sessionEnded(res, body)) { signedOut = true; renderState(); return; }
           throw new Error("status " + res.status);
@@ -401,7 +465,13 @@
   restore();
   root.querySelectorAll(".question").forEach(function (q) { markCard(q.dataset.slot); });
   renderState();
-  pump();
+  window.ExamPresence.init({
+    post: post,
+    // After a takeover, show at once what the other page stored; a first claim has just rendered it.
+    onHeld: function (tookOver) { setReadOnly(false); pump(); if (tookOver) sync(); },
+    onLost: function () { setReadOnly(true); },
+    onClosed: goToResult
+  });
   tick();
   setInterval(tick, 500);
   setInterval(sync, 30000);

@@ -1,0 +1,155 @@
+"""The no-lost-update rule for one slot's response (domain.md §6, case C-18).
+
+Each slot has a *version*: how many changes to it have been taken (0 before the first). A page
+sends, with every change, the version of the slot it last saw (its *base*). A change is taken
+unless another page has stored a version newer than that base since: then taking it would replace
+an answer the page never saw (a closed tab's queued change resent later, a phone back online, a
+stale page's submit payload), so it is refused as stale and the reply says what is stored. A
+page's own newer versions never make its later change stale: a page that changes an answer twice
+before the first save is acknowledged still bases both on what it saw.
+
+Within one page, a retried (writer, number) changes nothing and gets the answer the first arrival
+got (a refused one is refused again); a change that arrives after a later one of the same page,
+and is not stale, is kept but superseded.
+
+Callers hold the attempt's row lock (``attempts.lock_attempt``), so versions are numbered one
+change at a time on every database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from question_bank.errors import N_, InvalidInput, Place, Problem
+from question_bank.models import AttemptItem, RefusedChange, ResponseSource, ResponseStep
+from question_bank.services.delivery import to_display, to_original
+
+
+class Outcome(StrEnum):
+    """What became of one change to a slot."""
+
+    #: Taken: the slot's response now.
+    TAKEN = "taken"
+    #: Kept in the history, but the same page had already saved a later change (an older arrival).
+    SUPERSEDED = "superseded"
+    #: Refused: another page stored a newer version than the one this change was based on.
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change a page made to one slot: ``answer`` in display form, the page's ``writer`` token
+    and its own number ``seq`` for the change, and ``base`` the slot version the page had last
+    seen (None only for callers without a page, such as a batch job: their change is always taken)."""
+
+    slot: int
+    answer: Any
+    writer: str
+    seq: int
+    base: int | None
+
+
+@dataclass(frozen=True)
+class ChangeReceipt:
+    """What became of a change, and what the server holds for the slot after it: ``stored_answer``
+    in display form (None when never answered) and ``stored_version`` (0 when never answered).
+    ``answer`` is the change's own answer in display form, as the page sent it."""
+
+    slot: int
+    seq: int
+    outcome: Outcome
+    answer: Any
+    stored_answer: Any
+    stored_version: int
+
+    @property
+    def current(self) -> bool:
+        """Whether the change is the slot's response now (it was taken)."""
+        return self.outcome == Outcome.TAKEN
+
+
+@dataclass(frozen=True)
+class SlotVersion:
+    """A slot's stored response (normalised), its version and the page that stored it."""
+
+    answer: Any
+    version: int
+    writer: str | None
+
+
+def slot_versions(session: Session, attempt_id: int) -> dict[int, SlotVersion]:
+    """Slot → its current response and version, for every slot with a stored response.
+
+    The version is the number of steps taken for the slot (steps not superseded), so it needs no
+    column of its own and holds for steps stored before versions were named."""
+    found: dict[int, SlotVersion] = {}
+    for step in session.scalars(select(ResponseStep).where(
+            ResponseStep.attempt_id == attempt_id, ResponseStep.superseded.is_(False)).order_by(ResponseStep.id)):
+        previous = found.get(step.slot)
+        found[step.slot] = SlotVersion(step.answer, (previous.version if previous else 0) + 1, step.writer)
+    return found
+
+
+def apply_change(session: Session, item: AttemptItem, change: Change, received_at: dt.datetime,
+                 source: ResponseSource) -> ChangeReceipt:
+    """Apply one change to ``item``'s slot by the rule of this module and record it: a taken or
+    superseded change as a :class:`ResponseStep`, a stale one as a :class:`RefusedChange`.
+
+    Raises :class:`InvalidInput` when the answer does not fit the question, or when ``base`` names
+    a version the slot never had (nothing is recorded then).
+    """
+    try:
+        normalised = to_original(item, change.answer)
+    except ValueError as exc:
+        raise InvalidInput([Problem(str(exc.args[0]), place=Place(slot=item.slot))]) from exc
+    steps = list(session.scalars(select(ResponseStep).where(
+        ResponseStep.attempt_id == item.attempt_id, ResponseStep.slot == item.slot).order_by(ResponseStep.id)))
+    taken = [step for step in steps if not step.superseded]
+    version = len(taken)
+    if change.base is not None and change.base > version:
+        raise InvalidInput([Problem(N_("the page's copy of this question is unknown to the server; reload the page"),
+                                    place=Place(slot=item.slot))])
+
+    def receipt(outcome: Outcome) -> ChangeReceipt:
+        stored = taken[-1].answer if taken else None
+        return ChangeReceipt(item.slot, change.seq, outcome, to_display(item, normalised),
+                             to_display(item, stored), version)
+
+    own = {step.client_seq: step for step in steps if step.writer == change.writer}
+    if change.seq in own:
+        return receipt(Outcome.SUPERSEDED if own[change.seq].superseded else Outcome.TAKEN)
+    if change.base is not None and any(
+            number > change.base and step.writer != change.writer for number, step in enumerate(taken, start=1)):
+        # Versions only grow, so a retry of a refused change is stale again: recorded once.
+        if _refused(session, item, change) is None:
+            session.add(RefusedChange(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer,
+                                      client_seq=change.seq, base_version=change.base, stored_version=version,
+                                      answer=normalised, received_at=received_at, source=source))
+            session.flush()
+        return receipt(Outcome.STALE)
+    if any(seq > change.seq for seq in own):
+        session.add(ResponseStep(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer,
+                                 client_seq=change.seq, superseded=True, answer=normalised,
+                                 received_at=received_at, source=source))
+        session.flush()
+        return receipt(Outcome.SUPERSEDED)
+    step = ResponseStep(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer, client_seq=change.seq,
+                        superseded=False, answer=normalised, received_at=received_at, source=source)
+    session.add(step)
+    session.flush()
+    taken.append(step)
+    version += 1
+    return receipt(Outcome.TAKEN)
+
+
+def _refused(session: Session, item: AttemptItem, change: Change) -> RefusedChange | None:
+    """The refusal already recorded for this (writer, number), if it was refused before (a retry)."""
+    return session.scalar(select(RefusedChange).where(
+        RefusedChange.attempt_id == item.attempt_id, RefusedChange.slot == item.slot,
+        RefusedChange.writer == change.writer, RefusedChange.client_seq == change.seq))

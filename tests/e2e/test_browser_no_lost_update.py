@@ -1,0 +1,179 @@
+"""Case C-18 and one active device in two browsers (two devices) on one attempt.
+
+A change page B made before page A saved "C", sent late, never replaces "C"; page B shows "C" and
+says the answer was changed on another device, and once it has seen "C" its next change is taken.
+The same for a change kept in the browser by a closed page and resent when the exam is opened
+again. A second device is asked "continue here?"; taking over makes the first page read-only and
+it says why."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from question_bank.models import Attempt, DeviceEvent, DeviceEventKind
+from question_bank.services.marking import current_responses
+from tests.e2e.conftest import PHONE
+from tests.scenarios import single_choice_exam
+
+pytestmark = pytest.mark.browser
+
+#: Generous: the CI machine is a busy 2-core box, and page B's retries back off.
+WAIT_MS = 45_000
+SAVES = re.compile(r".*/responses$")
+
+
+#: Two devices' browsers, as the proctor should see them told apart.
+PHONE_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+PC_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+
+
+def _device(browser: Browser, agent: str = PHONE_AGENT) -> BrowserContext:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", user_agent=agent)
+    context.set_default_timeout(WAIT_MS)
+    return context
+
+
+def _open_exam(page: Page, sign_in, username: str, sitting_id: int) -> None:
+    sign_in(page, username)
+    # "Start the exam", or "Continue the exam" once another device has started it.
+    page.locator(f"[data-sitting='{sitting_id}'] .primary").click()
+    expect(page.locator("#exam")).to_be_visible(timeout=WAIT_MS)
+
+
+def _option(page: Page, slot: int, letter: str):
+    return page.locator(f"#q{slot} input[value='{letter}']")
+
+
+def _stored(db, attempt_id: int, slot: int):
+    db.rollback()
+    found = current_responses(db, attempt_id).get(slot)
+    return found.answer if found else None
+
+
+@pytest.fixture
+def exam(make, db):
+    exam = single_choice_exam(make, count=3, key="C")
+    db.commit()
+    return exam
+
+
+def _continue_here(page: Page) -> None:
+    """Answer "continue here?" with yes, and wait until the page may change answers."""
+    expect(page.locator("#takeover-dialog")).to_be_visible(timeout=WAIT_MS)
+    page.click("#takeover-confirm")
+    expect(page.locator("#held-elsewhere")).to_be_hidden(timeout=WAIT_MS)
+    expect(page.locator("#q1 input").first).to_be_enabled(timeout=WAIT_MS)
+
+
+def _poll(page: Page) -> None:
+    """Make the page ask the server for the attempt's state now (as coming back to the foreground does)."""
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+
+def test_opening_on_a_second_device_asks_and_taking_over_makes_the_first_read_only(browser: Browser, sign_in, exam, db):
+    page_a = _device(browser).new_page()
+    page_b = _device(browser, PC_AGENT).new_page()
+    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
+    _option(page_a, 1, "A").check()
+    expect(page_a.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+
+    _open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
+    expect(page_b.locator("#takeover-dialog")).to_contain_text("在此继续作答", timeout=WAIT_MS)
+    expect(page_b.locator("#q2 input").first).to_be_disabled()
+    _continue_here(page_b)
+
+    # Page A learns at its next poll, or its next save, that the exam continued elsewhere.
+    _poll(page_a)
+    expect(page_a.locator("#held-elsewhere")).to_be_visible(timeout=WAIT_MS)
+    expect(page_a.locator("#held-elsewhere-text")).to_contain_text("另一台设备", timeout=WAIT_MS)
+    expect(page_a.locator("#q2 input").first).to_be_disabled()
+    expect(page_a.locator("#submit-open")).to_be_disabled()
+    _option(page_b, 2, "C").check()
+    expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
+    assert _stored(db, attempt_id, 2) == ["C"]
+
+    # Both devices are logged for the proctor, each with its address and browser.
+    db.rollback()
+    took = db.query(DeviceEvent).filter_by(attempt_id=attempt_id, kind=DeviceEventKind.TOOK_OVER).one()
+    assert (took.ip, took.user_agent, took.other_ip, took.other_user_agent) == ("127.0.0.1", PC_AGENT, "127.0.0.1",
+                                                                                 PHONE_AGENT)
+
+
+def test_a_late_change_from_page_b_never_replaces_page_as_answer(browser: Browser, sign_in, exam, db):
+    page_a = _device(browser).new_page()
+    page_b = _device(browser).new_page()
+    _open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
+    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
+
+    # Page B's network is down: its change to "A" waits in the page (and in its storage).
+    page_b.route(SAVES, lambda route: route.abort())
+    _option(page_b, 1, "A").check()
+    expect(page_b.locator("#q1 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
+
+    # Page A opens on another device, continues there and saves "C".
+    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
+    _continue_here(page_a)
+    _option(page_a, 1, "C").check()
+    expect(page_a.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    assert _stored(db, attempt_id, 1) == ["C"]
+
+    # Page B's network comes back: it is told the exam continued elsewhere, and continues here again.
+    page_b.unroute(SAVES)
+    expect(page_b.locator("#held-elsewhere")).to_be_visible(timeout=WAIT_MS)
+    assert _stored(db, attempt_id, 1) == ["C"]
+    page_b.click("#take-back")
+    # Its late "A" is refused: it shows "C" and says why.
+    expect(page_b.locator("#q1 .slot-state")).to_have_attribute("data-state", "elsewhere", timeout=WAIT_MS)
+    expect(_option(page_b, 1, "C")).to_be_checked(timeout=WAIT_MS)
+    expect(_option(page_b, 1, "A")).not_to_be_checked()
+    expect(page_b.locator("#q1 .slot-state")).to_have_text("已在其他设备上修改")
+    # Questions nobody answered are not said to have changed elsewhere.
+    expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "")
+    expect(page_b.locator("#exam-notices li")).to_contain_text("另一台设备", timeout=WAIT_MS)
+    expect(page_b.locator("#exam-notices li")).to_contain_text("第 1 题")
+    expect(page_b.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    assert _stored(db, attempt_id, 1) == ["C"]
+    assert page_b.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    if os.environ.get("EXAMSVC_SCREENSHOTS"):
+        page_b.screenshot(path=os.path.join(os.environ["EXAMSVC_SCREENSHOTS"], "exam-changed-elsewhere-phone.png"))
+        page_a.screenshot(path=os.path.join(os.environ["EXAMSVC_SCREENSHOTS"], "exam-taken-over-phone.png"))
+
+    # Having seen "C", page B's next change is taken.
+    _option(page_b, 1, "B").check()
+    expect(page_b.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    assert _stored(db, attempt_id, 1) == ["B"]
+
+
+def test_a_change_kept_by_a_closed_page_is_dropped_with_a_notice_when_another_device_saved_since(
+        browser: Browser, sign_in, exam, db):
+    phone = _device(browser)
+    page_b = phone.new_page()
+    _open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
+    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
+    page_b.route(SAVES, lambda route: route.abort())
+    _option(page_b, 2, "A").check()
+    expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
+    kept = page_b.evaluate("Object.keys(localStorage).filter(k => k.startsWith('examsvc-pending-')).length")
+    assert kept == 1
+    page_b.close(run_before_unload=False)
+
+    page_a = _device(browser).new_page()
+    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
+    _continue_here(page_a)
+    _option(page_a, 2, "C").check()
+    expect(page_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+
+    # The phone opens the exam again: its kept "A" is resent, refused, and dropped with a notice.
+    again = phone.new_page()
+    again.goto(page_a.url)
+    _continue_here(again)
+    expect(again.locator("#exam-notices li")).to_contain_text("另一台设备", timeout=WAIT_MS)
+    expect(_option(again, 2, "C")).to_be_checked(timeout=WAIT_MS)
+    expect(again.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    assert again.evaluate("Object.values(localStorage).filter(v => v.includes('\"seq\"')).length") == 0
+    assert _stored(db, attempt_id, 2) == ["C"]

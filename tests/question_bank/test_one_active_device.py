@@ -1,0 +1,78 @@
+"""One active device per attempt at the service level: a page claims its attempt, another page is
+asked before it takes over, and the page taken over can no longer change answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from question_bank.errors import AttemptClosed, TakenOver
+from question_bank.models import AttemptState, DeviceEventKind
+from question_bank.services import attempts, presence
+from question_bank.services.marking import current_responses
+from tests.scenarios import single_choice_exam
+
+PHONE = presence.Client.of("10.0.0.7", "Mozilla/5.0 (iPhone) Mobile Safari")
+PC = presence.Client.of("192.0.2.40", "Mozilla/5.0 (Windows NT 10.0) Chrome/120")
+
+
+@pytest.fixture
+def attempt(db, clock, make):
+    exam = single_choice_exam(make, count=2, key="C")
+    return attempts.start_attempt(db, clock, exam.cadre, exam.sitting)
+
+
+def test_the_first_page_gets_the_attempt_and_a_second_is_asked(db, clock, attempt):
+    assert presence.claim(db, clock, attempt, "phonePage", None, PHONE).held_here
+    asked = presence.claim(db, clock, attempt, "pcPage", None, PC)
+    assert not asked.held_here and attempt.active_page == "phonePage"
+    assert [e.kind for e in presence.device_log(db, attempt)] == [DeviceEventKind.OPENED, DeviceEventKind.ASKED]
+
+
+def test_a_reload_in_the_same_tab_keeps_the_attempt_without_asking(db, clock, attempt):
+    presence.claim(db, clock, attempt, "load1", None, PHONE)
+    assert presence.claim(db, clock, attempt, "load2", "load1", PHONE).held_here
+    assert attempt.active_page == "load2"
+
+
+def test_after_a_takeover_the_first_page_cannot_save_or_submit(db, clock, attempt):
+    presence.claim(db, clock, attempt, "phonePage", None, PHONE)
+    attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["A"], 1, "phonePage", 0, page="phonePage")
+    presence.claim(db, clock, attempt, "pcPage", None, PC)
+    clock.advance(seconds=30)
+    presence.take_over(db, clock, attempt, "pcPage", PC)
+    with pytest.raises(TakenOver):
+        attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["B"], 2, "phonePage", 1, page="phonePage")
+    with pytest.raises(TakenOver):
+        attempts.submit_attempt(db, clock, attempt.user, attempt.id, page="phonePage")
+    with pytest.raises(TakenOver):  # a save that does not say which page sends it
+        attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["B"], 2, "phonePage", 1)
+    assert attempt.state == AttemptState.IN_PROGRESS
+    assert current_responses(db, attempt.id)[1].answer == ["A"]
+    attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["C"], 1, "pcPage", 1, page="pcPage")
+    assert current_responses(db, attempt.id)[1].answer == ["C"]
+
+
+def test_the_takeover_logs_both_devices_with_addresses_and_browsers(db, clock, attempt):
+    presence.claim(db, clock, attempt, "phonePage", None, PHONE)
+    presence.claim(db, clock, attempt, "pcPage", None, PC)
+    presence.take_over(db, clock, attempt, "pcPage", PC)
+    took = presence.device_log(db, attempt)[-1]
+    assert took.kind == DeviceEventKind.TOOK_OVER
+    assert (took.page, took.ip, took.user_agent) == ("pcPage", PC.ip, PC.user_agent)
+    assert (took.other_page, took.other_ip, took.other_user_agent) == ("phonePage", PHONE.ip, PHONE.user_agent)
+
+
+def test_the_first_page_can_take_the_attempt_back(db, clock, attempt):
+    presence.claim(db, clock, attempt, "phonePage", None, PHONE)
+    presence.take_over(db, clock, attempt, "pcPage", PC)
+    presence.take_over(db, clock, attempt, "phonePage", PHONE)
+    assert presence.held_here(attempt, "phonePage") and not presence.held_here(attempt, "pcPage")
+
+
+def test_a_closed_attempt_cannot_be_claimed_or_taken_over(db, clock, attempt):
+    attempts.submit_attempt(db, clock, attempt.user, attempt.id)
+    with pytest.raises(AttemptClosed):
+        presence.claim(db, clock, attempt, "late", None, PC)
+    with pytest.raises(AttemptClosed):
+        presence.take_over(db, clock, attempt, "late", PC)
+    assert attempt.active_page is None
