@@ -36,7 +36,8 @@ CLOCK = SystemClock()
 
 
 def _file_rates(db, editor, path: Path) -> None:
-    report = importing.import_questions(db, CLOCK, editor, path.name, path.read_bytes(), importing.VALID_ONLY)
+    report = importing.import_questions(db, CLOCK, editor, path.name, path.read_bytes(), importing.VALID_ONLY,
+                                        importing.KEEP_REPEATS)
     assert report.batch is not None, report.errors[:3]
     versions = db.scalars(select(Question.current_version_id).where(Question.import_batch_id == report.batch.id)).all()
     rows = [row for refs in citing.refs_of(db, list(versions)).values() for row in refs]
