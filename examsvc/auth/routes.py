@@ -28,6 +28,9 @@ HOME_BY_ROLE = [
     (Role.BANK_REVIEWER, "bank.batches"),
     (Role.EXAM_ADMIN, "exams.sittings"),
     (Role.HR, "reports.sittings"),
+    (Role.MARKER, "marking.queue"),
+    (Role.SENIOR_MARKER, "marking.queue"),
+    (Role.AUDITOR, "audit.events"),
     (Role.SYSADMIN, "auth.users"),
     (Role.LAW_ADMIN, "laws.index"),
 ]
