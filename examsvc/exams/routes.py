@@ -352,3 +352,6 @@ def remove_from_roster(sitting_id: int, entry_id: int):
     database.commit()
     flash(_("Removed from the roster."), "success")
     return redirect(url_for("exams.sitting", sitting_id=found.id))
+
+
+from examsvc.exams import corrections  # noqa: E402,F401  (its views are on this blueprint)
