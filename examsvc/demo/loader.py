@@ -64,6 +64,8 @@ STAFF = [
     ("examadmin", "考务管理员", (Role.EXAM_ADMIN,)),
     ("hr", "组织人事干部", (Role.HR,)),
     ("lawadmin", "法规管理员", (Role.LAW_ADMIN,)),
+    ("marker", "阅卷组长", (Role.MARKER, Role.SENIOR_MARKER)),
+    ("auditor", "审计员", (Role.AUDITOR,)),
 ]
 #: (unit key, current post, proposed post) of the five demo cadres.
 CADRES = [
@@ -189,7 +191,8 @@ def _sitting(session: Session, clock: Clock, admin: User, unit: OrgUnit, cadres:
 def _summary(session: Session, already_loaded: bool) -> DemoSummary:
     role_names = {Role.SYSADMIN: "sysadmin", Role.BANK_EDITOR: "bank editor", Role.BANK_REVIEWER: "bank reviewer",
                   Role.EXAM_ADMIN: "exam admin", Role.HR: "HR officer", Role.CADRE: "cadre",
-                  Role.LAW_ADMIN: "law administrator"}
+                  Role.LAW_ADMIN: "law administrator", Role.SENIOR_MARKER: "senior marker",
+                  Role.AUDITOR: "auditor"}
     summary = DemoSummary(already_loaded=already_loaded)
     demo_names = [username for username, _, _ in STAFF] + [f"cadre{n}" for n in range(1, len(CADRES) + 1)]
     users = session.scalars(select(User).where(User.username.in_(demo_names)).order_by(User.id)).all()

@@ -28,7 +28,7 @@ def test_demo_loads_once_and_prints_the_accounts_and_open_sitting(app, db, clock
     runner = app.test_cli_runner()
     first = runner.invoke(args=["load-demo"])
     assert first.exit_code == 0, first.output
-    for username in ("sysadmin", "editor", "reviewer", "examadmin", "hr", "cadre1", "cadre5"):
+    for username in ("sysadmin", "editor", "reviewer", "examadmin", "hr", "marker", "auditor", "cadre1", "cadre5"):
         assert username in first.output
     assert "Open sitting" in first.output and "demo-pass-2026" in first.output
     again = runner.invoke(args=["load-demo"])
