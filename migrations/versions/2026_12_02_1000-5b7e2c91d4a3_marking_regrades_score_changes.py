@@ -41,7 +41,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['attempt_item_id'], ['attempt_item.id'], name=op.f('fk_manual_mark_attempt_item_id_attempt_item')),
     sa.ForeignKeyConstraint(['marker_id'], ['user_account.id'], name=op.f('fk_manual_mark_marker_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_manual_mark')),
-    sa.UniqueConstraint('attempt_item_id', 'marker_id', name=op.f('uq_manual_mark_attempt_item_id')),
+    sa.UniqueConstraint('attempt_item_id', 'marker_id', name=op.f('uq_manual_mark_attempt_item_id_marker_id')),
     sa.UniqueConstraint('attempt_item_id', 'round', name=op.f('uq_manual_mark_attempt_item_id_round'))
     )
     op.create_index(op.f('ix_manual_mark_attempt_item_id'), 'manual_mark', ['attempt_item_id'], unique=False)
