@@ -4,12 +4,13 @@ last mark lands, and the total then recorded."""
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from question_bank.models import Role, ScoreRecord
+from question_bank.models import ManualMark, Role, ScoreRecord
 from question_bank.services import attempts
 
 ESSAY = "行政机关应当依法行使职权。"
@@ -84,3 +85,63 @@ def test_the_marking_pages_are_for_markers_only(client, make, marked_exam):
     client.login("admin1")
     assert client.get("/marking/").status_code == 403
     assert client.get(f"/marking/items/{item_id}").status_code == 403
+
+
+def _race(clients, posts):
+    """Fire each client's POST at once (one thread each); returns the responses in order."""
+    barrier = threading.Barrier(len(clients))
+    answers: list = [None] * len(clients)
+
+    def fire(i: int) -> None:
+        barrier.wait()
+        answers[i] = clients[i].form_post(*posts[i])
+
+    threads = [threading.Thread(target=fire, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
+def _markers(client_factory, make, names):
+    clients = []
+    for name in names:
+        make.user(Role.MARKER, username=name)
+        c = client_factory()
+        c.login(name)
+        c.db_session = None  # the test's own session stays out of the way while they race
+        clients.append(c)
+    return clients
+
+
+def test_two_markers_racing_for_the_same_response_one_mark_counts(client_factory, make, db, marked_exam):
+    cadre, sitting, attempt, item_id = marked_exam
+    db.commit()
+    clients = _markers(client_factory, make, ["racer1", "racer2"])
+    answers = _race(clients, [(f"/marking/items/{item_id}", {"score": "30", "comment": ""}),
+                              (f"/marking/items/{item_id}", {"score": "20", "comment": ""})])
+    assert sorted(a.status_code for a in answers) == [302, 409]
+    db.expire_all()
+    assert len(db.scalars(select(ManualMark)).all()) == 1
+    assert len(db.scalars(select(ScoreRecord).where(ScoreRecord.attempt_id == attempt.id)).all()) == 1
+
+
+def test_the_last_two_responses_marked_at_once_by_two_markers_give_one_total(client_factory, make, db, clock):
+    make.questions(2, "short_answer")
+    paper = make.paper([("short_answer", 2, 50, "行政处罚法")])
+    cadre = make.cadre()
+    sitting = make.sitting(paper, roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ESSAY, 1)
+    attempts.save_response(db, clock, cadre, attempt.id, 2, ESSAY, 2)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    db.commit()
+    items = {i.slot: i.id for i in attempt.items}
+    clients = _markers(client_factory, make, ["pair1", "pair2"])
+    answers = _race(clients, [(f"/marking/items/{items[1]}", {"score": "40", "comment": ""}),
+                              (f"/marking/items/{items[2]}", {"score": "45.5", "comment": ""})])
+    assert [a.status_code for a in answers] == [302, 302]
+    db.expire_all()
+    (record,) = db.scalars(select(ScoreRecord).where(ScoreRecord.attempt_id == attempt.id)).all()
+    assert record.score == Decimal("85.5") == db.get(type(attempt), attempt.id).score
