@@ -76,3 +76,23 @@ def test_four_eyes_through_the_web(client, client_factory, db, exam):
     assert db.get(type(p), p.id).score == Decimal(100)
     bad = client.form_post(f"/exams/attempts/{p.id}/marks", {"item": item.id, "score": "1.555", "reason": "x"})
     assert bad.status_code == 422
+
+
+def test_the_sitting_form_sets_second_marking_and_refuses_a_tolerance_finer_than_a_hundredth(client, make, db):
+    from question_bank.models import Sitting
+    from tests.forms import sitting_form
+
+    make.question("short_answer")
+    make.user(Role.EXAM_ADMIN, username="admin9")
+    paper = make.paper([("short_answer", 1, 100, "行政处罚法")])
+    client.login("admin9")
+    refused = client.form_post("/exams/sittings/new", sitting_form(paper.id, second_marking="y",
+                                                                   marking_tolerance="2.555"))
+    assert refused.status_code == 422 and "2.555" in refused.get_data(as_text=True)
+    assert db.scalars(select(Sitting)).all() == []
+    saved = client.form_post("/exams/sittings/new", sitting_form(paper.id, second_marking="y", marking_tolerance="2.5"))
+    assert saved.status_code == 302
+    sitting = db.scalar(select(Sitting))
+    assert sitting.second_marking and sitting.marking_tolerance == Decimal("2.5")
+    page = client.get(f"/exams/sittings/{sitting.id}").get_data(as_text=True)
+    assert 'id="marking-setting"' in page and "2.5" in page
