@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from examsvc.formatting import points
+from examsvc.demo.marking_demo import essay_sitting
 from question_bank.clock import Clock
 from question_bank.models import (
     BlueprintSection,
@@ -49,7 +50,7 @@ DEMO_PASSWORD = "demo-pass-2026"
 #: Category the demo bank's laws sit under; the demo paper draws from all of it.
 DEMO_CATEGORY = "领导干部学法"
 #: (type, count, points each) of the demo paper: 100 points. The bank's short answers are left out
-#: of it: they wait for a marker, and the marking queue is not built yet.
+#: of it (every cadre's total would wait for a marker); they make the marking demo's sitting.
 DEMO_SECTIONS = [
     ("single_choice", "一、单项选择题", 15, 2),
     ("multiple_choice", "二、多项选择题", 10, 3),
@@ -125,6 +126,7 @@ def load(session: Session, clock: Clock) -> DemoSummary:
     _bank(session, clock, staff["editor"], staff["reviewer"])
     _sitting(session, clock, staff["examadmin"], units["province"], cadres)
     session.flush()
+    essay_sitting(session, clock, staff["examadmin"], DEMO_CATEGORY, cadres[-1])
     summary = _summary(session, already_loaded=False)
     summary.laws = laws
     return summary

@@ -76,3 +76,10 @@ def test_without_the_shared_law_texts_the_demo_says_so_and_goes_on(db, clock, ma
     lines = loader._laws(db, clock, make.user(Role.LAW_ADMIN), tmp_path / "nowhere")
     assert "were not found at" in lines[0] and "load-laws" in lines[0]
     assert db.scalar(select(func.count(Law.id))) == 0
+
+
+def test_the_demo_marker_finds_two_blind_responses_waiting(app, db, client):
+    app.test_cli_runner().invoke(args=["load-demo"])
+    client.login("marker", "demo-pass-2026")
+    queue = client.get("/marking/queue.json").get_json()["responses"]
+    assert [(r["slot"], r["round"], r["max_points"]) for r in queue] == [(1, 1, "50.00"), (2, 1, "50.00")]
