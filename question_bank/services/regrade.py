@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, Problem
@@ -42,11 +42,12 @@ from question_bank.models import (
     Regrade,
     RegradeChange,
     RegradeKind,
+    ResponseStep,
     Sitting,
     User,
 )
 from question_bank.services import audit, item_overrides, ledger
-from question_bank.services.marking import GradeBand, band_for, current_responses, latest_item_marks, settle_total
+from question_bank.services.marking import GradeBand, band_for, settle_total
 from question_bank.services.sittings import get_sitting
 from question_bank.types import get_type
 
@@ -129,15 +130,43 @@ def _items_of(session: Session, sitting: Sitting, question_id: int) -> list[Atte
         .order_by(AttemptItem.attempt_id, AttemptItem.slot)))
 
 
-def _new_item_score(session: Session, item: AttemptItem, kind: RegradeKind, key: Any) -> Decimal | None:
+#: Attempts read per query while computing a regrade (bounded IN lists).
+BATCH = 500
+
+
+def _batches(ids: list[int]):
+    for start in range(0, len(ids), BATCH):
+        yield ids[start:start + BATCH]
+
+
+def _attempts_with_marks_and_answers(session: Session, attempt_ids: list[int]) -> tuple[
+        dict[int, Attempt], dict[int, Mark], dict[tuple[int, int], Any]]:
+    """The attempts (with their items and candidates), each item's newest mark by item id, and each
+    answered slot's current response by (attempt id, slot): a few queries per :data:`BATCH`
+    attempts instead of several per attempt."""
+    found: dict[int, Attempt] = {}
+    marks: dict[int, Mark] = {}
+    answers: dict[tuple[int, int], Any] = {}
+    for ids in _batches(attempt_ids):
+        for attempt in session.scalars(select(Attempt).where(Attempt.id.in_(ids))
+                                       .options(selectinload(Attempt.items), selectinload(Attempt.user))):
+            found[attempt.id] = attempt
+        for mark in session.scalars(select(Mark).join(AttemptItem, Mark.attempt_item_id == AttemptItem.id)
+                                    .where(AttemptItem.attempt_id.in_(ids)).order_by(Mark.id)):
+            marks[mark.attempt_item_id] = mark
+        for step in session.scalars(select(ResponseStep).where(ResponseStep.attempt_id.in_(ids),
+                                                               ResponseStep.superseded.is_(False))
+                                    .order_by(ResponseStep.attempt_id, ResponseStep.slot, ResponseStep.id)):
+            answers[(step.attempt_id, step.slot)] = step.answer
+    return found, marks, answers
+
+
+def _new_item_score(item: AttemptItem, override: item_overrides.Override, answer: Any, rule) -> Decimal | None:
     """The item's mark under the regrade (None: a short answer left to markers)."""
-    override = item_overrides.Override(kind, key)
     fixed = override.score(item)
     if fixed is not None:
         return fixed
-    step = current_responses(session, item.attempt_id).get(item.slot)
-    qtype = get_type(item.question_version.qtype)
-    return qtype.mark(key, step.answer if step else None, item.mark, item.attempt.sitting.paper.multi_rule)
+    return get_type(item.question_version.qtype).mark(override.key, answer, item.mark, rule)
 
 
 def _compute(session: Session, sitting: Sitting, question_id: int, kind: RegradeKind, reason: str) -> Preview:
@@ -147,20 +176,20 @@ def _compute(session: Session, sitting: Sitting, question_id: int, kind: Regrade
     if problems:
         raise InvalidInput(problems)
     key_version = question.published_version if kind == RegradeKind.KEY_CORRECTED else None
-    key = key_version.key if key_version is not None else None
+    override = item_overrides.Override(kind, key_version.key if key_version is not None else None)
     by_attempt: dict[int, list[AttemptItem]] = defaultdict(list)
     for item in items:
         by_attempt[item.attempt_id].append(item)
-    overrides = item_overrides.for_sitting(session, sitting.id)
-    overrides[question_id] = item_overrides.Override(kind, key)
+    overrides = {**item_overrides.for_sitting(session, sitting.id), question_id: override}
+    loaded, marks, answers = _attempts_with_marks_and_answers(session, list(by_attempt))
+    rule = sitting.paper.multi_rule
     changes = []
     for attempt_id, own in by_attempt.items():
-        attempt = own[0].attempt
-        marks = latest_item_marks(session, attempt)
+        attempt = loaded[attempt_id]
         new_items = {}
         for item in own:
             old = marks[item.id].score if item.id in marks else None
-            new = _new_item_score(session, item, kind, key)
+            new = _new_item_score(item, override, answers.get((attempt_id, item.slot)), rule)
             if new is not None and new != old:
                 new_items[item.slot] = (old, new)
         new_max = item_overrides.max_score(attempt.items, overrides)
