@@ -52,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.candidate.routes import bp as candidate_bp
     from examsvc.exams.routes import bp as exams_bp
     from examsvc.law_review.routes import bp as law_review_bp
+    from examsvc.marking.routes import bp as marking_bp
+    from examsvc.audit.routes import bp as audit_bp
     from examsvc.laws.routes import bp as laws_bp
     from examsvc.practice.routes import bp as practice_bp
     from examsvc.reports.routes import bp as reports_bp
@@ -60,7 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.study.coverage import bp as study_coverage_bp
     from examsvc.study.routes import bp as study_bp
 
-    for blueprint in (auth_bp, candidate_bp, api_bp, bank_bp, exams_bp, reports_bp, law_review_bp):
+    for blueprint in (auth_bp, candidate_bp, api_bp, bank_bp, exams_bp, reports_bp, law_review_bp,
+                      marking_bp, audit_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(laws_bp)
     for blueprint in (study_bp, my_study_bp, study_coverage_bp, study_reports_bp):

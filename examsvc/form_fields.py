@@ -20,7 +20,8 @@ class PointsField(DecimalField):
 
     def process_formdata(self, valuelist) -> None:
         super().process_formdata(valuelist)
-        if self.data is None:
+        if self.data is None or not valuelist:
+            # Nothing posted for a field with a default: the default stands.
             return
         typed = valuelist[0]
         if not self.data.is_finite():

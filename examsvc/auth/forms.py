@@ -28,6 +28,7 @@ ROLE_LABELS = {
     Role.BANK_REVIEWER: _l("Question-bank reviewer"),
     Role.EXAM_ADMIN: _l("Exam administrator"),
     Role.MARKER: _l("Marker"),
+    Role.SENIOR_MARKER: _l("Senior marker"),
     Role.HR: _l("HR / organisation department"),
     Role.AUDITOR: _l("Auditor"),
     Role.SYSADMIN: _l("System administrator"),

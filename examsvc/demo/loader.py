@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from examsvc.formatting import points
+from examsvc.demo.marking_demo import essay_sitting
 from question_bank.clock import Clock
 from question_bank.models import (
     BlueprintSection,
@@ -49,7 +50,7 @@ DEMO_PASSWORD = "demo-pass-2026"
 #: Category the demo bank's laws sit under; the demo paper draws from all of it.
 DEMO_CATEGORY = "领导干部学法"
 #: (type, count, points each) of the demo paper: 100 points. The bank's short answers are left out
-#: of it: they wait for a marker, and the marking queue is not built yet.
+#: of it (every cadre's total would wait for a marker); they make the marking demo's sitting.
 DEMO_SECTIONS = [
     ("single_choice", "一、单项选择题", 15, 2),
     ("multiple_choice", "二、多项选择题", 10, 3),
@@ -65,6 +66,8 @@ STAFF = [
     ("hr", "组织人事干部", (Role.HR,)),
     ("lawadmin", "法规管理员", (Role.LAW_ADMIN,)),
     ("studyadmin", "学法管理员", (Role.STUDY_ADMIN,)),
+    ("marker", "阅卷组长", (Role.MARKER, Role.SENIOR_MARKER)),
+    ("auditor", "审计员", (Role.AUDITOR,)),
 ]
 #: (unit key, current post, proposed post, rank) of the five demo cadres.
 CADRES = [
@@ -131,6 +134,7 @@ def load(session: Session, clock: Clock) -> DemoSummary:
     _sitting(session, clock, staff["examadmin"], units["province"], cadres)
     study = _study_list(session, clock, staff["studyadmin"]) if laws and "not found" not in laws[0] else None
     session.flush()
+    essay_sitting(session, clock, staff["examadmin"], DEMO_CATEGORY, cadres[-1])
     summary = _summary(session, already_loaded=False)
     summary.laws = laws
     summary.study_list = study
@@ -216,7 +220,8 @@ def _sitting(session: Session, clock: Clock, admin: User, unit: OrgUnit, cadres:
 def _summary(session: Session, already_loaded: bool) -> DemoSummary:
     role_names = {Role.SYSADMIN: "sysadmin", Role.BANK_EDITOR: "bank editor", Role.BANK_REVIEWER: "bank reviewer",
                   Role.EXAM_ADMIN: "exam admin", Role.HR: "HR officer", Role.CADRE: "cadre",
-                  Role.LAW_ADMIN: "law administrator", Role.STUDY_ADMIN: "study administrator"}
+                  Role.LAW_ADMIN: "law administrator", Role.STUDY_ADMIN: "study administrator",
+                  Role.SENIOR_MARKER: "senior marker", Role.AUDITOR: "auditor"}
     summary = DemoSummary(already_loaded=already_loaded)
     demo_names = [username for username, _, _ in STAFF] + [f"cadre{n}" for n in range(1, len(CADRES) + 1)]
     users = session.scalars(select(User).where(User.username.in_(demo_names)).order_by(User.id)).all()

@@ -225,6 +225,12 @@ class SittingForm(FlaskForm):
     results_policy = SelectField(_l("Show candidates their score"),
                                  choices=[SelectChoice(p.value, label) for p, label in POLICY_LABELS.items()])
     show_answers = BooleanField(_l("With the answers and explanations, when the score is shown"))
+    second_marking = BooleanField(_l("Second marker for short answers"),
+                                  description=_l("Each short answer is marked by two markers independently."))
+    marking_tolerance = PointsField(_l("Marking tolerance (points)"), places=2, default=Decimal(0),
+                                    validators=[Optional(), parsed, NumberRange(min=0)],
+                                    description=_l("Two marks further apart than this go to a senior marker, "
+                                                   "whose mark counts; otherwise their mean counts."))
 
     def spec(self) -> SittingSpec:
         return SittingSpec(
@@ -234,7 +240,8 @@ class SittingForm(FlaskForm):
             excellent_mark=self.excellent_mark.data, grace_s=self.grace_s.data,
             attempts_allowed=self.attempts_allowed.data, shuffle_questions=bool(self.shuffle_questions.data),
             shuffle_options=bool(self.shuffle_options.data), results_policy=ResultPolicy(self.results_policy.data),
-            show_answers=bool(self.show_answers.data),
+            show_answers=bool(self.show_answers.data), second_marking=bool(self.second_marking.data),
+            marking_tolerance=self.marking_tolerance.data or Decimal(0),
         )
 
     #: Set by :meth:`lock`: the closing time a started sitting may not move before (aware UTC).
@@ -254,7 +261,7 @@ class SittingForm(FlaskForm):
     def fill_from(self, sitting) -> None:
         for name in ("title", "kind", "paper", "opens_at", "closes_at", "time_limit_min", "pass_mark", "excellent_mark",
                      "attempts_allowed", "grace_s", "shuffle_questions", "shuffle_options", "results_policy",
-                     "show_answers"):
+                     "show_answers", "second_marking", "marking_tolerance"):
             getattr(self, name).data = self._shown(sitting, name)
 
     def locked_fields(self) -> list:

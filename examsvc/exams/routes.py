@@ -364,5 +364,5 @@ def remove_from_roster(sitting_id: int, entry_id: int):
     return redirect(url_for("exams.sitting", sitting_id=found.id))
 
 
-# The attempt page's routes live in their own module, on this blueprint.
-from examsvc.exams import attempt_pages  # noqa: E402,F401
+# The attempt page's and the corrections' routes live in their own modules, on this blueprint.
+from examsvc.exams import attempt_pages, corrections  # noqa: E402,F401

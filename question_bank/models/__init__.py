@@ -26,6 +26,15 @@ from question_bank.models.laws import (
     VersionStatus,
 )
 from question_bank.models.law_reviews import ArticleChange, AttemptLawVersion, LawReviewFlag, ReviewOutcome
+from question_bank.models.marking import (
+    ChangeState,
+    ManualMark,
+    MarkingRound,
+    Regrade,
+    RegradeChange,
+    RegradeKind,
+    ScoreChange,
+)
 from question_bank.models.org import OrgUnit, UnitLevel
 from question_bank.models.papers import BlueprintSection, MultiChoiceRule, Paper
 from question_bank.models.people import Role, User, UserRole
@@ -63,4 +72,5 @@ __all__ = [
     "RefusedChange", "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole",
     "ListStatus", "Requirement", "StudyItem", "StudyItemArticle", "StudyList", "StudyListUnit", "StudyProgress",
+    "ChangeState", "ManualMark", "MarkingRound", "Regrade", "RegradeChange", "RegradeKind", "ScoreChange",
 ]

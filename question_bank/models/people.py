@@ -20,6 +20,8 @@ class Role(StrEnum):
     BANK_REVIEWER = "bank_reviewer"
     EXAM_ADMIN = "exam_admin"
     MARKER = "marker"
+    #: 阅卷组长: a marker who also sets the mark when two markers differ by more than the tolerance.
+    SENIOR_MARKER = "senior_marker"
     HR = "hr"
     AUDITOR = "auditor"
     SYSADMIN = "sysadmin"

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,6 +78,11 @@ class Sitting(Base):
     #: When an exam admin or HR released the results before the policy would show them (C-19);
     #: who did is in the audit log ("sitting.release_results").
     results_released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Whether each response marked by a person needs a second, independent marker (双评).
+    second_marking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Points two markers may differ by and still agree (their mean counts); a larger difference
+    #: goes to a third (senior) marker, whose mark counts.
+    marking_tolerance: Mapped[Decimal] = mapped_column(Points(6), default=Decimal(0), server_default="0")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.models import Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, Sitting, User
-from question_bank.services import ledger
+from question_bank.services import item_overrides, ledger
 from question_bank.types import get_type
 
 #: ``Mark.reason`` of the automatic 0 for a short answer left empty.
@@ -90,20 +90,32 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
     rule = attempt.sitting.paper.multi_rule
     now = clock.now()
     marked = latest_item_marks(session, attempt)
+    overrides = item_overrides.for_sitting(session, attempt.sitting_id)
     for item in attempt.items:
         version = item.question_version
         qtype = get_type(version.qtype)
+        override = overrides.get(version.question_id)
+        if override is not None and override.score(item) is not None:
+            if item.id not in marked:
+                session.add(Mark(attempt_item=item, score=override.score(item), marked_at=now,
+                                 marker_id=marker.id if marker else None, reason=f"void:{override.kind}"))
+            continue
         step = responses.get(item.slot)
-        score = qtype.mark(version.key, step.answer if step else None, item.mark, rule)
+        key = override.key if override is not None else version.key
+        score = qtype.mark(key, step.answer if step else None, item.mark, rule)
         if score is None or (not qtype.auto_marked and item.id in marked):
             continue
         session.add(Mark(attempt_item=item, score=score, marked_at=now, marker_id=marker.id if marker else None,
                          reason=reason if qtype.auto_marked else UNANSWERED))
+    if any(o.removed for o in overrides.values()):
+        attempt.max_score = item_overrides.max_score(attempt.items, overrides)
     session.flush()
-    return _settle_total(session, attempt)
+    return settle_total(session, attempt)
 
 
-def _settle_total(session: Session, attempt: Attempt) -> Decimal | None:
+def settle_total(session: Session, attempt: Attempt) -> Decimal | None:
+    """Set the attempt's score, band and pass from its newest item marks (all None while an item
+    has no mark); returns the total in points or None."""
     marks = latest_item_marks(session, attempt)
     if any(item.id not in marks for item in attempt.items):
         attempt.score = attempt.band = attempt.passed = None
@@ -126,6 +138,6 @@ def complete_marking(session: Session, clock: Clock, attempt: Attempt, actor: Us
     after that is a regrade, which keeps the old and the new score)."""
     if attempt.is_open or not is_awaiting_marking(attempt):
         return None
-    if _settle_total(session, attempt) is None:
+    if settle_total(session, attempt) is None:
         return None
     return ledger.append(session, clock, attempt, reason=reason, actor=actor)

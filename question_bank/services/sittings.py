@@ -84,6 +84,10 @@ class SittingSpec:
     shuffle_options: bool = True
     results_policy: ResultPolicy = ResultPolicy.IMMEDIATELY
     show_answers: bool = False
+    #: A second, independent marker for each response marked by a person; marks further apart
+    #: than ``marking_tolerance`` points go to a senior marker (``services.manual_marking``).
+    second_marking: bool = False
+    marking_tolerance: Decimal = Decimal(0)
 
 
 def default_marks(total: Decimal) -> tuple[Decimal, Decimal]:
@@ -165,6 +169,10 @@ def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: De
         found.append(Problem(N_("the grace period must be 0 to %(n)d seconds"), {"n": MAX_GRACE_S}, "grace"))
     if not 1 <= spec.attempts_allowed <= MAX_ATTEMPTS:
         found.append(Problem(N_("attempts allowed must be 1 to %(n)d"), {"n": MAX_ATTEMPTS}, "attempts_allowed"))
+    tolerance = Decimal(spec.marking_tolerance)
+    if not is_exact_points(tolerance) or tolerance < 0:
+        found.append(Problem(N_("the marking tolerance must be 0 or more points, with at most two decimals"),
+                             place="marking_tolerance"))
     total = paper.total_marks
     inexact = [(name, value) for name, value in (("pass_mark", pass_mark), ("excellent_mark", excellent))
                if not is_exact_points(value)]

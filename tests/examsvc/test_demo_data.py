@@ -28,7 +28,7 @@ def test_demo_loads_once_and_prints_the_accounts_and_open_sitting(app, db, clock
     runner = app.test_cli_runner()
     first = runner.invoke(args=["load-demo"])
     assert first.exit_code == 0, first.output
-    for username in ("sysadmin", "editor", "reviewer", "examadmin", "hr", "cadre1", "cadre5"):
+    for username in ("sysadmin", "editor", "reviewer", "examadmin", "hr", "marker", "auditor", "cadre1", "cadre5"):
         assert username in first.output
     assert "Open sitting" in first.output and "demo-pass-2026" in first.output
     again = runner.invoke(args=["load-demo"])
@@ -88,3 +88,10 @@ def test_the_demo_publishes_the_general_study_list_for_every_demo_cadre(app, db)
     assert found.status == ListStatus.PUBLISHED and all(item.article_count for item in found.items)
     cadres = db.scalars(select(User).where(User.username.like("cadre%"))).all()
     assert all(lists_for_cadre(db, cadre) == [found] for cadre in cadres)
+
+
+def test_the_demo_marker_finds_two_blind_responses_waiting(app, db, client):
+    app.test_cli_runner().invoke(args=["load-demo"])
+    client.login("marker", "demo-pass-2026")
+    queue = client.get("/marking/queue.json").get_json()["responses"]
+    assert [(r["slot"], r["round"], r["max_points"]) for r in queue] == [(1, 1, "50.00"), (2, 1, "50.00")]

@@ -1,0 +1,105 @@
+"""Putting scores right, for exam admins: a sitting's regrade (preview, then apply: case C-10) and
+four-eyes score changes of one item (propose; another admin approves or rejects)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from examsvc import database
+from examsvc.errors import problem_texts
+from examsvc.exams.routes import bp
+from examsvc.access import actor
+from examsvc.extensions import clock
+from question_bank.errors import InvalidInput, NotFound
+from question_bank.models import Attempt, RegradeKind
+from question_bank.services import regrade as regrade_service
+from question_bank.services import score_changes
+from question_bank.services import sittings as sitting_service
+from question_bank.services.marking import latest_item_marks
+
+
+def _regrade_page(sitting, *, preview=None, problems=None, status: int = 200):
+    db = database.session()
+    return render_template("exams/regrade.html", sitting=sitting, preview=preview, problems=problems or [],
+                           questions=regrade_service.questions_used(db, sitting), kinds=list(RegradeKind),
+                           form=request.form, past=regrade_service.regrades(db, sitting),
+                           open_changes=score_changes.open_changes(db, actor(), sitting)), status
+
+
+@bp.get("/sittings/<int:sitting_id>/regrade")
+def regrade(sitting_id: int):
+    return _regrade_page(sitting_service.get_sitting(database.session(), actor(), sitting_id))
+
+
+@bp.post("/sittings/<int:sitting_id>/regrade")
+def regrade_post(sitting_id: int):
+    db = database.session()
+    sitting = sitting_service.get_sitting(db, actor(), sitting_id)
+    question_id = request.form.get("question", type=int) or 0
+    reason = request.form.get("reason", "")
+    try:
+        kind = RegradeKind(request.form.get("kind", ""))
+    except ValueError:
+        return _regrade_page(sitting, problems=[{"place": "kind", "message": _("Choose what to do.")}], status=422)
+    try:
+        if request.form.get("confirm") != "apply":
+            shown = regrade_service.preview(db, actor(), sitting.id, question_id, kind, reason)
+            return _regrade_page(sitting, preview=shown)
+        done = regrade_service.apply(db, clock(), actor(), sitting.id, question_id, kind, reason)
+    except InvalidInput as exc:
+        db.rollback()
+        return _regrade_page(sitting, problems=problem_texts(exc), status=422)
+    database.commit()
+    flash(_("Regrade applied: %(n)d attempt(s) changed, each with a new score record entry.", n=len(done.changes)),
+          "success")
+    return redirect(url_for("exams.regrade", sitting_id=sitting.id))
+
+
+def _attempt_in_scope(attempt_id: int) -> Attempt:
+    attempt = database.session().get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound()
+    sitting_service.get_sitting(database.session(), actor(), attempt.sitting_id)
+    return attempt
+
+
+@bp.get("/attempts/<int:attempt_id>/marks")
+def attempt_marks(attempt_id: int, problems=None, status: int = 200):
+    db = database.session()
+    attempt = _attempt_in_scope(attempt_id)
+    return render_template("exams/attempt_marks.html", attempt=attempt, marks=latest_item_marks(db, attempt),
+                           changes=score_changes.changes_of_attempt(db, attempt), problems=problems or []), status
+
+
+@bp.post("/attempts/<int:attempt_id>/marks")
+def propose_change(attempt_id: int):
+    db = database.session()
+    attempt = _attempt_in_scope(attempt_id)
+    item_id = request.form.get("item", type=int) or 0
+    if item_id not in {i.id for i in attempt.items}:
+        raise NotFound()
+    try:
+        score = Decimal(request.form.get("score", "").strip())
+    except InvalidOperation:
+        score = None
+    try:
+        score_changes.propose(db, clock(), actor(), item_id, score, request.form.get("reason", ""))
+    except InvalidInput as exc:
+        db.rollback()
+        return attempt_marks(attempt_id, problems=problem_texts(exc), status=422)
+    database.commit()
+    flash(_("Change proposed. Another exam administrator must approve it before it counts."), "success")
+    return redirect(url_for("exams.attempt_marks", attempt_id=attempt.id))
+
+
+@bp.post("/score-changes/<int:change_id>/decide")
+def decide_change(change_id: int):
+    db = database.session()
+    approve = request.form.get("decision") == "approve"
+    change = score_changes.decide(db, clock(), actor(), change_id, approve, request.form.get("note", ""))
+    database.commit()
+    flash(_("Score change approved and recorded.") if approve else _("Score change rejected."), "success")
+    return redirect(url_for("exams.attempt_marks", attempt_id=change.attempt_item.attempt_id))

@@ -1,0 +1,177 @@
+"""What an auditor (审计员) reads: audit events filtered by actor, object, action and time and
+their export; the score records of sittings, read-only; and the state of the two hash chains
+(domain.md §9, issue 6 "Roles that work"). Nothing here changes a record, except that an export
+is itself audited ("export.audit_log")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from question_bank.clock import Clock
+from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Problem
+from question_bank.models import AuditEvent, OrgUnit, Role, ScoreRecord, Sitting, User
+from question_bank.services import audit, ledger, score_check
+from question_bank.services.hashchain import ChainCheck
+
+#: Most events an export holds; a narrower filter gets the rest.
+MAX_EXPORT_ROWS = 50_000
+
+
+def _require_auditor(viewer: User) -> None:
+    if not viewer.has_role(Role.AUDITOR):
+        raise PermissionDenied()
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events to show. ``actor``: a username (exact, any case); ``object_type`` exact;
+    ``object_id`` exact; ``action``: a dotted verb or its prefix ("mark" finds "mark.given");
+    ``since``/``until``: aware datetimes, ``until`` exclusive. Empty strings and None mean any."""
+
+    actor: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    action: str = ""
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def problems(self) -> list[Problem]:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            return [Problem(N_("the end of the period must come after its start"), place="until")]
+        return []
+
+
+def _filtered(session: Session, flt: EventFilter) -> Select[tuple[AuditEvent]]:
+    query = select(AuditEvent)
+    if flt.actor.strip():
+        actor_id = session.scalar(select(User.id).where(func.lower(User.username) == flt.actor.strip().lower()))
+        query = query.where(AuditEvent.actor_id == (actor_id if actor_id is not None else -1))
+    if flt.object_type.strip():
+        query = query.where(AuditEvent.object_type == flt.object_type.strip())
+    if flt.object_id.strip():
+        query = query.where(AuditEvent.object_id == flt.object_id.strip())
+    if flt.action.strip():
+        action = flt.action.strip()
+        query = query.where((AuditEvent.action == action) |
+                            AuditEvent.action.startswith(action.rstrip(".") + ".", autoescape=True))
+    if flt.since is not None:
+        query = query.where(AuditEvent.occurred_at >= flt.since)
+    if flt.until is not None:
+        query = query.where(AuditEvent.occurred_at < flt.until)
+    return query
+
+
+def events(session: Session, viewer: User, flt: EventFilter, *, limit: int = 100, before_id: int | None = None
+           ) -> list[AuditEvent]:
+    """The newest ``limit`` events matching ``flt`` (older than ``before_id`` for the next page),
+    newest first. Raises :class:`PermissionDenied` for a non-auditor, :class:`InvalidInput` for a
+    period that ends before it starts."""
+    _require_auditor(viewer)
+    if flt.problems():
+        raise InvalidInput(flt.problems())
+    query = _filtered(session, flt)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def object_types(session: Session) -> list[str]:
+    """The object types events have been recorded for, for the filter's choices."""
+    return list(session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)))
+
+
+#: Column headings of the export (Chinese, like the score sheet's).
+EXPORT_HEADERS = ("编号", "时间（北京时间）", "操作人", "操作", "对象类型", "对象编号", "变更前", "变更后", "说明", "哈希")
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def _json_text(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def export_rows(session: Session, clock: Clock, viewer: User, flt: EventFilter, fmt: str
+                ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """(headers, rows) of every event matching ``flt``, oldest first (at most
+    :data:`MAX_EXPORT_ROWS`), for the tabular writers (which neutralise formula-like cells).
+    The export is audited with its filter and ``fmt``."""
+    _require_auditor(viewer)
+    if flt.problems():
+        raise InvalidInput(flt.problems())
+    actor = aliased(User)
+    query = (_filtered(session, flt).add_columns(actor.username).outerjoin(actor, AuditEvent.actor_id == actor.id)
+             .order_by(AuditEvent.id).limit(MAX_EXPORT_ROWS))
+    rows = [(e.id, e.occurred_at.astimezone(BEIJING).replace(tzinfo=None), username or "", e.action, e.object_type,
+             e.object_id, _json_text(e.before), _json_text(e.after), e.detail, e.entry_hash)
+            for e, username in session.execute(query)]
+    audit.record(session, clock, viewer, "export.audit_log", "audit_event", "",
+                 after={"format": fmt, "rows": len(rows), "filter": {
+                     "actor": flt.actor, "object_type": flt.object_type, "object_id": flt.object_id,
+                     "action": flt.action, "since": flt.since.isoformat() if flt.since else None,
+                     "until": flt.until.isoformat() if flt.until else None}})
+    return EXPORT_HEADERS, rows
+
+
+def sittings(session: Session, viewer: User) -> list[Sitting]:
+    """The sittings of the auditor's unit subtree, latest window first."""
+    _require_auditor(viewer)
+    return list(session.scalars(
+        select(Sitting).join(OrgUnit, Sitting.org_unit_id == OrgUnit.id)
+        .where(OrgUnit.path.startswith(viewer.org_unit.path, autoescape=True))
+        .order_by(Sitting.opens_at.desc(), Sitting.id.desc())))
+
+
+def visible_sitting(session: Session, viewer: User, sitting_id: int) -> Sitting:
+    _require_auditor(viewer)
+    sitting = session.get(Sitting, sitting_id)
+    if sitting is None or not viewer.org_unit.contains(sitting.org_unit):
+        raise NotFound()
+    return sitting
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    """One score ledger entry as an auditor reads it: the entry, the candidate and actor names,
+    and whether its own hash still holds."""
+
+    record: ScoreRecord
+    candidate: str
+    actor: str
+    intact: bool
+
+
+def score_records(session: Session, viewer: User, sitting: Sitting) -> list[RecordLine]:
+    """Every ledger entry of ``sitting``, in ledger order (corrections follow what they correct)."""
+    _require_auditor(viewer)
+    candidate, actor = aliased(User), aliased(User)
+    query = (select(ScoreRecord, candidate.display_name, actor.display_name)
+             .join(candidate, ScoreRecord.user_id == candidate.id)
+             .outerjoin(actor, ScoreRecord.actor_id == actor.id)
+             .where(ScoreRecord.sitting_id == sitting.id).order_by(ScoreRecord.id))
+    return [RecordLine(r, c, a or "", ledger.entry_intact(r)) for r, c, a in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class LedgerStatus:
+    """Both chains walked end to end and every attempt reconciled with its newest entry."""
+
+    scores: ChainCheck
+    audit: ChainCheck
+    discrepancies: list[score_check.Discrepancy]
+
+    @property
+    def ok(self) -> bool:
+        return self.scores.ok and self.audit.ok and not self.discrepancies
+
+
+def ledger_status(session: Session, viewer: User) -> LedgerStatus:
+    """Verify the score ledger and the audit log and reconcile every attempt (as ``flask
+    verify-ledger`` does, without a checkpoint: the one kept outside the database is checked
+    there)."""
+    _require_auditor(viewer)
+    return LedgerStatus(ledger.verify(session), audit.verify(session), score_check.reconcile(session))

@@ -1,0 +1,54 @@
+"""How a sitting's regrades change the marking of its items from then on (domain.md §7, C-10).
+
+A regrade applies to the attempts already closed (``services.regrade``) and, through
+:func:`for_sitting`, to every attempt of the sitting marked later: a corrected key marks with the
+corrected version's key, a question voided with full marks gives every item of it its full mark,
+a question removed from the total scores 0 and leaves the maximum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from question_bank.models import AttemptItem, Regrade, RegradeKind
+
+
+@dataclass(frozen=True)
+class Override:
+    """The newest regrade of one question in one sitting, as marking applies it."""
+
+    kind: RegradeKind
+    key: Any = None
+
+    def score(self, item: AttemptItem) -> Decimal | None:
+        """The item's fixed score under a void (full mark, or 0 when removed); None for a key
+        correction, which marks the response with :attr:`key`."""
+        if self.kind == RegradeKind.VOID_FULL_MARKS:
+            return item.mark
+        if self.kind == RegradeKind.VOID_REMOVED:
+            return Decimal(0)
+        return None
+
+    @property
+    def removed(self) -> bool:
+        return self.kind == RegradeKind.VOID_REMOVED
+
+
+def for_sitting(session: Session, sitting_id: int) -> dict[int, Override]:
+    """Question id → the override its newest regrade in ``sitting_id`` set (none: marked as drawn)."""
+    found: dict[int, Override] = {}
+    for regrade in session.scalars(select(Regrade).where(Regrade.sitting_id == sitting_id).order_by(Regrade.id)):
+        key = regrade.key_version.key if regrade.key_version is not None else None
+        found[regrade.question_id] = Override(RegradeKind(regrade.kind), key)
+    return found
+
+
+def max_score(items: list[AttemptItem], overrides: dict[int, Override]) -> Decimal:
+    """Points an attempt is out of: its items' marks, less those of questions removed from the total."""
+    return sum((i.mark for i in items
+                if not (o := overrides.get(i.question_version.question_id)) or not o.removed), Decimal(0))

@@ -1,0 +1,266 @@
+"""Regrading a sitting (重新评分) after a key is corrected or a question voided (domain.md §7, case C-10).
+
+An exam administrator first previews (:func:`preview`: who changes, old → new total, who crosses the
+pass mark) and then applies (:func:`apply`). Applying never touches a response: it adds a
+:class:`Mark` for each item whose mark changes (marks are insert-only; the newest counts), sets the
+attempt's total, and appends a score ledger entry for every attempt it changed, with the reason.
+The :class:`Regrade` row and its :class:`RegradeChange` rows record who ran it, when, why, and each
+attempt's old and new total. Editing the bank alone changes no recorded score.
+
+Kinds (:class:`RegradeKind`):
+
+- key corrected: items of the question are marked again with the key of its published version
+  (the corrected key must have been approved by a reviewer, like any edit). Only for questions
+  the machine marks, and only when the corrected version keeps the type and the number of options
+  (responses are stored by option position).
+- voided with full marks: every item of the question gets its full mark.
+- voided and removed from the total: every item scores 0 and its mark leaves the attempt's
+  maximum. The pass mark stays the points the sitting set.
+
+Later attempts of the sitting are marked the same way (``services.item_overrides``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from question_bank.clock import Clock
+from question_bank.errors import N_, InvalidInput, Problem
+from question_bank.models import (
+    CLOSED_STATES,
+    Attempt,
+    AttemptItem,
+    Mark,
+    Question,
+    QuestionVersion,
+    Regrade,
+    RegradeChange,
+    RegradeKind,
+    ResponseStep,
+    Sitting,
+    User,
+)
+from question_bank.services import audit, item_overrides, ledger
+from question_bank.services.marking import GradeBand, band_for, settle_total
+from question_bank.services.sittings import get_sitting
+from question_bank.types import get_type
+
+
+@dataclass(frozen=True)
+class AttemptChange:
+    """One attempt a regrade changes. Totals in points; ``None`` total: awaiting marking."""
+
+    attempt_id: int
+    candidate: str
+    old_score: Decimal | None
+    new_score: Decimal | None
+    old_max: Decimal
+    new_max: Decimal
+    old_passed: bool | None
+    new_passed: bool | None
+    #: Slot → (old item mark or None, new item mark).
+    items: dict[int, tuple[Decimal | None, Decimal]]
+
+    @property
+    def crosses_pass_mark(self) -> bool:
+        """Whether the attempt passes after the regrade and not before, or the other way round."""
+        return None not in (self.old_passed, self.new_passed) and self.old_passed != self.new_passed
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What applying would do: the attempts that change (by candidate), how many attempts used the
+    question, and the key that would mark it (key correction)."""
+
+    sitting: Sitting
+    question: Question
+    kind: RegradeKind
+    key_version: QuestionVersion | None
+    attempts_using: int
+    changes: list[AttemptChange]
+
+    @property
+    def crossing(self) -> list[AttemptChange]:
+        return [c for c in self.changes if c.crosses_pass_mark]
+
+
+def questions_used(session: Session, sitting: Sitting) -> list[Question]:
+    """The questions the sitting's closed or open attempts drew, by id (the choices to regrade)."""
+    ids = select(QuestionVersion.question_id).join(AttemptItem, AttemptItem.question_version_id == QuestionVersion.id) \
+        .join(Attempt, AttemptItem.attempt_id == Attempt.id).where(Attempt.sitting_id == sitting.id)
+    return list(session.scalars(select(Question).where(Question.id.in_(ids)).order_by(Question.id)))
+
+
+def _problems(question: Question | None, kind: RegradeKind, items: list[AttemptItem], reason: str) -> list[Problem]:
+    found = []
+    if not reason.strip():
+        found.append(Problem(N_("say why the sitting is regraded"), place="reason"))
+    elif len(reason) > 1000:
+        found.append(Problem(N_("the reason is longer than %(n)d characters"), {"n": 1000}, "reason"))
+    if question is None or not items:
+        return [*found, Problem(N_("choose a question this sitting used"), place="question")]
+    if kind != RegradeKind.KEY_CORRECTED:
+        return found
+    corrected = question.published_version
+    if not get_type(items[0].question_version.qtype).auto_marked:
+        found.append(Problem(N_("a short answer is marked by people: void it or change its marks instead"),
+                             place="kind"))
+    elif corrected is None or all(i.question_version.key == corrected.key for i in items):
+        found.append(Problem(N_("the question has no published version with a different key; correct the key "
+                                "and have it approved first"), place="question"))
+    elif any(i.question_version.qtype != corrected.qtype or len(i.question_version.options) != len(corrected.options)
+             for i in items):
+        found.append(Problem(N_("the corrected version changes the type or the number of options, so the answers "
+                                "given cannot be marked against it"), place="question"))
+    return found
+
+
+def _items_of(session: Session, sitting: Sitting, question_id: int) -> list[AttemptItem]:
+    return list(session.scalars(
+        select(AttemptItem).join(Attempt, AttemptItem.attempt_id == Attempt.id)
+        .join(QuestionVersion, AttemptItem.question_version_id == QuestionVersion.id)
+        .where(Attempt.sitting_id == sitting.id, Attempt.state.in_([str(s) for s in CLOSED_STATES]),
+               QuestionVersion.question_id == question_id)
+        .order_by(AttemptItem.attempt_id, AttemptItem.slot)))
+
+
+#: Attempts read per query while computing a regrade (bounded IN lists).
+BATCH = 500
+
+
+def _batches(ids: list[int]):
+    for start in range(0, len(ids), BATCH):
+        yield ids[start:start + BATCH]
+
+
+def _attempts_with_marks_and_answers(session: Session, attempt_ids: list[int]) -> tuple[
+        dict[int, Attempt], dict[int, Mark], dict[tuple[int, int], Any]]:
+    """The attempts (with their items and candidates), each item's newest mark by item id, and each
+    answered slot's current response by (attempt id, slot): a few queries per :data:`BATCH`
+    attempts instead of several per attempt."""
+    found: dict[int, Attempt] = {}
+    marks: dict[int, Mark] = {}
+    answers: dict[tuple[int, int], Any] = {}
+    for ids in _batches(attempt_ids):
+        for attempt in session.scalars(select(Attempt).where(Attempt.id.in_(ids))
+                                       .options(selectinload(Attempt.items), selectinload(Attempt.user))):
+            found[attempt.id] = attempt
+        for mark in session.scalars(select(Mark).join(AttemptItem, Mark.attempt_item_id == AttemptItem.id)
+                                    .where(AttemptItem.attempt_id.in_(ids)).order_by(Mark.id)):
+            marks[mark.attempt_item_id] = mark
+        for step in session.scalars(select(ResponseStep).where(ResponseStep.attempt_id.in_(ids),
+                                                               ResponseStep.superseded.is_(False))
+                                    .order_by(ResponseStep.attempt_id, ResponseStep.slot, ResponseStep.id)):
+            answers[(step.attempt_id, step.slot)] = step.answer
+    return found, marks, answers
+
+
+def _new_item_score(item: AttemptItem, override: item_overrides.Override, answer: Any, rule) -> Decimal | None:
+    """The item's mark under the regrade (None: a short answer left to markers)."""
+    fixed = override.score(item)
+    if fixed is not None:
+        return fixed
+    return get_type(item.question_version.qtype).mark(override.key, answer, item.mark, rule)
+
+
+def _compute(session: Session, sitting: Sitting, question_id: int, kind: RegradeKind, reason: str) -> Preview:
+    question = session.get(Question, question_id)
+    items = _items_of(session, sitting, question_id) if question is not None else []
+    problems = _problems(question, kind, items, reason)
+    if problems:
+        raise InvalidInput(problems)
+    key_version = question.published_version if kind == RegradeKind.KEY_CORRECTED else None
+    override = item_overrides.Override(kind, key_version.key if key_version is not None else None)
+    by_attempt: dict[int, list[AttemptItem]] = defaultdict(list)
+    for item in items:
+        by_attempt[item.attempt_id].append(item)
+    overrides = {**item_overrides.for_sitting(session, sitting.id), question_id: override}
+    loaded, marks, answers = _attempts_with_marks_and_answers(session, list(by_attempt))
+    rule = sitting.paper.multi_rule
+    changes = []
+    for attempt_id, own in by_attempt.items():
+        attempt = loaded[attempt_id]
+        new_items = {}
+        for item in own:
+            old = marks[item.id].score if item.id in marks else None
+            new = _new_item_score(item, override, answers.get((attempt_id, item.slot)), rule)
+            if new is not None and new != old:
+                new_items[item.slot] = (old, new)
+        new_max = item_overrides.max_score(attempt.items, overrides)
+        if not new_items and new_max == attempt.max_score:
+            continue
+        scores = {i.slot: (marks[i.id].score if i.id in marks else None) for i in attempt.items}
+        scores.update({slot: new for slot, (_, new) in new_items.items()})
+        total = None if None in scores.values() else sum(scores.values(), Decimal(0))
+        passed = None if total is None else band_for(sitting, total) != GradeBand.FAIL
+        changes.append(AttemptChange(attempt_id, attempt.user.display_name, attempt.score, total, attempt.max_score,
+                                     new_max, attempt.passed, passed, new_items))
+    return Preview(sitting, question, kind, key_version, len(by_attempt), changes)
+
+
+def preview(session: Session, actor: User, sitting_id: int, question_id: int, kind: RegradeKind,
+            reason: str) -> Preview:
+    """What regrading ``question_id`` in the sitting would change, writing nothing. Raises
+    :class:`NotFound` / :class:`PermissionDenied` (not an exam admin of the sitting's subtree) and
+    :class:`InvalidInput` naming the field ("question", "kind", "reason")."""
+    sitting = get_sitting(session, actor, sitting_id)
+    return _compute(session, sitting, question_id, kind, reason)
+
+
+def apply(session: Session, clock: Clock, actor: User, sitting_id: int, question_id: int, kind: RegradeKind,
+          reason: str) -> Regrade:
+    """Apply the regrade :func:`preview` describes, computed again under a lock on the sitting row
+    (two administrators applying at once run one after the other). Adds marks, sets totals, appends
+    one ledger entry per changed attempt that has a total (reason "regrade: …"), records the
+    :class:`Regrade` and its changes, and audits it ("sitting.regrade"). Raises as :func:`preview`."""
+    sitting = get_sitting(session, actor, sitting_id)
+    session.scalars(select(Sitting).where(Sitting.id == sitting.id).with_for_update()).one()
+    result = _compute(session, sitting, question_id, kind, reason)
+    now = clock.now()
+    regrade = Regrade(sitting_id=sitting.id, question_id=question_id, kind=str(kind),
+                      key_version_id=result.key_version.id if result.key_version else None, reason=reason.strip(),
+                      applied_by_id=actor.id, applied_at=now)
+    session.add(regrade)
+    session.flush()
+    for change in result.changes:
+        attempt = session.get(Attempt, change.attempt_id)
+        for item in attempt.items:
+            if item.slot in change.items:
+                session.add(Mark(attempt_item=item, score=change.items[item.slot][1], marked_at=now,
+                                 marker_id=actor.id, reason=f"regrade:{regrade.id}"))
+        attempt.max_score = change.new_max
+        session.flush()
+        record = _settle(session, clock, actor, attempt, regrade)
+        session.add(RegradeChange(regrade_id=regrade.id, attempt_id=attempt.id, old_score=change.old_score,
+                                  new_score=attempt.score, old_max=change.old_max, new_max=change.new_max,
+                                  old_passed=change.old_passed, new_passed=attempt.passed,
+                                  score_record_id=record.id if record else None))
+    audit.record(session, clock, actor, "sitting.regrade", "sitting", sitting.id, after={
+        "regrade_id": regrade.id, "question_id": question_id, "kind": str(kind), "reason": regrade.reason,
+        "key_version_id": regrade.key_version_id,
+        "changes": [{"attempt_id": c.attempt_id, "old": _text(c.old_score), "new": _text(c.new_score)}
+                    for c in result.changes]})
+    session.flush()
+    return regrade
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _settle(session: Session, clock: Clock, actor: User, attempt: Attempt, regrade: Regrade):
+    """The attempt's total after the new marks, and its ledger entry (none while it awaits marking)."""
+    if settle_total(session, attempt) is None:
+        return None
+    return ledger.append(session, clock, attempt, reason=f"regrade: {regrade.reason}", actor=actor)
+
+
+def regrades(session: Session, sitting: Sitting) -> list[Regrade]:
+    """The sitting's regrades, newest first, with their changes."""
+    return list(session.scalars(select(Regrade).where(Regrade.sitting_id == sitting.id).order_by(Regrade.id.desc())))

@@ -1,0 +1,121 @@
+"""Manual score changes with four eyes (domain.md §7, issue 6): one exam administrator proposes a
+new mark for one item of a closed attempt, with a reason; a different exam administrator approves
+or rejects it. Approval adds the item's :class:`Mark` (insert-only; the old one stays), sets the
+total and appends a score ledger entry with the reason. Proposal, approval and rejection are audited.
+
+The database holds the rules too: one open proposal per item (a partial unique index), and a
+decision by someone other than the proposer (a check constraint). A decision is taken once: the
+state changes by a conditional UPDATE, so two approvers at once cannot both apply it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from question_bank.clock import Clock
+from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from question_bank.models import Attempt, AttemptItem, ChangeState, Mark, Role, ScoreChange, Sitting, User
+from question_bank.services import audit, ledger
+from question_bank.services.manual_marking import check_points
+from question_bank.services.marking import latest_item_marks, settle_total
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.has_role(Role.EXAM_ADMIN):
+        raise PermissionDenied()
+
+
+def _item_in_scope(session: Session, actor: User, item_id: int) -> AttemptItem:
+    item = session.get(AttemptItem, item_id)
+    if item is None or not actor.org_unit.contains(item.attempt.sitting.org_unit):
+        raise NotFound()
+    return item
+
+
+def propose(session: Session, clock: Clock, actor: User, item_id: int, new_score: Decimal | None,
+            reason: str) -> ScoreChange:
+    """Propose ``new_score`` points (0 to the item's mark, two decimal places) for the item, with a
+    reason. Raises :class:`InvalidInput` (places "score", "reason"), :class:`Conflict` for an open
+    attempt, an unchanged mark or an item that already has an open proposal."""
+    _require_admin(actor)
+    item = _item_in_scope(session, actor, item_id)
+    if item.attempt.is_open:
+        raise Conflict(N_("The attempt is still in progress; its marks can change only after it closes."))
+    current = latest_item_marks(session, item.attempt).get(item.id)
+    problems = check_points(new_score, item.mark)
+    if not (reason or "").strip():
+        problems.append(Problem(N_("say why the mark changes"), place="reason"))
+    if problems:
+        raise InvalidInput(problems)
+    if current is not None and current.score == new_score:
+        raise Conflict(N_("The item already has %(points)s points."), points=f"{new_score:.2f}")
+    change = ScoreChange(attempt_item_id=item.id, old_score=current.score if current else None, new_score=new_score,
+                         reason=reason.strip(), proposed_by_id=actor.id, proposed_at=clock.now(),
+                         state=ChangeState.PROPOSED, decision_note="")
+    try:
+        with session.begin_nested():
+            session.add(change)
+    except IntegrityError:
+        raise Conflict(N_("A change of this item's mark is already waiting for approval.")) from None
+    audit.record(session, clock, actor, "score_change.propose", "attempt_item", item.id,
+                 before={"score": None if current is None else f"{current.score:.2f}"},
+                 after={"score": f"{new_score:.2f}", "reason": change.reason, "change_id": change.id})
+    return change
+
+
+def decide(session: Session, clock: Clock, actor: User, change_id: int, approve: bool, note: str = "") -> ScoreChange:
+    """Approve or reject an open proposal. The proposer may not decide it (four eyes:
+    :class:`PermissionDenied`); a proposal already decided is a :class:`Conflict`. Approval adds the
+    mark and, when the attempt has a total, a new ledger entry "score change: <reason>"."""
+    _require_admin(actor)
+    change = session.get(ScoreChange, change_id)
+    if change is None:
+        raise NotFound()
+    item = _item_in_scope(session, actor, change.attempt_item_id)
+    if change.proposed_by_id == actor.id:
+        raise PermissionDenied(N_("A score change needs a second person: you proposed it, so someone else decides."))
+    # Lock the attempt first (marks and totals of it change), then take the decision exactly once.
+    session.scalars(select(Attempt).where(Attempt.id == item.attempt_id).with_for_update()).one()
+    now = clock.now()
+    state = ChangeState.APPROVED if approve else ChangeState.REJECTED
+    taken = session.execute(
+        update(ScoreChange).where(ScoreChange.id == change.id, ScoreChange.state == ChangeState.PROPOSED)
+        .values(state=state, decided_by_id=actor.id, decided_at=now, decision_note=(note or "").strip())
+        .execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        raise Conflict(N_("This score change has already been decided."))
+    session.refresh(change)
+    record = None
+    if approve:
+        attempt = item.attempt
+        session.add(Mark(attempt_item=item, score=change.new_score, marked_at=now, marker_id=actor.id,
+                         reason=f"score_change:{change.id}"))
+        session.flush()
+        if settle_total(session, attempt) is not None:
+            record = ledger.append(session, clock, attempt, reason=f"score change: {change.reason}", actor=actor)
+    audit.record(session, clock, actor, f"score_change.{'approve' if approve else 'reject'}", "attempt_item", item.id,
+                 after={"change_id": change.id, "score": f"{change.new_score:.2f}", "proposed_by": change.proposed_by_id,
+                        "note": change.decision_note, "score_record_id": record.id if record else None})
+    session.flush()
+    return change
+
+
+def open_changes(session: Session, actor: User, sitting: Sitting) -> list[ScoreChange]:
+    """The sitting's proposals waiting for a decision, oldest first."""
+    _require_admin(actor)
+    return list(session.scalars(
+        select(ScoreChange).join(AttemptItem, ScoreChange.attempt_item_id == AttemptItem.id)
+        .join(Attempt, AttemptItem.attempt_id == Attempt.id)
+        .where(Attempt.sitting_id == sitting.id, ScoreChange.state == ChangeState.PROPOSED)
+        .order_by(ScoreChange.id)))
+
+
+def changes_of_attempt(session: Session, attempt: Attempt) -> list[ScoreChange]:
+    """Every proposal on the attempt's items, newest first."""
+    return list(session.scalars(
+        select(ScoreChange).join(AttemptItem, ScoreChange.attempt_item_id == AttemptItem.id)
+        .where(AttemptItem.attempt_id == attempt.id).order_by(ScoreChange.id.desc())))
