@@ -35,6 +35,7 @@ from question_bank.models.questions import (
     QuestionStatus,
     QuestionVersion,
 )
+from question_bank.models.sign_in import SignInFailure
 from question_bank.models.scores import LedgerCheckpoint, LedgerHead, ScoreRecord
 from question_bank.models.sittings import DEFAULT_GRACE_S, ExamKind, ResultPolicy, RosterEntry, Sitting
 
@@ -45,6 +46,6 @@ __all__ = [
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
     "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
-    "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
+    "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord", "SignInFailure",
     "Sitting", "UnitLevel", "User", "UserRole",
 ]

@@ -47,7 +47,7 @@ def test_the_account_pages_fit_a_phone_screen(phone: Page, live_server, make, db
     assert overflowing(page) == []
     page.fill("input[name=username]", "ROOT")
     page.fill("input[name=display_name]", "李四")
-    page.fill("input[name=password]", "x" * 12)
+    page.fill("input[name=password]", "Tiger-lily-42")
     page.select_option("select[name=unit]", str(dept.id))
     page.check("input[name=roles][value=cadre]")
     page.fill("input[name=id_number]", "11010519491231002Y")

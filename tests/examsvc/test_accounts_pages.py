@@ -40,7 +40,7 @@ def admin(client, world):
 
 
 def account(unit, **changes) -> dict:
-    return {"username": "lisi", "display_name": "李四", "password": "x" * 12, "unit": unit.id, "roles": "cadre",
+    return {"username": "lisi", "display_name": "李四", "password": "Tiger-lily-42", "unit": unit.id, "roles": "cadre",
             **changes}
 
 
@@ -90,7 +90,7 @@ def test_a_full_width_username_is_stored_folded_and_signs_in_typed_either_way(ad
     assert db.scalar(select(User.username).where(User.display_name == "李四")) == "lisi2"
     for typed in ("lisi2", "ＬＩＳＩ２"):
         client = client_factory()
-        client.login(typed, "x" * 12)  # refused sign-ins answer 200 with the form again
+        client.login(typed, "Tiger-lily-42")  # refused sign-ins answer 200 with the form again
         assert client.get("/").headers["Location"].endswith(url_of_dashboard(client))
 
 
@@ -108,7 +108,7 @@ def test_a_bad_or_taken_id_number_is_refused_beside_the_field_and_the_form_kept(
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert field_errors(page) == {"ID number": [message]}
-    assert 'value="李四"' in page and "x" * 12 not in page  # the form is kept, the password is not sent back
+    assert 'value="李四"' in page and "Tiger-lily-42" not in page  # the form is kept, the password is not sent back
     assert users(db) == before
 
 
