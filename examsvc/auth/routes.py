@@ -64,32 +64,35 @@ def login():
     account and per address in shared storage (``examsvc.auth.throttling``); past the allowance
     even the right password is refused until the time shown. Every outcome is an audit event."""
     form = LoginForm()
-    if form.validate_on_submit():
-        db = database.session()
-        name, password = form.username.data, form.password.data
-        account = people.sign_in_account(db, name)
-        gate = throttle()
-        account_key, address_key = throttle_keys(account, name)
-        until = gate.blocked_until(account_key, address_key)
-        if until is not None:
-            record_access("auth.sign_in_throttled", account, None, name=name)
-            database.commit()
-            # The same words whether or not the account exists.
-            flash(_("Too many failed sign-ins. Try again after %(time)s.", time=local_time(until)), "error")
-            return render_template("auth/login.html", form=form), 429
-        user = people.authenticate(db, name, password)
-        if user is None:
-            gate.failed(account_key, address_key)
-            record_access("auth.sign_in_failed", account, None, name=name)
-            database.commit()
-            flash(_("Wrong username or password."), "error")
-            return render_template("auth/login.html", form=form), 200
-        gate.succeeded(account_key)
-        record_access("auth.sign_in", user, user)
+    if request.method != "POST":
+        return render_template("auth/login.html", form=form)
+    if not form.validate_on_submit() and not form.username.data:
+        return render_template("auth/login.html", form=form), 200
+    db = database.session()
+    name, password = form.username.data, form.password.data or ""
+    account = people.sign_in_account(db, name)
+    gate = throttle()
+    account_key, address_key = throttle_keys(account, name)
+    until = gate.blocked_until(account_key, address_key)
+    if until is not None:
+        record_access("auth.sign_in_throttled", account, None, name=name)
         database.commit()
-        sign_in(user)
-        return redirect(_safe_next(request.args.get("next")) or url_for("auth.index"))
-    return render_template("auth/login.html", form=form)
+        # The same words whether or not the account exists.
+        flash(_("Too many failed sign-ins. Try again after %(time)s.", time=local_time(until)), "error")
+        return render_template("auth/login.html", form=form), 429
+    # An over-long name or a missing password fails like a wrong one (and counts).
+    user = people.authenticate(db, name, password) if not form.errors else None
+    if user is None:
+        gate.failed(account_key, address_key)
+        record_access("auth.sign_in_failed", account, None, name=name)
+        database.commit()
+        flash(_("Wrong username or password."), "error")
+        return render_template("auth/login.html", form=form), 200
+    gate.succeeded(account_key)
+    record_access("auth.sign_in", user, user)
+    database.commit()
+    sign_in(user)
+    return redirect(_safe_next(request.args.get("next")) or url_for("auth.index"))
 
 
 def throttle_keys(account: User | None, name: str) -> tuple[str, str]:
