@@ -71,12 +71,15 @@ def create_user(
     password: str,
     unit: OrgUnit,
     roles: Iterable[Role],
+    username_prefix: str | None = None,
     **profile: str | None,
 ) -> User:
     """Add a person. ``actor`` None is the system (demo loader, first sysadmin from the CLI).
 
     Only a sysadmin may create accounts, and only in their own subtree. ``profile`` takes
-    ``id_number``, ``current_post``, ``proposed_post``, ``rank``, ``phone``.
+    ``id_number``, ``current_post``, ``proposed_post``, ``rank``, ``phone``. With
+    ``username_prefix`` the username is made from it and the new id ("cadre-1207", a suffix "-2"
+    if taken) and ``username`` is only a placeholder, never stored.
 
     The username is stored NFKC-folded, without the space around it (:func:`fold_username`), letter
     case as typed; it may hold only ASCII letters, digits and ". _ - @" (:func:`username_problem`)
@@ -95,8 +98,10 @@ def create_user(
         raise PermissionDenied()
     problems = []
     username = fold_username(username)
-    invalid = username_problem(username)
-    if invalid is not None:
+    invalid = None if username_prefix else username_problem(username)
+    if username_prefix:
+        pass  # made from the new id below
+    elif invalid is not None:
         problems.append(invalid)
     elif username_taken(session, username):
         problems.append(Problem(N_("the username %(name)s is taken"), {"name": username}, "username"))
@@ -129,9 +134,20 @@ def create_user(
     user.role_rows = [UserRole(role=str(r)) for r in sorted(set(roles))]
     session.add(user)
     session.flush()
+    if username_prefix:
+        user.username = _free_username(session, f"{username_prefix}{user.id}")
+        session.flush()
     audit.record(session, clock, actor, "user.create", "user", user.id,
                  after={"username": user.username, "roles": sorted(map(str, user.roles)), "unit": unit.id})
     return user
+
+
+def _free_username(session: Session, wanted: str) -> str:
+    name, suffix = wanted, 1
+    while username_taken(session, name):
+        suffix += 1
+        name = f"{wanted}-{suffix}"
+    return name
 
 
 def username_taken(session: Session, username: str) -> bool:
