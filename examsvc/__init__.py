@@ -11,6 +11,8 @@ from werkzeug.routing import IntegerConverter
 
 from examsvc import config as app_config
 from examsvc import database, errors
+from examsvc.auth.access_log import register as register_access_log
+from examsvc.auth.session_rules import register as register_session_rules
 from examsvc.extensions import babel, csrf, login_manager, select_locale, wants_json
 from examsvc.formatting import register_filters
 from examsvc.laws.links import register as register_citation_links
@@ -45,6 +47,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     register_filters(app)
     register_security_headers(app)
+    register_access_log(app)
+    register_session_rules(app)
 
     from examsvc.api.routes import bp as api_bp
     from examsvc.auth.routes import bp as auth_bp

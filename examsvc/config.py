@@ -8,6 +8,12 @@ given to ``create_app``.
 | EXAMSVC_PRODUCTION | ``1`` requires a secret key from the environment and secure cookies | off |
 | EXAMSVC_LEDGER_SIGNING_KEY | Ed25519 key (base64, ``flask ledger-keygen``) that signs ledger checkpoints | one kept in ``instance/`` (not in production) |
 | EXAMSVC_LEDGER_VERIFY_KEY | its public key (base64), for hosts that only verify checkpoints | derived from the signing key |
+| EXAMSVC_REDIS_URL | Redis that counts failed sign-ins for every host (``redis://127.0.0.1:6379/0``) | unset: the database counts |
+| EXAMSVC_THROTTLE_ACCOUNT | failed sign-ins allowed per account, "failures/minutes" | ``5/15`` |
+| EXAMSVC_THROTTLE_ADDRESS | failed sign-ins allowed per client address, "failures/minutes" | ``50/15`` |
+| EXAMSVC_PROXY_HOPS | reverse proxies in front of the app whose X-Forwarded-For is trusted | ``0`` |
+| EXAMSVC_SESSION_IDLE_MINUTES | a session unused this long ends (not during an attempt in progress) | ``60`` |
+| EXAMSVC_SESSION_ABSOLUTE_HOURS | a session ends this long after sign-in (not during an attempt in progress) | ``12`` |
 """
 
 from __future__ import annotations
@@ -55,8 +61,15 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": production,
-        # Long enough for the longest sitting: a session must never end in the middle of an exam.
-        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
+        # The cookie's own expiry, refreshed by every request; the idle and absolute limits are
+        # enforced on the server (examsvc.auth.session_rules), which spares an attempt in progress.
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=24),
+        "SESSION_IDLE_MINUTES": int(os.environ.get("EXAMSVC_SESSION_IDLE_MINUTES", "60")),
+        "SESSION_ABSOLUTE_HOURS": int(os.environ.get("EXAMSVC_SESSION_ABSOLUTE_HOURS", "12")),
+        "REDIS_URL": os.environ.get("EXAMSVC_REDIS_URL") or None,
+        "THROTTLE_ACCOUNT": os.environ.get("EXAMSVC_THROTTLE_ACCOUNT"),
+        "THROTTLE_ADDRESS": os.environ.get("EXAMSVC_THROTTLE_ADDRESS"),
+        "PROXY_HOPS": int(os.environ.get("EXAMSVC_PROXY_HOPS", "0")),
         # The CSRF token lives as long as the session; a time limit would break autosave in a long sitting.
         "WTF_CSRF_TIME_LIMIT": None,
         # Clock object with now(); None means the system clock. Tests inject a FixedClock.

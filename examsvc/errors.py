@@ -65,6 +65,8 @@ FIELD_NAMES = {
     "answers": _l("Answers"), "base": _l("Version seen"), "writer": _l("Page token"), "page": _l("Page"),
     "pinned": _l("Pinned options"), "rubric": _l("Rubric"), "blanks": _l("Blanks"),
     "reference_answer": _l("Reference answer"),
+    "current": _l("Current password"), "new": _l("New password"), "roles": _l("Roles"), "name": _l("Name"),
+    "parent": _l("Parent unit"), "display_name": _l("Name"), "id_number": _l("ID number"),
 }
 
 

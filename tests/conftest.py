@@ -79,6 +79,10 @@ def app(db_url: str, session_clock: FixedClock, tmp_path_factory: pytest.TempPat
         "DATABASE_URL": db_url,
         "SECRET_KEY": "test-secret-key",
         "CLOCK": session_clock,
+        # Tests move the clock by hours between one person's requests; the session limits are
+        # tried with their own values in tests/examsvc/test_sessions_sec_c3.py.
+        "SESSION_IDLE_MINUTES": 30 * 24 * 60,
+        "SESSION_ABSOLUTE_HOURS": 365 * 24,
     })
     app.test_client_class = ExamClient
     return app

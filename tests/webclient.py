@@ -36,7 +36,7 @@ class ExamClient(FlaskClient):
         return response
 
     def refresh_csrf(self, path: str = "/login") -> str:
-        page = self.get(path).get_data(as_text=True)
+        page = self.get(path, follow_redirects=True).get_data(as_text=True)
         match = _META_TOKEN.search(page)
         assert match, f"no CSRF token on {path}"
         self.csrf = match.group(1)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from question_bank.models import Role
+from question_bank.models import Role, UnitLevel
 
 
 class LoginForm(FlaskForm):
@@ -37,6 +38,19 @@ ROLE_LABELS = {
 }
 
 
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("At least 8 characters, not a common password and not your username."))
+    confirm = PasswordField(_l("New password again"), validators=[DataRequired(), EqualTo("new", _l("The two new passwords differ."))])
+
+
+class AccountStateForm(FlaskForm):
+    """Disable or enable; the reason goes to the audit log."""
+
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
 class UserForm(FlaskForm):
     # The rule itself is the service's (people.username_problem); the hint says it before typing.
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)],
@@ -51,3 +65,37 @@ class UserForm(FlaskForm):
     id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=30)])
     current_post = StringField(_l("Current post"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+
+
+class UserEditForm(FlaskForm):
+    """An existing account: everything but the username (people and rosters know them by it) and the
+    password (reset separately)."""
+
+    display_name = UserForm.display_name
+    unit = SelectField(_l("Unit"), coerce=int)
+    roles = MultiCheckboxField(_l("Roles"), choices=UserForm.roles.kwargs["choices"], validators=[DataRequired()])
+    id_number = UserForm.id_number
+    current_post = UserForm.current_post
+    phone = UserForm.phone
+
+
+class AccountImportForm(FlaskForm):
+    # What a file is, is decided from its content (SEC-U5), not its name.
+    file = FileField(_l("Roster file"), validators=[FileRequired(_l("Choose a file to upload."))],
+                     description=_l("An .xlsx workbook, or a CSV file in UTF-8, GB18030/GBK or UTF-16 (Excel's \"Unicode text\"), "
+                                    "with the columns 姓名 and 身份证号 and, if wanted, 单位, 用户名, 现任职务, 拟任职务, 手机."))
+    unit = SelectField(_l("Unit for rows without 单位"), coerce=int)
+
+
+LEVEL_LABELS = {
+    UnitLevel.PROVINCE: _l("Province"),
+    UnitLevel.CITY: _l("City"),
+    UnitLevel.COUNTY: _l("County"),
+    UnitLevel.DEPARTMENT: _l("Department"),
+}
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    level = SelectField(_l("Level"), choices=[SelectChoice(level.value, label) for level, label in LEVEL_LABELS.items()])
+    parent = SelectField(_l("Parent unit"), coerce=int)

@@ -12,12 +12,17 @@ from wtforms.fields.choices import SelectChoice
 
 from examsvc import database
 from examsvc.access import actor, roles_required
-from examsvc.auth.forms import ROLE_LABELS, LoginForm, UserForm
+from examsvc.auth import session_rules
+from examsvc.auth.access_log import client_address, record_access
+from examsvc.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm, UserForm
+from examsvc.auth.throttling import throttle
+from examsvc.formatting import local_time
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
 from question_bank.errors import InvalidInput
 from question_bank.models import OrgUnit, Role, User
-from question_bank.services import people
+from question_bank.services import accounts, people
+from question_bank.services.throttle import account_key, address_key
 
 bp = Blueprint("auth", __name__)
 
@@ -59,25 +64,98 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Sign in with a username or, for a cadre, the resident ID number. Failures are counted per
+    account and per address in shared storage (``examsvc.auth.throttling``); past the allowance
+    even the right password is refused until the time shown. Every outcome is an audit event."""
     form = LoginForm()
-    if form.validate_on_submit():
-        user = people.authenticate(database.session(), form.username.data.strip(), form.password.data)
-        if user is None:
-            flash(_("Wrong username or password."), "error")
-        else:
-            _fresh_session()  # a fresh session on sign-in (no fixation)
-            login_user(user)
-            session.permanent = True
-            return redirect(_safe_next(request.args.get("next")) or url_for("auth.index"))
-    return render_template("auth/login.html", form=form)
+    if request.method != "POST":
+        return render_template("auth/login.html", form=form)
+    if not form.validate_on_submit() and not form.username.data:
+        return render_template("auth/login.html", form=form), 200
+    db = database.session()
+    name, password = form.username.data, form.password.data or ""
+    account = people.sign_in_account(db, name)
+    gate = throttle()
+    account_key, address_key = throttle_keys(account, name)
+    until = gate.blocked_until(account_key, address_key)
+    if until is not None:
+        record_access("auth.sign_in_throttled", account, None, name=name)
+        database.commit()
+        # The same words whether or not the account exists.
+        flash(_("Too many failed sign-ins. Try again after %(time)s.", time=local_time(until)), "error")
+        return render_template("auth/login.html", form=form), 429
+    # An over-long name or a missing password fails like a wrong one (and counts).
+    user = people.authenticate(db, name, password) if not form.errors else None
+    if user is None:
+        gate.failed(account_key, address_key)
+        record_access("auth.sign_in_failed", account, None, name=name)
+        database.commit()
+        flash(_("Wrong username or password."), "error")
+        return render_template("auth/login.html", form=form), 200
+    gate.succeeded(account_key)
+    record_access("auth.sign_in", user, user)
+    database.commit()
+    sign_in(user)
+    return redirect(_safe_next(request.args.get("next")) or url_for("auth.index"))
+
+
+def throttle_keys(account: User | None, name: str) -> tuple[str, str]:
+    return account_key(account, name), address_key(client_address())
+
+
+def sign_in(user: User) -> None:
+    """A fresh session (nothing of the one before: no fixation) for ``user`` on this device."""
+    _fresh_session()
+    login_user(user)
+    session.permanent = True
+    session_rules.start(clock().now())
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    """Sign out: every session of the account ends, on every device and worker (SEC-C3)."""
+    user = actor()
+    accounts.revoke_sessions(user)
+    record_access("auth.sign_out", user, user)
+    database.commit()
     logout_user()
     _fresh_session()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (required after an administrator's reset). Every other session of
+    the account ends; this device stays signed in."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        db = database.session()
+        try:
+            user = accounts.change_password(db, clock(), actor(), form.current.data, form.new.data)
+        except InvalidInput as exc:
+            db.rollback()
+            problems = place_problems(form, exc)
+            return render_template("auth/change_password.html", form=form, problems=problems), 422
+        database.commit()
+        sign_in(user)
+        flash(_("Your password has been changed. Other devices have been signed out."), "success")
+        return redirect(url_for("auth.index"))
+    return render_template("auth/change_password.html", form=form, problems=[]), 422 if form.errors else 200
+
+
+def place_problems(form, exc: InvalidInput) -> list[dict]:
+    """Put each problem of ``exc`` beside the form field it names; return the others (shown above
+    the form). Passwords are never sent back."""
+    problems = []
+    for problem, text in zip(exc.problems, problem_texts(exc)):
+        named = form._fields.get(str(problem.place))
+        if named is not None:
+            named.errors.append(text["message"])
+        else:
+            problems.append(text)
+    return problems
 
 
 def _fresh_session() -> None:
@@ -125,16 +203,12 @@ def new_user():
             )
         except InvalidInput as exc:
             db.rollback()
-            # Each problem beside the field it names (the password is never sent back).
-            problems = []
-            for problem, text in zip(exc.problems, problem_texts(exc)):
-                named = form._fields.get(str(problem.place))
-                if named is not None:
-                    named.errors.append(text["message"])
-                else:
-                    problems.append(text)
+            problems = place_problems(form, exc)
             return render_template("auth/user_form.html", form=form, problems=problems), 422
         database.commit()
         flash(_("Account %(name)s created.", name=user.username), "success")
         return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, problems=[]), 422 if form.errors else 200
+
+
+from examsvc.auth import account_import_pages, account_pages, unit_pages  # noqa: E402,F401  (their views join this blueprint)

@@ -27,6 +27,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "current_post": ("现任职务", "current_post", "current post"),
     "proposed_post": ("拟任职务", "proposed_post", "proposed post"),
     "phone": ("手机", "手机号", "手机号码", "phone"),
+    # Read only when accounts are created from the file (question_bank.services.account_import).
+    "username": ("用户名", "username"),
 }
 #: Rows searched for the header row (a template may have a title row above it).
 HEADER_SEARCH_ROWS = 10

@@ -49,6 +49,7 @@ from question_bank.models.questions import (
     QuestionStatus,
     QuestionVersion,
 )
+from question_bank.models.sign_in import SignInFailure
 from question_bank.models.scores import LedgerCheckpoint, LedgerHead, ScoreRecord
 from question_bank.models.study import (
     ListStatus,
@@ -70,6 +71,7 @@ __all__ = [
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",
     "WrongAnswerEntry", "WrongAnswerExamItem", "Question", "QuestionStatus", "QuestionVersion",
     "RefusedChange", "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
+    "SignInFailure",
     "Sitting", "UnitLevel", "User", "UserRole",
     "ListStatus", "Requirement", "StudyItem", "StudyItemArticle", "StudyList", "StudyListUnit", "StudyProgress",
     "ChangeState", "ManualMark", "MarkingRound", "Regrade", "RegradeChange", "RegradeKind", "ScoreChange",

@@ -56,6 +56,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Bumped to sign the person out everywhere (password change, account disabled): sessions carry it.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    #: Set by an administrator's password reset (a temporary password): until the person chooses
+    #: a password of their own, every page but the change-password page sends them there.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     #: Resident ID number: personal data, shown masked in exports.
     id_number: Mapped[str | None] = mapped_column(String(18))
     current_post: Mapped[str | None] = mapped_column(String(200))

@@ -16,10 +16,10 @@ from question_bank.field_limits import too_long
 from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import OrgUnit, Role, UnitLevel, User, UserRole
 from question_bank.services import audit
+from question_bank.services.passwords import MIN_PASSWORD_LENGTH, password_problems
 
 #: werkzeug's scrypt parameters (its default method), stated so the hash format is a decision.
 PASSWORD_METHOD = "scrypt"
-MIN_PASSWORD_LENGTH = 8
 #: Longest username the account table holds (after folding, which may lengthen a name).
 MAX_USERNAME_LENGTH = 80
 #: The characters a username may hold: ASCII letters and digits and ". _ - @", what Chinese
@@ -72,12 +72,15 @@ def create_user(
     password: str,
     unit: OrgUnit,
     roles: Iterable[Role],
+    username_prefix: str | None = None,
     **profile: str | None,
 ) -> User:
     """Add a person. ``actor`` None is the system (demo loader, first sysadmin from the CLI).
 
     Only a sysadmin may create accounts, and only in their own subtree. ``profile`` takes
-    ``id_number``, ``current_post``, ``proposed_post``, ``rank``, ``phone``.
+    ``id_number``, ``current_post``, ``proposed_post``, ``rank``, ``phone``. With
+    ``username_prefix`` the username is made from it and the new id ("cadre-1207", a suffix "-2"
+    if taken) and ``username`` is only a placeholder, never stored.
 
     The username is stored NFKC-folded, without the space around it (:func:`fold_username`), letter
     case as typed; it may hold only ASCII letters, digits and ". _ - @" (:func:`username_problem`)
@@ -86,19 +89,26 @@ def create_user(
     number is checked by :func:`question_bank.idnumbers.parse_id_number` (GB 11643-1999; a birth
     date after the clock's date in China is refused), stored normalised (upper-case "X"), and must
     not belong to another account: rosters match people by it.
+    A password an administrator sets must pass the policy
+    (:func:`question_bank.services.passwords.password_problems`) and is changed by its owner at
+    first sign-in (``must_change_password``); the system's accounts (demo, CLI) need only its length.
     Raises :class:`PermissionDenied` or :class:`InvalidInput` (empty, malformed or taken username,
-    short password, invalid or taken ID number), each problem placed on its field.
+    short or common password, invalid or taken ID number), each problem placed on its field.
     """
     if actor is not None and not (actor.has_role(Role.SYSADMIN) and actor.org_unit.contains(unit)):
         raise PermissionDenied()
     problems = []
     username = fold_username(username)
-    invalid = username_problem(username)
-    if invalid is not None:
+    invalid = None if username_prefix else username_problem(username)
+    if username_prefix:
+        pass  # made from the new id below
+    elif invalid is not None:
         problems.append(invalid)
     elif username_taken(session, username):
         problems.append(Problem(N_("the username %(name)s is taken"), {"name": username}, "username"))
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if actor is not None:
+        problems += password_problems(password, username)
+    elif len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, "password"))
     problems.extend(too_long(User, {"display_name": display_name, **{k: v for k, v in profile.items() if k != "id_number"}}))
     if (profile.get("id_number") or "").strip():
@@ -119,14 +129,27 @@ def create_user(
         password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
         org_unit=unit,
         created_at=clock.now(),
+        # An administrator's initial password is known to two people: the owner replaces it.
+        must_change_password=actor is not None,
         **profile,
     )
     user.role_rows = [UserRole(role=str(r)) for r in sorted(set(roles))]
     session.add(user)
     session.flush()
+    if username_prefix:
+        user.username = _free_username(session, f"{username_prefix}{user.id}")
+        session.flush()
     audit.record(session, clock, actor, "user.create", "user", user.id,
                  after={"username": user.username, "roles": sorted(map(str, user.roles)), "unit": unit.id})
     return user
+
+
+def _free_username(session: Session, wanted: str) -> str:
+    name, suffix = wanted, 1
+    while username_taken(session, name):
+        suffix += 1
+        name = f"{wanted}-{suffix}"
+    return name
 
 
 def username_taken(session: Session, username: str) -> bool:
@@ -145,12 +168,24 @@ def id_number_taken(session: Session, id_number: str) -> bool:
     ) is not None
 
 
+def sign_in_account(session: Session, name: str) -> User | None:
+    """The account a typed sign-in name stands for, active or not: the username, folded as stored
+    names are (:func:`fold_username`: full-width letters and digits, surrounding space) with letter
+    case ignored; else, for a cadre, their resident ID number (as many exam systems for cadres
+    allow; a lower-case "x" is read as "X"). A username wins over someone else's ID number."""
+    folded = fold_username(name)
+    user = session.scalar(select(User).where(func.lower(User.username) == func.lower(folded)))
+    if user is None and len(folded) == 18:
+        candidate = session.scalar(select(User).where(func.upper(User.id_number) == folded.upper()))
+        if candidate is not None and candidate.has_role(Role.CADRE):
+            user = candidate
+    return user
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this username and password, or None. The typed name is folded as
-    stored names are (:func:`fold_username`: full-width letters and digits, surrounding space) and
-    letter case is ignored (the database keeps usernames unique without case). The hash is checked
-    even for an unknown name, so response time does not tell which names exist."""
-    user = session.scalar(select(User).where(func.lower(User.username) == func.lower(fold_username(username))))
+    """The active user with this sign-in name (:func:`sign_in_account`) and password, or None. The
+    hash is checked even for an unknown name, so response time does not tell which names exist."""
+    user = sign_in_account(session, username)
     hashed = user.password_hash if user else _DUMMY_HASH
     ok = check_password_hash(hashed, password)
     return user if (user and ok and user.is_active) else None

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from question_bank.models import Role, UnitLevel
+from sqlalchemy import select
+
+from question_bank.models import Role, UnitLevel, User
 from tests.e2e.conftest import PHONE
 from tests.webclient import PASSWORD
 
@@ -47,7 +49,7 @@ def test_the_account_pages_fit_a_phone_screen(phone: Page, live_server, make, db
     assert overflowing(page) == []
     page.fill("input[name=username]", "ROOT")
     page.fill("input[name=display_name]", "李四")
-    page.fill("input[name=password]", "x" * 12)
+    page.fill("input[name=password]", "Tiger-lily-42")
     page.select_option("select[name=unit]", str(dept.id))
     page.check("input[name=roles][value=cadre]")
     page.fill("input[name=id_number]", "11010519491231002Y")
@@ -56,3 +58,42 @@ def test_the_account_pages_fit_a_phone_screen(phone: Page, live_server, make, db
     assert page.input_value("input[name=display_name]") == "李四"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert overflowing(page) == []
+
+    # The pages this branch added fit the phone too: one account, the units, the bulk creation, the password.
+    someone = db.scalar(select(User.id).where(User.username == "someone.with.a.long.name0"))
+    for path in (f"/users/{someone}", "/units", "/users/import", "/password"):
+        page.goto(f"{live_server}{path}")
+        expect(page.locator("main h1")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        assert overflowing(page) == [], path
+
+
+def test_a_reset_password_is_shown_once_and_its_owner_must_replace_it_before_anything_else(phone: Page, browser,
+                                                                                            live_server, make, db):
+    admin = make.user(Role.SYSADMIN, username="root", unit=make.root())
+    cadre = make.cadre(username="zhangsan", display_name="张三")
+    db.commit()
+    page = phone
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", admin.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server}/users/{cadre.id}")
+    page.click("form[action$='/reset-password'] button")
+    temporary = page.locator("code.temporary-password").inner_text(timeout=30_000)
+    assert len(temporary) == 12
+
+    other = browser.new_context(viewport=PHONE).new_page()
+    other.set_default_timeout(30_000)
+    other.goto(f"{live_server}/login")
+    other.fill("input[name=username]", "zhangsan")
+    other.fill("input[name=password]", temporary)
+    other.click("main button[type=submit]")
+    expect(other).to_have_url(f"{live_server}/password", timeout=30_000)
+    other.goto(f"{live_server}/me/")
+    expect(other).to_have_url(f"{live_server}/password", timeout=30_000)
+    other.fill("input[name=current]", temporary)
+    other.fill("input[name=new]", "Zhang-san-own-7")
+    other.fill("input[name=confirm]", "Zhang-san-own-7")
+    other.click("main form button[type=submit]")
+    expect(other).to_have_url(f"{live_server}/me/", timeout=30_000)

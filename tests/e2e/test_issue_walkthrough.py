@@ -144,6 +144,7 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
 
     # Step 6: after the window, HR downloads the sheet: one row per roster entry, absent ones marked.
     clock.set(at("17:00:00"))
+    hr.login("hr")  # back after hours away: the idle limit ended the morning's session
     sheet = hr.get(f"/reports/sittings/{sitting_id}/scores.csv")
     assert sheet.status_code == 200 and sheet.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(sheet.data.decode("utf-8-sig"))))

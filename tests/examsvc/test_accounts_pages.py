@@ -40,7 +40,7 @@ def admin(client, world):
 
 
 def account(unit, **changes) -> dict:
-    return {"username": "lisi", "display_name": "李四", "password": "x" * 12, "unit": unit.id, "roles": "cadre",
+    return {"username": "lisi", "display_name": "李四", "password": "Tiger-lily-42", "unit": unit.id, "roles": "cadre",
             **changes}
 
 
@@ -90,8 +90,9 @@ def test_a_full_width_username_is_stored_folded_and_signs_in_typed_either_way(ad
     assert db.scalar(select(User.username).where(User.display_name == "李四")) == "lisi2"
     for typed in ("lisi2", "ＬＩＳＩ２"):
         client = client_factory()
-        client.login(typed, "x" * 12)  # refused sign-ins answer 200 with the form again
-        assert client.get("/").headers["Location"].endswith(url_of_dashboard(client))
+        client.login(typed, "Tiger-lily-42")  # refused sign-ins answer 200 with the form again
+        # Signed in: the administrator's initial password must be replaced first.
+        assert client.get("/").headers["Location"].endswith("/password")
 
 
 @pytest.mark.parametrize("number, message", [
@@ -108,7 +109,7 @@ def test_a_bad_or_taken_id_number_is_refused_beside_the_field_and_the_form_kept(
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert field_errors(page) == {"ID number": [message]}
-    assert 'value="李四"' in page and "x" * 12 not in page  # the form is kept, the password is not sent back
+    assert 'value="李四"' in page and "Tiger-lily-42" not in page  # the form is kept, the password is not sent back
     assert users(db) == before
 
 
@@ -165,5 +166,5 @@ def test_the_form_names_units_by_their_path_and_roles_by_their_labels(admin, wor
 def test_the_account_list_shows_unit_paths_and_role_labels_in_a_scrolling_table(admin, world):
     page = admin.get("/users").get_data(as_text=True)
     assert '<div class="table-wrap">' in page
-    row = re.search(r"<tr>\s*<td>张三<br><span class=\"muted\">cadre1</span></td>(.*?)</tr>", page, re.S).group(1)
+    row = re.search(r"<tr>\s*<td><a href=\"/users/\d+\">张三</a><br><span class=\"muted\">cadre1</span></td>(.*?)</tr>", page, re.S).group(1)
     assert "<td>甲市</td>" in row and "Cadre (candidate)" in row

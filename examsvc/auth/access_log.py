@@ -1,0 +1,63 @@
+"""Who did what from where (SEC-A1, SEC-P3): sign-in, sign-out, failed and throttled sign-ins and
+refused authorisation are audit events carrying the client address, the user agent and the roles.
+
+The address is ``request.remote_addr``: with ``PROXY_HOPS`` set, werkzeug's ``ProxyFix`` has
+replaced it by the address the last trusted proxy saw, so a client's own ``X-Forwarded-For``,
+``X-Real-IP`` or ``Forwarded`` header changes nothing. Values are stored as JSON strings (never
+written into a log line), cut to a bounded length.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from examsvc import database
+from examsvc.extensions import clock
+from question_bank.models import User
+from question_bank.services import audit
+
+MAX_AGENT_CHARS = 300
+MAX_NAME_CHARS = 100
+
+
+def client_address() -> str:
+    return request.remote_addr or ""
+
+
+def client_context(user: User | None = None) -> dict[str, Any]:
+    """The request's address, user agent and, for a known account, its roles."""
+    context = {"address": client_address(), "agent": request.headers.get("User-Agent", "")[:MAX_AGENT_CHARS]}
+    if user is not None:
+        context["roles"] = sorted(map(str, user.roles))
+    return context
+
+
+def record_access(action: str, user: User | None, actor: User | None, **extra: Any) -> None:
+    """Add an access event (``auth.*``) about account ``user`` (None: no such account), done by
+    ``actor`` (None: someone not signed in), to the request's transaction. The caller commits."""
+    after = {**client_context(user), **{k: (v[:MAX_NAME_CHARS] if isinstance(v, str) else v) for k, v in extra.items()}}
+    audit.record(database.session(), clock(), actor, action, "user", user.id if user is not None else "", after=after)
+
+
+def _refused(response: Response) -> Response:
+    """A 403 is written down with who asked for what, in a transaction of its own."""
+    if response.status_code == 403:
+        db = database.session()
+        db.rollback()
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        record_access("auth.refused", user, user, method=request.method, path=request.path[:MAX_NAME_CHARS],
+                      endpoint=request.endpoint or "")
+        database.commit()
+    return response
+
+
+def register(app: Flask) -> None:
+    """Trust ``PROXY_HOPS`` proxies for the client address (none by default) and audit refusals."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.after_request(_refused)

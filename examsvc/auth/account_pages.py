@@ -1,0 +1,100 @@
+"""A sysadmin's pages for one account: edit, disable or enable, reset the password. Only accounts
+in the administrator's unit subtree are reachable; others are "not found", like ids that do not
+exist (no enumeration)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from examsvc import database
+from examsvc.access import actor, roles_required
+from examsvc.auth.forms import ROLE_LABELS, AccountStateForm, UserEditForm
+from examsvc.auth.routes import bp, place_problems
+from examsvc.extensions import clock
+from question_bank.errors import InvalidInput
+from question_bank.models import OrgUnit, Role, User
+from question_bank.services import accounts, people
+
+
+def _managed(user_id: int) -> User:
+    user = database.session().get(User, user_id)
+    if user is None or not accounts.may_manage(actor(), user):
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.SYSADMIN)
+def edit_user(user_id: int):
+    db = database.session()
+    user = _managed(user_id)
+    units = people.units_in_scope(db, actor())
+    paths = people.unit_paths(db, units, below=actor().org_unit)
+    form = UserEditForm(obj=user, unit=user.org_unit_id, roles=sorted(map(str, user.roles)))
+    form.unit.choices = [SelectChoice(u.id, paths[u.id]) for u in units]
+    state_form = AccountStateForm()
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                db, clock(), actor(), user, display_name=form.display_name.data, unit=db.get(OrgUnit, form.unit.data),
+                roles=[Role(r) for r in form.roles.data], id_number=form.id_number.data,
+                current_post=form.current_post.data, phone=form.phone.data,
+            )
+        except InvalidInput as exc:
+            db.rollback()
+            problems = place_problems(form, exc)
+            return render_template("auth/user_edit.html", user=user, form=form, state_form=state_form,
+                                   problems=problems), 422
+        database.commit()
+        flash(_("Account %(name)s saved.", name=user.username), "success")
+        return redirect(url_for("auth.users"))
+    return render_template("auth/user_edit.html", user=user, form=form, state_form=state_form, problems=[],
+                           role_labels=ROLE_LABELS), 422 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/disable")
+@roles_required(Role.SYSADMIN)
+def disable_user(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/enable")
+@roles_required(Role.SYSADMIN)
+def enable_user(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    user = _managed(user_id)
+    form = AccountStateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        accounts.set_active(database.session(), clock(), actor(), user, active, form.reason.data or "")
+    except InvalidInput as exc:
+        database.session().rollback()
+        flash(_("Not changed: %(why)s", why=_(exc.problems[0].message)), "error")
+        return redirect(url_for("auth.edit_user", user_id=user_id))
+    database.commit()
+    if active:
+        flash(_("Account %(name)s enabled.", name=user.username), "success")
+    else:
+        flash(_("Account %(name)s disabled; its sessions have ended.", name=user.username), "success")
+    return redirect(url_for("auth.edit_user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@roles_required(Role.SYSADMIN)
+def reset_password(user_id: int):
+    """Show the temporary password once; the page is never stored by a browser or proxy."""
+    user = _managed(user_id)
+    form = AccountStateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    password = accounts.reset_password(database.session(), clock(), actor(), user)
+    database.commit()
+    response = make_response(render_template("auth/temporary_password.html", user=user, password=password))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,78 @@
+"""Rules every signed-in request passes (SEC-C3), besides the revocation Flask-Login's user loader
+applies (the session's epoch must match the account's):
+
+- an idle timeout (``SESSION_IDLE_MINUTES``) and an absolute lifetime from sign-in
+  (``SESSION_ABSOLUTE_HOURS``), neither of which ends a session while its person has an attempt in
+  progress: the exam page keeps working until the attempt's deadline plus grace, and the attempt
+  itself is never touched (after a sign-out it is resumed);
+- a person who must replace a temporary password reaches only the change-password page and
+  sign-out until they have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from sqlalchemy import select
+
+from examsvc import database
+from examsvc.extensions import clock, wants_json
+from question_bank.models import Attempt, AttemptState, User
+from question_bank.services.deadlines import grace_ends
+
+SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+#: Pages a person with a temporary password may still reach.
+OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.set_language", "static"}
+
+
+def start(now: dt.datetime) -> None:
+    """Mark a fresh sign-in in the session."""
+    session[SIGNED_IN_AT] = session[SEEN_AT] = int(now.timestamp())
+
+
+def attempt_running_until(user: User, now: dt.datetime) -> dt.datetime | None:
+    """The latest deadline plus grace of the person's attempts in progress, if any is still open."""
+    attempts = database.session().scalars(
+        select(Attempt).where(Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS)
+    )
+    ends = [grace_ends(a) for a in attempts]
+    latest = max(ends, default=None)
+    return latest if latest is not None and latest >= now else None
+
+
+def _expired(user: User, now: dt.datetime) -> bool:
+    config = current_app.config
+    signed_in = session.get(SIGNED_IN_AT)
+    seen = session.get(SEEN_AT)
+    if not isinstance(signed_in, int) or not isinstance(seen, int):
+        return True  # a session from before these rules, or not made by sign-in
+    stamp = now.timestamp()
+    over = (stamp - seen > config["SESSION_IDLE_MINUTES"] * 60
+            or stamp - signed_in > config["SESSION_ABSOLUTE_HOURS"] * 3600)
+    return over and attempt_running_until(user, now) is None
+
+
+def _check():
+    if not current_user.is_authenticated:
+        return None
+    now = clock().now()
+    if _expired(current_user, now):
+        logout_user()
+        session.pop(SIGNED_IN_AT, None)
+        session.pop(SEEN_AT, None)
+        return current_app.login_manager.unauthorized()
+    session[SEEN_AT] = int(now.timestamp())
+    if current_user.must_change_password and request.endpoint not in OPEN_WHILE_CHANGING:
+        if wants_json():
+            return {"error": "password_change_required", "message": _("Choose a new password first.")}, 403
+        flash(_("Choose a new password before you go on."), "info")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def register(app: Flask) -> None:
+    app.before_request(_check)

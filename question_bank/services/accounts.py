@@ -1,0 +1,145 @@
+"""Managing accounts after they exist: edit, disable and enable, password reset and change, and
+signing a person out everywhere (issue 10; domain.md §2).
+
+Who may: a sysadmin, for accounts in their own unit's subtree (a unit administrator manages their
+unit and the units below it; the root unit's sysadmin manages everyone). Nobody disables themself
+or takes away their own sysadmin role, so the last administrator cannot lock everyone out by a slip.
+
+Revocation: sessions carry the account's ``session_epoch`` (``User.get_id``); disabling, a reset,
+a password change and signing out bump it, so every session of the account on every worker and
+host is refused at its next request. The state is in the database, never in the cookie alone.
+
+Every change is an audit event; no password, temporary or not, ever reaches the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from question_bank.clock import Clock
+from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
+from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
+from question_bank.models import OrgUnit, Role, User, UserRole
+from question_bank.services import audit, people
+from question_bank.services.passwords import password_problems, temporary_password
+
+
+def may_manage(actor: User, user: User) -> bool:
+    """True when ``actor`` is a sysadmin whose unit contains ``user``'s unit."""
+    return actor.has_role(Role.SYSADMIN) and actor.org_unit.contains(user.org_unit)
+
+
+def _require(actor: User, user: User) -> None:
+    if not may_manage(actor, user):
+        raise PermissionDenied()
+
+
+def _snapshot(user: User) -> dict:
+    return {"display_name": user.display_name, "unit": user.org_unit_id, "roles": sorted(map(str, user.roles)),
+            "id_number_set": user.id_number is not None, "current_post": user.current_post, "phone": user.phone,
+            "active": user.is_active}
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session of ``user`` everywhere (they carry the old epoch)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def update_user(session: Session, clock: Clock, actor: User, user: User, *, display_name: str, unit: OrgUnit,
+                roles: Iterable[Role], id_number: str | None = None, current_post: str | None = None,
+                phone: str | None = None) -> User:
+    """Change a person's name, unit, roles and profile. The new unit must lie in the actor's subtree
+    too. Raises :class:`PermissionDenied`, or :class:`InvalidInput` (empty name or roles, invalid or
+    taken ID number, removing one's own sysadmin role), each problem on its field."""
+    _require(actor, user)
+    if not actor.org_unit.contains(unit):
+        raise PermissionDenied()
+    roles = sorted(set(roles))
+    problems = []
+    if not display_name.strip():
+        problems.append(Problem(N_("the name is empty"), place="display_name"))
+    if not roles:
+        problems.append(Problem(N_("choose at least one role"), place="roles"))
+    if user.id == actor.id and Role.SYSADMIN not in roles:
+        problems.append(Problem(N_("you cannot take away your own administrator role"), place="roles"))
+    number = (id_number or "").strip() or None
+    if number is not None:
+        try:
+            number = parse_id_number(number, today=local_date(clock.now()))
+        except InvalidIdNumber as exc:
+            problems.append(Problem(exc.message, place="id_number"))
+        else:
+            if number != (user.id_number or "").upper() and people.id_number_taken(session, number):
+                problems.append(Problem(N_("another account already has this ID number"), place="id_number"))
+    if problems:
+        raise InvalidInput(problems)
+    before = _snapshot(user)
+    user.display_name = display_name.strip()
+    user.org_unit = unit
+    user.id_number = number
+    user.current_post = current_post or None
+    user.phone = phone or None
+    held = {r.role: r for r in user.role_rows}
+    user.role_rows = [held.get(str(r)) or UserRole(role=str(r)) for r in roles]
+    session.flush()
+    after = _snapshot(user)
+    if after != before:
+        audit.record(session, clock, actor, "user.update", "user", user.id, before=before, after=after)
+    return user
+
+
+def set_active(session: Session, clock: Clock, actor: User, user: User, active: bool, reason: str = "") -> User:
+    """Disable (every session ends at once) or enable an account. Raises :class:`PermissionDenied`,
+    or :class:`InvalidInput` when the actor would disable themself."""
+    _require(actor, user)
+    if user.id == actor.id and not active:
+        raise InvalidInput([Problem(N_("you cannot disable your own account"))])
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    if not active:
+        revoke_sessions(user)
+    session.flush()
+    audit.record(session, clock, actor, "user.enable" if active else "user.disable", "user", user.id,
+                 before={"active": not active}, after={"active": active}, detail=reason[:500])
+    return user
+
+
+def reset_password(session: Session, clock: Clock, actor: User, user: User) -> str:
+    """Give ``user`` a random temporary password, returned once for the administrator to hand over;
+    the person must choose their own at next sign-in, and every session of theirs ends now.
+    Raises :class:`PermissionDenied`."""
+    _require(actor, user)
+    password = temporary_password()
+    user.password_hash = generate_password_hash(password, method=people.PASSWORD_METHOD)
+    user.must_change_password = True
+    revoke_sessions(user)
+    session.flush()
+    audit.record(session, clock, actor, "user.password_reset", "user", user.id, after={"must_change_password": True})
+    return password
+
+
+def change_password(session: Session, clock: Clock, user: User, current: str, new: str) -> User:
+    """The person's own change: the current password, then a new one the policy accepts
+    (:func:`question_bank.services.passwords.password_problems`) that differs from it. Every
+    session of the account ends (the caller signs this device in again). Raises
+    :class:`InvalidInput` with problems on ``current`` or ``new``."""
+    problems = []
+    if not check_password_hash(user.password_hash, current):
+        problems.append(Problem(N_("the current password is wrong"), place="current"))
+    problems += password_problems(new, user.username, place="new")
+    if not problems and current == new:
+        problems.append(Problem(N_("the new password must differ from the current one"), place="new"))
+    if problems:
+        raise InvalidInput(problems)
+    user.password_hash = generate_password_hash(new, method=people.PASSWORD_METHOD)
+    was_forced = user.must_change_password
+    user.must_change_password = False
+    revoke_sessions(user)
+    session.flush()
+    audit.record(session, clock, user, "user.password_change", "user", user.id,
+                 after={"after_reset": bool(was_forced)})
+    return user

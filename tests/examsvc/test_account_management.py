@@ -1,0 +1,139 @@
+"""A sysadmin manages accounts in their own unit subtree: edit, roles, disable and enable, reset;
+a person changes their own password under the policy; every change is audited."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from question_bank.models import Role, UnitLevel, User
+from question_bank.services.passwords import password_problems
+from tests.examsvc.sign_in_helpers import events
+from tests.webclient import PASSWORD
+
+
+@pytest.fixture
+def world(make):
+    province = make.root()
+    city = make.unit("甲市", level=UnitLevel.CITY)
+    other_city = make.unit("乙市", level=UnitLevel.CITY)
+    return {
+        "city": city, "other_city": other_city,
+        "root": make.user(Role.SYSADMIN, username="root", unit=province),
+        "city_admin": make.user(Role.SYSADMIN, username="city-admin", unit=city),
+        "cadre": make.cadre(username="zhangsan", display_name="张三", unit=city),
+        "outsider": make.cadre(username="lisi", display_name="李四", unit=other_city),
+    }
+
+
+def signed_in_as(client, username):
+    client.login(username)
+    client.form_post("/lang/en")
+    return client
+
+
+def edit(user, unit, **changes):
+    return {"display_name": user.display_name, "unit": unit.id, "roles": ["cadre"], "id_number": "",
+            "current_post": "", "phone": "", **changes}
+
+
+def test_a_unit_administrator_edits_name_unit_and_roles_in_their_subtree_and_it_is_audited(client, world, db, make):
+    dept = make.unit("司法局", parent=world["city"])
+    signed_in_as(client, "city-admin")
+    response = client.form_post(f"/users/{world['cadre'].id}",
+                                edit(world["cadre"], dept, display_name="张三丰", roles=["cadre", "marker"]))
+    assert response.status_code == 302
+    db.refresh(world["cadre"])
+    assert (world["cadre"].display_name, world["cadre"].org_unit_id) == ("张三丰", dept.id)
+    assert world["cadre"].roles == {Role.CADRE, Role.MARKER}
+    (event,) = events(db, "user.update")
+    assert event.actor_id == world["city_admin"].id
+    assert event.before["display_name"] == "张三" and event.after["roles"] == ["cadre", "marker"]
+
+
+def test_a_unit_administrator_cannot_see_or_move_accounts_outside_their_subtree(client, world, db):
+    signed_in_as(client, "city-admin")
+    outsider = world["outsider"]
+    assert client.get(f"/users/{outsider.id}").status_code == 404
+    assert client.get("/users/999999").status_code == 404  # the same answer as for a stranger
+    assert client.form_post(f"/users/{outsider.id}/disable").status_code == 404
+    assert client.form_post(f"/users/{outsider.id}/reset-password").status_code == 404
+    # Moving an own cadre into another city's unit is not offered and not accepted.
+    response = client.form_post(f"/users/{world['cadre'].id}", edit(world["cadre"], world["other_city"]))
+    assert response.status_code == 422
+    db.refresh(world["cadre"])
+    assert world["cadre"].org_unit_id == world["city"].id
+    assert "lisi" not in client.get("/users").get_data(as_text=True)
+
+
+def test_an_administrator_cannot_disable_themself_or_drop_their_own_admin_role(client, world, db):
+    signed_in_as(client, "root")
+    me = world["root"]
+    client.form_post(f"/users/{me.id}/disable")
+    db.refresh(me)
+    assert me.is_active
+    response = client.form_post(f"/users/{me.id}", edit(me, world["city"], roles=["auditor"]))
+    assert response.status_code == 422
+    assert "you cannot take away your own administrator role" in response.get_data(as_text=True)
+    db.refresh(me)
+    assert Role.SYSADMIN in me.roles
+
+
+def test_disable_and_enable_are_audited_with_the_reason_and_enable_lets_the_person_back_in(client, client_factory,
+                                                                                           world, db):
+    signed_in_as(client, "root")
+    cadre = world["cadre"]
+    client.form_post(f"/users/{cadre.id}/disable", {"reason": "调离"})
+    assert "Disabled" in client.get("/users").get_data(as_text=True)
+    client.form_post(f"/users/{cadre.id}/enable")
+    (off,), (on,) = events(db, "user.disable"), events(db, "user.enable")
+    assert off.detail == "调离" and off.after == {"active": False} and on.after == {"active": True}
+    client_factory().login("zhangsan")
+
+
+@pytest.mark.parametrize("password, message", [
+    ("short1", "the password needs at least 8 characters"),
+    ("password123", "the password is one of the most common passwords; choose another"),
+    ("woaini1314", "the password is one of the most common passwords; choose another"),
+    ("zzzzzzzzzz", "the password repeats one character"),
+    ("zhangsan-2026", "the password must not contain the username"),
+])
+def test_a_password_the_policy_refuses_is_refused_with_the_reason_beside_the_field(client, world, db, password,
+                                                                                  message):
+    signed_in_as(client, "zhangsan")
+    before = db.scalar(select(User.password_hash).where(User.id == world["cadre"].id))
+    response = client.form_post("/password", {"current": PASSWORD, "new": password, "confirm": password})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.scalar(select(User.password_hash).where(User.id == world["cadre"].id)) == before
+    assert password not in response.get_data(as_text=True)
+
+
+def test_a_wrong_current_password_or_a_mismatched_repeat_changes_nothing(client, world, db):
+    signed_in_as(client, "zhangsan")
+    wrong = client.form_post("/password", {"current": "not-it-at-all", "new": "Tiger-lily-42", "confirm": "Tiger-lily-42"})
+    assert wrong.status_code == 422 and "the current password is wrong" in wrong.get_data(as_text=True)
+    differ = client.form_post("/password", {"current": PASSWORD, "new": "Tiger-lily-42", "confirm": "Tiger-lily-43"})
+    assert differ.status_code == 422 and "The two new passwords differ." in differ.get_data(as_text=True)
+    assert events(db, "user.password_change") == []
+
+
+def test_the_common_password_list_is_the_maintained_one_and_a_decent_password_passes():
+    assert password_problems("correct-horse-9") == []
+    assert password_problems("iloveyou")  # from zxcvbn's list
+    assert password_problems("Dragon12")  # case is ignored
+
+
+def test_an_account_an_administrator_creates_must_choose_its_own_password_first(client, client_factory, world, db):
+    signed_in_as(client, "root")
+    response = client.form_post("/users/new", {"username": "wangwu", "display_name": "王五", "password": "Tiger-lily-42",
+                                               "unit": world["city"].id, "roles": "cadre"})
+    assert response.status_code == 302
+    person = client_factory()
+    person.login("wangwu", "Tiger-lily-42")
+    assert person.get("/me/").headers["Location"].endswith("/password")
+    assert person.form_post("/password", {"current": "Tiger-lily-42", "new": "Wang-wu-own-1",
+                                          "confirm": "Wang-wu-own-1"}).status_code == 302
+    assert person.get("/me/").status_code == 200
+    (change,) = events(db, "user.password_change")
+    assert change.after == {"after_reset": True}

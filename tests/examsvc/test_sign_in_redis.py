@@ -1,0 +1,53 @@
+"""SEC-T7 against the real Redis production uses (.ci/run starts redis-server on 127.0.0.1:6379):
+two instances count one account's failures together, and nothing is counted in the database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from question_bank.models import SignInFailure
+from question_bank.services.throttle import RedisFailureStore
+from tests.examsvc.sign_in_helpers import events, instance, try_sign_in
+from tests.webclient import PASSWORD
+
+REDIS_URL = os.environ.get("EXAMSVC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_instances(db_url, session_clock, db, clock, monkeypatch):
+    # A prefix of this test's own, so that runs on one Redis never see each other's counts.
+    prefix = f"examsvc-test-{uuid.uuid4().hex}:"
+    monkeypatch.setattr(RedisFailureStore, "PREFIX", prefix)
+    server = redis.Redis.from_url(REDIS_URL)
+    server.ping()  # fails, rather than skips, when the Redis CI starts is not there
+    yield [instance(db_url, session_clock, db, REDIS_URL=REDIS_URL) for _ in range(2)], server, prefix
+    for key in server.scan_iter(prefix + "*"):
+        server.delete(key)
+
+
+def test_sec_t7_a_failures_spread_over_two_instances_are_counted_together_in_redis(redis_instances, make, db):
+    (first, second), server, prefix = redis_instances
+    cadre = make.cadre()
+    for n in range(5):
+        assert try_sign_in((first, second)[n % 2], cadre.username, "wrong", f"198.51.100.{n}").status_code == 200
+    assert try_sign_in(first, cadre.username, PASSWORD, "192.0.2.1").status_code == 429
+    assert try_sign_in(second, cadre.username, PASSWORD, "192.0.2.2").status_code == 429
+    assert server.zcard(f"{prefix}account:{cadre.id}") == 5
+    assert 0 < server.ttl(f"{prefix}account:{cadre.id}") <= 16 * 60
+    assert db.scalar(select(func.count(SignInFailure.id))) == 0
+    assert len(events(db, "auth.sign_in_throttled")) == 2
+
+
+def test_sec_t7_a_a_success_below_the_limit_clears_the_account_in_redis(redis_instances, make, clock):
+    (first, second), server, prefix = redis_instances
+    cadre = make.cadre()
+    for _ in range(4):
+        try_sign_in(first, cadre.username, "wrong")
+    assert try_sign_in(second, cadre.username, PASSWORD).status_code == 302
+    assert server.exists(f"{prefix}account:{cadre.id}") == 0
+    assert server.zcard(f"{prefix}address:203.0.113.9") == 4
