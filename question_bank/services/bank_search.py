@@ -15,6 +15,7 @@ tell the author why a reviewer sent a question back.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -167,7 +168,11 @@ def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
         # The column's type is JSON with a JSONB variant: coerced, so that contains is JSONB's @>.
         return type_coerce(QuestionVersion.tags, JSONB).contains([tag])
     each = func.json_each(QuestionVersion.tags).table_valued("value")
-    return exists(select(1).select_from(each).where(each.c.value == tag))
+    # A tag held is somewhere in the stored JSON text as a JSON string, written with non-ASCII
+    # escaped or not: that cheap test first, so that json_each runs only on the few that pass.
+    written = or_(*(func.instr(QuestionVersion.tags, json.dumps(tag, ensure_ascii=ascii)) > 0
+                    for ascii in (True, False)))
+    return written & exists(select(1).select_from(each).where(each.c.value == tag))
 
 
 def _subtree_ids(session: Session, path: str) -> list[int]:

@@ -134,8 +134,10 @@ def _versions_holding(session: Session, keys: set[int], exclude_question: int | 
     whole tables)."""
     holding: list[tuple[int, int]] = []
     ordered = sorted(keys)
+    # Core, not the ORM's execute: hundreds of thousands of plain pairs come back on a large batch.
+    connection = session.connection()
     for start in range(0, len(ordered), _KEYS_PER_QUERY):
-        holding.extend(session.execute(
+        holding.extend(connection.execute(
             select(NearDuplicateBand.band_key, NearDuplicateBand.question_version_id)
             .where(NearDuplicateBand.band_key.in_(ordered[start:start + _KEYS_PER_QUERY]))
         ).all())
@@ -148,7 +150,7 @@ def _versions_holding(session: Session, keys: set[int], exclude_question: int | 
         )
         if exclude_question is not None:
             query = query.where(Question.id != exclude_question)
-        live.update(session.scalars(query))
+        live.update(connection.scalars(query))
     holders: dict[int, list[int]] = defaultdict(list)
     for key, version in holding:
         if version in live:
@@ -160,8 +162,9 @@ def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int
     """Version id → (question id, content text)."""
     found: dict[int, tuple[int, str]] = {}
     ordered = sorted(version_ids)
+    connection = session.connection()
     for start in range(0, len(ordered), _KEYS_PER_QUERY):
-        rows = session.execute(
+        rows = connection.execute(
             select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.stem, QuestionVersion.options)
             .where(QuestionVersion.id.in_(ordered[start:start + _KEYS_PER_QUERY]))
         )
