@@ -188,7 +188,9 @@ def _used_in(sitting_id: int | None) -> ColumnElement[bool]:
     if sitting_id is None:
         # Read from the partial index of used versions (the migration's ix_question_version_used),
         # not probed once per question of the bank.
-        return Question.id.in_(select(QuestionVersion.question_id).where(QuestionVersion.used_at.is_not(None)))
+        # An alias, so that the count does not join the current version for it.
+        used = aliased(QuestionVersion)
+        return Question.id.in_(select(used.question_id).where(used.used_at.is_not(None)))
     version = aliased(QuestionVersion)
     return exists(
         select(1).select_from(AttemptItem)
