@@ -186,11 +186,11 @@ def _subtree_ids(session: Session, path: str) -> list[int]:
 def _used_in(sitting_id: int | None) -> ColumnElement[bool]:
     """Some version of the question was put into an attempt (of the sitting ``sitting_id``)."""
     if sitting_id is None:
-        # Read from the partial index of used versions (the migration's ix_question_version_used),
-        # not probed once per question of the bank.
-        # An alias, so that the count does not join the current version for it.
+        # Probed in the partial index of used versions (ix_question_version_used), a fifth of the
+        # bank's size. An EXISTS rather than IN (…): the page walks the sort's index and stops
+        # after a page, where IN made both databases fetch and sort every used question.
         used = aliased(QuestionVersion)
-        return Question.id.in_(select(used.question_id).where(used.used_at.is_not(None)))
+        return exists(select(1).where(used.question_id == Question.id, used.used_at.is_not(None)))
     version = aliased(QuestionVersion)
     return exists(
         select(1).select_from(AttemptItem)
