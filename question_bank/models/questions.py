@@ -16,11 +16,13 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -186,6 +188,9 @@ class QuestionVersion(Base):
     __table_args__ = (
         UniqueConstraint("question_id", "version_no"),
         CheckConstraint("difficulty BETWEEN 1 AND 5", name="difficulty_range"),
+        # Bank search's "used in a sitting" reads the questions from the used versions alone.
+        Index("ix_question_version_used", "question_id",
+              sqlite_where=text("used_at IS NOT NULL"), postgresql_where=text("used_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

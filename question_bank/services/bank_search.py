@@ -15,6 +15,7 @@ tell the author why a reviewer sent a question back.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -144,7 +145,7 @@ class QuestionQuery:
             found.append(QuestionVersion.difficulty == self.difficulty)
         path = "/".join(category_parts(self.category))
         if path:
-            found.append(or_(Category.path == path, Category.path.startswith(path + "/", autoescape=True)))
+            found.append(Question.category_id.in_(_subtree_ids(session, path)))
         if self.duplicates_only:
             found.append(Question.duplicate_of_id.is_not(None))
         if self.tag.strip():
@@ -167,12 +168,27 @@ def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
         # The column's type is JSON with a JSONB variant: coerced, so that contains is JSONB's @>.
         return type_coerce(QuestionVersion.tags, JSONB).contains([tag])
     each = func.json_each(QuestionVersion.tags).table_valued("value")
-    return exists(select(1).select_from(each).where(each.c.value == tag))
+    # A tag held is somewhere in the stored JSON text as a JSON string, written with non-ASCII
+    # escaped or not: that cheap test first, so that json_each runs only on the few that pass.
+    written = or_(*(func.instr(QuestionVersion.tags, json.dumps(tag, ensure_ascii=ascii)) > 0
+                    for ascii in (True, False)))
+    return written & exists(select(1).select_from(each).where(each.c.value == tag))
+
+
+def _subtree_ids(session: Session, path: str) -> list[int]:
+    """Ids of the category at ``path`` and of every category below it (none: an empty list).
+    Looked up first, so that the bank's own index on ``question.category_id`` finds the questions
+    instead of a join reading the whole bank to compare paths."""
+    return list(session.scalars(select(Category.id).where(
+        or_(Category.path == path, Category.path.startswith(path + "/", autoescape=True)))))
 
 
 def _used_in(sitting_id: int | None) -> ColumnElement[bool]:
     """Some version of the question was put into an attempt (of the sitting ``sitting_id``)."""
     if sitting_id is None:
+        # Probed in the partial index of used versions (ix_question_version_used), a fifth of the
+        # bank's size. An EXISTS rather than IN (…): the page walks the sort's index and stops
+        # after a page, where IN made both databases fetch and sort every used question.
         used = aliased(QuestionVersion)
         return exists(select(1).where(used.question_id == Question.id, used.used_at.is_not(None)))
     version = aliased(QuestionVersion)
@@ -216,6 +232,8 @@ def search_questions(session: Session, query: QuestionQuery, page: int = 1, page
         .join(Category, Question.category_id == Category.id)
         .where(*conditions)
     )
+    if query.sort == "category":
+        return _page_by_category(session, base, conditions, page, size)
     total = session.scalar(_count(conditions)) or 0
     pages = max(1, math.ceil(total / size))
     number = min(max(page, 1), pages)
@@ -223,6 +241,41 @@ def search_questions(session: Session, query: QuestionQuery, page: int = 1, page
         base.options(contains_eager(Question.current_version), contains_eager(Question.category))
         .order_by(*SORTS[query.sort])
         .offset((number - 1) * size)
+        .limit(size)
+    )
+    return QuestionPage(list(rows.unique()), total, number, pages, size)
+
+
+def _page_by_category(session: Session, base, conditions: list[ColumnElement[bool]], page: int,
+                      size: int) -> QuestionPage:
+    """A page in category order (path, then id), as ``search_questions`` gives it, without sorting
+    the whole bank: the matches are counted per category (one indexed aggregate, which also gives
+    the total), the page's offset is walked through the categories in path order, and only the
+    categories the page falls in are read and sorted."""
+    counted = _count(conditions).with_only_columns(Question.category_id, func.count(Question.id)) \
+        .group_by(Question.category_id)
+    per_category = dict(session.execute(counted).all())
+    paths = dict(session.execute(select(Category.id, Category.path).where(Category.id.in_(list(per_category)))).all()) \
+        if per_category else {}
+    total = sum(per_category.values())
+    pages = max(1, math.ceil(total / size))
+    number = min(max(page, 1), pages)
+    start, before, reached, spanned = (number - 1) * size, 0, 0, []
+    for category_id in sorted(per_category, key=lambda c: paths[c]):
+        if reached + per_category[category_id] > start:
+            if not spanned:
+                before = reached  # matches in the categories wholly before the page
+            spanned.append(category_id)
+        reached += per_category[category_id]
+        if reached >= start + size:
+            break
+    if not spanned:
+        return QuestionPage([], total, number, pages, size)
+    rows = session.scalars(
+        base.where(Question.category_id.in_(spanned))
+        .options(contains_eager(Question.current_version), contains_eager(Question.category))
+        .order_by(*SORTS["category"])
+        .offset(start - before)
         .limit(size)
     )
     return QuestionPage(list(rows.unique()), total, number, pages, size)

@@ -21,7 +21,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import BigInteger, Integer, any_, bindparam, delete, insert, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from question_bank.models import NearDuplicateBand, Question, QuestionStatus, QuestionVersion
@@ -134,21 +135,23 @@ def _versions_holding(session: Session, keys: set[int], exclude_question: int | 
     whole tables)."""
     holding: list[tuple[int, int]] = []
     ordered = sorted(keys)
-    for start in range(0, len(ordered), _KEYS_PER_QUERY):
-        holding.extend(session.execute(
+    # Core, not the ORM's execute: hundreds of thousands of plain pairs come back on a large batch.
+    connection = session.connection()
+    for chunk in _batches(session, ordered):
+        holding.extend(connection.execute(
             select(NearDuplicateBand.band_key, NearDuplicateBand.question_version_id)
-            .where(NearDuplicateBand.band_key.in_(ordered[start:start + _KEYS_PER_QUERY]))
+            .where(_among(session, NearDuplicateBand.band_key, chunk, BigInteger))
         ).all())
     versions = sorted({version for _, version in holding})
     live: set[int] = set()
-    for start in range(0, len(versions), _KEYS_PER_QUERY):
+    for chunk in _batches(session, versions):
         query = (
             select(QuestionVersion.id).join(Question, Question.id == QuestionVersion.question_id)
-            .where(QuestionVersion.id.in_(versions[start:start + _KEYS_PER_QUERY]), *live_version_condition())
+            .where(_among(session, QuestionVersion.id, chunk, Integer), *live_version_condition())
         )
         if exclude_question is not None:
             query = query.where(Question.id != exclude_question)
-        live.update(session.scalars(query))
+        live.update(connection.scalars(query))
     holders: dict[int, list[int]] = defaultdict(list)
     for key, version in holding:
         if version in live:
@@ -156,14 +159,32 @@ def _versions_holding(session: Session, keys: set[int], exclude_question: int | 
     return holders
 
 
+def _batches(session: Session, values: list[int]) -> list[list[int]]:
+    """``values`` cut into the lists one query may look up: all at once on PostgreSQL (one array
+    parameter, :func:`_among`), :data:`_KEYS_PER_QUERY` at a time on SQLite (one parameter each)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [values] if values else []
+    return [values[start:start + _KEYS_PER_QUERY] for start in range(0, len(values), _KEYS_PER_QUERY)]
+
+
+def _among(session: Session, column, values: list[int], element_type):
+    """SQL condition: ``column`` is one of ``values``. On PostgreSQL ``= ANY(array)``, a single
+    parameter however many values: a 1,000-row import's 20,000 keys are one indexed query instead
+    of forty round trips."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(element_type)))
+    return column.in_(values)
+
+
 def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str]]:
     """Version id → (question id, content text)."""
     found: dict[int, tuple[int, str]] = {}
     ordered = sorted(version_ids)
-    for start in range(0, len(ordered), _KEYS_PER_QUERY):
-        rows = session.execute(
+    connection = session.connection()
+    for chunk in _batches(session, ordered):
+        rows = connection.execute(
             select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.stem, QuestionVersion.options)
-            .where(QuestionVersion.id.in_(ordered[start:start + _KEYS_PER_QUERY]))
+            .where(_among(session, QuestionVersion.id, chunk, Integer))
         )
         found.update((vid, (qid, content_text(stem, options or []))) for vid, qid, stem, options in rows)
     return found

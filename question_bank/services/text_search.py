@@ -5,8 +5,11 @@ databases (read-only).
 folded by ``text.search_fold``, each part ending with a line break. A folded query matches where
 it is a literal substring of a column (``%`` and ``_`` are ordinary characters).
 
-- PostgreSQL: ``LIKE '%…%'`` served by GIN trigram indexes (pg_trgm, made by the migration); a
-  query of one or two characters, from which pg_trgm draws no trigram, is a scan (``strpos``).
+- PostgreSQL: ``LIKE '%…%'`` served by GIN trigram indexes (pg_trgm, made by the migration). pg_trgm
+  draws no trigram from a query of one or two characters; on ``search_text`` such a query is
+  looked up in a GIN index of each text's distinct characters and character pairs (the function
+  ``search_pieces``, revision 5e1f0a7c3b28), then tested exactly. On ``search_basis`` (short
+  texts, filtered seldom) it is a scan (``strpos``).
 - SQLite: ``question_search``, an FTS5 table with the trigram tokenizer over both columns (external
   content: it stores no copy of the text; triggers made by the migration keep it in step with
   ``question_version``). A query of three characters or more is a ``GLOB`` on it, which FTS5
@@ -20,7 +23,8 @@ it is a literal substring of a column (``%`` and ``_`` are ordinary characters).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Text, cast, false, func, literal_column, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from question_bank.models import QuestionVersion
@@ -36,8 +40,13 @@ def contains(session: Session, column: InstrumentedAttribute[str], folded: str) 
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql" and len(folded) < 3:
         # pg_trgm draws no trigram from one or two characters and would read the whole index
-        # (about a second on 100,000 questions); a plain scan with strpos is several times faster.
-        return func.strpos(column, folded) > 0
+        # (about a second on 100,000 questions); a plain scan with strpos is several times faster,
+        # and the index of pieces faster still (a 2-character query: ~290 ms → ~5 ms measured).
+        found = func.strpos(column, folded) > 0
+        if column.key != "search_text":
+            return found
+        pieces = cast(postgresql.array([folded]), postgresql.ARRAY(Text))  # text[], as the index holds
+        return func.search_pieces(column).op("@>")(pieces) & found
     if dialect != "sqlite" or len(folded) < 2:
         return exact
     if len(folded) >= 3:

@@ -194,3 +194,13 @@ def test_the_greedy_draw_that_corners_itself_is_completed_by_matching(db, clock,
         drawn = assembly.draw(db, paper, seed)
         assert [item.version.stem for item in drawn][0] == "单选二？", seed
         assert sorted(item.version.stem for item in drawn[1:]) == sorted([shared[0], "多选二？"]), seed
+
+
+def test_the_content_text_keeps_exactly_the_letters_and_numbers_of_every_character():
+    import sys
+    import unicodedata
+
+    from question_bank.text import content_text, fold_width
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    folded = fold_width(every).casefold()
+    assert content_text(every) == "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
