@@ -10,7 +10,7 @@ index over it on ``search_text`` finds the versions holding a given one or two c
 (``services.text_search``). Indexes and a function only: no data moves.
 
 Revision ID: 5e1f0a7c3b28
-Revises: d7e3a1b9c402
+Revises: 5b1e7c3a9d20
 Create Date: 2026-12-02 10:20:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '5e1f0a7c3b28'
-down_revision = 'd7e3a1b9c402'
+down_revision = '5b1e7c3a9d20'
 branch_labels = None
 depends_on = None
 
