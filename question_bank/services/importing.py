@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -66,6 +66,8 @@ FIRST_ROWS = 5
 REFUSED_ACTION = "batch.import_refused"
 #: Unresolved citations a batch's report keeps (the count is always whole).
 UNRESOLVED_KEPT = 1000
+#: Told ``(rows_done, rows_total)`` as an import goes on (:func:`import_questions`).
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -212,7 +214,7 @@ def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRo
 
 def import_questions(session: Session, clock: Clock, actor: User, filename: str, data: bytes,
                      mode: str = ALL_OR_NOTHING, repeats: str = ASK, *,
-                     reader: Reader | None = None) -> ImportReport:
+                     reader: Reader | None = None, progress: Progress | None = None) -> ImportReport:
     """Import the questions of an .xlsx or CSV template file (see ``question_bank.formats``), or of
     any file ``reader`` reads into a :class:`~question_bank.formats.interchange.SourceFile` (Moodle
     XML, GIFT, JSON Lines: ``services.interchange``), through the same checks, batch and review.
@@ -226,6 +228,8 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     written, :attr:`ImportReport.same_file` and :attr:`ImportReport.repeats` say why); with
     :data:`SKIP_REPEATS` the repeating rows are left out (and listed) and the rest imported; with
     :data:`KEEP_REPEATS` everything is imported and the repeats flagged.
+    ``progress(rows_done, rows_total)``, when given, hears when the file has been read (0 of the
+    rows read) and when the questions are written (every row done); a background job shows it.
     Raises :class:`PermissionDenied` unless ``actor`` is a bank editor, ``InvalidInput`` for an
     unknown mode. Audit event ``batch.import``. Flushes, never commits.
     """
@@ -247,6 +251,8 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     report.notes = list(source.notes)
     report.notices = list(source.notices)
     report.rows = len(parsed)
+    if progress is not None:
+        progress(0, len(parsed))
     report.errors = [problem for row in parsed for problem in row.problems]
     sound = [row for row in parsed if row.draft is not None]
     if (report.errors and mode == ALL_OR_NOTHING) or not sound:
@@ -301,6 +307,8 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         })
     report.batch = batch
     report.imported = len(sound)
+    if progress is not None:
+        progress(report.rows, report.rows)
     return report
 
 
