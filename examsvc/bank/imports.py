@@ -19,7 +19,7 @@ from io import BytesIO
 from math import ceil
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from examsvc import database
@@ -31,11 +31,12 @@ from examsvc.extensions import clock
 from examsvc.reports.routes import filename_stem
 from question_bank.errors import InvalidInput, NotFound, Place, Problem
 from question_bank.formats import tabular
+from question_bank.formats.row_estimate import estimate_rows
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.formats.template import GUIDE
 from question_bank.formats.template_file import write_template
 from question_bank.models import ImportBatch, Role
-from question_bank.services import batch_discard, held_imports, importing, review
+from question_bank.services import batch_discard, held_imports, import_jobs, importing, review
 
 #: Batches a page of the list shows, and questions a page of a batch shows.
 BATCHES_PER_PAGE = 20
@@ -71,9 +72,14 @@ def import_upload():
     if not form.validate_on_submit():
         return _upload_page(form, None, 422 if form.is_submitted() else 200)
     upload = form.file.data
+    data = upload.read()
+    if runs_in_background(data):
+        job = import_jobs.enqueue(database.session(), clock(), actor(), upload.filename or "", data, form.mode.data,
+                                  form.repeats.data, form.file_format.data)
+        database.commit()
+        return redirect(url_for("bank.import_job", job_id=job.id))
     report, held = held_imports.import_or_hold(database.session(), clock(), actor(), upload.filename or "",
-                                               upload.read(), form.mode.data, form.repeats.data,
-                                               form.file_format.data)
+                                               data, form.mode.data, form.repeats.data, form.file_format.data)
     return _after_import(form, report, held)
 
 
@@ -91,9 +97,22 @@ def import_held(held_id: int):
         flash(_("%(file)s was not imported.", file=filename), "info")
         return redirect(url_for("bank.import_upload"))
     repeats = importing.KEEP_REPEATS if form.keep.data else importing.SKIP_REPEATS
+    held = held_imports.get_held(db, actor(), held_id)
+    if runs_in_background(held.data):
+        job = import_jobs.enqueue(db, clock(), actor(), held.filename, held.data, held.mode, repeats, held.file_format)
+        held_imports.drop(db, actor(), held_id)
+        database.commit()
+        return redirect(url_for("bank.import_job", job_id=job.id))
     report = held_imports.resume(db, clock(), actor(), held_id, repeats)
     upload_form = ImportForm(formdata=None, mode=report.mode, repeats=repeats)
     return _after_import(upload_form, report, None)
+
+
+def runs_in_background(data: bytes) -> bool:
+    """Whether an upload's import goes to a background job: more rows than the configured
+    ``IMPORT_BACKGROUND_ROWS`` (0: every upload), counted cheaply (``formats.row_estimate``)."""
+    limit = current_app.config["IMPORT_BACKGROUND_ROWS"]
+    return limit <= 0 or estimate_rows(data, limit) > limit
 
 
 def _after_import(form: ImportForm, report: importing.ImportReport, held):
@@ -135,8 +154,9 @@ def _upload_page(form: ImportForm, report: importing.ImportReport | None, status
     errors = [problem_text(p) for p in report.errors[:PROBLEMS_SHOWN]] if report is not None else []
     notices = [problem_text(p) for p in report.notices] if report is not None else []
     return render_template("bank/import.html", form=form, report=report, summary=summary, notices=notices,
-                           held=held, held_form=HeldForm(),
-                           groups=_groups(summary), errors=errors, guide=GUIDE, max_rows=MAX_DATA_ROWS), status
+                           held=held, held_form=HeldForm(), jobs=import_jobs.active_jobs(database.session(), actor()),
+                           groups=_groups(summary), errors=errors, guide=GUIDE, max_rows=MAX_DATA_ROWS,
+                           background_rows=current_app.config["IMPORT_BACKGROUND_ROWS"]), status
 
 
 def _groups(summary: importing.Summary | None) -> list[dict]:

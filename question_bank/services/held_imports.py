@@ -37,7 +37,8 @@ def import_or_hold(session: Session, clock: Clock, actor: User, filename: str, d
     return report, held
 
 
-def _held(session: Session, actor: User, held_id: int) -> HeldImport:
+def get_held(session: Session, actor: User, held_id: int) -> HeldImport:
+    """The held upload ``held_id`` of ``actor``; :class:`NotFound` for anyone else's or an unknown id."""
     held = session.get(HeldImport, held_id)
     if held is None or held.uploaded_by_id != actor.id:
         raise NotFound()  # another person's upload is not theirs to see
@@ -48,7 +49,7 @@ def resume(session: Session, clock: Clock, actor: User, held_id: int, repeats: s
     """Import the held upload ``held_id`` with ``repeats`` (:data:`importing.SKIP_REPEATS` or
     :data:`importing.KEEP_REPEATS`) and forget it. Only its uploader may: to anyone else, as for an
     unknown id, :class:`NotFound`. Flushes, never commits."""
-    held = _held(session, actor, held_id)
+    held = get_held(session, actor, held_id)
     filename, data, mode, file_format = held.filename, held.data, held.mode, held.file_format
     session.delete(held)
     session.flush()
@@ -57,7 +58,7 @@ def resume(session: Session, clock: Clock, actor: User, held_id: int, repeats: s
 
 def drop(session: Session, actor: User, held_id: int) -> str:
     """Forget the held upload ``held_id`` (its uploader's only); returns its file name. Flushes."""
-    held = _held(session, actor, held_id)
+    held = get_held(session, actor, held_id)
     filename = held.filename
     session.delete(held)
     session.flush()
