@@ -81,15 +81,18 @@ class _Heartbeat:
         sqlite = self.engine.dialect.name == "sqlite"
         try:
             with self.engine.connect() as connection:
-                if sqlite:  # never queue behind the import's own write lock
-                    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+                # Set on the driver's connection, outside any transaction: never queue behind the
+                # import's own write lock.
+                raw = connection.connection.driver_connection
+                if sqlite:
+                    raw.execute("PRAGMA busy_timeout=0")
                 try:
                     with Session(bind=connection) as session:
                         import_jobs.beat(session, self.clock, self.job_id, self.worker, self.done, self.total)
                         session.commit()
                 finally:
                     if sqlite:
-                        connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         except OperationalError:
             logger.debug("heartbeat of import job %s skipped: the database is busy", self.job_id)
 
