@@ -1,7 +1,7 @@
 """How many rows an uploaded question file holds, roughly and cheaply, before it is read: enough to
 decide whether its import runs in the request or as a background job (issue 5).
 
-A workbook's rows are counted as the ``<row`` elements of its worksheet parts, streamed; any other
+Every row counts, header and title rows too. A workbook's rows are counted as the ``<row`` elements of its worksheet parts, streamed; any other
 file's as its lines. The count stops once it passes ``limit``, and a workbook whose sheets
 decompress to more than :data:`SCAN_BYTES` counts as large without reading further. A file that is
 not a readable ZIP counts its lines: the importer, not this estimate, says what is wrong with it.
