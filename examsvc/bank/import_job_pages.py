@@ -18,8 +18,8 @@ from examsvc.bank.import_forms import ImportForm
 from examsvc.bank.imports import _after_import
 from examsvc.bank.routes import bp
 from examsvc.errors import translate
-from question_bank.models import HeldImport, ImportJob, JobState
-from question_bank.services import import_jobs
+from question_bank.models import HeldImport, ImportJob, JobState, User
+from question_bank.services import import_jobs, importing
 from question_bank.services.import_job_reports import load
 
 #: Seconds between two looks at a job that is not finished (the script's and the no-script refresh's).
@@ -59,6 +59,8 @@ def import_job(job_id: int):
         if report.held and job.uploaded_by_id != actor().id:
             return _job_page(job, _("The file is held until its uploader decides about the repeats."))
         held = db.get(HeldImport, job.held_import_id) if job.held_import_id else None
+        if report.held and job.repeats == importing.ASK and held is None:
+            return _job_page(job, _("The uploader has already chosen what to do with this held file."))
         form = ImportForm(formdata=None, mode=report.mode, repeats=job.repeats)
         return _after_import(form, report, held)
     return _job_page(job, None)
@@ -66,7 +68,9 @@ def import_job(job_id: int):
 
 def _job_page(job: ImportJob, note: str | None):
     status = _status(job)
+    uploader = database.session().get(User, job.uploaded_by_id)
     return render_template("bank/import_job.html", job=job, status=status, note=note, poll_seconds=POLL_SECONDS,
+                           uploader=uploader,
                            status_url=url_for("bank.import_job_status", job_id=job.id))
 
 

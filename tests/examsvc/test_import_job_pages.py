@@ -37,7 +37,7 @@ def run_worker(db_url, clock):
 
 @pytest.fixture
 def editor(make, client):
-    user = make.user(Role.BANK_EDITOR, username="editor")
+    user = make.user(Role.BANK_EDITOR, username="editor", display_name="编辑甲")
     client.login(user.username)
     in_english(client)
     return user
@@ -62,7 +62,7 @@ def test_a_large_upload_returns_at_once_and_its_page_follows_the_job_to_the_batc
     assert counts(db) == (0, 0)  # nothing read or written in the request
 
     page = client.get(job_url).get_data(as_text=True)
-    assert "Waiting for an import worker" in page and "<progress" in page
+    assert "Waiting for an import worker" in page and "<progress" in page and "编辑甲" in page
     assert "js/import_job.js" in page and 'http-equiv="refresh"' in page  # script, and a refresh without it
     assert "<script>" not in page  # no inline script (CSP)
     status = client.get(job_url + "/status").get_json()
@@ -120,6 +120,9 @@ def test_a_large_file_already_in_the_bank_offers_the_held_choice_which_runs_in_t
     run_worker()
     assert client.get(response.headers["Location"]).status_code == 302
     assert counts(db) == (12, 2)
+    # The held job's page no longer offers a choice already made.
+    page = client.get(job_url).get_data(as_text=True)
+    assert "already chosen what to do" in page and "/bank/import/held/" not in page
 
 
 def test_a_failed_job_says_why_and_leaves_the_bank_as_it_was(client, editor, db, background, run_worker, monkeypatch):
@@ -163,3 +166,12 @@ def test_the_job_page_in_chinese(client, editor, db, background):
     job_url = queued(client, questions_xlsx(ROWS))
     page = client.get(job_url).get_data(as_text=True)
     assert "Waiting for an import worker" not in page and "进度" in page
+
+
+def test_the_import_worker_command_runs_the_queue_once(app, client, editor, db, background):
+    queued(client, questions_xlsx(ROWS))
+    queued(client, questions_xlsx([(row[0], row[1].replace("行政处罚", "行政许可"), *row[2:]) for row in ROWS]))
+    result = app.test_cli_runner().invoke(args=["import-worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "ran 2 import job(s)" in result.output
+    assert counts(db) == (12, 2)
