@@ -55,12 +55,15 @@ def register(app: Flask) -> None:
             click.echo("import worker stopped")
 
 
-def start_thread(app: Flask) -> threading.Thread:
-    """The demo's worker: the loop of ``import-worker`` in a daemon thread of the app's process."""
+def start_thread(app: Flask) -> threading.Event:
+    """The demo's worker: the loop of ``import-worker`` in a daemon thread of the app's process.
+    Returns the event that stops it (also kept as ``app.extensions["import_worker_stop"]``)."""
     factory = make_session_factory(database.engine(app))
     app_clock = app.config.get("CLOCK") or SystemClock()
+    stop = threading.Event()
     thread = threading.Thread(target=import_worker.run_forever, name="import-worker", daemon=True,
-                              args=(factory, app_clock, threading.Event(), 1.0, _stale_after(app)))
+                              args=(factory, app_clock, stop, 1.0, _stale_after(app)))
     thread.start()
+    app.extensions["import_worker_stop"] = stop
     logger.info("import worker thread started")
-    return thread
+    return stop

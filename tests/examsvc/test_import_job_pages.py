@@ -175,3 +175,29 @@ def test_the_import_worker_command_runs_the_queue_once(app, client, editor, db, 
     assert result.exit_code == 0, result.output
     assert "ran 2 import job(s)" in result.output
     assert counts(db) == (12, 2)
+
+
+def test_the_demo_app_runs_queued_jobs_in_a_thread_of_its_own(db_url, session_clock, db, make, clock):
+    import time
+
+    from examsvc import create_app
+    from question_bank.services import import_jobs, importing
+
+    editor = make.user(Role.BANK_EDITOR)
+    job = import_jobs.enqueue(db, clock, editor, "big.xlsx", questions_xlsx(ROWS), importing.ALL_OR_NOTHING,
+                              importing.ASK, "auto")
+    db.commit()
+    demo = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "x", "CLOCK": session_clock,
+                       "IMPORT_WORKER_THREAD": True})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            db.rollback()
+            db.expire_all()  # a new snapshot and fresh objects: see what the thread committed
+            if db.get(ImportJob, job.id).state == JobState.DONE:
+                break
+            demo.extensions["import_worker_stop"].wait(0.2)
+        assert db.get(ImportJob, job.id).state == JobState.DONE
+        assert counts(db) == (6, 1)
+    finally:
+        demo.extensions["import_worker_stop"].set()

@@ -43,6 +43,7 @@ def queue(db, clock, editor, data: bytes, filename: str = "big.xlsx", mode: str 
 
 def fresh(db, job_id: int) -> ImportJob:
     db.rollback()  # a new snapshot: see what the workers committed
+    db.expire_all()
     return db.get(ImportJob, job_id)
 
 
