@@ -32,6 +32,7 @@ from examsvc import database
 from question_bank.clock import SystemClock
 from question_bank.db import make_engine, make_session_factory
 from question_bank.formats.row_estimate import estimate_rows
+from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.models import ImportJob, User
 from question_bank.services import import_jobs, importing
 
@@ -88,10 +89,11 @@ def bench_database(kind: str, url: str, questions: int, row_counts: list[int], s
     for seed, rows in enumerate(row_counts, start=1):
         data = import_file(sources, rows, seed)
         started = time.perf_counter()
-        background = estimate_rows(data, 2000) > 2000
+        estimated = estimate_rows(data, MAX_DATA_ROWS + 1)
+        background = estimated > 2000
         with factory() as session:
             import_jobs.enqueue(session, CLOCK, session.get(User, 2), f"bench-{rows}.xlsx", data,
-                                importing.VALID_ONLY, importing.KEEP_REPEATS, "auto")
+                                importing.VALID_ONLY, importing.KEEP_REPEATS, "auto", estimated)
             session.commit()
         request_ms = (time.perf_counter() - started) * 1000
         child = subprocess.run([sys.executable, "-m", "bench.import_bank", "--run-job", url], check=True,

@@ -29,21 +29,25 @@ POLL_SECONDS = 2
 def _status(job: ImportJob) -> dict:
     """What the page and the JSON say of a job: state, rows, percent (None: not known yet) and a
     sentence in the person's language."""
+    percent = None
     if job.state == JobState.QUEUED:
         text = _("Waiting for an import worker …")
     elif job.state == JobState.RUNNING and not job.rows_total:
-        text = _("Reading the file …")
+        # Reading: the first half of the bar, against the rows estimated at upload.
+        if job.rows_expected:
+            percent = min(round(50 * job.rows_done / job.rows_expected), 50)
+            text = _("Reading the file: %(done)s of about %(total)s rows read …", done=f"{job.rows_done:,}",
+                     total=f"{job.rows_expected:,}")
+        else:
+            text = _("Reading the file …")
     elif job.state == JobState.RUNNING:
-        text = _("%(done)s of %(total)s rows imported …", done=f"{job.rows_done:,}", total=f"{job.rows_total:,}")
+        percent = 50
+        text = _("%(total)s rows read; checking them against the bank and writing the questions …",
+                 total=f"{job.rows_total:,}")
     elif job.state == JobState.DONE:
-        text = _("Finished.")
+        percent, text = 100, _("Finished.")
     else:
         text = _("The import failed: %(reason)s", reason=translate(job.failure["message"], job.failure["params"]))
-    percent = None
-    if job.rows_total:
-        percent = round(100 * job.rows_done / job.rows_total)
-    if job.state == JobState.DONE:
-        percent = 100
     return {"id": job.id, "state": str(job.state), "rows_done": job.rows_done, "rows_total": job.rows_total,
             "percent": percent, "text": text, "finished": job.state in (JobState.DONE, JobState.FAILED)}
 

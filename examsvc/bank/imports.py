@@ -73,9 +73,10 @@ def import_upload():
         return _upload_page(form, None, 422 if form.is_submitted() else 200)
     upload = form.file.data
     data = upload.read()
-    if runs_in_background(data):
+    rows = background_rows(data)
+    if rows is not None:
         job = import_jobs.enqueue(database.session(), clock(), actor(), upload.filename or "", data, form.mode.data,
-                                  form.repeats.data, form.file_format.data)
+                                  form.repeats.data, form.file_format.data, rows)
         database.commit()
         return redirect(url_for("bank.import_job", job_id=job.id))
     report, held = held_imports.import_or_hold(database.session(), clock(), actor(), upload.filename or "",
@@ -98,8 +99,10 @@ def import_held(held_id: int):
         return redirect(url_for("bank.import_upload"))
     repeats = importing.KEEP_REPEATS if form.keep.data else importing.SKIP_REPEATS
     held = held_imports.get_held(db, actor(), held_id)
-    if runs_in_background(held.data):
-        job = import_jobs.enqueue(db, clock(), actor(), held.filename, held.data, held.mode, repeats, held.file_format)
+    rows = background_rows(held.data)
+    if rows is not None:
+        job = import_jobs.enqueue(db, clock(), actor(), held.filename, held.data, held.mode, repeats, held.file_format,
+                                  rows)
         held_imports.drop(db, actor(), held_id)
         database.commit()
         return redirect(url_for("bank.import_job", job_id=job.id))
@@ -108,11 +111,13 @@ def import_held(held_id: int):
     return _after_import(upload_form, report, None)
 
 
-def runs_in_background(data: bytes) -> bool:
-    """Whether an upload's import goes to a background job: more rows than the configured
-    ``IMPORT_BACKGROUND_ROWS`` (0: every upload), counted cheaply (``formats.row_estimate``)."""
+def background_rows(data: bytes) -> int | None:
+    """The estimated rows of an upload whose import goes to a background job (more rows than the
+    configured ``IMPORT_BACKGROUND_ROWS``, 0: every upload), counted cheaply up to
+    ``formats.row_estimate.SCAN_BYTES``; None for an upload imported in the request."""
     limit = current_app.config["IMPORT_BACKGROUND_ROWS"]
-    return limit <= 0 or estimate_rows(data, limit) > limit
+    rows = estimate_rows(data, MAX_DATA_ROWS + 1)
+    return rows if limit <= 0 or rows > limit else None
 
 
 def _after_import(form: ImportForm, report: importing.ImportReport, held):

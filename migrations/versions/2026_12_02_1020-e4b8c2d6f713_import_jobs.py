@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('rows_done', sa.Integer(), nullable=False),
     sa.Column('rows_total', sa.Integer(), nullable=False),
+    sa.Column('rows_expected', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=True),
     sa.Column('held_import_id', sa.Integer(), nullable=True),
     sa.Column('refusal_id', sa.Integer(), nullable=True),

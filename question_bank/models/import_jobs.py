@@ -30,8 +30,9 @@ class ImportJob(Base):
     """One uploaded question file waiting for, or worked by, an import worker.
 
     ``data`` is the file as uploaded (cleared once the job is finished: a held upload keeps its
-    own copy). ``rows_done`` / ``rows_total`` are the progress (``rows_total`` is 0 until the file
-    is read). ``result`` is the import's report as ``services.import_job_reports`` stores it;
+    own copy). ``rows_done`` / ``rows_total`` are the progress: while the file is read, ``rows_done`` rows
+    read and ``rows_total`` 0; once it is read, 0 of ``rows_total`` while the rows are checked and
+    written; all of them when done. ``result`` is the import's report as ``services.import_job_reports`` stores it;
     ``failure`` the reason a failed job gives (a message and its parameters, translated when shown).
     ``worker`` names the claim (host, process, random part) so that only the claimant finishes it.
     """
@@ -56,6 +57,9 @@ class ImportJob(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    #: The rows the upload was estimated to hold (``formats.row_estimate``), for the progress
+    #: while the file is read and ``rows_total`` is not known yet; 0 if not estimated.
+    rows_expected: Mapped[int] = mapped_column(Integer, default=0)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"), nullable=True)
     held_import_id: Mapped[int | None] = mapped_column(ForeignKey("held_import.id", ondelete="SET NULL"),
                                                        nullable=True)

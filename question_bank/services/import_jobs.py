@@ -44,9 +44,10 @@ INTERNAL_ERROR = N_("the import stopped because of an internal error; nothing wa
 
 
 def enqueue(session: Session, clock: Clock, actor: User, filename: str, data: bytes, mode: str, repeats: str,
-            file_format: str) -> ImportJob:
+            file_format: str, rows_expected: int = 0) -> ImportJob:
     """Store an upload as a queued job for ``actor`` (a bank editor). The choices are checked now,
-    so a wrong one is refused in the request: :class:`InvalidInput` for an unknown mode, repeats
+    so a wrong one is refused in the request (``rows_expected``: the estimated rows, for the
+    progress while the file is read): :class:`InvalidInput` for an unknown mode, repeats
     choice or format, :class:`PermissionDenied` for anyone not a bank editor. Flushes."""
     if not actor.has_role(Role.BANK_EDITOR):
         raise PermissionDenied()
@@ -61,7 +62,8 @@ def enqueue(session: Session, clock: Clock, actor: User, filename: str, data: by
         raise InvalidInput(problems)
     job = ImportJob(state=JobState.QUEUED, uploaded_by_id=actor.id, created_at=clock.now(),
                     filename=clean_filename(filename), mode=mode, repeats=repeats, file_format=file_format,
-                    size_bytes=len(data), data=data, attempts=0, rows_done=0, rows_total=0)
+                    size_bytes=len(data), data=data, attempts=0, rows_done=0, rows_total=0,
+                    rows_expected=rows_expected)
     session.add(job)
     session.flush()
     return job

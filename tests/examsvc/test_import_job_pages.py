@@ -201,3 +201,18 @@ def test_the_demo_app_runs_queued_jobs_in_a_thread_of_its_own(db_url, session_cl
         assert counts(db) == (6, 1)
     finally:
         demo.extensions["import_worker_stop"].set()
+
+
+def test_the_progress_follows_the_rows_read_then_the_writing(client, editor, db, background):
+    job_url = queued(client, questions_xlsx(ROWS))
+    job = db.scalar(select(ImportJob))
+    assert job.rows_expected == 7  # the header and six rows, estimated at upload
+    job.state, job.rows_expected, job.rows_done = JobState.RUNNING, 2000, 500
+    db.commit()
+    status = client.get(job_url + "/status").get_json()
+    assert status["percent"] == 12 and "500 of about 2,000 rows read" in status["text"]
+    job.rows_done, job.rows_total = 0, 1999
+    db.commit()
+    status = client.get(job_url + "/status").get_json()
+    assert status["percent"] == 50 and "1,999 rows read; checking them" in status["text"]
+    assert not status["finished"]
