@@ -2,11 +2,13 @@
 and PostgreSQL (issue 5, "big files off the request worker").
 
     .venv/bin/python -m bench.import_bank [--questions 100000] [--rows 1000 20000] [--pg URL] [--only sqlite|postgresql]
+                                          [--files variants|unlike]
 
 The bank is built as ``bench.bank_search`` builds it (the real question sets recycled with
 variations, near-duplicate keys and all). Each import file is an .xlsx template of new questions
-made from the same sources (new variants, so that they are checked against the bank but are not
-repeats). Printed per file:
+made from the same sources: new variants (``--files variants``, the default: checked against the
+bank and flagged as near-duplicates, not repeats) or texts unlike anything in the bank
+(``--files unlike``). Printed per file:
 
 - the upload request's part: estimating the rows, storing the job (milliseconds);
 - the job, run by ``import_worker.run_one`` in a fresh process: seconds from claim to commit, the
@@ -41,8 +43,10 @@ HEADER = ("题型", "题干", "选项A", "选项B", "选项C", "选项D", "答�
 TYPES = {"single_choice": "单选", "multiple_choice": "多选"}
 
 
-def import_file(sources: list[dict], rows: int, seed: int) -> bytes:
-    """An .xlsx template of ``rows`` new questions (openpyxl's streaming writer, as the export uses)."""
+def import_file(sources: list[dict], rows: int, seed: int, kind: str = "variants") -> bytes:
+    """An .xlsx template of ``rows`` new questions (openpyxl's streaming writer, as the export uses):
+    ``variants`` of the bank's sources (each near-duplicates some thirty questions: the hard case
+    for the duplicate check) or ``unlike`` anything in the bank (each text's characters shuffled)."""
     rng = random.Random(seed)
     sources = [s for s in sources if s["qtype"] in TYPES]
     book = Workbook(write_only=True)
@@ -50,6 +54,9 @@ def import_file(sources: list[dict], rows: int, seed: int) -> bytes:
     sheet.append(HEADER)
     for n in range(rows):
         source = variant(sources[n % len(sources)], 500 + seed + n // len(sources), rng)
+        if kind == "unlike":
+            source = {**source, "stem": _shuffled(source["stem"], rng),
+                      "options": [_shuffled(option, rng) for option in source["options"]]}
         options = (list(source["options"]) + ["", "", "", ""])[:4]
         key = "".join(source["key"])
         sheet.append([TYPES[source["qtype"]], f"{source['stem']}（第{seed}-{n}题）", *options, key, "",
@@ -58,6 +65,10 @@ def import_file(sources: list[dict], rows: int, seed: int) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _shuffled(text: str, rng: random.Random) -> str:
+    return "".join(rng.sample(text, len(text)))
 
 
 def run_job(url: str) -> None:
@@ -78,16 +89,18 @@ def run_job(url: str) -> None:
                       "before_mb": before, **detail}))
 
 
-def bench_database(kind: str, url: str, questions: int, row_counts: list[int], sources: list[dict]) -> None:
+def bench_database(kind: str, url: str, questions: int, row_counts: list[int], sources: list[dict],
+                   file_kind: str) -> None:
     engine = make_engine(url)
     started = time.perf_counter()
     database.upgrade(engine)
     build(engine, questions, sources)
-    print(f"\n== {kind}: {questions:,} questions built in {time.perf_counter() - started:.0f} s ==")
+    print(f"\n== {kind}: {questions:,} questions built in {time.perf_counter() - started:.0f} s; "
+          f"files of {file_kind} ==")
     print(f"{'rows':>8} {'file KB':>8} {'request ms':>10} {'job s':>8} {'peak MB':>8} {'raised MB':>9}  outcome")
     factory = make_session_factory(engine)
     for seed, rows in enumerate(row_counts, start=1):
-        data = import_file(sources, rows, seed)
+        data = import_file(sources, rows, seed, file_kind)
         started = time.perf_counter()
         estimated = estimate_rows(data, MAX_DATA_ROWS + 1)
         background = estimated > 2000
@@ -114,6 +127,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000, 20_000])
     parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL server (a database is created and dropped there)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--files", choices=["variants", "unlike"], default="variants",
+                        help="new questions that resemble the bank's (the hard case) or nothing in it")
     parser.add_argument("--run-job", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_job:
@@ -124,7 +139,7 @@ def main() -> None:
     for kind in ("sqlite", "postgresql"):
         if args.only in (None, kind):
             with fresh_database(kind, args.pg) as url:
-                bench_database(kind, url, args.questions, args.rows, sources)
+                bench_database(kind, url, args.questions, args.rows, sources, args.files)
 
 
 if __name__ == "__main__":
