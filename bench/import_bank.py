@@ -109,8 +109,10 @@ def bench_database(kind: str, url: str, questions: int, row_counts: list[int], s
                                 importing.VALID_ONLY, importing.KEEP_REPEATS, "auto", estimated)
             session.commit()
         request_ms = (time.perf_counter() - started) * 1000
-        child = subprocess.run([sys.executable, "-m", "bench.import_bank", "--run-job", url], check=True,
+        child = subprocess.run([sys.executable, "-m", "bench.import_bank", "--run-job", url],
                                capture_output=True, text=True)
+        if child.returncode:
+            sys.exit(f"the job's process failed:\n{child.stderr}")
         figures = json.loads(child.stdout.strip().splitlines()[-1])
         outcome = (f"{figures['state']}: {figures['imported']} imported, {figures['errors']} problems, "
                    f"{figures['duplicates']} flagged as near-duplicates"
