@@ -52,7 +52,7 @@ class Outcome:
     recovered: list[tuple[int, str]]
 
 
-class _Heartbeat:
+class Heartbeat:
     """Writes ``import_jobs.beat`` for one job every :data:`HEARTBEAT_SECONDS` on its own
     connection until stopped; the import tells it its progress through :meth:`progress`."""
 
@@ -65,7 +65,7 @@ class _Heartbeat:
     def progress(self, done: int, total: int) -> None:
         self.done, self.total = done, total
 
-    def __enter__(self) -> _Heartbeat:
+    def __enter__(self) -> Heartbeat:
         self._thread.start()
         return self
 
@@ -116,7 +116,7 @@ def run_one(factory: sessionmaker[Session], clock: Clock, worker: str | None = N
     if on_claimed is not None:
         on_claimed(job_id)
     engine = factory.kw["bind"]
-    with _Heartbeat(engine, clock, job_id, worker) as heartbeat:
+    with Heartbeat(engine, clock, job_id, worker) as heartbeat:
         state = _import(factory, clock, job_id, worker, heartbeat.progress)
     return Outcome(job_id, state, recovered)
 

@@ -1,7 +1,7 @@
 """The page of a background import (issue 5): its state and a progress bar while it is queued or
 running (``static/js/import_job.js`` polls :func:`import_job_status`; without script the page
 refreshes itself), then the same result the import in the request shows: the new batch, the
-refusal with its problems, or the held upload's choice (``imports._after_import``).
+refusal with its problems, or the held upload's choice (``imports.after_import``).
 
 Its uploader and bank reviewers see a job (``import_jobs.job_for``); the held upload's choice is
 its uploader's alone.
@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from examsvc import database
 from examsvc.access import actor
 from examsvc.bank.import_forms import ImportForm
-from examsvc.bank.imports import _after_import
+from examsvc.bank.imports import after_import
 from examsvc.bank.routes import bp
 from examsvc.errors import translate
 from question_bank.models import HeldImport, ImportJob, JobState, User
@@ -66,7 +66,7 @@ def import_job(job_id: int):
         if report.held and job.repeats == importing.ASK and held is None:
             return _job_page(job, _("The uploader has already chosen what to do with this held file."))
         form = ImportForm(formdata=None, mode=report.mode, repeats=job.repeats)
-        return _after_import(form, report, held)
+        return after_import(form, report, held)
     return _job_page(job, None)
 
 

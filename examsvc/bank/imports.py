@@ -81,7 +81,7 @@ def import_upload():
         return redirect(url_for("bank.import_job", job_id=job.id))
     report, held = held_imports.import_or_hold(database.session(), clock(), actor(), upload.filename or "",
                                                data, form.mode.data, form.repeats.data, form.file_format.data)
-    return _after_import(form, report, held)
+    return after_import(form, report, held)
 
 
 @bp.post("/import/held/<int:held_id>")
@@ -108,7 +108,7 @@ def import_held(held_id: int):
         return redirect(url_for("bank.import_job", job_id=job.id))
     report = held_imports.resume(db, clock(), actor(), held_id, repeats)
     upload_form = ImportForm(formdata=None, mode=report.mode, repeats=repeats)
-    return _after_import(upload_form, report, None)
+    return after_import(upload_form, report, None)
 
 
 def background_rows(data: bytes) -> int | None:
@@ -120,8 +120,9 @@ def background_rows(data: bytes) -> int | None:
     return rows if limit <= 0 or rows > limit else None
 
 
-def _after_import(form: ImportForm, report: importing.ImportReport, held):
-    """The page after an import: held (nothing written; the choice offered), refused, or the new batch."""
+def after_import(form: ImportForm, report: importing.ImportReport, held):
+    """The page after an import, in the request or in a background job (``import_job_pages``): held
+    (nothing written; the choice offered), refused, or the new batch."""
     if report.held:
         database.commit()  # the held upload, kept for the uploader's choice
         form.repeats.data = importing.SKIP_REPEATS

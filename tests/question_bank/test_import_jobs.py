@@ -234,7 +234,7 @@ def test_the_heartbeat_writes_progress_while_the_import_runs(db, clock, editor, 
         import_jobs.claim_next(session, clock, "worker-1")
         session.commit()
     clock.advance(seconds=30)
-    heartbeat = import_worker._Heartbeat(factory.kw["bind"], clock, job_id, "worker-1")
+    heartbeat = import_worker.Heartbeat(factory.kw["bind"], clock, job_id, "worker-1")
     heartbeat.progress(2, 5)
     heartbeat.beat()
     job = fresh(db, job_id)
