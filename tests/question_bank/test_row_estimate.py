@@ -29,11 +29,20 @@ def test_a_damaged_zip_counts_nothing_and_leaves_the_refusal_to_the_importer():
     assert estimate_rows(b"PK\x03\x04 not really a workbook", 1000) == 0
 
 
-def test_a_workbook_whose_sheets_inflate_past_the_scan_limit_counts_as_large(monkeypatch):
+def test_a_workbook_inflating_with_padding_counts_only_the_rows_seen_before_the_scan_limit(monkeypatch):
     from question_bank.formats import row_estimate
 
-    monkeypatch.setattr(row_estimate, "SCAN_BYTES", 10)
+    monkeypatch.setattr(row_estimate, "SCAN_BYTES", 1_000_000)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData>" + " " * 2_000_000 + "</sheetData></worksheet>")
-    assert estimate_rows(buffer.getvalue(), 1000) > 1000
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData><row r=\"1\"/>" + " " * 4_000_000
+                         + "<row r=\"2\"/>" * 5000 + "</sheetData></worksheet>")
+    assert estimate_rows(buffer.getvalue(), 1000) == 1
+
+
+def test_a_row_listed_again_counts_once():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData>" + '<row r="7" spans="1:2"><c/></row>' * 5000
+                         + '<row r="8"/></sheetData></worksheet>')
+    assert estimate_rows(buffer.getvalue(), 1000) == 2
