@@ -128,7 +128,7 @@ def _import(factory: sessionmaker[Session], clock: Clock, job_id: int, worker: s
         actor = session.get(User, job.uploaded_by_id)
         try:
             report, held = held_imports.import_or_hold(session, clock, actor, job.filename, job.data or b"", job.mode,
-                                                       job.repeats, job.file_format, progress)
+                                                       job.repeats, job.file_format, progress, background=True)
             if import_jobs.finish(session, clock, job_id, worker, report, held):
                 session.commit()
                 return "done"

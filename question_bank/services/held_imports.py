@@ -21,12 +21,13 @@ from question_bank.services import import_formats, importing
 
 def import_or_hold(session: Session, clock: Clock, actor: User, filename: str, data: bytes, mode: str,
                    repeats: str = importing.ASK, file_format: str = import_formats.AUTO,
-                   progress: importing.Progress | None = None) -> tuple[importing.ImportReport, HeldImport | None]:
+                   progress: importing.Progress | None = None, background: bool = False) -> tuple[importing.ImportReport, HeldImport | None]:
     """Import ``data`` in ``file_format`` (:func:`import_formats.import_file`); when the import is
-    held, keep the file for the uploader's choice and return it too. Raises what the import raises.
+    held, keep the file for the uploader's choice and return it too (``progress``, ``background``:
+    as for ``importing.import_questions``). Raises what the import raises.
     Flushes, never commits."""
     report = import_formats.import_file(session, clock, actor, filename, data, mode, file_format, repeats,
-                                        progress)
+                                        progress, background)
     if not (report.held and repeats == importing.ASK):
         return report, None
     session.execute(delete(HeldImport).where(HeldImport.uploaded_by_id == actor.id))

@@ -184,11 +184,14 @@ def _row(problem: Problem) -> int | None:
     return problem.place.row if problem.place.row is not None else problem.place.item
 
 
-def read_template(filename: str, data: bytes, progress: Progress | None = None) -> SourceFile:
+def read_template(filename: str, data: bytes, progress: Progress | None = None,
+                  background: bool = False) -> SourceFile:
     """The rows of an .xlsx or CSV template file (``formats.spreadsheet``, ``formats.template``);
     ``progress(rows_read, 0)`` hears every :data:`PROGRESS_EVERY` rows read (0: the total is not
-    known while reading). Raises :class:`InvalidInput` for a file that cannot be read as one."""
-    table = spreadsheet.read_table(filename, data)
+    known while reading); ``background``: read with ``spreadsheet.BACKGROUND_LIMITS``. Raises
+    :class:`InvalidInput` for a file that cannot be read as one."""
+    table = spreadsheet.read_table(filename, data,
+                                   spreadsheet.BACKGROUND_LIMITS if background else spreadsheet.LIMITS)
     if progress is not None:
         table = _counting_rows(table, progress)
     parsed = template_sheets.parse_file(filename, table)
@@ -237,7 +240,8 @@ def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRo
 
 def import_questions(session: Session, clock: Clock, actor: User, filename: str, data: bytes,
                      mode: str = ALL_OR_NOTHING, repeats: str = ASK, *,
-                     reader: Reader | None = None, progress: Progress | None = None) -> ImportReport:
+                     reader: Reader | None = None, progress: Progress | None = None,
+                     background: bool = False) -> ImportReport:
     """Import the questions of an .xlsx or CSV template file (see ``question_bank.formats``), or of
     any file ``reader`` reads into a :class:`~question_bank.formats.interchange.SourceFile` (Moodle
     XML, GIFT, JSON Lines: ``services.interchange``), through the same checks, batch and review.
@@ -253,7 +257,8 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     :data:`KEEP_REPEATS` everything is imported and the repeats flagged.
     ``progress(rows_done, rows_total)``, when given, hears the rows of a template file as they are
     read (``rows_total`` 0: not known yet), then when the file has been read (0 of its rows done)
-    and when the questions are written (every row done); a background job shows it.
+    and when the questions are written (every row done); a background job shows it, and passes
+    ``background`` for a template's longer reading time limit.
     Raises :class:`PermissionDenied` unless ``actor`` is a bank editor, ``InvalidInput`` for an
     unknown mode. Audit event ``batch.import``. Flushes, never commits.
     """
@@ -268,7 +273,7 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     report = ImportReport(filename=name, mode=mode)
     try:
         if reader in (None, read_template):
-            source = read_template(name, data, progress)
+            source = read_template(name, data, progress, background)
         else:
             source = reader(name, data)
     except InvalidInput as exc:

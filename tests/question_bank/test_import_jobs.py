@@ -269,3 +269,21 @@ def test_the_import_tells_its_progress_while_reading_and_when_written(db, clock,
                                progress=lambda done, total: heard.append((done, total)))
     assert heard[:2] == [(importing.PROGRESS_EVERY, 0), (2 * importing.PROGRESS_EVERY, 0)]  # rows read, total unknown
     assert heard[-2:] == [(0, 600), (600, 600)]  # read; then every row written
+
+
+def test_a_job_reads_with_the_longer_time_limit_a_request_does_not_get(db, clock, editor, factory, monkeypatch):
+    """A 20,000-row file read on a busy machine can pass the request's 30 s reading limit; the
+    job, holding no request, reads it within BACKGROUND_LIMITS (the other limits the same)."""
+    from question_bank.formats import spreadsheet
+
+    used = []
+    real = spreadsheet.read_table
+    monkeypatch.setattr(spreadsheet, "read_table", lambda name, data, limits=spreadsheet.LIMITS:
+                        used.append(limits) or real(name, data, limits))
+    queue(db, clock, editor, questions_xlsx(ROWS))
+    import_worker.run_one(factory, clock, "worker-1")
+    importing.import_questions(db, clock, editor, "small.xlsx", questions_xlsx(ROWS[:2]))
+    assert [limits.max_seconds for limits in used] == [spreadsheet.BACKGROUND_LIMITS.max_seconds,
+                                                        spreadsheet.LIMITS.max_seconds]
+    assert spreadsheet.BACKGROUND_LIMITS.max_seconds > spreadsheet.LIMITS.max_seconds
+    assert spreadsheet.BACKGROUND_LIMITS.max_rows == spreadsheet.LIMITS.max_rows
