@@ -40,7 +40,7 @@ demo: install
 	$(FLASK) db-upgrade
 	$(FLASK) load-demo
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	EXAMSVC_IMPORT_WORKER_THREAD=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 chromium:
 	@command -v chromium >/dev/null || { \

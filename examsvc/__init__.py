@@ -78,6 +78,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.cli import register as register_cli
 
     register_cli(app)
+    if app.config["IMPORT_WORKER_THREAD"]:
+        from examsvc.import_worker_cli import start_thread
+
+        start_thread(app)
     return app
 
 

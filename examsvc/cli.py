@@ -3,6 +3,7 @@
 - ``db-upgrade``: make or update the schema through the migrations;
 - ``load-demo``: demo organisation, accounts, bank and an open sitting (prints the accounts);
 - ``sweep-overdue``: close attempts past their deadline (for cron or a systemd timer, every minute);
+- ``import-worker [--once]``: run bank imports queued as background jobs (:mod:`examsvc.import_worker_cli`);
 - ``load-laws DIR``: load the law texts below DIR into the catalogue (one line per law version);
 - the score record's commands (checkpoints, ``verify-ledger``, ``verify-audit``): ``examsvc.ledger_cli``.
 - ``backup PATH`` / ``restore PATH``: see :mod:`examsvc.backup`.
@@ -17,7 +18,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from examsvc import database, export_cli, ledger_cli
+from examsvc import database, export_cli, import_worker_cli, ledger_cli
 from examsvc.backup.commands import register as register_backup
 from examsvc.extensions import clock
 from question_bank.services import deadlines, law_catalogue
@@ -70,3 +71,4 @@ def register(app: Flask) -> None:
 
     ledger_cli.register(app)
     export_cli.register(app)
+    import_worker_cli.register(app)

@@ -7,6 +7,9 @@ given to ``create_app``.
 | EXAMSVC_SECRET_KEY | signs sessions; the same on every worker and host | a key kept in ``instance/secret_key`` |
 | EXAMSVC_PRODUCTION | ``1`` requires a secret key from the environment and secure cookies | off |
 | EXAMSVC_LEDGER_SIGNING_KEY | Ed25519 key (base64, ``flask ledger-keygen``) that signs ledger checkpoints | one kept in ``instance/`` (not in production) |
+| EXAMSVC_IMPORT_BACKGROUND_ROWS | a bank import of more rows runs as a background job (0: every import) | 2000 |
+| EXAMSVC_IMPORT_WORKER_THREAD | ``1`` runs the import worker in a thread of the app (the demo); else run ``flask import-worker`` | off |
+| EXAMSVC_IMPORT_JOB_STALE_MINUTES | a running import job without a heartbeat this long lost its worker | 5 |
 | EXAMSVC_LEDGER_VERIFY_KEY | its public key (base64), for hosts that only verify checkpoints | derived from the signing key |
 | EXAMSVC_REDIS_URL | Redis that counts failed sign-ins for every host (``redis://127.0.0.1:6379/0``) | unset: the database counts |
 | EXAMSVC_THROTTLE_ACCOUNT | failed sign-ins allowed per account, "failures/minutes" | ``5/15`` |
@@ -77,6 +80,10 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Ed25519 keys of ledger checkpoints, base64 (examsvc.ledger_cli resolves them when needed).
         "LEDGER_SIGNING_KEY": os.environ.get("EXAMSVC_LEDGER_SIGNING_KEY"),
         "LEDGER_VERIFY_KEY": os.environ.get("EXAMSVC_LEDGER_VERIFY_KEY"),
+        # Bank imports of more rows than this go to a background job (issue 5); 0 sends every one.
+        "IMPORT_BACKGROUND_ROWS": int(os.environ.get("EXAMSVC_IMPORT_BACKGROUND_ROWS", "2000")),
+        "IMPORT_WORKER_THREAD": os.environ.get("EXAMSVC_IMPORT_WORKER_THREAD") == "1",
+        "IMPORT_JOB_STALE_MINUTES": float(os.environ.get("EXAMSVC_IMPORT_JOB_STALE_MINUTES", "5")),
     }
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(production)

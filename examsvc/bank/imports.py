@@ -19,7 +19,7 @@ from io import BytesIO
 from math import ceil
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from examsvc import database
@@ -31,11 +31,12 @@ from examsvc.extensions import clock
 from examsvc.reports.routes import filename_stem
 from question_bank.errors import InvalidInput, NotFound, Place, Problem
 from question_bank.formats import tabular
+from question_bank.formats.row_estimate import estimate_rows
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.formats.template import GUIDE
 from question_bank.formats.template_file import write_template
 from question_bank.models import ImportBatch, Role
-from question_bank.services import batch_discard, held_imports, importing, review
+from question_bank.services import batch_discard, held_imports, import_jobs, importing, review
 
 #: Batches a page of the list shows, and questions a page of a batch shows.
 BATCHES_PER_PAGE = 20
@@ -71,10 +72,16 @@ def import_upload():
     if not form.validate_on_submit():
         return _upload_page(form, None, 422 if form.is_submitted() else 200)
     upload = form.file.data
+    data = upload.read()
+    rows = background_rows(data)
+    if rows is not None:
+        job = import_jobs.enqueue(database.session(), clock(), actor(), upload.filename or "", data, form.mode.data,
+                                  form.repeats.data, form.file_format.data, rows)
+        database.commit()
+        return redirect(url_for("bank.import_job", job_id=job.id))
     report, held = held_imports.import_or_hold(database.session(), clock(), actor(), upload.filename or "",
-                                               upload.read(), form.mode.data, form.repeats.data,
-                                               form.file_format.data)
-    return _after_import(form, report, held)
+                                               data, form.mode.data, form.repeats.data, form.file_format.data)
+    return after_import(form, report, held)
 
 
 @bp.post("/import/held/<int:held_id>")
@@ -91,13 +98,31 @@ def import_held(held_id: int):
         flash(_("%(file)s was not imported.", file=filename), "info")
         return redirect(url_for("bank.import_upload"))
     repeats = importing.KEEP_REPEATS if form.keep.data else importing.SKIP_REPEATS
+    held = held_imports.get_held(db, actor(), held_id)
+    rows = background_rows(held.data)
+    if rows is not None:
+        job = import_jobs.enqueue(db, clock(), actor(), held.filename, held.data, held.mode, repeats, held.file_format,
+                                  rows)
+        held_imports.drop(db, actor(), held_id)
+        database.commit()
+        return redirect(url_for("bank.import_job", job_id=job.id))
     report = held_imports.resume(db, clock(), actor(), held_id, repeats)
     upload_form = ImportForm(formdata=None, mode=report.mode, repeats=repeats)
-    return _after_import(upload_form, report, None)
+    return after_import(upload_form, report, None)
 
 
-def _after_import(form: ImportForm, report: importing.ImportReport, held):
-    """The page after an import: held (nothing written; the choice offered), refused, or the new batch."""
+def background_rows(data: bytes) -> int | None:
+    """The estimated rows of an upload whose import goes to a background job (more rows than the
+    configured ``IMPORT_BACKGROUND_ROWS``, 0: every upload), counted cheaply up to
+    ``formats.row_estimate.SCAN_BYTES``; None for an upload imported in the request."""
+    limit = current_app.config["IMPORT_BACKGROUND_ROWS"]
+    rows = estimate_rows(data, MAX_DATA_ROWS + 1)
+    return rows if limit <= 0 or rows > limit else None
+
+
+def after_import(form: ImportForm, report: importing.ImportReport, held):
+    """The page after an import, in the request or in a background job (``import_job_pages``): held
+    (nothing written; the choice offered), refused, or the new batch."""
     if report.held:
         database.commit()  # the held upload, kept for the uploader's choice
         form.repeats.data = importing.SKIP_REPEATS
@@ -135,8 +160,9 @@ def _upload_page(form: ImportForm, report: importing.ImportReport | None, status
     errors = [problem_text(p) for p in report.errors[:PROBLEMS_SHOWN]] if report is not None else []
     notices = [problem_text(p) for p in report.notices] if report is not None else []
     return render_template("bank/import.html", form=form, report=report, summary=summary, notices=notices,
-                           held=held, held_form=HeldForm(),
-                           groups=_groups(summary), errors=errors, guide=GUIDE, max_rows=MAX_DATA_ROWS), status
+                           held=held, held_form=HeldForm(), jobs=import_jobs.active_jobs(database.session(), actor()),
+                           groups=_groups(summary), errors=errors, guide=GUIDE, max_rows=MAX_DATA_ROWS,
+                           background_rows=current_app.config["IMPORT_BACKGROUND_ROWS"]), status
 
 
 def _groups(summary: importing.Summary | None) -> list[dict]:

@@ -278,4 +278,4 @@ def retire(question_id: int):
 
 
 # The import pages (/bank/import, /bank/batches…) and the category pages add their routes to ``bp``.
-from examsvc.bank import categories, exports, imports  # noqa: E402,F401
+from examsvc.bank import categories, exports, import_job_pages, imports  # noqa: E402,F401

@@ -17,6 +17,8 @@ Every refusal raises :class:`~question_bank.errors.InvalidInput` with one proble
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +43,9 @@ MAX_SHEET_ROWS = 200_000
 #: the 2-core test machine, ``bench/upload_memory.py``); time is the backstop, not the bound.
 LIMITS = Limits(max_file_bytes=MAX_FILE_BYTES, max_rows=MAX_SHEET_ROWS, max_columns=MAX_COLUMNS,
                 max_cells=MAX_DATA_ROWS * 20, max_cell_elements=2_000_000, max_seconds=30)
+#: The same limits for a background import job, which holds no request: more time to read, so
+#: that a file of the largest size is not refused on a busy machine (every other limit the same).
+BACKGROUND_LIMITS = dataclasses.replace(LIMITS, max_seconds=600)
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,10 @@ class Table:
     sheets: list[Sheet]
 
 
-def read_table(filename: str, data: bytes) -> Table:
-    """Read an uploaded file, deciding its kind from its bytes. Raises :class:`InvalidInput`."""
-    upload = open_upload(filename, data, LIMITS)
+def read_table(filename: str, data: bytes, limits: Limits = LIMITS) -> Table:
+    """Read an uploaded file, deciding its kind from its bytes, within ``limits`` (:data:`LIMITS`
+    in a request; :data:`BACKGROUND_LIMITS` in a background job). Raises :class:`InvalidInput`."""
+    upload = open_upload(filename, data, limits)
     return Table(upload.kind, upload.encoding,
                  [Sheet(sheet.title, _text_rows(filename, sheet), sheet.state) for sheet in upload.sheets])
 

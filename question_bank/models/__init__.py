@@ -14,6 +14,7 @@ from question_bank.models.attempts import (
 )
 from question_bank.models.audit import AuditEvent
 from question_bank.models.citations import CitationSource, CitationStatus, QuestionCitation
+from question_bank.models.import_jobs import ImportJob, JobState
 from question_bank.models.laws import (
     EventKind,
     HeadingKind,
@@ -66,6 +67,7 @@ __all__ = [
     "CitationSource", "CitationStatus", "EventKind", "HeadingKind", "Law", "LawArticle", "LawHeading",
     "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
     "ArticleChange", "AttemptLawVersion", "LawReviewFlag", "ReviewOutcome",
+    "ImportJob", "JobState",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
     "BatchStatus", "BlueprintSection", "Category", "DeviceEvent", "DeviceEventKind", "ExamKind", "HeldImport", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",

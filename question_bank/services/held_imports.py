@@ -21,11 +21,13 @@ from question_bank.services import import_formats, importing
 
 def import_or_hold(session: Session, clock: Clock, actor: User, filename: str, data: bytes, mode: str,
                    repeats: str = importing.ASK, file_format: str = import_formats.AUTO,
-                   ) -> tuple[importing.ImportReport, HeldImport | None]:
+                   progress: importing.Progress | None = None, background: bool = False) -> tuple[importing.ImportReport, HeldImport | None]:
     """Import ``data`` in ``file_format`` (:func:`import_formats.import_file`); when the import is
-    held, keep the file for the uploader's choice and return it too. Raises what the import raises.
+    held, keep the file for the uploader's choice and return it too (``progress``, ``background``:
+    as for ``importing.import_questions``). Raises what the import raises.
     Flushes, never commits."""
-    report = import_formats.import_file(session, clock, actor, filename, data, mode, file_format, repeats)
+    report = import_formats.import_file(session, clock, actor, filename, data, mode, file_format, repeats,
+                                        progress, background)
     if not (report.held and repeats == importing.ASK):
         return report, None
     session.execute(delete(HeldImport).where(HeldImport.uploaded_by_id == actor.id))
@@ -36,7 +38,8 @@ def import_or_hold(session: Session, clock: Clock, actor: User, filename: str, d
     return report, held
 
 
-def _held(session: Session, actor: User, held_id: int) -> HeldImport:
+def get_held(session: Session, actor: User, held_id: int) -> HeldImport:
+    """The held upload ``held_id`` of ``actor``; :class:`NotFound` for anyone else's or an unknown id."""
     held = session.get(HeldImport, held_id)
     if held is None or held.uploaded_by_id != actor.id:
         raise NotFound()  # another person's upload is not theirs to see
@@ -47,7 +50,7 @@ def resume(session: Session, clock: Clock, actor: User, held_id: int, repeats: s
     """Import the held upload ``held_id`` with ``repeats`` (:data:`importing.SKIP_REPEATS` or
     :data:`importing.KEEP_REPEATS`) and forget it. Only its uploader may: to anyone else, as for an
     unknown id, :class:`NotFound`. Flushes, never commits."""
-    held = _held(session, actor, held_id)
+    held = get_held(session, actor, held_id)
     filename, data, mode, file_format = held.filename, held.data, held.mode, held.file_format
     session.delete(held)
     session.flush()
@@ -56,7 +59,7 @@ def resume(session: Session, clock: Clock, actor: User, held_id: int, repeats: s
 
 def drop(session: Session, actor: User, held_id: int) -> str:
     """Forget the held upload ``held_id`` (its uploader's only); returns its file name. Flushes."""
-    held = _held(session, actor, held_id)
+    held = get_held(session, actor, held_id)
     filename = held.filename
     session.delete(held)
     session.flush()

@@ -51,7 +51,8 @@ def detect(filename: str, data: bytes) -> str:
 
 def import_file(session: Session, clock: Clock, actor: User, filename: str, data: bytes,
                 mode: str = importing.ALL_OR_NOTHING, file_format: str = AUTO,
-                repeats: str = importing.ASK) -> importing.ImportReport:
+                repeats: str = importing.ASK, progress: importing.Progress | None = None,
+                background: bool = False) -> importing.ImportReport:
     """Import ``data`` in ``file_format`` (a key of :data:`READERS`, or :data:`AUTO` for
     :func:`detect`) through :func:`importing.import_questions`, which says what it returns and
     raises. Raises :class:`InvalidInput` for an unknown format."""
@@ -59,4 +60,5 @@ def import_file(session: Session, clock: Clock, actor: User, filename: str, data
     reader = READERS.get(code)
     if reader is None:
         raise InvalidInput([Problem(N_("unknown import format %(format)s"), {"format": code[:20]}, "format")])
-    return importing.import_questions(session, clock, actor, filename, data, mode, reader=reader, repeats=repeats)
+    return importing.import_questions(session, clock, actor, filename, data, mode, reader=reader, repeats=repeats,
+                                      progress=progress, background=background)

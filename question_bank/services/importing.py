@@ -32,9 +32,10 @@ the uploader may read back.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -66,6 +67,10 @@ FIRST_ROWS = 5
 REFUSED_ACTION = "batch.import_refused"
 #: Unresolved citations a batch's report keeps (the count is always whole).
 UNRESOLVED_KEPT = 1000
+#: Told ``(rows_done, rows_total)`` as an import goes on (:func:`import_questions`).
+Progress = Callable[[int, int], None]
+#: Rows read between two calls of a :data:`Progress` while a file is read.
+PROGRESS_EVERY = 250
 
 
 @dataclass
@@ -179,14 +184,37 @@ def _row(problem: Problem) -> int | None:
     return problem.place.row if problem.place.row is not None else problem.place.item
 
 
-def read_template(filename: str, data: bytes) -> SourceFile:
-    """The rows of an .xlsx or CSV template file (``formats.spreadsheet``, ``formats.template``).
-    Raises :class:`InvalidInput` for a file that cannot be read as one."""
-    table = spreadsheet.read_table(filename, data)
+def read_template(filename: str, data: bytes, progress: Progress | None = None,
+                  background: bool = False) -> SourceFile:
+    """The rows of an .xlsx or CSV template file (``formats.spreadsheet``, ``formats.template``);
+    ``progress(rows_read, 0)`` hears every :data:`PROGRESS_EVERY` rows read (0: the total is not
+    known while reading); ``background``: read with ``spreadsheet.BACKGROUND_LIMITS``. Raises
+    :class:`InvalidInput` for a file that cannot be read as one."""
+    table = spreadsheet.read_table(filename, data,
+                                   spreadsheet.BACKGROUND_LIMITS if background else spreadsheet.LIMITS)
+    if progress is not None:
+        table = _counting_rows(table, progress)
     parsed = template_sheets.parse_file(filename, table)
     sheet_name = "、".join(parsed.sheets)
     notes = _drop_formula_guards(filename, sheet_name, parsed.rows) if table.file_format == "csv" else []
     return SourceFile(table.file_format, table.encoding, sheet_name, parsed.rows, notes, parsed.notices, parsed.sheets)
+
+
+def _counting_rows(table: spreadsheet.Table, progress: Progress) -> spreadsheet.Table:
+    """``table`` with each sheet's rows counted as they stream past, for ``progress``."""
+    seen = 0
+
+    def counted(sheet: spreadsheet.Sheet) -> spreadsheet.Sheet:
+        def rows():
+            nonlocal seen
+            for row in sheet.rows():
+                seen += 1
+                if seen % PROGRESS_EVERY == 0:
+                    progress(seen, 0)
+                yield row
+        return spreadsheet.Sheet(sheet.name, rows, sheet.state)
+
+    return dataclasses.replace(table, sheets=[counted(sheet) for sheet in table.sheets])
 
 
 def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRow]) -> list[Problem]:
@@ -212,7 +240,8 @@ def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRo
 
 def import_questions(session: Session, clock: Clock, actor: User, filename: str, data: bytes,
                      mode: str = ALL_OR_NOTHING, repeats: str = ASK, *,
-                     reader: Reader | None = None) -> ImportReport:
+                     reader: Reader | None = None, progress: Progress | None = None,
+                     background: bool = False) -> ImportReport:
     """Import the questions of an .xlsx or CSV template file (see ``question_bank.formats``), or of
     any file ``reader`` reads into a :class:`~question_bank.formats.interchange.SourceFile` (Moodle
     XML, GIFT, JSON Lines: ``services.interchange``), through the same checks, batch and review.
@@ -226,6 +255,10 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     written, :attr:`ImportReport.same_file` and :attr:`ImportReport.repeats` say why); with
     :data:`SKIP_REPEATS` the repeating rows are left out (and listed) and the rest imported; with
     :data:`KEEP_REPEATS` everything is imported and the repeats flagged.
+    ``progress(rows_done, rows_total)``, when given, hears the rows of a template file as they are
+    read (``rows_total`` 0: not known yet), then when the file has been read (0 of its rows done)
+    and when the questions are written (every row done); a background job shows it, and passes
+    ``background`` for a template's longer reading time limit.
     Raises :class:`PermissionDenied` unless ``actor`` is a bank editor, ``InvalidInput`` for an
     unknown mode. Audit event ``batch.import``. Flushes, never commits.
     """
@@ -239,7 +272,10 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     name = clean_filename(filename)
     report = ImportReport(filename=name, mode=mode)
     try:
-        source = (reader or read_template)(name, data)
+        if reader in (None, read_template):
+            source = read_template(name, data, progress, background)
+        else:
+            source = reader(name, data)
     except InvalidInput as exc:
         report.errors = list(exc.problems)
         return _refuse(session, clock, actor, report)
@@ -247,6 +283,8 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     report.notes = list(source.notes)
     report.notices = list(source.notices)
     report.rows = len(parsed)
+    if progress is not None:
+        progress(0, len(parsed))
     report.errors = [problem for row in parsed for problem in row.problems]
     sound = [row for row in parsed if row.draft is not None]
     if (report.errors and mode == ALL_OR_NOTHING) or not sound:
@@ -301,6 +339,8 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         })
     report.batch = batch
     report.imported = len(sound)
+    if progress is not None:
+        progress(report.rows, report.rows)
     return report
 
 
