@@ -4,7 +4,7 @@ request worker")
 A new table; nothing to move.
 
 Revision ID: e4b8c2d6f713
-Revises: d7e3a1b9c402
+Revises: 5e1f0a7c3b28
 Create Date: 2026-12-02 10:20:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'e4b8c2d6f713'
-down_revision = 'd7e3a1b9c402'
+down_revision = '5e1f0a7c3b28'
 branch_labels = None
 depends_on = None
 
