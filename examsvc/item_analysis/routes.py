@@ -34,7 +34,7 @@ def sittings():
 
 
 def _scatter(analysis: ia.Analysis):
-    return charts.scatter((str(n), s.facility, s.point_biserial, bool(s.flags))
+    return charts.scatter((str(n), s.facility, s.discrimination, bool(s.flags))
                           for n, s in enumerate(analysis.items, start=1))
 
 

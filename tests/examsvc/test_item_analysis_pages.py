@@ -71,6 +71,7 @@ def test_a_small_sitting_shows_intervals_and_no_verdicts(client, db, clock, make
         assert f'id="{chart}"' in text
     assert text.count("<svg") == 3 and "<script>" not in text.replace('<script src', '')
     assert "法制科" in text and "办公室" in text  # the pass-rate bars name the units
+    assert text.count('<g class="point') == 3  # one dot per item, by facility and D
 
 
 def test_thirty_candidates_get_flags(client, db, clock, make, city_a):
