@@ -32,8 +32,10 @@ flags: a verdict on so few answers would mostly be noise.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import StrEnum
 
 #: Share of candidates in each of the upper and lower groups (Kelley 1939).
@@ -100,10 +102,32 @@ class ScoreMatrix:
     items: tuple[Item, ...]
     rows: tuple[Mapping[Hashable, Cell], ...]
 
-    def total_share(self, row: Mapping[Hashable, Cell]) -> float:
-        """The row's total as a share of what its items were worth (0–1)."""
-        worth = sum(c.mark for c in row.values())
-        return sum(c.score * c.mark for c in row.values()) / worth if worth else 0.0
+    @cached_property
+    def sums(self) -> tuple[tuple[float, float], ...]:
+        """Per row: (points earned, points its items were worth), computed once for every item."""
+        return tuple((sum(c.score * c.mark for c in row.values()), sum(c.mark for c in row.values()))
+                     for row in self.rows)
+
+    @cached_property
+    def holders(self) -> dict[Hashable, list[int]]:
+        """Item key → positions of the rows that hold it, in row order (one pass over the cells)."""
+        found: dict[Hashable, list[int]] = {}
+        for index, row in enumerate(self.rows):
+            for key in row:
+                found.setdefault(key, []).append(index)
+        return found
+
+    def total_share(self, index: int) -> float:
+        """Row ``index``'s total as a share of what its items were worth (0–1)."""
+        earned, worth = self.sums[index]
+        return earned / worth if worth else 0.0
+
+    def rest_share(self, index: int, key: Hashable) -> float:
+        """Row ``index``'s total without item ``key``, as a share of what its other items were worth."""
+        earned, worth = self.sums[index]
+        cell = self.rows[index][key]
+        rest_worth = worth - cell.mark
+        return (earned - cell.score * cell.mark) / rest_worth if rest_worth > 1e-12 else 0.0
 
 
 @dataclass(frozen=True)
@@ -211,25 +235,24 @@ def _ranked(totals: Sequence[float]) -> list[int]:
 
 def item_stats(matrix: ScoreMatrix, item: Item) -> ItemStats | None:
     """Statistics of ``item`` over the rows that hold it (None when no row does)."""
-    given = [row for row in matrix.rows if item.key in row]
+    given = matrix.holders.get(item.key, [])
     n = len(given)
     if not n:
         return None
-    cells = [row[item.key] for row in given]
+    cells = [matrix.rows[i][item.key] for i in given]
     scores = [c.score for c in cells]
-    totals = [matrix.total_share(row) for row in given]
+    totals = [matrix.total_share(i) for i in given]
     facility, sd = mean(scores), population_sd(scores)
     order = _ranked(totals)
     size = group_size(n)
     upper, lower = order[:size], order[n - size:]
     discrimination = mean([scores[i] for i in upper]) - mean([scores[i] for i in lower]) if n >= 2 else None
-    r = pearson(scores, [_rest_share(row, item.key) for row in given]) if n >= 3 else None
-    options = tuple(
-        OptionCount(letter, letter in item.answer_key,
-                    sum(1 for c in cells if letter in c.chosen),
-                    sum(1 for i in upper if letter in cells[i].chosen),
-                    sum(1 for i in lower if letter in cells[i].chosen))
-        for letter in item.options)
+    r = pearson(scores, [matrix.rest_share(i, item.key) for i in given]) if n >= 3 else None
+    chosen = Counter(letter for c in cells for letter in c.chosen)
+    chosen_upper = Counter(letter for i in upper for letter in cells[i].chosen)
+    chosen_lower = Counter(letter for i in lower for letter in cells[i].chosen)
+    options = tuple(OptionCount(letter, letter in item.answer_key, chosen[letter], chosen_upper[letter],
+                                chosen_lower[letter]) for letter in item.options)
     small = n < MIN_CANDIDATES_FOR_VERDICTS
     stats = ItemStats(
         item=item, n=n, facility=facility, sd=sd, discrimination=discrimination, point_biserial=r,
@@ -238,13 +261,6 @@ def item_stats(matrix: ScoreMatrix, item: Item) -> ItemStats | None:
         point_biserial_interval=fisher_interval(r, n) if r is not None else None,
         small_sample=small)
     return stats if small else _with_flags(stats)
-
-
-def _rest_share(row: Mapping[Hashable, Cell], key: Hashable) -> float:
-    """The row's total without item ``key``, as a share of what the other items were worth."""
-    others = [c for k, c in row.items() if k != key]
-    worth = sum(c.mark for c in others)
-    return sum(c.score * c.mark for c in others) / worth if worth else 0.0
 
 
 def _with_flags(stats: ItemStats) -> ItemStats:
@@ -289,7 +305,7 @@ def paper_stats(matrix: ScoreMatrix) -> PaperStats:
     dichotomous = all(c.score in (0.0, 1.0) for row in matrix.rows for c in row.values())
     if not n:
         return PaperStats(0, None, None, None, KR20_NO_CANDIDATES, dichotomous, True)
-    totals = [matrix.total_share(row) for row in matrix.rows]
+    totals = [matrix.total_share(i) for i in range(n)]
     kr20, reason = kr20_of(matrix)
     return PaperStats(n, mean(totals), population_sd(totals), kr20, reason, dichotomous, small)
 
