@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.bank.routes import bp as bank_bp
     from examsvc.candidate.routes import bp as candidate_bp
     from examsvc.exams.routes import bp as exams_bp
+    from examsvc.item_analysis.routes import bp as item_analysis_bp
     from examsvc.law_review.routes import bp as law_review_bp
     from examsvc.marking.routes import bp as marking_bp
     from examsvc.audit.routes import bp as audit_bp
@@ -67,7 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.study.routes import bp as study_bp
 
     for blueprint in (auth_bp, candidate_bp, api_bp, bank_bp, exams_bp, reports_bp, law_review_bp,
-                      marking_bp, audit_bp):
+                      marking_bp, audit_bp, item_analysis_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(laws_bp)
     for blueprint in (study_bp, my_study_bp, study_coverage_bp, study_reports_bp):

@@ -139,7 +139,7 @@ def _batches(ids: list[int]):
         yield ids[start:start + BATCH]
 
 
-def _attempts_with_marks_and_answers(session: Session, attempt_ids: list[int]) -> tuple[
+def attempts_with_marks_and_answers(session: Session, attempt_ids: list[int]) -> tuple[
         dict[int, Attempt], dict[int, Mark], dict[tuple[int, int], Any]]:
     """The attempts (with their items and candidates), each item's newest mark by item id, and each
     answered slot's current response by (attempt id, slot): a few queries per :data:`BATCH`
@@ -181,7 +181,7 @@ def _compute(session: Session, sitting: Sitting, question_id: int, kind: Regrade
     for item in items:
         by_attempt[item.attempt_id].append(item)
     overrides = {**item_overrides.for_sitting(session, sitting.id), question_id: override}
-    loaded, marks, answers = _attempts_with_marks_and_answers(session, list(by_attempt))
+    loaded, marks, answers = attempts_with_marks_and_answers(session, list(by_attempt))
     rule = sitting.paper.multi_rule
     changes = []
     for attempt_id, own in by_attempt.items():
