@@ -49,6 +49,7 @@ from question_bank.services.sittings import (
     LOCKED_ONCE_STARTED,
     MAX_ATTEMPTS,
     MAX_GRACE_S,
+    MAX_TERMS_CHARS,
     MAX_TIME_LIMIT_S,
     SittingSpec,
 )
@@ -183,7 +184,7 @@ class PaperForm(FlaskForm):
 
 
 #: Form field of each setting in LOCKED_ONCE_STARTED whose name differs from the spec's.
-LOCKED_FIELDS = {"paper_id": "paper", "time_limit_s": "time_limit_min"}
+LOCKED_FIELDS = {"paper_id": "paper", "time_limit_s": "time_limit_min", "late_start_cutoff_s": "late_start_cutoff_min"}
 
 _LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -211,6 +212,13 @@ class SittingForm(FlaskForm):
     results_policy = SelectField(_l("Show candidates their score"),
                                  choices=[SelectChoice(p.value, label) for p, label in POLICY_LABELS.items()])
     show_answers = BooleanField(_l("With the answers and explanations, when the score is shown"))
+    late_start_cutoff_min = IntegerField(
+        _l("No new starts in the last (minutes)"), default=0, validators=[Optional(), parsed, NumberRange(min=0)],
+        description=_l("0 lets candidates start until the window closes; they are always shown the real end time."))
+    rules_text = TextAreaField(_l("Exam rules (考试须知)"), validators=[Optional(), Length(max=MAX_TERMS_CHARS)],
+                               description=_l("Shown before starting, one rule a line. Leave blank for the standard rules."))
+    pledge_text = TextAreaField(_l("Integrity pledge (诚信承诺)"), validators=[Optional(), Length(max=MAX_TERMS_CHARS)],
+                                description=_l("Candidates must accept it to start. Leave blank for the standard pledge."))
 
     def spec(self) -> SittingSpec:
         return SittingSpec(
@@ -220,7 +228,8 @@ class SittingForm(FlaskForm):
             excellent_mark=self.excellent_mark.data, grace_s=self.grace_s.data,
             attempts_allowed=self.attempts_allowed.data, shuffle_questions=bool(self.shuffle_questions.data),
             shuffle_options=bool(self.shuffle_options.data), results_policy=ResultPolicy(self.results_policy.data),
-            show_answers=bool(self.show_answers.data),
+            show_answers=bool(self.show_answers.data), late_start_cutoff_s=(self.late_start_cutoff_min.data or 0) * 60,
+            rules_text=self.rules_text.data, pledge_text=self.pledge_text.data,
         )
 
     #: Set by :meth:`lock`: the closing time a started sitting may not move before (aware UTC).
@@ -235,12 +244,14 @@ class SittingForm(FlaskForm):
             return sitting.paper_id
         if name == "time_limit_min":
             return sitting.time_limit_s // 60
+        if name == "late_start_cutoff_min":
+            return sitting.late_start_cutoff_s // 60
         return getattr(sitting, name)
 
     def fill_from(self, sitting) -> None:
         for name in ("title", "kind", "paper", "opens_at", "closes_at", "time_limit_min", "pass_mark", "excellent_mark",
                      "attempts_allowed", "grace_s", "shuffle_questions", "shuffle_options", "results_policy",
-                     "show_answers"):
+                     "show_answers", "late_start_cutoff_min", "rules_text", "pledge_text"):
             getattr(self, name).data = self._shown(sitting, name)
 
     def locked_fields(self) -> list:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -77,6 +78,12 @@ class Sitting(Base):
     #: When an exam admin or HR released the results before the policy would show them (C-19);
     #: who did is in the audit log ("sitting.release_results").
     results_released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The exam rules (考试须知) a candidate reads before starting; None for the standard rules.
+    rules_text: Mapped[str | None] = mapped_column(Text)
+    #: The integrity pledge (诚信承诺) a candidate must accept to start; None for the standard pledge.
+    pledge_text: Mapped[str | None] = mapped_column(Text)
+    #: Seconds before the close in which nobody may start any more (0: starting allowed until the close).
+    late_start_cutoff_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

@@ -52,12 +52,17 @@ MAX_GRACE_S = 600
 MAX_ATTEMPTS = 10
 
 #: Settings that decide a deadline or a score: fixed once a candidate has started.
-LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "pass_mark", "excellent_mark")
+LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "pass_mark", "excellent_mark",
+                       "late_start_cutoff_s", "rules_text", "pledge_text")
+#: Longest exam rules or integrity pledge, in characters.
+MAX_TERMS_CHARS = 4000
 #: How the settings that lock read inside a message.
 FIELD_NAMES = {
     "kind": Msg(N_("kind")), "paper_id": Msg(N_("paper")), "opens_at": Msg(N_("opening time")),
     "closes_at": Msg(N_("an earlier closing time")), "time_limit_s": Msg(N_("time limit")),
     "pass_mark": Msg(N_("pass mark")), "excellent_mark": Msg(N_("excellent mark")),
+    "late_start_cutoff_s": Msg(N_("late-start cut-off")), "rules_text": Msg(N_("exam rules")),
+    "pledge_text": Msg(N_("integrity pledge")),
 }
 
 
@@ -84,6 +89,11 @@ class SittingSpec:
     shuffle_options: bool = True
     results_policy: ResultPolicy = ResultPolicy.IMMEDIATELY
     show_answers: bool = False
+    #: Seconds before the close in which starting is refused (0: none); case C-24.
+    late_start_cutoff_s: int = 0
+    #: The exam rules (考试须知) and integrity pledge (诚信承诺); None or blank for the standard ones.
+    rules_text: str | None = None
+    pledge_text: str | None = None
 
 
 def default_marks(total: Decimal) -> tuple[Decimal, Decimal]:
@@ -161,6 +171,7 @@ def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: De
     if not 60 <= spec.time_limit_s <= MAX_TIME_LIMIT_S:
         found.append(Problem(N_("the time limit must be 1 to %(n)d minutes"), {"n": MAX_TIME_LIMIT_S // 60},
                              "time_limit"))
+    found.extend(_start_terms_problems(spec))
     if not 0 <= spec.grace_s <= MAX_GRACE_S:
         found.append(Problem(N_("the grace period must be 0 to %(n)d seconds"), {"n": MAX_GRACE_S}, "grace"))
     if not 1 <= spec.attempts_allowed <= MAX_ATTEMPTS:
@@ -179,6 +190,23 @@ def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: De
     elif not pass_mark <= excellent <= total:
         found.append(Problem(N_("the excellent mark must lie between the pass mark and the paper's total of %(total)s points"),
                              {"total": total}, "excellent_mark"))
+    return found
+
+
+def _start_terms_problems(spec: SittingSpec) -> list[Problem]:
+    """What is wrong with the late-start cut-off, the exam rules and the integrity pledge."""
+    found: list[Problem] = []
+    window_s = (spec.closes_at - spec.opens_at).total_seconds() if _aware(spec.opens_at) and _aware(spec.closes_at) else None
+    if spec.late_start_cutoff_s < 0 or spec.late_start_cutoff_s % 60:
+        found.append(Problem(N_("the late-start cut-off must be a whole number of minutes, 0 or more"),
+                             place="late_start_cutoff"))
+    elif window_s is not None and spec.late_start_cutoff_s >= window_s:
+        # Nobody could ever start.
+        found.append(Problem(N_("the late-start cut-off must be shorter than the window"), place="late_start_cutoff"))
+    for name, label in (("rules_text", "rules_text"), ("pledge_text", "pledge_text")):
+        if len(getattr(spec, name) or "") > MAX_TERMS_CHARS:
+            found.append(Problem(N_("the %(field)s is longer than %(n)d characters"),
+                                 {"field": FIELD_NAMES[name], "n": MAX_TERMS_CHARS}, label))
     return found
 
 
@@ -209,9 +237,17 @@ def _resolve(session: Session, actor: User, spec: SittingSpec, *, check_bank: bo
 
 def _values(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: Decimal) -> dict[str, Any]:
     values = {f.name: getattr(spec, f.name) for f in fields(spec)}
+    values.update(rules_text=_blank_as_none(spec.rules_text), pledge_text=_blank_as_none(spec.pledge_text))
     values.update(title=spec.title.strip(), paper_id=paper.id, pass_mark=pass_mark, excellent_mark=excellent,
                   opens_at=spec.opens_at.astimezone(dt.timezone.utc), closes_at=spec.closes_at.astimezone(dt.timezone.utc))
     return values
+
+
+def _blank_as_none(text: str | None) -> str | None:
+    """Text as entered (line endings made \\n), or None when blank: the standard text is then shown."""
+    if text is None or not text.strip():
+        return None
+    return text.replace("\r\n", "\n").strip()
 
 
 def snapshot(sitting: Sitting) -> dict[str, Any]:

@@ -4,6 +4,7 @@ refusals the admin can read, and who may see what (domain.md §2, §5)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 from decimal import Decimal
@@ -100,7 +101,7 @@ def test_step3_the_admin_builds_the_paper_the_sitting_and_the_roster_through_the
     # A cadre of the roster can now start it and gets the whole paper.
     cadre = client_factory()
     cadre.login("cadre1")
-    assert cadre.form_post(f"/me/sittings/{sitting_id}/start").status_code == 302
+    assert cadre.form_post(f"/me/sittings/{sitting_id}/start", {"pledge": "accepted"}).status_code == 302
     attempt = db.scalar(select(Attempt).where(Attempt.sitting_id == sitting_id))
     assert len(attempt.items) == 40 and attempt.max_score == Decimal(100)
     page = client.get(f"/exams/sittings/{sitting_id}").get_data(as_text=True)
@@ -434,7 +435,7 @@ def test_one_point_and_one_question_are_singular_in_english(client, db, clock, c
 
 def field_tag(page: str, name: str) -> str:
     """The opening tag of the input or select named ``name``."""
-    return re.search(rf'<(?:input|select)\b[^>]*\bname="{name}"[^>]*>', page).group(0)
+    return re.search(rf'<(?:input|select|textarea)\b[^>]*\bname="{name}"[^>]*>', page).group(0)
 
 
 def field_block(page: str, name: str) -> str:
@@ -469,7 +470,8 @@ def test_a_new_sitting_whose_window_has_closed_is_refused_and_one_that_opened_al
 
 # --- the edit form of a started sitting -----------------------------------------------------------
 
-LOCKED_INPUTS = ("kind", "paper", "opens_at", "time_limit_min", "pass_mark", "excellent_mark")
+LOCKED_INPUTS = ("kind", "paper", "opens_at", "time_limit_min", "pass_mark", "excellent_mark", "late_start_cutoff_min",
+                 "rules_text", "pledge_text")
 
 
 def posted_by_a_browser(page: str, **changes: str) -> dict[str, str]:
@@ -488,6 +490,10 @@ def posted_by_a_browser(page: str, **changes: str) -> dict[str, str]:
         else:
             value = re.search(r'\bvalue="([^"]*)"', tag)
             data[name.group(1)] = value.group(1) if value else ""
+    for tag, text in re.findall(r'(<textarea\b[^>]*>)(.*?)</textarea>', page, re.S):
+        name = re.search(r'\bname="([^"]+)"', tag)
+        if name is not None and " disabled" not in tag:
+            data[name.group(1)] = html.unescape(text.removeprefix("\r\n").removeprefix("\n"))
     data.update(changes)
     return data
 
