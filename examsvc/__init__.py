@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify, redirect, request, url_for
 from flask_babel import gettext
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from examsvc import config as app_config
@@ -32,6 +33,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(app_config.INSTANCE_DIR),
     )
     app.config.update(app_config.load(config))
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        # Only the configured number of proxies is believed: a client's own X-Forwarded-For
+        # entries lie beyond them and are ignored; X-Real-IP and Forwarded are never read.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     # Before any route exists: every <int:…> in a URL is bounded like the ids it names.
     app.url_map.converters["int"] = DatabaseIntConverter
 

@@ -8,6 +8,7 @@ given to ``create_app``.
 | EXAMSVC_PRODUCTION | ``1`` requires a secret key from the environment and secure cookies | off |
 | EXAMSVC_LEDGER_SIGNING_KEY | Ed25519 key (base64, ``flask ledger-keygen``) that signs ledger checkpoints | one kept in ``instance/`` (not in production) |
 | EXAMSVC_LEDGER_VERIFY_KEY | its public key (base64), for hosts that only verify checkpoints | derived from the signing key |
+| EXAMSVC_TRUSTED_PROXY_HOPS | reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (werkzeug ProxyFix); 0 trusts none | 0 |
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Ed25519 keys of ledger checkpoints, base64 (examsvc.ledger_cli resolves them when needed).
         "LEDGER_SIGNING_KEY": os.environ.get("EXAMSVC_LEDGER_SIGNING_KEY"),
         "LEDGER_VERIFY_KEY": os.environ.get("EXAMSVC_LEDGER_VERIFY_KEY"),
+        # Proxies whose forwarding headers are believed (the client address for allowed networks
+        # and logs); every other X-Forwarded-For, X-Real-IP or Forwarded header is ignored.
+        "TRUSTED_PROXY_HOPS": int(os.environ.get("EXAMSVC_TRUSTED_PROXY_HOPS", "0")),
     }
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(production)

@@ -11,7 +11,7 @@ from examsvc.errors import problem_texts
 from examsvc.extensions import clock, wants_json
 from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import Attempt, Role, Sitting
-from question_bank.services import attempts, results, start_terms, starting, validity
+from question_bank.services import admission, attempts, results, start_terms, starting, validity
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
 from question_bank.services.marking import current_responses
@@ -61,15 +61,18 @@ def _confirmation(sitting: Sitting, problems: list | None = None, status: int = 
 def start(sitting_id: int):
     sitting = _sitting(sitting_id)
     try:
-        attempt = starting.confirm_start(database.session(), clock(), actor(), sitting,
+        outcome = starting.confirm_start(database.session(), clock(), actor(), sitting,
                                          accepted=request.form.get("pledge") == "accepted",
-                                         pledge_shown=_pledge_shown(sitting))
+                                         pledge_shown=_pledge_shown(sitting), code=request.form.get("access_code"),
+                                         client_ip=request.remote_addr)
     except InvalidInput as exc:
         if wants_json():
             raise
         return _confirmation(sitting, problem_texts(exc), 422)
     database.commit()
-    return redirect(url_for("candidate.attempt_page", attempt_id=attempt.id))
+    if outcome.refusal is not None:
+        raise outcome.refusal.error()
+    return redirect(url_for("candidate.attempt_page", attempt_id=outcome.attempt.id))
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -79,6 +82,10 @@ def attempt_page(attempt_id: int):
     database.commit()
     if not attempt.is_open:
         return redirect(url_for("candidate.result", attempt_id=attempt.id))
+    refusal = admission.address_refusal(db, clock(), actor(), attempt.sitting, request.remote_addr)
+    if refusal is not None:
+        database.commit()
+        raise refusal.error()
     responses = current_responses(db, attempt.id)
     views = [item_view(item, responses[item.slot].answer if item.slot in responses else None) for item in attempt.items]
     return render_template("candidate/attempt.html", attempt=attempt, sitting=attempt.sitting,

@@ -42,6 +42,7 @@ from wtforms.validators import (
 from examsvc.form_fields import PointsField
 from examsvc.formatting import local_time
 from question_bank.models import ExamKind, MultiChoiceRule, ResultPolicy
+from question_bank.services.admission import MAX_CODE_CHARS
 from question_bank.services.standing import CandidateStatus
 from question_bank.services.papers import MAX_SECTION_COUNT, MAX_SECTIONS, PaperSpec, SectionSpec
 from question_bank.services.roster import MAX_EXTRA_TIME_S
@@ -184,7 +185,8 @@ class PaperForm(FlaskForm):
 
 
 #: Form field of each setting in LOCKED_ONCE_STARTED whose name differs from the spec's.
-LOCKED_FIELDS = {"paper_id": "paper", "time_limit_s": "time_limit_min", "late_start_cutoff_s": "late_start_cutoff_min"}
+LOCKED_FIELDS = {"paper_id": "paper", "time_limit_s": "time_limit_min", "late_start_cutoff_s": "late_start_cutoff_min",
+                 "access_code_hash": "access_code"}
 
 _LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -220,6 +222,15 @@ class SittingForm(FlaskForm):
     pledge_text = TextAreaField(_l("Integrity pledge (诚信承诺)"), validators=[Optional(), Length(max=MAX_TERMS_CHARS)],
                                 description=_l("Candidates must accept it to start. Leave blank for the standard pledge."))
 
+    access_code = StringField(_l("Access code"), validators=[Optional(), Length(max=MAX_CODE_CHARS)],
+                              render_kw={"autocomplete": "off"},
+                              description=_l("Candidates must type it to start. It is stored only in scrambled form: "
+                                             "leave blank to keep the current code, or to ask none."))
+    remove_access_code = BooleanField(_l("Remove the access code"))
+    allowed_networks = TextAreaField(
+        _l("Allowed networks"), validators=[Optional()],
+        description=_l("One IPv4 or IPv6 range a line, such as 10.20.0.0/16. Blank: from anywhere."))
+
     def spec(self) -> SittingSpec:
         return SittingSpec(
             title=self.title.data.strip(), kind=ExamKind(self.kind.data), paper_id=self.paper.data,
@@ -230,6 +241,8 @@ class SittingForm(FlaskForm):
             shuffle_options=bool(self.shuffle_options.data), results_policy=ResultPolicy(self.results_policy.data),
             show_answers=bool(self.show_answers.data), late_start_cutoff_s=(self.late_start_cutoff_min.data or 0) * 60,
             rules_text=self.rules_text.data, pledge_text=self.pledge_text.data,
+            access_code=self.access_code.data or None, remove_access_code=bool(self.remove_access_code.data),
+            allowed_networks=self.allowed_networks.data,
         )
 
     #: Set by :meth:`lock`: the closing time a started sitting may not move before (aware UTC).
@@ -246,12 +259,14 @@ class SittingForm(FlaskForm):
             return sitting.time_limit_s // 60
         if name == "late_start_cutoff_min":
             return sitting.late_start_cutoff_s // 60
+        if name == "access_code":
+            return ""  # only its hash is kept, and that is never shown
         return getattr(sitting, name)
 
     def fill_from(self, sitting) -> None:
         for name in ("title", "kind", "paper", "opens_at", "closes_at", "time_limit_min", "pass_mark", "excellent_mark",
                      "attempts_allowed", "grace_s", "shuffle_questions", "shuffle_options", "results_policy",
-                     "show_answers", "late_start_cutoff_min", "rules_text", "pledge_text"):
+                     "show_answers", "late_start_cutoff_min", "rules_text", "pledge_text", "allowed_networks"):
             getattr(self, name).data = self._shown(sitting, name)
 
     def locked_fields(self) -> list:

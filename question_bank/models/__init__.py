@@ -36,7 +36,14 @@ from question_bank.models.questions import (
     QuestionVersion,
 )
 from question_bank.models.scores import LedgerCheckpoint, LedgerHead, ScoreRecord
-from question_bank.models.sittings import DEFAULT_GRACE_S, ExamKind, ResultPolicy, RosterEntry, Sitting
+from question_bank.models.sittings import (
+    DEFAULT_GRACE_S,
+    AccessCodeFailure,
+    ExamKind,
+    ResultPolicy,
+    RosterEntry,
+    Sitting,
+)
 
 __all__ = [
     "CitationSource", "CitationStatus", "EventKind", "HeadingKind", "Law", "LawArticle", "LawHeading",
@@ -46,5 +53,5 @@ __all__ = [
     "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
-    "Sitting", "UnitLevel", "User", "UserRole",
+    "Sitting", "UnitLevel", "User", "UserRole", "AccessCodeFailure",
 ]

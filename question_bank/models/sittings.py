@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -84,6 +85,11 @@ class Sitting(Base):
     pledge_text: Mapped[str | None] = mapped_column(Text)
     #: Seconds before the close in which nobody may start any more (0: starting allowed until the close).
     late_start_cutoff_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: werkzeug scrypt hash of the access code candidates must give to start; None: no code asked.
+    access_code_hash: Mapped[str | None] = mapped_column(String(255))
+    #: Networks (CIDR, IPv4 or IPv6, one a line) a candidate's address must lie in to start or
+    #: continue; None: from anywhere. The address is the one ProxyFix gives (trusted hops only).
+    allowed_networks: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -131,3 +137,18 @@ class RosterEntry(Base):
 
     sitting: Mapped[Sitting] = relationship(back_populates="roster")
     user: Mapped[User] = relationship()
+
+
+class AccessCodeFailure(Base):
+    """One wrong access code given for a sitting: counted to throttle guessing (many workers share
+    the count, so it lives here, not in a process)."""
+
+    __tablename__ = "access_code_failure"
+    __table_args__ = (Index("ix_access_code_failure_lookup", "sitting_id", "user_id", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: The client address the wrong code came from (as ProxyFix gives it).
+    client_ip: Mapped[str] = mapped_column(String(45))

@@ -39,7 +39,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.points import is_exact_points
-from question_bank.services import assembly, audit, deadlines
+from question_bank.services import admission, assembly, audit, deadlines
 from question_bank.services.monitoring import Progress, RosterRow, roster_rows  # noqa: F401 (re-exported)
 from question_bank.services.papers import get_paper
 
@@ -53,7 +53,9 @@ MAX_ATTEMPTS = 10
 
 #: Settings that decide a deadline or a score: fixed once a candidate has started.
 LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "pass_mark", "excellent_mark",
-                       "late_start_cutoff_s", "rules_text", "pledge_text")
+                       "late_start_cutoff_s", "rules_text", "pledge_text", "access_code_hash", "allowed_networks")
+#: Spec fields that are instructions, not columns: the access code is stored only as its hash.
+_CODE_FIELDS = ("access_code", "remove_access_code")
 #: Longest exam rules or integrity pledge, in characters.
 MAX_TERMS_CHARS = 4000
 #: How the settings that lock read inside a message.
@@ -62,7 +64,8 @@ FIELD_NAMES = {
     "closes_at": Msg(N_("an earlier closing time")), "time_limit_s": Msg(N_("time limit")),
     "pass_mark": Msg(N_("pass mark")), "excellent_mark": Msg(N_("excellent mark")),
     "late_start_cutoff_s": Msg(N_("late-start cut-off")), "rules_text": Msg(N_("exam rules")),
-    "pledge_text": Msg(N_("integrity pledge")),
+    "pledge_text": Msg(N_("integrity pledge")), "access_code_hash": Msg(N_("access code")),
+    "allowed_networks": Msg(N_("allowed networks")),
 }
 
 
@@ -94,6 +97,12 @@ class SittingSpec:
     #: The exam rules (考试须知) and integrity pledge (诚信承诺); None or blank for the standard ones.
     rules_text: str | None = None
     pledge_text: str | None = None
+    #: A new access code to set (blank: keep the current one, or none); ``remove_access_code``
+    #: drops the current one. Stored only as a hash (:mod:`question_bank.services.admission`).
+    access_code: str | None = None
+    remove_access_code: bool = False
+    #: Allowed networks, one CIDR range a line; blank for anywhere.
+    allowed_networks: str | None = None
 
 
 def default_marks(total: Decimal) -> tuple[Decimal, Decimal]:
@@ -203,6 +212,12 @@ def _start_terms_problems(spec: SittingSpec) -> list[Problem]:
     elif window_s is not None and spec.late_start_cutoff_s >= window_s:
         # Nobody could ever start.
         found.append(Problem(N_("the late-start cut-off must be shorter than the window"), place="late_start_cutoff"))
+    if spec.access_code and spec.access_code.strip() and not spec.remove_access_code:
+        found.extend(admission.check_code_text(spec.access_code))
+    try:
+        admission.parse_networks(spec.allowed_networks)
+    except InvalidInput as exc:
+        found.extend(exc.problems)
     for name, label in (("rules_text", "rules_text"), ("pledge_text", "pledge_text")):
         if len(getattr(spec, name) or "") > MAX_TERMS_CHARS:
             found.append(Problem(N_("the %(field)s is longer than %(n)d characters"),
@@ -235,9 +250,17 @@ def _resolve(session: Session, actor: User, spec: SittingSpec, *, check_bank: bo
     return paper, pass_mark, Decimal(excellent)
 
 
-def _values(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: Decimal) -> dict[str, Any]:
-    values = {f.name: getattr(spec, f.name) for f in fields(spec)}
-    values.update(rules_text=_blank_as_none(spec.rules_text), pledge_text=_blank_as_none(spec.pledge_text))
+def _values(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: Decimal,
+            current_code_hash: str | None = None) -> dict[str, Any]:
+    values = {f.name: getattr(spec, f.name) for f in fields(spec) if f.name not in _CODE_FIELDS}
+    values.update(rules_text=_blank_as_none(spec.rules_text), pledge_text=_blank_as_none(spec.pledge_text),
+                  allowed_networks=admission.networks_text(spec.allowed_networks))
+    if spec.remove_access_code:
+        values["access_code_hash"] = None
+    elif spec.access_code and spec.access_code.strip():
+        values["access_code_hash"] = admission.hash_code(spec.access_code.strip())
+    else:
+        values["access_code_hash"] = current_code_hash
     values.update(title=spec.title.strip(), paper_id=paper.id, pass_mark=pass_mark, excellent_mark=excellent,
                   opens_at=spec.opens_at.astimezone(dt.timezone.utc), closes_at=spec.closes_at.astimezone(dt.timezone.utc))
     return values
@@ -252,8 +275,8 @@ def _blank_as_none(text: str | None) -> str | None:
 
 def snapshot(sitting: Sitting) -> dict[str, Any]:
     """A JSON-able picture of a sitting's settings, for audit before/after."""
-    picture: dict[str, Any] = {}
-    for name in (f.name for f in fields(SittingSpec)):
+    picture: dict[str, Any] = {"access_code_set": sitting.access_code_hash is not None}
+    for name in (f.name for f in fields(SittingSpec) if f.name not in _CODE_FIELDS):
         value = getattr(sitting, name)
         if isinstance(value, dt.datetime):
             value = value.isoformat()
@@ -383,7 +406,7 @@ def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting
     # The bank is checked again when the paper changes; otherwise a shrunken bank would block a
     # harmless change (a later closing time), and starting is refused anyway while it cannot fill.
     paper, pass_mark, excellent = _resolve(session, actor, spec, check_bank=spec.paper_id != sitting.paper_id)
-    values = _values(spec, paper, pass_mark, excellent)
+    values = _values(spec, paper, pass_mark, excellent, sitting.access_code_hash)
     changed = {name for name, value in values.items() if getattr(sitting, name) != value}
     locked = [name for name in LOCKED_ONCE_STARTED if name in changed]
     if values["closes_at"] < sitting.closes_at:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from question_bank.idnumbers import check_character
 from question_bank.models import Attempt, AuditEvent, MultiChoiceRule, Paper, Role, RosterEntry, Sitting, UnitLevel
+from question_bank.services import admission as admission_service
 from question_bank.services import attempts, review
 from question_bank.services import papers as paper_service
 from question_bank.services import sittings as sitting_service
@@ -471,7 +472,7 @@ def test_a_new_sitting_whose_window_has_closed_is_refused_and_one_that_opened_al
 # --- the edit form of a started sitting -----------------------------------------------------------
 
 LOCKED_INPUTS = ("kind", "paper", "opens_at", "time_limit_min", "pass_mark", "excellent_mark", "late_start_cutoff_min",
-                 "rules_text", "pledge_text")
+                 "rules_text", "pledge_text", "access_code", "allowed_networks")
 
 
 def posted_by_a_browser(page: str, **changes: str) -> dict[str, str]:
@@ -648,3 +649,34 @@ def test_open_and_upcoming_sittings_warn_when_the_bank_cannot_fill_their_paper(c
     listing = client.get("/exams/sittings").get_data(as_text=True)
     marked = {int(m) for m in re.findall(r'<tr data-sitting="(\d+)">(?:(?!</tr>).)*data-unfillable', listing, re.S)}
     assert marked == {open_now.id, upcoming.id}
+
+
+def test_the_start_terms_and_admission_are_set_on_the_form_and_fixed_once_started(client, db, clock, city, city_a_sitting):
+    sign_in(client, "admin_a")
+    edit = f"/exams/sittings/{city_a_sitting.id}/edit"
+    page = client.get(edit).get_data(as_text=True)
+    bad = client.form_post(edit, posted_by_a_browser(page, allowed_networks="10.20.1.5/16", late_start_cutoff_min="600"))
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "did you mean 10.20.0.0/16" in text and "the late-start cut-off must be shorter than the window" in text
+    saved = client.form_post(edit, posted_by_a_browser(
+        page, access_code="8842", allowed_networks="10.20.0.0/16", late_start_cutoff_min="15",
+        rules_text="一、独立作答。\r\n二、不得拍照。", pledge_text="本人承诺诚信考试。"))
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    db.expire_all()
+    assert city_a_sitting.late_start_cutoff_s == 900 and city_a_sitting.allowed_networks == "10.20.0.0/16"
+    assert city_a_sitting.rules_text == "一、独立作答。\n二、不得拍照。" and city_a_sitting.pledge_text == "本人承诺诚信考试。"
+    assert admission_service.check_password_hash(city_a_sitting.access_code_hash, "8842")
+    page = client.get(edit).get_data(as_text=True)
+    assert "8842" not in page and city_a_sitting.access_code_hash not in page and 'id="access-code-set"' in page
+    # Saving again without typing a code keeps it.
+    assert client.form_post(edit, posted_by_a_browser(page, title="再次保存")).status_code == 302
+    db.expire_all()
+    assert admission_service.check_password_hash(city_a_sitting.access_code_hash, "8842")
+
+    attempts.start_attempt(db, clock, city["cadres"][0], city_a_sitting)
+    db.commit()
+    refused = client.form_post(edit, posted_by_a_browser(page, pledge_text="另一份承诺"))
+    assert refused.status_code == 409
+    db.expire_all()
+    assert city_a_sitting.pledge_text == "本人承诺诚信考试。"
