@@ -222,6 +222,9 @@ class SittingForm(FlaskForm):
     pledge_text = TextAreaField(_l("Integrity pledge (诚信承诺)"), validators=[Optional(), Length(max=MAX_TERMS_CHARS)],
                                 description=_l("Candidates must accept it to start. Leave blank for the standard pledge."))
 
+    makeup_of = SelectField(_l("Makes up for"), coerce=int, choices=[], validators=[Optional()],
+                            description=_l("For a make-up sitting: the closed sitting it makes up for. Its roster "
+                                           "starts with those who failed or were absent there."))
     access_code = StringField(_l("Access code"), validators=[Optional(), Length(max=MAX_CODE_CHARS)],
                               render_kw={"autocomplete": "off"},
                               description=_l("Candidates must type it to start. It is stored only in scrambled form: "
@@ -243,6 +246,7 @@ class SittingForm(FlaskForm):
             rules_text=self.rules_text.data, pledge_text=self.pledge_text.data,
             access_code=self.access_code.data or None, remove_access_code=bool(self.remove_access_code.data),
             allowed_networks=self.allowed_networks.data,
+            makeup_of_id=(self.makeup_of.data or None) if "makeup_of" in self else None,
         )
 
     #: Set by :meth:`lock`: the closing time a started sitting may not move before (aware UTC).

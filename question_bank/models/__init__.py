@@ -40,6 +40,7 @@ from question_bank.models.sittings import (
     DEFAULT_GRACE_S,
     AccessCodeFailure,
     ExamKind,
+    MakeupLink,
     ResultPolicy,
     RosterEntry,
     Sitting,
@@ -53,5 +54,5 @@ __all__ = [
     "BatchStatus", "BlueprintSection", "Category", "ExamKind", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
-    "Sitting", "UnitLevel", "User", "UserRole", "AccessCodeFailure",
+    "Sitting", "UnitLevel", "User", "UserRole", "AccessCodeFailure", "MakeupLink",
 ]

@@ -152,3 +152,17 @@ class AccessCodeFailure(Base):
     failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     #: The client address the wrong code came from (as ProxyFix gives it).
     client_ip: Mapped[str] = mapped_column(String(45))
+
+
+class MakeupLink(Base):
+    """A make-up sitting (补考) and the sitting it makes up for: its roster defaults to those who
+    failed or were absent there, and its score sheet shows their first attempt beside the make-up."""
+
+    __tablename__ = "makeup_link"
+
+    #: The make-up sitting (one original each).
+    makeup_sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"), primary_key=True)
+    original_sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"), index=True)
+
+    makeup: Mapped[Sitting] = relationship(foreign_keys=[makeup_sitting_id])
+    original: Mapped[Sitting] = relationship(foreign_keys=[original_sitting_id])

@@ -39,7 +39,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.points import is_exact_points
-from question_bank.services import admission, assembly, audit, deadlines
+from question_bank.services import admission, assembly, audit, deadlines, makeups
 from question_bank.services.monitoring import Progress, RosterRow, roster_rows  # noqa: F401 (re-exported)
 from question_bank.services.papers import get_paper
 
@@ -55,7 +55,7 @@ MAX_ATTEMPTS = 10
 LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "pass_mark", "excellent_mark",
                        "late_start_cutoff_s", "rules_text", "pledge_text", "access_code_hash", "allowed_networks")
 #: Spec fields that are instructions, not columns: the access code is stored only as its hash.
-_CODE_FIELDS = ("access_code", "remove_access_code")
+_CODE_FIELDS = ("access_code", "remove_access_code", "makeup_of_id")
 #: Longest exam rules or integrity pledge, in characters.
 MAX_TERMS_CHARS = 4000
 #: How the settings that lock read inside a message.
@@ -103,6 +103,8 @@ class SittingSpec:
     remove_access_code: bool = False
     #: Allowed networks, one CIDR range a line; blank for anywhere.
     allowed_networks: str | None = None
+    #: For a new make-up sitting (补考): the sitting it makes up for (fixed once created).
+    makeup_of_id: int | None = None
 
 
 def default_marks(total: Decimal) -> tuple[Decimal, Decimal]:
@@ -209,7 +211,7 @@ def _start_terms_problems(spec: SittingSpec) -> list[Problem]:
     if spec.late_start_cutoff_s < 0 or spec.late_start_cutoff_s % 60:
         found.append(Problem(N_("the late-start cut-off must be a whole number of minutes, 0 or more"),
                              place="late_start_cutoff"))
-    elif window_s is not None and spec.late_start_cutoff_s >= window_s:
+    elif window_s is not None and window_s > 0 and spec.late_start_cutoff_s >= window_s:
         # Nobody could ever start.
         found.append(Problem(N_("the late-start cut-off must be shorter than the window"), place="late_start_cutoff"))
     if spec.access_code and spec.access_code.strip() and not spec.remove_access_code:
@@ -287,7 +289,9 @@ def snapshot(sitting: Sitting) -> dict[str, Any]:
 
 
 def create_sitting(session: Session, clock: Clock, actor: User, spec: SittingSpec) -> Sitting:
-    """Save a new sitting in the actor's unit, with an empty roster.
+    """Save a new sitting in the actor's unit, with an empty roster; a make-up sitting
+    (``spec.makeup_of_id``) is linked to its original and gets the default make-up roster
+    (:func:`makeups.link_and_fill`).
 
     Raises :class:`PermissionDenied` (not an exam admin) or :class:`InvalidInput` listing every
     problem: a paper outside the actor's units, a paper the bank cannot fill ("requested N,
@@ -295,12 +299,22 @@ def create_sitting(session: Session, clock: Clock, actor: User, spec: SittingSpe
     has closed already (``clock.now()``), a time limit longer than the window…
     """
     _require_admin(actor)
-    paper, pass_mark, excellent = _resolve(session, actor, spec, now=clock.now())
+    original = makeups.require_original(session, spec.makeup_of_id, lambda s, i: get_sitting(s, actor, i))
+    link_problems = makeups.link_problems(ExamKind(spec.kind), original, spec.opens_at, None)
+    try:
+        paper, pass_mark, excellent = _resolve(session, actor, spec, now=clock.now())
+    except InvalidInput as exc:
+        raise InvalidInput(exc.problems + link_problems) from None
+    if link_problems:
+        raise InvalidInput(link_problems)
     sitting = Sitting(**_values(spec, paper, pass_mark, excellent), org_unit=actor.org_unit,
                       created_by_id=actor.id, created_at=clock.now())
     session.add(sitting)
     session.flush()
-    audit.record(session, clock, actor, "sitting.create", "sitting", sitting.id, after=snapshot(sitting))
+    audit.record(session, clock, actor, "sitting.create", "sitting", sitting.id,
+                 after={**snapshot(sitting), "makeup_of": original.id if original else None})
+    if original is not None:
+        makeups.link_and_fill(session, clock, actor, sitting, original)
     return sitting
 
 
