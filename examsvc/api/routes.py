@@ -1,4 +1,4 @@
-"""JSON endpoints the exam page's script calls: attempt state, autosave, submit.
+"""JSON endpoints the exam page's script calls: attempt state, autosave, submit, leaving the page.
 
 Every answer here is the same shape whichever option is the key, and carries no key, no
 explanation and no per-option score (case C-17). Writes need the CSRF token in ``X-CSRFToken``
@@ -17,6 +17,7 @@ from examsvc.extensions import clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import Attempt, Role
 from question_bank.services import attempts, results
+from question_bank.services import focus as focus_service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 guard(bp, Role.CADRE)
@@ -89,3 +90,14 @@ def submit(attempt_id: int):
     outcome = attempts.submit_attempt(database.session(), clock(), actor(), attempt_id, final)
     database.commit()
     return jsonify({**_status_json(outcome.attempt), "already_submitted": not outcome.closed_now})
+
+
+@bp.post("/attempts/<int:attempt_id>/focus")
+def focus(attempt_id: int):
+    """The exam page was left or came back: ``{"change": "left"}`` or ``{"change": "back"}``,
+    recorded at the server's time for the proctor (never scored). ``stored`` is false once the
+    attempt is closed."""
+    body = _json_body()
+    stored = focus_service.record_focus(database.session(), clock(), actor(), attempt_id, body.get("change"))
+    database.commit()
+    return jsonify({"stored": stored})

@@ -11,7 +11,7 @@ from examsvc.errors import problem_texts
 from examsvc.extensions import clock, wants_json
 from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import Attempt, Role, Sitting
-from question_bank.services import admission, attempts, results, start_terms, starting, validity
+from question_bank.services import admission, attempts, proctoring, results, start_terms, starting, validity
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
 from question_bank.services.marking import current_responses
@@ -111,7 +111,7 @@ def result(attempt_id: int):
         return attempt
     db = database.session()
     return render_template("candidate/result.html", attempt=attempt, sitting=attempt.sitting,
-                           shown=results.disclosure(db, attempt, clock().now()),
+                           shown=results.disclosure(db, attempt, clock().now()), void=proctoring.void_of(db, attempt.id),
                            status=attempts.status(db, clock(), attempt))
 
 

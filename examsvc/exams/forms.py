@@ -79,6 +79,7 @@ STATUS_LABELS = {
     CandidateStatus.IN_PROGRESS: _l("In progress"),
     CandidateStatus.NOT_STARTED: _l("Not started yet"),
     CandidateStatus.ABSENT: _l("Absent"),
+    CandidateStatus.VOIDED: _l("Voided"),
 }
 POLICY_LABELS = {
     ResultPolicy.IMMEDIATELY: _l("Immediately after submitting"),
@@ -188,16 +189,16 @@ class PaperForm(FlaskForm):
 LOCKED_FIELDS = {"paper_id": "paper", "time_limit_s": "time_limit_min", "late_start_cutoff_s": "late_start_cutoff_min",
                  "access_code_hash": "access_code"}
 
-_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 class SittingForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
     paper = SelectField(_l("Paper"), coerce=int, choices=[])
-    opens_at = DateTimeLocalField(_l("Opens at"), format=_LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
+    opens_at = DateTimeLocalField(_l("Opens at"), format=LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
                                   description=_l("Beijing time."))
-    closes_at = DateTimeLocalField(_l("Closes at"), format=_LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
+    closes_at = DateTimeLocalField(_l("Closes at"), format=LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
                                    description=_l("Beijing time. Every attempt ends by then, whatever its time limit."))
     time_limit_min = IntegerField(_l("Time limit (minutes)"), default=60,
                                   validators=[InputRequired(), parsed, NumberRange(1, MAX_TIME_LIMIT_S // 60)])

@@ -29,12 +29,14 @@ from examsvc.exams.forms import (
     RosterImportForm,
     SittingForm,
 )
+from examsvc.exams.proctor_forms import ReopenForm, VoidForm
 from examsvc.extensions import clock
 from examsvc.results_release import release_and_return
 from examsvc.formatting import local_time, points_count
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import Category, Role
-from question_bank.services import assembly, makeups, release, validity
+from question_bank.services import assembly, makeups, proctoring, release, validity
+from question_bank.services import focus as focus_service
 from question_bank.services import papers as paper_service
 from question_bank.services import roster as roster_service
 from question_bank.services import sittings as sitting_service
@@ -277,9 +279,52 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
 
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int):
-    """One candidate's attempt: its times and score, the law versions it tested and its score
-    record entries with the versions each kept."""
-    return render_template("exams/attempt.html", record=validity.attempt_record(database.session(), actor(), attempt_id))
+    """One candidate's attempt: its times and score, the law versions it tested, its score record
+    entries with the versions each kept, the times its page was left, and the proctor's forms."""
+    return _attempt_page(attempt_id)
+
+
+def _attempt_page(attempt_id: int, *, void_form=None, reopen_form=None, problems=None, status: int = 200):
+    db = database.session()
+    record = validity.attempt_record(db, actor(), attempt_id)
+    events = focus_service.focus_events(db, attempt_id)
+    now = clock().now()
+    return render_template(
+        "exams/attempt.html", record=record, now=now, focus_events=events,
+        focus=focus_service.summarise(events, now if record.attempt.is_open else (record.attempt.finished_at or now)),
+        void=proctoring.void_of(db, attempt_id), reopenings=proctoring.reopenings(db, attempt_id),
+        void_form=void_form or VoidForm(formdata=None), reopen_form=reopen_form or ReopenForm(formdata=None),
+        problems=problems or []), status
+
+
+def _proctor_action(attempt_id: int, form, act, done: str):
+    """Validate ``form``, run ``act(form)`` (a proctoring service call), commit and go back to the
+    attempt; a refusal shows the attempt page again with why."""
+    forms = {"void_form": form} if isinstance(form, VoidForm) else {"reopen_form": form}
+    if not form.validate_on_submit():
+        return _attempt_page(attempt_id, status=422, **forms)
+    try:
+        act(form)
+    except (InvalidInput, Conflict) as exc:
+        database.session().rollback()
+        problems = problem_texts(exc) or [{"place": "", "message": translate(exc.template, exc.params)}]
+        return _attempt_page(attempt_id, problems=problems, status=422 if isinstance(exc, InvalidInput) else 409, **forms)
+    database.commit()
+    flash(done, "success")
+    return redirect(url_for("exams.attempt", attempt_id=attempt_id))
+
+
+@bp.post("/attempts/<int:attempt_id>/void")
+def void_attempt(attempt_id: int):
+    return _proctor_action(attempt_id, VoidForm(), lambda f: proctoring.void_attempt(
+        database.session(), clock(), actor(), attempt_id, f.reason.data), _("The attempt is void."))
+
+
+@bp.post("/attempts/<int:attempt_id>/reopen")
+def reopen_attempt(attempt_id: int):
+    return _proctor_action(attempt_id, ReopenForm(), lambda f: proctoring.reopen_attempt(
+        database.session(), clock(), actor(), attempt_id, f.reason.data, f.deadline.data),
+        _("The attempt is open again until its new deadline."))
 
 
 @bp.get("/sittings/<int:sitting_id>")

@@ -35,6 +35,13 @@ from question_bank.models.questions import (
     QuestionStatus,
     QuestionVersion,
 )
+from question_bank.models.proctoring import (
+    VOID_BAND,
+    AttemptReopening,
+    AttemptVoid,
+    FocusChange,
+    FocusEvent,
+)
 from question_bank.models.scores import LedgerCheckpoint, LedgerHead, ScoreRecord
 from question_bank.models.sittings import (
     DEFAULT_GRACE_S,
@@ -55,4 +62,5 @@ __all__ = [
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Question", "QuestionStatus", "QuestionVersion",
     "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
     "Sitting", "UnitLevel", "User", "UserRole", "AccessCodeFailure", "MakeupLink",
+    "VOID_BAND", "AttemptReopening", "AttemptVoid", "FocusChange", "FocusEvent",
 ]

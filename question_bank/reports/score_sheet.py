@@ -71,6 +71,7 @@ ENDED_LABELS = {
     CandidateStatus.IN_PROGRESS: "答题中",
     CandidateStatus.NOT_STARTED: "未开始",
     CandidateStatus.ABSENT: "缺考",
+    CandidateStatus.VOIDED: "作废",
 }
 CHECK_AGREES = "一致"
 CHECK_AWAITING_MARKING = "待阅卷"

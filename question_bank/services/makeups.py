@@ -4,7 +4,7 @@
   is not itself a make-up of it, and that has closed by the time the make-up opens (a make-up is
   for those whose result there is final).
 - Its roster defaults to the original's candidates who failed (their counted attempt, marked, did
-  not pass) or were absent (never started); someone whose attempt still awaits marking is left
+  not pass, or every attempt was voided) or were absent (never started); someone whose attempt still awaits marking is left
   out and counted, so the administrator can add them by hand. Each is added with the posts and
   extra time they had there, audited as "roster.add" and, once, "sitting.makeup_roster".
 """
@@ -63,7 +63,7 @@ class MakeupRoster:
 def _needs_makeup(attempts: list[Attempt], original: Sitting) -> bool | None:
     """True when failed or absent at ``original``, False when passed, None while undecided."""
     status, counted = candidate_status(attempts, original, original.closes_at)
-    if status == CandidateStatus.ABSENT:
+    if status in (CandidateStatus.ABSENT, CandidateStatus.VOIDED):
         return True
     if status in ENDED and counted is not None:
         return None if counted.passed is None else not counted.passed
