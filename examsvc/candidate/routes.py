@@ -12,6 +12,7 @@ from examsvc.extensions import clock, wants_json
 from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import Attempt, Role, Sitting
 from question_bank.services import admission, attempts, proctoring, results, start_terms, starting, validity
+from question_bank.services import focus as focus_service
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
 from question_bank.services.marking import current_responses
@@ -91,6 +92,7 @@ def attempt_page(attempt_id: int):
     return render_template("candidate/attempt.html", attempt=attempt, sitting=attempt.sitting,
                            sections=attempt.sitting.paper.sections, items=views,
                            status=attempts.status(db, clock(), attempt), writer=attempts.new_writer_token(),
+                           focus_away=focus_service.is_away(db, attempt.id),
                            text_limits={"blank": MAX_ANSWER_CHARS, "text": MAX_RESPONSE_CHARS})
 
 

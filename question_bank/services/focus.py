@@ -84,3 +84,10 @@ def focus_summaries(session: Session, attempt_list: list[Attempt], now: dt.datet
         grouped.setdefault(event.attempt_id, []).append(event)
     ends = {a.id: (now if a.is_open else (a.finished_at or now)) for a in attempt_list}
     return {attempt_id: summarise(events, ends[attempt_id]) for attempt_id, events in grouped.items()}
+
+
+def is_away(session: Session, attempt_id: int) -> bool:
+    """Whether the attempt's last focus event is a departure with no return yet."""
+    last = session.scalar(select(FocusEvent.change).where(FocusEvent.attempt_id == attempt_id)
+                          .order_by(FocusEvent.occurred_at.desc(), FocusEvent.id.desc()).limit(1))
+    return last == FocusChange.LEFT

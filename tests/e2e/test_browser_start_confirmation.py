@@ -49,3 +49,4 @@ def test_c24_a_late_starter_confirms_the_real_end_time_on_a_phone(phone: Page, s
     db.rollback()
     attempt = db.query(Attempt).filter_by(user_id=exam.cadre.id).one()
     assert attempt.deadline == at("12:00:00") and attempt.pledge_accepted_at == at("11:57:00")
+
