@@ -41,14 +41,14 @@ def moment(value: dt.datetime | None) -> str:
 
 
 def deadline(value: dt.datetime | None) -> str:
-    """A deadline in the app's timezone (Asia/Shanghai): the time alone when it falls today there by
-    the server's clock, else the date too ("12:00", "2026-05-12 09:30"); seconds only when it has
-    any. An attempt that runs past midnight must never read as ending earlier today."""
+    """A deadline in the app's timezone (Asia/Shanghai), to the second as the countdown speaks: the
+    time alone when it falls today there by the server's clock, else the date too ("12:00:00",
+    "2026-05-12 09:30:00"). An attempt that runs past midnight must never read as ending earlier today."""
     if value is None:
         return "—"
     if format_datetime(value, "yyyy-MM-dd") != format_datetime(clock().now(), "yyyy-MM-dd"):
-        return moment(value)
-    return format_datetime(value, "HH:mm:ss" if value.second else "HH:mm")
+        return format_datetime(value, "yyyy-MM-dd HH:mm:ss")
+    return format_datetime(value, "HH:mm:ss")
 
 
 def clock_time(seconds: int | None) -> str:

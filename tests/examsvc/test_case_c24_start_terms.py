@@ -99,7 +99,7 @@ def test_a_deadline_on_another_day_shows_its_date(client, make, clock):
     listing = client.get("/me/").get_data(as_text=True)
     assert "2026-05-12 01:00" in listing
     exam_page = client.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
-    assert 'id="deadline">2026-05-12 01:00<' in exam_page
+    assert 'id="deadline">2026-05-12 01:00:00<' in exam_page
 
 
 def test_a_deadline_today_shows_the_time_alone(client, make, clock):
@@ -107,7 +107,7 @@ def test_a_deadline_today_shows_the_time_alone(client, make, clock):
     client.login(exam.cadre.username)
     attempt_id = start_through_web(client, exam.sitting)
     exam_page = client.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
-    assert 'id="deadline">10:30<' in exam_page
+    assert 'id="deadline">10:30:00<' in exam_page
 
 
 def test_an_automatically_closed_attempt_says_so_on_the_result_page(client, make, clock, db):
