@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask import Flask
 from flask_babel import format_datetime, ngettext
 
-from examsvc.extensions import select_locale
+from examsvc.extensions import clock, select_locale
 
 from question_bank.types import REGISTRY
 
@@ -40,6 +40,17 @@ def moment(value: dt.datetime | None) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm:ss" if value.second else "yyyy-MM-dd HH:mm")
 
 
+def deadline(value: dt.datetime | None) -> str:
+    """A deadline in the app's timezone (Asia/Shanghai), to the second as the countdown speaks: the
+    time alone when it falls today there by the server's clock, else the date too ("12:00:00",
+    "2026-05-12 09:30:00"). An attempt that runs past midnight must never read as ending earlier today."""
+    if value is None:
+        return "—"
+    if format_datetime(value, "yyyy-MM-dd") != format_datetime(clock().now(), "yyyy-MM-dd"):
+        return format_datetime(value, "yyyy-MM-dd HH:mm:ss")
+    return format_datetime(value, "HH:mm:ss")
+
+
 def clock_time(seconds: int | None) -> str:
     """1830 → "30:30" (minutes:seconds), for a countdown."""
     return "—" if seconds is None else f"{seconds // 60}:{seconds % 60:02d}"
@@ -55,6 +66,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(points_count, "points_count")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(moment, "moment")
+    app.add_template_filter(deadline, "deadline")
     app.add_template_filter(clock_time, "duration")
     app.add_template_filter(minutes, "minutes")
     app.add_template_global(REGISTRY, "QUESTION_TYPES")

@@ -157,7 +157,9 @@ class Factory:
                 closes_at: dt.datetime | None = None, minutes: int = 30, pass_mark: Any = 60,
                 results_policy: ResultPolicy = ResultPolicy.IMMEDIATELY, show_answers: bool = False,
                 shuffle: bool = True, attempts_allowed: int = 1, title: str | None = None,
-                kind: ExamKind = ExamKind.PRE_APPOINTMENT) -> Sitting:
+                kind: ExamKind = ExamKind.PRE_APPOINTMENT, **settings: Any) -> Sitting:
+        """A sitting of ``paper`` with ``roster``; ``settings`` are further Sitting columns
+        (``late_start_cutoff_s``, ``rules_text``, ``pledge_text``…)."""
         paper = paper or self.paper()
         now = self.clock.now()
         sitting = Sitting(
@@ -166,7 +168,7 @@ class Factory:
             time_limit_s=minutes * 60, pass_mark=Decimal(str(pass_mark)), excellent_mark=Decimal(90),
             attempts_allowed=attempts_allowed, shuffle_questions=shuffle, shuffle_options=shuffle,
             results_policy=results_policy, show_answers=show_answers, created_by_id=paper.created_by_id,
-            created_at=now,
+            created_at=now, **settings,
         )
         for user in roster:
             sitting.roster.append(RosterEntry(user_id=user.id, current_post=user.current_post,

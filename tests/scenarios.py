@@ -34,7 +34,7 @@ def single_choice_exam(make: Factory, count: int = 5, minutes: int = 30, key: st
 
 def start_through_web(client: ExamClient, sitting: Sitting, **extra_form: Any) -> int:
     """Start (or resume) the sitting as the signed-in candidate; returns the attempt id."""
-    response = client.form_post(f"/me/sittings/{sitting.id}/start", extra_form)
+    response = client.form_post(f"/me/sittings/{sitting.id}/start", {"pledge": "accepted", **extra_form})
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(response.headers["Location"].rstrip("/").split("/")[-1])
 

@@ -1,4 +1,4 @@
-"""JSON endpoints the exam page's script calls: attempt state, autosave, submit.
+"""JSON endpoints the exam page's script calls: attempt state, autosave, submit, leaving the page.
 
 Every answer here is the same shape whichever option is the key, and carries no key, no
 explanation and no per-option score (case C-17). Writes need the CSRF token in ``X-CSRFToken``
@@ -18,6 +18,7 @@ from examsvc.extensions import clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import Attempt, Role
 from question_bank.services import attempts, presence, results
+from question_bank.services import focus as focus_service
 from question_bank.services.slot_changes import ChangeReceipt, Outcome
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -141,6 +142,17 @@ def submit(attempt_id: int):
     return jsonify({**_status_json(outcome.attempt), "already_submitted": not outcome.closed_now,
                     "payload_ignored": outcome.payload_ignored or None,
                     "not_taken": [_receipt_json(r) for r in outcome.not_taken]})
+
+
+@bp.post("/attempts/<int:attempt_id>/focus")
+def focus(attempt_id: int):
+    """The exam page was left or came back: ``{"change": "left"}`` or ``{"change": "back"}``,
+    recorded at the server's time for the proctor (never scored). ``stored`` is false once the
+    attempt is closed."""
+    body = _json_body()
+    stored = focus_service.record_focus(database.session(), clock(), actor(), attempt_id, body.get("change"))
+    database.commit()
+    return jsonify({"stored": stored})
 
 
 # One active device: the claim and takeover endpoints live in their own module, on this blueprint.

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from examsvc import database
 from examsvc.access import actor, guard
-from examsvc.extensions import clock
-from question_bank.errors import NotFound
+from examsvc.errors import problem_texts
+from examsvc.extensions import clock, wants_json
+from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import Attempt, Role, Sitting
-from question_bank.services import attempts, results, study_progress, validity
+from question_bank.services import admission, attempts, proctoring, results, start_terms, starting, study_progress, validity
+from question_bank.services import focus as focus_service
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
 from question_bank.services.marking import current_responses
@@ -27,15 +30,51 @@ def dashboard():
     return render_template("candidate/dashboard.html", rows=rows, study=study_progress.cadre_study(db, actor()))
 
 
-@bp.post("/sittings/<int:sitting_id>/start")
-def start(sitting_id: int):
-    db = database.session()
-    sitting = db.get(Sitting, sitting_id)
+def _sitting(sitting_id: int) -> Sitting:
+    sitting = database.session().get(Sitting, sitting_id)
     if sitting is None:
         raise NotFound()
-    attempt = attempts.start_attempt(db, clock(), actor(), sitting)
+    return sitting
+
+
+def _pledge_shown(sitting: Sitting) -> str:
+    text, standard = start_terms.pledge_of(sitting)
+    return gettext(text) if standard else text
+
+
+@bp.get("/sittings/<int:sitting_id>/start")
+def confirm(sitting_id: int):
+    """The start confirmation: the real end time, the exam rules and the integrity pledge (C-24)."""
+    sitting = _sitting(sitting_id)
+    current = attempts.open_attempt(database.session(), sitting, actor())
+    if current is not None:
+        return redirect(url_for("candidate.attempt_page", attempt_id=current.id))
+    return _confirmation(sitting)
+
+
+def _confirmation(sitting: Sitting, problems: list | None = None, status: int = 200):
+    terms = starting.terms_for(database.session(), clock(), actor(), sitting)
+    rules, standard_rules = start_terms.rules_of(sitting)
+    return render_template("candidate/start.html", sitting=sitting, terms=terms, problems=problems,
+                           rules=gettext(rules) if standard_rules else rules, pledge=_pledge_shown(sitting)), status
+
+
+@bp.post("/sittings/<int:sitting_id>/start")
+def start(sitting_id: int):
+    sitting = _sitting(sitting_id)
+    try:
+        outcome = starting.confirm_start(database.session(), clock(), actor(), sitting,
+                                         accepted=request.form.get("pledge") == "accepted",
+                                         pledge_shown=_pledge_shown(sitting), code=request.form.get("access_code"),
+                                         client_ip=request.remote_addr)
+    except InvalidInput as exc:
+        if wants_json():
+            raise
+        return _confirmation(sitting, problem_texts(exc), 422)
     database.commit()
-    return redirect(url_for("candidate.attempt_page", attempt_id=attempt.id))
+    if outcome.refusal is not None:
+        raise outcome.refusal.error()
+    return redirect(url_for("candidate.attempt_page", attempt_id=outcome.attempt.id))
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -45,11 +84,16 @@ def attempt_page(attempt_id: int):
     database.commit()
     if not attempt.is_open:
         return redirect(url_for("candidate.result", attempt_id=attempt.id))
+    refusal = admission.address_refusal(db, clock(), actor(), attempt.sitting, request.remote_addr)
+    if refusal is not None:
+        database.commit()
+        raise refusal.error()
     responses = current_responses(db, attempt.id)
     views = [item_view(item, responses[item.slot].answer if item.slot in responses else None) for item in attempt.items]
     return render_template("candidate/attempt.html", attempt=attempt, sitting=attempt.sitting,
                            sections=attempt.sitting.paper.sections, items=views,
                            status=attempts.status(db, clock(), attempt), writer=attempts.new_writer_token(),
+                           focus_away=focus_service.is_away(db, attempt.id),
                            text_limits={"blank": MAX_ANSWER_CHARS, "text": MAX_RESPONSE_CHARS})
 
 
@@ -70,7 +114,7 @@ def result(attempt_id: int):
         return attempt
     db = database.session()
     return render_template("candidate/result.html", attempt=attempt, sitting=attempt.sitting,
-                           shown=results.disclosure(db, attempt, clock().now()),
+                           shown=results.disclosure(db, attempt, clock().now()), void=proctoring.void_of(db, attempt.id),
                            status=attempts.status(db, clock(), attempt))
 
 

@@ -42,6 +42,7 @@ from wtforms.validators import (
 from examsvc.form_fields import PointsField
 from examsvc.formatting import local_time
 from question_bank.models import ExamKind, MultiChoiceRule, ResultPolicy
+from question_bank.services.admission import MAX_CODE_CHARS
 from question_bank.services.standing import CandidateStatus
 from question_bank.services.papers import MAX_SECTION_COUNT, MAX_SECTIONS, PaperSpec, SectionSpec
 from question_bank.services.roster import MAX_EXTRA_TIME_S
@@ -49,6 +50,7 @@ from question_bank.services.sittings import (
     LOCKED_ONCE_STARTED,
     MAX_ATTEMPTS,
     MAX_GRACE_S,
+    MAX_TERMS_CHARS,
     MAX_TIME_LIMIT_S,
     SittingSpec,
 )
@@ -77,6 +79,7 @@ STATUS_LABELS = {
     CandidateStatus.IN_PROGRESS: _l("In progress"),
     CandidateStatus.NOT_STARTED: _l("Not started yet"),
     CandidateStatus.ABSENT: _l("Absent"),
+    CandidateStatus.VOIDED: _l("Voided"),
 }
 POLICY_LABELS = {
     ResultPolicy.IMMEDIATELY: _l("Immediately after submitting"),
@@ -197,18 +200,19 @@ class PaperForm(FlaskForm):
 
 
 #: Form field of each setting in LOCKED_ONCE_STARTED whose name differs from the spec's.
-LOCKED_FIELDS = {"paper_id": "paper", "time_limit_s": "time_limit_min"}
+LOCKED_FIELDS = {"paper_id": "paper", "time_limit_s": "time_limit_min", "late_start_cutoff_s": "late_start_cutoff_min",
+                 "access_code_hash": "access_code"}
 
-_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 class SittingForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
     paper = SelectField(_l("Paper"), coerce=int, choices=[])
-    opens_at = DateTimeLocalField(_l("Opens at"), format=_LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
+    opens_at = DateTimeLocalField(_l("Opens at"), format=LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
                                   description=_l("Beijing time."))
-    closes_at = DateTimeLocalField(_l("Closes at"), format=_LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
+    closes_at = DateTimeLocalField(_l("Closes at"), format=LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
                                    description=_l("Beijing time. Every attempt ends by then, whatever its time limit."))
     time_limit_min = IntegerField(_l("Time limit (minutes)"), default=60,
                                   validators=[InputRequired(), parsed, NumberRange(1, MAX_TIME_LIMIT_S // 60)])
@@ -232,6 +236,26 @@ class SittingForm(FlaskForm):
                                     description=_l("Two marks further apart than this go to a senior marker, "
                                                    "whose mark counts; otherwise their mean counts."))
 
+    late_start_cutoff_min = IntegerField(
+        _l("No new starts in the last (minutes)"), default=0, validators=[Optional(), parsed, NumberRange(min=0)],
+        description=_l("0 lets candidates start until the window closes; they are always shown the real end time."))
+    rules_text = TextAreaField(_l("Exam rules (考试须知)"), validators=[Optional(), Length(max=MAX_TERMS_CHARS)],
+                               description=_l("Shown before starting, one rule a line. Leave blank for the standard rules."))
+    pledge_text = TextAreaField(_l("Integrity pledge (诚信承诺)"), validators=[Optional(), Length(max=MAX_TERMS_CHARS)],
+                                description=_l("Candidates must accept it to start. Leave blank for the standard pledge."))
+
+    makeup_of = SelectField(_l("Makes up for"), coerce=int, choices=[], validators=[Optional()],
+                            description=_l("For a make-up sitting: the closed sitting it makes up for. Its roster "
+                                           "starts with those who failed or were absent there."))
+    access_code = StringField(_l("Access code"), validators=[Optional(), Length(max=MAX_CODE_CHARS)],
+                              render_kw={"autocomplete": "off"},
+                              description=_l("Candidates must type it to start. It is stored only in scrambled form: "
+                                             "leave blank to keep the current code, or to ask none."))
+    remove_access_code = BooleanField(_l("Remove the access code"))
+    allowed_networks = TextAreaField(
+        _l("Allowed networks"), validators=[Optional()],
+        description=_l("One IPv4 or IPv6 range a line, such as 10.20.0.0/16. Blank: from anywhere."))
+
     def spec(self) -> SittingSpec:
         return SittingSpec(
             title=self.title.data.strip(), kind=ExamKind(self.kind.data), paper_id=self.paper.data,
@@ -242,6 +266,11 @@ class SittingForm(FlaskForm):
             shuffle_options=bool(self.shuffle_options.data), results_policy=ResultPolicy(self.results_policy.data),
             show_answers=bool(self.show_answers.data), second_marking=bool(self.second_marking.data),
             marking_tolerance=self.marking_tolerance.data or Decimal(0),
+            late_start_cutoff_s=(self.late_start_cutoff_min.data or 0) * 60,
+            rules_text=self.rules_text.data, pledge_text=self.pledge_text.data,
+            access_code=self.access_code.data or None, remove_access_code=bool(self.remove_access_code.data),
+            allowed_networks=self.allowed_networks.data,
+            makeup_of_id=(self.makeup_of.data or None) if "makeup_of" in self else None,
         )
 
     #: Set by :meth:`lock`: the closing time a started sitting may not move before (aware UTC).
@@ -256,12 +285,17 @@ class SittingForm(FlaskForm):
             return sitting.paper_id
         if name == "time_limit_min":
             return sitting.time_limit_s // 60
+        if name == "late_start_cutoff_min":
+            return sitting.late_start_cutoff_s // 60
+        if name == "access_code":
+            return ""  # only its hash is kept, and that is never shown
         return getattr(sitting, name)
 
     def fill_from(self, sitting) -> None:
         for name in ("title", "kind", "paper", "opens_at", "closes_at", "time_limit_min", "pass_mark", "excellent_mark",
                      "attempts_allowed", "grace_s", "shuffle_questions", "shuffle_options", "results_policy",
-                     "show_answers", "second_marking", "marking_tolerance"):
+                     "show_answers", "second_marking", "marking_tolerance",
+                     "late_start_cutoff_min", "rules_text", "pledge_text", "allowed_networks"):
             getattr(self, name).data = self._shown(sitting, name)
 
     def locked_fields(self) -> list:

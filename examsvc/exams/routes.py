@@ -34,7 +34,7 @@ from examsvc.results_release import release_and_return
 from examsvc.formatting import local_time, points_count
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import Category, Role
-from question_bank.services import assembly, release, study_lists
+from question_bank.services import assembly, makeups, release, study_lists
 from question_bank.services import papers as paper_service
 from question_bank.services import roster as roster_service
 from question_bank.services import sittings as sitting_service
@@ -177,9 +177,19 @@ def _sitting_form(sitting=None, *, started: bool = False) -> SittingForm:
     form = SittingForm()
     papers_available = database.session().scalars(paper_service.papers_in_scope(actor())).all()
     form.paper.choices = [SelectChoice(p.id, f"{p.title} ({points_count(p.total_marks)})") for p in papers_available]
+    if sitting is None:
+        closed = [s for s in database.session().scalars(sitting_service.sittings_in_scope(actor()))
+                  if s.closes_at <= clock().now()]
+        form.makeup_of.choices = [SelectChoice(0, "—")] + [
+            SelectChoice(s.id, f"{s.title} ({local_time(s.opens_at)})") for s in closed]
+    else:
+        del form.makeup_of
     if request.method == "GET":
         if sitting is not None:
             form.fill_from(sitting)
+        elif request.args.get("makeup_of", type=int):
+            form.makeup_of.data = request.args.get("makeup_of", type=int)
+            form.kind.data = "makeup"
         elif request.args.get("paper", type=int):
             form.paper.data = request.args.get("paper", type=int)
     if started:
@@ -227,6 +237,10 @@ def _save_sitting(form: SittingForm, sitting=None, *, started: bool = False):
         return _sitting_form_page(form, sitting, started=started, problems=problems, status=409)
     database.commit()
     message = _("Sitting %(title)s saved.", title=sitting.title)
+    original = makeups.original_of(db, sitting) if form.spec().makeup_of_id else None
+    if original is not None:
+        message += " " + _("Its roster holds the %(n)d candidate(s) who failed or were absent at %(original)s; "
+                           "add or remove people below.", n=len(sitting.roster), original=original.title)
     if lengthened:
         message += " " + _("The window closes later, so %(n)d attempt(s) in progress were lengthened.", n=lengthened)
     if closed:
@@ -274,6 +288,7 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
         extra_form=ExtraTimeForm(formdata=None),
         started=sitting_service.has_attempts(db, sitting), problems=problems or [], now=now,
         shortfalls=[problem_text(s.problem()) for s in sitting_service.short_sections(db, clock(), sitting)],
+        makeup_of=makeups.original_of(db, sitting), makeup_sittings=makeups.makeups_of(db, sitting),
     ), status
 
 

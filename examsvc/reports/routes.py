@@ -45,6 +45,7 @@ ENDED_BADGES = {
     sheets.ENDED_LABELS[CandidateStatus.AUTO_SUBMITTED]: "ok",
     sheets.ENDED_LABELS[CandidateStatus.IN_PROGRESS]: "warn",
     sheets.ENDED_LABELS[CandidateStatus.ABSENT]: "bad",
+    sheets.ENDED_LABELS[CandidateStatus.VOIDED]: "bad",
 }
 
 

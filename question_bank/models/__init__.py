@@ -51,6 +51,13 @@ from question_bank.models.questions import (
     QuestionVersion,
 )
 from question_bank.models.sign_in import SignInFailure
+from question_bank.models.proctoring import (
+    VOID_BAND,
+    AttemptReopening,
+    AttemptVoid,
+    FocusChange,
+    FocusEvent,
+)
 from question_bank.models.scores import LedgerCheckpoint, LedgerHead, ScoreRecord
 from question_bank.models.study import (
     ListStatus,
@@ -61,7 +68,15 @@ from question_bank.models.study import (
     StudyListUnit,
     StudyProgress,
 )
-from question_bank.models.sittings import DEFAULT_GRACE_S, ExamKind, ResultPolicy, RosterEntry, Sitting
+from question_bank.models.sittings import (
+    DEFAULT_GRACE_S,
+    AccessCodeFailure,
+    ExamKind,
+    MakeupLink,
+    ResultPolicy,
+    RosterEntry,
+    Sitting,
+)
 
 __all__ = [
     "CitationSource", "CitationStatus", "EventKind", "HeadingKind", "Law", "LawArticle", "LawHeading",
@@ -77,4 +92,5 @@ __all__ = [
     "Sitting", "UnitLevel", "User", "UserRole",
     "ListStatus", "Requirement", "StudyItem", "StudyItemArticle", "StudyList", "StudyListUnit", "StudyProgress",
     "ChangeState", "ManualMark", "MarkingRound", "Regrade", "RegradeChange", "RegradeKind", "ScoreChange",
+    "AccessCodeFailure", "MakeupLink", "VOID_BAND", "AttemptReopening", "AttemptVoid", "FocusChange", "FocusEvent",
 ]

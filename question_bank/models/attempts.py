@@ -91,6 +91,9 @@ class Attempt(Base):
     active_page: Mapped[str | None] = mapped_column(String(32))
     #: When ``active_page`` got the attempt.
     active_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: When the candidate accepted the sitting's integrity pledge (诚信承诺) to start; the text they
+    #: accepted is in the "attempt.start" audit entry. None for attempts started before pledges.
+    pledge_accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     sitting: Mapped[Sitting] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -10,8 +10,10 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     false,
 )
@@ -83,6 +85,17 @@ class Sitting(Base):
     #: Points two markers may differ by and still agree (their mean counts); a larger difference
     #: goes to a third (senior) marker, whose mark counts.
     marking_tolerance: Mapped[Decimal] = mapped_column(Points(6), default=Decimal(0), server_default="0")
+    #: The exam rules (考试须知) a candidate reads before starting; None for the standard rules.
+    rules_text: Mapped[str | None] = mapped_column(Text)
+    #: The integrity pledge (诚信承诺) a candidate must accept to start; None for the standard pledge.
+    pledge_text: Mapped[str | None] = mapped_column(Text)
+    #: Seconds before the close in which nobody may start any more (0: starting allowed until the close).
+    late_start_cutoff_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: werkzeug scrypt hash of the access code candidates must give to start; None: no code asked.
+    access_code_hash: Mapped[str | None] = mapped_column(String(255))
+    #: Networks (CIDR, IPv4 or IPv6, one a line) a candidate's address must lie in to start or
+    #: continue; None: from anywhere. The address is the one ProxyFix gives (trusted hops only).
+    allowed_networks: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -130,3 +143,32 @@ class RosterEntry(Base):
 
     sitting: Mapped[Sitting] = relationship(back_populates="roster")
     user: Mapped[User] = relationship()
+
+
+class AccessCodeFailure(Base):
+    """One wrong access code given for a sitting: counted to throttle guessing (many workers share
+    the count, so it lives here, not in a process)."""
+
+    __tablename__ = "access_code_failure"
+    __table_args__ = (Index("ix_access_code_failure_lookup", "sitting_id", "user_id", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: The client address the wrong code came from (as ProxyFix gives it).
+    client_ip: Mapped[str] = mapped_column(String(45))
+
+
+class MakeupLink(Base):
+    """A make-up sitting (补考) and the sitting it makes up for: its roster defaults to those who
+    failed or were absent there, and its score sheet shows their first attempt beside the make-up."""
+
+    __tablename__ = "makeup_link"
+
+    #: The make-up sitting (one original each).
+    makeup_sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"), primary_key=True)
+    original_sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"), index=True)
+
+    makeup: Mapped[Sitting] = relationship(foreign_keys=[makeup_sitting_id])
+    original: Mapped[Sitting] = relationship(foreign_keys=[original_sitting_id])

@@ -71,6 +71,7 @@ ENDED_LABELS = {
     CandidateStatus.IN_PROGRESS: "答题中",
     CandidateStatus.NOT_STARTED: "未开始",
     CandidateStatus.ABSENT: "缺考",
+    CandidateStatus.VOIDED: "作废",
 }
 CHECK_AGREES = "一致"
 CHECK_AWAITING_MARKING = "待阅卷"
@@ -218,6 +219,50 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
         passed=passed,
         check=check,
     )
+
+
+#: Extra columns of a make-up sitting's sheet: the candidate's first attempt, at the sitting made up for.
+COL_FIRST_SITTING = "首考场次"
+COL_FIRST_ENDED = "首考结束方式"
+COL_FIRST_SCORE = "首考成绩"
+COL_FIRST_PASSED = "首考是否合格"
+MAKEUP_HEADERS: tuple[str, ...] = HEADERS + (COL_FIRST_SITTING, COL_FIRST_ENDED, COL_FIRST_SCORE, COL_FIRST_PASSED)
+
+
+@dataclass(frozen=True)
+class MakeupSheetRow:
+    """A row of a make-up sitting's sheet: the make-up (``row``, the cells of :data:`HEADERS`) and
+    the first attempt's sitting, ending, score (None unless it agrees with the ledger) and pass.
+    Iterating it gives the cells in :data:`MAKEUP_HEADERS` order."""
+
+    row: ScoreSheetRow
+    first_sitting: str
+    first_ended: str
+    first_score: Decimal | None
+    first_passed: str
+
+    def __iter__(self):
+        yield from self.row
+        yield from (self.first_sitting, self.first_ended, self.first_score, self.first_passed)
+
+    def __getattr__(self, name: str):
+        # The make-up's own cells read as on a plain row (row.check, row.score…).
+        return getattr(self.row, name)
+
+
+def build_makeup(sitting: Sitting, original: Sitting, entries: Sequence[RosterEntry],
+                 attempts: Mapping[int, Sequence[Attempt]], first_attempts: Mapping[int, Sequence[Attempt]],
+                 results: Mapping[int, CheckedScore], now: dt.datetime) -> tuple[tuple[str, ...], list[MakeupSheetRow]]:
+    """A make-up sitting's sheet as ``(MAKEUP_HEADERS, rows)``: each row as :func:`build` gives
+    it, then the candidate's first attempt at ``original`` (``first_attempts`` by user id;
+    ``results`` holds the checked scores of both sittings' attempts). Someone not on the original
+    roster shows it as absent there."""
+    rows = []
+    for entry in entries:
+        first = sheet_row(original, entry, first_attempts.get(entry.user_id, ()), results, now)
+        rows.append(MakeupSheetRow(sheet_row(sitting, entry, attempts.get(entry.user_id, ()), results, now),
+                                   original.title, first.ended, first.score, first.passed))
+    return MAKEUP_HEADERS, rows
 
 
 def is_withheld(row: ScoreSheetRow) -> bool:

@@ -47,7 +47,7 @@ from question_bank.models import (
     Sitting,
     User,
 )
-from question_bank.services import assembly, audit, deadlines, presence, validity
+from question_bank.services import assembly, audit, deadlines, presence, start_terms, validity
 from question_bank.services.delivery import option_order_for, to_display, to_original
 from question_bank.services.slot_changes import Change, ChangeReceipt, Outcome, apply_change, slot_versions
 from question_bank.types import get_type
@@ -97,11 +97,17 @@ def attempts_used(session: Session, sitting: Sitting, candidate: User) -> int:
     )) or 0
 
 
-def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitting, seed: int | None = None) -> Attempt:
+def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitting, seed: int | None = None,
+                  *, pledge: str | None = None) -> Attempt:
     """Start the candidate's attempt, or resume the one in progress (reload, another device).
 
-    Raises :class:`NotFound` (not on the roster), :class:`WindowNotOpen`, :class:`Conflict` (no
-    attempts left) or :class:`PaperUnavailable` (the bank cannot fill the paper: nobody can start).
+    ``pledge`` is the integrity pledge the candidate accepted on the start confirmation: a new
+    attempt records the time (``pledge_accepted_at``) and the audit entry the text
+    (:func:`question_bank.services.starting.confirm_start` requires it; callers without a page, a
+    batch or a test, may leave it out).
+    Raises :class:`NotFound` (not on the roster), :class:`WindowNotOpen` (outside the window, or
+    within its late-start cut-off, case C-24), :class:`Conflict` (no attempts left) or
+    :class:`PaperUnavailable` (the bank cannot fill the paper: nobody can start).
     """
     entry = roster_entry(session, sitting, candidate, lock=True)
     # Read the sitting again under the lock: a change of its window that held the lock before us
@@ -116,6 +122,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     if not sitting.is_open(now):
         raise WindowNotOpen(N_("This sitting is open from %(opens)s to %(closes)s (server time)."),
                             opens=sitting.opens_at, closes=sitting.closes_at)
+    start_terms.refuse_late_start(sitting, now)
     used = attempts_used(session, sitting, candidate)
     if used >= sitting.attempts_allowed:
         raise Conflict(N_("You have used all %(allowed)d attempt(s) at this sitting."), allowed=sitting.attempts_allowed)
@@ -128,6 +135,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     attempt = Attempt(
         sitting=sitting, user_id=candidate.id, attempt_no=used + 1, seed=seed, started_at=now, deadline=deadline,
         state=AttemptState.IN_PROGRESS, max_score=sitting.paper.total_marks,
+        pledge_accepted_at=now if pledge is not None else None,
     )
     rng = random.Random(seed)
     if sitting.shuffle_questions:
@@ -144,7 +152,8 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     session.flush()
     validity.take_snapshot(session, attempt)
     audit.record(session, clock, candidate, "attempt.start", "attempt", attempt.id,
-                 after={"sitting": sitting.id, "attempt_no": attempt.attempt_no, "deadline": deadline.isoformat()})
+                 after={"sitting": sitting.id, "attempt_no": attempt.attempt_no, "deadline": deadline.isoformat(),
+                        **({"pledge": pledge} if pledge is not None else {})})
     return attempt
 
 

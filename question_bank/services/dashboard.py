@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.models import Attempt, RosterEntry, Sitting, User
+from question_bank.services.start_terms import StartTerms, start_terms
 
 
 class SittingPhase(StrEnum):
@@ -26,6 +27,8 @@ class CandidateSitting:
     entry: RosterEntry
     attempts: list[Attempt]
     phase: SittingPhase
+    #: What starting now would give (the real end time, case C-24); None unless the sitting is open.
+    terms: StartTerms | None = None
 
     @property
     def open_attempt(self) -> Attempt | None:
@@ -34,7 +37,12 @@ class CandidateSitting:
     @property
     def can_start(self) -> bool:
         return self.phase == SittingPhase.OPEN and self.open_attempt is None and \
-            len(self.attempts) < self.sitting.attempts_allowed
+            len(self.attempts) < self.sitting.attempts_allowed and not self.too_late
+
+    @property
+    def too_late(self) -> bool:
+        """Whether the sitting is open but no longer takes starts (its late-start cut-off)."""
+        return self.terms is not None and self.terms.too_late
 
 
 def phase_of(sitting: Sitting, now: dt.datetime) -> SittingPhase:
@@ -54,6 +62,10 @@ def candidate_sittings(session: Session, candidate: User, now: dt.datetime) -> l
     by_sitting: dict[int, list[Attempt]] = {}
     for attempt in attempts:
         by_sitting.setdefault(attempt.sitting_id, []).append(attempt)
-    rows = [CandidateSitting(e.sitting, e, by_sitting.get(e.sitting_id, []), phase_of(e.sitting, now)) for e in entries]
+    rows = []
+    for e in entries:
+        phase = phase_of(e.sitting, now)
+        terms = start_terms(e.sitting, e.extra_time_s, now) if phase == SittingPhase.OPEN else None
+        rows.append(CandidateSitting(e.sitting, e, by_sitting.get(e.sitting_id, []), phase, terms))
     order = {SittingPhase.OPEN: 0, SittingPhase.UPCOMING: 1, SittingPhase.CLOSED: 2}
     return sorted(rows, key=lambda r: order[r.phase])

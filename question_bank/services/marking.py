@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.models import Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, Sitting, User
+from question_bank.models import VOID_BAND, Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, Sitting, User
 from question_bank.services import item_overrides, ledger
 from question_bank.types import get_type
 
@@ -116,6 +116,9 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
 def settle_total(session: Session, attempt: Attempt) -> Decimal | None:
     """Set the attempt's score, band and pass from its newest item marks (all None while an item
     has no mark); returns the total in points or None."""
+    if attempt.band == VOID_BAND:
+        # A voided attempt stays void whatever a regrade or a late mark finds (proctoring.void_attempt).
+        return attempt.score
     marks = latest_item_marks(session, attempt)
     if any(item.id not in marks for item in attempt.items):
         attempt.score = attempt.band = attempt.passed = None

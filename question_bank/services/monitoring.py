@@ -1,5 +1,6 @@
 """The exam admin's monitoring view of a sitting's roster (监考): each candidate's status,
-answered questions, last save and remaining time, as the server knows them (domain.md §6).
+answered questions, last save, remaining time and times they left the exam page, as the server
+knows them (domain.md §6).
 
 Read-only but for one thing: attempts of the sitting past deadline + grace are closed on the way,
 at their deadline (domain.md §6: on the next request that touches them), so the caller commits.
@@ -16,7 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from question_bank.clock import Clock
 from question_bank.models import Attempt, AttemptItem, OrgUnit, QuestionVersion, ResponseStep, RosterEntry, Sitting, User
-from question_bank.services import deadlines, score_check
+from question_bank.services import deadlines, focus, score_check
+from question_bank.services.focus import FocusSummary
 from question_bank.services.score_check import CheckedScore
 from question_bank.services.standing import CandidateStatus, candidate_status
 from question_bank.types import get_type
@@ -47,6 +49,8 @@ class RosterRow:
     attempt: Attempt | None
     progress: Progress | None
     result: CheckedScore | None = None
+    #: How often and how long the shown attempt's page was left (None: never).
+    focus: FocusSummary | None = None
 
     @property
     def latest(self) -> Attempt | None:
@@ -80,13 +84,14 @@ def roster_rows(session: Session, clock: Clock, sitting: Sitting) -> list[Roster
     every_attempt = [a for group in by_user.values() for a in group]
     progress = _progress(session, every_attempt, now)
     results = score_check.checked_scores(session, every_attempt)
+    away = focus.focus_summaries(session, every_attempt, now)
     rows = []
     for entry in entries:
         attempts = by_user.get(entry.user_id, [])
         running = next((a for a in attempts if a.is_open), None)
         status, shown = (CandidateStatus.IN_PROGRESS, running) if running else candidate_status(attempts, sitting, now)
         rows.append(RosterRow(entry, attempts, status, shown, progress.get(shown.id) if shown else None,
-                              results.get(shown.id) if shown else None))
+                              results.get(shown.id) if shown else None, away.get(shown.id) if shown else None))
     return rows
 
 

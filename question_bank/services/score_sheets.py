@@ -23,7 +23,7 @@ from question_bank.errors import NotFound, PermissionDenied
 from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User
 from question_bank.reports import score_sheet as sheet
 from question_bank.reports.score_sheet import ScoreSheetRow, SittingSummary
-from question_bank.services import audit, deadlines, score_check
+from question_bank.services import audit, deadlines, makeups, score_check
 
 #: Roles that may read score sheets (the web guard says the same; this is the domain's own check).
 READER_ROLES = (Role.HR,)
@@ -84,7 +84,8 @@ def visible_sitting(session: Session, sitting_id: int, viewer: User) -> Sitting:
 
 def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) -> tuple[tuple[str, ...], list[ScoreSheetRow]]:
     """The sitting's score sheet as ``(HEADERS, rows)``: one row per roster entry in the viewer's
-    unit subtree, ordered by unit, then roster order, every score checked against the ledger.
+    unit subtree, ordered by unit, then roster order, every score checked against the ledger. A
+    make-up sitting's sheet also shows each candidate's first attempt (``sheet.build_makeup``).
 
     The sitting's overdue attempts are closed first, so an attempt abandoned past its deadline
     shows as submitted automatically with its score (case C-04), never as in progress.
@@ -95,9 +96,15 @@ def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) 
     entries = _entries_in_scope(session, viewer, [sitting.id])
     if not entries:
         raise NotFound()
-    deadlines.sweep(session, clock, sitting_ids=[sitting.id])
-    attempts = _attempts_in_scope(session, viewer, [sitting.id])[sitting.id]
-    results = score_check.checked_scores(session, (a for group in attempts.values() for a in group))
+    original = makeups.original_of(session, sitting)
+    ids = [sitting.id] + ([original.id] if original is not None else [])
+    deadlines.sweep(session, clock, sitting_ids=ids)
+    loaded = _attempts_in_scope(session, viewer, ids)
+    attempts = loaded[sitting.id]
+    results = score_check.checked_scores(
+        session, (a for sitting_id in ids for group in loaded[sitting_id].values() for a in group))
+    if original is not None:
+        return sheet.build_makeup(sitting, original, entries, attempts, loaded[original.id], results, clock.now())
     return sheet.build(sitting, entries, attempts, results, clock.now())
 
 

@@ -39,7 +39,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.points import is_exact_points
-from question_bank.services import assembly, audit, deadlines
+from question_bank.services import admission, assembly, audit, deadlines, makeups
 from question_bank.services.monitoring import Progress, RosterRow, roster_rows  # noqa: F401 (re-exported)
 from question_bank.services.papers import get_paper
 
@@ -52,12 +52,20 @@ MAX_GRACE_S = 600
 MAX_ATTEMPTS = 10
 
 #: Settings that decide a deadline or a score: fixed once a candidate has started.
-LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "pass_mark", "excellent_mark")
+LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "pass_mark", "excellent_mark",
+                       "late_start_cutoff_s", "rules_text", "pledge_text", "access_code_hash", "allowed_networks")
+#: Spec fields that are instructions, not columns: the access code is stored only as its hash.
+_CODE_FIELDS = ("access_code", "remove_access_code", "makeup_of_id")
+#: Longest exam rules or integrity pledge, in characters.
+MAX_TERMS_CHARS = 4000
 #: How the settings that lock read inside a message.
 FIELD_NAMES = {
     "kind": Msg(N_("kind")), "paper_id": Msg(N_("paper")), "opens_at": Msg(N_("opening time")),
     "closes_at": Msg(N_("an earlier closing time")), "time_limit_s": Msg(N_("time limit")),
     "pass_mark": Msg(N_("pass mark")), "excellent_mark": Msg(N_("excellent mark")),
+    "late_start_cutoff_s": Msg(N_("late-start cut-off")), "rules_text": Msg(N_("exam rules")),
+    "pledge_text": Msg(N_("integrity pledge")), "access_code_hash": Msg(N_("access code")),
+    "allowed_networks": Msg(N_("allowed networks")),
 }
 
 
@@ -88,6 +96,19 @@ class SittingSpec:
     #: than ``marking_tolerance`` points go to a senior marker (``services.manual_marking``).
     second_marking: bool = False
     marking_tolerance: Decimal = Decimal(0)
+    #: Seconds before the close in which starting is refused (0: none); case C-24.
+    late_start_cutoff_s: int = 0
+    #: The exam rules (考试须知) and integrity pledge (诚信承诺); None or blank for the standard ones.
+    rules_text: str | None = None
+    pledge_text: str | None = None
+    #: A new access code to set (blank: keep the current one, or none); ``remove_access_code``
+    #: drops the current one. Stored only as a hash (:mod:`question_bank.services.admission`).
+    access_code: str | None = None
+    remove_access_code: bool = False
+    #: Allowed networks, one CIDR range a line; blank for anywhere.
+    allowed_networks: str | None = None
+    #: For a new make-up sitting (补考): the sitting it makes up for (fixed once created).
+    makeup_of_id: int | None = None
 
 
 def default_marks(total: Decimal) -> tuple[Decimal, Decimal]:
@@ -165,6 +186,7 @@ def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: De
     if not 60 <= spec.time_limit_s <= MAX_TIME_LIMIT_S:
         found.append(Problem(N_("the time limit must be 1 to %(n)d minutes"), {"n": MAX_TIME_LIMIT_S // 60},
                              "time_limit"))
+    found.extend(_start_terms_problems(spec))
     if not 0 <= spec.grace_s <= MAX_GRACE_S:
         found.append(Problem(N_("the grace period must be 0 to %(n)d seconds"), {"n": MAX_GRACE_S}, "grace"))
     if not 1 <= spec.attempts_allowed <= MAX_ATTEMPTS:
@@ -187,6 +209,29 @@ def _problems(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: De
     elif not pass_mark <= excellent <= total:
         found.append(Problem(N_("the excellent mark must lie between the pass mark and the paper's total of %(total)s points"),
                              {"total": total}, "excellent_mark"))
+    return found
+
+
+def _start_terms_problems(spec: SittingSpec) -> list[Problem]:
+    """What is wrong with the late-start cut-off, the exam rules and the integrity pledge."""
+    found: list[Problem] = []
+    window_s = (spec.closes_at - spec.opens_at).total_seconds() if _aware(spec.opens_at) and _aware(spec.closes_at) else None
+    if spec.late_start_cutoff_s < 0 or spec.late_start_cutoff_s % 60:
+        found.append(Problem(N_("the late-start cut-off must be a whole number of minutes, 0 or more"),
+                             place="late_start_cutoff"))
+    elif window_s is not None and window_s > 0 and spec.late_start_cutoff_s >= window_s:
+        # Nobody could ever start.
+        found.append(Problem(N_("the late-start cut-off must be shorter than the window"), place="late_start_cutoff"))
+    if spec.access_code and spec.access_code.strip() and not spec.remove_access_code:
+        found.extend(admission.check_code_text(spec.access_code))
+    try:
+        admission.parse_networks(spec.allowed_networks)
+    except InvalidInput as exc:
+        found.extend(exc.problems)
+    for name, label in (("rules_text", "rules_text"), ("pledge_text", "pledge_text")):
+        if len(getattr(spec, name) or "") > MAX_TERMS_CHARS:
+            found.append(Problem(N_("the %(field)s is longer than %(n)d characters"),
+                                 {"field": FIELD_NAMES[name], "n": MAX_TERMS_CHARS}, label))
     return found
 
 
@@ -215,17 +260,33 @@ def _resolve(session: Session, actor: User, spec: SittingSpec, *, check_bank: bo
     return paper, pass_mark, Decimal(excellent)
 
 
-def _values(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: Decimal) -> dict[str, Any]:
-    values = {f.name: getattr(spec, f.name) for f in fields(spec)}
+def _values(spec: SittingSpec, paper: Paper, pass_mark: Decimal, excellent: Decimal,
+            current_code_hash: str | None = None) -> dict[str, Any]:
+    values = {f.name: getattr(spec, f.name) for f in fields(spec) if f.name not in _CODE_FIELDS}
+    values.update(rules_text=_blank_as_none(spec.rules_text), pledge_text=_blank_as_none(spec.pledge_text),
+                  allowed_networks=admission.networks_text(spec.allowed_networks))
+    if spec.remove_access_code:
+        values["access_code_hash"] = None
+    elif spec.access_code and spec.access_code.strip():
+        values["access_code_hash"] = admission.hash_code(spec.access_code.strip())
+    else:
+        values["access_code_hash"] = current_code_hash
     values.update(title=spec.title.strip(), paper_id=paper.id, pass_mark=pass_mark, excellent_mark=excellent,
                   opens_at=spec.opens_at.astimezone(dt.timezone.utc), closes_at=spec.closes_at.astimezone(dt.timezone.utc))
     return values
 
 
+def _blank_as_none(text: str | None) -> str | None:
+    """Text as entered (line endings made \\n), or None when blank: the standard text is then shown."""
+    if text is None or not text.strip():
+        return None
+    return text.replace("\r\n", "\n").strip()
+
+
 def snapshot(sitting: Sitting) -> dict[str, Any]:
     """A JSON-able picture of a sitting's settings, for audit before/after."""
-    picture: dict[str, Any] = {}
-    for name in (f.name for f in fields(SittingSpec)):
+    picture: dict[str, Any] = {"access_code_set": sitting.access_code_hash is not None}
+    for name in (f.name for f in fields(SittingSpec) if f.name not in _CODE_FIELDS):
         value = getattr(sitting, name)
         if isinstance(value, dt.datetime):
             value = value.isoformat()
@@ -236,7 +297,9 @@ def snapshot(sitting: Sitting) -> dict[str, Any]:
 
 
 def create_sitting(session: Session, clock: Clock, actor: User, spec: SittingSpec) -> Sitting:
-    """Save a new sitting in the actor's unit, with an empty roster.
+    """Save a new sitting in the actor's unit, with an empty roster; a make-up sitting
+    (``spec.makeup_of_id``) is linked to its original and gets the default make-up roster
+    (:func:`makeups.link_and_fill`).
 
     Raises :class:`PermissionDenied` (not an exam admin) or :class:`InvalidInput` listing every
     problem: a paper outside the actor's units, a paper the bank cannot fill ("requested N,
@@ -244,12 +307,22 @@ def create_sitting(session: Session, clock: Clock, actor: User, spec: SittingSpe
     has closed already (``clock.now()``), a time limit longer than the window…
     """
     _require_admin(actor)
-    paper, pass_mark, excellent = _resolve(session, actor, spec, now=clock.now())
+    original = makeups.require_original(session, spec.makeup_of_id, lambda s, i: get_sitting(s, actor, i))
+    link_problems = makeups.link_problems(ExamKind(spec.kind), original, spec.opens_at, None)
+    try:
+        paper, pass_mark, excellent = _resolve(session, actor, spec, now=clock.now())
+    except InvalidInput as exc:
+        raise InvalidInput(exc.problems + link_problems) from None
+    if link_problems:
+        raise InvalidInput(link_problems)
     sitting = Sitting(**_values(spec, paper, pass_mark, excellent), org_unit=actor.org_unit,
                       created_by_id=actor.id, created_at=clock.now())
     session.add(sitting)
     session.flush()
-    audit.record(session, clock, actor, "sitting.create", "sitting", sitting.id, after=snapshot(sitting))
+    audit.record(session, clock, actor, "sitting.create", "sitting", sitting.id,
+                 after={**snapshot(sitting), "makeup_of": original.id if original else None})
+    if original is not None:
+        makeups.link_and_fill(session, clock, actor, sitting, original)
     return sitting
 
 
@@ -355,7 +428,7 @@ def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting
     # The bank is checked again when the paper changes; otherwise a shrunken bank would block a
     # harmless change (a later closing time), and starting is refused anyway while it cannot fill.
     paper, pass_mark, excellent = _resolve(session, actor, spec, check_bank=spec.paper_id != sitting.paper_id)
-    values = _values(spec, paper, pass_mark, excellent)
+    values = _values(spec, paper, pass_mark, excellent, sitting.access_code_hash)
     changed = {name for name, value in values.items() if getattr(sitting, name) != value}
     locked = [name for name in LOCKED_ONCE_STARTED if name in changed]
     if values["closes_at"] < sitting.closes_at:

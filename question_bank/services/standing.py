@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from enum import StrEnum
 
-from question_bank.models import CLOSED_STATES, Attempt, AttemptState, Sitting
+from question_bank.models import CLOSED_STATES, VOID_BAND, Attempt, AttemptState, Sitting
 
 
 class CandidateStatus(StrEnum):
@@ -24,6 +24,8 @@ class CandidateStatus(StrEnum):
     NOT_STARTED = "not_started"
     #: Not started, and the window has closed.
     ABSENT = "absent"
+    #: Every closed attempt was voided by a proctor (``proctoring.void_attempt``).
+    VOIDED = "voided"
 
 
 #: The statuses of someone who has a closed attempt.
@@ -32,10 +34,10 @@ ENDED = frozenset({CandidateStatus.SUBMITTED, CandidateStatus.AUTO_SUBMITTED})
 
 def counted_attempt(attempts: Iterable[Attempt]) -> Attempt | None:
     """The closed attempt that counts: the highest score, the earliest on a tie; None if none is
-    closed. An attempt not yet marked (score None) counts only when no marked one exists."""
+    closed (a voided attempt never counts). An attempt not yet marked (score None) counts only when no marked one exists."""
     best: Attempt | None = None
     for attempt in sorted(attempts, key=lambda a: (a.started_at, a.attempt_no)):
-        if attempt.state not in CLOSED_STATES:
+        if attempt.state not in CLOSED_STATES or attempt.band == VOID_BAND:
             continue
         if best is None or _score_key(attempt) > _score_key(best):
             best = attempt
@@ -56,4 +58,7 @@ def candidate_status(attempts: Sequence[Attempt], sitting: Sitting, now: dt.date
     running = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
     if running is not None:
         return CandidateStatus.IN_PROGRESS, running
+    voided = next((a for a in reversed(attempts) if a.band == VOID_BAND), None)
+    if voided is not None:
+        return CandidateStatus.VOIDED, voided
     return (CandidateStatus.ABSENT if now >= sitting.closes_at else CandidateStatus.NOT_STARTED), None

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from question_bank.models import Attempt
 from question_bank.services.marking import current_responses
 from tests.e2e.conftest import PHONE
+from tests.e2e.starting import start_from_list
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +25,7 @@ def _option_texts(page: Page, slot: int) -> list[str]:
 
 
 def _start(page: Page, sitting_id: int) -> None:
-    page.locator(f"[data-sitting='{sitting_id}'] button[type=submit]").click()
-    expect(page.locator("#exam")).to_be_visible()
+    start_from_list(page, sitting_id)
 
 
 def test_cadre_takes_the_exam_on_a_phone(phone: Page, sign_in, make, db):

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from question_bank.models import Attempt, QuestionVersion, Role
 from question_bank.services.marking import awaiting_marking, current_responses
 from tests.e2e.conftest import PHONE
+from tests.e2e.starting import start_from_list
 
 pytestmark = pytest.mark.browser
 
@@ -50,8 +51,7 @@ def test_a_phone_exam_with_every_type_saves_typed_answers_and_ends_awaiting_mark
     cadre, sitting = six_type_exam
     page = phone
     sign_in(page, cadre.username)
-    page.locator(f"[data-sitting='{sitting.id}'] button[type=submit]").click()
-    expect(page.locator("#exam")).to_be_visible()
+    start_from_list(page, sitting.id)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     slots = {qtype: _slot_of(page, qtype) for qtype in ("single_choice", "multiple_choice", "indefinite_choice",
                                                         "true_false", "fill_blank", "short_answer")}

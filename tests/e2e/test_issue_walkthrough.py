@@ -110,7 +110,7 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
     taker = client_factory()
     taker.login("cadre1")
     assert f'data-sitting="{sitting_id}"' in taker.get("/me/").get_data(as_text=True)
-    started = taker.form_post(f"/me/sittings/{sitting_id}/start")
+    started = taker.form_post(f"/me/sittings/{sitting_id}/start", {"pledge": "accepted"})
     attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
     page = taker.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
     assert page.count('class="question"') == 40
@@ -134,7 +134,7 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
     # Step 5: another cadre starts and walks away; the sweep submits at the deadline.
     leaver = client_factory()
     leaver.login("cadre2")
-    left_id = int(leaver.form_post(f"/me/sittings/{sitting_id}/start").headers["Location"].rsplit("/", 1)[1])
+    left_id = int(leaver.form_post(f"/me/sittings/{sitting_id}/start", {"pledge": "accepted"}).headers["Location"].rsplit("/", 1)[1])
     save(leaver, left_id, 1, ["B"], 1)
     clock.set(at("11:30:00"))
     db.commit()

@@ -74,7 +74,7 @@ def test_a_cadre_whose_paper_cannot_be_drawn_is_told_to_ask_the_administrator(cl
     sitting = make.sitting(make.paper([("single_choice", 2, 50, "行政处罚法")]), roster=[cadre])
     client.login(cadre.username)
     client.form_post("/lang/en")
-    refused = client.form_post(f"/me/sittings/{sitting.id}/start")
+    refused = client.form_post(f"/me/sittings/{sitting.id}/start", {"pledge": "accepted"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 409
     assert "tell the exam administrator" in page and "requested" not in page

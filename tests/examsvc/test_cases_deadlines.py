@@ -49,7 +49,7 @@ def test_c02_client_clock_is_never_trusted(client, make, clock, db):
 
     clock.set(at("08:59:00"))
     early = client.form_post(f"/me/sittings/{exam.sitting.id}/start",
-                             {"client_time": at("09:30:00").isoformat()},
+                             {"client_time": at("09:30:00").isoformat(), "pledge": "accepted"},
                              headers={"Accept": "application/json"})
     assert early.status_code == 409
     assert early.get_json()["error"] == "not_open"
@@ -122,6 +122,6 @@ def test_c04_reopening_after_the_deadline_closes_on_that_request(client, make, c
     assert page.headers["Location"].endswith("/result")
     attempt = db.get(Attempt, attempt_id)
     assert attempt.state == AttemptState.AUTO_SUBMITTED and attempt.finished_at == at("10:30:00")
-    restart = client.form_post(f"/me/sittings/{exam.sitting.id}/start", headers={"Accept": "application/json"})
+    restart = client.form_post(f"/me/sittings/{exam.sitting.id}/start", {"pledge": "accepted"}, headers={"Accept": "application/json"})
     assert restart.status_code == 409  # one attempt allowed, and it is used
     assert db.query(Attempt).filter_by(user_id=exam.cadre.id).count() == 1

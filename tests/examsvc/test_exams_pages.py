@@ -4,6 +4,7 @@ refusals the admin can read, and who may see what (domain.md §2, §5)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 from decimal import Decimal
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from question_bank.idnumbers import check_character
 from question_bank.models import Attempt, AuditEvent, MultiChoiceRule, Paper, Role, RosterEntry, Sitting, UnitLevel
+from question_bank.services import admission as admission_service
 from question_bank.services import attempts, review
 from question_bank.services import papers as paper_service
 from question_bank.services import sittings as sitting_service
@@ -100,7 +102,7 @@ def test_step3_the_admin_builds_the_paper_the_sitting_and_the_roster_through_the
     # A cadre of the roster can now start it and gets the whole paper.
     cadre = client_factory()
     cadre.login("cadre1")
-    assert cadre.form_post(f"/me/sittings/{sitting_id}/start").status_code == 302
+    assert cadre.form_post(f"/me/sittings/{sitting_id}/start", {"pledge": "accepted"}).status_code == 302
     attempt = db.scalar(select(Attempt).where(Attempt.sitting_id == sitting_id))
     assert len(attempt.items) == 40 and attempt.max_score == Decimal(100)
     page = client.get(f"/exams/sittings/{sitting_id}").get_data(as_text=True)
@@ -434,7 +436,7 @@ def test_one_point_and_one_question_are_singular_in_english(client, db, clock, c
 
 def field_tag(page: str, name: str) -> str:
     """The opening tag of the input or select named ``name``."""
-    return re.search(rf'<(?:input|select)\b[^>]*\bname="{name}"[^>]*>', page).group(0)
+    return re.search(rf'<(?:input|select|textarea)\b[^>]*\bname="{name}"[^>]*>', page).group(0)
 
 
 def field_block(page: str, name: str) -> str:
@@ -469,7 +471,8 @@ def test_a_new_sitting_whose_window_has_closed_is_refused_and_one_that_opened_al
 
 # --- the edit form of a started sitting -----------------------------------------------------------
 
-LOCKED_INPUTS = ("kind", "paper", "opens_at", "time_limit_min", "pass_mark", "excellent_mark")
+LOCKED_INPUTS = ("kind", "paper", "opens_at", "time_limit_min", "pass_mark", "excellent_mark", "late_start_cutoff_min",
+                 "rules_text", "pledge_text", "access_code", "allowed_networks")
 
 
 def posted_by_a_browser(page: str, **changes: str) -> dict[str, str]:
@@ -488,6 +491,10 @@ def posted_by_a_browser(page: str, **changes: str) -> dict[str, str]:
         else:
             value = re.search(r'\bvalue="([^"]*)"', tag)
             data[name.group(1)] = value.group(1) if value else ""
+    for tag, text in re.findall(r'(<textarea\b[^>]*>)(.*?)</textarea>', page, re.S):
+        name = re.search(r'\bname="([^"]+)"', tag)
+        if name is not None and " disabled" not in tag:
+            data[name.group(1)] = html.unescape(text.removeprefix("\r\n").removeprefix("\n"))
     data.update(changes)
     return data
 
@@ -642,3 +649,34 @@ def test_open_and_upcoming_sittings_warn_when_the_bank_cannot_fill_their_paper(c
     listing = client.get("/exams/sittings").get_data(as_text=True)
     marked = {int(m) for m in re.findall(r'<tr data-sitting="(\d+)">(?:(?!</tr>).)*data-unfillable', listing, re.S)}
     assert marked == {open_now.id, upcoming.id}
+
+
+def test_the_start_terms_and_admission_are_set_on_the_form_and_fixed_once_started(client, db, clock, city, city_a_sitting):
+    sign_in(client, "admin_a")
+    edit = f"/exams/sittings/{city_a_sitting.id}/edit"
+    page = client.get(edit).get_data(as_text=True)
+    bad = client.form_post(edit, posted_by_a_browser(page, allowed_networks="10.20.1.5/16", late_start_cutoff_min="600"))
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "did you mean 10.20.0.0/16" in text and "the late-start cut-off must be shorter than the window" in text
+    saved = client.form_post(edit, posted_by_a_browser(
+        page, access_code="8842", allowed_networks="10.20.0.0/16", late_start_cutoff_min="15",
+        rules_text="一、独立作答。\r\n二、不得拍照。", pledge_text="本人承诺诚信考试。"))
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    db.expire_all()
+    assert city_a_sitting.late_start_cutoff_s == 900 and city_a_sitting.allowed_networks == "10.20.0.0/16"
+    assert city_a_sitting.rules_text == "一、独立作答。\n二、不得拍照。" and city_a_sitting.pledge_text == "本人承诺诚信考试。"
+    assert admission_service.check_password_hash(city_a_sitting.access_code_hash, "8842")
+    page = client.get(edit).get_data(as_text=True)
+    assert "8842" not in page and city_a_sitting.access_code_hash not in page and 'id="access-code-set"' in page
+    # Saving again without typing a code keeps it.
+    assert client.form_post(edit, posted_by_a_browser(page, title="再次保存")).status_code == 302
+    db.expire_all()
+    assert admission_service.check_password_hash(city_a_sitting.access_code_hash, "8842")
+
+    attempts.start_attempt(db, clock, city["cadres"][0], city_a_sitting)
+    db.commit()
+    refused = client.form_post(edit, posted_by_a_browser(page, pledge_text="另一份承诺"))
+    assert refused.status_code == 409
+    db.expire_all()
+    assert city_a_sitting.pledge_text == "本人承诺诚信考试。"

@@ -1,0 +1,23 @@
+"""The proctor's forms on an attempt: void it, or re-open it with a new deadline (issue 9)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from examsvc.exams.forms import LOCAL_FORMATS, local_zone
+from question_bank.services.proctoring import MAX_REASON_CHARS
+
+
+class VoidForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for voiding"), validators=[DataRequired(), Length(max=MAX_REASON_CHARS)],
+                           description=_l("Recorded in the score record and the audit log; the candidate sees it."))
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for re-opening"), validators=[DataRequired(), Length(max=MAX_REASON_CHARS)],
+                           description=_l("For example: the candidate's phone failed at 10:12; confirmed by the proctor."))
+    deadline = DateTimeLocalField(_l("New deadline"), format=LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
+                                  description=_l("Beijing time. The server ends the attempt then, as any other."))

@@ -1,0 +1,17 @@
+"""Starting a sitting in the browser as a candidate does: from the list, through the confirmation."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+#: Generous: the CI machine is a busy 2-core box.
+TIMEOUT_MS = 30_000
+
+
+def start_from_list(page: Page, sitting_id: int) -> None:
+    """Open the sitting's start confirmation from "My exams", accept the pledge and start; returns
+    once the exam page shows."""
+    page.locator(f"[data-sitting='{sitting_id}'] a.button.primary").click()
+    page.locator("#pledge").check(timeout=TIMEOUT_MS)
+    page.locator("#start-button").click()
+    expect(page.locator("#exam")).to_be_visible(timeout=TIMEOUT_MS)

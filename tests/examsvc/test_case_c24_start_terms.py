@@ -1,0 +1,120 @@
+"""Case C-24: a late start is told how much time it really has, reads the exam rules and accepts
+the integrity pledge before starting; a sitting may refuse starts in its last minutes; deadlines
+carry their date whenever it is not today; an automatic close says so on the result page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from question_bank.models import Attempt, AttemptState, AuditEvent
+from tests.conftest import at
+from tests.scenarios import single_choice_exam, start_through_web
+
+
+def test_c24_late_start_is_shown_the_window_close_not_the_time_limit(client, make, clock, db):
+    exam = single_choice_exam(make, minutes=60, opens_at=at("08:00:00"), closes_at=at("12:00:00"))
+    client.login(exam.cadre.username)
+    clock.set(at("11:57:00"))
+
+    listing = client.get("/me/").get_data(as_text=True)
+    assert "2026-05-11 12:00" in listing and "3 分钟" in listing
+    assert "60分钟" not in listing.split("如现在开始")[1].split("</p>")[0]
+
+    confirm = client.get(f"/me/sittings/{exam.sitting.id}/start")
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200
+    assert "2026-05-11 12:00" in page and "3 分钟" in page
+    assert "考试须知" in page and "诚信承诺" in page
+    assert db.scalar(select(Attempt).where(Attempt.user_id == exam.cadre.id)) is None  # showing starts nothing
+
+    attempt_id = start_through_web(client, exam.sitting)
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt.deadline == at("12:00:00")
+    assert attempt.pledge_accepted_at == at("11:57:00")
+
+
+def test_a_start_on_time_shows_the_full_time_limit(client, make, clock):
+    exam = single_choice_exam(make, minutes=60, opens_at=at("08:00:00"), closes_at=at("18:00:00"))
+    client.login(exam.cadre.username)
+    clock.set(at("09:00:00"))
+    page = client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+    assert "2026-05-11 10:00" in page and "60分钟" in page
+    assert "窗口关闭" not in page
+
+
+def test_starting_without_accepting_the_pledge_is_refused_and_starts_nothing(client, make, db):
+    exam = single_choice_exam(make)
+    client.login(exam.cadre.username)
+    refused = client.form_post(f"/me/sittings/{exam.sitting.id}/start")
+    assert refused.status_code == 422
+    assert "诚信承诺" in refused.get_data(as_text=True)
+    assert db.scalar(select(Attempt).where(Attempt.user_id == exam.cadre.id)) is None
+
+
+def test_the_pledge_the_candidate_accepted_is_recorded_with_the_start(client, make, db):
+    exam = single_choice_exam(make, pledge_text="本人承诺独立作答。", rules_text="第一条：独立作答。\n第二条：不得拍照。")
+    client.login(exam.cadre.username)
+    page = client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+    assert "本人承诺独立作答。" in page and "<p>第一条：独立作答。</p>" in page and "<p>第二条：不得拍照。</p>" in page
+    attempt_id = start_through_web(client, exam.sitting)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "attempt.start",
+                                               AuditEvent.object_id == str(attempt_id)))
+    assert event.after["pledge"] == "本人承诺独立作答。"
+
+
+def test_a_resumed_attempt_does_not_ask_for_the_pledge_again(client, make, db):
+    exam = single_choice_exam(make)
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    again = client.form_post(f"/me/sittings/{exam.sitting.id}/start")
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/me/attempts/{attempt_id}")
+    assert client.get(f"/me/sittings/{exam.sitting.id}/start").headers["Location"].endswith(f"/me/attempts/{attempt_id}")
+
+
+def test_start_is_refused_in_the_sittings_last_minutes(client, make, clock, db):
+    exam = single_choice_exam(make, minutes=60, opens_at=at("08:00:00"), closes_at=at("12:00:00"),
+                              late_start_cutoff_s=15 * 60)
+    client.login(exam.cadre.username)
+    clock.set(at("11:45:00"))
+    listing = client.get("/me/").get_data(as_text=True)
+    assert "late-start-closed" in listing and "11:45" in listing
+    assert f"/me/sittings/{exam.sitting.id}/start" not in listing
+    refused = client.form_post(f"/me/sittings/{exam.sitting.id}/start", {"pledge": "accepted"},
+                               headers={"Accept": "application/json"})
+    assert refused.status_code == 409 and refused.get_json()["error"] == "not_open"
+    assert db.scalar(select(Attempt).where(Attempt.user_id == exam.cadre.id)) is None
+
+    clock.set(at("11:44:59"))
+    attempt_id = start_through_web(client, exam.sitting)
+    assert db.get(Attempt, attempt_id).deadline == at("12:00:00")
+
+
+def test_a_deadline_on_another_day_shows_its_date(client, make, clock):
+    exam = single_choice_exam(make, minutes=120, opens_at=at("20:00:00"), closes_at=at("23:59:00") + dt.timedelta(hours=3))
+    client.login(exam.cadre.username)
+    clock.set(at("23:00:00"))
+    attempt_id = start_through_web(client, exam.sitting)
+    listing = client.get("/me/").get_data(as_text=True)
+    assert "2026-05-12 01:00" in listing
+    exam_page = client.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'id="deadline">2026-05-12 01:00:00<' in exam_page
+
+
+def test_a_deadline_today_shows_the_time_alone(client, make, clock):
+    exam = single_choice_exam(make, minutes=30)
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    exam_page = client.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'id="deadline">10:30:00<' in exam_page
+
+
+def test_an_automatically_closed_attempt_says_so_on_the_result_page(client, make, clock, db):
+    exam = single_choice_exam(make, minutes=30)
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    clock.set(at("11:00:00"))
+    result = client.get(f"/me/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert db.get(Attempt, attempt_id).state == AttemptState.AUTO_SUBMITTED
+    assert "到时自动交卷" in result

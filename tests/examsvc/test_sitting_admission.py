@@ -1,0 +1,175 @@
+"""A sitting's access code and allowed networks: the code is kept hashed and wrong codes are
+throttled by a count in the database; the client address comes only from the configured trusted
+proxy hops, so spoofed X-Forwarded-For, X-Real-IP and Forwarded headers change nothing; every
+refusal is audited and committed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from examsvc import create_app
+from question_bank.errors import InvalidInput
+from question_bank.models import AccessCodeFailure, Attempt, AuditEvent
+from question_bank.services import admission
+from tests.conftest import at
+from tests.scenarios import single_choice_exam
+from tests.webclient import ExamClient
+
+START = {"pledge": "accepted"}
+
+
+def _start(client, sitting, **form):
+    return client.form_post(f"/me/sittings/{sitting.id}/start", {**START, **form})
+
+
+def _refusals(db, reason: str) -> list[AuditEvent]:
+    db.rollback()
+    return [e for e in db.scalars(select(AuditEvent).where(AuditEvent.action == "sitting.admission_refused"))
+            if e.after["reason"] == reason]
+
+
+def _attempts(db, cadre) -> int:
+    db.rollback()
+    return db.query(Attempt).filter_by(user_id=cadre.id).count()
+
+
+@pytest.fixture
+def coded_exam(make, db):
+    exam = single_choice_exam(make, access_code_hash=admission.hash_code("7391"))
+    return exam
+
+
+def test_the_access_code_is_kept_only_as_a_hash(coded_exam):
+    assert "7391" not in coded_exam.sitting.access_code_hash
+
+
+def test_a_wrong_access_code_is_refused_audited_and_counted(client, coded_exam, db):
+    client.login(coded_exam.cadre.username)
+    page = client.get(f"/me/sittings/{coded_exam.sitting.id}/start").get_data(as_text=True)
+    assert 'name="access_code"' in page
+    refused = _start(client, coded_exam.sitting, access_code="1234")
+    assert refused.status_code == 403 and "4" in refused.get_data(as_text=True)
+    assert _attempts(db, coded_exam.cadre) == 0
+    assert len(_refusals(db, "access_code_wrong")) == 1
+    assert db.query(AccessCodeFailure).count() == 1
+    missing = _start(client, coded_exam.sitting)
+    assert missing.status_code == 403 and len(_refusals(db, "access_code_missing")) == 1
+    assert _start(client, coded_exam.sitting, access_code=" 7391 ").status_code == 302
+    assert _attempts(db, coded_exam.cadre) == 1
+
+
+def test_five_wrong_codes_lock_out_even_the_right_one_until_the_window_passes(client, coded_exam, clock, db):
+    client.login(coded_exam.cadre.username)
+    for n in range(admission.MAX_CODE_FAILURES):
+        clock.set(at("10:00:00") + dt.timedelta(minutes=n))
+        assert _start(client, coded_exam.sitting, access_code=f"000{n}").status_code == 403
+    clock.set(at("10:05:00"))
+    locked = _start(client, coded_exam.sitting, access_code="7391")
+    assert locked.status_code == 403 and _attempts(db, coded_exam.cadre) == 0
+    assert "10:15" in locked.get_data(as_text=True)  # the oldest wrong code leaves the 15-minute window then
+    assert _refusals(db, "access_code_throttled")
+    clock.set(at("10:15:01"))
+    assert _start(client, coded_exam.sitting, access_code="7391").status_code == 302
+
+
+def test_another_candidates_wrong_codes_do_not_lock_me_out(client, client_factory, make, coded_exam, db):
+    other = make.cadre()
+    coded_exam.sitting.roster.append(type(coded_exam.sitting.roster[0])(user_id=other.id, added_at=at("09:00:00")))
+    db.commit()
+    guesser = client_factory()
+    guesser.login(other.username)
+    for n in range(admission.MAX_CODE_FAILURES):
+        _start(guesser, coded_exam.sitting, access_code=f"9{n}")
+    client.login(coded_exam.cadre.username)
+    assert _start(client, coded_exam.sitting, access_code="7391").status_code == 302
+
+
+@pytest.fixture
+def room_exam(make):
+    return single_choice_exam(make, allowed_networks="10.20.0.0/16\n2001:db8:20::/48")
+
+
+SPOOFS = [
+    {"X-Forwarded-For": "10.20.1.5"},
+    {"X-Real-IP": "10.20.1.5"},
+    {"Forwarded": "for=10.20.1.5"},
+    {"X-Forwarded-For": "10.20.1.5", "X-Real-IP": "10.20.1.5", "Forwarded": "for=10.20.1.5;proto=https"},
+]
+
+
+@pytest.mark.parametrize("headers", SPOOFS)
+def test_spoofed_forwarding_headers_change_nothing_without_a_trusted_proxy(client, room_exam, db, headers):
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    client.login(room_exam.cadre.username)
+    refused = client.form_post(f"/me/sittings/{room_exam.sitting.id}/start", START, headers=headers)
+    assert refused.status_code == 403
+    assert _attempts(db, room_exam.cadre) == 0
+    events = _refusals(db, "address_not_allowed")
+    assert events and events[-1].after["ip"] == "203.0.113.9"
+
+
+@pytest.mark.parametrize("remote", ["10.20.255.1", "2001:db8:20:1::9", "::ffff:10.20.3.4"])
+def test_a_candidate_inside_an_allowed_network_starts(client, room_exam, db, remote):
+    client.environ_base["REMOTE_ADDR"] = remote
+    client.login(room_exam.cadre.username)
+    assert _start(client, room_exam.sitting).status_code == 302
+
+
+@pytest.fixture
+def behind_one_proxy(db_url, session_clock, db):
+    """The app as deployed behind one reverse proxy (PROXY_HOPS = 1)."""
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret-key",
+                      "CLOCK": session_clock, "PROXY_HOPS": 1})
+    app.test_client_class = ExamClient
+    client = app.test_client()
+    client.db_session = db
+    client.environ_base["REMOTE_ADDR"] = "10.99.0.1"  # the proxy itself
+    return client
+
+
+def test_behind_a_trusted_proxy_the_address_it_saw_counts(behind_one_proxy, room_exam, db):
+    behind_one_proxy.login(room_exam.cadre.username)
+    assert _start(behind_one_proxy, room_exam.sitting).status_code == 403  # no header: the proxy's own address
+    assert behind_one_proxy.form_post(f"/me/sittings/{room_exam.sitting.id}/start", START,
+                                      headers={"X-Forwarded-For": "10.20.1.5"}).status_code == 302
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Forwarded-For": "10.20.1.5, 203.0.113.9"},  # the client's own entry, then what the proxy saw
+    {"X-Forwarded-For": "203.0.113.9", "X-Real-IP": "10.20.1.5"},
+    {"X-Forwarded-For": "203.0.113.9", "Forwarded": "for=10.20.1.5"},
+])
+def test_behind_a_trusted_proxy_spoofed_entries_beyond_it_change_nothing(behind_one_proxy, room_exam, db, headers):
+    behind_one_proxy.login(room_exam.cadre.username)
+    refused = behind_one_proxy.form_post(f"/me/sittings/{room_exam.sitting.id}/start", START, headers=headers)
+    assert refused.status_code == 403
+    assert _refusals(db, "address_not_allowed")[-1].after["ip"] == "203.0.113.9"
+
+
+def test_the_exam_page_is_refused_outside_the_allowed_networks(client, room_exam, db):
+    client.environ_base["REMOTE_ADDR"] = "10.20.0.7"
+    client.login(room_exam.cadre.username)
+    attempt_id = int(_start(client, room_exam.sitting).headers["Location"].rsplit("/", 1)[1])
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.4"
+    assert client.get(f"/me/attempts/{attempt_id}").status_code == 403
+    assert _refusals(db, "address_not_allowed")[-1].after["ip"] == "198.51.100.4"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("10.20.1.5/16", "10.20.0.0/16"),
+    ("10.300.0.0/16", "not an IP address"),
+    ("2001:db8::/129", "not an IP address"),
+])
+def test_a_bad_network_is_refused_naming_its_line(text, message):
+    with pytest.raises(InvalidInput) as refused:
+        admission.parse_networks("10.0.0.0/8\n" + text)
+    problem = refused.value.problems[0]
+    assert problem.params["line"] == 2 and problem.place == "allowed_networks" and message in str(problem)
+
+
+def test_networks_are_stored_in_standard_form_without_comments():
+    assert admission.networks_text("10.20.0.0/16  # 考场一\n\n2001:DB8::/32\n192.168.1.7") == \
+        "10.20.0.0/16\n2001:db8::/32\n192.168.1.7/32"
