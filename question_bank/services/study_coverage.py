@@ -82,10 +82,10 @@ def coverage(session: Session, study_list: StudyList) -> list[ItemCoverage]:
 def _first_uncited(session: Session, item: StudyItem) -> LawArticle | None:
     same = aliased(LawArticle)
     cited = (select(QuestionCitation.id)
+             .join(same, same.id == QuestionCitation.article_id)
              .join(QuestionVersion, QuestionVersion.id == QuestionCitation.question_version_id)
              .join(Question, Question.id == QuestionVersion.question_id)
-             .where(QuestionCitation.article_id.in_(
-                 select(same.id).where(same.text_origin_id == LawArticle.text_origin_id)), *_cited_in_published()))
+             .where(same.text_origin_id == LawArticle.text_origin_id, *_cited_in_published()))
     return session.scalar(
         select(LawArticle).join(StudyItemArticle, StudyItemArticle.article_id == LawArticle.id)
         .where(StudyItemArticle.study_item_id == item.id, ~exists(cited))
