@@ -88,3 +88,15 @@ def test_the_demo_publishes_the_general_study_list_for_every_demo_cadre(app, db)
     assert found.status == ListStatus.PUBLISHED and all(item.article_count for item in found.items)
     cadres = db.scalars(select(User).where(User.username.like("cadre%"))).all()
     assert all(lists_for_cadre(db, cadre) == [found] for cadre in cadres)
+
+
+def test_the_demo_cadres_can_practise_while_the_demo_sitting_is_open(app, db, clock):
+    """Tester's defect 3: the open demo sitting holds back what its paper may draw, and leaves the
+    rest of the bank (行政处罚法 and the study list's items) to practise."""
+    from question_bank.services import practice_held, practice_sources
+    app.test_cli_runner().invoke(args=["load-demo"])
+    now = clock.now()
+    laws = {choice.law.short_title: choice.questions for choice in practice_sources.law_choices(db, now)}
+    assert laws.get("行政处罚法", 0) >= 20
+    held = practice_held.held_back(db, now)
+    assert held is not None and held.questions >= 50 and held.until == db.scalar(select(Sitting)).closes_at
