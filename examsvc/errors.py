@@ -65,6 +65,12 @@ FIELD_NAMES = {
     "answers": _l("Answers"), "base": _l("Version seen"), "writer": _l("Page token"), "page": _l("Page"),
     "pinned": _l("Pinned options"), "rubric": _l("Rubric"), "blanks": _l("Blanks"),
     "reference_answer": _l("Reference answer"),
+    # Study lists, law review, the law catalogue and practice.
+    "scope": _l("Scope"), "year": _l("Year"), "hours": _l("Study hours"), "requirement": _l("Requirement"),
+    "law_id": _l("Law"), "threshold": _l("Coverage threshold"), "org_unit_id": _l("Kept by unit"),
+    "target_unit_ids": _l("For cadres of"), "levels": _l("Ranks"), "short_title": _l("Short title"),
+    "article": _l("Article in the new version"), "note": _l("Note"), "article_ids": _l("Articles to study"),
+    "source": _l("Practise from"),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from examsvc.form_i18n import AppForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -12,7 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from question_bank.models import Role
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
@@ -36,7 +36,7 @@ ROLE_LABELS = {
 }
 
 
-class UserForm(FlaskForm):
+class UserForm(AppForm):
     # The rule itself is the service's (people.username_problem); the hint says it before typing.
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)],
                            description=_l("Letters A-Z and a-z, digits 0-9 and . _ - @: pinyin, a job number, "
