@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from question_bank.models import AuditEvent, ListStatus, Role, StudyList, StudyProgress, UnitLevel
 from tests.shared_data import SHARED
@@ -213,3 +213,12 @@ def test_marking_studied_at_once_is_refused_on_the_page_saying_how_long_remains(
     assert re.search(r"(Read on for|再阅读) ?\d+ ?(min|分钟)", page)
     row = db.scalar(select(StudyProgress).where(StudyProgress.user_id == cadre.id))
     assert row.studied_at is None and row.seconds_spent == 0
+
+
+def test_copying_to_1999_on_the_page_says_the_allowed_years(client, db, keeper):
+    client.login("studyadmin")
+    found = _published(client, db)
+    response = client.form_post(f"/study/lists/{found.id}/copy", {"year": "1999"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2000" in page and "2100" in page
+    assert db.scalar(select(func.count()).select_from(StudyList)) == 1

@@ -8,10 +8,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from question_bank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from question_bank.models import AuditEvent, ListStatus, QuestionStatus, Requirement, Role, UnitLevel
+from question_bank.models import AuditEvent, ListStatus, QuestionStatus, Requirement, Role, StudyList, UnitLevel
 from question_bank.ranks import Level, level_of
 from question_bank.services import assembly, study_coverage, study_lists, study_progress, study_reports
 from question_bank.services.study_lists import ItemValues, ListValues
@@ -245,3 +245,14 @@ def test_marking_studied_before_the_least_reading_time_is_refused_saying_how_lon
     assert study_progress.mark_studied(db, clock, cadre, chapter) == 80
     progress, = study_progress.cadre_study(db, cadre)
     assert progress.studied == 1
+
+
+@pytest.mark.parametrize("year, words", [(1999, "2000"), (2026, "2026")])
+def test_copying_to_a_year_out_of_range_or_to_its_own_year_is_refused(db, clock, make, penalties, year, words):
+    admin = make.user(Role.STUDY_ADMIN)
+    made = _list(db, clock, admin, "第一章")
+    with pytest.raises(InvalidInput) as refused:
+        study_lists.copy_to_year(db, clock, admin, made, year)
+    problem, = refused.value.problems
+    assert problem.place == "year" and words in str(problem)
+    assert db.scalar(select(func.count()).select_from(StudyList)) == 1
