@@ -67,6 +67,12 @@ FIELD_NAMES = {
     "reference_answer": _l("Reference answer"),
     "current": _l("Current password"), "new": _l("New password"), "roles": _l("Roles"), "name": _l("Name"),
     "parent": _l("Parent unit"), "display_name": _l("Name"), "id_number": _l("ID number"),
+    # Study lists, law review, the law catalogue and practice.
+    "scope": _l("Scope"), "year": _l("Year"), "hours": _l("Study hours"), "requirement": _l("Requirement"),
+    "law_id": _l("Law"), "threshold": _l("Coverage threshold"), "org_unit_id": _l("Kept by unit"),
+    "target_unit_ids": _l("For cadres of"), "levels": _l("Ranks"), "short_title": _l("Short title"),
+    "article": _l("Article in the new version"), "note": _l("Note"), "article_ids": _l("Articles to study"),
+    "source": _l("Practise from"),
 }
 
 

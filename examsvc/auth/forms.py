@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+
+from examsvc.form_i18n import AppForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
@@ -13,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from question_bank.models import Role, UnitLevel
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
@@ -38,20 +39,20 @@ ROLE_LABELS = {
 }
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
                         description=_l("At least 8 characters, not a common password and not your username."))
     confirm = PasswordField(_l("New password again"), validators=[DataRequired(), EqualTo("new", _l("The two new passwords differ."))])
 
 
-class AccountStateForm(FlaskForm):
+class AccountStateForm(AppForm):
     """Disable or enable; the reason goes to the audit log."""
 
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
-class UserForm(FlaskForm):
+class UserForm(AppForm):
     # The rule itself is the service's (people.username_problem); the hint says it before typing.
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)],
                            description=_l("Letters A-Z and a-z, digits 0-9 and . _ - @: pinyin, a job number, "
@@ -67,7 +68,7 @@ class UserForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(AppForm):
     """An existing account: everything but the username (people and rosters know them by it) and the
     password (reset separately)."""
 
@@ -79,7 +80,7 @@ class UserEditForm(FlaskForm):
     phone = UserForm.phone
 
 
-class AccountImportForm(FlaskForm):
+class AccountImportForm(AppForm):
     # What a file is, is decided from its content (SEC-U5), not its name.
     file = FileField(_l("Roster file"), validators=[FileRequired(_l("Choose a file to upload."))],
                      description=_l("An .xlsx workbook, or a CSV file in UTF-8, GB18030/GBK or UTF-16 (Excel's \"Unicode text\"), "
@@ -95,7 +96,7 @@ LEVEL_LABELS = {
 }
 
 
-class UnitForm(FlaskForm):
+class UnitForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     level = SelectField(_l("Level"), choices=[SelectChoice(level.value, label) for level, label in LEVEL_LABELS.items()])
     parent = SelectField(_l("Parent unit"), coerce=int)

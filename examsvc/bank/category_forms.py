@@ -4,7 +4,7 @@ parent and target are the tree's paths, by id; the domain judges names and cycle
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from examsvc.form_i18n import AppForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -19,7 +19,7 @@ def _path_choices(categories: list[Category], top: bool) -> list[tuple[str, str]
     return choices + [(str(c.id), c.path) for c in categories]
 
 
-class NewCategoryForm(FlaskForm):
+class NewCategoryForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     parent = SelectField(_l("Under"), choices=[], validate_choice=True)
 
@@ -28,11 +28,11 @@ class NewCategoryForm(FlaskForm):
         return self
 
 
-class RenameCategoryForm(FlaskForm):
+class RenameCategoryForm(AppForm):
     name = StringField(_l("New name"), validators=[DataRequired(), Length(max=100)])
 
 
-class MoveCategoryForm(FlaskForm):
+class MoveCategoryForm(AppForm):
     parent = SelectField(_l("Move under"), choices=[], validate_choice=True)
 
     def offer(self, categories: list[Category]) -> MoveCategoryForm:
@@ -40,7 +40,7 @@ class MoveCategoryForm(FlaskForm):
         return self
 
 
-class MergeCategoryForm(FlaskForm):
+class MergeCategoryForm(AppForm):
     target = SelectField(_l("Merge into"), choices=[], validate_choice=True)
     #: "1" once the editor has seen what the merge changes.
     confirm = HiddenField(default="")
@@ -50,5 +50,5 @@ class MergeCategoryForm(FlaskForm):
         return self
 
 
-class DeleteCategoryForm(FlaskForm):
+class DeleteCategoryForm(AppForm):
     """Only the CSRF token: deleting an empty category needs nothing else."""

@@ -15,7 +15,7 @@ import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from examsvc.form_i18n import AppForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -69,13 +69,13 @@ def split_tags(text: str) -> list[str]:
     return seen
 
 
-def _category_names_fit(form: FlaskForm, field: StringField) -> None:
+def _category_names_fit(form: AppForm, field: StringField) -> None:
     # Category.name holds 100 characters; a longer part would fail in the database instead.
     if any(len(part) > 100 for part in category_parts(field.data or "")):
         raise ValidationError(_l("Each part of the category path may have at most 100 characters."))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(AppForm):
     """A question's content. ``option_A`` … ``option_H`` are added below the class."""
 
     qtype = SelectField(_l("Type"), choices=[SelectChoice(code, _l(t.label)) for code, t in REGISTRY.items()],
@@ -258,7 +258,7 @@ def edit_stamp(question: Question) -> str:
     return f"{version_no}:{question.updated_at.isoformat()}"
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(AppForm):
     """A reviewer sends a question back to its author, saying why."""
 
     note = TextAreaField(_l("Why it goes back"), validators=[DataRequired(), Length(max=2000)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from examsvc.form_i18n import AppForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,7 +13,7 @@ from question_bank.services.import_formats import AUTO
 from question_bank.services.importing import ALL_OR_NOTHING, ASK, KEEP_REPEATS, SKIP_REPEATS, VALID_ONLY
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
                      description=_l("An .xlsx workbook, or a CSV file in UTF-8, GB18030/GBK or UTF-16 (Excel's \"Unicode text\"); "
                                    "or a Moodle XML, GIFT or JSON Lines file."))
@@ -35,7 +35,7 @@ class ImportForm(FlaskForm):
     ])
 
 
-class HeldForm(FlaskForm):
+class HeldForm(AppForm):
     """The uploader's answer to an upload held because it repeats the bank."""
 
     skip = SubmitField(_l("Skip the repeats and import the rest"))
@@ -43,13 +43,13 @@ class HeldForm(FlaskForm):
     drop = SubmitField(_l("Do not import this file"))
 
 
-class DiscardForm(FlaskForm):
+class DiscardForm(AppForm):
     """The uploader throws a returned batch away (its drafts are removed)."""
 
     discard = SubmitField(_l("Discard this batch and its drafts"))
 
 
-class DecideForm(FlaskForm):
+class DecideForm(AppForm):
     """Approve or reject a batch; a rejection needs a note that tells the uploader why."""
 
     note = TextAreaField(_l("Note to the uploader"), validators=[Length(max=2000)])

@@ -47,8 +47,12 @@ LAW_TEXTS = SHARED_DIR / "datasets" / "laws-lawrefbook"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Every demo account signs in with this password (printed by load-demo).
 DEMO_PASSWORD = "demo-pass-2026"
-#: Category the demo bank's laws sit under; the demo paper draws from all of it.
+#: Category the demo bank's laws sit under.
 DEMO_CATEGORY = "领导干部学法"
+#: The sub-categories the demo paper draws from. 行政处罚法 is left out: practice holds back every
+#: question an open sitting could draw, so the demo's month-long sitting would otherwise leave the
+#: demo cadres nothing to practise (its questions, and the study list's, stay free for practice).
+DEMO_PAPER_LAWS = ("宪法", "民法典", "行政许可法")
 #: (type, count, points each) of the demo paper: 100 points. The bank's short answers are left out
 #: of it (every cadre's total would wait for a marker); they make the marking demo's sitting.
 DEMO_SECTIONS = [
@@ -196,12 +200,18 @@ def _bank(session: Session, clock: Clock, editor: User, reviewer: User) -> None:
 def _sitting(session: Session, clock: Clock, admin: User, unit: OrgUnit, cadres: list[User]) -> None:
     # Whole minutes, as an admin would enter them on the sitting form.
     now = clock.now().replace(second=0, microsecond=0)
-    category = authoring.ensure_category(session, DEMO_CATEGORY)
+    categories = [authoring.ensure_category(session, f"{DEMO_CATEGORY}/{law}") for law in DEMO_PAPER_LAWS]
     paper = Paper(title="领导干部任前法律知识考试（示例试卷）", multi_rule=MultiChoiceRule.ALL_OR_NOTHING,
                   org_unit=unit, created_by_id=admin.id, created_at=now, updated_at=now)
-    for position, (qtype, title, count, mark) in enumerate(DEMO_SECTIONS, start=1):
-        paper.sections.append(BlueprintSection(position=position, title=title, qtype=qtype, count=count,
-                                               mark=Decimal(mark), category=category))
+    position = 0
+    for qtype, title, count, mark in DEMO_SECTIONS:
+        # Each type's questions shared out over the laws as evenly as may be, the first laws first.
+        for index, (law, category) in enumerate(zip(DEMO_PAPER_LAWS, categories)):
+            share = count // len(categories) + (1 if index < count % len(categories) else 0)
+            if share:
+                position += 1
+                paper.sections.append(BlueprintSection(position=position, title=f"{title}（{law}）", qtype=qtype,
+                                                       count=share, mark=Decimal(mark), category=category))
     session.add(paper)
     session.flush()
     check_paper(session, paper)

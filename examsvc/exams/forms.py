@@ -13,14 +13,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from examsvc.form_i18n import AppForm, AppSubForm
 from flask_wtf.file import FileField, FileRequired
-from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -93,17 +91,8 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-class SubForm(Form):
-    """A form nested in a FlaskForm (FieldList/FormField). Plain WTForms forms speak English;
-    this one takes WTForms' own messages ("Number must be between…") in the person's language,
-    exactly as Flask-WTF's FlaskForm does, so a row's errors match the rest of the page."""
-
-    class Meta:
-        def get_translations(self, form):
-            # The same switch FlaskForm.Meta honours; off, WTForms falls back to English.
-            if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return super().get_translations(form)
-            return flask_wtf_translations
+#: Rows nested in a page form (FieldList/FormField) speak the page's language.
+SubForm = AppSubForm
 
 
 def parsed(form, field) -> None:
@@ -157,7 +146,7 @@ class SectionRowForm(SubForm):
         )
 
 
-class PaperForm(FlaskForm):
+class PaperForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     multi_rule = SelectField(_l("Marking of multiple and indefinite choice"),
@@ -206,7 +195,7 @@ LOCKED_FIELDS = {"paper_id": "paper", "time_limit_s": "time_limit_min", "late_st
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
-class SittingForm(FlaskForm):
+class SittingForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
     paper = SelectField(_l("Paper"), coerce=int, choices=[])
@@ -333,15 +322,15 @@ class SittingForm(FlaskForm):
                                     time=local_time(self.earliest_close)))
 
 
-class RosterAddForm(FlaskForm):
+class RosterAddForm(AppForm):
     user_ids = SelectMultipleField(_l("Cadres"), coerce=int, choices=[], validators=[DataRequired()])
 
 
-class RosterImportForm(FlaskForm):
+class RosterImportForm(AppForm):
     # No check of the file's name: what a file is, is decided from its content (SEC-U5).
     file = FileField(_l("Roster file"), validators=[FileRequired(_l("Choose a file to upload."))],
                      description=_l("An .xlsx workbook, or a CSV file in UTF-8, GB18030/GBK or UTF-16 (Excel's \"Unicode text\")."))
 
 
-class ExtraTimeForm(FlaskForm):
+class ExtraTimeForm(AppForm):
     minutes = IntegerField(_l("Extra time (minutes)"), validators=[InputRequired(), parsed, NumberRange(0, MAX_EXTRA_TIME_S // 60)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from examsvc.form_i18n import AppForm
 from wtforms import DateTimeLocalField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -11,12 +11,12 @@ from examsvc.exams.forms import LOCAL_FORMATS, local_zone
 from question_bank.services.proctoring import MAX_REASON_CHARS
 
 
-class VoidForm(FlaskForm):
+class VoidForm(AppForm):
     reason = TextAreaField(_l("Reason for voiding"), validators=[DataRequired(), Length(max=MAX_REASON_CHARS)],
                            description=_l("Recorded in the score record and the audit log; the candidate sees it."))
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(AppForm):
     reason = TextAreaField(_l("Reason for re-opening"), validators=[DataRequired(), Length(max=MAX_REASON_CHARS)],
                            description=_l("For example: the candidate's phone failed at 10:12; confirmed by the proctor."))
     deadline = DateTimeLocalField(_l("New deadline"), format=LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],

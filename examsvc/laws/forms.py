@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from examsvc.form_i18n import AppForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -26,7 +26,7 @@ def kind_choices(blank: str | None = None) -> list[SelectChoice]:
     return choices + [SelectChoice(kind.value, translate(KIND_NAMES[kind], {})) for kind in LawKind]
 
 
-class LoadForm(FlaskForm):
+class LoadForm(AppForm):
     """Files (one law, or the part files of one law such as the 民法典's) or a pasted text."""
 
     files = MultipleFileField(_l("Files"), description=_l(
@@ -52,7 +52,7 @@ class LoadForm(FlaskForm):
         return [f for f in (self.files.data or []) if f and getattr(f, "filename", "")]
 
 
-class ParticularsForm(FlaskForm):
+class ParticularsForm(AppForm):
     short_title = StringField(_l("Short title"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("Kind of document"), validators=[DataRequired()])
     issuing_body = StringField(_l("Issuing body"), validators=[Optional(), Length(max=200)])

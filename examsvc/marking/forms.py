@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from examsvc.form_i18n import AppForm
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from examsvc.form_fields import PointsField
 
 
-class MarkForm(FlaskForm):
+class MarkForm(AppForm):
     score = PointsField(_l("Mark (points)"), places=2, validators=[InputRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)],
                             description=_l("Why this mark, against the rubric. A third marker reads it."))

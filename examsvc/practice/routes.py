@@ -20,7 +20,7 @@ from examsvc.errors import problem_texts, translate
 from examsvc.extensions import clock
 from question_bank.errors import InvalidInput
 from question_bank.models import Practice, PracticeItem, Role
-from question_bank.services import practice, practice_pool, practice_sources, wrong_book
+from question_bank.services import practice, practice_held, practice_pool, practice_sources, wrong_book
 from question_bank.services.practice import AlreadyAnswered, QuestionView, QuestionWithdrawn
 from question_bank.types.fill_blank import MAX_ANSWER_CHARS
 
@@ -36,7 +36,8 @@ def index():
     return render_template("practice/index.html", laws=practice_sources.law_choices(db, now),
                            categories=practice_sources.category_choices(db, now),
                            book_size=wrong_book.book_sizes(db, [actor().id], now)[actor().id],
-                           runs=[(run, practice.progress(db, run)) for run in runs])
+                           runs=[(run, practice.progress(db, run)) for run in runs],
+                           held=practice_held.held_back(db, now))
 
 
 @bp.post("/practice/start")
@@ -62,7 +63,8 @@ def _question_page(found, item: PracticeItem | None, problems: list[dict[str, st
     view = practice.question_view(item) if item is not None else None
     return render_template("practice/question.html", run=found, view=view, answered=answered, right=right,
                            problems=problems or [], blank_limit=MAX_ANSWER_CHARS,
-                           remaining=practice_pool.available_count(db, found, clock().now()) if view is None else None), status
+                           remaining=practice_pool.available_count(db, found, clock().now()) if view is None else None,
+                           held=practice_held.held_back(db, clock().now(), found) if view is None else None), status
 
 
 def _raw_answer(view: QuestionView, form: MultiDict) -> Any:

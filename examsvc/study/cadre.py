@@ -45,7 +45,8 @@ def item(item_id: int):
             first_articles[part["first"]] = db.scalar(select(LawArticle).where(
                 LawArticle.law_version_id == found.law_version_id, LawArticle.position == part["first"]))
     return render_template("study/item.html", item=found, progress=row, articles=articles,
-                           first_articles=first_articles, cap_minutes=study_progress.MAX_SECONDS_PER_OPEN // 60)
+                           first_articles=first_articles, cap_minutes=study_progress.MAX_SECONDS_PER_OPEN // 60,
+                           min_seconds=study_progress.min_reading_seconds(found))
 
 
 @bp.post("/items/<int:item_id>/studied")

@@ -242,7 +242,8 @@ def new_version(list_id: int):
 def copy(list_id: int):
     form = CopyForm()
     if not form.validate_on_submit():
-        flash(_("Give the year to copy the list to."), "error")
+        # The form's own words: an out-of-range year is told the range, not "give the year".
+        flash(" ".join(str(e) for e in form.year.errors) or _("Give the year to copy the list to."), "error")
         return redirect(url_for("study.show", list_id=list_id))
     return _act(list_id, lambda db, found: study_lists.copy_to_year(db, clock(), actor(), found, form.year.data),
                 _("The list was copied as a draft; its scopes were read again against the laws in force."))

@@ -60,3 +60,33 @@ def compare_articles(old: Iterable[ArticleLike], new: Iterable[ArticleLike]) -> 
     added = sorted(key for key in after if key not in before)
     unchanged = sum(1 for key, text in before.items() if after.get(key) == text)
     return ArticleChanges(changed, removed, added, unchanged)
+
+
+class NumberedArticle(ArticleLike, Protocol):
+    """An article with its row id (a ``LawArticle``, or a row a migration reads)."""
+
+    id: int
+
+
+def text_origins(versions: Iterable[Iterable[NumberedArticle]]) -> dict[int, int]:
+    """For a law's versions in date order (each its articles), every article's *text origin*: the
+    id of the earliest article of the unbroken run of versions in which that article (same number
+    and suffix) had the same text, normalised as :func:`compare_articles` compares. An article new
+    in its version, or changed from the version before, is its own origin.
+
+    Two articles with the same origin are the same provision with the same words, so a question
+    written against either tests the other: a study item pinned to an older version counts a
+    question whose citation was carried forward to the newer version (issue 11, "Amendments").
+    Linear in the number of articles."""
+    origins: dict[int, int] = {}
+    before: dict[ArticleKey, tuple[str, int]] = {}
+    for articles in versions:
+        now: dict[ArticleKey, tuple[str, int]] = {}
+        for article in articles:
+            key, text = (article.number, article.suffix), comparable_text(article.text)
+            previous = before.get(key)
+            origin = previous[1] if previous is not None and previous[0] == text else article.id
+            origins[article.id] = origin
+            now[key] = (text, origin)
+        before = now
+    return origins

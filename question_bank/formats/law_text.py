@@ -147,6 +147,8 @@ class _Reader:
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         self.problems: list[Problem] = []
         self.title = ""
+        #: Whether the missing title was already told, naming the line that stands in its place.
+        self.title_told = False
         self.part_title = ""
         self.history: list[HistoryEvent] = []
         self.headings: list[ParsedHeading] = []
@@ -161,7 +163,7 @@ class _Reader:
         start = self._skip_front_matter()
         body_start = self._header(start)
         self._body(body_start)
-        if not self.title:
+        if not self.title and not self.title_told:
             self.problem(1, N_("the text has no title: the first line must be the law's title"))
         elif not self.articles and not self.problems:
             self.problem(len(self.lines), N_("no article found: articles must open a line with 第…条 and a space"))
@@ -191,6 +193,12 @@ class _Reader:
                 continue
             number = index + 1
             if not self.title:
+                if self._opens_body(line):
+                    # An article or heading first: the title is missing, not the text's first article.
+                    self.problem(number, N_("the text has no title: its first line, %(text)s, already belongs to "
+                                            "the law's body; put the law's title above it"), text=line[:40])
+                    self.title_told = True
+                    return index
                 self.title = tidy_title(line)
                 continue
             if self.markdown and line.startswith("# ") and not self.part_title and not self.history:
@@ -204,6 +212,12 @@ class _Reader:
                                         "“2021年1月22日 …修订”): %(text)s"), text=line[:80])
             self.history.extend(events)
         return len(self.lines)
+
+    def _opens_body(self, line: str) -> bool:
+        """An article or a heading (第一章 …), which no title is; a Markdown "# …" line is a title."""
+        text = tidy_title(line.lstrip("# ")) if not line.lstrip().startswith("# ") else ""
+        return bool(text) and (bool(ARTICLE_LINE.match(text) or _ARTICLE_NO_SPACE.match(text))
+                               or self._heading(text) is not None)
 
     def _is_structural(self, line: str) -> bool:
         text = line.lstrip()

@@ -87,3 +87,19 @@ def chinese_numeral(value: int) -> str:
 def article_label(number: int, suffix: int = 0) -> str:
     """The official label of an article: (36, 0) → 第三十六条, (133, 1) → 第一百三十三条之一."""
     return f"第{chinese_numeral(number)}条" + (f"之{chinese_numeral(suffix)}" if suffix else "")
+
+
+_ARTICLE_WORDS = re.compile(rf"第\s*({NUMERAL})\s*条(?:\s*之\s*({NUMERAL}))?")
+
+
+def renumber_article(text: str, old: tuple[int, int], new: tuple[int, int]) -> str | None:
+    """``text`` (a citation as written: 《监察法》第十二条第二款) with its one mention of the article
+    ``old`` (number, suffix), in Chinese or Arabic numerals, replaced by ``new``'s label
+    (第十三条), 款 and 项 kept; None when it names ``old`` not exactly once (nothing safe to
+    rewrite, e.g. a range's inner article)."""
+    found = [m for m in _ARTICLE_WORDS.finditer(text)
+             if (parse_numeral(m.group(1)), parse_numeral(m.group(2)) if m.group(2) else 0) == old]
+    if len(found) != 1:
+        return None
+    match = found[0]
+    return text[:match.start()] + article_label(*new) + text[match.end():]

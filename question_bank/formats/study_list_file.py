@@ -1,5 +1,6 @@
 """The study-list workbook (应知应会学法清单): one row per item under a title row, a note row
-saying whom the list is for, and the header 序号 / 法律法规名称 / 学习范围 / 学习要求 / 学时 / 备注
+saying whom the list is for, a particulars row (清单信息: year, target units, rank levels) that
+export writes so a list round-trips, and the header 序号 / 法律法规名称 / 学习范围 / 学习要求 / 学时 / 备注
 (the layout of ``shared/datasets/study-lists``, which units publish).
 
 Reading goes through the guarded reader (:func:`question_bank.formats.guarded.open_upload`) and
@@ -37,6 +38,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "hours": ("学时", "学时（小时）", "学时(小时)"),
     "note": ("备注", "说明"),
 }
+#: The first cell of the particulars row export writes between the note row and the header; its
+#: other cells are "年度：2026", "适用单位：甲市司法局、乙市司法局", "适用职级：县处级正职、县处级副职"
+#: (or "适用职级：全部职级"), so a list exported and imported again keeps its year and audience.
+PARTICULARS = "清单信息"
+#: Keys of the particulars row's cells, by what they set.
+PARTICULAR_KEYS = {"year": "年度", "units": "适用单位", "levels": "适用职级"}
+#: What the levels cell says of a list for every rank.
+ALL_RANKS = "全部职级"
+#: What a cell holding a formula without a saved value is told (as the question import says it).
+UNSAVED_FORMULA = N_("this cell holds a formula without a saved value; enter the value itself")
+
 #: How lists write each requirement, by its code (``models.study.Requirement`` values).
 REQUIREMENT_WORDS = {"close_study": "精学", "read_through": "通读"}
 REQUIREMENTS = {word: code for code, word in REQUIREMENT_WORDS.items()}
@@ -65,6 +77,11 @@ class ListFile:
     title: str
     audience_note: str
     rows: list[ItemRow]
+    #: The particulars row's cells by key ("year", "units", "levels": :data:`PARTICULAR_KEYS`),
+    #: as written after the colon; empty when the file has no such row.
+    particulars: dict[str, str] = field(default_factory=dict)
+    #: The particulars row's number (for a problem's place).
+    particulars_row: int | None = None
 
     def place(self, row: ItemRow, column: str) -> Place:
         """The place of ``column`` ("law", "scope" …) on ``row``, with its header as written."""
@@ -97,19 +114,26 @@ def read_list_file(filename: str, data: bytes) -> ListFile:
         headers: list[str] = []
         rows: list[ItemRow] = []
         problems: list[Problem] = []
+        particulars: dict[str, str] = {}
+        particulars_row: int | None = None
         for row in sheet.rows():
             cells = [_text(v) for v in row.values]
             if columns is None:
+                filled = [c for c in cells if c]
+                if filled and _fold(filled[0]) == PARTICULARS:
+                    particulars, particulars_row = _particulars(filled[1:]), row.number
+                    continue
                 columns = _header(cells)
                 if columns is None:
-                    above.extend(c for c in cells if c)
+                    above.extend(filled)
                 else:
                     headers = cells
                 continue
             if len(rows) >= MAX_ITEMS:
                 raise InvalidInput([Problem(N_("A study list holds at most %(n)d items."), {"n": MAX_ITEMS},
                                             Place(file=upload.filename, sheet=sheet.title, row=row.number))])
-            item = _item(upload.filename, sheet.title, row.number, cells, columns, headers, problems)
+            item = _item(upload.filename, sheet.title, row.number, cells, columns, headers, problems,
+                         row.unsaved_formulas)
             if item is not None:
                 rows.append(item)
         if columns is None:
@@ -119,9 +143,21 @@ def read_list_file(filename: str, data: bytes) -> ListFile:
         if not rows:
             raise InvalidInput([Problem(N_("The sheet has no item rows below its header."),
                                         place=Place(file=upload.filename, sheet=sheet.title))])
-        return ListFile(upload.filename, sheet.title, above[0] if above else "", " ".join(above[1:]), rows)
+        return ListFile(upload.filename, sheet.title, above[0] if above else "", " ".join(above[1:]), rows,
+                        particulars, particulars_row)
     raise InvalidInput([Problem(N_("No sheet has the header 法律法规名称 / 学习范围 / 学习要求."),
                                 place=Place(file=upload.filename))])
+
+
+def _particulars(cells: list[str]) -> dict[str, str]:
+    """The particulars row's "key：value" cells by key; cells of other keys are left out."""
+    keys = {word: name for name, word in PARTICULAR_KEYS.items()}
+    found: dict[str, str] = {}
+    for cell in cells:
+        key, colon, value = cell.replace(":", "：").partition("：")
+        if colon and _fold(key) in keys:
+            found[keys[_fold(key)]] = value.strip()
+    return found
 
 
 def _header(cells: list[str]) -> dict[str, int] | None:
@@ -134,7 +170,7 @@ def _header(cells: list[str]) -> dict[str, int] | None:
 
 
 def _item(filename: str, sheet: str, number: int, cells: list[str], columns: dict[str, int], headers: list[str],
-          problems: list[Problem]) -> ItemRow | None:
+          problems: list[Problem], formulas: frozenset[int] = frozenset()) -> ItemRow | None:
     def cell(name: str) -> str:
         index = columns.get(name)
         return cells[index] if index is not None and index < len(cells) else ""
@@ -143,10 +179,14 @@ def _item(filename: str, sheet: str, number: int, cells: list[str], columns: dic
         return Place(file=filename, sheet=sheet, row=number, column=get_column_letter(columns[name] + 1),
                      header=headers[columns[name]])
 
-    if not any(cell(name) for name in ("law", "scope", "requirement", "hours", "note")):
+    read = ("law", "scope", "requirement", "hours", "note")
+    unsaved = [name for name in read if name in columns and columns[name] in formulas]
+    if not unsaved and not any(cell(name) for name in read):
         return None  # a numbered but empty row, or a closing remark under the table
     found = len(problems)
-    if not cell("law"):
+    # A formula without a saved value is no empty cell: what it would show is unknown.
+    problems.extend(Problem(UNSAVED_FORMULA, place=place(name)) for name in unsaved)
+    if not cell("law") and "law" not in unsaved:
         problems.append(Problem(N_("The law is missing."), place=place("law")))
     requirement = REQUIREMENTS.get(_fold(cell("requirement")))
     if requirement is None:
@@ -167,10 +207,12 @@ def _item(filename: str, sheet: str, number: int, cells: list[str], columns: dic
     return ItemRow(number, cell("law"), cell("scope"), requirement, hours, cell("note"), places)
 
 
-def write_list_file(title: str, audience_note: str, items: list[tuple[str, str, str, Decimal | None, str]]) -> bytes:
-    """The workbook of a list: title and note rows merged across the table, the header, then one
-    row per item (law title, scope, requirement code, hours, note). Text that a spreadsheet could take
-    for a formula is neutralised."""
+def write_list_file(title: str, audience_note: str, items: list[tuple[str, str, str, Decimal | None, str]],
+                    particulars: dict[str, str] | None = None) -> bytes:
+    """The workbook of a list: title and note rows merged across the table, the particulars row
+    (:data:`PARTICULARS`; ``particulars`` by the keys of :data:`PARTICULAR_KEYS`, when given),
+    the header, then one row per item (law title, scope, requirement code, hours, note). Text that
+    a spreadsheet could take for a formula is neutralised."""
     book = Workbook()
     sheet = book.active
     sheet.title = "学法清单"
@@ -181,6 +223,9 @@ def write_list_file(title: str, audience_note: str, items: list[tuple[str, str, 
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
     sheet.cell(1, 1).font = Font(bold=True, size=14)
     sheet.cell(1, 1).alignment = Alignment(horizontal="center")
+    if particulars:
+        sheet.append([PARTICULARS] + [neutralise(f"{PARTICULAR_KEYS[key]}：{value}")
+                                      for key, value in particulars.items()])
     sheet.append([words[0] for words in COLUMNS.values()])
     for number, (law, scope, requirement, hours, note) in enumerate(items, start=1):
         sheet.append([number, neutralise(law), neutralise(scope), REQUIREMENT_WORDS[str(requirement)],

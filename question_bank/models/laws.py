@@ -246,6 +246,11 @@ class LawArticle(Base):
     heading_id: Mapped[int | None] = mapped_column(ForeignKey("law_heading.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     items_per_paragraph: Mapped[list[int]] = mapped_column(JSONDocument, default=list)
+    #: The earliest article of this law, same number, whose text this one repeats unchanged through
+    #: every version in between (itself when new or changed; ``analysis.law_changes.text_origins``).
+    #: Articles with one origin are one provision in the same words: coverage, study-list pools and
+    #: practice match citations through it. Set by the loader once the ids exist.
+    text_origin_id: Mapped[int | None] = mapped_column(ForeignKey("law_article.id"), index=True)
 
     version: Mapped[LawVersion] = relationship(back_populates="articles")
     heading: Mapped[LawHeading | None] = relationship()

@@ -10,6 +10,12 @@ article. From then on the question is held out of new draws (``assembly.live_que
 bank reviewer clears every flag of it (:func:`clear_flag`, optionally pointing the citation at
 another article of the new version) or retires it (:func:`retire_flagged`). Each step is audited.
 
+A citation of an article the new version kept word for word is carried forward: it points at
+the new version's article from then on (audit event ``law.citations_carried_forward``), so the law
+in force, coverage and practice find the question. A citation naming its version by year
+(（2017年修正）) stays on the version it names. Attempts keep their own snapshot of the law
+(``attempt_law_version``), so history does not move.
+
 Questions are compared against the version each citation actually points at (usually the previous
 one), so a question written against an older text is judged by the text it was written for. An
 open flag from an earlier amendment of the same citation is superseded by the new one.
@@ -58,6 +64,8 @@ class AmendmentReview:
     #: Open or upcoming sittings whose paper the bank could fill before and cannot now that these
     #: questions are held (nobody can start them until reviewers clear enough questions).
     short_sittings: tuple[Sitting, ...] = ()
+    #: Live questions whose citations of unchanged articles now point at the new version.
+    carried_questions: int = 0
 
     def summary(self) -> str:
         """For a command's output: "3 of 5 questions citing it held for law review" and the
@@ -69,7 +77,8 @@ class AmendmentReview:
                  if self.short_sittings else "")
         return (f"against {self.previous.version_date.isoformat()}: {len(c.changed)} changed, {len(c.added)} added, "
                 f"{len(c.removed)} removed, {c.unchanged} unchanged articles; {self.flagged_questions} of "
-                f"{self.citing_questions} questions citing it held for law review{short}")
+                f"{self.citing_questions} questions citing it held for law review, {self.carried_questions} "
+                f"carried forward to the new text{short}")
 
 
 NOTHING_COMPARED = AmendmentReview(None, None, 0, 0, 0)
@@ -122,11 +131,17 @@ def review_new_version(session: Session, clock: Clock, actor: User | None, versi
     now = clock.now()
     watched = list(session.scalars(select(Sitting).where(Sitting.closes_at > now).order_by(Sitting.opens_at, Sitting.id)))
     short_before = sittings.unfillable(session, clock, watched) if watched and citing else set()
+    carried: set[int] = set()
     for citation, question_id in citing:
         changes = changes_from(citation.law_version_id)
         old_article = by_id[citation.article_id]
         key = _key(old_article)
-        if key not in changes.affected or (citation.question_version_id, old_article.id) in existing:
+        if key not in changes.affected:
+            if citation.named_year is None and key in new_articles:
+                citation.law_version_id, citation.article_id = version.id, new_articles[key].id
+                carried.add(question_id)
+            continue
+        if (citation.question_version_id, old_article.id) in existing:
             continue
         existing.add((citation.question_version_id, old_article.id))
         new_article = new_articles.get(key)
@@ -139,6 +154,9 @@ def review_new_version(session: Session, clock: Clock, actor: User | None, versi
         session.add(flag)
         flagged[question_id].append(flag)
     session.flush()
+    if carried:
+        audit.record(session, clock, actor, "law.citations_carried_forward", "law_version", version.id, after={
+            "law": law.title, "new_version": version.version_date.isoformat(), "questions": sorted(carried)})
     _supersede(session, now, version, [f for flags in flagged.values() for f in flags])
     for question_id, flags in flagged.items():
         audit.record(session, clock, actor, "question.law_review_flag", "question", question_id, after={
@@ -148,7 +166,7 @@ def review_new_version(session: Session, clock: Clock, actor: User | None, versi
     short_now = sittings.unfillable(session, clock, watched) if watched and flagged else set()
     return AmendmentReview(previous, comparisons[previous.id], len({q for _, q in citing}), len(flagged),
                            sum(len(f) for f in flagged.values()),
-                           tuple(s for s in watched if s.id in short_now - short_before))
+                           tuple(s for s in watched if s.id in short_now - short_before), len(carried))
 
 
 def _supersede(session: Session, now: dt.datetime, version: LawVersion, new_flags: list[LawReviewFlag]) -> None:

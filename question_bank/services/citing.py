@@ -28,6 +28,7 @@ from question_bank.models import (
     CitationSource,
     CitationStatus,
     Law,
+    LawArticle,
     LawReviewFlag,
     QuestionCitation,
     QuestionVersion,
@@ -122,6 +123,15 @@ def _repointed(session: Session, row_ids: list[int]) -> set[int]:
     return found
 
 
+def _origins(session: Session, article_ids: set[int]) -> dict[int, int | None]:
+    ids = sorted(article_ids)
+    found: dict[int, int | None] = {}
+    for start in range(0, len(ids), _CHUNK):
+        found.update((a, o) for a, o in session.execute(select(LawArticle.id, LawArticle.text_origin_id)
+                                                        .where(LawArticle.id.in_(ids[start:start + _CHUNK]))))
+    return found
+
+
 def record_citations(session: Session, versions: Iterable[QuestionVersion], on: dt.date | None = None,
                      index: LawIndex | None = None, fresh: bool = False) -> None:
     """Bring the citation rows of ``versions`` in step with their text and the catalogue, resolving
@@ -141,13 +151,22 @@ def record_citations(session: Session, versions: Iterable[QuestionVersion], on: 
                 QuestionCitation.question_version_id.in_(ids[start:start + _CHUNK]))):
             existing[row.question_version_id].append(row)
     repointed = _repointed(session, [row.id for rows in existing.values() for row in rows])
+    wanted_by_version = {version.id: [_row(version.id, position, found) for position, found in enumerate(
+        citations_of(index, version, on or local_day(version.created_at)), start=1)] for version in versions}
+    origins = _origins(session, {row.article_id for rows in [*existing.values(), *wanted_by_version.values()]
+                                 for row in rows if row.article_id is not None})
+
+    def same_provision(row: QuestionCitation, new: QuestionCitation) -> bool:
+        """Same words, resolving to an article with the same words as the one the row points at (a
+        citation carried forward to a newer version by ``amendments``)."""
+        return (_same_words(row, new) and row.article_id is not None and new.article_id is not None
+                and origins.get(row.article_id) is not None
+                and origins.get(row.article_id) == origins.get(new.article_id))
     for version in versions:
-        day = on or local_day(version.created_at)
-        wanted = [_row(version.id, position, found)
-                  for position, found in enumerate(citations_of(index, version, day), start=1)]
         old = list(existing[version.id])
-        for new in wanted:
-            kept = next((row for row in old if _same(row, new) or (row.id in repointed and _same_words(row, new))), None)
+        for new in wanted_by_version[version.id]:
+            kept = next((row for row in old if _same(row, new) or (row.id in repointed and _same_words(row, new))
+                         or same_provision(row, new)), None)
             if kept is not None:
                 old.remove(kept)
                 kept.position = new.position

@@ -45,7 +45,7 @@ from question_bank.models import (
     VersionStatus,
 )
 from question_bank.models.laws import item_counts
-from question_bank.services import amendments, audit, citing
+from question_bank.services import amendments, audit, citing, law_lineage
 from question_bank.services.amendments import NOTHING_COMPARED, AmendmentReview
 from question_bank.services.law_index import COMMON_ABBREVIATIONS
 
@@ -134,6 +134,8 @@ def load_texts(session: Session, clock: Clock, actor: User | None, files: list[L
     texts = read_texts(files)
     with session.begin_nested():
         loaded = [_load_one(session, clock, actor, text, options) for text in texts]
+        for law_id in {item.law.id for item in loaded if item.created}:
+            law_lineage.link_same_texts(session, law_id)
         for law in {item.law.id: item.law for item in loaded if item.created}.values():
             citing.resolve_again_for_law(session, law)
         # Versions in date order (read_texts sorts so), so two versions of one law loaded together

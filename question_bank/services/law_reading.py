@@ -17,7 +17,9 @@ SEARCH_LIMIT, LINES_SHOWN = 100, 3
 #: Longest search accepted, in characters.
 MAX_QUERY = 50
 _ARTICLE_REF = re.compile(
-    rf"^(?:第)?\s*(?P<num>{NUMERAL})\s*(?:条)?\s*(?:(?:之|-|－|—)\s*(?P<suffix>{NUMERAL}))?\s*(?:条)?$")
+    rf"^(?:第)?\s*(?P<num>{NUMERAL})\s*(?:条)?\s*(?:(?:之|-|－|—)\s*(?P<suffix>{NUMERAL}))?\s*(?:条)?"
+    # A citation copied whole (第36条第二款第一项) goes to its article.
+    rf"(?:\s*第\s*(?:{NUMERAL})\s*款)?(?:\s*第\s*(?:{NUMERAL})\s*项)?$")
 
 
 def laws(session: Session) -> list[Law]:
@@ -27,7 +29,8 @@ def laws(session: Session) -> list[Law]:
 
 def parse_article_ref(text: str) -> tuple[int, int] | None:
     """What a person typed to jump to an article, as (number, suffix): "第36条", "第三十六条", "36",
-    "３６", "第一百三十三条之一", "133之一" and "133-1" all work; ``None`` for anything else."""
+    "３６", "第一百三十三条之一", "133之一" and "133-1" all work, and so does a citation naming a
+    款 or 项 ("第36条第二款第一项": the article); ``None`` for anything else."""
     found = _ARTICLE_REF.match((text or "").strip())
     if not found:
         return None

@@ -12,7 +12,7 @@ flag of it. Bank reviewers decide; bank editors and law administrators may read 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, joinedload
 from question_bank.analysis.article_diff import Segment, diff_texts
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
-from question_bank.formats.numerals import article_label
+from question_bank.formats.numerals import article_label, renumber_article
 from question_bank.models import (
+    CitationSource,
     CitationStatus,
     LawArticle,
     LawReviewFlag,
@@ -33,7 +34,8 @@ from question_bank.models import (
     User,
 )
 from question_bank.models.laws import item_counts
-from question_bank.services import assembly, audit, review
+from question_bank.services import assembly, audit, authoring, review
+from question_bank.services.exporting import draft_of
 
 #: Who decides on a flag; who may read the list.
 DECIDERS = (Role.BANK_REVIEWER,)
@@ -135,8 +137,10 @@ def clear_flag(session: Session, clock: Clock, actor: User, flag: LawReviewFlag,
                article: tuple[int, int] | None = None, note: str = "") -> LawArticle:
     """The question still holds under the new version: close the flag and point the citation rows
     of the flagged version that cited the old article at ``article`` (number, suffix) of the new
-    version, by default the one of the same number. The legal basis stays as written (a changed
-    number is the editor's to write, through review). Returns the article now cited.
+    version, by default the one of the same number. Pointed at another number, the legal basis of
+    the question's current version is rewritten to name it (:func:`_rewrite_legal_basis`: a new
+    version going to review, audited ``question.update``), so an edit later keeps the re-point.
+    Returns the article now cited.
 
     Raises :class:`PermissionDenied` (not a bank reviewer), :class:`Conflict` (already decided),
     :class:`InvalidInput` naming ``article`` when the new version has no such article (or dropped
@@ -167,12 +171,35 @@ def clear_flag(session: Session, clock: Clock, actor: User, flag: LawReviewFlag,
     flag.outcome, flag.resolved_by_id, flag.resolved_at = ReviewOutcome.CLEARED, actor.id, clock.now()
     flag.cleared_to_article_id, flag.note = target.id, note
     session.flush()
+    if (target.number, target.suffix) != (flag.old_article.number, flag.old_article.suffix) and any(
+            row.source == CitationSource.LEGAL_BASIS for row in rows):
+        _rewrite_legal_basis(session, clock, actor, flag, target)
     audit.record(session, clock, actor, "question.law_review_clear", "question", flag.question_id,
                  before={"citation": flag.citation_text, "article": flag.old_article.label,
                          "version": flag.old_version.version_date.isoformat()},
                  after={"article": target.label, "version": flag.new_version.version_date.isoformat(),
                         "flag": flag.id, "note": note})
     return target
+
+
+def _rewrite_legal_basis(session: Session, clock: Clock, actor: User, flag: LawReviewFlag, target: LawArticle) -> None:
+    """A re-pointed citation's words name the old article: write the new number into the legal
+    basis of the question's current version, through the ordinary edit (a new version going to
+    review, audited ``question.update``), so the next edit resolves to the article the reviewer
+    chose. Left as written (the flag's note says so on the page) when the current text no longer
+    holds the flagged words, or names the old article other than once in them."""
+    question = flag.question
+    current = question.current_version
+    basis = current.legal_basis or ""
+    place = basis.find(flag.citation_text)
+    if place < 0:
+        return
+    renumbered = renumber_article(flag.citation_text, (flag.old_article.number, flag.old_article.suffix),
+                                  (target.number, target.suffix))
+    if renumbered is None:
+        return
+    draft = replace(draft_of(current), legal_basis=basis[:place] + renumbered + basis[place + len(flag.citation_text):])
+    authoring.update_question(session, clock, actor, question, draft)
 
 
 def _status(row: QuestionCitation, target: LawArticle) -> CitationStatus:

@@ -223,16 +223,21 @@ def _next_in_book(session: Session, practice: Practice,
     return None
 
 
+def in_source(session: Session, practice: Practice) -> ColumnElement[bool] | None:
+    """The SQL condition for a ``QuestionVersion`` (joined to its ``Question``) within
+    ``practice``'s source (the book: the cadre's uncleared entries); None when the source is gone."""
+    if practice.source == PracticeSource.WRONG_BOOK:
+        return Question.id.in_(select(WrongAnswerEntry.question_id).where(
+            WrongAnswerEntry.user_id == practice.user_id, WrongAnswerEntry.cleared_at.is_(None)))
+    walks = source_walks(session, practice)
+    return QuestionVersion.id.in_(union_all(*(query for query, _ in walks))) if walks else None
+
+
 def available_count(session: Session, practice: Practice, now: dt.datetime) -> int:
     """How many questions ``practice``'s source offers at ``now`` (served ones included)."""
-    if practice.source == PracticeSource.WRONG_BOOK:
-        in_source = Question.id.in_(select(WrongAnswerEntry.question_id).where(
-            WrongAnswerEntry.user_id == practice.user_id, WrongAnswerEntry.cleared_at.is_(None)))
-    else:
-        walks = source_walks(session, practice)
-        if not walks:
-            return 0
-        in_source = QuestionVersion.id.in_(union_all(*(query for query, _ in walks)))
+    condition = in_source(session, practice)
+    if condition is None:
+        return 0
     query = _eligible(select(func.count(distinct(Question.id))).select_from(QuestionVersion),
                       held_out_sections(session, now))
-    return session.scalar(query.where(in_source)) or 0
+    return session.scalar(query.where(condition)) or 0

@@ -4,7 +4,8 @@ type; items with fewer than the list's threshold are flagged for bank editors, w
 article of the scope no question cites yet (where to write one).
 
 A question counts for an item when the version papers draw (its published version) cites, in its
-legal basis, an article of the item's law version; mentions in the stem or explanation do not
+legal basis, an article of the item's law version, or the same article in the same words of
+another version (``law_lineage``: a citation carried forward to the law in force); mentions in the stem or explanation do not
 count (the legal basis is the editor's statement of what the question tests).
 """
 
@@ -14,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from question_bank.models import (
     CitationSource,
@@ -58,10 +59,13 @@ def coverage(session: Session, study_list: StudyList) -> list[ItemCoverage]:
     found = {item.id: ItemCoverage(item) for item in study_list.items}
     if not found:
         return []
+    listed, cited = aliased(LawArticle), aliased(LawArticle)
     rows = session.execute(
         select(StudyItemArticle.study_item_id, QuestionVersion.qtype,
                func.count(func.distinct(QuestionVersion.question_id)))
-        .join(QuestionCitation, QuestionCitation.article_id == StudyItemArticle.article_id)
+        .join(listed, listed.id == StudyItemArticle.article_id)
+        .join(cited, cited.text_origin_id == listed.text_origin_id)
+        .join(QuestionCitation, QuestionCitation.article_id == cited.id)
         .join(QuestionVersion, QuestionVersion.id == QuestionCitation.question_version_id)
         .join(Question, Question.id == QuestionVersion.question_id)
         .where(StudyItemArticle.study_item_id.in_(list(found)), *_cited_in_published())
@@ -76,10 +80,12 @@ def coverage(session: Session, study_list: StudyList) -> list[ItemCoverage]:
 
 
 def _first_uncited(session: Session, item: StudyItem) -> LawArticle | None:
+    same = aliased(LawArticle)
     cited = (select(QuestionCitation.id)
+             .join(same, same.id == QuestionCitation.article_id)
              .join(QuestionVersion, QuestionVersion.id == QuestionCitation.question_version_id)
              .join(Question, Question.id == QuestionVersion.question_id)
-             .where(QuestionCitation.article_id == LawArticle.id, *_cited_in_published()))
+             .where(same.text_origin_id == LawArticle.text_origin_id, *_cited_in_published()))
     return session.scalar(
         select(LawArticle).join(StudyItemArticle, StudyItemArticle.article_id == LawArticle.id)
         .where(StudyItemArticle.study_item_id == item.id, ~exists(cited))

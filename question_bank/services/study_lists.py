@@ -341,10 +341,14 @@ def copy_to_year(session: Session, clock: Clock, actor: User, study_list: StudyL
     """A new list (its own family, a draft) for ``year`` with the same particulars and items; a
     "2026" in the title becomes the new year. Scopes are resolved again against the catalogue
     (the law's current version unless a scope names one), so the copy studies the law in force.
-    Raises InvalidInput naming an item that no longer resolves."""
+    Raises InvalidInput naming an item that no longer resolves, a year out of :data:`YEARS`, or
+    the list's own year (a second identical list; a change is a new version)."""
     _require_keeper(actor, study_list.org_unit)
     if year not in YEARS:
         raise InvalidInput([Problem(N_("The year must be between %(a)d and %(b)d."), {"a": YEARS[0], "b": YEARS[-1]}, "year")])
+    if year == study_list.year:
+        raise InvalidInput([Problem(N_("The list is already for %(year)d: copy it to another year, or start a new "
+                                       "version of it to change it."), {"year": year}, "year")])
     copy = _copy_head(study_list, clock, actor)
     copy.year, copy.version_no = year, 1
     copy.title = copy.title.replace(str(study_list.year), str(year))

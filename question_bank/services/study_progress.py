@@ -6,7 +6,9 @@ open is already pending and younger than :data:`MAX_SECONDS_PER_OPEN` (a reload,
 device, does not restart the clock). Marking it studied adds the seconds since that open, capped
 at :data:`MAX_SECONDS_PER_OPEN` (a tab left open overnight is not a night of study), and closes
 the open; marking again later (after opening again) adds more time. Marking without an open
-pending is refused. The row is locked while it changes, so two workers or two devices add time
+pending is refused, and so is marking before the item's least reading time
+(:func:`min_reading_seconds`: 10 s an article, 1 to 15 min) has passed since the open, saying how
+long remains: a text cannot be "studied" in 3 seconds. The row is locked while it changes, so two workers or two devices add time
 once. Both are rows in the shared database: any worker may serve any request.
 """
 
@@ -27,6 +29,17 @@ from question_bank.services.study_targets import lists_for_cadre, reaches
 
 #: Longest study one open can count for, in seconds (two hours: a long sitting with one text).
 MAX_SECONDS_PER_OPEN = 2 * 3600
+#: The least reading before an item may be marked studied: 10 seconds an article (a short article
+#: read once), never under a minute, never over 15 minutes (a whole code is read over several
+#: opens, each marked). Derived from the item, so no list needs setting it.
+MIN_SECONDS_PER_ARTICLE = 10
+MIN_READING_SECONDS = 60
+MAX_READING_SECONDS = 15 * 60
+
+
+def min_reading_seconds(item: StudyItem) -> int:
+    """Seconds an open of ``item`` must last before it may be marked studied (see the constants)."""
+    return min(max(MIN_READING_SECONDS, MIN_SECONDS_PER_ARTICLE * (item.article_count or 0)), MAX_READING_SECONDS)
 
 
 def item_for_cadre(session: Session, user: User, item_id: int) -> StudyItem:
@@ -63,12 +76,21 @@ def open_item(session: Session, clock: Clock, user: User, item: StudyItem) -> St
 
 def mark_studied(session: Session, clock: Clock, user: User, item: StudyItem) -> int:
     """Mark the item studied and add the time since its open (capped). Returns the seconds added.
-    Raises :class:`Conflict` when the text was not opened first."""
+    Raises :class:`Conflict` when the text was not opened first, or was opened less than
+    :func:`min_reading_seconds` ago (saying how long remains; the open stays pending)."""
     row = _row(session, user, item)
     if row.opened_at is None:
         raise Conflict(N_("Open the text of the item before marking it studied."))
     now = clock.now()
-    seconds = max(0, min(int((now - row.opened_at).total_seconds()), MAX_SECONDS_PER_OPEN))
+    read = int((now - row.opened_at).total_seconds())
+    remaining = min_reading_seconds(item) - read
+    if remaining > 0:
+        minutes, seconds = divmod(remaining, 60)
+        raise Conflict(N_("Read on for %(minutes)d min %(seconds)d s more before marking this item studied "
+                          "(at least %(least)d min for its %(articles)d articles)."),
+                       minutes=minutes, seconds=seconds, least=max(1, min_reading_seconds(item) // 60),
+                       articles=item.article_count or 0)
+    seconds = max(0, min(read, MAX_SECONDS_PER_OPEN))
     row.seconds_spent += seconds
     row.opened_at = None
     if row.studied_at is None:

@@ -30,6 +30,7 @@ from question_bank.errors import N_
 from question_bank.formats.numerals import NUMERAL, article_label, parse_numeral
 from question_bank.models import Law, LawArticle, LawHeading, LawVersion, StudyItem, StudyItemArticle, StudyList
 from question_bank.services import law_reading
+from question_bank.services.law_lineage import same_text_articles
 
 _VERSION_NOTE = re.compile(r"[（(]\s*(\d{4})\s*年[^）)]*[）)]")
 _WHOLE = re.compile(r"^(全文|全部|整部|全本)")
@@ -157,15 +158,19 @@ def store_articles(session: Session, item: StudyItem, article_ids: list[int]) ->
 
 
 def articles_of_list(study_list_id: int):
-    """SQL: the article ids a study list version covers (a subquery to filter citations by)."""
-    return (select(StudyItemArticle.article_id)
-            .join(StudyItem, StudyItem.id == StudyItemArticle.study_item_id)
-            .where(StudyItem.study_list_id == study_list_id))
+    """SQL: the article ids a study list version covers (a subquery to filter citations by): its
+    items' articles and every article of another version of the law in the same words
+    (``law_lineage``), so a question carried forward to the law in force still counts for an item
+    pinned to the older text."""
+    return same_text_articles(select(StudyItemArticle.article_id)
+                              .join(StudyItem, StudyItem.id == StudyItemArticle.study_item_id)
+                              .where(StudyItem.study_list_id == study_list_id))
 
 
 def study_article_ids(session: Session, study_list: StudyList) -> set[int]:
     """Ids of every ``LawArticle`` the items of ``study_list`` (one version of a list) cover, of
-    the law versions the items name. Questions "within the list" are those whose legal basis cites
+    the law versions the items name and the same articles, in the same words, of the law's other
+    versions (:func:`articles_of_list`). Questions "within the list" are those whose legal basis cites
     one of them; practice draws on the same set."""
     return set(session.scalars(articles_of_list(study_list.id)))
 

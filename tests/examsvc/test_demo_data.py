@@ -95,3 +95,15 @@ def test_the_demo_marker_finds_two_blind_responses_waiting(app, db, client):
     client.login("marker", "demo-pass-2026")
     queue = client.get("/marking/queue.json").get_json()["responses"]
     assert [(r["slot"], r["round"], r["max_points"]) for r in queue] == [(1, 1, "50.00"), (2, 1, "50.00")]
+
+
+def test_the_demo_cadres_can_practise_while_the_demo_sitting_is_open(app, db, clock):
+    """Tester's defect 3: the open demo sitting holds back what its paper may draw, and leaves the
+    rest of the bank (行政处罚法 and the study list's items) to practise."""
+    from question_bank.services import practice_held, practice_sources
+    app.test_cli_runner().invoke(args=["load-demo"])
+    now = clock.now()
+    laws = {choice.law.short_title: choice.questions for choice in practice_sources.law_choices(db, now)}
+    assert laws.get("行政处罚法", 0) >= 20
+    held = practice_held.held_back(db, now)
+    assert held is not None and held.questions >= 50 and held.until == db.scalar(select(Sitting)).closes_at

@@ -65,7 +65,8 @@ def test_a_long_law_is_read_part_by_part_from_its_contents(reader, db, make):
 
 
 @pytest.mark.parametrize("typed,slug", [("第36条", "36"), ("第三十六条", "36"), ("36", "36"), ("３６", "36"),
-                                        (" 第 36 条 ", "36")])
+                                        (" 第 36 条 ", "36"), ("第36条第二款", "36"), ("第三十六条第二款第一项", "36"),
+                                        ("36条第2款", "36")])
 def test_jump_to_an_article_by_what_a_person_types(reader, db, make, typed, slug):
     make.laws(PENALTY)
     vid = version_id(db, "行政处罚法")

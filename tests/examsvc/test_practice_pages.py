@@ -153,3 +153,39 @@ def test_the_exam_admin_keeps_a_paper_out_of_practice_from_its_page(client, make
     client.form_post(f"/me/practice/items/{_item_id(page)}/answer", {"blank-1": "行政复议"})
     page = client.get(f"/me/practice/{run_id}").get_data(as_text=True)
     assert 'id="run-done"' in page and "data-item" not in page
+
+
+def test_questions_an_open_sitting_holds_back_are_counted_with_the_time_they_come_back(client, make, db, clock):
+    """Tester's defect 3: while a sitting is open, practice says how many questions it holds back
+    and until when (Beijing time), not "no questions"; once it closed, the end of a run says
+    nothing of it."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+    fill, single, law_id = _bank(make)
+    closes = clock.now() + dt.timedelta(hours=5)
+    make.sitting(make.paper([("single_choice", 1, 50, "行政法/处罚"), ("fill_blank", 1, 50, "行政法/处罚")]),
+                 closes_at=closes)
+    shown = closes.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    client.login(make.cadre().username)
+    page = client.get("/me/practice/").get_data(as_text=True)
+    held = page.split('id="held-back"')[1].split("</p>")[0]
+    assert re.match(r"\D*2\D", held) and shown in held
+    assert "No question cites a law of the catalogue yet" not in page and "暂无引用法规库中法律法规的题目" not in page
+
+
+def test_the_end_of_a_run_says_what_is_held_back_only_while_it_is(client, make, db, clock):
+    import datetime as dt
+    fill, single, law_id = _bank(make)
+    make.sitting(make.paper([("single_choice", 1, 100, "行政法/处罚")]), closes_at=clock.now() + dt.timedelta(hours=1))
+    run_id = _cadre_on_a_run(client, make, law_id)
+    page = client.get(f"/me/practice/{run_id}").get_data(as_text=True)
+    assert db.get(PracticeItem, _item_id(page)).question_id == fill.id
+    client.form_post(f"/me/practice/items/{_item_id(page)}/answer", {"blank-1": "行政复议"})
+    page = client.get(f"/me/practice/{run_id}").get_data(as_text=True)
+    assert 'id="run-done"' in page and re.search(r'id="held-back">\D*1\D', page)
+    clock.advance(hours=2)
+    page = client.get(f"/me/practice/{run_id}").get_data(as_text=True)
+    assert db.get(PracticeItem, _item_id(page)).question_id == single.id
+    client.form_post(f"/me/practice/items/{_item_id(page)}/answer", {"answer": "C"})
+    page = client.get(f"/me/practice/{run_id}").get_data(as_text=True)
+    assert 'id="run-done"' in page and 'id="held-back"' not in page

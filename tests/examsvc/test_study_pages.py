@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv
 import codecs
 import io
+import re
 from decimal import Decimal
 from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from question_bank.models import AuditEvent, ListStatus, Role, StudyList, StudyProgress, UnitLevel
 from tests.shared_data import SHARED
@@ -57,7 +58,8 @@ def test_keeper_imports_publishes_and_exports_a_list(client, db, keeper):
     assert export.status_code == 200
     assert "学法清单.xlsx" in unquote(export.headers["Content-Disposition"])
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
-    assert rows[0][0] == found.title and rows[3][1] == "中华人民共和国行政处罚法"
+    assert rows[0][0] == found.title and rows[4][1] == "中华人民共和国行政处罚法"
+    assert rows[2][:2] == ("清单信息", f"年度：{found.year}")
 
 
 def test_a_refused_import_lists_the_row_and_keeps_nothing(client, db, keeper):
@@ -194,3 +196,29 @@ def test_bank_editors_see_which_items_need_questions(client, client_factory, db,
     assert page.count('class="write-question"') == 8
     assert "legal_basis=%E3%80%8A%E4%B8%AD%E5%8D%8E%E4%BA%BA%E6%B0%91%E5%85%B1%E5%92%8C%E5%9B%BD%E8%A1%8C%E6%94%BF%E8%AE%B8%E5%8F%AF%E6%B3%95%E3%80%8B%E7%AC%AC%E4%B8%89%E5%8D%81%E4%BA%8C%E6%9D%A1" in page  # 《…行政许可法》第三十二条
     assert editor.get("/study/lists").status_code == 403  # reading coverage is not keeping lists
+
+
+def test_marking_studied_at_once_is_refused_on_the_page_saying_how_long_remains(client, db, clock, make, keeper):
+    client.login("studyadmin")
+    found = _published(client, db)
+    cadre = make.cadre(username="cadre1", rank="正科")
+    client.post("/logout", data={"csrf_token": client.csrf})
+    client.login("cadre1")
+    item = found.items[2]
+    client.get(f"/me/study/items/{item.id}")
+    clock.advance(seconds=3)
+    response = client.form_post(f"/me/study/items/{item.id}/studied", {"seconds": "99999"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/me/study/items/{item.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(r"(Read on for|再阅读) ?\d+ ?(min|分钟)", page)
+    row = db.scalar(select(StudyProgress).where(StudyProgress.user_id == cadre.id))
+    assert row.studied_at is None and row.seconds_spent == 0
+
+
+def test_copying_to_1999_on_the_page_says_the_allowed_years(client, db, keeper):
+    client.login("studyadmin")
+    found = _published(client, db)
+    response = client.form_post(f"/study/lists/{found.id}/copy", {"year": "1999"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2000" in page and "2100" in page
+    assert db.scalar(select(func.count()).select_from(StudyList)) == 1

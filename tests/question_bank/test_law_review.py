@@ -189,7 +189,8 @@ def test_the_load_names_the_open_sittings_it_leaves_unfillable(db, clock, make):
     make.sitting(make.paper([("single_choice", 1, 100, "监察法")]), title="仍可抽题的考试")
     loaded, = make.laws(SUPERVISION_2024)
     assert [s.id for s in loaded.review.short_sittings] == [short.id]
-    assert loaded.line().endswith("held for law review; sittings that can no longer be filled: 监察法专题考试)")
+    assert loaded.line().endswith("held for law review, 1 carried forward to the new text; "
+                                  "sittings that can no longer be filled: 监察法专题考试)")
 
 
 def test_a_reviewers_repointing_survives_the_question_being_resolved_again(db, clock, make):
@@ -225,3 +226,43 @@ def test_a_later_amendment_before_anyone_decided_replaces_the_earlier_flag(db, c
     law_review.clear_flag(db, clock, reviewer, later)
     assert law_review.held_count(db) == 0
     assert question.published_version.law_refs[0].law_version.version_date.year == 2024
+
+
+def test_a_repointing_rewrites_the_legal_basis_so_a_later_edit_keeps_it(db, clock, make):
+    """Tester's defect 2: re-pointed 第十二条 → 第十三条, then an edit of the explanation only; the
+    new version's citation stays on 第十三条 and its legal basis says so."""
+    from question_bank.services import authoring
+    from question_bank.services.exporting import draft_of
+    make.laws(SUPERVISION_2018)
+    question = make.question(category="监察法", legal_basis="《监察法》第十二条第一款；《监察法》第三条")
+    make.laws(SUPERVISION_2024)
+    reviewer, editor = make.user(Role.BANK_REVIEWER), make.user(Role.BANK_EDITOR)
+    law_review.clear_flag(db, clock, reviewer, flag_of(db, question), article=(13, 0))
+    db.commit()
+    assert question.current_version.legal_basis == "《监察法》第十三条第一款；《监察法》第三条"
+    assert question.published_version.law_refs[0].article_number == 13
+    edit = db.scalar(select(AuditEvent).where(AuditEvent.action == "question.update",
+                                              AuditEvent.object_id == str(question.id)))
+    assert edit is not None and edit.actor_id == reviewer.id
+    from dataclasses import replace
+    version = authoring.update_question(db, clock, editor, question,
+                                        replace(draft_of(question.current_version), explanation="另一种解释。"))
+    db.commit()
+    first = version.law_refs[0]
+    assert (first.article_number, first.paragraph, first.law_version.version_date.year) == (13, 1, 2024)
+    assert flag_of(db, question).outcome == ReviewOutcome.CLEARED
+
+
+def test_a_repointing_the_words_cannot_name_once_leaves_the_text_as_written(db, clock, make):
+    """A range names its inner article nowhere by number: the text is not rewritten (the citation
+    row still points where the reviewer said)."""
+    make.laws(SUPERVISION_2018)
+    question = make.question(category="监察法", legal_basis="《监察法》第十一条至第十三条")
+    make.laws(SUPERVISION_2024)
+    reviewer = make.user(Role.BANK_REVIEWER)
+    flags = db.scalars(select(LawReviewFlag).where(LawReviewFlag.question_id == question.id)
+                       .order_by(LawReviewFlag.id)).all()
+    inner = next(f for f in flags if f.old_article.number == 12)
+    law_review.clear_flag(db, clock, reviewer, inner, article=(14, 0))
+    db.commit()
+    assert question.current_version.legal_basis == "《监察法》第十一条至第十三条"

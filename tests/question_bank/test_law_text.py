@@ -283,3 +283,18 @@ def test_the_parser_writes_the_codes_the_models_store():
     assert told <= {k.value for k in LawKind}
     found = {h.kind for name in COUNTS for h in read(name).headings} | {e.kind for name in COUNTS for e in read(name).history}
     assert found <= {k.value for k in HeadingKind} | {k.value for k in EventKind}
+
+
+@pytest.mark.parametrize("text", [
+    "第一条 为了规范行政处罚的设定和实施，制定本法。\n第二条 行政处罚是指……\n",
+    "\n\n第1条 为了规范某某事项，制定本条例。\n第2条 本条例适用于……\n",
+    "第一章 总则\n第一条 为了规范某某事项，制定本条例。\n",
+])
+def test_a_text_without_its_title_is_told_the_title_is_missing_at_its_first_line(text):
+    """Tester's defect 7: a pasted text opening with 第一条 (or a heading) lacks its title; it is not
+    read as a law called 第一条 whose first article is 第二条."""
+    with pytest.raises(InvalidInput) as caught:
+        parse_law_file("粘贴.txt", text.encode("utf-8"))
+    first = caught.value.problems[0]
+    assert "no title" in first.message and first.place.line == len(text) - len(text.lstrip("\n")) + 1
+    assert not any("第二条" in str(p) and "first" in p.message for p in caught.value.problems)

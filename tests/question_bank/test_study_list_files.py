@@ -123,3 +123,58 @@ def test_export_imports_again_to_the_same_list(db, clock, make):
         assert [(i.law_version_id, i.scope_text, i.requirement, i.hours, i.note) for i in again.items] == \
                [(i.law_version_id, i.scope_text, i.requirement, i.hours, i.note) for i in first.items]
         assert study_article_ids(db, again) == study_article_ids(db, first)
+
+
+@pytest.mark.parametrize("levels", [[], [str(Level.COUNTY_CHIEF), str(Level.SECTION_DEPUTY)]])
+def test_export_keeps_year_units_and_ranks_of_a_list_made_on_the_page(db, clock, make, levels):
+    """Tester's defect 4: a list whose title names no year, aimed at two units and some ranks (or
+    every rank although its note names 县处级以上), comes back with the same year and audience."""
+    from question_bank.services import study_lists
+    from question_bank.services.study_lists import ItemValues, ListValues
+    make.laws("行政法/行政处罚法(2021-01-22).md")
+    admin = make.user(Role.STUDY_ADMIN)
+    here, there = make.unit("甲市司法局"), make.unit("乙市司法局")
+    from question_bank.models import Law
+    law_id = db.scalar(select(Law.id))
+    first = study_lists.create_list(db, clock, admin, ListValues(
+        title="执法人员应知应会清单", year=2027, audience_note="面向县处级以上领导干部",
+        target_unit_ids=[here.id, there.id], levels=levels))
+    study_lists.add_item(db, clock, admin, first, ItemValues(law_id, "第九条", Requirement.CLOSE_STUDY, Decimal("2")))
+    db.commit()
+    again = _import(db, clock, admin, "again.xlsx", study_list_files.export_list(db, clock, admin, first))
+    assert (again.year, again.target_levels, sorted(u.id for u in again.target_units)) == \
+           (2027, levels, sorted([here.id, there.id]))
+
+
+def test_a_particulars_row_naming_an_unknown_unit_or_rank_is_refused_on_its_row(db, clock, make):
+    make.laws("行政法/行政处罚法(2021-01-22).md")
+    admin = make.user(Role.STUDY_ADMIN)
+    data = _sheet([("2026年度测试清单",), ("清单信息", "年度：2026", "适用单位：不存在局", "适用职级：处长"),
+                   ("序号", "法律法规名称", "学习范围", "学习要求", "学时", "备注"), (1, "行政处罚法", "全文", "精学", 2, None)])
+    with pytest.raises(InvalidInput) as refused:
+        _import(db, clock, admin, "list.xlsx", data)
+    assert [p.place.row for p in refused.value.problems] == [2, 2]
+    assert "不存在局" in str(refused.value.problems[0]) and "处长" in str(refused.value.problems[1])
+
+
+def test_a_repeated_item_row_is_refused_naming_both_rows(db, clock, make):
+    make.laws("行政法/行政处罚法(2021-01-22).md")
+    admin = make.user(Role.STUDY_ADMIN)
+    data = _sheet(_rows((1, "行政处罚法", "第九条", "精学", 2, None), (2, "行政处罚法", "第十条", "通读", 1, None),
+                        (3, "中华人民共和国行政处罚法", "第 九 条", "精学", 2, None)))
+    with pytest.raises(InvalidInput) as refused:
+        _import(db, clock, admin, "list.xlsx", data)
+    problem, = refused.value.problems
+    assert problem.place.row == 6 and problem.params == {"row": 6, "first": 4}
+    assert db.scalar(select(func.count()).select_from(StudyList)) == 0
+
+
+def test_a_formula_without_a_saved_value_is_refused_naming_the_cell(db, clock, make):
+    make.laws("行政法/行政处罚法(2021-01-22).md")
+    admin = make.user(Role.STUDY_ADMIN)
+    # openpyxl saves a formula without the value Excel would have computed.
+    data = _sheet(_rows((1, "行政处罚法", "第九条", "精学", "=2+4", None)))
+    with pytest.raises(InvalidInput) as refused:
+        _import(db, clock, admin, "list.xlsx", data)
+    problem, = refused.value.problems
+    assert (problem.place.row, problem.place.column) == (4, "E") and "formula" in str(problem)

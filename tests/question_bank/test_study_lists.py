@@ -8,10 +8,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from question_bank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from question_bank.models import AuditEvent, ListStatus, QuestionStatus, Requirement, Role, UnitLevel
+from question_bank.models import AuditEvent, ListStatus, QuestionStatus, Requirement, Role, StudyList, UnitLevel
 from question_bank.ranks import Level, level_of
 from question_bank.services import assembly, study_coverage, study_lists, study_progress, study_reports
 from question_bank.services.study_lists import ItemValues, ListValues
@@ -227,3 +227,32 @@ def test_an_earlier_version_is_named_on_export_and_found_again(db, clock, make):
     assert item.law_version_id == old.id
     again = study_list_files.import_list(db, clock, admin, "x.xlsx", study_list_files.export_list(db, clock, admin, made))
     assert again.items[0].law_version_id == old.id and again.items[0].article_count == 1
+
+
+def test_marking_studied_before_the_least_reading_time_is_refused_saying_how_long_remains(db, clock, make, penalties):
+    """Tester's defect 5: 3 seconds after opening is no study. An item of 8 articles needs 80 s,
+    one of 1 article a minute, the whole 行政处罚法 (86 articles) 860 s (15 min at most)."""
+    admin = make.user(Role.STUDY_ADMIN)
+    cadre = make.cadre()
+    chapter, article, whole = _list(db, clock, admin, "第一章", "第三十条", "全文").items
+    assert [study_progress.min_reading_seconds(i) for i in (chapter, article, whole)] == [80, 60, 860]
+    study_progress.open_item(db, clock, cadre, chapter)
+    clock.advance(seconds=3)
+    with pytest.raises(Conflict) as refused:
+        study_progress.mark_studied(db, clock, cadre, chapter)
+    assert (refused.value.params["minutes"], refused.value.params["seconds"]) == (1, 17)
+    clock.advance(seconds=77)
+    assert study_progress.mark_studied(db, clock, cadre, chapter) == 80
+    progress, = study_progress.cadre_study(db, cadre)
+    assert progress.studied == 1
+
+
+@pytest.mark.parametrize("year, words", [(1999, "2000"), (2026, "2026")])
+def test_copying_to_a_year_out_of_range_or_to_its_own_year_is_refused(db, clock, make, penalties, year, words):
+    admin = make.user(Role.STUDY_ADMIN)
+    made = _list(db, clock, admin, "第一章")
+    with pytest.raises(InvalidInput) as refused:
+        study_lists.copy_to_year(db, clock, admin, made, year)
+    problem, = refused.value.problems
+    assert problem.place == "year" and words in str(problem)
+    assert db.scalar(select(func.count()).select_from(StudyList)) == 1
