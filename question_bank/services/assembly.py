@@ -225,7 +225,10 @@ def check_paper(session: Session, paper: Paper) -> None:
 def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
     """Draw one candidate's questions: ``count`` distinct questions per section, no question twice
     on the paper and no two with the same content fingerprint (case C-21), reproducible from
-    ``seed``. Items come out section by section.
+    ``seed``. Items come out section by section, and within a section in the paper's own order
+    (the bank order, by question id) whichever questions the seed picked: a sitting that does not
+    shuffle questions gives every candidate the same order (case C-23); one that does shuffles
+    these per attempt (``attempts.start_attempt``).
 
     Sections with the smallest pools draw first, which always succeeds when the pools are nested
     or disjoint (categories form a tree and types are disjoint) and Hall's condition holds. Repeats
@@ -247,6 +250,9 @@ def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
         holders.append(by_fingerprint)
     chosen = _greedy(sections, holders, rng) or _match(sections, holders, rng)
     picked = {index: [_one(holders[index][fp], rng) for fp in fingerprints] for index, fingerprints in chosen.items()}
+    # The random pick is a set: list it in bank order, so the order never depends on the seed.
+    positions = [{version_id: place for place, version_id in enumerate(pool)} for pool in pools]
+    picked = {index: sorted(ids, key=positions[index].__getitem__) for index, ids in picked.items()}
     taken = {version_id for ids in picked.values() for version_id in ids}
     versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(taken)))}
     return [

@@ -55,6 +55,7 @@
   var timerEl = document.getElementById("timer");
   var stateEl = document.getElementById("save-state");
   var alertEl = document.getElementById("exam-alert");
+  var submitButtons = Array.prototype.slice.call(root.querySelectorAll("[data-submit-open]"));
 
   function fmt(template, key, value) { return template.replace("%(" + key + ")s", value); }
   function slotEl(slot) { return document.getElementById("q" + slot); }
@@ -177,7 +178,9 @@
     var a = answerOf(slot);
     if (card) card.classList.toggle("answered", hasAnswer(a));
     var done = root.querySelectorAll(".answer-card a.answered").length;
-    document.getElementById("answered-count").textContent = done + " / " + root.querySelectorAll(".question").length;
+    var total = root.querySelectorAll(".question").length;
+    document.getElementById("answered-count").textContent = done + " / " + total;
+    window.ExamGuide.progress(done, total);
   }
 
   function queue(slot) {
@@ -284,6 +287,7 @@
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     timerEl.textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
     timerEl.classList.toggle("low", left <= 300);
+    window.ExamGuide.tick(left);
     // A read-only page leaves the hand-in to the page holding the attempt (or the server's sweep).
     if (left <= 0 && heldHere && !submitting && !signedOut && !checkingDeadline) timeUp();
   }
@@ -386,7 +390,7 @@
     root.classList.toggle("read-only", readOnly);
     var locked = readOnly || submitting || finished;
     root.querySelectorAll(".question input, .question textarea").forEach(function (i) { i.disabled = locked; });
-    document.getElementById("submit-open").disabled = locked;
+    submitButtons.forEach(function (b) { b.disabled = locked; });
     renderState();
   }
 
@@ -397,7 +401,7 @@
     submitting = true;
     root.classList.add("submitting");
     root.querySelectorAll(".question input, .question textarea").forEach(function (i) { i.disabled = true; });
-    document.getElementById("submit-open").disabled = true;
+    submitButtons.forEach(function (b) { b.disabled = true; });
     if (timeUp) showAlert(d.msgTimeUp);
     renderState();
     // Each unacknowledged change travels as its autosave would: the server applies the same rule.
@@ -436,7 +440,8 @@
   var dialog = document.getElementById("submit-dialog");
   var summary = document.getElementById("submit-summary");
   var missingLinks = document.getElementById("submit-missing");
-  document.getElementById("submit-open").addEventListener("click", function () {
+  // The paper can be handed in from the sticky bar, the answer card and the foot of the paper.
+  function openSubmit() {
     var missing = unanswered();
     summary.textContent = missing.length ? fmt(d.msgUnanswered, "count", missing.length) : d.msgAllAnswered;
     // Each unanswered question as a link that closes the dialog and goes there.
@@ -449,7 +454,8 @@
       missingLinks.appendChild(link);
     });
     if (dialog.showModal) dialog.showModal(); else if (window.confirm(summary.textContent)) submit(false);
-  });
+  }
+  submitButtons.forEach(function (b) { b.addEventListener("click", openSubmit); });
   document.getElementById("card-link").addEventListener("click", function () {
     document.getElementById("answer-card").open = true;
   });
