@@ -15,3 +15,14 @@ def start_from_list(page: Page, sitting_id: int) -> None:
     page.locator("#pledge").check(timeout=TIMEOUT_MS)
     page.locator("#start-button").click()
     expect(page.locator("#exam")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def open_from_list(page: Page, sitting_id: int) -> None:
+    """The sitting's main button on "My exams": a new attempt goes through the confirmation (pledge
+    accepted), one already started opens again; returns once the exam page shows."""
+    page.locator(f"[data-sitting='{sitting_id}'] .primary").click()
+    expect(page.locator("#exam, #pledge").first).to_be_visible(timeout=TIMEOUT_MS)
+    if page.locator("#pledge").count():
+        page.locator("#pledge").check(timeout=TIMEOUT_MS)
+        page.locator("#start-button").click()
+    expect(page.locator("#exam")).to_be_visible(timeout=TIMEOUT_MS)

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from question_bank.models import Role
 from question_bank.services import importing
+from tests.e2e.starting import start_from_list
 from tests.e2e.accessibility import sideways_overflow
 from tests.factories import QUESTION_HEADER, questions_xlsx
 
@@ -46,7 +47,7 @@ def test_exam_result_and_review_pages_fit_a_phone_whatever_the_question_holds(ph
     db.commit()
     sign_in(phone, cadre.username)
     _assert_fits(phone, "the candidate's sittings")
-    phone.locator(f"[data-sitting='{sitting.id}'] button[type=submit]").click()
+    start_from_list(phone, sitting.id)
     expect(phone.locator("#q1 input").first).to_be_enabled(timeout=WAIT_MS)
     _assert_fits(phone, "the exam page")
     phone.click("#card-link")

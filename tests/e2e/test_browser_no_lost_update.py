@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from question_bank.models import Attempt, DeviceEvent, DeviceEventKind
 from question_bank.services.marking import current_responses
+from tests.e2e.starting import open_from_list
 from tests.e2e.conftest import PHONE
 from tests.scenarios import single_choice_exam
 
@@ -40,8 +41,7 @@ def _device(browser: Browser, agent: str = PHONE_AGENT) -> BrowserContext:
 def _open_exam(page: Page, sign_in, username: str, sitting_id: int) -> None:
     sign_in(page, username)
     # "Start the exam", or "Continue the exam" once another device has started it.
-    page.locator(f"[data-sitting='{sitting_id}'] .primary").click()
-    expect(page.locator("#exam")).to_be_visible(timeout=WAIT_MS)
+    open_from_list(page, sitting_id)
 
 
 def _option(page: Page, slot: int, letter: str):

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import at
 from tests.e2e.accessibility import axe_violations, sideways_overflow, small_targets
+from tests.e2e.starting import start_from_list
 from tests.e2e.conftest import PHONE
 
 pytestmark = pytest.mark.browser
@@ -35,8 +36,7 @@ def _exam(make, db, *, minutes: int = 30, questions: int = 4):
 
 def _open_exam(page: Page, sign_in, cadre, sitting) -> None:
     sign_in(page, cadre.username)
-    page.locator(f"[data-sitting='{sitting.id}'] button[type=submit]").click()
-    expect(page.locator("#exam")).to_be_visible(timeout=WAIT_MS)
+    start_from_list(page, sitting.id)
     # The page holds the attempt (one active device) once its answers can be changed.
     expect(page.locator("#q1 input").first).to_be_enabled(timeout=WAIT_MS)
 
