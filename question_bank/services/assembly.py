@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import combinations
 
 from sqlalchemy import and_, exists, or_, select
@@ -74,11 +75,24 @@ class Shortfall:
 
 @dataclass(frozen=True)
 class DrawnItem:
-    """One question drawn for a paper: its section (1-based), version and mark in points."""
+    """One question drawn for a paper: its section (1-based), version and section; a fixed
+    section's item carries its own mark (``fixed_mark``)."""
 
     section_no: int
     version: QuestionVersion
     section: BlueprintSection
+    fixed_mark: Decimal | None = None
+
+    @property
+    def mark(self) -> Decimal:
+        """Points the question is worth on the paper: its fixed mark, else the section's."""
+        return self.section.mark if self.fixed_mark is None else self.fixed_mark
+
+
+def fixed_fingerprints(sections: list[BlueprintSection]) -> set[str]:
+    """Content fingerprints of the questions the fixed sections among ``sections`` hold (as the
+    versions they hold): drawn sections never draw them (case C-21)."""
+    return {item.question_version.fingerprint for s in sections if s.fixed for item in s.items}
 
 
 def published_question():
@@ -181,8 +195,10 @@ def held_out(session: Session, paper: Paper) -> int:
 
 
 def held_out_of(session: Session, sections: list[BlueprintSection]) -> int:
-    """:func:`held_out` for sections not (yet) on a paper, such as a blueprint being checked."""
-    return len(set().union(*(_held(session, s) for s in sections))) if sections else 0
+    """:func:`held_out` for sections not (yet) on a paper, such as a blueprint being checked.
+    Fixed sections draw nothing, so hold nothing out (``fixed_papers.warnings`` speaks of them)."""
+    drawn = [s for s in sections if not s.fixed]
+    return len(set().union(*(_held(session, s) for s in drawn))) if drawn else 0
 
 
 def _groups(count: int) -> list[tuple[int, ...]]:
@@ -194,8 +210,16 @@ def _groups(count: int) -> list[tuple[int, ...]]:
 def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
     """Every section, or group of sections, the bank cannot fill now. Empty when the paper can be
     drawn. A group is reported only when none of its sections is short on its own."""
-    sections = paper.sections
-    pools = [set(_pool(session, s).values()) for s in sections]
+    return sections_short(session, paper.sections)
+
+
+def sections_short(session: Session, all_sections: list[BlueprintSection]) -> list[Shortfall]:
+    """:func:`shortfalls` for a list of sections (positions as on the paper). Fixed sections are
+    never short; drawn sections count without the questions the fixed ones hold (case C-21)."""
+    fixed = fixed_fingerprints(all_sections)
+    numbered = [(i, s) for i, s in enumerate(all_sections) if not s.fixed]
+    sections = [s for _, s in numbered]
+    pools = [set(_pool(session, s).values()) - fixed for s in sections]
     held = [_held(session, s) for s in sections]
     found: list[Shortfall] = []
     short_alone: set[int] = set()
@@ -206,7 +230,7 @@ def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
         available = len(set().union(*(pools[i] for i in group)))
         if available < requested:
             first = sections[group[0]]
-            found.append(Shortfall(tuple(i + 1 for i in group), first.category.path, first.qtype,
+            found.append(Shortfall(tuple(numbered[i][0] + 1 for i in group), first.category.path, first.qtype,
                                    requested, available, len(set().union(*(held[i] for i in group)))))
             if len(group) == 1:
                 short_alone.add(group[0])
@@ -215,9 +239,14 @@ def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
 
 def check_paper(session: Session, paper: Paper) -> None:
     """Raise :class:`InvalidInput` naming each short section ("requested N, available M")."""
-    if not paper.sections:
+    check_sections(session, paper.sections)
+
+
+def check_sections(session: Session, sections: list[BlueprintSection]) -> None:
+    """:func:`check_paper` for a paper's sections as they would be after a change."""
+    if not sections:
         raise InvalidInput([Problem(N_("the paper has no sections"), place="sections")])
-    problems = [s.problem() for s in shortfalls(session, paper)]
+    problems = [s.problem() for s in sections_short(session, sections)]
     if problems:
         raise InvalidInput(problems)
 
@@ -236,8 +265,10 @@ def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
     """
     check_paper(session, paper)
     rng = random.Random(seed)
-    sections = paper.sections
-    pools = [_pool(session, s) for s in sections]
+    fixed = fixed_fingerprints(paper.sections)
+    numbered = [(i, s) for i, s in enumerate(paper.sections) if not s.fixed]
+    sections = [s for _, s in numbered]
+    pools = [{v: fp for v, fp in _pool(session, s).items() if fp not in fixed} for s in sections]
     # Per section: fingerprint → the versions of its pool holding it (usually one).
     holders: list[dict[str, list[int]]] = []
     for pool in pools:
@@ -249,11 +280,18 @@ def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
     picked = {index: [_one(holders[index][fp], rng) for fp in fingerprints] for index, fingerprints in chosen.items()}
     taken = {version_id for ids in picked.values() for version_id in ids}
     versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(taken)))}
+    drawn = {numbered[index][0]: [DrawnItem(numbered[index][0] + 1, versions[v], sections[index]) for v in picked[index]]
+             for index in range(len(sections))}
     return [
-        DrawnItem(index + 1, versions[version_id], section)
-        for index, section in enumerate(sections)
-        for version_id in picked[index]
+        item
+        for position, section in enumerate(paper.sections)
+        for item in (_fixed_items(position, section) if section.fixed else drawn[position])
     ]
+
+
+def _fixed_items(position: int, section: BlueprintSection) -> list[DrawnItem]:
+    """A fixed section's questions in its order, at the versions and marks the paper holds."""
+    return [DrawnItem(position + 1, item.question_version, section, item.mark) for item in section.items]
 
 
 def _one(version_ids: list[int], rng: random.Random) -> int:

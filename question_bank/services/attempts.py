@@ -135,7 +135,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     for slot, pick in enumerate(drawn, start=1):
         shuffle = sitting.shuffle_options and get_type(pick.version.qtype).has_options
         attempt.items.append(AttemptItem(
-            slot=slot, section_no=pick.section_no, question_version=pick.version, mark=pick.section.mark,
+            slot=slot, section_no=pick.section_no, question_version=pick.version, mark=pick.mark,
             option_order=option_order_for(len(pick.version.options), shuffle, rng, pick.version.pinned_options or ()),
         ))
         if pick.version.used_at is None:
