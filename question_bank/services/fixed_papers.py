@@ -268,8 +268,14 @@ def republish(session: Session, clock: Clock, actor: User, paper: Paper) -> list
     return changed
 
 
-def Place_for(item: FixedItem):  # noqa: N802  (reads as the place it makes)
-    """The place of a fixed item in problems: its section and its question number there."""
-    from question_bank.errors import Place
+def _move(items: list[FixedItem], to: dict[int, QuestionVersion]) -> None:
+    """Point each item at ``to[item.id]`` and its section's listed type at its first item's."""
+    for item in items:
+        item.question_version = to[item.id]
+        item.question_version_id = to[item.id].id
+        item.section.qtype = item.section.items[0].question_version.qtype
 
+
+def _place(item: FixedItem) -> Place:
+    """The place of a fixed item in problems: its section and its question number there."""
     return Place(section=item.section.position, item=item.position)
