@@ -34,7 +34,7 @@ from examsvc.results_release import release_and_return
 from examsvc.formatting import local_time, points_count
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import Category, Role
-from question_bank.services import assembly, release, study_lists
+from question_bank.services import assembly, fixed_papers, release, study_lists
 from question_bank.services import papers as paper_service
 from question_bank.services import roster as roster_service
 from question_bank.services import sittings as sitting_service
@@ -136,8 +136,10 @@ def paper(paper_id: int):
     sample = None
     if seed is not None and not shortfalls:
         sample = paper_service.preview_draw(db, actor(), found, seed)
+    drawn_ids = [s.id for s in found.sections if not s.fixed]
     return render_template(
-        "exams/paper.html", paper=found, available=paper_service.availability(db, specs),
+        "exams/paper.html", paper=found, available=dict(zip(drawn_ids, paper_service.availability(db, specs))),
+        fixed_warnings={w.item.id: w.kinds for w in fixed_papers.warnings(db, found)},
         shortfalls=[problem_text(p) for p in shortfalls], held_out=assembly.held_out(db, found),
         used=paper_service.paper_used(db, found), sittings=sitting_service.sittings_of_paper(db, actor(), found),
         sample=sample, seed=seed, next_seed=secrets.randbelow(10**9),
@@ -365,4 +367,4 @@ def remove_from_roster(sitting_id: int, entry_id: int):
 
 
 # The attempt page's and the corrections' routes live in their own modules, on this blueprint.
-from examsvc.exams import attempt_pages, corrections  # noqa: E402,F401
+from examsvc.exams import attempt_pages, corrections, fixed_sections  # noqa: E402,F401
