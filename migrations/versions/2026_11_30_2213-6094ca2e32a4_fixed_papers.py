@@ -1,12 +1,14 @@
-"""Fixed papers (固定试卷, issue 9 "Papers")
+"""Fixed papers (固定试卷) and item exposure control (issue 9, "Papers")
 
 New table fixed_item: the questions an exam admin picked for a fixed section, in order, each with
 its own mark and the question version the paper was built with. blueprint_section gains ``fixed``
 (server default false: every existing section is a drawn one) and its category becomes optional
 (a fixed section draws from no category); on SQLite the table is rebuilt by a batch, its rows kept.
+paper gains avoid_seen (server default false) and yearly_cap (null: no cap), added with ALTER TABLE
+… ADD COLUMN: existing papers draw as before.
 
 Downgrade: the older schema knows no fixed sections, so they and their items go
-(``DOWNGRADE_DELETES``); drawn sections are kept as they are.
+(``DOWNGRADE_DELETES``); drawn sections are kept as they are; the exposure settings go.
 
 Revision ID: 6094ca2e32a4
 Revises: 5b7e2c91d4a3
@@ -26,6 +28,8 @@ DOWNGRADE_DELETES = {"blueprint_section": ({"fixed": True},)}
 
 
 def upgrade() -> None:
+    op.add_column('paper', sa.Column('avoid_seen', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('paper', sa.Column('yearly_cap', sa.Integer(), nullable=True))
     with op.batch_alter_table('blueprint_section', schema=None) as batch_op:
         batch_op.add_column(sa.Column('fixed', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.alter_column('category_id', existing_type=sa.INTEGER(), nullable=True)
@@ -55,3 +59,6 @@ def downgrade() -> None:
     with op.batch_alter_table('blueprint_section', schema=None) as batch_op:
         batch_op.alter_column('category_id', existing_type=sa.INTEGER(), nullable=False)
         batch_op.drop_column('fixed')
+    with op.batch_alter_table('paper', schema=None) as batch_op:
+        batch_op.drop_column('yearly_cap')
+        batch_op.drop_column('avoid_seen')

@@ -38,6 +38,12 @@ class Paper(Base):
     #: not only while one of its sittings is open (set by an exam admin on the paper page; audited
     #: as "paper.practice_exclusion").
     practice_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Item exposure control (``services.exposure``): drawn sections give a candidate no question
+    #: they were given in an earlier attempt at any sitting (make-ups above all).
+    avoid_seen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Item exposure control: drawn sections give no question already put into this many attempts
+    #: (of any sitting) started in the same calendar year (China time); None = no cap.
+    yearly_cap: Mapped[int | None] = mapped_column(Integer)
 
     org_unit: Mapped[OrgUnit] = relationship()
     sections: Mapped[list[BlueprintSection]] = relationship(

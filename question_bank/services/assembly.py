@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
@@ -34,6 +34,7 @@ from question_bank.models import (
     QuestionStatus,
     QuestionVersion,
 )
+from question_bank.services import exposure
 from question_bank.services.study_scope import articles_of_list
 from question_bank.types import REGISTRY
 
@@ -166,8 +167,9 @@ def fits_section(section: BlueprintSection):
             QuestionCitation.article_id.in_(articles_of_list(section.study_list_id)))))
 
 
-def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
-    """:func:`section_pool` with each version's fingerprint: version id → fingerprint, in order."""
+def _pool(session: Session, section: BlueprintSection, excluded: Select | None = None) -> dict[int, str]:
+    """:func:`section_pool` with each version's fingerprint: version id → fingerprint, in order;
+    without the questions whose ids ``excluded`` (a subquery, exposure rules) selects."""
     query = (
         select(QuestionVersion.id, QuestionVersion.fingerprint)
         .join(Question, Question.published_version_id == QuestionVersion.id)
@@ -175,6 +177,8 @@ def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
         .where(live_question(), fits_section(section))
         .order_by(Question.id)
     )
+    if excluded is not None:
+        query = query.where(Question.id.not_in(excluded))
     return {version_id: fingerprint for version_id, fingerprint in session.execute(query)}
 
 
@@ -213,13 +217,15 @@ def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
     return sections_short(session, paper.sections)
 
 
-def sections_short(session: Session, all_sections: list[BlueprintSection]) -> list[Shortfall]:
+def sections_short(session: Session, all_sections: list[BlueprintSection],
+                   excluded: Select | None = None) -> list[Shortfall]:
     """:func:`shortfalls` for a list of sections (positions as on the paper). Fixed sections are
-    never short; drawn sections count without the questions the fixed ones hold (case C-21)."""
+    never short; drawn sections count without the questions the fixed ones hold (case C-21) and
+    without those ``excluded`` selects (exposure rules)."""
     fixed = fixed_fingerprints(all_sections)
     numbered = [(i, s) for i, s in enumerate(all_sections) if not s.fixed]
     sections = [s for _, s in numbered]
-    pools = [set(_pool(session, s).values()) - fixed for s in sections]
+    pools = [set(_pool(session, s, excluded).values()) - fixed for s in sections]
     held = [_held(session, s) for s in sections]
     found: list[Shortfall] = []
     short_alone: set[int] = set()
@@ -251,7 +257,7 @@ def check_sections(session: Session, sections: list[BlueprintSection]) -> None:
         raise InvalidInput(problems)
 
 
-def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
+def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | None = None) -> list[DrawnItem]:
     """Draw one candidate's questions: ``count`` distinct questions per section, no question twice
     on the paper and no two with the same content fingerprint (case C-21), reproducible from
     ``seed``. Items come out section by section.
@@ -261,14 +267,23 @@ def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
     can join pools that are otherwise apart (the same stem and options published as a single and
     as a multiple choice); should the greedy draw then paint itself into a corner, the draw is
     completed by augmenting paths (:func:`_match`), which finds one whenever Hall's condition holds.
-    Raises :class:`InvalidInput` when the bank cannot fill the paper.
+    With exposure ``rules`` (``services.exposure``), drawn sections leave out the questions the
+    rules exclude (seen by the candidate before, at the yearly cap).
+
+    Raises :class:`InvalidInput` when the bank cannot fill the paper, or when it can but not once
+    the exposure rules leave questions out (said as such, with how many each rule took).
     """
     check_paper(session, paper)
+    excluded = rules.excluded() if rules is not None else None
+    if excluded is not None:
+        short = sections_short(session, paper.sections, excluded)
+        if short:
+            raise InvalidInput([_exposure_problem(session, rules, paper, s) for s in short])
     rng = random.Random(seed)
     fixed = fixed_fingerprints(paper.sections)
     numbered = [(i, s) for i, s in enumerate(paper.sections) if not s.fixed]
     sections = [s for _, s in numbered]
-    pools = [{v: fp for v, fp in _pool(session, s).items() if fp not in fixed} for s in sections]
+    pools = [{v: fp for v, fp in _pool(session, s, excluded).items() if fp not in fixed} for s in sections]
     # Per section: fingerprint → the versions of its pool holding it (usually one).
     holders: list[dict[str, list[int]]] = []
     for pool in pools:
@@ -287,6 +302,19 @@ def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
         for position, section in enumerate(paper.sections)
         for item in (_fixed_items(position, section) if section.fixed else drawn[position])
     ]
+
+
+def _exposure_problem(session: Session, rules: exposure.Exposure, paper: Paper, short: Shortfall) -> Problem:
+    """A shortfall caused by exposure rules, saying so: "section 2: requested 5, available 3 once
+    exposure rules leave out questions (4 seen by this candidate before, 0 at the yearly cap)"."""
+    question_ids = set(session.scalars(select(QuestionVersion.question_id).where(QuestionVersion.id.in_(
+        [v for n in short.sections for v in _pool(session, paper.sections[n - 1])]))))
+    seen, capped = exposure.excluded_count(session, rules, question_ids)
+    return Problem(N_("sections %(sections)s: requested %(requested)d, available %(available)d once exposure rules "
+                      "leave out questions (%(seen)d seen by this candidate before, %(capped)d at the yearly cap)"),
+                   {"sections": ", ".join(map(str, short.sections)), "requested": short.requested,
+                    "available": short.available, "seen": seen, "capped": capped},
+                   place=Place(section=short.sections[0]) if len(short.sections) == 1 else "sections")
 
 
 def _fixed_items(position: int, section: BlueprintSection) -> list[DrawnItem]:

@@ -47,7 +47,7 @@ from question_bank.models import (
     Sitting,
     User,
 )
-from question_bank.services import assembly, audit, deadlines, presence, validity
+from question_bank.services import assembly, audit, deadlines, exposure, presence, validity
 from question_bank.services.delivery import option_order_for, to_display, to_original
 from question_bank.services.slot_changes import Change, ChangeReceipt, Outcome, apply_change, slot_versions
 from question_bank.types import get_type
@@ -121,7 +121,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
         raise Conflict(N_("You have used all %(allowed)d attempt(s) at this sitting."), allowed=sitting.attempts_allowed)
     seed = secrets.randbits(62) if seed is None else seed
     try:
-        drawn = assembly.draw(session, sitting.paper, seed)
+        drawn = assembly.draw(session, sitting.paper, seed, exposure.for_draw(sitting.paper, candidate, now))
     except InvalidInput as exc:
         raise PaperUnavailable(exc.problems) from exc
     deadline = min(now + dt.timedelta(seconds=sitting.time_limit_s + entry.extra_time_s), sitting.closes_at)
