@@ -20,9 +20,9 @@ from examsvc.access import actor
 from examsvc.errors import problem_texts
 from examsvc.exams.routes import bp
 from examsvc.extensions import clock
-from question_bank.errors import InvalidInput
+from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import Question, QuestionStatus
-from question_bank.services import bank_search, fixed_papers
+from question_bank.services import bank_search, exposure, fixed_papers
 from question_bank.services import papers as paper_service
 from question_bank.services.bank_search import QuestionQuery
 from question_bank.types import REGISTRY
@@ -107,6 +107,28 @@ def new_fixed_section(paper_id: int):
     return render_template("exams/fixed_section.html", paper=paper, picks=picks, result=result, form=request.form,
                            picked_ids={p.question.id for p in picks}, problems=problems,
                            preview=action == "preview", types=list(REGISTRY.values())), status
+
+
+@bp.post("/papers/<int:paper_id>/exposure")
+def paper_exposure(paper_id: int):
+    """Set the paper's item exposure rules (avoid questions seen before, a yearly cap)."""
+    db = database.session()
+    paper = paper_service.get_paper(db, actor(), paper_id)
+    raw = request.form.get("yearly_cap", "").strip()
+    cap: int | None = int(raw) if raw.isdecimal() and len(raw) < 10 else None
+    try:
+        if raw and cap is None:
+            raise InvalidInput([Problem(N_("the yearly cap must be a whole number from 1 to %(n)d"),
+                                        {"n": exposure.MAX_YEARLY_CAP}, "yearly_cap")])
+        exposure.set_exposure(db, clock(), actor(), paper, request.form.get("avoid_seen") == "1", cap)
+    except InvalidInput as exc:
+        db.rollback()
+        for problem in problem_texts(exc):
+            flash(problem["message"], "error")
+        return redirect(url_for("exams.paper", paper_id=paper_id) + "#exposure")
+    database.commit()
+    flash(_("The exposure rules were saved."), "success")
+    return redirect(url_for("exams.paper", paper_id=paper_id) + "#exposure")
 
 
 @bp.post("/papers/<int:paper_id>/republish")

@@ -34,7 +34,7 @@ from examsvc.results_release import release_and_return
 from examsvc.formatting import local_time, points_count
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import Category, Role
-from question_bank.services import assembly, fixed_papers, release, study_lists
+from question_bank.services import assembly, exposure, fixed_papers, release, study_lists
 from question_bank.services import papers as paper_service
 from question_bank.services import roster as roster_service
 from question_bank.services import sittings as sitting_service
@@ -140,6 +140,7 @@ def paper(paper_id: int):
     return render_template(
         "exams/paper.html", paper=found, available=dict(zip(drawn_ids, paper_service.availability(db, specs))),
         fixed_warnings={w.item.id: w.kinds for w in fixed_papers.warnings(db, found)},
+        pool_exposure=exposure.pool_exposure(db, found, clock().now()),
         shortfalls=[problem_text(p) for p in shortfalls], held_out=assembly.held_out(db, found),
         used=paper_service.paper_used(db, found), sittings=sitting_service.sittings_of_paper(db, actor(), found),
         sample=sample, seed=seed, next_seed=secrets.randbelow(10**9),

@@ -82,3 +82,20 @@ def test_the_paper_page_warns_of_a_newer_version_and_republish_takes_it(client, 
     item = db.get(Paper, paper.id).sections[1].items[0]
     assert item.question_version_id != old and item.question_version.stem == "修订后的题干（　）"
     assert "data-warning" not in client.get(f"/exams/papers/{paper.id}").get_data(as_text=True)
+
+
+def test_the_paper_page_sets_the_exposure_rules_and_shows_each_drawn_pools_exposure(client, db, clock, make, setup):
+    paper, _picked = setup
+    response = client.form_post(f"/exams/papers/{paper.id}/exposure", {"avoid_seen": "1", "yearly_cap": "3"})
+    assert response.status_code == 302
+    db.expire_all()
+    stored = db.get(Paper, paper.id)
+    assert stored.avoid_seen and stored.yearly_cap == 3
+    page = client.get(f"/exams/papers/{paper.id}").get_data(as_text=True)
+    assert '<tr data-section="1"><td>1</td><td>2</td><td>0</td>' in page
+
+    client.form_post(f"/exams/papers/{paper.id}/exposure", {"yearly_cap": "2.5"})
+    page = client.get(f"/exams/papers/{paper.id}").get_data(as_text=True)
+    assert "whole number from 1 to" in page
+    db.expire_all()
+    assert db.get(Paper, paper.id).yearly_cap == 3
