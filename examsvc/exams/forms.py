@@ -176,14 +176,16 @@ class PaperForm(AppForm):
         self.title.data, self.description.data, self.multi_rule.data = paper.title, paper.description, str(paper.multi_rule)
         while len(self.sections):
             self.sections.pop_entry()
-        for section in paper.sections:
+        # Fixed sections are edited on the paper page, not in this table.
+        drawn = [section for section in paper.sections if not section.fixed]
+        for section in drawn:
             self.sections.append_entry({
                 "title": section.title, "qtype": section.qtype, "count": section.count, "mark": section.mark,
                 "category": section.category.path, "include_subcategories": section.include_subcategories,
                 "difficulty_min": section.difficulty_min, "difficulty_max": section.difficulty_max,
                 "study_list": section.study_list_id or 0,
             })
-        while len(self.sections) < min(MAX_SECTIONS, max(SECTION_ROWS, len(paper.sections) + 2)):
+        while len(self.sections) < min(MAX_SECTIONS, max(SECTION_ROWS, len(drawn) + 2)):
             self.sections.append_entry()
         self._offer()
 

@@ -32,10 +32,11 @@ from examsvc.exams.forms import (
 from examsvc.extensions import clock
 from examsvc.results_release import release_and_return
 from examsvc.formatting import local_time, points_count
-from question_bank.errors import Conflict, InvalidInput
+from question_bank.errors import Conflict, InvalidInput, NotFound
 from question_bank.models import Category, Role
-from question_bank.services import assembly, makeups, release, study_lists
+from question_bank.services import assembly, exposure, fixed_papers, makeups, release, study_lists
 from question_bank.services import papers as paper_service
+from question_bank.services.people import units_in_scope
 from question_bank.services import roster as roster_service
 from question_bank.services import sittings as sitting_service
 
@@ -136,8 +137,11 @@ def paper(paper_id: int):
     sample = None
     if seed is not None and not shortfalls:
         sample = paper_service.preview_draw(db, actor(), found, seed)
+    drawn_ids = [s.id for s in found.sections if not s.fixed]
     return render_template(
-        "exams/paper.html", paper=found, available=paper_service.availability(db, specs),
+        "exams/paper.html", paper=found, available=dict(zip(drawn_ids, paper_service.availability(db, specs))),
+        fixed_warnings={w.item.id: w.kinds for w in fixed_papers.warnings(db, found)},
+        pool_exposure=exposure.pool_exposure(db, found, clock().now()),
         shortfalls=[problem_text(p) for p in shortfalls], held_out=assembly.held_out(db, found),
         used=paper_service.paper_used(db, found), sittings=sitting_service.sittings_of_paper(db, actor(), found),
         sample=sample, seed=seed, next_seed=secrets.randbelow(10**9),
@@ -277,12 +281,18 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
     rows = sitting_service.roster_rows(db, clock(), sitting)
     if status == 200:
         database.commit()
-    cadres = roster_service.cadres_in_scope(db, actor(), exclude_sitting=sitting)
+    picker_query = _picker_query(request.args)
+    try:
+        picked = roster_service.find_cadres(db, actor(), sitting, picker_query, request.args.get("cpage", 1, type=int))
+    except NotFound:  # a unit outside the admin's subtree in the address: the whole subtree instead
+        picker_query = roster_service.CadreQuery(picker_query.text, None, picker_query.rank, picker_query.post)
+        picked = roster_service.find_cadres(db, actor(), sitting, picker_query)
     add_form = add_form or RosterAddForm(formdata=None)
-    groups = [(unit, list(people)) for unit, people in groupby(cadres, key=lambda u: u.org_unit)]
+    groups = [(unit, list(people)) for unit, people in groupby(picked.cadres, key=lambda u: u.org_unit)]
     now = clock().now()
     return render_template(
-        "exams/sitting.html", sitting=sitting, rows=rows, groups=groups,
+        "exams/sitting.html", sitting=sitting, rows=rows, groups=groups, picked=picked, picker=picker_query,
+        picker_units=units_in_scope(db, actor()), picker_ranks=roster_service.ranks_in_scope(db, actor()),
         can_release=release.can_release(actor(), sitting, now), released_by=release.released_by(db, sitting),
         add_form=add_form, import_form=import_form or RosterImportForm(formdata=None),
         extra_form=ExtraTimeForm(formdata=None),
@@ -303,16 +313,30 @@ def release_results(sitting_id: int):
     return release_and_return(found, url_for("exams.sitting", sitting_id=found.id))
 
 
+def _picker_query(values) -> roster_service.CadreQuery:
+    """The roster picker's filters from a query string or a form (``cq``, ``cunit``, ``crank``, ``cpost``)."""
+    unit = values.get("cunit", "")
+    return roster_service.CadreQuery(text=values.get("cq", "")[:100], unit_id=int(unit) if unit.isdecimal() and len(unit) < 10 else None,
+                                     rank=values.get("crank", "")[:50], post=values.get("cpost", "")[:200])
+
+
 @bp.post("/sittings/<int:sitting_id>/roster")
 def add_to_roster(sitting_id: int):
+    """Add the ticked cadres, or with ``add_all`` every cadre matching the picker's filters."""
     db = database.session()
     found = sitting_service.get_sitting(db, actor(), sitting_id)
-    form = RosterAddForm()
-    form.user_ids.choices = [SelectChoice(u.id, u.display_name) for u in roster_service.cadres_in_scope(db, actor(), exclude_sitting=found)]
-    if not form.validate_on_submit():
-        return _sitting_page(found, add_form=form, status=422,
+    raw_ids = request.form.getlist("user_ids")
+    try:
+        if request.form.get("add_all") == "1":
+            added = roster_service.add_matching(db, clock(), actor(), found, _picker_query(request.form))
+        elif raw_ids and all(i.isdecimal() and len(i) < 10 for i in raw_ids):
+            added = roster_service.add_to_roster(db, clock(), actor(), found, [int(i) for i in raw_ids])
+        else:
+            raise InvalidInput([])
+    except (InvalidInput, NotFound):
+        db.rollback()
+        return _sitting_page(found, status=422,
                              problems=[{"place": "", "message": _("Tick the cadres to add; only cadres of your units not yet on the roster can be added.")}])
-    added = roster_service.add_to_roster(db, clock(), actor(), found, form.user_ids.data)
     database.commit()
     flash(_("%(n)d candidate(s) added to the roster.", n=len(added)), "success")
     return redirect(url_for("exams.sitting", sitting_id=found.id))
@@ -380,4 +404,4 @@ def remove_from_roster(sitting_id: int, entry_id: int):
 
 
 # The attempt page's and the corrections' routes live in their own modules, on this blueprint.
-from examsvc.exams import attempt_pages, corrections  # noqa: E402,F401
+from examsvc.exams import attempt_pages, corrections, fixed_sections  # noqa: E402,F401

@@ -37,7 +37,7 @@ from question_bank.models.marking import (
     ScoreChange,
 )
 from question_bank.models.org import OrgUnit, UnitLevel
-from question_bank.models.papers import BlueprintSection, MultiChoiceRule, Paper
+from question_bank.models.papers import BlueprintSection, FixedItem, MultiChoiceRule, Paper
 from question_bank.models.people import Role, User, UserRole
 from question_bank.models.practice import Practice, PracticeItem, PracticeSource, WrongAnswerEntry, WrongAnswerExamItem
 from question_bank.models.questions import (
@@ -84,7 +84,7 @@ __all__ = [
     "ArticleChange", "AttemptLawVersion", "LawReviewFlag", "ReviewOutcome",
     "ImportJob", "JobState",
     "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
-    "BatchStatus", "BlueprintSection", "Category", "DeviceEvent", "DeviceEventKind", "ExamKind", "HeldImport", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
+    "BatchStatus", "BlueprintSection", "Category", "FixedItem", "DeviceEvent", "DeviceEventKind", "ExamKind", "HeldImport", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",
     "WrongAnswerEntry", "WrongAnswerExamItem", "Question", "QuestionStatus", "QuestionVersion",
     "RefusedChange", "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base, Points, UTCDateTime
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.models.org import OrgUnit
-from question_bank.models.questions import Category
+from question_bank.models.questions import Category, Question, QuestionVersion
 from question_bank.models.study import StudyList
 
 
@@ -38,6 +38,12 @@ class Paper(Base):
     #: not only while one of its sittings is open (set by an exam admin on the paper page; audited
     #: as "paper.practice_exclusion").
     practice_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Item exposure control (``services.exposure``): drawn sections give a candidate no question
+    #: they were given in an earlier attempt at any sitting (make-ups above all).
+    avoid_seen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Item exposure control: drawn sections give no question already put into this many attempts
+    #: (of any sitting) started in the same calendar year (China time); None = no cap.
+    yearly_cap: Mapped[int | None] = mapped_column(Integer)
 
     org_unit: Mapped[OrgUnit] = relationship()
     sections: Mapped[list[BlueprintSection]] = relationship(
@@ -46,8 +52,9 @@ class Paper(Base):
 
     @property
     def total_marks(self) -> Decimal:
-        """Points the paper is out of: Σ count × mark over its sections."""
-        return sum((s.count * s.mark for s in self.sections), Decimal(0))
+        """Points the paper is out of: Σ section marks (count × mark for a drawn section, the sum
+        of its questions' marks for a fixed one)."""
+        return sum((s.total_marks for s in self.sections), Decimal(0))
 
     @property
     def question_count(self) -> int:
@@ -55,7 +62,13 @@ class Paper(Base):
 
 
 class BlueprintSection(Base):
-    """"Draw ``count`` published questions of type ``qtype`` from ``category`` at ``mark`` points each."""
+    """"Draw ``count`` published questions of type ``qtype`` from ``category`` at ``mark`` points each."
+
+    A *fixed* section (固定试卷, ``fixed``) draws nothing: it holds the questions an exam admin
+    picked, in order, each with its own mark and the version it was built with
+    (:class:`FixedItem`). Its ``category`` is None, ``count`` the number of its items, ``mark``
+    their largest mark and ``qtype`` the type of its first item (what pages list it by).
+    """
 
     __tablename__ = "blueprint_section"
     __table_args__ = (
@@ -73,7 +86,8 @@ class BlueprintSection(Base):
     count: Mapped[int] = mapped_column(Integer)
     #: Points for each question of the section.
     mark: Mapped[Decimal] = mapped_column(Points(6))
-    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    #: None for a fixed section.
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
     #: Whether questions of sub-categories (``宪法/国家机构`` under ``宪法``) count too.
     include_subcategories: Mapped[bool] = mapped_column(Boolean, default=True)
     difficulty_min: Mapped[int] = mapped_column(Integer, default=1)
@@ -81,7 +95,45 @@ class BlueprintSection(Base):
     #: When set, the section draws only questions whose legal basis cites an article within this
     #: study list version's items ("from the laws of study list L").
     study_list_id: Mapped[int | None] = mapped_column(ForeignKey("study_list.id"))
+    #: Whether the section is fixed (its questions picked, not drawn; :class:`FixedItem`).
+    fixed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     paper: Mapped[Paper] = relationship(back_populates="sections")
-    category: Mapped[Category] = relationship()
+    category: Mapped[Category | None] = relationship()
     study_list: Mapped[StudyList | None] = relationship()
+    items: Mapped[list[FixedItem]] = relationship(
+        back_populates="section", order_by="FixedItem.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def total_marks(self) -> Decimal:
+        """Points the section is worth: Σ item marks when fixed, else count × mark."""
+        if self.fixed:
+            return sum((item.mark for item in self.items), Decimal(0))
+        return self.count * self.mark
+
+
+class FixedItem(Base):
+    """One question picked for a fixed section, in order, at its own mark, as the version it was
+    built with: an edit published later does not reach the paper until someone republishes it
+    (``services.fixed_papers.republish``, audited)."""
+
+    __tablename__ = "fixed_item"
+    __table_args__ = (
+        UniqueConstraint("section_id", "position"),
+        CheckConstraint("mark > 0", name="mark_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("blueprint_section.id"), index=True)
+    #: Order within the section, from 1.
+    position: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    #: The version the paper holds: the question's published version when picked or last republished.
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
+    #: Points the question is worth on this paper.
+    mark: Mapped[Decimal] = mapped_column(Points(6))
+
+    section: Mapped[BlueprintSection] = relationship(back_populates="items")
+    question: Mapped[Question] = relationship()
+    question_version: Mapped[QuestionVersion] = relationship()

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import combinations
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
@@ -33,6 +34,7 @@ from question_bank.models import (
     QuestionStatus,
     QuestionVersion,
 )
+from question_bank.services import exposure
 from question_bank.services.study_scope import articles_of_list
 from question_bank.types import REGISTRY
 
@@ -74,11 +76,24 @@ class Shortfall:
 
 @dataclass(frozen=True)
 class DrawnItem:
-    """One question drawn for a paper: its section (1-based), version and mark in points."""
+    """One question drawn for a paper: its section (1-based), version and section; a fixed
+    section's item carries its own mark (``fixed_mark``)."""
 
     section_no: int
     version: QuestionVersion
     section: BlueprintSection
+    fixed_mark: Decimal | None = None
+
+    @property
+    def mark(self) -> Decimal:
+        """Points the question is worth on the paper: its fixed mark, else the section's."""
+        return self.section.mark if self.fixed_mark is None else self.fixed_mark
+
+
+def fixed_fingerprints(sections: list[BlueprintSection]) -> set[str]:
+    """Content fingerprints of the questions the fixed sections among ``sections`` hold (as the
+    versions they hold): drawn sections never draw them (case C-21)."""
+    return {item.question_version.fingerprint for s in sections if s.fixed for item in s.items}
 
 
 def published_question():
@@ -152,8 +167,9 @@ def fits_section(section: BlueprintSection):
             QuestionCitation.article_id.in_(articles_of_list(section.study_list_id)))))
 
 
-def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
-    """:func:`section_pool` with each version's fingerprint: version id → fingerprint, in order."""
+def _pool(session: Session, section: BlueprintSection, excluded: Select | None = None) -> dict[int, str]:
+    """:func:`section_pool` with each version's fingerprint: version id → fingerprint, in order;
+    without the questions whose ids ``excluded`` (a subquery, exposure rules) selects."""
     query = (
         select(QuestionVersion.id, QuestionVersion.fingerprint)
         .join(Question, Question.published_version_id == QuestionVersion.id)
@@ -161,6 +177,8 @@ def _pool(session: Session, section: BlueprintSection) -> dict[int, str]:
         .where(live_question(), fits_section(section))
         .order_by(Question.id)
     )
+    if excluded is not None:
+        query = query.where(Question.id.not_in(excluded))
     return {version_id: fingerprint for version_id, fingerprint in session.execute(query)}
 
 
@@ -181,8 +199,10 @@ def held_out(session: Session, paper: Paper) -> int:
 
 
 def held_out_of(session: Session, sections: list[BlueprintSection]) -> int:
-    """:func:`held_out` for sections not (yet) on a paper, such as a blueprint being checked."""
-    return len(set().union(*(_held(session, s) for s in sections))) if sections else 0
+    """:func:`held_out` for sections not (yet) on a paper, such as a blueprint being checked.
+    Fixed sections draw nothing, so hold nothing out (``fixed_papers.warnings`` speaks of them)."""
+    drawn = [s for s in sections if not s.fixed]
+    return len(set().union(*(_held(session, s) for s in drawn))) if drawn else 0
 
 
 def _groups(count: int) -> list[tuple[int, ...]]:
@@ -194,8 +214,18 @@ def _groups(count: int) -> list[tuple[int, ...]]:
 def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
     """Every section, or group of sections, the bank cannot fill now. Empty when the paper can be
     drawn. A group is reported only when none of its sections is short on its own."""
-    sections = paper.sections
-    pools = [set(_pool(session, s).values()) for s in sections]
+    return sections_short(session, paper.sections)
+
+
+def sections_short(session: Session, all_sections: list[BlueprintSection],
+                   excluded: Select | None = None) -> list[Shortfall]:
+    """:func:`shortfalls` for a list of sections (positions as on the paper). Fixed sections are
+    never short; drawn sections count without the questions the fixed ones hold (case C-21) and
+    without those ``excluded`` selects (exposure rules)."""
+    fixed = fixed_fingerprints(all_sections)
+    numbered = [(i, s) for i, s in enumerate(all_sections) if not s.fixed]
+    sections = [s for _, s in numbered]
+    pools = [set(_pool(session, s, excluded).values()) - fixed for s in sections]
     held = [_held(session, s) for s in sections]
     found: list[Shortfall] = []
     short_alone: set[int] = set()
@@ -206,7 +236,7 @@ def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
         available = len(set().union(*(pools[i] for i in group)))
         if available < requested:
             first = sections[group[0]]
-            found.append(Shortfall(tuple(i + 1 for i in group), first.category.path, first.qtype,
+            found.append(Shortfall(tuple(numbered[i][0] + 1 for i in group), first.category.path, first.qtype,
                                    requested, available, len(set().union(*(held[i] for i in group)))))
             if len(group) == 1:
                 short_alone.add(group[0])
@@ -215,14 +245,19 @@ def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
 
 def check_paper(session: Session, paper: Paper) -> None:
     """Raise :class:`InvalidInput` naming each short section ("requested N, available M")."""
-    if not paper.sections:
+    check_sections(session, paper.sections)
+
+
+def check_sections(session: Session, sections: list[BlueprintSection]) -> None:
+    """:func:`check_paper` for a paper's sections as they would be after a change."""
+    if not sections:
         raise InvalidInput([Problem(N_("the paper has no sections"), place="sections")])
-    problems = [s.problem() for s in shortfalls(session, paper)]
+    problems = [s.problem() for s in sections_short(session, sections)]
     if problems:
         raise InvalidInput(problems)
 
 
-def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
+def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | None = None) -> list[DrawnItem]:
     """Draw one candidate's questions: ``count`` distinct questions per section, no question twice
     on the paper and no two with the same content fingerprint (case C-21), reproducible from
     ``seed``. Items come out section by section, and within a section in the paper's own order
@@ -235,12 +270,23 @@ def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
     can join pools that are otherwise apart (the same stem and options published as a single and
     as a multiple choice); should the greedy draw then paint itself into a corner, the draw is
     completed by augmenting paths (:func:`_match`), which finds one whenever Hall's condition holds.
-    Raises :class:`InvalidInput` when the bank cannot fill the paper.
+    With exposure ``rules`` (``services.exposure``), drawn sections leave out the questions the
+    rules exclude (seen by the candidate before, at the yearly cap).
+
+    Raises :class:`InvalidInput` when the bank cannot fill the paper, or when it can but not once
+    the exposure rules leave questions out (said as such, with how many each rule took).
     """
     check_paper(session, paper)
+    excluded = rules.excluded() if rules is not None else None
+    if excluded is not None:
+        short = sections_short(session, paper.sections, excluded)
+        if short:
+            raise InvalidInput([_exposure_problem(session, rules, paper, s) for s in short])
     rng = random.Random(seed)
-    sections = paper.sections
-    pools = [_pool(session, s) for s in sections]
+    fixed = fixed_fingerprints(paper.sections)
+    numbered = [(i, s) for i, s in enumerate(paper.sections) if not s.fixed]
+    sections = [s for _, s in numbered]
+    pools = [{v: fp for v, fp in _pool(session, s, excluded).items() if fp not in fixed} for s in sections]
     # Per section: fingerprint → the versions of its pool holding it (usually one).
     holders: list[dict[str, list[int]]] = []
     for pool in pools:
@@ -255,11 +301,31 @@ def draw(session: Session, paper: Paper, seed: int) -> list[DrawnItem]:
     picked = {index: sorted(ids, key=positions[index].__getitem__) for index, ids in picked.items()}
     taken = {version_id for ids in picked.values() for version_id in ids}
     versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(taken)))}
+    drawn = {numbered[index][0]: [DrawnItem(numbered[index][0] + 1, versions[v], sections[index]) for v in picked[index]]
+             for index in range(len(sections))}
     return [
-        DrawnItem(index + 1, versions[version_id], section)
-        for index, section in enumerate(sections)
-        for version_id in picked[index]
+        item
+        for position, section in enumerate(paper.sections)
+        for item in (_fixed_items(position, section) if section.fixed else drawn[position])
     ]
+
+
+def _exposure_problem(session: Session, rules: exposure.Exposure, paper: Paper, short: Shortfall) -> Problem:
+    """A shortfall caused by exposure rules, saying so: "section 2: requested 5, available 3 once
+    exposure rules leave out questions (4 seen by this candidate before, 0 at the yearly cap)"."""
+    question_ids = set(session.scalars(select(QuestionVersion.question_id).where(QuestionVersion.id.in_(
+        [v for n in short.sections for v in _pool(session, paper.sections[n - 1])]))))
+    seen, capped = exposure.excluded_count(session, rules, question_ids)
+    return Problem(N_("sections %(sections)s: requested %(requested)d, available %(available)d once exposure rules "
+                      "leave out questions (%(seen)d seen by this candidate before, %(capped)d at the yearly cap)"),
+                   {"sections": ", ".join(map(str, short.sections)), "requested": short.requested,
+                    "available": short.available, "seen": seen, "capped": capped},
+                   place=Place(section=short.sections[0]) if len(short.sections) == 1 else "sections")
+
+
+def _fixed_items(position: int, section: BlueprintSection) -> list[DrawnItem]:
+    """A fixed section's questions in its order, at the versions and marks the paper holds."""
+    return [DrawnItem(position + 1, item.question_version, section, item.mark) for item in section.items]
 
 
 def _one(version_ids: list[int], rng: random.Random) -> int:

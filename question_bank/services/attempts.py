@@ -47,7 +47,7 @@ from question_bank.models import (
     Sitting,
     User,
 )
-from question_bank.services import assembly, audit, deadlines, presence, start_terms, validity
+from question_bank.services import assembly, audit, deadlines, exposure, presence, start_terms, validity
 from question_bank.services.delivery import option_order_for, to_display, to_original
 from question_bank.services.slot_changes import Change, ChangeReceipt, Outcome, apply_change, slot_versions
 from question_bank.types import get_type
@@ -128,7 +128,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
         raise Conflict(N_("You have used all %(allowed)d attempt(s) at this sitting."), allowed=sitting.attempts_allowed)
     seed = secrets.randbits(62) if seed is None else seed
     try:
-        drawn = assembly.draw(session, sitting.paper, seed)
+        drawn = assembly.draw(session, sitting.paper, seed, exposure.for_draw(sitting.paper, candidate, now))
     except InvalidInput as exc:
         raise PaperUnavailable(exc.problems) from exc
     deadline = min(now + dt.timedelta(seconds=sitting.time_limit_s + entry.extra_time_s), sitting.closes_at)
@@ -143,7 +143,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     for slot, pick in enumerate(drawn, start=1):
         shuffle = sitting.shuffle_options and get_type(pick.version.qtype).has_options
         attempt.items.append(AttemptItem(
-            slot=slot, section_no=pick.section_no, question_version=pick.version, mark=pick.section.mark,
+            slot=slot, section_no=pick.section_no, question_version=pick.version, mark=pick.mark,
             option_order=option_order_for(len(pick.version.options), shuffle, rng, pick.version.pinned_options or ()),
         ))
         if pick.version.used_at is None:

@@ -114,7 +114,7 @@ def sitting_counts(session: Session, paper_ids: list[int]) -> dict[int, int]:
 def specs_of(paper: Paper) -> list[SectionSpec]:
     """A saved paper's sections as specs (for the bank's counts and the edit form)."""
     return [SectionSpec(s.qtype, s.count, s.mark, s.category.path, s.include_subcategories, s.difficulty_min,
-                        s.difficulty_max, s.title, s.study_list_id) for s in paper.sections]
+                        s.difficulty_max, s.title, s.study_list_id) for s in paper.sections if not s.fixed]
 
 
 def _section_problems(index: int, spec: SectionSpec) -> list[Problem]:
@@ -240,13 +240,17 @@ def snapshot(paper: Paper) -> dict[str, Any]:
         "description": paper.description,
         "multi_rule": str(paper.multi_rule),
         "total_marks": str(paper.total_marks),
-        "sections": [
-            {"qtype": s.qtype, "count": s.count, "mark": str(s.mark), "category": s.category.path,
-             "include_subcategories": s.include_subcategories, "difficulty": [s.difficulty_min, s.difficulty_max],
-             "title": s.title, **({"study_list": s.study_list_id} if s.study_list_id else {})}
-            for s in paper.sections
-        ],
+        "sections": [_section_snapshot(s) for s in paper.sections],
     }
+
+
+def _section_snapshot(s: BlueprintSection) -> dict[str, Any]:
+    if s.fixed:
+        return {"title": s.title, "fixed": [{"question": i.question_id, "version": i.question_version_id,
+                                             "mark": str(i.mark)} for i in s.items]}
+    return {"qtype": s.qtype, "count": s.count, "mark": str(s.mark), "category": s.category.path,
+            "include_subcategories": s.include_subcategories, "difficulty": [s.difficulty_min, s.difficulty_max],
+            "title": s.title, **({"study_list": s.study_list_id} if s.study_list_id else {})}
 
 
 def create_paper(session: Session, clock: Clock, actor: User, spec: PaperSpec) -> Paper:
@@ -278,8 +282,10 @@ def update_paper(session: Session, clock: Clock, actor: User, paper: Paper, spec
     paper = get_paper(session, actor, paper.id)
     if paper_used(session, paper):
         raise Conflict(N_("Candidates have already sat this paper, so it cannot change. Create a new paper instead."))
-    sections = _checked_sections(session, spec)
-    total = sum((s.count * s.mark for s in sections), Decimal(0))
+    sections = _with_fixed(paper, _checked_sections(session, spec))
+    with session.no_autoflush:
+        assembly.check_sections(session, sections)
+    total = sum((s.total_marks for s in sections), Decimal(0))
     problems = [
         Problem(N_("the sitting %(title)s has pass mark %(mark)s, above the new total of %(total)s points"),
                 {"title": s.title, "mark": s.pass_mark, "total": total}, "sections")
@@ -295,11 +301,23 @@ def update_paper(session: Session, clock: Clock, actor: User, paper: Paper, spec
     paper.title = spec.title.strip()
     paper.description = spec.description.strip()
     paper.multi_rule = spec.multi_rule
-    paper.sections = _persistable(sections)
+    paper.sections = [s if s.fixed else _persistable([s])[0] for s in sections]
+    for position, section in enumerate(paper.sections, start=1):
+        section.position = position
     paper.updated_at = clock.now()
     session.flush()
     audit.record(session, clock, actor, "paper.update", "paper", paper.id, before=before, after=snapshot(paper))
     return paper
+
+
+def _with_fixed(paper: Paper, drawn: list[BlueprintSection]) -> list[BlueprintSection]:
+    """The paper's sections after an edit of its drawn ones (the form edits only those): each
+    fixed section keeps its place among them, the drawn ones take the other places in the form's
+    order (any beyond go last); the caller numbers them anew once the change is accepted."""
+    rest = list(drawn)
+    merged = [s if s.fixed else rest.pop(0) for s in paper.sections if s.fixed or rest]
+    merged.extend(rest)
+    return merged
 
 
 def _persistable(sections: list[BlueprintSection]) -> list[BlueprintSection]:

@@ -52,7 +52,7 @@ def held_out_sections(session: Session, now: dt.datetime) -> list[BlueprintSecti
     of practice altogether."""
     open_papers = select(Sitting.paper_id).where(Sitting.opens_at <= now, Sitting.closes_at > now)
     query = (select(BlueprintSection).join(Paper, BlueprintSection.paper_id == Paper.id)
-             .where(or_(Paper.practice_excluded.is_(True), Paper.id.in_(open_papers)))
+             .where(or_(Paper.practice_excluded.is_(True), Paper.id.in_(open_papers)), BlueprintSection.fixed.is_(False))
              .options(joinedload(BlueprintSection.category)))
     return list(session.scalars(query))
 

@@ -63,6 +63,98 @@ def cadres_in_scope(session: Session, actor: User, *, exclude_sitting: Sitting |
     return list(session.scalars(query.order_by(OrgUnit.path, User.display_name, User.id)))
 
 
+#: Cadres the roster picker shows on a page, and the most a caller may ask for.
+PICKER_PAGE_SIZE, MAX_PICKER_PAGE_SIZE = 50, 200
+
+
+@dataclass(frozen=True)
+class CadreQuery:
+    """What the roster picker asks for; empty means "any". ``text`` is part of a name, a user
+    name or an ID number (compared without case); ``unit_id`` a unit whose whole subtree counts
+    (it must lie in the actor's); ``rank`` a rank (职级) exactly as stored; ``post`` part of the
+    current or proposed post."""
+
+    text: str = ""
+    unit_id: int | None = None
+    rank: str = ""
+    post: str = ""
+
+
+@dataclass(frozen=True)
+class CadrePage:
+    """One page of the picker: ``cadres`` (by unit then name), ``total`` matching, the 1-based
+    ``page`` returned and ``pages`` (at least 1)."""
+
+    cadres: list[User]
+    total: int
+    page: int
+    pages: int
+
+
+def _matching(session: Session, actor: User, sitting: Sitting, query: CadreQuery):
+    """The SQL query of the active cadres of the actor's subtree matching ``query`` and not yet
+    on the sitting's roster. Raises :class:`NotFound` for a unit outside the actor's subtree."""
+    found = users_in_scope(actor).where(
+        User.is_active, User.role_rows.any(UserRole.role == Role.CADRE),
+        ~exists().where(RosterEntry.sitting_id == sitting.id, RosterEntry.user_id == User.id))
+    if query.unit_id is not None:
+        unit = session.get(OrgUnit, query.unit_id)
+        if unit is None or not actor.org_unit.contains(unit):
+            raise NotFound()
+        found = found.where(OrgUnit.path.startswith(unit.path, autoescape=True))
+    text = query.text.strip()
+    if text:
+        # "%" and "_" are ordinary characters here, as in the bank search.
+        folded = text.lower()
+        found = found.where(func.lower(User.display_name).contains(folded, autoescape=True)
+                            | func.lower(User.username).contains(folded, autoescape=True)
+                            | func.lower(User.id_number).contains(folded, autoescape=True))
+    if query.rank.strip():
+        found = found.where(User.rank == query.rank.strip())
+    post = query.post.strip()
+    if post:
+        found = found.where(User.current_post.contains(post, autoescape=True)
+                            | User.proposed_post.contains(post, autoescape=True))
+    return found
+
+
+def find_cadres(session: Session, actor: User, sitting: Sitting, query: CadreQuery, page: int = 1,
+                page_size: int = PICKER_PAGE_SIZE) -> CadrePage:
+    """One page of the cadres the actor may put on the sitting's roster matching ``query`` (a
+    province has thousands: the picker pages and searches instead of listing everyone). A page
+    past the end gives the last page; ``page_size`` is capped at :data:`MAX_PICKER_PAGE_SIZE`.
+    Raises :class:`NotFound` (sitting or unit outside the actor's subtree)."""
+    sitting = get_sitting(session, actor, sitting.id)
+    size = min(max(page_size, 1), MAX_PICKER_PAGE_SIZE)
+    matching = _matching(session, actor, sitting, query)
+    total = session.scalar(select(func.count()).select_from(matching.with_only_columns(User.id).subquery())) or 0
+    pages = max(1, -(-total // size))
+    number = min(max(page, 1), pages)
+    cadres = session.scalars(matching.order_by(OrgUnit.path, User.display_name, User.id)
+                             .offset((number - 1) * size).limit(size))
+    return CadrePage(list(cadres), total, number, pages)
+
+
+def ranks_in_scope(session: Session, actor: User) -> list[str]:
+    """The ranks (职级) the cadres of the actor's subtree hold, sorted, for the picker's filter."""
+    query = users_in_scope(actor).with_only_columns(User.rank).where(User.rank.is_not(None), User.rank != "").distinct()
+    return sorted(session.scalars(query))
+
+
+def add_matching(session: Session, clock: Clock, actor: User, sitting: Sitting, query: CadreQuery) -> list[RosterEntry]:
+    """Put every cadre matching ``query`` on the roster (picking by unit subtree, rank and post),
+    as :func:`add_to_roster` would one by one. Raises :class:`InvalidInput` when nobody matches
+    or the query is empty (adding everyone of a province takes an explicit filter), and as
+    :func:`find_cadres`."""
+    sitting = get_sitting(session, actor, sitting.id)
+    if query == CadreQuery():
+        raise InvalidInput([Problem(N_("choose a unit, a rank, a post or a text to add by"), place="cadres")])
+    ids = list(session.scalars(_matching(session, actor, sitting, query).with_only_columns(User.id)))
+    if not ids:
+        raise InvalidInput([Problem(N_("nobody matching is left to add"), place="cadres")])
+    return add_to_roster(session, clock, actor, sitting, ids)
+
+
 def _new_entry(sitting: Sitting, user: User, clock: Clock, current_post: str | None = None,
                proposed_post: str | None = None) -> RosterEntry:
     return RosterEntry(sitting_id=sitting.id, user_id=user.id, added_at=clock.now(),
