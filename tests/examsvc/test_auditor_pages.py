@@ -64,7 +64,7 @@ def test_the_export_neutralises_formulas_keeps_the_filter_and_is_audited(client,
     assert cells[3].value == "sitting.update"
     # Text, shown as typed, never a formula: a text cell with Excel's quote prefix.
     assert cells[8].data_type == "s" and cells[8].quotePrefix
-    exports = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.audit_log")).all()
+    exports = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.audit_log").order_by(AuditEvent.id)).all()
     assert [e.after["format"] for e in exports] == ["csv", "xlsx"]
     assert exports[0].after["filter"]["actor"] == "alice" and exports[0].after["rows"] == 2
 

@@ -22,9 +22,9 @@ def test_loading_the_dataset_folder_prints_each_version_and_again_changes_nothin
     assert "中华人民共和国行政复议法  2017-09-01  43 articles  (loaded)" in lines
     # The later of two versions loaded together says what the amendment changed.
     assert ("中华人民共和国行政复议法  2023-09-01  90 articles  (loaded; against 2017-09-01: 43 changed, 47 added, "
-            "0 removed, 0 unchanged articles; 0 of 0 questions citing it held for law review)") in lines
+            "0 removed, 0 unchanged articles; 0 of 0 questions citing it held for law review, 0 carried forward to the new text)") in lines
     assert ("中华人民共和国监察法  2024-12-25  78 articles  (loaded; against 2018-03-20: 55 changed, 9 added, "
-            "0 removed, 14 unchanged articles; 0 of 0 questions citing it held for law review)") in lines
+            "0 removed, 14 unchanged articles; 0 of 0 questions citing it held for law review, 0 carried forward to the new text)") in lines
     assert "skipped 法律法规模版.md: marked bookHidden: a template, not a law text" in lines
     second = runner.invoke(args=["load-laws", str(LAW_TEXTS)])
     assert second.exit_code == 0 and second.output.count("(already loaded, unchanged)") == 13
@@ -38,7 +38,9 @@ def test_loading_an_amendment_prints_how_many_questions_citing_the_law_it_held(a
     shutil.copy(LAW_TEXTS / "宪法相关法" / "监察法(2024-12-25).md", tmp_path / "监察法.md")
     result = app.test_cli_runner().invoke(args=["load-laws", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("14 unchanged articles; 1 of 2 questions citing it held for law review)")
+    # 第十二条 changed: its question is held; 第三条 did not: its question now cites the new text.
+    assert result.output.strip().endswith("14 unchanged articles; 1 of 2 questions citing it held for law review, "
+                                          "1 carried forward to the new text)")
 
 
 def test_a_folder_with_a_bad_file_loads_nothing_and_names_the_line(app, db, tmp_path):
