@@ -61,6 +61,7 @@ def test_the_account_pages_fit_a_phone_screen(phone: Page, live_server, make, db
 
     # The pages this branch added fit the phone too: one account, the units, the bulk creation, the password.
     someone = db.scalar(select(User.id).where(User.username == "someone.with.a.long.name0"))
+    db.rollback()  # on SQLite every transaction holds the write lock: let the pages have it
     for path in (f"/users/{someone}", "/units", "/users/import", "/password"):
         page.goto(f"{live_server}{path}")
         expect(page.locator("main h1")).to_be_visible()
@@ -73,17 +74,20 @@ def test_a_reset_password_is_shown_once_and_its_owner_must_replace_it_before_any
     admin = make.user(Role.SYSADMIN, username="root", unit=make.root())
     cadre = make.cadre(username="zhangsan", display_name="张三")
     db.commit()
+    admin_name, cadre_id = admin.username, cadre.id
+    db.rollback()  # reading them began a transaction, which on SQLite holds the write lock the pages need
     page = phone
     page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", admin.username)
+    page.fill("input[name=username]", admin_name)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
-    page.goto(f"{live_server}/users/{cadre.id}")
+    page.goto(f"{live_server}/users/{cadre_id}")
     page.click("form[action$='/reset-password'] button")
     temporary = page.locator("code.temporary-password").inner_text(timeout=30_000)
     assert len(temporary) == 12
 
-    other = browser.new_context(viewport=PHONE).new_page()
+    second_device = browser.new_context(viewport=PHONE)
+    other = second_device.new_page()
     other.set_default_timeout(30_000)
     other.goto(f"{live_server}/login")
     other.fill("input[name=username]", "zhangsan")
@@ -97,3 +101,4 @@ def test_a_reset_password_is_shown_once_and_its_owner_must_replace_it_before_any
     other.fill("input[name=confirm]", "Zhang-san-own-7")
     other.click("main form button[type=submit]")
     expect(other).to_have_url(f"{live_server}/me/", timeout=30_000)
+    second_device.close()
