@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.webclient import PASSWORD
@@ -17,6 +17,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 375, "height": 740}
+
+# Every expect() waits generously unless it says otherwise: the CI machine is a busy 2-core box,
+# and Playwright's 5 s default failed there under load.
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ def _long_question(make):
 
 def _assert_fits(page: Page, what: str) -> None:
     expect(page.locator("main")).to_be_visible(timeout=WAIT_MS)
+    # Measured once the style sheets are in: before that the browser lays the page out unstyled.
+    page.wait_for_load_state("load", timeout=WAIT_MS)
     assert sideways_overflow(page) == 0, f"{what} scrolls sideways at 375 px"
 
 
