@@ -15,6 +15,9 @@ def start_from_list(page: Page, sitting_id: int) -> None:
     page.locator("#pledge").check(timeout=TIMEOUT_MS)
     page.locator("#start-button").click()
     expect(page.locator("#exam")).to_be_visible(timeout=TIMEOUT_MS)
+    # Answers can change once the page holds the attempt (one active device): its claim is a request
+    # of its own, which a busy server answers after the page shows.
+    expect(page.locator("#exam .question input").first).to_be_enabled(timeout=TIMEOUT_MS)
 
 
 def open_from_list(page: Page, sitting_id: int) -> None:

@@ -109,7 +109,8 @@ def test_downloads_use_the_sheet_writers_and_are_audited(client, db, clock, make
     pooled = client.get("/item-analysis/versions.csv")
     assert pooled.status_code == 200
     assert "attachment" in pooled.headers["Content-Disposition"]
-    exports = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.item_analysis")).all()
+    exports = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.item_analysis")
+                         .order_by(AuditEvent.id)).all()
     assert [e.after["format"] for e in exports] == ["csv", "xlsx", "csv"]
 
 

@@ -50,7 +50,7 @@ def test_the_hr_page_and_downloads_leave_the_changed_score_out_and_say_what_the_
 
     sheet = load_workbook(io.BytesIO(hr.get(f"/reports/sittings/{sitting.id}/scores.xlsx").data)).active
     assert sheet.cell(row=2, column=HEADERS.index(COL_SCORE) + 1).value is None
-    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.score_sheet")).all()
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.score_sheet").order_by(AuditEvent.id)).all()
     assert [e.after["scores_not_matching_ledger"] for e in events] == [1, 1]
 
     listing = hr.get("/reports/sittings").get_data(as_text=True)
