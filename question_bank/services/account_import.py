@@ -23,11 +23,10 @@ from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Place, Problem
 from question_bank.formats.guarded import clean_filename
 from question_bank.formats.roster_file import LIMITS, RosterFile, RosterRow, cell_text, read_roster_file
-from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import OrgUnit, Role, User
 from question_bank.services import audit, people
 from question_bank.services.passwords import temporary_password
-from question_bank.services.roster import MAX_POST_CHARS, UNSAVED_FORMULA, _row_of, _typed_as_number, mask_id
+from question_bank.services.roster import MAX_POST_CHARS, UNSAVED_FORMULA, _row_of, mask_id, row_id_number
 
 #: Most accounts one file creates: each needs a password hash (scrypt, tens of milliseconds), and
 #: the request must end well within a proxy's timeout.
@@ -113,20 +112,9 @@ def _check_rows(session: Session, clock: Clock, actor: User, roster: RosterFile,
                            if unit_text in labels else N_("the unit %(unit)s is not one of your units"))
                 problems.append(Problem(message, {"unit": unit_text}, roster.place(row.number, "unit")))
                 bad = True
-        raw = row.values.get("id_number")
-        place = roster.place(row.number, "id_number")
-        if _typed_as_number(raw):
-            problems.append(Problem(N_("the ID number is stored as a number, which Excel rounds; format the column as text"), place=place))
+        number = row_id_number(row, roster.place(row.number, "id_number"), clock, first_row, problems)
+        if number is None:
             continue
-        try:
-            number = parse_id_number(cell_text(raw), today=local_date(clock.now()))
-        except InvalidIdNumber as exc:
-            problems.append(Problem(exc.message, place=place))
-            continue
-        if number in first_row:
-            problems.append(Problem(N_("this ID number is also in row %(row)d"), {"row": first_row[number]}, place))
-            continue
-        first_row[number] = row.number
         if not bad and unit is not None:
             people_rows.append(_Person(row, number, unit))
     return people_rows, problems

@@ -344,22 +344,10 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
             if len(_as_written(row.values.get(key))) > MAX_POST_CHARS:
                 problems.append(Problem(N_("the post is longer than %(n)d characters"), {"n": MAX_POST_CHARS},
                                         roster.place(row.number, key)))
-        raw = row.values.get("id_number")
-        place = roster.place(row.number, "id_number")
         if "id_number" in row.formulas:
             continue
-        if _typed_as_number(raw):
-            problems.append(Problem(N_("the ID number is stored as a number, which Excel rounds; format the column as text"), place=place))
-            continue
-        try:
-            number = parse_id_number(cell_text(raw), today=local_date(clock.now()))
-        except InvalidIdNumber as exc:
-            problems.append(Problem(exc.message, place=place))
-            continue
-        if number in first_row:
-            problems.append(Problem(N_("this ID number is also in row %(row)d"), {"row": first_row[number]}, place))
-        else:
-            first_row[number] = row.number
+        number = row_id_number(row, roster.place(row.number, "id_number"), clock, first_row, problems)
+        if number is not None:
             numbers[row.number] = number
     accounts: dict[str, list[User]] = {}
     if numbers:
@@ -404,3 +392,26 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
     audit.record(session, clock, actor, "roster.import", "sitting", sitting.id,
                  after={"rows": len(rows), "added": len(added), "already": len(already)})
     return RosterImport(added, already)
+
+
+def row_id_number(row: RosterRow, where: Place, clock: Clock, first_row: dict[str, int],
+                  problems: list[Problem]) -> str | None:
+    """The resident ID number of a roster or account file row, checked (GB 11643, GB/T 2260) and
+    normalised; None, with the reason appended to ``problems``, when it is typed as a number (Excel
+    has rounded it), invalid, or already on an earlier row (``first_row``: number → row, updated).
+    ``where`` is the cell, for the problems."""
+    raw = row.values.get("id_number")
+    if _typed_as_number(raw):
+        problems.append(Problem(N_("the ID number is stored as a number, which Excel rounds; format the column as text"),
+                                place=where))
+        return None
+    try:
+        number = parse_id_number(cell_text(raw), today=local_date(clock.now()))
+    except InvalidIdNumber as exc:
+        problems.append(Problem(exc.message, place=where))
+        return None
+    if number in first_row:
+        problems.append(Problem(N_("this ID number is also in row %(row)d"), {"row": first_row[number]}, where))
+        return None
+    first_row[number] = row.number
+    return number
