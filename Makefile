@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export EXAMSVC_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test test-sqlite test-postgresql install translations extract-messages chromium bench clean
+.PHONY: demo test test-sqlite test-postgresql install translations extract-messages chromium bench wrk clean
 
 install: $(STAMP) $(MO)
 
@@ -61,11 +61,16 @@ test-sqlite: install
 test-postgresql: install
 	EXAMSVC_TEST_DB=postgresql $(BIN)/pytest -q
 
-bench: install
-	$(BIN)/python -m bench.autosave
-	$(BIN)/python -m bench.laws
-	$(BIN)/python -m bench.citation_rates
-	$(BIN)/python -m bench.ledger
+# A sitting's load measured from outside: gunicorn + wrk on SQLite and PostgreSQL against a bare
+# app on the same database; prints one table (bench/sitting_load.py). Not part of `make test`.
+bench: install wrk
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not running on 127.0.0.1:5432 (see .ci/run for how to start it)" >&2; exit 1; }
+	$(BIN)/python -m bench.sitting_load $(BENCH_ARGS)
+
+wrk:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else echo "make bench needs wrk: sudo apt-get install wrk" >&2; exit 1; fi; }
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

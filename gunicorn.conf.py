@@ -1,0 +1,32 @@
+"""gunicorn settings for examsvc (``gunicorn -c gunicorn.conf.py wsgi:app``).
+
+Every value can be changed by the environment, so one file serves the bench and a real sitting:
+
+| variable | meaning | default |
+| --- | --- | --- |
+| EXAMSVC_BIND | address to listen on (behind nginx: a local port or a unix socket) | 127.0.0.1:8000 |
+| EXAMSVC_WORKERS | worker processes | 2 per core |
+| EXAMSVC_THREADS | threads per worker (``gthread`` when above 1) | 1 |
+
+The workers keep nothing that matters in memory (deadlines, locks and throttles live in the
+database or Redis), so any worker of any host may serve any request. Sync workers suit the service:
+every request is short and does its waiting in the database; nginx in front buffers slow phones,
+which is what sync workers need (https://docs.gunicorn.org/en/stable/design.html).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("EXAMSVC_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("EXAMSVC_WORKERS", 2 * multiprocessing.cpu_count()))
+threads = int(os.environ.get("EXAMSVC_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+# A save or submit never takes this long; a worker stuck longer is restarted, and the page retries.
+timeout = 30
+graceful_timeout = 20
+# Keep-alive behind nginx saves a TCP handshake per autosave.
+keepalive = 5
+# Workers are replaced now and then so that a slow leak cannot build up over a long sitting.
+max_requests = 20000
+max_requests_jitter = 2000
+accesslog = os.environ.get("EXAMSVC_ACCESS_LOG") or None
