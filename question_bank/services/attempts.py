@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
 from question_bank.errors import (
@@ -42,6 +42,7 @@ from question_bank.models import (
     Attempt,
     AttemptItem,
     AttemptState,
+    QuestionVersion,
     ResponseSource,
     RosterEntry,
     Sitting,
@@ -170,7 +171,10 @@ def _shuffle_within_sections(drawn: list[assembly.DrawnItem], rng: random.Random
 def lock_attempt(session: Session, attempt_id: int, candidate: User | None = None) -> Attempt:
     """Load and lock an attempt for change. With ``candidate``, an attempt that is not theirs is
     :class:`NotFound`, exactly like one that does not exist (no enumeration, case C-16)."""
-    query = select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+    # The sitting comes in the same statement (every caller reads its deadline rules); only the
+    # attempt's row is locked, which PostgreSQL needs "OF" for with the join.
+    query = (select(Attempt).where(Attempt.id == attempt_id)
+             .options(joinedload(Attempt.sitting, innerjoin=True)).with_for_update(of=Attempt))
     if candidate is not None:
         query = query.where(Attempt.user_id == candidate.id)
     attempt = session.scalar(query.execution_options(populate_existing=True))
@@ -278,6 +282,12 @@ def _ensure_writable(session: Session, clock: Clock, attempt: Attempt) -> None:
         raise AttemptClosed(attempt_id=attempt.id)
 
 
+#: A save checks the answer against the question's type, stem (a fill-in's blanks) and options; the
+#: explanation, legal basis and rubric are not read, so they are not fetched on the hottest path.
+_WITHOUT_PROSE = joinedload(AttemptItem.question_version).defer(QuestionVersion.explanation).defer(
+    QuestionVersion.legal_basis).defer(QuestionVersion.rubric)
+
+
 def save_response(
     session: Session, clock: Clock, candidate: User, attempt_id: int, slot: int, answer: Any, client_seq: int,
     writer: str = "direct", base: int | None = None, page: str | None = None,
@@ -302,7 +312,8 @@ def save_response(
     _ensure_writable(session, clock, attempt)
     presence.ensure_holder(attempt, page)
     # One slot's item, not the whole paper: this is the hottest path of an exam.
-    item = session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.slot == slot))
+    item = session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.slot == slot)
+                          .options(_WITHOUT_PROSE))
     if item is None:
         raise InvalidInput([Problem(N_("there is no question %(slot)s on this paper"), {"slot": slot}, "slot")])
     return apply_change(session, item, Change(slot, answer, writer, client_seq, base), clock.now(),

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from question_bank.clock import Clock
@@ -199,7 +199,8 @@ def load_session_user(session: Session, token: str) -> User | None:
     user_id, _, epoch = token.partition(":")
     if not (user_id.isdigit() and epoch.isdigit()):
         return None
-    user = session.get(User, int(user_id))
+    # Roles in the same statement: this runs on every request, the autosave included.
+    user = session.get(User, int(user_id), options=[joinedload(User.role_rows)])
     if user is None or not user.is_active or user.session_epoch != int(epoch):
         return None
     return user
