@@ -90,11 +90,14 @@ def attempt_page(attempt_id: int):
         raise refusal.error()
     responses = current_responses(db, attempt.id)
     views = [item_view(item, responses[item.slot].answer if item.slot in responses else None) for item in attempt.items]
-    return render_template("candidate/attempt.html", attempt=attempt, sitting=attempt.sitting,
-                           sections=attempt.sitting.paper.sections, items=views,
-                           status=attempts.status(db, clock(), attempt), writer=attempts.new_writer_token(),
-                           focus_away=focus_service.is_away(db, attempt.id),
-                           text_limits={"blank": MAX_ANSWER_CHARS, "text": MAX_RESPONSE_CHARS})
+    page = dict(attempt=attempt, sitting=attempt.sitting, sections=attempt.sitting.paper.sections, items=views,
+                status=attempts.status(db, clock(), attempt), writer=attempts.new_writer_token(),
+                focus_away=focus_service.is_away(db, attempt.id),
+                text_limits={"blank": MAX_ANSWER_CHARS, "text": MAX_RESPONSE_CHARS})
+    # Everything the page shows is read: end the transaction before rendering, so that on SQLite
+    # (every transaction takes the write lock) other candidates' saves do not wait on a template.
+    database.commit()
+    return render_template("candidate/attempt.html", **page)
 
 
 def _finished(attempt_id: int) -> Attempt | Response:
