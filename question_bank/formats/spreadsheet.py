@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from question_bank.errors import N_, Place
-from question_bank.formats.cell_display import NotShown, shown_text
+from question_bank.formats.cell_display import NotShown, shown_text, shows_fewer_digits
 from question_bank.formats.guarded import Limits, UploadSheet, open_upload, refuse
 from question_bank.formats.guarded.sheets import ErrorValue
 
@@ -117,8 +117,15 @@ def _text_rows(filename: str, sheet: UploadSheet) -> Callable[[], Iterator[Row]]
 
 def cell_text(value: Any, number_format: str = "General") -> str:
     """A cell's value as the text Excel shows for it (:func:`cell_display.shown_text`). Raises
-    :class:`NotShown` for an error value or a format that cannot be applied exactly."""
+    :class:`NotShown` for an error value, a format that cannot be applied exactly, or a long whole
+    number that General shows with digits lost (:func:`cell_display.shows_fewer_digits`: an ID or
+    document number typed as a number, which Excel has rounded; neither the rounded number nor
+    the "1.23457E+17" shown is what the author wrote)."""
     if isinstance(value, ErrorValue):
         raise NotShown(N_("this cell shows the error value %(value)s, not a value; correct the formula or "
                           "type the value itself"), {"value": str(value)})
+    if shows_fewer_digits(value, number_format):
+        raise NotShown(N_("this cell holds the long number %(value)s as a number, which Excel shows as %(shown)s and "
+                          "keeps only 15 digits of; format the cell as 文本 (Text) and type the number again"),
+                       {"value": shown_text(value, "0"), "shown": shown_text(value, number_format)})
     return shown_text(value, number_format)

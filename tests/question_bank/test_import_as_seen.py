@@ -1,0 +1,110 @@
+"""Import that never changes what the author saw, second round (issue 5, an outside tester's trial):
+an option holding only its label, General-format numbers as Excel shows them and long numbers Excel
+rounded, the CSV formula guard taken off only in our own export, hidden rows and columns, merged
+cells, and one bad sheet among good ones in "import the valid rows" mode.
+"""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl.worksheet.dimensions import ColumnDimension
+from sqlalchemy import select
+
+from question_bank.formats.cell_display import shown_text
+from question_bank.models import QuestionVersion, Role
+from question_bank.services import importing
+from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
+from tests.factories import QUESTION_HEADER, book_bytes, questions_book
+
+ROW = ["单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "记过", "行政拘留", "C", "见第九条", "易", "种类",
+       "《中华人民共和国行政处罚法》第九条", "行政处罚法/总则", "2"]
+COLUMN = {name: QUESTION_HEADER.index(name) + 1 for name in QUESTION_HEADER}
+
+
+@pytest.fixture
+def editor(make):
+    return make.user(Role.BANK_EDITOR)
+
+
+def numbered(n: int, qtype: str = "单选") -> list:
+    return [qtype, f"第{n}题：{ROW[1]}"] + ROW[2:]
+
+
+def run(db, clock, editor, data, name="q.xlsx", mode=ALL_OR_NOTHING):
+    report = importing.import_questions(db, clock, editor, name, data, mode)
+    db.commit()
+    return report
+
+
+def stored(db) -> list[QuestionVersion]:
+    return db.scalars(select(QuestionVersion).order_by(QuestionVersion.id)).all()
+
+
+def problems(report) -> list[str]:
+    return [str(p) for p in report.errors]
+
+
+# --- an option that is only its label ---------------------------------------------------------------
+
+@pytest.mark.parametrize("label", ["D.", "D、", "（D）", "D．", "(D)", "D：", "D. ", "D．\u3000", "D.\u00a0", "（D）\u200b",
+                                   "d.", "Ｄ．", "B."])
+def test_an_option_holding_only_a_label_is_refused_not_stored(db, clock, editor, label):
+    row = ROW[:]
+    row[COLUMN["选项D"] - 1] = label
+    report = run(db, clock, editor, book_bytes(questions_book([row])))
+    assert report.batch is None and stored(db) == []
+    assert any("row 2, column F" in p and "label" in p for p in problems(report)), problems(report)
+
+
+def test_an_option_of_only_invisible_characters_is_refused(db, clock, editor):
+    row = ROW[:]
+    row[COLUMN["选项D"] - 1] = "\u200b\u3000"
+    report = run(db, clock, editor, book_bytes(questions_book([row])))
+    assert report.batch is None and any("row 2, column F" in p and "invisible" in p for p in problems(report))
+
+
+def test_a_label_only_option_is_refused_in_the_middle_too_and_the_valid_rows_go_in(db, clock, editor):
+    row = ROW[:]
+    row[COLUMN["选项B"] - 1] = "（B）"
+    report = run(db, clock, editor, book_bytes(questions_book([numbered(1), row])), mode=VALID_ONLY)
+    assert report.imported == 1 and [v.stem for v in stored(db)] == [f"第1题：{ROW[1]}"]
+    assert any("row 3, column D" in p and "（B）" in p for p in problems(report)), problems(report)
+
+
+# --- numbers in General format, as Excel shows them -------------------------------------------------
+
+@pytest.mark.parametrize("value, shown", [
+    (1.2345678901234568e17, "1.23457E+17"), (-1.2345678901234568e17, "-1.23457E+17"),
+    (12345678901, "12345678901"), (1e20, "1E+20"), (1.5e20, "1.5E+20"),
+    (0.000012345678, "1.23457E-05"), (1e-10, "1E-10"), (0.0001234, "0.0001234"), (-0.0001234, "-0.0001234"),
+    (1 / 3, "0.333333333"), (-2 / 3, "-0.666666667"), (1234567.891234, "1234567.891"), (0.1 + 0.2, "0.3"),
+    (2 ** 31, "2147483648"), (-7, "-7"),
+])
+def test_general_shows_numbers_as_excel_does(value, shown):
+    assert shown_text(value, "General") == shown
+
+
+def test_a_general_number_is_stored_as_excel_shows_it(db, clock, editor):
+    row = ROW[:]
+    row[COLUMN["选项A"] - 1] = 1.5e20
+    row[COLUMN["选项B"] - 1] = 1 / 3
+    row[COLUMN["选项D"] - 1] = -0.0001234
+    report = run(db, clock, editor, book_bytes(questions_book([row])))
+    assert report.errors == [] and stored(db)[0].options == ["1.5E+20", "0.333333333", "记过", "-0.0001234"]
+
+
+@pytest.mark.parametrize("number", [110101199003071234, 1.1010119900307123e17, 6222021234567890, 123456789012])
+def test_a_long_number_excel_rounded_is_refused_naming_its_cell(db, clock, editor, number):
+    row = ROW[:]
+    row[COLUMN["法律依据"] - 1] = number  # a document or case number typed as a number
+    report = run(db, clock, editor, book_bytes(questions_book([row])))
+    assert report.batch is None and stored(db) == []
+    assert any("row 2, column K" in p and "文本" in p and "E+" in p for p in problems(report)), problems(report)
+
+
+def test_a_long_number_formatted_to_show_every_digit_is_read_as_shown(db, clock, editor):
+    book = questions_book([ROW[:]])
+    cell = book["题库"].cell(2, COLUMN["法律依据"])
+    cell.value, cell.number_format = 123456789012, "0"
+    report = run(db, clock, editor, book_bytes(book))
+    assert report.errors == [] and stored(db)[0].legal_basis == "123456789012"
