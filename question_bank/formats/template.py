@@ -132,6 +132,15 @@ TEMPLATE_HEADERS: tuple[str, ...] = (
     "题型", "题干", *(f"选项{letter}" for letter in LETTERS), "固定选项", "答案", "参考答案", "评分标准", "解析", "难度",
     "知识点", "法律依据", "分类", "分值",
 )
+#: The first cell of the row our own CSV export writes above its header (``formats.template_export``):
+#: only a CSV that carries it has its formula guards (an apostrophe before = + - @) taken off on import.
+#: Any other CSV keeps a leading apostrophe as the author's text: Excel and WPS write a cell typed as
+#: '=1+1 (the apostrophe marks it as text and is not part of it) as =1+1 when saving as CSV, so an
+#: apostrophe in a CSV they wrote is one the author sees in the cell.
+CSV_EXPORT_MARK = "examsvc 题库导出"
+CSV_EXPORT_NOTE = (CSV_EXPORT_MARK + "：以 ' 开头、其后为 =、+、-、@ 的单元格，' 是防止表格软件把内容当作公式执行的前缀，"
+                   "导入本系统时会去掉；请保留本行。")
+
 #: What the 固定选项 column may say for "no option is pinned" (an empty cell lets the importer propose).
 NO_PINS = frozenset({"无", "否", "不固定", "none", "no", "-", "—", "/"})
 

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.spreadsheet import Row, Sheet, Table
-from question_bank.formats.template import GUIDE, Header, ParsedRow, fold, parse_row, read_header
+from question_bank.formats.template import CSV_EXPORT_MARK, GUIDE, Header, ParsedRow, fold, parse_row, read_header
 from question_bank.types import type_for_import_name
 
 #: File name endings that promise a workbook (compared case-insensitively).
@@ -45,6 +45,9 @@ class ParsedFile:
     sheets: list[str]
     rows: list[ParsedRow]
     notices: list[Problem] = field(default_factory=list)
+    #: True when the file is a CSV our own export wrote (its first row is ``template.CSV_EXPORT_NOTE``):
+    #: only then are its formula guards taken off (``services.importing``).
+    own_export: bool = False
 
 
 def sheet_type(name: str) -> str:
@@ -147,6 +150,10 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
             names = "、".join(f"{c.zh} / {c.en}" for c in missing)
             raise InvalidInput([Problem(N_("The header row has no column %(columns)s."), {"columns": names},
                                         Place(file=filename, sheet=sheet.name, row=header.row))])
+        if table.file_format == "csv":
+            marks = [r for r in above if r.cells and r.cells[0].startswith(CSV_EXPORT_MARK)]
+            result.own_export = bool(marks)
+            above = [r for r in above if r not in marks]
         if above:
             result.notices.append(Problem(
                 N_("rows %(rows)s above the header row were taken as a title or notes and not read as questions"),

@@ -45,7 +45,7 @@ from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, P
 from question_bank.formats import spreadsheet, template, template_sheets
 from question_bank.formats.guarded import clean_filename
 from question_bank.formats.interchange import Reader, SourceFile
-from question_bank.formats.tabular import unneutralise
+from question_bank.formats.template_export import unguard_csv_cell
 from question_bank.models import AuditEvent, BatchStatus, ImportBatch, Question, QuestionStatus, Role, User
 from question_bank.services import audit, authoring, citing, duplicates
 from question_bank.text import content_text
@@ -196,7 +196,7 @@ def read_template(filename: str, data: bytes, progress: Progress | None = None,
         table = _counting_rows(table, progress)
     parsed = template_sheets.parse_file(filename, table)
     sheet_name = "、".join(parsed.sheets)
-    notes = _drop_formula_guards(filename, sheet_name, parsed.rows) if table.file_format == "csv" else []
+    notes = _drop_formula_guards(filename, sheet_name, parsed.rows) if parsed.own_export else []
     return SourceFile(table.file_format, table.encoding, sheet_name, parsed.rows, notes, parsed.notices, parsed.sheets)
 
 
@@ -218,20 +218,21 @@ def _counting_rows(table: spreadsheet.Table, progress: Progress) -> spreadsheet.
 
 
 def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRow]) -> list[Problem]:
-    """Take off the apostrophe a CSV export (``formats.tabular.neutralise``) puts before a text that
+    """Take off the apostrophe our CSV export (``template_export.guard_csv_cell``) puts before a text that
     begins like a formula (= + - @), so that the bank's own CSV reads back as it was written; each
-    row where that happened gets a note."""
+    row where that happened gets a note. Only for a CSV marked as our export
+    (``template_sheets.ParsedFile.own_export``): in any other file the apostrophe is the author's."""
     notes = []
     for row in rows:
         draft = row.draft
         if draft is None:
             continue
         before = (draft.stem, list(draft.options), draft.explanation, draft.legal_basis, draft.rubric, draft.key)
-        draft.stem, draft.explanation = unneutralise(draft.stem), unneutralise(draft.explanation)
-        draft.legal_basis, draft.rubric = unneutralise(draft.legal_basis), unneutralise(draft.rubric)
-        draft.options = [unneutralise(option) for option in draft.options]
+        draft.stem, draft.explanation = unguard_csv_cell(draft.stem), unguard_csv_cell(draft.explanation)
+        draft.legal_basis, draft.rubric = unguard_csv_cell(draft.legal_basis), unguard_csv_cell(draft.rubric)
+        draft.options = [unguard_csv_cell(option) for option in draft.options]
         if isinstance(draft.key, str):
-            draft.key = unneutralise(draft.key)
+            draft.key = unguard_csv_cell(draft.key)
         if before != (draft.stem, draft.options, draft.explanation, draft.legal_basis, draft.rubric, draft.key):
             notes.append(Problem(N_("an apostrophe before =, +, - or @ was taken as a CSV export's guard against "
                                     "formulas and left out"), place=Place(file=filename, sheet=sheet, row=row.number)))

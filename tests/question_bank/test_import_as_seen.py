@@ -108,3 +108,46 @@ def test_a_long_number_formatted_to_show_every_digit_is_read_as_shown(db, clock,
     cell.value, cell.number_format = 123456789012, "0"
     report = run(db, clock, editor, book_bytes(book))
     assert report.errors == [] and stored(db)[0].legal_basis == "123456789012"
+
+
+# --- the CSV formula guard: only in our own export --------------------------------------------------
+
+def test_an_apostrophe_in_a_csv_we_did_not_write_is_the_authors_text(db, clock, editor):
+    text = ("题型,题干,选项A,选项B,选项C,答案,分类\r\n"
+            "单选,'=A1 在单元格里显示为什么？,'+1,'-1,'@用户,A,杂项\r\n")
+    for data, name in ((text.encode("utf-8"), "q.csv"), (b"\xef\xbb\xbf" + text.encode("utf-8"), "bom.csv"),
+                       (text.replace(",", "\t").encode("utf-16"), "unicode.txt")):
+        report = run(db, clock, editor, data, name=name)
+        assert report.errors == [] and report.notes == [], problems(report)
+        version = stored(db)[-1]
+        assert version.stem == "'=A1 在单元格里显示为什么？" and version.options == ["'+1", "'-1", "'@用户"]
+
+
+def test_our_csv_export_marks_itself_and_reads_back_whole_even_texts_beginning_with_an_apostrophe(db, clock,
+                                                                                                 editor):
+    import io
+
+    from question_bank.drafts import QuestionDraft
+    from question_bank.services import authoring, exporting
+    from question_bank.services.exporting import Selection
+
+    draft = QuestionDraft("single_choice", "'=A1 里的撇号是题干的一部分", ["=等于", "'-1", "+加", "普通"], ["D"], "杂项")
+    authoring.create_question(db, clock, editor, draft)
+    db.commit()
+    out = io.BytesIO()
+    exporting.export_questions(db, clock, editor, "csv", Selection(), out)
+    db.commit()
+    text = out.getvalue().decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("examsvc 题库导出") and text.splitlines()[1].startswith("题型,")
+    assert "''=A1" in text and "'=等于" in text
+    report = importing.import_questions(db, clock, editor, "导出.csv", out.getvalue(), repeats=importing.KEEP_REPEATS)
+    db.commit()
+    assert report.errors == [] and report.notices == [], [str(n) for n in report.notices]
+    copy = stored(db)[-1]
+    assert copy.stem == "'=A1 里的撇号是题干的一部分" and copy.options == ["=等于", "'-1", "+加", "普通"]
+    # Without the mark (an author's own CSV that happens to look like ours) nothing is taken off.
+    unmarked = "\r\n".join(text.splitlines()[1:]).encode("utf-8")
+    report = importing.import_questions(db, clock, editor, "自己的.csv", unmarked, repeats=importing.KEEP_REPEATS)
+    db.commit()
+    assert report.notes == [] and stored(db)[-1].stem == "''=A1 里的撇号是题干的一部分"
+    assert stored(db)[-1].options[0] == "'=等于"
