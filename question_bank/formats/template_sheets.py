@@ -48,6 +48,9 @@ class ParsedFile:
     #: True when the file is a CSV our own export wrote (its first row is ``template.CSV_EXPORT_NOTE``):
     #: only then are its formula guards taken off (``services.importing``).
     own_export: bool = False
+    #: Sheets refused as a whole, each problem naming its sheet: a header without a required
+    #: column, a sheet that could not be read. The other sheets are still read.
+    problems: list[Problem] = field(default_factory=list)
 
 
 def sheet_type(name: str) -> str:
@@ -122,8 +125,11 @@ def _column_notices(filename: str, sheet: Sheet, header: Header, rows: list[Row]
 def parse_file(filename: str, table: Table) -> ParsedFile:
     """Every question sheet of ``table`` parsed (see the module docstring).
 
-    Raises :class:`InvalidInput` when no visible sheet has a header row (naming the hidden sheet
-    that has one, if any, and saying so when a CSV file has no separated cells at all), when a header lacks a required column, or when no sheet has a data row.
+    A question sheet whose header lacks a required column, or that cannot be read, is named in
+    :attr:`ParsedFile.problems` and the other sheets are still read. Raises :class:`InvalidInput`
+    when no visible sheet could be read (with those problems, or naming the hidden sheet that has
+    questions, if any, and saying so when a CSV file has no separated cells at all), when the file as
+    a whole is refused while reading, or when no sheet has a data row.
     """
     result = ParsedFile([], [])
     hidden_with_questions: list[str] = []
@@ -137,7 +143,13 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
                                                  "unhide it in Excel if its questions are to be imported"),
                                               {"sheet": sheet.name, "n": len(rows)}, where))
             continue
-        header, above, rows = _find_header(sheet)
+        try:
+            header, above, rows = _find_header(sheet)
+        except InvalidInput as exc:
+            if not all(isinstance(p.place, Place) and p.place.sheet == sheet.name for p in exc.problems):
+                raise  # the file as a whole (time, size, a hostile part): nothing more is read
+            result.problems.extend(exc.problems)
+            continue
         if header is None:
             if above and _looks_like_questions(sheet, above):
                 result.notices.append(Problem(
@@ -148,8 +160,10 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
                    and not (c.name == "type" and header.sheet_type)]
         if missing:
             names = "、".join(f"{c.zh} / {c.en}" for c in missing)
-            raise InvalidInput([Problem(N_("The header row has no column %(columns)s."), {"columns": names},
-                                        Place(file=filename, sheet=sheet.name, row=header.row))])
+            result.problems.append(Problem(N_("The header row of the sheet %(sheet)s has no column %(columns)s; the "
+                                              "sheet was not read."), {"sheet": sheet.name, "columns": names},
+                                           Place(file=filename, sheet=sheet.name, row=header.row)))
+            continue
         if table.file_format == "csv":
             marks = [r for r in above if r.cells and r.cells[0].startswith(CSV_EXPORT_MARK)]
             result.own_export = bool(marks)
@@ -162,6 +176,8 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
         result.sheets.append(sheet.name)
         result.rows.extend(parse_row(filename, sheet.name, header, row) for row in rows)
     if not result.sheets:
+        if result.problems:
+            raise InvalidInput(result.problems)
         if hidden_with_questions:
             raise InvalidInput([Problem(
                 N_("The questions are on the hidden sheet %(sheet)s; hidden sheets are never read. Unhide it in "

@@ -197,7 +197,8 @@ def read_template(filename: str, data: bytes, progress: Progress | None = None,
     parsed = template_sheets.parse_file(filename, table)
     sheet_name = "、".join(parsed.sheets)
     notes = _drop_formula_guards(filename, sheet_name, parsed.rows) if parsed.own_export else []
-    return SourceFile(table.file_format, table.encoding, sheet_name, parsed.rows, notes, parsed.notices, parsed.sheets)
+    return SourceFile(table.file_format, table.encoding, sheet_name, parsed.rows, notes, parsed.notices, parsed.sheets,
+                      parsed.problems)
 
 
 def _counting_rows(table: spreadsheet.Table, progress: Progress) -> spreadsheet.Table:
@@ -286,7 +287,9 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     report.rows = len(parsed)
     if progress is not None:
         progress(0, len(parsed))
-    report.errors = [problem for row in parsed for problem in row.problems]
+    # A refused sheet is an error like a row's: all-or-nothing refuses the file for it, valid-rows
+    # mode imports the other sheets' sound rows and names it.
+    report.errors = list(source.problems) + [problem for row in parsed for problem in row.problems]
     sound = [row for row in parsed if row.draft is not None]
     if (report.errors and mode == ALL_OR_NOTHING) or not sound:
         # every row was bad (there is at least one row), or all-or-nothing refused

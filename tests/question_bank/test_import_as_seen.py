@@ -151,3 +151,39 @@ def test_our_csv_export_marks_itself_and_reads_back_whole_even_texts_beginning_w
     db.commit()
     assert report.notes == [] and stored(db)[-1].stem == "''=A1 里的撇号是题干的一部分"
     assert stored(db)[-1].options[0] == "'=等于"
+
+
+# --- one bad sheet among good ones ------------------------------------------------------------------
+
+def _two_sheets_one_without_a_key_column():
+    book = questions_book([numbered(1), numbered(2)], title="单选题")
+    judge = book.create_sheet("判断题")
+    judge.append(["题型", "题干", "解析", "分类"])  # no 答案 column: the sheet cannot be read
+    judge.append(["判断", "行政处罚由行政机关实施。", "", "行政处罚法"])
+    return book
+
+
+def test_in_valid_rows_mode_a_sheet_that_cannot_be_read_is_named_and_the_others_go_in(db, clock, editor):
+    report = run(db, clock, editor, book_bytes(_two_sheets_one_without_a_key_column()), mode=VALID_ONLY)
+    assert report.imported == 2 and len(stored(db)) == 2
+    assert any("判断题" in p and "答案" in p and "not read" in p for p in problems(report)), problems(report)
+    assert report.batch.report["sheets"] == ["单选题"]
+    assert "判断题" in str(report.batch.report["errors"])
+
+
+def test_in_all_or_nothing_mode_that_sheet_refuses_the_file_naming_it(db, clock, editor):
+    report = run(db, clock, editor, book_bytes(_two_sheets_one_without_a_key_column()))
+    assert report.batch is None and stored(db) == []
+    assert any("判断题" in p and "答案" in p for p in problems(report)), problems(report)
+
+
+def test_in_valid_rows_mode_a_sheet_with_content_beyond_the_last_column_is_named_and_the_others_go_in(
+        db, clock, editor):
+    book = questions_book([numbered(1)], title="单选题")
+    wide = book.create_sheet("多选题")
+    wide.append(list(QUESTION_HEADER))
+    wide.append(numbered(2, "多选")[:6] + ["AB"] + numbered(2)[7:])
+    wide.cell(2, 41).value = "远在右边的内容"
+    report = run(db, clock, editor, book_bytes(book), mode=VALID_ONLY)
+    assert report.imported == 1 and [v.stem for v in stored(db)] == [f"第1题：{ROW[1]}"]
+    assert any("多选题" in p for p in problems(report)), problems(report)
