@@ -26,6 +26,7 @@ from typing import Any
 from question_bank.errors import N_, Place
 from question_bank.formats.cell_display import NotShown, shown_text, shows_fewer_digits
 from question_bank.formats.guarded import Limits, UploadSheet, open_upload, refuse
+from question_bank.formats.guarded.layout import RowLayout
 from question_bank.formats.guarded.sheets import ErrorValue
 
 #: Largest file accepted, in bytes (the web layer refuses larger requests before reading them).
@@ -60,6 +61,9 @@ class Row:
     formulas: frozenset[int] = frozenset()
     #: 0-based position → (message msgid, params) of each cell whose shown text is not known.
     unreadable: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    #: Whether the row or some of its filled cells are hidden, and which cells are merged
+    #: (:class:`~question_bank.formats.guarded.layout.RowLayout`); the importer decides.
+    layout: RowLayout = RowLayout()
 
 
 @dataclass
@@ -110,7 +114,7 @@ def _text_rows(filename: str, sheet: UploadSheet) -> Callable[[], Iterator[Row]]
                 except NotShown as exc:
                     cells.append("")
                     unreadable[position] = (exc.args[0], exc.args[1])
-            yield Row(row.number, tuple(cells), row.unsaved_formulas, unreadable)
+            yield Row(row.number, tuple(cells), row.unsaved_formulas, unreadable, row.layout)
 
     return read
 

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.spreadsheet import Row, Sheet, Table
 from question_bank.formats.template import CSV_EXPORT_MARK, GUIDE, Header, ParsedRow, fold, parse_row, read_header
+from question_bank.formats.template_unseen import merge_notices, unseen_problems
 from question_bank.types import type_for_import_name
 
 #: File name endings that promise a workbook (compared case-insensitively).
@@ -122,6 +123,15 @@ def _column_notices(filename: str, sheet: Sheet, header: Header, rows: list[Row]
     return notices
 
 
+def _parsed(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
+    """One data row parsed, refused as well for what its author cannot see (``template_unseen``)."""
+    parsed = parse_row(filename, sheet, header, row)
+    unseen = unseen_problems(filename, sheet, header, row)
+    if not unseen:
+        return parsed
+    return ParsedRow(row.number, None, unseen + parsed.problems, sheet=sheet)
+
+
 def parse_file(filename: str, table: Table) -> ParsedFile:
     """Every question sheet of ``table`` parsed (see the module docstring).
 
@@ -173,8 +183,9 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
                 N_("rows %(rows)s above the header row were taken as a title or notes and not read as questions"),
                 {"rows": _rows_text([r.number for r in above])}, where))
         result.notices.extend(_column_notices(filename, sheet, header, rows))
+        result.notices.extend(merge_notices(filename, sheet.name, header, rows))
         result.sheets.append(sheet.name)
-        result.rows.extend(parse_row(filename, sheet.name, header, row) for row in rows)
+        result.rows.extend(_parsed(filename, sheet.name, header, row) for row in rows)
     if not result.sheets:
         if result.problems:
             raise InvalidInput(result.problems)

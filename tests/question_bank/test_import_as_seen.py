@@ -7,7 +7,6 @@ cells, and one bad sheet among good ones in "import the valid rows" mode.
 from __future__ import annotations
 
 import pytest
-from openpyxl.worksheet.dimensions import ColumnDimension
 from sqlalchemy import select
 
 from question_bank.formats.cell_display import shown_text
@@ -15,6 +14,7 @@ from question_bank.models import QuestionVersion, Role
 from question_bank.services import importing
 from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
 from tests.factories import QUESTION_HEADER, book_bytes, questions_book
+from tests.hostile_files import rewrite_part
 
 ROW = ["单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "记过", "行政拘留", "C", "见第九条", "易", "种类",
        "《中华人民共和国行政处罚法》第九条", "行政处罚法/总则", "2"]
@@ -187,3 +187,142 @@ def test_in_valid_rows_mode_a_sheet_with_content_beyond_the_last_column_is_named
     report = run(db, clock, editor, book_bytes(book), mode=VALID_ONLY)
     assert report.imported == 1 and [v.stem for v in stored(db)] == [f"第1题：{ROW[1]}"]
     assert any("多选题" in p for p in problems(report)), problems(report)
+
+
+# --- what the author cannot see ---------------------------------------------------------------------
+
+SHEET_PART = "xl/worksheets/sheet1.xml"
+
+
+def _three_rows():
+    return questions_book([numbered(1), numbered(2), numbered(3)])
+
+
+def _hide_row_by_hand(book):
+    book["题库"].row_dimensions[3].hidden = True
+    return book_bytes(book)
+
+
+def _filter_row_out(book):
+    sheet = book["题库"]
+    sheet.auto_filter.ref = f"A1:M4"
+    sheet.row_dimensions[3].hidden = True  # what Excel saves for a row its filter leaves out
+    return book_bytes(book)
+
+
+def _collapse_row_group(book):
+    sheet = book["题库"]
+    sheet.row_dimensions[3].outlineLevel = 1
+    sheet.row_dimensions[3].hidden = True
+    return book_bytes(book)
+
+
+def _row_of_height_zero(book):
+    # openpyxl does not write a height of 0; WPS and scripts do.
+    return rewrite_part(book_bytes(book), SHEET_PART,
+                        lambda xml: xml.replace(b'<row r="3"', b'<row r="3" ht="0" customHeight="1"'))
+
+
+@pytest.mark.parametrize("hide, why", [
+    (_hide_row_by_hand, "is hidden"), (_filter_row_out, "filtered out"), (_collapse_row_group, "collapsed group"),
+    (_row_of_height_zero, "height of 0"),
+])
+def test_a_row_the_author_cannot_see_is_refused_naming_its_sheet_and_row(db, clock, editor, hide, why):
+    data = hide(_three_rows())
+    report = run(db, clock, editor, data)
+    assert report.batch is None and stored(db) == []
+    assert any("sheet 题库, row 3" in p and why in p for p in problems(report)), problems(report)
+    # In valid-rows mode the visible rows go in, the hidden one is left out and named.
+    report = run(db, clock, editor, data, mode=VALID_ONLY)
+    assert report.imported == 2 and [v.stem for v in stored(db)] == [f"第1题：{ROW[1]}", f"第3题：{ROW[1]}"]
+    assert any("row 3" in p and why in p for p in problems(report))
+
+
+def _hide_column_by_hand(book):
+    book["题库"].column_dimensions["F"].hidden = True
+    return book_bytes(book)
+
+
+def _collapse_column_group(book):
+    book["题库"].column_dimensions["F"].outlineLevel = 1
+    book["题库"].column_dimensions["F"].hidden = True
+    return book_bytes(book)
+
+
+def _column_of_width_zero(book):
+    return rewrite_part(book_bytes(book), SHEET_PART, lambda xml: xml.replace(
+        b"<sheetData>", b'<cols><col min="6" max="6" width="0" customWidth="1"/></cols><sheetData>'))
+
+
+@pytest.mark.parametrize("hide, why", [
+    (_hide_column_by_hand, "hidden column F"), (_collapse_column_group, "collapsed group"),
+    (_column_of_width_zero, "width 0"),
+])
+def test_a_filled_cell_of_a_hidden_column_is_refused_naming_the_cell(db, clock, editor, hide, why):
+    report = run(db, clock, editor, hide(_three_rows()))
+    assert report.batch is None and stored(db) == []
+    found = [p for p in problems(report) if why in p]
+    assert len(found) == 3 and all("column F (选项D)" in p for p in found), problems(report)
+
+
+def test_a_hidden_column_the_template_does_not_read_stays_a_notice_and_an_empty_hidden_column_is_no_problem(
+        db, clock, editor):
+    book = questions_book([numbered(1)], header=QUESTION_HEADER + ("备注",))
+    book["题库"].cell(2, len(QUESTION_HEADER) + 1).value = "内部备注"
+    book["题库"].column_dimensions["N"].hidden = True
+    book["题库"].column_dimensions["O"].hidden = True  # empty
+    report = run(db, clock, editor, book_bytes(book))
+    assert report.errors == [] and report.imported == 1
+    assert any("备注" in str(n) for n in report.notices)
+
+
+# --- merged cells -----------------------------------------------------------------------------------
+
+def test_a_type_and_a_category_merged_down_their_rows_are_read_on_every_row(db, clock, editor):
+    rows = [numbered(1), numbered(2), numbered(3)]
+    for row in rows[1:]:
+        row[COLUMN["题型"] - 1] = None
+        row[COLUMN["分类"] - 1] = None
+    book = questions_book(rows)
+    sheet = book["题库"]
+    sheet.merge_cells(start_row=2, end_row=4, start_column=COLUMN["题型"], end_column=COLUMN["题型"])
+    sheet.merge_cells(start_row=2, end_row=4, start_column=COLUMN["分类"], end_column=COLUMN["分类"])
+    report = run(db, clock, editor, book_bytes(book))
+    assert report.errors == [] and report.imported == 3, problems(report)
+    assert {v.qtype for v in stored(db)} == {"single_choice"}
+    assert all(q.category.name == "总则" for q in (v.question for v in stored(db)))
+    assert any("A2:A4" in str(n) and "2 to 4" in str(n) for n in report.notices)
+    assert any("L2:L4" in str(n) for n in report.notices)
+
+
+def test_a_merge_across_two_read_columns_is_refused_naming_the_range(db, clock, editor):
+    rows = [numbered(1), numbered(2)]
+    rows[1][COLUMN["选项A"] - 1] = None
+    book = questions_book(rows)
+    book["题库"].merge_cells("B3:C3")  # the stem spread over 题干 and 选项A
+    report = run(db, clock, editor, book_bytes(book), mode=VALID_ONLY)
+    assert report.imported == 1
+    assert any("row 3" in p and "B3:C3" in p and "题干、选项A" in p for p in problems(report)), problems(report)
+
+
+def test_a_block_merge_fills_its_first_column_and_refuses_where_it_spans_read_columns(db, clock, editor):
+    rows = [numbered(1), numbered(2)]
+    rows[1][COLUMN["选项C"] - 1] = None
+    rows[1][COLUMN["选项D"] - 1] = None
+    rows[0][COLUMN["选项D"] - 1] = None
+    book = questions_book(rows)
+    book["题库"].merge_cells("E2:F3")  # 选项C and 选项D over two rows
+    report = run(db, clock, editor, book_bytes(book))
+    assert report.batch is None
+    assert any("row 2" in p and "E2:F3" in p for p in problems(report)), problems(report)
+    assert any("row 3" in p and "E2:F3" in p for p in problems(report)), problems(report)
+
+
+def test_a_title_merged_across_the_top_is_no_problem(db, clock, editor):
+    book = questions_book([numbered(1)])
+    sheet = book["题库"]
+    sheet.insert_rows(1)
+    sheet["A1"] = "2026年度领导干部学法用法考试题库"
+    sheet.merge_cells("A1:M1")
+    report = run(db, clock, editor, book_bytes(book))
+    assert report.errors == [] and report.imported == 1, problems(report)

@@ -31,7 +31,9 @@ from question_bank.formats.guarded.kinds import CONTENT_TYPES, check_package
 from question_bank.formats.guarded.limits import Meter, refuse
 from question_bank.formats.guarded.formulas import holds_formulas, unsaved_formula_cells
 from question_bank.formats.guarded.metered_part import SHARED_STRINGS_PART
-from question_bank.formats.guarded.sheets import ErrorValue, UploadSheet, capped
+from question_bank.formats.guarded.layout import MergeFiller, RowLayout, sheet_layout
+from question_bank.formats.guarded.sheets import ErrorValue, UploadSheet, blank, capped
+from question_bank.formats.guarded.text import PLAIN_ROW
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +153,8 @@ def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: 
     # openpyxl's read-only sheet keeps the path of its part here.
     part = sheet._worksheet_path
     unsaved = unsaved_formula_cells(archive, part, meter, width) if holds_formulas(archive, part) else {}
+    layout = sheet_layout(archive, part, meter, width)
+    merges = MergeFiller(layout.merges, width)
     # Some programs write a wrong <dimension>; without it every row present is read, and no more.
     sheet.reset_dimensions()
     if number_formats:
@@ -162,4 +166,10 @@ def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: 
     for number, (values, formats) in enumerate(rows, start=1):
         # A formula counts as unsaved only where openpyxl, too, found no value (an inline string is one).
         formulas = frozenset(p for p in unsaved.get(number, ()) if p < len(values) and values[p] is None)
-        yield number, values, formulas, formats
+        if not layout:
+            yield number, values, formulas, formats, PLAIN_ROW
+            continue
+        values, formats, merged, filled = merges.row(number, values, formats)
+        hidden_cells = {p: why for p, why in layout.hidden_columns.items() if p < len(values) and not blank(values[p])}
+        yield number, values, formulas, formats, RowLayout(layout.hidden_rows.get(number, ""), hidden_cells, merged,
+                                                           filled)
