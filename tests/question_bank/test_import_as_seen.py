@@ -326,3 +326,78 @@ def test_a_title_merged_across_the_top_is_no_problem(db, clock, editor):
     sheet.merge_cells("A1:M1")
     report = run(db, clock, editor, book_bytes(book))
     assert report.errors == [] and report.imported == 1, problems(report)
+
+
+# --- the same kinds in the roster, account and study-list readers -----------------------------------
+
+def _roster_book():
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "名单"
+    sheet.append(["姓名", "身份证号", "单位"])
+    sheet.append(["张三", "11010519491231002X", "司法局"])
+    sheet.append(["李四", "110105194912310037", None])
+    sheet.append(["王五", "110105194912310053", None])
+    return book
+
+
+def test_a_roster_row_the_author_hid_is_refused_naming_it_and_a_hidden_first_sheet_is_not_read():
+    from question_bank.errors import InvalidInput
+    from question_bank.formats.roster_file import read_roster_file
+
+    book = _roster_book()
+    book["名单"].row_dimensions[3].hidden = True
+    with pytest.raises(InvalidInput) as refused:
+        read_roster_file("名单.xlsx", book_bytes(book))
+    assert [(p.place.sheet, p.place.row) for p in refused.value.problems] == [("名单", 3)]
+    assert "hidden" in str(refused.value.problems[0])
+
+    book = _roster_book()
+    old = book.create_sheet("旧名单", 0)
+    old.append(["姓名", "身份证号"])
+    old.append(["赵六", "110105194912310061"])
+    old.sheet_state = "hidden"
+    roster = read_roster_file("名单.xlsx", book_bytes(book))
+    assert roster.sheet == "名单" and [r.values["name"] for r in roster.rows] == ["张三", "李四", "王五"]
+
+
+def test_a_roster_unit_merged_down_its_rows_is_read_on_every_row():
+    from question_bank.formats.roster_file import read_roster_file
+
+    book = _roster_book()
+    book["名单"].merge_cells("C2:C4")
+    roster = read_roster_file("名单.xlsx", book_bytes(book))
+    assert [r.values["unit"] for r in roster.rows] == ["司法局"] * 3
+
+
+def test_a_roster_id_number_in_a_hidden_column_is_refused_naming_the_cell():
+    from question_bank.errors import InvalidInput
+    from question_bank.formats.roster_file import read_roster_file
+
+    book = _roster_book()
+    book["名单"].column_dimensions["B"].hidden = True
+    with pytest.raises(InvalidInput) as refused:
+        read_roster_file("名单.xlsx", book_bytes(book))
+    assert {(p.place.row, p.place.column, p.place.header) for p in refused.value.problems} == {
+        (2, "B", "身份证号"), (3, "B", "身份证号"), (4, "B", "身份证号")}
+
+
+def test_a_study_list_item_filtered_out_is_refused_naming_its_row():
+    from question_bank.errors import InvalidInput
+    from question_bank.formats.study_list_file import read_list_file
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "学法清单"
+    for row in [("2026年度测试清单",), ("适用范围：测试",), ("序号", "法律法规名称", "学习范围", "学习要求", "学时", "备注"),
+                (1, "行政处罚法", "全文", "精学", 2, None), (2, "行政许可法", "全文", "精学", 2, None)]:
+        sheet.append(list(row))
+    sheet.auto_filter.ref = "A3:F5"
+    sheet.row_dimensions[5].hidden = True
+    with pytest.raises(InvalidInput) as refused:
+        read_list_file("list.xlsx", book_bytes(book))
+    assert [(p.place.sheet, p.place.row) for p in refused.value.problems] == [("学法清单", 5)]
+    assert "filtered out" in str(refused.value.problems[0])
