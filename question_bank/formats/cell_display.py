@@ -250,21 +250,32 @@ def _normal_exponent(text: str) -> str:
     return f"{mantissa}E{int(exponent):+03d}"
 
 
+#: Significant digits Excel keeps of a number typed into a cell; it stores the rest as zeros.
+EXCEL_DIGITS = 15
+
+
 def shows_fewer_digits(value: Any, number_format: str) -> bool:
-    """True when ``value`` is a whole number in a General (or Text) cell that General shows in
-    scientific notation with digits lost: ``123456789012`` shows ``1.23457E+11``. A long number
-    an author typed into such a cell (an ID number, a case number, a document number) has been
-    rounded by Excel (15 significant digits) or is shown rounded; reading it either way would
-    store a number nobody wrote."""
+    """True when ``value`` is a whole number whose digits Excel has lost or hides: in a General
+    (or Text) cell General shows it in scientific notation with digits lost (``123456789012``
+    shows ``1.23457E+11``; ``1.5E+20`` loses nothing), or, in a format showing every digit, it
+    has more than :data:`EXCEL_DIGITS` digits, so that Excel, which keeps 15, turned the rest into
+    zeros when it was typed (an 18-digit ID number in format ``0`` reads ``110101199003071000``). A long number an author typed
+    into such a cell (an ID number, a case number, a document number) is not what they wrote;
+    reading it either way would store a number nobody wrote."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        return False
-    if (number_format or "General").strip().casefold() not in ("general", "@"):
         return False
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if not number.is_finite() or number != number.to_integral_value():
         return False
-    shown = _general(number)
-    return "E" in shown and Decimal(shown) != number
+    if (number_format or "General").strip().casefold() in ("general", "@"):
+        shown = _general(number)
+        return "E" in shown and Decimal(shown) != number
+    if abs(number) < Decimal(10) ** EXCEL_DIGITS:
+        return False
+    try:
+        return "E" not in shown_text(value, number_format).upper()  # every digit shown, Excel's zeros too
+    except NotShown:
+        return False  # refused for its format anyway
 
 
 def _number_text(number: Decimal, section: str, code: str) -> str:

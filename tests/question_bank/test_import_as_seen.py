@@ -401,3 +401,12 @@ def test_a_study_list_item_filtered_out_is_refused_naming_its_row():
         read_list_file("list.xlsx", book_bytes(book))
     assert [(p.place.sheet, p.place.row) for p in refused.value.problems] == [("学法清单", 5)]
     assert "filtered out" in str(refused.value.problems[0])
+
+
+def test_an_id_number_typed_as_a_number_is_refused_even_when_formatted_to_show_all_its_digits(db, clock, editor):
+    book = questions_book([ROW[:]])
+    cell = book["题库"].cell(2, COLUMN["法律依据"])
+    cell.value, cell.number_format = 110101199003071234, "0"  # Excel shows 110101199003071000
+    report = run(db, clock, editor, book_bytes(book))
+    assert report.batch is None and stored(db) == []
+    assert any("row 2, column K" in p and "15 digits" in p for p in problems(report)), problems(report)
