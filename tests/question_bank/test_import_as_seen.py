@@ -177,16 +177,17 @@ def test_in_all_or_nothing_mode_that_sheet_refuses_the_file_naming_it(db, clock,
     assert any("判断题" in p and "答案" in p for p in problems(report)), problems(report)
 
 
+@pytest.mark.parametrize("column", [41, 45, 200])  # the last column read is 40; 41 was the only one seen before
 def test_in_valid_rows_mode_a_sheet_with_content_beyond_the_last_column_is_named_and_the_others_go_in(
-        db, clock, editor):
+        db, clock, editor, column):
     book = questions_book([numbered(1)], title="单选题")
     wide = book.create_sheet("多选题")
     wide.append(list(QUESTION_HEADER))
     wide.append(numbered(2, "多选")[:6] + ["AB"] + numbered(2)[7:])
-    wide.cell(2, 41).value = "远在右边的内容"
+    wide.cell(2, column).value = "远在右边的内容"
     report = run(db, clock, editor, book_bytes(book), mode=VALID_ONLY)
     assert report.imported == 1 and [v.stem for v in stored(db)] == [f"第1题：{ROW[1]}"]
-    assert any("多选题" in p for p in problems(report)), problems(report)
+    assert any("多选题" in p and "beyond column 40" in p for p in problems(report)), problems(report)
 
 
 # --- what the author cannot see ---------------------------------------------------------------------

@@ -144,6 +144,30 @@ def _number_format(cell: Any) -> str:
     return locale_format(style.numFmtId if style is not None else None, code)
 
 
+def _keep_content_beyond(sheet: Any) -> None:
+    """Make the read-only ``sheet`` put the first filled cell right of the columns read into the
+    last column read when that one is empty, so that the caps refuse the row ("content beyond
+    column N") instead of the cell being dropped without a word. openpyxl parses every cell of a
+    row anyway and only leaves out those right of ``max_col``; the row stays ``max_col`` wide."""
+    original = sheet._get_row
+
+    def get_row(row: list[dict[str, Any]], min_col: int = 1, max_col: int | None = None,
+                values_only: bool = False) -> tuple[Any, ...]:
+        cells = original(row, min_col, max_col, values_only)
+        if max_col and row and row[-1]["column"] > max_col and cells and _empty(cells[-1]):
+            beyond = next((cell for cell in row if cell["column"] > max_col and cell["value"] not in (None, "")), None)
+            if beyond is not None:
+                cells = (*cells[:-1], original([{**beyond, "column": max_col}], max_col, max_col, values_only)[0])
+        return cells
+
+    sheet._get_row = get_row
+
+
+def _empty(cell: Any) -> bool:
+    value = getattr(cell, "value", cell)
+    return value is None or value == ""
+
+
 def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: bool) -> Iterator[Any]:
     """(row number, values, unsaved formulas, number formats) for every row the sheet walks,
     empty ones included: the caps count them (a row numbered 300 million is refused at the cap,
@@ -157,6 +181,7 @@ def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: 
     merges = MergeFiller(layout.merges, width)
     # Some programs write a wrong <dimension>; without it every row present is read, and no more.
     sheet.reset_dimensions()
+    _keep_content_beyond(sheet)
     if number_formats:
         epoch = sheet.parent.epoch
         rows = ((tuple(_value(c, epoch) for c in row), tuple(_number_format(c) for c in row))
