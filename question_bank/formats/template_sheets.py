@@ -124,12 +124,13 @@ def _column_notices(filename: str, sheet: Sheet, header: Header, rows: list[Row]
 
 
 def _parsed(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
-    """One data row parsed, refused as well for what its author cannot see (``template_unseen``)."""
+    """One data row parsed, refused as well for what its author cannot see (``template_unseen``);
+    a hidden row is reported as hidden only, its content being what nobody looked at."""
     parsed = parse_row(filename, sheet, header, row)
     unseen = unseen_problems(filename, sheet, header, row)
     if not unseen:
         return parsed
-    return ParsedRow(row.number, None, unseen + parsed.problems, sheet=sheet)
+    return ParsedRow(row.number, None, unseen if row.layout.hidden else unseen + parsed.problems, sheet=sheet)
 
 
 def parse_file(filename: str, table: Table) -> ParsedFile:

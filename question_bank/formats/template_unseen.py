@@ -19,6 +19,7 @@ from question_bank.formats.spreadsheet import Row
 from question_bank.formats.template import Header, place_of
 from question_bank.formats.unseen_cells import unseen_problems as hidden_cells
 
+
 def unseen_problems(filename: str, sheet: str, header: Header, row: Row) -> list[Problem]:
     """The problems that refuse ``row`` for what its author cannot see (a hidden row, a filled
     cell of a read column that is hidden) and for a merge across two read columns; ``[]`` when

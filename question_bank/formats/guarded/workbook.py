@@ -169,10 +169,12 @@ def _empty(cell: Any) -> bool:
 
 
 def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: bool) -> Iterator[Any]:
-    """(row number, values, unsaved formulas, number formats) for every row the sheet walks,
-    empty ones included: the caps count them (a row numbered 300 million is refused at the cap,
-    after the empty rows before it cost nothing but the walk)."""
-    # One column more than the cap is read, so that content there can be refused.
+    """(row number, values, unsaved formulas, number formats, :class:`RowLayout`) for every row the
+    sheet walks, values merged down a column filled in (:mod:`.layout`), empty rows included: the
+    caps count them (a row numbered 300 million is refused at the cap, after the empty rows before
+    it cost nothing but the walk)."""
+    # One column more than the cap is read, so that content there (or further right,
+    # _keep_content_beyond) can be refused.
     width = meter.limits.max_columns + 1
     # openpyxl's read-only sheet keeps the path of its part here.
     part = sheet._worksheet_path
