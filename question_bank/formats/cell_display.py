@@ -46,8 +46,6 @@ LOCALE_FORMATS: dict[int, str] = {
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-#: Significant digits Excel keeps of a number (what its formula bar and General show at most).
-_PRECISION = 15
 
 
 class NotShown(ValueError):
@@ -180,14 +178,104 @@ def _is_date_section(section: str) -> bool:
 # --- numbers ----------------------------------------------------------------------------------------
 
 def _general(number: Decimal) -> str:
-    if number == number.to_integral_value() and abs(number) < Decimal(10) ** _PRECISION:
+    """The text Excel's General format shows for ``number``: at most :data:`GENERAL_CHARS`
+    characters besides a minus sign, decimals rounded off to fit, and scientific notation with six
+    significant digits (``1.23457E+17``) when even the integer part does not fit.
+
+    Source: Excel's General rule ("up to 11 characters"), as SheetJS's SSF formatter implements it
+    (``general_fmt_num``): whole numbers of 32 bits print in full; otherwise the decimal exponent
+    V decides: -4..-1 → 10+V significant digits; -9..9 → 12 decimals if they fit, else 10
+    significant digits if they fit, else ``d.dddddE±xx``; 10 → the integer part; beyond →
+    decimals if they fit, else six significant digits. Trailing zeros and a bare point are dropped.
+    """
+    if number == 0:
+        return "0"
+    if number == number.to_integral_value() and -2**31 <= number < 2**31:
         return str(int(number))
-    text = f"{float(number):.{_PRECISION}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
-        return f"{mantissa}E{int(exponent):+03d}"
-    return text
+    value = float(number)  # Excel holds a double; so does SSF
+    exponent = _exponent(value)
+    width = GENERAL_CHARS + (1 if value < 0 else 0)
+    if -4 <= exponent <= -1:
+        text = _to_precision(value, 10 + exponent)
+    elif abs(exponent) <= 9:
+        text = _strip_decimal(f"{value:.12f}")
+        if len(text) > width:
+            text = _to_precision(value, 10)
+            if len(text) > width:
+                text = f"{value:.5e}"
+    elif exponent == 10:
+        text = f"{value:.10f}"[:12]
+    else:
+        text = _strip_decimal(f"{value:.11f}")
+        if len(text) > width or text in ("0", "-0"):
+            text = _to_precision(value, 6)
+    return _strip_decimal(_normal_exponent(text.upper()))
+
+
+#: Characters Excel's General format shows of a number, the minus sign not counted.
+GENERAL_CHARS = 11
+
+
+def _exponent(value: float) -> int:
+    """The decimal exponent of ``value`` (floor of log10 |value|), exact at powers of ten."""
+    return Decimal(repr(abs(value))).adjusted()
+
+
+def _to_precision(value: float, digits: int) -> str:
+    """JavaScript's ``Number.prototype.toPrecision``: ``digits`` significant digits, in fixed
+    notation unless the exponent (after rounding) is below -6 or at least ``digits``."""
+    text = f"{value:.{digits - 1}e}"
+    mantissa, exponent = text.split("e")
+    power = int(exponent)
+    if power < -6 or power >= digits:
+        return text
+    return f"{value:.{max(digits - 1 - power, 0)}f}"
+
+
+def _strip_decimal(text: str) -> str:
+    """"1.2300" → "1.23", "5.000" → "5"; text without a point, or in scientific form, unchanged."""
+    if "." not in text or "E" in text.upper():
+        return text
+    return text.rstrip("0").rstrip(".")
+
+
+def _normal_exponent(text: str) -> str:
+    """Scientific text as General shows it: mantissa without trailing zeros, exponent of at least
+    two digits ("1.50000E+5" → "1.5E+05")."""
+    if "E" not in text:
+        return text
+    mantissa, exponent = text.split("E")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}E{int(exponent):+03d}"
+
+
+#: Significant digits Excel keeps of a number typed into a cell; it stores the rest as zeros.
+EXCEL_DIGITS = 15
+
+
+def shows_fewer_digits(value: Any, number_format: str) -> bool:
+    """True when ``value`` is a whole number whose digits Excel has lost or hides: in a General
+    (or Text) cell General shows it in scientific notation with digits lost (``123456789012``
+    shows ``1.23457E+11``; ``1.5E+20`` loses nothing), or, in a format showing every digit, it
+    has more than :data:`EXCEL_DIGITS` digits, so that Excel, which keeps 15, turned the rest into
+    zeros when it was typed (an 18-digit ID number in format ``0`` reads ``110101199003071000``). A long number an author typed
+    into such a cell (an ID number, a case number, a document number) is not what they wrote;
+    reading it either way would store a number nobody wrote."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return False
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite() or number != number.to_integral_value():
+        return False
+    if (number_format or "General").strip().casefold() in ("general", "@"):
+        shown = _general(number)
+        return "E" in shown and Decimal(shown) != number
+    if abs(number) < Decimal(10) ** EXCEL_DIGITS:
+        return False
+    try:
+        return "E" not in shown_text(value, number_format).upper()  # every digit shown, Excel's zeros too
+    except NotShown:
+        return False  # refused for its format anyway
 
 
 def _number_text(number: Decimal, section: str, code: str) -> str:

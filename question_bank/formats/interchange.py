@@ -44,7 +44,10 @@ class SourceFile:
     read (``""`` for one-table formats; the sheets joined by "、" when several were read, each named
     in ``sheets``); ``rows`` one entry a question, in file order; ``notes`` what could not be kept
     but did not stop a question (formatting, feedback, images …); ``notices`` what of the file was
-    not read and why (hidden sheets, unknown columns, title rows: ``formats.template_sheets``)."""
+    not read and why (hidden sheets, unknown columns, title rows: ``formats.template_sheets``);
+    ``problems`` what refused a part of the file larger than a row (a question sheet whose header
+    lacks a required column, a sheet that cannot be read), each naming its sheet: errors like a
+    row's, which refuse the file in all-or-nothing mode and leave that part out in valid-rows mode."""
 
     file_format: str
     encoding: str
@@ -53,6 +56,7 @@ class SourceFile:
     notes: list[Problem] = field(default_factory=list)
     notices: list[Problem] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 #: A reader: (file name, bytes) → :class:`SourceFile`; raises ``InvalidInput`` for a file it

@@ -16,6 +16,7 @@ from typing import Any
 
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.guarded import Limits, open_upload
+from question_bank.formats.unseen_cells import unseen_problems
 
 #: Most data rows a roster file may hold.
 MAX_IMPORT_ROWS = 5000
@@ -68,13 +69,17 @@ def cell_text(value: Any) -> str:
 
 
 def read_roster_file(filename: str, data: bytes) -> RosterFile:
-    """The first sheet of the roster file ``data``: the header row is the first of the first
+    """The first visible sheet of the roster file ``data``: the header row is the first of the first
     :data:`HEADER_SEARCH_ROWS` rows that names 身份证号 (ID number), and must also name 姓名.
 
     Raises :class:`InvalidInput` naming the file: everything :func:`~question_bank.formats.guarded.open_upload`
-    refuses, no header row, no 姓名 column, or more than :data:`MAX_IMPORT_ROWS` data rows.
+    refuses, no header row, no 姓名 column, more than :data:`MAX_IMPORT_ROWS` data rows, or rows and
+    cells its author cannot see (``formats.unseen_cells``: hidden, filtered out, collapsed).
     """
-    sheet = open_upload(filename, data, LIMITS).sheets[0]
+    upload = open_upload(filename, data, LIMITS)
+    # A hidden sheet is never read in place of the one the author sees.
+    sheet = next((s for s in upload.sheets if s.state == "visible"), upload.sheets[0])
+    unseen: list[Problem] = []
     columns: dict[str, int] = {}
     headers: dict[str, str] = {}
     rows: list[RosterRow] = []
@@ -98,10 +103,17 @@ def read_roster_file(filename: str, data: bytes) -> RosterFile:
         values = {key: row.values[p] if p < len(row.values) else None for key, p in columns.items()}
         if not any(cell_text(v) for v in values.values()) and not row.unsaved_formulas & set(columns.values()):
             continue  # content only in columns nobody reads
+        hidden = unseen_problems(filename, sheet.title, row.number, row.layout,
+                                 {p: headers[key] for key, p in columns.items()})
+        if hidden:
+            unseen.extend(hidden)
+            continue
         rows.append(RosterRow(row.number, values, frozenset(k for k, p in columns.items() if p in row.unsaved_formulas)))
     if "id_number" not in columns:
         raise InvalidInput([Problem(N_("no 身份证号 (ID number) column was found in the first %(n)d rows"),
                                     {"n": HEADER_SEARCH_ROWS}, Place(file=filename, sheet=sheet.title))])
+    if unseen:
+        raise InvalidInput(unseen)
     if "name" not in columns:
         # The names are what catches an ID number typed wrong into someone else's.
         raise InvalidInput([Problem(N_("the header row has no 姓名 (name) column; every row needs the person's name"),

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from question_bank.errors import N_, Place
-from question_bank.formats.cell_display import NotShown, shown_text
+from question_bank.formats.cell_display import NotShown, shown_text, shows_fewer_digits
 from question_bank.formats.guarded import Limits, UploadSheet, open_upload, refuse
+from question_bank.formats.guarded.layout import RowLayout
 from question_bank.formats.guarded.sheets import ErrorValue
 
 #: Largest file accepted, in bytes (the web layer refuses larger requests before reading them).
@@ -60,6 +61,9 @@ class Row:
     formulas: frozenset[int] = frozenset()
     #: 0-based position → (message msgid, params) of each cell whose shown text is not known.
     unreadable: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    #: Whether the row or some of its filled cells are hidden, and which cells are merged
+    #: (:class:`~question_bank.formats.guarded.layout.RowLayout`); the importer decides.
+    layout: RowLayout = RowLayout()
 
 
 @dataclass
@@ -110,15 +114,22 @@ def _text_rows(filename: str, sheet: UploadSheet) -> Callable[[], Iterator[Row]]
                 except NotShown as exc:
                     cells.append("")
                     unreadable[position] = (exc.args[0], exc.args[1])
-            yield Row(row.number, tuple(cells), row.unsaved_formulas, unreadable)
+            yield Row(row.number, tuple(cells), row.unsaved_formulas, unreadable, row.layout)
 
     return read
 
 
 def cell_text(value: Any, number_format: str = "General") -> str:
     """A cell's value as the text Excel shows for it (:func:`cell_display.shown_text`). Raises
-    :class:`NotShown` for an error value or a format that cannot be applied exactly."""
+    :class:`NotShown` for an error value, a format that cannot be applied exactly, or a long whole
+    number that General shows with digits lost (:func:`cell_display.shows_fewer_digits`: an ID or
+    document number typed as a number, which Excel has rounded; neither the rounded number nor
+    the "1.23457E+17" shown is what the author wrote)."""
     if isinstance(value, ErrorValue):
         raise NotShown(N_("this cell shows the error value %(value)s, not a value; correct the formula or "
                           "type the value itself"), {"value": str(value)})
+    if shows_fewer_digits(value, number_format):
+        raise NotShown(N_("this cell holds the long number %(value)s as a number, which Excel shows as %(shown)s and "
+                          "keeps only 15 digits of; format the cell as 文本 (Text) and type the number again"),
+                       {"value": shown_text(value, "0"), "shown": shown_text(value, number_format)})
     return shown_text(value, number_format)

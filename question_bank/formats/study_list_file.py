@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.guarded import Limits, open_upload
 from question_bank.formats.tabular import neutralise
+from question_bank.formats.unseen_cells import unseen_problems
 
 #: A list holds a few dozen items; these caps leave ample room and refuse anything else early.
 LIMITS = Limits(max_file_bytes=2 * 1024 * 1024, max_rows=5_000, max_columns=30, max_cells=20_000,
@@ -132,6 +133,11 @@ def read_list_file(filename: str, data: bytes) -> ListFile:
             if len(rows) >= MAX_ITEMS:
                 raise InvalidInput([Problem(N_("A study list holds at most %(n)d items."), {"n": MAX_ITEMS},
                                             Place(file=upload.filename, sheet=sheet.title, row=row.number))])
+            hidden = unseen_problems(upload.filename, sheet.title, row.number, row.layout,
+                                     {p: headers[p] for p in columns.values() if p < len(headers)})
+            if hidden:
+                problems.extend(hidden)  # never read as shown, never dropped without a word
+                continue
             item = _item(upload.filename, sheet.title, row.number, cells, columns, headers, problems,
                          row.unsaved_formulas)
             if item is not None:

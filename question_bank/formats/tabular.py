@@ -111,11 +111,13 @@ def _csv_text(value: Any) -> str:
     return neutralise(str(value))
 
 
-def iter_csv_bytes(headers: Sequence[str], rows: Iterable[Row], rows_per_chunk: int = CSV_ROWS_PER_CHUNK) -> Iterator[bytes]:
+def iter_csv_bytes(headers: Sequence[str], rows: Iterable[Row], rows_per_chunk: int = CSV_ROWS_PER_CHUNK,
+                   preamble: Sequence[Row] = ()) -> Iterator[bytes]:
     """The CSV as a stream of byte chunks, for a streamed HTTP response.
 
-    The first chunk carries the byte-order mark and the header row; no later chunk carries a BOM,
-    so the joined chunks equal :func:`to_csv_bytes`. Raises ``ValueError`` for an aware datetime.
+    The first chunk carries the byte-order mark, the ``preamble`` rows (a note above the header)
+    and the header row; no later chunk carries a BOM, so the joined chunks equal
+    :func:`to_csv_bytes`. Raises ``ValueError`` for an aware datetime.
     """
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -126,6 +128,8 @@ def iter_csv_bytes(headers: Sequence[str], rows: Iterable[Row], rows_per_chunk: 
         buffer.truncate()
         return text.encode("utf-8")
 
+    for row in preamble:
+        writer.writerow([_csv_text(v) for v in row])
     writer.writerow([_csv_text(h) for h in headers])
     yield codecs.BOM_UTF8 + take()
     pending = 0

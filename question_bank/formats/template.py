@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
+from question_bank.formats.option_cells import read_options
 from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row
 from question_bank.points import is_exact_points
 from question_bank.types import REGISTRY, type_for_import_name
@@ -131,6 +132,15 @@ TEMPLATE_HEADERS: tuple[str, ...] = (
     "题型", "题干", *(f"选项{letter}" for letter in LETTERS), "固定选项", "答案", "参考答案", "评分标准", "解析", "难度",
     "知识点", "法律依据", "分类", "分值",
 )
+#: The first cell of the row our own CSV export writes above its header (``formats.template_export``):
+#: only a CSV that carries it has its formula guards (an apostrophe before = + - @) taken off on import.
+#: Any other CSV keeps a leading apostrophe as the author's text: Excel and WPS write a cell typed as
+#: '=1+1 (the apostrophe marks it as text and is not part of it) as =1+1 when saving as CSV, so an
+#: apostrophe in a CSV they wrote is one the author sees in the cell.
+CSV_EXPORT_MARK = "examsvc 题库导出"
+CSV_EXPORT_NOTE = (CSV_EXPORT_MARK + "：以 ' 开头、其后为 =、+、-、@ 的单元格，' 是防止表格软件把内容当作公式执行的前缀，"
+                   "导入本系统时会去掉；请保留本行。")
+
 #: What the 固定选项 column may say for "no option is pinned" (an empty cell lets the importer propose).
 NO_PINS = frozenset({"无", "否", "不固定", "none", "no", "-", "—", "/"})
 
@@ -139,9 +149,6 @@ DIFFICULTY_WORDS = {"易": 1, "容易": 1, "较易": 2, "中": 3, "中等": 3, "
 MAX_SCORE = Decimal(1000)
 _PARENTHESISED = re.compile(r"[(（][^)）]*[)）]")
 _TAG_SEPARATORS = re.compile(r"[;；]")
-#: An option label: a letter in brackets, or a letter followed by . 、 ： ) and the like.
-_LABEL = re.compile(r"\s*(?:[(（]\s*(?P<bracketed>[A-Ha-hＡ-Ｈａ-ｈ])\s*[)）]\s*[.．、:：]?"
-                    r"|(?P<plain>[A-Ha-hＡ-Ｈａ-ｈ])\s*[.．、:：)）])\s*")
 #: Longest category path and name the category table holds.
 MAX_CATEGORY_PATH, MAX_CATEGORY_NAME = 500, 100
 
@@ -303,7 +310,7 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
                                       {"value": type_text, "names": names})))
 
     stem = _text(cell("stem"))
-    options = _options(header, cell, found)
+    options = read_options([cell(name) for name in OPTION_COLUMNS], found)
     pinned = _pinned(cell("pinned"), found)
     key = None
     key_column = _key_column(header, cell, found)
@@ -378,32 +385,6 @@ def _pinned(value: str, found: list[tuple[str, Problem]]) -> list[int] | None:
 def _text(value: str) -> str:
     """Cell text as written, only the surrounding space dropped and line ends made "\\n"."""
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _options(header: Header, cell, found: list[tuple[str, Problem]]) -> list[str]:
-    texts = [without_label(_text(cell(name)), letter) for name, letter in zip(OPTION_COLUMNS, LETTERS)]
-    while texts and not texts[-1]:
-        texts.pop()
-    for letter, text in zip(LETTERS, texts):
-        if not text:
-            found.append((f"option_{letter}", Problem(N_("option %(letter)s is empty but a later option is filled in"),
-                                                      {"letter": letter})))
-    return texts
-
-
-def without_label(text: str, letter: str) -> str:
-    """An option's text without its own letter written before it: "A.警告", "A、警告", "A．警告",
-    "（A）警告", "(A) 警告", "A：警告" in column A read "警告" (the letter is shown once, by the
-    product). Another letter, or a letter not set off by a mark, is the author's text and stays."""
-    found = _LABEL.match(text)
-    if found is None:
-        return text
-    rest = text[found.end():].strip()
-    written = fold(found.group("bracketed") or found.group("plain")).upper()
-    # "A.B两项" is an abbreviation, not a label: a plain label is never followed by a Latin letter.
-    if written != letter or not rest or (found.group("plain") and rest[0].isascii() and rest[0].isalpha()):
-        return text
-    return rest
 
 
 def _difficulty(value: str, found: list[tuple[str, Problem]]) -> int:

@@ -11,8 +11,10 @@ without trailing zeros.
 The xlsx is written row by row (openpyxl write-only), text cells typed as text, so a stem beginning
 with "=" stays text and reads back as written. CSV follows ``formats.tabular``: UTF-8 with BOM, and
 a cell a spreadsheet would take for a formula (beginning = + - @) gets a leading apostrophe, the
-OWASP advice against formula injection, which the import of a CSV takes off again with a note
-(``services.importing.read_template``).
+OWASP advice against formula injection. The CSV's first row marks it as our export
+(``template.CSV_EXPORT_NOTE``), and only a CSV so marked has those apostrophes taken off again on
+import, with a note (``services.importing.read_template``); so that a text that itself begins with
+an apostrophe before = + - @ comes back whole, it gets one more apostrophe.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import IO
 from question_bank.drafts import QuestionDraft
 from question_bank.formats import tabular
 from question_bank.formats.interchange import ExportedQuestion
-from question_bank.formats.template import TEMPLATE_HEADERS
+from question_bank.formats.template import CSV_EXPORT_NOTE, TEMPLATE_HEADERS
 from question_bank.formats.template_file import QUESTION_SHEET
 from question_bank.types import get_type
 from question_bank.types.choice import LETTERS
@@ -68,9 +70,29 @@ def write_xlsx(questions: Iterable[ExportedQuestion], out: IO[bytes]) -> int:
     return counter[0]
 
 
+def _guarded_apostrophes(text: str) -> bool:
+    """True for a text of apostrophes and then something a spreadsheet would take for a formula."""
+    return text.startswith("'") and tabular.needs_neutralising(text.lstrip("'"))
+
+
+def guard_csv_cell(text: str) -> str:
+    """A cell of our marked CSV: ``tabular.neutralise``'s apostrophe before = + - @, and one more
+    apostrophe before a text that already begins with apostrophes and then such a character, so
+    that :func:`unguard_csv_cell` gives back exactly ``text`` (``'=1`` is written ``''=1``)."""
+    return "'" + text if _guarded_apostrophes(text) else text
+
+
+def unguard_csv_cell(text: str) -> str:
+    """The inverse of :func:`guard_csv_cell` and ``tabular.neutralise`` for a cell of our marked
+    CSV: one apostrophe taken off a text of apostrophes then = + - @; any other text unchanged."""
+    return text[1:] if _guarded_apostrophes(text) else text
+
+
 def write_csv(questions: Iterable[ExportedQuestion], out: IO[bytes]) -> int:
-    """Write the questions as a template CSV (UTF-8 with BOM) to ``out``; returns how many."""
+    """Write the questions as a template CSV (UTF-8 with BOM) to ``out``, its first row the mark
+    of our export (``template.CSV_EXPORT_NOTE``), then the header; returns how many."""
     counter = [0]
-    for chunk in tabular.iter_csv_bytes(TEMPLATE_HEADERS, _rows(questions, counter)):
+    rows = ([guard_csv_cell(cell) for cell in row] for row in _rows(questions, counter))
+    for chunk in tabular.iter_csv_bytes(TEMPLATE_HEADERS, rows, preamble=[[CSV_EXPORT_NOTE]]):
         out.write(chunk)
     return counter[0]

@@ -26,7 +26,8 @@ from openpyxl.utils import get_column_letter
 
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.spreadsheet import Row, Sheet, Table
-from question_bank.formats.template import GUIDE, Header, ParsedRow, fold, parse_row, read_header
+from question_bank.formats.template import CSV_EXPORT_MARK, GUIDE, Header, ParsedRow, fold, parse_row, read_header
+from question_bank.formats.template_unseen import merge_notices, unseen_problems
 from question_bank.types import type_for_import_name
 
 #: File name endings that promise a workbook (compared case-insensitively).
@@ -45,6 +46,12 @@ class ParsedFile:
     sheets: list[str]
     rows: list[ParsedRow]
     notices: list[Problem] = field(default_factory=list)
+    #: True when the file is a CSV our own export wrote (its first row is ``template.CSV_EXPORT_NOTE``):
+    #: only then are its formula guards taken off (``services.importing``).
+    own_export: bool = False
+    #: Sheets refused as a whole, each problem naming its sheet: a header without a required
+    #: column, a sheet that could not be read. The other sheets are still read.
+    problems: list[Problem] = field(default_factory=list)
 
 
 def sheet_type(name: str) -> str:
@@ -116,11 +123,24 @@ def _column_notices(filename: str, sheet: Sheet, header: Header, rows: list[Row]
     return notices
 
 
+def _parsed(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
+    """One data row parsed, refused as well for what its author cannot see (``template_unseen``);
+    a hidden row is reported as hidden only, its content being what nobody looked at."""
+    parsed = parse_row(filename, sheet, header, row)
+    unseen = unseen_problems(filename, sheet, header, row)
+    if not unseen:
+        return parsed
+    return ParsedRow(row.number, None, unseen if row.layout.hidden else unseen + parsed.problems, sheet=sheet)
+
+
 def parse_file(filename: str, table: Table) -> ParsedFile:
     """Every question sheet of ``table`` parsed (see the module docstring).
 
-    Raises :class:`InvalidInput` when no visible sheet has a header row (naming the hidden sheet
-    that has one, if any, and saying so when a CSV file has no separated cells at all), when a header lacks a required column, or when no sheet has a data row.
+    A question sheet whose header lacks a required column, or that cannot be read, is named in
+    :attr:`ParsedFile.problems` and the other sheets are still read. Raises :class:`InvalidInput`
+    when no visible sheet could be read (with those problems, or naming the hidden sheet that has
+    questions, if any, and saying so when a CSV file has no separated cells at all), when the file as
+    a whole is refused while reading, or when no sheet has a data row.
     """
     result = ParsedFile([], [])
     hidden_with_questions: list[str] = []
@@ -134,7 +154,13 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
                                                  "unhide it in Excel if its questions are to be imported"),
                                               {"sheet": sheet.name, "n": len(rows)}, where))
             continue
-        header, above, rows = _find_header(sheet)
+        try:
+            header, above, rows = _find_header(sheet)
+        except InvalidInput as exc:
+            if not all(isinstance(p.place, Place) and p.place.sheet == sheet.name for p in exc.problems):
+                raise  # the file as a whole (time, size, a hostile part): nothing more is read
+            result.problems.extend(exc.problems)
+            continue
         if header is None:
             if above and _looks_like_questions(sheet, above):
                 result.notices.append(Problem(
@@ -145,16 +171,25 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
                    and not (c.name == "type" and header.sheet_type)]
         if missing:
             names = "、".join(f"{c.zh} / {c.en}" for c in missing)
-            raise InvalidInput([Problem(N_("The header row has no column %(columns)s."), {"columns": names},
-                                        Place(file=filename, sheet=sheet.name, row=header.row))])
+            result.problems.append(Problem(N_("The header row of the sheet %(sheet)s has no column %(columns)s; the "
+                                              "sheet was not read."), {"sheet": sheet.name, "columns": names},
+                                           Place(file=filename, sheet=sheet.name, row=header.row)))
+            continue
+        if table.file_format == "csv":
+            marks = [r for r in above if r.cells and r.cells[0].startswith(CSV_EXPORT_MARK)]
+            result.own_export = bool(marks)
+            above = [r for r in above if r not in marks]
         if above:
             result.notices.append(Problem(
                 N_("rows %(rows)s above the header row were taken as a title or notes and not read as questions"),
                 {"rows": _rows_text([r.number for r in above])}, where))
         result.notices.extend(_column_notices(filename, sheet, header, rows))
+        result.notices.extend(merge_notices(filename, sheet.name, header, rows))
         result.sheets.append(sheet.name)
-        result.rows.extend(parse_row(filename, sheet.name, header, row) for row in rows)
+        result.rows.extend(_parsed(filename, sheet.name, header, row) for row in rows)
     if not result.sheets:
+        if result.problems:
+            raise InvalidInput(result.problems)
         if hidden_with_questions:
             raise InvalidInput([Problem(
                 N_("The questions are on the hidden sheet %(sheet)s; hidden sheets are never read. Unhide it in "

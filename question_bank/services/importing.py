@@ -45,7 +45,7 @@ from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, P
 from question_bank.formats import spreadsheet, template, template_sheets
 from question_bank.formats.guarded import clean_filename
 from question_bank.formats.interchange import Reader, SourceFile
-from question_bank.formats.tabular import unneutralise
+from question_bank.formats.template_export import unguard_csv_cell
 from question_bank.models import AuditEvent, BatchStatus, ImportBatch, Question, QuestionStatus, Role, User
 from question_bank.services import audit, authoring, citing, duplicates
 from question_bank.text import content_text
@@ -196,8 +196,9 @@ def read_template(filename: str, data: bytes, progress: Progress | None = None,
         table = _counting_rows(table, progress)
     parsed = template_sheets.parse_file(filename, table)
     sheet_name = "、".join(parsed.sheets)
-    notes = _drop_formula_guards(filename, sheet_name, parsed.rows) if table.file_format == "csv" else []
-    return SourceFile(table.file_format, table.encoding, sheet_name, parsed.rows, notes, parsed.notices, parsed.sheets)
+    notes = _drop_formula_guards(filename, sheet_name, parsed.rows) if parsed.own_export else []
+    return SourceFile(table.file_format, table.encoding, sheet_name, parsed.rows, notes, parsed.notices, parsed.sheets,
+                      parsed.problems)
 
 
 def _counting_rows(table: spreadsheet.Table, progress: Progress) -> spreadsheet.Table:
@@ -218,20 +219,21 @@ def _counting_rows(table: spreadsheet.Table, progress: Progress) -> spreadsheet.
 
 
 def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRow]) -> list[Problem]:
-    """Take off the apostrophe a CSV export (``formats.tabular.neutralise``) puts before a text that
+    """Take off the apostrophe our CSV export (``template_export.guard_csv_cell``) puts before a text that
     begins like a formula (= + - @), so that the bank's own CSV reads back as it was written; each
-    row where that happened gets a note."""
+    row where that happened gets a note. Only for a CSV marked as our export
+    (``template_sheets.ParsedFile.own_export``): in any other file the apostrophe is the author's."""
     notes = []
     for row in rows:
         draft = row.draft
         if draft is None:
             continue
         before = (draft.stem, list(draft.options), draft.explanation, draft.legal_basis, draft.rubric, draft.key)
-        draft.stem, draft.explanation = unneutralise(draft.stem), unneutralise(draft.explanation)
-        draft.legal_basis, draft.rubric = unneutralise(draft.legal_basis), unneutralise(draft.rubric)
-        draft.options = [unneutralise(option) for option in draft.options]
+        draft.stem, draft.explanation = unguard_csv_cell(draft.stem), unguard_csv_cell(draft.explanation)
+        draft.legal_basis, draft.rubric = unguard_csv_cell(draft.legal_basis), unguard_csv_cell(draft.rubric)
+        draft.options = [unguard_csv_cell(option) for option in draft.options]
         if isinstance(draft.key, str):
-            draft.key = unneutralise(draft.key)
+            draft.key = unguard_csv_cell(draft.key)
         if before != (draft.stem, draft.options, draft.explanation, draft.legal_basis, draft.rubric, draft.key):
             notes.append(Problem(N_("an apostrophe before =, +, - or @ was taken as a CSV export's guard against "
                                     "formulas and left out"), place=Place(file=filename, sheet=sheet, row=row.number)))
@@ -285,7 +287,9 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     report.rows = len(parsed)
     if progress is not None:
         progress(0, len(parsed))
-    report.errors = [problem for row in parsed for problem in row.problems]
+    # A refused sheet is an error like a row's: all-or-nothing refuses the file for it, valid-rows
+    # mode imports the other sheets' sound rows and names it.
+    report.errors = list(source.problems) + [problem for row in parsed for problem in row.problems]
     sound = [row for row in parsed if row.draft is not None]
     if (report.errors and mode == ALL_OR_NOTHING) or not sound:
         # every row was bad (there is at least one row), or all-or-nothing refused

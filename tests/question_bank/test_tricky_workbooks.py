@@ -50,8 +50,8 @@ def test_sec_u6_one_bad_row_of_800_refuses_the_file_naming_only_that_row_and_the
 
 
 def test_sec_u6_cells_as_editors_leave_them_are_read_as_they_show(db, clock, editor):
-    """Full-width key letters, stray spaces, a boolean key, a date typed into a text column, hidden
-    rows and a hidden sheet before the question sheet."""
+    """Full-width key letters, stray spaces, a boolean key, a date typed into a text column and a
+    hidden sheet before the question sheet (hidden rows are refused: test_import_as_seen)."""
     book = questions_book([])
     hidden = book.create_sheet("旧题", 0)
     hidden.sheet_state = "hidden"
@@ -61,7 +61,6 @@ def test_sec_u6_cells_as_editors_leave_them_are_read_as_they_show(db, clock, edi
     sheet.append(["判断", "行政处罚由行政机关实施。", "", "", "", "", True, "", "", "", "", "行政处罚法", ""])
     sheet.append(ROW[:LEGAL_BASIS] + [dt.datetime(2021, 1, 22)] + ROW[LEGAL_BASIS + 1:])
     sheet.cell(row=4, column=LEGAL_BASIS + 1).number_format = "yyyy-mm-dd"  # shown as the author saw it (C-27)
-    sheet.row_dimensions[4].hidden = True
     report = importing.import_questions(db, clock, editor, "q.xlsx", book_bytes(book))
     db.commit()
     assert report.errors == [] and report.imported == 3
@@ -76,7 +75,8 @@ def test_sec_u6_error_cells_merged_cells_and_formulas_are_row_errors_never_value
     sheet = book["题库"]
     sheet.cell(row=2, column=KEY + 1).value = "#N/A"
     sheet.cell(row=2, column=KEY + 1).data_type = "e"
-    # A category merged down three rows: only its first cell holds the value.
+    # A category merged down three rows: the file holds it in its first cell only, Excel shows it on
+    # all three, and each row is read with it (test_import_as_seen).
     sheet.merge_cells(start_row=3, start_column=CATEGORY + 1, end_row=5, end_column=CATEGORY + 1)
     sheet.cell(row=5, column=KEY + 1).value = '=IF(TRUE,"C","A")'
     before = bank(db)
@@ -85,7 +85,7 @@ def test_sec_u6_error_cells_merged_cells_and_formulas_are_row_errors_never_value
     assert report.refused and bank(db) == before
     places = [(p.place.row, p.place.column) for p in report.errors]
     assert (2, "G") in places  # #N/A is no key
-    assert (4, "L") in places and (5, "L") in places  # the merged category is empty below its first row
+    assert (4, "L") not in places and (5, "L") not in places  # the merged category is read on every row
     assert (5, "G") in places  # a formula without a saved value is never run
     assert all(p.place.file == "q.xlsx" and p.place.sheet == "题库" for p in report.errors)
 

@@ -22,7 +22,7 @@ from xml.parsers import expat
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
-from question_bank.errors import N_
+from question_bank.errors import N_, InvalidInput
 from question_bank.formats.guarded.limits import Meter, refuse
 
 #: A formula element <f …> with or without a namespace prefix; every formula cell (plain, shared,
@@ -33,16 +33,28 @@ _SCAN_CHUNK = 1024 * 1024
 _ROW, _CELL, _FORMULA, _VALUE = (f"{SHEET_MAIN_NS} {name}" for name in ("row", "c", "f", "v"))
 
 
-def holds_formulas(archive: zipfile.ZipFile, part: str) -> bool:
-    """True when the sheet part contains a formula element (read in chunks, the tail of each kept
-    so that an element split between two chunks is still seen)."""
+def part_matches(archive: zipfile.ZipFile, part: str, pattern: re.Pattern[bytes]) -> bool:
+    """True when ``pattern`` (of at most 32 bytes' reach) matches somewhere in the part, read in
+    chunks, the tail of each kept so that a match split between two chunks is still seen."""
     with archive.open(part) as source:
         tail = b""
         while chunk := source.read(_SCAN_CHUNK):
-            if _FORMULA_ELEMENT.search(tail + chunk):
+            if pattern.search(tail + chunk):
                 return True
-            tail = chunk[-16:]
+            tail = chunk[-32:]
     return False
+
+
+def holds_formulas(archive: zipfile.ZipFile, part: str) -> bool:
+    """True when the sheet part contains a formula element."""
+    return part_matches(archive, part, _FORMULA_ELEMENT)
+
+
+def declaration_refused(meter: Meter) -> InvalidInput:
+    """The refusal of a sheet part with an XML document type or entity declaration."""
+    return refuse(meter.filename, N_("This workbook contains an XML document type declaration (in %(part)s), "
+                                     "which Excel never writes and which XML attacks use; it was refused."),
+                  part="xl/worksheets")
 
 
 class _Finder:
@@ -85,9 +97,7 @@ class _Finder:
                                                      "several files."), n=self.meter.limits.max_cells)
 
     def declaration(self, *_: Any) -> None:
-        raise refuse(self.meter.filename, N_("This workbook contains an XML document type declaration (in %(part)s), "
-                                             "which Excel never writes and which XML attacks use; it was refused."),
-                     part="xl/worksheets")
+        raise declaration_refused(self.meter)
 
 
 def unsaved_formula_cells(archive: zipfile.ZipFile, part: str, meter: Meter, max_column: int) -> dict[int, frozenset[int]]:

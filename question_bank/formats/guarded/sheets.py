@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from question_bank.errors import N_, Place
+from question_bank.formats.guarded.layout import RowLayout
 from question_bank.formats.guarded.limits import Meter, refuse
 
 
@@ -35,10 +36,15 @@ class SheetRow:
     values: tuple[Any, ...]
     unsaved_formulas: frozenset[int] = frozenset()
     number_formats: tuple[str, ...] = ()
+    #: What the author cannot see of the row and which of its cells are merged
+    #: (:class:`~.layout.RowLayout`; a CSV's rows and a plain sheet's have an empty one). A value
+    #: a merge shows down a column is already in :attr:`values` (:class:`~.layout.MergeFiller`).
+    layout: RowLayout = RowLayout()
 
 
-#: What a sheet reader yields before the caps: (row number, values, unsaved formulas, number formats).
-Record = tuple[int, tuple[Any, ...], frozenset[int], tuple[str, ...]]
+#: What a sheet reader yields before the caps: (row number, values, unsaved formulas, number
+#: formats, the row's layout).
+Record = tuple[int, tuple[Any, ...], frozenset[int], tuple[str, ...], RowLayout]
 
 
 @dataclass
@@ -81,7 +87,7 @@ def capped(meter: Meter, place: Place, records: Iterator[Record]) -> Iterator[Sh
     a saved value counts as content."""
     limits = meter.limits
     filled = 0
-    for number, values, formulas, formats in records:
+    for number, values, formulas, formats, layout in records:
         meter.check_time(place)
         if number > limits.max_rows:
             if place.sheet:
@@ -104,4 +110,4 @@ def capped(meter: Meter, place: Place, records: Iterator[Record]) -> Iterator[Sh
         if filled > limits.max_cells:
             raise refuse(meter.filename, N_("The sheet has more than %(n)d filled cells; split it into several files."),
                          place, n=limits.max_cells)
-        yield SheetRow(number, values[:width], formulas, formats[:width])
+        yield SheetRow(number, values[:width], formulas, formats[:width], layout)

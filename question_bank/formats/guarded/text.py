@@ -22,10 +22,13 @@ import io
 from collections.abc import Iterator
 
 from question_bank.errors import N_
+from question_bank.formats.guarded.layout import RowLayout
 from question_bank.formats.guarded.limits import Meter, refuse
 from question_bank.formats.guarded.sheets import Record
 
 DELIMITERS = ",;\t"
+#: A CSV has no hidden rows or columns and no merged cells.
+PLAIN_ROW = RowLayout()
 #: Text sniffed for the delimiter: the first lines, up to this many characters.
 _SNIFF_CHARS = 64 * 1024
 #: A file counts as damaged UTF-8 (not GB18030) when it has at least this many well-formed non-ASCII
@@ -114,7 +117,7 @@ def csv_records(meter: Meter, text: str, delimiter: str, number_formats: bool) -
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for number, cells in enumerate(reader, start=1):
-            yield number, tuple(cells), frozenset(), ("@",) * len(cells) if number_formats else ()
+            yield number, tuple(cells), frozenset(), ("@",) * len(cells) if number_formats else (), PLAIN_ROW
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise refuse(meter.filename, N_("A cell near line %(line)d is longer than %(n)d characters, more than any "

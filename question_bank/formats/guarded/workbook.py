@@ -31,7 +31,9 @@ from question_bank.formats.guarded.kinds import CONTENT_TYPES, check_package
 from question_bank.formats.guarded.limits import Meter, refuse
 from question_bank.formats.guarded.formulas import holds_formulas, unsaved_formula_cells
 from question_bank.formats.guarded.metered_part import SHARED_STRINGS_PART
-from question_bank.formats.guarded.sheets import ErrorValue, UploadSheet, capped
+from question_bank.formats.guarded.layout import MergeFiller, RowLayout, sheet_layout
+from question_bank.formats.guarded.sheets import ErrorValue, UploadSheet, blank, capped
+from question_bank.formats.guarded.text import PLAIN_ROW
 
 logger = logging.getLogger(__name__)
 
@@ -142,17 +144,46 @@ def _number_format(cell: Any) -> str:
     return locale_format(style.numFmtId if style is not None else None, code)
 
 
+def _keep_content_beyond(sheet: Any) -> None:
+    """Make the read-only ``sheet`` put the first filled cell right of the columns read into the
+    last column read when that one is empty, so that the caps refuse the row ("content beyond
+    column N") instead of the cell being dropped without a word. openpyxl parses every cell of a
+    row anyway and only leaves out those right of ``max_col``; the row stays ``max_col`` wide."""
+    original = sheet._get_row
+
+    def get_row(row: list[dict[str, Any]], min_col: int = 1, max_col: int | None = None,
+                values_only: bool = False) -> tuple[Any, ...]:
+        cells = original(row, min_col, max_col, values_only)
+        if max_col and row and row[-1]["column"] > max_col and cells and _empty(cells[-1]):
+            beyond = next((cell for cell in row if cell["column"] > max_col and cell["value"] not in (None, "")), None)
+            if beyond is not None:
+                cells = (*cells[:-1], original([{**beyond, "column": max_col}], max_col, max_col, values_only)[0])
+        return cells
+
+    sheet._get_row = get_row
+
+
+def _empty(cell: Any) -> bool:
+    value = getattr(cell, "value", cell)
+    return value is None or value == ""
+
+
 def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: bool) -> Iterator[Any]:
-    """(row number, values, unsaved formulas, number formats) for every row the sheet walks,
-    empty ones included: the caps count them (a row numbered 300 million is refused at the cap,
-    after the empty rows before it cost nothing but the walk)."""
-    # One column more than the cap is read, so that content there can be refused.
+    """(row number, values, unsaved formulas, number formats, :class:`RowLayout`) for every row the
+    sheet walks, values merged down a column filled in (:mod:`.layout`), empty rows included: the
+    caps count them (a row numbered 300 million is refused at the cap, after the empty rows before
+    it cost nothing but the walk)."""
+    # One column more than the cap is read, so that content there (or further right,
+    # _keep_content_beyond) can be refused.
     width = meter.limits.max_columns + 1
     # openpyxl's read-only sheet keeps the path of its part here.
     part = sheet._worksheet_path
     unsaved = unsaved_formula_cells(archive, part, meter, width) if holds_formulas(archive, part) else {}
+    layout = sheet_layout(archive, part, meter, width)
+    merges = MergeFiller(layout.merges, width)
     # Some programs write a wrong <dimension>; without it every row present is read, and no more.
     sheet.reset_dimensions()
+    _keep_content_beyond(sheet)
     if number_formats:
         epoch = sheet.parent.epoch
         rows = ((tuple(_value(c, epoch) for c in row), tuple(_number_format(c) for c in row))
@@ -162,4 +193,10 @@ def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: 
     for number, (values, formats) in enumerate(rows, start=1):
         # A formula counts as unsaved only where openpyxl, too, found no value (an inline string is one).
         formulas = frozenset(p for p in unsaved.get(number, ()) if p < len(values) and values[p] is None)
-        yield number, values, formulas, formats
+        if not layout:
+            yield number, values, formulas, formats, PLAIN_ROW
+            continue
+        values, formats, merged, filled = merges.row(number, values, formats)
+        hidden_cells = {p: why for p, why in layout.hidden_columns.items() if p < len(values) and not blank(values[p])}
+        yield number, values, formulas, formats, RowLayout(layout.hidden_rows.get(number, ""), hidden_cells, merged,
+                                                           filled)

@@ -1,0 +1,81 @@
+"""The option cells of a template row (选项A … 选项H) read as their author wrote them: the option's own
+label ("A.警告", "（A）警告") is left out, and a cell that shows no option text (only a label such as
+"A." or "（B）", or only spaces and invisible characters) is refused as empty, never stored as an
+option. A label-only cell is what an editor leaves when a template pre-fills the labels and the
+option is never written; stored, it would become an option reading "A." that candidates could pick.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from question_bank.errors import N_, Problem
+from question_bank.types.choice import LETTERS
+
+#: An option label: a letter in brackets, or a letter followed by . 、 ： ) and the like.
+_LABEL = re.compile(r"\s*(?:[(（]\s*(?P<bracketed>[A-Ha-hＡ-Ｈａ-ｈ])\s*[)）]\s*[.．、:：]?"
+                    r"|(?P<plain>[A-Ha-hＡ-Ｈａ-ｈ])\s*[.．、:：)）])\s*")
+
+
+def _cell_text(value: str) -> str:
+    """Cell text as written, only the surrounding space dropped and line ends made "\\n"."""
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def shows_nothing(text: str) -> bool:
+    """True when ``text`` shows no character: only spaces of any width (the full-width space
+    U+3000, no-break space U+00A0) and invisible format characters (zero-width space U+200B, the
+    byte-order mark U+FEFF; Unicode category Cf)."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
+
+
+def label_only(text: str) -> bool:
+    """True when ``text`` is an option label of any letter A–H and nothing visible after it:
+    "A.", "A、", "（A）", "B．", "(c)" or "D：" followed by nothing, spaces or invisible characters."""
+    found = _LABEL.match(text)
+    return found is not None and shows_nothing(text[found.end():])
+
+
+def without_label(text: str, letter: str) -> str:
+    """An option's text without its own letter written before it: "A.警告", "A、警告", "A．警告",
+    "（A）警告", "(A) 警告", "A：警告" in column A read "警告" (the letter is shown once, by the
+    product). Another letter, or a letter not set off by a mark, is the author's text and stays.
+    A label with nothing after it is returned as it is (:func:`label_only` refuses it)."""
+    found = _LABEL.match(text)
+    if found is None:
+        return text
+    rest = text[found.end():].strip()
+    written = unicodedata.normalize("NFKC", found.group("bracketed") or found.group("plain")).upper()
+    # "A.B两项" is an abbreviation, not a label: a plain label is never followed by a Latin letter.
+    if written != letter or not rest or (found.group("plain") and rest[0].isascii() and rest[0].isalpha()):
+        return text
+    return rest
+
+
+def read_options(cells: list[str], found: list[tuple[str, Problem]]) -> list[str]:
+    """The options of one row from its option cells (``cells[i]`` is option ``LETTERS[i]``'s cell,
+    ``""`` when the file has no such column), their own labels left out. Problems go to ``found``
+    as (template column name, problem): a cell that shows only a label or nothing visible, and an
+    empty option before a filled one. Trailing empty cells are no options."""
+    texts = []
+    for letter, value in zip(LETTERS, cells):
+        text = _cell_text(value)
+        if text and label_only(text):
+            found.append((f"option_{letter}", Problem(
+                N_("option %(letter)s holds only the label %(label)s and no option text; write the option or "
+                   "clear the cell"), {"letter": letter, "label": text})))
+        elif text and shows_nothing(text):
+            found.append((f"option_{letter}", Problem(
+                N_("option %(letter)s holds only invisible characters (such as a zero-width space); write the "
+                   "option or clear the cell"), {"letter": letter})))
+        texts.append(without_label(text, letter))
+    while texts and not texts[-1]:
+        texts.pop()
+    for letter, text in zip(LETTERS, texts):
+        if not text:
+            found.append((f"option_{letter}", Problem(N_("option %(letter)s is empty but a later option is filled in"),
+                                                      {"letter": letter})))
+    # A refused cell stays in the list as written, so that it is never popped as a trailing empty
+    # option and the options after it keep their letters.
+    return texts

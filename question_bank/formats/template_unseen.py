@@ -1,0 +1,57 @@
+"""What of a question row its author cannot see, and merged cells, judged for the template
+(issue 5: never import content the author hid, never read a merged area as empty).
+
+- A hidden row with content, and a filled cell of a read column that is hidden, are refused
+  (``formats.unseen_cells``): a hidden row is often a question its author set aside, and importing
+  it would put into the bank what nobody looked at; dropping it without a word would lose it. In
+  "import the valid rows" mode it is left out and reported like any other refused row.
+- A merge down one column (a 题型 or 分类 cell spanning the rows of its questions) shows its value
+  on every row it spans, and each row is read so (:class:`~.guarded.layout.MergeFiller`); the
+  report says which ranges were read that way. A merge across columns shows one text over
+  several columns: when two of them are columns the template reads, which one the text belongs
+  to is not known, and the row is refused naming the range.
+"""
+
+from __future__ import annotations
+
+from question_bank.errors import N_, Problem
+from question_bank.formats.spreadsheet import Row
+from question_bank.formats.template import Header, place_of
+from question_bank.formats.unseen_cells import unseen_problems as hidden_cells
+
+
+def unseen_problems(filename: str, sheet: str, header: Header, row: Row) -> list[Problem]:
+    """The problems that refuse ``row`` for what its author cannot see (a hidden row, a filled
+    cell of a read column that is hidden) and for a merge across two read columns; ``[]`` when
+    there are none. Each names its sheet, row and, for a cell, its column."""
+    layout = row.layout
+    read = {position: name for name, position in header.index.items()}
+    found = hidden_cells(filename, sheet, row.number, layout, {p: header.text[name] for p, name in read.items()})
+    if layout.hidden:
+        return found
+    reported = set()
+    for position, merge in sorted(layout.merges.items()):
+        columns = [read[p] for p in range(merge.min_col - 1, merge.max_col) if p in read]
+        if len(columns) > 1 and merge.ref not in reported:
+            reported.add(merge.ref)
+            found.append(Problem(
+                N_("the cells %(range)s are merged across the columns %(columns)s, so it is not known which column "
+                   "their text belongs to; unmerge them and give each column its own text"),
+                {"range": merge.ref, "columns": "、".join(header.text[name] for name in columns)},
+                place_of(filename, sheet, row.number, header, columns[0])))
+    return found
+
+
+def merge_notices(filename: str, sheet: str, header: Header, rows: list[Row]) -> list[Problem]:
+    """One notice per merge down a read column whose value was read on each row it spans."""
+    read = {position: name for name, position in header.index.items()}
+    spans: dict[str, tuple[str, int, int]] = {}  # range → (column name, first row, last row read)
+    for row in rows:
+        for position in sorted(row.layout.filled):
+            merge = row.layout.merges[position]
+            if position in read:
+                spans[merge.ref] = (read[position], merge.min_row, row.number)
+    return [Problem(N_("the merged cells %(range)s show one value over several rows; it was read on each of rows "
+                       "%(first)d to %(last)d"), {"range": ref, "first": first, "last": last},
+                    place_of(filename, sheet, None, header, name))
+            for ref, (name, first, last) in spans.items()]
