@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from examsvc import database
 from examsvc.extensions import clock, wants_json
-from examsvc.records_api import is_token_request
 from question_bank.models import Attempt, AttemptState, User
 from question_bank.services.deadlines import grace_ends
 
@@ -58,8 +57,8 @@ def _expired(user: User, now: dt.datetime) -> bool:
 
 
 def _check():
-    if is_token_request() or not current_user.is_authenticated:
-        return None  # the records API ignores sessions: its bearer token is all that counts
+    if not current_user.is_authenticated:
+        return None
     now = clock().now()
     if _expired(current_user, now):
         logout_user()

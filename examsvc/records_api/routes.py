@@ -15,7 +15,7 @@ from werkzeug.exceptions import UnprocessableEntity
 
 from examsvc import database
 from examsvc.extensions import clock
-from examsvc.records_api import PREFIX
+from examsvc.records_api import PREFIX, SessionlessTokenApi
 from examsvc.records_api.schemas import (
     AuditArgs,
     AuditEventPage,
@@ -176,6 +176,7 @@ def register(app: Flask) -> None:
     """Serve the records API and its OpenAPI 3 document at ``/api/v1/openapi.json``."""
     app.config.update(API_TITLE="examsvc records API", API_VERSION="1", OPENAPI_VERSION="3.0.3",
                       OPENAPI_URL_PREFIX=PREFIX, OPENAPI_JSON_PATH="openapi.json")
+    app.session_interface = SessionlessTokenApi()
     api = RecordsApi(app)
     api.spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
