@@ -29,7 +29,8 @@ from examsvc.records_api.schemas import (
 from examsvc.records_api.token_auth import current_token, token_required
 from question_bank.models import Sitting
 from question_bank.services import api_records
-from question_bank.services.api_records import CandidateRecord, EventFilter, SittingFilter
+from question_bank.services.api_records import CandidateRecord, SittingFilter
+from question_bank.services.audit_log import EventFilter
 from question_bank.services.api_tokens import Scope
 
 blp = Blueprint("records", __name__, url_prefix=PREFIX, description=(
@@ -142,7 +143,9 @@ def list_audit_events(after: int, limit: int, **filters: Any):
 
     A root-unit token reads every event; another reads the events of people of its subtree.
     ID numbers in the snapshots are masked."""
-    page = api_records.audit_events(database.session(), current_token(), EventFilter(**filters), after=after, limit=limit)
+    flt = EventFilter(**{name: filters.get(name) or "" for name in ("action", "object_type", "object_id")},
+                      since=filters.get("since"), until=filters.get("until"))
+    page = api_records.audit_events(database.session(), current_token(), flt, after=after, limit=limit)
     return {"items": [{"id": e.id, "occurred_at": e.occurred_at, "actor": username, "action": e.action,
                        "object_type": e.object_type, "object_id": e.object_id,
                        "before": api_records.masked_snapshot(e.before), "after": api_records.masked_snapshot(e.after),

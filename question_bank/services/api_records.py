@@ -16,14 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager
 
 from question_bank.clock import Clock
-from question_bank.errors import NotFound
+from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import ApiToken, Attempt, AuditEvent, OrgUnit, RosterEntry, ScoreRecord, Sitting, User
 from question_bank.reports.score_sheet import mask_id_number
-from question_bank.services import deadlines, ledger, score_check
+from question_bank.services import audit_log, deadlines, ledger, score_check
+from question_bank.services.audit_log import EventFilter
 from question_bank.services.score_check import CheckedScore
 from question_bank.services.standing import CandidateStatus, candidate_status
 
@@ -174,41 +175,22 @@ def score_records(session: Session, clock: Clock, token: ApiToken, sitting_id: i
     return Page(records, page.next_after)
 
 
-@dataclass(frozen=True)
-class EventFilter:
-    """``action``: a dotted verb or its prefix; ``object_type``/``object_id`` exact;
-    ``since``/``until``: aware datetimes, ``until`` exclusive. None means any."""
-
-    action: str | None = None
-    object_type: str | None = None
-    object_id: str | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-
-
 def audit_events(session: Session, token: ApiToken, flt: EventFilter, *, after: int = 0, limit: int = DEFAULT_PAGE
                  ) -> Page:
-    """A page of audit events, oldest first, as ``(event, actor username or None)``.
+    """A page of the audit events ``flt`` lets through (the auditor's filter, ``actor`` aside),
+    oldest first, as ``(event, actor username or None)``.
 
     A token of the root unit reads every event; a token of a unit below it reads the events of
     people of its subtree only (the system's own events, such as automatic closes, name nobody
-    and are left out), so that a city's token never shows another city's actions."""
+    and are left out), so that a city's token never shows another city's actions. Raises
+    :class:`InvalidInput` for a period that ends before it starts."""
+    if flt.problems():
+        raise InvalidInput(flt.problems())
     actor = aliased(User)
-    query = (select(AuditEvent, actor.username).outerjoin(actor, AuditEvent.actor_id == actor.id)
-             .where(AuditEvent.id > after))
+    query = (audit_log.matching(session, flt).add_columns(actor.username)
+             .outerjoin(actor, AuditEvent.actor_id == actor.id).where(AuditEvent.id > after))
     if token.org_unit.parent_id is not None:
         query = query.join(OrgUnit, actor.org_unit_id == OrgUnit.id).where(_subtree(token.org_unit))
-    if flt.action:
-        query = query.where(or_(AuditEvent.action == flt.action,
-                                AuditEvent.action.startswith(flt.action.rstrip(".") + ".", autoescape=True)))
-    if flt.object_type:
-        query = query.where(AuditEvent.object_type == flt.object_type)
-    if flt.object_id:
-        query = query.where(AuditEvent.object_id == flt.object_id)
-    if flt.since is not None:
-        query = query.where(AuditEvent.occurred_at >= flt.since)
-    if flt.until is not None:
-        query = query.where(AuditEvent.occurred_at < flt.until)
     rows = list(session.execute(query.order_by(AuditEvent.id).limit(limit + 1)))
     return _page([tuple(row) for row in rows], limit, key=lambda row: row[0].id)
 

@@ -197,3 +197,25 @@ def test_audit_events_of_a_city_token_are_its_people_and_id_numbers_are_masked(c
                                  client.get("/api/v1/audit-events?limit=200", headers=bearer(city_secret)).get_json()["items"]]
     ids = [e["id"] for e in everything]
     assert ids == sorted(ids)
+
+
+def test_audit_events_filter_by_object_and_period_and_refuse_a_period_ending_before_it_starts(client, db, clock, world):
+    clock.set(at("08:00:00"))
+    audit.record(db, clock, world.root_admin, "sitting.update", "sitting", world.sitting.id, after={"title": "改"})
+    clock.set(at("11:00:00"))
+    audit.record(db, clock, world.root_admin, "sitting.update", "sitting", world.b_only.id, after={"title": "改"})
+    db.commit()
+    _token, secret = world.token(db, clock, Scope.AUDIT)
+
+    def found(query: str) -> list[str]:
+        response = client.get("/api/v1/audit-events?action=sitting.update&" + query, headers=bearer(secret))
+        assert response.status_code == 200, response.get_json()
+        return [e["object_id"] for e in response.get_json()["items"]]
+
+    assert found("") == [str(world.sitting.id), str(world.b_only.id)]
+    assert found(f"object_type=sitting&object_id={world.b_only.id}") == [str(world.b_only.id)]
+    assert found("since=2026-05-11T02:00:00Z") == [str(world.b_only.id)]
+    assert found("until=2026-05-11T10:00:00%2B08:00") == [str(world.sitting.id)]
+    refused = client.get("/api/v1/audit-events?since=2026-05-11T10:00:00Z&until=2026-05-11T09:00:00Z",
+                         headers=bearer(secret))
+    assert refused.status_code == 422 and [p["place"] for p in refused.get_json()["problems"]] == ["until"]
