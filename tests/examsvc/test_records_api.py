@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 
-from question_bank.models import ApiToken, AuditEvent, Role
+from question_bank.models import AuditEvent, Role
 from question_bank.services import api_tokens, audit
 from question_bank.services.api_tokens import Scope
 from tests.conftest import at
