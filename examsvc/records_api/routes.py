@@ -8,7 +8,7 @@ import inspect
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from flask_babel import gettext
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import UnprocessableEntity
@@ -176,7 +176,8 @@ class RecordsApi(Api):
 
 
 def register(app: Flask) -> None:
-    """Serve the records API and its OpenAPI 3 document at ``/api/v1/openapi.json``."""
+    """Serve the records API and its OpenAPI 3 document at ``/api/v1/openapi.json`` (also
+    reached from ``/api/openapi.json``)."""
     app.config.update(API_TITLE="examsvc records API", API_VERSION="1", OPENAPI_VERSION="3.0.3",
                       OPENAPI_URL_PREFIX=PREFIX, OPENAPI_JSON_PATH="openapi.json")
     app.session_interface = SessionlessTokenApi()
@@ -185,3 +186,6 @@ def register(app: Flask) -> None:
         "type": "http", "scheme": "bearer",
         "description": "A token made by a system administrator (Accounts → API tokens)."})
     api.register_blueprint(blp)
+    # Where issue 6 named the document; the versioned address is the one to keep using.
+    app.add_url_rule("/api/openapi.json", "records_openapi",
+                     lambda: redirect(url_for("api-docs.openapi_json"), code=308))
