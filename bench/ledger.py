@@ -11,16 +11,14 @@ the whole database (one sitting of ``--candidates`` attempts).
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from bench.autosave import CLOCK, _setup as setup_started_attempts
+from bench.both_databases import DEFAULT_PG, on_both
 from question_bank.db import make_engine, make_session_factory
 from question_bank.models import Attempt, Role, Sitting, User
 from question_bank.services import attempts, audit, checkpoints, ledger, people, score_check, score_sheets
@@ -73,23 +71,10 @@ def _run(url: str, candidates: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candidates", type=int, default=500)
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--pg", default=DEFAULT_PG)
     args = parser.parse_args()
     people.PASSWORD_METHOD = "scrypt:1024:8:1"
-    with tempfile.TemporaryDirectory() as tmp:
-        print("SQLite")
-        _run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.candidates)
-    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-    name = "examsvc_bench_ledger"
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        print("PostgreSQL")
-        _run(make_url(args.pg).set(database=name).render_as_string(hide_password=False), args.candidates)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    on_both(lambda url: _run(url, args.candidates), args.pg, "examsvc_bench_ledger")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.audit.routes import bp as audit_bp
     from examsvc.laws.routes import bp as laws_bp
     from examsvc.practice.routes import bp as practice_bp
+    from examsvc.records_api.routes import register as register_records_api
     from examsvc.reports.routes import bp as reports_bp
     from examsvc.reports.study import bp as study_reports_bp
     from examsvc.study.cadre import bp as my_study_bp
@@ -74,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (study_bp, my_study_bp, study_coverage_bp, study_reports_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(practice_bp)
+    register_records_api(app)
     register_citation_links(app)
 
     from examsvc.cli import register as register_cli

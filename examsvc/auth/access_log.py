@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from examsvc import database
 from examsvc.extensions import clock
+from examsvc.records_api import is_token_request
 from question_bank.models import User
 from question_bank.services import audit
 
@@ -45,7 +46,8 @@ def record_access(action: str, user: User | None, actor: User | None, **extra: A
 
 def _refused(response: Response) -> Response:
     """A 403 is written down with who asked for what, in a transaction of its own."""
-    if response.status_code == 403:
+    # The records API audits its own refusals with the token (``records_api.token_auth``).
+    if response.status_code == 403 and not is_token_request():
         db = database.session()
         db.rollback()
         user = current_user._get_current_object() if current_user.is_authenticated else None

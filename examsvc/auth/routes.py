@@ -211,4 +211,4 @@ def new_user():
     return render_template("auth/user_form.html", form=form, problems=[]), 422 if form.errors else 200
 
 
-from examsvc.auth import account_import_pages, account_pages, unit_pages  # noqa: E402,F401  (their views join this blueprint)
+from examsvc.auth import account_import_pages, account_pages, api_token_pages, unit_pages  # noqa: E402,F401  (their views join this blueprint)

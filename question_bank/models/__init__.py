@@ -1,5 +1,6 @@
 """All models, imported here so that ``Base.metadata`` knows every table (Alembic relies on it)."""
 
+from question_bank.models.api_tokens import ApiToken
 from question_bank.models.attempts import (
     CLOSED_STATES,
     Attempt,
@@ -79,6 +80,7 @@ from question_bank.models.sittings import (
 )
 
 __all__ = [
+    "ApiToken",
     "CitationSource", "CitationStatus", "EventKind", "HeadingKind", "Law", "LawArticle", "LawHeading",
     "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
     "ArticleChange", "AttemptLawVersion", "LawReviewFlag", "ReviewOutcome",

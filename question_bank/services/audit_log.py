@@ -47,7 +47,9 @@ class EventFilter:
         return []
 
 
-def _filtered(session: Session, flt: EventFilter) -> Select[tuple[AuditEvent]]:
+def matching(session: Session, flt: EventFilter) -> Select[tuple[AuditEvent]]:
+    """The query of the events ``flt`` lets through, unordered (the auditor's pages, the export
+    and the records API order and page it)."""
     query = select(AuditEvent)
     if flt.actor.strip():
         actor_id = session.scalar(select(User.id).where(func.lower(User.username) == flt.actor.strip().lower()))
@@ -75,7 +77,7 @@ def events(session: Session, viewer: User, flt: EventFilter, *, limit: int = 100
     _require_auditor(viewer)
     if flt.problems():
         raise InvalidInput(flt.problems())
-    query = _filtered(session, flt)
+    query = matching(session, flt)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
@@ -104,7 +106,7 @@ def export_rows(session: Session, clock: Clock, viewer: User, flt: EventFilter, 
     if flt.problems():
         raise InvalidInput(flt.problems())
     actor = aliased(User)
-    query = (_filtered(session, flt).add_columns(actor.username).outerjoin(actor, AuditEvent.actor_id == actor.id)
+    query = (matching(session, flt).add_columns(actor.username).outerjoin(actor, AuditEvent.actor_id == actor.id)
              .order_by(AuditEvent.id).limit(MAX_EXPORT_ROWS))
     rows = [(e.id, e.occurred_at.astimezone(BEIJING).replace(tzinfo=None), username or "", e.action, e.object_type,
              e.object_id, _json_text(e.before), _json_text(e.after), e.detail, e.entry_hash)

@@ -1,0 +1,191 @@
+"""The records API's endpoints: short views that read through ``question_bank.services.api_records``
+for the token's unit subtree and shape the answer. Authorisation is :func:`token_required` alone;
+every route here names its scope through :func:`_protected`."""
+
+from __future__ import annotations
+
+import inspect
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from flask_babel import gettext
+from flask_smorest import Api, Blueprint
+from werkzeug.exceptions import UnprocessableEntity
+
+from examsvc import database
+from examsvc.extensions import clock
+from examsvc.records_api import PREFIX, SessionlessTokenApi
+from examsvc.records_api.schemas import (
+    AuditArgs,
+    AuditEventPage,
+    ErrorSchema,
+    ScoreArgs,
+    ScoreRecordPage,
+    SittingArgs,
+    SittingPage,
+    SittingSchema,
+)
+from examsvc.records_api.token_auth import current_token, token_required
+from question_bank.models import Sitting
+from question_bank.services import api_records
+from question_bank.services.api_records import CandidateRecord, SittingFilter
+from question_bank.services.audit_log import EventFilter
+from question_bank.services.api_tokens import Scope
+
+blp = Blueprint("records", __name__, url_prefix=PREFIX, description=(
+    "Read-only score records for HR and organisation-department systems. Lists ascend by id and are "
+    "paged by cursor: pass a page's next_after as after for the next one (null: the last page)."))
+
+
+def _protected(scope: Scope, *, looks_up: bool = True):
+    """A view readable with ``scope`` only (:func:`token_required`), documented with its bearer
+    security and its 401/403 answers, and 404 where it ``looks_up`` a sitting or unit by id."""
+
+    def decorate(view):
+        # flask-smorest takes the summary and description from the docstring; the scope joins the latter.
+        description = inspect.cleandoc(view.__doc__ or "").partition("\n\n")[2]
+        view = token_required(scope)(view)
+        view = blp.doc(security=[{"bearerAuth": []}],
+                       description=f"{description}\n\nNeeds scope `{scope}`.".strip())(view)
+        view = blp.alt_response(401, schema=ErrorSchema, description="No token, or one unknown, revoked or expired.")(view)
+        view = blp.alt_response(403, schema=ErrorSchema, description=f"The token lacks scope {scope}.")(view)
+        if looks_up:
+            view = blp.alt_response(404, schema=ErrorSchema, description="Not found within the token's unit subtree.")(view)
+        return view
+
+    return decorate
+
+
+def points(value: Decimal | None) -> str | None:
+    """Points as an exact two-place string: Decimal("86.5") → "86.50"."""
+    return None if value is None else format(value.quantize(Decimal("0.01")), "f")
+
+
+def _sitting_json(sitting: Sitting, roster_in_scope: int) -> dict[str, Any]:
+    return {"id": sitting.id, "title": sitting.title, "kind": str(sitting.kind), "org_unit_id": sitting.org_unit_id,
+            "opens_at": sitting.opens_at, "closes_at": sitting.closes_at, "time_limit_s": sitting.time_limit_s,
+            "pass_mark": points(sitting.pass_mark), "excellent_mark": points(sitting.excellent_mark),
+            "attempts_allowed": sitting.attempts_allowed, "results_policy": str(sitting.results_policy),
+            "roster_in_scope": roster_in_scope}
+
+
+@blp.route("/sittings")
+@_protected(Scope.SITTINGS)
+@blp.arguments(SittingArgs, location="query", as_kwargs=True)
+@blp.response(200, SittingPage)
+def list_sittings(after: int, limit: int, **filters: Any):
+    """Sittings of the token's unit subtree
+
+    Sittings held by a unit of the subtree or with one of its cadres on the roster, by id."""
+    page, sizes = api_records.sittings(database.session(), current_token(), SittingFilter(**filters),
+                                       after=after, limit=limit)
+    return {"items": [_sitting_json(s, sizes.get(s.id, 0)) for s in page.items], "next_after": page.next_after}
+
+
+@blp.route("/sittings/<int:sitting_id>")
+@_protected(Scope.SITTINGS)
+@blp.response(200, SittingSchema)
+def get_sitting(sitting_id: int):
+    """One sitting"""
+    token = current_token()
+    found = api_records.sitting(database.session(), token, sitting_id)
+    return _sitting_json(found, api_records.roster_sizes(database.session(), token, [found.id]).get(found.id, 0))
+
+
+def _record_json(record: CandidateRecord) -> dict[str, Any]:
+    user, attempt, result = record.entry.user, record.attempt, record.result
+    trusted = result is not None and result.trusted
+    return {
+        "roster_entry_id": record.entry.id,
+        "candidate": {"user_id": user.id, "name": user.display_name, "id_number": record.masked_id_number,
+                      "unit_id": user.org_unit_id, "unit": user.org_unit.name,
+                      "current_post": record.entry.current_post or user.current_post,
+                      "proposed_post": record.entry.proposed_post or user.proposed_post},
+        "status": str(record.status),
+        "attempt": None if attempt is None else {
+            "id": attempt.id, "attempt_no": attempt.attempt_no, "state": str(attempt.state),
+            "started_at": attempt.started_at, "finished_at": attempt.finished_at, "duration_s": attempt.duration_s},
+        "score_state": None if result is None else str(result.state),
+        "score": points(result.score) if trusted else None,
+        "max_score": points(result.max_score) if trusted else None,
+        "band": result.band if trusted else None,
+        "passed": result.passed if trusted else None,
+        "history": [{"id": r.id, "attempt_id": r.attempt_id, "score": points(r.score), "max_score": points(r.max_score),
+                     "band": r.band, "passed": r.passed, "reason": r.reason, "recorded_at": r.recorded_at,
+                     "entry_hash": r.entry_hash, "intact": intact} for r, intact in record.history],
+    }
+
+
+@blp.route("/sittings/<int:sitting_id>/scores")
+@_protected(Scope.SCORES)
+@blp.arguments(ScoreArgs, location="query", as_kwargs=True)
+@blp.response(200, ScoreRecordPage)
+def list_scores(sitting_id: int, after: int, limit: int, unit_id: int | None = None):
+    """Score records of a sitting
+
+    One item per roster entry whose cadre belongs to the token's subtree, in roster order: where
+    the candidate stands, the attempt that counts, its score only when it agrees with the score
+    ledger, and the ledger history (regrades included). Overdue attempts are closed first."""
+    page = api_records.score_records(database.session(), clock(), current_token(), sitting_id, unit_id=unit_id,
+                                     after=after, limit=limit)
+    body = {"items": [_record_json(r) for r in page.items], "next_after": page.next_after}
+    database.commit()  # overdue attempts closed on the way (domain.md §6)
+    return body
+
+
+@blp.route("/audit-events")
+@_protected(Scope.AUDIT, looks_up=False)
+@blp.arguments(AuditArgs, location="query", as_kwargs=True)
+@blp.response(200, AuditEventPage)
+def list_audit_events(after: int, limit: int, **filters: Any):
+    """Audit events, oldest first
+
+    A root-unit token reads every event; another reads the events of people of its subtree.
+    ID numbers in the snapshots are masked."""
+    flt = EventFilter(**{name: filters.get(name) or "" for name in ("action", "object_type", "object_id")},
+                      since=filters.get("since"), until=filters.get("until"))
+    page = api_records.audit_events(database.session(), current_token(), flt, after=after, limit=limit)
+    return {"items": [{"id": e.id, "occurred_at": e.occurred_at, "actor": username, "action": e.action,
+                       "object_type": e.object_type, "object_id": e.object_id,
+                       "before": api_records.masked_snapshot(e.before), "after": api_records.masked_snapshot(e.after),
+                       "detail": e.detail, "entry_hash": e.entry_hash} for e, username in page.items],
+            "next_after": page.next_after}
+
+
+@blp.errorhandler(UnprocessableEntity)
+def _invalid_parameters(exc: UnprocessableEntity):
+    """A parameter that does not fit (webargs): every problem, named by its parameter."""
+    messages = (getattr(exc, "data", None) or {}).get("messages") or {}
+    problems = [{"place": name, "message": " ".join(map(str, texts)) if isinstance(texts, list) else str(texts)}
+                for location in messages.values() for name, texts in location.items()]
+    return {"error": "invalid", "message": gettext("Some parameters are not valid."), "problems": problems}, 422
+
+
+class RecordsApi(Api):
+    """flask-smorest's Api, with the app's own error pages kept: it would otherwise answer every
+    HTTP error of every page with its JSON (the records API's errors are JSON already, see
+    ``examsvc.errors.wants_json``); its default error response is left out so that the document
+    lists the answers each operation really gives."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+
+def register(app: Flask) -> None:
+    """Serve the records API and its OpenAPI 3 document at ``/api/v1/openapi.json`` (also
+    reached from ``/api/openapi.json``)."""
+    app.config.update(API_TITLE="examsvc records API", API_VERSION="1", OPENAPI_VERSION="3.0.3",
+                      OPENAPI_URL_PREFIX=PREFIX, OPENAPI_JSON_PATH="openapi.json")
+    app.session_interface = SessionlessTokenApi()
+    api = RecordsApi(app)
+    api.spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer",
+        "description": "A token made by a system administrator (Accounts → API tokens)."})
+    api.register_blueprint(blp)
+    # Where issue 6 named the document; the versioned address is the one to keep using.
+    app.add_url_rule("/api/openapi.json", "records_openapi",
+                     lambda: redirect(url_for("api-docs.openapi_json"), code=308))
