@@ -75,7 +75,7 @@ MUTATE_MODULES ?= question_bank.types question_bank.points question_bank.service
 	question_bank.services.deadlines question_bank.services.start_terms question_bank.services.attempts \
 	question_bank.services.ledger question_bank.services.hashchain question_bank.reports.score_sheet
 mutate: install
-	$(BIN)/pip install --quiet -e '.[test,mutate]'
+	@$(BIN)/mutmut --version >/dev/null 2>&1 || $(BIN)/pip install --quiet -e '.[test,mutate]'
 	@for module in $(MUTATE_MODULES); do \
 	  echo "== mutating $$module"; \
 	  EXAMSVC_TEST_DB=sqlite EXAMSVC_SHARED_DIR="$${EXAMSVC_SHARED_DIR:-$(abspath ../shared)}" \

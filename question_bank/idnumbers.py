@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from zoneinfo import ZoneInfo
 
+from question_bank.clock import BEIJING
 from question_bank.errors import N_
 
 #: ISO 7064 MOD 11-2 weights of the first 17 digits, left to right (GB 11643-1999 §8.2).
@@ -40,8 +40,6 @@ PROVINCE_CODES = frozenset(str(n) for n in (*range(11, 16), *range(21, 24), *ran
                                              *range(50, 55), *range(61, 66), 71, 81, 82))
 #: The earliest birth date accepted; an earlier one is taken for a typing error (1800 for 1980).
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
-#: The time zone of the birth date: a date in China.
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class InvalidIdNumber(ValueError):
@@ -70,7 +68,7 @@ def check_character(first17: str) -> str:
 def local_date(now: dt.datetime) -> dt.date:
     """The calendar date in China (Asia/Shanghai) at the aware instant ``now``: the ``today`` to
     give :func:`parse_id_number`, e.g. ``local_date(clock.now())``."""
-    return now.astimezone(CHINA).date()
+    return now.astimezone(BEIJING).date()
 
 
 def parse_id_number(text: str, *, today: dt.date) -> str:

@@ -24,16 +24,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
+from question_bank.clock import BEIJING
 from question_bank.models import ExamKind, RosterEntry, Sitting
 from question_bank.models.attempts import Attempt
 from question_bank.services.marking import GradeBand
 from question_bank.services.score_check import CheckedScore, ScoreState
 from question_bank.services.standing import ENDED, CandidateStatus, candidate_status
-
-#: Times on the sheet are Beijing times: where the exams happen, whatever the server's zone.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 # The designed column names, in order.
 COL_UNIT = "单位"
@@ -146,7 +143,7 @@ def beijing(moment: dt.datetime | None) -> dt.datetime | None:
     zone's rules, never by the server's local zone."""
     if moment is None:
         return None
-    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
+    return moment.astimezone(BEIJING).replace(tzinfo=None, microsecond=0)
 
 
 def minutes_between(started: dt.datetime | None, finished: dt.datetime | None) -> Decimal | None:
@@ -208,7 +205,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
         current_post=entry.current_post or user.current_post or "",
         proposed_post=entry.proposed_post or user.proposed_post or "",
         sitting=sitting.title,
-        date=day_of.astimezone(LOCAL_TZ).date(),
+        date=day_of.astimezone(BEIJING).date(),
         attempt_kind=attempt_kind(sitting, attempt),
         started=started,
         finished=finished,
