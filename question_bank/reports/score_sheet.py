@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from question_bank.clock import BEIJING
+from question_bank.idnumbers import mask as mask_id_number
 from question_bank.models import ExamKind, RosterEntry, Sitting
 from question_bank.models.attempts import Attempt
 from question_bank.services.marking import GradeBand
@@ -118,17 +119,6 @@ class SittingSummary:
     passed: int
     absent: int
     unverified: int
-
-
-def mask_id_number(value: str | None) -> str:
-    """"110101199003074512" → "110101********4512"; empty stays empty. A value of 10 characters or
-    fewer is masked whole, since keeping 6 + 4 of it would show all of it."""
-    if not value:
-        return ""
-    value = value.strip()
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 def plain_points(score: Decimal | None) -> Decimal | None:
