@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from question_bank.models import AuditEvent, ScoreRecord
+from question_bank.models import AttemptItem, AuditEvent, Mark, ScoreRecord
 from question_bank.services import attempts, deadlines
 from tests.conftest import at
 
@@ -75,3 +75,20 @@ def test_an_attempt_waiting_for_a_marker_says_so_and_has_no_ledger_entry_yet(db,
     assert event.after == {"finished_at": utc(at("10:00:00")), "score": None, "band": None,
                            "awaiting_marking": True}
     assert _ledger(db, attempt.id) == []
+
+
+def test_a_short_answer_left_empty_scores_0_at_once_and_the_machine_marks_carry_no_reason(db, clock, make):
+    make.question("single_choice", key=["B"])
+    make.question("short_answer")
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 1, 60, "行政处罚法"), ("short_answer", 1, 40, "行政处罚法")]),
+                           roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    assert attempt.score == Decimal(60) and attempt.passed is True
+    assert _closing_event(db, attempt.id).after["awaiting_marking"] is False
+    marks = db.scalars(select(Mark).join(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
+                       .order_by(AttemptItem.slot)).all()
+    # The choice is marked from the key (no reason to give); the empty short answer says why it has 0.
+    assert [(m.score, m.reason, m.marker_id) for m in marks] == [(Decimal(60), "", None), (Decimal(0), "unanswered", None)]

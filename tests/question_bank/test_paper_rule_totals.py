@@ -56,3 +56,14 @@ def test_the_papers_rule_decides_the_total_and_the_total_is_the_sum_of_the_item_
     recorded = db.scalars(select(ScoreRecord).where(ScoreRecord.attempt_id == attempt.id)).all()
     assert [(r.score, r.max_score, r.passed) for r in recorded] == [(attempt.score, Decimal(26), attempt.passed)]
     assert ledger.verify(db).ok
+
+
+def test_a_paper_of_one_question_gets_its_total(db, clock, make):
+    make.question("multiple_choice", key=["A", "C"])
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("multiple_choice", 1, 100, "行政处罚法")], rule=MultiChoiceRule.PARTIAL),
+                           roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["A"], 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    assert attempt.score == Decimal(50) and attempt.passed is False
