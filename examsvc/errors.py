@@ -169,7 +169,6 @@ def register(app: Flask) -> None:
     def _csrf_error(exc: CSRFError):
         return _respond(400, "csrf", gettext("The form has expired or did not come from this site. Reload the page and try again."))
 
-    @app.errorhandler(HTTPException)
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge):
         limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 UTC = dt.timezone.utc
+#: The time zone people in the service read and enter times in (China Standard Time, the app's
+#: Babel default): score sheets, audit exports, "today" for an ID number's age, the exposure year.
+#: Times are stored in UTC; this is the one home of the zone they are shown in.
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 class Clock(Protocol):

@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from zoneinfo import ZoneInfo
 
+from stdnum.cn import ric
+
+from question_bank.clock import BEIJING
 from question_bank.errors import N_
 
-#: ISO 7064 MOD 11-2 weights of the first 17 digits, left to right (GB 11643-1999 §8.2).
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-#: The check character for each value of (weighted sum mod 11).
-CHECK_CHARACTERS = "10X98765432"
 LENGTH = 18
 #: The first two digits of every province-level division in GB/T 2260 (中华人民共和国行政区划代码):
 #: the north (11–15), north-east (21–23), east (31–37), centre and south (41–46), south-west
@@ -40,8 +38,6 @@ PROVINCE_CODES = frozenset(str(n) for n in (*range(11, 16), *range(21, 24), *ran
                                              *range(50, 55), *range(61, 66), 71, 81, 82))
 #: The earliest birth date accepted; an earlier one is taken for a typing error (1800 for 1980).
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
-#: The time zone of the birth date: a date in China.
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class InvalidIdNumber(ValueError):
@@ -60,17 +56,29 @@ def normalise(text: str) -> str:
 
 
 def check_character(first17: str) -> str:
-    """The check character ("0"…"9" or "X") for the first 17 digits of a number (GB 11643-1999 §8.2).
-    Raises :class:`ValueError` unless ``first17`` is 17 ASCII digits."""
+    """The check character ("0"…"9" or "X") for the first 17 digits of a number (GB 11643-1999 §8.2),
+    computed by python-stdnum (``stdnum.cn.ric``). Raises :class:`ValueError` unless ``first17`` is
+    17 ASCII digits."""
     if len(first17) != LENGTH - 1 or not (first17.isascii() and first17.isdigit()):
         raise ValueError(f"need 17 digits, got {first17!r}")
-    return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+    return ric.calc_check_digit(first17 + "?")  # it reads the first 17 of 18 characters
+
+
+def mask(number: str | None) -> str:
+    """An ID number as exports and messages show it (domain.md §8): the first 6 and last 4
+    characters kept, the rest starred ("110101199003074512" → "110101********4512"); a value of
+    10 characters or fewer is starred whole, since keeping 6 + 4 of it would show all of it;
+    ``None`` or empty gives "". Space around the value is dropped first."""
+    value = (number or "").strip()
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 def local_date(now: dt.datetime) -> dt.date:
     """The calendar date in China (Asia/Shanghai) at the aware instant ``now``: the ``today`` to
     give :func:`parse_id_number`, e.g. ``local_date(clock.now())``."""
-    return now.astimezone(CHINA).date()
+    return now.astimezone(BEIJING).date()
 
 
 def parse_id_number(text: str, *, today: dt.date) -> str:

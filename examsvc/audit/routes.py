@@ -10,9 +10,11 @@ from flask import Blueprint, Response, render_template, request
 
 from examsvc import database
 from examsvc.access import actor, guard
+from examsvc.downloads import disposition
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE
+from question_bank.clock import BEIJING
 from question_bank.errors import InvalidInput
 from question_bank.formats import tabular
 from question_bank.models import Role
@@ -23,7 +25,6 @@ guard(bp, Role.AUDITOR)
 
 #: Events a page shows.
 PAGE_SIZE = 100
-BEIJING = audit_log.BEIJING
 
 
 def _day(name: str, *, end: bool = False) -> dt.datetime | None:
@@ -71,7 +72,7 @@ def _export(fmt: str) -> Response:
         response = Response(tabular.to_xlsx_bytes(headers, rows, sheet_title="审计日志"), content_type=XLSX_TYPE)
     else:
         response = Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_TYPE)
-    response.headers["Content-Disposition"] = f"attachment; filename=\"audit-log.{fmt}\""
+    response.headers["Content-Disposition"] = disposition(f"审计日志.{fmt}", f"audit-log.{fmt}")
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -10,13 +10,13 @@ before it is sent, so the audit event exists whenever a file left the server.
 from __future__ import annotations
 
 import tempfile
-from urllib.parse import quote
 
 from flask import send_file
 
 from examsvc import database
 from examsvc.access import actor, roles_required
 from examsvc.bank.routes import _id_arg, bp, list_query
+from examsvc.downloads import disposition
 from examsvc.extensions import clock
 from question_bank.models import Role
 from question_bank.services import exporting
@@ -44,8 +44,7 @@ def export_questions(file_format: str):
     name = f"题库导出-{stamp}{exporter.suffix}"
     response = send_file(out, mimetype=exporter.mimetype, as_attachment=True,
                          download_name=f"questions-{stamp}{exporter.suffix}", max_age=0)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"questions-{stamp}{exporter.suffix}\"; filename*=UTF-8''{quote(name, safe='')}")
+    response.headers["Content-Disposition"] = disposition(name, f"questions-{stamp}{exporter.suffix}")
     # The file holds answer keys: no cache may keep it.
     response.headers["Cache-Control"] = "no-store"
     return response

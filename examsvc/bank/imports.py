@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from io import BytesIO
 from math import ceil
-from urllib.parse import quote
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -26,6 +25,7 @@ from examsvc import database
 from examsvc.access import actor, roles_required
 from examsvc.bank.import_forms import DecideForm, DiscardForm, HeldForm, ImportForm
 from examsvc.bank.routes import bp
+from examsvc.downloads import disposition
 from examsvc.errors import format_place, problem_text, translate
 from examsvc.extensions import clock
 from examsvc.reports.routes import filename_stem
@@ -198,8 +198,7 @@ def _problem_file(filename: str, problems: list[Problem], file_format: str, fall
         response = Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_MIMETYPE)
     stem = filename_stem(filename.rsplit(".", 1)[0])
     name = f"{stem}-导入问题.{file_format}" if stem else f"导入问题.{file_format}"
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}.{file_format}\"; filename*=UTF-8''{quote(name, safe='')}")
+    response.headers["Content-Disposition"] = disposition(name, f"{fallback}.{file_format}")
     response.headers["Cache-Control"] = "no-store"
     return response
 

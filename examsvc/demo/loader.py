@@ -14,7 +14,6 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from faker import Faker
 from sqlalchemy import func, select
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from examsvc.formatting import points
 from examsvc.demo.marking_demo import essay_sitting
-from question_bank.clock import Clock
+from question_bank.clock import BEIJING, Clock
 from question_bank.models import (
     BlueprintSection,
     ExamKind,
@@ -44,7 +43,6 @@ DEMO_BANK = Path(__file__).with_name("demo_bank.csv")
 #: The shared datasets beside the checkout, unless EXAMSVC_SHARED_DIR names them.
 SHARED_DIR = Path(os.environ.get("EXAMSVC_SHARED_DIR") or Path(__file__).resolve().parents[2].parent / "shared")
 LAW_TEXTS = SHARED_DIR / "datasets" / "laws-lawrefbook"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Every demo account signs in with this password (printed by load-demo).
 DEMO_PASSWORD = "demo-pass-2026"
 #: Category the demo bank's laws sit under.
@@ -103,7 +101,7 @@ class DemoSummary:
         lines += [f"{u:<12} {n:<10} {r}" for u, n, r in self.accounts]
         if self.sitting is not None:
             s = self.sitting
-            opens, closes = (t.astimezone(SHANGHAI) for t in (s.opens_at, s.closes_at))
+            opens, closes = (t.astimezone(BEIJING) for t in (s.opens_at, s.closes_at))
             lines += ["", f"Open sitting: {s.title} (id {s.id})",
                       f"  window {opens:%Y-%m-%d %H:%M} – {closes:%Y-%m-%d %H:%M} Beijing time, "
                       f"{s.time_limit_s // 60} minutes, pass mark {points(s.pass_mark)}, roster of {len(s.roster)}"]

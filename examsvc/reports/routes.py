@@ -13,12 +13,12 @@ import re
 import unicodedata
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template, url_for
 
 from examsvc import database
 from examsvc.access import actor, guard
+from examsvc.downloads import disposition
 from examsvc.extensions import clock
 from examsvc.formatting import points
 from examsvc.results_release import release_and_return
@@ -132,4 +132,4 @@ def content_disposition(title: str, object_id: int, ext: str, label: str = "ÊàêÁ
     fallback = f"{fallback_stem}-{object_id}.{ext}"
     stem = filename_stem(title)
     name = f"{stem}-{label}.{ext}" if stem else f"{label}-{object_id}.{ext}"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return disposition(name, fallback)

@@ -24,16 +24,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
+from question_bank.clock import BEIJING
+from question_bank.idnumbers import mask as mask_id_number
 from question_bank.models import ExamKind, RosterEntry, Sitting
 from question_bank.models.attempts import Attempt
 from question_bank.services.marking import GradeBand
 from question_bank.services.score_check import CheckedScore, ScoreState
 from question_bank.services.standing import ENDED, CandidateStatus, candidate_status
-
-#: Times on the sheet are Beijing times: where the exams happen, whatever the server's zone.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 # The designed column names, in order.
 COL_UNIT = "单位"
@@ -123,17 +121,6 @@ class SittingSummary:
     unverified: int
 
 
-def mask_id_number(value: str | None) -> str:
-    """"110101199003074512" → "110101********4512"; empty stays empty. A value of 10 characters or
-    fewer is masked whole, since keeping 6 + 4 of it would show all of it."""
-    if not value:
-        return ""
-    value = value.strip()
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
-
-
 def plain_points(score: Decimal | None) -> Decimal | None:
     """86.50 → 86.5 and 100.00 → 100, without the exponent ``normalize`` alone would give (1E+2)."""
     if score is None:
@@ -146,7 +133,7 @@ def beijing(moment: dt.datetime | None) -> dt.datetime | None:
     zone's rules, never by the server's local zone."""
     if moment is None:
         return None
-    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
+    return moment.astimezone(BEIJING).replace(tzinfo=None, microsecond=0)
 
 
 def minutes_between(started: dt.datetime | None, finished: dt.datetime | None) -> Decimal | None:
@@ -208,7 +195,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
         current_post=entry.current_post or user.current_post or "",
         proposed_post=entry.proposed_post or user.proposed_post or "",
         sitting=sitting.title,
-        date=day_of.astimezone(LOCAL_TZ).date(),
+        date=day_of.astimezone(BEIJING).date(),
         attempt_kind=attempt_kind(sitting, attempt),
         started=started,
         finished=finished,

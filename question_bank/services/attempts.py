@@ -132,7 +132,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
         drawn = assembly.draw(session, sitting.paper, seed, exposure.for_draw(sitting.paper, candidate, now))
     except InvalidInput as exc:
         raise PaperUnavailable(exc.problems) from exc
-    deadline = min(now + dt.timedelta(seconds=sitting.time_limit_s + entry.extra_time_s), sitting.closes_at)
+    deadline = start_terms.deadline_for(sitting, entry.extra_time_s, now)
     attempt = Attempt(
         sitting=sitting, user_id=candidate.id, attempt_no=used + 1, seed=seed, started_at=now, deadline=deadline,
         state=AttemptState.IN_PROGRESS, max_score=sitting.paper.total_marks,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from question_bank.clock import Clock
+from question_bank.clock import BEIJING, Clock
 from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Problem
 from question_bank.models import AuditEvent, OrgUnit, Role, ScoreRecord, Sitting, User
 from question_bank.services import audit, ledger, score_check
@@ -90,7 +90,6 @@ def object_types(session: Session) -> list[str]:
 
 #: Column headings of the export (Chinese, like the score sheet's).
 EXPORT_HEADERS = ("编号", "时间（北京时间）", "操作人", "操作", "对象类型", "对象编号", "变更前", "变更后", "说明", "哈希")
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 def _json_text(value: Any) -> str:

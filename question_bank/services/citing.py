@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from question_bank.clock import BEIJING
 from question_bank.formats.citations import Citation, find_mentions, law_key, parse_citations
 from question_bank.models import (
     CitationSource,
@@ -36,9 +36,6 @@ from question_bank.models import (
 )
 from question_bank.services.law_index import LawIndex, Resolution
 
-#: Dates of citations are the day in Beijing: a question written at 07:00 on 1 January cites what
-#: was in force that day, although it was still 31 December in UTC.
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Statuses that loading a law may change.
 _RETRYABLE = (CitationStatus.UNKNOWN_LAW, CitationStatus.VERSION_NOT_LOADED, CitationStatus.NO_SUCH_ARTICLE)
 #: Versions per IN (…) query.
@@ -46,8 +43,9 @@ _CHUNK = 500
 
 
 def local_day(moment: dt.datetime) -> dt.date:
-    """The date in Beijing of an aware datetime."""
-    return moment.astimezone(SHANGHAI).date()
+    """The date in Beijing of an aware datetime: a question written at 07:00 on 1 January cites
+    what was in force that day, although it was still 31 December in UTC."""
+    return moment.astimezone(BEIJING).date()
 
 
 @dataclass(frozen=True)

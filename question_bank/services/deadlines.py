@@ -18,9 +18,15 @@ from question_bank.services import audit, ledger
 from question_bank.services.marking import mark_attempt
 
 
+def grace_end(deadline: dt.datetime, grace_s: int) -> dt.datetime:
+    """Last moment a save still counts: ``deadline`` plus ``grace_s`` seconds of grace. A save at
+    exactly this moment counts; one after it does not."""
+    return deadline + dt.timedelta(seconds=grace_s)
+
+
 def grace_ends(attempt: Attempt) -> dt.datetime:
-    """Last moment a save still counts: the deadline plus the sitting's grace seconds."""
-    return attempt.deadline + dt.timedelta(seconds=attempt.sitting.grace_s)
+    """:func:`grace_end` of an attempt: its deadline plus its sitting's grace seconds."""
+    return grace_end(attempt.deadline, attempt.sitting.grace_s)
 
 
 def is_overdue(attempt: Attempt, now: dt.datetime) -> bool:
@@ -76,7 +82,7 @@ def sweep(session: Session, clock: Clock, sitting_ids: Iterable[int] | None = No
     due = session.execute(query).all()
     closed: list[int] = []
     for attempt_id, deadline, grace_s in due:
-        if now <= deadline + dt.timedelta(seconds=grace_s):
+        if now <= grace_end(deadline, grace_s):
             continue
         attempt = session.scalar(
             select(Attempt).where(Attempt.id == attempt_id, Attempt.state == AttemptState.IN_PROGRESS)

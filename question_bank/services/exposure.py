@@ -7,7 +7,7 @@ Two rules, set per paper (``Paper.avoid_seen``, ``Paper.yearly_cap``):
   make-up must not repeat the paper the candidate failed); read from their attempts' items at
   draw time, any version of the question counting;
 - *yearly cap*: no question already put into ``yearly_cap`` attempts (of any sitting, any
-  candidate) started in the same calendar year, China time (``idnumbers.CHINA``), counted from
+  candidate) started in the same calendar year, China time (``clock.BEIJING``), counted from
   attempt items.
 
 Fixed sections are never affected: an admin picked those questions. Rules are applied as SQL
@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, distinct, func, select, union
 from sqlalchemy.orm import Session
 
-from question_bank.clock import Clock
+from question_bank.clock import BEIJING, Clock
 from question_bank.errors import N_, InvalidInput, Problem
-from question_bank.idnumbers import CHINA
 from question_bank.models import Attempt, AttemptItem, BlueprintSection, Paper, QuestionVersion, User
 from question_bank.services import audit
 
@@ -36,8 +35,8 @@ EXPOSURE_ACTION = "paper.exposure"
 
 def year_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """The aware start and end of the calendar year (China time) holding ``now``."""
-    year = now.astimezone(CHINA).year
-    return dt.datetime(year, 1, 1, tzinfo=CHINA), dt.datetime(year + 1, 1, 1, tzinfo=CHINA)
+    year = now.astimezone(BEIJING).year
+    return dt.datetime(year, 1, 1, tzinfo=BEIJING), dt.datetime(year + 1, 1, 1, tzinfo=BEIJING)
 
 
 def seen_by(candidate_id: int) -> Select:

@@ -31,6 +31,7 @@ from question_bank.formats.roster_file import (  # noqa: F401  (COLUMNS, HEADER_
     read_roster_file,
 )
 from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
+from question_bank.idnumbers import mask as mask_id  # noqa: F401  (account imports and their page use it from here)
 from question_bank.models import Attempt, AttemptState, OrgUnit, Role, RosterEntry, Sitting, User, UserRole
 from question_bank.services import audit
 from question_bank.services.people import users_in_scope
@@ -282,11 +283,6 @@ class RosterImport:
 
     added: list[RosterEntry]
     already: list[User]
-
-
-def mask_id(number: str) -> str:
-    """First 6 and last 4 characters, the rest starred (domain.md §8)."""
-    return number[:6] + "*" * max(0, len(number) - 10) + number[-4:] if len(number) > 10 else "*" * len(number)
 
 
 def _row_of(problem: Problem) -> int:

@@ -39,7 +39,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.points import is_exact_points
-from question_bank.services import admission, assembly, audit, deadlines, makeups
+from question_bank.services import admission, assembly, audit, deadlines, makeups, start_terms
 from question_bank.services.monitoring import Progress, RosterRow, roster_rows  # noqa: F401 (re-exported)
 from question_bank.services.papers import get_paper
 
@@ -52,7 +52,7 @@ MAX_GRACE_S = 600
 MAX_ATTEMPTS = 10
 
 #: Settings that decide a deadline or a score: fixed once a candidate has started.
-LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "pass_mark", "excellent_mark",
+LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "grace_s", "pass_mark", "excellent_mark",
                        "late_start_cutoff_s", "rules_text", "pledge_text", "access_code_hash", "allowed_networks")
 #: Spec fields that are instructions, not columns: the access code is stored only as its hash.
 _CODE_FIELDS = ("access_code", "remove_access_code", "makeup_of_id")
@@ -62,6 +62,7 @@ MAX_TERMS_CHARS = 4000
 FIELD_NAMES = {
     "kind": Msg(N_("kind")), "paper_id": Msg(N_("paper")), "opens_at": Msg(N_("opening time")),
     "closes_at": Msg(N_("an earlier closing time")), "time_limit_s": Msg(N_("time limit")),
+    "grace_s": Msg(N_("grace for late saves")),
     "pass_mark": Msg(N_("pass mark")), "excellent_mark": Msg(N_("excellent mark")),
     "late_start_cutoff_s": Msg(N_("late-start cut-off")), "rules_text": Msg(N_("exam rules")),
     "pledge_text": Msg(N_("integrity pledge")), "access_code_hash": Msg(N_("access code")),
@@ -369,7 +370,7 @@ def recompute_deadline(session: Session, clock: Clock, actor: User, sitting: Sit
     old = attempt.deadline
     if deadlines.close_if_overdue(session, clock, attempt):
         return DeadlineChange(attempt, old, closed=True)
-    due = min(attempt.started_at + dt.timedelta(seconds=sitting.time_limit_s + extra_time_s), sitting.closes_at)
+    due = start_terms.deadline_for(sitting, extra_time_s, attempt.started_at)
     if due > old:
         attempt.deadline = due
         session.flush()
@@ -412,7 +413,7 @@ def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting
     """Change a sitting's settings, checked as on create.
 
     Once any attempt exists, the settings in :data:`LOCKED_ONCE_STARTED` (kind, paper, opening
-    time, time limit, pass and 优秀 marks) must stay as they are, and the window may close later
+    time, time limit, grace, pass and 优秀 marks) must stay as they are, and the window may close later
     but not earlier: they decided the deadlines and scores already given. A time given in whole
     minutes that equals the stored one rounded down to the minute counts as unchanged (the form
     cannot show seconds). Raises :class:`NotFound`, :class:`InvalidInput` or :class:`Conflict`;

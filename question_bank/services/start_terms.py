@@ -58,12 +58,19 @@ def last_start(sitting: Sitting) -> dt.datetime:
     return sitting.closes_at - dt.timedelta(seconds=sitting.late_start_cutoff_s)
 
 
+def deadline_for(sitting: Sitting, extra_time_s: int, started_at: dt.datetime) -> dt.datetime:
+    """The deadline of an attempt started at ``started_at`` (aware) by a candidate with
+    ``extra_time_s`` seconds of extra time: min(started_at + time limit + extra time, closes_at)
+    (domain.md §6). The one home of that formula: starting, extra time and a later close use it."""
+    return min(started_at + dt.timedelta(seconds=sitting.time_limit_s + extra_time_s), sitting.closes_at)
+
+
 def start_terms(sitting: Sitting, extra_time_s: int, now: dt.datetime) -> StartTerms:
     """The terms of an attempt started at ``now`` (aware) by a candidate with ``extra_time_s``
     seconds of extra time. Pure: reads only the sitting's settings."""
     allowed = sitting.time_limit_s + extra_time_s
     by_limit = now + dt.timedelta(seconds=allowed)
-    ends_at = min(by_limit, sitting.closes_at)
+    ends_at = deadline_for(sitting, extra_time_s, now)
     return StartTerms(now=now, ends_at=ends_at, allowed_s=allowed,
                       available_s=max(0, int((ends_at - now).total_seconds())),
                       cut_short=sitting.closes_at < by_limit, last_start=last_start(sitting))

@@ -6,10 +6,12 @@ must not reach the candidate either."""
 
 from __future__ import annotations
 
+import json
 import re
+from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from question_bank.models import QuestionVersion
 from tests.webclient import without_csrf_tokens
@@ -41,6 +43,15 @@ def _exam(make, show_answers: bool = False):
                         ("short_answer", 1, 20, "行政处罚法")])
     sitting = make.sitting(paper, roster=[cadre], shuffle=False, show_answers=show_answers)
     return cadre, sitting, single, fill
+
+
+def _exam_with_versions(make):
+    """The case's exam without shuffling; returns (cadre, sitting, question name → version id)."""
+    cadre, sitting, single, fill = _exam(make)
+    by_type = {v.qtype: v.id for v in make.db.scalars(select(QuestionVersion))}
+    versions = {"single": single.current_version_id, "multiple": by_type["multiple_choice"],
+                "true_false": by_type["true_false"], "fill": fill.current_version_id}
+    return cadre, sitting, versions
 
 
 def _everything_the_candidate_can_fetch(client, sitting, attempt_id) -> list[str]:
@@ -78,21 +89,135 @@ def test_c17_no_key_or_explanation_in_anything_fetched_during_the_attempt(client
             assert not re.search(rf"\b{field}\b", body), f"{field!r} in a candidate response"
 
 
+#: Each question's key as the case sets it, and a second key to swap in: every saved answer below is
+#: right under one of the two and wrong under the other (a changed key turns each right answer wrong
+#: and each wrong one right), so a right/wrong signal anywhere would make the two rounds differ.
+KEYS = {"single": (["C"], ["B"]), "multiple": (["A", "D"], ["B", "C"]), "true_false": (True, False),
+        "fill": ([["行政复议"]], [["复议机关", "行政诉讼"]])}
+#: slot → (question, saved answer): right under the first key for single and true/false, under the
+#: second for multiple choice and fill-in.
+SAVED = {1: ("single", ["C"]), 2: ("multiple", ["B", "C"]), 3: ("true_false", True), 4: ("fill", FILL_ANSWER)}
+
+
+def _swap_keys(db, versions: dict[str, int], which: int) -> None:
+    for name, version_id in versions.items():
+        db.execute(update(QuestionVersion).where(QuestionVersion.id == version_id).values(key=KEYS[name][which]))
+    db.commit()
+
+
+def _the_attempt_as_fetched(client, attempt_id) -> list[str]:
+    """Everything the candidate's pages fetch while the answers of SAVED are stored: the pages, the
+    state poll, and a save of each slot again (the same answer, a new number), right ones and wrong
+    ones alike."""
+    bodies = [client.get("/me/").get_data(as_text=True), client.get(f"/me/attempts/{attempt_id}").get_data(as_text=True),
+              str(state(client, attempt_id))]
+    for slot, (_, answer) in SAVED.items():
+        client.seq = getattr(client, "seq", 100) + 1
+        bodies.append(save(client, attempt_id, slot, answer, client.seq).get_data(as_text=True))
+    return bodies + [str(state(client, attempt_id))]
+
+
+def _without_counters(body: str) -> str:
+    """Drop what each round's saves move on whatever the key: the slots' versions and the saves'
+    sequence numbers."""
+    body = re.sub(r'data-version="\d+"|"version": ?\d+|"seq": ?\d+', "", body)
+    return re.sub(r"'versions': \{[^}]*\}", "", body)
+
+
 def test_c17_responses_are_the_same_whichever_option_is_the_key(client, make, db):
-    cadre, sitting, single, fill = _exam(make)
+    cadre, sitting, versions = _exam_with_versions(make)
     client.login(cadre.username)
     attempt_id = start_through_web(client, sitting)
-    # So that both rounds below find the same saved state:
-    save(client, attempt_id, 1, ["A"], 1)
-    save(client, attempt_id, FILL_SLOT, FILL_ANSWER, 2)
-    save(client, attempt_id, 5, "行政机关应当依法行使职权", 3)
-    before = [_without_volatile_parts(b) for b in _everything_the_candidate_can_fetch(client, sitting, attempt_id)]
-    db.execute(update(QuestionVersion).where(QuestionVersion.id == single.current_version_id).values(key=["B"]))
-    db.execute(update(QuestionVersion).where(QuestionVersion.id == fill.current_version_id)
-               .values(key=[["复议机关", "行政诉讼"]]))
-    db.commit()
-    after = [_without_volatile_parts(b) for b in _everything_the_candidate_can_fetch(client, sitting, attempt_id)]
-    assert before == after
+    for seq, (slot, (_, answer)) in enumerate(SAVED.items(), start=1):
+        assert save(client, attempt_id, slot, answer, seq).status_code == 200
+    rounds = []
+    for which in (0, 1, 0):
+        _swap_keys(db, versions, which)
+        rounds.append([_without_counters(_without_volatile_parts(b)) for b in _the_attempt_as_fetched(client, attempt_id)])
+    assert rounds[0] == rounds[1] == rounds[2]
+
+
+def test_c17_the_review_while_answers_are_hidden_is_the_same_whichever_option_is_the_key(client, make, db):
+    cadre, sitting, versions = _exam_with_versions(make)
+    client.login(cadre.username)
+    attempt_id = start_through_web(client, sitting)
+    submit(client, attempt_id, {slot: answer for slot, (_, answer) in SAVED.items()})
+    pages = []
+    for which in (0, 1):
+        _swap_keys(db, versions, which)
+        pages.append(_without_volatile_parts(client.get(f"/me/attempts/{attempt_id}/review").get_data(as_text=True)))
+    assert pages[0] == pages[1]
+    assert not _names_that_speak_of_keys([pages[0]])
+
+
+#: Names that contain correct / key / answer / right and say nothing of the key, each with why.
+INNOCENT_NAMES = {
+    "answer": "JSON: the candidate's own answer echoed back by a save",
+    "answered": "JSON: how many slots the candidate has answered",
+    "data-answer-form": "attribute: the kind of input a question type takes (options, blanks, text)",
+    "data-msg-all-answered": "attribute: the message shown when every slot is answered",
+    "data-msg-unanswered": "attribute: the message shown for unanswered slots",
+    "answer-card": "class/id: the card listing the slots",
+    "written-answer": "class: the short answer the candidate wrote",
+    "blank-answer": "class: a blank's input",
+    "text-answer": "class: the short answer's input",
+    "answers-hidden": "id: the notice that answers are not shown",
+    "answered": "class: a slot the candidate answered",
+    "answered-count": "id: how many slots are answered",
+}
+_SPEAKS_OF_KEYS = re.compile(r"correct|key|answer|right", re.IGNORECASE)
+
+
+class _Names(HTMLParser):
+    """Every attribute name of a page, and every word of its class, id, name and for values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            self.names.add(name)
+            if name in ("class", "id", "name", "for") and value:
+                self.names.update(re.sub(r"\d+", "N", word) for word in value.split())
+
+
+def _json_keys(value) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _json_keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _json_keys(v)}
+    return set()
+
+
+def _names_that_speak_of_keys(bodies: list[str]) -> set[str]:
+    """Names in the bodies (JSON keys at any depth, HTML attribute names and class/id/name/for
+    words) that contain correct, key, answer or right, in any case, and are not innocent."""
+    names: set[str] = set()
+    for body in bodies:
+        try:
+            names |= _json_keys(json.loads(body))
+        except ValueError:
+            parser = _Names()
+            parser.feed(body)
+            names |= parser.names
+    return {n for n in names if _SPEAKS_OF_KEYS.search(n) and n not in INNOCENT_NAMES}
+
+
+def test_c17_no_name_in_any_response_speaks_of_keys_or_right_answers(client, make, db):
+    cadre, sitting, versions = _exam_with_versions(make)
+    client.login(cadre.username)
+    attempt_id = start_through_web(client, sitting)
+    bodies = [client.get("/static/js/exam.js").get_data(as_text=True)]
+    for slot, (_, answer) in SAVED.items():
+        bodies.append(save(client, attempt_id, slot, answer, slot).get_data(as_text=True))
+    bodies += _the_attempt_as_fetched(client, attempt_id)
+    bodies.append(json.dumps(client.get(f"/api/attempts/{attempt_id}/state",
+                                        headers={"Accept": "application/json"}).get_json()))
+    assert not _names_that_speak_of_keys(bodies)
+    # The walk sees what it looks for: a planted name is found in JSON and in HTML alike.
+    assert _names_that_speak_of_keys(['{"stored": {"isRight": true}}', '<li data-correct-option="A">']) == {
+        "isRight", "data-correct-option"}
 
 
 @pytest.mark.parametrize("show_answers", [False, True])

@@ -471,7 +471,7 @@ def test_a_new_sitting_whose_window_has_closed_is_refused_and_one_that_opened_al
 
 # --- the edit form of a started sitting -----------------------------------------------------------
 
-LOCKED_INPUTS = ("kind", "paper", "opens_at", "time_limit_min", "pass_mark", "excellent_mark", "late_start_cutoff_min",
+LOCKED_INPUTS = ("kind", "paper", "opens_at", "time_limit_min", "grace_s", "pass_mark", "excellent_mark", "late_start_cutoff_min",
                  "rules_text", "pledge_text", "access_code", "allowed_networks")
 
 
@@ -517,7 +517,7 @@ def test_the_edit_form_of_a_started_sitting_shows_the_locked_settings_disabled(c
     for name in LOCKED_INPUTS:
         assert " disabled" in field_tag(page, name), name
         assert "Fixed: candidates have started this sitting." in field_block(page, name), name
-    for name in ("title", "closes_at", "attempts_allowed", "grace_s", "results_policy"):
+    for name in ("title", "closes_at", "attempts_allowed", "results_policy"):
         assert " disabled" not in field_tag(page, name), name
     assert 'min="2026-05-11T17:00"' in field_tag(page, "closes_at")
 

@@ -100,7 +100,7 @@ def test_downloads_are_attachments_named_after_the_sitting_and_never_cached(clie
         response = client.get(f"/reports/sittings/{scene.sitting.id}/scores.{ext}")
         disposition = response.headers["Content-Disposition"]
         assert disposition.startswith("attachment;")
-        assert f'filename="score-sheet-{scene.sitting.id}.{ext}"' in disposition
+        assert f"; filename=score-sheet-{scene.sitting.id}.{ext};" in disposition  # the ASCII name of old clients
         assert unquote(disposition.split("filename*=UTF-8''")[1]) == f"任前法律知识考试-成绩汇总表.{ext}"
         assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

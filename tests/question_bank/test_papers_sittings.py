@@ -226,6 +226,22 @@ def test_settings_that_decided_scores_are_locked_once_a_candidate_started(db, cl
     assert sitting.closes_at == at("18:00:00")
 
 
+@pytest.mark.parametrize("grace_s", [0, 31, 600])
+def test_the_grace_a_started_sitting_gave_cannot_change(db, clock, make, org, paper, grace_s):
+    """Grace decides which late saves count (deadline + grace), so it locks like the time limit."""
+    cadre = make.cadre(unit=org["dept_a"])
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper, grace_s=30))
+    sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, grace_s=grace_s))
+    assert sitting.grace_s == grace_s  # free to change before anyone started
+    sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, grace_s=30))
+    roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempts.start_attempt(db, clock, cadre, sitting)
+    with pytest.raises(Conflict) as refused:
+        sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(paper, grace_s=grace_s))
+    assert "grace for late saves" in str(refused.value)
+    assert sitting.grace_s == 30
+
+
 def test_times_shown_in_whole_minutes_are_no_change_to_a_started_sitting_stored_with_seconds(db, clock, make, org, paper):
     cadre = make.cadre(unit=org["dept_a"])
     opens, closes = at("09:00:12"), at("17:27:46") + dt.timedelta(microseconds=670_000)

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from question_bank.clock import BEIJING
 from question_bank.errors import NotFound, PermissionDenied
 from question_bank.models import AuditEvent, ExamKind, Role, Sitting, UnitLevel, User
 from question_bank.reports import score_sheet as sheets
@@ -95,7 +96,7 @@ def test_one_row_per_roster_entry_with_not_started_and_in_progress_marked(db, cl
     assert by_name[done.display_name].score == Decimal(100) and by_name[done.display_name].band == "优秀"
     assert (by_name[absent.display_name].ended, by_name[absent.display_name].score) == ("未开始", None)
     assert by_name[absent.display_name].passed == "" and by_name[absent.display_name].band == ""
-    assert by_name[absent.display_name].date == sitting.opens_at.astimezone(sheets.LOCAL_TZ).date()
+    assert by_name[absent.display_name].date == sitting.opens_at.astimezone(BEIJING).date()
     assert (by_name[busy.display_name].ended, by_name[busy.display_name].score) == ("答题中", None)
     assert by_name[busy.display_name].started is not None and by_name[busy.display_name].finished is None
 

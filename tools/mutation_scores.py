@@ -1,0 +1,63 @@
+"""Mutation score per module from a finished ``mutmut run`` (``make mutate`` prints it).
+
+Reads mutmut's own result files (``mutants/**/*.py.meta``, one per mutated module) and prints, per
+module: mutants, killed (a test failed, or timed out), survived, no tests (no test of the selection
+runs the mutated function), the score killed ÷ (killed + survived + no tests) in per cent, and then
+every survivor's name (``mutmut show NAME`` prints its diff). Mutants named in
+``mutation-equivalents.txt`` are counted apart: they cannot be killed (see that file for why).
+Mutants not run yet are left out of the score and counted as "not run".
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
+
+EQUIVALENTS = Path("mutation-equivalents.txt")
+
+
+def equivalents() -> set[str]:
+    """Mutant names listed in the equivalents file: the first word of each line not starting with #."""
+    if not EQUIVALENTS.exists():
+        return set()
+    return {line.split()[0] for line in EQUIVALENTS.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")}
+
+
+def main(root: Path = Path("mutants")) -> int:
+    known = equivalents()
+    survivors: list[str] = []
+    print(f"{'module':45} {'mutants':>7} {'killed':>6} {'surv.':>5} {'no test':>7} {'equiv.':>6} {'not run':>7} {'score':>6}")
+    for meta in sorted(root.rglob("*.py.meta")):
+        results = json.loads(meta.read_text())["exit_code_by_key"]
+        if not results:
+            continue
+        counts: Counter[str] = Counter()
+        for name, code in results.items():
+            status = status_by_exit_code[code]
+            if name in known:
+                counts["equivalent"] += 1
+            elif status in ("killed", "timeout", "caught by type check", "segfault"):
+                counts["killed"] += 1
+            elif status == "not checked":
+                counts["not run"] += 1
+            else:
+                counts["no tests" if status == "no tests" else "survived"] += 1
+                survivors.append(f"{name}  ({status})")
+        judged = counts["killed"] + counts["survived"] + counts["no tests"]
+        score = f"{100 * counts['killed'] / judged:.1f}%" if judged else "-"
+        module = meta.relative_to(root).as_posix().removesuffix(".py.meta").replace("/", ".")
+        print(f"{module:45} {len(results):7} {counts['killed']:6} {counts['survived']:5} {counts['no tests']:7} "
+              f"{counts['equivalent']:6} {counts['not run']:7} {score:>6}")
+    if survivors:
+        print(f"\nSurvivors ({len(survivors)}); `mutmut show NAME` prints the change:")
+        print("\n".join(survivors))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
