@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.audit.routes import bp as audit_bp
     from examsvc.laws.routes import bp as laws_bp
     from examsvc.practice.routes import bp as practice_bp
+    from examsvc.reports.appraisal import bp as appraisal_bp
     from examsvc.reports.routes import bp as reports_bp
     from examsvc.reports.study import bp as study_reports_bp
     from examsvc.study.cadre import bp as my_study_bp
@@ -71,7 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       marking_bp, audit_bp, item_analysis_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(laws_bp)
-    for blueprint in (study_bp, my_study_bp, study_coverage_bp, study_reports_bp):
+    for blueprint in (study_bp, my_study_bp, study_coverage_bp, study_reports_bp, appraisal_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(practice_bp)
     register_citation_links(app)
