@@ -78,7 +78,8 @@ def sitting(sitting_id: int):
     found = sheet_service.visible_sitting(db, sitting_id, actor())
     headers, rows = _closed_then_read(found)
     now = clock().now()
-    return render_template("reports/sitting.html", sitting=found, headers=headers, rows=rows,
+    report_ids = sheet_service.counted_attempt_ids(db, clock(), found, actor())
+    return render_template("reports/sitting.html", sitting=found, headers=headers, rows=rows, report_ids=report_ids,
                            is_open=found.is_open(now), badges=ENDED_BADGES, cell_text=cell_text,
                            ended_col=headers.index(sheets.COL_ENDED), is_withheld=sheets.is_withheld,
                            withheld=sheets.withheld(rows), can_release=release.can_release(actor(), found, now),

@@ -25,6 +25,7 @@ from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, U
 from question_bank.reports import score_sheet as sheet
 from question_bank.reports.score_sheet import ScoreSheetRow, SittingSummary
 from question_bank.services import audit, makeups, score_check
+from question_bank.services.standing import ENDED, candidate_status
 
 #: Roles that may read score sheets (the web guard says the same; this is the domain's own check).
 READER_ROLES = (Role.HR,)
@@ -165,3 +166,17 @@ def sitting_summaries(session: Session, clock: Clock, viewer: User) -> list[Sitt
     ) if by_sitting else []
     now = clock.now()
     return [sheet.summarise(s, by_sitting[s.id], attempts.get(s.id, {}), results, now) for s in sittings]
+
+
+def counted_attempt_ids(session: Session, clock: Clock, sitting: Sitting, viewer: User) -> list[int | None]:
+    """The attempt each row of :func:`score_sheet` is about, in the same order (None where the
+    candidate has none closed), so the page can link each row to its printable report. Reads
+    only; raises like :func:`score_sheet`."""
+    _require_reader(viewer)
+    entries = _entries_in_scope(session, viewer, [sitting.id])
+    attempts = _attempts_in_scope(session, viewer, [sitting.id])[sitting.id]
+    found = []
+    for entry in entries:
+        status, attempt = candidate_status(attempts.get(entry.user_id, []), sitting, clock.now())
+        found.append(attempt.id if attempt is not None and status in ENDED else None)
+    return found
