@@ -108,7 +108,7 @@ def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) 
         raise NotFound()
     original = makeups.original_of(session, sitting)
     later = makeups.makeups_of(session, sitting)
-    ids = [sitting.id] + ([original.id] if original is not None else []) + [m.id for m in later]
+    ids = related_sitting_ids(session, sitting)
     loaded = _attempts_in_scope(session, viewer, ids)
     attempts = loaded[sitting.id]
     results = score_check.checked_scores(
