@@ -4,7 +4,8 @@ be tested on objects made in memory. Choosing and loading the records in the vie
 ``question_bank.services.appraisal``; writing CSV and xlsx is ``formats.tabular``.
 
 Rules (domain.md §8 "appraisal summary per cadre and per unit over a period"; issue 6 "Reports"):
-- a cadre's sittings are the roster entries at the sittings of the period; each counts by the
+- a cadre's sittings are the roster entries at the sittings of the period (listed in 各场次情况 with
+  their outcome); each counts by the
   score sheet's own rules (``standing.candidate_status``: the best closed attempt counts, absent
   once the window closed without a start) and every score is the ledger-checked one
   (``score_check``): a score that does not agree with the score record is never shown or counted,
@@ -27,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from question_bank.models import ExamKind, Sitting, User
 from question_bank.models.attempts import Attempt
-from question_bank.reports.score_sheet import LOCAL_TZ, PASSED_LABELS, mask_id_number, plain_points
+from question_bank.reports.score_sheet import ENDED_LABELS, LOCAL_TZ, PASSED_LABELS, mask_id_number, plain_points
 from question_bank.services.practice_figures import PracticeFigures
 from question_bank.services.score_check import CheckedScore, ScoreState
 from question_bank.services.standing import ENDED, CandidateStatus, candidate_status
@@ -35,7 +36,7 @@ from question_bank.services.standing import ENDED, CandidateStatus, candidate_st
 CADRE_HEADERS: tuple[str, ...] = (
     "单位", "姓名", "身份证号", "职级", "应考场次", "参考场次", "缺考场次", "补考场次", "首考最高成绩", "补考最高成绩",
     "最高成绩", "最近成绩", "最近考试", "是否合格", "待阅卷场次", "成绩核验", "已学条目", "应学条目", "练习题数",
-    "练习正确率（%）",
+    "练习正确率（%）", "各场次情况",
 )
 UNIT_HEADERS: tuple[str, ...] = (
     "单位", "人数", "应考人数", "参考人数", "合格人数", "合格率（%）", "平均成绩", "缺考人次", "补考人数", "待阅卷人数",
@@ -44,6 +45,7 @@ UNIT_HEADERS: tuple[str, ...] = (
 TOTAL_LABEL = "合计"
 
 AWAITING = "待阅卷"
+UNVERIFIED = "成绩待核查"
 ABSENT = "缺考"
 CHECK_AGREES = "一致"
 
@@ -99,6 +101,8 @@ class CadreSummary:
     latest: Decimal | None = None
     latest_sitting: str = ""
     passes: list[bool] = field(default_factory=list)
+    #: Each sitting as "title：outcome" (score in points, 缺考, 待阅卷, 成绩待核查…), oldest first.
+    history: list[str] = field(default_factory=list)
     #: When the counted attempt of the latest sitting taken finished (for choosing the latest).
     latest_at: dt.datetime | None = None
     study: Study | None = None
@@ -140,22 +144,27 @@ def _count_sitting(summary: CadreSummary, sitting: Sitting, attempts: Sequence[A
     status, attempt = candidate_status(attempts, sitting, now)
     if status == CandidateStatus.ABSENT:
         summary.absent += 1
+        summary.history.append(f"{sitting.title}：{ABSENT}")
         return
     if status not in ENDED:
+        summary.history.append(f"{sitting.title}：{ENDED_LABELS[status]}")
         return
     summary.taken += 1
     is_makeup = sitting.kind == ExamKind.MAKEUP
     summary.makeups += 1 if is_makeup else 0
     if any(a.id in results and results[a.id].suspect for a in attempts):
         summary.unverified += 1
+        summary.history.append(f"{sitting.title}：{UNVERIFIED}")
         return
     result = results.get(attempt.id)
     if result is None or result.state == ScoreState.UNMARKED:
         summary.awaiting += 1
+        summary.history.append(f"{sitting.title}：{AWAITING}")
         return
     if not result.trusted:
         return
     score = plain_points(result.score)
+    summary.history.append(f"{sitting.title}：{score}分（{PASSED_LABELS[bool(result.passed)]}）")
     if is_makeup:
         summary.makeup_best = _max(summary.makeup_best, score)
     else:
@@ -198,7 +207,7 @@ def cadre_row(summary: CadreSummary) -> tuple:
         summary.taken, summary.absent, summary.makeups, summary.first_best, summary.makeup_best, summary.best,
         summary.latest, summary.latest_sitting, summary.passed, summary.awaiting, summary.check,
         study.studied if study else None, study.total if study else None,
-        practice.answered if practice else None, accuracy,
+        practice.answered if practice else None, accuracy, "；".join(summary.history),
     )
 
 

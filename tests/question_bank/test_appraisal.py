@@ -81,6 +81,8 @@ def test_each_cadre_shows_sittings_best_latest_pass_absences_and_makeups(db, clo
     assert (wang["首考最高成绩"], wang["补考最高成绩"], wang["最高成绩"]) == (Decimal(40), Decimal(60), Decimal(60))
     assert (wang["最近成绩"], wang["最近考试"], wang["是否合格"]) == (Decimal(60), "补考", "合格")
     assert (zhao["缺考场次"], zhao["参考场次"], zhao["最高成绩"], zhao["是否合格"]) == (1, 0, None, "缺考")
+    assert wang["各场次情况"] == "任前考试：40分（不合格）；补考：60分（合格）"
+    assert zhao["各场次情况"] == "任前考试：缺考"
 
 
 def test_hr_of_city_a_never_sees_city_b_and_cannot_choose_it(db, clock, scene):
@@ -139,6 +141,7 @@ def test_a_score_changed_behind_the_ledgers_back_is_not_shown_or_counted(db, clo
     wang = cadre_rows(db, clock, scene["hr_a"])["王五"]
     assert wang["首考最高成绩"] is None and wang["最高成绩"] == Decimal(60)
     assert wang["成绩核验"] == "1场成绩与成绩档案不符，请核查"
+    assert wang["各场次情况"] == "任前考试：成绩待核查；补考：60分（合格）"
 
 
 def test_the_header_block_says_what_when_and_who(scene):

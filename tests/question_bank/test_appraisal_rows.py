@@ -61,6 +61,7 @@ def test_awaiting_marking_absent_and_no_sitting_say_so_without_a_score():
     assert [(r["是否合格"], r["最高成绩"], r["待阅卷场次"], r["缺考场次"]) for r in rows] == \
         [("待阅卷", None, 1, 0), ("缺考", None, 0, 1), ("", None, 0, 0)]
     assert [r["已学条目"] for r in rows] == [None, None, None]  # no list reaches them: empty, not 0
+    assert [r["各场次情况"] for r in rows] == ["场次1：待阅卷", "场次2：缺考", ""]
 
 
 def test_a_unit_with_no_one_on_a_roster_has_no_pass_rate_and_the_total_row_comes_last():
