@@ -1,6 +1,7 @@
 """The score record's costs: submitting (marking, the ledger entry with its digests, the audit event),
-verifying the chains, reconciling every attempt with the ledger, making a checkpoint, and building
-the HR score sheet with every score checked, on SQLite and PostgreSQL.
+verifying the chains, reconciling every attempt with the ledger, making a checkpoint, building
+the HR score sheet with every score checked, and the appraisal summary of the year with its xlsx
+written in openpyxl's write-only mode (time and peak Python memory), on SQLite and PostgreSQL.
 
     .venv/bin/python -m bench.ledger [--candidates 500] [--pg URL]
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -20,8 +22,12 @@ from sqlalchemy import select
 from bench.autosave import CLOCK, _setup as setup_started_attempts
 from bench.both_databases import DEFAULT_PG, on_both
 from question_bank.db import make_engine, make_session_factory
+from question_bank.formats import tabular
 from question_bank.models import Attempt, Role, Sitting, User
-from question_bank.services import attempts, audit, checkpoints, ledger, people, score_check, score_sheets
+from question_bank.reports import appraisal as report
+from question_bank.services import (
+    appraisal, attempts, audit, checkpoints, ledger, people, score_check, score_sheets,
+)
 
 
 def _timed(label: str, work: Callable[[], Any], per: int | None = None) -> Any:
@@ -65,7 +71,30 @@ def _run(url: str, candidates: int) -> None:
         _, rows = _timed(f"HR score sheet of {candidates} rows, scores checked",
                          lambda: score_sheets.score_sheet(db, CLOCK, db.get(Sitting, sitting.id), hr))
         assert len(rows) == candidates
+        chosen = appraisal.make_filter(db, hr, year=CLOCK.now().year, unit_id=hr.org_unit_id)
+        summaries = _timed(f"appraisal summary of {candidates} cadres, scores checked",
+                           lambda: appraisal.summary(db, hr, chosen, CLOCK.now()))
+        assert sum(s.taken for s in summaries) == candidates
+        _timed_memory(f"appraisal xlsx of {candidates} cadres (write-only)", lambda: _appraisal_xlsx(summaries))
     engine.dispose()
+
+
+def _appraisal_xlsx(summaries) -> int:
+    headers, rows = report.cadre_table(summaries)
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
+        tabular.write_xlsx_rows(headers, rows, out, preamble=[("考核汇总（按人员）",)])
+        return out.tell()
+
+
+def _timed_memory(label: str, work: Callable[[], Any]) -> Any:
+    tracemalloc.start()
+    try:
+        result = _timed(label, work)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    print(f"  {'  peak Python memory':<46} {peak / 1024 / 1024:>7.1f} MiB")
+    return result
 
 
 def main() -> None:

@@ -62,7 +62,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.laws.routes import bp as laws_bp
     from examsvc.practice.routes import bp as practice_bp
     from examsvc.records_api.routes import register as register_records_api
+    from examsvc.reports.appraisal import bp as appraisal_bp
     from examsvc.reports.routes import bp as reports_bp
+    from examsvc.reports.score_reports import bp as score_reports_bp
+    from examsvc.verification import bp as verification_bp
     from examsvc.reports.study import bp as study_reports_bp
     from examsvc.study.cadre import bp as my_study_bp
     from examsvc.study.coverage import bp as study_coverage_bp
@@ -72,7 +75,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       marking_bp, audit_bp, item_analysis_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(laws_bp)
-    for blueprint in (study_bp, my_study_bp, study_coverage_bp, study_reports_bp):
+    for blueprint in (study_bp, my_study_bp, study_coverage_bp, study_reports_bp, appraisal_bp, score_reports_bp,
+                      verification_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(practice_bp)
     register_records_api(app)

@@ -23,9 +23,9 @@ from examsvc.extensions import clock
 from examsvc.formatting import points
 from examsvc.results_release import release_and_return
 from question_bank.formats import tabular
-from question_bank.models import Role
+from question_bank.models import Role, Sitting
 from question_bank.reports import score_sheet as sheets
-from question_bank.services import release
+from question_bank.services import deadlines, release
 from question_bank.services import score_sheets as sheet_service
 from question_bank.services.standing import CandidateStatus
 
@@ -64,8 +64,11 @@ def cell_text(value: Any) -> str:
 
 @bp.get("/sittings")
 def sittings():
-    summaries = sheet_service.sitting_summaries(database.session(), clock(), actor())
+    db = database.session()
+    # Reports only read: the overdue attempts they would show are closed here first (issue 6).
+    deadlines.sweep(db, clock(), sitting_ids=sheet_service.summary_sitting_ids(db, actor()))
     database.commit()
+    summaries = sheet_service.sitting_summaries(db, clock(), actor())
     return render_template("reports/sittings.html", summaries=summaries)
 
 
@@ -73,10 +76,10 @@ def sittings():
 def sitting(sitting_id: int):
     db = database.session()
     found = sheet_service.visible_sitting(db, sitting_id, actor())
-    headers, rows = sheet_service.score_sheet(db, clock(), found, actor())
-    database.commit()
+    headers, rows = _closed_then_read(found)
     now = clock().now()
-    return render_template("reports/sitting.html", sitting=found, headers=headers, rows=rows,
+    report_ids = sheet_service.counted_attempt_ids(db, clock(), found, actor())
+    return render_template("reports/sitting.html", sitting=found, headers=headers, rows=rows, report_ids=report_ids,
                            is_open=found.is_open(now), badges=ENDED_BADGES, cell_text=cell_text,
                            ended_col=headers.index(sheets.COL_ENDED), is_withheld=sheets.is_withheld,
                            withheld=sheets.withheld(rows), can_release=release.can_release(actor(), found, now),
@@ -93,8 +96,7 @@ def release_results(sitting_id: int):
 def scores_xlsx(sitting_id: int):
     db = database.session()
     found = sheet_service.visible_sitting(db, sitting_id, actor())
-    headers, rows = sheet_service.export_score_sheet(db, clock(), actor(), found, "xlsx")
-    database.commit()
+    headers, rows = _exported(found, "xlsx")
     body = tabular.to_xlsx_bytes(headers, rows, sheet_title=found.title)
     return _download(Response(body, content_type=XLSX_TYPE), found.title, sitting_id, "xlsx")
 
@@ -103,11 +105,27 @@ def scores_xlsx(sitting_id: int):
 def scores_csv(sitting_id: int):
     db = database.session()
     found = sheet_service.visible_sitting(db, sitting_id, actor())
-    headers, rows = sheet_service.export_score_sheet(db, clock(), actor(), found, "csv")
-    database.commit()
+    headers, rows = _exported(found, "csv")
     # Streamed from rows already read: the BOM is in the first chunk only (case C-14).
     return _download(Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_TYPE), found.title,
                      sitting_id, "csv")
+
+
+def _closed_then_read(found: Sitting) -> tuple[tuple[str, ...], list]:
+    """The sheet of ``found`` once the overdue attempts it shows are closed (and committed): the
+    report itself only reads (issue 6, "the house")."""
+    db = database.session()
+    deadlines.sweep(db, clock(), sitting_ids=sheet_service.related_sitting_ids(db, found))
+    database.commit()
+    return sheet_service.score_sheet(db, clock(), found, actor())
+
+
+def _exported(found: Sitting, file_format: str) -> tuple[tuple[str, ...], list]:
+    """The sheet of ``found`` for a download, its audit event committed before the file is sent."""
+    headers, rows = _closed_then_read(found)
+    sheet_service.record_export(database.session(), clock(), actor(), found, file_format, rows)
+    database.commit()
+    return headers, rows
 
 
 def _download(response: Response, title: str, sitting_id: int, ext: str) -> Response:

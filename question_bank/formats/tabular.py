@@ -115,7 +115,8 @@ def iter_csv_bytes(headers: Sequence[str], rows: Iterable[Row], rows_per_chunk: 
                    preamble: Sequence[Row] = ()) -> Iterator[bytes]:
     """The CSV as a stream of byte chunks, for a streamed HTTP response.
 
-    The first chunk carries the byte-order mark, the ``preamble`` rows (a note above the header)
+    ``preamble`` rows (a header block saying what the table is: title, filter, who made it; or our export's mark) come
+    first, neutralised like any cell. The first chunk carries the byte-order mark, the preamble
     and the header row; no later chunk carries a BOM, so the joined chunks equal
     :func:`to_csv_bytes`. Raises ``ValueError`` for an aware datetime.
     """
@@ -128,8 +129,8 @@ def iter_csv_bytes(headers: Sequence[str], rows: Iterable[Row], rows_per_chunk: 
         buffer.truncate()
         return text.encode("utf-8")
 
-    for row in preamble:
-        writer.writerow([_csv_text(v) for v in row])
+    for line in preamble:
+        writer.writerow([_csv_text(v) for v in line])
     writer.writerow([_csv_text(h) for h in headers])
     yield codecs.BOM_UTF8 + take()
     pending = 0
@@ -199,16 +200,20 @@ def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Row], sheet_title: str 
 
 
 def write_xlsx_rows(headers: Sequence[str], rows: Iterable[Row], out: IO[bytes], sheet_title: str = "Sheet1",
-                    widths: Sequence[int] = ()) -> None:
+                    widths: Sequence[int] = (), preamble: Sequence[Row] = ()) -> None:
     """Like :func:`to_xlsx_bytes`, but rows are written as they come (openpyxl's write-only mode)
     into ``out``, so memory does not grow with their number; column ``i`` is ``widths[i]``
-    characters wide (default: the header's width), as the rows are not looked at beforehand."""
+    characters wide (default: the header's width), as the rows are not looked at beforehand.
+    ``preamble`` rows go above the header row (its first cell bold: the title), and the panes
+    freeze below the header row."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_safe_sheet_title(sheet_title))
     for index, header in enumerate(headers, start=1):
         width = widths[index - 1] if index <= len(widths) else _display_width(header) + 2
         sheet.column_dimensions[get_column_letter(index)].width = min(width, MAX_COLUMN_WIDTH)
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = f"A{len(preamble) + 2}"
+    for number, line in enumerate(preamble):
+        sheet.append([_xlsx_cell(sheet, v, bold=number == 0 and i == 0) for i, v in enumerate(line)])
     sheet.append([_xlsx_cell(sheet, h, bold=True) for h in headers])
     for row in rows:
         sheet.append([_xlsx_cell(sheet, v) for v in row])

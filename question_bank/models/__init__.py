@@ -59,6 +59,7 @@ from question_bank.models.proctoring import (
     FocusChange,
     FocusEvent,
 )
+from question_bank.models.report_codes import ReportCode, VerificationLookup
 from question_bank.models.scores import LedgerCheckpoint, LedgerHead, ScoreRecord
 from question_bank.models.study import (
     ListStatus,
@@ -90,7 +91,7 @@ __all__ = [
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",
     "WrongAnswerEntry", "WrongAnswerExamItem", "Question", "QuestionStatus", "QuestionVersion",
     "RefusedChange", "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
-    "SignInFailure",
+    "SignInFailure", "ReportCode", "VerificationLookup",
     "Sitting", "UnitLevel", "User", "UserRole",
     "ListStatus", "Requirement", "StudyItem", "StudyItemArticle", "StudyList", "StudyListUnit", "StudyProgress",
     "ChangeState", "ManualMark", "MarkingRound", "Regrade", "RegradeChange", "RegradeKind", "ScoreChange",

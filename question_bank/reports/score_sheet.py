@@ -215,41 +215,80 @@ COL_FIRST_SCORE = "首考成绩"
 COL_FIRST_PASSED = "首考是否合格"
 MAKEUP_HEADERS: tuple[str, ...] = HEADERS + (COL_FIRST_SITTING, COL_FIRST_ENDED, COL_FIRST_SCORE, COL_FIRST_PASSED)
 
+#: Extra columns of a sheet of a sitting that has make-ups: the candidate's make-up result.
+COL_MAKEUP_SITTING = "补考场次"
+COL_MAKEUP_ENDED = "补考结束方式"
+COL_MAKEUP_SCORE = "补考成绩"
+COL_MAKEUP_PASSED = "补考是否合格"
+WITH_MAKEUP_HEADERS: tuple[str, ...] = HEADERS + (COL_MAKEUP_SITTING, COL_MAKEUP_ENDED, COL_MAKEUP_SCORE,
+                                                  COL_MAKEUP_PASSED)
+
 
 @dataclass(frozen=True)
-class MakeupSheetRow:
-    """A row of a make-up sitting's sheet: the make-up (``row``, the cells of :data:`HEADERS`) and
-    the first attempt's sitting, ending, score (None unless it agrees with the ledger) and pass.
-    Iterating it gives the cells in :data:`MAKEUP_HEADERS` order."""
+class PairedSheetRow:
+    """A sheet row with the candidate's result at a linked sitting beside it: ``row`` (the cells
+    of :data:`HEADERS`), then the linked sitting's title, how it ended there, the score (None
+    unless it agrees with the ledger) and pass. On a make-up's sheet the linked sitting is the
+    one made up for (:data:`MAKEUP_HEADERS`); on the original's, the make-up
+    (:data:`WITH_MAKEUP_HEADERS`; all four empty for someone not on a make-up's roster).
+    Iterating it gives the cells in those headers' order."""
 
     row: ScoreSheetRow
-    first_sitting: str
-    first_ended: str
-    first_score: Decimal | None
-    first_passed: str
+    other_sitting: str
+    other_ended: str
+    other_score: Decimal | None
+    other_passed: str
 
     def __iter__(self):
         yield from self.row
-        yield from (self.first_sitting, self.first_ended, self.first_score, self.first_passed)
+        yield from (self.other_sitting, self.other_ended, self.other_score, self.other_passed)
 
     def __getattr__(self, name: str):
-        # The make-up's own cells read as on a plain row (row.check, row.score…).
+        # The row's own cells read as on a plain row (row.check, row.score…).
         return getattr(self.row, name)
+
+
+def _paired(row: ScoreSheetRow, other: ScoreSheetRow | None) -> PairedSheetRow:
+    if other is None:
+        return PairedSheetRow(row, "", "", None, "")
+    return PairedSheetRow(row, other.sitting, other.ended, other.score, other.passed)
 
 
 def build_makeup(sitting: Sitting, original: Sitting, entries: Sequence[RosterEntry],
                  attempts: Mapping[int, Sequence[Attempt]], first_attempts: Mapping[int, Sequence[Attempt]],
-                 results: Mapping[int, CheckedScore], now: dt.datetime) -> tuple[tuple[str, ...], list[MakeupSheetRow]]:
+                 results: Mapping[int, CheckedScore], now: dt.datetime) -> tuple[tuple[str, ...], list[PairedSheetRow]]:
     """A make-up sitting's sheet as ``(MAKEUP_HEADERS, rows)``: each row as :func:`build` gives
     it, then the candidate's first attempt at ``original`` (``first_attempts`` by user id;
     ``results`` holds the checked scores of both sittings' attempts). Someone not on the original
     roster shows it as absent there."""
+    return MAKEUP_HEADERS, [
+        _paired(sheet_row(sitting, entry, attempts.get(entry.user_id, ()), results, now),
+                sheet_row(original, entry, first_attempts.get(entry.user_id, ()), results, now))
+        for entry in entries]
+
+
+#: A make-up of the sheet's sitting as :func:`build_with_makeups` takes it: the make-up sitting,
+#: user id → the candidate's attempts there, and user id → their roster entry there.
+MakeupResults = tuple[Sitting, Mapping[int, Sequence[Attempt]], Mapping[int, RosterEntry]]
+
+
+def build_with_makeups(sitting: Sitting, entries: Sequence[RosterEntry], attempts: Mapping[int, Sequence[Attempt]],
+                       later: Sequence[MakeupResults], results: Mapping[int, CheckedScore],
+                       now: dt.datetime) -> tuple[tuple[str, ...], list[PairedSheetRow]]:
+    """The sheet of a sitting that has make-ups as ``(WITH_MAKEUP_HEADERS, rows)``: each row as
+    :func:`build` gives it, then the candidate's result at the latest make-up (of ``later``,
+    oldest first) whose roster holds them; ``results`` holds the checked scores of every
+    sitting's attempts. Someone on no make-up's roster has the four make-up cells empty."""
     rows = []
     for entry in entries:
-        first = sheet_row(original, entry, first_attempts.get(entry.user_id, ()), results, now)
-        rows.append(MakeupSheetRow(sheet_row(sitting, entry, attempts.get(entry.user_id, ()), results, now),
-                                   original.title, first.ended, first.score, first.passed))
-    return MAKEUP_HEADERS, rows
+        own = sheet_row(sitting, entry, attempts.get(entry.user_id, ()), results, now)
+        other = None
+        for makeup, makeup_attempts, roster in reversed(later):
+            if entry.user_id in roster:
+                other = sheet_row(makeup, roster[entry.user_id], makeup_attempts.get(entry.user_id, ()), results, now)
+                break
+        rows.append(_paired(own, other))
+    return WITH_MAKEUP_HEADERS, rows
 
 
 def is_withheld(row: ScoreSheetRow) -> bool:

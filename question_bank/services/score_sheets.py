@@ -1,13 +1,14 @@
-"""Asking for HR score sheets: scope, permission, closing overdue attempts, loading the records
-and auditing downloads; the sheet itself is ``question_bank.reports.score_sheet`` (pure).
+"""Asking for HR score sheets: scope, permission and loading the records; the sheet itself is
+``question_bank.reports.score_sheet`` (pure).
 
 Rules (domain.md §2, §6, §8, §9):
 - only HR reads score sheets, and only roster entries whose cadre belongs to the viewer's unit
   subtree (HR of city A sees city A's cadres only); a sitting with none of them is
   :class:`NotFound` to that viewer, like one that does not exist;
-- overdue attempts of the sittings asked about are closed first, at their deadline (domain.md
-  §6: on the next request that touches them), so the caller commits;
-- every download is the audit event "export.score_sheet".
+- reading changes nothing (issue 6, "the house"): the caller closes the overdue attempts of
+  :func:`related_sitting_ids` first (``deadlines.sweep``, domain.md §6: on the next request that
+  touches them) and commits, and records a download with :func:`record_export`, the audit event
+  "export.score_sheet".
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from question_bank.errors import NotFound, PermissionDenied
 from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User
 from question_bank.reports import score_sheet as sheet
 from question_bank.reports.score_sheet import ScoreSheetRow, SittingSummary
-from question_bank.services import audit, deadlines, makeups, score_check
+from question_bank.services import audit, makeups, score_check
+from question_bank.services.standing import ENDED, candidate_status
 
 #: Roles that may read score sheets (the web guard says the same; this is the domain's own check).
 READER_ROLES = (Role.HR,)
@@ -82,13 +84,21 @@ def visible_sitting(session: Session, sitting_id: int, viewer: User) -> Sitting:
     return sitting
 
 
-def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) -> tuple[tuple[str, ...], list[ScoreSheetRow]]:
-    """The sitting's score sheet as ``(HEADERS, rows)``: one row per roster entry in the viewer's
-    unit subtree, ordered by unit, then roster order, every score checked against the ledger. A
-    make-up sitting's sheet also shows each candidate's first attempt (``sheet.build_makeup``).
+def related_sitting_ids(session: Session, sitting: Sitting) -> list[int]:
+    """The sittings whose attempts a sheet of ``sitting`` shows: itself, the sitting it makes up
+    for, and its make-ups; the caller closes their overdue attempts before asking for the sheet."""
+    original = makeups.original_of(session, sitting)
+    return [sitting.id] + ([original.id] if original is not None else []) + [m.id for m in makeups.makeups_of(session, sitting)]
 
-    The sitting's overdue attempts are closed first, so an attempt abandoned past its deadline
-    shows as submitted automatically with its score (case C-04), never as in progress.
+
+def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) -> tuple[tuple[str, ...], list]:
+    """The sitting's score sheet as ``(headers, rows)``: one row per roster entry in the viewer's
+    unit subtree, ordered by unit, then roster order, every score checked against the ledger. A
+    make-up sitting's sheet also shows each candidate's first attempt (``sheet.build_makeup``);
+    a sitting that has make-ups shows each candidate's make-up (``sheet.build_with_makeups``).
+
+    Reads only: an attempt abandoned past its deadline shows as submitted automatically (case
+    C-04) once the caller has run ``deadlines.sweep`` over :func:`related_sitting_ids`.
     Raises :class:`PermissionDenied` (the viewer is not HR) or :class:`NotFound` (no roster entry
     of the sitting lies in the viewer's scope).
     """
@@ -97,41 +107,57 @@ def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) 
     if not entries:
         raise NotFound()
     original = makeups.original_of(session, sitting)
-    ids = [sitting.id] + ([original.id] if original is not None else [])
-    deadlines.sweep(session, clock, sitting_ids=ids)
+    later = makeups.makeups_of(session, sitting)
+    ids = related_sitting_ids(session, sitting)
     loaded = _attempts_in_scope(session, viewer, ids)
     attempts = loaded[sitting.id]
     results = score_check.checked_scores(
         session, (a for sitting_id in ids for group in loaded[sitting_id].values() for a in group))
+    now = clock.now()
     if original is not None:
-        return sheet.build_makeup(sitting, original, entries, attempts, loaded[original.id], results, clock.now())
-    return sheet.build(sitting, entries, attempts, results, clock.now())
+        return sheet.build_makeup(sitting, original, entries, attempts, loaded[original.id], results, now)
+    if later:
+        on_makeup = _makeup_rosters(session, later)
+        return sheet.build_with_makeups(sitting, entries, attempts, [(m, loaded[m.id], on_makeup[m.id]) for m in later],
+                                        results, now)
+    return sheet.build(sitting, entries, attempts, results, now)
 
 
-def export_score_sheet(session: Session, clock: Clock, viewer: User, sitting: Sitting,
-                       file_format: str) -> tuple[tuple[str, ...], list[ScoreSheetRow]]:
-    """The score sheet for a download, with the audit event "export.score_sheet" (domain.md §9)
-    recorded in the caller's transaction: the format, the number of rows, the viewer's unit, and
-    how many scores did not agree with the ledger. ``file_format`` is "csv" or "xlsx". Raises like
-    :func:`score_sheet`."""
-    headers, rows = score_sheet(session, clock, sitting, viewer)
+def _makeup_rosters(session: Session, sittings: list[Sitting]) -> dict[int, dict[int, RosterEntry]]:
+    """Sitting id → user id → that candidate's roster entry there."""
+    found: dict[int, dict[int, RosterEntry]] = {s.id: {} for s in sittings}
+    for entry in session.scalars(select(RosterEntry).where(RosterEntry.sitting_id.in_(list(found)))):
+        found[entry.sitting_id][entry.user_id] = entry
+    return found
+
+
+def record_export(session: Session, clock: Clock, viewer: User, sitting: Sitting, file_format: str,
+                  rows: list[ScoreSheetRow]) -> None:
+    """Record a download of the sheet ``rows`` as the audit event "export.score_sheet" (domain.md
+    §9) in the caller's transaction: the format ("csv" or "xlsx"), the number of rows, the
+    viewer's unit, and how many scores did not agree with the ledger."""
     audit.record(session, clock, viewer, EXPORT_ACTION, "sitting", sitting.id,
                  after={"format": file_format, "rows": len(rows), "scope_unit": viewer.org_unit_id,
                         "scores_not_matching_ledger": sheet.withheld(rows)})
     session.flush()
-    return headers, rows
+
+
+def summary_sitting_ids(session: Session, viewer: User) -> list[int]:
+    """The sittings :func:`sitting_summaries` counts, for the caller to close their overdue
+    attempts first. Raises :class:`PermissionDenied`."""
+    _require_reader(viewer)
+    return sorted({e.sitting_id for e in _entries_in_scope(session, viewer)})
 
 
 def sitting_summaries(session: Session, clock: Clock, viewer: User) -> list[SittingSummary]:
     """Every sitting with at least one roster entry in the viewer's scope, newest window first,
-    with counts over those entries. Overdue attempts are closed first, so the counts are final.
-    Raises :class:`PermissionDenied`."""
+    with counts over those entries; the counts are final once the caller has closed the overdue
+    attempts of :func:`summary_sitting_ids`. Reads only. Raises :class:`PermissionDenied`."""
     _require_reader(viewer)
     entries = _entries_in_scope(session, viewer)
     by_sitting: dict[int, list[RosterEntry]] = defaultdict(list)
     for entry in entries:
         by_sitting[entry.sitting_id].append(entry)
-    deadlines.sweep(session, clock, sitting_ids=list(by_sitting))
     attempts = _attempts_in_scope(session, viewer)
     results = score_check.checked_scores(
         session, (a for users in attempts.values() for group in users.values() for a in group))
@@ -140,3 +166,17 @@ def sitting_summaries(session: Session, clock: Clock, viewer: User) -> list[Sitt
     ) if by_sitting else []
     now = clock.now()
     return [sheet.summarise(s, by_sitting[s.id], attempts.get(s.id, {}), results, now) for s in sittings]
+
+
+def counted_attempt_ids(session: Session, clock: Clock, sitting: Sitting, viewer: User) -> list[int | None]:
+    """The attempt each row of :func:`score_sheet` is about, in the same order (None where the
+    candidate has none closed), so the page can link each row to its printable report. Reads
+    only; raises like :func:`score_sheet`."""
+    _require_reader(viewer)
+    entries = _entries_in_scope(session, viewer, [sitting.id])
+    attempts = _attempts_in_scope(session, viewer, [sitting.id])[sitting.id]
+    found = []
+    for entry in entries:
+        status, attempt = candidate_status(attempts.get(entry.user_id, []), sitting, clock.now())
+        found.append(attempt.id if attempt is not None and status in ENDED else None)
+    return found

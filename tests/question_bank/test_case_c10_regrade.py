@@ -60,7 +60,7 @@ def sheet_scores(db, clock, sitting, hr):
     from question_bank.formats import tabular
     from question_bank.services import score_sheets
 
-    headers, rows = score_sheets.export_score_sheet(db, clock, hr, sitting, "csv")
+    headers, rows = score_sheets.score_sheet(db, clock, sitting, hr)
     text = tabular.to_csv_bytes(headers, rows).decode("utf-8-sig")
     return {r[HEADERS.index(COL_NAME)]: r[HEADERS.index(COL_SCORE)] for r in list(csv.reader(io.StringIO(text)))[1:]}
 

@@ -11,7 +11,10 @@ from sqlalchemy import select
 
 from question_bank.errors import InvalidInput
 from question_bank.models import Attempt, AuditEvent, ExamKind, Role
-from question_bank.reports.score_sheet import COL_FIRST_ENDED, COL_FIRST_SCORE, MAKEUP_HEADERS
+from question_bank.reports.score_sheet import (
+    COL_FIRST_ENDED, COL_FIRST_SCORE, COL_MAKEUP_ENDED, COL_MAKEUP_SCORE, COL_MAKEUP_SITTING, MAKEUP_HEADERS,
+    WITH_MAKEUP_HEADERS,
+)
 from question_bank.services import attempts, makeups, score_sheets
 from question_bank.services import sittings as sitting_service
 from question_bank.services.sittings import SittingSpec
@@ -89,3 +92,26 @@ def test_the_makeup_score_sheet_shows_the_first_attempt_beside_the_makeup(db, cl
     assert by_name["不及格者"][COL_FIRST_SCORE] == Decimal(0) and by_name["不及格者"]["首考是否合格"] == "不合格"
     assert by_name["缺考者"][COL_FIRST_ENDED] == "缺考" and by_name["缺考者"][COL_FIRST_SCORE] is None
     assert by_name["缺考者"]["结束方式"] == "缺考"
+
+
+def test_the_original_score_sheet_shows_each_candidates_makeup_result(db, clock, make, first_sitting):
+    makeup = sitting_service.create_sitting(db, clock, first_sitting["admin"], _makeup_spec(first_sitting))
+    db.commit()
+    failer = first_sitting["cadres"][1]
+    clock.set(at("14:05:00"))
+    attempt = attempts.start_attempt(db, clock, failer, makeup)
+    for slot in (1, 2):
+        attempts.save_response(db, clock, failer, attempt.id, slot, ["B"], 1)
+    attempts.submit_attempt(db, clock, failer, attempt.id)
+    db.commit()
+    clock.set(at("17:30:00"))
+    headers, rows = score_sheets.score_sheet(db, clock, first_sitting["sitting"], make.user(Role.HR))
+    assert headers == WITH_MAKEUP_HEADERS
+    by_name = {row.name: dict(zip(headers, row)) for row in rows}
+    # The original's own columns are unchanged: the failer still failed there.
+    assert by_name["不及格者"]["成绩"] == Decimal(0) and by_name["不及格者"]["考试类别"] == "首考"
+    assert (by_name["不及格者"][COL_MAKEUP_SITTING], by_name["不及格者"][COL_MAKEUP_SCORE],
+            by_name["不及格者"]["补考是否合格"]) == ("补考", Decimal(100), "合格")
+    assert (by_name["缺考者"][COL_MAKEUP_ENDED], by_name["缺考者"][COL_MAKEUP_SCORE]) == ("缺考", None)
+    # Someone who passed was never on the make-up's roster: its cells stay empty.
+    assert [by_name["及格者"][h] for h in headers[-4:]] == ["", "", None, ""]

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from question_bank.clock import BEIJING
 from question_bank.errors import NotFound, PermissionDenied
 from question_bank.models import AuditEvent, ExamKind, Role, Sitting, UnitLevel, User
 from question_bank.reports import score_sheet as sheets
 from question_bank.reports.score_sheet import HEADERS
-from question_bank.services import attempts
+from question_bank.services import attempts, deadlines
 from question_bank.services import score_sheets as sheet_service
 from question_bank.services.score_sheets import score_sheet, sitting_summaries
 from tests.conftest import at
@@ -106,6 +106,7 @@ def test_once_the_window_closes_who_never_started_is_absent(db, clock, make, wor
     sitting = make.sitting(make.paper(PAPER), roster=[absent, busy], shuffle=False)
     take(db, clock, busy, sitting, {1: "B"}, submit=False)
     clock.set(sitting.closes_at)
+    deadlines.sweep(db, clock, sitting_ids=[sitting.id])
     by_name = {row.name: row for row in score_sheet(db, clock, sitting, world.hr_a)[1]}
     assert (by_name[absent.display_name].ended, by_name[absent.display_name].score) == ("缺考", None)
     assert by_name[busy.display_name].ended == "到时自动交卷"
@@ -119,11 +120,27 @@ def test_a_failed_candidate_is_marked_fail(db, clock, make, world):
     assert (row.score, row.band, row.passed) == (Decimal("13.5"), "不合格", "不合格")
 
 
+def test_reading_a_sheet_changes_nothing_even_with_an_overdue_attempt(db, clock, make, world):
+    cadre = make.cadre(unit=world.legal_office)
+    sitting = make.sitting(make.paper(PAPER), roster=[cadre], shuffle=False, minutes=30)
+    attempt = take(db, clock, cadre, sitting, {1: "B"}, submit=False)
+    clock.set(at("11:07:00"))
+    events = db.scalar(select(func.count(AuditEvent.id)))
+    _, rows = score_sheet(db, clock, sitting, world.hr_a)
+    sitting_summaries(db, clock, world.hr_a)
+    assert not db.new and not db.dirty
+    assert db.scalar(select(func.count(AuditEvent.id))) == events
+    db.refresh(attempt)
+    assert attempt.state == "in_progress" and rows[0].ended == "答题中"
+
+
 def test_an_abandoned_attempt_is_closed_at_its_deadline_and_listed_once(db, clock, make, world):
     cadre = make.cadre(unit=world.legal_office)
     sitting = make.sitting(make.paper(PAPER), roster=[cadre], shuffle=False, minutes=30)
     take(db, clock, cadre, sitting, {1: "B"}, submit=False)
     clock.set(at("11:07:00"))
+    # The caller (the view) closes overdue attempts before asking for the sheet.
+    deadlines.sweep(db, clock, sitting_ids=sheet_service.related_sitting_ids(db, sitting))
     _, rows = score_sheet(db, clock, sitting, world.hr_a)
     assert len(rows) == 1
     assert (rows[0].ended, rows[0].score) == ("到时自动交卷", Decimal("86.5"))
@@ -239,7 +256,7 @@ def test_summaries_count_the_viewers_candidates_only(db, clock, make, world):
 def test_an_export_is_an_audit_event(db, clock, make, world):
     cadre = make.cadre(unit=world.legal_office)
     sitting = make.sitting(make.paper(PAPER), roster=[cadre])
-    sheet_service.export_score_sheet(db, clock, world.hr_a, sitting, "csv")
+    sheet_service.record_export(db, clock, world.hr_a, sitting, "csv", score_sheet(db, clock, sitting, world.hr_a)[1])
     db.commit()
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.score_sheet")).one()
     assert (event.actor_id, event.object_type, event.object_id) == (world.hr_a.id, "sitting", str(sitting.id))

@@ -1,0 +1,154 @@
+"""The appraisal summary (考核汇总) per cadre and per unit: sittings of the period and kind, best and
+latest score, pass over first sitting and make-up, absences, study progress, scope by unit subtree
+(SEC-A3), masked ID numbers (SEC-P1), and scores that disagree with the ledger left out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import update
+
+from question_bank.errors import InvalidInput, NotFound, PermissionDenied
+from question_bank.models import Attempt, ExamKind, MakeupLink, Role, UnitLevel
+from question_bank.reports import appraisal as report
+from question_bank.services import appraisal, attempts
+from tests.conftest import at
+
+PAPER = [("single_choice", 1, "60", "行政处罚法"), ("single_choice", 1, "40", "行政许可法")]
+YEAR = 2026
+
+
+def take(db, clock, cadre, sitting, answers):
+    attempt = attempts.start_attempt(db, clock, cadre, sitting, seed=1)
+    for slot, letter in answers.items():
+        attempts.save_response(db, clock, cadre, attempt.id, slot, [letter], slot)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    db.commit()
+    return attempt
+
+
+@pytest.fixture
+def scene(db, clock, make):
+    """甲市 (法制科 with 张三, 王五 and 赵六) and 乙市 (李四). First sitting: 张三 passes (100), 王五
+    fails (40) and passes the make-up (60), 赵六 is absent; 李四 passes at 乙市's own sitting."""
+    make.questions(2, category="行政处罚法")
+    make.questions(2, category="行政许可法")
+    city_a = make.unit("甲市", level=UnitLevel.CITY)
+    city_b = make.unit("乙市", level=UnitLevel.CITY)
+    office = make.unit("法制科", parent=city_a)
+    zhang = make.cadre(display_name="张三", unit=office, id_number="110101199003114512")
+    wang = make.cadre(display_name="王五", unit=office)
+    zhao = make.cadre(display_name="赵六", unit=office)
+    li = make.cadre(display_name="李四", unit=make.unit("乙市司法局", parent=city_b))
+    paper = make.paper(PAPER)
+    first = make.sitting(paper, roster=[zhang, wang, zhao], shuffle=False, title="任前考试",
+                         opens_at=at("09:00:00"), closes_at=at("12:00:00"))
+    theirs = make.sitting(paper, roster=[li], shuffle=False, title="乙市考试", opens_at=at("09:00:00"),
+                          closes_at=at("12:00:00"))
+    clock.set(at("10:00:00"))
+    take(db, clock, zhang, first, {1: "B", 2: "B"})
+    take(db, clock, wang, first, {2: "B"})
+    take(db, clock, li, theirs, {1: "B", 2: "B"})
+    makeup = make.sitting(paper, roster=[wang], shuffle=False, title="补考", kind=ExamKind.MAKEUP,
+                          opens_at=at("14:00:00"), closes_at=at("17:00:00"))
+    db.add(MakeupLink(makeup_sitting_id=makeup.id, original_sitting_id=first.id))
+    db.commit()
+    clock.set(at("14:30:00"))
+    take(db, clock, wang, makeup, {1: "B"})
+    clock.set(at("18:00:00"))
+    hr_a = make.user(Role.HR, unit=city_a)
+    return dict(city_a=city_a, city_b=city_b, office=office, zhang=zhang, wang=wang, zhao=zhao, li=li, first=first,
+                makeup=makeup, hr_a=hr_a, hr_province=make.user(Role.HR))
+
+
+def cadre_rows(db, clock, viewer, **chosen):
+    flt = appraisal.make_filter(db, viewer, **({"year": YEAR} | chosen))
+    headers, rows = report.cadre_table(appraisal.summary(db, viewer, flt, clock.now()))
+    return {row[1]: dict(zip(headers, row)) for row in rows}
+
+
+def test_each_cadre_shows_sittings_best_latest_pass_absences_and_makeups(db, clock, scene):
+    rows = cadre_rows(db, clock, scene["hr_a"])
+    assert set(rows) == {"张三", "王五", "赵六"}
+    zhang, wang, zhao = rows["张三"], rows["王五"], rows["赵六"]
+    assert zhang["身份证号"] == "110101********4512"
+    assert (zhang["应考场次"], zhang["参考场次"], zhang["最高成绩"], zhang["是否合格"], zhang["成绩核验"]) == \
+        (1, 1, Decimal(100), "合格", "一致")
+    # A make-up passed after a failed first sitting: passed; the latest score is the make-up's.
+    assert (wang["应考场次"], wang["参考场次"], wang["补考场次"]) == (2, 2, 1)
+    assert (wang["首考最高成绩"], wang["补考最高成绩"], wang["最高成绩"]) == (Decimal(40), Decimal(60), Decimal(60))
+    assert (wang["最近成绩"], wang["最近考试"], wang["是否合格"]) == (Decimal(60), "补考", "合格")
+    assert (zhao["缺考场次"], zhao["参考场次"], zhao["最高成绩"], zhao["是否合格"]) == (1, 0, None, "缺考")
+    assert wang["各场次情况"] == "任前考试：40分（不合格）；补考：60分（合格）"
+    assert zhao["各场次情况"] == "任前考试：缺考"
+
+
+def test_hr_of_city_a_never_sees_city_b_and_cannot_choose_it(db, clock, scene):
+    assert "李四" not in cadre_rows(db, clock, scene["hr_a"])
+    with pytest.raises(NotFound):
+        appraisal.make_filter(db, scene["hr_a"], year=YEAR, unit_id=scene["city_b"].id)
+    other = appraisal.make_filter(db, scene["hr_province"], year=YEAR, unit_id=scene["city_b"].id)
+    with pytest.raises(NotFound):
+        appraisal.summary(db, scene["hr_a"], other, clock.now())
+    assert set(cadre_rows(db, clock, scene["hr_province"])) == {"张三", "王五", "赵六", "李四"}
+    assert set(cadre_rows(db, clock, scene["hr_province"], unit_id=scene["city_b"].id)) == {"李四"}
+
+
+def test_only_hr_reads_the_summary(db, clock, make, scene):
+    for viewer in (scene["zhang"], make.user(Role.EXAM_ADMIN, unit=scene["city_a"]), make.user(Role.AUDITOR)):
+        with pytest.raises(PermissionDenied):
+            appraisal.make_filter(db, viewer, year=YEAR)
+
+
+def test_units_count_cadres_pass_rate_mean_absences_and_makeups(db, clock, scene):
+    flt = appraisal.make_filter(db, scene["hr_a"], year=YEAR)
+    headers, rows = report.unit_table(appraisal.summary(db, scene["hr_a"], flt, clock.now()))
+    by_unit = {row[0]: dict(zip(headers, row)) for row in rows}
+    office = by_unit["法制科"]
+    assert (office["人数"], office["应考人数"], office["参考人数"], office["合格人数"]) == (3, 3, 2, 2)
+    assert (office["合格率（%）"], office["平均成绩"], office["缺考人次"], office["补考人数"]) == \
+        (Decimal("66.7"), Decimal(80), 1, 1)
+    assert by_unit[report.TOTAL_LABEL]["人数"] == 3 and rows[-1][0] == report.TOTAL_LABEL
+
+
+def test_the_period_and_kind_choose_the_sittings(db, clock, scene):
+    assert cadre_rows(db, clock, scene["hr_a"], year=YEAR + 1)["张三"]["应考场次"] == 0
+    day = at("09:00:00").date()
+    assert cadre_rows(db, clock, scene["hr_a"], year=None, first_day=day, last_day=day)["王五"]["应考场次"] == 2
+    # The make-up goes with the kind of the sitting it makes up for.
+    assert cadre_rows(db, clock, scene["hr_a"], kinds=(ExamKind.ANNUAL,))["王五"]["应考场次"] == 0
+
+
+@pytest.mark.parametrize("chosen, place", [
+    ({"year": None}, "year"), ({"year": 1899}, "year"),
+    ({"first_day": dt.date(2026, 5, 2), "last_day": dt.date(2026, 5, 1)}, "last_day"),
+    ({"first_day": dt.date(2026, 5, 2)}, "last_day"),
+    ({"first_day": dt.date(2010, 1, 1), "last_day": dt.date(2026, 1, 1)}, "last_day"),
+    ({"year": 2026, "kinds": ()}, "kinds"),
+])
+def test_a_filter_that_makes_no_sense_is_refused_naming_the_field(db, scene, chosen, place):
+    with pytest.raises(InvalidInput) as refused:
+        appraisal.make_filter(db, scene["hr_a"], **chosen)
+    assert [p.place for p in refused.value.problems] == [place]
+
+
+def test_a_score_changed_behind_the_ledgers_back_is_not_shown_or_counted(db, clock, scene):
+    db.execute(update(Attempt).where(Attempt.user_id == scene["wang"].id, Attempt.sitting_id == scene["first"].id)
+               .values(score=Decimal(100), passed=True, band="excellent"))
+    db.commit()
+    wang = cadre_rows(db, clock, scene["hr_a"])["王五"]
+    assert wang["首考最高成绩"] is None and wang["最高成绩"] == Decimal(60)
+    assert wang["成绩核验"] == "1场成绩与成绩档案不符，请核查"
+    assert wang["各场次情况"] == "任前考试：成绩待核查；补考：60分（合格）"
+
+
+def test_the_header_block_says_what_when_and_who(scene):
+    flt = report.Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    block = report.header_block("考核汇总（按人员）", flt, "甲市", (ExamKind.PRE_APPOINTMENT,),
+                                dt.datetime(2026, 5, 11, 2, 0, tzinfo=dt.timezone.utc), scene["hr_a"])
+    assert block[0] == ("考核汇总（按人员）",)
+    assert ("考核期间", "2026-01-01 至 2026-12-31") in block and ("单位范围", "甲市（含下级单位）") in block
+    assert ("生成时间", "2026-05-11 10:00:00（北京时间）") in block
+    assert ("生成人", f"{scene['hr_a'].display_name}（{scene['hr_a'].username}）") in block
