@@ -22,6 +22,7 @@ from examsvc.access import actor, guard
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE, cell_text, content_disposition
+from question_bank.clock import BEIJING
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.formats import tabular
 from question_bank.models import ExamKind, Role
@@ -69,7 +70,7 @@ def _chosen() -> appraisal.AppraisalFilter:
         else:
             problems.append(Problem(N_("%(value)s is not a year"), {"value": year_text[:40]}, "year"))
     elif first_day is None and last_day is None:
-        year = clock().now().astimezone(report.LOCAL_TZ).year
+        year = clock().now().astimezone(BEIJING).year
     kind = args.get("kind") or "all"
     if kind not in KIND_CHOICES:
         problems.append(Problem(N_("choose a kind of sitting from the list"), place="kind"))

@@ -2,7 +2,7 @@
 counted per client address (issue 6, "Reports")
 
 Revision ID: 931a8f1aaab8
-Revises: 6094ca2e32a4
+Revises: a91f3c7e5d20
 Create Date: 2026-12-02 12:00:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '931a8f1aaab8'
-down_revision = '6094ca2e32a4'
+down_revision = 'a91f3c7e5d20'
 branch_labels = None
 depends_on = None
 

@@ -28,7 +28,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from question_bank.models import ExamKind, Sitting, User
 from question_bank.models.attempts import Attempt
-from question_bank.reports.score_sheet import ENDED_LABELS, LOCAL_TZ, PASSED_LABELS, mask_id_number, plain_points
+from question_bank.clock import BEIJING
+from question_bank.idnumbers import mask as mask_id_number
+from question_bank.reports.score_sheet import ENDED_LABELS, PASSED_LABELS, plain_points
 from question_bank.services.practice_figures import PracticeFigures
 from question_bank.services.score_check import CheckedScore, ScoreState
 from question_bank.services.standing import ENDED, CandidateStatus, candidate_status
@@ -64,8 +66,8 @@ class Period:
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """The period as aware instants ``[start, end)``: Beijing midnight of the first day to
         Beijing midnight after the last."""
-        start = dt.datetime.combine(self.first_day, dt.time(), LOCAL_TZ)
-        end = dt.datetime.combine(self.last_day + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+        start = dt.datetime.combine(self.first_day, dt.time(), BEIJING)
+        end = dt.datetime.combine(self.last_day + dt.timedelta(days=1), dt.time(), BEIJING)
         return start, end
 
     def years(self) -> range:
@@ -241,7 +243,7 @@ def header_block(title: str, period: Period, unit_name: str, kinds: Sequence[Exa
     """The rows written above a downloaded table, saying what it is: the title, the period, the
     unit subtree, the kinds of sitting, when (Beijing time, to the second; ``generated_at`` is
     aware) and by whom it was made, then an empty row."""
-    when = generated_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    when = generated_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
     return [
         (title,),
         ("考核期间", period.label),

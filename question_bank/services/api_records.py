@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager
 from question_bank.clock import Clock
 from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import ApiToken, Attempt, AuditEvent, OrgUnit, RosterEntry, ScoreRecord, Sitting, User
-from question_bank.reports.score_sheet import mask_id_number
+from question_bank.idnumbers import mask as mask_id_number
 from question_bank.services import audit_log, deadlines, ledger, score_check
 from question_bank.services.audit_log import EventFilter
 from question_bank.services.score_check import CheckedScore

@@ -12,9 +12,10 @@ from question_bank.db import Base
 from question_bank.models import Role
 from question_bank.services import attempts
 
-#: The writes anyone may send: signing in, signing out (a no-op without a session) and choosing
-#: the interface language (kept in the browser session only).
-PUBLIC_WRITES = {"auth.login", "auth.logout", "auth.set_language"}
+#: The writes anyone may send: signing in, signing out (a no-op without a session), choosing the
+#: interface language (kept in the browser session only) and looking up a printed score report's
+#: verification code (public by design; it stores only the lookup, for its rate limit).
+PUBLIC_WRITES = {"auth.login", "auth.logout", "auth.set_language", "verification.lookup"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
