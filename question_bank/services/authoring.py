@@ -47,7 +47,8 @@ def flag_resemblance(session: Session, question: Question, version: QuestionVers
     one) that ``version``'s content repeats or resembles most, or clear them when none does
     (``duplicates.find_resemblances``)."""
     found = duplicates.find_resemblances(session, [duplicates.version_content(version)],
-                                         exclude_question=question.id, within=False)[0]
+                                         exclude_question=question.id, within=False,
+                                         answers=[duplicates.answer_of(version.options or [], version.key)])[0]
     question.duplicate_of_id = found.question_id if found else None
     question.duplicate_similarity = found.similarity if found else None
 
@@ -150,7 +151,7 @@ def create_questions(
     (``duplicates.find_resemblances``, case C-21) compares each draft's stem and options with the
     published and current versions of every question that is not retired, and with the earlier
     drafts of the same call; a draft that repeats or resembles one (at least
-    ``similarity.NEAR_DUPLICATE_MIN`` percent alike) is still added, flagged with ``duplicate_of``
+    ``similarity.NEAR_DUPLICATE_MIN`` percent alike, and answering alike) is still added, flagged with ``duplicate_of``
     and ``duplicate_similarity``, so an editor can decide. Raises :class:`InvalidInput` listing
     every problem of every draft, and then adds nothing; callers that must say which draft a
     problem belongs to check ``draft.problems()`` first, as the importer does. With ``status``
@@ -167,7 +168,8 @@ def create_questions(
         return []
     categories = {path: ensure_category(session, path) for path in sorted({d.category_path for d in drafts})}
     # Looked up before the new questions exist, so that none of them can find itself.
-    found = (duplicates.find_resemblances(session, [content_text(d.stem, d.options) for d in drafts])
+    found = (duplicates.find_resemblances(session, [content_text(d.stem, d.options) for d in drafts],
+                                          answers=[duplicates.answer_of(d.options, d.key) for d in drafts])
              if check_duplicates else [None] * len(drafts))
     now = clock.now()
     made: list[tuple[Question, QuestionVersion]] = []
