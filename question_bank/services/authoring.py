@@ -21,6 +21,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.services import audit, citing, duplicates, review
+from question_bank.similarity import band_keys
 from question_bank.text import content_fingerprint, content_text, search_basis, search_document
 
 
@@ -168,8 +169,12 @@ def create_questions(
         return []
     categories = {path: ensure_category(session, path) for path in sorted({d.category_path for d in drafts})}
     # Looked up before the new questions exist, so that none of them can find itself.
-    found = (duplicates.find_resemblances(session, [content_text(d.stem, d.options) for d in drafts],
-                                          answers=[duplicates.answer_of(d.options, d.key) for d in drafts])
+    contents = [content_text(d.stem, d.options) for d in drafts]
+    # The LSH keys are computed once, for the check and for the index (a tenth of a batch's time).
+    keys = band_keys(contents)
+    found = (duplicates.find_resemblances(session, contents, keys=keys,
+                                          answers=[duplicates.answer_of(d.options, d.key, c)
+                                                   for d, c in zip(drafts, contents)])
              if check_duplicates else [None] * len(drafts))
     now = clock.now()
     made: list[tuple[Question, QuestionVersion]] = []
@@ -179,7 +184,7 @@ def create_questions(
         made.append((question, _new_version(question, draft, categories[draft.category_path], 1, actor, clock)))
     session.add_all([item for pair in made for item in pair])
     session.flush()
-    duplicates.index_versions(session, [version for _, version in made])
+    duplicates.index_versions(session, [version for _, version in made], keys=keys)
     created: list[Created] = []
     for (question, version), resemblance in zip(made, found):
         question.current_version_id = version.id

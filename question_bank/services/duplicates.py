@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.models import NearDuplicateBand, Question, QuestionStatus, QuestionVersion
 from question_bank.similarity import NEAR_DUPLICATE_MIN, Answer, answers_alike, band_keys, similarity
-from question_bank.text import content_text, meaningful
+from question_bank.text import PART_SEPARATOR, content_text, meaningful
 from question_bank.types.choice import LETTERS
 
 #: Keys per IN (…) query: well below SQLite's and PostgreSQL's bind-parameter limits.
@@ -60,39 +60,46 @@ def version_content(version: QuestionVersion) -> str:
     return content_text(version.stem, version.options or [])
 
 
-def answer_of(options: Sequence[str], key: Any) -> Answer | None:
+def answer_of(options: Sequence[str], key: Any, content: str | None = None) -> Answer | None:
     """A question's answer as duplicate detection compares it (:class:`~question_bank.similarity.Answer`):
     the right options of a choice question (key: letters), 对 / 错, each blank's first accepted
-    answer, the reference answer; None for a key of another shape."""
-    folded = tuple(meaningful(o) for o in options)
+    answer, the reference answer; None for a key of another shape. ``content``, the question's
+    content text when the caller has it, saves folding every option again (its options are
+    folded already; only the right ones are folded here)."""
     if isinstance(key, bool):
         return Answer((), ("对" if key else "错",))
     if isinstance(key, str):
         return Answer((), (meaningful(key),) if meaningful(key) else ())
-    if isinstance(key, list) and key and all(isinstance(k, str) and k in LETTERS for k in key) and folded:
-        return Answer(folded, tuple(folded[LETTERS.index(k)] for k in key if LETTERS.index(k) < len(folded)))
+    if isinstance(key, list) and key and all(isinstance(k, str) and k in LETTERS for k in key) and options:
+        folded = tuple((content or content_text("", options)).split(PART_SEPARATOR)[1:])
+        return Answer(folded, tuple(meaningful(options[LETTERS.index(k)]) for k in key
+                                    if LETTERS.index(k) < len(options)))
     if isinstance(key, list) and all(isinstance(blank, list) and blank for blank in key):
         return Answer((), tuple(meaningful(str(blank[0])) for blank in key))
     return None
 
 
-def index_versions(session: Session, versions: Sequence[QuestionVersion], *, replace: bool = False) -> None:
+def index_versions(session: Session, versions: Sequence[QuestionVersion], *, replace: bool = False,
+                   keys: Sequence[Sequence[int]] | None = None) -> None:
     """Write the LSH keys of ``versions`` (flushed: they have ids) in one multi-row insert.
     ``replace`` first removes their old keys: for a version whose content was changed in place
-    (one no attempt has used yet). Flushes, never commits."""
+    (one no attempt has used yet). ``keys``: the versions' keys when the caller has just computed
+    them (:func:`find_resemblances` did, for the same contents). Flushes, never commits."""
     if not versions:
         return
     if replace:
         session.execute(delete(NearDuplicateBand).where(
             NearDuplicateBand.question_version_id.in_([v.id for v in versions])))
-    keys = band_keys([version_content(v) for v in versions])
+    if keys is None:
+        keys = band_keys([version_content(v) for v in versions])
     # A key repeated within one version's bands is one row (the primary key is key and version).
     rows = {(key, version.id) for version, version_keys in zip(versions, keys) for key in version_keys}
     session.execute(insert(NearDuplicateBand), [{"band_key": k, "question_version_id": v} for k, v in rows])
 
 
 def find_resemblances(session: Session, contents: Sequence[str], *, exclude_question: int | None = None,
-                      within: bool = True, answers: Sequence[Answer | None] | None = None) -> list[Resemblance | None]:
+                      within: bool = True, answers: Sequence[Answer | None] | None = None,
+                      keys: Sequence[Sequence[int]] | None = None) -> list[Resemblance | None]:
     """For each content text, the live question it repeats or resembles most, at least
     :data:`~question_bank.similarity.NEAR_DUPLICATE_MIN` percent alike, or None.
 
@@ -104,10 +111,11 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
 
     ``answers`` (:func:`answer_of`, one per text), when given, keep a text from resembling a
     question that answers otherwise; a repeat (the same stem and options) is a repeat whatever
-    its key."""
+    its key. ``keys``: the texts' LSH keys (``similarity.band_keys``) when the caller computed them."""
     if not contents:
         return []
-    keys = band_keys(contents)
+    if keys is None:
+        keys = band_keys(contents)
     holders = _versions_holding(session, {key for text_keys in keys for key in text_keys}, exclude_question)
     shared = [Counter(version for key in text_keys for version in holders.get(key, ())) for text_keys in keys]
     wanted = {version for counter in shared for version, _ in counter.most_common(_CANDIDATES_COMPARED)}
@@ -217,6 +225,7 @@ def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int
                    QuestionVersion.options, QuestionVersion.key)
             .where(_among(session, QuestionVersion.id, chunk, Integer))
         )
-        found.update((vid, (qid, content_text(stem, options or []), answer_of(options or [], key)))
-                     for vid, qid, stem, options, key in rows)
+        for vid, qid, stem, options, key in rows:
+            content = content_text(stem, options or [])
+            found[vid] = (qid, content, answer_of(options or [], key, content))
     return found
