@@ -20,7 +20,7 @@ answer (a templated stem, the same options, another one right) are not near-dupl
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,14 +126,16 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
     for index, (text, text_keys) in enumerate(zip(contents, keys)):
         best: Resemblance | None = None
         for version_id, _ in shared[index].most_common(_CANDIDATES_COMPARED):
-            question_id, other, answer = known[version_id]
+            question_id, other, options, key = known[version_id]
             candidate = Resemblance(similarity(text, other), question_id=question_id)
-            if _better(candidate, best) and _same_question(candidate, mine[index], answer):
+            # The answer is read only for a near-duplicate worth keeping (few are).
+            if _better(candidate, best) and _same_question(
+                    candidate, mine[index], lambda: answer_of(options or [], key, other)):
                 best = candidate
         if within:
             for earlier in sorted({i for key in text_keys for i in earlier_by_key.get(key, ())}):
                 candidate = Resemblance(similarity(text, contents[earlier]), earlier=earlier)
-                if _better(candidate, best) and _same_question(candidate, mine[index], mine[earlier]):
+                if _better(candidate, best) and _same_question(candidate, mine[index], lambda: mine[earlier]):
                     best = candidate
             for key in text_keys:
                 earlier_by_key[key].append(index)
@@ -141,9 +143,10 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
     return found
 
 
-def _same_question(candidate: Resemblance, first: Answer | None, second: Answer | None) -> bool:
-    """Whether a resemblance counts: a repeat always, a near-duplicate when the answers agree."""
-    return candidate.similarity < NEAR_DUPLICATE_MIN or candidate.is_repeat or answers_alike(first, second)
+def _same_question(candidate: Resemblance, first: Answer | None, second: Callable[[], Answer | None]) -> bool:
+    """Whether a resemblance counts: a repeat always, a near-duplicate when the answers agree
+    (``second`` gives the other's answer, asked only then)."""
+    return candidate.similarity < NEAR_DUPLICATE_MIN or candidate.is_repeat or answers_alike(first, second())
 
 
 def _better(candidate: Resemblance, best: Resemblance | None) -> bool:
@@ -214,9 +217,9 @@ def _among(session: Session, column, values: list[int], element_type):
     return column.in_(values)
 
 
-def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str, Answer | None]]:
-    """Version id → (question id, content text, answer)."""
-    found: dict[int, tuple[int, str, Answer | None]] = {}
+def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str, list[str], Any]]:
+    """Version id → (question id, content text, options, key)."""
+    found: dict[int, tuple[int, str, list[str], Any]] = {}
     ordered = sorted(version_ids)
     connection = session.connection()
     for chunk in _batches(session, ordered):
@@ -225,7 +228,6 @@ def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int
                    QuestionVersion.options, QuestionVersion.key)
             .where(_among(session, QuestionVersion.id, chunk, Integer))
         )
-        for vid, qid, stem, options, key in rows:
-            content = content_text(stem, options or [])
-            found[vid] = (qid, content, answer_of(options or [], key, content))
+        found.update((vid, (qid, content_text(stem, options or []), options, key))
+                     for vid, qid, stem, options, key in rows)
     return found
