@@ -27,9 +27,17 @@ def points_count(value: Decimal | int) -> str:
     return ngettext("%(points)s point", "%(points)s points", 1 if value == 1 else 2, points=points(value))
 
 
-def local_time(value: dt.datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    """A UTC datetime shown in the app's timezone (Asia/Shanghai)."""
-    return "—" if value is None else format_datetime(value, fmt)
+def local_time(value: dt.datetime | str | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """A UTC datetime shown in the app's timezone (Asia/Shanghai). ``value`` may also be the ISO
+    8601 text a stored report keeps (``ImportReport.same_file["uploaded_at"]``); without an offset
+    it is UTC, as every stored time is. The one way a time is shown, so no page shows UTC."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+    return format_datetime(value, fmt)
 
 
 def moment(value: dt.datetime | None) -> str:

@@ -16,6 +16,10 @@ def fold_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+#: Between the stem and each option in :func:`content_text` (U+001F, the unit separator).
+PART_SEPARATOR = "\x1f"
+
+
 def content_text(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
     """What a candidate reads of a question, reduced to what carries meaning: the stem and then
     each option, each with width folded, case folded, and every space, punctuation mark and symbol
@@ -24,12 +28,12 @@ def content_text(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
 
     Two questions with the same content text are repeats of each other (case C-21): a generic stem
     such as "下列说法正确的是：" with other options is not; the same options in another order is."""
-    parts = [_meaningful(stem)]
-    parts.extend(sorted(_meaningful(option) for option in options))
-    return "\x1f".join(parts)
+    parts = [meaningful(stem)]
+    parts.extend(sorted(meaningful(option) for option in options))
+    return PART_SEPARATOR.join(parts)
 
 
-def _meaningful(text: str) -> str:
+def meaningful(text: str) -> str:
     """The letters and numbers (Unicode categories L* and N*) of ``text``, width and case folded.
     ``str.isalnum`` is exactly that test (checked over every code point by the tests) and runs in
     C: duplicate detection folds tens of thousands of candidates per import."""

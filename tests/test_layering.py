@@ -18,7 +18,10 @@ DOMAIN = Path(__file__).resolve().parent.parent / "question_bank"
 WEB_PACKAGES = {"flask", "flask_login", "flask_wtf", "flask_babel", "wtforms", "examsvc"}
 
 #: The bottom of the house: modules everything may import.
-FOUNDATION = {"question_bank.errors", "question_bank.text", "question_bank.marking_rules", "question_bank.points"}
+#: ``field_limits`` is the one home of every question field's limit, which types, drafts and
+#: services all apply; it knows nothing of the domain but errors.
+FOUNDATION = {"question_bank.errors", "question_bank.text", "question_bank.marking_rules", "question_bank.points",
+              "question_bank.field_limits"}
 #: For each layer (a module or a package), the question_bank modules and packages it may import.
 ALLOWED: dict[str, set[str]] = {
     "question_bank.types": FOUNDATION | {"question_bank.types"},

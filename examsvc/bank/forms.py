@@ -18,18 +18,18 @@ from flask_babel import lazy_gettext as _l
 from examsvc.form_i18n import AppForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from examsvc.errors import translate
 from examsvc.form_fields import PointsField
 from examsvc.formatting import points
-from question_bank.drafts import QuestionDraft, category_parts
+from question_bank.drafts import QuestionDraft
 from question_bank.errors import N_, Problem
 from question_bank.models import Question
 from question_bank.types import REGISTRY
 from question_bank.types.base import problem_of
 from question_bank.types.choice import LETTERS
-from question_bank.types.fill_blank import MAX_BLANKS
+from question_bank.field_limits import MAX_BLANKS
 
 DIFFICULTY_LABELS = {
     1: _l("1 (easy)"),
@@ -45,6 +45,7 @@ _TAG_SEPARATORS = re.compile(r"[;；]")
 _FIELD_FOR_PLACE = {
     "type": "qtype", "stem": "stem", "key": "key", "explanation": "explanation",
     "difficulty": "difficulty", "category": "category", "score": "score", "rubric": "rubric",
+    "tags": "tags", "legal_basis": "legal_basis",
     # The key field itself, whatever the type (a "key" problem goes where the type takes its key).
     "key_field": "key",
     "reference_answer": "reference_answer", **{f"option_{letter}": f"option_{letter}" for letter in LETTERS},
@@ -69,20 +70,15 @@ def split_tags(text: str) -> list[str]:
     return seen
 
 
-def _category_names_fit(form: AppForm, field: StringField) -> None:
-    # Category.name holds 100 characters; a longer part would fail in the database instead.
-    if any(len(part) > 100 for part in category_parts(field.data or "")):
-        raise ValidationError(_l("Each part of the category path may have at most 100 characters."))
-
-
 class QuestionForm(AppForm):
     """A question's content. ``option_A`` … ``option_H`` are added below the class."""
 
     qtype = SelectField(_l("Type"), choices=[SelectChoice(code, _l(t.label)) for code, t in REGISTRY.items()],
                         validators=[DataRequired()])
-    # Stem, option and explanation lengths are the domain's rules (QuestionDraft.problems).
+    # Every limit (lengths, the mark's highest value) is the domain's, from field_limits, applied
+    # by QuestionDraft.problems as for every importer: what an import accepts, the editor saves.
     stem = TextAreaField(_l("Stem"))
-    key = StringField(_l("Key"), validators=[Length(max=100)],
+    key = StringField(_l("Key"),
                       description=_l("Choice: the letters of the correct options, e.g. B or ACD. "
                                      "True/false: 对 or 错."))
     reference_answer = TextAreaField(_l("Reference answer"),
@@ -92,16 +88,13 @@ class QuestionForm(AppForm):
     explanation = TextAreaField(_l("Explanation"))
     difficulty = SelectField(_l("Difficulty"), coerce=int, default=3,
                              choices=[SelectChoice(n, label) for n, label in DIFFICULTY_LABELS.items()])
-    tags = StringField(_l("Knowledge points"), validators=[Length(max=1000)],
-                       description=_l("Separated by ;"))
-    legal_basis = StringField(_l("Legal basis"), validators=[Length(max=1000)],
+    tags = StringField(_l("Knowledge points"), description=_l("Separated by ;"))
+    legal_basis = StringField(_l("Legal basis"),
                               description=_l("For example 《中华人民共和国行政处罚法》第三十六条"))
-    category = StringField(_l("Category"), validators=[Length(max=500), _category_names_fit],
-                           description=_l("A path such as 宪法/国家机构"))
+    category = StringField(_l("Category"), description=_l("A path such as 宪法/国家机构"))
     # places=None: the field shows the value it holds, which fill_from writes as the `points`
     # filter does (2, 2.5); with places=2 a stored 100.00 showed as "100.00" beside "分".
-    score = PointsField(_l("Default mark (points)"), places=None,
-                         validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("9999"))])
+    score = PointsField(_l("Default mark (points)"), places=None, validators=[Optional()])
     #: The version and change time the editor started from (edit only), so that a second editor's
     #: change is never silently overwritten.
     based_on = HiddenField()

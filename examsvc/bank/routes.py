@@ -21,10 +21,11 @@ from flask_babel import gettext as _
 from examsvc import database
 from examsvc.access import actor, guard, roles_required
 from examsvc.bank.forms import QuestionForm, ReturnForm, edit_stamp
-from examsvc.errors import problem_text
+from examsvc.errors import problem_text, translate
 from examsvc.extensions import clock
 from examsvc.laws.links import reason
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Problem
+from question_bank.field_limits import MAX_LEGAL_BASIS
 from question_bank.models import CitationSource, Question, QuestionStatus, Role
 from question_bank.services import authoring, bank_search, citing, law_review, review
 from question_bank.services.bank_search import DEFAULT_SORT, MAX_PAGE_SIZE, SORTS, BasisText, QuestionQuery
@@ -100,13 +101,14 @@ def new_question():
     form = QuestionForm()
     if not form.is_submitted():
         # A study list's coverage page links here with the citation to write a question for.
-        form.legal_basis.data = _text_arg("legal_basis", 1000) or None
+        form.legal_basis.data = _text_arg("legal_basis", MAX_LEGAL_BASIS) or None
         return _form_page("bank/question_form.html", form, 200, question=None)
     valid = form.validate()
     draft, problems = form.to_draft()
     if valid and not problems:
         question = authoring.create_question(database.session(), clock(), actor(), draft)
         database.commit()
+        _flash_notes(draft)
         _flash_saved(question, _("Question %(id)d saved as a draft.", id=question.id))
         return redirect(url_for("bank.question", question_id=question.id))
     form.show_problems(problems)
@@ -139,6 +141,7 @@ def edit_question(question_id: int):
         was_used = was is not None and was.used_at is not None
         version = authoring.update_question(database.session(), clock(), actor(), question, draft)
         database.commit()
+        _flash_notes(draft)
         if was is not None and version.id != was.id and version.id == question.published_version_id:
             # Edited back to the published content: the revision was discarded (review.discard_revision).
             _flash_saved(question, _("The content is the same as version %(n)d, which papers draw, so the revision "
@@ -168,6 +171,13 @@ def _still_drawn(question: Question) -> str:
         return ""
     return " " + _("Papers keep drawing version %(n)d until a reviewer approves the change.",
                    n=question.published_version.version_no)
+
+
+def _flash_notes(draft) -> None:
+    """Tell the author what was saved otherwise than typed, or is still missing
+    (:attr:`~question_bank.drafts.QuestionDraft.notes`): never changed without a word."""
+    for note in draft.notes:
+        flash(translate(note.message, note.params), "info")
 
 
 def _flash_saved(question: Question, message: str) -> None:

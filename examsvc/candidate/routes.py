@@ -16,8 +16,7 @@ from question_bank.services import focus as focus_service
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
 from question_bank.services.marking import current_responses
-from question_bank.types.fill_blank import MAX_ANSWER_CHARS
-from question_bank.types.short_answer import MAX_RESPONSE_CHARS
+from question_bank.field_limits import MAX_ANSWER_CHARS, MAX_RESPONSE_CHARS
 
 bp = Blueprint("candidate", __name__, url_prefix="/me")
 guard(bp, Role.CADRE)

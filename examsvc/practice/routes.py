@@ -22,7 +22,7 @@ from question_bank.errors import InvalidInput
 from question_bank.models import Practice, PracticeItem, Role
 from question_bank.services import practice, practice_held, practice_pool, practice_sources, wrong_book
 from question_bank.services.practice import AlreadyAnswered, QuestionView, QuestionWithdrawn
-from question_bank.types.fill_blank import MAX_ANSWER_CHARS
+from question_bank.field_limits import MAX_ANSWER_CHARS
 
 bp = Blueprint("practice", __name__, url_prefix="/me")
 guard(bp, Role.CADRE)

@@ -107,7 +107,8 @@ def finish_row(filename: str, item: int, line: int | None, draft: QuestionDraft 
                         for p in draft.problems())
     if problems:
         return ParsedRow(item, None, problems)
-    return ParsedRow(item, draft, [], pins_stated=pins_stated)
+    notes = [Problem(n.message, n.params, item_place(filename, item, line, str(n.place))) for n in draft.notes]
+    return ParsedRow(item, draft, [], pins_stated=pins_stated, notes=notes)
 
 
 def extras_of(draft: QuestionDraft, carried: frozenset[str]) -> dict[str, Any]:

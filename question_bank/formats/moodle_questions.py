@@ -15,7 +15,10 @@ shortanswer                        fill-in with one blank (the 100 % answers are
                                    a blank （ ） is added at the end of a stem without one)
 multianswer (Cloze), short-answer  fill-in, one blank a Cloze blank
 blanks only
-essay                              short answer (graderinfo is the reference answer)
+essay                              short answer (graderinfo is the reference answer; an essay
+                                   without it is kept without one, noted on the question, and
+                                   cannot be approved until an editor adds it: Moodle itself
+                                   needs none, and refusing it would lose the question)
 anything else                      refused, named by its Moodle type and question number
 =================================  ===============================================================
 

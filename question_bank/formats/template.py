@@ -145,12 +145,8 @@ CSV_EXPORT_NOTE = (CSV_EXPORT_MARK + "：以 ' 开头、其后为 =、+、-、@ 
 NO_PINS = frozenset({"无", "否", "不固定", "none", "no", "-", "—", "/"})
 
 DIFFICULTY_WORDS = {"易": 1, "容易": 1, "较易": 2, "中": 3, "中等": 3, "适中": 3, "一般": 3, "较难": 4, "难": 5, "困难": 5}
-#: Highest default mark a row may carry, in points (the column is NUMERIC(6, 2)).
-MAX_SCORE = Decimal(1000)
 _PARENTHESISED = re.compile(r"[(（][^)）]*[)）]")
 _TAG_SEPARATORS = re.compile(r"[;；]")
-#: Longest category path and name the category table holds.
-MAX_CATEGORY_PATH, MAX_CATEGORY_NAME = 500, 100
 
 
 def _header_word(text: str) -> str:
@@ -188,13 +184,15 @@ class ParsedRow:
     """One data row: the draft when the row is sound, else ``None`` and its problems (with places).
     ``pins_stated`` is False when the row's 固定选项 cell is empty or missing: the file did not
     say which options are pinned, so the importer may propose some. ``sheet`` is the sheet's name
-    (a file may hold questions on several)."""
+    (a file may hold questions on several). ``notes`` say, placed on their cells, what the draft
+    changed or still lacks without refusing the row (:attr:`QuestionDraft.notes`)."""
 
     number: int
     draft: QuestionDraft | None
     problems: list[Problem]
     pins_stated: bool = True
     sheet: str = ""
+    notes: list[Problem] = field(default_factory=list)
 
 
 def fold(text: str) -> str:
@@ -322,9 +320,6 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     difficulty = _difficulty(cell("difficulty"), found)
     score = _score(cell("score"), found)
     category = "/".join(category_parts(cell("category")))
-    if len(category) > MAX_CATEGORY_PATH or any(len(p) > MAX_CATEGORY_NAME for p in category_parts(category)):
-        found.append(("category", Problem(N_("the category path is too long (at most %(n)d characters a level)"),
-                                          {"n": MAX_CATEGORY_NAME})))
 
     draft = QuestionDraft(
         qtype=qtype.code if qtype is not None else "", stem=stem, options=options, key=key,
@@ -344,7 +339,10 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     if unsaved:
         found = found[:len(unsaved)] + [(name, p) for name, p in found[len(unsaved):] if name not in unsaved]
     if not found:
-        return ParsedRow(row.number, draft, [], pins_stated=pinned is not None, sheet=sheet)
+        notes = [Problem(n.message, n.params, place_of(filename, sheet, row.number, header,
+                                                       key_column if n.place == "key" else _column_of(n)))
+                 for n in draft.notes]
+        return ParsedRow(row.number, draft, [], pins_stated=pinned is not None, sheet=sheet, notes=notes)
     problems = [Problem(p.message, p.params, place_of(filename, sheet, row.number, header, name)) for name, p in found]
     return ParsedRow(row.number, None, problems, sheet=sheet)
 
@@ -416,9 +414,7 @@ def _score(value: str, found: list[tuple[str, Problem]]) -> Decimal | None:
         found.append(("score", Problem(N_("the mark must be a number such as 2 or 2.5; not %(value)s"),
                                        {"value": text})))
         return None
-    if score > MAX_SCORE:
-        found.append(("score", Problem(N_("the mark may be at most %(n)d points"), {"n": int(MAX_SCORE)})))
-    elif not is_exact_points(score):
+    if not is_exact_points(score):
         found.append(("score", Problem(N_("the mark may have at most two decimals"))))
     return score
 

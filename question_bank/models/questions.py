@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base, JSONDocument, Points, UTCDateTime
+from question_bank.field_limits import MAX_CATEGORY_NAME, MAX_CATEGORY_PATH
 from question_bank.models.people import User
 
 if TYPE_CHECKING:
@@ -48,10 +49,10 @@ class Category(Base):
     __tablename__ = "category"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(MAX_CATEGORY_NAME))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
     #: Full path of names joined by "/", unique: how imports and people name a category.
-    path: Mapped[str] = mapped_column(String(500), unique=True)
+    path: Mapped[str] = mapped_column(String(MAX_CATEGORY_PATH), unique=True)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id])
 

@@ -9,25 +9,29 @@ with the published version and the current (newest) version of every question th
 a published question whose revision waits in review is still drawn by papers in its published
 wording, so a new question repeating that wording is a repeat though no current version holds it.
 
-Near-duplicates, a few characters apart, are found through the locality-sensitive hash keys of
+Near-duplicates, a few characters apart and answering alike, are found through the locality-sensitive hash keys of
 :mod:`question_bank.similarity`, stored per version in ``near_duplicate_band``: one indexed lookup
 gives the few versions worth comparing, and only those are compared exactly (rapidfuzz). Each
-version's keys are written with it (:func:`index_versions`).
+version's keys are written with it (:func:`index_versions`). Questions alike in text but not in
+answer (a templated stem, the same options, another one right) are not near-duplicates
+(``similarity.answers_alike``).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import BigInteger, Integer, any_, bindparam, delete, insert, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from question_bank.models import NearDuplicateBand, Question, QuestionStatus, QuestionVersion
-from question_bank.similarity import NEAR_DUPLICATE_MIN, band_keys, similarity
-from question_bank.text import content_text
+from question_bank.similarity import NEAR_DUPLICATE_MIN, Answer, answers_alike, band_keys, similarity
+from question_bank.text import PART_SEPARATOR, content_text, meaningful
+from question_bank.types.choice import LETTERS
 
 #: Keys per IN (…) query: well below SQLite's and PostgreSQL's bind-parameter limits.
 _KEYS_PER_QUERY = 500
@@ -56,23 +60,46 @@ def version_content(version: QuestionVersion) -> str:
     return content_text(version.stem, version.options or [])
 
 
-def index_versions(session: Session, versions: Sequence[QuestionVersion], *, replace: bool = False) -> None:
+def answer_of(options: Sequence[str], key: Any, content: str | None = None) -> Answer | None:
+    """A question's answer as duplicate detection compares it (:class:`~question_bank.similarity.Answer`):
+    the right options of a choice question (key: letters), 对 / 错, each blank's first accepted
+    answer, the reference answer; None for a key of another shape. ``content``, the question's
+    content text when the caller has it, saves folding every option again (its options are
+    folded already; only the right ones are folded here)."""
+    if isinstance(key, bool):
+        return Answer((), ("对" if key else "错",))
+    if isinstance(key, str):
+        return Answer((), (meaningful(key),) if meaningful(key) else ())
+    if isinstance(key, list) and key and all(isinstance(k, str) and k in LETTERS for k in key) and options:
+        folded = tuple((content or content_text("", options)).split(PART_SEPARATOR)[1:])
+        return Answer(folded, tuple(meaningful(options[LETTERS.index(k)]) for k in key
+                                    if LETTERS.index(k) < len(options)))
+    if isinstance(key, list) and all(isinstance(blank, list) and blank for blank in key):
+        return Answer((), tuple(meaningful(str(blank[0])) for blank in key))
+    return None
+
+
+def index_versions(session: Session, versions: Sequence[QuestionVersion], *, replace: bool = False,
+                   keys: Sequence[Sequence[int]] | None = None) -> None:
     """Write the LSH keys of ``versions`` (flushed: they have ids) in one multi-row insert.
     ``replace`` first removes their old keys: for a version whose content was changed in place
-    (one no attempt has used yet). Flushes, never commits."""
+    (one no attempt has used yet). ``keys``: the versions' keys when the caller has just computed
+    them (:func:`find_resemblances` did, for the same contents). Flushes, never commits."""
     if not versions:
         return
     if replace:
         session.execute(delete(NearDuplicateBand).where(
             NearDuplicateBand.question_version_id.in_([v.id for v in versions])))
-    keys = band_keys([version_content(v) for v in versions])
+    if keys is None:
+        keys = band_keys([version_content(v) for v in versions])
     # A key repeated within one version's bands is one row (the primary key is key and version).
     rows = {(key, version.id) for version, version_keys in zip(versions, keys) for key in version_keys}
     session.execute(insert(NearDuplicateBand), [{"band_key": k, "question_version_id": v} for k, v in rows])
 
 
 def find_resemblances(session: Session, contents: Sequence[str], *, exclude_question: int | None = None,
-                      within: bool = True) -> list[Resemblance | None]:
+                      within: bool = True, answers: Sequence[Answer | None] | None = None,
+                      keys: Sequence[Sequence[int]] | None = None) -> list[Resemblance | None]:
     """For each content text, the live question it repeats or resembles most, at least
     :data:`~question_bank.similarity.NEAR_DUPLICATE_MIN` percent alike, or None.
 
@@ -80,32 +107,46 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
     import, a batch of new questions) a text is also compared with the earlier texts of
     ``contents``, and may resemble one of them (``Resemblance.earlier``) when no question in the
     bank is as alike. ``exclude_question`` leaves out a question (the one being edited). Ties go
-    to the question in the bank, then to the oldest. A few indexed queries however many texts."""
+    to the question in the bank, then to the oldest. A few indexed queries however many texts.
+
+    ``answers`` (:func:`answer_of`, one per text), when given, keep a text from resembling a
+    question that answers otherwise; a repeat (the same stem and options) is a repeat whatever
+    its key. ``keys``: the texts' LSH keys (``similarity.band_keys``) when the caller computed them."""
     if not contents:
         return []
-    keys = band_keys(contents)
+    if keys is None:
+        keys = band_keys(contents)
     holders = _versions_holding(session, {key for text_keys in keys for key in text_keys}, exclude_question)
     shared = [Counter(version for key in text_keys for version in holders.get(key, ())) for text_keys in keys]
     wanted = {version for counter in shared for version, _ in counter.most_common(_CANDIDATES_COMPARED)}
     known = _contents_of(session, wanted)
     earlier_by_key: dict[int, list[int]] = defaultdict(list)
     found: list[Resemblance | None] = []
+    mine = list(answers) if answers is not None else [None] * len(contents)
     for index, (text, text_keys) in enumerate(zip(contents, keys)):
         best: Resemblance | None = None
         for version_id, _ in shared[index].most_common(_CANDIDATES_COMPARED):
-            question_id, other = known[version_id]
+            question_id, other, options, key = known[version_id]
             candidate = Resemblance(similarity(text, other), question_id=question_id)
-            if _better(candidate, best):
+            # The answer is read only for a near-duplicate worth keeping (few are).
+            if _better(candidate, best) and _same_question(
+                    candidate, mine[index], lambda: answer_of(options or [], key, other)):
                 best = candidate
         if within:
             for earlier in sorted({i for key in text_keys for i in earlier_by_key.get(key, ())}):
                 candidate = Resemblance(similarity(text, contents[earlier]), earlier=earlier)
-                if _better(candidate, best):
+                if _better(candidate, best) and _same_question(candidate, mine[index], lambda: mine[earlier]):
                     best = candidate
             for key in text_keys:
                 earlier_by_key[key].append(index)
         found.append(best if best is not None and best.similarity >= NEAR_DUPLICATE_MIN else None)
     return found
+
+
+def _same_question(candidate: Resemblance, first: Answer | None, second: Callable[[], Answer | None]) -> bool:
+    """Whether a resemblance counts: a repeat always, a near-duplicate when the answers agree
+    (``second`` gives the other's answer, asked only then)."""
+    return candidate.similarity < NEAR_DUPLICATE_MIN or candidate.is_repeat or answers_alike(first, second())
 
 
 def _better(candidate: Resemblance, best: Resemblance | None) -> bool:
@@ -176,15 +217,17 @@ def _among(session: Session, column, values: list[int], element_type):
     return column.in_(values)
 
 
-def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str]]:
-    """Version id → (question id, content text)."""
-    found: dict[int, tuple[int, str]] = {}
+def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str, list[str], Any]]:
+    """Version id → (question id, content text, options, key)."""
+    found: dict[int, tuple[int, str, list[str], Any]] = {}
     ordered = sorted(version_ids)
     connection = session.connection()
     for chunk in _batches(session, ordered):
         rows = connection.execute(
-            select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.stem, QuestionVersion.options)
+            select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.stem,
+                   QuestionVersion.options, QuestionVersion.key)
             .where(_among(session, QuestionVersion.id, chunk, Integer))
         )
-        found.update((vid, (qid, content_text(stem, options or []))) for vid, qid, stem, options in rows)
+        found.update((vid, (qid, content_text(stem, options or []), options, key))
+                     for vid, qid, stem, options, key in rows)
     return found

@@ -282,7 +282,8 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         report.errors = list(exc.problems)
         return _refuse(session, clock, actor, report)
     parsed = source.rows
-    report.notes = list(source.notes)
+    # What the drafts merged or still lack (QuestionDraft.notes), after the file's own notes.
+    report.notes = list(source.notes) + [note for row in parsed if row.draft is not None for note in row.notes]
     report.notices = list(source.notices)
     report.rows = len(parsed)
     if progress is not None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.drafts import category_parts
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Place, Problem
+from question_bank.field_limits import MAX_SCORE
 from question_bank.points import is_exact_points
 from question_bank.models import (
     Attempt,
@@ -41,8 +42,8 @@ from question_bank.types import REGISTRY
 MAX_SECTIONS = 20
 #: Most questions one section may draw.
 MAX_SECTION_COUNT = 500
-#: Largest mark of one question, in points (the column holds 9999.99).
-MAX_MARK = Decimal("1000")
+#: Largest mark of one question, in points: a question's own default mark has the same limit.
+MAX_MARK = MAX_SCORE
 
 
 @dataclass

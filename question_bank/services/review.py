@@ -36,6 +36,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.services import assembly, audit
+from question_bank.types import get_type
 
 
 #: How a status reads inside a message.
@@ -90,7 +91,8 @@ def approve_question(session: Session, clock: Clock, reviewer: User, question: Q
     attempts draw from now on (attempts already started keep theirs). Records the reviewer and the
     time. Raises :class:`PermissionDenied` when the reviewer wrote the question or its current
     version, or changed its content since it was last approved; :class:`Conflict` when it is not
-    in review.
+    in review; :class:`InvalidInput` when the version may be saved but not yet published (a short
+    answer without its reference answer: the type's ``publish_problems``).
 
     Returns the open or upcoming sittings (any unit's) whose paper the bank could fill before and
     cannot now, because the approved version left a section's pool (another category, type or
@@ -101,6 +103,10 @@ def approve_question(session: Session, clock: Clock, reviewer: User, question: Q
         authors.add(question.current_version.created_by_id)
     if reviewer.id in authors:
         raise PermissionDenied(N_("You wrote this question; another reviewer must approve it."))
+    if question.current_version is not None and question.status == QuestionStatus.IN_REVIEW:
+        unready = get_type(question.current_version.qtype).publish_problems(question.current_version.key)
+        if unready:
+            raise InvalidInput(unready)
     published = question.published_version
     watched, fillable = _watch(session, clock, question)
     _move(session, clock, reviewer, question, {QuestionStatus.IN_REVIEW}, QuestionStatus.PUBLISHED, "question.approve",
@@ -214,8 +220,9 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
 
     Raises :class:`PermissionDenied` when the reviewer uploaded the batch or edited any of its
     questions since the import (four eyes), :class:`Conflict` when the batch was already decided,
-    :class:`InvalidInput` when ``leave_out`` names a question outside the batch or a large batch
-    is not confirmed.
+    :class:`InvalidInput` when ``leave_out`` names a question outside the batch, a large batch
+    is not confirmed, or a question to publish may not be published yet (a short answer without
+    its reference answer, named by id: leave it out or have it completed).
     """
     if reviewer.id == batch.uploaded_by_id:
         raise PermissionDenied(N_("You uploaded this batch; another reviewer must decide it."))
@@ -232,6 +239,8 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
     if not approve:
         left_out = set()
     publishing = len(in_review - left_out) if approve else 0
+    if approve:
+        _refuse_unready(session, in_review - left_out)
     if publishing > LARGE_BATCH and confirmed != publishing:
         raise InvalidInput([Problem(N_("Publishing %(n)d questions at once needs confirming: type %(n)d to confirm."),
                                     {"n": publishing}, "confirm")])
@@ -259,6 +268,21 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
                  batch.id, after={"status": str(batch.status), "questions": changed,
                                   "left_out": sorted(left_out)}, detail=note)
     return changed
+
+
+def _refuse_unready(session: Session, question_ids: set[int]) -> None:
+    """Raise :class:`InvalidInput` naming the questions whose current version may not be published
+    yet (their type's ``publish_problems``)."""
+    if not question_ids:
+        return
+    rows = session.execute(select(Question.id, QuestionVersion.qtype, QuestionVersion.key)
+                           .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+                           .where(Question.id.in_(sorted(question_ids)))).all()
+    unready = sorted(qid for qid, qtype, key in rows if get_type(qtype).publish_problems(key))
+    if unready:
+        raise InvalidInput([Problem(N_("Questions %(ids)s have no reference answer yet: leave them out, or have "
+                                       "their reference answers added first."),
+                                    {"ids": ", ".join(f"#{qid}" for qid in unready)}, "leave_out")])
 
 
 def flagged_repeats(session: Session, batch: ImportBatch) -> list[int]:

@@ -67,6 +67,15 @@ class QuestionType(Protocol):
     def format_key(self, key: Any) -> str:
         """The key as the import template writes it (so export → import round-trips)."""
 
+    def settle_key(self, key: Any) -> tuple[Any, list[Problem]]:
+        """The key as stored, and a note (a :class:`Problem` placed on ``"key"``) for each change
+        made to what the author wrote or each gap the author must still fill; the key unchanged
+        and no note for most types. Never refuses: :meth:`validate` does."""
+
+    def publish_problems(self, key: Any) -> list[Problem]:
+        """What keeps a sound, saved question from being approved (a short answer still without
+        its reference answer); empty for most types."""
+
     def validate(self, options: list[str], key: Any, *, stem: str = "") -> list[Problem]:
         """Everything wrong with a question's options and key (and, where the type reads it, its
         stem); empty when it is sound. Each problem's place is the field it is shown on:
@@ -88,7 +97,17 @@ class QuestionType(Protocol):
         ``None`` when a person must mark it (a short answer that was answered)."""
 
 
-class NoOptions:
+class KeyAsWritten:
+    """Defaults of the types whose key is stored as written and never holds up approval."""
+
+    def settle_key(self, key: Any) -> tuple[Any, list[Problem]]:
+        return key, []
+
+    def publish_problems(self, key: Any) -> list[Problem]:
+        return []
+
+
+class NoOptions(KeyAsWritten):
     """Defaults of the types without options (true/false, fill-in, short answer)."""
 
     has_options = False

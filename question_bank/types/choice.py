@@ -10,7 +10,7 @@ from typing import Any
 from question_bank.errors import N_, Problem
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.text import comparable_answer, fold_width
-from question_bank.types.base import Unreadable, round_score
+from question_bank.types.base import KeyAsWritten, Unreadable, round_score
 
 LETTERS = "ABCDEFGH"
 #: Options a choice question may have (domain.md §3).
@@ -64,7 +64,7 @@ def duplicate_option_problems(options: list[str]) -> list[Problem]:
     return problems
 
 
-class ChoiceType:
+class ChoiceType(KeyAsWritten):
     """A type whose response is a set of option letters. Subclasses set how many keys it takes.
 
     Key and response: a sorted list of distinct letters, e.g. ``["A", "C"]``; ``[]`` is an emptied

@@ -21,15 +21,13 @@ from decimal import Decimal
 from typing import Any
 
 from question_bank.errors import N_, Problem
+from question_bank.field_limits import MAX_ALTERNATIVES, MAX_ANSWER_CHARS, MAX_BLANKS
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.text import comparable_answer
 from question_bank.types.base import NoOptions, Unreadable, round_score
 
 #: Empty brackets (full- or half-width, with only space inside) or two or more underscores.
 BLANK = re.compile(r"[（(][^\S\n]*[)）]|[_＿]{2,}")
-#: Most blanks a question may have, accepted answers a blank may list, and characters an answer
-#: (accepted or typed) may have.
-MAX_BLANKS, MAX_ALTERNATIVES, MAX_ANSWER_CHARS = 10, 20, 200
 _BLANK_SEPARATORS = "|｜"
 _ALTERNATIVE_SEPARATORS = "/／"
 _ESCAPE = "\\"
@@ -65,6 +63,12 @@ def _escape(answer: str) -> str:
                    for ch in answer)
 
 
+def _well_formed(key: Any) -> bool:
+    """Whether ``key`` has the fill-in key's shape: a list of lists of texts."""
+    return isinstance(key, list) and all(
+        isinstance(alternatives, list) and all(isinstance(a, str) for a in alternatives) for alternatives in key)
+
+
 class FillBlank(NoOptions):
     code = "fill_blank"
     label = N_("Fill in the blank")
@@ -92,10 +96,35 @@ class FillBlank(NoOptions):
     def blank_count(self, stem: str) -> int:
         return count_blanks(stem)
 
+    def settle_key(self, key: Any) -> tuple[Any, list[Problem]]:
+        """Alternatives of one blank that marking cannot tell apart (equal after
+        :func:`~question_bank.text.comparable_answer`: full/half width, case, space) are one
+        answer: the first is kept as written, the others merged into it, each merge noted
+        ("blank 2 lists ２０ and 20 …"). A key of another shape is left for :meth:`validate`."""
+        if not _well_formed(key):
+            return key, []
+        notes: list[Problem] = []
+        settled = []
+        for number, alternatives in enumerate(key, start=1):
+            first_of: dict[str, str] = {}
+            kept = []
+            for answer in alternatives:
+                compared = comparable_answer(answer)
+                if compared in first_of:
+                    notes.append(Problem(N_("blank %(n)d lists %(first)s and %(second)s, which marking takes as the "
+                                            "same answer; they were merged into %(first)s"),
+                                         {"n": number, "first": first_of[compared].strip(), "second": answer.strip()},
+                                         "key"))
+                    continue
+                kept.append(answer)
+                if compared:  # an empty alternative is left for validate to refuse
+                    first_of[compared] = answer
+            settled.append(kept)
+        return settled, notes
+
     def validate(self, options: list[str], key: Any, *, stem: str = "") -> list[Problem]:
         problems = self.option_problems(options)
-        if not isinstance(key, list) or not key or not all(
-                isinstance(alternatives, list) and all(isinstance(a, str) for a in alternatives) for alternatives in key):
+        if not key or not _well_formed(key):
             return problems + [Problem(N_("the key is missing"), place="key")]
         if len(key) > MAX_BLANKS:
             problems.append(Problem(N_("a fill-in question has at most %(n)d blanks"), {"n": MAX_BLANKS}, "key"))

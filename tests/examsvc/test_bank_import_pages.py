@@ -333,7 +333,7 @@ def test_the_same_file_twice_is_said_on_the_page_then_skip_the_repeats_and_leave
 
 def test_a_reviewer_leaves_out_every_flagged_repeat_at_once(client, client_factory, editor, make, db):
     from tests.factories import questions_xlsx
-    existing = make.question(stem="行政处罚由谁实施？", options=["行政机关", "人民法院"])
+    existing = make.question(stem="行政处罚由谁实施？", options=["行政机关", "人民法院"], key=["A"])
     rows = [("单选", "行政处罚由谁实施？", "行政机关", "人民法院", "", "", "A", "", "", "", "", "行政处罚法", ""),
             ("单选", "行政许可由谁实施？", "行政机关", "人民法院", "", "", "A", "", "", "", "", "行政许可法", "")]
     form = {"file": (io.BytesIO(questions_xlsx(rows)), "q.xlsx"), "repeats": "keep"}

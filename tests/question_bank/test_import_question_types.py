@@ -10,6 +10,7 @@ from question_bank.formats.template import TEMPLATE_HEADERS
 from question_bank.models import Question, QuestionVersion, Role
 from question_bank.services import importing
 from question_bank.services.importing import VALID_ONLY
+from question_bank.types.short_answer import NO_REFERENCE
 from tests.factories import QUESTION_HEADER, questions_xlsx
 
 CATEGORY = "行政复议法"
@@ -90,7 +91,7 @@ def test_rows_wrong_for_their_type_are_refused_naming_row_and_column(db, clock, 
         row(题型="填空", 题干="没有标出空的题干", 答案="行政复议"),                                      # 3
         row(题型="填空", 题干="申请（ ）", 答案="行政复议", 选项A="行政复议"),                           # 4
         row(题型="填空", 题干="申请（ ）", 答案="行政复议//复议"),                                       # 5
-        row(题型="简答", 题干="简述行政复议的期限。", 答案=""),                                          # 6
+        row(题型="简答", 题干="简述行政复议的期限。", 答案="六十日", 选项A="六十日"),                   # 6
         row(题型="单选", 题干="种类（ ）", 选项A="警告", 选项B="罚款", 答案="A", 评分标准="答对得分"),     # 7
         choice("种类（ ）", ["警告", "罚款", "拘留", "以上都是"], "A", 固定选项="Z"),                    # 8
         choice("种类（ ）", ["警告", "罚款", "拘留", "以上都是"], "A", 固定选项="F"),                    # 9
@@ -103,7 +104,7 @@ def test_rows_wrong_for_their_type_are_refused_naming_row_and_column(db, clock, 
         (3, "题干", "the stem marks no blank: write （ ） or ___ where each answer goes"),
         (4, "选项A", "a fill-in question has no options"),
         (5, "答案", "blank %(n)d has an empty alternative (two / in a row, or one at an end)"),
-        (6, "答案", "the reference answer is empty"),
+        (6, "选项A", "a short-answer question has no options"),
         (7, "评分标准", "only questions marked by a person have a rubric"),
         (8, "固定选项", "only option letters A–H may be given here, not %(value)s"),
         (9, "固定选项", "option %(letters)s is pinned but the question has no such option"),
@@ -144,8 +145,9 @@ def test_a_row_whose_two_answer_columns_disagree_is_refused_on_the_reference_col
     ])
     assert problems(report) == [
         (2, "参考答案", "the columns %(first)s and %(second)s both give the key and differ; keep one"),
-        (3, "答案", "the reference answer is empty"),
     ]
+    # A short answer without any reference answer is not refused: the note says it is still needed.
+    assert [(n.place.row, n.place.header, n.message) for n in report.notes] == [(3, "答案", NO_REFERENCE)]
 
 
 def test_a_file_that_heads_its_key_column_reference_answer_is_read(db, clock, editor):

@@ -71,7 +71,7 @@ def test_a_file_every_question_of_which_is_in_the_bank_imports_nothing_when_skip
 
 
 def test_a_near_duplicate_is_not_a_repeat_and_goes_through_flagged(db, clock, editor, make):
-    make.question(stem="行政处罚的种类不包括下列哪一项？", options=list(ROW[2:6]))
+    make.question(stem="行政处罚的种类不包括下列哪一项？", options=list(ROW[2:6]), key=["C"])
     report = run(db, clock, editor, questions_xlsx([(ROW[0], "行政处罚的种类不包含下列哪一项？") + ROW[2:]]))
     assert not report.held and report.repeats == [] and report.imported == 1
     assert report.duplicates[0]["similarity"] < 100

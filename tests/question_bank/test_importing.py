@@ -209,9 +209,10 @@ def test_jecqa_valid_only_imports_998_reports_rows_213_and_404_and_flags_c21_rep
     assert (by_row[752]["resembles_row"], by_row[752]["similarity"]) == (125, 100)
     assert (by_row[515]["resembles_row"], by_row[515]["similarity"]) == (28, 98)
     assert (by_row[528]["resembles_row"], by_row[528]["similarity"]) == (122, 99)
-    assert set(by_row) == {125, 369, 433, 515, 528, 752, 761, 771, 924, 944}
+    # Rows 369 and 944 read alike rows 290 and 232 but other options are right: other questions.
+    assert set(by_row) == {125, 433, 515, 528, 752, 761, 771, 924}
     assert all(85 <= d["similarity"] < 100 for row, d in by_row.items() if row != 752)
-    assert count(db, Question) - db.scalar(select(func.count()).where(Question.duplicate_of_id.is_(None))) == 10
+    assert count(db, Question) - db.scalar(select(func.count()).where(Question.duplicate_of_id.is_(None))) == 8
 
 
 def test_cmmlu_gb18030_csv_imports_964_with_the_chinese_intact(db, clock, editor):

@@ -15,6 +15,7 @@ from question_bank.models import AuditEvent, ImportBatch, Question, Role
 from question_bank.services import authoring, exporting, import_formats, importing
 from question_bank.services.exporting import Selection
 from question_bank.services.importing import VALID_ONLY
+from question_bank.types.short_answer import NO_REFERENCE
 from tests.shared_data import SHARED
 
 MOODLE = SHARED / "datasets" / "moodle-question-formats"
@@ -39,24 +40,26 @@ def said(problems) -> list[str]:
     return [str(p) for p in problems]
 
 
-def test_moodle_xml_sample_imports_with_its_nested_categories_and_the_essay_without_reference_refused(
-        db, clock, editor):
+def test_moodle_xml_sample_imports_whole_with_its_nested_categories_and_the_essay_without_reference_noted(
+        db, clock, editor, make):
     data = (MOODLE / "xml" / "nested_categories_with_questions.xml").read_bytes()
 
-    refused = run(db, clock, editor, "nested.xml", data)
-    assert refused.refused
-    assert said(refused.errors) == ["nested.xml, question 2, key: the reference answer is empty"]
-
-    report = run(db, clock, editor, "nested.xml", data, VALID_ONLY)
+    # All or nothing: the essay without grader information no longer refuses the file.
+    report = run(db, clock, editor, "nested.xml", data)
     imported = questions_of(db, report)
     assert [(q.current_version.qtype, q.current_version.stem, q.current_version.key, q.category.path)
             for q in imported] == [
         ("true_false", "Testing Iota Question", True, "Iota"),
+        ("short_answer", "Testing Kappa Essay Question", "", "Iota/Kappa"),
         ("true_false", "Testing Kappa Question", True, "Iota/Kappa"),
         ("true_false", "Testing Lambda Question", True, "Iota/Kappa/Lambda"),
         ("true_false", "Testing Mu Question", True, "Iota/Mu"),
     ]
-    assert report.batch.file_format == "moodle_xml" and report.summary().rows_with_problems == 1
+    assert report.batch.file_format == "moodle_xml" and report.errors == []
+    # The author is told, on the question, what it still lacks; the batch keeps the note.
+    assert "nested.xml, question 2, key: no reference answer is given: the question is kept, and an editor must " \
+           "add the reference answer before it can be approved" in said(report.notes)
+    assert any(n["message"].startswith("no reference answer") for n in report.batch.report["notes"])
 
 
 def test_moodle_xml_with_a_grade_moodle_refuses_is_refused_with_the_reason(db, clock, editor):
@@ -81,7 +84,6 @@ def test_gift_samples_report_each_unsupported_type_by_name_and_number_and_import
     report = run(db, clock, editor, "questions.gift.txt", data, VALID_ONLY)
 
     assert said(report.errors) == [
-        "questions.gift.txt, question 1, key, line 2: the reference answer is empty",
         "questions.gift.txt, question 2, type, line 5: the Moodle question type matching is not supported (the bank "
         "has single, multiple and indefinite choice, true/false, fill-in and short answer)",
         "questions.gift.txt, question 5, type, line 31: the Moodle question type numerical is not supported (the "
@@ -89,11 +91,13 @@ def test_gift_samples_report_each_unsupported_type_by_name_and_number_and_import
     ]
     versions = [q.current_version for q in questions_of(db, report)]
     assert [(v.qtype, v.key) for v in versions] == [
-        ("single_choice", ["A"]), ("multiple_choice", ["A", "C"]), ("fill_blank", [["Frog"]]),
+        ("short_answer", ""), ("single_choice", ["A"]), ("multiple_choice", ["A", "C"]), ("fill_blank", [["Frog"]]),
         ("true_false", False), ("true_false", True), ("true_false", True)]
-    assert versions[3].explanation == "This is, of course, a Hitchiker's Guide to the Galaxy reference."
+    assert versions[4].explanation == "This is, of course, a Hitchiker's Guide to the Galaxy reference."
     # What could not be kept is said, on its question and line.
     notes = said(report.notes)
+    assert "questions.gift.txt, question 1, key, line 2: no reference answer is given: the question is kept, and an " \
+           "editor must add the reference answer before it can be approved" in notes
     assert "questions.gift.txt, question 6, answer, line 34: the answer Cat earned 50% in Moodle; only fully right " \
            "answers are kept" in notes
     assert "questions.gift.txt, question 6, questiontext, line 34: a blank （ ） was added at the end of the stem, " \
@@ -211,7 +215,9 @@ def test_moodle_samples_imported_then_exported_come_back_the_same(db, clock, edi
         return [s | {"version_no": None, "default_score": s["default_score"] and Decimal(s["default_score"])}
                 for s in snapshots]
 
-    assert not second.refused and second.notes == []
+    # The essays without grader information still lack their reference answer, and are said to.
+    assert not second.refused and {n.message for n in second.notes} <= {NO_REFERENCE}
+    assert len(second.notes) == len([c for c in contents(first) if c["key"] == ""])
     assert contents(second) == contents(first)
 
 

@@ -9,6 +9,7 @@ import pytest
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.types import REGISTRY, get_type, type_for_import_name
 from question_bank.types.choice import pinning_proposals, read_letters
+from question_bank.types.short_answer import NO_REFERENCE
 
 MULTIPLE = get_type("multiple_choice")
 KEY_AC = ["A", "C"]
@@ -262,12 +263,13 @@ def test_a_short_answer_waits_for_a_person_unless_left_empty():
     assert not SHORT.auto_marked
 
 
-def test_a_short_answer_needs_a_reference_answer_and_no_options():
-    assert [p.place for p in SHORT.validate([], "")] == ["key"]
+def test_a_short_answer_without_reference_answer_is_kept_noted_and_not_publishable_and_has_no_options():
     assert [p.place for p in SHORT.validate(["甲"], "参考答案")] == ["options"]
-    with pytest.raises(ValueError):
-        SHORT.parse_key(" \n ", [])
+    assert SHORT.parse_key(" \n ", []) == "" and SHORT.validate([], "") == []
     assert SHORT.parse_key(" 第一，\r\n第二。 ", []) == "第一，\n第二。"
+    # Saved without one, the author is told it is missing, and approval waits for it.
+    assert [p.message for p in SHORT.settle_key(" ")[1]] == [NO_REFERENCE] and SHORT.settle_key("要点")[1] == []
+    assert [p.place for p in SHORT.publish_problems("")] == ["key"] and SHORT.publish_problems("要点") == []
 
 
 def test_a_short_answer_response_is_kept_as_typed_up_to_its_limit():
