@@ -19,11 +19,11 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from question_bank.clock import Clock
-from question_bank.errors import NotFound, PermissionDenied
+from question_bank.errors import NotFound
 from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User
 from question_bank.reports import score_sheet as sheet
 from question_bank.reports.score_sheet import ScoreSheetRow, SittingSummary
-from question_bank.services import audit, deadlines, makeups, score_check
+from question_bank.services import audit, deadlines, makeups, protection, score_check
 
 #: Roles that may read score sheets (the web guard says the same; this is the domain's own check).
 READER_ROLES = (Role.HR,)
@@ -31,13 +31,8 @@ READER_ROLES = (Role.HR,)
 EXPORT_ACTION = "export.score_sheet"
 
 
-def _require_reader(viewer: User) -> None:
-    if not viewer.has_role(*READER_ROLES):
-        raise PermissionDenied()
-
-
 def _in_scope(viewer: User):
-    return OrgUnit.path.startswith(viewer.org_unit.path, autoescape=True)
+    return protection.in_subtree(viewer.org_unit)
 
 
 def _entries_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int] | None = None) -> list[RosterEntry]:
@@ -75,7 +70,7 @@ def _attempts_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int
 def visible_sitting(session: Session, sitting_id: int, viewer: User) -> Sitting:
     """The sitting, if it has a roster entry in the viewer's scope. Raises :class:`NotFound`
     otherwise, or :class:`PermissionDenied` when the viewer is not HR."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     sitting = session.get(Sitting, sitting_id)
     if sitting is None or not _entries_in_scope(session, viewer, [sitting.id]):
         raise NotFound()
@@ -92,7 +87,7 @@ def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) 
     Raises :class:`PermissionDenied` (the viewer is not HR) or :class:`NotFound` (no roster entry
     of the sitting lies in the viewer's scope).
     """
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     entries = _entries_in_scope(session, viewer, [sitting.id])
     if not entries:
         raise NotFound()
@@ -126,7 +121,7 @@ def sitting_summaries(session: Session, clock: Clock, viewer: User) -> list[Sitt
     """Every sitting with at least one roster entry in the viewer's scope, newest window first,
     with counts over those entries. Overdue attempts are closed first, so the counts are final.
     Raises :class:`PermissionDenied`."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     entries = _entries_in_scope(session, viewer)
     by_sitting: dict[int, list[RosterEntry]] = defaultdict(list)
     for entry in entries:
