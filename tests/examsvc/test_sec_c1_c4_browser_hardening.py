@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from examsvc import create_app
-from question_bank.models import Attempt, AttemptState, ResponseStep, Role, User
-from tests.examsvc.route_matrix import ROLE_NAMES, client_as, requests_of
+from question_bank.models import Attempt, AttemptState, ResponseStep, Role
+from tests.examsvc.route_matrix import client_as, requests_of
 from tests.scenarios import save, single_choice_exam, start_through_web
 from tests.webclient import ExamClient, PASSWORD
 
