@@ -14,30 +14,19 @@ from question_bank.services import deadlines
 from tests.conftest import at
 from tests.examsvc.test_case_c19_results_release import (  # noqa: F401 (the fixture is used by name)
     EXPLANATION,
+    answered_at_10,
     assert_nothing_released,
     english,
     everything_the_candidate_sees,
     sat_at_10_20,
     sitting,
 )
-from tests.scenarios import save, start_through_web
-
-
-def _answered_and_left(client, clock, found) -> int:
-    """The cadre starts at 10:00, answers everything right and leaves the page without submitting."""
-    clock.set(at("10:00:00"))
-    client.login("zhangsan")
-    english(client)
-    attempt_id = start_through_web(client, found)
-    for slot in range(1, 6):
-        save(client, attempt_id, slot, ["B"], slot)
-    return attempt_id
 
 
 def _ended_by(how: str, client, client_factory, clock, db, found) -> int:
     if how == "submit":
         return sat_at_10_20(client, clock, found)
-    attempt_id = _answered_and_left(client, clock, found)
+    attempt_id = answered_at_10(client, clock, found)  # then leaves the page
     if how == "administrator":
         admin = client_factory()
         clock.set(at("10:20:00"))

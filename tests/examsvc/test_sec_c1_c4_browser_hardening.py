@@ -12,7 +12,7 @@ from examsvc import create_app
 from question_bank.models import Attempt, AttemptState, ResponseStep, Role
 from tests.examsvc.route_matrix import client_as, requests_of
 from tests.scenarios import save, single_choice_exam, start_through_web
-from tests.webclient import ExamClient, PASSWORD
+from tests.webclient import PASSWORD, client_maker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,14 +127,7 @@ def production(db_url, session_clock, db):
         raise RuntimeError("forced failure for SEC-C4")
 
     app.add_url_rule("/forced-500", "forced_500", fail)
-    app.test_client_class = ExamClient
-
-    def client() -> ExamClient:
-        c = app.test_client()
-        c.db_session = db
-        return c
-
-    return client
+    return client_maker(app, db)
 
 
 def _assert_hardened(response, what: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from question_bank.db import make_engine, make_session_factory
@@ -25,7 +26,8 @@ from question_bank.models import (
     ScoreRecord,
     User,
 )
-from question_bank.services import attempts, ledger, score_changes
+from question_bank.services import ledger, score_changes
+from tests.question_bank.test_score_changes import scored  # noqa: F401 (a fixture, used by name)
 from tests.examsvc.test_bank_question_pages import edit_form
 from tests.scenarios import save, start_through_web, submit
 
@@ -66,24 +68,18 @@ def test_sec_d5_b_candidates_keep_and_are_scored_on_the_version_they_were_shown(
     assert db.get(Attempt, attempt_id).score == Decimal(100)  # the key of the version shown: B
 
 
-def _scored_change(make, db, clock):
-    """A closed attempt with a proposed change of one item's mark; returns (change, attempt, proposer)."""
-    make.questions(2, "single_choice", key=["B"])
-    cadre = make.cadre()
-    sitting = make.sitting(roster=[cadre], shuffle=False)
-    attempt = attempts.start_attempt(db, clock, cadre, sitting)
-    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
-    attempts.save_response(db, clock, cadre, attempt.id, 2, ["C"], 2)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
-    proposer = make.user(Role.EXAM_ADMIN)
-    item = next(i for i in attempt.items if i.slot == 2)
+@pytest.fixture
+def proposed(scored, db, clock):
+    """Case "scored" (tests/question_bank/test_score_changes.py: 50 of 100, slot 2 wrong) with a proposal
+    of 30 points for slot 2; returns (change, attempt, proposer)."""
+    attempt, item, proposer, _ = scored
     change = score_changes.propose(db, clock, proposer, item.id, Decimal(30), "复核后酌情给分")
     db.commit()
     return change, attempt, proposer
 
 
-def test_sec_d5_c_the_proposer_cannot_approve_their_own_change(make, db, clock, client_factory):
-    change, attempt, proposer = _scored_change(make, db, clock)
+def test_sec_d5_c_the_proposer_cannot_approve_their_own_change(proposed, db, client_factory):
+    change, attempt, proposer = proposed
     client = client_factory()
     client.login(proposer.username)
     response = client.form_post(f"/exams/score-changes/{change.id}/decide", {"decision": "approve", "note": "自批"})
@@ -93,8 +89,8 @@ def test_sec_d5_c_the_proposer_cannot_approve_their_own_change(make, db, clock, 
     assert db.get(Attempt, attempt.id).score == Decimal(50)
 
 
-def test_sec_d5_d_two_approvals_at_the_same_moment_apply_once(make, db, clock, db_url):
-    change, attempt, _ = _scored_change(make, db, clock)
+def test_sec_d5_d_two_approvals_at_the_same_moment_apply_once(proposed, make, db, clock, db_url):
+    change, attempt, _ = proposed
     approvers = [make.user(Role.EXAM_ADMIN).id, make.user(Role.EXAM_ADMIN).id]
     records_before = db.scalar(select(func.count(ScoreRecord.id)))
     db.commit()  # the test's own read transaction ends: the approvers see, and write, the latest state
