@@ -5,7 +5,7 @@ given to ``create_app``.
 | --- | --- | --- |
 | EXAMSVC_DATABASE_URL | SQLAlchemy URL (``postgresql+psycopg://…`` in production) | SQLite in ``instance/`` |
 | EXAMSVC_SECRET_KEY | signs sessions; the same on every worker and host | a key kept in ``instance/secret_key`` |
-| EXAMSVC_PRODUCTION | ``1`` requires a secret key from the environment and secure cookies | off |
+| EXAMSVC_PRODUCTION | ``1`` requires a secret key from the environment and secure ``__Host-`` cookies (HTTPS only) | off |
 | EXAMSVC_LEDGER_SIGNING_KEY | Ed25519 key (base64, ``flask ledger-keygen``) that signs ledger checkpoints | one kept in ``instance/`` (not in production) |
 | EXAMSVC_IMPORT_BACKGROUND_ROWS | a bank import of more rows runs as a background job (0: every import) | 2000 |
 | EXAMSVC_IMPORT_WORKER_THREAD | ``1`` runs the import worker in a thread of the app (the demo); else run ``flask import-worker`` | off |
@@ -59,6 +59,10 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
+        # In production the __Host- prefix binds the cookie to this host, path "/" and HTTPS, so a
+        # sibling subdomain or a plain-HTTP page cannot plant or overwrite it (SEC-C4).
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "REMEMBER_COOKIE_NAME": "__Host-remember_token" if production else "remember_token",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -5,6 +5,7 @@ slate around every request (so the test never holds SQLite's write lock while th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -56,3 +57,16 @@ class ExamClient(FlaskClient):
     def api_post(self, path: str, body: Any):
         """POST JSON the way the exam page does: CSRF token in X-CSRFToken."""
         return self.post(path, json=body, headers={"X-CSRFToken": self.csrf or "", "Accept": "application/json"})
+
+
+def client_maker(app: Any, db_session: Session) -> Callable[[], ExamClient]:
+    """Makes clients of ``app`` (this test's app, a second instance, another configuration) that hand
+    ``db_session`` a clean slate around every request."""
+    app.test_client_class = ExamClient
+
+    def new() -> ExamClient:
+        client = app.test_client()
+        client.db_session = db_session
+        return client
+
+    return new

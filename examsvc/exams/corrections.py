@@ -14,7 +14,8 @@ from examsvc.exams.routes import bp
 from examsvc.access import actor
 from examsvc.extensions import clock
 from question_bank.errors import InvalidInput, NotFound
-from question_bank.models import Attempt, RegradeKind
+from question_bank.models import Attempt, RegradeKind, Role
+from question_bank.services import protection
 from question_bank.services import regrade as regrade_service
 from question_bank.services import score_changes
 from question_bank.services import sittings as sitting_service
@@ -59,11 +60,8 @@ def regrade_post(sitting_id: int):
 
 
 def _attempt_in_scope(attempt_id: int) -> Attempt:
-    attempt = database.session().get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound()
-    sitting_service.get_sitting(database.session(), actor(), attempt.sitting_id)
-    return attempt
+    return protection.get_in_scope(database.session(), actor(), Attempt, attempt_id, Role.EXAM_ADMIN,
+                                   unit_of=lambda attempt: attempt.sitting.org_unit)
 
 
 @bp.get("/attempts/<int:attempt_id>/marks")

@@ -281,9 +281,11 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
     rows = sitting_service.roster_rows(db, clock(), sitting)
     if status == 200:
         database.commit()
-    picker_query = _picker_query(request.args)
+    # The search comes by POST (it may hold an ID number, which never goes into a URL: SEC-P2); paging
+    # and the other filters may come in the query string too.
+    picker_query = _picker_query(request.values)
     try:
-        picked = roster_service.find_cadres(db, actor(), sitting, picker_query, request.args.get("cpage", 1, type=int))
+        picked = roster_service.find_cadres(db, actor(), sitting, picker_query, request.values.get("cpage", 1, type=int))
     except NotFound:  # a unit outside the admin's subtree in the address: the whole subtree instead
         picker_query = roster_service.CadreQuery(picker_query.text, None, picker_query.rank, picker_query.post)
         picked = roster_service.find_cadres(db, actor(), sitting, picker_query)
@@ -302,8 +304,9 @@ def _sitting_page(sitting, *, problems=None, status: int = 200, add_form=None, i
     ), status
 
 
-@bp.get("/sittings/<int:sitting_id>")
+@bp.route("/sittings/<int:sitting_id>", methods=["GET", "POST"])
 def sitting(sitting_id: int):
+    """The sitting's page; POST carries the roster picker's search (see ``_sitting_page``)."""
     return _sitting_page(sitting_service.get_sitting(database.session(), actor(), sitting_id))
 
 

@@ -72,6 +72,11 @@ ENDED_LABELS = {
     CandidateStatus.VOIDED: "作废",
 }
 CHECK_AGREES = "一致"
+#: The score agrees with the record and was changed after marking (a four-eyes change or a regrade):
+#: HR sees the current score and that it changed (SEC-P5).
+CHECK_CHANGED = "一致（成绩已更正）"
+#: Reasons of the ledger entries that change a marked score (score_changes, regrade).
+CHANGE_REASONS = ("score change:", "regrade:")
 CHECK_AWAITING_MARKING = "待阅卷"
 CHECK_UNRECORDED = "成绩档案中无此成绩"
 
@@ -151,9 +156,11 @@ def attempt_kind(sitting: Sitting, attempt: Attempt | None) -> str:
 
 
 def check_text(result: CheckedScore, attempt: Attempt) -> str:
-    """成绩核验 of one attempt: agrees, awaiting marking, or how it disagrees with the ledger."""
+    """成绩核验 of one attempt: agrees (saying so when its newest record is a change of the score),
+    awaiting marking, or how it disagrees with the ledger."""
     if result.state == ScoreState.RECORDED:
-        return CHECK_AGREES
+        changed = result.recorded is not None and result.recorded.reason.startswith(CHANGE_REASONS)
+        return CHECK_CHANGED if changed else CHECK_AGREES
     if result.state == ScoreState.UNMARKED:
         return CHECK_AWAITING_MARKING
     if result.state == ScoreState.UNRECORDED:

@@ -23,13 +23,13 @@ from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import OrgUnit, Role, User, UserRole
-from question_bank.services import audit, people
+from question_bank.services import audit, people, protection
 from question_bank.services.passwords import password_problems, temporary_password
 
 
 def may_manage(actor: User, user: User) -> bool:
     """True when ``actor`` is a sysadmin whose unit contains ``user``'s unit."""
-    return actor.has_role(Role.SYSADMIN) and actor.org_unit.contains(user.org_unit)
+    return protection.may(actor, (Role.SYSADMIN,), user.org_unit)
 
 
 def _require(actor: User, user: User) -> None:

@@ -23,7 +23,7 @@ from question_bank.clock import Clock
 from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import ApiToken, Attempt, AuditEvent, OrgUnit, RosterEntry, ScoreRecord, Sitting, User
 from question_bank.idnumbers import mask as mask_id_number
-from question_bank.services import audit_log, deadlines, ledger, score_check
+from question_bank.services import audit_log, deadlines, ledger, protection, score_check
 from question_bank.services.audit_log import EventFilter
 from question_bank.services.score_check import CheckedScore
 from question_bank.services.standing import CandidateStatus, candidate_status
@@ -48,8 +48,6 @@ def _page(rows: Sequence[Any], limit: int, key=lambda row: row.id) -> Page:
     return Page(items, key(items[-1]) if len(rows) > limit and items else None)
 
 
-def _subtree(unit: OrgUnit):
-    return OrgUnit.path.startswith(unit.path, autoescape=True)
 
 
 def unit_in_scope(session: Session, token: ApiToken, unit_id: int) -> OrgUnit:
@@ -64,12 +62,12 @@ def _cadre_in(unit: OrgUnit, sitting_id_column) -> Any:
     """A roster entry of the sitting whose cadre belongs to ``unit``'s subtree exists."""
     return exists(select(RosterEntry.id).join(User, RosterEntry.user_id == User.id)
                   .join(OrgUnit, User.org_unit_id == OrgUnit.id)
-                  .where(RosterEntry.sitting_id == sitting_id_column, _subtree(unit)))
+                  .where(RosterEntry.sitting_id == sitting_id_column, protection.in_subtree(unit)))
 
 
 def _visible_sittings(token: ApiToken) -> Select[tuple[Sitting]]:
     """Sittings held by a unit of the subtree, or with a cadre of the subtree on the roster."""
-    held_here = select(OrgUnit.id).where(OrgUnit.id == Sitting.org_unit_id, _subtree(token.org_unit)).exists()
+    held_here = select(OrgUnit.id).where(OrgUnit.id == Sitting.org_unit_id, protection.in_subtree(token.org_unit)).exists()
     return select(Sitting).where(or_(held_here, _cadre_in(token.org_unit, Sitting.id)))
 
 
@@ -108,7 +106,7 @@ def roster_sizes(session: Session, token: ApiToken, sitting_ids: list[int]) -> d
         return {}
     query = (select(RosterEntry.sitting_id, func.count()).join(User, RosterEntry.user_id == User.id)
              .join(OrgUnit, User.org_unit_id == OrgUnit.id)
-             .where(RosterEntry.sitting_id.in_(sitting_ids), _subtree(token.org_unit))
+             .where(RosterEntry.sitting_id.in_(sitting_ids), protection.in_subtree(token.org_unit))
              .group_by(RosterEntry.sitting_id))
     return {sitting_id: count for sitting_id, count in session.execute(query)}
 
@@ -151,7 +149,7 @@ def score_records(session: Session, clock: Clock, token: ApiToken, sitting_id: i
     deadlines.sweep(session, clock, sitting_ids=[found.id])
     entries = list(session.scalars(
         select(RosterEntry).join(RosterEntry.user).join(User.org_unit)
-        .where(RosterEntry.sitting_id == found.id, RosterEntry.id > after, _subtree(unit))
+        .where(RosterEntry.sitting_id == found.id, RosterEntry.id > after, protection.in_subtree(unit))
         .options(contains_eager(RosterEntry.user).contains_eager(User.org_unit))
         .order_by(RosterEntry.id).limit(limit + 1)))
     page = _page(entries, limit)
@@ -190,7 +188,7 @@ def audit_events(session: Session, token: ApiToken, flt: EventFilter, *, after: 
     query = (audit_log.matching(session, flt).add_columns(actor.username)
              .outerjoin(actor, AuditEvent.actor_id == actor.id).where(AuditEvent.id > after))
     if token.org_unit.parent_id is not None:
-        query = query.join(OrgUnit, actor.org_unit_id == OrgUnit.id).where(_subtree(token.org_unit))
+        query = query.join(OrgUnit, actor.org_unit_id == OrgUnit.id).where(protection.in_subtree(token.org_unit))
     rows = list(session.execute(query.order_by(AuditEvent.id).limit(limit + 1)))
     return _page([tuple(row) for row in rows], limit, key=lambda row: row[0].id)
 

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Problem
 from question_bank.models import ApiToken, OrgUnit, Role, User
-from question_bank.services import audit
+from question_bank.services import audit, protection
 
 
 class Scope(StrEnum):
@@ -74,11 +74,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _require_sysadmin(actor: User) -> None:
-    if not actor.has_role(Role.SYSADMIN):
-        raise PermissionDenied()
-
-
 @dataclass(frozen=True)
 class TokenSpec:
     """A token to make: ``name`` (1–100 characters), ``scopes`` (scope values), ``org_unit_id``
@@ -117,7 +112,7 @@ def create_token(session: Session, clock: Clock, actor: User, spec: TokenSpec) -
 
     Audited as ``api_token.create`` (name, prefix, scopes, unit, expiry; never the token). Raises
     :class:`PermissionDenied` (not a sysadmin) or :class:`InvalidInput` naming the field."""
-    _require_sysadmin(actor)
+    protection.require_role(actor, Role.SYSADMIN)
     problems = spec.problems()
     if problems:
         raise InvalidInput(problems)
@@ -137,10 +132,10 @@ def create_token(session: Session, clock: Clock, actor: User, spec: TokenSpec) -
 
 def tokens_in_scope(session: Session, actor: User) -> list[ApiToken]:
     """The tokens of the actor's unit subtree, newest first. Raises :class:`PermissionDenied`."""
-    _require_sysadmin(actor)
+    protection.require_role(actor, Role.SYSADMIN)
     return list(session.scalars(
         select(ApiToken).join(OrgUnit, ApiToken.org_unit_id == OrgUnit.id)
-        .where(OrgUnit.path.startswith(actor.org_unit.path, autoescape=True))
+        .where(protection.in_subtree(actor.org_unit))
         .order_by(ApiToken.id.desc())))
 
 
@@ -149,7 +144,7 @@ def revoke_token(session: Session, clock: Clock, actor: User, token_id: int) -> 
 
     Audited as ``api_token.revoke``. Raises :class:`NotFound` (no such token in the actor's
     subtree), :class:`Conflict` (already revoked) or :class:`PermissionDenied`."""
-    _require_sysadmin(actor)
+    protection.require_role(actor, Role.SYSADMIN)
     token = session.get(ApiToken, token_id, with_for_update=True)
     if token is None or not actor.org_unit.contains(token.org_unit):
         raise NotFound()

@@ -22,14 +22,14 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Problem
+from question_bank.errors import N_, InvalidInput, NotFound, Problem
 from question_bank.models import (
     Attempt, ExamKind, ListStatus, MakeupLink, OrgUnit, Role, RosterEntry, Sitting, StudyList, StudyProgress,
     User, UserRole,
 )
 from question_bank.reports import appraisal as report
 from question_bank.reports.appraisal import CadreSummary, Period, Study
-from question_bank.services import audit, score_check
+from question_bank.services import audit, protection, score_check
 from question_bank.services.practice_figures import practice_figures
 from question_bank.services.study_targets import cadres_reached
 
@@ -51,15 +51,10 @@ class AppraisalFilter:
     kinds: tuple[ExamKind, ...]
 
 
-def _require_reader(viewer: User) -> None:
-    if not viewer.has_role(*READER_ROLES):
-        raise PermissionDenied()
-
-
 def units_for(session: Session, viewer: User) -> list[OrgUnit]:
     """The units a viewer may choose: their own and every unit below it, in tree order."""
-    _require_reader(viewer)
-    return list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(viewer.org_unit.path, autoescape=True))
+    protection.require_role(viewer, *READER_ROLES)
+    return list(session.scalars(select(OrgUnit).where(protection.in_subtree(viewer.org_unit))
                                 .order_by(OrgUnit.path)))
 
 
@@ -72,7 +67,7 @@ def make_filter(session: Session, viewer: User, *, year: int | None = None, firs
     for a period missing, reversed or longer than :data:`MAX_PERIOD_DAYS`, or no kind;
     :class:`NotFound` for a unit outside the viewer's subtree; :class:`PermissionDenied` for
     anyone but HR."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     unit = viewer.org_unit if unit_id is None else session.get(OrgUnit, unit_id)
     if unit is None or not viewer.org_unit.contains(unit):
         raise NotFound()
@@ -97,10 +92,6 @@ def make_filter(session: Session, viewer: User, *, year: int | None = None, firs
     return AppraisalFilter(Period(first_day, last_day), unit, tuple(kinds))
 
 
-def _in_subtree(unit: OrgUnit):
-    return OrgUnit.path.startswith(unit.path, autoescape=True)
-
-
 def _sittings(session: Session, chosen: AppraisalFilter) -> list[Sitting]:
     """The sittings of the period of a chosen kind, make-ups by their original's kind."""
     start, end = chosen.period.bounds()
@@ -119,7 +110,7 @@ def _sittings(session: Session, chosen: AppraisalFilter) -> list[Sitting]:
 
 def sitting_ids(session: Session, viewer: User, chosen: AppraisalFilter) -> list[int]:
     """The sittings the summary reads, for the caller to close their overdue attempts first."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     return [s.id for s in _sittings(session, chosen)]
 
 
@@ -129,7 +120,7 @@ def _cadres(session: Session, chosen: AppraisalFilter, on_rosters: set[int]) -> 
     wanted = and_(User.is_active.is_(True), User.id.in_(is_cadre))
     if on_rosters:
         wanted = wanted | User.id.in_(on_rosters)
-    return list(session.scalars(select(User).join(User.org_unit).where(_in_subtree(chosen.unit), wanted)
+    return list(session.scalars(select(User).join(User.org_unit).where(protection.in_subtree(chosen.unit), wanted)
                                 .options(selectinload(User.org_unit))
                                 .order_by(OrgUnit.path, User.display_name, User.id)))
 
@@ -164,7 +155,7 @@ def summary(session: Session, viewer: User, chosen: AppraisalFilter, now: dt.dat
     """Each cadre of the chosen subtree over the period (``report.summarise``), every score
     checked against the ledger. Reads only. Raises :class:`PermissionDenied` for anyone but HR,
     :class:`NotFound` when the filter's unit lies outside the viewer's subtree."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     if not viewer.org_unit.contains(chosen.unit):
         raise NotFound()
     sittings = _sittings(session, chosen)
@@ -175,11 +166,11 @@ def summary(session: Session, viewer: User, chosen: AppraisalFilter, now: dt.dat
         for sitting_id, user_id in session.execute(
                 select(RosterEntry.sitting_id, RosterEntry.user_id).join(User, User.id == RosterEntry.user_id)
                 .join(OrgUnit, OrgUnit.id == User.org_unit_id)
-                .where(RosterEntry.sitting_id.in_(ids), _in_subtree(chosen.unit))):
+                .where(RosterEntry.sitting_id.in_(ids), protection.in_subtree(chosen.unit))):
             rosters[sitting_id].append(user_id)
         for attempt in session.scalars(
                 select(Attempt).join(User, User.id == Attempt.user_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-                .where(Attempt.sitting_id.in_(ids), _in_subtree(chosen.unit)).order_by(Attempt.attempt_no)):
+                .where(Attempt.sitting_id.in_(ids), protection.in_subtree(chosen.unit)).order_by(Attempt.attempt_no)):
             attempts[attempt.sitting_id][attempt.user_id].append(attempt)
     on_rosters = {u for users in rosters.values() for u in users}
     cadres = _cadres(session, chosen, on_rosters)

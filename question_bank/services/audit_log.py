@@ -14,18 +14,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from question_bank.clock import BEIJING, Clock
-from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Problem
-from question_bank.models import AuditEvent, OrgUnit, Role, ScoreRecord, Sitting, User
-from question_bank.services import audit, ledger, score_check
+from question_bank.errors import N_, InvalidInput, Problem
+from question_bank.models import AuditEvent, Role, ScoreRecord, Sitting, User
+from question_bank.services import audit, ledger, protection, score_check
 from question_bank.services.hashchain import ChainCheck
 
 #: Most events an export holds; a narrower filter gets the rest.
 MAX_EXPORT_ROWS = 50_000
-
-
-def _require_auditor(viewer: User) -> None:
-    if not viewer.has_role(Role.AUDITOR):
-        raise PermissionDenied()
 
 
 @dataclass(frozen=True)
@@ -74,7 +69,7 @@ def events(session: Session, viewer: User, flt: EventFilter, *, limit: int = 100
     """The newest ``limit`` events matching ``flt`` (older than ``before_id`` for the next page),
     newest first. Raises :class:`PermissionDenied` for a non-auditor, :class:`InvalidInput` for a
     period that ends before it starts."""
-    _require_auditor(viewer)
+    protection.require_role(viewer, Role.AUDITOR)
     if flt.problems():
         raise InvalidInput(flt.problems())
     query = matching(session, flt)
@@ -101,7 +96,7 @@ def export_rows(session: Session, clock: Clock, viewer: User, flt: EventFilter, 
     """(headers, rows) of every event matching ``flt``, oldest first (at most
     :data:`MAX_EXPORT_ROWS`), for the tabular writers (which neutralise formula-like cells).
     The export is audited with its filter and ``fmt``."""
-    _require_auditor(viewer)
+    protection.require_role(viewer, Role.AUDITOR)
     if flt.problems():
         raise InvalidInput(flt.problems())
     actor = aliased(User)
@@ -120,19 +115,12 @@ def export_rows(session: Session, clock: Clock, viewer: User, flt: EventFilter, 
 
 def sittings(session: Session, viewer: User) -> list[Sitting]:
     """The sittings of the auditor's unit subtree, latest window first."""
-    _require_auditor(viewer)
-    return list(session.scalars(
-        select(Sitting).join(OrgUnit, Sitting.org_unit_id == OrgUnit.id)
-        .where(OrgUnit.path.startswith(viewer.org_unit.path, autoescape=True))
-        .order_by(Sitting.opens_at.desc(), Sitting.id.desc())))
+    protection.require_role(viewer, Role.AUDITOR)
+    return list(session.scalars(protection.scoped(Sitting, viewer).order_by(Sitting.opens_at.desc(), Sitting.id.desc())))
 
 
 def visible_sitting(session: Session, viewer: User, sitting_id: int) -> Sitting:
-    _require_auditor(viewer)
-    sitting = session.get(Sitting, sitting_id)
-    if sitting is None or not viewer.org_unit.contains(sitting.org_unit):
-        raise NotFound()
-    return sitting
+    return protection.get_in_scope(session, viewer, Sitting, sitting_id, Role.AUDITOR)
 
 
 @dataclass(frozen=True)
@@ -148,7 +136,7 @@ class RecordLine:
 
 def score_records(session: Session, viewer: User, sitting: Sitting) -> list[RecordLine]:
     """Every ledger entry of ``sitting``, in ledger order (corrections follow what they correct)."""
-    _require_auditor(viewer)
+    protection.require_role(viewer, Role.AUDITOR)
     candidate, actor = aliased(User), aliased(User)
     query = (select(ScoreRecord, candidate.display_name, actor.display_name)
              .join(candidate, ScoreRecord.user_id == candidate.id)
@@ -174,5 +162,5 @@ def ledger_status(session: Session, viewer: User) -> LedgerStatus:
     """Verify the score ledger and the audit log and reconcile every attempt (as ``flask
     verify-ledger`` does, without a checkpoint: the one kept outside the database is checked
     there)."""
-    _require_auditor(viewer)
+    protection.require_role(viewer, Role.AUDITOR)
     return LedgerStatus(ledger.verify(session), audit.verify(session), score_check.reconcile(session))

@@ -24,9 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.analysis.item_analysis import Cell, Item, ScoreMatrix
-from question_bank.errors import NotFound, PermissionDenied
-from question_bank.models import CLOSED_STATES, Attempt, OrgUnit, QuestionVersion, Role, Sitting, User
-from question_bank.services import score_check
+from question_bank.models import CLOSED_STATES, Attempt, QuestionVersion, Role, Sitting, User
+from question_bank.services import protection, score_check
 from question_bank.services.regrade import attempts_with_marks_and_answers
 from question_bank.types.choice import letters_for
 
@@ -36,27 +35,15 @@ READER_ROLES = (Role.EXAM_ADMIN, Role.AUDITOR)
 TRUE_FALSE_OPTIONS = {True: "对", False: "错"}
 
 
-def _require_reader(viewer: User) -> None:
-    if not viewer.has_role(*READER_ROLES):
-        raise PermissionDenied()
-
-
 def sittings_in_scope(session: Session, viewer: User) -> list[Sitting]:
     """The sittings of the viewer's unit subtree, latest window first."""
-    _require_reader(viewer)
-    return list(session.scalars(
-        select(Sitting).join(OrgUnit, Sitting.org_unit_id == OrgUnit.id)
-        .where(OrgUnit.path.startswith(viewer.org_unit.path, autoescape=True))
-        .order_by(Sitting.opens_at.desc(), Sitting.id.desc())))
+    protection.require_role(viewer, *READER_ROLES)
+    return list(session.scalars(protection.scoped(Sitting, viewer).order_by(Sitting.opens_at.desc(), Sitting.id.desc())))
 
 
 def visible_sitting(session: Session, viewer: User, sitting_id: int) -> Sitting:
     """The sitting if it is in the viewer's subtree; :class:`NotFound` otherwise."""
-    _require_reader(viewer)
-    sitting = session.get(Sitting, sitting_id)
-    if sitting is None or not viewer.org_unit.contains(sitting.org_unit):
-        raise NotFound()
-    return sitting
+    return protection.get_in_scope(session, viewer, Sitting, sitting_id, *READER_ROLES)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.points import CENT, is_exact_points
-from question_bank.services import audit
+from question_bank.services import audit, protection
 from question_bank.services.marking import complete_marking, current_responses
 from question_bank.types import REGISTRY
 
@@ -56,11 +56,6 @@ REASONS = {MarkingRound.FIRST: "marked", MarkingRound.SECOND: "agreed", MarkingR
 def person_marked_types() -> list[str]:
     """Codes of the question types marked by a person (short answer / case analysis)."""
     return [code for code, qtype in REGISTRY.items() if not qtype.auto_marked]
-
-
-def _require_marker(actor: User) -> None:
-    if not actor.has_role(Role.MARKER, Role.SENIOR_MARKER):
-        raise PermissionDenied()
 
 
 def next_round(sitting: Sitting, marks: list[ManualMark]) -> MarkingRound | None:
@@ -126,7 +121,7 @@ def _waiting_items(actor: User):
         .join(Sitting, Attempt.sitting_id == Sitting.id)
         .join(OrgUnit, Sitting.org_unit_id == OrgUnit.id)
         .join(QuestionVersion, AttemptItem.question_version_id == QuestionVersion.id)
-        .where(OrgUnit.path.startswith(actor.org_unit.path, autoescape=True),
+        .where(protection.in_subtree(actor.org_unit),
                Attempt.state.in_([str(s) for s in CLOSED_STATES]), Attempt.score.is_(None),
                QuestionVersion.qtype.in_(person_marked_types()),
                ~exists().where(Mark.attempt_item_id == AttemptItem.id))
@@ -146,7 +141,7 @@ def _manual_marks(session: Session, item_ids: list[int]) -> dict[int, list[Manua
 def queue(session: Session, actor: User) -> list[QueueEntry]:
     """Responses the actor may mark now, by sitting and slot. Raises :class:`PermissionDenied`
     for someone who is not a marker."""
-    _require_marker(actor)
+    protection.require_role(actor, Role.MARKER, Role.SENIOR_MARKER)
     rows = session.execute(_waiting_items(actor)).all()
     marks = _manual_marks(session, [item.id for item, _ in rows])
     entries = []
@@ -188,7 +183,7 @@ def script(session: Session, actor: User, item_id: int) -> Script:
     subtree or for an item a person does not mark, :class:`Conflict` when it needs no mark from
     this actor now (already settled, or already marked by them), :class:`PermissionDenied` for a
     third round to someone who is not a senior marker."""
-    _require_marker(actor)
+    protection.require_role(actor, Role.MARKER, Role.SENIOR_MARKER)
     item, attempt = _locked_item(session, actor, item_id, lock=False)
     round_, marks = _round_for(session, actor, item, attempt)
     step = current_responses(session, attempt.id).get(item.slot)
@@ -242,7 +237,7 @@ def give_mark(session: Session, clock: Clock, actor: User, item_id: int, score: 
     them. Audited ("mark.given"). Raises as :func:`script`, :class:`InvalidInput` (place "score"
     or "comment") for a bad mark, and :class:`Conflict` when another marker took the same round
     first."""
-    _require_marker(actor)
+    protection.require_role(actor, Role.MARKER, Role.SENIOR_MARKER)
     item, attempt = _locked_item(session, actor, item_id, lock=True)
     round_, marks = _round_for(session, actor, item, attempt)
     comment = (comment or "").strip()

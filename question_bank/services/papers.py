@@ -28,14 +28,13 @@ from question_bank.models import (
     Category,
     ListStatus,
     MultiChoiceRule,
-    OrgUnit,
     Paper,
     Role,
     Sitting,
     StudyList,
     User,
 )
-from question_bank.services import assembly, audit
+from question_bank.services import assembly, audit, protection
 from question_bank.types import REGISTRY
 
 #: Most sections a blueprint may have (the form offers this many rows at most).
@@ -75,28 +74,15 @@ class PaperSpec:
     description: str = ""
 
 
-def _require_admin(actor: User) -> None:
-    if not actor.has_role(Role.EXAM_ADMIN):
-        raise PermissionDenied()
-
-
 def papers_in_scope(actor: User) -> Select[tuple[Paper]]:
     """A query for the papers of the actor's unit subtree, newest first."""
-    return (
-        select(Paper).join(OrgUnit, Paper.org_unit_id == OrgUnit.id)
-        .where(OrgUnit.path.startswith(actor.org_unit.path, autoescape=True))
-        .order_by(Paper.updated_at.desc(), Paper.id.desc())
-    )
+    return protection.scoped(Paper, actor).order_by(Paper.updated_at.desc(), Paper.id.desc())
 
 
 def get_paper(session: Session, actor: User, paper_id: int) -> Paper:
     """The paper, if the actor is an exam admin whose subtree holds it. Raises :class:`NotFound`
     otherwise (the same answer as for a missing paper, so ids cannot be probed)."""
-    _require_admin(actor)
-    paper = session.get(Paper, paper_id)
-    if paper is None or not actor.org_unit.contains(paper.org_unit):
-        raise NotFound()
-    return paper
+    return protection.get_in_scope(session, actor, Paper, paper_id, Role.EXAM_ADMIN)
 
 
 def paper_used(session: Session, paper: Paper) -> bool:
@@ -261,7 +247,7 @@ def create_paper(session: Session, clock: Clock, actor: User, spec: PaperSpec) -
     problem, including "requested N, available M" per short section, naming its category; nothing
     is then saved.
     """
-    _require_admin(actor)
+    protection.require_role(actor, Role.EXAM_ADMIN)
     sections = _checked_sections(session, spec)
     now = clock.now()
     paper = Paper(title=spec.title.strip(), description=spec.description.strip(), multi_rule=spec.multi_rule,

@@ -15,7 +15,7 @@ from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.field_limits import too_long
 from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import OrgUnit, Role, UnitLevel, User, UserRole
-from question_bank.services import audit
+from question_bank.services import audit, protection
 from question_bank.services.passwords import MIN_PASSWORD_LENGTH, password_problems
 
 #: werkzeug's scrypt parameters (its default method), stated so the hash format is a decision.
@@ -208,15 +208,13 @@ def load_session_user(session: Session, token: str) -> User | None:
 
 def users_in_scope(actor: User) -> Select[tuple[User]]:
     """A query for the people in the actor's unit subtree (staff scope, domain.md §2)."""
-    return select(User).join(OrgUnit, User.org_unit_id == OrgUnit.id).where(
-        OrgUnit.path.startswith(actor.org_unit.path, autoescape=True)
-    )
+    return protection.scoped(User, actor)
 
 
 def units_in_scope(session: Session, actor: User) -> list[OrgUnit]:
     """The actor's unit and every unit below it, in tree order."""
     return list(session.scalars(
-        select(OrgUnit).where(OrgUnit.path.startswith(actor.org_unit.path, autoescape=True)).order_by(OrgUnit.path)
+        select(OrgUnit).where(protection.in_subtree(actor.org_unit)).order_by(OrgUnit.path)
     ))
 
 

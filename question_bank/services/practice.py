@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Problem
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.models import (
     Category,
@@ -36,7 +36,7 @@ from question_bank.models import (
     User,
     WrongAnswerEntry,
 )
-from question_bank.services import practice_pool, wrong_book
+from question_bank.services import practice_pool, protection, wrong_book
 from question_bank.services.citing import refs_of
 from question_bank.services.delivery import option_order_for, to_display, to_original
 from question_bank.types import get_type
@@ -105,11 +105,6 @@ class Feedback:
     book_cleared: bool = False
 
 
-def _require_cadre(actor: User) -> None:
-    if not actor.has_role(Role.CADRE):
-        raise PermissionDenied()
-
-
 def start_practice(session: Session, clock: Clock, cadre: User, source: PracticeSource | str,
                    source_id: int | None = None, article_ids: Iterable[int] = (), title: str = "") -> Practice:
     """Start a run for ``cadre`` from ``source``: a law (``source_id`` = law id), a category
@@ -120,7 +115,7 @@ def start_practice(session: Session, clock: Clock, cadre: User, source: Practice
     or :class:`InvalidInput` (an unknown source, no articles, or article ids not in the catalogue,
     named). ``title`` names an "articles" run (a study list's title); the others are named after
     their law or category."""
-    _require_cadre(cadre)
+    protection.require_role(cadre, Role.CADRE)
     try:
         source = PracticeSource(source)
     except ValueError:

@@ -28,9 +28,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, DomainError, NotFound, PermissionDenied
+from question_bank.errors import N_, Conflict, DomainError, NotFound
 from question_bank.models import CLOSED_STATES, VOID_BAND, Attempt, OrgUnit, ReportCode, Role, User, VerificationLookup
-from question_bank.services import audit, score_check
+from question_bank.services import audit, protection, score_check
 from question_bank.services.score_check import CheckedScore
 from question_bank.services.throttle import Limit
 
@@ -100,12 +100,11 @@ class ScoreReport:
 
 
 def _attempt_in_scope(session: Session, viewer: User, attempt_id: int) -> Attempt:
-    if not viewer.has_role(*READER_ROLES):
-        raise PermissionDenied()
+    protection.require_role(viewer, *READER_ROLES)
     attempt = session.scalar(
         select(Attempt).join(User, User.id == Attempt.user_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
         .where(Attempt.id == attempt_id, Attempt.state.in_([str(s) for s in CLOSED_STATES]),
-               OrgUnit.path.startswith(viewer.org_unit.path, autoescape=True)))
+               protection.in_subtree(viewer.org_unit)))
     if attempt is None:
         raise NotFound()
     return attempt

@@ -33,7 +33,7 @@ from question_bank.formats.roster_file import (  # noqa: F401  (COLUMNS, HEADER_
 from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.idnumbers import mask as mask_id  # noqa: F401  (account imports and their page use it from here)
 from question_bank.models import Attempt, AttemptState, OrgUnit, Role, RosterEntry, Sitting, User, UserRole
-from question_bank.services import audit
+from question_bank.services import audit, protection
 from question_bank.services.people import users_in_scope
 from question_bank.services.sittings import get_sitting, recompute_deadline
 
@@ -102,7 +102,7 @@ def _matching(session: Session, actor: User, sitting: Sitting, query: CadreQuery
         unit = session.get(OrgUnit, query.unit_id)
         if unit is None or not actor.org_unit.contains(unit):
             raise NotFound()
-        found = found.where(OrgUnit.path.startswith(unit.path, autoescape=True))
+        found = found.where(protection.in_subtree(unit))
     text = query.text.strip()
     if text:
         # "%" and "_" are ordinary characters here, as in the bank search.

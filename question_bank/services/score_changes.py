@@ -19,21 +19,14 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from question_bank.models import Attempt, AttemptItem, ChangeState, Mark, Role, ScoreChange, Sitting, User
-from question_bank.services import audit, ledger
+from question_bank.services import audit, ledger, protection
 from question_bank.services.manual_marking import check_points
 from question_bank.services.marking import latest_item_marks, settle_total
 
 
-def _require_admin(actor: User) -> None:
-    if not actor.has_role(Role.EXAM_ADMIN):
-        raise PermissionDenied()
-
-
 def _item_in_scope(session: Session, actor: User, item_id: int) -> AttemptItem:
-    item = session.get(AttemptItem, item_id)
-    if item is None or not actor.org_unit.contains(item.attempt.sitting.org_unit):
-        raise NotFound()
-    return item
+    return protection.get_in_scope(session, actor, AttemptItem, item_id, Role.EXAM_ADMIN,
+                                   unit_of=lambda item: item.attempt.sitting.org_unit)
 
 
 def propose(session: Session, clock: Clock, actor: User, item_id: int, new_score: Decimal | None,
@@ -41,7 +34,6 @@ def propose(session: Session, clock: Clock, actor: User, item_id: int, new_score
     """Propose ``new_score`` points (0 to the item's mark, two decimal places) for the item, with a
     reason. Raises :class:`InvalidInput` (places "score", "reason"), :class:`Conflict` for an open
     attempt, an unchanged mark or an item that already has an open proposal."""
-    _require_admin(actor)
     item = _item_in_scope(session, actor, item_id)
     if item.attempt.is_open:
         raise Conflict(N_("The attempt is still in progress; its marks can change only after it closes."))
@@ -71,7 +63,7 @@ def decide(session: Session, clock: Clock, actor: User, change_id: int, approve:
     """Approve or reject an open proposal. The proposer may not decide it (four eyes:
     :class:`PermissionDenied`); a proposal already decided is a :class:`Conflict`. Approval adds the
     mark and, when the attempt has a total, a new ledger entry "score change: <reason>"."""
-    _require_admin(actor)
+    protection.require_role(actor, Role.EXAM_ADMIN)
     change = session.get(ScoreChange, change_id)
     if change is None:
         raise NotFound()
@@ -106,7 +98,7 @@ def decide(session: Session, clock: Clock, actor: User, change_id: int, approve:
 
 def open_changes(session: Session, actor: User, sitting: Sitting) -> list[ScoreChange]:
     """The sitting's proposals waiting for a decision, oldest first."""
-    _require_admin(actor)
+    protection.require_role(actor, Role.EXAM_ADMIN)
     return list(session.scalars(
         select(ScoreChange).join(AttemptItem, ScoreChange.attempt_item_id == AttemptItem.id)
         .join(Attempt, AttemptItem.attempt_id == Attempt.id)

@@ -20,11 +20,11 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from question_bank.clock import Clock
-from question_bank.errors import NotFound, PermissionDenied
+from question_bank.errors import NotFound
 from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User
 from question_bank.reports import score_sheet as sheet
 from question_bank.reports.score_sheet import ScoreSheetRow, SittingSummary
-from question_bank.services import audit, makeups, score_check
+from question_bank.services import audit, makeups, protection, score_check
 from question_bank.services.standing import ENDED, candidate_status
 
 #: Roles that may read score sheets (the web guard says the same; this is the domain's own check).
@@ -33,13 +33,8 @@ READER_ROLES = (Role.HR,)
 EXPORT_ACTION = "export.score_sheet"
 
 
-def _require_reader(viewer: User) -> None:
-    if not viewer.has_role(*READER_ROLES):
-        raise PermissionDenied()
-
-
 def _in_scope(viewer: User):
-    return OrgUnit.path.startswith(viewer.org_unit.path, autoescape=True)
+    return protection.in_subtree(viewer.org_unit)
 
 
 def _entries_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int] | None = None) -> list[RosterEntry]:
@@ -77,7 +72,7 @@ def _attempts_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int
 def visible_sitting(session: Session, sitting_id: int, viewer: User) -> Sitting:
     """The sitting, if it has a roster entry in the viewer's scope. Raises :class:`NotFound`
     otherwise, or :class:`PermissionDenied` when the viewer is not HR."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     sitting = session.get(Sitting, sitting_id)
     if sitting is None or not _entries_in_scope(session, viewer, [sitting.id]):
         raise NotFound()
@@ -102,7 +97,7 @@ def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) 
     Raises :class:`PermissionDenied` (the viewer is not HR) or :class:`NotFound` (no roster entry
     of the sitting lies in the viewer's scope).
     """
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     entries = _entries_in_scope(session, viewer, [sitting.id])
     if not entries:
         raise NotFound()
@@ -145,7 +140,7 @@ def record_export(session: Session, clock: Clock, viewer: User, sitting: Sitting
 def summary_sitting_ids(session: Session, viewer: User) -> list[int]:
     """The sittings :func:`sitting_summaries` counts, for the caller to close their overdue
     attempts first. Raises :class:`PermissionDenied`."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     return sorted({e.sitting_id for e in _entries_in_scope(session, viewer)})
 
 
@@ -153,7 +148,7 @@ def sitting_summaries(session: Session, clock: Clock, viewer: User) -> list[Sitt
     """Every sitting with at least one roster entry in the viewer's scope, newest window first,
     with counts over those entries; the counts are final once the caller has closed the overdue
     attempts of :func:`summary_sitting_ids`. Reads only. Raises :class:`PermissionDenied`."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     entries = _entries_in_scope(session, viewer)
     by_sitting: dict[int, list[RosterEntry]] = defaultdict(list)
     for entry in entries:
@@ -172,7 +167,7 @@ def counted_attempt_ids(session: Session, clock: Clock, sitting: Sitting, viewer
     """The attempt each row of :func:`score_sheet` is about, in the same order (None where the
     candidate has none closed), so the page can link each row to its printable report. Reads
     only; raises like :func:`score_sheet`."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     entries = _entries_in_scope(session, viewer, [sitting.id])
     attempts = _attempts_in_scope(session, viewer, [sitting.id])[sitting.id]
     found = []

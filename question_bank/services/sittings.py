@@ -24,13 +24,12 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, InvalidInput, Msg, NotFound, PermissionDenied, Problem
+from question_bank.errors import N_, Conflict, InvalidInput, Msg, NotFound, Problem
 from question_bank.models import (
     DEFAULT_GRACE_S,
     Attempt,
     AttemptState,
     ExamKind,
-    OrgUnit,
     Paper,
     ResultPolicy,
     Role,
@@ -39,7 +38,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.points import is_exact_points
-from question_bank.services import admission, assembly, audit, deadlines, makeups, start_terms
+from question_bank.services import admission, assembly, audit, deadlines, makeups, protection, start_terms
 from question_bank.services.monitoring import Progress, RosterRow, roster_rows  # noqa: F401 (re-exported)
 from question_bank.services.papers import get_paper
 
@@ -119,28 +118,15 @@ def default_marks(total: Decimal) -> tuple[Decimal, Decimal]:
             (total * DEFAULT_EXCELLENT_SHARE).quantize(cent, ROUND_HALF_UP))
 
 
-def _require_admin(actor: User) -> None:
-    if not actor.has_role(Role.EXAM_ADMIN):
-        raise PermissionDenied()
-
-
 def sittings_in_scope(actor: User) -> Select[tuple[Sitting]]:
     """A query for the sittings of the actor's unit subtree, latest window first."""
-    return (
-        select(Sitting).join(OrgUnit, Sitting.org_unit_id == OrgUnit.id)
-        .where(OrgUnit.path.startswith(actor.org_unit.path, autoescape=True))
-        .order_by(Sitting.opens_at.desc(), Sitting.id.desc())
-    )
+    return protection.scoped(Sitting, actor).order_by(Sitting.opens_at.desc(), Sitting.id.desc())
 
 
 def get_sitting(session: Session, actor: User, sitting_id: int) -> Sitting:
     """The sitting, if the actor is an exam admin whose subtree holds it. Raises :class:`NotFound`
     otherwise, exactly as for a sitting that does not exist."""
-    _require_admin(actor)
-    sitting = session.get(Sitting, sitting_id)
-    if sitting is None or not actor.org_unit.contains(sitting.org_unit):
-        raise NotFound()
-    return sitting
+    return protection.get_in_scope(session, actor, Sitting, sitting_id, Role.EXAM_ADMIN)
 
 
 def sittings_of_paper(session: Session, actor: User, paper: Paper) -> list[Sitting]:
@@ -307,7 +293,7 @@ def create_sitting(session: Session, clock: Clock, actor: User, spec: SittingSpe
     available M"), a pass mark above the paper's total, a window that closes before it opens or
     has closed already (``clock.now()``), a time limit longer than the window…
     """
-    _require_admin(actor)
+    protection.require_role(actor, Role.EXAM_ADMIN)
     original = makeups.require_original(session, spec.makeup_of_id, lambda s, i: get_sitting(s, actor, i))
     link_problems = makeups.link_problems(ExamKind(spec.kind), original, spec.opens_at, None)
     try:

@@ -35,7 +35,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.ranks import Level
-from question_bank.services import audit
+from question_bank.services import audit, protection
 from question_bank.services.study_scope import ScopeError, resolve_scope, store_articles
 
 #: Roles that keep study lists (within their unit's subtree).
@@ -73,7 +73,7 @@ class ItemValues:
 
 def may_keep(actor: User, unit: OrgUnit) -> bool:
     """Whether ``actor`` keeps lists of ``unit``: a keeper role and the unit in their subtree."""
-    return actor.has_role(*KEEPERS) and actor.org_unit.contains(unit)
+    return protection.may(actor, KEEPERS, unit)
 
 
 def _require_keeper(actor: User, unit: OrgUnit) -> None:
@@ -93,7 +93,7 @@ def lists_kept_by(session: Session, actor: User) -> list[StudyList]:
     query = (select(StudyList)
              .join(newest, (newest.c.family_id == StudyList.family_id) & (newest.c.v == StudyList.version_no))
              .join(OrgUnit, OrgUnit.id == StudyList.org_unit_id)
-             .where(OrgUnit.path.startswith(actor.org_unit.path, autoescape=True))
+             .where(protection.in_subtree(actor.org_unit))
              .order_by(StudyList.year.desc(), StudyList.title))
     return list(session.scalars(query)) if actor.has_role(*KEEPERS) else []
 

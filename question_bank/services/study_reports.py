@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import NotFound, PermissionDenied
+from question_bank.errors import NotFound
 from question_bank.models import ListStatus, OrgUnit, Role, StudyList, StudyProgress, User
-from question_bank.services import audit
+from question_bank.services import audit, protection
 from question_bank.services.practice_figures import PracticeFigures, practice_figures
 from question_bank.services.study_progress import hours_of
 from question_bank.services.study_targets import cadres_reached
@@ -32,18 +32,13 @@ CADRE_HEADERS = ("单位", "姓名", "职级", "已学条目", "条目总数", "
 UNIT_HEADERS = ("单位", "人数", "全部学完人数", "已学条目合计", "学习时长（小时）", "练习题数", "正确率", "错题本题数")
 
 
-def _require_reader(viewer: User) -> None:
-    if not viewer.has_role(*READER_ROLES):
-        raise PermissionDenied()
-
-
 def _touches(study_list: StudyList, unit: OrgUnit) -> bool:
     return any(t.contains(unit) or unit.contains(t) for t in study_list.target_units)
 
 
 def lists_for_reader(session: Session, viewer: User) -> list[StudyList]:
     """Published list versions (current and superseded) aimed at units that overlap the viewer's subtree."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     found = session.scalars(select(StudyList).where(StudyList.status != ListStatus.DRAFT)
                             .order_by(StudyList.year.desc(), StudyList.title, StudyList.version_no.desc()))
     return [s for s in found if _touches(s, viewer.org_unit)]
@@ -51,7 +46,7 @@ def lists_for_reader(session: Session, viewer: User) -> list[StudyList]:
 
 def visible_list(session: Session, viewer: User, list_id: int) -> StudyList:
     """A published list version the viewer reports on; :class:`NotFound` otherwise."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     found = session.get(StudyList, list_id)
     if found is None or found.status == ListStatus.DRAFT or not _touches(found, viewer.org_unit):
         raise NotFound()
@@ -65,7 +60,7 @@ def _accuracy(figures: PracticeFigures) -> Decimal | None:
 
 def _per_cadre(session: Session, viewer: User, study_list: StudyList) -> list[tuple[User, tuple[Any, ...], PracticeFigures]]:
     """Each cadre the list reaches in the viewer's subtree, with their sheet row and practice figures."""
-    _require_reader(viewer)
+    protection.require_role(viewer, *READER_ROLES)
     cadres = cadres_reached(session, study_list, within=viewer.org_unit)
     ids = [c.id for c in cadres]
     item_ids = [i.id for i in study_list.items]

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from question_bank.models import ListStatus, OrgUnit, Role, StudyItem, StudyList, StudyProgress, User, UserRole
 from question_bank.ranks import level_of
+from question_bank.services import protection
 
 
 def _in_units(units: list[OrgUnit]):
-    return or_(*(OrgUnit.path.startswith(u.path, autoescape=True) for u in units))
+    return or_(*(protection.in_subtree(u) for u in units))
 
 
 def reaches(study_list: StudyList, user: User) -> bool:
@@ -32,7 +33,7 @@ def cadres_reached(session: Session, study_list: StudyList, within: OrgUnit | No
              .where(UserRole.role == Role.CADRE.value, User.is_active.is_(True), _in_units(study_list.target_units))
              .options(selectinload(User.org_unit)).order_by(OrgUnit.path, User.display_name, User.id))
     if within is not None:
-        query = query.where(OrgUnit.path.startswith(within.path, autoescape=True))
+        query = query.where(protection.in_subtree(within))
     users = list(session.scalars(query))
     if study_list.target_levels:
         users = [u for u in users if level_of(u.rank) in study_list.target_levels]

@@ -43,13 +43,19 @@ def english(client) -> None:
     client.form_post("/lang/en", {"next": "/"})
 
 
-def sat_at_10_20(client, clock, sitting) -> int:
+def answered_at_10(client, clock, sitting) -> int:
+    """The cadre starts at 10:00 and answers all five right (not yet submitted); returns the attempt id."""
     clock.set(at("10:00:00"))
     client.login("zhangsan")
     english(client)
     attempt_id = start_through_web(client, sitting)
     for slot in range(1, 6):
         save(client, attempt_id, slot, ["B"], slot)
+    return attempt_id
+
+
+def sat_at_10_20(client, clock, sitting) -> int:
+    attempt_id = answered_at_10(client, clock, sitting)
     clock.set(at("10:20:00"))
     reply = submit(client, attempt_id).get_json()
     assert reply["state"] == "submitted" and not set(RESULT_FIELDS) & set(reply)

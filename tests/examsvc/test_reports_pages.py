@@ -106,7 +106,7 @@ def test_downloads_are_attachments_named_after_the_sitting_and_never_cached(clie
     assert response.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def test_a_hostile_sitting_title_cannot_break_the_download_header(client, db, scene):
+def test_sec_i3_a_hostile_sitting_title_cannot_break_the_download_header(client, db, scene):
     scene.sitting.title = '考试"; filename=evil.exe\r\nX-Injected: 1/../..\\' + "长" * 150
     db.commit()
     client.login("hr_a")
@@ -130,7 +130,7 @@ def test_each_export_is_an_audit_event(client, db, scene):
         [(scene.hr.id, str(scene.sitting.id), "csv"), (scene.hr.id, str(scene.sitting.id), "xlsx")]
 
 
-def test_formula_injection_is_neutralised_in_both_downloads(client, db, scene):
+def test_sec_i2_formula_injection_is_neutralised_in_both_downloads(client, db, scene):
     scene.zhang.display_name = '=HYPERLINK("http://evil.example","点我")'
     db.commit()
     client.login("hr_a")

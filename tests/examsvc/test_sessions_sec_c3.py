@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from question_bank.models import ResponseStep, Role
 from tests.scenarios import save, single_choice_exam, start_through_web
-from tests.webclient import ExamClient, PASSWORD
+from tests.webclient import ExamClient, PASSWORD, client_maker
 
 
 @pytest.fixture
@@ -21,14 +21,7 @@ def second_instance(db_url, session_clock, db):
     """Another app process in production's sense: its own engine, the same database and secret."""
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret-key",
                       "CLOCK": session_clock})
-    app.test_client_class = ExamClient
-
-    def client() -> ExamClient:
-        c = app.test_client()
-        c.db_session = db
-        return c
-
-    yield client
+    yield client_maker(app, db)
 
 
 def copy_session(source: ExamClient, target: ExamClient) -> None:

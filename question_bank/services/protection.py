@@ -1,0 +1,75 @@
+"""Authorisation in one place (issue 8): who may do what to which object, and the org-subtree filter.
+
+Staff roles are scoped to the subtree of the person's unit (domain.md §2). Every object a staff member
+manages (a paper, a sitting, a study list, a person) belongs to one :class:`OrgUnit`, so one rule decides
+them all, in the manner of indico's protection mixin:
+
+- :func:`may` — "this actor may do this to this object": holds one of the roles *and* the object's unit
+  lies in the actor's subtree;
+- :func:`require_role` — the role half alone, for actions on no one object (a list, a new paper);
+- :func:`get_in_scope` — load an object by id for an action; "not in your subtree" and "no such id"
+  give the same :class:`NotFound`, so ids cannot be probed (SEC-A1);
+- :func:`in_subtree` / :func:`scoped` — the same rule as SQL, for lists and searches.
+
+The web layer's role × route table (``examsvc/policy.py``) says which roles reach a route at all; these
+functions decide the object behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy.orm import Session
+
+from question_bank.errors import NotFound, PermissionDenied
+from question_bank.models import OrgUnit, Role, User
+
+T = TypeVar("T")
+
+
+def in_subtree(unit: OrgUnit) -> ColumnElement[bool]:
+    """SQL condition "the joined ``OrgUnit`` row is ``unit`` or lies below it" (one indexed prefix match on
+    the materialised path; ``%`` and ``_`` in a path are matched literally)."""
+    return OrgUnit.path.startswith(unit.path, autoescape=True)
+
+
+def in_any_subtree(units: Iterable[OrgUnit]) -> ColumnElement[bool]:
+    """SQL condition "the joined ``OrgUnit`` row lies in one of ``units``' subtrees"; false for none."""
+    conditions = [in_subtree(u) for u in units]
+    return or_(*conditions) if conditions else false()
+
+
+def scoped(model: type[T], actor: User) -> Select[tuple[T]]:
+    """``select(model)`` limited to the rows whose ``org_unit_id`` lies in the actor's subtree."""
+    return select(model).join(OrgUnit, model.org_unit_id == OrgUnit.id).where(in_subtree(actor.org_unit))  # type: ignore[attr-defined]
+
+
+def require_role(actor: User, *roles: Role) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` holds one of ``roles``."""
+    if not actor.has_role(*roles):
+        raise PermissionDenied()
+
+
+def may(actor: User, roles: Iterable[Role], unit: OrgUnit | None) -> bool:
+    """True when ``actor`` holds one of ``roles`` and ``unit`` (the object's unit) lies in the actor's
+    subtree. An object of no unit is in nobody's scope."""
+    return actor.has_role(*roles) and unit is not None and actor.org_unit.contains(unit)
+
+
+def _unit_of(obj: Any) -> OrgUnit | None:
+    return obj.org_unit
+
+
+def get_in_scope(session: Session, actor: User, model: type[T], obj_id: Any, *roles: Role,
+                 unit_of: Callable[[T], OrgUnit | None] = _unit_of) -> T:
+    """The ``model`` row ``obj_id`` for an actor holding one of ``roles`` whose subtree holds it (its unit
+    found by ``unit_of``, by default ``obj.org_unit``). Raises :class:`PermissionDenied` when the actor
+    holds none of the roles, :class:`NotFound` when the row is missing or outside the subtree (the same
+    answer for both)."""
+    require_role(actor, *roles)
+    obj = session.get(model, obj_id)
+    if obj is None or not may(actor, roles, unit_of(obj)):
+        raise NotFound()
+    return obj

@@ -1,0 +1,56 @@
+"""The one authorisation rule (question_bank.services.protection): a role and the object's unit in the
+actor's subtree; "outside" and "missing" answer alike."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from question_bank.errors import NotFound, PermissionDenied
+from question_bank.models import OrgUnit, Role, Sitting
+from question_bank.services import protection
+
+
+@pytest.fixture
+def tree(make):
+    """root → city A (with a department) and city B; an exam admin in city A."""
+    city_a, city_b = make.unit("甲市", make.root()), make.unit("乙市", make.root())
+    department = make.unit("甲市司法局", city_a)
+    return city_a, city_b, department, make.user(Role.EXAM_ADMIN, unit=city_a)
+
+
+def test_may_needs_the_role_and_the_unit_in_the_subtree(tree, make):
+    city_a, city_b, department, admin = tree
+    assert protection.may(admin, (Role.EXAM_ADMIN,), department)
+    assert protection.may(admin, (Role.EXAM_ADMIN,), city_a)
+    assert not protection.may(admin, (Role.EXAM_ADMIN,), city_b)
+    assert not protection.may(admin, (Role.EXAM_ADMIN,), make.root())
+    assert not protection.may(admin, (Role.HR,), department)
+    assert not protection.may(admin, (Role.EXAM_ADMIN,), None)
+
+
+def test_in_subtree_matches_the_subtree_only_and_reads_like_characters_literally(tree, db, make):
+    city_a, city_b, department, _ = tree
+    names = set(db.scalars(select(OrgUnit.name).where(protection.in_subtree(city_a))))
+    assert names == {"甲市", "甲市司法局"}
+    assert set(db.scalars(select(OrgUnit.name).where(protection.in_any_subtree([])))) == set()
+    both = set(db.scalars(select(OrgUnit.name).where(protection.in_any_subtree([city_a, city_b]))))
+    assert both == {"甲市", "甲市司法局", "乙市"}
+
+
+def test_get_in_scope_answers_outside_and_missing_alike(tree, db, make):
+    city_a, city_b, department, admin = tree
+    inside = make.sitting()
+    inside.org_unit = department
+    outside = make.sitting()
+    outside.org_unit = city_b
+    db.commit()
+    assert protection.get_in_scope(db, admin, Sitting, inside.id, Role.EXAM_ADMIN) is inside
+    with pytest.raises(NotFound):
+        protection.get_in_scope(db, admin, Sitting, outside.id, Role.EXAM_ADMIN)
+    with pytest.raises(NotFound):
+        protection.get_in_scope(db, admin, Sitting, outside.id + 1000, Role.EXAM_ADMIN)
+    with pytest.raises(PermissionDenied):
+        protection.get_in_scope(db, make.user(Role.HR, unit=city_a), Sitting, inside.id, Role.EXAM_ADMIN)
+    listed = db.scalars(protection.scoped(Sitting, admin)).all()
+    assert listed == [inside]
