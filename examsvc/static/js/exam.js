@@ -44,6 +44,7 @@
   var inFlight = false;
   var failures = 0;
   var signedOut = false;
+  var notAdmitted = "";    // why the server refuses this device's saves (outside the exam room's network)
   var submitting = false;
   var ackedAt = {};        // slot -> performance.now() of this page's last acknowledged save
   var versions = {};       // slot -> the slot's version this page last saw (the base of its next change)
@@ -82,6 +83,13 @@
       stateEl.dataset.state = "retrying";
       stateEl.textContent = d.msgSignedOutShort;
       showAlert(d.msgSignedOut);
+      return;
+    }
+    if (notAdmitted) {
+      // Refused where the page is, not for what it holds: the changes stay queued and are retried.
+      stateEl.dataset.state = "retrying";
+      stateEl.textContent = d.msgRetrying;
+      showAlert(notAdmitted);
       return;
     }
     var refusedSlots = Object.keys(refused);
@@ -220,6 +228,7 @@
 
   /* What the server said to one save; throws for a passing failure, which pump retries. */
   function onSaveReply(slot, entry, res, body) {
+    if (res.status !== 403 && notAdmitted) { notAdmitted = ""; showAlert(""); }
     if (res.ok) {
       ackedAt[slot] = performance.now();
       if (body.stored) versions[slot] = body.stored.version;
@@ -233,6 +242,8 @@
     if (res.status === 409 && body.error === "taken_over") { setSlotState(slot, "saving"); window.ExamPresence.lost(); return; }
     if (res.status === 409) { goToResult(); return; }
     if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
+    // Not admitted from here (the sitting's allowed networks): say why, keep the change, retry.
+    if (res.status === 403 && body.message) notAdmitted = body.message;
     if (res.status === 422 || res.status === 400) {
       // Refused for a reason a retry cannot fix: say so, and keep the choice on screen.
       if (pending[slot] === entry) delete pending[slot];
@@ -418,11 +429,14 @@
           if (res.ok || res.status === 409) { goToResult(); return; }
           // Stay "submitting": after signing in again, a reload resumes (or shows the result).
           if (sessionEnded(res, body)) { signedOut = true; renderState(); return; }
-          throw new Error("status " + res.status);
+          var failed = new Error("status " + res.status);
+          // Refused from here (the sitting's allowed networks): the reason, not "retrying" alone.
+          if (res.status === 403 && body.message) failed.reason = body.message;
+          throw failed;
         });
-      }).catch(function () {
+      }).catch(function (err) {
         failures += 1;
-        showAlert(d.msgSubmitWaiting);
+        showAlert((err && err.reason) || d.msgSubmitWaiting);
         renderState();
         setTimeout(function () { attempt(tries + 1); }, Math.min(15000, 1000 * Math.pow(2, tries)));
       });
