@@ -67,7 +67,7 @@ class Instance:
         # Two workers of four threads: requests to one instance run in parallel in two processes.
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{self.port}",
-             "--graceful-timeout", "10", "--timeout", "120", "tests.instances.served_app:app"],
+             "--graceful-timeout", "5", "--timeout", "120", "tests.instances.served_app:app"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         try:
@@ -128,11 +128,27 @@ def running_instances(env: dict[str, str], log_dir: Path, count: int = 2) -> Ite
             instance.stop()
 
 
-def start_sweep(env: dict[str, str]) -> subprocess.Popen:
+def start_sweep(env: dict[str, str], gate: Path | None = None) -> subprocess.Popen:
     """Start ``flask sweep-overdue`` (what cron runs on each host) against the test app; the
-    caller waits with :func:`finish_command`."""
+    caller waits with :func:`finish_command`. With ``gate``, the command loads, says it is ready
+    (:func:`sweeps_ready`) and sweeps only once the file ``gate`` exists."""
+    if gate is not None:
+        env = {**env, "EXAMSVC_TEST_SWEEP_GATE": str(gate)}
     return subprocess.Popen([str(BIN / "flask"), "--app", "tests.instances.served_app", "sweep-overdue"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_gated(gate: Path, processes: list[subprocess.Popen]) -> None:
+    """Return once every process started with ``gate`` waits at it; raises RuntimeError when one
+    exits first or they are not all there within START_TIMEOUT_S."""
+    give_up = time.monotonic() + START_TIMEOUT_S
+    while len(list(gate.parent.glob(gate.name + ".ready-*"))) < len(processes):
+        for process in processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"{process.args} exited before the gate: {process.communicate()}")
+        if time.monotonic() > give_up:
+            raise RuntimeError(f"the commands did not reach the gate within {START_TIMEOUT_S} s")
+        time.sleep(0.05)  # polling while the commands load
 
 
 def finish_command(process: subprocess.Popen) -> str:

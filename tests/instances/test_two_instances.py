@@ -166,20 +166,30 @@ def _started_candidates(deployment, make, db, count: int) -> tuple[Any, list[tup
         return exam, list(pool.map(begin, range(count), timeout=GROUP_TIMEOUT_S))
 
 
-def test_sec_d4_submits_racing_two_sweeps_close_each_attempt_once_at_its_deadline(deployment, server_time, make, db):
+def _race_sweeps(deployment, gate, submits: list[Callable[[], Reply]]) -> tuple[list[Reply], list[int]]:
+    """Two sweeps (two hosts' cron) and ``submits`` released at one moment; the submits' replies
+    and the attempts the sweeps closed."""
+    sweeps = [servers.start_sweep(deployment.env, gate) for _ in range(2)]
+    try:
+        servers.wait_for_gated(gate, sweeps)
+        replies = at_once([gate.touch, *submits])[1:]
+    finally:
+        gate.touch()  # never leave a sweep waiting
+        swept = [attempt for sweep in sweeps for attempt in _swept(servers.finish_command(sweep))]
+    return replies, swept
+
+
+def test_sec_d4_submits_racing_two_sweeps_close_each_attempt_once_at_its_deadline(deployment, server_time, make, db,
+                                                                                 tmp_path):
     urls = deployment.urls
     exam, started = _started_candidates(deployment, make, db, 12)
     ids = [attempt_id for _, attempt_id in started]
     server_time.set(at("10:30:31"))  # deadline 10:30:00, grace 30 s: every attempt is due for closing
-    # The sweep on two hosts at once, and meanwhile every candidate's submit (last attempts first,
-    # so they meet the sweeps, which close in deadline order) alternating between the instances.
-    sweeps = [servers.start_sweep(deployment.env) for _ in range(2)]
-    try:
-        replies = at_once([lambda p=p, i=i, n=n: p.submit(urls[n % 2], i, {"2": _change(RIGHT, 2, f"page-{n}")},
-                                                          f"page-{n}")
-                           for n, (p, i) in reversed(list(enumerate(started)))])
-    finally:
-        swept = [attempt for sweep in sweeps for attempt in _swept(servers.finish_command(sweep))]
+    # The sweep on two hosts at once, and at the same moment every candidate's submit (last attempts
+    # first, so they meet the sweeps, which close in deadline order) alternating between the instances.
+    replies, swept = _race_sweeps(deployment, tmp_path / "gate", [
+        lambda p=p, i=i, n=n: p.submit(urls[n % 2], i, {"2": _change(RIGHT, 2, f"page-{n}")}, f"page-{n}")
+        for n, (p, i) in reversed(list(enumerate(started)))])
     replies = list(reversed(replies))
     assert [r.status for r in replies] == [200] * len(ids), [r.text[:200] for r in replies if r.status != 200]
     closed_by_submit = [i for i, r in zip(ids, replies) if not r.json()["already_submitted"]]
@@ -199,17 +209,13 @@ def test_sec_d4_submits_racing_two_sweeps_close_each_attempt_once_at_its_deadlin
 
 
 def test_sec_d4_a_submit_before_the_deadline_while_sweeps_run_finishes_at_the_submit_time(deployment, server_time,
-                                                                                         make, db):
+                                                                                         make, db, tmp_path):
     urls = deployment.urls
     exam, started = _started_candidates(deployment, make, db, 4)
     server_time.set(at("10:29:50"))
-    sweeps = [servers.start_sweep(deployment.env) for _ in range(2)]
-    try:
-        replies = at_once([lambda p=p, i=i, n=n: p.submit(urls[n % 2], i, {"2": _change(RIGHT, 2, f"page-{n}")},
-                                                          f"page-{n}")
-                           for n, (p, i) in enumerate(started)])
-    finally:
-        swept = [attempt for sweep in sweeps for attempt in _swept(servers.finish_command(sweep))]
+    replies, swept = _race_sweeps(deployment, tmp_path / "gate", [
+        lambda p=p, i=i, n=n: p.submit(urls[n % 2], i, {"2": _change(RIGHT, 2, f"page-{n}")}, f"page-{n}")
+        for n, (p, i) in enumerate(started)])
     assert swept == []  # nothing was overdue
     for (_, attempt_id), reply in zip(started, replies):
         assert reply.status == 200 and reply.json()["already_submitted"] is False

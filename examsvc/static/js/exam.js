@@ -334,8 +334,23 @@
   }
 
   var deadlineEl = document.getElementById("deadline");
-  var shanghaiTime = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit",
-    minute: "2-digit", second: "2-digit", hour12: false });
+  var shanghaiParts = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+
+  /* An ISO time as Beijing's date ("2026-05-12") and time ("00:20:00"). */
+  function beijing(iso) {
+    var p = {};
+    shanghaiParts.formatToParts(new Date(iso)).forEach(function (part) { p[part.type] = part.value; });
+    return { day: p.year + "-" + p.month + "-" + p.day, time: p.hour + ":" + p.minute + ":" + p.second };
+  }
+
+  /* The deadline as the server's page shows it (examsvc.formatting.deadline): the time alone when
+     it falls on the server's today in Beijing, else the date too. "Today" is the server's, never the
+     device's: a wrong device clock must not hide that the paper ends after midnight. */
+  function deadlineText(deadlineIso, serverTimeIso) {
+    var end = beijing(deadlineIso);
+    return end.day === beijing(serverTimeIso).day ? end.time : end.day + " " + end.time;
+  }
 
   /* The attempt's state from the server (null when signed out or refused); rejects when offline. */
   function stateFetch() {
@@ -349,8 +364,8 @@
   function applyState(body, sentAt) {
     remainingAtSync = body.remaining_s;
     syncedAt = performance.now();
-    // The server's deadline, shown in Beijing time whatever the device's own time zone.
-    deadlineEl.textContent = shanghaiTime.format(new Date(body.deadline));
+    // The server's deadline (it may have moved: extra time), in Beijing time whatever the device's zone.
+    deadlineEl.textContent = deadlineText(body.deadline, body.server_time);
     if (body.responses && !submitting) adopt(body.responses, body.versions || {}, sentAt);
   }
 
