@@ -166,11 +166,13 @@ def submit(attempt_id: int):
 
 @bp.post("/attempts/<int:attempt_id>/focus")
 def focus(attempt_id: int):
-    """The exam page was left or came back: ``{"change": "left"}`` or ``{"change": "back"}``,
-    recorded at the server's time for the proctor (never scored). ``stored`` is false once the
-    attempt is closed."""
+    """The exam page was left or came back: ``{"change": "left", "page": "<token>", "number": 3}``
+    ("back" for coming back), recorded at the server's time for the proctor (never scored). The
+    page resends a message whose reply it did not get under the same page and number; it is
+    stored once. ``stored`` is false once the attempt is closed."""
     body = _json_body()
-    stored = focus_service.record_focus(database.session(), clock(), actor(), attempt_id, body.get("change"))
+    stored = focus_service.record_focus(database.session(), clock(), actor(), attempt_id, body.get("change"),
+                                        body.get("page"), body.get("number"))
     database.commit()
     return jsonify({"stored": stored})
 
