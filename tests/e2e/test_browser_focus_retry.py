@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from question_bank.models import Attempt, FocusEvent
-from tests.e2e.starting import TIMEOUT_MS, start_from_list
+from tests.e2e.starting import TIMEOUT_MS, scripts_ready, start_from_list
 
 pytestmark = pytest.mark.browser
 FOCUS = re.compile(r".*/api/attempts/\d+/focus$")
@@ -87,6 +87,7 @@ def test_a_focus_message_unsent_at_a_reload_is_sent_by_the_next_load_which_is_th
     phone.unroute(FOCUS)  # back online, and the candidate reloads the exam page
     with phone.expect_response(re.compile(r".*/presence$"), timeout=TIMEOUT_MS):
         phone.reload()
+    scripts_ready(phone)
     new_writer = phone.locator("#exam").get_attribute("data-writer")
     assert new_writer != old_writer
     # The earlier load's "left" under its own name, then this load's return.
