@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from question_bank.models import Attempt, AttemptState, AuditEvent, DeviceEvent, DeviceEventKind, ScoreRecord
+from question_bank.models import (Attempt, AttemptState, AuditEvent, DeviceEvent, DeviceEventKind, RosterEntry,
+                                  ScoreRecord)
 from tests.conftest import at
 from tests.instances import servers
 from tests.instances.http_candidate import HttpCandidate, Reply
@@ -54,6 +55,16 @@ def _signed_in(base: str, username: str, **device: str) -> HttpCandidate:
     return person
 
 
+def _started(base: str, make, db, page: str) -> tuple[Any, HttpCandidate, int]:
+    """A candidate signed in and started on ``base``, the exam page ``page`` holding the attempt:
+    the exam, the candidate's browser and the attempt id."""
+    exam = _exam(make, db)
+    cadre = _signed_in(base, exam.cadre.username)
+    attempt_id = cadre.attempt_id_of(cadre.start(base, exam.sitting.id))
+    assert cadre.claim(base, attempt_id, page).json()["held_here"] is True
+    return exam, cadre, attempt_id
+
+
 def _attempt(db, attempt_id: int) -> Attempt:
     db.rollback()  # a fresh snapshot: the instances wrote in other processes
     return db.get(Attempt, attempt_id, populate_existing=True)
@@ -84,11 +95,8 @@ def _utc(text: str) -> dt.datetime:
 
 def test_sec_d1_two_submits_at_once_on_two_instances_close_the_attempt_once(deployment, server_time, make, db):
     a, b = deployment.urls
-    exam = _exam(make, db)
-    cadre = _signed_in(a, exam.cadre.username)
-    attempt_id = cadre.attempt_id_of(cadre.start(a, exam.sitting.id))
     page = "page-d1"
-    assert cadre.claim(a, attempt_id, page).json()["held_here"] is True
+    exam, cadre, attempt_id = _started(a, make, db, page)
     assert cadre.save(b, attempt_id, 1, RIGHT, 1, page, 0).status == 200
     server_time.set(at("10:12:00"))
     # The page's submit sent twice with the same key (its token and change numbers), once to each instance.
@@ -151,7 +159,6 @@ def _started_candidates(deployment, make, db, count: int) -> tuple[Any, list[tup
     urls = deployment.urls
     exam = _exam(make, db)
     cadres = [exam.cadre] + [make.cadre() for _ in range(count - 1)]
-    from question_bank.models import RosterEntry
     for cadre in cadres[1:]:
         exam.sitting.roster.append(RosterEntry(user_id=cadre.id, added_at=at("09:00:00")))
     db.commit()
@@ -230,11 +237,8 @@ def test_sec_d4_a_submit_before_the_deadline_while_sweeps_run_finishes_at_the_su
 def test_sec_t1_writes_after_deadline_and_grace_are_refused_and_the_attempt_ends_at_its_deadline(
         deployment, server_time, make, db):
     a, b = deployment.urls
-    exam = _exam(make, db)
-    cadre = _signed_in(a, exam.cadre.username)
-    attempt_id = cadre.attempt_id_of(cadre.start(a, exam.sitting.id))
     page = "page-t1"
-    assert cadre.claim(a, attempt_id, page).json()["held_here"] is True
+    exam, cadre, attempt_id = _started(a, make, db, page)
     server_time.set(at("10:10:00"))
     assert cadre.save(a, attempt_id, 1, RIGHT, 1, page, 0).status == 200
     # A change in flight at the deadline is taken within the network grace (30 s).
@@ -305,10 +309,7 @@ def test_sec_t2_client_asserted_times_change_neither_deadline_nor_remaining_time
 def test_sec_t4_starting_again_anywhere_and_restarting_an_instance_keep_the_attempt_and_deadline(
         deployment, server_time, make, db):
     a, b = deployment.urls
-    exam = _exam(make, db)
-    tab = _signed_in(a, exam.cadre.username)
-    attempt_id = tab.attempt_id_of(tab.start(a, exam.sitting.id))
-    assert tab.claim(a, attempt_id, "page-t4").json()["held_here"] is True
+    exam, tab, attempt_id = _started(a, make, db, "page-t4")
     assert tab.save(a, attempt_id, 1, RIGHT, 1, "page-t4", 0).status == 200
     server_time.set(at("10:07:00"))
     assert tab.attempt_id_of(tab.start(a, exam.sitting.id)) == attempt_id  # the same tab
