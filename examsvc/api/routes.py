@@ -88,6 +88,9 @@ def _ensure_admitted(attempt_id: int, during: str) -> None:
     # remote_addr is the address after the configured trusted proxy hops (ProxyFix) only.
     refusal = admission.address_refusal(db, clock(), actor(), attempt.sitting, request.remote_addr, during)
     if refusal is not None:
+        # Refused from here, but an attempt past deadline + grace is closed at its deadline all the
+        # same, as any late request closes it (case C-25).
+        attempts.touch(db, clock(), actor(), attempt_id)
         database.commit()
         raise refusal.error()
 

@@ -237,3 +237,16 @@ def test_a_stale_tab_outside_the_network_is_told_the_attempt_is_closed_not_refus
     client.environ_base["REMOTE_ADDR"] = "198.51.100.4"
     assert save(client, attempt_id, 1, ["B"], seq=5).status_code == 409
     assert not _refusals(db, "address_not_allowed")
+
+
+def test_a_late_save_from_outside_the_network_is_refused_and_still_closes_the_attempt_at_its_deadline(
+        client, room_exam, clock, db):
+    attempt_id = _started_in_the_room(client, room_exam)
+    assert save(client, attempt_id, 1, ["B"], seq=1).status_code == 200
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.4"
+    clock.set(at("10:30:31"))  # deadline 10:30:00 + 30 s grace + 1 s
+    assert save(client, attempt_id, 2, ["B"], seq=2).status_code == 403
+    db.rollback()
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt.state == "auto_submitted" and attempt.finished_at == at("10:30:00")
+    assert attempt.score == 20  # the answer held by the deadline, nothing of the refused save
