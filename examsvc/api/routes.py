@@ -17,7 +17,7 @@ from examsvc.access import actor, guard
 from examsvc.extensions import clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import Attempt, Role
-from question_bank.services import attempts, presence, results
+from question_bank.services import admission, attempts, presence, results
 from question_bank.services import focus as focus_service
 from question_bank.services.slot_changes import ChangeReceipt, Outcome
 
@@ -76,6 +76,25 @@ def _receipt_json(receipt: ChangeReceipt) -> dict[str, Any]:
             "answer": receipt.answer, "stored": {"answer": receipt.stored_answer, "version": receipt.stored_version}}
 
 
+def _ensure_admitted(attempt_id: int, during: str) -> None:
+    """Refuse (403 ``forbidden``, saying why) a save or submit sent from outside the sitting's
+    allowed networks, as the start and the exam page are refused. The refusal is audited and
+    committed before it is raised; nothing of the request is stored, so the page keeps the change
+    and sends it again (from the exam room it is taken, by the usual rules)."""
+    db = database.session()
+    attempt = attempts.candidate_attempt(db, attempt_id, actor())
+    if not attempt.is_open:
+        return  # nothing can be written any more: the service says so, from wherever it is asked
+    # remote_addr is the address after the configured trusted proxy hops (ProxyFix) only.
+    refusal = admission.address_refusal(db, clock(), actor(), attempt.sitting, request.remote_addr, during)
+    if refusal is not None:
+        # Refused from here, but an attempt past deadline + grace is closed at its deadline all the
+        # same, as any late request closes it (case C-25).
+        attempts.touch(db, clock(), actor(), attempt_id)
+        database.commit()
+        raise refusal.error()
+
+
 @bp.post("/attempts/<int:attempt_id>/responses")
 def save_response(attempt_id: int):
     """Autosave one slot: ``{"slot": 3, "answer": ["A", "C"], "seq": 17, "writer": "<page token>",
@@ -86,8 +105,10 @@ def save_response(attempt_id: int):
     ``"error": "stale"`` when another page stored a newer version than ``base``: nothing replaced,
     the refusal is recorded (committed) and ``stored`` says what is held. 409 too once the deadline
     (plus grace) has passed or the attempt is submitted, and with ``"error": "taken_over"`` when
-    ``page`` (the sending page's token) no longer holds the attempt: another device took it over."""
+    ``page`` (the sending page's token) no longer holds the attempt: another device took it over.
+    403 from outside the sitting's allowed networks (audited; nothing stored)."""
     body = _json_body()
+    _ensure_admitted(attempt_id, "save")
     change = attempts.page_change(body.get("slot"), body.get("answer"), body.get("seq"), body.get("writer"),
                                   body.get("base"))
     receipt = attempts.save_response(database.session(), clock(), actor(), attempt_id, change.slot, change.answer,
@@ -133,9 +154,11 @@ def submit(attempt_id: int):
     The reply is the attempt's state plus ``not_taken``: each answer of the payload that did not
     become the response, with what is stored, and ``payload_ignored`` ("already_submitted",
     "deadline_passed") when the payload came too late to count at all. Submitting again returns
-    the same result with ``already_submitted`` true."""
+    the same result with ``already_submitted`` true. 403 from outside the sitting's allowed
+    networks (audited; the attempt stays open and nothing of the payload is stored)."""
     body = _json_body()
     final = _final_changes(body.get("answers") or {})
+    _ensure_admitted(attempt_id, "submit")
     outcome = attempts.submit_attempt(database.session(), clock(), actor(), attempt_id, final,
                                       attempts.page_token(body.get("page")))
     database.commit()
@@ -146,11 +169,13 @@ def submit(attempt_id: int):
 
 @bp.post("/attempts/<int:attempt_id>/focus")
 def focus(attempt_id: int):
-    """The exam page was left or came back: ``{"change": "left"}`` or ``{"change": "back"}``,
-    recorded at the server's time for the proctor (never scored). ``stored`` is false once the
-    attempt is closed."""
+    """The exam page was left or came back: ``{"change": "left", "page": "<token>", "number": 3}``
+    ("back" for coming back), recorded at the server's time for the proctor (never scored). The
+    page resends a message whose reply it did not get under the same page and number; it is
+    stored once. ``stored`` is false once the attempt is closed."""
     body = _json_body()
-    stored = focus_service.record_focus(database.session(), clock(), actor(), attempt_id, body.get("change"))
+    stored = focus_service.record_focus(database.session(), clock(), actor(), attempt_id, body.get("change"),
+                                        body.get("page"), body.get("number"))
     database.commit()
     return jsonify({"stored": stored})
 

@@ -24,15 +24,20 @@ class FocusChange(StrEnum):
 
 class FocusEvent(Base):
     """One time the exam page was left or came back, at the server's time of arrival. Shown to the
-    proctor; never scored."""
+    proctor; never scored. ``page`` (the page's writer token) and ``number`` (its own count of
+    focus messages) name the message, so a retried one is stored once; both are None for a
+    message from a page older than the retry (issue 9)."""
 
     __tablename__ = "focus_event"
-    __table_args__ = (Index("ix_focus_event_attempt_time", "attempt_id", "occurred_at"),)
+    __table_args__ = (Index("ix_focus_event_attempt_time", "attempt_id", "occurred_at"),
+                      Index("uq_focus_event_attempt_page_number", "attempt_id", "page", "number", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"))
     change: Mapped[FocusChange] = mapped_column(String(10))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    page: Mapped[str | None] = mapped_column(String(32))
+    number: Mapped[int | None] = mapped_column()
 
 
 class AttemptVoid(Base):

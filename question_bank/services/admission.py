@@ -146,19 +146,24 @@ def _recent_failures(session: Session, sitting: Sitting, candidate: User, since:
 
 
 def _refuse(session: Session, clock: Clock, candidate: User, sitting: Sitting, reason: RefusalReason,
-            client_ip: str | None, **params) -> Refusal:
-    audit.record(session, clock, candidate, "sitting.admission_refused", "sitting", sitting.id,
-                 after={"reason": str(reason), "ip": client_ip, "user": candidate.id})
+            client_ip: str | None, during: str | None = None, **params) -> Refusal:
+    after = {"reason": str(reason), "ip": client_ip, "user": candidate.id}
+    if during:
+        after["during"] = during
+    audit.record(session, clock, candidate, "sitting.admission_refused", "sitting", sitting.id, after=after)
     return Refusal(reason, params)
 
 
 def address_refusal(session: Session, clock: Clock, candidate: User, sitting: Sitting,
-                    client_ip: str | None) -> Refusal | None:
+                    client_ip: str | None, during: str | None = None) -> Refusal | None:
     """A refusal (audited) when the candidate's address is outside the sitting's allowed networks;
-    None when it is allowed. For every request that starts or continues an attempt."""
+    None when it is allowed. For every request that starts, continues or writes to an attempt (start,
+    resume, the exam page, each save and the submit): a device that left the exam room's network
+    must not keep answering from outside it. ``during`` names the request in the audit entry
+    ("save", "submit"; None for a start or page load)."""
     if address_allowed(sitting, client_ip):
         return None
-    return _refuse(session, clock, candidate, sitting, RefusalReason.ADDRESS, client_ip, ip=client_ip or "?")
+    return _refuse(session, clock, candidate, sitting, RefusalReason.ADDRESS, client_ip, during, ip=client_ip or "?")
 
 
 def start_refusal(session: Session, clock: Clock, candidate: User, sitting: Sitting, *, code: str | None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,22 +30,41 @@ class FocusSummary:
     last_left_at: dt.datetime | None
 
 
-def record_focus(session: Session, clock: Clock, candidate: User, attempt_id: int, change: str) -> bool:
+#: Largest message number a page may give (a page counts its focus messages from 1).
+MAX_FOCUS_NUMBER = 2**31 - 1
+
+
+def record_focus(session: Session, clock: Clock, candidate: User, attempt_id: int, change: str,
+                 page: str | None = None, number: Any = None) -> bool:
     """Record that the candidate's exam page was left or came back (``change`` "left" / "back").
+
+    ``page`` (the page's writer token, checked by :func:`attempts.page_token`) and ``number`` (the
+    page's own count of its focus messages, 1, 2, 3…) name the message: the page resends one whose
+    reply it did not get, and a message already stored under that name is not stored again (the
+    reply is the same). Both or neither must be given; without them every request is one event.
+    The time stored is the server's when the message first arrives: a message delayed by the
+    network counts later, never earlier (client times are not taken, SEC-T2).
     Returns False when nothing was stored: the attempt is closed, or already holds
     :data:`MAX_FOCUS_EVENTS`. Raises :class:`NotFound` (not the candidate's attempt) or
-    :class:`InvalidInput` (another ``change``)."""
+    :class:`InvalidInput` (another ``change``, a bad page token or number)."""
     try:
         kind = FocusChange(change)
     except ValueError:
         raise InvalidInput([Problem(N_("the focus change must be “left” or “back”"), place="change")]) from None
-    attempt = attempts.candidate_attempt(session, attempt_id, candidate)
+    page = attempts.page_token(page, required=number is not None)
+    if page is not None and (type(number) is not int or not 1 <= number <= MAX_FOCUS_NUMBER):
+        raise InvalidInput([Problem(N_("the focus message number must be a whole number from 1"), place="number")])
+    # Locked: a retry racing its own first delivery (on another worker) finds one or the other.
+    attempt = attempts.lock_attempt(session, attempt_id, candidate)
     if not attempt.is_open:
         return False
+    if page is not None and session.scalar(select(FocusEvent.id).where(
+            FocusEvent.attempt_id == attempt.id, FocusEvent.page == page, FocusEvent.number == number)) is not None:
+        return True
     stored = session.scalar(select(func.count(FocusEvent.id)).where(FocusEvent.attempt_id == attempt.id)) or 0
     if stored >= MAX_FOCUS_EVENTS:
         return False
-    session.add(FocusEvent(attempt_id=attempt.id, change=kind, occurred_at=clock.now()))
+    session.add(FocusEvent(attempt_id=attempt.id, change=kind, occurred_at=clock.now(), page=page, number=number))
     session.flush()
     return True
 

@@ -18,6 +18,13 @@ def start_from_list(page: Page, sitting_id: int) -> None:
     # Answers can change once the page holds the attempt (one active device): its claim is a request
     # of its own, which a busy server answers after the page shows.
     expect(page.locator("#exam .question input").first).to_be_enabled(timeout=TIMEOUT_MS)
+    scripts_ready(page)
+
+
+def scripts_ready(page: Page) -> None:
+    """Wait until the page's scripts have run: the exam page shows, with its inputs enabled, a
+    moment before its scripts listen for changes, focus and visibility."""
+    page.wait_for_function("() => document.readyState === 'complete'", timeout=TIMEOUT_MS)
 
 
 def open_from_list(page: Page, sitting_id: int) -> None:

@@ -11,10 +11,10 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy.exc import OperationalError
 
 from question_bank.models import Attempt
 from question_bank.services.marking import current_responses
+from tests.e2e.admin_writes import lengthen_deadline
 from tests.e2e.conftest import PHONE
 from tests.e2e.starting import start_from_list
 
@@ -181,18 +181,7 @@ def test_at_zero_the_page_asks_the_server_before_handing_in(phone, sign_in, two_
     with phone.expect_response(re.compile(r".*/presence$")):
         phone.reload()
     # An administrator grants five more minutes (as set_extra_time does) while the page counts down.
-    # The page keeps writing (polls, presence): on a busy machine SQLite may refuse this write while
-    # one of those holds the lock, so it is tried again on a fresh transaction, as a worker would.
-    for tries_left in (2, 1, 0):
-        try:
-            attempt = db.get(Attempt, attempt.id)
-            attempt.deadline += dt.timedelta(minutes=5)
-            db.commit()
-            break
-        except OperationalError:
-            db.rollback()
-            if not tries_left:
-                raise
+    attempt = lengthen_deadline(db, attempt.id, dt.timedelta(minutes=5))
     expect(phone.locator("#timer")).to_have_text(re.compile(r"^5:0\d$"), timeout=40_000)
     db.rollback()
     assert db.get(Attempt, attempt.id).state == "in_progress"

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from question_bank.models import Attempt, AttemptState, AuditEvent, Role, ScoreRecord
+from question_bank.models import Attempt, AttemptState, AuditEvent, FocusEvent, Role, ScoreRecord
 from question_bank.services import score_check, score_sheets
 from tests.conftest import at
 from tests.scenarios import save, single_choice_exam, start_through_web, submit
@@ -160,3 +160,52 @@ def test_an_attempt_in_progress_is_not_reopened_and_a_void_one_never(client, exa
     proctor.form_post(f"/exams/attempts/{attempt_id}/void", {"reason": "替考"})
     assert proctor.form_post(f"/exams/attempts/{attempt_id}/reopen",
                              {"reason": "x", "deadline": "2026-05-11T10:40"}).status_code == 409
+
+
+def _message(client, attempt_id, change, page="page-f", number=1):
+    return client.api_post(f"/api/attempts/{attempt_id}/focus", {"change": change, "page": page, "number": number})
+
+
+def _focus_events(db, attempt_id):
+    db.rollback()
+    return [(e.change, e.page, e.number, e.occurred_at)
+            for e in db.scalars(select(FocusEvent).where(FocusEvent.attempt_id == attempt_id).order_by(FocusEvent.id))]
+
+
+def test_a_resent_focus_message_is_stored_once_at_its_first_arrival(client, exam, clock, db):
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    clock.set(at("10:05:00"))
+    assert _message(client, attempt_id, "left", number=1).get_json() == {"stored": True}
+    clock.set(at("10:05:20"))  # the reply was lost: the page sends the same message again, twice
+    assert _message(client, attempt_id, "left", number=1).get_json() == {"stored": True}
+    assert _message(client, attempt_id, "left", number=1).get_json() == {"stored": True}
+    clock.set(at("10:06:00"))
+    assert _message(client, attempt_id, "back", number=2).status_code == 200
+    # Another load of the page numbers its own messages from 1 again: a message of its own.
+    clock.set(at("10:07:00"))
+    assert _message(client, attempt_id, "left", page="page-g", number=1).status_code == 200
+    assert _focus_events(db, attempt_id) == [("left", "page-f", 1, at("10:05:00")), ("back", "page-f", 2, at("10:06:00")),
+                                            ("left", "page-g", 1, at("10:07:00"))]
+
+
+@pytest.mark.parametrize("fields", [
+    {"page": "page-f"}, {"number": 1}, {"page": "page-f", "number": 0}, {"page": "page-f", "number": -3},
+    {"page": "page-f", "number": "1"}, {"page": "page-f", "number": 1.5}, {"page": "page-f", "number": True},
+    {"page": "page-f", "number": 2**31}, {"page": "bad token!", "number": 1}, {"page": "submit", "number": 1},
+    {"page": ["page-f"], "number": 1},
+])
+def test_a_focus_message_with_a_bad_name_is_refused_and_nothing_stored(client, exam, db, fields):
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    refused = client.api_post(f"/api/attempts/{attempt_id}/focus", {"change": "left", **fields})
+    assert refused.status_code == 422 and refused.get_json()["problems"]
+    assert _focus_events(db, attempt_id) == []
+
+
+def test_a_focus_message_resent_after_hand_in_stores_nothing(client, exam, db):
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    assert submit(client, attempt_id).status_code == 200
+    assert _message(client, attempt_id, "left").get_json() == {"stored": False}
+    assert _focus_events(db, attempt_id) == []

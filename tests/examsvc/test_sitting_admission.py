@@ -15,7 +15,7 @@ from question_bank.errors import InvalidInput
 from question_bank.models import AccessCodeFailure, Attempt, AuditEvent
 from question_bank.services import admission
 from tests.conftest import at
-from tests.scenarios import single_choice_exam
+from tests.scenarios import WRITER, save, single_choice_exam, state, submit
 from tests.webclient import ExamClient
 
 START = {"pledge": "accepted"}
@@ -173,3 +173,80 @@ def test_a_bad_network_is_refused_naming_its_line(text, message):
 def test_networks_are_stored_in_standard_form_without_comments():
     assert admission.networks_text("10.20.0.0/16  # 考场一\n\n2001:DB8::/32\n192.168.1.7") == \
         "10.20.0.0/16\n2001:db8::/32\n192.168.1.7/32"
+
+
+def _started_in_the_room(client, room_exam) -> int:
+    client.environ_base["REMOTE_ADDR"] = "10.20.0.7"
+    client.login(room_exam.cadre.username)
+    return int(_start(client, room_exam.sitting).headers["Location"].rsplit("/", 1)[1])
+
+
+@pytest.mark.parametrize("outside", ["198.51.100.4", "2001:db8:99::1", "::ffff:198.51.100.4"])
+def test_a_save_from_outside_the_allowed_networks_is_refused_saying_why_and_audited(client, room_exam, db, outside):
+    attempt_id = _started_in_the_room(client, room_exam)
+    client.environ_base["REMOTE_ADDR"] = outside
+    refused = save(client, attempt_id, 1, ["B"], seq=1)
+    assert refused.status_code == 403
+    body = refused.get_json()
+    assert body["error"] == "forbidden" and outside in body["message"]  # says why, with the address seen
+    assert "saved" not in body and "stored" not in body
+    event = _refusals(db, "address_not_allowed")[-1]
+    assert event.after["ip"] == outside and event.after["during"] == "save"
+    # Nothing stored: back in the room, the very same change (same page, same number) is taken.
+    client.environ_base["REMOTE_ADDR"] = "10.20.0.7"
+    assert state(client, attempt_id)["answered"] == 0
+    taken = save(client, attempt_id, 1, ["B"], seq=1)
+    assert taken.status_code == 200 and taken.get_json()["saved"] is True
+    assert state(client, attempt_id)["responses"] == {"1": ["B"]}
+
+
+@pytest.mark.parametrize("headers", SPOOFS)
+def test_spoofed_forwarding_headers_do_not_admit_a_save_or_submit(client, room_exam, db, headers):
+    attempt_id = _started_in_the_room(client, room_exam)
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    path = f"/api/attempts/{attempt_id}/responses"
+    body = {"slot": 1, "answer": ["B"], "seq": 1, "writer": WRITER, "base": 0}
+    assert client.post(path, json=body, headers={"X-CSRFToken": client.csrf, **headers}).status_code == 403
+    submit_path = f"/api/attempts/{attempt_id}/submit"
+    assert client.post(submit_path, json={"answers": {}}, headers={"X-CSRFToken": client.csrf, **headers}).status_code == 403
+    assert [e.after["ip"] for e in _refusals(db, "address_not_allowed")][-2:] == ["203.0.113.9", "203.0.113.9"]
+
+
+def test_a_submit_from_outside_the_allowed_networks_is_refused_and_the_attempt_stays_open(client, room_exam, db):
+    attempt_id = _started_in_the_room(client, room_exam)
+    assert save(client, attempt_id, 1, ["A"], seq=1).status_code == 200
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.4"
+    refused = submit(client, attempt_id, {2: ["B"]})
+    assert refused.status_code == 403 and "198.51.100.4" in refused.get_json()["message"]
+    event = _refusals(db, "address_not_allowed")[-1]
+    assert event.after["during"] == "submit"
+    db.rollback()
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt.is_open and attempt.finished_at is None
+    client.environ_base["REMOTE_ADDR"] = "10.20.0.7"
+    assert state(client, attempt_id)["responses"] == {"1": ["A"]}  # the refused payload stored nothing
+    handed_in = submit(client, attempt_id, {2: ["B"]})
+    assert handed_in.status_code == 200 and handed_in.get_json()["state"] == "submitted"
+
+
+def test_a_stale_tab_outside_the_network_is_told_the_attempt_is_closed_not_refused(client, room_exam, db):
+    """Once handed in nothing can be written from anywhere: the page is told so (409) and goes to
+    its result, rather than retrying a refusal for ever."""
+    attempt_id = _started_in_the_room(client, room_exam)
+    assert submit(client, attempt_id).status_code == 200
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.4"
+    assert save(client, attempt_id, 1, ["B"], seq=5).status_code == 409
+    assert not _refusals(db, "address_not_allowed")
+
+
+def test_a_late_save_from_outside_the_network_is_refused_and_still_closes_the_attempt_at_its_deadline(
+        client, room_exam, clock, db):
+    attempt_id = _started_in_the_room(client, room_exam)
+    assert save(client, attempt_id, 1, ["B"], seq=1).status_code == 200
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.4"
+    clock.set(at("10:30:31"))  # deadline 10:30:00 + 30 s grace + 1 s
+    assert save(client, attempt_id, 2, ["B"], seq=2).status_code == 403
+    db.rollback()
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt.state == "auto_submitted" and attempt.finished_at == at("10:30:00")
+    assert attempt.score == 20  # the answer held by the deadline, nothing of the refused save

@@ -44,6 +44,7 @@
   var inFlight = false;
   var failures = 0;
   var signedOut = false;
+  var notAdmitted = "";    // why the server refuses this device's saves (outside the exam room's network)
   var submitting = false;
   var ackedAt = {};        // slot -> performance.now() of this page's last acknowledged save
   var versions = {};       // slot -> the slot's version this page last saw (the base of its next change)
@@ -82,6 +83,13 @@
       stateEl.dataset.state = "retrying";
       stateEl.textContent = d.msgSignedOutShort;
       showAlert(d.msgSignedOut);
+      return;
+    }
+    if (notAdmitted) {
+      // Refused where the page is, not for what it holds: the changes stay queued and are retried.
+      stateEl.dataset.state = "retrying";
+      stateEl.textContent = d.msgRetrying;
+      showAlert(notAdmitted);
       return;
     }
     var refusedSlots = Object.keys(refused);
@@ -220,6 +228,7 @@
 
   /* What the server said to one save; throws for a passing failure, which pump retries. */
   function onSaveReply(slot, entry, res, body) {
+    if (res.status !== 403 && notAdmitted) { notAdmitted = ""; showAlert(""); }
     if (res.ok) {
       ackedAt[slot] = performance.now();
       if (body.stored) versions[slot] = body.stored.version;
@@ -233,6 +242,8 @@
     if (res.status === 409 && body.error === "taken_over") { setSlotState(slot, "saving"); window.ExamPresence.lost(); return; }
     if (res.status === 409) { goToResult(); return; }
     if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
+    // Not admitted from here (the sitting's allowed networks): say why, keep the change, retry.
+    if (res.status === 403 && body.message) notAdmitted = body.message;
     if (res.status === 422 || res.status === 400) {
       // Refused for a reason a retry cannot fix: say so, and keep the choice on screen.
       if (pending[slot] === entry) delete pending[slot];
@@ -323,8 +334,23 @@
   }
 
   var deadlineEl = document.getElementById("deadline");
-  var shanghaiTime = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit",
-    minute: "2-digit", second: "2-digit", hour12: false });
+  var shanghaiParts = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+
+  /* An ISO time as Beijing's date ("2026-05-12") and time ("00:20:00"). */
+  function beijing(iso) {
+    var p = {};
+    shanghaiParts.formatToParts(new Date(iso)).forEach(function (part) { p[part.type] = part.value; });
+    return { day: p.year + "-" + p.month + "-" + p.day, time: p.hour + ":" + p.minute + ":" + p.second };
+  }
+
+  /* The deadline as the server's page shows it (examsvc.formatting.deadline): the time alone when
+     it falls on the server's today in Beijing, else the date too. "Today" is the server's, never the
+     device's: a wrong device clock must not hide that the paper ends after midnight. */
+  function deadlineText(deadlineIso, serverTimeIso) {
+    var end = beijing(deadlineIso);
+    return end.day === beijing(serverTimeIso).day ? end.time : end.day + " " + end.time;
+  }
 
   /* The attempt's state from the server (null when signed out or refused); rejects when offline. */
   function stateFetch() {
@@ -338,8 +364,8 @@
   function applyState(body, sentAt) {
     remainingAtSync = body.remaining_s;
     syncedAt = performance.now();
-    // The server's deadline, shown in Beijing time whatever the device's own time zone.
-    deadlineEl.textContent = shanghaiTime.format(new Date(body.deadline));
+    // The server's deadline (it may have moved: extra time), in Beijing time whatever the device's zone.
+    deadlineEl.textContent = deadlineText(body.deadline, body.server_time);
     if (body.responses && !submitting) adopt(body.responses, body.versions || {}, sentAt);
   }
 
@@ -418,11 +444,14 @@
           if (res.ok || res.status === 409) { goToResult(); return; }
           // Stay "submitting": after signing in again, a reload resumes (or shows the result).
           if (sessionEnded(res, body)) { signedOut = true; renderState(); return; }
-          throw new Error("status " + res.status);
+          var failed = new Error("status " + res.status);
+          // Refused from here (the sitting's allowed networks): the reason, not "retrying" alone.
+          if (res.status === 403 && body.message) failed.reason = body.message;
+          throw failed;
         });
-      }).catch(function () {
+      }).catch(function (err) {
         failures += 1;
-        showAlert(d.msgSubmitWaiting);
+        showAlert((err && err.reason) || d.msgSubmitWaiting);
         renderState();
         setTimeout(function () { attempt(tries + 1); }, Math.min(15000, 1000 * Math.pow(2, tries)));
       });
