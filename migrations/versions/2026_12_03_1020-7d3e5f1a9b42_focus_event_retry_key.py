@@ -1,7 +1,7 @@
 """Focus events carry the sending page and its message number, so a retried one is stored once (issue 9)
 
 Revision ID: 7d3e5f1a9b42
-Revises: 6094ca2e32a4
+Revises: 931a8f1aaab8
 Create Date: 2026-12-02 12:00:00
 """
 
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '7d3e5f1a9b42'
-down_revision = '6094ca2e32a4'
+down_revision = '931a8f1aaab8'
 branch_labels = None
 depends_on = None
 
