@@ -1,0 +1,63 @@
+"""Fixtures of the crash and fault tests: an exam open now (by the wall clock, which a real server
+reads) for a dozen candidates, and a gunicorn server on the test database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from question_bank.models import Sitting, User
+from tests.faults.load import Browser, Page
+from tests.faults.server import Gunicorn
+
+#: Questions on the paper (slots a page changes at random).
+SLOTS = 5
+
+
+@dataclass
+class OpenExam:
+    sitting: Sitting
+    cadres: list[User]
+
+
+@pytest.fixture
+def open_exam(make, clock, db) -> OpenExam:
+    """A sitting open now for 12 cadres, one hour per attempt, questions in bank order."""
+    clock.set(dt.datetime.now(dt.timezone.utc))
+    make.questions(SLOTS, "single_choice", key=["B"])
+    cadres = [make.cadre() for _ in range(12)]
+    paper = make.paper([("single_choice", SLOTS, 20, "行政处罚法")])
+    sitting = make.sitting(paper, roster=cadres, minutes=60, shuffle=False)
+    db.commit()
+    return OpenExam(sitting, cadres)
+
+
+@pytest.fixture
+def gunicorn(db_url, tmp_path) -> Iterator[Gunicorn]:
+    """Two sync workers on the test database, stopped (or killed) at the end of the test."""
+    server = Gunicorn({"EXAMSVC_DATABASE_URL": db_url, "EXAMSVC_SECRET_KEY": "fault-test-secret",
+                       "EXAMSVC_INSTANCE_DIR": str(tmp_path / "instance")}, tmp_path / "gunicorn.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+def open_pages(server: Gunicorn, exam: OpenExam, submit_every_other: bool = True) -> list[Page]:
+    """Each cadre signs in, starts the sitting and gets a page; every other page hands in after
+    between 8 and 19 acknowledged changes, the rest never hand in."""
+    pages = []
+    for i, cadre in enumerate(exam.cadres):
+        browser = Browser(server.port)
+        browser.sign_in(cadre.username)
+        status, headers, _ = browser.form(f"/me/sittings/{exam.sitting.id}/start", {"pledge": "accepted"})
+        assert status == 302, f"start for {cadre.username}: {status}"
+        location = urllib.parse.urlsplit(headers["Location"]).path
+        attempt_id = int(location.rstrip("/").split("/")[-1])
+        browser.refresh_csrf(location)
+        pages.append(Page(browser, attempt_id, SLOTS, submit_after=(8 + i) if submit_every_other and i % 2 else None,
+                          writer=f"page{attempt_id}"))
+    return pages
