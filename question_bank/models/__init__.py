@@ -50,6 +50,7 @@ from question_bank.models.questions import (
     QuestionStatus,
     QuestionVersion,
 )
+from question_bank.models.reset_links import PasswordResetLink
 from question_bank.models.sign_in import SignInFailure
 from question_bank.models.proctoring import (
     VOID_BAND,
@@ -88,7 +89,7 @@ __all__ = [
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",
     "WrongAnswerEntry", "WrongAnswerExamItem", "Question", "QuestionStatus", "QuestionVersion",
     "RefusedChange", "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
-    "SignInFailure",
+    "PasswordResetLink", "SignInFailure",
     "Sitting", "UnitLevel", "User", "UserRole",
     "ListStatus", "Requirement", "StudyItem", "StudyItemArticle", "StudyList", "StudyListUnit", "StudyProgress",
     "ChangeState", "ManualMark", "MarkingRound", "Regrade", "RegradeChange", "RegradeKind", "ScoreChange",

@@ -1,5 +1,5 @@
 """Fixtures of the crash and fault tests: an exam open now (by the wall clock, which a real server
-reads) for a dozen candidates, and a gunicorn server on the test database."""
+reads) for eight candidates, and a gunicorn server on the test database."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ class OpenExam:
 
 @pytest.fixture
 def open_exam(make, clock, db) -> OpenExam:
-    """A sitting open now for 12 cadres, one hour per attempt, questions in bank order."""
+    """A sitting open now for 8 cadres, one hour per attempt, questions in bank order."""
     clock.set(dt.datetime.now(dt.timezone.utc))
     make.questions(SLOTS, "single_choice", key=["B"])
-    cadres = [make.cadre() for _ in range(12)]
+    cadres = [make.cadre() for _ in range(8)]
     paper = make.paper([("single_choice", SLOTS, 20, "行政处罚法")])
     sitting = make.sitting(paper, roster=cadres, minutes=60, shuffle=False)
     db.commit()
@@ -48,7 +48,7 @@ def gunicorn(db_url, tmp_path) -> Iterator[Gunicorn]:
 
 def open_pages(server: Gunicorn, exam: OpenExam, submit_every_other: bool = True) -> list[Page]:
     """Each cadre signs in, starts the sitting and gets a page; every other page hands in after
-    between 8 and 19 acknowledged changes, the rest never hand in."""
+    between 8 and 15 acknowledged changes, the rest never hand in."""
     pages = []
     for i, cadre in enumerate(exam.cadres):
         browser = Browser(server.port)

@@ -17,6 +17,7 @@ import re
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,9 @@ class Page:
     refused: int = 0
     #: Replies other than 200 that said ``saved``: true (must stay 0: a false "saved").
     false_saved: int = 0
+    #: Status and ``error`` code of every error reply, and the last such reply's message.
+    errors: Counter = field(default_factory=Counter)
+    last_error_message: str = ""
     submit_acked: bool = False
     submit_sends: int = 0
     #: Changes answered with 200 on a later send after an earlier send of the same change got no
@@ -142,6 +146,8 @@ class Page:
             if body.get("saved") is True:
                 self.false_saved += 1
             self.refused += 1
+            self.errors[(status, body.get("error"), body.get("saved"))] += 1
+            self.last_error_message = body.get("message", "")
             doubtful = True
             time.sleep(RETRY_S)
         return False
@@ -200,6 +206,7 @@ class Tally:
     in_doubt: int
     no_reply: int
     refused: int
+    errors: Counter
     false_saved: int
     submits_acked: int
     submits_found: int
@@ -243,7 +250,7 @@ def tally(db, fault: str, pages: list[Page]) -> Tally:
     return Tally(
         fault=fault, acknowledged=len(acks), found=len(acks) - len(lost), lost=lost, duplicates=duplicates,
         in_doubt=sum(p.in_doubt for p in pages), no_reply=sum(p.no_reply for p in pages),
-        refused=sum(p.refused for p in pages), false_saved=sum(p.false_saved for p in pages),
+        refused=sum(p.refused for p in pages), errors=sum((p.errors for p in pages), Counter()), false_saved=sum(p.false_saved for p in pages),
         submits_acked=sum(p.submit_acked for p in pages),
         submits_found=sum(p.submit_acked and not states[p.attempt_id] for p in pages),
         closed_without_submit=sum(p.submit_sends == 0 and not states[p.attempt_id] for p in pages),

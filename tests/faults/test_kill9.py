@@ -12,14 +12,14 @@ from tests.faults import load
 from tests.faults.conftest import open_pages
 
 #: Seconds of load between faults: long enough for every page to have saves in flight.
-PHASE_S = 2.5
+PHASE_S = 2.0
 
 
 def _assert_nothing_lost(tally: load.Tally) -> None:
     print("\n" + tally.line())
     assert tally.acknowledged > 0 and tally.lost == [] and tally.found == tally.acknowledged
     assert tally.duplicates == 0 and tally.false_saved == 0
-    assert tally.submits_found == tally.submits_acked == 6
+    assert tally.submits_found == tally.submits_acked == 4
     assert tally.closed_without_submit == 0 and tally.answer_mismatches == 0
 
 
@@ -27,16 +27,16 @@ def test_kill9_of_workers_mid_load_loses_no_acknowledged_save(gunicorn, open_exa
     pages = open_pages(gunicorn, open_exam)
     stop = threading.Event()
     threads = load.start(pages, stop)
-    for _ in range(3):
+    for _ in range(2):
         time.sleep(PHASE_S)
         gunicorn.kill_worker()  # the master forks a new one; requests on the killed one get no reply
     time.sleep(PHASE_S)
     stop.set()
     load.finish(threads)
     with capsys.disabled():
-        tally = load.tally(db, "kill -9 of a worker, three times", pages)
+        tally = load.tally(db, "kill -9 of a worker, twice", pages)
         _assert_nothing_lost(tally)
-    assert len(gunicorn.crashed) == 3
+    assert len(gunicorn.crashed) == 2
 
 
 def test_kill9_of_the_whole_server_then_restart_loses_no_acknowledged_save(gunicorn, open_exam, db, capsys):
