@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_password_reset_link')),
         sa.UniqueConstraint('token_hash', name=op.f('uq_password_reset_link_token_hash')),
     )
-    op.create_index(op.f('ix_password_reset_link_user_id'), 'password_reset_link', ['user_account.id'], unique=False)
+    op.create_index(op.f('ix_password_reset_link_user_id'), 'password_reset_link', ['user_id'], unique=False)
 
 
 def downgrade() -> None:
