@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -36,21 +37,34 @@ def open_exam(make, clock, db) -> OpenExam:
     return OpenExam(sitting, cadres)
 
 
-@pytest.fixture
-def gunicorn(db_url, tmp_path) -> Iterator[Gunicorn]:
-    """Two sync workers on the test database, stopped (or killed) at the end of the test."""
+@pytest.fixture(scope="session")
+def gunicorn_server(db_url, tmp_path_factory) -> Iterator[Gunicorn]:
+    """Two sync workers on the test database, shared by the fault tests (starting one takes
+    seconds); stopped at the end of the session."""
+    home = tmp_path_factory.mktemp("gunicorn")
     server = Gunicorn({"EXAMSVC_DATABASE_URL": db_url, "EXAMSVC_SECRET_KEY": "fault-test-secret",
-                       "EXAMSVC_INSTANCE_DIR": str(tmp_path / "instance")}, tmp_path / "gunicorn.log")
-    server.start()
+                       "EXAMSVC_INSTANCE_DIR": str(home / "instance")}, home / "gunicorn.log")
     yield server
     server.stop()
 
 
+@pytest.fixture
+def gunicorn(gunicorn_server: Gunicorn) -> Gunicorn:
+    """The shared server, running with its full set of workers (started again if a test before
+    killed it)."""
+    if not gunicorn_server.running():
+        gunicorn_server.start()
+    gunicorn_server.wait_for_workers()
+    gunicorn_server.crashed.clear()
+    return gunicorn_server
+
+
 def open_pages(server: Gunicorn, exam: OpenExam, submit_every_other: bool = True) -> list[Page]:
-    """Each cadre signs in, starts the sitting and gets a page; every other page hands in after
-    between 8 and 15 acknowledged changes, the rest never hand in."""
-    pages = []
-    for i, cadre in enumerate(exam.cadres):
+    """Each cadre signs in, starts the sitting and gets a page (all at once, as at a sitting's
+    start); every other page hands in after between 9 and 15 acknowledged changes, the rest never
+    hand in."""
+
+    def open_page(i: int, cadre: User) -> Page:
         browser = Browser(server.port)
         browser.sign_in(cadre.username)
         status, headers, _ = browser.form(f"/me/sittings/{exam.sitting.id}/start", {"pledge": "accepted"})
@@ -58,6 +72,8 @@ def open_pages(server: Gunicorn, exam: OpenExam, submit_every_other: bool = True
         location = urllib.parse.urlsplit(headers["Location"]).path
         attempt_id = int(location.rstrip("/").split("/")[-1])
         browser.refresh_csrf(location)
-        pages.append(Page(browser, attempt_id, SLOTS, submit_after=(8 + i) if submit_every_other and i % 2 else None,
-                          writer=f"page{attempt_id}"))
-    return pages
+        return Page(browser, attempt_id, SLOTS, submit_after=(8 + i) if submit_every_other and i % 2 else None,
+                    writer=f"page{attempt_id}")
+
+    with ThreadPoolExecutor(len(exam.cadres)) as pool:
+        return list(pool.map(open_page, range(len(exam.cadres)), exam.cadres))

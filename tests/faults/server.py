@@ -88,6 +88,17 @@ class Gunicorn:
         except OSError:
             return False
 
+    def running(self) -> bool:
+        return self.master is not None and self.master.poll() is None
+
+    def wait_for_workers(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Wait until the master has all its workers again (after a worker was killed)."""
+        deadline = time.monotonic() + timeout_s
+        while len(self.worker_pids()) < self.workers or not self._answers():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn has {len(self.worker_pids())} of {self.workers} workers; see {self.log}")
+            time.sleep(0.2)
+
     def worker_pids(self) -> list[int]:
         assert self.master is not None
         return children_of(self.master.pid)
