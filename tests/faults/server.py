@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 #: Seconds a server may take to answer its first request (two workers importing the app on a busy
 #: 2-core machine).
-START_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 120.0
 
 
 def free_port() -> int:
