@@ -12,7 +12,7 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from examsvc import create_app
+from examsvc import create_app, database
 from examsvc.bank import exports
 from question_bank.db import make_engine, make_session_factory
 from question_bank.models import Attempt, AuditEvent, Question, Role
@@ -94,7 +94,6 @@ def sqlite_on_small_disk(tmp_path, session_clock):
         finally:
             session.close()
             engine.dispose()
-            from examsvc import database
             database.engine(app).dispose()
 
 
