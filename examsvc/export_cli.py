@@ -6,10 +6,16 @@ command line, where no request timeout applies (the export page serves the same 
 
 ``--as`` names the bank editor or reviewer the export is done as: it must hold one of those roles,
 and the export is audited in their name (``export.questions``), as on the page.
+
+The file is written beside OUTPUT under a temporary name and renamed to OUTPUT only when complete
+(SEC-F3): a full disk or any other failure leaves no OUTPUT, half-written or otherwise, and no
+temporary file; an OUTPUT already there stays as it was.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import click
@@ -43,11 +49,30 @@ def register(app: Flask) -> None:
             try:
                 if actor is None:
                     raise NotFound()
-                with output.open("wb") as out:
-                    count = exporting.export_questions(db, clock(), actor, file_format, selection, out)
+                count = _write_whole(output, lambda out: exporting.export_questions(
+                    db, clock(), actor, file_format, selection, out))
             except DomainError as exc:
-                output.unlink(missing_ok=True)
                 click.echo(f"Nothing was exported: {exc}", err=True)
+                raise SystemExit(1) from None
+            except OSError as exc:
+                click.echo(f"Nothing was exported: {output} could not be written ({exc.strerror}).", err=True)
                 raise SystemExit(1) from None
             db.commit()
         click.echo(f"{count:,} questions exported to {output} ({file_format}).")
+
+
+def _write_whole(output: Path, write) -> int:
+    """Call ``write(binary file)`` on a temporary file in OUTPUT's folder, flush it to disk and
+    rename it to OUTPUT; on any error remove the temporary file and raise. Returns what ``write``
+    returned."""
+    fd, temp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            result = write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp_name, output)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return result

@@ -65,6 +65,9 @@ POLICY: dict[str, Rule | dict[str, Rule]] = {
     "auth.edit_unit": _SYSADMIN,
     "auth.api_tokens_page": _SYSADMIN,
     "auth.revoke_api_token": _SYSADMIN,
+    "auth.make_reset_link": _SYSADMIN,
+    # --- a one-time password reset link: whoever holds the link (it is the credential) -------------------
+    "auth.reset_with_link": PUBLIC,
     # --- the candidate's own exam -------------------------------------------------------------------------
     "candidate.dashboard": CANDIDATE_OWN,
     "candidate.confirm": CANDIDATE_OWN,

@@ -18,7 +18,7 @@ from question_bank.models import OrgUnit, Role, User
 from question_bank.services import accounts, people
 
 
-def _managed(user_id: int) -> User:
+def managed_user(user_id: int) -> User:
     user = database.session().get(User, user_id)
     if user is None or not accounts.may_manage(actor(), user):
         abort(404)
@@ -29,7 +29,7 @@ def _managed(user_id: int) -> User:
 @roles_required(Role.SYSADMIN)
 def edit_user(user_id: int):
     db = database.session()
-    user = _managed(user_id)
+    user = managed_user(user_id)
     units = people.units_in_scope(db, actor())
     paths = people.unit_paths(db, units, below=actor().org_unit)
     form = UserEditForm(obj=user, unit=user.org_unit_id, roles=sorted(map(str, user.roles)))
@@ -67,7 +67,7 @@ def enable_user(user_id: int):
 
 
 def _set_active(user_id: int, active: bool):
-    user = _managed(user_id)
+    user = managed_user(user_id)
     form = AccountStateForm()
     if not form.validate_on_submit():
         abort(400)
@@ -89,7 +89,7 @@ def _set_active(user_id: int, active: bool):
 @roles_required(Role.SYSADMIN)
 def reset_password(user_id: int):
     """Show the temporary password once; the page is never stored by a browser or proxy."""
-    user = _managed(user_id)
+    user = managed_user(user_id)
     form = AccountStateForm()
     if not form.validate_on_submit():
         abort(400)

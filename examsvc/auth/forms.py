@@ -100,3 +100,10 @@ class UnitForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     level = SelectField(_l("Level"), choices=[SelectChoice(level.value, label) for level, label in LEVEL_LABELS.items()])
     parent = SelectField(_l("Parent unit"), coerce=int)
+
+
+class ResetWithLinkForm(AppForm):
+    """A new password chosen through a one-time reset link."""
+
+    new = ChangePasswordForm.new
+    confirm = ChangePasswordForm.confirm

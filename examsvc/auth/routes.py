@@ -105,7 +105,7 @@ def throttle_keys(account: User | None, name: str) -> tuple[str, str]:
 
 def sign_in(user: User) -> None:
     """A fresh session (nothing of the one before: no fixation) for ``user`` on this device."""
-    _fresh_session()
+    fresh_session()
     login_user(user)
     session.permanent = True
     session_rules.start(clock().now())
@@ -120,7 +120,7 @@ def logout():
     record_access("auth.sign_out", user, user)
     database.commit()
     logout_user()
-    _fresh_session()
+    fresh_session()
     return redirect(url_for("auth.login"))
 
 
@@ -158,7 +158,7 @@ def place_problems(form, exc: InvalidInput) -> list[dict]:
     return problems
 
 
-def _fresh_session() -> None:
+def fresh_session() -> None:
     """Forget everything in the session but the language the person chose."""
     language = session.get("lang")
     session.clear()
@@ -211,4 +211,4 @@ def new_user():
     return render_template("auth/user_form.html", form=form, problems=[]), 422 if form.errors else 200
 
 
-from examsvc.auth import account_import_pages, account_pages, api_token_pages, unit_pages  # noqa: E402,F401  (their views join this blueprint)
+from examsvc.auth import account_import_pages, account_pages, api_token_pages, reset_link_pages, unit_pages  # noqa: E402,F401  (their views join this blueprint)

@@ -26,7 +26,7 @@ from question_bank.services.deadlines import grace_ends
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
 #: Pages a person with a temporary password may still reach.
-OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.set_language", "static"}
+OPEN_WHILE_CHANGING = {"auth.change_password", "auth.reset_with_link", "auth.logout", "auth.set_language", "static"}
 
 
 def start(now: dt.datetime) -> None:

@@ -9,6 +9,7 @@ before it is sent, so the audit event exists whenever a file left the server.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 
 from flask import send_file
@@ -35,8 +36,14 @@ PAGE_EXPORT_MOST = 20_000
 def export_questions(file_format: str):
     selection = Selection(list_query(), batch_id=_id_arg("batch"))
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    exporting.export_questions(database.session(), clock(), actor(), file_format, selection, out,
-                               most=PAGE_EXPORT_MOST)
+    try:
+        exporting.export_questions(database.session(), clock(), actor(), file_format, selection, out,
+                                   most=PAGE_EXPORT_MOST)
+    except BaseException:
+        # A full disk (SEC-F3) fails the close too, with what was buffered: nothing is sent anyway.
+        with contextlib.suppress(OSError):
+            out.close()
+        raise
     database.commit()
     out.seek(0)
     exporter = FORMATS[file_format]

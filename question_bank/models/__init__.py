@@ -51,6 +51,7 @@ from question_bank.models.questions import (
     QuestionStatus,
     QuestionVersion,
 )
+from question_bank.models.reset_links import PasswordResetLink
 from question_bank.models.sign_in import SignInFailure
 from question_bank.models.proctoring import (
     VOID_BAND,
@@ -91,7 +92,7 @@ __all__ = [
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",
     "WrongAnswerEntry", "WrongAnswerExamItem", "Question", "QuestionStatus", "QuestionVersion",
     "RefusedChange", "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",
-    "SignInFailure", "ReportCode", "VerificationLookup",
+    "PasswordResetLink", "SignInFailure", "ReportCode", "VerificationLookup",
     "Sitting", "UnitLevel", "User", "UserRole",
     "ListStatus", "Requirement", "StudyItem", "StudyItemArticle", "StudyList", "StudyListUnit", "StudyProgress",
     "ChangeState", "ManualMark", "MarkingRound", "Regrade", "RegradeChange", "RegradeKind", "ScoreChange",

@@ -21,7 +21,7 @@ ROLE_NAMES = [ANONYMOUS, *(str(r) for r in Role)]
 NO_SUCH_ID = 987654
 #: A value for each non-numeric URL part; a new route with a part not listed here fails the test.
 SAMPLE_VALUES = {"code": "zh_CN", "slug": "1", "file_format": "csv", "fmt": "csv", "per": "cadre", "ext": "csv",
-                 "filename": "favicon.svg"}
+                 "filename": "favicon.svg", "token": "no-such-reset-link"}
 
 
 def requests_of(app: Flask) -> Iterator[tuple[Rule, str, str]]:

@@ -14,8 +14,9 @@ from question_bank.services import attempts
 
 #: The writes anyone may send: signing in, signing out (a no-op without a session), choosing the
 #: interface language (kept in the browser session only) and looking up a printed score report's
-#: verification code (public by design; it stores only the lookup, for its rate limit).
-PUBLIC_WRITES = {"auth.login", "auth.logout", "auth.set_language", "verification.lookup"}
+#: verification code (public by design; it stores only the lookup, for its rate limit) and using a
+#: one-time reset link (the link is the credential; a made-up one is refused, tests/examsvc/test_reset_links_sec_t7.py).
+PUBLIC_WRITES = {"auth.login", "auth.logout", "auth.set_language", "verification.lookup", "auth.reset_with_link"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -57,9 +57,10 @@ def _let_in(role: Role) -> set[str]:
 
 
 #: Writes anyone may send for themselves: their session, language and password, and the public check of a
-#: printed score report's verification code (it stores only the lookup, for its rate limit).
+#: printed score report's verification code (it stores only the lookup, for its rate limit) and using a one-time
+#: reset link (the link is the credential).
 SELF_SERVICE = {"static", "auth.login", "auth.set_language", "auth.index", "auth.logout", "auth.change_password",
-                "verification.lookup"}
+                "verification.lookup", "auth.reset_with_link"}
 
 
 def test_sec_a3_the_policy_keeps_duties_apart(app):
