@@ -58,13 +58,23 @@ def clock(session_clock: FixedClock) -> FixedClock:
     return session_clock
 
 
+@pytest.fixture(scope="session")
+def cleanup_engine(db_url: str):
+    """Empties the tables after each test with IMMEDIATE transactions on SQLite (as the app writes):
+    a deferred one that has read would fail at once with "database is locked" when a browser
+    test's last request committed in between, instead of waiting its turn."""
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def db(engine) -> Iterator[Session]:
+def db(engine, cleanup_engine) -> Iterator[Session]:
     session = make_session_factory(engine)()
     yield session
     session.rollback()
     session.close()
-    dbsetup.empty_all_tables(engine)
+    dbsetup.empty_all_tables(cleanup_engine)
 
 
 @pytest.fixture

@@ -26,10 +26,15 @@ expect.set_options(timeout=30_000)
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Requests still running when the test ends are waited for (server_close joins them), so a
+    # page's last save cannot write into the tables while they are emptied for the next test.
+    server.daemon_threads = False
+    server.block_on_close = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join()
 
 
