@@ -259,7 +259,9 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
     summary = importing.batch_summary(batch)
     # The report goes with the first page only; the later pages are for reading the questions.
     errors = [problem_text(importing.read_stored_problem(e)) for e in report.get("errors", [])[:PROBLEMS_SHOWN]]
-    duplicates = report.get("duplicates", [])
+    # A changed answer (same stem and options, another key or type) is listed apart from the repeats.
+    changed = [d for d in report.get("duplicates", []) if d.get("changed")]
+    duplicates = [d for d in report.get("duplicates", []) if not d.get("changed")]
     notes = [problem_text(importing.read_stored_problem(n)) for n in report.get("notes", [])[:PROBLEMS_SHOWN]]
     notices = [problem_text(importing.read_stored_problem(n)) for n in report.get("notices", [])]
     return render_template("bank/batch.html", batch=batch, form=form, questions=questions, count=count,
@@ -269,7 +271,9 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
                            repeat_count=len(review.flagged_repeats(db, batch)) if batch.status == "in_review" else 0,
                            page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
                            errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
-                           duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE,
+                           duplicate_count=len(duplicates),
+                           changed=changed[:DUPLICATES_SHOWN] if page == 1 else [], changed_count=len(changed),
+                           first=(page - 1) * QUESTIONS_PER_PAGE,
                            pinned=report.get("pinned", [])[:DUPLICATES_SHOWN] if page == 1 else [],
                            pinned_count=len(report.get("pinned", [])),
                            notes=notes if page == 1 else [], notes_count=len(report.get("notes", [])),
