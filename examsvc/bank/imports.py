@@ -171,7 +171,16 @@ def _groups(summary: importing.Summary | None) -> list[dict]:
         return []
     return [{"message": translate(g.example.message, g.example.params), "varied": g.varied,
              "column": _column_text(g.example.place), "count": g.count, "rows": g.rows,
-             "first_rows": g.first_rows} for g in summary.groups]
+             "first_rows": _rows_text(g, summary.several_sheets)} for g in summary.groups]
+
+
+def _rows_text(group: importing.ProblemGroup, with_sheets: bool) -> list[str]:
+    """A group's first rows as a page lists them: "3", or "单选题 3" when the file's problems lie
+    on several sheets (a bare row number would not say which)."""
+    if not with_sheets or not group.first_sheets:
+        return [str(row) for row in group.first_rows]
+    return [_("%(sheet)s row %(row)d", sheet=sheet, row=row) if sheet else str(row)
+            for sheet, row in zip(group.first_sheets, group.first_rows)]
 
 
 def _column_text(place: Place | str) -> str:

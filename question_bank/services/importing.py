@@ -136,13 +136,16 @@ class ProblemGroup:
     """The problems of one reason in one column. ``example`` is the first of them (its message,
     parameters and place without the row say the reason); ``varied`` is true when the others have
     other parameters (another wrong value, another letter), so the example is one of several.
-    ``count`` problems in ``rows`` distinct rows, the first of them ``first_rows`` (file order)."""
+    ``count`` problems in ``rows`` distinct rows (a row number on two sheets is two rows), the first
+    of them ``first_rows`` (file order), ``first_sheets`` the sheet of each ("" for a file of one
+    table)."""
 
     example: Problem
     count: int
     rows: int
     first_rows: tuple[int, ...]
     varied: bool
+    first_sheets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,9 @@ class Summary:
     rows_with_problems: int
     problems: int
     groups: list[ProblemGroup]
+    #: Whether the rows with problems lie on more than one sheet: then a page names each row's
+    #: sheet with it ("单选题 3"), a bare row number being ambiguous.
+    several_sheets: bool = False
 
     @property
     def sound_rows(self) -> int:
@@ -172,14 +178,20 @@ def summarise(problems: list[Problem], rows_read: int, rows_imported: int, first
         groups.setdefault((problem.message, place.column, place.header), []).append(problem)
     summary = []
     for members in groups.values():
-        rows = sorted({row for row in map(_row, members) if row is not None})
+        # (sheet, row) in file order: row 3 of 单选题 and row 3 of 多选题 are two rows.
+        rows = list(dict.fromkeys((p.place.sheet, row) for p in members if (row := _row(p)) is not None))
+        if len({sheet for sheet, _ in rows}) <= 1:
+            rows.sort()
         summary.append(ProblemGroup(
-            example=members[0], count=len(members), rows=len(rows), first_rows=tuple(rows[:first_rows]),
+            example=members[0], count=len(members), rows=len(rows),
+            first_rows=tuple(row for _, row in rows[:first_rows]),
             varied=any(p.params != members[0].params for p in members),
+            first_sheets=tuple(sheet for sheet, _ in rows[:first_rows]),
         ))
     summary.sort(key=lambda g: -g.count)  # stable: equal counts stay in file order
     with_problems = {(p.place.sheet, _row(p)) for p in problems if _row(p) is not None}
-    return Summary(rows_read, rows_imported, len(with_problems), len(problems), summary)
+    return Summary(rows_read, rows_imported, len(with_problems), len(problems), summary,
+                   several_sheets=len({sheet for sheet, _ in with_problems}) > 1)
 
 
 def _row(problem: Problem) -> int | None:
