@@ -38,6 +38,7 @@ def test_a_held_upload_shows_a_corrected_key_apart_from_the_repeats(client, edit
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "same stem and options, different answer (bank: 对, file: 错)" in page
+    assert "some questions change the answer of questions in the bank" in page
     assert 'class="import-repeats"' not in page and f"question {existing.id}" in page
 
 
