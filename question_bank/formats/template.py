@@ -119,11 +119,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "pinned": ("固定选项", "pinned_options", "pinned", "固定位置", "选项固定"),
     "rubric": ("评分标准", "rubric", "评分要点", "评分细则"),
 }
-for _number, _letter in enumerate(LETTERS, start=1):
-    # 选项1 … 选项8 are options A … H in order, as numbered option headers are read everywhere.
+for _number, (_letter, _numeral) in enumerate(zip(LETTERS, "一二三四五六七八"), start=1):
+    # 选项1 … 选项8 (选项一 … 选项八) are options A … H in order, as numbered option headers are read everywhere.
     _ALIASES[f"option_{_letter}"] = (f"选项{_letter}", f"{_letter}选项", f"option_{_letter}", f"option{_letter}", _letter,
                                      f"{_letter}项", f"答案{_letter}", f"choice{_letter}", f"选项{_number}",
-                                     f"option{_number}")
+                                     f"option{_number}", f"选项{_numeral}")
 #: Headers of one column naming the options as a whole: over the option columns (merged or not:
 #: the empty header cells after it are options A, B, C … in order) or over one cell holding them all.
 _OPTIONS_WORDS = frozenset({"选项", "options", "备选项", "备选答案", "答案选项"})

@@ -52,7 +52,8 @@ FOUR = ["警告", "罚款", "记过", "行政拘留"]
     ["题型", "题干", "选项1", "选项2", "选项3", "选项4", "答案", "分类"],
     ["题型", "题干", "选项", None, None, None, "答案", "分类"],
     ["题型", "题干", "选项１", "选项２", "选项３", "选项４", "答案", "分类"],
-], ids=["numbered", "one-header-over-four", "numbered-full-width"])
+    ["题型", "题干", "选项一", "选项二", "选项三", "选项四", "答案", "分类"],
+], ids=["numbered", "one-header-over-four", "numbered-full-width", "numbered-in-chinese"])
 def test_numbered_option_headers_and_one_header_over_the_options_read_as_a_to_d(db, clock, editor, header):
     data = book({"题库": [header, ["单选", "行政处罚的种类不包括（ ）", *FOUR, "C", "行政处罚法"]]})
     report = run(db, clock, editor, data, importing.ALL_OR_NOTHING)
