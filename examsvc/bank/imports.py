@@ -171,7 +171,16 @@ def _groups(summary: importing.Summary | None) -> list[dict]:
         return []
     return [{"message": translate(g.example.message, g.example.params), "varied": g.varied,
              "column": _column_text(g.example.place), "count": g.count, "rows": g.rows,
-             "first_rows": g.first_rows} for g in summary.groups]
+             "first_rows": _rows_text(g, summary.several_sheets)} for g in summary.groups]
+
+
+def _rows_text(group: importing.ProblemGroup, with_sheets: bool) -> list[str]:
+    """A group's first rows as a page lists them: "3", or "单选题 3" when the file's problems lie
+    on several sheets (a bare row number would not say which)."""
+    if not with_sheets or not group.first_sheets:
+        return [str(row) for row in group.first_rows]
+    return [_("%(sheet)s row %(row)d", sheet=sheet, row=row) if sheet else str(row)
+            for sheet, row in zip(group.first_sheets, group.first_rows)]
 
 
 def _column_text(place: Place | str) -> str:
@@ -259,7 +268,9 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
     summary = importing.batch_summary(batch)
     # The report goes with the first page only; the later pages are for reading the questions.
     errors = [problem_text(importing.read_stored_problem(e)) for e in report.get("errors", [])[:PROBLEMS_SHOWN]]
-    duplicates = report.get("duplicates", [])
+    # A changed answer (same stem and options, another key or type) is listed apart from the repeats.
+    changed = [d for d in report.get("duplicates", []) if d.get("changed")]
+    duplicates = [d for d in report.get("duplicates", []) if not d.get("changed")]
     notes = [problem_text(importing.read_stored_problem(n)) for n in report.get("notes", [])[:PROBLEMS_SHOWN]]
     notices = [problem_text(importing.read_stored_problem(n)) for n in report.get("notices", [])]
     return render_template("bank/batch.html", batch=batch, form=form, questions=questions, count=count,
@@ -269,7 +280,9 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
                            repeat_count=len(review.flagged_repeats(db, batch)) if batch.status == "in_review" else 0,
                            page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
                            errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
-                           duplicate_count=len(duplicates), first=(page - 1) * QUESTIONS_PER_PAGE,
+                           duplicate_count=len(duplicates),
+                           changed=changed[:DUPLICATES_SHOWN] if page == 1 else [], changed_count=len(changed),
+                           first=(page - 1) * QUESTIONS_PER_PAGE,
                            pinned=report.get("pinned", [])[:DUPLICATES_SHOWN] if page == 1 else [],
                            pinned_count=len(report.get("pinned", [])),
                            notes=notes if page == 1 else [], notes_count=len(report.get("notes", [])),

@@ -182,7 +182,10 @@ def _flash_notes(draft) -> None:
 
 def _flash_saved(question: Question, message: str) -> None:
     flash(message, "success")
-    if question.duplicate_of_id is not None and (question.duplicate_similarity or 100) >= 100:
+    if question.duplicate_of_id is not None and question.duplicate_answer_changed:
+        flash(_("The stem and options are those of question %(id)d but the answer or the type differs; check which "
+                "answer is right.", id=question.duplicate_of_id), "error")
+    elif question.duplicate_of_id is not None and (question.duplicate_similarity or 100) >= 100:
         flash(_("The stem and options repeat question %(id)d (punctuation, width, space and option order aside); "
                 "check whether both are needed.", id=question.duplicate_of_id), "error")
     elif question.duplicate_of_id is not None:

@@ -3,6 +3,11 @@ label ("A.警告", "（A）警告") is left out, and a cell that shows no option
 "A." or "（B）", or only spaces and invisible characters) is refused as empty, never stored as an
 option. A label-only cell is what an editor leaves when a template pre-fills the labels and the
 option is never written; stored, it would become an option reading "A." that candidates could pick.
+
+A file may also hold every option of a row in one cell under one 选项 header ("A.甲 B.乙 C.丙 D.丁",
+one a line or on one line): :func:`split_options` splits it only when every label A, B, C … is
+there in order, each at the start of the cell or after a space or line end, and refuses the cell
+otherwise, never guessing where one option ends.
 """
 
 from __future__ import annotations
@@ -16,6 +21,14 @@ from question_bank.types.choice import LETTERS
 #: An option label: a letter in brackets, or a letter followed by . 、 ： ) and the like.
 _LABEL = re.compile(r"\s*(?:[(（]\s*(?P<bracketed>[A-Ha-hＡ-Ｈａ-ｈ])\s*[)）]\s*[.．、:：]?"
                     r"|(?P<plain>[A-Ha-hＡ-Ｈａ-ｈ])\s*[.．、:：)）])\s*")
+
+
+#: The template column name of one cell holding every option ("A.甲 B.乙 C.丙 D.丁").
+OPTIONS_CELL = "options_cell"
+#: An option label starting an option inside a one-cell list: at the start or after a space or
+#: line end; a plain letter must be a capital (a lower-case "a." inside a text is the author's).
+_LABEL_IN_CELL = re.compile(r"(?:^|(?<=\s))(?:[(（]\s*(?P<bracketed>[A-Ha-hＡ-Ｈａ-ｈ])\s*[)）]\s*[.．、:：]?"
+                            r"|(?P<plain>[A-HＡ-Ｈ])\s*[.．、:：)）])")
 
 
 def _cell_text(value: str) -> str:
@@ -79,3 +92,22 @@ def read_options(cells: list[str], found: list[tuple[str, Problem]]) -> list[str
     # A refused cell stays in the list as written, so that it is never popped as a trailing empty
     # option and the options after it keep their letters.
     return texts
+
+
+def split_options(value: str, found: list[tuple[str, Problem]]) -> list[str]:
+    """The option texts of one cell holding them all, labels left out: "A.甲 B.乙 C.丙 D.丁" or one
+    option a line → ["甲", "乙", "丙", "丁"]. Every label found must be the next letter from A on,
+    the first at the start of the cell; otherwise the cell is refused (a problem on
+    :data:`OPTIONS_CELL` in ``found``) and ``[]`` returned. An empty cell gives ``[]``."""
+    text = _cell_text(value)
+    if not text:
+        return []
+    labels = list(_LABEL_IN_CELL.finditer(text))
+    letters = [unicodedata.normalize("NFKC", m.group("bracketed") or m.group("plain")).upper() for m in labels]
+    if not labels or labels[0].start() != 0 or letters != list(LETTERS[:len(letters)]):
+        found.append((OPTIONS_CELL, Problem(N_(
+            "this cell holds the options in one cell but not each labelled A., B., C. … in order from the start; "
+            "label them in order (A.甲 B.乙 …) or put each option in a column of its own (选项A, 选项B …)"))))
+        return []
+    ends = [m.start() for m in labels[1:]] + [len(text)]
+    return [text[m.end():end].strip() for m, end in zip(labels, ends)]

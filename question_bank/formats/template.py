@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
-from question_bank.formats.option_cells import read_options
+from question_bank.formats.option_cells import OPTIONS_CELL, read_options, split_options
 from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row
 from question_bank.points import is_exact_points
 from question_bank.types import REGISTRY, type_for_import_name
@@ -107,8 +107,8 @@ GUIDE: tuple[Column, ...] = (
 #: Header names accepted for each column, compared after :func:`_header_word`.
 _ALIASES: dict[str, tuple[str, ...]] = {
     "type": ("题型", "type", "类型", "题目类型", "试题类型", "qtype"),
-    "stem": ("题干", "stem", "题目", "试题", "题目内容", "question"),
-    "key": ("答案", "key", "正确答案", "标准答案", "answer"),
+    "stem": ("题干", "stem", "题目", "试题", "题目内容", "试题内容", "题干内容", "question"),
+    "key": ("答案", "key", "正确答案", "标准答案", "正确选项", "answer"),
     "reference": ("参考答案", "reference_answer", "reference", "答题要点"),
     "explanation": ("解析", "explanation", "答案解析", "试题解析"),
     "difficulty": ("难度", "difficulty", "难度系数"),
@@ -119,9 +119,15 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "pinned": ("固定选项", "pinned_options", "pinned", "固定位置", "选项固定"),
     "rubric": ("评分标准", "rubric", "评分要点", "评分细则"),
 }
-for _letter in LETTERS:
+for _number, (_letter, _numeral) in enumerate(zip(LETTERS, "一二三四五六七八"), start=1):
+    # 选项1 … 选项8 (选项一 … 选项八) are options A … H in order, as numbered option headers are read everywhere.
     _ALIASES[f"option_{_letter}"] = (f"选项{_letter}", f"{_letter}选项", f"option_{_letter}", f"option{_letter}", _letter,
-                                     f"{_letter}项", f"答案{_letter}", f"choice{_letter}")
+                                     f"{_letter}项", f"答案{_letter}", f"choice{_letter}", f"选项{_number}",
+                                     f"option{_number}", f"选项{_numeral}")
+#: Headers of one column naming the options as a whole: over the option columns (merged or not:
+#: the empty header cells after it are options A, B, C … in order) or over one cell holding them all.
+_OPTIONS_WORDS = frozenset({"选项", "options", "备选项", "备选答案", "答案选项"})
+
 #: Letters past H: a column headed 选项I, I选项, option_I or I is a ninth (tenth …) option, which the
 #: template cannot hold; a filled cell there refuses its row rather than being dropped.
 EXTRA_OPTION_LETTERS = "IJKLMNOPQRSTUVWXYZ"
@@ -177,6 +183,9 @@ class Header:
     #: Position → (column name, header text) of a second column naming a column already placed
     #: (ExamStack's 解析 and 试题解析): its cells must be empty or say the same as the first's.
     twins: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: The number of a second header row naming the options by letter (:func:`second_header_row`),
+    #: read with ``row`` as the header; None for a one-row header.
+    second_row: int | None = None
 
 
 @dataclass
@@ -227,12 +236,66 @@ def read_header(row: Row, sheet_type: str = "") -> Header | None:
         text[name] = cell.strip()
     if "stem" not in index or not ({"type", "key", "option_A"} & index.keys() or sheet_type):
         return None  # a title, a note or a guide's row naming columns one by one: not a header
+    _place_option_group(row, index, text, unknown)
     twin_text = {position: row.cells[position].strip() for position in twins}
     if "key" not in index and "reference" in index:
         # 参考答案 is how some banks head the key column of every type.
         index["key"], text["key"] = index.pop("reference"), text.pop("reference")
     return Header(row.number, index, text, extra, unknown, "" if "type" in index else sheet_type,
                   {position: (name, twin_text[position]) for position, name in twins.items()})
+
+
+def _place_option_group(row: Row, index: dict[str, int], text: dict[str, str], unknown: dict[int, str]) -> None:
+    """Read a 选项 header (:data:`_OPTIONS_WORDS`) when no column is headed as one option: the
+    empty header cells right after it (a merged cell leaves them empty) are options A, B, C … in
+    order, the 选项 column itself being A; with none, its one column holds every option
+    (:data:`OPTIONS_CELL`). Changes ``index``, ``text`` and ``unknown`` in place."""
+    if any(name in index for name in OPTION_COLUMNS):
+        return
+    group = next((p for p, cell in unknown.items() if _header_word(cell) in _OPTIONS_WORDS), None)
+    if group is None:
+        return
+    heading = unknown.pop(group)
+    span = 1
+    while (group + span < len(row.cells) and span < len(LETTERS) and not row.cells[group + span].strip()
+           and group + span not in index.values()):
+        span += 1
+    if span == 1:
+        index[OPTIONS_CELL], text[OPTIONS_CELL] = group, heading
+        return
+    for offset in range(span):
+        index[OPTION_COLUMNS[offset]] = group + offset
+        text[OPTION_COLUMNS[offset]] = f"{heading} {LETTERS[offset]}"
+
+
+def second_header_row(header: Header, row: Row) -> Header | None:
+    """``header`` completed by ``row`` when ``row`` is a second header row naming the options by
+    their letters (选项 merged over A / B / C / D, the other headers merged down over both rows):
+    each filled cell of ``row`` (but those a merge down from the first row fills) an option letter
+    (or 选项A …) under a column not otherwise placed or under the options, at least two of them; otherwise ``None`` (``row`` is data). The
+    letters written win over the order of a 选项 group."""
+    options = {position: name for name, position in header.index.items() if name.startswith("option_")}
+    letters: dict[int, str] = {}
+    for position, cell in enumerate(row.cells):
+        if not cell.strip() or position in row.layout.filled:
+            continue  # a header cell merged down over both rows shows its text on the second too
+        name = _BY_WORD.get(_header_word(cell), "")
+        placed_elsewhere = position in header.index.values() and position not in options
+        if not name.startswith("option_") or placed_elsewhere or name in letters.values():
+            return None
+        letters[position] = name
+    if len(letters) < 2:
+        return None
+    index = {name: position for name, position in header.index.items()
+             if not name.startswith("option_") and name != OPTIONS_CELL}
+    text = {name: header.text[name] for name in index}
+    for position, name in letters.items():
+        above = header.text.get(options.get(position, ""), "") or header.unknown.get(position, "")
+        index[name] = position
+        text[name] = f"{above.split(' ')[0]} {row.cells[position].strip()}".strip()
+    unknown = {p: t for p, t in header.unknown.items() if p not in letters}
+    return Header(header.row, index, text, header.extra_options, unknown, header.sheet_type, header.twins,
+                  second_row=row.number)
 
 
 def place_of(filename: str, sheet: str, row: int | None = None, header: Header | None = None,
@@ -246,6 +309,8 @@ def place_of(filename: str, sheet: str, row: int | None = None, header: Header |
         text = (header.extra_options[position][1] if position in header.extra_options
                 else header.twins[position][1] if position in header.twins else header.unknown.get(position, ""))
         return Place(file=filename, sheet=sheet, row=row, column=get_column_letter(position + 1), header=text)
+    if column.startswith("option_") and column not in header.index and OPTIONS_CELL in header.index:
+        column = OPTIONS_CELL  # every option is in one cell: its problems are that cell's
     position = header.index.get(column)
     if position is None:
         return Place(file=filename, sheet=sheet, row=row,
@@ -308,7 +373,10 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
                                       {"value": type_text, "names": names})))
 
     stem = _text(cell("stem"))
-    options = read_options([cell(name) for name in OPTION_COLUMNS], found)
+    if OPTIONS_CELL in header.index:
+        options = read_options(split_options(cell(OPTIONS_CELL), found), found)
+    else:
+        options = read_options([cell(name) for name in OPTION_COLUMNS], found)
     pinned = _pinned(cell("pinned"), found)
     key = None
     key_column = _key_column(header, cell, found)
@@ -332,7 +400,7 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         reported = {name for name, _ in found}
         for problem in draft.problems():
             name = key_column if _column_of(problem) == "key" else _column_of(problem)
-            if name not in reported and not (name.startswith("option_") and reported & set(OPTION_COLUMNS)):
+            if name not in reported and not (name.startswith("option_") and reported & {*OPTION_COLUMNS, OPTIONS_CELL}):
                 found.append((name, Problem(problem.message, problem.params)))
     elif not stem:
         found.append(("stem", Problem(N_("the stem is empty"))))

@@ -20,13 +20,23 @@ with a file- or sheet-level place): they do not refuse the file; row problems do
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.spreadsheet import Row, Sheet, Table
-from question_bank.formats.template import CSV_EXPORT_MARK, GUIDE, Header, ParsedRow, fold, parse_row, read_header
+from question_bank.formats.template import (
+    CSV_EXPORT_MARK,
+    GUIDE,
+    Header,
+    ParsedRow,
+    fold,
+    parse_row,
+    read_header,
+    second_header_row,
+)
 from question_bank.formats.template_unseen import merge_notices, unseen_problems
 from question_bank.types import type_for_import_name
 
@@ -54,9 +64,21 @@ class ParsedFile:
     problems: list[Problem] = field(default_factory=list)
 
 
+#: What a sheet's name may carry around its type: a numbering before it (一、 1. （一） 第一部分)
+#: and notes in brackets anywhere ("判断（20题）", "二、多项选择题（每题2分）", "单选【必答】"),
+#: compared after width folding (full-width brackets and stops read as half-width ones).
+_SHEET_NUMBERING = re.compile(r"^(?:第?[一二三四五六七八九十百零〇\d]+(?:部分|类|节)?[、.,:：]|"
+                              r"\(\s*[一二三四五六七八九十百零〇\d]+\s*\)|[一二三四五六七八九十]+(?=[单多不判填简案问是]))")
+_SHEET_NOTE = re.compile(r"\([^)]*\)|【[^】]*】|\[[^\]]*\]")
+
+
 def sheet_type(name: str) -> str:
-    """The question type a sheet's name gives ("单选题", "判断" …), as a 题型 cell would; "" if none."""
-    qtype = type_for_import_name(fold(name).replace(" ", ""))
+    """The question type a sheet's name gives ("单选题", "判断", "一、单项选择题", "判断（20题）",
+    "二、多项选择题（每题2分）" …), as a 题型 cell would; "" if none. A numbering before the type and
+    notes in brackets are left out (:data:`_SHEET_NUMBERING`, :data:`_SHEET_NOTE`)."""
+    words = _SHEET_NOTE.sub("", fold(name)).replace(" ", "")
+    words = _SHEET_NUMBERING.sub("", words)
+    qtype = type_for_import_name(words)
     return qtype.import_names[0] if qtype is not None else ""
 
 
@@ -69,7 +91,12 @@ def _find_header(sheet: Sheet) -> tuple[Header | None, list[Row], list[Row]]:
     for row in rows:
         header = read_header(row, given)
         if header is not None:
-            return header, above, list(rows)
+            below = list(rows)
+            # 选项 merged over a row of A / B / C / D: the header spans two rows.
+            completed = second_header_row(header, below[0]) if below else None
+            if completed is not None:
+                return completed, above, below[1:]
+            return header, above, below
         above.append(row)
         if len(above) >= HEADER_SCAN_ROWS:
             break
@@ -162,11 +189,21 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
             result.problems.extend(exc.problems)
             continue
         if header is None:
-            if above and _looks_like_questions(sheet, above):
+            if above and _looks_like_questions(sheet, above) and sheet_type(sheet.name):
+                # The sheet's name gives the type: only the stem column is missing.
+                result.notices.append(Problem(
+                    N_("the sheet %(sheet)s was not read: none of its first %(n)d rows is a header row naming "
+                       "题干 (stem; also read as 题目, 试题 or 试题内容)"), {"sheet": sheet.name, "n": HEADER_SCAN_ROWS},
+                    where))
+            elif above and _looks_like_questions(sheet, above):
                 result.notices.append(Problem(
                     N_("the sheet %(sheet)s was not read: none of its first %(n)d rows is a header row naming "
                        "题型 (type) and 题干 (stem)"), {"sheet": sheet.name, "n": HEADER_SCAN_ROWS}, where))
             continue
+        if header.second_row is not None:
+            result.notices.append(Problem(
+                N_("rows %(first)d and %(second)d were read together as the header row: the option letters are on "
+                   "the second"), {"first": header.row, "second": header.second_row}, where))
         missing = [c for c in GUIDE if c.required and c.name not in header.index
                    and not (c.name == "type" and header.sheet_type)]
         if missing:

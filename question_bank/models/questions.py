@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -149,6 +151,9 @@ class Question(Base):
     #: How alike the two are, in percent (``question_bank.similarity``): 100 is a repeat (the same
     #: stem and options after folding punctuation, width, space and option order).
     duplicate_similarity: Mapped[int | None] = mapped_column(Integer)
+    #: The stem and options are the same as ``duplicate_of``'s (similarity 100) but the answer or
+    #: the type is not: an author's correction, never a plain repeat (``services.duplicates``).
+    duplicate_answer_changed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     #: Indexed: the bank list's default order.
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

@@ -47,11 +47,15 @@ def flag_resemblance(session: Session, question: Question, version: QuestionVers
     """Set ``question.duplicate_of`` and ``duplicate_similarity`` to the live question (another
     one) that ``version``'s content repeats or resembles most, or clear them when none does
     (``duplicates.find_resemblances``)."""
-    found = duplicates.find_resemblances(session, [duplicates.version_content(version)],
+    content = duplicates.version_content(version)
+    found = duplicates.find_resemblances(session, [content],
                                          exclude_question=question.id, within=False,
-                                         answers=[duplicates.answer_of(version.options or [], version.key)])[0]
+                                         answers=[duplicates.answer_of(version.options or [], version.key)],
+                                         keyed_texts=[duplicates.keyed(version.qtype, version.options or [],
+                                                                       version.key, content)])[0]
     question.duplicate_of_id = found.question_id if found else None
     question.duplicate_similarity = found.similarity if found else None
+    question.duplicate_answer_changed = bool(found and found.changed)
 
 
 def _apply(version: QuestionVersion, draft: QuestionDraft, category: Category) -> None:
@@ -124,15 +128,17 @@ def unchanged(version: QuestionVersion, draft: QuestionDraft) -> bool:
 class Created:
     """One question :func:`create_questions` added: the question, its first version, and the
     question it repeats or resembles (``resembles``, an id; ``None`` when none) with how alike they
-    are (``similarity``, percent; 100 for a repeat). That question is either in the bank already
-    (``resembles_draft`` is ``None``) or an earlier draft of the same call (``resembles_draft`` is
-    that draft's index in ``drafts``)."""
+    are (``similarity``, percent; 100 for the same stem and options). That question is either in the
+    bank already (``resembles_draft`` is ``None``) or an earlier draft of the same call
+    (``resembles_draft`` is that draft's index in ``drafts``). ``changed``: the same stem and
+    options but another answer or type (``duplicates.AnswerChange``), no repeat."""
 
     question: Question
     version: QuestionVersion
     resembles: int | None = None
     resembles_draft: int | None = None
     similarity: int | None = None
+    changed: duplicates.AnswerChange | None = None
 
 
 def create_questions(
@@ -153,7 +159,8 @@ def create_questions(
     published and current versions of every question that is not retired, and with the earlier
     drafts of the same call; a draft that repeats or resembles one (at least
     ``similarity.NEAR_DUPLICATE_MIN`` percent alike, and answering alike) is still added, flagged with ``duplicate_of``
-    and ``duplicate_similarity``, so an editor can decide. Raises :class:`InvalidInput` listing
+    and ``duplicate_similarity``, so an editor can decide; one with the same stem and options but
+    another answer or type is flagged ``duplicate_answer_changed`` too (a correction, no repeat). Raises :class:`InvalidInput` listing
     every problem of every draft, and then adds nothing; callers that must say which draft a
     problem belongs to check ``draft.problems()`` first, as the importer does. With ``status``
     published (test data, a trusted load) the first version is also the published one, which
@@ -172,9 +179,9 @@ def create_questions(
     contents = [content_text(d.stem, d.options) for d in drafts]
     # The LSH keys are computed once, for the check and for the index (a tenth of a batch's time).
     keys = band_keys(contents)
+    keyed_texts = [duplicates.keyed(d.qtype, d.options, d.key, c) for d, c in zip(drafts, contents)]
     found = (duplicates.find_resemblances(session, contents, keys=keys,
-                                          answers=[duplicates.answer_of(d.options, d.key, c)
-                                                   for d, c in zip(drafts, contents)])
+                                          answers=[k.answer for k in keyed_texts], keyed_texts=keyed_texts)
              if check_duplicates else [None] * len(drafts))
     now = clock.now()
     made: list[tuple[Question, QuestionVersion]] = []
@@ -198,7 +205,9 @@ def create_questions(
                      else made[resemblance.earlier][0].id)
         question.duplicate_of_id = resembles
         question.duplicate_similarity = resemblance.similarity
-        created.append(Created(question, version, resembles, resemblance.earlier, resemblance.similarity))
+        question.duplicate_answer_changed = resemblance.changed is not None
+        created.append(Created(question, version, resembles, resemblance.earlier, resemblance.similarity,
+                               resemblance.changed))
     session.flush()
     citing.record_citations(session, [version for _, version in made], fresh=True)
     if batch is None:

@@ -15,6 +15,16 @@ gives the few versions worth comparing, and only those are compared exactly (rap
 version's keys are written with it (:func:`index_versions`). Questions alike in text but not in
 answer (a templated stem, the same options, another one right) are not near-duplicates
 (``similarity.answers_alike``).
+
+A changed answer is not a repeat. The fingerprint stays the stem and the options (what a
+candidate reads: no paper may hold two questions with it), but a text with the same fingerprint
+whose answer or type differs from the question it matches (a key corrected from 对 to 错, ABCD
+to ABC, a 单选 made 多选) is the author's correction, not a copy: :attr:`Resemblance.changed`
+says so, carrying both answers and types for the report ("same stem and options, different
+answer (bank: 对, file: 错)"). An import never skips such a row as a repeat and a reviewer's
+"leave out every flagged repeat" never leaves it out (``review.flagged_repeats``); it is listed
+apart. Answers are compared by the right options' texts, so the same key under another option
+order is the same answer.
 """
 
 from __future__ import annotations
@@ -41,18 +51,79 @@ _CANDIDATES_COMPARED = 50
 
 
 @dataclass(frozen=True)
+class Keyed:
+    """What a text's answer is compared by when its stem and options match another's: ``qtype``
+    (a registry name such as ``"single_choice"``), ``answer`` (:func:`answer_of`) and ``shown``,
+    the key as the author wrote it for a report ("对", "ABC", :func:`shown_key`)."""
+
+    qtype: str
+    answer: Answer | None
+    shown: str
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """Same stem and options, another answer or type: the matched question's (``bank_*``, or the
+    earlier text's of the same batch) and the new text's (``file_*``) type and key as shown."""
+
+    bank_type: str
+    bank_answer: str
+    file_type: str
+    file_answer: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The change as a batch report stores it (JSON)."""
+        return {"bank_type": self.bank_type, "bank_answer": self.bank_answer,
+                "file_type": self.file_type, "file_answer": self.file_answer}
+
+
+@dataclass(frozen=True)
 class Resemblance:
     """The question a text resembles most: ``question_id`` (or, within one batch of new texts,
     ``earlier`` the index of an earlier text of the batch and ``question_id`` None) and
-    ``similarity`` in percent (100: a repeat)."""
+    ``similarity`` in percent (100: the same stem and options). ``changed``: set when the stem
+    and options are the same but the answer or the type is not (see the module): no repeat."""
 
     similarity: int
     question_id: int | None = None
     earlier: int | None = None
+    changed: AnswerChange | None = None
 
     @property
     def is_repeat(self) -> bool:
-        return self.similarity == 100
+        """A true repeat: the same stem and options, and not a changed answer."""
+        return self.similarity == 100 and self.changed is None
+
+
+def shown_key(key: Any) -> str:
+    """A key as an author writes it, for a report: 对 / 错, letters ("ABC"), blanks joined with
+    "；" (alternatives with "/"), a text key as it is; "" for none."""
+    if isinstance(key, bool):
+        return "对" if key else "错"
+    if isinstance(key, list) and all(isinstance(k, str) and k in LETTERS for k in key):
+        return "".join(key)
+    if isinstance(key, list):
+        return "；".join("/".join(str(a) for a in blank) if isinstance(blank, list) else str(blank)
+                        for blank in key)
+    return "" if key is None else str(key)
+
+
+def keyed(qtype: str, options: Sequence[str], key: Any, content: str | None = None) -> Keyed:
+    """A text's :class:`Keyed` from its type, options and key (``content`` as for :func:`answer_of`)."""
+    return Keyed(qtype, answer_of(options, key, content), shown_key(key))
+
+
+def answer_change(bank: Keyed | None, new: Keyed | None) -> AnswerChange | None:
+    """How ``new`` answers otherwise than ``bank`` though their stem and options are the same: the
+    types differ, or the right options' texts (choice) or the answers differ; None when they
+    agree or either is unknown."""
+    if bank is None or new is None:
+        return None
+    same_answer = (bank.answer is None or new.answer is None
+                   or sorted(bank.answer.right) == sorted(new.answer.right))
+    if bank.qtype == new.qtype and same_answer:
+        return None
+    return AnswerChange(bank.qtype, bank.shown, new.qtype, new.shown)
 
 
 def version_content(version: QuestionVersion) -> str:
@@ -99,7 +170,8 @@ def index_versions(session: Session, versions: Sequence[QuestionVersion], *, rep
 
 def find_resemblances(session: Session, contents: Sequence[str], *, exclude_question: int | None = None,
                       within: bool = True, answers: Sequence[Answer | None] | None = None,
-                      keys: Sequence[Sequence[int]] | None = None) -> list[Resemblance | None]:
+                      keys: Sequence[Sequence[int]] | None = None,
+                      keyed_texts: Sequence[Keyed | None] | None = None) -> list[Resemblance | None]:
     """For each content text, the live question it repeats or resembles most, at least
     :data:`~question_bank.similarity.NEAR_DUPLICATE_MIN` percent alike, or None.
 
@@ -111,7 +183,11 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
 
     ``answers`` (:func:`answer_of`, one per text), when given, keep a text from resembling a
     question that answers otherwise; a repeat (the same stem and options) is a repeat whatever
-    its key. ``keys``: the texts' LSH keys (``similarity.band_keys``) when the caller computed them."""
+    its key. ``keys``: the texts' LSH keys (``similarity.band_keys``) when the caller computed them.
+
+    ``keyed_texts`` (:func:`keyed`, one per text), when given, mark a match with the same stem and
+    options but another answer or type as :attr:`Resemblance.changed` (no repeat); at equal
+    similarity a true repeat is preferred to a changed answer."""
     if not contents:
         return []
     if keys is None:
@@ -123,18 +199,21 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
     earlier_by_key: dict[int, list[int]] = defaultdict(list)
     found: list[Resemblance | None] = []
     mine = list(answers) if answers is not None else [None] * len(contents)
+    own: list[Keyed | None] = list(keyed_texts) if keyed_texts is not None else [None] * len(contents)
     for index, (text, text_keys) in enumerate(zip(contents, keys)):
         best: Resemblance | None = None
         for version_id, _ in shared[index].most_common(_CANDIDATES_COMPARED):
-            question_id, other, options, key = known[version_id]
-            candidate = Resemblance(similarity(text, other), question_id=question_id)
+            question_id, other, options, key, qtype = known[version_id]
+            candidate = _with_change(Resemblance(similarity(text, other), question_id=question_id), own[index],
+                                     lambda: keyed(qtype, options or [], key, other))
             # The answer is read only for a near-duplicate worth keeping (few are).
             if _better(candidate, best) and _same_question(
                     candidate, mine[index], lambda: answer_of(options or [], key, other)):
                 best = candidate
         if within:
             for earlier in sorted({i for key in text_keys for i in earlier_by_key.get(key, ())}):
-                candidate = Resemblance(similarity(text, contents[earlier]), earlier=earlier)
+                candidate = _with_change(Resemblance(similarity(text, contents[earlier]), earlier=earlier),
+                                         own[index], lambda: own[earlier])
                 if _better(candidate, best) and _same_question(candidate, mine[index], lambda: mine[earlier]):
                     best = candidate
             for key in text_keys:
@@ -143,17 +222,29 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
     return found
 
 
+def _with_change(candidate: Resemblance, new: Keyed | None, other: Callable[[], Keyed | None]) -> Resemblance:
+    """``candidate`` with :attr:`Resemblance.changed` set when it has the same stem and options as
+    ``new`` but answers otherwise (``other`` gives the matched text's, asked only then)."""
+    if candidate.similarity != 100 or new is None:
+        return candidate
+    change = answer_change(other(), new)
+    return candidate if change is None else Resemblance(100, candidate.question_id, candidate.earlier, change)
+
+
 def _same_question(candidate: Resemblance, first: Answer | None, second: Callable[[], Answer | None]) -> bool:
     """Whether a resemblance counts: a repeat always, a near-duplicate when the answers agree
-    (``second`` gives the other's answer, asked only then)."""
-    return candidate.similarity < NEAR_DUPLICATE_MIN or candidate.is_repeat or answers_alike(first, second())
+    (``second`` gives the other's answer, asked only then). The same stem and options always
+    count, a changed answer included: it is flagged as one, never hidden."""
+    return candidate.similarity < NEAR_DUPLICATE_MIN or candidate.similarity == 100 or answers_alike(first, second())
 
 
 def _better(candidate: Resemblance, best: Resemblance | None) -> bool:
     """Whether ``candidate`` beats ``best``: more alike; at equal similarity a question in the bank
-    beats a text of the batch, and the older (smaller id, earlier index) beats the newer."""
+    beats a text of the batch, a true repeat beats a changed answer, and the older (smaller id, earlier index) beats the newer."""
     if best is None or candidate.similarity != best.similarity:
         return best is None or candidate.similarity > best.similarity
+    if (candidate.changed is None) != (best.changed is None):
+        return candidate.changed is None  # a true repeat says more than a changed answer
     if (candidate.question_id is None) != (best.question_id is None):
         return candidate.question_id is not None
     if candidate.question_id is not None:
@@ -217,17 +308,17 @@ def _among(session: Session, column, values: list[int], element_type):
     return column.in_(values)
 
 
-def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str, list[str], Any]]:
-    """Version id → (question id, content text, options, key)."""
-    found: dict[int, tuple[int, str, list[str], Any]] = {}
+def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str, list[str], Any, str]]:
+    """Version id → (question id, content text, options, key, type)."""
+    found: dict[int, tuple[int, str, list[str], Any, str]] = {}
     ordered = sorted(version_ids)
     connection = session.connection()
     for chunk in _batches(session, ordered):
         rows = connection.execute(
             select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.stem,
-                   QuestionVersion.options, QuestionVersion.key)
+                   QuestionVersion.options, QuestionVersion.key, QuestionVersion.qtype)
             .where(_among(session, QuestionVersion.id, chunk, Integer))
         )
-        found.update((vid, (qid, content_text(stem, options or []), options, key))
-                     for vid, qid, stem, options, key in rows)
+        found.update((vid, (qid, content_text(stem, options or []), options, key, qtype))
+                     for vid, qid, stem, options, key, qtype in rows)
     return found

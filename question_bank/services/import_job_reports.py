@@ -26,6 +26,7 @@ def store(report: ImportReport) -> dict[str, Any]:
     document: dict[str, Any] = {name: getattr(report, name) for name in _PLAIN}
     for name in _PROBLEMS:
         document[name] = [stored_problem(p) for p in getattr(report, name)]
+    document["changed_answers"] = report.changed_answers
     document["batch_id"] = report.batch.id if report.batch is not None else None
     return document
 
@@ -33,6 +34,8 @@ def store(report: ImportReport) -> dict[str, Any]:
 def load(session: Session, document: dict[str, Any]) -> ImportReport:
     """The report :func:`store` kept, its batch read from ``session``."""
     report = ImportReport(**{name: document[name] for name in _PLAIN})
+    # Reports stored before changed answers were told apart have none.
+    report.changed_answers = document.get("changed_answers", [])
     for name in _PROBLEMS:
         setattr(report, name, [read_stored_problem(p) for p in document[name]])
     if document.get("batch_id") is not None:

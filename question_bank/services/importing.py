@@ -111,6 +111,11 @@ class ImportReport:
     #: Rows repeating a question of the bank (same fingerprint): ``{"row", "sheet", "resembles", "stem"}``;
     #: with ``repeats="skip"`` these are the rows left out.
     repeats: list[dict[str, Any]] = field(default_factory=list)
+    #: Rows with the stem and options of a question of the bank but another answer or type (an
+    #: author's correction, ``duplicates.AnswerChange``): ``{"row", "sheet", "resembles", "stem",
+    #: "changed": {"bank_type", "bank_answer", "file_type", "file_answer"}}``. Listed apart from
+    #: the repeats, they hold an import that asks like repeats do, and are never skipped.
+    changed_answers: list[dict[str, Any]] = field(default_factory=list)
     #: What of the file was not read and why (hidden sheets, unknown columns, title rows): file- or
     #: sheet-level notices that do not refuse it (``formats.template_sheets``).
     notices: list[Problem] = field(default_factory=list)
@@ -131,13 +136,16 @@ class ProblemGroup:
     """The problems of one reason in one column. ``example`` is the first of them (its message,
     parameters and place without the row say the reason); ``varied`` is true when the others have
     other parameters (another wrong value, another letter), so the example is one of several.
-    ``count`` problems in ``rows`` distinct rows, the first of them ``first_rows`` (file order)."""
+    ``count`` problems in ``rows`` distinct rows (a row number on two sheets is two rows), the first
+    of them ``first_rows`` (file order), ``first_sheets`` the sheet of each ("" for a file of one
+    table)."""
 
     example: Problem
     count: int
     rows: int
     first_rows: tuple[int, ...]
     varied: bool
+    first_sheets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +159,9 @@ class Summary:
     rows_with_problems: int
     problems: int
     groups: list[ProblemGroup]
+    #: Whether the rows with problems lie on more than one sheet: then a page names each row's
+    #: sheet with it ("单选题 3"), a bare row number being ambiguous.
+    several_sheets: bool = False
 
     @property
     def sound_rows(self) -> int:
@@ -167,14 +178,20 @@ def summarise(problems: list[Problem], rows_read: int, rows_imported: int, first
         groups.setdefault((problem.message, place.column, place.header), []).append(problem)
     summary = []
     for members in groups.values():
-        rows = sorted({row for row in map(_row, members) if row is not None})
+        # (sheet, row) in file order: row 3 of 单选题 and row 3 of 多选题 are two rows.
+        rows = list(dict.fromkeys((p.place.sheet, row) for p in members if (row := _row(p)) is not None))
+        if len({sheet for sheet, _ in rows}) <= 1:
+            rows.sort()
         summary.append(ProblemGroup(
-            example=members[0], count=len(members), rows=len(rows), first_rows=tuple(rows[:first_rows]),
+            example=members[0], count=len(members), rows=len(rows),
+            first_rows=tuple(row for _, row in rows[:first_rows]),
             varied=any(p.params != members[0].params for p in members),
+            first_sheets=tuple(sheet for sheet, _ in rows[:first_rows]),
         ))
     summary.sort(key=lambda g: -g.count)  # stable: equal counts stay in file order
     with_problems = {(p.place.sheet, _row(p)) for p in problems if _row(p) is not None}
-    return Summary(rows_read, rows_imported, len(with_problems), len(problems), summary)
+    return Summary(rows_read, rows_imported, len(with_problems), len(problems), summary,
+                   several_sheets=len({sheet for sheet, _ in with_problems}) > 1)
 
 
 def _row(problem: Problem) -> int | None:
@@ -256,7 +273,9 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     questions. With ``repeats`` :data:`ASK` either finding stops the import (``held``, nothing
     written, :attr:`ImportReport.same_file` and :attr:`ImportReport.repeats` say why); with
     :data:`SKIP_REPEATS` the repeating rows are left out (and listed) and the rest imported; with
-    :data:`KEEP_REPEATS` everything is imported and the repeats flagged.
+    :data:`KEEP_REPEATS` everything is imported and the repeats flagged. A row with the same stem
+    and options as a question of the bank but another answer or type is no repeat
+    (:attr:`ImportReport.changed_answers`): it holds an import that asks, and is never skipped.
     ``progress(rows_done, rows_total)``, when given, hears the rows of a template file as they are
     read (``rows_total`` 0: not known yet), then when the file has been read (0 of its rows done)
     and when the questions are written (every row done); a background job shows it, and passes
@@ -297,10 +316,14 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         return _refuse(session, clock, actor, report)
     if repeats != KEEP_REPEATS:
         report.same_file = _same_file(session, digest)
-        repeating = _bank_repeats(session, sound)
-        report.repeats = [{"row": row.number, "sheet": row.sheet, "resembles": question_id,
-                           "stem": row.draft.stem[:_STEM_EXCERPT]} for row, question_id in repeating]
-        if repeats == ASK and (report.same_file or report.repeats):
+        matches = _bank_matches(session, sound)
+        repeating = [(row, match) for row, match in matches if match.changed is None]
+        report.repeats = [{"row": row.number, "sheet": row.sheet, "resembles": match.question_id,
+                           "stem": row.draft.stem[:_STEM_EXCERPT]} for row, match in repeating]
+        report.changed_answers = [{"row": row.number, "sheet": row.sheet, "resembles": match.question_id,
+                                   "stem": row.draft.stem[:_STEM_EXCERPT], "changed": match.changed.as_dict()}
+                                  for row, match in matches if match.changed is not None]
+        if repeats == ASK and (report.same_file or report.repeats or report.changed_answers):
             report.held = True
             return report
         left_out = {id(row) for row, _ in repeating}
@@ -360,14 +383,17 @@ def _same_file(session: Session, digest: str) -> dict[str, Any] | None:
             "status": str(batch.status)}
 
 
-def _bank_repeats(session: Session, rows: list[template.ParsedRow]) -> list[tuple[template.ParsedRow, int]]:
-    """The rows whose stem and options repeat a live question of the bank (the same fingerprint:
-    similarity 100, ``services.duplicates``), each with that question's id. Near-duplicates are
-    not repeats: they are imported and flagged."""
-    found = duplicates.find_resemblances(session, [content_text(r.draft.stem, r.draft.options) for r in rows],
-                                         within=False)
-    return [(row, match.question_id) for row, match in zip(rows, found)
-            if match is not None and match.is_repeat and match.question_id is not None]
+def _bank_matches(session: Session, rows: list[template.ParsedRow]
+                  ) -> list[tuple[template.ParsedRow, duplicates.Resemblance]]:
+    """The rows whose stem and options are those of a live question of the bank (the same
+    fingerprint: similarity 100, ``services.duplicates``), each with its match: a repeat, or a
+    changed answer (``Resemblance.changed``: another key or type). Near-duplicates are neither:
+    they are imported and flagged."""
+    contents = [content_text(r.draft.stem, r.draft.options) for r in rows]
+    keyed_texts = [duplicates.keyed(r.draft.qtype, r.draft.options, r.draft.key, c) for r, c in zip(rows, contents)]
+    found = duplicates.find_resemblances(session, contents, within=False, keyed_texts=keyed_texts)
+    return [(row, match) for row, match in zip(rows, found)
+            if match is not None and match.similarity == 100 and match.question_id is not None]
 
 
 def _refuse(session: Session, clock: Clock, actor: User, report: ImportReport) -> ImportReport:
@@ -408,7 +434,9 @@ def _write_questions(session: Session, clock: Clock, actor: User, batch: ImportB
     duplicates = [
         {"row": row.number, "sheet": row.sheet, "question_id": made.question.id, "resembles": made.resembles,
          "resembles_row": rows[made.resembles_draft].number if made.resembles_draft is not None else None,
-         "stem": made.version.stem[:_STEM_EXCERPT], "similarity": made.similarity}
+         "resembles_sheet": rows[made.resembles_draft].sheet if made.resembles_draft is not None else None,
+         "stem": made.version.stem[:_STEM_EXCERPT], "similarity": made.similarity,
+         "changed": made.changed.as_dict() if made.changed is not None else None}
         for row, made in zip(rows, created) if made.resembles is not None
     ]
     return (duplicates, [made.question.id for made in created],

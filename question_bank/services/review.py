@@ -287,10 +287,12 @@ def _refuse_unready(session: Session, question_ids: set[int]) -> None:
 
 def flagged_repeats(session: Session, batch: ImportBatch) -> list[int]:
     """Ids of the batch's questions in review flagged as repeating another question (similarity
-    100: the same stem and options), for a reviewer who leaves them all out at once."""
+    100: the same stem and options, and the same answer and type), for a reviewer who leaves them
+    all out at once. A changed answer (``Question.duplicate_answer_changed``) is a correction, not
+    a repeat, and is never among them."""
     return list(session.scalars(select(Question.id).where(
         Question.import_batch_id == batch.id, Question.status == QuestionStatus.IN_REVIEW,
-        Question.duplicate_similarity == 100).order_by(Question.id)))
+        Question.duplicate_similarity == 100, Question.duplicate_answer_changed.is_(False)).order_by(Question.id)))
 
 
 def in_review_count(session: Session, batch: ImportBatch) -> int:

@@ -42,7 +42,8 @@ def test_c21_writing_the_stem_of_a_published_version_whose_revision_waits_flags_
 
 
 def test_c21_importing_the_stem_of_a_published_version_whose_revision_waits_flags_it(db, clock, editor, c21_bank):
-    row = ("单选", T, *T_OPTIONS, "A", "", "", "", "", "行政处罚法", "")
+    # The published version's key (B): another key would be a changed answer, no repeat.
+    row = ("单选", T, *T_OPTIONS, "B", "", "", "", "", "行政处罚法", "")
     # Said before anything is written, naming P ...
     held = importing.import_questions(db, clock, editor, "c21.xlsx", questions_xlsx([row]))
     assert held.held and [(r["row"], r["resembles"]) for r in held.repeats] == [(2, c21_bank.id)]

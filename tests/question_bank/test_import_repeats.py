@@ -50,7 +50,7 @@ def test_the_same_file_again_is_said_before_anything_is_written(db, clock, edito
 
 
 def test_questions_already_in_the_bank_are_said_and_skip_the_repeats_imports_the_rest(db, clock, editor, make):
-    existing = make.question(stem="第2题：" + ROW[1], options=list(ROW[2:6]))
+    existing = make.question(stem="第2题：" + ROW[1], options=list(ROW[2:6]), key=["C"])
     data = questions_xlsx(rows(1, 2, 3))
     held = run(db, clock, editor, data)
     assert held.held and held.same_file is None
