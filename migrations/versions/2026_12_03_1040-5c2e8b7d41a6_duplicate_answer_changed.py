@@ -2,7 +2,7 @@
 (a corrected key) says so, so that it is never taken for a plain repeat (issue 5)
 
 Revision ID: 5c2e8b7d41a6
-Revises: 7d3e5f1a9b42
+Revises: f3a8c5d2e915
 Create Date: 2026-12-03 11:00:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '5c2e8b7d41a6'
-down_revision = '7d3e5f1a9b42'
+down_revision = 'f3a8c5d2e915'
 branch_labels = None
 depends_on = None
 
