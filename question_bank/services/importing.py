@@ -280,7 +280,7 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
             source = reader(name, data)
     except InvalidInput as exc:
         report.errors = list(exc.problems)
-        return _refuse(session, clock, actor, report)
+        return _refuse(session, clock, actor, report, digest)
     parsed = source.rows
     # What the drafts merged or still lack (QuestionDraft.notes), after the file's own notes.
     report.notes = list(source.notes) + [note for row in parsed if row.draft is not None for note in row.notes]
@@ -294,7 +294,7 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     sound = [row for row in parsed if row.draft is not None]
     if (report.errors and mode == ALL_OR_NOTHING) or not sound:
         # every row was bad (there is at least one row), or all-or-nothing refused
-        return _refuse(session, clock, actor, report)
+        return _refuse(session, clock, actor, report, digest)
     if repeats != KEEP_REPEATS:
         report.same_file = _same_file(session, digest)
         repeating = _bank_repeats(session, sound)
@@ -370,11 +370,13 @@ def _bank_repeats(session: Session, rows: list[template.ParsedRow]) -> list[tupl
             if match is not None and match.is_repeat and match.question_id is not None]
 
 
-def _refuse(session: Session, clock: Clock, actor: User, report: ImportReport) -> ImportReport:
+def _refuse(session: Session, clock: Clock, actor: User, report: ImportReport, digest: str) -> ImportReport:
     """Record the refusal (audit event :data:`REFUSED_ACTION`, the problems in its ``after``) so
-    that the uploader can download the whole list; no question and no batch is written."""
-    event = audit.record(session, clock, actor, REFUSED_ACTION, "import_file", report.filename[:40], after={
-        "filename": report.filename, "mode": report.mode, "rows": report.rows,
+    that the uploader can download the whole list; no question and no batch is written. The event's
+    object is the file, by the first 40 hex digits of its SHA-256 ``digest`` (the object id holds 40
+    characters; a file name may be longer, so it is kept whole in ``after``, never cut)."""
+    event = audit.record(session, clock, actor, REFUSED_ACTION, "import_file", digest[:40], after={
+        "filename": report.filename, "sha256": digest, "mode": report.mode, "rows": report.rows,
         "errors": [stored_problem(p) for p in report.errors],
     })
     session.flush()

@@ -41,11 +41,20 @@ from question_bank.formats.guarded.workbook import open_workbook, xml_is_defused
 __all__ = ["Limits", "SheetRow", "Upload", "UploadSheet", "clean_filename", "open_upload", "refuse", "xml_is_defused"]
 
 
+#: The longest file name an upload may have, in characters (the name is stored whole, in columns of
+#: 255; Windows itself allows 255, so a longer name is rare and is refused rather than cut).
+MAX_FILENAME_CHARS = 200
+
+
 def clean_filename(filename: str) -> str:
-    """The uploaded file's own name: no directories (browsers may send ``C:\\fakepath\\…``), at most
-    200 characters, never empty."""
+    """The uploaded file's own name: no directories (browsers may send ``C:\\fakepath\\…``), never
+    empty. Raises :class:`~question_bank.errors.InvalidInput`, placed on the file and naming the
+    limit, when the name is longer than :data:`MAX_FILENAME_CHARS`: a name is never cut."""
     name = os.path.basename((filename or "").replace("\\", "/")).strip()
-    return name[-200:] or "upload"
+    if len(name) > MAX_FILENAME_CHARS:
+        raise refuse(name, N_("The file name is %(length)d characters long; at most %(limit)d are allowed. Give the "
+                              "file a shorter name and upload it again."), length=len(name), limit=MAX_FILENAME_CHARS)
+    return name or "upload"
 
 
 def open_upload(filename: str, data: bytes, limits: Limits = Limits(),
