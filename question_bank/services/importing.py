@@ -44,6 +44,7 @@ from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Place, Problem
 from question_bank.formats import spreadsheet, template, template_sheets
 from question_bank.formats.guarded import clean_filename
+from question_bank.formats.guarded.kinds import WORKBOOK_ENDINGS
 from question_bank.formats.interchange import Reader, SourceFile
 from question_bank.formats.template_export import unguard_csv_cell
 from question_bank.models import AuditEvent, BatchStatus, ImportBatch, Question, QuestionStatus, Role, User
@@ -196,9 +197,25 @@ def read_template(filename: str, data: bytes, progress: Progress | None = None,
         table = _counting_rows(table, progress)
     parsed = template_sheets.parse_file(filename, table)
     sheet_name = "、".join(parsed.sheets)
-    notes = _drop_formula_guards(filename, sheet_name, parsed.rows) if parsed.own_export else []
+    notes = _kind_unlike_name(filename, table.file_format, table.encoding)
+    notes += _drop_formula_guards(filename, sheet_name, parsed.rows) if parsed.own_export else []
     return SourceFile(table.file_format, table.encoding, sheet_name, parsed.rows, notes, parsed.notices, parsed.sheets,
                       parsed.problems)
+
+
+def _kind_unlike_name(filename: str, file_format: str, encoding: str) -> list[Problem]:
+    """A note, on the file, when its content is of another kind than its name says (the kind is read
+    from the bytes, ``formats.guarded``): the person may have sent another file than they meant."""
+    name = filename.casefold()
+    if file_format == "csv" and name.endswith(WORKBOOK_ENDINGS):
+        return [Problem(N_("This file is named as an Excel workbook (.xlsx) but holds CSV text (%(encoding)s); it "
+                           "was read as CSV. Check that this is the file you meant to upload."),
+                        {"encoding": encoding}, Place(file=filename))]
+    if file_format == "xlsx" and name.endswith((".csv", ".txt")):
+        return [Problem(N_("This file is named as a text file (%(suffix)s) but is an Excel workbook; it was read "
+                           "as a workbook. Check that this is the file you meant to upload."),
+                        {"suffix": name[name.rindex("."):]}, Place(file=filename))]
+    return []
 
 
 def _counting_rows(table: spreadsheet.Table, progress: Progress) -> spreadsheet.Table:

@@ -31,8 +31,8 @@ import os
 import time
 from collections.abc import Callable, Iterator
 
-from question_bank.errors import N_, Place
-from question_bank.formats.guarded.kinds import ZIP, refuse_unreadable_kinds
+from question_bank.errors import N_, InvalidInput, Place
+from question_bank.formats.guarded.kinds import WORKBOOK_ENDINGS, ZIP, refuse_unreadable_kinds
 from question_bank.formats.guarded.limits import MB, Limits, Meter, refuse
 from question_bank.formats.guarded.sheets import SheetRow, Upload, UploadSheet, capped
 from question_bank.formats.guarded.text import csv_records, decode, sniff_delimiter
@@ -75,7 +75,15 @@ def open_upload(filename: str, data: bytes, limits: Limits = Limits(),
     if data.startswith(ZIP):
         return Upload(filename, "xlsx", "", "", open_workbook(filename, data, meter))
     refuse_unreadable_kinds(filename, data)
-    encoding, text = decode(filename, data)
+    try:
+        encoding, text = decode(filename, data)
+    except InvalidInput:
+        # Bytes no text encoding reads, under a workbook's name: the decoder's "neither UTF-8 nor
+        # GB18030" would send the person looking for an encoding when the file is no workbook at all.
+        if filename.casefold().endswith(WORKBOOK_ENDINGS) and b"\x00" not in data:
+            raise refuse(filename, N_("This file is named as an Excel workbook but is not one (nor a text file). "
+                                      "Open it in Excel, save it as an Excel workbook (.xlsx) and upload that.")) from None
+        raise
     delimiter = sniff_delimiter(text)
 
     def read(number_formats: bool) -> Iterator[SheetRow]:
