@@ -91,8 +91,8 @@ GUIDE: tuple[Column, ...] = (
            N_("1 (easiest) to 5 (hardest), or 易 / 较易 / 中 / 较难 / 难; empty means 3."),
            "1（最易）至 5（最难），或 易 / 较易 / 中 / 较难 / 难；不填为 3"),
     Column("tags", "知识点", "tags", False,
-           N_("Knowledge points, separated by ; or ；."),
-           "知识点，多个用 ; 或 ； 分隔"),
+           N_("Knowledge points, separated by ; or ； (commas and 、 also separate them)."),
+           "知识点，多个用 ; 或 ； 分隔（逗号和顿号也作分隔）"),
     Column("legal_basis", "法律依据", "legal_basis", False,
            N_("The articles the question rests on, e.g. 《中华人民共和国行政处罚法》第三十六条."),
            "题目依据的法条，如《中华人民共和国行政处罚法》第三十六条"),
@@ -146,7 +146,9 @@ NO_PINS = frozenset({"无", "否", "不固定", "none", "no", "-", "—", "/"})
 
 DIFFICULTY_WORDS = {"易": 1, "容易": 1, "较易": 2, "中": 3, "中等": 3, "适中": 3, "一般": 3, "较难": 4, "难": 5, "困难": 5}
 _PARENTHESISED = re.compile(r"[(（][^)）]*[)）]")
-_TAG_SEPARATORS = re.compile(r"[;；]")
+#: Between knowledge points: semicolons as the guide asks, and the commas and 、 people write lists
+#: with (一，二,三 is three knowledge points, not one).
+_TAG_SEPARATORS = re.compile(r"[;；,，、]")
 
 
 def _header_word(text: str) -> str:
