@@ -310,7 +310,10 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
                                       {"value": type_text, "names": names})))
 
     stem = _text(cell("stem"))
-    options = read_options([cell(name) for name in OPTION_COLUMNS], found)
+    # A refused option cell (a formula, a cell whose shown text is not known) stands in as filled:
+    # its problem is reported once, not again as an empty option or as a key naming an empty option.
+    refused = set(unsaved)
+    options = read_options([_REFUSED_OPTION if name in refused else cell(name) for name in OPTION_COLUMNS], found)
     pinned = _pinned(cell("pinned"), found)
     key = None
     key_column = _key_column(header, cell, found)
@@ -347,6 +350,11 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         return ParsedRow(row.number, draft, [], pins_stated=pinned is not None, sheet=sheet, notes=notes)
     problems = [Problem(p.message, p.params, place_of(filename, sheet, row.number, header, name)) for name, p in found]
     return ParsedRow(row.number, None, problems, sheet=sheet)
+
+
+#: What a refused option cell reads as while the row's other cells are checked (never stored: a
+#: row with a refused cell is refused).
+_REFUSED_OPTION = "<refused cell>"
 
 
 def _column_of(problem: Problem) -> str:
