@@ -329,6 +329,12 @@ def test_the_same_file_twice_is_said_on_the_page_then_skip_the_repeats_and_leave
     db.expire_all()
     assert db.get(ImportBatch, second.id).status == BatchStatus.DISCARDED
     assert question_count(db) == 2
+    # The list and the batch's page say the same of a discarded batch: none held, how many discarded.
+    listed = client.get("/bank/batches").get_data(as_text=True)
+    row = re.search(rf'<tr data-batch="{second.id}">.*?</tr>', listed, re.S).group(0)
+    assert '<td>0 (1 discarded)</td>' in row and "Repeats and near-duplicates" in listed
+    page = client.get(f"/bank/batches/{second.id}").get_data(as_text=True)
+    assert '<dd data-count="questions">0 (1 discarded)</dd>' in page
 
 
 def test_a_reviewer_leaves_out_every_flagged_repeat_at_once(client, client_factory, editor, make, db):
