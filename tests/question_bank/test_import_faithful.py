@@ -238,6 +238,10 @@ def test_reference_answer_headed_key_column_is_the_key(db, clock, editor):
     ("B.罚款", "B.罚款"),  # another option's letter is the author's text
     ("(A) 警告", "警告"),
     ("A：警告", "警告"),
+    ("A. A.双重标签", "A.双重标签"),  # exactly one label of its own letter is taken off, as in B–D
+    ("A.A.双重标签", "A.双重标签"),
+    ("（A）A、双重标签", "A、双重标签"),
+    ("A. B.另一字母", "A. B.另一字母"),
 ])
 def test_a_label_is_dropped_only_when_it_is_the_options_own(db, clock, editor, text, kept):
     row = ROW[:]
