@@ -258,7 +258,18 @@ def test_pins_moodle_did_not_state_are_proposed_and_shuffle_off_pins_every_optio
     assert [q.current_version.pinned_options for q in questions_of(db, report)] == [[2], [0, 1, 2]]
     assert [(p["row"], p["letters"]) for p in report.pinned] == [(1, "C")]
     assert said(report.notes) == [
-        "pins.xml: 2 question names (Moodle's titles) were not kept: the bank identifies questions by number"]
+        "pins.xml: 2 question names (Moodle's titles) were not kept: the bank identifies questions by number",
+        "pins.xml: 2 questions (1、2) are filed under no category in the file and were put in the category 导入; move "
+        "them to their categories after the import"]
+
+
+def test_gift_questions_before_any_category_are_said_to_be_put_in_the_default_one(db, clock, editor):
+    text = "::1::宪法是根本法。{TRUE}\n\n$CATEGORY: $course$/宪法\n\n::2::宪法规定公民的基本权利。{TRUE}\n"
+    report = run(db, clock, editor, "q.gift", text.encode("utf-8"))
+    assert [q.category.path for q in questions_of(db, report)] == ["导入", "宪法"]
+    assert said(report.notes) == [
+        "q.gift: 1 questions (1) are filed under no category in the file and were put in the category 导入; move them "
+        "to their categories after the import"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
