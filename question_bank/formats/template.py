@@ -195,6 +195,10 @@ class ParsedRow:
     pins_stated: bool = True
     sheet: str = ""
     notes: list[Problem] = field(default_factory=list)
+    #: For a question of an interchange file (Moodle XML, GIFT, JSON Lines), ``number`` is the
+    #: question's number in the file and ``line`` the line it begins on (None for a template row).
+    line: int | None = None
+    item: bool = False
 
 
 def fold(text: str) -> str:

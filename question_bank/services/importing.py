@@ -109,7 +109,8 @@ class ImportReport:
     #: (``{"id", "filename", "uploaded_at", "status"}``) or None.
     held: bool = False
     same_file: dict[str, Any] | None = None
-    #: Rows repeating a question of the bank (same fingerprint): ``{"row", "sheet", "resembles", "stem"}``;
+    #: Rows repeating a question of the bank (same fingerprint): ``{"row", "sheet", "resembles", "stem",
+    #: "place"}`` (``place``: :meth:`Place.to_json` of the row or question, without the file);
     #: with ``repeats="skip"`` these are the rows left out.
     repeats: list[dict[str, Any]] = field(default_factory=list)
     #: What of the file was not read and why (hidden sheets, unknown columns, title rows): file- or
@@ -316,7 +317,8 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         report.same_file = _same_file(session, digest)
         repeating = _bank_repeats(session, sound)
         report.repeats = [{"row": row.number, "sheet": row.sheet, "resembles": question_id,
-                           "stem": row.draft.stem[:_STEM_EXCERPT]} for row, question_id in repeating]
+                           "stem": row.draft.stem[:_STEM_EXCERPT], "place": _row_place(row).to_json()}
+                          for row, question_id in repeating]
         if repeats == ASK and (report.same_file or report.repeats):
             report.held = True
             return report
@@ -364,6 +366,14 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     if progress is not None:
         progress(report.rows, report.rows)
     return report
+
+
+def _row_place(row: template.ParsedRow) -> Place:
+    """Where a row is, without the file: a template row by sheet and row, an interchange file's
+    question by its number and line, as that format's own messages place it."""
+    if row.item:
+        return Place(item=row.number, line=row.line)
+    return Place(sheet=row.sheet, row=row.number)
 
 
 def _same_file(session: Session, digest: str) -> dict[str, Any] | None:
