@@ -149,6 +149,7 @@ _PARENTHESISED = re.compile(r"[(（][^)）]*[)）]")
 #: Between knowledge points: semicolons as the guide asks, and the commas and 、 people write lists
 #: with (一，二,三 is three knowledge points, not one).
 _TAG_SEPARATORS = re.compile(r"[;；,，、]")
+_LIST_MARKS = re.compile(r"[,，、]")
 
 
 def _header_word(text: str) -> str:
@@ -351,6 +352,10 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         notes = [Problem(n.message, n.params, place_of(filename, sheet, row.number, header,
                                                        key_column if n.place == "key" else _column_of(n)))
                  for n in draft.notes]
+        if _LIST_MARKS.search(cell("tags")):
+            # Commas split knowledge points too; said, since a point may itself hold a comma.
+            notes.append(Problem(N_("the knowledge points were also split at commas and 、: %(tags)s"),
+                                 {"tags": "；".join(draft.tags)}, place_of(filename, sheet, row.number, header, "tags")))
         return ParsedRow(row.number, draft, [], pins_stated=pinned is not None, sheet=sheet, notes=notes)
     problems = [Problem(p.message, p.params, place_of(filename, sheet, row.number, header, name)) for name, p in found]
     return ParsedRow(row.number, None, problems, sheet=sheet)
