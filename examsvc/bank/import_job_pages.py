@@ -45,11 +45,30 @@ def _status(job: ImportJob) -> dict:
         text = _("%(total)s rows read; checking them against the bank and writing the questions …",
                  total=f"{job.rows_total:,}")
     elif job.state == JobState.DONE:
-        percent, text = 100, _("Finished.")
+        percent, text = 100, _OUTCOME_TEXT[_outcome(job)]()
     else:
         text = _("The import failed: %(reason)s", reason=translate(job.failure["message"], job.failure["params"]))
     return {"id": job.id, "state": str(job.state), "rows_done": job.rows_done, "rows_total": job.rows_total,
-            "percent": percent, "text": text, "finished": job.state in (JobState.DONE, JobState.FAILED)}
+            "percent": percent, "text": text, "finished": job.state in (JobState.DONE, JobState.FAILED),
+            "outcome": _outcome(job) if job.state == JobState.DONE else None}
+
+
+def _outcome(job: ImportJob) -> str:
+    """How a finished job ended: "imported" (a batch was written), "held" (nothing written until the
+    uploader decides about repeats) or "refused" (nothing written; the problems are on its page)."""
+    result = job.result or {}
+    if result.get("held"):
+        return "held"
+    return "refused" if result.get("batch_id") is None else "imported"
+
+
+#: The sentence for each outcome of a finished job (called when shown, in the person's language).
+_OUTCOME_TEXT = {
+    "imported": lambda: _("Finished: the questions were imported."),
+    "held": lambda: _("Finished reading: nothing was imported yet, the file is held until its uploader decides about "
+                      "the repeats."),
+    "refused": lambda: _("Finished: the file was refused and nothing was imported; its page lists the problems."),
+}
 
 
 @bp.get("/import/jobs/<int:job_id>")

@@ -278,6 +278,19 @@ def shows_fewer_digits(value: Any, number_format: str) -> bool:
         return False  # refused for its format anyway
 
 
+def as_excel_keeps(value: int | float | Decimal) -> Decimal:
+    """``value`` with only the :data:`EXCEL_DIGITS` significant digits Excel keeps of a number, the
+    rest zeros: what Excel shows for ``110101199003078888`` typed into a cell formatted ``0`` is
+    ``110101199003079000`` (a float holds ``110101199003078896``, more than Excel does)."""
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if number == 0:
+        return number
+    drop = number.adjusted() + 1 - EXCEL_DIGITS
+    if drop <= 0:
+        return number
+    return number.scaleb(-drop).quantize(Decimal(1), rounding=ROUND_HALF_UP).scaleb(drop)
+
+
 def _number_text(number: Decimal, section: str, code: str) -> str:
     if section.strip() in ("General", "") or section.strip().casefold() == "general":
         return _general(number)

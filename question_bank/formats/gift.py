@@ -29,7 +29,7 @@ from typing import IO
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.interchange import ExportedQuestion, SourceFile, extras_of, read_text, too_many
 from question_bank.formats.moodle_grades import grade_of, share, split_unescaped
-from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, names_note, to_row
+from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, file_notes, to_row
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.types import get_type
 from question_bank.types.choice import LETTERS
@@ -150,7 +150,7 @@ def read(filename: str, data: bytes) -> SourceFile:
         notes.extend(outcome.notes)
     if not rows:
         raise InvalidInput([Problem(N_("The file holds no questions."), place=Place(file=filename))])
-    return SourceFile("gift", encoding, "", rows, names_note(filename, read_questions) + notes)
+    return SourceFile("gift", encoding, "", rows, file_notes(filename, read_questions) + notes)
 
 
 def _blocks(text: str) -> Iterable[tuple[int, list[str]]]:

@@ -106,9 +106,9 @@ def finish_row(filename: str, item: int, line: int | None, draft: QuestionDraft 
         problems.extend(Problem(p.message, p.params, item_place(filename, item, line, str(p.place)))
                         for p in draft.problems())
     if problems:
-        return ParsedRow(item, None, problems)
+        return ParsedRow(item, None, problems, line=line, item=True)
     notes = [Problem(n.message, n.params, item_place(filename, item, line, str(n.place))) for n in draft.notes]
-    return ParsedRow(item, draft, [], pins_stated=pins_stated, notes=notes)
+    return ParsedRow(item, draft, [], pins_stated=pins_stated, notes=notes, line=line, item=True)
 
 
 def extras_of(draft: QuestionDraft, carried: frozenset[str]) -> dict[str, Any]:

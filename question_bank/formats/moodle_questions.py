@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from question_bank.drafts import QuestionDraft
+from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, Place, Problem
 from question_bank.formats.html_text import html_to_text
-from question_bank.formats.interchange import apply_extras, category_path, finish_row, item_place
+from question_bank.formats.interchange import DEFAULT_CATEGORY, apply_extras, category_path, finish_row, item_place
 from question_bank.formats.moodle_grades import CLOZE, CLOZE_SHORT_ANSWER, read_cloze_answers
 from question_bank.formats.template import ParsedRow
 from question_bank.types import get_type
@@ -174,6 +174,29 @@ def to_row(filename: str, question: MoodleQuestion) -> Outcome:
 
 #: Question names our own writers give (``Q`` and the question's id, or a number): not a title lost.
 _OUR_NAMES = re.compile(r"Q?\d+")
+
+
+def file_notes(filename: str, questions: list[MoodleQuestion]) -> list[Problem]:
+    """The notes on a Moodle XML or GIFT file as a whole: :func:`names_note` and
+    :func:`uncategorised_note`."""
+    return names_note(filename, questions) + uncategorised_note(filename, questions)
+
+
+def uncategorised_note(filename: str, questions: list[MoodleQuestion]) -> list[Problem]:
+    """One note for the file when some of its questions are filed under no category (Moodle's top
+    level, a GIFT file before any $CATEGORY): the bank needs one, and they were put in
+    :data:`~question_bank.formats.interchange.DEFAULT_CATEGORY`, which the person is told."""
+    items = [q.item for q in questions if not category_parts("/".join(q.category))]
+    if not items:
+        return []
+    shown = "、".join(str(item) for item in items[:_ITEMS_SHOWN]) + ("…" if len(items) > _ITEMS_SHOWN else "")
+    return [Problem(N_("%(n)d questions (%(items)s) are filed under no category in the file and were put in the "
+                       "category %(category)s; move them to their categories after the import"),
+                    {"n": len(items), "items": shown, "category": DEFAULT_CATEGORY}, Place(file=filename))]
+
+
+#: How many question numbers a file-level note lists before "…".
+_ITEMS_SHOWN = 10
 
 
 def names_note(filename: str, questions: list[MoodleQuestion]) -> list[Problem]:

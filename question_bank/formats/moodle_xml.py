@@ -32,7 +32,7 @@ from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.guarded import refuse
 from question_bank.formats.interchange import ExportedQuestion, SourceFile, extras_of, read_text, too_many
 from question_bank.formats.moodle_grades import cloze_blank, grade_of, share
-from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, names_note, to_row
+from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, file_notes, to_row
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.types.choice import LETTERS
 from question_bank.types.fill_blank import BLANK
@@ -200,7 +200,7 @@ def read(filename: str, data: bytes) -> SourceFile:
         notes.extend(outcome.notes)
     if not rows:
         raise InvalidInput([Problem(N_("The file holds no questions."), place=Place(file=filename))])
-    return SourceFile("moodle_xml", "utf-8", "", rows, names_note(filename, read_questions) + notes)
+    return SourceFile("moodle_xml", "utf-8", "", rows, file_notes(filename, read_questions) + notes)
 
 
 def _question(element: Element, item: int, moodle_type: str, category: list[str]) -> MoodleQuestion:

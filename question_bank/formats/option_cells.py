@@ -60,10 +60,19 @@ def without_label(text: str, letter: str) -> str:
         return text
     rest = text[found.end():].strip()
     written = unicodedata.normalize("NFKC", found.group("bracketed") or found.group("plain")).upper()
-    # "A.B两项" is an abbreviation, not a label: a plain label is never followed by a Latin letter.
-    if written != letter or not rest or (found.group("plain") and rest[0].isascii() and rest[0].isalpha()):
+    # "A.B两项" is an abbreviation, not a label: a plain label is never followed by a Latin letter,
+    # unless by the same label again ("A. A.双重标签"), of which exactly the first is taken off.
+    if written != letter or not rest or (found.group("plain") and rest[0].isascii() and rest[0].isalpha()
+                                         and not _labelled_again(rest, letter)):
         return text
     return rest
+
+
+def _labelled_again(rest: str, letter: str) -> bool:
+    """Whether ``rest``, what follows an option's label, begins with that same label."""
+    again = _LABEL.match(rest)
+    return again is not None and unicodedata.normalize(
+        "NFKC", again.group("bracketed") or again.group("plain")).upper() == letter
 
 
 def read_options(cells: list[str], found: list[tuple[str, Problem]]) -> list[str]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from question_bank.errors import N_, Place
-from question_bank.formats.cell_display import NotShown, shown_text, shows_fewer_digits
+from question_bank.formats.cell_display import NotShown, as_excel_keeps, shown_text, shows_fewer_digits
 from question_bank.formats.guarded import Limits, UploadSheet, open_upload, refuse
 from question_bank.formats.guarded.layout import RowLayout
 from question_bank.formats.guarded.sheets import ErrorValue
@@ -129,7 +129,14 @@ def cell_text(value: Any, number_format: str = "General") -> str:
         raise NotShown(N_("this cell shows the error value %(value)s, not a value; correct the formula or "
                           "type the value itself"), {"value": str(value)})
     if shows_fewer_digits(value, number_format):
-        raise NotShown(N_("this cell holds the long number %(value)s as a number, which Excel shows as %(shown)s and "
-                          "keeps only 15 digits of; format the cell as 文本 (Text) and type the number again"),
-                       {"value": shown_text(value, "0"), "shown": shown_text(value, number_format)})
+        if (number_format or "General").strip().casefold() in ("general", "@"):
+            # General shows a long whole number in scientific notation: the digits are hidden.
+            raise NotShown(N_("this cell holds the long number %(value)s as a number, which Excel's General format "
+                              "shows as %(shown)s, hiding its digits; format the cell as 文本 (Text) and type the "
+                              "number again"), {"value": shown_text(value, "0"), "shown": shown_text(value, number_format)})
+        # A format showing every digit: Excel kept 15 significant digits when the number was typed.
+        raise NotShown(N_("this cell holds a number of more than 15 digits, which Excel shows as %(shown)s: Excel "
+                          "keeps only 15 digits of a number and turned the rest into zeros, so it is not what was "
+                          "typed; format the cell as 文本 (Text) and type the number again"),
+                       {"shown": shown_text(as_excel_keeps(value), number_format)})
     return shown_text(value, number_format)

@@ -91,8 +91,8 @@ GUIDE: tuple[Column, ...] = (
            N_("1 (easiest) to 5 (hardest), or 易 / 较易 / 中 / 较难 / 难; empty means 3."),
            "1（最易）至 5（最难），或 易 / 较易 / 中 / 较难 / 难；不填为 3"),
     Column("tags", "知识点", "tags", False,
-           N_("Knowledge points, separated by ; or ；."),
-           "知识点，多个用 ; 或 ； 分隔"),
+           N_("Knowledge points, separated by ; or ； (commas and 、 also separate them)."),
+           "知识点，多个用 ; 或 ； 分隔（逗号和顿号也作分隔）"),
     Column("legal_basis", "法律依据", "legal_basis", False,
            N_("The articles the question rests on, e.g. 《中华人民共和国行政处罚法》第三十六条."),
            "题目依据的法条，如《中华人民共和国行政处罚法》第三十六条"),
@@ -152,7 +152,10 @@ NO_PINS = frozenset({"无", "否", "不固定", "none", "no", "-", "—", "/"})
 
 DIFFICULTY_WORDS = {"易": 1, "容易": 1, "较易": 2, "中": 3, "中等": 3, "适中": 3, "一般": 3, "较难": 4, "难": 5, "困难": 5}
 _PARENTHESISED = re.compile(r"[(（][^)）]*[)）]")
-_TAG_SEPARATORS = re.compile(r"[;；]")
+#: Between knowledge points: semicolons as the guide asks, and the commas and 、 people write lists
+#: with (一，二,三 is three knowledge points, not one).
+_TAG_SEPARATORS = re.compile(r"[;；,，、]")
+_LIST_MARKS = re.compile(r"[,，、]")
 
 
 def _header_word(text: str) -> str:
@@ -202,6 +205,10 @@ class ParsedRow:
     pins_stated: bool = True
     sheet: str = ""
     notes: list[Problem] = field(default_factory=list)
+    #: For a question of an interchange file (Moodle XML, GIFT, JSON Lines), ``number`` is the
+    #: question's number in the file and ``line`` the line it begins on (None for a template row).
+    line: int | None = None
+    item: bool = False
 
 
 def fold(text: str) -> str:
@@ -373,10 +380,14 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
                                       {"value": type_text, "names": names})))
 
     stem = _text(cell("stem"))
+    # A refused option cell (a formula, a cell whose shown text is not known) stands in as filled:
+    # its problem is reported once, not again as an empty option or as a key naming an empty option.
+    refused = set(unsaved)
     if OPTIONS_CELL in header.index:
         options = read_options(split_options(cell(OPTIONS_CELL), found), found)
     else:
-        options = read_options([cell(name) for name in OPTION_COLUMNS], found)
+        options = read_options([_REFUSED_OPTION if name in refused else cell(name) for name in OPTION_COLUMNS],
+                               found)
     pinned = _pinned(cell("pinned"), found)
     key = None
     key_column = _key_column(header, cell, found)
@@ -410,9 +421,18 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         notes = [Problem(n.message, n.params, place_of(filename, sheet, row.number, header,
                                                        key_column if n.place == "key" else _column_of(n)))
                  for n in draft.notes]
+        if _LIST_MARKS.search(cell("tags")):
+            # Commas split knowledge points too; said, since a point may itself hold a comma.
+            notes.append(Problem(N_("the knowledge points were also split at commas and 、: %(tags)s"),
+                                 {"tags": "；".join(draft.tags)}, place_of(filename, sheet, row.number, header, "tags")))
         return ParsedRow(row.number, draft, [], pins_stated=pinned is not None, sheet=sheet, notes=notes)
     problems = [Problem(p.message, p.params, place_of(filename, sheet, row.number, header, name)) for name, p in found]
     return ParsedRow(row.number, None, problems, sheet=sheet)
+
+
+#: What a refused option cell reads as while the row's other cells are checked (never stored: a
+#: row with a refused cell is refused).
+_REFUSED_OPTION = "<refused cell>"
 
 
 def _column_of(problem: Problem) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from question_bank.errors import N_, InvalidInput, Place, Problem
+from question_bank.formats.guarded.kinds import WORKBOOK_ENDINGS
 from question_bank.formats.spreadsheet import Row, Sheet, Table
 from question_bank.formats.template import (
     CSV_EXPORT_MARK,
@@ -41,7 +42,6 @@ from question_bank.formats.template_unseen import merge_notices, unseen_problems
 from question_bank.types import type_for_import_name
 
 #: File name endings that promise a workbook (compared case-insensitively).
-WORKBOOK_ENDINGS = (".xlsx", ".xlsm", ".xltx", ".xls", ".et")
 #: Non-empty rows of a sheet searched for its header row (a title and a few lines of notes fit).
 HEADER_SCAN_ROWS = 10
 #: Row numbers a notice names (the count is always whole).
@@ -160,6 +160,17 @@ def _parsed(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     return ParsedRow(row.number, None, unseen if row.layout.hidden else unseen + parsed.problems, sheet=sheet)
 
 
+# Excel's "very hidden" state is set by a program (VBA, a macro); the Unhide menu does not list
+# such a sheet, so the person is told where it can be changed instead.
+_VERY_HIDDEN_NOTICE = N_("the sheet %(sheet)s is very hidden (set by a program; Excel's Unhide menu does not list it) "
+                         "and was not read (%(n)d rows); to import its questions, set its Visible property to "
+                         "xlSheetVisible in the VBA editor (Alt+F11, Properties), or copy its rows to a visible sheet")
+_VERY_HIDDEN_REFUSAL = N_("The questions are on the sheet %(sheet)s, which is very hidden (set by a program; Excel's "
+                          "Unhide menu does not list it); hidden sheets are never read. Set its Visible property to "
+                          "xlSheetVisible in the VBA editor (Alt+F11, Properties), or copy its rows to a visible "
+                          "sheet, save and upload again.")
+
+
 def parse_file(filename: str, table: Table) -> ParsedFile:
     """Every question sheet of ``table`` parsed (see the module docstring).
 
@@ -170,16 +181,17 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
     a whole is refused while reading, or when no sheet has a data row.
     """
     result = ParsedFile([], [])
-    hidden_with_questions: list[str] = []
+    hidden_with_questions: list[Sheet] = []
     for sheet in table.sheets:
         where = Place(file=filename, sheet=sheet.name)
         if sheet.state != "visible":
             header, _, rows = _find_header(sheet)
             if header is not None:
-                hidden_with_questions.append(sheet.name)
-                result.notices.append(Problem(N_("the sheet %(sheet)s is hidden and was not read (%(n)d rows); "
-                                                 "unhide it in Excel if its questions are to be imported"),
-                                              {"sheet": sheet.name, "n": len(rows)}, where))
+                hidden_with_questions.append(sheet)
+                result.notices.append(Problem(
+                    N_("the sheet %(sheet)s is hidden and was not read (%(n)d rows); unhide it in Excel if its "
+                       "questions are to be imported") if sheet.state == "hidden" else _VERY_HIDDEN_NOTICE,
+                    {"sheet": sheet.name, "n": len(rows)}, where))
             continue
         try:
             header, above, rows = _find_header(sheet)
@@ -208,8 +220,10 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
                    and not (c.name == "type" and header.sheet_type)]
         if missing:
             names = "、".join(f"{c.zh} / {c.en}" for c in missing)
-            result.problems.append(Problem(N_("The header row of the sheet %(sheet)s has no column %(columns)s; the "
-                                              "sheet was not read."), {"sheet": sheet.name, "columns": names},
+            message = (N_("The header row of the sheet %(sheet)s has no column %(columns)s; the sheet was not read.")
+                       if sheet.name else  # a CSV: one table, no sheet to name
+                       N_("The header row has no column %(columns)s; the file was not read."))
+            result.problems.append(Problem(message, {"sheet": sheet.name, "columns": names},
                                            Place(file=filename, sheet=sheet.name, row=header.row)))
             continue
         if table.file_format == "csv":
@@ -228,10 +242,11 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
         if result.problems:
             raise InvalidInput(result.problems)
         if hidden_with_questions:
+            hidden = hidden_with_questions[0]
             raise InvalidInput([Problem(
                 N_("The questions are on the hidden sheet %(sheet)s; hidden sheets are never read. Unhide it in "
-                   "Excel (right-click a sheet tab, Unhide), save and upload again."),
-                {"sheet": hidden_with_questions[0]}, Place(file=filename, sheet=hidden_with_questions[0]))])
+                   "Excel (right-click a sheet tab, Unhide), save and upload again.") if hidden.state == "hidden"
+                else _VERY_HIDDEN_REFUSAL, {"sheet": hidden.name}, Place(file=filename, sheet=hidden.name))])
         if table.file_format == "csv" and filename.casefold().endswith(WORKBOOK_ENDINGS):
             # The kind is the bytes' (SEC-U5), but the author meant a workbook: say what the file is.
             raise InvalidInput([Problem(

@@ -44,6 +44,7 @@ from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Place, Problem
 from question_bank.formats import spreadsheet, template, template_sheets
 from question_bank.formats.guarded import clean_filename
+from question_bank.formats.guarded.kinds import WORKBOOK_ENDINGS
 from question_bank.formats.interchange import Reader, SourceFile
 from question_bank.formats.template_export import unguard_csv_cell
 from question_bank.models import AuditEvent, BatchStatus, ImportBatch, Question, QuestionStatus, Role, User
@@ -108,7 +109,8 @@ class ImportReport:
     #: (``{"id", "filename", "uploaded_at", "status"}``) or None.
     held: bool = False
     same_file: dict[str, Any] | None = None
-    #: Rows repeating a question of the bank (same fingerprint): ``{"row", "sheet", "resembles", "stem"}``;
+    #: Rows repeating a question of the bank (same fingerprint): ``{"row", "sheet", "resembles", "stem",
+    #: "place"}`` (``place``: :meth:`Place.to_json` of the row or question, without the file);
     #: with ``repeats="skip"`` these are the rows left out.
     repeats: list[dict[str, Any]] = field(default_factory=list)
     #: Rows with the stem and options of a question of the bank but another answer or type (an
@@ -213,9 +215,25 @@ def read_template(filename: str, data: bytes, progress: Progress | None = None,
         table = _counting_rows(table, progress)
     parsed = template_sheets.parse_file(filename, table)
     sheet_name = "、".join(parsed.sheets)
-    notes = _drop_formula_guards(filename, sheet_name, parsed.rows) if parsed.own_export else []
+    notes = _kind_unlike_name(filename, table.file_format, table.encoding)
+    notes += _drop_formula_guards(filename, sheet_name, parsed.rows) if parsed.own_export else []
     return SourceFile(table.file_format, table.encoding, sheet_name, parsed.rows, notes, parsed.notices, parsed.sheets,
                       parsed.problems)
+
+
+def _kind_unlike_name(filename: str, file_format: str, encoding: str) -> list[Problem]:
+    """A note, on the file, when its content is of another kind than its name says (the kind is read
+    from the bytes, ``formats.guarded``): the person may have sent another file than they meant."""
+    name = filename.casefold()
+    if file_format == "csv" and name.endswith(WORKBOOK_ENDINGS):
+        return [Problem(N_("This file is named as an Excel workbook (.xlsx) but holds CSV text (%(encoding)s); it "
+                           "was read as CSV. Check that this is the file you meant to upload."),
+                        {"encoding": encoding}, Place(file=filename))]
+    if file_format == "xlsx" and name.endswith((".csv", ".txt")):
+        return [Problem(N_("This file is named as a text file (%(suffix)s) but is an Excel workbook; it was read "
+                           "as a workbook. Check that this is the file you meant to upload."),
+                        {"suffix": name[name.rindex("."):]}, Place(file=filename))]
+    return []
 
 
 def _counting_rows(table: spreadsheet.Table, progress: Progress) -> spreadsheet.Table:
@@ -299,7 +317,7 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
             source = reader(name, data)
     except InvalidInput as exc:
         report.errors = list(exc.problems)
-        return _refuse(session, clock, actor, report)
+        return _refuse(session, clock, actor, report, digest)
     parsed = source.rows
     # What the drafts merged or still lack (QuestionDraft.notes), after the file's own notes.
     report.notes = list(source.notes) + [note for row in parsed if row.draft is not None for note in row.notes]
@@ -313,15 +331,17 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     sound = [row for row in parsed if row.draft is not None]
     if (report.errors and mode == ALL_OR_NOTHING) or not sound:
         # every row was bad (there is at least one row), or all-or-nothing refused
-        return _refuse(session, clock, actor, report)
+        return _refuse(session, clock, actor, report, digest)
     if repeats != KEEP_REPEATS:
         report.same_file = _same_file(session, digest)
         matches = _bank_matches(session, sound)
         repeating = [(row, match) for row, match in matches if match.changed is None]
         report.repeats = [{"row": row.number, "sheet": row.sheet, "resembles": match.question_id,
-                           "stem": row.draft.stem[:_STEM_EXCERPT]} for row, match in repeating]
+                           "stem": row.draft.stem[:_STEM_EXCERPT], "place": _row_place(row).to_json()}
+                          for row, match in repeating]
         report.changed_answers = [{"row": row.number, "sheet": row.sheet, "resembles": match.question_id,
-                                   "stem": row.draft.stem[:_STEM_EXCERPT], "changed": match.changed.as_dict()}
+                                   "stem": row.draft.stem[:_STEM_EXCERPT], "place": _row_place(row).to_json(),
+                                   "changed": match.changed.as_dict()}
                                   for row, match in matches if match.changed is not None]
         if repeats == ASK and (report.same_file or report.repeats or report.changed_answers):
             report.held = True
@@ -372,6 +392,14 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     return report
 
 
+def _row_place(row: template.ParsedRow) -> Place:
+    """Where a row is, without the file: a template row by sheet and row, an interchange file's
+    question by its number and line, as that format's own messages place it."""
+    if row.item:
+        return Place(item=row.number, line=row.line)
+    return Place(sheet=row.sheet, row=row.number)
+
+
 def _same_file(session: Session, digest: str) -> dict[str, Any] | None:
     """The newest batch not discarded whose file had this SHA-256, as the report shows it."""
     batch = session.scalars(select(ImportBatch).where(ImportBatch.file_sha256 == digest,
@@ -396,11 +424,13 @@ def _bank_matches(session: Session, rows: list[template.ParsedRow]
             if match is not None and match.similarity == 100 and match.question_id is not None]
 
 
-def _refuse(session: Session, clock: Clock, actor: User, report: ImportReport) -> ImportReport:
+def _refuse(session: Session, clock: Clock, actor: User, report: ImportReport, digest: str) -> ImportReport:
     """Record the refusal (audit event :data:`REFUSED_ACTION`, the problems in its ``after``) so
-    that the uploader can download the whole list; no question and no batch is written."""
-    event = audit.record(session, clock, actor, REFUSED_ACTION, "import_file", report.filename[:40], after={
-        "filename": report.filename, "mode": report.mode, "rows": report.rows,
+    that the uploader can download the whole list; no question and no batch is written. The event's
+    object is the file, by the first 40 hex digits of its SHA-256 ``digest`` (the object id holds 40
+    characters; a file name may be longer, so it is kept whole in ``after``, never cut)."""
+    event = audit.record(session, clock, actor, REFUSED_ACTION, "import_file", digest[:40], after={
+        "filename": report.filename, "sha256": digest, "mode": report.mode, "rows": report.rows,
         "errors": [stored_problem(p) for p in report.errors],
     })
     session.flush()

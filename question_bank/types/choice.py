@@ -56,8 +56,12 @@ def duplicate_option_problems(options: list[str]) -> list[Problem]:
         if not compared:
             continue
         if compared in seen:
-            problems.append(Problem(N_("options %(first)s and %(second)s are the same"),
-                                    {"first": LETTERS[seen[compared]], "second": LETTERS[index]},
+            first = seen[compared]
+            # Said as written: 'ABC公司' and 'ＡＢＣ公司' look different, so say what makes them one.
+            message = (N_("options %(first)s and %(second)s are the same") if options[first].strip() == text.strip()
+                       else N_("options %(first)s and %(second)s are the same apart from full-width/half-width "
+                               "characters, upper/lower case or spaces"))
+            problems.append(Problem(message, {"first": LETTERS[first], "second": LETTERS[index]},
                                     f"option_{LETTERS[index]}"))
         else:
             seen[compared] = index
@@ -83,9 +87,16 @@ class ChoiceType(KeyAsWritten):
         if not _SEPARATORS.sub("", unicodedata.normalize("NFKC", text or "")):
             raise Unreadable(N_("the key is empty"))
         try:
-            return read_letters(text)
+            letters = read_letters(text)
         except Unreadable as exc:
             raise Unreadable(N_("the key may only hold option letters A–H"), exc.args[1]) from exc
+        written = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).upper())
+        repeated = "".join(letter for letter in letters if written.count(letter) > 1)
+        if repeated:
+            # AAB is a slip (AB? ABC?): which letters were meant is the author's to say, not a guess.
+            raise Unreadable(N_("the key %(value)s gives option %(letters)s more than once; write each letter once"),
+                             {"value": text.strip(), "letters": "、".join(repeated)})
+        return letters
 
     def format_key(self, key: list[str]) -> str:
         return "".join(key)

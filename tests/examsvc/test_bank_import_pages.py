@@ -329,6 +329,12 @@ def test_the_same_file_twice_is_said_on_the_page_then_skip_the_repeats_and_leave
     db.expire_all()
     assert db.get(ImportBatch, second.id).status == BatchStatus.DISCARDED
     assert question_count(db) == 2
+    # The list and the batch's page say the same of a discarded batch: none held, how many discarded.
+    listed = client.get("/bank/batches").get_data(as_text=True)
+    row = re.search(rf'<tr data-batch="{second.id}">.*?</tr>', listed, re.S).group(0)
+    assert '<td>0 (1 discarded)</td>' in row and "Repeats and near-duplicates" in listed
+    page = client.get(f"/bank/batches/{second.id}").get_data(as_text=True)
+    assert '<dd data-count="questions">0 (1 discarded)</dd>' in page
 
 
 def test_a_reviewer_leaves_out_every_flagged_repeat_at_once(client, client_factory, editor, make, db):
@@ -352,3 +358,29 @@ def test_a_reviewer_leaves_out_every_flagged_repeat_at_once(client, client_facto
     # The repeat goes back as a draft; the near-duplicate (other words) is published.
     assert statuses == {("行政处罚由谁实施？", existing.id, True): QuestionStatus.DRAFT,
                         ("行政许可由谁实施？", existing.id, False): QuestionStatus.PUBLISHED}
+
+
+@pytest.mark.parametrize("filename, text, shown", [
+    ("q.gift", "// 宪法题\n\n::1::宪法是根本法。{TRUE}\n\n::2::宪法规定公民的基本权利。{TRUE}\n",
+     ["question 1 in the file, line 3", "question 2 in the file, line 5"]),
+    ("q.jsonl", '{"type": "true_false", "stem": "宪法是根本法。", "key": true, "category": "宪法"}\n'
+                '{"type": "true_false", "stem": "宪法规定公民的基本权利。", "key": true, "category": "宪法"}\n',
+     ["question 1 in the file, line 1", "question 2 in the file, line 2"]),
+])
+def test_repeats_of_an_interchange_file_are_placed_by_question_and_line_not_by_sheet(client, editor, db, filename,
+                                                                                    text, shown):
+    from tests.forms import upload
+    assert upload(client, filename, text.encode("utf-8")).status_code == 302
+    held = upload(client, "again-" + filename, text.encode("utf-8"), repeats="ask")
+    page = held.get_data(as_text=True)
+    table = re.search(r'<table class="import-repeats">.*?</table>', page, re.S).group(0)
+    assert held.status_code == 409 and "Place in the file" in table and ">Sheet<" not in table
+    assert [re.sub(r"\s+", " ", cell) for cell in re.findall(r"<tr><td>(.*?)</td>", table)] == shown
+
+
+def test_repeats_of_a_workbook_are_placed_by_sheet_and_row(client, editor, db):
+    from tests.forms import upload
+    row = ("单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "记过", "行政拘留", "C", "", "", "", "", "行政处罚法", "")
+    assert upload(client, "q.xlsx", questions_xlsx([row])).status_code == 302
+    page = upload(client, "again.xlsx", questions_xlsx([row])).get_data(as_text=True)
+    assert re.findall(r"<tr><td>(.*?)</td>", page) == ["sheet 题库, row 2"]

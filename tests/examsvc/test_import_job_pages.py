@@ -73,7 +73,8 @@ def test_a_large_upload_returns_at_once_and_its_page_follows_the_job_to_the_batc
     assert run_worker().state == "done"
 
     status = client.get(job_url + "/status").get_json()
-    assert status == {**status, "state": "done", "finished": True, "percent": 100, "rows_done": 6, "rows_total": 6}
+    assert status == {**status, "state": "done", "finished": True, "percent": 100, "rows_done": 6, "rows_total": 6,
+                      "outcome": "imported", "text": "Finished: the questions were imported."}
     response = client.get(job_url)
     assert response.status_code == 302
     batch_id = db.scalar(select(ImportBatch.id))
@@ -95,6 +96,9 @@ def test_a_refused_large_file_shows_the_refusal_with_every_problem(client, edito
     bad = ROWS + [("单选", "没有答案的题", "甲", "乙", "丙", "丁", "", "", "中", "", "", "", "2")]
     job_url = queued(client, questions_xlsx(bad))
     run_worker()
+    status = client.get(job_url + "/status").get_json()
+    assert (status["state"], status["outcome"], status["finished"]) == ("done", "refused", True)
+    assert "refused and nothing was imported" in status["text"] and "Finished." not in status["text"]
     response = client.get(job_url)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -110,6 +114,8 @@ def test_a_large_file_already_in_the_bank_offers_the_held_choice_which_runs_in_t
     run_worker()
     job_url = queued(client, data)
     run_worker()
+    status = client.get(job_url + "/status").get_json()
+    assert (status["outcome"], status["finished"]) == ("held", True) and "held until its uploader" in status["text"]
     response = client.get(job_url)
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and "Nothing was imported yet: this is already in the bank." in page

@@ -411,3 +411,32 @@ def test_an_id_number_typed_as_a_number_is_refused_even_when_formatted_to_show_a
     report = run(db, clock, editor, book_bytes(book))
     assert report.batch is None and stored(db) == []
     assert any("row 2, column K" in p and "15 digits" in p for p in problems(report)), problems(report)
+
+
+@pytest.mark.parametrize("typed, shown", [(110101199003078888, "110101199003079000"),
+                                          (110101199003071234, "110101199003071000"),
+                                          (1234567890123456789, "1234567890123460000")])
+def test_a_long_number_in_a_format_showing_every_digit_is_refused_with_the_figure_excel_shows(db, clock, editor, typed,
+                                                                                              shown):
+    book = questions_book([ROW[:]])
+    cell = book["题库"].cell(2, COLUMN["法律依据"])
+    cell.value, cell.number_format = typed, "0"
+    report = run(db, clock, editor, book_bytes(book))
+    assert [p for p in problems(report) if "row 2" in p] == [
+        f"q.xlsx, sheet 题库, row 2, column K (法律依据): this cell holds a number of more than 15 digits, which Excel "
+        f"shows as {shown}: Excel keeps only 15 digits of a number and turned the rest into zeros, so it is not what "
+        "was typed; format the cell as 文本 (Text) and type the number again"]
+
+
+@pytest.mark.parametrize("column", ["选项A", "选项B"])
+def test_a_long_general_number_in_an_option_is_refused_once_for_what_general_shows_and_nothing_follows(
+        db, clock, editor, column):
+    book = questions_book([ROW[:]])
+    book["题库"].cell(2, COLUMN[column]).value = 123456789012
+    book["题库"].cell(2, COLUMN["答案"]).value = column[-1]  # the key names the refused option
+    report = run(db, clock, editor, book_bytes(book))
+    letter = {"选项A": "C", "选项B": "D"}[column]
+    assert problems(report) == [
+        f"q.xlsx, sheet 题库, row 2, column {letter} ({column}): this cell holds the long number 123456789012 as a "
+        "number, which Excel's General format shows as 1.23457E+11, hiding its digits; format the cell as 文本 (Text) "
+        "and type the number again"]

@@ -238,6 +238,10 @@ def test_reference_answer_headed_key_column_is_the_key(db, clock, editor):
     ("B.罚款", "B.罚款"),  # another option's letter is the author's text
     ("(A) 警告", "警告"),
     ("A：警告", "警告"),
+    ("A. A.双重标签", "A.双重标签"),  # exactly one label of its own letter is taken off, as in B–D
+    ("A.A.双重标签", "A.双重标签"),
+    ("（A）A、双重标签", "A、双重标签"),
+    ("A. B.另一字母", "A. B.另一字母"),
 ])
 def test_a_label_is_dropped_only_when_it_is_the_options_own(db, clock, editor, text, kept):
     row = ROW[:]
@@ -337,3 +341,52 @@ def test_c27_a_formula_whose_saved_value_is_an_error_is_refused_and_never_run(db
     assert report.refused and bank_size(db) == (0, 0)
     [problem] = report.errors
     assert (problem.place.row, problem.place.column) == (2, "H") and "#N/A" in str(problem)
+
+
+# --- a file of another kind than its name, a CSV's places, very hidden sheets -----------------------
+
+def _csv(rows) -> bytes:
+    return "\r\n".join(",".join(row) for row in rows).encode("utf-8")
+
+
+def test_csv_text_named_as_a_workbook_is_read_and_the_person_told_what_it_is(db, clock, editor):
+    report = run(db, clock, editor, _csv([QUESTION_HEADER, numbered(2)]), name="题库.xlsx")
+    assert report.imported == 1
+    assert [str(n) for n in report.notes] == [
+        "题库.xlsx: This file is named as an Excel workbook (.xlsx) but holds CSV text (utf-8); it was read as CSV. "
+        "Check that this is the file you meant to upload."]
+
+
+def test_a_workbook_named_as_csv_is_read_and_the_person_told_what_it_is(db, clock, editor):
+    report = run(db, clock, editor, book_bytes(questions_book([numbered(2)])), name="题库.csv")
+    assert report.imported == 1 and "题库.csv: This file is named as a text file (.csv) but is an Excel workbook" in \
+        str(report.notes[0])
+
+
+@pytest.mark.parametrize("data", [bytes(range(128, 256)) * 4, b"\x09@W\xf7:,\t\xe4\x8f9n\xfd\x9c*ZO\xfd\xc6\xbd\x82" * 20])
+def test_bytes_that_are_no_text_named_as_a_workbook_are_said_to_be_no_workbook(db, clock, editor, data):
+    report = run(db, clock, editor, data, name="题库.xlsx")
+    assert report.refused and [str(p) for p in report.errors] == [
+        "题库.xlsx: This file is named as an Excel workbook but is not one (nor a text file). Open it in Excel, save "
+        "it as an Excel workbook (.xlsx) and upload that."]
+
+
+def test_a_csv_header_lacking_a_column_is_placed_on_the_file_and_row_without_a_sheet(db, clock, editor):
+    rows = [["题型", "题干", "选项A", "选项B", "答案"], ["单选", "测试无分类", "甲", "乙", "A"]]
+    report = run(db, clock, editor, _csv(rows), name="nocat.csv")
+    assert report.refused and [str(p) for p in report.errors] == [
+        "nocat.csv, row 1: The header row has no column 分类 / category; the file was not read."]
+
+
+def test_a_very_hidden_sheet_is_said_to_need_the_vba_editor_not_the_unhide_menu(db, clock, editor):
+    book = questions_book([numbered(2)], title="新题")
+    secret = book.create_sheet("密")
+    secret.append(list(QUESTION_HEADER))
+    secret.append(numbered(3))
+    secret.sheet_state = "veryHidden"
+    hint = [n for n in notices(run(db, clock, editor, book_bytes(book))) if "密" in n]
+    assert len(hint) == 1 and "very hidden" in hint[0] and "VBA editor" in hint[0] and "unhide it in Excel" not in hint[0]
+    book.remove(book["新题"])
+    book.create_sheet("说明").append(["请在题库表中填写"])
+    report = run(db, clock, editor, book_bytes(book), name="q2.xlsx")
+    assert report.refused and "very hidden" in str(report.errors[0]) and "Unhide it in Excel" not in str(report.errors[0])

@@ -282,6 +282,16 @@ def test_tags_split_on_either_semicolon_and_category_path_is_tidied():
     assert row.draft.category_path == "宪法/国家机构"
 
 
+@pytest.mark.parametrize("written", ["一，二,三", "一、二、三", "一；二;三", "一, 二 ，三、一"])
+def test_knowledge_points_are_split_on_the_commas_and_list_marks_people_write(written):
+    (row,) = parse(questions_xlsx([ROW[:9] + (written,) + ROW[10:]]))
+    assert row.problems == [] and row.draft.tags == ["一", "二", "三"]
+    commas = [str(n) for n in row.notes if "commas" in n.message]
+    assert commas == ([] if written == "一；二;三" else
+                      ["q.xlsx, sheet 题库, row 2, column J (知识点): the knowledge points were also split at commas "
+                       "and 、: 一；二；三"])
+
+
 def test_score_is_optional_and_checked():
     rows = parse(questions_xlsx([ROW[:12] + ("",), ROW[:12] + ("2.5",), ROW[:12] + ("两分",), ROW[:12] + ("0",)]))
     assert rows[0].draft.default_score is None

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from question_bank.errors import NotFound, PermissionDenied
+from question_bank.errors import InvalidInput, NotFound, PermissionDenied
 from question_bank.models import (
     AuditEvent,
     BatchStatus,
@@ -298,6 +298,26 @@ def test_valid_rows_only_counts_the_rows_left_out_once_each(db, clock, editor):
     assert [str(p) for p in problems] == [str(p) for p in report.errors]
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.import_problems")).one()
     assert (event.object_id, event.after) == (str(report.batch.id), {"format": "csv", "problems": 16})
+
+
+@pytest.mark.parametrize("filename", ["行政法题库" * 20 + ".xlsx", "b" * 195 + ".xlsx", "x.xlsx"])
+def test_a_refused_import_keeps_the_whole_file_name_and_names_the_file_by_its_digest(db, clock, editor, filename):
+    data = questions_xlsx(many_problems(good=1, one=1, two=2))
+    report = run(db, clock, editor, filename, data)
+    refused = db.get(AuditEvent, report.refusal_id)
+    assert (report.filename, refused.after["filename"]) == (filename, filename)
+    assert refused.object_id == hashlib.sha256(data).hexdigest()[:40]
+    assert importing.refused_problems(db, clock, editor, report.refusal_id, "xlsx")[0] == filename
+
+
+def test_an_upload_whose_name_is_over_the_limit_is_refused_naming_the_limit_not_cut(db, clock, editor):
+    filename = "2026年度领导干部学法考试" * 15 + ".xlsx"
+    with pytest.raises(InvalidInput) as caught:
+        run(db, clock, editor, filename, questions_xlsx(many_problems(good=1, one=0, two=0)))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{filename}: The file name is {len(filename)} characters long; at most 200 are allowed. Give the file a "
+        "shorter name and upload it again."]
+    assert bank_is_empty(db)
 
 
 def test_a_refused_import_keeps_its_problems_for_its_uploader_only(db, clock, editor, make):

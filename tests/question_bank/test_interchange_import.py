@@ -197,6 +197,31 @@ def test_the_format_of_an_upload_is_recognised(filename, data, expected):
     assert import_formats.detect(filename, data) == expected
 
 
+_BRACED_ROWS = [["题型", "题干", "选项A", "选项B", "答案", "分类"], ["单选", "TX1集合{ }表示空集，对吗", "是", "否", "A", "数学"],
+                ["单选", "TX2普通题", "甲", "乙", "A", "行政法"], ["单选", "TX3 {=是 ~否}", "是", "否", "A", "数学"]]
+
+
+def _table(rows, delimiter, encoding, title=""):
+    lines = ([title] if title else []) + [delimiter.join(row) for row in rows]
+    return "\r\n".join(lines).encode(encoding)
+
+
+@pytest.mark.parametrize("data", [
+    _table(_BRACED_ROWS, "\t", "gbk"), _table(_BRACED_ROWS, "\t", "utf-16"), _table(_BRACED_ROWS, "\t", "utf-8-sig"),
+    _table(_BRACED_ROWS, ",", "gb18030"), _table(_BRACED_ROWS, ";", "utf-8"),
+    _table(_BRACED_ROWS, "\t", "gbk", title="2026年题库（制表符分隔）"),
+])
+def test_a_text_file_whose_header_is_the_templates_is_never_read_as_gift(data):
+    assert import_formats.detect("题库.txt", data) == "template"
+    assert import_formats.detect("题库", data) == "template"
+
+
+def test_a_tab_separated_gbk_text_file_with_braces_imports_every_row(db, clock, editor):
+    report = run(db, clock, editor, "题库.txt", _table(_BRACED_ROWS[:3], "\t", "gbk"))
+    assert said(report.errors) == [] and report.imported == 2
+    assert [(q.current_version.qtype, q.current_version.stem) for q in questions_of(db, report)] == [("single_choice", "TX1集合{ }表示空集，对吗"), ("single_choice", "TX2普通题")]
+
+
 @pytest.mark.parametrize("sample,file_format,filename", [
     ("gift/questions.gift.txt", "gift", "again.gift.txt"),
     ("gift/questions_in_category.gift.txt", "moodle_xml", "again.xml"),
@@ -233,7 +258,18 @@ def test_pins_moodle_did_not_state_are_proposed_and_shuffle_off_pins_every_optio
     assert [q.current_version.pinned_options for q in questions_of(db, report)] == [[2], [0, 1, 2]]
     assert [(p["row"], p["letters"]) for p in report.pinned] == [(1, "C")]
     assert said(report.notes) == [
-        "pins.xml: 2 question names (Moodle's titles) were not kept: the bank identifies questions by number"]
+        "pins.xml: 2 question names (Moodle's titles) were not kept: the bank identifies questions by number",
+        "pins.xml: 2 questions (1、2) are filed under no category in the file and were put in the category 导入; move "
+        "them to their categories after the import"]
+
+
+def test_gift_questions_before_any_category_are_said_to_be_put_in_the_default_one(db, clock, editor):
+    text = "::1::宪法是根本法。{TRUE}\n\n$CATEGORY: $course$/宪法\n\n::2::宪法规定公民的基本权利。{TRUE}\n"
+    report = run(db, clock, editor, "q.gift", text.encode("utf-8"))
+    assert [q.category.path for q in questions_of(db, report)] == ["导入", "宪法"]
+    assert said(report.notes) == [
+        "q.gift: 1 questions (1) are filed under no category in the file and were put in the category 导入; move them "
+        "to their categories after the import"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])

@@ -126,14 +126,29 @@ def test_every_type_round_trips_its_key_through_the_template_notation():
 
 # --- two identical options, a key on an empty option ---------------------------------------------
 
-@pytest.mark.parametrize("options", [
-    ["警告", "罚款", "警告"], ["警告", "罚款", "警告 "], ["罚款", "警告", "罚 款"], ["PM2.5", "罚款", "ＰＭ２．５"],
-    ["ICP许可证", "罚款", "icp许可证"], ["警告", "罚款", "\u200b警告"],
+_SAME = "options %(first)s and %(second)s are the same"
+_SAME_FOLDED = ("options %(first)s and %(second)s are the same apart from full-width/half-width characters, "
+                "upper/lower case or spaces")
+
+
+@pytest.mark.parametrize("options, message", [
+    (["警告", "罚款", "警告"], _SAME), (["警告", "罚款", "警告 "], _SAME), (["罚款", "警告", "罚 款"], _SAME_FOLDED),
+    (["PM2.5", "罚款", "ＰＭ２．５"], _SAME_FOLDED), (["ICP许可证", "罚款", "icp许可证"], _SAME_FOLDED),
+    (["警告", "罚款", "\u200b警告"], _SAME_FOLDED), (["ABC公司", "罚款", "ＡＢＣ公司"], _SAME_FOLDED),
+    (["abc", "罚款", "ABC"], _SAME_FOLDED),
 ])
-def test_two_options_that_read_the_same_are_refused_on_the_second(options):
+def test_two_options_that_read_the_same_are_refused_on_the_second_saying_why(options, message):
     problems = get_type("single_choice").validate(options, ["B"])
-    assert [(p.place, p.message, p.params) for p in problems] == [
-        ("option_C", "options %(first)s and %(second)s are the same", {"first": "A", "second": "C"})]
+    assert [(p.place, p.message, p.params) for p in problems] == [("option_C", message, {"first": "A", "second": "C"})]
+
+
+@pytest.mark.parametrize("qtype, text, letters", [("multiple_choice", "AAB", "A"), ("multiple_choice", "A,B,b", "B"),
+                                                 ("single_choice", "ＡA", "A"), ("multiple_choice", "ABCC D D", "C、D")])
+def test_a_choice_key_giving_a_letter_twice_is_refused_not_shortened(qtype, text, letters):
+    with pytest.raises(ValueError) as caught:
+        get_type(qtype).parse_key(text, ["1", "2", "3", "4"])
+    assert caught.value.args == ("the key %(value)s gives option %(letters)s more than once; write each letter once",
+                                 {"value": text, "letters": letters})
 
 
 def test_options_that_differ_in_punctuation_inside_are_different_options():

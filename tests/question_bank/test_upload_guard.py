@@ -275,6 +275,9 @@ def test_guarded_clean_filename_keeps_only_the_files_own_name():
     assert guarded.clean_filename("C:\\fakepath\\名单.xlsx") == "名单.xlsx"
     assert guarded.clean_filename("../../etc/passwd") == "passwd"
     assert guarded.clean_filename("") == "upload"
+    assert guarded.clean_filename("C:\\fakepath\\" + "题" * 195 + ".xlsx") == "题" * 195 + ".xlsx"
+    with pytest.raises(InvalidInput, match="201 characters long; at most 200"):
+        guarded.clean_filename("题" * 196 + ".xlsx")
 
 
 # --- SEC-U7 CSV text encodings ------------------------------------------------------------------

@@ -31,8 +31,8 @@ import os
 import time
 from collections.abc import Callable, Iterator
 
-from question_bank.errors import N_, Place
-from question_bank.formats.guarded.kinds import ZIP, refuse_unreadable_kinds
+from question_bank.errors import N_, InvalidInput, Place
+from question_bank.formats.guarded.kinds import WORKBOOK_ENDINGS, ZIP, refuse_unreadable_kinds
 from question_bank.formats.guarded.limits import MB, Limits, Meter, refuse
 from question_bank.formats.guarded.sheets import SheetRow, Upload, UploadSheet, capped
 from question_bank.formats.guarded.text import csv_records, decode, sniff_delimiter
@@ -41,11 +41,20 @@ from question_bank.formats.guarded.workbook import open_workbook, xml_is_defused
 __all__ = ["Limits", "SheetRow", "Upload", "UploadSheet", "clean_filename", "open_upload", "refuse", "xml_is_defused"]
 
 
+#: The longest file name an upload may have, in characters (the name is stored whole, in columns of
+#: 255; Windows itself allows 255, so a longer name is rare and is refused rather than cut).
+MAX_FILENAME_CHARS = 200
+
+
 def clean_filename(filename: str) -> str:
-    """The uploaded file's own name: no directories (browsers may send ``C:\\fakepath\\…``), at most
-    200 characters, never empty."""
+    """The uploaded file's own name: no directories (browsers may send ``C:\\fakepath\\…``), never
+    empty. Raises :class:`~question_bank.errors.InvalidInput`, placed on the file and naming the
+    limit, when the name is longer than :data:`MAX_FILENAME_CHARS`: a name is never cut."""
     name = os.path.basename((filename or "").replace("\\", "/")).strip()
-    return name[-200:] or "upload"
+    if len(name) > MAX_FILENAME_CHARS:
+        raise refuse(name, N_("The file name is %(length)d characters long; at most %(limit)d are allowed. Give the "
+                              "file a shorter name and upload it again."), length=len(name), limit=MAX_FILENAME_CHARS)
+    return name or "upload"
 
 
 def open_upload(filename: str, data: bytes, limits: Limits = Limits(),
@@ -66,7 +75,15 @@ def open_upload(filename: str, data: bytes, limits: Limits = Limits(),
     if data.startswith(ZIP):
         return Upload(filename, "xlsx", "", "", open_workbook(filename, data, meter))
     refuse_unreadable_kinds(filename, data)
-    encoding, text = decode(filename, data)
+    try:
+        encoding, text = decode(filename, data)
+    except InvalidInput:
+        # Bytes no text encoding reads, under a workbook's name: the decoder's "neither UTF-8 nor
+        # GB18030" would send the person looking for an encoding when the file is no workbook at all.
+        if filename.casefold().endswith(WORKBOOK_ENDINGS) and b"\x00" not in data:
+            raise refuse(filename, N_("This file is named as an Excel workbook but is not one (nor a text file). "
+                                      "Open it in Excel, save it as an Excel workbook (.xlsx) and upload that.")) from None
+        raise
     delimiter = sniff_delimiter(text)
 
     def read(number_formats: bool) -> Iterator[SheetRow]:

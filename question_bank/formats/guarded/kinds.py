@@ -37,6 +37,10 @@ _OTHER_KINDS = (
 NOT_A_WORKBOOK = N_("This is a ZIP archive, not an Excel workbook. Upload an .xlsx workbook or a CSV file.")
 
 
+#: Names that promise a spreadsheet program's workbook (Excel's, WPS's .et).
+WORKBOOK_ENDINGS = (".xlsx", ".xlsm", ".xltx", ".xls", ".et")
+
+
 def refuse_unreadable_kinds(filename: str, data: bytes) -> None:
     """Refuse, naming what it is, a file that is neither a ZIP nor text: an old .xls, an image, a
     PDF, a program, a web page. Returns quietly for a ZIP and for anything that may be CSV text."""
