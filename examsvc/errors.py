@@ -73,6 +73,19 @@ FIELD_NAMES = {
     "target_unit_ids": _l("For cadres of"), "levels": _l("Ranks"), "short_title": _l("Short title"),
     "article": _l("Article in the new version"), "note": _l("Note"), "article_ids": _l("Articles to study"),
     "source": _l("Practise from"),
+    # Sittings, starting, proctoring, marking, reports and the bank's batches.
+    "access_code": _l("Access code"), "aliases": _l("Other names"), "allowed_networks": _l("Allowed networks"),
+    "answer": _l("Answer"), "attempts_allowed": _l("Attempts allowed"), "change": _l("Change"),
+    "comment": _l("Comment"), "confirm": _l("Confirmation"), "days": _l("Days"), "deadline": _l("Deadline"),
+    "excellent_mark": _l("Excellent mark"), "extra_time": _l("Extra time"), "format": _l("Format"),
+    "grace": _l("Grace for late saves"), "items": _l("Items"), "kind": _l("Kind"), "kinds": _l("Kinds"),
+    "last_day": _l("Last day"), "late_start_cutoff": _l("Late-start cut-off"), "leave_out": _l("Leave out"),
+    "link": _l("Link"), "makeup_of": _l("Make-up of"), "marking_tolerance": _l("Marking tolerance"),
+    "mode": _l("Mode"), "number": _l("Number"), "pass_mark": _l("Pass mark"), "pledge": _l("Integrity pledge"),
+    "question": _l("Question"), "reason": _l("Reason"), "repeats": _l("Repeats"), "scopes": _l("Scopes"),
+    "section": _l("Section"), "sort": _l("Sort order"), "status": _l("Status"), "tags": _l("Knowledge points"),
+    "target": _l("Target"), "text": _l("Text"), "time_limit": _l("Time limit"), "until": _l("Until"),
+    "used": _l("Used"), "yearly_cap": _l("Yearly cap"),
 }
 
 

@@ -4,6 +4,9 @@ import batch's stored report keeps its places in parts (older reports hold plain
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from flask_babel import force_locale
 
@@ -100,3 +103,20 @@ def test_message_parameters_that_are_messages_are_translated_too(app):
         listed = web_errors.translate("Candidates have started this sitting, so these settings cannot change: %(fields)s.",
                                       {"fields": (Msg(N_("time limit")), Msg(N_("pass mark")))})
         assert "考试时长，及格线" in listed
+
+
+#: A field named as a problem's place in the domain: ``place="pledge"`` or a Problem's third argument.
+_NAMED_PLACE = re.compile(r'place="([a-z_]+)"|Problem\(\s*N_\((?:"[^"]*"\s*)+\)\s*,\s*(?:\{[^{}]*\}|None)\s*,\s*"([a-z_]+)"\s*\)',
+                          re.S)
+
+
+def test_every_field_the_domain_names_as_a_place_is_said_in_chinese(app):
+    """An outside tester met 「pledge：须确认诚信承诺…」 and 「deadline ：…」: field names the domain uses as
+    places, shown raw. Every such name in question_bank has a label, translated."""
+    names = {first or second
+             for path in (Path(__file__).resolve().parents[2] / "question_bank").rglob("*.py")
+             for first, second in _NAMED_PLACE.findall(path.read_text(encoding="utf-8"))}
+    assert {"pledge", "deadline", "access_code"} <= names  # the walk finds the places the tester met
+    with app.test_request_context("/"), force_locale("zh_Hans_CN"):
+        untranslated = sorted(n for n in names if not re.search(r"[\u4e00-\u9fff]", format_place(n)))
+    assert untranslated == []
