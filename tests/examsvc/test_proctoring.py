@@ -103,6 +103,8 @@ def test_a_proctor_voids_an_attempt_with_a_reason_recorded_in_the_score_record(c
 
     result = client.get(f"/me/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "考试中使用手机查询答案" in result
+    # The candidate's own list says so too, not only "submitted" (found in the issue-9 trial).
+    assert 'class="badge warn voided">作废<' in client.get("/me/").get_data(as_text=True)
     hr = make.user(Role.HR)
     _, rows = score_sheets.score_sheet(db, clock, exam.sitting, hr)
     assert rows[0].ended == "作废" and rows[0].score is None
