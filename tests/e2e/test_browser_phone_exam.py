@@ -49,10 +49,15 @@ def test_c22_the_five_and_one_minute_warnings_are_said_once_by_a_polite_live_reg
     assert warning.get_attribute("aria-live") == "polite"
     assert phone.locator("#timer").get_attribute("aria-live") == "off"  # the countdown itself stays quiet
     assert warning.inner_text() == ""
+    expect(warning).to_be_hidden()  # empty, it takes no room in the bar
 
     clock.set(at("10:24:57"))  # the page is loaded with 5:03 left
     phone.reload()
     expect(warning).to_have_text("剩余5分钟", timeout=WAIT_MS)
+    # Seen as well as heard (a sighted cadre was told nothing before), in the bar that stays in view.
+    expect(warning).to_be_visible()
+    phone.mouse.wheel(0, 4000)
+    expect(warning).to_be_in_viewport()
 
     clock.set(at("10:28:58"))  # a page loaded with 1:02 left hears the 1-minute warning only
     phone.reload()
