@@ -185,7 +185,10 @@ def lock_attempt(session: Session, attempt_id: int, candidate: User | None = Non
 
 def candidate_attempt(session: Session, attempt_id: int, candidate: User) -> Attempt:
     """The candidate's own attempt, for reading. Raises :class:`NotFound` for anyone else's."""
-    attempt = session.scalar(select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == candidate.id))
+    # The sitting in the same statement: every caller reads its rules (the allowed-networks check
+    # on each autosave among them).
+    attempt = session.scalar(select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == candidate.id)
+                             .options(joinedload(Attempt.sitting, innerjoin=True)))
     if attempt is None:
         raise NotFound()
     return attempt
