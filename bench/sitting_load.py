@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
+from bench.bank_search import DEFAULT_PG, fresh_database
 from examsvc import database
 from question_bank.clock import SystemClock
 from question_bank.db import make_engine, make_session_factory
@@ -53,7 +54,6 @@ LUA = Path(__file__).resolve().parent / "lua"
 CLOCK = SystemClock()
 PASSWORD = "bench-pass-2026"
 SECRET = "bench-secret-key-not-for-production"
-DEFAULT_PG = os.environ.get("EXAMSVC_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 _WRITER = re.compile(r'data-writer="([^"]+)"')
 
@@ -88,26 +88,6 @@ class Row:
 
 
 # --- the database ------------------------------------------------------------------------------
-
-@contextmanager
-def bench_database(kind: str, workdir: Path) -> Iterator[str]:
-    """A fresh database URL of ``kind`` ("sqlite" or "postgresql"), dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'bench.db'}"
-        return
-    admin_url = make_url(DEFAULT_PG)
-    name = f"examsvc_bench_{os.getpid()}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
 
 def seed(url: str, candidates: int, questions: int) -> list[Candidate]:
     """A bank of ``questions`` single-choice questions, a paper of all of them, an open sitting
@@ -310,7 +290,7 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
 
 
 def measure(kind: str, args: argparse.Namespace) -> list[Row]:
-    with tempfile.TemporaryDirectory(prefix="examsvc-bench-") as tmp, bench_database(kind, Path(tmp)) as url:
+    with tempfile.TemporaryDirectory(prefix="examsvc-bench-") as tmp, fresh_database(kind, DEFAULT_PG) as url:
         workdir = Path(tmp)
         candidates = seed(url, args.candidates, args.questions)
         save = Row("autosave", kind)
