@@ -16,6 +16,7 @@ from examsvc.auth.session_rules import register as register_session_rules
 from examsvc.extensions import babel, csrf, login_manager, select_locale, wants_json
 from examsvc.formatting import register_filters
 from examsvc.laws.links import register as register_citation_links
+from examsvc.request_text import register as register_request_text
 from examsvc.security_headers import register as register_security_headers
 from question_bank.services.people import load_session_user
 
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     outages.register(app)
     register_filters(app)
     register_security_headers(app)
+    register_request_text(app)
     register_access_log(app)
     register_session_rules(app)
 

@@ -14,6 +14,7 @@ from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import UnprocessableEntity
 
 from examsvc import database
+from examsvc.errors import format_place, translate
 from examsvc.extensions import clock
 from examsvc.records_api import PREFIX, SessionlessTokenApi
 from examsvc.records_api.schemas import (
@@ -27,6 +28,7 @@ from examsvc.records_api.schemas import (
     SittingSchema,
 )
 from examsvc.records_api.token_auth import current_token, token_required
+from question_bank.errors import InvalidInput
 from question_bank.models import Sitting
 from question_bank.services import api_records
 from question_bank.services.api_records import CandidateRecord, SittingFilter
@@ -151,6 +153,15 @@ def list_audit_events(after: int, limit: int, **filters: Any):
                        "before": api_records.masked_snapshot(e.before), "after": api_records.masked_snapshot(e.after),
                        "detail": e.detail, "entry_hash": e.entry_hash} for e, username in page.items],
             "next_after": page.next_after}
+
+
+@blp.errorhandler(InvalidInput)
+def _invalid_input(exc: InvalidInput):
+    """A rule the domain found broken: each problem's place is the parameter's own name
+    (``until``), which a client program can match, never its label in the reader's language."""
+    problems = [{"place": p.place if isinstance(p.place, str) else format_place(p.place),
+                 "message": translate(p.message, p.params)} for p in exc.problems]
+    return {"error": "invalid", "message": translate(exc.template, exc.params), "problems": problems}, 422
 
 
 @blp.errorhandler(UnprocessableEntity)

@@ -47,3 +47,18 @@ def test_the_dashboard_shows_when_a_running_attempt_ends(client, make):
     client.form_post("/lang/en")
     start_through_web(client, exam.sitting)
     assert "Your attempt ends at 10:30:00." in client.get("/me/").get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_search_or_a_form_is_refused_naming_the_field_on_both_databases(client, make, db):
+    """PostgreSQL cannot store NUL; SQLite can. Refused before anything runs, so that both answer alike."""
+    editor = make.user(Role.BANK_EDITOR)
+    client.login(editor.username)
+    search = client.get("/bank/questions?category=a%00b", headers={"Accept": "application/json"})
+    assert search.status_code == 422 and [p["place"] for p in search.get_json()["problems"]] == ["分类"]
+    page = client.get("/bank/questions?q=%00").get_data(as_text=True)
+    assert "U+0000" in page
+    signed_out = client.__class__(client.application, use_cookies=True)
+    signed_out.refresh_csrf("/login")
+    refused = signed_out.post("/login", data={"username": "x\x00", "password": "p", "csrf_token": signed_out.csrf},
+                              headers={"Accept": "application/json"})
+    assert refused.status_code == 422 and [p["place"] for p in refused.get_json()["problems"]] == ["用户名"]

@@ -49,6 +49,8 @@ def test_a_retried_save_is_stored_once(client, db, exam_page):
     {"slot": 1, "answer": ["A"], "seq": 1, "writer": "p", "base": -1},
     {"slot": 1, "answer": ["A"], "seq": 1, "writer": "p", "base": "0"},
     {"slot": 1, "answer": ["A"], "seq": 1, "writer": "p", "base": 3},
+    {"slot": 1, "answer": ["A\x00"], "seq": 1, "writer": "p", "base": 0},
+    {"slot": 1, "answer": ["A"], "seq": 1, "writer": "p\x00", "base": 0},
 ])
 def test_a_malformed_save_is_refused_with_422_and_stores_nothing(client, db, exam_page, body):
     response = client.api_post(f"/api/attempts/{exam_page}/responses", body)

@@ -219,3 +219,10 @@ def test_audit_events_filter_by_object_and_period_and_refuse_a_period_ending_bef
     refused = client.get("/api/v1/audit-events?since=2026-05-11T10:00:00Z&until=2026-05-11T09:00:00Z",
                          headers=bearer(secret))
     assert refused.status_code == 422 and [p["place"] for p in refused.get_json()["problems"]] == ["until"]
+
+
+def test_a_nul_character_in_a_parameter_is_refused_naming_it_on_both_databases(client, db, clock, world):
+    """Found by schemathesis: PostgreSQL failed on object_type=%00 (it cannot store NUL), SQLite did not."""
+    _token, secret = world.token(db, clock, Scope.AUDIT)
+    response = client.get("/api/v1/audit-events?object_type=%00&action=x", headers=bearer(secret))
+    assert response.status_code == 422 and [p["place"] for p in response.get_json()["problems"]] == ["object_type"]
