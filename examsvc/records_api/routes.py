@@ -5,6 +5,7 @@ every route here names its scope through :func:`_protected`."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -185,9 +186,15 @@ def list_appraisal_cadres(after: int, limit: int, **filters: Any):
     HR's appraisal summary (考核汇总) per cadre of the token's subtree (or unit_id's, inside it)
     over a year or a period, for the kind of sitting chosen, by user id: the same figures, by the
     same rules, as the page. Overdue attempts of the period's sittings are closed first."""
-    page = api_appraisal.cadres(database.session(), clock(), current_token(), AppraisalQuery(**filters),
-                                after=after, limit=limit)
-    body = {"items": [_cadre_json(s) for s in page.items], "next_after": page.next_after}
+    return _appraisal_answer(api_appraisal.cadres, _cadre_json, filters, after, limit)
+
+
+def _appraisal_answer(read: Callable[..., api_records.Page], shape: Callable[[Any], dict[str, Any]],
+                      filters: dict[str, Any], after: int, limit: int) -> dict[str, Any]:
+    """A page of the appraisal summary ``read`` for the token (``api_appraisal.cadres`` or
+    ``units``), each item made by ``shape``; committed, since overdue attempts were closed."""
+    page = read(database.session(), clock(), current_token(), AppraisalQuery(**filters), after=after, limit=limit)
+    body = {"items": [shape(item) for item in page.items], "next_after": page.next_after}
     database.commit()  # overdue attempts closed on the way (domain.md §6)
     return body
 
@@ -218,11 +225,7 @@ def list_appraisal_units(after: int, limit: int, **filters: Any):
     The per-unit table of HR's appraisal summary: each unit of the token's subtree (or unit_id's)
     with a counted cadre of its own, by unit id; a unit's figures are its own cadres', not its
     subtree's. Overdue attempts of the period's sittings are closed first."""
-    page = api_appraisal.units(database.session(), clock(), current_token(), AppraisalQuery(**filters),
-                               after=after, limit=limit)
-    body = {"items": [_unit_json(line) for line in page.items], "next_after": page.next_after}
-    database.commit()  # overdue attempts closed on the way (domain.md §6)
-    return body
+    return _appraisal_answer(api_appraisal.units, _unit_json, filters, after, limit)
 
 
 def _unit_json(line: UnitLine) -> dict[str, Any]:

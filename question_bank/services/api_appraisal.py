@@ -12,8 +12,10 @@ sittings first, as the page does, so the caller commits.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from question_bank.clock import BEIJING, Clock
@@ -58,19 +60,24 @@ def _prepared(session: Session, clock: Clock, token: ApiToken, query: AppraisalQ
     return chosen
 
 
-def _cut(ids: list[int], limit: int) -> tuple[list[int], int | None]:
-    """``ids`` were read with ``limit + 1``: the page's ids and the next page's cursor."""
-    return ids[:limit], (ids[limit - 1] if len(ids) > limit else None)
+def _summaries_page(session: Session, clock: Clock, token: ApiToken, query: AppraisalQuery, after: int, limit: int,
+                    ids_of: Callable[..., list[int]], narrowed_to: Callable[[list[int]], ColumnElement[bool]]
+                    ) -> tuple[list[CadreSummary], int | None]:
+    """The summaries of the cadres a page of ids stands for, and the next page's cursor: ``ids_of``
+    (``appraisal.cadre_ids`` or ``unit_ids``) reads one id more than ``limit`` to tell whether
+    another page follows; ``narrowed_to`` makes a page's ids a condition over ``User``."""
+    chosen = _prepared(session, clock, token, query)
+    ids = ids_of(session, chosen, after=after, limit=limit + 1)
+    next_after = ids[limit - 1] if len(ids) > limit else None
+    if not ids:
+        return [], next_after
+    return appraisal.summary_for(session, chosen, clock.now(), only=narrowed_to(ids[:limit])), next_after
 
 
 def cadres(session: Session, clock: Clock, token: ApiToken, query: AppraisalQuery, *, after: int = 0,
            limit: int = DEFAULT_PAGE) -> Page:
     """A page of :class:`CadreSummary`, by user id above ``after``. Raises as :func:`chosen_filter`."""
-    chosen = _prepared(session, clock, token, query)
-    ids, next_after = _cut(appraisal.cadre_ids(session, chosen, after=after, limit=limit + 1), limit)
-    found: list[CadreSummary] = []
-    if ids:
-        found = appraisal.summary_for(session, chosen, clock.now(), only=User.id.in_(ids))
+    found, next_after = _summaries_page(session, clock, token, query, after, limit, appraisal.cadre_ids, User.id.in_)
     return Page(sorted(found, key=lambda s: s.user.id), next_after)
 
 
@@ -89,12 +96,8 @@ class UnitLine:
 def units(session: Session, clock: Clock, token: ApiToken, query: AppraisalQuery, *, after: int = 0,
           limit: int = DEFAULT_PAGE) -> Page:
     """A page of :class:`UnitLine`, by unit id above ``after``. Raises as :func:`chosen_filter`."""
-    chosen = _prepared(session, clock, token, query)
-    ids, next_after = _cut(appraisal.unit_ids(session, chosen, after=after, limit=limit + 1), limit)
-    lines: list[UnitLine] = []
-    if ids:
-        summaries = appraisal.summary_for(session, chosen, clock.now(), only=User.org_unit_id.in_(ids))
-        for group in report.by_unit(summaries).values():
-            unit = group[0].user.org_unit
-            lines.append(UnitLine(unit, report.unit_figures(unit.name, group)))
+    found, next_after = _summaries_page(session, clock, token, query, after, limit, appraisal.unit_ids,
+                                        User.org_unit_id.in_)
+    lines = [UnitLine(group[0].user.org_unit, report.unit_figures(group[0].user.org_unit.name, group))
+             for group in report.by_unit(found).values()]
     return Page(sorted(lines, key=lambda line: line.id), next_after)

@@ -13,17 +13,25 @@ import pytest
 from sqlalchemy import select
 
 from question_bank.models import ApiToken, AuditEvent, Role
-from question_bank.services import api_tokens
+from question_bank.services import api_tokens, practice
 from question_bank.services.api_tokens import Scope, TokenSpec
 from tests.question_bank.appraisal_scene import build_scene
+from tests.scenarios import right_answer, wrong_answer
 
 CADRES, UNITS = "/api/v1/appraisal/cadres", "/api/v1/appraisal/units"
 
 
 @pytest.fixture
 def scene(db, clock, make):
+    """The appraisal scene, and 张三 practising three questions (two right) that evening."""
     found = build_scene(db, clock, make)
     found["root_admin"] = make.user(Role.SYSADMIN, username="root_admin")
+    questions = make.questions(3, category="练习")
+    run = practice.start_practice(db, clock, found["zhang"], "category", questions[0].category_id)
+    for right in (True, False, True):
+        item = practice.current_item(db, clock, found["zhang"], run)
+        practice.answer(db, clock, found["zhang"], item.id, right_answer(item) if right else wrong_answer(item))
+        db.commit()
     return found
 
 
@@ -129,6 +137,7 @@ def test_scores_are_exact_two_place_strings_and_id_numbers_masked(client, db, cl
     zhang = next(i for i in response.get_json()["items"] if i["candidate"]["name"] == "张三")
     assert zhang["candidate"]["id_number"] == "110101********4512"
     assert "19900311" not in response.get_data(as_text=True)
+    assert zhang["practice"] == {"answered": 3, "correct": 2, "accuracy_percent": "66.7"}
     [office] = read(client, secret, UNITS, "year=2026")["items"]
     assert (office["pass_rate_percent"], office["mean"], office["makeup_candidates"]) == ("66.7", "80.00", 1)
 

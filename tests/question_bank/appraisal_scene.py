@@ -9,7 +9,6 @@ from question_bank.services import attempts
 from tests.conftest import at
 
 PAPER = [("single_choice", 1, "60", "行政处罚法"), ("single_choice", 1, "40", "行政许可法")]
-YEAR = 2026
 
 
 def take(db, clock, cadre, sitting, answers):

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import update
 
 from question_bank.errors import InvalidInput, NotFound, PermissionDenied
-from question_bank.models import Attempt, ExamKind, MakeupLink, Role, UnitLevel
+from question_bank.models import Attempt, ExamKind, Role
 from question_bank.reports import appraisal as report
-from question_bank.services import appraisal, attempts
+from question_bank.services import appraisal
 from tests.conftest import at
 from tests.question_bank.appraisal_scene import build_scene
 
