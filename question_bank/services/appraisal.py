@@ -221,17 +221,15 @@ def summary_for(session: Session, chosen: AppraisalFilter, now: dt.datetime, *,
     rosters: dict[int, list[int]] = defaultdict(list)
     attempts: dict[int, dict[int, list[Attempt]]] = defaultdict(lambda: defaultdict(list))
     if ids and user_ids:
-        counted = [RosterEntry.sitting_id.in_(ids), protection.in_subtree(chosen.unit)]
-        if only is not None:
-            counted.append(only)
+        # The people whose entries and attempts are read: the subtree's, narrowed as the cadres were.
+        people = [protection.in_subtree(chosen.unit)] + ([only] if only is not None else [])
         for sitting_id, user_id in session.execute(
                 select(RosterEntry.sitting_id, RosterEntry.user_id).join(User, User.id == RosterEntry.user_id)
-                .join(OrgUnit, OrgUnit.id == User.org_unit_id).where(*counted)):
+                .join(OrgUnit, OrgUnit.id == User.org_unit_id).where(RosterEntry.sitting_id.in_(ids), *people)):
             rosters[sitting_id].append(user_id)
-        counted[0] = Attempt.sitting_id.in_(ids)
         for attempt in session.scalars(
                 select(Attempt).join(User, User.id == Attempt.user_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-                .where(*counted).order_by(Attempt.attempt_no)):
+                .where(Attempt.sitting_id.in_(ids), *people).order_by(Attempt.attempt_no)):
             attempts[attempt.sitting_id][attempt.user_id].append(attempt)
     results = score_check.checked_scores(session, (a for users in attempts.values() for group in users.values()
                                                    for a in group))
