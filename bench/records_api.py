@@ -1,5 +1,6 @@
 """The records API's cost: paging through a sitting's score records (every score checked against
-the ledger, with each candidate's ledger history), and through the audit log, over HTTP (the
+the ledger, with each candidate's ledger history), its roster, the appraisal summary per cadre
+and per unit (the current year), and through the audit log, over HTTP (the
 Flask test client, so no network), on SQLite and PostgreSQL. Each request also writes its
 ``api_token.use`` audit event, as in production.
 
@@ -60,10 +61,13 @@ def _run(url: str, candidates: int) -> None:
     sitting_id, secret = _prepare(url, candidates)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "CLOCK": CLOCK})
     client = app.test_client()
-    for label, path in (("score records", f"/api/v1/sittings/{sitting_id}/scores"), ("audit events", "/api/v1/audit-events")):
+    for label, path in (("score records", f"/api/v1/sittings/{sitting_id}/scores"),
+                        ("roster", f"/api/v1/sittings/{sitting_id}/roster"),
+                        ("appraisal cadres", "/api/v1/appraisal/cadres"), ("appraisal units", "/api/v1/appraisal/units"),
+                        ("audit events", "/api/v1/audit-events")):
         for round_no in (1, 2):
             items, times = _page_through(client, path, secret)
-            print(f"  {label:<14} round {round_no}: {items:>5} items in {len(times):>2} pages of 200, "
+            print(f"  {label:<16} round {round_no}: {items:>5} items in {len(times):>2} pages of 200, "
                   f"median {statistics.median(times):7.1f} ms a page, slowest {max(times):7.1f} ms")
 
 

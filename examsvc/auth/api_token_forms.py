@@ -16,6 +16,8 @@ SCOPE_LABELS = {
     Scope.SITTINGS: _l("Sittings (sittings:read)"),
     Scope.SCORES: _l("Score records with their history (scores:read)"),
     Scope.AUDIT: _l("Audit events (audit:read)"),
+    Scope.ROSTERS: _l("Rosters of sittings (rosters:read)"),
+    Scope.APPRAISAL: _l("Appraisal summary per cadre and per unit (appraisal:read)"),
 }
 
 

@@ -5,6 +5,7 @@ every route here names its scope through :func:`_protected`."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -18,9 +19,14 @@ from examsvc.errors import format_place, translate
 from examsvc.extensions import clock
 from examsvc.records_api import PREFIX, SessionlessTokenApi
 from examsvc.records_api.schemas import (
+    AppraisalArgs,
+    AppraisalCadrePage,
+    AppraisalUnitPage,
     AuditArgs,
     AuditEventPage,
     ErrorSchema,
+    RosterArgs,
+    RosterPage,
     ScoreArgs,
     ScoreRecordPage,
     SittingArgs,
@@ -29,9 +35,12 @@ from examsvc.records_api.schemas import (
 )
 from examsvc.records_api.token_auth import current_token, token_required
 from question_bank.errors import InvalidInput
-from question_bank.models import Sitting
-from question_bank.services import api_records
-from question_bank.services.api_records import CandidateRecord, SittingFilter
+from question_bank.idnumbers import mask as mask_id_number
+from question_bank.models import RosterEntry, Sitting, User
+from question_bank.reports.appraisal import CadreSummary, Outcome
+from question_bank.services import api_appraisal, api_records
+from question_bank.services.api_appraisal import AppraisalQuery, UnitLine
+from question_bank.services.api_records import CandidateRecord, RosterLine, SittingFilter
 from question_bank.services.audit_log import EventFilter
 from question_bank.services.api_tokens import Scope
 
@@ -95,15 +104,25 @@ def get_sitting(sitting_id: int):
     return _sitting_json(found, api_records.roster_sizes(database.session(), token, [found.id]).get(found.id, 0))
 
 
+def percent(value: Decimal | None) -> str | None:
+    """A percentage as an exact one-place string: Decimal("50") → "50.0"."""
+    return None if value is None else format(value.quantize(Decimal("0.1")), "f")
+
+
+def _person_json(user: User, entry: RosterEntry | None = None) -> dict[str, Any]:
+    """A cadre, ID number masked; the posts as they stood for ``entry``'s exam where it has them."""
+    return {"user_id": user.id, "name": user.display_name, "id_number": mask_id_number(user.id_number),
+            "unit_id": user.org_unit_id, "unit": user.org_unit.name, "rank": user.rank,
+            "current_post": (entry and entry.current_post) or user.current_post,
+            "proposed_post": (entry and entry.proposed_post) or user.proposed_post}
+
+
 def _record_json(record: CandidateRecord) -> dict[str, Any]:
-    user, attempt, result = record.entry.user, record.attempt, record.result
+    attempt, result = record.attempt, record.result
     trusted = result is not None and result.trusted
     return {
         "roster_entry_id": record.entry.id,
-        "candidate": {"user_id": user.id, "name": user.display_name, "id_number": record.masked_id_number,
-                      "unit_id": user.org_unit_id, "unit": user.org_unit.name,
-                      "current_post": record.entry.current_post or user.current_post,
-                      "proposed_post": record.entry.proposed_post or user.proposed_post},
+        "candidate": _person_json(record.entry.user, record.entry),
         "status": str(record.status),
         "attempt": None if attempt is None else {
             "id": attempt.id, "attempt_no": attempt.attempt_no, "state": str(attempt.state),
@@ -134,6 +153,88 @@ def list_scores(sitting_id: int, after: int, limit: int, unit_id: int | None = N
     body = {"items": [_record_json(r) for r in page.items], "next_after": page.next_after}
     database.commit()  # overdue attempts closed on the way (domain.md §6)
     return body
+
+
+@blp.route("/sittings/<int:sitting_id>/roster")
+@_protected(Scope.ROSTERS)
+@blp.arguments(RosterArgs, location="query", as_kwargs=True)
+@blp.response(200, RosterPage)
+def list_roster(sitting_id: int, after: int, limit: int, unit_id: int | None = None):
+    """Roster of a sitting
+
+    Who is on the roster, for the cadres of the token's subtree, in roster order: unit, rank,
+    posts for this exam and where each stands. Overdue attempts are closed first."""
+    page = api_records.roster(database.session(), clock(), current_token(), sitting_id, unit_id=unit_id,
+                              after=after, limit=limit)
+    body = {"items": [_roster_json(line) for line in page.items], "next_after": page.next_after}
+    database.commit()  # overdue attempts closed on the way (domain.md §6)
+    return body
+
+
+def _roster_json(line: RosterLine) -> dict[str, Any]:
+    return {"roster_entry_id": line.entry.id, "candidate": _person_json(line.entry.user, line.entry),
+            "status": str(line.status), "extra_time_s": line.entry.extra_time_s, "added_at": line.entry.added_at}
+
+
+@blp.route("/appraisal/cadres")
+@_protected(Scope.APPRAISAL)
+@blp.arguments(AppraisalArgs, location="query", as_kwargs=True)
+@blp.response(200, AppraisalCadrePage)
+def list_appraisal_cadres(after: int, limit: int, **filters: Any):
+    """Appraisal summary per cadre
+
+    HR's appraisal summary (考核汇总) per cadre of the token's subtree (or unit_id's, inside it)
+    over a year or a period, for the kind of sitting chosen, by user id: the same figures, by the
+    same rules, as the page. Overdue attempts of the period's sittings are closed first."""
+    return _appraisal_answer(api_appraisal.cadres, _cadre_json, filters, after, limit)
+
+
+def _appraisal_answer(read: Callable[..., api_records.Page], shape: Callable[[Any], dict[str, Any]],
+                      filters: dict[str, Any], after: int, limit: int) -> dict[str, Any]:
+    """A page of the appraisal summary ``read`` for the token (``api_appraisal.cadres`` or
+    ``units``), each item made by ``shape``; committed, since overdue attempts were closed."""
+    page = read(database.session(), clock(), current_token(), AppraisalQuery(**filters), after=after, limit=limit)
+    body = {"items": [shape(item) for item in page.items], "next_after": page.next_after}
+    database.commit()  # overdue attempts closed on the way (domain.md §6)
+    return body
+
+
+def _cadre_json(summary: CadreSummary) -> dict[str, Any]:
+    study, practice, outcome = summary.study, summary.practice, summary.outcome
+    return {
+        "candidate": _person_json(summary.user), "expected": summary.expected, "taken": summary.taken,
+        "absent": summary.absent, "makeups": summary.makeups, "awaiting_marking": summary.awaiting,
+        "unverified": summary.unverified, "first_attempt_best": points(summary.first_best),
+        "makeup_best": points(summary.makeup_best), "best": points(summary.best), "latest": points(summary.latest),
+        "latest_sitting": summary.latest_sitting or None, "outcome": None if outcome is None else str(outcome),
+        "passed": {Outcome.PASSED: True, Outcome.FAILED: False}.get(outcome),
+        "study": None if study is None else {"studied": study.studied, "total": study.total},
+        "practice": None if practice is None else {"answered": practice.answered, "correct": practice.correct,
+                                                   "accuracy_percent": percent(summary.practice_accuracy)},
+        "history": summary.history,
+    }
+
+
+@blp.route("/appraisal/units")
+@_protected(Scope.APPRAISAL)
+@blp.arguments(AppraisalArgs, location="query", as_kwargs=True)
+@blp.response(200, AppraisalUnitPage)
+def list_appraisal_units(after: int, limit: int, **filters: Any):
+    """Appraisal summary per unit
+
+    The per-unit table of HR's appraisal summary: each unit of the token's subtree (or unit_id's)
+    with a counted cadre of its own, by unit id; a unit's figures are its own cadres', not its
+    subtree's. Overdue attempts of the period's sittings are closed first."""
+    return _appraisal_answer(api_appraisal.units, _unit_json, filters, after, limit)
+
+
+def _unit_json(line: UnitLine) -> dict[str, Any]:
+    figures = line.figures
+    return {"unit_id": line.unit.id, "unit": line.unit.name, "cadres": figures.cadres,
+            "candidates": figures.expected, "taken": figures.taken, "passed": figures.passed,
+            "pass_rate_percent": percent(figures.pass_rate), "mean": points(figures.mean),
+            "absences": figures.absences, "makeup_candidates": figures.makeup_cadres,
+            "awaiting_marking": figures.awaiting}
 
 
 @blp.route("/audit-events")

@@ -9,17 +9,23 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from question_bank.models import ExamKind
+from question_bank.reports.appraisal import Outcome
+from question_bank.services import appraisal
 from question_bank.services.api_records import DEFAULT_PAGE, MAX_PAGE
 from question_bank.services.standing import CandidateStatus
 from question_bank.services.score_check import ScoreState
 
 #: An exact mark: digits, a point, two digits.
 POINTS_PATTERN = r"^[0-9]+\.[0-9]{2}$"
+#: A percentage to one decimal: "66.7", "100.0".
+PERCENT_PATTERN = r"^[0-9]+\.[0-9]$"
 
 
-def points(**kwargs) -> fields.String:
+def points(metadata_extra: str = "", **kwargs) -> fields.String:
+    """A string field holding points (``POINTS_PATTERN``); ``metadata_extra`` says which."""
     return fields.String(metadata={"pattern": POINTS_PATTERN, "example": "86.50",
-                                   "description": "Points, exact, two decimal places."}, **kwargs)
+                                   "description": f"{metadata_extra} Points, exact, two decimal places.".strip()},
+                         **kwargs)
 
 
 def when(**kwargs) -> fields.AwareDateTime:
@@ -94,6 +100,7 @@ class CandidateSchema(Schema):
         "description": "Masked as in the score sheet: first 6 and last 4 characters.", "example": "110101********4512"})
     unit_id = fields.Integer(required=True)
     unit = fields.String(required=True)
+    rank = fields.String(required=True, allow_none=True, metadata={"description": "职级, as on the account."})
     current_post = fields.String(required=True, allow_none=True)
     proposed_post = fields.String(required=True, allow_none=True)
 
@@ -159,3 +166,97 @@ class AuditEventSchema(Schema):
 class AuditEventPage(Schema):
     items = fields.List(fields.Nested(AuditEventSchema), required=True)
     next_after = fields.Integer(required=True, allow_none=True)
+
+
+class RosterArgs(PageArgs):
+    unit_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                             metadata={"description": "Only cadres of this unit's subtree."})
+
+
+class RosterEntrySchema(Schema):
+    roster_entry_id = fields.Integer(required=True)
+    candidate = fields.Nested(CandidateSchema, required=True, metadata={
+        "description": "current_post and proposed_post as they stood for this exam (the roster's), else the account's."})
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in CandidateStatus]),
+                           metadata={"description": "Where the candidate stands, as on the score sheet."})
+    extra_time_s = fields.Integer(required=True, metadata={"description": "Extra seconds granted (an accommodation)."})
+    added_at = when(required=True)
+
+
+class RosterPage(Schema):
+    items = fields.List(fields.Nested(RosterEntrySchema), required=True)
+    next_after = fields.Integer(required=True, allow_none=True, metadata={"description": "A roster entry id."})
+
+
+class AppraisalArgs(PageArgs):
+    unit_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), metadata={
+        "description": "A unit of the token's subtree whose subtree is summarised (default: the token's unit)."})
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={
+        "description": "A calendar year (Beijing). Without year, first_day and last_day: the current year."})
+    first_day = fields.Date(metadata={"description": "First Beijing day of a period; needs last_day; wins over year."})
+    last_day = fields.Date(metadata={"description": "Last Beijing day of the period (included), at most "
+                                                    f"{appraisal.MAX_PERIOD_DAYS} days after first_day."})
+    kind = fields.String(load_default="all", validate=validate.OneOf(list(appraisal.KIND_CHOICES)), metadata={
+        "description": "Sittings of this kind, with their make-ups: pre-appointment and annual (all), or one."})
+
+
+class StudySchema(Schema):
+    studied = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={
+        "description": "Items of the period's years' published study lists that reach the cadre."})
+
+
+class PracticeSchema(Schema):
+    answered = fields.Integer(required=True, metadata={"description": "Practice questions answered in the period."})
+    correct = fields.Integer(required=True, metadata={"description": "Of those, answered wholly right."})
+    accuracy_percent = fields.String(required=True, allow_none=True, metadata={
+        "pattern": PERCENT_PATTERN, "example": "66.7", "description": "correct ÷ answered in percent, one decimal."})
+
+
+class AppraisalCadreSchema(Schema):
+    candidate = fields.Nested(CandidateSchema, required=True, metadata={"description": "Posts as on the account."})
+    expected = fields.Integer(required=True, metadata={"description": "Sittings of the period with the cadre on the roster."})
+    taken = fields.Integer(required=True)
+    absent = fields.Integer(required=True)
+    makeups = fields.Integer(required=True, metadata={"description": "Make-up sittings taken."})
+    awaiting_marking = fields.Integer(required=True)
+    unverified = fields.Integer(required=True, metadata={
+        "description": "Sittings whose score disagrees with the score ledger: not shown, not counted."})
+    first_attempt_best = points(required=True, allow_none=True, metadata_extra="Best score at a first (not make-up) sitting.")
+    makeup_best = points(required=True, allow_none=True, metadata_extra="Best score at a make-up sitting.")
+    best = points(required=True, allow_none=True)
+    latest = points(required=True, allow_none=True)
+    latest_sitting = fields.String(required=True, allow_none=True)
+    outcome = fields.String(required=True, allow_none=True, validate=validate.OneOf([o.value for o in Outcome]), metadata={
+        "description": "passed when any sitting of the period was passed (a make-up counts), failed when results "
+                       "exist and none passed, else awaiting_marking or absent; null when there is nothing to say."})
+    passed = fields.Boolean(required=True, allow_none=True, metadata={"description": "null unless passed or failed."})
+    study = fields.Nested(StudySchema, required=True, allow_none=True)
+    practice = fields.Nested(PracticeSchema, required=True, allow_none=True)
+    history = fields.List(fields.String(), required=True, metadata={
+        "description": "Each sitting of the period as the page's 各场次情况 says it (title：outcome), oldest first."})
+
+
+class AppraisalCadrePage(Schema):
+    items = fields.List(fields.Nested(AppraisalCadreSchema), required=True)
+    next_after = fields.Integer(required=True, allow_none=True, metadata={"description": "A user id."})
+
+
+class AppraisalUnitSchema(Schema):
+    unit_id = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    cadres = fields.Integer(required=True, metadata={"description": "Counted cadres of this very unit."})
+    candidates = fields.Integer(required=True, metadata={"description": "Of those, on a roster of the period."})
+    taken = fields.Integer(required=True)
+    passed = fields.Integer(required=True)
+    pass_rate_percent = fields.String(required=True, allow_none=True, metadata={
+        "pattern": PERCENT_PATTERN, "example": "66.7", "description": "passed ÷ candidates in percent, one decimal."})
+    mean = points(required=True, allow_none=True, metadata_extra="Mean of the candidates' best scores.")
+    absences = fields.Integer(required=True, metadata={"description": "Sittings missed, summed over the cadres."})
+    makeup_candidates = fields.Integer(required=True, metadata={"description": "Cadres who sat a make-up."})
+    awaiting_marking = fields.Integer(required=True, metadata={"description": "Cadres with a sitting awaiting marking."})
+
+
+class AppraisalUnitPage(Schema):
+    items = fields.List(fields.Nested(AppraisalUnitSchema), required=True)
+    next_after = fields.Integer(required=True, allow_none=True, metadata={"description": "A unit id."})

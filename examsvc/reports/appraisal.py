@@ -25,19 +25,15 @@ from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE, cell_text, content_dispo
 from question_bank.clock import BEIJING
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.formats import tabular
-from question_bank.models import ExamKind, Role
+from question_bank.models import Role
 from question_bank.reports import appraisal as report
 from question_bank.services import appraisal, deadlines
 
 bp = Blueprint("appraisal", __name__, url_prefix="/reports/appraisal")
 guard(bp, Role.HR)
 
-#: The kinds a summary may cover, by the query argument ``kind``.
-KIND_CHOICES = {
-    "all": appraisal.DEFAULT_KINDS,
-    "pre_appointment": (ExamKind.PRE_APPOINTMENT,),
-    "annual": (ExamKind.ANNUAL,),
-}
+#: The kinds a summary may cover, by the query argument ``kind`` (shared with the records API).
+KIND_CHOICES = appraisal.KIND_CHOICES
 #: The titles of the two tables, in their downloads' header block and file names.
 TITLES = {"cadre": "考核汇总（按人员）", "unit": "考核汇总（按单位）"}
 #: Bytes of a built xlsx kept in memory before the spooled file goes to disk; bytes per streamed chunk.

@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 from question_bank.models import ExamKind, Sitting, User
 from question_bank.models.attempts import Attempt
@@ -54,6 +55,20 @@ CHECK_AGREES = "一致"
 #: The labels of the kinds a summary can be filtered by, for the header block.
 KIND_LABELS = {ExamKind.PRE_APPOINTMENT: "任前法律知识考试", ExamKind.ANNUAL: "年度学法考试", ExamKind.MAKEUP: "补考",
                ExamKind.PRACTICE: "练习"}
+
+
+class Outcome(StrEnum):
+    """Where a cadre stands over the period (module rules, 是否合格); the page shows its label."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    AWAITING_MARKING = "awaiting_marking"
+    ABSENT = "absent"
+
+
+#: 是否合格 of each :class:`Outcome` (None: nothing to say).
+OUTCOME_LABELS = {Outcome.PASSED: PASSED_LABELS[True], Outcome.FAILED: PASSED_LABELS[False],
+                  Outcome.AWAITING_MARKING: AWAITING, Outcome.ABSENT: ABSENT, None: ""}
 
 
 @dataclass(frozen=True)
@@ -116,17 +131,31 @@ class CadreSummary:
         return max(found) if found else None
 
     @property
-    def passed(self) -> str:
-        """合格 / 不合格 / 待阅卷 / 缺考, or "" when there is nothing to say (module rules)."""
+    def outcome(self) -> Outcome | None:
+        """Passed when any sitting of the period was passed, failed when results exist and none
+        passed, else awaiting marking or absent; None when there is nothing to say (module rules)."""
         if any(self.passes):
-            return PASSED_LABELS[True]
+            return Outcome.PASSED
         if self.passes:
-            return PASSED_LABELS[False]
+            return Outcome.FAILED
         if self.awaiting:
-            return AWAITING
+            return Outcome.AWAITING_MARKING
         if self.absent:
-            return ABSENT
-        return ""
+            return Outcome.ABSENT
+        return None
+
+    @property
+    def passed(self) -> str:
+        """:attr:`outcome` as the table says it: 合格 / 不合格 / 待阅卷 / 缺考, or ""."""
+        return OUTCOME_LABELS[self.outcome]
+
+    @property
+    def practice_accuracy(self) -> Decimal | None:
+        """Practice answers wholly right, in percent to one decimal (``Decimal("66.7")``); None
+        without practice in the period."""
+        if self.practice is None or not self.practice.answered:
+            return None
+        return _percent(self.practice.correct, self.practice.answered)
 
     @property
     def check(self) -> str:
@@ -201,15 +230,12 @@ def _percent(part: int | Decimal, whole: int) -> Decimal | None:
 def cadre_row(summary: CadreSummary) -> tuple:
     """The cells of :data:`CADRE_HEADERS` for one cadre."""
     user, study, practice = summary.user, summary.study, summary.practice
-    accuracy = None
-    if practice is not None and practice.answered:
-        accuracy = _percent(practice.correct, practice.answered)
     return (
         user.org_unit.name, user.display_name, mask_id_number(user.id_number), user.rank or "", summary.expected,
         summary.taken, summary.absent, summary.makeups, summary.first_best, summary.makeup_best, summary.best,
         summary.latest, summary.latest_sitting, summary.passed, summary.awaiting, summary.check,
         study.studied if study else None, study.total if study else None,
-        practice.answered if practice else None, accuracy, "；".join(summary.history),
+        practice.answered if practice else None, summary.practice_accuracy, "；".join(summary.history),
     )
 
 
@@ -218,24 +244,57 @@ def cadre_table(summaries: Sequence[CadreSummary]) -> tuple[tuple[str, ...], lis
     return CADRE_HEADERS, [cadre_row(s) for s in summaries]
 
 
-def _unit_row(label: str, group: Sequence[CadreSummary]) -> tuple:
+@dataclass(frozen=True)
+class UnitFigures:
+    """A group of cadres' figures (the per-unit table's row): ``cadres`` in the group,
+    ``expected`` of them on a roster, ``taken`` with a sitting taken, ``passed`` of them,
+    ``pass_rate`` (passed ÷ expected, percent to one decimal; None without expected), ``mean``
+    (of their best scores, points to two places; None without any), ``absences`` (sittings
+    missed, summed), ``makeup_cadres`` (cadres who sat a make-up), ``awaiting`` (cadres with a
+    sitting awaiting marking)."""
+
+    label: str
+    cadres: int
+    expected: int
+    taken: int
+    passed: int
+    pass_rate: Decimal | None
+    mean: Decimal | None
+    absences: int
+    makeup_cadres: int
+    awaiting: int
+
+    def row(self) -> tuple:
+        """The cells of :data:`UNIT_HEADERS`."""
+        return (self.label, self.cadres, self.expected, self.taken, self.passed, self.pass_rate, self.mean,
+                self.absences, self.makeup_cadres, self.awaiting)
+
+
+def unit_figures(label: str, group: Sequence[CadreSummary]) -> UnitFigures:
+    """The :class:`UnitFigures` of ``group`` (module rules for 合格率 and 平均成绩)."""
     expected = [s for s in group if s.expected]
     passed = sum(1 for s in group if any(s.passes))
     bests = [s.best for s in group if s.best is not None]
     mean = plain_points((sum(bests) / len(bests)).quantize(Decimal("0.01"), ROUND_HALF_UP)) if bests else None
-    return (label, len(group), len(expected), sum(1 for s in group if s.taken), passed,
-            _percent(passed, len(expected)), mean, sum(s.absent for s in group), sum(1 for s in group if s.makeups),
-            sum(1 for s in group if s.awaiting))
+    return UnitFigures(label, len(group), len(expected), sum(1 for s in group if s.taken), passed,
+                       _percent(passed, len(expected)), mean, sum(s.absent for s in group),
+                       sum(1 for s in group if s.makeups), sum(1 for s in group if s.awaiting))
+
+
+def by_unit(summaries: Sequence[CadreSummary]) -> dict[int, list[CadreSummary]]:
+    """Unit id → the summaries of the cadres of that very unit (not its subtree), units in the
+    order first met."""
+    groups: dict[int, list[CadreSummary]] = {}
+    for summary in summaries:
+        groups.setdefault(summary.user.org_unit_id, []).append(summary)
+    return groups
 
 
 def unit_table(summaries: Sequence[CadreSummary]) -> tuple[tuple[str, ...], list[tuple]]:
     """The per-unit table as ``(UNIT_HEADERS, rows)``: one row per unit that has a cadre in
     ``summaries`` (each cadre in their own unit, in the order first met), then :data:`TOTAL_LABEL`."""
-    groups: dict[int, list[CadreSummary]] = {}
-    for summary in summaries:
-        groups.setdefault(summary.user.org_unit_id, []).append(summary)
-    rows = [_unit_row(group[0].user.org_unit.name, group) for group in groups.values()]
-    return UNIT_HEADERS, rows + [_unit_row(TOTAL_LABEL, summaries)]
+    rows = [unit_figures(group[0].user.org_unit.name, group).row() for group in by_unit(summaries).values()]
+    return UNIT_HEADERS, rows + [unit_figures(TOTAL_LABEL, summaries).row()]
 
 
 def header_block(title: str, period: Period, unit_name: str, kinds: Sequence[ExamKind], generated_at: dt.datetime,

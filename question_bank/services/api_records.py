@@ -3,7 +3,8 @@
 Every list is in ascending id order and paged by a cursor (``after``: the last id of the previous
 page), so a client that pages through while records are added neither skips nor repeats one.
 Scores are taken through ``score_check`` like every other surface: a score that does not agree
-with the score ledger is never given, only its state. ID numbers are masked as in the score sheet.
+with the score ledger is never given, only its state. ID numbers are masked by the API's views
+(``examsvc.records_api.routes``), which alone shape what leaves, as in the score sheet.
 Reading closes overdue attempts of the sitting asked about first (domain.md §6: on the next
 request that touches them), as the score sheet does, so the caller commits.
 """
@@ -127,7 +128,6 @@ class CandidateRecord:
     correct)."""
 
     entry: RosterEntry
-    masked_id_number: str
     status: CandidateStatus
     attempt: Attempt | None
     result: CheckedScore | None
@@ -138,12 +138,20 @@ class CandidateRecord:
         return self.entry.id
 
 
-def score_records(session: Session, clock: Clock, token: ApiToken, sitting_id: int, *, unit_id: int | None = None,
-                  after: int = 0, limit: int = DEFAULT_PAGE) -> Page:
-    """A page of the sitting's roster entries whose cadre belongs to the token's subtree (or to
-    ``unit_id``'s, inside it), in roster order, as :class:`CandidateRecord`. Overdue attempts of
-    the sitting are closed first. Raises :class:`NotFound` for a sitting or unit the token does
-    not see."""
+@dataclass(frozen=True)
+class _RosterPage:
+    """A page of a sitting's roster entries in a subtree, with every attempt of their cadres there."""
+
+    sitting: Sitting
+    page: Page
+    attempts: dict[int, list[Attempt]]
+
+
+def _roster_page(session: Session, clock: Clock, token: ApiToken, sitting_id: int, unit_id: int | None,
+                 after: int, limit: int) -> _RosterPage:
+    """The sitting's roster entries whose cadre belongs to the token's subtree (or to ``unit_id``'s,
+    inside it), in roster order, once the sitting's overdue attempts are closed; user id → their
+    attempts there by number. Raises :class:`NotFound` for a sitting or unit the token does not see."""
     found = sitting(session, token, sitting_id)
     unit = unit_in_scope(session, token, unit_id) if unit_id is not None else token.org_unit
     deadlines.sweep(session, clock, sitting_ids=[found.id])
@@ -153,24 +161,63 @@ def score_records(session: Session, clock: Clock, token: ApiToken, sitting_id: i
         .options(contains_eager(RosterEntry.user).contains_eager(User.org_unit))
         .order_by(RosterEntry.id).limit(limit + 1)))
     page = _page(entries, limit)
-    user_ids = [e.user_id for e in page.items]
     attempts: dict[int, list[Attempt]] = defaultdict(list)
-    for attempt in session.scalars(select(Attempt).where(Attempt.sitting_id == found.id, Attempt.user_id.in_(user_ids))
+    for attempt in session.scalars(select(Attempt).where(Attempt.sitting_id == found.id,
+                                                         Attempt.user_id.in_([e.user_id for e in page.items]))
                                    .order_by(Attempt.attempt_no)):
         attempts[attempt.user_id].append(attempt)
-    results = score_check.checked_scores(session, (a for group in attempts.values() for a in group))
+    return _RosterPage(found, page, attempts)
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    """One roster entry: who (``entry.user`` with their unit), where they stand
+    (``standing.candidate_status``) and the attempt that says so (None when not started)."""
+
+    entry: RosterEntry
+    status: CandidateStatus
+    attempt: Attempt | None
+
+    @property
+    def id(self) -> int:
+        return self.entry.id
+
+
+def _lines(found: _RosterPage, now: dt.datetime) -> list[RosterLine]:
+    lines = []
+    for entry in found.page.items:
+        status, attempt = candidate_status(found.attempts.get(entry.user_id, ()), found.sitting, now)
+        lines.append(RosterLine(entry, status, attempt))
+    return lines
+
+
+def roster(session: Session, clock: Clock, token: ApiToken, sitting_id: int, *, unit_id: int | None = None,
+           after: int = 0, limit: int = DEFAULT_PAGE) -> Page:
+    """A page of the sitting's roster as :class:`RosterLine`: the entries whose cadre belongs to
+    the token's subtree (or to ``unit_id``'s, inside it), in roster order. Overdue attempts of the
+    sitting are closed first (the caller commits). Raises :class:`NotFound` for a sitting or unit
+    the token does not see."""
+    found = _roster_page(session, clock, token, sitting_id, unit_id, after, limit)
+    return Page(_lines(found, clock.now()), found.page.next_after)
+
+
+def score_records(session: Session, clock: Clock, token: ApiToken, sitting_id: int, *, unit_id: int | None = None,
+                  after: int = 0, limit: int = DEFAULT_PAGE) -> Page:
+    """A page of the sitting's roster entries whose cadre belongs to the token's subtree (or to
+    ``unit_id``'s, inside it), in roster order, as :class:`CandidateRecord`. Overdue attempts of
+    the sitting are closed first. Raises :class:`NotFound` for a sitting or unit the token does
+    not see."""
+    found = _roster_page(session, clock, token, sitting_id, unit_id, after, limit)
+    results = score_check.checked_scores(session, (a for group in found.attempts.values() for a in group))
     history: dict[int, list[tuple[ScoreRecord, bool]]] = defaultdict(list)
-    for record in session.scalars(select(ScoreRecord).where(ScoreRecord.sitting_id == found.id,
-                                                            ScoreRecord.user_id.in_(user_ids)).order_by(ScoreRecord.id)):
+    for record in session.scalars(select(ScoreRecord).where(ScoreRecord.sitting_id == found.sitting.id,
+                                                            ScoreRecord.user_id.in_(list(found.attempts)))
+                                  .order_by(ScoreRecord.id)):
         history[record.user_id].append((record, ledger.entry_intact(record)))
-    now = clock.now()
-    records = []
-    for entry in page.items:
-        status, attempt = candidate_status(attempts[entry.user_id], found, now)
-        records.append(CandidateRecord(entry, mask_id_number(entry.user.id_number), status, attempt,
-                                       results.get(attempt.id) if attempt is not None else None,
-                                       history[entry.user_id]))
-    return Page(records, page.next_after)
+    return Page([CandidateRecord(line.entry, line.status, line.attempt,
+                                 results.get(line.attempt.id) if line.attempt is not None else None,
+                                 history[line.entry.user_id]) for line in _lines(found, clock.now())],
+                found.page.next_after)
 
 
 def audit_events(session: Session, token: ApiToken, flt: EventFilter, *, after: int = 0, limit: int = DEFAULT_PAGE

@@ -33,6 +33,10 @@ class Scope(StrEnum):
     SCORES = "scores:read"
     #: Audit events of the token's unit subtree.
     AUDIT = "audit:read"
+    #: Who is on a sitting's roster: name, masked ID number, unit, rank and posts, status.
+    ROSTERS = "rosters:read"
+    #: The appraisal summary (考核汇总) per cadre and per unit, as HR's page has it.
+    APPRAISAL = "appraisal:read"
 
 
 #: Every scope there is, in the order the token pages list them.

@@ -1,6 +1,10 @@
 """Asking for the appraisal summary (考核汇总): the filter, its scope, and loading the records; the
 summary itself is ``question_bank.reports.appraisal`` (pure).
 
+Two doors lead to one summary: HR's page (:func:`make_filter` and :func:`summary`, for a viewer,
+through the viewer's unit) and the records API (:func:`filter_for` and :func:`summary_for`, for
+a unit subtree the token was given). Both count the same cadres by the same rules.
+
 Rules (domain.md §2, §8, §9; issue 6 "Reports"; SEC-A3, SEC-P1):
 - only HR reads it, and only for a unit in their own subtree: HR of 甲市 choosing 乙市 gets
   :class:`NotFound`, as for a unit that does not exist, and the cadres, roster entries and
@@ -18,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, selectinload
 
 from question_bank.clock import Clock
@@ -37,6 +41,12 @@ READER_ROLES = (Role.HR,)
 EXPORT_ACTION = "export.appraisal"
 #: The kinds a summary covers unless told otherwise (practice sittings are not appraised).
 DEFAULT_KINDS = (ExamKind.PRE_APPOINTMENT, ExamKind.ANNUAL)
+#: The kinds a summary may be asked for, by name (the page's and the API's ``kind``).
+KIND_CHOICES: dict[str, tuple[ExamKind, ...]] = {
+    "all": DEFAULT_KINDS,
+    "pre_appointment": (ExamKind.PRE_APPOINTMENT,),
+    "annual": (ExamKind.ANNUAL,),
+}
 #: Longest period one summary covers, in days (a few years of appraisal, not the whole history).
 MAX_PERIOD_DAYS = 366 * 5
 
@@ -61,16 +71,22 @@ def units_for(session: Session, viewer: User) -> list[OrgUnit]:
 def make_filter(session: Session, viewer: User, *, year: int | None = None, first_day: dt.date | None = None,
                 last_day: dt.date | None = None, unit_id: int | None = None,
                 kinds: Sequence[ExamKind] = DEFAULT_KINDS) -> AppraisalFilter:
-    """The filter from what the viewer chose: a calendar ``year``, or ``first_day`` to
-    ``last_day`` (both needed, Beijing days; they win over ``year``); ``unit_id`` defaults to the
-    viewer's own unit. Raises :class:`InvalidInput` naming the field ("year", "last_day", "kinds")
-    for a period missing, reversed or longer than :data:`MAX_PERIOD_DAYS`, or no kind;
-    :class:`NotFound` for a unit outside the viewer's subtree; :class:`PermissionDenied` for
-    anyone but HR."""
+    """The filter from what the viewer chose (:func:`filter_for`); ``unit_id`` defaults to the
+    viewer's own unit. Raises :class:`NotFound` for a unit outside the viewer's subtree;
+    :class:`PermissionDenied` for anyone but HR; :class:`InvalidInput` as :func:`filter_for`."""
     protection.require_role(viewer, *READER_ROLES)
     unit = viewer.org_unit if unit_id is None else session.get(OrgUnit, unit_id)
     if unit is None or not viewer.org_unit.contains(unit):
         raise NotFound()
+    return filter_for(unit, year=year, first_day=first_day, last_day=last_day, kinds=kinds)
+
+
+def filter_for(unit: OrgUnit, *, year: int | None = None, first_day: dt.date | None = None,
+               last_day: dt.date | None = None, kinds: Sequence[ExamKind] = DEFAULT_KINDS) -> AppraisalFilter:
+    """The filter for ``unit``'s subtree, which the caller has already found the reader may see: a
+    calendar ``year``, or ``first_day`` to ``last_day`` (both needed, Beijing days; they win over
+    ``year``). Raises :class:`InvalidInput` naming the field ("year", "first_day", "last_day",
+    "kinds") for a period missing, reversed or longer than :data:`MAX_PERIOD_DAYS`, or no kind."""
     problems = []
     if first_day is not None or last_day is not None:
         if first_day is None or last_day is None:
@@ -111,18 +127,48 @@ def _sittings(session: Session, chosen: AppraisalFilter) -> list[Sitting]:
 def sitting_ids(session: Session, viewer: User, chosen: AppraisalFilter) -> list[int]:
     """The sittings the summary reads, for the caller to close their overdue attempts first."""
     protection.require_role(viewer, *READER_ROLES)
+    return sitting_ids_for(session, chosen)
+
+
+def sitting_ids_for(session: Session, chosen: AppraisalFilter) -> list[int]:
+    """:func:`sitting_ids` for a filter whose unit the caller has already checked."""
     return [s.id for s in _sittings(session, chosen)]
 
 
-def _cadres(session: Session, chosen: AppraisalFilter, on_rosters: set[int]) -> list[User]:
-    """Active cadres of the subtree and anyone of it on a roster of the period, by unit and name."""
+def _is_counted(chosen: AppraisalFilter, sitting_ids: Sequence[int]) -> ColumnElement[bool]:
+    """Over ``User`` joined to its ``OrgUnit``: a cadre the summary counts, that is an active
+    cadre of the subtree, or anyone of it on a roster of the period's ``sitting_ids``."""
     is_cadre = select(UserRole.user_id).where(UserRole.role == Role.CADRE.value)
     wanted = and_(User.is_active.is_(True), User.id.in_(is_cadre))
-    if on_rosters:
-        wanted = wanted | User.id.in_(on_rosters)
-    return list(session.scalars(select(User).join(User.org_unit).where(protection.in_subtree(chosen.unit), wanted)
-                                .options(selectinload(User.org_unit))
+    if sitting_ids:
+        wanted = wanted | User.id.in_(select(RosterEntry.user_id).where(RosterEntry.sitting_id.in_(sitting_ids)))
+    return and_(protection.in_subtree(chosen.unit), wanted)
+
+
+def _cadres(session: Session, chosen: AppraisalFilter, sitting_ids: Sequence[int],
+            only: ColumnElement[bool] | None) -> list[User]:
+    """The counted cadres (``only`` those where given), by unit and name."""
+    query = select(User).join(User.org_unit).where(_is_counted(chosen, sitting_ids))
+    if only is not None:
+        query = query.where(only)
+    return list(session.scalars(query.options(selectinload(User.org_unit))
                                 .order_by(OrgUnit.path, User.display_name, User.id)))
+
+
+def cadre_ids(session: Session, chosen: AppraisalFilter, *, after: int, limit: int) -> list[int]:
+    """Up to ``limit`` ids of the cadres :func:`summary_for` counts, ascending, above ``after``."""
+    query = (select(User.id).join(User.org_unit).where(_is_counted(chosen, sitting_ids_for(session, chosen)),
+                                                       User.id > after).order_by(User.id).limit(limit))
+    return list(session.scalars(query))
+
+
+def unit_ids(session: Session, chosen: AppraisalFilter, *, after: int, limit: int) -> list[int]:
+    """Up to ``limit`` ids of the units with a cadre :func:`summary_for` counts (in that very unit),
+    ascending, above ``after``."""
+    query = (select(User.org_unit_id).join(User.org_unit)
+             .where(_is_counted(chosen, sitting_ids_for(session, chosen)), User.org_unit_id > after)
+             .group_by(User.org_unit_id).order_by(User.org_unit_id).limit(limit))
+    return list(session.scalars(query))
 
 
 def _study(session: Session, chosen: AppraisalFilter, user_ids: set[int]) -> dict[int, Study]:
@@ -152,29 +198,39 @@ def _study(session: Session, chosen: AppraisalFilter, user_ids: set[int]) -> dic
 
 
 def summary(session: Session, viewer: User, chosen: AppraisalFilter, now: dt.datetime) -> list[CadreSummary]:
-    """Each cadre of the chosen subtree over the period (``report.summarise``), every score
-    checked against the ledger. Reads only. Raises :class:`PermissionDenied` for anyone but HR,
+    """:func:`summary_for` the viewer. Raises :class:`PermissionDenied` for anyone but HR,
     :class:`NotFound` when the filter's unit lies outside the viewer's subtree."""
     protection.require_role(viewer, *READER_ROLES)
     if not viewer.org_unit.contains(chosen.unit):
         raise NotFound()
+    return summary_for(session, chosen, now)
+
+
+def summary_for(session: Session, chosen: AppraisalFilter, now: dt.datetime, *,
+                only: ColumnElement[bool] | None = None) -> list[CadreSummary]:
+    """Each cadre of the chosen subtree over the period (``report.summarise``), by unit and name,
+    every score checked against the ledger; ``only`` (a condition over ``User``, such as
+    ``User.id.in_(ids)``) narrows the cadres without changing anyone's figures, since a cadre's
+    figures are their own records'. Reads only. The caller has checked that the reader may see
+    ``chosen.unit``'s subtree (HR's page through :func:`summary`, the records API through its
+    token's unit)."""
     sittings = _sittings(session, chosen)
     ids = [s.id for s in sittings]
+    cadres = _cadres(session, chosen, ids, only)
+    user_ids = {c.id for c in cadres}
     rosters: dict[int, list[int]] = defaultdict(list)
     attempts: dict[int, dict[int, list[Attempt]]] = defaultdict(lambda: defaultdict(list))
-    if ids:
+    if ids and user_ids:
+        # The people whose entries and attempts are read: the subtree's, narrowed as the cadres were.
+        people = [protection.in_subtree(chosen.unit)] + ([only] if only is not None else [])
         for sitting_id, user_id in session.execute(
                 select(RosterEntry.sitting_id, RosterEntry.user_id).join(User, User.id == RosterEntry.user_id)
-                .join(OrgUnit, OrgUnit.id == User.org_unit_id)
-                .where(RosterEntry.sitting_id.in_(ids), protection.in_subtree(chosen.unit))):
+                .join(OrgUnit, OrgUnit.id == User.org_unit_id).where(RosterEntry.sitting_id.in_(ids), *people)):
             rosters[sitting_id].append(user_id)
         for attempt in session.scalars(
                 select(Attempt).join(User, User.id == Attempt.user_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-                .where(Attempt.sitting_id.in_(ids), protection.in_subtree(chosen.unit)).order_by(Attempt.attempt_no)):
+                .where(Attempt.sitting_id.in_(ids), *people).order_by(Attempt.attempt_no)):
             attempts[attempt.sitting_id][attempt.user_id].append(attempt)
-    on_rosters = {u for users in rosters.values() for u in users}
-    cadres = _cadres(session, chosen, on_rosters)
-    user_ids = {c.id for c in cadres}
     results = score_check.checked_scores(session, (a for users in attempts.values() for group in users.values()
                                                    for a in group))
     start, end = chosen.period.bounds()

@@ -48,7 +48,8 @@ def secret(make, db, clock) -> str:
 
 
 #: Every operation of the document (the test above checks there are no others).
-OPERATIONS = ("/sittings", "/sittings/{sitting_id}", "/sittings/{sitting_id}/scores", "/audit-events")
+OPERATIONS = ("/sittings", "/sittings/{sitting_id}", "/sittings/{sitting_id}/scores", "/sittings/{sitting_id}/roster",
+              "/audit-events", "/appraisal/cadres", "/appraisal/units")
 
 
 @pytest.mark.parametrize("path", OPERATIONS)
