@@ -70,7 +70,7 @@ def test_at_zero_the_page_hands_in_at_the_servers_deadline_never_before_and_ever
     # and at its own zero it asks the server, which says the time is not up. It keeps the paper open.
     clock.set(deadline - dt.timedelta(milliseconds=500))
     _sync(phone)
-    phone.wait_for_function("document.getElementById('timer').textContent === '0:00'", timeout=TIMEOUT_MS)
+    phone.wait_for_function("() => document.getElementById('timer').textContent === '0:00'", timeout=TIMEOUT_MS)
     for _ in range(2):
         with phone.expect_response(re.compile(r".*/state\?"), timeout=TIMEOUT_MS):
             pass

@@ -161,13 +161,15 @@ def test_a_change_kept_by_a_closed_page_is_dropped_with_a_notice_when_another_de
     expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
     kept = page_b.evaluate("Object.keys(localStorage).filter(k => k.startsWith('examsvc-pending-')).length")
     assert kept == 1
-    page_b.close(run_before_unload=False)
 
     page_a = _device(browser).new_page()
     _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
     _continue_here(page_a)
     _option(page_a, 2, "C").check()
     expect(page_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    # The phone's tab is closed. What it sends while closing is refused (the exam continues on the
+    # other device), so its "A" stays kept in the phone's browser.
+    page_b.close(run_before_unload=False)
 
     # The phone opens the exam again: its kept "A" is resent, refused, and dropped with a notice.
     again = phone.new_page()
