@@ -132,9 +132,9 @@
   /* Typed answers (data-answer-form "blanks": one text per blank, in order; "text": one text).
      Every keystroke (every finished IME composition) is a change kept on this device at once, so
      nothing typed is lost to a reload, a closed tab or a crash; it is sent once typing pauses for
-     SEND_PAUSE_MS (not a request per key) or as soon as the save before it is answered, and at once
-     when the field is left or the page hidden. A poll never overwrites a field being typed in, and a half-composed syllable is
-     never sent. */
+     SEND_PAUSE_MS (not a request per key) or as soon as the save before it is answered, and at
+     once when the field is left or the page hidden. A poll never overwrites a field being typed
+     in, and a half-composed syllable is never sent. */
   var sendTimer = null;
   var SEND_PAUSE_MS = 300;
   var A = window.ExamAnswers;
