@@ -29,6 +29,7 @@ STATUS = {
     errors.AttemptClosed: 409,
     errors.DeadlinePassed: 409,
     errors.TakenOver: 409,
+    errors.NotDueYet: 409,
     errors.WindowNotOpen: 409,
     errors.Conflict: 409,
     errors.InvalidInput: 422,
@@ -41,6 +42,7 @@ ERROR_CODES = {
     errors.AttemptClosed: "already_submitted",
     errors.DeadlinePassed: "deadline_passed",
     errors.TakenOver: "taken_over",
+    errors.NotDueYet: "not_due",
     errors.WindowNotOpen: "not_open",
     errors.Conflict: "conflict",
     errors.InvalidInput: "invalid",
@@ -175,6 +177,8 @@ def register(app: Flask) -> None:
         extra = {}
         if isinstance(exc, errors.AttemptClosed) and "attempt_id" in exc.params:
             extra["attempt_id"] = exc.params["attempt_id"]
+        if isinstance(exc, errors.NotDueYet):
+            extra["remaining_s"] = exc.params["remaining_s"]
         return _respond(_lookup(STATUS, exc), _lookup(ERROR_CODES, exc), translate(exc.template, exc.params),
                         problem_texts(exc), **extra)
 

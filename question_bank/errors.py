@@ -158,6 +158,17 @@ class TakenOver(Conflict):
 
     template = N_("This exam was continued on another device or tab, so this page cannot change answers. "
                   "Choose “Continue here” to take it back.")
+    #: The refused change is recorded for the answer history (issue-9 trial) and must stay.
+    keeps_work = True
+
+
+class NotDueYet(Conflict):
+    """A page handed the paper in because its countdown reached zero, but by the server's clock the
+    deadline has not come yet (the page's count ran a little fast): nothing is closed, and the page
+    keeps counting from the server's remaining time. ``params['remaining_s']`` (whole seconds,
+    rounded up)."""
+
+    template = N_("The time is not up yet: %(remaining_s)d s remain. The paper stays open.")
 
 
 class WindowNotOpen(Conflict):

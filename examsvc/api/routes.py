@@ -155,12 +155,16 @@ def submit(attempt_id: int):
     become the response, with what is stored, and ``payload_ignored`` ("already_submitted",
     "deadline_passed") when the payload came too late to count at all. Submitting again returns
     the same result with ``already_submitted`` true. 403 from outside the sitting's allowed
-    networks (audited; the attempt stays open and nothing of the payload is stored)."""
+    networks (audited; the attempt stays open and nothing of the payload is stored).
+
+    ``"time_up": true`` says the page's countdown reached zero: before the server's deadline the
+    reply is 409 ``"error": "not_due"`` with ``remaining_s`` and nothing changes. At or after the
+    deadline the attempt ends as auto-submitted at its deadline, with or without ``time_up``."""
     body = _json_body()
     final = _final_changes(body.get("answers") or {})
     _ensure_admitted(attempt_id, "submit")
     outcome = attempts.submit_attempt(database.session(), clock(), actor(), attempt_id, final,
-                                      attempts.page_token(body.get("page")))
+                                      attempts.page_token(body.get("page")), time_up=body.get("time_up") is True)
     database.commit()
     return jsonify({**_status_json(outcome.attempt), "already_submitted": not outcome.closed_now,
                     "payload_ignored": outcome.payload_ignored or None,

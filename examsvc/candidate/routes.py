@@ -7,7 +7,7 @@ from flask_babel import gettext
 
 from examsvc import database
 from examsvc.access import actor, guard
-from examsvc.errors import problem_texts
+from examsvc.errors import problem_texts, translate
 from examsvc.extensions import clock, wants_json
 from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import Attempt, Role, Sitting
@@ -51,28 +51,44 @@ def confirm(sitting_id: int):
     return _confirmation(sitting)
 
 
-def _confirmation(sitting: Sitting, problems: list | None = None, status: int = 200):
+def _confirmation(sitting: Sitting, problems: list | None = None, status: int = 200, entered: dict | None = None):
+    """The start confirmation page; ``entered`` is what the candidate sent with a refused start
+    ({"pledge": bool, "access_code": str}), shown again so nothing they filled in is lost."""
     terms = starting.terms_for(database.session(), clock(), actor(), sitting)
     rules, standard_rules = start_terms.rules_of(sitting)
     return render_template("candidate/start.html", sitting=sitting, terms=terms, problems=problems,
-                           rules=gettext(rules) if standard_rules else rules, pledge=_pledge_shown(sitting)), status
+                           rules=gettext(rules) if standard_rules else rules, pledge=_pledge_shown(sitting),
+                           entered=entered or {}), status
+
+
+#: Refusals about the access code are shown at its field; others (the address) for the whole form.
+_CODE_REFUSALS = {admission.RefusalReason.CODE_MISSING, admission.RefusalReason.CODE_WRONG,
+                  admission.RefusalReason.THROTTLED}
 
 
 @bp.post("/sittings/<int:sitting_id>/start")
 def start(sitting_id: int):
     sitting = _sitting(sitting_id)
+    entered = {"pledge": request.form.get("pledge") == "accepted", "access_code": request.form.get("access_code") or ""}
     try:
         outcome = starting.confirm_start(database.session(), clock(), actor(), sitting,
-                                         accepted=request.form.get("pledge") == "accepted",
+                                         accepted=entered["pledge"],
                                          pledge_shown=_pledge_shown(sitting), code=request.form.get("access_code"),
                                          client_ip=request.remote_addr)
     except InvalidInput as exc:
         if wants_json():
             raise
-        return _confirmation(sitting, problem_texts(exc), 422)
+        return _confirmation(sitting, problem_texts(exc), 422, entered)
     database.commit()
     if outcome.refusal is not None:
-        raise outcome.refusal.error()
+        error = outcome.refusal.error()
+        if wants_json():
+            raise error
+        # The form again, as filled in, saying what was wrong (issue-9 trial: a wrong code lost the
+        # accepted pledge and the code typed).
+        place = "access_code" if outcome.refusal.reason in _CODE_REFUSALS else ""
+        return _confirmation(sitting, [{"place": place, "message": translate(error.template, error.params)}],
+                             403, entered)
     return redirect(url_for("candidate.attempt_page", attempt_id=outcome.attempt.id))
 
 

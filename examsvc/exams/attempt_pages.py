@@ -39,6 +39,8 @@ def _attempt_page(attempt_id: int, *, void_form=None, reopen_form=None, problems
         focus=focus_service.summarise(events, now if found.is_open else (found.finished_at or now)),
         void=proctoring.void_of(db, attempt_id), reopenings=proctoring.reopenings(db, attempt_id),
         void_form=void_form or VoidForm(formdata=None), reopen_form=reopen_form or ReopenForm(formdata=None),
+        # The rule's cap on a new deadline, said on the form before the proctor runs into it.
+        reopen_cap_s=None if found.is_open else proctoring.reopening_cap_s(db, found),
         problems=problems or []), status
 
 

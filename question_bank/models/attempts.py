@@ -163,6 +163,9 @@ class ResponseStep(Base):
     client_seq: Mapped[int] = mapped_column(BigInteger)
     #: True when a later save of the same writer for this slot was already stored on arrival.
     superseded: Mapped[bool] = mapped_column(default=False)
+    #: The slot's version the page had last seen when it made the change (None: a caller without a
+    #: page, or a step stored before bases were kept).
+    base_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: Normalised response in terms of the original options (see the question type).
     answer: Mapped[Any] = mapped_column(JSONDocument)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -170,16 +173,18 @@ class ResponseStep(Base):
 
 
 class RefusedChange(Base):
-    """A change to one slot that was refused as stale, insert-only (case C-18).
+    """A change to one slot that was refused, insert-only (case C-18, one active device).
 
-    The page (``writer``) had last seen version ``base_version`` of the slot, but another page had
-    since stored a newer one (``stored_version``): taking the change would have replaced an answer
-    the page never saw. Kept so that the slot's history shows every attempt to change it; a retry
-    of the same (writer, number) is refused again without a new row.
+    ``reason`` "stale": the page (``writer``) had last seen version ``base_version`` of the slot,
+    but another page had since stored a newer one (``stored_version``): taking the change would have
+    replaced an answer the page never saw. ``reason`` "taken_over": the page sending it no longer
+    held the attempt, because the candidate continued on another device or tab. Kept so that the
+    slot's history shows every attempt to change it; a retry of the same (writer, number) is
+    refused again for the same reason without a new row.
     """
 
     __tablename__ = "refused_change"
-    __table_args__ = (UniqueConstraint("attempt_id", "slot", "writer", "client_seq"),)
+    __table_args__ = (UniqueConstraint("attempt_id", "slot", "writer", "client_seq", "reason"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
@@ -197,6 +202,8 @@ class RefusedChange(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     #: Whether it came as an autosave or inside the final submit payload.
     source: Mapped[ResponseSource] = mapped_column(String(20))
+    #: Why it was refused: "stale" or "taken_over" (``slot_changes.Outcome``).
+    reason: Mapped[str] = mapped_column(String(20), default="stale", server_default="stale")
 
 
 class DeviceEventKind(StrEnum):

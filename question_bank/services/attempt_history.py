@@ -19,10 +19,11 @@ from question_bank.services.slot_changes import Outcome
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One change that reached the server for a slot: its ``outcome``, the ``version`` it made
-    (taken changes only), the ``base`` version the page had seen (None for steps stored before
-    bases were recorded, and for refusals never), the answer in the letters the candidate saw,
-    the page (``writer``) and its number, how it came and when it arrived."""
+    """One change that reached the server for a slot: its ``outcome`` (taken, superseded, refused
+    as stale, or refused because another page had taken the attempt over), the ``version`` it made
+    (taken changes only), the ``base`` version the page had seen (None only for steps stored before
+    bases were recorded, and for changes from callers without a page), the answer in the letters
+    the candidate saw, the page (``writer``) and its number, how it came and when it arrived."""
 
     slot: int
     outcome: Outcome
@@ -58,12 +59,12 @@ def slot_history(session: Session, attempt: Attempt) -> dict[int, list[HistoryEn
         if not step.superseded:
             version = versions[step.slot] = versions.get(step.slot, 0) + 1
         entries.append((step.received_at, 0, HistoryEntry(
-            step.slot, Outcome.SUPERSEDED if step.superseded else Outcome.TAKEN, version, None,
+            step.slot, Outcome.SUPERSEDED if step.superseded else Outcome.TAKEN, version, step.base_version,
             to_display(items[step.slot], step.answer), step.writer, step.client_seq, step.source, step.received_at)))
     for refused in session.scalars(select(RefusedChange).where(RefusedChange.attempt_id == attempt.id)
                                    .order_by(RefusedChange.id)):
         entries.append((refused.received_at, 1, HistoryEntry(
-            refused.slot, Outcome.STALE, None, refused.base_version, to_display(items[refused.slot], refused.answer),
+            refused.slot, Outcome(refused.reason), None, refused.base_version, to_display(items[refused.slot], refused.answer),
             refused.writer, refused.client_seq, refused.source, refused.received_at, refused.stored_version)))
     history: dict[int, list[HistoryEntry]] = {}
     for _, _, entry in sorted(entries, key=lambda e: (e[2].slot, e[0], e[1])):

@@ -16,6 +16,7 @@ Rules of domain.md §6 and cases C-01, C-02, C-04, C-05, C-06, C-18:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import re
 import secrets
@@ -32,6 +33,7 @@ from question_bank.errors import (
     AttemptClosed,
     Conflict,
     DeadlinePassed,
+    NotDueYet,
     InvalidInput,
     NotFound,
     PaperUnavailable,
@@ -50,7 +52,14 @@ from question_bank.models import (
 )
 from question_bank.services import assembly, audit, deadlines, exposure, presence, start_terms, validity
 from question_bank.services.delivery import option_order_for, to_display, to_original
-from question_bank.services.slot_changes import Change, ChangeReceipt, Outcome, apply_change, slot_versions
+from question_bank.services.slot_changes import (
+    Change,
+    ChangeReceipt,
+    Outcome,
+    apply_change,
+    record_taken_over,
+    slot_versions,
+)
 from question_bank.types import get_type
 
 
@@ -58,7 +67,9 @@ from question_bank.types import get_type
 class AttemptStatus:
     """What the exam page needs to show time and progress, all computed on the server.
 
-    ``remaining_s`` counts down to the deadline (0 once it has passed). ``responses`` maps each
+    ``remaining_s`` counts down to the deadline in whole seconds rounded up (0 only once the
+    deadline has come): a page counting it down reaches zero at the deadline, never before it
+    (issue-9 trial: truncating made pages hand in about a second early). ``responses`` maps each
     answered slot to its stored response in display form (what a page on another device should
     show), never the key; ``versions`` maps it to the slot's version (case C-18), which a page
     sends back as the base of its next change to the slot.
@@ -215,9 +226,14 @@ def status(session: Session, clock: Clock, attempt: Attempt) -> AttemptStatus:
         1 for item in attempt.items
         if item.slot in stored and get_type(item.question_version.qtype).is_answered(stored[item.slot].answer)
     )
-    remaining = max(0, int((attempt.deadline - now).total_seconds())) if attempt.is_open else 0
+    remaining = seconds_left(attempt, now) if attempt.is_open else 0
     return AttemptStatus(attempt.id, attempt.state, now, attempt.deadline, remaining, answered, len(attempt.items),
                          shown, {slot: found.version for slot, found in stored.items()})
+
+
+def seconds_left(attempt: Attempt, now: dt.datetime) -> int:
+    """Whole seconds until ``attempt``'s deadline, rounded up; 0 once the deadline has come."""
+    return max(0, math.ceil((attempt.deadline - now).total_seconds()))
 
 
 #: Largest sequence number and slot accepted: JavaScript's largest exact integer, and a paper's size.
@@ -313,14 +329,26 @@ def save_response(
     _check_save_fields(slot, client_seq, writer, 0 if base is None else base)
     attempt = lock_attempt(session, attempt_id, candidate)
     _ensure_writable(session, clock, attempt)
-    presence.ensure_holder(attempt, page)
     # One slot's item, not the whole paper: this is the hottest path of an exam.
     item = session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.slot == slot)
                           .options(_WITHOUT_PROSE))
     if item is None:
         raise InvalidInput([Problem(N_("there is no question %(slot)s on this paper"), {"slot": slot}, "slot")])
-    return apply_change(session, item, Change(slot, answer, writer, client_seq, base), clock.now(),
-                        ResponseSource.AUTOSAVE)
+    change = Change(slot, answer, writer, client_seq, base)
+    _refuse_unless_held(session, clock, attempt, page, [(item, change)], ResponseSource.AUTOSAVE)
+    return apply_change(session, item, change, clock.now(), ResponseSource.AUTOSAVE)
+
+
+def _refuse_unless_held(session: Session, clock: Clock, attempt: Attempt, page: str | None,
+                        changes: list[tuple[AttemptItem, Change]], source: ResponseSource) -> None:
+    """Let the changes through only from the page holding the attempt (one active device). A page
+    that was taken over has each change recorded as refused for that reason, so the answer history
+    lists it (the refusal is committed with the error: ``TakenOver.keeps_work``), then raises
+    :class:`TakenOver`; a request naming no page at all raises :class:`InvalidInput`."""
+    if page is not None and not presence.held_here(attempt, page):
+        for item, change in changes:
+            record_taken_over(session, item, change, clock.now(), source)
+    presence.ensure_holder(attempt, page)
 
 
 @dataclass(frozen=True)
@@ -339,7 +367,7 @@ class SubmitOutcome:
 
 def submit_attempt(
     session: Session, clock: Clock, candidate: User, attempt_id: int,
-    final_answers: Mapping[int, Change | Any] | None = None, page: str | None = None,
+    final_answers: Mapping[int, Change | Any] | None = None, page: str | None = None, time_up: bool = False,
 ) -> SubmitOutcome:
     """Submit the candidate's attempt, applying the page's final changes first.
 
@@ -351,9 +379,16 @@ def submit_attempt(
     After deadline + grace the payload is ignored and the attempt closes at its deadline with what
     was saved (case C-01); submitting a closed attempt changes nothing. Either way the outcome
     lists the answers not taken. ``page`` is the submitting page's token: a page that no longer
-    holds the attempt (:mod:`question_bank.services.presence`) cannot submit it. Raises
-    :class:`NotFound`, :class:`TakenOver` or :class:`InvalidInput` (a final answer that fits no
-    question; nothing is then stored).
+    holds the attempt (:mod:`question_bank.services.presence`) cannot submit it.
+
+    How the attempt ended is the server's to say, from its own clock: a hand-in at or after the
+    deadline was caused by the deadline and is recorded as auto-submitted ("到时自动交卷") and
+    finishing at the deadline, whoever sent it; one before the deadline is the candidate's own.
+    ``time_up`` says the page sent it because its countdown reached zero: when the server's
+    deadline has not come yet, nothing is closed or stored (:class:`NotDueYet`), so a page whose
+    count ran fast never hands in early.
+    Raises :class:`NotFound`, :class:`TakenOver`, :class:`NotDueYet` or :class:`InvalidInput` (a
+    final answer that fits no question; nothing is then stored).
     """
     changes = [answer if isinstance(answer, Change) else Change(slot, answer, SUBMIT_WRITER, 1, None)
                for slot, answer in sorted((final_answers or {}).items())]
@@ -362,8 +397,12 @@ def submit_attempt(
         return _ignored(session, attempt, changes, False, "already_submitted")
     if deadlines.close_if_overdue(session, clock, attempt):
         return _ignored(session, attempt, changes, True, "deadline_passed")
-    presence.ensure_holder(attempt, page)
+    items = {item.slot: item for item in attempt.items}
+    _refuse_unless_held(session, clock, attempt, page,
+                        [(items[c.slot], c) for c in changes if c.slot in items], ResponseSource.SUBMIT)
     now = clock.now()
+    if time_up and now < attempt.deadline:
+        raise NotDueYet(remaining_s=seconds_left(attempt, now))
     problems: list[Problem] = []
     receipts: list[ChangeReceipt] = []
     for change in changes:
@@ -373,8 +412,12 @@ def submit_attempt(
             problems.extend(exc.problems)
     if problems:
         raise InvalidInput(problems)
-    deadlines.finish(session, clock, attempt, AttemptState.SUBMITTED, finished_at=min(now, attempt.deadline),
-                     actor=candidate)
+    if now >= attempt.deadline:
+        # Within the grace for requests in flight: the payload counts, but time had run out.
+        deadlines.finish(session, clock, attempt, AttemptState.AUTO_SUBMITTED, finished_at=attempt.deadline,
+                         actor=candidate)
+    else:
+        deadlines.finish(session, clock, attempt, AttemptState.SUBMITTED, finished_at=now, actor=candidate)
     return SubmitOutcome(attempt, True, tuple(receipts),
                          not_taken=tuple(r for r in receipts if r.outcome != Outcome.TAKEN))
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import AttemptClosed, TakenOver
+from question_bank.errors import N_, AttemptClosed, InvalidInput, Problem, TakenOver
 from question_bank.models import Attempt, DeviceEvent, DeviceEventKind
 
 
@@ -76,8 +76,16 @@ def take_over(session: Session, clock: Clock, attempt: Attempt, page: str, clien
 
 
 def ensure_holder(attempt: Attempt, page: str | None) -> None:
-    """Refuse a change from a page that does not hold the attempt. Raises :class:`TakenOver`."""
-    if attempt.active_page is not None and page != attempt.active_page:
+    """Refuse a change from a page that does not hold the attempt. Raises :class:`InvalidInput`
+    (place "page") when a page holds the attempt and the request names no page at all: that is a
+    malformed request, not another device's takeover, and saying "taken over" would mislead
+    (issue-9 trial). Raises :class:`TakenOver` when another page holds it."""
+    if attempt.active_page is None:
+        return
+    if page is None:
+        raise InvalidInput([Problem(N_("the page token is missing: this exam is held by an exam page, so every "
+                                       "change must name the page sending it; reload the page"), place="page")])
+    if page != attempt.active_page:
         raise TakenOver()
 
 

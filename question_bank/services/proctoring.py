@@ -83,6 +83,14 @@ def void_attempt(session: Session, clock: Clock, proctor: User, attempt_id: int,
     return record
 
 
+def reopening_cap_s(session: Session, attempt: Attempt) -> int:
+    """The longest a re-opened attempt may run, in seconds from the moment it is re-opened: the
+    sitting's time limit plus the candidate's extra time (a re-opening gives back at most one
+    sitting's worth of time). :func:`reopen_attempt` enforces it; the re-open form states it."""
+    entry = attempts.roster_entry(session, attempt.sitting, attempt.user)
+    return attempt.sitting.time_limit_s + entry.extra_time_s
+
+
 def reopen_attempt(session: Session, clock: Clock, proctor: User, attempt_id: int, reason: str,
                    new_deadline: dt.datetime) -> AttemptReopening:
     """Re-open a closed attempt until ``new_deadline`` (aware). Raises :class:`NotFound`,
@@ -101,11 +109,11 @@ def reopen_attempt(session: Session, clock: Clock, proctor: User, attempt_id: in
     sitting = attempt.sitting
     if attempts.open_attempt(session, sitting, attempt.user) is not None:
         raise Conflict(N_("The candidate has another attempt in progress at this sitting."))
-    entry = attempts.roster_entry(session, sitting, attempt.user)
-    longest = now + dt.timedelta(seconds=sitting.time_limit_s + entry.extra_time_s)
+    allowed_s = reopening_cap_s(session, attempt)
+    longest = now + dt.timedelta(seconds=allowed_s)
     if new_deadline.tzinfo is None or not now < new_deadline <= longest:
         raise InvalidInput([Problem(N_("the new deadline must be after now and at most %(limit)d minutes from now"),
-                                    {"limit": (sitting.time_limit_s + entry.extra_time_s) // 60}, "deadline")])
+                                    {"limit": allowed_s // 60}, "deadline")])
     record = AttemptReopening(attempt_id=attempt.id, reopened_at=now, reopened_by_id=proctor.id, reason=text,
                               old_state=str(attempt.state), old_finished_at=attempt.finished_at,
                               old_deadline=attempt.deadline, new_deadline=new_deadline)

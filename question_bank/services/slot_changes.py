@@ -40,6 +40,9 @@ class Outcome(StrEnum):
     SUPERSEDED = "superseded"
     #: Refused: another page stored a newer version than the one this change was based on.
     STALE = "stale"
+    #: Refused: the page sending it no longer held the attempt (the candidate continued on another
+    #: device or tab); recorded for the history, and sent again if the page takes the attempt back.
+    TAKEN_OVER = "taken_over"
 
 
 @dataclass(frozen=True)
@@ -127,20 +130,17 @@ def apply_change(session: Session, item: AttemptItem, change: Change, received_a
     if change.base is not None and any(
             number > change.base and step.writer != change.writer for number, step in enumerate(taken, start=1)):
         # Versions only grow, so a retry of a refused change is stale again: recorded once.
-        if _refused(session, item, change) is None:
-            session.add(RefusedChange(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer,
-                                      client_seq=change.seq, base_version=change.base, stored_version=version,
-                                      answer=normalised, received_at=received_at, source=source))
-            session.flush()
+        _record_refusal(session, item, change, normalised, version, received_at, source, Outcome.STALE)
         return receipt(Outcome.STALE)
     if any(seq > change.seq for seq in own):
         session.add(ResponseStep(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer,
-                                 client_seq=change.seq, superseded=True, answer=normalised,
+                                 client_seq=change.seq, superseded=True, answer=normalised, base_version=change.base,
                                  received_at=received_at, source=source))
         session.flush()
         return receipt(Outcome.SUPERSEDED)
     step = ResponseStep(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer, client_seq=change.seq,
-                        superseded=False, answer=normalised, received_at=received_at, source=source)
+                        superseded=False, answer=normalised, base_version=change.base, received_at=received_at,
+                        source=source)
     session.add(step)
     session.flush()
     taken.append(step)
@@ -148,8 +148,33 @@ def apply_change(session: Session, item: AttemptItem, change: Change, received_a
     return receipt(Outcome.TAKEN)
 
 
-def _refused(session: Session, item: AttemptItem, change: Change) -> RefusedChange | None:
-    """The refusal already recorded for this (writer, number), if it was refused before (a retry)."""
-    return session.scalar(select(RefusedChange).where(
-        RefusedChange.attempt_id == item.attempt_id, RefusedChange.slot == item.slot,
-        RefusedChange.writer == change.writer, RefusedChange.client_seq == change.seq))
+def record_taken_over(session: Session, item: AttemptItem, change: Change, received_at: dt.datetime,
+                      source: ResponseSource) -> None:
+    """Record that ``change`` to ``item``'s slot was refused because the page sending it no longer
+    held the attempt (one active device), so the slot's history lists it with that reason. Nothing
+    is stored as the response. A retry of the same refused change adds no row. An answer that fits
+    no question is recorded as sent."""
+    try:
+        normalised = to_original(item, change.answer)
+    except ValueError:
+        normalised = change.answer
+    version = len(list(session.scalars(select(ResponseStep.id).where(
+        ResponseStep.attempt_id == item.attempt_id, ResponseStep.slot == item.slot,
+        ResponseStep.superseded.is_(False)))))
+    _record_refusal(session, item, change, normalised, version, received_at, source, Outcome.TAKEN_OVER)
+
+
+def _record_refusal(session: Session, item: AttemptItem, change: Change, normalised: Any, stored_version: int,
+                    received_at: dt.datetime, source: ResponseSource, reason: Outcome) -> None:
+    """One :class:`RefusedChange` row for ``change`` and ``reason``, unless a retry of it was
+    already refused for the same reason."""
+    if session.scalar(select(RefusedChange.id).where(
+            RefusedChange.attempt_id == item.attempt_id, RefusedChange.slot == item.slot,
+            RefusedChange.writer == change.writer, RefusedChange.client_seq == change.seq,
+            RefusedChange.reason == str(reason))) is not None:
+        return
+    session.add(RefusedChange(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer, client_seq=change.seq,
+                              base_version=change.base if change.base is not None else stored_version,
+                              stored_version=stored_version, answer=normalised, received_at=received_at,
+                              source=source, reason=str(reason)))
+    session.flush()

@@ -36,3 +36,17 @@ def open_from_list(page: Page, sitting_id: int) -> None:
         page.locator("#pledge").check(timeout=TIMEOUT_MS)
         page.locator("#start-button").click()
     expect(page.locator("#exam")).to_be_visible(timeout=TIMEOUT_MS)
+    page_settled(page)
+
+
+def page_settled(page: Page) -> None:
+    """Wait until the exam page's scripts run and the server said whether this page holds the
+    attempt: its answer fields are enabled (it holds it) or it asks "continue here?" (another page
+    does). Before that every field is disabled, so a test cannot change an answer the page would
+    never save."""
+    page.wait_for_function(
+        "() => document.querySelector('#exam .question :is(input, textarea):enabled')"
+        " || (document.getElementById('takeover-dialog') || {}).open"
+        " || !document.getElementById('held-elsewhere').hidden",
+        timeout=TIMEOUT_MS)
+    scripts_ready(page)

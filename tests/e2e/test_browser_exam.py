@@ -201,5 +201,8 @@ def test_at_zero_without_extra_time_the_page_hands_in(phone, sign_in, two_questi
     phone.reload()
     clock.set(attempt.deadline + dt.timedelta(seconds=1))  # the server's time runs on meanwhile
     expect(phone.locator("#result")).to_be_visible(timeout=15_000)
+    # Handed in because the time ran out: the result says so (issue-9 trial), ending at the deadline.
+    expect(phone.locator("#attempt-state")).to_have_text("到时自动交卷")
     db.rollback()
-    assert db.get(Attempt, attempt.id).state == "submitted"
+    ended = db.get(Attempt, attempt.id)
+    assert (ended.state, ended.finished_at) == ("auto_submitted", attempt.deadline)

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from question_bank.models import Attempt, DeviceEvent, DeviceEventKind
+from question_bank.services.attempt_history import slot_history
 from question_bank.services.marking import current_responses
 from tests.e2e.starting import open_from_list
 from tests.e2e.conftest import PHONE
@@ -160,13 +161,15 @@ def test_a_change_kept_by_a_closed_page_is_dropped_with_a_notice_when_another_de
     expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
     kept = page_b.evaluate("Object.keys(localStorage).filter(k => k.startsWith('examsvc-pending-')).length")
     assert kept == 1
-    page_b.close(run_before_unload=False)
 
     page_a = _device(browser).new_page()
     _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
     _continue_here(page_a)
     _option(page_a, 2, "C").check()
     expect(page_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    # The phone's tab is closed. What it sends while closing is refused (the exam continues on the
+    # other device), so its "A" stays kept in the phone's browser.
+    page_b.close(run_before_unload=False)
 
     # The phone opens the exam again: its kept "A" is resent, refused, and dropped with a notice.
     again = phone.new_page()
@@ -177,3 +180,30 @@ def test_a_change_kept_by_a_closed_page_is_dropped_with_a_notice_when_another_de
     expect(again.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
     assert again.evaluate("Object.values(localStorage).filter(v => v.includes('\"seq\"')).length") == 0
     assert _stored(db, attempt_id, 2) == ["C"]
+
+
+def test_a_change_made_on_a_page_taken_over_says_it_was_not_saved_because_the_exam_continues_elsewhere(
+        browser: Browser, sign_in, exam, db):
+    page_a = _device(browser).new_page()
+    page_b = _device(browser, PC_AGENT).new_page()
+    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
+    # Page A hears nothing from its polls (a weak signal): only its next save can tell it.
+    page_a.route(re.compile(r".*/state\?.*"), lambda route: route.abort())
+    _open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
+    _continue_here(page_b)
+    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
+
+    # Page A still lets the candidate choose, and its save is refused.
+    with page_a.expect_response(SAVES, timeout=WAIT_MS):
+        _option(page_a, 3, "B").check()
+    badge = page_a.locator("#q3 .slot-state")
+    expect(badge).to_have_attribute("data-state", "away", timeout=WAIT_MS)
+    expect(badge).to_have_text("未保存：考试已在另一台设备上继续")
+    expect(page_a.locator("#save-state")).to_have_text("未保存：考试已在另一台设备上继续")
+    expect(page_a.locator("#held-elsewhere")).to_be_visible()
+    assert _stored(db, attempt_id, 3) is None
+
+    # The proctor's answer history lists the refused save with its reason.
+    db.rollback()
+    refused = slot_history(db, db.get(Attempt, attempt_id))[3]
+    assert [(e.outcome, e.answer) for e in refused] == [("taken_over", ["B"])]

@@ -10,6 +10,7 @@ import os
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from question_bank.models import Role
 from tests.conftest import at
 from tests.e2e.accessibility import axe_violations, sideways_overflow, small_targets
 from tests.e2e.starting import start_from_list
@@ -21,7 +22,9 @@ WAIT_MS = 30_000
 DESKTOP = {"width": 1280, "height": 900}
 #: Every control a candidate taps on the exam page.
 TAP_TARGETS = (".option, #answer-card summary, #answer-card nav a, [data-submit-open], .qnav button, #page-mode, "
-               "#card-link, .language-switch button, form[action$='/logout'] button")
+               "#card-link, .language-switch button, form[action$='/logout'] button, .topbar a")
+#: Every control of the header every page has.
+HEADER_TARGETS = ".topbar a, .topbar button"
 
 
 def _exam(make, db, *, minutes: int = 30, questions: int = 4):
@@ -157,3 +160,15 @@ def test_axe_core_finds_nothing_serious_on_the_exam_page(browser: Browser, sign_
     expect(page.locator(".question:visible")).to_have_count(1)
     assert axe_violations(page) == []
     context.close()
+
+
+def test_every_header_link_is_a_44_px_tap_target_on_a_phone_for_a_user_with_many_roles(phone: Page, sign_in, make, db):
+    # The longest header there is: every role's links wrap onto several lines at 375 px.
+    user = make.user(Role.CADRE, Role.BANK_EDITOR, Role.EXAM_ADMIN, Role.AUDITOR, Role.HR, Role.MARKER,
+                     username="many-hats")
+    db.commit()
+    sign_in(phone, user.username)
+    expect(phone.locator(".topbar .nav a").first).to_be_visible(timeout=WAIT_MS)
+    assert phone.locator(".topbar .nav a").count() >= 15
+    assert small_targets(phone, HEADER_TARGETS) == []
+    assert sideways_overflow(phone) == 0

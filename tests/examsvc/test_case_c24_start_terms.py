@@ -91,6 +91,22 @@ def test_start_is_refused_in_the_sittings_last_minutes(client, make, clock, db):
     assert db.get(Attempt, attempt_id).deadline == at("12:00:00")
 
 
+def test_within_the_late_start_cut_off_the_confirmation_says_one_thing_with_the_times(client, make, clock):
+    """Issue-9 trial: the page said both "if you start now, your attempt ends at …" and that
+    starting had closed."""
+    exam = single_choice_exam(make, minutes=60, opens_at=at("08:00:00"), closes_at=at("12:00:00"),
+                              late_start_cutoff_s=15 * 60)
+    client.login(exam.cadre.username)
+    clock.set(at("11:50:00"))
+    for path in (f"/me/sittings/{exam.sitting.id}/start", "/me/"):
+        page = client.get(path).get_data(as_text=True)
+        card = page.split("<main")[1]
+        assert "start-ends" not in card and "如现在开始" not in card  # nothing about starting now
+        closed = card.split("late-start-closed")[1].split("</p>")[0]
+        assert "已不能开始" in closed and "11:45" in closed and "12:00" in closed and "15 分钟" in closed
+    assert 'id="start-button"' not in client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+
+
 def test_a_deadline_on_another_day_shows_its_date(client, make, clock):
     exam = single_choice_exam(make, minutes=120, opens_at=at("20:00:00"), closes_at=at("23:59:00") + dt.timedelta(hours=3))
     client.login(exam.cadre.username)

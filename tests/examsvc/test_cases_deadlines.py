@@ -125,3 +125,40 @@ def test_c04_reopening_after_the_deadline_closes_on_that_request(client, make, c
     restart = client.form_post(f"/me/sittings/{exam.sitting.id}/start", {"pledge": "accepted"}, headers={"Accept": "application/json"})
     assert restart.status_code == 409  # one attempt allowed, and it is used
     assert db.query(Attempt).filter_by(user_id=exam.cadre.id).count() == 1
+
+
+def test_a_time_up_hand_in_never_closes_before_the_servers_deadline_and_at_it_says_the_time_ran_out(
+        client, make, clock, db):
+    """Issue-9 trial: remaining time was cut down to whole seconds, so a page reached zero up to a
+    second early and handed in as an ordinary "submitted"."""
+    exam = single_choice_exam(make, count=2, minutes=30)
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    save(client, attempt_id, 1, ["B"], 1)
+
+    clock.set(at("10:29:59") + dt.timedelta(milliseconds=600))
+    assert state(client, attempt_id)["remaining_s"] == 1  # 0.4 s left counts as a second to go
+    early = client.api_post(f"/api/attempts/{attempt_id}/submit", {"answers": {}, "time_up": True})
+    assert early.status_code == 409 and early.get_json()["error"] == "not_due"
+    assert early.get_json()["remaining_s"] == 1
+    db.rollback()
+    assert db.get(Attempt, attempt_id).is_open
+
+    clock.set(at("10:30:00") + dt.timedelta(milliseconds=300))
+    assert state(client, attempt_id)["remaining_s"] == 0
+    handed_in = client.api_post(f"/api/attempts/{attempt_id}/submit", {"answers": {}, "time_up": True})
+    assert handed_in.status_code == 200 and handed_in.get_json()["state"] == "auto_submitted"
+    db.rollback()
+    attempt = db.get(Attempt, attempt_id)
+    assert (attempt.state, attempt.finished_at) == (AttemptState.AUTO_SUBMITTED, at("10:30:00"))
+    assert "到时自动交卷" in client.get(f"/me/attempts/{attempt_id}/result").get_data(as_text=True)
+
+
+def test_a_hand_in_before_the_deadline_is_the_candidates_own(client, make, clock, db):
+    exam = single_choice_exam(make, count=2, minutes=30)
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    clock.set(at("10:29:59") + dt.timedelta(milliseconds=900))
+    assert submit(client, attempt_id).get_json()["state"] == "submitted"
+    db.rollback()
+    assert db.get(Attempt, attempt_id).finished_at == at("10:29:59") + dt.timedelta(milliseconds=900)

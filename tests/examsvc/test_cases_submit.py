@@ -38,7 +38,8 @@ def test_c05_timeout_submit_without_the_field_keeps_the_autosaved_essay_for_the_
     assert submit(client, attempt_id, {1: ["B"]}).status_code == 200  # Q7 missing from the payload
     assert current_responses(db, attempt_id)[Q7].answer == ESSAY
     attempt = db.get(Attempt, attempt_id)
-    assert attempt.state == AttemptState.SUBMITTED
+    # Handed in at the deadline: the time ran out, and the attempt says so (issue-9 trial).
+    assert attempt.state == AttemptState.AUTO_SUBMITTED and attempt.finished_at == at("10:30:00")
     assert [item.slot for item in awaiting_marking(db, attempt)] == [Q7]
     assert attempt.score is None  # no total while Q7 waits for a marker
     assert "待阅卷" in client.get(f"/me/attempts/{attempt_id}/result").get_data(as_text=True)

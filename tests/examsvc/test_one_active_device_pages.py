@@ -107,3 +107,19 @@ def test_a_malformed_page_token_is_refused(devices):
     _, phone, _, attempt_id = devices
     reply = _presence(phone, attempt_id, "<script>")
     assert reply.status_code == 422 and reply.get_json()["problems"][0]["place"] == "页面"
+
+
+def test_a_save_or_submit_that_names_no_page_is_refused_naming_the_field_not_as_taken_over(devices, db):
+    """Issue-9 trial: a save without the page's token was answered "taken over", which sent the
+    page read-only for a request it had simply malformed."""
+    _, phone, _, attempt_id = devices
+    _presence(phone, attempt_id, "phonePage")
+    missing = phone.api_post(f"/api/attempts/{attempt_id}/responses",
+                             {"slot": 1, "answer": ["A"], "seq": 1, "writer": "phonePage", "base": 0})
+    body = missing.get_json()
+    assert missing.status_code == 422 and body["error"] == "invalid"
+    assert [p["place"] for p in body["problems"]] == ["页面"]
+    submit = phone.api_post(f"/api/attempts/{attempt_id}/submit", {"answers": {}})
+    assert submit.status_code == 422 and submit.get_json()["error"] == "invalid"
+    assert 1 not in current_responses(db, attempt_id)
+    assert _held_here(phone, attempt_id, "phonePage") is True

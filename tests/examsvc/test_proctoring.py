@@ -5,6 +5,7 @@ holds."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -211,3 +212,32 @@ def test_a_focus_message_resent_after_hand_in_stores_nothing(client, exam, db):
     assert submit(client, attempt_id).status_code == 200
     assert _message(client, attempt_id, "left").get_json() == {"stored": False}
     assert _focus_events(db, attempt_id) == []
+
+
+def _reasons(page: str) -> list[str]:
+    return re.findall(r'<td class="reason">([^<]*)</td>', page)
+
+
+def test_the_score_record_says_in_words_why_each_entry_exists_and_the_reopen_form_states_its_cap(
+        client, client_factory, make, db):
+    """Issue-9 trial: a raw "submitted" showed in the reason column, and the re-open form did not
+    say that the new deadline may be at most the time limit (here 10 minutes) from now."""
+    exam = single_choice_exam(make, count=2, minutes=10)
+    admin = make.user(Role.EXAM_ADMIN, Role.AUDITOR, username="zh-proctor")
+    proctor = client_factory()
+    proctor.login(admin.username)  # reads Chinese, the service's first language
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    save(client, attempt_id, 1, ["B"], 1)
+    submit(client, attempt_id)
+
+    page = proctor.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    cap = page.split('id="reopen-cap"')[1].split("</p>")[0]
+    assert "10 分钟" in cap
+    assert _reasons(page) == ["已交卷"]
+
+    proctor.form_post(f"/exams/attempts/{attempt_id}/void", {"reason": "考试中使用手机查询答案"})
+    page = proctor.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    assert _reasons(page) == ["已交卷", "作废：考试中使用手机查询答案"]
+    records = proctor.get(f"/audit/sittings/{exam.sitting.id}").get_data(as_text=True)
+    assert sorted(_reasons(records)) == sorted(["已交卷", "作废：考试中使用手机查询答案"])

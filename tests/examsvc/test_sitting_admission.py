@@ -6,6 +6,7 @@ refusal is audited and committed."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -59,6 +60,25 @@ def test_a_wrong_access_code_is_refused_audited_and_counted(client, coded_exam, 
     assert missing.status_code == 403 and len(_refusals(db, "access_code_missing")) == 1
     assert _start(client, coded_exam.sitting, access_code=" 7391 ").status_code == 302
     assert _attempts(db, coded_exam.cadre) == 1
+
+
+def test_a_wrong_access_code_shows_the_form_again_as_filled_in_saying_what_was_wrong(client, coded_exam, db):
+    """Issue-9 trial: a wrong code lost the accepted pledge (and the code typed) on an error page."""
+    client.login(coded_exam.cadre.username)
+    refused = _start(client, coded_exam.sitting, access_code="7319")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    form = page.split('id="start-confirmation"')[1]
+    assert re.search(r'<input type="checkbox" id="pledge"[^>]* checked', form)
+    assert re.search(r'id="access_code"[^>]*value="7319"', form)
+    problems = page.split('id="problems"')[1].split("</div>")[0]
+    assert "考试口令" in problems and "不正确" in problems and "4" in problems
+    # Without the pledge ticked, the code typed is kept too.
+    unticked = client.form_post(f"/me/sittings/{coded_exam.sitting.id}/start", {"access_code": "7391"})
+    assert unticked.status_code == 422
+    assert re.search(r'id="access_code"[^>]*value="7391"', unticked.get_data(as_text=True))
+    assert not re.search(r'id="pledge"[^>]* checked', unticked.get_data(as_text=True))
+    assert _attempts(db, coded_exam.cadre) == 0
 
 
 def test_five_wrong_codes_lock_out_even_the_right_one_until_the_window_passes(client, coded_exam, clock, db):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from question_bank.errors import AttemptClosed, TakenOver
+from question_bank.errors import AttemptClosed, InvalidInput, TakenOver
 from question_bank.models import AttemptState, DeviceEventKind
 from question_bank.services import attempts, presence
 from question_bank.services.marking import current_responses
@@ -44,8 +44,10 @@ def test_after_a_takeover_the_first_page_cannot_save_or_submit(db, clock, attemp
         attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["B"], 2, "phonePage", 1, page="phonePage")
     with pytest.raises(TakenOver):
         attempts.submit_attempt(db, clock, attempt.user, attempt.id, page="phonePage")
-    with pytest.raises(TakenOver):  # a save that does not say which page sends it
-        attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["B"], 2, "phonePage", 1)
+    # A save that does not say which page sends it is malformed, not taken over: the field is named.
+    with pytest.raises(InvalidInput) as missing:
+        attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["B"], 3, "phonePage", 1)
+    assert [p.place for p in missing.value.problems] == ["page"]
     assert attempt.state == AttemptState.IN_PROGRESS
     assert current_responses(db, attempt.id)[1].answer == ["A"]
     attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["C"], 1, "pcPage", 1, page="pcPage")
@@ -76,3 +78,26 @@ def test_a_closed_attempt_cannot_be_claimed_or_taken_over(db, clock, attempt):
     with pytest.raises(AttemptClosed):
         presence.take_over(db, clock, attempt, "late", PC)
     assert attempt.active_page is None
+
+
+def test_the_answer_history_lists_a_save_refused_after_a_takeover_with_its_reason_and_every_base(db, clock, attempt):
+    from question_bank.services.attempt_history import slot_history
+    from question_bank.services.slot_changes import Outcome
+
+    presence.claim(db, clock, attempt, "phonePage", None, PHONE)
+    attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["A"], 1, "phonePage", 0, page="phonePage")
+    presence.take_over(db, clock, attempt, "pcPage", PC)
+    for _ in range(2):  # the retry of the same refused change is listed once
+        clock.advance(seconds=5)
+        with pytest.raises(TakenOver):
+            attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["B"], 2, "phonePage", 1, page="phonePage")
+    clock.advance(seconds=5)
+    attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["C"], 1, "pcPage", 1, page="pcPage")
+
+    entries = slot_history(db, attempt)[1]
+    assert [(e.writer, e.outcome, e.base, e.answer) for e in entries] == [
+        ("phonePage", Outcome.TAKEN, 0, ["A"]),
+        ("phonePage", Outcome.TAKEN_OVER, 1, ["B"]),
+        ("pcPage", Outcome.TAKEN, 1, ["C"]),
+    ]
+    assert current_responses(db, attempt.id)[1].answer == ["C"]

@@ -12,8 +12,9 @@
  *   refuses (409 "stale") a change based on an older version than another page stored, and says
  *   what it holds: the page then shows that answer, marks the slot "changed on another device"
  *   and adds a notice naming the change it did not take. The submit carries the same bases.
- * - Unsent changes are kept in localStorage (one entry per page load, so tabs never overwrite each
- *   other) with their base and the time they were made, so a reload, a crash or a lost session
+ * - Every change is kept in localStorage the moment it is made, a typed one at every keystroke
+ *   (one entry per page load, so tabs never overwrite each other; slot -> change with its number),
+ *   with its base and the time it was made, so a reload, a tab closed, a crash or a lost session
  *   resends them under the writer and number they were made with: a resend can never count twice,
  *   and one the server finds older than what it holds is dropped with a notice saying how old it
  *   was. Only the server can tell: a newer version may be this device's own.
@@ -23,6 +24,9 @@
  *   the attempt; every save and the submit name the sending page; a page taken over turns
  *   read-only and keeps its unsent changes, which are judged by the rule above if it takes the
  *   attempt back.
+ * - Changes are sent promptly: a choice at once, typed text once typing pauses briefly, and
+ *   everything unsent when a field is left, the page is hidden or it is closed (a keepalive
+ *   request, which outlives the page). "Saved" is shown only after the server acknowledged.
  * - When the session has ended (400 CSRF or 401), nothing is dropped: the page says so and keeps
  *   the changes until the person has signed in again and reloaded.
  * - The countdown is the server's remaining seconds measured against performance.now(), a
@@ -51,6 +55,7 @@
   root.querySelectorAll(".question").forEach(function (q) { versions[q.dataset.slot] = Number(q.dataset.version) || 0; });
   var finished = false;
   var heldHere = false;    // the server says this page holds the attempt (one active device)
+  var heldElsewhere = false; // the server says another page holds it: changes here are not saved
   var remainingAtSync = Number(d.remaining);
   var syncedAt = performance.now();
   var timerEl = document.getElementById("timer");
@@ -83,6 +88,12 @@
       stateEl.dataset.state = "retrying";
       stateEl.textContent = d.msgSignedOutShort;
       showAlert(d.msgSignedOut);
+      return;
+    }
+    if (heldElsewhere && Object.keys(pending).length) {
+      // Kept on this device, and sent only if the candidate continues here: say so plainly.
+      stateEl.dataset.state = "retrying";
+      stateEl.textContent = d.msgHeldElsewhereShort;
       return;
     }
     if (notAdmitted) {
@@ -119,26 +130,26 @@
   }
 
   /* Typed answers (data-answer-form "blanks": one text per blank, in order; "text": one text).
-     A typed change is queued once typing pauses, or at once when the field is left; a poll never
-     overwrites a field being typed in, and a half-composed IME syllable is never sent. */
-  var typing = {};         // slot -> timer of a typed change not queued yet
-  var TYPING_PAUSE_MS = 800;
+     Every keystroke (every finished IME composition) is a change kept on this device at once, so
+     nothing typed is lost to a reload, a closed tab or a crash; it is sent once typing pauses for
+     SEND_PAUSE_MS (not a request per key) or as soon as the save before it is answered, and at
+     once when the field is left or the page hidden. A poll never overwrites a field being typed
+     in, and a half-composed syllable is never sent. */
+  var sendTimer = null;
+  var SEND_PAUSE_MS = 300;
   var A = window.ExamAnswers;
   var isTyped = A.isTyped, typedAnswerOf = A.typedAnswerOf, showTypedAnswer = A.showTypedAnswer,
     hasAnswer = A.hasAnswer, sameTyped = A.sameTyped, sameAnswer = A.sameAnswer;
-  function isBeingTyped(q) { return Boolean(typing[q.dataset.slot]) || (isTyped(q) && q.contains(document.activeElement)); }
-  function stopTyping(slot) { clearTimeout(typing[slot]); delete typing[slot]; }
-  function flushTyped(slot) {
-    if (!typing[slot]) return;
-    stopTyping(slot);
-    if (!submitting) queue(slot);
+  function isBeingTyped(q) { return isTyped(q) && q.contains(document.activeElement); }
+  function sendSoon() {
+    clearTimeout(sendTimer);
+    sendTimer = setTimeout(function () { sendTimer = null; pump(); }, SEND_PAUSE_MS);
   }
   function whileTyping(ev) {
     var q = ev.target.closest(".question");
-    if (!q || !isTyped(q) || submitting || ev.isComposing) return;
-    var slot = q.dataset.slot;
-    clearTimeout(typing[slot]);
-    typing[slot] = setTimeout(function () { flushTyped(slot); }, TYPING_PAUSE_MS);
+    if (!q || !isTyped(q) || submitting || finished || ev.isComposing) return;
+    record(q.dataset.slot);
+    sendSoon();
   }
 
   function persist() {
@@ -191,23 +202,54 @@
     window.ExamGuide.progress(done, total);
   }
 
-  function queue(slot) {
+  /* Make the slot's answer on screen a change of this page: numbered, based on the version the
+     page last saw, and kept in storage before anything else happens. */
+  function record(slot) {
     markCard(slot);
     seq += 1;
     // "at" only orders this device's own unsent changes on a reload; the server never sees it.
     pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer, base: versions[slot] || 0, at: Date.now() };
     delete refused[slot];
     persist();
-    setSlotState(slot, "saving");
+    setSlotState(slot, heldElsewhere ? "away" : "saving");
     renderState();
+  }
+
+  function queue(slot) {
+    record(slot);
     pump();
   }
 
-  function post(url, body) {
+  /* keepalive: the request is finished even if the page is closed meanwhile (the browser caps such
+     bodies at 64 KB; a longer one is sent as usual and stays kept on the device if it is lost). */
+  var KEEPALIVE_MAX_CHARS = 60000;
+  function post(url, body, keepalive) {
+    var text = JSON.stringify(body);
     return fetch(url, {
-      method: "POST", credentials: "same-origin",
+      method: "POST", credentials: "same-origin", keepalive: Boolean(keepalive) && text.length < KEEPALIVE_MAX_CHARS,
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(body)
+      body: text
+    });
+  }
+
+  function saveBody(slot, entry) {
+    return { slot: Number(slot), answer: entry.answer, seq: entry.seq, writer: entry.writer, base: baseOf(entry),
+             page: d.writer };
+  }
+
+  /* The page is being hidden or closed: send every change not acknowledged yet at once, each in a
+     request that outlives the page. A reply that still arrives is handled as the queue's would be;
+     one that does not leaves the change kept on the device, to be resent (and counted once) on the
+     next load. */
+  function sendAllNow() {
+    clearTimeout(sendTimer);
+    sendTimer = null;
+    if (finished || signedOut || !heldHere || submitting) return;
+    Object.keys(pending).forEach(function (slot) {
+      var entry = pending[slot];
+      post(d.saveUrl, saveBody(slot, entry), true).then(function (res) {
+        return bodyOf(res).then(function (body) { onSaveReply(slot, entry, res, body); renderState(); });
+      }).catch(function () { /* kept on the device; the queue retries */ });
     });
   }
 
@@ -239,7 +281,8 @@
     }
     if (res.status === 409 && body.error === "stale") { notTaken(slot, entry, body.stored); failures = 0; return; }
     // Kept pending (and in storage): sent again, and judged, only if this page takes the attempt back.
-    if (res.status === 409 && body.error === "taken_over") { setSlotState(slot, "saving"); window.ExamPresence.lost(); return; }
+    // Until then it is not saved, and the page says so for the question and why (issue-9 trial).
+    if (res.status === 409 && body.error === "taken_over") { window.ExamPresence.lost(); setSlotState(slot, "away"); return; }
     if (res.status === 409) { goToResult(); return; }
     if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
     // Not admitted from here (the sitting's allowed networks): say why, keep the change, retry.
@@ -273,8 +316,7 @@
     var slot = slots[0];
     var entry = pending[slot];
     inFlight = true;
-    post(d.saveUrl, { slot: Number(slot), answer: entry.answer, seq: entry.seq, writer: entry.writer,
-                      base: baseOf(entry), page: d.writer })
+    post(d.saveUrl, saveBody(slot, entry))
       .then(function (res) {
         return bodyOf(res).then(function (body) { onSaveReply(slot, entry, res, body); });
       })
@@ -420,10 +462,13 @@
     renderState();
   }
 
+  /* After a time-up hand-in the server refused as early: answers can be changed again. */
+  function reopenInputs() { setReadOnly(!heldHere); }
+
   /* Submit once: no more changes on the page, the unacknowledged ones travel with the submit. */
   function submit(timeUp) {
     if (submitting) return;
-    Object.keys(typing).forEach(flushTyped);
+    clearTimeout(sendTimer);
     submitting = true;
     root.classList.add("submitting");
     root.querySelectorAll(".question input, .question textarea").forEach(function (i) { i.disabled = true; });
@@ -437,9 +482,12 @@
       answers[slot] = { answer: entry.answer, seq: entry.seq, writer: entry.writer, base: baseOf(entry) };
     });
     var attempt = function (tries) {
-      post(d.submitUrl, { answers: answers, page: d.writer }).then(function (res) {
+      post(d.submitUrl, { answers: answers, page: d.writer, time_up: Boolean(timeUp) }).then(function (res) {
         return bodyOf(res).then(function (body) {
           if (res.status === 409 && body.error === "taken_over") { handBack(); window.ExamPresence.lost(); return; }
+          // The server's deadline has not come yet (this page counted fast): keep answering, and
+          // count from the server's time; the page hands in again when it reaches zero.
+          if (res.status === 409 && body.error === "not_due") { handBack(); reopenInputs(); sync(); return; }
           if (res.ok && body.not_taken && body.not_taken.length) { submittedWithout(body); return; }
           if (res.ok || res.status === 409) { goToResult(); return; }
           // Stay "submitting": after signing in again, a reload resumes (or shows the result).
@@ -461,7 +509,11 @@
 
   root.addEventListener("change", function (ev) {
     var q = ev.target.closest(".question");
-    if (q && !submitting) { stopTyping(q.dataset.slot); queue(q.dataset.slot); }
+    if (!q || submitting || finished) return;
+    var slot = q.dataset.slot;
+    // Leaving a typed field: its last keystroke is already a kept change; send it now.
+    if (isTyped(q) && pending[slot] && sameTyped(pending[slot].answer, answerOf(slot))) { pump(); return; }
+    queue(slot);
   });
   root.addEventListener("input", whileTyping);
   root.addEventListener("compositionend", whileTyping);
@@ -492,9 +544,10 @@
   document.getElementById("submit-confirm").addEventListener("click", function () { dialog.close(); submit(false); });
 
   window.addEventListener("beforeunload", function (ev) {
-    if (!finished && (Object.keys(pending).length || Object.keys(typing).length)) { ev.preventDefault(); ev.returnValue = d.msgLeave; }
+    if (!finished && Object.keys(pending).length) { ev.preventDefault(); ev.returnValue = d.msgLeave; }
   });
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) sync(); });
+  document.addEventListener("visibilitychange", function () { if (document.hidden) sendAllNow(); else sync(); });
+  window.addEventListener("pagehide", sendAllNow);
   window.addEventListener("online", pump);
 
   restore();
@@ -503,8 +556,16 @@
   window.ExamPresence.init({
     post: post,
     // After a takeover, show at once what the other page stored; a first claim has just rendered it.
-    onHeld: function (tookOver) { setReadOnly(false); pump(); if (tookOver) sync(); },
-    onLost: function () { setReadOnly(true); },
+    onHeld: function (tookOver) {
+      heldElsewhere = false;
+      Object.keys(pending).forEach(function (slot) { setSlotState(slot, "saving"); });
+      setReadOnly(false); pump(); if (tookOver) sync();
+    },
+    onLost: function () {
+      heldElsewhere = true;
+      Object.keys(pending).forEach(function (slot) { setSlotState(slot, "away"); });
+      setReadOnly(true);
+    },
     onClosed: goToResult
   });
   tick();
