@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager
 from question_bank.clock import Clock
 from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import ApiToken, Attempt, AuditEvent, OrgUnit, RosterEntry, ScoreRecord, Sitting, User
+from question_bank import id_vault
 from question_bank.idnumbers import mask as mask_id_number
 from question_bank.services import audit_log, deadlines, ledger, protection, score_check
 from question_bank.services.audit_log import EventFilter
@@ -167,7 +168,7 @@ def score_records(session: Session, clock: Clock, token: ApiToken, sitting_id: i
     records = []
     for entry in page.items:
         status, attempt = candidate_status(attempts[entry.user_id], found, now)
-        records.append(CandidateRecord(entry, mask_id_number(entry.user.id_number), status, attempt,
+        records.append(CandidateRecord(entry, id_vault.masked(entry.user), status, attempt,
                                        results.get(attempt.id) if attempt is not None else None,
                                        history[entry.user_id]))
     return Page(records, page.next_after)

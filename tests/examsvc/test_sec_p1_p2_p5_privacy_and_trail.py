@@ -30,6 +30,7 @@ from question_bank.models import (
 )
 from question_bank.reports import score_sheet
 from question_bank.reports.score_sheet import COL_CHECK, COL_ID_NUMBER, COL_NAME, COL_SCORE, HEADERS
+from question_bank import id_vault
 from question_bank.services import attempts, regrade, review, score_changes
 from tests.factories import roster_xlsx
 from tests.webclient import ExamClient
@@ -80,24 +81,24 @@ def test_sec_p1_the_default_score_sheet_holds_the_appraisal_columns_and_a_masked
     assert {"姓名", "单位", "考试场次", "成绩", "是否合格", "考试日期"} <= set(HEADERS)
     rows = list(csv.reader(io.StringIO(hr.get(f"/reports/sittings/{sitting.id}/scores.csv").data.decode("utf-8-sig"))))
     row = dict(zip(rows[0], rows[1]))
-    assert row[COL_NAME] == "张三" and row[COL_ID_NUMBER] == masked(sat.id_number)  # digits 7-14 (birth date) hidden
+    assert row[COL_NAME] == "张三" and row[COL_ID_NUMBER] == masked(id_vault.reveal(sat))  # digits 7-14 (birth date) hidden
     sheet = load_workbook(io.BytesIO(hr.get(f"/reports/sittings/{sitting.id}/scores.xlsx").data)).active
-    assert sheet.cell(row=2, column=HEADERS.index(COL_ID_NUMBER) + 1).value == masked(sat.id_number)
+    assert sheet.cell(row=2, column=HEADERS.index(COL_ID_NUMBER) + 1).value == masked(id_vault.reveal(sat))
     preview = hr.get(f"/reports/sittings/{sitting.id}").get_data(as_text=True)
-    assert masked(sat.id_number) in preview and sat.id_number not in preview and sat.phone not in preview
+    assert masked(id_vault.reveal(sat)) in preview and id_vault.reveal(sat) not in preview and sat.phone not in preview
     for path in ("/reports/sittings", f"/reports/sittings/{sitting.id}/scores.csv"):
-        assert sat.id_number.encode() not in hr.get(path).data
+        assert id_vault.reveal(sat).encode() not in hr.get(path).data
 
 
 def test_sec_p1_a_full_id_finds_the_cadre_and_the_results_do_not_show_it(office, client_factory):
     sitting, _, _, waiting, staff = office
     admin = _as(client_factory, staff[Role.EXAM_ADMIN])
-    page = admin.form_post(f"/exams/sittings/{sitting.id}", {"cq": waiting.id_number}).get_data(as_text=True)
+    page = admin.form_post(f"/exams/sittings/{sitting.id}", {"cq": id_vault.reveal(waiting)}).get_data(as_text=True)
     assert re.search(r'id="cadres-found">[^<]*\b1\b', page) and "李四" in page
     # Only the search box gives back what was typed; the results show no ID number.
-    assert waiting.id_number not in page.replace(f'name="cq" value="{waiting.id_number}"', "")
+    assert id_vault.reveal(waiting) not in page.replace(f'name="cq" value="{id_vault.reveal(waiting)}"', "")
     accounts = _as(client_factory, staff[Role.SYSADMIN]).get("/users").get_data(as_text=True)
-    assert waiting.id_number not in accounts and "李四" in accounts
+    assert id_vault.reveal(waiting) not in accounts and "李四" in accounts
 
 
 # --- SEC-P2 -----------------------------------------------------------------------------------------------
@@ -110,15 +111,15 @@ def _urls(page: str) -> list[str]:
 def test_sec_p2_id_numbers_stay_out_of_urls_logs_audit_rows_and_referers(office, client_factory, db, caplog, make):
     sitting, _, sat, waiting, staff = office
     caplog.set_level(logging.DEBUG)
-    numbers = [sat.id_number, waiting.id_number, id_number(9)]
+    numbers = [id_vault.reveal(sat), id_vault.reveal(waiting), id_number(9)]
     admin = _as(client_factory, staff[Role.EXAM_ADMIN])
     pages = []
     # The picker's search by ID number is a POST: the number is in no URL, link or form address.
     search = admin.get(f"/exams/sittings/{sitting.id}").get_data(as_text=True)
     assert re.search(r'<form method="post"[^>]*id="cadre-search"', search)
-    pages.append(admin.form_post(f"/exams/sittings/{sitting.id}", {"cq": waiting.id_number}).get_data(as_text=True))
+    pages.append(admin.form_post(f"/exams/sittings/{sitting.id}", {"cq": id_vault.reveal(waiting)}).get_data(as_text=True))
     # A roster import naming one cadre and one unknown number: the problem names the number masked.
-    book = roster_xlsx([("李四", waiting.id_number, "甲市", "科员", "科长", ""), ("王五", id_number(9), "甲市", "", "", "")])
+    book = roster_xlsx([("李四", id_vault.reveal(waiting), "甲市", "科员", "科长", ""), ("王五", id_number(9), "甲市", "", "", "")])
     refused = admin.form_post(f"/exams/sittings/{sitting.id}/roster/import", {"file": (io.BytesIO(book), "名单.xlsx")},
                               content_type="multipart/form-data")
     assert refused.status_code == 422
@@ -144,8 +145,9 @@ def test_sec_p2_id_numbers_stay_out_of_urls_logs_audit_rows_and_referers(office,
         assert not any(n in text for n in numbers), (event.action, text)
 
 
-def test_sec_p2_an_error_page_shows_nothing_of_the_failure(db_url, session_clock, db, make):
+def test_sec_p2_an_error_page_shows_nothing_of_the_failure(db_url, session_clock, db, make, id_number_keys):
     app = create_app({"PRODUCTION": True, "DATABASE_URL": db_url, "SECRET_KEY": "production-secret-key",
+                      "ID_KEY": id_number_keys,
                       "CLOCK": session_clock})
     number = id_number(5)
 
