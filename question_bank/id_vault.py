@@ -54,9 +54,10 @@ class IdVaultError(RuntimeError):
     """The keys are missing or malformed, or a sealed value does not open; ``str()`` says which and what to do."""
 
 
-def derive_key(master_key: bytes, info: bytes, length: int = 32) -> bytes:
-    """A ``length``-byte key for one purpose (``info``) from the master key, by HKDF-SHA256 (RFC 5869)."""
-    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(master_key)
+def derive_key(master_key: bytes, info: bytes, length: int = 32, salt: bytes | None = None) -> bytes:
+    """A ``length``-byte key for one purpose (``info``) from the master key, by HKDF-SHA256 (RFC 5869),
+    with ``salt`` when given."""
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(master_key)
 
 
 def master_key_from_base64(text: str, source: str = "EXAMSVC_ID_KEY") -> bytes:
