@@ -36,6 +36,7 @@ ROLE_LABELS = {
     Role.SYSADMIN: _l("System administrator"),
     Role.LAW_ADMIN: _l("Law administrator"),
     Role.STUDY_ADMIN: _l("Study administrator"),
+    Role.FULL_ID_EXPORT: _l("Full ID numbers in score-sheet exports (with HR; purpose and password asked each time)"),
 }
 
 

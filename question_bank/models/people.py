@@ -29,6 +29,9 @@ class Role(StrEnum):
     LAW_ADMIN = "law_admin"
     #: 学法管理员: keeps the study lists of their unit's subtree.
     STUDY_ADMIN = "study_admin"
+    #: A grant, not a job: with HR, may export score sheets with full ID numbers (a stated purpose,
+    #: the password again, an audit event each time; SEC-P1). Alone it lets nobody in anywhere.
+    FULL_ID_EXPORT = "full_id_export"
 
 
 class User(Base):
