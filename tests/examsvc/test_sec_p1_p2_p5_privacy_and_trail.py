@@ -408,3 +408,15 @@ def test_sec_p5_a_backup_written_with_another_key_is_refused_naming_the_key(offi
     assert backup_cli(db_url, "backup", str(path)).exit_code == 0
     with pytest.raises(BackupError, match="written with another key"):
         sealed_file.open_sealed(path, tmp_path / "plain", sealed_file.backup_key(bytes(32)))
+
+
+def test_sec_p5_production_refuses_to_start_without_a_good_id_key(db_url, monkeypatch):
+    monkeypatch.delenv("EXAMSVC_ID_KEY", raising=False)
+    before = id_vault.current()
+    settings = {"PRODUCTION": True, "DATABASE_URL": db_url, "SECRET_KEY": "production-secret-key"}
+    with pytest.raises(id_vault.IdVaultError, match="EXAMSVC_ID_KEY must be set in production"):
+        create_app(settings)
+    for bad, said in (("not base64!", "is not base64"), ("c2hvcnQ=", "holds 5 bytes; it must hold 32")):
+        with pytest.raises(id_vault.IdVaultError, match=said):
+            create_app({**settings, "ID_KEY": bad})
+    assert id_vault.current() is before  # the process's key is untouched by the refusals
