@@ -288,6 +288,7 @@ def test_sec_p1_a_sysadmin_gives_the_grant_on_the_accounts_page_and_the_change_i
 def test_sec_p1_a_full_id_export_without_a_purpose_is_refused_and_audited(office, granted, client_factory, db):
     sitting = office[0]
     hr = _as(client_factory, granted)
+    hr.form_post("/lang/en")  # the messages below are read in English
     for purpose in ("", "   \n "):
         refused = _full_id_export(hr, sitting.id, purpose=purpose)
         assert refused.status_code == 422 and "state the purpose" in refused.get_data(as_text=True)
@@ -301,6 +302,7 @@ def test_sec_p1_a_full_id_export_without_a_purpose_is_refused_and_audited(office
 def test_sec_p1_a_full_id_export_with_a_wrong_password_is_refused_audited_and_counted(office, granted, client_factory, db):
     sitting = office[0]
     hr = _as(client_factory, granted)
+    hr.form_post("/lang/en")  # the messages below are read in English
     refused = _full_id_export(hr, sitting.id, password="not-my-password")
     assert refused.status_code == 422 and "type your own password again" in refused.get_data(as_text=True)
     assert id_number(1).encode() not in refused.data and b"not-my-password" not in refused.data
