@@ -10,7 +10,7 @@ from flask_babel import gettext
 from werkzeug.routing import IntegerConverter
 
 from examsvc import config as app_config
-from examsvc import database, errors, ledger_reasons, outages
+from examsvc import database, errors, id_keys, ledger_reasons, outages
 from examsvc.auth.access_log import register as register_access_log
 from examsvc.auth.session_rules import register as register_session_rules
 from examsvc.extensions import babel, csrf, login_manager, select_locale, wants_json
@@ -35,6 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(app_config.INSTANCE_DIR),
     )
     app.config.update(app_config.load(config))
+    # ID numbers are sealed and found with keys from the configuration (SEC-P5).
+    id_keys.configure(app.config["ID_KEY"])
     # Before any route exists: every <int:…> in a URL is bounded like the ids it names.
     app.url_map.converters["int"] = DatabaseIntConverter
 

@@ -6,6 +6,7 @@ given to ``create_app``.
 | EXAMSVC_DATABASE_URL | SQLAlchemy URL (``postgresql+psycopg://…`` in production) | SQLite in ``instance/`` |
 | EXAMSVC_SECRET_KEY | signs sessions; the same on every worker and host | a key kept in ``instance/secret_key`` |
 | EXAMSVC_PRODUCTION | ``1`` requires a secret key from the environment and secure ``__Host-`` cookies (HTTPS only) | off |
+| EXAMSVC_ID_KEY | 32 random bytes in base64 (``openssl rand -base64 32``): encrypts ID numbers at rest and backups (``examsvc.id_keys``); required in production | one kept in ``instance/id_key`` |
 | EXAMSVC_LEDGER_SIGNING_KEY | Ed25519 key (base64, ``flask ledger-keygen``) that signs ledger checkpoints | one kept in ``instance/`` (not in production) |
 | EXAMSVC_IMPORT_BACKGROUND_ROWS | a bank import of more rows runs as a background job (0: every import) | 2000 |
 | EXAMSVC_IMPORT_WORKER_THREAD | ``1`` runs the import worker in a thread of the app (the demo); else run ``flask import-worker`` | off |
@@ -26,6 +27,8 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+
+from examsvc import id_keys
 
 INSTANCE_DIR = Path(os.environ.get("EXAMSVC_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
 
@@ -48,10 +51,15 @@ def _secret_key(production: bool) -> str:
     return path.read_text().strip()
 
 
+def is_production() -> bool:
+    """Whether ``EXAMSVC_PRODUCTION=1`` is set."""
+    return os.environ.get("EXAMSVC_PRODUCTION") == "1"
+
+
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The configuration mapping for ``app.config``."""
     overrides = dict(overrides or {})
-    production = overrides.pop("PRODUCTION", os.environ.get("EXAMSVC_PRODUCTION") == "1")
+    production = overrides.pop("PRODUCTION", is_production())
     config: dict[str, Any] = {
         "PRODUCTION": production,
         "DATABASE_URL": os.environ.get("EXAMSVC_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'examsvc.db'}"),
@@ -91,5 +99,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     }
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(production)
+    if "ID_KEY" not in overrides:
+        # ID numbers at rest and backups (SEC-P5): refused in production without EXAMSVC_ID_KEY.
+        config["ID_KEY"] = id_keys.key_text(production, INSTANCE_DIR)
     config.update(overrides)
     return config

@@ -68,7 +68,7 @@ FIELD_NAMES = {
     "pinned": _l("Pinned options"), "rubric": _l("Rubric"), "blanks": _l("Blanks"),
     "reference_answer": _l("Reference answer"),
     "current": _l("Current password"), "new": _l("New password"), "roles": _l("Roles"), "name": _l("Name"),
-    "parent": _l("Parent unit"), "display_name": _l("Name"), "id_number": _l("ID number"),
+    "parent": _l("Parent unit"), "display_name": _l("Name"), "id_number": _l("ID number"), "purpose": _l("Purpose"),
     # Study lists, law review, the law catalogue and practice.
     "scope": _l("Scope"), "year": _l("Year"), "hours": _l("Study hours"), "requirement": _l("Requirement"),
     "law_id": _l("Law"), "threshold": _l("Coverage threshold"), "org_unit_id": _l("Kept by unit"),

@@ -173,6 +173,9 @@ POLICY: dict[str, Rule | dict[str, Rule]] = {
     "reports.scores_csv": _HR,
     "reports.scores_xlsx": _HR,
     "reports.release_results": _HR,
+    # HR reaches it; without the separate grant Role.FULL_ID_EXPORT the view answers 403 (SEC-P1,
+    # tests/examsvc/test_sec_p1_p2_p5_privacy_and_trail.py).
+    "reports.full_id_export": _HR,
     "appraisal.page": _HR,
     "appraisal.download": _HR,
     "score_reports.show": _HR,

@@ -118,6 +118,19 @@ def client_factory(app, db: Session, clock: FixedClock):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def id_number_keys():
+    """ID numbers are sealed with the instance folder's key (made on first use), as the demo does,
+    before any test makes an account, with or without the app (SEC-P5). Its value is the key, for an
+    app made in production mode (which reads no key file): one made with another key would
+    seal and look up with that one from then on, in this whole process."""
+    from examsvc import config, id_keys
+
+    key = id_keys.key_text(False, config.INSTANCE_DIR)
+    id_keys.configure(key)
+    return key
+
+
+@pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing():
     """scrypt with small parameters: the same code path, a fraction of the CPU time per account."""
     from question_bank.services import people

@@ -14,7 +14,7 @@ from examsvc.extensions import clock
 from question_bank.errors import InvalidInput
 from question_bank.models import OrgUnit, Role
 from question_bank.services import account_import, people
-from question_bank.services.roster import mask_id
+from question_bank import id_vault
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
@@ -37,6 +37,6 @@ def import_accounts():
     database.commit()
     # The temporary passwords are on this page only: never stored by a browser or a proxy.
     response = make_response(render_template("auth/account_import_done.html", result=result, paths=paths,
-                                             mask_id=mask_id))
+                                             masked_id=id_vault.masked))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -13,6 +13,7 @@ from examsvc.access import actor, roles_required
 from examsvc.auth.forms import ROLE_LABELS, AccountStateForm, UserEditForm
 from examsvc.auth.routes import bp, place_problems
 from examsvc.extensions import clock
+from question_bank import id_vault
 from question_bank.errors import InvalidInput
 from question_bank.models import OrgUnit, Role, User
 from question_bank.services import accounts, people
@@ -41,17 +42,18 @@ def edit_user(user_id: int):
                 db, clock(), actor(), user, display_name=form.display_name.data, unit=db.get(OrgUnit, form.unit.data),
                 roles=[Role(r) for r in form.roles.data], id_number=form.id_number.data,
                 current_post=form.current_post.data, phone=form.phone.data,
+                remove_id_number=form.remove_id_number.data,
             )
         except InvalidInput as exc:
             db.rollback()
             problems = place_problems(form, exc)
             return render_template("auth/user_edit.html", user=user, form=form, state_form=state_form,
-                                   problems=problems), 422
+                                   problems=problems, masked_id=id_vault.masked(user)), 422
         database.commit()
         flash(_("Account %(name)s saved.", name=user.username), "success")
         return redirect(url_for("auth.users"))
     return render_template("auth/user_edit.html", user=user, form=form, state_form=state_form, problems=[],
-                           role_labels=ROLE_LABELS), 422 if form.errors else 200
+                           role_labels=ROLE_LABELS, masked_id=id_vault.masked(user)), 422 if form.errors else 200
 
 
 @bp.post("/users/<int:user_id>/disable")

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 
 from examsvc.form_i18n import AppForm
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -36,6 +36,7 @@ ROLE_LABELS = {
     Role.SYSADMIN: _l("System administrator"),
     Role.LAW_ADMIN: _l("Law administrator"),
     Role.STUDY_ADMIN: _l("Study administrator"),
+    Role.FULL_ID_EXPORT: _l("Full ID numbers in score-sheet exports (with HR; purpose and password asked each time)"),
 }
 
 
@@ -75,7 +76,10 @@ class UserEditForm(AppForm):
     display_name = UserForm.display_name
     unit = SelectField(_l("Unit"), coerce=int)
     roles = MultiCheckboxField(_l("Roles"), choices=UserForm.roles.kwargs["choices"], validators=[DataRequired()])
-    id_number = UserForm.id_number
+    # The number at rest is sealed and never shown in clear here (SEC-P1, P5): blank keeps it.
+    id_number = StringField(_l("New ID number"), validators=[Optional(), Length(max=30)],
+                            description=_l("Leave blank to keep the current one."))
+    remove_id_number = BooleanField(_l("Remove the ID number"))
     current_post = UserForm.current_post
     phone = UserForm.phone
 

@@ -8,10 +8,16 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from examsvc import database
+from examsvc import database, id_keys
 from examsvc.backup import BackupError, backup, head_revision, restore
+from examsvc.backup.sealed_file import backup_key
 
 _PATH = click.Path(dir_okay=False, path_type=Path)
+
+
+def _key(app: Flask) -> bytes:
+    """The backup key, derived from the configured EXAMSVC_ID_KEY."""
+    return backup_key(id_keys.master_key(app.config["ID_KEY"]))
 
 
 def register(app: Flask) -> None:
@@ -19,10 +25,10 @@ def register(app: Flask) -> None:
     @click.argument("path", type=_PATH)
     @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
     def backup_command(path: Path, force: bool) -> None:
-        """Write a backup of the database to PATH, while the service runs (SQLite: the online backup
-        API; PostgreSQL: pg_dump's custom format)."""
+        """Write an encrypted backup of the database to PATH, while the service runs (SQLite: the
+        online backup API; PostgreSQL: pg_dump's custom format), with a key derived from EXAMSVC_ID_KEY."""
         try:
-            outcome = backup(database.engine(), path, force)
+            outcome = backup(database.engine(), path, _key(app), force)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"backup written: {outcome.path} ({outcome.size:,} bytes, schema revision {outcome.revision or 'none'})")
@@ -31,10 +37,11 @@ def register(app: Flask) -> None:
     @click.argument("path", type=_PATH)
     @click.option("--force", is_flag=True, help="Replace a database that holds data.")
     def restore_command(path: Path, force: bool) -> None:
-        """Replace the database with the backup at PATH (stop the service first), then verify the
-        score ledger and the audit log. Refuses a database that holds data unless --force."""
+        """Replace the database with the encrypted backup at PATH (stop the service first), then verify
+        the score ledger and the audit log. Refuses a file changed or written with another key, and a
+        database that holds data unless --force."""
         try:
-            outcome = restore(database.engine(), path, force)
+            outcome = restore(database.engine(), path, _key(app), force)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"restored from {outcome.path} (schema revision {outcome.revision or 'none'})")

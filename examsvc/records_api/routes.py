@@ -35,7 +35,7 @@ from examsvc.records_api.schemas import (
 )
 from examsvc.records_api.token_auth import current_token, token_required
 from question_bank.errors import InvalidInput
-from question_bank.idnumbers import mask as mask_id_number
+from question_bank import id_vault
 from question_bank.models import RosterEntry, Sitting, User
 from question_bank.reports.appraisal import CadreSummary, Outcome
 from question_bank.services import api_appraisal, api_records
@@ -111,7 +111,7 @@ def percent(value: Decimal | None) -> str | None:
 
 def _person_json(user: User, entry: RosterEntry | None = None) -> dict[str, Any]:
     """A cadre, ID number masked; the posts as they stood for ``entry``'s exam where it has them."""
-    return {"user_id": user.id, "name": user.display_name, "id_number": mask_id_number(user.id_number),
+    return {"user_id": user.id, "name": user.display_name, "id_number": id_vault.masked(user),
             "unit_id": user.org_unit_id, "unit": user.org_unit.name, "rank": user.rank,
             "current_post": (entry and entry.current_post) or user.current_post,
             "proposed_post": (entry and entry.proposed_post) or user.proposed_post}

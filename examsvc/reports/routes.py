@@ -25,7 +25,7 @@ from examsvc.results_release import release_and_return
 from question_bank.formats import tabular
 from question_bank.models import Role, Sitting
 from question_bank.reports import score_sheet as sheets
-from question_bank.services import deadlines, release
+from question_bank.services import deadlines, full_id_exports, release
 from question_bank.services import score_sheets as sheet_service
 from question_bank.services.standing import CandidateStatus
 
@@ -83,7 +83,8 @@ def sitting(sitting_id: int):
                            is_open=found.is_open(now), badges=ENDED_BADGES, cell_text=cell_text,
                            ended_col=headers.index(sheets.COL_ENDED), is_withheld=sheets.is_withheld,
                            withheld=sheets.withheld(rows), can_release=release.can_release(actor(), found, now),
-                           released_by=release.released_by(db, found))
+                           released_by=release.released_by(db, found),
+                           may_export_full_ids=full_id_exports.may_export_full_ids(actor()))
 
 
 @bp.post("/sittings/<int:sitting_id>/release-results")
@@ -128,8 +129,8 @@ def _exported(found: Sitting, file_format: str) -> tuple[tuple[str, ...], list]:
     return headers, rows
 
 
-def _download(response: Response, title: str, sitting_id: int, ext: str) -> Response:
-    response.headers["Content-Disposition"] = content_disposition(title, sitting_id, ext)
+def _download(response: Response, title: str, sitting_id: int, ext: str, label: str = "成绩汇总表") -> Response:
+    response.headers["Content-Disposition"] = content_disposition(title, sitting_id, ext, label)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -151,3 +152,6 @@ def content_disposition(title: str, object_id: int, ext: str, label: str = "成�
     stem = filename_stem(title)
     name = f"{stem}-{label}.{ext}" if stem else f"{label}-{object_id}.{ext}"
     return disposition(name, fallback)
+
+
+from examsvc.reports import full_id_pages  # noqa: E402,F401  (its view joins this blueprint)

@@ -10,6 +10,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from examsvc import database
 from examsvc.access import actor, guard
 from examsvc.extensions import clock
+from question_bank import id_vault
 from question_bank.models import Role
 from question_bank.reports import score_sheet as sheets
 from question_bank.services import report_codes
@@ -23,7 +24,7 @@ def show(attempt_id: int):
     found = report_codes.report(database.session(), actor(), attempt_id)
     attempt = found.attempt
     return render_template("reports/score_report.html", report=found, attempt=attempt,
-                           masked_id=sheets.mask_id_number(attempt.user.id_number),
+                           masked_id=id_vault.masked(attempt.user),
                            duration=sheets.minutes_between(attempt.started_at, attempt.finished_at),
                            band=sheets.BAND_LABELS.get(found.result.band, ""),
                            printed_code=report_codes.printed(found.code.code) if found.code else None,

@@ -29,6 +29,9 @@ class Role(StrEnum):
     LAW_ADMIN = "law_admin"
     #: 学法管理员: keeps the study lists of their unit's subtree.
     STUDY_ADMIN = "study_admin"
+    #: A grant, not a job: with HR, may export score sheets with full ID numbers (a stated purpose,
+    #: the password again, an audit event each time; SEC-P1). Alone it lets nobody in anywhere.
+    FULL_ID_EXPORT = "full_id_export"
 
 
 class User(Base):
@@ -42,9 +45,9 @@ class User(Base):
     __tablename__ = "user_account"
     __table_args__ = (
         # Usernames are unique whatever their case (sign-in ignores case), and one person has one
-        # account per ID number; the services check both first to give a clear message.
+        # account per ID number (by its keyed hash); the services check both first to give a clear message.
         Index("uq_user_account_username_lower", func.lower(text("username")), unique=True),
-        UniqueConstraint("id_number"),
+        UniqueConstraint("id_number_lookup"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,8 +62,12 @@ class User(Base):
     #: Set by an administrator's password reset (a temporary password): until the person chooses
     #: a password of their own, every page but the change-password page sends them there.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    #: Resident ID number: personal data, shown masked in exports.
-    id_number: Mapped[str | None] = mapped_column(String(18))
+    #: Resident ID number, encrypted (AES-256-GCM, SEC-P5): read and written only through
+    #: ``question_bank.id_vault``, which shows it masked everywhere but the audited full-ID export.
+    id_number_sealed: Mapped[str | None] = mapped_column(String(100))
+    #: Keyed hash (HMAC-SHA256, hex) of the normalised ID number: finds and keeps unique a number
+    #: without decrypting it (``id_vault``).
+    id_number_lookup: Mapped[str | None] = mapped_column(String(64))
     current_post: Mapped[str | None] = mapped_column(String(200))
     proposed_post: Mapped[str | None] = mapped_column(String(200))
     rank: Mapped[str | None] = mapped_column(String(50))

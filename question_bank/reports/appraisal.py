@@ -30,7 +30,7 @@ from enum import StrEnum
 from question_bank.models import ExamKind, Sitting, User
 from question_bank.models.attempts import Attempt
 from question_bank.clock import BEIJING
-from question_bank.idnumbers import mask as mask_id_number
+from question_bank import id_vault
 from question_bank.reports.score_sheet import ENDED_LABELS, PASSED_LABELS, plain_points
 from question_bank.services.practice_figures import PracticeFigures
 from question_bank.services.score_check import CheckedScore, ScoreState
@@ -231,7 +231,7 @@ def cadre_row(summary: CadreSummary) -> tuple:
     """The cells of :data:`CADRE_HEADERS` for one cadre."""
     user, study, practice = summary.user, summary.study, summary.practice
     return (
-        user.org_unit.name, user.display_name, mask_id_number(user.id_number), user.rank or "", summary.expected,
+        user.org_unit.name, user.display_name, id_vault.masked(user), user.rank or "", summary.expected,
         summary.taken, summary.absent, summary.makeups, summary.first_best, summary.makeup_best, summary.best,
         summary.latest, summary.latest_sitting, summary.passed, summary.awaiting, summary.check,
         study.studied if study else None, study.total if study else None,

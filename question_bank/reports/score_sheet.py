@@ -26,7 +26,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from question_bank.clock import BEIJING
-from question_bank.idnumbers import mask as mask_id_number
+from question_bank import id_vault
+from question_bank.idnumbers import mask as mask_id_number  # noqa: F401  (tests use it from here)
 from question_bank.models import ExamKind, RosterEntry, Sitting
 from question_bank.models.attempts import Attempt
 from question_bank.services.marking import GradeBand
@@ -198,7 +199,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
     return ScoreSheetRow(
         unit=user.org_unit.name,
         name=user.display_name,
-        id_number=mask_id_number(user.id_number),
+        id_number=id_vault.masked(user),
         current_post=entry.current_post or user.current_post or "",
         proposed_post=entry.proposed_post or user.proposed_post or "",
         sitting=sitting.title,

@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from question_bank import id_vault
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Place, Problem
 from question_bank.formats.guarded import clean_filename
@@ -141,13 +142,15 @@ def create_cadre_accounts(session: Session, clock: Clock, actor: User, stream: I
     if not roster.rows:
         raise InvalidInput([Problem(N_("the file has no rows below the header"), place=roster.place())])
     rows, problems = _check_rows(session, clock, actor, roster, default_unit)
-    in_scope = {(u.id_number or "").upper(): u for u in session.scalars(
-        people.users_in_scope(actor).where(func.upper(User.id_number).in_([p.id_number for p in rows]))
+    # Found by keyed hash (SEC-P5): the numbers at rest are sealed.
+    by_lookup = id_vault.lookups(p.id_number for p in rows)
+    in_scope = {by_lookup[u.id_number_lookup]: u for u in session.scalars(
+        people.users_in_scope(actor).where(User.id_number_lookup.in_(list(by_lookup)))
     )} if rows else {}
     existing = [(p.row.number, in_scope[p.id_number]) for p in rows if p.id_number in in_scope]
     new = [p for p in rows if p.id_number not in in_scope]
-    taken = set(session.scalars(select(func.upper(User.id_number)).where(
-        func.upper(User.id_number).in_([p.id_number for p in new])))) if new else set()
+    taken = {by_lookup[found] for found in session.scalars(select(User.id_number_lookup).where(
+        id_vault.holders_of(p.id_number for p in new)))} if new else set()
     for person in [p for p in new if p.id_number in taken]:
         problems.append(Problem(N_("an account outside your units already has the ID number %(id)s"),
                                 {"id": mask_id(person.id_number)}, roster.place(person.row.number, "id_number")))

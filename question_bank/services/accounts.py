@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from question_bank import id_vault
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
@@ -39,7 +40,9 @@ def _require(actor: User, user: User) -> None:
 
 def _snapshot(user: User) -> dict:
     return {"display_name": user.display_name, "unit": user.org_unit_id, "roles": sorted(map(str, user.roles)),
-            "id_number_set": user.id_number is not None, "current_post": user.current_post, "phone": user.phone,
+            "id_number_set": id_vault.has_id_number(user),
+            # A keyed hash, not the number (SEC-P2): enough to see in the log that it changed.
+            "id_number_hash": (user.id_number_lookup or "")[:16], "current_post": user.current_post, "phone": user.phone,
             "active": user.is_active}
 
 
@@ -50,10 +53,12 @@ def revoke_sessions(user: User) -> None:
 
 def update_user(session: Session, clock: Clock, actor: User, user: User, *, display_name: str, unit: OrgUnit,
                 roles: Iterable[Role], id_number: str | None = None, current_post: str | None = None,
-                phone: str | None = None) -> User:
+                phone: str | None = None, remove_id_number: bool = False) -> User:
     """Change a person's name, unit, roles and profile. The new unit must lie in the actor's subtree
-    too. Raises :class:`PermissionDenied`, or :class:`InvalidInput` (empty name or roles, invalid or
-    taken ID number, removing one's own sysadmin role), each problem on its field."""
+    too. ``id_number`` blank keeps the account's ID number (the form never shows it in clear, so it
+    cannot send it back); ``remove_id_number`` removes it. Raises :class:`PermissionDenied`, or
+    :class:`InvalidInput` (empty name or roles, invalid or taken ID number, a new number together
+    with its removal, removing one's own sysadmin role), each problem on its field."""
     _require(actor, user)
     if not actor.org_unit.contains(unit):
         raise PermissionDenied()
@@ -66,20 +71,25 @@ def update_user(session: Session, clock: Clock, actor: User, user: User, *, disp
     if user.id == actor.id and Role.SYSADMIN not in roles:
         problems.append(Problem(N_("you cannot take away your own administrator role"), place="roles"))
     number = (id_number or "").strip() or None
-    if number is not None:
+    if number is not None and remove_id_number:
+        problems.append(Problem(N_("either type a new ID number or remove it, not both"), place="id_number"))
+    elif number is not None:
         try:
             number = parse_id_number(number, today=local_date(clock.now()))
         except InvalidIdNumber as exc:
             problems.append(Problem(exc.message, place="id_number"))
         else:
-            if number != (user.id_number or "").upper() and people.id_number_taken(session, number):
+            if user.id_number_lookup != id_vault.lookup(number) and people.id_number_taken(session, number):
                 problems.append(Problem(N_("another account already has this ID number"), place="id_number"))
     if problems:
         raise InvalidInput(problems)
     before = _snapshot(user)
     user.display_name = display_name.strip()
     user.org_unit = unit
-    user.id_number = number
+    if remove_id_number:
+        id_vault.store(user, None)
+    elif number is not None and user.id_number_lookup != id_vault.lookup(number):
+        id_vault.store(user, number)
     user.current_post = current_post or None
     user.phone = phone or None
     held = {r.role: r for r in user.role_rows}

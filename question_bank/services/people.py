@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from question_bank import id_vault
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.field_limits import too_long
@@ -87,8 +88,9 @@ def create_user(
     and must differ from every other username in more than letter case, since signing in folds the
     typed name the same way and ignores case (:func:`authenticate`). An ID
     number is checked by :func:`question_bank.idnumbers.parse_id_number` (GB 11643-1999; a birth
-    date after the clock's date in China is refused), stored normalised (upper-case "X"), and must
-    not belong to another account: rosters match people by it.
+    date after the clock's date in China is refused), stored normalised (upper-case "X") and sealed
+    (:func:`question_bank.id_vault.store`), and must not belong to another account: rosters match
+    people by it.
     A password an administrator sets must pass the policy
     (:func:`question_bank.services.passwords.password_problems`) and is changed by its owner at
     first sign-in (``must_change_password``); the system's accounts (demo, CLI) need only its length.
@@ -123,6 +125,7 @@ def create_user(
         profile["id_number"] = None
     if problems:
         raise InvalidInput(problems)
+    id_number = profile.pop("id_number")
     user = User(
         username=username,
         display_name=display_name,
@@ -133,6 +136,7 @@ def create_user(
         must_change_password=actor is not None,
         **profile,
     )
+    id_vault.store(user, id_number)
     user.role_rows = [UserRole(role=str(r)) for r in sorted(set(roles))]
     session.add(user)
     session.flush()
@@ -162,10 +166,8 @@ def username_taken(session: Session, username: str) -> bool:
 
 
 def id_number_taken(session: Session, id_number: str) -> bool:
-    """True when an account holds the normalised ``id_number`` (older rows may have a lower-case "x")."""
-    return session.scalar(
-        select(User.id).where(func.upper(User.id_number) == id_number).limit(1)
-    ) is not None
+    """True when an account holds ``id_number`` (compared by keyed hash once normalised, ``id_vault``)."""
+    return session.scalar(select(User.id).where(id_vault.is_holder(id_number)).limit(1)) is not None
 
 
 def sign_in_account(session: Session, name: str) -> User | None:
@@ -176,7 +178,7 @@ def sign_in_account(session: Session, name: str) -> User | None:
     folded = fold_username(name)
     user = session.scalar(select(User).where(func.lower(User.username) == func.lower(folded)))
     if user is None and len(folded) == 18:
-        candidate = session.scalar(select(User).where(func.upper(User.id_number) == folded.upper()))
+        candidate = session.scalar(select(User).where(id_vault.is_holder(folded)))
         if candidate is not None and candidate.has_role(Role.CADRE):
             user = candidate
     return user

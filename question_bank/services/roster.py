@@ -30,7 +30,8 @@ from question_bank.formats.roster_file import (  # noqa: F401  (COLUMNS, HEADER_
     cell_text,
     read_roster_file,
 )
-from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
+from question_bank import id_vault
+from question_bank.idnumbers import LENGTH, InvalidIdNumber, local_date, normalise, parse_id_number
 from question_bank.idnumbers import mask as mask_id  # noqa: F401  (account imports and their page use it from here)
 from question_bank.models import Attempt, AttemptState, OrgUnit, Role, RosterEntry, Sitting, User, UserRole
 from question_bank.services import audit, protection
@@ -107,9 +108,13 @@ def _matching(session: Session, actor: User, sitting: Sitting, query: CadreQuery
     if text:
         # "%" and "_" are ordinary characters here, as in the bank search.
         folded = text.lower()
-        found = found.where(func.lower(User.display_name).contains(folded, autoescape=True)
-                            | func.lower(User.username).contains(folded, autoescape=True)
-                            | func.lower(User.id_number).contains(folded, autoescape=True))
+        matches = (func.lower(User.display_name).contains(folded, autoescape=True)
+                   | func.lower(User.username).contains(folded, autoescape=True))
+        # ID numbers are sealed at rest (SEC-P5): a whole number is found by its keyed hash; a
+        # part of one finds nothing, as nothing can be compared with a part without decrypting all.
+        if len(normalise(text)) == LENGTH:
+            matches = matches | id_vault.is_holder(text)
+        found = found.where(matches)
     if query.rank.strip():
         found = found.where(User.rank == query.rank.strip())
     post = query.post.strip()
@@ -347,9 +352,10 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
             numbers[row.number] = number
     accounts: dict[str, list[User]] = {}
     if numbers:
-        query = users_in_scope(actor).where(func.upper(User.id_number).in_(set(numbers.values())))
+        by_lookup = id_vault.lookups(set(numbers.values()))
+        query = users_in_scope(actor).where(User.id_number_lookup.in_(list(by_lookup)))
         for user in session.scalars(query):
-            accounts.setdefault((user.id_number or "").upper(), []).append(user)
+            accounts.setdefault(by_lookup[user.id_number_lookup], []).append(user)
     matched: list[tuple[RosterRow, User]] = []
     for row in rows:
         if row.number not in numbers:

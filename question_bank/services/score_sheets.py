@@ -97,10 +97,24 @@ def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) 
     Raises :class:`PermissionDenied` (the viewer is not HR) or :class:`NotFound` (no roster entry
     of the sitting lies in the viewer's scope).
     """
+    headers, rows, _entries = score_sheet_of_entries(session, clock, sitting, viewer)
+    return headers, rows
+
+
+def score_sheet_of_entries(session: Session, clock: Clock, sitting: Sitting,
+                           viewer: User) -> tuple[tuple[str, ...], list, list[RosterEntry]]:
+    """:func:`score_sheet` with the roster entries its rows are of, in the rows' order (row *i* is
+    of entry *i*): for the full-ID export, which puts each entry's number in its row. Same errors."""
     protection.require_role(viewer, *READER_ROLES)
     entries = _entries_in_scope(session, viewer, [sitting.id])
     if not entries:
         raise NotFound()
+    headers, rows = _build(session, clock, sitting, viewer, entries)
+    return headers, rows, entries
+
+
+def _build(session: Session, clock: Clock, sitting: Sitting, viewer: User,
+           entries: list[RosterEntry]) -> tuple[tuple[str, ...], list]:
     original = makeups.original_of(session, sitting)
     later = makeups.makeups_of(session, sitting)
     ids = related_sitting_ids(session, sitting)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from question_bank import id_vault
+from question_bank.idnumbers import check_character
 from question_bank.models import Role, UnitLevel, User
 from question_bank.services.passwords import password_problems
 from tests.examsvc.sign_in_helpers import events
@@ -137,3 +139,30 @@ def test_an_account_an_administrator_creates_must_choose_its_own_password_first(
     assert person.get("/me/").status_code == 200
     (change,) = events(db, "user.password_change")
     assert change.after == {"after_reset": True}
+
+
+def _id(n: int) -> str:
+    body = f"32010219800101{n:03d}"
+    return body + check_character(body)
+
+
+def test_the_edit_page_shows_the_id_number_masked_keeps_it_when_blank_replaces_or_removes_it(client, world, db, make):
+    cadre = make.cadre(username="wangwu", unit=world["city"], id_number=_id(1))
+    signed_in_as(client, "city-admin")
+    page = client.get(f"/users/{cadre.id}").get_data(as_text=True)
+    assert "320102********" + _id(1)[-4:] in page and _id(1) not in page
+    assert client.form_post(f"/users/{cadre.id}", edit(cadre, world["city"], phone="13800000000")).status_code == 302
+    db.refresh(cadre)
+    assert id_vault.reveal(cadre) == _id(1) and cadre.phone == "13800000000"
+    assert client.form_post(f"/users/{cadre.id}", edit(cadre, world["city"], id_number=_id(2))).status_code == 302
+    db.refresh(cadre)
+    assert id_vault.reveal(cadre) == _id(2)
+    (changed,) = [e for e in events(db, "user.update") if e.before["id_number_hash"] != e.after["id_number_hash"]]
+    assert _id(1) not in str(changed.before) and _id(2) not in str(changed.after)
+    both = client.form_post(f"/users/{cadre.id}", edit(cadre, world["city"], id_number=_id(3), remove_id_number="y"))
+    assert both.status_code == 422 and "either type a new ID number or remove it" in both.get_data(as_text=True)
+    db.refresh(cadre)
+    assert id_vault.reveal(cadre) == _id(2)
+    assert client.form_post(f"/users/{cadre.id}", edit(cadre, world["city"], remove_id_number="y")).status_code == 302
+    db.refresh(cadre)
+    assert id_vault.reveal(cadre) is None and cadre.id_number_lookup is None

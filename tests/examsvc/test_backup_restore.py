@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from examsvc import create_app, database
-from examsvc.backup import BackupError
+from examsvc import config, create_app, database, id_keys
+from examsvc.backup import BackupError, sealed_file
 from examsvc.backup import postgresql as pg_backup
+from examsvc.backup.sealed_file import backup_key
 from question_bank.db import make_engine, make_session_factory
 from question_bank.models import User
 from question_bank.services import attempts
@@ -175,15 +176,26 @@ def test_sec_f5_a_backup_does_not_overwrite_a_file_unless_forced(db_url, tmp_pat
     assert cli(db_url, "backup", "--force", str(path)).exit_code == 0 and path.read_bytes() != b"an older backup"
 
 
+def sealed(content: bytes, folder) -> str:
+    """``content`` encrypted as a backup file is, with the tests' key: what a backup of another kind of
+    database, or of something else, would look like."""
+    plain, path = folder / "plain", folder / "wrong.backup"
+    plain.write_bytes(content)
+    path.unlink(missing_ok=True)
+    sealed_file.seal(plain, path, backup_key(id_keys.master_key(id_keys.key_text(False, config.INSTANCE_DIR))))
+    return str(path)
+
+
 def test_sec_f5_a_file_that_is_no_backup_of_this_database_is_refused(db_url, tmp_path):
     other_kind = (b"PGDMP\x01\x0e\x00", "a PostgreSQL dump") if dbsetup.backend() == "sqlite" else (
         b"SQLite format 3\x00" + bytes(100), "an SQLite database")
     with dbsetup.empty_database(tmp_path, "untouched") as fresh:
         for content, said in (other_kind, (b"hello", "not a")):
-            path = tmp_path / "wrong.backup"
-            path.write_bytes(content)
-            result = cli(fresh, "restore", str(path))
+            result = cli(fresh, "restore", sealed(content, tmp_path))
             assert result.exit_code == 1 and said in result.output, result.output
+        (tmp_path / "plain.backup").write_bytes(other_kind[0])  # a dump as older versions wrote it, unencrypted
+        result = cli(fresh, "restore", str(tmp_path / "plain.backup"))
+        assert result.exit_code == 1 and "is not an encrypted backup" in result.output, result.output
         assert picture(fresh).rows == {}
     assert "no backup file" in cli(db_url, "restore", str(tmp_path / "missing.backup")).output
 

@@ -20,6 +20,7 @@ from question_bank.services import attempts, review
 from question_bank.services import papers as paper_service
 from question_bank.services import sittings as sitting_service
 from question_bank.services.papers import PaperSpec, SectionSpec
+from question_bank import id_vault
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
 from tests.factories import roster_xlsx
@@ -220,7 +221,7 @@ def test_a_roster_upload_reports_unknown_people_by_row_and_adds_nobody(client, d
     sign_in(client, "admin_a")
     cadres = city["cadres"]
     response = upload(client, city_a_sitting.id, roster_xlsx([
-        (cadres[1].display_name, cadres[1].id_number, "甲市司法局", "科长", "副局长", ""),
+        (cadres[1].display_name, id_vault.reveal(cadres[1]), "甲市司法局", "科长", "副局长", ""),
         ("无名氏", id_number(999), "甲市司法局", "", "", ""),
     ]))
     assert response.status_code == 422
@@ -233,7 +234,7 @@ def test_a_roster_upload_adds_the_matched_cadres_with_the_files_posts(client, db
     sign_in(client, "admin_a")
     cadres = city["cadres"]
     response = upload(client, city_a_sitting.id, roster_xlsx([
-        (c.display_name, c.id_number, "甲市司法局", "科长", "副局长", "13800000000") for c in cadres[:3]]))
+        (c.display_name, id_vault.reveal(c), "甲市司法局", "科长", "副局长", "13800000000") for c in cadres[:3]]))
     assert response.status_code == 302
     entries = db.scalars(select(RosterEntry).where(RosterEntry.sitting_id == city_a_sitting.id)).all()
     assert sorted(e.user_id for e in entries) == sorted(c.id for c in cadres[:3])

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from question_bank.models import ManualMark, Role, ScoreRecord
+from question_bank import id_vault
 from question_bank.services import attempts
 
 ESSAY = "行政机关应当依法行使职权。"
@@ -42,7 +43,7 @@ def test_marker_pages_and_json_never_name_the_candidate(client, make, marked_exa
     assert ESSAY in pages[2].get_data(as_text=True)
     for page in pages:
         text = page.get_data(as_text=True)
-        for secret in (cadre.display_name, cadre.username, cadre.id_number, cadre.id_number[-4:],
+        for secret in (cadre.display_name, cadre.username, id_vault.reveal(cadre), id_vault.reveal(cadre)[-4:],
                        f"/attempts/{attempt.id}", f'"attempt_id"', f"user_id"):
             assert secret not in text
     assert page_json_keys(pages[1]) == {"item_id", "sitting", "slot", "round", "max_points", "url"}

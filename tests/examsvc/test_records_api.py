@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 
 from question_bank.models import AuditEvent, Role
 from question_bank.services import api_tokens, audit
+from question_bank import id_vault
 from question_bank.services.api_tokens import Scope
 from tests.conftest import at
 from tests.examsvc.records_api_world import build
@@ -183,7 +184,7 @@ def test_a_token_does_not_sign_anyone_in_to_the_pages(client, db, clock, world):
 
 def test_audit_events_of_a_city_token_are_its_people_and_id_numbers_are_masked(client, db, clock, world):
     audit.record(db, clock, world.admin_a, "user.update", "user", world.cadre_a.id,
-                 after={"id_number": world.cadre_a.id_number, "nested": [{"id_number": "110101199003074514"}]})
+                 after={"id_number": id_vault.reveal(world.cadre_a), "nested": [{"id_number": "110101199003074514"}]})
     audit.record(db, clock, world.root_admin, "unit.rename", "org_unit", world.city_b.id, after={"name": "乙市"})
     db.commit()
     _token, city_secret = world.token(db, clock, Scope.AUDIT, unit=world.city_a, admin=world.admin_a)

@@ -118,9 +118,10 @@ def test_sec_c1_no_view_is_exempt_from_csrf():
 
 
 @pytest.fixture
-def production(db_url, session_clock, db):
+def production(db_url, session_clock, db, id_number_keys):
     """The service with the production configuration, and a route that fails, to see a real 500."""
     app = create_app({"PRODUCTION": True, "DATABASE_URL": db_url, "SECRET_KEY": "production-secret-key",
+                      "ID_KEY": id_number_keys,
                       "CLOCK": session_clock})
 
     def fail():

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from collections.abc import Iterator
 from pathlib import Path
 
+from examsvc import config, id_keys
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 #: Seconds an instance may take to answer its first request (a busy 2-core machine imports slowly).
@@ -38,10 +40,12 @@ def free_port() -> int:
 
 def service_environment(database_url: str, clock_file: Path, instance_dir: Path) -> dict[str, str]:
     """The environment of every process of the service in a test: one database, one clock, one
-    secret key and instance folder (so a session signed by one instance is good on the other)."""
+    secret key and instance folder (so a session signed by one instance is good on the other), and the
+    test process's ID-number key (accounts the tests make are found by their sealed numbers)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXAMSVC_")}
     env.update(EXAMSVC_DATABASE_URL=database_url, EXAMSVC_TEST_CLOCK_FILE=str(clock_file),
                EXAMSVC_SECRET_KEY="two-instances-test-secret", EXAMSVC_INSTANCE_DIR=str(instance_dir),
+               EXAMSVC_ID_KEY=id_keys.key_text(False, config.INSTANCE_DIR),
                EXAMSVC_PROXY_HOPS="0", PYTHONPATH=str(ROOT))
     return env
 

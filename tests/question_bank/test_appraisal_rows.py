@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from question_bank import id_vault
 from question_bank.models import Attempt, AttemptState, ExamKind, OrgUnit, Sitting, User
 from question_bank.reports import appraisal as report
 from question_bank.services.practice_figures import PracticeFigures
@@ -23,7 +24,9 @@ def sitting(sitting_id: int, day: int, kind: ExamKind = ExamKind.ANNUAL) -> Sitt
 
 
 def cadre(user_id: int, name: str) -> User:
-    return User(id=user_id, display_name=name, org_unit=UNIT, org_unit_id=1, id_number="110101199003074512")
+    user = User(id=user_id, display_name=name, org_unit=UNIT, org_unit_id=1)
+    id_vault.store(user, "110101199003074512")
+    return user
 
 
 def closed(attempt_id: int, user_id: int, at: Sitting, score: str | None) -> Attempt:

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from question_bank import id_vault
 from question_bank.formats import tabular
 from question_bank.models import Attempt, AttemptState, ExamKind, OrgUnit, RosterEntry, ScoreRecord, Sitting, User
 from question_bank.reports import score_sheet as sheet
@@ -35,7 +36,8 @@ def make_sitting(**changes) -> Sitting:
 
 def candidate(user_id: int, name: str) -> RosterEntry:
     unit = OrgUnit(id=1, name="法制科", path="/1/")
-    user = User(id=user_id, display_name=name, org_unit=unit, id_number="110101199003074512")
+    user = User(id=user_id, display_name=name, org_unit=unit)
+    id_vault.store(user, "110101199003074512")
     return RosterEntry(user=user, user_id=user_id, current_post="科长", proposed_post="副局长")
 
 

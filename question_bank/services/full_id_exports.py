@@ -1,0 +1,92 @@
+"""The score sheet with full ID numbers (SEC-P1): the one way a resident ID number leaves the service
+unmasked.
+
+Every other list, page and file shows ID numbers masked (``id_vault.masked``). An HR officer may
+have the sheet with full numbers only when all of these hold, checked here in this order:
+
+1. the officer holds the separate grant :attr:`Role.FULL_ID_EXPORT` besides HR (a sysadmin gives
+   it on the accounts pages; the change is audited like every role change) — else
+   :class:`PermissionDenied` (the web layer audits the refusal as every 403);
+2. a purpose is stated (1 to :data:`MAX_PURPOSE_CHARS` characters, kept as typed in the audit
+   event) and the officer's own password is typed again in the same form (a session left open
+   on a desk is not enough) — else :class:`InvalidInput` naming the field, and the audit event
+   :data:`REFUSED_ACTION` saying which (never the password);
+3. then the audit event :data:`ACTION` records actor, sitting, format, row count, purpose and the
+   actor's unit, in the transaction that the caller commits before sending the file.
+
+The sheet is the ordinary one (same scope, same checks against the ledger), its 身份证号 column
+holding :func:`question_bank.id_vault.reveal` of each row's account.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from werkzeug.security import check_password_hash
+
+from question_bank import id_vault
+from question_bank.clock import Clock
+from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
+from question_bank.models import Role, RosterEntry, Sitting, User
+from question_bank.reports.score_sheet import PairedSheetRow, ScoreSheetRow
+from question_bank.services import audit, protection, score_sheets
+
+#: The audit action of a full-ID export.
+ACTION = "export.score_sheet_full_id"
+#: The audit action of a full-ID export refused for a missing purpose or a wrong password.
+REFUSED_ACTION = "export.score_sheet_full_id_refused"
+#: Longest purpose kept, in characters.
+MAX_PURPOSE_CHARS = 500
+
+
+def may_export_full_ids(viewer: User) -> bool:
+    """Whether ``viewer`` holds HR and the full-ID export grant."""
+    return viewer.has_role(Role.HR) and viewer.has_role(Role.FULL_ID_EXPORT)
+
+
+def request_problems(viewer: User, purpose: str, password: str) -> list[Problem]:
+    """What is missing from a full-ID export request: the purpose (empty or too long) and the
+    password (empty or not the viewer's), each placed on its field."""
+    problems = []
+    stated = (purpose or "").strip()
+    if not stated:
+        problems.append(Problem(N_("state the purpose of the export"), place="purpose"))
+    elif len(stated) > MAX_PURPOSE_CHARS:
+        problems.append(Problem(N_("the purpose may have at most %(n)d characters"), {"n": MAX_PURPOSE_CHARS},
+                                "purpose"))
+    if not password or not check_password_hash(viewer.password_hash, password):
+        problems.append(Problem(N_("the password is not yours; type your own password again"), place="password"))
+    return problems
+
+
+def _with_full_id(row: ScoreSheetRow | PairedSheetRow, entry: RosterEntry) -> ScoreSheetRow | PairedSheetRow:
+    number = id_vault.reveal(entry.user) or ""
+    if isinstance(row, PairedSheetRow):
+        return dataclasses.replace(row, row=row.row._replace(id_number=number))
+    return row._replace(id_number=number)
+
+
+def full_id_score_sheet(session, clock: Clock, sitting: Sitting, viewer: User, *, purpose: str, password: str,
+                        file_format: str) -> tuple[tuple[str, ...], list]:
+    """The sitting's score sheet as ``(headers, rows)`` with full ID numbers, and its audit event
+    (``file_format`` "csv" or "xlsx" is recorded in it). Raises :class:`PermissionDenied` (not HR,
+    or no grant), :class:`NotFound` (as :func:`score_sheets.score_sheet`) or :class:`InvalidInput`
+    (purpose or password; the refusal's audit event is then in the session for the caller to
+    commit)."""
+    protection.require_role(viewer, *score_sheets.READER_ROLES)
+    if not may_export_full_ids(viewer):
+        raise PermissionDenied()
+    problems = request_problems(viewer, purpose, password)
+    if problems:
+        audit.record(session, clock, viewer, REFUSED_ACTION, "sitting", sitting.id,
+                     after={"format": file_format, "missing": sorted(str(p.place) for p in problems),
+                            "purpose": (purpose or "").strip()[:MAX_PURPOSE_CHARS]})
+        session.flush()
+        raise InvalidInput(problems)
+    headers, rows, entries = score_sheets.score_sheet_of_entries(session, clock, sitting, viewer)
+    full = [_with_full_id(row, entry) for row, entry in zip(rows, entries, strict=True)]
+    audit.record(session, clock, viewer, ACTION, "sitting", sitting.id,
+                 after={"format": file_format, "rows": len(full), "purpose": purpose.strip(),
+                        "scope_unit": viewer.org_unit_id})
+    session.flush()
+    return headers, full
