@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from question_bank.models import Role, ScoreChange, UnitLevel
-from question_bank.services import attempts, audit, score_changes
+from question_bank.models import ManualMark, RegradeKind, Role, ScoreChange, UnitLevel
+from question_bank.services import attempts, audit, regrade, score_changes
 from tests import tamper
 
 
@@ -67,7 +67,7 @@ def test_an_unreadable_audit_date_is_refused_naming_the_field(client, cities, qu
 def corrected(db, clock, make):
     """A closed two-question sitting whose second item got an approved four-eyes correction."""
     make.questions(2, "single_choice", key=["B"])
-    cadre = make.cadre(display_name="更正者")
+    cadre = make.cadre(display_name="更正者", username="gengzheng")
     sitting = make.sitting(roster=[cadre], shuffle=False)
     attempt = attempts.start_attempt(db, clock, cadre, sitting)
     attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
@@ -133,3 +133,33 @@ def test_the_regrade_page_warns_that_the_pass_mark_scales(client, db, make, corr
     again = client.form_post(f"/exams/sittings/{sitting.id}/regrade",
                              {"question": question_id, "kind": "void_removed", "reason": "再次"})
     assert again.status_code == 422 and "nothing would change" in again.get_data(as_text=True)
+
+
+def test_a_question_removed_from_the_total_is_marked_voided_for_the_candidate_and_in_item_analysis(
+        client, db, clock, make, corrected):
+    sitting, attempt = corrected
+    question_id = next(i for i in attempt.items if i.slot == 1).question_version.question_id
+    regrade.apply(db, clock, make.user(Role.EXAM_ADMIN), sitting.id, question_id, RegradeKind.VOID_REMOVED, "超纲")
+    db.commit()
+    client.login("gengzheng")
+    review = client.get(f"/me/attempts/{attempt.id}/review").get_data(as_text=True)
+    assert review.count('class="badge voided-question"') == 1 and "作废：不计入总分" in review
+    client.login("admin1")
+    analysis = client.get(f"/item-analysis/sittings/{sitting.id}").get_data(as_text=True)
+    assert 'id="voided-left-out"' in analysis and f"#{question_id} " in analysis
+
+
+def test_the_marker_s_field_refuses_an_exponent(client, db, clock, make):
+    make.question("short_answer")
+    paper = make.paper([("short_answer", 1, 40, "行政处罚法")])
+    cadre = make.cadre()
+    sitting = make.sitting(paper, roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, "依法行政", 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    make.user(Role.MARKER, username="marker1")
+    db.commit()
+    client.login("marker1")
+    refused = client.form_post(f"/marking/items/{attempt.items[0].id}", {"score": "1e1", "comment": ""})
+    assert refused.status_code == 422 and "1e1" in refused.get_data(as_text=True)
+    assert db.scalar(select(func.count(ManualMark.id))) == 0
