@@ -144,6 +144,8 @@ def test_a_question_removed_from_the_total_is_marked_voided_for_the_candidate_an
     client.login("gengzheng")
     review = client.get(f"/me/attempts/{attempt.id}/review").get_data(as_text=True)
     assert review.count('class="badge voided-question"') == 1 and "作废：不计入总分" in review
+    result = client.get(f"/me/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert 'id="pass-mark">30</span>' in result  # the pass mark of 60/100 scaled to 50 points
     client.login("admin1")
     analysis = client.get(f"/item-analysis/sittings/{sitting.id}").get_data(as_text=True)
     assert 'id="voided-left-out"' in analysis and f"#{question_id} " in analysis
