@@ -9,7 +9,7 @@ the sheet's own word whatever other pages call the same English word.
 
 from __future__ import annotations
 
-from flask_babel import gettext, pgettext
+from flask_babel import get_locale, gettext, pgettext
 
 
 def _sheet_words() -> dict[str, str]:
@@ -36,10 +36,10 @@ def _sheet_words() -> dict[str, str]:
         "最近成绩": pgettext("sheet", "Latest score"), "最近考试": pgettext("sheet", "Latest sitting"),
         "待阅卷场次": pgettext("sheet", "Sittings awaiting marking"), "已学条目": pgettext("sheet", "Articles studied"),
         "应学条目": pgettext("sheet", "Articles to study"), "练习题数": pgettext("sheet", "Practice questions"),
-        "练习正确率（%）": pgettext("sheet", "Practice accuracy (%)"), "各场次情况": pgettext("sheet", "Sittings"),
+        "练习正确率（%）": pgettext("sheet", "Practice accuracy (per cent)"), "各场次情况": pgettext("sheet", "Sittings"),
         "人数": pgettext("sheet", "Cadres"), "应考人数": pgettext("sheet", "On a roster"),
         "参考人数": pgettext("sheet", "Took part"), "合格人数": pgettext("sheet", "Passed (cadres)"),
-        "合格率（%）": pgettext("sheet", "Pass rate (%)"), "平均成绩": pgettext("sheet", "Mean score"),
+        "合格率（%）": pgettext("sheet", "Pass rate (per cent)"), "平均成绩": pgettext("sheet", "Mean score"),
         "缺考人次": pgettext("sheet", "Absences"), "补考人数": pgettext("sheet", "Make-up candidates"),
         "待阅卷人数": pgettext("sheet", "Awaiting marking (cadres)"), "合计": pgettext("sheet", "Total"),
         # Cell values.
@@ -59,6 +59,9 @@ def sheet_text(value: object) -> object:
     sentence of a mismatch) unchanged."""
     if not isinstance(value, str):
         return value
+    locale = get_locale()
+    if locale is not None and locale.language == "zh":
+        return value  # the sheet's own words are Chinese
     return _sheet_words().get(value, value)
 
 
