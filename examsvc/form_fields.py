@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from wtforms import DecimalField
 from wtforms.validators import StopValidation
 
-from question_bank.points import is_exact_points
+from question_bank.points import is_exact_points, parse_plain_points
 
 
 class PointsField(DecimalField):
@@ -14,8 +14,8 @@ class PointsField(DecimalField):
     decimal with at most two places (case C-20).
 
     A value with more places ("59.995") is refused with a message that names the field; it is never
-    rounded, and the form shows it again as typed. "NaN" and "Infinity", which ``Decimal`` would
-    take, are refused as not numbers.
+    rounded, and the form shows it again as typed. "NaN", "Infinity" and exponents ("1e1"), which
+    ``Decimal`` would take, are refused: only a plain decimal is a mark. "-0" is kept as 0.
     """
 
     def process_formdata(self, valuelist) -> None:
@@ -24,6 +24,12 @@ class PointsField(DecimalField):
             # Nothing posted for a field with a default: the default stands.
             return
         typed = valuelist[0]
+        plain = parse_plain_points(str(typed))
+        if plain is None:
+            self.data = None
+            raise ValueError(_("%(field)s: %(value)s is not a plain decimal number; type digits with at most two "
+                               "decimals, such as 59.5.", field=self.label.text, value=typed))
+        self.data = plain
         if not self.data.is_finite():
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import Flask
 from flask_babel import format_datetime, ngettext
 
+from examsvc import sheet_labels
 from examsvc.extensions import clock, select_locale
 
 from question_bank.types import REGISTRY
@@ -77,5 +78,6 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(deadline, "deadline")
     app.add_template_filter(clock_time, "duration")
     app.add_template_filter(minutes, "minutes")
+    app.add_template_filter(sheet_labels.sheet_text, "sheet_text")
     app.add_template_global(REGISTRY, "QUESTION_TYPES")
     app.add_template_global(select_locale, "current_language")

@@ -15,11 +15,14 @@ from flask_babel import gettext
 from question_bank.errors import N_
 
 #: Reasons that are a code alone (:func:`question_bank.services.deadlines.finish` writes the
-#: attempt's state; :func:`question_bank.services.marking.complete_marking` "marked").
+#: attempt's state; manual marking "marked", "agreed" (two markers within the tolerance) or
+#: "third_marked" (a senior marker settled it).
 WHOLE = {
     "submitted": N_("Submitted"),
     "auto_submitted": N_("Submitted automatically at the deadline"),
     "marked": N_("Marked by a person"),
+    "agreed": N_("Marked twice, the marks agreed"),
+    "third_marked": N_("Marked by a senior marker"),
 }
 
 #: Reasons that are a code, ": ", then a person's own words, which are shown as written.

@@ -7,6 +7,7 @@ and the number a pass is judged by must be the same number.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 #: One hundredth of a point: the finest step a mark is kept in.
@@ -30,3 +31,20 @@ def to_cents(value: Decimal) -> int:
 def from_cents(cents: int) -> Decimal:
     """5999 → Decimal("59.99") (always two places)."""
     return Decimal(cents).scaleb(-2).quantize(CENT)
+
+
+#: A plain decimal as people type it: digits with an optional point and digits, an optional sign.
+#: No exponent ("1e1"), no "NaN" or "Infinity", no thousands separators.
+_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def parse_plain_points(text: str) -> Decimal | None:
+    """The points typed in ``text`` (surrounding spaces ignored), or None when it is not a plain
+    decimal: "1e1", "NaN", "1,5" and "" are None, where ``Decimal`` would take some of them.
+    Negative zero ("-0", "-0.00") comes back as 0. The number of places is not checked here
+    (:func:`is_exact_points`): a caller refuses more than two with its own message."""
+    typed = (text or "").strip()
+    if not _PLAIN_DECIMAL.fullmatch(typed):
+        return None
+    value = Decimal(typed)
+    return Decimal(0).quantize(value) if value.is_zero() else value

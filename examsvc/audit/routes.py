@@ -15,7 +15,7 @@ from examsvc.errors import problem_texts
 from examsvc.extensions import clock
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE
 from question_bank.clock import BEIJING
-from question_bank.errors import InvalidInput
+from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.formats import tabular
 from question_bank.models import Role
 from question_bank.services import audit_log
@@ -29,30 +29,42 @@ PAGE_SIZE = 100
 
 def _day(name: str, *, end: bool = False) -> dt.datetime | None:
     """A yyyy-mm-dd query argument as the start of that Beijing day (``end``: of the next day, so
-    the day given is included). An unreadable date is ignored and shown back as typed."""
+    the day given is included); None when empty. Raises :class:`InvalidInput` naming the field
+    for anything else ("garbage", "2026-13-01"): showing the whole log instead would mislead."""
     text = (request.args.get(name) or "").strip()
+    if not text:
+        return None
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        return None
+        raise InvalidInput([Problem(N_("%(value)s is not a date; use the form 2026-03-31"), {"value": text},
+                                    place=name)]) from None
     start = dt.datetime(day.year, day.month, day.day, tzinfo=BEIJING)
     return start + dt.timedelta(days=1) if end else start
 
 
 def _filter() -> audit_log.EventFilter:
+    """The filter the query asks for. Raises :class:`InvalidInput` for an unreadable date (both named)."""
     args = request.args
+    problems, days = [], {}
+    for name in ("since", "until"):
+        try:
+            days[name] = _day(name, end=name == "until")
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidInput(problems)
     return audit_log.EventFilter(actor=args.get("actor", ""), object_type=args.get("object_type", ""),
                                  object_id=args.get("object_id", ""), action=args.get("action", ""),
-                                 since=_day("since"), until=_day("until", end=True))
+                                 since=days["since"], until=days["until"])
 
 
 @bp.get("/")
 def events():
     db = database.session()
-    flt = _filter()
     before = request.args.get("before", type=int)
     try:
-        found = audit_log.events(db, actor(), flt, limit=PAGE_SIZE + 1, before_id=before)
+        found = audit_log.events(db, actor(), _filter(), limit=PAGE_SIZE + 1, before_id=before)
         problems = []
     except InvalidInput as exc:
         found, problems = [], problem_texts(exc)
@@ -60,7 +72,7 @@ def events():
     found = found[:PAGE_SIZE]
     query = {k: v for k, v in request.args.items() if k != "before"}
     return render_template("audit/events.html", events=found, args=request.args, query=query, problems=problems,
-                           object_types=audit_log.object_types(db), more=more,
+                           object_types=audit_log.object_types(db), more=more, json_text=audit_log.json_text,
                            next_before=found[-1].id if more else None), 422 if problems else 200
 
 

@@ -15,7 +15,7 @@ from question_bank.services import admission, attempts, proctoring, results, sta
 from question_bank.services import focus as focus_service
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
-from question_bank.services.marking import current_responses
+from question_bank.services.marking import current_responses, full_score, scaled_marks
 from question_bank.field_limits import MAX_ANSWER_CHARS, MAX_RESPONSE_CHARS
 
 bp = Blueprint("candidate", __name__, url_prefix="/me")
@@ -133,7 +133,9 @@ def result(attempt_id: int):
     db = database.session()
     return render_template("candidate/result.html", attempt=attempt, sitting=attempt.sitting,
                            shown=results.disclosure(db, attempt, clock().now()), void=proctoring.void_of(db, attempt.id),
-                           status=attempts.status(db, clock(), attempt))
+                           status=attempts.status(db, clock(), attempt),
+                           # Scaled when a question was removed from the total (issue 6).
+                           pass_mark=scaled_marks(attempt.sitting, attempt.max_score, full_score(attempt))[0])
 
 
 @bp.get("/attempts/<int:attempt_id>/review")

@@ -3,8 +3,6 @@ four-eyes score changes of one item (propose; another admin approves or rejects)
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -19,6 +17,7 @@ from question_bank.services import protection
 from question_bank.services import regrade as regrade_service
 from question_bank.services import score_changes
 from question_bank.services import sittings as sitting_service
+from question_bank.points import parse_plain_points
 from question_bank.services.marking import latest_item_marks
 
 
@@ -79,10 +78,8 @@ def propose_change(attempt_id: int):
     item_id = request.form.get("item", type=int) or 0
     if item_id not in {i.id for i in attempt.items}:
         raise NotFound()
-    try:
-        score = Decimal(request.form.get("score", "").strip())
-    except InvalidOperation:
-        score = None
+    # Only a plain decimal is a mark ("1e1" and "NaN" are not); the service names the problem.
+    score = parse_plain_points(request.form.get("score", ""))
     try:
         score_changes.propose(db, clock(), actor(), item_id, score, request.form.get("reason", ""))
     except InvalidInput as exc:

@@ -23,8 +23,10 @@ guard(bp, Role.MARKER, Role.SENIOR_MARKER)
 
 @bp.get("/")
 def queue():
-    entries = manual_marking.queue(database.session(), actor())
-    return render_template("marking/queue.html", entries=entries)
+    db = database.session()
+    entries = manual_marking.queue(db, actor())
+    return render_template("marking/queue.html", entries=entries,
+                           stranded=manual_marking.without_senior_marker(db, actor()))
 
 
 @bp.get("/queue.json")

@@ -67,13 +67,21 @@ def _chosen() -> appraisal.AppraisalFilter:
             problems.append(Problem(N_("%(value)s is not a year"), {"value": year_text[:40]}, "year"))
     elif first_day is None and last_day is None:
         year = clock().now().astimezone(BEIJING).year
+    unit_text = (args.get("unit") or "").strip()
+    unit_id = None
+    if unit_text:
+        # A unit that cannot be read is refused, never replaced by the officer's own unit.
+        if unit_text.isdigit() and len(unit_text) <= 18:
+            unit_id = int(unit_text)
+        else:
+            problems.append(Problem(N_("%(value)s is not a unit from the list"), {"value": unit_text[:40]}, "unit"))
     kind = args.get("kind") or "all"
     if kind not in KIND_CHOICES:
         problems.append(Problem(N_("choose a kind of sitting from the list"), place="kind"))
     if problems:
         raise InvalidInput(problems)
     return appraisal.make_filter(database.session(), actor(), year=year, first_day=first_day, last_day=last_day,
-                                 unit_id=args.get("unit", type=int), kinds=KIND_CHOICES[kind])
+                                 unit_id=unit_id, kinds=KIND_CHOICES[kind])
 
 
 def _summaries(chosen: appraisal.AppraisalFilter) -> list[report.CadreSummary]:

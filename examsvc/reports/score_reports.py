@@ -26,6 +26,7 @@ def show(attempt_id: int):
     return render_template("reports/score_report.html", report=found, attempt=attempt,
                            masked_id=id_vault.masked(attempt.user),
                            duration=sheets.minutes_between(attempt.started_at, attempt.finished_at),
+                           makeup=sheets.is_makeup(attempt.sitting, attempt),
                            band=sheets.BAND_LABELS.get(found.result.band, ""),
                            printed_code=report_codes.printed(found.code.code) if found.code else None,
                            verify_url=url_for("verification.page", _external=True), now=clock().now())

@@ -48,13 +48,15 @@ COL_FINISHED = "交卷时间"
 COL_DURATION = "用时（分钟）"
 COL_ENDED = "结束方式"
 COL_SCORE = "成绩"
+#: The points the record is out of: less than the paper's total after a question was removed (regrade).
+COL_MAX = "满分"
 COL_BAND = "等次"
 COL_PASSED = "是否合格"
 COL_CHECK = "成绩核验"
 
 HEADERS: tuple[str, ...] = (
     COL_UNIT, COL_NAME, COL_ID_NUMBER, COL_CURRENT_POST, COL_PROPOSED_POST, COL_SITTING, COL_DATE,
-    COL_ATTEMPT_KIND, COL_STARTED, COL_FINISHED, COL_DURATION, COL_ENDED, COL_SCORE, COL_BAND, COL_PASSED,
+    COL_ATTEMPT_KIND, COL_STARTED, COL_FINISHED, COL_DURATION, COL_ENDED, COL_SCORE, COL_MAX, COL_BAND, COL_PASSED,
     COL_CHECK,
 )
 
@@ -87,7 +89,7 @@ class ScoreSheetRow(NamedTuple):
 
     ``date`` is the Beijing calendar day; ``started`` and ``finished`` naive Beijing date-times
     to the second (spreadsheets have no time zones); ``duration_min`` minutes to one decimal;
-    ``score`` points as a ``Decimal``. Each is None when there is nothing to say; the other cells
+    ``score`` and ``max_score`` (what the record is out of) points as ``Decimal``. Each is None when there is nothing to say; the other cells
     are text ("" when empty).
     """
 
@@ -104,6 +106,7 @@ class ScoreSheetRow(NamedTuple):
     duration_min: Decimal | None
     ended: str
     score: Decimal | None
+    max_score: Decimal | None
     band: str
     passed: str
     check: str
@@ -150,10 +153,15 @@ def minutes_between(started: dt.datetime | None, finished: dt.datetime | None) -
     return plain_points((seconds / 60).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
+def is_makeup(sitting: Sitting, attempt: Attempt | None) -> bool:
+    """Whether the attempt is a make-up (补考): taken at a make-up sitting, or a second or later
+    attempt at this one."""
+    return sitting.kind == ExamKind.MAKEUP or (attempt is not None and attempt.attempt_no > 1)
+
+
 def attempt_kind(sitting: Sitting, attempt: Attempt | None) -> str:
-    """首考 or 补考: a make-up sitting, or a second or later attempt at this one, is a make-up."""
-    is_makeup = sitting.kind == ExamKind.MAKEUP or (attempt is not None and attempt.attempt_no > 1)
-    return MAKEUP_ATTEMPT if is_makeup else FIRST_ATTEMPT
+    """首考 or 补考 (:func:`is_makeup`)."""
+    return MAKEUP_ATTEMPT if is_makeup(sitting, attempt) else FIRST_ATTEMPT
 
 
 def check_text(result: CheckedScore, attempt: Attempt) -> str:
@@ -185,6 +193,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
     started = beijing(attempt.started_at) if attempt is not None else None
     finished = beijing(attempt.finished_at) if attempt is not None and status in ENDED else None
     score: Decimal | None = None
+    maximum: Decimal | None = None
     band = passed = check = ""
     if status in ENDED:
         suspect = _suspect(attempts, results)
@@ -195,6 +204,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
             check = check_text(result, attempt)
             if result.trusted:
                 score, band, passed = plain_points(result.score), BAND_LABELS.get(result.band, ""), PASSED_LABELS[result.passed]
+                maximum = plain_points(attempt.max_score)
     day_of = attempt.started_at if attempt is not None else sitting.opens_at
     return ScoreSheetRow(
         unit=user.org_unit.name,
@@ -210,6 +220,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
         duration_min=minutes_between(started, finished),
         ended=ENDED_LABELS[status],
         score=score,
+        max_score=maximum,
         band=band,
         passed=passed,
         check=check,
@@ -299,9 +310,14 @@ def build_with_makeups(sitting: Sitting, entries: Sequence[RosterEntry], attempt
     return WITH_MAKEUP_HEADERS, rows
 
 
+#: 成绩核验 texts of a row whose score stands: agreeing (also after a correction) or not yet marked.
+TRUSTED_CHECKS = ("", CHECK_AGREES, CHECK_CHANGED, CHECK_AWAITING_MARKING)
+
+
 def is_withheld(row: ScoreSheetRow) -> bool:
-    """Whether the row leaves its score out because it does not agree with the score ledger."""
-    return row.check not in ("", CHECK_AGREES, CHECK_AWAITING_MARKING)
+    """Whether the row leaves its score out because it does not agree with the score ledger. A
+    score corrected by a regrade or a four-eyes change agrees (:data:`CHECK_CHANGED`)."""
+    return row.check not in TRUSTED_CHECKS
 
 
 def withheld(rows: Sequence[ScoreSheetRow]) -> int:

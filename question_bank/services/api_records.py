@@ -225,17 +225,15 @@ def audit_events(session: Session, token: ApiToken, flt: EventFilter, *, after: 
     """A page of the audit events ``flt`` lets through (the auditor's filter, ``actor`` aside),
     oldest first, as ``(event, actor username or None)``.
 
-    A token of the root unit reads every event; a token of a unit below it reads the events of
-    people of its subtree only (the system's own events, such as automatic closes, name nobody
-    and are left out), so that a city's token never shows another city's actions. Raises
-    :class:`InvalidInput` for a period that ends before it starts."""
+    A token of the root unit reads every event; a token of a unit below it reads the events that
+    concern its subtree (by or about its people: ``audit_log.in_unit_scope``, the auditor's rule),
+    so that a city's token never shows another city's actions. Raises :class:`InvalidInput` for a
+    period that ends before it starts."""
     if flt.problems():
         raise InvalidInput(flt.problems())
     actor = aliased(User)
-    query = (audit_log.matching(session, flt).add_columns(actor.username)
+    query = (audit_log.scoped_matching(session, token.org_unit, flt).add_columns(actor.username)
              .outerjoin(actor, AuditEvent.actor_id == actor.id).where(AuditEvent.id > after))
-    if token.org_unit.parent_id is not None:
-        query = query.join(OrgUnit, actor.org_unit_id == OrgUnit.id).where(protection.in_subtree(token.org_unit))
     rows = list(session.execute(query.order_by(AuditEvent.id).limit(limit + 1)))
     return _page([tuple(row) for row in rows], limit, key=lambda row: row[0].id)
 

@@ -10,12 +10,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from question_bank.clock import BEIJING, Clock
 from question_bank.errors import N_, InvalidInput, Problem
-from question_bank.models import AuditEvent, Role, ScoreRecord, Sitting, User
+from question_bank.models import (
+    Attempt, AttemptItem, AuditEvent, OrgUnit, Role, RosterEntry, ScoreRecord, Sitting, User,
+)
 from question_bank.services import audit, ledger, protection, score_check
 from question_bank.services.hashchain import ChainCheck
 
@@ -64,15 +66,56 @@ def matching(session: Session, flt: EventFilter) -> Select[tuple[AuditEvent]]:
     return query
 
 
+def _ids_text(query: Select) -> Select:
+    """``query``'s single id column as text: ``AuditEvent.object_id`` is text."""
+    column = query.selected_columns[0]
+    return query.with_only_columns(cast(column, String))
+
+
+def in_unit_scope(unit: OrgUnit) -> ColumnElement[bool] | None:
+    """SQL condition on :class:`AuditEvent`: the event concerns ``unit``'s subtree; None for the
+    root unit, which reads every event. Shared by the auditor's pages and the records API.
+
+    An event concerns the subtree when its actor is a person of it, or its object is: a person of
+    it ("user"), one of their attempts, attempt items, score records or roster entries, or a
+    sitting held by a unit of it. So a city's auditor reads a provincial admin's score change of
+    one of the city's cadres, and never another city's events. The system's own events (no actor)
+    count only through their object."""
+    if unit.parent_id is None:
+        return None
+    people = select(User.id).join(OrgUnit, User.org_unit_id == OrgUnit.id).where(protection.in_subtree(unit))
+    their_attempts = select(Attempt.id).where(Attempt.user_id.in_(people))
+    objects = {
+        "user": people,
+        "attempt": their_attempts,
+        "attempt_item": select(AttemptItem.id).where(AttemptItem.attempt_id.in_(their_attempts)),
+        "score_record": select(ScoreRecord.id).where(ScoreRecord.user_id.in_(people)),
+        "roster_entry": select(RosterEntry.id).where(RosterEntry.user_id.in_(people)),
+        "sitting": select(Sitting.id).join(OrgUnit, Sitting.org_unit_id == OrgUnit.id)
+        .where(protection.in_subtree(unit)),
+    }
+    return or_(AuditEvent.actor_id.in_(people),
+               *[(AuditEvent.object_type == kind) & AuditEvent.object_id.in_(_ids_text(ids))
+                 for kind, ids in objects.items()])
+
+
+def scoped_matching(session: Session, viewer_unit: OrgUnit, flt: EventFilter) -> Select[tuple[AuditEvent]]:
+    """:func:`matching`, limited to the events that concern ``viewer_unit``'s subtree (:func:`in_unit_scope`)."""
+    query = matching(session, flt)
+    scope = in_unit_scope(viewer_unit)
+    return query if scope is None else query.where(scope)
+
+
 def events(session: Session, viewer: User, flt: EventFilter, *, limit: int = 100, before_id: int | None = None
            ) -> list[AuditEvent]:
     """The newest ``limit`` events matching ``flt`` (older than ``before_id`` for the next page),
-    newest first. Raises :class:`PermissionDenied` for a non-auditor, :class:`InvalidInput` for a
-    period that ends before it starts."""
+    newest first, among those that concern the auditor's unit subtree (:func:`in_unit_scope`).
+    Raises :class:`PermissionDenied` for a non-auditor, :class:`InvalidInput` for a period that
+    ends before it starts."""
     protection.require_role(viewer, Role.AUDITOR)
     if flt.problems():
         raise InvalidInput(flt.problems())
-    query = matching(session, flt)
+    query = scoped_matching(session, viewer.org_unit, flt)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
@@ -87,23 +130,26 @@ def object_types(session: Session) -> list[str]:
 EXPORT_HEADERS = ("编号", "时间（北京时间）", "操作人", "操作", "对象类型", "对象编号", "变更前", "变更后", "说明", "哈希")
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A snapshot as JSON text with Chinese kept as written (not ``\\uXXXX``); "" for None. Pages
+    escape it for HTML like any text."""
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def export_rows(session: Session, clock: Clock, viewer: User, flt: EventFilter, fmt: str
                 ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
     """(headers, rows) of every event matching ``flt``, oldest first (at most
-    :data:`MAX_EXPORT_ROWS`), for the tabular writers (which neutralise formula-like cells).
+    :data:`MAX_EXPORT_ROWS`) that concern the auditor's unit subtree, for the tabular writers
+    (which neutralise formula-like cells).
     The export is audited with its filter and ``fmt``."""
     protection.require_role(viewer, Role.AUDITOR)
     if flt.problems():
         raise InvalidInput(flt.problems())
     actor = aliased(User)
-    query = (matching(session, flt).add_columns(actor.username).outerjoin(actor, AuditEvent.actor_id == actor.id)
+    query = (scoped_matching(session, viewer.org_unit, flt).add_columns(actor.username).outerjoin(actor, AuditEvent.actor_id == actor.id)
              .order_by(AuditEvent.id).limit(MAX_EXPORT_ROWS))
     rows = [(e.id, e.occurred_at.astimezone(BEIJING).replace(tzinfo=None), username or "", e.action, e.object_type,
-             e.object_id, _json_text(e.before), _json_text(e.after), e.detail, e.entry_hash)
+             e.object_id, json_text(e.before), json_text(e.after), e.detail, e.entry_hash)
             for e, username in session.execute(query)]
     audit.record(session, clock, viewer, "export.audit_log", "audit_event", "",
                  after={"format": fmt, "rows": len(rows), "filter": {

@@ -16,7 +16,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -24,8 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.analysis.item_analysis import Cell, Item, ScoreMatrix
-from question_bank.models import CLOSED_STATES, Attempt, QuestionVersion, Role, Sitting, User
-from question_bank.services import protection, score_check
+from question_bank.models import CLOSED_STATES, Attempt, QuestionVersion, RegradeKind, Role, Sitting, User
+from question_bank.services import item_overrides, protection, score_check
 from question_bank.services.regrade import attempts_with_marks_and_answers
 from question_bank.types.choice import letters_for
 
@@ -62,13 +62,16 @@ class Candidate:
 class Loaded:
     """A score matrix with the counted candidates (in row order), and how many closed attempts
     were left out because they await marking (``unmarked``) or disagree with the ledger
-    (``unverified``)."""
+    (``unverified``). ``voided``: the question versions left out of the matrix because their
+    question was voided for a sitting (full marks to all, or out of the total: their marks say
+    nothing about the candidates), each with its stem."""
 
     matrix: ScoreMatrix
     candidates: tuple[Candidate, ...]
     unmarked: int
     unverified: int
     versions: dict[int, QuestionVersion]
+    voided: dict[int, QuestionVersion] = field(default_factory=dict)
 
 
 def _first_closed(session: Session, sitting_ids: Sequence[int]) -> list[int]:
@@ -116,6 +119,10 @@ def load(session: Session, sittings: Iterable[Sitting]) -> Loaded:
     candidates: list[Candidate] = []
     versions: dict[int, QuestionVersion] = {}
     unmarked = unverified = 0
+    voided: dict[int, QuestionVersion] = {}
+    # Questions voided for a sitting (regrade) are left out of its rows, and named on the page.
+    void_questions = {sitting_id: {question_id for question_id, o in item_overrides.for_sitting(session, sitting_id).items()
+                                   if o.kind != RegradeKind.KEY_CORRECTED} for sitting_id in ids}
     for attempt_id in attempt_ids:
         attempt = attempts[attempt_id]
         result = score_check.check(attempt, newest.get(attempt_id))
@@ -126,6 +133,9 @@ def load(session: Session, sittings: Iterable[Sitting]) -> Loaded:
         row: dict[Hashable, Cell] = {}
         for item in attempt.items:
             version = item.question_version
+            if version.question_id in void_questions.get(attempt.sitting_id, ()):
+                voided.setdefault(version.id, version)
+                continue
             versions.setdefault(version.id, version)
             share = min(Decimal(1), marks[item.id].score / item.mark)
             row[version.id] = Cell(float(share), float(item.mark),
@@ -134,7 +144,7 @@ def load(session: Session, sittings: Iterable[Sitting]) -> Loaded:
         candidates.append(Candidate(attempt.sitting_id, attempt.user.org_unit.name, result.score,
                                     result.max_score, bool(result.passed)))
     items = tuple(_item(v) for v in versions.values())
-    return Loaded(ScoreMatrix(items, tuple(rows)), tuple(candidates), unmarked, unverified, versions)
+    return Loaded(ScoreMatrix(items, tuple(rows)), tuple(candidates), unmarked, unverified, versions, voided)
 
 
 def versions_used(session: Session, viewer: User) -> Loaded:

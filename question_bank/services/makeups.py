@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, Problem
 from question_bank.models import Attempt, ExamKind, MakeupLink, RosterEntry, Sitting, User
-from question_bank.services import audit
+from question_bank.services import audit, deadlines
 from question_bank.services.standing import ENDED, CandidateStatus, candidate_status
 
 
@@ -74,10 +74,15 @@ def link_and_fill(session: Session, clock: Clock, actor: User, makeup: Sitting, 
     """Link ``makeup`` to ``original`` and put on its roster those who failed or were absent
     there (people already on it stay as they are). The caller has checked both sittings are in
     the actor's scope and :func:`link_problems` is empty. Raises :class:`InvalidInput` when either
-    check was skipped."""
+    check was skipped.
+
+    Overdue attempts of ``original`` are closed first (``deadlines.sweep``): one whose deadline
+    passed while no request came to close it is still "in progress" in the database, and its
+    candidate, who failed or left it empty, would otherwise be missing from the roster."""
     problems = link_problems(makeup.kind, original, makeup.opens_at, makeup.id)
     if problems:
         raise InvalidInput(problems)
+    deadlines.sweep(session, clock, [original.id])
     session.add(MakeupLink(makeup_sitting_id=makeup.id, original_sitting_id=original.id))
     attempts: dict[int, list[Attempt]] = {}
     for attempt in session.scalars(select(Attempt).where(Attempt.sitting_id == original.id)

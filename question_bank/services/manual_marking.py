@@ -43,6 +43,7 @@ from question_bank.models import (
     Role,
     Sitting,
     User,
+    UserRole,
 )
 from question_bank.points import CENT, is_exact_points
 from question_bank.services import audit, protection
@@ -152,6 +153,28 @@ def queue(session: Session, actor: User) -> list[QueueEntry]:
         entries.append(QueueEntry(item.id, sitting.id, sitting.title, item.slot, round_, item.mark,
                                   item.question_version.stem))
     return entries
+
+
+def without_senior_marker(session: Session, actor: User) -> int:
+    """How many responses in the actor's unit subtree wait for a third mark (the two markers
+    disagree) that no active senior marker can give: every senior marker whose subtree holds the
+    sitting already marked the response in an earlier round, so it sits in nobody's queue. Someone
+    must be given the senior-marker role (issue 6). Raises :class:`PermissionDenied` for a non-marker."""
+    protection.require_role(actor, Role.MARKER, Role.SENIOR_MARKER, Role.EXAM_ADMIN)
+    rows = session.execute(_waiting_items(actor).where(Sitting.second_marking.is_(True))).all()
+    marks = _manual_marks(session, [item.id for item, _ in rows])
+    thirds = [(item, sitting) for item, sitting in rows if next_round(sitting, marks[item.id]) == MarkingRound.THIRD]
+    if not thirds:
+        return 0
+    seniors = session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                              .where(UserRole.role == str(Role.SENIOR_MARKER), User.is_active.is_(True))).all()
+    stranded = 0
+    for item, sitting in thirds:
+        marked_by = {m.marker_id for m in marks[item.id]}
+        # A senior marker reaches the sittings of their unit's subtree (the same prefix rule as in_subtree).
+        if not any(sitting.org_unit.path.startswith(s.org_unit.path) and s.id not in marked_by for s in seniors):
+            stranded += 1
+    return stranded
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ entry once nothing waits any more.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -34,10 +34,40 @@ class GradeBand(StrEnum):
     FAIL = "fail"
 
 
-def band_for(sitting: Sitting, score: Decimal) -> GradeBand:
-    if score >= sitting.excellent_mark:
+def scaled_marks(sitting: Sitting, max_score: Decimal | None = None,
+                 full_score: Decimal | None = None) -> tuple[Decimal, Decimal]:
+    """The (pass mark, excellent mark) in points for a record out of ``max_score`` points when the
+    paper as drawn was out of ``full_score`` points (issue 6, item 1).
+
+    The sitting sets its marks for the full paper. When a regrade removes a question from the
+    total ("void: remove from total"), the maximum falls and both marks fall in the same
+    proportion: mark × max_score ÷ full_score, exact in ``Decimal`` and rounded *up* to two
+    places (ROUND_CEILING), so a candidate never passes with less than the sitting's share of the
+    points (60 of 100 → 30.00 of 50; 60 of 100 → 58.20 of 97; 60 of 90 → 53.34 of 80). With no
+    maximum given, or one equal to the full score, the sitting's own marks apply. domain.md §7–9
+    and case C-10 state no rule of their own for this.
+    """
+    if max_score is None or full_score is None or full_score <= 0 or max_score == full_score:
+        return sitting.pass_mark, sitting.excellent_mark
+    def scale(mark: Decimal) -> Decimal:
+        return (Decimal(mark) * max_score / full_score).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+    return scale(sitting.pass_mark), scale(sitting.excellent_mark)
+
+
+def full_score(attempt: Attempt) -> Decimal:
+    """Points the attempt's paper was out of as drawn: the sum of its items' marks, before any
+    question was removed from the total."""
+    return sum((item.mark for item in attempt.items), Decimal(0))
+
+
+def band_for(sitting: Sitting, score: Decimal, max_score: Decimal | None = None,
+             full: Decimal | None = None) -> GradeBand:
+    """The band of ``score`` points: against the sitting's marks, scaled to ``max_score`` of
+    ``full`` points when a question was removed from the total (:func:`scaled_marks`)."""
+    pass_mark, excellent_mark = scaled_marks(sitting, max_score, full)
+    if score >= excellent_mark:
         return GradeBand.EXCELLENT
-    if score >= sitting.pass_mark:
+    if score >= pass_mark:
         return GradeBand.PASS
     return GradeBand.FAIL
 
@@ -126,7 +156,7 @@ def settle_total(session: Session, attempt: Attempt) -> Decimal | None:
         return None
     total = sum((marks[item.id].score for item in attempt.items), Decimal(0))
     attempt.score = total
-    band = band_for(attempt.sitting, total)
+    band = band_for(attempt.sitting, total, attempt.max_score, full_score(attempt))
     attempt.band = band
     attempt.passed = band != GradeBand.FAIL
     session.flush()

@@ -15,7 +15,14 @@ Kinds (:class:`RegradeKind`):
   (responses are stored by option position).
 - voided with full marks: every item of the question gets its full mark.
 - voided and removed from the total: every item scores 0 and its mark leaves the attempt's
-  maximum. The pass mark stays the points the sitting set.
+  maximum. The pass and excellent marks of those attempts fall in proportion to the new maximum
+  (``marking.scaled_marks``: mark × new maximum ÷ full paper, rounded up to the hundredth), so
+  90 of 100 that becomes 45 of 50 still passes a pass mark of 60 (now 30.00 of 50).
+
+Voided attempts (作废, ``proctoring.void_attempt``) are left out: their score stays void. A regrade
+that would change nothing (no attempt, and the question already marked that way from then on)
+is refused. The preview lists the open score-change proposals it would make stale (their old
+mark would no longer be the current one: ``score_changes.decide`` refuses them then).
 
 Later attempts of the sitting are marked the same way (``services.item_overrides``).
 """
@@ -23,7 +30,7 @@ Later attempts of the sitting are marked the same way (``services.item_overrides
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +41,8 @@ from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import (
     CLOSED_STATES,
+    VOID_BAND,
+    ChangeState,
     Attempt,
     AttemptItem,
     Mark,
@@ -43,11 +52,12 @@ from question_bank.models import (
     RegradeChange,
     RegradeKind,
     ResponseStep,
+    ScoreChange,
     Sitting,
     User,
 )
 from question_bank.services import audit, item_overrides, ledger
-from question_bank.services.marking import GradeBand, band_for, settle_total
+from question_bank.services.marking import GradeBand, band_for, full_score, scaled_marks, settle_total
 from question_bank.services.sittings import get_sitting
 from question_bank.types import get_type
 
@@ -66,6 +76,21 @@ class AttemptChange:
     new_passed: bool | None
     #: Slot → (old item mark or None, new item mark).
     items: dict[int, tuple[Decimal | None, Decimal]]
+    #: Band (``GradeBand`` value, or None while awaiting marking) before and after.
+    old_band: str | None = None
+    new_band: str | None = None
+    #: The pass mark in points the attempt is judged by, before and after (scaled with the maximum).
+    old_pass_mark: Decimal | None = None
+    new_pass_mark: Decimal | None = None
+
+    @property
+    def changes_band(self) -> bool:
+        """Whether the band changes (优秀 → 合格 too, not only across the pass mark)."""
+        return None not in (self.old_band, self.new_band) and self.old_band != self.new_band
+
+    @property
+    def changes_pass_mark(self) -> bool:
+        return self.old_pass_mark != self.new_pass_mark
 
     @property
     def crosses_pass_mark(self) -> bool:
@@ -84,10 +109,21 @@ class Preview:
     key_version: QuestionVersion | None
     attempts_using: int
     changes: list[AttemptChange]
+    #: Open score-change proposals on items this regrade changes: approving one later is refused.
+    stale_proposals: list[ScoreChange] = field(default_factory=list)
 
     @property
     def crossing(self) -> list[AttemptChange]:
         return [c for c in self.changes if c.crosses_pass_mark]
+
+    @property
+    def band_changing(self) -> list[AttemptChange]:
+        return [c for c in self.changes if c.changes_band]
+
+    @property
+    def pass_mark_changing(self) -> list[AttemptChange]:
+        """Changes whose pass mark moves with the maximum (a question removed from the total)."""
+        return [c for c in self.changes if c.changes_pass_mark]
 
 
 def questions_used(session: Session, sitting: Sitting) -> list[Question]:
@@ -126,6 +162,8 @@ def _items_of(session: Session, sitting: Sitting, question_id: int) -> list[Atte
         select(AttemptItem).join(Attempt, AttemptItem.attempt_id == Attempt.id)
         .join(QuestionVersion, AttemptItem.question_version_id == QuestionVersion.id)
         .where(Attempt.sitting_id == sitting.id, Attempt.state.in_([str(s) for s in CLOSED_STATES]),
+               # A voided attempt's score stays void: a regrade neither lists nor changes it.
+               (Attempt.band.is_(None)) | (Attempt.band != VOID_BAND),
                QuestionVersion.question_id == question_id)
         .order_by(AttemptItem.attempt_id, AttemptItem.slot)))
 
@@ -198,10 +236,38 @@ def _compute(session: Session, sitting: Sitting, question_id: int, kind: Regrade
         scores = {i.slot: (marks[i.id].score if i.id in marks else None) for i in attempt.items}
         scores.update({slot: new for slot, (_, new) in new_items.items()})
         total = None if None in scores.values() else sum(scores.values(), Decimal(0))
-        passed = None if total is None else band_for(sitting, total) != GradeBand.FAIL
-        changes.append(AttemptChange(attempt_id, attempt.user.display_name, attempt.score, total, attempt.max_score,
-                                     new_max, attempt.passed, passed, new_items))
-    return Preview(sitting, question, kind, key_version, len(by_attempt), changes)
+        full = full_score(attempt)
+        band = None if total is None else band_for(sitting, total, new_max, full)
+        changes.append(AttemptChange(
+            attempt_id, attempt.user.display_name, attempt.score, total, attempt.max_score, new_max, attempt.passed,
+            None if band is None else band != GradeBand.FAIL, new_items, old_band=attempt.band,
+            new_band=None if band is None else str(band),
+            old_pass_mark=scaled_marks(sitting, attempt.max_score, full)[0],
+            new_pass_mark=scaled_marks(sitting, new_max, full)[0]))
+    if not changes and _already_in_force(session, sitting, question_id, override):
+        raise InvalidInput([Problem(N_("nothing would change: this question is already regraded this way in this "
+                                       "sitting"), place="kind")])
+    return Preview(sitting, question, kind, key_version, len(by_attempt), changes,
+                   _stale_proposals(session, changes, items))
+
+
+def _already_in_force(session: Session, sitting: Sitting, question_id: int,
+                      override: item_overrides.Override) -> bool:
+    """Whether the question's newest regrade in the sitting already marks it as ``override`` would
+    (same kind, same key), so applying again would record a regrade that changes nothing."""
+    return item_overrides.for_sitting(session, sitting.id).get(question_id) == override
+
+
+def _stale_proposals(session: Session, changes: list[AttemptChange], items: list[AttemptItem]) -> list[ScoreChange]:
+    """Open score-change proposals on items whose mark the regrade changes."""
+    changed = {(c.attempt_id, slot) for c in changes for slot in c.items}
+    item_ids = [i.id for i in items if (i.attempt_id, i.slot) in changed]
+    found: list[ScoreChange] = []
+    for ids in _batches(item_ids):
+        found.extend(session.scalars(select(ScoreChange).where(ScoreChange.attempt_item_id.in_(ids),
+                                                               ScoreChange.state == ChangeState.PROPOSED)
+                                     .order_by(ScoreChange.id)))
+    return found
 
 
 def preview(session: Session, actor: User, sitting_id: int, question_id: int, kind: RegradeKind,

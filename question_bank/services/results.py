@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from question_bank.models import Attempt, AttemptItem, Mark, QuestionCitation, ResultPolicy
-from question_bank.services import score_check
+from question_bank.models import Attempt, AttemptItem, Mark, QuestionCitation, RegradeKind, ResultPolicy
+from question_bank.services import item_overrides, score_check
 from question_bank.services.citing import refs_of
 from question_bank.services.delivery import ItemView, item_view, to_display
 from question_bank.services.marking import current_responses
@@ -88,7 +88,9 @@ class ReviewItem:
     the accepted answers of each blank; the reference answer), ``explanation``, ``legal_basis``,
     ``score`` and ``blank_results`` (for fill-in: whether each blank was right) are None unless
     answers are shown (``score`` unless the marks are too), and ``legal_refs`` (the legal basis resolved to law articles, for
-    links) is then empty. ``awaiting_marking`` says a person has not marked the item yet."""
+    links) is then empty. ``awaiting_marking`` says a person has not marked the item yet;
+    ``voided`` is the regrade kind of a question voided for the sitting ("void_removed": out of the
+    total; "void_full_marks": full marks to all), None otherwise."""
 
     view: ItemView
     answered: bool
@@ -99,6 +101,7 @@ class ReviewItem:
     awaiting_marking: bool = False
     blank_results: list[bool] | None = None
     legal_refs: list[QuestionCitation] = field(default_factory=list)
+    voided: str | None = None
 
 
 def latest_marks(session: Session, attempt: Attempt) -> dict[int, Decimal]:
@@ -119,6 +122,7 @@ def review(session: Session, attempt: Attempt, shown: Disclosure) -> list[Review
     reveal = shown.answers_shown
     marks = latest_marks(session, attempt)
     refs = refs_of(session, [item.question_version_id for item in attempt.items]) if reveal else {}
+    overrides = item_overrides.for_sitting(session, attempt.sitting_id)
     items = []
     for item in attempt.items:
         step = responses.get(item.slot)
@@ -136,5 +140,12 @@ def review(session: Session, attempt: Attempt, shown: Disclosure) -> list[Review
             awaiting_marking=item.slot not in marks,
             blank_results=per_blank(version.key, response) if reveal and per_blank else None,
             legal_refs=refs.get(version.id, []),
+            voided=_voided_kind(overrides.get(version.question_id)),
         ))
     return items
+
+
+def _voided_kind(override: item_overrides.Override | None) -> str | None:
+    if override is None or override.kind == RegradeKind.KEY_CORRECTED:
+        return None
+    return str(override.kind)

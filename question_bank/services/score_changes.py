@@ -6,6 +6,11 @@ total and appends a score ledger entry with the reason. Proposal, approval and r
 The database holds the rules too: one open proposal per item (a partial unique index), and a
 decision by someone other than the proposer (a check constraint). A decision is taken once: the
 state changes by a conditional UPDATE, so two approvers at once cannot both apply it.
+
+A change is refused while the item still awaits marking (the marking queue, with its blind,
+second and senior markers, sets that first mark) and on a voided attempt (its score stays void).
+Approval is refused when the item's mark is no longer the one the proposal started from (a regrade
+or another change came in between): approving would silently undo that.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
-from question_bank.models import Attempt, AttemptItem, ChangeState, Mark, Role, ScoreChange, Sitting, User
+from question_bank.models import VOID_BAND, Attempt, AttemptItem, ChangeState, Mark, Role, ScoreChange, Sitting, User
 from question_bank.services import audit, ledger, protection
 from question_bank.services.manual_marking import check_points
 from question_bank.services.marking import latest_item_marks, settle_total
@@ -33,11 +38,19 @@ def propose(session: Session, clock: Clock, actor: User, item_id: int, new_score
             reason: str) -> ScoreChange:
     """Propose ``new_score`` points (0 to the item's mark, two decimal places) for the item, with a
     reason. Raises :class:`InvalidInput` (places "score", "reason"), :class:`Conflict` for an open
-    attempt, an unchanged mark or an item that already has an open proposal."""
+    or voided attempt, an item still awaiting marking, an unchanged mark or an item that already
+    has an open proposal. -0 is taken as 0."""
     item = _item_in_scope(session, actor, item_id)
     if item.attempt.is_open:
         raise Conflict(N_("The attempt is still in progress; its marks can change only after it closes."))
+    if item.attempt.band == VOID_BAND:
+        raise Conflict(N_("The attempt was voided; its score stays void and its marks cannot be changed."))
     current = latest_item_marks(session, item.attempt).get(item.id)
+    if current is None:
+        raise Conflict(N_("This item is still awaiting marking: it gets its first mark in the marking queue, "
+                          "not by a score change."))
+    if new_score is not None and new_score.is_finite() and new_score.is_zero():
+        new_score = Decimal(0)  # "-0" is 0: never record or audit a negative zero
     problems = check_points(new_score, item.mark)
     if not (reason or "").strip():
         problems.append(Problem(N_("say why the mark changes"), place="reason"))
@@ -61,8 +74,9 @@ def propose(session: Session, clock: Clock, actor: User, item_id: int, new_score
 
 def decide(session: Session, clock: Clock, actor: User, change_id: int, approve: bool, note: str = "") -> ScoreChange:
     """Approve or reject an open proposal. The proposer may not decide it (four eyes:
-    :class:`PermissionDenied`); a proposal already decided is a :class:`Conflict`. Approval adds the
-    mark and, when the attempt has a total, a new ledger entry "score change: <reason>"."""
+    :class:`PermissionDenied`); a proposal already decided is a :class:`Conflict`, and so is
+    approving one whose old mark is no longer the item's mark (it must be proposed again). Approval
+    adds the mark and, when the attempt has a total, a new ledger entry "score change: <reason>"."""
     protection.require_role(actor, Role.EXAM_ADMIN)
     change = session.get(ScoreChange, change_id)
     if change is None:
@@ -72,6 +86,8 @@ def decide(session: Session, clock: Clock, actor: User, change_id: int, approve:
         raise PermissionDenied(N_("A score change needs a second person: you proposed it, so someone else decides."))
     # Lock the attempt first (marks and totals of it change), then take the decision exactly once.
     session.scalars(select(Attempt).where(Attempt.id == item.attempt_id).with_for_update()).one()
+    if approve:
+        _refuse_stale(session, item, change)
     now = clock.now()
     state = ChangeState.APPROVED if approve else ChangeState.REJECTED
     taken = session.execute(
@@ -94,6 +110,19 @@ def decide(session: Session, clock: Clock, actor: User, change_id: int, approve:
                         "note": change.decision_note, "score_record_id": record.id if record else None})
     session.flush()
     return change
+
+
+def _refuse_stale(session: Session, item: AttemptItem, change: ScoreChange) -> None:
+    """Raise :class:`Conflict` when the item's current mark is not the proposal's old mark."""
+    if item.attempt.band == VOID_BAND:
+        raise Conflict(N_("The attempt was voided; its score stays void and its marks cannot be changed."))
+    current = latest_item_marks(session, item.attempt).get(item.id)
+    now = None if current is None else current.score
+    if now != change.old_score:
+        raise Conflict(N_("The mark has changed since this was proposed: now %(now)s, proposed %(new)s (from "
+                          "%(old)s). Reject this proposal and propose again."),
+                       now="—" if now is None else f"{now:.2f}", new=f"{change.new_score:.2f}",
+                       old="—" if change.old_score is None else f"{change.old_score:.2f}")
 
 
 def open_changes(session: Session, actor: User, sitting: Sitting) -> list[ScoreChange]:

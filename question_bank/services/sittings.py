@@ -50,9 +50,11 @@ MAX_TIME_LIMIT_S = 12 * 3600
 MAX_GRACE_S = 600
 MAX_ATTEMPTS = 10
 
-#: Settings that decide a deadline or a score: fixed once a candidate has started.
+#: Settings that decide a deadline or a score: fixed once a candidate has started. Second marking
+#: and its tolerance decide marks as much as the pass mark does (whether a third marker is needed).
 LOCKED_ONCE_STARTED = ("kind", "paper_id", "opens_at", "time_limit_s", "grace_s", "pass_mark", "excellent_mark",
-                       "late_start_cutoff_s", "rules_text", "pledge_text", "access_code_hash", "allowed_networks")
+                       "late_start_cutoff_s", "rules_text", "pledge_text", "access_code_hash", "allowed_networks",
+                       "second_marking", "marking_tolerance")
 #: Spec fields that are instructions, not columns: the access code is stored only as its hash.
 _CODE_FIELDS = ("access_code", "remove_access_code", "makeup_of_id")
 #: Longest exam rules or integrity pledge, in characters.
@@ -66,6 +68,7 @@ FIELD_NAMES = {
     "late_start_cutoff_s": Msg(N_("late-start cut-off")), "rules_text": Msg(N_("exam rules")),
     "pledge_text": Msg(N_("integrity pledge")), "access_code_hash": Msg(N_("access code")),
     "allowed_networks": Msg(N_("allowed networks")),
+    "second_marking": Msg(N_("second marking")), "marking_tolerance": Msg(N_("marking tolerance")),
 }
 
 

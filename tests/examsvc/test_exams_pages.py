@@ -473,7 +473,7 @@ def test_a_new_sitting_whose_window_has_closed_is_refused_and_one_that_opened_al
 # --- the edit form of a started sitting -----------------------------------------------------------
 
 LOCKED_INPUTS = ("kind", "paper", "opens_at", "time_limit_min", "grace_s", "pass_mark", "excellent_mark", "late_start_cutoff_min",
-                 "rules_text", "pledge_text", "access_code", "allowed_networks")
+                 "rules_text", "pledge_text", "access_code", "allowed_networks", "second_marking", "marking_tolerance")
 
 
 def posted_by_a_browser(page: str, **changes: str) -> dict[str, str]:

@@ -186,11 +186,15 @@ def test_audit_events_of_a_city_token_are_its_people_and_id_numbers_are_masked(c
     audit.record(db, clock, world.admin_a, "user.update", "user", world.cadre_a.id,
                  after={"id_number": id_vault.reveal(world.cadre_a), "nested": [{"id_number": "110101199003074514"}]})
     audit.record(db, clock, world.root_admin, "unit.rename", "org_unit", world.city_b.id, after={"name": "乙市"})
+    # A provincial admin's changes: about the city's cadre (the city reads it) and another city's (it does not).
+    audit.record(db, clock, world.root_admin, "user.update", "user", world.cadre_a.id, after={"rank": "处级"})
+    audit.record(db, clock, world.root_admin, "user.update", "user", world.cadre_b.id, after={"rank": "处级"})
     db.commit()
     _token, city_secret = world.token(db, clock, Scope.AUDIT, unit=world.city_a, admin=world.admin_a)
     _token, root_secret = world.token(db, clock, Scope.AUDIT)
-    city = client.get("/api/v1/audit-events?action=user", headers=bearer(city_secret)).get_json()["items"]
-    assert [(e["actor"], e["action"]) for e in city] == [("admin_a", "user.update")]
+    city = client.get("/api/v1/audit-events?action=user.update", headers=bearer(city_secret)).get_json()["items"]
+    assert [(e["actor"], e["action"], e["object_id"]) for e in city] == [
+        ("admin_a", "user.update", str(world.cadre_a.id)), ("root_admin", "user.update", str(world.cadre_a.id))]
     assert city[0]["after"] == {"id_number": "110101********4514", "nested": [{"id_number": "110101********4514"}]}
     everything = client.get("/api/v1/audit-events?limit=200", headers=bearer(root_secret)).get_json()["items"]
     assert "unit.rename" in [e["action"] for e in everything]

@@ -42,6 +42,7 @@ def test_the_sheet_links_a_submitted_row_to_its_printable_report(client, scene):
     text = report.get_data(as_text=True)
     assert report.status_code == 200 and "张三丰" in text and "110101********4512" in text
     assert "print_report.css" in text and 'id="issue-code"' in text and 'id="report-code"' not in text
+    assert 'id="report-attempt-kind">首考<' in text  # issue 6: first attempt or make-up is printed
 
 
 def test_issuing_a_code_prints_it_and_anyone_can_check_it(client, client_factory, db, scene):
@@ -58,6 +59,8 @@ def test_issuing_a_code_prints_it_and_anyone_can_check_it(client, client_factory
     text = result.get_data(as_text=True)
     assert result.status_code == 200
     assert "张**" in text and "任前考试" in text and "60" in text
+    # Issue 6: the band is shown, and the times say they are Beijing time.
+    assert 'id="verify-band">合格<' in text and "（北京时间）" in text
     assert "张三丰" not in text and "110101" not in text and "法制科" not in text
 
 

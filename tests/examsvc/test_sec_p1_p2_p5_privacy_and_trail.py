@@ -15,7 +15,8 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
+from question_bank.errors import InvalidInput
 
 from examsvc import create_app
 from examsvc.backup import BackupError, sealed_file
@@ -219,9 +220,11 @@ def test_sec_p5_a_regrade_run_twice_gives_the_same_scores_and_the_export_says_th
     assert sorted(scores.values()) == [Decimal(0), Decimal(50), Decimal(50)]
     assert first.key_version_id == question.current_version_id
     clock.set(clock.now() + dt.timedelta(minutes=5))
-    again = regrade.apply(db, clock, admin, sitting.id, question.id, RegradeKind.KEY_CORRECTED, "再次核对")
-    db.commit()
-    assert again.changes == []  # the same key gives the same marks: nothing moves the second time
+    # The same key gives the same marks: a second run would change nothing, so it is refused (issue 6).
+    with pytest.raises(InvalidInput):
+        regrade.apply(db, clock, admin, sitting.id, question.id, RegradeKind.KEY_CORRECTED, "再次核对")
+    db.rollback()
+    assert db.scalar(select(func.count(Regrade.id))) == 1
     db.expire_all()
     assert {a: db.get(Attempt, a).score for a in scores} == scores
     assert db.scalar(select(Regrade.id).where(Regrade.id == first.id)) is not None

@@ -115,3 +115,23 @@ def test_the_original_score_sheet_shows_each_candidates_makeup_result(db, clock,
     assert (by_name["缺考者"][COL_MAKEUP_ENDED], by_name["缺考者"][COL_MAKEUP_SCORE]) == ("缺考", None)
     # Someone who passed was never on the make-up's roster: its cells stay empty.
     assert [by_name["及格者"][h] for h in headers[-4:]] == ["", "", None, ""]
+
+
+def test_a_candidate_whose_overdue_attempt_was_never_closed_is_on_the_default_roster(db, clock, make):
+    """Issue 6: the attempt ran out while no request came to close it, so the database still says
+    "in progress"; building the roster closes it (auto-submitted, failed) and includes its candidate."""
+    make.questions(2, "single_choice", key=["B"])
+    admin = make.user(Role.EXAM_ADMIN)
+    quitter = make.cadre(display_name="中途离开者")
+    paper = make.paper([("single_choice", 2, 50, "行政处罚法")])
+    sitting = make.sitting(paper, roster=[quitter], opens_at=at("09:00:00"), closes_at=at("12:00:00"), shuffle=False)
+    clock.set(at("09:10:00"))
+    attempt = attempts.start_attempt(db, clock, quitter, sitting)
+    attempts.save_response(db, clock, quitter, attempt.id, 1, ["A"], 1)
+    db.commit()
+    clock.set(at("13:00:00"))
+    assert db.get(Attempt, attempt.id).state == "in_progress"
+    first = {"sitting": sitting, "paper": paper}
+    makeup = sitting_service.create_sitting(db, clock, admin, _makeup_spec(first))
+    assert [entry.user.display_name for entry in makeup.roster] == ["中途离开者"]
+    assert db.get(Attempt, attempt.id).state == "auto_submitted"

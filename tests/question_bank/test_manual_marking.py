@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from question_bank.errors import Conflict, InvalidInput, PermissionDenied
 from question_bank.models import AuditEvent, ManualMark, MarkingRound, Role, ScoreRecord
 from question_bank.services import attempts, ledger
-from question_bank.services.manual_marking import give_mark, queue, script
+from question_bank.services.manual_marking import give_mark, queue, script, without_senior_marker
 
 ESSAY = "行政机关应当依法行使职权，遵循比例原则。"
 
@@ -155,3 +155,18 @@ def test_an_open_attempt_is_not_in_the_queue(db, clock, make, exam):
     attempts.save_response(db, clock, cadre, attempt.id, 2, ESSAY, 1)
     db.commit()
     assert queue(db, make.user(Role.MARKER)) == []
+
+
+def test_a_third_round_no_senior_marker_can_give_is_counted_for_the_warning(db, clock, make, exam):
+    """Issue 6: the only senior marker was the first marker, so the disagreement sits in nobody's
+    queue; the marking page warns until another senior marker exists."""
+    sitting, (cadre,) = exam(second_marking=True, tolerance="3")
+    attempt = sit(db, clock, cadre, sitting)
+    senior, second = make.user(Role.SENIOR_MARKER), make.user(Role.MARKER)
+    give_mark(db, clock, senior, items(attempt)[2], Decimal("10"), "")
+    give_mark(db, clock, second, items(attempt)[2], Decimal("25"), "")
+    assert items(attempt)[2] not in [e.item_id for e in queue(db, senior)]
+    assert without_senior_marker(db, second) == 1
+    make.user(Role.SENIOR_MARKER)
+    assert without_senior_marker(db, second) == 0
+

@@ -689,3 +689,19 @@ def test_a_province_admin_sees_the_sittings_of_the_cities_below(db, clock, make,
     sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(paper))
     assert db.scalars(sittings.sittings_in_scope(province_admin)).all() == [sitting]
     assert db.scalar(select(func.count(Sitting.id))) == 1
+
+
+def test_second_marking_and_its_tolerance_are_locked_like_the_pass_mark(db, clock, make, org, paper):
+    """Issue 6: the tolerance decides whether a senior marker sets a mark, so it cannot move once
+    candidates started (while the pass mark could not, the tolerance could)."""
+    cadre = make.cadre(unit=org["dept_a"])
+    sitting = sittings.create_sitting(db, clock, org["admin_a"], sitting_spec(
+        paper, second_marking=True, marking_tolerance=Decimal(3)))
+    roster.add_to_roster(db, clock, org["admin_a"], sitting, [cadre.id])
+    attempts.start_attempt(db, clock, cadre, sitting)
+    for changed in ({"marking_tolerance": Decimal(20)}, {"second_marking": False, "marking_tolerance": Decimal(3)}):
+        with pytest.raises(Conflict) as refused:
+            sittings.update_sitting(db, clock, org["admin_a"], sitting, sitting_spec(
+                paper, **{"second_marking": True, **changed}))
+        assert "marking" in str(refused.value)
+    assert (sitting.second_marking, sitting.marking_tolerance) == (True, Decimal(3))
