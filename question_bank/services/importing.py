@@ -6,8 +6,11 @@ An import is all-or-nothing unless the editor asks for the valid rows only:
   every problem of every row, and nothing is written.
 - ``valid_only``: the sound rows are imported, the others are reported and left out.
 
-Either way every row is parsed and judged before anything is written, and the writing happens in a
-savepoint, so a failure half way leaves nothing behind. What is imported arrives as one
+The rows are read, judged, checked and written :data:`CHUNK_ROWS` at a time (a 20,000-row file is
+never held whole), all inside one savepoint that is released only when the whole file has been
+read and the import may stand: a bad row in all-or-nothing mode, repeats to ask about, a file
+refused as a whole on a late row, or any failure half way roll back every part written before, and
+leave nothing behind. What is imported arrives as one
 :class:`ImportBatch` in review, its questions ``in_review``, to be approved or rejected as one by
 someone other than the uploader (``review.decide_batch``).
 
