@@ -33,11 +33,12 @@ def _status(job: ImportJob) -> dict:
     if job.state == JobState.QUEUED:
         text = _("Waiting for an import worker …")
     elif job.state == JobState.RUNNING and not job.rows_total:
-        # Reading: the first half of the bar, against the rows estimated at upload.
+        # A template is read, checked and written a part at a time (services.importing): the
+        # whole bar, against the rows estimated at upload, short of done until it is committed.
         if job.rows_expected:
-            percent = min(round(50 * job.rows_done / job.rows_expected), 50)
-            text = _("Reading the file: %(done)s of about %(total)s rows read …", done=f"{job.rows_done:,}",
-                     total=f"{job.rows_expected:,}")
+            percent = min(round(100 * job.rows_done / job.rows_expected), 99)
+            text = _("Importing the file: %(done)s of about %(total)s rows read, checked and written …",
+                     done=f"{job.rows_done:,}", total=f"{job.rows_expected:,}")
         else:
             text = _("Reading the file …")
     elif job.state == JobState.RUNNING:

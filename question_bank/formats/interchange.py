@@ -19,7 +19,7 @@ Every problem of an interchange file is placed by the question's number in the f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -42,7 +42,8 @@ class SourceFile:
     """An upload read for import. ``file_format`` names the format ("xlsx", "csv", "moodle_xml",
     "gift", "jsonl"); ``encoding`` the text encoding (``""`` for a workbook); ``sheet`` the sheet
     read (``""`` for one-table formats; the sheets joined by "、" when several were read, each named
-    in ``sheets``); ``rows`` one entry a question, in file order; ``notes`` what could not be kept
+    in ``sheets``); ``rows`` one entry a question, in file order (a list; from ``services.importing.stream_template`` an
+    iterator reading the file as it is consumed, the other fields whole once it is exhausted); ``notes`` what could not be kept
     but did not stop a question (formatting, feedback, images …); ``notices`` what of the file was
     not read and why (hidden sheets, unknown columns, title rows: ``formats.template_sheets``);
     ``problems`` what refused a part of the file larger than a row (a question sheet whose header
@@ -52,11 +53,14 @@ class SourceFile:
     file_format: str
     encoding: str
     sheet: str
-    rows: list[ParsedRow]
+    rows: Iterable[ParsedRow]
     notes: list[Problem] = field(default_factory=list)
     notices: list[Problem] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: Sheets refused part way through after some of their rows were given (a template read as
+    #: it streams, ``template_sheets.stream_file``): rows of these sheets are to be left out.
+    cut_sheets: list[str] = field(default_factory=list)
 
 
 #: A reader: (file name, bytes) → :class:`SourceFile`; raises ``InvalidInput`` for a file it

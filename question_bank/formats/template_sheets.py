@@ -20,7 +20,9 @@ with a file- or sheet-level place): they do not refuse the file; row problems do
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
@@ -38,7 +40,7 @@ from question_bank.formats.template import (
     read_header,
     second_header_row,
 )
-from question_bank.formats.template_unseen import merge_notices, unseen_problems
+from question_bank.formats.template_unseen import MergeSpans, unseen_problems
 from question_bank.types import type_for_import_name
 
 #: File name endings that promise a workbook (compared case-insensitively).
@@ -54,7 +56,8 @@ class ParsedFile:
     parsed, and the notices on what was not read (:mod:`this module <.template_sheets>`)."""
 
     sheets: list[str]
-    rows: list[ParsedRow]
+    #: A list from :func:`parse_file`; from :func:`stream_file` the rows as they are read.
+    rows: Iterable[ParsedRow]
     notices: list[Problem] = field(default_factory=list)
     #: True when the file is a CSV our own export wrote (its first row is ``template.CSV_EXPORT_NOTE``):
     #: only then are its formula guards taken off (``services.importing``).
@@ -62,6 +65,9 @@ class ParsedFile:
     #: Sheets refused as a whole, each problem naming its sheet: a header without a required
     #: column, a sheet that could not be read. The other sheets are still read.
     problems: list[Problem] = field(default_factory=list)
+    #: Sheets refused part way through (:func:`stream_file` only: a row beyond the limits) after
+    #: some of their rows were given: a consumer that used those rows must undo them.
+    cut_sheets: list[str] = field(default_factory=list)
 
 
 #: What a sheet's name may carry around its type: a numbering before it (一、 1. （一） 第一部分)
@@ -82,25 +88,28 @@ def sheet_type(name: str) -> str:
     return qtype.import_names[0] if qtype is not None else ""
 
 
-def _find_header(sheet: Sheet) -> tuple[Header | None, list[Row], list[Row]]:
+def _find_header(sheet: Sheet) -> tuple[Header | None, list[Row], Iterator[Row]]:
     """(header, rows above it, rows below it) of a sheet; the header is ``None`` when none of its
-    first rows is one (then the rows above are those looked at)."""
+    first rows is one (then the rows above are those looked at). The rows below stream from the
+    reader, one at a time: a sheet of 20,000 questions is never held whole."""
     rows = sheet.rows()
     above: list[Row] = []
     given = sheet_type(sheet.name)
     for row in rows:
         header = read_header(row, given)
         if header is not None:
-            below = list(rows)
+            first = next(rows, None)
+            if first is None:
+                return header, above, iter(())
             # 选项 merged over a row of A / B / C / D: the header spans two rows.
-            completed = second_header_row(header, below[0]) if below else None
+            completed = second_header_row(header, first)
             if completed is not None:
-                return completed, above, below[1:]
-            return header, above, below
+                return completed, above, rows
+            return header, above, itertools.chain((first,), rows)
         above.append(row)
         if len(above) >= HEADER_SCAN_ROWS:
             break
-    return None, above, []
+    return None, above, iter(())
 
 
 def _first_rows(sheet: Sheet) -> list[Row]:
@@ -123,31 +132,42 @@ def _rows_text(numbers: list[int]) -> str:
     return shown + ("…" if len(numbers) > NOTICE_ROWS else "")
 
 
-def _column_notices(filename: str, sheet: Sheet, header: Header, rows: list[Row]) -> list[Problem]:
-    """One notice per column whose filled cells are not read: a header the template does not know,
-    or no header at all. Options past H are row problems instead (:func:`template.parse_row`)."""
-    known = set(header.index.values()) | set(header.extra_options) | set(header.twins)
-    filled: dict[int, list[int]] = {}
-    for row in rows:
+class _UnreadColumns:
+    """Counts, row by row, the filled cells of columns the template does not read: a header the
+    template does not know, or no header at all (options past H are row problems instead,
+    :func:`template.parse_row`). Keeps a count and the first row numbers per column, not the rows."""
+
+    def __init__(self, header: Header) -> None:
+        self.header = header
+        self.known = set(header.index.values()) | set(header.extra_options) | set(header.twins)
+        self.filled: dict[int, tuple[int, list[int]]] = {}  # position → (cells, first row numbers)
+
+    def see(self, row: Row) -> None:
         for position, text in enumerate(row.cells):
-            if position not in known and (text.strip() or position in row.unreadable):
-                filled.setdefault(position, []).append(row.number)
-    notices = []
-    for position, numbers in sorted(filled.items()):
-        place = Place(file=filename, sheet=sheet.name, column=get_column_letter(position + 1),
-                      header=header.unknown.get(position, ""))
-        if position in header.unknown:
-            notices.append(Problem(N_("the column %(header)s is not a template column; its %(n)d filled cells "
-                                      "(rows %(rows)s) were not read. Rename its header to a template column, or "
-                                      "delete the column if it is not part of the questions"),
-                                   {"header": header.unknown[position], "n": len(numbers), "rows": _rows_text(numbers)},
-                                   place))
-        else:
-            notices.append(Problem(N_("column %(column)s has no header; its %(n)d filled cells (rows %(rows)s) were "
-                                      "not read. Give it a template header or delete it"),
-                                   {"column": get_column_letter(position + 1), "n": len(numbers),
-                                    "rows": _rows_text(numbers)}, place))
-    return notices
+            if position not in self.known and (text.strip() or position in row.unreadable):
+                count, first = self.filled.get(position, (0, []))
+                if len(first) <= NOTICE_ROWS:
+                    first.append(row.number)
+                self.filled[position] = (count + 1, first)
+
+    def notices(self, filename: str, sheet: Sheet) -> list[Problem]:
+        """One notice per column whose filled cells were not read."""
+        header, notices = self.header, []
+        for position, (count, numbers) in sorted(self.filled.items()):
+            place = Place(file=filename, sheet=sheet.name, column=get_column_letter(position + 1),
+                          header=header.unknown.get(position, ""))
+            if position in header.unknown:
+                notices.append(Problem(N_("the column %(header)s is not a template column; its %(n)d filled cells "
+                                          "(rows %(rows)s) were not read. Rename its header to a template column, or "
+                                          "delete the column if it is not part of the questions"),
+                                       {"header": header.unknown[position], "n": count, "rows": _rows_text(numbers)},
+                                       place))
+            else:
+                notices.append(Problem(N_("column %(column)s has no header; its %(n)d filled cells (rows %(rows)s) "
+                                          "were not read. Give it a template header or delete it"),
+                                       {"column": get_column_letter(position + 1), "n": count,
+                                        "rows": _rows_text(numbers)}, place))
+        return notices
 
 
 def _parsed(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
@@ -172,7 +192,7 @@ _VERY_HIDDEN_REFUSAL = N_("The questions are on the sheet %(sheet)s, which is ve
 
 
 def parse_file(filename: str, table: Table) -> ParsedFile:
-    """Every question sheet of ``table`` parsed (see the module docstring).
+    """Every question sheet of ``table`` parsed (see the module docstring), its rows in a list.
 
     A question sheet whose header lacks a required column, or that cannot be read, is named in
     :attr:`ParsedFile.problems` and the other sheets are still read. Raises :class:`InvalidInput`
@@ -180,8 +200,26 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
     questions, if any, and saying so when a CSV file has no separated cells at all), when the file as
     a whole is refused while reading, or when no sheet has a data row.
     """
-    result = ParsedFile([], [])
+    parsed = stream_file(filename, table)
+    rows = list(parsed.rows)
+    parsed.rows = [row for row in rows if row.sheet not in parsed.cut_sheets]
+    return parsed
+
+
+def stream_file(filename: str, table: Table) -> ParsedFile:
+    """:func:`parse_file` one row at a time, for files too large to hold parsed (a background
+    import): its ``rows`` is an iterator that reads the file as it is consumed. The sheets, notices
+    and problems of the result are filled in as the rows go past and are whole once the iterator
+    is exhausted; what :func:`parse_file` raises, the iterator raises while it is consumed (a file
+    refused as a whole may have given rows before)."""
+    result = ParsedFile([], iter(()))
+    result.rows = _parsed_rows(filename, table, result)
+    return result
+
+
+def _parsed_rows(filename: str, table: Table, result: ParsedFile) -> Iterator[ParsedRow]:
     hidden_with_questions: list[Sheet] = []
+    read = 0
     for sheet in table.sheets:
         where = Place(file=filename, sheet=sheet.name)
         if sheet.state != "visible":
@@ -191,7 +229,7 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
                 result.notices.append(Problem(
                     N_("the sheet %(sheet)s is hidden and was not read (%(n)d rows); unhide it in Excel if its "
                        "questions are to be imported") if sheet.state == "hidden" else _VERY_HIDDEN_NOTICE,
-                    {"sheet": sheet.name, "n": len(rows)}, where))
+                    {"sheet": sheet.name, "n": sum(1 for _ in rows)}, where))
             continue
         try:
             header, above, rows = _find_header(sheet)
@@ -234,10 +272,29 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
             result.notices.append(Problem(
                 N_("rows %(rows)s above the header row were taken as a title or notes and not read as questions"),
                 {"rows": _rows_text([r.number for r in above])}, where))
-        result.notices.extend(_column_notices(filename, sheet, header, rows))
-        result.notices.extend(merge_notices(filename, sheet.name, header, rows))
         result.sheets.append(sheet.name)
-        result.rows.extend(_parsed(filename, sheet.name, header, row) for row in rows)
+        unread, merges = _UnreadColumns(header), MergeSpans(header)
+        given = 0
+        try:
+            for row in rows:
+                unread.see(row)
+                merges.see(row)
+                given += 1
+                yield _parsed(filename, sheet.name, header, row)
+        except InvalidInput as exc:
+            if not all(isinstance(p.place, Place) and p.place.sheet == sheet.name for p in exc.problems):
+                raise
+            # The sheet is refused (a row beyond the limits), but some of its rows were given
+            # already: the consumer must leave them out (ParsedFile.cut_sheets).
+            result.problems.extend(exc.problems)
+            result.sheets.remove(sheet.name)
+            if given:
+                result.cut_sheets.append(sheet.name)
+            continue
+        read += given
+        # Said after the sheet's rows, in the order a whole-file parse gave them.
+        result.notices.extend(unread.notices(filename, sheet))
+        result.notices.extend(merges.notices(filename, sheet.name))
     if not result.sheets:
         if result.problems:
             raise InvalidInput(result.problems)
@@ -262,7 +319,6 @@ def parse_file(filename: str, table: Table) -> ParsedFile:
         raise InvalidInput([Problem(
             N_("No header row found: the first row of the question sheet must name the columns, at least 题型 (type) "
                "and 题干 (stem). Download the template to see the layout."), place=Place(file=filename))])
-    if not result.rows:
+    if not read:
         raise InvalidInput([Problem(N_("There are no questions below the header row."),
                                     place=Place(file=filename, sheet=result.sheets[0]))])
-    return result

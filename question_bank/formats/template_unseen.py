@@ -42,16 +42,24 @@ def unseen_problems(filename: str, sheet: str, header: Header, row: Row) -> list
     return found
 
 
-def merge_notices(filename: str, sheet: str, header: Header, rows: list[Row]) -> list[Problem]:
-    """One notice per merge down a read column whose value was read on each row it spans."""
-    read = {position: name for name, position in header.index.items()}
-    spans: dict[str, tuple[str, int, int]] = {}  # range → (column name, first row, last row read)
-    for row in rows:
+class MergeSpans:
+    """The merges down a read column whose value was read on each row they span, gathered row by
+    row as the rows stream past (:meth:`see`); :meth:`notices` gives one notice per merge."""
+
+    def __init__(self, header: Header) -> None:
+        self.read = {position: name for name, position in header.index.items()}
+        self.header = header
+        self.spans: dict[str, tuple[str, int, int]] = {}  # range → (column name, first row, last row read)
+
+    def see(self, row: Row) -> None:
         for position in sorted(row.layout.filled):
             merge = row.layout.merges[position]
-            if position in read:
-                spans[merge.ref] = (read[position], merge.min_row, row.number)
-    return [Problem(N_("the merged cells %(range)s show one value over several rows; it was read on each of rows "
-                       "%(first)d to %(last)d"), {"range": ref, "first": first, "last": last},
-                    place_of(filename, sheet, None, header, name))
-            for ref, (name, first, last) in spans.items()]
+            if position in self.read:
+                self.spans[merge.ref] = (self.read[position], merge.min_row, row.number)
+
+    def notices(self, filename: str, sheet: str) -> list[Problem]:
+        """One notice per merge down a read column whose value was read on each row it spans."""
+        return [Problem(N_("the merged cells %(range)s show one value over several rows; it was read on each of "
+                           "rows %(first)d to %(last)d"), {"range": ref, "first": first, "last": last},
+                        place_of(filename, sheet, None, self.header, name))
+                for ref, (name, first, last) in self.spans.items()]

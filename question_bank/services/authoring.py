@@ -21,6 +21,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.services import audit, citing, duplicates, review
+from question_bank.services.law_index import LawIndex
 from question_bank.similarity import band_keys
 from question_bank.text import content_fingerprint, content_text, search_basis, search_document
 
@@ -150,6 +151,7 @@ def create_questions(
     status: QuestionStatus = QuestionStatus.DRAFT,
     batch: ImportBatch | None = None,
     check_duplicates: bool = True,
+    law_index: LawIndex | None = None,
 ) -> list[Created]:
     """Add questions, each with its first version, in a few statements however many there are;
     returns them in the order of ``drafts``.
@@ -165,7 +167,8 @@ def create_questions(
     problem belongs to check ``draft.problems()`` first, as the importer does. With ``status``
     published (test data, a trusted load) the first version is also the published one, which
     papers draw. Each version's legal basis is resolved against the
-    law catalogue (``citing.record_citations``); what does not resolve is kept, never refused.
+    law catalogue (``citing.record_citations``; ``law_index``: a picture of the catalogue to reuse,
+    for a caller adding many questions a part at a time); what does not resolve is kept, never refused.
     Audit event ``question.create`` for each question unless it belongs to a
     ``batch`` (the batch's own event covers it). Flushes, never commits.
     """
@@ -209,7 +212,7 @@ def create_questions(
         created.append(Created(question, version, resembles, resemblance.earlier, resemblance.similarity,
                                resemblance.changed))
     session.flush()
-    citing.record_citations(session, [version for _, version in made], fresh=True)
+    citing.record_citations(session, [version for _, version in made], fresh=True, index=law_index)
     if batch is None:
         for question, version in made:
             audit.record(session, clock, actor, "question.create", "question", question.id, after=snapshot(version))

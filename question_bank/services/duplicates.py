@@ -322,3 +322,36 @@ def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int
         found.update((vid, (qid, content_text(stem, options or []), options, key, qtype))
                      for vid, qid, stem, options, key, qtype in rows)
     return found
+
+
+def same_content(session: Session, fingerprints: Sequence[str], keyed_texts: Sequence[Keyed | None], *,
+                 exclude_batch: int | None = None) -> list[Resemblance | None]:
+    """For each fingerprint (``text.content_fingerprint``: the same stem and options), the live
+    question holding it, found through the indexed ``QuestionVersion.fingerprint`` column, as a
+    :class:`Resemblance` of 100 (``changed`` set when its answer or type differs from the text's
+    :class:`Keyed` in ``keyed_texts``), or None. At several, a true repeat is preferred to a
+    changed answer, then the oldest question. ``exclude_batch``: the questions of this import
+    batch are not the bank (an import written a part at a time). One indexed query per
+    :data:`_KEYS_PER_QUERY` fingerprints; nothing of the bank is read but the matches."""
+    holders: dict[str, list[tuple[int, str, list[str], Any, str]]] = defaultdict(list)
+    wanted = sorted(set(fingerprints))
+    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        query = (select(QuestionVersion.fingerprint, Question.id, QuestionVersion.stem, QuestionVersion.options,
+                        QuestionVersion.key, QuestionVersion.qtype)
+                 .join(Question, Question.id == QuestionVersion.question_id)
+                 .where(QuestionVersion.fingerprint.in_(wanted[start:start + _KEYS_PER_QUERY]),
+                        *live_version_condition()))
+        if exclude_batch is not None:
+            query = query.where(or_(Question.import_batch_id.is_(None), Question.import_batch_id != exclude_batch))
+        for fingerprint, question_id, stem, options, key, qtype in session.connection().execute(query):
+            holders[fingerprint].append((question_id, stem, options or [], key, qtype))
+    found: list[Resemblance | None] = []
+    for fingerprint, own in zip(fingerprints, keyed_texts):
+        best: Resemblance | None = None
+        for question_id, stem, options, key, qtype in holders.get(fingerprint, ()):
+            candidate = _with_change(Resemblance(100, question_id=question_id), own,
+                                     lambda: keyed(qtype, options, key, content_text(stem, options)))
+            if _better(candidate, best):
+                best = candidate
+        found.append(best)
+    return found

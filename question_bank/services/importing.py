@@ -6,8 +6,11 @@ An import is all-or-nothing unless the editor asks for the valid rows only:
   every problem of every row, and nothing is written.
 - ``valid_only``: the sound rows are imported, the others are reported and left out.
 
-Either way every row is parsed and judged before anything is written, and the writing happens in a
-savepoint, so a failure half way leaves nothing behind. What is imported arrives as one
+The rows are read, judged, checked and written :data:`CHUNK_ROWS` at a time (a 20,000-row file is
+never held whole), all inside one savepoint that is released only when the whole file has been
+read and the import may stand: a bad row in all-or-nothing mode, repeats to ask about, a file
+refused as a whole on a late row, or any failure half way roll back every part written before, and
+leave nothing behind. What is imported arrives as one
 :class:`ImportBatch` in review, its questions ``in_review``, to be approved or rejected as one by
 someone other than the uploader (``review.decide_batch``).
 
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -47,9 +51,11 @@ from question_bank.formats.guarded import clean_filename
 from question_bank.formats.guarded.kinds import WORKBOOK_ENDINGS
 from question_bank.formats.interchange import Reader, SourceFile
 from question_bank.formats.template_export import unguard_csv_cell
-from question_bank.models import AuditEvent, BatchStatus, ImportBatch, Question, QuestionStatus, Role, User
+from question_bank.models import (AuditEvent, BatchStatus, ImportBatch, Question, QuestionCitation, QuestionStatus,
+                                   Role, User)
 from question_bank.services import audit, authoring, citing, duplicates
-from question_bank.text import content_text
+from question_bank.services.law_index import LawIndex
+from question_bank.text import content_fingerprint
 from question_bank.types import get_type
 from question_bank.types.choice import LETTERS, pinning_proposals
 
@@ -72,6 +78,9 @@ UNRESOLVED_KEPT = 1000
 Progress = Callable[[int, int], None]
 #: Rows read between two calls of a :data:`Progress` while a file is read.
 PROGRESS_EVERY = 250
+#: Rows judged, checked and written together: what an import holds in memory is one part of this
+#: many rows, whatever the file's size (issue 5: 20,000 rows took over 1 GB when held whole).
+CHUNK_ROWS = 500
 
 
 @dataclass
@@ -205,20 +214,41 @@ def _row(problem: Problem) -> int | None:
 
 def read_template(filename: str, data: bytes, progress: Progress | None = None,
                   background: bool = False) -> SourceFile:
-    """The rows of an .xlsx or CSV template file (``formats.spreadsheet``, ``formats.template``);
-    ``progress(rows_read, 0)`` hears every :data:`PROGRESS_EVERY` rows read (0: the total is not
-    known while reading); ``background``: read with ``spreadsheet.BACKGROUND_LIMITS``. Raises
-    :class:`InvalidInput` for a file that cannot be read as one."""
+    """The rows of an .xlsx or CSV template file (``formats.spreadsheet``, ``formats.template``),
+    all of them in a list: :func:`stream_template` read to its end, without the rows of a sheet
+    refused part way. Raises :class:`InvalidInput` for a file that cannot be read as one."""
+    source = stream_template(filename, data, progress, background)
+    rows = list(source.rows)
+    source.rows = [row for row in rows if row.sheet not in source.cut_sheets]
+    return source
+
+
+def stream_template(filename: str, data: bytes, progress: Progress | None = None,
+                    background: bool = False) -> SourceFile:
+    """An .xlsx or CSV template file whose rows are read as they are consumed
+    (``template_sheets.stream_file``): an import holds one part of the file at a time, whatever its
+    size. The file's kind and opening are checked now; ``progress(rows_read, 0)`` hears every
+    :data:`PROGRESS_EVERY` rows read (0: the total is not known while reading); ``background``:
+    read with ``spreadsheet.BACKGROUND_LIMITS``. Raises :class:`InvalidInput` for a file that
+    cannot be opened as one, and while its rows are consumed for one refused as a whole."""
     table = spreadsheet.read_table(filename, data,
                                    spreadsheet.BACKGROUND_LIMITS if background else spreadsheet.LIMITS)
     if progress is not None:
         table = _counting_rows(table, progress)
-    parsed = template_sheets.parse_file(filename, table)
-    sheet_name = "、".join(parsed.sheets)
+    parsed = template_sheets.stream_file(filename, table)
     notes = _kind_unlike_name(filename, table.file_format, table.encoding)
-    notes += _drop_formula_guards(filename, sheet_name, parsed.rows) if parsed.own_export else []
-    return SourceFile(table.file_format, table.encoding, sheet_name, parsed.rows, notes, parsed.notices, parsed.sheets,
-                      parsed.problems)
+    source = SourceFile(table.file_format, table.encoding, "", [], notes, parsed.notices, parsed.sheets,
+                        parsed.problems, parsed.cut_sheets)
+
+    def rows() -> Iterator[template.ParsedRow]:
+        for row in parsed.rows:
+            if parsed.own_export:  # known from the header on, before the first row
+                notes.extend(_drop_formula_guards(filename, row))
+            yield row
+        source.sheet = "、".join(parsed.sheets)
+
+    source.rows = rows()
+    return source
 
 
 def _kind_unlike_name(filename: str, file_format: str, encoding: str) -> list[Problem]:
@@ -253,26 +283,24 @@ def _counting_rows(table: spreadsheet.Table, progress: Progress) -> spreadsheet.
     return dataclasses.replace(table, sheets=[counted(sheet) for sheet in table.sheets])
 
 
-def _drop_formula_guards(filename: str, sheet: str, rows: list[template.ParsedRow]) -> list[Problem]:
+def _drop_formula_guards(filename: str, row: template.ParsedRow) -> list[Problem]:
     """Take off the apostrophe our CSV export (``template_export.guard_csv_cell``) puts before a text that
-    begins like a formula (= + - @), so that the bank's own CSV reads back as it was written; each
-    row where that happened gets a note. Only for a CSV marked as our export
+    begins like a formula (= + - @), so that the bank's own CSV reads back as it was written; a note
+    on the row when that happened. Only for a CSV marked as our export
     (``template_sheets.ParsedFile.own_export``): in any other file the apostrophe is the author's."""
-    notes = []
-    for row in rows:
-        draft = row.draft
-        if draft is None:
-            continue
-        before = (draft.stem, list(draft.options), draft.explanation, draft.legal_basis, draft.rubric, draft.key)
-        draft.stem, draft.explanation = unguard_csv_cell(draft.stem), unguard_csv_cell(draft.explanation)
-        draft.legal_basis, draft.rubric = unguard_csv_cell(draft.legal_basis), unguard_csv_cell(draft.rubric)
-        draft.options = [unguard_csv_cell(option) for option in draft.options]
-        if isinstance(draft.key, str):
-            draft.key = unguard_csv_cell(draft.key)
-        if before != (draft.stem, draft.options, draft.explanation, draft.legal_basis, draft.rubric, draft.key):
-            notes.append(Problem(N_("an apostrophe before =, +, - or @ was taken as a CSV export's guard against "
-                                    "formulas and left out"), place=Place(file=filename, sheet=sheet, row=row.number)))
-    return notes
+    draft = row.draft
+    if draft is None:
+        return []
+    before = (draft.stem, list(draft.options), draft.explanation, draft.legal_basis, draft.rubric, draft.key)
+    draft.stem, draft.explanation = unguard_csv_cell(draft.stem), unguard_csv_cell(draft.explanation)
+    draft.legal_basis, draft.rubric = unguard_csv_cell(draft.legal_basis), unguard_csv_cell(draft.rubric)
+    draft.options = [unguard_csv_cell(option) for option in draft.options]
+    if isinstance(draft.key, str):
+        draft.key = unguard_csv_cell(draft.key)
+    if before == (draft.stem, draft.options, draft.explanation, draft.legal_basis, draft.rubric, draft.key):
+        return []
+    return [Problem(N_("an apostrophe before =, +, - or @ was taken as a CSV export's guard against "
+                       "formulas and left out"), place=Place(file=filename, sheet=row.sheet, row=row.number))]
 
 
 def import_questions(session: Session, clock: Clock, actor: User, filename: str, data: bytes,
@@ -309,87 +337,245 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
         raise InvalidInput([Problem(N_("unknown choice for repeats %(value)s"), {"value": repeats}, "repeats")])
     digest = hashlib.sha256(data).hexdigest()
     name = clean_filename(filename)
-    report = ImportReport(filename=name, mode=mode)
+    streamed = reader in (None, read_template)
+    leave_out: set[str] = set()
+    while True:
+        report = ImportReport(filename=name, mode=mode)
+        try:
+            source = stream_template(name, data, progress, background) if streamed else reader(name, data)
+        except InvalidInput as exc:
+            report.errors = list(exc.problems)
+            return _refuse(session, clock, actor, report, digest)
+        if progress is not None and not streamed:
+            progress(0, len(source.rows))
+        # Everything the import writes is inside this savepoint: whatever stops it part way (a file
+        # refused as a whole on row 15,000, repeats to ask about, an error) leaves the bank as it was.
+        savepoint = session.begin_nested()
+        try:
+            written = _ChunkedImport(session, clock, actor, report, source, repeats, digest, leave_out).run()
+        except InvalidInput as exc:
+            savepoint.rollback()
+            report = ImportReport(filename=name, mode=mode, errors=list(exc.problems))
+            return _refuse(session, clock, actor, report, digest)
+        except BaseException:
+            savepoint.rollback()
+            raise
+        cut = set(source.cut_sheets) - leave_out
+        if cut and written.batch is not None and mode == VALID_ONLY:
+            # A sheet refused part way through after some of its rows were written: start again
+            # without its rows (rare: a row beyond the sheet limits in valid-rows mode).
+            savepoint.rollback()
+            leave_out |= cut
+            continue
+        break
+    if (report.errors and mode == ALL_OR_NOTHING) or not written.sound:
+        # every row was bad (there is at least one row), or all-or-nothing refused: the report says
+        # only why (what was found of repeats before the refusal is not the refused file's news)
+        savepoint.rollback()
+        report.same_file, report.repeats, report.changed_answers, report.duplicates, report.pinned = None, [], [], [], []
+        return _refuse(session, clock, actor, report, digest)
+    if repeats == ASK and (report.same_file or report.repeats or report.changed_answers):
+        savepoint.rollback()
+        report.held = True
+        return report
+    if written.batch is None:
+        savepoint.rollback()
+        report.held = True  # every question is in the bank already: nothing to import
+        return report
     try:
-        if reader in (None, read_template):
-            source = read_template(name, data, progress, background)
-        else:
-            source = reader(name, data)
-    except InvalidInput as exc:
-        report.errors = list(exc.problems)
-        return _refuse(session, clock, actor, report, digest)
-    parsed = source.rows
-    # What the drafts merged or still lack (QuestionDraft.notes), after the file's own notes.
-    report.notes = list(source.notes) + [note for row in parsed if row.draft is not None for note in row.notes]
-    report.notices = list(source.notices)
-    report.rows = len(parsed)
-    if progress is not None:
-        progress(0, len(parsed))
-    # A refused sheet is an error like a row's: all-or-nothing refuses the file for it, valid-rows
-    # mode imports the other sheets' sound rows and names it.
-    report.errors = list(source.problems) + [problem for row in parsed for problem in row.problems]
-    sound = [row for row in parsed if row.draft is not None]
-    if (report.errors and mode == ALL_OR_NOTHING) or not sound:
-        # every row was bad (there is at least one row), or all-or-nothing refused
-        return _refuse(session, clock, actor, report, digest)
-    if repeats != KEEP_REPEATS:
-        report.same_file = _same_file(session, digest)
-        matches = _bank_matches(session, sound)
-        repeating = [(row, match) for row, match in matches if match.changed is None]
-        report.repeats = [{"row": row.number, "sheet": row.sheet, "resembles": match.question_id,
-                           "stem": row.draft.stem[:_STEM_EXCERPT], "place": _row_place(row).to_json()}
-                          for row, match in repeating]
-        report.changed_answers = [{"row": row.number, "sheet": row.sheet, "resembles": match.question_id,
-                                   "stem": row.draft.stem[:_STEM_EXCERPT], "place": _row_place(row).to_json(),
-                                   "changed": match.changed.as_dict()}
-                                  for row, match in matches if match.changed is not None]
-        if repeats == ASK and (report.same_file or report.repeats or report.changed_answers):
-            report.held = True
-            return report
-        left_out = {id(row) for row, _ in repeating}
-        sound = [row for row in sound if id(row) not in left_out]
-        if not sound:
-            report.held = True  # every question is in the bank already: nothing to import
-            return report
-
-    with session.begin_nested():
-        batch = ImportBatch(
-            filename=name, file_format=source.file_format, mode=mode, encoding=source.encoding,
-            uploaded_by_id=actor.id, uploaded_at=clock.now(), question_count=len(sound), report={},
-            file_sha256=digest,
-        )
-        session.add(batch)
-        session.flush()
-        proposed = _apply_pinning_proposals(sound)
-        report.duplicates, created, rows_by_version = _write_questions(session, clock, actor, batch, sound)
-        report.pinned = [{**proposal, "question_id": created[index]} for index, proposal in proposed]
-        report.citations = citation_report(session, rows_by_version)
-        batch.report = {
-            "sheet": source.sheet,
-            "sheets": source.sheets or ([source.sheet] if source.sheet else []),
-            "notices": [stored_problem(p) for p in report.notices],
-            "rows": report.rows,
-            "errors": [stored_problem(p) for p in report.errors],
-            "duplicates": report.duplicates,
-            "pinned": report.pinned,
-            "citations": report.citations,
-            "notes": [stored_problem(p) for p in report.notes],
-            "skipped_repeats": report.repeats if repeats == SKIP_REPEATS else [],
-        }
-        session.flush()
-        audit.record(session, clock, actor, "batch.import", "import_batch", batch.id, after={
-            "filename": name, "format": source.file_format, "encoding": source.encoding, "mode": mode,
-            "rows": report.rows, "questions": len(sound), "errors": len(report.errors),
-            "duplicates": len(report.duplicates), "pinned_by_proposal": len(report.pinned),
-            "citations": report.citations["total"], "citations_resolved": report.citations["resolved"],
-            "sha256": digest, "repeats": repeats,
-            "skipped_repeats": len(report.repeats) if repeats == SKIP_REPEATS else 0,
-        })
-    report.batch = batch
-    report.imported = len(sound)
+        _record_batch(session, clock, actor, report, source, written, repeats, digest)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    report.batch = written.batch
+    report.imported = written.count
     if progress is not None:
         progress(report.rows, report.rows)
     return report
+
+
+def _record_batch(session: Session, clock: Clock, actor: User, report: ImportReport, source: SourceFile,
+                  written: _ChunkedImport, repeats: str, digest: str) -> None:
+    """Complete the written batch: its count and stored report, and the audit event ``batch.import``."""
+    batch, name, mode = written.batch, report.filename, report.mode
+    report.citations = written.citation_counts
+    batch.question_count = written.count
+    batch.report = {
+        "sheet": source.sheet,
+        "sheets": source.sheets or ([source.sheet] if source.sheet else []),
+        "notices": [stored_problem(p) for p in report.notices],
+        "rows": report.rows,
+        "errors": [stored_problem(p) for p in report.errors],
+        "duplicates": report.duplicates,
+        "pinned": report.pinned,
+        "citations": report.citations,
+        "notes": [stored_problem(p) for p in report.notes],
+        "skipped_repeats": report.repeats if repeats == SKIP_REPEATS else [],
+    }
+    session.flush()
+    audit.record(session, clock, actor, "batch.import", "import_batch", batch.id, after={
+        "filename": name, "format": source.file_format, "encoding": source.encoding, "mode": mode,
+        "rows": report.rows, "questions": written.count, "errors": len(report.errors),
+        "duplicates": len(report.duplicates), "pinned_by_proposal": len(report.pinned),
+        "citations": report.citations["total"], "citations_resolved": report.citations["resolved"],
+        "sha256": digest, "repeats": repeats,
+        "skipped_repeats": len(report.repeats) if repeats == SKIP_REPEATS else 0,
+    })
+
+
+def _chunks(rows: Iterable[template.ParsedRow], size: int) -> Iterator[list[template.ParsedRow]]:
+    """``rows`` in lists of ``size`` (the last one shorter), taken as they come."""
+    chunk: list[template.ParsedRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _ChunkedImport:
+    """One pass over an import's rows, :data:`CHUNK_ROWS` at a time: each part is judged, checked
+    against the bank (repeats, by the indexed fingerprint: ``duplicates.same_content``) and, while
+    the import may still succeed, written (``authoring.create_questions``) and let go of (the
+    session forgets its questions), so that the memory an import needs does not grow with its
+    rows. The caller holds the savepoint and decides at the end, with the whole report, whether
+    what was written stays. Fills ``report`` (rows, errors, notes, notices, repeats, changed
+    answers, duplicates, pinned) as the rows go past."""
+
+    def __init__(self, session: Session, clock: Clock, actor: User, report: ImportReport, source: SourceFile,
+                 repeats: str, digest: str, leave_out: set[str]) -> None:
+        self.session, self.clock, self.actor, self.report, self.source = session, clock, actor, report, source
+        self.repeats, self.digest, self.leave_out = repeats, digest, leave_out
+        self.batch: ImportBatch | None = None
+        self.count = 0  # questions written
+        self.sound = 0  # rows without a problem
+        self.row_problems: list[Problem] = []
+        self.row_notes: list[Problem] = []
+        #: Question id → (row, sheet) of the questions written, for a later row resembling one.
+        self.rows_of: dict[int, tuple[int, str]] = {}
+        self.law_index: LawIndex | None = None
+        #: The batch's citation report (:func:`citation_report`), summed part by part.
+        self.citation_counts = {"total": 0, "resolved": 0, "mentions": 0, "mentions_resolved": 0,
+                                "unresolved": [], "unresolved_count": 0}
+
+    def run(self) -> _ChunkedImport:
+        report = self.report
+        if self.repeats != KEEP_REPEATS:
+            report.same_file = _same_file(self.session, self.digest)
+        rows = (row for row in self.source.rows if row.sheet not in self.leave_out)
+        for chunk in _chunks(rows, CHUNK_ROWS):
+            report.rows += len(chunk)
+            self.row_problems.extend(problem for row in chunk for problem in row.problems)
+            self.row_notes.extend(note for row in chunk if row.draft is not None for note in row.notes)
+            sound = [row for row in chunk if row.draft is not None]
+            self.sound += len(sound)
+            if self.repeats != KEEP_REPEATS and sound and not self._refused():
+                sound = self._without_repeats(sound)
+            if sound and self._may_succeed():
+                self._write(sound)
+        # A refused sheet is an error like a row's: all-or-nothing refuses the file for it, valid-rows
+        # mode imports the other sheets' sound rows and names it.
+        report.errors = list(self.source.problems) + self.row_problems
+        # What the drafts merged or still lack (QuestionDraft.notes), after the file's own notes.
+        report.notes = list(self.source.notes) + self.row_notes
+        report.notices = list(self.source.notices)
+        return self
+
+    def _may_succeed(self) -> bool:
+        """Whether what is known so far still lets the import write a batch: not refused
+        (all-or-nothing with a problem) and not held (repeats to ask about). Once it cannot, the
+        rest of the file is only read and checked, for the report."""
+        report = self.report
+        if self._refused():
+            return False
+        return not (self.repeats == ASK and (report.same_file or report.repeats or report.changed_answers))
+
+    def _refused(self) -> bool:
+        """Whether all-or-nothing has refused the file already (a row or a sheet with a problem)."""
+        return self.report.mode == ALL_OR_NOTHING and bool(self.row_problems or self.source.problems)
+
+    def _without_repeats(self, rows: list[template.ParsedRow]) -> list[template.ParsedRow]:
+        """Note the rows whose stem and options are those of a live question of the bank (the same
+        fingerprint, ``services.duplicates``): a repeat, or a changed answer (another key or type);
+        returns ``rows`` without the repeats when they are to be skipped. Near-duplicates are neither:
+        they are imported and flagged. The questions this import wrote already are not the bank."""
+        drafts = [row.draft for row in rows]
+        keyed_texts = [duplicates.keyed(d.qtype, d.options, d.key) for d in drafts]
+        found = duplicates.same_content(self.session, [content_fingerprint(d.stem, d.options) for d in drafts],
+                                        keyed_texts, exclude_batch=self.batch.id if self.batch is not None else None)
+        repeating = set()
+        for index, (row, match) in enumerate(zip(rows, found)):
+            if match is None:
+                continue
+            entry = {"row": row.number, "sheet": row.sheet, "resembles": match.question_id,
+                     "stem": row.draft.stem[:_STEM_EXCERPT], "place": _row_place(row).to_json()}
+            if match.changed is None:
+                self.report.repeats.append(entry)
+                repeating.add(index)
+            else:
+                self.report.changed_answers.append({**entry, "changed": match.changed.as_dict()})
+        if self.repeats != SKIP_REPEATS:
+            return rows
+        return [row for index, row in enumerate(rows) if index not in repeating]
+
+    def _write(self, rows: list[template.ParsedRow]) -> None:
+        """Write one part's questions into the batch (made at the first part), note what the report
+        says of them, and let the session forget them."""
+        session, report = self.session, self.report
+        if self.batch is None:
+            self.batch = ImportBatch(
+                filename=report.filename, file_format=self.source.file_format, mode=report.mode,
+                encoding=self.source.encoding, uploaded_by_id=self.actor.id, uploaded_at=self.clock.now(),
+                question_count=0, report={}, file_sha256=self.digest,
+            )
+            session.add(self.batch)
+            session.flush()
+            self.law_index = LawIndex(session)
+        proposed = _apply_pinning_proposals(rows)
+        created = authoring.create_questions(session, self.clock, self.actor, [row.draft for row in rows],
+                                             status=QuestionStatus.IN_REVIEW, batch=self.batch,
+                                             law_index=self.law_index)
+        for row, made in zip(rows, created):
+            if made.resembles is None:
+                continue
+            if made.resembles_draft is not None:
+                earlier: tuple[int | None, str | None] = (rows[made.resembles_draft].number,
+                                                          rows[made.resembles_draft].sheet)
+            else:
+                earlier = self.rows_of.get(made.resembles, (None, None))
+            report.duplicates.append({
+                "row": row.number, "sheet": row.sheet, "question_id": made.question.id, "resembles": made.resembles,
+                "resembles_row": earlier[0], "resembles_sheet": earlier[1],
+                "stem": made.version.stem[:_STEM_EXCERPT], "similarity": made.similarity,
+                "changed": made.changed.as_dict() if made.changed is not None else None})
+        report.pinned.extend({**proposal, "question_id": created[index].question.id} for index, proposal in proposed)
+        self.rows_of.update((made.question.id, (row.number, row.sheet)) for row, made in zip(rows, created))
+        self._count_citations({made.version.id: row.number for row, made in zip(rows, created)})
+        self.count += len(created)
+        self._forget(created)
+
+    def _count_citations(self, rows_by_version: dict[int, int]) -> None:
+        """Add one part's citations to the batch's (:func:`citation_report`; parts come in file
+        order, so the unresolved ones kept are still the first of the file)."""
+        part, counts = citation_report(self.session, rows_by_version), self.citation_counts
+        for name in ("total", "resolved", "mentions", "mentions_resolved", "unresolved_count"):
+            counts[name] += part[name]
+        counts["unresolved"].extend(part["unresolved"][:max(UNRESOLVED_KEPT - len(counts["unresolved"]), 0)])
+
+    def _forget(self, created: list[authoring.Created]) -> None:
+        """Let the session forget a written part (flushed: the database has it): its questions,
+        versions and citation rows. What the import holds is then one part, not the file."""
+        self.session.flush()
+        versions = {made.version.id for made in created}
+        for obj in list(self.session.identity_map.values()):
+            if isinstance(obj, QuestionCitation) and obj.question_version_id in versions:
+                self.session.expunge(obj)
+        for made in created:
+            self.session.expunge(made.question)
+            self.session.expunge(made.version)
 
 
 def _row_place(row: template.ParsedRow) -> Place:
@@ -409,19 +595,6 @@ def _same_file(session: Session, digest: str) -> dict[str, Any] | None:
         return None
     return {"id": batch.id, "filename": batch.filename, "uploaded_at": batch.uploaded_at.isoformat(),
             "status": str(batch.status)}
-
-
-def _bank_matches(session: Session, rows: list[template.ParsedRow]
-                  ) -> list[tuple[template.ParsedRow, duplicates.Resemblance]]:
-    """The rows whose stem and options are those of a live question of the bank (the same
-    fingerprint: similarity 100, ``services.duplicates``), each with its match: a repeat, or a
-    changed answer (``Resemblance.changed``: another key or type). Near-duplicates are neither:
-    they are imported and flagged."""
-    contents = [content_text(r.draft.stem, r.draft.options) for r in rows]
-    keyed_texts = [duplicates.keyed(r.draft.qtype, r.draft.options, r.draft.key, c) for r, c in zip(rows, contents)]
-    found = duplicates.find_resemblances(session, contents, within=False, keyed_texts=keyed_texts)
-    return [(row, match) for row, match in zip(rows, found)
-            if match is not None and match.similarity == 100 and match.question_id is not None]
 
 
 def _refuse(session: Session, clock: Clock, actor: User, report: ImportReport, digest: str) -> ImportReport:
@@ -452,25 +625,6 @@ def _apply_pinning_proposals(rows: list[template.ParsedRow]) -> list[tuple[int, 
             proposed.append((index, {"row": row.number, "sheet": row.sheet, "letters": "".join(LETTERS[i] for i in pins),
                                      "options": [row.draft.options[i] for i in pins]}))
     return proposed
-
-
-def _write_questions(session: Session, clock: Clock, actor: User, batch: ImportBatch,
-                     rows: list[template.ParsedRow]) -> tuple[list[dict[str, Any]], list[int], dict[int, int]]:
-    """Insert the rows' questions into ``batch`` (:func:`authoring.create_questions`, a few
-    multi-row statements for the whole file); returns the duplicate flags of the report, the
-    new question ids in the order of ``rows`` and the row number of each new version (by version id)."""
-    created = authoring.create_questions(session, clock, actor, [row.draft for row in rows],
-                                         status=QuestionStatus.IN_REVIEW, batch=batch)
-    duplicates = [
-        {"row": row.number, "sheet": row.sheet, "question_id": made.question.id, "resembles": made.resembles,
-         "resembles_row": rows[made.resembles_draft].number if made.resembles_draft is not None else None,
-         "resembles_sheet": rows[made.resembles_draft].sheet if made.resembles_draft is not None else None,
-         "stem": made.version.stem[:_STEM_EXCERPT], "similarity": made.similarity,
-         "changed": made.changed.as_dict() if made.changed is not None else None}
-        for row, made in zip(rows, created) if made.resembles is not None
-    ]
-    return (duplicates, [made.question.id for made in created],
-            {made.version.id: row.number for row, made in zip(rows, created)})
 
 
 def citation_report(session: Session, rows_by_version: dict[int, int]) -> dict[str, Any]:

@@ -44,7 +44,7 @@ def test_the_progress_bar_follows_the_job_and_the_batch_opens_when_it_is_done(
     job.state, job.rows_expected, job.rows_done = JobState.RUNNING, 200, 100  # as a worker reading it reports
     db.commit()
     expect(box).to_have_attribute("data-state", "running", timeout=TIMEOUT)
-    expect(phone.locator("[data-progress]")).to_have_js_property("value", 25, timeout=TIMEOUT)
+    expect(phone.locator("[data-progress]")).to_have_js_property("value", 50, timeout=TIMEOUT)
 
     job.state, job.rows_done = JobState.QUEUED, 0  # back in the queue for the worker below
     db.commit()

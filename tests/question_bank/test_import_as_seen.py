@@ -202,9 +202,26 @@ def _row_of_height_zero(book):
                         lambda xml: xml.replace(b'<row r="3"', b'<row r="3" ht="0" customHeight="1"'))
 
 
+def _hide_rows_by_default(book):
+    # Excel's "hide every unused row": rows are hidden unless they have a height of their own.
+    sheet = book["题库"]
+    sheet.sheet_format.zeroHeight = True
+    for number in (1, 2, 4):
+        sheet.row_dimensions[number].height = 15
+    return book_bytes(book)
+
+
+def _hide_rows_by_default_showing_one_by_its_flag(book):
+    sheet = book["题库"]
+    sheet.sheet_format.zeroHeight = True
+    return rewrite_part(book_bytes(book), SHEET_PART, lambda xml: xml.replace(b'<row r="1"', b'<row r="1" hidden="0"')
+                        .replace(b'<row r="2"', b'<row r="2" hidden="0"').replace(b'<row r="4"', b'<row r="4" hidden="0"'))
+
+
 @pytest.mark.parametrize("hide, why", [
     (_hide_row_by_hand, "is hidden"), (_filter_row_out, "filtered out"), (_collapse_row_group, "collapsed group"),
-    (_row_of_height_zero, "height of 0"),
+    (_row_of_height_zero, "height of 0"), (_hide_rows_by_default, "is hidden"),
+    (_hide_rows_by_default_showing_one_by_its_flag, "is hidden"),
 ])
 def test_a_row_the_author_cannot_see_is_refused_naming_its_sheet_and_row(db, clock, editor, hide, why):
     data = hide(_three_rows())

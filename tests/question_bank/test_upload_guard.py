@@ -216,6 +216,21 @@ def test_sec_u4_reading_stops_at_the_time_limit_naming_it():
     assert "longer than 20 seconds" in str(refused.value)
 
 
+def test_the_time_limit_counts_the_reading_not_the_time_a_consumer_spends_on_each_row():
+    """A background import checks and writes each part of the file before it reads on: minutes
+    of writing must not refuse a file that is quick to read (nor may they hide a slow read)."""
+    now = [0.0]
+    data = xlsx(skeleton(SHEET_HEAD + "".join(f'<row r="{r}">' + text_cell(f"A{r}", "张三") + "</row>"
+                                              for r in range(1, 50)) + SHEET_TAIL))
+    for name, content in (("名单.xlsx", data), ("名单.csv", "姓名\r\n".encode() + "张三\r\n".encode() * 48)):
+        upload = open_upload(name, content, Limits(max_seconds=20), timer=lambda: now[0])
+        read = 0
+        for _ in upload.sheets[0].rows():
+            now[0] += 5  # the consumer's work: 245 s in all, the reading itself none
+            read += 1
+        assert read == 49
+
+
 # --- SEC-U5 type confusion ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", cases("SEC-U5"))

@@ -16,8 +16,10 @@ formulas in :mod:`.formulas`). ECMA-376 Part 1 is the source of every attribute:
 - merged ranges are ``<mergeCell ref="A3:A7">`` (18.3.1.55); Excel keeps the value in the top-left
   cell and shows it over the whole range.
 
-Not read: ``<sheetFormatPr zeroHeight="1">`` (rows hidden unless listed), which Excel writes only for
-the "hide every unused row" trick, below the data.
+- rows are hidden by default under ``<sheetFormatPr zeroHeight="1">`` (18.3.1.81, "hidden by
+  default"; Excel writes it for the "hide every unused row" trick): the default height is then 0,
+  so a row is shown only when its ``<row>`` says so, by a height of its own (``ht`` above 0) or
+  ``hidden="0"``; any other row, content and all, is hidden as a row the user hid is.
 """
 
 from __future__ import annotations
@@ -37,11 +39,12 @@ from question_bank.formats.guarded.limits import Meter
 #: Why a row or a column cannot be seen.
 HIDDEN, FILTERED, COLLAPSED, ZERO_SIZE = "hidden", "filtered", "collapsed", "zero_size"
 #: Anything in a sheet part that hides a row or a column or merges cells.
-_MENTIONS = re.compile(rb'hidden="(?:1|true)"|\sht="0*(?:\.0*)?"|\swidth="0*(?:\.0*)?"|<(?:[A-Za-z_][\w.-]*:)?mergeCell[\s/>]')
+_MENTIONS = re.compile(rb'hidden="(?:1|true)"|zeroHeight="(?:1|true)"|\sht="0*(?:\.0*)?"|\swidth="0*(?:\.0*)?"|<(?:[A-Za-z_][\w.-]*:)?mergeCell[\s/>]')
 _SCAN_CHUNK = 1024 * 1024
 #: Rows walked between two looks at the clock.
 _CLOCK_EVERY = 5000
-_ROW, _COL, _MERGE, _FILTER = (f"{SHEET_MAIN_NS} {name}" for name in ("row", "col", "mergeCell", "autoFilter"))
+_ROW, _COL, _MERGE, _FILTER, _FORMAT = (f"{SHEET_MAIN_NS} {name}"
+                                        for name in ("row", "col", "mergeCell", "autoFilter", "sheetFormatPr"))
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,14 @@ def _zero(text: str | None) -> bool:
         return False
 
 
+def _height(text: str | None) -> bool:
+    """True for a row height above 0 (points)."""
+    try:
+        return text is not None and float(text) > 0
+    except ValueError:
+        return False
+
+
 def _true(text: str | None) -> bool:
     return text in ("1", "true")
 
@@ -103,6 +114,8 @@ class _Walker:
         self.row = 0
         self.filtered = False
         self.outlined: set[int] = set()
+        self.zero_height = False  # rows hidden by default (sheetFormatPr, before the rows)
+        self.hidden_by_default: set[int] = set()
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         if name == _ROW:
@@ -116,6 +129,8 @@ class _Walker:
                     self.outlined.add(self.row)
             elif _zero(attributes.get("ht")):
                 self.layout.hidden_rows[self.row] = ZERO_SIZE
+            elif self.zero_height and attributes.get("hidden") not in ("0", "false") and not _height(attributes.get("ht")):
+                self.hidden_by_default.add(self.row)
         elif name == _COL:
             why = (COLLAPSED if attributes.get("outlineLevel", "0") not in ("", "0") else HIDDEN) \
                 if _true(attributes.get("hidden")) else ZERO_SIZE if _zero(attributes.get("width")) else ""
@@ -130,6 +145,8 @@ class _Walker:
                 self.layout.merges.append(Merge(attributes["ref"], min_row, min_col, max_row, max_col))
         elif name == _FILTER:
             self.filtered = True
+        elif name == _FORMAT:
+            self.zero_height = _true(attributes.get("zeroHeight"))
 
     def finish(self) -> SheetLayout:
         for number, why in self.layout.hidden_rows.items():
@@ -139,6 +156,9 @@ class _Walker:
                 # Excel hides the rows a filter leaves out; a row hidden by hand under a filter reads
                 # the same in the file, and both are told to clear the filter or unhide.
                 self.layout.hidden_rows[number] = FILTERED
+        # Hidden because the sheet hides every row not shown on purpose: neither a filter nor a
+        # group did it, and Excel's Unhide shows them again.
+        self.layout.hidden_rows.update((number, HIDDEN) for number in self.hidden_by_default)
         return self.layout
 
     def declaration(self, *_: Any) -> None:

@@ -9,7 +9,8 @@ clock from the moment the file is opened. Every refusal names the file and the l
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -82,6 +83,17 @@ class Meter:
     def too_large(self) -> InvalidInput:
         return refuse(self.filename, N_("This workbook unpacks to more than %(mb)d MB; split it into several files."),
                       mb=self.limits.max_inflated_bytes // MB)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Time spent inside is not reading time: the deadline moves on by it. For a row handed to
+        its consumer (a background import checks and writes each part of the file before it reads
+        the next): the limit guards against a file costly to read, not against a slow consumer."""
+        started = self.timer()
+        try:
+            yield
+        finally:
+            self.deadline += self.timer() - started
 
     def check_time(self, where: Place | None = None) -> None:
         """Refuse the file once reading it has taken longer than ``max_seconds``."""

@@ -84,7 +84,8 @@ def blank(value: Any) -> bool:
 def capped(meter: Meter, place: Place, records: Iterator[Record]) -> Iterator[SheetRow]:
     """The rows with content, trailing empty cells dropped, with the caps on rows walked, columns,
     filled cells and time applied; ``place`` is the sheet's (no sheet for a CSV). A formula without
-    a saved value counts as content."""
+    a saved value counts as content. The time limit counts the reading only, not the time the
+    consumer holds each row (:meth:`Meter.paused`)."""
     limits = meter.limits
     filled = 0
     for number, values, formulas, formats, layout in records:
@@ -110,4 +111,5 @@ def capped(meter: Meter, place: Place, records: Iterator[Record]) -> Iterator[Sh
         if filled > limits.max_cells:
             raise refuse(meter.filename, N_("The sheet has more than %(n)d filled cells; split it into several files."),
                          place, n=limits.max_cells)
-        yield SheetRow(number, values[:width], formulas, formats[:width], layout)
+        with meter.paused():  # what the consumer does with the row is not reading it
+            yield SheetRow(number, values[:width], formulas, formats[:width], layout)
