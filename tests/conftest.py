@@ -4,6 +4,7 @@ session per test with everything removed afterwards, a FixedClock, the app and i
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -139,6 +140,14 @@ def cheap_password_hashing():
     people.PASSWORD_METHOD = "scrypt:1024:8:1"
     yield
     people.PASSWORD_METHOD = saved
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``EXAMSVC_BROWSER_TESTS_LAST=1`` the browser tests (tests/e2e) run after all others,
+    in their usual order. ``make test`` runs the PostgreSQL suite so beside the SQLite one, so
+    that the two suites' Chromium phases do not fall on the same minutes of a two-core machine."""
+    if os.environ.get("EXAMSVC_BROWSER_TESTS_LAST") == "1":
+        items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
