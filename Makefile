@@ -55,8 +55,8 @@ TEST_LOGS := .test-logs
 test: install chromium
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not running on 127.0.0.1:5432 (see .ci/run for how to start it)" >&2; exit 1; }
 	@mkdir -p $(TEST_LOGS); echo "Running the suite on SQLite and on PostgreSQL at once (logs in $(TEST_LOGS)/) ..."; \
-	EXAMSVC_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider --basetemp=$(TEST_LOGS)/tmp-sqlite $(TEST_ARGS) > $(TEST_LOGS)/sqlite.log 2>&1 & sqlite=$$!; \
-	EXAMSVC_TEST_DB=postgresql EXAMSVC_BROWSER_TESTS_LAST=1 $(BIN)/pytest -q -p no:cacheprovider --basetemp=$(TEST_LOGS)/tmp-postgresql $(TEST_ARGS) > $(TEST_LOGS)/postgresql.log 2>&1 & postgresql=$$!; \
+	EXAMSVC_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider --durations=15 --basetemp=$(TEST_LOGS)/tmp-sqlite $(TEST_ARGS) > $(TEST_LOGS)/sqlite.log 2>&1 & sqlite=$$!; \
+	EXAMSVC_TEST_DB=postgresql EXAMSVC_BROWSER_TESTS_LAST=1 $(BIN)/pytest -q -p no:cacheprovider --durations=15 --basetemp=$(TEST_LOGS)/tmp-postgresql $(TEST_ARGS) > $(TEST_LOGS)/postgresql.log 2>&1 & postgresql=$$!; \
 	status=0; wait $$sqlite || status=1; wait $$postgresql || status=1; \
 	for db in sqlite postgresql; do echo "== $$db =="; cat $(TEST_LOGS)/$$db.log; done; \
 	for db in sqlite postgresql; do printf '%s: %s\n' "$$db" "$$(tail -n 1 $(TEST_LOGS)/$$db.log)"; done; \
