@@ -131,6 +131,24 @@ def test_a_ninth_option_refuses_its_row_and_an_unknown_column_is_named_with_its_
     assert report.batch.report["notices"]
 
 
+@pytest.mark.parametrize("numbers,ninth", [
+    ("一二三四五六七八", "选项九"), ("12345678", "选项9"), ("12345678", "选项１０"), ("一二三四五六七八", "选项十"),
+])
+def test_a_numbered_option_past_eight_refuses_its_row_like_option_i(db, clock, editor, numbers, ninth):
+    # 选项一 … 选项八 (or 选项1 … 选项8) are options A … H; a further numbered option is a ninth option,
+    # refused like 选项I, never dropped as a column the template does not know.
+    header = ("题型", "题干", *(f"选项{n}" for n in numbers), ninth, "答案", "分类")
+    eight = ["警告", "通报批评", "罚款", "没收违法所得", "暂扣许可证件", "降低资质等级", "行政拘留", "责令关闭"]
+    rows = [["单选", "第2题：下列哪一项是行政处罚？", *eight, "", "A", "行政处罚法"],
+            ["单选", "第3题：下列哪一项是行政处罚？", *eight, "以上都是", "A", "行政处罚法"]]
+    report = run(db, clock, editor, book_bytes(questions_book(rows, header=header)), mode=VALID_ONLY)
+    assert report.imported == 1
+    letter = "J" if ninth in ("选项１０", "选项十") else "I"
+    assert reasons(report) == [f"q.xlsx, sheet 题库, row 3, column K ({ninth}) :: option {letter} is filled in, but a "
+                               "question has at most 8 options (A–H); merge options or split the question"]
+    assert not [n for n in notices(report) if ninth in n]
+
+
 def test_a_filled_cell_under_no_header_is_named(db, clock, editor):
     rows = [numbered(2) + ["", "多写的一格"]]
     report = run(db, clock, editor, book_bytes(questions_book(rows)))
