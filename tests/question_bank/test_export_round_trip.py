@@ -251,3 +251,13 @@ def test_options_beginning_with_their_own_label_come_back_exactly_from_the_templ
 
     assert sorted(c["options"] for c in map(content, imported)) == sorted(c["options"] for c in map(content, originals))
     assert [d["similarity"] for d in report.duplicates] == [100] * len(originals)
+
+
+def test_a_text_that_reads_like_an_ooxml_escape_comes_back_as_written_from_the_xlsx(db, clock, editor):
+    # The import decodes _x000D_ as Excel does, so the export writes such a text's underscore as _x005F_.
+    draft = QuestionDraft("single_choice", "题干里写着 _x000D_ 与 _x005F_ 两段文字", ["_x0009_字面", "乙"], ["A"], "转义",
+                          explanation="a_x000A_b")
+    original = authoring.create_question(db, clock, editor, draft)
+    db.commit()
+    report, [copy] = reimport(db, clock, editor, "导出.xlsx", export(db, clock, editor, "xlsx"))
+    assert content(copy) == content(original)
