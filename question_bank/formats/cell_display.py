@@ -67,18 +67,25 @@ def shown_text(value: Any, number_format: str = "General", epoch: dt.datetime | 
     Raises :class:`NotShown` for a format it cannot apply exactly."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
     code = number_format or "General"
     if code == "@":
         code = "General"
     sections = _split_sections(code)
+    if isinstance(value, str):
+        # A fourth section is the text's; left empty (";;;") it hides the text.
+        if len(sections) > 3 and not sections[3] and value:
+            raise _hidden(code)
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        if not sections[0] and len(sections) > 1:
+            raise _hidden(code)
         return _date_text(value, sections[0], code)
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     section, signed = _section_for(number, sections)
+    if not section and len(sections) > 1:
+        raise _hidden(code)
     if _is_date_section(section):
         moment = from_excel(float(number), epoch) if epoch is not None else from_excel(float(number))
         return _date_text(moment, section, code)
@@ -90,6 +97,13 @@ def shown_text(value: Any, number_format: str = "General", epoch: dt.datetime | 
 def _refuse(code: str) -> NotShown:
     return NotShown(N_("this cell's number format %(format)s cannot be read exactly; format the cell as 文本 (Text) "
                        "or 常规 (General) and type the value as it should read"), {"format": code})
+
+
+def _hidden(code: str) -> NotShown:
+    """A format whose section for the value is empty: Excel shows the cell empty (ECMA-376 Part 1,
+    18.8.31: an empty section hides the values it is for; ";;;" hides every value)."""
+    return NotShown(N_("this cell's number format %(format)s hides its value, so Excel shows the cell empty; format "
+                       "the cell as 文本 (Text) or 常规 (General) so the value shows, or clear the cell"), {"format": code})
 
 
 def _split_sections(code: str) -> list[str]:
@@ -115,8 +129,9 @@ def _split_sections(code: str) -> list[str]:
 
 
 def _section_for(number: Decimal, sections: list[str]) -> tuple[str, bool]:
-    """(section, whether a minus sign is to be added): Excel's rule, positive;negative;zero;text."""
-    if number < 0 and len(sections) > 1 and sections[1]:
+    """(section, whether a minus sign is to be added): Excel's rule, positive;negative;zero;text.
+    An empty section is returned empty (it hides the value: :func:`_hidden`)."""
+    if number < 0 and len(sections) > 1:
         return sections[1], False
     if number == 0 and len(sections) > 2:
         return sections[2], False
