@@ -59,3 +59,12 @@ def test_a_format_whose_section_for_the_value_is_empty_is_refused_as_hiding_it(v
 ])
 def test_a_value_whose_own_section_is_filled_is_shown_though_others_are_empty(value, number_format, shown):
     assert shown_text(value, number_format) == shown
+
+
+@pytest.mark.parametrize("value, number_format, shown", [
+    (dt.datetime(2026, 3, 5), "aaaa", "星期四"), (dt.datetime(2026, 3, 5), "aaa", "四"),
+    (dt.datetime(2026, 3, 1), 'yyyy"年"m"月"d"日" aaaa', "2026年3月1日 星期日"), (46086, "aaaa", "星期四"),
+    (46086, "m/d(aaa)", "3/5(四)"),
+])
+def test_the_chinese_weekday_formats_show_the_weekday(value, number_format, shown):
+    assert shown_text(value, number_format) == shown

@@ -447,3 +447,13 @@ def test_a_cell_whose_format_hides_it_is_refused_naming_the_cell(db, clock, edit
     assert report.batch is None and stored(db) == []
     assert [p for p in problems(report) if "row 2, column E" in p and "hides its value" in p and number_format in p], \
         problems(report)
+
+
+def test_a_date_in_a_chinese_weekday_format_is_read_as_the_weekday_excel_shows(db, clock, editor):
+    book = questions_book([ROW[:]])
+    cell = book["题库"].cell(2, COLUMN["解析"])
+    cell.value, cell.number_format = 46086, 'm"月"d"日" aaaa'  # 2026-03-05, a Thursday
+    report = run(db, clock, editor, book_bytes(book))
+    assert not report.errors, problems(report)
+    [version] = stored(db)
+    assert version.explanation == "3月5日 星期四"
