@@ -8,7 +8,8 @@ formats and the common custom ones produce, and refuses the rest rather than gue
 - General, integers and decimals (``0``, ``0.00``, ``#,##0.00``, ``0.0,`` …), percent, scientific
   (``0.00E+00``), fractions (``# ?/?``, ``# ??/??``, ``?/8``), currency and literal text in quotes or
   after ``\\``, ``[$¥-804]`` currency tags, colours, and up to three sections (positive;negative;zero);
-- dates and times: ``yyyy yy m mm mmm mmmm d dd ddd dddd h hh m mm s ss AM/PM 上午/下午``, elapsed
+- dates and times: ``yyyy yy m mm mmm mmmm d dd ddd dddd aaa aaaa`` (the Chinese weekday, 四 and
+  星期四) ``h hh m mm s ss AM/PM 上午/下午``, elapsed
   ``[h] [m] [s]`` and tenths of seconds; Excel's locale date formats (built-in ids 14 and 22 shown
   as a Chinese Excel shows them, ``yyyy/m/d``; the Chinese built-ins 27–36 and 50–58, which files
   do not spell out, are looked up by :func:`locale_format`).
@@ -45,6 +46,8 @@ LOCALE_FORMATS: dict[int, str] = {
 }
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
+#: The weekday as Excel's Chinese formats aaa (四) and aaaa (星期四) show it, Monday first.
+_CHINESE_DAYS = "一二三四五六日"
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -67,18 +70,25 @@ def shown_text(value: Any, number_format: str = "General", epoch: dt.datetime | 
     Raises :class:`NotShown` for a format it cannot apply exactly."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
     code = number_format or "General"
     if code == "@":
         code = "General"
     sections = _split_sections(code)
+    if isinstance(value, str):
+        # A fourth section is the text's; left empty (";;;") it hides the text.
+        if len(sections) > 3 and not sections[3] and value:
+            raise _hidden(code)
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        if not sections[0] and len(sections) > 1:
+            raise _hidden(code)
         return _date_text(value, sections[0], code)
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     section, signed = _section_for(number, sections)
+    if not section and len(sections) > 1:
+        raise _hidden(code)
     if _is_date_section(section):
         moment = from_excel(float(number), epoch) if epoch is not None else from_excel(float(number))
         return _date_text(moment, section, code)
@@ -90,6 +100,13 @@ def shown_text(value: Any, number_format: str = "General", epoch: dt.datetime | 
 def _refuse(code: str) -> NotShown:
     return NotShown(N_("this cell's number format %(format)s cannot be read exactly; format the cell as 文本 (Text) "
                        "or 常规 (General) and type the value as it should read"), {"format": code})
+
+
+def _hidden(code: str) -> NotShown:
+    """A format whose section for the value is empty: Excel shows the cell empty (ECMA-376 Part 1,
+    18.8.31: an empty section hides the values it is for; ";;;" hides every value)."""
+    return NotShown(N_("this cell's number format %(format)s hides its value, so Excel shows the cell empty; format "
+                       "the cell as 文本 (Text) or 常规 (General) so the value shows, or clear the cell"), {"format": code})
 
 
 def _split_sections(code: str) -> list[str]:
@@ -115,8 +132,9 @@ def _split_sections(code: str) -> list[str]:
 
 
 def _section_for(number: Decimal, sections: list[str]) -> tuple[str, bool]:
-    """(section, whether a minus sign is to be added): Excel's rule, positive;negative;zero;text."""
-    if number < 0 and len(sections) > 1 and sections[1]:
+    """(section, whether a minus sign is to be added): Excel's rule, positive;negative;zero;text.
+    An empty section is returned empty (it hides the value: :func:`_hidden`)."""
+    if number < 0 and len(sections) > 1:
         return sections[1], False
     if number == 0 and len(sections) > 2:
         return sections[2], False
@@ -172,7 +190,7 @@ def _tokens(section: str, code: str) -> list[tuple[str, str]]:
 def _is_date_section(section: str) -> bool:
     stripped = re.sub(r'"[^"]*"|\\.|_.|\*.|\[\$[^\]]*\]|\[(?i:black|blue|cyan|green|magenta|red|white|yellow)\]', "",
                       section)
-    return bool(re.search(r"(?i)[ymdhs]|\[[hms]+\]|上午/下午|AM/PM|A/P", stripped)) and "General" not in stripped
+    return bool(re.search(r"(?i)[ymdhs]|aaa|\[[hms]+\]|上午/下午|AM/PM|A/P", stripped)) and "General" not in stripped
 
 
 # --- numbers ----------------------------------------------------------------------------------------
@@ -410,7 +428,7 @@ def _fraction(value: Decimal, core: list[tuple[str, str]], code: str) -> str:
 
 # --- dates and times --------------------------------------------------------------------------------
 
-_DATE_TOKEN = re.compile(r"(?i)yyyy|yy|e|mmmmm|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|am/pm|a/p|上午/下午|\.0+")
+_DATE_TOKEN = re.compile(r"(?i)aaaa|aaa|yyyy|yy|e|mmmmm|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|am/pm|a/p|上午/下午|\.0+")
 
 
 def _date_text(value: Any, section: str, code: str) -> str:
@@ -481,6 +499,7 @@ def _date_field(tok: str, moment: dt.datetime, elapsed: dt.timedelta | None, twe
     fields = {
         "yyyy": f"{moment.year:04d}", "yy": f"{moment.year % 100:02d}", "e": str(moment.year),
         "mmmmm": _MONTHS[moment.month - 1][0], "mmmm": _MONTHS[moment.month - 1], "mmm": _MONTHS[moment.month - 1][:3],
+        "aaaa": "星期" + _CHINESE_DAYS[moment.weekday()], "aaa": _CHINESE_DAYS[moment.weekday()],
         "dddd": _DAYS[moment.weekday()], "ddd": _DAYS[moment.weekday()][:3], "dd": f"{moment.day:02d}",
         "d": str(moment.day), "hh": f"{hour:02d}", "h": str(hour), "ss": f"{moment.second:02d}",
         "s": str(moment.second), "am/pm": "AM" if moment.hour < 12 else "PM", "a/p": "A" if moment.hour < 12 else "P",

@@ -68,6 +68,22 @@ def without_label(text: str, letter: str) -> str:
     return rest
 
 
+def written_for_column(text: str, letter: str) -> str:
+    """``text``, option ``letter``'s stored text, as the template export writes it in that option's
+    column, so that :func:`read_options` reads back exactly ``text``.
+
+    Rule: a text the import would change, because it begins with its own label ("B、以上均可",
+    "（C）项", "d. 无法确定" in its own column: :func:`without_label` takes that off) or because it is
+    only a label ("B.", which :func:`label_only` refuses), is written after one more label of its
+    letter in brackets: "（B）B、以上均可". The import takes off exactly that bracketed label, and a
+    bracketed label is taken off whatever follows it (the Latin-letter exception is only for a plain
+    "A." label), so the rest comes back as stored. Any other text is written as it is, so that
+    hand-made files are read as before (issue 5: a round trip never changes an option)."""
+    if without_label(text, letter) == text and not label_only(text):
+        return text
+    return f"（{letter}）{text}"
+
+
 def _labelled_again(rest: str, letter: str) -> bool:
     """Whether ``rest``, what follows an option's label, begins with that same label."""
     again = _LABEL.match(rest)

@@ -28,6 +28,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -151,6 +152,10 @@ def to_csv_bytes(headers: Sequence[str], rows: Iterable[Row]) -> bytes:
 
 # --- xlsx ------------------------------------------------------------------------------------------
 
+#: The underscore starting something that reads as an OOXML escape _xHHHH_ (ECMA-376 Part 1, §22.9.2.19).
+_OOXML_ESCAPE_LIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+
+
 def _xlsx_cell(sheet: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
     _check_cell(value)
     if value is None or _is_number(value) or isinstance(value, bool | dt.date):
@@ -158,7 +163,10 @@ def _xlsx_cell(sheet: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
     else:
         original = str(value)
         # XML 1.0 cannot carry most control characters; they are dropped from the xlsx only.
-        text = ILLEGAL_CHARACTERS_RE.sub("", original)
+        # A text that itself reads like an OOXML escape ("_x000D_") gets its underscore escaped as
+        # "_x005F_", as Excel writes it, so that reading the file back (which decodes the escapes,
+        # ``guarded.workbook.as_shown``) gives the text as written.
+        text = _OOXML_ESCAPE_LIKE.sub("_x005F_", ILLEGAL_CHARACTERS_RE.sub("", original))
         cell = WriteOnlyCell(sheet, value=text)
         # openpyxl guesses "=…" to be a formula and "#N/A" an error value; a text cell is text.
         cell.data_type = "s"

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
+from question_bank.formats.numerals import NUMERAL, parse_numeral
 from question_bank.formats.option_cells import OPTIONS_CELL, read_options, split_options
 from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row
 from question_bank.points import is_exact_points
@@ -128,10 +129,26 @@ for _number, (_letter, _numeral) in enumerate(zip(LETTERS, "一二三四五六�
 #: the empty header cells after it are options A, B, C … in order) or over one cell holding them all.
 _OPTIONS_WORDS = frozenset({"选项", "options", "备选项", "备选答案", "答案选项"})
 
-#: Letters past H: a column headed 选项I, I选项, option_I or I is a ninth (tenth …) option, which the
+#: Letters past H: a column headed 选项I, I选项, option_I or I (or numbered past 8: 选项九, 选项9) is a ninth (tenth …) option, which the
 #: template cannot hold; a filled cell there refuses its row rather than being dropped.
 EXTRA_OPTION_LETTERS = "IJKLMNOPQRSTUVWXYZ"
 _EXTRA_OPTION_WORD = re.compile(r"(?:选项|option)?([i-z])(?:选项|项)?")
+#: A numbered option header (选项九, 选项10, option9; full-width digits are folded by :func:`_header_word`):
+#: past 8 it is a ninth (tenth …) option like 选项I, refused when filled, never dropped as unknown.
+_NUMBERED_OPTION_WORD = re.compile(r"(?:选项|option)(" + NUMERAL + ")")
+
+
+def _extra_option_letter(word: str) -> str | None:
+    """The letter (I, J … Z; past Z the number) of a header word naming an option past H: "选项i",
+    "i选项", "i", "选项九", "选项10", "option9"; ``None`` for any other header word."""
+    more = _EXTRA_OPTION_WORD.fullmatch(word)
+    if more is not None:
+        return more.group(1).upper()
+    numbered = _NUMBERED_OPTION_WORD.fullmatch(word)
+    number = parse_numeral(numbered.group(1)) if numbered is not None else None
+    if number is None or number <= len(LETTERS):
+        return None  # 选项1 … 选项8 are options A … H (aliases above); 选项0 is no option
+    return chr(ord("A") + number - 1) if number <= 26 else str(number)
 
 #: Headers in template order, as the downloadable template writes them.
 TEMPLATE_HEADERS: tuple[str, ...] = (
@@ -230,9 +247,9 @@ def read_header(row: Row, sheet_type: str = "") -> Header | None:
         word = _header_word(cell)
         name = _BY_WORD.get(word)
         if name is None:
-            more = _EXTRA_OPTION_WORD.fullmatch(word)
+            more = _extra_option_letter(word)
             if more is not None:
-                extra[position] = (more.group(1).upper(), cell.strip())
+                extra[position] = (more, cell.strip())
             elif cell.strip():
                 unknown[position] = cell.strip()
             continue

@@ -41,3 +41,30 @@ def test_locale_builtins_are_read_as_a_chinese_excel_shows_them():
     assert locale_format(58, "General") == 'm"月"d"日"'
     assert locale_format(164, "0.00%") == "0.00%"
     assert shown_text(dt.datetime(2026, 3, 1), locale_format(14, "mm-dd-yy")) == "2026/3/1"
+
+
+@pytest.mark.parametrize("value, number_format", [
+    ("行政拘留", ";;;"), (3, ";;;"), (-3, "0;;0"), (-3, "0;"), (0, "0;-0;"), (0, '0"分";"扣"0"分";'),
+    ("文字", '0;-0;0;'), (dt.datetime(2026, 3, 1), ";;;"),
+])
+def test_a_format_whose_section_for_the_value_is_empty_is_refused_as_hiding_it(value, number_format):
+    # Excel shows such a cell empty (ECMA-376 Part 1, 18.8.31): neither the value nor "" is what it shows.
+    with pytest.raises(NotShown) as refused:
+        shown_text(value, number_format)
+    assert "hides its value" in refused.value.args[0]
+
+
+@pytest.mark.parametrize("value, number_format, shown", [
+    (3, "0;;", "3"), (-3, "0;-0;", "-3"), ("文字", "0;;;@", "文字"), ("文字", "0;;", "文字"), ("", ";;;", ""),
+])
+def test_a_value_whose_own_section_is_filled_is_shown_though_others_are_empty(value, number_format, shown):
+    assert shown_text(value, number_format) == shown
+
+
+@pytest.mark.parametrize("value, number_format, shown", [
+    (dt.datetime(2026, 3, 5), "aaaa", "星期四"), (dt.datetime(2026, 3, 5), "aaa", "四"),
+    (dt.datetime(2026, 3, 1), 'yyyy"年"m"月"d"日" aaaa', "2026年3月1日 星期日"), (46086, "aaaa", "星期四"),
+    (46086, "m/d(aaa)", "3/5(四)"),
+])
+def test_the_chinese_weekday_formats_show_the_weekday(value, number_format, shown):
+    assert shown_text(value, number_format) == shown

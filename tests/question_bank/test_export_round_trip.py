@@ -214,3 +214,50 @@ def test_json_lines_keep_every_version_the_review_state_and_the_citations(db, cl
     assert [(c["source"], c["text"], c["article_number"]) for c in line["citations"]][:2] == [
         ("legal_basis", "《中华人民共和国行政处罚法》第九条", 9), ("legal_basis", "第十条", 10)]
     assert set(line["review"]) == {"reviewer", "reviewed_at", "import_batch"}
+
+
+#: Every label style the template import takes off an option in its own column, each before a text.
+OWN_LABEL_STYLES = ("{L}.", "{L}．", "{L}、", "{L}:", "{L}：", "{L})", "{L}）", "({L})", "（{L}）", "（{L}）、",
+                    "( {L} ) ", "{l}.", "{l}、", "{F}．", "{f}、", "{L} . ", "{L}. {L}.")
+
+
+def _labelled(style: str, letter: str) -> str:
+    full = chr(ord("Ａ") + ord(letter) - ord("A"))
+    return style.format(L=letter, l=letter.lower(), F=full, f=full.lower())
+
+
+@pytest.mark.parametrize("file_format,filename", [("xlsx", "导出.xlsx"), ("csv", "导出.csv")])
+def test_options_beginning_with_their_own_label_come_back_exactly_from_the_template(
+        db, clock, editor, file_format, filename):
+    # Texts an author wrote with a leading label (in the editor or in JSON Lines): the template export
+    # must write them so that the import, which takes a label off option B's "B.警告", keeps them.
+    originals = []
+    for number, style in enumerate(OWN_LABEL_STYLES):
+        options = [_labelled(style, letter) + text for letter, text in
+                   zip("ABCD", ["以上均可", "以上都不对", "无法确定", "项"])]
+        originals.append(authoring.create_question(db, clock, editor, QuestionDraft(
+            "single_choice", f"标签样式{number}：下列说法正确的是？", options, ["A"], "标签")))
+    # Texts the import already keeps stay written as they are, so hand-made files read as before.
+    kept = ["A类企业", "A、B都正确", "C.B两项", "以上都是"]
+    originals.append(authoring.create_question(db, clock, editor, QuestionDraft(
+        "single_choice", "字母开头的选项原样保留？", kept, ["B"], "标签")))
+    db.commit()
+
+    data = export(db, clock, editor, file_format)
+    if file_format == "csv":
+        text = data.decode("utf-8-sig")
+        assert "（B）B、以上都不对" in text and ",A类企业,A、B都正确,C.B两项," in text
+    report, imported = reimport(db, clock, editor, filename, data)
+
+    assert sorted(c["options"] for c in map(content, imported)) == sorted(c["options"] for c in map(content, originals))
+    assert [d["similarity"] for d in report.duplicates] == [100] * len(originals)
+
+
+def test_a_text_that_reads_like_an_ooxml_escape_comes_back_as_written_from_the_xlsx(db, clock, editor):
+    # The import decodes _x000D_ as Excel does, so the export writes such a text's underscore as _x005F_.
+    draft = QuestionDraft("single_choice", "题干里写着 _x000D_ 与 _x005F_ 两段文字", ["_x0009_字面", "乙"], ["A"], "转义",
+                          explanation="a_x000A_b")
+    original = authoring.create_question(db, clock, editor, draft)
+    db.commit()
+    report, [copy] = reimport(db, clock, editor, "导出.xlsx", export(db, clock, editor, "xlsx"))
+    assert content(copy) == content(original)

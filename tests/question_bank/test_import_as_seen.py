@@ -435,3 +435,25 @@ def test_a_long_general_number_in_an_option_is_refused_once_for_what_general_sho
         f"q.xlsx, sheet 题库, row 2, column {letter} ({column}): this cell holds the long number 123456789012 as a "
         "number, which Excel's General format shows as 1.23457E+11, hiding its digits; format the cell as 文本 (Text) "
         "and type the number again"]
+
+
+@pytest.mark.parametrize("value, number_format", [("记过", ";;;"), (-2, "0;;0")])
+def test_a_cell_whose_format_hides_it_is_refused_naming_the_cell(db, clock, editor, value, number_format):
+    # Excel shows the cell empty: storing the value would store what the author never saw.
+    book = questions_book([ROW[:]])
+    cell = book["题库"].cell(2, COLUMN["选项C"])
+    cell.value, cell.number_format = value, number_format
+    report = run(db, clock, editor, book_bytes(book))
+    assert report.batch is None and stored(db) == []
+    assert [p for p in problems(report) if "row 2, column E" in p and "hides its value" in p and number_format in p], \
+        problems(report)
+
+
+def test_a_date_in_a_chinese_weekday_format_is_read_as_the_weekday_excel_shows(db, clock, editor):
+    book = questions_book([ROW[:]])
+    cell = book["题库"].cell(2, COLUMN["解析"])
+    cell.value, cell.number_format = 46086, 'm"月"d"日" aaaa'  # 2026-03-05, a Thursday
+    report = run(db, clock, editor, book_bytes(book))
+    assert not report.errors, problems(report)
+    [version] = stored(db)
+    assert version.explanation == "3月5日 星期四"

@@ -131,6 +131,24 @@ def test_a_ninth_option_refuses_its_row_and_an_unknown_column_is_named_with_its_
     assert report.batch.report["notices"]
 
 
+@pytest.mark.parametrize("numbers,ninth", [
+    ("一二三四五六七八", "选项九"), ("12345678", "选项9"), ("12345678", "选项１０"), ("一二三四五六七八", "选项十"),
+])
+def test_a_numbered_option_past_eight_refuses_its_row_like_option_i(db, clock, editor, numbers, ninth):
+    # 选项一 … 选项八 (or 选项1 … 选项8) are options A … H; a further numbered option is a ninth option,
+    # refused like 选项I, never dropped as a column the template does not know.
+    header = ("题型", "题干", *(f"选项{n}" for n in numbers), ninth, "答案", "分类")
+    eight = ["警告", "通报批评", "罚款", "没收违法所得", "暂扣许可证件", "降低资质等级", "行政拘留", "责令关闭"]
+    rows = [["单选", "第2题：下列哪一项是行政处罚？", *eight, "", "A", "行政处罚法"],
+            ["单选", "第3题：下列哪一项是行政处罚？", *eight, "以上都是", "A", "行政处罚法"]]
+    report = run(db, clock, editor, book_bytes(questions_book(rows, header=header)), mode=VALID_ONLY)
+    assert report.imported == 1
+    letter = "J" if ninth in ("选项１０", "选项十") else "I"
+    assert reasons(report) == [f"q.xlsx, sheet 题库, row 3, column K ({ninth}) :: option {letter} is filled in, but a "
+                               "question has at most 8 options (A–H); merge options or split the question"]
+    assert not [n for n in notices(report) if ninth in n]
+
+
 def test_a_filled_cell_under_no_header_is_named(db, clock, editor):
     rows = [numbered(2) + ["", "多写的一格"]]
     report = run(db, clock, editor, book_bytes(questions_book(rows)))
@@ -390,3 +408,29 @@ def test_a_very_hidden_sheet_is_said_to_need_the_vba_editor_not_the_unhide_menu(
     book.create_sheet("说明").append(["请在题库表中填写"])
     report = run(db, clock, editor, book_bytes(book), name="q2.xlsx")
     assert report.refused and "very hidden" in str(report.errors[0]) and "Unhide it in Excel" not in str(report.errors[0])
+
+
+# --- OOXML escapes in strings ------------------------------------------------------------------------
+
+def test_ooxml_escapes_in_shared_and_inline_strings_are_read_as_excel_shows_them(db, clock, editor):
+    # XlsxWriter, pandas and POI store CR, LF and tab as _x000D_, _x000A_, _x0009_ (ECMA-376 Part 1,
+    # §22.9.2.19); _x005F_ escapes an underscore, so _x005F_x000D_ shows the seven characters "_x000D_".
+    row = numbered(2)
+    row[1] = "第一行_x000D__x000A_第二行"
+    row[COLUMN["解析"] - 1] = "甲_x0009_乙"
+    row[COLUMN["选项D"] - 1] = "行政拘留_x000a_（十日以下）"
+    book = questions_book([row])
+    book["题库"].cell(2, COLUMN["选项C"]).value = "placeholder"
+
+    def inline(sheet: bytes) -> bytes:
+        # Option C as an inline string, as XlsxWriter's and POI's streaming writers store text.
+        cell = f'<c r="E2" t="inlineStr"><is><t>记过_x005F_x000D_字面</t></is></c>'.encode()
+        return re.sub(rb'<c r="E2"[^>]*>.*?</c>', cell, sheet)
+
+    data = rewrite_part(book_bytes(book), "xl/worksheets/sheet1.xml", inline)
+    report = run(db, clock, editor, data)
+    assert not report.errors, [str(p) for p in report.errors]
+    [version] = stored(db)
+    assert version.stem.splitlines() == ["第一行", "第二行"] and "_x000" not in version.stem
+    assert version.explanation == "甲\t乙"
+    assert version.options[2:] == ["记过_x000D_字面", "行政拘留\n（十日以下）"]

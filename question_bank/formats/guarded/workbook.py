@@ -22,6 +22,7 @@ import defusedxml.ElementTree
 import openpyxl.xml.functions
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.escape import unescape
 
 from question_bank.errors import N_, InvalidInput, Place
 
@@ -122,11 +123,21 @@ def _sheet_reader(filename: str, meter: Meter, archive: MeteredArchive, sheet: A
     return read
 
 
+def as_shown(value: Any) -> Any:
+    """A cell's text as Excel shows it: the OOXML escapes ``_xHHHH_`` decoded ("_x000D_" → CR,
+    "_x0009_" → tab, "_x000A_" → LF; "_x005F_" is an underscore, so "_x005F_x000D_" reads
+    "_x000D_" literally), as XlsxWriter, pandas and Apache POI write those characters in shared and
+    inline strings (ECMA-376 Part 1, §22.9.2.19 ST_Xstring). openpyxl reads them literally; its own
+    ``openpyxl.utils.escape.unescape`` decodes them. Anything but a plain ``str`` (a number, a date,
+    an :class:`ErrorValue`) is returned as it is."""
+    return unescape(value) if type(value) is str else value
+
+
 def _value(cell: Any, epoch: Any) -> Any:
     """The cell's saved value; an error value (``#N/A``) as an :class:`ErrorValue`, so that it is
     never taken for text someone typed; a number under a Chinese locale date format (which openpyxl
     does not know for a date) as the date it shows."""
-    value = cell.value
+    value = as_shown(cell.value)
     if getattr(cell, "data_type", None) == "e" and value is not None:
         return ErrorValue(value)
     style = getattr(cell, "style_array", None)
@@ -189,7 +200,7 @@ def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: 
         rows = ((tuple(_value(c, epoch) for c in row), tuple(_number_format(c) for c in row))
                 for row in sheet.iter_rows(max_col=width))
     else:
-        rows = ((values, ()) for values in sheet.iter_rows(max_col=width, values_only=True))
+        rows = ((tuple(map(as_shown, values)), ()) for values in sheet.iter_rows(max_col=width, values_only=True))
     for number, (values, formats) in enumerate(rows, start=1):
         # A formula counts as unsaved only where openpyxl, too, found no value (an inline string is one).
         formulas = frozenset(p for p in unsaved.get(number, ()) if p < len(values) and values[p] is None)
