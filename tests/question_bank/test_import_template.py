@@ -100,6 +100,20 @@ def test_an_empty_file_and_a_file_with_nul_bytes_are_refused():
     assert "marked as UTF-8 but is not valid UTF-8" in refusal(b"\xef\xbb\xbf" + CSV_HEADER.encode("gb18030"), "q.csv")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_byte_order_mark_is_named_as_such(encoding):
+    """An issue-5 trial got "NUL bytes, not a CSV" for it, which sends the editor looking elsewhere."""
+    data = (CSV_HEADER + "\r\n单选题,行政法,题干（　）,甲,乙,,,,,,,A,,\r\n").encode(encoding)
+    assert "UTF-16 text saved without its byte order mark" in refusal(data, "q.csv")
+
+
+def test_a_workbook_sent_as_a_text_format_is_named_as_a_workbook():
+    from question_bank.formats.guarded.text import decode
+
+    with pytest.raises(InvalidInput, match="ZIP package such as an Excel workbook"):
+        decode("bank.gift", b"PK\x03\x04" + b"\x00" * 40)
+
+
 def test_kind_is_decided_by_content_not_by_name():
     table = spreadsheet.read_table("really-a-workbook.csv", questions_xlsx([ROW]))
     assert table.file_format == "xlsx"

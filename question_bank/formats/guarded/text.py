@@ -52,10 +52,10 @@ def decode(filename: str, data: bytes) -> tuple[str, str]:
             raise refuse(filename, N_("This UTF-16 text file is damaged at byte %(pos)d (line %(line)d). Save it again "
                                       "and upload that."), pos=exc.start, line=_line_of(data, exc.start)) from None
         if "\x00" in text:
-            raise _nul(filename)
+            raise _nul(filename, data)
         return "utf-16", text
     if b"\x00" in data:
-        raise _nul(filename)
+        raise _nul(filename, data)
     has_bom = data.startswith(_BOM_UTF8)
     body = data[3:] if has_bom else data
     try:
@@ -80,9 +80,31 @@ def decode(filename: str, data: bytes) -> tuple[str, str]:
                      pos=exc.start, line=_line_of(data, exc.start)) from None
 
 
-def _nul(filename: str):
+def _nul(filename: str, data: bytes):
+    """The refusal of a text file holding NUL bytes, saying what the file is where that can be
+    told: a ZIP package (an .xlsx workbook sent as a text format), or UTF-16 text saved without
+    its byte order mark (every other byte NUL); an issue-5 trial got "not a CSV" for both."""
+    if data.startswith(b"PK\x03\x04"):
+        return refuse(filename, N_("This file is a ZIP package such as an Excel workbook, not a text file. Choose "
+                                   "the workbook format for it (or let the format be recognised)."))
+    if _reads_as_utf16(data):
+        return refuse(filename, N_("This file looks like UTF-16 text saved without its byte order mark. Save it "
+                                   "again as \"CSV UTF-8\" (or as Unicode text with its mark) and upload that."))
     return refuse(filename, N_("This file contains NUL bytes, so it is not a CSV text file. Upload an "
                                ".xlsx workbook or save the table as CSV."))
+
+
+def _reads_as_utf16(data: bytes) -> bool:
+    """True when ``data`` (holding NUL bytes) decodes as UTF-16 of either byte order into lines of
+    printable text without NUL: how UTF-16 without a byte order mark looks."""
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\n" in text and all(ch.isprintable() or ch.isspace() for ch in text):
+            return True
+    return False
 
 
 def _mostly_utf8(body: bytes) -> bool:
