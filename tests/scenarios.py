@@ -112,3 +112,19 @@ def wrong_answer(item):
     others = [letter for letter, _ in view.options if letter not in right]
     # A key of every option: one of them alone is partly right, which practice counts as wrong.
     return others[:1] or right[:1]
+
+
+def short_answer_awaiting_marking(db, clock, make: Factory, points: int = 100):
+    """A cadre's submitted attempt at a one-question short-answer paper worth ``points``, its
+    answer "依法行政" waiting in the marking queue; committed. Returns the attempt."""
+    from question_bank.services import attempts
+
+    make.question("short_answer")
+    paper = make.paper([("short_answer", 1, points, "行政处罚法")])
+    cadre = make.cadre()
+    sitting = make.sitting(paper, roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, "依法行政", 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    db.commit()
+    return attempt

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from question_bank.models import ManualMark, RegradeKind, Role, ScoreChange, UnitLevel
 from question_bank.services import attempts, audit, regrade, score_changes
 from tests import tamper
+from tests.scenarios import short_answer_awaiting_marking
 
 
 @pytest.fixture
@@ -152,13 +153,7 @@ def test_a_question_removed_from_the_total_is_marked_voided_for_the_candidate_an
 
 
 def test_the_marker_s_field_refuses_an_exponent(client, db, clock, make):
-    make.question("short_answer")
-    paper = make.paper([("short_answer", 1, 40, "行政处罚法")])
-    cadre = make.cadre()
-    sitting = make.sitting(paper, roster=[cadre], shuffle=False)
-    attempt = attempts.start_attempt(db, clock, cadre, sitting)
-    attempts.save_response(db, clock, cadre, attempt.id, 1, "依法行政", 1)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    attempt = short_answer_awaiting_marking(db, clock, make, points=40)
     make.user(Role.MARKER, username="marker1")
     db.commit()
     client.login("marker1")

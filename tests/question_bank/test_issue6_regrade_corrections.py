@@ -15,6 +15,7 @@ from question_bank.models import Regrade, RegradeKind, Role, ScoreChange
 from question_bank.reports.score_sheet import COL_MAX, COL_NAME, HEADERS
 from question_bank.services import attempts, ledger, proctoring, regrade, score_changes, score_check, score_sheets
 from question_bank.services.marking import GradeBand, scaled_marks
+from tests.scenarios import short_answer_awaiting_marking
 from tests.question_bank.test_case_c10_regrade import c10, correct_key, item_score  # noqa: F401 (fixture)
 
 
@@ -147,14 +148,7 @@ def test_a_voided_attempt_is_left_out_of_regrades_and_takes_no_score_change(db, 
 
 
 def test_an_item_awaiting_marking_takes_no_score_change(db, clock, make):
-    make.question("short_answer")
-    paper = make.paper([("short_answer", 1, 100, "行政处罚法")])
-    cadre = make.cadre()
-    sitting = make.sitting(paper, roster=[cadre], shuffle=False)
-    attempt = attempts.start_attempt(db, clock, cadre, sitting)
-    attempts.save_response(db, clock, cadre, attempt.id, 1, "依法行政", 1)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
-    db.commit()
+    attempt = short_answer_awaiting_marking(db, clock, make)
     with pytest.raises(Conflict) as refused:
         score_changes.propose(db, clock, make.user(Role.EXAM_ADMIN), attempt.items[0].id, Decimal(80), "直接给分")
     assert "awaiting marking" in str(refused.value)
