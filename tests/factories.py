@@ -78,28 +78,38 @@ class Factory:
         return self._system
 
     # --- bank --------------------------------------------------------------------------------
-    def question(self, qtype: str = "single_choice", *, category: str = "行政处罚法", key: Any = None,
-                 options: list[str] | None = None, stem: str | None = None,
-                 status: QuestionStatus = QuestionStatus.PUBLISHED, difficulty: int = 3,
-                 explanation: str = "依据法条作答。", author: User | None = None,
-                 default_score: Any = None, pinned_options: list[int] = (), rubric: str = "",
-                 legal_basis: str = "《中华人民共和国行政处罚法》第九条") -> Question:
-        """A question of ``qtype``; the default stem has one blank, so a fill-in question's default
-        key is one blank's answer."""
+    def question(self, qtype: str = "single_choice", *, status: QuestionStatus = QuestionStatus.PUBLISHED,
+                 author: User | None = None, **content: Any) -> Question:
+        """A question of ``qtype`` (content as :meth:`draft` takes it); the default stem has one
+        blank, so a fill-in question's default key is one blank's answer."""
+        return self.questions(1, qtype, status=status, author=author, **content)[0]
+
+    def questions(self, count: int, qtype: str = "single_choice", *, status: QuestionStatus = QuestionStatus.PUBLISHED,
+                  author: User | None = None, **content: Any) -> list[Question]:
+        """``count`` questions made as :meth:`question` makes one, in one call of the authoring
+        service (as an import adds its rows: one duplicate check, one commit)."""
+        drafts = [self.draft(qtype, **content) for _ in range(count)]
+        created = authoring.create_questions(self.db, self.clock, author or self.system_user(), drafts, status=status)
+        self.db.commit()
+        return [made.question for made in created]
+
+    @staticmethod
+    def draft(qtype: str = "single_choice", *, category: str = "行政处罚法", key: Any = None,
+              options: list[str] | None = None, stem: str | None = None, difficulty: int = 3,
+              explanation: str = "依据法条作答。", default_score: Any = None, pinned_options: list[int] = (),
+              rubric: str = "", legal_basis: str = "《中华人民共和国行政处罚法》第九条") -> QuestionDraft:
+        """A draft of ``qtype`` with a stem and options numbered apart from every other draft's."""
         n = next(_counter)
         if options is None:
             options = [f"选项{c}{n}" for c in "ABCD"] if qtype.endswith("_choice") else []
         if key is None:
             key = {"single_choice": ["B"], "multiple_choice": ["A", "C"], "indefinite_choice": ["A"],
                    "true_false": True, "fill_blank": [["行政复议"]], "short_answer": "行政机关应当依法行使职权。"}[qtype]
-        draft = QuestionDraft(qtype=qtype, stem=stem or f"第{n}题题干（　）", options=options, key=key,
-                              category_path=category, explanation=explanation, difficulty=difficulty,
-                              legal_basis=legal_basis,
-                              default_score=None if default_score is None else Decimal(str(default_score)),
-                              pinned_options=list(pinned_options), rubric=rubric)
-        question = authoring.create_question(self.db, self.clock, author or self.system_user(), draft, status=status)
-        self.db.commit()
-        return question
+        return QuestionDraft(qtype=qtype, stem=stem or f"第{n}题题干（　）", options=options, key=key,
+                             category_path=category, explanation=explanation, difficulty=difficulty,
+                             legal_basis=legal_basis,
+                             default_score=None if default_score is None else Decimal(str(default_score)),
+                             pinned_options=list(pinned_options), rubric=rubric)
 
     # --- law catalogue ------------------------------------------------------------------------
     def laws(self, *names: str) -> list[LoadedVersion]:
@@ -113,9 +123,6 @@ class Factory:
         loaded = law_catalogue.load_texts(self.db, self.clock, None, files)
         self.db.commit()
         return loaded
-
-    def questions(self, count: int, qtype: str = "single_choice", **kwargs: Any) -> list[Question]:
-        return [self.question(qtype, **kwargs) for _ in range(count)]
 
     def revision(self, question: Question, *, editor: User | None = None, **changes: Any) -> QuestionVersion:
         """Edit ``question`` as an editor would (by default a new editor, so that any reviewer may

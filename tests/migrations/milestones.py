@@ -7,6 +7,8 @@ are named here; what each one changes is said beside it.
 
 from __future__ import annotations
 
+from functools import cache
+
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
@@ -31,8 +33,14 @@ def applied(connection: Connection) -> frozenset[str]:
     current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     if current is None:
         return frozenset()
-    script = ScriptDirectory.from_config(database.alembic_config())
-    return frozenset(revision.revision for revision in script.iterate_revisions(current, "base"))
+    return frozenset(revision.revision for revision in _script().iterate_revisions(current, "base"))
+
+
+@cache
+def _script() -> ScriptDirectory:
+    """The migration graph, read once: the walk asks at every step, and reading it anew loaded
+    every revision file each time (a tenth of the walk's time)."""
+    return ScriptDirectory.from_config(database.alembic_config())
 
 
 def points_scale(connection: Connection) -> int:
