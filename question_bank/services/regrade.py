@@ -286,7 +286,7 @@ def _compute(session: Session, sitting: Sitting, question_id: int, kind: Regrade
         raise InvalidInput([Problem(N_("nothing would change: this question is already regraded this way in this "
                                        "sitting"), place="kind")])
     return Preview(sitting, question, kind, key_version, len(by_attempt), changes,
-                   _stale_proposals(session, changes, items), kept)
+                   _stale_proposals(session, changes, items, override.voids), kept)
 
 
 def _already_in_force(session: Session, sitting: Sitting, question_id: int,
@@ -296,10 +296,12 @@ def _already_in_force(session: Session, sitting: Sitting, question_id: int,
     return item_overrides.for_sitting(session, sitting.id).get(question_id) == override
 
 
-def _stale_proposals(session: Session, changes: list[AttemptChange], items: list[AttemptItem]) -> list[ScoreChange]:
-    """Open score-change proposals on items whose mark the regrade changes."""
+def _stale_proposals(session: Session, changes: list[AttemptChange], items: list[AttemptItem],
+                     voids: bool) -> list[ScoreChange]:
+    """Open score-change proposals on items whose mark the regrade changes, or on every item of
+    the question when it voids it (a voided question takes no score change: ``score_changes``)."""
     changed = {(c.attempt_id, slot) for c in changes for slot in c.items}
-    item_ids = [i.id for i in items if (i.attempt_id, i.slot) in changed]
+    item_ids = [i.id for i in items if voids or (i.attempt_id, i.slot) in changed]
     found: list[ScoreChange] = []
     for ids in _batches(item_ids):
         found.extend(session.scalars(select(ScoreChange).where(ScoreChange.attempt_item_id.in_(ids),

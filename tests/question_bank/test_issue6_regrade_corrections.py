@@ -202,3 +202,36 @@ def test_a_void_still_applies_to_an_item_a_score_change_set(db, clock, make, c10
     regrade.apply(db, clock, admin, sitting.id, q.id, RegradeKind.VOID_FULL_MARKS, "作废给分")
     db.commit()
     assert item_score(db, p, 1) == Decimal(2)
+
+
+def test_a_question_removed_from_the_total_takes_no_score_change_before_or_after_the_void(db, clock, make, c10):
+    """Second trial F-11: 2 points approved on a question removed from the total counted in a score
+    whose maximum leaves it out (65 of 98 became 67 of 98; 98 of 98 would become 100 of 98)."""
+    q, sitting, p, r, admin = c10
+    item = next(i for i in p.items if i.slot == 1)
+    waiting = score_changes.propose(db, clock, admin, item.id, Decimal(2), "申诉：酌情给分")
+    db.commit()
+    shown = regrade.preview(db, admin, sitting.id, q.id, RegradeKind.VOID_REMOVED, "超纲，剔除")
+    assert [c.id for c in shown.stale_proposals] == [waiting.id]  # P's mark stays 0, yet it cannot be approved
+    regrade.apply(db, clock, admin, sitting.id, q.id, RegradeKind.VOID_REMOVED, "超纲，剔除")
+    db.commit()
+    assert (p.score, p.max_score) == (Decimal(98), Decimal(98))
+    with pytest.raises(Conflict):
+        score_changes.decide(db, clock, make.user(Role.EXAM_ADMIN), waiting.id, approve=True)
+    db.rollback()
+    with pytest.raises(Conflict):
+        score_changes.propose(db, clock, make.user(Role.EXAM_ADMIN), item.id, Decimal(2), "再次申诉")
+    db.rollback()
+    db.refresh(p)
+    assert (p.score, p.max_score) == (Decimal(98), Decimal(98))
+    assert score_check.reconcile(db) == []
+
+
+def test_a_question_voided_with_full_marks_takes_no_score_change_for_one_candidate(db, clock, make, c10):
+    q, sitting, p, r, admin = c10
+    regrade.apply(db, clock, admin, sitting.id, q.id, RegradeKind.VOID_FULL_MARKS, "作废给分")
+    db.commit()
+    with pytest.raises(Conflict):
+        score_changes.propose(db, clock, admin, next(i for i in r.items if i.slot == 1).id, Decimal(0), "不应给分")
+    db.rollback()
+    assert r.score == Decimal(100)
