@@ -132,3 +132,27 @@ def test_the_pages_say_who_proposed_decided_and_regraded_and_keep_a_refused_prop
     assert admin1.display_name in past
     db.expire_all()
     assert db.get(type(r), r.id).score == Decimal(99)
+
+
+def test_a_key_correction_whose_every_change_is_kept_can_still_be_applied_for_later_attempts(
+        client, client_factory, make, db, clock, exam):
+    """When every candidate's item was set by an approved score change, the preview keeps them all
+    and still offers to apply, so that attempts marked later use the corrected key."""
+    q, sitting, (p, r) = exam
+    client.login("admin1")
+    other = client_factory()
+    other.login("admin2")
+    for attempt, points in ((p, "1"), (r, "1")):
+        item = next(i for i in attempt.items if i.slot == 1)
+        client.form_post(f"/exams/attempts/{attempt.id}/marks", {"item": item.id, "score": points, "reason": "申诉"})
+    for change in db.scalars(select(ScoreChange)).all():
+        assert other.form_post(f"/exams/score-changes/{change.id}/decide", {"decision": "approve"}).status_code == 302
+    make.revision(q, key=["A", "C"])
+    review.approve_question(db, clock, make.user(Role.BANK_REVIEWER), q)
+    db.commit()
+    form = {"question": q.id, "kind": "key_corrected", "reason": "答案更正为AC"}
+    page = client.form_post(f"/exams/sittings/{sitting.id}/regrade", form).get_data(as_text=True)
+    assert 'id="regrade-kept"' in page and 'id="regrade-apply"' in page and "regrade-change" not in page
+    assert client.form_post(f"/exams/sittings/{sitting.id}/regrade", {**form, "confirm": "apply"}).status_code == 302
+    db.expire_all()
+    assert (db.get(type(p), p.id).score, db.get(type(r), r.id).score) == (Decimal(99), Decimal(99))
