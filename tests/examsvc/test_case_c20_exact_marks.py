@@ -166,3 +166,12 @@ def test_c20_a_browser_lets_marks_with_two_decimals_be_typed_on_the_sitting_and_
         page = response.get_data(as_text=True)
         assert response.status_code == 200 and field in page, path
         assert _points_inputs_refusing(page, "59.99") == [], path
+
+
+@pytest.mark.parametrize("field", ["pass_mark", "excellent_mark", "marking_tolerance"])
+def test_a_negative_mark_is_refused_saying_0_is_the_least(client, db, admin, exam, field):
+    """Second trial F-12: the Chinese page said 数值必须大于 0 (must be greater than 0), though 0 is taken."""
+    client.form_post("/lang/zh_CN", {"next": "/"})
+    response = client.form_post("/exams/sittings/new", sitting_form(exam.paper_id, **{field: "-1"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "不能小于 0" in page and "必须大于 0" not in page
