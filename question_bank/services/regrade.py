@@ -62,7 +62,7 @@ from question_bank.models import (
     Sitting,
     User,
 )
-from question_bank.services import audit, item_overrides, ledger
+from question_bank.services import audit, item_overrides, ledger, score_changes
 from question_bank.services.marking import GradeBand, band_for, full_score, scaled_marks, settle_total
 from question_bank.services.sittings import get_sitting
 from question_bank.types import get_type
@@ -115,17 +115,6 @@ class KeptMark:
     score: Decimal
     key_score: Decimal
     change_id: int
-
-
-#: ``Mark.reason`` prefix of a mark set by an approved score change (``score_changes.decide``).
-SCORE_CHANGE_REASON = "score_change:"
-
-
-def _approved_change_id(mark) -> int | None:
-    """The score change that set ``mark`` (a :class:`Mark` or None), or None."""
-    if mark is None or not (mark.reason or "").startswith(SCORE_CHANGE_REASON):
-        return None
-    return int(mark.reason[len(SCORE_CHANGE_REASON):])
 
 
 @dataclass(frozen=True)
@@ -261,7 +250,7 @@ def _compute(session: Session, sitting: Sitting, question_id: int, kind: Regrade
         for item in own:
             old = marks[item.id].score if item.id in marks else None
             new = _new_item_score(item, override, answers.get((attempt_id, item.slot)), rule)
-            decided_by = _approved_change_id(marks.get(item.id)) if kind == RegradeKind.KEY_CORRECTED else None
+            decided_by = score_changes.approved_change_id(marks.get(item.id)) if kind == RegradeKind.KEY_CORRECTED else None
             if decided_by is not None and new is not None:
                 if new != old:
                     kept.append(KeptMark(attempt_id, attempt.user.display_name, item.slot, old, new, decided_by))

@@ -31,6 +31,17 @@ from question_bank.services.manual_marking import check_points
 from question_bank.services.marking import latest_item_marks, settle_total
 
 
+#: ``Mark.reason`` of a mark an approved change set: this prefix and the change's id.
+MARK_REASON_PREFIX = "score_change:"
+
+
+def approved_change_id(mark: Mark | None) -> int | None:
+    """The id of the approved score change that set ``mark``, or None (another kind of mark, or none)."""
+    if mark is None or not (mark.reason or "").startswith(MARK_REASON_PREFIX):
+        return None
+    return int(mark.reason[len(MARK_REASON_PREFIX):])
+
+
 def _item_in_scope(session: Session, actor: User, item_id: int) -> AttemptItem:
     return protection.get_in_scope(session, actor, AttemptItem, item_id, Role.EXAM_ADMIN,
                                    unit_of=lambda item: item.attempt.sitting.org_unit)
@@ -114,7 +125,7 @@ def decide(session: Session, clock: Clock, actor: User, change_id: int, approve:
     if approve:
         attempt = item.attempt
         session.add(Mark(attempt_item=item, score=change.new_score, marked_at=now, marker_id=actor.id,
-                         reason=f"score_change:{change.id}"))
+                         reason=f"{MARK_REASON_PREFIX}{change.id}"))
         session.flush()
         if settle_total(session, attempt) is not None:
             record = ledger.append(session, clock, attempt, reason=f"score change: {change.reason}", actor=actor)
