@@ -64,11 +64,14 @@ def _attempt_in_scope(attempt_id: int) -> Attempt:
 
 
 @bp.get("/attempts/<int:attempt_id>/marks")
-def attempt_marks(attempt_id: int, problems=None, status: int = 200):
+def attempt_marks(attempt_id: int, problems=None, status: int = 200, typed: dict | None = None):
+    """The attempt's item marks and score changes. ``typed``: a refused proposal (item, score,
+    reason as posted), shown again in its row so that nothing typed is lost."""
     db = database.session()
     attempt = _attempt_in_scope(attempt_id)
     return render_template("exams/attempt_marks.html", attempt=attempt, marks=latest_item_marks(db, attempt),
-                           changes=score_changes.changes_of_attempt(db, attempt), problems=problems or []), status
+                           changes=score_changes.changes_of_attempt(db, attempt), problems=problems or [],
+                           typed_change=typed), status
 
 
 @bp.post("/attempts/<int:attempt_id>/marks")
@@ -84,7 +87,8 @@ def propose_change(attempt_id: int):
         score_changes.propose(db, clock(), actor(), item_id, score, request.form.get("reason", ""))
     except InvalidInput as exc:
         db.rollback()
-        return attempt_marks(attempt_id, problems=problem_texts(exc), status=422)
+        typed = {"item": item_id, "score": request.form.get("score", ""), "reason": request.form.get("reason", "")}
+        return attempt_marks(attempt_id, problems=problem_texts(exc), status=422, typed=typed)
     database.commit()
     flash(_("Change proposed. Another exam administrator must approve it before it counts."), "success")
     return redirect(url_for("exams.attempt_marks", attempt_id=attempt.id))

@@ -102,6 +102,11 @@ def parsed(form, field) -> None:
         raise StopValidation()
 
 
+#: A number of zero or more. WTForms' own message for ``NumberRange(min=0)`` reads "must be greater
+#: than 0" in Chinese (数值必须大于 0), which refuses the 0 the field takes.
+not_negative = NumberRange(min=0, message=_l("Must be 0 or more."))
+
+
 class SectionRowForm(SubForm):
     """One row of the sections table. A row left blank (no type, number, mark or category) is
     ignored; a row filled in part says what is missing."""
@@ -207,9 +212,9 @@ class SittingForm(AppForm):
                                    description=_l("Beijing time. Every attempt ends by then, whatever its time limit."))
     time_limit_min = IntegerField(_l("Time limit (minutes)"), default=60,
                                   validators=[InputRequired(), parsed, NumberRange(1, MAX_TIME_LIMIT_S // 60)])
-    pass_mark = PointsField(_l("Pass mark (points)"), places=2, validators=[Optional(), parsed, NumberRange(min=0)],
+    pass_mark = PointsField(_l("Pass mark (points)"), places=2, validators=[Optional(), parsed, not_negative],
                              description=_l("Leave blank for 60 per cent of the paper's total (60 of 100)."))
-    excellent_mark = PointsField(_l("Excellent mark (points)"), places=2, validators=[Optional(), parsed, NumberRange(min=0)],
+    excellent_mark = PointsField(_l("Excellent mark (points)"), places=2, validators=[Optional(), parsed, not_negative],
                                   description=_l("Leave blank for 90 per cent of the paper's total (90 of 100)."))
     attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[InputRequired(), parsed, NumberRange(1, MAX_ATTEMPTS)])
     grace_s = IntegerField(_l("Grace for late saves (seconds)"), default=30,
@@ -223,12 +228,12 @@ class SittingForm(AppForm):
     second_marking = BooleanField(_l("Second marker for short answers"),
                                   description=_l("Each short answer is marked by two markers independently."))
     marking_tolerance = PointsField(_l("Marking tolerance (points)"), places=2, default=Decimal(0),
-                                    validators=[Optional(), parsed, NumberRange(min=0)],
+                                    validators=[Optional(), parsed, not_negative],
                                     description=_l("Two marks further apart than this go to a senior marker, "
                                                    "whose mark counts; otherwise their mean counts."))
 
     late_start_cutoff_min = IntegerField(
-        _l("No new starts in the last (minutes)"), default=0, validators=[Optional(), parsed, NumberRange(min=0)],
+        _l("No new starts in the last (minutes)"), default=0, validators=[Optional(), parsed, not_negative],
         description=_l("0 lets candidates start until the window closes; they are always shown the real end time."))
     rules_text = TextAreaField(_l("Exam rules (考试须知)"), validators=[Optional(), Length(max=MAX_TERMS_CHARS)],
                                description=_l("Shown before starting, one rule a line. Leave blank for the standard rules."))

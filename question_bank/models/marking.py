@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base, Points, UTCDateTime
 from question_bank.models.attempts import Attempt, AttemptItem
+from question_bank.models.people import User
 from question_bank.models.questions import Question, QuestionVersion
 from question_bank.models.sittings import Sitting
 
@@ -86,6 +87,8 @@ class Regrade(Base):
     sitting: Mapped[Sitting] = relationship()
     question: Mapped[Question] = relationship()
     key_version: Mapped[QuestionVersion | None] = relationship()
+    #: Who ran it (case C-10: the regrade record shows who, when, old and new scores).
+    applied_by: Mapped[User] = relationship(foreign_keys=[applied_by_id])
     changes: Mapped[list[RegradeChange]] = relationship(back_populates="regrade", order_by="RegradeChange.id")
 
 
@@ -144,3 +147,5 @@ class ScoreChange(Base):
     decision_note: Mapped[str] = mapped_column(Text, default="")
 
     attempt_item: Mapped[AttemptItem] = relationship()
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from question_bank.models import AttemptItem, Regrade, RegradeKind
+from question_bank.models import AttemptItem, QuestionVersion, Regrade, RegradeKind
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,22 @@ class Override:
     @property
     def removed(self) -> bool:
         return self.kind == RegradeKind.VOID_REMOVED
+
+    @property
+    def voids(self) -> bool:
+        """Whether the question is voided for the sitting (full marks, or out of the total): its
+        marks say nothing about what a candidate knew."""
+        return self.kind != RegradeKind.KEY_CORRECTED
+
+
+def key_in_force(version: QuestionVersion, override: Override | None) -> Any:
+    """The key an item of ``version`` is marked by in its sitting: the corrected key after a
+    key-correction regrade there, else the version's own. Everything that shows or uses the key
+    of a sat item (the review page, item analysis) takes it from here, so that what is shown is
+    what the score was computed with."""
+    if override is not None and override.kind == RegradeKind.KEY_CORRECTED and override.key is not None:
+        return override.key
+    return version.key
 
 
 def for_sitting(session: Session, sitting_id: int) -> dict[int, Override]:

@@ -10,11 +10,14 @@ Rules:
 - an attempt counts only when its score agrees with the score ledger (``score_check``); one still
   awaiting marking, or whose score does not agree, is left out and counted, so the page can say so;
 - an item's score is its newest mark ÷ its mark (partial credit as a share); the options chosen
-  are the slot's current response.
+  are the slot's current response, and the key options are those of the key in force in the
+  sitting (``item_overrides.key_in_force``: the corrected key after a key-correction regrade).
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.analysis.item_analysis import Cell, Item, ScoreMatrix
-from question_bank.models import CLOSED_STATES, Attempt, QuestionVersion, RegradeKind, Role, Sitting, User
+from question_bank.models import CLOSED_STATES, Attempt, QuestionVersion, Role, Sitting, User
 from question_bank.services import item_overrides, protection, score_check
 from question_bank.services.regrade import attempts_with_marks_and_answers
 from question_bank.types.choice import letters_for
@@ -104,8 +107,12 @@ def chosen_labels(version: QuestionVersion, answer: Any) -> frozenset[str]:
     return frozenset()
 
 
-def _item(version: QuestionVersion) -> Item:
-    return Item(version.id, version.stem, option_labels(version), chosen_labels(version, version.key))
+def _item(version: QuestionVersion, keys: Counter[str]) -> Item:
+    """The matrix item of ``version``, its options marked by the key its candidates were scored by
+    (a sitting's corrected key after a key-correction regrade); pooled over sittings that disagree,
+    the key most of its counted candidates were scored by."""
+    key = json.loads(keys.most_common(1)[0][0]) if keys else version.key
+    return Item(version.id, version.stem, option_labels(version), chosen_labels(version, key))
 
 
 def load(session: Session, sittings: Iterable[Sitting]) -> Loaded:
@@ -121,8 +128,10 @@ def load(session: Session, sittings: Iterable[Sitting]) -> Loaded:
     unmarked = unverified = 0
     voided: dict[int, QuestionVersion] = {}
     # Questions voided for a sitting (regrade) are left out of its rows, and named on the page.
-    void_questions = {sitting_id: {question_id for question_id, o in item_overrides.for_sitting(session, sitting_id).items()
-                                   if o.kind != RegradeKind.KEY_CORRECTED} for sitting_id in ids}
+    overrides = {sitting_id: item_overrides.for_sitting(session, sitting_id) for sitting_id in ids}
+    void_questions = {sitting_id: {question_id for question_id, o in found.items() if o.voids}
+                      for sitting_id, found in overrides.items()}
+    keys: dict[int, Counter[str]] = defaultdict(Counter)
     for attempt_id in attempt_ids:
         attempt = attempts[attempt_id]
         result = score_check.check(attempt, newest.get(attempt_id))
@@ -137,13 +146,15 @@ def load(session: Session, sittings: Iterable[Sitting]) -> Loaded:
                 voided.setdefault(version.id, version)
                 continue
             versions.setdefault(version.id, version)
+            in_force = item_overrides.key_in_force(version, overrides[attempt.sitting_id].get(version.question_id))
+            keys[version.id][json.dumps(in_force, sort_keys=True)] += 1
             share = min(Decimal(1), marks[item.id].score / item.mark)
             row[version.id] = Cell(float(share), float(item.mark),
                                    chosen_labels(version, answers.get((attempt_id, item.slot))))
         rows.append(row)
         candidates.append(Candidate(attempt.sitting_id, attempt.user.org_unit.name, result.score,
                                     result.max_score, bool(result.passed)))
-    items = tuple(_item(v) for v in versions.values())
+    items = tuple(_item(v, keys[v.id]) for v in versions.values())
     return Loaded(ScoreMatrix(items, tuple(rows)), tuple(candidates), unmarked, unverified, versions, voided)
 
 

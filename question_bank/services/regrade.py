@@ -19,6 +19,12 @@ Kinds (:class:`RegradeKind`):
   (``marking.scaled_marks``: mark × new maximum ÷ full paper, rounded up to the hundredth), so
   90 of 100 that becomes 45 of 50 still passes a pass mark of 60 (now 30.00 of 50).
 
+A key correction leaves alone an item whose mark two people decided in an approved score change
+(``score_changes``): the machine's mark under the new key would silently undo that decision. The
+preview lists each such item (:attr:`Preview.kept`) so that the administrators can propose a new
+change if the corrected key should apply to it; the audit event names them too. A void (full marks,
+or out of the total) applies to every item alike, so it replaces those marks as well.
+
 Voided attempts (作废, ``proctoring.void_attempt``) are left out: their score stays void. A regrade
 that would change nothing (no attempt, and the question already marked that way from then on)
 is refused. The preview lists the open score-change proposals it would make stale (their old
@@ -56,7 +62,7 @@ from question_bank.models import (
     Sitting,
     User,
 )
-from question_bank.services import audit, item_overrides, ledger
+from question_bank.services import audit, item_overrides, ledger, score_changes
 from question_bank.services.marking import GradeBand, band_for, full_score, scaled_marks, settle_total
 from question_bank.services.sittings import get_sitting
 from question_bank.types import get_type
@@ -99,6 +105,19 @@ class AttemptChange:
 
 
 @dataclass(frozen=True)
+class KeptMark:
+    """An item a key correction leaves as it is: its mark (points) was set by the approved score
+    change ``change_id``, and the corrected key would have marked it ``key_score``."""
+
+    attempt_id: int
+    candidate: str
+    slot: int
+    score: Decimal
+    key_score: Decimal
+    change_id: int
+
+
+@dataclass(frozen=True)
 class Preview:
     """What applying would do: the attempts that change (by candidate), how many attempts used the
     question, and the key that would mark it (key correction)."""
@@ -111,6 +130,8 @@ class Preview:
     changes: list[AttemptChange]
     #: Open score-change proposals on items this regrade changes: approving one later is refused.
     stale_proposals: list[ScoreChange] = field(default_factory=list)
+    #: Items a key correction leaves with the mark of an approved score change.
+    kept: list[KeptMark] = field(default_factory=list)
 
     @property
     def crossing(self) -> list[AttemptChange]:
@@ -222,12 +243,18 @@ def _compute(session: Session, sitting: Sitting, question_id: int, kind: Regrade
     loaded, marks, answers = attempts_with_marks_and_answers(session, list(by_attempt))
     rule = sitting.paper.multi_rule
     changes = []
+    kept: list[KeptMark] = []
     for attempt_id, own in by_attempt.items():
         attempt = loaded[attempt_id]
         new_items = {}
         for item in own:
             old = marks[item.id].score if item.id in marks else None
             new = _new_item_score(item, override, answers.get((attempt_id, item.slot)), rule)
+            decided_by = score_changes.approved_change_id(marks.get(item.id)) if kind == RegradeKind.KEY_CORRECTED else None
+            if decided_by is not None and new is not None:
+                if new != old:
+                    kept.append(KeptMark(attempt_id, attempt.user.display_name, item.slot, old, new, decided_by))
+                continue
             if new is not None and new != old:
                 new_items[item.slot] = (old, new)
         new_max = item_overrides.max_score(attempt.items, overrides)
@@ -248,7 +275,7 @@ def _compute(session: Session, sitting: Sitting, question_id: int, kind: Regrade
         raise InvalidInput([Problem(N_("nothing would change: this question is already regraded this way in this "
                                        "sitting"), place="kind")])
     return Preview(sitting, question, kind, key_version, len(by_attempt), changes,
-                   _stale_proposals(session, changes, items))
+                   _stale_proposals(session, changes, items, override.voids), kept)
 
 
 def _already_in_force(session: Session, sitting: Sitting, question_id: int,
@@ -258,10 +285,12 @@ def _already_in_force(session: Session, sitting: Sitting, question_id: int,
     return item_overrides.for_sitting(session, sitting.id).get(question_id) == override
 
 
-def _stale_proposals(session: Session, changes: list[AttemptChange], items: list[AttemptItem]) -> list[ScoreChange]:
-    """Open score-change proposals on items whose mark the regrade changes."""
+def _stale_proposals(session: Session, changes: list[AttemptChange], items: list[AttemptItem],
+                     voids: bool) -> list[ScoreChange]:
+    """Open score-change proposals on items whose mark the regrade changes, or on every item of
+    the question when it voids it (a voided question takes no score change: ``score_changes``)."""
     changed = {(c.attempt_id, slot) for c in changes for slot in c.items}
-    item_ids = [i.id for i in items if (i.attempt_id, i.slot) in changed]
+    item_ids = [i.id for i in items if voids or (i.attempt_id, i.slot) in changed]
     found: list[ScoreChange] = []
     for ids in _batches(item_ids):
         found.extend(session.scalars(select(ScoreChange).where(ScoreChange.attempt_item_id.in_(ids),
@@ -311,7 +340,9 @@ def apply(session: Session, clock: Clock, actor: User, sitting_id: int, question
         "regrade_id": regrade.id, "question_id": question_id, "kind": str(kind), "reason": regrade.reason,
         "key_version_id": regrade.key_version_id,
         "changes": [{"attempt_id": c.attempt_id, "old": _text(c.old_score), "new": _text(c.new_score)}
-                    for c in result.changes]})
+                    for c in result.changes],
+        "kept": [{"attempt_id": k.attempt_id, "slot": k.slot, "score": _text(k.score), "key_score": _text(k.key_score),
+                  "score_change_id": k.change_id} for k in result.kept]})
     session.flush()
     return regrade
 

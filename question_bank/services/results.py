@@ -130,15 +130,16 @@ def review(session: Session, attempt: Attempt, shown: Disclosure) -> list[Review
         qtype = get_type(version.qtype)
         response = step.answer if step else None
         per_blank = getattr(qtype, "blank_results", None)
+        key = item_overrides.key_in_force(version, overrides.get(version.question_id))
         items.append(ReviewItem(
             view=item_view(item, response),
             answered=response is not None and qtype.is_answered(response),
             score=marks.get(item.slot) if shown.item_marks_shown else None,
-            key_display=to_display(item, version.key) if reveal else None,
+            key_display=to_display(item, key) if reveal else None,
             explanation=version.explanation if reveal else None,
             legal_basis=version.legal_basis if reveal else None,
             awaiting_marking=item.slot not in marks,
-            blank_results=per_blank(version.key, response) if reveal and per_blank else None,
+            blank_results=per_blank(key, response) if reveal and per_blank else None,
             legal_refs=refs.get(version.id, []),
             voided=_voided_kind(overrides.get(version.question_id)),
         ))

@@ -8,7 +8,9 @@ decision by someone other than the proposer (a check constraint). A decision is 
 state changes by a conditional UPDATE, so two approvers at once cannot both apply it.
 
 A change is refused while the item still awaits marking (the marking queue, with its blind,
-second and senior markers, sets that first mark) and on a voided attempt (its score stays void).
+second and senior markers, sets that first mark), on a voided attempt (its score stays void), and
+on a question voided for the sitting by a regrade (its mark is the same for everyone; out of the
+total it would count in a score whose maximum leaves it out), at proposal and at approval.
 Approval is refused when the item's mark is no longer the one the proposal started from (a regrade
 or another change came in between): approving would silently undo that.
 """
@@ -24,9 +26,20 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from question_bank.models import VOID_BAND, Attempt, AttemptItem, ChangeState, Mark, Role, ScoreChange, Sitting, User
-from question_bank.services import audit, ledger, protection
+from question_bank.services import audit, item_overrides, ledger, protection
 from question_bank.services.manual_marking import check_points
 from question_bank.services.marking import latest_item_marks, settle_total
+
+
+#: ``Mark.reason`` of a mark an approved change set: this prefix and the change's id.
+MARK_REASON_PREFIX = "score_change:"
+
+
+def approved_change_id(mark: Mark | None) -> int | None:
+    """The id of the approved score change that set ``mark``, or None (another kind of mark, or none)."""
+    if mark is None or not (mark.reason or "").startswith(MARK_REASON_PREFIX):
+        return None
+    return int(mark.reason[len(MARK_REASON_PREFIX):])
 
 
 def _item_in_scope(session: Session, actor: User, item_id: int) -> AttemptItem:
@@ -34,17 +47,28 @@ def _item_in_scope(session: Session, actor: User, item_id: int) -> AttemptItem:
                                    unit_of=lambda item: item.attempt.sitting.org_unit)
 
 
+def _refuse_voided_question(session: Session, item: AttemptItem) -> None:
+    """Raise :class:`Conflict` when the item's question is voided for its sitting: out of the
+    total, a mark would count in a score whose maximum leaves it out (98 of 98 would become 100 of
+    98); with full marks to all, one candidate would no longer have what everyone has."""
+    override = item_overrides.for_sitting(session, item.attempt.sitting_id).get(item.question_version.question_id)
+    if override is not None and override.voids:
+        raise Conflict(N_("This question is voided for the sitting (a regrade): its mark is the same for every "
+                          "candidate and cannot be changed for one."))
+
+
 def propose(session: Session, clock: Clock, actor: User, item_id: int, new_score: Decimal | None,
             reason: str) -> ScoreChange:
     """Propose ``new_score`` points (0 to the item's mark, two decimal places) for the item, with a
     reason. Raises :class:`InvalidInput` (places "score", "reason"), :class:`Conflict` for an open
-    or voided attempt, an item still awaiting marking, an unchanged mark or an item that already
+    or voided attempt, a question voided for the sitting, an item still awaiting marking, an unchanged mark or an item that already
     has an open proposal. -0 is taken as 0."""
     item = _item_in_scope(session, actor, item_id)
     if item.attempt.is_open:
         raise Conflict(N_("The attempt is still in progress; its marks can change only after it closes."))
     if item.attempt.band == VOID_BAND:
         raise Conflict(N_("The attempt was voided; its score stays void and its marks cannot be changed."))
+    _refuse_voided_question(session, item)
     current = latest_item_marks(session, item.attempt).get(item.id)
     if current is None:
         raise Conflict(N_("This item is still awaiting marking: it gets its first mark in the marking queue, "
@@ -101,7 +125,7 @@ def decide(session: Session, clock: Clock, actor: User, change_id: int, approve:
     if approve:
         attempt = item.attempt
         session.add(Mark(attempt_item=item, score=change.new_score, marked_at=now, marker_id=actor.id,
-                         reason=f"score_change:{change.id}"))
+                         reason=f"{MARK_REASON_PREFIX}{change.id}"))
         session.flush()
         if settle_total(session, attempt) is not None:
             record = ledger.append(session, clock, attempt, reason=f"score change: {change.reason}", actor=actor)
@@ -113,7 +137,8 @@ def decide(session: Session, clock: Clock, actor: User, change_id: int, approve:
 
 
 def _refuse_stale(session: Session, item: AttemptItem, change: ScoreChange) -> None:
-    """Raise :class:`Conflict` when the item's current mark is not the proposal's old mark."""
+    """Raise :class:`Conflict` when the item's current mark is not the proposal's old mark, or its
+    question has been voided for the sitting since."""
     if item.attempt.band == VOID_BAND:
         raise Conflict(N_("The attempt was voided; its score stays void and its marks cannot be changed."))
     current = latest_item_marks(session, item.attempt).get(item.id)
@@ -123,6 +148,7 @@ def _refuse_stale(session: Session, item: AttemptItem, change: ScoreChange) -> N
                           "%(old)s). Reject this proposal and propose again."),
                        now="—" if now is None else f"{now:.2f}", new=f"{change.new_score:.2f}",
                        old="—" if change.old_score is None else f"{change.old_score:.2f}")
+    _refuse_voided_question(session, item)
 
 
 def open_changes(session: Session, actor: User, sitting: Sitting) -> list[ScoreChange]:

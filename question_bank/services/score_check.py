@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from question_bank.models import CLOSED_STATES, Attempt, ScoreRecord
-from question_bank.services import ledger
+from question_bank.services import ledger, marking_evidence
 
 
 class ScoreState(StrEnum):
@@ -100,8 +100,9 @@ def checked_score(session: Session, attempt: Attempt) -> CheckedScore:
 class Discrepancy:
     """An attempt that does not agree with the ledger: ``what`` is "score" (score, band or pass
     differ from the newest entry, or its hash is broken), "unrecorded" (a score and no entry),
-    "responses" or "marks" (their digest differs from the newest entry's); ``detail`` says how,
-    in English (for the command line)."""
+    "responses" or "marks" (their digest differs from the newest entry's), or "manual_marks" (a
+    marker's round mark disagrees with its audit event: ``marking_evidence``); ``detail`` says
+    how, in English (for the command line)."""
 
     attempt_id: int
     what: str
@@ -144,7 +145,8 @@ def _score_discrepancy(attempt: Attempt, result: CheckedScore) -> Discrepancy | 
 
 def reconcile(session: Session) -> list[Discrepancy]:
     """Every attempt against the ledger: its score, band and pass against its newest entry, and
-    the digests of its responses and marks (where the entry has them) recomputed from the rows.
+    the digests of its responses and marks (where the entry has them) recomputed from the rows,
+    and its markers' round marks against the audit log (attempts awaiting marking included).
     Reads in batches of :data:`RECONCILE_BATCH` attempts (the session holds loaded rows weakly, so
     memory stays bounded); returns the discrepancies, oldest attempt first."""
     found: list[Discrepancy] = []
@@ -165,4 +167,6 @@ def reconcile(session: Session) -> list[Discrepancy]:
                                          f"from what ledger entry {entry.id} recorded"))
             if entry.marks_digest is not None and entry.marks_digest != ledger.marks_digest(marks[attempt.id]):
                 found.append(Discrepancy(attempt.id, "marks", f"its marks differ from what ledger entry {entry.id} recorded"))
-    return found
+        found.extend(Discrepancy(m.attempt_id, "manual_marks", f"question {m.slot}: {m.detail}")
+                     for m in marking_evidence.check(session, [a.id for a in batch]))
+    return sorted(found, key=lambda d: d.attempt_id)

@@ -14,6 +14,7 @@ Rules:
   unanswered item), for the types practice can check (a short answer cannot be practised). Exam
   answers are taken in when the cadre opens the book or practises it (:func:`take_exam_answers`);
   each exam item is taken once, so clearing a question is not undone by the same old exam answer.
+  A question voided for its sitting (a regrade: full marks, or out of the total) is never taken in.
 - The book holds only questions practice could ever offer: a retired question drops out of it.
 """
 
@@ -38,7 +39,7 @@ from question_bank.models import (
     WrongAnswerEntry,
     WrongAnswerExamItem,
 )
-from question_bank.services import results, score_check
+from question_bank.services import item_overrides, results, score_check
 from question_bank.services.assembly import live_question
 from question_bank.services.practice_pool import PRACTICE_TYPES
 
@@ -124,8 +125,13 @@ def exam_wrongs(session: Session, user_ids: Collection[int], now: dt.datetime) -
         .where(Mark.score < AttemptItem.mark, QuestionVersion.qtype.in_(PRACTICE_TYPES),
                AttemptItem.id.not_in(taken))
         .order_by(AttemptItem.attempt_id, AttemptItem.slot))
+    # A question voided for its sitting (full marks, or out of the total) says nothing about the
+    # candidate: its 0 after "out of the total" is not a wrong answer.
+    voided = {sitting_id: {q for q, o in item_overrides.for_sitting(session, sitting_id).items() if o.voids}
+              for sitting_id in {a.sitting_id for a in disclosed.values()}}
     return [ExamWrong(disclosed[attempt_id].user_id, item_id, question_id, disclosed[attempt_id].finished_at)
-            for item_id, attempt_id, question_id in rows]
+            for item_id, attempt_id, question_id in rows
+            if question_id not in voided[disclosed[attempt_id].sitting_id]]
 
 
 def take_exam_answers(session: Session, clock: Clock, cadre: User) -> int:

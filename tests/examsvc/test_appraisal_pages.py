@@ -117,3 +117,15 @@ def test_a_sitting_that_opened_before_the_period_is_not_counted(client, scene, c
     rows = list(csv.reader(io.StringIO(page.data.decode("utf-8-sig"), newline="")))
     row = dict(zip(CADRE_HEADERS, rows[rows.index(list(CADRE_HEADERS)) + 1]))
     assert (row["应考场次"], row["最高成绩"]) == ("0", "")
+
+
+def test_the_period_reads_in_the_pages_language(client, scene):
+    """Second trial F-10: the English page said "2026-01-01 至 2026-12-31"."""
+    client.login("hr_a")
+    chinese = client.get("/reports/appraisal/?year=2026").get_data(as_text=True)
+    assert "2026-01-01 至 2026-12-31" in chinese
+    client.form_post("/lang/en", {"next": "/"})
+    english = client.get("/reports/appraisal/?year=2026").get_data(as_text=True)
+    caption = english[english.index('id="appraisal-caption"'):]
+    caption = caption[:caption.index("</p>")]
+    assert "2026-01-01 to 2026-12-31" in caption and "至" not in caption

@@ -8,6 +8,7 @@ typed, and nothing is rounded."""
 from __future__ import annotations
 
 import csv
+import re
 import io
 from decimal import Decimal
 
@@ -141,3 +142,36 @@ def test_c20_an_imported_mark_with_three_decimals_is_refused_naming_the_column(c
     assert response.status_code == 422
     assert "column M (分值)" in page and "the mark may have at most two decimals" in page
     assert db.scalar(select(func.count(QuestionVersion.id))) == 0
+
+
+def _points_inputs_refusing(page: str, typed: str) -> list[str]:
+    """Names of the number inputs in ``page`` whose ``step`` would make a browser refuse ``typed``
+    before it is sent (HTML constraint validation: a value must be min + a whole number of steps)."""
+    refusing = []
+    for tag in re.findall(r"<input[^>]*>", page):
+        if 'type="number"' not in tag or not (name := re.search(r'name="([^"]+)"', tag)):
+            continue
+        step = re.search(r'step="([^"]+)"', tag)
+        if step and step.group(1) != "any" and Decimal(typed) % Decimal(step.group(1)) != 0:
+            refusing.append(name.group(1))
+    return refusing
+
+
+def test_c20_a_browser_lets_marks_with_two_decimals_be_typed_on_the_sitting_and_paper_forms(client, admin, exam):
+    """Second trial F-1: the pass mark, excellent mark and section mark inputs had step 0.5, so a
+    browser refused 59.99 before the server could take it."""
+    for path, field in (("/exams/sittings/new", 'name="pass_mark"'), (f"/exams/sittings/{exam.id}/edit", 'name="excellent_mark"'),
+                        ("/exams/papers/new", '-mark"'), (f"/exams/papers/{exam.paper_id}/edit", '-mark"')):
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and field in page, path
+        assert _points_inputs_refusing(page, "59.99") == [], path
+
+
+@pytest.mark.parametrize("field", ["pass_mark", "excellent_mark", "marking_tolerance"])
+def test_a_negative_mark_is_refused_saying_0_is_the_least(client, db, admin, exam, field):
+    """Second trial F-12: the Chinese page said 数值必须大于 0 (must be greater than 0), though 0 is taken."""
+    client.form_post("/lang/zh_CN", {"next": "/"})
+    response = client.form_post("/exams/sittings/new", sitting_form(exam.paper_id, **{field: "-1"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "不能小于 0" in page and "必须大于 0" not in page

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from question_bank.errors import Conflict, InvalidInput
-from question_bank.models import Regrade, RegradeKind, Role, ScoreChange
+from question_bank.models import AuditEvent, Regrade, RegradeKind, Role, ScoreChange
 from question_bank.reports.score_sheet import COL_MAX, COL_NAME, HEADERS
 from question_bank.services import attempts, ledger, proctoring, regrade, score_changes, score_check, score_sheets
 from question_bank.services.marking import GradeBand, scaled_marks
@@ -160,3 +160,78 @@ def test_a_negative_zero_is_recorded_as_zero(db, clock, make, c10):
     item = next(i for i in r.items if i.slot == 2)
     change = score_changes.propose(db, clock, admin, item.id, Decimal("-0"), "漏判")
     assert str(change.new_score) in ("0", "0.00") and not change.new_score.is_signed()
+
+
+def _approve_change(db, clock, make, admin, item, points, reason):
+    change = score_changes.propose(db, clock, admin, item.id, Decimal(points), reason)
+    score_changes.decide(db, clock, make.user(Role.EXAM_ADMIN), change.id, approve=True)
+    db.commit()
+    return change
+
+
+def test_a_key_correction_keeps_a_mark_set_by_an_approved_score_change_and_names_it(db, clock, make, c10):
+    """Second trial, F-5: an appeal two admins approved was undone by a later key correction,
+    shown in the preview like any other change. The person-decided mark stays, and the preview
+    and the audit event name it; the other candidates are regraded as usual."""
+    q, sitting, p, r, admin = c10
+    appealed = next(i for i in r.items if i.slot == 1)
+    change = _approve_change(db, clock, make, admin, appealed, 1, "申诉：酌情给分")
+    assert r.score == Decimal(99)
+    correct_key(make, db, clock, q, ["A", "C"])
+    shown = regrade.preview(db, admin, sitting.id, q.id, RegradeKind.KEY_CORRECTED, "更正答案")
+    assert [(k.candidate, k.slot, k.score, k.key_score, k.change_id) for k in shown.kept] == [
+        ("官员R", 1, Decimal(1), Decimal(0), change.id)]
+    assert [c.candidate for c in shown.changes] == ["官员P"]
+    regrade.apply(db, clock, admin, sitting.id, q.id, RegradeKind.KEY_CORRECTED, "更正答案")
+    db.commit()
+    assert (item_score(db, r, 1), r.score) == (Decimal(1), Decimal(99))
+    assert (item_score(db, p, 1), p.score) == (Decimal(2), Decimal(100))
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "sitting.regrade")).one()
+    assert event.after["kept"] == [{"attempt_id": r.id, "slot": 1, "score": "1.00", "key_score": "0.00",
+                                    "score_change_id": change.id}]
+    assert ledger.verify(db).ok and score_check.reconcile(db) == []
+
+
+def test_a_void_still_applies_to_an_item_a_score_change_set(db, clock, make, c10):
+    """Voiding a question applies to every candidate alike, whatever marked the item before."""
+    q, sitting, p, r, admin = c10
+    appealed = next(i for i in p.items if i.slot == 1)
+    _approve_change(db, clock, make, admin, appealed, 1, "申诉：酌情给分")
+    shown = regrade.preview(db, admin, sitting.id, q.id, RegradeKind.VOID_FULL_MARKS, "作废给分")
+    assert shown.kept == [] and [c.candidate for c in shown.changes] == ["官员P"]
+    regrade.apply(db, clock, admin, sitting.id, q.id, RegradeKind.VOID_FULL_MARKS, "作废给分")
+    db.commit()
+    assert item_score(db, p, 1) == Decimal(2)
+
+
+def test_a_question_removed_from_the_total_takes_no_score_change_before_or_after_the_void(db, clock, make, c10):
+    """Second trial F-11: 2 points approved on a question removed from the total counted in a score
+    whose maximum leaves it out (65 of 98 became 67 of 98; 98 of 98 would become 100 of 98)."""
+    q, sitting, p, r, admin = c10
+    item = next(i for i in p.items if i.slot == 1)
+    waiting = score_changes.propose(db, clock, admin, item.id, Decimal(2), "申诉：酌情给分")
+    db.commit()
+    shown = regrade.preview(db, admin, sitting.id, q.id, RegradeKind.VOID_REMOVED, "超纲，剔除")
+    assert [c.id for c in shown.stale_proposals] == [waiting.id]  # P's mark stays 0, yet it cannot be approved
+    regrade.apply(db, clock, admin, sitting.id, q.id, RegradeKind.VOID_REMOVED, "超纲，剔除")
+    db.commit()
+    assert (p.score, p.max_score) == (Decimal(98), Decimal(98))
+    with pytest.raises(Conflict):
+        score_changes.decide(db, clock, make.user(Role.EXAM_ADMIN), waiting.id, approve=True)
+    db.rollback()
+    with pytest.raises(Conflict):
+        score_changes.propose(db, clock, make.user(Role.EXAM_ADMIN), item.id, Decimal(2), "再次申诉")
+    db.rollback()
+    db.refresh(p)
+    assert (p.score, p.max_score) == (Decimal(98), Decimal(98))
+    assert score_check.reconcile(db) == []
+
+
+def test_a_question_voided_with_full_marks_takes_no_score_change_for_one_candidate(db, clock, make, c10):
+    q, sitting, p, r, admin = c10
+    regrade.apply(db, clock, admin, sitting.id, q.id, RegradeKind.VOID_FULL_MARKS, "作废给分")
+    db.commit()
+    with pytest.raises(Conflict):
+        score_changes.propose(db, clock, admin, next(i for i in r.items if i.slot == 1).id, Decimal(0), "不应给分")
+    db.rollback()
+    assert r.score == Decimal(100)
