@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from examsvc import database
 from examsvc.extensions import clock
 from examsvc.records_api import is_token_request
+from question_bank import idnumbers
 from question_bank.models import User
 from question_bank.services import audit
 
@@ -40,8 +41,14 @@ def client_context(user: User | None = None) -> dict[str, Any]:
 def record_access(action: str, user: User | None, actor: User | None, **extra: Any) -> None:
     """Add an access event (``auth.*``) about account ``user`` (None: no such account), done by
     ``actor`` (None: someone not signed in), to the request's transaction. The caller commits."""
-    after = {**client_context(user), **{k: (v[:MAX_NAME_CHARS] if isinstance(v, str) else v) for k, v in extra.items()}}
+    after = {**client_context(user), **{k: (_kept_text(v) if isinstance(v, str) else v) for k, v in extra.items()}}
     audit.record(database.session(), clock(), actor, action, "user", user.id if user is not None else "", after=after)
+
+
+def _kept_text(value: str) -> str:
+    """A typed value as the access log keeps it: bounded, and any ID number in it masked (a cadre
+    may type theirs as the sign-in name; SEC-P2)."""
+    return idnumbers.redact(value[:MAX_NAME_CHARS])
 
 
 def _refused(response: Response) -> Response:

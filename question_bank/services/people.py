@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from question_bank import id_vault
+from question_bank import id_vault, idnumbers
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.field_limits import too_long
@@ -174,11 +174,12 @@ def sign_in_account(session: Session, name: str) -> User | None:
     """The account a typed sign-in name stands for, active or not: the username, folded as stored
     names are (:func:`fold_username`: full-width letters and digits, surrounding space) with letter
     case ignored; else, for a cadre, their resident ID number (as many exam systems for cadres
-    allow; a lower-case "x" is read as "X"). A username wins over someone else's ID number."""
+    allow; width, spaces and a lower-case "x" folded as `idnumbers.normalise` does). A username wins over someone else's ID number."""
     folded = fold_username(name)
     user = session.scalar(select(User).where(func.lower(User.username) == func.lower(folded)))
-    if user is None and len(folded) == 18:
-        candidate = session.scalar(select(User).where(id_vault.is_holder(folded)))
+    number = idnumbers.normalise(name)  # spaces typed inside the number are dropped, as everywhere
+    if user is None and len(number) == idnumbers.LENGTH:
+        candidate = session.scalar(select(User).where(id_vault.is_holder(number)))
         if candidate is not None and candidate.has_role(Role.CADRE):
             user = candidate
     return user

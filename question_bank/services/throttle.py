@@ -24,6 +24,7 @@ from typing import Protocol
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from question_bank import id_vault, idnumbers
 from question_bank.clock import Clock
 from question_bank.models import SignInFailure, User
 from question_bank.services.people import fold_username
@@ -101,9 +102,13 @@ class RedisFailureStore:
 
 
 def account_key(account: User | None, typed_name: str) -> str:
-    """The account's key, or the folded, lower-case name when no account has it."""
+    """The account's key; when no account has the name, the folded, lower-case name, or for a name
+    that reads as an ID number its keyed lookup hash (``id_vault.lookup``), so that no number is
+    stored in clear (SEC-P2) and its variants (full width, lower-case x) count together."""
     if account is not None:
         return f"account:{account.id}"
+    if idnumbers.looks_like_id_number(typed_name):
+        return f"id:{id_vault.lookup(idnumbers.normalise(typed_name))}"
     return f"name:{fold_username(typed_name).lower()[:150]}"
 
 
