@@ -76,9 +76,28 @@ def test_an_administrator_cannot_disable_themself_or_drop_their_own_admin_role(c
     assert me.is_active
     response = client.form_post(f"/users/{me.id}", edit(me, world["city"], roles=["auditor"]))
     assert response.status_code == 422
-    assert "you cannot take away your own administrator role" in response.get_data(as_text=True)
+    assert "you cannot change your own roles; another system administrator must" in response.get_data(as_text=True)
     db.refresh(me)
     assert Role.SYSADMIN in me.roles
+
+
+@pytest.mark.parametrize("added", [["hr", "full_id_export"], ["auditor"], ["exam_admin"], ["full_id_export"]])
+def test_sec_p1_an_administrator_cannot_grant_themself_a_role_but_another_administrator_can(client, client_factory,
+                                                                                            world, db, added):
+    me = world["city_admin"]
+    signed_in_as(client, "city-admin")
+    response = client.form_post(f"/users/{me.id}", edit(me, world["city"], roles=["sysadmin", *added]))
+    assert response.status_code == 422
+    assert "you cannot change your own roles; another system administrator must" in response.get_data(as_text=True)
+    db.refresh(me)
+    assert me.roles == {Role.SYSADMIN} and events(db, "user.update") == []
+    # The name and profile of one's own account stay editable while the roles are left as they are.
+    assert client.form_post(f"/users/{me.id}", edit(me, world["city"], roles=["sysadmin"],
+                                                     display_name="市管理员")).status_code == 302
+    other = signed_in_as(client_factory(), "root")
+    assert other.form_post(f"/users/{me.id}", edit(me, world["city"], roles=["sysadmin", *added])).status_code == 302
+    db.refresh(me)
+    assert me.roles == {Role.SYSADMIN, *map(Role, added)}
 
 
 def test_disable_and_enable_are_audited_with_the_reason_and_enable_lets_the_person_back_in(client, client_factory,
