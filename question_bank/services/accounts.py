@@ -143,7 +143,7 @@ def change_password(session: Session, clock: Clock, user: User, current: str, ne
     problems = []
     if not check_password_hash(user.password_hash, current):
         problems.append(Problem(N_("the current password is wrong"), place="current"))
-    problems += password_problems(new, user.username, place="new")
+    problems += password_problems(new, user.username, place="new", id_number=id_vault.reveal(user))
     if not problems and current == new:
         problems.append(Problem(N_("the new password must differ from the current one"), place="new"))
     if problems:

@@ -115,7 +115,8 @@ def create_user(
     elif username_taken(session, username):
         problems.append(Problem(N_("the username %(name)s is taken"), {"name": username}, "username"))
     if actor is not None:
-        problems += password_problems(password, username)
+        number = (profile.get("id_number") or "").strip()
+        problems += password_problems(password, username, id_number=idnumbers.normalise(number) if number else None)
     elif len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, "password"))
     problems.extend(too_long(User, {"display_name": display_name, **{k: v for k, v in profile.items() if k != "id_number"}}))

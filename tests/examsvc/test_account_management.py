@@ -185,3 +185,21 @@ def test_the_edit_page_shows_the_id_number_masked_keeps_it_when_blank_replaces_o
     assert client.form_post(f"/users/{cadre.id}", edit(cadre, world["city"], remove_id_number="y")).status_code == 302
     db.refresh(cadre)
     assert id_vault.reveal(cadre) is None and cadre.id_number_lookup is None
+
+
+@pytest.mark.parametrize("typed", ["{n}", "{n_lower}", "{tail}", "Pw-{birth}!", "{full_width}"])
+def test_sec_t7_a_cadre_cannot_choose_their_id_number_or_its_birth_date_as_password(client, make, db, typed):
+    number = "11010519491231002X"
+    cadre = make.cadre(username="wangwu", id_number=number)
+    new = typed.format(n=number, n_lower=number.lower(), tail=number[6:], birth=number[6:14],
+                       full_width="".join(chr(ord(c) + 0xFEE0) for c in number))
+    signed_in_as(client, "wangwu")
+    before = cadre.password_hash
+    response = client.form_post("/password", {"current": PASSWORD, "new": new, "confirm": new})
+    assert response.status_code == 422
+    assert "the password must not contain your ID number or the birth date in it" in response.get_data(as_text=True)
+    db.refresh(cadre)
+    assert cadre.password_hash == before
+    # Other digits are fine.
+    assert client.form_post("/password", {"current": PASSWORD, "new": "Qz7-19500101-lamp",
+                                          "confirm": "Qz7-19500101-lamp"}).status_code == 302
