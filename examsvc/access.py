@@ -6,13 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, g
 from flask_login import current_user
 
 from question_bank.models import Role, User
-from examsvc import database
-from examsvc.extensions import clock, login_manager
-from question_bank.services import audit
+from examsvc.extensions import login_manager
 
 
 def actor() -> User:
@@ -20,21 +18,18 @@ def actor() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
+#: Where a refusal by role leaves the roles it needed, for the one audit event every refusal gets
+#: (``examsvc.auth.access_log``, committed before the response leaves: case C-25).
+ROLES_NEEDED = "roles_needed"
+
+
 def _check(roles: tuple[Role, ...]) -> Any:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if roles and not current_user.has_role(*roles):
-        _audit_refusal(roles)
+        setattr(g, ROLES_NEEDED, sorted(str(r) for r in roles))
         abort(403)
     return None
-
-
-def _audit_refusal(roles: tuple[Role, ...]) -> None:
-    """Keep who was refused what, committed before the 403 (case C-25: a refusal that should leave
-    an audit entry leaves it)."""
-    audit.record(database.session(), clock(), actor(), "access.refused", "path", request.path[:40],
-                 after={"method": request.method, "path": request.path, "roles_needed": sorted(str(r) for r in roles)})
-    database.commit()
 
 
 def guard(blueprint: Blueprint, *roles: Role) -> None:

@@ -23,6 +23,7 @@ This is the one place that knows the rule: accounts (``services.people``) and ro
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 from stdnum.cn import ric
@@ -73,6 +74,30 @@ def mask(number: str | None) -> str:
     if len(value) <= 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+#: An ID number written inside some text, after width folding: 17 digits and a digit or X (this
+#: layout, GB 11643-1999), or the 15 digits of a first-generation number, not part of a longer run
+#: of digits, with spaces allowed between the digits (people type "110105 19491231 002X").
+_WRITTEN_NUMBER = re.compile(r"(?<![0-9])(?:[0-9] *){17}[0-9Xx](?![0-9])|(?<![0-9])(?:[0-9] *){14}[0-9](?![0-9Xx])")
+
+
+def looks_like_id_number(text: str) -> bool:
+    """Whether ``text``, normalised (:func:`normalise`), has the layout of an ID number: 17 digits
+    and a digit or X, or 15 digits (whether or not its check character or birth date holds: a
+    mistyped number is as personal as a right one)."""
+    number = normalise(text or "")
+    return bool(_WRITTEN_NUMBER.fullmatch(number))
+
+
+def redact(text: str) -> str:
+    """``text`` with every ID number written in it masked (:func:`mask`), for what is kept of text a
+    person typed where a number may be (a sign-in name): width folded first, so full-width digits
+    are found too; text holding no number is returned unchanged (SEC-P2: logs hold masked numbers only)."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    if not _WRITTEN_NUMBER.search(folded):
+        return text
+    return _WRITTEN_NUMBER.sub(lambda found: mask(normalise(found.group(0))), folded)
 
 
 def local_date(now: dt.datetime) -> dt.date:

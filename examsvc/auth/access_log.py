@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from examsvc import database
+from examsvc.access import ROLES_NEEDED
 from examsvc.extensions import clock
 from examsvc.records_api import is_token_request
+from question_bank import idnumbers
 from question_bank.models import User
 from question_bank.services import audit
 
@@ -40,19 +42,36 @@ def client_context(user: User | None = None) -> dict[str, Any]:
 def record_access(action: str, user: User | None, actor: User | None, **extra: Any) -> None:
     """Add an access event (``auth.*``) about account ``user`` (None: no such account), done by
     ``actor`` (None: someone not signed in), to the request's transaction. The caller commits."""
-    after = {**client_context(user), **{k: (v[:MAX_NAME_CHARS] if isinstance(v, str) else v) for k, v in extra.items()}}
+    after = {**client_context(user), **{k: (_kept_text(v) if isinstance(v, str) else v) for k, v in extra.items()}}
     audit.record(database.session(), clock(), actor, action, "user", user.id if user is not None else "", after=after)
 
 
+def _kept_text(value: str) -> str:
+    """A typed value as the access log keeps it: bounded, and any ID number in it masked (a cadre
+    may type theirs as the sign-in name; SEC-P2)."""
+    return idnumbers.redact(value[:MAX_NAME_CHARS])
+
+
+def _is_refusal(response: Response) -> bool:
+    """A 403; or a 404 of a route that matched, to someone signed in: an object not theirs, or an id
+    that does not exist, which answer alike (SEC-A1) and are both refusals (walking ids shows up)."""
+    if response.status_code == 403:
+        return True
+    return (response.status_code == 404 and request.url_rule is not None and request.endpoint != "static"
+            and current_user.is_authenticated)
+
+
 def _refused(response: Response) -> Response:
-    """A 403 is written down with who asked for what, in a transaction of its own."""
+    """One audit event per refusal (SEC-A1, SEC-P3), with who asked for what from where, in a
+    transaction of its own, committed before the response leaves (case C-25)."""
     # The records API audits its own refusals with the token (``records_api.token_auth``).
-    if response.status_code == 403 and not is_token_request():
+    if _is_refusal(response) and not is_token_request():
         db = database.session()
         db.rollback()
         user = current_user._get_current_object() if current_user.is_authenticated else None
+        needed = {ROLES_NEEDED: getattr(g, ROLES_NEEDED)} if hasattr(g, ROLES_NEEDED) else {}
         record_access("auth.refused", user, user, method=request.method, path=request.path[:MAX_NAME_CHARS],
-                      endpoint=request.endpoint or "")
+                      endpoint=request.endpoint or "", status=response.status_code, **needed)
         database.commit()
     return response
 

@@ -57,7 +57,8 @@ class UserForm(AppForm):
     # The rule itself is the service's (people.username_problem); the hint says it before typing.
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)],
                            description=_l("Letters A-Z and a-z, digits 0-9 and . _ - @: pinyin, a job number, "
-                                          "a phone number or an e-mail address."))
+                                          "a phone number or an e-mail address; not an ID number (cadres sign "
+                                          "in with theirs)."))
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
     unit = SelectField(_l("Unit"), coerce=int)

@@ -75,24 +75,23 @@ def login():
     db = database.session()
     name, password = form.username.data, form.password.data or ""
     account = people.sign_in_account(db, name)
-    gate = throttle()
-    account_key, address_key = throttle_keys(account, name)
-    until = gate.blocked_until(account_key, address_key)
-    if until is not None:
+    attempt = throttle().begin(*throttle_keys(account, name))
+    if attempt.blocked_until is not None:
         record_access("auth.sign_in_throttled", account, None, name=name)
         database.commit()
         # The same words whether or not the account exists.
-        flash(_("Too many failed sign-ins. Try again after %(time)s.", time=local_time(until)), "error")
+        flash(_("Too many failed sign-ins. Try again after %(time)s.", time=local_time(attempt.blocked_until)),
+              "error")
         return render_template("auth/login.html", form=form), 429
     # An over-long name or a missing password fails like a wrong one (and counts).
     user = people.authenticate(db, name, password) if not form.errors else None
     if user is None:
-        gate.failed(account_key, address_key)
+        attempt.failed()
         record_access("auth.sign_in_failed", account, None, name=name)
         database.commit()
         flash(_("Wrong username or password."), "error")
         return render_template("auth/login.html", form=form), 200
-    gate.succeeded(account_key)
+    attempt.succeeded()
     record_access("auth.sign_in", user, user)
     database.commit()
     sign_in(user)

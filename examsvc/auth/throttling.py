@@ -32,6 +32,7 @@ def _redis():
 def throttle() -> Throttle:
     """The throttle for this request."""
     config = current_app.config
-    store = RedisFailureStore(_redis()) if config.get("REDIS_URL") else DatabaseFailureStore(database.session())
+    store = (RedisFailureStore(_redis()) if config.get("REDIS_URL")
+             else DatabaseFailureStore(database.session(), commit=database.commit))
     return Throttle(store, clock(), parse_limit(config.get("THROTTLE_ACCOUNT"), ACCOUNT_LIMIT),
                     parse_limit(config.get("THROTTLE_ADDRESS"), ADDRESS_LIMIT))

@@ -54,11 +54,10 @@ def full_id_export(sitting_id: int):
     form = FullIdExportForm()
     if not form.validate_on_submit():
         return _page(found, form, 422 if form.errors else 200)
-    gate = throttle()
-    keys = (account_key(actor(), actor().username), address_key(client_address()))
-    until = gate.blocked_until(*keys)
-    if until is not None:
-        flash(_("Too many wrong passwords. Try again after %(time)s.", time=local_time(until)), "error")
+    attempt = throttle().begin(account_key(actor(), actor().username), address_key(client_address()))
+    if attempt.blocked_until is not None:
+        flash(_("Too many wrong passwords. Try again after %(time)s.", time=local_time(attempt.blocked_until)),
+              "error")
         return _page(found, form, 429)
     deadlines.sweep(db, clock(), sitting_ids=sheet_service.related_sitting_ids(db, found))
     database.commit()
@@ -68,10 +67,14 @@ def full_id_export(sitting_id: int):
             file_format=form.file_format.data)
     except InvalidInput as exc:
         if any(str(p.place) == "password" for p in exc.problems):
-            gate.failed(*keys)
+            attempt.failed()
+        else:
+            attempt.withdrawn()
         database.commit()  # the refusal's audit event stays
         problems = place_problems(form, exc)
         return _page(found, form, 422, problems)
+    # The right password confirms who asks; it does not clear the account's sign-in failures.
+    attempt.withdrawn()
     database.commit()  # the audit event is written before the file leaves
     if form.file_format.data == "csv":
         response = Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_TYPE)

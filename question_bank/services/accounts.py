@@ -58,7 +58,7 @@ def update_user(session: Session, clock: Clock, actor: User, user: User, *, disp
     too. ``id_number`` blank keeps the account's ID number (the form never shows it in clear, so it
     cannot send it back); ``remove_id_number`` removes it. Raises :class:`PermissionDenied`, or
     :class:`InvalidInput` (empty name or roles, invalid or taken ID number, a new number together
-    with its removal, removing one's own sysadmin role), each problem on its field."""
+    with its removal, any change of one's own roles), each problem on its field."""
     _require(actor, user)
     if not actor.org_unit.contains(unit):
         raise PermissionDenied()
@@ -68,8 +68,11 @@ def update_user(session: Session, clock: Clock, actor: User, user: User, *, disp
         problems.append(Problem(N_("the name is empty"), place="display_name"))
     if not roles:
         problems.append(Problem(N_("choose at least one role"), place="roles"))
-    if user.id == actor.id and Role.SYSADMIN not in roles:
-        problems.append(Problem(N_("you cannot take away your own administrator role"), place="roles"))
+    if user.id == actor.id and set(roles) != set(user.roles):
+        # Nobody raises (or drops) their own rights: the full-ID grant, HR or auditor given to oneself
+        # would make the separate permission meaningless (SEC-P1), so another administrator decides.
+        problems.append(Problem(N_("you cannot change your own roles; another system administrator must"),
+                                place="roles"))
     number = (id_number or "").strip() or None
     if number is not None and remove_id_number:
         problems.append(Problem(N_("either type a new ID number or remove it, not both"), place="id_number"))
@@ -140,7 +143,7 @@ def change_password(session: Session, clock: Clock, user: User, current: str, ne
     problems = []
     if not check_password_hash(user.password_hash, current):
         problems.append(Problem(N_("the current password is wrong"), place="current"))
-    problems += password_problems(new, user.username, place="new")
+    problems += password_problems(new, user.username, place="new", id_number=id_vault.reveal(user))
     if not problems and current == new:
         problems.append(Problem(N_("the new password must differ from the current one"), place="new"))
     if problems:

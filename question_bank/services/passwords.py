@@ -6,6 +6,7 @@ letter case; no composition rules (they make passwords harder to remember, not t
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from functools import lru_cache
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -33,10 +34,14 @@ def common_passwords() -> frozenset[str]:
     return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"]) | frozenset(CHINESE_COMMON)
 
 
-def password_problems(password: str, username: str | None = None, place: str = "password") -> list[Problem]:
+def password_problems(password: str, username: str | None = None, place: str = "password",
+                      id_number: str | None = None) -> list[Problem]:
     """What makes ``password`` unacceptable, each a :class:`Problem` on ``place``; empty when it is
     fine: fewer than :data:`MIN_PASSWORD_LENGTH` or more than :data:`MAX_PASSWORD_LENGTH` characters,
-    one character repeated, a common password (:func:`common_passwords`), or containing the username."""
+    one character repeated, a common password (:func:`common_passwords`), containing the username,
+    or containing the birth date of the account's ID number ``id_number`` (characters 7 to 14, so the
+    whole number and its tail too: a cadre signs in with that number, and anyone holding a roster
+    knows it)."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, place))
@@ -48,6 +53,9 @@ def password_problems(password: str, username: str | None = None, place: str = "
         problems.append(Problem(N_("the password is one of the most common passwords; choose another"), place=place))
     elif username and len(username) >= 3 and username.lower() in password.lower():
         problems.append(Problem(N_("the password must not contain the username"), place=place))
+    elif id_number and len(id_number) == 18 and id_number[6:14] in unicodedata.normalize("NFKC", password):
+        problems.append(Problem(N_("the password must not contain your ID number or the birth date in it"),
+                                place=place))
     return problems
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from question_bank import id_vault
+from question_bank import id_vault, idnumbers
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.field_limits import too_long
@@ -39,9 +39,10 @@ def fold_username(text: str) -> str:
 
 def username_problem(username: str) -> Problem | None:
     """What is wrong with a folded username (:func:`fold_username`), placed on ``username``, or
-    None: empty, too long, or holding a character other than those of :data:`USERNAME_CHARACTERS`
-    (a space, an invisible character, a letter of another script that may look like a Latin one);
-    the message names the position of the first such character (1 for the first)."""
+    None: empty, too long, holding a character other than those of :data:`USERNAME_CHARACTERS`
+    (a space, an invisible character, a letter of another script that may look like a Latin one;
+    the message names the position of the first such character, 1 for the first), or laid out like
+    an ID number (:func:`question_bank.idnumbers.looks_like_id_number`)."""
     if not username:
         return Problem(N_("the username is empty"), place="username")
     if len(username) > MAX_USERNAME_LENGTH:
@@ -50,6 +51,11 @@ def username_problem(username: str) -> Problem | None:
         if char not in USERNAME_CHARACTERS:
             return Problem(N_("the username may contain only ASCII letters (A-Z, a-z), digits (0-9) and . _ - @; "
                               "character %(position)d is none of these"), {"position": position}, "username")
+    if idnumbers.looks_like_id_number(username):
+        # Cadres sign in with their ID number too: a username laid out like one would take over the
+        # sign-in of whoever holds that number, in any unit (a username is looked up first).
+        return Problem(N_("the username must not be laid out like an ID number (17 digits and a digit or X, or "
+                          "15 digits): cadres sign in with their ID number"), place="username")
     return None
 
 
@@ -109,7 +115,8 @@ def create_user(
     elif username_taken(session, username):
         problems.append(Problem(N_("the username %(name)s is taken"), {"name": username}, "username"))
     if actor is not None:
-        problems += password_problems(password, username)
+        number = (profile.get("id_number") or "").strip()
+        problems += password_problems(password, username, id_number=idnumbers.normalise(number) if number else None)
     elif len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, "password"))
     problems.extend(too_long(User, {"display_name": display_name, **{k: v for k, v in profile.items() if k != "id_number"}}))
@@ -174,11 +181,14 @@ def sign_in_account(session: Session, name: str) -> User | None:
     """The account a typed sign-in name stands for, active or not: the username, folded as stored
     names are (:func:`fold_username`: full-width letters and digits, surrounding space) with letter
     case ignored; else, for a cadre, their resident ID number (as many exam systems for cadres
-    allow; a lower-case "x" is read as "X"). A username wins over someone else's ID number."""
+    allow; width, spaces and a lower-case "x" folded as ``idnumbers.normalise`` does). A username
+    wins over someone else's ID number; no username made since :func:`username_problem` refused
+    the layout can be one."""
     folded = fold_username(name)
     user = session.scalar(select(User).where(func.lower(User.username) == func.lower(folded)))
-    if user is None and len(folded) == 18:
-        candidate = session.scalar(select(User).where(id_vault.is_holder(folded)))
+    number = idnumbers.normalise(name)  # spaces typed inside the number are dropped, as everywhere
+    if user is None and len(number) == idnumbers.LENGTH:
+        candidate = session.scalar(select(User).where(id_vault.is_holder(number)))
         if candidate is not None and candidate.has_role(Role.CADRE):
             user = candidate
     return user

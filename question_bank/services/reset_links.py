@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from question_bank import id_vault
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.models import PasswordResetLink, User
@@ -104,7 +105,7 @@ def use(session: Session, clock: Clock, token: str, new_password: str) -> User:
     is unusable (place ``link``), or the password breaks the policy (place ``new``; the link stays
     usable so the person can try another)."""
     link, user = _find(session, clock, token)
-    problems = password_problems(new_password, user.username, place="new")
+    problems = password_problems(new_password, user.username, place="new", id_number=id_vault.reveal(user))
     if problems:
         raise InvalidInput(problems)
     now = clock.now()

@@ -76,9 +76,28 @@ def test_an_administrator_cannot_disable_themself_or_drop_their_own_admin_role(c
     assert me.is_active
     response = client.form_post(f"/users/{me.id}", edit(me, world["city"], roles=["auditor"]))
     assert response.status_code == 422
-    assert "you cannot take away your own administrator role" in response.get_data(as_text=True)
+    assert "you cannot change your own roles; another system administrator must" in response.get_data(as_text=True)
     db.refresh(me)
     assert Role.SYSADMIN in me.roles
+
+
+@pytest.mark.parametrize("added", [["hr", "full_id_export"], ["auditor"], ["exam_admin"], ["full_id_export"]])
+def test_sec_p1_an_administrator_cannot_grant_themself_a_role_but_another_administrator_can(client, client_factory,
+                                                                                            world, db, added):
+    me = world["city_admin"]
+    signed_in_as(client, "city-admin")
+    response = client.form_post(f"/users/{me.id}", edit(me, world["city"], roles=["sysadmin", *added]))
+    assert response.status_code == 422
+    assert "you cannot change your own roles; another system administrator must" in response.get_data(as_text=True)
+    db.refresh(me)
+    assert me.roles == {Role.SYSADMIN} and events(db, "user.update") == []
+    # The name and profile of one's own account stay editable while the roles are left as they are.
+    assert client.form_post(f"/users/{me.id}", edit(me, world["city"], roles=["sysadmin"],
+                                                     display_name="市管理员")).status_code == 302
+    other = signed_in_as(client_factory(), "root")
+    assert other.form_post(f"/users/{me.id}", edit(me, world["city"], roles=["sysadmin", *added])).status_code == 302
+    db.refresh(me)
+    assert me.roles == {Role.SYSADMIN, *map(Role, added)}
 
 
 def test_disable_and_enable_are_audited_with_the_reason_and_enable_lets_the_person_back_in(client, client_factory,
@@ -166,3 +185,21 @@ def test_the_edit_page_shows_the_id_number_masked_keeps_it_when_blank_replaces_o
     assert client.form_post(f"/users/{cadre.id}", edit(cadre, world["city"], remove_id_number="y")).status_code == 302
     db.refresh(cadre)
     assert id_vault.reveal(cadre) is None and cadre.id_number_lookup is None
+
+
+@pytest.mark.parametrize("typed", ["{n}", "{n_lower}", "{tail}", "Pw-{birth}!", "{full_width}"])
+def test_sec_t7_a_cadre_cannot_choose_their_id_number_or_its_birth_date_as_password(client, make, db, typed):
+    number = "11010519491231002X"
+    cadre = make.cadre(username="wangwu", id_number=number)
+    new = typed.format(n=number, n_lower=number.lower(), tail=number[6:], birth=number[6:14],
+                       full_width="".join(chr(ord(c) + 0xFEE0) for c in number))
+    signed_in_as(client, "wangwu")
+    before = cadre.password_hash
+    response = client.form_post("/password", {"current": PASSWORD, "new": new, "confirm": new})
+    assert response.status_code == 422
+    assert "the password must not contain your ID number or the birth date in it" in response.get_data(as_text=True)
+    db.refresh(cadre)
+    assert cadre.password_hash == before
+    # Other digits are fine.
+    assert client.form_post("/password", {"current": PASSWORD, "new": "Qz7-19500101-lamp",
+                                          "confirm": "Qz7-19500101-lamp"}).status_code == 302

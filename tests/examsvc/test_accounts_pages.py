@@ -145,8 +145,8 @@ def test_a_look_alike_of_a_username_does_not_sign_in(client_factory, world):
 
 def test_the_form_says_which_characters_a_username_may_hold(admin, world):
     page = admin.get("/users/new").get_data(as_text=True)
-    assert ("Letters A-Z and a-z, digits 0-9 and . _ - @: pinyin, a job number, a phone number or an e-mail address."
-            in html.unescape(page))
+    assert ("Letters A-Z and a-z, digits 0-9 and . _ - @: pinyin, a job number, a phone number or an e-mail address; "
+            "not an ID number (cadres sign in with theirs)." in html.unescape(page))
 
 
 def url_of_dashboard(client) -> str:

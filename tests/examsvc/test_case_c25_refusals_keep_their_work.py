@@ -44,6 +44,6 @@ def test_an_authorisation_refusal_leaves_an_audit_entry(client, make, db):
     client.login(cadre.username)
     assert client.get("/exams/sittings").status_code == 403
     db.expire_all()
-    entry = db.query(AuditEvent).filter_by(action="access.refused").one()
+    entry = db.query(AuditEvent).filter_by(action="auth.refused").one()  # one entry per refusal (SEC-P3)
     assert entry.actor_id == cadre.id and entry.after["path"] == "/exams/sittings"
-    assert str(Role.EXAM_ADMIN) in entry.after["roles_needed"]
+    assert str(Role.EXAM_ADMIN) in entry.after["roles_needed"] and entry.after["status"] == 403

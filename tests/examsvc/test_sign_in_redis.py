@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from question_bank.models import SignInFailure
 from question_bank.services.throttle import RedisFailureStore
-from tests.examsvc.sign_in_helpers import events, instance, try_sign_in
+from tests.examsvc.sign_in_helpers import burst_sign_in, events, instance, try_sign_in
 from tests.webclient import PASSWORD
 
 REDIS_URL = os.environ.get("EXAMSVC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -51,3 +51,14 @@ def test_sec_t7_a_a_success_below_the_limit_clears_the_account_in_redis(redis_in
     assert try_sign_in(second, cadre.username, PASSWORD).status_code == 302
     assert server.exists(f"{prefix}account:{cadre.id}") == 0
     assert server.zcard(f"{prefix}address:203.0.113.9") == 4
+
+
+def test_sec_t7_a_wrong_passwords_arriving_together_get_no_more_than_the_allowance_in_redis(redis_instances, make,
+                                                                                            db):
+    (first, second), server, prefix = redis_instances
+    cadre = make.cadre()
+    statuses = burst_sign_in([first, second], cadre.username, [f"wrong-{n}" for n in range(24)])
+    db.commit()  # a fresh snapshot of what the other threads wrote
+    assert statuses.count(200) <= 5 and statuses.count(200) + statuses.count(429) == 24
+    # What stays counted is the tries that reached the password; the throttled ones were taken back.
+    assert server.zcard(f"{prefix}account:{cadre.id}") == statuses.count(200) == len(events(db, "auth.sign_in_failed"))
