@@ -309,6 +309,24 @@
     window.ExamNotices.add(fmt(fmt(d.msgStale, "slot", slot), "minutes", window.ExamNotices.minutesAgo(entry.at)));
   }
 
+  /* Retries waiting out their back-off. The network coming back (or the phone waking up) sends
+     them at once: waiting out a back-off of up to 15 s, a phone back online within the grace
+     could still miss it (issue-9 trial, finding 4). */
+  var waiting = [];
+  function retryLater(ms, fn) {
+    var entry = { fn: fn };
+    entry.timer = setTimeout(function () {
+      waiting = waiting.filter(function (w) { return w !== entry; });
+      fn();
+    }, ms);
+    waiting.push(entry);
+  }
+  function retryNow() {
+    var due = waiting;
+    waiting = [];
+    due.forEach(function (w) { clearTimeout(w.timer); w.fn(); });
+  }
+
   function pump() {
     if (inFlight || finished || signedOut || !heldHere) return;
     var slots = Object.keys(pending);
@@ -324,7 +342,7 @@
         failures += 1;
         setSlotState(slot, "retrying");
         renderState();
-        return new Promise(function (resolve) { setTimeout(resolve, Math.min(15000, 500 * Math.pow(2, failures))); });
+        return new Promise(function (resolve) { retryLater(Math.min(15000, 500 * Math.pow(2, failures)), resolve); });
       })
       .then(function () {
         inFlight = false;
@@ -541,7 +559,7 @@
         failures += 1;
         showAlert((err && err.reason) || d.msgSubmitWaiting);
         renderState();
-        setTimeout(function () { attempt(tries + 1); }, Math.min(15000, 1000 * Math.pow(2, tries)));
+        retryLater(Math.min(15000, 1000 * Math.pow(2, tries)), function () { attempt(tries + 1); });
       });
     };
     attempt(0);
@@ -586,9 +604,13 @@
   window.addEventListener("beforeunload", function (ev) {
     if (!finished && Object.keys(pending).length) { ev.preventDefault(); ev.returnValue = d.msgLeave; }
   });
-  document.addEventListener("visibilitychange", function () { if (document.hidden) sendAllNow(); else sync(); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { sendAllNow(); return; }
+    retryNow();
+    sync();
+  });
   window.addEventListener("pagehide", sendAllNow);
-  window.addEventListener("online", pump);
+  window.addEventListener("online", function () { retryNow(); pump(); });
 
   restore();
   root.querySelectorAll(".question").forEach(function (q) { markCard(q.dataset.slot); });
