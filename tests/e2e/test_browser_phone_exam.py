@@ -62,9 +62,17 @@ def test_c22_the_five_and_one_minute_warnings_are_said_once_by_a_polite_live_reg
     phone.mouse.wheel(0, 4000)
     expect(warning).to_be_in_viewport()
 
-    clock.set(at("10:28:58"))  # a page loaded with 1:02 left hears the 1-minute warning only
+    # A page loaded in the last five minutes (a reload, another device) says how many are left at
+    # once (issue-9 trial: it said nothing), and the 1-minute warning when the count gets there.
+    clock.set(at("10:26:00"))
     phone.reload()
-    assert warning.inner_text() == ""
+    expect(warning).to_have_text("剩余4分钟", timeout=WAIT_MS)
+    clock.set(at("10:28:58"))
+    phone.reload()
+    expect(warning).to_have_text("剩余2分钟", timeout=WAIT_MS)
+    expect(warning).to_have_text("剩余1分钟", timeout=WAIT_MS)
+    clock.set(at("10:29:10"))  # loaded with 0:50 left: the 1-minute warning, not a 5-minute one
+    phone.reload()
     expect(warning).to_have_text("剩余1分钟", timeout=WAIT_MS)
 
 
