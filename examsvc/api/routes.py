@@ -36,13 +36,14 @@ def _status_json(attempt: Attempt) -> dict[str, Any]:
         "answered": status.answered,
         "total": status.total,
     }
+    # What is stored (the candidate's own answers, never a key): a page open on another device
+    # shows it and bases its next change to a slot on the version it shows (case C-18); a page that
+    # finds the attempt closed tells its candidate which of its unsent changes were not taken.
+    body["responses"] = {str(slot): answer for slot, answer in status.responses.items()}
     if attempt.is_open:
         # Whether the asking page may still change answers (one active device): a page that was
         # taken over learns it here even when it has nothing to save.
         body["held_here"] = presence.held_here(attempt, request.args.get("page"))
-        # So that a page open on another device can show what is stored now, and base its next
-        # change to a slot on the version it shows (case C-18).
-        body["responses"] = {str(slot): answer for slot, answer in status.responses.items()}
         body["versions"] = {str(slot): version for slot, version in status.versions.items()}
     if not attempt.is_open:
         body["finished_at"] = attempt.finished_at.isoformat() if attempt.finished_at else None

@@ -245,8 +245,9 @@ class SittingForm(AppForm):
                                            "starts with those who failed or were absent there."))
     access_code = StringField(_l("Access code"), validators=[Optional(), Length(max=MAX_CODE_CHARS)],
                               render_kw={"autocomplete": "off"},
-                              description=_l("Candidates must type it to start. It is stored only in scrambled form: "
-                                             "leave blank to keep the current code, or to ask none."))
+                              description=_l("Candidates must type it to start; full-width or half-width letters "
+                                             "and digits, letter case and spaces do not count. It is stored only in "
+                                             "scrambled form: leave blank to keep the current code, or to ask none."))
     remove_access_code = BooleanField(_l("Remove the access code"))
     allowed_networks = TextAreaField(
         _l("Allowed networks"), validators=[Optional()],

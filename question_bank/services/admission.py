@@ -1,7 +1,9 @@
 """Who may start or continue a sitting from where: its optional access code and allowed networks.
 
 - The access code is stored only as a werkzeug scrypt hash and checked with
-  ``check_password_hash`` (a constant-time comparison). Wrong codes are counted in the database
+  ``check_password_hash`` (a constant-time comparison). It is compared folded
+  (:func:`fold_code`): a code the proctor announces is the same code however a phone's keyboard
+  writes it, in full-width (a Chinese input method) or in another letter case (issue-9 trial). Wrong codes are counted in the database
   (``AccessCodeFailure``), per candidate and sitting, so every worker and host throttles alike:
   after :data:`MAX_CODE_FAILURES` wrong codes within :data:`FAILURE_WINDOW`, further tries are
   refused unchecked until the oldest of them leaves the window.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -73,14 +76,37 @@ class Refusal:
         return AdmissionRefused(_MESSAGES[self.reason], **self.params)
 
 
+#: Marks a stored hash made of the folded code; a hash without it (a code set before codes were
+#: folded) was made of the code as typed, stripped.
+FOLDED_PREFIX = "folded:"
+
+
+def fold_code(code: str) -> str:
+    """An access code as compared: NFKC (full-width letters and digits become ASCII), without any
+    space, letter case folded. ``"Ａｂ １２"`` → ``"ab12"``."""
+    return "".join(unicodedata.normalize("NFKC", code).split()).casefold()
+
+
 def hash_code(code: str) -> str:
-    """The stored form of an access code (werkzeug scrypt)."""
-    return generate_password_hash(code, method=PASSWORD_METHOD)
+    """The stored form of an access code: :data:`FOLDED_PREFIX` and the werkzeug scrypt hash of
+    :func:`fold_code` of it."""
+    return FOLDED_PREFIX + generate_password_hash(fold_code(code), method=PASSWORD_METHOD)
+
+
+def code_matches(stored: str, typed: str) -> bool:
+    """Whether ``typed`` is the access code whose stored form is ``stored`` (:func:`hash_code`).
+    A code stored before codes were folded matches as typed (stripped) or in its NFKC form, so
+    its full-width form is accepted too; its letter case still counts (the hash keeps it)."""
+    if stored.startswith(FOLDED_PREFIX):
+        return check_password_hash(stored[len(FOLDED_PREFIX):], fold_code(typed))
+    plain = typed.strip()
+    narrow = unicodedata.normalize("NFKC", typed).strip()
+    return check_password_hash(stored, plain) or (narrow != plain and check_password_hash(stored, narrow))
 
 
 def check_code_text(code: str) -> list[Problem]:
     """What is wrong with an access code an administrator typed (place "access_code")."""
-    if not code.strip():
+    if not fold_code(code):
         return [Problem(N_("the access code is blank"), place="access_code")]
     if len(code) > MAX_CODE_CHARS:
         return [Problem(N_("the access code is longer than %(n)d characters"), {"n": MAX_CODE_CHARS}, "access_code")]
@@ -181,7 +207,7 @@ def start_refusal(session: Session, clock: Clock, candidate: User, sitting: Sitt
         return _refuse(session, clock, candidate, sitting, RefusalReason.THROTTLED, client_ip, until=until)
     if not (code or "").strip():
         return _refuse(session, clock, candidate, sitting, RefusalReason.CODE_MISSING, client_ip)
-    if check_password_hash(sitting.access_code_hash, code.strip()):
+    if code_matches(sitting.access_code_hash, code):
         return None
     session.add(AccessCodeFailure(sitting_id=sitting.id, user_id=candidate.id, failed_at=now,
                                   client_ip=(client_ip or "?")[:45]))

@@ -12,41 +12,19 @@ import os
 import re
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from question_bank.models import Attempt, DeviceEvent, DeviceEventKind
 from question_bank.services.attempt_history import slot_history
 from question_bank.services.marking import current_responses
-from tests.e2e.starting import open_from_list
 from tests.e2e.conftest import PHONE
+from tests.e2e.devices import PC_AGENT, PHONE_AGENT, WAIT_MS, device, open_exam, option
 from tests.scenarios import single_choice_exam
 
 pytestmark = pytest.mark.browser
 
-#: Generous: the CI machine is a busy 2-core box, and page B's retries back off.
-WAIT_MS = 45_000
 SAVES = re.compile(r".*/responses$")
-
-
-#: Two devices' browsers, as the proctor should see them told apart.
-PHONE_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
-PC_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
-
-
-def _device(browser: Browser, agent: str = PHONE_AGENT) -> BrowserContext:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", user_agent=agent)
-    context.set_default_timeout(WAIT_MS)
-    return context
-
-
-def _open_exam(page: Page, sign_in, username: str, sitting_id: int) -> None:
-    sign_in(page, username)
-    # "Start the exam", or "Continue the exam" once another device has started it.
-    open_from_list(page, sitting_id)
-
-
-def _option(page: Page, slot: int, letter: str):
-    return page.locator(f"#q{slot} input[value='{letter}']")
+_device, _open_exam, _option = device, open_exam, option
 
 
 def _stored(db, attempt_id: int, slot: int):

@@ -270,3 +270,40 @@ def test_a_late_save_from_outside_the_network_is_refused_and_still_closes_the_at
     attempt = db.get(Attempt, attempt_id)
     assert attempt.state == "auto_submitted" and attempt.finished_at == at("10:30:00")
     assert attempt.score == 20  # the answer held by the deadline, nothing of the refused save
+
+
+@pytest.mark.parametrize("typed", ["７３９１", "7 3 9 1", "７３９１\u3000"])
+def test_the_right_code_typed_in_full_width_or_with_spaces_starts(client, coded_exam, db, typed):
+    """Issue-9 trial, finding 3: a phone's Chinese input method in full-width mode wrote the right
+    code, which was refused and counted as a wrong try."""
+    client.login(coded_exam.cadre.username)
+    assert _start(client, coded_exam.sitting, access_code=typed).status_code == 302
+    assert not _refusals(db, "access_code_wrong")
+
+
+@pytest.fixture
+def lettered_exam(make, db):
+    exam = single_choice_exam(make, access_code_hash=admission.hash_code("Ab12"))
+    db.commit()
+    return exam
+
+
+@pytest.mark.parametrize("typed", ["ab12", "AB12", "Ａｂ１２", "ａｂ１２"])
+def test_a_lettered_code_is_taken_in_any_letter_case_and_width(client, lettered_exam, db, typed):
+    client.login(lettered_exam.cadre.username)
+    assert _start(client, lettered_exam.sitting, access_code=typed).status_code == 302
+    assert not _refusals(db, "access_code_wrong")
+
+
+def test_a_code_in_another_width_is_still_a_wrong_code_when_its_characters_differ(client, lettered_exam, db):
+    client.login(lettered_exam.cadre.username)
+    refused = _start(client, lettered_exam.sitting, access_code="Ａｂ１３")
+    assert refused.status_code == 403 and len(_refusals(db, "access_code_wrong")) == 1
+
+
+def test_a_code_stored_before_codes_were_folded_still_matches_as_typed_and_in_full_width():
+    from werkzeug.security import generate_password_hash
+
+    stored = generate_password_hash("Ab12", method="scrypt:1024:8:1")
+    assert admission.code_matches(stored, " Ab12 ") and admission.code_matches(stored, "Ａｂ１２")
+    assert not admission.code_matches(stored, "Ab13")

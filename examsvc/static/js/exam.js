@@ -283,7 +283,7 @@
     // Kept pending (and in storage): sent again, and judged, only if this page takes the attempt back.
     // Until then it is not saved, and the page says so for the question and why (issue-9 trial).
     if (res.status === 409 && body.error === "taken_over") { window.ExamPresence.lost(); setSlotState(slot, "away"); return; }
-    if (res.status === 409) { goToResult(); return; }
+    if (res.status === 409) { closedElsewhere(null); return; }
     if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
     // Not admitted from here (the sitting's allowed networks): say why, keep the change, retry.
     if (res.status === 403 && body.message) notAdmitted = body.message;
@@ -309,6 +309,24 @@
     window.ExamNotices.add(fmt(fmt(d.msgStale, "slot", slot), "minutes", window.ExamNotices.minutesAgo(entry.at)));
   }
 
+  /* Retries waiting out their back-off. The network coming back (or the phone waking up) sends
+     them at once: waiting out a back-off of up to 15 s, a phone back online within the grace
+     could still miss it (issue-9 trial, finding 4). */
+  var waiting = [];
+  function retryLater(ms, fn) {
+    var entry = { fn: fn };
+    entry.timer = setTimeout(function () {
+      waiting = waiting.filter(function (w) { return w !== entry; });
+      fn();
+    }, ms);
+    waiting.push(entry);
+  }
+  function retryNow() {
+    var due = waiting;
+    waiting = [];
+    due.forEach(function (w) { clearTimeout(w.timer); w.fn(); });
+  }
+
   function pump() {
     if (inFlight || finished || signedOut || !heldHere) return;
     var slots = Object.keys(pending);
@@ -324,7 +342,7 @@
         failures += 1;
         setSlotState(slot, "retrying");
         renderState();
-        return new Promise(function (resolve) { setTimeout(resolve, Math.min(15000, 500 * Math.pow(2, failures))); });
+        return new Promise(function (resolve) { retryLater(Math.min(15000, 500 * Math.pow(2, failures)), resolve); });
       })
       .then(function () {
         inFlight = false;
@@ -353,7 +371,7 @@
     stateFetch().then(function (body) {
       checkingDeadline = false;
       if (body && body.state === "in_progress" && body.remaining_s > 0) { applyState(body, performance.now()); return; }
-      if (body && body.state !== "in_progress") { goToResult(); return; }
+      if (body && body.state !== "in_progress") { closedElsewhere(body); return; }
       if (!signedOut) submit(true);
     }, function () { checkingDeadline = false; submit(true); });
   }
@@ -416,7 +434,7 @@
     var sentAt = performance.now();
     stateFetch().then(function (body) {
       if (!body) return;
-      if (body.state !== "in_progress") { goToResult(); return; }
+      if (body.state !== "in_progress") { closedElsewhere(body); return; }
       if (body.held_here === false && heldHere) window.ExamPresence.lost();
       applyState(body, sentAt);
     }).catch(function () { /* offline: keep counting from the last sync */ });
@@ -428,21 +446,61 @@
     }).map(function (q) { return q.dataset.slot; });
   }
 
-  /* Handed in, but some of the payload's changes were not taken (another device had changed those
-     answers, or the paper was already handed in): show what was kept and say which, then offer the
-     result rather than leaving the page before the candidate could read it. */
+  /* Why changes were not taken, by the submit reply's payload_ignored: the notice's words and the
+     questions' badge. Without a reason, another device had changed those answers (case C-18). */
+  var NOT_TAKEN = {
+    deadline_passed: { notice: "msgNotTakenLate", badge: "late" },
+    already_submitted: { notice: "msgNotTakenClosed", badge: "closed" },
+    "": { notice: "msgNotTaken", badge: "elsewhere" }
+  };
+
+  /* Handed in, but some changes of this page were not taken (another device had changed those
+     answers, the paper was already handed in, or time was up before they arrived): show what was
+     kept and say which and why, then offer the result rather than leaving the page before the
+     candidate could read it. body: {not_taken: [{slot, stored: {answer}}], payload_ignored, result_url}. */
   function submittedWithout(body) {
     finished = true;
     storedKeys().forEach(function (key) { try { localStorage.removeItem(key); } catch (e) { /* gone */ } });
+    var why = NOT_TAKEN[body.payload_ignored || ""] || NOT_TAKEN[""];
+    root.querySelectorAll(".question input, .question textarea").forEach(function (i) { i.disabled = true; });
+    submitButtons.forEach(function (b) { b.disabled = true; });
     body.not_taken.forEach(function (n) {
       showAnswer(String(n.slot), n.stored.answer === null ? "" : n.stored.answer);
-      setSlotState(String(n.slot), "elsewhere");
+      setSlotState(String(n.slot), why.badge);
     });
     var slots = body.not_taken.map(function (n) { return n.slot; }).join(d.msgSep);
     showAlert("");
     stateEl.dataset.state = "saved";
     stateEl.textContent = d.msgSubmitted;
-    window.ExamNotices.add(fmt(d.msgNotTaken, "slots", slots), { href: body.result_url || d.resultUrl, text: d.msgSeeResult });
+    window.ExamNotices.add(fmt(d[why.notice], "slots", slots), { href: body.result_url || d.resultUrl, text: d.msgSeeResult });
+  }
+
+  /* The server says the attempt is closed (handed in on another device, by the proctor, or at its
+     deadline) while this page still holds changes it could not send: never drop them silently
+     (issue-9 trial). The state the server reports (``known``, or asked for now) lists what is
+     stored; each kept change that differs from it is named as not taken, with the reason. A page
+     with nothing unsent goes to the result. An attempt found open again (re-opened by the proctor)
+     keeps its changes and sends them. */
+  function closedElsewhere(known) {
+    if (finished) return;
+    if (!Object.keys(pending).length) { goToResult(); return; }
+    finished = true;  // nothing more is sent from here while the server is asked
+    var asked = known ? Promise.resolve(known) : stateFetch();
+    asked.then(function (body) {
+      if (!body) { goToResult(); return; }
+      if (body.state === "in_progress") { finished = false; renderState(); pump(); return; }
+      var stored = body.responses || {};
+      var notTaken = [];
+      Object.keys(pending).forEach(function (slot) {
+        var held = Object.prototype.hasOwnProperty.call(stored, slot) ? stored[slot] : null;
+        var same = isTyped(slotEl(slot)) ? sameTyped(held === null ? "" : held, pending[slot].answer)
+          : sameAnswer(held === null ? "" : held, pending[slot].answer);
+        if (!same) notTaken.push({ slot: Number(slot), stored: { answer: held } });
+      });
+      if (!notTaken.length) { goToResult(); return; }
+      submittedWithout({ not_taken: notTaken, result_url: body.result_url,
+                         payload_ignored: body.state === "auto_submitted" ? "deadline_passed" : "already_submitted" });
+    }, function () { finished = false; renderState(); });
   }
 
   /* The submit was refused because another page holds the attempt: this page is not submitting. */
@@ -501,7 +559,7 @@
         failures += 1;
         showAlert((err && err.reason) || d.msgSubmitWaiting);
         renderState();
-        setTimeout(function () { attempt(tries + 1); }, Math.min(15000, 1000 * Math.pow(2, tries)));
+        retryLater(Math.min(15000, 1000 * Math.pow(2, tries)), function () { attempt(tries + 1); });
       });
     };
     attempt(0);
@@ -546,9 +604,13 @@
   window.addEventListener("beforeunload", function (ev) {
     if (!finished && Object.keys(pending).length) { ev.preventDefault(); ev.returnValue = d.msgLeave; }
   });
-  document.addEventListener("visibilitychange", function () { if (document.hidden) sendAllNow(); else sync(); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { sendAllNow(); return; }
+    retryNow();
+    sync();
+  });
   window.addEventListener("pagehide", sendAllNow);
-  window.addEventListener("online", pump);
+  window.addEventListener("online", function () { retryNow(); pump(); });
 
   restore();
   root.querySelectorAll(".question").forEach(function (q) { markCard(q.dataset.slot); });
@@ -566,7 +628,7 @@
       Object.keys(pending).forEach(function (slot) { setSlotState(slot, "away"); });
       setReadOnly(true);
     },
-    onClosed: goToResult
+    onClosed: function () { closedElsewhere(null); }
   });
   tick();
   setInterval(tick, 500);

@@ -2,8 +2,8 @@
  * The exam page's way around the paper (issue 9, "a page older cadres can use on a phone"):
  *
  * - Time warnings for screen readers (case C-22): the countdown is not a live region (it would
- *   speak every second); when it passes 5:00 and 1:00 a polite live region says so once each, on a
- *   page open since the start as well as on one loaded a few seconds before.
+ *   speak every second); at 5:00 and 1:00 a polite live region says so once each, and a page loaded
+ *   or woken within the last five minutes says how many are left.
  * - A progress bar (answered / total), fed by exam.js whenever an answer changes on screen.
  * - Previous / next on every question, and a one-question-per-page mode the candidate can switch
  *   to; the answer card, the submit dialog's links and any #qN address show that question.
@@ -38,19 +38,23 @@
 
   /* --- time warnings (C-22) --- */
   var warningEl = document.getElementById("time-warning");
-  var WARNINGS = [{ at: 300, text: d.msgWarnFive }, { at: 60, text: d.msgWarnOne }];
+  /* The 5-minute mark says the whole minutes really left: "5 minutes" when the count passes 5:00,
+     "3 minutes" on a page loaded (a reload, another device) or woken (a phone whose screen slept)
+     with 3:00 left (issue-9 trial: such a page said nothing, or "5 minutes" with three left). */
+  var WARNINGS = [
+    { at: 300, text: function (left) { return fmt(d.msgWarnMinutes, { minutes: Math.ceil(left / 60) }); } },
+    { at: 60, text: function () { return d.msgWarnOne; } }
+  ];
   var said = {};
-  var lastLeft = null;
-  /* Called by exam.js on every tick with the whole seconds left. A warning is said when the
-     countdown passes its mark on this page, and never twice (a re-sync may move the count back). */
+  /* Called by exam.js on every tick with the whole seconds left. Each mark is said once, the first
+     time the count is at or below it (a re-sync may move the count back: never said twice); when
+     several are due at once, the nearest one speaks. Nothing is said at zero: the hand-in is. */
   function tick(left) {
-    WARNINGS.forEach(function (w) {
-      if (!said[w.at] && lastLeft !== null && lastLeft > w.at && left <= w.at) {
-        said[w.at] = true;
-        warningEl.textContent = w.text;
-      }
-    });
-    lastLeft = left;
+    if (left <= 0) return;
+    var due = WARNINGS.filter(function (w) { return !said[w.at] && left <= w.at; });
+    if (!due.length) return;
+    due.forEach(function (w) { said[w.at] = true; });
+    warningEl.textContent = due[due.length - 1].text(left);
   }
 
   /* --- progress --- */

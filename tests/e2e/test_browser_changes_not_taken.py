@@ -1,0 +1,100 @@
+"""A page still holding unsent changes when its attempt closes says which were not taken, and why
+(issue-9 trial, findings 1 and 2).
+
+A phone offline with a changed answer, whose paper is then handed in on another device, used to
+clear its kept change and jump to the result without a word; a phone offline past its deadline was
+told its answer "had been changed on another device", which no other device had done."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from question_bank.models import Attempt
+from question_bank.services.marking import current_responses
+from tests.e2e.devices import WAIT_MS, device, open_exam, option
+from tests.scenarios import single_choice_exam
+
+pytestmark = pytest.mark.browser
+
+SAVES = re.compile(r".*/responses$")
+
+
+def _stored(db, attempt_id: int) -> dict[int, object]:
+    db.rollback()
+    return {slot: found.answer for slot, found in current_responses(db, attempt_id).items()}
+
+
+@pytest.fixture
+def exam(make, db):
+    exam = single_choice_exam(make, count=3, key="C")
+    db.commit()
+    return exam
+
+
+def _told_not_taken(page: Page, slot: int, words: str, badge: str) -> None:
+    """The page names question ``slot`` as not taken, with ``words`` saying why, never "changed on
+    another device", and badges the question so."""
+    notice = page.locator("#exam-notices li")
+    expect(notice).to_contain_text(words, timeout=WAIT_MS)
+    expect(notice).to_contain_text(str(slot))
+    expect(notice).not_to_contain_text("另一台设备")
+    expect(page.locator(f"#q{slot} .slot-state")).to_have_attribute("data-state", badge)
+
+
+def test_a_change_kept_on_a_phone_when_the_paper_was_handed_in_elsewhere_is_named_as_not_taken(
+        browser: Browser, sign_in, exam, db):
+    phone = device(browser).new_page()
+    open_exam(phone, sign_in, exam.cadre.username, exam.sitting.id)
+    option(phone, 1, "A").check()
+    expect(phone.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
+
+    # The phone loses its network; the candidate changes question 2 there.
+    phone.route(SAVES, lambda route: route.abort())
+    option(phone, 2, "B").check()
+    expect(phone.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
+
+    # On the computer the candidate continues and hands the paper in.
+    computer = device(browser).new_page()
+    open_exam(computer, sign_in, exam.cadre.username, exam.sitting.id)
+    expect(computer.locator("#takeover-dialog")).to_be_visible(timeout=WAIT_MS)
+    computer.click("#takeover-confirm")
+    expect(computer.locator("#q1 input").first).to_be_enabled(timeout=WAIT_MS)
+    computer.locator("#submit-open").click()
+    computer.locator("#submit-confirm").click()
+    computer.wait_for_url(re.compile(r".*/result$"), timeout=WAIT_MS)
+
+    # The phone's network comes back: it is told, on the exam page, that its change to question 2
+    # was not taken because the paper had been handed in, and shows what was scored.
+    phone.unroute(SAVES)
+    _told_not_taken(phone, 2, "已交卷", "closed")
+    expect(option(phone, 2, "B")).not_to_be_checked()
+    # Question 1's answer was stored: nothing to say about it.
+    expect(phone.locator("#q1 .slot-state")).not_to_have_attribute("data-state", "closed")
+    assert phone.url.endswith(f"/me/attempts/{attempt_id}")
+    expect(phone.locator("#exam-notices li a")).to_have_attribute("href", f"/me/attempts/{attempt_id}/result")
+    assert _stored(db, attempt_id) == {1: ["A"]}
+
+
+def test_a_change_that_reaches_the_server_after_the_deadline_is_named_as_too_late_not_as_changed_elsewhere(
+        browser: Browser, sign_in, exam, db, clock):
+    phone = device(browser).new_page()
+    open_exam(phone, sign_in, exam.cadre.username, exam.sitting.id)
+    attempt = db.query(Attempt).filter_by(user_id=exam.cadre.id).one()
+    deadline = attempt.deadline
+    db.rollback()
+
+    phone.route(SAVES, lambda route: route.abort())
+    option(phone, 3, "A").check()
+    expect(phone.locator("#q3 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
+    # The deadline and its grace pass while the phone is offline; then its network comes back.
+    clock.set(deadline + dt.timedelta(minutes=2))
+    phone.unroute(SAVES)
+
+    _told_not_taken(phone, 3, "时间已到", "late")
+    expect(phone.locator("#q3 .slot-state")).not_to_have_text("已在其他设备上修改")
+    assert _stored(db, attempt.id) == {}
