@@ -164,6 +164,12 @@ CSV_EXPORT_MARK = "examsvc 题库导出"
 CSV_EXPORT_NOTE = (CSV_EXPORT_MARK + "：以 ' 开头、其后为 =、+、-、@ 的单元格，' 是防止表格软件把内容当作公式执行的前缀，"
                    "导入本系统时会去掉；请保留本行。")
 
+#: What the downloadable template writes at the start of each example question's stem
+#: (``formats.template_file``): a row whose stem begins with it is an example, never imported
+#: (:func:`is_template_example`). In the stem because it is what the editor reads, and it survives
+#: a save as CSV, where a cell's colour or comment would not.
+EXAMPLE_MARK = "【示例】"
+
 #: What the 固定选项 column may say for "no option is pinned" (an empty cell lets the importer propose).
 NO_PINS = frozenset({"无", "否", "不固定", "none", "no", "-", "—", "/"})
 
@@ -320,6 +326,13 @@ def second_header_row(header: Header, row: Row) -> Header | None:
     unknown = {p: t for p, t in header.unknown.items() if p not in letters}
     return Header(header.row, index, text, header.extra_options, unknown, header.sheet_type, header.twins,
                   second_row=row.number)
+
+
+def is_template_example(header: Header, row: Row) -> bool:
+    """Whether ``row`` is one of the template's example questions left in the file: its stem
+    begins with :data:`EXAMPLE_MARK` (space before it ignored)."""
+    position = header.index.get("stem")
+    return position is not None and position < len(row.cells) and row.cells[position].lstrip().startswith(EXAMPLE_MARK)
 
 
 def place_of(filename: str, sheet: str, row: int | None = None, header: Header | None = None,
