@@ -8,7 +8,7 @@ given to ``create_app``.
 | EXAMSVC_PRODUCTION | ``1`` requires a secret key from the environment and secure ``__Host-`` cookies (HTTPS only) | off |
 | EXAMSVC_ID_KEY | 32 random bytes in base64 (``openssl rand -base64 32``): encrypts ID numbers at rest and backups (``examsvc.id_keys``); required in production | one kept in ``instance/id_key`` |
 | EXAMSVC_LEDGER_SIGNING_KEY | Ed25519 key (base64, ``flask ledger-keygen``) that signs ledger checkpoints | one kept in ``instance/`` (not in production) |
-| EXAMSVC_IMPORT_BACKGROUND_ROWS | a bank import of more rows runs as a background job (0: every import) | 2000 |
+| EXAMSVC_IMPORT_BACKGROUND_ROWS | a bank import of more questions (a template's rows, an interchange file's questions) runs as a background job (0: every import) | 2000 |
 | EXAMSVC_IMPORT_WORKER_THREAD | ``1`` runs the import worker in a thread of the app (the demo); else run ``flask import-worker`` | off |
 | EXAMSVC_IMPORT_JOB_STALE_MINUTES | a running import job without a heartbeat this long lost its worker | 5 |
 | EXAMSVC_LEDGER_VERIFY_KEY | its public key (base64), for hosts that only verify checkpoints | derived from the signing key |

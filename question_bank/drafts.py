@@ -81,7 +81,7 @@ class QuestionDraft:
             return [Problem(N_("unknown question type %(code)s"), {"code": self.qtype}, "type")]
         if not self.stem.strip():
             found.append(Problem(N_("the stem is empty"), place="stem"))
-        found.extend(self._length_problems())
+        found.extend(self.length_problems())
         for problem in qtype.validate(self.options, self.key, stem=self.stem):
             # The type says whether a problem is about the stem, the options or the key.
             found.append(Problem(problem.message, problem.params, problem.place or "key"))
@@ -99,8 +99,10 @@ class QuestionDraft:
             found.append(Problem(N_("the mark may be at most %(n)d points"), {"n": int(MAX_SCORE)}, "score"))
         return found
 
-    def _length_problems(self) -> list[Problem]:
-        """One problem per field longer than its limit (``field_limits.QUESTION_LIMITS``)."""
+    def length_problems(self) -> list[Problem]:
+        """One problem per text field longer than its limit (``field_limits.QUESTION_LIMITS``),
+        and one for more knowledge points than :data:`MAX_TAGS`, each placed on its field; whatever
+        the type (an importer says them even on a row whose type it cannot read)."""
         texts = {"stem": [self.stem], "option": self.options, "explanation": [self.explanation],
                  "rubric": [self.rubric], "legal_basis": [self.legal_basis], "tag": self.tags}
         found = []

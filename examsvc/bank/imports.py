@@ -36,7 +36,7 @@ from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.formats.template import GUIDE
 from question_bank.formats.template_file import write_template
 from question_bank.models import ImportBatch, Role
-from question_bank.services import batch_discard, held_imports, import_jobs, importing, review
+from question_bank.services import batch_discard, held_imports, import_formats, import_jobs, importing, review
 
 #: Batches a page of the list shows, and questions a page of a batch shows.
 BATCHES_PER_PAGE = 20
@@ -73,7 +73,7 @@ def import_upload():
         return _upload_page(form, None, 422 if form.is_submitted() else 200)
     upload = form.file.data
     data = upload.read()
-    rows = background_rows(data)
+    rows = background_rows(upload.filename or "", data, form.file_format.data)
     if rows is not None:
         job = import_jobs.enqueue(database.session(), clock(), actor(), upload.filename or "", data, form.mode.data,
                                   form.repeats.data, form.file_format.data, rows)
@@ -99,7 +99,7 @@ def import_held(held_id: int):
         return redirect(url_for("bank.import_upload"))
     repeats = importing.KEEP_REPEATS if form.keep.data else importing.SKIP_REPEATS
     held = held_imports.get_held(db, actor(), held_id)
-    rows = background_rows(held.data)
+    rows = background_rows(held.filename, held.data, held.file_format)
     if rows is not None:
         job = import_jobs.enqueue(db, clock(), actor(), held.filename, held.data, held.mode, repeats, held.file_format,
                                   rows)
@@ -111,12 +111,15 @@ def import_held(held_id: int):
     return after_import(upload_form, report, None)
 
 
-def background_rows(data: bytes) -> int | None:
-    """The estimated rows of an upload whose import goes to a background job (more rows than the
-    configured ``IMPORT_BACKGROUND_ROWS``, 0: every upload), counted cheaply up to
-    ``formats.row_estimate.SCAN_BYTES``; None for an upload imported in the request."""
+def background_rows(filename: str, data: bytes, file_format: str) -> int | None:
+    """The estimated questions of an upload whose import goes to a background job (more than the
+    configured ``IMPORT_BACKGROUND_ROWS``, 0: every upload), counted cheaply in the unit the import
+    counts (a template's rows, an interchange file's questions: ``formats.row_estimate``) for
+    ``file_format`` (the form's choice, or ``auto`` to recognise it as the import will); None for
+    an upload imported in the request."""
     limit = current_app.config["IMPORT_BACKGROUND_ROWS"]
-    rows = estimate_rows(data, MAX_DATA_ROWS + 1)
+    code = import_formats.detect(filename, data) if file_format == import_formats.AUTO else file_format
+    rows = estimate_rows(data, MAX_DATA_ROWS + 1, code)
     return rows if limit <= 0 or rows > limit else None
 
 

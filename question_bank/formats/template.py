@@ -164,6 +164,12 @@ CSV_EXPORT_MARK = "examsvc 题库导出"
 CSV_EXPORT_NOTE = (CSV_EXPORT_MARK + "：以 ' 开头、其后为 =、+、-、@ 的单元格，' 是防止表格软件把内容当作公式执行的前缀，"
                    "导入本系统时会去掉；请保留本行。")
 
+#: What the downloadable template writes at the start of each example question's stem
+#: (``formats.template_file``): a row whose stem begins with it is an example, never imported
+#: (:func:`is_template_example`). In the stem because it is what the editor reads, and it survives
+#: a save as CSV, where a cell's colour or comment would not.
+EXAMPLE_MARK = "【示例】"
+
 #: What the 固定选项 column may say for "no option is pinned" (an empty cell lets the importer propose).
 NO_PINS = frozenset({"无", "否", "不固定", "none", "no", "-", "—", "/"})
 
@@ -322,6 +328,13 @@ def second_header_row(header: Header, row: Row) -> Header | None:
                   second_row=row.number)
 
 
+def is_template_example(header: Header, row: Row) -> bool:
+    """Whether ``row`` is one of the template's example questions left in the file: its stem
+    begins with :data:`EXAMPLE_MARK` (space before it ignored)."""
+    position = header.index.get("stem")
+    return position is not None and position < len(row.cells) and row.cells[position].lstrip().startswith(EXAMPLE_MARK)
+
+
 def place_of(filename: str, sheet: str, row: int | None = None, header: Header | None = None,
            column: str | None = None) -> Place:
     """The cell of ``column`` (a template column name) in ``row``; a column the file lacks is named by
@@ -383,9 +396,12 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
             return ""
         return row.cells[position]
 
-    for name in header.index:
-        if len(cell(name)) > MAX_CELL_CHARS:
-            found.append((name, Problem(N_("the cell is longer than %(n)d characters"), {"n": MAX_CELL_CHARS})))
+    # A code cell (a type, a difficulty …) that long is no code; it is refused like an unreadable
+    # cell, so that no other message repeats its text. Text fields are left to their own limits.
+    for name in _CODE_COLUMNS:
+        if name not in unsaved and len(cell(name)) > MAX_CELL_CHARS:
+            found.insert(len(unsaved), (name, _cell_too_long()))
+            unsaved.append(name)
 
     type_text = fold(cell("type")) if "type" in header.index else header.sheet_type
     qtype = type_for_import_name(type_text.replace(" ", ""))
@@ -408,7 +424,11 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     pinned = _pinned(cell("pinned"), found)
     key = None
     key_column = _key_column(header, cell, found)
-    if qtype is not None:
+    if (qtype is not None and qtype.answer_form in _CODED_KEYS and key_column not in unsaved
+            and len(cell(key_column)) > MAX_CELL_CHARS):
+        found.insert(len(unsaved), (key_column, _cell_too_long()))
+        unsaved.append(key_column)
+    elif qtype is not None:
         try:
             key = qtype.parse_key(cell(key_column), options)
         except ValueError as exc:
@@ -430,8 +450,20 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
             name = key_column if _column_of(problem) == "key" else _column_of(problem)
             if name not in reported and not (name.startswith("option_") and reported & {*OPTION_COLUMNS, OPTIONS_CELL}):
                 found.append((name, Problem(problem.message, problem.params)))
-    elif not stem:
-        found.append(("stem", Problem(N_("the stem is empty"))))
+    else:
+        # Without a type the row is refused anyway; its texts' own limits are still said now,
+        # not one correction later.
+        if not stem:
+            found.append(("stem", Problem(N_("the stem is empty"))))
+        found.extend((_column_of(p), Problem(p.message, p.params)) for p in draft.length_problems())
+    reported = {name for name, _ in found}
+    if reported & {*OPTION_COLUMNS, OPTIONS_CELL}:
+        reported |= {*OPTION_COLUMNS, OPTIONS_CELL}  # the options were judged as a whole
+    for name in header.index:
+        # The backstop for a text no field rule caught (a knowledge-point cell of one point
+        # repeated): the template still reads no cell longer than any field may be.
+        if name not in reported and len(cell(name)) > MAX_CELL_CHARS:
+            found.append((name, _cell_too_long()))
     if unsaved:
         found = found[:len(unsaved)] + [(name, p) for name, p in found[len(unsaved):] if name not in unsaved]
     if not found:
@@ -445,6 +477,19 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         return ParsedRow(row.number, draft, [], pins_stated=pinned is not None, sheet=sheet, notes=notes)
     problems = [Problem(p.message, p.params, place_of(filename, sheet, row.number, header, name)) for name, p in found]
     return ParsedRow(row.number, None, problems, sheet=sheet)
+
+
+#: Columns holding a code, not a text of the author's: a cell longer than :data:`MAX_CELL_CHARS` there
+#: is refused as such. Every other column's cell is held to its field's own limit (the stem's 5,000
+#: characters, an option's 1,000 …, ``field_limits.QUESTION_LIMITS``), so the message an editor
+#: gets names the limit that will hold after shortening, not a bigger generic one first.
+_CODE_COLUMNS = ("type", "pinned", "difficulty", "score")
+#: Answer forms whose key is a code (letters, 对/错) rather than text (fill-in answers, a reference answer).
+_CODED_KEYS = ("options", "true_false")
+
+
+def _cell_too_long() -> Problem:
+    return Problem(N_("the cell is longer than %(n)d characters"), {"n": MAX_CELL_CHARS})
 
 
 #: What a refused option cell reads as while the row's other cells are checked (never stored: a

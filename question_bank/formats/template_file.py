@@ -3,8 +3,10 @@ example rows for every registered question type (one with a pinned option), and 
 (说明) explains each column.
 
 The examples are real questions on the Administrative Penalty Law, the Constitution and the
-Administrative Licensing Law, so an editor can overwrite them; the import reads them back as they
-are (``tests/question_bank/test_import_template.py`` checks the round trip).
+Administrative Licensing Law. Each stem begins with ``template.EXAMPLE_MARK`` (【示例】), so that an
+editor who fills the template below them without deleting them does not import them as questions:
+the import leaves such rows out and names them (``formats.template_sheets``). Taken off, the row
+reads back as the sound question it is (``tests/question_bank/test_import_template.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from question_bank.formats.template import GUIDE, TEMPLATE_HEADERS
+from question_bank.formats.template import EXAMPLE_MARK, GUIDE, TEMPLATE_HEADERS
 from question_bank.types import REGISTRY
 
 QUESTION_SHEET = "题库"
@@ -94,8 +96,9 @@ EXAMPLES: dict[str, tuple[dict[str, str], ...]] = {
 
 
 def example_rows() -> list[list[str]]:
-    """The example rows, in template column order, for the types registered now."""
-    return [[example.get(h, "") for h in TEMPLATE_HEADERS]
+    """The example rows, in template column order, for the types registered now; each stem begins
+    with :data:`EXAMPLE_MARK`."""
+    return [[EXAMPLE_MARK + example[h] if h == "题干" else example.get(h, "") for h in TEMPLATE_HEADERS]
             for code, examples in EXAMPLES.items() if code in REGISTRY for example in examples]
 
 
@@ -116,6 +119,9 @@ def write_template() -> bytes:
         guide.append([column.zh, column.en, "是 / yes" if column.required else "否 / no",
                       column.description_zh, column.description])
     guide.append([])
+    guide.append([f"题干以“{EXAMPLE_MARK}”开头的行是示例，导入时不读取，并在导入报告中列出；可删除，也可在其下方或覆盖它们填写题目。",
+                  "", "", "", f"Rows whose stem begins with {EXAMPLE_MARK} are examples: the import leaves them out and "
+                  "lists them. Delete them, or write your questions below or over them."])
     guide.append(["每行一题；表头可用中文或英文，列的顺序不限；表头上方可有标题、说明行。",
                   "", "", "", "One question a row; the header in Chinese or English, columns in any order; a title or "
                   "notes may stand above the header."])

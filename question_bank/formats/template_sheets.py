@@ -33,9 +33,11 @@ from question_bank.formats.spreadsheet import Row, Sheet, Table
 from question_bank.formats.template import (
     CSV_EXPORT_MARK,
     GUIDE,
+    EXAMPLE_MARK,
     Header,
     ParsedRow,
     fold,
+    is_template_example,
     parse_row,
     read_header,
     second_header_row,
@@ -170,6 +172,20 @@ class _UnreadColumns:
         return notices
 
 
+def _examples_notice(numbers: list[int], where: Place) -> Problem:
+    """The notice naming the template's example rows left in a sheet, which were not imported.
+
+    Skipped and said, rather than refusing the file: the examples are the template's, not the
+    editor's, and an editor who typed their questions below them expects those questions in the
+    bank, not a second upload after deleting rows they never meant to import. Nothing of theirs
+    is dropped: a row counts as an example only by the marker the template wrote, and taking the
+    marker off imports it."""
+    return Problem(N_("%(n)d rows (%(rows)s) are the template's example questions (their stem begins with %(mark)s) "
+                      "and were not imported. Delete them from the file; to import one as a question of your own, "
+                      "take %(mark)s off its stem"),
+                   {"n": len(numbers), "rows": _rows_text(numbers), "mark": EXAMPLE_MARK}, where)
+
+
 def _parsed(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     """One data row parsed, refused as well for what its author cannot see (``template_unseen``);
     a hidden row is reported as hidden only, its content being what nobody looked at."""
@@ -219,7 +235,7 @@ def stream_file(filename: str, table: Table) -> ParsedFile:
 
 def _parsed_rows(filename: str, table: Table, result: ParsedFile) -> Iterator[ParsedRow]:
     hidden_with_questions: list[Sheet] = []
-    read = 0
+    read = examples = 0
     for sheet in table.sheets:
         where = Place(file=filename, sheet=sheet.name)
         if sheet.state != "visible":
@@ -274,11 +290,14 @@ def _parsed_rows(filename: str, table: Table, result: ParsedFile) -> Iterator[Pa
                 {"rows": _rows_text([r.number for r in above])}, where))
         result.sheets.append(sheet.name)
         unread, merges = _UnreadColumns(header), MergeSpans(header)
-        given = 0
+        given, sheet_examples = 0, []
         try:
             for row in rows:
                 unread.see(row)
                 merges.see(row)
+                if is_template_example(header, row):
+                    sheet_examples.append(row.number)
+                    continue
                 given += 1
                 yield _parsed(filename, sheet.name, header, row)
         except InvalidInput as exc:
@@ -292,6 +311,9 @@ def _parsed_rows(filename: str, table: Table, result: ParsedFile) -> Iterator[Pa
                 result.cut_sheets.append(sheet.name)
             continue
         read += given
+        examples += len(sheet_examples)
+        if sheet_examples:
+            result.notices.append(_examples_notice(sheet_examples, where))
         # Said after the sheet's rows, in the order a whole-file parse gave them.
         result.notices.extend(unread.notices(filename, sheet))
         result.notices.extend(merges.notices(filename, sheet.name))
@@ -319,6 +341,12 @@ def _parsed_rows(filename: str, table: Table, result: ParsedFile) -> Iterator[Pa
         raise InvalidInput([Problem(
             N_("No header row found: the first row of the question sheet must name the columns, at least 题型 (type) "
                "and 题干 (stem). Download the template to see the layout."), place=Place(file=filename))])
+    if not read and examples:
+        raise InvalidInput([Problem(
+            N_("The file holds only the template's %(n)d example questions (their stem begins with %(mark)s), which "
+               "are never imported. Write your questions in rows of their own (or over the examples, taking "
+               "%(mark)s off), save and upload again."), {"n": examples, "mark": EXAMPLE_MARK},
+            Place(file=filename, sheet=result.sheets[0]))])
     if not read:
         raise InvalidInput([Problem(N_("There are no questions below the header row."),
                                     place=Place(file=filename, sheet=result.sheets[0]))])

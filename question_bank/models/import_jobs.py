@@ -57,7 +57,7 @@ class ImportJob(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
-    #: The rows the upload was estimated to hold (``formats.row_estimate``), for the progress
+    #: The rows (questions) the upload was estimated to hold (``formats.row_estimate``), for the progress
     #: while the file is read and ``rows_total`` is not known yet; 0 if not estimated.
     rows_expected: Mapped[int] = mapped_column(Integer, default=0)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"), nullable=True)

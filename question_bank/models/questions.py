@@ -49,6 +49,9 @@ class Category(Base):
     """A node of the category tree, addressed by its path such as ``宪法/国家机构``."""
 
     __tablename__ = "category"
+    #: Ids are never given twice, on SQLite too (migration 3f7a2c9e8d41): a deleted row's id is named
+    #: elsewhere (the audit log, exports, links).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(MAX_CATEGORY_NAME))
@@ -107,6 +110,9 @@ class HeldImport(Base):
     import them anyway or drop it (``services.held_imports``). One per uploader at most."""
 
     __tablename__ = "held_import"
+    #: Ids are never given twice, on SQLite too (migration 3f7a2c9e8d41): a deleted row's id is named
+    #: elsewhere (the audit log, exports, links).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -126,6 +132,9 @@ class Question(Base):
     bank; papers draw by the published version's own category."""
 
     __tablename__ = "question"
+    #: Ids are never given twice, on SQLite too (migration 3f7a2c9e8d41): a deleted row's id is named
+    #: elsewhere (the audit log, exports, links).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
@@ -197,6 +206,8 @@ class QuestionVersion(Base):
         # Bank search's "used in a sitting" reads the questions from the used versions alone.
         Index("ix_question_version_used", "question_id",
               sqlite_where=text("used_at IS NOT NULL"), postgresql_where=text("used_at IS NOT NULL")),
+        # Ids are never given twice, on SQLite too (migration 3f7a2c9e8d41).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

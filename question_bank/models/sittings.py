@@ -130,7 +130,8 @@ class RosterEntry(Base):
     """A candidate admitted to a sitting, with the posts as they stood for this exam."""
 
     __tablename__ = "roster_entry"
-    __table_args__ = (UniqueConstraint("sitting_id", "user_id"),)
+    #: Ids are never given twice, on SQLite too (migration 3f7a2c9e8d41): the audit log names them.
+    __table_args__ = (UniqueConstraint("sitting_id", "user_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"), index=True)

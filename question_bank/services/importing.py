@@ -93,10 +93,15 @@ class ImportReport:
     problem, each with its :class:`~question_bank.errors.Place` (file, sheet, row, column); the
     batch's stored report keeps them as :func:`stored_problem` writes them. ``duplicates`` lists
     flagged rows:
-    ``{"row", "sheet", "question_id", "resembles", "resembles_row", "stem", "similarity"}`` where
-    ``resembles`` is the id of the question resembled, ``resembles_row`` the earlier row of this
-    file when that is what it resembles (``None`` when it is a question already in the bank) and
-    ``similarity`` how alike they are in percent (100: a repeat). ``pinned`` lists the rows
+    ``{"row", "sheet", "place", "question_id", "resembles", "resembles_row", "resembles_sheet",
+    "resembles_place", "stem", "similarity", "changed"}`` where ``resembles`` is the id of the
+    question resembled, ``resembles_row`` / ``resembles_sheet`` / ``resembles_place`` the earlier
+    row of this same file when that is what it resembles (all ``None`` when it is a question that
+    was in the bank before), ``place`` / ``resembles_place`` a :meth:`Place.to_json` without the
+    file (a template row by sheet and row, an interchange question by number and line),
+    ``similarity`` how alike they are in percent (100: a repeat) and ``changed`` the
+    ``AnswerChange.as_dict`` of a changed answer (its ``bank_*`` side is the text resembled, in
+    the bank or earlier in the file). ``pinned`` lists the rows
     whose options were pinned by proposal: ``{"row", "sheet", "question_id", "letters", "options"}``
     (``letters`` like ``"D"``, ``options`` the texts pinned).
     """
@@ -455,7 +460,7 @@ class _ChunkedImport:
         self.row_problems: list[Problem] = []
         self.row_notes: list[Problem] = []
         #: Question id → (row, sheet) of the questions written, for a later row resembling one.
-        self.rows_of: dict[int, tuple[int, str]] = {}
+        self.rows_of: dict[int, _Written] = {}
         self.law_index: LawIndex | None = None
         #: The batch's citation report (:func:`citation_report`), summed part by part.
         self.citation_counts = {"total": 0, "resolved": 0, "mentions": 0, "mentions_resolved": 0,
@@ -541,18 +546,18 @@ class _ChunkedImport:
         for row, made in zip(rows, created):
             if made.resembles is None:
                 continue
-            if made.resembles_draft is not None:
-                earlier: tuple[int | None, str | None] = (rows[made.resembles_draft].number,
-                                                          rows[made.resembles_draft].sheet)
-            else:
-                earlier = self.rows_of.get(made.resembles, (None, None))
+            earlier = rows[made.resembles_draft] if made.resembles_draft is not None else self.rows_of.get(made.resembles)
             report.duplicates.append({
-                "row": row.number, "sheet": row.sheet, "question_id": made.question.id, "resembles": made.resembles,
-                "resembles_row": earlier[0], "resembles_sheet": earlier[1],
+                "row": row.number, "sheet": row.sheet, "place": _row_place(row).to_json(),
+                "question_id": made.question.id, "resembles": made.resembles,
+                "resembles_row": earlier.number if earlier is not None else None,
+                "resembles_sheet": earlier.sheet if earlier is not None else None,
+                "resembles_place": _row_place(earlier).to_json() if earlier is not None else None,
                 "stem": made.version.stem[:_STEM_EXCERPT], "similarity": made.similarity,
                 "changed": made.changed.as_dict() if made.changed is not None else None})
         report.pinned.extend({**proposal, "question_id": created[index].question.id} for index, proposal in proposed)
-        self.rows_of.update((made.question.id, (row.number, row.sheet)) for row, made in zip(rows, created))
+        self.rows_of.update((made.question.id, _Written(row.number, row.sheet, row.line, row.item))
+                            for row, made in zip(rows, created))
         self._count_citations({made.version.id: row.number for row, made in zip(rows, created)})
         self.count += len(created)
         self._forget(created)
@@ -578,7 +583,18 @@ class _ChunkedImport:
             self.session.expunge(made.version)
 
 
-def _row_place(row: template.ParsedRow) -> Place:
+@dataclass(frozen=True)
+class _Written:
+    """Where in the file a question this import wrote came from (:class:`template.ParsedRow`'s
+    place fields, kept without the row), so that a later row repeating it names that row."""
+
+    number: int
+    sheet: str
+    line: int | None
+    item: bool
+
+
+def _row_place(row: template.ParsedRow | _Written) -> Place:
     """Where a row is, without the file: a template row by sheet and row, an interchange file's
     question by its number and line, as that format's own messages place it."""
     if row.item:

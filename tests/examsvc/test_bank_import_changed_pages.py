@@ -1,8 +1,8 @@
 """The import pages say a changed answer apart from a repeat, and name the sheet of every place in a
-file of several sheets (issue 5): the held upload lists "same stem and options, different answer
-(bank: 对, file: 错)"; the batch page lists changed answers in their own table, names an in-file
-twin's sheet, and groups problems with their sheets; "leave out every flagged repeat" keeps a
-changed answer."""
+file of several sheets (issue 5): the held upload lists "same stem and options, different answer:
+question 7 in the bank has 对, sheet 题库, row 2 has 错"; the batch page lists changed answers in their
+own table, names an in-file twin as the row it is (never as "the bank"), and groups problems with
+their sheets; "leave out every flagged repeat" keeps a changed answer."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def test_a_held_upload_shows_a_corrected_key_apart_from_the_repeats(client, edit
     response = upload(client, "q.xlsx", questions_xlsx([tf_row("错")]), "valid_only", "ask")
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "same stem and options, different answer (bank: 对, file: 错)" in page
+    assert (f"same stem and options, different answer: question {existing.id} in the bank has 对, "
+            "sheet 题库, row 2 has 错") in page
     assert "some questions change the answer of questions in the bank" in page
     assert 'class="import-repeats"' not in page and f"question {existing.id}" in page
 
@@ -59,8 +60,10 @@ def test_the_batch_page_lists_changed_answers_apart_and_the_reviewer_keeps_them(
     in_english(reviewer)
     page = reviewer.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
     assert 'id="import-changed-answers"' in page and 'data-count="changed-answers">1<' in page
-    assert "same stem and options, different type (bank: Single choice A, file: Multiple choice AB)" in page
-    assert "sheet 单选题, row 2 of this file" in page  # the twin is on another sheet than the row
+    # Both rows are of this file: the first is named as its row, not as "the bank".
+    assert ("same stem and options, different type: sheet 单选题, row 2 of this file is Single choice A, "
+            "sheet 多选题, row 2 is Multiple choice AB") in page
+    assert 'data-twin="file"' in page and 'data-twin="bank"' not in page
     assert "单选题 row 3, 多选题 row 3" in page  # the grouped problems keep their sheets
     assert 'data-count="flagged-repeats"' not in page
     assert reviewer.form_post(f"/bank/batches/{batch.id}/decide",

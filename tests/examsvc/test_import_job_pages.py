@@ -14,6 +14,7 @@ from question_bank.db import make_engine, make_session_factory
 from question_bank.models import ImportBatch, ImportJob, JobState, Question, Role
 from tests.examsvc.test_bank_import_pages import in_english
 from tests.factories import questions_xlsx
+from tests.question_bank.test_row_estimate import moodle_file
 from tests.forms import upload
 
 ROWS = [("单选", f"第{n}题：下列哪项属于行政处罚？", "警告", "表扬", "奖励", "记功", "A", "解析", "中", "处罚",
@@ -225,3 +226,15 @@ def test_the_progress_follows_the_rows_read_checked_and_written(client, editor, 
     status = client.get(job_url + "/status").get_json()
     assert status["percent"] == 50 and "1,999 rows read; checking them" in status["text"]
     assert not status["finished"]
+
+
+def test_a_moodle_xml_upload_goes_to_the_background_by_its_questions_not_its_lines(client, editor, db, background):
+    # Pretty-printed, five questions take some seventy lines: still imported in the request.
+    response = upload(client, "导出.xml", moodle_file(5, pretty=True))
+    assert response.status_code == 302 and "/bank/batches/" in response.headers["Location"]
+    assert counts(db) == (5, 1)
+    # On one line, eight questions are more than the six the background takes over.
+    response = upload(client, "再导出.xml", moodle_file(8, pretty=False))
+    assert JOB_URL.search(response.headers["Location"])
+    job = db.scalars(select(ImportJob)).one()
+    assert job.rows_expected == 8  # the progress bar counts questions too

@@ -54,8 +54,13 @@ def test_template_has_the_header_one_example_per_type_and_an_explanation_sheet()
     assert {row[0] for row in guide[1:] if row[0]} >= {"题型", "题干", "答案", "难度", "知识点", "法律依据", "分类", "分值"}
 
 
-def test_template_examples_read_back_as_sound_drafts():
-    rows = parse(write_template(), "模板.xlsx")
+def test_template_examples_read_back_as_sound_drafts_once_their_marker_is_taken_off():
+    book = load_workbook(io.BytesIO(write_template()))
+    for (stem,) in book[QUESTION_SHEET].iter_rows(min_row=2, min_col=2, max_col=2):
+        stem.value = stem.value.removeprefix(template.EXAMPLE_MARK)
+    out = io.BytesIO()
+    book.save(out)
+    rows = parse(out.getvalue(), "模板.xlsx")
     assert [r.problems for r in rows] == [[]] * len(example_rows())
     by_type = {r.draft.qtype: r.draft for r in rows}
     assert by_type["multiple_choice"].key == ["A", "B", "C"]

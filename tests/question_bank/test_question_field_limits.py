@@ -19,6 +19,7 @@ from sqlalchemy import select
 from examsvc.formatting import points
 from question_bank import field_limits as limits
 from question_bank.drafts import QuestionDraft
+from question_bank.formats import spreadsheet as template_cells
 from question_bank.formats.template import TEMPLATE_HEADERS
 from question_bank.models import Question, Role
 from question_bank.services import authoring, exporting, import_formats, importing
@@ -183,3 +184,61 @@ def test_one_past_a_limit_is_refused_alike_by_the_editor_and_every_importer_nami
 LIMIT_OF = {"stem": limits.MAX_STEM, "option": limits.MAX_OPTION, "explanation": limits.MAX_EXPLANATION,
             "legal_basis": limits.MAX_LEGAL_BASIS, "tag": limits.MAX_TAG, "tags": limits.MAX_TAGS,
             "category": 0, "score": int(limits.MAX_SCORE)}
+
+
+#: Far past each text field's limit, past the template's 10,000 characters a cell as well:
+#: (what, the template cell, the cells of a sound question changed to get there, the message).
+FAR_PAST = [
+    ("stem", "题干", {"题干": "长" * (template_cells.MAX_CELL_CHARS + 2000)}, "the stem is longer than %(n)d characters"),
+    ("option", "选项B", {"选项B": "罚" * (template_cells.MAX_CELL_CHARS + 1)}, "an option is longer than %(n)d characters"),
+    ("explanation", "解析", {"解析": "解" * (template_cells.MAX_CELL_CHARS + 1)},
+     "the explanation is longer than %(n)d characters"),
+    ("legal_basis", "法律依据", {"法律依据": "依" * (template_cells.MAX_CELL_CHARS + 1)},
+     "the legal basis is longer than %(n)d characters"),
+    ("tag", "知识点", {"知识点": "点" * (template_cells.MAX_CELL_CHARS + 1)},
+     "a knowledge point is longer than %(n)d characters"),
+    ("tags", "知识点", {"知识点": "；".join(f"知识点{n:05d}" for n in range(template_cells.MAX_CELL_CHARS // 8))},
+     "a question has at most %(n)d knowledge points"),
+    ("category", "分类", {"分类": "行政处罚法/" + "类" * (template_cells.MAX_CELL_CHARS + 1)},
+     "the category path is too long: at most %(name)d characters a level and %(path)d in all"),
+    ("reference_answer", "答案", {"题型": "简答", "选项A": "", "选项B": "", "答案": "参" * (template_cells.MAX_CELL_CHARS + 1)},
+     "the reference answer is longer than %(n)d characters"),
+    ("rubric", "评分标准", {"题型": "简答", "选项A": "", "选项B": "", "答案": "参考答案。",
+                        "评分标准": "评" * (template_cells.MAX_CELL_CHARS + 1)},
+     "the rubric is longer than %(n)d characters"),
+]
+
+
+#: A sound single-choice question, by template header.
+SOUND_ROW = {"题型": "单选", "题干": "下列哪一项属于行政处罚？（ ）", "选项A": "记过", "选项B": "罚款", "答案": "B",
+             "分类": "行政处罚法"}
+
+
+def import_one_row(db, clock, editor, cells: dict[str, str]) -> importing.ImportReport:
+    """The report of importing a template workbook of one row, ``cells`` by header."""
+    sheet = questions_xlsx([tuple(cells.get(h, "") for h in TEMPLATE_HEADERS)], TEMPLATE_HEADERS)
+    return importing.import_questions(db, clock, editor, "题库.xlsx", sheet)
+
+
+@pytest.mark.parametrize("what,column,changed,message", FAR_PAST, ids=[p[0] for p in FAR_PAST])
+def test_a_text_far_past_its_limit_is_refused_with_its_own_limit_not_the_cells(
+        db, clock, editor, what, column, changed, message):
+    # The trial: a 12,000-character stem was refused as "longer than 10000 characters"; cut to
+    # 9,000 it was refused again, now as "longer than 5000". The first message names the stem's.
+    report = import_one_row(db, clock, editor, {**SOUND_ROW, **changed})
+    assert [(p.place.row, p.place.header, p.message) for p in report.errors] == [(2, column, message)]
+    assert db.scalar(select(Question.id).limit(1)) is None
+
+
+@pytest.mark.parametrize("column,value", [("题型", "单选" * 6000), ("难度", "3" * 10001), ("分值", "2" * 10001),
+                                          ("固定选项", "A" * 10001), ("答案", "B" * 10001)])
+def test_a_code_cell_past_the_cell_limit_is_refused_once_without_echoing_it(db, clock, editor, column, value):
+    report = import_one_row(db, clock, editor, {**SOUND_ROW, column: value})
+    assert [(p.place.header, p.message, p.params) for p in report.errors] == [
+        (column, "the cell is longer than %(n)d characters", {"n": template_cells.MAX_CELL_CHARS})]
+
+
+def test_a_row_of_unknown_type_still_says_its_stems_limit(db, clock, editor):
+    report = import_one_row(db, clock, editor, {**SOUND_ROW, "题型": "论述", "题干": "长" * (limits.MAX_STEM + 1)})
+    assert [(p.place.header, p.message) for p in report.errors] == [
+        ("题型", "unknown question type %(value)s; use %(names)s"), ("题干", "the stem is longer than %(n)d characters")]
