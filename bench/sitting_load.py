@@ -56,6 +56,9 @@ PASSWORD = "bench-pass-2026"
 SECRET = "bench-secret-key-not-for-production"
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 _WRITER = re.compile(r'data-writer="([^"]+)"')
+# The README's deployment section sizes a sitting at one autosave per candidate every 20 s (a
+# cadre answering a 100-question paper in an hour changes an answer about that often).
+SAVE_INTERVAL_S = 20
 
 
 @dataclass
@@ -289,6 +292,23 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
               f"{spread([f.cpu_ms for f in row.app], 1)} | {sql} | {sum(f.failed for f in row.app)} | {bare} | {ratio} |")
 
 
+def capacity_per_core(saves_per_s: float, cores: int, interval_s: float = SAVE_INTERVAL_S) -> float:
+    """Candidates one core can carry: ``saves_per_s`` measured on ``cores`` cores, each candidate
+    saving once every ``interval_s`` seconds. Linear in cores, which holds while the database is not
+    the limit (see the README's deployment section)."""
+    return saves_per_s * interval_s / cores
+
+
+def print_capacity(rows: list[Row]) -> None:
+    cores = os.cpu_count() or 1
+    for row in rows:
+        if row.path == "autosave" and row.app:
+            rps = statistics.median(f.rps for f in row.app)
+            print(f"\n{row.db}: {rps:.0f} saves/s on {cores} cores ≈ "
+                  f"{capacity_per_core(rps, cores):,.0f} candidates per core at one save per {SAVE_INTERVAL_S} s "
+                  f"(server and load generator on the same cores, so a dedicated host carries more)")
+
+
 def measure(kind: str, args: argparse.Namespace) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="examsvc-bench-") as tmp, fresh_database(kind, DEFAULT_PG) as url:
         workdir = Path(tmp)
@@ -336,6 +356,7 @@ def main(argv: list[str] | None = None) -> None:
     for kind in args.db.split(","):
         rows.extend(measure(kind, args))
     print_table(rows, args)
+    print_capacity(rows)
 
 
 if __name__ == "__main__":
