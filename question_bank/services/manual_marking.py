@@ -171,8 +171,8 @@ def without_senior_marker(session: Session, actor: User) -> int:
     stranded = 0
     for item, sitting in thirds:
         marked_by = {m.marker_id for m in marks[item.id]}
-        # A senior marker reaches the sittings of their unit's subtree (the same prefix rule as in_subtree).
-        if not any(sitting.org_unit.path.startswith(s.org_unit.path) and s.id not in marked_by for s in seniors):
+        # A senior marker reaches the sittings of their unit's subtree.
+        if not any(s.org_unit.contains(sitting.org_unit) and s.id not in marked_by for s in seniors):
             stranded += 1
     return stranded
 
