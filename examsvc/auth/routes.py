@@ -127,21 +127,55 @@ def logout():
 @login_required
 def change_password():
     """Change one's own password (required after an administrator's reset). Every other session of
-    the account ends; this device stays signed in."""
+    the account ends; this device stays signed in.
+
+    The current password is guarded like a sign-in (F10-01): a wrong one counts as a failed sign-in
+    of the account and of the address in the shared store (``examsvc.auth.throttling``), so a stolen
+    session cannot guess it here faster than at ``/login``; each is audited
+    (``auth.password_change_failed``), the failure that reaches the allowance too
+    (``auth.password_change_locked``, with the time it ends), and past it the form is refused, the
+    right password included, with the time to try again (``auth.password_change_throttled``)."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        db = database.session()
-        try:
-            user = accounts.change_password(db, clock(), actor(), form.current.data, form.new.data)
-        except InvalidInput as exc:
-            db.rollback()
-            problems = place_problems(form, exc)
-            return render_template("auth/change_password.html", form=form, problems=problems), 422
+    if not form.validate_on_submit():
+        return _password_page(form, [], 422 if form.errors else 200)
+    db = database.session()
+    user = actor()
+    keys = throttle_keys(user, user.username)
+    gate = throttle()
+    attempt = gate.begin(*keys)
+    if attempt.blocked_until is not None:
+        record_access("auth.password_change_throttled", user, user, until=attempt.blocked_until.isoformat())
         database.commit()
-        sign_in(user)
-        flash(_("Your password has been changed. Other devices have been signed out."), "success")
-        return redirect(url_for("auth.index"))
-    return render_template("auth/change_password.html", form=form, problems=[]), 422 if form.errors else 200
+        flash(_("Too many wrong passwords for this account. Changing the password and signing in are locked until "
+                "%(time)s.", time=local_time(attempt.blocked_until)), "error")
+        return _password_page(form, [], 429)
+    try:
+        user = accounts.change_password(db, clock(), user, form.current.data, form.new.data)
+    except InvalidInput as exc:
+        db.rollback()
+        if any(str(problem.place) == "current" for problem in exc.problems):
+            attempt.failed()
+            record_access("auth.password_change_failed", user, user)
+            until = gate.blocked_until(*keys)
+            if until is not None:
+                record_access("auth.password_change_locked", user, user, until=until.isoformat())
+                flash(_("The current password was wrong too many times. Changing the password and signing in to "
+                        "this account are locked until %(time)s. If that was not you, tell your administrator.",
+                        time=local_time(until)), "error")
+        else:
+            attempt.withdrawn()
+        database.commit()
+        return _password_page(form, place_problems(form, exc), 422)
+    # The right current password proves the person, but does not clear the account's sign-in failures.
+    attempt.withdrawn()
+    database.commit()
+    sign_in(user)
+    flash(_("Your password has been changed. Other devices have been signed out."), "success")
+    return redirect(url_for("auth.index"))
+
+
+def _password_page(form: ChangePasswordForm, problems: list, status: int):
+    return render_template("auth/change_password.html", form=form, problems=problems), status
 
 
 def place_problems(form, exc: InvalidInput) -> list[dict]:

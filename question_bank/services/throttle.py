@@ -192,18 +192,27 @@ class Throttle:
         now = self.clock.now()
         keep = max(self.account_limit.window, self.address_limit.window)
         handle = self.store.reserve([account, address], now, keep)
+        until = self._free_at(account, address, now, own_entry=True)
+        if until is not None:
+            self.store.release(handle)
+        return SignInTry(self.store, account, handle, until)
+
+    def blocked_until(self, account: str, address: str) -> dt.datetime | None:
+        """When a try on these keys would be allowed again, or None when one may go ahead now; counts
+        nothing. Used right after a failure to tell the person that it was the one that locked."""
+        return self._free_at(account, address, self.clock.now(), own_entry=False)
+
+    def _free_at(self, account: str, address: str, now: dt.datetime, own_entry: bool) -> dt.datetime | None:
         until = None
         for key, limit in self._limits(account, address):
             before = self.store.recent(key, now - limit.window)
-            if now in before:
+            if own_entry and now in before:
                 before.remove(now)  # this try's own entry (another at the same instant counts)
             if len(before) >= limit.failures:
                 # Allowed again once enough of these have left the window to go below the limit.
                 free_at = before[len(before) - limit.failures] + limit.window
                 until = max(until, free_at) if until else free_at
-        if until is not None:
-            self.store.release(handle)
-        return SignInTry(self.store, account, handle, until)
+        return until
 
 
 def parse_limit(text: str | None, default: Limit) -> Limit:

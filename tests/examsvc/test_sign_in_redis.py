@@ -62,3 +62,23 @@ def test_sec_t7_a_wrong_passwords_arriving_together_get_no_more_than_the_allowan
     assert statuses.count(200) <= 5 and statuses.count(200) + statuses.count(429) == 24
     # What stays counted is the tries that reached the password; the throttled ones were taken back.
     assert server.zcard(f"{prefix}account:{cadre.id}") == statuses.count(200) == len(events(db, "auth.sign_in_failed"))
+
+
+def test_f10_01_wrong_current_passwords_on_the_change_form_are_counted_in_redis_with_sign_ins(redis_instances, make,
+                                                                                               db):
+    (first, second), server, prefix = redis_instances
+    cadre = make.cadre()
+    second.login(cadre.username)
+    second.refresh_csrf("/password")
+    for n in range(2):
+        try_sign_in(first, cadre.username, f"wrong-{n}", f"198.51.100.{n}")
+    for n in range(3):
+        response = second.form_post("/password", {"current": f"guess-{n}", "new": "Tiger-lily-42",
+                                                  "confirm": "Tiger-lily-42"})
+        assert response.status_code == 422
+    assert server.zcard(f"{prefix}account:{cadre.id}") == 5
+    assert db.scalar(select(func.count(SignInFailure.id))) == 0
+    assert second.form_post("/password", {"current": PASSWORD, "new": "Tiger-lily-42",
+                                          "confirm": "Tiger-lily-42"}).status_code == 429
+    assert try_sign_in(first, cadre.username, PASSWORD, "192.0.2.3").status_code == 429
+    assert len(events(db, "auth.password_change_failed")) == 3 and len(events(db, "auth.password_change_locked")) == 1

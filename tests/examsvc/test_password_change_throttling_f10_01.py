@@ -1,0 +1,108 @@
+"""F10-01 (SEC-T7 applied to /password): the change-password form asks for the current password, so
+a stolen session could use it to guess that password. Wrong current passwords count as failed
+sign-ins of the account in the shared store (the database here, Redis in production), lock the form
+and sign-in after the same allowance, and each failure and the lock are audited with the address."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from question_bank.models import SignInFailure, User
+from tests.examsvc.sign_in_helpers import events, instance, try_sign_in
+from tests.webclient import PASSWORD
+
+NEW = "Tiger-lily-42"
+LOCKED = "Changing the password and signing in to this account are locked until 2026-05-11 10:15."
+THROTTLED = "Too many wrong passwords for this account. Changing the password and signing in are locked until " \
+            "2026-05-11 10:15."
+
+
+@pytest.fixture
+def instances(db_url, session_clock, db, clock):
+    return instance(db_url, session_clock, db), instance(db_url, session_clock, db)
+
+
+def change(client, current: str, new: str = NEW, address: str = "203.0.113.9"):
+    return client.post("/password", data={"csrf_token": client.csrf, "current": current, "new": new, "confirm": new},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def signed_in(client, username: str):
+    client.login(username)
+    client.refresh_csrf("/password")
+    return client
+
+
+def password_hash(db, user) -> str:
+    return db.scalar(select(User.password_hash).where(User.id == user.id))
+
+
+def test_f10_01_wrong_current_passwords_from_one_session_over_two_instances_lock_after_the_sign_in_allowance(
+        instances, make, db):
+    cadre = make.cadre()
+    first, second = (signed_in(client, cadre.username) for client in instances)
+    before = password_hash(db, cadre)
+    for n in range(4):
+        response = change((first, second)[n % 2], f"guess-{n}", address=f"198.51.100.{n}")
+        assert response.status_code == 422 and "the current password is wrong" in response.get_data(as_text=True)
+        assert LOCKED not in response.get_data(as_text=True)
+    fifth = change(second, "guess-4", address="198.51.100.4")
+    assert fifth.status_code == 422
+    assert "the current password is wrong" in fifth.get_data(as_text=True) and LOCKED in fifth.get_data(as_text=True)
+    # Past the allowance even the right current password is refused, on either instance, and nothing changes.
+    for client in (first, second):
+        refused = change(client, PASSWORD, address="192.0.2.50")
+        assert refused.status_code == 429 and THROTTLED in refused.get_data(as_text=True)
+    assert password_hash(db, cadre) == before and events(db, "user.password_change") == []
+    failed = events(db, "auth.password_change_failed")
+    assert [e.after["address"] for e in failed] == [f"198.51.100.{n}" for n in range(5)]
+    assert {e.object_id for e in failed} == {str(cadre.id)} and {e.actor_id for e in failed} == {cadre.id}
+    (locked,) = events(db, "auth.password_change_locked")
+    assert locked.after["until"].startswith("2026-05-11T")
+    assert len(events(db, "auth.password_change_throttled")) == 2
+    assert PASSWORD not in str([e.after for e in failed + [locked]])
+    # The lock is the account's sign-in lock too: the session cannot hand the guesses to /login instead.
+    assert try_sign_in(instances[0], cadre.username, PASSWORD, "192.0.2.51").status_code == 429
+
+
+def test_f10_01_guesses_at_sign_in_and_on_the_change_form_count_together(instances, make, db, clock):
+    cadre = make.cadre()
+    first, second = instances
+    for n in range(3):
+        try_sign_in(first, cadre.username, f"guess-{n}", f"198.51.100.{n}")
+    signed_in(second, cadre.username)  # a success clears the account's count ...
+    for n in range(4):
+        try_sign_in(first, cadre.username, f"guess-{n}", f"198.51.100.{n}")
+    # ... so four at sign-in and one here make the five.
+    assert LOCKED in change(second, "guess-x").get_data(as_text=True)
+    assert change(second, PASSWORD).status_code == 429
+    # Once the failures leave the window the right password works again, here and at sign-in.
+    clock.advance(minutes=15, seconds=1)
+    assert change(second, PASSWORD).status_code == 302
+    assert try_sign_in(first, cadre.username, NEW).status_code == 302
+
+
+def test_f10_01_new_passwords_the_policy_refuses_are_not_counted_as_guesses(instances, make, db):
+    cadre = make.cadre()
+    client = signed_in(instances[0], cadre.username)
+    for refused in ("short1", "password123", "iloveyou1", PASSWORD, "aaaaaaaaaaaa", "qwertyuiop"):
+        assert change(client, PASSWORD, refused).status_code == 422
+    # A mismatched repeat is refused before the current password is looked at: not a guess either.
+    mismatched = client.post("/password", data={"csrf_token": client.csrf, "current": "guess", "new": NEW,
+                                                "confirm": NEW + "x"})
+    assert mismatched.status_code == 422
+    assert events(db, "auth.password_change_failed") == []
+    assert db.scalar(select(func.count(SignInFailure.id)).where(SignInFailure.key == f"account:{cadre.id}")) == 0
+    assert change(client, PASSWORD).status_code == 302
+
+
+def test_f10_01_the_right_current_password_after_some_guesses_does_not_wipe_them(instances, make, db):
+    """A session that guessed right after four tries has not proved more than a sign-in would: the
+    four failures stay counted (only a real sign-in clears them)."""
+    cadre = make.cadre()
+    client = signed_in(instances[0], cadre.username)
+    for n in range(4):
+        change(client, f"guess-{n}")
+    assert change(client, PASSWORD).status_code == 302
+    assert db.scalar(select(func.count(SignInFailure.id)).where(SignInFailure.key == f"account:{cadre.id}")) == 4
