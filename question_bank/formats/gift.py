@@ -8,7 +8,10 @@ Writing: single choice ``{=right ~wrong}``; multiple and indefinite choice ``{~%
 (equal shares, as Moodle writes them); true/false ``{TRUE}``/``{FALSE}``; a one-blank fill-in as
 Moodle's "missing word" (the answers where the blank is); short answer, and fill-in with several
 blanks (which GIFT cannot write), as an essay ``{}``. The explanation is the general feedback
-``####…``. Stems are written ``[plain]`` so that Moodle shows them as typed. What GIFT has no place
+``####…``. Stems are written ``[plain]`` so that Moodle shows them as typed. Every text (title,
+stem, option, answer, feedback) has GIFT's special characters escaped; an answer's text has also
+what GIFT reads in an answer block guarded (``escape_answer``), so export → import gives back
+exactly the texts written (issue 5, F5). What GIFT has no place
 for goes in a ``// examsvc: {json}`` comment line above the question (``interchange.extras_of``),
 which Moodle skips like any comment.
 
@@ -54,6 +57,18 @@ def escape(text: str) -> str:
     return escaped.replace("\r\n", "\n").replace("\n", "\\n")
 
 
+def escape_answer(text: str) -> str:
+    """An answer's text (an option, a missing word's answer) as GIFT writes it inside ``{…}`` so
+    that it reads back exactly: :func:`escape`d; the ``>`` of a ``->`` escaped too (``-\\>``), since
+    ``->`` in an answer block makes it a matching question; and ``[plain]`` before a text that
+    itself begins with ``%`` or a format mark (``[html]``), which the reader (Moodle's too) would
+    otherwise take for the answer's weight (``%50%``) or its format and drop from the text."""
+    body = escape(text).replace("->", "-\\>")
+    if body.lstrip().startswith("%") or _FORMAT_MARK.match(body):
+        return "[plain]" + body
+    return body
+
+
 def unescape(text: str) -> str:
     """GIFT text as written back to plain text (``\\n`` a line end, ``\\x`` the character x)."""
     return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), text, flags=re.DOTALL)
@@ -95,7 +110,7 @@ def _body(draft) -> str:
         return f"[plain]{escape(draft.stem)}{{{'TRUE' if draft.key else 'FALSE'}{feedback}}}"
     if draft.qtype == "fill_blank" and _missing_word(draft):
         before, after = BLANK.split(draft.stem, maxsplit=1)
-        answers = " ".join("=" + escape(a) for a in draft.key[0])
+        answers = " ".join("=" + escape_answer(a) for a in draft.key[0])
         if not after.strip():
             # Nothing after the blank: a short answer whose stem keeps its blank, as Moodle reads it.
             return f"[plain]{escape(draft.stem)}{{{answers}{feedback}}}"
@@ -114,10 +129,10 @@ def _choices(draft) -> str:
     lines = []
     for letter, option in zip(LETTERS, draft.options):
         if draft.qtype == "single_choice":
-            lines.append(("=" if letter in draft.key else "~") + escape(option))
+            lines.append(("=" if letter in draft.key else "~") + escape_answer(option))
         else:
             weight = share(len(draft.key)) if letter in draft.key else "-100"
-            lines.append(f"~%{weight}%{escape(option)}")
+            lines.append(f"~%{weight}%{escape_answer(option)}")
     return "\n".join(lines)
 
 
@@ -222,7 +237,9 @@ def _question(text: str, item: int, line: int, category: list[str]) -> MoodleQue
     found = _FORMAT_MARK.match(before)
     question.stem_format = _FORMATS[found.group(1)] if found else "moodle_auto_format"
     before = before[found.end():] if found else before
-    answers, _, general = answers.partition("####") if _unescaped(answers, "####") != -1 else (answers, "", "")
+    # The general feedback starts at the first "####" not escaped ("\\#####" is an escaped "#" and then it).
+    feedback_at = _unescaped(answers, "####")
+    answers, general = (answers[:feedback_at], answers[feedback_at + 4:]) if feedback_at != -1 else (answers, "")
     question.explanation, question.explanation_format = unescape(general).strip(), question.stem_format
     after_text = unescape(after).rstrip()
     if after_text.strip() and set(after_text.strip()) <= _STRAY:

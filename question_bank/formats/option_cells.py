@@ -50,36 +50,62 @@ def label_only(text: str) -> bool:
     return found is not None and shows_nothing(text[found.end():])
 
 
+def _leading_label(text: str) -> tuple[str, str] | None:
+    """(letter, rest) when ``text`` begins with an option label as the import reads one: the
+    label's letter A–H (width and case folded) and the text after it, surrounding space dropped;
+    ``None`` when it does not, or when only a label is there (:func:`label_only` refuses that).
+
+    "A.B两项" is an abbreviation, not a label: a plain label ("A." rather than "（A）") is never
+    followed by a Latin letter, unless by the same label again ("A. A.双重标签"), of which exactly
+    the first counts."""
+    found = _LABEL.match(text)
+    if found is None:
+        return None
+    rest = text[found.end():].strip()
+    written = unicodedata.normalize("NFKC", found.group("bracketed") or found.group("plain")).upper()
+    if not rest or (found.group("plain") and rest[0].isascii() and rest[0].isalpha()
+                    and not _labelled_again(rest, written)):
+        return None
+    return written, rest
+
+
 def without_label(text: str, letter: str) -> str:
     """An option's text without its own letter written before it: "A.警告", "A、警告", "A．警告",
     "（A）警告", "(A) 警告", "A：警告" in column A read "警告" (the letter is shown once, by the
-    product). Another letter, or a letter not set off by a mark, is the author's text and stays.
-    A label with nothing after it is returned as it is (:func:`label_only` refuses it)."""
-    found = _LABEL.match(text)
-    if found is None:
-        return text
-    rest = text[found.end():].strip()
-    written = unicodedata.normalize("NFKC", found.group("bracketed") or found.group("plain")).upper()
-    # "A.B两项" is an abbreviation, not a label: a plain label is never followed by a Latin letter,
-    # unless by the same label again ("A. A.双重标签"), of which exactly the first is taken off.
-    if written != letter or not rest or (found.group("plain") and rest[0].isascii() and rest[0].isalpha()
-                                         and not _labelled_again(rest, letter)):
-        return text
-    return rest
+    product). A letter not set off by a mark is the author's text and stays; so does another
+    letter's label, which :func:`other_label` refuses. A label with nothing after it is returned as
+    it is (:func:`label_only` refuses it)."""
+    leading = _leading_label(text)
+    return leading[1] if leading is not None and leading[0] == letter else text
+
+
+def other_label(text: str, letter: str) -> str | None:
+    """The letter of the label ``text`` begins with when it is another option's, not ``letter``'s:
+    "C、警告", "（C）警告", "C.警告", "ｃ．警告" in column B give "C"; else ``None`` (no label, its own
+    label, or an abbreviation such as "A、B都正确", :func:`_leading_label`).
+
+    Rule (issue 5, F2): such a cell contradicts its column. Taking the label off would store the
+    text as option B when its author labelled it C, and keeping it would show "B. C、警告"; either
+    way the author's options may have moved, so the import refuses the row and names both
+    letters instead of guessing."""
+    leading = _leading_label(text)
+    return leading[0] if leading is not None and leading[0] != letter else None
 
 
 def written_for_column(text: str, letter: str) -> str:
     """``text``, option ``letter``'s stored text, as the template export writes it in that option's
     column, so that :func:`read_options` reads back exactly ``text``.
 
-    Rule: a text the import would change, because it begins with its own label ("B、以上均可",
-    "（C）项", "d. 无法确定" in its own column: :func:`without_label` takes that off) or because it is
-    only a label ("B.", which :func:`label_only` refuses), is written after one more label of its
-    letter in brackets: "（B）B、以上均可". The import takes off exactly that bracketed label, and a
-    bracketed label is taken off whatever follows it (the Latin-letter exception is only for a plain
-    "A." label), so the rest comes back as stored. Any other text is written as it is, so that
-    hand-made files are read as before (issue 5: a round trip never changes an option)."""
-    if without_label(text, letter) == text and not label_only(text):
+    Rule: a text the import would change or refuse, because it begins with its own label
+    ("B、以上均可", "（C）项", "d. 无法确定" in its own column: :func:`without_label` takes that off),
+    with another option's label ("C、警告" as option B: :func:`other_label` refuses it) or because
+    it is only a label ("B.", which :func:`label_only` refuses), is written after one more label
+    of its letter in brackets: "（B）B、以上均可", "（B）C、警告". The import takes off exactly that
+    bracketed label, and a bracketed label is taken off whatever follows it (the Latin-letter
+    exception is only for a plain "A." label), so the rest comes back as stored. Any other text
+    is written as it is, so that hand-made files are read as before (issue 5: a round trip never
+    changes an option)."""
+    if _leading_label(text) is None and not label_only(text):
         return text
     return f"（{letter}）{text}"
 
@@ -107,6 +133,12 @@ def read_options(cells: list[str], found: list[tuple[str, Problem]]) -> list[str
             found.append((f"option_{letter}", Problem(
                 N_("option %(letter)s holds only invisible characters (such as a zero-width space); write the "
                    "option or clear the cell"), {"letter": letter})))
+        elif text and (other := other_label(text, letter)) is not None:
+            found.append((f"option_{letter}", Problem(
+                N_("option %(letter)s begins with %(label)s, the label of option %(other)s, so it is not clear "
+                   "which option this text is; put it in the column of option %(other)s, or take the label "
+                   "off if it belongs to option %(letter)s"),
+                {"letter": letter, "other": other, "label": _LABEL.match(text).group().strip()})))
         texts.append(without_label(text, letter))
     while texts and not texts[-1]:
         texts.pop()

@@ -253,6 +253,27 @@ def test_options_beginning_with_their_own_label_come_back_exactly_from_the_templ
     assert [d["similarity"] for d in report.duplicates] == [100] * len(originals)
 
 
+@pytest.mark.parametrize("file_format,filename", [("xlsx", "导出.xlsx"), ("csv", "导出.csv")])
+def test_options_beginning_with_another_options_label_come_back_exactly_from_the_template(
+        db, clock, editor, file_format, filename):
+    # The import refuses "C、警告" in 选项B (issue 5, F2); a text stored so (from the editor, JSON Lines,
+    # Moodle) is written after its own bracketed label, which the import takes off, and comes back whole.
+    originals = []
+    for number, style in enumerate(OWN_LABEL_STYLES):
+        options = [_labelled(style, other) + text for other, text in zip("BCDA", ["警告", "罚款", "记过", "行政拘留"])]
+        originals.append(authoring.create_question(db, clock, editor, QuestionDraft(
+            "single_choice", f"他项标签{number}：下列说法正确的是？", options, ["A"], "标签")))
+    db.commit()
+
+    data = export(db, clock, editor, file_format)
+    if file_format == "csv":
+        assert "（B）C.罚款" in data.decode("utf-8-sig")
+    report, imported = reimport(db, clock, editor, filename, data)
+
+    assert sorted(c["options"] for c in map(content, imported)) == sorted(c["options"] for c in map(content, originals))
+    assert [d["similarity"] for d in report.duplicates] == [100] * len(originals)
+
+
 def test_a_text_that_reads_like_an_ooxml_escape_comes_back_as_written_from_the_xlsx(db, clock, editor):
     # The import decodes _x000D_ as Excel does, so the export writes such a text's underscore as _x005F_.
     draft = QuestionDraft("single_choice", "题干里写着 _x000D_ 与 _x005F_ 两段文字", ["_x0009_字面", "乙"], ["A"], "转义",

@@ -253,7 +253,8 @@ def test_reference_answer_headed_key_column_is_the_key(db, clock, editor):
 
 @pytest.mark.parametrize("text, kept", [
     ("A.B两项都对", "A.B两项都对"),  # an abbreviation, not a label
-    ("B.罚款", "B.罚款"),  # another option's letter is the author's text
+    ("B罚款", "B罚款"),  # a letter not set off by a mark is the author's text
+    ("B. A类企业", "B. A类企业"),  # a plain "B." before a Latin letter is an abbreviation, not a label
     ("(A) 警告", "警告"),
     ("A：警告", "警告"),
     ("A. A.双重标签", "A.双重标签"),  # exactly one label of its own letter is taken off, as in B–D
@@ -266,6 +267,40 @@ def test_a_label_is_dropped_only_when_it_is_the_options_own(db, clock, editor, t
     row[COLUMN["选项A"] - 1] = text
     report = run(db, clock, editor, book_bytes(questions_book([row])))
     assert report.errors == [] and stored(db)[0].options[0] == kept
+
+
+#: Labels of another option, in the styles the import takes off an option's own label: each contradicts
+#: the column it is in (issue 5, F2).
+#: (the text before 警告, the label the message shows, its letter).
+OTHER_LABELS = [("C、", "C、", "C"), ("（C）", "（C）", "C"), ("C.", "C.", "C"), ("C．", "C．", "C"), ("Ｃ．", "Ｃ．", "C"),
+                ("c. ", "c.", "C"), ("(C) ", "(C)", "C"), ("C：", "C：", "C"), ("C)", "C)", "C"),
+                ("（D）、", "（D）、", "D"), ("H.", "H.", "H"), ("A、", "A、", "A"), ("C. C.", "C.", "C")]
+
+
+@pytest.mark.parametrize("label, shown, letter", OTHER_LABELS)
+@pytest.mark.parametrize("name", ["q.xlsx", "q.csv"])
+def test_an_option_beginning_with_another_options_label_is_refused_naming_both_letters(
+        db, clock, editor, label, shown, letter, name):
+    row = ROW[:]
+    row[COLUMN["选项B"] - 1] = label + "警告"
+    if name == "q.xlsx":
+        data = book_bytes(questions_book([ROW, row]))
+    else:
+        data = "\r\n".join(",".join(r) for r in [QUESTION_HEADER, ROW, row]).encode()
+    report = run(db, clock, editor, data, name=name)
+    [problem] = report.errors
+    sheet = "sheet 题库, " if name == "q.xlsx" else ""
+    assert str(problem.place) == f"{name}, {sheet}row 3, column D (选项B)"
+    assert f"option B begins with {shown}, the label of option {letter}" in str(problem)
+    assert report.refused and bank_size(db) == (0, 0)
+
+
+def test_an_option_beginning_with_its_own_label_is_still_read_without_it_beside_one_with_another(db, clock, editor):
+    own, other = ROW[:], ROW[:]
+    own[COLUMN["选项B"] - 1], other[COLUMN["选项C"] - 1] = "（B）罚款", "B、记过"
+    report = run(db, clock, editor, book_bytes(questions_book([own, other])), mode=VALID_ONLY)
+    assert [p.place.row for p in report.errors] == [3] and "option C begins with B、" in str(report.errors[0])
+    assert stored(db)[0].options == ["警告", "罚款", "记过", "行政拘留"]
 
 
 CSV_TEXT = "题型,题干,选项A,选项B,答案,分类\r\n单选,行政处罚由谁实施？,行政机关,人民法院,A,行政处罚法\r\n"
