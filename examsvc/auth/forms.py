@@ -43,7 +43,9 @@ ROLE_LABELS = {
 class ChangePasswordForm(AppForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
-                        description=_l("At least 8 characters, not a common password and not your username."))
+                        description=_l("At least 8 characters, 4 or more of them different, no space at the start or end; not "
+                                       "a common password, your username or your name (capitals and full-width forms "
+                                       "count as the same letter)."))
     confirm = PasswordField(_l("New password again"), validators=[DataRequired(), EqualTo("new", _l("The two new passwords differ."))])
 
 

@@ -182,7 +182,7 @@ def _create(session: Session, clock: Clock, actor: User, roster: RosterFile, per
     """One account, its problems (placed on the file's cell) added to ``problems``."""
     values = person.row.values
     typed = cell_text(values.get("username"))
-    password = temporary_password()
+    password = temporary_password(typed, cell_text(values.get("name")), person.id_number)
     try:
         user = people.create_user(
             session, clock, actor, username=typed, username_prefix=None if typed else GENERATED_PREFIX,

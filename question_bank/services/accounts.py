@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from question_bank import id_vault
 from question_bank.clock import Clock
@@ -126,8 +125,8 @@ def reset_password(session: Session, clock: Clock, actor: User, user: User) -> s
     the person must choose their own at next sign-in, and every session of theirs ends now.
     Raises :class:`PermissionDenied`."""
     _require(actor, user)
-    password = temporary_password()
-    user.password_hash = generate_password_hash(password, method=people.PASSWORD_METHOD)
+    password = temporary_password(user.username, user.display_name, id_vault.reveal(user))
+    user.password_hash = people.hash_password(password)
     user.must_change_password = True
     revoke_sessions(user)
     session.flush()
@@ -137,18 +136,19 @@ def reset_password(session: Session, clock: Clock, actor: User, user: User) -> s
 
 def change_password(session: Session, clock: Clock, user: User, current: str, new: str) -> User:
     """The person's own change: the current password, then a new one the policy accepts
-    (:func:`question_bank.services.passwords.password_problems`) that differs from it. Every
+    (:func:`question_bank.services.passwords.password_problems`) that differs from it in more than
+    letter case and character width. Every
     session of the account ends (the caller signs this device in again). Raises
     :class:`InvalidInput` with problems on ``current`` or ``new``."""
     problems = []
-    if not check_password_hash(user.password_hash, current):
+    right = people.password_matches(user.password_hash, current)
+    if not right:
         problems.append(Problem(N_("the current password is wrong"), place="current"))
-    problems += password_problems(new, user.username, place="new", id_number=id_vault.reveal(user))
-    if not problems and current == new:
-        problems.append(Problem(N_("the new password must differ from the current one"), place="new"))
+    problems += password_problems(new, user.username, place="new", id_number=id_vault.reveal(user),
+                                  display_name=user.display_name, current=current if right else None)
     if problems:
         raise InvalidInput(problems)
-    user.password_hash = generate_password_hash(new, method=people.PASSWORD_METHOD)
+    user.password_hash = people.hash_password(new)
     was_forced = user.must_change_password
     user.must_change_password = False
     revoke_sessions(user)

@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from werkzeug.security import check_password_hash
-
 from question_bank import id_vault
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.models import Role, RosterEntry, Sitting, User
 from question_bank.reports.score_sheet import PairedSheetRow, ScoreSheetRow
-from question_bank.services import audit, protection, score_sheets
+from question_bank.services import audit, people, protection, score_sheets
 
 #: The audit action of a full-ID export.
 ACTION = "export.score_sheet_full_id"
@@ -54,7 +52,7 @@ def request_problems(viewer: User, purpose: str, password: str) -> list[Problem]
     elif len(stated) > MAX_PURPOSE_CHARS:
         problems.append(Problem(N_("the purpose may have at most %(n)d characters"), {"n": MAX_PURPOSE_CHARS},
                                 "purpose"))
-    if not password or not check_password_hash(viewer.password_hash, password):
+    if not password or not people.password_matches(viewer.password_hash, password):
         problems.append(Problem(N_("the password is not yours; type your own password again"), place="password"))
     return problems
 

@@ -1,7 +1,17 @@
 """The password policy (NIST SP 800-63B §3.1.1.2): long enough, and not one that attackers try
 first. The list of common passwords is the 30,000 most frequent ones of real leaks as bundled by the
 zxcvbn package (Dropbox's strength estimator, ``zxcvbn.frequency_lists``), compared ignoring
-letter case; no composition rules (they make passwords harder to remember, not to guess)."""
+letter case; no composition rules (they make passwords harder to remember, not to guess).
+
+Normalisation (F10-02): every comparison of the policy (length, variety, the common list, the
+username, the name, the ID number, the current password) is made on the password's *folded* form
+(:func:`fold_password`: Unicode NFKC, then case-folded), so full-width letters (what a Chinese input
+method in full-width mode types) and changes of letter case do not get around a rule. The hash
+stored is of the NFKC form, letter case kept (:func:`question_bank.services.people.hash_password`),
+as SP 800-63B §5.1.1.2 advises, so a password signs in whichever width the input method was in;
+sign-in normalises what is typed the same way (``people.password_matches``). Leading or trailing
+space is refused, never stripped: it is invisible, and a person would not know they had typed it.
+"""
 
 from __future__ import annotations
 
@@ -30,35 +40,88 @@ CHINESE_COMMON = ("woaini1314", "woaini520", "5201314520", "1qaz2wsx", "a1234567
 
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
-    """The common passwords, lower-case (loaded once)."""
-    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"]) | frozenset(CHINESE_COMMON)
+    """The common passwords, folded (:func:`fold_password`; loaded once)."""
+    return frozenset(fold_password(word) for word in (*FREQUENCY_LISTS["passwords"], *CHINESE_COMMON))
+
+
+#: Fewest different characters (after folding) a password must have: "aaaaaaaaaaaa", "121212121212"
+#: or "11112222" are long enough but are guessed in a few hundred tries.
+MIN_DISTINCT_CHARACTERS = 4
+
+
+def normalise_password(password: str) -> str:
+    """The form a password is hashed and checked in: Unicode NFKC (full-width "Ａｂｃ１" is "Abc1";
+    ligatures and compatibility characters are their plain letters). Letter case is kept."""
+    return unicodedata.normalize("NFKC", password)
+
+
+def fold_password(text: str) -> str:
+    """The form the policy compares in: NFKC, case-folded, NFKC again (case folding can leave a
+    character NFKC would change)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _repeated_group(folded: str) -> int | None:
+    """The length of a group shorter than :data:`MIN_PASSWORD_LENGTH` that ``folded`` only repeats
+    (at least twice; "abcabcab" repeats "abc"), or None: such a password is as strong as its group."""
+    for size in range(1, min(MIN_PASSWORD_LENGTH, len(folded) // 2 + 1)):
+        if folded[size:] == folded[:-size]:
+            return size
+    return None
 
 
 def password_problems(password: str, username: str | None = None, place: str = "password",
-                      id_number: str | None = None) -> list[Problem]:
-    """What makes ``password`` unacceptable, each a :class:`Problem` on ``place``; empty when it is
-    fine: fewer than :data:`MIN_PASSWORD_LENGTH` or more than :data:`MAX_PASSWORD_LENGTH` characters,
-    one character repeated, a common password (:func:`common_passwords`), containing the username,
-    or containing the birth date of the account's ID number ``id_number`` (characters 7 to 14, so the
-    whole number and its tail too: a cadre signs in with that number, and anyone holding a roster
-    knows it)."""
+                      id_number: str | None = None, display_name: str | None = None,
+                      current: str | None = None) -> list[Problem]:
+    """What makes ``password`` unacceptable, at most one :class:`Problem` on ``place``; empty when it
+    is fine. In this order: space at its start or end (refused, not stripped); fewer than
+    :data:`MIN_PASSWORD_LENGTH` or more than :data:`MAX_PASSWORD_LENGTH` characters (NFKC); fewer than
+    :data:`MIN_DISTINCT_CHARACTERS` different characters; a group of fewer than
+    :data:`MIN_PASSWORD_LENGTH` characters repeated; a common password (:func:`common_passwords`);
+    containing the username (3 characters or more); containing the person's name ``display_name``
+    (2 characters or more, spaces in it ignored: "张三", "Zhang San"); containing the birth date of
+    the account's ID number ``id_number`` (characters 7 to 14, so the whole number and its tail too: a
+    cadre signs in with that number, and anyone holding a roster knows it); the same as ``current``
+    (the password it replaces, typed by the person). Every comparison is on the folded forms
+    (:func:`fold_password`), so width and letter case change nothing."""
+    normal = normalise_password(password)
+    folded = fold_password(password)
+    name = fold_password(display_name or "").replace(" ", "")
     problems = []
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if normal != normal.strip():
+        problems.append(Problem(N_("the password starts or ends with a space; remove it or put it inside the "
+                                   "password (spaces are not removed for you)"), place=place))
+    elif len(normal) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, place))
-    elif len(password) > MAX_PASSWORD_LENGTH:
+    elif len(normal) > MAX_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password may have at most %(n)d characters"), {"n": MAX_PASSWORD_LENGTH}, place))
-    elif len(set(password)) == 1:
-        problems.append(Problem(N_("the password repeats one character"), place=place))
-    elif password.lower() in common_passwords():
+    elif len(set(folded)) < MIN_DISTINCT_CHARACTERS:
+        problems.append(Problem(N_("the password has too little variety: it needs at least %(n)d different characters "
+                                   "(capitals and full-width forms count as the same letter)"),
+                                {"n": MIN_DISTINCT_CHARACTERS}, place))
+    elif (group := _repeated_group(folded)) is not None:
+        problems.append(Problem(N_("the password only repeats a group of %(n)d characters"), {"n": group}, place))
+    elif folded in common_passwords():
         problems.append(Problem(N_("the password is one of the most common passwords; choose another"), place=place))
-    elif username and len(username) >= 3 and username.lower() in password.lower():
+    elif username and len(username) >= 3 and fold_password(username) in folded:
         problems.append(Problem(N_("the password must not contain the username"), place=place))
-    elif id_number and len(id_number) == 18 and id_number[6:14] in unicodedata.normalize("NFKC", password):
+    elif len(name) >= 2 and name in folded:
+        problems.append(Problem(N_("the password must not contain your name"), place=place))
+    elif id_number and len(id_number) == 18 and id_number[6:14] in folded:
         problems.append(Problem(N_("the password must not contain your ID number or the birth date in it"),
                                 place=place))
+    elif current is not None and fold_password(current) == folded:
+        problems.append(Problem(N_("the new password must differ from the current one (capitals and full-width "
+                                   "forms count as the same letter)"), place=place))
     return problems
 
 
-def temporary_password() -> str:
-    """A random password an administrator hands over after a reset (about 70 bits)."""
-    return "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
+def temporary_password(username: str | None = None, display_name: str | None = None,
+                       id_number: str | None = None) -> str:
+    """A random password an administrator hands over after a reset (about 70 bits), drawn again
+    in the rare case the policy (:func:`password_problems`) would refuse it for this account (its
+    username or name in it by chance), so that making an account never fails on its own password."""
+    while True:
+        password = "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
+        if not password_problems(password, username, id_number=id_number, display_name=display_name):
+            return password

@@ -17,7 +17,7 @@ from question_bank.field_limits import too_long
 from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import OrgUnit, Role, UnitLevel, User, UserRole
 from question_bank.services import audit, protection
-from question_bank.services.passwords import MIN_PASSWORD_LENGTH, password_problems
+from question_bank.services.passwords import MIN_PASSWORD_LENGTH, normalise_password, password_problems
 
 #: werkzeug's scrypt parameters (its default method), stated so the hash format is a decision.
 PASSWORD_METHOD = "scrypt"
@@ -28,6 +28,22 @@ MAX_USERNAME_LENGTH = 80
 #: scripts are left out because some look exactly like Latin ones (Cyrillic "с", Latin "c"): two
 #: accounts could otherwise have names nobody can tell apart by reading them.
 USERNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "._-@")
+
+
+def hash_password(password: str) -> str:
+    """The stored hash of a password: werkzeug's :data:`PASSWORD_METHOD` over its NFKC form
+    (``passwords.normalise_password``; letter case kept), so that the same password typed with an
+    input method in full-width mode signs in too (F10-02, SP 800-63B §5.1.1.2)."""
+    return generate_password_hash(normalise_password(password), method=PASSWORD_METHOD)
+
+
+def password_matches(stored: str, typed: str) -> bool:
+    """True when ``typed`` is the password ``stored`` (a :func:`hash_password` hash) was made from,
+    typed in any width. A hash made before passwords were normalised is of the password exactly as
+    typed then, so when NFKC changes what is typed that exact form is tried as well (only then: a
+    plain ASCII password is checked once)."""
+    normal = normalise_password(typed)
+    return check_password_hash(stored, normal) or (normal != typed and check_password_hash(stored, typed))
 
 
 def fold_username(text: str) -> str:
@@ -116,7 +132,8 @@ def create_user(
         problems.append(Problem(N_("the username %(name)s is taken"), {"name": username}, "username"))
     if actor is not None:
         number = (profile.get("id_number") or "").strip()
-        problems += password_problems(password, username, id_number=idnumbers.normalise(number) if number else None)
+        problems += password_problems(password, username, id_number=idnumbers.normalise(number) if number else None,
+                                      display_name=display_name)
     elif len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, "password"))
     problems.extend(too_long(User, {"display_name": display_name, **{k: v for k, v in profile.items() if k != "id_number"}}))
@@ -136,7 +153,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name,
-        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        password_hash=hash_password(password),
         org_unit=unit,
         created_at=clock.now(),
         # An administrator's initial password is known to two people: the owner replaces it.
@@ -199,7 +216,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     hash is checked even for an unknown name, so response time does not tell which names exist."""
     user = sign_in_account(session, username)
     hashed = user.password_hash if user else _DUMMY_HASH
-    ok = check_password_hash(hashed, password)
+    ok = password_matches(hashed, password)
     return user if (user and ok and user.is_active) else None
 
 

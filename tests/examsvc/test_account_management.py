@@ -116,7 +116,7 @@ def test_disable_and_enable_are_audited_with_the_reason_and_enable_lets_the_pers
     ("short1", "the password needs at least 8 characters"),
     ("password123", "the password is one of the most common passwords; choose another"),
     ("woaini1314", "the password is one of the most common passwords; choose another"),
-    ("zzzzzzzzzz", "the password repeats one character"),
+    ("zzzzzzzzzz", "the password has too little variety"),
     ("zhangsan-2026", "the password must not contain the username"),
 ])
 def test_a_password_the_policy_refuses_is_refused_with_the_reason_beside_the_field(client, world, db, password,
