@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask_babel import get_locale, gettext, pgettext
 
+from question_bank.reports import score_share
+
 
 def _sheet_words() -> dict[str, str]:
     """Sheet word → the word in the current language (built per call: the language is per request)."""
@@ -39,7 +41,17 @@ def _sheet_words() -> dict[str, str]:
         "练习正确率（%）": pgettext("sheet", "Practice accuracy (per cent)"), "各场次情况": pgettext("sheet", "Sittings"),
         "人数": pgettext("sheet", "Cadres"), "应考人数": pgettext("sheet", "On a roster"),
         "参考人数": pgettext("sheet", "Took part"), "合格人数": pgettext("sheet", "Passed (cadres)"),
-        "合格率（%）": pgettext("sheet", "Pass rate (per cent)"), "平均成绩": pgettext("sheet", "Mean score"),
+        "合格率（%）": pgettext("sheet", "Pass rate (per cent)"),
+        "最高得分率（%）": pgettext("sheet", "Best share of the maximum (per cent)"),
+        "平均得分率（%）": pgettext("sheet", "Mean share of the maximum (per cent)"),
+        "计分口径": pgettext("sheet", "How scores are compared"),
+        score_share.RULE: pgettext(
+            "sheet", "Papers may have different maxima, so scores are compared as shares of their paper's maximum "
+                     "(points ÷ maximum): the best score is the sitting with the highest share (equal shares: the "
+                     "larger maximum, then the earlier sitting); the latest is the sitting handed in last (at the "
+                     "same time: the one opening later); a mean share is the mean of the shares (per cadre: their "
+                     "sittings; per unit: each cadre's best share), not total points ÷ total maxima; percentages "
+                     "are rounded half up to two decimals."),
         "缺考人次": pgettext("sheet", "Absences"), "补考人数": pgettext("sheet", "Make-up candidates"),
         "待阅卷人数": pgettext("sheet", "Awaiting marking (cadres)"), "合计": pgettext("sheet", "Total"),
         # Cell values.

@@ -38,6 +38,7 @@ from question_bank.errors import InvalidInput
 from question_bank import id_vault
 from question_bank.models import RosterEntry, Sitting, User
 from question_bank.reports.appraisal import CadreSummary, Outcome
+from question_bank.reports.score_share import PaperScore
 from question_bank.services import api_appraisal, api_records
 from question_bank.services.api_appraisal import AppraisalQuery, UnitLine
 from question_bank.services.api_records import CandidateRecord, RosterLine, SittingFilter
@@ -104,9 +105,17 @@ def get_sitting(sitting_id: int):
     return _sitting_json(found, api_records.roster_sizes(database.session(), token, [found.id]).get(found.id, 0))
 
 
-def percent(value: Decimal | None) -> str | None:
-    """A percentage as an exact one-place string: Decimal("50") → "50.0"."""
-    return None if value is None else format(value.quantize(Decimal("0.1")), "f")
+def percent(value: Decimal | None, step: str = "0.1") -> str | None:
+    """A percentage as an exact string with the places of ``step``: Decimal("50") → "50.0"."""
+    return None if value is None else format(value.quantize(Decimal(step)), "f")
+
+
+def _paper_score_json(score: PaperScore | None) -> dict[str, str] | None:
+    """A score out of its paper's maximum, with its share in percent to two places."""
+    if score is None:
+        return None
+    return {"points": points(score.points), "max_points": points(score.max_points),
+            "percent": percent(score.percent, "0.01")}
 
 
 def _person_json(user: User, entry: RosterEntry | None = None) -> dict[str, Any]:
@@ -204,8 +213,9 @@ def _cadre_json(summary: CadreSummary) -> dict[str, Any]:
     return {
         "candidate": _person_json(summary.user), "expected": summary.expected, "taken": summary.taken,
         "absent": summary.absent, "makeups": summary.makeups, "awaiting_marking": summary.awaiting,
-        "unverified": summary.unverified, "first_attempt_best": points(summary.first_best),
-        "makeup_best": points(summary.makeup_best), "best": points(summary.best), "latest": points(summary.latest),
+        "unverified": summary.unverified, "first_attempt_best": _paper_score_json(summary.first_best),
+        "makeup_best": _paper_score_json(summary.makeup_best), "best": _paper_score_json(summary.best),
+        "latest": _paper_score_json(summary.latest), "mean_percent": percent(summary.mean_percent, "0.01"),
         "latest_sitting": summary.latest_sitting or None, "outcome": None if outcome is None else str(outcome),
         "passed": {Outcome.PASSED: True, Outcome.FAILED: False}.get(outcome),
         "study": None if study is None else {"studied": study.studied, "total": study.total},
@@ -232,7 +242,7 @@ def _unit_json(line: UnitLine) -> dict[str, Any]:
     figures = line.figures
     return {"unit_id": line.unit.id, "unit": line.unit.name, "cadres": figures.cadres,
             "candidates": figures.expected, "taken": figures.taken, "passed": figures.passed,
-            "pass_rate_percent": percent(figures.pass_rate), "mean": points(figures.mean),
+            "pass_rate_percent": percent(figures.pass_rate), "mean_percent": percent(figures.mean_percent, "0.01"),
             "absences": figures.absences, "makeup_candidates": figures.makeup_cadres,
             "awaiting_marking": figures.awaiting}
 

@@ -19,6 +19,8 @@ from question_bank.services.score_check import ScoreState
 POINTS_PATTERN = r"^[0-9]+\.[0-9]{2}$"
 #: A percentage to one decimal: "66.7", "100.0".
 PERCENT_PATTERN = r"^[0-9]+\.[0-9]$"
+#: A share of a paper's maximum in percent, half up to two decimals: "66.67", "90.00".
+SHARE_PATTERN = r"^[0-9]+\.[0-9]{2}$"
 
 
 def points(metadata_extra: str = "", **kwargs) -> fields.String:
@@ -26,6 +28,12 @@ def points(metadata_extra: str = "", **kwargs) -> fields.String:
     return fields.String(metadata={"pattern": POINTS_PATTERN, "example": "86.50",
                                    "description": f"{metadata_extra} Points, exact, two decimal places.".strip()},
                          **kwargs)
+
+
+def share_percent(description: str, **kwargs) -> fields.String:
+    """A string field holding a share of a paper's maximum in percent (``SHARE_PATTERN``)."""
+    return fields.String(metadata={"pattern": SHARE_PATTERN, "example": "90.00", "description": (
+        f"{description} Percent of the paper's maximum, exact share rounded half up to two decimals.")}, **kwargs)
 
 
 def when(**kwargs) -> fields.AwareDateTime:
@@ -213,6 +221,19 @@ class PracticeSchema(Schema):
         "pattern": PERCENT_PATTERN, "example": "66.7", "description": "correct ÷ answered in percent, one decimal."})
 
 
+class PaperScoreSchema(Schema):
+    """A score out of its paper's maximum: papers of different maxima compare by ``percent``."""
+
+    # ``points`` last: once defined, the name would hide the field maker for the lines after it.
+    max_points = points(required=True, metadata_extra="The paper's maximum as the score record holds it.")
+    percent = share_percent("points ÷ max_points.", required=True)
+    points = points(required=True, metadata_extra="Scored.")
+
+
+def paper_score(description: str) -> fields.Nested:
+    return fields.Nested(PaperScoreSchema, required=True, allow_none=True, metadata={"description": description})
+
+
 class AppraisalCadreSchema(Schema):
     candidate = fields.Nested(CandidateSchema, required=True, metadata={"description": "Posts as on the account."})
     expected = fields.Integer(required=True, metadata={"description": "Sittings of the period with the cadre on the roster."})
@@ -222,10 +243,13 @@ class AppraisalCadreSchema(Schema):
     awaiting_marking = fields.Integer(required=True)
     unverified = fields.Integer(required=True, metadata={
         "description": "Sittings whose score disagrees with the score ledger: not shown, not counted."})
-    first_attempt_best = points(required=True, allow_none=True, metadata_extra="Best score at a first (not make-up) sitting.")
-    makeup_best = points(required=True, allow_none=True, metadata_extra="Best score at a make-up sitting.")
-    best = points(required=True, allow_none=True)
-    latest = points(required=True, allow_none=True)
+    first_attempt_best = paper_score("Best score at a first (not make-up) sitting, by share of the maximum.")
+    makeup_best = paper_score("Best score at a make-up sitting, by share of the maximum.")
+    best = paper_score("The score with the highest share of its paper's maximum; equal shares: the larger "
+                       "maximum, then the earlier sitting (the page's 计分口径).")
+    latest = paper_score("The score of the sitting handed in last; at the same time: the sitting opening later.")
+    mean_percent = share_percent("Mean of the shares of the cadre's scored sittings (not summed points ÷ summed "
+                                 "maxima).", required=True, allow_none=True)
     latest_sitting = fields.String(required=True, allow_none=True)
     outcome = fields.String(required=True, allow_none=True, validate=validate.OneOf([o.value for o in Outcome]), metadata={
         "description": "passed when any sitting of the period was passed (a make-up counts), failed when results "
@@ -251,7 +275,8 @@ class AppraisalUnitSchema(Schema):
     passed = fields.Integer(required=True)
     pass_rate_percent = fields.String(required=True, allow_none=True, metadata={
         "pattern": PERCENT_PATTERN, "example": "66.7", "description": "passed ÷ candidates in percent, one decimal."})
-    mean = points(required=True, allow_none=True, metadata_extra="Mean of the candidates' best scores.")
+    mean_percent = share_percent("Mean of the candidates' best shares (each best score's share of its paper's "
+                                 "maximum).", required=True, allow_none=True)
     absences = fields.Integer(required=True, metadata={"description": "Sittings missed, summed over the cadres."})
     makeup_candidates = fields.Integer(required=True, metadata={"description": "Cadres who sat a make-up."})
     awaiting_marking = fields.Integer(required=True, metadata={"description": "Cadres with a sitting awaiting marking."})

@@ -27,6 +27,7 @@ from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.formats import tabular
 from question_bank.models import Role
 from question_bank.reports import appraisal as report
+from question_bank.reports import score_share
 from question_bank.services import appraisal, deadlines
 
 bp = Blueprint("appraisal", __name__, url_prefix="/reports/appraisal")
@@ -105,7 +106,8 @@ def page():
     unit_headers, unit_rows = report.unit_table(summaries)
     return render_template("reports/appraisal.html", problems=[], args=request.args, units=units, chosen=chosen,
                            cadre_headers=cadre_headers, cadres=cadres, unit_headers=unit_headers, unit_rows=unit_rows,
-                           cell_text=cell_text, query=_query(chosen), kind_label=kind_label)
+                           cell_text=cell_text, query=_query(chosen), kind_label=kind_label,
+                           rule_label=report.RULE_LABEL, rule=score_share.RULE)
 
 
 def _query(chosen: appraisal.AppraisalFilter) -> dict[str, str]:

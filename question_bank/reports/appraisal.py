@@ -12,8 +12,12 @@ Rules (domain.md §8 "appraisal summary per cadre and per unit over a period"; i
   the cadre's 成绩核验 says how many sittings are affected;
 - 是否合格: 合格 when any sitting of the period was passed (a make-up passed after a failed first
   sitting counts), 不合格 when results exist and none passed, else 待阅卷, 缺考 or empty;
+- scores are compared and averaged as shares of their paper's maximum (``score_share``; stated in
+  the tables' 计分口径 line): 最高成绩 is the sitting with the highest share, 最近成绩 the one
+  handed in last (equal times: the sitting opening later), each shown as "45/50（90%）";
+  最高得分率 is the best's share, 平均得分率 the mean of the cadre's sittings' shares;
 - 合格率 of a unit is its cadres who passed ÷ its cadres who were on a roster (absentees count as
-  not passed), in percent to one decimal; 平均成绩 the mean of those cadres' best scores;
+  not passed), in percent to one decimal; 平均得分率 the mean of those cadres' best shares;
 - study progress (items studied of the items of the year's published lists that reach the cadre)
   and practice are shown where they exist, empty otherwise;
 - ID numbers are masked like on the score sheet (first 6 and last 4 characters).
@@ -31,19 +35,23 @@ from question_bank.models import ExamKind, Sitting, User
 from question_bank.models.attempts import Attempt
 from question_bank.clock import BEIJING
 from question_bank import id_vault
+from question_bank.reports import score_share
 from question_bank.reports.score_sheet import ENDED_LABELS, PASSED_LABELS, plain_points
+from question_bank.reports.score_share import PaperScore
 from question_bank.services.practice_figures import PracticeFigures
 from question_bank.services.score_check import CheckedScore, ScoreState
 from question_bank.services.standing import ENDED, CandidateStatus, candidate_status
 
 CADRE_HEADERS: tuple[str, ...] = (
     "单位", "姓名", "身份证号", "职级", "应考场次", "参考场次", "缺考场次", "补考场次", "首考最高成绩", "补考最高成绩",
-    "最高成绩", "最近成绩", "最近考试", "是否合格", "待阅卷场次", "成绩核验", "已学条目", "应学条目", "练习题数",
+    "最高成绩", "最高得分率（%）", "平均得分率（%）", "最近成绩", "最近考试", "是否合格", "待阅卷场次", "成绩核验", "已学条目", "应学条目", "练习题数",
     "练习正确率（%）", "各场次情况",
 )
 UNIT_HEADERS: tuple[str, ...] = (
-    "单位", "人数", "应考人数", "参考人数", "合格人数", "合格率（%）", "平均成绩", "缺考人次", "补考人数", "待阅卷人数",
+    "单位", "人数", "应考人数", "参考人数", "合格人数", "合格率（%）", "平均得分率（%）", "缺考人次", "补考人数", "待阅卷人数",
 )
+#: The label of the line stating how scores are compared (score_share.RULE), above the tables.
+RULE_LABEL = "计分口径"
 #: The last row of the per-unit table: the whole chosen subtree.
 TOTAL_LABEL = "合计"
 
@@ -103,8 +111,8 @@ class Study:
 
 @dataclass
 class CadreSummary:
-    """One cadre over the period. Scores are points (``Decimal``), None when there is none that
-    agrees with the score ledger; counts are sittings."""
+    """One cadre over the period. Scores are :class:`PaperScore` (points out of the paper's
+    maximum), None when there is none that agrees with the score ledger; counts are sittings."""
 
     user: User
     expected: int = 0
@@ -113,9 +121,9 @@ class CadreSummary:
     makeups: int = 0
     awaiting: int = 0
     unverified: int = 0
-    first_best: Decimal | None = None
-    makeup_best: Decimal | None = None
-    latest: Decimal | None = None
+    #: Each sitting's counted score, oldest sitting first, with whether the sitting is a make-up.
+    scores: list[tuple[bool, PaperScore]] = field(default_factory=list)
+    latest: PaperScore | None = None
     latest_sitting: str = ""
     passes: list[bool] = field(default_factory=list)
     #: Each sitting as "title：outcome" (score in points, 缺考, 待阅卷, 成绩待核查…), oldest first.
@@ -126,9 +134,25 @@ class CadreSummary:
     practice: PracticeFigures | None = None
 
     @property
-    def best(self) -> Decimal | None:
-        found = [s for s in (self.first_best, self.makeup_best) if s is not None]
-        return max(found) if found else None
+    def best(self) -> PaperScore | None:
+        """The score with the highest share (``score_share.best``: ties to the larger maximum, then the earlier sitting)."""
+        return score_share.best(score for _, score in self.scores)
+
+    @property
+    def first_best(self) -> PaperScore | None:
+        """:attr:`best` among first (not make-up) sittings."""
+        return score_share.best(score for makeup, score in self.scores if not makeup)
+
+    @property
+    def makeup_best(self) -> PaperScore | None:
+        """:attr:`best` among make-up sittings."""
+        return score_share.best(score for makeup, score in self.scores if makeup)
+
+    @property
+    def mean_percent(self) -> Decimal | None:
+        """The mean of the shares of the cadre's scored sittings, in percent to two places
+        (``score_share.mean_percent``); None without any."""
+        return score_share.mean_percent(score.share for _, score in self.scores)
 
     @property
     def outcome(self) -> Outcome | None:
@@ -164,10 +188,6 @@ class CadreSummary:
         return CHECK_AGREES if self.taken else ""
 
 
-def _max(current: Decimal | None, score: Decimal) -> Decimal:
-    return score if current is None or score > current else current
-
-
 def _count_sitting(summary: CadreSummary, sitting: Sitting, attempts: Sequence[Attempt],
                    results: Mapping[int, CheckedScore], now: dt.datetime) -> None:
     """Add one roster entry's result at ``sitting`` to ``summary``."""
@@ -194,13 +214,15 @@ def _count_sitting(summary: CadreSummary, sitting: Sitting, attempts: Sequence[A
         return
     if not result.trusted:
         return
-    score = plain_points(result.score)
-    summary.history.append(f"{sitting.title}：{score}分（{PASSED_LABELS[bool(result.passed)]}）")
-    if is_makeup:
-        summary.makeup_best = _max(summary.makeup_best, score)
-    else:
-        summary.first_best = _max(summary.first_best, score)
+    passed = PASSED_LABELS[bool(result.passed)]
     summary.passes.append(bool(result.passed))
+    if not result.max_score or result.max_score <= 0:
+        # No share out of nothing (every question taken out of the total): said, never compared.
+        summary.history.append(f"{sitting.title}：{plain_points(result.score)}/0分（{passed}）")
+        return
+    score = PaperScore(result.score, result.max_score)
+    summary.history.append(f"{sitting.title}：{score.text(passed)}")
+    summary.scores.append((is_makeup, score))
     if summary.latest_at is None or attempt.finished_at >= summary.latest_at:
         summary.latest_at, summary.latest, summary.latest_sitting = attempt.finished_at, score, sitting.title
 
@@ -232,11 +254,16 @@ def cadre_row(summary: CadreSummary) -> tuple:
     user, study, practice = summary.user, summary.study, summary.practice
     return (
         user.org_unit.name, user.display_name, id_vault.masked(user), user.rank or "", summary.expected,
-        summary.taken, summary.absent, summary.makeups, summary.first_best, summary.makeup_best, summary.best,
-        summary.latest, summary.latest_sitting, summary.passed, summary.awaiting, summary.check,
+        summary.taken, summary.absent, summary.makeups, _cell(summary.first_best), _cell(summary.makeup_best),
+        _cell(summary.best), summary.best and plain_points(summary.best.percent), plain_points(summary.mean_percent),
+        _cell(summary.latest), summary.latest_sitting, summary.passed, summary.awaiting, summary.check,
         study.studied if study else None, study.total if study else None,
         practice.answered if practice else None, summary.practice_accuracy, "；".join(summary.history),
     )
+
+
+def _cell(score: PaperScore | None) -> str | None:
+    return None if score is None else score.text()
 
 
 def cadre_table(summaries: Sequence[CadreSummary]) -> tuple[tuple[str, ...], list[tuple]]:
@@ -248,8 +275,9 @@ def cadre_table(summaries: Sequence[CadreSummary]) -> tuple[tuple[str, ...], lis
 class UnitFigures:
     """A group of cadres' figures (the per-unit table's row): ``cadres`` in the group,
     ``expected`` of them on a roster, ``taken`` with a sitting taken, ``passed`` of them,
-    ``pass_rate`` (passed ÷ expected, percent to one decimal; None without expected), ``mean``
-    (of their best scores, points to two places; None without any), ``absences`` (sittings
+    ``pass_rate`` (passed ÷ expected, percent to one decimal; None without expected),
+    ``mean_percent`` (the mean of their best scores' shares, percent to two places; None without
+    any: ``score_share.mean_percent``), ``absences`` (sittings
     missed, summed), ``makeup_cadres`` (cadres who sat a make-up), ``awaiting`` (cadres with a
     sitting awaiting marking)."""
 
@@ -259,23 +287,22 @@ class UnitFigures:
     taken: int
     passed: int
     pass_rate: Decimal | None
-    mean: Decimal | None
+    mean_percent: Decimal | None
     absences: int
     makeup_cadres: int
     awaiting: int
 
     def row(self) -> tuple:
         """The cells of :data:`UNIT_HEADERS`."""
-        return (self.label, self.cadres, self.expected, self.taken, self.passed, self.pass_rate, self.mean,
+        return (self.label, self.cadres, self.expected, self.taken, self.passed, self.pass_rate, plain_points(self.mean_percent),
                 self.absences, self.makeup_cadres, self.awaiting)
 
 
 def unit_figures(label: str, group: Sequence[CadreSummary]) -> UnitFigures:
-    """The :class:`UnitFigures` of ``group`` (module rules for 合格率 and 平均成绩)."""
+    """The :class:`UnitFigures` of ``group`` (module rules for 合格率 and 平均得分率)."""
     expected = [s for s in group if s.expected]
     passed = sum(1 for s in group if any(s.passes))
-    bests = [s.best for s in group if s.best is not None]
-    mean = plain_points((sum(bests) / len(bests)).quantize(Decimal("0.01"), ROUND_HALF_UP)) if bests else None
+    mean = score_share.mean_percent(s.best.share for s in group if s.best is not None)
     return UnitFigures(label, len(group), len(expected), sum(1 for s in group if s.taken), passed,
                        _percent(passed, len(expected)), mean, sum(s.absent for s in group),
                        sum(1 for s in group if s.makeups), sum(1 for s in group if s.awaiting))
@@ -300,14 +327,16 @@ def unit_table(summaries: Sequence[CadreSummary]) -> tuple[tuple[str, ...], list
 def header_block(title: str, period: Period, unit_name: str, kinds: Sequence[ExamKind], generated_at: dt.datetime,
                  generated_by: User) -> list[tuple[str, ...]]:
     """The rows written above a downloaded table, saying what it is: the title, the period, the
-    unit subtree, the kinds of sitting, when (Beijing time, to the second; ``generated_at`` is
-    aware) and by whom it was made, then an empty row."""
+    unit subtree, the kinds of sitting, how scores are compared (:data:`RULE_LABEL`), when
+    (Beijing time, to the second; ``generated_at`` is aware) and by whom it was made, then an
+    empty row."""
     when = generated_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
     return [
         (title,),
         ("考核期间", period.label),
         ("单位范围", f"{unit_name}（含下级单位）"),
         ("考试类别", "、".join(KIND_LABELS[k] for k in kinds)),
+        (RULE_LABEL, score_share.RULE),
         ("生成时间", f"{when}（北京时间）"),
         ("生成人", f"{generated_by.display_name}（{generated_by.username}）"),
         (),

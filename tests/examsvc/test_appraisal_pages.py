@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import io
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from question_bank.models import AuditEvent, Role, UnitLevel
 from question_bank.reports.appraisal import CADRE_HEADERS
+from question_bank.reports.score_share import RULE
 from question_bank.services import attempts
 from tests.conftest import at
 
@@ -53,13 +55,15 @@ def test_the_csv_has_a_header_block_then_the_table_neutralised_and_masked(client
     lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
     assert lines[0] == ["考核汇总（按人员）"]
     assert lines[1] == ["考核期间", "2026-01-01 至 2026-12-31"] and lines[2] == ["单位范围", "甲市（含下级单位）"]
-    assert lines[4] == ["生成时间", "2026-05-11 10:00:00（北京时间）"] and lines[5] == ["生成人", "人事甲（hr_a）"]
+    assert lines[4] == ["计分口径", RULE]
+    assert lines[5] == ["生成时间", "2026-05-11 10:00:00（北京时间）"] and lines[6] == ["生成人", "人事甲（hr_a）"]
     header_at = lines.index(list(CADRE_HEADERS))
     rows = lines[header_at + 1:]
     assert len(rows) == 1
     row = dict(zip(CADRE_HEADERS, rows[0]))
     assert row["姓名"] == '\'=HYPERLINK("http://evil.example","张三")'
-    assert (row["身份证号"], row["最高成绩"], row["是否合格"]) == ("110101********4512", "60", "合格")
+    assert (row["身份证号"], row["最高成绩"], row["是否合格"]) == ("110101********4512", "60/100（60%）", "合格")
+    assert (row["最高得分率（%）"], row["平均得分率（%）"]) == ("60", "60")
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "export.appraisal")).one()
     assert (event.actor_id, event.object_id) == (scene["hr"].id, str(scene["city_a"].id))
     assert event.after | {} == {"per": "cadre", "format": "csv", "rows": 1, "scope_unit": scene["city_a"].id,
@@ -116,7 +120,7 @@ def test_a_sitting_that_opened_before_the_period_is_not_counted(client, scene, c
     page = client.get("/reports/appraisal/cadre.csv?first_day=2026-05-12&last_day=2026-06-30")
     rows = list(csv.reader(io.StringIO(page.data.decode("utf-8-sig"), newline="")))
     row = dict(zip(CADRE_HEADERS, rows[rows.index(list(CADRE_HEADERS)) + 1]))
-    assert (row["应考场次"], row["最高成绩"]) == ("0", "")
+    assert (row["应考场次"], row["最高成绩"], row["平均得分率（%）"]) == ("0", "", "")
 
 
 def test_the_period_reads_in_the_pages_language(client, scene):
@@ -129,3 +133,24 @@ def test_the_period_reads_in_the_pages_language(client, scene):
     caption = english[english.index('id="appraisal-caption"'):]
     caption = caption[:caption.index("</p>")]
     assert "2026-01-01 to 2026-12-31" in caption and "至" not in caption
+
+
+def test_the_page_and_the_xlsx_state_how_scores_are_compared(client, scene):
+    """Issue-6 outside tester: raw points were compared across papers of different maxima; the rule
+    that replaced it is stated above the tables and in each download's header block."""
+    client.login("hr_a")
+    chinese = client.get("/reports/appraisal/?year=2026").get_data(as_text=True)
+    rule = chinese[chinese.index('id="appraisal-rule"'):]
+    assert "计分口径" in rule[:rule.index("</p>")] and RULE in rule[:rule.index("</p>")]
+    assert "60/100（60%）" in chinese
+    client.form_post("/lang/en", {"next": "/"})
+    english = html.unescape(client.get("/reports/appraisal/?year=2026").get_data(as_text=True))
+    rule = english[english.index('id="appraisal-rule"'):]
+    assert "shares of their paper's maximum" in rule[:rule.index("</p>")] and "得分率" not in rule[:rule.index("</p>")]
+    assert "Best share of the maximum (per cent)" in english
+    sheet = load_workbook(io.BytesIO(client.get("/reports/appraisal/cadre.xlsx?year=2026").data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert ["计分口径", RULE] in [row[:2] for row in values]
+    header_at = next(i for i, row in enumerate(values) if row[0] == "单位")
+    row = dict(zip(values[header_at], values[header_at + 1]))
+    assert (row["最高成绩"], row["最高得分率（%）"], row["平均得分率（%）"]) == ("60/100（60%）", 60, 60)

@@ -1,7 +1,8 @@
 """The appraisal summary and the rosters on the records API (issue 6): a city token reads only its
 subtree's cadres and units; the figures are HR's page's for the same filter (the same path); pages
 follow the cursor; a parameter that does not fit is refused naming it; ID numbers are masked; each
-use is audited; the scopes are needed and offered on the token form."""
+use is audited; the scopes are needed and offered on the token form. Scores are objects with
+their paper's maximum and share (best by share, means of shares), as the page's cells are."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from question_bank.models import ApiToken, AuditEvent, Role
 from question_bank.services import api_tokens, practice
 from question_bank.services.api_tokens import Scope, TokenSpec
-from tests.question_bank.appraisal_scene import build_scene
+from tests.question_bank.appraisal_scene import add_small_paper, build_scene
 from tests.scenarios import right_answer, wrong_answer
 
 CADRES, UNITS = "/api/v1/appraisal/cadres", "/api/v1/appraisal/units"
@@ -94,11 +95,39 @@ def same_number(page_cell: str, api_value) -> bool:
     return Decimal(page_cell) == Decimal(str(api_value))
 
 
+def same_score(page_cell: str, api_value: dict | None) -> bool:
+    """A page cell ("45/50（90%）", "" for none) and an API score object say the same."""
+    if api_value is None:
+        return page_cell == ""
+    points, rest = page_cell.split("/")
+    maximum, percent = rest.rstrip("%）").split("（")
+    return (Decimal(points), Decimal(maximum), Decimal(percent)) == \
+        (Decimal(api_value["points"]), Decimal(api_value["max_points"]), Decimal(api_value["percent"]))
+
+
 @pytest.mark.parametrize("query", ["year=2026", "year=2026&kind=annual", "year=2026&kind=pre_appointment",
                                    "first_day=2026-05-01&last_day=2026-05-31", "year=2027"])
 def test_the_figures_are_the_pages_for_the_same_filter(client, db, clock, scene, query):
     secret = token(db, clock, scene, scene["city_a"])
     client.login(scene["hr_a"].username)
+    assert_api_is_page(client, secret, query)
+
+
+def test_scores_on_papers_of_different_maxima_are_the_pages_too(client, db, clock, make, scene):
+    """王五 adds 45 of a 50-point paper (90 %) to 40/100 and 60/100: the best by share, on both doors."""
+    add_small_paper(db, clock, make, scene)
+    secret = token(db, clock, scene, scene["city_a"])
+    client.login(scene["hr_a"].username)
+    assert_api_is_page(client, secret, "year=2026")
+    wang = next(i for i in read(client, secret, CADRES, "year=2026")["items"] if i["candidate"]["name"] == "王五")
+    assert wang["best"] == wang["latest"] == {"points": "45.00", "max_points": "50.00", "percent": "90.00"}
+    assert (wang["first_attempt_best"]["percent"], wang["mean_percent"]) == ("90.00", "63.33")
+    [office] = read(client, secret, UNITS, "year=2026")["items"]
+    assert office["mean_percent"] == "95.00" and "mean" not in office
+
+
+def assert_api_is_page(client, secret: str, query: str) -> None:
+    """The API's cadres and units for ``query`` say what HR 甲市's page downloads say, cell by cell."""
     page = page_table(client, "cadre", query)
     api = {i["candidate"]["name"]: i for i in read(client, secret, CADRES, query)["items"]}
     assert set(api) == set(page) == {"张三", "王五", "赵六"}
@@ -106,13 +135,15 @@ def test_the_figures_are_the_pages_for_the_same_filter(client, db, clock, scene,
         row = page[name]
         assert item["candidate"]["id_number"] == row["身份证号"]
         pairs = [("应考场次", item["expected"]), ("参考场次", item["taken"]), ("缺考场次", item["absent"]),
-                 ("补考场次", item["makeups"]), ("首考最高成绩", item["first_attempt_best"]),
-                 ("补考最高成绩", item["makeup_best"]), ("最高成绩", item["best"]), ("最近成绩", item["latest"]),
-                 ("待阅卷场次", item["awaiting_marking"]), ("练习题数", item["practice"]["answered"]),
+                 ("补考场次", item["makeups"]), ("最高得分率（%）", item["best"] and item["best"]["percent"]),
+                 ("平均得分率（%）", item["mean_percent"]), ("待阅卷场次", item["awaiting_marking"]), ("练习题数", item["practice"]["answered"]),
                  ("练习正确率（%）", item["practice"]["accuracy_percent"]),
                  ("已学条目", item["study"] and item["study"]["studied"]),
                  ("应学条目", item["study"] and item["study"]["total"])]
         assert [cell for cell, value in pairs if not same_number(row[cell], value)] == [], name
+        scores = [("首考最高成绩", item["first_attempt_best"]), ("补考最高成绩", item["makeup_best"]),
+                  ("最高成绩", item["best"]), ("最近成绩", item["latest"])]
+        assert [cell for cell, value in scores if not same_score(row[cell], value)] == [], name
         assert row["是否合格"] == {"passed": "合格", "failed": "不合格", "awaiting_marking": "待阅卷",
                                    "absent": "缺考", None: ""}[item["outcome"]]
         assert row["最近考试"] == (item["latest_sitting"] or "") and row["各场次情况"] == "；".join(item["history"])
@@ -120,7 +151,8 @@ def test_the_figures_are_the_pages_for_the_same_filter(client, db, clock, scene,
     [office] = read(client, secret, UNITS, query)["items"]
     row = units[office["unit"]]
     pairs = [("人数", office["cadres"]), ("应考人数", office["candidates"]), ("参考人数", office["taken"]),
-             ("合格人数", office["passed"]), ("合格率（%）", office["pass_rate_percent"]), ("平均成绩", office["mean"]),
+             ("合格人数", office["passed"]), ("合格率（%）", office["pass_rate_percent"]),
+             ("平均得分率（%）", office["mean_percent"]),
              ("缺考人次", office["absences"]), ("补考人数", office["makeup_candidates"]),
              ("待阅卷人数", office["awaiting_marking"])]
     assert [cell for cell, value in pairs if not same_number(row[cell], value)] == []
@@ -130,7 +162,11 @@ def test_scores_are_exact_two_place_strings_and_id_numbers_masked(client, db, cl
     secret = token(db, clock, scene, scene["city_a"])
     response = client.get(f"{CADRES}?year=2026", headers={"Authorization": f"Bearer {secret}"})
     wang = next(i for i in response.get_json()["items"] if i["candidate"]["name"] == "王五")
-    assert (wang["first_attempt_best"], wang["makeup_best"], wang["best"]) == ("40.00", "60.00", "60.00")
+    assert (wang["first_attempt_best"], wang["makeup_best"], wang["best"]) == (
+        {"points": "40.00", "max_points": "100.00", "percent": "40.00"},
+        {"points": "60.00", "max_points": "100.00", "percent": "60.00"},
+        {"points": "60.00", "max_points": "100.00", "percent": "60.00"})
+    assert wang["mean_percent"] == "50.00" and "mean" not in wang
     assert (wang["outcome"], wang["passed"], wang["makeups"], wang["taken"]) == ("passed", True, 1, 2)
     zhao = next(i for i in response.get_json()["items"] if i["candidate"]["name"] == "赵六")
     assert (zhao["outcome"], zhao["passed"], zhao["best"]) == ("absent", None, None)
@@ -139,7 +175,7 @@ def test_scores_are_exact_two_place_strings_and_id_numbers_masked(client, db, cl
     assert "19900311" not in response.get_data(as_text=True)
     assert zhang["practice"] == {"answered": 3, "correct": 2, "accuracy_percent": "66.7"}
     [office] = read(client, secret, UNITS, "year=2026")["items"]
-    assert (office["pass_rate_percent"], office["mean"], office["makeup_candidates"]) == ("66.7", "80.00", 1)
+    assert (office["pass_rate_percent"], office["mean_percent"], office["makeup_candidates"]) == ("66.7", "80.00", 1)
 
 
 def test_pages_follow_the_cursor_and_together_are_the_whole_list(client, db, clock, scene):

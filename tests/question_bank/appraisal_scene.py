@@ -1,6 +1,7 @@
 """A province for the appraisal summary's tests (HR's page and the records API read it alike):
 甲市 (法制科 with 张三, 王五 and 赵六) and 乙市 (李四). First sitting: 张三 passes (100), 王五 fails
-(40) and passes the make-up (60), 赵六 is absent; 李四 passes at 乙市's own sitting."""
+(40) and passes the make-up (60), 赵六 is absent; 李四 passes at 乙市's own sitting.
+:func:`add_small_paper` gives 王五 a third sitting, on a 50-point paper: 45 of 50."""
 
 from __future__ import annotations
 
@@ -51,3 +52,14 @@ def build_scene(db, clock, make) -> dict:
     hr_a = make.user(Role.HR, unit=city_a)
     return dict(city_a=city_a, city_b=city_b, office=office, zhang=zhang, wang=wang, zhao=zhao, li=li, first=first,
                 makeup=makeup, hr_a=hr_a, hr_province=make.user(Role.HR))
+
+
+def add_small_paper(db, clock, make, scene) -> None:
+    """王五 scores 45 of a 50-point paper (90 %) at an annual sitting that evening; the clock then
+    at 21:00 (every window closed)."""
+    small = make.paper([("single_choice", 1, "45", "行政处罚法"), ("single_choice", 1, "5", "行政许可法")])
+    evening = make.sitting(small, roster=[scene["wang"]], shuffle=False, title="年度考试", kind=ExamKind.ANNUAL,
+                           pass_mark=30, opens_at=at("18:00:00"), closes_at=at("20:00:00"))
+    clock.set(at("18:30:00"))
+    take(db, clock, scene["wang"], evening, {1: "B"})
+    clock.set(at("21:00:00"))
