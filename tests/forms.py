@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 
 from tests.webclient import ExamClient
+
+#: The review stamp a question or batch page carries in its approval form (review_stamps).
+_REVIEWED = re.compile(r'name="reviewed" value="([0-9a-f]*)"')
 
 #: Rows the paper form shows; blank rows are ignored.
 PAPER_FORM_ROWS = 8
@@ -19,6 +23,25 @@ def upload(client: ExamClient, filename: str, data: bytes, mode: str | None = No
     if repeats:
         form["repeats"] = repeats
     return client.form_post("/bank/import", form, content_type="multipart/form-data")
+
+
+def reviewed_stamp(client: ExamClient, path: str) -> str:
+    """The review stamp of the approval form on the page at ``path``, as a reviewer reading it gets."""
+    found = _REVIEWED.search(client.get(path).get_data(as_text=True))
+    assert found, f"no approval form on {path}"
+    return found.group(1)
+
+
+def approve_question(client: ExamClient, question_id: int, **fields: str):
+    """Approve a question as its page does: read the page, then post its stamp (and ``fields``)."""
+    stamp = reviewed_stamp(client, f"/bank/questions/{question_id}")
+    return client.form_post(f"/bank/questions/{question_id}/approve", {"reviewed": stamp, **fields})
+
+
+def decide_batch(client: ExamClient, batch_id: int, fields: dict[str, str]):
+    """Decide a batch as its page does: read the page, then post ``fields`` with its stamp."""
+    stamp = reviewed_stamp(client, f"/bank/batches/{batch_id}")
+    return client.form_post(f"/bank/batches/{batch_id}/decide", {"reviewed": stamp, **fields})
 
 
 def section_fields(*rows: tuple[str, int, str, str]) -> dict[str, str]:

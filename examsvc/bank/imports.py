@@ -29,14 +29,14 @@ from examsvc.downloads import disposition
 from examsvc.errors import format_place, problem_text, translate
 from examsvc.extensions import clock
 from examsvc.reports.routes import filename_stem
-from question_bank.errors import InvalidInput, NotFound, Place, Problem
+from question_bank.errors import Conflict, InvalidInput, NotFound, Place, Problem
 from question_bank.formats import tabular
 from question_bank.formats.row_estimate import estimate_rows
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.formats.template import GUIDE
 from question_bank.formats.template_file import write_template
 from question_bank.models import ImportBatch, Role
-from question_bank.services import batch_discard, held_imports, import_formats, import_jobs, importing, review
+from question_bank.services import batch_discard, held_imports, import_formats, import_jobs, importing, review, review_stamps
 
 #: Batches a page of the list shows, and questions a page of a batch shows.
 BATCHES_PER_PAGE = 20
@@ -280,6 +280,8 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
                            notices=notices if page == 1 else [], discard_form=DiscardForm(),
                            skipped=report.get("skipped_repeats", []) if page == 1 else [],
                            in_review_count=review.in_review_count(db, batch), large_batch=review.LARGE_BATCH,
+                           # What the reviewer reads, so that approving publishes exactly that.
+                           review_stamp=review_stamps.batch_stamp(db, batch) if batch.status == "in_review" else "",
                            repeat_count=len(review.flagged_repeats(db, batch)) if batch.status == "in_review" else 0,
                            page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
                            errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
@@ -307,12 +309,19 @@ def decide(batch_id: int):
         leave_out.update(review.flagged_repeats(database.session(), batch))
     try:
         changed = review.decide_batch(database.session(), clock(), actor(), batch, approve,
-                                      (form.note.data or "").strip(), leave_out=leave_out, confirmed=form.confirm.data)
+                                      (form.note.data or "").strip(), leave_out=leave_out, confirmed=form.confirm.data,
+                                      reviewed=request.form.get("reviewed", ""))
     except InvalidInput as exc:
         database.session().rollback()
         for problem in exc.problems:
             flash(translate(problem.message, problem.params), "error")
         return _batch_page(batch, form, 422)
+    except Conflict as exc:
+        # Decided meanwhile, or its questions changed since the page was read (review_stamps):
+        # the page again, as it is now, with a fresh stamp.
+        database.session().rollback()
+        flash(translate(exc.template, exc.params), "error")
+        return _batch_page(_batch(batch_id), form, 409)
     database.commit()
     if approve and leave_out:
         flash(_("Batch %(id)d approved: %(n)d questions published, %(m)d left out and returned as drafts.",

@@ -27,7 +27,7 @@ from examsvc.laws.links import reason
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Problem
 from question_bank.field_limits import MAX_LEGAL_BASIS
 from question_bank.models import CitationSource, Question, QuestionStatus, Role
-from question_bank.services import authoring, bank_search, citing, law_review, review
+from question_bank.services import authoring, bank_search, citing, law_review, review, review_stamps
 from question_bank.services.bank_search import DEFAULT_SORT, MAX_PAGE_SIZE, SORTS, BasisText, QuestionQuery
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
@@ -212,8 +212,10 @@ def _question_page(question: Question, return_form: ReturnForm, status: int):
     pending = bank_search.pending_revision(question)
     changed = bank_search.changed_fields(live, pending) if live and pending else set()
     return_note = bank_search.return_notes(database.session(), [question]).get(question.id)
+    # What the reviewer reads, so that approving publishes exactly that (review_stamps).
+    stamp = review_stamps.question_stamp(database.session(), question) if question.status == QuestionStatus.IN_REVIEW else ""
     return render_template("bank/question.html", question=question, shown=shown, people=people,
-                           return_form=return_form, live=live, pending=pending, changed=changed,
+                           return_form=return_form, live=live, pending=pending, changed=changed, review_stamp=stamp,
                            compared=bank_search.COMPARED_FIELDS, return_note=return_note,
                            law_flags=law_review.open_flags_of(database.session(), question)), status
 
@@ -232,15 +234,16 @@ def _confirmed() -> bool:
     return request.form.get("confirm") == "1"
 
 
-def _confirm_page(question: Question, endpoint: str, short: list[review.ShortSitting]):
+def _confirm_page(question: Question, endpoint: str, short: list[review.ShortSitting], reviewed: str | None = None):
     """Undo the change (flushed, not committed) and ask whether to make it all the same: the page
     names each sitting it would leave unfillable and the sections the bank could no longer fill,
-    and posts again with ``confirm=1``."""
+    and posts again with ``confirm=1`` (and the review stamp ``reviewed`` of an approval)."""
     shown = [{"id": s.sitting.id, "title": s.sitting.title, "opens_at": s.sitting.opens_at,
               "closes_at": s.sitting.closes_at, "problems": [problem_text(f.problem()) for f in s.shortfalls]}
              for s in short]
     database.session().rollback()
-    return render_template("bank/confirm_unfillable.html", question=question, endpoint=endpoint, sittings=shown)
+    return render_template("bank/confirm_unfillable.html", question=question, endpoint=endpoint, sittings=shown,
+                           reviewed=reviewed)
 
 
 def _flash_short(short: list[review.ShortSitting]) -> None:
@@ -253,10 +256,19 @@ def _flash_short(short: list[review.ShortSitting]) -> None:
 @bp.post("/questions/<int:question_id>/approve")
 @roles_required(Role.BANK_REVIEWER)
 def approve(question_id: int):
+    """Publish the version the reviewer read: the form carries its review stamp, and a question
+    changed since (or a form without the stamp) is refused with 409 and the page shown again, with
+    the content as it is now to review."""
     question = _question(question_id)
-    short = review.approve_question(database.session(), clock(), actor(), question)
+    reviewed = request.form.get("reviewed", "")
+    try:
+        short = review.approve_question(database.session(), clock(), actor(), question, reviewed=reviewed)
+    except Conflict as exc:
+        database.session().rollback()
+        flash(translate(exc.template, exc.params), "error")
+        return _question_page(_question(question_id), ReturnForm(formdata=None), 409)
     if short and not _confirmed():
-        return _confirm_page(question, "bank.approve", short)
+        return _confirm_page(question, "bank.approve", short, reviewed)
     database.commit()
     flash(_("The question is published.") + " "
           + _("New attempts draw version %(n)d; attempts already started keep theirs.",

@@ -35,7 +35,7 @@ from question_bank.models import (
     Sitting,
     User,
 )
-from question_bank.services import assembly, audit
+from question_bank.services import assembly, audit, review_stamps
 from question_bank.types import get_type
 
 
@@ -86,13 +86,17 @@ def _newly_short(session: Session, watched: list[Sitting], fillable_before: dict
     return [ShortSitting(sitting, short[sitting.paper_id]) for sitting in watched if short.get(sitting.paper_id)]
 
 
-def approve_question(session: Session, clock: Clock, reviewer: User, question: Question) -> list[ShortSitting]:
+def approve_question(session: Session, clock: Clock, reviewer: User, question: Question,
+                     reviewed: str | None = None) -> list[ShortSitting]:
     """In review → published: the current version becomes the published version, which new
     attempts draw from now on (attempts already started keep theirs). Records the reviewer and the
     time. Raises :class:`PermissionDenied` when the reviewer wrote the question or its current
     version, or changed its content since it was last approved; :class:`Conflict` when it is not
-    in review; :class:`InvalidInput` when the version may be saved but not yet published (a short
-    answer without its reference answer: the type's ``publish_problems``).
+    in review, or when ``reviewed`` (the :func:`review_stamps.question_stamp` of the page the
+    reviewer read) is not the stamp of what would be published now: someone edited it meanwhile
+    (``review_stamps.QUESTION_CHANGED``; ``None``, for callers that showed nobody anything,
+    checks nothing); :class:`InvalidInput` when the version may be saved but not yet published (a
+    short answer without its reference answer: the type's ``publish_problems``).
 
     Returns the open or upcoming sittings (any unit's) whose paper the bank could fill before and
     cannot now, because the approved version left a section's pool (another category, type or
@@ -103,6 +107,8 @@ def approve_question(session: Session, clock: Clock, reviewer: User, question: Q
         authors.add(question.current_version.created_by_id)
     if reviewer.id in authors:
         raise PermissionDenied(N_("You wrote this question; another reviewer must approve it."))
+    if question.status == QuestionStatus.IN_REVIEW:
+        review_stamps.check_question(session, question, reviewed)
     if question.current_version is not None and question.status == QuestionStatus.IN_REVIEW:
         unready = get_type(question.current_version.qtype).publish_problems(question.current_version.key)
         if unready:
@@ -208,7 +214,7 @@ LARGE_BATCH = 50
 
 
 def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBatch, approve: bool, note: str = "",
-                 *, leave_out: Collection[int] = (), confirmed: int | None = None) -> int:
+                 *, leave_out: Collection[int] = (), confirmed: int | None = None, reviewed: str | None = None) -> int:
     """Approve (publish every question of the batch that is in review: its current version becomes
     the published one, drawn into papers) or reject (send them back to draft) an import batch in
     review. Returns how many questions were published (approve) or returned (reject).
@@ -218,8 +224,12 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
     they are named in the audit event. Publishing more than :data:`LARGE_BATCH` questions needs
     ``confirmed`` equal to how many will be published (the page asks for it).
 
+    ``reviewed`` is the :func:`review_stamps.batch_stamp` of the page the reviewer read: approving
+    is refused when the questions it would publish are no longer those (``None`` checks nothing).
+
     Raises :class:`PermissionDenied` when the reviewer uploaded the batch or edited any of its
-    questions since the import (four eyes), :class:`Conflict` when the batch was already decided,
+    questions since the import (four eyes), :class:`Conflict` when the batch was already decided
+    or, approving, its questions changed after the review (``review_stamps.BATCH_CHANGED``),
     :class:`InvalidInput` when ``leave_out`` names a question outside the batch, a large batch
     is not confirmed, or a question to publish may not be published yet (a short answer without
     its reference answer, named by id: leave it out or have it completed).
@@ -230,6 +240,8 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
         raise Conflict(N_("This batch has already been decided."))
     if _edited_in_batch(session, reviewer, batch):
         raise PermissionDenied(N_("You edited questions of this batch; another reviewer must decide it."))
+    if approve:
+        review_stamps.check_batch(session, batch, reviewed)
     in_review = set(session.scalars(select(Question.id).where(Question.import_batch_id == batch.id,
                                                                Question.status == QuestionStatus.IN_REVIEW)))
     left_out = set(leave_out)

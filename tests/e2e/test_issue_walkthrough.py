@@ -19,7 +19,7 @@ from question_bank.models import (
 from question_bank.reports.score_sheet import COL_ENDED, HEADERS
 from question_bank.services.delivery import to_display
 from tests.conftest import at
-from tests.forms import paper_form, sitting_form, upload
+from tests.forms import decide_batch, paper_form, sitting_form, upload
 from tests.scenarios import save, state
 from tests.shared_data import BANK_FILES
 
@@ -79,9 +79,8 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
         assert first.current_version.stem[:20] in reviewer.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
         assert editor.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"}).status_code == 403
         # A large batch is published only once the reviewer confirms how many questions that is.
-        assert reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"}).status_code == 422
-        assert reviewer.form_post(f"/bank/batches/{batch.id}/decide",
-                                  {"approve": "1", "confirm": str(batch.question_count)}).status_code == 302
+        assert decide_batch(reviewer, batch.id, {"approve": "1"}).status_code == 422
+        assert decide_batch(reviewer, batch.id, {"approve": "1", "confirm": str(batch.question_count)}).status_code == 302
     assert _published(db) == 998 + 964
 
     # Step 3: a blueprint the bank cannot fill is refused section by section …

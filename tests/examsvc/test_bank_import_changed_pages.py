@@ -15,7 +15,7 @@ from sqlalchemy import select
 from question_bank.models import ImportBatch, Question, QuestionStatus, Role
 from tests.examsvc.test_bank_import_pages import in_english
 from tests.factories import book_bytes, questions_xlsx
-from tests.forms import upload
+from tests.forms import decide_batch, upload
 
 STEM = "宪法是国家的根本法，具有最高的法律效力（ ）"
 
@@ -66,8 +66,7 @@ def test_the_batch_page_lists_changed_answers_apart_and_the_reviewer_keeps_them(
     assert 'data-twin="file"' in page and 'data-twin="bank"' not in page
     assert "单选题 row 3, 多选题 row 3" in page  # the grouped problems keep their sheets
     assert 'data-count="flagged-repeats"' not in page
-    assert reviewer.form_post(f"/bank/batches/{batch.id}/decide",
-                              {"approve": "1", "leave_out_repeats": "y"}).status_code == 302
+    assert decide_batch(reviewer, batch.id, {"approve": "1", "leave_out_repeats": "y"}).status_code == 302
     db.expire_all()
     assert {q.status for q in db.scalars(select(Question).where(Question.import_batch_id == batch.id))} == {
         QuestionStatus.PUBLISHED}

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from question_bank.models import BatchStatus, ImportBatch, Question, QuestionStatus, QuestionVersion, Role
 from question_bank.text import content_fingerprint
 from tests.factories import questions_xlsx
-from tests.forms import upload
+from tests.forms import decide_batch, upload
 from tests.shared_data import BANK_FILES
 
 ROW = ("单选", "第3条：罚款=警告？{注意}", "甲", "乙", "丙", "丁", "B", "解析", "中", "罚款", "行政处罚法第九条",
@@ -96,7 +96,7 @@ def test_valid_rows_upload_then_another_reviewer_approves_and_the_batch_is_publi
     review_page = reviewer.get(f"/bank/batches/{batch.id}?page=2").get_data(as_text=True)
     assert review_page.count('class="question card"') == 20 and 'class="key"' in review_page
     assert "Approve and publish all but those left out" in review_page
-    decided = reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1", "note": "已逐题核对", "confirm": "998"})
+    decided = decide_batch(reviewer, batch.id, {"approve": "1", "note": "已逐题核对", "confirm": "998"})
     assert decided.status_code == 302
     db.refresh(batch)
     assert (batch.status, batch.review_note) == (BatchStatus.APPROVED, "已逐题核对")
@@ -317,7 +317,7 @@ def test_the_same_file_twice_is_said_on_the_page_then_skip_the_repeats_and_leave
     page = reviewer.get(f"/bank/batches/{first.id}").get_data(as_text=True)
     assert page.count('class="leave-out"') == 2
     ids = sorted(db.scalars(select(Question.id).where(Question.import_batch_id == first.id)))
-    decided = reviewer.form_post(f"/bank/batches/{first.id}/decide", {"approve": "1", "leave_out": str(ids[1])})
+    decided = decide_batch(reviewer, first.id, {"approve": "1", "leave_out": str(ids[1])})
     assert decided.status_code == 302
     db.expire_all()
     assert [db.get(Question, i).status for i in ids] == [QuestionStatus.PUBLISHED, QuestionStatus.DRAFT]
@@ -350,8 +350,7 @@ def test_a_reviewer_leaves_out_every_flagged_repeat_at_once(client, client_facto
     in_english(reviewer)
     page = reviewer.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
     assert "Leave out every question flagged as a repeat" in page and 'data-count="flagged-repeats"' in page
-    assert reviewer.form_post(f"/bank/batches/{batch.id}/decide",
-                              {"approve": "1", "leave_out_repeats": "y"}).status_code == 302
+    assert decide_batch(reviewer, batch.id, {"approve": "1", "leave_out_repeats": "y"}).status_code == 302
     db.expire_all()
     statuses = {(q.current_version.stem, q.duplicate_of_id, q.duplicate_similarity == 100): q.status
                 for q in db.scalars(select(Question).where(Question.import_batch_id == batch.id))}
@@ -369,7 +368,7 @@ def test_a_reviewer_leaves_out_every_flagged_repeat_at_once(client, client_facto
 ])
 def test_repeats_of_an_interchange_file_are_placed_by_question_and_line_not_by_sheet(client, editor, db, filename,
                                                                                     text, shown):
-    from tests.forms import upload
+    from tests.forms import decide_batch, upload
     assert upload(client, filename, text.encode("utf-8")).status_code == 302
     held = upload(client, "again-" + filename, text.encode("utf-8"), repeats="ask")
     page = held.get_data(as_text=True)
@@ -379,7 +378,7 @@ def test_repeats_of_an_interchange_file_are_placed_by_question_and_line_not_by_s
 
 
 def test_repeats_of_a_workbook_are_placed_by_sheet_and_row(client, editor, db):
-    from tests.forms import upload
+    from tests.forms import decide_batch, upload
     row = ("单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "记过", "行政拘留", "C", "", "", "", "", "行政处罚法", "")
     assert upload(client, "q.xlsx", questions_xlsx([row])).status_code == 302
     page = upload(client, "again.xlsx", questions_xlsx([row])).get_data(as_text=True)

@@ -15,9 +15,11 @@ from question_bank.services import attempts, bank_search, papers, sittings
 from question_bank.services.papers import PaperSpec, SectionSpec
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
+from tests.forms import approve_question
 from tests.scenarios import start_through_web
 
 BASED_ON = re.compile(r'name="based_on" type="hidden" value="([^"]*)"')
+REVIEWED = re.compile(r'name="reviewed" value="([0-9a-f]+)"')
 
 
 def question_form(**overrides: str) -> dict[str, str]:
@@ -271,7 +273,7 @@ def test_the_question_page_says_which_version_papers_draw_and_shows_what_the_rev
     assert "in use in papers" in versions.split('<tr data-version="1">')[1].split("</tr>")[0]
     assert "in use in papers" not in versions.split('<tr data-version="2">')[1].split("</tr>")[0]
 
-    assert checker.form_post(f"/bank/questions/{question.id}/approve").status_code == 302
+    assert approve_question(checker, question.id).status_code == 302
     after = checker.get(f"/bank/questions/{question.id}").get_data(as_text=True)
     assert "New attempts draw version 2; attempts already started keep theirs." in after
     assert "Version 2 is in use in papers." in after and 'id="compare"' not in after
@@ -358,7 +360,7 @@ def test_cadres_start_a_sitting_while_an_edit_is_in_review_and_see_the_approved_
     exam_page = first.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
     assert "批准过的题干" in exam_page and "待审核的题干" not in exam_page
 
-    assert signed_in(client_factory(), reviewer).form_post(f"/bank/questions/{question.id}/approve").status_code == 302
+    assert approve_question(signed_in(client_factory(), reviewer), question.id).status_code == 302
     second = signed_in(client_factory(), cadres[1], english=False)
     later_page = second.get(f"/me/attempts/{start_through_web(second, sitting)}").get_data(as_text=True)
     assert "待审核的题干" in later_page and "批准过的题干" not in later_page
@@ -527,7 +529,7 @@ def test_approving_a_change_that_leaves_an_open_sitting_unfillable_asks_first(cl
     question = questions[0]
     make.revision(question, category_path="民法典")
     signed_in(client, reviewer)
-    response = client.form_post(f"/bank/questions/{question.id}/approve")
+    response = approve_question(client, question.id)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Approve question %d?" % question.id in page
@@ -538,7 +540,8 @@ def test_approving_a_change_that_leaves_an_open_sitting_unfillable_asks_first(cl
     assert question.status == QuestionStatus.IN_REVIEW and question.published_version.version_no == 1
     assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "question.approve")) == 0
 
-    response = client.form_post(f"/bank/questions/{question.id}/approve", {"confirm": "1"})
+    response = client.form_post(f"/bank/questions/{question.id}/approve",
+                                {"confirm": "1", "reviewed": REVIEWED.search(page).group(1)})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Candidates cannot start these sittings until the bank holds enough published questions: 五月任前考试." in page
@@ -573,7 +576,7 @@ def test_the_workflow_from_draft_to_published_to_retired(client, client_factory,
     assert question.status == QuestionStatus.IN_REVIEW
 
     checker = signed_in(client_factory(), reviewer)
-    assert checker.form_post(f"/bank/questions/{question.id}/approve").status_code == 302
+    assert approve_question(checker, question.id).status_code == 302
     db.refresh(question)
     assert question.status == QuestionStatus.PUBLISHED and question.reviewer_id == reviewer.id
 
@@ -592,7 +595,7 @@ def test_the_author_cannot_approve_their_own_question_and_another_reviewer_can(
     assert question.status == QuestionStatus.IN_REVIEW and question.reviewer_id is None
 
     other = signed_in(client_factory(), reviewer)
-    assert other.form_post(f"/bank/questions/{question.id}/approve").status_code == 302
+    assert approve_question(other, question.id).status_code == 302
     db.refresh(question)
     assert question.status == QuestionStatus.PUBLISHED and question.reviewer_id == reviewer.id
 
