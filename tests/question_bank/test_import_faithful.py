@@ -320,6 +320,50 @@ def test_csv_in_every_separator_and_encoding_excel_writes_imports_the_same(db, c
     assert (version.stem, version.options, version.key) == ("行政处罚由谁实施？", ["行政机关", "人民法院"], ["A"])
 
 
+#: A CSV whose row 3 (line 3) opens a quote in its stem that is never closed; its rows 4 and 5 would be
+#: read into that one cell. Each entry: (what follows from line 6 on, the line of a quote that closes
+#: nothing, or None).
+UNCLOSED = {
+    "to the end of the file": ("单选,第三题,甲,乙,A,法\r\n单选,第四题,甲,乙,A,法\r\n", None),
+    "to a quoted cell below": ('单选,第三题,甲,乙,A,法\r\n单选,"第四题",甲,乙,A,法\r\n', 7),
+    "to a quote inside a cell below": ('单选,第三题,甲,乙,A,法\r\n单选,他说"好",甲,乙,A,法\r\n', 7),
+    "with no line end at the end": ("单选,第三题,甲,乙,A,法", None),
+}
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\n", "\r"])
+@pytest.mark.parametrize("case", UNCLOSED)
+@pytest.mark.parametrize("delimiter", [",", "\t", ";"])
+def test_a_quote_never_closed_in_a_csv_refuses_the_file_naming_the_row_and_line_it_opened(
+        db, clock, editor, case, delimiter, line_end):
+    rest, stray = UNCLOSED[case]
+    text = (CSV_TEXT + '单选,"行政处罚的种类\r\n不包括,警告,罚款,A,行政处罚法\r\n' + rest)
+    # A quoted cell over two lines above it is well closed and moves the line count on by one.
+    text = text.replace("单选,行政处罚由谁实施？", '单选,"行政处罚由谁\r\n实施？"')
+    data = text.replace(",", delimiter).replace("\r\n", line_end).encode("gb18030")
+    report = run(db, clock, editor, data, name="q.csv", mode=VALID_ONLY)
+    assert report.refused and bank_size(db) == (0, 0)
+    [problem] = report.errors
+    assert (problem.place.row, problem.place.line) == (3, 4)
+    message = str(problem)
+    assert "opened in row 3 (line 4 of the file)" in message
+    assert ("is never closed" in message) == (stray is None)
+    if stray is not None:
+        assert f"a quote on line {stray} neither closes it nor is doubled" in message
+
+
+@pytest.mark.parametrize("cell", ['"他说""好"""', '"多行\r\n""引号""\r\n文本"', '他说"好"', '""'])
+def test_quotes_that_are_closed_or_inside_a_cell_are_read_as_before(db, clock, editor, cell):
+    text = CSV_TEXT + f"单选,{cell},甲,乙,A,法\r\n"
+    report = run(db, clock, editor, text.encode(), name="q.csv", mode=VALID_ONLY)
+    stems = [v.stem for v in stored(db)]
+    if cell == '""':
+        assert [p.place.row for p in report.errors] == [3] and stems == ["行政处罚由谁实施？"]
+    else:
+        assert report.errors == [] and stems[1] == {'"他说""好"""': '他说"好"', '他说"好"': '他说"好"'}.get(
+            cell, '多行\n"引号"\n文本')
+
+
 def test_text_named_as_a_workbook_is_told_it_is_not_one(db, clock, editor):
     report = run(db, clock, editor, "这是一份会议纪要\r\n没有表格\r\n".encode(), name="题库.xlsx")
     assert report.refused and "not one" in reasons(report)[0] and "header row" not in reasons(report)[0].split("::")[0]

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from question_bank.errors import N_
+from question_bank.errors import N_, Place
 from question_bank.formats.guarded.layout import RowLayout
 from question_bank.formats.guarded.limits import Meter, refuse
 from question_bank.formats.guarded.sheets import Record
@@ -135,8 +137,14 @@ def sniff_delimiter(text: str) -> str:
 
 
 def csv_records(meter: Meter, text: str, delimiter: str, number_formats: bool) -> Iterator[Record]:
-    """(record number, cells, no formulas, ``"@"`` (text) formats if asked) for every record."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    """(record number, cells, no formulas, ``"@"`` (text) formats if asked) for every record.
+
+    Quotes are read strictly (RFC 4180): a quoted cell ends at a quote followed by the delimiter,
+    a line end or the end of the file, and a quote inside it is doubled. A quote that is never
+    closed would otherwise take the rest of the file into one cell (or up to the next quote), so
+    the file is refused naming the row and the line where that quote was opened
+    (:func:`quote_trouble`; issue 5, F4)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for number, cells in enumerate(reader, start=1):
             yield number, tuple(cells), frozenset(), ("@",) * len(cells) if number_formats else (), PLAIN_ROW
@@ -145,5 +153,67 @@ def csv_records(meter: Meter, text: str, delimiter: str, number_formats: bool) -
             raise refuse(meter.filename, N_("A cell near line %(line)d is longer than %(n)d characters, more than any "
                                             "cell a spreadsheet holds; the file was refused."),
                          line=reader.line_num, n=csv.field_size_limit()) from None
+        trouble = quote_trouble(text, delimiter)
+        if trouble is not None and trouble.closed_at is None:
+            raise refuse(meter.filename, N_(
+                "The quote (\") opened in row %(row)d (line %(line)d of the file) is never closed, so the rest of the "
+                "file would be read as one cell; the file was refused. Close the quote, or write a quote inside a "
+                "cell as two (\"\")."), Place(row=trouble.row, line=trouble.line), row=trouble.row,
+                line=trouble.line) from None
+        if trouble is not None:
+            raise refuse(meter.filename, N_(
+                "The quote (\") opened in row %(row)d (line %(line)d of the file) is not closed where its cell "
+                "ends: a quote on line %(stray)d neither closes it nor is doubled; the file was refused. Close the quote at the end of its cell, or write a quote "
+                "inside a cell as two (\"\")."), Place(row=trouble.row, line=trouble.line), row=trouble.row,
+                line=trouble.line, stray=trouble.closed_at) from None
         raise refuse(meter.filename, N_("The CSV cannot be read near line %(line)d: %(reason)s"),
                      line=reader.line_num, reason=str(exc)) from None
+
+
+@dataclass(frozen=True)
+class QuoteTrouble:
+    """Where a quoted CSV cell goes wrong: it was opened in record ``row`` (the row a spreadsheet
+    shows, from 1) on physical ``line`` (from 1); ``closed_at`` is the line of a quote inside it
+    that is neither doubled nor followed by the delimiter or a line end, ``None`` when the quote is
+    never closed before the end of the file."""
+
+    row: int
+    line: int
+    closed_at: int | None
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def quote_trouble(text: str, delimiter: str) -> QuoteTrouble | None:
+    """The first quoted cell of ``text`` that is not closed as RFC 4180 closes one (see
+    :class:`QuoteTrouble`); ``None`` when every quoted cell is well closed. A quote not at the start
+    of a cell is the author's text, as spreadsheets read it. Walks the text once; called only on a
+    file the ``csv`` module refused, to say where."""
+    row = line = 1
+    position, length, cell_start = 0, len(text), True
+    while position < length:
+        char = text[position]
+        if cell_start and char == '"':
+            opened_row, opened_line = row, line
+            position += 1
+            while True:
+                quote = text.find('"', position)
+                if quote == -1:
+                    return QuoteTrouble(opened_row, opened_line, None)
+                line += len(_LINE_END.findall(text, position, quote))
+                if text.startswith('""', quote):
+                    position = quote + 2
+                    continue
+                if quote + 1 < length and text[quote + 1] not in (delimiter, "\r", "\n"):
+                    return QuoteTrouble(opened_row, opened_line, line)
+                position, cell_start = quote + 1, False
+                break
+        elif char == delimiter:
+            position, cell_start = position + 1, True
+        elif char in "\r\n":
+            position += 2 if text.startswith("\r\n", position) else 1
+            row, line, cell_start = row + 1, line + 1, True
+        else:
+            position, cell_start = position + 1, False
+    return None
