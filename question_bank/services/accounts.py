@@ -14,15 +14,17 @@ Every change is an audit event; no password, temporary or not, ever reaches the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from question_bank import id_vault
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
-from question_bank.models import OrgUnit, Role, User, UserRole
+from question_bank.models import OrgUnit, PasswordResetLink, Role, User, UserRole
 from question_bank.services import audit, people, protection
 from question_bank.services.passwords import password_problems, temporary_password
 
@@ -48,6 +50,25 @@ def _snapshot(user: User) -> dict:
 def revoke_sessions(user: User) -> None:
     """End every session of ``user`` everywhere (they carry the old epoch)."""
     user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def void_reset_links(session: Session, user: User, now: dt.datetime, keep: int | None = None) -> int:
+    """Make every unused, unrevoked reset link of ``user`` (but ``keep``, a link id) void from
+    ``now`` on (``question_bank.services.reset_links``); returns how many. Called when the reasons
+    to trust an outstanding link are gone: a newer link, the account disabled, its password reset by
+    an administrator or changed by its owner (F10-06)."""
+    query = (update(PasswordResetLink)
+             .where(PasswordResetLink.user_id == user.id, PasswordResetLink.used_at.is_(None),
+                    PasswordResetLink.revoked_at.is_(None))
+             .values(revoked_at=now))
+    if keep is not None:
+        query = query.where(PasswordResetLink.id != keep)
+    return session.execute(query).rowcount
+
+
+def _voided(count: int) -> dict:
+    """The audit entry's note of the reset links an action made void (nothing when none were)."""
+    return {"reset_links_voided": count} if count else {}
 
 
 def update_user(session: Session, clock: Clock, actor: User, user: User, *, display_name: str, unit: OrgUnit,
@@ -104,7 +125,7 @@ def update_user(session: Session, clock: Clock, actor: User, user: User, *, disp
 
 
 def set_active(session: Session, clock: Clock, actor: User, user: User, active: bool, reason: str = "") -> User:
-    """Disable (every session ends at once) or enable an account. Raises :class:`PermissionDenied`,
+    """Disable (every session and every outstanding reset link ends at once) or enable an account. Raises :class:`PermissionDenied`,
     or :class:`InvalidInput` when the actor would disable themself."""
     _require(actor, user)
     if user.id == actor.id and not active:
@@ -112,25 +133,30 @@ def set_active(session: Session, clock: Clock, actor: User, user: User, active: 
     if user.is_active == active:
         return user
     user.is_active = active
+    voided = 0
     if not active:
         revoke_sessions(user)
+        voided = void_reset_links(session, user, clock.now())
     session.flush()
     audit.record(session, clock, actor, "user.enable" if active else "user.disable", "user", user.id,
-                 before={"active": not active}, after={"active": active}, detail=reason[:500])
+                 before={"active": not active}, after={"active": active, **_voided(voided)}, detail=reason[:500])
     return user
 
 
 def reset_password(session: Session, clock: Clock, actor: User, user: User) -> str:
     """Give ``user`` a random temporary password, returned once for the administrator to hand over;
-    the person must choose their own at next sign-in, and every session of theirs ends now.
+    the person must choose their own at next sign-in, and every session and outstanding reset link
+    of theirs ends now.
     Raises :class:`PermissionDenied`."""
     _require(actor, user)
     password = temporary_password(user.username, user.display_name, id_vault.reveal(user))
     user.password_hash = people.hash_password(password)
     user.must_change_password = True
     revoke_sessions(user)
+    voided = void_reset_links(session, user, clock.now())
     session.flush()
-    audit.record(session, clock, actor, "user.password_reset", "user", user.id, after={"must_change_password": True})
+    audit.record(session, clock, actor, "user.password_reset", "user", user.id,
+                 after={"must_change_password": True, **_voided(voided)})
     return password
 
 
@@ -152,7 +178,8 @@ def change_password(session: Session, clock: Clock, user: User, current: str, ne
     was_forced = user.must_change_password
     user.must_change_password = False
     revoke_sessions(user)
+    voided = void_reset_links(session, user, clock.now())
     session.flush()
     audit.record(session, clock, user, "user.password_change", "user", user.id,
-                 after={"after_reset": bool(was_forced)})
+                 after={"after_reset": bool(was_forced), **_voided(voided)})
     return user

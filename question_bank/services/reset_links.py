@@ -9,10 +9,14 @@ links away. A link:
   so two requests racing on two workers cannot both set a password;
 - expires :data:`LINK_LIFETIME` after it was made;
 - is void once a newer link is made for the same account, or another link of it is used;
+- is void once the reasons to trust it are gone (F10-06): the account is disabled (enabling it again
+  does not bring the link back), an administrator resets its password, or its owner changes the
+  password (``accounts.void_reset_links``, called by each of those);
 - does nothing for a disabled account.
 
-Any unusable link (unknown, used, expired, replaced, disabled account) is refused with the same
-message, so a refusal tells nothing about the account. Using a link sets the password under the
+Any unusable link (unknown, used, expired, replaced, voided, disabled account) is refused with the
+same message, which names every reason a link stops working (:data:`UNUSABLE`), so a refusal tells
+nothing about the account. Using a link sets the password under the
 policy (``passwords.password_problems``), clears a forced change, ends every session of the account
 (``accounts.revoke_sessions``) and is audited in the person's name; making one is audited in the
 administrator's. No token and no password ever reaches the audit log.
@@ -39,8 +43,9 @@ from question_bank.services.passwords import password_problems
 LINK_LIFETIME = dt.timedelta(hours=24)
 #: Random bytes in a token (256 bits).
 TOKEN_BYTES = 32
-UNUSABLE = N_("This reset link cannot be used: it is unknown, already used, replaced by a newer one or "
-              "expired. Ask your administrator for a new one.")
+UNUSABLE = N_("This reset link cannot be used. A link works once and for %(hours)d hours, and stops working "
+              "when a newer link is made, when the account's password is changed or reset, or when the account "
+              "is disabled. Ask your administrator for a new one.")
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ def issue(session: Session, clock: Clock, actor: User, user: User) -> IssuedLink
     if not accounts.may_manage(actor, user):
         raise PermissionDenied()
     now = clock.now()
-    _void_others(session, user, now)
+    accounts.void_reset_links(session, user, now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     link = PasswordResetLink(user_id=user.id, token_hash=token_hash(token), created_by_id=actor.id,
                              created_at=now, expires_at=now + LINK_LIFETIME)
@@ -74,14 +79,8 @@ def issue(session: Session, clock: Clock, actor: User, user: User) -> IssuedLink
     return IssuedLink(token, link.expires_at)
 
 
-def _void_others(session: Session, user: User, now: dt.datetime, keep: int | None = None) -> None:
-    query = (update(PasswordResetLink)
-             .where(PasswordResetLink.user_id == user.id, PasswordResetLink.used_at.is_(None),
-                    PasswordResetLink.revoked_at.is_(None))
-             .values(revoked_at=now))
-    if keep is not None:
-        query = query.where(PasswordResetLink.id != keep)
-    session.execute(query)
+def _unusable() -> InvalidInput:
+    return InvalidInput([Problem(UNUSABLE, {"hours": int(LINK_LIFETIME.total_seconds() // 3600)}, place="link")])
 
 
 def usable(session: Session, clock: Clock, token: str) -> User:
@@ -95,7 +94,7 @@ def _find(session: Session, clock: Clock, token: str) -> tuple[PasswordResetLink
     user = session.get(User, link.user_id) if link is not None else None
     if (link is None or user is None or link.used_at is not None or link.revoked_at is not None
             or clock.now() >= link.expires_at or not user.is_active):
-        raise InvalidInput([Problem(UNUSABLE, place="link")])
+        raise _unusable()
     return link, user
 
 
@@ -115,8 +114,8 @@ def use(session: Session, clock: Clock, token: str, new_password: str) -> User:
                             .values(used_at=now)
                             .execution_options(synchronize_session=False)).rowcount
     if taken != 1:  # another request used it a moment ago
-        raise InvalidInput([Problem(UNUSABLE, place="link")])
-    _void_others(session, user, now, keep=link.id)
+        raise _unusable()
+    accounts.void_reset_links(session, user, now, keep=link.id)
     user.password_hash = people.hash_password(new_password)
     user.must_change_password = False
     accounts.revoke_sessions(user)
