@@ -27,6 +27,7 @@ from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.numerals import NUMERAL, parse_numeral
 from question_bank.formats.option_cells import OPTIONS_CELL, read_options, split_options
+from question_bank.formats.question_control_chars import SPACE_AROUND, question_control_problems
 from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row
 from question_bank.points import is_exact_points
 from question_bank.types import REGISTRY, type_for_import_name
@@ -365,7 +366,9 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     reported as such, in place of whatever its emptiness would otherwise be taken for (an empty
     key, a missing stem). A filled option past H (选项I …) refuses the row: the template holds
     eight options and never drops one. Options written with their own label ("A.警告", "（A）警告")
-    are read without it. Without a 题型 column, the type is the one the sheet's name gives."""
+    are read without it. Without a 题型 column, the type is the one the sheet's name gives. A cell
+    holding an invisible control character (``question_control_chars``: C0 but tab and line ends in
+    a text column, C1, bidirectional overrides) is refused for that alone."""
     # Formulas are never run: the editor is asked for the value itself.
     unsaved = [name for name, position in header.index.items() if position in row.formulas]
     found: list[tuple[str, Problem]] = [
@@ -377,6 +380,15 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
             message, params = row.unreadable[position]
             found.append((name, Problem(message, params)))
             unsaved.append(name)
+    # A control character an author cannot see refuses its cell, like a cell whose text is unknown
+    # (question_control_chars; issue 5, F6). Text columns may hold line ends and tabs.
+    shown = {name: row.cells[position] for name, position in header.index.items()
+             if name not in unsaved and position < len(row.cells)}
+    for name, problem in question_control_problems(
+            {name: (text, True) if name in _TRIMMED_COLUMNS else (text.strip(SPACE_AROUND), False)
+             for name, text in sorted(shown.items(), key=lambda item: header.index[item[0]])}):
+        found.append((name, problem))
+        unsaved.append(name)
     for position, (letter, _) in sorted(header.extra_options.items()):
         if position < len(row.cells) and (row.cells[position].strip() or position in row.unreadable):
             found.append((f"#{position}", Problem(
