@@ -28,6 +28,7 @@ from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, Place, Problem
 from question_bank.formats.guarded.text import decode
 from question_bank.formats.guarded import refuse
+from question_bank.formats.question_control_chars import draft_control_problems
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS, MAX_FILE_BYTES
 from question_bank.formats.template import ParsedRow
 from question_bank.types import REGISTRY
@@ -104,11 +105,16 @@ def too_many(filename: str) -> Problem:
 def finish_row(filename: str, item: int, line: int | None, draft: QuestionDraft | None,
                found: list[Problem], pins_stated: bool = True) -> ParsedRow:
     """A :class:`ParsedRow` for question ``item``: ``found`` (already placed) plus the draft's own
-    problems (:meth:`QuestionDraft.problems`), each placed on the question and named by its field."""
+    problems (:meth:`QuestionDraft.problems`) and its fields' control characters
+    (``question_control_chars.draft_control_problems``), each placed on the question and named by
+    its field."""
     problems = list(found)
     if draft is not None:
+        # A field holding an invisible control character is refused for that alone (issue 5, F6).
+        controls = draft_control_problems(draft)
+        refused = {str(p.place) for p in controls}
         problems.extend(Problem(p.message, p.params, item_place(filename, item, line, str(p.place)))
-                        for p in draft.problems())
+                        for p in controls + [p for p in draft.problems() if str(p.place) not in refused])
     if problems:
         return ParsedRow(item, None, problems, line=line, item=True)
     notes = [Problem(n.message, n.params, item_place(filename, item, line, str(n.place))) for n in draft.notes]

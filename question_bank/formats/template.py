@@ -9,7 +9,8 @@ and column L (header), where N is the row number the spreadsheet program shows, 
 go straight to the cell.
 
 Cell text is read as written: a stem keeps its punctuation, "=", braces and full-width characters
-byte for byte (case C-13); only the space around a cell is dropped and line ends become "\\n".
+byte for byte (case C-13); only the space around a cell is dropped (and the report names the row
+and columns where it was, :func:`trimmed_note`) and line ends become "\\n".
 Keys, types, difficulties and marks are compared after width folding (NFKC), so ``Ａ`` reads as ``A``.
 """
 
@@ -26,6 +27,7 @@ from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.numerals import NUMERAL, parse_numeral
 from question_bank.formats.option_cells import OPTIONS_CELL, read_options, split_options
+from question_bank.formats.question_control_chars import SPACE_AROUND, question_control_problems
 from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row
 from question_bank.points import is_exact_points
 from question_bank.types import REGISTRY, type_for_import_name
@@ -364,7 +366,9 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     reported as such, in place of whatever its emptiness would otherwise be taken for (an empty
     key, a missing stem). A filled option past H (选项I …) refuses the row: the template holds
     eight options and never drops one. Options written with their own label ("A.警告", "（A）警告")
-    are read without it. Without a 题型 column, the type is the one the sheet's name gives."""
+    are read without it. Without a 题型 column, the type is the one the sheet's name gives. A cell
+    holding an invisible control character (``question_control_chars``: C0 but tab and line ends in
+    a text column, C1, bidirectional overrides) is refused for that alone."""
     # Formulas are never run: the editor is asked for the value itself.
     unsaved = [name for name, position in header.index.items() if position in row.formulas]
     found: list[tuple[str, Problem]] = [
@@ -376,6 +380,15 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
             message, params = row.unreadable[position]
             found.append((name, Problem(message, params)))
             unsaved.append(name)
+    # A control character an author cannot see refuses its cell, like a cell whose text is unknown
+    # (question_control_chars; issue 5, F6). Text columns may hold line ends and tabs.
+    shown = {name: row.cells[position] for name, position in header.index.items()
+             if name not in unsaved and position < len(row.cells)}
+    for name, problem in question_control_problems(
+            {name: (text, True) if name in _TRIMMED_COLUMNS else (text.strip(SPACE_AROUND), False)
+             for name, text in sorted(shown.items(), key=lambda item: header.index[item[0]])}):
+        found.append((name, problem))
+        unsaved.append(name)
     for position, (letter, _) in sorted(header.extra_options.items()):
         if position < len(row.cells) and (row.cells[position].strip() or position in row.unreadable):
             found.append((f"#{position}", Problem(
@@ -470,6 +483,10 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         notes = [Problem(n.message, n.params, place_of(filename, sheet, row.number, header,
                                                        key_column if n.place == "key" else _column_of(n)))
                  for n in draft.notes]
+        trimmed = [name for name in _TRIMMED_COLUMNS if name in header.index and _text(cell(name))
+                   and cell(name).replace("\r\n", "\n").replace("\r", "\n") != _text(cell(name))]
+        if trimmed:
+            notes.append(trimmed_note(filename, sheet, row.number, [header.text[name] for name in trimmed]))
         if _LIST_MARKS.search(cell("tags")):
             # Commas split knowledge points too; said, since a point may itself hold a comma.
             notes.append(Problem(N_("the knowledge points were also split at commas and 、: %(tags)s"),
@@ -486,6 +503,21 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
 _CODE_COLUMNS = ("type", "pinned", "difficulty", "score")
 #: Answer forms whose key is a code (letters, 对/错) rather than text (fill-in answers, a reference answer).
 _CODED_KEYS = ("options", "true_false")
+
+
+#: Text columns whose surrounding space the import drops and then says so (issue 5, F1): the
+#: author's own texts, where a space (a full-width U+3000, a no-break U+00A0, a line end) is
+#: invisible in the cell and may have been typed on purpose.
+_TRIMMED_COLUMNS = ("stem", *OPTION_COLUMNS, OPTIONS_CELL, "key", "reference", "rubric", "explanation", "legal_basis")
+
+
+def trimmed_note(filename: str, sheet: str, row: int, headers: list[str]) -> Problem:
+    """The note that the space around the texts of ``headers`` (as the file writes them) in
+    ``row`` was removed: spaces of any width (the full-width U+3000, the no-break U+00A0) and line
+    ends before or after the text, which Python's ``str.strip`` takes off. Kept as a note, not a
+    refusal: such space is never part of a question, but the editor is told which cells changed."""
+    return Problem(N_("the spaces (or line ends) before or after the text were removed in %(columns)s"),
+                   {"columns": "、".join(headers)}, Place(file=filename, sheet=sheet, row=row))
 
 
 def _cell_too_long() -> Problem:
