@@ -283,6 +283,7 @@
     // Kept pending (and in storage): sent again, and judged, only if this page takes the attempt back.
     // Until then it is not saved, and the page says so for the question and why (issue-9 trial).
     if (res.status === 409 && body.error === "taken_over") { window.ExamPresence.lost(); setSlotState(slot, "away"); return; }
+    // Closed (handed in elsewhere, at the deadline, or voided by the proctor): the state says which.
     if (res.status === 409) { closedElsewhere(null); return; }
     if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
     // Not admitted from here (the sitting's allowed networks): say why, keep the change, retry.
@@ -449,6 +450,7 @@
   /* Why changes were not taken, by the submit reply's payload_ignored: the notice's words and the
      questions' badge. Without a reason, another device had changed those answers (case C-18). */
   var NOT_TAKEN = {
+    voided: { notice: "msgNotTakenVoided", badge: "voided" },
     deadline_passed: { notice: "msgNotTakenLate", badge: "late" },
     already_submitted: { notice: "msgNotTakenClosed", badge: "closed" },
     "": { notice: "msgNotTaken", badge: "elsewhere" }
@@ -470,13 +472,21 @@
     });
     var slots = body.not_taken.map(function (n) { return n.slot; }).join(d.msgSep);
     showAlert("");
-    stateEl.dataset.state = "saved";
-    stateEl.textContent = d.msgSubmitted;
-    window.ExamNotices.add(fmt(d[why.notice], "slots", slots), { href: body.result_url || d.resultUrl, text: d.msgSeeResult });
+    stateEl.dataset.state = body.void ? "retrying" : "saved";
+    stateEl.textContent = body.void ? d.msgVoidedShort : d.msgSubmitted;
+    window.ExamNotices.add(voidedText(fmt(d[why.notice], "slots", slots), body.void),
+                           { href: body.result_url || d.resultUrl, text: d.msgSeeResult });
   }
 
-  /* The server says the attempt is closed (handed in on another device, by the proctor, or at its
-     deadline) while this page still holds changes it could not send: never drop them silently
+  /* A notice's text, led by who voided the exam, when (Beijing time, as the server wrote it) and
+     why, when the proctor voided it (void: {by, at_local, reason} from the server), else as it is. */
+  function voidedText(text, v) {
+    if (!v) return text;
+    return fmt(fmt(fmt(d.msgVoidedBy, "name", v.by), "time", v.at_local), "reason", v.reason) + " " + text;
+  }
+
+  /* The server says the attempt is closed (handed in on another device, by the proctor, at its
+     deadline, or voided by the proctor: then it says who, when and why) while this page still holds changes it could not send: never drop them silently
      (issue-9 trial). The state the server reports (``known``, or asked for now) lists what is
      stored; each kept change that differs from it is named as not taken, with the reason. A page
      with nothing unsent goes to the result. An attempt found open again (re-opened by the proctor)
@@ -498,8 +508,9 @@
         if (!same) notTaken.push({ slot: Number(slot), stored: { answer: held } });
       });
       if (!notTaken.length) { goToResult(); return; }
-      submittedWithout({ not_taken: notTaken, result_url: body.result_url,
-                         payload_ignored: body.state === "auto_submitted" ? "deadline_passed" : "already_submitted" });
+      submittedWithout({ not_taken: notTaken, result_url: body.result_url, void: body.void,
+                         payload_ignored: body.state === "closed_by_void" ? "voided"
+                           : body.state === "auto_submitted" ? "deadline_passed" : "already_submitted" });
     }, function () { finished = false; renderState(); });
   }
 
