@@ -58,6 +58,29 @@
   var heldElsewhere = false; // the server says another page holds it: changes here are not saved
   var remainingAtSync = Number(d.remaining);
   var syncedAt = performance.now();
+  /* The server's time now, in ms since the epoch: its last word (the page, then every poll) plus the
+     monotonic time since. The device's clock (Date.now) is never read: a phone whose clock is set
+     back or forward mid-exam must neither misorder its kept changes nor misstate their age (SEC-F2). */
+  var serverTimeAt = Date.parse(d.serverTime) || Date.now();  // the device's clock only if the page has no time
+  var serverTimeRead = performance.now();
+  function serverNow() { return serverTimeAt + (performance.now() - serverTimeRead); }
+  /* Kept changes are ordered by a counter of this device's changes to the attempt, kept in
+     localStorage across tabs and reloads, never by a clock. */
+  var orderKey = "examsvc-order-" + d.attempt;
+  var lastOrder = 0;
+  function nextOrder() {
+    var stored = 0;
+    try { stored = Number(localStorage.getItem(orderKey)) || 0; } catch (e) { /* memory only */ }
+    lastOrder = Math.max(lastOrder, stored) + 1;
+    try { localStorage.setItem(orderKey, String(lastOrder)); } catch (e) { /* memory only */ }
+    return lastOrder;
+  }
+  /* Whether kept change a was made after b on this device: by their order, or, for changes kept by
+     pages from before the order, by the time they were made. */
+  function madeAfter(a, b) {
+    if (typeof a.order === "number" && typeof b.order === "number") return a.order > b.order;
+    return (a.at || 0) > (b.at || 0);
+  }
   var timerEl = document.getElementById("timer");
   var stateEl = document.getElementById("save-state");
   var alertEl = document.getElementById("exam-alert");
@@ -183,7 +206,7 @@
       Object.keys(saved).forEach(function (slot) {
         var entry = saved[slot];
         if (!entry || !entry.writer || !slotEl(slot)) return;
-        if (pending[slot] && (pending[slot].at || 0) >= (entry.at || 0)) return;
+        if (pending[slot] && !madeAfter(entry, pending[slot])) return;
         pending[slot] = entry;
       });
       if (key !== storeKey) { try { localStorage.removeItem(key); } catch (e) { /* already gone */ } }
@@ -207,8 +230,10 @@
   function record(slot) {
     markCard(slot);
     seq += 1;
-    // "at" only orders this device's own unsent changes on a reload; the server never sees it.
-    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer, base: versions[slot] || 0, at: Date.now() };
+    // "order" orders this device's own unsent changes on a reload; "at" (server time, ms) says how old
+    // one is when it is not taken. The server never sees either.
+    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer, base: versions[slot] || 0, at: serverNow(),
+                      order: nextOrder() };
     delete refused[slot];
     persist();
     setSlotState(slot, heldElsewhere ? "away" : "saving");
@@ -307,7 +332,7 @@
     if (pending[slot] && baseOf(pending[slot]) < stored.version) delete pending[slot];
     persist();
     if (!pending[slot]) { showAnswer(slot, stored.answer === null ? "" : stored.answer); setSlotState(slot, "elsewhere"); }
-    window.ExamNotices.add(fmt(fmt(d.msgStale, "slot", slot), "minutes", window.ExamNotices.minutesAgo(entry.at)));
+    window.ExamNotices.add(fmt(fmt(d.msgStale, "slot", slot), "minutes", window.ExamNotices.minutesAgo(entry.at, serverNow())));
   }
 
   /* Retries waiting out their back-off. The network coming back (or the phone waking up) sends
@@ -425,6 +450,8 @@
   function applyState(body, sentAt) {
     remainingAtSync = body.remaining_s;
     syncedAt = performance.now();
+    serverTimeAt = Date.parse(body.server_time) || serverNow();
+    serverTimeRead = syncedAt;
     // The server's deadline (it may have moved: extra time), in Beijing time whatever the device's zone.
     deadlineEl.textContent = deadlineText(body.deadline, body.server_time);
     if (body.responses && !submitting) adopt(body.responses, body.versions || {}, sentAt);
