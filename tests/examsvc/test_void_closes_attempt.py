@@ -95,6 +95,17 @@ def test_a_voided_attempt_is_closed_by_void_and_a_stale_page_is_told_who_voided_
     assert page.status_code == 302 and page.headers["Location"].endswith(f"/me/attempts/{attempt_id}/result")
 
 
+def test_the_proctors_monitoring_table_says_who_voided_an_attempt_when_and_why(client, exam, proctor, clock):
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    submit(client, attempt_id)
+    clock.set(at("10:12:00"))
+    proctor.form_post(f"/exams/attempts/{attempt_id}/void", {"reason": REASON})
+    page = proctor.get(f"/exams/sittings/{exam.sitting.id}").get_data(as_text=True)
+    row = page.split(f'<td data-state="voided">')[1].split("</td>")[0]
+    assert "王监考" in row and "2026-05-11 10:12" in row and REASON in row
+
+
 def test_the_candidates_list_says_how_a_voided_attempt_ended_and_that_it_is_void(client, exam, proctor):
     client.login(exam.cadre.username)
     attempt_id = start_through_web(client, exam.sitting)
