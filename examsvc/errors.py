@@ -26,6 +26,7 @@ HTTP_ERROR_NAMES = (N_("Bad Request"), N_("Forbidden"), N_("Not Found"), N_("Met
 STATUS = {
     errors.NotFound: 404,
     errors.PermissionDenied: 403,
+    errors.AttemptVoided: 409,
     errors.AttemptClosed: 409,
     errors.DeadlinePassed: 409,
     errors.TakenOver: 409,
@@ -39,6 +40,7 @@ STATUS = {
 ERROR_CODES = {
     errors.NotFound: "not_found",
     errors.PermissionDenied: "forbidden",
+    errors.AttemptVoided: "voided",
     errors.AttemptClosed: "already_submitted",
     errors.DeadlinePassed: "deadline_passed",
     errors.TakenOver: "taken_over",
@@ -154,6 +156,12 @@ def problem_texts(exc: errors.DomainError) -> list[dict[str, str]]:
     return [problem_text(p) for p in getattr(exc, "problems", [])]
 
 
+def void_json(by: str, at: dt.datetime, reason: str) -> dict[str, str]:
+    """A proctor's void as the exam page's script reads it: ``by`` (the proctor's name), ``at``
+    (ISO 8601, UTC), ``at_local`` (Beijing time, "2026-05-11 10:20:00") and ``reason``."""
+    return {"by": by, "at": at.isoformat(), "at_local": local_time(at, "yyyy-MM-dd HH:mm:ss"), "reason": reason}
+
+
 def _respond(status: int, code: str, message: str, problems: list[dict[str, str]] | None = None,
              back: str | None = None, **extra):
     """The error as JSON for scripts and the API, else as a page (``back``: a link to offer, such
@@ -178,6 +186,9 @@ def register(app: Flask) -> None:
         extra = {}
         if isinstance(exc, errors.AttemptClosed) and "attempt_id" in exc.params:
             extra["attempt_id"] = exc.params["attempt_id"]
+        if isinstance(exc, errors.AttemptVoided):
+            # Who voided the attempt, when and why, for the page to show beside its changes not taken.
+            extra["void"] = void_json(exc.params["by"], exc.params["at"], exc.params["reason"])
         if isinstance(exc, errors.NotDueYet):
             extra["remaining_s"] = exc.params["remaining_s"]
         return _respond(_lookup(STATUS, exc), _lookup(ERROR_CODES, exc), translate(exc.template, exc.params),

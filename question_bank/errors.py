@@ -144,6 +144,14 @@ class AttemptClosed(Conflict):
     template = N_("This attempt has already been submitted.")
 
 
+class AttemptVoided(AttemptClosed):
+    """A change or hand-in sent to an attempt a proctor has voided (作废): nothing is taken.
+    ``params``: ``attempt_id``, ``by`` (the proctor's name), ``at`` (aware datetime of the void),
+    ``reason`` (the proctor's words), so the page can say who voided it, when and why."""
+
+    template = N_("Not taken: the exam was voided by %(by)s at %(at)s. Reason: %(reason)s")
+
+
 class DeadlinePassed(Conflict):
     """A save arrived after the attempt's deadline plus grace; the answers saved before it stand."""
 

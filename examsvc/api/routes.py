@@ -14,6 +14,7 @@ from flask_babel import gettext
 
 from examsvc import database
 from examsvc.access import actor, guard
+from examsvc.errors import void_json
 from examsvc.extensions import clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import Attempt, Role
@@ -49,6 +50,9 @@ def _status_json(attempt: Attempt) -> dict[str, Any]:
         body["finished_at"] = attempt.finished_at.isoformat() if attempt.finished_at else None
         body["result_url"] = url_for("candidate.result", attempt_id=attempt.id)
         body["awaiting_marking"] = attempt.score is None
+        if attempt.void_record is not None:
+            void = attempt.void_record
+            body["void"] = void_json(void.voided_by.display_name, void.voided_at, void.reason)
         shown = results.disclosure(database.session(), attempt, status.server_time)
         if shown.score_shown:
             body.update(score=str(shown.result.score), max_score=str(shown.result.max_score),
@@ -105,7 +109,8 @@ def save_response(attempt_id: int):
     ``current`` is false for a late arrival of the page's own older change. 409 with
     ``"error": "stale"`` when another page stored a newer version than ``base``: nothing replaced,
     the refusal is recorded (committed) and ``stored`` says what is held. 409 too once the deadline
-    (plus grace) has passed or the attempt is submitted, and with ``"error": "taken_over"`` when
+    (plus grace) has passed or the attempt is submitted, with ``"error": "voided"`` and ``void``
+    (who, when, why) once a proctor voided it, and with ``"error": "taken_over"`` when
     ``page`` (the sending page's token) no longer holds the attempt: another device took it over.
     403 from outside the sitting's allowed networks (audited; nothing stored)."""
     body = _json_body()
@@ -154,7 +159,8 @@ def submit(attempt_id: int):
 
     The reply is the attempt's state plus ``not_taken``: each answer of the payload that did not
     become the response, with what is stored, and ``payload_ignored`` ("already_submitted",
-    "deadline_passed") when the payload came too late to count at all. Submitting again returns
+    "deadline_passed", "voided") when the payload came too late to count at all; for a voided
+    attempt ``void`` says who voided it, when and why. Submitting again returns
     the same result with ``already_submitted`` true. 403 from outside the sitting's allowed
     networks (audited; the attempt stays open and nothing of the payload is stored).
 

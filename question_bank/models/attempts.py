@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -30,6 +30,9 @@ from question_bank.models.people import User
 from question_bank.models.questions import QuestionVersion
 from question_bank.models.sittings import Sitting
 
+if TYPE_CHECKING:
+    from question_bank.models.proctoring import AttemptVoid
+
 
 class AttemptState(StrEnum):
     IN_PROGRESS = "in_progress"
@@ -37,9 +40,12 @@ class AttemptState(StrEnum):
     SUBMITTED = "submitted"
     #: Closed at its deadline with the answers saved by then (on access or by the sweep).
     AUTO_SUBMITTED = "auto_submitted"
+    #: Closed because a proctor voided it (作废, ``proctoring.void_attempt``); how it had closed
+    #: before (submitted or auto-submitted) is kept in ``AttemptVoid.closed_state``.
+    CLOSED_BY_VOID = "closed_by_void"
 
 
-CLOSED_STATES = frozenset({AttemptState.SUBMITTED, AttemptState.AUTO_SUBMITTED})
+CLOSED_STATES = frozenset({AttemptState.SUBMITTED, AttemptState.AUTO_SUBMITTED, AttemptState.CLOSED_BY_VOID})
 
 
 class Attempt(Base):
@@ -100,10 +106,20 @@ class Attempt(Base):
     items: Mapped[list[AttemptItem]] = relationship(
         back_populates="attempt", order_by="AttemptItem.slot", cascade="all, delete-orphan"
     )
+    #: The proctor's void (who, when, why), or None; read only: ``proctoring.void_attempt`` writes it.
+    void_record: Mapped[AttemptVoid | None] = relationship("AttemptVoid", viewonly=True, uselist=False)
 
     @property
     def is_open(self) -> bool:
         return self.state == AttemptState.IN_PROGRESS
+
+    @property
+    def closed_state(self) -> AttemptState:
+        """How the candidate's attempt ended as they left it: the state, except for a voided
+        attempt, the state it had closed in before the void (submitted or auto-submitted)."""
+        if self.state == AttemptState.CLOSED_BY_VOID and self.void_record is not None:
+            return AttemptState(self.void_record.closed_state)
+        return self.state
 
     @property
     def duration_s(self) -> int | None:

@@ -7,9 +7,10 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base, UTCDateTime
+from question_bank.models.people import User
 
 #: The band a voided attempt is recorded with (score 0, not passed), on the attempt and in the ledger.
 VOID_BAND = "void"
@@ -50,6 +51,11 @@ class AttemptVoid(Base):
     voided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     voided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     reason: Mapped[str] = mapped_column(Text)
+    #: The state the attempt had closed in before the void ("submitted" or "auto_submitted"); the
+    #: attempt itself is then "closed_by_void". A downgrade puts it back on the attempt.
+    closed_state: Mapped[str] = mapped_column(String(20))
+
+    voided_by: Mapped[User] = relationship(foreign_keys=[voided_by_id], lazy="joined")
 
 
 class AttemptReopening(Base):

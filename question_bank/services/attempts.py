@@ -295,6 +295,8 @@ def _item(attempt: Attempt, slot: Any) -> AttemptItem:
 def _ensure_writable(session: Session, clock: Clock, attempt: Attempt) -> None:
     """Refuse a change to a closed or overdue attempt, closing an overdue one first. An attempt
     closed at its deadline is refused as late, whichever request closed it: that is what happened."""
+    if attempt.state == AttemptState.CLOSED_BY_VOID:
+        raise presence.closed_refusal(attempt)
     if deadlines.close_if_overdue(session, clock, attempt) or attempt.state == AttemptState.AUTO_SUBMITTED:
         raise DeadlinePassed(attempt_id=attempt.id)
     if not attempt.is_open:
@@ -323,7 +325,8 @@ def save_response(
     (the writer of a resent change may be an older page): once a page holds the attempt, only it
     may change answers (:mod:`question_bank.services.presence`).
     Raises :class:`NotFound`, :class:`DeadlinePassed` (after deadline + grace; the attempt is then
-    closed with what was saved before), :class:`AttemptClosed`, :class:`TakenOver` or
+    closed with what was saved before), :class:`AttemptVoided` (a proctor voided it),
+    :class:`AttemptClosed`, :class:`TakenOver` or
     :class:`InvalidInput`.
     """
     _check_save_fields(slot, client_seq, writer, 0 if base is None else base)
@@ -360,7 +363,8 @@ class SubmitOutcome:
     attempt: Attempt
     closed_now: bool
     receipts: tuple[ChangeReceipt, ...] = ()
-    #: Why the payload was not applied at all: "" (it was), "already_submitted" or "deadline_passed".
+    #: Why the payload was not applied at all: "" (it was), "already_submitted", "deadline_passed" or
+    #: "voided" (a proctor voided the attempt).
     payload_ignored: str = ""
     not_taken: tuple[ChangeReceipt, ...] = ()
 
@@ -377,7 +381,8 @@ def submit_attempt(
     than another page stored is not taken, and the score uses the stored answer. Only slots present
     change anything: a slot missing from the payload keeps its autosaved response (case C-05).
     After deadline + grace the payload is ignored and the attempt closes at its deadline with what
-    was saved (case C-01); submitting a closed attempt changes nothing. Either way the outcome
+    was saved (case C-01); submitting a closed attempt changes nothing, a voided one included
+    (``payload_ignored`` "voided"). Either way the outcome
     lists the answers not taken. ``page`` is the submitting page's token: a page that no longer
     holds the attempt (:mod:`question_bank.services.presence`) cannot submit it.
 
@@ -393,6 +398,8 @@ def submit_attempt(
     changes = [answer if isinstance(answer, Change) else Change(slot, answer, SUBMIT_WRITER, 1, None)
                for slot, answer in sorted((final_answers or {}).items())]
     attempt = lock_attempt(session, attempt_id, candidate)
+    if attempt.state == AttemptState.CLOSED_BY_VOID:
+        return _ignored(session, attempt, changes, False, "voided")
     if not attempt.is_open:
         return _ignored(session, attempt, changes, False, "already_submitted")
     if deadlines.close_if_overdue(session, clock, attempt):

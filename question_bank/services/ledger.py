@@ -58,9 +58,11 @@ def entry_intact(record: ScoreRecord) -> bool:
 def responses_digest(attempt: Attempt, items: Iterable[AttemptItem], steps: Iterable[ResponseStep]) -> str:
     """SHA-256 of a closed attempt as the candidate left it: its state and times, its paper (each
     slot's question version, mark and option order) and every response step, superseded ones too.
-    None of these changes after the attempt closes (domain.md §6), so any difference is tampering."""
+    None of these changes after the attempt closes (domain.md §6), so any difference is tampering.
+    The state is the one it closed in (``Attempt.closed_state``): a proctor's void is the entry's
+    band and reason, and entries made before the void keep matching."""
     return hashchain.canonical_digest({
-        "attempt": [attempt.id, attempt.sitting_id, attempt.user_id, attempt.attempt_no, str(attempt.state),
+        "attempt": [attempt.id, attempt.sitting_id, attempt.user_id, attempt.attempt_no, str(attempt.closed_state),
                     attempt.seed, timestamp(attempt.started_at), timestamp(attempt.deadline),
                     timestamp(attempt.finished_at) if attempt.finished_at else None, f"{attempt.max_score:.2f}"],
         "items": sorted([i.slot, i.section_no, i.question_version_id, f"{i.mark:.2f}", list(i.option_order)]

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, AttemptClosed, InvalidInput, Problem, TakenOver
-from question_bank.models import Attempt, DeviceEvent, DeviceEventKind
+from question_bank.errors import N_, AttemptClosed, AttemptVoided, InvalidInput, Problem, TakenOver
+from question_bank.models import Attempt, AttemptState, DeviceEvent, DeviceEventKind
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,19 @@ def device_log(session: Session, attempt: Attempt) -> list[DeviceEvent]:
                                 .order_by(DeviceEvent.id)))
 
 
+def closed_refusal(attempt: Attempt) -> AttemptClosed:
+    """The refusal of a change to the closed ``attempt``: :class:`AttemptVoided`, naming who voided
+    it, when and why, when a proctor voided it; :class:`AttemptClosed` otherwise."""
+    if attempt.state == AttemptState.CLOSED_BY_VOID and attempt.void_record is not None:
+        void = attempt.void_record
+        return AttemptVoided(attempt_id=attempt.id, by=void.voided_by.display_name, at=void.voided_at,
+                             reason=void.reason)
+    return AttemptClosed(attempt_id=attempt.id)
+
+
 def _require_open(attempt: Attempt) -> None:
     if not attempt.is_open:
-        raise AttemptClosed(attempt_id=attempt.id)
+        raise closed_refusal(attempt)
 
 
 def _hold(attempt: Attempt, page: str, now: dt.datetime) -> None:

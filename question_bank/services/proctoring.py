@@ -4,7 +4,10 @@ is :mod:`question_bank.services.focus`; it never changes an attempt by itself.
 
 - Voiding needs a reason; the attempt's score becomes 0 with the band "void" (not passed), the
   score ledger gets an entry ("void: <reason>") and the audit log "attempt.void". A voided attempt
-  never counts (``standing``) and stays void through any regrade (``marking``). An attempt in
+  never counts (``standing``) and stays void through any regrade (``marking``). The attempt's state
+  becomes "closed_by_void" (the state it had closed in is kept on the void record), so a page still
+  open on it is refused with "not taken: the exam was voided" and told who voided it, when and why
+  (:class:`question_bank.errors.AttemptVoided`). An attempt in
   progress is closed first, as submitted by the proctor; one still awaiting a marker cannot be
   voided until it is marked (its score is not settled).
 - Re-opening needs a reason and a new deadline after now (and at most the time limit plus extra
@@ -73,13 +76,18 @@ def void_attempt(session: Session, clock: Clock, proctor: User, attempt_id: int,
         deadlines.finish(session, clock, attempt, AttemptState.SUBMITTED, finished_at=clock.now(), actor=proctor)
     if attempt.score is None:
         raise Conflict(N_("This attempt awaits marking; void it once it is marked."))
-    before = {"score": str(attempt.score), "band": attempt.band, "passed": attempt.passed}
+    before = {"score": str(attempt.score), "band": attempt.band, "passed": attempt.passed, "state": str(attempt.state)}
     attempt.score, attempt.band, attempt.passed = attempt.score * 0, VOID_BAND, False
-    record = AttemptVoid(attempt_id=attempt.id, voided_at=clock.now(), voided_by_id=proctor.id, reason=text)
+    record = AttemptVoid(attempt_id=attempt.id, voided_at=clock.now(), voided_by_id=proctor.id, reason=text,
+                         closed_state=str(attempt.state))
     session.add(record)
+    attempt.state = AttemptState.CLOSED_BY_VOID
+    session.flush()
+    session.expire(attempt, ["void_record"])
     ledger.append(session, clock, attempt, reason=f"void: {text}", actor=proctor)
     audit.record(session, clock, proctor, "attempt.void", "attempt", attempt.id, before=before,
-                 after={"score": str(attempt.score), "band": VOID_BAND, "passed": False, "reason": text})
+                 after={"score": str(attempt.score), "band": VOID_BAND, "passed": False,
+                        "state": str(AttemptState.CLOSED_BY_VOID), "reason": text})
     return record
 
 

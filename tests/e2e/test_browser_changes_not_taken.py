@@ -13,7 +13,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from question_bank.models import Attempt
+from question_bank.models import Attempt, Role
+from question_bank.services import proctoring
 from question_bank.services.marking import current_responses
 from tests.e2e.devices import WAIT_MS, device, open_exam, option
 from tests.scenarios import single_choice_exam
@@ -98,3 +99,31 @@ def test_a_change_that_reaches_the_server_after_the_deadline_is_named_as_too_lat
     _told_not_taken(phone, 3, "时间已到", "late")
     expect(phone.locator("#q3 .slot-state")).not_to_have_text("已在其他设备上修改")
     assert _stored(db, attempt.id) == {}
+
+
+def test_a_change_kept_on_a_page_whose_exam_was_voided_is_named_as_not_taken_with_who_when_and_why(
+        browser: Browser, sign_in, exam, db, clock, make):
+    """Issue-9 trial F7: the page says the exam was voided, by whom, when and why, and badges the
+    change "not taken: the exam was voided"; never "saved", never "already handed in"."""
+    proctor = make.user(Role.EXAM_ADMIN, display_name="王监考")
+    phone = device(browser).new_page()
+    open_exam(phone, sign_in, exam.cadre.username, exam.sitting.id)
+    option(phone, 1, "A").check()
+    expect(phone.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
+
+    phone.route(SAVES, lambda route: route.abort())
+    option(phone, 2, "B").check()
+    expect(phone.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
+    proctoring.void_attempt(db, clock, proctor, attempt_id, "替考")
+    db.commit()
+
+    phone.unroute(SAVES)
+    _told_not_taken(phone, 2, "王监考", "voided")
+    notice = phone.locator("#exam-notices li")
+    expect(notice).to_contain_text("替考")
+    expect(notice).to_contain_text(clock.now().astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M"))
+    expect(notice).not_to_contain_text("已交卷")
+    expect(phone.locator("#save-state")).to_have_attribute("data-state", "retrying")
+    expect(option(phone, 2, "B")).not_to_be_checked()
+    assert _stored(db, attempt_id) == {1: ["A"]}

@@ -3,7 +3,7 @@
 imported and approved, a pending edit and a retired question, and a sitting's worth of attempts
 with autosaves from one or two pages (stale saves among them, and changes refused as stale), a
 takeover by a second device, submissions with final answers,
-attempts closed at their deadline by the sweep and attempts still running, with their marks, score
+attempts closed at their deadline by the sweep and attempts still running, two closed ones voided by a proctor, with their marks, score
 records, ledger and audit events, and a signed checkpoint of the ledger and the audit log. A few
 thousand rows: enough to find a migration that loses or mangles data, small enough to walk every
 revision in CI.
@@ -24,7 +24,7 @@ from question_bank.db import make_session_factory
 from question_bank.models import (
     Attempt, AttemptState, ImportBatch, OrgUnit, Paper, Question, QuestionStatus, Role, RosterEntry, Sitting, User,
 )
-from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, papers, people, practice, practice_sources, presence, review
+from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, papers, people, practice, practice_sources, presence, proctoring, review
 from question_bank.services.authoring import QuestionDraft
 from question_bank.types import get_type
 from tests.scenarios import right_answer, wrong_answer
@@ -108,6 +108,13 @@ def _sit(db, clock: FixedClock, rng: random.Random) -> None:
     clock.advance(seconds=sitting.time_limit_s + 120)
     deadlines.sweep(db, clock)
     db.commit()
+    # A proctor voids one attempt handed in and one closed at its deadline ("closed_by_void").
+    proctor = db.scalar(select(User).where(User.username == "examadmin"))
+    for closed in (AttemptState.SUBMITTED, AttemptState.AUTO_SUBMITTED):
+        voided = db.scalar(select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.state == closed,
+                                                 Attempt.score.is_not(None)).order_by(Attempt.id))
+        proctoring.void_attempt(db, clock, proctor, voided.id, "替考")
+    db.commit()
     late = people.create_user(db, clock, None, username="late", display_name="迟到考生", password="x" * 12,
                               unit=unit, roles=(Role.CADRE,))
     sitting.roster.append(RosterEntry(user_id=late.id, added_at=clock.now()))
@@ -120,7 +127,8 @@ def _sit(db, clock: FixedClock, rng: random.Random) -> None:
     db.commit()
     assert db.scalar(select(Question).where(Question.status == QuestionStatus.RETIRED)) is not None
     states = set(db.scalars(select(Attempt.state).where(Attempt.sitting_id == sitting.id)))
-    assert states >= {AttemptState.SUBMITTED, AttemptState.AUTO_SUBMITTED, AttemptState.IN_PROGRESS}
+    assert states >= {AttemptState.SUBMITTED, AttemptState.AUTO_SUBMITTED, AttemptState.IN_PROGRESS,
+                      AttemptState.CLOSED_BY_VOID}
 
 
 def _practise(db, clock: FixedClock) -> None:

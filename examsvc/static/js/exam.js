@@ -58,6 +58,29 @@
   var heldElsewhere = false; // the server says another page holds it: changes here are not saved
   var remainingAtSync = Number(d.remaining);
   var syncedAt = performance.now();
+  /* The server's time now, in ms since the epoch: its last word (the page, then every poll) plus the
+     monotonic time since. The device's clock (Date.now) is never read: a phone whose clock is set
+     back or forward mid-exam must neither misorder its kept changes nor misstate their age (SEC-F2). */
+  var serverTimeAt = Date.parse(d.serverTime) || Date.now();  // the device's clock only if the page has no time
+  var serverTimeRead = performance.now();
+  function serverNow() { return serverTimeAt + (performance.now() - serverTimeRead); }
+  /* Kept changes are ordered by a counter of this device's changes to the attempt, kept in
+     localStorage across tabs and reloads, never by a clock. */
+  var orderKey = "examsvc-order-" + d.attempt;
+  var lastOrder = 0;
+  function nextOrder() {
+    var stored = 0;
+    try { stored = Number(localStorage.getItem(orderKey)) || 0; } catch (e) { /* memory only */ }
+    lastOrder = Math.max(lastOrder, stored) + 1;
+    try { localStorage.setItem(orderKey, String(lastOrder)); } catch (e) { /* memory only */ }
+    return lastOrder;
+  }
+  /* Whether kept change a was made after b on this device: by their order, or, for changes kept by
+     pages from before the order, by the time they were made. */
+  function madeAfter(a, b) {
+    if (typeof a.order === "number" && typeof b.order === "number") return a.order > b.order;
+    return (a.at || 0) > (b.at || 0);
+  }
   var timerEl = document.getElementById("timer");
   var stateEl = document.getElementById("save-state");
   var alertEl = document.getElementById("exam-alert");
@@ -183,7 +206,7 @@
       Object.keys(saved).forEach(function (slot) {
         var entry = saved[slot];
         if (!entry || !entry.writer || !slotEl(slot)) return;
-        if (pending[slot] && (pending[slot].at || 0) >= (entry.at || 0)) return;
+        if (pending[slot] && !madeAfter(entry, pending[slot])) return;
         pending[slot] = entry;
       });
       if (key !== storeKey) { try { localStorage.removeItem(key); } catch (e) { /* already gone */ } }
@@ -207,8 +230,10 @@
   function record(slot) {
     markCard(slot);
     seq += 1;
-    // "at" only orders this device's own unsent changes on a reload; the server never sees it.
-    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer, base: versions[slot] || 0, at: Date.now() };
+    // "order" orders this device's own unsent changes on a reload; "at" (server time, ms) says how old
+    // one is when it is not taken. The server never sees either.
+    pending[slot] = { answer: answerOf(slot), seq: seq, writer: d.writer, base: versions[slot] || 0, at: serverNow(),
+                      order: nextOrder() };
     delete refused[slot];
     persist();
     setSlotState(slot, heldElsewhere ? "away" : "saving");
@@ -283,6 +308,7 @@
     // Kept pending (and in storage): sent again, and judged, only if this page takes the attempt back.
     // Until then it is not saved, and the page says so for the question and why (issue-9 trial).
     if (res.status === 409 && body.error === "taken_over") { window.ExamPresence.lost(); setSlotState(slot, "away"); return; }
+    // Closed (handed in elsewhere, at the deadline, or voided by the proctor): the state says which.
     if (res.status === 409) { closedElsewhere(null); return; }
     if (sessionEnded(res, body)) { signedOut = true; setSlotState(slot, "retrying"); return; }
     // Not admitted from here (the sitting's allowed networks): say why, keep the change, retry.
@@ -306,7 +332,7 @@
     if (pending[slot] && baseOf(pending[slot]) < stored.version) delete pending[slot];
     persist();
     if (!pending[slot]) { showAnswer(slot, stored.answer === null ? "" : stored.answer); setSlotState(slot, "elsewhere"); }
-    window.ExamNotices.add(fmt(fmt(d.msgStale, "slot", slot), "minutes", window.ExamNotices.minutesAgo(entry.at)));
+    window.ExamNotices.add(fmt(fmt(d.msgStale, "slot", slot), "minutes", window.ExamNotices.minutesAgo(entry.at, serverNow())));
   }
 
   /* Retries waiting out their back-off. The network coming back (or the phone waking up) sends
@@ -424,6 +450,8 @@
   function applyState(body, sentAt) {
     remainingAtSync = body.remaining_s;
     syncedAt = performance.now();
+    serverTimeAt = Date.parse(body.server_time) || serverNow();
+    serverTimeRead = syncedAt;
     // The server's deadline (it may have moved: extra time), in Beijing time whatever the device's zone.
     deadlineEl.textContent = deadlineText(body.deadline, body.server_time);
     if (body.responses && !submitting) adopt(body.responses, body.versions || {}, sentAt);
@@ -449,6 +477,7 @@
   /* Why changes were not taken, by the submit reply's payload_ignored: the notice's words and the
      questions' badge. Without a reason, another device had changed those answers (case C-18). */
   var NOT_TAKEN = {
+    voided: { notice: "msgNotTakenVoided", badge: "voided" },
     deadline_passed: { notice: "msgNotTakenLate", badge: "late" },
     already_submitted: { notice: "msgNotTakenClosed", badge: "closed" },
     "": { notice: "msgNotTaken", badge: "elsewhere" }
@@ -470,13 +499,21 @@
     });
     var slots = body.not_taken.map(function (n) { return n.slot; }).join(d.msgSep);
     showAlert("");
-    stateEl.dataset.state = "saved";
-    stateEl.textContent = d.msgSubmitted;
-    window.ExamNotices.add(fmt(d[why.notice], "slots", slots), { href: body.result_url || d.resultUrl, text: d.msgSeeResult });
+    stateEl.dataset.state = body.void ? "retrying" : "saved";
+    stateEl.textContent = body.void ? d.msgVoidedShort : d.msgSubmitted;
+    window.ExamNotices.add(voidedText(fmt(d[why.notice], "slots", slots), body.void),
+                           { href: body.result_url || d.resultUrl, text: d.msgSeeResult });
   }
 
-  /* The server says the attempt is closed (handed in on another device, by the proctor, or at its
-     deadline) while this page still holds changes it could not send: never drop them silently
+  /* A notice's text, led by who voided the exam, when (Beijing time, as the server wrote it) and
+     why, when the proctor voided it (void: {by, at_local, reason} from the server), else as it is. */
+  function voidedText(text, v) {
+    if (!v) return text;
+    return fmt(fmt(fmt(d.msgVoidedBy, "name", v.by), "time", v.at_local), "reason", v.reason) + " " + text;
+  }
+
+  /* The server says the attempt is closed (handed in on another device, by the proctor, at its
+     deadline, or voided by the proctor: then it says who, when and why) while this page still holds changes it could not send: never drop them silently
      (issue-9 trial). The state the server reports (``known``, or asked for now) lists what is
      stored; each kept change that differs from it is named as not taken, with the reason. A page
      with nothing unsent goes to the result. An attempt found open again (re-opened by the proctor)
@@ -498,8 +535,9 @@
         if (!same) notTaken.push({ slot: Number(slot), stored: { answer: held } });
       });
       if (!notTaken.length) { goToResult(); return; }
-      submittedWithout({ not_taken: notTaken, result_url: body.result_url,
-                         payload_ignored: body.state === "auto_submitted" ? "deadline_passed" : "already_submitted" });
+      submittedWithout({ not_taken: notTaken, result_url: body.result_url, void: body.void,
+                         payload_ignored: body.state === "closed_by_void" ? "voided"
+                           : body.state === "auto_submitted" ? "deadline_passed" : "already_submitted" });
     }, function () { finished = false; renderState(); });
   }
 

@@ -38,8 +38,10 @@
     return item;
   }
 
-  /* How long ago a change was made, from its "at" (Date.now() when made), in whole minutes, at least 1 ("about 1 min ago"). */
-  function minutesAgo(at) { return at ? Math.max(1, Math.round((Date.now() - at) / 60000)) : 1; }
+  /* How long before ``now`` a change was made, from its "at", in whole minutes, at least 1 ("about
+     1 min ago"). Both are the server's time as the exam page reckons it (server time plus
+     performance.now()), never the device's clock, which may have been changed since (SEC-F2). */
+  function minutesAgo(at, now) { return at ? Math.max(1, Math.round((now - at) / 60000)) : 1; }
 
   window.ExamNotices = { add: add, minutesAgo: minutesAgo };
 })();

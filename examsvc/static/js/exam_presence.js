@@ -7,6 +7,16 @@
  * confirming takes the attempt over and the other page becomes read-only, saying why, as soon as
  * it saves or polls. The server decides, under the attempt's row lock: every worker agrees.
  *
+ * A duplicated tab (the browser's "Duplicate", or a page opened from this one) copies the tab's
+ * sessionStorage, and with it the page that holds the attempt, while sharing its session cookie:
+ * the server cannot tell it from a reload. So the tab keeps {page, open} there, "open" while a
+ * page of the tab is live (cleared on pagehide). A page that finds "open" set asks over a
+ * BroadcastChannel whether that page is still live in another tab: if it answers, this is a
+ * second tab, which claims as a new page and so is asked "continue here?"; if nothing answers
+ * within ALIVE_WAIT_MS, it is a reload after a crash, and claims as the same tab. A page that takes
+ * the attempt over says so on the channel, and the other tabs of the browser turn read-only at
+ * once with the takeover message (other devices learn it from the server, as before).
+ *
  * window.ExamPresence.init({post, onHeld, onLost, onClosed}) starts it; .lost() is called by the
  * autosave when the server refuses a save as "taken over".
  */
@@ -20,18 +30,41 @@
   var bannerText = document.getElementById("held-elsewhere-text");
   var dialog = document.getElementById("takeover-dialog");
   var hooks = null;
+  var holding = false;
+  /* How long a page waits for a live tab to answer before it takes a copied "open" for a crash. */
+  var ALIVE_WAIT_MS = 600;
+  var channel = null;
+  try { channel = new BroadcastChannel("examsvc-attempt-" + d.attempt); } catch (e) { /* not supported */ }
 
-  function previousPage() { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
-  function remember() { try { sessionStorage.setItem(key, d.writer); } catch (e) { /* no storage: asked on reload */ } }
+  /* {page, open}: the page that held the attempt in this tab, and whether a page of the tab is live.
+     A bare token is what pages before this kept. */
+  function tabRecord() {
+    var raw = null;
+    try { raw = sessionStorage.getItem(key); } catch (e) { return { page: null, open: false }; }
+    if (!raw) return { page: null, open: false };
+    try {
+      var found = JSON.parse(raw);
+      if (found && typeof found === "object") {
+        return { page: typeof found.page === "string" ? found.page : null, open: found.open === true };
+      }
+    } catch (e) { /* a bare token */ }
+    return { page: raw, open: false };
+  }
+  function keep(page, open) {
+    try { sessionStorage.setItem(key, JSON.stringify({ page: page, open: open })); } catch (e) { /* no storage: asked on reload */ }
+  }
 
   /* tookOver: the page got the attempt back from another, which may have changed answers since. */
   function held(tookOver) {
-    remember();
+    holding = true;
+    keep(d.writer, true);
     banner.hidden = true;
+    if (tookOver === true && channel) channel.postMessage({ type: "taken", page: d.writer });
     hooks.onHeld(tookOver === true);
   }
 
   function notHeld(text) {
+    holding = false;
     bannerText.textContent = text;
     banner.hidden = false;
     hooks.onLost();
@@ -58,12 +91,46 @@
     send(d.takeoverUrl, { page: d.writer }, ask, true);
   }
 
+  /* Another tab of this browser asks whether a page is live, or says it took the attempt over. */
+  function onMessage(ev) {
+    var m = ev.data || {};
+    if (m.type === "alive?" && m.page === d.writer) channel.postMessage({ type: "alive", page: d.writer });
+    if (m.type === "taken" && m.page !== d.writer && holding) lost();
+  }
+
+  /* The page that held the attempt in this tab, if this page may claim as that tab (a reload, or a
+     crash); null when it is live in another tab (this tab is a copy of it). */
+  function sameTab(record) {
+    if (!record.page || !record.open || !channel) return Promise.resolve(record.page);
+    return new Promise(function (resolve) {
+      var timer = setTimeout(function () { channel.removeEventListener("message", answer); resolve(record.page); },
+                             ALIVE_WAIT_MS);
+      function answer(ev) {
+        var m = ev.data || {};
+        if (m.type !== "alive" || m.page !== record.page) return;
+        clearTimeout(timer);
+        channel.removeEventListener("message", answer);
+        resolve(null);
+      }
+      channel.addEventListener("message", answer);
+      channel.postMessage({ type: "alive?", page: record.page });
+    });
+  }
+
   function init(options) {
     hooks = options;
     document.getElementById("take-back").addEventListener("click", takeOver);
     document.getElementById("takeover-confirm").addEventListener("click", takeOver);
     document.getElementById("takeover-cancel").addEventListener("click", function () { dialog.close(); });
-    send(d.presenceUrl, { page: d.writer, previous: previousPage() }, ask);
+    var record = tabRecord();
+    if (channel) channel.addEventListener("message", onMessage);
+    // This tab's page is live from now on; a page closed or reloaded clears it (pagehide).
+    keep(record.page, true);
+    window.addEventListener("pagehide", function () { keep(tabRecord().page, false); });
+    window.addEventListener("pageshow", function (ev) { if (ev.persisted) keep(tabRecord().page, true); });
+    sameTab(record).then(function (previous) {
+      send(d.presenceUrl, { page: d.writer, previous: previous }, ask);
+    });
   }
 
   /* Another page took the attempt over: read-only, and say so. */

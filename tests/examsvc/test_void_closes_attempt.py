@@ -1,0 +1,115 @@
+"""A voided attempt (issue-9 trial F7) is in its own closed state, "closed_by_void", whichever way
+it had closed (handed in, closed at its deadline, or still in progress when the proctor voided it).
+A page still open on it is refused, its changes named as not taken because the exam was voided
+(never "already submitted", never "saved"), and the exam page's API, the result page and the
+candidate's list say who voided it, when (Beijing time) and why. The ledger still reconciles."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from question_bank.models import Attempt, AttemptState, AttemptVoid, Role
+from question_bank.services import score_check
+from tests.conftest import at
+from tests.scenarios import save, single_choice_exam, start_through_web, state, submit
+
+REASON = "考试中使用手机查询答案"
+
+
+@pytest.fixture
+def exam(make):
+    return single_choice_exam(make, count=5, minutes=30)
+
+
+@pytest.fixture
+def proctor(make, client_factory):
+    admin = make.user(Role.EXAM_ADMIN, username="proctor7", display_name="王监考")
+    client = client_factory()
+    client.login(admin.username)
+    client.form_post("/lang/en")
+    return client
+
+
+def _handed_in(client, attempt_id, clock):
+    submit(client, attempt_id)
+
+
+def _closed_at_deadline(client, attempt_id, clock):
+    clock.set(at("10:45:00"))  # past the 30 minutes and the grace: closed by the next request
+    state(client, attempt_id)
+
+
+def _still_open(client, attempt_id, clock):
+    pass
+
+
+@pytest.mark.parametrize("close, closed_state, voided_at", [
+    (_handed_in, AttemptState.SUBMITTED, "10:50:00"),
+    (_closed_at_deadline, AttemptState.AUTO_SUBMITTED, "10:50:00"),
+    (_still_open, AttemptState.SUBMITTED, "10:20:00"),  # the proctor's void hands it in first
+])
+def test_a_voided_attempt_is_closed_by_void_and_a_stale_page_is_told_who_voided_it_when_and_why(
+        client, client_factory, exam, proctor, clock, db, close, closed_state, voided_at):
+    client.login(exam.cadre.username)
+    client.form_post("/lang/en")
+    attempt_id = start_through_web(client, exam.sitting)
+    assert save(client, attempt_id, 1, ["B"], 1).status_code == 200
+    close(client, attempt_id, clock)
+    clock.set(at(voided_at))
+    assert proctor.form_post(f"/exams/attempts/{attempt_id}/void", {"reason": REASON}).status_code == 302
+
+    db.rollback()
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt.state == AttemptState.CLOSED_BY_VOID and attempt.closed_state == closed_state
+    assert db.scalar(select(AttemptVoid.closed_state).where(AttemptVoid.attempt_id == attempt_id)) == closed_state
+    assert score_check.checked_score(db, attempt).trusted and score_check.reconcile(db) == []
+
+    # A stale exam page's save: refused as voided, with who, when (Beijing) and why; nothing stored.
+    refused = save(client, attempt_id, 2, ["A"], 2)
+    body = refused.get_json()
+    assert refused.status_code == 409 and body["error"] == "voided" and "saved" not in body
+    assert body["void"]["by"] == "王监考" and body["void"]["reason"] == REASON
+    assert body["void"]["at_local"] == f"2026-05-11 {voided_at}"
+    assert "voided by 王监考" in body["message"] and REASON in body["message"] and voided_at[:5] in body["message"]
+    # Its hand-in: the payload is not taken, each change named, the reason "voided".
+    handed = submit(client, attempt_id, {2: ["A"], 3: ["C"]}).get_json()
+    assert handed["payload_ignored"] == "voided" and handed["state"] == "closed_by_void"
+    assert sorted(n["slot"] for n in handed["not_taken"]) == [2, 3]
+    assert handed["void"]["by"] == "王监考" and handed["void"]["reason"] == REASON
+    # Claiming the attempt from a reloaded page is refused the same way.
+    claim = client.api_post(f"/api/attempts/{attempt_id}/presence", {"page": "another-page"})
+    assert claim.status_code == 409 and claim.get_json()["error"] == "voided"
+    # The state the page polls.
+    polled = state(client, attempt_id)
+    assert polled["state"] == "closed_by_void" and polled["void"]["at_local"] == f"2026-05-11 {voided_at}"
+    assert polled["responses"] == {"1": ["B"]}
+
+    db.rollback()
+    assert score_check.reconcile(db) == []
+    result = client.get(f"/me/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert REASON in result and "王监考" in result and f"2026-05-11 {voided_at}" in result
+    assert "Closed: voided by the proctor" in result
+    # The exam page itself goes to the result, where it is said.
+    page = client.get(f"/me/attempts/{attempt_id}")
+    assert page.status_code == 302 and page.headers["Location"].endswith(f"/me/attempts/{attempt_id}/result")
+
+
+def test_the_proctors_monitoring_table_says_who_voided_an_attempt_when_and_why(client, exam, proctor, clock):
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    submit(client, attempt_id)
+    clock.set(at("10:12:00"))
+    proctor.form_post(f"/exams/attempts/{attempt_id}/void", {"reason": REASON})
+    page = proctor.get(f"/exams/sittings/{exam.sitting.id}").get_data(as_text=True)
+    row = page.split(f'<td data-state="voided">')[1].split("</td>")[0]
+    assert "王监考" in row and "2026-05-11 10:12" in row and REASON in row
+
+
+def test_the_candidates_list_says_how_a_voided_attempt_ended_and_that_it_is_void(client, exam, proctor):
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    submit(client, attempt_id)
+    proctor.form_post(f"/exams/attempts/{attempt_id}/void", {"reason": REASON})
+    listing = client.get("/me/").get_data(as_text=True)
+    assert "已交卷" in listing and 'class="badge warn voided">作废<' in listing and "closed_by_void" not in listing
