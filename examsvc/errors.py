@@ -71,6 +71,7 @@ FIELD_NAMES = {
     "reference_answer": _l("Reference answer"),
     "current": _l("Current password"), "new": _l("New password"), "roles": _l("Roles"), "name": _l("Name"),
     "parent": _l("Parent unit"), "display_name": _l("Name"), "id_number": _l("ID number"), "purpose": _l("Purpose"),
+    "current_post": _l("Current post"), "proposed_post": _l("Proposed post"), "phone": _l("Phone"),
     # Study lists, law review, the law catalogue and practice.
     "scope": _l("Scope"), "year": _l("Year"), "hours": _l("Study hours"), "requirement": _l("Requirement"),
     "law_id": _l("Law"), "threshold": _l("Coverage threshold"), "org_unit_id": _l("Kept by unit"),

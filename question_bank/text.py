@@ -1,4 +1,5 @@
-"""Text normalisation shared by duplicate detection, bank search and answer comparison.
+"""Text normalisation shared by duplicate detection, bank search and answer comparison, and the one
+rule for characters no one-line field about a person or a unit may hold (:func:`hidden_character_problems`).
 
 Chinese exam text mixes full-width and half-width forms (，/,  （）/()  ＡＢＣ/ABC) and all kinds of
 space (U+3000 among them); NFKC folds the widths, and the fingerprint then drops what does not
@@ -9,6 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from question_bank.errors import N_, Problem
 
 
 def fold_width(text: str) -> str:
@@ -105,3 +110,58 @@ def comparable_text(text: str) -> str:
     digits become half-width) and every space removed, so that re-spacing or re-typing punctuation
     in another width is no change, while any change of words or punctuation marks is one."""
     return "".join(fold_width(text).split())
+
+
+#: Unicode categories no name, post, phone number or unit name may hold (issue 10, F10-08): control
+#: characters (Cc: U+0000–U+001F, tab and line breaks included, since each such field is one line;
+#: U+007F–U+009F), format characters (Cf: the bidirectional embeddings and overrides U+202A–U+202E,
+#: isolates U+2066–U+2069 and marks U+200E, U+200F, U+061C, which can make a name read backwards in
+#: a list; the zero-width space, joiners and word joiner U+200B–U+200D, U+2060, the BOM U+FEFF and
+#: the soft hyphen U+00AD, which make two names that look the same differ), and the line and
+#: paragraph separators (Zl U+2028, Zp U+2029). None of them is visible, and none is typed on
+#: purpose: they come with text copied from web pages, PDFs and chat programs.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+#: Fields whose text may run over lines, and so hold a line break (LF, CR): a post, as a register of
+#: cadres writes it in one cell on two lines ("科员" and "（借调）"), kept as written. Any other
+#: control character is refused in them too.
+MULTILINE_FIELDS = frozenset({"current_post", "proposed_post"})
+_LINE_BREAKS = "\n\r"
+
+
+def hidden_characters(text: str, line_breaks: bool = False) -> list[tuple[int, str]]:
+    """(position from 1, character) of the first of each distinct :data:`HIDDEN_CATEGORIES`
+    character in ``text``, in order; LF and CR left out when ``line_breaks`` is true."""
+    found: dict[str, int] = {}
+    for position, char in enumerate(text, start=1):
+        if (char not in found and unicodedata.category(char) in HIDDEN_CATEGORIES
+                and not (line_breaks and char in _LINE_BREAKS)):
+            found[char] = position
+    return [(position, char) for char, position in found.items()]
+
+
+def describe_character(char: str) -> str:
+    """A character as a person can look it up: "U+202E RIGHT-TO-LEFT OVERRIDE" (the code point
+    alone for a control character, which Unicode does not name)."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
+
+
+def hidden_character_problems(values: Mapping[str, Any], places: Mapping[str, Any] | None = None) -> list[Problem]:
+    """One problem for each text of ``values`` (field name → value; ``None`` and non-text values
+    pass) holding a :data:`HIDDEN_CATEGORIES` character (a line break allowed in the
+    :data:`MULTILINE_FIELDS`), saying which is the first and where,
+    placed on ``places[field]`` (a :class:`~question_bank.errors.Place` naming file, sheet, row and
+    column for an import) or on the field's own name. The one check of every way a person's or
+    unit's name, post or phone number comes in: the account forms, the unit pages, the roster
+    and account imports."""
+    problems = []
+    for field, value in values.items():
+        found = hidden_characters(value, field in MULTILINE_FIELDS) if isinstance(value, str) else []
+        if found:
+            position, char = found[0]
+            problems.append(Problem(N_("this text holds %(character)s at character %(position)d, an invisible or "
+                                       "control character, which no name, post, phone number or unit name may hold "
+                                       "(it comes with copied text). Delete it, or type the text again."),
+                                    {"character": describe_character(char), "position": position},
+                                    (places or {}).get(field, field)))
+    return problems

@@ -247,9 +247,9 @@ CATALOGUE: dict[str, tuple[str, object, str]] = {
                         "document type declaration"),
     "entity attack in UTF-16": ("SEC-U2", utf16_entity_workbook, "cannot be read"),
     "row numbered 300 million": ("SEC-U4", lambda: xlsx(skeleton(sheet(
-        header_row() + '<row r="300000000">' + text_cell("A300000000", "x") + "</row>"))), "runs beyond row 200000"),
+        header_row() + '<row r="300000000">' + text_cell("A300000000", "x") + "</row>"))), "Row 300000000 is past row 200000"),
     "row 1,048,576": ("SEC-U4", lambda: xlsx(skeleton(sheet(
-        header_row() + '<row r="1048576">' + text_cell("A1048576", "x") + "</row>"))), "runs beyond row 200000"),
+        header_row() + '<row r="1048576">' + text_cell("A1048576", "x") + "</row>"))), "Row 1048576 is past row 200000"),
     "16,384 columns": ("SEC-U4", _wide_row, "beyond column"),
     "three million empty cells": ("SEC-U4", lambda: _repeated_rows('<row r="{r}">' + '<c s="1"/>' * 30_000 + "</row>", 100),
                                   "cells, empty ones included"),

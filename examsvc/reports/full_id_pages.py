@@ -39,7 +39,9 @@ FILE_LABEL = "成绩汇总表-完整身份证号"
 class FullIdExportForm(AppForm):
     # Emptiness and the password are the service's checks, so that every refusal is audited alike.
     purpose = TextAreaField(_l("Purpose of the export"), validators=[Optional(), Length(max=2000)],
-                            description=_l("Why full ID numbers are needed, e.g. 干部任前公示材料. Kept in the audit log."))
+                            description=_l("Why full ID numbers are needed, in at least %(n)d letters, e.g. "
+                                            "干部任前公示材料. Kept in the audit log.",
+                                            n=full_id_exports.MIN_PURPOSE_LETTERS))
     password = PasswordField(_l("Your password"), validators=[Optional(), Length(max=200)],
                              description=_l("Type your own password again to confirm it is you."))
     file_format = SelectField(_l("Format"), choices=[SelectChoice("xlsx", _l("Excel (.xlsx)")), SelectChoice("csv", _l("CSV"))])

@@ -1,5 +1,6 @@
 """Moodle XML (https://docs.moodle.org/en/Moodle_XML_format): written with the standard library's
-streaming XML writer, read with defusedxml (no DTD, no entities, no external references).
+streaming XML writer, read with defusedxml refusing any document type declaration (``forbid_dtd``),
+and so every entity and external reference.
 
 Writing: a ``category`` pseudo-question (``$course$/宪法/国家机构``) before each run of questions of a
 category, then each question as the Moodle type that carries it (``moodle_questions`` has the
@@ -167,18 +168,23 @@ def _grade_text(score: Decimal | None) -> str:
 
 def read(filename: str, data: bytes) -> SourceFile:
     """The questions of a Moodle XML file, one row a ``question`` element that is not a category.
-    Raises ``InvalidInput`` for a file that is not Moodle XML (not well-formed, a DTD or entity,
-    another root) or holds more than ``MAX_DATA_ROWS`` questions."""
-    read_text(filename, data)  # the same size, emptiness and encoding checks as every text file
+    Raises ``InvalidInput`` for a file that is not Moodle XML (not well-formed, a document type
+    declaration, with or without entities, another root) or holds more than ``MAX_DATA_ROWS`` questions."""
+    _, text = read_text(filename, data)  # the same size, emptiness and encoding checks as every text file
     try:
-        root = fromstring(data)
+        # A document type declaration at all is refused (forbid_dtd): every entity trick needs one
+        # (billion laughs, external and parameter entities, an external DTD), Moodle never writes one.
+        root = fromstring(data, forbid_dtd=True)
     except ParseError as exc:
         line, column = exc.position
         raise refuse(filename, N_("This is not well-formed XML (line %(line)d, column %(column)d): %(reason)s"),
                      Place(line=line), line=line, column=column, reason=str(exc).split(":")[0]) from None
     except DefusedXmlException:
-        raise refuse(filename, N_("This XML file declares a DTD or entities, which a question file never "
-                                  "needs; they are refused for safety.")) from None
+        line = text.count("\n", 0, max(text.find("<!DOCTYPE"), 0)) + 1
+        raise refuse(filename, N_("This XML file has a document type declaration (<!DOCTYPE …>), which Moodle "
+                                  "never writes and a question file never needs; it is refused for safety, with any "
+                                  "entities it declares. Delete it and upload the file again."),
+                     Place(line=line)) from None
     if root.tag != "quiz":
         raise refuse(filename, N_("This XML file is not a Moodle question file: its root element is <%(tag)s>, "
                                   "not <quiz>."), tag=str(root.tag)[:40])

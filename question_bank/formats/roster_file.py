@@ -17,6 +17,7 @@ from typing import Any
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.guarded import Limits, open_upload
 from question_bank.formats.unseen_cells import unseen_problems
+from question_bank.text import hidden_character_problems
 
 #: Most data rows a roster file may hold.
 MAX_IMPORT_ROWS = 5000
@@ -61,6 +62,13 @@ class RosterFile:
     def place(self, row: int | None = None, key: str | None = None) -> Place:
         """The file, sheet, row and column (by its header as written) of a problem."""
         return Place(file=self.filename, sheet=self.sheet, row=row, header=self.headers.get(key, "") if key else "")
+
+    def hidden_character_problems(self, row: RosterRow, keys: tuple[str, ...]) -> list[Problem]:
+        """A problem for each of ``row``'s cells under ``keys`` whose text holds a control or
+        invisible character (:func:`question_bank.text.hidden_character_problems`), placed on its
+        row and column."""
+        return hidden_character_problems({key: row.values.get(key) for key in keys},
+                                         {key: self.place(row.number, key) for key in keys})
 
 
 def cell_text(value: Any) -> str:

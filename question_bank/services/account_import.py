@@ -27,6 +27,7 @@ from question_bank.formats.roster_file import LIMITS, RosterFile, RosterRow, cel
 from question_bank.models import OrgUnit, Role, User
 from question_bank.services import audit, people
 from question_bank.services.passwords import temporary_password
+from question_bank.text import hidden_characters
 from question_bank.services.roster import MAX_POST_CHARS, UNSAVED_FORMULA, _row_of, mask_id, row_id_number
 
 #: Most accounts one file creates: each needs a password hash (scrypt, tens of milliseconds), and
@@ -90,6 +91,9 @@ def _check_rows(session: Session, clock: Clock, actor: User, roster: RosterFile,
         if not cell_text(row.values.get("name")):
             problems.append(Problem(N_("the name is empty"), place=roster.place(row.number, "name")))
             bad = True
+        hidden = roster.hidden_character_problems(row, ("name", "unit", "current_post", "proposed_post", "phone"))
+        problems += hidden
+        bad = bad or bool(hidden)
         for key in ("current_post", "proposed_post"):
             if len(cell_text(row.values.get(key))) > MAX_POST_CHARS:
                 problems.append(Problem(N_("the post is longer than %(n)d characters"), {"n": MAX_POST_CHARS},
@@ -106,7 +110,7 @@ def _check_rows(session: Session, clock: Clock, actor: User, roster: RosterFile,
                 bad = True
         unit = default_unit
         unit_text = cell_text(row.values.get("unit")).replace(" / ", "/")
-        if unit_text:
+        if unit_text and not hidden_characters(unit_text):  # else refused above, and looked up by nobody
             unit = labels.get(unit_text)
             if unit is None:
                 message = (N_("the unit %(unit)s is the name of several of your units; write its path, e.g. 甲市/司法局")
@@ -130,8 +134,9 @@ def create_cadre_accounts(session: Session, clock: Clock, actor: User, stream: I
     :func:`question_bank.services.people.create_user` checks one) or, blank, "cadre-<id>".
     Raises :class:`PermissionDenied` (not a sysadmin, or ``default_unit`` outside their subtree) or
     :class:`InvalidInput` naming file, sheet, row and column of every problem: what the guarded
-    reader refuses, an empty name, an ID number invalid, stored as a number or repeated, an unknown
-    or ambiguous unit, a username taken or malformed, an ID number whose account lies outside the
+    reader refuses, an empty name, a control or invisible character in a name, unit, post or phone
+    (:func:`question_bank.text.hidden_character_problems`), an ID number invalid, stored as a number
+    or repeated, an unknown or ambiguous unit, a username taken or malformed, an ID number whose account lies outside the
     actor's units, more than :data:`MAX_NEW_ACCOUNTS` new accounts, or no rows at all. The caller
     rolls back on an error (nothing is kept) and commits otherwise.
     """

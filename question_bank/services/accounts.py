@@ -27,6 +27,7 @@ from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import OrgUnit, PasswordResetLink, Role, User, UserRole
 from question_bank.services import audit, people, protection
 from question_bank.services.passwords import password_problems, temporary_password
+from question_bank.text import hidden_character_problems
 
 
 def may_manage(actor: User, user: User) -> bool:
@@ -77,8 +78,9 @@ def update_user(session: Session, clock: Clock, actor: User, user: User, *, disp
     """Change a person's name, unit, roles and profile. The new unit must lie in the actor's subtree
     too. ``id_number`` blank keeps the account's ID number (the form never shows it in clear, so it
     cannot send it back); ``remove_id_number`` removes it. Raises :class:`PermissionDenied`, or
-    :class:`InvalidInput` (empty name or roles, invalid or taken ID number, a new number together
-    with its removal, any change of one's own roles), each problem on its field."""
+    :class:`InvalidInput` (empty name or roles, a control or invisible character in the name, post or
+    phone: :func:`question_bank.text.hidden_character_problems`, invalid or taken ID number, a new
+    number together with its removal, any change of one's own roles), each problem on its field."""
     _require(actor, user)
     if not actor.org_unit.contains(unit):
         raise PermissionDenied()
@@ -86,6 +88,7 @@ def update_user(session: Session, clock: Clock, actor: User, user: User, *, disp
     problems = []
     if not display_name.strip():
         problems.append(Problem(N_("the name is empty"), place="display_name"))
+    problems += hidden_character_problems({"display_name": display_name, "current_post": current_post, "phone": phone})
     if not roles:
         problems.append(Problem(N_("choose at least one role"), place="roles"))
     if user.id == actor.id and set(roles) != set(user.roles):

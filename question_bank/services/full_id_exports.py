@@ -7,10 +7,11 @@ have the sheet with full numbers only when all of these hold, checked here in th
 1. the officer holds the separate grant :attr:`Role.FULL_ID_EXPORT` besides HR (a sysadmin gives
    it on the accounts pages; the change is audited like every role change) — else
    :class:`PermissionDenied` (the web layer audits the refusal as every 403);
-2. a purpose is stated (1 to :data:`MAX_PURPOSE_CHARS` characters, kept as typed in the audit
-   event) and the officer's own password is typed again in the same form (a session left open
-   on a desk is not enough) — else :class:`InvalidInput` naming the field, and the audit event
-   :data:`REFUSED_ACTION` saying which (never the password);
+2. a purpose is stated (at least :data:`MIN_PURPOSE_LETTERS` letters, at most
+   :data:`MAX_PURPOSE_CHARS` characters, kept as typed in the audit event) and the officer's own
+   password is typed again in the same form (a session left open on a desk is not enough) — else
+   :class:`InvalidInput` naming the field, and the audit event :data:`REFUSED_ACTION` saying which
+   (never the password);
 3. then the audit event :data:`ACTION` records actor, sitting, format, row count, purpose and the
    actor's unit, in the transaction that the caller commits before sending the file.
 
@@ -35,6 +36,11 @@ ACTION = "export.score_sheet_full_id"
 REFUSED_ACTION = "export.score_sheet_full_id_refused"
 #: Longest purpose kept, in characters.
 MAX_PURPOSE_CHARS = 500
+#: Fewest letters a purpose must hold (issue 10, F10-07: "a", "..." or "1111" say nothing to an
+#: auditor; "任前公示" does). A letter is what ``str.isalpha`` says is one (Unicode categories L*):
+#: Chinese characters, Latin letters of any width, and the letters of every other script (Uyghur,
+#: Tibetan, Mongolian …); digits, punctuation, symbols and spaces are not.
+MIN_PURPOSE_LETTERS = 4
 
 
 def may_export_full_ids(viewer: User) -> bool:
@@ -43,12 +49,17 @@ def may_export_full_ids(viewer: User) -> bool:
 
 
 def request_problems(viewer: User, purpose: str, password: str) -> list[Problem]:
-    """What is missing from a full-ID export request: the purpose (empty or too long) and the
-    password (empty or not the viewer's), each placed on its field."""
+    """What is missing from a full-ID export request: the purpose (empty, fewer than
+    :data:`MIN_PURPOSE_LETTERS` letters, or too long) and the password (empty or not the
+    viewer's), each placed on its field."""
     problems = []
     stated = (purpose or "").strip()
     if not stated:
         problems.append(Problem(N_("state the purpose of the export"), place="purpose"))
+    elif sum(map(str.isalpha, stated)) < MIN_PURPOSE_LETTERS:
+        problems.append(Problem(N_("the purpose must say why in words: at least %(n)d letters (Chinese characters "
+                                   "or letters; digits, punctuation and spaces do not count)"),
+                                {"n": MIN_PURPOSE_LETTERS}, "purpose"))
     elif len(stated) > MAX_PURPOSE_CHARS:
         problems.append(Problem(N_("the purpose may have at most %(n)d characters"), {"n": MAX_PURPOSE_CHARS},
                                 "purpose"))

@@ -17,6 +17,7 @@ from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, Problem
 from question_bank.models import OrgUnit, Role, UnitLevel, User
 from question_bank.services import audit, people
+from question_bank.text import hidden_character_problems
 
 MAX_UNIT_NAME = 200
 
@@ -36,6 +37,9 @@ def _name_problems(session: Session, name: str, parent: OrgUnit, unit: OrgUnit |
         return [Problem(N_("the name is empty"), place="name")]
     if len(name) > MAX_UNIT_NAME:
         return [Problem(N_("the name may have at most %(n)d characters"), {"n": MAX_UNIT_NAME}, "name")]
+    hidden = hidden_character_problems({"name": name})
+    if hidden:
+        return hidden
     sibling = session.scalar(select(OrgUnit.id).where(
         OrgUnit.parent_id == parent.id, func.lower(OrgUnit.name) == name.lower(),
         OrgUnit.id != (unit.id if unit else -1)).limit(1))
@@ -46,7 +50,8 @@ def _name_problems(session: Session, name: str, parent: OrgUnit, unit: OrgUnit |
 
 def add_unit(session: Session, clock: Clock, actor: User, name: str, level: UnitLevel, parent_id: int) -> OrgUnit:
     """Add a unit under ``parent_id`` (the actor's unit or one below it). Raises :class:`NotFound`
-    or :class:`InvalidInput` (empty, over-long or sibling's name)."""
+    or :class:`InvalidInput` (empty, over-long or sibling's name, or one holding a control or
+    invisible character: :func:`question_bank.text.hidden_character_problems`)."""
     parent = managed_unit(session, actor, parent_id, own_allowed=True)
     name = name.strip()
     problems = _name_problems(session, name, parent)

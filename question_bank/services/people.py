@@ -18,6 +18,7 @@ from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import OrgUnit, Role, UnitLevel, User, UserRole
 from question_bank.services import audit, protection
 from question_bank.services.passwords import MIN_PASSWORD_LENGTH, normalise_password, password_problems
+from question_bank.text import hidden_character_problems
 
 #: werkzeug's scrypt parameters (its default method), stated so the hash format is a decision.
 PASSWORD_METHOD = "scrypt"
@@ -117,7 +118,9 @@ def create_user(
     (:func:`question_bank.services.passwords.password_problems`) and is changed by its owner at
     first sign-in (``must_change_password``); the system's accounts (demo, CLI) need only its length.
     Raises :class:`PermissionDenied` or :class:`InvalidInput` (empty, malformed or taken username,
-    short or common password, invalid or taken ID number), each problem placed on its field.
+    short or common password, invalid or taken ID number, a control or invisible character in the
+    name or a profile text: :func:`question_bank.text.hidden_character_problems`), each problem
+    placed on its field.
     """
     if actor is not None and not (actor.has_role(Role.SYSADMIN) and actor.org_unit.contains(unit)):
         raise PermissionDenied()
@@ -136,7 +139,9 @@ def create_user(
                                       display_name=display_name)
     elif len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, "password"))
-    problems.extend(too_long(User, {"display_name": display_name, **{k: v for k, v in profile.items() if k != "id_number"}}))
+    typed = {"display_name": display_name, **{k: v for k, v in profile.items() if k != "id_number"}}
+    problems.extend(too_long(User, typed))
+    problems.extend(hidden_character_problems(typed))
     if (profile.get("id_number") or "").strip():
         try:
             profile["id_number"] = parse_id_number(profile["id_number"], today=local_date(clock.now()))

@@ -37,6 +37,7 @@ from question_bank.models import Attempt, AttemptState, OrgUnit, Role, RosterEnt
 from question_bank.services import audit, protection
 from question_bank.services.people import users_in_scope
 from question_bank.services.sittings import get_sitting, recompute_deadline
+from question_bank.text import hidden_characters
 
 #: Most extra time one person may be given, in seconds.
 MAX_EXTRA_TIME_S = 4 * 3600
@@ -321,8 +322,9 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
     outside the actor's subtree) or :class:`InvalidInput` naming file, sheet, row and column of every
     problem: a file the guarded reader refuses, a cell of 姓名, 身份证号, 现任职务 or 拟任职务
     holding a formula without a saved value (never taken for empty, so a post never silently falls
-    back to the account's), an empty name, an ID number that is stored as a number, is not a valid
-    resident identity number (empty, malformed, impossible birth date or wrong check character:
+    back to the account's), an empty name, a control or invisible character in a name or post
+    (:func:`question_bank.text.hidden_character_problems`), an ID number that is stored as a number,
+    is not a valid resident identity number (empty, malformed, impossible birth date or wrong check character:
     :func:`question_bank.idnumbers.parse_id_number`), is repeated, or matches no cadre account of
     the actor's units (accounts are not created by an import), or a name that differs from the
     account's. Nothing is added unless every row is good.
@@ -341,6 +343,7 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
                 problems.append(Problem(UNSAVED_FORMULA, place=roster.place(row.number, key)))
         if "name" not in row.formulas and not cell_text(row.values.get("name")):
             problems.append(Problem(N_("the name is empty"), place=roster.place(row.number, "name")))
+        problems += roster.hidden_character_problems(row, ("name", "current_post", "proposed_post"))
         for key in ("current_post", "proposed_post"):
             if len(_as_written(row.values.get(key))) > MAX_POST_CHARS:
                 problems.append(Problem(N_("the post is longer than %(n)d characters"), {"n": MAX_POST_CHARS},
@@ -372,7 +375,8 @@ def import_roster(session: Session, clock: Clock, actor: User, sitting: Sitting,
         elif not candidates[0].has_role(Role.CADRE):
             problems.append(Problem(N_("the account with the ID number %(id)s is not a cadre account"),
                                     {"id": mask_id(number)}, place))
-        elif cell_text(row.values.get("name")).replace(" ", "") not in ("", candidates[0].display_name.replace(" ", "")):
+        elif (cell_text(row.values.get("name")).replace(" ", "") not in ("", candidates[0].display_name.replace(" ", ""))
+              and not hidden_characters(cell_text(row.values.get("name")))):  # that one is said above
             problems.append(Problem(N_("the name %(name)s does not match the account with this ID number (%(account)s)"),
                                     {"name": cell_text(row.values.get("name")), "account": candidates[0].display_name},
                                     roster.place(row.number, "name")))

@@ -3,6 +3,7 @@ parser, as a browser builds it, not by searching the source for strings."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 #: Elements no page of ours has; one in a page came from content.
@@ -63,3 +64,8 @@ def shown_text(page: str) -> str:
     walker.feed(page)
     walker.close()
     return "".join(walker.text)
+
+
+def field_block(page: str, name: str) -> str:
+    """The form field's block (label, input, hint, errors) around the input named ``name``."""
+    return re.search(rf'<div class="field[^"]*">(?:(?!<div class="field).)*?\bname="{name}".*?</div>', page, re.S).group(0)

@@ -23,6 +23,7 @@ from question_bank.services.papers import PaperSpec, SectionSpec
 from question_bank import id_vault
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
+from tests.examsvc.dom_checks import field_block
 from tests.factories import roster_xlsx
 from tests.forms import paper_form, sitting_form
 from tests.scenarios import save, start_through_web, state, submit
@@ -438,11 +439,6 @@ def test_one_point_and_one_question_are_singular_in_english(client, db, clock, c
 def field_tag(page: str, name: str) -> str:
     """The opening tag of the input or select named ``name``."""
     return re.search(rf'<(?:input|select|textarea)\b[^>]*\bname="{name}"[^>]*>', page).group(0)
-
-
-def field_block(page: str, name: str) -> str:
-    """The form field's block (label, input, hint, errors) around the input named ``name``."""
-    return re.search(rf'<div class="field[^"]*">(?:(?!<div class="field).)*?\bname="{name}".*?</div>', page, re.S).group(0)
 
 
 def test_a_time_limit_longer_than_the_window_is_refused_beside_the_time_limit(client, db, city, bank):

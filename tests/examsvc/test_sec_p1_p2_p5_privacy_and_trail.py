@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import html
 import io
 import logging
 import re
@@ -39,6 +40,7 @@ from question_bank.reports import score_sheet
 from question_bank.reports.score_sheet import COL_CHECK, COL_ID_NUMBER, COL_NAME, COL_SCORE, HEADERS
 from question_bank.services import attempts, full_id_exports, regrade, review, score_changes
 from tests import dbsetup
+from tests.examsvc.dom_checks import field_block
 from tests.examsvc.test_backup_restore import cli as backup_cli
 from tests.examsvc.test_backup_restore import picture as backup_picture
 from tests.factories import roster_xlsx
@@ -300,6 +302,35 @@ def test_sec_p1_a_full_id_export_without_a_purpose_is_refused_and_audited(office
     refusals = _events(db, full_id_exports.REFUSED_ACTION)
     assert [e.after["missing"] for e in refusals] == [["purpose"], ["purpose"]]
     assert all(e.actor_id == granted.id and e.object_id == str(sitting.id) for e in refusals)
+
+
+@pytest.mark.parametrize("purpose", ["a", "...", "1111", "１２３４５", "。。。。", "abc 123", "一 二 三",
+                                     "2026-12-01 ?!", "审计 2026", "\u200b\u200b\u200b\u200bab", "👍👍👍👍"])
+def test_sec_p1_a_full_id_export_whose_purpose_holds_fewer_than_four_letters_is_refused_naming_it(
+        office, granted, client_factory, db, purpose):
+    """F10-07: digits, punctuation, spaces, symbols and invisible characters say nothing of why."""
+    sitting = office[0]
+    hr = _as(client_factory, granted)
+    hr.form_post("/lang/en")  # the messages below are read in English
+    refused = _full_id_export(hr, sitting.id, purpose=purpose)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and id_number(1) not in page
+    field = field_block(page, "purpose")
+    assert "has-error" in field and "the purpose must say why in words: at least 4 letters" in field
+    typed = re.search(r'<textarea[^>]*name="purpose"[^>]*>\r?\n?(.*?)</textarea>', field, re.S).group(1)
+    assert html.unescape(typed) == purpose, "what was typed is shown again, as typed"
+    assert _events(db, full_id_exports.ACTION) == []
+    [event] = _events(db, full_id_exports.REFUSED_ACTION)
+    assert event.after["missing"] == ["purpose"]
+
+
+@pytest.mark.parametrize("purpose", ["任前公示", "公 示 材 料", "年度审计 2026", "audit", "ＨＲ核对", "تەكشۈرۈش"])
+def test_sec_p1_a_purpose_of_four_letters_of_any_script_is_taken(office, granted, client_factory, db, purpose):
+    sitting = office[0]
+    response = _full_id_export(_as(client_factory, granted), sitting.id, purpose=purpose)
+    assert response.status_code == 200, re.findall(r'class="error">([^<]*)', response.get_data(as_text=True))
+    [event] = _events(db, full_id_exports.ACTION)
+    assert event.after["purpose"] == purpose
 
 
 def test_sec_p1_a_full_id_export_with_a_wrong_password_is_refused_audited_and_counted(office, granted, client_factory, db):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 from decimal import Decimal
 
 import pytest
@@ -151,8 +152,9 @@ def test_moodle_xml_that_is_hostile_or_not_moodle_is_refused_naming_why(db, cloc
     bomb = b"""<?xml version="1.0"?><!DOCTYPE quiz [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>
     <quiz><question type="truefalse"><questiontext><text>&b;</text></questiontext></question></quiz>"""
     assert said(run(db, clock, editor, "bomb.xml", bomb).errors) == [
-        "bomb.xml: This XML file declares a DTD or entities, which a question file never needs; they are refused "
-        "for safety."]
+        "bomb.xml, line 1: This XML file has a document type declaration (<!DOCTYPE …>), which Moodle never writes "
+        "and a question file never needs; it is refused for safety, with any entities it declares. Delete it and "
+        "upload the file again."]
     assert said(run(db, clock, editor, "other.xml", b"<html><body/></html>").errors) == [
         "other.xml: This XML file is not a Moodle question file: its root element is <html>, not <quiz>."]
     broken = run(db, clock, editor, "broken.xml", b"<quiz>\n<question type='truefalse'>\n</quiz>").errors
@@ -160,6 +162,53 @@ def test_moodle_xml_that_is_hostile_or_not_moodle_is_refused_naming_why(db, cloc
     assert db.scalar(select(func.count()).select_from(ImportBatch)) == 0
     assert db.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "batch.import_refused")) == 3
+
+
+_QUESTION = """<quiz><question type="truefalse"><questiontext format="plain_text"><text>宪法是国家的根本法。%s</text>
+</questiontext><answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer>
+</question></quiz>"""
+_LAUGHS = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10)).replace("&l0;", "哈")
+
+
+@pytest.mark.parametrize("doctype, reference", [
+    (f"<!DOCTYPE quiz [{_LAUGHS}]>", "&l9;"),  # billion laughs
+    ('<!DOCTYPE quiz [<!ENTITY b "&#x5B;一&#x5D;"><!ENTITY q "&b;&b;&b;">]>', "&q;"),  # quadratic blow-up
+    ('<!DOCTYPE quiz [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;"),  # external entity
+    ('<!DOCTYPE quiz [<!ENTITY x PUBLIC "-//X//Y" "file:///etc/hostname">]>', "&x;"),
+    ('<!DOCTYPE quiz [<!ENTITY % p SYSTEM "{url}"> %p;]>', ""),  # parameter entity, fetched DTD
+    ('<!DOCTYPE quiz [<!ENTITY % p "<!ENTITY y \'根本法\'>"> %p;]>', "&y;"),  # parameter entity, inline
+    ('<!DOCTYPE quiz SYSTEM "{url}">', ""),  # an external DTD alone
+    ('<!DOCTYPE quiz PUBLIC "-//Moodle//Quiz" "{url}">', ""),
+    ("<!DOCTYPE quiz>", ""),  # no entities at all: refused all the same
+    ('<!DOCTYPE quiz [<!ATTLIST question type CDATA "essay">]>', ""),  # a default attribute, silently added
+])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_sec_u2_a_moodle_xml_file_with_any_document_type_declaration_is_refused_naming_the_file(
+        db, clock, editor, doctype, reference, encoding):
+    """F10-05: every entity trick needs a <!DOCTYPE>; one of any kind refuses the file by name and
+    line, nothing is fetched (no connection reaches the DTD's address), nothing is stored."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.setblocking(False)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/quiz.dtd"
+        xml = f'<?xml version="1.0" encoding="{encoding}"?>\n{doctype.replace("{url}", url)}\n' + _QUESTION % reference
+        report = run(db, clock, editor, "题库.xml", xml.encode(encoding), file_format="moodle_xml")
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    (problem,) = report.errors
+    assert (problem.place.file, problem.place.line) == ("题库.xml", 2)
+    assert "document type declaration" in str(problem)
+    assert "root:" not in str(problem) and "根本法" not in str(problem)
+    assert db.scalar(select(func.count()).select_from(Question)) == 0
+    assert db.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_a_moodle_xml_file_without_a_document_type_declaration_still_imports(db, clock, editor):
+    """The same question, no <!DOCTYPE>: read (with a character reference, which needs no DTD)."""
+    data = ('<?xml version="1.0" encoding="UTF-8"?>\n' + _QUESTION % "&#x2014;").encode()
+    (question,) = questions_of(db, run(db, clock, editor, "题库.xml", data, file_format="moodle_xml"))
+    assert question.current_version.stem == "宪法是国家的根本法。—"
 
 
 def test_jsonl_errors_name_the_question_and_line_and_unknown_fields_are_reported(db, clock, editor):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
+import itertools
 import socket
 import xml.etree.ElementTree
 from collections.abc import Callable
@@ -18,7 +20,7 @@ from sqlalchemy import func, select
 
 from question_bank.errors import InvalidInput, Problem
 from question_bank.idnumbers import check_character
-from question_bank.formats import guarded
+from question_bank.formats import guarded, roster_file, spreadsheet, study_list_file
 from question_bank.formats.guarded import Limits, metered_part, open_upload, xml_is_defused
 from question_bank.formats.guarded.limits import Meter
 from question_bank.models import AuditEvent, ImportBatch, Question, Role, RosterEntry
@@ -205,6 +207,114 @@ def test_sec_u4_data_below_ten_thousand_empty_rows_is_read_with_its_row_number()
     assert [(row.number, row.values) for row in rows] == [(1, ("姓名",)), (10_002, ("张三",))]
     csv_rows = read_all(("姓名\r\n" + ",\r\n" * 10_000 + "张三\r\n").encode(), "名单.csv")
     assert [(row.number, row.values) for row in csv_rows] == [(1, ("姓名",)), (10_002, ("张三",))]
+
+
+@dataclasses.dataclass(frozen=True)
+class XlsxReader:
+    """One of the product's xlsx readers at its format: ``read`` gives the numbers of the data rows
+    it read; ``header`` and ``row`` are cells it takes for its header and a data row."""
+
+    module: object
+    read: Callable[[str, bytes], list[int]]
+    header: tuple[str, ...]
+    row: tuple[str, ...]
+
+    @property
+    def max_rows(self) -> int:
+        return self.module.LIMITS.max_rows
+
+
+#: Every xlsx reader in the product (the account import reads the roster's): each must read only
+#: the rows a file lists.
+XLSX_READERS = {
+    "questions": XlsxReader(spreadsheet, lambda name, data: [
+        row.number for sheet in spreadsheet.read_table(name, data).sheets for row in sheet.rows()][1:],
+        ("题型", "题干", "答案"), ("判断", "宪法是国家的根本法。", "对")),
+    "roster and accounts": XlsxReader(roster_file, lambda name, data: [
+        row.number for row in roster_file.read_roster_file(name, data).rows],
+        ("姓名", "身份证号"), ("张三", "110101199003071234")),
+    "study list": XlsxReader(study_list_file, lambda name, data: [
+        row.row for row in study_list_file.read_list_file(name, data).rows],
+        ("序号", "法律法规名称", "学习范围", "学习要求"), ("1", "宪法", "全文", "精学")),
+}
+
+
+@pytest.fixture
+def slow_clock(monkeypatch) -> None:
+    """Every reader's clock moves 10 ms at each look: walking the thousands of rows a file does not
+    list would pass each reader's time limit (20 to 30 s), reading the rows it lists costs nothing."""
+    ticks = itertools.count()
+    for module in (spreadsheet, roster_file, study_list_file):
+        monkeypatch.setattr(module, "open_upload", functools.partial(open_upload, timer=lambda: next(ticks) / 100))
+
+
+def _cells(number: int, values: tuple[str, ...]) -> str:
+    return (f'<row r="{number}">' + "".join(text_cell(f"{chr(65 + i)}{number}", v) for i, v in enumerate(values))
+            + "</row>")
+
+
+def _listing(*rows: str, dimension: str = "A1") -> bytes:
+    return xlsx(skeleton(SHEET_HEAD.replace('<dimension ref="A1"/>', f'<dimension ref="{dimension}"/>')
+                         + "".join(rows) + SHEET_TAIL))
+
+
+@pytest.mark.parametrize("reader", XLSX_READERS)
+@pytest.mark.parametrize("past", [1, 848_577, 299_999_999])
+@pytest.mark.parametrize("listed", ["with a cell", "empty", "formatted"])
+def test_sec_u4_a_listed_row_past_the_limit_is_refused_at_once_naming_file_sheet_and_row(reader, past, listed,
+                                                                                         slow_clock):
+    """F10-04: a small file listing one row far below the data (up to Excel's last, 1,048,576,
+    or 300 million) is refused as soon as that row is listed, whatever it holds, naming it; the
+    rows the file does not list are never walked (:func:`slow_clock`)."""
+    found = XLSX_READERS[reader]
+    number = found.max_rows + past
+    row = {"with a cell": _cells(number, found.row),
+           "empty": f'<row r="{number}"/>',
+           "formatted": f'<row r="{number}" spans="1:3" s="2" customFormat="1" ht="30" customHeight="1"/>'}[listed]
+    with pytest.raises(InvalidInput) as refused:
+        found.read("名单.xlsx", _listing(_cells(1, found.header), _cells(2, found.row), row))
+    (problem,) = refused.value.problems
+    assert (problem.place.file, problem.place.sheet, problem.place.row) == ("名单.xlsx", "名单", number)
+    assert f"Row {number} is past row {found.max_rows}" in str(problem)
+
+
+@pytest.mark.parametrize("reader", XLSX_READERS)
+def test_sec_u4_only_the_rows_a_file_lists_are_read_whatever_it_says_of_its_size(reader, slow_clock):
+    """Data far below the header, on the last row allowed, under a <dimension> claiming every row
+    and column of a sheet: read with its row number, in no more time than the rows listed cost."""
+    found = XLSX_READERS[reader]
+    last = found.max_rows
+    data = _listing(_cells(1, found.header), _cells(3, found.row), _cells(last, found.row), dimension="A1:XFD1048576")
+    assert found.read("名单.xlsx", data) == [3, last]
+
+
+def test_sec_u4_the_guarded_reader_walks_only_listed_rows_with_and_without_number_formats():
+    ticks = itertools.count()
+    data = _listing(_cells(1, ("姓名",)), _cells(199_999, ("张三",)), dimension="A1:XFD1048576")
+    for number_formats in (False, True):
+        upload = open_upload("名单.xlsx", data, Limits(max_seconds=20), timer=lambda: next(ticks) / 100)
+        rows = list(upload.sheets[0].rows(number_formats))
+        assert [(row.number, row.values) for row in rows] == [(1, ("姓名",)), (199_999, ("张三",))]
+
+
+@pytest.mark.parametrize("rows, repeated", [
+    ('<row r="3"><c r="A3"><v>3</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>', 2),
+    ('<row r="2"><c r="A2"><v>2</v></c></row><row r="2"><c r="A2"><v>9</v></c></row>', 2),
+    ('<row r="2"><c r="A2"><v>2</v></c></row><row r="1"><c r="A1"><v>1</v></c></row>', 1),
+    ('<row r="0"><c r="A1"><v>0</v></c></row>', 0),
+])
+def test_sec_u4_a_row_listed_twice_or_out_of_order_is_refused_naming_it_never_dropped(rows, repeated):
+    """openpyxl drops such a row without a word; Excel never writes one."""
+    with pytest.raises(InvalidInput) as refused:
+        read_all(_listing(rows))
+    (problem,) = refused.value.problems
+    assert (problem.place.file, problem.place.sheet, problem.place.row) == ("名单.xlsx", "名单", repeated)
+    assert "out of order or twice" in str(problem)
+
+
+def test_sec_u4_rows_without_numbers_follow_the_row_before():
+    rows = read_all(_listing('<row r="5"><c><v>5</v></c></row><row><c><v>6</v></c></row>'))
+    assert [(row.number, row.values) for row in rows] == [(5, (5,)), (6, (6,))]
 
 
 def test_sec_u4_reading_stops_at_the_time_limit_naming_it():

@@ -90,15 +90,13 @@ def capped(meter: Meter, place: Place, records: Iterator[Record]) -> Iterator[Sh
     filled = 0
     for number, values, formulas, formats, layout in records:
         meter.check_time(place)
+        # A workbook's rows past the limit are refused where they are listed (.listed_rows), naming the row.
         if number > limits.max_rows:
-            if place.sheet:
-                raise refuse(meter.filename, N_("The sheet runs beyond row %(n)d; delete the empty rows below the data."),
-                             place, n=limits.max_rows)
             raise refuse(meter.filename, N_("The file has more than %(n)d rows; split it into several files."),
                          place, n=limits.max_rows)
         width = len(values)
         if values.count(None) == width and not formulas:
-            continue  # the common empty row, at C speed: a sheet may walk 200,000 of them
+            continue  # an empty row, at C speed: a CSV may hold 200,000 of them, a sheet list as many
         while width and blank(values[width - 1]) and width - 1 not in formulas:
             width -= 1
         if not width:

@@ -33,6 +33,7 @@ from question_bank.formats.guarded.limits import Meter, refuse
 from question_bank.formats.guarded.formulas import holds_formulas, unsaved_formula_cells
 from question_bank.formats.guarded.metered_part import SHARED_STRINGS_PART
 from question_bank.formats.guarded.layout import MergeFiller, RowLayout, sheet_layout
+from question_bank.formats.guarded.listed_rows import listed_rows
 from question_bank.formats.guarded.sheets import ErrorValue, UploadSheet, blank, capped
 from question_bank.formats.guarded.text import PLAIN_ROW
 
@@ -181,9 +182,9 @@ def _empty(cell: Any) -> bool:
 
 def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: bool) -> Iterator[Any]:
     """(row number, values, unsaved formulas, number formats, :class:`RowLayout`) for every row the
-    sheet walks, values merged down a column filled in (:mod:`.layout`), empty rows included: the
-    caps count them (a row numbered 300 million is refused at the cap, after the empty rows before
-    it cost nothing but the walk)."""
+    sheet lists (:mod:`.listed_rows`: a row numbered 300 million is refused as soon as it is listed,
+    and the rows the file does not list cost nothing), values merged down a column filled in
+    (:mod:`.layout`), empty listed rows included: the caps count them."""
     # One column more than the cap is read, so that content there (or further right,
     # _keep_content_beyond) can be refused.
     width = meter.limits.max_columns + 1
@@ -192,16 +193,15 @@ def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: 
     unsaved = unsaved_formula_cells(archive, part, meter, width) if holds_formulas(archive, part) else {}
     layout = sheet_layout(archive, part, meter, width)
     merges = MergeFiller(layout.merges, width)
-    # Some programs write a wrong <dimension>; without it every row present is read, and no more.
-    sheet.reset_dimensions()
     _keep_content_beyond(sheet)
     if number_formats:
         epoch = sheet.parent.epoch
-        rows = ((tuple(_value(c, epoch) for c in row), tuple(_number_format(c) for c in row))
-                for row in sheet.iter_rows(max_col=width))
+        rows = ((number, tuple(_value(c, epoch) for c in row), tuple(_number_format(c) for c in row))
+                for number, row in listed_rows(sheet, meter, width, values_only=False))
     else:
-        rows = ((tuple(map(as_shown, values)), ()) for values in sheet.iter_rows(max_col=width, values_only=True))
-    for number, (values, formats) in enumerate(rows, start=1):
+        rows = ((number, tuple(map(as_shown, values)), ())
+                for number, values in listed_rows(sheet, meter, width, values_only=True))
+    for number, values, formats in rows:
         # A formula counts as unsaved only where openpyxl, too, found no value (an inline string is one).
         formulas = frozenset(p for p in unsaved.get(number, ()) if p < len(values) and values[p] is None)
         if not layout:
