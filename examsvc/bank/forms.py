@@ -26,6 +26,7 @@ from examsvc.formatting import points
 from question_bank.drafts import QuestionDraft
 from question_bank.errors import N_, Problem
 from question_bank.models import Question
+from question_bank.services.review import REASON_LIMIT
 from question_bank.types import REGISTRY
 from question_bank.types.base import problem_of
 from question_bank.types.choice import LETTERS
@@ -255,3 +256,11 @@ class ReturnForm(AppForm):
     """A reviewer sends a question back to its author, saying why."""
 
     note = TextAreaField(_l("Why it goes back"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ReasonForm(AppForm):
+    """A reviewer retires a question or restores a retired one, saying why (``review.retire_question``,
+    ``review.restore_question``); ``confirm`` is set when the reviewer accepted the sittings a
+    retirement leaves unfillable."""
+
+    reason = TextAreaField(_l("Why"), validators=[DataRequired(), Length(max=REASON_LIMIT)])

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from examsvc import database
 from examsvc.access import actor, guard, roles_required
-from examsvc.bank.forms import QuestionForm, ReturnForm, edit_stamp
+from examsvc.bank.forms import QuestionForm, ReasonForm, ReturnForm, edit_stamp
 from examsvc.errors import problem_text, translate
 from examsvc.extensions import clock
 from examsvc.laws.links import reason
@@ -234,16 +234,18 @@ def _confirmed() -> bool:
     return request.form.get("confirm") == "1"
 
 
-def _confirm_page(question: Question, endpoint: str, short: list[review.ShortSitting], reviewed: str | None = None):
+def _confirm_page(question: Question, endpoint: str, short: list[review.ShortSitting], reviewed: str | None = None,
+                  reason: str | None = None):
     """Undo the change (flushed, not committed) and ask whether to make it all the same: the page
     names each sitting it would leave unfillable and the sections the bank could no longer fill,
-    and posts again with ``confirm=1`` (and the review stamp ``reviewed`` of an approval)."""
+    and posts again with ``confirm=1`` (and the review stamp ``reviewed`` of an approval, the
+    ``reason`` of a retirement)."""
     shown = [{"id": s.sitting.id, "title": s.sitting.title, "opens_at": s.sitting.opens_at,
               "closes_at": s.sitting.closes_at, "problems": [problem_text(f.problem()) for f in s.shortfalls]}
              for s in short]
     database.session().rollback()
     return render_template("bank/confirm_unfillable.html", question=question, endpoint=endpoint, sittings=shown,
-                           reviewed=reviewed)
+                           reviewed=reviewed, reason=reason)
 
 
 def _flash_short(short: list[review.ShortSitting]) -> None:
@@ -290,16 +292,54 @@ def return_question(question_id: int):
     return redirect(url_for("bank.question", question_id=question.id))
 
 
-@bp.post("/questions/<int:question_id>/retire")
+@bp.route("/questions/<int:question_id>/retire", methods=["GET", "POST"])
+@roles_required(Role.BANK_REVIEWER)
 def retire(question_id: int):
+    """Retire a question (reviewers only): a page asks for the reason and a confirmation; posted,
+    the question is drawn into no new paper (papers and attempts that have it keep it). A
+    retirement that leaves open or upcoming sittings unfillable asks once more."""
     question = _question(question_id)
-    short = review.retire_question(database.session(), clock(), actor(), question)
+    form = ReasonForm()
+    if question.status == QuestionStatus.RETIRED:
+        raise Conflict(N_("This question is %(status)s; that step is not possible now."),
+                       status=review.STATUS_NAMES[QuestionStatus.RETIRED])
+    if not form.validate_on_submit():
+        return _reason_page(question, "bank.retire", form)
+    short = review.retire_question(database.session(), clock(), actor(), question, form.reason.data)
     if short and not _confirmed():
-        return _confirm_page(question, "bank.retire", short)
+        return _confirm_page(question, "bank.retire", short, reason=form.reason.data)
     database.commit()
-    flash(_("The question is retired: no new paper will draw it."), "success")
+    flash(_("The question is retired: no new paper will draw it.") + " "
+          + _("Papers and attempts that already hold it keep it."), "success")
     _flash_short(short)
     return redirect(url_for("bank.question", question_id=question.id))
+
+
+@bp.route("/questions/<int:question_id>/restore", methods=["GET", "POST"])
+@roles_required(Role.BANK_REVIEWER)
+def restore(question_id: int):
+    """Undo a retirement (reviewers only), with a reason and a confirmation as retiring: the
+    question gets back the status it had (``review.restore_question``)."""
+    question = _question(question_id)
+    form = ReasonForm()
+    if question.status != QuestionStatus.RETIRED:
+        raise Conflict(N_("Only a retired question can be restored."))
+    if not form.validate_on_submit():
+        return _reason_page(question, "bank.restore", form)
+    restored = review.restore_question(database.session(), clock(), actor(), question, form.reason.data)
+    database.commit()
+    if restored == QuestionStatus.PUBLISHED:
+        flash(_("The question is restored: new papers may draw it again."), "success")
+    else:
+        flash(_("The question is restored as it was before it was retired."), "success")
+    return redirect(url_for("bank.question", question_id=question.id))
+
+
+def _reason_page(question: Question, endpoint: str, form: ReasonForm):
+    """The confirmation page of retiring or restoring: the question, the reason asked for (its
+    error beside it when the post had none) and the button; 422 after a refused post."""
+    status = 422 if form.is_submitted() else 200
+    return render_template("bank/retire.html", question=question, endpoint=endpoint, form=form), status
 
 
 # The import pages (/bank/import, /bank/batches…) and the category pages add their routes to ``bp``.

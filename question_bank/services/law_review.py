@@ -224,7 +224,9 @@ def retire_flagged(session: Session, clock: Clock, actor: User, flag: LawReviewF
         LawReviewFlag.question_id == question.id, LawReviewFlag.question_version_id == flag.question_version_id,
         LawReviewFlag.outcome.is_(None))).all()
     # The question is held already, so retiring it leaves no sitting's paper shorter than it was.
-    review.retire_question(session, clock, actor, question)
+    # The reason kept with the retirement is the note, or else the amended law that prompted it.
+    reason = note or f"{flag.law.title} {flag.new_version.version_date.isoformat()}"
+    review.retire_question(session, clock, actor, question, reason)
     now = clock.now()
     for each in flags:
         each.outcome, each.resolved_by_id, each.resolved_at, each.note = ReviewOutcome.RETIRED, actor.id, now, note

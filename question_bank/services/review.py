@@ -153,18 +153,56 @@ def return_to_draft(session: Session, clock: Clock, reviewer: User, question: Qu
           "question.return", detail=note)
 
 
-def retire_question(session: Session, clock: Clock, actor: User, question: Question) -> list[ShortSitting]:
-    """Any status but retired → retired: drawn no more, whatever version was published; attempts
-    that used it keep it. Raises :class:`Conflict` when it is retired already.
+#: Longest reason for retiring or restoring a question kept, in characters (refused beyond, never cut).
+REASON_LIMIT = 2000
+
+
+def _reason(reason: str) -> str:
+    """The reason as kept (spaces around it dropped); raises :class:`InvalidInput` at ``reason``
+    when it is empty or only spaces, or longer than :data:`REASON_LIMIT`."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput([Problem(N_("Say why."), place="reason")])
+    if len(reason) > REASON_LIMIT:
+        raise InvalidInput([Problem(N_("At most %(n)d characters."), {"n": REASON_LIMIT}, "reason")])
+    return reason
+
+
+def retire_question(session: Session, clock: Clock, actor: User, question: Question, reason: str) -> list[ShortSitting]:
+    """Any status but retired → retired: drawn into no new paper, whatever version was published;
+    attempts (and their papers) that used it keep it. ``reason`` (required: why it goes) is kept in
+    the audit event ``question.retire``; :func:`restore_question` undoes it. Only a bank reviewer
+    may retire (the route's rule, ``examsvc.policy``). Raises :class:`InvalidInput` for a missing
+    or too long reason, :class:`Conflict` when it is retired already.
 
     Returns the open or upcoming sittings whose paper the bank could fill before and cannot now;
     flushed either way, committed by the caller only once someone accepted that list (as
     :func:`approve_question`)."""
+    reason = _reason(reason)
     watched, fillable = _watch(session, clock, question)
     _move(session, clock, actor, question,
           {QuestionStatus.DRAFT, QuestionStatus.IN_REVIEW, QuestionStatus.PUBLISHED},
-          QuestionStatus.RETIRED, "question.retire")
+          QuestionStatus.RETIRED, "question.retire", detail=reason)
     return _newly_short(session, watched, fillable)
+
+
+def restore_question(session: Session, clock: Clock, actor: User, question: Question, reason: str) -> QuestionStatus:
+    """Retired → the status it had when it was last retired (read from that ``question.retire``
+    event; published when none says, or draft for a question never approved): a published question
+    is drawn into new papers again, a revision in review waits for its reviewer again. ``reason``
+    is required and kept in the audit event ``question.restore``. Returns the status restored.
+    Raises :class:`InvalidInput` for a missing or too long reason, :class:`Conflict` when the
+    question is not retired."""
+    reason = _reason(reason)
+    last_retire = session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "question", AuditEvent.object_id == str(question.id),
+        AuditEvent.action == "question.retire").order_by(AuditEvent.id.desc()).limit(1)).first()
+    was = (last_retire.before or {}).get("status") if last_retire is not None else None
+    if was not in {str(s) for s in (QuestionStatus.DRAFT, QuestionStatus.IN_REVIEW, QuestionStatus.PUBLISHED)}:
+        was = QuestionStatus.PUBLISHED if question.published_version_id is not None else QuestionStatus.DRAFT
+    _move(session, clock, actor, question, {QuestionStatus.RETIRED}, QuestionStatus(was), "question.restore",
+          detail=reason)
+    return QuestionStatus(was)
 
 
 def discard_revision(session: Session, clock: Clock, actor: User, question: Question) -> QuestionVersion:

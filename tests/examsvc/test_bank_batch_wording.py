@@ -67,5 +67,5 @@ def test_the_table_of_options_pinned_at_import_names_each_rows_sheet(client, db,
     page = client.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
     table = page.split('id="pinned-proposals"')[1].split("</table>")[0]
     assert "<th>Sheet</th>" in table
-    rows = re.findall(r"<tr data-row=\"2\">\s*<td>([^<]*)</td>", table)
+    rows = re.findall(r"<tr data-row=\"2\">\s*<td[^>]*>([^<]*)</td>", table)
     assert sorted(rows) == ["单选题", "多选题"]

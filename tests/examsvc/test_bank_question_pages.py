@@ -549,19 +549,22 @@ def test_approving_a_change_that_leaves_an_open_sitting_unfillable_asks_first(cl
     assert question.status == QuestionStatus.PUBLISHED and question.published_version.version_no == 2
 
 
-def test_retiring_a_question_an_open_sitting_needs_asks_first_and_a_spare_one_does_not(client, db, make, editor, needed):
+def test_retiring_a_question_an_open_sitting_needs_asks_first_and_a_spare_one_does_not(client, db, make, reviewer, needed):
     questions, sitting = needed
-    signed_in(client, editor)
-    response = client.form_post(f"/bank/questions/{questions[0].id}/retire")
-    assert response.status_code == 200 and "Retire all the same" in response.get_data(as_text=True)
+    signed_in(client, reviewer)
+    response = client.form_post(f"/bank/questions/{questions[0].id}/retire", {"reason": "法条已废止"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Retire all the same" in page
+    assert 'name="reason" value="法条已废止"' in page  # the reason goes with the confirmation
     db.expire_all()
     assert questions[0].status == QuestionStatus.PUBLISHED
-    assert client.form_post(f"/bank/questions/{questions[0].id}/retire", {"confirm": "1"}).status_code == 302
+    assert client.form_post(f"/bank/questions/{questions[0].id}/retire",
+                            {"confirm": "1", "reason": "法条已废止"}).status_code == 302
     db.expire_all()
     assert questions[0].status == QuestionStatus.RETIRED
 
     spare = make.question(category="行政处罚法")
-    assert client.form_post(f"/bank/questions/{spare.id}/retire").status_code == 302
+    assert client.form_post(f"/bank/questions/{spare.id}/retire", {"reason": "重复"}).status_code == 302
     db.expire_all()
     assert spare.status == QuestionStatus.RETIRED
 
@@ -580,7 +583,7 @@ def test_the_workflow_from_draft_to_published_to_retired(client, client_factory,
     db.refresh(question)
     assert question.status == QuestionStatus.PUBLISHED and question.reviewer_id == reviewer.id
 
-    assert checker.form_post(f"/bank/questions/{question.id}/retire").status_code == 302
+    assert checker.form_post(f"/bank/questions/{question.id}/retire", {"reason": "已过时"}).status_code == 302
     db.refresh(question)
     assert question.status == QuestionStatus.RETIRED
 
@@ -639,7 +642,7 @@ def test_a_step_that_does_not_fit_the_status_is_a_conflict(client, db, make, rev
     assert client.form_post(f"/bank/questions/{question.id}/approve").status_code == 409
 
 
-@pytest.mark.parametrize("action", ["submit", "approve", "return", "retire"])
+@pytest.mark.parametrize("action", ["submit", "approve", "return"])
 def test_workflow_steps_are_not_reachable_by_get(client, make, editor, action):
     question = make.question(status=QuestionStatus.IN_REVIEW)
     signed_in(client, editor)
@@ -732,7 +735,9 @@ def _bank_requests(question_id: int) -> list[tuple[str, str, dict[str, str] | No
         ("POST", f"/bank/questions/{question_id}/submit", {}),
         ("POST", f"/bank/questions/{question_id}/approve", {}),
         ("POST", f"/bank/questions/{question_id}/return", {"note": "x"}),
-        ("POST", f"/bank/questions/{question_id}/retire", {}),
+        ("GET", f"/bank/questions/{question_id}/retire", None),
+        ("POST", f"/bank/questions/{question_id}/retire", {"reason": "x"}),
+        ("POST", f"/bank/questions/{question_id}/restore", {"reason": "x"}),
     ]
 
 

@@ -635,7 +635,7 @@ def test_open_and_upcoming_sittings_warn_when_the_bank_cannot_fill_their_paper(c
     assert 'id="bank-short"' not in client.get(f"/exams/sittings/{open_now.id}").get_data(as_text=True)
     assert "data-unfillable" not in client.get("/exams/sittings").get_data(as_text=True)
 
-    review.retire_question(db, clock, make.system_user(), singles[0])
+    review.retire_question(db, clock, make.system_user(), singles[0], "不再使用")
     db.commit()
     for sitting in (open_now, upcoming):
         page = client.get(f"/exams/sittings/{sitting.id}").get_data(as_text=True)

@@ -24,6 +24,11 @@ BAD_KEY_ROWS = [
 ]
 
 
+def cells(where: str, problem: str) -> str:
+    """A row of a page's problem table: the place and the reason, each cell named for a phone's card."""
+    return f'<td data-label="Where">{where}</td><td data-label="Problem">{problem}</td>'
+
+
 def test_a_place_in_english_names_file_sheet_row_and_column(app):
     with app.test_request_context("/"), force_locale("en"):
         assert format_place(CELL) == "jecqa-kd.xlsx, sheet 题库, row 213, column G (答案)"
@@ -76,9 +81,9 @@ def test_a_batch_page_shows_stored_places_and_those_of_older_reports(db, clock, 
     db.commit()
 
     page = client.get(f"/bank/batches/{report.batch.id}").get_data(as_text=True)
-    assert "<td>q.xlsx, sheet 题库, row 3, column G (答案)</td><td>the key is empty</td>" in page
+    assert cells("q.xlsx, sheet 题库, row 3, column G (答案)", "the key is empty") in page
     page = client.get(f"/bank/batches/{older.id}").get_data(as_text=True)
-    assert "<td>old.xlsx, sheet 题库, row 9, 答案</td><td>the key is empty</td>" in page
+    assert cells("old.xlsx, sheet 题库, row 9, 答案", "the key is empty") in page
 
 
 def test_a_paper_the_bank_can_no_longer_fill_names_the_section_then_category_and_counts(make, client):

@@ -73,7 +73,7 @@ def _edit_and_retire(db, clock: FixedClock, editor: User, reviewer: User) -> Non
     authoring.update_question(db, clock, editor, edited, QuestionDraft(
         qtype=current.qtype, stem=current.stem + "（修订）", options=list(current.options), key=current.key,
         category_path="刑法/修订中", explanation=current.explanation, difficulty=current.difficulty))
-    review.retire_question(db, clock, reviewer, retired)
+    review.retire_question(db, clock, reviewer, retired, "不再使用")
     db.commit()
 
 

@@ -41,7 +41,7 @@ def bank(make, db, clock):
         # A law the catalogue does not hold.
         "other_law": make.question(legal_basis="《中华人民共和国行政处罚法》第九条"),
     }
-    review.retire_question(db, clock, reviewer, q["retired"])
+    review.retire_question(db, clock, reviewer, q["retired"], "不再使用")
     db.commit()
     return q
 

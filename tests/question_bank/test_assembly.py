@@ -64,7 +64,7 @@ def test_c12_nobody_can_start_a_sitting_built_from_a_short_rule(db, clock, make,
     paper = papers.create_paper(db, clock, admin, PaperSpec("C-12 试卷", list(C12_SECTIONS)))
     cadre = make.cadre()
     sitting = make.sitting(paper, roster=[cadre], opens_at=at("09:00:00"), closes_at=at("12:00:00"))
-    review.retire_question(db, clock, make.system_user(), extra)
+    review.retire_question(db, clock, make.system_user(), extra, "不再使用")
     db.commit()
 
     with pytest.raises(PaperUnavailable) as refused:
@@ -214,7 +214,7 @@ def test_a_revision_returned_to_draft_leaves_the_approved_version_drawable(db, c
 def test_retiring_a_question_whose_revision_is_in_review_takes_it_out_of_the_pool(db, clock, make, live_sitting):
     sitting, question = live_sitting
     make.revision(question, stem="修改后的题干（　）")
-    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question, "不再使用")
     db.commit()
     pool = assembly.section_pool(db, sitting.paper.sections[0])
     assert len(pool) == 1 and not {v.id for v in question.versions} & set(pool)

@@ -225,7 +225,7 @@ def test_returning_a_revision_to_draft_keeps_the_published_version_live(db, cloc
 
 def test_retiring_takes_a_question_with_a_published_version_out_of_papers(db, clock, make):
     question = in_review(db, clock, make, make.question(status=QuestionStatus.PUBLISHED))
-    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question, "不再使用")
     db.commit()
     assert question.status == QuestionStatus.RETIRED and not question.is_live
 
@@ -286,7 +286,7 @@ def test_a_retired_question_stays_with_the_attempts_that_used_it(db, clock, make
     cadre = make.cadre()
     sitting = make.sitting(make.paper([("single_choice", 1, 100, "行政处罚法")]), roster=[cadre])
     attempt = attempts.start_attempt(db, clock, cadre, sitting)
-    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question, "不再使用")
     db.commit()
     assert question.status == QuestionStatus.RETIRED
     assert attempt.items[0].question_version.question_id == question.id

@@ -122,7 +122,7 @@ def test_questions_never_approved_or_retired_have_no_pending_revision(db, clock,
     never = make.question(status=QuestionStatus.IN_REVIEW)
     retired = make.question()
     make.revision(retired, stem="新题干（　）")
-    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), retired)
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), retired, "不再使用")
     assert pending_revision(never) is None and pending_revision(retired) is None
 
 
@@ -167,7 +167,7 @@ def test_return_notes_name_only_drafts_a_reviewer_returned(db, clock, make):
     make.revision(revised, stem="新题干（　）")
     for question in (returned, revised, retired):
         review.return_to_draft(db, clock, reviewer, question, f"退回{question.id}")
-    review.retire_question(db, clock, reviewer, retired)
+    review.retire_question(db, clock, reviewer, retired, "不再使用")
     db.commit()
     notes = return_notes(db, [returned, revised, plain_draft, retired])
     assert {qid: n.text for qid, n in notes.items()} == {returned.id: f"退回{returned.id}", revised.id: f"退回{revised.id}"}

@@ -29,7 +29,7 @@ def test_the_tree_counts_questions_per_node_and_per_subtree_leaving_out_retired_
     make.questions(2, category="宪法/国家机构")
     make.question(category="宪法")
     retired = make.question(category="宪法/国家机构/国务院")
-    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), retired)
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), retired, "不再使用")
     make.paper([("single_choice", 1, 100, "宪法")])
     tree = {node.category.path: node for node in categories.category_tree(db)}
     assert [n.category.path for n in categories.category_tree(db)] == ["宪法", "宪法/国家机构", "宪法/国家机构/国务院"]

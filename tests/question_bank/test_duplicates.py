@@ -99,7 +99,7 @@ def test_a_different_question_on_the_same_topic_is_not_flagged(db, clock, editor
 
 def test_retired_questions_are_not_matched_but_drafts_and_questions_in_review_are(db, clock, editor, make):
     retired = make.question(stem=T, options=T_OPTIONS)
-    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), retired)
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), retired, "不再使用")
     assert authoring.create_question(db, clock, editor, draft(T, T_OPTIONS)).duplicate_of_id is None
     first_live = authoring.create_question(db, clock, editor, draft("另一道" + T, T_OPTIONS))
     second = authoring.create_question(db, clock, editor, draft("另一道" + T, T_OPTIONS))

@@ -64,7 +64,7 @@ def test_a_mark_with_three_decimal_places_is_refused_naming_its_field_and_nothin
 def test_retired_unknown_and_repeated_questions_are_refused(db, clock, make, admin):
     make.questions(2, category="行政处罚法")
     retired = make.question(category="宪法")
-    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), retired)
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), retired, "不再使用")
     original = make.question(category="宪法", stem="同一题干（　）", options=["甲", "乙", "丙", "丁"])
     repeat = make.question(category="民法典", stem="同一题干（ ）", options=["丁", "丙", "乙", "甲"])
     paper = drawn_paper(db, clock, admin)
@@ -144,7 +144,7 @@ def test_a_retired_fixed_question_stays_on_the_paper_with_a_warning(db, clock, m
     paper = drawn_paper(db, clock, admin, count=1)
     fixed_papers.add_fixed_section(db, clock, admin, paper, "", picks((question, 5)))
     db.commit()
-    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question)
+    review.retire_question(db, clock, make.user(Role.BANK_REVIEWER), question, "不再使用")
     db.commit()
     [warning] = fixed_papers.warnings(db, paper)
     assert warning.item.question_id == question.id and warning.kinds == (FixedWarning.RETIRED,)

@@ -304,7 +304,7 @@ def test_open_and_upcoming_sittings_whose_paper_the_bank_cannot_fill_are_found(d
     everything = [closed, open_now, upcoming]
     assert sittings.unfillable(db, clock, everything) == set() and sittings.short_sections(db, clock, open_now) == []
 
-    review.retire_question(db, clock, make.system_user(), singles[0])
+    review.retire_question(db, clock, make.system_user(), singles[0], "不再使用")
     assert sittings.unfillable(db, clock, everything) == {open_now.id, upcoming.id}
     [short] = sittings.short_sections(db, clock, upcoming)
     assert (short.sections, short.requested, short.available) == ((1,), 3, 2)

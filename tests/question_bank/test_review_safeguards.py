@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from question_bank.errors import Conflict
+from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import AuditEvent, Question, QuestionStatus, QuestionVersion, Role
 from question_bank.services import authoring, bank_search, papers, review, sittings
 from question_bank.drafts import QuestionDraft
@@ -85,18 +85,18 @@ def test_retiring_a_question_a_paper_needs_names_the_sitting_and_a_spare_questio
         db, clock, make, admin, reviewer, constitution):
     sitting = make_sitting(db, clock, admin, count=2)
     db.commit()
-    assert review.retire_question(db, clock, reviewer, constitution[0]) == []  # one to spare
-    [short] = review.retire_question(db, clock, reviewer, constitution[1])
+    assert review.retire_question(db, clock, reviewer, constitution[0], "不再使用") == []  # one to spare
+    [short] = review.retire_question(db, clock, reviewer, constitution[1], "不再使用")
     assert short.sitting is sitting and [(f.requested, f.available) for f in short.shortfalls] == [(2, 1)]
     # Another type is no section's: retiring it leaves every paper as it was.
-    assert review.retire_question(db, clock, reviewer, constitution[3]) == []
+    assert review.retire_question(db, clock, reviewer, constitution[3], "不再使用") == []
 
 
 def test_a_sitting_that_was_already_unfillable_is_not_named_again(db, clock, make, admin, reviewer, constitution):
     sitting = make_sitting(db, clock, admin)
-    review.retire_question(db, clock, reviewer, constitution[0])
+    review.retire_question(db, clock, reviewer, constitution[0], "不再使用")
     assert sittings.unfillable(db, clock, [sitting]) == {sitting.id}
-    assert review.retire_question(db, clock, reviewer, constitution[1]) == []
+    assert review.retire_question(db, clock, reviewer, constitution[1], "不再使用") == []
 
 
 def test_approving_a_revision_that_stays_in_the_pool_or_a_first_version_names_no_sitting(
@@ -159,3 +159,15 @@ def test_a_draft_never_published_is_edited_as_before_and_a_question_without_a_re
     assert (draft.status, draft.current_version.version_no, draft.published_version_id) == (QuestionStatus.DRAFT, 1, None)
     with pytest.raises(Conflict):
         review.discard_revision(db, clock, editor, make.question())
+
+
+@pytest.mark.parametrize("reason", ["", "  ", "\u3000", "长" * (review.REASON_LIMIT + 1)])
+def test_retiring_or_restoring_without_a_reason_or_with_one_too_long_changes_nothing(db, clock, make, reviewer, reason):
+    question = make.question()
+    with pytest.raises(InvalidInput):
+        review.retire_question(db, clock, reviewer, question, reason)
+    assert question.status == QuestionStatus.PUBLISHED and events(db, "question.retire") == []
+    review.retire_question(db, clock, reviewer, question, "停用")
+    with pytest.raises(InvalidInput):
+        review.restore_question(db, clock, reviewer, question, reason)
+    assert question.status == QuestionStatus.RETIRED and events(db, "question.restore") == []
