@@ -15,6 +15,12 @@ UTC = dt.timezone.utc
 #: Babel default): score sheets, audit exports, "today" for an ID number's age, the exposure year.
 #: Times are stored in UTC; this is the one home of the zone they are shown in.
 BEIJING = ZoneInfo("Asia/Shanghai")
+#: The calendar years a date or time filter may name (records, appraisal and audit pages; the
+#: records API), checked in one place: ``question_bank.date_filters``. Nothing the service keeps is
+#: older than 1900; 9999 is left out because the end of a day in it (the next midnight) or its
+#: conversion to UTC can fall past the last day Python's datetime holds, so such a filter crashed
+#: on one database and meant nothing on the other (issue-6 outside tester: years 0001, 99999).
+SEARCHABLE_YEARS = range(1900, 9999)
 
 
 class Clock(Protocol):

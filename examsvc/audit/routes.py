@@ -14,8 +14,9 @@ from examsvc.downloads import disposition
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE
+from question_bank import date_filters
 from question_bank.clock import BEIJING
-from question_bank.errors import N_, InvalidInput, Problem
+from question_bank.errors import InvalidInput
 from question_bank.formats import tabular
 from question_bank.models import Role
 from question_bank.services import audit_log
@@ -30,15 +31,11 @@ PAGE_SIZE = 100
 def _day(name: str, *, end: bool = False) -> dt.datetime | None:
     """A yyyy-mm-dd query argument as the start of that Beijing day (``end``: of the next day, so
     the day given is included); None when empty. Raises :class:`InvalidInput` naming the field
-    for anything else ("garbage", "2026-13-01"): showing the whole log instead would mislead."""
-    text = (request.args.get(name) or "").strip()
-    if not text:
+    for anything else ("garbage", "2026-13-01", a year outside the searchable years:
+    ``date_filters.parse_day``): showing the whole log instead would mislead."""
+    day = date_filters.parse_day(name, request.args.get(name))
+    if day is None:
         return None
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput([Problem(N_("%(value)s is not a date; use the form 2026-03-31"), {"value": text},
-                                    place=name)]) from None
     start = dt.datetime(day.year, day.month, day.day, tzinfo=BEIJING)
     return start + dt.timedelta(days=1) if end else start
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from question_bank.clock import SEARCHABLE_YEARS
 from question_bank.models import ExamKind
 from question_bank.reports.appraisal import Outcome
 from question_bank.services import appraisal
@@ -58,12 +59,17 @@ class PageArgs(Schema):
     limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
+#: What a date or time filter says about the years it takes (``question_bank.date_filters``).
+SEARCHABLE = (f"Years {SEARCHABLE_YEARS[0]} to {SEARCHABLE_YEARS[-1]} only (written in the value's own offset); "
+              "another year is refused with 422 naming the parameter.")
+
+
 class SittingArgs(PageArgs):
     unit_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
                              metadata={"description": "Only sittings with a cadre of this unit's subtree on the roster."})
     kind = fields.String(validate=validate.OneOf([k.value for k in ExamKind]))
-    opens_from = when(metadata={"description": "Sittings opening at or after this time."})
-    opens_before = when(metadata={"description": "Sittings opening before this time."})
+    opens_from = when(metadata={"description": f"Sittings opening at or after this time. {SEARCHABLE}"})
+    opens_before = when(metadata={"description": f"Sittings opening before this time. {SEARCHABLE}"})
 
 
 class ScoreArgs(PageArgs):
@@ -76,8 +82,8 @@ class AuditArgs(PageArgs):
                            metadata={"description": "A dotted action or its prefix: 'mark' finds 'mark.given'."})
     object_type = fields.String(validate=validate.Length(max=40))
     object_id = fields.String(validate=validate.Length(max=40))
-    since = when()
-    until = when(metadata={"description": "Exclusive."})
+    since = when(metadata={"description": SEARCHABLE})
+    until = when(metadata={"description": f"Exclusive. {SEARCHABLE}"})
 
 
 class SittingSchema(Schema):
@@ -199,11 +205,14 @@ class RosterPage(Schema):
 class AppraisalArgs(PageArgs):
     unit_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), metadata={
         "description": "A unit of the token's subtree whose subtree is summarised (default: the token's unit)."})
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={
+    # The searchable years are checked by the domain (question_bank.date_filters), stated here.
+    year = fields.Integer(metadata={
+        "minimum": SEARCHABLE_YEARS[0], "maximum": SEARCHABLE_YEARS[-1],
         "description": "A calendar year (Beijing). Without year, first_day and last_day: the current year."})
-    first_day = fields.Date(metadata={"description": "First Beijing day of a period; needs last_day; wins over year."})
+    first_day = fields.Date(metadata={
+        "description": f"First Beijing day of a period; needs last_day; wins over year. {SEARCHABLE}"})
     last_day = fields.Date(metadata={"description": "Last Beijing day of the period (included), at most "
-                                                    f"{appraisal.MAX_PERIOD_DAYS} days after first_day."})
+                                                    f"{appraisal.MAX_PERIOD_DAYS} days after first_day. {SEARCHABLE}"})
     kind = fields.String(load_default="all", validate=validate.OneOf(list(appraisal.KIND_CHOICES)), metadata={
         "description": "Sittings of this kind, with their make-ups: pre-appointment and annual (all), or one."})
 

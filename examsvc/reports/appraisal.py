@@ -22,6 +22,7 @@ from examsvc.access import actor, guard
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE, cell_text, content_disposition
+from question_bank import date_filters
 from question_bank.clock import BEIJING
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.formats import tabular
@@ -49,20 +50,18 @@ def _chosen() -> appraisal.AppraisalFilter:
     problems: list[Problem] = []
 
     def day(name: str) -> dt.date | None:
-        text = (args.get(name) or "").strip()
-        if not text:
-            return None
         try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            problems.append(Problem(N_("%(value)s is not a date (yyyy-mm-dd)"), {"value": text[:40]}, name))
+            return date_filters.parse_day(name, args.get(name))
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
             return None
 
     first_day, last_day = day("first_day"), day("last_day")
     year_text = (args.get("year") or "").strip()
     year = None
     if year_text:
-        if year_text.isdigit() and len(year_text) == 4:
+        # Any number of digits is read, so that 0001 or 99999 is told the searchable years (filter_for).
+        if year_text.isdecimal() and len(year_text) <= 9:  # isdigit() passes "²", which int() refuses
             year = int(year_text)
         else:
             problems.append(Problem(N_("%(value)s is not a year"), {"value": year_text[:40]}, "year"))

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager
 
+from question_bank import date_filters
 from question_bank.clock import Clock
 from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import ApiToken, Attempt, AuditEvent, OrgUnit, RosterEntry, ScoreRecord, Sitting, User
@@ -87,7 +88,10 @@ class SittingFilter:
 def sittings(session: Session, token: ApiToken, flt: SittingFilter, *, after: int = 0, limit: int = DEFAULT_PAGE
              ) -> tuple[Page, dict[int, int]]:
     """A page of the sittings the token sees, and each one's roster size within the subtree.
-    Raises :class:`NotFound` when ``flt.unit_id`` is not a unit of the token's subtree."""
+    Raises :class:`NotFound` when ``flt.unit_id`` is not a unit of the token's subtree,
+    :class:`InvalidInput` naming ``opens_from`` or ``opens_before`` for a time outside the
+    searchable years (``date_filters``)."""
+    date_filters.check({"opens_from": flt.opens_from, "opens_before": flt.opens_before}, exclusive=("opens_before",))
     query = _visible_sittings(token).where(Sitting.id > after)
     if flt.unit_id is not None:
         query = query.where(_cadre_in(unit_in_scope(session, token, flt.unit_id), Sitting.id))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, selectinload
 
+from question_bank import date_filters
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, Problem
 from question_bank.models import (
@@ -86,19 +87,22 @@ def filter_for(unit: OrgUnit, *, year: int | None = None, first_day: dt.date | N
     """The filter for ``unit``'s subtree, which the caller has already found the reader may see: a
     calendar ``year``, or ``first_day`` to ``last_day`` (both needed, Beijing days; they win over
     ``year``). Raises :class:`InvalidInput` naming the field ("year", "first_day", "last_day",
-    "kinds") for a period missing, reversed or longer than :data:`MAX_PERIOD_DAYS`, or no kind."""
-    problems = []
-    if first_day is not None or last_day is not None:
-        if first_day is None or last_day is None:
-            problems.append(Problem(N_("give both the first and the last day"), place="last_day" if first_day else "first_day"))
-        elif last_day < first_day:
-            problems.append(Problem(N_("the last day is before the first day"), place="last_day"))
-        elif (last_day - first_day).days >= MAX_PERIOD_DAYS:
-            problems.append(Problem(N_("a summary covers at most %(days)d days"), {"days": MAX_PERIOD_DAYS}, "last_day"))
-    elif year is None:
-        problems.append(Problem(N_("choose a year or a period"), place="year"))
-    elif not 2000 <= year <= 2100:
-        problems.append(Problem(N_("the year must be between 2000 and 2100"), place="year"))
+    "kinds") for a period missing, reversed or longer than :data:`MAX_PERIOD_DAYS`, a year or day
+    outside the searchable years (``date_filters``), or no kind."""
+    problems = date_filters.problems({"first_day": first_day, "last_day": last_day})
+    if first_day is None and last_day is None:
+        if year is None:
+            problems.append(Problem(N_("choose a year or a period"), place="year"))
+        elif (wrong_year := date_filters.year_problem("year", year)) is not None:
+            problems.append(wrong_year)
+    elif first_day is None or last_day is None:
+        problems.append(Problem(N_("give both the first and the last day"), place="last_day" if first_day else "first_day"))
+    elif problems:  # a day outside the searchable years, said above: no period to measure
+        pass
+    elif last_day < first_day:
+        problems.append(Problem(N_("the last day is before the first day"), place="last_day"))
+    elif (last_day - first_day).days >= MAX_PERIOD_DAYS:
+        problems.append(Problem(N_("a summary covers at most %(days)d days"), {"days": MAX_PERIOD_DAYS}, "last_day"))
     if not kinds:
         problems.append(Problem(N_("choose at least one kind of sitting"), place="kinds"))
     if problems:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from question_bank import date_filters
 from question_bank.clock import BEIJING, Clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import (
@@ -39,6 +40,9 @@ class EventFilter:
     until: dt.datetime | None = None
 
     def problems(self) -> list[Problem]:
+        """A time outside the searchable years (``date_filters``), or a period ending before it starts."""
+        if found := date_filters.problems({"since": self.since, "until": self.until}, exclusive=("until",)):
+            return found
         if self.since is not None and self.until is not None and self.until <= self.since:
             return [Problem(N_("the end of the period must come after its start"), place="until")]
         return []

@@ -95,6 +95,7 @@ def test_a_filter_that_cannot_be_read_is_refused_naming_the_field(client, scene)
     # Issue 6: fields are named by their labels, and a unit that is not a number is refused,
     # never replaced by the officer's own unit.
     assert "<strong>first_day</strong>" not in page and "<strong>起始日</strong>" in page
+    assert client.get("/reports/appraisal/?year=²⁰²⁶").status_code == 422  # digits int() cannot read
     refused = client.get("/reports/appraisal/?year=2026&unit=abc")
     assert refused.status_code == 422 and "abc" in refused.get_data(as_text=True)
     assert 'id="appraisal-cadre"' not in refused.get_data(as_text=True)
