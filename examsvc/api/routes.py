@@ -136,7 +136,7 @@ def _final_changes(raw: Any) -> dict[int, attempts.Change]:
     changes: dict[int, attempts.Change] = {}
     problems: list[Problem] = []
     for key, entry in raw.items():
-        if not isinstance(entry, dict) or not str(key).isdigit():
+        if not isinstance(entry, dict) or not (str(key).isascii() and str(key).isdigit()):
             problems.append(Problem(N_("each final answer must carry its page token, number and base version"),
                                     place="answers"))
             continue

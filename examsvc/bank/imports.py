@@ -304,7 +304,7 @@ def decide(batch_id: int):
     if not form.validate():
         return _batch_page(batch, form, 422)
     approve = bool(form.approve.data)
-    leave_out = {int(v) for v in request.form.getlist("leave_out") if v.isdigit()}
+    leave_out = {int(v) for v in request.form.getlist("leave_out") if v.isascii() and v.isdigit()}
     if form.leave_out_repeats.data:
         leave_out.update(review.flagged_repeats(database.session(), batch))
     try:

@@ -71,7 +71,7 @@ def _chosen() -> appraisal.AppraisalFilter:
     unit_id = None
     if unit_text:
         # A unit that cannot be read is refused, never replaced by the officer's own unit.
-        if unit_text.isdigit() and len(unit_text) <= 18:
+        if unit_text.isascii() and unit_text.isdigit() and len(unit_text) <= 18:
             unit_id = int(unit_text)
         else:
             problems.append(Problem(N_("%(value)s is not a unit from the list"), {"value": unit_text[:40]}, "unit"))

@@ -231,7 +231,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METH
 def load_session_user(session: Session, token: str) -> User | None:
     """The user a session token ("id:epoch", see ``User.get_id``) stands for, if still valid."""
     user_id, _, epoch = token.partition(":")
-    if not (user_id.isdigit() and epoch.isdigit()):
+    if not (user_id.isascii() and user_id.isdigit() and epoch.isascii() and epoch.isdigit()):
         return None
     # Roles in the same statement: this runs on every request, the autosave included.
     user = session.get(User, int(user_id), options=[joinedload(User.role_rows)])

@@ -98,6 +98,7 @@ def test_a_filter_that_cannot_be_read_is_refused_naming_the_field(client, scene)
     assert client.get("/reports/appraisal/?year=²⁰²⁶").status_code == 422  # digits int() cannot read
     refused = client.get("/reports/appraisal/?year=2026&unit=abc")
     assert refused.status_code == 422 and "abc" in refused.get_data(as_text=True)
+    assert client.get("/reports/appraisal/?year=2026&unit=²").status_code == 422  # a digit int() cannot read
     assert 'id="appraisal-cadre"' not in refused.get_data(as_text=True)
 
 

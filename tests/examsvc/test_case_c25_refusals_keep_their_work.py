@@ -4,6 +4,8 @@ audit entry."""
 
 from __future__ import annotations
 
+import pytest
+
 from question_bank.models import Attempt, AttemptState, AuditEvent, ResponseStep, Role
 from tests.conftest import at
 from tests.scenarios import save, single_choice_exam, start_through_web
@@ -47,3 +49,17 @@ def test_an_authorisation_refusal_leaves_an_audit_entry(client, make, db):
     entry = db.query(AuditEvent).filter_by(action="auth.refused").one()  # one entry per refusal (SEC-P3)
     assert entry.actor_id == cadre.id and entry.after["path"] == "/exams/sittings"
     assert str(Role.EXAM_ADMIN) in entry.after["roles_needed"] and entry.after["status"] == 403
+
+
+@pytest.mark.parametrize("slot", ["²", "١", "1.0", "-1"])
+def test_a_submit_naming_a_slot_that_is_not_a_plain_number_is_refused_not_a_crash(client, make, db, slot):
+    """"²" passes str.isdigit() but int() refuses it: the payload is refused (422) and nothing is stored."""
+    exam = single_choice_exam(make, count=5, minutes=30)
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    reply = client.api_post(f"/api/attempts/{attempt_id}/submit", {"answers": {
+        slot: {"answer": ["B"], "writer": "page", "seq": 1, "base": 0}}})
+    assert reply.status_code == 422
+    db.expire_all()
+    assert db.query(ResponseStep).filter_by(attempt_id=attempt_id).count() == 0
+    assert db.get(Attempt, attempt_id).finished_at is None
