@@ -179,6 +179,17 @@ def check_text(result: CheckedScore, attempt: Attempt) -> str:
     return f"第{attempt.attempt_no}次作答与成绩档案不符（档案记录：{recorded}），请核查"
 
 
+def void_note(attempt: Attempt) -> str:
+    """Who voided the attempt, when (Beijing time, to the minute) and why, as the score sheet's
+    成绩核验 cell says for a voided row: "作废：王监考，2026-05-11 10:50（北京时间），理由：替考";
+    "" for an attempt not voided."""
+    void = attempt.void_record
+    if void is None:
+        return ""
+    when = void.voided_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return f"作废：{void.voided_by.display_name}，{when}（北京时间），理由：{void.reason}"
+
+
 def _suspect(attempts: Sequence[Attempt], results: Mapping[int, CheckedScore]) -> Attempt | None:
     """The first closed attempt whose score does not agree with the ledger (None: all agree)."""
     return next((a for a in attempts if a.id in results and results[a.id].suspect), None)
@@ -205,6 +216,9 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
             if result.trusted:
                 score, band, passed = plain_points(result.score), BAND_LABELS.get(result.band, ""), PASSED_LABELS[result.passed]
                 maximum = plain_points(attempt.max_score)
+    if status == CandidateStatus.VOIDED and attempt is not None:
+        # 作废 alone told HR nothing of who decided it, when or why (issue-9 trial).
+        check = void_note(attempt) or check
     day_of = attempt.started_at if attempt is not None else sitting.opens_at
     return ScoreSheetRow(
         unit=user.org_unit.name,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from question_bank.models import Attempt, AttemptState, AttemptVoid, Role
-from question_bank.services import score_check
+from question_bank.services import score_check, score_sheets
 from tests.conftest import at
 from tests.scenarios import save, single_choice_exam, start_through_web, state, submit
 
@@ -104,6 +104,18 @@ def test_the_proctors_monitoring_table_says_who_voided_an_attempt_when_and_why(c
     page = proctor.get(f"/exams/sittings/{exam.sitting.id}").get_data(as_text=True)
     row = page.split(f'<td data-state="voided">')[1].split("</td>")[0]
     assert "王监考" in row and "2026-05-11 10:12" in row and REASON in row
+
+
+def test_the_hr_score_sheet_says_who_voided_an_attempt_when_and_why(client, exam, proctor, clock, db, make):
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    submit(client, attempt_id)
+    clock.set(at("10:12:00"))
+    proctor.form_post(f"/exams/attempts/{attempt_id}/void", {"reason": REASON})
+    db.rollback()
+    _, rows = score_sheets.score_sheet(db, clock, exam.sitting, make.user(Role.HR))
+    assert rows[0].ended == "作废" and rows[0].score is None
+    assert rows[0].check == f"作废：王监考，2026-05-11 10:12（北京时间），理由：{REASON}"
 
 
 def test_the_candidates_list_says_how_a_voided_attempt_ended_and_that_it_is_void(client, exam, proctor):
