@@ -5,6 +5,8 @@ scrolls sideways, however long the file name, stems or problems are; from 720 px
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -68,6 +70,8 @@ def test_batch_list_and_review_tables_are_cards_on_a_phone(phone: Page, sign_in,
         expect(phone.locator(f"table.{table}")).to_have_count(1)
     assert review_page["page"] <= 375 and review_page["boxes"] == [], review_page
     assert set(review_page["rows"]) == {"block"}
+    if os.environ.get("EXAMSVC_SCREENSHOTS"):
+        phone.screenshot(path=os.path.join(os.environ["EXAMSVC_SCREENSHOTS"], "batch-review-phone.png"), full_page=True)
     # Each cell says what it is, and the reviewer can still tick "leave out" on a card.
     card = phone.locator("table.import-duplicates tbody tr").first
     labels = card.evaluate("""r => [...r.cells].filter(td => td.offsetParent)
