@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from examsvc import database
 from examsvc.access import actor, guard
@@ -25,6 +26,10 @@ guard(bp, Role.AUDITOR)
 
 #: Events a page shows.
 PAGE_SIZE = 100
+
+#: The origin channels (``question_bank.services.audit.Channel``) as the page names them.
+CHANNEL_NAMES = {"web": _l("Web page"), "api": _l("API token"), "cli": _l("Command line"),
+                 "worker": _l("Background worker")}
 
 
 def _day(name: str, *, end: bool = False) -> dt.datetime | None:
@@ -73,6 +78,7 @@ def events():
     query = {k: v for k, v in request.args.items() if k != "before"}
     return render_template("audit/events.html", events=found, args=request.args, query=query, problems=problems,
                            object_types=audit_log.object_types(db), more=more, json_text=audit_log.json_text,
+                           channel_names=CHANNEL_NAMES,
                            next_before=found[-1].id if more else None), 422 if problems else 200
 
 

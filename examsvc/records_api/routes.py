@@ -252,7 +252,8 @@ def list_audit_events(after: int, limit: int, **filters: Any):
     return {"items": [{"id": e.id, "occurred_at": e.occurred_at, "actor": username, "action": e.action,
                        "object_type": e.object_type, "object_id": e.object_id,
                        "before": api_records.masked_snapshot(e.before), "after": api_records.masked_snapshot(e.after),
-                       "detail": e.detail, "entry_hash": e.entry_hash} for e, username in page.items],
+                       "detail": e.detail, "origin": api_records.masked_snapshot(e.origin),
+                       "entry_hash": e.entry_hash} for e, username in page.items],
             "next_after": page.next_after}
 
 

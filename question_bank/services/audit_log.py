@@ -127,7 +127,28 @@ def object_types(session: Session) -> list[str]:
 
 
 #: Column headings of the export (Chinese, like the score sheet's).
-EXPORT_HEADERS = ("编号", "时间（北京时间）", "操作人", "操作", "对象类型", "对象编号", "变更前", "变更后", "说明", "哈希")
+EXPORT_HEADERS = ("编号", "时间（北京时间）", "操作人", "操作", "对象类型", "对象编号", "变更前", "变更后", "说明", "来源",
+                  "哈希")
+
+#: The channels of :class:`~question_bank.services.audit.Channel` as the export names them.
+CHANNEL_TEXT = {"web": "网页", "api": "API 令牌", "cli": "命令行", "worker": "后台任务"}
+
+
+def origin_text(origin: dict[str, Any] | None) -> str:
+    """An event's origin as the export's 来源 cell: "网页；地址 192.0.2.10；用户代理 Mozilla/5.0 …",
+    "API 令牌 3；地址 …；用户代理 …", "命令行 sweep-overdue", "后台任务 host:pid:…"; "" for an event
+    made before origins were recorded. The user agent is whole, as stored."""
+    if not origin:
+        return ""
+    channel = str(origin.get("channel", ""))
+    head = " ".join(str(part) for part in (CHANNEL_TEXT.get(channel, channel), origin.get("token"),
+                                           origin.get("command"), origin.get("worker")) if part not in (None, ""))
+    parts = [head]
+    if origin.get("address"):
+        parts.append(f"地址 {origin['address']}")
+    if origin.get("agent"):
+        parts.append(f"用户代理 {origin['agent']}")
+    return "；".join(parts)
 
 
 def json_text(value: Any) -> str:
@@ -149,7 +170,8 @@ def export_rows(session: Session, clock: Clock, viewer: User, flt: EventFilter, 
     query = (scoped_matching(session, viewer.org_unit, flt).add_columns(actor.username).outerjoin(actor, AuditEvent.actor_id == actor.id)
              .order_by(AuditEvent.id).limit(MAX_EXPORT_ROWS))
     rows = [(e.id, e.occurred_at.astimezone(BEIJING).replace(tzinfo=None), username or "", e.action, e.object_type,
-             e.object_id, json_text(e.before), json_text(e.after), e.detail, e.entry_hash)
+             e.object_id, json_text(e.before), json_text(e.after), e.detail, origin_text(e.origin),
+             e.entry_hash)
             for e, username in session.execute(query)]
     audit.record(session, clock, viewer, "export.audit_log", "audit_event", "",
                  after={"format": fmt, "rows": len(rows), "filter": {
