@@ -78,7 +78,7 @@ def events():
     query = {k: v for k, v in request.args.items() if k != "before"}
     return render_template("audit/events.html", events=found, args=request.args, query=query, problems=problems,
                            object_types=audit_log.object_types(db), more=more, json_text=audit_log.json_text,
-                           channel_names=CHANNEL_NAMES,
+                           shown_text=audit_log.shown_text, channel_names=CHANNEL_NAMES,
                            next_before=found[-1].id if more else None), 422 if problems else 200
 
 

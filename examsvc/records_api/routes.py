@@ -38,7 +38,7 @@ from question_bank.errors import InvalidInput
 from question_bank import id_vault
 from question_bank.models import RosterEntry, Sitting, User
 from question_bank.reports.appraisal import CadreSummary, Outcome
-from question_bank.services import api_appraisal, api_records
+from question_bank.services import api_appraisal, api_records, audit_log
 from question_bank.services.api_appraisal import AppraisalQuery, UnitLine
 from question_bank.services.api_records import CandidateRecord, RosterLine, SittingFilter
 from question_bank.services.audit_log import EventFilter
@@ -252,7 +252,7 @@ def list_audit_events(after: int, limit: int, **filters: Any):
     return {"items": [{"id": e.id, "occurred_at": e.occurred_at, "actor": username, "action": e.action,
                        "object_type": e.object_type, "object_id": e.object_id,
                        "before": api_records.masked_snapshot(e.before), "after": api_records.masked_snapshot(e.after),
-                       "detail": e.detail, "origin": api_records.masked_snapshot(e.origin),
+                       "detail": audit_log.shown_text(e.detail), "origin": api_records.masked_snapshot(e.origin),
                        "entry_hash": e.entry_hash} for e, username in page.items],
             "next_after": page.next_after}
 
