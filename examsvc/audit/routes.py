@@ -14,6 +14,7 @@ from examsvc.access import actor, guard
 from examsvc.downloads import disposition
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
+from examsvc.read_audit import audited_read
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE
 from question_bank.clock import BEIJING
 from question_bank.errors import N_, InvalidInput, Problem
@@ -96,11 +97,13 @@ def _export(fmt: str) -> Response:
 
 
 @bp.get("/events.csv")
+@audited_read("audit_export", "audit_event")
 def events_csv():
     return _export("csv")
 
 
 @bp.get("/events.xlsx")
+@audited_read("audit_export", "audit_event")
 def events_xlsx():
     return _export("xlsx")
 
@@ -111,6 +114,7 @@ def sittings():
 
 
 @bp.get("/sittings/<int:sitting_id>")
+@audited_read("score_records", "sitting", "sitting_id")
 def sitting(sitting_id: int):
     db = database.session()
     found = audit_log.visible_sitting(db, actor(), sitting_id)

@@ -17,6 +17,7 @@ from werkzeug.exceptions import UnprocessableEntity
 from examsvc import database
 from examsvc.errors import format_place, translate
 from examsvc.extensions import clock
+from examsvc.read_audit import audited_read
 from examsvc.records_api import PREFIX, SessionlessTokenApi
 from examsvc.records_api.schemas import (
     AppraisalArgs,
@@ -140,6 +141,7 @@ def _record_json(record: CandidateRecord) -> dict[str, Any]:
 
 @blp.route("/sittings/<int:sitting_id>/scores")
 @_protected(Scope.SCORES)
+@audited_read("api_scores", "sitting", "sitting_id")
 @blp.arguments(ScoreArgs, location="query", as_kwargs=True)
 @blp.response(200, ScoreRecordPage)
 def list_scores(sitting_id: int, after: int, limit: int, unit_id: int | None = None):
@@ -157,6 +159,7 @@ def list_scores(sitting_id: int, after: int, limit: int, unit_id: int | None = N
 
 @blp.route("/sittings/<int:sitting_id>/roster")
 @_protected(Scope.ROSTERS)
+@audited_read("api_roster", "sitting", "sitting_id")
 @blp.arguments(RosterArgs, location="query", as_kwargs=True)
 @blp.response(200, RosterPage)
 def list_roster(sitting_id: int, after: int, limit: int, unit_id: int | None = None):
@@ -178,6 +181,7 @@ def _roster_json(line: RosterLine) -> dict[str, Any]:
 
 @blp.route("/appraisal/cadres")
 @_protected(Scope.APPRAISAL)
+@audited_read("api_appraisal_cadres", "org_unit")
 @blp.arguments(AppraisalArgs, location="query", as_kwargs=True)
 @blp.response(200, AppraisalCadrePage)
 def list_appraisal_cadres(after: int, limit: int, **filters: Any):
@@ -217,6 +221,7 @@ def _cadre_json(summary: CadreSummary) -> dict[str, Any]:
 
 @blp.route("/appraisal/units")
 @_protected(Scope.APPRAISAL)
+@audited_read("api_appraisal_units", "org_unit")
 @blp.arguments(AppraisalArgs, location="query", as_kwargs=True)
 @blp.response(200, AppraisalUnitPage)
 def list_appraisal_units(after: int, limit: int, **filters: Any):
@@ -239,6 +244,7 @@ def _unit_json(line: UnitLine) -> dict[str, Any]:
 
 @blp.route("/audit-events")
 @_protected(Scope.AUDIT, looks_up=False)
+@audited_read("api_audit_events", "audit_event")
 @blp.arguments(AuditArgs, location="query", as_kwargs=True)
 @blp.response(200, AuditEventPage)
 def list_audit_events(after: int, limit: int, **filters: Any):
