@@ -16,14 +16,14 @@ from sqlalchemy import select, text
 
 from examsvc.audit_origin import MAX_AGENT_CHARS
 from question_bank import import_worker
-from question_bank.db import make_engine, make_session_factory
 from question_bank.models import AuditEvent, Role
-from question_bank.services import attempts, audit, import_jobs, importing
+from question_bank.services import attempts, audit
 from question_bank.services.api_tokens import Scope
 from tests import tamper
 from tests.examsvc.records_api_world import build
 from tests.examsvc.sign_in_helpers import events, instance, try_sign_in
 from tests.factories import questions_xlsx
+from tests.question_bank.test_import_jobs import ROWS, factory, queue  # noqa: F401  (factory: the worker's sessions)
 from tests.webclient import PASSWORD
 
 #: What WeChat's in-app browser sends, well over the 300 characters the access log used to keep.
@@ -142,18 +142,10 @@ def test_f9_a_command_records_channel_cli_and_its_name(app, db, clock, make):
     assert closed.actor_id is None and closed.origin == {"channel": "cli", "command": "sweep-overdue"}
 
 
-def test_f9_a_background_import_records_channel_worker_and_the_worker(db, db_url, clock, make):
+def test_f9_a_background_import_records_channel_worker_and_the_worker(db, clock, make, factory):
     editor = make.user(Role.BANK_EDITOR, username="editor")
-    rows = [("单选", f"第{n}题：下列哪项属于行政处罚？", "警告", "表扬", "奖励", "记功", "A", "解析", "中", "处罚",
-             "行政处罚法第九条", "行政处罚法", "2") for n in range(1, 3)]
-    import_jobs.enqueue(db, clock, editor, "big.xlsx", questions_xlsx(rows), importing.ALL_OR_NOTHING, importing.ASK,
-                        "auto")
-    db.commit()
-    engine = make_engine(db_url)
-    try:
-        assert import_worker.run_one(make_session_factory(engine), clock, "host-1:42:abcd").state == "done"
-    finally:
-        engine.dispose()
+    queue(db, clock, editor, questions_xlsx(ROWS[:2]))
+    assert import_worker.run_one(factory, clock, "host-1:42:abcd").state == "done"
     db.rollback()
     made = db.scalars(select(AuditEvent).where(AuditEvent.origin.is_not(None))).all()
     assert made and {e.actor_id for e in made if e.action.startswith("question")} <= {editor.id}
