@@ -10,7 +10,7 @@ from flask_babel import gettext
 from werkzeug.routing import IntegerConverter
 
 from examsvc import config as app_config
-from examsvc import database, errors, id_keys, ledger_reasons, outages
+from examsvc import audit_origin, database, errors, id_keys, ledger_reasons, outages
 from examsvc.auth.access_log import register as register_access_log
 from examsvc.auth.session_rules import register as register_session_rules
 from examsvc.extensions import babel, csrf, login_manager, select_locale, wants_json
@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.user_loader(lambda token: load_session_user(database.session(), token))
     login_manager.unauthorized_handler(_unauthorized)
     errors.register(app)
+    audit_origin.register(app)
     outages.register(app)
     register_filters(app)
     ledger_reasons.register(app)

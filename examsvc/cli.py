@@ -9,6 +9,8 @@
 - ``backup PATH`` / ``restore PATH``: see :mod:`examsvc.backup`.
 - ``export-questions --as USER OUTPUT``: export questions without a request's time limit
   (:mod:`examsvc.export_cli`).
+- ``audit-id-numbers``: list where ID numbers are stored unmasked in free text (table, id, field);
+  exit status 3 when there are any, 0 when none (``question_bank.services.id_number_scan``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from flask import Flask
 from examsvc import database, export_cli, import_worker_cli, ledger_cli
 from examsvc.backup.commands import register as register_backup
 from examsvc.extensions import clock
-from question_bank.services import deadlines, law_catalogue
+from question_bank.services import deadlines, id_number_scan, law_catalogue
+
+#: Exit status of ``audit-id-numbers`` when it finds an unmasked ID number.
+FOUND_ID_NUMBERS = 3
 
 
 def register(app: Flask) -> None:
@@ -68,6 +73,22 @@ def register(app: Flask) -> None:
                 raise SystemExit(1)
             db.commit()
         click.echo("\n".join(outcome.lines()))
+
+    @app.cli.command("audit-id-numbers")
+    def audit_id_numbers() -> None:
+        """List ID numbers stored unmasked in free text: table, id, field, the number masked.
+        Exit status 3 when there are any, 0 when none."""
+        found = 0
+        with database.session() as db:
+            for finding in id_number_scan.scan(db):
+                if not found:
+                    click.echo("table\tid\tfield\tnumber (masked)")
+                click.echo(finding.line())
+                found += 1
+        if found:
+            click.echo(f"{found} unmasked ID number(s) found", err=True)
+            raise SystemExit(FOUND_ID_NUMBERS)
+        click.echo("no unmasked ID number found")
 
     ledger_cli.register(app)
     export_cli.register(app)

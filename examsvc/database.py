@@ -11,6 +11,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
+
+from examsvc import audit_origin
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,10 +33,11 @@ def engine(app: Flask | None = None) -> Engine:
 
 
 def session() -> Session:
-    """The request's session, opened on first use."""
+    """The request's (or command's) session, opened on first use; what it audits carries the
+    request's or command's origin (:mod:`examsvc.audit_origin`)."""
     if "db_session" not in g:
         factory: sessionmaker[Session] = current_app.extensions[_KEY][1]
-        g.db_session = factory()
+        g.db_session = factory(info=audit_origin.session_info())
     return g.db_session
 
 

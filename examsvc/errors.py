@@ -10,7 +10,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
 from question_bank import errors
 from examsvc import database
@@ -205,6 +205,11 @@ def register(app: Flask) -> None:
         return _respond(413, "too_large", gettext("The upload is larger than %(mb)d MB, the most this service accepts. "
                                                   "Split the file into several smaller ones.", mb=limit_mb),
                         back=request.path if request.method == "POST" else None)
+
+    @app.errorhandler(RequestHeaderFieldsTooLarge)
+    def _header_too_large(exc: RequestHeaderFieldsTooLarge):
+        # The description is the refusal's own translated message (``audit_origin``).
+        return _respond(431, "header_too_large", exc.description or gettext(exc.name))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -69,8 +69,13 @@ def mask(number: str | None) -> str:
     """An ID number as exports and messages show it (domain.md §8): the first 6 and last 4
     characters kept, the rest starred ("110101199003074512" → "110101********4512"); a value of
     10 characters or fewer is starred whole, since keeping 6 + 4 of it would show all of it;
-    ``None`` or empty gives "". Space around the value is dropped first."""
+    ``None`` or empty gives "". Space around the value is dropped first. A number written with
+    separators or in full width ("110101 19900307 451ｘ", "１１０１０１-…") is masked as its compact
+    form ("110101********451X"), so the kept characters are always the same ten digits."""
     value = (number or "").strip()
+    compact = _compact(value)
+    if _NUMBER_LAYOUT.fullmatch(compact):
+        value = compact
     if len(value) <= 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
@@ -80,6 +85,23 @@ def mask(number: str | None) -> str:
 #: layout, GB 11643-1999), or the 15 digits of a first-generation number, not part of a longer run
 #: of digits, with spaces allowed between the digits (people type "110105 19491231 002X").
 _WRITTEN_NUMBER = re.compile(r"(?<![0-9])(?:[0-9] *){17}[0-9Xx](?![0-9])|(?<![0-9])(?:[0-9] *){14}[0-9](?![0-9Xx])")
+#: What people put between the digits of a number they paste or type, after width folding (a
+#: full-width space becomes a space, "－" a hyphen): white space, hyphens and dashes, up to three
+#: together ("110101 — 19900307").
+_SEPARATOR_CHARACTER = r"[\s\-\u2010-\u2015\u2212\uFE58\uFE63]"
+_SEPARATOR = _SEPARATOR_CHARACTER + "{0,3}"
+#: An ID number inside free text (issue-10 trial F10-03): the layouts of :data:`_WRITTEN_NUMBER`
+#: with any :data:`_SEPARATOR` between the characters, standing apart from letters and digits
+#: (so a run of a hexadecimal hash or a longer number is not taken for one).
+_NUMBER_IN_TEXT = re.compile(
+    rf"(?<![0-9A-Za-z])(?:(?:[0-9]{_SEPARATOR}){{17}}[0-9Xx]|(?:[0-9]{_SEPARATOR}){{14}}[0-9])(?![0-9A-Za-z])")
+#: The compact layouts: 17 digits and a digit or X, or 15 digits.
+_NUMBER_LAYOUT = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
+
+
+def _compact(text: str) -> str:
+    """``text`` width-folded, without separators, upper case: "110101-1990 0307 451ｘ" → "11010119900307451X"."""
+    return re.sub(_SEPARATOR_CHARACTER, "", unicodedata.normalize("NFKC", text)).upper()
 
 
 def looks_like_id_number(text: str) -> bool:
@@ -90,14 +112,53 @@ def looks_like_id_number(text: str) -> bool:
     return bool(_WRITTEN_NUMBER.fullmatch(number))
 
 
+def written_numbers(text: str) -> list[str]:
+    """The ID numbers written in free ``text``, each in its compact form ("110101199003074514"):
+    full-width digits, a final x/X/ｘ, spaces (full-width too), hyphens or dashes between the digits
+    are all read (:data:`_NUMBER_IN_TEXT`); masked ones ("110101********4514") are not numbers any more."""
+    folded, _places = _folded(text or "")
+    return [_compact(found.group(0)) for found in _NUMBER_IN_TEXT.finditer(folded)]
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """``text`` width-folded character by character (NFKC), with the index in ``text`` of every
+    folded character, so that what is found in the folded text can be replaced in the original."""
+    parts, places = [], []
+    for index, character in enumerate(text):
+        folded = unicodedata.normalize("NFKC", character)
+        parts.append(folded)
+        places.extend([index] * len(folded))
+    return "".join(parts), places
+
+
 def redact(text: str) -> str:
-    """``text`` with every ID number written in it masked (:func:`mask`), for what is kept of text a
-    person typed where a number may be (a sign-in name): width folded first, so full-width digits
-    are found too; text holding no number is returned unchanged (SEC-P2: logs hold masked numbers only)."""
-    folded = unicodedata.normalize("NFKC", text or "")
-    if not _WRITTEN_NUMBER.search(folded):
+    """``text`` with every ID number written in it masked (:func:`mask` of its compact form), for
+    text shown or kept where a person may have typed or pasted one (a sign-in name, audit details):
+    width folded first, so full-width digits are found too, and separators read as in
+    :func:`written_numbers`; text holding no number is returned unchanged (SEC-P2: logs hold masked
+    numbers only). The rest of the text stays as written."""
+    folded, places = _folded(text or "")
+    found = list(_NUMBER_IN_TEXT.finditer(folded))
+    if not found:
         return text
-    return _WRITTEN_NUMBER.sub(lambda found: mask(normalise(found.group(0))), folded)
+    kept, last = [], 0
+    for number in found:
+        start, end = places[number.start()], places[number.end() - 1] + 1
+        kept += [text[last:start], mask(_compact(number.group(0)))]
+        last = end
+    return "".join(kept + [text[last:]])
+
+
+def redact_document(value: object) -> object:
+    """A JSON-able document (an audit snapshot) with :func:`redact` applied to every string in it,
+    keys included, at any depth; other values as they are."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact(str(k)): redact_document(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_document(v) for v in value]
+    return value
 
 
 def local_date(now: dt.datetime) -> dt.date:

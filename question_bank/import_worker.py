@@ -29,7 +29,7 @@ from question_bank.clock import Clock
 from question_bank.db import SQLITE_BUSY_TIMEOUT_MS
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.models import ImportJob, User
-from question_bank.services import held_imports, import_jobs
+from question_bank.services import audit, held_imports, import_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -104,10 +104,13 @@ def run_one(factory: sessionmaker[Session], clock: Clock, worker: str | None = N
     ``on_claimed(job_id)`` is called between the claim and the import (tests stop a worker there).
     Never raises for a bad file or a failed import: the job says why; the log has the details."""
     worker = worker or worker_name()
-    with factory() as session:
+    engine = factory.kw["bind"]
+    # What the worker audits says it came from this worker (AuditEvent.origin).
+    sessions = _stamped(factory, worker)
+    with sessions() as session:
         recovered = [(job_id, str(state)) for job_id, state in import_jobs.recover_stalled(session, clock, stale_after)]
         session.commit()
-    with factory() as session:
+    with sessions() as session:
         job = import_jobs.claim_next(session, clock, worker)
         job_id = job.id if job is not None else None
         session.commit()
@@ -115,13 +118,19 @@ def run_one(factory: sessionmaker[Session], clock: Clock, worker: str | None = N
         return Outcome(None, None, recovered)
     if on_claimed is not None:
         on_claimed(job_id)
-    engine = factory.kw["bind"]
     with Heartbeat(engine, clock, job_id, worker) as heartbeat:
-        state = _import(factory, clock, job_id, worker, heartbeat.progress)
+        state = _import(sessions, clock, job_id, worker, heartbeat.progress)
     return Outcome(job_id, state, recovered)
 
 
-def _import(factory: sessionmaker[Session], clock: Clock, job_id: int, worker: str,
+def _stamped(factory: sessionmaker[Session], worker: str) -> Callable[[], Session]:
+    """``factory`` making sessions whose audit events carry the worker's origin."""
+    def open_session() -> Session:
+        return factory(info={audit.ORIGIN_KEY: audit.worker_origin(worker)})
+    return open_session
+
+
+def _import(factory: Callable[[], Session], clock: Clock, job_id: int, worker: str,
             progress: Callable[[int, int], None]) -> str:
     with factory() as session:
         job = session.get(ImportJob, job_id)

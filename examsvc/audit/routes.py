@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from examsvc import database
 from examsvc.access import actor, guard
 from examsvc.downloads import disposition
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
+from examsvc.read_audit import audited_read
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE
 from question_bank import date_filters
 from question_bank.clock import BEIJING
@@ -26,6 +28,10 @@ guard(bp, Role.AUDITOR)
 
 #: Events a page shows.
 PAGE_SIZE = 100
+
+#: The origin channels (``question_bank.services.audit.Channel``) as the page names them.
+CHANNEL_NAMES = {"web": _l("Web page"), "api": _l("API token"), "cli": _l("Command line"),
+                 "worker": _l("Background worker")}
 
 
 def _day(name: str, *, end: bool = False) -> dt.datetime | None:
@@ -70,6 +76,7 @@ def events():
     query = {k: v for k, v in request.args.items() if k != "before"}
     return render_template("audit/events.html", events=found, args=request.args, query=query, problems=problems,
                            object_types=audit_log.object_types(db), more=more, json_text=audit_log.json_text,
+                           shown_text=audit_log.shown_text, channel_names=CHANNEL_NAMES,
                            next_before=found[-1].id if more else None), 422 if problems else 200
 
 
@@ -87,11 +94,13 @@ def _export(fmt: str) -> Response:
 
 
 @bp.get("/events.csv")
+@audited_read("audit_export", "audit_event")
 def events_csv():
     return _export("csv")
 
 
 @bp.get("/events.xlsx")
+@audited_read("audit_export", "audit_event")
 def events_xlsx():
     return _export("xlsx")
 
@@ -102,6 +111,7 @@ def sittings():
 
 
 @bp.get("/sittings/<int:sitting_id>")
+@audited_read("score_records", "sitting", "sitting_id")
 def sitting(sitting_id: int):
     db = database.session()
     found = audit_log.visible_sitting(db, actor(), sitting_id)

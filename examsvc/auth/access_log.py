@@ -4,7 +4,8 @@ refused authorisation are audit events carrying the client address, the user age
 The address is ``request.remote_addr``: with ``PROXY_HOPS`` set, werkzeug's ``ProxyFix`` has
 replaced it by the address the last trusted proxy saw, so a client's own ``X-Forwarded-For``,
 ``X-Real-IP`` or ``Forwarded`` header changes nothing. Values are stored as JSON strings (never
-written into a log line), cut to a bounded length.
+written into a log line): the user agent whole (a longer one than ``audit_origin.MAX_AGENT_CHARS``
+is refused before any view), a typed name cut to a bounded length.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask import Flask, Response, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from examsvc import database
+from examsvc import audit_origin, database
 from examsvc.access import ROLES_NEEDED
 from examsvc.extensions import clock
 from examsvc.records_api import is_token_request
@@ -23,7 +24,6 @@ from question_bank import idnumbers
 from question_bank.models import User
 from question_bank.services import audit
 
-MAX_AGENT_CHARS = 300
 MAX_NAME_CHARS = 100
 
 
@@ -33,7 +33,7 @@ def client_address() -> str:
 
 def client_context(user: User | None = None) -> dict[str, Any]:
     """The request's address, user agent and, for a known account, its roles."""
-    context = {"address": client_address(), "agent": request.headers.get("User-Agent", "")[:MAX_AGENT_CHARS]}
+    context = {"address": client_address(), "agent": audit_origin.user_agent()}
     if user is not None:
         context["roles"] = sorted(map(str, user.roles))
     return context

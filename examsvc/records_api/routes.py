@@ -17,6 +17,7 @@ from werkzeug.exceptions import UnprocessableEntity
 from examsvc import database
 from examsvc.errors import format_place, translate
 from examsvc.extensions import clock
+from examsvc.read_audit import audited_read
 from examsvc.records_api import PREFIX, SessionlessTokenApi
 from examsvc.records_api.schemas import (
     AppraisalArgs,
@@ -39,7 +40,7 @@ from question_bank import id_vault
 from question_bank.models import RosterEntry, Sitting, User
 from question_bank.reports.appraisal import CadreSummary, Outcome
 from question_bank.reports.score_share import PaperScore
-from question_bank.services import api_appraisal, api_records
+from question_bank.services import api_appraisal, api_records, audit_log
 from question_bank.services.api_appraisal import AppraisalQuery, UnitLine
 from question_bank.services.api_records import CandidateRecord, RosterLine, SittingFilter
 from question_bank.services.audit_log import EventFilter
@@ -149,6 +150,7 @@ def _record_json(record: CandidateRecord) -> dict[str, Any]:
 
 @blp.route("/sittings/<int:sitting_id>/scores")
 @_protected(Scope.SCORES)
+@audited_read("api_scores", "sitting", "sitting_id")
 @blp.arguments(ScoreArgs, location="query", as_kwargs=True)
 @blp.response(200, ScoreRecordPage)
 def list_scores(sitting_id: int, after: int, limit: int, unit_id: int | None = None):
@@ -166,6 +168,7 @@ def list_scores(sitting_id: int, after: int, limit: int, unit_id: int | None = N
 
 @blp.route("/sittings/<int:sitting_id>/roster")
 @_protected(Scope.ROSTERS)
+@audited_read("api_roster", "sitting", "sitting_id")
 @blp.arguments(RosterArgs, location="query", as_kwargs=True)
 @blp.response(200, RosterPage)
 def list_roster(sitting_id: int, after: int, limit: int, unit_id: int | None = None):
@@ -187,6 +190,7 @@ def _roster_json(line: RosterLine) -> dict[str, Any]:
 
 @blp.route("/appraisal/cadres")
 @_protected(Scope.APPRAISAL)
+@audited_read("api_appraisal_cadres", "org_unit")
 @blp.arguments(AppraisalArgs, location="query", as_kwargs=True)
 @blp.response(200, AppraisalCadrePage)
 def list_appraisal_cadres(after: int, limit: int, **filters: Any):
@@ -227,6 +231,7 @@ def _cadre_json(summary: CadreSummary) -> dict[str, Any]:
 
 @blp.route("/appraisal/units")
 @_protected(Scope.APPRAISAL)
+@audited_read("api_appraisal_units", "org_unit")
 @blp.arguments(AppraisalArgs, location="query", as_kwargs=True)
 @blp.response(200, AppraisalUnitPage)
 def list_appraisal_units(after: int, limit: int, **filters: Any):
@@ -249,6 +254,7 @@ def _unit_json(line: UnitLine) -> dict[str, Any]:
 
 @blp.route("/audit-events")
 @_protected(Scope.AUDIT, looks_up=False)
+@audited_read("api_audit_events", "audit_event")
 @blp.arguments(AuditArgs, location="query", as_kwargs=True)
 @blp.response(200, AuditEventPage)
 def list_audit_events(after: int, limit: int, **filters: Any):
@@ -262,7 +268,8 @@ def list_audit_events(after: int, limit: int, **filters: Any):
     return {"items": [{"id": e.id, "occurred_at": e.occurred_at, "actor": username, "action": e.action,
                        "object_type": e.object_type, "object_id": e.object_id,
                        "before": api_records.masked_snapshot(e.before), "after": api_records.masked_snapshot(e.after),
-                       "detail": e.detail, "entry_hash": e.entry_hash} for e, username in page.items],
+                       "detail": audit_log.shown_text(e.detail), "origin": api_records.masked_snapshot(e.origin),
+                       "entry_hash": e.entry_hash} for e, username in page.items],
             "next_after": page.next_after}
 
 

@@ -174,6 +174,10 @@ class AuditEventSchema(Schema):
     before = fields.Dict(required=True, allow_none=True)
     after = fields.Dict(required=True, allow_none=True)
     detail = fields.String(required=True)
+    origin = fields.Dict(required=True, allow_none=True, metadata={
+        "description": "Where the action came in: channel (web, api, cli, worker); for web and api the client "
+                       "address (after the trusted proxies) and the whole user agent, for api the token id, for "
+                       "cli the command, for worker its name. Null for events recorded before origins were."})
     entry_hash = fields.String(required=True)
 
 

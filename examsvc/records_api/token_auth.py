@@ -15,7 +15,7 @@ from typing import Any
 from flask import g, jsonify, request
 from flask_babel import gettext
 
-from examsvc import database
+from examsvc import audit_origin, database
 from examsvc.auth.access_log import client_context
 from examsvc.extensions import clock
 from question_bank.models import ApiToken
@@ -77,6 +77,7 @@ def token_required(scope: Scope) -> Callable:
                 api_tokens.record_refusal(db, clock(), refusal, request.path, client_context())
                 database.commit()
                 return _refusal_response(refusal)
+            audit_origin.note_token(db, token)
             api_tokens.record_use(db, clock(), token, request.path, request.query_string.decode("latin-1"),
                                   client_context())
             database.commit()

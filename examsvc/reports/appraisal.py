@@ -21,6 +21,7 @@ from examsvc import database
 from examsvc.access import actor, guard
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
+from examsvc.read_audit import audited_read
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE, cell_text, content_disposition
 from question_bank import date_filters
 from question_bank.clock import BEIJING
@@ -93,6 +94,7 @@ def _summaries(chosen: appraisal.AppraisalFilter) -> list[report.CadreSummary]:
 
 
 @bp.get("/")
+@audited_read("appraisal", "org_unit")
 def page():
     units = appraisal.units_for(database.session(), actor())
     try:
@@ -117,6 +119,7 @@ def _query(chosen: appraisal.AppraisalFilter) -> dict[str, str]:
 
 
 @bp.get("/<per>.<ext>")
+@audited_read("appraisal_export", "org_unit")
 def download(per: str, ext: str):
     if per not in TITLES or ext not in ("xlsx", "csv"):
         abort(404)

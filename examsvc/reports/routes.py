@@ -21,6 +21,7 @@ from examsvc.access import actor, guard
 from examsvc.downloads import disposition
 from examsvc.extensions import clock
 from examsvc.formatting import points
+from examsvc.read_audit import audited_read
 from examsvc.results_release import release_and_return
 from question_bank.formats import tabular
 from question_bank.models import Role, Sitting
@@ -73,6 +74,7 @@ def sittings():
 
 
 @bp.get("/sittings/<int:sitting_id>")
+@audited_read("score_sheet", "sitting", "sitting_id")
 def sitting(sitting_id: int):
     db = database.session()
     found = sheet_service.visible_sitting(db, sitting_id, actor())
@@ -94,6 +96,7 @@ def release_results(sitting_id: int):
 
 
 @bp.get("/sittings/<int:sitting_id>/scores.xlsx")
+@audited_read("score_sheet_export", "sitting", "sitting_id")
 def scores_xlsx(sitting_id: int):
     db = database.session()
     found = sheet_service.visible_sitting(db, sitting_id, actor())
@@ -103,6 +106,7 @@ def scores_xlsx(sitting_id: int):
 
 
 @bp.get("/sittings/<int:sitting_id>/scores.csv")
+@audited_read("score_sheet_export", "sitting", "sitting_id")
 def scores_csv(sitting_id: int):
     db = database.session()
     found = sheet_service.visible_sitting(db, sitting_id, actor())

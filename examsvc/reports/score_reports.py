@@ -10,6 +10,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from examsvc import database
 from examsvc.access import actor, guard
 from examsvc.extensions import clock
+from examsvc.read_audit import audited_read
 from question_bank import id_vault
 from question_bank.models import Role
 from question_bank.reports import score_sheet as sheets
@@ -20,6 +21,7 @@ guard(bp, Role.HR)
 
 
 @bp.get("/<int:attempt_id>")
+@audited_read("score_report", "attempt", "attempt_id")
 def show(attempt_id: int):
     found = report_codes.report(database.session(), actor(), attempt_id)
     attempt = found.attempt

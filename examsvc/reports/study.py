@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template
 from examsvc import database
 from examsvc.access import actor, guard
 from examsvc.extensions import clock
+from examsvc.read_audit import audited_read
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE, cell_text, content_disposition
 from question_bank.formats import tabular
 from question_bank.models import Role
@@ -26,6 +27,7 @@ def lists():
 
 
 @bp.get("/<int:list_id>")
+@audited_read("study_progress", "study_list", "list_id")
 def progress(list_id: int):
     db = database.session()
     found = study_reports.visible_list(db, actor(), list_id)
@@ -36,6 +38,7 @@ def progress(list_id: int):
 
 
 @bp.get("/<int:list_id>/<per>.<ext>")
+@audited_read("study_progress_export", "study_list", "list_id")
 def download(list_id: int, per: str, ext: str):
     if per not in PER or ext not in ("xlsx", "csv"):
         abort(404)

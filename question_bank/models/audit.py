@@ -30,6 +30,11 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     detail: Mapped[str] = mapped_column(Text, default="")
+    #: Where the action came in: ``{"channel": "web"|"api"|"cli"|"worker", ...}`` with, for web and
+    #: API, ``address`` (after the trusted proxy hops) and ``agent`` (the whole User-Agent), the
+    #: API's ``token`` id, a command's ``command``, a worker's ``worker``. None for events made
+    #: before it was recorded, and by services run outside those (``question_bank.services.audit``).
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 

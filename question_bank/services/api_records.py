@@ -25,6 +25,7 @@ from question_bank.clock import Clock
 from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import ApiToken, Attempt, AuditEvent, OrgUnit, RosterEntry, ScoreRecord, Sitting, User
 from question_bank.idnumbers import mask as mask_id_number
+from question_bank.idnumbers import redact_document
 from question_bank.services import audit_log, deadlines, ledger, protection, score_check
 from question_bank.services.audit_log import EventFilter
 from question_bank.services.score_check import CheckedScore
@@ -243,10 +244,16 @@ def audit_events(session: Session, token: ApiToken, flt: EventFilter, *, after: 
 
 
 def masked_snapshot(value: Any) -> Any:
-    """An audit snapshot with every ID number masked (keys of :data:`ID_NUMBER_KEYS`), at any depth."""
+    """An audit snapshot with every ID number masked, at any depth: the values of the keys of
+    :data:`ID_NUMBER_KEYS` whatever they hold, and every number written in any other string
+    (``idnumbers.redact_document``: separators and full width read)."""
+    return redact_document(_masked_keys(value))
+
+
+def _masked_keys(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: mask_id_number(v) if k in ID_NUMBER_KEYS and isinstance(v, str) else masked_snapshot(v)
+        return {k: mask_id_number(v) if k in ID_NUMBER_KEYS and isinstance(v, str) else _masked_keys(v)
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [masked_snapshot(v) for v in value]
+        return [_masked_keys(v) for v in value]
     return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -20,21 +21,49 @@ from question_bank.services import hashchain
 from question_bank.services.hashchain import Chain, ChainCheck, ChainPoint
 
 
+class Channel(StrEnum):
+    """Where an audited action came in (``AuditEvent.origin["channel"]``)."""
+
+    #: A page or the exam page's script, in a browser signed in with a session cookie.
+    WEB = "web"
+    #: The read-only records API, with a bearer token.
+    API = "api"
+    #: A ``flask --app wsgi …`` command run on the server.
+    CLI = "cli"
+    #: A background worker (the import worker), acting on a job someone queued.
+    WORKER = "worker"
+
+
+#: ``Session.info`` key of the origin stamped on every event the session records (set by the
+#: layer that opens the session: ``examsvc.audit_origin`` for requests and commands, the import
+#: worker for its jobs). Absent: the event has no origin (services called directly, such as tests).
+ORIGIN_KEY = "question_bank.audit.origin"
+
+
+def worker_origin(worker: str) -> dict[str, str]:
+    """The origin of what a background worker named ``worker`` (host:pid:random) records."""
+    return {"channel": str(Channel.WORKER), "worker": worker}
+
+
 def event_content(occurred_at: Any, actor_id: int | None, action: str, object_type: str, object_id: str,
-                  before: Any, after: Any, detail: str) -> dict[str, Any]:
+                  before: Any, after: Any, detail: str, origin: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What an event's hash covers. ``occurred_at`` is an aware datetime. Part of every stored
     hash (the migration that chained the events made before chaining uses it too): never change
-    what it gives for an existing event."""
-    return {
+    what it gives for an existing event. ``origin`` is covered only when the event has one, so
+    events made before origins were recorded (revision 6d2a9c4e7b13) hash as they always did."""
+    content = {
         "occurred_at": hashchain.timestamp(occurred_at), "actor_id": actor_id, "action": action,
         "object_type": object_type, "object_id": object_id, "before": before, "after": after, "detail": detail,
     }
+    if origin is not None:
+        content["origin"] = dict(origin)
+    return content
 
 
 def entry_content(event: AuditEvent) -> dict[str, Any]:
     """What a stored event's hash covers (:func:`event_content` of its fields)."""
     return event_content(event.occurred_at, event.actor_id, event.action, event.object_type, event.object_id,
-                         event.before, event.after, event.detail)
+                         event.before, event.after, event.detail, event.origin)
 
 
 def record(
@@ -56,7 +85,10 @@ def record(
     JSONB has stored it). The audit chain's head is locked until the transaction ends, so call this
     after the change's other row locks have been taken. Events are inserted in the order they were
     recorded (SQLAlchemy keeps insertion order within a table), so their ids follow the chain.
+    The event's origin is the session's (``session.info[ORIGIN_KEY]``: a JSON object of strings
+    with at least ``channel``, a :class:`Channel`), covered by its hash.
     """
+    origin = session.info.get(ORIGIN_KEY)
     event = AuditEvent(
         occurred_at=clock.now(),
         actor_id=actor.id if actor else None,
@@ -68,6 +100,9 @@ def record(
         after=_as_json(after),
         detail=detail,
     )
+    if origin is not None:
+        # Set only when there is one: left unset, the column is SQL NULL (None given would store JSON null).
+        event.origin = _as_json(origin)
     head = hashchain.lock_head(session, Chain.AUDIT)
     event.prev_hash, event.entry_hash = hashchain.advance(head, entry_content(event))
     session.add(event)

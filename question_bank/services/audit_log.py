@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from question_bank import date_filters
+from question_bank import date_filters, idnumbers
 from question_bank.clock import BEIJING, Clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import (
@@ -131,13 +131,41 @@ def object_types(session: Session) -> list[str]:
 
 
 #: Column headings of the export (Chinese, like the score sheet's).
-EXPORT_HEADERS = ("编号", "时间（北京时间）", "操作人", "操作", "对象类型", "对象编号", "变更前", "变更后", "说明", "哈希")
+EXPORT_HEADERS = ("编号", "时间（北京时间）", "操作人", "操作", "对象类型", "对象编号", "变更前", "变更后", "说明", "来源",
+                  "哈希")
+
+#: The channels of :class:`~question_bank.services.audit.Channel` as the export names them.
+CHANNEL_TEXT = {"web": "网页", "api": "API 令牌", "cli": "命令行", "worker": "后台任务"}
+
+
+def origin_text(origin: dict[str, Any] | None) -> str:
+    """An event's origin as the export's 来源 cell: "网页；地址 192.0.2.10；用户代理 Mozilla/5.0 …",
+    "API 令牌 3；地址 …；用户代理 …", "命令行 sweep-overdue", "后台任务 host:pid:…"; "" for an event
+    made before origins were recorded. The user agent is whole, as stored, any ID number in it masked."""
+    if not origin:
+        return ""
+    channel = str(origin.get("channel", ""))
+    head = " ".join(str(part) for part in (CHANNEL_TEXT.get(channel, channel), origin.get("token"),
+                                           origin.get("command"), origin.get("worker")) if part not in (None, ""))
+    parts = [head]
+    if origin.get("address"):
+        parts.append(f"地址 {origin['address']}")
+    if origin.get("agent"):
+        parts.append(f"用户代理 {shown_text(origin['agent'])}")
+    return "；".join(parts)
 
 
 def json_text(value: Any) -> str:
-    """A snapshot as JSON text with Chinese kept as written (not ``\\uXXXX``); "" for None. Pages
-    escape it for HTML like any text."""
-    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """A snapshot as JSON text with Chinese kept as written (not ``\\uXXXX``) and every ID number
+    written in it masked (``idnumbers.redact_document``); "" for None. Pages escape it for HTML like
+    any text."""
+    return "" if value is None else json.dumps(idnumbers.redact_document(value), ensure_ascii=False, sort_keys=True)
+
+
+def shown_text(text: str) -> str:
+    """Free text of an event (its detail, an origin's user agent) as the auditor's page and the export
+    show it: every ID number written in it masked (``idnumbers.redact``)."""
+    return idnumbers.redact(text)
 
 
 def export_rows(session: Session, clock: Clock, viewer: User, flt: EventFilter, fmt: str
@@ -153,7 +181,8 @@ def export_rows(session: Session, clock: Clock, viewer: User, flt: EventFilter, 
     query = (scoped_matching(session, viewer.org_unit, flt).add_columns(actor.username).outerjoin(actor, AuditEvent.actor_id == actor.id)
              .order_by(AuditEvent.id).limit(MAX_EXPORT_ROWS))
     rows = [(e.id, e.occurred_at.astimezone(BEIJING).replace(tzinfo=None), username or "", e.action, e.object_type,
-             e.object_id, json_text(e.before), json_text(e.after), e.detail, e.entry_hash)
+             e.object_id, json_text(e.before), json_text(e.after), shown_text(e.detail), origin_text(e.origin),
+             e.entry_hash)
             for e, username in session.execute(query)]
     audit.record(session, clock, viewer, "export.audit_log", "audit_event", "",
                  after={"format": fmt, "rows": len(rows), "filter": {

@@ -6,7 +6,8 @@ at has them (what that revision's ``verify`` would find), straight from the tabl
   from it on it covers those the entry carries (entries made before it carry none);
 - before :data:`~tests.migrations.milestones.AUDIT_CHAIN` audit events are not chained and
   ``ledger_head`` holds the score ledger's row only; from it on the audit log verifies like the
-  ledger, against its own head row (id 2).
+  ledger, against its own head row (id 2);
+- from :data:`~tests.migrations.milestones.AUDIT_ORIGIN` an event's hash covers its origin where it has one.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def problems(connection: Connection) -> list[str]:
         found.append(f"ledger_head holds rows {sorted(heads)}, this revision keeps {sorted(chained)}")
     found += _chain_problem("score ledger", _score_entries(connection, done), heads.get(int(Chain.SCORES)))
     if milestones.AUDIT_CHAIN in done:
-        found += _chain_problem("audit log", _audit_entries(connection), heads.get(int(Chain.AUDIT)))
+        found += _chain_problem("audit log", _audit_entries(connection, milestones.AUDIT_ORIGIN in done),
+                                heads.get(int(Chain.AUDIT)))
     return found
 
 
@@ -72,8 +74,9 @@ def _score_entries(connection: Connection, done: frozenset[str]) -> Iterator:
         yield row.id, ledger.entry_content(SimpleNamespace(**values)), row.prev_hash, row.entry_hash
 
 
-def _audit_entries(connection: Connection) -> Iterator:
-    for row in connection.execute(sa.select(_EVENTS).order_by(_EVENTS.c.id)):
+def _audit_entries(connection: Connection, with_origin: bool) -> Iterator:
+    columns = list(_EVENTS.c) + ([sa.column("origin", JSONDocument)] if with_origin else [])
+    for row in connection.execute(sa.select(*columns).select_from(_EVENTS).order_by(_EVENTS.c.id)):
         content = audit.event_content(row.occurred_at, row.actor_id, row.action, row.object_type, row.object_id,
-                                      row.before, row.after, row.detail)
+                                      row.before, row.after, row.detail, row.origin if with_origin else None)
         yield row.id, content, row.prev_hash, row.entry_hash

@@ -24,6 +24,8 @@ LEDGER_DIGESTS = "ecba2d70b1fd"
 AUDIT_CHAIN = "8b4b9217cb2c"
 #: From here on the database refuses UPDATE and DELETE of ledger entries, audit events and checkpoints.
 APPEND_ONLY = "8992736fd474"
+#: From here on an audit event may record its origin, which its hash then covers.
+AUDIT_ORIGIN = "6d2a9c4e7b13"
 
 
 def applied(connection: Connection) -> frozenset[str]:

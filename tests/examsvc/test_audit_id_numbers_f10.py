@@ -1,0 +1,85 @@
+"""Issue-10 trial F10-03: ID numbers written with separators or in full width no longer pass the
+mask in the auditor's page, the audit export and the records API; ``flask audit-id-numbers`` lists
+where free text holds one unmasked (table, id, field) and exits 3, or 0 when there is none."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from question_bank.models import QuestionVersion, Role
+from question_bank.services import audit
+from question_bank.services.api_tokens import Scope
+from tests.examsvc.records_api_world import build, id_number
+
+NUMBER = id_number("11010119900307451")
+MASKED = f"{NUMBER[:6]}********{NUMBER[-4:]}"
+FULL_WIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
+#: The same number as people paste it: spaced, hyphenated, full width.
+PASTED = (f"{NUMBER[:6]} {NUMBER[6:14]} {NUMBER[14:]}", f"{NUMBER[:6]}-{NUMBER[6:14]}-{NUMBER[14:]}",
+          NUMBER.translate(FULL_WIDTH), f"{NUMBER[:6]}\u3000{NUMBER[6:]}".translate(FULL_WIDTH))
+
+
+def raw_forms(number: str) -> set[str]:
+    """What would give the number away in a page or file: its middle digits (the birth date) in any form."""
+    return {number[6:14], number[6:14].translate(FULL_WIDTH)}
+
+
+@pytest.fixture
+def pasted_events(db, clock, make):
+    admin = make.user(Role.EXAM_ADMIN, username="alice")
+    make.user(Role.AUDITOR, username="auditor1")
+    for n, written in enumerate(PASTED):
+        audit.record(db, clock, admin, "score_change.propose", "attempt", n + 1,
+                     after={"reason": f"考生 {written} 申请复核"}, detail=f"核对身份证 {written}")
+    db.commit()
+    return admin
+
+
+def test_f10_03_the_auditors_page_and_export_mask_numbers_written_any_way(client, pasted_events):
+    client.login("auditor1")
+    page = client.get("/audit/?action=score_change").get_data(as_text=True)
+    assert page.count(MASKED) == 2 * len(PASTED)
+    assert not any(raw in page for raw in raw_forms(NUMBER))
+    export = client.get("/audit/events.csv?action=score_change").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(export)))[1:]
+    assert len(rows) == len(PASTED)
+    assert all(MASKED in row[7] and row[8] == f"核对身份证 {MASKED}" for row in rows)
+    assert not any(raw in export for raw in raw_forms(NUMBER))
+
+
+def test_f10_03_the_records_api_masks_numbers_written_any_way(client, db, clock, make, pasted_events):
+    world = build(make, db, clock)
+    _token, secret = world.token(db, clock, Scope.AUDIT)
+    items = client.get("/api/v1/audit-events?action=score_change", headers={"Authorization": f"Bearer {secret}"}
+                       ).get_json()["items"]
+    assert [(e["after"]["reason"], e["detail"]) for e in items] == [
+        (f"考生 {MASKED} 申请复核", f"核对身份证 {MASKED}")] * len(PASTED)
+
+
+def test_f10_03_the_scan_lists_where_free_text_holds_a_number_and_exits_3(app, db, clock, make, pasted_events):
+    make.questions(1, "single_choice", key=["B"])  # a question without a number: not listed
+    result = app.test_cli_runner().invoke(args=["audit-id-numbers"])
+    assert result.exit_code == 3, result.output
+    lines = [line.split("\t") for line in result.stdout.splitlines()[1:]]
+    # Each pasted event twice: its detail and its snapshot; each named by table, id and field, masked.
+    assert sorted((t, f) for t, _id, f, _n in lines) == sorted([("audit_event", "after"), ("audit_event", "detail")]
+                                                              * len(PASTED))
+    assert {n for *_rest, n in lines} == {MASKED}
+    assert not any(raw in result.output for raw in raw_forms(NUMBER))
+
+
+def test_f10_03_the_scan_finds_a_number_pasted_into_a_question_and_exits_0_when_there_is_none(app, db, clock, make):
+    make.questions(1, "single_choice", key=["B"], stem="下列说法正确的是（ ）")
+    clean = app.test_cli_runner().invoke(args=["audit-id-numbers"])
+    assert clean.exit_code == 0 and "no unmasked ID number" in clean.output
+    (pasted,) = make.questions(1, "single_choice", key=["B"],
+                               stem=f"某考生身份证号为{NUMBER[:6]}－{NUMBER[6:]}，下列说法正确的是（ ）".translate(FULL_WIDTH))
+    db.rollback()
+    version = db.scalars(select(QuestionVersion).where(QuestionVersion.question_id == pasted.id)).one()
+    found = app.test_cli_runner().invoke(args=["audit-id-numbers"])
+    assert found.exit_code == 3
+    assert f"question_version\t{version.id}\tstem\t{MASKED}" in found.output
