@@ -20,14 +20,16 @@ from tests.conftest import at
 from tests.factories import Factory
 from tests.scenarios import single_choice_exam
 
-BEFORE, AFTER = "3f7a2c9e8d41", "b7d2e4f1a9c3"
+# The data is made with today's models, so at the head; the walk goes down past b7d2e4f1a9c3 and
+# up again through it.
+BEFORE = "3f7a2c9e8d41"
 
 
 @pytest.fixture
 def voided_database(tmp_path):
-    """(engine, {attempt id: the state it closed in}): a database at AFTER with an attempt handed
+    """(engine, {attempt id: the state it closed in}): a database at the head with an attempt handed
     in and one closed at its deadline, both voided, and one handed in and left alone."""
-    with dbsetup.test_database(tmp_path, AFTER) as url:
+    with dbsetup.test_database(tmp_path) as url:
         engine = make_engine(url)
         clock = FixedClock(at("10:00:00"))
         with make_session_factory(engine)() as db:
@@ -67,7 +69,7 @@ def test_voided_attempts_go_back_to_the_state_they_closed_in_and_come_up_again_c
     assert states(engine) == {i: str(s) for i, s in closed.items()}
     assert "closed_state" not in {c["name"] for c in sa.inspect(engine).get_columns("attempt_void")}
 
-    database.upgrade(engine, AFTER)
+    database.upgrade(engine, "head")
     assert states(engine) == {ids[0]: "closed_by_void", ids[1]: "closed_by_void", ids[2]: "submitted"}
     with make_session_factory(engine)() as db:
         for attempt_id in ids[:2]:
