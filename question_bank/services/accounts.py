@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from question_bank import id_vault
 from question_bank.clock import Clock
@@ -127,7 +127,7 @@ def reset_password(session: Session, clock: Clock, actor: User, user: User) -> s
     Raises :class:`PermissionDenied`."""
     _require(actor, user)
     password = temporary_password()
-    user.password_hash = generate_password_hash(password, method=people.PASSWORD_METHOD)
+    user.password_hash = people.hash_password(password)
     user.must_change_password = True
     revoke_sessions(user)
     session.flush()
@@ -148,7 +148,7 @@ def change_password(session: Session, clock: Clock, user: User, current: str, ne
         problems.append(Problem(N_("the new password must differ from the current one"), place="new"))
     if problems:
         raise InvalidInput(problems)
-    user.password_hash = generate_password_hash(new, method=people.PASSWORD_METHOD)
+    user.password_hash = people.hash_password(new)
     was_forced = user.must_change_password
     user.must_change_password = False
     revoke_sessions(user)

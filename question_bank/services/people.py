@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import string
 import unicodedata
 from collections.abc import Iterable
@@ -20,6 +21,8 @@ from question_bank.services import audit, protection
 from question_bank.services.passwords import MIN_PASSWORD_LENGTH, password_problems
 
 #: werkzeug's scrypt parameters (its default method), stated so the hash format is a decision.
+#: Read at each call (:func:`hash_password`, the dummy hash), so a changed value takes effect at
+#: once (the tests set a cheap one).
 PASSWORD_METHOD = "scrypt"
 #: Longest username the account table holds (after folding, which may lengthen a name).
 MAX_USERNAME_LENGTH = 80
@@ -136,7 +139,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name,
-        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        password_hash=hash_password(password),
         org_unit=unit,
         created_at=clock.now(),
         # An administrator's initial password is known to two people: the owner replaces it.
@@ -198,12 +201,26 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this sign-in name (:func:`sign_in_account`) and password, or None. The
     hash is checked even for an unknown name, so response time does not tell which names exist."""
     user = sign_in_account(session, username)
-    hashed = user.password_hash if user else _DUMMY_HASH
+    hashed = user.password_hash if user else _dummy_hash(PASSWORD_METHOD)
     ok = check_password_hash(hashed, password)
     return user if (user and ok and user.is_active) else None
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+def hash_password(password: str) -> str:
+    """The stored form of a password (or an access code): werkzeug's hash with the
+    :data:`PASSWORD_METHOD` in force now, e.g. ``"scrypt:32768:8:1$<salt>$<hex>"``."""
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash no password matches, checked for an unknown name so that it costs what an account's
+    check costs: made with the method accounts are hashed with (one per method, kept)."""
+    return generate_password_hash("not-a-real-password", method=method)
+
+
+# Made at import, as before, so the first unknown name takes no longer than the next ones.
+_dummy_hash(PASSWORD_METHOD)
 
 
 def load_session_user(session: Session, token: str) -> User | None:

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from question_bank import id_vault
 from question_bank.clock import Clock
@@ -117,7 +116,7 @@ def use(session: Session, clock: Clock, token: str, new_password: str) -> User:
     if taken != 1:  # another request used it a moment ago
         raise InvalidInput([Problem(UNUSABLE, place="link")])
     _void_others(session, user, now, keep=link.id)
-    user.password_hash = generate_password_hash(new_password, method=people.PASSWORD_METHOD)
+    user.password_hash = people.hash_password(new_password)
     user.must_change_password = False
     accounts.revoke_sessions(user)
     session.flush()
