@@ -25,13 +25,13 @@ from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, DomainError, InvalidInput, PermissionDenied, Problem
 from question_bank.models import AccessCodeFailure, Sitting, User
 from question_bank.services import audit
-from question_bank.services.people import PASSWORD_METHOD
+from question_bank.services.people import hash_password
 
 #: Wrong access codes a candidate may give for one sitting within FAILURE_WINDOW.
 MAX_CODE_FAILURES = 5
@@ -90,7 +90,7 @@ def fold_code(code: str) -> str:
 def hash_code(code: str) -> str:
     """The stored form of an access code: :data:`FOLDED_PREFIX` and the werkzeug scrypt hash of
     :func:`fold_code` of it."""
-    return FOLDED_PREFIX + generate_password_hash(fold_code(code), method=PASSWORD_METHOD)
+    return FOLDED_PREFIX + hash_password(fold_code(code))
 
 
 def code_matches(stored: str, typed: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import string
 import unicodedata
 from collections.abc import Iterable
@@ -21,6 +22,8 @@ from question_bank.services.passwords import MIN_PASSWORD_LENGTH, normalise_pass
 from question_bank.text import hidden_character_problems
 
 #: werkzeug's scrypt parameters (its default method), stated so the hash format is a decision.
+#: Read at each call (:func:`hash_password`, the dummy hash), so a changed value takes effect at
+#: once (the tests set a cheap one).
 PASSWORD_METHOD = "scrypt"
 #: Longest username the account table holds (after folding, which may lengthen a name).
 MAX_USERNAME_LENGTH = 80
@@ -34,7 +37,8 @@ USERNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "._-@")
 def hash_password(password: str) -> str:
     """The stored hash of a password: werkzeug's :data:`PASSWORD_METHOD` over its NFKC form
     (``passwords.normalise_password``; letter case kept), so that the same password typed with an
-    input method in full-width mode signs in too (F10-02, SP 800-63B §5.1.1.2)."""
+    input method in full-width mode signs in too (F10-02, SP 800-63B §5.1.1.2). The method is the
+    one in force at the call, e.g. ``"scrypt:32768:8:1$<salt>$<hex>"``."""
     return generate_password_hash(normalise_password(password), method=PASSWORD_METHOD)
 
 
@@ -220,12 +224,20 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this sign-in name (:func:`sign_in_account`) and password, or None. The
     hash is checked even for an unknown name, so response time does not tell which names exist."""
     user = sign_in_account(session, username)
-    hashed = user.password_hash if user else _DUMMY_HASH
+    hashed = user.password_hash if user else _dummy_hash(PASSWORD_METHOD)
     ok = password_matches(hashed, password)
     return user if (user and ok and user.is_active) else None
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash no password matches, checked for an unknown name so that it costs what an account's
+    check costs: made with the method accounts are hashed with (one per method, kept)."""
+    return generate_password_hash("not-a-real-password", method=method)
+
+
+# Made at import, as before, so the first unknown name takes no longer than the next ones.
+_dummy_hash(PASSWORD_METHOD)
 
 
 def load_session_user(session: Session, token: str) -> User | None:

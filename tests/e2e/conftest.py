@@ -1,5 +1,6 @@
 """Browser fixtures: the app served on a free local port, and Debian's Chromium driven by
-Playwright (its own browser download does not work here) on a 375 px wide phone screen."""
+Playwright (its own browser download does not work here) on a 375 px wide phone screen: one
+Chromium for the session, a fresh browser context (cookies, storage) for every test."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.webclient import PASSWORD
@@ -17,6 +18,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 375, "height": 740}
+#: Starting Chromium on a busy 2-core machine (Playwright's default is 30 s).
+LAUNCH_TIMEOUT_MS = 120_000
 
 # Every expect() waits generously unless it says otherwise: the CI machine is a busy 2-core box,
 # and Playwright's 5 s default failed there under load.
@@ -38,12 +41,46 @@ def live_server(app) -> Iterator[str]:
     thread.join()
 
 
+class _SharedChromium:
+    """One Chromium for the whole test session (starting one costs more CPU than most browser
+    tests), launched when the first browser test asks for it and again should it have died."""
+
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+
+    def get(self) -> Browser:
+        if self._playwright is None:
+            self._playwright = sync_playwright().start()
+        if self._browser is None or not self._browser.is_connected():
+            self._browser = self._playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=LAUNCH_TIMEOUT_MS)
+        return self._browser
+
+    def stop(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_chromium() -> Iterator[_SharedChromium]:
+    shared = _SharedChromium()
+    yield shared
+    shared.stop()
+
+
 @pytest.fixture
-def browser(live_server) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+def browser(shared_chromium: _SharedChromium, live_server) -> Iterator[Browser]:
+    """The session's Chromium, for one test. Every test opens its own contexts (``new_context``:
+    their own cookies, storage, service workers and caches), and all of them are closed when the
+    test ends, before its server stops: nothing one test's pages kept reaches the next test, and
+    no page is left running."""
+    browser = shared_chromium.get()
+    yield browser
+    for context in list(browser.contexts):
+        context.close()
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ and both verify against the checkpoint. Last, the first revision's downgrade emp
 The revisions are read from the migration graph, so a new revision is walked without touching this
 test.
 
-About 70 s on SQLite and 60 s on PostgreSQL on the shared 2-core test machine, half of it building
-the database through the services (``populated.py``: about 2,000 questions, 60 attempts, 10,000
-rows in all), half the walk itself.
+The database is kept small (``populated.py``: about 400 questions from the bank files, 25
+attempts, a few thousand rows in all): every step reads every table, so each row is paid for
+about eighty times.
 """
 
 from __future__ import annotations
@@ -77,12 +77,14 @@ def test_sec_f5_every_migration_keeps_the_data_down_to_the_first_revision_and_ba
         baseline = snapshots.take(connection)
         assert chains.problems(connection) == []
         triggers = snapshots.append_only_triggers(connection)
-    assert baseline.counts()["attempt"] > 50 and baseline.counts()["score_record"] > 40
+    assert baseline.counts()["attempt"] > 20 and baseline.counts()["score_record"] > 15
+    assert baseline.counts()["question"] > 300
     assert {table for table, _ in triggers} == {"score_record", "audit_event", "ledger_checkpoint"}
     tables = set(baseline.rows)
     comparable = {table: set(baseline.columns[table]) for table in snapshots.CHECKED}
     deleted: dict[str, list] = {}
     answers = snapshots.current_answers(baseline)
+    baseline_digests: dict[tuple, str] = {}
 
     def check(where: str, may_vanish: set[str]) -> None:
         with engine.connect() as connection:
@@ -97,7 +99,11 @@ def test_sec_f5_every_migration_keeps_the_data_down_to_the_first_revision_and_ba
         assert after.counts(tables) == before.counts(tables), where
         for table in snapshots.CHECKED:
             comparable[table] &= set(now.columns[table])
-            assert after.digest(table, comparable[table]) == before.digest(table, comparable[table]), (where, table)
+            # The baseline's digest changes only with the columns compared and the rows left out.
+            key = (table, frozenset(comparable[table]), len(deleted.get(table, ())))
+            if key not in baseline_digests:
+                baseline_digests[key] = before.digest(table, comparable[table])
+            assert after.digest(table, comparable[table]) == baseline_digests[key], (where, table)
         assert snapshots.current_answers(now) == answers, where
 
     for revision in reversed(chain[1:]):

@@ -197,3 +197,29 @@ def test_units_are_named_by_their_path_below_the_viewers_unit(db, make):
     assert people.unit_paths(db, units, below=province) == {
         province.id: "某省", city.id: "甲市", dept.id: "甲市 / 司法局", other.id: "乙市 / 司法局"}
     assert people.unit_paths(db, [city, dept], below=city) == {city.id: "甲市", dept.id: "司法局"}
+
+
+def test_the_configured_password_method_takes_effect_at_once_everywhere_a_secret_is_hashed(db, clock, make,
+                                                                                           monkeypatch):
+    """Passwords, changed passwords, access codes and the hash an unknown name is checked against
+    all follow ``PASSWORD_METHOD`` as it is when they are made, not as it was at import."""
+    from question_bank.services import accounts, admission
+
+    monkeypatch.setattr(people, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    user = new_user(db, clock, make, "zhangsan")
+    assert user.password_hash.startswith("pbkdf2:sha256:1000$")
+    accounts.change_password(db, clock, user, PASSWORD, "Zhang-san-own-7")
+    assert user.password_hash.startswith("pbkdf2:sha256:1000$")
+    assert people.authenticate(db, "zhangsan", "Zhang-san-own-7") is user
+    code = admission.hash_code("Ab 12")
+    assert code.startswith(admission.FOLDED_PREFIX + "pbkdf2:sha256:1000$")
+    assert admission.code_matches(code, "ａｂ１２") and not admission.code_matches(code, "ab13")
+
+    checked = []
+    real_check = people.check_password_hash
+    monkeypatch.setattr(people, "check_password_hash", lambda hashed, typed: checked.append(hashed) or
+                        real_check(hashed, typed))
+    assert people.authenticate(db, "nobody", "Zhang-san-own-7") is None
+    monkeypatch.setattr(people, "PASSWORD_METHOD", "scrypt:1024:8:1")
+    assert people.authenticate(db, "nobody-else", "Zhang-san-own-7") is None
+    assert [h.split("$")[0] for h in checked] == ["pbkdf2:sha256:1000", "scrypt:1024:8:1"]
