@@ -36,7 +36,11 @@ def hostile(make, db, clock):
     cadres = []
     for n, text in enumerate(TRIGGERS + [AWKWARD]):
         unit = make.unit(f"{TRIGGERS[n % len(TRIGGERS)]}科{n}", parent=city)
-        cadres.append(make.cadre(display_name=text, unit=unit, current_post=TRIGGERS[(n + 1) % len(TRIGGERS)]))
+        cadre = make.cadre(unit=unit)
+        # Set behind the service, which now refuses control characters in names and posts (F10-08):
+        # such text stored before that rule, or by another system, must still leave the exports inert.
+        cadre.display_name, cadre.current_post = text, TRIGGERS[(n + 1) % len(TRIGGERS)]
+        cadres.append(cadre)
     sitting = make.sitting(make.paper([("single_choice", 3, "33.5", "行政处罚法")]), roster=cadres, shuffle=False,
                            title="=cmd|' /C calc'!A0 任前考试")
     sitting.org_unit = city
