@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from examsvc import create_app
 from question_bank.clock import FixedClock
 from question_bank.db import make_engine, make_session_factory
+from question_bank.models import Role, User
 from tests import dbsetup
 from tests.factories import Factory
 from tests.webclient import ExamClient
@@ -81,6 +82,18 @@ def db(engine, cleanup_engine) -> Iterator[Session]:
 @pytest.fixture
 def make(db: Session, clock: FixedClock) -> Factory:
     return Factory(db, clock)
+
+
+@pytest.fixture
+def editor(make: Factory) -> User:
+    """A bank editor named "editor" (the author in the bank's four-eyes review)."""
+    return make.user(Role.BANK_EDITOR, username="editor")
+
+
+@pytest.fixture
+def reviewer(make: Factory) -> User:
+    """A bank reviewer named "reviewer" (the second pair of eyes)."""
+    return make.user(Role.BANK_REVIEWER, username="reviewer")
 
 
 @pytest.fixture(scope="session")

@@ -31,11 +31,6 @@ def rows(*numbers: int) -> list[tuple]:
             for n in numbers]
 
 
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
 def test_a_discarded_batchs_question_and_version_ids_go_to_no_new_question(db, clock, editor, make):
     reviewer = make.user(Role.BANK_REVIEWER, username="reviewer")
     kept = importing.import_questions(db, clock, editor, "一.xlsx", questions_xlsx(rows(1)))

@@ -31,11 +31,6 @@ EDITS = {
 }
 
 
-@pytest.fixture
-def reviewer(make):
-    return make.user(Role.BANK_REVIEWER, username="reviewer")
-
-
 def approvals(db) -> int:
     return db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action.in_(("question.approve", "batch.approve"))))
 

@@ -62,16 +62,6 @@ def edit_form(client, question, **overrides: str) -> dict[str, str]:
     return question_form(based_on=BASED_ON.search(page).group(1), category="行政处罚法", **overrides)
 
 
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
-@pytest.fixture
-def reviewer(make):
-    return make.user(Role.BANK_REVIEWER, username="reviewer")
-
-
 # --- writing --------------------------------------------------------------------------------------
 
 def test_creating_with_problems_shows_each_beside_its_field_and_saves_nothing(client, db, editor):

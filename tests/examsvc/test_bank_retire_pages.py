@@ -7,19 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from question_bank.models import AuditEvent, AttemptItem, QuestionStatus, QuestionVersion, Role
+from question_bank.models import AuditEvent, AttemptItem, QuestionStatus, QuestionVersion
 from tests.examsvc.test_bank_question_pages import signed_in
 from tests.scenarios import start_through_web
-
-
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
-@pytest.fixture
-def reviewer(make):
-    return make.user(Role.BANK_REVIEWER, username="reviewer")
 
 
 def events(db, action: str) -> list[AuditEvent]:

@@ -34,11 +34,6 @@ def short_form(**overrides: str) -> dict[str, str]:
     return data
 
 
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
 def only_version(db) -> QuestionVersion:
     return db.scalars(select(QuestionVersion)).one()
 

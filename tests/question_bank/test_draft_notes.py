@@ -34,11 +34,6 @@ KEY = [["七", "７", "7", " 7 "], ["行政复议", "行政　复议", "ＸＺ�
 SETTLED = [["七", "７"], ["行政复议", "ＸＺＦＹ", "复议"]]
 
 
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
 def said(notes) -> list[tuple]:
     return [(n.params.get("n"), n.params.get("first"), n.params.get("second")) for n in notes if n.message == MERGED]
 

@@ -75,11 +75,6 @@ FORMULA_LIKE = QuestionDraft("single_choice", "=SUM(A1:A2) 在题干里只是文
 
 
 @pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
-@pytest.fixture
 def bank(db, clock, editor):
     questions = [authoring.create_question(db, clock, editor, d) for d in drafts() + [FORMULA_LIKE]]
     db.commit()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from question_bank.drafts import QuestionDraft
 from question_bank.formats import gift
 from question_bank.formats.interchange import ExportedQuestion
-from question_bank.models import Question, Role
+from question_bank.models import Question
 from question_bank.services import authoring, exporting, import_formats, importing
 
 #: Each GIFT special character alone, escaped forms written as text, and combinations.
@@ -64,11 +64,6 @@ def test_every_special_character_comes_back_exactly_from_gift(special):
 def test_a_title_with_special_characters_never_spills_into_the_stem(title):
     [row] = read_back([QuestionDraft("single_choice", "题干：{括号}", ["甲", "乙"], ["B"], "特殊")], name=title)
     assert row.draft.stem == "题干：{括号}" and row.draft.options == ["甲", "乙"]
-
-
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
 
 
 def test_a_bank_of_special_texts_round_trips_through_gift(db, clock, editor):

@@ -11,23 +11,13 @@ import json
 import pytest
 from sqlalchemy import select
 
-from question_bank.models import Question, Role
+from question_bank.models import Question
 from question_bank.services import exporting, import_formats, importing, review
 from question_bank.services.exporting import Selection
 from tests.factories import questions_xlsx
 
 STEM = "行政机关实施行政处罚，应当遵循公正、公开的原则（ ）"
 OPTIONS = ["警告", "罚款", "没收违法所得", "行政拘留"]
-
-
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
-@pytest.fixture
-def reviewer(make):
-    return make.user(Role.BANK_REVIEWER, username="reviewer")
 
 
 def row(qtype: str, key: str, stem: str = "下列属于行政处罚种类的是（ ）", options=OPTIONS) -> tuple:

@@ -42,11 +42,6 @@ def rows(bad: int | None = None) -> list[tuple]:
     return [row(n, "E" if n == bad else "A") for n in range(1, ROWS + 1)]
 
 
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
 def bank(db) -> tuple:
     """What the bank holds, to compare before and after: counts and every version's stem."""
     db.expire_all()

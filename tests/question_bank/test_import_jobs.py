@@ -29,11 +29,6 @@ def factory(db_url):
     engine.dispose()
 
 
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
 def queue(db, clock, editor, data: bytes, filename: str = "big.xlsx", mode: str = importing.ALL_OR_NOTHING,
           repeats: str = importing.ASK) -> int:
     job = import_jobs.enqueue(db, clock, editor, filename, data, mode, repeats, "auto")

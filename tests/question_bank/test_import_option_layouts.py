@@ -9,14 +9,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from question_bank.models import Question, Role
+from question_bank.models import Question
 from question_bank.services import importing
 from tests.factories import book_bytes
-
-
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
 
 
 def book(sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None) -> bytes:

@@ -3,11 +3,10 @@ rows refused for them, each problem on its row and column (domain.md §3; cases 
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from question_bank.formats.template import TEMPLATE_HEADERS
-from question_bank.models import Question, QuestionVersion, Role
+from question_bank.models import Question, QuestionVersion
 from question_bank.services import importing
 from question_bank.services.importing import VALID_ONLY
 from question_bank.types.short_answer import NO_REFERENCE
@@ -26,11 +25,6 @@ def row(**cells: str) -> tuple[str, ...]:
 
 def choice(stem: str, options: list[str], key: str, **cells: str) -> tuple[str, ...]:
     return row(题型="单选", 题干=stem, 答案=key, **{f"选项{'ABCDEFGH'[i]}": text for i, text in enumerate(options)}, **cells)
-
-
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
 
 
 def run(db, clock, editor, rows, header=TEMPLATE_HEADERS, mode=importing.ALL_OR_NOTHING):

@@ -19,16 +19,6 @@ def rows(*numbers: int) -> list[tuple]:
     return [(ROW[0], f"第{n}题：{ROW[1]}") + ROW[2:] for n in numbers]
 
 
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
-@pytest.fixture
-def reviewer(make):
-    return make.user(Role.BANK_REVIEWER, username="reviewer")
-
-
 def count(db, model, *where) -> int:
     return db.scalar(select(func.count()).select_from(model).where(*where))
 

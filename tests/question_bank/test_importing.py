@@ -52,11 +52,6 @@ def bank_is_empty(db) -> bool:
     return (count(db, Question), count(db, QuestionVersion), count(db, ImportBatch), count(db, Category)) == (0, 0, 0, 0)
 
 
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
-
-
 def run(db, clock, editor, filename, data, mode=ALL_OR_NOTHING, repeats=importing.ASK):
     report = importing.import_questions(db, clock, editor, filename, data, mode, repeats)
     db.commit()

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from question_bank.models import AuditEvent, ImportBatch, Question, Role
+from question_bank.models import AuditEvent, ImportBatch, Question
 from question_bank.services import authoring, exporting, import_formats, importing
 from question_bank.services.exporting import Selection
 from question_bank.services.importing import VALID_ONLY
@@ -20,11 +20,6 @@ from question_bank.types.short_answer import NO_REFERENCE
 from tests.shared_data import SHARED
 
 MOODLE = SHARED / "datasets" / "moodle-question-formats"
-
-
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
 
 
 def run(db, clock, editor, filename, data, mode="all_or_nothing", file_format="auto", repeats=importing.ASK):

@@ -12,12 +12,11 @@ import io
 import json
 import random
 
-import pytest
 from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from question_bank.drafts import QuestionDraft
-from question_bank.models import Question, Role
+from question_bank.models import Question
 from question_bank.services import authoring, importing
 from question_bank.similarity import NEAR_DUPLICATE_MIN
 from question_bank.text import content_text
@@ -27,11 +26,6 @@ DATASETS = SHARED / "datasets"
 LAWS = ["行政处罚法", "行政许可法", "行政复议法", "行政诉讼法", "国家赔偿法", "民法典", "刑法", "宪法"]
 #: A long template of the kind a bank's editors write hundreds of questions on.
 TEMPLATE = "根据《中华人民共和国{law}》及其配套规定，结合领导干部依法履职的要求，下列各项中说法正确的是："
-
-
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
 
 
 def cmmlu_questions() -> list[tuple[list[str], str]]:

@@ -21,7 +21,7 @@ from question_bank import field_limits as limits
 from question_bank.drafts import QuestionDraft
 from question_bank.formats import spreadsheet as template_cells
 from question_bank.formats.template import TEMPLATE_HEADERS
-from question_bank.models import Question, Role
+from question_bank.models import Question
 from question_bank.services import authoring, exporting, import_formats, importing
 from question_bank.services.exporting import Selection
 from question_bank.types import get_type
@@ -47,11 +47,6 @@ def at_the_limits() -> list[QuestionDraft]:
                       f"{category}/案例", rubric="评" * limits.MAX_RUBRIC, legal_basis=LEGAL_BASIS_1505,
                       default_score=Decimal("999.99")),
     ]
-
-
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
 
 
 def content(question: Question) -> dict:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from question_bank.formats.template import EXAMPLE_MARK, TEMPLATE_HEADERS
 from question_bank.formats.template_file import QUESTION_SHEET, example_rows, write_template
-from question_bank.models import Question, QuestionVersion, Role
+from question_bank.models import Question, QuestionVersion
 from question_bank.services import importing
 from tests.examsvc.test_bank_question_pages import signed_in
 from tests.forms import upload
@@ -46,11 +46,6 @@ def as_csv(workbook: bytes) -> bytes:
     for row in load_workbook(io.BytesIO(workbook))[QUESTION_SHEET].iter_rows(values_only=True):
         writer.writerow(["" if v is None else v for v in row])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
-
-
-@pytest.fixture
-def editor(make):
-    return make.user(Role.BANK_EDITOR, username="editor")
 
 
 def stems_in_bank(db) -> list[str]:
