@@ -12,9 +12,10 @@ from wtforms.fields.choices import SelectChoice
 
 from examsvc import database
 from examsvc.access import actor, roles_required
-from examsvc.auth import session_rules
+from examsvc.auth import password_guard, session_rules
 from examsvc.auth.access_log import client_address, record_access
 from examsvc.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm, UserForm
+from examsvc.auth.session_rules import fresh_session
 from examsvc.auth.throttling import throttle
 from examsvc.formatting import local_time
 from examsvc.errors import problem_texts
@@ -129,45 +130,33 @@ def change_password():
     """Change one's own password (required after an administrator's reset). Every other session of
     the account ends; this device stays signed in.
 
-    The current password is guarded like a sign-in (F10-01): a wrong one counts as a failed sign-in
-    of the account and of the address in the shared store (``examsvc.auth.throttling``), so a stolen
-    session cannot guess it here faster than at ``/login``; each is audited
-    (``auth.password_change_failed``), the failure that reaches the allowance too
-    (``auth.password_change_locked``, with the time it ends), and past it the form is refused, the
-    right password included, with the time to try again (``auth.password_change_throttled``)."""
+    The current password is guarded like a sign-in (F10-01, ``examsvc.auth.password_guard``): each
+    wrong one is audited (``auth.password_change_failed``); the one that reaches the allowance ends
+    every session of the account, this one included (``auth.password_change_locked``), and while
+    locked the form is refused, the right password included (``auth.password_change_throttled``)."""
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return _password_page(form, [], 422 if form.errors else 200)
     db = database.session()
     user = actor()
-    keys = throttle_keys(user, user.username)
-    gate = throttle()
-    attempt = gate.begin(*keys)
-    if attempt.blocked_until is not None:
-        record_access("auth.password_change_throttled", user, user, until=attempt.blocked_until.isoformat())
-        database.commit()
-        flash(_("Too many wrong passwords for this account. Changing the password and signing in are locked until "
-                "%(time)s.", time=local_time(attempt.blocked_until)), "error")
+    check = password_guard.begin(user, "auth.password_change")
+    if check.refused():
         return _password_page(form, [], 429)
     try:
         user = accounts.change_password(db, clock(), user, form.current.data, form.new.data)
     except InvalidInput as exc:
         db.rollback()
         if any(str(problem.place) == "current" for problem in exc.problems):
-            attempt.failed()
             record_access("auth.password_change_failed", user, user)
-            until = gate.blocked_until(*keys)
-            if until is not None:
-                record_access("auth.password_change_locked", user, user, until=until.isoformat())
-                flash(_("The current password was wrong too many times. Changing the password and signing in to "
-                        "this account are locked until %(time)s. If that was not you, tell your administrator.",
-                        time=local_time(until)), "error")
+            signed_out = check.wrong()
+            if signed_out is not None:
+                return signed_out
         else:
-            attempt.withdrawn()
+            check.withdrawn()
         database.commit()
         return _password_page(form, place_problems(form, exc), 422)
     # The right current password proves the person, but does not clear the account's sign-in failures.
-    attempt.withdrawn()
+    check.withdrawn()
     database.commit()
     sign_in(user)
     flash(_("Your password has been changed. Other devices have been signed out."), "success")
@@ -189,14 +178,6 @@ def place_problems(form, exc: InvalidInput) -> list[dict]:
         else:
             problems.append(text)
     return problems
-
-
-def fresh_session() -> None:
-    """Forget everything in the session but the language the person chose."""
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
 
 
 @bp.post("/lang/<code>")

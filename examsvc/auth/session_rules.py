@@ -76,3 +76,11 @@ def _check():
 
 def register(app: Flask) -> None:
     app.before_request(_check)
+
+
+def fresh_session() -> None:
+    """Forget everything in the session but the language the person chose."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language

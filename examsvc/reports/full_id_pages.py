@@ -1,7 +1,9 @@
 """The score sheet with full ID numbers (SEC-P1): a form asking the purpose and the officer's
 password, then the file. The rules are ``question_bank.services.full_id_exports``; here, the form,
-the sign-in throttle over the password (a wrong one counts as a failed sign-in of the account, so
-this form cannot be used to guess it), and the download.
+the sign-in throttle over the password (``examsvc.auth.password_guard``: a wrong one counts as a
+failed sign-in of the account, so this form cannot be used to guess it, and the guess that reaches
+the lock signs the account out everywhere; ``export.score_sheet_full_id_locked`` and
+``_throttled``), and the download.
 
 Reached by HR (the blueprint's guard); without the grant :attr:`Role.FULL_ID_EXPORT` the answer is
 403, audited like every refusal.
@@ -9,8 +11,7 @@ Reached by HR (the blueprint's guard); without the grant :attr:`Role.FULL_ID_EXP
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, render_template
-from flask_babel import gettext as _
+from flask import Response, abort, render_template
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -18,19 +19,16 @@ from wtforms.validators import Length, Optional
 
 from examsvc import database
 from examsvc.access import actor
-from examsvc.auth.access_log import client_address
+from examsvc.auth import password_guard
 from examsvc.auth.routes import place_problems
-from examsvc.auth.throttling import throttle
 from examsvc.extensions import clock
 from examsvc.form_i18n import AppForm
-from examsvc.formatting import local_time
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE, _download, bp
 from question_bank.errors import InvalidInput
 from question_bank.formats import tabular
 from question_bank.models import Sitting
 from question_bank.services import deadlines, full_id_exports
 from question_bank.services import score_sheets as sheet_service
-from question_bank.services.throttle import account_key, address_key
 
 #: What the downloaded file is called after the sitting's title.
 FILE_LABEL = "成绩汇总表-完整身份证号"
@@ -56,10 +54,8 @@ def full_id_export(sitting_id: int):
     form = FullIdExportForm()
     if not form.validate_on_submit():
         return _page(found, form, 422 if form.errors else 200)
-    attempt = throttle().begin(account_key(actor(), actor().username), address_key(client_address()))
-    if attempt.blocked_until is not None:
-        flash(_("Too many wrong passwords. Try again after %(time)s.", time=local_time(attempt.blocked_until)),
-              "error")
+    check = password_guard.begin(actor(), full_id_exports.ACTION)
+    if check.refused():
         return _page(found, form, 429)
     deadlines.sweep(db, clock(), sitting_ids=sheet_service.related_sitting_ids(db, found))
     database.commit()
@@ -69,14 +65,16 @@ def full_id_export(sitting_id: int):
             file_format=form.file_format.data)
     except InvalidInput as exc:
         if any(str(p.place) == "password" for p in exc.problems):
-            attempt.failed()
+            signed_out = check.wrong()  # at the lock, commits the refusal's audit event with it
+            if signed_out is not None:
+                return signed_out
         else:
-            attempt.withdrawn()
+            check.withdrawn()
         database.commit()  # the refusal's audit event stays
         problems = place_problems(form, exc)
         return _page(found, form, 422, problems)
     # The right password confirms who asks; it does not clear the account's sign-in failures.
-    attempt.withdrawn()
+    check.withdrawn()
     database.commit()  # the audit event is written before the file leaves
     if form.file_format.data == "csv":
         response = Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_TYPE)

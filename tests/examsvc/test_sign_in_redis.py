@@ -75,10 +75,9 @@ def test_f10_01_wrong_current_passwords_on_the_change_form_are_counted_in_redis_
     for n in range(3):
         response = second.form_post("/password", {"current": f"guess-{n}", "new": "Tiger-lily-42",
                                                   "confirm": "Tiger-lily-42"})
-        assert response.status_code == 422
+        # The third makes the five: the session is signed out at the lock (issue 10).
+        assert response.status_code == (422 if n < 2 else 302)
     assert server.zcard(f"{prefix}account:{cadre.id}") == 5
     assert db.scalar(select(func.count(SignInFailure.id))) == 0
-    assert second.form_post("/password", {"current": PASSWORD, "new": "Tiger-lily-42",
-                                          "confirm": "Tiger-lily-42"}).status_code == 429
     assert try_sign_in(first, cadre.username, PASSWORD, "192.0.2.3").status_code == 429
     assert len(events(db, "auth.password_change_failed")) == 3 and len(events(db, "auth.password_change_locked")) == 1
