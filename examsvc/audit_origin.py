@@ -5,7 +5,8 @@ a request or a command records (``AuditEvent.origin``, covered by the event's ha
 - any other request (pages, and the exam page's script with its session cookie): channel ``web``;
 - both with the client ``address`` (``request.remote_addr``: with ``PROXY_HOPS`` set, the address
   the last trusted proxy saw, through werkzeug's ``ProxyFix``; a client's own X-Forwarded-For
-  changes nothing) and the whole user ``agent``;
+  changes nothing; a forwarded value that is no IP address is replaced by the proxy's own address
+  and ``forwarded_for_unusable`` set) and the whole user ``agent``;
 - a ``flask --app wsgi <command>``: channel ``cli`` with the command's name;
 - the import worker stamps its own (``question_bank.import_worker``; channel ``worker``).
 
@@ -30,6 +31,9 @@ from sqlalchemy.orm import Session
 #: Longest User-Agent accepted (characters). Browsers send 100-250; in-app browsers (WeChat,
 #: DingTalk) with their extra tokens up to about 500. Longer is refused, not cut.
 MAX_AGENT_CHARS = 2048
+#: WSGI environ key set (to True) when the trusted proxies' X-Forwarded-For gave no IP address and
+#: the connecting peer's address was used instead (``auth.access_log.CheckedForwardedAddress``).
+FORWARDED_UNUSABLE = "examsvc.forwarded_for_unusable"
 
 
 def user_agent() -> str:
@@ -42,7 +46,10 @@ def current() -> dict[str, Any] | None:
     """The origin of what is recorded now: the request's, else the command's; None outside both."""
     if has_request_context():
         channel = Channel.API if is_token_request() else Channel.WEB
-        return {"channel": str(channel), "address": request.remote_addr or "", "agent": user_agent()}
+        origin = {"channel": str(channel), "address": request.remote_addr or "", "agent": user_agent()}
+        if request.environ.get(FORWARDED_UNUSABLE):
+            origin["forwarded_for_unusable"] = True  # the proxies' X-Forwarded-For held no address
+        return origin
     command = click.get_current_context(silent=True)
     if command is not None:
         return {"channel": str(Channel.CLI), "command": command.info_name or ""}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import unquote_plus
 
 from flask import make_response, request
 from flask_login import current_user
@@ -26,8 +27,10 @@ MAX_QUERY_CHARS = 500
 
 
 def _query() -> dict[str, Any]:
-    """The request's query arguments as the event keeps them: ID numbers masked, bounded."""
-    text = idnumbers.redact(request.query_string.decode("utf-8", "replace"))
+    """The request's query arguments as the event keeps them: URL-decoded ("+" and "%20" read as
+    spaces, "%EF%BC%91" as "１"), so that a number however it was encoded is found, then ID numbers
+    masked (issue-10 tester, item 1), and bounded."""
+    text = idnumbers.redact(unquote_plus(request.query_string.decode("utf-8", "replace"), errors="replace"))
     if len(text) <= MAX_QUERY_CHARS:
         return {"query": text}
     return {"query": text[:MAX_QUERY_CHARS], "query_chars": len(text)}

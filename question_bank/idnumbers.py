@@ -85,23 +85,56 @@ def mask(number: str | None) -> str:
 #: layout, GB 11643-1999), or the 15 digits of a first-generation number, not part of a longer run
 #: of digits, with spaces allowed between the digits (people type "110105 19491231 002X").
 _WRITTEN_NUMBER = re.compile(r"(?<![0-9])(?:[0-9] *){17}[0-9Xx](?![0-9])|(?<![0-9])(?:[0-9] *){14}[0-9](?![0-9Xx])")
+#: Characters that show nothing, which a paste can carry between the digits: the soft hyphen, the
+#: zero-width space, non-joiner and joiner, the word joiner and the byte-order mark.
+_INVISIBLE = "\u00ad\u200b-\u200d\u2060\ufeff"
 #: What people put between the digits of a number they paste or type, after width folding (a
-#: full-width space becomes a space, "－" a hyphen): white space, hyphens and dashes, up to three
-#: together ("110101 — 19900307").
-_SEPARATOR_CHARACTER = r"[\s\-\u2010-\u2015\u2212\uFE58\uFE63]"
-_SEPARATOR = _SEPARATOR_CHARACTER + "{0,3}"
+#: full-width space becomes a space, "－" a hyphen): white space, hyphens and dashes, and the
+#: invisible characters of :data:`_INVISIBLE`.
+_SEPARATOR_CHARACTER = rf"[\s\-\u2010-\u2015\u2212\uFE58\uFE63{_INVISIBLE}]"
+#: Punctuation people also put between the groups of a number ("110101.19900307.451X", slashes,
+#: underscores; "．", "／" and "＿" once width-folded) but which ordinary numbers use as well
+#: (decimals, dates, versions, file names): a number written with one is taken for an ID number
+#: only when it is a possible one (:func:`_possible`), so "3.14159265358979323" is left alone.
+_NUMBER_PUNCTUATION = r"[./_\\]"
+_ANY_SEPARATOR_CHARACTER = rf"(?:{_SEPARATOR_CHARACTER}|{_NUMBER_PUNCTUATION})"
+#: Up to three separators together ("110101 — 19900307").
+_SEPARATOR = _ANY_SEPARATOR_CHARACTER + "{0,3}"
 #: An ID number inside free text (issue-10 trial F10-03): the layouts of :data:`_WRITTEN_NUMBER`
 #: with any :data:`_SEPARATOR` between the characters, standing apart from letters and digits
-#: (so a run of a hexadecimal hash or a longer number is not taken for one).
+#: (so a run of a hexadecimal hash or a longer number is not taken for one), and not a part of a
+#: longer chain of digit groups joined by :data:`_NUMBER_PUNCTUATION` ("1.110101.19900307.4514").
 _NUMBER_IN_TEXT = re.compile(
-    rf"(?<![0-9A-Za-z])(?:(?:[0-9]{_SEPARATOR}){{17}}[0-9Xx]|(?:[0-9]{_SEPARATOR}){{14}}[0-9])(?![0-9A-Za-z])")
+    rf"(?<![0-9A-Za-z])(?<![0-9]{_NUMBER_PUNCTUATION})"
+    rf"(?:(?:[0-9]{_SEPARATOR}){{17}}[0-9Xx]|(?:[0-9]{_SEPARATOR}){{14}}[0-9])"
+    rf"(?![0-9A-Za-z])(?!{_NUMBER_PUNCTUATION}[0-9])")
 #: The compact layouts: 17 digits and a digit or X, or 15 digits.
 _NUMBER_LAYOUT = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
 
 
 def _compact(text: str) -> str:
     """``text`` width-folded, without separators, upper case: "110101-1990 0307 451ｘ" → "11010119900307451X"."""
-    return re.sub(_SEPARATOR_CHARACTER, "", unicodedata.normalize("NFKC", text)).upper()
+    return re.sub(_ANY_SEPARATOR_CHARACTER, "", unicodedata.normalize("NFKC", text)).upper()
+
+
+def _possible(compact: str) -> bool:
+    """Whether a compact number (:data:`_NUMBER_LAYOUT`) could be someone's: a province-level code
+    of :data:`PROVINCE_CODES` and a real birth date from :data:`EARLIEST_BIRTH_DATE` on (YYYYMMDD,
+    or YYMMDD of the 1900s in a 15-digit number). The check character is not asked for: a mistyped
+    number is as personal as a right one."""
+    birth = compact[6:14] if len(compact) == LENGTH else "19" + compact[6:12]
+    try:
+        born = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
+    except ValueError:
+        return False
+    return compact[:2] in PROVINCE_CODES and born >= EARLIEST_BIRTH_DATE
+
+
+def _numbers_in(folded: str) -> list[re.Match[str]]:
+    """The ID numbers written in width-folded text: every match of :data:`_NUMBER_IN_TEXT`, those
+    written with :data:`_NUMBER_PUNCTUATION` only when they are :func:`_possible`."""
+    return [found for found in _NUMBER_IN_TEXT.finditer(folded)
+            if not re.search(_NUMBER_PUNCTUATION, found.group(0)) or _possible(_compact(found.group(0)))]
 
 
 def looks_like_id_number(text: str) -> bool:
@@ -114,10 +147,10 @@ def looks_like_id_number(text: str) -> bool:
 
 def written_numbers(text: str) -> list[str]:
     """The ID numbers written in free ``text``, each in its compact form ("110101199003074514"):
-    full-width digits, a final x/X/ｘ, spaces (full-width too), hyphens or dashes between the digits
-    are all read (:data:`_NUMBER_IN_TEXT`); masked ones ("110101********4514") are not numbers any more."""
+    full-width digits, a final x/X/ｘ, spaces (full-width too), hyphens, dashes, invisible
+    characters, and in a possible number dots, slashes or underscores between the digits are all read (:data:`_NUMBER_IN_TEXT`); masked ones ("110101********4514") are not numbers any more."""
     folded, _places = _folded(text or "")
-    return [_compact(found.group(0)) for found in _NUMBER_IN_TEXT.finditer(folded)]
+    return [_compact(found.group(0)) for found in _numbers_in(folded)]
 
 
 def _folded(text: str) -> tuple[str, list[int]]:
@@ -138,7 +171,7 @@ def redact(text: str) -> str:
     :func:`written_numbers`; text holding no number is returned unchanged (SEC-P2: logs hold masked
     numbers only). The rest of the text stays as written."""
     folded, places = _folded(text or "")
-    found = list(_NUMBER_IN_TEXT.finditer(folded))
+    found = _numbers_in(folded)
     if not found:
         return text
     kept, last = [], 0

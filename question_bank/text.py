@@ -139,6 +139,33 @@ def hidden_characters(text: str, line_breaks: bool = False) -> list[tuple[int, s
     return [(position, char) for char, position in found.items()]
 
 
+#: Control characters a page or an export keeps as they are: tab and the line breaks (the xlsx
+#: writer keeps these too; it drops every other C0 control character, which XML cannot carry).
+_KEPT_CONTROLS = "\t\n\r"
+#: DEL as a control picture.
+_DEL_PICTURE = "\u2421"
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with every control character (Unicode category Cc) but tab, LF and CR shown instead
+    of acting (a terminal escape "\\x1b[31m" in a user agent, issue-10 tester item 3): C0 controls
+    U+0000–U+001F as their control pictures U+2400–U+241F ("\\x1b" → "␛"), DEL as "␡" (U+2421),
+    and C1 controls U+0080–U+009F, which have no picture, as the text "\\x9b". For text shown to a
+    person or put in a file (the auditor's page, the audit CSV and xlsx); what is stored is unchanged."""
+    shown = []
+    for char in text:
+        code = ord(char)
+        if char in _KEPT_CONTROLS or unicodedata.category(char) != "Cc":
+            shown.append(char)
+        elif code < 0x20:
+            shown.append(chr(0x2400 + code))
+        elif code == 0x7F:
+            shown.append(_DEL_PICTURE)
+        else:
+            shown.append(f"\\x{code:02x}")
+    return "".join(shown)
+
+
 def describe_character(char: str) -> str:
     """A character as a person can look it up: "U+202E RIGHT-TO-LEFT OVERRIDE" (the code point
     alone for a control character, which Unicode does not name)."""

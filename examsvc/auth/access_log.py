@@ -10,6 +10,8 @@ is refused before any view), a typed name cut to a bounded length.
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -76,9 +78,34 @@ def _refused(response: Response) -> Response:
     return response
 
 
+class CheckedForwardedAddress:
+    """WSGI middleware under werkzeug's ``ProxyFix``: the client address ProxyFix took from
+    X-Forwarded-For is kept only when it is an IP address (``ipaddress.ip_address``); anything else
+    ("not-an-ip", "<b>x</b>", "1.2.3.4:80") is replaced by the connecting peer's address (the proxy's,
+    as ProxyFix saved it), and ``audit_origin.FORWARDED_UNUSABLE`` is set so that the audit origin says so
+    (issue-10 tester item 4). The address recorded and used as a throttle key is so always an
+    address."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        peer = (environ.get("werkzeug.proxy_fix.orig") or {}).get("REMOTE_ADDR")
+        address = environ.get("REMOTE_ADDR")
+        if peer is not None and address != peer:
+            try:
+                ipaddress.ip_address(address or "")
+            except ValueError:
+                environ["REMOTE_ADDR"] = peer
+                environ[audit_origin.FORWARDED_UNUSABLE] = True
+        return self.app(environ, start_response)
+
+
 def register(app: Flask) -> None:
-    """Trust ``PROXY_HOPS`` proxies for the client address (none by default) and audit refusals."""
+    """Trust ``PROXY_HOPS`` proxies for the client address (none by default), an address only
+    (:class:`CheckedForwardedAddress`), and audit refusals."""
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(CheckedForwardedAddress(app.wsgi_app),  # type: ignore[method-assign]
+                                x_for=hops, x_proto=hops, x_host=hops)
     app.after_request(_refused)

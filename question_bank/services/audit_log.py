@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from question_bank import date_filters, idnumbers
+from question_bank.text import visible_controls
 from question_bank.clock import BEIJING, Clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import (
@@ -158,14 +159,19 @@ def origin_text(origin: dict[str, Any] | None) -> str:
 def json_text(value: Any) -> str:
     """A snapshot as JSON text with Chinese kept as written (not ``\\uXXXX``) and every ID number
     written in it masked (``idnumbers.redact_document``); "" for None. Pages escape it for HTML like
-    any text."""
-    return "" if value is None else json.dumps(idnumbers.redact_document(value), ensure_ascii=False, sort_keys=True)
+    any text. JSON writes C0 control characters as "\\u001b"; DEL and C1 ones are made visible
+    (``text.visible_controls``)."""
+    if value is None:
+        return ""
+    return visible_controls(json.dumps(idnumbers.redact_document(value), ensure_ascii=False, sort_keys=True))
 
 
 def shown_text(text: str) -> str:
     """Free text of an event (its detail, an origin's user agent) as the auditor's page and the export
-    show it: every ID number written in it masked (``idnumbers.redact``)."""
-    return idnumbers.redact(text)
+    show it: every ID number written in it masked (``idnumbers.redact``), and control characters
+    shown, not acting (``text.visible_controls``: "\\x1b" as "␛"), alike in the page, the CSV and the
+    xlsx (issue-10 tester item 3)."""
+    return visible_controls(idnumbers.redact(text))
 
 
 def export_rows(session: Session, clock: Clock, viewer: User, flt: EventFilter, fmt: str

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
@@ -64,9 +65,14 @@ class Finding:
 
 
 def _as_text(value: Any) -> str:
+    """A column's value as the text searched: JSON as its text, then URL-decoded ("+", "%20",
+    percent-encoded full-width digits), since a query string kept before read events decoded it
+    holds numbers encoded (issue-10 tester, item 1); decoding text that is not encoded changes no
+    digit, only "+" into a space, which is read as a separator anyway."""
     if value is None:
         return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return unquote_plus(text, errors="replace")
 
 
 def scan(session: Session) -> Iterator[Finding]:

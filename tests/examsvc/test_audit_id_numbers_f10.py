@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
 
-from question_bank.models import QuestionVersion, Role
+from question_bank.models import AuditEvent, QuestionVersion, Role
 from question_bank.services import audit
 from question_bank.services.api_tokens import Scope
 from tests.examsvc.records_api_world import build, id_number
@@ -83,3 +84,40 @@ def test_f10_03_the_scan_finds_a_number_pasted_into_a_question_and_exits_0_when_
     found = app.test_cli_runner().invoke(args=["audit-id-numbers"])
     assert found.exit_code == 3
     assert f"question_version\t{version.id}\tstem\t{MASKED}" in found.output
+
+
+def url_encoded(number: str) -> list[str]:
+    """The number as a query string may carry it: "+" for spaces, "%20", full-width digits percent-encoded
+    (UTF-8), and a mix of encoded and plain digits."""
+    full_width = quote(number.translate(FULL_WIDTH))
+    return [f"{number[:6]}+{number[6:14]}+{number[14:]}", f"{number[:6]}%20{number[6:14]}%20{number[14:]}",
+            full_width, f"{number[:6]}%2D{number[6:]}", "".join(f"%{ord(c):02X}" for c in number)]
+
+
+@pytest.mark.parametrize("encoded", url_encoded(NUMBER))
+def test_tester_1_a_read_events_query_is_kept_decoded_with_the_number_masked(client, db, make, encoded):
+    make.user(Role.AUDITOR, username="auditor1")
+    client.login("auditor1")
+    assert client.get(f"/audit/events.csv?q={encoded}&action=read").status_code == 200
+    db.rollback()
+    (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "read.audit_export"))
+    assert event.after["query"].startswith("q=") and MASKED in event.after["query"]
+    assert event.after["query"].endswith("&action=read")
+    shown = client.get("/audit/events.csv?action=read").data.decode("utf-8-sig")
+    page = client.get("/audit/?action=read").get_data(as_text=True)
+    assert MASKED in shown and MASKED in page
+    assert not any(raw in text for raw in raw_forms(NUMBER) | {quote(NUMBER[6:14].translate(FULL_WIDTH))}
+                   for text in (shown, page, str(event.after)))
+
+
+def test_tester_1_the_scan_finds_numbers_url_encoded_in_events_kept_before(app, db, clock, make):
+    admin = make.user(Role.AUDITOR, username="auditor1")
+    for n, encoded in enumerate(url_encoded(NUMBER)):
+        audit.record(db, clock, admin, "read.audit_export", "", "",
+                     after={"path": "/audit/events.csv", "query": f"q={encoded}"})
+    db.commit()
+    found = app.test_cli_runner().invoke(args=["audit-id-numbers"])
+    assert found.exit_code == 3
+    lines = [line.split("\t") for line in found.stdout.splitlines()[1:]]
+    assert [(t, f, n) for t, _id, f, n in lines] == [("audit_event", "after", MASKED)] * len(url_encoded(NUMBER))
+    assert not any(raw in found.output for raw in raw_forms(NUMBER))

@@ -206,3 +206,26 @@ def test_f9_the_audit_export_has_a_source_column(client, shown_events):
     book = openpyxl.load_workbook(io.BytesIO(client.get("/audit/events.xlsx?action=sitting.create").data))
     header, first = list(book.active.iter_rows(max_row=2, values_only=True))
     assert header[9] == "来源" and first[9] == f"网页；地址 192.0.2.7；用户代理 {WECHAT}"
+
+
+@pytest.mark.parametrize("forwarded", ["not-an-ip", "<b>x</b>", "198.51.100.77:8080", "", "999.1.1.1",
+                                       "6.6.6.6, not-an-ip", "unknown"])
+def test_tester_4_behind_a_proxy_a_forwarded_value_that_is_no_address_gives_the_proxys_address(
+        db_url, session_clock, db, make, forwarded):
+    cadre = make.cadre()
+    client = instance(db_url, session_clock, db, PROXY_HOPS=1)
+    try_sign_in(client, cadre.username, PASSWORD, "10.0.0.2", **{"X-Forwarded-For": forwarded})
+    origin = events(db, "auth.sign_in")[0].origin
+    if forwarded == "":  # an empty header forwards nothing: the peer's address, nothing to note
+        assert origin["address"] == "10.0.0.2" and "forwarded_for_unusable" not in origin
+    else:
+        assert origin["address"] == "10.0.0.2" and origin["forwarded_for_unusable"] is True
+
+
+@pytest.mark.parametrize("forwarded", ["198.51.100.77", "2001:db8::7", "6.6.6.6, 203.0.113.9"])
+def test_tester_4_behind_a_proxy_a_forwarded_address_is_kept_without_a_note(db_url, session_clock, db, make, forwarded):
+    cadre = make.cadre()
+    client = instance(db_url, session_clock, db, PROXY_HOPS=1)
+    try_sign_in(client, cadre.username, PASSWORD, "10.0.0.2", **{"X-Forwarded-For": forwarded})
+    origin = events(db, "auth.sign_in")[0].origin
+    assert origin["address"] == forwarded.split(", ")[-1] and "forwarded_for_unusable" not in origin

@@ -38,6 +38,18 @@ WRITINGS = {
                                                + n[14:].translate(FULL_WIDTH)),
     "lower-case x": lambda n: n[:-1] + n[-1].lower(),
     "full-width lower-case x, hyphens": lambda n: spaced(n[:-1] + n[-1].translate(FULL_WIDTH).lower(), "-"),
+    # Issue-10 tester, item 2: punctuation and invisible characters between the digits.
+    "dots": lambda n: spaced(n, "."),
+    "full-width dots": lambda n: spaced(n, "．"),
+    "slashes": lambda n: spaced(n, "/"),
+    "full-width slashes": lambda n: spaced(n, "／"),
+    "backslashes": lambda n: spaced(n, "\\"),
+    "underscores": lambda n: spaced(n, "_"),
+    "dots with spaces": lambda n: spaced(n, ". "),
+    "a zero-width space before the last character": lambda n: n[:-1] + "\u200b" + n[-1],
+    "zero-width spaces between the groups": lambda n: spaced(n, "\u200b"),
+    "word joiners and a byte-order mark": lambda n: spaced(n, "\u2060", (6, 8, 2, 2)).replace(n[:6], n[:6] + "\ufeff"),
+    "a soft hyphen": lambda n: spaced(n, "\u00ad"),
 }
 
 
@@ -76,6 +88,34 @@ def test_f10_03_a_first_generation_fifteen_digit_number_is_found_too():
 def test_f10_03_text_without_an_id_number_is_left_as_written(text):
     assert idnumbers.written_numbers(text) == []
     assert idnumbers.redact(text) == text
+
+
+def test_tester_2_the_reported_dotted_and_zero_width_numbers_are_masked_even_with_a_wrong_check_character():
+    # 11010119900307777 has check character 4: a mistyped number is masked all the same.
+    for written in ("110101.19900307.777X", "11010119900307777\u200bX", "110101/19900307/777X", "110101_19900307_777X"):
+        assert idnumbers.redact(f"号码 {written}。") == "号码 110101********777X。", written
+
+
+@pytest.mark.parametrize("text", [
+    "3.14159265358979323",                                     # a decimal of 18 digits: no possible birth date
+    "12345678.901234567X",                                     # 12 is no province
+    "110101.19901307.4514",                                    # no 13th month
+    "110101/18991231/4514",                                    # born before 1900
+    "1.3.6.1.4.1.311.21.8.110101.19900307",                    # an OID: part of a longer chain of groups
+    "v1." + spaced(NUMBER, "."),                               # a version: a longer chain
+    spaced(NUMBER, ".") + ".1",
+    "2026/12/04/20261204_103000_123456.pdf",                   # a file path of dates and times
+    "192.168.100.200/24 10.0.0.1",                             # addresses
+])
+def test_tester_2_ordinary_numbers_with_dots_slashes_or_underscores_are_left_as_written(text):
+    assert idnumbers.written_numbers(text) == []
+    assert idnumbers.redact(text) == text
+
+
+def test_tester_2_a_possible_number_needs_no_right_check_character_but_spaces_need_no_possible_date():
+    # Spaces and hyphens are read as before, whatever the date; dots only for a possible number.
+    assert idnumbers.written_numbers("110101 19901307 4514") == ["110101199013074514"]
+    assert idnumbers.written_numbers("110101.19901307.4514") == []
 
 
 def test_f10_03_a_snapshot_is_masked_at_any_depth_keys_and_values():
