@@ -121,20 +121,62 @@ def comparable_text(text: str) -> str:
 #: paragraph separators (Zl U+2028, Zp U+2029). None of them is visible, and none is typed on
 #: purpose: they come with text copied from web pages, PDFs and chat programs.
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+#: Unicode's Default_Ignorable_Code_Point property: characters a font shows as nothing (issue 10):
+#: among them the Hangul fillers U+115F, U+1160, U+3164, U+FFA0 (letters to ``str.isalpha``, yet
+#: blank: "ㅤㅤㅤ" looks empty), the combining grapheme joiner U+034F, the Mongolian and standard
+#: variation selectors, the Khmer inherent vowels U+17B4/U+17B5 and the tag characters; so that
+#: "甲市司\u034f法局" or "甲市司法局\ufe00" cannot sit beside "甲市司法局" looking the same.
+#: The ranges as listed in DerivedCoreProperties.txt of the Unicode Character Database (15.1.0,
+#: https://www.unicode.org/Public/15.1.0/ucd/DerivedCoreProperties.txt, "Derived Property:
+#: Default_Ignorable_Code_Point"), first and last code point of each, both included; the property
+#: is stable (unassigned code points in these ranges are already in it). No installed library
+#: exposes it (the standard ``unicodedata`` does not).
+DEFAULT_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+#: Characters that are not default-ignorable but show as a blank all the same: the Braille pattern
+#: blank U+2800 (a symbol, So, so no space check finds it).
+BLANK_LOOKING = frozenset({"\u2800"})
 #: Fields whose text may run over lines, and so hold a line break (LF, CR): a post, as a register of
-#: cadres writes it in one cell on two lines ("科员" and "（借调）"), kept as written. Any other
-#: control character is refused in them too.
-MULTILINE_FIELDS = frozenset({"current_post", "proposed_post"})
+#: cadres writes it in one cell on two lines ("科员" and "（借调）"), kept as written; the purpose of a
+#: full-ID export (a text area). Any other control character is refused in them too.
+MULTILINE_FIELDS = frozenset({"current_post", "proposed_post", "purpose"})
 _LINE_BREAKS = "\n\r"
 
 
+def is_default_ignorable(char: str) -> bool:
+    """Whether the one character ``char`` is a Default_Ignorable_Code_Point
+    (:data:`DEFAULT_IGNORABLE_RANGES`)."""
+    code = ord(char)
+    return any(first <= code <= last for first, last in DEFAULT_IGNORABLE_RANGES)
+
+
+def is_invisible(char: str) -> bool:
+    """Whether the one character ``char`` cannot be seen or is a control character: one of the
+    :data:`HIDDEN_CATEGORIES`, default-ignorable (:func:`is_default_ignorable`) or
+    :data:`BLANK_LOOKING`. Spaces are not: they are seen as the gap they make."""
+    return unicodedata.category(char) in HIDDEN_CATEGORIES or char in BLANK_LOOKING or is_default_ignorable(char)
+
+
+def _refused(char: str, position: int) -> bool:
+    """Whether a person's or unit's text may not hold ``char`` at ``position`` (from 1): an
+    invisible character (:func:`is_invisible`), a private-use character (Co: U+E000–U+F8FF and
+    planes 15 and 16, which mean whatever one font makes of them and show as a box or nothing
+    elsewhere), or a combining mark (M*) with nothing before it to sit on."""
+    category = unicodedata.category(char)
+    return is_invisible(char) or category == "Co" or (position == 1 and category.startswith("M"))
+
+
 def hidden_characters(text: str, line_breaks: bool = False) -> list[tuple[int, str]]:
-    """(position from 1, character) of the first of each distinct :data:`HIDDEN_CATEGORIES`
-    character in ``text``, in order; LF and CR left out when ``line_breaks`` is true."""
+    """(position from 1, character) of the first of each distinct character ``text`` may not hold
+    (an invisible, control or private-use character, or a combining mark at its start), in order;
+    LF and CR left out when ``line_breaks`` is true."""
     found: dict[str, int] = {}
     for position, char in enumerate(text, start=1):
-        if (char not in found and unicodedata.category(char) in HIDDEN_CATEGORIES
-                and not (line_breaks and char in _LINE_BREAKS)):
+        if char not in found and _refused(char, position) and not (line_breaks and char in _LINE_BREAKS):
             found[char] = position
     return [(position, char) for char, position in found.items()]
 
@@ -168,27 +210,41 @@ def visible_controls(text: str) -> str:
 
 def describe_character(char: str) -> str:
     """A character as a person can look it up: "U+202E RIGHT-TO-LEFT OVERRIDE" (the code point
-    alone for a control character, which Unicode does not name)."""
+    alone for a control or private-use character, which Unicode does not name)."""
     name = unicodedata.name(char, "")
     return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
+def hidden_character_problem(char: str, position: int, place: Any) -> Problem:
+    """The problem of ``char`` found at ``position`` (from 1) of the text of ``place`` (a field name
+    or a :class:`~question_bank.errors.Place`), saying what kind of character it is."""
+    params = {"character": describe_character(char), "position": position}
+    if is_invisible(char):
+        return Problem(N_("this text holds %(character)s at character %(position)d, an invisible or control "
+                          "character, which no name, post, phone number or unit name may hold (it comes with "
+                          "copied text). Delete it, or type the text again."), params, place)
+    if unicodedata.category(char) == "Co":
+        return Problem(N_("this text holds %(character)s at character %(position)d, a private-use character, "
+                          "which shows as a box or as nothing outside one font. Delete it, or type the text again."),
+                       params, place)
+    return Problem(N_("this text starts with %(character)s, a combining mark with no character before it "
+                      "to sit on, which shows as nothing or as a stray mark. Delete it, or type the text again."),
+                   params, place)
+
+
 def hidden_character_problems(values: Mapping[str, Any], places: Mapping[str, Any] | None = None) -> list[Problem]:
     """One problem for each text of ``values`` (field name → value; ``None`` and non-text values
-    pass) holding a :data:`HIDDEN_CATEGORIES` character (a line break allowed in the
-    :data:`MULTILINE_FIELDS`), saying which is the first and where,
-    placed on ``places[field]`` (a :class:`~question_bank.errors.Place` naming file, sheet, row and
-    column for an import) or on the field's own name. The one check of every way a person's or
-    unit's name, post or phone number comes in: the account forms, the unit pages, the roster
-    and account imports."""
+    pass) holding a character refused by :func:`hidden_characters` (a line break allowed in the
+    :data:`MULTILINE_FIELDS`), saying which is the first and where
+    (:func:`hidden_character_problem`), placed on ``places[field]`` (a
+    :class:`~question_bank.errors.Place` naming file, sheet, row and column for an import) or on
+    the field's own name. The one check of every way a person's or unit's name, post or phone
+    number comes in (the account forms, the unit pages, the roster and account imports) and of the
+    purpose of a full-ID export."""
     problems = []
     for field, value in values.items():
         found = hidden_characters(value, field in MULTILINE_FIELDS) if isinstance(value, str) else []
         if found:
             position, char = found[0]
-            problems.append(Problem(N_("this text holds %(character)s at character %(position)d, an invisible or "
-                                       "control character, which no name, post, phone number or unit name may hold "
-                                       "(it comes with copied text). Delete it, or type the text again."),
-                                    {"character": describe_character(char), "position": position},
-                                    (places or {}).get(field, field)))
+            problems.append(hidden_character_problem(char, position, (places or {}).get(field, field)))
     return problems

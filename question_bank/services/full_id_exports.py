@@ -8,7 +8,8 @@ have the sheet with full numbers only when all of these hold, checked here in th
    it on the accounts pages; the change is audited like every role change) — else
    :class:`PermissionDenied` (the web layer audits the refusal as every 403);
 2. a purpose is stated (at least :data:`MIN_PURPOSE_LETTERS` letters, at most
-   :data:`MAX_PURPOSE_CHARS` characters, kept as typed in the audit event) and the officer's own
+   :data:`MAX_PURPOSE_CHARS` characters, no invisible, control or private-use character but line
+   breaks, kept as typed in the audit event) and the officer's own
    password is typed again in the same form (a session left open on a desk is not enough) — else
    :class:`InvalidInput` naming the field, and the audit event :data:`REFUSED_ACTION` saying which
    (never the password);
@@ -29,6 +30,7 @@ from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
 from question_bank.models import Role, RosterEntry, Sitting, User
 from question_bank.reports.score_sheet import PairedSheetRow, ScoreSheetRow
 from question_bank.services import audit, people, protection, score_sheets
+from question_bank.text import hidden_character_problems, is_invisible
 
 #: The audit action of a full-ID export.
 ACTION = "export.score_sheet_full_id"
@@ -39,8 +41,15 @@ MAX_PURPOSE_CHARS = 500
 #: Fewest letters a purpose must hold (issue 10, F10-07: "a", "..." or "1111" say nothing to an
 #: auditor; "任前公示" does). A letter is what ``str.isalpha`` says is one (Unicode categories L*):
 #: Chinese characters, Latin letters of any width, and the letters of every other script (Uyghur,
-#: Tibetan, Mongolian …); digits, punctuation, symbols and spaces are not.
+#: Tibetan, Mongolian …); digits, punctuation, symbols and spaces are not, nor are the letters that
+#: show as nothing (:func:`question_bank.text.is_invisible`: the Hangul fillers U+3164, U+115F,
+#: U+1160, U+FFA0 are letters to Unicode, and "ㅤㅤㅤㅤ" looks empty).
 MIN_PURPOSE_LETTERS = 4
+
+
+def purpose_letters(purpose: str) -> int:
+    """How many letters ``purpose`` holds, as :data:`MIN_PURPOSE_LETTERS` counts them."""
+    return sum(char.isalpha() and not is_invisible(char) for char in purpose)
 
 
 def may_export_full_ids(viewer: User) -> bool:
@@ -50,19 +59,23 @@ def may_export_full_ids(viewer: User) -> bool:
 
 def request_problems(viewer: User, purpose: str, password: str) -> list[Problem]:
     """What is missing from a full-ID export request: the purpose (empty, fewer than
-    :data:`MIN_PURPOSE_LETTERS` letters, or too long) and the password (empty or not the
-    viewer's), each placed on its field."""
+    :data:`MIN_PURPOSE_LETTERS` letters, too long, or holding an invisible, control or private-use
+    character other than a line break: :func:`question_bank.text.hidden_character_problems`, since
+    the purpose is kept as typed in the audit trail) and the password (empty or not the viewer's),
+    each placed on its field."""
     problems = []
     stated = (purpose or "").strip()
     if not stated:
         problems.append(Problem(N_("state the purpose of the export"), place="purpose"))
-    elif sum(map(str.isalpha, stated)) < MIN_PURPOSE_LETTERS:
+    elif purpose_letters(stated) < MIN_PURPOSE_LETTERS:
         problems.append(Problem(N_("the purpose must say why in words: at least %(n)d letters (Chinese characters "
                                    "or letters; digits, punctuation and spaces do not count)"),
                                 {"n": MIN_PURPOSE_LETTERS}, "purpose"))
     elif len(stated) > MAX_PURPOSE_CHARS:
         problems.append(Problem(N_("the purpose may have at most %(n)d characters"), {"n": MAX_PURPOSE_CHARS},
                                 "purpose"))
+    else:
+        problems += hidden_character_problems({"purpose": stated})
     if not password or not people.password_matches(viewer.password_hash, password):
         problems.append(Problem(N_("the password is not yours; type your own password again"), place="password"))
     return problems

@@ -11,6 +11,10 @@ stored is of the NFKC form, letter case kept (:func:`question_bank.services.peop
 as SP 800-63B §5.1.1.2 advises, so a password signs in whichever width the input method was in;
 sign-in normalises what is typed the same way (``people.password_matches``). Leading or trailing
 space is refused, never stripped: it is invisible, and a person would not know they had typed it.
+For the same reason a control character or an invisible one (:func:`question_bank.text.is_invisible`:
+zero-width spaces and joiners, the BOM, bidirectional controls such as U+202E, Hangul fillers,
+variation selectors …) is refused anywhere in a new password (issue 10): it comes with text copied
+from a password manager's note or a chat, and typed by hand the password would no longer match.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from functools import lru_cache
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from question_bank.errors import N_, Problem
+from question_bank.text import describe_character, is_invisible
 
 MIN_PASSWORD_LENGTH = 8
 #: Longest password accepted (scrypt hashes any length; the limit keeps a request's work bounded).
@@ -74,23 +79,33 @@ def password_problems(password: str, username: str | None = None, place: str = "
                       id_number: str | None = None, display_name: str | None = None,
                       current: str | None = None) -> list[Problem]:
     """What makes ``password`` unacceptable, at most one :class:`Problem` on ``place``; empty when it
-    is fine. In this order: space at its start or end (refused, not stripped); fewer than
+    is fine. In this order: space at its start or end (refused, not stripped); a control or
+    invisible character anywhere (:func:`question_bank.text.is_invisible`, the first one named with
+    its position); fewer than
     :data:`MIN_PASSWORD_LENGTH` or more than :data:`MAX_PASSWORD_LENGTH` characters (NFKC); fewer than
     :data:`MIN_DISTINCT_CHARACTERS` different characters; a group of fewer than
     :data:`MIN_PASSWORD_LENGTH` characters repeated; a common password (:func:`common_passwords`);
     containing the username (3 characters or more); containing the person's name ``display_name``
-    (2 characters or more, spaces in it ignored: "张三", "Zhang San"); containing the birth date of
+    (2 characters or more, every kind of space ignored in both: "张三", "Zhang San", and "李 帅good"
+    contains "李帅"); containing the birth date of
     the account's ID number ``id_number`` (characters 7 to 14, so the whole number and its tail too: a
     cadre signs in with that number, and anyone holding a roster knows it); the same as ``current``
     (the password it replaces, typed by the person). Every comparison is on the folded forms
     (:func:`fold_password`), so width and letter case change nothing."""
     normal = normalise_password(password)
     folded = fold_password(password)
-    name = fold_password(display_name or "").replace(" ", "")
+    name = "".join(fold_password(display_name or "").split())
+    invisible = next(((position, char) for position, char in enumerate(password, start=1) if is_invisible(char)),
+                     None)
     problems = []
     if normal != normal.strip():
         problems.append(Problem(N_("the password starts or ends with a space; remove it or put it inside the "
                                    "password (spaces are not removed for you)"), place=place))
+    elif invisible is not None:
+        problems.append(Problem(N_("the password holds %(character)s at character %(position)d, an invisible or "
+                                   "control character, which you could not see or type again; remove it (type the "
+                                   "password rather than pasting it)"),
+                                {"character": describe_character(invisible[1]), "position": invisible[0]}, place))
     elif len(normal) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, place))
     elif len(normal) > MAX_PASSWORD_LENGTH:
@@ -105,7 +120,7 @@ def password_problems(password: str, username: str | None = None, place: str = "
         problems.append(Problem(N_("the password is one of the most common passwords; choose another"), place=place))
     elif username and len(username) >= 3 and fold_password(username) in folded:
         problems.append(Problem(N_("the password must not contain the username"), place=place))
-    elif len(name) >= 2 and name in folded:
+    elif len(name) >= 2 and name in "".join(folded.split()):
         problems.append(Problem(N_("the password must not contain your name"), place=place))
     elif id_number and len(id_number) == 18 and id_number[6:14] in folded:
         problems.append(Problem(N_("the password must not contain your ID number or the birth date in it"),

@@ -30,6 +30,12 @@ HIDDEN = {
     "zero width": ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"],
     "soft hyphen": ["\u00ad"],
     "line or paragraph separator": ["\u2028", "\u2029"],
+    # Default_Ignorable_Code_Point: blank in every font, letters or marks to Unicode's categories.
+    "Hangul filler": ["\u115f", "\u1160", "\uffa0", "\u3164"],
+    "variation selector": ["\ufe00", "\ufe0f", "\U000e0100", "\U000e01ef", "\u180b", "\u180f"],
+    "other default-ignorable": ["\u17b4", "\u17b5", "\u2064", "\U0001d173", "\U000e0001", "\U000e0041",
+                                "\u034f"],
+    "blank-looking symbol": ["\u2800"],
 }
 #: One member of each kind, for the slower checks through pages and files (NUL is refused before
 #: any view runs, by ``examsvc.request_text``).
@@ -54,9 +60,27 @@ def test_every_member_of_each_kind_is_refused_wherever_it_stands_naming_it_and_i
                 assert f"U+{ord(char):04X}" in _said(problem) and f"at character {position}," in _said(problem)
 
 
+@pytest.mark.parametrize("char", ["\ue000", "\uf8ff", "\U000f0000", "\U0010fffd"])
+def test_a_private_use_character_is_refused_wherever_it_stands_naming_it(char):
+    for text, position in ((f"{char}张三", 1), (f"张{char}三", 2), (f"张三{char}", 3)):
+        problems = hidden_character_problems(dict.fromkeys(FIELDS, text))
+        assert [p.place for p in problems] == list(FIELDS)
+        for problem in problems:
+            assert f"U+{ord(char):04X} at character {position}, a private-use character" in _said(problem)
+
+
+@pytest.mark.parametrize("mark", ["\u0301", "\u0308", "\u20dd", "\u0e31", "\u0f71", "\u302a", "\u0903"])
+def test_a_combining_mark_with_nothing_before_it_is_refused_and_after_a_letter_taken(mark):
+    problems = hidden_character_problems(dict.fromkeys(FIELDS, f"{mark}张三"))
+    assert [p.place for p in problems] == list(FIELDS)
+    assert all(f"starts with U+{ord(mark):04X}" in _said(p) and "combining mark" in _said(p) for p in problems)
+    assert hidden_character_problems(dict.fromkeys(FIELDS, f"Zo{mark}e")) == []
+
+
 def test_what_people_really_write_in_these_fields_is_taken():
     for text in ("阿沛·阿旺晋美", "Zhang San", "欧阳 娜娜", "王\u3000五", "县委书记（兼）", "+86 138-0000-0000",
-                 "0571-8888 8888 转 123", "甲市/司法局", "Zoë O'Brien-Smith", "𠀀明", "王䶮", "😀"):
+                 "0571-8888 8888 转 123", "甲市/司法局", "Zoë O'Brien-Smith", "Zoe\u0308", "𠀀明", "王䶮", "😀",
+                 "김민수", "가", "សុខា", "Ngô Bảo Châu", "⠓⠑⠇⠇⠕"):
         assert hidden_character_problems(dict.fromkeys(FIELDS, text)) == [], text
     assert hidden_character_problems({"current_post": "科员\r\n（借调）", "proposed_post": "副科长\n（试用）"}) == []
 
@@ -111,7 +135,8 @@ def test_an_account_edited_to_hold_a_hidden_character_is_refused_and_kept_as_it_
     assert (kept.display_name, kept.phone) == ("张三", "13800000000")
 
 
-@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200d", "\t", "\x85"])
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200d", "\t", "\x85", "\u3164", "\u034f", "\ufe00",
+                                  "\u2800"])
 def test_a_unit_added_or_renamed_with_a_hidden_character_is_refused(admin, world, db, char):
     added = admin.form_post("/units", {"name": f"一{char}科", "level": "department", "parent": world["dept"].id})
     _refused_beside(added, ["name"])

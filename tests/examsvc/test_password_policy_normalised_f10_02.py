@@ -49,6 +49,7 @@ USERNAME = "the password must not contain the username"
 NAME = "the password must not contain your name"
 SPACE = "the password starts or ends with a space"
 SAME = "the new password must differ from the current one"
+INVISIBLE = "an invisible or control character, which you could not see or type again"
 
 
 @pytest.mark.parametrize("new, message", [
@@ -57,6 +58,8 @@ SAME = "the new password must differ from the current one"
     ("Ｚｈａｎｇsan!7", USERNAME),
     # The person's name.
     ("张三-spring-77", NAME), ("Qz7-spring-张三", NAME),
+    # The name with spaces of any kind put between its characters (issue 10).
+    ("张 三good-2026q", NAME), ("Qz7-张\u3000三-x", NAME), ("张\u00a0三-spring-7", NAME), ("Qz7-张  三!", NAME),
     # The common list, disguised.
     ("PASSWORD123", COMMON), ("PassWord123", COMMON), (wide("password123"), COMMON), (wide("WoAiNi1314"), COMMON),
     ("QWERTYUIOP", COMMON),
@@ -68,6 +71,13 @@ SAME = "the new password must differ from the current one"
     # Space at either end, of any kind: refused, never stripped.
     (" Tiger-lily-42", SPACE), ("Tiger-lily-42 ", SPACE), ("\u3000Tiger-lily-42", SPACE), ("Tiger-lily-42\t", SPACE),
     ("Tiger-lily-42\u00a0", SPACE),
+    # A control or invisible character anywhere (issue 10): at the ends, where it hides like a space, or inside.
+    ("\u200bTiger-lily-42", INVISIBLE), ("Tiger-lily-42\ufeff", INVISIBLE), ("\u2060Tiger-lily-42", INVISIBLE),
+    ("Tiger\x07lily-42", INVISIBLE), ("Tiger\x1blily-42", INVISIBLE), ("Tiger\x7flily-42", INVISIBLE),
+    ("Tiger\x85lily-42", INVISIBLE), ("Tiger\u202elily-42", INVISIBLE), ("Tiger\u2066lily-42", INVISIBLE),
+    ("Tiger\u200elily-42", INVISIBLE), ("Tiger\u00adlily-42", INVISIBLE), ("Tiger\u2028lily-42", INVISIBLE),
+    ("Tiger\u3164lily-42", INVISIBLE), ("Tiger-lily-42\ufe0f", INVISIBLE), ("Tiger\u034flily-42", INVISIBLE),
+    ("Tiger\u2800lily-42", INVISIBLE), ("Tiger\tlily-42", INVISIBLE),
     # The current password again, in another case or width.
     (PASSWORD, SAME), (PASSWORD.upper(), SAME), (wide(PASSWORD), SAME), ("Correct-Horse-9", SAME),
 ])
