@@ -11,6 +11,15 @@ from playwright.sync_api import Page
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 #: WCAG 2.5.5 (target size, enhanced) and Apple's Human Interface Guidelines.
 MIN_TARGET_PX = 44
+#: How long a measurement waits for the page's stylesheets (generous: a loaded 2-core machine).
+STYLED_WAIT_MS = 60_000
+
+
+def _styled(page: Page) -> Page:
+    """``page`` once its stylesheets have arrived: a box measured before then is the unstyled one
+    (a visible element does not mean the CSS has applied; seen when app.css was being revalidated)."""
+    page.wait_for_load_state("load", timeout=STYLED_WAIT_MS)
+    return page
 
 
 def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
@@ -29,7 +38,7 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
 def small_targets(page: Page, selector: str) -> list[dict[str, Any]]:
     """The visible elements matching ``selector`` whose box is under 44 x 44 CSS px: each
     ``{"what", "width", "height"}``."""
-    return page.evaluate("""([selector, least]) => Array.from(document.querySelectorAll(selector))
+    return _styled(page).evaluate("""([selector, least]) => Array.from(document.querySelectorAll(selector))
         .filter(el => el.getClientRects().length > 0)
         .map(el => { const r = el.getBoundingClientRect();
                      return {what: el.outerHTML.slice(0, 80), width: r.width, height: r.height}; })
@@ -38,4 +47,4 @@ def small_targets(page: Page, selector: str) -> list[dict[str, Any]]:
 
 def sideways_overflow(page: Page) -> int:
     """How many CSS px the page is wider than the viewport (0 when nothing scrolls sideways)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    return _styled(page).evaluate("document.documentElement.scrollWidth - window.innerWidth")
