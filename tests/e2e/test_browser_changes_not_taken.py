@@ -46,18 +46,23 @@ def _told_not_taken(page: Page, slot: int, words: str, badge: str) -> None:
     expect(page.locator(f"#q{slot} .slot-state")).to_have_attribute("data-state", badge)
 
 
-def test_a_change_kept_on_a_phone_when_the_paper_was_handed_in_elsewhere_is_named_as_not_taken(
-        browser: Browser, sign_in, exam, db):
+def phone_with_an_unsent_change(browser: Browser, sign_in, exam, db) -> tuple[Page, int]:
+    """A phone on the exam whose answer to question 1 is saved and whose change to question 2 is
+    kept unsent (its network lost): (the page, the attempt's id)."""
     phone = device(browser).new_page()
     open_exam(phone, sign_in, exam.cadre.username, exam.sitting.id)
     option(phone, 1, "A").check()
     expect(phone.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
     attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
-
-    # The phone loses its network; the candidate changes question 2 there.
     phone.route(SAVES, lambda route: route.abort())
     option(phone, 2, "B").check()
     expect(phone.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
+    return phone, attempt_id
+
+
+def test_a_change_kept_on_a_phone_when_the_paper_was_handed_in_elsewhere_is_named_as_not_taken(
+        browser: Browser, sign_in, exam, db):
+    phone, attempt_id = phone_with_an_unsent_change(browser, sign_in, exam, db)
 
     # On the computer the candidate continues and hands the paper in.
     computer = device(browser).new_page()
@@ -106,15 +111,7 @@ def test_a_change_kept_on_a_page_whose_exam_was_voided_is_named_as_not_taken_wit
     """Issue-9 trial F7: the page says the exam was voided, by whom, when and why, and badges the
     change "not taken: the exam was voided"; never "saved", never "already handed in"."""
     proctor = make.user(Role.EXAM_ADMIN, display_name="王监考")
-    phone = device(browser).new_page()
-    open_exam(phone, sign_in, exam.cadre.username, exam.sitting.id)
-    option(phone, 1, "A").check()
-    expect(phone.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
-    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
-
-    phone.route(SAVES, lambda route: route.abort())
-    option(phone, 2, "B").check()
-    expect(phone.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
+    phone, attempt_id = phone_with_an_unsent_change(browser, sign_in, exam, db)
     proctoring.void_attempt(db, clock, proctor, attempt_id, "替考")
     db.commit()
 
