@@ -8,7 +8,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from question_bank import import_worker
 from question_bank.db import make_engine, make_session_factory
@@ -18,6 +18,11 @@ from tests.factories import questions_xlsx
 ROWS = [("单选", f"第{n}题：下列哪项属于行政处罚？", "警告", "表扬", "奖励", "记功", "A", "解析", "中", "处罚",
          "行政处罚法第九条", "行政处罚法", "2") for n in range(1, 9)]
 TIMEOUT = 30_000
+
+
+def set_job(db, job_id: int, **values) -> None:
+    db.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+    db.commit()
 
 
 @pytest.fixture
@@ -40,14 +45,15 @@ def test_the_progress_bar_follows_the_job_and_the_batch_opens_when_it_is_done(
     box = phone.locator("[data-import-job]")
     expect(box).to_have_attribute("data-state", "queued", timeout=TIMEOUT)
 
-    job = db.scalar(select(ImportJob))
-    job.state, job.rows_expected, job.rows_done = JobState.RUNNING, 200, 100  # as a worker reading it reports
+    job_id = db.scalar(select(ImportJob.id))
+    # Each change is a transaction that starts with its write: on SQLite a read transaction that
+    # then writes is refused at once ("database is locked") if the page's server wrote in between.
     db.commit()
+    set_job(db, job_id, state=JobState.RUNNING, rows_expected=200, rows_done=100)  # as a worker reading it reports
     expect(box).to_have_attribute("data-state", "running", timeout=TIMEOUT)
     expect(phone.locator("[data-progress]")).to_have_js_property("value", 50, timeout=TIMEOUT)
 
-    job.state, job.rows_done = JobState.QUEUED, 0  # back in the queue for the worker below
-    db.commit()
+    set_job(db, job_id, state=JobState.QUEUED, rows_done=0)  # back in the queue for the worker below
     engine = make_engine(db_url)
     try:
         assert import_worker.run_one(make_session_factory(engine), clock, "e2e-worker").state == "done"
