@@ -15,7 +15,7 @@ from question_bank.services import admission, attempts, proctoring, results, sta
 from question_bank.services import focus as focus_service
 from question_bank.services.dashboard import candidate_sittings
 from question_bank.services.delivery import item_view
-from question_bank.services.marking import current_responses, full_score, scaled_marks
+from question_bank.services.marking import current_responses, pass_mark_for
 from question_bank.field_limits import MAX_ANSWER_CHARS, MAX_RESPONSE_CHARS
 
 bp = Blueprint("candidate", __name__, url_prefix="/me")
@@ -134,8 +134,7 @@ def result(attempt_id: int):
     return render_template("candidate/result.html", attempt=attempt, sitting=attempt.sitting,
                            shown=results.disclosure(db, attempt, clock().now()), void=proctoring.void_of(db, attempt.id),
                            status=attempts.status(db, clock(), attempt),
-                           # Scaled when a question was removed from the total (issue 6).
-                           pass_mark=scaled_marks(attempt.sitting, attempt.max_score, full_score(attempt))[0])
+                           pass_mark=pass_mark_for(attempt.sitting, attempt))
 
 
 @bp.get("/attempts/<int:attempt_id>/review")

@@ -38,13 +38,14 @@ from examsvc.records_api.token_auth import current_token, token_required
 from question_bank.errors import InvalidInput
 from question_bank import id_vault
 from question_bank.models import RosterEntry, Sitting, User
-from question_bank.reports.appraisal import CadreSummary, Outcome
+from question_bank.reports.appraisal import CadreSummary, Outcome, UnitFigures
 from question_bank.reports.score_share import PaperScore
 from question_bank.services import api_appraisal, api_records, audit_log
 from question_bank.services.api_appraisal import AppraisalQuery, UnitLine
 from question_bank.services.api_records import CandidateRecord, RosterLine, SittingFilter
 from question_bank.services.audit_log import EventFilter
 from question_bank.services.api_tokens import Scope
+from question_bank.services.marking import pass_mark_for
 
 blp = Blueprint("records", __name__, url_prefix=PREFIX, description=(
     "Read-only score records for HR and organisation-department systems. Lists ascend by id and are "
@@ -140,6 +141,7 @@ def _record_json(record: CandidateRecord) -> dict[str, Any]:
         "score_state": None if result is None else str(result.state),
         "score": points(result.score) if trusted else None,
         "max_score": points(result.max_score) if trusted else None,
+        "pass_mark": points(pass_mark_for(attempt.sitting, attempt)) if trusted else None,
         "band": result.band if trusted else None,
         "passed": result.passed if trusted else None,
         "history": [{"id": r.id, "attempt_id": r.attempt_id, "score": points(r.score), "max_score": points(r.max_score),
@@ -203,11 +205,15 @@ def list_appraisal_cadres(after: int, limit: int, **filters: Any):
 
 
 def _appraisal_answer(read: Callable[..., api_records.Page], shape: Callable[[Any], dict[str, Any]],
-                      filters: dict[str, Any], after: int, limit: int) -> dict[str, Any]:
+                      filters: dict[str, Any], after: int, limit: int,
+                      total: Callable[..., dict[str, Any]] | None = None) -> dict[str, Any]:
     """A page of the appraisal summary ``read`` for the token (``api_appraisal.cadres`` or
-    ``units``), each item made by ``shape``; committed, since overdue attempts were closed."""
+    ``units``), each item made by ``shape``, with ``total``'s figures as "total" when given;
+    committed, since overdue attempts were closed."""
     page = read(database.session(), clock(), current_token(), AppraisalQuery(**filters), after=after, limit=limit)
     body = {"items": [shape(item) for item in page.items], "next_after": page.next_after}
+    if total is not None:
+        body["total"] = total(database.session(), clock(), current_token(), AppraisalQuery(**filters))
     database.commit()  # overdue attempts closed on the way (domain.md §6)
     return body
 
@@ -240,12 +246,19 @@ def list_appraisal_units(after: int, limit: int, **filters: Any):
     The per-unit table of HR's appraisal summary: each unit of the token's subtree (or unit_id's)
     with a counted cadre of its own, by unit id; a unit's figures are its own cadres', not its
     subtree's. Overdue attempts of the period's sittings are closed first."""
-    return _appraisal_answer(api_appraisal.units, _unit_json, filters, after, limit)
+    return _appraisal_answer(api_appraisal.units, _unit_json, filters, after, limit, total=_subtree_total_json)
+
+
+def _subtree_total_json(*args: Any) -> dict[str, Any]:
+    return _figures_json(api_appraisal.subtree_total(*args))
 
 
 def _unit_json(line: UnitLine) -> dict[str, Any]:
-    figures = line.figures
-    return {"unit_id": line.unit.id, "unit": line.unit.name, "cadres": figures.cadres,
+    return {"unit_id": line.unit.id, "unit": line.unit.name, **_figures_json(line.figures)}
+
+
+def _figures_json(figures: UnitFigures) -> dict[str, Any]:
+    return {"cadres": figures.cadres,
             "candidates": figures.expected, "taken": figures.taken, "passed": figures.passed,
             "pass_rate_percent": percent(figures.pass_rate), "mean_percent": percent(figures.mean_percent, "0.01"),
             "absences": figures.absences, "makeup_candidates": figures.makeup_cadres,

@@ -152,6 +152,8 @@ class ScoreRecordSchema(Schema):
                                           "with the ledger and no score is given. Null when not started."})
     score = points(required=True, allow_none=True)
     max_score = points(required=True, allow_none=True)
+    pass_mark = points("Needed to pass, as the score was judged: the sitting's pass mark, scaled with max_score "
+                       "when a regrade removed a question from the total.", required=True, allow_none=True)
     band = fields.String(required=True, allow_none=True)
     passed = fields.Boolean(required=True, allow_none=True)
     history = fields.List(fields.Nested(LedgerEntrySchema), required=True, metadata={
@@ -279,10 +281,9 @@ class AppraisalCadrePage(Schema):
     next_after = fields.Integer(required=True, allow_none=True, metadata={"description": "A user id."})
 
 
-class AppraisalUnitSchema(Schema):
-    unit_id = fields.Integer(required=True)
-    unit = fields.String(required=True)
-    cadres = fields.Integer(required=True, metadata={"description": "Counted cadres of this very unit."})
+class AppraisalFiguresSchema(Schema):
+    cadres = fields.Integer(required=True, metadata={"description": "Counted cadres of this very unit (of the whole "
+                                                                    "subtree in the total)."})
     candidates = fields.Integer(required=True, metadata={"description": "Of those, on a roster of the period."})
     taken = fields.Integer(required=True)
     passed = fields.Integer(required=True)
@@ -295,6 +296,14 @@ class AppraisalUnitSchema(Schema):
     awaiting_marking = fields.Integer(required=True, metadata={"description": "Cadres with a sitting awaiting marking."})
 
 
+class AppraisalUnitSchema(AppraisalFiguresSchema):
+    unit_id = fields.Integer(required=True)
+    unit = fields.String(required=True)
+
+
 class AppraisalUnitPage(Schema):
     items = fields.List(fields.Nested(AppraisalUnitSchema), required=True)
+    total = fields.Nested(AppraisalFiguresSchema, required=True, metadata={
+        "description": "The whole chosen subtree (HR's 合计 row), the same on every page: unit lines count their "
+                       "own cadres only, and shares and rates cannot be added up from them."})
     next_after = fields.Integer(required=True, allow_none=True, metadata={"description": "A unit id."})

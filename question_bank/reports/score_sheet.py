@@ -30,7 +30,7 @@ from question_bank import id_vault
 from question_bank.idnumbers import mask as mask_id_number  # noqa: F401  (tests use it from here)
 from question_bank.models import ExamKind, RosterEntry, Sitting
 from question_bank.models.attempts import Attempt
-from question_bank.services.marking import GradeBand
+from question_bank.services.marking import GradeBand, pass_mark_for
 from question_bank.services.score_check import CheckedScore, ScoreState
 from question_bank.services.standing import ENDED, CandidateStatus, candidate_status
 
@@ -50,13 +50,15 @@ COL_ENDED = "结束方式"
 COL_SCORE = "成绩"
 #: The points the record is out of: less than the paper's total after a question was removed (regrade).
 COL_MAX = "满分"
+#: The pass mark the score was judged against: the sitting's, scaled with 满分 when a question was removed.
+COL_PASS_MARK = "合格分"
 COL_BAND = "等次"
 COL_PASSED = "是否合格"
 COL_CHECK = "成绩核验"
 
 HEADERS: tuple[str, ...] = (
     COL_UNIT, COL_NAME, COL_ID_NUMBER, COL_CURRENT_POST, COL_PROPOSED_POST, COL_SITTING, COL_DATE,
-    COL_ATTEMPT_KIND, COL_STARTED, COL_FINISHED, COL_DURATION, COL_ENDED, COL_SCORE, COL_MAX, COL_BAND, COL_PASSED,
+    COL_ATTEMPT_KIND, COL_STARTED, COL_FINISHED, COL_DURATION, COL_ENDED, COL_SCORE, COL_MAX, COL_PASS_MARK, COL_BAND, COL_PASSED,
     COL_CHECK,
 )
 
@@ -89,7 +91,8 @@ class ScoreSheetRow(NamedTuple):
 
     ``date`` is the Beijing calendar day; ``started`` and ``finished`` naive Beijing date-times
     to the second (spreadsheets have no time zones); ``duration_min`` minutes to one decimal;
-    ``score`` and ``max_score`` (what the record is out of) points as ``Decimal``. Each is None when there is nothing to say; the other cells
+    ``score``, ``max_score`` (what the record is out of) and ``pass_mark`` (the pass mark it was
+    judged against, scaled with the maximum) points as ``Decimal``. Each is None when there is nothing to say; the other cells
     are text ("" when empty).
     """
 
@@ -107,6 +110,7 @@ class ScoreSheetRow(NamedTuple):
     ended: str
     score: Decimal | None
     max_score: Decimal | None
+    pass_mark: Decimal | None
     band: str
     passed: str
     check: str
@@ -205,6 +209,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
     finished = beijing(attempt.finished_at) if attempt is not None and status in ENDED else None
     score: Decimal | None = None
     maximum: Decimal | None = None
+    pass_mark: Decimal | None = None
     band = passed = check = ""
     if status in ENDED:
         suspect = _suspect(attempts, results)
@@ -216,6 +221,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
             if result.trusted:
                 score, band, passed = plain_points(result.score), BAND_LABELS.get(result.band, ""), PASSED_LABELS[result.passed]
                 maximum = plain_points(attempt.max_score)
+                pass_mark = plain_points(pass_mark_for(sitting, attempt))
     if status == CandidateStatus.VOIDED and attempt is not None:
         # 作废 alone told HR nothing of who decided it, when or why (issue-9 trial).
         check = void_note(attempt) or check
@@ -235,6 +241,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
         ended=ENDED_LABELS[status],
         score=score,
         max_score=maximum,
+        pass_mark=pass_mark,
         band=band,
         passed=passed,
         check=check,

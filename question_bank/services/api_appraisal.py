@@ -101,3 +101,12 @@ def units(session: Session, clock: Clock, token: ApiToken, query: AppraisalQuery
     lines = [UnitLine(group[0].user.org_unit, report.unit_figures(group[0].user.org_unit.name, group))
              for group in report.by_unit(found).values()]
     return Page(sorted(lines, key=lambda line: line.id), next_after)
+
+
+def subtree_total(session: Session, clock: Clock, token: ApiToken, query: AppraisalQuery) -> report.UnitFigures:
+    """The figures of every counted cadre of the chosen subtree (the token's, or ``unit_id``'s
+    inside it) over the period: the page's :data:`~question_bank.reports.appraisal.TOTAL_LABEL`
+    row, the same on every page of :func:`units`, since a unit's line counts its own cadres only
+    and a reader cannot add pages up into mean shares or pass rates. Raises as :func:`chosen_filter`."""
+    chosen = _prepared(session, clock, token, query)
+    return report.unit_figures(report.TOTAL_LABEL, appraisal.summary_for(session, chosen, clock.now()))

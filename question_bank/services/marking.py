@@ -60,6 +60,16 @@ def full_score(attempt: Attempt) -> Decimal:
     return sum((item.mark for item in attempt.items), Decimal(0))
 
 
+def pass_mark_for(sitting: Sitting, attempt: Attempt) -> Decimal:
+    """The pass mark in points that ``attempt``'s score is judged against: the sitting's own, or
+    scaled to the attempt's maximum when a regrade removed a question from its total
+    (:func:`scaled_marks`). The paper's items are read only for such an attempt, so a sheet of
+    50,000 rows does not load every attempt's items."""
+    if attempt.max_score == sitting.paper.total_marks:
+        return sitting.pass_mark
+    return scaled_marks(sitting, attempt.max_score, full_score(attempt))[0]
+
+
 def band_for(sitting: Sitting, score: Decimal, max_score: Decimal | None = None,
              full: Decimal | None = None) -> GradeBand:
     """The band of ``score`` points: against the sitting's marks, scaled to ``max_score`` of

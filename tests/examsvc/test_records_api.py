@@ -61,6 +61,24 @@ def test_a_regrade_shows_in_the_history_after_what_it_changed(client, db, clock,
     assert li["history"][1]["reason"].startswith("regrade") and li["score"] == "50.00"
 
 
+def test_a_question_removed_from_the_total_scales_the_pass_mark_given_with_the_score(client, db, clock, make, world):
+    from question_bank.models import RegradeKind
+    from question_bank.services import regrade
+
+    _token, secret = world.token(db, clock, Scope.SCORES)
+    url = f"/api/v1/sittings/{world.sitting.id}/scores"
+    before = {i["candidate"]["name"]: i for i in client.get(url, headers=bearer(secret)).get_json()["items"]}
+    assert (before["李四"]["max_score"], before["李四"]["pass_mark"]) == ("100.00", "60.00")
+    admin = make.user(Role.EXAM_ADMIN, username="examadmin")
+    question_id = regrade.questions_used(db, world.sitting)[-1].id
+    regrade.apply(db, clock, admin, world.sitting.id, question_id, RegradeKind.VOID_REMOVED, "超出范围")
+    db.commit()
+    after = {i["candidate"]["name"]: i for i in client.get(url, headers=bearer(secret)).get_json()["items"]}
+    # 60 of 100 becomes 52.50 of 87.5: the same share, so a reader can judge the score without the paper.
+    assert (after["李四"]["score"], after["李四"]["max_score"], after["李四"]["pass_mark"]) == ("37.50", "87.50", "52.50")
+    assert after["张三"]["pass_mark"] == "52.50"
+
+
 def test_a_score_changed_behind_the_ledger_is_not_given(client, db, clock, world):
     db.execute(text("UPDATE attempt SET score = max_score, passed = :yes WHERE user_id = :uid"),
                {"yes": True, "uid": world.cadre_b.id})

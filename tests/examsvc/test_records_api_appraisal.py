@@ -148,14 +148,20 @@ def assert_api_is_page(client, secret: str, query: str) -> None:
                                    "absent": "缺考", None: ""}[item["outcome"]]
         assert row["最近考试"] == (item["latest_sitting"] or "") and row["各场次情况"] == "；".join(item["history"])
     units = page_table(client, "unit", query)
-    [office] = read(client, secret, UNITS, query)["items"]
-    row = units[office["unit"]]
-    pairs = [("人数", office["cadres"]), ("应考人数", office["candidates"]), ("参考人数", office["taken"]),
-             ("合格人数", office["passed"]), ("合格率（%）", office["pass_rate_percent"]),
-             ("平均得分率（%）", office["mean_percent"]),
-             ("缺考人次", office["absences"]), ("补考人数", office["makeup_candidates"]),
-             ("待阅卷人数", office["awaiting_marking"])]
-    assert [cell for cell, value in pairs if not same_number(row[cell], value)] == []
+    answer = read(client, secret, UNITS, query)
+    [office] = answer["items"]
+    assert unlike_page_row(units[office["unit"]], office) == []
+    assert unlike_page_row(units["合计"], answer["total"]) == []
+
+
+def unlike_page_row(row: dict[str, str], figures: dict) -> list[str]:
+    """The cells of a row of the page's per-unit table that the API's figures contradict."""
+    pairs = [("人数", figures["cadres"]), ("应考人数", figures["candidates"]), ("参考人数", figures["taken"]),
+             ("合格人数", figures["passed"]), ("合格率（%）", figures["pass_rate_percent"]),
+             ("平均得分率（%）", figures["mean_percent"]),
+             ("缺考人次", figures["absences"]), ("补考人数", figures["makeup_candidates"]),
+             ("待阅卷人数", figures["awaiting_marking"])]
+    return [cell for cell, value in pairs if not same_number(row[cell], value)]
 
 
 def test_scores_are_exact_two_place_strings_and_id_numbers_masked(client, db, clock, scene):
@@ -188,7 +194,14 @@ def test_pages_follow_the_cursor_and_together_are_the_whole_list(client, db, clo
     assert ids == sorted(ids)
     units = every_item(client, secret, UNITS, "year=2026")
     assert [u["unit"] for u in units] == ["法制科", "乙市司法局"]
-    assert units == read(client, secret, UNITS, "year=2026")["items"]
+    whole_units = read(client, secret, UNITS, "year=2026")
+    assert units == whole_units["items"]
+    # The subtree's total is on every page, and is the province's, not the page's.
+    totals = [read(client, secret, UNITS, f"year=2026&limit=1&after={after}")["total"]
+              for after in (0, units[0]["unit_id"])]
+    assert totals == [whole_units["total"]] * 2
+    assert whole_units["total"]["cadres"] == sum(u["cadres"] for u in units) == 4
+    assert whole_units["total"]["taken"] == sum(u["taken"] for u in units)
 
 
 @pytest.mark.parametrize("query, place", [

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.models import AuditEvent, Regrade, RegradeKind, Role, ScoreChange
-from question_bank.reports.score_sheet import COL_MAX, COL_NAME, HEADERS
+from question_bank.reports.score_sheet import COL_MAX, COL_NAME, COL_PASS_MARK
 from question_bank.services import attempts, ledger, proctoring, regrade, score_changes, score_check, score_sheets
 from question_bank.services.marking import GradeBand, scaled_marks
 from tests.scenarios import short_answer_awaiting_marking
@@ -41,8 +41,15 @@ def halves(make, db, clock):
     return sitting, first, taken, make.user(Role.EXAM_ADMIN)
 
 
+def _maxima_and_pass_marks(db, clock, make, sitting) -> dict[str, tuple]:
+    """Each candidate's 满分 and 合格分 cells on the HR sheet."""
+    headers, rows = score_sheets.score_sheet(db, clock, sitting, make.user(Role.HR))
+    return {r[headers.index(COL_NAME)]: (r[headers.index(COL_MAX)], r[headers.index(COL_PASS_MARK)]) for r in rows}
+
+
 def test_removing_a_question_from_the_total_scales_the_pass_mark_with_the_maximum(db, clock, make, halves):
     sitting, first, taken, admin = halves
+    assert set(_maxima_and_pass_marks(db, clock, make, sitting).values()) == {(100, 60)}
     shown = regrade.preview(db, admin, sitting.id, first, RegradeKind.VOID_REMOVED, "超出范围")
     by_name = {c.candidate: c for c in shown.changes}
     assert {(c.old_pass_mark, c.new_pass_mark) for c in shown.changes} == {(Decimal(60), Decimal("30.00"))}
@@ -57,10 +64,8 @@ def test_removing_a_question_from_the_total_scales_the_pass_mark_with_the_maximu
     newest = score_check.newest_entries(db, [full.id])[full.id]
     assert (newest.score, newest.max_score, newest.passed) == (50, 50, True)
     assert ledger.verify(db).ok and score_check.reconcile(db) == []
-    # The HR sheet says what each record is out of.
-    headers, rows = score_sheets.score_sheet(db, clock, sitting, make.user(Role.HR))
-    assert {r[HEADERS.index(COL_NAME)]: r[HEADERS.index(COL_MAX)] for r in rows} == {
-        "全对": 50, "后对": 50, "前对": 50}
+    # The HR sheet says what each record is out of, and the pass mark it was judged against.
+    assert _maxima_and_pass_marks(db, clock, make, sitting) == {"全对": (50, 30), "后对": (50, 30), "前对": (50, 30)}
 
 
 def test_a_later_attempt_is_judged_by_the_scaled_pass_mark_too(db, clock, make, halves):

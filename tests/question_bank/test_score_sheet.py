@@ -62,7 +62,7 @@ def column(rows, name):
 
 def test_headers_are_the_designed_columns_in_order():
     assert list(HEADERS) == ["单位", "姓名", "身份证号", "现任职务", "拟任职务", "考试场次", "考试日期",
-                             "考试类别", "开始时间", "交卷时间", "用时（分钟）", "结束方式", "成绩", "满分", "等次",
+                             "考试类别", "开始时间", "交卷时间", "用时（分钟）", "结束方式", "成绩", "满分", "合格分", "等次",
                              "是否合格", "成绩核验"]
 
 
@@ -76,7 +76,7 @@ def test_a_submitted_candidate_row_has_every_column(db, clock, make, world):
     assert headers == HEADERS
     started = dt.datetime(2026, 5, 11, 10, 0, 0)  # Beijing time, as the clock stood
     assert list(rows[0]) == ["法制科", "张三", "110101********4512", "法制科科长", "司法局副局长", "2026年第一期任前考试",
-                             dt.date(2026, 5, 11), "首考", started, started, Decimal(0), "交卷", Decimal("86.5"), Decimal(100),
+                             dt.date(2026, 5, 11), "首考", started, started, Decimal(0), "交卷", Decimal("86.5"), Decimal(100), Decimal(60),
                              "合格", "合格", "一致"]
     score = rows[0][HEADERS.index("成绩")]
     assert isinstance(score, Decimal) and str(score) == "86.5"

@@ -13,7 +13,9 @@ from openpyxl import load_workbook
 
 from question_bank import id_vault
 from question_bank.formats import tabular
-from question_bank.models import Attempt, AttemptState, ExamKind, OrgUnit, RosterEntry, ScoreRecord, Sitting, User
+from question_bank.models import (
+    Attempt, AttemptState, BlueprintSection, ExamKind, OrgUnit, Paper, RosterEntry, ScoreRecord, Sitting, User,
+)
 from question_bank.reports import score_sheet as sheet
 from question_bank.reports.score_sheet import COL_DURATION, COL_ENDED, COL_FINISHED, COL_STARTED, HEADERS
 from question_bank.services.score_check import CheckedScore, ScoreState
@@ -29,7 +31,8 @@ def beijing(hms: str) -> dt.datetime:
 
 def make_sitting(**changes) -> Sitting:
     values = dict(id=1, title="任前法律知识考试", kind=ExamKind.PRE_APPOINTMENT, opens_at=beijing("09:00:00"),
-                  closes_at=beijing("12:00:00"), pass_mark=Decimal(60), excellent_mark=Decimal(90))
+                  closes_at=beijing("12:00:00"), pass_mark=Decimal(60), excellent_mark=Decimal(90),
+                  paper=Paper(sections=[BlueprintSection(qtype="single_choice", count=100, mark=Decimal(1), fixed=False)]))
     values.update(changes)
     return Sitting(**values)
 
