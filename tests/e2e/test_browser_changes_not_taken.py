@@ -124,3 +124,39 @@ def test_a_change_kept_on_a_page_whose_exam_was_voided_is_named_as_not_taken_wit
     expect(phone.locator("#save-state")).to_have_attribute("data-state", "retrying")
     expect(option(phone, 2, "B")).not_to_be_checked()
     assert _stored(db, attempt_id) == {1: ["A"]}
+
+
+
+def test_a_hand_in_at_time_up_whose_reply_was_lost_is_told_once_that_time_was_up(browser: Browser, sign_in, exam, db,
+                                                                                 clock):
+    """Issue-9 trial: a phone that handed in at zero on a flaky network, its hand-in reaching the
+    server but the reply lost, sent it again and was told both "time was up" and "the paper had
+    already been handed in", its changes badged "already handed in", though the candidate never
+    handed in. One notice, one reason: the deadline."""
+    phone, attempt_id = phone_with_an_unsent_change(browser, sign_in, exam, db)
+    deadline = db.get(Attempt, attempt_id).deadline
+    db.rollback()
+    submits = re.compile(r".*/submit$")
+    reached = []
+
+    def reply_lost(route):
+        clock.set(deadline + dt.timedelta(minutes=2))  # past the grace when it arrives
+        reached.append(route.fetch().status)  # the server takes the hand-in …
+        route.abort()  # … and its reply never reaches the phone
+
+    phone.route(submits, reply_lost)
+    # The server's time reaches the deadline: the phone's next look at the server's clock brings
+    # its countdown to zero, and it hands in.
+    clock.set(deadline + dt.timedelta(seconds=1))
+    phone.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(phone.locator("#exam-alert")).to_be_visible(timeout=WAIT_MS)  # "not handed in yet: no connection"
+    expect(phone.locator("#exam-notices li")).to_have_count(0)
+    phone.unroute(submits)
+    phone.unroute(SAVES)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+
+    _told_not_taken(phone, 2, "时间已到", "late")
+    expect(phone.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    assert reached == [200]
+    assert phone.locator("#exam-notices li").count() == 1
+    assert _stored(db, attempt_id) == {1: ["A"]}
