@@ -149,7 +149,10 @@ def test_a_hand_in_at_time_up_whose_reply_was_lost_is_told_once_that_time_was_up
     # its countdown to zero, and it hands in.
     clock.set(deadline + dt.timedelta(seconds=1))
     phone.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    expect(phone.locator("#exam-alert")).to_be_visible(timeout=WAIT_MS)  # "not handed in yet: no connection"
+    # Once the reply is lost (not before: unrouting would hand the hand-in on), the page says it
+    # has not handed in yet.
+    expect(phone.locator("#exam-alert")).to_contain_text("试卷尚未交出", timeout=WAIT_MS)
+    assert reached == [200]
     expect(phone.locator("#exam-notices li")).to_have_count(0)
     phone.unroute(submits)
     phone.unroute(SAVES)
@@ -157,6 +160,5 @@ def test_a_hand_in_at_time_up_whose_reply_was_lost_is_told_once_that_time_was_up
 
     _told_not_taken(phone, 2, "时间已到", "late")
     expect(phone.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
-    assert reached == [200]
     assert phone.locator("#exam-notices li").count() == 1
     assert _stored(db, attempt_id) == {1: ["A"]}
