@@ -486,7 +486,8 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         trimmed = [name for name in _TRIMMED_COLUMNS if name in header.index and _text(cell(name))
                    and cell(name).replace("\r\n", "\n").replace("\r", "\n") != _text(cell(name))]
         if trimmed:
-            notes.append(trimmed_note(filename, sheet, row.number, [header.text[name] for name in trimmed]))
+            notes.append(trimmed_note(Place(file=filename, sheet=sheet, row=row.number),
+                                      [header.text[name] for name in trimmed]))
         if _LIST_MARKS.search(cell("tags")):
             # Commas split knowledge points too; said, since a point may itself hold a comma.
             notes.append(Problem(N_("the knowledge points were also split at commas and 、: %(tags)s"),
@@ -511,13 +512,16 @@ _CODED_KEYS = ("options", "true_false")
 _TRIMMED_COLUMNS = ("stem", *OPTION_COLUMNS, OPTIONS_CELL, "key", "reference", "rubric", "explanation", "legal_basis")
 
 
-def trimmed_note(filename: str, sheet: str, row: int, headers: list[str]) -> Problem:
-    """The note that the space around the texts of ``headers`` (as the file writes them) in
-    ``row`` was removed: spaces of any width (the full-width U+3000, the no-break U+00A0) and line
-    ends before or after the text, which Python's ``str.strip`` takes off. Kept as a note, not a
-    refusal: such space is never part of a question, but the editor is told which cells changed."""
+def trimmed_note(place: Place, headers: list[str]) -> Problem:
+    """The note that the space around the texts of ``headers`` at ``place`` was removed: spaces of
+    any width (the full-width U+3000, the no-break U+00A0) and line ends before or after the text,
+    which Python's ``str.strip`` takes off. ``place`` is a template row (file, sheet, row; ``headers``
+    its columns as the file writes them) or a question of a Moodle XML or GIFT file (file, question,
+    line; ``headers`` the fields as its problems name them, ``moodle_questions``). Kept as a note,
+    not a refusal: such space is never part of a question, but the editor is told which texts
+    changed, in the same words whatever the format."""
     return Problem(N_("the spaces (or line ends) before or after the text were removed in %(columns)s"),
-                   {"columns": "、".join(headers)}, Place(file=filename, sheet=sheet, row=row))
+                   {"columns": "、".join(headers)}, place)
 
 
 def _cell_too_long() -> Problem:
