@@ -157,6 +157,11 @@ TEMPLATE_HEADERS: tuple[str, ...] = (
     "题型", "题干", *(f"选项{letter}" for letter in LETTERS), "固定选项", "答案", "参考答案", "评分标准", "解析", "难度",
     "知识点", "法律依据", "分类", "分值",
 )
+#: The column name of each of :data:`TEMPLATE_HEADERS`, in the same order.
+TEMPLATE_COLUMNS: tuple[str, ...] = (
+    "type", "stem", *OPTION_COLUMNS, "pinned", "key", "reference", "rubric", "explanation", "difficulty", "tags",
+    "legal_basis", "category", "score",
+)
 #: The first cell of the row our own CSV export writes above its header (``formats.template_export``):
 #: only a CSV that carries it has its formula guards (an apostrophe before = + - @) taken off on import.
 #: Any other CSV keeps a leading apostrophe as the author's text: Excel and WPS write a cell typed as
@@ -167,9 +172,10 @@ CSV_EXPORT_NOTE = (CSV_EXPORT_MARK + "：以 ' 开头、其后为 =、+、-、@ 
                    "导入本系统时会去掉；请保留本行。")
 
 #: What the downloadable template writes at the start of each example question's stem
-#: (``formats.template_file``): a row whose stem begins with it is an example, never imported
-#: (:func:`is_template_example`). In the stem because it is what the editor reads, and it survives
-#: a save as CSV, where a cell's colour or comment would not.
+#: (``formats.template_file``): a row whose stem begins with it and whose texts are those of one
+#: of the template's examples is an example, never imported (``template_file.example_differences``);
+#: changed, it is the editor's question. In the stem because it is what the editor reads, and it
+#: survives a save as CSV, where a cell's colour or comment would not.
 EXAMPLE_MARK = "【示例】"
 
 #: What the 固定选项 column may say for "no option is pinned" (an empty cell lets the importer propose).
@@ -328,13 +334,6 @@ def second_header_row(header: Header, row: Row) -> Header | None:
     unknown = {p: t for p, t in header.unknown.items() if p not in letters}
     return Header(header.row, index, text, header.extra_options, unknown, header.sheet_type, header.twins,
                   second_row=row.number)
-
-
-def is_template_example(header: Header, row: Row) -> bool:
-    """Whether ``row`` is one of the template's example questions left in the file: its stem
-    begins with :data:`EXAMPLE_MARK` (space before it ignored)."""
-    position = header.index.get("stem")
-    return position is not None and position < len(row.cells) and row.cells[position].lstrip().startswith(EXAMPLE_MARK)
 
 
 def place_of(filename: str, sheet: str, row: int | None = None, header: Header | None = None,
