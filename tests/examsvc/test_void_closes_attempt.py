@@ -6,9 +6,12 @@ candidate's list say who voided it, when (Beijing time) and why. The ledger stil
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
+from question_bank.clock import BEIJING
 from question_bank.models import Attempt, AttemptState, AttemptVoid, Role
 from question_bank.services import score_check, score_sheets
 from tests.conftest import at
@@ -116,6 +119,11 @@ def test_the_hr_score_sheet_says_who_voided_an_attempt_when_and_why(client, exam
     _, rows = score_sheets.score_sheet(db, clock, exam.sitting, make.user(Role.HR))
     assert rows[0].ended == "作废" and rows[0].score is None
     assert rows[0].check == f"作废：王监考，2026-05-11 10:12（北京时间），理由：{REASON}"
+    # The attempt had ended when it was voided: its times stay on the sheet (issue-6 trial), the
+    # hand-in's, not the void's.
+    handed_in = db.get(Attempt, attempt_id).finished_at.astimezone(BEIJING).replace(tzinfo=None, microsecond=0)
+    assert rows[0].finished == handed_in < dt.datetime(2026, 5, 11, 10, 12)
+    assert rows[0].started is not None and rows[0].duration_min is not None
 
 
 def test_the_candidates_list_says_how_a_voided_attempt_ended_and_that_it_is_void(client, exam, proctor):
