@@ -106,6 +106,24 @@ def test_the_proctors_monitoring_table_says_who_voided_an_attempt_when_and_why(c
     assert "王监考" in row and "2026-05-11 10:12" in row and REASON in row
 
 
+def test_the_attempts_own_page_says_who_voided_it_when_and_why_as_the_monitoring_table_does(
+        client, exam, proctor, clock):
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    submit(client, attempt_id)
+    clock.set(at("10:12:00"))
+    proctor.form_post(f"/exams/attempts/{attempt_id}/void", {"reason": REASON})
+    page = proctor.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    note = page.split('id="void-note">')[1].split("</p>")[0]
+    assert "Voided" in note and "王监考" in note and "2026-05-11 10:12" in note and "Beijing time" in note
+    assert REASON in note
+    table = proctor.get(f"/exams/sittings/{exam.sitting.id}").get_data(as_text=True)
+    assert table.split('<td data-state="voided">')[1].split("</td>")[0].split('<small class="void-detail">')[1] \
+        == note.split('<small class="void-detail">')[1]
+    # Once void, the page offers neither voiding again nor re-opening.
+    assert 'id="void-form"' not in page and 'id="reopen-form"' not in page
+
+
 def test_the_hr_score_sheet_says_who_voided_an_attempt_when_and_why(client, exam, proctor, clock, db, make):
     client.login(exam.cadre.username)
     attempt_id = start_through_web(client, exam.sitting)
