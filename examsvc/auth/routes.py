@@ -18,6 +18,7 @@ from examsvc.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm, UserF
 from examsvc.auth.session_rules import fresh_session
 from examsvc.auth.throttling import throttle
 from examsvc.formatting import local_time
+from examsvc.request_text import password_fields
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
 from question_bank.errors import InvalidInput
@@ -64,6 +65,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@password_fields("password")
 def login():
     """Sign in with a username or, for a cadre, the resident ID number. Failures are counted per
     account and per address in shared storage (``examsvc.auth.throttling``); past the allowance
@@ -125,6 +127,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@password_fields("current", "new", "confirm")
 @login_required
 def change_password():
     """Change one's own password (required after an administrator's reset). Every other session of
@@ -199,6 +202,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
+@password_fields("password")
 @roles_required(Role.SYSADMIN)
 def new_user():
     db = database.session()
