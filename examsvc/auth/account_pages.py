@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from examsvc import database
 from examsvc.access import actor, roles_required
 from examsvc.auth.forms import ROLE_LABELS, AccountStateForm, UserEditForm
-from examsvc.auth.routes import bp, place_problems
+from examsvc.auth.routes import bp, note_folded_phone, place_problems
 from examsvc.extensions import clock
 from question_bank import id_vault
 from question_bank.errors import InvalidInput
@@ -51,6 +51,7 @@ def edit_user(user_id: int):
                                    problems=problems, masked_id=id_vault.masked(user)), 422
         database.commit()
         flash(_("Account %(name)s saved.", name=user.username), "success")
+        note_folded_phone(form.phone.data)
         return redirect(url_for("auth.users"))
     return render_template("auth/user_edit.html", user=user, form=form, state_form=state_form, problems=[],
                            role_labels=ROLE_LABELS, masked_id=id_vault.masked(user)), 422 if form.errors else 200

@@ -170,6 +170,14 @@ def _password_page(form: ChangePasswordForm, problems: list, status: int):
     return render_template("auth/change_password.html", form=form, problems=problems), status
 
 
+def note_folded_phone(typed: str | None) -> None:
+    """Say, when the phone number typed held full-width characters, that it was stored with ordinary
+    ones and is the same number (``people.normalise_phone``): nothing typed is changed unsaid."""
+    if people.phone_was_folded(typed):
+        flash(_("The phone number was typed in full-width characters and is stored in ordinary ones, as %(phone)s: "
+                "it is the same number, nothing is lost.", phone=people.normalise_phone(typed)), "info")
+
+
 def place_problems(form, exc: InvalidInput) -> list[dict]:
     """Put each problem of ``exc`` beside the form field it names; return the others (shown above
     the form). Passwords are never sent back."""
@@ -225,6 +233,7 @@ def new_user():
             return render_template("auth/user_form.html", form=form, problems=problems), 422
         database.commit()
         flash(_("Account %(name)s created.", name=user.username), "success")
+        note_folded_phone(form.phone.data)
         return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, problems=[]), 422 if form.errors else 200
 
