@@ -58,6 +58,22 @@ def fold_username(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
+def normalise_phone(text: str | None) -> str | None:
+    """A phone number as it is stored, from the account form and the account import alike (issue
+    10, item 6): NFKC-folded, so full-width digits, "＋" and "－" (what a Chinese input method in
+    full-width mode types) are their ASCII forms, and without the space around it; None when empty.
+    The digits are the same number: nothing is lost, and the caller may say so
+    (:func:`phone_was_folded`). Separators inside ("138-0013-8000") are kept as typed."""
+    folded = unicodedata.normalize("NFKC", text or "").strip()
+    return folded or None
+
+
+def phone_was_folded(text: str | None) -> bool:
+    """True when :func:`normalise_phone` changes more than the space around ``text``: the person
+    typed full-width characters, stored as their ordinary forms."""
+    return (text or "").strip() != (normalise_phone(text) or "")
+
+
 def username_problem(username: str) -> Problem | None:
     """What is wrong with a folded username (:func:`fold_username`), placed on ``username``, or
     None: empty, too long, holding a character other than those of :data:`USERNAME_CHARACTERS`
@@ -143,6 +159,8 @@ def create_user(
                                       display_name=display_name)
     elif len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, "password"))
+    if "phone" in profile:
+        profile["phone"] = normalise_phone(profile["phone"])
     typed = {"display_name": display_name, **{k: v for k, v in profile.items() if k != "id_number"}}
     problems.extend(too_long(User, typed))
     problems.extend(hidden_character_problems(typed))
@@ -207,12 +225,12 @@ def sign_in_account(session: Session, name: str) -> User | None:
     """The account a typed sign-in name stands for, active or not: the username, folded as stored
     names are (:func:`fold_username`: full-width letters and digits, surrounding space) with letter
     case ignored; else, for a cadre, their resident ID number (as many exam systems for cadres
-    allow; width, spaces and a lower-case "x" folded as ``idnumbers.normalise`` does). A username
+    allow; width, spaces, hyphens and dashes and a lower-case "x" folded as ``idnumbers.normalise`` does). A username
     wins over someone else's ID number; no username made since :func:`username_problem` refused
     the layout can be one."""
     folded = fold_username(name)
     user = session.scalar(select(User).where(func.lower(User.username) == func.lower(folded)))
-    number = idnumbers.normalise(name)  # spaces typed inside the number are dropped, as everywhere
+    number = idnumbers.normalise(name)  # spaces or hyphens typed inside the number are dropped, as everywhere
     if user is None and len(number) == idnumbers.LENGTH:
         candidate = session.scalar(select(User).where(id_vault.is_holder(number)))
         if candidate is not None and candidate.has_role(Role.CADRE):
