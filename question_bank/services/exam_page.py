@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from question_bank.clock import Clock
@@ -111,6 +111,45 @@ class ExamPage:
             (s.slot, s.section_no, s.question_version_id, s.mark, s.option_order) for s in self.slots)
 
 
+def _attempt_statement() -> Select:
+    """The candidate's attempt with its sitting, and the change of its last focus event."""
+    away = (select(FocusEvent.change).where(FocusEvent.attempt_id == Attempt.id)
+            .order_by(FocusEvent.occurred_at.desc(), FocusEvent.id.desc()).limit(1)
+            .correlate(Attempt).scalar_subquery())
+    return (select(Attempt, away)
+            .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+            .options(joinedload(Attempt.sitting, innerjoin=True)))
+
+
+def _slots_statement() -> Select:
+    """Each slot of an attempt with its question's type, its latest response (the newest step not
+    superseded, as ``marking.current_responses``) and its version (the number of such steps, as
+    ``slot_changes.slot_versions``)."""
+    attempt_id = bindparam("attempt_id")
+    taken = (select(ResponseStep.slot, func.count().label("version"), func.max(ResponseStep.id).label("last_id"))
+             .where(ResponseStep.attempt_id == attempt_id, ResponseStep.superseded.is_(False))
+             .group_by(ResponseStep.slot).subquery())
+    latest = aliased(ResponseStep)
+    return (select(AttemptItem.slot, AttemptItem.section_no, AttemptItem.question_version_id, QuestionVersion.qtype,
+                   AttemptItem.mark, AttemptItem.option_order, taken.c.version, latest.answer)
+            .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+            .outerjoin(taken, taken.c.slot == AttemptItem.slot)
+            .outerjoin(latest, latest.id == taken.c.last_id)
+            .where(AttemptItem.attempt_id == attempt_id)
+            .order_by(AttemptItem.slot))
+
+
+# Built once: building them is most of the Python time of the read (issue 7).
+_ATTEMPT = _attempt_statement()
+_SLOTS = _slots_statement()
+#: The stems and options of question versions (never their keys, case C-17).
+_TEXTS = select(QuestionVersion.id, QuestionVersion.stem, QuestionVersion.options).where(
+    QuestionVersion.id.in_(bindparam("ids", expanding=True)))
+#: A paper's sections, in order.
+_SECTIONS = (select(BlueprintSection.title, BlueprintSection.qtype, BlueprintSection.count, BlueprintSection.mark)
+             .where(BlueprintSection.paper_id == bindparam("paper_id")).order_by(BlueprintSection.position))
+
+
 def read_page(session: Session, clock: Clock, candidate: User, attempt_id: int) -> ExamPage | Attempt:
     """The exam page of the candidate's attempt, or the attempt itself when it is not open (closed
     before, or closed now because it is past its deadline and grace: case C-04, so that reopening
@@ -120,13 +159,7 @@ def read_page(session: Session, clock: Clock, candidate: User, attempt_id: int) 
     found overdue is closed under its lock by :func:`attempts.touch`. The caller commits (a closed
     attempt's marks, or just the end of the read) before rendering. Raises :class:`NotFound` for
     an attempt that is not the candidate's (case C-16)."""
-    away = (select(FocusEvent.change).where(FocusEvent.attempt_id == Attempt.id)
-            .order_by(FocusEvent.occurred_at.desc(), FocusEvent.id.desc()).limit(1)
-            .correlate(Attempt).scalar_subquery())
-    found = session.execute(
-        select(Attempt, away).where(Attempt.id == attempt_id, Attempt.user_id == candidate.id)
-        .options(joinedload(Attempt.sitting, innerjoin=True))
-    ).first()
+    found = session.execute(_ATTEMPT, {"attempt_id": attempt_id, "user_id": candidate.id}).first()
     if found is None:
         raise NotFound()
     attempt, last_focus = found
@@ -141,19 +174,7 @@ def read_page(session: Session, clock: Clock, candidate: User, attempt_id: int) 
 
 def _slots(session: Session, attempt_id: int) -> tuple[tuple[PaperSlot, ...], dict[int, SlotState]]:
     """Every slot of the attempt with its latest response and version, in one statement."""
-    taken = (select(ResponseStep.slot, func.count().label("version"), func.max(ResponseStep.id).label("last_id"))
-             .where(ResponseStep.attempt_id == attempt_id, ResponseStep.superseded.is_(False))
-             .group_by(ResponseStep.slot).subquery())
-    latest = aliased(ResponseStep)
-    rows = session.execute(
-        select(AttemptItem.slot, AttemptItem.section_no, AttemptItem.question_version_id, QuestionVersion.qtype,
-               AttemptItem.mark, AttemptItem.option_order, taken.c.version, latest.answer)
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-        .outerjoin(taken, taken.c.slot == AttemptItem.slot)
-        .outerjoin(latest, and_(latest.id == taken.c.last_id))
-        .where(AttemptItem.attempt_id == attempt_id)
-        .order_by(AttemptItem.slot)
-    ).all()
+    rows = session.execute(_SLOTS, {"attempt_id": attempt_id}).all()
     slots: list[PaperSlot] = []
     states: dict[int, SlotState] = {}
     for slot, section_no, version_id, qtype_code, mark, order, version, answer in rows:
@@ -172,12 +193,9 @@ def paper_questions(session: Session, page: ExamPage) -> tuple[list[SectionHeadi
     """The paper part of ``page``: its sections (in order) and each slot's question as the candidate
     sees it, with no response (:class:`ItemView`; stems and options only, never a key). Two
     statements; for a page that has no rendering of its paper yet."""
-    texts = {version_id: (stem, options) for version_id, stem, options in session.execute(
-        select(QuestionVersion.id, QuestionVersion.stem, QuestionVersion.options)
-        .where(QuestionVersion.id.in_({s.question_version_id for s in page.slots})))}
-    sections = [SectionHeading(title or "", qtype, count, mark) for title, qtype, count, mark in session.execute(
-        select(BlueprintSection.title, BlueprintSection.qtype, BlueprintSection.count, BlueprintSection.mark)
-        .where(BlueprintSection.paper_id == page.attempt.sitting.paper_id).order_by(BlueprintSection.position))]
+    versions = sorted({s.question_version_id for s in page.slots})
+    texts = {version_id: (stem, options) for version_id, stem, options in session.execute(_TEXTS, {"ids": versions})}
+    sections = [SectionHeading(*row) for row in session.execute(_SECTIONS, {"paper_id": page.attempt.sitting.paper_id})]
     items = [item_view_of(s.slot, s.section_no, s.qtype, s.mark, s.option_order, *texts[s.question_version_id])
              for s in page.slots]
     return sections, items
