@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from flask import current_app, render_template
 from flask_babel import get_locale
-from markupsafe import Markup, escape
+from markupsafe import escape
 from question_bank.services.delivery import ItemView
 from question_bank.services.exam_page import ExamPage, SectionHeading, SlotState
 
@@ -37,8 +37,14 @@ _TOKEN = secrets.token_hex(8)
 _MARKER = re.compile("\x00" + _TOKEN + r":(\w+):(\d+):([^\x00]*)\x00")
 
 
-def _marker(kind: str, slot: int, arg: object = "") -> Markup:
-    return Markup(f"\x00{_TOKEN}:{kind}:{slot}:{arg}\x00")
+def _marker(kind: str, slot: int, arg: object = "") -> str:
+    # Nothing in a marker is escaped by the template (no &, <, >, quotes), so it comes out as it went in.
+    return f"\x00{_TOKEN}:{kind}:{slot}:{arg}\x00"
+
+
+#: Where candidate/attempt.html puts the answer card's links and the questions (:func:`page_with`).
+CARD_PLACE = _marker("card", 0)
+QUESTIONS_PLACE = _marker("questions", 0)
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,8 @@ class _Rendered:
 class PaperHtml:
     """The paper part of one exam page: the answer card's links and the questions (HTML)."""
 
-    card: Markup
-    questions: Markup
+    card: str
+    questions: str
 
 
 class _Cache:
@@ -161,7 +167,15 @@ def show(page: ExamPage, text_limits: dict[str, int], rendered: _Rendered | None
         if state.version:
             for at, kind, arg in rendered.holes.get(slot, ()):
                 parts[at] = _fill(kind, arg, state)
-    return PaperHtml(Markup("".join(parts[:rendered.split])), Markup("".join(parts[rendered.split:])))
+    return PaperHtml("".join(parts[:rendered.split]), "".join(parts[rendered.split:]))
+
+
+def page_with(page: str, paper: PaperHtml) -> str:
+    """``page`` (candidate/attempt.html rendered with ``CARD_PLACE`` and ``QUESTIONS_PLACE``) with
+    the paper put in those places. Both are the output of autoescaped templates, and the answers
+    put into the paper are escaped as the template escapes them (:func:`_fill`), so nothing is
+    marked safe that a person typed."""
+    return page.replace(CARD_PLACE, paper.card, 1).replace(QUESTIONS_PLACE, paper.questions, 1)
 
 
 def _key(page: ExamPage, text_limits: dict[str, int]) -> tuple:

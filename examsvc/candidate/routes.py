@@ -108,10 +108,11 @@ def attempt_page(attempt_id: int):
     # Everything the page shows is read: end the transaction before rendering, so that on SQLite
     # (every transaction takes the write lock) other candidates' saves do not wait on a template.
     database.commit()
-    return render_template("candidate/attempt.html", attempt=page.attempt, sitting=page.attempt.sitting,
-                           paper=paper.show(page, limits, rendered, questions), answered=page.answered,
-                           total=len(page.slots), remaining_s=page.remaining_s, server_time=page.now,
-                           writer=attempts.new_writer_token(), focus_away=page.focus_away)
+    shown = render_template("candidate/attempt.html", attempt=page.attempt, sitting=page.attempt.sitting,
+                            card_place=paper.CARD_PLACE, questions_place=paper.QUESTIONS_PLACE,
+                            answered=page.answered, total=len(page.slots), remaining_s=page.remaining_s,
+                            server_time=page.now, writer=attempts.new_writer_token(), focus_away=page.focus_away)
+    return paper.page_with(shown, paper.show(page, limits, rendered, questions))
 
 
 def _finished(attempt_id: int) -> Attempt | Response:
