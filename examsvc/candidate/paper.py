@@ -3,11 +3,11 @@
 A 100-question page spent most of its time rendering stems and options, which never change during
 an attempt (:mod:`question_bank.services.exam_page`). ``candidate/_paper.html`` renders them once,
 leaving a marker wherever a slot's state goes (its version, "checked", a blank's or a text's
-saved answer, the answer card's "answered"); afterwards a load only puts each slot's state
-into the markers on every load (:func:`lookup`, then :func:`show`).
+saved answer, the answer card's "answered"); every load then only puts each slot's state into
+the markers (:func:`lookup`, then :func:`show`).
 
 The rendering is kept in this process's memory (per app, least recently used first out, at most
-:data:`CACHE_BYTES`), keyed by :attr:`ExamPage.paper_key` and the language: the paper, question
+:data:`CACHE_BYTES` or the app's ``EXAM_PAPER_CACHE_BYTES``), keyed by :attr:`ExamPage.paper_key` and the language: the paper, question
 versions, marks, sections and option order, which all stay as they are for as long as an attempt
 uses them. It is only a shortcut: a worker that has no copy renders the same text from the
 database, so every worker shows the same page, and nothing that a candidate or the service
@@ -28,8 +28,8 @@ from markupsafe import escape
 from question_bank.services.delivery import ItemView
 from question_bank.services.exam_page import ExamPage, SectionHeading, SlotState
 
-#: Bytes (characters) of rendered papers one app keeps in memory; a 100-question paper of
-#: single-choice questions is about 90,000.
+#: Characters of rendered papers one app keeps in memory; a 100-question paper of single-choice
+#: questions is about 120,000 (so about 400 papers).
 CACHE_BYTES = 48 * 2**20
 _KEY = "examsvc.paper_cache"
 #: Markers carry this process's random token, so that no stem or option can pass for one.
