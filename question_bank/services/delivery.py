@@ -60,22 +60,23 @@ class SlotShape:
     type code, its options' display order (``AttemptItem.option_order``), how many options it has
     and how many blanks its stem marks. The autosave reads just these columns (issue 7)."""
 
-    slot: int
     qtype: str
     option_order: list[int]
     option_count: int
     blank_count: int
 
 
-def shape_of(item: AttemptItem) -> SlotShape:
-    """The :class:`SlotShape` of an attempt item (its question version loaded)."""
+def shape_of(item: Any) -> SlotShape:
+    """The :class:`SlotShape` of an attempt item or a practice item (anything with
+    ``option_order`` and a loaded ``question_version``)."""
     version = item.question_version
-    return SlotShape(item.slot, version.qtype, item.option_order, len(version.options),
+    return SlotShape(version.qtype, item.option_order, len(version.options),
                      get_type(version.qtype).blank_count(version.stem))
 
 
-def to_original(item: AttemptItem | SlotShape, raw: Any) -> Any:
-    """Turn a response in display form into the question type's normalised form.
+def to_original(item: Any, raw: Any) -> Any:
+    """Turn a response in display form into the question type's normalised form. ``item``: an
+    attempt item, a practice item or a :class:`SlotShape`.
 
     Raises ``ValueError`` (message template) when the response does not fit the question.
     """
@@ -93,7 +94,7 @@ def to_original(item: AttemptItem | SlotShape, raw: Any) -> Any:
     return qtype.normalise_response(raw, shape.option_count, shape.blank_count)
 
 
-def to_display(item: AttemptItem | SlotShape, response: Any) -> Any:
+def to_display(item: Any, response: Any) -> Any:
     """The stored response in the letters the candidate saw (None when never answered)."""
     if response is None:
         return None

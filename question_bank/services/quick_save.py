@@ -103,7 +103,7 @@ def save(session: Session, clock: Clock, candidate: User, attempt_id: int, chang
             or not (first.active_page is None or (page is not None and page == first.active_page))
             or not networks_allow(first.allowed_networks, client_ip)):
         return None
-    shape = SlotShape(change.slot, first.qtype, first.option_order, first.options,
+    shape = SlotShape(first.qtype, first.option_order, first.options,
                       get_type(first.qtype).blank_count(first.stem))
     try:
         normalised = to_original(shape, change.answer)
