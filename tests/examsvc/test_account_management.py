@@ -235,6 +235,7 @@ def test_tester_2_a_birth_date_written_short_is_refused_also_through_a_reset_lin
     client.login("city-admin")
     path = make_link(client, cadre)
     person = client_factory()
+    person.refresh_csrf(path)  # the language switch is a form post like any other: it needs the token
     person.form_post("/lang/en")
     person.refresh_csrf(path)
     response = set_password(person, path, typed)
