@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
@@ -152,16 +152,21 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     rng = random.Random(seed)
     if sitting.shuffle_questions:
         drawn = _shuffle_within_sections(drawn, rng)
-    for slot, pick in enumerate(drawn, start=1):
-        shuffle = sitting.shuffle_options and get_type(pick.version.qtype).has_options
-        attempt.items.append(AttemptItem(
-            slot=slot, section_no=pick.section_no, question_version=pick.version, mark=pick.mark,
-            option_order=option_order_for(len(pick.version.options), shuffle, rng, pick.version.pinned_options or ()),
-        ))
-        if pick.version.used_at is None:
-            pick.version.used_at = now
     session.add(attempt)
     session.flush()
+    # The paper's items in one multi-row INSERT, not as 100 ORM objects (issue 7); the attempt's
+    # ``items`` collection loads from the rows when first read.
+    session.execute(insert(AttemptItem), [
+        {"attempt_id": attempt.id, "slot": slot, "section_no": pick.section_no, "question_version_id": pick.version.id,
+         "mark": pick.mark,
+         "option_order": option_order_for(len(pick.version.options),
+                                          sitting.shuffle_options and get_type(pick.version.qtype).has_options,
+                                          rng, pick.version.pinned_options or ())}
+        for slot, pick in enumerate(drawn, start=1)])
+    session.expire(attempt, ["items"])
+    for pick in drawn:
+        if pick.version.used_at is None:
+            pick.version.used_at = now
     validity.take_snapshot(session, attempt)
     audit.record(session, clock, candidate, "attempt.start", "attempt", attempt.id,
                  after={"sitting": sitting.id, "attempt_no": attempt.attempt_no, "deadline": deadline.isoformat(),
