@@ -3,7 +3,7 @@ a ``--questions``-question paper (100) at the same moment, answer every question
 the same moment, on PostgreSQL (and SQLite with ``--db sqlite``).
 
     .venv/bin/python -m bench.bursts [--db postgresql] [--candidates 2000] [--questions 100]
-        [--workers 4] [--profile start,submit] [--pg URL]
+        [--workers 4] [--warmup 3] [--profile start,submit] [--pg URL]
 
 The driver is the server: ``--workers`` processes, like gunicorn's sync workers, each takes its
 share of the candidates and runs the code the routes run (``starting.confirm_start`` then
@@ -52,8 +52,22 @@ class Share:
     profile: str = ""
 
 
-def _worker(url: str, kind: str, user_ids: list[int], sitting_id: int, attempt_ids: list[int], barrier,
-            results, index: int, profile: bool) -> None:
+def _request(factory, kind: str, user_id: int, sitting_id: int, attempt_id: int) -> None:
+    """One start or submit as its route runs it: the user and the sitting loaded, the service
+    called, the transaction committed."""
+    with factory() as db:
+        user = db.get(User, user_id)
+        if kind == "start":
+            sitting = db.get(Sitting, sitting_id)
+            outcome = starting.confirm_start(db, CLOCK, user, sitting, accepted=True, pledge_shown=PLEDGE)
+            assert outcome.attempt is not None, outcome.refusal
+        else:
+            assert attempts.submit_attempt(db, CLOCK, user, attempt_id).closed_now
+        db.commit()
+
+
+def _worker(url: str, kind: str, warm: list[tuple[int, int]], share: list[tuple[int, int]], sitting_id: int,
+            barrier, results, index: int, profile: bool) -> None:
     engine = make_engine(url)
     factory = make_session_factory(engine)
     count = [0]
@@ -62,27 +76,19 @@ def _worker(url: str, kind: str, user_ids: list[int], sitting_id: int, attempt_i
         count[0] += 1
 
     event.listen(engine, "before_cursor_execute", counter)
-    with factory() as db:  # warm the pool and the mappers outside the measured loop
-        db.get(User, user_ids[0])
-        db.rollback()
+    # Warm the pool, the mappers and the statement caches outside the measured loop, as a
+    # gunicorn worker is warm after its first requests.
+    for user_id, attempt_id in warm:
+        _request(factory, kind, user_id, sitting_id, attempt_id)
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not a busy machine's wall time
     cpu = 0.0
     barrier.wait()
     count[0] = 0
-    for n, user_id in enumerate(user_ids):
+    for user_id, attempt_id in share:
         started = time.process_time()
         if profiler:
             profiler.enable()
-        with factory() as db:
-            user = db.get(User, user_id)
-            if kind == "start":
-                sitting = db.get(Sitting, sitting_id)
-                outcome = starting.confirm_start(db, CLOCK, user, sitting, accepted=True, pledge_shown=PLEDGE)
-                assert outcome.attempt is not None, outcome.refusal
-            else:
-                outcome = attempts.submit_attempt(db, CLOCK, user, attempt_ids[n])
-                assert outcome.closed_now
-            db.commit()
+        _request(factory, kind, user_id, sitting_id, attempt_id)
         if profiler:
             profiler.disable()
         cpu += time.process_time() - started
@@ -93,24 +99,26 @@ def _worker(url: str, kind: str, user_ids: list[int], sitting_id: int, attempt_i
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(25)
         text = out.getvalue()
-    results.put((index, Share(len(user_ids), cpu, count[0], text)))
+    results.put((index, Share(len(share), cpu, count[0], text)))
     engine.dispose()
 
 
-def burst(url: str, kind: str, user_ids: list[int], sitting_id: int, attempt_ids: list[int], workers: int,
+def burst(url: str, kind: str, pairs: list[tuple[int, int]], sitting_id: int, workers: int, warmup: int,
           profile: bool) -> None:
-    """Run one burst and print its line."""
+    """Run one burst of ``pairs`` (user id, attempt id: 0 to start) and print its line; the first
+    ``warmup`` pairs of each worker run before the release and are not counted."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(workers + 1)
     results = context.Queue()
-    procs = [context.Process(target=_worker, args=(url, kind, user_ids[w::workers], sitting_id,
-                                                   attempt_ids[w::workers] if attempt_ids else [], barrier, results,
-                                                   w, profile and w == 0))
-             for w in range(workers)]
+    procs = []
+    for w in range(workers):
+        mine = pairs[w::workers]
+        procs.append(context.Process(target=_worker, args=(url, kind, mine[:warmup], mine[warmup:], sitting_id,
+                                                           barrier, results, w, profile and w == 0)))
     for proc in procs:
         proc.start()
-    load_before = os.getloadavg()[0]
     barrier.wait()
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     shares = [results.get() for _ in procs]
     wall = time.perf_counter() - started
@@ -125,7 +133,7 @@ def burst(url: str, kind: str, user_ids: list[int], sitting_id: int, attempt_ids
           f"{load_before:.1f} → {load_after:.1f} |", flush=True)
     for _, share in sorted(shares, key=lambda s: s[0]):
         if share.profile:
-            print(f"\ncProfile of worker 0 ({share.requests} {kind}s):\n{share.profile}")
+            print(f"\ncProfile of worker 0 ({share.requests} {kind}s, CPU time):\n{share.profile}")
 
 
 def answer_everything(url: str, attempt_ids: list[int]) -> None:
@@ -145,22 +153,23 @@ def answer_everything(url: str, attempt_ids: list[int]) -> None:
 
 def run(kind: str, args: argparse.Namespace) -> None:
     with fresh_database(kind, args.pg) as url:
-        seed(url, args.candidates, args.questions, start=False)
+        seed(url, args.candidates + args.workers * args.warmup, args.questions, start=False)
         engine = make_engine(url)
         factory = make_session_factory(engine)
         with factory() as db:
             user_ids = list(db.scalars(select(User.id).where(User.username.like("c%")).order_by(User.id)))
             sitting_id = db.scalar(select(Sitting.id))
         print(f"\n{kind}: {os.cpu_count()} cores, {args.candidates} candidates, {args.questions}-question paper, "
-              f"{args.workers} workers\n")
+              f"{args.workers} workers (each warmed by {args.warmup} requests first)\n")
         print("| burst | requests | wall | rate | CPU ms/request | SQL/request | load 1 min before → after |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
-        burst(url, "start", user_ids, sitting_id, [], args.workers, "start" in args.profile.split(","))
+        burst(url, "start", [(u, 0) for u in user_ids], sitting_id, args.workers, args.warmup,
+              "start" in args.profile.split(","))
         with factory() as db:
             by_user = dict(db.execute(select(Attempt.user_id, Attempt.id)).all())
-        attempt_ids = [by_user[u] for u in user_ids]
-        answer_everything(url, attempt_ids)
-        burst(url, "submit", user_ids, sitting_id, attempt_ids, args.workers, "submit" in args.profile.split(","))
+        answer_everything(url, list(by_user.values()))
+        burst(url, "submit", [(u, by_user[u]) for u in user_ids], sitting_id, args.workers, args.warmup,
+              "submit" in args.profile.split(","))
         with factory() as db:
             for name, check in (("ledger", ledger.verify(db)), ("audit", audit.verify(db))):
                 assert check.ok, f"{name}: {check.reason}"
@@ -176,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--candidates", type=int, default=2000)
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=3, help="requests per worker before the release, not counted")
     parser.add_argument("--profile", default="", help="start, submit or start,submit: profile worker 0")
     parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL server (a database is created and dropped there)")
     args = parser.parse_args(argv)

@@ -24,10 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
+from question_bank.db import insert_rows
 from question_bank.errors import (
     N_,
     AttemptClosed,
@@ -156,7 +157,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     session.flush()
     # The paper's items in one multi-row INSERT, not as 100 ORM objects (issue 7); the attempt's
     # ``items`` collection loads from the rows when first read.
-    session.execute(insert(AttemptItem), [
+    insert_rows(session, AttemptItem, [
         {"attempt_id": attempt.id, "slot": slot, "section_no": pick.section_no, "question_version_id": pick.version.id,
          "mark": pick.mark,
          "option_order": option_order_for(len(pick.version.options),

@@ -14,10 +14,11 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
+from question_bank.db import insert_rows
 from question_bank.models import (
     VOID_BAND, Attempt, AttemptItem, Mark, QuestionVersion, ResponseStep, ScoreRecord, Sitting, User,
 )
@@ -169,7 +170,7 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
                           "reason": reason if qtype.auto_marked else UNANSWERED})
         newest[row.id] = score
     if new_marks:
-        session.execute(insert(Mark), new_marks)
+        insert_rows(session, Mark, new_marks)
     if any(o.removed for o in overrides.values()):
         attempt.max_score = sum((row.mark for row in rows
                                  if not (o := overrides.get(row.question_id)) or not o.removed), Decimal(0))
