@@ -20,7 +20,7 @@ from decimal import Decimal
 from itertools import combinations
 
 from sqlalchemy import Select, and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
 from question_bank.models import (
@@ -267,7 +267,8 @@ def check_sections(session: Session, sections: list[BlueprintSection]) -> None:
         raise InvalidInput(problems)
 
 
-def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | None = None) -> list[DrawnItem]:
+def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | None = None, *,
+         for_attempt: bool = False) -> list[DrawnItem]:
     """Draw one candidate's questions: ``count`` distinct questions per section, no question twice
     on the paper and no two with the same content fingerprint (case C-21), reproducible from
     ``seed``. Items come out section by section, and within a section in the paper's own order
@@ -282,6 +283,10 @@ def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | N
     completed by augmenting paths (:func:`_match`), which finds one whenever Hall's condition holds.
     With exposure ``rules`` (``services.exposure``), drawn sections leave out the questions the
     rules exclude (seen by the candidate before, at the yearly cap).
+
+    ``for_attempt``: the versions drawn are loaded with only what starting an attempt reads (type,
+    options and pinned options, first use), not their text, key and explanation (issue 7: decoding
+    a hundred keys and stems was a sixth of a start); anything else is loaded when first read.
 
     Raises :class:`InvalidInput` when the bank cannot fill the paper, or when it can but not once
     the exposure rules leave questions out (said as such, with how many each rule took).
@@ -318,7 +323,12 @@ def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | N
     positions = [{version_id: place for place, version_id in enumerate(pool)} for pool in pools]
     picked = {index: sorted(ids, key=positions[index].__getitem__) for index, ids in picked.items()}
     taken = {version_id for ids in picked.values() for version_id in ids}
-    versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(taken)))}
+    query = select(QuestionVersion).where(QuestionVersion.id.in_(taken))
+    if for_attempt:
+        query = query.options(load_only(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.qtype,
+                                        QuestionVersion.options, QuestionVersion.pinned_options,
+                                        QuestionVersion.used_at))
+    versions = {v.id: v for v in session.scalars(query)}
     drawn = {numbered[index][0]: [DrawnItem(numbered[index][0] + 1, versions[v], sections[index]) for v in picked[index]]
              for index in range(len(sections))}
     return [

@@ -141,7 +141,8 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
         raise Conflict(N_("You have used all %(allowed)d attempt(s) at this sitting."), allowed=sitting.attempts_allowed)
     seed = secrets.randbits(62) if seed is None else seed
     try:
-        drawn = assembly.draw(session, sitting.paper, seed, exposure.for_draw(sitting.paper, candidate, now))
+        drawn = assembly.draw(session, sitting.paper, seed, exposure.for_draw(sitting.paper, candidate, now),
+                              for_attempt=True)
     except InvalidInput as exc:
         raise PaperUnavailable(exc.problems) from exc
     deadline = start_terms.deadline_for(sitting, entry.extra_time_s, now)
