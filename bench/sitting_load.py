@@ -92,9 +92,10 @@ class Row:
 
 # --- the database ------------------------------------------------------------------------------
 
-def seed(url: str, candidates: int, questions: int) -> list[Candidate]:
+def seed(url: str, candidates: int, questions: int, *, start: bool = True) -> list[Candidate]:
     """A bank of ``questions`` single-choice questions, a paper of all of them, an open sitting
-    and one started attempt per candidate (usernames ``c0``, ``c1`` …)."""
+    and one started attempt per candidate (usernames ``c0``, ``c1`` …); with ``start`` False the
+    candidates are on the roster but have not started (``attempt`` 0)."""
     engine = make_engine(url)
     database.upgrade(engine)
     people.PASSWORD_METHOD = "scrypt:1024:8:1"  # signing 2,000 people in must not take minutes
@@ -122,7 +123,7 @@ def seed(url: str, candidates: int, questions: int) -> list[Candidate]:
                                        unit=unit, roles=[Role.CADRE])
             sitting.roster.append(RosterEntry(user_id=cadre.id, added_at=now))
             db.flush()
-            made.append(Candidate(cadre.username, attempts.start_attempt(db, CLOCK, cadre, sitting).id))
+            made.append(Candidate(cadre.username, attempts.start_attempt(db, CLOCK, cadre, sitting).id if start else 0))
         db.commit()
     engine.dispose()
     return made

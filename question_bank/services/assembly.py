@@ -20,7 +20,7 @@ from decimal import Decimal
 from itertools import combinations
 
 from sqlalchemy import Select, and_, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
 from question_bank.models import (
@@ -217,15 +217,25 @@ def shortfalls(session: Session, paper: Paper) -> list[Shortfall]:
 
 
 def sections_short(session: Session, all_sections: list[BlueprintSection],
-                   excluded: Select | None = None) -> list[Shortfall]:
+                   excluded: Select | None = None, drawn_pools: list[dict[int, str]] | None = None) -> list[Shortfall]:
     """:func:`shortfalls` for a list of sections (positions as on the paper). Fixed sections are
     never short; drawn sections count without the questions the fixed ones hold (case C-21) and
-    without those ``excluded`` selects (exposure rules)."""
+    without those ``excluded`` selects (exposure rules). ``drawn_pools`` are the drawn sections'
+    pools (:func:`_pool` with ``excluded``, in order) when the caller has them already."""
     fixed = fixed_fingerprints(all_sections)
     numbered = [(i, s) for i, s in enumerate(all_sections) if not s.fixed]
     sections = [s for _, s in numbered]
-    pools = [set(_pool(session, s, excluded).values()) - fixed for s in sections]
-    held = [_held(session, s) for s in sections]
+    if drawn_pools is None:
+        drawn_pools = [_pool(session, s, excluded) for s in sections]
+    pools = [set(pool.values()) - fixed for pool in drawn_pools]
+    held_by: dict[int, set[int]] = {}
+
+    def held(i: int) -> set[int]:
+        # Read only for a section that is short: a paper the bank fills (every start) reads none.
+        if i not in held_by:
+            held_by[i] = _held(session, sections[i])
+        return held_by[i]
+
     found: list[Shortfall] = []
     short_alone: set[int] = set()
     for group in _groups(len(sections)):
@@ -236,7 +246,7 @@ def sections_short(session: Session, all_sections: list[BlueprintSection],
         if available < requested:
             first = sections[group[0]]
             found.append(Shortfall(tuple(numbered[i][0] + 1 for i in group), first.category.path, first.qtype,
-                                   requested, available, len(set().union(*(held[i] for i in group)))))
+                                   requested, available, len(set().union(*(held(i) for i in group)))))
             if len(group) == 1:
                 short_alone.add(group[0])
     return found
@@ -256,7 +266,8 @@ def check_sections(session: Session, sections: list[BlueprintSection]) -> None:
         raise InvalidInput(problems)
 
 
-def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | None = None) -> list[DrawnItem]:
+def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | None = None, *,
+         for_attempt: bool = False) -> list[DrawnItem]:
     """Draw one candidate's questions: ``count`` distinct questions per section, no question twice
     on the paper and no two with the same content fingerprint (case C-21), reproducible from
     ``seed``. Items come out section by section, and within a section in the paper's own order
@@ -272,20 +283,32 @@ def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | N
     With exposure ``rules`` (``services.exposure``), drawn sections leave out the questions the
     rules exclude (seen by the candidate before, at the yearly cap).
 
+    ``for_attempt``: the versions drawn are loaded with only what starting an attempt reads (type,
+    options and pinned options, first use), not their text, key and explanation (issue 7: decoding
+    a hundred keys and stems was a sixth of a start); anything else is loaded when first read.
+
     Raises :class:`InvalidInput` when the bank cannot fill the paper, or when it can but not once
     the exposure rules leave questions out (said as such, with how many each rule took).
     """
-    check_paper(session, paper)
     excluded = rules.excluded() if rules is not None else None
-    if excluded is not None:
-        short = sections_short(session, paper.sections, excluded)
-        if short:
-            raise InvalidInput([_exposure_problem(session, rules, paper, s) for s in short])
-    rng = random.Random(seed)
     fixed = fixed_fingerprints(paper.sections)
     numbered = [(i, s) for i, s in enumerate(paper.sections) if not s.fixed]
     sections = [s for _, s in numbered]
-    pools = [{v: fp for v, fp in _pool(session, s, excluded).items() if fp not in fixed} for s in sections]
+    if not paper.sections:
+        check_paper(session, paper)
+    # Each pool is read once (issue 7): the shortfall check and the draw share it.
+    drawn_pools = [_pool(session, s, excluded) for s in sections]
+    if excluded is None:
+        problems = [s.problem() for s in sections_short(session, paper.sections, drawn_pools=drawn_pools)]
+        if problems:
+            raise InvalidInput(problems)
+    else:
+        check_paper(session, paper)
+        short = sections_short(session, paper.sections, excluded, drawn_pools)
+        if short:
+            raise InvalidInput([_exposure_problem(session, rules, paper, s) for s in short])
+    rng = random.Random(seed)
+    pools = [{v: fp for v, fp in pool.items() if fp not in fixed} for pool in drawn_pools]
     # Per section: fingerprint → the versions of its pool holding it (usually one).
     holders: list[dict[str, list[int]]] = []
     for pool in pools:
@@ -299,7 +322,12 @@ def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | N
     positions = [{version_id: place for place, version_id in enumerate(pool)} for pool in pools]
     picked = {index: sorted(ids, key=positions[index].__getitem__) for index, ids in picked.items()}
     taken = {version_id for ids in picked.values() for version_id in ids}
-    versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(taken)))}
+    query = select(QuestionVersion).where(QuestionVersion.id.in_(taken))
+    if for_attempt:
+        query = query.options(load_only(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.qtype,
+                                        QuestionVersion.options, QuestionVersion.pinned_options,
+                                        QuestionVersion.used_at))
+    versions = {v.id: v for v in session.scalars(query)}
     drawn = {numbered[index][0]: [DrawnItem(numbered[index][0] + 1, versions[v], sections[index]) for v in picked[index]]
              for index in range(len(sections))}
     return [

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
+from question_bank.db import insert_rows
 from question_bank.errors import (
     N_,
     AttemptClosed,
@@ -140,7 +141,8 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
         raise Conflict(N_("You have used all %(allowed)d attempt(s) at this sitting."), allowed=sitting.attempts_allowed)
     seed = secrets.randbits(62) if seed is None else seed
     try:
-        drawn = assembly.draw(session, sitting.paper, seed, exposure.for_draw(sitting.paper, candidate, now))
+        drawn = assembly.draw(session, sitting.paper, seed, exposure.for_draw(sitting.paper, candidate, now),
+                              for_attempt=True)
     except InvalidInput as exc:
         raise PaperUnavailable(exc.problems) from exc
     deadline = start_terms.deadline_for(sitting, entry.extra_time_s, now)
@@ -152,16 +154,21 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     rng = random.Random(seed)
     if sitting.shuffle_questions:
         drawn = _shuffle_within_sections(drawn, rng)
-    for slot, pick in enumerate(drawn, start=1):
-        shuffle = sitting.shuffle_options and get_type(pick.version.qtype).has_options
-        attempt.items.append(AttemptItem(
-            slot=slot, section_no=pick.section_no, question_version=pick.version, mark=pick.mark,
-            option_order=option_order_for(len(pick.version.options), shuffle, rng, pick.version.pinned_options or ()),
-        ))
-        if pick.version.used_at is None:
-            pick.version.used_at = now
     session.add(attempt)
     session.flush()
+    # The paper's items in one multi-row INSERT, not as 100 ORM objects (issue 7); the attempt's
+    # ``items`` collection loads from the rows when first read.
+    insert_rows(session, AttemptItem, [
+        {"attempt_id": attempt.id, "slot": slot, "section_no": pick.section_no, "question_version_id": pick.version.id,
+         "mark": pick.mark,
+         "option_order": option_order_for(len(pick.version.options),
+                                          sitting.shuffle_options and get_type(pick.version.qtype).has_options,
+                                          rng, pick.version.pinned_options or ())}
+        for slot, pick in enumerate(drawn, start=1)])
+    session.expire(attempt, ["items"])
+    for pick in drawn:
+        if pick.version.used_at is None:
+            pick.version.used_at = now
     validity.take_snapshot(session, attempt)
     audit.record(session, clock, candidate, "attempt.start", "attempt", attempt.id,
                  after={"sitting": sitting.id, "attempt_no": attempt.attempt_no, "deadline": deadline.isoformat(),
@@ -409,7 +416,9 @@ def submit_attempt(
         return _ignored(session, attempt, changes, False, "deadline_passed" if late else "already_submitted")
     if deadlines.close_if_overdue(session, clock, attempt):
         return _ignored(session, attempt, changes, True, "deadline_passed")
-    items = {item.slot: item for item in attempt.items}
+    # The paper's items (each with its whole question version) only when the payload changes one:
+    # a hand-in after autosaving everything sends none, and marking reads what it needs in one query.
+    items = {item.slot: item for item in attempt.items} if changes else {}
     _refuse_unless_held(session, clock, attempt, page,
                         [(items[c.slot], c) for c in changes if c.slot in items], ResponseSource.SUBMIT)
     now = clock.now()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
@@ -55,7 +55,8 @@ def entry_intact(record: ScoreRecord) -> bool:
     return hashchain.digest(entry_content(record), record.prev_hash) == record.entry_hash
 
 
-def responses_digest(attempt: Attempt, items: Iterable[AttemptItem], steps: Iterable[ResponseStep]) -> str:
+def responses_digest(attempt: Attempt, items: Iterable[AttemptItem | Row],
+                     steps: Iterable[ResponseStep | Row]) -> str:
     """SHA-256 of a closed attempt as the candidate left it: its state and times, its paper (each
     slot's question version, mark and option order) and every response step, superseded ones too.
     None of these changes after the attempt closes (domain.md §6), so any difference is tampering.
@@ -72,7 +73,7 @@ def responses_digest(attempt: Attempt, items: Iterable[AttemptItem], steps: Iter
     })
 
 
-def marks_digest(marks: Iterable[tuple[int, Mark]]) -> str:
+def marks_digest(marks: Iterable[tuple[int, Mark | Row]]) -> str:
     """SHA-256 of every mark given so far, as (slot, mark) pairs: a regrade or a person's mark
     adds rows, so the newest entry's digest covers the whole history."""
     return hashchain.canonical_digest(sorted(
@@ -80,24 +81,34 @@ def marks_digest(marks: Iterable[tuple[int, Mark]]) -> str:
     ))
 
 
+#: The columns of an item, a response step and a mark that the digests read (:func:`attempt_records`).
+_ITEM_COLUMNS = (AttemptItem.attempt_id, AttemptItem.slot, AttemptItem.section_no, AttemptItem.question_version_id,
+                 AttemptItem.mark, AttemptItem.option_order)
+_STEP_COLUMNS = (ResponseStep.attempt_id, ResponseStep.slot, ResponseStep.writer, ResponseStep.client_seq,
+                 ResponseStep.superseded, ResponseStep.answer, ResponseStep.received_at, ResponseStep.source)
+_MARK_COLUMNS = (Mark.score, Mark.marked_at, Mark.marker_id, Mark.reason)
+
+
 def attempt_records(session: Session, attempt_ids: list[int]) -> tuple[
-        dict[int, list[AttemptItem]], dict[int, list[ResponseStep]], dict[int, list[tuple[int, Mark]]]]:
+        dict[int, list[Row]], dict[int, list[Row]], dict[int, list[tuple[int, Row]]]]:
     """Items, response steps and (slot, mark) pairs of the given attempts, each by attempt id, in
-    three queries."""
-    items: dict[int, list[AttemptItem]] = {i: [] for i in attempt_ids}
-    steps: dict[int, list[ResponseStep]] = {i: [] for i in attempt_ids}
-    marks: dict[int, list[tuple[int, Mark]]] = {i: [] for i in attempt_ids}
+    three queries. Each is a row of the columns the digests read (named as the model's attributes:
+    ``slot``, ``mark``, ``answer``…), not a loaded object: building 300 ORM objects per submit was
+    most of the ledger's cost (issue 7)."""
+    items: dict[int, list[Row]] = {i: [] for i in attempt_ids}
+    steps: dict[int, list[Row]] = {i: [] for i in attempt_ids}
+    marks: dict[int, list[tuple[int, Row]]] = {i: [] for i in attempt_ids}
     if not attempt_ids:
         return items, steps, marks
-    for item in session.scalars(select(AttemptItem).where(AttemptItem.attempt_id.in_(attempt_ids))):
+    for item in session.execute(select(*_ITEM_COLUMNS).where(AttemptItem.attempt_id.in_(attempt_ids))):
         items[item.attempt_id].append(item)
-    for step in session.scalars(select(ResponseStep).where(ResponseStep.attempt_id.in_(attempt_ids))):
+    for step in session.execute(select(*_STEP_COLUMNS).where(ResponseStep.attempt_id.in_(attempt_ids))):
         steps[step.attempt_id].append(step)
-    for attempt_id, slot, mark in session.execute(
-        select(AttemptItem.attempt_id, AttemptItem.slot, Mark).join(Mark, Mark.attempt_item_id == AttemptItem.id)
+    for row in session.execute(
+        select(AttemptItem.attempt_id, AttemptItem.slot, *_MARK_COLUMNS).join(Mark, Mark.attempt_item_id == AttemptItem.id)
         .where(AttemptItem.attempt_id.in_(attempt_ids))
     ):
-        marks[attempt_id].append((slot, mark))
+        marks[row.attempt_id].append((row.slot, row))
     return items, steps, marks
 
 
@@ -106,13 +117,15 @@ def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor:
     of its responses and marks and the law versions it tested (its legal-validity snapshot). The attempt must be closed and marked (score, band and pass set).
 
     The head row is locked (``SELECT … FOR UPDATE``) so that entries from concurrent workers chain
-    one after another instead of forking. Raises ``ValueError`` for an attempt without a score.
+    one after another instead of forking. Everything else (the digests, the law versions) is read
+    and computed before the lock is taken: every score change in the service waits for it, so it
+    is held only for the time and the hash of the entry, its insert and the commit (issue 7).
+    Raises ``ValueError`` for an attempt without a score.
     """
     if attempt.score is None or attempt.band is None or attempt.passed is None:
         raise ValueError(f"attempt {attempt.id} has no score yet: only a marked attempt goes into the ledger")
     session.flush()
     items, steps, marks = attempt_records(session, [attempt.id])
-    head = hashchain.lock_head(session, Chain.SCORES)
     record = ScoreRecord(
         attempt_id=attempt.id,
         sitting_id=attempt.sitting_id,
@@ -123,11 +136,13 @@ def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor:
         passed=attempt.passed,
         reason=reason,
         actor_id=actor.id if actor else None,
-        recorded_at=clock.now(),
         responses_digest=responses_digest(attempt, items[attempt.id], steps[attempt.id]),
         marks_digest=marks_digest(marks[attempt.id]),
         law_versions=validity.ledger_list(session, attempt.id),
     )
+    head = hashchain.lock_head(session, Chain.SCORES)
+    # The time is read under the lock, so entries' times rise in chain order as their ids do.
+    record.recorded_at = clock.now()
     record.prev_hash, record.entry_hash = hashchain.advance(head, entry_content(record))
     session.add(record)
     session.flush()

@@ -14,11 +14,14 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.models import VOID_BAND, Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, Sitting, User
+from question_bank.db import insert_rows
+from question_bank.models import (
+    VOID_BAND, Attempt, AttemptItem, Mark, QuestionVersion, ResponseStep, ScoreRecord, Sitting, User,
+)
 from question_bank.services import item_overrides, ledger
 from question_bank.types import get_type
 
@@ -116,6 +119,27 @@ def awaiting_marking(session: Session, attempt: Attempt) -> list[AttemptItem]:
     return [item for item in attempt.items if item.id not in marked]
 
 
+def _paper_rows(session: Session, attempt_id: int) -> list[Row]:
+    """Each item of the attempt with what marking it needs, in slot order, in one query: the item
+    (``id``, ``slot``, ``mark``), its version's ``qtype``, ``key`` and ``question_id``, the slot's
+    current response (``answer``, None when never answered: :func:`current_responses`' rule) and
+    the item's newest mark (``marked``, its score; None when unmarked)."""
+    latest_step = (select(func.max(ResponseStep.id).label("id"))
+                   .where(ResponseStep.attempt_id == attempt_id, ResponseStep.superseded.is_(False))
+                   .group_by(ResponseStep.slot).subquery())
+    steps = (select(ResponseStep.slot, ResponseStep.answer)
+             .join(latest_step, latest_step.c.id == ResponseStep.id).subquery())
+    newest_mark = (select(Mark.score).where(Mark.attempt_item_id == AttemptItem.id)
+                   .order_by(Mark.id.desc()).limit(1).correlate(AttemptItem).scalar_subquery())
+    return list(session.execute(
+        select(AttemptItem.id, AttemptItem.slot, AttemptItem.mark, QuestionVersion.qtype, QuestionVersion.key,
+               QuestionVersion.question_id, steps.c.answer, newest_mark.label("marked"))
+        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+        .outerjoin(steps, steps.c.slot == AttemptItem.slot)
+        .where(AttemptItem.attempt_id == attempt_id)
+        .order_by(AttemptItem.slot)))
+
+
 def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User | None = None,
                  reason: str = "") -> Decimal | None:
     """Mark every item the machine can from its current response and key, and set the attempt's
@@ -125,32 +149,50 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
     Adds one :class:`Mark` per machine-marked item (insert-only). An item marked by a person is
     never overwritten: a type marked by a person gets a machine mark only when it was left empty
     and has no mark yet.
+
+    Set-wise (issue 7): the items, their keys, the current responses and the newest marks come in
+    one query, the marks are computed here by the question types' own rules and inserted in one
+    multi-row INSERT, and the total is summed from them without reading the marks back.
     """
-    responses = current_responses(session, attempt.id)
+    rows = _paper_rows(session, attempt.id)
     rule = attempt.sitting.paper.multi_rule
     now = clock.now()
-    marked = latest_item_marks(session, attempt)
+    marker_id = marker.id if marker else None
     overrides = item_overrides.for_sitting(session, attempt.sitting_id)
-    for item in attempt.items:
-        version = item.question_version
-        qtype = get_type(version.qtype)
-        override = overrides.get(version.question_id)
-        if override is not None and override.score(item) is not None:
-            if item.id not in marked:
-                session.add(Mark(attempt_item=item, score=override.score(item), marked_at=now,
-                                 marker_id=marker.id if marker else None, reason=f"void:{override.kind}"))
+    new_marks: list[dict] = []
+    newest: dict[int, Decimal | None] = {}
+    for row in rows:
+        newest[row.id] = row.marked
+        qtype = get_type(row.qtype)
+        override = overrides.get(row.question_id)
+        fixed = override.score(row) if override is not None else None
+        if fixed is not None:
+            if row.marked is None:
+                new_marks.append({"attempt_item_id": row.id, "score": fixed, "marked_at": now, "marker_id": marker_id,
+                                  "reason": f"void:{override.kind}"})
+                newest[row.id] = fixed
             continue
-        step = responses.get(item.slot)
-        key = override.key if override is not None else version.key
-        score = qtype.mark(key, step.answer if step else None, item.mark, rule)
-        if score is None or (not qtype.auto_marked and item.id in marked):
+        key = override.key if override is not None else row.key
+        score = qtype.mark(key, row.answer, row.mark, rule)
+        if score is None or (not qtype.auto_marked and row.marked is not None):
             continue
-        session.add(Mark(attempt_item=item, score=score, marked_at=now, marker_id=marker.id if marker else None,
-                         reason=reason if qtype.auto_marked else UNANSWERED))
+        new_marks.append({"attempt_item_id": row.id, "score": score, "marked_at": now, "marker_id": marker_id,
+                          "reason": reason if qtype.auto_marked else UNANSWERED})
+        newest[row.id] = score
+    if new_marks:
+        insert_rows(session, Mark, new_marks)
     if any(o.removed for o in overrides.values()):
-        attempt.max_score = item_overrides.max_score(attempt.items, overrides)
-    session.flush()
-    return settle_total(session, attempt)
+        attempt.max_score = sum((row.mark for row in rows
+                                 if not (o := overrides.get(row.question_id)) or not o.removed), Decimal(0))
+    return _settle(session, attempt, [(row.mark, newest[row.id]) for row in rows])
+
+
+def _item_marks(session: Session, attempt_id: int) -> list[tuple[Decimal, Decimal | None]]:
+    """(item mark, newest mark's score or None) of each item of the attempt, in one query."""
+    newest_mark = (select(Mark.score).where(Mark.attempt_item_id == AttemptItem.id)
+                   .order_by(Mark.id.desc()).limit(1).correlate(AttemptItem).scalar_subquery())
+    return [(mark, score) for mark, score in session.execute(
+        select(AttemptItem.mark, newest_mark).where(AttemptItem.attempt_id == attempt_id))]
 
 
 def settle_total(session: Session, attempt: Attempt) -> Decimal | None:
@@ -159,14 +201,21 @@ def settle_total(session: Session, attempt: Attempt) -> Decimal | None:
     if attempt.band == VOID_BAND:
         # A voided attempt stays void whatever a regrade or a late mark finds (proctoring.void_attempt).
         return attempt.score
-    marks = latest_item_marks(session, attempt)
-    if any(item.id not in marks for item in attempt.items):
+    session.flush()
+    return _settle(session, attempt, _item_marks(session, attempt.id))
+
+
+def _settle(session: Session, attempt: Attempt, marks: list[tuple[Decimal, Decimal | None]]) -> Decimal | None:
+    """:func:`settle_total` from each item's (mark, newest score) already at hand."""
+    if attempt.band == VOID_BAND:
+        return attempt.score
+    if any(score is None for _, score in marks):
         attempt.score = attempt.band = attempt.passed = None
         session.flush()
         return None
-    total = sum((marks[item.id].score for item in attempt.items), Decimal(0))
+    total = sum((score for _, score in marks), Decimal(0))
     attempt.score = total
-    band = band_for(attempt.sitting, total, attempt.max_score, full_score(attempt))
+    band = band_for(attempt.sitting, total, attempt.max_score, sum((mark for mark, _ in marks), Decimal(0)))
     attempt.band = band
     attempt.passed = band != GradeBand.FAIL
     session.flush()
