@@ -92,8 +92,9 @@ def test_sec_f4_a_queue_reaching_the_server_after_deadline_and_grace_is_refused_
     assert refused.get_json()["message"] and refused.get_json().get("saved") is not True
     final = client.api_post(f"/api/attempts/{attempt_id}/submit", {"answers": {
         "3": {"answer": ["B"], "seq": 4, "writer": WRITER, "base": 0}}})
-    # The late save closed the attempt at its deadline (C-25): the hand-in says which answer it did not take.
-    assert final.status_code == 200 and final.get_json()["payload_ignored"] == "already_submitted"
+    # The late save closed the attempt at its deadline (C-25): the hand-in says which answer it did
+    # not take, and that the deadline is why (not a hand-in nobody made).
+    assert final.status_code == 200 and final.get_json()["payload_ignored"] == "deadline_passed"
     assert [r["slot"] for r in final.get_json()["not_taken"]] == [3]
     attempt = db.get(Attempt, attempt_id)
     assert not attempt.is_open and attempt.finished_at == at("10:30:00")

@@ -253,7 +253,7 @@ def test_sec_t1_writes_after_deadline_and_grace_are_refused_and_the_attempt_ends
     stale = cadre.submit(a, attempt_id, {"1": _change(WRONG, 4, page, 1), "4": _change(RIGHT, 5, page)}, page)
     assert stale.status == 200
     body = stale.json()
-    assert body["state"] == "auto_submitted" and body["payload_ignored"] == "already_submitted"
+    assert body["state"] == "auto_submitted" and body["payload_ignored"] == "deadline_passed"
     assert sorted(n["slot"] for n in body["not_taken"]) == [1, 4]
     assert _utc(body["finished_at"]) == at("10:30:00")
     assert cadre.save(a, attempt_id, 5, RIGHT, 6, page, 0).status == 409
