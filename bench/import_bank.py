@@ -13,7 +13,9 @@ bank and flagged as near-duplicates, not repeats) or texts unlike anything in th
 - the upload request's part: estimating the rows, storing the job (milliseconds);
 - the job, run by ``import_worker.run_one`` in a fresh process: seconds from claim to commit, the
   process's peak resident memory (``VmHWM``) and how far the job raised it above the process's
-  resident memory before the claim, and the outcome.
+  resident memory before the claim, the SQL statements the job's engine sent per row (a
+  ``before_cursor_execute`` listener: an executemany is one, the heartbeat's are counted), and the
+  outcome. Before and after set-wise writing (issue 7): README, "Set-wise writing".
 """
 
 from __future__ import annotations
