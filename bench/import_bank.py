@@ -13,7 +13,9 @@ bank and flagged as near-duplicates, not repeats) or texts unlike anything in th
 - the upload request's part: estimating the rows, storing the job (milliseconds);
 - the job, run by ``import_worker.run_one`` in a fresh process: seconds from claim to commit, the
   process's peak resident memory (``VmHWM``) and how far the job raised it above the process's
-  resident memory before the claim, and the outcome.
+  resident memory before the claim, the SQL statements the job's engine sent per row (a
+  ``before_cursor_execute`` listener: an executemany is one, the heartbeat's are counted), and the
+  outcome. Before and after set-wise writing (issue 7): README, "Set-wise writing".
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import time
 
 from openpyxl import Workbook
+from sqlalchemy import event
 
 from bench.bank_search import DEFAULT_PG, LAWS, SUBJECTS, build, fresh_database, load_sources, variant
 from bench.upload_memory import _status_mb
@@ -76,17 +79,26 @@ def run_job(url: str) -> None:
     from question_bank import import_worker
 
     engine = make_engine(url)
+    statements = 0
+
+    def count(*_args) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(engine, "before_cursor_execute", count)
     before = _status_mb("VmRSS")
     started = time.perf_counter()
     outcome = import_worker.run_one(make_session_factory(engine), CLOCK, "bench")
     seconds = time.perf_counter() - started
+    event.remove(engine, "before_cursor_execute", count)
     with make_session_factory(engine)() as session:
         job = session.get(ImportJob, outcome.job_id)
         result = job.result or {}
         detail = {"imported": result.get("imported"), "errors": len(result.get("errors", [])),
                   "duplicates": len(result.get("duplicates", [])), "failure": job.failure}
     print(json.dumps({"state": outcome.state, "seconds": seconds, "peak_mb": _status_mb("VmHWM"),
-                      "before_mb": before, **detail}))
+                      "before_mb": before,
+                      "statements": statements, **detail}))
 
 
 def bench_database(kind: str, url: str, questions: int, row_counts: list[int], sources: list[dict],
@@ -97,7 +109,8 @@ def bench_database(kind: str, url: str, questions: int, row_counts: list[int], s
     build(engine, questions, sources)
     print(f"\n== {kind}: {questions:,} questions built in {time.perf_counter() - started:.0f} s; "
           f"files of {file_kind} ==")
-    print(f"{'rows':>8} {'file KB':>8} {'request ms':>10} {'job s':>8} {'peak MB':>8} {'raised MB':>9}  outcome")
+    print(f"{'rows':>8} {'file KB':>8} {'request ms':>10} {'job s':>8} {'peak MB':>8} {'raised MB':>9} "
+          f"{'stmt/row':>8}  outcome")
     factory = make_session_factory(engine)
     for seed, rows in enumerate(row_counts, start=1):
         data = import_file(sources, rows, seed, file_kind)
@@ -119,7 +132,8 @@ def bench_database(kind: str, url: str, questions: int, row_counts: list[int], s
                    + ("" if background else " (this size would be imported in the request)")
                    + (f" {figures['failure']}" if figures["failure"] else ""))
         print(f"{rows:8,} {len(data) // 1024:8,} {request_ms:10.0f} {figures['seconds']:8.1f} "
-              f"{figures['peak_mb']:8.0f} {figures['peak_mb'] - figures['before_mb']:9.0f}  {outcome}")
+              f"{figures['peak_mb']:8.0f} {figures['peak_mb'] - figures['before_mb']:9.0f} "
+              f"{figures['statements'] / rows:8.2f}  {outcome}")
     engine.dispose()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
@@ -16,6 +16,7 @@ from question_bank.models import (
     Category,
     ImportBatch,
     Question,
+    QuestionCitation,
     QuestionStatus,
     QuestionVersion,
     User,
@@ -59,24 +60,24 @@ def flag_resemblance(session: Session, question: Question, version: QuestionVers
     question.duplicate_answer_changed = bool(found and found.changed)
 
 
+def _content(draft: QuestionDraft) -> dict[str, Any]:
+    """The version columns a draft's content fills (all but the category), by attribute name."""
+    return {
+        "qtype": draft.qtype, "stem": draft.stem, "options": list(draft.options), "key": draft.key,
+        "explanation": draft.explanation, "difficulty": draft.difficulty, "tags": list(draft.tags),
+        "legal_basis": draft.legal_basis, "default_score": draft.default_score,
+        "pinned_options": list(draft.pinned_options), "rubric": draft.rubric,
+        "fingerprint": content_fingerprint(draft.stem, draft.options),
+        "search_text": search_document(draft.stem, draft.options), "search_basis": search_basis(draft.legal_basis),
+    }
+
+
 def _apply(version: QuestionVersion, draft: QuestionDraft, category: Category) -> None:
     """Write the draft's content into ``version`` (a new one, or one no attempt has used yet);
     ``category`` is the draft's category path resolved."""
     version.category = category
-    version.qtype = draft.qtype
-    version.stem = draft.stem
-    version.options = list(draft.options)
-    version.key = draft.key
-    version.explanation = draft.explanation
-    version.difficulty = draft.difficulty
-    version.tags = list(draft.tags)
-    version.legal_basis = draft.legal_basis
-    version.default_score = draft.default_score
-    version.pinned_options = list(draft.pinned_options)
-    version.rubric = draft.rubric
-    version.fingerprint = content_fingerprint(draft.stem, draft.options)
-    version.search_text = search_document(draft.stem, draft.options)
-    version.search_basis = search_basis(draft.legal_basis)
+    for name, value in _content(draft).items():
+        setattr(version, name, value)
 
 
 def _new_version(question: Question, draft: QuestionDraft, category: Category, number: int, actor: User,
@@ -178,14 +179,7 @@ def create_questions(
     if not drafts:
         return []
     categories = {path: ensure_category(session, path) for path in sorted({d.category_path for d in drafts})}
-    # Looked up before the new questions exist, so that none of them can find itself.
-    contents = [content_text(d.stem, d.options) for d in drafts]
-    # The LSH keys are computed once, for the check and for the index (a tenth of a batch's time).
-    keys = band_keys(contents)
-    keyed_texts = [duplicates.keyed(d.qtype, d.options, d.key, c) for d, c in zip(drafts, contents)]
-    found = (duplicates.find_resemblances(session, contents, keys=keys,
-                                          answers=[k.answer for k in keyed_texts], keyed_texts=keyed_texts)
-             if check_duplicates else [None] * len(drafts))
+    keys, found = _resemblances(session, drafts, check_duplicates)
     now = clock.now()
     made: list[tuple[Question, QuestionVersion]] = []
     for draft in drafts:
@@ -217,6 +211,120 @@ def create_questions(
         for question, version in made:
             audit.record(session, clock, actor, "question.create", "question", question.id, after=snapshot(version))
     return created
+
+
+def _resemblances(session: Session, drafts: list[QuestionDraft],
+                  check_duplicates: bool) -> tuple[list[list[int]], list[duplicates.Resemblance | None]]:
+    """The drafts' LSH keys and what each repeats or resembles (``duplicates.find_resemblances``;
+    all ``None`` without ``check_duplicates``). Looked up before the new questions exist, so that
+    none of them can find itself."""
+    contents = [content_text(d.stem, d.options) for d in drafts]
+    # The LSH keys are computed once, for the check and for the index (a tenth of a batch's time).
+    keys = band_keys(contents)
+    keyed_texts = [duplicates.keyed(d.qtype, d.options, d.key, c) for d, c in zip(drafts, contents)]
+    found = (duplicates.find_resemblances(session, contents, keys=keys,
+                                          answers=[k.answer for k in keyed_texts], keyed_texts=keyed_texts)
+             if check_duplicates else [None] * len(drafts))
+    return keys, found
+
+
+@dataclass(frozen=True)
+class Inserted:
+    """One question :func:`insert_questions` wrote, by id: ``question_id``, the id of its first
+    version ``version_id``, its ``stem``, and what it resembles as in :class:`Created`."""
+
+    question_id: int
+    version_id: int
+    stem: str
+    resembles: int | None = None
+    resembles_draft: int | None = None
+    similarity: int | None = None
+    changed: duplicates.AnswerChange | None = None
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What :func:`insert_questions` needs of a version it wrote to find its citations."""
+
+    id: int
+    created_at: Any
+    legal_basis: str
+    stem: str
+    options: list[str]
+    explanation: str
+
+
+def _inserted_ids(session: Session, model: type[Question] | type[QuestionVersion], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` into ``model``'s table in multi-row statements; returns their ids in the
+    order of ``rows``."""
+    session.flush()  # what the rows refer to (the batch, new categories)
+    # The table's own insert (attribute and column names are the same): the ORM's would split the
+    # rows into runs by which values are None.
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.connection().scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    # SQLite would insert row by row to return ids in order. Its ids rise with every row inserted
+    # (AUTOINCREMENT: above any id ever used) and the transaction holds the write lock, so the new
+    # rows are the table's highest ids, in the order inserted.
+    session.connection().execute(insert(table), rows)
+    ids = list(session.scalars(select(model.id).order_by(model.id.desc()).limit(len(rows))))[::-1]
+    assert len(ids) == len(rows)
+    return ids
+
+
+def insert_questions(session: Session, clock: Clock, actor: User, drafts: list[QuestionDraft], *,
+                     batch: ImportBatch, status: QuestionStatus = QuestionStatus.IN_REVIEW,
+                     law_index: LawIndex | None = None,
+                     category_ids: dict[str, int] | None = None) -> tuple[list[Inserted], list[QuestionCitation]]:
+    """:func:`create_questions` for a part of an import ``batch``, without ORM objects: the same
+    rows, rules, duplicate flags and citations, written set-wise (multi-row inserts of the
+    questions and versions returning their ids in the drafts' order, one update of the questions'
+    current versions, multi-row inserts of the LSH keys and citations), so that nothing of the part
+    stays in the session once written. Returns what was written, in the order of ``drafts``, and the
+    citation rows written (transient, for ``citing.tally_rows``). No
+    audit event per question (the batch's own covers them). ``category_ids``: category path → id,
+    found or made by an earlier part of the same import (filled in here). Raises :class:`InvalidInput` listing
+    every problem of every draft, and then writes nothing. Flushes, never commits."""
+    problems = [problem for draft in drafts for problem in draft.problems()]
+    if problems:
+        raise InvalidInput(problems)
+    if not drafts:
+        return [], []
+    categories = {} if category_ids is None else category_ids
+    for path in sorted({d.category_path for d in drafts} - set(categories)):
+        categories[path] = ensure_category(session, path).id
+    keys, found = _resemblances(session, drafts, True)
+    now = clock.now()
+    # A question resembling one in the bank is flagged as it is written; one resembling an earlier
+    # draft of this part, once that draft's id is known.
+    question_ids = _inserted_ids(session, Question, [{
+        "category_id": categories[d.category_path], "status": status, "author_id": actor.id,
+        "import_batch_id": batch.id, "created_at": now, "updated_at": now,
+        "duplicate_of_id": r.question_id if r is not None and r.earlier is None else None,
+        "duplicate_similarity": r.similarity if r is not None else None,
+        "duplicate_answer_changed": r is not None and r.changed is not None} for d, r in zip(drafts, found)])
+    contents = [_content(d) for d in drafts]
+    version_ids = _inserted_ids(session, QuestionVersion, [{
+        "question_id": question_id, "version_no": 1, "category_id": categories[d.category_path],
+        "created_at": now, "created_by_id": actor.id, **content}
+        for question_id, d, content in zip(question_ids, drafts, contents)])
+    first = (select(QuestionVersion.id).where(QuestionVersion.question_id == Question.id)
+             .correlate(Question).scalar_subquery())
+    session.execute(update(Question).where(Question.id.in_(question_ids)).values(
+        current_version_id=first, **({"published_version_id": first} if status == QuestionStatus.PUBLISHED else {}))
+        .execution_options(synchronize_session=False))
+    earlier = [{"id": question_ids[index], "duplicate_of_id": question_ids[r.earlier]}
+               for index, r in enumerate(found) if r is not None and r.earlier is not None]
+    if earlier:
+        session.execute(update(Question), earlier)
+    duplicates.index_version_ids(session, version_ids, keys)
+    cited = citing.insert_fresh_citations(session, [
+        _Written(version_id, now, content["legal_basis"], content["stem"], content["options"], content["explanation"])
+        for version_id, content in zip(version_ids, contents)], law_index or LawIndex(session))
+    return [Inserted(question_id, version_id, content["stem"]) if r is None else
+            Inserted(question_id, version_id, content["stem"],
+                     r.question_id if r.earlier is None else question_ids[r.earlier], r.earlier, r.similarity, r.changed)
+            for question_id, version_id, content, r in zip(question_ids, version_ids, contents, found)], cited
 
 
 def create_question(

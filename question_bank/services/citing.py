@@ -18,8 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import BEIJING
@@ -175,6 +176,24 @@ def record_citations(session: Session, versions: Iterable[QuestionVersion], on: 
     session.flush()
 
 
+def insert_fresh_citations(session: Session, versions: Iterable[Any], index: LawIndex) -> list[QuestionCitation]:
+    """Write the citation rows of versions just created without the ORM (an import's part): in
+    multi-row inserts, the rows :func:`record_citations` with ``fresh`` would write. ``versions``:
+    anything with the version's ``id``, ``created_at``, ``legal_basis``, ``stem``, ``options`` and
+    ``explanation``. Returns the rows written as transient objects (no ids, not in the session), in
+    version and position order, for :func:`tally_rows`. Flushes, never commits."""
+    rows = [_row(version.id, position, found) for version in versions for position, found in enumerate(
+        citations_of(index, version, local_day(version.created_at)), start=1)]
+    if rows:
+        columns = {c.key for c in QuestionCitation.__mapper__.column_attrs} - {"id"}
+        # The table's own insert (attribute and column names are the same), every row with the
+        # same values given (``_row``): the ORM's would split the rows into runs by which are None.
+        session.flush()
+        session.connection().execute(insert(QuestionCitation.__table__),
+                                     [{k: v for k, v in vars(row).items() if k in columns} for row in rows])
+    return rows
+
+
 def resolve_again_for_law(session: Session, law: Law) -> int:
     """After ``law`` was loaded (a new law, or a new version): resolve again the citations that
     named it without resolving (unknown law, version or article); returns how many versions'
@@ -210,6 +229,12 @@ def tally(session: Session, version_ids: list[int]) -> CitationTally:
         rows.extend(session.scalars(select(QuestionCitation).where(
             QuestionCitation.question_version_id.in_(version_ids[start:start + _CHUNK]))
             .order_by(QuestionCitation.question_version_id, QuestionCitation.position)))
+    return tally_rows(rows)
+
+
+def tally_rows(rows: list[QuestionCitation]) -> CitationTally:
+    """Count citation rows already at hand (:func:`tally` reads them; :func:`insert_fresh_citations`
+    returns them)."""
     basis = [r for r in rows if r.source == CitationSource.LEGAL_BASIS]
     mentions = [r for r in rows if r.source != CitationSource.LEGAL_BASIS]
     return CitationTally(

@@ -165,9 +165,18 @@ def index_versions(session: Session, versions: Sequence[QuestionVersion], *, rep
             NearDuplicateBand.question_version_id.in_([v.id for v in versions])))
     if keys is None:
         keys = band_keys([version_content(v) for v in versions])
+    index_version_ids(session, [version.id for version in versions], keys)
+
+
+def index_version_ids(session: Session, version_ids: Sequence[int], keys: Sequence[Sequence[int]]) -> None:
+    """Write the LSH ``keys`` of the versions ``version_ids`` (new ones: no keys yet), in one
+    multi-row insert of the table itself (no ORM bookkeeping). Flushes, never commits."""
     # A key repeated within one version's bands is one row (the primary key is key and version).
-    rows = {(key, version.id) for version, version_keys in zip(versions, keys) for key in version_keys}
-    session.execute(insert(NearDuplicateBand), [{"band_key": k, "question_version_id": v} for k, v in rows])
+    rows = {(key, version_id) for version_id, version_keys in zip(version_ids, keys) for key in version_keys}
+    if rows:
+        session.flush()  # the versions first, as the session's own statements would
+        session.connection().execute(insert(NearDuplicateBand.__table__),
+                                     [{"band_key": k, "question_version_id": v} for k, v in rows])
 
 
 def find_resemblances(session: Session, contents: Sequence[str], *, exclude_question: int | None = None,

@@ -444,8 +444,8 @@ def _chunks(rows: Iterable[template.ParsedRow], size: int) -> Iterator[list[temp
 class _ChunkedImport:
     """One pass over an import's rows, :data:`CHUNK_ROWS` at a time: each part is judged, checked
     against the bank (repeats, by the indexed fingerprint: ``duplicates.same_content``) and, while
-    the import may still succeed, written (``authoring.create_questions``) and let go of (the
-    session forgets its questions), so that the memory an import needs does not grow with its
+    the import may still succeed, written set-wise (``authoring.insert_questions``: no ORM
+    object of a part is kept), so that the memory an import needs does not grow with its
     rows. The caller holds the savepoint and decides at the end, with the whole report, whether
     what was written stays. Fills ``report`` (rows, errors, notes, notices, repeats, changed
     answers, duplicates, pinned) as the rows go past."""
@@ -462,6 +462,7 @@ class _ChunkedImport:
         #: Question id → (row, sheet) of the questions written, for a later row resembling one.
         self.rows_of: dict[int, _Written] = {}
         self.law_index: LawIndex | None = None
+        self.category_ids: dict[str, int] = {}  # category path → id, found or made by a part
         #: The batch's citation report (:func:`citation_report`), summed part by part.
         self.citation_counts = {"total": 0, "resolved": 0, "mentions": 0, "mentions_resolved": 0,
                                 "unresolved": [], "unresolved_count": 0}
@@ -527,8 +528,8 @@ class _ChunkedImport:
         return [row for index, row in enumerate(rows) if index not in repeating]
 
     def _write(self, rows: list[template.ParsedRow]) -> None:
-        """Write one part's questions into the batch (made at the first part), note what the report
-        says of them, and let the session forget them."""
+        """Write one part's questions into the batch (made at the first part) and note what the
+        report says of them."""
         session, report = self.session, self.report
         if self.batch is None:
             self.batch = ImportBatch(
@@ -540,47 +541,35 @@ class _ChunkedImport:
             session.flush()
             self.law_index = LawIndex(session)
         proposed = _apply_pinning_proposals(rows)
-        created = authoring.create_questions(session, self.clock, self.actor, [row.draft for row in rows],
-                                             status=QuestionStatus.IN_REVIEW, batch=self.batch,
-                                             law_index=self.law_index)
+        created, cited = authoring.insert_questions(session, self.clock, self.actor, [row.draft for row in rows],
+                                                    status=QuestionStatus.IN_REVIEW, batch=self.batch,
+                                                    law_index=self.law_index, category_ids=self.category_ids)
         for row, made in zip(rows, created):
             if made.resembles is None:
                 continue
             earlier = rows[made.resembles_draft] if made.resembles_draft is not None else self.rows_of.get(made.resembles)
             report.duplicates.append({
                 "row": row.number, "sheet": row.sheet, "place": _row_place(row).to_json(),
-                "question_id": made.question.id, "resembles": made.resembles,
+                "question_id": made.question_id, "resembles": made.resembles,
                 "resembles_row": earlier.number if earlier is not None else None,
                 "resembles_sheet": earlier.sheet if earlier is not None else None,
                 "resembles_place": _row_place(earlier).to_json() if earlier is not None else None,
-                "stem": made.version.stem[:_STEM_EXCERPT], "similarity": made.similarity,
+                "stem": made.stem[:_STEM_EXCERPT], "similarity": made.similarity,
                 "changed": made.changed.as_dict() if made.changed is not None else None})
-        report.pinned.extend({**proposal, "question_id": created[index].question.id} for index, proposal in proposed)
-        self.rows_of.update((made.question.id, _Written(row.number, row.sheet, row.line, row.item))
+        report.pinned.extend({**proposal, "question_id": created[index].question_id} for index, proposal in proposed)
+        self.rows_of.update((made.question_id, _Written(row.number, row.sheet, row.line, row.item))
                             for row, made in zip(rows, created))
-        self._count_citations({made.version.id: row.number for row, made in zip(rows, created)})
+        self._count_citations({made.version_id: row.number for row, made in zip(rows, created)}, cited)
         self.count += len(created)
-        self._forget(created)
 
-    def _count_citations(self, rows_by_version: dict[int, int]) -> None:
-        """Add one part's citations to the batch's (:func:`citation_report`; parts come in file
-        order, so the unresolved ones kept are still the first of the file)."""
-        part, counts = citation_report(self.session, rows_by_version), self.citation_counts
+    def _count_citations(self, rows_by_version: dict[int, int], cited: list[QuestionCitation]) -> None:
+        """Add one part's citations (``cited``, the rows written) to the batch's
+        (:func:`citation_report`; parts come in file order, so the unresolved ones kept are still
+        the first of the file)."""
+        part, counts = citation_report(self.session, rows_by_version, cited), self.citation_counts
         for name in ("total", "resolved", "mentions", "mentions_resolved", "unresolved_count"):
             counts[name] += part[name]
         counts["unresolved"].extend(part["unresolved"][:max(UNRESOLVED_KEPT - len(counts["unresolved"]), 0)])
-
-    def _forget(self, created: list[authoring.Created]) -> None:
-        """Let the session forget a written part (flushed: the database has it): its questions,
-        versions and citation rows. What the import holds is then one part, not the file."""
-        self.session.flush()
-        versions = {made.version.id for made in created}
-        for obj in list(self.session.identity_map.values()):
-            if isinstance(obj, QuestionCitation) and obj.question_version_id in versions:
-                self.session.expunge(obj)
-        for made in created:
-            self.session.expunge(made.question)
-            self.session.expunge(made.version)
 
 
 @dataclass(frozen=True)
@@ -643,12 +632,14 @@ def _apply_pinning_proposals(rows: list[template.ParsedRow]) -> list[tuple[int, 
     return proposed
 
 
-def citation_report(session: Session, rows_by_version: dict[int, int]) -> dict[str, Any]:
+def citation_report(session: Session, rows_by_version: dict[int, int],
+                    cited: list[QuestionCitation] | None = None) -> dict[str, Any]:
     """How the imported legal bases resolved: ``{"total", "resolved", "mentions",
     "mentions_resolved", "unresolved": [{"row", "text", "status", "law"}]}`` (citations written in
     the 法律依据 column; mentions found in stems, options and explanations; the first
-    :data:`UNRESOLVED_KEPT` unresolved ones with their rows, in file order)."""
-    counted = citing.tally(session, list(rows_by_version))
+    :data:`UNRESOLVED_KEPT` unresolved ones with their rows, in file order). ``cited``: the
+    versions' citation rows when the caller has them (just written), else they are read."""
+    counted = citing.tally(session, list(rows_by_version)) if cited is None else citing.tally_rows(cited)
     unresolved = sorted(counted.unresolved, key=lambda c: (rows_by_version[c.question_version_id], c.position))
     return {
         "total": counted.total, "resolved": counted.resolved,

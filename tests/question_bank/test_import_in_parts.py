@@ -67,7 +67,7 @@ def test_a_failure_while_writing_the_third_part_leaves_the_bank_as_it_was(db, cl
     make.question(stem="行政处罚的种类不包括下列哪一项？")
     db.commit()
     before = bank(db)
-    real, parts = authoring.create_questions, []
+    real, parts = authoring.insert_questions, []
 
     def failing_on_the_third(*args, **kwargs):
         parts.append(len(args[3]))
@@ -75,7 +75,7 @@ def test_a_failure_while_writing_the_third_part_leaves_the_bank_as_it_was(db, cl
             raise RuntimeError("the database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(importing.authoring, "create_questions", failing_on_the_third)
+    monkeypatch.setattr(importing.authoring, "insert_questions", failing_on_the_third)
     with pytest.raises(RuntimeError):
         importing.import_questions(db, clock, editor, "big.xlsx", questions_xlsx(rows()))
     db.commit()
