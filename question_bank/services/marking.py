@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.models import VOID_BAND, Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, Sitting, User
-from question_bank.services import item_overrides, ledger
+from question_bank.services import item_overrides, ledger, remarking
 from question_bank.types import get_type
 
 #: ``Mark.reason`` of the automatic 0 for a short answer left empty.
@@ -124,12 +124,15 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
 
     Adds one :class:`Mark` per machine-marked item (insert-only). An item marked by a person is
     never overwritten: a type marked by a person gets a machine mark only when it was left empty
-    and has no mark yet.
+    and has no mark yet. Marking again after a re-opening keeps an approved score change while
+    the item's response is unchanged, and drops it visibly when it changed (``remarking``).
     """
     responses = current_responses(session, attempt.id)
     rule = attempt.sitting.paper.multi_rule
     now = clock.now()
     marked = latest_item_marks(session, attempt)
+    # Marked before: the attempt was re-opened (remarking: approved changes stand while their answer does).
+    changed = remarking.changed_since_marked(session, attempt, marked) if marked else set()
     overrides = item_overrides.for_sitting(session, attempt.sitting_id)
     for item in attempt.items:
         version = item.question_version
@@ -143,10 +146,15 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
         step = responses.get(item.slot)
         key = override.key if override is not None else version.key
         score = qtype.mark(key, step.answer if step else None, item.mark, rule)
-        if score is None or (not qtype.auto_marked and item.id in marked):
+        decided = remarking.approved_change_id(marked.get(item.id))
+        if score is None or (not qtype.auto_marked and item.id in marked) or \
+                (decided is not None and item.id not in changed):
             continue
+        why = reason if qtype.auto_marked else UNANSWERED
+        if decided is not None:
+            why = remarking.drop_change(session, clock, item, marked[item.id], score)
         session.add(Mark(attempt_item=item, score=score, marked_at=now, marker_id=marker.id if marker else None,
-                         reason=reason if qtype.auto_marked else UNANSWERED))
+                         reason=why))
     if any(o.removed for o in overrides.values()):
         attempt.max_score = item_overrides.max_score(attempt.items, overrides)
     session.flush()
