@@ -31,7 +31,7 @@ from question_bank.models.questions import QuestionVersion
 from question_bank.models.sittings import Sitting
 
 if TYPE_CHECKING:
-    from question_bank.models.proctoring import AttemptVoid
+    from question_bank.models.proctoring import AttemptReopening, AttemptVoid
 
 
 class AttemptState(StrEnum):
@@ -108,6 +108,9 @@ class Attempt(Base):
     )
     #: The proctor's void (who, when, why), or None; read only: ``proctoring.void_attempt`` writes it.
     void_record: Mapped[AttemptVoid | None] = relationship("AttemptVoid", viewonly=True, uselist=False)
+    #: The proctor's re-openings, oldest first; read only: ``proctoring.reopen_attempt`` writes them.
+    reopenings: Mapped[list[AttemptReopening]] = relationship("AttemptReopening", viewonly=True,
+                                                              order_by="AttemptReopening.id")
 
     @property
     def is_open(self) -> bool:
