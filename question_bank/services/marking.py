@@ -102,12 +102,14 @@ def current_responses(session: Session, attempt_id: int) -> dict[int, ResponseSt
 
 
 def latest_item_marks(session: Session, attempt: Attempt) -> dict[int, Mark]:
-    """Attempt item id → its newest :class:`Mark` (marks are insert-only; the newest counts)."""
+    """Attempt item id → its newest :class:`Mark` (marks are insert-only; the newest counts). An
+    item whose newest mark has no points is left out: it awaits marking again (``remarking``)."""
     marks = session.scalars(
         select(Mark).join(AttemptItem, Mark.attempt_item_id == AttemptItem.id)
         .where(AttemptItem.attempt_id == attempt.id).order_by(Mark.id)
     )
-    return {mark.attempt_item_id: mark for mark in marks}
+    newest = {mark.attempt_item_id: mark for mark in marks}
+    return {item_id: mark for item_id, mark in newest.items() if mark.score is not None}
 
 
 def awaiting_marking(session: Session, attempt: Attempt) -> list[AttemptItem]:
@@ -124,8 +126,10 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
 
     Adds one :class:`Mark` per machine-marked item (insert-only). An item marked by a person is
     never overwritten: a type marked by a person gets a machine mark only when it was left empty
-    and has no mark yet. Marking again after a re-opening keeps an approved score change while
-    the item's response is unchanged, and drops it visibly when it changed (``remarking``).
+    and has no mark yet. Marking again after a re-opening keeps an approved score change and a
+    person's mark while the item's response is unchanged; when it changed, they are set aside
+    visibly and the new answer is marked by the machine or goes back to the marking queue
+    (``remarking``).
     """
     responses = current_responses(session, attempt.id)
     rule = attempt.sitting.paper.multi_rule
@@ -147,12 +151,15 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
         key = override.key if override is not None else version.key
         score = qtype.mark(key, step.answer if step else None, item.mark, rule)
         decided = remarking.approved_change_id(marked.get(item.id))
-        if score is None or (not qtype.auto_marked and item.id in marked) or \
-                (decided is not None and item.id not in changed):
-            continue
+        again = item.id in changed  # its response changed after it was marked (a re-opening)
+        if qtype.auto_marked:
+            if score is None or (decided is not None and not again):
+                continue  # an approved change stands while its answer does
+        elif (item.id in marked and not again) or (item.id not in marked and score is None):
+            continue  # a person's mark counts; a text waits for one
         why = reason if qtype.auto_marked else UNANSWERED
-        if decided is not None:
-            why = remarking.drop_change(session, clock, item, marked[item.id], score)
+        if again and (decided is not None or not qtype.auto_marked):
+            why = remarking.set_aside(session, clock, item, marked[item.id], score)
         session.add(Mark(attempt_item=item, score=score, marked_at=now, marker_id=marker.id if marker else None,
                          reason=why))
     if any(o.removed for o in overrides.values()):

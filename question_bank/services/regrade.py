@@ -217,7 +217,8 @@ def attempts_with_marks_and_answers(session: Session, attempt_ids: list[int]) ->
                                                                ResponseStep.superseded.is_(False))
                                     .order_by(ResponseStep.attempt_id, ResponseStep.slot, ResponseStep.id)):
             answers[(step.attempt_id, step.slot)] = step.answer
-    return found, marks, answers
+    # A newest mark without points set the marks before it aside: the item awaits marking again.
+    return found, {item_id: m for item_id, m in marks.items() if m.score is not None}, answers
 
 
 def _new_item_score(item: AttemptItem, override: item_overrides.Override, answer: Any, rule) -> Decimal | None:

@@ -10,6 +10,12 @@ insert-only and the newest counts, so marking again must not silently undo what 
   longer fits the answer: the machine marks the new answer, the new mark's reason names the change
   (:data:`RESPONSE_CHANGED_PREFIX`), and the audit log says so ("score_change.dropped"), so the
   marks page can show that the change was dropped and why.
+- A response marked by people (a short answer) whose text changed after the re-opening goes back
+  to marking: a :class:`Mark` without points sets its marks aside (kept as history, no longer
+  counted), the attempt has no total while it waits (domain.md §7), and the markers mark the new
+  text afresh in a new marking (``ManualMark.marking``; rounds 1–3 again). A response emptied
+  gets the machine's 0, as an empty answer at the first hand-in does. Either way the audit log
+  says so ("mark.set_aside", or "score_change.dropped" for a change's mark).
 
 "Changed" compares the response as it stood when the mark was given with the current one (the
 newest step not superseded, as ``marking.current_responses``): saving the same answer again is no
@@ -23,7 +29,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
@@ -35,6 +41,9 @@ MARK_REASON_PREFIX = "score_change:"
 #: ``Mark.reason`` of a machine mark that replaced an approved change because the candidate changed
 #: the response after a re-opening: this prefix and the change's id.
 RESPONSE_CHANGED_PREFIX = "response_changed:"
+#: ``Mark.reason`` of a mark set aside because the response changed after a re-opening (a row
+#: without points when a person must mark the new answer).
+SET_ASIDE = "response_changed"
 
 
 def _id_after(prefix: str, mark: Mark | None) -> int | None:
@@ -83,16 +92,38 @@ def changed_since_marked(session: Session, attempt: Attempt, marks: dict[int, Ma
     return changed
 
 
-def drop_change(session: Session, clock: Clock, item: AttemptItem, mark: Mark, new_score: Decimal) -> str:
-    """Audit that the approved change which set ``mark`` no longer counts for ``item`` (its response
-    changed after a re-opening; the machine marks the new answer with ``new_score`` points), and
-    return the reason the new :class:`Mark` carries."""
+def set_aside(session: Session, clock: Clock, item: AttemptItem, mark: Mark, new_score: Decimal | None) -> str:
+    """Audit that ``mark`` (the item's counting mark) no longer counts because the item's response
+    changed after a re-opening, and return the reason of the item's new :class:`Mark`: ``new_score``
+    points for the new answer, or None when a person must mark it again.
+
+    When ``mark`` was set by an approved score change the event is "score_change.dropped", naming
+    the change, and the reason is :data:`RESPONSE_CHANGED_PREFIX` and its id; otherwise
+    "mark.set_aside" and :data:`SET_ASIDE`."""
     change_id = approved_change_id(mark)
-    audit.record(session, clock, None, "score_change.dropped", "attempt_item", item.id,
-                 before={"score": f"{mark.score:.2f}", "change_id": change_id},
-                 after={"score": f"{new_score:.2f}", "change_id": change_id, "slot": item.slot,
-                        "attempt_id": item.attempt_id, "why": "response changed after the attempt was re-opened"})
-    return f"{RESPONSE_CHANGED_PREFIX}{change_id}"
+    new = None if new_score is None else f"{new_score:.2f}"
+    facts = {"score": new, "awaiting_marking": new_score is None, "slot": item.slot, "attempt_id": item.attempt_id,
+             "why": "response changed after the attempt was re-opened"}
+    if change_id is not None:
+        audit.record(session, clock, None, "score_change.dropped", "attempt_item", item.id,
+                     before={"score": f"{mark.score:.2f}", "change_id": change_id},
+                     after={**facts, "change_id": change_id})
+        return f"{RESPONSE_CHANGED_PREFIX}{change_id}"
+    audit.record(session, clock, None, "mark.set_aside", "attempt_item", item.id,
+                 before={"score": f"{mark.score:.2f}", "reason": mark.reason}, after=facts)
+    return SET_ASIDE
+
+
+def current_markings(session: Session, item_ids: list[int]) -> dict[int, int]:
+    """Item id → the number of the marking its response is in (``ManualMark.marking``): 1, plus
+    one for each mark without points (each time its response changed after it was marked)."""
+    found = {item_id: 1 for item_id in item_ids}
+    if item_ids:
+        for item_id, count in session.execute(
+                select(Mark.attempt_item_id, func.count(Mark.id))
+                .where(Mark.attempt_item_id.in_(item_ids), Mark.score.is_(None)).group_by(Mark.attempt_item_id)):
+            found[item_id] = 1 + count
+    return found
 
 
 def dropped_changes(session: Session, attempt: Attempt) -> dict[int, Mark]:
