@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from question_bank.models import AuditEvent, ManualMark, MarkingRound, Role, ScoreChange
 from question_bank.services import (
     attempts, ledger, manual_marking, marking, marking_evidence, proctoring, results, score_changes, score_check,
+    score_sheets,
 )
+from question_bank.reports import score_sheet
 from tests.conftest import at
 
 ESSAY = "行政机关应当依法行使职权。"
@@ -61,6 +63,9 @@ def test_a_changed_short_answer_goes_back_to_marking_and_its_old_marks_stop_coun
     attempt, essay, cadre, marker = marked
     _hand_in(db, clock, attempt, cadre, ESSAY + "并遵循比例原则。")
     assert attempt.score is None and marking.is_awaiting_marking(attempt)  # no total while it waits
+    _, rows = score_sheets.score_sheet(db, clock, attempt.sitting, make.user(Role.HR))
+    assert (rows[0].score, rows[0].check) == (None, score_sheet.CHECK_AWAITING_MARKING)
+    assert score_check.reconcile(db) == []  # awaiting marking again is not a mismatch with the old entry
     assert essay.id not in marking.latest_item_marks(db, attempt)
     assert results.latest_marks(db, attempt) == {1: Decimal(50)}
     set_aside = db.scalars(select(AuditEvent).where(AuditEvent.action == "mark.set_aside")).all()
