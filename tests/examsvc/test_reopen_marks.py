@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from question_bank.models import AuditEvent, ChangeState, Mark, RegradeKind, Role, ScoreChange
 from question_bank.services import attempts, proctoring, regrade, score_changes, score_sheets
 from tests.conftest import at
+from tests.scenarios import short_answer_awaiting_marking
 
 
 def _events(db, action):
@@ -218,3 +219,14 @@ def test_a_question_removed_from_the_total_records_the_maximum_it_changed(db, cl
     db.commit()
     change = _events(db, "sitting.regrade")[0].after["changes"][0]
     assert (change["old"], change["new"], change["old_max"], change["new_max"]) == ("49.00", "49.00", "98.00", "49.00")
+
+
+def test_an_item_awaiting_marking_is_offered_no_change_form(client, db, clock, make):
+    attempt = short_answer_awaiting_marking(db, clock, make, points=40)
+    make.user(Role.EXAM_ADMIN, username="admin1")
+    db.commit()
+    client.login("admin1")
+    client.form_post("/lang/en", {"next": "/"})
+    page = client.get(f"/exams/attempts/{attempt.id}/marks").get_data(as_text=True)
+    row = page.split(f'data-item="{attempt.items[0].id}"')[1].split("</tr>")[0]
+    assert "Awaiting marking" in row and "marking queue" in row and "<form" not in row
