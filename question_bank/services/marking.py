@@ -135,8 +135,8 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
     rule = attempt.sitting.paper.multi_rule
     now = clock.now()
     marked = latest_item_marks(session, attempt)
-    # Marked before: the attempt was re-opened (remarking: approved changes stand while their answer does).
-    changed = remarking.changed_since_marked(session, attempt, marked) if marked else set()
+    # After a re-opening: marks, approved changes and markers' rounds stand while their answer does.
+    changed = remarking.changed_since_marked(session, attempt, marked)
     overrides = item_overrides.for_sitting(session, attempt.sitting_id)
     for item in attempt.items:
         version = item.question_version
@@ -155,11 +155,11 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
         if qtype.auto_marked:
             if score is None or (decided is not None and not again):
                 continue  # an approved change stands while its answer does
-        elif (item.id in marked and not again) or (item.id not in marked and score is None):
+        elif not again and (item.id in marked or score is None):
             continue  # a person's mark counts; a text waits for one
         why = reason if qtype.auto_marked else UNANSWERED
         if again and (decided is not None or not qtype.auto_marked):
-            why = remarking.set_aside(session, clock, item, marked[item.id], score)
+            why = remarking.set_aside(session, clock, item, marked.get(item.id), score)
         session.add(Mark(attempt_item=item, score=score, marked_at=now, marker_id=marker.id if marker else None,
                          reason=why))
     if any(o.removed for o in overrides.values()):

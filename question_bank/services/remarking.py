@@ -33,8 +33,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.models import Attempt, AttemptItem, Mark, ResponseStep
+from question_bank.models import Attempt, AttemptItem, ManualMark, Mark, ResponseStep
 from question_bank.services import audit
+from question_bank.types import get_type
 
 #: ``Mark.reason`` of a mark an approved change set: this prefix and the change's id.
 MARK_REASON_PREFIX = "score_change:"
@@ -73,8 +74,23 @@ def answer_at(steps: list[ResponseStep], moment: dt.datetime) -> Any:
 
 
 def changed_since_marked(session: Session, attempt: Attempt, marks: dict[int, Mark]) -> set[int]:
-    """Ids of the attempt's items that have a mark (``marks``: item id → newest mark) and whose
-    response differs now from what it was when that mark was given. One query."""
+    """Ids of the attempt's items whose response differs now from what it was when it was marked:
+    items that have a mark (``marks``: item id → newest counting mark), and items without one
+    whose markers had begun on the current marking (a first of two marks). No query for an
+    attempt never marked whose paper has only machine-marked questions (a first hand-in); one for
+    a first hand-in with short answers; up to four after a re-opening."""
+    moments = {item_id: mark.marked_at for item_id, mark in marks.items()}
+    waiting = [item.id for item in attempt.items
+               if item.id not in marks and not get_type(item.question_version.qtype).auto_marked]
+    if waiting:
+        begun = session.execute(select(ManualMark.attempt_item_id, ManualMark.marking, ManualMark.marked_at)
+                                .where(ManualMark.attempt_item_id.in_(waiting)).order_by(ManualMark.id)).all()
+        current = current_markings(session, sorted({row[0] for row in begun}))
+        for item_id, marking, marked_at in begun:
+            if marking == current[item_id]:
+                moments.setdefault(item_id, marked_at)
+    if not moments:
+        return set()
     steps: dict[int, list[ResponseStep]] = defaultdict(list)
     for step in session.scalars(select(ResponseStep).where(ResponseStep.attempt_id == attempt.id,
                                                            ResponseStep.superseded.is_(False))
@@ -82,24 +98,24 @@ def changed_since_marked(session: Session, attempt: Attempt, marks: dict[int, Ma
         steps[step.slot].append(step)
     changed = set()
     for item in attempt.items:
-        mark = marks.get(item.id)
-        if mark is None:
+        if item.id not in moments:
             continue
         own = steps.get(item.slot, [])
         now = own[-1].answer if own else None
-        if answer_at(own, mark.marked_at) != now:
+        if answer_at(own, moments[item.id]) != now:
             changed.add(item.id)
     return changed
 
 
-def set_aside(session: Session, clock: Clock, item: AttemptItem, mark: Mark, new_score: Decimal | None) -> str:
+def set_aside(session: Session, clock: Clock, item: AttemptItem, mark: Mark | None, new_score: Decimal | None) -> str:
     """Audit that ``mark`` (the item's counting mark) no longer counts because the item's response
     changed after a re-opening, and return the reason of the item's new :class:`Mark`: ``new_score``
     points for the new answer, or None when a person must mark it again.
 
     When ``mark`` was set by an approved score change the event is "score_change.dropped", naming
     the change, and the reason is :data:`RESPONSE_CHANGED_PREFIX` and its id; otherwise
-    "mark.set_aside" and :data:`SET_ASIDE`."""
+    "mark.set_aside" and :data:`SET_ASIDE`. ``mark`` None: no mark counted yet, but markers'
+    marks of the earlier text are set aside (the new text starts a new marking)."""
     change_id = approved_change_id(mark)
     new = None if new_score is None else f"{new_score:.2f}"
     facts = {"score": new, "awaiting_marking": new_score is None, "slot": item.slot, "attempt_id": item.attempt_id,
@@ -109,8 +125,9 @@ def set_aside(session: Session, clock: Clock, item: AttemptItem, mark: Mark, new
                      before={"score": f"{mark.score:.2f}", "change_id": change_id},
                      after={**facts, "change_id": change_id})
         return f"{RESPONSE_CHANGED_PREFIX}{change_id}"
-    audit.record(session, clock, None, "mark.set_aside", "attempt_item", item.id,
-                 before={"score": f"{mark.score:.2f}", "reason": mark.reason}, after=facts)
+    before = {"score": None, "reason": "markers' marks of the earlier text"} if mark is None else \
+        {"score": f"{mark.score:.2f}", "reason": mark.reason}
+    audit.record(session, clock, None, "mark.set_aside", "attempt_item", item.id, before=before, after=facts)
     return SET_ASIDE
 
 

@@ -47,9 +47,9 @@ def marked(db, clock, make):
     return attempt, essay, cadre, marker
 
 
-def _hand_in(db, clock, attempt, cadre, essay_text):
+def _hand_in(db, clock, attempt, cadre, essay_text, slot=2):
     clock.set(at("10:12:00"))
-    attempts.save_response(db, clock, cadre, attempt.id, 2, essay_text, 10)
+    attempts.save_response(db, clock, cadre, attempt.id, slot, essay_text, 10)
     attempts.submit_attempt(db, clock, cadre, attempt.id)
     db.commit()
 
@@ -135,3 +135,28 @@ def test_an_approved_change_of_a_short_answer_is_dropped_visibly_when_its_text_c
     dropped = db.scalars(select(AuditEvent).where(AuditEvent.action == "score_change.dropped")).all()
     assert [e.after["change_id"] for e in dropped] == [change.id]
     assert db.get(ScoreChange, change.id).id in {c.id for c in score_changes.changes_of_attempt(db, attempt)}
+
+
+def test_a_first_of_two_marks_given_to_the_old_text_does_not_count_for_the_new_one(db, clock, make):
+    make.question("short_answer")
+    paper = make.paper([("short_answer", 1, 50, "行政处罚法")])
+    cadre = make.cadre()
+    sitting = make.sitting(paper, roster=[cadre], shuffle=False, second_marking=True)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ESSAY, 1)
+    clock.set(at("10:02:00"))
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    first, second = make.user(Role.MARKER), make.user(Role.MARKER)
+    essay = attempt.items[0]
+    clock.set(at("10:05:00"))
+    manual_marking.give_mark(db, clock, first, essay.id, Decimal(10), "太短")
+    assert [e.round for e in manual_marking.queue(db, second)] == [MarkingRound.SECOND]
+    clock.set(at("10:10:00"))
+    proctoring.reopen_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "手机故障", at("10:40:00"))
+    _hand_in(db, clock, attempt, cadre, "完整的新答案", slot=1)
+    assert [e.round for e in manual_marking.queue(db, second)] == [MarkingRound.FIRST]
+    assert [e.round for e in manual_marking.queue(db, first)] == [MarkingRound.FIRST]
+    manual_marking.give_mark(db, clock, first, essay.id, Decimal(40), "")
+    outcome = manual_marking.give_mark(db, clock, second, essay.id, Decimal(40), "")
+    assert outcome.settled == Decimal(40) and attempt.score == Decimal(40)
+    _all_checks_hold(db, attempt)
