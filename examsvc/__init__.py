@@ -18,7 +18,7 @@ from examsvc.formatting import register_filters
 from examsvc.laws.links import register as register_citation_links
 from examsvc.request_text import register as register_request_text
 from examsvc.security_headers import register as register_security_headers
-from question_bank.services.people import load_session_user
+from examsvc.access import load_user
 
 ROOT = database.ROOT
 
@@ -45,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "examsvc" / "translations"))
     login_manager.init_app(app)
-    login_manager.user_loader(lambda token: load_session_user(database.session(), token))
+    login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_unauthorized)
     errors.register(app)
     audit_origin.register(app)

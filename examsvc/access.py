@@ -9,13 +9,39 @@ from typing import Any
 from flask import Blueprint, abort, g
 from flask_login import current_user
 
-from question_bank.models import Role, User
+from sqlalchemy.exc import DBAPIError
+
+from examsvc import database
 from examsvc.extensions import login_manager
+from question_bank.db import read_outside_transaction
+from question_bank.models import Role, User
+from question_bank.services.people import load_session_user
 
 
 def actor() -> User:
     """The signed-in person (views behind ``guard`` only)."""
     return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def load_user(token: str) -> User | None:
+    """Flask-Login's user loader: the person the session names, with their roles, in one statement
+    (``people.load_session_user``), usually the request's first.
+
+    On SQLite it is read without taking the write lock (:func:`read_outside_transaction`), so a
+    request holds the lock only around its own writes. On PostgreSQL the pool does not ping
+    connections (``examsvc.database.init_app``): a connection the server dropped fails here, is
+    discarded with every connection made before it, and the lookup runs once more on a new one."""
+    db = database.session()
+    fresh = not db.in_transaction()
+    try:
+        with read_outside_transaction(db):
+            return load_session_user(db, token)
+    except DBAPIError as exc:
+        if not (fresh and exc.connection_invalidated):
+            raise
+        db.rollback()
+    with read_outside_transaction(db):
+        return load_session_user(db, token)
 
 
 #: Where a refusal by role leaves the roles it needed, for the one audit event every refusal gets

@@ -9,8 +9,10 @@
 - ``backup PATH`` / ``restore PATH``: see :mod:`examsvc.backup`.
 - ``export-questions --as USER OUTPUT``: export questions without a request's time limit
   (:mod:`examsvc.export_cli`).
-- ``audit-id-numbers``: list where ID numbers are stored unmasked in free text (table, id, field);
-  exit status 3 when there are any, 0 when none (``question_bank.services.id_number_scan``).
+- ``audit-id-numbers [--acknowledged FILE]``: list where ID numbers are stored unmasked in free text
+  (table, id, field); exit status 3 when there are any not acknowledged, 0 when none; audit events
+  written before numbers were masked at write time may be acknowledged by id and entry hash
+  (``question_bank.services.id_number_scan``).
 """
 
 from __future__ import annotations
@@ -75,20 +77,56 @@ def register(app: Flask) -> None:
         click.echo("\n".join(outcome.lines()))
 
     @app.cli.command("audit-id-numbers")
-    def audit_id_numbers() -> None:
+    @click.option("--acknowledged", "acknowledged_file", type=click.Path(dir_okay=False, path_type=Path),
+                  help="A file of audit events already reviewed, one a line: audit_event <id> <entry hash> "
+                       "[note]. Their numbers are reported apart and do not fail the check.")
+    def audit_id_numbers(acknowledged_file: Path | None) -> None:
         """List ID numbers stored unmasked in free text: table, id, field, the number masked.
-        Exit status 3 when there are any, 0 when none."""
-        found = 0
+        Exit status 3 when there are any nobody acknowledged, 0 when none.
+
+        Audit events are masked when written; events written before that are append-only and
+        cannot be rewritten. Each is listed with its entry hash: once an auditor has reviewed it,
+        put it in an acknowledgement file (audit_event <id> <entry hash> [who, when, why]) and pass
+        it with --acknowledged. Acknowledged events are still listed, under "acknowledged
+        (historical, append-only, cannot be rewritten)", and no longer fail the check; an event whose
+        hash differs from the one acknowledged is not covered. Rows of other tables cannot be
+        acknowledged: correct them."""
+        acknowledged: dict[int, str] = {}
+        if acknowledged_file is not None:
+            try:
+                acknowledged = id_number_scan.read_acknowledgements(acknowledged_file.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, id_number_scan.BadAcknowledgements) as exc:
+                raise click.ClickException(f"{acknowledged_file}: {exc}") from exc
         with database.session() as db:
-            for finding in id_number_scan.scan(db):
-                if not found:
-                    click.echo("table\tid\tfield\tnumber (masked)")
+            found = id_number_scan.sort_findings(db, id_number_scan.scan(db), acknowledged)
+
+        def listed(findings: list) -> None:
+            click.echo("table\tid\tfield\tnumber (masked)")
+            for finding in findings:
                 click.echo(finding.line())
-                found += 1
-        if found:
-            click.echo(f"{found} unmasked ID number(s) found", err=True)
+
+        if found.open:
+            listed(found.open)
+        if found.acknowledged:
+            click.echo("acknowledged (historical, append-only, cannot be rewritten):")
+            listed(found.acknowledged)
+        for event_id in found.stale:
+            click.echo(f"acknowledged audit event {event_id} is not in this database with the hash listed: that "
+                       "acknowledgement covers nothing", err=True)
+        if found.open:
+            click.echo(f"{len(found.open)} unmasked ID number(s) found", err=True)
+            events = sorted({f.row_id for f in found.open if f.table == id_number_scan.ACKNOWLEDGEABLE})
+            if events:
+                click.echo(f"{len(events)} audit event(s) among them: historical, append-only, cannot be rewritten. "
+                           "Once reviewed, list them in a file given with --acknowledged:", err=True)
+                for event_id in events:
+                    click.echo(f"audit_event {event_id} {found.hashes[event_id]}", err=True)
             raise SystemExit(FOUND_ID_NUMBERS)
-        click.echo("no unmasked ID number found")
+        if found.acknowledged:
+            click.echo(f"no unmasked ID number found outside {len({f.row_id for f in found.acknowledged})} "
+                       "acknowledged historical audit event(s)")
+        else:
+            click.echo("no unmasked ID number found")
 
     ledger_cli.register(app)
     export_cli.register(app)

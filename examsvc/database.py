@@ -22,8 +22,21 @@ ROOT = Path(__file__).resolve().parent.parent
 _KEY = "examsvc.db"
 
 
+#: Seconds after which a pooled connection is replaced rather than reused (PostgreSQL), well
+#: within the idle timeouts of firewalls, proxies and PgBouncer that would drop it silently.
+POOL_RECYCLE_S = 900
+
+
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    url = app.config["DATABASE_URL"]
+    # No ping before each request's first statement (a round trip on every autosave, issue 7): a
+    # connection the server dropped (a restart, a failover) fails that first statement instead,
+    # which is the user lookup of ``examsvc.access.load_user``: SQLAlchemy then discards every
+    # connection of the pool made before, and the lookup is retried once on a fresh one. Nothing
+    # is lost: nothing was sent but that read. ``POOL_RECYCLE_S`` replaces connections before a
+    # middlebox's idle timeout can drop them unseen.
+    options = {} if url.startswith("sqlite") else {"pool_pre_ping": False, "pool_recycle": POOL_RECYCLE_S}
+    engine = make_engine(url, **options)
     app.extensions[_KEY] = (engine, make_session_factory(engine))
     app.teardown_appcontext(_close_session)
 

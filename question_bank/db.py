@@ -10,6 +10,8 @@ import datetime as dt
 import logging
 import sqlite3
 from decimal import Decimal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, Numeric, create_engine, event
@@ -145,7 +147,10 @@ def make_engine(url: str, *, sqlite_immediate: bool = True, sqlite_synchronous: 
     reads while others write (the test suite's own session), never for the service.
 
     On PostgreSQL the first connection checks that a commit is durable when it returns
-    (:func:`durability_warnings`) and logs a warning when it is not.
+    (:func:`durability_warnings`) and logs a warning when it is not. The pool pings each connection
+    as it is checked out (``pool_pre_ping``, one round trip) unless the caller passes
+    ``pool_pre_ping=False`` and handles a dropped connection itself (the web app does: see
+    ``examsvc.database``).
     """
     if url.startswith("sqlite"):
         if sqlite_synchronous not in ("FULL", "EXTRA", "NORMAL"):
@@ -200,7 +205,40 @@ def _configure_sqlite(engine: Engine, begin: str, synchronous: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(_SQLITE_NO_BEGIN):
+            return  # a read in SQLite's own per-statement transaction: see read_outside_transaction
         connection.exec_driver_sql(begin)
+
+
+#: Execution option: begin no SQLite transaction on this connection (see :func:`read_outside_transaction`).
+_SQLITE_NO_BEGIN = "examsvc_sqlite_no_begin"
+
+
+@contextmanager
+def read_outside_transaction(session: Session) -> Iterator[None]:
+    """On SQLite, run the block's reads without ``BEGIN IMMEDIATE``: each statement is its own
+    read transaction (SQLite's autocommit), so a read takes no write lock and never waits behind a
+    writer; the session is handed back with no transaction open, its loaded objects kept (commit
+    with ``expire_on_commit=False``). Only for a block of one self-consistent read statement that
+    writes nothing (the session's user and roles are one statement), and only when the session
+    has no transaction open yet; otherwise, and on other databases, the block runs in the
+    session's transaction as usual.
+
+    Why: a write lock taken by the first statement of a request is held through all of its Python
+    work; a request should take it only around its write (issue 7)."""
+    if session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    session.connection(execution_options={_SQLITE_NO_BEGIN: True})
+    try:
+        yield
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("read_outside_transaction: the block changed objects")
+    except BaseException:
+        session.rollback()
+        raise
+    # No BEGIN was sent, so the commit sends nothing; it hands the connection back to the pool.
+    session.commit()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

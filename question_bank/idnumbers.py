@@ -52,8 +52,11 @@ class InvalidIdNumber(ValueError):
 
 def normalise(text: str) -> str:
     """``text`` as an ID number is stored: width folded (NFKC, so full-width digits and "ｘ" read as
-    ASCII), spaces removed, a lower-case check character "x" made "X"."""
-    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
+    ASCII), the separators people type or paste between the groups removed (spaces, hyphens and
+    dashes, invisible characters: :data:`_SEPARATOR_CHARACTER`, as in free text), a lower-case
+    check character "x" made "X". So "110101-19800101-1234" and "110101 19800101 1234" are the same
+    number at sign-in, in the account form and in an import (issue 10, item 6)."""
+    return re.sub(_SEPARATOR_CHARACTER, "", unicodedata.normalize("NFKC", text)).upper()
 
 
 def check_character(first17: str) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from question_bank.models import Sitting, User
+from question_bank.models import OrgUnit, Sitting, UnitLevel, User
 from question_bank.points import is_exact_points
 from question_bank.services import practice
 from question_bank.services.delivery import to_display
@@ -114,17 +114,38 @@ def wrong_answer(item):
     return others[:1] or right[:1]
 
 
+def handed_in(db, clock, cadre: User, sitting: Sitting, answers: dict[int, Any], seed: int | None = None):
+    """``cadre`` starts ``sitting`` (``seed``: the draw and order, as ``start_attempt`` takes it),
+    saves ``answers`` (slot → answer, each the slot's first change) and hands the paper in, through
+    the services at the clock's time; not committed. Returns the attempt."""
+    from question_bank.services import attempts
+
+    attempt = attempts.start_attempt(db, clock, cadre, sitting, seed)
+    for slot, answer in answers.items():
+        attempts.save_response(db, clock, cadre, attempt.id, slot, answer, 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    return attempt
+
+
+#: A 100-point paper of two single-choice questions: 60 points on 行政处罚法, 40 on 行政许可法.
+TWO_LAWS_PAPER = [("single_choice", 1, "60", "行政处罚法"), ("single_choice", 1, "40", "行政许可法")]
+
+
+def two_laws_and_two_cities(make: Factory) -> tuple[OrgUnit, OrgUnit]:
+    """A bank for :data:`TWO_LAWS_PAPER` (two published questions of each law) and two cities under
+    the province, as the HR reports group candidates: (甲市, 乙市)."""
+    make.questions(2, category="行政处罚法")
+    make.questions(2, category="行政许可法")
+    return make.unit("甲市", level=UnitLevel.CITY), make.unit("乙市", level=UnitLevel.CITY)
+
+
 def short_answer_awaiting_marking(db, clock, make: Factory, points: int = 100):
     """A cadre's submitted attempt at a one-question short-answer paper worth ``points``, its
     answer "依法行政" waiting in the marking queue; committed. Returns the attempt."""
-    from question_bank.services import attempts
-
     make.question("short_answer")
     paper = make.paper([("short_answer", 1, points, "行政处罚法")])
     cadre = make.cadre()
     sitting = make.sitting(paper, roster=[cadre], shuffle=False)
-    attempt = attempts.start_attempt(db, clock, cadre, sitting)
-    attempts.save_response(db, clock, cadre, attempt.id, 1, "依法行政", 1)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    attempt = handed_in(db, clock, cadre, sitting, {1: "依法行政"})
     db.commit()
     return attempt

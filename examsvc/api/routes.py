@@ -18,7 +18,7 @@ from examsvc.errors import void_json
 from examsvc.extensions import clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import Attempt, Role
-from question_bank.services import admission, attempts, presence, results
+from question_bank.services import admission, attempts, presence, quick_save, results
 from question_bank.services import focus as focus_service
 from question_bank.services.slot_changes import ChangeReceipt, Outcome
 
@@ -100,6 +100,20 @@ def _ensure_admitted(attempt_id: int, during: str) -> None:
         raise refusal.error()
 
 
+def _quick_save(attempt_id: int, body: dict[str, Any]) -> ChangeReceipt | None:
+    """The usual save in two statements (:mod:`question_bank.services.quick_save`), or None, with
+    nothing written, for the general path to handle (and refuse) as it always has: a malformed
+    request included, so that its errors come in the same order as before."""
+    try:
+        change = attempts.page_change(body.get("slot"), body.get("answer"), body.get("seq"), body.get("writer"),
+                                      body.get("base"))
+        page = attempts.page_token(body.get("page"))
+    except InvalidInput:
+        return None
+    # remote_addr is the address after the configured trusted proxy hops (ProxyFix) only.
+    return quick_save.save(database.session(), clock(), actor(), attempt_id, change, page, request.remote_addr)
+
+
 @bp.post("/attempts/<int:attempt_id>/responses")
 def save_response(attempt_id: int):
     """Autosave one slot: ``{"slot": 3, "answer": ["A", "C"], "seq": 17, "writer": "<page token>",
@@ -114,11 +128,14 @@ def save_response(attempt_id: int):
     ``page`` (the sending page's token) no longer holds the attempt: another device took it over.
     403 from outside the sitting's allowed networks (audited; nothing stored)."""
     body = _json_body()
-    _ensure_admitted(attempt_id, "save")
-    change = attempts.page_change(body.get("slot"), body.get("answer"), body.get("seq"), body.get("writer"),
-                                  body.get("base"))
-    receipt = attempts.save_response(database.session(), clock(), actor(), attempt_id, change.slot, change.answer,
-                                     change.seq, change.writer, change.base, attempts.page_token(body.get("page")))
+    receipt = _quick_save(attempt_id, body)
+    if receipt is None:
+        _ensure_admitted(attempt_id, "save")
+        change = attempts.page_change(body.get("slot"), body.get("answer"), body.get("seq"), body.get("writer"),
+                                      body.get("base"))
+        receipt = attempts.save_response(database.session(), clock(), actor(), attempt_id, change.slot,
+                                         change.answer, change.seq, change.writer, change.base,
+                                         attempts.page_token(body.get("page")))
     database.commit()
     reply = {**_receipt_json(receipt), "saved": receipt.outcome != Outcome.STALE,
              "server_time": clock().now().isoformat()}

@@ -11,9 +11,9 @@ from wtforms.fields.choices import SelectChoice
 from examsvc import database
 from examsvc.access import actor, roles_required
 from examsvc.auth.forms import ROLE_LABELS, AccountStateForm, UserEditForm
-from examsvc.auth.routes import bp, place_problems
+from examsvc.auth.routes import bp, note_folded_phone, place_problems
 from examsvc.extensions import clock
-from question_bank import id_vault
+from question_bank import id_vault, idnumbers
 from question_bank.errors import InvalidInput
 from question_bank.models import OrgUnit, Role, User
 from question_bank.services import accounts, people
@@ -51,6 +51,7 @@ def edit_user(user_id: int):
                                    problems=problems, masked_id=id_vault.masked(user)), 422
         database.commit()
         flash(_("Account %(name)s saved.", name=user.username), "success")
+        note_folded_phone(form.phone.data)
         return redirect(url_for("auth.users"))
     return render_template("auth/user_edit.html", user=user, form=form, state_form=state_form, problems=[],
                            role_labels=ROLE_LABELS, masked_id=id_vault.masked(user)), 422 if form.errors else 200
@@ -80,6 +81,10 @@ def _set_active(user_id: int, active: bool):
         flash(_("Not changed: %(why)s", why=_(exc.problems[0].message)), "error")
         return redirect(url_for("auth.edit_user", user_id=user_id))
     database.commit()
+    if idnumbers.written_numbers(form.reason.data or ""):
+        # The audit log keeps every ID number masked (audit.record); say so rather than change it unsaid.
+        flash(_("The reason is kept in the audit log with the ID number in it masked: %(reason)s",
+                reason=idnumbers.redact(form.reason.data)), "info")
     if active:
         flash(_("Account %(name)s enabled.", name=user.username), "success")
     else:

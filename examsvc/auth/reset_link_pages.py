@@ -17,6 +17,7 @@ from examsvc.auth.forms import AccountStateForm, ResetWithLinkForm
 from examsvc.auth.routes import fresh_session, bp, place_problems
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
+from examsvc.request_text import password_fields
 from question_bank.errors import InvalidInput
 from question_bank.models import Role
 from question_bank.services import reset_links
@@ -43,6 +44,7 @@ def make_reset_link(user_id: int):
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
+@password_fields("new", "confirm")
 def reset_with_link(token: str):
     """The person's page of a reset link: a new password, twice. An unusable link gets 410 and
     the same message whatever made it so."""

@@ -18,6 +18,7 @@ from examsvc.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm, UserF
 from examsvc.auth.session_rules import fresh_session
 from examsvc.auth.throttling import throttle
 from examsvc.formatting import local_time
+from examsvc.request_text import password_fields
 from examsvc.errors import problem_texts
 from examsvc.extensions import clock
 from question_bank.errors import InvalidInput
@@ -64,6 +65,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@password_fields("password")
 def login():
     """Sign in with a username or, for a cadre, the resident ID number. Failures are counted per
     account and per address in shared storage (``examsvc.auth.throttling``); past the allowance
@@ -125,6 +127,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@password_fields("current", "new", "confirm")
 @login_required
 def change_password():
     """Change one's own password (required after an administrator's reset). Every other session of
@@ -167,6 +170,14 @@ def _password_page(form: ChangePasswordForm, problems: list, status: int):
     return render_template("auth/change_password.html", form=form, problems=problems), status
 
 
+def note_folded_phone(typed: str | None) -> None:
+    """Say, when the phone number typed held full-width characters, that it was stored with ordinary
+    ones and is the same number (``people.normalise_phone``): nothing typed is changed unsaid."""
+    if people.phone_was_folded(typed):
+        flash(_("The phone number was typed in full-width characters and is stored in ordinary ones, as %(phone)s: "
+                "it is the same number, nothing is lost.", phone=people.normalise_phone(typed)), "info")
+
+
 def place_problems(form, exc: InvalidInput) -> list[dict]:
     """Put each problem of ``exc`` beside the form field it names; return the others (shown above
     the form). Passwords are never sent back."""
@@ -199,6 +210,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
+@password_fields("password")
 @roles_required(Role.SYSADMIN)
 def new_user():
     db = database.session()
@@ -221,6 +233,7 @@ def new_user():
             return render_template("auth/user_form.html", form=form, problems=problems), 422
         database.commit()
         flash(_("Account %(name)s created.", name=user.username), "success")
+        note_folded_phone(form.phone.data)
         return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, problems=[]), 422 if form.errors else 200
 

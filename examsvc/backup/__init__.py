@@ -41,7 +41,7 @@ from question_bank.db import make_session_factory
 from question_bank.services import audit, ledger
 from question_bank.services.hashchain import ChainCheck
 
-__all__ = ["BackupError", "Outcome", "backup", "holds_data", "restore"]
+__all__ = ["BackupError", "Outcome", "backup", "holds_data", "restore", "revision_of"]
 
 #: Tables whose rows a fresh schema holds already (the ledger's head row, Alembic's version).
 _BOOKKEEPING = {"alembic_version", "ledger_head"}

@@ -48,6 +48,8 @@ _BACKUP_INFO = b"examsvc backup v1"
 _FILE_INFO = b"examsvc backup file key v1"
 _HEAD = struct.Struct(f">{len(MAGIC)}sB{_SALT_BYTES}sI")
 HEADER_BYTES = _HEAD.size + _CHECK_BYTES
+#: Permissions of a backup file: its owner's only (rw-------).
+FILE_MODE = 0o600
 #: Largest number of chunks one file may have (the counter has 11 bytes; this is far below it).
 _MAX_CHUNKS = 1 << 40
 
@@ -69,12 +71,16 @@ def _check(key: bytes, head: bytes) -> bytes:
 
 def seal(source: Path, target: Path, key: bytes) -> None:
     """Write ``source`` (a plain dump) encrypted into the new file ``target``, with ``key``
-    (:func:`backup_key`). Reads and writes one chunk at a time."""
+    (:func:`backup_key`), readable and writable by its owner only (:data:`FILE_MODE`). Reads and
+    writes one chunk at a time."""
     salt = os.urandom(_SALT_BYTES)
     head = _HEAD.pack(MAGIC, VERSION, salt, CHUNK_BYTES)
     header = head + _check(key, head)
     aead = AESGCM(derive_key(key, _FILE_INFO, salt=salt))
-    with source.open("rb") as plain, target.open("wb") as sealed:
+    # Owner-only (0600) from its creation, whatever the umask: encrypted, yet nobody else's to copy.
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    os.fchmod(descriptor, FILE_MODE)  # a file that was there already keeps its old mode otherwise
+    with source.open("rb") as plain, os.fdopen(descriptor, "wb") as sealed:
         sealed.write(header)
         index, chunk = 0, plain.read(CHUNK_BYTES)
         while True:

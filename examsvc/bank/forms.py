@@ -25,6 +25,7 @@ from examsvc.form_fields import PointsField
 from examsvc.formatting import points
 from question_bank.drafts import QuestionDraft
 from question_bank.errors import N_, Problem
+from question_bank.formats.question_control_chars import typed_control_problems
 from question_bank.models import Question
 from question_bank.services.review import REASON_LIMIT
 from question_bank.types import REGISTRY
@@ -50,6 +51,7 @@ _FIELD_FOR_PLACE = {
     # The key field itself, whatever the type (a "key" problem goes where the type takes its key).
     "key_field": "key",
     "reference_answer": "reference_answer", **{f"option_{letter}": f"option_{letter}" for letter in LETTERS},
+    **{f"blank_{n}": f"blank_{n}" for n in range(1, MAX_BLANKS + 1)},
 }
 #: Which field holds the key, by the type's answer form; the others must then be empty.
 _KEY_FIELD = {"options": "key", "true_false": "key", "blanks": "blanks", "text": "reference_answer"}
@@ -59,6 +61,14 @@ _OTHER_TYPE_MESSAGE = {
     "blanks": N_("the blanks are for fill-in questions; clear them or choose the type fill in the blank"),
     "reference_answer": N_("the reference answer is for short-answer questions; clear it or choose that type"),
 }
+
+
+def _form_field(place: object, home: str) -> str:
+    """The form field a problem placed on ``place`` is shown at (``home``: where the chosen type
+    takes its key)."""
+    if place == "key":
+        return home
+    return _FIELD_FOR_PLACE.get(str(place), str(place))
 
 
 def split_tags(text: str) -> list[str]:
@@ -155,11 +165,14 @@ class QuestionForm(AppForm):
     def to_draft(self) -> tuple[QuestionDraft, list[Problem]]:
         """The draft the form describes and every problem with it (empty when it may be saved).
 
-        Problems come from reading the key (the type's ``parse_key``) and from the domain's
-        :meth:`QuestionDraft.problems`.
+        Problems come from the characters no question text may hold, judged on the texts as typed
+        (``question_control_chars.typed_control_problems``, the imports' own rule), from reading
+        the key (the type's ``parse_key``) and from the domain's :meth:`QuestionDraft.problems`;
+        a field refused for a character gets no other problem, which its text would only echo.
         """
         options = self.options()
         qtype = REGISTRY.get(self.qtype.data or "")
+        refused = typed_control_problems(self._typed_texts())
         problems: list[Problem] = []
         key = None
         if qtype is not None:
@@ -176,7 +189,22 @@ class QuestionForm(AppForm):
             if key is None and qtype is not None and problem.place == "key":
                 continue
             problems.append(problem)
-        return draft, problems
+        home = _KEY_FIELD[qtype.answer_form] if qtype is not None else "key"
+        fields = {str(p.place) for p in refused}
+        if any(name.startswith("blank_") for name in fields):
+            fields.add("blanks")
+        if fields & {"option_" + letter for letter in LETTERS}:
+            fields.add("options")
+        return draft, refused + [p for p in problems if _form_field(p.place, home) not in fields]
+
+    def _typed_texts(self) -> dict[str, object]:
+        """Every text field as typed (a blank's accepted answers as its lines), for
+        ``typed_control_problems``."""
+        names = ("stem", *(f"option_{letter}" for letter in LETTERS), "key", "reference_answer", "rubric",
+                 "explanation", "tags", "legal_basis", "category")
+        texts: dict[str, object] = {name: self[name].data or "" for name in names}
+        texts |= {f.name: (f.data or "").split("\n") for f in self.blank_fields()}
+        return texts
 
     def _key(self, qtype, options: list[str]) -> tuple[object, list[Problem]]:
         """The key from the field the type reads it from, and the problems of reading it, with a

@@ -7,15 +7,14 @@ from flask_babel import gettext
 
 from examsvc import database
 from examsvc.access import actor, guard
+from examsvc.candidate import paper
 from examsvc.errors import problem_texts, translate
 from examsvc.extensions import clock, wants_json
 from question_bank.errors import InvalidInput, NotFound
 from question_bank.models import Attempt, Role, Sitting
-from question_bank.services import admission, attempts, proctoring, results, start_terms, starting, study_progress, validity
-from question_bank.services import focus as focus_service
+from question_bank.services import admission, attempts, exam_page, proctoring, results, start_terms, starting, study_progress, validity
 from question_bank.services.dashboard import candidate_sittings
-from question_bank.services.delivery import item_view
-from question_bank.services.marking import current_responses, pass_mark_for
+from question_bank.services.marking import pass_mark_for
 from question_bank.field_limits import MAX_ANSWER_CHARS, MAX_RESPONSE_CHARS
 
 bp = Blueprint("candidate", __name__, url_prefix="/me")
@@ -95,24 +94,25 @@ def start(sitting_id: int):
 @bp.get("/attempts/<int:attempt_id>")
 def attempt_page(attempt_id: int):
     db = database.session()
-    attempt = attempts.touch(db, clock(), actor(), attempt_id)
-    database.commit()
-    if not attempt.is_open:
-        return redirect(url_for("candidate.result", attempt_id=attempt.id))
-    refusal = admission.address_refusal(db, clock(), actor(), attempt.sitting, request.remote_addr)
+    page = exam_page.read_page(db, clock(), actor(), attempt_id)
+    if isinstance(page, Attempt):  # closed before, or just now at its deadline (C-04)
+        database.commit()
+        return redirect(url_for("candidate.result", attempt_id=page.id))
+    refusal = admission.address_refusal(db, clock(), actor(), page.attempt.sitting, request.remote_addr)
     if refusal is not None:
         database.commit()
         raise refusal.error()
-    responses = current_responses(db, attempt.id)
-    views = [item_view(item, responses[item.slot].answer if item.slot in responses else None) for item in attempt.items]
-    page = dict(attempt=attempt, sitting=attempt.sitting, sections=attempt.sitting.paper.sections, items=views,
-                status=attempts.status(db, clock(), attempt), writer=attempts.new_writer_token(),
-                focus_away=focus_service.is_away(db, attempt.id),
-                text_limits={"blank": MAX_ANSWER_CHARS, "text": MAX_RESPONSE_CHARS})
+    limits = {"blank": MAX_ANSWER_CHARS, "text": MAX_RESPONSE_CHARS}
+    rendered = paper.lookup(page, limits)
+    questions = exam_page.paper_questions(db, page) if rendered is None else None
     # Everything the page shows is read: end the transaction before rendering, so that on SQLite
     # (every transaction takes the write lock) other candidates' saves do not wait on a template.
     database.commit()
-    return render_template("candidate/attempt.html", **page)
+    shown = render_template("candidate/attempt.html", attempt=page.attempt, sitting=page.attempt.sitting,
+                            card_place=paper.CARD_PLACE, questions_place=paper.QUESTIONS_PLACE,
+                            answered=page.answered, total=len(page.slots), remaining_s=page.remaining_s,
+                            server_time=page.now, writer=attempts.new_writer_token(), focus_away=page.focus_away)
+    return paper.page_with(shown, paper.show(page, limits, rendered, questions))
 
 
 def _finished(attempt_id: int) -> Attempt | Response:

@@ -19,5 +19,7 @@ class VoidForm(AppForm):
 class ReopenForm(AppForm):
     reason = TextAreaField(_l("Reason for re-opening"), validators=[DataRequired(), Length(max=MAX_REASON_CHARS)],
                            description=_l("For example: the candidate's phone failed at 10:12; confirmed by the proctor."))
+    # To the second: with a cap of a few minutes, a minute-only field could lose most of a minute.
     deadline = DateTimeLocalField(_l("New deadline"), format=LOCAL_FORMATS, tz=local_zone, validators=[InputRequired()],
+                                  render_kw={"step": "1"},
                                   description=_l("Beijing time. The server ends the attempt then, as any other."))

@@ -23,6 +23,7 @@ from examsvc.auth import password_guard
 from examsvc.auth.routes import place_problems
 from examsvc.extensions import clock
 from examsvc.form_i18n import AppForm
+from examsvc.request_text import password_fields
 from examsvc.reports.routes import CSV_TYPE, XLSX_TYPE, _download, bp
 from question_bank.errors import InvalidInput
 from question_bank.formats import tabular
@@ -46,6 +47,7 @@ class FullIdExportForm(AppForm):
 
 
 @bp.route("/sittings/<int:sitting_id>/full-id-export", methods=["GET", "POST"])
+@password_fields("password")
 def full_id_export(sitting_id: int):
     db = database.session()
     found = sheet_service.visible_sitting(db, sitting_id, actor())

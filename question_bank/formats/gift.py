@@ -18,7 +18,10 @@ which Moodle skips like any comment.
 Reading: each block a question, placed by its number and first line; types as
 ``moodle_questions`` maps them; numerical and matching questions are refused by name; text left
 after the answers that is only quotes and semicolons (a stray ``";``, seen in Moodle's own fixtures)
-is dropped with a note, other text there makes the question a "missing word" one.
+is dropped with a note, other text there makes the question a "missing word" one. The white space
+GIFT lays a file out with (ASCII spaces, tabs and line ends around a title, a text, an answer) is
+taken off as syntax; any other space around a text (an ideographic U+3000, a no-break U+00A0) is
+the author's, taken off and said in the report as for a template cell (``moodle_questions``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from decimal import Decimal
 from typing import IO
 
 from question_bank.errors import N_, InvalidInput, Place, Problem
+from question_bank.formats.html_text import LAYOUT_SPACE
 from question_bank.formats.interchange import ExportedQuestion, SourceFile, extras_of, read_text, too_many
 from question_bank.formats.moodle_grades import grade_of, share, split_unescaped
 from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, file_notes, to_row
@@ -150,7 +154,7 @@ def read(filename: str, data: bytes) -> SourceFile:
         if not body:
             continue
         line += block.index(body[0])  # the question's own first line, below its comments
-        joined = "\n".join(body).strip()
+        joined = "\n".join(body).strip(LAYOUT_SPACE)
         if joined.startswith("$CATEGORY:"):
             category = _category_levels(joined[len("$CATEGORY:"):].strip())
             continue
@@ -240,15 +244,15 @@ def _question(text: str, item: int, line: int, category: list[str]) -> MoodleQue
     # The general feedback starts at the first "####" not escaped ("\\#####" is an escaped "#" and then it).
     feedback_at = _unescaped(answers, "####")
     answers, general = (answers[:feedback_at], answers[feedback_at + 4:]) if feedback_at != -1 else (answers, "")
-    question.explanation, question.explanation_format = unescape(general).strip(), question.stem_format
+    question.explanation, question.explanation_format = unescape(general).strip(LAYOUT_SPACE), question.stem_format
     after_text = unescape(after).rstrip()
     if after_text.strip() and set(after_text.strip()) <= _STRAY:
         question.stray = after_text.strip()
         after_text = ""
     question.qtype, question.single = _type_of(answers)
     # Moodle's "missing word": the answers stand where the blank is.
-    question.stem = (f"{unescape(before).lstrip()}{ADDED_BLANK}{after_text}" if after_text.strip()
-                     else unescape(before).strip())
+    question.stem = (f"{unescape(before).lstrip(LAYOUT_SPACE)}{ADDED_BLANK}{after_text}" if after_text.strip()
+                     else unescape(before).strip(LAYOUT_SPACE))
     if question.qtype == "truefalse":
         word, *feedback = split_unescaped(answers.strip(), "#")
         value = word.strip().upper() in _TRUE_WORDS
@@ -279,10 +283,10 @@ def _type_of(answers: str) -> tuple[str, bool]:
 def _answers(body: str, text_format: str) -> list[Answer]:
     answers = []
     for part in re.split(r"(?<!\\)(?=[~=])", body):
-        part = part.strip()
-        if not part:
+        part = part.strip(LAYOUT_SPACE)
+        if not part.strip():
             continue
-        right, part = part[0] == "=", part[1:].strip()
+        right, part = part[0] == "=", part[1:].strip(LAYOUT_SPACE)
         weight = _WEIGHT.match(part)
         raw = weight.group(1) if weight else ("100" if right else "0")
         part = part[weight.end():] if weight else part
@@ -291,6 +295,6 @@ def _answers(body: str, text_format: str) -> list[Answer]:
         marked = _FORMAT_MARK.match(text)
         if marked:
             answer_format, text = _FORMATS[marked.group(1)], text[marked.end():]
-        answers.append(Answer(grade_of(raw), unescape(text).strip(), answer_format,
+        answers.append(Answer(grade_of(raw), unescape(text).strip(LAYOUT_SPACE), answer_format,
                               unescape("#".join(feedback)).strip(), raw))
     return answers

@@ -33,6 +33,9 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _BOUNDARY = "\x00"
 _BREAKS = re.compile(r"[ \t]*[\x00\n][\x00\n \t]*")
 _SPACES = re.compile(r"[ \t\f\v]+")
+#: White space HTML lays a text out with and shows as nothing around it (ASCII space, tab, line
+#: ends, form feed): taken off around a text without a word, as a browser does.
+LAYOUT_SPACE = " \t\r\n\f\v"
 
 
 @dataclass
@@ -45,6 +48,10 @@ class Converted:
 
     text: str
     lost: list[str] = field(default_factory=list)
+    #: Whether space of the author's stood before or after the text and was taken off: any space
+    #: but HTML's own layout (:data:`LAYOUT_SPACE`, which a browser collapses too), so a no-break
+    #: space (``&nbsp;``), an ideographic space U+3000 or an empty paragraph of them.
+    trimmed: bool = False
 
 
 class _Flattener(HTMLParser):
@@ -95,7 +102,7 @@ def html_to_text(markup: str) -> Converted:
 
     Never raises: broken HTML is read as browsers read it (nh3's parser, html5ever)."""
     if "<" not in markup and "&" not in markup:
-        return Converted(markup.strip())
+        return Converted(markup.strip(), trimmed=_trimmed(markup))
     cleaned = nh3.clean(markup, tags=nh3.ALLOWED_TAGS, clean_content_tags={"script", "style"},
                         attributes={"a": {"href"}, "img": {"src", "alt"}})
     lost = ["unsafe content"] if _had_unsafe(markup) else []
@@ -103,10 +110,18 @@ def html_to_text(markup: str) -> Converted:
     flattener.feed(cleaned)
     flattener.close()
     text = _BREAKS.sub(_line_ends, "".join(flattener.parts))
+    trimmed = _trimmed(text)
     lines = [line.strip() for line in text.split("\n")]
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
     # The parser has turned entities into characters already (convert_charrefs).
-    return Converted(text, lost + flattener.lost)
+    return Converted(text, lost + flattener.lost, trimmed)
+
+
+def _trimmed(text: str) -> bool:
+    """Whether ``text``, without HTML's layout space around it, still has space around it (what
+    ``str.strip`` takes off) and words inside."""
+    inner = text.strip(LAYOUT_SPACE)
+    return bool(inner.strip()) and inner.strip() != inner
 
 
 def _line_ends(run: re.Match[str]) -> str:

@@ -39,7 +39,7 @@ from question_bank.errors import N_, Place, Problem
 from question_bank.formats.html_text import html_to_text
 from question_bank.formats.interchange import DEFAULT_CATEGORY, apply_extras, category_path, finish_row, item_place
 from question_bank.formats.moodle_grades import CLOZE, CLOZE_SHORT_ANSWER, read_cloze_answers
-from question_bank.formats.template import ParsedRow
+from question_bank.formats.template import ParsedRow, trimmed_note
 from question_bank.types import get_type
 from question_bank.types.base import problem_of
 from question_bank.types.fill_blank import BLANK, count_blanks
@@ -116,6 +116,9 @@ class _Notes:
     def __init__(self, filename: str, question: MoodleQuestion) -> None:
         self.filename, self.question = filename, question
         self.found: list[Problem] = []
+        #: Fields (as the question's problems name them: stem, option_B, key, explanation) whose
+        #: text had the author's space around it, taken off (:func:`to_row` says so).
+        self.trimmed: list[str] = []
 
     def place(self, name: str = "") -> Place:
         return item_place(self.filename, self.question.item, self.question.line, name)
@@ -125,20 +128,29 @@ class _Notes:
         if problem not in self.found:
             self.found.append(problem)
 
-    def text(self, value: str, text_format: str, name: str) -> str:
-        """Plain text of a field, noting what its HTML lost."""
+    def text(self, value: str, text_format: str, name: str, field: str) -> str:
+        """Plain text of a field (``name``: its Moodle element; ``field``: the bank field it
+        fills), noting what its HTML lost and whether space around it was taken off: any in a
+        plain text, where every character inside ``<text>`` is the author's (a GIFT reader takes
+        its own layout off first); in HTML, space a browser would show (``html_text``)."""
         if text_format not in HTML_FORMATS:
+            self._trimmed(field, bool(value.strip()) and value.strip() != value)
             return value.strip()
         if text_format != "html":
             # Moodle's auto format keeps the line ends typed; HTML would fold them into spaces.
             value = value.replace("\n", "<br>")
         converted = html_to_text(value)
+        self._trimmed(field, converted.trimmed)
         for what in converted.lost:
             if what in _HTML_LOSSES:
                 self.add(_HTML_LOSSES[what], name)
             else:
                 self.add(N_("the HTML tag %(tag)s could not be kept; only its words are"), name, tag=what)
         return converted.text
+
+    def _trimmed(self, field: str, trimmed: bool) -> None:
+        if trimmed and field not in self.trimmed:
+            self.trimmed.append(field)
 
 
 def to_row(filename: str, question: MoodleQuestion) -> Outcome:
@@ -158,7 +170,8 @@ def to_row(filename: str, question: MoodleQuestion) -> Outcome:
     draft = build(question, notes, found)
     if draft is None:
         return Outcome(ParsedRow(question.item, None, found), notes.found)
-    draft.explanation = notes.text(question.explanation, question.explanation_format, "generalfeedback")
+    draft.explanation = notes.text(question.explanation, question.explanation_format, "generalfeedback",
+                                   "explanation")
     draft.category_path = category_path(question.category)
     draft.tags = [t for i, t in enumerate(question.tags) if t not in question.tags[:i]]
     draft.default_score = question.score
@@ -169,8 +182,17 @@ def to_row(filename: str, question: MoodleQuestion) -> Outcome:
     # Pins are stated by our extension, or by Moodle's shuffle being off; otherwise the importer may
     # propose some (以上都是), as for a template row with an empty 固定选项 cell.
     stated = "pinned" in question.extras or not question.shuffle
-    return Outcome(finish_row(filename, question.item, question.line, draft, found, stated), notes.found)
+    row = finish_row(filename, question.item, question.line, draft, found, stated)
+    if row.draft is not None and notes.trimmed:
+        # Said as the template says it (issue 5, F1), naming the fields as the question's problems do.
+        fields = sorted(notes.trimmed, key=lambda name: (_FIELD_ORDER.index(name.rstrip(LETTERS)), name))
+        row.notes.append(trimmed_note(item_place(filename, question.item, question.line), fields))
+    return Outcome(row, notes.found)
 
+
+#: The order a trimmed note names fields in, as the editor's form and the template show them
+#: (``option_A`` … ``option_H`` as ``option_``).
+_FIELD_ORDER = ("stem", "option_", "options", "key", "explanation")
 
 #: Question names our own writers give (``Q`` and the question's id, or a number): not a title lost.
 _OUR_NAMES = re.compile(r"Q?\d+")
@@ -226,8 +248,9 @@ def _refused_grades(question: MoodleQuestion, notes: _Notes, found: list[Problem
 def _choice(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:
     if _refused_grades(question, notes, found):
         return None
-    options = [notes.text(a.text, a.text_format, "answer") for a in question.answers]
-    stem = notes.text(question.stem, question.stem_format, "questiontext")
+    options = [notes.text(a.text, a.text_format, "answer", f"option_{LETTERS[i]}" if i < len(LETTERS) else "options")
+               for i, a in enumerate(question.answers)]
+    stem = notes.text(question.stem, question.stem_format, "questiontext", "stem")
     draft = _choice_draft(question, notes, stem, options)
     if not question.shuffle:
         # Moodle keeps every option of such a question in place; the bank says it option by option.
@@ -252,7 +275,7 @@ def _choice_draft(question: MoodleQuestion, notes: _Notes, stem: str, options: l
 
 
 def _true_false(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:
-    stem = notes.text(question.stem, question.stem_format, "questiontext")
+    stem = notes.text(question.stem, question.stem_format, "questiontext", "stem")
     right = [a.text.strip().casefold() for a in question.answers if a.grade == 100]
     key = right[0] == "true" if len(right) == 1 and right[0] in ("true", "false") else None
     return _draft("true_false", stem, [], key)
@@ -261,7 +284,7 @@ def _true_false(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -
 def _short_answer(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:
     if _refused_grades(question, notes, found):
         return None
-    stem = notes.text(question.stem, question.stem_format, "questiontext")
+    stem = notes.text(question.stem, question.stem_format, "questiontext", "stem")
     if count_blanks(stem) == 0:
         stem = f"{stem}{ADDED_BLANK}"
         notes.add(N_("a blank （ ） was added at the end of the stem, where the answer goes"), "questiontext")
@@ -274,7 +297,7 @@ def _short_answer(question: MoodleQuestion, notes: _Notes, found: list[Problem])
 def _alternatives(answers: list[Answer], notes: _Notes) -> list[str]:
     kept = []
     for answer in answers:
-        text = notes.text(answer.text, answer.text_format, "answer")
+        text = notes.text(answer.text, answer.text_format, "answer", "key")
         if answer.grade != 100:
             notes.add(N_("the answer %(answer)s earned %(grade)s%% in Moodle; only fully right answers are kept"),
                       "answer", answer=text[:40], grade=answer.raw_grade or str(answer.grade))
@@ -288,7 +311,7 @@ def _alternatives(answers: list[Answer], notes: _Notes) -> list[str]:
 
 
 def _cloze(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:
-    stem = notes.text(question.stem, question.stem_format, "questiontext")
+    stem = notes.text(question.stem, question.stem_format, "questiontext", "stem")
     blanks: list[list[str]] = []
     unsupported = [m.group(2).upper() for m in CLOZE.finditer(stem) if m.group(2).upper() not in CLOZE_SHORT_ANSWER]
     if unsupported:
@@ -320,7 +343,7 @@ def _cloze(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> Que
 
 
 def _essay(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:
-    stem = notes.text(question.stem, question.stem_format, "questiontext")
+    stem = notes.text(question.stem, question.stem_format, "questiontext", "stem")
     written = question.extras.get("key")
     if question.extras.get("type") == "fill_blank" and isinstance(written, str):
         # A fill-in with several blanks, which GIFT cannot write: an essay with our key beside it.
@@ -329,7 +352,7 @@ def _essay(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> Que
         except ValueError as exc:
             found.append(problem_of(exc, notes.place("key")))
             return None
-    reference = notes.text(question.reference, question.reference_format, "graderinfo")
+    reference = notes.text(question.reference, question.reference_format, "graderinfo", "key")
     if not reference and isinstance(written, str):
         reference = written
     return _draft("short_answer", stem, [], reference)

@@ -157,6 +157,11 @@ TEMPLATE_HEADERS: tuple[str, ...] = (
     "题型", "题干", *(f"选项{letter}" for letter in LETTERS), "固定选项", "答案", "参考答案", "评分标准", "解析", "难度",
     "知识点", "法律依据", "分类", "分值",
 )
+#: The column name of each of :data:`TEMPLATE_HEADERS`, in the same order.
+TEMPLATE_COLUMNS: tuple[str, ...] = (
+    "type", "stem", *OPTION_COLUMNS, "pinned", "key", "reference", "rubric", "explanation", "difficulty", "tags",
+    "legal_basis", "category", "score",
+)
 #: The first cell of the row our own CSV export writes above its header (``formats.template_export``):
 #: only a CSV that carries it has its formula guards (an apostrophe before = + - @) taken off on import.
 #: Any other CSV keeps a leading apostrophe as the author's text: Excel and WPS write a cell typed as
@@ -167,9 +172,10 @@ CSV_EXPORT_NOTE = (CSV_EXPORT_MARK + "：以 ' 开头、其后为 =、+、-、@ 
                    "导入本系统时会去掉；请保留本行。")
 
 #: What the downloadable template writes at the start of each example question's stem
-#: (``formats.template_file``): a row whose stem begins with it is an example, never imported
-#: (:func:`is_template_example`). In the stem because it is what the editor reads, and it survives
-#: a save as CSV, where a cell's colour or comment would not.
+#: (``formats.template_file``): a row whose stem begins with it and whose texts are those of one
+#: of the template's examples is an example, never imported (``template_file.example_differences``);
+#: changed, it is the editor's question. In the stem because it is what the editor reads, and it
+#: survives a save as CSV, where a cell's colour or comment would not.
 EXAMPLE_MARK = "【示例】"
 
 #: What the 固定选项 column may say for "no option is pinned" (an empty cell lets the importer propose).
@@ -330,13 +336,6 @@ def second_header_row(header: Header, row: Row) -> Header | None:
                   second_row=row.number)
 
 
-def is_template_example(header: Header, row: Row) -> bool:
-    """Whether ``row`` is one of the template's example questions left in the file: its stem
-    begins with :data:`EXAMPLE_MARK` (space before it ignored)."""
-    position = header.index.get("stem")
-    return position is not None and position < len(row.cells) and row.cells[position].lstrip().startswith(EXAMPLE_MARK)
-
-
 def place_of(filename: str, sheet: str, row: int | None = None, header: Header | None = None,
            column: str | None = None) -> Place:
     """The cell of ``column`` (a template column name) in ``row``; a column the file lacks is named by
@@ -486,7 +485,8 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         trimmed = [name for name in _TRIMMED_COLUMNS if name in header.index and _text(cell(name))
                    and cell(name).replace("\r\n", "\n").replace("\r", "\n") != _text(cell(name))]
         if trimmed:
-            notes.append(trimmed_note(filename, sheet, row.number, [header.text[name] for name in trimmed]))
+            notes.append(trimmed_note(Place(file=filename, sheet=sheet, row=row.number),
+                                      [header.text[name] for name in trimmed]))
         if _LIST_MARKS.search(cell("tags")):
             # Commas split knowledge points too; said, since a point may itself hold a comma.
             notes.append(Problem(N_("the knowledge points were also split at commas and 、: %(tags)s"),
@@ -511,13 +511,16 @@ _CODED_KEYS = ("options", "true_false")
 _TRIMMED_COLUMNS = ("stem", *OPTION_COLUMNS, OPTIONS_CELL, "key", "reference", "rubric", "explanation", "legal_basis")
 
 
-def trimmed_note(filename: str, sheet: str, row: int, headers: list[str]) -> Problem:
-    """The note that the space around the texts of ``headers`` (as the file writes them) in
-    ``row`` was removed: spaces of any width (the full-width U+3000, the no-break U+00A0) and line
-    ends before or after the text, which Python's ``str.strip`` takes off. Kept as a note, not a
-    refusal: such space is never part of a question, but the editor is told which cells changed."""
+def trimmed_note(place: Place, headers: list[str]) -> Problem:
+    """The note that the space around the texts of ``headers`` at ``place`` was removed: spaces of
+    any width (the full-width U+3000, the no-break U+00A0) and line ends before or after the text,
+    which Python's ``str.strip`` takes off. ``place`` is a template row (file, sheet, row; ``headers``
+    its columns as the file writes them) or a question of a Moodle XML or GIFT file (file, question,
+    line; ``headers`` the fields as its problems name them, ``moodle_questions``). Kept as a note,
+    not a refusal: such space is never part of a question, but the editor is told which texts
+    changed, in the same words whatever the format."""
     return Problem(N_("the spaces (or line ends) before or after the text were removed in %(columns)s"),
-                   {"columns": "、".join(headers)}, Place(file=filename, sheet=sheet, row=row))
+                   {"columns": "、".join(headers)}, place)
 
 
 def _cell_too_long() -> Problem:

@@ -5,8 +5,10 @@ example rows for every registered question type (one with a pinned option), and 
 The examples are real questions on the Administrative Penalty Law, the Constitution and the
 Administrative Licensing Law. Each stem begins with ``template.EXAMPLE_MARK`` (【示例】), so that an
 editor who fills the template below them without deleting them does not import them as questions:
-the import leaves such rows out and names them (``formats.template_sheets``). Taken off, the row
-reads back as the sound question it is (``tests/question_bank/test_import_template.py``).
+the import recognises a row that is one of them as shipped (:func:`example_differences`), leaves it
+out and names it (``formats.template_sheets``). A row whose texts were changed is the editor's
+question, imported (the mark taken off its stem, and said); taken off, the row reads back as the
+sound question it is (``tests/question_bank/test_import_template.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from question_bank.formats.template import EXAMPLE_MARK, GUIDE, TEMPLATE_HEADERS
+from question_bank.formats.spreadsheet import Row
+from question_bank.formats.template import EXAMPLE_MARK, GUIDE, TEMPLATE_COLUMNS, TEMPLATE_HEADERS, Header
 from question_bank.types import REGISTRY
 
 QUESTION_SHEET = "题库"
@@ -100,6 +103,37 @@ def example_rows() -> list[list[str]]:
     with :data:`EXAMPLE_MARK`."""
     return [[EXAMPLE_MARK + example[h] if h == "题干" else example.get(h, "") for h in TEMPLATE_HEADERS]
             for code, examples in EXAMPLES.items() if code in REGISTRY for example in examples]
+
+
+def example_differences(header: Header, row: Row) -> list[str] | None:
+    """How ``row`` (under ``header``) differs from the template's examples: ``None`` when its stem
+    does not begin with :data:`EXAMPLE_MARK` (space before it ignored): no example; ``[]`` when it
+    is one of :func:`example_rows` as shipped; otherwise the headers (as the file writes them) of
+    the columns in which it differs from the example it is nearest to (fewest such columns), in
+    file order: an example the editor changed into a question of their own.
+
+    Compared are the template's columns the file has (a column deleted from the file cannot
+    differ), each cell as the importer reads its text (space around it and line-end kinds aside,
+    which a save as CSV may change); columns the template does not know are not compared. The
+    examples are those of the template written now: a row of an older template's example that
+    reads otherwise is taken for the editor's question, imported and said."""
+    stem = header.index.get("stem")
+    if stem is None or stem >= len(row.cells) or not row.cells[stem].lstrip().startswith(EXAMPLE_MARK):
+        return None
+    columns = sorted((position, name) for name, position in header.index.items() if name in TEMPLATE_COLUMNS)
+    cells = {name: _compared(row.cells[position]) if position < len(row.cells) else "" for position, name in columns}
+    nearest: list[str] | None = None
+    for example in example_rows():
+        shipped = dict(zip(TEMPLATE_COLUMNS, example))
+        differing = [header.text[name] for _, name in columns if cells[name] != _compared(shipped[name])]
+        if nearest is None or len(differing) < len(nearest):
+            nearest = differing
+    return nearest
+
+
+def _compared(text: str) -> str:
+    """A cell's text as two copies of one example compare: space around it and line-end kinds aside."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def write_template() -> bytes:

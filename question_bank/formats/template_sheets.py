@@ -20,6 +20,7 @@ with a file- or sheet-level place): they do not refuse the file; row problems do
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Iterator
@@ -37,11 +38,12 @@ from question_bank.formats.template import (
     Header,
     ParsedRow,
     fold,
-    is_template_example,
     parse_row,
+    place_of,
     read_header,
     second_header_row,
 )
+from question_bank.formats.template_file import example_differences
 from question_bank.formats.template_unseen import MergeSpans, unseen_problems
 from question_bank.types import type_for_import_name
 
@@ -173,17 +175,33 @@ class _UnreadColumns:
 
 
 def _examples_notice(numbers: list[int], where: Place) -> Problem:
-    """The notice naming the template's example rows left in a sheet, which were not imported.
+    """The notice naming the template's example rows left in a sheet, which were not imported
+    (示例行，未导入).
 
     Skipped and said, rather than refusing the file: the examples are the template's, not the
     editor's, and an editor who typed their questions below them expects those questions in the
     bank, not a second upload after deleting rows they never meant to import. Nothing of theirs
-    is dropped: a row counts as an example only by the marker the template wrote, and taking the
-    marker off imports it."""
-    return Problem(N_("%(n)d rows (%(rows)s) are the template's example questions (their stem begins with %(mark)s) "
-                      "and were not imported. Delete them from the file; to import one as a question of your own, "
-                      "take %(mark)s off its stem"),
+    is dropped: a row counts as an example only with the marker the template wrote and the texts of
+    one of its examples unchanged (``template_file.example_differences``); a changed one is imported."""
+    return Problem(N_("Example rows, not imported: %(n)d rows (%(rows)s) are the template's example questions as it "
+                      "ships them (their stem begins with %(mark)s). Delete them from the file; an example you change "
+                      "is imported as your question"),
                    {"n": len(numbers), "rows": _rows_text(numbers), "mark": EXAMPLE_MARK}, where)
+
+
+def _changed_example(filename: str, sheet: str, header: Header, row: Row, changed: list[str]) -> ParsedRow:
+    """A row marked as a template example whose texts the editor changed (``changed``: the
+    columns): their question, parsed without the mark at the start of its stem (the template's, not
+    theirs), and said with the row so that a row not meant as a question is seen and deleted."""
+    stem = header.index["stem"]
+    cells = list(row.cells)
+    cells[stem] = cells[stem].lstrip().removeprefix(EXAMPLE_MARK)
+    parsed = _parsed(filename, sheet, header, dataclasses.replace(row, cells=tuple(cells)))
+    parsed.notes.append(Problem(
+        N_("this row begins with %(mark)s like the template's examples but differs from them in %(columns)s, so it "
+           "was imported as your question, with %(mark)s taken off its stem; delete the row if it is not one"),
+        {"mark": EXAMPLE_MARK, "columns": "、".join(changed)}, place_of(filename, sheet, row.number, header, "stem")))
+    return parsed
 
 
 def _parsed(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
@@ -295,11 +313,13 @@ def _parsed_rows(filename: str, table: Table, result: ParsedFile) -> Iterator[Pa
             for row in rows:
                 unread.see(row)
                 merges.see(row)
-                if is_template_example(header, row):
+                changed = example_differences(header, row)
+                if changed == []:
                     sheet_examples.append(row.number)
                     continue
                 given += 1
-                yield _parsed(filename, sheet.name, header, row)
+                yield _parsed(filename, sheet.name, header, row) if changed is None else \
+                    _changed_example(filename, sheet.name, header, row, changed)
         except InvalidInput as exc:
             if not all(isinstance(p.place, Place) and p.place.sheet == sheet.name for p in exc.problems):
                 raise

@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -60,6 +62,17 @@ class Category(Base):
     path: Mapped[str] = mapped_column(String(MAX_CATEGORY_PATH), unique=True)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id])
+
+    @classmethod
+    def below(cls, path: str) -> ColumnElement[bool]:
+        """SQL condition: a category strictly below the one at ``path`` (``宪法/国家机构`` below
+        ``宪法``, never ``宪法学``). ``%`` and ``_`` in a name are matched literally."""
+        return cls.path.startswith(path + "/", autoescape=True)
+
+    @classmethod
+    def at_or_below(cls, path: str) -> ColumnElement[bool]:
+        """SQL condition: the category at ``path`` or one below it (:meth:`below`)."""
+        return or_(cls.path == path, cls.below(path))
 
     def __repr__(self) -> str:
         return f"<Category {self.path}>"

@@ -240,7 +240,9 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
     user = entry.user
     status, attempt = candidate_status(attempts, sitting, now)
     started = beijing(attempt.started_at) if attempt is not None else None
-    finished = beijing(attempt.finished_at) if attempt is not None and status in ENDED else None
+    # A voided attempt had ended (voiding one in progress hands it in first): its times stand.
+    ended = status in ENDED or status == CandidateStatus.VOIDED
+    finished = beijing(attempt.finished_at) if attempt is not None and ended else None
     score: Decimal | None = None
     maximum: Decimal | None = None
     pass_mark: Decimal | None = None

@@ -194,7 +194,7 @@ def _create(session: Session, clock: Clock, actor: User, roster: RosterFile, per
             display_name=cell_text(values.get("name")), password=password, unit=person.unit, roles=[Role.CADRE],
             id_number=person.id_number, current_post=cell_text(values.get("current_post")) or None,
             proposed_post=cell_text(values.get("proposed_post")) or None,
-            phone=cell_text(values.get("phone")) or None,
+            phone=people.normalise_phone(cell_text(values.get("phone"))),
         )
     except InvalidInput as exc:
         for problem in exc.problems:

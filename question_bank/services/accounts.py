@@ -117,7 +117,7 @@ def update_user(session: Session, clock: Clock, actor: User, user: User, *, disp
     elif number is not None and user.id_number_lookup != id_vault.lookup(number):
         id_vault.store(user, number)
     user.current_post = current_post or None
-    user.phone = phone or None
+    user.phone = people.normalise_phone(phone)
     held = {r.role: r for r in user.role_rows}
     user.role_rows = [held.get(str(r)) or UserRole(role=str(r)) for r in roles]
     session.flush()

@@ -151,7 +151,12 @@ def networks_text(text: str | None) -> str | None:
 def address_allowed(sitting: Sitting, client_ip: str | None) -> bool:
     """Whether ``client_ip`` lies in one of the sitting's allowed networks (always, when it lists none).
     An address that cannot be read is not allowed."""
-    if not sitting.allowed_networks:
+    return networks_allow(sitting.allowed_networks, client_ip)
+
+
+def networks_allow(allowed_networks: str | None, client_ip: str | None) -> bool:
+    """:func:`address_allowed` for a sitting's ``allowed_networks`` text as stored."""
+    if not allowed_networks:
         return True
     try:
         address = ipaddress.ip_address(client_ip or "")
@@ -159,7 +164,7 @@ def address_allowed(sitting: Sitting, client_ip: str | None) -> bool:
         return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return any(address in network for network in parse_networks(sitting.allowed_networks))
+    return any(address in network for network in parse_networks(allowed_networks))
 
 
 def _recent_failures(session: Session, sitting: Sitting, candidate: User, since: dt.datetime) -> list[dt.datetime]:

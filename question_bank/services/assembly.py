@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import Session
 
 from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
@@ -147,8 +147,7 @@ def fits_section(section: BlueprintSection):
     out while a sitting of the paper is open) use the same condition."""
     category = section.category
     if section.include_subcategories:
-        in_category = or_(Category.id == category.id,
-                          Category.path.startswith(category.path + "/", autoescape=True))
+        in_category = Category.at_or_below(category.path)
     else:
         in_category = Category.id == category.id
     condition = and_(

@@ -382,7 +382,8 @@ def submit_attempt(
     change anything: a slot missing from the payload keeps its autosaved response (case C-05).
     After deadline + grace the payload is ignored and the attempt closes at its deadline with what
     was saved (case C-01); submitting a closed attempt changes nothing, a voided one included
-    (``payload_ignored`` "voided"). Either way the outcome
+    (``payload_ignored`` "voided"; "deadline_passed" for one closed at its deadline, else
+    "already_submitted"). Either way the outcome
     lists the answers not taken. ``page`` is the submitting page's token: a page that no longer
     holds the attempt (:mod:`question_bank.services.presence`) cannot submit it.
 
@@ -401,7 +402,11 @@ def submit_attempt(
     if attempt.state == AttemptState.CLOSED_BY_VOID:
         return _ignored(session, attempt, changes, False, "voided")
     if not attempt.is_open:
-        return _ignored(session, attempt, changes, False, "already_submitted")
+        # Closed at its deadline, the payload is refused for the deadline, whichever hand-in closed
+        # it: a page whose time-up hand-in got through with its reply lost sends it again, and was
+        # told "already handed in" though the candidate never handed in (issue-9 trial).
+        late = attempt.state == AttemptState.AUTO_SUBMITTED
+        return _ignored(session, attempt, changes, False, "deadline_passed" if late else "already_submitted")
     if deadlines.close_if_overdue(session, clock, attempt):
         return _ignored(session, attempt, changes, True, "deadline_passed")
     items = {item.slot: item for item in attempt.items}

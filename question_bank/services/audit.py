@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from question_bank import idnumbers
 from question_bank.clock import Clock
 from question_bank.models import AuditEvent, User
 from question_bank.services import hashchain
@@ -87,6 +88,11 @@ def record(
     recorded (SQLAlchemy keeps insertion order within a table), so their ids follow the chain.
     The event's origin is the session's (``session.info[ORIGIN_KEY]``: a JSON object of strings
     with at least ``channel``, a :class:`Channel`), covered by its hash.
+
+    Every ID number written in ``detail``, in the origin (a user agent) and in the snapshots (keys and strings, at any depth) is
+    masked before the event is made (:func:`masked`; issue 10, item 1): an event is append-only,
+    so a number in it could never be taken out again, and the app itself writes what people typed
+    (an auditor's search filter, a reason for disabling an account).
     """
     origin = session.info.get(ORIGIN_KEY)
     event = AuditEvent(
@@ -96,17 +102,24 @@ def record(
         object_type=object_type,
         object_id=str(object_id),
         # Stored and hashed as the JSON the database will give back (integer keys become strings).
-        before=_as_json(before),
-        after=_as_json(after),
-        detail=detail,
+        before=masked(_as_json(before)),
+        after=masked(_as_json(after)),
+        detail=masked(detail),
     )
     if origin is not None:
         # Set only when there is one: left unset, the column is SQL NULL (None given would store JSON null).
-        event.origin = _as_json(origin)
+        event.origin = masked(_as_json(origin))
     head = hashchain.lock_head(session, Chain.AUDIT)
     event.prev_hash, event.entry_hash = hashchain.advance(head, entry_content(event))
     session.add(event)
     return event
+
+
+def masked(value: Any) -> Any:
+    """``value`` (a snapshot or a detail text) with every ID number written in it masked as exports
+    show them ("110101********4514"; ``idnumbers.redact_document``, which finds them written with
+    spaces, hyphens or in full width, as :mod:`question_bank.services.id_number_scan` does)."""
+    return idnumbers.redact_document(value)
 
 
 def _as_json(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -138,12 +138,17 @@ EXPORT_HEADERS = ("编号", "时间（北京时间）", "操作人", "操作", "
 
 #: The channels of :class:`~question_bank.services.audit.Channel` as the export names them.
 CHANNEL_TEXT = {"web": "网页", "api": "API 令牌", "cli": "命令行", "worker": "后台任务"}
+#: What the export says after an address recorded with ``forwarded_for_unusable`` (the trusted
+#: proxies' X-Forwarded-For held no IP address, so the address is the proxy's own, not the client's).
+FORWARDED_UNUSABLE_TEXT = "（代理转发的客户端地址无法识别，记录的是代理自身的地址）"
 
 
 def origin_text(origin: dict[str, Any] | None) -> str:
     """An event's origin as the export's 来源 cell: "网页；地址 192.0.2.10；用户代理 Mozilla/5.0 …",
     "API 令牌 3；地址 …；用户代理 …", "命令行 sweep-overdue", "后台任务 host:pid:…"; "" for an event
-    made before origins were recorded. The user agent is whole, as stored, any ID number in it masked."""
+    made before origins were recorded. An address recorded with ``forwarded_for_unusable`` is
+    followed by :data:`FORWARDED_UNUSABLE_TEXT` (it is the proxy's, not the client's). The user
+    agent is whole, as stored, any ID number in it masked."""
     if not origin:
         return ""
     channel = str(origin.get("channel", ""))
@@ -151,7 +156,7 @@ def origin_text(origin: dict[str, Any] | None) -> str:
                                            origin.get("command"), origin.get("worker")) if part not in (None, ""))
     parts = [head]
     if origin.get("address"):
-        parts.append(f"地址 {origin['address']}")
+        parts.append(f"地址 {origin['address']}" + (FORWARDED_UNUSABLE_TEXT if origin.get("forwarded_for_unusable") else ""))
     if origin.get("agent"):
         parts.append(f"用户代理 {shown_text(origin['agent'])}")
     return "；".join(parts)

@@ -180,7 +180,7 @@ def _subtree_ids(session: Session, path: str) -> list[int]:
     Looked up first, so that the bank's own index on ``question.category_id`` finds the questions
     instead of a join reading the whole bank to compare paths."""
     return list(session.scalars(select(Category.id).where(
-        or_(Category.path == path, Category.path.startswith(path + "/", autoescape=True)))))
+        Category.at_or_below(path))))
 
 
 def _used_in(sitting_id: int | None) -> ColumnElement[bool]:

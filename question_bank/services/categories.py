@@ -73,7 +73,7 @@ def category_tree(session: Session) -> list[CategoryNode]:
 def subtree_of(session: Session, category: Category) -> list[Category]:
     """The category and every category below it."""
     return [category, *session.scalars(select(Category).where(
-        Category.path.startswith(category.path + "/", autoescape=True)).order_by(Category.path))]
+        Category.below(category.path)).order_by(Category.path))]
 
 
 def _may_change(actor: User) -> None:

@@ -20,8 +20,10 @@ A changed answer is not a repeat. The fingerprint stays the stem and the options
 candidate reads: no paper may hold two questions with it), but a text with the same fingerprint
 whose answer or type differs from the question it matches (a key corrected from 对 to 错, ABCD
 to ABC, a 单选 made 多选) is the author's correction, not a copy: :attr:`Resemblance.changed`
-says so, carrying both answers and types for the report ("same stem and options, different
-answer (bank: 对, file: 错)"). An import never skips such a row as a repeat and a reviewer's
+says so, carrying both answers and types for the report, which says them as one sentence naming
+each side by its place and what to do ("row 3 has the same stem and options as question 12 in the
+bank but another answer: question 12 in the bank has 对, row 3 has 错. Check which is right …",
+``templates/bank/_question.html``). An import never skips such a row as a repeat and a reviewer's
 "leave out every flagged repeat" never leaves it out (``review.flagged_repeats``); it is listed
 apart. Answers are compared by the right options' texts, so the same key under another option
 order is the same answer.

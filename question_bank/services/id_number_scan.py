@@ -3,13 +3,21 @@ paste (audit details, question text, reasons, notes, answers) may hold a residen
 any way (spaces, hyphens, full width, a final x/X/ｘ: ``idnumbers.written_numbers``). Pages and
 exports mask them when they show such text; this finds where they are stored, for someone to
 decide what to do with each (``flask --app wsgi audit-id-numbers``).
+
+Audit events are masked when they are written (``audit.record``); events written before that
+cannot be rewritten (the log is append-only and hash-chained). They are not hidden either: an
+auditor who has reviewed them lists each in an acknowledgement file (:func:`read_acknowledgements`),
+by event id and entry hash, so that an acknowledgement covers exactly the event reviewed and
+nothing written since. The scan still reports them, apart (:func:`sort_findings`); only findings
+nobody acknowledged fail it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -87,3 +95,69 @@ def scan(session: Session) -> Iterator[Finding]:
             for name, value in zip(fields, row[1:]):
                 for number in idnumbers.written_numbers(_as_text(value)):
                     yield Finding(model.__tablename__, row[0], name, idnumbers.mask(number))
+
+
+#: The one table whose findings may be acknowledged: the append-only audit log. Every other row
+#: can be corrected, and should be.
+ACKNOWLEDGEABLE = AuditEvent.__tablename__
+_ACK_LINE = re.compile(r"audit_event\s+(\d+)\s+([0-9a-f]{64})(?:\s.*)?")
+
+
+class BadAcknowledgements(ValueError):
+    """An acknowledgement file that cannot be read: ``line`` (from 1) and what is wrong with it."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(f"line {line}: {problem}")
+        self.line = line
+
+
+def read_acknowledgements(text: str) -> dict[int, str]:
+    """An acknowledgement file's events: audit event id → its entry hash (64 lower-case hex digits,
+    as ``flask audit-id-numbers`` prints it). One event a line, ``audit_event <id> <entry hash>``,
+    anything after the hash a free note (who reviewed it, when, why); blank lines and lines
+    starting with ``#`` are skipped. Raises :class:`BadAcknowledgements` for any other line, and for
+    an event listed twice with different hashes."""
+    found: dict[int, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        matched = _ACK_LINE.fullmatch(line)
+        if matched is None:
+            raise BadAcknowledgements(number, "expected `audit_event <id> <entry hash>` (only audit events, "
+                                              "which cannot be rewritten, may be acknowledged)")
+        event_id, entry_hash = int(matched.group(1)), matched.group(2)
+        if found.get(event_id, entry_hash) != entry_hash:
+            raise BadAcknowledgements(number, f"audit event {event_id} is listed with two different hashes")
+        found[event_id] = entry_hash
+    return found
+
+
+@dataclass
+class SortedFindings:
+    """The scan's findings sorted against an acknowledgement file: ``open`` (nobody acknowledged
+    them: the scan fails), ``acknowledged`` (historical audit events reviewed: reported, not
+    failed), ``hashes`` (the entry hash of every audit event in either, to copy into the file), and
+    ``stale`` (acknowledged event ids whose event has another hash now, or none: the file does not
+    describe this database, and those acknowledgements count for nothing)."""
+
+    open: list[Finding] = field(default_factory=list)
+    acknowledged: list[Finding] = field(default_factory=list)
+    hashes: dict[int, str] = field(default_factory=dict)
+    stale: list[int] = field(default_factory=list)
+
+
+def sort_findings(session: Session, findings: Iterable[Finding], acknowledged: dict[int, str]) -> SortedFindings:
+    """Sort ``findings`` (:func:`scan`) against ``acknowledged`` (:func:`read_acknowledgements`): a
+    finding in an audit event is acknowledged only when the event's stored entry hash is the one
+    listed."""
+    findings = list(findings)
+    event_ids = {f.row_id for f in findings if f.table == ACKNOWLEDGEABLE} | set(acknowledged)
+    stored = {event_id: entry_hash for event_id, entry_hash in session.execute(
+        select(AuditEvent.id, AuditEvent.entry_hash).where(AuditEvent.id.in_(event_ids)))} if event_ids else {}
+    result = SortedFindings(hashes=dict(stored))
+    result.stale = sorted(i for i, h in acknowledged.items() if stored.get(i) != h)
+    for finding in findings:
+        covered = finding.table == ACKNOWLEDGEABLE and acknowledged.get(finding.row_id) == stored.get(finding.row_id)
+        (result.acknowledged if covered else result.open).append(finding)
+    return result

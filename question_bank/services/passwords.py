@@ -75,6 +75,33 @@ def _repeated_group(folded: str) -> int | None:
     return None
 
 
+#: What people put between the parts of a date they write (after NFKC, so "／" and "．" are "/" and ".").
+DATE_SEPARATORS = ("-", ".", "/", "_", " ")
+
+
+def birth_date_forms(id_number: str) -> frozenset[str]:
+    """The birth date inside an 18-character ID number (characters 7 to 14, YYYYMMDD) in the ways
+    people write a date, folded (:func:`fold_password`): year, month, day in that order or day
+    first or month first; the year in 4 or 2 digits; with a separator of :data:`DATE_SEPARATORS`
+    or in Chinese (1980年1月1日), the month and day with or without a leading zero (1980-01-01,
+    1980/1/1, 1.1.1980, 80.1.1); without a separator, zero-padded only (19800101, 800101, 01011980,
+    010180), since "8011" could be anything. Empty for a number without a real date there."""
+    digits = id_number[6:14]
+    if len(digits) != 8 or not digits.isdigit():
+        return frozenset()
+    y4, m2, d2 = digits[:4], digits[4:6], digits[6:8]
+    years, months, days = (y4, y4[2:]), {m2, m2.lstrip("0")}, {d2, d2.lstrip("0")}
+    forms = set()
+    for y in years:
+        forms |= {y + m2 + d2, m2 + d2 + y, d2 + m2 + y}
+        for m in months:
+            for d in days:
+                forms.add(f"{y}年{m}月{d}日")
+                for sep in DATE_SEPARATORS:
+                    forms |= {sep.join((y, m, d)), sep.join((m, d, y)), sep.join((d, m, y))}
+    return frozenset(fold_password(form) for form in forms)
+
+
 def password_problems(password: str, username: str | None = None, place: str = "password",
                       id_number: str | None = None, display_name: str | None = None,
                       current: str | None = None) -> list[Problem]:
@@ -89,7 +116,9 @@ def password_problems(password: str, username: str | None = None, place: str = "
     (2 characters or more, every kind of space ignored in both: "张三", "Zhang San", and "李 帅good"
     contains "李帅"); containing the birth date of
     the account's ID number ``id_number`` (characters 7 to 14, so the whole number and its tail too: a
-    cadre signs in with that number, and anyone holding a roster knows it); the same as ``current``
+    cadre signs in with that number, and anyone holding a roster knows it), its last six characters
+    (what many systems take for a default password), or that birth date written any other common
+    way (:func:`birth_date_forms`: 1980-01-01, 1980/1/1, 800101 …); the same as ``current``
     (the password it replaces, typed by the person). Every comparison is on the folded forms
     (:func:`fold_password`), so width and letter case change nothing."""
     normal = normalise_password(password)
@@ -125,6 +154,13 @@ def password_problems(password: str, username: str | None = None, place: str = "
     elif id_number and len(id_number) == 18 and id_number[6:14] in folded:
         problems.append(Problem(N_("the password must not contain your ID number or the birth date in it"),
                                 place=place))
+    elif id_number and len(id_number) == 18 and fold_password(id_number[-6:]) in folded:
+        problems.append(Problem(N_("the password must not contain the last six characters of your ID number: "
+                                   "anyone holding a roster knows them"), place=place))
+    elif id_number and len(id_number) == 18 and any(form in folded for form in birth_date_forms(id_number)):
+        problems.append(Problem(N_("the password must not contain your birth date (the one in your ID number), "
+                                   "however it is written: 19800101, 1980-01-01, 1980.1.1, 1980/1/1 and 800101 "
+                                   "all count"), place=place))
     elif current is not None and fold_password(current) == folded:
         problems.append(Problem(N_("the new password must differ from the current one (capitals and full-width "
                                    "forms count as the same letter)"), place=place))

@@ -7,8 +7,8 @@ import string
 import unicodedata
 from collections.abc import Iterable
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import Session, joinedload, load_only
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from question_bank import id_vault, idnumbers
@@ -56,6 +56,22 @@ def fold_username(text: str) -> str:
     an ideographic space a plain one) and without the space around it. Letter case is kept here;
     comparisons ignore it (``lower()`` on both sides, as the unique index on ``lower(username)``)."""
     return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def normalise_phone(text: str | None) -> str | None:
+    """A phone number as it is stored, from the account form and the account import alike (issue
+    10, item 6): NFKC-folded, so full-width digits, "＋" and "－" (what a Chinese input method in
+    full-width mode types) are their ASCII forms, and without the space around it; None when empty.
+    The digits are the same number: nothing is lost, and the caller may say so
+    (:func:`phone_was_folded`). Separators inside ("138-0013-8000") are kept as typed."""
+    folded = unicodedata.normalize("NFKC", text or "").strip()
+    return folded or None
+
+
+def phone_was_folded(text: str | None) -> bool:
+    """True when :func:`normalise_phone` changes more than the space around ``text``: the person
+    typed full-width characters, stored as their ordinary forms."""
+    return (text or "").strip() != (normalise_phone(text) or "")
 
 
 def username_problem(username: str) -> Problem | None:
@@ -143,6 +159,8 @@ def create_user(
                                       display_name=display_name)
     elif len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem(N_("the password needs at least %(n)d characters"), {"n": MIN_PASSWORD_LENGTH}, "password"))
+    if "phone" in profile:
+        profile["phone"] = normalise_phone(profile["phone"])
     typed = {"display_name": display_name, **{k: v for k, v in profile.items() if k != "id_number"}}
     problems.extend(too_long(User, typed))
     problems.extend(hidden_character_problems(typed))
@@ -207,12 +225,12 @@ def sign_in_account(session: Session, name: str) -> User | None:
     """The account a typed sign-in name stands for, active or not: the username, folded as stored
     names are (:func:`fold_username`: full-width letters and digits, surrounding space) with letter
     case ignored; else, for a cadre, their resident ID number (as many exam systems for cadres
-    allow; width, spaces and a lower-case "x" folded as ``idnumbers.normalise`` does). A username
+    allow; width, spaces, hyphens and dashes and a lower-case "x" folded as ``idnumbers.normalise`` does). A username
     wins over someone else's ID number; no username made since :func:`username_problem` refused
     the layout can be one."""
     folded = fold_username(name)
     user = session.scalar(select(User).where(func.lower(User.username) == func.lower(folded)))
-    number = idnumbers.normalise(name)  # spaces typed inside the number are dropped, as everywhere
+    number = idnumbers.normalise(name)  # spaces or hyphens typed inside the number are dropped, as everywhere
     if user is None and len(number) == idnumbers.LENGTH:
         candidate = session.scalar(select(User).where(id_vault.is_holder(number)))
         if candidate is not None and candidate.has_role(Role.CADRE):
@@ -240,13 +258,25 @@ def _dummy_hash(method: str) -> str:
 _dummy_hash(PASSWORD_METHOD)
 
 
+#: What :func:`load_session_user` reads: a user's columns a request needs, and their roles. Built
+#: once (building it cost more CPU than running it).
+_SESSION_USER = select(User).where(User.id == bindparam("user_id")).options(
+    load_only(User.id, User.username, User.display_name, User.org_unit_id, User.is_active, User.session_epoch,
+              User.must_change_password),
+    joinedload(User.role_rows))
+
+
 def load_session_user(session: Session, token: str) -> User | None:
-    """The user a session token ("id:epoch", see ``User.get_id``) stands for, if still valid."""
+    """The user a session token ("id:epoch", see ``User.get_id``) stands for, if still valid, with
+    their roles: one statement. Columns beyond those a request needs load when first read."""
     user_id, _, epoch = token.partition(":")
     if not (user_id.isascii() and user_id.isdigit() and epoch.isascii() and epoch.isdigit()):
         return None
-    # Roles in the same statement: this runs on every request, the autosave included.
-    user = session.get(User, int(user_id), options=[joinedload(User.role_rows)])
+    # One statement, roles included, and only the columns a request reads of its signed-in person
+    # (the page header, the rules every request passes): this runs on every request, the autosave
+    # included. The others (the password hash, the sealed ID number, posts, phone) are loaded only
+    # if a request asks for them (e.g. changing the password).
+    user = session.scalars(_SESSION_USER, {"user_id": int(user_id)}).unique().one_or_none()
     if user is None or not user.is_active or user.session_epoch != int(epoch):
         return None
     return user

@@ -103,8 +103,7 @@ def source_walks(session: Session, practice: Practice) -> list[tuple[Select, Col
     category = session.get(Category, practice.source_id)
     if category is None:
         return []
-    subtree = session.scalars(select(Category.id).where(or_(
-        Category.id == category.id, Category.path.startswith(category.path + "/", autoescape=True))))
+    subtree = session.scalars(select(Category.id).where(Category.at_or_below(category.path)))
     return [(select(QuestionVersion.id.label("walk")).where(QuestionVersion.category_id == category_id),
              QuestionVersion.id) for category_id in subtree]
 

@@ -99,10 +99,61 @@ def slot_versions(session: Session, attempt_id: int) -> dict[int, SlotVersion]:
     return found
 
 
+class Write(StrEnum):
+    """What taking a change writes (:func:`judge`)."""
+
+    #: Nothing: a retry of a change already judged (the receipt repeats its fate).
+    NOTHING = "nothing"
+    #: A :class:`ResponseStep` that becomes the slot's response.
+    STEP = "step"
+    #: A :class:`ResponseStep` kept in the history but superseded on arrival.
+    SUPERSEDED_STEP = "superseded_step"
+    #: A :class:`RefusedChange` (stale), unless the same refusal is already recorded.
+    REFUSAL = "refusal"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The rule's verdict on one change: its ``outcome``, what to ``write``, and the slot's stored
+    response (normalised) and version after it."""
+
+    outcome: Outcome
+    write: Write
+    stored_answer: Any
+    stored_version: int
+    #: The slot's version before the change (a refusal records it).
+    version_before: int
+
+
+def judge(steps: list[Any], change: Change, normalised: Any) -> Judgement:
+    """The no-lost-update rule of this module, applied to ``change`` (its answer ``normalised``)
+    against ``steps``: every stored step of the slot, oldest first (by id), each with ``writer``,
+    ``client_seq``, ``superseded`` and ``answer``. Decides only; the caller writes. Raises
+    :class:`InvalidInput` when ``base`` names a version the slot never had."""
+    taken = [step for step in steps if not step.superseded]
+    version = len(taken)
+    stored = taken[-1].answer if taken else None
+    if change.base is not None and change.base > version:
+        raise InvalidInput([Problem(N_("the page's copy of this question is unknown to the server; reload the page"),
+                                    place=Place(slot=change.slot))])
+    own = {step.client_seq: step for step in steps if step.writer == change.writer}
+    if change.seq in own:
+        outcome = Outcome.SUPERSEDED if own[change.seq].superseded else Outcome.TAKEN
+        return Judgement(outcome, Write.NOTHING, stored, version, version)
+    if change.base is not None and any(
+            number > change.base and step.writer != change.writer for number, step in enumerate(taken, start=1)):
+        # Versions only grow, so a retry of a refused change is stale again: recorded once.
+        return Judgement(Outcome.STALE, Write.REFUSAL, stored, version, version)
+    if any(seq > change.seq for seq in own):
+        return Judgement(Outcome.SUPERSEDED, Write.SUPERSEDED_STEP, stored, version, version)
+    return Judgement(Outcome.TAKEN, Write.STEP, normalised, version + 1, version)
+
+
 def apply_change(session: Session, item: AttemptItem, change: Change, received_at: dt.datetime,
                  source: ResponseSource) -> ChangeReceipt:
-    """Apply one change to ``item``'s slot by the rule of this module and record it: a taken or
-    superseded change as a :class:`ResponseStep`, a stale one as a :class:`RefusedChange`.
+    """Apply one change to ``item``'s slot by the rule of this module (:func:`judge`) and record
+    it: a taken or superseded change as a :class:`ResponseStep`, a stale one as a
+    :class:`RefusedChange`.
 
     Raises :class:`InvalidInput` when the answer does not fit the question, or when ``base`` names
     a version the slot never had (nothing is recorded then).
@@ -113,39 +164,24 @@ def apply_change(session: Session, item: AttemptItem, change: Change, received_a
         raise InvalidInput([Problem(str(exc.args[0]), place=Place(slot=item.slot))]) from exc
     steps = list(session.scalars(select(ResponseStep).where(
         ResponseStep.attempt_id == item.attempt_id, ResponseStep.slot == item.slot).order_by(ResponseStep.id)))
-    taken = [step for step in steps if not step.superseded]
-    version = len(taken)
-    if change.base is not None and change.base > version:
-        raise InvalidInput([Problem(N_("the page's copy of this question is unknown to the server; reload the page"),
-                                    place=Place(slot=item.slot))])
-
-    def receipt(outcome: Outcome) -> ChangeReceipt:
-        stored = taken[-1].answer if taken else None
-        return ChangeReceipt(item.slot, change.seq, outcome, to_display(item, normalised),
-                             to_display(item, stored), version)
-
-    own = {step.client_seq: step for step in steps if step.writer == change.writer}
-    if change.seq in own:
-        return receipt(Outcome.SUPERSEDED if own[change.seq].superseded else Outcome.TAKEN)
-    if change.base is not None and any(
-            number > change.base and step.writer != change.writer for number, step in enumerate(taken, start=1)):
-        # Versions only grow, so a retry of a refused change is stale again: recorded once.
-        _record_refusal(session, item, change, normalised, version, received_at, source, Outcome.STALE)
-        return receipt(Outcome.STALE)
-    if any(seq > change.seq for seq in own):
+    verdict = judge(steps, change, normalised)
+    if verdict.write == Write.REFUSAL:
+        _record_refusal(session, item, change, normalised, verdict.version_before, received_at, source,
+                        Outcome.STALE)
+    elif verdict.write in (Write.STEP, Write.SUPERSEDED_STEP):
         session.add(ResponseStep(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer,
-                                 client_seq=change.seq, superseded=True, answer=normalised, base_version=change.base,
-                                 received_at=received_at, source=source))
+                                 client_seq=change.seq, superseded=verdict.write == Write.SUPERSEDED_STEP,
+                                 answer=normalised, base_version=change.base, received_at=received_at,
+                                 source=source))
         session.flush()
-        return receipt(Outcome.SUPERSEDED)
-    step = ResponseStep(attempt_id=item.attempt_id, slot=item.slot, writer=change.writer, client_seq=change.seq,
-                        superseded=False, answer=normalised, base_version=change.base, received_at=received_at,
-                        source=source)
-    session.add(step)
-    session.flush()
-    taken.append(step)
-    version += 1
-    return receipt(Outcome.TAKEN)
+    return receipt_of(item, change, normalised, verdict)
+
+
+def receipt_of(item: Any, change: Change, normalised: Any, verdict: Judgement) -> ChangeReceipt:
+    """The receipt of a judged change; ``item`` an :class:`AttemptItem` or a
+    :class:`~question_bank.services.delivery.SlotShape`."""
+    return ChangeReceipt(change.slot, change.seq, verdict.outcome, to_display(item, normalised),
+                         to_display(item, verdict.stored_answer), verdict.stored_version)
 
 
 def record_taken_over(session: Session, item: AttemptItem, change: Change, received_at: dt.datetime,

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.scenarios import single_choice_exam
 from tests.webclient import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -105,3 +106,12 @@ def sign_in(live_server) -> Callable[[Page, str], None]:
         page.click("main button[type=submit]")
 
     return sign_in
+
+
+@pytest.fixture
+def exam(make, db):
+    """Three single-choice questions keyed "C" and one candidate on the roster, committed for the
+    live server (tests/e2e/devices.py plays the candidate's devices on it)."""
+    exam = single_choice_exam(make, count=3, key="C")
+    db.commit()
+    return exam

@@ -16,18 +16,10 @@ from question_bank.models import Attempt, AttemptState
 from question_bank.services.marking import current_responses
 from tests.e2e.conftest import PHONE
 from tests.e2e.starting import open_from_list
-from tests.scenarios import single_choice_exam
 
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 45_000
-
-
-@pytest.fixture
-def exam(make, db):
-    exam = single_choice_exam(make, count=3, key="C")
-    db.commit()
-    return exam
 
 
 def _phone_with_paused_timers(browser: Browser, sign_in, exam) -> tuple[BrowserContext, Page]:

@@ -15,25 +15,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from question_bank.models import Attempt, Role
 from question_bank.services import proctoring
-from question_bank.services.marking import current_responses
-from tests.e2e.devices import WAIT_MS, device, open_exam, option
-from tests.scenarios import single_choice_exam
+from tests.e2e.devices import SAVES, WAIT_MS, option, phone_with_an_unsent_change, stored, takeover
 
 pytestmark = pytest.mark.browser
-
-SAVES = re.compile(r".*/responses$")
-
-
-def _stored(db, attempt_id: int) -> dict[int, object]:
-    db.rollback()
-    return {slot: found.answer for slot, found in current_responses(db, attempt_id).items()}
-
-
-@pytest.fixture
-def exam(make, db):
-    exam = single_choice_exam(make, count=3, key="C")
-    db.commit()
-    return exam
 
 
 def _told_not_taken(page: Page, slot: int, words: str, badge: str) -> None:
@@ -46,30 +30,12 @@ def _told_not_taken(page: Page, slot: int, words: str, badge: str) -> None:
     expect(page.locator(f"#q{slot} .slot-state")).to_have_attribute("data-state", badge)
 
 
-def phone_with_an_unsent_change(browser: Browser, sign_in, exam, db) -> tuple[Page, int]:
-    """A phone on the exam whose answer to question 1 is saved and whose change to question 2 is
-    kept unsent (its network lost): (the page, the attempt's id)."""
-    phone = device(browser).new_page()
-    open_exam(phone, sign_in, exam.cadre.username, exam.sitting.id)
-    option(phone, 1, "A").check()
-    expect(phone.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
-    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
-    phone.route(SAVES, lambda route: route.abort())
-    option(phone, 2, "B").check()
-    expect(phone.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
-    return phone, attempt_id
-
-
 def test_a_change_kept_on_a_phone_when_the_paper_was_handed_in_elsewhere_is_named_as_not_taken(
         browser: Browser, sign_in, exam, db):
     phone, attempt_id = phone_with_an_unsent_change(browser, sign_in, exam, db)
 
     # On the computer the candidate continues and hands the paper in.
-    computer = device(browser).new_page()
-    open_exam(computer, sign_in, exam.cadre.username, exam.sitting.id)
-    expect(computer.locator("#takeover-dialog")).to_be_visible(timeout=WAIT_MS)
-    computer.click("#takeover-confirm")
-    expect(computer.locator("#q1 input").first).to_be_enabled(timeout=WAIT_MS)
+    computer = takeover(browser, sign_in, exam)
     computer.locator("#submit-open").click()
     computer.locator("#submit-confirm").click()
     computer.wait_for_url(re.compile(r".*/result$"), timeout=WAIT_MS)
@@ -83,27 +49,21 @@ def test_a_change_kept_on_a_phone_when_the_paper_was_handed_in_elsewhere_is_name
     expect(phone.locator("#q1 .slot-state")).not_to_have_attribute("data-state", "closed")
     assert phone.url.endswith(f"/me/attempts/{attempt_id}")
     expect(phone.locator("#exam-notices li a")).to_have_attribute("href", f"/me/attempts/{attempt_id}/result")
-    assert _stored(db, attempt_id) == {1: ["A"]}
+    assert stored(db, attempt_id) == {1: ["A"]}
 
 
 def test_a_change_that_reaches_the_server_after_the_deadline_is_named_as_too_late_not_as_changed_elsewhere(
         browser: Browser, sign_in, exam, db, clock):
-    phone = device(browser).new_page()
-    open_exam(phone, sign_in, exam.cadre.username, exam.sitting.id)
-    attempt = db.query(Attempt).filter_by(user_id=exam.cadre.id).one()
-    deadline = attempt.deadline
+    phone, attempt_id = phone_with_an_unsent_change(browser, sign_in, exam, db, saved=None, unsent=(3, "A"))
+    deadline = db.get(Attempt, attempt_id).deadline
     db.rollback()
-
-    phone.route(SAVES, lambda route: route.abort())
-    option(phone, 3, "A").check()
-    expect(phone.locator("#q3 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
     # The deadline and its grace pass while the phone is offline; then its network comes back.
     clock.set(deadline + dt.timedelta(minutes=2))
     phone.unroute(SAVES)
 
     _told_not_taken(phone, 3, "时间已到", "late")
     expect(phone.locator("#q3 .slot-state")).not_to_have_text("已在其他设备上修改")
-    assert _stored(db, attempt.id) == {}
+    assert stored(db, attempt_id) == {}
 
 
 def test_a_change_kept_on_a_page_whose_exam_was_voided_is_named_as_not_taken_with_who_when_and_why(
@@ -123,4 +83,41 @@ def test_a_change_kept_on_a_page_whose_exam_was_voided_is_named_as_not_taken_wit
     expect(notice).not_to_contain_text("已交卷")
     expect(phone.locator("#save-state")).to_have_attribute("data-state", "retrying")
     expect(option(phone, 2, "B")).not_to_be_checked()
-    assert _stored(db, attempt_id) == {1: ["A"]}
+    assert stored(db, attempt_id) == {1: ["A"]}
+
+
+def test_a_hand_in_at_time_up_whose_reply_was_lost_is_told_once_that_time_was_up(browser: Browser, sign_in, exam, db,
+                                                                                 clock):
+    """Issue-9 trial: a phone that handed in at zero on a flaky network, its hand-in reaching the
+    server but the reply lost, sent it again and was told both "time was up" and "the paper had
+    already been handed in", its changes badged "already handed in", though the candidate never
+    handed in. One notice, one reason: the deadline."""
+    phone, attempt_id = phone_with_an_unsent_change(browser, sign_in, exam, db)
+    deadline = db.get(Attempt, attempt_id).deadline
+    db.rollback()
+    submits = re.compile(r".*/submit$")
+    reached = []
+
+    def reply_lost(route):
+        clock.set(deadline + dt.timedelta(minutes=2))  # past the grace when it arrives
+        reached.append(route.fetch().status)  # the server takes the hand-in …
+        route.abort()  # … and its reply never reaches the phone
+
+    phone.route(submits, reply_lost)
+    # The server's time reaches the deadline: the phone's next look at the server's clock brings
+    # its countdown to zero, and it hands in.
+    clock.set(deadline + dt.timedelta(seconds=1))
+    phone.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    # Once the reply is lost (not before: unrouting would hand the hand-in on), the page says it
+    # has not handed in yet.
+    expect(phone.locator("#exam-alert")).to_contain_text("试卷尚未交出", timeout=WAIT_MS)
+    assert reached == [200]
+    expect(phone.locator("#exam-notices li")).to_have_count(0)
+    phone.unroute(submits)
+    phone.unroute(SAVES)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+
+    _told_not_taken(phone, 2, "时间已到", "late")
+    expect(phone.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    assert phone.locator("#exam-notices li").count() == 1
+    assert stored(db, attempt_id) == {1: ["A"]}

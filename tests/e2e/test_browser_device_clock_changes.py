@@ -14,14 +14,11 @@ import re
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from question_bank.models import Attempt
-from question_bank.services.marking import current_responses
-from tests.e2e.devices import WAIT_MS, device, open_exam, option
-from tests.scenarios import single_choice_exam
+from tests.e2e.devices import (WAIT_MS, answered, attempt_id_of, continue_here, device, open_exam, option,
+                               phone_with_an_unsent_change, stored, takeover)
 
 pytestmark = pytest.mark.browser
 
-SAVES = re.compile(r".*/responses$")
 HOUR_MS = 3_600_000
 SHIFTABLE_CLOCK = """
 (() => {
@@ -31,44 +28,20 @@ SHIFTABLE_CLOCK = """
 """
 
 
-@pytest.fixture
-def exam(make, db):
-    exam = single_choice_exam(make, count=3, key="C")
-    db.commit()
-    return exam
-
-
 def _phone(browser: Browser) -> BrowserContext:
     context = device(browser)
     context.add_init_script(SHIFTABLE_CLOCK)
     return context
 
 
-def _stored(db, attempt_id: int) -> dict[int, object]:
-    db.rollback()
-    return {slot: found.answer for slot, found in current_responses(db, attempt_id).items()}
-
-
-def _continue_here(page) -> None:
-    expect(page.locator("#takeover-dialog")).to_be_visible(timeout=WAIT_MS)
-    page.click("#takeover-confirm")
-    expect(page.locator("#q1 input").first).to_be_enabled(timeout=WAIT_MS)
-
-
 def test_the_age_of_a_change_not_taken_is_not_moved_by_the_phone_clock_jumping_forward(browser: Browser, sign_in,
                                                                                          exam, db):
     phone = _phone(browser)
-    page_b = phone.new_page()
-    open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
-    page_b.route(SAVES, lambda route: route.abort())
-    option(page_b, 2, "A").check()
-    expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
+    page_b, attempt_id = phone_with_an_unsent_change(browser, sign_in, exam, db, saved=None, unsent=(2, "A"),
+                                                     context=phone)
 
-    computer = device(browser).new_page()
-    open_exam(computer, sign_in, exam.cadre.username, exam.sitting.id)
-    _continue_here(computer)
-    option(computer, 2, "C").check()
-    expect(computer.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    computer = takeover(browser, sign_in, exam)
+    answered(computer, 2, "C")
     page_b.close(run_before_unload=False)
 
     # The phone's clock is put forward three hours (the network corrects it), then the exam is
@@ -76,13 +49,12 @@ def test_the_age_of_a_change_not_taken_is_not_moved_by_the_phone_clock_jumping_f
     page_b2 = phone.new_page()
     page_b2.goto(computer.url)
     page_b2.evaluate(f"localStorage.setItem('test-clock-shift', '{3 * HOUR_MS}')")
-    _continue_here(page_b2)
+    continue_here(page_b2)
     notice = page_b2.locator("#exam-notices li")
     expect(notice).to_contain_text("另一台设备", timeout=WAIT_MS)
     minutes = int(re.search(r"约 (\d+) 分钟前", notice.inner_text()).group(1))
     assert minutes < 60  # made a few minutes ago at most, not three hours (the device clock's jump)
-    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
-    assert _stored(db, attempt_id) == {2: ["C"]}
+    assert stored(db, attempt_id) == {2: ["C"]}
 
 
 def test_of_two_kept_changes_the_one_made_last_wins_after_the_phone_clock_was_set_back(browser: Browser, sign_in,
@@ -93,7 +65,7 @@ def test_of_two_kept_changes_the_one_made_last_wins_after_the_phone_clock_was_se
     phone = _phone(browser)
     page = phone.new_page()
     open_exam(page, sign_in, exam.cadre.username, exam.sitting.id)
-    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
+    attempt_id = attempt_id_of(db, exam)
     device_now = page.evaluate("Date.now()")
     kept = {
         f"examsvc-pending-{attempt_id}-closedtab1": {"1": {"answer": ["A"], "seq": 1, "writer": "closedtab1", "base": 0,
@@ -107,5 +79,5 @@ def test_of_two_kept_changes_the_one_made_last_wins_after_the_phone_clock_was_se
     page.reload()
     expect(option(page, 1, "B")).to_be_checked(timeout=WAIT_MS)
     expect(page.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
-    assert _stored(db, attempt_id) == {1: ["B"]}
+    assert stored(db, attempt_id) == {1: ["B"]}
     assert json.loads(page.evaluate(f"localStorage.getItem('examsvc-order-{attempt_id}')")) == 2

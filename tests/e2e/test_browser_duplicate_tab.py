@@ -10,19 +10,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from question_bank.models import Attempt
-from question_bank.services.marking import current_responses
-from tests.e2e.devices import WAIT_MS, device, open_exam, option
-from tests.scenarios import single_choice_exam
+from tests.e2e.devices import WAIT_MS, answered, attempt_id_of, device, open_exam, stored
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def exam(make, db):
-    exam = single_choice_exam(make, count=3, key="C")
-    db.commit()
-    return exam
 
 
 def _duplicate(page: Page) -> Page:
@@ -42,15 +32,13 @@ def test_a_duplicated_tab_asks_to_continue_and_the_first_tab_turns_read_only_at_
                                                                                       exam, db):
     first = device(browser).new_page()
     open_exam(first, sign_in, exam.cadre.username, exam.sitting.id)
-    option(first, 1, "A").check()
-    expect(first.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    answered(first, 1, "A")
 
     second = _duplicate(first)
     expect(second.locator("#takeover-dialog")).to_be_visible(timeout=WAIT_MS)
     expect(second.locator("#q2 input").first).to_be_disabled()
     # Until the candidate chooses, the first tab keeps the exam.
-    option(first, 2, "B").check()
-    expect(first.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    answered(first, 2, "B")
 
     second.click("#takeover-confirm")
     expect(second.locator("#q3 input").first).to_be_enabled(timeout=WAIT_MS)
@@ -60,18 +48,14 @@ def test_a_duplicated_tab_asks_to_continue_and_the_first_tab_turns_read_only_at_
     expect(first.locator("#q3 input").first).to_be_disabled()
     expect(first.locator("#submit-open")).to_be_disabled()
 
-    option(second, 3, "C").check()
-    expect(second.locator("#q3 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
-    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
-    db.rollback()
-    assert {s: f.answer for s, f in current_responses(db, attempt_id).items()} == {1: ["A"], 2: ["B"], 3: ["C"]}
+    answered(second, 3, "C")
+    assert stored(db, attempt_id_of(db, exam)) == {1: ["A"], 2: ["B"], 3: ["C"]}
 
 
 def test_reloading_the_tab_holding_the_exam_is_not_asked(browser: Browser, sign_in, exam):
     page = device(browser).new_page()
     open_exam(page, sign_in, exam.cadre.username, exam.sitting.id)
-    option(page, 1, "A").check()
-    expect(page.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    answered(page, 1, "A")
     page.reload()
     expect(page.locator("#q2 input").first).to_be_enabled(timeout=WAIT_MS)
     expect(page.locator("#takeover-dialog")).to_be_hidden()

@@ -16,6 +16,7 @@ from question_bank.models import Attempt
 from question_bank.services.marking import current_responses
 from tests.e2e.admin_writes import lengthen_deadline
 from tests.e2e.conftest import PHONE
+from tests.e2e.devices import SAVES, continue_here
 from tests.e2e.starting import start_from_list
 
 pytestmark = pytest.mark.browser
@@ -52,13 +53,13 @@ def test_cadre_takes_the_exam_on_a_phone(phone: Page, sign_in, make, db):
     assert 1 in current_responses(db, attempt.id)
 
     # The network drops: the page says so and keeps trying; when it returns, the save goes through.
-    page.route(re.compile(r".*/responses$"), lambda route: route.abort())
+    page.route(SAVES, lambda route: route.abort())
     page.locator("#q2 .option").nth(0).click()
     expect(page.locator("#save-state")).to_have_attribute("data-state", "retrying")
     expect(page.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying")
     db.rollback()
     assert 2 not in current_responses(db, attempt.id)
-    page.unroute(re.compile(r".*/responses$"))
+    page.unroute(SAVES)
     expect(page.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=20_000)
     db.rollback()
     assert 2 in current_responses(db, attempt.id)
@@ -94,13 +95,6 @@ def two_question_exam(make, db):
     return cadre, sitting
 
 
-def _continue_here(page: Page) -> None:
-    """A second tab is asked "continue here?" (one active device): yes."""
-    page.click("#takeover-confirm")
-    expect(page.locator("#held-elsewhere")).to_be_hidden()
-    expect(page.locator("#q1 input").first).to_be_enabled()
-
-
 def test_a_stale_tab_never_replaces_an_answer_it_has_not_seen(phone_context, sign_in, two_question_exam, db):
     cadre, sitting = two_question_exam
     tab_a = phone_context.new_page()
@@ -108,7 +102,7 @@ def test_a_stale_tab_never_replaces_an_answer_it_has_not_seen(phone_context, sig
     _start(tab_a, sitting.id)
     tab_b = phone_context.new_page()
     tab_b.goto(tab_a.url)
-    _continue_here(tab_b)
+    continue_here(tab_b)
     tab_b.locator("#q2 .option").nth(0).click()
     tab_b.locator("#q2 .option").nth(2).click()
     expect(tab_b.locator("#save-state")).to_have_attribute("data-state", "saved")

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from question_bank.models import Role
-from question_bank.services import attempts
 from tests.e2e.test_browser_laws import fits
+from tests.scenarios import handed_in
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -20,9 +20,7 @@ def test_an_auditor_reads_the_charts_on_a_phone(phone: Page, live_server, sign_i
     cadres = [make.cadre(username=f"cadre{i}") for i in range(4)]
     sitting = make.sitting(make.paper(), roster=cadres, shuffle=False, title="任前法律知识考试")
     for i, cadre in enumerate(cadres):
-        attempt = attempts.start_attempt(db, clock, cadre, sitting, seed=1)
-        attempts.save_response(db, clock, cadre, attempt.id, 1, ["B" if i else "A"], 1)
-        attempts.submit_attempt(db, clock, cadre, attempt.id)
+        handed_in(db, clock, cadre, sitting, {1: ["B" if i else "A"]}, seed=1)
     db.commit()
     auditor = make.user(Role.AUDITOR)
     page = phone

@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from question_bank.models import Role, ScoreRecord
-from question_bank.services import attempts
 from tests.e2e.test_browser_laws import fits
+from tests.scenarios import handed_in
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -22,9 +22,7 @@ def test_a_marker_marks_a_short_answer_on_a_phone(phone: Page, live_server, sign
     paper = make.paper([("short_answer", 1, 100, "行政处罚法")])
     cadre = make.cadre(display_name="欧阳明月")
     sitting = make.sitting(paper, roster=[cadre], shuffle=False)
-    attempt = attempts.start_attempt(db, clock, cadre, sitting)
-    attempts.save_response(db, clock, cadre, attempt.id, 1, "行政机关应当依法行使职权，" * 12, 1)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    attempt = handed_in(db, clock, cadre, sitting, {1: "行政机关应当依法行使职权，" * 12})
     db.commit()
     marker = make.user(Role.MARKER)
     page = phone

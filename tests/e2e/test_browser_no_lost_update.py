@@ -16,36 +16,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from question_bank.models import Attempt, DeviceEvent, DeviceEventKind
 from question_bank.services.attempt_history import slot_history
-from question_bank.services.marking import current_responses
 from tests.e2e.conftest import PHONE
-from tests.e2e.devices import PC_AGENT, PHONE_AGENT, WAIT_MS, device, open_exam, option
-from tests.scenarios import single_choice_exam
+from tests.e2e.devices import (PC_AGENT, PHONE_AGENT, SAVES, WAIT_MS, answered, attempt_id_of, continue_here,
+                               device, open_exam, option, phone_with_an_unsent_change, stored, takeover)
 
 pytestmark = pytest.mark.browser
-
-SAVES = re.compile(r".*/responses$")
-_device, _open_exam, _option = device, open_exam, option
-
-
-def _stored(db, attempt_id: int, slot: int):
-    db.rollback()
-    found = current_responses(db, attempt_id).get(slot)
-    return found.answer if found else None
-
-
-@pytest.fixture
-def exam(make, db):
-    exam = single_choice_exam(make, count=3, key="C")
-    db.commit()
-    return exam
-
-
-def _continue_here(page: Page) -> None:
-    """Answer "continue here?" with yes, and wait until the page may change answers."""
-    expect(page.locator("#takeover-dialog")).to_be_visible(timeout=WAIT_MS)
-    page.click("#takeover-confirm")
-    expect(page.locator("#held-elsewhere")).to_be_hidden(timeout=WAIT_MS)
-    expect(page.locator("#q1 input").first).to_be_enabled(timeout=WAIT_MS)
 
 
 def _poll(page: Page) -> None:
@@ -54,16 +29,15 @@ def _poll(page: Page) -> None:
 
 
 def test_opening_on_a_second_device_asks_and_taking_over_makes_the_first_read_only(browser: Browser, sign_in, exam, db):
-    page_a = _device(browser).new_page()
-    page_b = _device(browser, PC_AGENT).new_page()
-    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
-    _option(page_a, 1, "A").check()
-    expect(page_a.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    page_a = device(browser).new_page()
+    page_b = device(browser, PC_AGENT).new_page()
+    open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
+    answered(page_a, 1, "A")
 
-    _open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
+    open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
     expect(page_b.locator("#takeover-dialog")).to_contain_text("在此继续作答", timeout=WAIT_MS)
     expect(page_b.locator("#q2 input").first).to_be_disabled()
-    _continue_here(page_b)
+    continue_here(page_b)
 
     # Page A learns at its next poll, or its next save, that the exam continued elsewhere.
     _poll(page_a)
@@ -71,10 +45,9 @@ def test_opening_on_a_second_device_asks_and_taking_over_makes_the_first_read_on
     expect(page_a.locator("#held-elsewhere-text")).to_contain_text("另一台设备", timeout=WAIT_MS)
     expect(page_a.locator("#q2 input").first).to_be_disabled()
     expect(page_a.locator("#submit-open")).to_be_disabled()
-    _option(page_b, 2, "C").check()
-    expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
-    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
-    assert _stored(db, attempt_id, 2) == ["C"]
+    answered(page_b, 2, "C")
+    attempt_id = attempt_id_of(db, exam)
+    assert stored(db, attempt_id).get(2) == ["C"]
 
     # Both devices are logged for the proctor, each with its address and browser.
     db.rollback()
@@ -84,67 +57,50 @@ def test_opening_on_a_second_device_asks_and_taking_over_makes_the_first_read_on
 
 
 def test_a_late_change_from_page_b_never_replaces_page_as_answer(browser: Browser, sign_in, exam, db):
-    page_a = _device(browser).new_page()
-    page_b = _device(browser).new_page()
-    _open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
-    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
-
     # Page B's network is down: its change to "A" waits in the page (and in its storage).
-    page_b.route(SAVES, lambda route: route.abort())
-    _option(page_b, 1, "A").check()
-    expect(page_b.locator("#q1 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
+    page_b, attempt_id = phone_with_an_unsent_change(browser, sign_in, exam, db, saved=None, unsent=(1, "A"))
 
     # Page A opens on another device, continues there and saves "C".
-    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
-    _continue_here(page_a)
-    _option(page_a, 1, "C").check()
-    expect(page_a.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
-    assert _stored(db, attempt_id, 1) == ["C"]
+    page_a = takeover(browser, sign_in, exam)
+    answered(page_a, 1, "C")
+    assert stored(db, attempt_id).get(1) == ["C"]
 
     # Page B's network comes back: it is told the exam continued elsewhere, and continues here again.
     page_b.unroute(SAVES)
     expect(page_b.locator("#held-elsewhere")).to_be_visible(timeout=WAIT_MS)
-    assert _stored(db, attempt_id, 1) == ["C"]
+    assert stored(db, attempt_id).get(1) == ["C"]
     page_b.click("#take-back")
     # Its late "A" is refused: it shows "C" and says why.
     expect(page_b.locator("#q1 .slot-state")).to_have_attribute("data-state", "elsewhere", timeout=WAIT_MS)
-    expect(_option(page_b, 1, "C")).to_be_checked(timeout=WAIT_MS)
-    expect(_option(page_b, 1, "A")).not_to_be_checked()
+    expect(option(page_b, 1, "C")).to_be_checked(timeout=WAIT_MS)
+    expect(option(page_b, 1, "A")).not_to_be_checked()
     expect(page_b.locator("#q1 .slot-state")).to_have_text("已在其他设备上修改")
     # Questions nobody answered are not said to have changed elsewhere.
     expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "")
     expect(page_b.locator("#exam-notices li")).to_contain_text("另一台设备", timeout=WAIT_MS)
     expect(page_b.locator("#exam-notices li")).to_contain_text("第 1 题")
     expect(page_b.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
-    assert _stored(db, attempt_id, 1) == ["C"]
+    assert stored(db, attempt_id).get(1) == ["C"]
     assert page_b.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     if os.environ.get("EXAMSVC_SCREENSHOTS"):
         page_b.screenshot(path=os.path.join(os.environ["EXAMSVC_SCREENSHOTS"], "exam-changed-elsewhere-phone.png"))
         page_a.screenshot(path=os.path.join(os.environ["EXAMSVC_SCREENSHOTS"], "exam-taken-over-phone.png"))
 
     # Having seen "C", page B's next change is taken.
-    _option(page_b, 1, "B").check()
-    expect(page_b.locator("#q1 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
-    assert _stored(db, attempt_id, 1) == ["B"]
+    answered(page_b, 1, "B")
+    assert stored(db, attempt_id).get(1) == ["B"]
 
 
 def test_a_change_kept_by_a_closed_page_is_dropped_with_a_notice_when_another_device_saved_since(
         browser: Browser, sign_in, exam, db):
-    phone = _device(browser)
-    page_b = phone.new_page()
-    _open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
-    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
-    page_b.route(SAVES, lambda route: route.abort())
-    _option(page_b, 2, "A").check()
-    expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "retrying", timeout=WAIT_MS)
+    phone = device(browser)
+    page_b, attempt_id = phone_with_an_unsent_change(browser, sign_in, exam, db, saved=None, unsent=(2, "A"),
+                                                     context=phone)
     kept = page_b.evaluate("Object.keys(localStorage).filter(k => k.startsWith('examsvc-pending-')).length")
     assert kept == 1
 
-    page_a = _device(browser).new_page()
-    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
-    _continue_here(page_a)
-    _option(page_a, 2, "C").check()
-    expect(page_a.locator("#q2 .slot-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
+    page_a = takeover(browser, sign_in, exam)
+    answered(page_a, 2, "C")
     # The phone's tab is closed. What it sends while closing is refused (the exam continues on the
     # other device), so its "A" stays kept in the phone's browser.
     page_b.close(run_before_unload=False)
@@ -152,34 +108,32 @@ def test_a_change_kept_by_a_closed_page_is_dropped_with_a_notice_when_another_de
     # The phone opens the exam again: its kept "A" is resent, refused, and dropped with a notice.
     again = phone.new_page()
     again.goto(page_a.url)
-    _continue_here(again)
+    continue_here(again)
     expect(again.locator("#exam-notices li")).to_contain_text("另一台设备", timeout=WAIT_MS)
-    expect(_option(again, 2, "C")).to_be_checked(timeout=WAIT_MS)
+    expect(option(again, 2, "C")).to_be_checked(timeout=WAIT_MS)
     expect(again.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
     assert again.evaluate("Object.values(localStorage).filter(v => v.includes('\"seq\"')).length") == 0
-    assert _stored(db, attempt_id, 2) == ["C"]
+    assert stored(db, attempt_id).get(2) == ["C"]
 
 
 def test_a_change_made_on_a_page_taken_over_says_it_was_not_saved_because_the_exam_continues_elsewhere(
         browser: Browser, sign_in, exam, db):
-    page_a = _device(browser).new_page()
-    page_b = _device(browser, PC_AGENT).new_page()
-    _open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
+    page_a = device(browser).new_page()
+    open_exam(page_a, sign_in, exam.cadre.username, exam.sitting.id)
     # Page A hears nothing from its polls (a weak signal): only its next save can tell it.
     page_a.route(re.compile(r".*/state\?.*"), lambda route: route.abort())
-    _open_exam(page_b, sign_in, exam.cadre.username, exam.sitting.id)
-    _continue_here(page_b)
-    attempt_id = db.query(Attempt).filter_by(user_id=exam.cadre.id).one().id
+    takeover(browser, sign_in, exam, PC_AGENT)
+    attempt_id = attempt_id_of(db, exam)
 
     # Page A still lets the candidate choose, and its save is refused.
     with page_a.expect_response(SAVES, timeout=WAIT_MS):
-        _option(page_a, 3, "B").check()
+        option(page_a, 3, "B").check()
     badge = page_a.locator("#q3 .slot-state")
     expect(badge).to_have_attribute("data-state", "away", timeout=WAIT_MS)
     expect(badge).to_have_text("未保存：考试已在另一台设备上继续")
     expect(page_a.locator("#save-state")).to_have_text("未保存：考试已在另一台设备上继续")
     expect(page_a.locator("#held-elsewhere")).to_be_visible()
-    assert _stored(db, attempt_id, 3) is None
+    assert 3 not in stored(db, attempt_id)
 
     # The proctor's answer history lists the refused save with its reason.
     db.rollback()

@@ -183,3 +183,20 @@ def test_every_header_link_is_a_44_px_tap_target_on_a_phone_for_a_user_with_many
     assert phone.locator(".topbar .nav a").count() >= 15
     assert small_targets(phone, HEADER_TARGETS) == []
     assert sideways_overflow(phone) == 0
+
+
+def test_every_link_a_candidate_taps_after_handing_in_is_a_44_px_target_on_a_phone(phone: Page, sign_in, make, db):
+    """Issue-9 trial: off the exam page, the result page's "review my answers" / "back to my exams"
+    and the list's "result" links were 58 x 19 and 38 x 19 px at 360 px."""
+    cadre, sitting = _exam(make, db)
+    _open_exam(phone, sign_in, cadre, sitting)
+    phone.locator("#submit-open").click()
+    phone.locator("#submit-confirm").click()
+    phone.wait_for_url("**/result", timeout=WAIT_MS)
+    site = phone.url.split("/me/")[0]
+    pages = {"result": phone.url, "review": site + phone.locator("main a[href$='/review']").get_attribute("href"),
+             "my exams": site + "/me/"}
+    for name, url in pages.items():
+        phone.goto(url)
+        assert small_targets(phone, "main a, main button") == [], name
+        assert sideways_overflow(phone) == 0, name

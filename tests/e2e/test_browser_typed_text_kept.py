@@ -5,19 +5,17 @@ only once the server acknowledged."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from question_bank.models import Attempt
 from question_bank.services.marking import current_responses
+from tests.e2e.devices import SAVES
 from tests.e2e.starting import page_settled, start_from_list
 
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 45_000
-SAVES = re.compile(r".*/responses$")
 FILL_STEM = "行政处罚的种类包括警告、通报批评、___等。"
 ESSAY = "行政机关作出处罚决定前，应当告知当事人拟作出的处罚内容及事实、理由、依据。"
 

@@ -1,6 +1,12 @@
-"""The foundation issue's steps 2–6 end to end through the Flask test client, on the real bank
-files in ../shared/datasets/bank-files: import and review, paper and sitting, taking the exam,
-the overdue sweep, and HR's score sheet."""
+"""The foundation issue's steps 2–6 end to end through the Flask test client, on real slices of the
+bank files in ../shared/datasets/bank-files: import and review, paper and sitting, taking the exam,
+the overdue sweep, and HR's score sheet.
+
+The slices keep what these steps turn on (JEC-QA's rows 213 and 404 at their numbers, the CSV's
+GB18030 text, a CSV question that repeats a JEC-QA one, more questions than a reviewer publishes
+without confirming the count, a bank too small for a 500-question section); the whole files'
+counts (998 and 964) are checked by tests/examsvc/test_bank_import_pages.py and
+tests/question_bank/test_importing.py."""
 
 from __future__ import annotations
 
@@ -21,9 +27,14 @@ from question_bank.services.delivery import to_display
 from tests.conftest import at
 from tests.forms import decide_batch, paper_form, sitting_form, upload
 from tests.scenarios import save, state
-from tests.shared_data import BANK_FILES
+from tests.shared_data import BANK_FILES, bank_file_rows
 
 CATEGORY = "司法考试/知识型"
+#: JEC-QA's sheet rows 2–410 (213: no key; 404: options A and D the same), then row 830, the question
+#: row 292 of the CSV repeats: 408 valid rows.
+JECQA_ROWS = (*range(2, 411), 830)
+#: The CSV's first 299 questions (its row 292 repeats JEC-QA's row 830).
+CMMLU_ROWS = 299
 
 
 def _published(db) -> int:
@@ -55,23 +66,23 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
     form_page = editor.get("/bank/import").get_data(as_text=True)
     assert "题型" in form_page and "答案" in form_page and "GB18030" in form_page
     assert editor.get("/bank/import/template.xlsx").headers["Content-Disposition"].startswith("attachment")
-    jecqa = (BANK_FILES / "jecqa-kd.xlsx").read_bytes()
+    jecqa = bank_file_rows(BANK_FILES / "jecqa-kd.xlsx", JECQA_ROWS)
     refused = upload(editor, "jecqa-kd.xlsx", jecqa)
     assert refused.status_code == 422 and "213" in refused.get_data(as_text=True)
     assert db.scalar(select(func.count(Question.id))) == 0
-    # … and imports 998 in valid-rows mode, reporting rows 213 (no key) and 404 (options A and D the
-    # same); the GB18030 CSV imports 964 intact.
+    # … and imports the rest in valid-rows mode, reporting rows 213 (no key) and 404 (options A and D
+    # the same); the GB18030 CSV imports intact.
     assert upload(editor, "jecqa-kd.xlsx", jecqa, mode="valid_only").status_code == 302
     # The CSV repeats some JEC-QA questions: the import stops before writing and says so; kept, they
     # go in flagged for the reviewer.
-    cmmlu = (BANK_FILES / "cmmlu-law-gbk.csv").read_bytes()
+    cmmlu = bank_file_rows(BANK_FILES / "cmmlu-law-gbk.csv", CMMLU_ROWS)
     held = upload(editor, "cmmlu-law-gbk.csv", cmmlu)
     assert held.status_code == 409 and "import-repeats" in held.get_data(as_text=True)
     assert upload(editor, "cmmlu-law-gbk.csv", cmmlu, repeats="keep").status_code == 302
     batches = db.scalars(select(ImportBatch).order_by(ImportBatch.id)).all()
-    assert [b.question_count for b in batches] == [998, 964]
+    assert [b.question_count for b in batches] == [len(JECQA_ROWS) - 2, CMMLU_ROWS]
     assert "213" in str(batches[0].report["errors"]) and "404" in str(batches[0].report["errors"])
-    last_row = list(csv.reader(io.StringIO((BANK_FILES / "cmmlu-law-gbk.csv").read_bytes().decode("gb18030"))))[-1]
+    last_row = list(csv.reader(io.StringIO(cmmlu.decode("gb18030"))))[-1]
     assert db.scalar(select(func.count(QuestionVersion.id)).where(QuestionVersion.stem == last_row[1])) >= 1
     # The reviewer, not the uploader, looks through each batch and approves it.
     for batch in batches:
@@ -81,7 +92,7 @@ def test_steps_2_to_6(client_factory, make, db, clock, app):
         # A large batch is published only once the reviewer confirms how many questions that is.
         assert decide_batch(reviewer, batch.id, {"approve": "1"}).status_code == 422
         assert decide_batch(reviewer, batch.id, {"approve": "1", "confirm": str(batch.question_count)}).status_code == 302
-    assert _published(db) == 998 + 964
+    assert _published(db) == len(JECQA_ROWS) - 2 + CMMLU_ROWS
 
     # Step 3: a blueprint the bank cannot fill is refused section by section …
     admin.form_post("/lang/en")

@@ -11,6 +11,7 @@ from question_bank.idnumbers import check_character
 from question_bank.models import Role, UnitLevel, User
 from question_bank.services.passwords import password_problems
 from tests.examsvc.sign_in_helpers import events
+from tests.examsvc.test_reset_links_sec_t7 import make_link, set_password
 from tests.webclient import PASSWORD
 
 
@@ -203,3 +204,44 @@ def test_sec_t7_a_cadre_cannot_choose_their_id_number_or_its_birth_date_as_passw
     # Other digits are fine.
     assert client.form_post("/password", {"current": PASSWORD, "new": "Qz7-19500101-lamp",
                                           "confirm": "Qz7-19500101-lamp"}).status_code == 302
+
+
+@pytest.mark.parametrize("typed, why", [
+    ("lamp-31002X", "the last six characters of your ID number"),
+    ("lamp-31002x!", "the last six characters of your ID number"),
+    ("lamp-３１００２ｘ", "the last six characters of your ID number"),
+    ("Pw-1949-12-31", "your birth date"), ("Pw.1949.12.31", "your birth date"), ("Pw 1949/12/31", "your birth date"),
+    ("Pw_491231_go", "your birth date"), ("Pw-31.12.1949", "your birth date"), ("Pw-12/31/1949", "your birth date"),
+    ("Pw1949年12月31日", "your birth date"), ("Pw-１９４９／１２／３１", "your birth date"),
+])
+def test_tester_2_the_id_numbers_tail_or_its_birth_date_written_any_way_is_refused_naming_why(
+        client, make, db, typed, why):
+    cadre = make.cadre(username="wangwu", id_number="11010519491231002X")
+    signed_in_as(client, "wangwu")
+    before = cadre.password_hash
+    response = client.form_post("/password", {"current": PASSWORD, "new": typed, "confirm": typed})
+    assert response.status_code == 422 and why in response.get_data(as_text=True)
+    db.refresh(cadre)
+    assert cadre.password_hash == before
+
+
+@pytest.mark.parametrize("typed", ["Pw-1980/1/1-go", "lamp-800101", "Pw-1980.01.01"])
+def test_tester_2_a_birth_date_written_short_is_refused_also_through_a_reset_link(client, client_factory, make, typed):
+    """The short forms the trial named (1980/1/1, 800101), for a number whose month and day have
+    leading zeros, on the reset link's form."""
+    city = make.unit("甲市", level=UnitLevel.CITY)
+    make.user(Role.SYSADMIN, username="city-admin", unit=city)
+    cadre = make.cadre(username="zhaoliu", unit=city, id_number=_id_with_birth("19800101"))
+    client.login("city-admin")
+    path = make_link(client, cadre)
+    person = client_factory()
+    person.refresh_csrf(path)  # the language switch is a form post like any other: it needs the token
+    person.form_post("/lang/en")
+    person.refresh_csrf(path)
+    response = set_password(person, path, typed)
+    assert response.status_code == 422 and "your birth date" in response.get_data(as_text=True)
+
+
+def _id_with_birth(birth: str) -> str:
+    first17 = f"110105{birth}002"
+    return first17 + check_character(first17)

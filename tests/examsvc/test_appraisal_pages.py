@@ -12,28 +12,20 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from question_bank.models import AuditEvent, Role, UnitLevel
+from question_bank.models import AuditEvent, Role
 from question_bank.reports.appraisal import CADRE_HEADERS
 from question_bank.reports.score_share import RULE
-from question_bank.services import attempts
 from tests.conftest import at
-
-PAPER = [("single_choice", 1, "60", "行政处罚法"), ("single_choice", 1, "40", "行政许可法")]
-
+from tests.scenarios import TWO_LAWS_PAPER, handed_in, two_laws_and_two_cities
 
 @pytest.fixture
 def scene(db, clock, make):
-    make.questions(2, category="行政处罚法")
-    make.questions(2, category="行政许可法")
-    city_a = make.unit("甲市", level=UnitLevel.CITY)
-    city_b = make.unit("乙市", level=UnitLevel.CITY)
+    city_a, city_b = two_laws_and_two_cities(make)
     zhang = make.cadre(display_name='=HYPERLINK("http://evil.example","张三")', unit=make.unit("法制科", parent=city_a),
                        id_number="110101199003114512")
     li = make.cadre(display_name="李四", unit=make.unit("乙市司法局", parent=city_b))
-    sitting = make.sitting(make.paper(PAPER), roster=[zhang, li], shuffle=False, title="任前考试")
-    attempt = attempts.start_attempt(db, clock, zhang, sitting, seed=1)
-    attempts.save_response(db, clock, zhang, attempt.id, 1, ["B"], 1)
-    attempts.submit_attempt(db, clock, zhang, attempt.id)
+    sitting = make.sitting(make.paper(TWO_LAWS_PAPER), roster=[zhang, li], shuffle=False, title="任前考试")
+    handed_in(db, clock, zhang, sitting, {1: ["B"]}, seed=1)
     db.commit()
     hr = make.user(Role.HR, username="hr_a", display_name="人事甲", unit=city_a)
     return dict(city_a=city_a, city_b=city_b, hr=hr)

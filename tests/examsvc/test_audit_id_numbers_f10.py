@@ -30,7 +30,13 @@ def raw_forms(number: str) -> set[str]:
 
 
 @pytest.fixture
-def pasted_events(db, clock, make):
+def before_masking(monkeypatch):
+    """Events recorded as the service did before it masked ID numbers at write time (issue 10, item 1)."""
+    monkeypatch.setattr(audit, "masked", lambda value: value)
+
+
+@pytest.fixture
+def pasted_events(db, clock, make, before_masking):
     admin = make.user(Role.EXAM_ADMIN, username="alice")
     make.user(Role.AUDITOR, username="auditor1")
     for n, written in enumerate(PASTED):
@@ -110,7 +116,7 @@ def test_tester_1_a_read_events_query_is_kept_decoded_with_the_number_masked(cli
                    for text in (shown, page, str(event.after)))
 
 
-def test_tester_1_the_scan_finds_numbers_url_encoded_in_events_kept_before(app, db, clock, make):
+def test_tester_1_the_scan_finds_numbers_url_encoded_in_events_kept_before(app, db, clock, make, before_masking):
     admin = make.user(Role.AUDITOR, username="auditor1")
     for n, encoded in enumerate(url_encoded(NUMBER)):
         audit.record(db, clock, admin, "read.audit_export", "", "",
@@ -121,3 +127,79 @@ def test_tester_1_the_scan_finds_numbers_url_encoded_in_events_kept_before(app, 
     lines = [line.split("\t") for line in found.stdout.splitlines()[1:]]
     assert [(t, f, n) for t, _id, f, n in lines] == [("audit_event", "after", MASKED)] * len(url_encoded(NUMBER))
     assert not any(raw in found.output for raw in raw_forms(NUMBER))
+
+
+def scan(app, *args: str):
+    return app.test_cli_runner().invoke(args=["audit-id-numbers", *args])
+
+
+def test_tester_1_what_the_app_writes_into_an_audit_event_holds_the_number_masked(
+        app, client, db, clock, make):
+    """An auditor's search filter and an account's disable reason, typed with an ID number in any
+    layout: the append-only events hold it masked, the person is told, and the scan passes."""
+    city = make.root()
+    make.user(Role.AUDITOR, username="auditor1")
+    make.user(Role.SYSADMIN, username="root", unit=city)
+    cadre = make.cadre(username="someone")
+    client.login("auditor1")
+    for written in PASTED:
+        assert client.get("/audit/events.csv", query_string={"actor": written}).status_code == 200
+    client.get("/logout")
+    client.login("root")
+    client.form_post("/lang/en")
+    for written in PASTED:
+        done = client.form_post(f"/users/{cadre.id}/disable", {"reason": f"核实身份证 {written} 后停用"},
+                                follow_redirects=True)
+        assert MASKED in done.get_data(as_text=True) and "masked" in done.get_data(as_text=True)
+        client.form_post(f"/users/{cadre.id}/enable", {"reason": ""})
+    db.rollback()
+    kept = db.scalars(select(AuditEvent).where(AuditEvent.action.in_(("export.audit_log", "user.disable",
+                                                                       "read.audit_export")))).all()
+    assert len(kept) >= 3 * len(PASTED)
+    assert not any(raw in str((e.before, e.after, e.detail)) for e in kept for raw in raw_forms(NUMBER))
+    assert sum(MASKED in str((e.after, e.detail)) for e in kept) >= 3 * len(PASTED)
+    assert audit.verify(db).ok
+    clean = scan(app)
+    assert clean.exit_code == 0 and "no unmasked ID number found" in clean.output, clean.output
+
+
+def acknowledgement_lines(result) -> list[str]:
+    """The lines the scan gives to copy into an acknowledgement file."""
+    return [line for line in result.stderr.splitlines() if line.startswith("audit_event ")]
+
+
+def test_tester_1_historical_audit_events_are_failed_until_acknowledged_then_reported_apart(
+        app, db, make, pasted_events, tmp_path):
+    first = scan(app)
+    assert first.exit_code == 3 and "append-only, cannot be rewritten" in first.stderr
+    lines = acknowledgement_lines(first)
+    assert len(lines) == len(PASTED)
+    reviewed = tmp_path / "reviewed.txt"
+    reviewed.write_text("# reviewed by auditor1 on 2026-12-02: pasted before masking at write time\n"
+                        + "\n".join(f"{line} 已核实" for line in lines) + "\n", encoding="utf-8")
+    passed = scan(app, "--acknowledged", str(reviewed))
+    assert passed.exit_code == 0, passed.output
+    head, *listed = passed.stdout.splitlines()
+    assert head == "acknowledged (historical, append-only, cannot be rewritten):"
+    assert len([line for line in listed if line.startswith("audit_event\t")]) == 2 * len(PASTED)
+    assert f"outside {len(PASTED)} acknowledged historical audit event(s)" in passed.stdout
+    assert not any(raw in passed.output for raw in raw_forms(NUMBER))
+    # A number written since (here in a question, which can be corrected) fails the check again,
+    # and cannot be acknowledged.
+    make.questions(1, "single_choice", key=["B"], stem=f"身份证 {NUMBER} 的考生")
+    again = scan(app, "--acknowledged", str(reviewed))
+    assert again.exit_code == 3 and "question_version\t" in again.stdout
+    assert "acknowledged (historical, append-only, cannot be rewritten):" in again.stdout
+    refused = tmp_path / "question.txt"
+    refused.write_text("question_version 1 " + "0" * 64 + "\n", encoding="utf-8")
+    bad = scan(app, "--acknowledged", str(refused))
+    assert bad.exit_code == 1 and "line 1" in bad.output and "only audit events" in bad.output
+
+
+def test_tester_1_an_acknowledgement_covers_only_the_event_with_the_hash_reviewed(app, db, pasted_events, tmp_path):
+    lines = acknowledgement_lines(scan(app))
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("\n".join(line[:-64] + "f" * 64 for line in lines), encoding="utf-8")
+    result = scan(app, "--acknowledged", str(wrong))
+    assert result.exit_code == 3 and "covers nothing" in result.stderr
+    assert "acknowledged (historical" not in result.stdout

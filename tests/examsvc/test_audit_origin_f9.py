@@ -229,3 +229,26 @@ def test_tester_4_behind_a_proxy_a_forwarded_address_is_kept_without_a_note(db_u
     try_sign_in(client, cadre.username, PASSWORD, "10.0.0.2", **{"X-Forwarded-For": forwarded})
     origin = events(db, "auth.sign_in")[0].origin
     assert origin["address"] == forwarded.split(", ")[-1] and "forwarded_for_unusable" not in origin
+
+
+def test_tester_7_an_address_that_is_the_proxys_own_is_said_so_on_the_page_and_in_both_exports(
+        db_url, session_clock, db, make):
+    """``forwarded_for_unusable``: the page and the CSV/xlsx say in words that the address is the
+    proxy's, not the client's; an address forwarded properly carries no such words."""
+    make.user(Role.AUDITOR, username="auditor1")
+    for forwarded in ("not-an-ip", "198.51.100.77"):
+        try_sign_in(instance(db_url, session_clock, db, PROXY_HOPS=1), make.cadre().username, PASSWORD, "10.0.0.2",
+                    **{"X-Forwarded-For": forwarded})
+    client = instance(db_url, session_clock, db)
+    client.login("auditor1")
+    page = client.get("/audit/?action=auth.sign_in").get_data(as_text=True)
+    cells = re.findall(r'<td class="origin">(.*?)</td>', page, re.S)
+    said = [cell for cell in cells if "forwarded-unusable" in cell]
+    assert len(said) == 1 and "10.0.0.2" in said[0] and "proxy's own address" in said[0]
+    assert any("198.51.100.77" in cell and "forwarded-unusable" not in cell for cell in cells)
+    rows = list(csv.reader(io.StringIO(client.get("/audit/events.csv?action=auth.sign_in").data.decode("utf-8-sig"))))
+    sources = [row[9] for row in rows[1:]]
+    assert "地址 10.0.0.2（代理转发的客户端地址无法识别，记录的是代理自身的地址）" in " ".join(sources)
+    assert not any("代理自身的地址" in source for source in sources if "198.51.100.77" in source)
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/audit/events.xlsx?action=auth.sign_in").data))
+    assert sum("代理自身的地址" in (row[9] or "") for row in book.active.iter_rows(min_row=2, values_only=True)) == 1

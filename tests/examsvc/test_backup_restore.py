@@ -20,8 +20,9 @@ from examsvc.backup import BackupError, sealed_file
 from examsvc.backup import postgresql as pg_backup
 from examsvc.backup.sealed_file import backup_key
 from question_bank.db import make_engine, make_session_factory
-from question_bank.models import User
-from question_bank.services import attempts
+from question_bank.models import AuditEvent, User
+from question_bank.services import attempts, audit
+from question_bank.services.hashchain import Chain
 from tests import dbsetup
 from tests.migrations import snapshots
 from tests.scenarios import single_choice_exam
@@ -63,7 +64,17 @@ def triggers(url: str) -> set[tuple[str, str]]:
     return read(url, snapshots.append_only_triggers)
 
 
+#: The events the commands write about themselves (issue 10, item 4), and the audit chain's head row
+#: they move: the backup's event is written after the copy (in the database, not in the file), the
+#: restore's in the restored database.
+COMMAND_EVENTS = {"audit_event": [{"action": action} for action in ("backup.written", "backup.failed",
+                                                                    "restore.done", "restore.refused")],
+                  "ledger_head": [{"id": int(Chain.AUDIT)}]}
+
+
 def same_data(a: snapshots.Snapshot, b: snapshots.Snapshot) -> bool:
+    """The same rows in every table, the commands' own events about backups aside."""
+    a, b = a.without(COMMAND_EVENTS), b.without(COMMAND_EVENTS)
     return a.counts() == b.counts() and all(
         a.digest(table, set(a.columns[table])) == b.digest(table, set(b.columns[table])) for table in a.rows)
 
@@ -215,3 +226,59 @@ def test_sec_f5_missing_or_too_old_postgresql_tools_are_named_with_what_to_insta
         pg_backup.find_tool("pg_dump", 15)
     _fake_tool(tmp_path, "pg_restore", "16.2")
     assert pg_backup.find_tool("pg_restore", 15) == str(tmp_path / "pg_restore")
+
+
+def command_events(url: str, path) -> list[AuditEvent]:
+    """The events ``backup`` and ``restore`` wrote about the file ``path`` in the database at ``url``, oldest first."""
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            return [e for e in session.scalars(select(AuditEvent).where(AuditEvent.object_type == "backup_file")
+                                               .order_by(AuditEvent.id)) if e.after["file"] == str(path)]
+    finally:
+        engine.dispose()
+
+
+def test_tester_4_backup_and_restore_are_audited_from_the_command_line_with_file_size_and_outcome(
+        db_url, scored, tmp_path):
+    path = tmp_path / "audited.backup"
+    assert cli(db_url, "backup", str(path)).exit_code == 0
+    size = path.stat().st_size
+    (written,) = command_events(db_url, path)
+    assert written.action == "backup.written" and written.actor_id is None and written.object_id == path.name
+    assert written.origin == {"channel": "cli", "command": "backup"}
+    assert written.after["file"] == str(path) and written.after["size"] == size and written.after["outcome"] == "written"
+    assert written.after["os_user"]
+    refused = cli(db_url, "backup", str(path))  # exists, not forced
+    assert refused.exit_code == 1
+    failed = command_events(db_url, path)[-1]
+    assert failed.action == "backup.failed" and failed.after["outcome"] == "failed" and "--force" in failed.after["reason"]
+    with dbsetup.empty_database(tmp_path, "audited") as fresh:
+        assert cli(fresh, "restore", str(path)).exit_code == 0
+        (restored,) = command_events(fresh, path)  # the backup's own event is not in the file it describes
+        assert restored.action == "restore.done" and restored.origin == {"channel": "cli", "command": "restore"}
+        assert restored.after["size"] == size and restored.after["outcome"] == "restored"
+        assert restored.after["ledger_verified"] is True and restored.after["audit_log_verified"] is True
+        again = cli(fresh, "restore", str(path))  # holds data now: refused, and said in its audit log
+        assert again.exit_code == 1
+        refusal = command_events(fresh, path)[-1]
+        assert refusal.action == "restore.refused" and "holds data" in refusal.after["reason"]
+        engine = make_engine(fresh)
+        with make_session_factory(engine)() as session:
+            assert audit.verify(session).ok
+        engine.dispose()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000])
+def test_tester_4_a_backup_file_is_readable_by_its_owner_only(db_url, scored, tmp_path, umask):
+    replaced = tmp_path / "replaced.backup"
+    replaced.write_bytes(b"an older backup")
+    replaced.chmod(0o644)
+    previous = os.umask(umask)
+    try:
+        for args in (["backup", str(tmp_path / "new.backup")], ["backup", "--force", str(replaced)]):
+            assert cli(db_url, *args).exit_code == 0
+    finally:
+        os.umask(previous)
+    for path in (tmp_path / "new.backup", replaced):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

@@ -36,6 +36,10 @@ def test_the_repeat_warning_gives_the_earlier_upload_in_beijing_time_as_the_batc
     assert "2026-05-11 09:30" in said and "01:30" not in said
     # The earlier batch's state is named too, as the batch page names it.
     assert 'data-status="in_review">In review<' in said
+    # Which file is which (the earlier batch, this upload), and what to do.
+    advice = warning.split("data-same-file-advice>")[1].split("</p>")[0]
+    assert advice == ("This upload (again.xlsx) is that file again. Unless you mean to import its questions a second "
+                      "time, choose “Do not import this file”.")
 
 
 def test_every_batch_state_is_named_in_chinese_on_the_list_and_the_batch_page(client, db, clock, make):

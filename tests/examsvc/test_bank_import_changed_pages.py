@@ -37,8 +37,11 @@ def test_a_held_upload_shows_a_corrected_key_apart_from_the_repeats(client, edit
     response = upload(client, "q.xlsx", questions_xlsx([tf_row("错")]), "valid_only", "ask")
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert (f"same stem and options, different answer: question {existing.id} in the bank has 对, "
-            "sheet 题库, row 2 has 错") in page
+    # Which is which, in one sentence, and what to do with either outcome.
+    assert (f"sheet 题库, row 2 has the same stem and options as question {existing.id} in the bank but another "
+            f"answer: question {existing.id} in the bank has 对, sheet 题库, row 2 has 错. Check which is right: if "
+            f"sheet 题库, row 2 corrects the answer, keep sheet 题库, row 2 and, once it is approved, retire question "
+            f"{existing.id} in the bank; if not, correct sheet 题库, row 2.") in " ".join(page.split())
     assert "some questions change the answer of questions in the bank" in page
     assert 'class="import-repeats"' not in page and f"question {existing.id}" in page
 
@@ -61,8 +64,9 @@ def test_the_batch_page_lists_changed_answers_apart_and_the_reviewer_keeps_them(
     page = reviewer.get(f"/bank/batches/{batch.id}").get_data(as_text=True)
     assert 'id="import-changed-answers"' in page and 'data-count="changed-answers">1<' in page
     # Both rows are of this file: the first is named as its row, not as "the bank".
-    assert ("same stem and options, different type: sheet 单选题, row 2 of this file is Single choice A, "
-            "sheet 多选题, row 2 is Multiple choice AB") in page
+    assert ("sheet 多选题, row 2 has the same stem and options as sheet 单选题, row 2 of this file but another type: "
+            "sheet 单选题, row 2 of this file is Single choice with the answer A, sheet 多选题, row 2 is Multiple choice "
+            "with the answer AB. The file holds this question twice") in " ".join(page.split())
     assert 'data-twin="file"' in page and 'data-twin="bank"' not in page
     assert "单选题 row 3, 多选题 row 3" in page  # the grouped problems keep their sheets
     assert 'data-count="flagged-repeats"' not in page

@@ -55,7 +55,10 @@ def test_a_repeat_inside_the_file_names_the_earlier_row_and_a_bank_repeat_the_qu
 
     (changed,) = table(page, "import-changed-answers")
     assert changed.startswith("5 ")
-    assert "same stem and options, different answer: row 2 of this file has B, row 5 has D" in changed
+    # One sentence naming both rows, and what to do, never "bank: B, file: D".
+    assert ("row 5 has the same stem and options as row 2 of this file but another answer: row 2 of this file has B, "
+            "row 5 has D. The file holds this question twice: keep the row whose answer is right and leave the other "
+            "out.") in changed
     assert "bank" not in changed
 
 
@@ -69,5 +72,6 @@ def test_in_a_json_lines_file_the_twin_is_named_by_its_question_number_and_line(
     (repeat,) = table(page, "import-duplicates")
     assert "question 1 in the file, line 1 (question" in repeat
     (changed,) = table(page, "import-changed-answers")
-    assert ("same stem and options, different answer: question 1 in the file, line 1 has B, "
-            "question 3 in the file, line 3 has A") in changed
+    assert ("question 3 in the file, line 3 has the same stem and options as question 1 in the file, line 1 but "
+            "another answer: question 1 in the file, line 1 has B, question 3 in the file, line 3 has A. The file holds "
+            "this question twice") in changed

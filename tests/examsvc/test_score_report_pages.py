@@ -9,24 +9,17 @@ import re
 import pytest
 from sqlalchemy import select
 
-from question_bank.models import ReportCode, Role, UnitLevel
-from question_bank.services import attempts, report_codes
-
-PAPER = [("single_choice", 1, "60", "行政处罚法"), ("single_choice", 1, "40", "行政许可法")]
-
+from question_bank.models import ReportCode, Role
+from question_bank.services import report_codes
+from tests.scenarios import TWO_LAWS_PAPER, handed_in, two_laws_and_two_cities
 
 @pytest.fixture
 def scene(db, clock, make):
-    make.questions(2, category="行政处罚法")
-    make.questions(2, category="行政许可法")
-    city_a = make.unit("甲市", level=UnitLevel.CITY)
-    city_b = make.unit("乙市", level=UnitLevel.CITY)
+    city_a, city_b = two_laws_and_two_cities(make)
     cadre = make.cadre(display_name="张三丰", unit=make.unit("法制科", parent=city_a), id_number="110101199003114512")
     absent = make.cadre(display_name="缺考者", unit=city_a)
-    sitting = make.sitting(make.paper(PAPER), roster=[cadre, absent], shuffle=False, title="任前考试")
-    attempt = attempts.start_attempt(db, clock, cadre, sitting, seed=1)
-    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    sitting = make.sitting(make.paper(TWO_LAWS_PAPER), roster=[cadre, absent], shuffle=False, title="任前考试")
+    attempt = handed_in(db, clock, cadre, sitting, {1: ["B"]}, seed=1)
     db.commit()
     make.user(Role.HR, username="hr_a", unit=city_a)
     make.user(Role.HR, username="hr_b", unit=city_b)

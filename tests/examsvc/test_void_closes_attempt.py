@@ -6,9 +6,12 @@ candidate's list say who voided it, when (Beijing time) and why. The ledger stil
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
+from question_bank.clock import BEIJING
 from question_bank.models import Attempt, AttemptState, AttemptVoid, Role
 from question_bank.services import score_check, score_sheets
 from tests.conftest import at
@@ -95,27 +98,49 @@ def test_a_voided_attempt_is_closed_by_void_and_a_stale_page_is_told_who_voided_
     assert page.status_code == 302 and page.headers["Location"].endswith(f"/me/attempts/{attempt_id}/result")
 
 
-def test_the_proctors_monitoring_table_says_who_voided_an_attempt_when_and_why(client, exam, proctor, clock):
+def _handed_in_and_voided_at_10_12(client, exam, proctor, clock) -> int:
+    """The candidate (``client``) hands the paper in and the proctor voids it at 10:12 with
+    :data:`REASON`; returns the attempt's id."""
     client.login(exam.cadre.username)
     attempt_id = start_through_web(client, exam.sitting)
     submit(client, attempt_id)
     clock.set(at("10:12:00"))
     proctor.form_post(f"/exams/attempts/{attempt_id}/void", {"reason": REASON})
+    return attempt_id
+
+
+def test_the_proctors_monitoring_table_says_who_voided_an_attempt_when_and_why(client, exam, proctor, clock):
+    _handed_in_and_voided_at_10_12(client, exam, proctor, clock)
     page = proctor.get(f"/exams/sittings/{exam.sitting.id}").get_data(as_text=True)
     row = page.split(f'<td data-state="voided">')[1].split("</td>")[0]
     assert "王监考" in row and "2026-05-11 10:12" in row and REASON in row
 
 
+def test_the_attempts_own_page_says_who_voided_it_when_and_why_as_the_monitoring_table_does(
+        client, exam, proctor, clock):
+    attempt_id = _handed_in_and_voided_at_10_12(client, exam, proctor, clock)
+    page = proctor.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    note = page.split('id="void-note">')[1].split("</p>")[0]
+    assert "Voided" in note and "王监考" in note and "2026-05-11 10:12" in note and "Beijing time" in note
+    assert REASON in note
+    table = proctor.get(f"/exams/sittings/{exam.sitting.id}").get_data(as_text=True)
+    assert table.split('<td data-state="voided">')[1].split("</td>")[0].split('<small class="void-detail">')[1] \
+        == note.split('<small class="void-detail">')[1]
+    # Once void, the page offers neither voiding again nor re-opening.
+    assert 'id="void-form"' not in page and 'id="reopen-form"' not in page
+
+
 def test_the_hr_score_sheet_says_who_voided_an_attempt_when_and_why(client, exam, proctor, clock, db, make):
-    client.login(exam.cadre.username)
-    attempt_id = start_through_web(client, exam.sitting)
-    submit(client, attempt_id)
-    clock.set(at("10:12:00"))
-    proctor.form_post(f"/exams/attempts/{attempt_id}/void", {"reason": REASON})
+    attempt_id = _handed_in_and_voided_at_10_12(client, exam, proctor, clock)
     db.rollback()
     _, rows = score_sheets.score_sheet(db, clock, exam.sitting, make.user(Role.HR))
     assert rows[0].ended == "作废" and rows[0].score is None
     assert rows[0].check == f"作废：王监考，2026-05-11 10:12（北京时间），理由：{REASON}"
+    # The attempt had ended when it was voided: its times stay on the sheet (issue-6 trial), the
+    # hand-in's, not the void's.
+    handed_in = db.get(Attempt, attempt_id).finished_at.astimezone(BEIJING).replace(tzinfo=None, microsecond=0)
+    assert rows[0].finished == handed_in < dt.datetime(2026, 5, 11, 10, 12)
+    assert rows[0].started is not None and rows[0].duration_min is not None
 
 
 def test_the_candidates_list_says_how_a_voided_attempt_ended_and_that_it_is_void(client, exam, proctor):

@@ -11,13 +11,8 @@ revision in CI (each step reads every table twice over, so every row is paid for
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import random
-from pathlib import Path
-
-from openpyxl import Workbook, load_workbook
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -33,7 +28,7 @@ from question_bank.services import attempts, authoring, checkpoints, deadlines, 
 from question_bank.services.authoring import QuestionDraft
 from question_bank.types import get_type
 from tests.scenarios import right_answer, wrong_answer
-from tests.shared_data import BANK_FILES
+from tests.shared_data import BANK_FILES, bank_file_rows
 
 #: Candidates who sit the demo sitting (besides the five demo cadres).
 CANDIDATES = 24
@@ -56,7 +51,7 @@ def populate(engine: Engine) -> checkpoints.Checkpoint:
         for path, mode in ((BANK_FILES / "jecqa-kd.xlsx", importing.VALID_ONLY),
                            (BANK_FILES / "cmmlu-law-gbk.csv", importing.ALL_OR_NOTHING)):
             clock.advance(minutes=5)
-            report = importing.import_questions(db, clock, editor, path.name, first_rows(path, BANK_ROWS), mode,
+            report = importing.import_questions(db, clock, editor, path.name, bank_file_rows(path, BANK_ROWS), mode,
                                                  repeats=importing.KEEP_REPEATS)
             assert report.batch is not None, report.errors[:3]
             review.decide_batch(db, clock, reviewer, report.batch, approve=True, note="导入",
@@ -69,24 +64,6 @@ def populate(engine: Engine) -> checkpoints.Checkpoint:
         made = checkpoints.make_checkpoint(db, clock, checkpoints.signing_key(checkpoints.new_key_pair()[0]))
         db.commit()
         return made
-
-
-def first_rows(path: Path, rows: int) -> bytes:
-    """The bank file at ``path`` (.xlsx, or a GB18030 .csv) cut to its header and first ``rows``
-    rows, in the same format."""
-    if path.suffix == ".csv":
-        lines = list(csv.reader(io.StringIO(path.read_bytes().decode("gb18030"), newline="")))
-        out = io.StringIO(newline="")
-        csv.writer(out, lineterminator="\r\n").writerows(lines[:rows + 1])
-        return out.getvalue().encode("gb18030")
-    sheet = load_workbook(path, read_only=True).worksheets[0]
-    cut = Workbook()
-    cut.active.title = sheet.title
-    for row in sheet.iter_rows(max_row=rows + 1, values_only=True):
-        cut.active.append(row)
-    out = io.BytesIO()
-    cut.save(out)
-    return out.getvalue()
 
 
 def _edit_and_retire(db, clock: FixedClock, editor: User, reviewer: User) -> None:

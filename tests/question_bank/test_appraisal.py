@@ -119,6 +119,9 @@ def test_the_header_block_says_what_when_and_who(scene):
     assert block[0] == ("考核汇总（按人员）",)
     assert ("考核期间", "2026-01-01 至 2026-12-31") in block and ("单位范围", "甲市（含下级单位）") in block
     assert ("计分口径", score_share.RULE) in block and "得分率" in score_share.RULE
+    # The rule names each percentage's places as the tables show them (an outside trial read
+    # "two places" for every percentage while pass rates have one).
+    assert "得分率的百分比四舍五入保留两位小数" in score_share.RULE and "合格率" in score_share.RULE
     assert ("生成时间", "2026-05-11 10:00:00（北京时间）") in block
     assert ("生成人", f"{scene['hr_a'].display_name}（{scene['hr_a'].username}）") in block
 

@@ -4,6 +4,7 @@ attempt to change it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -127,6 +128,19 @@ def test_a_stale_tabs_submit_after_hand_in_is_told_which_answers_were_not_taken(
     assert not late.closed_now and late.payload_ignored == "already_submitted"
     assert [(r.slot, r.answer, r.stored_answer) for r in late.not_taken] == [(1, ["A"], ["C"]), (2, ["B"], None)]
     assert current_responses(db, attempt.id)[1].answer == ["C"] and 2 not in current_responses(db, attempt.id)
+
+
+def test_a_hand_in_sent_again_after_the_deadline_closed_the_attempt_is_refused_for_the_deadline(db, clock, attempt):
+    """A page whose time-up hand-in got through with its reply lost sends it again: its changes
+    were not taken because time was up, not because anyone had handed the paper in."""
+    _save(db, clock, attempt, ["C"], "pageA", 1, 0)
+    clock.set(attempt.deadline + dt.timedelta(minutes=2))
+    payload = {2: Change(2, ["B"], "pageA", 2, 0)}
+    first = attempts.submit_attempt(db, clock, attempt.user, attempt.id, payload, time_up=True)
+    again = attempts.submit_attempt(db, clock, attempt.user, attempt.id, payload, time_up=True)
+    assert (first.closed_now, first.payload_ignored) == (True, "deadline_passed")
+    assert (again.closed_now, again.payload_ignored) == (False, "deadline_passed")
+    assert [(r.slot, r.answer) for r in again.not_taken] == [(2, ["B"])]
 
 
 def test_the_history_shows_every_attempt_to_change_a_slot_with_page_and_arrival(db, clock, attempt):

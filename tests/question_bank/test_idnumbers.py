@@ -111,11 +111,19 @@ def test_a_birth_date_that_is_not_a_real_date_is_refused_even_with_a_right_check
 
 
 @pytest.mark.parametrize("text", ["11010519491231002", "11010519491231002X1", "1101051949123100XX", "A1010519491231002X",
-                                  "11010519491231002Y", "110105-1949-1231-002X", "１１０"])
+                                  "11010519491231002Y", "110105.1949.1231.002X", "１１０"])
 def test_a_malformed_number_is_refused_with_its_shape(text):
     with pytest.raises(InvalidIdNumber) as refused:
         parse(text)
     assert refused.value.message == "the ID number must be 18 characters: 17 digits and a digit or X"
+
+
+@pytest.mark.parametrize("text", ["110105-19491231-002X", "110105 - 19491231 - 002x", "110105\u201319491231\u2014002X",
+                                  "１１０１０５－１９４９１２３１－００２Ｘ", "110105\u200b19491231\u00ad002X"])
+def test_tester_6_hyphens_dashes_and_invisible_characters_between_the_groups_are_dropped_as_spaces_are(text):
+    """Issue-10 trial, item 6: the one normalisation (sign-in, the account form, imports) drops the
+    separators people type between the groups, as it drops spaces."""
+    assert parse(text) == "11010519491231002X"
 
 
 def test_an_empty_number_is_refused_as_empty():

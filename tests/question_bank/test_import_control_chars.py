@@ -1,6 +1,7 @@
 """Control characters in imported questions are refused, never stored or dropped (issue 5, F6): a C0
 control (but tab, line feed and carriage return in a text that may run over lines), DEL, a C1
 control and the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069),
+and the zero-width characters (U+200B–U+200D, U+2060, a byte-order mark U+FEFF inside a text),
 in any field of a template row (xlsx, CSV: named by sheet, row and column) or of a Moodle XML, GIFT
 or JSON Lines question (named by question number, line and field)."""
 
@@ -19,10 +20,11 @@ ROW = ["单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "�
        "《中华人民共和国行政处罚法》第九条", "行政处罚法/总则", "2"]
 COLUMN = {name: QUESTION_HEADER.index(name) for name in QUESTION_HEADER}
 #: Each kind: C0 (bell, escape, vertical tab, form feed, unit separator), DEL, C1 (next line, CSI),
-#: and bidirectional controls (an embedding, the right-to-left override, an isolate and its end).
+#: bidirectional controls (an embedding, the right-to-left override, an isolate and its end), and
+#: zero-width characters (space, joiner, a byte-order mark inside a text).
 REFUSED = {"\x07": "U+0007", "\x1b": "U+001B", "\x0b": "U+000B", "\x0c": "U+000C", "\x1f": "U+001F",
            "\x7f": "U+007F", "\x85": "U+0085", "\x9b": "U+009B", "\u202a": "U+202A", "\u202e": "U+202E",
-           "\u2066": "U+2066", "\u2069": "U+2069"}
+           "\u2066": "U+2066", "\u2069": "U+2069", "\u200b": "U+200B", "\u200d": "U+200D", "\ufeff": "U+FEFF"}
 #: Template columns and where in the cell the character is put.
 FIELDS = ["题干", "选项B", "答案", "解析", "法律依据", "知识点", "分类", "题型", "难度"]
 

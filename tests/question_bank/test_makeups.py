@@ -19,6 +19,7 @@ from question_bank.services import attempts, makeups, score_sheets
 from question_bank.services import sittings as sitting_service
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
+from tests.scenarios import handed_in
 
 
 @pytest.fixture
@@ -32,10 +33,7 @@ def first_sitting(make, db, clock):
     sitting = make.sitting(paper, roster=cadres, opens_at=at("09:00:00"), closes_at=at("12:00:00"), shuffle=False)
     passer, failer, _absent, pending = cadres
     for cadre, answer in ((passer, ["B"]), (failer, ["A"]), (pending, ["B"])):
-        attempt = attempts.start_attempt(db, clock, cadre, sitting)
-        attempts.save_response(db, clock, cadre, attempt.id, 1, answer, 1)
-        attempts.save_response(db, clock, cadre, attempt.id, 2, answer, 1)
-        attempts.submit_attempt(db, clock, cadre, attempt.id)
+        handed_in(db, clock, cadre, sitting, {1: answer, 2: answer})
     pending_attempt = db.scalars(select(Attempt).where(Attempt.user_id == pending.id)).one()
     pending_attempt.passed = None  # as if a short answer still awaited its marker
     sitting.roster[1].extra_time_s = 600  # the failer's accommodation carries over
@@ -73,17 +71,20 @@ def test_a_makeup_link_that_makes_no_sense_is_refused(db, clock, first_sitting, 
     assert any(message in str(p) and p.place == "makeup_of" for p in refused.value.problems)
 
 
-def test_the_makeup_score_sheet_shows_the_first_attempt_beside_the_makeup(db, clock, make, first_sitting):
+def _makeup_passed_by_the_failer(db, clock, first_sitting):
+    """The make-up of ``first_sitting``, which the one who failed the first takes at 14:05 and
+    passes (both answers right); the clock at 17:30, after it closed. Returns the make-up."""
     makeup = sitting_service.create_sitting(db, clock, first_sitting["admin"], _makeup_spec(first_sitting))
     db.commit()
-    failer = first_sitting["cadres"][1]
     clock.set(at("14:05:00"))
-    attempt = attempts.start_attempt(db, clock, failer, makeup)
-    for slot in (1, 2):
-        attempts.save_response(db, clock, failer, attempt.id, slot, ["B"], 1)
-    attempts.submit_attempt(db, clock, failer, attempt.id)
+    handed_in(db, clock, first_sitting["cadres"][1], makeup, {1: ["B"], 2: ["B"]})
     db.commit()
     clock.set(at("17:30:00"))
+    return makeup
+
+
+def test_the_makeup_score_sheet_shows_the_first_attempt_beside_the_makeup(db, clock, make, first_sitting):
+    makeup = _makeup_passed_by_the_failer(db, clock, first_sitting)
     hr = make.user(Role.HR)
     headers, rows = score_sheets.score_sheet(db, clock, makeup, hr)
     assert headers == MAKEUP_HEADERS
@@ -95,16 +96,7 @@ def test_the_makeup_score_sheet_shows_the_first_attempt_beside_the_makeup(db, cl
 
 
 def test_the_original_score_sheet_shows_each_candidates_makeup_result(db, clock, make, first_sitting):
-    makeup = sitting_service.create_sitting(db, clock, first_sitting["admin"], _makeup_spec(first_sitting))
-    db.commit()
-    failer = first_sitting["cadres"][1]
-    clock.set(at("14:05:00"))
-    attempt = attempts.start_attempt(db, clock, failer, makeup)
-    for slot in (1, 2):
-        attempts.save_response(db, clock, failer, attempt.id, slot, ["B"], 1)
-    attempts.submit_attempt(db, clock, failer, attempt.id)
-    db.commit()
-    clock.set(at("17:30:00"))
+    makeup = _makeup_passed_by_the_failer(db, clock, first_sitting)
     headers, rows = score_sheets.score_sheet(db, clock, first_sitting["sitting"], make.user(Role.HR))
     assert headers == WITH_MAKEUP_HEADERS
     by_name = {row.name: dict(zip(headers, row)) for row in rows}

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from examsvc.formatting import points
 from question_bank import field_limits as limits
 from question_bank.drafts import QuestionDraft
+from question_bank.formats import gift, moodle_xml, question_jsonl
+from question_bank.formats.interchange import ExportedQuestion
 from question_bank.formats import spreadsheet as template_cells
 from question_bank.formats.template import TEMPLATE_HEADERS
 from question_bank.models import Question
@@ -237,3 +239,36 @@ def test_a_row_of_unknown_type_still_says_its_stems_limit(db, clock, editor):
     report = import_one_row(db, clock, editor, {**SOUND_ROW, "题型": "论述", "题干": "长" * (limits.MAX_STEM + 1)})
     assert [(p.place.header, p.message) for p in report.errors] == [
         ("题型", "unknown question type %(value)s; use %(names)s"), ("题干", "the stem is longer than %(n)d characters")]
+
+
+#: A question's texts far past the template's 10,000 characters a cell, written by each format's
+#: own writer (the CSV as the template's columns): (file name, writer or None for the CSV, where
+#: each problem is placed: the template column or the interchange field).
+FAR_PAST_FORMATS = [("题库.csv", None, ("题干", "选项B", "解析")),
+                    ("题库.jsonl", question_jsonl.write, ("stem", "option_B", "explanation")),
+                    ("题库.gift.txt", gift.write, ("stem", "option_B", "explanation")),
+                    ("题库.xml", moodle_xml.write, ("stem", "option_B", "explanation"))]
+
+
+@pytest.mark.parametrize("filename,writer,places", FAR_PAST_FORMATS, ids=[f[0] for f in FAR_PAST_FORMATS])
+def test_in_every_format_a_text_far_past_its_limit_is_refused_once_with_its_fields_limit(
+        db, clock, editor, filename, writer, places):
+    # The trial: a 12,000-character stem was refused twice in one report, as a cell over 10,000
+    # characters and as a stem over 5,000. Each field: one problem, its own limit.
+    far = template_cells.MAX_CELL_CHARS + 2000
+    draft = QuestionDraft("single_choice", "题" * far, ["记过", "罚" * far], ["A"], "行政处罚法", explanation="解" * far)
+    if writer is None:
+        cells = {"题型": "单选", "题干": draft.stem, "选项A": draft.options[0], "选项B": draft.options[1], "答案": "A",
+                 "解析": draft.explanation, "分类": draft.category_path}
+        data = "\r\n".join(",".join(row) for row in [TEMPLATE_HEADERS, [cells.get(h, "") for h in TEMPLATE_HEADERS]])
+        data = data.encode("utf-8")
+    else:
+        out = io.BytesIO()
+        writer([ExportedQuestion(draft, name="Q1")], out)
+        data = out.getvalue()
+    report = import_formats.import_file(db, clock, editor, filename, data, importing.VALID_ONLY)
+    assert [(p.place.header, p.message, p.params) for p in report.errors] == [
+        (places[0], "the stem is longer than %(n)d characters", {"n": limits.MAX_STEM}),
+        (places[1], "an option is longer than %(n)d characters", {"n": limits.MAX_OPTION}),
+        (places[2], "the explanation is longer than %(n)d characters", {"n": limits.MAX_EXPLANATION})]
+    assert report.imported == 0

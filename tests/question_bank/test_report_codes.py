@@ -10,26 +10,18 @@ import pytest
 from sqlalchemy import select, update
 
 from question_bank.errors import Conflict, NotFound, PermissionDenied
-from question_bank.models import Attempt, AuditEvent, RegradeKind, Role, UnitLevel
-from question_bank.services import attempts, proctoring, regrade, report_codes
+from question_bank.models import Attempt, AuditEvent, RegradeKind, Role
+from question_bank.services import proctoring, regrade, report_codes
 from question_bank.services.report_codes import TooManyLookups
-
-PAPER = [("single_choice", 1, "60", "行政处罚法"), ("single_choice", 1, "40", "行政许可法")]
-
+from tests.scenarios import TWO_LAWS_PAPER, handed_in, two_laws_and_two_cities
 
 @pytest.fixture
 def scene(db, clock, make):
     """张三丰 of 甲市 answers slot 1 wrong (40 of 100, failed); HR of 甲市 and of 乙市."""
-    make.questions(2, category="行政处罚法")
-    make.questions(2, category="行政许可法")
-    city_a = make.unit("甲市", level=UnitLevel.CITY)
-    city_b = make.unit("乙市", level=UnitLevel.CITY)
+    city_a, city_b = two_laws_and_two_cities(make)
     cadre = make.cadre(display_name="张三丰", unit=make.unit("法制科", parent=city_a), id_number="110101199003114512")
-    sitting = make.sitting(make.paper(PAPER), roster=[cadre], shuffle=False, title="任前考试")
-    attempt = attempts.start_attempt(db, clock, cadre, sitting, seed=1)
-    attempts.save_response(db, clock, cadre, attempt.id, 1, ["A"], 1)
-    attempts.save_response(db, clock, cadre, attempt.id, 2, ["B"], 2)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    sitting = make.sitting(make.paper(TWO_LAWS_PAPER), roster=[cadre], shuffle=False, title="任前考试")
+    attempt = handed_in(db, clock, cadre, sitting, {1: ["A"], 2: ["B"]}, seed=1)
     db.commit()
     return dict(attempt=attempt, sitting=sitting, hr=make.user(Role.HR, unit=city_a),
                 hr_b=make.user(Role.HR, unit=city_b), admin=make.user(Role.EXAM_ADMIN))

@@ -260,22 +260,40 @@ def _listing(*rows: str, dimension: str = "A1") -> bytes:
 
 @pytest.mark.parametrize("reader", XLSX_READERS)
 @pytest.mark.parametrize("past", [1, 848_577, 299_999_999])
-@pytest.mark.parametrize("listed", ["with a cell", "empty", "formatted"])
+@pytest.mark.parametrize("listed", ["with a cell", "with a value among styled cells"])
 def test_sec_u4_a_listed_row_past_the_limit_is_refused_at_once_naming_file_sheet_and_row(reader, past, listed,
                                                                                          slow_clock):
-    """F10-04: a small file listing one row far below the data (up to Excel's last, 1,048,576,
-    or 300 million) is refused as soon as that row is listed, whatever it holds, naming it; the
-    rows the file does not list are never walked (:func:`slow_clock`)."""
+    """F10-04: a small file listing one row with a value far below the data (up to Excel's last,
+    1,048,576, or 300 million) is refused as soon as that row is listed, naming it; the rows the
+    file does not list are never walked (:func:`slow_clock`)."""
     found = XLSX_READERS[reader]
     number = found.max_rows + past
     row = {"with a cell": _cells(number, found.row),
-           "empty": f'<row r="{number}"/>',
-           "formatted": f'<row r="{number}" spans="1:3" s="2" customFormat="1" ht="30" customHeight="1"/>'}[listed]
+           "with a value among styled cells": f'<row r="{number}" s="2" customFormat="1"><c r="A{number}" s="2"/>'
+                                              + text_cell(f"B{number}", "x") + "</row>"}[listed]
     with pytest.raises(InvalidInput) as refused:
         found.read("名单.xlsx", _listing(_cells(1, found.header), _cells(2, found.row), row))
     (problem,) = refused.value.problems
     assert (problem.place.file, problem.place.sheet, problem.place.row) == ("名单.xlsx", "名单", number)
     assert f"Row {number} is past row {found.max_rows}" in str(problem)
+
+
+@pytest.mark.parametrize("reader", XLSX_READERS)
+@pytest.mark.parametrize("past", [1, 848_577, 299_999_999])
+@pytest.mark.parametrize("listed", ["empty", "formatted", "styled empty cells", "cells of spaces"])
+def test_tester_5_a_row_past_the_limit_with_no_value_in_any_cell_does_not_count(reader, past, listed, slow_clock):
+    """Issue-10 trial, item 5: the formatted row 1,048,576 a formatted column leaves (or any row far
+    down with no value: empty, styled, only spaces) is passed over, not refused; the rows above it
+    are read as if it were not there, and the rows the file does not list are never walked."""
+    found = XLSX_READERS[reader]
+    number = found.max_rows + past
+    row = {"empty": f'<row r="{number}"/>',
+           "formatted": f'<row r="{number}" spans="1:3" s="2" customFormat="1" ht="30" customHeight="1"/>',
+           "styled empty cells": f'<row r="{number}" s="2" customFormat="1">'
+                                 + "".join(f'<c r="{c}{number}" s="2"/>' for c in "ABC") + "</row>",
+           "cells of spaces": f'<row r="{number}">' + text_cell(f"A{number}", "   ") + "</row>"}[listed]
+    data = _listing(_cells(1, found.header), _cells(2, found.row), row)
+    assert found.read("名单.xlsx", data) == [2]
 
 
 @pytest.mark.parametrize("reader", XLSX_READERS)

@@ -354,7 +354,8 @@
   }
 
   function pump() {
-    if (inFlight || finished || signedOut || !heldHere) return;
+    // A hand-in carries every unsent change itself: none is sent beside it.
+    if (inFlight || finished || submitting || signedOut || !heldHere) return;
     var slots = Object.keys(pending);
     if (!slots.length) { failures = 0; renderState(); return; }
     var slot = slots[0];
@@ -487,8 +488,12 @@
      answers, the paper was already handed in, or time was up before they arrived): show what was
      kept and say which and why, then offer the result rather than leaving the page before the
      candidate could read it. body: {not_taken: [{slot, stored: {answer}}], payload_ignored, result_url}. */
+  var toldNotTaken = false;
   function submittedWithout(body) {
     finished = true;
+    // Said once: a hand-in sent again after its reply was lost is answered again (issue-9 trial).
+    if (toldNotTaken) return;
+    toldNotTaken = true;
     storedKeys().forEach(function (key) { try { localStorage.removeItem(key); } catch (e) { /* gone */ } });
     var why = NOT_TAKEN[body.payload_ignored || ""] || NOT_TAKEN[""];
     root.querySelectorAll(".question input, .question textarea").forEach(function (i) { i.disabled = true; });
@@ -519,7 +524,8 @@
      with nothing unsent goes to the result. An attempt found open again (re-opened by the proctor)
      keeps its changes and sends them. */
   function closedElsewhere(known) {
-    if (finished) return;
+    // While this page hands in, its hand-in's reply says what was not taken and why.
+    if (finished || submitting) return;
     if (!Object.keys(pending).length) { goToResult(); return; }
     finished = true;  // nothing more is sent from here while the server is asked
     var asked = known ? Promise.resolve(known) : stateFetch();
@@ -546,6 +552,7 @@
     submitting = false;
     root.classList.remove("submitting");
     showAlert("");
+    pump();
   }
 
   /* Only the page holding the attempt takes changes and submits (one active device). */

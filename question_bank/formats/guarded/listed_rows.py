@@ -25,14 +25,25 @@ from openpyxl.worksheet._reader import WorkSheetParser
 
 from question_bank.errors import N_, Place
 from question_bank.formats.guarded.limits import Meter, refuse
+from question_bank.formats.guarded.sheets import blank
+
+
+def _holds_a_value(cells: list[dict[str, Any]]) -> bool:
+    """Whether a row as openpyxl's parser gives it has a cell with a value (not only a style, and
+    not only spaces: :func:`~question_bank.formats.guarded.sheets.blank`)."""
+    return any(not blank(cell.get("value")) for cell in cells)
 
 
 def listed_rows(sheet: Any, meter: Meter, width: int, values_only: bool) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(row number, cells) for every row the read-only openpyxl ``sheet`` lists, in the file's
     order; ``cells`` is ``width`` wide, values (``values_only``) or openpyxl read-only cells.
 
+    A row numbered past ``meter.limits.max_rows`` that holds no value in any cell (an empty or only
+    formatted row, such as the row 1,048,576 a formatted column gives; issue 10, item 5) is passed
+    over: it does not count, and holds nothing to read.
+
     Raises :class:`~question_bank.errors.InvalidInput` placed on the file, sheet and row when a
-    listed row is numbered past ``meter.limits.max_rows``, and when a row is listed out of order,
+    listed row numbered past ``meter.limits.max_rows`` holds a value, and when a row is listed out of order,
     twice or numbered below 1 (Excel writes rows in ascending order, each once; openpyxl would
     drop such a row without a word). XML errors are the caller's (a damaged sheet)."""
     limit = meter.limits.max_rows
@@ -43,6 +54,11 @@ def listed_rows(sheet: Any, meter: Meter, width: int, values_only: bool) -> Iter
                                  date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
         for number, cells in parser.parse():
             where = Place(sheet=sheet.title, row=number)
+            if number > limit and not _holds_a_value(cells):
+                # Formatting only (a height, a style, empty styled cells: what Excel keeps of a row
+                # once formatted far below the data): nothing to read, nothing to walk to.
+                before = max(before, number)
+                continue
             if number > limit:
                 raise refuse(meter.filename, N_("Row %(row)d is past row %(n)d, the last row read; delete the empty "
                                                 "rows below the data (or whatever is in row %(row)d)."),

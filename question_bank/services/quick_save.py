@@ -1,0 +1,128 @@
+"""The autosave's usual case in two statements (issue 7): one read that locks the attempt and
+brings everything the save's checks need, and one insert.
+
+An exam page saves every change, so this is the busiest write of a sitting. The usual save comes
+from the page holding an open attempt, in time, from an allowed network, to a slot of the paper,
+and is taken (or is a retry, or an older arrival of the same page). :func:`save` handles exactly
+that case and nothing else; for anything else it returns None *before writing anything*, and the
+caller runs the general path (``attempts.save_response`` after ``_ensure_admitted`` in the API),
+which closes an overdue attempt, audits a refused address, records a taken-over or stale change
+and raises the error the page shows. Both paths decide by the same rule
+(``slot_changes.judge``, case C-18) under the same lock, so they cannot disagree.
+
+The read, one statement:
+
+- the attempt row, locked (``FOR UPDATE OF attempt`` on PostgreSQL; on SQLite the statement is the
+  transaction's first, so ``BEGIN IMMEDIATE`` takes the write lock there), and only if it is the
+  candidate's (ownership in the ``WHERE``: someone else's attempt reads nothing, like a missing
+  one, case C-16);
+- its state, deadline, holding page, and its sitting's grace and allowed networks (deadline + grace
+  and the address are checked on the server's clock and the request's address, as before);
+- the slot's item: the question's type, option order, option count and, for a fill-in only, the
+  stem (its blanks); never the key, the explanation or the rest of the question;
+- every stored step of the slot (writer, number, superseded, answer), oldest first, for the rule.
+
+Read after the lock is granted, so on PostgreSQL (read committed) the steps include every save
+committed before: versions are numbered one change at a time, as ``slot_changes`` requires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import bindparam, case, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from question_bank.clock import Clock
+from question_bank.models import Attempt, AttemptItem, AttemptState, QuestionVersion, ResponseStep, Sitting, User
+from question_bank.models.attempts import ResponseSource
+from question_bank.services.admission import networks_allow
+from question_bank.services.deadlines import grace_end
+from question_bank.services.delivery import SlotShape, to_original
+from question_bank.services.slot_changes import Change, ChangeReceipt, Write, judge, receipt_of
+from question_bank.types import REGISTRY, get_type
+
+_ATTEMPT = Attempt.__table__
+_SITTING = Sitting.__table__
+_ITEM = AttemptItem.__table__
+_VERSION = QuestionVersion.__table__
+_STEP = ResponseStep.__table__
+
+#: Types whose answer boxes are counted from the stem (fill-in): only theirs is read.
+_STEM_COUNTED = sorted(code for code, qtype in REGISTRY.items() if qtype.answer_form == "blanks")
+
+
+def _read(dialect: str) -> Any:
+    option_count = (func.jsonb_array_length if dialect == "postgresql" else func.json_array_length)(
+        _VERSION.c.options)
+    stem = case((_VERSION.c.qtype.in_(_STEM_COUNTED), _VERSION.c.stem), else_=literal(""))
+    slot = bindparam("slot")
+    return (
+        select(_ATTEMPT.c.state, _ATTEMPT.c.deadline, _ATTEMPT.c.active_page, _SITTING.c.grace_s,
+               _SITTING.c.allowed_networks, _ITEM.c.option_order, _VERSION.c.qtype, option_count.label("options"),
+               stem.label("stem"), _STEP.c.writer, _STEP.c.client_seq, _STEP.c.superseded, _STEP.c.answer)
+        .select_from(
+            _ATTEMPT.join(_SITTING, _SITTING.c.id == _ATTEMPT.c.sitting_id)
+            .join(_ITEM, (_ITEM.c.attempt_id == _ATTEMPT.c.id) & (_ITEM.c.slot == slot))
+            .join(_VERSION, _VERSION.c.id == _ITEM.c.question_version_id)
+            .outerjoin(_STEP, (_STEP.c.attempt_id == _ATTEMPT.c.id) & (_STEP.c.slot == slot)))
+        .where(_ATTEMPT.c.id == bindparam("attempt_id"), _ATTEMPT.c.user_id == bindparam("user_id"))
+        .order_by(_STEP.c.id)
+        .with_for_update(of=_ATTEMPT)
+    )
+
+
+#: The read and the insert, built once (per dialect for the read): building a statement on every
+#: save cost as much CPU as running it.
+_READS = {dialect: _read(dialect) for dialect in ("postgresql", "sqlite")}
+_INSERT = insert(_STEP)
+
+
+def save(session: Session, clock: Clock, candidate: User, attempt_id: int, change: Change, page: str | None,
+         client_ip: str | None) -> ChangeReceipt | None:
+    """Store ``change`` (an exam page's autosave, checked by ``attempts.page_change``) to the
+    candidate's attempt in the usual case, in the caller's transaction (the caller commits); the
+    receipt is what ``attempts.save_response`` would return.
+
+    None, with nothing written, unless the attempt is the candidate's, open, within deadline +
+    grace by ``clock``, held by ``page`` (or by no page), ``client_ip`` is in the sitting's
+    allowed networks, the slot exists, the answer fits the question and the change is taken, a
+    retry, or an older arrival of the same page: the caller then takes the general path, which
+    refuses or records the rest exactly as before. Raises nothing of its own."""
+    now = clock.now()
+    connection = session.connection()
+    read = _READS.get(connection.dialect.name)
+    if read is None:
+        return None  # a database this path was not written for: the general path serves it
+    rows = connection.execute(read, {"attempt_id": attempt_id, "user_id": candidate.id, "slot": change.slot}).all()
+    if not rows:
+        return None  # not theirs, no such attempt or no such slot: the general path says which
+    first = rows[0]
+    if (first.state != AttemptState.IN_PROGRESS or now > grace_end(first.deadline, first.grace_s)
+            or not (first.active_page is None or (page is not None and page == first.active_page))
+            or not networks_allow(first.allowed_networks, client_ip)):
+        return None
+    shape = SlotShape(first.qtype, first.option_order, first.options,
+                      get_type(first.qtype).blank_count(first.stem))
+    try:
+        normalised = to_original(shape, change.answer)
+    except ValueError:
+        return None
+    steps = [row for row in rows if row.writer is not None]
+    if change.base is not None and change.base > sum(1 for step in steps if not step.superseded):
+        return None  # a version the slot never had: refused by the general path
+    verdict = judge(steps, change, normalised)
+    if verdict.write == Write.REFUSAL:
+        return None  # stale: recorded and answered by the general path
+    if verdict.write != Write.NOTHING:
+        _insert_step(connection, attempt_id, change, normalised, verdict.write == Write.SUPERSEDED_STEP, now)
+    return receipt_of(shape, change, normalised, verdict)
+
+
+def _insert_step(connection: Any, attempt_id: int, change: Change, normalised: Any, superseded: bool,
+                 now: dt.datetime) -> None:
+    connection.execute(_INSERT, {
+        "attempt_id": attempt_id, "slot": change.slot, "writer": change.writer, "client_seq": change.seq,
+        "superseded": superseded, "answer": normalised, "base_version": change.base, "received_at": now,
+        "source": str(ResponseSource.AUTOSAVE)})
