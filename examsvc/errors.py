@@ -81,7 +81,7 @@ FIELD_NAMES = {
     # Sittings, starting, proctoring, marking, reports and the bank's batches.
     "access_code": _l("Access code"), "aliases": _l("Other names"), "allowed_networks": _l("Allowed networks"),
     "answer": _l("Answer"), "attempts_allowed": _l("Attempts allowed"), "change": _l("Change"),
-    "comment": _l("Comment"), "confirm": _l("Confirmation"), "days": _l("Days"), "deadline": _l("Deadline"),
+    "comment": _l("Comment"), "confirm": _l("Confirmation"), "days": _l("Days"), "decision": _l("Decision"), "deadline": _l("Deadline"),
     "excellent_mark": _l("Excellent mark"), "extra_time": _l("Extra time"), "format": _l("Format"),
     "grace": _l("Grace for late saves"), "items": _l("Items"), "kind": _l("Kind"), "kinds": _l("Kinds"),
     "last_day": _l("Last day"), "first_day": _l("First day"), "since": _l("From"), "unit": _l("Unit"),

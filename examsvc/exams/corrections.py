@@ -11,9 +11,9 @@ from examsvc.errors import problem_texts
 from examsvc.exams.routes import bp
 from examsvc.access import actor
 from examsvc.extensions import clock
-from question_bank.errors import InvalidInput, NotFound
-from question_bank.models import Attempt, RegradeKind, Role
-from question_bank.services import protection
+from question_bank.errors import N_, InvalidInput, NotFound, Problem
+from question_bank.models import Attempt, RegradeKind, Role, ScoreChange
+from question_bank.services import item_overrides, protection, remarking
 from question_bank.services import regrade as regrade_service
 from question_bank.services import score_changes
 from question_bank.services import sittings as sitting_service
@@ -69,9 +69,12 @@ def attempt_marks(attempt_id: int, problems=None, status: int = 200, typed: dict
     reason as posted), shown again in its row so that nothing typed is lost."""
     db = database.session()
     attempt = _attempt_in_scope(attempt_id)
+    overrides = item_overrides.for_sitting(db, attempt.sitting_id)
+    voided = {item.id: overrides[item.question_version.question_id] for item in attempt.items
+              if item.question_version.question_id in overrides and overrides[item.question_version.question_id].voids}
     return render_template("exams/attempt_marks.html", attempt=attempt, marks=latest_item_marks(db, attempt),
                            changes=score_changes.changes_of_attempt(db, attempt), problems=problems or [],
-                           typed_change=typed), status
+                           typed_change=typed, voided=voided, dropped=remarking.dropped_changes(db, attempt)), status
 
 
 @bp.post("/attempts/<int:attempt_id>/marks")
@@ -97,7 +100,15 @@ def propose_change(attempt_id: int):
 @bp.post("/score-changes/<int:change_id>/decide")
 def decide_change(change_id: int):
     db = database.session()
-    approve = request.form.get("decision") == "approve"
+    decision = request.form.get("decision", "")
+    if decision not in ("approve", "reject"):
+        # Only an explicit choice decides: anything else changes nothing (never a silent rejection).
+        found = db.get(ScoreChange, change_id)
+        if found is None:
+            raise NotFound()
+        problem = InvalidInput([Problem(N_("Choose approve or reject."), place="decision")])
+        return attempt_marks(found.attempt_item.attempt_id, problems=problem_texts(problem), status=422)
+    approve = decision == "approve"
     change = score_changes.decide(db, clock(), actor(), change_id, approve, request.form.get("note", ""))
     database.commit()
     flash(_("Score change approved and recorded.") if approve else _("Score change rejected."), "success")

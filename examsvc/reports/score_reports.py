@@ -27,7 +27,7 @@ def show(attempt_id: int):
     attempt = found.attempt
     return render_template("reports/score_report.html", report=found, attempt=attempt,
                            masked_id=id_vault.masked(attempt.user),
-                           duration=sheets.minutes_between(attempt.started_at, attempt.finished_at),
+                           duration=sheets.minutes_answering(attempt),
                            makeup=sheets.is_makeup(attempt.sitting, attempt),
                            band=sheets.BAND_LABELS.get(found.result.band, ""),
                            printed_code=report_codes.printed(found.code.code) if found.code else None,

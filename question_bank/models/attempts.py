@@ -31,7 +31,7 @@ from question_bank.models.questions import QuestionVersion
 from question_bank.models.sittings import Sitting
 
 if TYPE_CHECKING:
-    from question_bank.models.proctoring import AttemptVoid
+    from question_bank.models.proctoring import AttemptReopening, AttemptVoid
 
 
 class AttemptState(StrEnum):
@@ -108,6 +108,9 @@ class Attempt(Base):
     )
     #: The proctor's void (who, when, why), or None; read only: ``proctoring.void_attempt`` writes it.
     void_record: Mapped[AttemptVoid | None] = relationship("AttemptVoid", viewonly=True, uselist=False)
+    #: The proctor's re-openings, oldest first; read only: ``proctoring.reopen_attempt`` writes them.
+    reopenings: Mapped[list[AttemptReopening]] = relationship("AttemptReopening", viewonly=True,
+                                                              order_by="AttemptReopening.id")
 
     @property
     def is_open(self) -> bool:
@@ -257,15 +260,17 @@ class DeviceEvent(Base):
 
 class Mark(Base):
     """Points given to one attempt item, insert-only: a regrade or a person's mark adds a row and
-    the newest row counts."""
+    the newest row counts. A row without points sets the marks before it aside: the item's
+    response changed after it was marked (a re-opened attempt), so it awaits marking again
+    (``services.remarking``)."""
 
     __tablename__ = "mark"
     __table_args__ = (CheckConstraint("score >= 0", name="score_nonnegative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_item.id"), index=True)
-    #: Points given.
-    score: Mapped[Decimal] = mapped_column(Points(6))
+    #: Points given; None: the item awaits marking again (see above).
+    score: Mapped[Decimal | None] = mapped_column(Points(6), nullable=True)
     marked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     #: The marker; None when marked automatically.
     marker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -34,18 +34,22 @@ class ManualMark(Base):
     """One marker's mark for one response, in one round. The database holds the marking rules that
     concern who may mark: one mark per round of an item (two markers racing for the same round: the
     second is refused), and one mark per marker of an item (nobody marks a response twice, or is
-    both its first and second marker)."""
+    both its first and second marker), within one marking of the item's response."""
 
     __tablename__ = "manual_mark"
     __table_args__ = (
-        UniqueConstraint("attempt_item_id", "round"),
-        UniqueConstraint("attempt_item_id", "marker_id"),
+        UniqueConstraint("attempt_item_id", "marking", "round"),
+        UniqueConstraint("attempt_item_id", "marking", "marker_id"),
         CheckConstraint("score >= 0", name="score_nonnegative"),
         CheckConstraint("round BETWEEN 1 AND 3", name="round_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_item.id"), index=True)
+    #: Which marking of the item's response the mark belongs to: 1, and one more each time the
+    #: response changed after it was marked (a re-opened attempt; ``services.remarking``). The
+    #: marks of an earlier marking stay as history and no longer count.
+    marking: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     #: :class:`MarkingRound` value.
     round: Mapped[int] = mapped_column(Integer)
     marker_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)

@@ -8,7 +8,9 @@ Rules (domain.md §8; cases C-04, C-06, C-14, C-20, C-26; issue 6):
   never makes a second row; the counted attempt is the best closed one (``standing``);
 - the ID number is masked (first 6 and last 4 characters kept);
 - start and finish are Beijing times with the date, to the second, whatever the server's time
-  zone; the duration is in minutes; how the attempt ended is 交卷 / 到时自动交卷 / 缺考;
+  zone; the duration is the minutes spent answering (an attempt re-opened by a proctor counts
+  its open periods, not the time it sat closed between them, and at most the time limit plus the
+  candidate's extra time); how the attempt ended is 交卷 / 到时自动交卷 / 缺考;
 - a score is shown only when it agrees with the score ledger (``score_check``); otherwise the
   score, band and pass are left empty and 成绩核验 says why, so a changed score is never exported
   as if it were the record.
@@ -157,6 +159,38 @@ def minutes_between(started: dt.datetime | None, finished: dt.datetime | None) -
     return plain_points((seconds / 60).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
+def answering_seconds(attempt: Attempt, cap_s: int | None = None) -> int | None:
+    """Seconds the candidate had the attempt open to answer: from the start to the first hand-in,
+    plus each re-opening's period (from the re-opening to the next hand-in), never the time it sat
+    closed in between; at most ``cap_s`` (the time limit plus the candidate's extra time) when
+    given. None while the attempt is open or has not started. Reads ``attempt.reopenings``."""
+    if attempt.started_at is None or attempt.finished_at is None:
+        return None
+    seconds, opened = 0.0, attempt.started_at
+    for reopening in attempt.reopenings:
+        closed = reopening.old_finished_at or reopening.old_deadline
+        seconds += max(0.0, (closed - opened).total_seconds())
+        opened = reopening.reopened_at
+    seconds += max(0.0, (attempt.finished_at - opened).total_seconds())
+    whole = int(seconds)
+    return whole if cap_s is None else min(whole, cap_s)
+
+
+def minutes_answering(attempt: Attempt | None, cap_s: int | None = None) -> Decimal | None:
+    """:func:`answering_seconds` in minutes to one decimal (half up), as the sheet shows them."""
+    seconds = None if attempt is None else answering_seconds(attempt, cap_s)
+    if seconds is None:
+        return None
+    return plain_points((Decimal(seconds) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _time_allowed_s(sitting: Sitting, entry: RosterEntry) -> int | None:
+    """The sitting's time limit plus the candidate's extra time, in seconds (None: no limit known)."""
+    if not sitting.time_limit_s:
+        return None
+    return sitting.time_limit_s + (entry.extra_time_s or 0)
+
+
 def is_makeup(sitting: Sitting, attempt: Attempt | None) -> bool:
     """Whether the attempt is a make-up (补考): taken at a make-up sitting, or a second or later
     attempt at this one."""
@@ -239,7 +273,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
         attempt_kind=attempt_kind(sitting, attempt),
         started=started,
         finished=finished,
-        duration_min=minutes_between(started, finished),
+        duration_min=minutes_answering(attempt, _time_allowed_s(sitting, entry)) if finished else None,
         ended=ENDED_LABELS[status],
         score=score,
         max_score=maximum,

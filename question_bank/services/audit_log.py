@@ -18,7 +18,8 @@ from question_bank.text import visible_controls
 from question_bank.clock import BEIJING, Clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import (
-    Attempt, AttemptItem, AuditEvent, OrgUnit, Role, RosterEntry, ScoreRecord, Sitting, User,
+    Attempt, AttemptItem, AuditEvent, ChangeState, OrgUnit, Role, RosterEntry, ScoreChange, ScoreRecord, Sitting,
+    User,
 )
 from question_bank.services import audit, ledger, protection, score_check
 from question_bank.services.hashchain import ChainCheck
@@ -222,17 +223,43 @@ class RecordLine:
     candidate: str
     actor: str
     intact: bool
+    #: Who proposed the four-eyes score change the entry records ("" for any other entry); the
+    #: entry's actor approved it.
+    proposer: str = ""
 
 
 def score_records(session: Session, viewer: User, sitting: Sitting) -> list[RecordLine]:
-    """Every ledger entry of ``sitting``, in ledger order (corrections follow what they correct)."""
+    """Every ledger entry of ``sitting``, in ledger order (corrections follow what they correct).
+    An entry of an approved score change names its proposer as well as its approver (the actor)."""
     protection.require_role(viewer, Role.AUDITOR)
     candidate, actor = aliased(User), aliased(User)
     query = (select(ScoreRecord, candidate.display_name, actor.display_name)
              .join(candidate, ScoreRecord.user_id == candidate.id)
              .outerjoin(actor, ScoreRecord.actor_id == actor.id)
              .where(ScoreRecord.sitting_id == sitting.id).order_by(ScoreRecord.id))
-    return [RecordLine(r, c, a or "", ledger.entry_intact(r)) for r, c, a in session.execute(query)]
+    proposers = _change_proposers(session, sitting)
+    return [RecordLine(r, c, a or "", ledger.entry_intact(r), proposers.get(r.id, ""))
+            for r, c, a in session.execute(query)]
+
+
+def _change_proposers(session: Session, sitting: Sitting) -> dict[int, str]:
+    """Score record id → the name of who proposed the approved score change it records, from the
+    changes of the sitting and their "score_change.approve" events (which name the entry)."""
+    changes = {c.id: c for c in session.scalars(
+        select(ScoreChange).join(AttemptItem, ScoreChange.attempt_item_id == AttemptItem.id)
+        .join(Attempt, AttemptItem.attempt_id == Attempt.id)
+        .where(Attempt.sitting_id == sitting.id, ScoreChange.state == ChangeState.APPROVED))}
+    if not changes:
+        return {}
+    found = {}
+    for event in session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "score_change.approve", AuditEvent.object_type == "attempt_item",
+            AuditEvent.object_id.in_(sorted({str(c.attempt_item_id) for c in changes.values()})))):
+        after = event.after or {}
+        change = changes.get(after.get("change_id"))
+        if change is not None and after.get("score_record_id") is not None:
+            found[int(after["score_record_id"])] = change.proposed_by.display_name
+    return found
 
 
 @dataclass(frozen=True)

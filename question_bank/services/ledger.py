@@ -75,9 +75,11 @@ def responses_digest(attempt: Attempt, items: Iterable[AttemptItem | Row],
 
 def marks_digest(marks: Iterable[tuple[int, Mark | Row]]) -> str:
     """SHA-256 of every mark given so far, as (slot, mark) pairs: a regrade or a person's mark
-    adds rows, so the newest entry's digest covers the whole history."""
+    adds rows, so the newest entry's digest covers the whole history. A mark without points (set
+    aside: ``remarking``) is digested with "" for its points."""
     return hashchain.canonical_digest(sorted(
-        [slot, f"{m.score:.2f}", timestamp(m.marked_at), m.marker_id, m.reason] for slot, m in marks
+        [slot, "" if m.score is None else f"{m.score:.2f}", timestamp(m.marked_at), m.marker_id, m.reason]
+        for slot, m in marks
     ))
 
 

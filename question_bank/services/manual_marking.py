@@ -16,7 +16,9 @@ one, its total is set and its score ledger entry appended (``marking.complete_ma
 
 Across workers and hosts the database keeps the rules: the attempt row is locked while a mark is
 given (so two markers finishing an attempt's last two items cannot both miss the total), and
-unique constraints refuse a second mark for a round or a second mark by the same person.
+unique constraints refuse a second mark for a round or a second mark by the same person. A
+response changed after it was marked (a re-opened attempt) is marked afresh in a new marking
+(``ManualMark.marking``, ``services.remarking``); the earlier marks stay as history.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from typing import Any
+
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
@@ -48,6 +52,7 @@ from question_bank.models import (
 from question_bank.points import CENT, is_exact_points
 from question_bank.services import audit, protection
 from question_bank.services.marking import complete_marking, current_responses
+from question_bank.services.remarking import current_markings
 from question_bank.types import REGISTRY
 
 #: ``Mark.reason`` of the mark that counts, by the round that settled it.
@@ -113,6 +118,14 @@ class QueueEntry:
     stem: str
 
 
+def _counted(item_id) -> Any:
+    """SQL condition: the item's newest :class:`Mark` has points (none, or a newest mark without
+    points, means it awaits marking: ``remarking``)."""
+    newer = aliased(Mark)
+    return exists().where(Mark.attempt_item_id == item_id, Mark.score.is_not(None),
+                          ~exists().where(newer.attempt_item_id == Mark.attempt_item_id, newer.id > Mark.id))
+
+
 def _waiting_items(actor: User):
     """Query of (item, sitting) for every item of a closed, unscored attempt in the actor's unit
     subtree whose question is marked by a person and that has no counting mark yet."""
@@ -125,17 +138,21 @@ def _waiting_items(actor: User):
         .where(protection.in_subtree(actor.org_unit),
                Attempt.state.in_([str(s) for s in CLOSED_STATES]), Attempt.score.is_(None),
                QuestionVersion.qtype.in_(person_marked_types()),
-               ~exists().where(Mark.attempt_item_id == AttemptItem.id))
+               ~_counted(AttemptItem.id))
         .order_by(Sitting.id, AttemptItem.slot, AttemptItem.id)
     )
 
 
 def _manual_marks(session: Session, item_ids: list[int]) -> dict[int, list[ManualMark]]:
+    """Item id → its markers' marks in the current marking of its response (earlier markings,
+    of a response since changed, are history: ``remarking``), by round."""
     found: dict[int, list[ManualMark]] = defaultdict(list)
     if item_ids:
+        current = current_markings(session, item_ids)
         for mark in session.scalars(select(ManualMark).where(ManualMark.attempt_item_id.in_(item_ids))
                                     .order_by(ManualMark.round)):
-            found[mark.attempt_item_id].append(mark)
+            if mark.marking == current[mark.attempt_item_id]:
+                found[mark.attempt_item_id].append(mark)
     return found
 
 
@@ -215,7 +232,7 @@ def script(session: Session, actor: User, item_id: int) -> Script:
 
 
 def _round_for(session: Session, actor: User, item: AttemptItem, attempt: Attempt) -> tuple[MarkingRound, list[ManualMark]]:
-    if attempt.is_open or session.scalar(select(Mark.id).where(Mark.attempt_item_id == item.id).limit(1)):
+    if attempt.is_open or session.scalar(select(_counted(item.id))):
         raise Conflict(N_("This response needs no more marking."))
     marks = _manual_marks(session, [item.id])[item.id]
     round_ = next_round(attempt.sitting, marks)
@@ -269,7 +286,8 @@ def give_mark(session: Session, clock: Clock, actor: User, item_id: int, score: 
         problems.append(Problem(N_("A comment has at most %(n)d characters."), {"n": 2000}, "comment"))
     if problems:
         raise InvalidInput(problems)
-    mark = ManualMark(attempt_item_id=item.id, round=int(round_), marker_id=actor.id, score=score,
+    marking = current_markings(session, [item.id])[item.id]
+    mark = ManualMark(attempt_item_id=item.id, marking=marking, round=int(round_), marker_id=actor.id, score=score,
                       comment=comment, marked_at=clock.now())
     try:
         with session.begin_nested():
@@ -286,7 +304,7 @@ def give_mark(session: Session, clock: Clock, actor: User, item_id: int, score: 
         complete_marking(session, clock, attempt, actor)
         total = attempt.score
     audit.record(session, clock, actor, "mark.given", "attempt_item", item.id,
-                 after={"round": int(round_), "score": f"{score:.2f}", "comment": comment,
+                 after={"round": int(round_), "marking": marking, "score": f"{score:.2f}", "comment": comment,
                         "settled": None if settled is None else f"{settled:.2f}"})
     session.flush()
     return MarkOutcome(round_, settled, next_round(attempt.sitting, marks), total)

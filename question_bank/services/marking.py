@@ -22,7 +22,7 @@ from question_bank.db import insert_rows
 from question_bank.models import (
     VOID_BAND, Attempt, AttemptItem, Mark, QuestionVersion, ResponseStep, ScoreRecord, Sitting, User,
 )
-from question_bank.services import item_overrides, ledger
+from question_bank.services import item_overrides, ledger, remarking
 from question_bank.types import get_type
 
 #: ``Mark.reason`` of the automatic 0 for a short answer left empty.
@@ -105,12 +105,14 @@ def current_responses(session: Session, attempt_id: int) -> dict[int, ResponseSt
 
 
 def latest_item_marks(session: Session, attempt: Attempt) -> dict[int, Mark]:
-    """Attempt item id → its newest :class:`Mark` (marks are insert-only; the newest counts)."""
+    """Attempt item id → its newest :class:`Mark` (marks are insert-only; the newest counts). An
+    item whose newest mark has no points is left out: it awaits marking again (``remarking``)."""
     marks = session.scalars(
         select(Mark).join(AttemptItem, Mark.attempt_item_id == AttemptItem.id)
         .where(AttemptItem.attempt_id == attempt.id).order_by(Mark.id)
     )
-    return {mark.attempt_item_id: mark for mark in marks}
+    newest = {mark.attempt_item_id: mark for mark in marks}
+    return {item_id: mark for item_id, mark in newest.items() if mark.score is not None}
 
 
 def awaiting_marking(session: Session, attempt: Attempt) -> list[AttemptItem]:
@@ -153,7 +155,14 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
     Set-wise (issue 7): the items, their keys, the current responses and the newest marks come in
     one query, the marks are computed here by the question types' own rules and inserted in one
     multi-row INSERT, and the total is summed from them without reading the marks back.
+
+    Marking again after a re-opening keeps an approved score change and a person's mark while the
+    item's response is unchanged; when it changed, they are set aside visibly and the new answer is
+    marked by the machine or goes back to the marking queue (``remarking``): item by item, in
+    :func:`_mark_again`, since a first hand-in has no decision to weigh.
     """
+    if attempt.reopenings:
+        return _mark_again(session, clock, attempt, marker, reason)
     rows = _paper_rows(session, attempt.id)
     rule = attempt.sitting.paper.multi_rule
     now = clock.now()
@@ -193,6 +202,45 @@ def _item_marks(session: Session, attempt_id: int) -> list[tuple[Decimal, Decima
                    .order_by(Mark.id.desc()).limit(1).correlate(AttemptItem).scalar_subquery())
     return [(mark, score) for mark, score in session.execute(
         select(AttemptItem.mark, newest_mark).where(AttemptItem.attempt_id == attempt_id))]
+
+
+def _mark_again(session: Session, clock: Clock, attempt: Attempt, marker: User | None, reason: str) -> Decimal | None:
+    """:func:`mark_attempt` of an attempt marked before and re-opened since (``remarking``)."""
+    responses = current_responses(session, attempt.id)
+    rule = attempt.sitting.paper.multi_rule
+    now = clock.now()
+    marked = latest_item_marks(session, attempt)
+    # Marks, approved changes and markers' rounds stand while their answer does.
+    changed = remarking.changed_since_marked(session, attempt, marked)
+    overrides = item_overrides.for_sitting(session, attempt.sitting_id)
+    for item in attempt.items:
+        version = item.question_version
+        qtype = get_type(version.qtype)
+        override = overrides.get(version.question_id)
+        if override is not None and override.score(item) is not None:
+            if item.id not in marked:
+                session.add(Mark(attempt_item=item, score=override.score(item), marked_at=now,
+                                 marker_id=marker.id if marker else None, reason=f"void:{override.kind}"))
+            continue
+        step = responses.get(item.slot)
+        key = override.key if override is not None else version.key
+        score = qtype.mark(key, step.answer if step else None, item.mark, rule)
+        decided = remarking.approved_change_id(marked.get(item.id))
+        again = item.id in changed  # its response changed after it was marked
+        if qtype.auto_marked:
+            if score is None or (decided is not None and not again):
+                continue  # an approved change stands while its answer does
+        elif not again and (item.id in marked or score is None):
+            continue  # a person's mark counts; a text waits for one
+        why = reason if qtype.auto_marked else UNANSWERED
+        if again and (decided is not None or not qtype.auto_marked):
+            why = remarking.set_aside(session, clock, item, marked.get(item.id), score)
+        session.add(Mark(attempt_item=item, score=score, marked_at=now, marker_id=marker.id if marker else None,
+                         reason=why))
+    if any(o.removed for o in overrides.values()):
+        attempt.max_score = item_overrides.max_score(attempt.items, overrides)
+    session.flush()
+    return settle_total(session, attempt)
 
 
 def settle_total(session: Session, attempt: Attempt) -> Decimal | None:

@@ -56,16 +56,17 @@ def check(session: Session, attempt_ids: Sequence[int]) -> list[MarkMismatch]:
         .where(AttemptItem.attempt_id.in_(list(attempt_ids))))}
     if not slots:
         return []
-    marks = {(m.attempt_item_id, m.round): m for m in session.scalars(
+    marks = {(m.attempt_item_id, m.marking, m.round): m for m in session.scalars(
         select(ManualMark).where(ManualMark.attempt_item_id.in_(list(slots))))}
     events = {}
     for event in session.scalars(select(AuditEvent).where(
             AuditEvent.action == MARK_GIVEN, AuditEvent.object_type == "attempt_item",
             AuditEvent.object_id.in_([str(i) for i in slots])).order_by(AuditEvent.id)):
-        events[(int(event.object_id), int((event.after or {}).get("round", 0)))] = event
+        after = event.after or {}
+        events[(int(event.object_id), int(after.get("marking", 1)), int(after.get("round", 0)))] = event
     found = []
-    for item_id, round_ in sorted(set(marks) | set(events), key=lambda k: (*slots[k[0]], k[1])):
-        mark, event = marks.get((item_id, round_)), events.get((item_id, round_))
+    for item_id, marking, round_ in sorted(set(marks) | set(events), key=lambda k: (*slots[k[0]], k[1], k[2])):
+        mark, event = marks.get((item_id, marking, round_)), events.get((item_id, marking, round_))
         if mark is None:
             detail = f"the audit log records a round-{round_} mark that is no longer in manual_mark"
         elif event is None:

@@ -12,8 +12,8 @@ is :mod:`question_bank.services.focus`; it never changes an attempt by itself.
   voided until it is marked (its score is not settled).
 - Re-opening needs a reason and a new deadline after now (and at most the time limit plus extra
   time from now): the attempt is in progress again with that deadline, which the server holds
-  like any other; its answers stay. Audited as "attempt.reopen" with the state, finish and
-  deadline it had. A voided attempt is not re-opened, nor one whose candidate has another attempt
+  like any other; its answers stay. Audited as "attempt.reopen" with the state, finish,
+  deadline and score (points, maximum, band, passed) it had. A voided attempt is not re-opened, nor one whose candidate has another attempt
   in progress at the sitting.
 """
 
@@ -122,6 +122,8 @@ def reopen_attempt(session: Session, clock: Clock, proctor: User, attempt_id: in
     if new_deadline.tzinfo is None or not now < new_deadline <= longest:
         raise InvalidInput([Problem(N_("the new deadline must be after now and at most %(limit)d minutes from now"),
                                     {"limit": allowed_s // 60}, "deadline")])
+    reopened = {"score": None if attempt.score is None else f"{attempt.score:.2f}", "max": f"{attempt.max_score:.2f}",
+                "band": attempt.band, "passed": attempt.passed}
     record = AttemptReopening(attempt_id=attempt.id, reopened_at=now, reopened_by_id=proctor.id, reason=text,
                               old_state=str(attempt.state), old_finished_at=attempt.finished_at,
                               old_deadline=attempt.deadline, new_deadline=new_deadline)
@@ -132,7 +134,8 @@ def reopen_attempt(session: Session, clock: Clock, proctor: User, attempt_id: in
     session.flush()
     audit.record(session, clock, proctor, "attempt.reopen", "attempt", attempt.id,
                  before={"state": record.old_state, "deadline": record.old_deadline.isoformat(),
-                         "finished_at": record.old_finished_at.isoformat() if record.old_finished_at else None},
+                         "finished_at": record.old_finished_at.isoformat() if record.old_finished_at else None,
+                         **reopened},
                  after={"state": str(AttemptState.IN_PROGRESS), "deadline": new_deadline.isoformat(), "reason": text})
     return record
 

@@ -217,7 +217,8 @@ def attempts_with_marks_and_answers(session: Session, attempt_ids: list[int]) ->
                                                                ResponseStep.superseded.is_(False))
                                     .order_by(ResponseStep.attempt_id, ResponseStep.slot, ResponseStep.id)):
             answers[(step.attempt_id, step.slot)] = step.answer
-    return found, marks, answers
+    # A newest mark without points set the marks before it aside: the item awaits marking again.
+    return found, {item_id: m for item_id, m in marks.items() if m.score is not None}, answers
 
 
 def _new_item_score(item: AttemptItem, override: item_overrides.Override, answer: Any, rule) -> Decimal | None:
@@ -339,8 +340,8 @@ def apply(session: Session, clock: Clock, actor: User, sitting_id: int, question
     audit.record(session, clock, actor, "sitting.regrade", "sitting", sitting.id, after={
         "regrade_id": regrade.id, "question_id": question_id, "kind": str(kind), "reason": regrade.reason,
         "key_version_id": regrade.key_version_id,
-        "changes": [{"attempt_id": c.attempt_id, "old": _text(c.old_score), "new": _text(c.new_score)}
-                    for c in result.changes],
+        "changes": [{"attempt_id": c.attempt_id, "old": _text(c.old_score), "new": _text(c.new_score),
+                     "old_max": _text(c.old_max), "new_max": _text(c.new_max)} for c in result.changes],
         "kept": [{"attempt_id": k.attempt_id, "slot": k.slot, "score": _text(k.score), "key_score": _text(k.key_score),
                   "score_change_id": k.change_id} for k in result.kept]})
     session.flush()

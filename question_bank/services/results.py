@@ -105,14 +105,16 @@ class ReviewItem:
 
 
 def latest_marks(session: Session, attempt: Attempt) -> dict[int, Decimal]:
-    """Slot → points of the newest mark of each item."""
+    """Slot → points of the newest mark of each item (none for an item whose newest mark set the
+    marks before it aside: it awaits marking again, ``services.remarking``)."""
     rows = session.execute(
         select(AttemptItem.slot, Mark.score)
         .join(Mark, Mark.attempt_item_id == AttemptItem.id)
         .where(AttemptItem.attempt_id == attempt.id)
         .order_by(Mark.id)
     )
-    return {slot: score for slot, score in rows}
+    newest = {slot: score for slot, score in rows}
+    return {slot: score for slot, score in newest.items() if score is not None}
 
 
 def review(session: Session, attempt: Attempt, shown: Disclosure) -> list[ReviewItem]:

@@ -29,17 +29,9 @@ from question_bank.models import VOID_BAND, Attempt, AttemptItem, ChangeState, M
 from question_bank.services import audit, item_overrides, ledger, protection
 from question_bank.services.manual_marking import check_points
 from question_bank.services.marking import latest_item_marks, settle_total
+from question_bank.services.remarking import MARK_REASON_PREFIX, approved_change_id  # noqa: F401 (used by regrade)
 
 
-#: ``Mark.reason`` of a mark an approved change set: this prefix and the change's id.
-MARK_REASON_PREFIX = "score_change:"
-
-
-def approved_change_id(mark: Mark | None) -> int | None:
-    """The id of the approved score change that set ``mark``, or None (another kind of mark, or none)."""
-    if mark is None or not (mark.reason or "").startswith(MARK_REASON_PREFIX):
-        return None
-    return int(mark.reason[len(MARK_REASON_PREFIX):])
 
 
 def _item_in_scope(session: Session, actor: User, item_id: int) -> AttemptItem:
@@ -98,7 +90,8 @@ def propose(session: Session, clock: Clock, actor: User, item_id: int, new_score
 
 def decide(session: Session, clock: Clock, actor: User, change_id: int, approve: bool, note: str = "") -> ScoreChange:
     """Approve or reject an open proposal. The proposer may not decide it (four eyes:
-    :class:`PermissionDenied`); a proposal already decided is a :class:`Conflict`, and so is
+    :class:`PermissionDenied`); a proposal already decided is a :class:`Conflict` naming who
+    decided it, how and when (checked before anything else about it), and so is
     approving one whose old mark is no longer the item's mark (it must be proposed again). Approval
     adds the mark and, when the attempt has a total, a new ledger entry "score change: <reason>"."""
     protection.require_role(actor, Role.EXAM_ADMIN)
@@ -110,6 +103,9 @@ def decide(session: Session, clock: Clock, actor: User, change_id: int, approve:
         raise PermissionDenied(N_("A score change needs a second person: you proposed it, so someone else decides."))
     # Lock the attempt first (marks and totals of it change), then take the decision exactly once.
     session.scalars(select(Attempt).where(Attempt.id == item.attempt_id).with_for_update()).one()
+    session.refresh(change)
+    if change.state != ChangeState.PROPOSED:
+        _refuse_decided(change)
     if approve:
         _refuse_stale(session, item, change)
     now = clock.now()
@@ -118,9 +114,9 @@ def decide(session: Session, clock: Clock, actor: User, change_id: int, approve:
         update(ScoreChange).where(ScoreChange.id == change.id, ScoreChange.state == ChangeState.PROPOSED)
         .values(state=state, decided_by_id=actor.id, decided_at=now, decision_note=(note or "").strip())
         .execution_options(synchronize_session=False)).rowcount
-    if taken != 1:
-        raise Conflict(N_("This score change has already been decided."))
     session.refresh(change)
+    if taken != 1:
+        _refuse_decided(change)
     record = None
     if approve:
         attempt = item.attempt
@@ -131,9 +127,19 @@ def decide(session: Session, clock: Clock, actor: User, change_id: int, approve:
             record = ledger.append(session, clock, attempt, reason=f"score change: {change.reason}", actor=actor)
     audit.record(session, clock, actor, f"score_change.{'approve' if approve else 'reject'}", "attempt_item", item.id,
                  after={"change_id": change.id, "score": f"{change.new_score:.2f}", "proposed_by": change.proposed_by_id,
+                        "proposed_by_name": change.proposed_by.display_name, "decided_by_name": actor.display_name,
                         "note": change.decision_note, "score_record_id": record.id if record else None})
     session.flush()
     return change
+
+
+def _refuse_decided(change: ScoreChange) -> None:
+    """Raise :class:`Conflict` saying who decided ``change`` already, how and when."""
+    if change.state == ChangeState.APPROVED:
+        raise Conflict(N_("This score change was already approved by %(name)s at %(when)s."),
+                       name=change.decided_by.display_name if change.decided_by else "—", when=change.decided_at)
+    raise Conflict(N_("This score change was already rejected by %(name)s at %(when)s."),
+                   name=change.decided_by.display_name if change.decided_by else "—", when=change.decided_at)
 
 
 def _refuse_stale(session: Session, item: AttemptItem, change: ScoreChange) -> None:

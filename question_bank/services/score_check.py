@@ -27,7 +27,9 @@ from question_bank.services import ledger, marking_evidence
 class ScoreState(StrEnum):
     #: The attempt's score, band and pass are its newest ledger entry's.
     RECORDED = "recorded"
-    #: No score yet and no entry: in progress, or closed and waiting for a person's marking.
+    #: No score yet and no entry: in progress, or closed and waiting for a person's marking; or
+    #: no score since a proctor re-opened the attempt after its newest entry (answering again, or
+    #: awaiting marking again).
     UNMARKED = "unmarked"
     #: The attempt differs from its newest entry, that entry's hash is broken, or an open attempt has one.
     MISMATCH = "mismatch"
@@ -64,6 +66,10 @@ def check(attempt: Attempt, newest: ScoreRecord | None) -> CheckedScore:
         if attempt.score is None:
             return CheckedScore(ScoreState.UNMARKED)
         return CheckedScore(ScoreState.UNRECORDED)
+    if attempt.score is None and attempt.band is None and attempt.passed is None and _reopened_since(attempt, newest):
+        # A proctor re-opened it after that entry: answering again, or handed in and awaiting
+        # marking (``remarking``); its next entry records the new score.
+        return CheckedScore(ScoreState.UNMARKED)
     agrees = (
         attempt.state in CLOSED_STATES
         and ledger.entry_intact(newest)
@@ -73,6 +79,12 @@ def check(attempt: Attempt, newest: ScoreRecord | None) -> CheckedScore:
     if not agrees:
         return CheckedScore(ScoreState.MISMATCH, recorded=newest)
     return CheckedScore(ScoreState.RECORDED, newest.score, newest.max_score, newest.band, newest.passed, newest)
+
+
+def _reopened_since(attempt: Attempt, entry: ScoreRecord) -> bool:
+    """Whether the attempt was re-opened (``proctoring.reopen_attempt``, audited) after ``entry``.
+    Reads ``attempt.reopenings`` only for an attempt without a score."""
+    return any(r.reopened_at >= entry.recorded_at for r in attempt.reopenings)
 
 
 def newest_entries(session: Session, attempt_ids: Iterable[int]) -> dict[int, ScoreRecord]:

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from question_bank.clock import Clock
 from question_bank.errors import NotFound
@@ -60,6 +60,7 @@ def _attempts_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int
         .join(OrgUnit, OrgUnit.id == User.org_unit_id)
         .where(_in_scope(viewer))
         .order_by(Attempt.attempt_no)
+        .options(selectinload(Attempt.reopenings))
     )
     if sitting_ids is not None:
         query = query.where(Attempt.sitting_id.in_(list(sitting_ids)))
