@@ -3,8 +3,9 @@ restart, a cut connection, SEC-F2) or refuses to write (SQLite's disk full, SEC-
 of an export is full. Each is a clear, fail-closed refusal, never a false success: the request's
 transaction is rolled back (``examsvc.database`` does so at teardown), the reply says nothing was
 stored, and the exam page keeps the change and sends it again (``static/js/exam.js`` retries any
-5xx reply). The connection pool checks a connection before lending it (``pool_pre_ping`` in
-``question_bank.db.make_engine``), so the service recovers by itself once the database is back.
+5xx reply). A connection the database dropped fails the request's first statement, and the pool
+then discards every connection made before it (``examsvc.database.init_app`` says why the web app
+does not ping first), so the service recovers by itself once the database is back.
 """
 
 from __future__ import annotations
