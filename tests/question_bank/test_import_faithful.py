@@ -284,6 +284,22 @@ def test_labels_are_taken_off_every_option_when_every_option_carries_its_own_in_
     assert "row 2" in note and "选项A、选项B、选项C、选项D" in note
 
 
+@pytest.mark.parametrize("options, kept", [
+    (["A.甲", "B.乙", "C.A和B", "D.A、B均不对"], ["甲", "乙", "A和B", "A、B均不对"]),
+    (["A. B两项", "B. 乙", "C. 丙", "D. 丁"], ["B两项", "乙", "丙", "丁"]),
+])
+def test_an_option_whose_label_is_followed_by_a_latin_letter_loses_it_with_the_others_never_half(
+        db, clock, editor, options, kept):
+    for name in ("q.xlsx", "q.csv"):
+        row = ROW[:]
+        row[1] = f"{name}：{ROW[1]}"
+        row[COLUMN["选项A"] - 1:COLUMN["选项D"]] = options
+        data = (book_bytes(questions_book([row])) if name == "q.xlsx"
+                else "\r\n".join(",".join(r) for r in [QUESTION_HEADER, row]).encode())
+        report = run(db, clock, editor, data, name=name)
+        assert report.errors == [] and stored(db)[-1].options == kept, name
+
+
 @pytest.mark.parametrize("options, refused", [
     (["(A) 警告", "罚款", "记过", "行政拘留"], "BCD"),  # only one option labelled
     (["A.警告", "B.罚款", "记过", "D.行政拘留"], "C"),  # one left out
