@@ -364,8 +364,9 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     not known (:attr:`Row.unreadable`: an error value, a number format not applied exactly), is
     reported as such, in place of whatever its emptiness would otherwise be taken for (an empty
     key, a missing stem). A filled option past H (选项I …) refuses the row: the template holds
-    eight options and never drops one. Options written with their own label ("A.警告", "（A）警告")
-    are read without it. Without a 题型 column, the type is the one the sheet's name gives. A cell
+    eight options and never drops one. Options written each with its own label in order ("A.警告",
+    "（B）罚款" …) are read without them and noted (``option_cells.row_labels``, decided for the row,
+    :func:`labels_note`); labels on only some options or out of order refuse the row. Without a 题型 column, the type is the one the sheet's name gives. A cell
     holding an invisible control character (``question_control_chars``: C0 but tab and line ends in
     a text column, C1, bidirectional overrides) is refused for that alone."""
     # Formulas are never run: the editor is asked for the value itself.
