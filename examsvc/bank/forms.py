@@ -25,7 +25,9 @@ from examsvc.form_fields import PointsField
 from examsvc.formatting import points
 from question_bank.drafts import QuestionDraft
 from question_bank.errors import N_, Problem
+from question_bank.formats.option_cells import row_labels, written_options
 from question_bank.formats.question_control_chars import typed_control_problems
+from question_bank.formats.template import labels_note
 from question_bank.models import Question
 from question_bank.services.review import REASON_LIMIT
 from question_bank.types import REGISTRY
@@ -169,14 +171,22 @@ class QuestionForm(AppForm):
         (``question_control_chars.typed_control_problems``, the imports' own rule), from reading
         the key (the type's ``parse_key``) and from the domain's :meth:`QuestionDraft.problems`;
         a field refused for a character gets no other problem, which its text would only echo.
+
+        A choice question's options lose their own labels ("A. 警告") as an import's do
+        (``option_cells.row_labels``): taken off with a note in ``draft.notes`` when every option
+        carries its label in order, refused on the option when only some do or they are out of order.
         """
         options = self.options()
         qtype = REGISTRY.get(self.qtype.data or "")
         refused = typed_control_problems(self._typed_texts())
         problems: list[Problem] = []
+        labelled, found = False, []
+        if qtype is not None and qtype.has_options and options:
+            options, found, labelled = row_labels(options)
         key = None
         if qtype is not None:
             key, problems = self._key(qtype, options)
+        problems = [Problem(p.message, p.params, name) for name, p in found] + problems
         draft = QuestionDraft(
             qtype=self.qtype.data or "", stem=(self.stem.data or "").strip(), options=options, key=key,
             category_path=self.category.data or "", explanation=(self.explanation.data or "").strip(),
@@ -184,6 +194,9 @@ class QuestionForm(AppForm):
             legal_basis=(self.legal_basis.data or "").strip(), default_score=self.score.data,
             pinned_options=self.pinned(), rubric=(self.rubric.data or "").strip(),
         )
+        if labelled:
+            draft.notes.append(labels_note("options", [str(f.label.text) for f, text in zip(self.option_fields(), options)
+                                                       if text]))
         for problem in draft.problems():
             # A key that could not be read is also "missing" to the draft; its reason is already shown.
             if key is None and qtype is not None and problem.place == "key":
@@ -237,12 +250,15 @@ class QuestionForm(AppForm):
                 self.form_errors_shown.append(text)
 
     def fill_from(self, question: Question) -> None:
-        """Fill the fields with the question's current version, as the editor will change it."""
+        """Fill the fields with the question's current version, as the editor will change it.
+        Options that saving would read otherwise (one begins with a label, such as "A.甲" stored
+        from an import) are shown each after its own label, "（A）A.甲", which saving takes off
+        again (``option_cells.written_options``), so that saving unchanged changes nothing."""
         version = question.current_version
         assert version is not None
         self.qtype.data = version.qtype
         self.stem.data = version.stem
-        for field, text in zip(self.option_fields(), version.options + [""] * len(LETTERS)):
+        for field, text in zip(self.option_fields(), written_options(version.options) + [""] * len(LETTERS)):
             field.data = text
         for index, field in enumerate(self.pin_fields()):
             field.data = index in (version.pinned_options or [])

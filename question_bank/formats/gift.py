@@ -36,6 +36,7 @@ from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.html_text import LAYOUT_SPACE
 from question_bank.formats.interchange import ExportedQuestion, SourceFile, extras_of, read_text, too_many
 from question_bank.formats.moodle_grades import grade_of, share, split_unescaped
+from question_bank.formats.option_cells import written_options
 from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, file_notes, to_row
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.types import get_type
@@ -131,7 +132,9 @@ def _missing_word(draft) -> bool:
 
 def _choices(draft) -> str:
     lines = []
-    for letter, option in zip(LETTERS, draft.options):
+    # Options the import would read otherwise (one begins with a label) each get their own label
+    # in brackets, which the import takes off (option_cells.written_options).
+    for letter, option in zip(LETTERS, written_options(draft.options)):
         if draft.qtype == "single_choice":
             lines.append(("=" if letter in draft.key else "~") + escape_answer(option))
         else:

@@ -30,7 +30,8 @@ from question_bank.formats.guarded.text import decode
 from question_bank.formats.guarded import refuse
 from question_bank.formats.question_control_chars import draft_control_problems
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS, MAX_FILE_BYTES
-from question_bank.formats.template import ParsedRow
+from question_bank.formats.option_cells import row_labels
+from question_bank.formats.template import ParsedRow, labels_note
 from question_bank.types import REGISTRY
 from question_bank.types.choice import LETTERS
 
@@ -107,8 +108,17 @@ def finish_row(filename: str, item: int, line: int | None, draft: QuestionDraft 
     """A :class:`ParsedRow` for question ``item``: ``found`` (already placed) plus the draft's own
     problems (:meth:`QuestionDraft.problems`) and its fields' control characters
     (``question_control_chars.draft_control_problems``), each placed on the question and named by
-    its field."""
+    its field.
+
+    A choice question's options lose their own labels ("A. 警告") as the template's do, decided for
+    the question as a whole (``option_cells.row_labels``): taken off with a note when every option
+    carries its label in order, the question refused naming the option when only some do or they
+    are out of order (issue 5)."""
     problems = list(found)
+    labelled = False
+    if draft is not None and draft.qtype in REGISTRY and REGISTRY[draft.qtype].has_options and draft.options:
+        draft.options, refused, labelled = row_labels(list(draft.options))
+        problems.extend(Problem(p.message, p.params, item_place(filename, item, line, name)) for name, p in refused)
     if draft is not None:
         # A field holding an invisible control character is refused for that alone (issue 5, F6).
         controls = draft_control_problems(draft)
@@ -118,6 +128,8 @@ def finish_row(filename: str, item: int, line: int | None, draft: QuestionDraft 
     if problems:
         return ParsedRow(item, None, problems, line=line, item=True)
     notes = [Problem(n.message, n.params, item_place(filename, item, line, str(n.place))) for n in draft.notes]
+    if labelled:
+        notes.append(labels_note(item_place(filename, item, line), ["options"]))
     return ParsedRow(item, draft, [], pins_stated=pins_stated, notes=notes, line=line, item=True)
 
 

@@ -34,6 +34,7 @@ from question_bank.formats.guarded import refuse
 from question_bank.formats.interchange import ExportedQuestion, SourceFile, extras_of, read_text, too_many
 from question_bank.formats.moodle_grades import cloze_blank, grade_of, share
 from question_bank.formats.moodle_questions import ADDED_BLANK, Answer, MoodleQuestion, file_notes, to_row
+from question_bank.formats.option_cells import written_options
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
 from question_bank.types.choice import LETTERS
 from question_bank.types.fill_blank import BLANK
@@ -154,7 +155,9 @@ def _write_choices(writer: _Writer, draft) -> None:
     writer.element(2, "shuffleanswers", "false" if everything_pinned else "true")
     writer.element(2, "answernumbering", "ABCD")
     right = share(len(draft.key)) if draft.key else "0"
-    for letter, option in zip(LETTERS, draft.options):
+    # Options the import would read otherwise (one begins with a label) each get their own label
+    # in brackets, which the import takes off (option_cells.written_options).
+    for letter, option in zip(LETTERS, written_options(draft.options)):
         fraction = right if letter in draft.key else ("0" if single else "-100")
         writer.element(2, "answer", attrs={"fraction": fraction, "format": "plain_text"},
                        children=[("text", option, None)])

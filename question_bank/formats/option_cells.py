@@ -1,5 +1,9 @@
-"""The option cells of a template row (选项A … 选项H) read as their author wrote them: the option's own
-label ("A.警告", "（A）警告") is left out, and a cell that shows no option text (only a label such as
+"""The option cells of a template row (选项A … 选项H) read as their author wrote them: the options' own
+labels ("A.警告", "（A）警告") are left out when every option carries its own in order and the row is
+refused when only some do or they are out of order (:func:`row_labels`, decided for the question as a
+whole and used by every input path: template, GIFT, Moodle XML, JSON Lines, the editor's form), and
+the exports write options that would read otherwise each after one more label (:func:`written_options`).
+A cell that shows no option text (only a label such as
 "A." or "（B）", or only spaces and invisible characters) is refused as empty, never stored as an
 option. A label-only cell is what an editor leaves when a template pre-fills the labels and the
 option is never written; stored, it would become an option reading "A." that candidates could pick.
@@ -69,47 +73,6 @@ def _leading_label(text: str) -> tuple[str, str] | None:
     return written, rest
 
 
-def without_label(text: str, letter: str) -> str:
-    """An option's text without its own letter written before it: "A.警告", "A、警告", "A．警告",
-    "（A）警告", "(A) 警告", "A：警告" in column A read "警告" (the letter is shown once, by the
-    product). A letter not set off by a mark is the author's text and stays; so does another
-    letter's label, which :func:`other_label` refuses. A label with nothing after it is returned as
-    it is (:func:`label_only` refuses it)."""
-    leading = _leading_label(text)
-    return leading[1] if leading is not None and leading[0] == letter else text
-
-
-def other_label(text: str, letter: str) -> str | None:
-    """The letter of the label ``text`` begins with when it is another option's, not ``letter``'s:
-    "C、警告", "（C）警告", "C.警告", "ｃ．警告" in column B give "C"; else ``None`` (no label, its own
-    label, or an abbreviation such as "A、B都正确", :func:`_leading_label`).
-
-    Rule (issue 5, F2): such a cell contradicts its column. Taking the label off would store the
-    text as option B when its author labelled it C, and keeping it would show "B. C、警告"; either
-    way the author's options may have moved, so the import refuses the row and names both
-    letters instead of guessing."""
-    leading = _leading_label(text)
-    return leading[0] if leading is not None and leading[0] != letter else None
-
-
-def written_for_column(text: str, letter: str) -> str:
-    """``text``, option ``letter``'s stored text, as the template export writes it in that option's
-    column, so that :func:`read_options` reads back exactly ``text``.
-
-    Rule: a text the import would change or refuse, because it begins with its own label
-    ("B、以上均可", "（C）项", "d. 无法确定" in its own column: :func:`without_label` takes that off),
-    with another option's label ("C、警告" as option B: :func:`other_label` refuses it) or because
-    it is only a label ("B.", which :func:`label_only` refuses), is written after one more label
-    of its letter in brackets: "（B）B、以上均可", "（B）C、警告". The import takes off exactly that
-    bracketed label, and a bracketed label is taken off whatever follows it (the Latin-letter
-    exception is only for a plain "A." label), so the rest comes back as stored. Any other text
-    is written as it is, so that hand-made files are read as before (issue 5: a round trip never
-    changes an option)."""
-    if _leading_label(text) is None and not label_only(text):
-        return text
-    return f"（{letter}）{text}"
-
-
 def _labelled_again(rest: str, letter: str) -> bool:
     """Whether ``rest``, what follows an option's label, begins with that same label."""
     again = _LABEL.match(rest)
@@ -117,29 +80,88 @@ def _labelled_again(rest: str, letter: str) -> bool:
         "NFKC", again.group("bracketed") or again.group("plain")).upper() == letter
 
 
-def read_options(cells: list[str], found: list[tuple[str, Problem]]) -> list[str]:
+def _any_label(text: str) -> tuple[str, str] | None:
+    """(letter, rest) when ``text`` begins with an option label followed by some text, whatever
+    follows it ("A. B两项" too); ``None`` otherwise. Only :func:`row_labels` uses it, when the
+    other options of the question say whether a label is one."""
+    found = _LABEL.match(text)
+    if found is None:
+        return None
+    rest = text[found.end():].strip()
+    if not rest:
+        return None
+    return unicodedata.normalize("NFKC", found.group("bracketed") or found.group("plain")).upper(), rest
+
+
+def row_labels(texts: list[str], skip: frozenset[int] = frozenset()) -> tuple[list[str], list[tuple[str, Problem]], bool]:
+    """One question's options with their own labels taken off, decided for the question as a
+    whole, never option by option (issue 5): ``(options, problems, removed)``. ``texts[i]`` is
+    option ``LETTERS[i]``'s text; indices in ``skip`` (empty, refused already) are neither labelled
+    nor unlabelled. Problems are (field name ``option_<letter>``, problem).
+
+    Rule, the same for every input path (template, GIFT, Moodle XML, JSON Lines, the editor's form):
+
+    - no option begins with a label as :func:`_leading_label` reads one: the options stay as
+      written ("A.B两项" alone is an abbreviation);
+    - every option begins with a label and they run A, B, C … in order: each loses exactly its
+      first label, also one followed by a Latin letter ("C.A和B" among labelled options reads
+      "A和B"), and ``removed`` is True (the caller says so in a note);
+    - otherwise the question is refused, never half taken off: an option with another option's
+      label is named with both letters, and when some options carry their own label, each option
+      without one is named."""
+    loose = [None if i in skip or not text else _any_label(text) for i, text in enumerate(texts)]
+    counted = [i for i, text in enumerate(texts) if i not in skip and text]
+    if not any(_leading_label(texts[i]) is not None for i in counted):
+        return list(texts), [], False
+    if all(loose[i] is not None and loose[i][0] == LETTERS[i] for i in counted):
+        return [loose[i][1] if i in counted else text for i, text in enumerate(texts)], [], True
+    problems: list[tuple[str, Problem]] = []
+    own = [LETTERS[i] for i in counted if loose[i] is not None and loose[i][0] == LETTERS[i]]
+    for i in counted:
+        letter = LETTERS[i]
+        if loose[i] is not None and loose[i][0] != letter:
+            problems.append((f"option_{letter}", Problem(
+                N_("option %(letter)s begins with %(label)s, the label of option %(other)s, so it is not clear "
+                   "which option this text is; put it in the column of option %(other)s, or take the label "
+                   "off if it belongs to option %(letter)s"),
+                {"letter": letter, "other": loose[i][0], "label": _LABEL.match(texts[i]).group().strip()})))
+        elif loose[i] is None and own:
+            problems.append((f"option_{letter}", Problem(
+                N_("option %(letter)s has no label, while option %(labelled)s begins with its own; write every "
+                   "option of the question with its label (A., B., C. …) or none"),
+                {"letter": letter, "labelled": "、".join(own)})))
+    return list(texts), problems, False
+
+
+def read_options(cells: list[str], found: list[tuple[str, Problem]], removed: list[str] | None = None,
+                 refused: frozenset[int] = frozenset()) -> list[str]:
     """The options of one row from its option cells (``cells[i]`` is option ``LETTERS[i]``'s cell,
-    ``""`` when the file has no such column), their own labels left out. Problems go to ``found``
-    as (template column name, problem): a cell that shows only a label or nothing visible, and an
-    empty option before a filled one. Trailing empty cells are no options."""
-    texts = []
+    ``""`` when the file has no such column), their own labels left out as :func:`row_labels`
+    decides for the row. Problems go to ``found`` as (template column name, problem): a cell that
+    shows only a label or nothing visible, labels out of order or on only some options, and an
+    empty option before a filled one. When labels were taken off, the column names of the options
+    that lost one are added to ``removed`` (the caller notes it, ``template.labels_note``). Cells
+    at indices in ``refused`` were refused by the caller and count neither as labelled nor as
+    unlabelled. Trailing empty cells are no options."""
+    texts, skip = [], set(refused)
     for letter, value in zip(LETTERS, cells):
         text = _cell_text(value)
         if text and label_only(text):
             found.append((f"option_{letter}", Problem(
                 N_("option %(letter)s holds only the label %(label)s and no option text; write the option or "
                    "clear the cell"), {"letter": letter, "label": text})))
+            skip.add(len(texts))
         elif text and shows_nothing(text):
             found.append((f"option_{letter}", Problem(
                 N_("option %(letter)s holds only invisible characters (such as a zero-width space); write the "
                    "option or clear the cell"), {"letter": letter})))
-        elif text and (other := other_label(text, letter)) is not None:
-            found.append((f"option_{letter}", Problem(
-                N_("option %(letter)s begins with %(label)s, the label of option %(other)s, so it is not clear "
-                   "which option this text is; put it in the column of option %(other)s, or take the label "
-                   "off if it belongs to option %(letter)s"),
-                {"letter": letter, "other": other, "label": _LABEL.match(text).group().strip()})))
-        texts.append(without_label(text, letter))
+            skip.add(len(texts))
+        texts.append(text)
+    stripped, problems, taken = row_labels(texts, frozenset(skip))
+    found.extend(problems)
+    if taken and removed is not None:
+        removed.extend(f"option_{LETTERS[i]}" for i, text in enumerate(texts) if text and i not in skip)
+    texts = stripped
     while texts and not texts[-1]:
         texts.pop()
     for letter, text in zip(LETTERS, texts):
@@ -148,6 +170,22 @@ def read_options(cells: list[str], found: list[tuple[str, Problem]]) -> list[str
                                                       {"letter": letter})))
     # A refused cell stays in the list as written, so that it is never popped as a trailing empty
     # option and the options after it keep their letters.
+    return texts
+
+
+def written_options(options: list[str]) -> list[str]:
+    """``options``, one question's stored option texts, as an export writes them, so that
+    :func:`row_labels` (every import path) reads back exactly ``options``.
+
+    Rule: when the options as they are would be changed or refused by the import (some begin with
+    a label, :func:`_leading_label`; or one is only a label, :func:`label_only`), every option is
+    written after its own label in brackets, "（A）A.甲", "（B）乙": the options then all carry their
+    labels in order and the import takes off exactly that one label each. Otherwise they are
+    written as they are, so that a file without labels stays as it was (issue 5: a round trip
+    never changes an option)."""
+    texts = list(options)
+    if any(label_only(t) for t in texts if t) or row_labels(texts)[1:] != ([], False):
+        return [f"（{letter}）{text}" for letter, text in zip(LETTERS, texts)]
     return texts
 
 

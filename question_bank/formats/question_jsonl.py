@@ -39,6 +39,7 @@ from question_bank.formats.interchange import (
     too_many,
 )
 from question_bank.formats.spreadsheet import MAX_DATA_ROWS
+from question_bank.formats.option_cells import written_options
 from question_bank.formats.template import ParsedRow
 from question_bank.types import REGISTRY
 from question_bank.types.choice import LETTERS
@@ -66,10 +67,14 @@ def content_of(draft: QuestionDraft) -> dict[str, Any]:
 
 
 def write(questions: Iterable[ExportedQuestion], out: IO[bytes]) -> int:
-    """Write one line a question to ``out``; returns how many were written."""
+    """Write one line a question to ``out``; returns how many were written. A choice question's
+    options that the import would read otherwise (one begins with a label) are written each after
+    its own label in brackets (``option_cells.written_options``), which the import takes off."""
     count = 0
     for question in questions:
         line = {"schema": SCHEMA, **question.record, **content_of(question.draft)}
+        if REGISTRY[question.draft.qtype].has_options:
+            line["options"] = written_options(line["options"])
         out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         out.write(b"\n")
         count += 1

@@ -364,8 +364,9 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     not known (:attr:`Row.unreadable`: an error value, a number format not applied exactly), is
     reported as such, in place of whatever its emptiness would otherwise be taken for (an empty
     key, a missing stem). A filled option past H (选项I …) refuses the row: the template holds
-    eight options and never drops one. Options written with their own label ("A.警告", "（A）警告")
-    are read without it. Without a 题型 column, the type is the one the sheet's name gives. A cell
+    eight options and never drops one. Options written each with its own label in order ("A.警告",
+    "（B）罚款" …) are read without them and noted (``option_cells.row_labels``, decided for the row,
+    :func:`labels_note`); labels on only some options or out of order refuse the row. Without a 题型 column, the type is the one the sheet's name gives. A cell
     holding an invisible control character (``question_control_chars``: C0 but tab and line ends in
     a text column, C1, bidirectional overrides) is refused for that alone."""
     # Formulas are never run: the editor is asked for the value itself.
@@ -428,11 +429,13 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     # A refused option cell (a formula, a cell whose shown text is not known) stands in as filled:
     # its problem is reported once, not again as an empty option or as a key naming an empty option.
     refused = set(unsaved)
+    labelled: list[str] = []
     if OPTIONS_CELL in header.index:
-        options = read_options(split_options(cell(OPTIONS_CELL), found), found)
+        options = read_options(split_options(cell(OPTIONS_CELL), found), found, labelled)
     else:
         options = read_options([_REFUSED_OPTION if name in refused else cell(name) for name in OPTION_COLUMNS],
-                               found)
+                               found, labelled,
+                               frozenset(i for i, name in enumerate(OPTION_COLUMNS) if name in refused))
     pinned = _pinned(cell("pinned"), found)
     key = None
     key_column = _key_column(header, cell, found)
@@ -487,6 +490,10 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
         if trimmed:
             notes.append(trimmed_note(Place(file=filename, sheet=sheet, row=row.number),
                                       [header.text[name] for name in trimmed]))
+        if labelled:
+            names = [OPTIONS_CELL] if OPTIONS_CELL in header.index else labelled
+            notes.append(labels_note(Place(file=filename, sheet=sheet, row=row.number),
+                                     [header.text[name] for name in names]))
         if _LIST_MARKS.search(cell("tags")):
             # Commas split knowledge points too; said, since a point may itself hold a comma.
             notes.append(Problem(N_("the knowledge points were also split at commas and 、: %(tags)s"),
@@ -521,6 +528,16 @@ def trimmed_note(place: Place, headers: list[str]) -> Problem:
     changed, in the same words whatever the format."""
     return Problem(N_("the spaces (or line ends) before or after the text were removed in %(columns)s"),
                    {"columns": "、".join(headers)}, place)
+
+
+def labels_note(place: Place | str, headers: list[str]) -> Problem:
+    """The note that the options' own labels ("A.", "B、", "（C）") were taken off in ``headers`` at
+    ``place`` (a template row and its option columns as the file writes them, or a question of an
+    interchange file, or the editor's form, and the fields as its problems name them), as
+    ``option_cells.row_labels`` decides: every option carried its label in order. Kept as a note,
+    not a refusal, in the same words whatever the input path (issue 5)."""
+    return Problem(N_("the option labels (A., B., C. …) written before the options were taken off in %(columns)s; "
+                      "the letters are shown by the bank"), {"columns": "、".join(headers)}, place)
 
 
 def _cell_too_long() -> Problem:

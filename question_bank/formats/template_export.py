@@ -4,8 +4,9 @@ so that exporting and importing again gives the same questions (README, "Import 
 One row a question, the template's headers in its order. Each cell says exactly what the import
 reads back: the type by its Chinese name, the key as the template writes keys (``types``'
 ``format_key``: ``A,C`` → ``AC``, 对/错, ``二/2|五/5``), a short answer's reference answer in 参考答案,
-pinned options as letters, an option beginning with its own label ("B、以上均可" as option B)
-after one more label "（B）" that the import takes off (``option_cells.written_for_column``), and 无 for a choice question with none (an empty cell would let the
+pinned options as letters, the options of a question one of which begins with a label ("B、以上均可"
+as option B) each after one more label of its own, "（A）甲", "（B）B、以上均可", which the import takes
+off (``option_cells.written_options``), and 无 for a choice question with none (an empty cell would let the
 import propose pins for "以上都是"), difficulty 1–5, knowledge points separated by "；", the mark
 without trailing zeros.
 
@@ -26,7 +27,7 @@ from typing import IO
 from question_bank.drafts import QuestionDraft
 from question_bank.formats import tabular
 from question_bank.formats.interchange import ExportedQuestion
-from question_bank.formats.option_cells import written_for_column
+from question_bank.formats.option_cells import written_options
 from question_bank.formats.template import CSV_EXPORT_NOTE, TEMPLATE_HEADERS
 from question_bank.formats.template_file import QUESTION_SHEET
 from question_bank.types import get_type
@@ -43,7 +44,7 @@ def template_row(draft: QuestionDraft) -> list[str]:
         "题型": qtype.import_names[0],
         "题干": draft.stem,
         # An option beginning with its own label gets one more, which the import takes off again.
-        **{f"选项{letter}": written_for_column(option, letter) for letter, option in zip(LETTERS, draft.options)},
+        **{f"选项{letter}": option for letter, option in zip(LETTERS, written_options(draft.options))},
         "固定选项": ",".join(LETTERS[i] for i in draft.pinned_options) if draft.pinned_options
         else ("无" if qtype.has_options else ""),
         "答案": qtype.format_key(draft.key) if qtype.auto_marked else "",

@@ -132,6 +132,50 @@ def test_c21_a_repeated_question_is_flagged_on_create_and_a_near_duplicate_with_
     assert f"{near.duplicate_similarity}% like {original.id}" in client.get("/bank/questions").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("labels", [("A. ", "B. ", "C. ", "D. "), ("A、", "B、", "C、", "D、"), ("（A）", "(B)", "C．", "d.")])
+def test_options_typed_each_with_its_label_in_order_are_saved_without_them_and_the_author_is_told(
+        client, db, make, editor, labels):
+    original = make.question(stem="行政处罚的种类由哪一级规范设定？（　）", options=["法律", "规章", "通知", "会议纪要"])
+    signed_in(client, editor)
+    typed = {f"option_{letter}": label + text for letter, label, text in zip("ABCD", labels, ["法律", "规章", "通知", "会议纪要"])}
+    response = client.form_post("/bank/questions/new", question_form(**typed))
+    assert response.status_code == 302
+    created = db.scalar(select(Question).where(Question.id != original.id))
+    assert created.current_version.options == ["法律", "规章", "通知", "会议纪要"]
+    assert (created.duplicate_of_id, created.duplicate_similarity) == (original.id, 100)  # C-21 sees the repeat
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "the option labels (A., B., C. …) written before the options were taken off in" in page
+
+
+@pytest.mark.parametrize("typed, field, reason", [
+    ({"option_A": "A. 法律"}, "option_B", "option B has no label, while option A begins with its own"),
+    ({"option_A": "A. 法律", "option_B": "C. 规章", "option_C": "C. 通知", "option_D": "D. 会议纪要"}, "option_B",
+     "option B begins with C., the label of option C"),
+])
+def test_labels_on_only_some_options_or_out_of_order_are_refused_beside_the_option(client, db, editor, typed, field,
+                                                                                  reason):
+    signed_in(client, editor)
+    response = client.form_post("/bank/questions/new", question_form(**typed))
+    assert response.status_code == 422
+    assert reason in field_block(response.get_data(as_text=True), field)
+    assert count(db, Question) == 0
+
+
+def test_an_option_stored_beginning_with_a_label_is_offered_for_editing_so_that_saving_keeps_it(
+        client, db, make, editor):
+    stored = ["A.法律", "规章", "通知", "会议纪要"]
+    question = make.question(status=QuestionStatus.DRAFT, author=editor, options=stored)
+    signed_in(client, editor)
+    page = client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True)
+    assert "（A）A.法律" in field_block(page, "option_A") and "（B）规章" in field_block(page, "option_B")
+    typed = {f"option_{letter}": f"（{letter}）{text}" for letter, text in zip("ABCD", stored)}
+    response = client.form_post(f"/bank/questions/{question.id}/edit",
+                                edit_form(client, question, stem="改过的题干（　）", **typed))
+    assert response.status_code == 302
+    db.refresh(question)
+    assert question.current_version.options == stored and question.current_version.stem == "改过的题干（　）"
+
+
 # --- editing and versions -------------------------------------------------------------------------
 
 def test_editing_an_unused_version_changes_it_in_place(client, db, make, editor):

@@ -221,12 +221,21 @@ def _labelled(style: str, letter: str) -> str:
     return style.format(L=letter, l=letter.lower(), F=full, f=full.lower())
 
 
-@pytest.mark.parametrize("file_format,filename", [("xlsx", "导出.xlsx"), ("csv", "导出.csv")])
-def test_options_beginning_with_their_own_label_come_back_exactly_from_the_template(
+#: Every format whose import reads option labels (issue 5: all of them, by one rule).
+EVERY_FORMAT = [("xlsx", "导出.xlsx"), ("csv", "导出.csv"), ("moodle_xml", "导出.xml"), ("gift", "导出.gift.txt"),
+                ("jsonl", "导出.jsonl")]
+
+
+@pytest.mark.parametrize("file_format,filename", EVERY_FORMAT)
+def test_options_beginning_with_their_own_label_come_back_exactly_from_every_format(
         db, clock, editor, file_format, filename):
-    # Texts an author wrote with a leading label (in the editor or in JSON Lines): the template export
-    # must write them so that the import, which takes a label off option B's "B.警告", keeps them.
+    # Texts stored with a leading label (by an earlier import, through an escape): every export must
+    # write them so that the import, which takes labels off options that all carry them, keeps them.
     originals = []
+    # Only one option begins with a label, which the import alone would refuse as labels on some options.
+    for options in (["A.甲", "乙", "丙", "丁"], ["（A）", "B.", "丙", "丁"], ["甲", "乙", "C、A和B", "D.以上都不对"]):
+        originals.append(authoring.create_question(db, clock, editor, QuestionDraft(
+            "single_choice", f"部分标签{options}：下列说法正确的是？", options, ["A"], "标签")))
     for number, style in enumerate(OWN_LABEL_STYLES):
         options = [_labelled(style, letter) + text for letter, text in
                    zip("ABCD", ["以上均可", "以上都不对", "无法确定", "项"])]
@@ -241,15 +250,15 @@ def test_options_beginning_with_their_own_label_come_back_exactly_from_the_templ
     data = export(db, clock, editor, file_format)
     if file_format == "csv":
         text = data.decode("utf-8-sig")
-        assert "（B）B、以上都不对" in text and ",A类企业,A、B都正确,C.B两项," in text
+        assert "（A）A.甲,（B）乙," in text and "（B）B、以上都不对" in text and ",A类企业,A、B都正确,C.B两项," in text
     report, imported = reimport(db, clock, editor, filename, data)
 
     assert sorted(c["options"] for c in map(content, imported)) == sorted(c["options"] for c in map(content, originals))
     assert [d["similarity"] for d in report.duplicates] == [100] * len(originals)
 
 
-@pytest.mark.parametrize("file_format,filename", [("xlsx", "导出.xlsx"), ("csv", "导出.csv")])
-def test_options_beginning_with_another_options_label_come_back_exactly_from_the_template(
+@pytest.mark.parametrize("file_format,filename", EVERY_FORMAT)
+def test_options_beginning_with_another_options_label_come_back_exactly_from_every_format(
         db, clock, editor, file_format, filename):
     # The import refuses "C、警告" in 选项B (issue 5, F2); a text stored so (from the editor, JSON Lines,
     # Moodle) is written after its own bracketed label, which the import takes off, and comes back whole.

@@ -251,22 +251,83 @@ def test_reference_answer_headed_key_column_is_the_key(db, clock, editor):
     assert report.errors == [] and stored(db)[0].key == ["A"]
 
 
-@pytest.mark.parametrize("text, kept", [
-    ("A.B两项都对", "A.B两项都对"),  # an abbreviation, not a label
-    ("B罚款", "B罚款"),  # a letter not set off by a mark is the author's text
-    ("B. A类企业", "B. A类企业"),  # a plain "B." before a Latin letter is an abbreviation, not a label
-    ("(A) 警告", "警告"),
-    ("A：警告", "警告"),
-    ("A. A.双重标签", "A.双重标签"),  # exactly one label of its own letter is taken off, as in B–D
-    ("A.A.双重标签", "A.双重标签"),
-    ("（A）A、双重标签", "A、双重标签"),
-    ("A. B.另一字母", "A. B.另一字母"),
-])
-def test_a_label_is_dropped_only_when_it_is_the_options_own(db, clock, editor, text, kept):
+#: The other options of ROW each with its own label, in three styles.
+LABELLED_BCD = ["B、罚款", "（C）记过", "D．行政拘留"]
+
+
+@pytest.mark.parametrize("text", ["A.B两项都对", "B罚款", "B. A类企业", "A. B.另一字母"])
+def test_a_text_that_only_looks_labelled_is_kept_when_no_option_carries_a_label(db, clock, editor, text):
+    # A plain "A." before a Latin letter is an abbreviation, a letter not set off is the author's.
     row = ROW[:]
     row[COLUMN["选项A"] - 1] = text
     report = run(db, clock, editor, book_bytes(questions_book([row])))
-    assert report.errors == [] and stored(db)[0].options[0] == kept
+    assert report.errors == [] and stored(db)[0].options[0] == text
+    assert not any("option labels" in n for n in map(str, report.notes))
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("(A) 警告", "警告"),
+    ("A：警告", "警告"),
+    ("A.B两项都对", "B两项都对"),  # among labelled options "A." is a label, whatever follows it
+    ("A. A.双重标签", "A.双重标签"),  # exactly one label is taken off each option
+    ("A.A.双重标签", "A.双重标签"),
+    ("（A）A、双重标签", "A、双重标签"),
+    ("A. B.另一字母", "B.另一字母"),
+])
+def test_labels_are_taken_off_every_option_when_every_option_carries_its_own_in_order(db, clock, editor, text,
+                                                                                      kept):
+    row = ROW[:]
+    row[COLUMN["选项A"] - 1:COLUMN["选项D"]] = [text, *LABELLED_BCD]
+    report = run(db, clock, editor, book_bytes(questions_book([row])))
+    assert report.errors == [] and stored(db)[0].options == [kept, "罚款", "记过", "行政拘留"]
+    [note] = [str(n) for n in report.notes if "option labels" in str(n)]
+    assert "row 2" in note and "选项A、选项B、选项C、选项D" in note
+
+
+@pytest.mark.parametrize("options, kept", [
+    (["A.甲", "B.乙", "C.A和B", "D.A、B均不对"], ["甲", "乙", "A和B", "A、B均不对"]),
+    (["A. B两项", "B. 乙", "C. 丙", "D. 丁"], ["B两项", "乙", "丙", "丁"]),
+])
+def test_an_option_whose_label_is_followed_by_a_latin_letter_loses_it_with_the_others_never_half(
+        db, clock, editor, options, kept):
+    for name in ("q.xlsx", "q.csv"):
+        row = ROW[:]
+        row[1] = f"{name}：{ROW[1]}"
+        row[COLUMN["选项A"] - 1:COLUMN["选项D"]] = options
+        data = (book_bytes(questions_book([row])) if name == "q.xlsx"
+                else "\r\n".join(",".join(r) for r in [QUESTION_HEADER, row]).encode())
+        report = run(db, clock, editor, data, name=name)
+        assert report.errors == [] and stored(db)[-1].options == kept, name
+
+
+@pytest.mark.parametrize("options, refused", [
+    (["(A) 警告", "罚款", "记过", "行政拘留"], "BCD"),  # only one option labelled
+    (["A.警告", "B.罚款", "记过", "D.行政拘留"], "C"),  # one left out
+    (["B罚款", *LABELLED_BCD], "A"),  # a letter not set off is no label
+])
+def test_labels_on_only_some_options_refuse_the_row_naming_each_unlabelled_option(db, clock, editor, options,
+                                                                                  refused):
+    row = ROW[:]
+    row[COLUMN["选项A"] - 1:COLUMN["选项D"]] = options
+    report = run(db, clock, editor, book_bytes(questions_book([row])))
+    assert report.refused and bank_size(db) == (0, 0)
+    assert [p.place.header for p in report.errors] == [f"选项{letter}" for letter in refused]
+    assert all("has no label" in str(p) for p in report.errors)
+
+
+@pytest.mark.parametrize("options, letter, other", [
+    (["A.甲", "B.乙", "D.A和B", "C.丁"], "C", "D"),
+    (["B. A类企业", *LABELLED_BCD], "A", "B"),
+])
+def test_labels_out_of_order_refuse_the_row_naming_the_option_and_both_letters(db, clock, editor, options, letter,
+                                                                             other):
+    row = ROW[:]
+    row[COLUMN["选项A"] - 1:COLUMN["选项D"]] = options
+    report = run(db, clock, editor, book_bytes(questions_book([row])))
+    assert report.refused and bank_size(db) == (0, 0)
+    problem = report.errors[0]
+    assert problem.place.header == f"选项{letter}"
+    assert f"option {letter} begins with" in str(problem) and f"the label of option {other}" in str(problem)
 
 
 #: Labels of another option, in the styles the import takes off an option's own label: each contradicts
@@ -297,7 +358,8 @@ def test_an_option_beginning_with_another_options_label_is_refused_naming_both_l
 
 def test_an_option_beginning_with_its_own_label_is_still_read_without_it_beside_one_with_another(db, clock, editor):
     own, other = ROW[:], ROW[:]
-    own[COLUMN["选项B"] - 1], other[COLUMN["选项C"] - 1] = "（B）罚款", "B、记过"
+    own[COLUMN["选项A"] - 1:COLUMN["选项D"]] = ["A.警告", "（B）罚款", "C、记过", "D．行政拘留"]
+    other[COLUMN["选项C"] - 1] = "B、记过"
     report = run(db, clock, editor, book_bytes(questions_book([own, other])), mode=VALID_ONLY)
     assert [p.place.row for p in report.errors] == [3] and "option C begins with B、" in str(report.errors[0])
     assert stored(db)[0].options == ["警告", "罚款", "记过", "行政拘留"]
@@ -379,7 +441,7 @@ def test_a_text_file_without_separated_cells_is_not_a_csv_table(db, clock, edito
 
 @pytest.mark.parametrize("options, key, reason", [
     (["警告", "罚款", "警告", "拘留"], "A", "options A and C are the same"),
-    (["警告", "罚款", "Ａ.警告".replace("Ａ.", "C．"), "拘留"], "A", "options A and C are the same"),
+    (["A.警告", "B.罚款", "C．警告", "D.拘留"], "A", "options A and C are the same"),
     (["警告", "罚款", "", ""], "C", "the key names option C, which the question does not have"),
     (["警告", "", "记过", ""], "A", "option B is empty but a later option is filled in"),
 ])

@@ -326,3 +326,74 @@ def test_a_chinese_gift_file_reads_the_same_in_every_encoding_notepad_saves(db, 
         ("中华人民共和国的一切权力属于（　）。", ["人民", "全国人民代表大会", "国务院"], ["A"], "宪法"),
         ("宪法是国家的根本法。", [], True, "宪法")]
     assert versions[1].explanation == "宪法序言。"
+
+
+# --- option labels (issue 5): one rule for every format -------------------------------------------
+
+#: The stem of the labelled questions below, and its options as candidates should read them.
+LABELLED_STEM = "行政处罚的种类不包括？"
+PLAIN_OPTIONS = ["记过", "警告", "罚款", "A和B"]
+
+
+def _labelled_file(file_format: str, options: list[str]) -> tuple[str, bytes]:
+    """A one-question file of ``file_format`` whose single-choice question has ``options``, the first right."""
+    if file_format == "gift":
+        answers = "\n".join(("=" if i == 0 else "~") + o for i, o in enumerate(options))
+        return "q.gift", f"$CATEGORY: $course$/标签\n\n::1::{LABELLED_STEM}{{\n{answers}\n}}\n".encode()
+    if file_format == "moodle_xml":
+        answers = "".join(f'<answer fraction="{100 if i == 0 else 0}"><text>{o}</text></answer>'
+                          for i, o in enumerate(options))
+        return "q.xml", (f'<?xml version="1.0" encoding="UTF-8"?><quiz><question type="category"><category>'
+                         f'<text>$course$/标签</text></category></question><question type="multichoice">'
+                         f'<name><text>1</text></name><questiontext format="plain_text"><text>{LABELLED_STEM}</text>'
+                         f'</questiontext><single>true</single>{answers}</question></quiz>').encode()
+    line = {"type": "single_choice", "stem": LABELLED_STEM, "options": options, "key": ["A"], "category": "标签"}
+    return "q.jsonl", json.dumps(line, ensure_ascii=False).encode()
+
+
+INTERCHANGE = ["gift", "moodle_xml", "jsonl"]
+
+
+@pytest.mark.parametrize("file_format", INTERCHANGE)
+@pytest.mark.parametrize("options", [
+    ["A. 记过", "B. 警告", "C. 罚款", "D. A和B"],
+    ["A、记过", "B、警告", "C、罚款", "D、A和B"],
+    ["（A）记过", "（B）警告", "（C）罚款", "(D) A和B"],
+    ["A.记过", "B．警告", "c、罚款", "D.A和B"],  # styles mixed, a label before a Latin letter among labelled ones
+])
+def test_options_each_labelled_in_order_lose_their_labels_with_a_note_naming_the_question(
+        db, clock, editor, file_format, options):
+    filename, data = _labelled_file(file_format, options)
+    report = run(db, clock, editor, filename, data)
+    assert not report.refused, said(report.errors)
+    assert questions_of(db, report)[0].current_version.options == PLAIN_OPTIONS
+    [note] = [n for n in said(report.notes) if "option labels" in n]
+    assert note.startswith(f"{filename}, question 1") and note.endswith(
+        ": the option labels (A., B., C. …) written before the options were taken off in options; the letters are "
+        "shown by the bank")
+
+
+@pytest.mark.parametrize("file_format", INTERCHANGE)
+@pytest.mark.parametrize("options, field, reason", [
+    (["A. 记过", "警告", "C. 罚款", "D. A和B"], "option_B", "option B has no label, while option A、C、D"),
+    (["A. 记过", "警告", "罚款", "A和B"], "option_B", "option B has no label, while option A begins"),
+    (["A. 记过", "C. 警告", "B. 罚款", "D. A和B"], "option_B", "option B begins with C., the label of option C"),
+])
+def test_labels_on_only_some_options_or_out_of_order_refuse_the_question_naming_the_option(
+        db, clock, editor, file_format, options, field, reason):
+    filename, data = _labelled_file(file_format, options)
+    report = run(db, clock, editor, filename, data)
+    assert report.refused
+    first = said(report.errors)[0]
+    assert first.startswith(f"{filename}, question 1, {field}") and reason in first
+
+
+@pytest.mark.parametrize("file_format", INTERCHANGE)
+def test_a_labelled_question_repeats_the_same_question_imported_from_csv_without_labels(db, clock, editor,
+                                                                                        file_format):
+    csv = ("题型,题干,选项A,选项B,选项C,选项D,答案,分类\r\n"
+           f"单选,{LABELLED_STEM},{','.join(PLAIN_OPTIONS)},A,标签\r\n").encode()
+    assert not run(db, clock, editor, "q.csv", csv).refused
+    filename, data = _labelled_file(file_format, ["A. 记过", "B. 警告", "C. 罚款", "D. A和B"])
+    report = run(db, clock, editor, filename, data, repeats=importing.KEEP_REPEATS)
+    assert [d["similarity"] for d in report.duplicates] == [100]
