@@ -206,6 +206,37 @@ def test_a_moodle_xml_file_without_a_document_type_declaration_still_imports(db,
     assert question.current_version.stem == "宪法是国家的根本法。—"
 
 
+#: Per type, a key of the wrong shape, and what the refusal says the key should be.
+WRONG_SHAPED_KEYS = [
+    ("fill_blank", "行政复议", "a fill-in key is a list of the answers of each blank"),
+    ("fill_blank", ["行政复议", "行政诉讼"], "a fill-in key is a list of the answers of each blank"),
+    ("true_false", "yes", "a true/false key is true or false (对/错)"),
+    ("true_false", 1, "a true/false key is true or false (对/错)"),
+    ("single_choice", "A", "a choice question's key is a list of option letters"),
+    ("multiple_choice", {"A": True}, "a choice question's key is a list of option letters"),
+    ("short_answer", ["要点一"], "a short-answer key is the reference answer's text"),
+]
+
+
+@pytest.mark.parametrize("qtype, key, expected", WRONG_SHAPED_KEYS)
+def test_a_jsonl_key_of_the_wrong_shape_is_refused_saying_what_shape_is_expected(db, clock, editor, qtype, key,
+                                                                                expected):
+    line = {"type": qtype, "stem": "行政机关作出决定前应当听取（ ）的意见。", "key": key, "category": "宪法"}
+    if qtype.endswith("choice"):
+        line["options"] = ["当事人", "证人", "律师"]
+    data = (json.dumps({"type": "true_false", "stem": "第一题", "key": True, "category": "宪法"}) + "\n"
+            + json.dumps(line, ensure_ascii=False)).encode("utf-8")
+    (error,) = said(run(db, clock, editor, "q.jsonl", data).errors)
+    assert error.startswith(f"q.jsonl, question 2, key, line 2: {expected}")
+    assert "the key is missing" not in error
+
+
+@pytest.mark.parametrize("key", [None, "", []])
+def test_a_jsonl_key_left_empty_is_still_called_missing(db, clock, editor, key):
+    data = json.dumps({"type": "fill_blank", "stem": "（ ）", "key": key, "category": "宪法"}).encode()
+    assert said(run(db, clock, editor, "q.jsonl", data).errors) == ["q.jsonl, question 1, key, line 1: the key is missing"]
+
+
 def test_jsonl_errors_name_the_question_and_line_and_unknown_fields_are_reported(db, clock, editor):
     good = {"type": "true_false", "stem": "宪法是国家的根本法。", "key": True, "category": "宪法"}
     lines = [json.dumps(good, ensure_ascii=False), "", "{not json",
@@ -218,7 +249,7 @@ def test_jsonl_errors_name_the_question_and_line_and_unknown_fields_are_reported
     assert refused.refused
     errors = said(refused.errors)
     assert errors[0].startswith("q.jsonl, question 2, line 3: this line is not JSON")
-    assert errors[1:] == ["q.jsonl, question 3, key, line 4: the key is missing",
+    assert errors[1:] == ["q.jsonl, question 3, key, line 4: a true/false key is true or false (对/错)",
                           "q.jsonl, question 4, type, line 5: unknown question type matching"]
 
     report = run(db, clock, editor, "q.jsonl", data, VALID_ONLY)
