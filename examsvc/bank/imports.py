@@ -26,7 +26,7 @@ from examsvc.access import actor, roles_required
 from examsvc.bank.import_forms import DecideForm, DiscardForm, HeldForm, ImportForm
 from examsvc.bank.routes import bp
 from examsvc.downloads import disposition
-from examsvc.errors import format_place, problem_text, translate
+from examsvc.errors import format_place, problem_text, problem_texts, translate
 from examsvc.extensions import clock
 from examsvc.reports.routes import filename_stem
 from question_bank.errors import Conflict, InvalidInput, NotFound, Place, Problem
@@ -73,14 +73,21 @@ def import_upload():
         return _upload_page(form, None, 422 if form.is_submitted() else 200)
     upload = form.file.data
     data = upload.read()
-    rows = background_rows(upload.filename or "", data, form.file_format.data)
-    if rows is not None:
-        job = import_jobs.enqueue(database.session(), clock(), actor(), upload.filename or "", data, form.mode.data,
-                                  form.repeats.data, form.file_format.data, rows)
-        database.commit()
-        return redirect(url_for("bank.import_job", job_id=job.id))
-    report, held = held_imports.import_or_hold(database.session(), clock(), actor(), upload.filename or "",
-                                               data, form.mode.data, form.repeats.data, form.file_format.data)
+    try:
+        rows = background_rows(upload.filename or "", data, form.file_format.data)
+        if rows is not None:
+            job = import_jobs.enqueue(database.session(), clock(), actor(), upload.filename or "", data,
+                                      form.mode.data, form.repeats.data, form.file_format.data, rows)
+            database.commit()
+            return redirect(url_for("bank.import_job", job_id=job.id))
+        report, held = held_imports.import_or_hold(database.session(), clock(), actor(), upload.filename or "",
+                                                   data, form.mode.data, form.repeats.data, form.file_format.data)
+    except InvalidInput as exc:
+        # A file refused before any row is read (a name over the limit): said on the form, whose
+        # choices stay as they were; the file must be chosen again (a browser never refills it).
+        database.session().rollback()
+        form.file.errors = [*form.file.errors, *(text["message"] for text in problem_texts(exc))]
+        return _upload_page(form, None, 422)
     return after_import(form, report, held)
 
 

@@ -21,14 +21,16 @@ from question_bank.models import (
     QuestionVersion,
     User,
 )
-from question_bank.services import audit, citing, duplicates, review
+from question_bank.services import audit, categories, citing, duplicates, review
 from question_bank.services.law_index import LawIndex
 from question_bank.similarity import band_keys
 from question_bank.text import content_fingerprint, content_text, search_basis, search_document
 
 
 def ensure_category(session: Session, path: str) -> Category:
-    """The category at ``path``, created with any missing parents."""
+    """The category at ``path``, created with any missing parents. Raises :class:`InvalidInput`
+    (place ``category``) for an empty path, or one whose missing part differs from an existing
+    category only in width or case (``categories.folded_name``), naming that category."""
     parent: Category | None = None
     so_far: list[str] = []
     for name in category_parts(path):
@@ -36,6 +38,11 @@ def ensure_category(session: Session, path: str) -> Category:
         full = "/".join(so_far)
         category = session.scalar(select(Category).where(Category.path == full))
         if category is None:
+            existing = categories.folded_sibling(session, parent, name)
+            if existing is not None:
+                raise InvalidInput([Problem(N_("the category %(path)s differs from the existing category %(existing)s "
+                                               "only in full- or half-width forms or letter case; write %(existing)s"),
+                                            {"path": full, "existing": existing.path}, "category")])
             category = Category(name=name, path=full, parent=parent)
             session.add(category)
             session.flush()
