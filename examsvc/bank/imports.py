@@ -322,7 +322,8 @@ def decide(batch_id: int):
         database.session().rollback()
         for problem in exc.problems:
             flash(translate(problem.message, problem.params), "error")
-        return _batch_page(batch, form, 422)
+        # No review stamp at all: a request from an old page (400), not a form to correct.
+        return _batch_page(batch, form, 400 if any(p.place == "reviewed" for p in exc.problems) else 422)
     except Conflict as exc:
         # Decided meanwhile, or its questions changed since the page was read (review_stamps):
         # the page again, as it is now, with a fresh stamp.
