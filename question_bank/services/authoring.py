@@ -36,9 +36,11 @@ def ensure_category(session: Session, path: str) -> Category:
     for name in category_parts(path):
         so_far.append(name)
         full = "/".join(so_far)
-        category = session.scalar(select(Category).where(Category.path == full))
+        # The level's categories in one query: the one of this name, or one only width or case apart.
+        siblings = categories.children_of(session, parent)
+        category = next((c for c in siblings if c.name == name), None)
         if category is None:
-            existing = categories.folded_sibling(session, parent, name)
+            existing = categories.folded_among(siblings, name)
             if existing is not None:
                 raise InvalidInput([Problem(N_("the category %(path)s differs from the existing category %(existing)s "
                                                "only in full- or half-width forms or letter case; write %(existing)s"),

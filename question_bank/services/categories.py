@@ -98,13 +98,22 @@ def folded_name(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
 
-def folded_sibling(session: Session, parent: Category | None, name: str) -> Category | None:
-    """The category under ``parent`` (None: at the top) whose name is ``name`` once folded
-    (:func:`folded_name`: ``ｃｓｖ``, ``CSV`` and ``csv`` are one name), if any."""
+def children_of(session: Session, parent: Category | None) -> list[Category]:
+    """The categories directly under ``parent`` (None: at the top), in one query."""
+    return list(session.scalars(select(Category).where(
+        Category.parent_id == parent.id if parent is not None else Category.parent_id.is_(None))))
+
+
+def folded_among(categories: list[Category], name: str) -> Category | None:
+    """The one of ``categories`` whose name is ``name`` once folded (:func:`folded_name`: ``ｃｓｖ``,
+    ``CSV`` and ``csv`` are one name), if any."""
     wanted = folded_name(name)
-    siblings = session.scalars(select(Category).where(
-        Category.parent_id == parent.id if parent is not None else Category.parent_id.is_(None)))
-    return next((c for c in siblings if folded_name(c.name) == wanted), None)
+    return next((c for c in categories if folded_name(c.name) == wanted), None)
+
+
+def folded_sibling(session: Session, parent: Category | None, name: str) -> Category | None:
+    """The category under ``parent`` (None: at the top) whose name is ``name`` once folded, if any."""
+    return folded_among(children_of(session, parent), name)
 
 
 def _taken(existing: Category, name: str) -> Conflict:
