@@ -26,7 +26,7 @@ from examsvc.access import actor, roles_required
 from examsvc.bank.import_forms import DecideForm, DiscardForm, HeldForm, ImportForm
 from examsvc.bank.routes import bp
 from examsvc.downloads import disposition
-from examsvc.errors import format_place, problem_text, problem_texts, translate
+from examsvc.errors import FIELD_NAMES, format_place, problem_text, problem_texts, translate
 from examsvc.extensions import clock
 from examsvc.reports.routes import filename_stem
 from question_bank.errors import Conflict, InvalidInput, NotFound, Place, Problem
@@ -194,9 +194,13 @@ def _rows_text(group: importing.ProblemGroup, with_sheets: bool) -> list[str]:
 
 
 def _column_text(place: Place | str) -> str:
-    """A place's column as a download or a summary shows it: "G (答案)", or the header alone."""
+    """A place's column as a download or a summary shows it: "G (答案)", or the header alone; a
+    field of a question in an interchange file (Moodle XML, GIFT, JSON Lines) by its name in the
+    person's language where it has one ("type" → 题型)."""
     if not isinstance(place, Place):
         return format_place(place)
+    if place.item is not None and not place.column and place.header:
+        return str(FIELD_NAMES.get(place.header, place.header))
     if place.column and place.header:
         return f"{place.column} ({place.header})"
     return place.column or place.header

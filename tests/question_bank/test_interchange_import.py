@@ -357,3 +357,29 @@ def test_a_chinese_gift_file_reads_the_same_in_every_encoding_notepad_saves(db, 
         ("中华人民共和国的一切权力属于（　）。", ["人民", "全国人民代表大会", "国务院"], ["A"], "宪法"),
         ("宪法是国家的根本法。", [], True, "宪法")]
     assert versions[1].explanation == "宪法序言。"
+
+
+MARKDOWN_KEPT = ("the Markdown formatting (bold, italics, links …) is kept as written, marks included (such as "
+                 "**bold**): the bank shows text as written, not formatted")
+#: Markdown text in each interchange format that has it: (file name, content, the field noted).
+MARKDOWN_FILES = [
+    ("md.gift.txt", "[markdown]宪法是国家的**根本法**。{T}", "questiontext"),
+    ("md.gift.txt", "[markdown]下列属于行政处罚的是（ ）{=[markdown]*警告* ~记过 ~降级}", "answer"),
+    ("md.gift.txt", "[markdown]# 宪法\n宪法是国家的根本法。{T}", "questiontext"),
+    ("md.xml", '<quiz><question type="truefalse"><questiontext format="markdown"><text>见[宪法](http://example.org)'
+               '全文。</text></questiontext><answer fraction="100"><text>true</text></answer>'
+               '<answer fraction="0"><text>false</text></answer></question></quiz>', "questiontext"),
+]
+
+
+@pytest.mark.parametrize("filename, content, field", MARKDOWN_FILES)
+def test_markdown_kept_with_its_marks_is_said_like_lost_html_formatting(db, clock, editor, filename, content, field):
+    report = run(db, clock, editor, filename, content.encode("utf-8"), VALID_ONLY)
+    assert len(questions_of(db, report)) == 1
+    (note,) = [n for n in said(report.notes) if MARKDOWN_KEPT in n]
+    assert note.startswith(f"{filename}, question 1, {field}") and note.endswith(f": {MARKDOWN_KEPT}")
+
+
+def test_markdown_text_without_marks_gets_no_note(db, clock, editor):
+    report = run(db, clock, editor, "md.gift.txt", "[markdown]宪法是国家的根本法。{T}".encode(), VALID_ONLY)
+    assert not any(MARKDOWN_KEPT in n for n in said(report.notes))
