@@ -10,9 +10,11 @@ import json
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
-from question_bank.models import QuestionStatus, Role
+from question_bank.models import ImportBatch, QuestionStatus, Role
 from question_bank.services import review
+from tests.forms import upload
 
 
 @pytest.fixture
@@ -69,3 +71,10 @@ def test_an_export_says_which_questions_have_a_pending_revision(client, editor, 
     assert lines[in_review.id]["pending_revision"] == 2
     assert [v["stem"] for v in lines[in_review.id]["versions"]] == ["已发布题干甲", "未审修订甲"]
     assert lines[plain.id]["pending_revision"] is None
+
+
+def test_an_exported_workbook_with_a_pending_revision_note_imports_back_whole(client, editor, revised, db):
+    data = client.get("/bank/export.xlsx?status=published").data
+    assert upload(client, "export.xlsx", data, repeats="keep").status_code == 302
+    batch = db.scalars(select(ImportBatch)).one()
+    assert batch.question_count == 3 and not batch.report.get("notices")
