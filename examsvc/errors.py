@@ -70,7 +70,7 @@ FIELD_NAMES = {
     "pinned": _l("Pinned options"), "rubric": _l("Rubric"), "blanks": _l("Blanks"),
     "reference_answer": _l("Reference answer"),
     "current": _l("Current password"), "new": _l("New password"), "roles": _l("Roles"), "name": _l("Name"),
-    "parent": _l("Parent unit"), "display_name": _l("Name"), "id_number": _l("ID number"), "purpose": _l("Purpose"),
+    "parent": _l("Parent unit"), "parent_category": _l("Parent category"), "display_name": _l("Name"), "id_number": _l("ID number"), "purpose": _l("Purpose"),
     "current_post": _l("Current post"), "proposed_post": _l("Proposed post"), "phone": _l("Phone"),
     # Study lists, law review, the law catalogue and practice.
     "scope": _l("Scope"), "year": _l("Year"), "hours": _l("Study hours"), "requirement": _l("Requirement"),

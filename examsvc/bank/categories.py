@@ -20,7 +20,9 @@ from examsvc.bank.category_forms import (
 )
 from examsvc.bank.routes import bp
 from examsvc.extensions import clock
-from question_bank.errors import NotFound
+from examsvc.auth.routes import place_problems
+from examsvc.errors import translate
+from question_bank.errors import Conflict, InvalidInput, NotFound
 from question_bank.models import Category, Role
 from question_bank.services import categories
 
@@ -34,6 +36,23 @@ def _category(category_id: int) -> Category:
 
 def _chosen(value: str) -> Category | None:
     return None if value == TOP else _category(int(value))
+
+
+#: The form field a domain problem's place belongs to, where the names differ.
+_FIELD_OF_PLACE = {"parent_category": "parent"}
+
+
+def _refused(form, exc: InvalidInput | Conflict, home: str) -> None:
+    """Show a refusal of the domain on ``form`` itself: each problem beside the field it names, a
+    conflict or a problem of no field of the form beside ``home``. What was typed stays in the form."""
+    database.session().rollback()
+    if isinstance(exc, InvalidInput):
+        problems = [p if str(p.place) not in _FIELD_OF_PLACE else type(p)(p.message, p.params, _FIELD_OF_PLACE[str(p.place)])
+                    for p in exc.problems]
+        for text in place_problems(form, InvalidInput(problems)):
+            form[home].errors.append(text["message"])
+    else:
+        form[home].errors.append(translate(exc.template, exc.params))
 
 
 def _all() -> list[Category]:
@@ -57,7 +76,12 @@ def create_category():
     form = NewCategoryForm().offer(_all())
     if not form.validate():
         return _list_page(form, 422)
-    made = categories.create_category(database.session(), clock(), actor(), form.name.data, _chosen(form.parent.data))
+    try:
+        made = categories.create_category(database.session(), clock(), actor(), form.name.data,
+                                          _chosen(form.parent.data))
+    except (InvalidInput, Conflict) as exc:
+        _refused(form, exc, "name")
+        return _list_page(form, 422)
     database.commit()
     flash(_("Category %(path)s created.", path=made.path), "success")
     return redirect(url_for("bank.category_list"))
@@ -83,24 +107,33 @@ def category_page(category_id: int):
 @bp.post("/categories/<int:category_id>/rename")
 @roles_required(Role.BANK_EDITOR)
 def rename_category(category_id: int):
-    return _relocate(_category(category_id), "rename", RenameCategoryForm(), lambda category, form: (
+    return _relocate(_category(category_id), "rename", "name", RenameCategoryForm(), lambda category, form: (
         categories.rename_category(database.session(), clock(), actor(), category, form.name.data)))
 
 
 @bp.post("/categories/<int:category_id>/move")
 @roles_required(Role.BANK_EDITOR)
 def move_category(category_id: int):
-    return _relocate(_category(category_id), "move", MoveCategoryForm().offer(_all()), lambda category, form: (
+    return _relocate(_category(category_id), "move", "parent", MoveCategoryForm().offer(_all()), lambda category, form: (
         categories.move_category(database.session(), clock(), actor(), category, _chosen(form.parent.data))))
 
 
-def _relocate(category: Category, name: str, form, change):
+def _relocate(category: Category, name: str, home: str, form, change):
     """A rename or a move: the form checked (shown again with 422 otherwise), ``change`` made and
-    committed, and the old and new paths said."""
+    committed, and the old and new paths said. A refusal of the domain is shown on the form
+    (beside its field ``home`` when it names none), with what was chosen or typed kept."""
     if not form.validate():
         return _category_page(category, 422, **{name: form})
     before = category.path
-    change(category, form)
+    try:
+        change(category, form)
+    except (InvalidInput, Conflict) as exc:
+        _refused(form, exc, home)
+        category = _category(category.id)  # read again after the rollback
+        if name == "move":
+            below = {c.id for c in categories.subtree_of(database.session(), category)}
+            form.offer([c for c in _all() if c.id not in below])
+        return _category_page(category, 422, **{name: form})
     database.commit()
     flash(_("Category %(old)s is now %(new)s; its questions and paper sections moved with it.",
             old=before, new=category.path), "success")
@@ -120,7 +153,12 @@ def merge_category(category_id: int):
         form.confirm.data = "1"
         return render_template("bank/category_merge.html", preview=preview, form=form)
     path, into = source.path, target.path
-    done = categories.merge_category(database.session(), clock(), actor(), source, target)
+    try:
+        done = categories.merge_category(database.session(), clock(), actor(), source, target)
+    except (InvalidInput, Conflict) as exc:
+        form.confirm.data = ""
+        _refused(form, exc, "target")
+        return _category_page(_category(category_id), 422, merge=form)
     database.commit()
     flash(_("Category %(old)s was merged into %(new)s: %(questions)d questions and %(sections)d paper sections "
             "moved.", old=path, new=into, questions=done.questions, sections=len(done.sections)), "success")

@@ -20,7 +20,7 @@ def _path_choices(categories: list[Category], top: bool) -> list[tuple[str, str]
 
 
 class NewCategoryForm(AppForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Category name"), validators=[DataRequired(), Length(max=100)])
     parent = SelectField(_l("Under"), choices=[], validate_choice=True)
 
     def offer(self, categories: list[Category]) -> NewCategoryForm:
@@ -29,7 +29,7 @@ class NewCategoryForm(AppForm):
 
 
 class RenameCategoryForm(AppForm):
-    name = StringField(_l("New name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("New category name"), validators=[DataRequired(), Length(max=100)])
 
 
 class MoveCategoryForm(AppForm):

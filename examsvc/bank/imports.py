@@ -26,7 +26,7 @@ from examsvc.access import actor, roles_required
 from examsvc.bank.import_forms import DecideForm, DiscardForm, HeldForm, ImportForm
 from examsvc.bank.routes import bp
 from examsvc.downloads import disposition
-from examsvc.errors import format_place, problem_text, translate
+from examsvc.errors import FIELD_NAMES, format_place, problem_text, problem_texts, translate
 from examsvc.extensions import clock
 from examsvc.reports.routes import filename_stem
 from question_bank.errors import Conflict, InvalidInput, NotFound, Place, Problem
@@ -73,14 +73,21 @@ def import_upload():
         return _upload_page(form, None, 422 if form.is_submitted() else 200)
     upload = form.file.data
     data = upload.read()
-    rows = background_rows(upload.filename or "", data, form.file_format.data)
-    if rows is not None:
-        job = import_jobs.enqueue(database.session(), clock(), actor(), upload.filename or "", data, form.mode.data,
-                                  form.repeats.data, form.file_format.data, rows)
-        database.commit()
-        return redirect(url_for("bank.import_job", job_id=job.id))
-    report, held = held_imports.import_or_hold(database.session(), clock(), actor(), upload.filename or "",
-                                               data, form.mode.data, form.repeats.data, form.file_format.data)
+    try:
+        rows = background_rows(upload.filename or "", data, form.file_format.data)
+        if rows is not None:
+            job = import_jobs.enqueue(database.session(), clock(), actor(), upload.filename or "", data,
+                                      form.mode.data, form.repeats.data, form.file_format.data, rows)
+            database.commit()
+            return redirect(url_for("bank.import_job", job_id=job.id))
+        report, held = held_imports.import_or_hold(database.session(), clock(), actor(), upload.filename or "",
+                                                   data, form.mode.data, form.repeats.data, form.file_format.data)
+    except InvalidInput as exc:
+        # A file refused before any row is read (a name over the limit): said on the form, whose
+        # choices stay as they were; the file must be chosen again (a browser never refills it).
+        database.session().rollback()
+        form.file.errors = [*form.file.errors, *(text["message"] for text in problem_texts(exc))]
+        return _upload_page(form, None, 422)
     return after_import(form, report, held)
 
 
@@ -187,9 +194,13 @@ def _rows_text(group: importing.ProblemGroup, with_sheets: bool) -> list[str]:
 
 
 def _column_text(place: Place | str) -> str:
-    """A place's column as a download or a summary shows it: "G (答案)", or the header alone."""
+    """A place's column as a download or a summary shows it: "G (答案)", or the header alone; a
+    field of a question in an interchange file (Moodle XML, GIFT, JSON Lines) by its name in the
+    person's language where it has one ("type" → 题型)."""
     if not isinstance(place, Place):
         return format_place(place)
+    if place.item is not None and not place.column and place.header:
+        return str(FIELD_NAMES.get(place.header, place.header))
     if place.column and place.header:
         return f"{place.column} ({place.header})"
     return place.column or place.header
@@ -315,7 +326,8 @@ def decide(batch_id: int):
         database.session().rollback()
         for problem in exc.problems:
             flash(translate(problem.message, problem.params), "error")
-        return _batch_page(batch, form, 422)
+        # No review stamp at all: a request from an old page (400), not a form to correct.
+        return _batch_page(batch, form, 400 if any(p.place == "reviewed" for p in exc.problems) else 422)
     except Conflict as exc:
         # Decided meanwhile, or its questions changed since the page was read (review_stamps):
         # the page again, as it is now, with a fresh stamp.

@@ -259,12 +259,17 @@ def _flash_short(short: list[review.ShortSitting]) -> None:
 @roles_required(Role.BANK_REVIEWER)
 def approve(question_id: int):
     """Publish the version the reviewer read: the form carries its review stamp, and a question
-    changed since (or a form without the stamp) is refused with 409 and the page shown again, with
-    the content as it is now to review."""
+    changed since is refused with 409 and the page shown again, with the content as it is now to
+    review; a form without the stamp (an old page) with 400, asking to open the question again."""
     question = _question(question_id)
     reviewed = request.form.get("reviewed", "")
     try:
         short = review.approve_question(database.session(), clock(), actor(), question, reviewed=reviewed)
+    except InvalidInput as exc:
+        database.session().rollback()
+        for problem in exc.problems:
+            flash(translate(problem.message, problem.params), "error")
+        return _question_page(_question(question_id), ReturnForm(formdata=None), 400)
     except Conflict as exc:
         database.session().rollback()
         flash(translate(exc.template, exc.params), "error")

@@ -5,7 +5,7 @@ writer is given, and the fields a foreign format cannot carry.
   one :class:`~question_bank.formats.template.ParsedRow` a question (a draft, or its problems),
   plus notes on what the file held that the bank cannot keep. ``services.importing`` takes it from
   there, the same way for every format.
-- :class:`ExportedQuestion` is one question as a writer gets it: the draft of its current version
+- :class:`ExportedQuestion` is one question as a writer gets it: the draft of the version exported
   and, for the lossless JSON Lines, its record (ids, status, versions, review, citations).
 - Moodle XML and GIFT have no place for a difficulty, a legal basis, pinned options, a rubric or the
   difference between multiple and indefinite choice; the writers put those in an ``examsvc``
@@ -72,13 +72,15 @@ Reader = Callable[[str, bytes], SourceFile]
 
 @dataclass(frozen=True)
 class ExportedQuestion:
-    """One question handed to a writer: ``draft`` is its current version's content; ``record`` is
+    """One question handed to a writer: ``draft`` is the content exported (``services.exporting``: the published version); ``record`` is
     the JSON Lines record's bank part (see ``formats.question_jsonl``), ``{}`` when not needed;
-    ``name`` is a short title (Moodle's question name)."""
+    ``name`` is a short title (Moodle's question name); ``note`` what a reader of the file must know
+    about this question's content (an unpublished revision it does not hold), ``""`` when nothing."""
 
     draft: QuestionDraft
     name: str = ""
     record: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
 
 
 def item_place(filename: str, item: int, line: int | None = None, field_name: str = "") -> Place:

@@ -55,6 +55,13 @@ _HTML_LOSSES = {
     "table": N_("the layout of a table could not be kept; its rows are kept as lines"),
     "unsafe content": N_("a script, style or event handler in the HTML text was removed"),
 }
+#: Markdown's marks of formatting: bold or italics (** __ * _ around words), a heading (#), a link or
+#: image ([words](address)), code (`), a quotation (>) or a list item (- * + or "1.") at a line's start.
+_MARKDOWN_MARKS = re.compile(r"(\*\*|__)\S|(?<![A-Za-z0-9*_])[*_][^\s*_]|^\s{0,3}(#{1,6}\s|>|[-*+]\s|\d+\.\s)|\[[^\]]*\]\([^)]*\)|`",
+                             re.MULTILINE)
+MARKDOWN_KEPT = N_("the Markdown formatting (bold, italics, links …) is kept as written, marks included (such as "
+                   "**bold**): the bank shows text as written, not formatted")
+
 #: Moodle text formats whose text is HTML (``moodle_auto_format`` may hold HTML too).
 HTML_FORMATS = frozenset({"html", "moodle_auto_format", "moodle"})
 
@@ -130,11 +137,13 @@ class _Notes:
 
     def text(self, value: str, text_format: str, name: str, field: str) -> str:
         """Plain text of a field (``name``: its Moodle element; ``field``: the bank field it
-        fills), noting what its HTML lost and whether space around it was taken off: any in a
+        fills), noting what its HTML lost, that its Markdown's marks were kept as written, and whether space around it was taken off: any in a
         plain text, where every character inside ``<text>`` is the author's (a GIFT reader takes
         its own layout off first); in HTML, space a browser would show (``html_text``)."""
         if text_format not in HTML_FORMATS:
             self._trimmed(field, bool(value.strip()) and value.strip() != value)
+            if text_format == "markdown" and _MARKDOWN_MARKS.search(value):
+                self.add(MARKDOWN_KEPT, name)
             return value.strip()
         if text_format != "html":
             # Moodle's auto format keeps the line ends typed; HTML would fold them into spaces.

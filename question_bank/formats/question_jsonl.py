@@ -3,17 +3,20 @@
 One JSON object a line, UTF-8, no byte-order mark, ``\\n`` between lines. Each object is one
 question (schema :data:`SCHEMA`):
 
-- content, as the bank stores its current version: ``type`` (a type code), ``stem``, ``options``
+- content, as the bank stores the version exported (its published version, the one papers draw; the
+  current version of a question never published): ``type`` (a type code), ``stem``, ``options``
   (texts, A first), ``key`` (the type's key: option letters ``["A","C"]``, ``true``/``false``, the
   accepted answers of each blank ``[["二","2"],["五"]]``, or the reference answer's text),
   ``key_text`` (the same as the template writes it, for people), ``pinned_options`` (letters),
   ``explanation``, ``difficulty`` (1–5), ``tags``, ``legal_basis``, ``category`` (path with
   ``/``), ``default_score`` (text such as ``"2.5"``, or ``null``), ``rubric``;
-- the bank's record (export only): ``id``, ``status``, ``version_no``, ``published_version_no``,
+- the bank's record (export only): ``id``, ``status``, ``version_no`` (of the content above),
+  ``published_version_no``, ``pending_revision`` (version number of a revision not yet published,
+  held in ``versions`` only, or ``null``),
   ``fingerprint``, ``author``, ``created_at``, ``updated_at`` (ISO 8601, UTC), ``review``
   (``reviewer``, ``reviewed_at``, ``import_batch``), ``versions`` (every version: its content as
   above plus ``version_no``, ``fingerprint``, ``created_at``, ``created_by``, ``used_at``), and
-  ``citations`` of the current version (``source``, ``text``, ``law_title``, ``article_number``,
+  ``citations`` of the version exported (``source``, ``text``, ``law_title``, ``article_number``,
   ``article_suffix``, ``paragraph``, ``item``, ``status``).
 
 Import reads the content fields of each line. The record fields describe the exporting bank and are
@@ -48,7 +51,8 @@ SCHEMA = "examsvc.question/1"
 #: Content fields a line may carry, and the bank-record fields that are read over.
 CONTENT_FIELDS = ("type", "stem", "options", "key", "key_text", "pinned_options", "explanation", "difficulty",
                   "tags", "legal_basis", "category", "default_score", "rubric")
-RECORD_FIELDS = ("schema", "id", "status", "version_no", "published_version_no", "fingerprint", "author",
+RECORD_FIELDS = ("schema", "id", "status", "version_no", "published_version_no", "pending_revision", "fingerprint",
+                 "author",
                  "created_at", "updated_at", "review", "versions", "citations")
 
 

@@ -37,6 +37,7 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -208,12 +209,14 @@ def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Row], sheet_title: str 
 
 
 def write_xlsx_rows(headers: Sequence[str], rows: Iterable[Row], out: IO[bytes], sheet_title: str = "Sheet1",
-                    widths: Sequence[int] = (), preamble: Sequence[Row] = ()) -> None:
+                    widths: Sequence[int] = (), preamble: Sequence[Row] = (),
+                    comments: Iterable[dict[int, str]] | None = None) -> None:
     """Like :func:`to_xlsx_bytes`, but rows are written as they come (openpyxl's write-only mode)
     into ``out``, so memory does not grow with their number; column ``i`` is ``widths[i]``
     characters wide (default: the header's width), as the rows are not looked at beforehand.
     ``preamble`` rows go above the header row (its first cell bold: the title), and the panes
-    freeze below the header row."""
+    freeze below the header row. ``comments``, when given, runs alongside ``rows``: for each row,
+    column index (from 0) → a cell comment (Excel's note) to attach."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_safe_sheet_title(sheet_title))
     for index, header in enumerate(headers, start=1):
@@ -223,8 +226,12 @@ def write_xlsx_rows(headers: Sequence[str], rows: Iterable[Row], out: IO[bytes],
     for number, line in enumerate(preamble):
         sheet.append([_xlsx_cell(sheet, v, bold=number == 0 and i == 0) for i, v in enumerate(line)])
     sheet.append([_xlsx_cell(sheet, h, bold=True) for h in headers])
+    notes = iter(comments) if comments is not None else None
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
+        cells = [_xlsx_cell(sheet, v) for v in row]
+        for index, text in (next(notes) if notes is not None else {}).items():
+            cells[index].comment = Comment(text, "examsvc", width=300, height=120)
+        sheet.append(cells)
     workbook.save(out)
 
 

@@ -33,6 +33,8 @@ from question_bank.formats.template_file import QUESTION_SHEET
 from question_bank.types import get_type
 from question_bank.types.choice import LETTERS
 
+_STEM = TEMPLATE_HEADERS.index("题干")
+
 #: Column widths of the exported sheet, in characters, by header (others: 14).
 _WIDTHS = {"题干": 50, "解析": 30, "法律依据": 30, "参考答案": 30, "评分标准": 30, "分类": 20}
 
@@ -67,10 +69,24 @@ def _rows(questions: Iterable[ExportedQuestion], counter: list[int]) -> Iterator
 
 
 def write_xlsx(questions: Iterable[ExportedQuestion], out: IO[bytes]) -> int:
-    """Write the questions as a template workbook (sheet 题库) to ``out``; returns how many."""
+    """Write the questions as a template workbook (sheet 题库) to ``out``; returns how many. A
+    question's ``note`` (an unpublished revision the row does not hold) is a comment on its stem
+    cell, which the import does not read."""
     counter = [0]
     widths = [_WIDTHS.get(h, 14) for h in TEMPLATE_HEADERS]
-    tabular.write_xlsx_rows(TEMPLATE_HEADERS, _rows(questions, counter), out, QUESTION_SHEET, widths)
+    notes: list[dict[int, str]] = []
+
+    def noted() -> Iterator[ExportedQuestion]:
+        for question in questions:
+            notes.append({_STEM: question.note} if question.note else {})
+            yield question
+
+    def comments() -> Iterator[dict[int, str]]:
+        while notes:
+            yield notes.pop(0)
+
+    tabular.write_xlsx_rows(TEMPLATE_HEADERS, _rows(noted(), counter), out, QUESTION_SHEET, widths,
+                            comments=comments())
     return counter[0]
 
 

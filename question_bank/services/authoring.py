@@ -21,21 +21,30 @@ from question_bank.models import (
     QuestionVersion,
     User,
 )
-from question_bank.services import audit, citing, duplicates, review
+from question_bank.services import audit, categories, citing, duplicates, review
 from question_bank.services.law_index import LawIndex
 from question_bank.similarity import band_keys
 from question_bank.text import content_fingerprint, content_text, search_basis, search_document
 
 
 def ensure_category(session: Session, path: str) -> Category:
-    """The category at ``path``, created with any missing parents."""
+    """The category at ``path``, created with any missing parents. Raises :class:`InvalidInput`
+    (place ``category``) for an empty path, or one whose missing part differs from an existing
+    category only in width or case (``categories.folded_name``), naming that category."""
     parent: Category | None = None
     so_far: list[str] = []
     for name in category_parts(path):
         so_far.append(name)
         full = "/".join(so_far)
-        category = session.scalar(select(Category).where(Category.path == full))
+        # The level's categories in one query: the one of this name, or one only width or case apart.
+        siblings = categories.children_of(session, parent)
+        category = next((c for c in siblings if c.name == name), None)
         if category is None:
+            existing = categories.folded_among(siblings, name)
+            if existing is not None:
+                raise InvalidInput([Problem(N_("the category %(path)s differs from the existing category %(existing)s "
+                                               "only in full- or half-width forms or letter case; write %(existing)s"),
+                                            {"path": full, "existing": existing.path}, "category")])
             category = Category(name=name, path=full, parent=parent)
             session.add(category)
             session.flush()

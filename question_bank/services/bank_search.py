@@ -98,7 +98,9 @@ class QuestionQuery:
     options (``%`` and ``_`` are ordinary characters), folded (``text.search_fold``); ``category``
     is a path such as ``宪法`` and matches that category and everything below it; ``difficulty`` is
     1–5; ``tag`` one knowledge point, whole; ``legal_basis`` a :class:`LegalBasisFilter`;
-    ``author_id`` the question's author; ``used`` :data:`USED` (a version of it was put into an
+    ``status`` a :class:`QuestionStatus` value, where ``published`` means every question with a
+    live published version (also one whose revision is in review or returned to draft: papers
+    still draw its published version); ``author_id`` the question's author; ``used`` :data:`USED` (a version of it was put into an
     attempt) or :data:`NEVER_USED`; ``sitting_id`` a sitting whose attempts used it.
     """
 
@@ -139,7 +141,11 @@ class QuestionQuery:
             found.append(text_search.contains(session, QuestionVersion.search_text, text))
         if self.qtype:
             found.append(QuestionVersion.qtype == self.qtype)
-        if self.status:
+        if self.status == QuestionStatus.PUBLISHED:
+            # Every question papers can draw: a published question whose revision waits for review
+            # (or was returned to draft) is still published in the version papers use.
+            found.append(Question.published_version_id.is_not(None) & (Question.status != QuestionStatus.RETIRED))
+        elif self.status:
             found.append(Question.status == self.status)
         if self.difficulty is not None:
             found.append(QuestionVersion.difficulty == self.difficulty)

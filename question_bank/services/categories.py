@@ -14,6 +14,7 @@ no sub-category, no section) can be deleted. Every change is audited.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
@@ -92,16 +93,44 @@ def _checked_name(name: str) -> str:
     return cleaned
 
 
-def _sibling(session: Session, parent: Category | None, name: str) -> Category | None:
-    path = f"{parent.path}/{name}" if parent else name
-    return session.scalar(select(Category).where(Category.path == path))
+def folded_name(name: str) -> str:
+    """A category name as search compares it: NFKC (full- and half-width forms alike) and case-folded."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def children_of(session: Session, parent: Category | None) -> list[Category]:
+    """The categories directly under ``parent`` (None: at the top), in one query."""
+    return list(session.scalars(select(Category).where(
+        Category.parent_id == parent.id if parent is not None else Category.parent_id.is_(None))))
+
+
+def folded_among(categories: list[Category], name: str) -> Category | None:
+    """The one of ``categories`` whose name is ``name`` once folded (:func:`folded_name`: ``ｃｓｖ``,
+    ``CSV`` and ``csv`` are one name), if any."""
+    wanted = folded_name(name)
+    return next((c for c in categories if folded_name(c.name) == wanted), None)
+
+
+def folded_sibling(session: Session, parent: Category | None, name: str) -> Category | None:
+    """The category under ``parent`` (None: at the top) whose name is ``name`` once folded, if any."""
+    return folded_among(children_of(session, parent), name)
+
+
+def _taken(existing: Category, name: str) -> Conflict:
+    """The refusal of ``name`` where ``existing`` is, naming it (and saying why when the two differ
+    only in width or case)."""
+    if existing.name == name:
+        return Conflict(N_("There is already a category %(path)s."), path=existing.path)
+    return Conflict(N_("There is already a category %(path)s, which differs from %(name)s only in full- or "
+                       "half-width forms or letter case; search would not tell them apart."),
+                    path=existing.path, name=name)
 
 
 def _place(session: Session, category: Category, parent: Category | None, name: str, place: str) -> None:
     """Give ``category`` a new parent and name, rewriting its path and every path below it."""
-    existing = _sibling(session, parent, name)
+    existing = folded_sibling(session, parent, name)
     if existing is not None and existing.id != category.id:
-        raise Conflict(N_("There is already a category %(path)s."), path=existing.path)
+        raise _taken(existing, name)
     old = category.path
     new = f"{parent.path}/{name}" if parent else name
     below = subtree_of(session, category)[1:]
@@ -116,13 +145,14 @@ def _place(session: Session, category: Category, parent: Category | None, name: 
 
 def create_category(session: Session, clock: Clock, actor: User, name: str, parent: Category | None) -> Category:
     """A new category ``name`` under ``parent`` (None: at the top). Raises :class:`InvalidInput`
-    for a bad name (empty, holding "/", too long), :class:`Conflict` when the parent already has
-    one of that name, :class:`PermissionDenied` unless a bank editor. Audit event
+    for a bad name (empty, holding "/", too long), :class:`Conflict` naming the existing category
+    when the parent already has one of that name, compared as search compares (:func:`folded_name`), :class:`PermissionDenied` unless a bank editor. Audit event
     ``category.create``. Flushes, never commits."""
     _may_change(actor)
     name = _checked_name(name)
-    if _sibling(session, parent, name) is not None:
-        raise Conflict(N_("There is already a category %(path)s."), path=f"{parent.path}/{name}" if parent else name)
+    existing = folded_sibling(session, parent, name)
+    if existing is not None:
+        raise _taken(existing, name)
     path = f"{parent.path}/{name}" if parent else name
     if len(path) > MAX_PATH:
         raise InvalidInput([Problem(N_("a path would be longer than %(n)d characters"), {"n": MAX_PATH}, "name")])
@@ -149,9 +179,9 @@ def move_category(session: Session, clock: Clock, actor: User, category: Categor
     :class:`Conflict` when ``parent`` has a category of the same name. Audit event ``category.move``."""
     _may_change(actor)
     if parent is not None and (parent.id == category.id or parent.path.startswith(category.path + "/")):
-        raise InvalidInput([Problem(N_("a category cannot move into itself or below itself"), place="parent")])
+        raise InvalidInput([Problem(N_("a category cannot move into itself or below itself"), place="parent_category")])
     before = category.path
-    _place(session, category, parent, category.name, "parent")
+    _place(session, category, parent, category.name, "parent_category")
     audit.record(session, clock, actor, "category.move", "category", category.id,
                  before={"path": before}, after={"path": category.path})
 
@@ -209,7 +239,7 @@ def merge_category(session: Session, clock: Clock, actor: User, source: Category
 
 def _merge(session: Session, source: Category, target: Category) -> None:
     for child in list(session.scalars(select(Category).where(Category.parent_id == source.id))):
-        same = _sibling(session, target, child.name)
+        same = folded_sibling(session, target, child.name)
         if same is None:
             _place(session, child, target, child.name, "target")
         else:

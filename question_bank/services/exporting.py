@@ -2,11 +2,17 @@
 audited").
 
 A chosen set of questions (the bank list's filters, a category subtree, an import batch) is written,
-each as its current version, to one of :data:`FORMATS`: the import template as .xlsx or CSV (which
+each as its published version (what papers draw; the current version for a question never
+published), to one of :data:`FORMATS`: the import template as .xlsx or CSV (which
 imports back to the same questions), Moodle XML, GIFT, or JSON Lines (lossless, with versions, review
 state and citations). The files hold the answer keys, so only bank editors and reviewers may export
 (:class:`PermissionDenied` for anyone else, candidates included), and each export is an audit event
 ``export.questions`` saying who exported what selection in which format and how many questions.
+
+A published question whose revision waits for review (or was returned to draft) is exported as its
+published version, and the file says so where its format has room: the template workbook as a
+comment on the stem cell (:func:`pending_note`), JSON Lines in the record (``pending_revision``, the
+revision's version number, beside all versions).
 
 Questions are read in chunks of :data:`CHUNK` by id and written as they come, so memory does not grow
 with the selection (``bench/export_formats.py`` measures 100,000 questions).
@@ -18,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from question_bank.clock import Clock
@@ -28,7 +34,7 @@ from question_bank.formats import gift, moodle_xml, question_jsonl, template_exp
 from question_bank.formats.interchange import ExportedQuestion
 from question_bank.models import Category, ImportBatch, Question, QuestionVersion, Role, User
 from question_bank.services import audit
-from question_bank.services.bank_search import QuestionQuery
+from question_bank.services.bank_search import QuestionQuery, pending_revision
 
 #: Questions loaded at a time.
 CHUNK = 500
@@ -117,7 +123,8 @@ def export_questions(session: Session, clock: Clock, actor: User, file_format: s
 
 
 def selected_ids(session: Session, selection: Selection) -> list[int]:
-    """Ids of the selected questions that have a version, ordered by category path, then id."""
+    """Ids of the selected questions that have a version, ordered by category path, then id. The
+    filters apply to the current version (as the bank list shows it)."""
     statement = (
         select(Question.id)
         .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
@@ -128,6 +135,19 @@ def selected_ids(session: Session, selection: Selection) -> list[int]:
     if selection.batch_id is not None:
         statement = statement.where(Question.import_batch_id == selection.batch_id)
     return list(session.scalars(statement))
+
+
+def exported_version_id():
+    """SQL expression: the id of the version an export writes of a ``Question``, its published
+    version, or its current one when it was never published."""
+    return func.coalesce(Question.published_version_id, Question.current_version_id)
+
+
+def pending_note(published_no: int, pending_no: int) -> str:
+    """The note an export writes beside a question whose revision ``pending_no`` is not published:
+    which version the file holds (Chinese: the export files are in the template's language)."""
+    return (f"此题另有未发布的修订（第{pending_no}版，待审核或已退回）；"
+            f"此处导出的是已发布版本（第{published_no}版），即试卷所用的版本。")
 
 
 def draft_of(version: QuestionVersion) -> QuestionDraft:
@@ -142,7 +162,8 @@ def draft_of(version: QuestionVersion) -> QuestionDraft:
 
 #: The columns of a current version that a draft needs, read as rows rather than objects (the
 #: formats without the bank record need no more, and rows are several times cheaper to load).
-_CONTENT = (Question.id, QuestionVersion.qtype, QuestionVersion.stem, QuestionVersion.options, QuestionVersion.key,
+_CONTENT = (Question.id, Question.published_version_id, Question.current_version_id, QuestionVersion.version_no,
+            QuestionVersion.qtype, QuestionVersion.stem, QuestionVersion.options, QuestionVersion.key,
             Category.path, QuestionVersion.explanation, QuestionVersion.difficulty, QuestionVersion.tags,
             QuestionVersion.legal_basis, QuestionVersion.default_score, QuestionVersion.pinned_options,
             QuestionVersion.rubric)
@@ -156,8 +177,10 @@ def _questions(session: Session, ids: list[int], with_record: bool) -> Iterator[
         yield from _contents(session, ids)
         return
     options = [joinedload(Question.current_version).joinedload(QuestionVersion.category),
+               joinedload(Question.published_version).joinedload(QuestionVersion.category),
                selectinload(Question.versions).joinedload(QuestionVersion.category),
                joinedload(Question.current_version).selectinload(QuestionVersion.law_refs),
+               joinedload(Question.published_version).selectinload(QuestionVersion.law_refs),
                joinedload(Question.author), joinedload(Question.reviewer)]
     for start in range(0, len(ids), CHUNK):
         wanted = ids[start:start + CHUNK]
@@ -166,24 +189,42 @@ def _questions(session: Session, ids: list[int], with_record: bool) -> Iterator[
         usernames = _usernames(session, loaded.values()) if with_record else {}
         for question_id in wanted:
             question = loaded[question_id]
-            yield ExportedQuestion(draft_of(question.current_version), name=f"Q{question.id}",
-                                   record=record_of(question, usernames))
+            yield ExportedQuestion(draft_of(question.published_version or question.current_version),
+                                   name=f"Q{question.id}", record=record_of(question, usernames),
+                                   note=_note_of(question))
 
 
 def _contents(session: Session, ids: list[int]) -> Iterator[ExportedQuestion]:
     for start in range(0, len(ids), CHUNK):
         wanted = ids[start:start + CHUNK]
         rows = {row[0]: row for row in session.execute(
-            select(*_CONTENT).join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
+            select(*_CONTENT).join(QuestionVersion, exported_version_id() == QuestionVersion.id)
             .join(Category, QuestionVersion.category_id == Category.id).where(Question.id.in_(wanted)))}
+        pending = _pending_numbers(session, [row for row in rows.values() if row[1] and row[1] != row[2]])
         for question_id in wanted:
-            (_, qtype, stem, options, key, path, explanation, difficulty, tags, legal_basis, score, pinned,
+            (_, _, _, version_no, qtype, stem, options, key, path, explanation, difficulty, tags, legal_basis, score, pinned,
              rubric) = rows[question_id]
             draft = QuestionDraft(qtype=qtype, stem=stem, options=list(options), key=key, category_path=path,
                                   explanation=explanation, difficulty=difficulty, tags=list(tags),
                                   legal_basis=legal_basis, default_score=score, pinned_options=list(pinned or []),
                                   rubric=rubric or "")
-            yield ExportedQuestion(draft, name=f"Q{question_id}")
+            note = pending_note(version_no, pending[question_id]) if question_id in pending else ""
+            yield ExportedQuestion(draft, name=f"Q{question_id}", note=note)
+
+
+def _pending_numbers(session: Session, rows) -> dict[int, int]:
+    """Question id → version number of its unpublished revision, for content ``rows`` of questions
+    whose current version is not the published one."""
+    if not rows:
+        return {}
+    current = {row[2]: row[0] for row in rows}
+    return {current[version_id]: number for version_id, number in session.execute(
+        select(QuestionVersion.id, QuestionVersion.version_no).where(QuestionVersion.id.in_(list(current))))}
+
+
+def _note_of(question: Question) -> str:
+    pending = pending_revision(question)
+    return pending_note(question.published_version.version_no, pending.version_no) if pending is not None else ""
 
 
 def _usernames(session: Session, questions: Iterable[Question]) -> dict[int, str]:
@@ -195,11 +236,13 @@ def _usernames(session: Session, questions: Iterable[Question]) -> dict[int, str
 def record_of(question: Question, usernames: dict[int, str]) -> dict[str, Any]:
     """The bank-record part of a question's JSON Lines line (``formats.question_jsonl``);
     ``usernames`` maps the ids of the versions' writers to their user names."""
-    current = question.current_version
+    current = question.published_version or question.current_version
     published = question.published_version_id
     return {
         "id": question.id, "status": str(question.status), "version_no": current.version_no,
         "published_version_no": next((v.version_no for v in question.versions if v.id == published), None),
+        # The revision the question's content above is not (that is the published version's).
+        "pending_revision": pending.version_no if (pending := pending_revision(question)) else None,
         "fingerprint": current.fingerprint, "author": question.author.username,
         "created_at": _when(question.created_at), "updated_at": _when(question.updated_at),
         "review": {"reviewer": question.reviewer.username if question.reviewer else None,

@@ -29,12 +29,18 @@ from sqlalchemy import Text, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from question_bank.errors import N_, Conflict
+from question_bank.errors import N_, Conflict, InvalidInput, Problem
 from question_bank.models import ImportBatch, Question, QuestionStatus, QuestionVersion
 
 #: The refusal when the content changed between the review page and the approval (HTTP 409).
 QUESTION_CHANGED = N_("This question was changed after you reviewed it; please review it again.")
 BATCH_CHANGED = N_("Questions of this batch were changed after you reviewed it; please review the batch again.")
+#: The refusal of an approval that carries no stamp at all (HTTP 400): a form from a page older than
+#: stamps, or a hand-made request. Nothing says the content changed, so the message does not claim it.
+QUESTION_STAMP_MISSING = N_("This approval does not say which content you reviewed; please open the question "
+                            "again, review it and then approve.")
+BATCH_STAMP_MISSING = N_("This approval does not say which content you reviewed; please open the batch again, "
+                         "review it and then approve.")
 
 #: The version's columns a stamp covers, in this order (what the review pages show of a version).
 _STAMPED = (QuestionVersion.id, QuestionVersion.fingerprint, QuestionVersion.qtype, QuestionVersion.category_id,
@@ -82,13 +88,19 @@ def batch_stamp(session: Session, batch: ImportBatch) -> str:
 
 def check_question(session: Session, question: Question, reviewed: str | None) -> None:
     """Raise :class:`Conflict` (:data:`QUESTION_CHANGED`) unless ``reviewed`` is the question's
-    stamp now; ``None`` checks nothing (a caller that did not show the question to anyone)."""
+    stamp now; ``None`` checks nothing (a caller that did not show the question to anyone); an
+    empty stamp raises :class:`InvalidInput` (:data:`QUESTION_STAMP_MISSING`, place ``reviewed``)."""
+    if reviewed is not None and not reviewed.strip():
+        raise InvalidInput([Problem(QUESTION_STAMP_MISSING, place="reviewed")])
     if reviewed is not None and reviewed != question_stamp(session, question):
         raise Conflict(QUESTION_CHANGED)
 
 
 def check_batch(session: Session, batch: ImportBatch, reviewed: str | None) -> None:
     """Raise :class:`Conflict` (:data:`BATCH_CHANGED`) unless ``reviewed`` is the batch's stamp
-    now; ``None`` checks nothing."""
+    now; ``None`` checks nothing; an empty stamp raises :class:`InvalidInput`
+    (:data:`BATCH_STAMP_MISSING`, place ``reviewed``)."""
+    if reviewed is not None and not reviewed.strip():
+        raise InvalidInput([Problem(BATCH_STAMP_MISSING, place="reviewed")])
     if reviewed is not None and reviewed != batch_stamp(session, batch):
         raise Conflict(BATCH_CHANGED)

@@ -35,6 +35,15 @@ def problem_of(error: ValueError, place: Any = "") -> Problem:
     return Problem(str(error.args[0]), params, place)
 
 
+def key_problem(key: Any, shape: str) -> Problem:
+    """The problem of a key that ``validate`` cannot use: "the key is missing" when there is none
+    (``None``, an empty text or list), else ``shape``, a msgid saying what shape the type's key has
+    (a key of the wrong shape, such as a text where a list is expected, is not a missing key)."""
+    if key is None or key == "" or key == []:
+        return Problem(N_("the key is missing"), place="key")
+    return Problem(shape, place="key")
+
+
 class QuestionType(Protocol):
     """A question type: how its key is written and checked, what a response looks like, how it is
     marked. Implementations live one per module in this package and register in ``registry``.

@@ -10,7 +10,7 @@ from typing import Any
 from question_bank.errors import N_, Problem
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.text import comparable_answer, fold_width
-from question_bank.types.base import KeyAsWritten, Unreadable, round_score
+from question_bank.types.base import KeyAsWritten, Unreadable, key_problem, round_score
 
 LETTERS = "ABCDEFGH"
 #: Options a choice question may have (domain.md §3).
@@ -114,7 +114,7 @@ class ChoiceType(KeyAsWritten):
             problems.append(Problem(N_("options must be filled in from A without gaps"), place="options"))
         problems.extend(duplicate_option_problems(options))
         if not isinstance(key, list) or not all(isinstance(k, str) for k in key):
-            return problems + [Problem(N_("the key is missing"), place="key")]
+            return problems + [key_problem(key, N_('a choice question\'s key is a list of option letters, such as ["A", "C"]'))]
         on_empty = [k for k in key if k in empty]
         unknown = [k for k in key if k not in letters_for(len(options))]
         if on_empty:

@@ -24,7 +24,7 @@ from question_bank.errors import N_, Problem
 from question_bank.field_limits import MAX_ALTERNATIVES, MAX_ANSWER_CHARS, MAX_BLANKS
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.text import comparable_answer
-from question_bank.types.base import NoOptions, Unreadable, round_score
+from question_bank.types.base import NoOptions, Unreadable, key_problem, round_score
 
 #: Empty brackets (full- or half-width, with only space inside) or two or more underscores.
 BLANK = re.compile(r"[（(][^\S\n]*[)）]|[_＿]{2,}")
@@ -125,7 +125,8 @@ class FillBlank(NoOptions):
     def validate(self, options: list[str], key: Any, *, stem: str = "") -> list[Problem]:
         problems = self.option_problems(options)
         if not key or not _well_formed(key):
-            return problems + [Problem(N_("the key is missing"), place="key")]
+            return problems + [key_problem(key, N_('a fill-in key is a list of the answers of each blank, each a list of '
+                                                   'accepted texts, such as [["二", "2"], ["五"]]'))]
         if len(key) > MAX_BLANKS:
             problems.append(Problem(N_("a fill-in question has at most %(n)d blanks"), {"n": MAX_BLANKS}, "key"))
         for number, alternatives in enumerate(key, start=1):

@@ -22,7 +22,7 @@ from typing import Any
 from question_bank.errors import N_, Problem
 from question_bank.field_limits import MAX_REFERENCE_CHARS, MAX_RESPONSE_CHARS
 from question_bank.marking_rules import MultiChoiceRule
-from question_bank.types.base import NoOptions, Unreadable
+from question_bank.types.base import NoOptions, Unreadable, key_problem
 
 #: The note on a short answer saved without its reference answer.
 NO_REFERENCE = N_("no reference answer is given: the question is kept, and an editor must add the reference answer "
@@ -46,7 +46,7 @@ class ShortAnswer(NoOptions):
     def validate(self, options: list[str], key: Any, *, stem: str = "") -> list[Problem]:
         problems = self.option_problems(options)
         if not isinstance(key, str):
-            problems.append(Problem(N_("the key is missing"), place="key"))
+            problems.append(key_problem(key, N_("a short-answer key is the reference answer's text")))
         elif len(key) > MAX_REFERENCE_CHARS:
             problems.append(Problem(N_("the reference answer is longer than %(n)d characters"),
                                     {"n": MAX_REFERENCE_CHARS}, "key"))

@@ -8,7 +8,7 @@ from typing import Any
 
 from question_bank.errors import N_, Problem
 from question_bank.marking_rules import MultiChoiceRule
-from question_bank.types.base import NoOptions, Unreadable, round_score
+from question_bank.types.base import NoOptions, Unreadable, key_problem, round_score
 
 #: How the 答案 column may write the key (domain.md §3), after NFKC folding and upper-casing.
 _TRUE_WORDS = frozenset({"对", "正确", "√", "✓", "✔", "T", "TRUE", "是", "Y", "YES"})
@@ -39,7 +39,7 @@ class TrueFalse(NoOptions):
     def validate(self, options: list[str], key: Any, *, stem: str = "") -> list[Problem]:
         problems = self.option_problems(options)
         if not isinstance(key, bool):
-            problems.append(Problem(N_("the key is missing"), place="key"))
+            problems.append(key_problem(key, N_("a true/false key is true or false (对/错)")))
         return problems
 
     def normalise_response(self, raw: Any, option_count: int, blank_count: int = 0) -> bool | None:

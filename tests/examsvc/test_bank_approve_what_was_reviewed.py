@@ -17,6 +17,10 @@ from tests.forms import decide_batch, reviewed_stamp, upload
 
 QUESTION_CHANGED = "This question was changed after you reviewed it; please review it again."
 BATCH_CHANGED = "Questions of this batch were changed after you reviewed it; please review the batch again."
+QUESTION_STAMP_MISSING = ("This approval does not say which content you reviewed; please open the question again, "
+                          "review it and then approve.")
+BATCH_STAMP_MISSING = ("This approval does not say which content you reviewed; please open the batch again, review "
+                       "it and then approve.")
 
 #: Edits of the kinds an author makes, each one a change the reviewer must see: the key and the
 #: punctuation of an option leave the duplicate fingerprint as it was; the category, the
@@ -74,9 +78,14 @@ def test_an_unchanged_question_is_published_and_a_post_without_the_stamp_is_refu
     question = make.question(status=QuestionStatus.IN_REVIEW)
     signed_in(client, reviewer)
     stamp = reviewed_stamp(client, f"/bank/questions/{question.id}")
-    for sent in ({}, {"reviewed": ""}, {"reviewed": "0" * 64}):
+    # No stamp (a page older than stamps): a bad request, asking to open the question again; it does
+    # not claim the question was changed. A stamp that is not the content's is a change (409).
+    for sent in ({}, {"reviewed": ""}, {"reviewed": "  "}):
         response = client.form_post(f"/bank/questions/{question.id}/approve", sent)
-        assert response.status_code == 409 and QUESTION_CHANGED in response.get_data(as_text=True)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and QUESTION_STAMP_MISSING in page and QUESTION_CHANGED not in page
+    response = client.form_post(f"/bank/questions/{question.id}/approve", {"reviewed": "0" * 64})
+    assert response.status_code == 409 and QUESTION_CHANGED in response.get_data(as_text=True)
     db.expire_all()
     assert question.status == QuestionStatus.IN_REVIEW
 
@@ -153,7 +162,11 @@ def test_a_batch_question_taken_out_of_review_meanwhile_is_refused_too(client, d
 
 def test_an_unchanged_batch_is_published_and_a_rejection_needs_no_stamp(client, db, make, reviewer, batch):
     signed_in(client, reviewer)
-    assert client.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1"}).status_code == 409
+    for sent in ({"approve": "1"}, {"approve": "1", "reviewed": ""}):
+        response = client.form_post(f"/bank/batches/{batch.id}/decide", sent)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and BATCH_STAMP_MISSING in page and BATCH_CHANGED not in page
+    assert client.form_post(f"/bank/batches/{batch.id}/decide", {"approve": "1", "reviewed": "0" * 64}).status_code == 409
     assert decide_batch(client, batch.id, {"approve": "1"}).status_code == 302
     assert {q.status for q in batch_questions(db, batch)} == {QuestionStatus.PUBLISHED}
     db.refresh(batch)

@@ -140,3 +140,15 @@ def test_a_selection_too_large_for_one_request_is_refused_pointing_to_the_comman
     assert "export-questions" in page
     assert [e.after["questions"] for e in db.scalars(
         select(AuditEvent).where(AuditEvent.action == "export.questions"))] == [3]
+
+
+def test_a_reason_grouping_several_problems_names_the_field_and_reads_as_one_example(client, editor, db):
+    """The GIFT sample's two unsupported types (matching, numerical) are one reason in the field
+    "type": the group names the field in words and gives the first as an example of several, with
+    no "for example" after the field's colon."""
+    data = (SHARED / "datasets" / "moodle-question-formats" / "gift" / "questions.gift.txt").read_bytes()
+    page = upload(client, "questions.gift.txt", data).get_data(as_text=True)
+    groups = page.split("Problems by reason", 1)[1].split("</ul>", 1)[0]
+    assert "<strong>Question type</strong>: the Moodle question type matching is not supported" in groups
+    assert "(and others like it)" in groups
+    assert "for example" not in groups and "<strong>type</strong>" not in groups

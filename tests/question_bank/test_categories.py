@@ -155,3 +155,16 @@ def _draft_of(version, category):
                          tags=list(version.tags), legal_basis=version.legal_basis,
                          default_score=version.default_score, pinned_options=list(version.pinned_options),
                          rubric=version.rubric)
+
+
+@pytest.mark.parametrize("written", ["测试/ｃｓｖ", "测试/csv", "测试/ＣＳＶ/子类"])
+def test_a_question_filed_under_a_width_or_case_variant_of_a_category_is_refused_naming_it(db, clock, make, editor,
+                                                                                         written):
+    categories.create_category(db, clock, editor, "CSV", categories.create_category(db, clock, editor, "测试", None))
+    db.commit()
+    with pytest.raises(InvalidInput) as caught:
+        authoring.create_question(db, clock, editor, make.draft(category=written))
+    (problem,) = caught.value.problems
+    assert problem.place == "category" and problem.params["existing"] == "测试/CSV"
+    db.rollback()
+    assert paths(db) == ["测试", "测试/CSV"]

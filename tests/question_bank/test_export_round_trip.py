@@ -201,11 +201,12 @@ def test_json_lines_keep_every_version_the_review_state_and_the_citations(db, cl
     make.revision(question, stem="第二版题干（ ）", explanation="改写后的解析")
     line = json.loads(export(db, clock, editor, "jsonl").decode("utf-8"))
 
-    assert (line["id"], line["status"], line["version_no"], line["published_version_no"]) == (
-        question.id, "in_review", 2, 1)
+    assert (line["id"], line["status"], line["version_no"], line["published_version_no"], line["pending_revision"]) == (
+        question.id, "in_review", 1, 1, 2)
     assert [(v["version_no"], v["stem"], v["explanation"]) for v in line["versions"]] == [
         (1, "第一版题干（ ）", "依据法条作答。"), (2, "第二版题干（ ）", "改写后的解析")]
-    assert line["stem"] == "第二版题干（ ）" and line["fingerprint"] == question.current_version.fingerprint
+    # The content is the published version, the one papers draw; the revision is in "versions".
+    assert line["stem"] == "第一版题干（ ）" and line["fingerprint"] == question.published_version.fingerprint
     assert [(c["source"], c["text"], c["article_number"]) for c in line["citations"]][:2] == [
         ("legal_basis", "《中华人民共和国行政处罚法》第九条", 9), ("legal_basis", "第十条", 10)]
     assert set(line["review"]) == {"reviewer", "reviewed_at", "import_batch"}

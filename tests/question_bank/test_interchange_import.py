@@ -206,6 +206,37 @@ def test_a_moodle_xml_file_without_a_document_type_declaration_still_imports(db,
     assert question.current_version.stem == "宪法是国家的根本法。—"
 
 
+#: Per type, a key of the wrong shape, and what the refusal says the key should be.
+WRONG_SHAPED_KEYS = [
+    ("fill_blank", "行政复议", "a fill-in key is a list of the answers of each blank"),
+    ("fill_blank", ["行政复议", "行政诉讼"], "a fill-in key is a list of the answers of each blank"),
+    ("true_false", "yes", "a true/false key is true or false (对/错)"),
+    ("true_false", 1, "a true/false key is true or false (对/错)"),
+    ("single_choice", "A", "a choice question's key is a list of option letters"),
+    ("multiple_choice", {"A": True}, "a choice question's key is a list of option letters"),
+    ("short_answer", ["要点一"], "a short-answer key is the reference answer's text"),
+]
+
+
+@pytest.mark.parametrize("qtype, key, expected", WRONG_SHAPED_KEYS)
+def test_a_jsonl_key_of_the_wrong_shape_is_refused_saying_what_shape_is_expected(db, clock, editor, qtype, key,
+                                                                                expected):
+    line = {"type": qtype, "stem": "行政机关作出决定前应当听取（ ）的意见。", "key": key, "category": "宪法"}
+    if qtype.endswith("choice"):
+        line["options"] = ["当事人", "证人", "律师"]
+    data = (json.dumps({"type": "true_false", "stem": "第一题", "key": True, "category": "宪法"}) + "\n"
+            + json.dumps(line, ensure_ascii=False)).encode("utf-8")
+    (error,) = said(run(db, clock, editor, "q.jsonl", data).errors)
+    assert error.startswith(f"q.jsonl, question 2, key, line 2: {expected}")
+    assert "the key is missing" not in error
+
+
+@pytest.mark.parametrize("key", [None, "", []])
+def test_a_jsonl_key_left_empty_is_still_called_missing(db, clock, editor, key):
+    data = json.dumps({"type": "fill_blank", "stem": "（ ）", "key": key, "category": "宪法"}).encode()
+    assert said(run(db, clock, editor, "q.jsonl", data).errors) == ["q.jsonl, question 1, key, line 1: the key is missing"]
+
+
 def test_jsonl_errors_name_the_question_and_line_and_unknown_fields_are_reported(db, clock, editor):
     good = {"type": "true_false", "stem": "宪法是国家的根本法。", "key": True, "category": "宪法"}
     lines = [json.dumps(good, ensure_ascii=False), "", "{not json",
@@ -218,7 +249,7 @@ def test_jsonl_errors_name_the_question_and_line_and_unknown_fields_are_reported
     assert refused.refused
     errors = said(refused.errors)
     assert errors[0].startswith("q.jsonl, question 2, line 3: this line is not JSON")
-    assert errors[1:] == ["q.jsonl, question 3, key, line 4: the key is missing",
+    assert errors[1:] == ["q.jsonl, question 3, key, line 4: a true/false key is true or false (对/错)",
                           "q.jsonl, question 4, type, line 5: unknown question type matching"]
 
     report = run(db, clock, editor, "q.jsonl", data, VALID_ONLY)
@@ -397,3 +428,29 @@ def test_a_labelled_question_repeats_the_same_question_imported_from_csv_without
     filename, data = _labelled_file(file_format, ["A. 记过", "B. 警告", "C. 罚款", "D. A和B"])
     report = run(db, clock, editor, filename, data, repeats=importing.KEEP_REPEATS)
     assert [d["similarity"] for d in report.duplicates] == [100]
+
+
+MARKDOWN_KEPT = ("the Markdown formatting (bold, italics, links …) is kept as written, marks included (such as "
+                 "**bold**): the bank shows text as written, not formatted")
+#: Markdown text in each interchange format that has it: (file name, content, the field noted).
+MARKDOWN_FILES = [
+    ("md.gift.txt", "[markdown]宪法是国家的**根本法**。{T}", "questiontext"),
+    ("md.gift.txt", "[markdown]下列属于行政处罚的是（ ）{=[markdown]*警告* ~记过 ~降级}", "answer"),
+    ("md.gift.txt", "[markdown]# 宪法\n宪法是国家的根本法。{T}", "questiontext"),
+    ("md.xml", '<quiz><question type="truefalse"><questiontext format="markdown"><text>见[宪法](http://example.org)'
+               '全文。</text></questiontext><answer fraction="100"><text>true</text></answer>'
+               '<answer fraction="0"><text>false</text></answer></question></quiz>', "questiontext"),
+]
+
+
+@pytest.mark.parametrize("filename, content, field", MARKDOWN_FILES)
+def test_markdown_kept_with_its_marks_is_said_like_lost_html_formatting(db, clock, editor, filename, content, field):
+    report = run(db, clock, editor, filename, content.encode("utf-8"), VALID_ONLY)
+    assert len(questions_of(db, report)) == 1
+    (note,) = [n for n in said(report.notes) if MARKDOWN_KEPT in n]
+    assert note.startswith(f"{filename}, question 1, {field}") and note.endswith(f": {MARKDOWN_KEPT}")
+
+
+def test_markdown_text_without_marks_gets_no_note(db, clock, editor):
+    report = run(db, clock, editor, "md.gift.txt", "[markdown]宪法是国家的根本法。{T}".encode(), VALID_ONLY)
+    assert not any(MARKDOWN_KEPT in n for n in said(report.notes))
