@@ -18,6 +18,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from examsvc import database
 from tests import dbsetup
 from tests.faults import load
 from tests.faults.conftest import open_pages
@@ -52,7 +53,7 @@ def _outage(db_url: str, seconds: float) -> int:
 
 
 def test_sec_f2_connections_cut_mid_load_fail_as_not_saved_and_the_pool_recovers(gunicorn, open_exam, db, db_url,
-                                                                                 capsys):
+                                                                                 capsys, app):
     pages = open_pages(gunicorn, open_exam)
     workers = sorted(gunicorn.worker_pids())
     db.commit()
@@ -61,6 +62,10 @@ def test_sec_f2_connections_cut_mid_load_fail_as_not_saved_and_the_pool_recovers
     time.sleep(2.0)
     acked_before = sum(len(p.acks) for p in pages)
     killed = _outage(db_url, OUTAGE_S)
+    # The outage cut this test process's pooled connections too. The web app pings none before
+    # lending it (issue 7): a dropped one fails a request's first statement once. The tests that
+    # follow share this app, so it starts them on fresh connections.
+    database.engine(app).dispose()
     acked_during_outage_end = sum(len(p.acks) for p in pages)
     time.sleep(3.0)
     stop.set()
