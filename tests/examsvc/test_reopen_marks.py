@@ -141,18 +141,25 @@ def test_voided_questions_show_as_voided_on_the_marks_page_and_take_no_change(cl
     assert "Voided" not in rows[3] and "<form" in rows[3]
 
 
-@pytest.mark.parametrize("decision", [None, "", "yes", "Approve", "reject "])
-def test_only_an_exact_approve_or_reject_decides_anything_else_changes_nothing(
-        client, db, clock, make, decision):
+def _proposed_change(db, clock, make):
+    """A two-question attempt handed in unanswered, and admin1's proposal of 10 points for its
+    first item (committed)."""
     make.questions(2, "single_choice", key=["B"])
     cadre = make.cadre()
     sitting = make.sitting(roster=[cadre], shuffle=False)
     attempt = attempts.start_attempt(db, clock, cadre, sitting)
     attempts.submit_attempt(db, clock, cadre, attempt.id)
     proposer = make.user(Role.EXAM_ADMIN, username="admin1")
-    make.user(Role.EXAM_ADMIN, username="admin2")
     change = score_changes.propose(db, clock, proposer, attempt.items[0].id, Decimal(10), "漏判")
     db.commit()
+    return change
+
+
+@pytest.mark.parametrize("decision", [None, "", "yes", "Approve", "reject "])
+def test_only_an_exact_approve_or_reject_decides_anything_else_changes_nothing(
+        client, db, clock, make, decision):
+    make.user(Role.EXAM_ADMIN, username="admin2")
+    change = _proposed_change(db, clock, make)
     client.login("admin2")
     client.form_post("/lang/en", {"next": "/"})
     form = {"note": "x"} if decision is None else {"decision": decision, "note": "x"}
@@ -165,16 +172,9 @@ def test_only_an_exact_approve_or_reject_decides_anything_else_changes_nothing(
 @pytest.mark.parametrize("first, second", [("approve", "approve"), ("reject", "approve"), ("approve", "reject")])
 def test_deciding_a_change_again_says_who_decided_it_and_when(
         client, client_factory, db, clock, make, first, second):
-    make.questions(2, "single_choice", key=["B"])
-    cadre = make.cadre()
-    sitting = make.sitting(roster=[cadre], shuffle=False)
-    attempt = attempts.start_attempt(db, clock, cadre, sitting)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
-    proposer = make.user(Role.EXAM_ADMIN, username="admin1")
     make.user(Role.EXAM_ADMIN, username="admin2", display_name="先决者")
     make.user(Role.EXAM_ADMIN, username="admin3")
-    change = score_changes.propose(db, clock, proposer, attempt.items[0].id, Decimal(10), "漏判")
-    db.commit()
+    change = _proposed_change(db, clock, make)
     client.login("admin2")
     assert client.form_post(f"/exams/score-changes/{change.id}/decide", {"decision": first}).status_code == 302
     late = client_factory()
@@ -185,7 +185,7 @@ def test_deciding_a_change_again_says_who_decided_it_and_when(
     assert again.status_code == 409 and f"already {first.rstrip('e')}ed by 先决者" in text and "has changed since" not in text
     assert "2026-05-11 10:00" in text  # when it was decided, Beijing time
     db.expire_all()
-    assert db.scalar(select(func.count(Mark.id)).where(Mark.attempt_item_id == attempt.items[0].id)) == \
+    assert db.scalar(select(func.count(Mark.id)).where(Mark.attempt_item_id == change.attempt_item_id)) == \
         (2 if first == "approve" else 1)
 
 
