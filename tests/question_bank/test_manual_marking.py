@@ -67,7 +67,7 @@ def test_single_marking_sets_the_total_and_ledger_entry_when_the_last_mark_lands
     assert last.total == Decimal("95.5") == attempt.score and attempt.passed
     assert entries(db, attempt.id) == 1 and ledger.verify(db).ok
     assert queue(db, marker) == []
-    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "mark.given")).all()
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "mark.given").order_by(AuditEvent.id)).all()
     assert [e.after["score"] for e in event] == ["25.50", "30.00"]
 
 
