@@ -26,10 +26,10 @@ from openpyxl.utils import get_column_letter
 from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.numerals import NUMERAL, parse_numeral
-from question_bank.formats.option_cells import OPTIONS_CELL, read_options, split_options
+from question_bank.formats.option_cells import OPTIONS_CELL, read_options, split_options, true_false_options
 from question_bank.formats.question_control_chars import SPACE_AROUND, question_control_problems
 from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row
-from question_bank.points import is_exact_points
+from question_bank.points import is_exact_points, parse_plain_points
 from question_bank.types import REGISTRY, type_for_import_name
 from question_bank.types.base import Unreadable, problem_of
 from question_bank.types.choice import LETTERS, read_letters
@@ -185,8 +185,9 @@ DIFFICULTY_WORDS = {"易": 1, "容易": 1, "较易": 2, "中": 3, "中等": 3, "
 _PARENTHESISED = re.compile(r"[(（][^)）]*[)）]")
 #: Between knowledge points: semicolons as the guide asks, and the commas and 、 people write lists
 #: with (一，二,三 is three knowledge points, not one).
-_TAG_SEPARATORS = re.compile(r"[;；,，、]")
-_LIST_MARKS = re.compile(r"[,，、]")
+_TAG_SEPARATORS = re.compile(r"[;；、]|(?<!\d)[,，]|[,，](?!\d)")
+#: A comma between two digits is a thousands separator ("1,000元以下罚款"), not between points.
+_LIST_MARKS = re.compile(r"、|(?<!\d)[,，]|[,，](?!\d)")
 
 
 def _header_word(text: str) -> str:
@@ -439,13 +440,19 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     pinned = _pinned(cell("pinned"), found)
     key = None
     key_column = _key_column(header, cell, found)
+    key_text, answers_as_options = cell(key_column), []
+    if qtype is not None and qtype.answer_form == "true_false" and true_false_options(options):
+        # A 判断题 laid out as a choice (选项A 正确, 选项B 错误, 答案 A): the key letter names its word.
+        answers_as_options, options = options, []
+        letter = fold(key_text).upper()
+        key_text = answers_as_options["AB".index(letter)] if letter in ("A", "B") else key_text
     if (qtype is not None and qtype.answer_form in _CODED_KEYS and key_column not in unsaved
             and len(cell(key_column)) > MAX_CELL_CHARS):
         found.insert(len(unsaved), (key_column, _cell_too_long()))
         unsaved.append(key_column)
     elif qtype is not None:
         try:
-            key = qtype.parse_key(cell(key_column), options)
+            key = qtype.parse_key(key_text, options)
         except ValueError as exc:
             found.append((key_column, problem_of(exc)))
     difficulty = _difficulty(cell("difficulty"), found)
@@ -494,6 +501,12 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
             names = [OPTIONS_CELL] if OPTIONS_CELL in header.index else labelled
             notes.append(labels_note(Place(file=filename, sheet=sheet, row=row.number),
                                      [header.text[name] for name in names]))
+        if answers_as_options:
+            notes.append(Problem(N_("the options %(options)s of this true/false question were read as its answers, "
+                                    "not stored as options: the key %(key)s is %(answer)s"),
+                                 {"options": "/".join(answers_as_options), "key": cell(key_column).strip(),
+                                  "answer": qtype.format_key(key)},
+                                 place_of(filename, sheet, row.number, header, key_column)))
         if _LIST_MARKS.search(cell("tags")):
             # Commas split knowledge points too; said, since a point may itself hold a comma.
             notes.append(Problem(N_("the knowledge points were also split at commas and 、: %(tags)s"),
@@ -614,6 +627,12 @@ def _score(value: str, found: list[tuple[str, Problem]]) -> Decimal | None:
         score = None
     if score is None or not score.is_finite():
         found.append(("score", Problem(N_("the mark must be a number such as 2 or 2.5; not %(value)s"),
+                                       {"value": text})))
+        return None
+    if parse_plain_points(text) is None:
+        # "1e1", "1_0": Decimal reads them, the mark entry does not; a mark is a plain decimal everywhere.
+        found.append(("score", Problem(N_("the mark %(value)s is not a plain decimal number; write digits with at "
+                                          "most two decimals, such as 2 or 2.5 (no exponent such as 1e1)"),
                                        {"value": text})))
         return None
     if not is_exact_points(score):
