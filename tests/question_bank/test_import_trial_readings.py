@@ -92,6 +92,15 @@ def test_a_csv_in_another_encoding_that_gb18030_would_garble_is_refused_naming_i
     assert problem.place.line == 2 and "CSV UTF-8" in message
 
 
+def test_big5_rows_far_below_plain_ones_are_found_too(db, clock, editor):
+    plain = "".join(f"single,Question {n} about the law,yes,no,A,law\r\n" for n in range(6000))  # over 256 KB
+    data = (TRADITIONAL.split("\r\n", 1)[0] + "\r\n" + plain).encode() + TRADITIONAL.split("\r\n", 1)[1].encode("big5")
+    report = run(db, clock, editor, data, name="q.csv", mode=VALID_ONLY)
+    assert report.refused and bank_size(db) == (0, 0)
+    [problem] = report.errors
+    assert "does not seem to be UTF-8 or GB18030/GBK" in str(problem) and problem.place.line == 6002
+
+
 @pytest.mark.parametrize("stem", ["行政處罰的種類（繁體，GBK 也有）", "朱镕基、王喆与张堃的姓名", "䶮𠀀两个罕见字"])
 def test_gbk_and_gb18030_text_with_characters_outside_gb2312_is_still_read(db, clock, editor, stem):
     text = f"题型,题干,选项A,选项B,答案,分类\r\n单选,{stem},警告,罚款,A,法律/行政\r\n"

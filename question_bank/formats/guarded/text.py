@@ -90,7 +90,7 @@ def decode(filename: str, data: bytes) -> tuple[str, str]:
         raise refuse(filename, N_("This file is neither UTF-8 nor GB18030/GBK text (undecodable byte %(pos)d, line "
                                   "%(line)d). Save it as \"CSV UTF-8\" and upload that."),
                      pos=exc.start, line=_line_of(data, exc.start)) from None
-    verdict = not_gb(data)
+    verdict = not_gb(data, text)
     if verdict is not None:
         raise refuse(filename, N_("This file does not seem to be UTF-8 or GB18030/GBK text (it may be %(encoding)s): "
                                   "read as GB18030 it is garbled, line %(line)d reading “%(sample)s”. Save it again "
