@@ -369,7 +369,10 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     "（B）罚款" …) are read without them and noted (``option_cells.row_labels``, decided for the row,
     :func:`labels_note`); labels on only some options or out of order refuse the row. Without a 题型 column, the type is the one the sheet's name gives. A cell
     holding an invisible control character (``question_control_chars``: C0 but tab and line ends in
-    a text column, C1, bidirectional overrides) is refused for that alone."""
+    a text column, C1, bidirectional overrides) is refused for that alone. A true/false row laid
+    out as a choice, its two options exactly 正确/错误 (对/错, √/×) and its key a letter, is read as
+    true/false with the letter mapped to its option's word and a note (``option_cells.true_false_options``);
+    any other options on a true/false row are refused."""
     # Formulas are never run: the editor is asked for the value itself.
     unsaved = [name for name, position in header.index.items() if position in row.formulas]
     found: list[tuple[str, Problem]] = [
@@ -618,6 +621,8 @@ def _difficulty(value: str, found: list[tuple[str, Problem]]) -> int:
 
 
 def _score(value: str, found: list[tuple[str, Problem]]) -> Decimal | None:
+    """The 分值 cell as points, ``None`` when empty. Only a plain decimal is a mark, as in the mark
+    entry (``points.parse_plain_points``): "1e1" is refused, never read as 10."""
     text = fold(value)
     if not text:
         return None
@@ -641,6 +646,8 @@ def _score(value: str, found: list[tuple[str, Problem]]) -> Decimal | None:
 
 
 def _tags(value: str) -> list[str]:
+    """The knowledge points of a 知识点 cell, split at ; ； 、 and at commas but for a comma between
+    two digits ("1,000元以下罚款" is one point), surrounding space dropped, repeats left out."""
     tags: list[str] = []
     for part in _TAG_SEPARATORS.split(value):
         tag = part.strip()
