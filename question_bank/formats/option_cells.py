@@ -73,6 +73,24 @@ def _leading_label(text: str) -> tuple[str, str] | None:
     return written, rest
 
 
+#: A letter followed by spaces only ("A 警告"): a label only when every option of the question is
+#: written so, in order (:func:`row_labels`).
+_SPACE_LABEL = re.compile(r"\s*(?P<letter>[A-Ha-hＡ-Ｈａ-ｈ])[ \u3000\u00a0\t]+(?=\S)")
+
+
+def _space_label(text: str) -> tuple[str, str] | None:
+    """(letter, rest) when ``text`` begins with a letter A–H (width and case folded) and a space
+    before some other text that does not begin with a Latin letter ("A 警告" → ("A", "警告"); "A B两项"
+    and "A Plan" are not labelled so); ``None`` otherwise."""
+    found = _SPACE_LABEL.match(text)
+    if found is None:
+        return None
+    rest = text[found.end():].strip()
+    if not rest or (rest[0].isascii() and rest[0].isalpha()):
+        return None
+    return unicodedata.normalize("NFKC", found.group("letter")).upper(), rest
+
+
 def _labelled_again(rest: str, letter: str) -> bool:
     """Whether ``rest``, what follows an option's label, begins with that same label."""
     again = _LABEL.match(rest)
@@ -102,7 +120,10 @@ def row_labels(texts: list[str], skip: frozenset[int] = frozenset()) -> tuple[li
     Rule, the same for every input path (template, GIFT, Moodle XML, JSON Lines, the editor's form):
 
     - no option begins with a label as :func:`_leading_label` reads one: the options stay as
-      written ("A.B两项" alone is an abbreviation);
+      written ("A.B两项" alone is an abbreviation), unless every option begins with its own letter
+      and a space, in order ("A 警告", "B 罚款" …, :func:`_space_label`): then each loses that
+      label as below; a letter and a space on only some options, or out of order, is the author's
+      text ("A 类企业" among options without such a start);
     - every option begins with a label and they run A, B, C … in order: each loses exactly its
       first label, also one followed by a Latin letter ("C.A和B" among labelled options reads
       "A和B"), and ``removed`` is True (the caller says so in a note);
@@ -112,6 +133,9 @@ def row_labels(texts: list[str], skip: frozenset[int] = frozenset()) -> tuple[li
     loose = [None if i in skip or not text else _any_label(text) for i, text in enumerate(texts)]
     counted = [i for i, text in enumerate(texts) if i not in skip and text]
     if not any(_leading_label(texts[i]) is not None for i in counted):
+        spaced = {i: _space_label(texts[i]) for i in counted}
+        if len(counted) >= 2 and all(spaced[i] is not None and spaced[i][0] == LETTERS[i] for i in counted):
+            return [spaced[i][1] if i in counted else text for i, text in enumerate(texts)], [], True
         return list(texts), [], False
     if all(loose[i] is not None and loose[i][0] == LETTERS[i] for i in counted):
         return [loose[i][1] if i in counted else text for i, text in enumerate(texts)], [], True
@@ -206,3 +230,18 @@ def split_options(value: str, found: list[tuple[str, Problem]]) -> list[str]:
         return []
     ends = [m.start() for m in labels[1:]] + [len(text)]
     return [text[m.end():end].strip() for m, end in zip(labels, ends)]
+
+
+#: The two options of a true/false question laid out as a choice ("正确" / "错误" under 选项A and 选项B).
+_TRUE_FALSE_PAIRS = frozenset({("正确", "错误"), ("对", "错"), ("√", "×")})
+
+
+def true_false_options(options: list[str]) -> bool:
+    """True when ``options`` are exactly the two answers of a true/false question, in either order:
+    正确/错误, 对/错 or √/× (width folded, surrounding space ignored); a true/false row written so is
+    read with its key letter mapped to the option's word (``template.parse_row``). Any other
+    options on a true/false row are refused as they are."""
+    if len(options) != 2:
+        return False
+    pair = tuple(unicodedata.normalize("NFKC", text).strip() for text in options)
+    return pair in _TRUE_FALSE_PAIRS or pair[::-1] in _TRUE_FALSE_PAIRS

@@ -26,10 +26,10 @@ from openpyxl.utils import get_column_letter
 from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.numerals import NUMERAL, parse_numeral
-from question_bank.formats.option_cells import OPTIONS_CELL, read_options, split_options
+from question_bank.formats.option_cells import OPTIONS_CELL, read_options, split_options, true_false_options
 from question_bank.formats.question_control_chars import SPACE_AROUND, question_control_problems
 from question_bank.formats.spreadsheet import MAX_CELL_CHARS, Row
-from question_bank.points import is_exact_points
+from question_bank.points import is_exact_points, parse_plain_points
 from question_bank.types import REGISTRY, type_for_import_name
 from question_bank.types.base import Unreadable, problem_of
 from question_bank.types.choice import LETTERS, read_letters
@@ -185,8 +185,9 @@ DIFFICULTY_WORDS = {"易": 1, "容易": 1, "较易": 2, "中": 3, "中等": 3, "
 _PARENTHESISED = re.compile(r"[(（][^)）]*[)）]")
 #: Between knowledge points: semicolons as the guide asks, and the commas and 、 people write lists
 #: with (一，二,三 is three knowledge points, not one).
-_TAG_SEPARATORS = re.compile(r"[;；,，、]")
-_LIST_MARKS = re.compile(r"[,，、]")
+_TAG_SEPARATORS = re.compile(r"[;；、]|(?<!\d)[,，]|[,，](?!\d)")
+#: A comma between two digits is a thousands separator ("1,000元以下罚款"), not between points.
+_LIST_MARKS = re.compile(r"、|(?<!\d)[,，]|[,，](?!\d)")
 
 
 def _header_word(text: str) -> str:
@@ -368,7 +369,10 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     "（B）罚款" …) are read without them and noted (``option_cells.row_labels``, decided for the row,
     :func:`labels_note`); labels on only some options or out of order refuse the row. Without a 题型 column, the type is the one the sheet's name gives. A cell
     holding an invisible control character (``question_control_chars``: C0 but tab and line ends in
-    a text column, C1, bidirectional overrides) is refused for that alone."""
+    a text column, C1, bidirectional overrides) is refused for that alone. A true/false row laid
+    out as a choice, its two options exactly 正确/错误 (对/错, √/×) and its key a letter, is read as
+    true/false with the letter mapped to its option's word and a note (``option_cells.true_false_options``);
+    any other options on a true/false row are refused."""
     # Formulas are never run: the editor is asked for the value itself.
     unsaved = [name for name, position in header.index.items() if position in row.formulas]
     found: list[tuple[str, Problem]] = [
@@ -439,13 +443,19 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     pinned = _pinned(cell("pinned"), found)
     key = None
     key_column = _key_column(header, cell, found)
+    key_text, answers_as_options = cell(key_column), []
+    if qtype is not None and qtype.answer_form == "true_false" and true_false_options(options):
+        # A 判断题 laid out as a choice (选项A 正确, 选项B 错误, 答案 A): the key letter names its word.
+        answers_as_options, options = options, []
+        letter = fold(key_text).upper()
+        key_text = answers_as_options["AB".index(letter)] if letter in ("A", "B") else key_text
     if (qtype is not None and qtype.answer_form in _CODED_KEYS and key_column not in unsaved
             and len(cell(key_column)) > MAX_CELL_CHARS):
         found.insert(len(unsaved), (key_column, _cell_too_long()))
         unsaved.append(key_column)
     elif qtype is not None:
         try:
-            key = qtype.parse_key(cell(key_column), options)
+            key = qtype.parse_key(key_text, options)
         except ValueError as exc:
             found.append((key_column, problem_of(exc)))
     difficulty = _difficulty(cell("difficulty"), found)
@@ -494,6 +504,12 @@ def parse_row(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
             names = [OPTIONS_CELL] if OPTIONS_CELL in header.index else labelled
             notes.append(labels_note(Place(file=filename, sheet=sheet, row=row.number),
                                      [header.text[name] for name in names]))
+        if answers_as_options:
+            notes.append(Problem(N_("the options %(options)s of this true/false question were read as its answers, "
+                                    "not stored as options: the key %(key)s is %(answer)s"),
+                                 {"options": "/".join(answers_as_options), "key": cell(key_column).strip(),
+                                  "answer": qtype.format_key(key)},
+                                 place_of(filename, sheet, row.number, header, key_column)))
         if _LIST_MARKS.search(cell("tags")):
             # Commas split knowledge points too; said, since a point may itself hold a comma.
             notes.append(Problem(N_("the knowledge points were also split at commas and 、: %(tags)s"),
@@ -605,6 +621,8 @@ def _difficulty(value: str, found: list[tuple[str, Problem]]) -> int:
 
 
 def _score(value: str, found: list[tuple[str, Problem]]) -> Decimal | None:
+    """The 分值 cell as points, ``None`` when empty. Only a plain decimal is a mark, as in the mark
+    entry (``points.parse_plain_points``): "1e1" is refused, never read as 10."""
     text = fold(value)
     if not text:
         return None
@@ -616,12 +634,20 @@ def _score(value: str, found: list[tuple[str, Problem]]) -> Decimal | None:
         found.append(("score", Problem(N_("the mark must be a number such as 2 or 2.5; not %(value)s"),
                                        {"value": text})))
         return None
+    if parse_plain_points(text) is None:
+        # "1e1", "1_0": Decimal reads them, the mark entry does not; a mark is a plain decimal everywhere.
+        found.append(("score", Problem(N_("the mark %(value)s is not a plain decimal number; write digits with at "
+                                          "most two decimals, such as 2 or 2.5 (no exponent such as 1e1)"),
+                                       {"value": text})))
+        return None
     if not is_exact_points(score):
         found.append(("score", Problem(N_("the mark may have at most two decimals"))))
     return score
 
 
 def _tags(value: str) -> list[str]:
+    """The knowledge points of a 知识点 cell, split at ; ； 、 and at commas but for a comma between
+    two digits ("1,000元以下罚款" is one point), surrounding space dropped, repeats left out."""
     tags: list[str] = []
     for part in _TAG_SEPARATORS.split(value):
         tag = part.strip()

@@ -25,6 +25,8 @@ from question_bank.types import REGISTRY
 
 QUESTION_SHEET = "题库"
 GUIDE_SHEET = "说明"
+#: The header row of the explanation sheet (the import knows the sheet by it and leaves it unread).
+GUIDE_HEADER = ("中文表头", "English header", "必填 / required", "填写说明", "Description")
 
 #: Example rows of each type code, by template header. Types registered later pick theirs up here.
 EXAMPLES: dict[str, tuple[dict[str, str], ...]] = {
@@ -148,7 +150,7 @@ def write_template() -> bytes:
     sheet.freeze_panes = "A2"
 
     guide = book.create_sheet(GUIDE_SHEET)
-    guide.append(["中文表头", "English header", "必填 / required", "填写说明", "Description"])
+    guide.append(list(GUIDE_HEADER))
     for column in GUIDE:
         guide.append([column.zh, column.en, "是 / yes" if column.required else "否 / no",
                       column.description_zh, column.description])

@@ -8,8 +8,9 @@ of the file is not read (so that the report can say so): the layouts editors rea
   sheets of their own, without a 题型 column: a sheet whose name is a type gives it to its rows);
   every problem names its sheet.
 - A hidden or very hidden sheet is never read, so a hidden sheet never stands in for the visible
-  one the author sees. A hidden sheet with questions is named in the report; so is a visible sheet
-  that looks like questions (its name or its first rows name a question type) but has no header.
+  one the author sees. A hidden sheet with questions is named in the report; so is every visible
+  sheet with filled rows but no header row (the template's own explanation sheet aside), saying
+  what it lacks and, where its rows do not look like questions, how many were left unread.
 - A column the template does not know (备注, an unplaceable header) whose cells are filled, and
   filled cells under no header at all, are named in the report with how many cells and their first
   rows: nothing filled is dropped without a word.
@@ -43,8 +44,8 @@ from question_bank.formats.template import (
     read_header,
     second_header_row,
 )
-from question_bank.formats.template_file import example_differences
-from question_bank.formats.template_unseen import MergeSpans, unseen_problems
+from question_bank.formats.template_file import GUIDE_HEADER, GUIDE_SHEET, example_differences
+from question_bank.formats.template_unseen import MergeSpans, formatting_note, unseen_problems
 from question_bank.types import type_for_import_name
 
 #: File name endings that promise a workbook (compared case-insensitively).
@@ -131,6 +132,12 @@ def _looks_like_questions(sheet: Sheet, looked_at: list[Row]) -> bool:
     return any(type_for_import_name(fold(cell).replace(" ", "")) is not None for row in looked_at for cell in row.cells)
 
 
+def _template_guide(sheet: Sheet, looked_at: list[Row]) -> bool:
+    """True for the explanation sheet of the downloadable template (``template_file``), which is
+    never read and needs no word."""
+    return sheet.name == GUIDE_SHEET and looked_at[0].cells[:2] == GUIDE_HEADER[:2]
+
+
 def _rows_text(numbers: list[int]) -> str:
     shown = "、".join(str(n) for n in numbers[:NOTICE_ROWS])
     return shown + ("…" if len(numbers) > NOTICE_ROWS else "")
@@ -210,6 +217,9 @@ def _parsed(filename: str, sheet: str, header: Header, row: Row) -> ParsedRow:
     parsed = parse_row(filename, sheet, header, row)
     unseen = unseen_problems(filename, sheet, header, row)
     if not unseen:
+        note = formatting_note(filename, sheet, header, row) if row.layout.formatted else None
+        if note is not None and parsed.draft is not None:
+            parsed.notes.append(note)
         return parsed
     return ParsedRow(row.number, None, unseen if row.layout.hidden else unseen + parsed.problems, sheet=sheet)
 
@@ -273,16 +283,26 @@ def _parsed_rows(filename: str, table: Table, result: ParsedFile) -> Iterator[Pa
             result.problems.extend(exc.problems)
             continue
         if header is None:
-            if above and _looks_like_questions(sheet, above) and sheet_type(sheet.name):
+            if not above or _template_guide(sheet, above):
+                continue
+            if _looks_like_questions(sheet, above) and sheet_type(sheet.name):
                 # The sheet's name gives the type: only the stem column is missing.
                 result.notices.append(Problem(
                     N_("the sheet %(sheet)s was not read: none of its first %(n)d rows is a header row naming "
                        "题干 (stem; also read as 题目, 试题 or 试题内容)"), {"sheet": sheet.name, "n": HEADER_SCAN_ROWS},
                     where))
-            elif above and _looks_like_questions(sheet, above):
+            elif _looks_like_questions(sheet, above):
                 result.notices.append(Problem(
                     N_("the sheet %(sheet)s was not read: none of its first %(n)d rows is a header row naming "
                        "题型 (type) and 题干 (stem)"), {"sheet": sheet.name, "n": HEADER_SCAN_ROWS}, where))
+            else:
+                # Whatever it holds (questions under headers the template does not know, notes, a
+                # list), a filled sheet left unread is said: nothing filled is dropped without a word.
+                result.notices.append(Problem(
+                    N_("the sheet %(sheet)s was not read: none of its first %(n)d rows is a header row naming the "
+                       "template's columns (题型 / type, 题干 / stem, 答案 / key …), so its %(rows)d filled rows were "
+                       "not imported; if they are questions, give the sheet such a header row"),
+                    {"sheet": sheet.name, "n": HEADER_SCAN_ROWS, "rows": sum(1 for _ in sheet.rows())}, where))
             continue
         if header.second_row is not None:
             result.notices.append(Problem(

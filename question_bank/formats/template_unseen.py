@@ -10,11 +10,13 @@
   report says which ranges were read that way. A merge across columns shows one text over
   several columns: when two of them are columns the template reads, which one the text belongs
   to is not known, and the row is refused naming the range.
+- A cell whose text is formatted in parts (bold, underline … inside the text) is read as its text,
+  and the row's note names it (:func:`formatting_note`): the formatting is seen, but not kept.
 """
 
 from __future__ import annotations
 
-from question_bank.errors import N_, Problem
+from question_bank.errors import N_, Place, Problem
 from question_bank.formats.spreadsheet import Row
 from question_bank.formats.template import Header, place_of
 from question_bank.formats.unseen_cells import unseen_problems as hidden_cells
@@ -40,6 +42,24 @@ def unseen_problems(filename: str, sheet: str, header: Header, row: Row) -> list
                 {"range": merge.ref, "columns": "、".join(header.text[name] for name in columns)},
                 place_of(filename, sheet, row.number, header, columns[0])))
     return found
+
+
+def formatting_note(filename: str, sheet: str, header: Header, row: Row) -> Problem | None:
+    """The note naming the read cells of ``row`` whose text is formatted in parts (a bold 不 in
+    "下列哪一项不属于", a superscript, a red word; ``RowLayout.formatted``): the bank keeps their
+    text only, as it keeps only the text of HTML from Moodle XML or GIFT, and says so, so that the
+    editor can check the question still reads as meant (write the emphasis in words, 【不】 or
+    “不”). ``None`` when there are none."""
+    read = {position: name for name, position in header.index.items()}
+    names = [read[p] for p in sorted(row.layout.formatted) if p in read]
+    if not names:
+        return None
+    return Problem(N_("the formatting inside the text of %(columns)s (bold, italic, underline, colour, superscript …) "
+                      "was not kept, only the text; check that the question still reads as meant, and write an "
+                      "emphasis that matters in the text itself (such as 【不】)"),
+                   {"columns": "、".join(header.text[name] for name in names)},
+                   place_of(filename, sheet, row.number, header, names[0]) if len(names) == 1
+                   else Place(file=filename, sheet=sheet, row=row.number))
 
 
 class MergeSpans:

@@ -58,14 +58,29 @@ def duplicate_option_problems(options: list[str]) -> list[Problem]:
         if compared in seen:
             first = seen[compared]
             # Said as written: 'ABC公司' and 'ＡＢＣ公司' look different, so say what makes them one.
-            message = (N_("options %(first)s and %(second)s are the same") if options[first].strip() == text.strip()
-                       else N_("options %(first)s and %(second)s are the same apart from full-width/half-width "
-                               "characters, upper/lower case or spaces"))
-            problems.append(Problem(message, {"first": LETTERS[first], "second": LETTERS[index]},
-                                    f"option_{LETTERS[index]}"))
+            params = {"first": LETTERS[first], "second": LETTERS[index]}
+            if options[first].strip() == text.strip():
+                message = N_("options %(first)s and %(second)s are the same")
+            elif _without_punctuation_kept(options[first]) != _without_punctuation_kept(text):
+                # "警告" and "警告。": the author wrote the stop, so it is neither dropped nor called a space.
+                message = N_("options %(first)s (%(first_text)s) and %(second)s (%(second_text)s) differ only in the "
+                             "punctuation before or after them (or in full-width/half-width characters, upper/lower "
+                             "case or spaces), so candidates would read them as one option; make them differ in "
+                             "their words, or remove one")
+                params |= {"first_text": options[first].strip(), "second_text": text.strip()}
+            else:
+                message = N_("options %(first)s and %(second)s are the same apart from full-width/half-width "
+                             "characters, upper/lower case or spaces")
+            problems.append(Problem(message, params, f"option_{LETTERS[index]}"))
         else:
             seen[compared] = index
     return problems
+
+
+def _without_punctuation_kept(text: str) -> str:
+    """``text`` as :func:`comparable_answer` compares it, but with the punctuation around it kept."""
+    folded = fold_width(text or "").casefold()
+    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
 class ChoiceType(KeyAsWritten):

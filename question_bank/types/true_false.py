@@ -11,8 +11,9 @@ from question_bank.marking_rules import MultiChoiceRule
 from question_bank.types.base import NoOptions, Unreadable, key_problem, round_score
 
 #: How the 答案 column may write the key (domain.md §3), after NFKC folding and upper-casing.
-_TRUE_WORDS = frozenset({"对", "正确", "√", "✓", "✔", "T", "TRUE", "是", "Y", "YES"})
-_FALSE_WORDS = frozenset({"错", "错误", "×", "✗", "✘", "X", "F", "FALSE", "否", "N", "NO"})
+#: 1 and 0 as a spreadsheet's TRUE and FALSE are written in a text or CSV file.
+_TRUE_WORDS = frozenset({"对", "正确", "√", "✓", "✔", "T", "TRUE", "是", "Y", "YES", "1"})
+_FALSE_WORDS = frozenset({"错", "错误", "×", "✗", "✘", "X", "F", "FALSE", "否", "N", "NO", "0"})
 
 
 class TrueFalse(NoOptions):

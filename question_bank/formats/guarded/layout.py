@@ -189,12 +189,15 @@ class RowLayout:
     """What the layout says of one row: ``hidden`` why the row cannot be seen (``""``: it can);
     ``hidden_cells`` 0-based position → why, for each filled cell of the row in a hidden column;
     ``merges`` 0-based position → the merged range the cell is part of (its top-left one included);
-    ``filled`` the positions whose value was taken from the top-left cell of a merge down a column."""
+    ``filled`` the positions whose value was taken from the top-left cell of a merge down a column;
+    ``formatted`` the positions of cells whose text is formatted in parts (bold, underline, colour …
+    inside the text, :mod:`.rich_runs`), which only their text is read of."""
 
     hidden: str = ""
     hidden_cells: dict[int, str] = field(default_factory=dict)
     merges: dict[int, Merge] = field(default_factory=dict)
     filled: frozenset[int] = frozenset()
+    formatted: frozenset[int] = frozenset()
 
 
 class MergeFiller:

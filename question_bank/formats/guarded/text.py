@@ -9,6 +9,9 @@ Encodings, in the order they are tried:
 - GB18030, the superset of GBK that Excel on Chinese Windows writes for "CSV", and which also
   holds the rare characters (䶮, 𠀀) GBK lacks.
 
+A file that GB18030 reads without error but into nonsense (Big5, Shift-JIS, Windows-1252), and a
+file whose lines are in two encodings, are refused, never garbled (:mod:`.encodings`).
+
 A file that is UTF-8 except for a few bytes is UTF-8 damaged, not GB18030 (which would decode it
 into nonsense without complaint), and is refused naming the first bad byte and its line: mojibake
 is never handed on. The delimiter is sniffed by :class:`csv.Sniffer` among comma, semicolon (Excel
@@ -24,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from question_bank.errors import N_, Place
+from question_bank.formats.guarded.encodings import mixed_lines, not_gb
 from question_bank.formats.guarded.layout import RowLayout
 from question_bank.formats.guarded.limits import Meter, refuse
 from question_bank.formats.guarded.sheets import Record
@@ -74,12 +78,28 @@ def decode(filename: str, data: bytes) -> tuple[str, str]:
                                       "%(line)d); it may have been cut or edited with the wrong encoding. Save it "
                                       "again as \"CSV UTF-8\" and upload that."),
                          pos=position, line=_line_of(data, position)) from None
+        mixed = mixed_lines(body)
+        if mixed is not None:
+            raise refuse(filename, N_("This file mixes two encodings: line %(utf8)d is UTF-8 text but line %(line)d is "
+                                      "not (it may be GBK/GB18030, pasted in from another file); read either way, part "
+                                      "of it would be garbled. Save the whole file again as \"CSV UTF-8\" and upload "
+                                      "that."), Place(line=mixed[1]), utf8=mixed[0], line=mixed[1]) from None
     try:
-        return "gb18030", data.decode("gb18030")
+        text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise refuse(filename, N_("This file is neither UTF-8 nor GB18030/GBK text (undecodable byte %(pos)d, line "
                                   "%(line)d). Save it as \"CSV UTF-8\" and upload that."),
                      pos=exc.start, line=_line_of(data, exc.start)) from None
+    verdict = not_gb(data, text)
+    if verdict is not None:
+        raise refuse(filename, N_("This file does not seem to be UTF-8 or GB18030/GBK text (it may be %(encoding)s): "
+                                  "read as GB18030 it is garbled, line %(line)d reading “%(sample)s”. Save it again "
+                                  "as \"CSV UTF-8\" and upload that.") if verdict.encoding else
+                     N_("This file does not seem to be UTF-8 or GB18030/GBK text: read as GB18030 it is garbled, line "
+                        "%(line)d reading “%(sample)s”. Save it again as \"CSV UTF-8\" and upload that."),
+                     Place(line=verdict.line), encoding=verdict.encoding, line=verdict.line,
+                     sample=verdict.sample)
+    return "gb18030", text
 
 
 def _nul(filename: str, data: bytes):

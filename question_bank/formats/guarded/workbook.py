@@ -34,6 +34,7 @@ from question_bank.formats.guarded.formulas import holds_formulas, unsaved_formu
 from question_bank.formats.guarded.metered_part import SHARED_STRINGS_PART
 from question_bank.formats.guarded.layout import MergeFiller, RowLayout, sheet_layout
 from question_bank.formats.guarded.listed_rows import listed_rows
+from question_bank.formats.guarded.rich_runs import RUN_PROPERTIES, formatted_cells, formatted_strings
 from question_bank.formats.guarded.sheets import ErrorValue, UploadSheet, blank, capped
 from question_bank.formats.guarded.text import PLAIN_ROW
 
@@ -78,14 +79,15 @@ def open_workbook(filename: str, data: bytes, meter: Meter) -> list[UploadSheet]
         raise refuse(filename, DAMAGED_ZIP) from None
     check_package(filename, names, content_types, mimetype)
     try:
-        _count_shared_strings(archive)
+        rich_part = _count_shared_strings(archive)
+        strings = formatted_strings(archive, rich_part, meter) if rich_part else frozenset()
         book = _load(archive, data)
     except InvalidInput:
         raise
     except Exception:  # noqa: BLE001 - any failure to parse an untrusted file is a damaged file
         logger.info("workbook %r could not be opened", filename, exc_info=True)
         raise _damaged(filename) from None
-    return [UploadSheet(sheet.title, sheet.sheet_state, _sheet_reader(filename, meter, archive, sheet))
+    return [UploadSheet(sheet.title, sheet.sheet_state, _sheet_reader(filename, meter, archive, sheet, strings))
             for sheet in book.worksheets]
 
 
@@ -99,22 +101,28 @@ def _load(archive: MeteredArchive, data: bytes) -> Any:
     return reader.wb
 
 
-def _count_shared_strings(archive: zipfile.ZipFile) -> None:
+def _count_shared_strings(archive: zipfile.ZipFile) -> str:
     """Stream the shared-string table once before openpyxl parses it: the metered part refuses a
     table of more texts than the limit at once, where openpyxl would spend seconds and a hundred
-    bytes on each before the count ran out."""
+    bytes on each before the count ran out. The part's name when it holds rich text (run
+    properties, :mod:`.rich_runs`), else ``""``."""
+    rich = ""
     for name in archive.namelist():
         if name.casefold() == SHARED_STRINGS_PART:
             with archive.open(name) as part:
-                while part.read(_SCAN_CHUNK):
-                    pass
+                tail = b""
+                while chunk := part.read(_SCAN_CHUNK):
+                    if not rich and RUN_PROPERTIES.search(tail + chunk):
+                        rich = name
+                    tail = chunk[-32:]
+    return rich
 
 
-def _sheet_reader(filename: str, meter: Meter, archive: MeteredArchive, sheet: Any):
+def _sheet_reader(filename: str, meter: Meter, archive: MeteredArchive, sheet: Any, strings: frozenset[int]):
     def read(number_formats: bool) -> Iterator[Any]:
         place = Place(sheet=sheet.title)
         try:
-            yield from capped(meter, place, _records(meter, archive, sheet, number_formats))
+            yield from capped(meter, place, _records(meter, archive, sheet, number_formats, strings))
         except InvalidInput:
             raise
         except Exception:  # noqa: BLE001 - any failure to parse an untrusted sheet is a damaged sheet
@@ -180,11 +188,14 @@ def _empty(cell: Any) -> bool:
     return value is None or value == ""
 
 
-def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: bool) -> Iterator[Any]:
+def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: bool,
+             strings: frozenset[int] = frozenset()) -> Iterator[Any]:
     """(row number, values, unsaved formulas, number formats, :class:`RowLayout`) for every row the
     sheet lists (:mod:`.listed_rows`: a row numbered 300 million is refused as soon as it is listed,
     and the rows the file does not list cost nothing), values merged down a column filled in
-    (:mod:`.layout`), empty listed rows included: the caps count them."""
+    (:mod:`.layout`), empty listed rows included: the caps count them. ``strings`` are the shared
+    strings formatted in parts; the cells showing them, or an inline rich string, are the row
+    layout's ``formatted`` positions (:mod:`.rich_runs`)."""
     # One column more than the cap is read, so that content there (or further right,
     # _keep_content_beyond) can be refused.
     width = meter.limits.max_columns + 1
@@ -192,6 +203,7 @@ def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: 
     part = sheet._worksheet_path
     unsaved = unsaved_formula_cells(archive, part, meter, width) if holds_formulas(archive, part) else {}
     layout = sheet_layout(archive, part, meter, width)
+    rich = formatted_cells(archive, part, meter, width, strings)
     merges = MergeFiller(layout.merges, width)
     _keep_content_beyond(sheet)
     if number_formats:
@@ -204,10 +216,11 @@ def _records(meter: Meter, archive: MeteredArchive, sheet: Any, number_formats: 
     for number, values, formats in rows:
         # A formula counts as unsaved only where openpyxl, too, found no value (an inline string is one).
         formulas = frozenset(p for p in unsaved.get(number, ()) if p < len(values) and values[p] is None)
+        formatted = rich.get(number, frozenset())
         if not layout:
-            yield number, values, formulas, formats, PLAIN_ROW
+            yield number, values, formulas, formats, RowLayout(formatted=formatted) if formatted else PLAIN_ROW
             continue
         values, formats, merged, filled = merges.row(number, values, formats)
         hidden_cells = {p: why for p, why in layout.hidden_columns.items() if p < len(values) and not blank(values[p])}
         yield number, values, formulas, formats, RowLayout(layout.hidden_rows.get(number, ""), hidden_cells, merged,
-                                                           filled)
+                                                           filled, formatted)
