@@ -10,7 +10,7 @@ from flask_babel import gettext
 from werkzeug.routing import IntegerConverter
 
 from examsvc import config as app_config
-from examsvc import audit_origin, database, errors, id_keys, ledger_reasons, outages
+from examsvc import audit_origin, database, errors, id_keys, ledger_reasons, outages, template_gettext
 from examsvc.auth.access_log import register as register_access_log
 from examsvc.auth.session_rules import register as register_session_rules
 from examsvc.extensions import babel, csrf, login_manager, select_locale, wants_json
@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "examsvc" / "translations"))
+    template_gettext.register(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_unauthorized)
