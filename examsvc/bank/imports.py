@@ -305,12 +305,14 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
                            # What the reviewer reads, so that approving publishes exactly that.
                            review_stamp=review_stamps.batch_stamp(db, batch) if batch.status == "in_review" else "",
                            repeat_count=len(review.flagged_repeats(db, batch)) if batch.status == "in_review" else 0,
-                           near_count=len(review.flagged_near_duplicates(db, batch)) if batch.status == "in_review" else 0,
+                           near_count=(len(review.flagged_near_duplicates(db, batch))
+                                       if batch.status == "in_review" else 0),
                            page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
                            errors=errors if page == 1 else [], duplicates=shown if page == 1 else [],
                            duplicate_count=len(duplicates), discarded_duplicates=discarded_count,
                            changed=changed[:DUPLICATES_SHOWN] if page == 1 else [], changed_count=len(changed),
-                           gone=batch_discard.removed(db, {d.get("resembles") for d in shown + changed[:DUPLICATES_SHOWN]}),
+                           gone=batch_discard.removed(db, {d.get("resembles")
+                                                           for d in shown + changed[:DUPLICATES_SHOWN]}),
                            first=(page - 1) * QUESTIONS_PER_PAGE,
                            pinned=pinned[:DUPLICATES_SHOWN] if page == 1 else [],
                            pinned_count=len(pinned),

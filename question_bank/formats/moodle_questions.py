@@ -23,9 +23,9 @@ essay                              short answer (graderinfo is the reference ans
 anything else                      refused, named by its Moodle type and question number
 =================================  ===============================================================
 
-A partial grade, a negative grade of a wrong answer, a wildcard, a case-sensitive comparison, per-answer feedback and HTML formatting
-cannot be kept; each is reported as a note on the question (:attr:`Outcome.notes`). A grade Moodle
-itself refuses (``moodle_grades``) refuses the question.
+A partial grade, a negative grade of a wrong answer, a wildcard, a case-sensitive comparison,
+per-answer feedback and HTML formatting cannot be kept; each is reported as a note on the question
+(:attr:`Outcome.notes`). A grade Moodle itself refuses (``moodle_grades``) refuses the question.
 """
 
 from __future__ import annotations

@@ -121,7 +121,8 @@ def test_a_discarded_batch_shows_no_live_duplicates_and_links_no_removed_questio
     assert reviewer.form_post(f"/bank/batches/{batch.id}/decide", {"reject": "1", "note": "重复"}).status_code == 302
     assert client.form_post(f"/bank/batches/{batch.id}/discard", {"discard": "1"}).status_code == 302
     listed = client.get("/bank/batches").get_data(as_text=True)
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", re.search(rf'<tr data-batch="{batch.id}">.*?</tr>', listed, re.S).group(0))
+    listed_row = re.search(rf'<tr data-batch="{batch.id}">.*?</tr>', listed, re.S).group(0)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", listed_row)
     assert cells[-1] == "0 (4 discarded)"
     page = html.unescape(client.get(f"/bank/batches/{batch.id}").get_data(as_text=True))
     assert '<dd data-count="repeated-stems">0 (4 discarded)</dd>' in page

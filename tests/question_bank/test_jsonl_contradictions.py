@@ -84,7 +84,8 @@ def test_a_line_carrying_older_versions_names_them_and_imports_the_exported_one(
     report = run(db, clock, editor, plain, line(None, [old, exported, pending], version_no=2, pending_revision=3),
                  mode=VALID_ONLY)
     assert not report.refused and report.imported == 2
-    stems = {q.current_version.stem for q in db.scalars(select(Question).where(Question.import_batch_id == report.batch.id))}
+    stems = {q.current_version.stem
+             for q in db.scalars(select(Question).where(Question.import_batch_id == report.batch.id))}
     assert stems == {"只有一个版本的题（ ）", CONTENT["stem"]}
     notes = [str(p) for p in report.notes]
     assert ("q.jsonl, question 2, versions, line 2: besides the version imported (version 2), this line carries "
