@@ -148,17 +148,22 @@ def merge_category(category_id: int):
     if not form.validate():
         return _category_page(source, 422, merge=form)
     target = _category(int(form.target.data))
-    if form.confirm.data != "1":
-        preview = categories.merge_preview(database.session(), source, target)
-        form.confirm.data = "1"
-        return render_template("bank/category_merge.html", preview=preview, form=form)
     path, into = source.path, target.path
     try:
+        if form.confirm.data != "1":
+            preview = categories.merge_preview(database.session(), source, target)
+            form.confirm.data = "1"
+            return render_template("bank/category_merge.html", preview=preview, form=form)
         done = categories.merge_category(database.session(), clock(), actor(), source, target)
     except (InvalidInput, Conflict) as exc:
+        # The preview and the merge refuse alike (a target that is the category or below it, as a
+        # crafted post may name): the category page again, the refusal beside "Merge into".
         form.confirm.data = ""
         _refused(form, exc, "target")
-        return _category_page(_category(category_id), 422, merge=form)
+        source = _category(category_id)  # read again after the rollback
+        below = {c.id for c in categories.subtree_of(database.session(), source)}
+        form.offer([c for c in _all() if c.id not in below])
+        return _category_page(source, 422, merge=form)
     database.commit()
     flash(_("Category %(old)s was merged into %(new)s: %(questions)d questions and %(sections)d paper sections "
             "moved.", old=path, new=into, questions=done.questions, sections=len(done.sections)), "success")

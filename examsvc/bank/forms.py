@@ -3,9 +3,10 @@
 The question form reads what a person types in the import template's notation (key ``ACD`` or
 ``对``, tags separated by ``;``, category ``宪法/国家机构``) and turns it into a
 :class:`~question_bank.drafts.QuestionDraft`; the domain's rules then judge the draft, and every
-problem is shown next to the field it concerns. A fill-in question's answers need no notation:
-one field per blank, one accepted answer per line. A short answer has its reference answer and
-rubric fields; a choice option can be pinned with a tick. A field filled in for another type than
+problem is shown next to the field it concerns. A fill-in question's answers: one field per blank,
+one accepted answer per line; a / or | in an answer is written \\/ or \\| as in the template (a
+bare one is refused, as the template would read two answers there). A short answer has its
+reference answer and rubric fields; a choice option can be pinned with a tick. A field filled in for another type than
 the one chosen is refused by name, never silently dropped.
 """
 
@@ -33,6 +34,7 @@ from question_bank.services.review import REASON_LIMIT
 from question_bank.types import REGISTRY
 from question_bank.types.base import problem_of
 from question_bank.types.choice import LETTERS
+from question_bank.types.fill_blank import read_answer, written_answer
 from question_bank.field_limits import MAX_BLANKS
 
 DIFFICULTY_LABELS = {
@@ -142,15 +144,30 @@ class QuestionForm(AppForm):
         """The blanks' accepted answers, one per non-empty line of each blank's field (as typed:
         marking ignores the space around them), trailing empty blanks dropped; a blank left empty
         before a filled one is a problem."""
-        blanks = [[line.rstrip("\r") for line in (f.data or "").split("\n") if line.strip()]
-                  for f in self.blank_fields()]
-        while blanks and not blanks[-1]:
-            blanks.pop()
-        gaps = [n for n, answers in enumerate(blanks, start=1) if not answers]
+        lines = [[line.rstrip("\r") for line in (f.data or "").split("\n") if line.strip()]
+                 for f in self.blank_fields()]
+        while lines and not lines[-1]:
+            lines.pop()
+        gaps = [n for n, answers in enumerate(lines, start=1) if not answers]
         if gaps:
-            return blanks, [Problem(N_("blank %(n)d is empty but a later blank is filled in"), {"n": gaps[0]},
-                                    "blanks")]
-        return blanks, []
+            return lines, [Problem(N_("blank %(n)d is empty but a later blank is filled in"), {"n": gaps[0]},
+                                   "blanks")]
+        # A line is one answer, read as the template reads one (\/ keeps a /); a separator left
+        # bare there (二/2) is refused: two answers or one holding "/" is the author's to say.
+        blanks: list[list[str]] = []
+        found: list[Problem] = []
+        for number, answers in enumerate(lines, start=1):
+            blanks.append([])
+            for line in answers:
+                answer, separators = read_answer(line)
+                blanks[-1].append(answer)
+                if separators:
+                    found.append(Problem(N_("blank %(n)d: the answer %(answer)s holds %(sep)s, which the import "
+                                            "template reads as a separator (/ between answers, | between blanks); "
+                                            "write each accepted answer on its own line, or write \\%(sep)s to "
+                                            "keep %(sep)s in the answer"),
+                                         {"n": number, "answer": line.strip()[:40], "sep": separators[0]}, "blanks"))
+        return blanks, found
 
     def _filled(self, field_name: str) -> bool:
         if field_name == "blanks":
@@ -265,7 +282,7 @@ class QuestionForm(AppForm):
         form = REGISTRY[version.qtype].answer_form if version.qtype in REGISTRY else "options"
         if form == "blanks":
             for field, answers in zip(self.blank_fields(), version.key):
-                field.data = "\n".join(answers)
+                field.data = "\n".join(written_answer(answer) for answer in answers)
         elif form == "text":
             self.reference_answer.data = version.key
         else:

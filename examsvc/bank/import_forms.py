@@ -54,6 +54,7 @@ class DecideForm(AppForm):
 
     note = TextAreaField(_l("Note to the uploader"), validators=[Length(max=2000)])
     leave_out_repeats = BooleanField(_l("Leave out every question flagged as a repeat (the same stem, options and answer)"))
+    leave_out_near = BooleanField(_l("Leave out every question flagged as a near-duplicate (a few characters apart)"))
     confirm = IntegerField(_l("Number of questions to publish"), validators=[Optional()],
                            description=_l("A large batch: type how many questions will be published to confirm."))
     approve = SubmitField(_l("Approve and publish all but those left out"))

@@ -257,7 +257,10 @@ def batches():
     page = page_number(pages)
     rows = importing.recent_batches(db, page, BATCHES_PER_PAGE)
     return render_template("bank/batches.html", batches=rows, page=page, pages=pages, total=total,
-                           left_out={b.id: importing.rows_left_out(b) for b in rows})
+                           left_out={b.id: importing.rows_left_out(b) for b in rows},
+                           # A discarded batch's flagged questions were removed with it: not counted.
+                           resembling={b.id: len(batch_discard.still_held(db, b, (b.report or {}).get("duplicates", [])))
+                                       for b in rows})
 
 
 def _batch(batch_id: int) -> ImportBatch:
@@ -283,8 +286,16 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
     # The report goes with the first page only; the later pages are for reading the questions.
     errors = [problem_text(importing.read_stored_problem(e)) for e in report.get("errors", [])[:PROBLEMS_SHOWN]]
     # A changed answer (same stem and options, another key or type) is listed apart from the repeats.
-    changed = [d for d in report.get("duplicates", []) if d.get("changed")]
-    duplicates = [d for d in report.get("duplicates", []) if not d.get("changed")]
+    # Rows whose question was discarded with the batch are counted apart and never linked.
+    flagged = report.get("duplicates", [])
+    held = batch_discard.still_held(db, batch, flagged)
+    changed = [d for d in held if d.get("changed")]
+    duplicates = [d for d in held if not d.get("changed")]
+    discarded_count = sum(1 for d in flagged if not d.get("changed")) - len(duplicates)
+    # The first DUPLICATES_SHOWN, or every one (?duplicates=all): each with its leave-out box.
+    every = request.args.get("duplicates") == "all"
+    shown = duplicates if every else duplicates[:DUPLICATES_SHOWN]
+    pinned = batch_discard.still_held(db, batch, report.get("pinned", []))
     notes = [problem_text(importing.read_stored_problem(n)) for n in report.get("notes", [])[:PROBLEMS_SHOWN]]
     notices = [problem_text(importing.read_stored_problem(n)) for n in report.get("notices", [])]
     return render_template("bank/batch.html", batch=batch, form=form, questions=questions, count=count,
@@ -294,13 +305,17 @@ def _batch_page(batch: ImportBatch, form: DecideForm, status: int):
                            # What the reviewer reads, so that approving publishes exactly that.
                            review_stamp=review_stamps.batch_stamp(db, batch) if batch.status == "in_review" else "",
                            repeat_count=len(review.flagged_repeats(db, batch)) if batch.status == "in_review" else 0,
+                           near_count=(len(review.flagged_near_duplicates(db, batch))
+                                       if batch.status == "in_review" else 0),
                            page=page, pages=pages, summary=summary, groups=_groups(summary) if page == 1 else [],
-                           errors=errors if page == 1 else [], duplicates=duplicates[:DUPLICATES_SHOWN] if page == 1 else [],
-                           duplicate_count=len(duplicates),
+                           errors=errors if page == 1 else [], duplicates=shown if page == 1 else [],
+                           duplicate_count=len(duplicates), discarded_duplicates=discarded_count,
                            changed=changed[:DUPLICATES_SHOWN] if page == 1 else [], changed_count=len(changed),
+                           gone=batch_discard.removed(db, {d.get("resembles")
+                                                           for d in shown + changed[:DUPLICATES_SHOWN]}),
                            first=(page - 1) * QUESTIONS_PER_PAGE,
-                           pinned=report.get("pinned", [])[:DUPLICATES_SHOWN] if page == 1 else [],
-                           pinned_count=len(report.get("pinned", [])),
+                           pinned=pinned[:DUPLICATES_SHOWN] if page == 1 else [],
+                           pinned_count=len(pinned),
                            notes=notes if page == 1 else [], notes_count=len(report.get("notes", [])),
                            citations=report.get("citations") or {}), status
 
@@ -316,12 +331,13 @@ def decide(batch_id: int):
         return _batch_page(batch, form, 422)
     approve = bool(form.approve.data)
     leave_out = {int(v) for v in request.form.getlist("leave_out") if v.isascii() and v.isdigit()}
-    if form.leave_out_repeats.data:
-        leave_out.update(review.flagged_repeats(database.session(), batch))
+    waiting = review.in_review_count(database.session(), batch)
     try:
         changed = review.decide_batch(database.session(), clock(), actor(), batch, approve,
                                       (form.note.data or "").strip(), leave_out=leave_out, confirmed=form.confirm.data,
-                                      reviewed=request.form.get("reviewed", ""))
+                                      reviewed=request.form.get("reviewed", ""),
+                                      leave_out_repeats=bool(form.leave_out_repeats.data),
+                                      leave_out_near_duplicates=bool(form.leave_out_near.data))
     except InvalidInput as exc:
         database.session().rollback()
         for problem in exc.problems:
@@ -335,9 +351,9 @@ def decide(batch_id: int):
         flash(translate(exc.template, exc.params), "error")
         return _batch_page(_batch(batch_id), form, 409)
     database.commit()
-    if approve and leave_out:
+    if approve and waiting > changed:
         flash(_("Batch %(id)d approved: %(n)d questions published, %(m)d left out and returned as drafts.",
-                id=batch.id, n=changed, m=len(leave_out)), "success")
+                id=batch.id, n=changed, m=waiting - changed), "success")
     elif approve:
         flash(_("Batch %(id)d approved: %(n)d questions published.", id=batch.id, n=changed), "success")
     else:

@@ -9,7 +9,8 @@ Moodle type                        bank type
 multichoice, one answer            single choice (the 100 % answer is the key; with
                                    ``shuffleanswers`` off every option is pinned)
 multichoice, several answers       multiple choice (answers with a grade above 0 are the key);
-                                   indefinite choice when the ``examsvc`` extension says so
+                                   indefinite choice when the ``examsvc`` extension says so, or
+                                   (with a note) when only one answer has a grade above 0
 truefalse                          true/false
 shortanswer                        fill-in with one blank (the 100 % answers are its alternatives;
                                    a blank （ ） is added at the end of a stem without one)
@@ -22,9 +23,9 @@ essay                              short answer (graderinfo is the reference ans
 anything else                      refused, named by its Moodle type and question number
 =================================  ===============================================================
 
-A partial grade, a wildcard, a case-sensitive comparison, per-answer feedback and HTML formatting
-cannot be kept; each is reported as a note on the question (:attr:`Outcome.notes`). A grade Moodle
-itself refuses (``moodle_grades``) refuses the question.
+A partial grade, a negative grade of a wrong answer, a wildcard, a case-sensitive comparison,
+per-answer feedback and HTML formatting cannot be kept; each is reported as a note on the question
+(:attr:`Outcome.notes`). A grade Moodle itself refuses (``moodle_grades``) refuses the question.
 """
 
 from __future__ import annotations
@@ -268,6 +269,7 @@ def _choice(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> Qu
 
 
 def _choice_draft(question: MoodleQuestion, notes: _Notes, stem: str, options: list[str]) -> QuestionDraft:
+    _negative_grades(question, notes, options)
     if question.single:
         key = [LETTERS[i] for i, a in enumerate(question.answers) if a.grade == 100 and i < len(LETTERS)]
         if any(a.grade is not None and 0 < a.grade < 100 for a in question.answers):
@@ -280,7 +282,29 @@ def _choice_draft(question: MoodleQuestion, notes: _Notes, stem: str, options: l
         notes.add(N_("unequal grades of the right answers could not be kept: the paper's multiple-choice rule "
                      "marks them"), "fraction")
     qtype = "indefinite_choice" if question.extras.get("type") == "indefinite_choice" else "multiple_choice"
+    if qtype == "multiple_choice" and len(key) == 1:
+        # Moodle's "several answers may be right" with one right answer: the bank's multiple choice
+        # needs two keys, its indefinite choice (不定项) takes one; said, never refused nor silent.
+        qtype = "indefinite_choice"
+        notes.add(N_("Moodle allows several right answers here but gives only one (%(key)s); the question was "
+                     "imported as indefinite choice, which allows one key"), key=key[0])
     return _draft(qtype, stem, options, key)
+
+
+def _negative_grades(question: MoodleQuestion, notes: _Notes, options: list[str]) -> None:
+    """A note naming the wrong answers that cost marks in Moodle (a negative grade), which the bank
+    does not keep: a wrong choice earns nothing, or what the paper's multiple-choice rule gives.
+
+    None for a question this bank wrote (it carries the ``examsvc`` extension) whose wrong answers
+    are all at -100: the writers put that there for the paper's rule (``gift._choices``)."""
+    negative = [f"{LETTERS[i]}. {options[i][:20]} ({a.raw_grade or a.grade}%)"
+                for i, a in enumerate(question.answers)
+                if a.grade is not None and a.grade < 0 and i < min(len(LETTERS), len(options))]
+    ours = question.extras and not question.single and all(
+        a.grade == -100 for a in question.answers if a.grade is not None and a.grade <= 0)
+    if negative and not ours:
+        notes.add(N_("negative grades of wrong answers could not be kept (%(answers)s): in the bank a wrong choice "
+                     "never takes marks away"), "fraction", answers="、".join(negative))
 
 
 def _true_false(question: MoodleQuestion, notes: _Notes, found: list[Problem]) -> QuestionDraft | None:

@@ -155,16 +155,21 @@ def _read_line(filename: str, item: int, line: int, raw: str) -> tuple[ParsedRow
         found.append(Problem(N_("pinned options are given by their letters A–H"), place=place("pinned_options")))
     if found:
         return ParsedRow(item, None, found), unknown, has_record
-    key = value.get("key")
-    if REGISTRY[code].has_options and isinstance(key, list) and all(isinstance(k, str) for k in key):
-        key = sorted(set(key))  # letters in any order and repeated mean the same key
+    key = _same_key(code, value.get("key"))
+    # What a line says twice must say the same: never one of two values taken silently.
+    found.extend(_contradictions(value, code, key, place))
+    if found:
+        return ParsedRow(item, None, found), unknown, has_record
     draft = QuestionDraft(
         qtype=code, stem=texts["stem"], options=list(lists["options"]), key=key,
         category_path=texts["category"], explanation=texts["explanation"], difficulty=difficulty,
         tags=list(lists["tags"]), legal_basis=texts["legal_basis"], default_score=score,
         pinned_options=[LETTERS.index(p) for p in pinned], rubric=texts["rubric"],
     )
-    return finish_row(filename, item, line, draft, [], pins_stated="pinned_options" in value), unknown, has_record
+    row = finish_row(filename, item, line, draft, [], pins_stated="pinned_options" in value)
+    if row.draft is not None:
+        row.notes.extend(_versions_left(value, place("versions")))
+    return row, unknown, has_record
 
 
 def _score(value: Any, found: list[Problem], place: Place) -> Decimal | None:
@@ -180,3 +185,81 @@ def _score(value: Any, found: list[Problem], place: Place) -> Decimal | None:
         found.append(Problem(N_("the mark must be a number such as 2 or 2.5; not %(value)s"),
                              {"value": str(value)[:40]}, place))
         return None
+
+
+def _same_key(code: str, key: Any) -> Any:
+    """``key`` as the bank compares it: a choice key's letters sorted, each once (letters in any
+    order and repeated mean the same key); any other key as it is."""
+    if REGISTRY[code].has_options and isinstance(key, list) and all(isinstance(k, str) for k in key):
+        return sorted(set(key))
+    return key
+
+
+def _shown(value: Any) -> str:
+    """A field's value as a problem quotes it: JSON, cut at 80 characters with "…"."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _exported_version(value: dict[str, Any]) -> dict[str, Any] | None:
+    """The entry of ``versions`` whose content the line's top-level fields repeat: the one whose
+    ``version_no`` is the line's ``version_no`` (the only one when the line gives no number)."""
+    versions = [v for v in value.get("versions") or [] if isinstance(v, dict)] \
+        if isinstance(value.get("versions"), list) else []
+    number = value.get("version_no")
+    if number is None:
+        return versions[0] if len(versions) == 1 else None
+    return next((v for v in versions if v.get("version_no") == number), None)
+
+
+def _contradictions(value: dict[str, Any], code: str, key: Any, place) -> list[Problem]:
+    """Problems for what the line says twice and differently (issue 5): ``key_text`` that does
+    not read as ``key``, and a content field whose value differs from the same field of the
+    version the line exports (:func:`_exported_version`). Each names the field and both values."""
+    found: list[Problem] = []
+    qtype = REGISTRY[code]
+    key_text = value.get("key_text")
+    if isinstance(key_text, str) and "key" in value:
+        try:
+            agrees = _same_key(code, qtype.parse_key(key_text, list(value.get("options") or []))) == key
+        except ValueError:
+            agrees = False
+        if not agrees:
+            found.append(Problem(N_("key_text %(text)s does not say the same as key %(key)s; write the key "
+                                    "once, or both alike"), {"text": _shown(key_text), "key": _shown(value["key"])},
+                                 place("key_text")))
+    version = _exported_version(value)
+    if version is None:
+        return found
+    for name in CONTENT_FIELDS:
+        if name not in value or name not in version:
+            continue
+        top, inner = value[name], version[name]
+        if name == "key":
+            top, inner = key, _same_key(code, inner)
+        elif name == "options" and isinstance(inner, list) and all(isinstance(o, str) for o in inner):
+            # The top level writes options as the export does (labels added where needed).
+            inner = top if top == written_options(inner) else inner
+        if top != inner:
+            found.append(Problem(N_("%(field)s is %(value)s here but %(other)s in version %(n)s of versions; "
+                                    "which one is meant is for the author to say"),
+                                 {"field": name, "value": _shown(value[name]), "other": _shown(version[name]),
+                                  "n": str(version.get("version_no", ""))}, place(name)))
+    return found
+
+
+def _versions_left(value: dict[str, Any], place: Place) -> list[Problem]:
+    """A note naming the versions a line carries besides the one it exports, which the import
+    does not bring in (only the exported content arrives, as a new question); none when it
+    carries no other."""
+    versions = value.get("versions")
+    if not isinstance(versions, list) or not versions:
+        return []
+    exported = _exported_version(value)
+    others = [v for v in versions if v is not exported]
+    if not others:
+        return []
+    numbers = "、".join(str(v.get("version_no", "?")) if isinstance(v, dict) else "?" for v in others)
+    return [Problem(N_("besides the version imported (version %(v)s), this line carries %(n)d more of the question "
+                       "(version %(numbers)s); they were not imported"),
+                    {"n": len(others), "numbers": numbers, "v": str(value.get("version_no", "?"))}, place)]

@@ -5,7 +5,8 @@ Only the batch's questions that are still drafts and were never published go: a 
 author has since sent for review again, or one ever published, stays (versions that any paper or
 attempt may use are never deleted, domain.md §3; drafts of a returned batch are used by none). Each
 removed question's versions go with it, with what hangs on them (near-duplicate keys, citations),
-and any other question flagged as repeating one of them loses that flag. The batch itself stays,
+and any other question flagged as repeating one of them loses that flag. A report keeps the rows it
+was written with; :func:`still_held` and :func:`removed` tell the pages which of them are gone. The batch itself stays,
 status ``discarded``, and the audit event ``batch.discard`` names every question removed with its
 stem, so the record of what was imported and thrown away is kept.
 """
@@ -54,7 +55,8 @@ def discard_batch(session: Session, clock: Clock, actor: User, batch: ImportBatc
     stems = {question_id: stem[:_STEM_KEPT] for question_id, _, stem in rows}
     if question_ids:
         session.execute(update(Question).where(Question.duplicate_of_id.in_(question_ids))
-                        .values(duplicate_of_id=None).execution_options(synchronize_session=False))
+                        .values(duplicate_of_id=None, duplicate_similarity=None, duplicate_answer_changed=False)
+                        .execution_options(synchronize_session=False))
         session.execute(delete(NearDuplicateBand).where(NearDuplicateBand.question_version_id.in_(version_ids))
                         .execution_options(synchronize_session=False))
         session.execute(delete(QuestionCitation).where(QuestionCitation.question_version_id.in_(version_ids))
@@ -73,3 +75,22 @@ def discard_batch(session: Session, clock: Clock, actor: User, batch: ImportBatc
     })
     session.expire_all()
     return len(question_ids)
+
+
+def still_held(session: Session, batch: ImportBatch, entries: list[dict]) -> list[dict]:
+    """Those of ``entries`` (rows of the batch's report: ``duplicates``, ``pinned``, each with its
+    ``question_id``) whose question is still in the bank: all of them, unless the batch was
+    discarded, which removed its drafts (the report itself is kept as it was written)."""
+    if batch.status != BatchStatus.DISCARDED:
+        return list(entries)
+    held = set(session.scalars(select(Question.id).where(Question.import_batch_id == batch.id)))
+    return [entry for entry in entries if entry.get("question_id") in held]
+
+
+def removed(session: Session, question_ids: set) -> set[int]:
+    """Those of ``question_ids`` (ints; anything else is ignored) no longer in the bank: drafts of
+    a batch discarded since a report named them."""
+    ids = sorted(i for i in question_ids if isinstance(i, int))
+    if not ids:
+        return set()
+    return set(ids) - set(session.scalars(select(Question.id).where(Question.id.in_(ids))))

@@ -252,15 +252,21 @@ LARGE_BATCH = 50
 
 
 def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBatch, approve: bool, note: str = "",
-                 *, leave_out: Collection[int] = (), confirmed: int | None = None, reviewed: str | None = None) -> int:
+                 *, leave_out: Collection[int] = (), confirmed: int | None = None, reviewed: str | None = None,
+                 leave_out_repeats: bool = False, leave_out_near_duplicates: bool = False) -> int:
     """Approve (publish every question of the batch that is in review: its current version becomes
     the published one, drawn into papers) or reject (send them back to draft) an import batch in
     review. Returns how many questions were published (approve) or returned (reject).
 
     ``leave_out`` are ids of questions of the batch the reviewer does not publish (the flagged
     repeats, a wrong key): approving returns them to their author as drafts and publishes the rest;
-    they are named in the audit event. Publishing more than :data:`LARGE_BATCH` questions needs
-    ``confirmed`` equal to how many will be published (the page asks for it).
+    they are named in the audit event. ``leave_out_repeats`` and ``leave_out_near_duplicates``
+    add every question of the batch in review flagged as a repeat (:func:`flagged_repeats`) or
+    as a near-duplicate (:func:`flagged_near_duplicates`), on whatever page of the batch it is; the
+    audit event ``batch.approve`` keeps, besides ``left_out`` (all of them), which were ticked one
+    by one and which each box added. Publishing more than :data:`LARGE_BATCH` questions needs
+    ``confirmed`` equal to how many will be published once all of those are left out (the page
+    asks for it).
 
     ``reviewed`` is the :func:`review_stamps.batch_stamp` of the page the reviewer read: approving
     is refused when the questions it would publish are no longer those (``None`` checks nothing).
@@ -282,12 +288,13 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
         review_stamps.check_batch(session, batch, reviewed)
     in_review = set(session.scalars(select(Question.id).where(Question.import_batch_id == batch.id,
                                                                Question.status == QuestionStatus.IN_REVIEW)))
-    left_out = set(leave_out)
-    if left_out - in_review:
+    ticked = set(leave_out)
+    if ticked - in_review:
         raise InvalidInput([Problem(N_("Only questions of this batch that wait in review can be left out."),
                                     place="leave_out")])
-    if not approve:
-        left_out = set()
+    repeats = set(flagged_repeats(session, batch)) if approve and leave_out_repeats else set()
+    near = set(flagged_near_duplicates(session, batch)) if approve and leave_out_near_duplicates else set()
+    left_out = ticked | repeats | near if approve else set()
     publishing = len(in_review - left_out) if approve else 0
     if approve:
         _refuse_unready(session, in_review - left_out)
@@ -316,7 +323,9 @@ def decide_batch(session: Session, clock: Clock, reviewer: User, batch: ImportBa
     session.flush()
     audit.record(session, clock, reviewer, "batch.approve" if approve else "batch.reject", "import_batch",
                  batch.id, after={"status": str(batch.status), "questions": changed,
-                                  "left_out": sorted(left_out)}, detail=note)
+                                  "left_out": sorted(left_out), "left_out_ticked": sorted(ticked & left_out),
+                                  "left_out_repeats": sorted(repeats), "left_out_near_duplicates": sorted(near)},
+                 detail=note)
     return changed
 
 
@@ -335,14 +344,26 @@ def _refuse_unready(session: Session, question_ids: set[int]) -> None:
                                     {"ids": ", ".join(f"#{qid}" for qid in unready)}, "leave_out")])
 
 
+def _flagged(session: Session, batch: ImportBatch, *similar) -> list[int]:
+    return list(session.scalars(select(Question.id).where(
+        Question.import_batch_id == batch.id, Question.status == QuestionStatus.IN_REVIEW,
+        Question.duplicate_of_id.is_not(None), Question.duplicate_answer_changed.is_(False), *similar)
+        .order_by(Question.id)))
+
+
 def flagged_repeats(session: Session, batch: ImportBatch) -> list[int]:
     """Ids of the batch's questions in review flagged as repeating another question (similarity
     100: the same stem and options, and the same answer and type), for a reviewer who leaves them
     all out at once. A changed answer (``Question.duplicate_answer_changed``) is a correction, not
-    a repeat, and is never among them."""
-    return list(session.scalars(select(Question.id).where(
-        Question.import_batch_id == batch.id, Question.status == QuestionStatus.IN_REVIEW,
-        Question.duplicate_similarity == 100, Question.duplicate_answer_changed.is_(False)).order_by(Question.id)))
+    a repeat, and is never among them; nor is a question whose twin was discarded since."""
+    return _flagged(session, batch, Question.duplicate_similarity == 100)
+
+
+def flagged_near_duplicates(session: Session, batch: ImportBatch) -> list[int]:
+    """Ids of the batch's questions in review flagged as resembling another question without
+    repeating it (similarity below 100: a few characters apart), for a reviewer who leaves them
+    all out at once; as :func:`flagged_repeats`, never a changed answer."""
+    return _flagged(session, batch, Question.duplicate_similarity < 100)
 
 
 def in_review_count(session: Session, batch: ImportBatch) -> int:

@@ -63,6 +63,39 @@ def _escape(answer: str) -> str:
                    for ch in answer)
 
 
+#: The characters the template reads as separators, and what the editor says of each.
+SEPARATORS = _BLANK_SEPARATORS + _ALTERNATIVE_SEPARATORS
+
+
+def written_answer(answer: str) -> str:
+    """One accepted answer as the editor shows it, one a line: a separator (``/``, ``|``, their
+    full-width forms) or ``\\`` in it after a ``\\``, as the template writes it (``1\\/2``), so
+    that it reads back as one answer (:func:`read_answer`)."""
+    return _escape(answer)
+
+
+def read_answer(line: str) -> tuple[str, str]:
+    """A line of the editor's blank field, read as the template reads an alternative: ``\\``
+    before a separator or ``\\`` keeps that character (any other ``\\`` stays as written); space
+    is kept as typed. Returns the answer and the separators it holds unescaped (``""`` when none),
+    which the template would read as between two answers: the editor refuses those, never
+    guessing which was meant."""
+    answer: list[str] = []
+    found = ""
+    index = 0
+    while index < len(line):
+        ch = line[index]
+        if ch == _ESCAPE and index + 1 < len(line) and line[index + 1] in SEPARATORS + _ESCAPE:
+            answer.append(line[index + 1])
+            index += 2
+            continue
+        if ch in SEPARATORS and ch not in found:
+            found += ch
+        answer.append(ch)
+        index += 1
+    return "".join(answer), found
+
+
 def _well_formed(key: Any) -> bool:
     """Whether ``key`` has the fill-in key's shape: a list of lists of texts."""
     return isinstance(key, list) and all(

@@ -86,3 +86,19 @@ def test_an_import_with_a_file_name_over_the_limit_is_refused_on_the_form(client
     response = upload(client, name, "题型,题干\n".encode(), mode="valid_only")
     page = on_the_form(response, "The file name is 304 characters long; at most 200 are allowed.")
     assert re.search(r'<input checked[^>]*name="mode"[^>]*value="valid_only"', page)  # the choice is kept
+
+
+@pytest.mark.parametrize("confirmed", ["", "1"])
+def test_a_crafted_merge_into_its_own_child_is_refused_on_the_form(client, editor, tree, db, confirmed):
+    """The merge form offers no category below the merged one; a post naming one anyway (before or
+    after the confirmation page) shows the category page again with the refusal beside "Merge into",
+    and nothing is merged."""
+    merged, child = tree["测试/CSV"], tree["测试/CSV/子类"]
+    before = db.scalar(select(func.count()).select_from(Category))
+    response = client.form_post(f"/bank/categories/{merged.id}/merge", {"target": str(child.id), "confirm": confirmed})
+    on_the_form(response, "测试/CSV")
+    in_english(client)
+    response = client.form_post(f"/bank/categories/{merged.id}/merge", {"target": str(child.id), "confirm": confirmed})
+    page = on_the_form(response, "a category cannot be merged into itself or a category below it", "Merge into")
+    assert f'<option value="{child.id}"' not in page  # its own child is not offered
+    assert db.scalar(select(func.count()).select_from(Category)) == before

@@ -47,7 +47,9 @@ def test_a_fill_in_question_is_written_one_field_per_blank_one_answer_per_line(c
     assert version.key == [["行政复议"], ["行政诉讼", " 诉讼 "]]  # as typed; marking ignores the spaces
 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert '<ol class="blank-key"><li>行政复议</li><li>行政诉讼 /  诉讼 </li></ol>' in page
+    assert ('<ol class="blank-key"><li><span class="alternatives"><span class="alternative">行政复议</span></span></li>'
+            '<li><span class="alternatives"><span class="alternative">行政诉讼</span> <span class="or">or</span> '
+            '<span class="alternative"> 诉讼 </span></span></li></ol>') in page
     edit = client.get(f"/bank/questions/{version.question_id}/edit").get_data(as_text=True)
     assert "\n行政复议</textarea>" in field_block(edit, "blank_1")
     assert "行政诉讼\n 诉讼 </textarea>" in field_block(edit, "blank_2")
@@ -174,3 +176,45 @@ def test_the_batch_page_lists_the_options_pinned_at_import(client, db, editor, m
     assert "were pinned so that shuffling leaves them in place" in page
     listing = page.split('id="pinned-proposals"')[1].split("</section>")[0]
     assert 'data-row="2"' in listing and "C. 以上都是" in listing
+
+
+@pytest.mark.parametrize("typed, sep", [("二/2", "/"), ("二／2", "／"), ("行政复议|行政诉讼", "|"), ("甲｜乙", "｜")])
+def test_a_separator_of_the_template_left_bare_in_a_blank_is_refused_not_saved_as_one_answer(
+        client, db, editor, typed, sep):
+    """The import reads 二/2 as two answers; the editor does not guess: it refuses, saying both ways."""
+    signed_in(client, editor)
+    response = client.form_post("/bank/questions/new", fill_form(blank_1=typed))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and count(db, QuestionVersion) == 0
+    assert f"blank 1: the answer {typed} holds {sep}, which the import template reads as a separator" in page
+    assert f"write each accepted answer on its own line, or write \\{sep} to keep {sep} in the answer" in page
+    assert typed in field_block(page, "blank_1")  # what was typed stays
+
+
+def test_a_slash_in_an_answer_is_written_as_the_template_writes_it_and_shown_apart_from_the_alternatives(
+        client, db, editor):
+    signed_in(client, editor)
+    response = client.form_post("/bank/questions/new", fill_form(blank_1="二\n2", blank_2="1\\/2\n半"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    version = only_version(db)
+    assert version.key == [["二", "2"], ["1/2", "半"]]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert ('<span class="alternative">1/2</span> <span class="or">or</span> <span class="alternative">半</span>'
+            in page)
+    # The editor shows the answer as it reads it back: saving unchanged changes nothing.
+    edit = client.get(f"/bank/questions/{version.question_id}/edit").get_data(as_text=True)
+    assert "1\\/2\n半</textarea>" in field_block(edit, "blank_2")
+
+
+def test_the_editor_and_the_import_read_the_same_answers_alike(client, db, editor):
+    """二/2 in the template's 答案 column is two answers; in the editor, two lines; 1\\/2 is one in both."""
+    from question_bank.models import ImportBatch
+    signed_in(client, editor)
+    assert client.form_post("/bank/questions/new", fill_form(
+        stem="（ ）和___", blank_1="二\n2", blank_2="1\\/2")).status_code == 302
+    row = ("填空", "（ ）与___", "", "", "", "", "二/2|1\\/2", "", "", "", "", "行政处罚法", "")
+    assert upload(client, "f.xlsx", questions_xlsx([row]), repeats="keep").status_code == 302
+    batch = db.scalars(select(ImportBatch)).one()
+    imported = db.scalars(select(Question).where(Question.import_batch_id == batch.id)).one()
+    typed = db.scalars(select(Question).where(Question.import_batch_id.is_(None))).one()
+    assert imported.current_version.key == typed.current_version.key == [["二", "2"], ["1/2"]]

@@ -40,8 +40,9 @@ def test_a_corrected_true_false_key_in_a_reimported_json_lines_export_is_no_repe
     out = io.BytesIO()
     exporting.export_questions(db, clock, editor, "jsonl", Selection(), out)
     line = json.loads(out.getvalue().decode("utf-8"))
-    line["key"] = False  # the author corrects 对 to 错
-    line["versions"] = [v | {"key": False} for v in line.get("versions", [])]
+    # The author corrects 对 to 错, in the key and its text alike (a line contradicting itself is refused).
+    line["key"], line["key_text"] = False, "错"
+    line["versions"] = [v | {"key": False, "key_text": "错"} for v in line.get("versions", [])]
     data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
 
     held = run(db, clock, editor, data, name="题库.jsonl")
