@@ -545,11 +545,26 @@ def test_sec_u7_the_encoding_and_delimiter_are_found_from_the_bytes():
 def test_sec_u7_mixed_line_ends_and_a_lone_cr_inside_a_quoted_cell_keep_the_records(db, clock, roster_people):
     admin, sitting, cadres = roster_people
     lines = roster_text().split("\r\n")
-    lines[2] = lines[2].replace("科员", '"科员\r（借调）"')
     data = (lines[0] + "\r\n" + lines[1] + "\n" + lines[2] + "\r\n" + lines[3] + "\n").encode("utf-8")
     roster.import_roster(db, clock, admin, sitting, io.BytesIO(data), "名单.csv")
     db.commit()
-    assert [post for _, post, _ in stored_roster(db, sitting)] == ["副科长", "科员\r（借调）", "主任科员, 二级"]
+    assert [post for _, post, _ in stored_roster(db, sitting)] == ["副科长", "科员", "主任科员, 二级"]
+
+
+def test_sec_u7_a_lone_cr_inside_a_quoted_cell_stays_in_its_record_and_is_refused_in_a_one_line_post(db, clock,
+                                                                                                     roster_people):
+    """The record is not cut at the CR (the problem is on row 3, the rows after it read as rows); a
+    post is one line, so the CR is refused there, naming row and column, as a tab is."""
+    admin, sitting, _ = roster_people
+    lines = roster_text().split("\r\n")
+    lines[2] = lines[2].replace("科员", '"科员\r（借调）"')
+    data = (lines[0] + "\r\n" + lines[1] + "\n" + lines[2] + "\r\n" + lines[3] + "\n").encode("utf-8")
+    with pytest.raises(InvalidInput) as refused:
+        roster.import_roster(db, clock, admin, sitting, io.BytesIO(data), "名单.csv")
+    db.rollback()
+    assert [(p.place.row, p.place.header, p.params["character"].split()[0]) for p in refused.value.problems] == [
+        (3, "现任职务", "U+000D")]
+    assert stored_roster(db, sitting) == []
 
 
 @pytest.mark.parametrize("damage", ["a stray 0xFF byte", "a character cut in half"])
