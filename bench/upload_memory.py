@@ -7,7 +7,7 @@ largest legitimate files it accepts and the worst hostile ones we could build.
 Each file is built here, written to a temporary folder, and read by a fresh process with the
 question bank's limits (the largest any importer uses): every row of every sheet, so that the
 high-water mark of its resident memory (``VmHWM``) is that file's alone. Printed per file: its
-size, seconds, the peak RSS of the process, how far reading raised it, and the outcome (rows read,
+size, seconds (wall clock, and CPU: on a busy machine the second says more), the peak RSS of the process, how far reading raised it, and the outcome (rows read,
 or the start of the refusal).
 """
 
@@ -109,6 +109,30 @@ def empty_cells_at_the_caps_read_twice() -> bytes:
     return xlsx(parts)
 
 
+def cell_formats_at_the_cap() -> bytes:
+    """Styles of just under the cap on XML elements outside the sheets, one empty cell format each:
+    what openpyxl may be asked to build at most from the parts it parses whole."""
+    from question_bank.formats.spreadsheet import LIMITS
+    from tests.hostile_files import STYLES_HEAD, with_other_part
+
+    count = LIMITS.max_other_elements - 1_000
+    return with_other_part("xl/styles.xml", STYLES_HEAD + f'<cellXfs count="{count}">', '<xf numFmtId="0"/>', count,
+                           "</cellXfs></styleSheet>")
+
+
+def defined_names_at_the_cap() -> bytes:
+    """A workbook part defining just under the cap's number of names, each its own."""
+    from question_bank.formats.spreadsheet import LIMITS
+    from tests.hostile_files import WORKBOOK_HEAD, _plain, xlsx
+
+    count = LIMITS.max_other_elements - 1_000
+    parts = _plain()
+    parts["xl/workbook.xml"] = (WORKBOOK_HEAD + "<definedNames>" + "".join(
+        f'<definedName name="区域{n}">名单!$A${n % 1000 + 1}</definedName>' for n in range(count))
+        + "</definedNames></workbook>").encode()
+    return xlsx(parts)
+
+
 def _files() -> dict[str, object]:
     from tests.hostile_files import CATALOGUE
 
@@ -119,6 +143,8 @@ def _files() -> dict[str, object]:
         "shared strings at the caps (400,000 texts, 60 MB)": shared_strings_at_the_caps,
         "sheet at the caps, read twice (60 MB of 32,767-character cells)": sheet_at_the_caps_read_twice,
         "two million empty cells at the caps, read twice": empty_cells_at_the_caps_read_twice,
+        "99,000 cell formats (just under the cap outside the sheets)": cell_formats_at_the_cap,
+        "99,000 defined names (just under the cap outside the sheets)": defined_names_at_the_cap,
     }
     for name, (case, build, _) in CATALOGUE.items():
         if case in ("SEC-U1", "SEC-U2", "SEC-U4"):
@@ -135,6 +161,7 @@ def measure(name: str, path: Path) -> dict:
     data = path.read_bytes()
     before = _status_mb("VmRSS")
     started = time.perf_counter()
+    cpu = time.process_time()
     try:
         upload = open_upload("bench.xlsx", data, LIMITS)
         rows = sum(1 for sheet in upload.sheets for _ in sheet.rows())
@@ -142,8 +169,9 @@ def measure(name: str, path: Path) -> dict:
     except InvalidInput as exc:
         outcome = "refused: " + str(exc).split(": ", 1)[-1][:60]
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     peak = _status_mb("VmHWM")
-    return {"name": name, "bytes": len(data), "outcome": outcome, "seconds": seconds,
+    return {"name": name, "bytes": len(data), "outcome": outcome, "seconds": seconds, "cpu_seconds": cpu,
             "peak_rss_mb": peak, "growth_mb": peak - before}
 
 
@@ -157,7 +185,7 @@ def main() -> None:
         return
     files = _files()
     names = [args.only] if args.only else list(files)
-    print(f"{'file':<62} {'size':>9} {'time':>7} {'peak RSS':>9} {'growth':>7}  outcome")
+    print(f"{'file':<62} {'size':>9} {'time':>7} {'CPU':>7} {'peak RSS':>9} {'growth':>7}  outcome")
     with tempfile.TemporaryDirectory() as folder:
         for n, name in enumerate(names):
             path = Path(folder) / f"{n}.bin"
@@ -165,7 +193,7 @@ def main() -> None:
             done = subprocess.run([sys.executable, "-W", "ignore", "-m", "bench.upload_memory", "--one", name, str(path)],
                                   capture_output=True, text=True, check=True)
             result = json.loads(done.stdout.strip().splitlines()[-1])
-            print(f"{name[:62]:<62} {result['bytes'] / 1e6:>7.2f}MB {result['seconds']:>6.2f}s "
+            print(f"{name[:62]:<62} {result['bytes'] / 1e6:>7.2f}MB {result['seconds']:>6.2f}s {result['cpu_seconds']:>6.2f}s "
                   f"{result['peak_rss_mb']:>7.0f}MB {result['growth_mb']:>5.0f}MB  {result['outcome']}")
     print("\npeak RSS: the reading process's high-water mark (interpreter, SQLAlchemy, openpyxl and the file's "
           "bytes included); growth: how far reading the file raised it.")

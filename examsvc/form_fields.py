@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from wtforms import DecimalField
+from wtforms import DecimalField, SelectField
 from wtforms.validators import StopValidation
 
 from question_bank.points import is_exact_points, parse_plain_points
@@ -45,3 +45,27 @@ class PointsField(DecimalField):
         typed = self.raw_data[0] if self.raw_data else ""
         if self.process_errors and str(typed).strip():
             raise StopValidation()
+
+
+class ChosenIdField(SelectField):
+    """A choice of one row by its id (a unit among the administrator's): ``int`` ids as the choices'
+    values. Nothing chosen, or something that is no id, gives ``missing`` (a sentence saying what to
+    choose) beside the field, instead of WTForms' "Invalid Choice: could not coerce." ("选择无效：无法
+    转化类型。", which tells a person nothing); an id not among the choices gives WTForms' "Not a
+    valid choice"."""
+
+    def __init__(self, label=None, validators=None, *, missing, **kwargs) -> None:
+        super().__init__(label, validators, coerce=int, **kwargs)
+        self.missing = missing
+
+    def process_formdata(self, valuelist) -> None:
+        if valuelist:
+            try:
+                self.data = int(valuelist[0])
+            except (TypeError, ValueError):
+                self.data = None
+
+    def pre_validate(self, form) -> None:
+        if self.data is None:
+            raise StopValidation(str(self.missing))
+        super().pre_validate(form)

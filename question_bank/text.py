@@ -140,10 +140,13 @@ DEFAULT_IGNORABLE_RANGES = (
 #: Characters that are not default-ignorable but show as a blank all the same: the Braille pattern
 #: blank U+2800 (a symbol, So, so no space check finds it).
 BLANK_LOOKING = frozenset({"\u2800"})
-#: Fields whose text may run over lines, and so hold a line break (LF, CR): a post, as a register of
-#: cadres writes it in one cell on two lines ("科员" and "（借调）"), kept as written; the purpose of a
-#: full-ID export (a text area). Any other control character is refused in them too.
-MULTILINE_FIELDS = frozenset({"current_post", "proposed_post", "purpose"})
+#: Fields whose text may run over lines, and so hold a line break (LF, CR): the purpose of a
+#: full-ID export and a study item's remark (text areas). Every other field is one line: a name, a
+#: post, a phone number, a unit name, a study item's law and scope, shown and edited in one-line
+#: inputs, which would drop a line break on the next save (issue 10, tester item 2): a line break
+#: there is refused, naming the row and column, as a tab is. Any other control character is
+#: refused in these fields too.
+MULTILINE_FIELDS = frozenset({"purpose", "note"})
 _LINE_BREAKS = "\n\r"
 
 
@@ -219,6 +222,11 @@ def hidden_character_problem(char: str, position: int, place: Any) -> Problem:
     """The problem of ``char`` found at ``position`` (from 1) of the text of ``place`` (a field name
     or a :class:`~question_bank.errors.Place`), saying what kind of character it is."""
     params = {"character": describe_character(char), "position": position}
+    if char in _LINE_BREAKS:
+        return Problem(N_("this text holds %(character)s at character %(position)d, a line break, which no one-line "
+                          "field may hold: it is shown and edited on one line, where the break would be lost (it "
+                          "comes from Alt+Enter in Excel, or with copied text). Join the lines and try again."),
+                       params, place)
     if is_invisible(char):
         return Problem(N_("this text holds %(character)s at character %(position)d, an invisible or control "
                           "character, which no name, post, phone number or unit name may hold (it comes with "

@@ -234,6 +234,59 @@ def _unsafe_entry(name: str, mode: int = 0o100644) -> bytes:
 
 
 _CONTENT_TYPES = CONTENT_TYPES.format(extra="")
+#: The parts besides the sheets and the shared strings that openpyxl reads and parses whole, by the
+#: ZIP name, with the content type and the workbook relationship each needs (None: found by its name).
+OTHER_PARTS = {
+    "xl/styles.xml": ('<Override PartName="/xl/styles.xml" '
+                      'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>',
+                      '<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                      'relationships/styles" Target="styles.xml"/>'),
+    "xl/theme/theme1.xml": ('<Override PartName="/xl/theme/theme1.xml" '
+                            'ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>',
+                            '<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                            'relationships/theme" Target="theme/theme1.xml"/>'),
+    "xl/workbook.xml": None,
+}
+STYLES_HEAD = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="{MAIN_NS}">'
+WORKBOOK_HEAD = WORKBOOK.replace("</workbook>", "")
+_DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def with_other_part(name: str, head: str, block: str, times: int, tail: str) -> bytes:
+    """A one-sheet workbook whose part ``name`` (one of :data:`OTHER_PARTS`) is ``head``, ``block``
+    ``times`` over and ``tail``: deflated without ever holding it, with its true size and CRC."""
+    deflated, size = repeated_deflate(head.encode(), block.encode(), times, tail.encode())
+    crc = zlib.crc32(head.encode())
+    for _ in range(times):
+        crc = zlib.crc32(block.encode(), crc)
+    crc = zlib.crc32(tail.encode(), crc)
+    parts = _plain()
+    if OTHER_PARTS[name]:
+        content_type, relationship = OTHER_PARTS[name]
+        parts["[Content_Types].xml"] = CONTENT_TYPES.format(extra=content_type).encode()
+        parts["xl/_rels/workbook.xml.rels"] = WORKBOOK_RELS.format(extra=relationship).encode()
+    entries = [Entry(part, data) for part, data in parts.items() if part != name]
+    return raw_zip(entries + [Entry(name, deflated=deflated, size=size, crc=crc)])
+
+
+def _cell_formats(count: int) -> bytes:
+    """Styles listing ``count`` (a multiple of 1,000) empty cell formats: 5 bytes each."""
+    return with_other_part("xl/styles.xml", STYLES_HEAD + f'<cellXfs count="{count}">', "<xf/>" * 1000,
+                           count // 1000, "</cellXfs></styleSheet>")
+
+
+def _defined_names(count: int) -> bytes:
+    """A workbook part defining ``count`` (a multiple of 1,000) names."""
+    return with_other_part("xl/workbook.xml", WORKBOOK_HEAD + "<definedNames>",
+                           '<definedName name="区域">名单!$A$1</definedName>' * 1000, count // 1000,
+                           "</definedNames></workbook>")
+
+
+def _large_theme() -> bytes:
+    """A theme of 12 MB: 24 elements, each with half a megabyte in one attribute (no text run
+    longer than an Excel cell could hold, and few elements: only its size is out of bounds)."""
+    return with_other_part("xl/theme/theme1.xml", f'<a:theme xmlns:a="{_DRAWING_NS}" name="主题"><a:themeElements>',
+                           '<a:ext uri="' + "x" * (512 * 1024) + '"/>', 24, "</a:themeElements></a:theme>")
 
 #: id → (SEC case, builder of the file's bytes, text its refusal must contain). Every file is named
 #: ``.xlsx`` when uploaded: the kind must be decided from content.
@@ -256,6 +309,10 @@ CATALOGUE: dict[str, tuple[str, object, str]] = {
     "one row listed a million times": ("SEC-U4", lambda: _repeated_rows('<row r="1"/>', 1_000_000), "lists more than"),
     "a 10 MB cell": ("SEC-U4", lambda: xlsx(skeleton(sheet(header_row() + '<row r="2">' + text_cell("A2", "长" * 3_500_000)
                                                             + "</row>"))), "in one piece"),
+    "two million cell formats in the styles": ("SEC-U4", lambda: _cell_formats(2_000_000),
+                                               "XML elements outside its sheets"),
+    "300,000 defined names": ("SEC-U4", lambda: _defined_names(300_000), "XML elements outside its sheets"),
+    "a theme of 12 MB": ("SEC-U4", _large_theme, "xl/theme/theme1.xml of this workbook unpacks to more than 8 MB"),
     "PNG image": ("SEC-U5", lambda: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG image"),
     "HTML page": ("SEC-U5", lambda: "<html><body><table><tr><td>姓名</td></tr></table></body></html>".encode(), "web page"),
     "ELF program": ("SEC-U5", lambda: b"\x7fELF\x02\x01\x01" + bytes(200), "program file"),

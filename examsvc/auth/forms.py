@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 
+from examsvc.form_fields import ChosenIdField
 from examsvc.form_i18n import AppForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -104,9 +105,10 @@ LEVEL_LABELS = {
 
 
 class UnitForm(AppForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    # "Unit name", not "Name": a person's name (姓名) is "Name" in the catalogue.
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=200)])
     level = SelectField(_l("Level"), choices=[SelectChoice(level.value, label) for level, label in LEVEL_LABELS.items()])
-    parent = SelectField(_l("Parent unit"), coerce=int)
+    parent = ChosenIdField(_l("Parent unit"), missing=_l("Choose the parent unit."))
 
 
 class ResetWithLinkForm(AppForm):

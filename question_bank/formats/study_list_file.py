@@ -24,6 +24,7 @@ from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.guarded import Limits, open_upload
 from question_bank.formats.tabular import neutralise
 from question_bank.formats.unseen_cells import unseen_problems
+from question_bank.text import hidden_character_problems
 
 #: A list holds a few dozen items; these caps leave ample room and refuse anything else early.
 LIMITS = Limits(max_file_bytes=2 * 1024 * 1024, max_rows=5_000, max_columns=30, max_cells=20_000,
@@ -47,6 +48,10 @@ PARTICULARS = "清单信息"
 PARTICULAR_KEYS = {"year": "年度", "units": "适用单位", "levels": "适用职级"}
 #: What the levels cell says of a list for every rank.
 ALL_RANKS = "全部职级"
+#: Columns whose text is checked for characters no one can see (:func:`question_bank.text.hidden_character_problems`):
+#: the law, scope, requirement and hours are one line each (a tab or line break in them is refused,
+#: naming row and column); the remark ("note") may run over lines, as its text area on the page does.
+CHECKED_TEXT = ("law", "scope", "requirement", "hours", "note")
 #: What a cell holding a formula without a saved value is told (as the question import says it).
 UNSAVED_FORMULA = N_("this cell holds a formula without a saved value; enter the value itself")
 
@@ -138,6 +143,10 @@ def read_list_file(filename: str, data: bytes) -> ListFile:
             if hidden:
                 problems.extend(hidden)  # never read as shown, never dropped without a word
                 continue
+            controls = _control_problems(upload.filename, sheet.title, row.number, row.values, columns, headers)
+            if controls:
+                problems.extend(controls)
+                continue
             item = _item(upload.filename, sheet.title, row.number, cells, columns, headers, problems,
                          row.unsaved_formulas)
             if item is not None:
@@ -153,6 +162,17 @@ def read_list_file(filename: str, data: bytes) -> ListFile:
                         particulars, particulars_row)
     raise InvalidInput([Problem(N_("No sheet has the header 法律法规名称 / 学习范围 / 学习要求."),
                                 place=Place(file=upload.filename))])
+
+
+def _control_problems(filename: str, sheet: str, number: int, values: tuple[Any, ...], columns: dict[str, int],
+                      headers: list[str]) -> list[Problem]:
+    """A problem for each cell of :data:`CHECKED_TEXT` holding a control or invisible character, as
+    the file has it (before tabs and runs of spaces are folded for reading), placed on its row and column."""
+    found = {name: p for name, p in columns.items() if name in CHECKED_TEXT and p < len(values)}
+    return hidden_character_problems(
+        {name: values[p] for name, p in found.items()},
+        {name: Place(file=filename, sheet=sheet, row=number, column=get_column_letter(p + 1),
+                     header=headers[p] if p < len(headers) else "") for name, p in found.items()})
 
 
 def _particulars(cells: list[str]) -> dict[str, str]:

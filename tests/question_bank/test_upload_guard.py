@@ -11,6 +11,7 @@ import io
 import itertools
 import socket
 import xml.etree.ElementTree
+import zipfile
 from collections.abc import Callable
 
 import defusedxml.ElementTree
@@ -23,8 +24,8 @@ from question_bank.idnumbers import check_character
 from question_bank.formats import guarded, roster_file, spreadsheet, study_list_file
 from question_bank.formats.guarded import Limits, metered_part, open_upload, xml_is_defused
 from question_bank.formats.guarded.limits import Meter
-from question_bank.models import AuditEvent, ImportBatch, Question, Role, RosterEntry
-from question_bank.services import importing, roster
+from question_bank.models import AuditEvent, ImportBatch, Question, Role, RosterEntry, StudyList, UnitLevel, User
+from question_bank.services import account_import, importing, roster, study_list_files
 from tests.hostile_files import (
     BILLION_LAUGHS,
     CATALOGUE,
@@ -50,9 +51,9 @@ class Importer:
     written: Callable[[], int]
 
 
-@pytest.fixture(params=["questions", "roster"])
-def importer(request, db, clock, make) -> Importer:
-    if request.param == "questions":
+def make_importer(kind: str, db, clock, make) -> Importer:
+    """The :class:`Importer` of ``kind``: "questions", "roster", "accounts" or "study list"."""
+    if kind == "questions":
         editor = make.user(Role.BANK_EDITOR)
 
         def run(filename: str, data: bytes) -> list[Problem]:
@@ -62,19 +63,44 @@ def importer(request, db, clock, make) -> Importer:
 
         return Importer("questions", run, lambda: db.scalar(select(func.count()).select_from(Question))
                         + db.scalar(select(func.count()).select_from(ImportBatch)))
-    admin = make.user(Role.EXAM_ADMIN)
-    sitting = make.sitting()
 
-    def run_roster(filename: str, data: bytes) -> list[Problem]:
+    def refused(call: Callable[[], object]) -> list[Problem]:
         try:
-            roster.import_roster(db, clock, admin, sitting, io.BytesIO(data), filename)
+            call()
         except InvalidInput as exc:
             db.rollback()
             return exc.problems
         db.commit()
         return []
 
-    return Importer("roster", run_roster, lambda: db.scalar(select(func.count()).select_from(RosterEntry)))
+    if kind == "roster":
+        admin = make.user(Role.EXAM_ADMIN)
+        sitting = make.sitting()
+        return Importer("roster", lambda filename, data: refused(
+            lambda: roster.import_roster(db, clock, admin, sitting, io.BytesIO(data), filename)),
+            lambda: db.scalar(select(func.count()).select_from(RosterEntry)))
+    if kind == "accounts":
+        city = make.unit("甲市", level=UnitLevel.CITY)
+        sysadmin = make.user(Role.SYSADMIN, unit=city)
+        accounts = db.scalar(select(func.count()).select_from(User))
+        return Importer("accounts", lambda filename, data: refused(
+            lambda: account_import.create_cadre_accounts(db, clock, sysadmin, io.BytesIO(data), filename, city)),
+            lambda: db.scalar(select(func.count()).select_from(User)) - accounts)
+    keeper = make.user(Role.STUDY_ADMIN)
+    return Importer("study list", lambda filename, data: refused(
+        lambda: study_list_files.import_list(db, clock, keeper, filename, data)),
+        lambda: db.scalar(select(func.count()).select_from(StudyList)))
+
+
+@pytest.fixture(params=["questions", "roster"])
+def importer(request, db, clock, make) -> Importer:
+    return make_importer(request.param, db, clock, make)
+
+
+@pytest.fixture(params=["questions", "roster", "accounts", "study list"])
+def every_importer(request, db, clock, make) -> Importer:
+    """Each of the four importers that read uploads through the guarded reader."""
+    return make_importer(request.param, db, clock, make)
 
 
 @pytest.fixture
@@ -185,6 +211,40 @@ def test_sec_u2_an_external_dtd_is_never_fetched(importer, monkeypatch, byte_sca
 @pytest.mark.parametrize("case", cases("SEC-U4"))
 def test_sec_u4_shape_limits_are_enforced_by_each_importer(importer, case):
     assert CATALOGUE[case][2] in refusal(importer, "名单.xlsx", hostile(case))
+
+
+#: Files whose parts other than the sheets and shared strings (which openpyxl parses whole once read)
+#: would cost a minute and gigabytes: each is refused while that part is inflated, naming it.
+OTHER_PART_CASES = ["two million cell formats in the styles", "300,000 defined names", "a theme of 12 MB"]
+
+
+@pytest.mark.parametrize("case", OTHER_PART_CASES)
+def test_sec_u4_every_part_openpyxl_parses_whole_is_bounded_in_every_importer(every_importer, case, inflated):
+    message = refusal(every_importer, "名单.xlsx", hostile(case))
+    assert CATALOGUE[case][2] in message
+    assert "xl/" in message, "the refusal names the part"
+    # Refused part way through the part, before openpyxl was handed any of it.
+    declared = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(hostile(case))).infolist())
+    assert max(inflated) < min(declared, Limits().max_other_part_bytes + metered_part.CHUNK + 64 * 1024)
+
+
+def test_sec_u4_elements_outside_the_sheets_are_counted_across_parts_and_a_workbook_within_them_is_read():
+    styled = _with_styles(60)
+    assert [row.values[0] for row in read_all(styled)] == [HEADER[0]]
+    with pytest.raises(InvalidInput) as refused:
+        read_all(styled, limits=Limits(max_other_elements=60))
+    # The styles alone hold 60 formats; with the content types and relationships read before, the
+    # cap is passed in the styles part.
+    assert "more than 60 XML elements outside its sheets" in str(refused.value)
+    assert "xl/styles.xml" in str(refused.value)
+
+
+def _with_styles(formats: int) -> bytes:
+    from tests.hostile_files import OTHER_PARTS, STYLES_HEAD, with_other_part
+
+    assert "xl/styles.xml" in OTHER_PARTS
+    return with_other_part("xl/styles.xml", STYLES_HEAD + f'<cellXfs count="{formats}">', '<xf numFmtId="0"/>',
+                           formats, "</cellXfs></styleSheet>")
 
 
 def test_sec_u4_a_file_over_the_size_limit_is_refused_before_it_is_looked_at(importer):
@@ -485,11 +545,26 @@ def test_sec_u7_the_encoding_and_delimiter_are_found_from_the_bytes():
 def test_sec_u7_mixed_line_ends_and_a_lone_cr_inside_a_quoted_cell_keep_the_records(db, clock, roster_people):
     admin, sitting, cadres = roster_people
     lines = roster_text().split("\r\n")
-    lines[2] = lines[2].replace("科员", '"科员\r（借调）"')
     data = (lines[0] + "\r\n" + lines[1] + "\n" + lines[2] + "\r\n" + lines[3] + "\n").encode("utf-8")
     roster.import_roster(db, clock, admin, sitting, io.BytesIO(data), "名单.csv")
     db.commit()
-    assert [post for _, post, _ in stored_roster(db, sitting)] == ["副科长", "科员\r（借调）", "主任科员, 二级"]
+    assert [post for _, post, _ in stored_roster(db, sitting)] == ["副科长", "科员", "主任科员, 二级"]
+
+
+def test_sec_u7_a_lone_cr_inside_a_quoted_cell_stays_in_its_record_and_is_refused_in_a_one_line_post(db, clock,
+                                                                                                     roster_people):
+    """The record is not cut at the CR (the problem is on row 3, the rows after it read as rows); a
+    post is one line, so the CR is refused there, naming row and column, as a tab is."""
+    admin, sitting, _ = roster_people
+    lines = roster_text().split("\r\n")
+    lines[2] = lines[2].replace("科员", '"科员\r（借调）"')
+    data = (lines[0] + "\r\n" + lines[1] + "\n" + lines[2] + "\r\n" + lines[3] + "\n").encode("utf-8")
+    with pytest.raises(InvalidInput) as refused:
+        roster.import_roster(db, clock, admin, sitting, io.BytesIO(data), "名单.csv")
+    db.rollback()
+    assert [(p.place.row, p.place.header, p.params["character"].split()[0]) for p in refused.value.problems] == [
+        (3, "现任职务", "U+000D")]
+    assert stored_roster(db, sitting) == []
 
 
 @pytest.mark.parametrize("damage", ["a stray 0xFF byte", "a character cut in half"])

@@ -28,8 +28,16 @@ class Limits:
       with 413 before reading them; this is the same cap for callers outside the web).
     - ``max_entries``: parts in a workbook's ZIP (Excel writes about ten, plus a few per sheet).
     - ``max_part_bytes``: bytes one part may inflate to, declared or actually read.
-    - ``max_inflated_bytes``: bytes all parts may inflate to: the sum the ZIP declares, and
-      separately every byte actually inflated while reading, re-reads included.
+    - ``max_other_part_bytes``: bytes any part but a sheet and the shared strings (the styles,
+      the workbook part, the theme, the properties, the relationships …) may inflate to, counted
+      while it is read: openpyxl parses each of these whole, after reading it. The styles of a
+      workbook at Excel's limit of 65,490 cell formats take about 5 MB; the others a few KB.
+    - ``max_other_elements``: XML elements all those parts together may hold, counted while they
+      are read, re-reads included. openpyxl builds an object for each (a cell format, a defined
+      name, a relationship): 20 to 60 microseconds and about 600 bytes apiece, so two million empty
+      ``<xf/>`` in a 16 KB file would cost a minute and more than a gigabyte. The cap holds that
+      to about two seconds: room for Excel's own limit of 65,490 cell formats (a workbook at it is
+      one Excel itself warns about), where an ordinary workbook holds a few hundred elements.
     - ``max_rows``: sheet rows walked, empty ones included (a CSV: records).
     - ``max_columns``: columns read; content further right refuses the file.
     - ``max_cells``: filled cells in one sheet, and distinct texts (shared strings) in a workbook.
@@ -41,6 +49,8 @@ class Limits:
     max_file_bytes: int = 20 * MB
     max_entries: int = 500
     max_part_bytes: int = 64 * MB
+    max_other_part_bytes: int = 8 * MB
+    max_other_elements: int = 100_000
     max_inflated_bytes: int = 128 * MB
     max_rows: int = 200_000
     max_columns: int = 60
@@ -65,6 +75,8 @@ class Meter:
         self.timer = timer
         self.deadline = timer() + limits.max_seconds
         self.inflated = 0
+        #: XML elements seen so far in the parts other than sheets and shared strings (re-reads included).
+        self.other_elements = 0
 
     def count_inflated(self, part: str, part_total: int, added: int) -> None:
         """Record ``added`` more bytes inflated from ``part`` (``part_total`` so far in this read)."""
@@ -75,10 +87,21 @@ class Meter:
             raise self.too_large()
         self.check_time()
 
-    def part_too_large(self, part: str) -> InvalidInput:
+    def part_too_large(self, part: str, limit: int | None = None) -> InvalidInput:
+        """The refusal of ``part`` for inflating past ``limit`` bytes (``max_part_bytes`` by default)."""
         return refuse(self.filename, N_("The part %(part)s of this workbook unpacks to more than %(mb)d MB, the limit; "
                                         "it is not a workbook this service reads."),
-                      part=part[:100], mb=self.limits.max_part_bytes // MB)
+                      part=part[:100], mb=(limit or self.limits.max_part_bytes) // MB)
+
+    def count_other_elements(self, part: str, added: int) -> None:
+        """Record ``added`` more XML elements seen in ``part``, one of the parts other than sheets and
+        shared strings; refuse the file, naming the part, once they pass ``max_other_elements``."""
+        self.other_elements += added
+        if self.other_elements > self.limits.max_other_elements:
+            raise refuse(self.filename, N_("This workbook holds more than %(n)d XML elements outside its sheets (the "
+                                           "limit was passed in the part %(part)s): far more cell formats, names or "
+                                           "other entries than Excel writes. It was refused; copy the data into a new "
+                                           "workbook and upload that."), part=part[:100], n=self.limits.max_other_elements)
 
     def too_large(self) -> InvalidInput:
         return refuse(self.filename, N_("This workbook unpacks to more than %(mb)d MB; split it into several files."),

@@ -9,6 +9,11 @@ holds refuses it (a parser would hold that text whole). Elements that cost the p
 whatever their size are counted as they stream past: shared strings (openpyxl keeps about a
 hundred bytes for each, however short), and a sheet's rows and cells, empty ones included (a
 sheet can list millions of empty cells beyond the columns read, or the same row over and over).
+Every other part (the styles, the workbook part, the theme, properties, relationships …) openpyxl
+parses whole once it has read it, so each is held to a small size while it is inflated, and the XML
+elements of all of them together are counted (:meth:`Meter.count_other_elements`): a 16 KB file
+whose styles list two million cell formats is refused in milliseconds, naming the part, before
+openpyxl builds an object for any of them.
 """
 
 from __future__ import annotations
@@ -32,6 +37,15 @@ _OVERLAP = 32
 MAX_TEXT_RUN = 1024 * 1024
 SHARED_STRINGS_PART = "xl/sharedstrings.xml"
 WORKSHEETS_FOLDER = "xl/worksheets/"
+#: The start tag of any element (not an end tag, a declaration or a processing instruction).
+_ANY_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def is_other_part(part: str) -> bool:
+    """Whether ``part`` is neither a sheet nor the shared strings (the parts whose rows, cells and
+    texts are counted one by one), and so one of the small parts openpyxl parses whole."""
+    name = part.casefold()
+    return name != SHARED_STRINGS_PART and not name.startswith(WORKSHEETS_FOLDER)
 
 
 def _element(name: bytes) -> re.Pattern[bytes]:
@@ -76,6 +90,7 @@ class MeteredPart(io.RawIOBase):
         self._tail = b""
         self._run = 0  # bytes since the last "<"
         self._counts = _counts(name, meter.limits)
+        self._other = is_other_part(name)
 
     def readable(self) -> bool:
         return True
@@ -107,6 +122,8 @@ class MeteredPart(io.RawIOBase):
         self._read_so_far += len(chunk)
         self._meter.count_inflated(self._name, self._read_so_far, len(chunk))
         window = self._tail + chunk
+        if self._other:
+            self._count_other(window)
         if _DTD.search(window):
             raise self._refuse(N_("This workbook contains an XML document type declaration (in %(part)s), which "
                                   "Excel never writes and which XML attacks use; it was refused."), part=self._name[:100])
@@ -119,6 +136,14 @@ class MeteredPart(io.RawIOBase):
         self._check_text_run(chunk)
         self._tail = window[-_OVERLAP:]
         return chunk
+
+    def _count_other(self, window: bytes) -> None:
+        limit = self._meter.limits.max_other_part_bytes
+        if self._read_so_far > limit:
+            raise self._meter.part_too_large(self._name, limit)
+        # As for the counts above: start tags wholly inside the overlap were counted with the chunk before.
+        self._meter.count_other_elements(self._name, len(_ANY_ELEMENT.findall(window))
+                                         - len(_ANY_ELEMENT.findall(self._tail)))
 
     def _check_text_run(self, chunk: bytes) -> None:
         pieces = chunk.split(b"<")

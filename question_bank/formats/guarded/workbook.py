@@ -82,6 +82,8 @@ def open_workbook(filename: str, data: bytes, meter: Meter) -> list[UploadSheet]
         rich_part = _count_shared_strings(archive)
         strings = formatted_strings(archive, rich_part, meter) if rich_part else frozenset()
         book = _load(archive, data)
+        # openpyxl parses each part after reading it: the time that took is checked here too.
+        meter.check_time()
     except InvalidInput:
         raise
     except Exception:  # noqa: BLE001 - any failure to parse an untrusted file is a damaged file
