@@ -13,8 +13,9 @@ given to ``create_app``.
 | EXAMSVC_IMPORT_JOB_STALE_MINUTES | a running import job without a heartbeat this long lost its worker | 5 |
 | EXAMSVC_LEDGER_VERIFY_KEY | its public key (base64), for hosts that only verify checkpoints | derived from the signing key |
 | EXAMSVC_REDIS_URL | Redis that counts failed sign-ins for every host (``redis://127.0.0.1:6379/0``) | unset: the database counts |
-| EXAMSVC_THROTTLE_ACCOUNT | failed sign-ins allowed per account, "failures/minutes" | ``5/15`` |
-| EXAMSVC_THROTTLE_ADDRESS | failed sign-ins allowed per client address, "failures/minutes" | ``50/15`` |
+| EXAMSVC_THROTTLE_ACCOUNT | failed sign-ins allowed per account from one client address, "failures/minutes" | ``5/15`` |
+| EXAMSVC_THROTTLE_ACCOUNT_WIDE | failed sign-ins allowed per account from all addresses together | ``10/15`` |
+| EXAMSVC_THROTTLE_ADDRESS | failed sign-ins per client address before it is stepped up (accounts that failed there wait; others still sign in) | ``50/15`` |
 | EXAMSVC_PROXY_HOPS | reverse proxies in front of the app whose X-Forwarded-For is trusted | ``0`` |
 | EXAMSVC_SESSION_IDLE_MINUTES | a session unused this long ends (not during an attempt in progress) | ``60`` |
 | EXAMSVC_SESSION_ABSOLUTE_HOURS | a session ends this long after sign-in (not during an attempt in progress) | ``12`` |
@@ -84,6 +85,7 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REDIS_URL": os.environ.get("EXAMSVC_REDIS_URL") or None,
         "THROTTLE_ACCOUNT": os.environ.get("EXAMSVC_THROTTLE_ACCOUNT"),
         "THROTTLE_ADDRESS": os.environ.get("EXAMSVC_THROTTLE_ADDRESS"),
+        "THROTTLE_ACCOUNT_WIDE": os.environ.get("EXAMSVC_THROTTLE_ACCOUNT_WIDE"),
         "PROXY_HOPS": int(os.environ.get("EXAMSVC_PROXY_HOPS", "0")),
         # The CSRF token lives as long as the session; a time limit would break autosave in a long sitting.
         "WTF_CSRF_TIME_LIMIT": None,

@@ -66,6 +66,7 @@ POLICY: dict[str, Rule | dict[str, Rule]] = {
     "auth.api_tokens_page": _SYSADMIN,
     "auth.revoke_api_token": _SYSADMIN,
     "auth.make_reset_link": _SYSADMIN,
+    "auth.lift_sign_in_lock": _SYSADMIN,
     # --- a one-time password reset link: whoever holds the link (it is the credential) -------------------
     "auth.reset_with_link": PUBLIC,
     # --- the candidate's own exam -------------------------------------------------------------------------

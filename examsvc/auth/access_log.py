@@ -54,6 +54,11 @@ def _kept_text(value: str) -> str:
     return idnumbers.redact(value[:MAX_NAME_CHARS])
 
 
+#: ``g`` attribute a view sets to the roles it refused to give (``auth.routes.offer_grantable_roles``),
+#: kept in the refusal's audit event.
+REFUSED_ROLES = "refused_roles"
+
+
 def _is_refusal(response: Response) -> bool:
     """A 403; or a 404 of a route that matched, to someone signed in: an object not theirs, or an id
     that does not exist, which answer alike (SEC-A1) and are both refusals (walking ids shows up)."""
@@ -72,6 +77,8 @@ def _refused(response: Response) -> Response:
         db.rollback()
         user = current_user._get_current_object() if current_user.is_authenticated else None
         needed = {ROLES_NEEDED: getattr(g, ROLES_NEEDED)} if hasattr(g, ROLES_NEEDED) else {}
+        if hasattr(g, REFUSED_ROLES):
+            needed[REFUSED_ROLES] = getattr(g, REFUSED_ROLES)
         record_access("auth.refused", user, user, method=request.method, path=request.path[:MAX_NAME_CHARS],
                       endpoint=request.endpoint or "", status=response.status_code, **needed)
         database.commit()

@@ -11,7 +11,8 @@ from wtforms.fields.choices import SelectChoice
 from examsvc import database
 from examsvc.access import actor, roles_required
 from examsvc.auth.forms import ROLE_LABELS, AccountStateForm, UserEditForm
-from examsvc.auth.routes import bp, note_folded_phone, place_problems
+from examsvc.auth.routes import bp, note_folded_phone, offer_grantable_roles, place_problems
+from examsvc.auth.throttling import throttle
 from examsvc.extensions import clock
 from question_bank import id_vault, idnumbers
 from question_bank.errors import InvalidInput
@@ -35,6 +36,7 @@ def edit_user(user_id: int):
     paths = people.unit_paths(db, units, below=actor().org_unit)
     form = UserEditForm(obj=user, unit=user.org_unit_id, roles=sorted(map(str, user.roles)))
     form.unit.choices = [SelectChoice(u.id, paths[u.id]) for u in units]
+    offer_grantable_roles(form, user.roles)
     state_form = AccountStateForm()
     if form.validate_on_submit():
         try:
@@ -47,14 +49,32 @@ def edit_user(user_id: int):
         except InvalidInput as exc:
             db.rollback()
             problems = place_problems(form, exc)
-            return render_template("auth/user_edit.html", user=user, form=form, state_form=state_form,
-                                   problems=problems, masked_id=id_vault.masked(user)), 422
+            return _edit_page(user, form, state_form, problems, 422)
         database.commit()
         flash(_("Account %(name)s saved.", name=user.username), "success")
         note_folded_phone(form.phone.data)
         return redirect(url_for("auth.users"))
-    return render_template("auth/user_edit.html", user=user, form=form, state_form=state_form, problems=[],
-                           role_labels=ROLE_LABELS, masked_id=id_vault.masked(user)), 422 if form.errors else 200
+    return _edit_page(user, form, state_form, [], 422 if form.errors else 200)
+
+
+def _edit_page(user: User, form: UserEditForm, state_form: AccountStateForm, problems: list, status: int):
+    return render_template("auth/user_edit.html", user=user, form=form, state_form=state_form, problems=problems,
+                           role_labels=ROLE_LABELS, masked_id=id_vault.masked(user),
+                           sign_in_failures=len(accounts.sign_in_failures(throttle(), user))), status
+
+
+@bp.post("/users/<int:user_id>/lift-sign-in-lock")
+@roles_required(Role.SYSADMIN)
+def lift_sign_in_lock(user_id: int):
+    """Forget the account's failed sign-ins from every address (a lock ends now); audited."""
+    user = managed_user(user_id)
+    if not AccountStateForm().validate_on_submit():
+        abort(400)
+    accounts.lift_sign_in_lock(database.session(), clock(), actor(), user, throttle())
+    database.commit()
+    flash(_("The sign-in lock of %(name)s is lifted: its failed sign-ins are forgotten.", name=user.username),
+          "success")
+    return redirect(url_for("auth.edit_user", user_id=user_id))
 
 
 @bp.post("/users/<int:user_id>/disable")

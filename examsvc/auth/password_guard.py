@@ -2,13 +2,18 @@
 like a sign-in (F10-01, issue 10).
 
 A wrong one counts as a failed sign-in of the account and of the address in the shared store
-(``examsvc.auth.throttling``), so a stolen session cannot guess faster here than at ``/login``. When
-such guesses reach the lock, every session of the account ends (``accounts.revoke_sessions``), this
-one included: whoever guessed is signed out and cannot renew the lock without the password, while
-the owner signs in again once it expires. Audited, each under the form's action prefix ``<prefix>``:
-``<prefix>_locked`` at the lock (with its end and ``sessions_ended``), and ``<prefix>_throttled``
-for every try refused while locked (the right password included). A lock reached elsewhere (at
-``/login``) refuses the form but ends no session, so nobody outside can sign the owner out.
+(``examsvc.auth.throttling``). Whoever types it holds a session of the account, so here the
+account's failures from every address count against the smaller allowance
+(``Throttle.in_session``: 5 in 15 minutes by default, sign-in failures included): a stolen session
+cannot guess faster here than at ``/login``, whichever addresses it is used from. When such
+guesses reach the allowance, every session of the account ends (``accounts.revoke_sessions``), this
+one included: whoever guessed is signed out and needs the password to come back, while the owner
+signs in again (sign-in itself follows the ordinary rules of ``question_bank.services.throttle``:
+a lock is per account and address, so the owner is not locked out by it) and a successful sign-in
+clears the count. Audited, each under the form's action prefix ``<prefix>``: ``<prefix>_locked`` at
+the lock (with its end and ``sessions_ended``), and ``<prefix>_throttled`` for every try refused
+while locked (the right password included). A count reached elsewhere (at ``/login``) refuses the
+form but ends no session, so nobody outside can sign the owner out.
 """
 
 from __future__ import annotations
@@ -52,8 +57,8 @@ class PasswordCheck:
             return False
         record_access(f"{self.prefix}_throttled", self.user, self.user, until=until.isoformat())
         database.commit()
-        flash(_("Too many wrong passwords for this account. Actions that ask for the password, and signing in, are "
-                "locked until %(time)s.", time=local_time(until)), "error")
+        flash(_("Too many wrong passwords for this account. Actions that ask for the password are locked until "
+                "%(time)s; signing in again from your own device lifts the lock.", time=local_time(until)), "error")
         return True
 
     def wrong(self) -> Response | None:
@@ -72,8 +77,9 @@ class PasswordCheck:
         logout_user()
         fresh_session()
         flash(_("The password was wrong too many times. This account has been signed out everywhere; actions that ask "
-                "for the password, and signing in, are locked until %(time)s. If that was not you, tell your "
-                "administrator.", time=local_time(until)), "error")
+                "for the password are locked until %(time)s, or until you sign in again. If that was not you, "
+                "change your password after signing in, and tell your administrator.", time=local_time(until)),
+              "error")
         return redirect(url_for("auth.login"))
 
     def withdrawn(self) -> None:
@@ -86,5 +92,5 @@ def begin(user: User, prefix: str) -> PasswordCheck:
     """Start a try at ``user``'s own password on a form audited under ``prefix`` (e.g.
     ``auth.password_change``), keyed like a sign-in of the account from this address."""
     keys = account_key(user, user.username), address_key(client_address())
-    gate = throttle()
+    gate = throttle().in_session()
     return PasswordCheck(user, prefix, gate, keys, gate.begin(*keys))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from examsvc import database
 from examsvc.access import actor, roles_required
 from examsvc.auth import password_guard, session_rules
-from examsvc.auth.access_log import client_address, record_access
+from examsvc.auth.access_log import REFUSED_ROLES, client_address, record_access
 from examsvc.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm, UserForm
 from examsvc.auth.session_rules import fresh_session
 from examsvc.auth.throttling import throttle
@@ -23,7 +23,7 @@ from examsvc.errors import problem_texts
 from examsvc.extensions import clock
 from question_bank.errors import InvalidInput
 from question_bank.models import OrgUnit, Role, User
-from question_bank.services import accounts, people
+from question_bank.services import accounts, people, protection
 from question_bank.services.throttle import account_key, address_key
 
 bp = Blueprint("auth", __name__)
@@ -68,8 +68,11 @@ def _safe_next(target: str | None) -> str | None:
 @password_fields("password")
 def login():
     """Sign in with a username or, for a cadre, the resident ID number. Failures are counted per
-    account and per address in shared storage (``examsvc.auth.throttling``); past the allowance
-    even the right password is refused until the time shown. Every outcome is an audit event."""
+    account, per account and address, and per address in shared storage
+    (``question_bank.services.throttle``); past an account's allowance even the right password is
+    refused until the time shown or an administrator lifts the lock; an address past its allowance
+    refuses only accounts that failed there. A disabled account with its right password is told so
+    (``auth.sign_in_disabled``, nothing counted). Every outcome is an audit event."""
     form = LoginForm()
     if request.method != "POST":
         return render_template("auth/login.html", form=form)
@@ -83,11 +86,21 @@ def login():
         record_access("auth.sign_in_throttled", account, None, name=name)
         database.commit()
         # The same words whether or not the account exists.
-        flash(_("Too many failed sign-ins. Try again after %(time)s.", time=local_time(attempt.blocked_until)),
-              "error")
+        flash(_("Too many failed sign-ins. Try again after %(time)s, or ask an administrator to lift the lock.",
+                time=local_time(attempt.blocked_until)), "error")
         return render_template("auth/login.html", form=form), 429
-    # An over-long name or a missing password fails like a wrong one (and counts).
-    user = people.authenticate(db, name, password) if not form.errors else None
+    # An over-long name or a missing password fails like a wrong one (and counts). One hash check
+    # whatever the account (people.password_right), so timing tells nothing.
+    right = people.password_right(account, password) if not form.errors else False
+    if right and not account.is_active:
+        # The password proves the person, so saying why tells nothing to someone who lacks it.
+        attempt.withdrawn()
+        record_access("auth.sign_in_disabled", account, None, name=name)
+        database.commit()
+        flash(_("This account is disabled. Ask an administrator to enable it."), "error")
+        # 200 like a wrong password: a 403 would add an ``auth.refused`` event for the same refusal.
+        return render_template("auth/login.html", form=form), 200
+    user = account if right else None
     if user is None:
         attempt.failed()
         record_access("auth.sign_in_failed", account, None, name=name)
@@ -170,6 +183,21 @@ def _password_page(form: ChangePasswordForm, problems: list, status: int):
     return render_template("auth/change_password.html", form=form, problems=problems), status
 
 
+def offer_grantable_roles(form, held: frozenset[Role] = frozenset()) -> None:
+    """Offer on ``form.roles`` only the roles the administrator may give (``protection.grantable_roles``)
+    and those the account holds already. A posted role outside them (a crafted form) is refused
+    before the form is read, with the reason (403, audited as a refusal naming the roles)."""
+    allowed = protection.grantable_roles(actor()) | held
+    if request.method == "POST":
+        asked = {Role(value) for value in request.form.getlist(form.roles.name) if value in Role._value2member_map_}
+        try:
+            protection.require_grantable(actor(), asked, held)
+        except protection.RolesNotGrantable as exc:
+            setattr(g, REFUSED_ROLES, exc.codes)  # kept in the refusal's audit event
+            raise
+    form.roles.choices = [choice for choice in form.roles.choices if Role(choice.value) in allowed]
+
+
 def note_folded_phone(typed: str | None) -> None:
     """Say, when the phone number typed held full-width characters, that it was stored with ordinary
     ones and is the same number (``people.normalise_phone``): nothing typed is changed unsaid."""
@@ -218,6 +246,7 @@ def new_user():
     form = UserForm()
     paths = people.unit_paths(db, units, below=actor().org_unit)
     form.unit.choices = [SelectChoice(u.id, paths[u.id]) for u in units]
+    offer_grantable_roles(form)
     if form.validate_on_submit():
         unit = db.get(OrgUnit, form.unit.data)
         try:

@@ -9,6 +9,7 @@ from examsvc import database
 from examsvc.extensions import clock
 from question_bank.services.throttle import (
     ACCOUNT_LIMIT,
+    ACCOUNT_WIDE_LIMIT,
     ADDRESS_LIMIT,
     DatabaseFailureStore,
     RedisFailureStore,
@@ -35,4 +36,5 @@ def throttle() -> Throttle:
     store = (RedisFailureStore(_redis()) if config.get("REDIS_URL")
              else DatabaseFailureStore(database.session(), commit=database.commit))
     return Throttle(store, clock(), parse_limit(config.get("THROTTLE_ACCOUNT"), ACCOUNT_LIMIT),
-                    parse_limit(config.get("THROTTLE_ADDRESS"), ADDRESS_LIMIT))
+                    parse_limit(config.get("THROTTLE_ADDRESS"), ADDRESS_LIMIT),
+                    parse_limit(config.get("THROTTLE_ACCOUNT_WIDE"), ACCOUNT_WIDE_LIMIT))

@@ -12,7 +12,9 @@ from question_bank.db import Base, UTCDateTime
 
 
 class SignInFailure(Base):
-    """One failed sign-in counted against one key ("account:<folded name>" or "address:<ip>").
+    """One failed sign-in counted against one key: the account ("account:<id>", or "name:…"/"id:…"
+    for a name no account has), the account from one address ("account:<id>@address:<ip>") or the
+    address ("address:<ip>"); see ``question_bank.services.throttle``.
 
     Insert-only: counting rows in a window needs no read-modify-write, so two workers failing at
     once both count. Rows older than the longest window are deleted as new ones arrive.

@@ -27,6 +27,7 @@ from question_bank.idnumbers import InvalidIdNumber, local_date, parse_id_number
 from question_bank.models import OrgUnit, PasswordResetLink, Role, User, UserRole
 from question_bank.services import audit, people, protection
 from question_bank.services.passwords import password_problems, temporary_password
+from question_bank.services.throttle import Throttle, account_key
 from question_bank.text import hidden_character_problems
 
 
@@ -80,11 +81,14 @@ def update_user(session: Session, clock: Clock, actor: User, user: User, *, disp
     cannot send it back); ``remove_id_number`` removes it. Raises :class:`PermissionDenied`, or
     :class:`InvalidInput` (empty name or roles, a control or invisible character in the name, post or
     phone: :func:`question_bank.text.hidden_character_problems`, invalid or taken ID number, a new
-    number together with its removal, any change of one's own roles), each problem on its field."""
+    number together with its removal, any change of one's own roles), each problem on its field;
+    :class:`protection.RolesNotGrantable` for a role the actor may not give that the account lacks
+    (``protection.grantable_roles``: an administrator below the top unit gives no province-wide role)."""
     _require(actor, user)
     if not actor.org_unit.contains(unit):
         raise PermissionDenied()
     roles = sorted(set(roles))
+    protection.require_grantable(actor, roles, held=user.roles)
     problems = []
     if not display_name.strip():
         problems.append(Problem(N_("the name is empty"), place="display_name"))
@@ -144,6 +148,23 @@ def set_active(session: Session, clock: Clock, actor: User, user: User, active: 
     audit.record(session, clock, actor, "user.enable" if active else "user.disable", "user", user.id,
                  before={"active": not active}, after={"active": active, **_voided(voided)}, detail=reason[:500])
     return user
+
+
+def sign_in_failures(throttle: Throttle, user: User) -> list[dt.datetime]:
+    """The failed sign-ins of ``user`` (from every address) still counted, oldest first."""
+    return throttle.recent_failures(account_key(user, user.username))
+
+
+def lift_sign_in_lock(session: Session, clock: Clock, actor: User, user: User, throttle: Throttle) -> int:
+    """Forget every failed sign-in counted against ``user``, from every address, so that a lock (a
+    stranger's guesses, a mistyping cadre on exam day) ends now; audited (``user.sign_in_lock_lifted``,
+    with how many failures the account-wide count held). Sessions are not touched. Raises
+    :class:`PermissionDenied` outside the actor's subtree. Returns that count."""
+    _require(actor, user)
+    cleared = throttle.lift(account_key(user, user.username))
+    audit.record(session, clock, actor, "user.sign_in_lock_lifted", "user", user.id,
+                 after={"failures_cleared": cleared})
+    return cleared
 
 
 def reset_password(session: Session, clock: Clock, actor: User, user: User) -> str:

@@ -49,6 +49,47 @@ def common_passwords() -> frozenset[str]:
     return frozenset(fold_password(word) for word in (*FREQUENCY_LISTS["passwords"], *CHINESE_COMMON))
 
 
+#: Characters written for letters ("leetspeak": p@ssw0rd), each with the letters it stands for.
+LOOK_ALIKES = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a",
+               "$": "s", "!": "i", "+": "t", "|": "l"}
+#: Shortest base word (what is left of a password without its decoration) compared with the list:
+#: shorter ones ("ab" of "ab#29x!k") say nothing.
+MIN_BASE_LENGTH = 4
+
+
+def base_words(folded: str) -> frozenset[str]:
+    """The words a folded password may be made of, to compare with the common list (issue 10:
+    "Password1!" passed when only the exact password was compared): the password without the
+    symbols at its start and end ("1qaz2wsx" of "1qaz2wsx!"), without the digits and symbols there ("password" of "password1!", "1password", "!!password2026"),
+    and that word with look-alike characters read as letters (:data:`LOOK_ALIKES`: "p@ssw0rd" is
+    "password"; "1" read as i and as l), each at least :data:`MIN_BASE_LENGTH` characters."""
+    bare = folded  # without the symbols around it ("1qaz2wsx" of "1qaz2wsx!")
+    while bare and not bare[0].isalnum():
+        bare = bare[1:]
+    while bare and not bare[-1].isalnum():
+        bare = bare[:-1]
+    core = bare  # without the digits either ("password" of "password2026!")
+    while core and not core[0].isalpha():
+        core = core[1:]
+    while core and not core[-1].isalpha():
+        core = core[:-1]
+    words = {bare, core}
+    if any(char in LOOK_ALIKES for char in core) and len(core) <= 64:
+        readings = [""]
+        for char in core:
+            readings = [start + letter for start in readings for letter in LOOK_ALIKES.get(char, char)]
+            readings = readings[:64]  # "1" has two readings: bounded whatever the password
+        words.update(readings)
+    return frozenset(word for word in words if len(word) >= MIN_BASE_LENGTH)
+
+
+def is_common(folded: str) -> bool:
+    """True when the folded password, or a word it is made of (:func:`base_words`), is a common
+    password: "Password1!", "P@ssw0rd2026", "1qaz2wsx!" and "Woaini1314!!" all are."""
+    common = common_passwords()
+    return folded in common or any(word in common for word in base_words(folded))
+
+
 #: Fewest different characters (after folding) a password must have: "aaaaaaaaaaaa", "121212121212"
 #: or "11112222" are long enough but are guessed in a few hundred tries.
 MIN_DISTINCT_CHARACTERS = 4
@@ -111,7 +152,9 @@ def password_problems(password: str, username: str | None = None, place: str = "
     its position); fewer than
     :data:`MIN_PASSWORD_LENGTH` or more than :data:`MAX_PASSWORD_LENGTH` characters (NFKC); fewer than
     :data:`MIN_DISTINCT_CHARACTERS` different characters; a group of fewer than
-    :data:`MIN_PASSWORD_LENGTH` characters repeated; a common password (:func:`common_passwords`);
+    :data:`MIN_PASSWORD_LENGTH` characters repeated; a common password (:func:`common_passwords`), or one
+    made of a common word with digits or symbols around it or letters written as look-alikes
+    (:func:`is_common`: "Password1!", "P@ssw0rd");
     containing the username (3 characters or more); containing the person's name ``display_name``
     (2 characters or more, every kind of space ignored in both: "张三", "Zhang San", and "李 帅good"
     contains "李帅"); containing the birth date of
@@ -145,7 +188,7 @@ def password_problems(password: str, username: str | None = None, place: str = "
                                 {"n": MIN_DISTINCT_CHARACTERS}, place))
     elif (group := _repeated_group(folded)) is not None:
         problems.append(Problem(N_("the password only repeats a group of %(n)d characters"), {"n": group}, place))
-    elif folded in common_passwords():
+    elif is_common(folded):
         problems.append(Problem(N_("the password is one of the most common passwords; choose another"), place=place))
     elif username and len(username) >= 3 and fold_password(username) in folded:
         problems.append(Problem(N_("the password must not contain the username"), place=place))

@@ -137,6 +137,8 @@ def create_user(
     A password an administrator sets must pass the policy
     (:func:`question_bank.services.passwords.password_problems`) and is changed by its owner at
     first sign-in (``must_change_password``); the system's accounts (demo, CLI) need only its length.
+    An administrator of a unit below the top one gives no role that acts on the whole province
+    (:func:`question_bank.services.protection.require_grantable`: :class:`protection.RolesNotGrantable`).
     Raises :class:`PermissionDenied` or :class:`InvalidInput` (empty, malformed or taken username,
     short or common password, invalid or taken ID number, a control or invisible character in the
     name or a profile text: :func:`question_bank.text.hidden_character_problems`), each problem
@@ -144,6 +146,9 @@ def create_user(
     """
     if actor is not None and not (actor.has_role(Role.SYSADMIN) and actor.org_unit.contains(unit)):
         raise PermissionDenied()
+    roles = list(roles)
+    if actor is not None:
+        protection.require_grantable(actor, roles)
     problems = []
     username = fold_username(username)
     invalid = None if username_prefix else username_problem(username)
@@ -242,9 +247,17 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this sign-in name (:func:`sign_in_account`) and password, or None. The
     hash is checked even for an unknown name, so response time does not tell which names exist."""
     user = sign_in_account(session, username)
+    right = password_right(user, password)  # checked whether or not the account exists
+    return user if (right and user.is_active) else None
+
+
+def password_right(user: User | None, password: str) -> bool:
+    """True when ``password`` is ``user``'s, enabled or not; False for no account, after checking
+    it against a dummy hash of the same cost, so that the time taken does not tell whether the
+    account exists. One hash check either way."""
     hashed = user.password_hash if user else _dummy_hash(PASSWORD_METHOD)
     ok = password_matches(hashed, password)
-    return user if (user and ok and user.is_active) else None
+    return user is not None and ok
 
 
 @functools.cache

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
-from question_bank.errors import NotFound, PermissionDenied
+from question_bank.errors import N_, Msg, NotFound, PermissionDenied
 from question_bank.models import OrgUnit, Role, User
 
 T = TypeVar("T")
@@ -73,3 +73,49 @@ def get_in_scope(session: Session, actor: User, model: type[T], obj_id: Any, *ro
     if obj is None or not may(actor, roles, unit_of(obj)):
         raise NotFound()
     return obj
+
+
+#: Roles whose reach is not bounded by the holder's unit, with their names (the accounts page's
+#: labels): the question bank and its categories belong to no unit (questions have no org unit; every
+#: sitting of the province draws on them), so its editors and reviewers act on the whole province;
+#: so does the law administrator (one law catalogue). The full-ID grant (SEC-P1) reaches only the
+#: holder's sheets, but it is the one exception to masking ID numbers everywhere, so the province
+#: decides it. Only an administrator of the top unit gives these (issue-10 trial: a city's
+#: administrator made bank editors and reviewers and a law administrator of the province).
+#: Every other role acts inside its holder's subtree (``may``/``scoped``; the auditor's reading is
+#: bounded by ``audit_log.in_unit_scope``; a unit's sysadmin manages its subtree only).
+PROVINCE_WIDE_ROLES: dict[Role, str] = {
+    Role.BANK_EDITOR: N_("Question-bank editor"),
+    Role.BANK_REVIEWER: N_("Question-bank reviewer"),
+    Role.LAW_ADMIN: N_("Law administrator"),
+    Role.FULL_ID_EXPORT: N_("Full ID numbers in score-sheet exports (with HR; purpose and password asked each time)"),
+}
+
+
+class RolesNotGrantable(PermissionDenied):
+    """An administrator of a unit below the top one tried to give a role that acts on the whole
+    province (:data:`PROVINCE_WIDE_ROLES`). ``params['roles']``: their names; ``codes``: the roles."""
+
+    template = N_("These roles act on the whole province: %(roles)s. An administrator of a unit may give only roles "
+                  "that act inside it; ask an administrator of the top unit.")
+
+    def __init__(self, roles: Iterable[Role]) -> None:
+        self.codes = sorted(str(r) for r in roles)
+        super().__init__(roles=tuple(Msg(PROVINCE_WIDE_ROLES[Role(code)]) for code in self.codes))
+
+
+def grantable_roles(actor: User) -> frozenset[Role]:
+    """The roles ``actor`` (a sysadmin) may give: every role for an administrator of the top unit
+    (no parent); for one of a unit below it, those whose reach stays inside the unit."""
+    if actor.org_unit.parent_id is None:
+        return frozenset(Role)
+    return frozenset(Role) - PROVINCE_WIDE_ROLES.keys()
+
+
+def require_grantable(actor: User, roles: Iterable[Role], held: Iterable[Role] = ()) -> None:
+    """Raise :class:`RolesNotGrantable` when ``roles`` (what an account is to hold) has one that
+    ``actor`` may not give and the account does not already hold (``held``: keeping or taking
+    away a role someone else gave is fine)."""
+    refused = set(roles) - set(held) - grantable_roles(actor)
+    if refused:
+        raise RolesNotGrantable(refused)

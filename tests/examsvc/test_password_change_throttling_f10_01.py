@@ -1,9 +1,10 @@
 """F10-01 (SEC-T7 applied to /password): the change-password form asks for the current password, so
 a stolen session could use it to guess that password. Wrong current passwords count as failed
 sign-ins of the account in the shared store (the database here, Redis in production), lock the form
-and sign-in after the same allowance, and each failure and the lock are audited with the address. The
-guess that reaches the allowance signs the account out everywhere (issue 10; the other forms asking
-the password again: tests/examsvc/test_password_guard_issue10.py)."""
+after the sign-in allowance of one address, whichever addresses the session is used from, and each
+failure and the lock are audited with the address. The guess that reaches the allowance signs the
+account out everywhere (issue 10; the other forms asking the password again:
+tests/examsvc/test_password_guard_issue10.py); the owner then signs in again, which clears the count."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.examsvc.sign_in_helpers import events, instance, try_sign_in
 from tests.webclient import PASSWORD
 
 NEW = "Tiger-lily-42"
-LOCKED = "and signing in, are locked until 2026-05-11 10:15."
+LOCKED = "are locked until 2026-05-11 10:15"
 
 
 @pytest.fixture
@@ -61,8 +62,10 @@ def test_f10_01_wrong_current_passwords_from_one_session_over_two_instances_lock
     (locked,) = events(db, "auth.password_change_locked")
     assert locked.after["until"].startswith("2026-05-11T")
     assert PASSWORD not in str([e.after for e in failed + [locked]])
-    # The lock is the account's sign-in lock too: the session cannot hand the guesses to /login instead.
-    assert try_sign_in(instances[0], cadre.username, PASSWORD, "192.0.2.51").status_code == 429
+    # The guesses were counted as sign-in failures of the account (10 from every address lock /login);
+    # the owner, signed out, signs in again from their own address (issue-10 trial: no stranger's lock).
+    assert db.scalar(select(func.count(SignInFailure.id)).where(SignInFailure.key == f"account:{cadre.id}")) == 5
+    assert try_sign_in(instances[0], cadre.username, PASSWORD, "192.0.2.51").status_code == 302
 
 
 def test_f10_01_guesses_at_sign_in_and_on_the_change_form_count_together(instances, make, db, clock):
@@ -76,9 +79,7 @@ def test_f10_01_guesses_at_sign_in_and_on_the_change_form_count_together(instanc
     # ... so four at sign-in and one here make the five, and the session is signed out.
     assert change(second, "guess-x").status_code == 302
     assert LOCKED in second.get("/login").get_data(as_text=True)
-    assert try_sign_in(first, cadre.username, PASSWORD).status_code == 429
-    # Once the failures leave the window the right password works again at sign-in, and here.
-    clock.advance(minutes=15, seconds=1)
+    # The owner signs in again (that clears the count), and the form works for them.
     signed_in(second, cadre.username)
     assert change(second, PASSWORD).status_code == 302
     assert try_sign_in(first, cadre.username, NEW).status_code == 302

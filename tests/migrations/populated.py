@@ -7,6 +7,11 @@ attempts closed at their deadline by the sweep and attempts still running, two c
 records, ledger and audit events, and a signed checkpoint of the ledger and the audit log. A few
 thousand rows: enough to find a migration that loses or mangles data, small enough to walk every
 revision in CI (each step reads every table twice over, so every row is paid for on every step).
+
+Built through the services called directly, its audit events have no origin, as a database upgraded
+from before revision 6d2a9c4e7b13 and not yet used has. :func:`put_in_use` then adds what using it
+adds: events with an origin (a sign-in from a browser, a records-API read, a command), after which
+the downgrade below 6d2a9c4e7b13 is refused (README, "Upgrades").
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from question_bank.db import make_session_factory
 from question_bank.models import (
     Attempt, AttemptState, ImportBatch, OrgUnit, Paper, Question, QuestionStatus, Role, RosterEntry, Sitting, User,
 )
+from question_bank.services import audit
 from question_bank.services import attempts, authoring, checkpoints, deadlines, importing, papers, people, practice, practice_sources, presence, proctoring, review
 from question_bank.services.authoring import QuestionDraft
 from question_bank.types import get_type
@@ -64,6 +70,29 @@ def populate(engine: Engine) -> checkpoints.Checkpoint:
         made = checkpoints.make_checkpoint(db, clock, checkpoints.signing_key(checkpoints.new_key_pair()[0]))
         db.commit()
         return made
+
+
+#: The origins :func:`put_in_use` records, as ``examsvc.audit_origin`` stamps them.
+IN_USE_ORIGINS = (
+    {"channel": "web", "address": "198.51.100.7", "agent": "Mozilla/5.0 (Windows NT 10.0) Chrome/120"},
+    {"channel": "api", "address": "10.1.2.3", "agent": "python-requests/2.32", "token": "1"},
+    {"channel": "cli", "command": "verify-ledger"},
+)
+
+
+def put_in_use(engine: Engine) -> int:
+    """Record one audit event per origin of :data:`IN_USE_ORIGINS` (a sign-in, a records-API read, a
+    command), as the app does once it runs at revision 6d2a9c4e7b13 or later; returns the number of
+    events then holding an origin. Append-only: nothing takes them out again."""
+    clock = FixedClock(START + dt.timedelta(days=2))
+    with make_session_factory(engine)() as db:
+        actor = db.scalar(select(User).where(User.username == "sysadmin"))
+        for origin in IN_USE_ORIGINS:
+            db.info[audit.ORIGIN_KEY] = origin
+            audit.record(db, clock, actor, f"auth.{origin['channel']}_use", "user", actor.id)
+            db.commit()
+            clock.advance(minutes=1)
+        return len(IN_USE_ORIGINS)
 
 
 def _edit_and_retire(db, clock: FixedClock, editor: User, reviewer: User) -> None:

@@ -18,7 +18,17 @@ revision at a time to the first and up again one at a time to head. After every 
 - the append-only triggers present exactly from the revision that makes them.
 
 Back at head, the score ledger, its head rows and the audit log are as they were, hashes included,
-and both verify against the checkpoint. Last, the first revision's downgrade empties the database.
+and both verify against the checkpoint.
+
+Then the database is used (``populated.put_in_use``: audit events with an origin, as every request
+and command records from revision 6d2a9c4e7b13 on), and from then on a downgrade below 6d2a9c4e7b13
+is refused, saying to restore a backup (README, "Upgrades"): the test asserts the refusal, that it
+changed nothing (the migrations run in one transaction: the database is still at head, every table
+as it was), and that the revisions above 6d2a9c4e7b13 still walk down and up. The full walk is
+made before that point, on the database as an upgrade leaves it, because a used one cannot go below
+6d2a9c4e7b13 at all: taking the origins out is impossible (the audit log is append-only, and each
+event's hash covers its origin). The first revision's downgrade emptying a database is checked on a
+database of its own (an empty one: the used one cannot get there).
 The revisions are read from the migration graph, so a new revision is walked without touching this
 test.
 
@@ -34,15 +44,20 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from examsvc import database
 from question_bank.db import make_engine, make_session_factory
 from question_bank.services import audit, ledger
 from tests import dbsetup
 from tests.migrations import chains, milestones, snapshots
+from tests.migrations import populated as populated_module
 from tests.migrations.populated import populate
 from tests.migrations.revision_rules import created_tables
+
+
+#: The revision that records where audit events came from; a used database cannot go below it.
+ORIGIN_REVISION = milestones.AUDIT_ORIGIN
 
 
 def revision_chain() -> list:
@@ -128,5 +143,35 @@ def test_sec_f5_every_migration_keeps_the_data_down_to_the_first_revision_and_ba
         assert ledger.verify(session, checkpoint.scores).ok
         assert audit.verify(session, checkpoint.audit).ok
 
-    database.downgrade(engine, "base")
-    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    # In use: events with an origin. Below 6d2a9c4e7b13 is refused, and the refusal changes nothing.
+    assert populated_module.put_in_use(engine) == len(populated_module.IN_USE_ORIGINS)
+    with engine.connect() as connection:
+        in_use = snapshots.take(connection)
+    below = next(revision.down_revision for revision in chain if revision.revision == ORIGIN_REVISION)
+    for target in (below, "base"):
+        with pytest.raises(RuntimeError, match="Restore a backup taken before the upgrade instead") as refused:
+            database.downgrade(engine, target)
+        assert f"{len(populated_module.IN_USE_ORIGINS)} audit event(s)" in str(refused.value)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == chain[-1].revision
+            after_refusal = snapshots.take(connection)
+            assert chains.problems(connection) == []
+        assert after_refusal.counts() == in_use.counts()
+        assert all(after_refusal.rows[table] == in_use.rows[table] for table in in_use.rows), target
+    # The revisions above it still go down and up on the used database.
+    database.downgrade(engine, ORIGIN_REVISION)
+    database.upgrade(engine)
+    with engine.connect() as connection:
+        assert chains.problems(connection) == []
+        assert snapshots.take(connection).counts() == in_use.counts()
+    with make_session_factory(engine)() as session:
+        assert audit.verify(session, checkpoint.audit).ok
+
+
+def test_sec_f5_the_first_revisions_downgrade_empties_a_database(tmp_path):
+    with dbsetup.empty_database(tmp_path) as url:
+        engine = make_engine(url)
+        database.upgrade(engine)
+        database.downgrade(engine, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        engine.dispose()
