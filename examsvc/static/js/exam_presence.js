@@ -81,7 +81,8 @@
   function timeIsUp(text) {
     holding = false;
     if (dialog.open) dialog.close();
-    document.getElementById("take-back").hidden = true;
+    // Not "hidden": the banner's button style would show it all the same.
+    document.getElementById("take-back").style.display = "none";
     bannerText.textContent = text;
     banner.hidden = false;
     hooks.onLost();
