@@ -435,8 +435,7 @@ def submit_attempt(
         raise InvalidInput(problems)
     if now >= attempt.deadline:
         # Within the grace for requests in flight: the payload counts, but time had run out.
-        deadlines.finish(session, clock, attempt, AttemptState.AUTO_SUBMITTED, finished_at=attempt.deadline,
-                         actor=candidate)
+        deadlines.close_at_deadline(session, clock, attempt, actor=candidate)
     else:
         deadlines.finish(session, clock, attempt, AttemptState.SUBMITTED, finished_at=now, actor=candidate)
     return SubmitOutcome(attempt, True, tuple(receipts),
