@@ -67,9 +67,8 @@ def claim(session: Session, clock: Clock, attempt: Attempt, page: str, previous:
         return Presence(True, attempt.active_since)
     _refuse_after_deadline(attempt, clock.now())
     if holder is None or (previous is not None and holder == previous):
-        if holder != page:
-            _hold(attempt, page, clock.now())
-            _log(session, clock, attempt, DeviceEventKind.OPENED, page, client)
+        _hold(attempt, page, clock.now())
+        _log(session, clock, attempt, DeviceEventKind.OPENED, page, client)
         return Presence(True, attempt.active_since)
     _log(session, clock, attempt, DeviceEventKind.ASKED, page, client, other=holder)
     return Presence(False, attempt.active_since)
