@@ -170,6 +170,16 @@ class TakenOver(Conflict):
     keeps_work = True
 
 
+class HandingIn(Conflict):
+    """A page asked to hold the attempt (a first claim, a reload or "continue here") at or after
+    its deadline, while the attempt waits out the grace for the changes already on their way from
+    the page that held it (domain.md §6): no other page may take it over then, and a page loaded
+    now holds nothing. ``params['attempt_id']``."""
+
+    template = N_("Time is up: this exam is being handed in with the answers saved by the deadline, "
+                  "so it cannot be continued on this page.")
+
+
 class NotDueYet(Conflict):
     """A page handed the paper in because its countdown reached zero, but by the server's clock the
     deadline has not come yet (the page's count ran a little fast): nothing is closed, and the page

@@ -37,7 +37,8 @@ def _locked(attempt_id: int):
 def claim(attempt_id: int):
     """A page has loaded: ``{"page": "<its token>", "previous": "<the token this tab had before>"}``.
     ``{"held_here": true}`` when it now holds the attempt; false when another page does (the
-    page then asks "continue here?"). 409 once the attempt is closed."""
+    page then asks "continue here?"). 409 once the attempt is closed, and 409 ``"error": "time_up"``
+    for any page but the holder from the deadline on (the attempt is being handed in)."""
     body = _json_body()
     page = attempts.page_token(body.get("page"), required=True)
     previous = attempts.page_token(body.get("previous"))
@@ -50,7 +51,8 @@ def claim(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/takeover")
 def take_over(attempt_id: int):
     """The candidate chose "continue here": ``{"page": "<token>"}``. The page holds the attempt
-    from now on; the one that held it becomes read-only. 409 once the attempt is closed."""
+    from now on; the one that held it becomes read-only. 409 once the attempt is closed, and 409
+    ``"error": "time_up"`` from the deadline on: no page takes over an attempt being handed in."""
     body = _json_body()
     page = attempts.page_token(body.get("page"), required=True)
     attempt = _locked(attempt_id)

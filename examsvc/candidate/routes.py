@@ -102,6 +102,13 @@ def attempt_page(attempt_id: int):
     if refusal is not None:
         database.commit()
         raise refusal.error()
+    if page.time_up:
+        # Within the grace after the deadline: the attempt is being handed in by the page that held
+        # it. This page shows it ending and offers no paper to answer or take over (issue-9 trial);
+        # it looks again once the grace is over, when the attempt is closed and the result shown.
+        database.commit()
+        return render_template("candidate/handing_in.html", attempt=page.attempt, sitting=page.attempt.sitting,
+                               refresh_s=page.closes_in_s + 1)
     limits = {"blank": MAX_ANSWER_CHARS, "text": MAX_RESPONSE_CHARS}
     rendered = paper.lookup(page, limits)
     questions = exam_page.paper_questions(db, page) if rendered is None else None

@@ -40,7 +40,8 @@ CSV_TYPE = "text/csv; charset=utf-8"
 MAX_FILENAME_STEM = 80
 #: Characters never put in a download name: quotes, path separators and what Windows forbids.
 _UNSAFE_FILENAME = re.compile(r"[\"'\\/:*?<>|\s_]+")
-#: Badge class of how each row ended on the preview (absent and in progress stand out).
+#: Badge class of how each row ended on the preview (absent and in progress stand out), by the label
+#: before any note ("；曾重新开放 …").
 ENDED_BADGES = {
     sheets.ENDED_LABELS[CandidateStatus.SUBMITTED]: "ok",
     sheets.ENDED_LABELS[CandidateStatus.AUTO_SUBMITTED]: "ok",

@@ -28,6 +28,8 @@ def show(attempt_id: int):
     return render_template("reports/score_report.html", report=found, attempt=attempt,
                            masked_id=id_vault.masked(attempt.user),
                            duration=sheets.minutes_answering(attempt),
+                           duration_s=sheets.answering_seconds(attempt),
+                           reopened=sheets.reopened_periods(attempt),
                            makeup=sheets.is_makeup(attempt.sitting, attempt),
                            band=sheets.BAND_LABELS.get(found.result.band, ""),
                            printed_code=report_codes.printed(found.code.code) if found.code else None,

@@ -10,7 +10,9 @@ Rules (domain.md §8; cases C-04, C-06, C-14, C-20, C-26; issue 6):
 - start and finish are Beijing times with the date, to the second, whatever the server's time
   zone; the duration is the minutes spent answering (an attempt re-opened by a proctor counts
   its open periods, not the time it sat closed between them, and at most the time limit plus the
-  candidate's extra time); how the attempt ended is 交卷 / 到时自动交卷 / 缺考;
+  candidate's extra time; a positive duration is never shown as 0); how the attempt ended is
+  交卷 / 到时自动交卷 / 缺考, and for an attempt a proctor re-opened, followed by each re-opened
+  period (:func:`reopen_note`: "曾重新开放 …", "重新开放后未作答" for one the candidate never used);
 - a score is shown only when it agrees with the score ledger (``score_check``); otherwise the
   score, band and pass are left empty and 成绩核验 says why, so a changed score is never exported
   as if it were the record.
@@ -177,11 +179,59 @@ def answering_seconds(attempt: Attempt, cap_s: int | None = None) -> int | None:
 
 
 def minutes_answering(attempt: Attempt | None, cap_s: int | None = None) -> Decimal | None:
-    """:func:`answering_seconds` in minutes to one decimal (half up), as the sheet shows them."""
+    """:func:`answering_seconds` in minutes to one decimal (half up), as the sheet shows them; a
+    few seconds (under 3) are 0.1, never 0: the candidate did spend time on it."""
     seconds = None if attempt is None else answering_seconds(attempt, cap_s)
     if seconds is None:
         return None
-    return plain_points((Decimal(seconds) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP))
+    minutes = (Decimal(seconds) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return plain_points(max(minutes, Decimal("0.1")) if seconds > 0 else minutes)
+
+
+#: How the 结束方式 cell names a re-opened attempt's periods, and one the candidate never used.
+REOPENED = "曾重新开放"
+REOPENING_UNUSED = "重新开放后未作答"
+
+
+@dataclass(frozen=True)
+class ReopenedPeriod:
+    """One re-opening of an attempt: when it was re-opened, when that period ended (the next
+    hand-in, or the re-opening's deadline when the candidate never used it), aware times, and
+    whether the candidate used it (handed in or changed an answer during it)."""
+
+    opened: dt.datetime
+    ended: dt.datetime
+    used: bool
+
+
+def reopened_periods(attempt: Attempt) -> list[ReopenedPeriod]:
+    """The attempt's re-openings as periods, oldest first ([] when never re-opened or still open).
+    A period whose next hand-in is earlier than its re-opening is one the attempt closed as before
+    (``deadlines.close_at_deadline``): unused, ended at its deadline. Reads ``attempt.reopenings``."""
+    if attempt.finished_at is None:
+        return []
+    reopenings = list(attempt.reopenings)
+    periods = []
+    for n, reopening in enumerate(reopenings):
+        later = reopenings[n + 1] if n + 1 < len(reopenings) else None
+        closed = (later.old_finished_at or later.old_deadline) if later is not None else attempt.finished_at
+        used = closed >= reopening.reopened_at
+        periods.append(ReopenedPeriod(reopening.reopened_at, closed if used else reopening.new_deadline, used))
+    return periods
+
+
+def reopen_note(attempt: Attempt | None) -> str:
+    """"；曾重新开放 2026-05-11 15:24:31 至 15:24:33（重新开放后未作答）" for an attempt a proctor
+    re-opened (each period in Beijing time, the end's date only when it differs), "" otherwise."""
+    periods = reopened_periods(attempt) if attempt is not None else []
+    if not periods:
+        return ""
+    said = []
+    for period in periods:
+        opened, ended = beijing(period.opened), beijing(period.ended)
+        end = ended.strftime("%H:%M:%S" if ended.date() == opened.date() else "%Y-%m-%d %H:%M:%S")
+        said.append(f"{opened:%Y-%m-%d %H:%M:%S} 至 {end}" + ("" if period.used else f"（{REOPENING_UNUSED}）"))
+    return f"；{REOPENED} " + "，".join(said)
 
 
 def _time_allowed_s(sitting: Sitting, entry: RosterEntry) -> int | None:
@@ -274,7 +324,7 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
         started=started,
         finished=finished,
         duration_min=minutes_answering(attempt, _time_allowed_s(sitting, entry)) if finished else None,
-        ended=ENDED_LABELS[status],
+        ended=ENDED_LABELS[status] + (reopen_note(attempt) if ended else ""),
         score=score,
         max_score=maximum,
         pass_mark=pass_mark,

@@ -435,8 +435,7 @@ def submit_attempt(
         raise InvalidInput(problems)
     if now >= attempt.deadline:
         # Within the grace for requests in flight: the payload counts, but time had run out.
-        deadlines.finish(session, clock, attempt, AttemptState.AUTO_SUBMITTED, finished_at=attempt.deadline,
-                         actor=candidate)
+        deadlines.close_at_deadline(session, clock, attempt, actor=candidate)
     else:
         deadlines.finish(session, clock, attempt, AttemptState.SUBMITTED, finished_at=now, actor=candidate)
     return SubmitOutcome(attempt, True, tuple(receipts),
@@ -445,7 +444,10 @@ def submit_attempt(
 
 def _ignored(session: Session, attempt: Attempt, changes: list[Change], closed_now: bool, why: str) -> SubmitOutcome:
     """The outcome of a submit whose payload came too late: every change in it that differs from
-    what is stored is listed as not taken (a stale tab must be told, never silently dropped)."""
+    what is stored is listed as not taken (a stale tab must be told, never silently dropped), with
+    the outcome "closed" (it came after the attempt closed: ``why`` says how) and what the slot
+    holds, its answer and version. A change equal to what is stored is not listed, and neither is
+    an empty answer to a slot nobody answered: nothing of the candidate's was lost there."""
     stored = slot_versions(session, attempt.id)
     items = {item.slot: item for item in attempt.items}
     not_taken = []
@@ -456,10 +458,18 @@ def _ignored(session: Session, attempt: Attempt, changes: list[Change], closed_n
         found = stored.get(change.slot)
         held = to_display(item, found.answer) if found else None
         try:
-            sent = to_display(item, to_original(item, change.answer))
+            normalised = to_original(item, change.answer)
         except ValueError:
-            sent = change.answer
-        if sent != held:
-            not_taken.append(ChangeReceipt(change.slot, change.seq, Outcome.STALE, sent, held,
-                                           found.version if found else 0))
+            sent, sent_answered = change.answer, bool(change.answer)  # fits no question: said as sent
+        else:
+            sent, sent_answered = to_display(item, normalised), _answered(item, normalised)
+        if sent == held or not (sent_answered or _answered(item, found.answer if found else None)):
+            continue
+        not_taken.append(ChangeReceipt(change.slot, change.seq, Outcome.CLOSED, sent, held,
+                                       found.version if found else 0))
     return SubmitOutcome(attempt, closed_now, payload_ignored=why, not_taken=tuple(not_taken))
+
+
+def _answered(item: AttemptItem, answer: Any) -> bool:
+    """Whether ``answer`` (normalised; None for none) counts as an answer to ``item``'s question."""
+    return answer is not None and get_type(item.question_version.qtype).is_answered(answer)

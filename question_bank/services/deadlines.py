@@ -2,6 +2,12 @@
 
 An overdue attempt is closed lazily by the next request that touches it and by :func:`sweep`
 (run from cron or a systemd timer). Either way it finishes at its deadline, not when it was noticed.
+
+A re-opening (``proctoring.reopen_attempt``) the candidate never used changes nothing: when the
+re-opened attempt reaches its deadline with no response step received since it was re-opened, it
+closes as it had closed before, with the time, the deadline and the way it ended then
+(:func:`close_at_deadline`; issue-9 trial: a hand-in at 15:15:57 became "到时自动交卷" at the
+re-opening's deadline). The re-opening stays on record.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.models import Attempt, AttemptState, Sitting, User
+from question_bank.models import Attempt, AttemptReopening, AttemptState, ResponseStep, Sitting, User
 from question_bank.services import audit, ledger
 from question_bank.services.marking import mark_attempt
 
@@ -34,13 +40,14 @@ def is_overdue(attempt: Attempt, now: dt.datetime) -> bool:
 
 
 def finish(session: Session, clock: Clock, attempt: Attempt, state: AttemptState, finished_at: dt.datetime,
-           actor: User | None) -> None:
+           actor: User | None, detail: dict | None = None) -> None:
     """Close an open attempt, mark it and record the score in the ledger, in the caller's
     transaction (the caller holds the attempt's row lock).
 
     The attempt closes whatever is left to mark; when an item awaits a person (a short answer with
     text), the machine-marked items keep their marks and the total and the ledger entry wait for
-    ``marking.complete_marking``: no score is recorded that a marker would still change."""
+    ``marking.complete_marking``: no score is recorded that a marker would still change.
+    ``detail`` adds to the audit entry's "after"."""
     attempt.state = state
     attempt.finished_at = finished_at
     attempt.submitted_by_id = actor.id if actor else None
@@ -51,7 +58,40 @@ def finish(session: Session, clock: Clock, attempt: Attempt, state: AttemptState
     audit.record(session, clock, actor, f"attempt.{state}", "attempt", attempt.id,
                  after={"finished_at": finished_at.isoformat(),
                         "score": str(attempt.score) if total is not None else None, "band": attempt.band,
-                        "awaiting_marking": total is None})
+                        "awaiting_marking": total is None, **(detail or {})})
+
+
+def unused_reopening(session: Session, attempt: Attempt) -> AttemptReopening | None:
+    """The attempt's latest re-opening if no response step (a taken or superseded change, from an
+    autosave or a hand-in) has been received since it; None when it was used or there is none."""
+    latest = session.scalar(select(AttemptReopening).where(AttemptReopening.attempt_id == attempt.id)
+                            .order_by(AttemptReopening.id.desc()).limit(1))
+    if latest is None:
+        return None
+    used = session.scalar(select(ResponseStep.id).where(ResponseStep.attempt_id == attempt.id,
+                                                        ResponseStep.received_at >= latest.reopened_at).limit(1))
+    return None if used is not None else latest
+
+
+def close_at_deadline(session: Session, clock: Clock, attempt: Attempt, actor: User | None = None) -> None:
+    """Close the open ``attempt`` because its deadline came, in the caller's transaction (the caller
+    holds its row lock): auto-submitted, finishing at its deadline, with ``actor`` as the one who
+    sent the request (None for a lazy close or the sweep).
+
+    An attempt re-opened by a proctor and not used since (:func:`unused_reopening`) closes instead
+    as it had closed before the re-opening: the same state (handed in by the candidate, or
+    auto-submitted), finish time and deadline; it is marked again and the ledger gets that score,
+    and the audit entry names the re-opening ("reopening_unused")."""
+    unused = unused_reopening(session, attempt)
+    if unused is None:
+        finish(session, clock, attempt, AttemptState.AUTO_SUBMITTED, finished_at=attempt.deadline, actor=actor)
+        return
+    state = AttemptState(unused.old_state)
+    attempt.deadline = unused.old_deadline
+    finish(session, clock, attempt, state, finished_at=unused.old_finished_at or unused.old_deadline, actor=None,
+           detail={"reopening_unused": unused.id})
+    if state == AttemptState.SUBMITTED:
+        attempt.submitted_by_id = attempt.user_id  # the candidate's own hand-in, as before the re-opening
 
 
 def close_if_overdue(session: Session, clock: Clock, attempt: Attempt) -> bool:
@@ -59,7 +99,7 @@ def close_if_overdue(session: Session, clock: Clock, attempt: Attempt) -> bool:
     hold the attempt's row lock (``attempts.lock_attempt``) or be the sweep."""
     if not is_overdue(attempt, clock.now()):
         return False
-    finish(session, clock, attempt, AttemptState.AUTO_SUBMITTED, finished_at=attempt.deadline, actor=None)
+    close_at_deadline(session, clock, attempt)
     return True
 
 

@@ -19,6 +19,7 @@ rubric or an explanation (case C-17).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -101,6 +102,19 @@ class ExamPage:
     def answered(self) -> int:
         """Slots whose response counts as an answer."""
         return sum(1 for state in self.states.values() if state.answered)
+
+    @property
+    def time_up(self) -> bool:
+        """Whether the deadline has come (the attempt waits out its grace, then closes): a page
+        served now shows the exam as ending and holds nothing (``presence``), so only changes
+        already on their way from the page holding the attempt still count."""
+        return self.now >= self.attempt.deadline
+
+    @property
+    def closes_in_s(self) -> int:
+        """Whole seconds, rounded up, until the grace after the deadline ends and the attempt is
+        closed on the next request (0 once it has ended)."""
+        return max(0, math.ceil((deadlines.grace_ends(self.attempt) - self.now).total_seconds()))
 
     @property
     def paper_key(self) -> tuple:

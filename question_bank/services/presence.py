@@ -11,6 +11,13 @@ opening, question and takeover is logged with the page's address and browser for
 every worker on every host agrees on it.
 
 An attempt no page has claimed (an API client, a batch job) takes changes from any page.
+
+From the deadline on, the holder is fixed: the grace after the deadline is for the changes
+already on their way from the page that held the attempt then (its last saves, its time-up
+hand-in), never for a page opened late. A claim by any other page (a reload included) and a
+takeover are refused with :class:`HandingIn` from the deadline until the attempt closes (issue-9
+trial: a page opened a second after the deadline took the attempt over, saved new answers and
+made the first page's hand-in refused).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, AttemptClosed, AttemptVoided, InvalidInput, Problem, TakenOver
+from question_bank.errors import N_, AttemptClosed, AttemptVoided, HandingIn, InvalidInput, Problem, TakenOver
 from question_bank.models import Attempt, AttemptState, DeviceEvent, DeviceEventKind
 
 
@@ -51,13 +58,17 @@ def claim(session: Session, clock: Clock, attempt: Attempt, page: str, previous:
           client: Client) -> Presence:
     """A page of the attempt has loaded: give it the attempt if nobody else holds it, or if it
     replaces ``previous``, the page that held it in the same tab. Otherwise log that the candidate
-    is being asked. The caller holds the attempt's row lock. Raises :class:`AttemptClosed`."""
+    is being asked. The caller holds the attempt's row lock. Raises :class:`AttemptClosed`, or
+    :class:`HandingIn` at or after the deadline for any page but the one holding the attempt
+    (which keeps it: its in-flight changes count until deadline + grace)."""
     _require_open(attempt)
     holder = attempt.active_page
-    if holder in (None, page) or (previous is not None and holder == previous):
-        if holder != page:
-            _hold(attempt, page, clock.now())
-            _log(session, clock, attempt, DeviceEventKind.OPENED, page, client)
+    if holder is not None and holder == page:
+        return Presence(True, attempt.active_since)
+    _refuse_after_deadline(attempt, clock.now())
+    if holder is None or (previous is not None and holder == previous):
+        _hold(attempt, page, clock.now())
+        _log(session, clock, attempt, DeviceEventKind.OPENED, page, client)
         return Presence(True, attempt.active_since)
     _log(session, clock, attempt, DeviceEventKind.ASKED, page, client, other=holder)
     return Presence(False, attempt.active_since)
@@ -66,9 +77,11 @@ def claim(session: Session, clock: Clock, attempt: Attempt, page: str, previous:
 def take_over(session: Session, clock: Clock, attempt: Attempt, page: str, client: Client) -> Presence:
     """The candidate confirmed "continue here" on ``page``: it holds the attempt from now on and
     the page that held it becomes read-only. Taking over an attempt the page already holds changes
-    nothing. The caller holds the attempt's row lock. Raises :class:`AttemptClosed`."""
+    nothing. The caller holds the attempt's row lock. Raises :class:`AttemptClosed`, or
+    :class:`HandingIn` at or after the deadline (the attempt is then the deadline's holder's)."""
     _require_open(attempt)
     if attempt.active_page != page:
+        _refuse_after_deadline(attempt, clock.now())
         previous = attempt.active_page
         _hold(attempt, page, clock.now())
         _log(session, clock, attempt, DeviceEventKind.TOOK_OVER, page, client, other=previous)
@@ -113,6 +126,12 @@ def closed_refusal(attempt: Attempt) -> AttemptClosed:
 def _require_open(attempt: Attempt) -> None:
     if not attempt.is_open:
         raise closed_refusal(attempt)
+
+
+def _refuse_after_deadline(attempt: Attempt, now: dt.datetime) -> None:
+    """No page starts holding the attempt at or after its deadline (see the module's rules)."""
+    if now >= attempt.deadline:
+        raise HandingIn(attempt_id=attempt.id)
 
 
 def _hold(attempt: Attempt, page: str, now: dt.datetime) -> None:

@@ -43,6 +43,9 @@ class Outcome(StrEnum):
     #: Refused: the page sending it no longer held the attempt (the candidate continued on another
     #: device or tab); recorded for the history, and sent again if the page takes the attempt back.
     TAKEN_OVER = "taken_over"
+    #: Not taken: the attempt was already closed when the change arrived (handed in, closed at its
+    #: deadline, or voided); nobody changed the slot since the page saw it, so it is not "stale".
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True)

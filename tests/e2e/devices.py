@@ -98,3 +98,11 @@ def takeover(browser: Browser, sign_in, exam, agent: str = PHONE_AGENT) -> Page:
     open_exam(page, sign_in, exam.cadre.username, exam.sitting.id)
     continue_here(page)
     return page
+
+
+def expect_changed_elsewhere_notice(page: Page, slot: int) -> None:
+    """The notice that the page's change to question ``slot``, made moments ago, was not taken
+    because another device changed the answer: the page's own words for it ("just now"), with the
+    question's number."""
+    just_now = page.get_attribute("#exam", "data-msg-stale-now").replace("%(slot)s", str(slot))
+    expect(page.locator("#exam-notices li span")).to_have_text(just_now, timeout=WAIT_MS)

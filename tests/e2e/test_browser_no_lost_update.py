@@ -18,7 +18,8 @@ from question_bank.models import Attempt, DeviceEvent, DeviceEventKind
 from question_bank.services.attempt_history import slot_history
 from tests.e2e.conftest import PHONE
 from tests.e2e.devices import (PC_AGENT, PHONE_AGENT, SAVES, WAIT_MS, answered, attempt_id_of, continue_here,
-                               device, open_exam, option, phone_with_an_unsent_change, stored, takeover)
+                               device, expect_changed_elsewhere_notice, open_exam, option, phone_with_an_unsent_change,
+                               stored, takeover)
 
 pytestmark = pytest.mark.browser
 
@@ -77,8 +78,7 @@ def test_a_late_change_from_page_b_never_replaces_page_as_answer(browser: Browse
     expect(page_b.locator("#q1 .slot-state")).to_have_text("已在其他设备上修改")
     # Questions nobody answered are not said to have changed elsewhere.
     expect(page_b.locator("#q2 .slot-state")).to_have_attribute("data-state", "")
-    expect(page_b.locator("#exam-notices li")).to_contain_text("另一台设备", timeout=WAIT_MS)
-    expect(page_b.locator("#exam-notices li")).to_contain_text("第 1 题")
+    expect_changed_elsewhere_notice(page_b, 1)
     expect(page_b.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
     assert stored(db, attempt_id).get(1) == ["C"]
     assert page_b.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -109,7 +109,7 @@ def test_a_change_kept_by_a_closed_page_is_dropped_with_a_notice_when_another_de
     again = phone.new_page()
     again.goto(page_a.url)
     continue_here(again)
-    expect(again.locator("#exam-notices li")).to_contain_text("另一台设备", timeout=WAIT_MS)
+    expect_changed_elsewhere_notice(again, 2)
     expect(option(again, 2, "C")).to_be_checked(timeout=WAIT_MS)
     expect(again.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=WAIT_MS)
     assert again.evaluate("Object.values(localStorage).filter(v => v.includes('\"seq\"')).length") == 0

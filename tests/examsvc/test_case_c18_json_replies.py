@@ -81,6 +81,16 @@ def test_a_stale_tabs_submit_after_hand_in_is_told_which_answers_were_not_taken(
     assert [n["slot"] for n in late["not_taken"]] == [1, 3]
 
 
+def test_a_stale_tabs_late_hand_in_names_only_the_answers_lost_and_why(client, attempt_id):
+    """Issue-9 trial: a slot nobody changed came back as "stale" with stored version 0."""
+    save(client, attempt_id, 1, ["C"], 1, writer="pageA", base=0)
+    submit(client, attempt_id)
+    late = submit(client, attempt_id, {1: ["C"], 2: [], 3: ["B"]}, writer="pageB", bases={1: 1, 2: 0, 3: 0}).get_json()
+    assert late["payload_ignored"] == "already_submitted"
+    assert [(n["slot"], n["outcome"], n["stored"]) for n in late["not_taken"]] == [
+        (3, "closed", {"answer": None, "version": 0})]
+
+
 @pytest.mark.parametrize("answers", [{"1": ["A"]}, {"1": {"answer": ["A"], "seq": 1, "writer": "p"}}, {"x": {}}])
 def test_a_submit_payload_without_page_and_base_is_refused_and_nothing_closes(client, db, attempt_id, answers):
     reply = client.api_post(f"/api/attempts/{attempt_id}/submit", {"answers": answers})

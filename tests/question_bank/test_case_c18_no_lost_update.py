@@ -130,6 +130,30 @@ def test_a_stale_tabs_submit_after_hand_in_is_told_which_answers_were_not_taken(
     assert current_responses(db, attempt.id)[1].answer == ["C"] and 2 not in current_responses(db, attempt.id)
 
 
+def test_a_stale_tabs_late_hand_in_lists_only_real_losses_as_closed_with_the_stored_version(db, clock, attempt, make):
+    """Issue-9 trial: a slot the stale tab sent unchanged, or left empty where nobody answered, was
+    listed as "stale" with stored version 0. Only answers that differ from what is stored are
+    listed, as "closed" (the paper was handed in; nobody changed them), with the slot's version."""
+    _save(db, clock, attempt, ["C"], "pageA", 1, 0)
+    _save(db, clock, attempt, ["A"], "pageA", 2, 1)  # slot 1 now at version 2
+    attempts.submit_attempt(db, clock, attempt.user, attempt.id, {2: Change(2, ["B"], "pageA", 3, 0)})
+    late = attempts.submit_attempt(db, clock, attempt.user, attempt.id, {
+        1: Change(1, ["A"], "pageB", 7, 2), 2: Change(2, ["B"], "pageB", 8, 0)})
+    assert late.payload_ignored == "already_submitted" and late.not_taken == ()
+
+    changed = attempts.submit_attempt(db, clock, attempt.user, attempt.id, {1: Change(1, ["D"], "pageB", 9, 0)})
+    assert [(r.slot, r.outcome, r.answer, r.stored_answer, r.stored_version) for r in changed.not_taken] == [
+        (1, Outcome.CLOSED, ["D"], ["A"], 2)]
+
+
+def test_an_empty_answer_to_an_unanswered_slot_sent_after_hand_in_is_not_a_loss(db, clock, attempt):
+    attempts.submit_attempt(db, clock, attempt.user, attempt.id)
+    late = attempts.submit_attempt(db, clock, attempt.user, attempt.id, {
+        1: Change(1, [], "pageB", 1, 0), 2: Change(2, ["B"], "pageB", 2, 0)})
+    assert [(r.slot, r.outcome, r.stored_answer, r.stored_version) for r in late.not_taken] == [
+        (2, Outcome.CLOSED, None, 0)]
+
+
 def test_a_hand_in_sent_again_after_the_deadline_closed_the_attempt_is_refused_for_the_deadline(db, clock, attempt):
     """A page whose time-up hand-in got through with its reply lost sends it again: its changes
     were not taken because time was up, not because anyone had handed the paper in."""

@@ -332,7 +332,7 @@
     if (pending[slot] && baseOf(pending[slot]) < stored.version) delete pending[slot];
     persist();
     if (!pending[slot]) { showAnswer(slot, stored.answer === null ? "" : stored.answer); setSlotState(slot, "elsewhere"); }
-    window.ExamNotices.add(fmt(fmt(d.msgStale, "slot", slot), "minutes", window.ExamNotices.minutesAgo(entry.at, serverNow())));
+    window.ExamNotices.add(fmt(window.ExamNotices.agoText(entry.at, serverNow(), d.msgStaleNow, d.msgStale), "slot", slot));
   }
 
   /* Retries waiting out their back-off. The network coming back (or the phone waking up) sends

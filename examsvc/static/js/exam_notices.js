@@ -38,10 +38,20 @@
     return item;
   }
 
-  /* How long before ``now`` a change was made, from its "at", in whole minutes, at least 1 ("about
-     1 min ago"). Both are the server's time as the exam page reckons it (server time plus
+  /* How long before ``now`` a change was made, from its "at", in whole minutes rounded to the
+     nearest (0 under half a minute, which the page says as "just now"); null when the change's
+     time is unknown. Both are the server's time as the exam page reckons it (server time plus
      performance.now()), never the device's clock, which may have been changed since (SEC-F2). */
-  function minutesAgo(at, now) { return at ? Math.max(1, Math.round((now - at) / 60000)) : 1; }
+  function minutesAgo(at, now) { return at ? Math.max(0, Math.round((now - at) / 60000)) : null; }
 
-  window.ExamNotices = { add: add, minutesAgo: minutesAgo };
+  /* The words for a change made ``at`` (see minutesAgo): ``justNow`` under a minute (or when the
+     time is unknown), else ``ago`` with %(minutes)s filled in, never "1 minute" for a few seconds
+     (issue-9 trial: a change 5 s old was said to be "about 1 min" old). */
+  function agoText(at, now, justNow, ago) {
+    var elapsed = at ? now - at : 0;
+    if (elapsed < 60000) return justNow;
+    return ago.split("%(minutes)s").join(String(minutesAgo(at, now)));
+  }
+
+  window.ExamNotices = { add: add, minutesAgo: minutesAgo, agoText: agoText };
 })();

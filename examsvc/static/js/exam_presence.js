@@ -75,12 +75,30 @@
     if (dialog.showModal && !dialog.open) dialog.showModal();
   }
 
-  /* Replies: held (200, held_here), asked (200, not held), closed (409), anything else: let the
-     autosave find out, since a save from a page that does not hold the attempt is refused anyway. */
+  /* The deadline has come while another page holds the attempt (409 "time_up"): it is being handed
+     in from there, so this page stays read-only, says so, and offers no "continue here". The
+     state poll takes it to the result once the attempt is closed. */
+  function timeIsUp(text) {
+    holding = false;
+    if (dialog.open) dialog.close();
+    // Not "hidden": the banner's button style would show it all the same.
+    document.getElementById("take-back").style.display = "none";
+    bannerText.textContent = text;
+    banner.hidden = false;
+    hooks.onLost();
+  }
+
+  /* Replies: held (200, held_here), asked (200, not held), time up (409 "time_up"), closed (other
+     409s), anything else: let the autosave find out, since a save from a page that does not hold
+     the attempt is refused anyway. */
   function send(url, body, onNotHeld, tookOver) {
     var hold = function () { held(tookOver); };
     return hooks.post(url, body).then(function (res) {
-      if (res.status === 409) { hooks.onClosed(); return; }
+      if (res.status === 409) {
+        return res.json().then(function (reply) {
+          if (reply && reply.error === "time_up") timeIsUp(reply.message); else hooks.onClosed();
+        }, function () { hooks.onClosed(); });
+      }
       if (!res.ok) { hold(); return; }
       return res.json().then(function (reply) { if (reply.held_here) hold(); else onNotHeld(); });
     }, hold);
