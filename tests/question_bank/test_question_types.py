@@ -80,6 +80,44 @@ def test_true_false_reads_every_key_notation_of_the_template():
         tf.parse_key("也许", [])
 
 
+@pytest.mark.parametrize("text, key", [(" 对 ", True), ("yes", True), ("ｙｅｓ", True), ("✔", True), ("Y", True),
+                                       (" 错误", False), ("no", False), ("✘", False), ("ｆ", False), ("否", False)])
+def test_true_false_keys_are_read_whatever_their_width_case_or_surrounding_spaces(text, key):
+    assert get_type("true_false").parse_key(text, []) is key
+
+
+@pytest.mark.parametrize("text, message", [("", "the key is empty"), ("  ", "the key is empty"),
+                                           ("对错", "a true/false key is")])
+def test_an_empty_or_unreadable_true_false_key_is_refused_saying_which(text, message):
+    with pytest.raises(ValueError, match=message):
+        get_type("true_false").parse_key(text, [])
+
+
+def test_a_true_false_key_is_written_back_as_dui_or_cuo():
+    tf = get_type("true_false")
+    assert (tf.format_key(True), tf.format_key(False)) == ("对", "错")
+
+
+@pytest.mark.parametrize("raw, response", [("T", True), ("true", True), (True, True), ("F", False), ("false", False),
+                                           (False, False), (None, None), ("", None)])
+def test_a_true_false_answer_from_the_exam_page_is_read_as_true_false_or_unanswered(raw, response):
+    assert get_type("true_false").normalise_response(raw, 0) is response
+
+
+@pytest.mark.parametrize("raw", ["t", "yes", "对", 1, 0, "T ", "A", ["T"]])
+def test_a_true_false_answer_in_any_other_form_is_refused_not_guessed(raw):
+    with pytest.raises(ValueError, match="T or F"):
+        get_type("true_false").normalise_response(raw, 0)
+
+
+def test_a_true_false_key_must_be_true_or_false_not_a_word_or_number():
+    tf = get_type("true_false")
+    assert tf.validate([], True) == [] and tf.validate([], False) == []
+    for key in ("对", 1, None):
+        [problem] = tf.validate([], key)
+        assert problem.place == "key"
+
+
 def test_true_false_marks_false_key_and_unanswered_differently():
     tf = get_type("true_false")
     assert tf.mark(False, False, Decimal(1), MultiChoiceRule.ALL_OR_NOTHING) == 1
