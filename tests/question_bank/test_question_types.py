@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from question_bank.field_limits import MAX_ANSWER_CHARS
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.types import REGISTRY, get_type, type_for_import_name
+from question_bank.types.base import problem_of
 from question_bank.types.choice import pinning_proposals, read_letters
 from question_bank.types.short_answer import NO_REFERENCE
 
@@ -301,6 +303,29 @@ def test_a_fill_in_response_is_one_text_per_blank():
         with pytest.raises(ValueError):
             FILL.normalise_response(bad, 0, 2)
     assert not FILL.is_answered(["", " \u3000"]) and FILL.is_answered(["", "乙"])
+
+
+def test_an_unanswered_fill_in_is_one_empty_text_per_blank():
+    assert FILL.normalise_response("", 0, 3) == ["", "", ""]
+    assert FILL.normalise_response(None, 0, 2) == ["", ""]
+
+
+def test_a_fill_in_answer_of_exactly_the_limit_is_kept_whole_and_one_more_character_is_refused_saying_the_limit():
+    at_limit = "法" * MAX_ANSWER_CHARS
+    assert FILL.normalise_response([at_limit, "乙"], 0, 2) == [at_limit, "乙"]
+    with pytest.raises(ValueError) as refused:
+        FILL.normalise_response(["甲", at_limit + "律"], 0, 2)
+    problem = problem_of(refused.value, "answer")
+    assert (problem.message, problem.params) == (
+        "an answer to a blank may have at most %(n)d characters", {"n": MAX_ANSWER_CHARS})
+
+
+@pytest.mark.parametrize("bad", [["甲"], ["甲", "乙", "丙"], [1, "乙"], "甲"])
+def test_a_fill_in_answer_with_the_wrong_number_of_texts_is_refused_saying_how_many_blanks(bad):
+    with pytest.raises(ValueError) as refused:
+        FILL.normalise_response(bad, 0, 2)
+    problem = problem_of(refused.value, "answer")
+    assert (problem.message, problem.params) == ("a fill-in answer is one text for each of the %(n)d blanks", {"n": 2})
 
 
 # --- short answer / case analysis ----------------------------------------------------------------
