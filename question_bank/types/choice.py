@@ -104,7 +104,7 @@ class ChoiceType(KeyAsWritten):
         try:
             letters = read_letters(text)
         except Unreadable as exc:
-            raise Unreadable(N_("the key may only hold option letters A–H"), exc.args[1]) from exc
+            raise Unreadable(N_("the key may only hold option letters A–H, not %(value)s"), exc.args[1]) from exc
         written = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).upper())
         repeated = "".join(letter for letter in letters if written.count(letter) > 1)
         if repeated:

@@ -72,7 +72,7 @@ def test_creating_with_problems_shows_each_beside_its_field_and_saves_nothing(cl
     assert response.status_code == 422
     assert "Nothing was saved" in page
     assert "the stem is empty" in field_block(page, "stem")
-    assert "the key may only hold option letters A–H" in field_block(page, "key")
+    assert "the key may only hold option letters A–H, not X" in field_block(page, "key")
     assert "the category is empty" in field_block(page, "category")
     options = page.split('id="options"')[1].split('<div class="field')[0]
     assert "a choice question needs 2 to 8 options, this one has 1" in options

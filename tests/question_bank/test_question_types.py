@@ -9,7 +9,7 @@ import pytest
 from question_bank.field_limits import MAX_ANSWER_CHARS
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.types import REGISTRY, get_type, type_for_import_name
-from question_bank.types.base import problem_of
+from question_bank.types.base import key_problem, problem_of
 from question_bank.types.choice import pinning_proposals, read_letters
 from question_bank.types.short_answer import NO_REFERENCE
 
@@ -130,6 +130,34 @@ def test_true_false_marks_false_key_and_unanswered_differently():
                                        (" b d ", ["B", "D"])])
 def test_choice_keys_are_read_in_every_template_notation(text, key):
     assert MULTIPLE.parse_key(text, ["1", "2", "3", "4"]) == key
+
+
+@pytest.mark.parametrize("text", ["", "  ", "、，", None])
+def test_an_empty_choice_key_is_refused_as_empty(text):
+    with pytest.raises(ValueError) as refused:
+        get_type("multiple_choice").parse_key(text, ["甲", "乙", "丙"])
+    assert problem_of(refused.value).message == "the key is empty"
+
+
+@pytest.mark.parametrize("text, value", [("AZ", "Z"), ("A1", "1"), ("I", "I"), ("a、z", "Z")])
+def test_a_choice_key_holding_other_than_option_letters_names_what_it_holds(text, value):
+    with pytest.raises(ValueError) as refused:
+        get_type("multiple_choice").parse_key(text, ["甲", "乙", "丙"])
+    problem = problem_of(refused.value)
+    assert (problem.message, problem.params) == ("the key may only hold option letters A–H, not %(value)s",
+                                                 {"value": value})
+
+
+@pytest.mark.parametrize("key", [None, "", []])
+def test_a_missing_key_is_said_to_be_missing_at_the_key(key):
+    problem = key_problem(key, "a true/false key is true or false (对/错)")
+    assert (problem.message, problem.place) == ("the key is missing", "key")
+
+
+@pytest.mark.parametrize("key", ["x", [1], 0])
+def test_a_key_of_the_wrong_shape_is_told_the_shape_wanted_at_the_key(key):
+    problem = key_problem(key, "a true/false key is true or false (对/错)")
+    assert (problem.message, problem.place) == ("a true/false key is true or false (对/错)", "key")
 
 
 def test_choice_validation_names_a_key_letter_without_an_option():
