@@ -57,3 +57,24 @@ def test_the_preview_counts_the_open_attempts_that_use_the_question(db, clock, m
     db.commit()
     shown = regrade.preview(db, admin, sitting.id, first, RegradeKind.VOID_FULL_MARKS, "题目有误")
     assert shown.attempts_using == 3 and shown.open_using == 1
+
+
+def test_a_score_corrected_then_handed_in_again_after_a_reopening_still_says_corrected(db, clock, make, halves):
+    import datetime as dt
+
+    from question_bank.reports.score_sheet import CHECK_CHANGED, check_text
+    from question_bank.services import proctoring, score_check
+
+    sitting, first, taken, admin = halves
+    regrade.apply(db, clock, admin, sitting.id, first, RegradeKind.VOID_FULL_MARKS, "题目有误")
+    db.commit()
+    attempt = taken["后对"]
+    assert attempt.score == Decimal(100)
+    proctoring.reopen_attempt(db, clock, admin, attempt.id, "手机故障", clock.now() + dt.timedelta(minutes=10))
+    attempts.submit_attempt(db, clock, attempt.user, attempt.id)
+    db.commit()
+    result = score_check.checked_score(db, attempt)
+    assert not result.recorded.reason.startswith("regrade:")  # the newest entry is the hand-in's
+    assert result.corrected and check_text(result, attempt) == CHECK_CHANGED
+    untouched = score_check.checked_score(db, taken["全对"])
+    assert not untouched.corrected
