@@ -28,6 +28,11 @@ def test_the_second_marker_is_told_the_rule_and_the_mean_kept(client, client_fac
     assert "30.005" in text and "30.00" in text
     db.expire_all()
     assert attempt.score == Decimal("90.00")  # 60 + 30.005, cut down to the hundredth
+    make.user(Role.EXAM_ADMIN, username="admin1")
+    admin = client_factory()
+    admin.login("admin1")
+    marks = admin.get(f"/exams/attempts/{attempt.id}/marks").get_data(as_text=True)
+    assert 'class="exact-mean"' in marks and "30.005" in marks
 
 
 def test_a_mark_in_arabic_indic_digits_is_refused_naming_the_field_and_full_width_is_read(client, make, db,
