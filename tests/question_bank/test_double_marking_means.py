@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from question_bank.models import Mark, Role
 from question_bank.points import parse_plain_points
-from question_bank.services import attempts, ledger
+from question_bank.services import attempts, ledger, score_check
 from question_bank.services.manual_marking import give_mark
 from question_bank.services.marking import total_of
 from question_bank.services.sittings import default_marks
@@ -57,7 +57,8 @@ def test_two_means_of_59_99_in_all_stay_a_fail_where_rounding_half_up_made_60_00
     kept = db.scalars(select(Mark).where(Mark.attempt_item_id.in_([i.id for i in attempt.items]))).all()
     assert sorted((m.score, m.half_cent, m.exact) for m in kept) == [
         (Decimal("29.98"), True, Decimal("29.985")), (Decimal("30.00"), True, Decimal("30.005"))]
-    assert ledger.verify(db).ok
+    # The ledger entry's digest covers the half hundredths, and the recorded score agrees with it.
+    assert ledger.verify(db).ok and score_check.reconcile(db) == []
 
 
 def test_two_means_of_exactly_60_pass_and_a_lone_half_is_dropped_never_added(db, marked):
@@ -96,3 +97,17 @@ def test_the_default_pass_mark_is_rounded_up_never_below_60_per_cent(paper_total
 ])
 def test_full_width_digits_are_read_and_digits_of_other_scripts_are_refused(typed, points):
     assert parse_plain_points(typed) == points
+
+
+def test_a_regrade_keeps_the_half_hundredths_of_the_items_it_leaves(db, clock, make, marked):
+    from question_bank.models import RegradeKind
+    from question_bank.services import regrade
+
+    attempt, _ = marked(("30.00", "30.01"), ("29.99", "30.00"))  # 30.005 + 29.995 = 60.00
+    second = next(i for i in attempt.items if i.slot == 2).question_version.question_id
+    admin = make.user(Role.EXAM_ADMIN)
+    (change,) = regrade.preview(db, admin, attempt.sitting_id, second, RegradeKind.VOID_FULL_MARKS, "题目有误").changes
+    assert (change.old_score, change.new_score) == (Decimal("60.00"), Decimal("80.00"))  # 30.005 + 50, cut down
+    regrade.apply(db, clock, admin, attempt.sitting_id, second, RegradeKind.VOID_FULL_MARKS, "题目有误")
+    db.commit()
+    assert attempt.score == Decimal("80.00") and ledger.verify(db).ok and score_check.reconcile(db) == []
