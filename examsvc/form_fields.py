@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import gettext as _
 from wtforms import DecimalField, SelectField
 from wtforms.validators import StopValidation
@@ -19,6 +21,9 @@ class PointsField(DecimalField):
     """
 
     def process_formdata(self, valuelist) -> None:
+        # Full-width "３０．５" (what a Chinese input method types) is 30.5 by design: NFKC first.
+        # Digits of other scripts stay as they are and are refused below, naming the field.
+        valuelist = [unicodedata.normalize("NFKC", v) if isinstance(v, str) else v for v in valuelist or []]
         super().process_formdata(valuelist)
         if self.data is None or not valuelist:
             # Nothing posted for a field with a default: the default stands.

@@ -15,9 +15,13 @@ from question_bank.types import REGISTRY
 
 
 def points(value: Decimal | int | float | None) -> str:
-    """86.50 → "86.5", 2.00 → "2"; None → "—"."""
+    """86.50 → "86.5", 2.00 → "2"; None → "—". The exact mean of two markers keeps its half
+    hundredth: Decimal 30.005 → "30.005" (``Mark.exact``), never rounded for show."""
     if value is None:
         return "—"
+    if isinstance(value, Decimal) and value.is_finite() and value != value.quantize(Decimal("0.01")) \
+            and value == value.quantize(Decimal("0.001")):
+        return f"{value:.3f}"
     text = f"{Decimal(value):.2f}".rstrip("0").rstrip(".")
     return text or "0"
 

@@ -8,6 +8,7 @@ and the number a pass is judged by must be the same number.
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
 
 #: One hundredth of a point: the finest step a mark is kept in.
@@ -34,16 +35,20 @@ def from_cents(cents: int) -> Decimal:
 
 
 #: A plain decimal as people type it: digits with an optional point and digits, an optional sign.
-#: No exponent ("1e1"), no "NaN" or "Infinity", no thousands separators.
-_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+#: No exponent ("1e1"), no "NaN" or "Infinity", no thousands separators. ASCII digits only (after
+#: NFKC folding, which turns the full-width "３０．５" a Chinese input method types into "30.5"):
+#: ``\d`` alone would take Arabic-Indic "٣٠" or Devanagari digits, which no marker here types.
+_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
 
 
 def parse_plain_points(text: str) -> Decimal | None:
     """The points typed in ``text`` (surrounding spaces ignored), or None when it is not a plain
     decimal: "1e1", "NaN", "1,5" and "" are None, where ``Decimal`` would take some of them.
     Negative zero ("-0", "-0.00") comes back as 0. The number of places is not checked here
-    (:func:`is_exact_points`): a caller refuses more than two with its own message."""
-    typed = (text or "").strip()
+    (:func:`is_exact_points`): a caller refuses more than two with its own message.
+    Full-width digits and point are taken as typed by design (NFKC: "３０．５" is 30.5); any other
+    non-ASCII digit (Arabic-Indic "٣٠", Devanagari, ...) is None."""
+    typed = unicodedata.normalize("NFKC", text or "").strip()
     if not _PLAIN_DECIMAL.fullmatch(typed):
         return None
     value = Decimal(typed)

@@ -21,6 +21,8 @@ from question_bank.clock import BEIJING
 from question_bank.errors import InvalidInput
 from question_bank.formats import tabular
 from question_bank.models import Role
+from examsvc.audit import labels
+from question_bank import idnumbers
 from question_bank.services import audit_log
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -44,6 +46,11 @@ def _day(name: str, *, end: bool = False) -> dt.datetime | None:
         return None
     start = dt.datetime(day.year, day.month, day.day, tzinfo=BEIJING)
     return start + dt.timedelta(days=1) if end else start
+
+
+def _labelled(snapshot):
+    """A snapshot's labelled keys, ID numbers masked as in the raw JSON (``audit_log.json_text``)."""
+    return labels.labelled(idnumbers.redact_document(snapshot))
 
 
 def _filter() -> audit_log.EventFilter:
@@ -77,6 +84,8 @@ def events():
     return render_template("audit/events.html", events=found, args=request.args, query=query, problems=problems,
                            object_types=audit_log.object_types(db), more=more, json_text=audit_log.json_text,
                            shown_text=audit_log.shown_text, channel_names=CHANNEL_NAMES,
+                           action_label=labels.action_label, object_label=labels.object_label,
+                           action_labels=labels.ACTIONS, labelled=_labelled,
                            next_before=found[-1].id if more else None), 422 if problems else 200
 
 

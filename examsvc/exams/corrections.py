@@ -74,7 +74,8 @@ def attempt_marks(attempt_id: int, problems=None, status: int = 200, typed: dict
               if item.question_version.question_id in overrides and overrides[item.question_version.question_id].voids}
     return render_template("exams/attempt_marks.html", attempt=attempt, marks=latest_item_marks(db, attempt),
                            changes=score_changes.changes_of_attempt(db, attempt), problems=problems or [],
-                           typed_change=typed, voided=voided, dropped=remarking.dropped_changes(db, attempt)), status
+                           typed_change=typed, voided=voided, dropped=remarking.dropped_changes(db, attempt),
+                           superseded=score_changes.superseded_changes(db, attempt)), status
 
 
 @bp.post("/attempts/<int:attempt_id>/marks")

@@ -213,9 +213,11 @@ class SittingForm(AppForm):
     time_limit_min = IntegerField(_l("Time limit (minutes)"), default=60,
                                   validators=[InputRequired(), parsed, NumberRange(1, MAX_TIME_LIMIT_S // 60)])
     pass_mark = PointsField(_l("Pass mark (points)"), places=2, validators=[Optional(), parsed, not_negative],
-                             description=_l("Leave blank for 60 per cent of the paper's total (60 of 100)."))
+                             description=_l("Leave blank for 60 per cent of the paper's total, rounded up to the hundredth "
+                                             "(60 of 100; 59.00 of 98.32)."))
     excellent_mark = PointsField(_l("Excellent mark (points)"), places=2, validators=[Optional(), parsed, not_negative],
-                                  description=_l("Leave blank for 90 per cent of the paper's total (90 of 100)."))
+                                  description=_l("Leave blank for 90 per cent of the paper's total, rounded up to the "
+                                                  "hundredth (90 of 100)."))
     attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[InputRequired(), parsed, NumberRange(1, MAX_ATTEMPTS)])
     grace_s = IntegerField(_l("Grace for late saves (seconds)"), default=30,
                            validators=[InputRequired(), parsed, NumberRange(0, MAX_GRACE_S)],
@@ -230,7 +232,11 @@ class SittingForm(AppForm):
     marking_tolerance = PointsField(_l("Marking tolerance (points)"), places=2, default=Decimal(0),
                                     validators=[Optional(), parsed, not_negative],
                                     description=_l("Two marks further apart than this go to a senior marker, "
-                                                   "whose mark counts; otherwise their mean counts."))
+                                                   "whose mark counts; otherwise their mean counts. A mean is "
+                                                   "never rounded up: 30.005 is kept as 30.00 plus half a "
+                                                   "hundredth, and the total adds the halves back and drops "
+                                                   "what is below 0.01, so it passes exactly when the exact sum "
+                                                   "of the means does."))
 
     late_start_cutoff_min = IntegerField(
         _l("No new starts in the last (minutes)"), default=0, validators=[Optional(), parsed, not_negative],

@@ -65,6 +65,11 @@ def mark(item_id: int):
     database.commit()
     if outcome.settled is None:
         flash(_("Mark saved. This response now goes to another marker."), "success")
+    elif outcome.has_half_cent:
+        flash(_("Mark saved: the mean of the two marks, %(exact)s points, is kept as %(kept)s points plus half a "
+                "hundredth; the total adds the halves back and drops what is below 0.01, so rounding never carries "
+                "a candidate over the pass mark.", exact=f"{outcome.settled:.3f}", kept=f"{outcome.kept_as:.2f}"),
+              "success")
     else:
         flash(_("Mark saved: %(points)s points count for this response.", points=f"{outcome.settled:.2f}"), "success")
     return redirect(url_for("marking.queue"))

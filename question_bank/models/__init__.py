@@ -3,6 +3,7 @@
 from question_bank.models.api_tokens import ApiToken
 from question_bank.models.attempts import (
     CLOSED_STATES,
+    HALF_CENT,
     Attempt,
     AttemptItem,
     AttemptState,
@@ -87,7 +88,7 @@ __all__ = [
     "LawHistoryEvent", "LawKind", "LawVersion", "QuestionCitation", "VersionStatus",
     "ArticleChange", "AttemptLawVersion", "LawReviewFlag", "ReviewOutcome",
     "ImportJob", "JobState",
-    "CLOSED_STATES", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
+    "CLOSED_STATES", "HALF_CENT", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
     "BatchStatus", "BlueprintSection", "Category", "FixedItem", "DeviceEvent", "DeviceEventKind", "ExamKind", "HeldImport", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",
     "WrongAnswerEntry", "WrongAnswerExamItem", "Question", "QuestionStatus", "QuestionVersion",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,6 +31,9 @@ from question_bank.db import Base, JSONDocument, Points, UTCDateTime
 from question_bank.models.people import User
 from question_bank.models.questions import QuestionVersion
 from question_bank.models.sittings import Sitting
+
+#: Half a hundredth of a point: what the mean of two marks in hundredths can carry beyond them.
+HALF_CENT = Decimal("0.005")
 
 if TYPE_CHECKING:
     from question_bank.models.proctoring import AttemptReopening, AttemptVoid
@@ -283,5 +288,17 @@ class Mark(Base):
     #: The marker; None when marked automatically.
     marker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: The mark is the mean of two agreeing markers' marks that lies half a hundredth above
+    #: ``score`` (30.005 is kept as 30.00 with this set): points keep two places, so the half is
+    #: carried here and the attempt's total adds it back (``marking.total_of``), never rounding a
+    #: candidate over the pass mark (issue 6, tester finding 1).
+    half_cent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @property
+    def exact(self) -> Decimal | None:
+        """The points this mark stands for: ``score``, or ``score`` + 0.005 (:attr:`half_cent`)."""
+        if self.score is None:
+            return None
+        return self.score + HALF_CENT if self.half_cent else self.score
 
     attempt_item: Mapped[AttemptItem] = relationship()

@@ -256,7 +256,8 @@ def check_text(result: CheckedScore, attempt: Attempt) -> str:
     """成绩核验 of one attempt: agrees (saying so when its newest record is a change of the score),
     awaiting marking, or how it disagrees with the ledger."""
     if result.state == ScoreState.RECORDED:
-        changed = result.recorded is not None and result.recorded.reason.startswith(CHANGE_REASONS)
+        # A correction stays said after a later entry (a hand-in after a re-opening): issue 6, finding 4d.
+        changed = result.corrected or (result.recorded is not None and result.recorded.reason.startswith(CHANGE_REASONS))
         return CHECK_CHANGED if changed else CHECK_AGREES
     if result.state == ScoreState.UNMARKED:
         return CHECK_AWAITING_MARKING

@@ -4,6 +4,10 @@ A regrade applies to the attempts already closed (``services.regrade``) and, thr
 :func:`for_sitting`, to every attempt of the sitting marked later: a corrected key marks with the
 corrected version's key, a question voided with full marks gives every item of it its full mark,
 a question removed from the total scores 0 and leaves the maximum.
+
+A void is never lifted: a key corrected after a question was voided in the sitting becomes the key
+in force (shown on review pages, used by item analysis), while the void keeps governing the score
+(issue 6, tester finding 3: the correction silently lifted the void).
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from question_bank.models import AttemptItem, QuestionVersion, Regrade, RegradeK
 
 @dataclass(frozen=True)
 class Override:
-    """The newest regrade of one question in one sitting, as marking applies it."""
+    """The regrades of one question in one sitting, as marking applies them: ``kind`` is the void
+    in force when any (the newest void), else a key correction; ``key`` the newest corrected key."""
 
     kind: RegradeKind
     key: Any = None
@@ -50,17 +55,28 @@ def key_in_force(version: QuestionVersion, override: Override | None) -> Any:
     key-correction regrade there, else the version's own. Everything that shows or uses the key
     of a sat item (the review page, item analysis) takes it from here, so that what is shown is
     what the score was computed with."""
-    if override is not None and override.kind == RegradeKind.KEY_CORRECTED and override.key is not None:
+    if override is not None and override.key is not None:
         return override.key
     return version.key
 
 
+def combined(earlier: Override | None, kind: RegradeKind, key: Any = None) -> Override:
+    """The override after a regrade of ``kind`` (with its corrected ``key``) follows ``earlier``: a
+    key correction after a void keeps the void and takes the key; a void keeps the newest key."""
+    if earlier is None:
+        return Override(kind, key)
+    if kind == RegradeKind.KEY_CORRECTED:
+        return Override(earlier.kind, key) if earlier.voids else Override(kind, key)
+    return Override(kind, earlier.key)
+
+
 def for_sitting(session: Session, sitting_id: int) -> dict[int, Override]:
-    """Question id → the override its newest regrade in ``sitting_id`` set (none: marked as drawn)."""
+    """Question id → the override its regrades in ``sitting_id`` set, oldest first (none: marked as
+    drawn); a void stays in force through later key corrections (:func:`combined`)."""
     found: dict[int, Override] = {}
     for regrade in session.scalars(select(Regrade).where(Regrade.sitting_id == sitting_id).order_by(Regrade.id)):
         key = regrade.key_version.key if regrade.key_version is not None else None
-        found[regrade.question_id] = Override(RegradeKind(regrade.kind), key)
+        found[regrade.question_id] = combined(found.get(regrade.question_id), RegradeKind(regrade.kind), key)
     return found
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.models import Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, User
+from question_bank.models import HALF_CENT, Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, User
 from question_bank.services import hashchain, validity
 from question_bank.services.hashchain import GENESIS_HASH, Chain, ChainCheck, ChainPoint, timestamp
 
@@ -76,11 +76,18 @@ def responses_digest(attempt: Attempt, items: Iterable[AttemptItem | Row],
 def marks_digest(marks: Iterable[tuple[int, Mark | Row]]) -> str:
     """SHA-256 of every mark given so far, as (slot, mark) pairs: a regrade or a person's mark
     adds rows, so the newest entry's digest covers the whole history. A mark without points (set
-    aside: ``remarking``) is digested with "" for its points."""
+    aside: ``remarking``) is digested with "" for its points, and one carrying half a hundredth
+    (``Mark.half_cent``) with its exact three places ("30.005"), so earlier digests stay valid."""
     return hashchain.canonical_digest(sorted(
-        [slot, "" if m.score is None else f"{m.score:.2f}", timestamp(m.marked_at), m.marker_id, m.reason]
+        [slot, "" if m.score is None else _points(m), timestamp(m.marked_at), m.marker_id, m.reason]
         for slot, m in marks
     ))
+
+
+def _points(mark: Mark | Row) -> str:
+    if getattr(mark, "half_cent", False):
+        return f"{mark.score + HALF_CENT:.3f}"
+    return f"{mark.score:.2f}"
 
 
 #: The columns of an item, a response step and a mark that the digests read (:func:`attempt_records`).
@@ -88,7 +95,7 @@ _ITEM_COLUMNS = (AttemptItem.attempt_id, AttemptItem.slot, AttemptItem.section_n
                  AttemptItem.mark, AttemptItem.option_order)
 _STEP_COLUMNS = (ResponseStep.attempt_id, ResponseStep.slot, ResponseStep.writer, ResponseStep.client_seq,
                  ResponseStep.superseded, ResponseStep.answer, ResponseStep.received_at, ResponseStep.source)
-_MARK_COLUMNS = (Mark.score, Mark.marked_at, Mark.marker_id, Mark.reason)
+_MARK_COLUMNS = (Mark.score, Mark.marked_at, Mark.marker_id, Mark.reason, Mark.half_cent)
 
 
 def attempt_records(session: Session, attempt_ids: list[int]) -> tuple[

@@ -6,13 +6,18 @@ never who wrote it. Each mark is a :class:`ManualMark` in a round:
 
 - round 1, the first marker. Unless the sitting asks for second marking, that mark counts.
 - round 2, a second, different marker, who does not see the first mark. When the two differ by no
-  more than the sitting's ``marking_tolerance`` their mean counts (rounded half up to the
-  hundredth, the finest step a mark is kept in); otherwise
+  more than the sitting's ``marking_tolerance`` their exact mean counts; otherwise
 - round 3, a third marker holding the senior-marker role (阅卷组长), who sees both marks and their
   comments and sets the mark.
 
 The mark that counts becomes the item's :class:`Mark`; when the attempt's last waiting item gets
 one, its total is set and its score ledger entry appended (``marking.complete_marking``).
+
+The mean of two marks in hundredths can need a third place (30.00 and 30.01 → 30.005). It is never
+rounded up: the :class:`Mark` keeps the lower hundredth (30.00) and ``half_cent`` the half, and the
+total adds the halves back and cuts the sum down to the hundredth (``marking.total_of``), so the
+total passes the pass mark exactly when the exact sum of the means does (issue 6, tester finding 1:
+30.005 + 29.985 was stored 30.01 + 29.99 = 60.00 and passed a pass mark of 60).
 
 Across workers and hosts the database keeps the rules: the attempt row is locked while a mark is
 given (so two markers finishing an attempt's last two items cannot both miss the total), and
@@ -25,7 +30,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from typing import Any
 
@@ -81,16 +86,16 @@ def next_round(sitting: Sitting, marks: list[ManualMark]) -> MarkingRound | None
 
 
 def settled_score(sitting: Sitting, marks: list[ManualMark]) -> Decimal | None:
-    """The mark that counts once :func:`next_round` is None: the only mark, the mean of two that
-    agree (half up to 0.01), or the third marker's. None while a round is still to come. Pure."""
+    """The mark that counts once :func:`next_round` is None: the only mark, the exact mean of two
+    that agree (it may carry half a hundredth: 30.005), or the third marker's. None while a round
+    is still to come. Pure."""
     if next_round(sitting, marks) is not None:
         return None
     by_round = {m.round: m.score for m in marks}
     if MarkingRound.THIRD in by_round:
         return by_round[MarkingRound.THIRD]
     if MarkingRound.SECOND in by_round:
-        mean = (by_round[MarkingRound.FIRST] + by_round[MarkingRound.SECOND]) / 2
-        return mean.quantize(CENT, rounding=ROUND_HALF_UP)
+        return (by_round[MarkingRound.FIRST] + by_round[MarkingRound.SECOND]) / 2
     return by_round[MarkingRound.FIRST]
 
 
@@ -261,13 +266,20 @@ def check_points(value: Decimal | None, maximum: Decimal, place: str = "score") 
 @dataclass(frozen=True)
 class MarkOutcome:
     """What a mark did: its round, the mark that now counts for the item (None while another
-    round is to come), the round still to come, and the attempt's new total (None while any of
-    its items still waits)."""
+    round is to come; an exact mean may have three places, 30.005), the points it is kept as
+    (30.00, with the half carried: ``Mark.half_cent``), the round still to come, and the attempt's
+    new total (None while any of its items still waits)."""
 
     round: MarkingRound
     settled: Decimal | None
     next_round: MarkingRound | None
     total: Decimal | None
+    kept_as: Decimal | None = None
+
+    @property
+    def has_half_cent(self) -> bool:
+        """Whether the mark that counts is a mean with half a hundredth (kept as :attr:`kept_as`)."""
+        return self.settled is not None and self.kept_as != self.settled
 
 
 def give_mark(session: Session, clock: Clock, actor: User, item_id: int, score: Decimal | None,
@@ -296,15 +308,21 @@ def give_mark(session: Session, clock: Clock, actor: User, item_id: int, score: 
         raise Conflict(N_("Another marker has just marked this response.")) from None
     marks = [*marks, mark]
     settled = settled_score(attempt.sitting, marks)
-    total = None
+    total = kept = None
     if settled is not None:
-        session.add(Mark(attempt_item=item, score=settled, marked_at=clock.now(), marker_id=actor.id,
-                         reason=REASONS[round_]))
+        kept = settled.quantize(CENT, rounding=ROUND_FLOOR)
+        session.add(Mark(attempt_item=item, score=kept, half_cent=kept != settled, marked_at=clock.now(),
+                         marker_id=actor.id, reason=REASONS[round_]))
         session.flush()
         complete_marking(session, clock, attempt, actor)
         total = attempt.score
     audit.record(session, clock, actor, "mark.given", "attempt_item", item.id,
                  after={"round": int(round_), "marking": marking, "score": f"{score:.2f}", "comment": comment,
-                        "settled": None if settled is None else f"{settled:.2f}"})
+                        "settled": None if settled is None else _text(settled)})
     session.flush()
-    return MarkOutcome(round_, settled, next_round(attempt.sitting, marks), total)
+    return MarkOutcome(round_, settled, next_round(attempt.sitting, marks), total, kept)
+
+
+def _text(points: Decimal) -> str:
+    """Points as written: two places, three for a mean with half a hundredth (30.005)."""
+    return f"{points:.3f}" if points != points.quantize(CENT) else f"{points:.2f}"

@@ -11,7 +11,8 @@ entry once nothing waits any more.
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, Decimal
+from collections.abc import Iterable
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from sqlalchemy import Row, func, select
@@ -20,8 +21,9 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.db import insert_rows
 from question_bank.models import (
-    VOID_BAND, Attempt, AttemptItem, Mark, QuestionVersion, ResponseStep, ScoreRecord, Sitting, User,
+    HALF_CENT, VOID_BAND, Attempt, AttemptItem, Mark, QuestionVersion, ResponseStep, ScoreRecord, Sitting, User,
 )
+from question_bank.points import CENT
 from question_bank.services import item_overrides, ledger, remarking
 from question_bank.types import get_type
 
@@ -55,6 +57,19 @@ def scaled_marks(sitting: Sitting, max_score: Decimal | None = None,
     def scale(mark: Decimal) -> Decimal:
         return (Decimal(mark) * max_score / full_score).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
     return scale(sitting.pass_mark), scale(sitting.excellent_mark)
+
+
+def total_of(scores: Iterable[tuple[Decimal, bool]]) -> Decimal:
+    """An attempt's total in points from its items' (score, half_cent) pairs: the exact sum, with
+    each agreed mean's half hundredth added back (``Mark.half_cent``), then cut down to the
+    hundredth. Two halves make a whole hundredth; a half left over is dropped. The total is thus
+    never above the exact sum and less than a hundredth below it, and since a pass mark is in
+    hundredths, ``total >= pass mark`` exactly when the exact sum is (30.005 + 29.985 = 59.99 fails
+    a pass mark of 60; 30.005 + 29.995 = 60.00 passes; 30.005 + 30.00 = 60.005 is 60.00). Pure."""
+    total = Decimal(0)
+    for score, half in scores:
+        total += score + (HALF_CENT if half else 0)
+    return total.quantize(CENT, rounding=ROUND_FLOOR)
 
 
 def full_score(attempt: Attempt) -> Decimal:
@@ -193,15 +208,21 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
     if any(o.removed for o in overrides.values()):
         attempt.max_score = sum((row.mark for row in rows
                                  if not (o := overrides.get(row.question_id)) or not o.removed), Decimal(0))
-    return _settle(session, attempt, [(row.mark, newest[row.id]) for row in rows])
+    # A first hand-in has no markers' means yet; should a person's mark exist already, the total
+    # is read back with its half hundredth (Mark.half_cent) by settle_total.
+    if any(row.marked is not None and not get_type(row.qtype).auto_marked for row in rows):
+        session.flush()
+        return settle_total(session, attempt)
+    return _settle(session, attempt, [(row.mark, newest[row.id], False) for row in rows])
 
 
-def _item_marks(session: Session, attempt_id: int) -> list[tuple[Decimal, Decimal | None]]:
-    """(item mark, newest mark's score or None) of each item of the attempt, in one query."""
-    newest_mark = (select(Mark.score).where(Mark.attempt_item_id == AttemptItem.id)
-                   .order_by(Mark.id.desc()).limit(1).correlate(AttemptItem).scalar_subquery())
-    return [(mark, score) for mark, score in session.execute(
-        select(AttemptItem.mark, newest_mark).where(AttemptItem.attempt_id == attempt_id))]
+def _item_marks(session: Session, attempt_id: int) -> list[tuple[Decimal, Decimal | None, bool]]:
+    """(item mark, newest mark's score or None, its ``half_cent``) of each item of the attempt."""
+    newest_id = (select(Mark.id).where(Mark.attempt_item_id == AttemptItem.id)
+                 .order_by(Mark.id.desc()).limit(1).correlate(AttemptItem).scalar_subquery())
+    return [(mark, score, bool(half)) for mark, score, half in session.execute(
+        select(AttemptItem.mark, Mark.score, Mark.half_cent)
+        .outerjoin(Mark, Mark.id == newest_id).where(AttemptItem.attempt_id == attempt_id))]
 
 
 def _mark_again(session: Session, clock: Clock, attempt: Attempt, marker: User | None, reason: str) -> Decimal | None:
@@ -253,17 +274,17 @@ def settle_total(session: Session, attempt: Attempt) -> Decimal | None:
     return _settle(session, attempt, _item_marks(session, attempt.id))
 
 
-def _settle(session: Session, attempt: Attempt, marks: list[tuple[Decimal, Decimal | None]]) -> Decimal | None:
-    """:func:`settle_total` from each item's (mark, newest score) already at hand."""
+def _settle(session: Session, attempt: Attempt, marks: list[tuple[Decimal, Decimal | None, bool]]) -> Decimal | None:
+    """:func:`settle_total` from each item's (mark, newest score, its half hundredth) at hand."""
     if attempt.band == VOID_BAND:
         return attempt.score
-    if any(score is None for _, score in marks):
+    if any(score is None for _, score, _ in marks):
         attempt.score = attempt.band = attempt.passed = None
         session.flush()
         return None
-    total = sum((score for _, score in marks), Decimal(0))
+    total = total_of((score, half) for _, score, half in marks)
     attempt.score = total
-    band = band_for(attempt.sitting, total, attempt.max_score, sum((mark for mark, _ in marks), Decimal(0)))
+    band = band_for(attempt.sitting, total, attempt.max_score, sum((mark for mark, _, _ in marks), Decimal(0)))
     attempt.band = band
     attempt.passed = band != GradeBand.FAIL
     session.flush()

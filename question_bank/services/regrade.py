@@ -30,7 +30,9 @@ that would change nothing (no attempt, and the question already marked that way 
 is refused. The preview lists the open score-change proposals it would make stale (their old
 mark would no longer be the current one: ``score_changes.decide`` refuses them then).
 
-Later attempts of the sitting are marked the same way (``services.item_overrides``).
+Later attempts of the sitting are marked the same way (``services.item_overrides``). A void is
+never lifted: a key corrected after it is recorded as the key in force, and the void keeps
+governing the score (the preview says so: :attr:`Preview.void_kept`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from question_bank.clock import Clock
@@ -63,7 +65,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.services import audit, item_overrides, ledger, score_changes
-from question_bank.services.marking import GradeBand, band_for, full_score, scaled_marks, settle_total
+from question_bank.services.marking import GradeBand, band_for, full_score, scaled_marks, settle_total, total_of
 from question_bank.services.sittings import get_sitting
 from question_bank.types import get_type
 
@@ -132,6 +134,23 @@ class Preview:
     stale_proposals: list[ScoreChange] = field(default_factory=list)
     #: Items a key correction leaves with the mark of an approved score change.
     kept: list[KeptMark] = field(default_factory=list)
+    #: The void (kind) that keeps governing the question's score through this key correction:
+    #: the corrected key is recorded, no mark changes (issue 6, tester finding 3).
+    void_kept: RegradeKind | None = None
+
+    #: Attempts of the sitting still open (in progress, or re-opened) that drew the question: they
+    #: are not regraded now but marked the regrade's way when handed in (issue 6, finding 4c).
+    open_using: int = 0
+
+    @property
+    def score_changing(self) -> list[AttemptChange]:
+        """Changes whose score changes (a change of the maximum alone is not one)."""
+        return [c for c in self.changes if c.old_score != c.new_score]
+
+    @property
+    def max_changing(self) -> list[AttemptChange]:
+        """Changes whose maximum changes (a question removed from the total)."""
+        return [c for c in self.changes if c.old_max != c.new_max]
 
     @property
     def crossing(self) -> list[AttemptChange]:
@@ -236,11 +255,16 @@ def _compute(session: Session, sitting: Sitting, question_id: int, kind: Regrade
     if problems:
         raise InvalidInput(problems)
     key_version = question.published_version if kind == RegradeKind.KEY_CORRECTED else None
-    override = item_overrides.Override(kind, key_version.key if key_version is not None else None)
+    in_force = item_overrides.for_sitting(session, sitting.id)
+    earlier = in_force.get(question_id)
+    override = item_overrides.combined(earlier, kind, key_version.key if key_version is not None else None)
+    # A key corrected after a void: the void keeps governing the score (issue 6, tester finding 3).
+    void_kept = RegradeKind(earlier.kind) if earlier is not None and earlier.voids and not \
+        item_overrides.Override(kind).voids else None
     by_attempt: dict[int, list[AttemptItem]] = defaultdict(list)
     for item in items:
         by_attempt[item.attempt_id].append(item)
-    overrides = {**item_overrides.for_sitting(session, sitting.id), question_id: override}
+    overrides = {**in_force, question_id: override}
     loaded, marks, answers = attempts_with_marks_and_answers(session, list(by_attempt))
     rule = sitting.paper.multi_rule
     changes = []
@@ -261,9 +285,10 @@ def _compute(session: Session, sitting: Sitting, question_id: int, kind: Regrade
         new_max = item_overrides.max_score(attempt.items, overrides)
         if not new_items and new_max == attempt.max_score:
             continue
-        scores = {i.slot: (marks[i.id].score if i.id in marks else None) for i in attempt.items}
-        scores.update({slot: new for slot, (_, new) in new_items.items()})
-        total = None if None in scores.values() else sum(scores.values(), Decimal(0))
+        scores = {i.slot: ((marks[i.id].score, marks[i.id].half_cent) if i.id in marks else None)
+                  for i in attempt.items}
+        scores.update({slot: (new, False) for slot, (_, new) in new_items.items()})
+        total = None if None in scores.values() else total_of(scores.values())
         full = full_score(attempt)
         band = None if total is None else band_for(sitting, total, new_max, full)
         changes.append(AttemptChange(
@@ -276,7 +301,17 @@ def _compute(session: Session, sitting: Sitting, question_id: int, kind: Regrade
         raise InvalidInput([Problem(N_("nothing would change: this question is already regraded this way in this "
                                        "sitting"), place="kind")])
     return Preview(sitting, question, kind, key_version, len(by_attempt), changes,
-                   _stale_proposals(session, changes, items, override.voids), kept)
+                   _stale_proposals(session, changes, items, override.voids), kept, void_kept=void_kept,
+                   open_using=_open_using(session, sitting, question_id))
+
+
+def _open_using(session: Session, sitting: Sitting, question_id: int) -> int:
+    """How many of the sitting's open attempts (in progress or re-opened) drew the question."""
+    return session.scalar(
+        select(func.count(func.distinct(AttemptItem.attempt_id))).join(Attempt, AttemptItem.attempt_id == Attempt.id)
+        .join(QuestionVersion, AttemptItem.question_version_id == QuestionVersion.id)
+        .where(Attempt.sitting_id == sitting.id, Attempt.state.not_in([str(s) for s in CLOSED_STATES]),
+               QuestionVersion.question_id == question_id)) or 0
 
 
 def _already_in_force(session: Session, sitting: Sitting, question_id: int,

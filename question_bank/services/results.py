@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from question_bank.models import Attempt, AttemptItem, Mark, QuestionCitation, RegradeKind, ResultPolicy
+from question_bank.models import HALF_CENT, Attempt, AttemptItem, Mark, QuestionCitation, RegradeKind, ResultPolicy
 from question_bank.services import item_overrides, score_check
 from question_bank.services.citing import refs_of
 from question_bank.services.delivery import ItemView, item_view, to_display
@@ -106,14 +106,15 @@ class ReviewItem:
 
 def latest_marks(session: Session, attempt: Attempt) -> dict[int, Decimal]:
     """Slot → points of the newest mark of each item (none for an item whose newest mark set the
-    marks before it aside: it awaits marking again, ``services.remarking``)."""
+    marks before it aside: it awaits marking again, ``services.remarking``); an agreed mean with
+    half a hundredth exactly (30.005: ``Mark.exact``)."""
     rows = session.execute(
-        select(AttemptItem.slot, Mark.score)
+        select(AttemptItem.slot, Mark.score, Mark.half_cent)
         .join(Mark, Mark.attempt_item_id == AttemptItem.id)
         .where(AttemptItem.attempt_id == attempt.id)
         .order_by(Mark.id)
     )
-    newest = {slot: score for slot, score in rows}
+    newest = {slot: (score + HALF_CENT if half and score is not None else score) for slot, score, half in rows}
     return {slot: score for slot, score in newest.items() if score is not None}
 
 

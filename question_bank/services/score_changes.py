@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
-from question_bank.models import VOID_BAND, Attempt, AttemptItem, ChangeState, Mark, Role, ScoreChange, Sitting, User
+from question_bank.models import (
+    VOID_BAND, Attempt, AttemptItem, ChangeState, Mark, Regrade, RegradeKind, Role, ScoreChange, Sitting, User,
+)
 from question_bank.services import audit, item_overrides, ledger, protection
 from question_bank.services.manual_marking import check_points
 from question_bank.services.marking import latest_item_marks, settle_total
@@ -172,3 +174,40 @@ def changes_of_attempt(session: Session, attempt: Attempt) -> list[ScoreChange]:
     return list(session.scalars(
         select(ScoreChange).join(AttemptItem, ScoreChange.attempt_item_id == AttemptItem.id)
         .where(AttemptItem.attempt_id == attempt.id).order_by(ScoreChange.id.desc())))
+
+
+#: ``Mark.reason`` prefix of a mark a regrade added (``services.regrade``).
+REGRADE_REASON_PREFIX = "regrade:"
+
+
+def superseded_changes(session: Session, attempt: Attempt) -> dict[int, Regrade]:
+    """Change id → the regrade that overtook it, for every approved change of the attempt whose
+    mark no longer counts because of a later regrade (issue 6, tester finding 5): the item got a
+    regrade's mark after the change's, or its question was voided for the sitting since (a void
+    governs every item alike, and a voided question takes no change, so any void came later)."""
+    approved = [c for c in changes_of_attempt(session, attempt) if c.state == ChangeState.APPROVED]
+    if not approved:
+        return {}
+    item_ids = {c.attempt_item_id for c in approved}
+    marks: dict[int, list[Mark]] = {i: [] for i in item_ids}
+    for mark in session.scalars(select(Mark).where(Mark.attempt_item_id.in_(item_ids)).order_by(Mark.id)):
+        marks[mark.attempt_item_id].append(mark)
+    voids: dict[int, Regrade] = {}
+    for regrade in session.scalars(select(Regrade).where(Regrade.sitting_id == attempt.sitting_id,
+                                                         Regrade.kind != str(RegradeKind.KEY_CORRECTED))
+                                   .order_by(Regrade.id)):
+        voids.setdefault(regrade.question_id, regrade)
+    found: dict[int, Regrade] = {}
+    for change in approved:
+        own = [m for m in marks[change.attempt_item_id] if m.reason == f"{MARK_REASON_PREFIX}{change.id}"]
+        later = [m for m in marks[change.attempt_item_id]
+                 if own and m.id > own[-1].id and m.reason.startswith(REGRADE_REASON_PREFIX)]
+        if later:
+            regrade = session.get(Regrade, int(later[0].reason.removeprefix(REGRADE_REASON_PREFIX)))
+            if regrade is not None:
+                found[change.id] = regrade
+                continue
+        void = voids.get(change.attempt_item.question_version.question_id)
+        if void is not None:
+            found[change.id] = void
+    return found

@@ -13,7 +13,7 @@ entry, and the digests of its responses and marks recomputed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -49,6 +49,9 @@ class CheckedScore:
     band: str | None = None
     passed: bool | None = None
     recorded: ScoreRecord | None = None
+    #: Some ledger entry of the attempt changed a marked score (a regrade or a four-eyes change),
+    #: even when a later entry (a hand-in after a re-opening) is the newest (issue 6, finding 4d).
+    corrected: bool = False
 
     @property
     def trusted(self) -> bool:
@@ -101,7 +104,24 @@ def checked_scores(session: Session, attempts: Iterable[Attempt]) -> dict[int, C
     """Attempt id → its checked result, for any number of attempts in one query."""
     attempts = list(attempts)
     entries = newest_entries(session, (a.id for a in attempts))
-    return {a.id: check(a, entries.get(a.id)) for a in attempts}
+    corrected = corrected_attempts(session, entries)
+    return {a.id: replace(check(a, entries.get(a.id)), corrected=a.id in corrected) for a in attempts}
+
+
+#: Reasons of the ledger entries that change a marked score (``score_changes``, ``regrade``).
+CORRECTION_REASONS = ("score change:", "regrade:")
+
+
+def corrected_attempts(session: Session, attempt_ids: Iterable[int]) -> set[int]:
+    """The attempts among ``attempt_ids`` with a ledger entry that changed a marked score."""
+    ids = list(set(attempt_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(session.scalars(
+            select(ScoreRecord.attempt_id).where(ScoreRecord.attempt_id.in_(ids[start:start + 500]),
+                                                 or_(*(ScoreRecord.reason.startswith(r) for r in CORRECTION_REASONS)))
+            .distinct()))
+    return found
 
 
 def checked_score(session: Session, attempt: Attempt) -> CheckedScore:

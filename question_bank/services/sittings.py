@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
@@ -115,10 +115,12 @@ class SittingSpec:
 
 
 def default_marks(total: Decimal) -> tuple[Decimal, Decimal]:
-    """(pass mark, excellent mark) for a paper out of ``total`` points: 60 % and 90 %, to the cent."""
+    """(pass mark, excellent mark) for a paper out of ``total`` points: 60 % and 90 %, rounded *up*
+    to the cent like ``marking.scaled_marks``, so nobody passes with less than 60 % of the points
+    (98.32 → 59.00, not 58.99: 60 % is 58.992; issue 6, tester finding 2)."""
     cent = Decimal("0.01")
-    return ((total * DEFAULT_PASS_SHARE).quantize(cent, ROUND_HALF_UP),
-            (total * DEFAULT_EXCELLENT_SHARE).quantize(cent, ROUND_HALF_UP))
+    return ((total * DEFAULT_PASS_SHARE).quantize(cent, ROUND_CEILING),
+            (total * DEFAULT_EXCELLENT_SHARE).quantize(cent, ROUND_CEILING))
 
 
 def sittings_in_scope(actor: User) -> Select[tuple[Sitting]]:

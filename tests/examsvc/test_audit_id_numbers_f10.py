@@ -49,7 +49,8 @@ def pasted_events(db, clock, make, before_masking):
 def test_f10_03_the_auditors_page_and_export_mask_numbers_written_any_way(client, pasted_events):
     client.login("auditor1")
     page = client.get("/audit/?action=score_change").get_data(as_text=True)
-    assert page.count(MASKED) == 2 * len(PASTED)
+    # Each event: its labelled snapshot value, the raw JSON beside it, and its detail.
+    assert page.count(MASKED) == 3 * len(PASTED)
     assert not any(raw in page for raw in raw_forms(NUMBER))
     export = client.get("/audit/events.csv?action=score_change").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(export)))[1:]

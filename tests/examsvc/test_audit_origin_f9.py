@@ -186,7 +186,7 @@ def shown_events(db, clock, make):
 def test_f9_the_auditors_page_shows_each_events_origin(client, shown_events):
     client.login("auditor1")
     page = client.get("/audit/").get_data(as_text=True)
-    cells = dict(re.findall(r'class="action">([^<]+)</td>.*?<td class="origin">(.*?)</td>', page, re.S))
+    cells = dict(re.findall(r'class="action" data-action="([^"]+)">[^<]*</td>.*?<td class="origin">(.*?)</td>', page, re.S))
     assert "192.0.2.7" in cells["sitting.create"] and WECHAT in cells["sitting.create"]
     assert "命令行" in cells["attempt.timed_out"] or "Command line" in cells["attempt.timed_out"]
     assert "sweep-overdue" in cells["attempt.timed_out"]
