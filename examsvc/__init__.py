@@ -62,8 +62,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from examsvc.auth.routes import bp as auth_bp
     from examsvc.bank.routes import bp as bank_bp
     from examsvc.candidate.routes import bp as candidate_bp
-    from examsvc.candidate import messages as exam_messages
-    exam_messages.register(app)
     from examsvc.exams.routes import bp as exams_bp
     from examsvc.item_analysis.routes import bp as item_analysis_bp
     from examsvc.law_review.routes import bp as law_review_bp

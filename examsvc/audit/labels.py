@@ -27,6 +27,7 @@ ACTIONS: dict[str, Any] = {
     "auth.password_change_throttled": _l("Password change slowed down (too many tries)"),
     "auth.password_change_locked": _l("Password change locked (too many tries)"),
     "auth.refused": _l("Access refused"), "auth.sign_in": _l("Signed in"), "auth.sign_in_failed": _l("Sign-in failed"),
+    "auth.sign_in_disabled": _l("Sign-in refused: account disabled"),
     "auth.sign_in_throttled": _l("Sign-in slowed down (too many tries)"), "auth.sign_out": _l("Signed out"),
     "backup.failed": _l("Backup failed"), "backup.written": _l("Backup written"),
     "restore.done": _l("Backup restored"), "restore.refused": _l("Restore refused"),
@@ -80,6 +81,7 @@ ACTIONS: dict[str, Any] = {
     "user.import": _l("Accounts imported"), "user.password_change": _l("Account password changed"),
     "user.password_reset": _l("Account password reset"), "user.password_reset_by_link": _l("Password reset by link"),
     "user.password_reset_link": _l("Password reset link made"), "user.update": _l("Account changed"),
+    "user.sign_in_lock_lifted": _l("Sign-in lock lifted"),
 }
 
 #: Object type (a table's name) → label.

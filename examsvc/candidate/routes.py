@@ -7,7 +7,7 @@ from flask_babel import gettext
 
 from examsvc import database
 from examsvc.access import actor, guard
-from examsvc.candidate import paper
+from examsvc.candidate import messages, paper
 from examsvc.errors import problem_texts, translate
 from examsvc.extensions import clock, wants_json
 from question_bank.errors import InvalidInput, NotFound
@@ -117,9 +117,10 @@ def attempt_page(attempt_id: int):
     database.commit()
     shown = render_template("candidate/attempt.html", attempt=page.attempt, sitting=page.attempt.sitting,
                             card_place=paper.CARD_PLACE, questions_place=paper.QUESTIONS_PLACE,
+                            messages_place=messages.MESSAGES_PLACE,
                             answered=page.answered, total=len(page.slots), remaining_s=page.remaining_s,
                             server_time=page.now, writer=attempts.new_writer_token(), focus_away=page.focus_away)
-    return paper.page_with(shown, paper.show(page, limits, rendered, questions))
+    return paper.page_with(messages.put_in(shown), paper.show(page, limits, rendered, questions))
 
 
 def _finished(attempt_id: int) -> Attempt | Response:
