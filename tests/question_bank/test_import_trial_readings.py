@@ -14,14 +14,13 @@ import zipfile
 import pytest
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
-from sqlalchemy import func, select
 
 from question_bank.formats.template_file import GUIDE_HEADER, GUIDE_SHEET
-from question_bank.models import ImportBatch, Question, QuestionVersion, Role
-from question_bank.services import importing
-from question_bank.services.importing import ALL_OR_NOTHING, VALID_ONLY
+from question_bank.models import Role
+from question_bank.services.importing import VALID_ONLY
 from tests.factories import QUESTION_HEADER, book_bytes, questions_book
 from tests.hostile_files import rewrite_part
+from tests.question_bank.test_import_faithful import bank_size, run, stored
 
 ROW = ["单选", "行政处罚的种类不包括（ ）", "警告", "罚款", "记过", "行政拘留", "C", "见第九条", "易", "种类",
        "《中华人民共和国行政处罚法》第九条", "行政处罚法/总则", "2"]
@@ -31,21 +30,6 @@ COLUMN = {name: QUESTION_HEADER.index(name) for name in QUESTION_HEADER}
 @pytest.fixture
 def editor(make):
     return make.user(Role.BANK_EDITOR)
-
-
-def run(db, clock, editor, data, name="q.xlsx", mode=ALL_OR_NOTHING):
-    report = importing.import_questions(db, clock, editor, name, data, mode)
-    db.commit()
-    return report
-
-
-def stored(db) -> list[QuestionVersion]:
-    return db.scalars(select(QuestionVersion).order_by(QuestionVersion.id)).all()
-
-
-def bank_size(db) -> tuple[int, int]:
-    return (db.scalar(select(func.count()).select_from(Question)),
-            db.scalar(select(func.count()).select_from(ImportBatch)))
 
 
 def with_cells(**cells) -> list:
