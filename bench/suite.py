@@ -5,9 +5,9 @@ runs it (``make bench BENCH_ARGS="--quick"`` passes options).
     .venv/bin/python -m bench.suite [--parts load,bursts,search,assembly,import,sheet,analysis]
         [--db sqlite,postgresql] [--heavy-db postgresql] [--quick] [--pg URL]
         [--candidates 200] [--questions 100] [--seconds 10] [--connections 50] [--workers 2] [--rounds 2]
-        [--burst-candidates 2000] [--burst-workers 4] [--bank 100000] [--query-runs 20] [--draws 50]
+        [--burst-candidates 2000] [--burst-workers 4] [--bank 100000] [--query-runs 10] [--draws 20]
         [--import-rows 1000 20000] [--sheet-rows 50000] [--sheet-runs 2] [--attempts 10000]
-        [--analysis-runs 5]
+        [--analysis-runs 3]
 
 The parts (``--parts`` picks some, in this order):
 
@@ -29,11 +29,13 @@ The parts (``--parts`` picks some, in this order):
   runs; pure Python, so once, not per database.
 
 The bursts and the import sizes over 2,000 rows (the background job's) run on ``--heavy-db`` only
-(PostgreSQL, where the issue measured them; ``--heavy-db sqlite,postgresql`` adds SQLite), which
-keeps a default run near 25 minutes on 2 cores. ``--quick`` makes every size small (50 candidates,
-3 s wrk runs, 300-candidate bursts, a 5,000-question bank, imports of 1,000 and 2,000 rows, a
-2,000-row sheet, 1,000 attempts) for a check that the suite works, in about 10 minutes; options
-given as well override it.
+(PostgreSQL, where the issue measured them; ``--heavy-db sqlite,postgresql`` adds SQLite), to keep
+a default run near 25–40 minutes on 2 cores (an estimate scaled from ``--quick`` runs: the full
+sizes have not been timed yet). ``--quick`` makes every size small (50 candidates, 3 s wrk runs,
+300-candidate bursts, a 5,000-question bank, imports of 1,000 and 2,000 rows, a 2,000-row sheet,
+1,000 attempts) for a check that the suite works: 18 minutes with ``--heavy-db sqlite,postgresql``
+on a 2-core machine at load 9–12. Options given as well override it. A figure measured below the
+size its goal is for gets no verdict.
 
 A figure with several runs is their median with the lowest–highest beside it; the verdict is
 the median's. Memory is the peak resident memory a job or sheet added to its process (``VmHWM``
@@ -70,8 +72,8 @@ def _unless(size: int, goal_size: int, said: str) -> str:
 
 #: The full run's sizes and the ``--quick`` run's.
 DEFAULTS = {"candidates": 200, "seconds": 10, "rounds": 2, "burst_candidates": 2000, "bank": 100_000,
-            "query_runs": 20, "draws": 50, "import_rows": [1_000, 20_000], "sheet_rows": 50_000, "sheet_runs": 2,
-            "attempts": 10_000, "analysis_runs": 5}
+            "query_runs": 10, "draws": 20, "import_rows": [1_000, 20_000], "sheet_rows": 50_000, "sheet_runs": 2,
+            "attempts": 10_000, "analysis_runs": 3}
 QUICK = {"candidates": 50, "seconds": 3, "rounds": 2, "burst_candidates": 300, "bank": 5_000,
          "query_runs": 5, "draws": 10, "import_rows": [1_000, 2_000], "sheet_rows": 2_000, "sheet_runs": 2,
          "attempts": 1_000, "analysis_runs": 3}
