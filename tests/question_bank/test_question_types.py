@@ -11,10 +11,11 @@ from babel.messages.pofile import read_po
 
 import examsvc
 from question_bank.errors import Problem, fill
-from question_bank.field_limits import MAX_ANSWER_CHARS, MAX_REFERENCE_CHARS, MAX_RESPONSE_CHARS
+from question_bank.field_limits import (MAX_ALTERNATIVES, MAX_ANSWER_CHARS, MAX_BLANKS, MAX_REFERENCE_CHARS,
+                                        MAX_RESPONSE_CHARS)
 from question_bank.marking_rules import MultiChoiceRule
 from question_bank.types import REGISTRY, get_type, type_for_import_name
-from question_bank.types.base import key_problem, problem_of
+from question_bank.types.base import key_problem, problem_of, round_score
 from question_bank.types.choice import pinning_proposals, read_letters
 from question_bank.types.fill_blank import read_answer, written_answer
 from question_bank.types.short_answer import NO_REFERENCE
@@ -557,7 +558,6 @@ def test_a_fill_in_given_options_is_refused_at_the_options_in_chinese():
 
 
 def test_a_fill_in_key_at_each_limit_is_accepted_and_one_past_it_is_refused_naming_the_blank_and_limit():
-    from question_bank.field_limits import MAX_ALTERNATIVES, MAX_BLANKS
     stem = "（ ）" * MAX_BLANKS
     at_limits = [["甲"]] * (MAX_BLANKS - 1) + [[f"答{i}" for i in range(MAX_ALTERNATIVES - 1)] + ["法" * MAX_ANSWER_CHARS]]
     assert FILL.validate([], at_limits, stem=stem) == []
@@ -728,7 +728,6 @@ def test_a_types_refusal_is_read_with_its_figures_and_placed_where_the_caller_sa
 @pytest.mark.parametrize("points, rounded", [("0.005", "0.01"), ("0.004", "0.00"), ("2.675", "2.68"),
                                               ("-0.5", "0"), ("3", "3.00")])
 def test_points_are_kept_to_the_cent_rounded_half_up_and_never_below_zero(points, rounded):
-    from question_bank.types.base import round_score
     assert round_score(Decimal(points)) == Decimal(rounded)
 
 
