@@ -774,3 +774,8 @@ def test_a_true_false_answer_in_another_form_and_options_given_are_refused_in_ch
 def test_a_right_true_false_answer_earns_the_mark_to_the_cent_and_a_wrong_one_nothing():
     assert str(TF.mark(True, True, Decimal("1.5"), MultiChoiceRule.HALF)) == "1.50"
     assert TF.mark(True, False, Decimal("1.5"), MultiChoiceRule.HALF) == 0
+
+
+def test_a_gap_among_the_options_does_not_hide_a_repeat_after_it():
+    problems = SINGLE.validate(["警告", "", "罚款", "警告"], ["C"])
+    assert [(p.place, p.params) for p in problems] == [("options", {}), ("option_D", {"first": "A", "second": "D"})]
