@@ -89,7 +89,8 @@ def seed(url: str, rows: int) -> tuple[int, int]:
         for n in range(rows):
             user_id, score = first_user + n, Decimal(40 + n % 61)
             band = "excellent" if score >= 90 else "pass" if score >= 60 else "fail"
-            sealed, lookup = id_vault.current().seal(f"110101{1960 + n % 40}0101{n % 10000:04d}")
+            # Birth year from n % 40 and month from n // 10,000: distinct for up to 120,000 rows.
+            sealed, lookup = id_vault.current().seal(f"110101{1960 + n % 40}{1 + n // 10_000 % 12:02d}01{n % 10000:04d}")
             users.append({"id": user_id, "username": f"c{n}", "display_name": f"考生{n}", "password_hash": "x",
                           "org_unit_id": unit_ids[n % UNITS], "is_active": True, "session_epoch": 0,
                           "must_change_password": False, "id_number_sealed": sealed, "id_number_lookup": lookup,
