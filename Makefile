@@ -68,11 +68,14 @@ test-sqlite: install
 test-postgresql: install
 	EXAMSVC_TEST_DB=postgresql $(BIN)/pytest -q
 
-# A sitting's load measured from outside: gunicorn + wrk on SQLite and PostgreSQL against a bare
-# app on the same database; prints one table (bench/sitting_load.py). Not part of `make test`.
+# Issue 7's suite on SQLite and PostgreSQL (bench/suite.py): a sitting's load from outside (gunicorn
+# + wrk against a bare app on the same database), start and submit bursts, search, paper assembly
+# and imports on a 100,000-question bank, the 50,000-row score sheet and item analysis; prints one
+# table of figures against the issue's goals. Estimated 25–40 minutes on 2 cores; BENCH_ARGS="--quick"
+# checks it with small sizes, BENCH_ARGS="--parts load" runs one part. Not part of `make test`.
 bench: install wrk
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not running on 127.0.0.1:5432 (see .ci/run for how to start it)" >&2; exit 1; }
-	$(BIN)/python -m bench.sitting_load $(BENCH_ARGS)
+	$(BIN)/python -m bench.suite $(BENCH_ARGS)
 
 wrk:
 	@command -v wrk >/dev/null || { \

@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import JSON, create_engine, insert, text
@@ -194,16 +195,26 @@ def build(engine: Engine, count: int, sources: list[dict]) -> dict:
     return {"category": LAWS[0], "tag": tags[5], "author": 3}
 
 
-def timed(runs: int, action: Callable[[], object]) -> tuple[float, float]:
-    """p50 and p95 of ``runs`` runs of ``action``, in milliseconds (after one warm-up run)."""
+def run_times(runs: int, action: Callable[[], object]) -> list[float]:
+    """Milliseconds of each of ``runs`` runs of ``action``, in run order (after one warm-up run)."""
     action()
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         action()
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    return times
+
+
+def p50_p95(times: list[float]) -> tuple[float, float]:
+    """The median and the 95th percentile (nearest rank) of ``times``."""
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def timed(runs: int, action: Callable[[], object]) -> tuple[float, float]:
+    """p50 and p95 of ``runs`` runs of ``action``, in milliseconds (after one warm-up run)."""
+    return p50_p95(run_times(runs, action))
 
 
 def queries(facts: dict) -> list[tuple[str, QuestionQuery, int]]:
@@ -245,18 +256,42 @@ def duplicate_checks(engine: Engine, sources: list[dict], runs: int) -> list[tup
                 ("a batch of 1,000 rows", *timed(max(runs // 5, 3), check(1000)))]
 
 
-def run(kind: str, url: str, count: int, runs: int, sources: list[dict]) -> None:
+@dataclass
+class SearchFigures:
+    """One query of :func:`queries`: its name, the milliseconds of each run, the questions found."""
+    name: str
+    times_ms: list[float]
+    found: int
+
+
+def built_bank(url: str, count: int, sources: list[dict]) -> tuple[Engine, dict, float]:
+    """A fresh database at ``url`` migrated and filled by :func:`build` with ``count`` questions:
+    (its engine, the facts the queries need, seconds it took)."""
     engine = make_engine(url)
     started = time.perf_counter()
     database.upgrade(engine)
     facts = build(engine, count, sources)
-    print(f"\n== {kind}: {count:,} questions built in {time.perf_counter() - started:.0f} s ==")
+    return engine, facts, time.perf_counter() - started
+
+
+def search_figures(engine: Engine, facts: dict, runs: int) -> list[SearchFigures]:
+    """Each of :func:`queries` run ``runs`` times (after a warm-up) on the built bank."""
+    found = []
     with make_session_factory(engine)() as session:
-        print(f"{'search':40} {'p50 ms':>8} {'p95 ms':>8} {'found':>8}")
         for name, query, page in queries(facts):
-            found = search_questions(session, query, page=page).total
-            p50, p95 = timed(runs, lambda q=query, p=page: search_questions(session, q, page=p))
-            print(f"{name:40} {p50:8.1f} {p95:8.1f} {found:8,}")
+            total = search_questions(session, query, page=page).total
+            times = run_times(runs, lambda q=query, p=page: search_questions(session, q, page=p))
+            found.append(SearchFigures(name, times, total))
+    return found
+
+
+def run(kind: str, url: str, count: int, runs: int, sources: list[dict]) -> None:
+    engine, facts, seconds = built_bank(url, count, sources)
+    print(f"\n== {kind}: {count:,} questions built in {seconds:.0f} s ==")
+    print(f"{'search':40} {'p50 ms':>8} {'p95 ms':>8} {'found':>8}")
+    for figures in search_figures(engine, facts, runs):
+        p50, p95 = p50_p95(figures.times_ms)
+        print(f"{figures.name:40} {p50:8.1f} {p95:8.1f} {figures.found:8,}")
     print(f"{'duplicate check':40} {'p50 ms':>8} {'p95 ms':>8}")
     for name, p50, p95 in duplicate_checks(engine, sources, runs):
         print(f"{name:40} {p50:8.1f} {p95:8.1f}")

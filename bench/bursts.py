@@ -44,6 +44,19 @@ PLEDGE = "我承诺诚信考试。"
 
 
 @dataclass
+class BurstFigures:
+    """One burst: requests served, wall seconds from the release to the last commit, the workers'
+    CPU ms and SQL statements per request, and the 1-minute load average before and after."""
+    kind: str
+    requests: int
+    wall_s: float
+    cpu_ms: float
+    statements: float
+    load_before: float
+    load_after: float
+
+
+@dataclass
 class Share:
     """One worker's figures for one burst."""
     requests: int
@@ -104,9 +117,10 @@ def _worker(url: str, kind: str, warm: list[tuple[int, int]], share: list[tuple[
 
 
 def burst(url: str, kind: str, pairs: list[tuple[int, int]], sitting_id: int, workers: int, warmup: int,
-          profile: bool) -> None:
-    """Run one burst of ``pairs`` (user id, attempt id: 0 to start) and print its line; the first
-    ``warmup`` pairs of each worker run before the release and are not counted."""
+          profile: bool) -> BurstFigures:
+    """Run one burst of ``pairs`` (user id, attempt id: 0 to start), print its line and return its
+    figures; the first ``warmup`` pairs of each worker run before the release and are not counted.
+    Raises ``AssertionError`` when a worker failed."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(workers + 1)
     results = context.Queue()
@@ -134,6 +148,7 @@ def burst(url: str, kind: str, pairs: list[tuple[int, int]], sitting_id: int, wo
     for _, share in sorted(shares, key=lambda s: s[0]):
         if share.profile:
             print(f"\ncProfile of worker 0 ({share.requests} {kind}s, CPU time):\n{share.profile}")
+    return BurstFigures(kind, total, wall, cpu_ms, sql, load_before, load_after)
 
 
 def answer_everything(url: str, attempt_ids: list[int]) -> None:
@@ -151,7 +166,10 @@ def answer_everything(url: str, attempt_ids: list[int]) -> None:
     engine.dispose()
 
 
-def run(kind: str, args: argparse.Namespace) -> None:
+def run(kind: str, args: argparse.Namespace) -> tuple[BurstFigures, BurstFigures]:
+    """Both bursts on a fresh ``kind`` database ("sqlite" or "postgresql"), printed as a table;
+    returns (start, submit). ``args`` as :func:`main` parses them. Raises ``AssertionError`` when
+    a chain does not verify or an attempt did not score full marks."""
     with fresh_database(kind, args.pg) as url:
         seed(url, args.candidates + args.workers * args.warmup, args.questions, start=False)
         engine = make_engine(url)
@@ -163,12 +181,12 @@ def run(kind: str, args: argparse.Namespace) -> None:
               f"{args.workers} workers (each warmed by {args.warmup} requests first)\n")
         print("| burst | requests | wall | rate | CPU ms/request | SQL/request | load 1 min before → after |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
-        burst(url, "start", [(u, 0) for u in user_ids], sitting_id, args.workers, args.warmup,
+        started = burst(url, "start", [(u, 0) for u in user_ids], sitting_id, args.workers, args.warmup,
               "start" in args.profile.split(","))
         with factory() as db:
             by_user = dict(db.execute(select(Attempt.user_id, Attempt.id)).all())
         answer_everything(url, list(by_user.values()))
-        burst(url, "submit", [(u, by_user[u]) for u in user_ids], sitting_id, args.workers, args.warmup,
+        submitted = burst(url, "submit", [(u, by_user[u]) for u in user_ids], sitting_id, args.workers, args.warmup,
               "submit" in args.profile.split(","))
         with factory() as db:
             for name, check in (("ledger", ledger.verify(db)), ("audit", audit.verify(db))):
@@ -177,6 +195,7 @@ def run(kind: str, args: argparse.Namespace) -> None:
             assert scored is None, f"attempt {scored} did not score full marks"
         print("\nledger and audit chains verified; every attempt scored full marks")
         engine.dispose()
+    return started, submitted
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -27,13 +27,13 @@ import random
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 from openpyxl import Workbook
 from sqlalchemy import event
 
-from bench.bank_search import DEFAULT_PG, LAWS, SUBJECTS, build, fresh_database, load_sources, variant
+from bench.bank_search import DEFAULT_PG, LAWS, SUBJECTS, built_bank, fresh_database, load_sources, variant
 from bench.upload_memory import _status_mb
-from examsvc import database
 from question_bank.clock import SystemClock
 from question_bank.db import make_engine, make_session_factory
 from question_bank.formats.row_estimate import estimate_rows
@@ -101,22 +101,40 @@ def run_job(url: str) -> None:
                       "statements": statements, **detail}))
 
 
-def bench_database(kind: str, url: str, questions: int, row_counts: list[int], sources: list[dict],
-                   file_kind: str) -> None:
+@dataclass
+class ImportFigures:
+    """One import file: its rows and KB, the upload request's milliseconds (estimate and enqueue),
+    whether that size goes to the background worker, and the job's own figures (``run_job``'s
+    JSON: state, seconds, peak_mb, before_mb, statements, imported, errors, duplicates, failure)."""
+    rows: int
+    kb: int
+    request_ms: float
+    background: bool
+    job: dict
+
+    @property
+    def raised_mb(self) -> float:
+        return self.job["peak_mb"] - self.job["before_mb"]
+
+    def outcome(self) -> str:
+        job = self.job
+        return (f"{job['state']}: {job['imported']} imported, {job['errors']} problems, "
+                f"{job['duplicates']} flagged as near-duplicates"
+                + ("" if self.background else " (this size would be imported in the request)")
+                + (f" {job['failure']}" if job["failure"] else ""))
+
+
+def import_figures(url: str, row_counts: list[int], sources: list[dict], file_kind: str) -> list[ImportFigures]:
+    """Import one file of each of ``row_counts`` rows into the bank at ``url`` (already built):
+    enqueued here as the upload request does, run by the worker in a fresh process. Exits with
+    the child's error output when its process fails."""
     engine = make_engine(url)
-    started = time.perf_counter()
-    database.upgrade(engine)
-    build(engine, questions, sources)
-    print(f"\n== {kind}: {questions:,} questions built in {time.perf_counter() - started:.0f} s; "
-          f"files of {file_kind} ==")
-    print(f"{'rows':>8} {'file KB':>8} {'request ms':>10} {'job s':>8} {'peak MB':>8} {'raised MB':>9} "
-          f"{'stmt/row':>8}  outcome")
     factory = make_session_factory(engine)
+    found = []
     for seed, rows in enumerate(row_counts, start=1):
         data = import_file(sources, rows, seed, file_kind)
         started = time.perf_counter()
         estimated = estimate_rows(data, MAX_DATA_ROWS + 1)
-        background = estimated > 2000
         with factory() as session:
             import_jobs.enqueue(session, CLOCK, session.get(User, 2), f"bench-{rows}.xlsx", data,
                                 importing.VALID_ONLY, importing.KEEP_REPEATS, "auto", estimated)
@@ -126,15 +144,24 @@ def bench_database(kind: str, url: str, questions: int, row_counts: list[int], s
                                capture_output=True, text=True)
         if child.returncode:
             sys.exit(f"the job's process failed:\n{child.stderr}")
-        figures = json.loads(child.stdout.strip().splitlines()[-1])
-        outcome = (f"{figures['state']}: {figures['imported']} imported, {figures['errors']} problems, "
-                   f"{figures['duplicates']} flagged as near-duplicates"
-                   + ("" if background else " (this size would be imported in the request)")
-                   + (f" {figures['failure']}" if figures["failure"] else ""))
-        print(f"{rows:8,} {len(data) // 1024:8,} {request_ms:10.0f} {figures['seconds']:8.1f} "
-              f"{figures['peak_mb']:8.0f} {figures['peak_mb'] - figures['before_mb']:9.0f} "
-              f"{figures['statements'] / rows:8.2f}  {outcome}")
+        found.append(ImportFigures(rows, len(data) // 1024, request_ms, estimated > 2000,
+                                   json.loads(child.stdout.strip().splitlines()[-1])))
     engine.dispose()
+    return found
+
+
+def bench_database(kind: str, url: str, questions: int, row_counts: list[int], sources: list[dict],
+                   file_kind: str) -> None:
+    engine, _facts, seconds = built_bank(url, questions, sources)
+    engine.dispose()
+    print(f"\n== {kind}: {questions:,} questions built in {seconds:.0f} s; files of {file_kind} ==")
+    print(f"{'rows':>8} {'file KB':>8} {'request ms':>10} {'job s':>8} {'peak MB':>8} {'raised MB':>9} "
+          f"{'stmt/row':>8}  outcome")
+    for figures in import_figures(url, row_counts, sources, file_kind):
+        job = figures.job
+        print(f"{figures.rows:8,} {figures.kb:8,} {figures.request_ms:10.0f} {job['seconds']:8.1f} "
+              f"{job['peak_mb']:8.0f} {figures.raised_mb:9.0f} {job['statements'] / figures.rows:8.2f}  "
+              f"{figures.outcome()}")
 
 
 def main() -> None:

@@ -40,15 +40,27 @@ def matrix(candidates: int, bank: int, drawn: int, rng: random.Random) -> ScoreM
     return ScoreMatrix(items, tuple(rows))
 
 
-def timed(build, runs: int) -> float:
-    """Median seconds of analysing a freshly built matrix (its row sums are cached per matrix)."""
+def run_times(build, runs: int) -> list[float]:
+    """Seconds of each of ``runs`` analyses of a freshly built matrix (its row sums are cached per matrix)."""
     found = []
     for _ in range(runs):
         subject = build()
         started = time.perf_counter()
         analyse(subject)
         found.append(time.perf_counter() - started)
-    return statistics.median(found)
+    return found
+
+
+def timed(build, runs: int) -> float:
+    """Median seconds of :func:`run_times`."""
+    return statistics.median(run_times(build, runs))
+
+
+def sitting_times(candidates: int, items: int, runs: int, seed: int = 1) -> list[float]:
+    """Seconds of each of ``runs`` analyses of one fixed form of ``items`` items taken by
+    ``candidates`` candidates (the ``sitting`` case, KR-20 included)."""
+    fixed = matrix(candidates, items, items, random.Random(seed))
+    return run_times(lambda: ScoreMatrix(fixed.items, fixed.rows), runs)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ the whole database (one sitting of ``--candidates`` attempts).
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable

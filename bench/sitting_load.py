@@ -311,7 +311,10 @@ def print_capacity(rows: list[Row]) -> None:
 
 
 def measure(kind: str, args: argparse.Namespace) -> list[Row]:
-    with tempfile.TemporaryDirectory(prefix="examsvc-bench-") as tmp, fresh_database(kind, DEFAULT_PG) as url:
+    """The autosave and exam-page rows on a fresh ``kind`` database ("sqlite" or "postgresql"),
+    ``args`` as :func:`main` parses them (``args.pg``, when there, names the PostgreSQL server)."""
+    with tempfile.TemporaryDirectory(prefix="examsvc-bench-") as tmp, \
+            fresh_database(kind, getattr(args, "pg", DEFAULT_PG)) as url:
         workdir = Path(tmp)
         candidates = seed(url, args.candidates, args.questions)
         save = Row("autosave", kind)

@@ -14,13 +14,15 @@ question, and no paper ever holds both.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 
-from sqlalchemy import Select, and_, exists, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import Integer, Select, and_, any_, case, exists, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 
 from question_bank.errors import N_, InvalidInput, Msg, Place, Problem
 from question_bank.models import (
@@ -75,12 +77,33 @@ class Shortfall:
 
 
 @dataclass(frozen=True)
+class VersionBrief:
+    """What starting an attempt reads of a drawn question version: a plain row, not an ORM object
+    (issue 7: loading a hundred ``QuestionVersion`` objects was a seventh of a start's CPU).
+    ``option_count`` is the length of its options (0 for a type without any), ``pinned_options``
+    the indexes that option shuffling leaves in place, ``used_at`` its first use (None: never)."""
+
+    id: int
+    qtype: str
+    option_count: int
+    pinned_options: tuple[int, ...]
+    used_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, version: QuestionVersion) -> VersionBrief:
+        """The brief of a version already loaded (a fixed section's)."""
+        return cls(version.id, version.qtype, len(version.options or ()), tuple(version.pinned_options or ()),
+                   version.used_at)
+
+
+@dataclass(frozen=True)
 class DrawnItem:
     """One question drawn for a paper: its section (1-based), version and section; a fixed
-    section's item carries its own mark (``fixed_mark``)."""
+    section's item carries its own mark (``fixed_mark``). ``version`` is the ORM object, or its
+    :class:`VersionBrief` for a draw made to start an attempt."""
 
     section_no: int
-    version: QuestionVersion
+    version: QuestionVersion | VersionBrief
     section: BlueprintSection
     fixed_mark: Decimal | None = None
 
@@ -283,9 +306,10 @@ def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | N
     With exposure ``rules`` (``services.exposure``), drawn sections leave out the questions the
     rules exclude (seen by the candidate before, at the yearly cap).
 
-    ``for_attempt``: the versions drawn are loaded with only what starting an attempt reads (type,
-    options and pinned options, first use), not their text, key and explanation (issue 7: decoding
-    a hundred keys and stems was a sixth of a start); anything else is loaded when first read.
+    ``for_attempt``: each item's ``version`` is a :class:`VersionBrief`, with only what starting an
+    attempt reads (type, number of options, pinned options, first use), read by one Core query
+    (issue 7: decoding a hundred keys and stems was a sixth of a start, and making a hundred ORM
+    objects of the rest another seventh).
 
     Raises :class:`InvalidInput` when the bank cannot fill the paper, or when it can but not once
     the exposure rules leave questions out (said as such, with how many each rule took).
@@ -321,20 +345,35 @@ def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | N
     # The random pick is a set: list it in bank order, so the order never depends on the seed.
     positions = [{version_id: place for place, version_id in enumerate(pool)} for pool in pools]
     picked = {index: sorted(ids, key=positions[index].__getitem__) for index, ids in picked.items()}
-    taken = {version_id for ids in picked.values() for version_id in ids}
-    query = select(QuestionVersion).where(QuestionVersion.id.in_(taken))
-    if for_attempt:
-        query = query.options(load_only(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.qtype,
-                                        QuestionVersion.options, QuestionVersion.pinned_options,
-                                        QuestionVersion.used_at))
-    versions = {v.id: v for v in session.scalars(query)}
+    taken = [version_id for ids in picked.values() for version_id in ids]
+    versions = _briefs(session, taken) if for_attempt else \
+        {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(taken)))}
     drawn = {numbered[index][0]: [DrawnItem(numbered[index][0] + 1, versions[v], sections[index]) for v in picked[index]]
              for index in range(len(sections))}
     return [
         item
         for position, section in enumerate(paper.sections)
-        for item in (_fixed_items(position, section) if section.fixed else drawn[position])
+        for item in (_fixed_items(position, section, for_attempt) if section.fixed else drawn[position])
     ]
+
+
+def _briefs(session: Session, version_ids: list[int]) -> dict[int, VersionBrief]:
+    """Version id → :class:`VersionBrief` of each of ``version_ids``, in one Core query. The
+    database counts the options and sends the pinned ones only where there are any (most have
+    none), so no JSON is decoded here; on PostgreSQL the ids go as one array (``= ANY``), so the
+    statement's text is the same for every paper and psycopg converts it once, not a hundred
+    placeholders anew each time."""
+    if not version_ids:
+        return {}
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    length = func.jsonb_array_length if postgresql else func.json_array_length
+    wanted = QuestionVersion.id == any_(literal(version_ids, ARRAY(Integer))) if postgresql \
+        else QuestionVersion.id.in_(version_ids)
+    pinned = case((QuestionVersion.pinned_options != literal([], QuestionVersion.pinned_options.type),
+                   QuestionVersion.pinned_options), else_=None)
+    rows = session.execute(select(QuestionVersion.id, QuestionVersion.qtype, length(QuestionVersion.options),
+                                  pinned, QuestionVersion.used_at).where(wanted))
+    return {row[0]: VersionBrief(row[0], row[1], row[2] or 0, tuple(row[3] or ()), row[4]) for row in rows}
 
 
 def _exposure_problem(session: Session, rules: exposure.Exposure, paper: Paper, short: Shortfall) -> Problem:
@@ -350,9 +389,11 @@ def _exposure_problem(session: Session, rules: exposure.Exposure, paper: Paper, 
                    place=Place(section=short.sections[0]) if len(short.sections) == 1 else "sections")
 
 
-def _fixed_items(position: int, section: BlueprintSection) -> list[DrawnItem]:
-    """A fixed section's questions in its order, at the versions and marks the paper holds."""
-    return [DrawnItem(position + 1, item.question_version, section, item.mark) for item in section.items]
+def _fixed_items(position: int, section: BlueprintSection, brief: bool = False) -> list[DrawnItem]:
+    """A fixed section's questions in its order, at the versions and marks the paper holds (as
+    :class:`VersionBrief` with ``brief``)."""
+    return [DrawnItem(position + 1, VersionBrief.of(item.question_version) if brief else item.question_version,
+                      section, item.mark) for item in section.items]
 
 
 def _one(version_ids: list[int], rng: random.Random) -> int:

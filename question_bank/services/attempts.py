@@ -24,8 +24,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from question_bank.clock import Clock
 from question_bank.db import insert_rows
@@ -45,6 +46,8 @@ from question_bank.models import (
     Attempt,
     AttemptItem,
     AttemptState,
+    BlueprintSection,
+    Paper,
     QuestionVersion,
     ResponseSource,
     RosterEntry,
@@ -99,44 +102,72 @@ def roster_entry(session: Session, sitting: Sitting, candidate: User, *, lock: b
 
 
 def open_attempt(session: Session, sitting: Sitting, candidate: User) -> Attempt | None:
+    """The candidate's attempt in progress at ``sitting``, or None."""
     return session.scalar(select(Attempt).where(
         Attempt.sitting_id == sitting.id, Attempt.user_id == candidate.id, Attempt.state == AttemptState.IN_PROGRESS
     ))
 
 
-def attempts_used(session: Session, sitting: Sitting, candidate: User) -> int:
-    return session.scalar(select(func.count(Attempt.id)).where(
-        Attempt.sitting_id == sitting.id, Attempt.user_id == candidate.id
-    )) or 0
+@dataclass(frozen=True)
+class StartPlace:
+    """The candidate's place at a sitting as a start reads it under their roster entry's row lock
+    (:func:`lock_for_start`): the entry, the attempt in progress (None: none) and how many attempts
+    they have made there, that one included."""
+
+    entry: RosterEntry
+    current: Attempt | None
+    used: int
+
+
+def lock_for_start(session: Session, sitting: Sitting, candidate: User) -> StartPlace:
+    """Lock the candidate's roster entry, read ``sitting`` again under the lock (with its paper,
+    sections and their categories, in the same statement) and the candidate's attempts at it.
+    Raises :class:`NotFound` when they are not on the roster. Three statements, whatever the paper."""
+    entry = roster_entry(session, sitting, candidate, lock=True)
+    # Read the sitting again under the lock: a change of its window that held the lock before us
+    # (sittings.update_sitting) must count for the deadline we fix now. The paper comes with it,
+    # which the draw reads next (issue 7: three lazy loads fewer).
+    session.execute(select(Sitting).where(Sitting.id == sitting.id)
+                    .options(joinedload(Sitting.paper, innerjoin=True).joinedload(Paper.sections)
+                             .joinedload(BlueprintSection.category))
+                    .execution_options(populate_existing=True)).unique().one()
+    current, used = attempts_so_far(session, sitting, candidate)
+    return StartPlace(entry, current, used)
+
+
+def attempts_so_far(session: Session, sitting: Sitting, candidate: User) -> tuple[Attempt | None, int]:
+    """The candidate's attempt in progress at ``sitting`` (None: none) and the number of attempts
+    they have made there, read in one statement (their few attempts at the sitting)."""
+    made = session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id,
+                                                 Attempt.user_id == candidate.id)).all()
+    return next((a for a in made if a.state == AttemptState.IN_PROGRESS), None), len(made)
 
 
 def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitting, seed: int | None = None,
-                  *, pledge: str | None = None) -> Attempt:
+                  *, pledge: str | None = None, place: StartPlace | None = None) -> Attempt:
     """Start the candidate's attempt, or resume the one in progress (reload, another device).
 
     ``pledge`` is the integrity pledge the candidate accepted on the start confirmation: a new
     attempt records the time (``pledge_accepted_at``) and the audit entry the text
     (:func:`question_bank.services.starting.confirm_start` requires it; callers without a page, a
-    batch or a test, may leave it out).
+    batch or a test, may leave it out). ``place`` is what :func:`lock_for_start` read in this
+    transaction, when the caller has it already; otherwise it is read here.
     Raises :class:`NotFound` (not on the roster), :class:`WindowNotOpen` (outside the window, or
     within its late-start cut-off, case C-24), :class:`Conflict` (no attempts left) or
     :class:`PaperUnavailable` (the bank cannot fill the paper: nobody can start).
     """
-    entry = roster_entry(session, sitting, candidate, lock=True)
-    # Read the sitting again under the lock: a change of its window that held the lock before us
-    # (sittings.update_sitting) must count for the deadline we fix now.
-    session.refresh(sitting)
+    if place is None:
+        place = lock_for_start(session, sitting, candidate)
     now = clock.now()
-    current = open_attempt(session, sitting, candidate)
-    if current is not None:
-        lock_attempt(session, current.id)
-        if not deadlines.close_if_overdue(session, clock, current):
-            return current
+    if place.current is not None:
+        lock_attempt(session, place.current.id)
+        if not deadlines.close_if_overdue(session, clock, place.current):
+            return place.current
     if not sitting.is_open(now):
         raise WindowNotOpen(N_("This sitting is open from %(opens)s to %(closes)s (server time)."),
                             opens=sitting.opens_at, closes=sitting.closes_at)
     start_terms.refuse_late_start(sitting, now)
-    used = attempts_used(session, sitting, candidate)
+    used = place.used
     if used >= sitting.attempts_allowed:
         raise Conflict(N_("You have used all %(allowed)d attempt(s) at this sitting."), allowed=sitting.attempts_allowed)
     seed = secrets.randbits(62) if seed is None else seed
@@ -145,7 +176,7 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
                               for_attempt=True)
     except InvalidInput as exc:
         raise PaperUnavailable(exc.problems) from exc
-    deadline = start_terms.deadline_for(sitting, entry.extra_time_s, now)
+    deadline = start_terms.deadline_for(sitting, place.entry.extra_time_s, now)
     attempt = Attempt(
         sitting=sitting, user_id=candidate.id, attempt_no=used + 1, seed=seed, started_at=now, deadline=deadline,
         state=AttemptState.IN_PROGRESS, max_score=sitting.paper.total_marks,
@@ -156,24 +187,37 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
         drawn = _shuffle_within_sections(drawn, rng)
     session.add(attempt)
     session.flush()
-    # The paper's items in one multi-row INSERT, not as 100 ORM objects (issue 7); the attempt's
+    # The paper's items in one statement, not as 100 ORM objects (issue 7); the attempt's
     # ``items`` collection loads from the rows when first read.
     insert_rows(session, AttemptItem, [
         {"attempt_id": attempt.id, "slot": slot, "section_no": pick.section_no, "question_version_id": pick.version.id,
          "mark": pick.mark,
-         "option_order": option_order_for(len(pick.version.options),
+         "option_order": option_order_for(pick.version.option_count,
                                           sitting.shuffle_options and get_type(pick.version.qtype).has_options,
-                                          rng, pick.version.pinned_options or ())}
+                                          rng, pick.version.pinned_options)}
         for slot, pick in enumerate(drawn, start=1)])
     session.expire(attempt, ["items"])
-    for pick in drawn:
-        if pick.version.used_at is None:
-            pick.version.used_at = now
+    _mark_used(session, [pick.version.id for pick in drawn if pick.version.used_at is None], now)
     validity.take_snapshot(session, attempt)
     audit.record(session, clock, candidate, "attempt.start", "attempt", attempt.id,
                  after={"sitting": sitting.id, "attempt_no": attempt.attempt_no, "deadline": deadline.isoformat(),
                         **({"pledge": pledge} if pledge is not None else {})})
     return attempt
+
+
+def _mark_used(session: Session, version_ids: list[int], now: dt.datetime) -> None:
+    """Record ``now`` as the first use of those of ``version_ids`` never used before, in one
+    statement (none once the paper's questions have been used: most starts). A version loaded in
+    the session is expired, so it reads its first use from the database."""
+    if not version_ids:
+        return
+    session.execute(update(QuestionVersion)
+                    .where(QuestionVersion.id.in_(version_ids), QuestionVersion.used_at.is_(None))
+                    .values(used_at=now).execution_options(synchronize_session=False))
+    for version_id in version_ids:
+        loaded = session.identity_map.get(identity_key(QuestionVersion, version_id))
+        if loaded is not None:
+            session.expire(loaded, ["used_at"])
 
 
 def _shuffle_within_sections(drawn: list[assembly.DrawnItem], rng: random.Random) -> list[assembly.DrawnItem]:

@@ -12,7 +12,7 @@ once it is marked (:func:`append` works the same for a first entry at any later 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
@@ -91,9 +91,9 @@ def _points(mark: Mark | Row) -> str:
 
 
 #: The columns of an item, a response step and a mark that the digests read (:func:`attempt_records`).
-_ITEM_COLUMNS = (AttemptItem.attempt_id, AttemptItem.slot, AttemptItem.section_no, AttemptItem.question_version_id,
+ITEM_COLUMNS = (AttemptItem.attempt_id, AttemptItem.slot, AttemptItem.section_no, AttemptItem.question_version_id,
                  AttemptItem.mark, AttemptItem.option_order)
-_STEP_COLUMNS = (ResponseStep.attempt_id, ResponseStep.slot, ResponseStep.writer, ResponseStep.client_seq,
+STEP_COLUMNS = (ResponseStep.attempt_id, ResponseStep.slot, ResponseStep.writer, ResponseStep.client_seq,
                  ResponseStep.superseded, ResponseStep.answer, ResponseStep.received_at, ResponseStep.source)
 _MARK_COLUMNS = (Mark.score, Mark.marked_at, Mark.marker_id, Mark.reason, Mark.half_cent)
 
@@ -109,9 +109,9 @@ def attempt_records(session: Session, attempt_ids: list[int]) -> tuple[
     marks: dict[int, list[tuple[int, Row]]] = {i: [] for i in attempt_ids}
     if not attempt_ids:
         return items, steps, marks
-    for item in session.execute(select(*_ITEM_COLUMNS).where(AttemptItem.attempt_id.in_(attempt_ids))):
+    for item in session.execute(select(*ITEM_COLUMNS).where(AttemptItem.attempt_id.in_(attempt_ids))):
         items[item.attempt_id].append(item)
-    for step in session.execute(select(*_STEP_COLUMNS).where(ResponseStep.attempt_id.in_(attempt_ids))):
+    for step in session.execute(select(*STEP_COLUMNS).where(ResponseStep.attempt_id.in_(attempt_ids))):
         steps[step.attempt_id].append(step)
     for row in session.execute(
         select(AttemptItem.attempt_id, AttemptItem.slot, *_MARK_COLUMNS).join(Mark, Mark.attempt_item_id == AttemptItem.id)
@@ -121,7 +121,17 @@ def attempt_records(session: Session, attempt_ids: list[int]) -> tuple[
     return items, steps, marks
 
 
-def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor: User | None) -> ScoreRecord:
+class AttemptRecords(NamedTuple):
+    """One attempt's items, response steps and (slot, mark) pairs as the digests read them
+    (:func:`attempt_records`' rows, or the same attributes from what a hand-in's marking has just
+    read and written: ``marking.mark_for_hand_in``)."""
+    items: list[Any]
+    steps: list[Any]
+    marks: list[tuple[int, Any]]
+
+
+def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor: User | None,
+           records: AttemptRecords | None = None) -> ScoreRecord:
     """Record the attempt's current score, band and pass as a new ledger entry, with the digests
     of its responses and marks and the law versions it tested (its legal-validity snapshot). The attempt must be closed and marked (score, band and pass set).
 
@@ -129,12 +139,17 @@ def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor:
     one after another instead of forking. Everything else (the digests, the law versions) is read
     and computed before the lock is taken: every score change in the service waits for it, so it
     is held only for the time and the hash of the entry, its insert and the commit (issue 7).
+    ``records``: the attempt's rows as they stand, when the caller has them all (a first hand-in's
+    marking read the items and every step and wrote every mark: issue 7, a third of a hand-in was
+    reading them again); without it they are read here.
     Raises ``ValueError`` for an attempt without a score.
     """
     if attempt.score is None or attempt.band is None or attempt.passed is None:
         raise ValueError(f"attempt {attempt.id} has no score yet: only a marked attempt goes into the ledger")
     session.flush()
-    items, steps, marks = attempt_records(session, [attempt.id])
+    if records is None:
+        items, steps, marks = attempt_records(session, [attempt.id])
+        records = AttemptRecords(items[attempt.id], steps[attempt.id], marks[attempt.id])
     record = ScoreRecord(
         attempt_id=attempt.id,
         sitting_id=attempt.sitting_id,
@@ -145,8 +160,8 @@ def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor:
         passed=attempt.passed,
         reason=reason,
         actor_id=actor.id if actor else None,
-        responses_digest=responses_digest(attempt, items[attempt.id], steps[attempt.id]),
-        marks_digest=marks_digest(marks[attempt.id]),
+        responses_digest=responses_digest(attempt, records.items, records.steps),
+        marks_digest=marks_digest(records.marks),
         law_versions=validity.ledger_list(session, attempt.id),
     )
     head = hashchain.lock_head(session, Chain.SCORES)

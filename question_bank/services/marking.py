@@ -11,11 +11,13 @@ entry once nothing waits any more.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
@@ -136,25 +138,42 @@ def awaiting_marking(session: Session, attempt: Attempt) -> list[AttemptItem]:
     return [item for item in attempt.items if item.id not in marked]
 
 
-def _paper_rows(session: Session, attempt_id: int) -> list[Row]:
-    """Each item of the attempt with what marking it needs, in slot order, in one query: the item
-    (``id``, ``slot``, ``mark``), its version's ``qtype``, ``key`` and ``question_id``, the slot's
-    current response (``answer``, None when never answered: :func:`current_responses`' rule) and
-    the item's newest mark (``marked``, its score; None when unmarked)."""
-    latest_step = (select(func.max(ResponseStep.id).label("id"))
-                   .where(ResponseStep.attempt_id == attempt_id, ResponseStep.superseded.is_(False))
-                   .group_by(ResponseStep.slot).subquery())
-    steps = (select(ResponseStep.slot, ResponseStep.answer)
-             .join(latest_step, latest_step.c.id == ResponseStep.id).subquery())
+class _PaperRows(NamedTuple):
+    """What a first hand-in's marking reads (:func:`_paper_rows`)."""
+    items: list[Row]
+    steps: list[Row]
+    answers: dict[int, object]
+
+
+def _paper_rows(session: Session, attempt_id: int) -> _PaperRows:
+    """The attempt's items with what marking needs, in slot order: the item (``id``, ``slot``,
+    ``mark``, and ``section_no``, ``question_version_id``, ``option_order`` for the ledger's
+    digest), its version's ``qtype``, ``key`` and ``question_id``, and the item's newest mark
+    (``marked``, its score; None when unmarked); every response step of the attempt, superseded
+    ones too (``ledger.STEP_COLUMNS``); and slot → current answer by :func:`current_responses`' rule
+    (a slot never answered is absent). Two queries."""
     newest_mark = (select(Mark.score).where(Mark.attempt_item_id == AttemptItem.id)
                    .order_by(Mark.id.desc()).limit(1).correlate(AttemptItem).scalar_subquery())
-    return list(session.execute(
-        select(AttemptItem.id, AttemptItem.slot, AttemptItem.mark, QuestionVersion.qtype, QuestionVersion.key,
-               QuestionVersion.question_id, steps.c.answer, newest_mark.label("marked"))
+    items = list(session.execute(
+        select(AttemptItem.id, AttemptItem.slot, AttemptItem.mark, AttemptItem.section_no,
+               AttemptItem.question_version_id, AttemptItem.option_order, QuestionVersion.qtype, QuestionVersion.key,
+               QuestionVersion.question_id, newest_mark.label("marked"))
         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-        .outerjoin(steps, steps.c.slot == AttemptItem.slot)
         .where(AttemptItem.attempt_id == attempt_id)
         .order_by(AttemptItem.slot)))
+    steps = list(session.execute(select(*ledger.STEP_COLUMNS).where(ResponseStep.attempt_id == attempt_id)
+                                 .order_by(ResponseStep.id)))
+    answers = {step.slot: step.answer for step in steps if not step.superseded}  # in id order: the latest wins
+    return _PaperRows(items, steps, answers)
+
+
+class _NewMark(NamedTuple):
+    """A mark as :func:`mark_for_hand_in` inserts it, with the attributes ``ledger.marks_digest`` reads."""
+    score: Decimal
+    marked_at: dt.datetime
+    marker_id: int | None
+    reason: str
+    half_cent: bool = False
 
 
 def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User | None = None,
@@ -167,18 +186,28 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
     never overwritten: a type marked by a person gets a machine mark only when it was left empty
     and has no mark yet.
 
-    Set-wise (issue 7): the items, their keys, the current responses and the newest marks come in
-    one query, the marks are computed here by the question types' own rules and inserted in one
-    multi-row INSERT, and the total is summed from them without reading the marks back.
+    Set-wise (issue 7): the items with their keys and newest marks come in one query and the
+    response steps in another, the marks are computed here by the question types' own rules and
+    inserted in one statement, and the total is summed from them without reading the marks back.
 
     Marking again after a re-opening keeps an approved score change and a person's mark while the
     item's response is unchanged; when it changed, they are set aside visibly and the new answer is
     marked by the machine or goes back to the marking queue (``remarking``): item by item, in
     :func:`_mark_again`, since a first hand-in has no decision to weigh.
     """
+    return mark_for_hand_in(session, clock, attempt, marker, reason)[0]
+
+
+def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt, marker: User | None = None,
+                     reason: str = "") -> tuple[Decimal | None, ledger.AttemptRecords | None]:
+    """:func:`mark_attempt`, and with its total the attempt's items, steps and marks as the ledger's
+    digests read them (``ledger.append``'s ``records``) when this marking saw them all: a first
+    hand-in of an attempt no one had marked, the usual case. None otherwise (a re-opened attempt,
+    a mark given before), and the ledger reads them itself."""
     if attempt.reopenings:
-        return _mark_again(session, clock, attempt, marker, reason)
-    rows = _paper_rows(session, attempt.id)
+        return _mark_again(session, clock, attempt, marker, reason), None
+    paper = _paper_rows(session, attempt.id)
+    rows = paper.items
     rule = attempt.sitting.paper.multi_rule
     now = clock.now()
     marker_id = marker.id if marker else None
@@ -197,7 +226,7 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
                 newest[row.id] = fixed
             continue
         key = override.key if override is not None else row.key
-        score = qtype.mark(key, row.answer, row.mark, rule)
+        score = qtype.mark(key, paper.answers.get(row.slot), row.mark, rule)
         if score is None or (not qtype.auto_marked and row.marked is not None):
             continue
         new_marks.append({"attempt_item_id": row.id, "score": score, "marked_at": now, "marker_id": marker_id,
@@ -212,8 +241,14 @@ def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User 
     # is read back with its half hundredth (Mark.half_cent) by settle_total.
     if any(row.marked is not None and not get_type(row.qtype).auto_marked for row in rows):
         session.flush()
-        return settle_total(session, attempt)
-    return _settle(session, attempt, [(row.mark, newest[row.id], False) for row in rows])
+        return settle_total(session, attempt), None
+    total = _settle(session, attempt, [(row.mark, newest[row.id], False) for row in rows])
+    if any(row.marked is not None for row in rows):
+        return total, None  # the marks digest covers earlier marks too
+    slots = {row.id: row.slot for row in rows}
+    marks = [(slots[m["attempt_item_id"]], _NewMark(m["score"], m["marked_at"], m["marker_id"], m["reason"]))
+             for m in new_marks]
+    return total, ledger.AttemptRecords(rows, paper.steps, marks)
 
 
 def _item_marks(session: Session, attempt_id: int) -> list[tuple[Decimal, Decimal | None, bool]]:

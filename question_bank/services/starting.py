@@ -46,10 +46,13 @@ def confirm_start(session: Session, clock: Clock, candidate: User, sitting: Sitt
     refusal = admission.address_refusal(session, clock, candidate, sitting, client_ip)
     if refusal is not None:
         return StartOutcome(refusal=refusal)
-    if attempts.open_attempt(session, sitting, candidate) is None:
+    # The roster entry is locked before the look for an attempt in progress, so the look is the one
+    # the start acts on (issue 7: it was made twice, before and under the lock).
+    place = attempts.lock_for_start(session, sitting, candidate)
+    if place.current is None:
         if not accepted:
             raise InvalidInput([Problem(N_("accept the integrity pledge to start the exam"), place="pledge")])
         refusal = admission.start_refusal(session, clock, candidate, sitting, code=code, client_ip=client_ip)
         if refusal is not None:
             return StartOutcome(refusal=refusal)
-    return StartOutcome(attempts.start_attempt(session, clock, candidate, sitting, pledge=pledge_shown))
+    return StartOutcome(attempts.start_attempt(session, clock, candidate, sitting, pledge=pledge_shown, place=place))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from question_bank.models import (
@@ -32,17 +32,17 @@ from question_bank.services.attempt_history import attempt_for_admin
 
 
 def take_snapshot(session: Session, attempt: Attempt) -> None:
-    """Record the law versions the attempt's items cite now (the attempt and its items flushed).
-    One query for the citations, one insert. Flushes, never commits."""
-    rows = session.execute(
-        select(QuestionCitation.law_version_id, func.count(func.distinct(AttemptItem.id)))
-        .join(AttemptItem, AttemptItem.question_version_id == QuestionCitation.question_version_id)
-        .where(AttemptItem.attempt_id == attempt.id, QuestionCitation.law_version_id.is_not(None),
-               QuestionCitation.article_id.is_not(None))
-        .group_by(QuestionCitation.law_version_id))
-    session.add_all(AttemptLawVersion(attempt_id=attempt.id, law_version_id=version_id, items=count)
-                    for version_id, count in rows)
+    """Record the law versions the attempt's items cite now (the attempt and its items flushed):
+    one ``INSERT … SELECT`` that counts the citations and writes the rows in the database, so a
+    start sends one statement whether its questions cite laws or not, and no objects are made
+    (issue 7). Flushes, never commits."""
     session.flush()
+    counted = (select(literal(attempt.id), QuestionCitation.law_version_id, func.count(func.distinct(AttemptItem.id)))
+               .join(AttemptItem, AttemptItem.question_version_id == QuestionCitation.question_version_id)
+               .where(AttemptItem.attempt_id == attempt.id, QuestionCitation.law_version_id.is_not(None),
+                      QuestionCitation.article_id.is_not(None))
+               .group_by(QuestionCitation.law_version_id))
+    session.execute(insert(AttemptLawVersion).from_select(["attempt_id", "law_version_id", "items"], counted))
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,15 @@ def count_blanks(stem: str) -> int:
 
 def _split(text: str) -> list[list[str]]:
     """``a|b/c`` → ``[["a"], ["b", "c"]]``, honouring ``\\`` escapes; parts are stripped, since the
-    space around a separator is layout."""
+    space around a separator is layout. A ``\\`` before anything but a separator or ``\\`` is kept,
+    as the editor reads an answer (:func:`read_answer`): ``C:\\temp`` is one answer as written."""
     blanks: list[list[str]] = [[]]
     part: list[str] = []
     chars = iter(text)
     for ch in chars:
         if ch == _ESCAPE:
-            part.append(next(chars, _ESCAPE))
+            following = next(chars, "")
+            part.append(following if following and following in SEPARATORS + _ESCAPE else ch + following)
         elif ch in _BLANK_SEPARATORS or ch in _ALTERNATIVE_SEPARATORS:
             blanks[-1].append("".join(part).strip())
             part = []

@@ -3,8 +3,8 @@ index ``uq_attempt_one_in_progress``, domain.md §6), not only by the service's 
 that both got past every check (two workers, a phone and a PC pressing Start at once) still leave
 one attempt in progress, and the other start fails instead of making a second one.
 
-The service's own guards (the roster entry's row lock, the look for an open attempt, the count of
-attempts used) are switched off here so that only the index stands between the two starts; the
+The service's own guards (the roster entry's row lock, the look for an open attempt and the count of
+attempts used, one read) are switched off here so that only the index stands between the two starts; the
 two starts number their attempts differently, so the (sitting, user, attempt_no) constraint cannot
 be what stops them."""
 
@@ -30,15 +30,14 @@ def _without_the_services_guards(monkeypatch, barrier: threading.Barrier | None)
     def entry_unlocked(session, sitting, candidate, *, lock=False):
         return original_entry(session, sitting, candidate, lock=False)
 
-    def used(session, sitting, candidate):
+    def none_open(session, sitting, candidate):
         numbers.setdefault(threading.get_ident(), len(numbers))
         if barrier is not None:
             barrier.wait(timeout=60)
-        return numbers[threading.get_ident()]
+        return None, numbers[threading.get_ident()]
 
     monkeypatch.setattr(attempts, "roster_entry", entry_unlocked)
-    monkeypatch.setattr(attempts, "open_attempt", lambda session, sitting, candidate: None)
-    monkeypatch.setattr(attempts, "attempts_used", used)
+    monkeypatch.setattr(attempts, "attempts_so_far", none_open)
 
 
 def test_two_starts_past_every_check_leave_one_attempt_in_progress(db, clock, make, engine, monkeypatch):
