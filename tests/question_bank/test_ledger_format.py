@@ -85,3 +85,15 @@ def test_the_marks_digest_writes_a_half_hundredth_and_a_set_aside_mark_as_publis
     assert ledger.marks_digest(marks) == _sha256(
         '[[1,"30.005","2026-05-11T02:00:00+00:00",null,""],[1,"4.00","2026-05-11T01:00:00+00:00",null,""],'
         '[2,"","2026-05-11T03:00:00+00:00",9,"remarking"]]')
+
+
+def test_a_passing_entry_hashes_true_for_passed():
+    record = ScoreRecord(attempt_id=8, sitting_id=3, user_id=12, score=Decimal("60"), max_score=Decimal("98.32"),
+                         band="pass", passed=True, reason="submitted", actor_id=None,
+                         recorded_at=dt.datetime(2026, 5, 11, 2, 0, 1, 250000, tzinfo=UTC),
+                         responses_digest=A, marks_digest=B)
+    assert hashchain.digest(ledger.entry_content(record), C) == _sha256(
+        '{"actor_id": null, "attempt_id": 8, "band": "pass", "marks_digest": "' + B + '", "max_score": "98.32", '
+        '"passed": true, "prev_hash": "' + C + '", "reason": "submitted", '
+        '"recorded_at": "2026-05-11T02:00:01.250000+00:00", "responses_digest": "' + A + '", "score": "60.00", '
+        '"sitting_id": 3, "user_id": 12}')
