@@ -134,3 +134,20 @@ def test_an_automatically_closed_attempt_says_so_on_the_result_page(client, make
     result = client.get(f"/me/attempts/{attempt_id}/result").get_data(as_text=True)
     assert db.get(Attempt, attempt_id).state == AttemptState.AUTO_SUBMITTED
     assert "到时自动交卷" in result
+
+
+def test_extra_time_lengthens_the_allowed_time_and_the_close_can_cut_it_short():
+    """A candidate with 10 minutes' extra time on a 30-minute paper is allowed 40 minutes; when the
+    sitting closes 35 minutes after the start, the start page says the time is cut short to 35."""
+    from question_bank.models import Sitting
+    from question_bank.services.start_terms import start_terms
+
+    now = at("10:00:00")
+    sitting = Sitting(time_limit_s=1800, opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(minutes=35),
+                      late_start_cutoff_s=0)
+    terms = start_terms(sitting, 600, now)
+    assert (terms.allowed_s, terms.available_s, terms.cut_short) == (2400, 2100, True)
+    assert terms.ends_at == now + dt.timedelta(minutes=35)
+    roomy = start_terms(Sitting(time_limit_s=1800, opens_at=sitting.opens_at, closes_at=now + dt.timedelta(hours=2),
+                                late_start_cutoff_s=0), 600, now)
+    assert (roomy.allowed_s, roomy.available_s, roomy.cut_short) == (2400, 2400, False)
