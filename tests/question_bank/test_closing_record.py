@@ -45,6 +45,7 @@ def test_a_hand_in_records_who_which_attempt_when_and_the_score(db, clock, make)
                            "awaiting_marking": False}
     [record] = _ledger(db, attempt.id)
     assert (record.reason, record.actor_id, record.score) == ("submitted", cadre.id, Decimal(50))
+    assert attempt.submitted_by_id == cadre.id  # the attempt's own record of who handed it in
 
 
 def test_an_automatic_close_records_nobody_and_the_deadline(db, clock, make):
@@ -62,6 +63,24 @@ def test_an_automatic_close_records_nobody_and_the_deadline(db, clock, make):
                            "awaiting_marking": False}
     [record] = _ledger(db, attempt.id)
     assert (record.reason, record.actor_id, record.passed) == ("auto_submitted", None, True)
+
+
+def test_a_hand_in_within_the_grace_closes_at_the_deadline_and_records_the_candidate_who_sent_it(db, clock, make):
+    # The page's hand-in reached the server 10 s after the deadline, within the 30 s grace: time had
+    # run out, so the attempt is auto-submitted at its deadline, but it was the candidate's request.
+    make.questions(2, "single_choice", key=["B"])
+    cadre = make.cadre()
+    sitting = make.sitting(roster=[cadre], shuffle=False, pass_mark=50)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    clock.set(at("10:30:10"))
+    assert attempts.submit_attempt(db, clock, cadre, attempt.id, {1: ["B"]}).closed_now
+    event = _closing_event(db, attempt.id)
+    assert (event.action, event.actor_id) == ("attempt.auto_submitted", cadre.id)
+    assert event.after == {"finished_at": utc(at("10:30:00")), "score": "50.00", "band": "pass",
+                           "awaiting_marking": False}
+    [record] = _ledger(db, attempt.id)
+    assert (record.reason, record.actor_id, record.score) == ("auto_submitted", cadre.id, Decimal(50))
+    assert attempt.submitted_by_id == cadre.id
 
 
 def test_an_attempt_waiting_for_a_marker_says_so_and_has_no_ledger_entry_yet(db, clock, make):

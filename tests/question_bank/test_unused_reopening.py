@@ -10,7 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from question_bank.models import AttemptState, Role
+from sqlalchemy import select
+
+from question_bank.models import AttemptState, AuditEvent, Role
 from question_bank.reports import score_sheet
 from question_bank.services import attempts, deadlines, ledger, proctoring
 from question_bank.services.marking import current_responses
@@ -56,6 +58,63 @@ def test_a_reopening_used_to_change_an_answer_ends_at_its_deadline(db, clock, ha
     assert attempt.state == AttemptState.AUTO_SUBMITTED and attempt.finished_at == at("10:20:02")
     assert attempt.score == Decimal(100)
     assert score_sheet.answering_seconds(attempt) == 307 + 2
+
+
+def test_the_audit_entry_of_the_restored_hand_in_names_the_unused_reopening(db, clock, handed_in):
+    attempt, _ = handed_in
+    [reopening] = proctoring.reopenings(db, attempt.id)
+    clock.set(at("10:30:00"))
+    deadlines.sweep(db, clock)
+    closings = db.scalars(select(AuditEvent).where(AuditEvent.object_type == "attempt",
+                                                   AuditEvent.object_id == str(attempt.id),
+                                                   AuditEvent.action.like("attempt.%submitted"))
+                          .order_by(AuditEvent.id)).all()
+    # The candidate's hand-in, then the close at the re-opening's deadline by nobody, which says the
+    # hand-in stands because the re-opening was never used, and which re-opening that was.
+    assert [(event.action, event.actor_id) for event in closings] == [
+        ("attempt.submitted", attempt.user_id), ("attempt.submitted", None)]
+    assert closings[1].after == {"finished_at": at("10:05:07").astimezone(dt.timezone.utc).isoformat(),
+                                 "score": "50.00", "band": "fail", "awaiting_marking": False,
+                                 "reopening_unused": reopening.id}
+
+
+def test_an_answer_saved_at_the_very_instant_of_the_reopening_uses_it(db, clock, handed_in):
+    attempt, _ = handed_in
+    # The save reached the server on the same clock reading as the proctor's re-opening (10:20:00).
+    attempts.save_response(db, clock, attempt.user, attempt.id, 2, ["C"], 2)
+    clock.set(at("10:30:00"))
+    deadlines.sweep(db, clock)
+    assert (attempt.state, attempt.finished_at) == (AttemptState.AUTO_SUBMITTED, at("10:20:02"))
+    assert attempt.score == Decimal(100)  # the answer given in the re-opening counts
+
+
+def test_another_candidates_answers_after_the_reopening_do_not_use_it(db, clock, make, handed_in):
+    attempt, _ = handed_in
+    other = single_choice_exam(make, count=2, key="C")  # another sitting, running at the same time
+    theirs = attempts.start_attempt(db, clock, other.cadre, other.sitting)
+    clock.set(at("10:20:01"))
+    attempts.save_response(db, clock, other.cadre, theirs.id, 1, ["C"], 1)
+    clock.set(at("10:30:00"))
+    assert deadlines.sweep(db, clock) == [attempt.id]
+    assert (attempt.state, attempt.finished_at) == (AttemptState.SUBMITTED, at("10:05:07"))
+    assert attempt.score == Decimal(50)
+
+
+def test_the_latest_reopening_decides_a_second_one_never_used_keeps_the_hand_in_of_the_first(db, clock, handed_in):
+    attempt, proctor = handed_in
+    # The first re-opening is used: the second answer, handed in at 10:20:01.
+    clock.set(at("10:20:01"))
+    attempts.save_response(db, clock, attempt.user, attempt.id, 2, ["C"], 2)
+    attempts.submit_attempt(db, clock, attempt.user, attempt.id)
+    # Re-opened again at 10:40 until 10:45, and never used.
+    clock.set(at("10:40:00"))
+    proctoring.reopen_attempt(db, clock, proctor, attempt.id, "再次故障", at("10:45:00"))
+    clock.set(at("10:50:00"))
+    assert deadlines.sweep(db, clock) == [attempt.id]
+    assert (attempt.state, attempt.finished_at, attempt.deadline) == (
+        AttemptState.SUBMITTED, at("10:20:01"), at("10:20:02"))
+    assert attempt.submitted_by_id == attempt.user_id
+    assert attempt.score == Decimal(100)
 
 
 def test_a_time_up_hand_in_of_an_unused_reopening_keeps_the_hand_in_too(db, clock, handed_in):
