@@ -18,11 +18,12 @@ from question_bank.reports import item_report
 OPTIONS = ("A", "B", "C", "D")
 
 
-def sitting(seed: int, candidates: int, draw: int | None = None) -> ScoreMatrix:
+def sitting(seed: int, candidates: int, draw: tuple[int, int] | None = None) -> ScoreMatrix:
     """Eight items: Q0–Q3 single choice (one mark), Q4 multiple choice keyed A+C (two marks, half
     marks for one right letter), Q5 everyone right, Q6 everyone wrong, Q7 a short answer marked
     0, ½ or full (five marks, no options). About one answer in six is left blank. Each candidate
-    is given all eight, or ``draw`` of them; some rows list their items in another order."""
+    is given all eight, or between ``draw[0]`` and ``draw[1]`` of them (papers of different
+    lengths, as when sittings are pooled); some rows list their items in another order."""
     rng = random.Random(seed)
     keys = ["B", "A", "D", "C", "AC", "A", "B", ""]
     items = tuple(Item(j, f"Q{j}", () if j == 7 else OPTIONS, frozenset(keys[j])) for j in range(8))
@@ -30,7 +31,7 @@ def sitting(seed: int, candidates: int, draw: int | None = None) -> ScoreMatrix:
     for _ in range(candidates):
         ability = rng.random()
         row = {}
-        for j in sorted(rng.sample(range(8), draw)) if draw else range(8):
+        for j in sorted(rng.sample(range(8), rng.randint(*draw))) if draw else range(8):
             if j == 7:
                 row[j] = Cell(rng.choice((0.0, 0.5, 1.0)), 5.0)
                 continue
@@ -148,7 +149,7 @@ def test_a_sitting_with_ties_blanks_and_all_right_and_all_wrong_items_matches_th
 
 
 def test_candidates_who_drew_different_questions_match_the_textbook_formulas_per_item():
-    matrix = sitting(4, 90, draw=5)
+    matrix = sitting(4, 90, draw=(3, 7))
     assert_matches_reference(matrix)
     assert ia.analyse(matrix).paper.kr20_reason == ia.KR20_FORMS_DIFFER
 
