@@ -28,8 +28,8 @@ Statistics and their sources:
 With fewer than :data:`MIN_CANDIDATES_FOR_VERDICTS` candidates an item gets intervals but no
 flags: a verdict on so few answers would mostly be noise.
 
-The formulas run on whole numpy columns (``score_arrays``: each cell read once; issue 7), with
-Python's own order of adding, so the figures are those of :func:`mean`, :func:`population_sd` and
+The formulas run on whole numpy columns (``score_arrays``: each cell read once; issue 7), adding in
+Python's own order, so the figures are those of :func:`mean`, :func:`population_sd` and
 :func:`pearson` to the last bit.
 """
 
