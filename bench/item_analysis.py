@@ -3,7 +3,8 @@ the pooled page compute them on every request.
 
     .venv/bin/python -m bench.item_analysis [--runs 5] [--candidates 2000] [--items 100] [--pool 20000]
 
-Prints the median of ``--runs`` for:
+Prints the median of ``--runs`` (wall seconds, and this process's CPU seconds, which another job on
+the machine inflates less) for:
 
 - ``sitting``: one fixed form of ``--items`` single-choice items (four options) taken by
   ``--candidates`` candidates, KR-20 included;
@@ -40,20 +41,25 @@ def matrix(candidates: int, bank: int, drawn: int, rng: random.Random) -> ScoreM
     return ScoreMatrix(items, tuple(rows))
 
 
-def run_times(build, runs: int) -> list[float]:
-    """Seconds of each of ``runs`` analyses of a freshly built matrix (its row sums are cached per matrix)."""
+def run_times(build, runs: int, cpu: list[float] | None = None) -> list[float]:
+    """Seconds of each of ``runs`` analyses of a freshly built matrix (its row sums are cached per
+    matrix); ``cpu``, when given, receives each run's process CPU seconds (``time.process_time``)."""
     found = []
     for _ in range(runs):
         subject = build()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         analyse(subject)
         found.append(time.perf_counter() - started)
+        if cpu is not None:
+            cpu.append(time.process_time() - started_cpu)
     return found
 
 
-def timed(build, runs: int) -> float:
-    """Median seconds of :func:`run_times`."""
-    return statistics.median(run_times(build, runs))
+def timed(build, runs: int) -> str:
+    """Median wall and CPU seconds of :func:`run_times`, as printed."""
+    cpu: list[float] = []
+    wall = statistics.median(run_times(build, runs, cpu))
+    return f"{wall:.2f} s wall, {statistics.median(cpu):.2f} s CPU"
 
 
 def sitting_times(candidates: int, items: int, runs: int, seed: int = 1) -> list[float]:
@@ -75,8 +81,8 @@ def main() -> None:
     pooled = matrix(args.pool, 3 * args.items, args.items, rng)
     sitting = timed(lambda: ScoreMatrix(fixed.items, fixed.rows), args.runs)
     pool = timed(lambda: ScoreMatrix(pooled.items, pooled.rows), args.runs)
-    print(f"sitting  {args.candidates} candidates x {args.items} items: {sitting:.2f} s (median of {args.runs})")
-    print(f"pool     {args.pool} candidates, {args.items} of {3 * args.items} items each: {pool:.2f} s "
+    print(f"sitting  {args.candidates} candidates x {args.items} items: {sitting} (median of {args.runs})")
+    print(f"pool     {args.pool} candidates, {args.items} of {3 * args.items} items each: {pool} "
           f"(median of {args.runs})")
 
 

@@ -27,6 +27,10 @@ Statistics and their sources:
 
 With fewer than :data:`MIN_CANDIDATES_FOR_VERDICTS` candidates an item gets intervals but no
 flags: a verdict on so few answers would mostly be noise.
+
+The formulas run on whole numpy columns (``score_arrays``: each cell read once; issue 7), adding in
+Python's own order, so the figures are those of :func:`mean`, :func:`population_sd` and
+:func:`pearson` to the last bit.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from enum import StrEnum
+
+import numpy as np
+
+from question_bank.analysis.score_arrays import ScoreArrays, population_sd_of, row_sums, seq_sum, squares
 
 #: Share of candidates in each of the upper and lower groups (Kelley 1939).
 GROUP_SHARE = 0.27
@@ -129,6 +137,11 @@ class ScoreMatrix:
         rest_worth = worth - cell.mark
         return (earned - cell.score * cell.mark) / rest_worth if rest_worth > 1e-12 else 0.0
 
+    @cached_property
+    def arrays(self) -> ScoreArrays:
+        """The cells read once into arrays (what :func:`item_stats` and :func:`paper_stats` use)."""
+        return ScoreArrays(self.rows, _ranked)
+
 
 @dataclass(frozen=True)
 class Interval:
@@ -202,6 +215,17 @@ def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return sxy / math.sqrt(sxx * syy)
 
 
+def _letter_counts(choices: np.ndarray, sets: Sequence[frozenset[str]]) -> Counter:
+    """Option letter → how many of ``choices`` (numbers of sets of letters in ``sets``) hold it;
+    the empty set counts as the letter ``""``."""
+    found: Counter = Counter()
+    counts = np.bincount(choices, minlength=len(sets))
+    for number in np.flatnonzero(counts).tolist():
+        for letter in sets[number] or ("",):
+            found[letter] += int(counts[number])
+    return found
+
+
 def wilson_interval(share: float, n: int, z: float = Z95) -> Interval:
     """Wilson's (1927) score interval for a proportion ``share`` of ``n`` trials; for a partial-
     credit item the facility is taken as the proportion of marks earned."""
@@ -235,28 +259,43 @@ def _ranked(totals: Sequence[float]) -> list[int]:
 
 def item_stats(matrix: ScoreMatrix, item: Item) -> ItemStats | None:
     """Statistics of ``item`` over the rows that hold it (None when no row does)."""
-    given = matrix.holders.get(item.key, [])
-    n = len(given)
-    if not n:
+    arrays = matrix.arrays
+    column = arrays.columns.get(item.key)
+    if column is None:
         return None
-    cells = [matrix.rows[i][item.key] for i in given]
-    scores = [c.score for c in cells]
-    totals = [matrix.total_share(i) for i in given]
-    facility, sd = mean(scores), population_sd(scores)
-    order = _ranked(totals)
+    n = len(column.given)
+    scores, given = column.scores, column.given
+    facility = seq_sum(scores) / n  # mean(scores)
+    deviations = scores - facility
+    sxx = seq_sum(squares(deviations))
+    sd = math.sqrt(sxx / n)  # population_sd(scores)
+    # The holders in the matrix's ranking order: _ranked of their totals, ties in row order.
+    order = np.argsort(arrays.rank[given])
     size = group_size(n)
     upper, lower = order[:size], order[n - size:]
-    discrimination = mean([scores[i] for i in upper]) - mean([scores[i] for i in lower]) if n >= 2 else None
-    r = pearson(scores, [matrix.rest_share(i, item.key) for i in given]) if n >= 3 else None
-    chosen = Counter(letter for c in cells for letter in c.chosen)
-    chosen_upper = Counter(letter for i in upper for letter in cells[i].chosen)
-    chosen_lower = Counter(letter for i in lower for letter in cells[i].chosen)
-    options = tuple(OptionCount(letter, letter in item.answer_key, chosen[letter], chosen_upper[letter],
-                                chosen_lower[letter]) for letter in item.options)
+    discrimination = seq_sum(scores[upper]) / size - seq_sum(scores[lower]) / size if n >= 2 else None
+    r = None
+    if n >= 3:  # pearson(scores, rest shares)
+        rest_worth = arrays.worth[given] - column.marks
+        rest = np.divide(arrays.earned[given] - scores * column.marks, rest_worth, out=np.zeros(n),
+                         where=rest_worth > 1e-12)
+        rest_deviations = rest - seq_sum(rest) / n
+        sxy, syy = seq_sum(deviations * rest_deviations), seq_sum(squares(rest_deviations))
+        r = None if sxx <= 1e-12 or syy <= 1e-12 else sxy / math.sqrt(sxx * syy)
+    options: tuple[OptionCount, ...] = ()
+    unanswered = 0
+    if item.options:
+        sets = arrays.choices
+        everyone = _letter_counts(column.choices, sets)
+        chosen_upper = _letter_counts(column.choices[upper], sets)
+        chosen_lower = _letter_counts(column.choices[lower], sets)
+        unanswered = everyone[""]
+        options = tuple(OptionCount(letter, letter in item.answer_key, everyone[letter], chosen_upper[letter],
+                                    chosen_lower[letter]) for letter in item.options)
     small = n < MIN_CANDIDATES_FOR_VERDICTS
     stats = ItemStats(
         item=item, n=n, facility=facility, sd=sd, discrimination=discrimination, point_biserial=r,
-        options=options, unanswered=sum(1 for c in cells if not c.chosen) if item.options else 0,
+        options=options, unanswered=unanswered,
         facility_interval=wilson_interval(facility, n),
         point_biserial_interval=fisher_interval(r, n) if r is not None else None,
         small_sample=small)
@@ -302,12 +341,12 @@ def paper_stats(matrix: ScoreMatrix) -> PaperStats:
     unequal marks) when every row holds every item with the same marks."""
     n = len(matrix.rows)
     small = n < MIN_CANDIDATES_FOR_VERDICTS
-    dichotomous = all(c.score in (0.0, 1.0) for row in matrix.rows for c in row.values())
+    dichotomous = matrix.arrays.dichotomous
     if not n:
         return PaperStats(0, None, None, None, KR20_NO_CANDIDATES, dichotomous, True)
-    totals = [matrix.total_share(i) for i in range(n)]
+    totals = matrix.arrays.totals
     kr20, reason = kr20_of(matrix)
-    return PaperStats(n, mean(totals), population_sd(totals), kr20, reason, dichotomous, small)
+    return PaperStats(n, seq_sum(totals) / n, population_sd_of(totals), kr20, reason, dichotomous, small)
 
 
 def kr20_of(matrix: ScoreMatrix) -> tuple[float | None, str]:
@@ -317,14 +356,17 @@ def kr20_of(matrix: ScoreMatrix) -> tuple[float | None, str]:
         return None, KR20_TOO_FEW_ITEMS
     if not matrix.rows:
         return None, KR20_NO_CANDIDATES
-    if any(set(row) != set(keys) for row in matrix.rows):
+    wanted = set(keys)
+    if any(row.keys() != wanted for row in matrix.rows):
         return None, KR20_FORMS_DIFFER
-    points = [[row[k].score * row[k].mark for k in keys] for row in matrix.rows]
-    totals = [sum(p) for p in points]
-    total_variance = population_sd(totals) ** 2
+    # Row × item points; every item is held by every row, in row order.
+    columns = [matrix.arrays.columns[key] for key in keys]
+    points = np.column_stack([column.scores * column.marks for column in columns])
+    totals = row_sums(points.ravel(), np.full(len(matrix.rows), len(keys)))  # in item order
+    total_variance = population_sd_of(totals) ** 2
     if total_variance <= 1e-12:
         return None, KR20_NO_VARIANCE
-    item_variance = sum(population_sd([p[j] for p in points]) ** 2 for j in range(len(keys)))
+    item_variance = sum(population_sd_of(points[:, j]) ** 2 for j in range(len(keys)))
     k = len(keys)
     return k / (k - 1) * (1 - item_variance / total_variance), ""
 
