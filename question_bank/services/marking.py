@@ -222,7 +222,7 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt, marker: U
         if fixed is not None:
             if row.marked is None:
                 new_marks.append({"attempt_item_id": row.id, "score": fixed, "marked_at": now, "marker_id": marker_id,
-                                  "reason": f"void:{override.kind}"})
+                                  "reason": f"void:{override.kind}", "half_cent": False})
                 newest[row.id] = fixed
             continue
         key = override.key if override is not None else row.key
@@ -230,9 +230,11 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt, marker: U
         if score is None or (not qtype.auto_marked and row.marked is not None):
             continue
         new_marks.append({"attempt_item_id": row.id, "score": score, "marked_at": now, "marker_id": marker_id,
-                          "reason": reason if qtype.auto_marked else UNANSWERED})
+                          "reason": reason if qtype.auto_marked else UNANSWERED, "half_cent": False})
         newest[row.id] = score
     if new_marks:
+        # half_cent given rather than left to its default, so PostgreSQL takes the rows in one
+        # INSERT … SELECT FROM unnest (insert_rows) instead of one execution per mark.
         insert_rows(session, Mark, new_marks)
     if any(o.removed for o in overrides.values()):
         attempt.max_score = sum((row.mark for row in rows
