@@ -151,3 +151,23 @@ def test_extra_time_lengthens_the_allowed_time_and_the_close_can_cut_it_short():
     roomy = start_terms(Sitting(time_limit_s=1800, opens_at=sitting.opens_at, closes_at=now + dt.timedelta(hours=2),
                                 late_start_cutoff_s=0), 600, now)
     assert (roomy.allowed_s, roomy.available_s, roomy.cut_short) == (2400, 2400, False)
+
+
+def test_a_late_start_refusal_names_the_cut_off_minutes_and_the_close_in_chinese_and_english(client, make, clock):
+    """The cadre who presses Start at the very instant the cut-off begins is refused, and the page
+    says how many minutes before the close starting stops and when the sitting closes."""
+    exam = single_choice_exam(make, minutes=60, opens_at=at("08:00:00"), closes_at=at("12:00:00"),
+                              late_start_cutoff_s=15 * 60)
+    client.login(exam.cadre.username)
+    clock.set(at("11:45:00"))
+    refused = client.form_post(f"/me/sittings/{exam.sitting.id}/start", {"pledge": "accepted"})
+    assert refused.status_code == 409
+    assert "<h1>本场考试最后 15 分钟内停止开考；考试于 2026-05-11 12:00 关闭。</h1>" in refused.get_data(as_text=True)
+
+    client.form_post("/lang/en")
+    refused = client.form_post(f"/me/sittings/{exam.sitting.id}/start", {"pledge": "accepted"},
+                               headers={"Accept": "application/json"})
+    assert refused.status_code == 409
+    assert refused.get_json()["message"] == ("Starting is closed in the last 15 minutes of this sitting; "
+                                             "it closes at 2026-05-11 12:00.")
+
