@@ -171,3 +171,28 @@ def test_a_late_start_refusal_names_the_cut_off_minutes_and_the_close_in_chinese
     assert refused.get_json()["message"] == ("Starting is closed in the last 15 minutes of this sitting; "
                                              "it closes at 2026-05-11 12:00.")
 
+
+def test_a_start_whose_time_limit_with_extra_time_ends_exactly_at_the_close_is_not_cut_short(client, make, clock, db):
+    """30 minutes plus 10 minutes' extra time, started 40 minutes before the close: the cadre gets
+    the whole 40 minutes, so the start page shows the allowed time, not "less than the time limit"."""
+    exam = single_choice_exam(make, minutes=30, opens_at=at("08:00:00"), closes_at=at("12:00:00"))
+    exam.sitting.roster[0].extra_time_s = 600
+    db.commit()
+    client.login(exam.cadre.username)
+    clock.set(at("11:20:00"))
+    page = client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+    ends = page.split('class="start-ends')[1].split("</p>")[0]
+    assert "2026-05-11 12:00" in ends and "40分钟" in ends
+    assert "cut-short" not in ends and "少于考试时限" not in ends
+
+
+def test_less_than_a_second_before_the_close_the_start_page_promises_no_minute(client, make, clock):
+    """The minutes shown round up whole seconds left; with under a second left there is none to
+    round up, so the page says about 0 minutes, not about 1."""
+    exam = single_choice_exam(make, minutes=60, opens_at=at("08:00:00"), closes_at=at("12:00:00"))
+    client.login(exam.cadre.username)
+    clock.set(at("11:59:59") + dt.timedelta(milliseconds=600))
+    page = client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+    ends = page.split('class="start-ends')[1].split("</p>")[0]
+    assert "约 0 分钟，少于考试时限" in ends
+
