@@ -196,3 +196,44 @@ def test_less_than_a_second_before_the_close_the_start_page_promises_no_minute(c
     ends = page.split('class="start-ends')[1].split("</p>")[0]
     assert "约 0 分钟，少于考试时限" in ends
 
+
+STANDARD_RULES_ZH = ("独立作答，不得接受他人帮助，不得查阅资料、书籍或使用其他设备。",
+                     "每道题作答后即自动保存；断网或刷新页面不会丢失已保存的答案。",
+                     "以服务器时间为准：答卷在所示结束时间截止，届时已保存的答案自动交卷。",
+                     "不得抄录、拍摄或传播试题。",
+                     "离开考试页面将被记录并显示给监考人员。")
+STANDARD_PLEDGE_ZH = "本人承诺亲自参加本次考试，诚实独立作答，遵守考试须知，不传播试题。如有违反，愿接受答卷作废的处理。"
+
+
+def test_a_sitting_without_its_own_rules_and_pledge_shows_the_standard_ones_in_the_cadres_language(client, make, db):
+    """No text, or only blanks and line breaks, means the standard rules and pledge, read in Chinese
+    (and recorded so when the cadre accepts)."""
+    for rules, pledge in ((None, None), ("  \n\t ", " \n ")):
+        exam = single_choice_exam(make, rules_text=rules, pledge_text=pledge)
+        client.login(exam.cadre.username)
+        page = client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+        shown = page.split('id="exam-rules"')[1].split("</div>")[0]
+        assert all(f"<p>{line}</p>" in shown for line in STANDARD_RULES_ZH)
+        assert f'<span id="pledge-text">{STANDARD_PLEDGE_ZH}</span>' in page
+        attempt_id = start_through_web(client, exam.sitting)
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "attempt.start",
+                                                   AuditEvent.object_id == str(attempt_id)))
+        assert event.after["pledge"] == STANDARD_PLEDGE_ZH
+
+
+def test_a_sittings_own_rules_and_pledge_are_shown_as_written_even_in_the_standard_english_words(client, make, db):
+    """An administrator who pastes the standard English wording as the sitting's own rules and pledge
+    gets exactly that text on the start page and in the record, not the service's translation."""
+    from question_bank.services.start_terms import STANDARD_PLEDGE, STANDARD_RULES
+
+    exam = single_choice_exam(make, rules_text=STANDARD_RULES, pledge_text=STANDARD_PLEDGE)
+    client.login(exam.cadre.username)
+    page = client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+    shown = page.split('id="exam-rules"')[1].split("</div>")[0]
+    assert "<p>Answer on your own, without help from anyone and without notes, books or other devices.</p>" in shown
+    assert STANDARD_RULES_ZH[0] not in shown
+    assert 'id="pledge-text">I will take this exam myself, honestly' in page and STANDARD_PLEDGE_ZH not in page
+    attempt_id = start_through_web(client, exam.sitting)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "attempt.start",
+                                               AuditEvent.object_id == str(attempt_id)))
+    assert event.after["pledge"] == STANDARD_PLEDGE
