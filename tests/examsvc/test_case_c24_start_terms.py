@@ -151,3 +151,89 @@ def test_extra_time_lengthens_the_allowed_time_and_the_close_can_cut_it_short():
     roomy = start_terms(Sitting(time_limit_s=1800, opens_at=sitting.opens_at, closes_at=now + dt.timedelta(hours=2),
                                 late_start_cutoff_s=0), 600, now)
     assert (roomy.allowed_s, roomy.available_s, roomy.cut_short) == (2400, 2400, False)
+
+
+def test_a_late_start_refusal_names_the_cut_off_minutes_and_the_close_in_chinese_and_english(client, make, clock):
+    """The cadre who presses Start at the very instant the cut-off begins is refused, and the page
+    says how many minutes before the close starting stops and when the sitting closes."""
+    exam = single_choice_exam(make, minutes=60, opens_at=at("08:00:00"), closes_at=at("12:00:00"),
+                              late_start_cutoff_s=15 * 60)
+    client.login(exam.cadre.username)
+    clock.set(at("11:45:00"))
+    refused = client.form_post(f"/me/sittings/{exam.sitting.id}/start", {"pledge": "accepted"})
+    assert refused.status_code == 409
+    assert "<h1>本场考试最后 15 分钟内停止开考；考试于 2026-05-11 12:00 关闭。</h1>" in refused.get_data(as_text=True)
+
+    client.form_post("/lang/en")
+    refused = client.form_post(f"/me/sittings/{exam.sitting.id}/start", {"pledge": "accepted"},
+                               headers={"Accept": "application/json"})
+    assert refused.status_code == 409
+    assert refused.get_json()["message"] == ("Starting is closed in the last 15 minutes of this sitting; "
+                                             "it closes at 2026-05-11 12:00.")
+
+
+def test_a_start_whose_time_limit_with_extra_time_ends_exactly_at_the_close_is_not_cut_short(client, make, clock, db):
+    """30 minutes plus 10 minutes' extra time, started 40 minutes before the close: the cadre gets
+    the whole 40 minutes, so the start page shows the allowed time, not "less than the time limit"."""
+    exam = single_choice_exam(make, minutes=30, opens_at=at("08:00:00"), closes_at=at("12:00:00"))
+    exam.sitting.roster[0].extra_time_s = 600
+    db.commit()
+    client.login(exam.cadre.username)
+    clock.set(at("11:20:00"))
+    page = client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+    ends = page.split('class="start-ends')[1].split("</p>")[0]
+    assert "2026-05-11 12:00" in ends and "40分钟" in ends
+    assert "cut-short" not in ends and "少于考试时限" not in ends
+
+
+def test_less_than_a_second_before_the_close_the_start_page_promises_no_minute(client, make, clock):
+    """The minutes shown round up whole seconds left; with under a second left there is none to
+    round up, so the page says about 0 minutes, not about 1."""
+    exam = single_choice_exam(make, minutes=60, opens_at=at("08:00:00"), closes_at=at("12:00:00"))
+    client.login(exam.cadre.username)
+    clock.set(at("11:59:59") + dt.timedelta(milliseconds=600))
+    page = client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+    ends = page.split('class="start-ends')[1].split("</p>")[0]
+    assert "约 0 分钟，少于考试时限" in ends
+
+
+STANDARD_RULES_ZH = ("独立作答，不得接受他人帮助，不得查阅资料、书籍或使用其他设备。",
+                     "每道题作答后即自动保存；断网或刷新页面不会丢失已保存的答案。",
+                     "以服务器时间为准：答卷在所示结束时间截止，届时已保存的答案自动交卷。",
+                     "不得抄录、拍摄或传播试题。",
+                     "离开考试页面将被记录并显示给监考人员。")
+STANDARD_PLEDGE_ZH = "本人承诺亲自参加本次考试，诚实独立作答，遵守考试须知，不传播试题。如有违反，愿接受答卷作废的处理。"
+
+
+def test_a_sitting_without_its_own_rules_and_pledge_shows_the_standard_ones_in_the_cadres_language(client, make, db):
+    """No text, or only blanks and line breaks, means the standard rules and pledge, read in Chinese
+    (and recorded so when the cadre accepts)."""
+    for rules, pledge in ((None, None), ("  \n\t ", " \n ")):
+        exam = single_choice_exam(make, rules_text=rules, pledge_text=pledge)
+        client.login(exam.cadre.username)
+        page = client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+        shown = page.split('id="exam-rules"')[1].split("</div>")[0]
+        assert all(f"<p>{line}</p>" in shown for line in STANDARD_RULES_ZH)
+        assert f'<span id="pledge-text">{STANDARD_PLEDGE_ZH}</span>' in page
+        attempt_id = start_through_web(client, exam.sitting)
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "attempt.start",
+                                                   AuditEvent.object_id == str(attempt_id)))
+        assert event.after["pledge"] == STANDARD_PLEDGE_ZH
+
+
+def test_a_sittings_own_rules_and_pledge_are_shown_as_written_even_in_the_standard_english_words(client, make, db):
+    """An administrator who pastes the standard English wording as the sitting's own rules and pledge
+    gets exactly that text on the start page and in the record, not the service's translation."""
+    from question_bank.services.start_terms import STANDARD_PLEDGE, STANDARD_RULES
+
+    exam = single_choice_exam(make, rules_text=STANDARD_RULES, pledge_text=STANDARD_PLEDGE)
+    client.login(exam.cadre.username)
+    page = client.get(f"/me/sittings/{exam.sitting.id}/start").get_data(as_text=True)
+    shown = page.split('id="exam-rules"')[1].split("</div>")[0]
+    assert "<p>Answer on your own, without help from anyone and without notes, books or other devices.</p>" in shown
+    assert STANDARD_RULES_ZH[0] not in shown
+    assert 'id="pledge-text">I will take this exam myself, honestly' in page and STANDARD_PLEDGE_ZH not in page
+    attempt_id = start_through_web(client, exam.sitting)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "attempt.start",
+                                               AuditEvent.object_id == str(attempt_id)))
+    assert event.after["pledge"] == STANDARD_PLEDGE
