@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from question_bank.models import AttemptItem, AuditEvent, Mark, ResponseStep, ScoreRecord
+from question_bank.db import make_session_factory
+from question_bank.models import Attempt, AttemptItem, AuditEvent, Mark, ResponseStep, ScoreRecord
 from question_bank.services import attempts, audit, checkpoints, ledger, score_check
 from question_bank.services.checkpoints import BrokenChain, CheckpointError
-from question_bank.services.hashchain import Break, Chain
+from question_bank.services.hashchain import Break, Chain, ChainCheck, digest
 from question_bank.services.score_check import ScoreState
 from tests import tamper
 
@@ -50,7 +51,7 @@ def signed_checkpoint(db, clock) -> checkpoints.Checkpoint:
 
 def test_an_intact_ledger_verifies_and_every_attempt_agrees_with_it(db, results):
     check = ledger.verify(db)
-    assert check.ok and check.entries == 5
+    assert check == ChainCheck(5, entries(db)[-1].entry_hash)  # the command line prints the count and this last hash
     assert score_check.reconcile(db) == []
     assert all(e.responses_digest and e.marks_digest for e in entries(db))
     assert {c.state for c in score_check.checked_scores(db, results).values()} == {ScoreState.RECORDED}
@@ -88,9 +89,13 @@ def test_inserting_a_new_entry_is_still_allowed(db, clock, make, results):
 def test_a_changed_entry_breaks_the_chain_at_that_entry(engine, db, results):
     second = entries(db)[1]
     hundred = 10000 if engine.dialect.name == "sqlite" else 100  # SQLite keeps hundredths
+    first_hash = entries(db)[0].entry_hash
     tamper.execute(engine, db, "UPDATE score_record SET score = :s WHERE id = :id", s=hundred, id=second.id)
     check = ledger.verify(db)
-    assert (check.broken, check.broken_at) == (Break.ENTRY, second.id)
+    # Two entries read, the first of them good (its hash is the last one that holds), the second broken.
+    assert check == ChainCheck(2, first_hash, Break.ENTRY, second.id)
+    assert check.reason == (f"entry {second.id} does not match its hash or its link to the entry before: it was "
+                            "changed, or an entry before it was removed or swapped")
 
 
 def test_a_deleted_entry_breaks_the_chain_at_the_next_one(engine, db, results):
@@ -119,26 +124,49 @@ def test_two_swapped_entries_break_the_chain(engine, db, results):
 
 def test_a_cut_off_tail_is_found_by_the_head_row_and_with_the_head_corrected_by_the_checkpoint(engine, db, clock, results):
     checkpoint = signed_checkpoint(db, clock)
-    kept = entries(db)[:3]
+    kept, fifth = entries(db)[:3], entries(db)[4]
+    third_hash, fifth_hash = kept[-1].entry_hash, fifth.entry_hash
     tamper.execute(engine, db, "DELETE FROM score_record WHERE id > :id", id=kept[-1].id)
-    assert ledger.verify(db).broken == Break.HEAD
+    check = ledger.verify(db)
+    assert check == ChainCheck(3, third_hash, Break.HEAD, details=(("expected", 5), ("expected_hash", fifth_hash)))
+    assert check.reason == (f"the head row says the chain has 5 entries ending in {fifth_hash[:12]}…; it has 3 "
+                            f"(ending in {third_hash[:12]}…): entries at the end were removed or replaced")
 
-    tamper.execute(engine, db, "UPDATE ledger_head SET entry_count = 3, last_hash = :h WHERE id = 1", h=kept[-1].entry_hash)
+    tamper.execute(engine, db, "UPDATE ledger_head SET entry_count = 3, last_hash = :h WHERE id = 1", h=third_hash)
     assert ledger.verify(db).ok  # the outside tester's finding: the chain alone cannot tell
     check = ledger.verify(db, checkpoint.scores)
-    assert check.broken == Break.SHORTER_THAN_CHECKPOINT
-    assert "3 entries, the checkpoint counted 5" in check.reason
+    assert check == ChainCheck(3, third_hash, Break.SHORTER_THAN_CHECKPOINT,
+                               details=(("expected", 5), ("expected_hash", fifth_hash)))
+    assert check.reason == "the chain has 3 entries, the checkpoint counted 5: entries at the end were removed"
+
+
+def test_a_replaced_last_entry_with_its_hash_recomputed_is_found_by_the_head_row(engine, db, results):
+    fifth = entries(db)[4]
+    signed_hash = fifth.entry_hash
+    hundred = 10000 if engine.dialect.name == "sqlite" else 100  # SQLite keeps hundredths
+    tamper.execute(engine, db, "UPDATE score_record SET score = :s, band = 'excellent' WHERE id = :id", s=hundred, id=fifth.id)
+    forged = digest(ledger.entry_content(db.get(ScoreRecord, fifth.id)), fifth.prev_hash)
+    tamper.execute(engine, db, "UPDATE score_record SET entry_hash = :h WHERE id = :id", h=forged, id=fifth.id)
+    check = ledger.verify(db)
+    assert check == ChainCheck(5, forged, Break.HEAD, fifth.id, (("expected", 5), ("expected_hash", signed_hash)))
+    assert check.reason == (f"the head row says the chain has 5 entries ending in {signed_hash[:12]}…; it has 5 "
+                            f"(ending in {forged[:12]}…): entries at the end were removed or replaced")
 
 
 def test_an_edited_entry_with_the_chain_recomputed_is_found_only_by_the_checkpoint(engine, db, clock, results):
     checkpoint = signed_checkpoint(db, clock)
-    fourth = entries(db)[3]
+    fourth, fifth = entries(db)[3:5]
+    signed_hash = fifth.entry_hash
     hundred = 10000 if engine.dialect.name == "sqlite" else 100  # SQLite keeps hundredths
     tamper.execute(engine, db, "UPDATE score_record SET score = :s, band = 'excellent' WHERE id = :id", s=hundred, id=fourth.id)
     tamper.recompute_chain(engine, db, Chain.SCORES)
     assert ledger.verify(db).ok
     check = ledger.verify(db, checkpoint.scores)
-    assert check.broken == Break.REWRITTEN_SINCE_CHECKPOINT and "rewritten" in check.reason
+    recomputed = db.get(ScoreRecord, fifth.id).entry_hash
+    assert check == ChainCheck(5, recomputed, Break.REWRITTEN_SINCE_CHECKPOINT, fifth.id,
+                               (("expected", 5), ("expected_hash", signed_hash), ("found", recomputed)))
+    assert check.reason == (f"entry number 5 (id {fifth.id}) has hash {recomputed[:12]}…, the checkpoint recorded "
+                            f"{signed_hash[:12]}…: the chain was rewritten and its hashes recomputed")
 
 
 def test_an_attempts_changed_score_no_longer_agrees_with_the_ledger(engine, db, results):
@@ -201,6 +229,8 @@ def test_a_recomputed_audit_log_is_found_by_the_checkpoint(engine, db, clock, re
 def test_a_checkpoint_is_signed_stored_and_verifies_while_entries_are_added_after_it(db, clock, make, results):
     checkpoint = signed_checkpoint(db, clock)
     assert (checkpoint.scores.entries, checkpoint.scores.head_hash) == (5, entries(db)[-1].entry_hash)
+    # Nothing added since: the chain ends exactly where the checkpoint does.
+    assert ledger.verify(db, checkpoint.scores) == ChainCheck(5, checkpoint.scores.head_hash)
     cadre = make.cadre()
     attempt = attempts.start_attempt(db, clock, cadre, make.sitting(roster=[cadre]))
     attempts.submit_attempt(db, clock, cadre, attempt.id)
@@ -224,3 +254,61 @@ def test_no_checkpoint_is_made_of_a_broken_chain(engine, db, clock, results):
     tamper.execute(engine, db, "DELETE FROM score_record WHERE id = :id", id=entries(db)[0].id)
     with pytest.raises(BrokenChain, match="score ledger is broken"):
         checkpoints.make_checkpoint(db, clock, checkpoints.signing_key(SIGNING_KEY))
+
+
+# --- the head row ----------------------------------------------------------------------------------------
+
+def test_with_the_head_row_missing_a_changed_entry_is_still_found_and_nothing_more_is_recorded(engine, db, clock, results):
+    first, second = entries(db)[:2]
+    head = db.execute(text("SELECT last_hash, entry_count FROM ledger_head WHERE id = 1")).one()
+    hundred = 10000 if engine.dialect.name == "sqlite" else 100  # SQLite keeps hundredths
+    tamper.execute(engine, db, "UPDATE score_record SET score = :s WHERE id = :id", s=hundred, id=second.id)
+    tamper.execute(engine, db, "DELETE FROM ledger_head WHERE id = 1")
+    try:
+        assert ledger.verify(db) == ChainCheck(2, first.entry_hash, Break.ENTRY, second.id)
+        with pytest.raises(RuntimeError) as refused:
+            ledger.append(db, clock, db.get(Attempt, results[0].id), reason="regrade: key corrected", actor=None)
+        assert str(refused.value) == ("the head row of the scores chain is missing: "
+                                      "the database was not made by the migrations")
+        db.rollback()
+        assert len(entries(db)) == 5
+    finally:
+        tamper.execute(engine, db, "INSERT INTO ledger_head (id, last_hash, entry_count) VALUES (1, :h, :n)",
+                       h=head.last_hash, n=head.entry_count)
+
+
+def test_a_worker_whose_session_outlives_its_requests_chains_onto_the_entries_others_made_meanwhile(engine, db, clock, results):
+    """Two web workers each keep a session across requests (objects stay readable after commit):
+    each hand-in must chain onto the entry the other worker made last, never onto the head as this
+    worker last saw it."""
+    sessions = make_session_factory(engine)
+    first, second = sessions(), sessions()
+    try:
+        made = []
+        for worker, attempt in ((first, results[0]), (second, results[1]), (first, results[2])):
+            record = ledger.append(worker, clock, worker.get(Attempt, attempt.id), reason="regrade: key corrected", actor=None)
+            worker.commit()
+            made.append((record.prev_hash, record.entry_hash))
+        assert [prev for prev, _ in made] == [entries(db)[4].entry_hash, made[0][1], made[1][1]]
+        assert ledger.verify(db) == ChainCheck(8, made[-1][1])
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_worker_that_appended_earlier_still_finds_the_tail_cut_after_others_appended(engine, db, clock, results):
+    """The head row is read afresh for every check, not as this worker's session last held it."""
+    sessions = make_session_factory(engine)
+    first, second = sessions(), sessions()
+    try:
+        mine = ledger.append(first, clock, first.get(Attempt, results[0].id), reason="regrade: key corrected", actor=None)
+        first.commit()
+        for attempt in results[1:3]:
+            last = ledger.append(second, clock, second.get(Attempt, attempt.id), reason="regrade: key corrected", actor=None)
+        second.commit()
+        tamper.execute(engine, db, "DELETE FROM score_record WHERE id > :id", id=mine.id)
+        check = ledger.verify(first)
+        assert check == ChainCheck(6, mine.entry_hash, Break.HEAD, details=(("expected", 8), ("expected_hash", last.entry_hash)))
+    finally:
+        first.close()
+        second.close()

@@ -12,8 +12,11 @@ import hashlib
 from decimal import Decimal
 from types import SimpleNamespace
 
+import pytest
+
 from question_bank.models import ScoreRecord
 from question_bank.services import hashchain, ledger
+from tests.timezones import SERVER_ZONES, server_time_zone
 
 UTC = dt.timezone.utc
 A, B, C = "a" * 64, "b" * 64, "c" * 64
@@ -40,6 +43,22 @@ def test_an_entry_hashes_the_published_text_of_its_content_and_link():
     assert hashchain.digest(ledger.entry_content(record), C) == expected
     record.prev_hash, record.entry_hash = C, expected
     assert ledger.entry_intact(record)
+
+
+@pytest.mark.parametrize("zone", SERVER_ZONES)
+def test_an_entry_hashes_its_time_in_utc_whatever_zone_the_servers_clock_is_set_to(zone):
+    """A ledger moved to a server set to another zone must still verify: the time is hashed in UTC."""
+    record = _record(responses_digest=A, marks_digest=B)
+    with server_time_zone(zone):
+        assert ledger.entry_content(record)["recorded_at"] == "2026-05-11T02:00:00+00:00"
+        assert hashchain.timestamp(dt.datetime(2026, 5, 11, 2, 0, tzinfo=UTC)) == "2026-05-11T02:00:00+00:00"
+
+
+def test_a_digest_kept_inside_an_entry_is_of_its_document_with_sorted_keys_and_no_spaces():
+    """The published rule an auditor recomputes a responses or marks digest by: keys sorted
+    whatever order the document was built in, no spaces, Chinese text as written."""
+    assert hashchain.canonical_digest({"steps": [[1, "页面1"]], "attempt": [7, None]}) == _sha256(
+        '{"attempt":[7,null],"steps":[[1,"页面1"]]}')
 
 
 def test_an_entry_made_before_the_digests_existed_keeps_its_hash():
