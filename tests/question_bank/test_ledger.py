@@ -17,6 +17,7 @@ from question_bank.services.checkpoints import BrokenChain, CheckpointError
 from question_bank.services.hashchain import Break, Chain, ChainCheck, digest
 from question_bank.services.score_check import ScoreState
 from tests import tamper
+from tests.question_bank.test_amendments import REVIEW_2017, SUPERVISION_2018
 
 SIGNING_KEY, VERIFY_KEY = checkpoints.new_key_pair()
 
@@ -56,6 +57,46 @@ def test_an_intact_ledger_verifies_and_every_attempt_agrees_with_it(db, results)
     assert all(e.responses_digest and e.marks_digest for e in entries(db))
     assert {c.state for c in score_check.checked_scores(db, results).values()} == {ScoreState.RECORDED}
 
+
+
+# --- what an entry records ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("unmarked", [{"score": None}, {"band": None}, {"passed": None}],
+                         ids=["no score", "no band", "pass not decided"])
+def test_the_ledger_refuses_an_attempt_not_fully_marked_naming_it_and_writes_nothing(db, clock, results, unmarked):
+    attempt = results[1]
+    for name, value in unmarked.items():
+        setattr(attempt, name, value)
+    before = [(e.id, e.entry_hash) for e in entries(db)]
+    with pytest.raises(ValueError, match=rf"^attempt {attempt.id} has no score yet: "
+                                         r"only a marked attempt goes into the ledger$"):
+        ledger.append(db, clock, attempt, "regrade", None)
+    db.rollback()
+    assert [(e.id, e.entry_hash) for e in entries(db)] == before
+    assert ledger.verify(db).ok and ledger.verify(db).entries == 5
+
+
+def test_an_entry_names_the_law_versions_its_attempts_questions_were_set_on(db, clock, make):
+    """An auditor reads in the entry which version of each law the paper's questions cited when it
+    was drawn; an attempt whose questions cite no article has an empty list (not none)."""
+    make.laws(REVIEW_2017, SUPERVISION_2018)
+    make.question(category="学法", legal_basis="《监察法》第十二条", key=["B"])
+    make.question(category="学法", legal_basis="《监察法》第三条、《行政复议法》第九条", key=["B"])
+    citing, plain = make.cadre(), make.cadre()
+    first = attempts.start_attempt(db, clock, citing, make.sitting(make.paper([("single_choice", 2, 50, "学法")]),
+                                                                    roster=[citing], shuffle=False))
+    make.questions(2, "single_choice", key=["B"], legal_basis="")
+    second = attempts.start_attempt(db, clock, plain, make.sitting(make.paper(), roster=[plain], shuffle=False))
+    for cadre, attempt in ((citing, first), (plain, second)):
+        attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+        attempts.submit_attempt(db, clock, cadre, attempt.id)
+    db.commit()
+    by_attempt = {e.attempt_id: e for e in entries(db)}
+    assert by_attempt[first.id].law_versions == [["中华人民共和国监察法", "2018-03-20"],
+                                                 ["中华人民共和国行政复议法", "2017-09-01"]]
+    assert by_attempt[second.id].law_versions == []
+    # The list is kept outside the entry's hash (ledger.entry_content): entries verify either way.
+    assert ledger.verify(db).ok and all(ledger.entry_intact(e) for e in by_attempt.values())
 
 # --- the database refuses changes -------------------------------------------------------------------
 
