@@ -120,3 +120,17 @@ def test_a_void_applied_while_an_attempt_is_reopened_counts_when_it_is_handed_in
     fixed = Decimal(50) if void == RegradeKind.VOID_FULL_MARKS else Decimal(0)
     assert _newest_marks(db, attempt) == {1: (fixed, None, f"void:{void}"), 2: (Decimal(0), None, "")}
     assert ledger.verify(db).ok
+
+
+def test_a_key_corrected_while_an_attempt_is_reopened_marks_its_unchanged_answer_when_it_is_handed_in_again(
+        db, clock, make, halves):
+    sitting, first, taken, admin = halves
+    attempt = taken["后对"]  # answered C to the first question: 0, 50 in all
+    _reopened(db, clock, admin, attempt)
+    correct_key(make, db, clock, db.get(Question, first), ["C"])
+    regrade.apply(db, clock, admin, sitting.id, first, RegradeKind.KEY_CORRECTED, "答案更正")
+    db.commit()
+    attempts.submit_attempt(db, clock, attempt.user, attempt.id)
+    db.commit()
+    assert (attempt.score, attempt.passed) == (Decimal(100), True)
+    assert _newest_marks(db, attempt)[1] == (Decimal(50), None, "")
