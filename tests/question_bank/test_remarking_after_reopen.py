@@ -214,3 +214,21 @@ def test_a_short_answer_emptied_before_anyone_marked_it_scores_0_as_unanswered(d
     assert results.latest_marks(db, attempt) == {1: Decimal(0), 2: Decimal(0)}
     assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "mark.set_aside")) == 0
     _all_checks_hold(db, attempt)
+
+
+def test_a_multiple_choice_answer_changed_after_a_reopened_hand_in_gets_the_papers_partial_credit(db, clock, make):
+    from question_bank.marking_rules import MultiChoiceRule
+
+    make.question("multiple_choice", key=["A", "B"])
+    paper = make.paper([("multiple_choice", 1, 50, "行政处罚法")], rule=MultiChoiceRule.PARTIAL)
+    cadre = make.cadre()
+    sitting = make.sitting(paper, roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["A", "B"], 1)
+    clock.set(at("10:02:00"))
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    assert attempt.score == Decimal(50)
+    clock.set(at("10:10:00"))
+    proctoring.reopen_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "手机故障", at("10:40:00"))
+    _hand_in(db, clock, attempt, cadre, ["A"], slot=1)
+    assert attempt.score == Decimal(25)  # one of two right options: half the mark under the partial rule
