@@ -276,7 +276,8 @@ def _mark_again(session: Session, clock: Clock, attempt: Attempt, marker: User |
         qtype = get_type(version.qtype)
         override = overrides.get(version.question_id)
         if override is not None and override.score(item) is not None:
-            if item.id not in marked:
+            # A void applied while the attempt was re-opened reaches it now (the regrade passed it by).
+            if item.id not in marked or marked[item.id].score != override.score(item):
                 session.add(Mark(attempt_item=item, score=override.score(item), marked_at=now,
                                  marker_id=marker.id if marker else None, reason=f"void:{override.kind}"))
             continue

@@ -78,3 +78,59 @@ def test_a_score_corrected_then_handed_in_again_after_a_reopening_still_says_cor
     assert result.corrected and check_text(result, attempt) == CHECK_CHANGED
     untouched = score_check.checked_score(db, taken["全对"])
     assert not untouched.corrected
+
+
+def _reopened(db, clock, admin, attempt):
+    import datetime as dt
+
+    from question_bank.services import proctoring
+
+    proctoring.reopen_attempt(db, clock, admin, attempt.id, "手机故障", clock.now() + dt.timedelta(minutes=10))
+    db.commit()
+
+
+def _newest_marks(db, attempt):
+    """Slot → (score, marker id, reason) of each item's newest mark."""
+    from sqlalchemy import select
+
+    from question_bank.models import Mark
+
+    newest = {}
+    for item in attempt.items:
+        mark = db.scalars(select(Mark).where(Mark.attempt_item_id == item.id).order_by(Mark.id.desc())).first()
+        newest[item.slot] = (mark.score, mark.marker_id, mark.reason)
+    return newest
+
+
+@pytest.mark.parametrize("void, name, score, max_score", [
+    (RegradeKind.VOID_FULL_MARKS, "后对", Decimal(50), Decimal(100)),  # 50 for the voided question, 0 for C
+    (RegradeKind.VOID_REMOVED, "前对", Decimal(0), Decimal(50)),  # the right first answer no longer counts
+])
+def test_a_void_applied_while_an_attempt_is_reopened_counts_when_it_is_handed_in_again(
+        db, clock, make, halves, void, name, score, max_score):
+    sitting, first, taken, admin = halves
+    attempt = taken[name]
+    _reopened(db, clock, admin, attempt)
+    regrade.apply(db, clock, admin, sitting.id, first, void, "题目有误")
+    db.commit()
+    attempts.save_response(db, clock, attempt.user, attempt.id, 2, ["C"], 10)  # the second answer changed to C
+    attempts.submit_attempt(db, clock, attempt.user, attempt.id)
+    db.commit()
+    assert (attempt.score, attempt.max_score) == (score, max_score)
+    fixed = Decimal(50) if void == RegradeKind.VOID_FULL_MARKS else Decimal(0)
+    assert _newest_marks(db, attempt) == {1: (fixed, None, f"void:{void}"), 2: (Decimal(0), None, "")}
+    assert ledger.verify(db).ok
+
+
+def test_a_key_corrected_while_an_attempt_is_reopened_marks_its_unchanged_answer_when_it_is_handed_in_again(
+        db, clock, make, halves):
+    sitting, first, taken, admin = halves
+    attempt = taken["后对"]  # answered C to the first question: 0, 50 in all
+    _reopened(db, clock, admin, attempt)
+    correct_key(make, db, clock, db.get(Question, first), ["C"])
+    regrade.apply(db, clock, admin, sitting.id, first, RegradeKind.KEY_CORRECTED, "答案更正")
+    db.commit()
+    attempts.submit_attempt(db, clock, attempt.user, attempt.id)
+    db.commit()
+    assert (attempt.score, attempt.passed) == (Decimal(100), True)
+    assert _newest_marks(db, attempt)[1] == (Decimal(50), None, "")

@@ -102,6 +102,9 @@ def test_an_emptied_short_answer_scores_0_as_at_a_first_hand_in(db, clock, marke
     assert attempt.score == Decimal(50)
     assert results.latest_marks(db, attempt) == {1: Decimal(50), 2: Decimal(0)}
     assert manual_marking.queue(db, marker) == []
+    set_aside = db.scalars(select(AuditEvent).where(AuditEvent.action == "mark.set_aside")).all()
+    assert [(e.before["score"], e.after["score"], e.after["awaiting_marking"]) for e in set_aside] == \
+        [("40.00", "0.00", False)]  # the auditor reads the 40 set aside for a 0, not for a new marking
     _all_checks_hold(db, attempt)
 
 
@@ -160,3 +163,72 @@ def test_a_first_of_two_marks_given_to_the_old_text_does_not_count_for_the_new_o
     outcome = manual_marking.give_mark(db, clock, second, essay.id, Decimal(40), "")
     assert outcome.settled == Decimal(40) and attempt.score == Decimal(40)
     _all_checks_hold(db, attempt)
+
+
+def test_an_approved_change_of_a_choice_stands_while_its_answer_does_when_another_answer_changed(
+        db, clock, make, marked):
+    attempt, essay, cadre, marker = marked
+    clock.set(at("10:11:00"))  # handed in again unchanged, then a four-eyes change of the choice (50 → 30)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    choice = next(i for i in attempt.items if i.slot == 1)
+    a, b = make.user(Role.EXAM_ADMIN), make.user(Role.EXAM_ADMIN)
+    change = score_changes.propose(db, clock, a, choice.id, Decimal(30), "复核扣分")
+    score_changes.decide(db, clock, b, change.id, approve=True)
+    assert attempt.score == Decimal(70)
+    clock.set(at("10:15:00"))
+    proctoring.reopen_attempt(db, clock, a, attempt.id, "再次故障", at("10:40:00"))
+    clock.set(at("10:16:00"))
+    attempts.save_response(db, clock, cadre, attempt.id, 2, "改写的答案", 20)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    db.commit()
+    newest = marking.latest_item_marks(db, attempt)
+    assert (newest[choice.id].score, newest[choice.id].reason) == (Decimal(30), f"score_change:{change.id}")
+    assert attempt.score is None and [e.item_id for e in manual_marking.queue(db, marker)] == [essay.id]
+    manual_marking.give_mark(db, clock, marker, essay.id, Decimal(45), "")
+    assert attempt.score == Decimal(75)  # the approved 30 and the new 45
+
+
+def test_a_short_answer_emptied_before_anyone_marked_it_scores_0_as_unanswered(db, clock, make):
+    make.question("single_choice", key=["B"])
+    make.question("short_answer")
+    paper = make.paper([("short_answer", 1, 50, "行政处罚法"), ("single_choice", 1, 50, "行政处罚法")])
+    cadre = make.cadre()
+    sitting = make.sitting(paper, roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ESSAY, 1)
+    attempts.save_response(db, clock, cadre, attempt.id, 2, ["B"], 2)
+    clock.set(at("10:02:00"))
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    assert attempt.score is None  # the short answer awaits a marker
+    clock.set(at("10:10:00"))
+    proctoring.reopen_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "手机故障", at("10:40:00"))
+    clock.set(at("10:12:00"))
+    attempts.save_response(db, clock, cadre, attempt.id, 1, "", 10)
+    attempts.save_response(db, clock, cadre, attempt.id, 2, ["C"], 11)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    db.commit()
+    essay = next(i for i in attempt.items if i.slot == 1)
+    newest = marking.latest_item_marks(db, attempt)
+    assert (newest[essay.id].score, newest[essay.id].reason) == (Decimal(0), marking.UNANSWERED)
+    assert attempt.score == Decimal(0) and manual_marking.queue(db, make.user(Role.MARKER)) == []
+    assert results.latest_marks(db, attempt) == {1: Decimal(0), 2: Decimal(0)}
+    assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "mark.set_aside")) == 0
+    _all_checks_hold(db, attempt)
+
+
+def test_a_multiple_choice_answer_changed_after_a_reopened_hand_in_gets_the_papers_partial_credit(db, clock, make):
+    from question_bank.marking_rules import MultiChoiceRule
+
+    make.question("multiple_choice", key=["A", "B"])
+    paper = make.paper([("multiple_choice", 1, 50, "行政处罚法")], rule=MultiChoiceRule.PARTIAL)
+    cadre = make.cadre()
+    sitting = make.sitting(paper, roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["A", "B"], 1)
+    clock.set(at("10:02:00"))
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    assert attempt.score == Decimal(50)
+    clock.set(at("10:10:00"))
+    proctoring.reopen_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "手机故障", at("10:40:00"))
+    _hand_in(db, clock, attempt, cadre, ["A"], slot=1)
+    assert attempt.score == Decimal(25)  # one of two right options: half the mark under the partial rule
