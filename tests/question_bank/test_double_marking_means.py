@@ -76,6 +76,7 @@ def test_a_lone_half_hundredth_is_dropped_from_the_total(db, marked):
     ([("30.00", True), ("29.98", True)], "59.99"),
     ([("30.00", True), ("29.99", True)], "60.00"),
     ([("30.00", True), ("30.00", False)], "60.00"),
+    ([("30.01", True), ("29.00", False)], "59.01"),  # a lone half is dropped after an odd hundredth too
 ])
 def test_the_total_is_the_exact_sum_cut_down_to_the_hundredth(pairs, total):
     assert total_of((Decimal(s), h) for s, h in pairs) == Decimal(total)
