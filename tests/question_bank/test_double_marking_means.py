@@ -112,3 +112,15 @@ def test_a_regrade_keeps_the_half_hundredths_of_the_items_it_leaves(db, clock, m
     regrade.apply(db, clock, admin, attempt.sitting_id, second, RegradeKind.VOID_FULL_MARKS, "题目有误")
     db.commit()
     assert attempt.score == Decimal("80.00") and ledger.verify(db).ok and score_check.reconcile(db) == []
+
+
+@pytest.mark.parametrize(("max_score", "full", "marks"), [
+    ("0.5", "1", ("0.30", "0.45")),  # a one-point paper with half its points removed
+    ("0.75", "1", ("0.45", "0.68")),  # 0.675 rounded up
+])
+def test_a_question_removed_from_a_paper_of_a_point_or_less_scales_the_marks_too(max_score, full, marks):
+    from question_bank.models import Sitting
+    from question_bank.services.marking import scaled_marks
+
+    sitting = Sitting(pass_mark=Decimal("0.60"), excellent_mark=Decimal("0.90"))
+    assert scaled_marks(sitting, Decimal(max_score), Decimal(full)) == tuple(Decimal(m) for m in marks)
