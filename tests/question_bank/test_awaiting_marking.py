@@ -159,3 +159,14 @@ def test_a_one_question_paper_marked_by_a_person_awaits_nothing_more(db, clock, 
     db.flush()
     assert awaiting_marking(db, attempt) == []
     assert complete_marking(db, clock, attempt, marker).score == Decimal(70)
+
+
+def test_machine_marks_name_the_marker_and_reason_they_were_given_with(db, clock, make, exam):
+    cadre, sitting = exam
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    marker = make.user()
+    assert mark_attempt(db, clock, attempt, marker, reason="人工复核") == Decimal(40)
+    marks = {m.attempt_item.slot: (m.score, m.marker_id, m.reason) for m in db.scalars(select(Mark))}
+    assert marks == {1: (Decimal(40), marker.id, "人工复核"), 2: (Decimal(0), marker.id, "人工复核"),
+                     3: (Decimal(0), marker.id, "unanswered")}
