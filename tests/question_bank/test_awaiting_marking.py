@@ -118,3 +118,55 @@ def test_a_person_s_mark_is_never_overwritten_by_marking_again(db, clock, make, 
     db.flush()
     assert mark_attempt(db, clock, attempt) == Decimal(30)
     assert [m.score for m in db.scalars(select(Mark).where(Mark.attempt_item_id == item.id))] == [Decimal(30)]
+
+
+def test_the_last_save_from_either_page_is_marked_and_shown_to_the_marker_not_another_cadre_s(db, clock, make, exam):
+    from question_bank.models import Role
+    from question_bank.services.manual_marking import script
+
+    cadre, sitting = exam
+    other = make.cadre()
+    sitting.roster.append(type(sitting.roster[0])(user_id=other.id, added_at=clock.now()))
+    db.commit()
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    later = attempts.start_attempt(db, clock, other, sitting)
+    # Page "z" saves first, then page "a": the last save counts, whatever the pages are called.
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["A"], 1, writer="z")
+    attempts.save_response(db, clock, cadre, attempt.id, 3, "草稿", 2, writer="z")
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1, writer="a")
+    attempts.save_response(db, clock, cadre, attempt.id, 3, ESSAY, 2, writer="a")
+    attempts.save_response(db, clock, other, later.id, 3, "另一位干部的作答", 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    attempts.submit_attempt(db, clock, other, later.id)
+    db.commit()
+
+    marks = {m.attempt_item.slot: m.score for m in db.scalars(select(Mark).where(Mark.attempt_item.has(attempt_id=attempt.id)))}
+    assert marks == {1: Decimal(40), 2: Decimal(0)}
+    (item,) = awaiting_marking(db, attempt)
+    assert script(db, make.user(Role.MARKER), item.id).response == ESSAY
+
+
+def test_a_one_question_paper_marked_by_a_person_awaits_nothing_more(db, clock, make):
+    make.question("short_answer")
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("short_answer", 1, 100, "行政处罚法")]), roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ESSAY, 1)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    marker = make.user()
+    (item,) = awaiting_marking(db, attempt)
+    db.add(Mark(attempt_item=item, score=Decimal(70), marked_at=clock.now(), marker_id=marker.id))
+    db.flush()
+    assert awaiting_marking(db, attempt) == []
+    assert complete_marking(db, clock, attempt, marker).score == Decimal(70)
+
+
+def test_machine_marks_name_the_marker_and_reason_they_were_given_with(db, clock, make, exam):
+    cadre, sitting = exam
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    marker = make.user()
+    assert mark_attempt(db, clock, attempt, marker, reason="人工复核") == Decimal(40)
+    marks = {m.attempt_item.slot: (m.score, m.marker_id, m.reason) for m in db.scalars(select(Mark))}
+    assert marks == {1: (Decimal(40), marker.id, "人工复核"), 2: (Decimal(0), marker.id, "人工复核"),
+                     3: (Decimal(0), marker.id, "unanswered")}

@@ -174,3 +174,33 @@ def test_voiding_a_short_answer_takes_it_out_of_the_marking_queue(db, clock, mak
     regrade.apply(db, clock, make.user(Role.EXAM_ADMIN), sitting.id, essay.id, RegradeKind.VOID_FULL_MARKS, "作废")
     assert queue(db, marker) == [] and attempt.score == Decimal(100)
     assert db.scalar(select(func.count(ManualMark.id))) == 0
+
+
+@pytest.mark.parametrize(("kind", "score", "max_score", "item_mark", "reason"), [
+    # S answered {A,C}: right by the corrected key, wrong by the key she drew ({A,B}).
+    (RegradeKind.KEY_CORRECTED, Decimal(100), Decimal(100), Decimal(2), ""),
+    (RegradeKind.VOID_FULL_MARKS, Decimal(100), Decimal(100), Decimal(2), "void:void_full_marks"),
+    (RegradeKind.VOID_REMOVED, Decimal(98), Decimal(98), Decimal(0), "void:void_removed"),
+])
+def test_a_cadre_still_sitting_when_a_regrade_is_run_is_marked_as_it_decided_at_hand_in(
+        db, clock, make, c10, kind, score, max_score, item_mark, reason):
+    q, sitting, p, r, admin = c10
+    s = make.cadre(display_name="官员S")
+    sitting.roster.append(type(sitting.roster[0])(user_id=s.id, added_at=clock.now()))
+    db.commit()
+    attempt = attempts.start_attempt(db, clock, s, sitting)  # draws the wrong key {A,B}
+    attempts.save_response(db, clock, s, attempt.id, 1, ["A", "C"], 1)
+    attempts.save_response(db, clock, s, attempt.id, 2, ["B"], 2)
+    attempts.save_response(db, clock, s, attempt.id, 3, ["B"], 3)
+    if kind == RegradeKind.KEY_CORRECTED:
+        correct_key(make, db, clock, q, ["A", "C"])
+    regrade.apply(db, clock, admin, sitting.id, q.id, kind, "考试中更正")
+    db.commit()
+    attempts.submit_attempt(db, clock, s, attempt.id)
+    db.commit()
+
+    assert (attempt.score, attempt.max_score, attempt.passed) == (score, max_score, True)
+    first = latest_item_marks(db, attempt)[next(i.id for i in attempt.items if i.slot == 1)]
+    assert (first.score, first.reason) == (item_mark, reason)
+    assert sheet_scores(db, clock, sitting, make.user(Role.HR))["官员S"] == f"{score}"
+    assert ledger.verify(db).ok

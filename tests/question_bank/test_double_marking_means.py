@@ -76,6 +76,7 @@ def test_a_lone_half_hundredth_is_dropped_from_the_total(db, marked):
     ([("30.00", True), ("29.98", True)], "59.99"),
     ([("30.00", True), ("29.99", True)], "60.00"),
     ([("30.00", True), ("30.00", False)], "60.00"),
+    ([("30.01", True), ("29.00", False)], "59.01"),  # a lone half is dropped after an odd hundredth too
 ])
 def test_the_total_is_the_exact_sum_cut_down_to_the_hundredth(pairs, total):
     assert total_of((Decimal(s), h) for s, h in pairs) == Decimal(total)
@@ -111,3 +112,15 @@ def test_a_regrade_keeps_the_half_hundredths_of_the_items_it_leaves(db, clock, m
     regrade.apply(db, clock, admin, attempt.sitting_id, second, RegradeKind.VOID_FULL_MARKS, "题目有误")
     db.commit()
     assert attempt.score == Decimal("80.00") and ledger.verify(db).ok and score_check.reconcile(db) == []
+
+
+@pytest.mark.parametrize(("max_score", "full", "marks"), [
+    ("0.5", "1", ("0.30", "0.45")),  # a one-point paper with half its points removed
+    ("0.75", "1", ("0.45", "0.68")),  # 0.675 rounded up
+])
+def test_a_question_removed_from_a_paper_of_a_point_or_less_scales_the_marks_too(max_score, full, marks):
+    from question_bank.models import Sitting
+    from question_bank.services.marking import scaled_marks
+
+    sitting = Sitting(pass_mark=Decimal("0.60"), excellent_mark=Decimal("0.90"))
+    assert scaled_marks(sitting, Decimal(max_score), Decimal(full)) == tuple(Decimal(m) for m in marks)
