@@ -4,7 +4,9 @@ Reads mutmut's own result files (``mutants/**/*.py.meta``, one per mutated modul
 module: mutants, killed (a test failed, or timed out), survived, no tests (no test of the selection
 runs the mutated function), the score killed ÷ (killed + survived + no tests) in per cent, and then
 every survivor's name (``mutmut show NAME`` prints its diff). Mutants named in
-``mutation-equivalents.txt`` are counted apart: they cannot be killed (see that file for why).
+``mutation-equivalents.txt`` are counted apart once a run has found them alive: they cannot be
+killed (see that file for why); a listed one a test kills counts as killed and is named for striking
+out, and a listed one not run yet counts as not run.
 Mutants not run yet are left out of the score and counted as "not run".
 """
 
@@ -31,6 +33,10 @@ def equivalents() -> set[str]:
 def main(root: Path = Path("mutants")) -> int:
     known = equivalents()
     survivors: list[str] = []
+    # A listed name only counts as equivalent once a run has found it alive: one a test now kills,
+    # or one not run yet, is counted as what it is, and a killed one is reported for striking out.
+    killed_yet_listed: list[str] = []
+    seen: set[str] = set()
     print(f"{'module':45} {'mutants':>7} {'killed':>6} {'surv.':>5} {'no test':>7} {'equiv.':>6} {'not run':>7} {'score':>6}")
     for meta in sorted(root.rglob("*.py.meta")):
         results = json.loads(meta.read_text())["exit_code_by_key"]
@@ -39,12 +45,15 @@ def main(root: Path = Path("mutants")) -> int:
         counts: Counter[str] = Counter()
         for name, code in results.items():
             status = status_by_exit_code[code]
-            if name in known:
-                counts["equivalent"] += 1
-            elif status in ("killed", "timeout", "caught by type check", "segfault"):
+            seen.add(name)
+            if status in ("killed", "timeout", "caught by type check", "segfault"):
                 counts["killed"] += 1
+                if name in known:
+                    killed_yet_listed.append(name)
             elif status == "not checked":
                 counts["not run"] += 1
+            elif name in known:
+                counts["equivalent"] += 1
             else:
                 counts["no tests" if status == "no tests" else "survived"] += 1
                 survivors.append(f"{name}  ({status})")
@@ -53,6 +62,9 @@ def main(root: Path = Path("mutants")) -> int:
         module = meta.relative_to(root).as_posix().removesuffix(".py.meta").replace("/", ".")
         print(f"{module:45} {len(results):7} {counts['killed']:6} {counts['survived']:5} {counts['no tests']:7} "
               f"{counts['equivalent']:6} {counts['not run']:7} {score:>6}")
+    if killed_yet_listed:
+        print(f"\nListed in {EQUIVALENTS} but killed by a test (strike them out):")
+        print("\n".join(killed_yet_listed))
     if survivors:
         print(f"\nSurvivors ({len(survivors)}); `mutmut show NAME` prints the change:")
         print("\n".join(survivors))
