@@ -146,3 +146,30 @@ def test_a_late_answer_that_fits_no_question_is_reported_as_sent(db, clock, setu
         1: Change(1, ["F"], "pageB", 2, 0), 2: Change(2, "zz", "pageB", 3, 0), 9: Change(9, ["A"], "pageB", 4, 0)})
     assert late.not_taken == (ChangeReceipt(1, 2, Outcome.CLOSED, ["F"], None, 0),
                               ChangeReceipt(2, 3, Outcome.CLOSED, "zz", None, 0))
+
+
+PAGE_TOKEN_REFUSED = [("the page token is missing or malformed; reload the page", "page")]
+
+
+@pytest.mark.parametrize("sent", [None, 123, "two words", "submit", "x" * 33])
+def test_a_missing_or_malformed_page_token_is_refused_with_a_clear_reason(sent):
+    with pytest.raises(InvalidInput) as refused:
+        attempts.page_token(sent, required=True)
+    assert [(p.message, p.place) for p in refused.value.problems] == PAGE_TOKEN_REFUSED
+
+
+def test_a_well_formed_page_token_is_taken_and_an_absent_one_is_none_when_not_required():
+    assert attempts.page_token("tab-2_Ab") == "tab-2_Ab"
+    assert attempts.page_token("tab-2_Ab", required=True) == "tab-2_Ab"
+    assert attempts.page_token(None) is None
+
+
+def test_a_change_as_the_exam_page_sends_it_keeps_every_field():
+    assert attempts.page_change(2, ["B", "D"], 7, "tab-2_Ab", 3) == Change(2, ["B", "D"], "tab-2_Ab", 7, 3)
+
+
+def test_a_change_from_the_page_without_the_version_it_was_based_on_is_refused():
+    with pytest.raises(InvalidInput) as refused:
+        attempts.page_change(2, ["B"], 7, "tab-2_Ab", None)
+    assert [(p.message, p.place) for p in refused.value.problems] == [
+        ("the version the change is based on is missing or malformed; reload the page", "base")]
