@@ -10,6 +10,7 @@ from question_bank.errors import AttemptClosed, DeadlinePassed, InvalidInput, No
 from question_bank.models import AttemptState, ResponseStep
 from question_bank.services import attempts, ledger
 from question_bank.services.marking import current_responses
+from question_bank.services.slot_changes import Change, ChangeReceipt, Outcome
 from tests.conftest import at
 
 
@@ -100,3 +101,75 @@ def test_save_within_grace_counts_and_after_grace_is_refused(db, clock, setup):
     with pytest.raises(DeadlinePassed):
         attempts.save_response(db, clock, cadre, attempt.id, 2, ["B"], 2)
     assert attempt.state == AttemptState.AUTO_SUBMITTED and attempt.finished_at == at("10:30:00")
+
+
+def test_a_stale_tabs_submit_after_hand_in_lists_each_change_not_taken_with_what_the_slot_holds(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1, "pageA", 0)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["C"], 2, "pageA", 1)  # slot 1 at version 2
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    late = attempts.submit_attempt(db, clock, cadre, attempt.id, {
+        1: Change(1, ["A"], "pageB", 7, 0), 2: Change(2, ["B"], "pageB", 8, 0)})
+    assert late.attempt is attempt and attempt.state == AttemptState.SUBMITTED
+    assert (late.closed_now, late.payload_ignored, late.receipts) == (False, "already_submitted", ())
+    assert late.not_taken == (ChangeReceipt(1, 7, Outcome.CLOSED, ["A"], ["C"], 2),
+                              ChangeReceipt(2, 8, Outcome.CLOSED, ["B"], None, 0))
+    assert current_responses(db, attempt.id)[1].answer == ["C"] and 2 not in current_responses(db, attempt.id)
+
+
+def test_a_late_change_equal_to_what_is_stored_or_empty_where_nobody_answered_is_not_listed(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["C"], 1, "pageA", 0)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    late = attempts.submit_attempt(db, clock, cadre, attempt.id, {
+        1: Change(1, ["C"], "pageB", 3, 0), 2: Change(2, [], "pageB", 4, 0)})
+    assert late.payload_ignored == "already_submitted" and late.not_taken == ()
+
+
+def test_a_late_change_clearing_a_stored_answer_is_listed_as_lost(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["C"], 1, "pageA", 0)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    late = attempts.submit_attempt(db, clock, cadre, attempt.id, {1: Change(1, [], "pageB", 5, 1)})
+    assert late.not_taken == (ChangeReceipt(1, 5, Outcome.CLOSED, [], ["C"], 1),)
+    assert current_responses(db, attempt.id)[1].answer == ["C"]
+
+
+def test_a_late_answer_that_fits_no_question_is_reported_as_sent(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    late = attempts.submit_attempt(db, clock, cadre, attempt.id, {
+        1: Change(1, ["F"], "pageB", 2, 0), 2: Change(2, "zz", "pageB", 3, 0), 9: Change(9, ["A"], "pageB", 4, 0)})
+    assert late.not_taken == (ChangeReceipt(1, 2, Outcome.CLOSED, ["F"], None, 0),
+                              ChangeReceipt(2, 3, Outcome.CLOSED, "zz", None, 0))
+
+
+PAGE_TOKEN_REFUSED = [("the page token is missing or malformed; reload the page", "page")]
+
+
+@pytest.mark.parametrize("sent", [None, 123, "two words", "submit", "x" * 33])
+def test_a_missing_or_malformed_page_token_is_refused_with_a_clear_reason(sent):
+    with pytest.raises(InvalidInput) as refused:
+        attempts.page_token(sent, required=True)
+    assert [(p.message, p.place) for p in refused.value.problems] == PAGE_TOKEN_REFUSED
+
+
+def test_a_well_formed_page_token_is_taken_and_an_absent_one_is_none_when_not_required():
+    assert attempts.page_token("tab-2_Ab") == "tab-2_Ab"
+    assert attempts.page_token("tab-2_Ab", required=True) == "tab-2_Ab"
+    assert attempts.page_token(None) is None
+
+
+def test_a_change_as_the_exam_page_sends_it_keeps_every_field():
+    assert attempts.page_change(2, ["B", "D"], 7, "tab-2_Ab", 3) == Change(2, ["B", "D"], "tab-2_Ab", 7, 3)
+
+
+def test_a_change_from_the_page_without_the_version_it_was_based_on_is_refused():
+    with pytest.raises(InvalidInput) as refused:
+        attempts.page_change(2, ["B"], 7, "tab-2_Ab", None)
+    assert [(p.message, p.place) for p in refused.value.problems] == [
+        ("the version the change is based on is missing or malformed; reload the page", "base")]
