@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from question_bank import id_vault
 from question_bank.formats import tabular
 from question_bank.models import (
-    Attempt, AttemptState, BlueprintSection, ExamKind, OrgUnit, Paper, RosterEntry, ScoreRecord, Sitting, User,
+    Attempt, AttemptReopening, AttemptState, AttemptVoid, BlueprintSection, ExamKind, OrgUnit, Paper, RosterEntry,
+    ScoreRecord, Sitting, User,
 )
 from question_bank.reports import score_sheet as sheet
 from question_bank.reports.score_sheet import COL_DURATION, COL_ENDED, COL_FINISHED, COL_STARTED, HEADERS
@@ -153,3 +154,143 @@ def test_a_second_attempt_or_a_makeup_sitting_is_a_makeup():
 ])
 def test_durations_are_minutes_to_one_decimal(started, finished, minutes):
     assert sheet.minutes_between(beijing(started), beijing(finished)) == minutes
+
+
+def at_day(day: int, hms: str) -> dt.datetime:
+    h, m, s = map(int, hms.split(":"))
+    return dt.datetime(2026, 5, day, h, m, s, tzinfo=BEIJING).astimezone(dt.timezone.utc)
+
+
+def reopening(reopened: str, old_finished: str, new_deadline: str, day: int = 11, end_day: int | None = None):
+    return AttemptReopening(reopened_at=at_day(day, reopened), old_finished_at=at_day(day, old_finished),
+                            old_deadline=at_day(day, old_finished), new_deadline=at_day(end_day or day, new_deadline))
+
+
+def test_a_voided_row_keeps_its_times_and_says_who_voided_it_when_and_why():
+    voided = attempt(10, 1, "09:00:00", "09:40:00", AttemptState.CLOSED_BY_VOID, score="0")
+    voided.band = "void"
+    voided.void_record = AttemptVoid(voided_at=beijing("10:50:59"), voided_by=User(display_name="王监考"),
+                                     reason="替考", closed_state="submitted")
+    _, rows = sheet.build(make_sitting(), [candidate(1, "甲")], {1: [voided]},
+                          {10: recorded("0", "void", False)}, beijing("12:00:00"))
+    row = rows[0]
+    assert (row.ended, row.started, row.finished, row.duration_min) == (
+        "作废", dt.datetime(2026, 5, 11, 9, 0), dt.datetime(2026, 5, 11, 9, 40), Decimal(40))
+    assert row.check == "作废：王监考，2026-05-11 10:50（北京时间），理由：替考"
+    assert (row.score, row.band, row.passed) == (None, "", "")
+
+
+def test_the_proposed_post_comes_from_the_profile_when_the_roster_entry_has_none():
+    from_profile, neither = candidate(1, "甲"), candidate(2, "乙")
+    from_profile.proposed_post, from_profile.user.proposed_post = None, "司法局副局长"
+    neither.proposed_post = neither.user.proposed_post = None
+    _, rows = sheet.build(make_sitting(), [from_profile, neither], {}, {}, beijing("12:00:00"))
+    assert [row.proposed_post for row in rows] == ["司法局副局长", ""]
+
+
+@pytest.mark.parametrize("time_limit_s, extra_time_s, minutes", [
+    (1800, 300, Decimal(35)),  # 30 minutes and 5 extra: the 40 minutes it stayed open count as 35
+    (1802, None, Decimal(30)),  # a limit stored with seconds (30 min 2 s) and no extra time: 30.0, not 30.1
+    (1802, 0, Decimal(30)),
+])
+def test_the_duration_is_at_most_the_time_limit_plus_the_candidates_extra_time(time_limit_s, extra_time_s, minutes):
+    entry = candidate(1, "甲")
+    entry.extra_time_s = extra_time_s
+    late = attempt(10, 1, "09:00:00", "09:40:00", AttemptState.AUTO_SUBMITTED)
+    _, rows = sheet.build(make_sitting(time_limit_s=time_limit_s), [entry], {1: [late]}, {10: recorded()},
+                          beijing("12:00:00"))
+    assert cell(rows[0], COL_DURATION) == minutes
+
+
+@pytest.mark.parametrize("finished, minutes", [
+    ("09:30:15", Decimal("30.3")),  # 30.25 minutes: half up, not to the even 30.2
+    ("09:00:15", Decimal("0.3")),
+    ("09:00:01", Decimal("0.1")),  # one second is a tenth of a minute, never 0
+])
+def test_the_sheet_rounds_the_minutes_answering_half_up_and_never_to_zero(finished, minutes):
+    handed_in = attempt(10, 1, "09:00:00", finished, AttemptState.SUBMITTED)
+    _, rows = sheet.build(make_sitting(), [candidate(1, "甲")], {1: [handed_in]}, {10: recorded()},
+                          beijing("12:00:00"))
+    assert cell(rows[0], COL_DURATION) == minutes
+
+
+def test_a_reopened_period_ending_the_next_day_gives_the_end_with_its_date():
+    late = Attempt(id=10, user_id=1, attempt_no=1, started_at=at_day(11, "23:30:00"), finished_at=at_day(12, "00:03:00"),
+                   state=AttemptState.SUBMITTED, score=Decimal(80), max_score=Decimal(100), band="pass", passed=True)
+    late.reopenings = [reopening("23:58:00", "23:50:00", "00:10:00", end_day=12)]
+    sitting = make_sitting(closes_at=at_day(12, "01:00:00"))
+    _, rows = sheet.build(sitting, [candidate(1, "甲")], {1: [late]}, {10: recorded("80", "pass", True)},
+                          at_day(12, "02:00:00"))
+    assert cell(rows[0], COL_ENDED) == "交卷；曾重新开放 2026-05-11 23:58:00 至 2026-05-12 00:03:00"
+    assert cell(rows[0], COL_DURATION) == Decimal(25)  # 20 minutes, then 5 in the re-opening
+
+
+def test_each_of_three_reopenings_is_said_with_the_end_of_its_own_period():
+    thrice = attempt(10, 1, "09:00:00", "09:45:00", AttemptState.SUBMITTED)
+    thrice.reopenings = [reopening("09:20:00", "09:10:00", "09:29:00"), reopening("09:30:00", "09:25:00", "09:39:00"),
+                         reopening("09:40:00", "09:33:00", "09:50:00")]
+    _, rows = sheet.build(make_sitting(), [candidate(1, "甲")], {1: [thrice]}, {10: recorded()}, beijing("12:00:00"))
+    assert cell(rows[0], COL_ENDED) == ("交卷；曾重新开放 2026-05-11 09:20:00 至 09:25:00，2026-05-11 09:30:00 至 09:33:00，"
+                                        "2026-05-11 09:40:00 至 09:45:00")
+    assert cell(rows[0], COL_DURATION) == Decimal(23)  # 10 + 5 + 3 + 5 minutes
+
+
+def test_a_hand_in_at_the_very_instant_of_the_reopening_used_it():
+    at_once = attempt(10, 1, "09:00:00", "09:20:00", AttemptState.SUBMITTED)
+    at_once.reopenings = [reopening("09:20:00", "09:10:00", "09:30:00")]
+    _, rows = sheet.build(make_sitting(), [candidate(1, "甲")], {1: [at_once]}, {10: recorded()}, beijing("12:00:00"))
+    assert cell(rows[0], COL_ENDED) == "交卷；曾重新开放 2026-05-11 09:20:00 至 09:20:00"
+
+
+def test_the_summary_counts_every_absent_candidate():
+    entries = [candidate(1, "甲"), candidate(2, "乙"), candidate(3, "丙")]
+    attempts = {1: [attempt(10, 1, "09:00:00", "09:40:00", AttemptState.SUBMITTED)]}
+    summary = sheet.summarise(make_sitting(), entries, attempts, {10: recorded()}, beijing("12:00:00"))
+    assert (summary.roster, summary.submitted, summary.passed, summary.absent) == (3, 1, 0, 2)
+
+
+def makeup_sitting(sitting_id: int, title: str, opens: str = "14:00:00", closes: str = "17:00:00") -> Sitting:
+    return make_sitting(id=sitting_id, title=title, kind=ExamKind.MAKEUP, opens_at=beijing(opens), closes_at=beijing(closes))
+
+
+def other_cells(row) -> list:
+    return list(row)[len(HEADERS):]
+
+
+def test_a_makeup_sheet_pairs_each_row_with_the_first_attempt_at_the_original_sitting():
+    original, makeup = make_sitting(), makeup_sitting(2, "补考场次一")
+    retook, absent = candidate(1, "甲"), candidate(2, "乙")  # 乙 was not on the original roster
+    first = attempt(10, 1, "09:00:00", "09:40:00", AttemptState.SUBMITTED, score="50")
+    again = attempt(20, 1, "14:00:00", "14:30:00", AttemptState.AUTO_SUBMITTED, score="80")
+    results = {10: recorded("50"), 20: recorded("80", "pass", True)}
+    headers, rows = sheet.build_makeup(makeup, original, [retook, absent], {1: [again]}, {1: [first]}, results,
+                                       beijing("18:00:00"))
+    assert headers == sheet.MAKEUP_HEADERS
+    assert [(r.sitting, r.attempt_kind, r.ended, r.score, r.passed) for r in rows] == [
+        ("补考场次一", "补考", "到时自动交卷", Decimal(80), "合格"), ("补考场次一", "补考", "缺考", None, "")]
+    assert other_cells(rows[0]) == ["任前法律知识考试", "交卷", Decimal(50), "不合格"]
+    assert other_cells(rows[1]) == ["任前法律知识考试", "缺考", None, ""]
+
+
+def test_the_original_sheet_shows_the_latest_makeup_that_holds_the_candidate_and_empty_cells_for_the_rest():
+    original = make_sitting()
+    first_makeup, second_makeup = makeup_sitting(2, "补考一"), makeup_sitting(3, "补考二", "15:00:00", "16:00:00")
+    passed, twice, never = candidate(1, "甲"), candidate(2, "乙"), candidate(3, "丙")
+    attempts = {1: [attempt(10, 1, "09:00:00", "09:40:00", AttemptState.SUBMITTED, score="90")],
+                2: [attempt(20, 2, "09:00:00", "09:30:00", AttemptState.SUBMITTED, score="40")]}
+    at_first = {2: [attempt(21, 2, "14:00:00", "14:20:00", AttemptState.SUBMITTED, score="55")]}
+    at_second = {2: [attempt(22, 2, "15:00:00", "15:50:00", AttemptState.AUTO_SUBMITTED, score="75", attempt_no=1)]}
+    later = [(first_makeup, at_first, {2: twice, 3: never}), (second_makeup, at_second, {2: twice})]
+    results = {10: recorded("90", "excellent", True), 20: recorded("40"), 21: recorded("55"),
+               22: recorded("75", "pass", True)}
+    headers, rows = sheet.build_with_makeups(original, [passed, twice, never], attempts, later, results,
+                                             beijing("18:00:00"))
+    assert headers == sheet.WITH_MAKEUP_HEADERS
+    assert [(r.name, r.sitting, r.ended, r.score, r.passed) for r in rows] == [
+        ("甲", "任前法律知识考试", "交卷", Decimal(90), "合格"), ("乙", "任前法律知识考试", "交卷", Decimal(40), "不合格"),
+        ("丙", "任前法律知识考试", "缺考", None, "")]
+    assert [other_cells(r) for r in rows] == [
+        ["", "", None, ""],  # on no make-up's roster
+        ["补考二", "到时自动交卷", Decimal(75), "合格"],  # the latest make-up, not the first (55, 不合格)
+        ["补考一", "缺考", None, ""],
+    ]
