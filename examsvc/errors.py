@@ -110,6 +110,11 @@ def _shown(value: Any) -> Any:
     return value
 
 
+def shown(value: Any) -> Any:
+    """:func:`_shown` for pages: a list of messages (``errors.Msg``) as one translated phrase."""
+    return _shown(value)
+
+
 def translate(template: str, params: dict) -> str:
     """A domain message template in the person's language, with its parameters filled in."""
     if not params:

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from examsvc import database
 from examsvc.access import actor, guard
-from examsvc.errors import problem_text, problem_texts, translate
+from examsvc.errors import problem_text, problem_texts, shown, translate
 from examsvc.exams.forms import (
     KIND_LABELS,
     POLICY_LABELS,
@@ -202,8 +202,10 @@ def _sitting_form(sitting=None, *, started: bool = False) -> SittingForm:
 
 
 def _sitting_form_page(form: SittingForm, sitting=None, *, started: bool = False, problems=None, status: int = 200):
+    # The notice names the settings the service fixes once a candidate has started, from its own list.
+    fixed = shown(tuple(sitting_service.FIELD_NAMES[name] for name in sitting_service.LOCKED_ONCE_STARTED))
     return render_template("exams/sitting_form.html", form=form, sitting=sitting, started=started,
-                           problems=problems or []), status
+                           problems=problems or [], fixed_settings=fixed), status
 
 
 def _placed_on_fields(form: SittingForm, problems: list) -> list[dict[str, str]]:

@@ -527,6 +527,19 @@ def test_the_edit_form_of_a_started_sitting_shows_the_locked_settings_disabled(c
     assert (city_a_sitting.pass_mark, city_a_sitting.time_limit_s, city_a_sitting.opens_at) == (Decimal(60), 3600, at("09:00:00"))
 
 
+def test_the_notice_of_a_started_sitting_names_every_setting_the_service_fixes(client, db, clock, city, city_a_sitting):
+    # An outside trial found the notice listing ten settings while the service fixed fourteen:
+    # grace for late saves, the excellent mark, second marking and its tolerance were left out.
+    attempts.start_attempt(db, clock, city["cadres"][0], city_a_sitting)
+    db.commit()
+    sign_in(client, "admin_a")
+    page = client.get(f"/exams/sittings/{city_a_sitting.id}/edit").get_data(as_text=True)
+    note = page.split('id="locked-note"', 1)[1].split("</p>", 1)[0]
+    assert note.split("are fixed: ", 1)[1].split(". The window", 1)[0] == (
+        "kind, paper, opening time, time limit, grace for late saves, pass mark, excellent mark, late-start cut-off, "
+        "exam rules, integrity pledge, access code, allowed networks, second marking, marking tolerance")
+
+
 def test_an_earlier_close_of_a_started_sitting_is_refused_beside_the_field(client, db, clock, city, city_a_sitting):
     attempts.start_attempt(db, clock, city["cadres"][0], city_a_sitting)
     db.commit()
