@@ -32,7 +32,7 @@ from typing import NamedTuple
 from question_bank.clock import BEIJING
 from question_bank import id_vault
 from question_bank.idnumbers import mask as mask_id_number  # noqa: F401  (tests use it from here)
-from question_bank.models import ExamKind, RosterEntry, Sitting
+from question_bank.models import VOID_BAND, ExamKind, RosterEntry, Sitting
 from question_bank.models.attempts import Attempt
 from question_bank.services.marking import GradeBand, pass_mark_for
 from question_bank.services.score_check import CheckedScore, ScoreState
@@ -69,6 +69,8 @@ HEADERS: tuple[str, ...] = (
 FIRST_ATTEMPT = "首考"
 MAKEUP_ATTEMPT = "补考"
 BAND_LABELS = {GradeBand.EXCELLENT: "优秀", GradeBand.PASS: "合格", GradeBand.FAIL: "不合格"}
+#: What a ledger entry says it recorded, in the 成绩核验 cell: a void entry too, never the word "void".
+RECORDED_BAND_LABELS = {**BAND_LABELS, VOID_BAND: "作废"}
 PASSED_LABELS = {True: "合格", False: "不合格"}
 
 #: How the attempt ended (C-26), or where the candidate stands while the sitting is still running.
@@ -264,7 +266,7 @@ def check_text(result: CheckedScore, attempt: Attempt) -> str:
     if result.state == ScoreState.UNRECORDED:
         return CHECK_UNRECORDED
     entry = result.recorded
-    recorded = f"{plain_points(entry.score)}分，{BAND_LABELS.get(entry.band, entry.band)}" if entry is not None else "—"
+    recorded = f"{plain_points(entry.score)}分，{RECORDED_BAND_LABELS.get(entry.band, entry.band)}" if entry is not None else "—"
     return f"第{attempt.attempt_no}次作答与成绩档案不符（档案记录：{recorded}），请核查"
 
 

@@ -123,6 +123,14 @@ def test_a_score_that_does_not_agree_with_the_ledger_is_left_out_and_the_check_s
     assert "100" not in tabular.to_csv_bytes(HEADERS, rows).decode("utf-8-sig").splitlines()[1]
 
 
+def test_a_void_ledger_entry_the_row_disagrees_with_is_said_in_chinese():
+    # A voided attempt whose row was then changed: HR's cell said "档案记录：0分，void" (found under mutation).
+    tampered = attempt(10, 1, "09:00:00", "09:40:00", AttemptState.SUBMITTED, score="100")
+    result = CheckedScore(ScoreState.MISMATCH, recorded=ScoreRecord(score=Decimal("0"), band="void", passed=False))
+    _, rows = sheet.build(make_sitting(), [candidate(1, "甲")], {1: [tampered]}, {10: result}, beijing("12:00:00"))
+    assert rows[0].check == "第1次作答与成绩档案不符（档案记录：0分，作废），请核查"
+
+
 def test_any_attempt_of_the_candidate_that_disagrees_withholds_the_row():
     first = attempt(10, 1, "09:00:00", "09:20:00", AttemptState.SUBMITTED, score="80")
     second = attempt(11, 1, "09:30:00", "09:50:00", AttemptState.SUBMITTED, score="40", attempt_no=2)
