@@ -75,9 +75,16 @@ def visible_sitting(session: Session, sitting_id: int, viewer: User) -> Sitting:
     otherwise, or :class:`PermissionDenied` when the viewer is not HR."""
     protection.require_role(viewer, *READER_ROLES)
     sitting = session.get(Sitting, sitting_id)
-    if sitting is None or not _entries_in_scope(session, viewer, [sitting.id]):
+    if sitting is None or not _has_entry_in_scope(session, viewer, sitting.id):
         raise NotFound()
     return sitting
+
+
+def _has_entry_in_scope(session: Session, viewer: User, sitting_id: int) -> bool:
+    """Whether the sitting has a roster entry in the viewer's scope (one row read, not the roster)."""
+    return session.scalar(
+        select(RosterEntry.id).join(RosterEntry.user).join(User.org_unit)
+        .where(_in_scope(viewer), RosterEntry.sitting_id == sitting_id).limit(1)) is not None
 
 
 def related_sitting_ids(session: Session, sitting: Sitting) -> list[int]:
