@@ -104,6 +104,9 @@ def related_sitting_ids(session: Session, sitting: Sitting) -> list[int]:
 #: let go before the next ones are loaded, so a 50,000-row sheet holds the loaded records of one
 #: part, not of the whole roster (issue 7).
 SHEET_CHUNK = 2000
+#: The columns of a cadre's account a sheet row reads (``sheet.sheet_row``, ``id_vault.masked``).
+SHEET_USER_COLUMNS = (User.display_name, User.org_unit_id, User.id_number_sealed, User.id_number_lookup,
+                      User.current_post, User.proposed_post)
 
 
 def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) -> tuple[tuple[str, ...], list]:
@@ -151,8 +154,9 @@ def _sheet_parts(session: Session, clock: Clock, sitting: Sitting,
         loaded = {e.id: e for e in session.scalars(
             select(RosterEntry).where(RosterEntry.id.in_(part_ids))
             .options(joinedload(RosterEntry.user).joinedload(User.org_unit),
-                     # a cadre's roles are not on the sheet: not read for 2,000 accounts at a time
-                     joinedload(RosterEntry.user).lazyload(User.role_rows)))}
+                     # only what the sheet shows of a cadre (another column is read when asked for);
+                     # their roles are not on it
+                     joinedload(RosterEntry.user).load_only(*SHEET_USER_COLUMNS).lazyload(User.role_rows)))}
         entries = [loaded[i] for i in part_ids]
         headers, rows = _build(session, now, sitting, viewer, entries)
         yield headers, rows, entries
