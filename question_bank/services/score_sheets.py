@@ -157,7 +157,8 @@ def _sheet_parts(session: Session, clock: Clock, sitting: Sitting,
                      # only what the sheet shows of a cadre (another column is read when asked for);
                      # their roles are not on it
                      joinedload(RosterEntry.user).load_only(*SHEET_USER_COLUMNS).lazyload(User.role_rows)))}
-        entries = [loaded[i] for i in part_ids]
+        # (one removed from the roster since the ids were read is left out, not a KeyError)
+        entries = [loaded[i] for i in part_ids if i in loaded]
         headers, rows = _build(session, now, sitting, viewer, entries)
         yield headers, rows, entries
 
