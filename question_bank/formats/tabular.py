@@ -30,7 +30,6 @@ import datetime as dt
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any
@@ -40,9 +39,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
-from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
 
 Row = Sequence[Any]
 
@@ -183,8 +180,9 @@ def _xlsx_cell(sheet: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
 
 
 def _display_width(value: Any) -> int:
+    text = _csv_text(value)
     # CJK characters take two columns in a spreadsheet's default font.
-    return _text_width(_csv_text(value))
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Row], sheet_title: str = "Sheet1") -> bytes:
@@ -194,155 +192,20 @@ def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Row], sheet_title: str 
 
     ``sheet_title`` is cut to Excel's 31 characters with ``[]:*?/\\`` removed. Raises
     ``ValueError`` for an aware datetime.
-
-    The workbook around the rows (styles, column widths, frozen panes, the header row) is
-    openpyxl's; the rows' XML is written here (:class:`_RowWriter`), cell for cell what openpyxl's
-    write-only sheet writes for them (:func:`write_xlsx_rows` still writes its rows that way), at a
-    fraction of its cost: openpyxl builds a cell object and an element tree per cell (issue 7).
     """
-    rows = [r if isinstance(r, tuple | list) else tuple(r) for r in rows]
+    rows = [list(r) for r in rows]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_safe_sheet_title(sheet_title))
-    header_cells = [_xlsx_cell(sheet, h, bold=True) for h in headers]
-    for cell in header_cells:  # the header's styles first, as openpyxl numbers them in the order written
-        _ = cell.style_id
-    writer = _RowWriter(sheet, len(headers))
-    widths = writer.survey(headers, rows)
-    for index, width in enumerate(widths, start=1):
+    for index, header in enumerate(headers, start=1):
+        width = max([_display_width(header)] + [_display_width(r[index - 1]) for r in rows if len(r) >= index])
         sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_COLUMN_WIDTH)
     sheet.freeze_panes = "A2"
-    sheet.append(header_cells)
-    shell = io.BytesIO()
-    workbook.save(shell)
+    sheet.append([_xlsx_cell(sheet, h, bold=True) for h in headers])
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()
-    with zipfile.ZipFile(shell) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            if info.filename != sheet.path.lstrip("/"):
-                target.writestr(info, source.read(info))
-                continue
-            xml = source.read(info)
-            end = xml.rindex(b"</sheetData>")
-            with target.open(info, "w", force_zip64=True) as member:
-                member.write(xml[:end])
-                writer.write(rows, member, first_row=2)
-                member.write(xml[end:])
+    workbook.save(out)
     return out.getvalue()
-
-
-#: Rows of XML put together before one write into the zip member.
-_ROWS_PER_WRITE = 500
-
-
-class _RowWriter:
-    """The rows of one write-only sheet as SpreadsheetML, cell for cell as openpyxl 3.1's
-    write-only sheet writes the cells :func:`_xlsx_cell` makes (an inline string, a number
-    ``t="n"``, a boolean ``t="b"``, a date as its serial number with the date style, no element for
-    None), with the style ids openpyxl gives their styles. :meth:`survey` goes over the rows first:
-    the columns' widths, and the styles registered in the order the cells would first use them."""
-
-    def __init__(self, sheet: Any, columns: int) -> None:
-        self.sheet = sheet
-        self.columns = columns
-        self.styles: dict[str, str] = {}
-        self.texts: dict[str, tuple[str, str, bool]] = {}
-
-    def _style(self, kind: str) -> str:
-        found = self.styles.get(kind)
-        if found is None:
-            if kind == "quote":
-                cell = _xlsx_cell(self.sheet, "=")
-            else:
-                cell = WriteOnlyCell(self.sheet, value=dt.datetime(2000, 1, 1) if kind == "datetime" else dt.date(2000, 1, 1))
-            found = self.styles[kind] = f' s="{cell.style_id}"'
-        return found
-
-    def _text(self, value: Any) -> tuple[str, str, bool]:
-        """(the cell's XML after its reference and style, its CSV text, quote-prefixed?) of a text cell."""
-        original = value if type(value) is str else str(value)
-        found = self.texts.get(original)
-        if found is None:
-            text = _OOXML_ESCAPE_LIKE.sub("_x005F_", ILLEGAL_CHARACTERS_RE.sub("", original))[:32767]
-            quoted = needs_neutralising(original) or needs_neutralising(text)
-            if text:
-                stripped = text.strip()
-                space = ' xml:space="preserve"' if stripped and stripped != text else ""
-                escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                xml = f' t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
-            else:
-                xml = ' t="inlineStr" />'
-            if len(self.texts) >= 20_000:
-                self.texts.clear()
-            found = self.texts[original] = (xml, "'" + original if needs_neutralising(original) else original, quoted)
-        return found
-
-    def survey(self, headers: Sequence[str], rows: Sequence[Row]) -> list[int]:
-        """Each column's width in characters (the widest of its header and cells, as
-        :func:`_display_width` counts them), registering the cells' styles on the way."""
-        widths = [_display_width(h) for h in headers]
-        seen: dict[str, int] = {}
-        columns = self.columns
-        for row in rows:
-            for index, value in enumerate(row):
-                if value is None:
-                    continue
-                kind = type(value)
-                if kind is str or not (_is_number(value) or isinstance(value, bool | dt.date)):
-                    _xml, text, quoted = self._text(value)
-                    if quoted:
-                        self._style("quote")
-                    if index >= columns:  # cells beyond the headers are written, not measured
-                        continue
-                    width = seen.get(text)
-                    if width is None:
-                        width = seen[text] = _text_width(text)
-                        if len(seen) >= 20_000:
-                            seen.clear()
-                else:
-                    if isinstance(value, dt.date):
-                        self._style("datetime" if isinstance(value, dt.datetime) else "date")
-                    width = _text_width(_csv_text(value))
-                    if index >= columns:
-                        continue
-                if width > widths[index]:
-                    widths[index] = width
-        return widths
-
-    def write(self, rows: Iterable[Row], out: IO[bytes], first_row: int) -> None:
-        letters = [get_column_letter(i) for i in range(1, self.columns + 1)]
-        epoch = self.sheet.parent.epoch
-        parts: list[str] = []
-        for number, row in enumerate(rows, start=first_row):
-            parts.append(f'<row r="{number}">')
-            while len(letters) < len(row):
-                letters.append(get_column_letter(len(letters) + 1))
-            for letter, value in zip(letters, row):
-                if value is None:
-                    continue
-                kind = type(value)
-                if kind is str or not (_is_number(value) or isinstance(value, bool | dt.date)):
-                    xml, _text, quoted = self._text(value)
-                    parts.append(f'<c r="{letter}{number}"{self.styles["quote"] if quoted else ""}{xml}')
-                elif kind is bool:
-                    parts.append(f'<c r="{letter}{number}" t="b"><v>{safe_string(value)}</v></c>')
-                elif isinstance(value, dt.date):
-                    _check_cell(value)
-                    style = self.styles["datetime" if isinstance(value, dt.datetime) else "date"]
-                    parts.append(f'<c r="{letter}{number}"{style} t="n"><v>{safe_string(to_excel(value, epoch))}</v></c>')
-                else:
-                    shown = safe_string(value)
-                    parts.append(f'<c r="{letter}{number}" t="n">' + (f"<v>{shown}</v></c>" if shown else "<v /></c>"))
-            parts.append("</row>")
-            if number % _ROWS_PER_WRITE == 0:
-                out.write("".join(parts).encode("utf-8"))
-                parts.clear()
-        out.write("".join(parts).encode("utf-8"))
-
-
-def _text_width(text: str) -> int:
-    """:func:`_display_width` of a cell's CSV text."""
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def write_xlsx_rows(headers: Sequence[str], rows: Iterable[Row], out: IO[bytes], sheet_title: str = "Sheet1",
