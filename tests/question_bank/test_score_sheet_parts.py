@@ -1,18 +1,14 @@
-"""A big sitting's score sheet is built a part of the roster at a time and written by our own row
-writer (issue 7): HR must get the same cells as from the sheet built from the whole roster at once
-and written by openpyxl cell by cell, for every kind of row."""
+"""A big sitting's score sheet is built a part of the roster at a time (issue 7): HR must get the
+same cells as from the sheet built from the whole roster at once, for every kind of row."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from decimal import Decimal
 
 import pytest
 
 from question_bank import idnumbers
-from question_bank.formats import tabular
 from question_bank.models import ExamKind, Role, UnitLevel
 from question_bank.reports import score_sheet as sheets
 from question_bank.services import attempts, makeups, proctoring, score_check, score_sheets
@@ -118,46 +114,3 @@ def test_the_full_id_export_pairs_each_row_with_its_own_entry_across_parts(db, c
     _headers, rows, entries = score_sheets.score_sheet_of_entries(db, clock, sitting, hr)
     assert [row.name for row in rows] == [entry.user.display_name for entry in entries]
     assert len(entries) == 8
-
-
-def openpyxl_cell_by_cell(headers, rows) -> bytes:
-    """The sheet as openpyxl's write-only sheet writes it cell by cell, with the widths
-    ``to_xlsx_bytes`` gives (the writer it used before issue 7)."""
-    widths = [max([tabular._display_width(h)] + [tabular._display_width(r[i]) for r in rows if len(r) > i]) + 2
-              for i, h in enumerate(headers)]
-    out = io.BytesIO()
-    tabular.write_xlsx_rows(headers, rows, out, sheet_title="成绩", widths=widths)
-    return out.getvalue()
-
-
-def parts(body: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(body)) as book:
-        # core.xml carries the moment the file was written
-        return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
-
-
-def test_the_xlsx_of_a_sheet_is_what_openpyxl_writes_cell_by_cell(db, clock, every_kind):
-    sitting, makeup, hr = every_kind
-    for shown in (sitting, makeup):
-        headers, rows = score_sheets.score_sheet(db, clock, shown, hr)
-        rows = cells(rows)
-        assert parts(tabular.to_xlsx_bytes(headers, rows, sheet_title="成绩")) == parts(openpyxl_cell_by_cell(headers, rows))
-
-
-def test_the_xlsx_of_awkward_cells_is_what_openpyxl_writes_cell_by_cell():
-    # Text that looks like a formula, an error value or an OOXML escape, control characters,
-    # spaces at the ends, markup, an over-long text, CJK; every kind of number and date; a row
-    # shorter and one longer than the header.
-    headers = ["单位", "=合计", "值"]
-    rows = [
-        ("=1+1", "\0-3", "_x000D_"),
-        (" 前后有空格 ", "a\r\nb\t", "<b>&amp;</b>"),
-        ("#N/A", "", "   "),
-        (Decimal("86.50"), Decimal("1E+2"), -3),
-        (2.5, float("nan"), True),
-        (False, dt.date(2026, 5, 11), dt.datetime(2026, 5, 11, 10, 0, 59)),
-        (None, "＝全角", "x" * 40_000),
-        ("只一格",),
-        ("多", "出", "两", "格", dt.date(1900, 1, 1)),
-    ]
-    assert parts(tabular.to_xlsx_bytes(headers, rows, sheet_title="成绩")) == parts(openpyxl_cell_by_cell(headers, rows))
