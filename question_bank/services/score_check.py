@@ -105,7 +105,11 @@ def checked_scores(session: Session, attempts: Iterable[Attempt]) -> dict[int, C
     attempts = list(attempts)
     entries = newest_entries(session, (a.id for a in attempts))
     corrected = corrected_attempts(session, entries)
-    return {a.id: replace(check(a, entries.get(a.id)), corrected=a.id in corrected) for a in attempts}
+    found = {}
+    for attempt in attempts:
+        result = check(attempt, entries.get(attempt.id))
+        found[attempt.id] = replace(result, corrected=True) if attempt.id in corrected else result
+    return found
 
 
 #: Reasons of the ledger entries that change a marked score (``score_changes``, ``regrade``).

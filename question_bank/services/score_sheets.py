@@ -13,11 +13,12 @@ Rules (domain.md §2, §6, §8, §9):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, selectinload
 
 from question_bank.clock import Clock
 from question_bank.errors import NotFound
@@ -37,22 +38,25 @@ def _in_scope(viewer: User):
     return protection.in_subtree(viewer.org_unit)
 
 
-def _entries_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int] | None = None) -> list[RosterEntry]:
-    query = (
-        select(RosterEntry)
-        .join(RosterEntry.user)
-        .join(User.org_unit)
-        .where(_in_scope(viewer))
-        .options(contains_eager(RosterEntry.user).contains_eager(User.org_unit))
-        .order_by(OrgUnit.path, RosterEntry.id)
-    )
+def _in_scope_query(query: Select, viewer: User, sitting_ids: Iterable[int] | None = None) -> Select:
+    """``query`` over the roster entries in the viewer's scope (of ``sitting_ids``, when given),
+    in the sheet's order: by unit, then roster order."""
+    query = query.join(RosterEntry.user).join(User.org_unit).where(_in_scope(viewer)).order_by(OrgUnit.path, RosterEntry.id)
     if sitting_ids is not None:
         query = query.where(RosterEntry.sitting_id.in_(list(sitting_ids)))
+    return query
+
+
+def _entries_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int] | None = None) -> list[RosterEntry]:
+    query = _in_scope_query(select(RosterEntry), viewer, sitting_ids).options(
+        contains_eager(RosterEntry.user).contains_eager(User.org_unit))
     return list(session.scalars(query))
 
 
-def _attempts_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int] | None = None) -> dict[int, dict[int, list[Attempt]]]:
-    """Sitting id → user id → that candidate's attempts (oldest first), for roster entries in the viewer's scope."""
+def _attempts_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int] | None = None,
+                       users: Iterable[int] | None = None) -> dict[int, dict[int, list[Attempt]]]:
+    """Sitting id → user id → that candidate's attempts (oldest first), for roster entries in the
+    viewer's scope (of the candidates ``users``, when given)."""
     query = (
         select(Attempt)
         .join(RosterEntry, and_(RosterEntry.sitting_id == Attempt.sitting_id, RosterEntry.user_id == Attempt.user_id))
@@ -64,6 +68,8 @@ def _attempts_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int
     )
     if sitting_ids is not None:
         query = query.where(Attempt.sitting_id.in_(list(sitting_ids)))
+    if users is not None:
+        query = query.where(Attempt.user_id.in_(list(users)))
     grouped: dict[int, dict[int, list[Attempt]]] = defaultdict(lambda: defaultdict(list))
     for attempt in session.scalars(query):
         grouped[attempt.sitting_id][attempt.user_id].append(attempt)
@@ -75,9 +81,16 @@ def visible_sitting(session: Session, sitting_id: int, viewer: User) -> Sitting:
     otherwise, or :class:`PermissionDenied` when the viewer is not HR."""
     protection.require_role(viewer, *READER_ROLES)
     sitting = session.get(Sitting, sitting_id)
-    if sitting is None or not _entries_in_scope(session, viewer, [sitting.id]):
+    if sitting is None or not _has_entry_in_scope(session, viewer, sitting.id):
         raise NotFound()
     return sitting
+
+
+def _has_entry_in_scope(session: Session, viewer: User, sitting_id: int) -> bool:
+    """Whether the sitting has a roster entry in the viewer's scope (one row read, not the roster)."""
+    return session.scalar(
+        select(RosterEntry.id).join(RosterEntry.user).join(User.org_unit)
+        .where(_in_scope(viewer), RosterEntry.sitting_id == sitting_id).limit(1)) is not None
 
 
 def related_sitting_ids(session: Session, sitting: Sitting) -> list[int]:
@@ -85,6 +98,15 @@ def related_sitting_ids(session: Session, sitting: Sitting) -> list[int]:
     for, and its make-ups; the caller closes their overdue attempts before asking for the sheet."""
     original = makeups.original_of(session, sitting)
     return [sitting.id] + ([original.id] if original is not None else []) + [m.id for m in makeups.makeups_of(session, sitting)]
+
+
+#: Roster entries whose rows are built at a time: their entries, attempts and ledger entries are
+#: let go before the next ones are loaded, so a 50,000-row sheet holds the loaded records of one
+#: part, not of the whole roster (issue 7).
+SHEET_CHUNK = 2000
+#: The columns of a cadre's account a sheet row reads (``sheet.sheet_row``, ``id_vault.masked``).
+SHEET_USER_COLUMNS = (User.display_name, User.org_unit_id, User.id_number_sealed, User.id_number_lookup,
+                      User.current_post, User.proposed_post)
 
 
 def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) -> tuple[tuple[str, ...], list]:
@@ -98,7 +120,10 @@ def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) 
     Raises :class:`PermissionDenied` (the viewer is not HR) or :class:`NotFound` (no roster entry
     of the sitting lies in the viewer's scope).
     """
-    headers, rows, _entries = score_sheet_of_entries(session, clock, sitting, viewer)
+    headers: tuple[str, ...] = sheet.HEADERS
+    rows: list = []
+    for headers, part, _entries in _sheet_parts(session, clock, sitting, viewer):
+        rows.extend(part)
     return headers, rows
 
 
@@ -106,37 +131,62 @@ def score_sheet_of_entries(session: Session, clock: Clock, sitting: Sitting,
                            viewer: User) -> tuple[tuple[str, ...], list, list[RosterEntry]]:
     """:func:`score_sheet` with the roster entries its rows are of, in the rows' order (row *i* is
     of entry *i*): for the full-ID export, which puts each entry's number in its row. Same errors."""
-    protection.require_role(viewer, *READER_ROLES)
-    entries = _entries_in_scope(session, viewer, [sitting.id])
-    if not entries:
-        raise NotFound()
-    headers, rows = _build(session, clock, sitting, viewer, entries)
+    headers: tuple[str, ...] = sheet.HEADERS
+    rows: list = []
+    entries: list[RosterEntry] = []
+    for headers, part, part_entries in _sheet_parts(session, clock, sitting, viewer):
+        rows.extend(part)
+        entries.extend(part_entries)
     return headers, rows, entries
 
 
-def _build(session: Session, clock: Clock, sitting: Sitting, viewer: User,
+def _sheet_parts(session: Session, clock: Clock, sitting: Sitting,
+                 viewer: User) -> Iterator[tuple[tuple[str, ...], list, list[RosterEntry]]]:
+    """The sheet :data:`SHEET_CHUNK` roster entries at a time, in the sheet's order: (headers,
+    their rows, the entries). Every part is judged at the same moment."""
+    protection.require_role(viewer, *READER_ROLES)
+    ids = list(session.scalars(_in_scope_query(select(RosterEntry.id), viewer, [sitting.id])))
+    if not ids:
+        raise NotFound()
+    now = clock.now()
+    for start in range(0, len(ids), SHEET_CHUNK):
+        part_ids = ids[start:start + SHEET_CHUNK]
+        loaded = {e.id: e for e in session.scalars(
+            select(RosterEntry).where(RosterEntry.id.in_(part_ids))
+            .options(joinedload(RosterEntry.user).joinedload(User.org_unit),
+                     # only what the sheet shows of a cadre (another column is read when asked for);
+                     # their roles are not on it
+                     joinedload(RosterEntry.user).load_only(*SHEET_USER_COLUMNS).lazyload(User.role_rows)))}
+        # (one removed from the roster since the ids were read is left out, not a KeyError)
+        entries = [loaded[i] for i in part_ids if i in loaded]
+        headers, rows = _build(session, now, sitting, viewer, entries)
+        yield headers, rows, entries
+
+
+def _build(session: Session, now: dt.datetime, sitting: Sitting, viewer: User,
            entries: list[RosterEntry]) -> tuple[tuple[str, ...], list]:
     original = makeups.original_of(session, sitting)
     later = makeups.makeups_of(session, sitting)
     ids = related_sitting_ids(session, sitting)
-    loaded = _attempts_in_scope(session, viewer, ids)
+    users = {e.user_id for e in entries}
+    loaded = _attempts_in_scope(session, viewer, ids, users)
     attempts = loaded[sitting.id]
     results = score_check.checked_scores(
         session, (a for sitting_id in ids for group in loaded[sitting_id].values() for a in group))
-    now = clock.now()
     if original is not None:
         return sheet.build_makeup(sitting, original, entries, attempts, loaded[original.id], results, now)
     if later:
-        on_makeup = _makeup_rosters(session, later)
+        on_makeup = _makeup_rosters(session, later, users)
         return sheet.build_with_makeups(sitting, entries, attempts, [(m, loaded[m.id], on_makeup[m.id]) for m in later],
                                         results, now)
     return sheet.build(sitting, entries, attempts, results, now)
 
 
-def _makeup_rosters(session: Session, sittings: list[Sitting]) -> dict[int, dict[int, RosterEntry]]:
-    """Sitting id → user id → that candidate's roster entry there."""
+def _makeup_rosters(session: Session, sittings: list[Sitting], users: Iterable[int]) -> dict[int, dict[int, RosterEntry]]:
+    """Sitting id → user id → that candidate's roster entry there, for the candidates ``users``."""
     found: dict[int, dict[int, RosterEntry]] = {s.id: {} for s in sittings}
-    for entry in session.scalars(select(RosterEntry).where(RosterEntry.sitting_id.in_(list(found)))):
+    for entry in session.scalars(select(RosterEntry).where(RosterEntry.sitting_id.in_(list(found)),
+                                                           RosterEntry.user_id.in_(list(users)))):
         found[entry.sitting_id][entry.user_id] = entry
     return found
 
