@@ -120,20 +120,30 @@ def test_an_unchanged_short_answer_keeps_its_mark(db, clock, marked, text):
     assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "mark.set_aside")) == 0
 
 
-def test_an_approved_change_of_a_short_answer_is_dropped_visibly_when_its_text_changed(db, clock, make, marked):
-    attempt, essay, cadre, marker = marked
-    clock.set(at("10:11:00"))  # handed in again unchanged, then a four-eyes change of the essay
+def _approve_then_rewrite_the_essay(db, clock, make, marked, item, score, reason, total_after):
+    """The marked attempt handed in again unchanged; a four-eyes change of ``item`` to ``score``
+    (the attempt then totals ``total_after``); a re-opening in which the essay is rewritten and
+    handed in. Returns the approved change."""
+    attempt, _essay, cadre, _marker = marked
+    clock.set(at("10:11:00"))
     attempts.submit_attempt(db, clock, cadre, attempt.id)
     a, b = make.user(Role.EXAM_ADMIN), make.user(Role.EXAM_ADMIN)
-    change = score_changes.propose(db, clock, a, essay.id, Decimal(45), "复核加分")
+    change = score_changes.propose(db, clock, a, item.id, score, reason)
     score_changes.decide(db, clock, b, change.id, approve=True)
-    assert attempt.score == Decimal(95)
+    assert attempt.score == total_after
     clock.set(at("10:15:00"))
     proctoring.reopen_attempt(db, clock, a, attempt.id, "再次故障", at("10:40:00"))
     clock.set(at("10:16:00"))
     attempts.save_response(db, clock, cadre, attempt.id, 2, "改写的答案", 20)
     attempts.submit_attempt(db, clock, cadre, attempt.id)
     db.commit()
+    return change
+
+
+def test_an_approved_change_of_a_short_answer_is_dropped_visibly_when_its_text_changed(db, clock, make, marked):
+    attempt, essay, cadre, marker = marked
+    # handed in again unchanged, then a four-eyes change of the essay
+    change = _approve_then_rewrite_the_essay(db, clock, make, marked, essay, Decimal(45), "复核加分", Decimal(95))
     assert attempt.score is None and [e.item_id for e in manual_marking.queue(db, marker)] == [essay.id]
     dropped = db.scalars(select(AuditEvent).where(AuditEvent.action == "score_change.dropped")).all()
     assert [e.after["change_id"] for e in dropped] == [change.id]
@@ -168,19 +178,9 @@ def test_a_first_of_two_marks_given_to_the_old_text_does_not_count_for_the_new_o
 def test_an_approved_change_of_a_choice_stands_while_its_answer_does_when_another_answer_changed(
         db, clock, make, marked):
     attempt, essay, cadre, marker = marked
-    clock.set(at("10:11:00"))  # handed in again unchanged, then a four-eyes change of the choice (50 → 30)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
     choice = next(i for i in attempt.items if i.slot == 1)
-    a, b = make.user(Role.EXAM_ADMIN), make.user(Role.EXAM_ADMIN)
-    change = score_changes.propose(db, clock, a, choice.id, Decimal(30), "复核扣分")
-    score_changes.decide(db, clock, b, change.id, approve=True)
-    assert attempt.score == Decimal(70)
-    clock.set(at("10:15:00"))
-    proctoring.reopen_attempt(db, clock, a, attempt.id, "再次故障", at("10:40:00"))
-    clock.set(at("10:16:00"))
-    attempts.save_response(db, clock, cadre, attempt.id, 2, "改写的答案", 20)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
-    db.commit()
+    # handed in again unchanged, then a four-eyes change of the choice (50 → 30)
+    change = _approve_then_rewrite_the_essay(db, clock, make, marked, choice, Decimal(30), "复核扣分", Decimal(70))
     newest = marking.latest_item_marks(db, attempt)
     assert (newest[choice.id].score, newest[choice.id].reason) == (Decimal(30), f"score_change:{change.id}")
     assert attempt.score is None and [e.item_id for e in manual_marking.queue(db, marker)] == [essay.id]
