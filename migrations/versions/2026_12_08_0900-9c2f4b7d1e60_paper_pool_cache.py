@@ -108,7 +108,7 @@ def upgrade() -> None:
         sa.Column("paper_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("generation", sa.BigInteger(), nullable=False),
         sa.Column("signature", sa.String(length=64), nullable=False),
-        sa.Column("pools", sa.Text(), nullable=False),
+        sa.Column("pools", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(["paper_id"], ["paper.id"], name=op.f("fk_paper_pool_cache_paper_id_paper"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("paper_id", name=op.f("pk_paper_pool_cache")),

@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base, Points, UTCDateTime
@@ -167,6 +178,6 @@ class PaperPoolCache(Base):
     generation: Mapped[int] = mapped_column(BigInteger)
     #: sha256 of the sections' definitions (``pool_cache.signature``): an edited paper misses.
     signature: Mapped[str] = mapped_column(String(64))
-    #: JSON: {"v": [[version id, …] per drawn section, in pool order], "k": [[content key, …] …]
-    #: or absent when no two versions of the paper's pools share a content fingerprint}.
-    pools: Mapped[str] = mapped_column(Text)
+    #: The drawn sections' pools (``pool_cache.SectionPool``): a line of JSON with each one's
+    #: size, repeated and shared contents, then every version id as a 32-bit integer, in bank order.
+    pools: Mapped[bytes] = mapped_column(LargeBinary)

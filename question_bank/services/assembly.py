@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 
-from sqlalchemy import Integer, Select, and_, any_, case, exists, func, literal, select
+from sqlalchemy import Integer, Select, and_, any_, bindparam, case, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -373,18 +373,15 @@ def _pick(sections: list[BlueprintSection], pools: pool_cache.Pools, rng: random
     chosen: dict[int, list[int]] = {}
     for index in sorted(range(len(sections)), key=lambda i: (pools[i].size, i)):
         pool, count = pools[index], sections[index].count
-        free: Sequence[int] = range(pool.size)
-        if pool.keys is not None and any(pool.keys[c] in taken for c in pool.shared):
-            free = [c for c in free if pool.keys[c] not in taken]
+        free = pool_cache.Outside(pool.size, sorted(c for c, key in pool.shared.items() if key in taken))
         if len(free) < count:
             return _pick_by_matching(sections, pools, rng)
         chosen[index] = rng.sample(free, count)
-        if pool.keys is not None:
-            taken.update(pool.keys[c] for c in chosen[index])
+        taken.update(pool.shared[c] for c in chosen[index] if c in pool.shared)
     picked = {}
     for index, contents in chosen.items():
         pool = pools[index]
-        places = contents if pool.firsts is None else [_one(pool.holders(c), rng) for c in contents]
+        places = [_one(pool.holders(c), rng) for c in contents]
         picked[index] = [pool.versions[place] for place in sorted(places)]
     return picked
 
@@ -393,13 +390,27 @@ def _pick_by_matching(sections: list[BlueprintSection], pools: pool_cache.Pools,
                       rng: random.Random) -> dict[int, list[int]]:
     """:func:`_pick` once the greedy draw painted itself into a corner (only possible with
     content shared across sections): augmenting paths over maps of every content."""
-    holders = [{(pool.keys[c] if pool.keys is not None else (index, c)): [pool.versions[p] for p in pool.holders(c)]
-                for c in range(pool.size)} for index, pool in enumerate(pools)]
+    holders = [{pool.shared.get(c, (index, c)): [pool.versions[p] for p in pool.holders(c)] for c in range(pool.size)}
+               for index, pool in enumerate(pools)]
     chosen = _match(sections, holders, rng)
     picked = {index: [_one(holders[index][key], rng) for key in keys] for index, keys in chosen.items()}
     # The random pick is a set: list it in bank order, so the order never depends on the seed.
     positions = [{version_id: place for place, version_id in enumerate(pool.versions)} for pool in pools]
     return {index: sorted(ids, key=positions[index].__getitem__) for index, ids in picked.items()}
+
+
+#: :func:`_briefs`'s statement per dialect, built once (building it anew was a tenth of a cached draw).
+_BRIEFS: dict[str, Select] = {}
+
+
+def _briefs_statement(postgresql: bool) -> Select:
+    length = func.jsonb_array_length if postgresql else func.json_array_length
+    wanted = QuestionVersion.id == any_(bindparam("ids", type_=ARRAY(Integer))) if postgresql \
+        else QuestionVersion.id.in_(bindparam("ids", expanding=True))
+    pinned = case((QuestionVersion.pinned_options != literal([], QuestionVersion.pinned_options.type),
+                   QuestionVersion.pinned_options), else_=None)
+    return select(QuestionVersion.id, QuestionVersion.qtype, length(QuestionVersion.options), pinned,
+                  QuestionVersion.used_at).where(wanted)
 
 
 def _briefs(session: Session, version_ids: list[int]) -> dict[int, VersionBrief]:
@@ -410,14 +421,10 @@ def _briefs(session: Session, version_ids: list[int]) -> dict[int, VersionBrief]
     placeholders anew each time."""
     if not version_ids:
         return {}
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    length = func.jsonb_array_length if postgresql else func.json_array_length
-    wanted = QuestionVersion.id == any_(literal(version_ids, ARRAY(Integer))) if postgresql \
-        else QuestionVersion.id.in_(version_ids)
-    pinned = case((QuestionVersion.pinned_options != literal([], QuestionVersion.pinned_options.type),
-                   QuestionVersion.pinned_options), else_=None)
-    rows = session.execute(select(QuestionVersion.id, QuestionVersion.qtype, length(QuestionVersion.options),
-                                  pinned, QuestionVersion.used_at).where(wanted))
+    dialect = session.get_bind().dialect.name
+    if dialect not in _BRIEFS:
+        _BRIEFS[dialect] = _briefs_statement(dialect == "postgresql")
+    rows = session.execute(_BRIEFS[dialect], {"ids": version_ids})
     return {row[0]: VersionBrief(row[0], row[1], row[2] or 0, tuple(row[3] or ()), row[4]) for row in rows}
 
 

@@ -22,45 +22,69 @@ of ``assembly`` does when no fingerprint is taken twice.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from array import array
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from question_bank.models import BankGeneration, BlueprintSection, PaperPoolCache
 
 
+def nth_outside(n: int, skipped: Sequence[int]) -> int:
+    """The ``n``-th (from 0) whole number ≥ 0 not in ``skipped`` (ascending), found by bisection
+    in O(log² len(skipped)), without listing the numbers before it."""
+    place = n
+    while True:
+        further = n + bisect_right(skipped, place)
+        if further == place:
+            return place
+        place = further
+
+
+class Outside(Sequence):
+    """The numbers 0 … ``total`` - 1 not in ``skipped`` (ascending), as a sequence that lists
+    none of them: what ``random.sample`` draws from, where a list of thousands cost milliseconds."""
+
+    def __init__(self, total: int, skipped: Sequence[int]) -> None:
+        self.total, self.skipped = total, skipped
+
+    def __len__(self) -> int:
+        return self.total - len(self.skipped)
+
+    def __getitem__(self, index):
+        if not isinstance(index, int) or not 0 <= index < len(self):
+            raise IndexError(index)
+        return nth_outside(index, self.skipped)
+
+
 @dataclass(frozen=True)
 class SectionPool:
     """One drawn section's pool: ``versions`` its version ids in bank order (the fixed sections'
     contents left out). Its *contents* are its distinct content fingerprints in order of first
-    appearance (case C-21: one question per content): ``firsts`` the position in ``versions`` of
-    each content's first version (None: every version has content of its own, content c is
-    position c) and ``others`` the further positions of a content held twice, by first position.
-    ``keys`` (only when some content is in two sections' pools, then for every section) is each
-    content's key, equal across sections for equal content, and ``shared`` the contents whose key
-    another section holds."""
+    appearance (case C-21: one question per content), content c being its c-th version that does
+    not repeat an earlier one: ``repeats`` the positions (ascending) of the versions that do,
+    ``others`` those positions by the position of the content's first version. ``shared``: content
+    → key of the contents another section's pool holds too (equal keys, equal content)."""
 
     versions: Sequence[int]
-    firsts: Sequence[int] | None = None
+    repeats: list[int] = field(default_factory=list)
     others: dict[int, list[int]] = field(default_factory=dict)
-    keys: Sequence[int] | None = None
-    shared: list[int] = field(default_factory=list)
+    shared: dict[int, int] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
         """How many contents (distinct questions) the pool holds."""
-        return len(self.versions) if self.firsts is None else len(self.firsts)
+        return len(self.versions) - len(self.repeats)
 
     def holders(self, content: int) -> list[int]:
         """Positions of the versions holding ``content``, in bank order (usually one)."""
-        first = content if self.firsts is None else self.firsts[content]
+        first = nth_outside(content, self.repeats) if self.repeats else content
         return [first, *self.others.get(first, ())]
 
 
@@ -92,13 +116,17 @@ def generation(session: Session) -> int:
     return session.scalar(select(_current_generation()))
 
 
+#: Built once: the statement of :func:`read` (a start's draw runs it; building it took a tenth of the draw).
+_READ = select(PaperPoolCache.pools).where(
+    PaperPoolCache.paper_id == bindparam("paper_id"), PaperPoolCache.signature == bindparam("signature"),
+    PaperPoolCache.generation == _current_generation())
+
+
 def read(session: Session, paper_id: int, sig: str) -> Pools | None:
     """The paper's pools kept at the bank's current generation for sections of signature
     ``sig``, in one statement; None when there are none (never kept, the bank or the paper
-    changed since)."""
-    stored = session.scalar(select(PaperPoolCache.pools).where(
-        PaperPoolCache.paper_id == paper_id, PaperPoolCache.signature == sig,
-        PaperPoolCache.generation == _current_generation()))
+    changed since). Changes pending in the session are flushed first, so they count."""
+    stored = session.scalar(_READ, {"paper_id": paper_id, "signature": sig})
     if stored is None:
         return None
     return _decoded(stored)
@@ -107,55 +135,49 @@ def read(session: Session, paper_id: int, sig: str) -> Pools | None:
 def pools_of(drawn_pools: list[dict[int, str]]) -> Pools:
     """:class:`SectionPool` of each pool read from the bank (version id → fingerprint, in bank order)."""
     sections_of: dict[str, set[int]] = {}
-    contents = []
     for index, pool in enumerate(drawn_pools):
-        places: dict[str, list[int]] = {}
-        for place, fingerprint in enumerate(pool.values()):
-            places.setdefault(fingerprint, []).append(place)
+        for fingerprint in pool.values():
             sections_of.setdefault(fingerprint, set()).add(index)
-        contents.append(places)
-    crossing = any(len(found) > 1 for found in sections_of.values())
     numbered = {fingerprint: key for key, fingerprint in enumerate(sections_of)}
     found = []
-    for pool, places in zip(drawn_pools, contents):
-        repeated = len(places) < len(pool)
-        found.append(SectionPool(
-            list(pool), [p[0] for p in places.values()] if repeated else None,
-            {p[0]: p[1:] for p in places.values() if len(p) > 1},
-            [numbered[fingerprint] for fingerprint in places] if crossing else None,
-            [c for c, fingerprint in enumerate(places) if len(sections_of[fingerprint]) > 1] if crossing else []))
+    for pool in drawn_pools:
+        firsts: dict[str, int] = {}
+        repeats: list[int] = []
+        others: dict[int, list[int]] = {}
+        shared: dict[int, int] = {}
+        for place, fingerprint in enumerate(pool.values()):
+            first = firsts.setdefault(fingerprint, place)
+            if first != place:
+                repeats.append(place)
+                others.setdefault(first, []).append(place)
+            elif len(sections_of[fingerprint]) > 1:
+                shared[len(firsts) - 1] = numbered[fingerprint]
+        found.append(SectionPool(list(pool), repeats, others, shared))
     return found
 
 
-def _packed(numbers: Sequence[int]) -> str:
-    return base64.b64encode(array("q", numbers).tobytes()).decode("ascii")
+def _encoded(pools: Pools) -> bytes:
+    """What is kept for ``pools``: a line of JSON with each section's few repeats and shared
+    contents, then every section's version ids as 32-bit integers (ids are PostgreSQL
+    ``integer``s), read back without parsing a number of them."""
+    header = [{"n": len(pool.versions), "r": pool.repeats, "x": {str(first): rest for first, rest in pool.others.items()},
+               "s": [[content, key] for content, key in pool.shared.items()]} for pool in pools]
+    body = array("i", [version_id for pool in pools for version_id in pool.versions])
+    return json.dumps(header, separators=(",", ":")).encode() + b"\n" + body.tobytes()
 
 
-def _unpacked(text: str) -> array:
-    return array("q", base64.b64decode(text))
-
-
-def _encoded(pools: Pools) -> str:
-    """The JSON text kept for ``pools``: the long lists as base64 of 64-bit integers (decoded
-    in microseconds, where JSON's lists of numbers took milliseconds)."""
-    sections = []
-    for pool in pools:
-        described: dict = {"v": _packed(pool.versions)}
-        if pool.firsts is not None:
-            described["f"] = _packed(pool.firsts)
-            described["x"] = {str(first): rest for first, rest in pool.others.items()}
-        if pool.keys is not None:
-            described["k"] = _packed(pool.keys)
-            described["s"] = pool.shared
-        sections.append(described)
-    return json.dumps(sections, separators=(",", ":"))
-
-
-def _decoded(text: str) -> Pools:
-    return [SectionPool(_unpacked(d["v"]), _unpacked(d["f"]) if "f" in d else None,
-                        {int(first): rest for first, rest in d.get("x", {}).items()},
-                        _unpacked(d["k"]) if "k" in d else None, d.get("s", []))
-            for d in json.loads(text)]
+def _decoded(stored: bytes) -> Pools:
+    header, _, body = bytes(stored).partition(b"\n")
+    versions = array("i")
+    versions.frombytes(body)
+    found, start = [], 0
+    for described in json.loads(header):
+        end = start + described["n"]
+        found.append(SectionPool(versions[start:end], described["r"],
+                                 {int(first): rest for first, rest in described["x"].items()},
+                                 {content: key for content, key in described["s"]}))
+        start = end
+    return found
 
 
 def store(session: Session, paper_id: int, generation_read: int, sig: str, pools: Pools) -> None:
