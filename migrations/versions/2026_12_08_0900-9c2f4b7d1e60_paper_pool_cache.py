@@ -36,7 +36,8 @@ SQLITE_TRIGGERS = {
                                         "OLD.status IS NOT NEW.status "
                                         "OR OLD.published_version_id IS NOT NEW.published_version_id"),
     "bank_generation_question_delete": ("AFTER DELETE ON question", "OLD.published_version_id IS NOT NULL"),
-    "bank_generation_version_update": ("AFTER UPDATE OF qtype, difficulty, category_id, fingerprint ON question_version",
+    "bank_generation_version_update": ("AFTER UPDATE OF qtype, difficulty, category_id, fingerprint "
+                                       "ON question_version",
                                        "OLD.qtype IS NOT NEW.qtype OR OLD.difficulty IS NOT NEW.difficulty "
                                        "OR OLD.category_id IS NOT NEW.category_id "
                                        "OR OLD.fingerprint IS NOT NEW.fingerprint"),
@@ -90,10 +91,12 @@ PG_TRIGGERS = [
     "CREATE TRIGGER bank_generation_category_change AFTER UPDATE OF path, parent_id OR DELETE ON category "
     "FOR EACH STATEMENT EXECUTE FUNCTION bank_generation_bump()",
 ]
-PG_TRIGGER_TABLES = {"bank_generation_question_insert": "question", "bank_generation_question_update": "question",
-                     "bank_generation_question_delete": "question", "bank_generation_version_update": "question_version",
-                     "bank_generation_version_delete": "question_version", "bank_generation_flag_change": "law_review_flag",
-                     "bank_generation_category_change": "category"}
+PG_TRIGGER_TABLES = {
+    "bank_generation_question_insert": "question", "bank_generation_question_update": "question",
+    "bank_generation_question_delete": "question", "bank_generation_version_update": "question_version",
+    "bank_generation_version_delete": "question_version", "bank_generation_flag_change": "law_review_flag",
+    "bank_generation_category_change": "category",
+}
 
 
 def upgrade() -> None:

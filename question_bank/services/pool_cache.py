@@ -14,10 +14,10 @@ Kept only for draws the bank alone decides: no exposure rules (they depend on th
 on attempts, not on the bank) and no section drawing "from the laws of study list L" (a list's
 items and citations are not counted by the generation). Those draws read the bank every time.
 
-What a draw may return is unchanged, seed for seed: the cached pools are the same version ids in
-the same order, and a paper whose pools share no content fingerprint (the usual case) draws each
-section's questions as ``random.sample`` over its pool's positions, which is what the greedy draw
-of ``assembly`` does when no fingerprint is taken twice.
+What a draw may return is unchanged, seed for seed: the kept pools are the same version ids in the
+same order, and ``assembly._pick`` makes the same greedy draw over their contents (then augmenting
+paths should it corner itself) with the same random numbers as before, sampling content indexes
+through :class:`Outside` instead of listing every free content on each draw.
 """
 
 from __future__ import annotations
@@ -160,7 +160,8 @@ def _encoded(pools: Pools) -> bytes:
     """What is kept for ``pools``: a line of JSON with each section's few repeats and shared
     contents, then every section's version ids as 32-bit integers (ids are PostgreSQL
     ``integer``s), read back without parsing a number of them."""
-    header = [{"n": len(pool.versions), "r": pool.repeats, "x": {str(first): rest for first, rest in pool.others.items()},
+    header = [{"n": len(pool.versions), "r": pool.repeats,
+               "x": {str(first): rest for first, rest in pool.others.items()},
                "s": [[content, key] for content, key in pool.shared.items()]} for pool in pools]
     body = array("i", [version_id for pool in pools for version_id in pool.versions])
     return json.dumps(header, separators=(",", ":")).encode() + b"\n" + body.tobytes()
