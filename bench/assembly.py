@@ -8,7 +8,10 @@ one law's category (about 5,000 published candidates each in the full bank). Eac
 candidate's paper as starting an attempt does (``assembly.draw(..., for_attempt=True)``, every
 pool read, the shortfall check, the draw and the drawn versions loaded), with a new seed, in a
 fresh session holding the paper and its sections already (a start has loaded them with the
-sitting); printed: p50 and p95 of the draws' milliseconds.
+sitting) and committed afterwards, as a start commits; printed: p50 and p95 of the draws'
+milliseconds (wall clock, and the process's CPU), and the first draw's, which reads the pools from
+the bank and keeps them for the paper (``services.pool_cache``): what the first start after a
+change of the bank or of the paper costs.
 """
 
 from __future__ import annotations
@@ -45,9 +48,12 @@ def make_paper(engine: Engine) -> int:
         return paper.id
 
 
-def draw_times(engine: Engine, paper_id: int, runs: int) -> list[float]:
-    """Milliseconds of each of ``runs`` draws of the paper (after one warm-up draw), seeds 1, 2, …
-    Raises ``AssertionError`` when a draw does not give the paper's 100 questions."""
+def draw_times(engine: Engine, paper_id: int, runs: int, cpu: list[float] | None = None,
+               first: list[float] | None = None) -> list[float]:
+    """Milliseconds of each of ``runs`` draws of the paper (after one warm-up draw, the first,
+    which reads the pools from the bank), seeds 1, 2, …, each committed as a start commits. The
+    process CPU milliseconds of each go to ``cpu``, the warm-up's wall milliseconds to ``first``,
+    when given. Raises ``AssertionError`` when a draw does not give the paper's 100 questions."""
     factory = make_session_factory(engine)
     times = []
     for seed in range(runs + 1):
@@ -55,12 +61,18 @@ def draw_times(engine: Engine, paper_id: int, runs: int) -> list[float]:
             paper = session.get(Paper, paper_id)
             for section in paper.sections:
                 section.category  # loaded before the clock starts, as a start has them
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             drawn = assembly.draw(session, paper, seed, for_attempt=True)
             elapsed = (time.perf_counter() - started) * 1000
+            cpu_ms = (time.process_time() - cpu_started) * 1000
             assert len({item.version.id for item in drawn}) == SECTIONS * PER_SECTION
+            session.commit()
         if seed:
             times.append(elapsed)
+            if cpu is not None:
+                cpu.append(cpu_ms)
+        elif first is not None:
+            first.append(elapsed)
     return times
 
 
@@ -75,9 +87,14 @@ def main(argv: list[str] | None = None) -> None:
     for kind in args.db.split(","):
         with fresh_database(kind, args.pg) as url:
             engine, _facts, seconds = built_bank(url, args.questions, sources)
-            p50, p95 = p50_p95(draw_times(engine, make_paper(engine), args.runs))
+            cpu: list[float] = []
+            first: list[float] = []
+            p50, p95 = p50_p95(draw_times(engine, make_paper(engine), args.runs, cpu, first))
+            cpu50, cpu95 = p50_p95(cpu)
             print(f"{kind}: {args.questions:,} questions built in {seconds:.0f} s; draw of a "
-                  f"{SECTIONS * PER_SECTION}-question paper p50 {p50:.1f} ms, p95 {p95:.1f} ms ({args.runs} draws)")
+                  f"{SECTIONS * PER_SECTION}-question paper p50 {p50:.1f} ms, p95 {p95:.1f} ms, process CPU "
+                  f"p50 {cpu50:.1f} ms, p95 {cpu95:.1f} ms ({args.runs} draws); the first (pools read from "
+                  f"the bank and kept) {first[0]:.0f} ms")
             engine.dispose()
 
 

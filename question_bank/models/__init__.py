@@ -39,7 +39,14 @@ from question_bank.models.marking import (
     ScoreChange,
 )
 from question_bank.models.org import OrgUnit, UnitLevel
-from question_bank.models.papers import BlueprintSection, FixedItem, MultiChoiceRule, Paper
+from question_bank.models.papers import (
+    BankGeneration,
+    BlueprintSection,
+    FixedItem,
+    MultiChoiceRule,
+    Paper,
+    PaperPoolCache,
+)
 from question_bank.models.people import Role, User, UserRole
 from question_bank.models.practice import Practice, PracticeItem, PracticeSource, WrongAnswerEntry, WrongAnswerExamItem
 from question_bank.models.questions import (
@@ -90,6 +97,7 @@ __all__ = [
     "ImportJob", "JobState",
     "CLOSED_STATES", "HALF_CENT", "DEFAULT_GRACE_S", "Attempt", "AttemptItem", "AttemptState", "AuditEvent",
     "BatchStatus", "BlueprintSection", "Category", "FixedItem", "DeviceEvent", "DeviceEventKind", "ExamKind", "HeldImport", "ImportBatch", "LedgerCheckpoint", "LedgerHead", "Mark",
+    "BankGeneration", "PaperPoolCache",
     "MultiChoiceRule", "NearDuplicateBand", "OrgUnit", "Paper", "Practice", "PracticeItem", "PracticeSource",
     "WrongAnswerEntry", "WrongAnswerExamItem", "Question", "QuestionStatus", "QuestionVersion",
     "RefusedChange", "ResponseSource", "ResponseStep", "ResultPolicy", "Role", "RosterEntry", "ScoreRecord",

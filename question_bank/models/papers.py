@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from question_bank.db import Base, Points, UTCDateTime
@@ -137,3 +148,36 @@ class FixedItem(Base):
     section: Mapped[BlueprintSection] = relationship(back_populates="items")
     question: Mapped[Question] = relationship()
     question_version: Mapped[QuestionVersion] = relationship()
+
+
+class BankGeneration(Base):
+    """One row (id 1) counting changes of the bank that can change a drawn section's pool: a
+    question published, retired or deleted, a published version's type, difficulty, category or
+    content changed, a law review flag opened or closed, a category renamed, moved or removed.
+    Bumped by database triggers (migration 9c2f4b7d1e60), never by the service, so no write path
+    can forget it; a missing row counts as generation 0 and the first change makes it.
+    :class:`PaperPoolCache` rows of another generation are stale."""
+
+    __tablename__ = "bank_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class PaperPoolCache(Base):
+    """A paper's drawn-section pools as last read from the bank (``services.pool_cache``), so a
+    start does not read every eligible question of every section again (issue 7). Valid only
+    while the bank is at ``generation`` and the paper's sections still have ``signature``; the
+    pools are stored only for a paper the bank can fill."""
+
+    __tablename__ = "paper_pool_cache"
+
+    paper_id: Mapped[int] = mapped_column(ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True,
+                                          autoincrement=False)
+    #: :class:`BankGeneration` ``n`` read before the pools were.
+    generation: Mapped[int] = mapped_column(BigInteger)
+    #: sha256 of the sections' definitions (``pool_cache.signature``): an edited paper misses.
+    signature: Mapped[str] = mapped_column(String(64))
+    #: The drawn sections' pools (``pool_cache.SectionPool``): a line of JSON with each one's
+    #: size, repeated and shared contents, then every version id as a 32-bit integer, in bank order.
+    pools: Mapped[bytes] = mapped_column(LargeBinary)

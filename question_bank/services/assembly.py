@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 
-from sqlalchemy import Integer, Select, and_, any_, case, exists, func, literal, select
+from sqlalchemy import Integer, Select, and_, any_, bindparam, case, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,7 @@ from question_bank.models import (
     QuestionStatus,
     QuestionVersion,
 )
-from question_bank.services import exposure
+from question_bank.services import exposure, pool_cache
 from question_bank.services.study_scope import articles_of_list
 from question_bank.types import REGISTRY
 
@@ -320,31 +320,16 @@ def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | N
     sections = [s for _, s in numbered]
     if not paper.sections:
         check_paper(session, paper)
-    # Each pool is read once (issue 7): the shortfall check and the draw share it.
-    drawn_pools = [_pool(session, s, excluded) for s in sections]
-    if excluded is None:
-        problems = [s.problem() for s in sections_short(session, paper.sections, drawn_pools=drawn_pools)]
-        if problems:
-            raise InvalidInput(problems)
-    else:
-        check_paper(session, paper)
-        short = sections_short(session, paper.sections, excluded, drawn_pools)
-        if short:
-            raise InvalidInput([_exposure_problem(session, rules, paper, s) for s in short])
+    cached = pool_cache.cacheable(sections, excluded)
+    signature = pool_cache.signature(paper.sections) if cached else ""
+    pools = pool_cache.read(session, paper.id, signature) if cached and paper.id is not None else None
+    if pools is None:
+        generation = pool_cache.generation(session) if cached else 0  # before the pools: see pool_cache.store
+        pools = _checked_pools(session, paper, sections, excluded, rules, fixed)
+        if cached and paper.id is not None:
+            pool_cache.store(session, paper.id, generation, signature, pools)
     rng = random.Random(seed)
-    pools = [{v: fp for v, fp in pool.items() if fp not in fixed} for pool in drawn_pools]
-    # Per section: fingerprint → the versions of its pool holding it (usually one).
-    holders: list[dict[str, list[int]]] = []
-    for pool in pools:
-        by_fingerprint: dict[str, list[int]] = {}
-        for version_id, fingerprint in pool.items():
-            by_fingerprint.setdefault(fingerprint, []).append(version_id)
-        holders.append(by_fingerprint)
-    chosen = _greedy(sections, holders, rng) or _match(sections, holders, rng)
-    picked = {index: [_one(holders[index][fp], rng) for fp in fingerprints] for index, fingerprints in chosen.items()}
-    # The random pick is a set: list it in bank order, so the order never depends on the seed.
-    positions = [{version_id: place for place, version_id in enumerate(pool)} for pool in pools]
-    picked = {index: sorted(ids, key=positions[index].__getitem__) for index, ids in picked.items()}
+    picked = _pick(sections, pools, rng)
     taken = [version_id for ids in picked.values() for version_id in ids]
     versions = _briefs(session, taken) if for_attempt else \
         {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(taken)))}
@@ -357,6 +342,76 @@ def draw(session: Session, paper: Paper, seed: int, rules: exposure.Exposure | N
     ]
 
 
+def _checked_pools(session: Session, paper: Paper, sections: list[BlueprintSection], excluded: Select | None,
+                   rules: exposure.Exposure | None, fixed: set[str]) -> pool_cache.Pools:
+    """The drawn sections' pools read from the bank, without the fixed sections' contents, once
+    the bank is found to fill the paper; raises as :func:`draw`."""
+    # Each pool is read once (issue 7): the shortfall check and the draw share it.
+    drawn_pools = [_pool(session, s, excluded) for s in sections]
+    if excluded is None:
+        problems = [s.problem() for s in sections_short(session, paper.sections, drawn_pools=drawn_pools)]
+        if problems:
+            raise InvalidInput(problems)
+    else:
+        check_paper(session, paper)
+        short = sections_short(session, paper.sections, excluded, drawn_pools)
+        if short:
+            raise InvalidInput([_exposure_problem(session, rules, paper, s) for s in short])
+    return pool_cache.pools_of([{v: fp for v, fp in pool.items() if fp not in fixed} for pool in drawn_pools])
+
+
+def _pick(sections: list[BlueprintSection], pools: pool_cache.Pools, rng: random.Random) -> dict[int, list[int]]:
+    """Drawn section index → the version ids drawn for it, in bank order.
+
+    Greedy, smallest pool first: each section samples ``count`` of its contents not taken by a
+    section drawn before it (``random.sample`` of their indexes, listed only when another section
+    took content this one shares), then one version of each drawn content (:func:`_one`). Should
+    a section find too few left, :func:`_match` completes the draw. The same draw, seed for seed,
+    as the maps of every fingerprint built on each draw until issue 7 gave, without building them."""
+    taken: set[int] = set()
+    chosen: dict[int, list[int]] = {}
+    for index in sorted(range(len(sections)), key=lambda i: (pools[i].size, i)):
+        pool, count = pools[index], sections[index].count
+        free = pool_cache.Outside(pool.size, sorted(c for c, key in pool.shared.items() if key in taken))
+        if len(free) < count:
+            return _pick_by_matching(sections, pools, rng)
+        chosen[index] = rng.sample(free, count)
+        taken.update(pool.shared[c] for c in chosen[index] if c in pool.shared)
+    picked = {}
+    for index, contents in chosen.items():
+        pool = pools[index]
+        places = [_one(pool.holders(c), rng) for c in contents]
+        picked[index] = [pool.versions[place] for place in sorted(places)]
+    return picked
+
+
+def _pick_by_matching(sections: list[BlueprintSection], pools: pool_cache.Pools,
+                      rng: random.Random) -> dict[int, list[int]]:
+    """:func:`_pick` once the greedy draw painted itself into a corner (only possible with
+    content shared across sections): augmenting paths over maps of every content."""
+    holders = [{pool.shared.get(c, (index, c)): [pool.versions[p] for p in pool.holders(c)] for c in range(pool.size)}
+               for index, pool in enumerate(pools)]
+    chosen = _match(sections, holders, rng)
+    picked = {index: [_one(holders[index][key], rng) for key in keys] for index, keys in chosen.items()}
+    # The random pick is a set: list it in bank order, so the order never depends on the seed.
+    positions = [{version_id: place for place, version_id in enumerate(pool.versions)} for pool in pools]
+    return {index: sorted(ids, key=positions[index].__getitem__) for index, ids in picked.items()}
+
+
+#: :func:`_briefs`'s statement per dialect, built once (building it anew was a tenth of a cached draw).
+_BRIEFS: dict[str, Select] = {}
+
+
+def _briefs_statement(postgresql: bool) -> Select:
+    length = func.jsonb_array_length if postgresql else func.json_array_length
+    wanted = QuestionVersion.id == any_(bindparam("ids", type_=ARRAY(Integer))) if postgresql \
+        else QuestionVersion.id.in_(bindparam("ids", expanding=True))
+    pinned = case((QuestionVersion.pinned_options != literal([], QuestionVersion.pinned_options.type),
+                   QuestionVersion.pinned_options), else_=None)
+    return select(QuestionVersion.id, QuestionVersion.qtype, length(QuestionVersion.options), pinned,
+                  QuestionVersion.used_at).where(wanted)
+
+
 def _briefs(session: Session, version_ids: list[int]) -> dict[int, VersionBrief]:
     """Version id → :class:`VersionBrief` of each of ``version_ids``, in one Core query. The
     database counts the options and sends the pinned ones only where there are any (most have
@@ -365,14 +420,10 @@ def _briefs(session: Session, version_ids: list[int]) -> dict[int, VersionBrief]
     placeholders anew each time."""
     if not version_ids:
         return {}
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    length = func.jsonb_array_length if postgresql else func.json_array_length
-    wanted = QuestionVersion.id == any_(literal(version_ids, ARRAY(Integer))) if postgresql \
-        else QuestionVersion.id.in_(version_ids)
-    pinned = case((QuestionVersion.pinned_options != literal([], QuestionVersion.pinned_options.type),
-                   QuestionVersion.pinned_options), else_=None)
-    rows = session.execute(select(QuestionVersion.id, QuestionVersion.qtype, length(QuestionVersion.options),
-                                  pinned, QuestionVersion.used_at).where(wanted))
+    dialect = session.get_bind().dialect.name
+    if dialect not in _BRIEFS:
+        _BRIEFS[dialect] = _briefs_statement(dialect == "postgresql")
+    rows = session.execute(_BRIEFS[dialect], {"ids": version_ids})
     return {row[0]: VersionBrief(row[0], row[1], row[2] or 0, tuple(row[3] or ()), row[4]) for row in rows}
 
 
@@ -399,22 +450,6 @@ def _fixed_items(position: int, section: BlueprintSection, brief: bool = False) 
 def _one(version_ids: list[int], rng: random.Random) -> int:
     # Only a repeat published twice offers a choice; drawing nothing otherwise keeps existing seeds' draws.
     return version_ids[0] if len(version_ids) == 1 else rng.choice(version_ids)
-
-
-def _greedy(sections: list[BlueprintSection], holders: list[dict[str, list[int]]],
-            rng: random.Random) -> dict[int, list[str]] | None:
-    """Section index → the fingerprints drawn for it, smallest pool first; None when a section
-    finds too few left (only possible with pools that overlap without nesting)."""
-    taken: set[str] = set()
-    chosen: dict[int, list[str]] = {}
-    for index in sorted(range(len(sections)), key=lambda i: (len(holders[i]), i)):
-        free = [fp for fp in holders[index] if fp not in taken]
-        if len(free) < sections[index].count:
-            return None
-        picked = rng.sample(free, sections[index].count)
-        taken.update(picked)
-        chosen[index] = picked
-    return chosen
 
 
 def _match(sections: list[BlueprintSection], holders: list[dict[str, list[int]]],
