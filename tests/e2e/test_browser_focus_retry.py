@@ -80,13 +80,16 @@ def test_focus_messages_the_network_lost_are_sent_again_in_order_and_stored_once
 
 def test_a_focus_message_unsent_at_a_reload_is_sent_by_the_next_load_which_is_the_return(phone: Page, started, db):
     old_writer = phone.locator("#exam").get_attribute("data-writer")
-    phone.route(FOCUS, lambda route: route.abort())  # offline
+    # Offline until the reload: the old load's own retries must not get through in between (one
+    # that did would be stored before the new load, which then has nothing unsent to come back from).
+    reloading: list[bool] = []
+    phone.on("request", lambda request: request.is_navigation_request() and reloading.append(True))
+    phone.route(FOCUS, lambda route: route.continue_() if reloading else route.abort())
     with phone.expect_request(FOCUS, timeout=TIMEOUT_MS):
         phone.evaluate("window.dispatchEvent(new Event('blur'))")
     assert _events(db, started) == []
-    phone.unroute(FOCUS)  # back online, and the candidate reloads the exam page
     with phone.expect_response(re.compile(r".*/presence$"), timeout=TIMEOUT_MS):
-        phone.reload()
+        phone.reload()  # back online as the candidate reloads the exam page
     scripts_ready(phone)
     new_writer = phone.locator("#exam").get_attribute("data-writer")
     assert new_writer != old_writer
