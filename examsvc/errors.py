@@ -98,7 +98,7 @@ FIELD_NAMES = {
 }
 
 
-def _shown(value: Any) -> Any:
+def shown(value: Any) -> Any:
     """A parameter as shown: messages (``errors.Msg``) translated, lists of them joined, times in
     the app's timezone (Asia/Shanghai)."""
     if isinstance(value, dt.datetime):
@@ -110,16 +110,11 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def shown(value: Any) -> Any:
-    """:func:`_shown` for pages: a list of messages (``errors.Msg``) as one translated phrase."""
-    return _shown(value)
-
-
 def translate(template: str, params: dict) -> str:
     """A domain message template in the person's language, with its parameters filled in."""
     if not params:
         return gettext(template)
-    return gettext(template, **{name: _shown(value) for name, value in params.items()})
+    return gettext(template, **{name: shown(value) for name, value in params.items()})
 
 
 def format_place(place: errors.Place | dict[str, Any] | str | None) -> str:
