@@ -25,7 +25,7 @@ from question_bank.errors import N_, InvalidInput, PermissionDenied, Place, Prob
 from question_bank.formats.guarded import clean_filename
 from question_bank.formats.roster_file import LIMITS, RosterFile, RosterRow, cell_text, read_roster_file
 from question_bank.models import OrgUnit, Role, User
-from question_bank.services import audit, people
+from question_bank.services import audit, people, protection
 from question_bank.services.passwords import temporary_password
 from question_bank.text import hidden_characters
 from question_bank.services.roster import MAX_POST_CHARS, UNSAVED_FORMULA, _row_of, mask_id, row_id_number
@@ -140,7 +140,7 @@ def create_cadre_accounts(session: Session, clock: Clock, actor: User, stream: I
     actor's units, more than :data:`MAX_NEW_ACCOUNTS` new accounts, or no rows at all. The caller
     rolls back on an error (nothing is kept) and commits otherwise.
     """
-    if not (actor.has_role(Role.SYSADMIN) and actor.org_unit.contains(default_unit)):
+    if not protection.may(actor, (Role.SYSADMIN,), default_unit):
         raise PermissionDenied()
     name = clean_filename(filename) if filename else ""
     roster = read_roster_file(name, stream.read(LIMITS.max_file_bytes + 1))

@@ -85,7 +85,7 @@ def update_user(session: Session, clock: Clock, actor: User, user: User, *, disp
     :class:`protection.RolesNotGrantable` for a role the actor may not give that the account lacks
     (``protection.grantable_roles``: an administrator below the top unit gives no province-wide role)."""
     _require(actor, user)
-    if not actor.org_unit.contains(unit):
+    if not protection.may(actor, (Role.SYSADMIN,), unit):
         raise PermissionDenied()
     roles = sorted(set(roles))
     protection.require_grantable(actor, roles, held=user.roles)

@@ -55,10 +55,7 @@ def _page(rows: Sequence[Any], limit: int, key=lambda row: row.id) -> Page:
 
 def unit_in_scope(session: Session, token: ApiToken, unit_id: int) -> OrgUnit:
     """A unit of the token's subtree. Raises :class:`NotFound` for any other (no enumeration)."""
-    unit = session.get(OrgUnit, unit_id)
-    if unit is None or not token.org_unit.contains(unit):
-        raise NotFound()
-    return unit
+    return protection.unit_in_reach(session, token, unit_id)
 
 
 def _cadre_in(unit: OrgUnit, sitting_id_column) -> Any:

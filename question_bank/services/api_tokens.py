@@ -105,10 +105,10 @@ class TokenSpec:
 
 
 def _unit_in_scope(session: Session, actor: User, unit_id: int) -> OrgUnit:
-    unit = session.get(OrgUnit, unit_id)
-    if unit is None or not actor.org_unit.contains(unit):
-        raise InvalidInput([Problem(N_("not a unit you manage"), place="org_unit_id")])
-    return unit
+    try:
+        return protection.unit_in_reach(session, actor, unit_id)
+    except NotFound:
+        raise InvalidInput([Problem(N_("not a unit you manage"), place="org_unit_id")]) from None
 
 
 def create_token(session: Session, clock: Clock, actor: User, spec: TokenSpec) -> tuple[ApiToken, str]:
@@ -148,10 +148,7 @@ def revoke_token(session: Session, clock: Clock, actor: User, token_id: int) -> 
 
     Audited as ``api_token.revoke``. Raises :class:`NotFound` (no such token in the actor's
     subtree), :class:`Conflict` (already revoked) or :class:`PermissionDenied`."""
-    protection.require_role(actor, Role.SYSADMIN)
-    token = session.get(ApiToken, token_id, with_for_update=True)
-    if token is None or not actor.org_unit.contains(token.org_unit):
-        raise NotFound()
+    token = protection.get_in_scope(session, actor, ApiToken, token_id, Role.SYSADMIN, lock=True)
     if token.revoked_at is not None:
         raise Conflict(N_("This token was already revoked."))
     token.revoked_at, token.revoked_by_id = clock.now(), actor.id

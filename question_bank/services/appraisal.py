@@ -76,9 +76,7 @@ def make_filter(session: Session, viewer: User, *, year: int | None = None, firs
     viewer's own unit. Raises :class:`NotFound` for a unit outside the viewer's subtree;
     :class:`PermissionDenied` for anyone but HR; :class:`InvalidInput` as :func:`filter_for`."""
     protection.require_role(viewer, *READER_ROLES)
-    unit = viewer.org_unit if unit_id is None else session.get(OrgUnit, unit_id)
-    if unit is None or not viewer.org_unit.contains(unit):
-        raise NotFound()
+    unit = viewer.org_unit if unit_id is None else protection.unit_in_reach(session, viewer, unit_id)
     return filter_for(unit, year=year, first_day=first_day, last_day=last_day, kinds=kinds)
 
 
@@ -205,7 +203,7 @@ def summary(session: Session, viewer: User, chosen: AppraisalFilter, now: dt.dat
     """:func:`summary_for` the viewer. Raises :class:`PermissionDenied` for anyone but HR,
     :class:`NotFound` when the filter's unit lies outside the viewer's subtree."""
     protection.require_role(viewer, *READER_ROLES)
-    if not viewer.org_unit.contains(chosen.unit):
+    if not protection.reaches(viewer, chosen.unit):
         raise NotFound()
     return summary_for(session, chosen, now)
 

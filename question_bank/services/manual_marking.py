@@ -194,7 +194,7 @@ def without_senior_marker(session: Session, actor: User) -> int:
     for item, sitting in thirds:
         marked_by = {m.marker_id for m in marks[item.id]}
         # A senior marker reaches the sittings of their unit's subtree.
-        if not any(s.org_unit.contains(sitting.org_unit) and s.id not in marked_by for s in seniors):
+        if not any(protection.reaches(s, sitting.org_unit) and s.id not in marked_by for s in seniors):
             stranded += 1
     return stranded
 
@@ -217,7 +217,7 @@ def _locked_item(session: Session, actor: User, item_id: int, *, lock: bool) -> 
         raise NotFound()
     query = select(Attempt).where(Attempt.id == item.attempt_id).execution_options(populate_existing=True)
     attempt = session.scalars(query.with_for_update() if lock else query).one()
-    if not actor.org_unit.contains(attempt.sitting.org_unit) or \
+    if not protection.reaches(actor, attempt.sitting.org_unit) or \
             item.question_version.qtype not in person_marked_types():
         raise NotFound()
     return item, attempt

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, Problem
 from question_bank.models import OrgUnit, Role, UnitLevel, User
-from question_bank.services import audit, people
+from question_bank.services import audit, people, protection
 from question_bank.text import hidden_character_problems
 
 MAX_UNIT_NAME = 200
@@ -26,8 +26,7 @@ def managed_unit(session: Session, actor: User, unit_id: int, *, own_allowed: bo
     """A unit the actor manages: strictly below their own (or their own with ``own_allowed``).
     Raises :class:`NotFound` otherwise, as for an id that does not exist (no enumeration)."""
     unit = session.get(OrgUnit, unit_id)
-    if (unit is None or not actor.has_role(Role.SYSADMIN) or not actor.org_unit.contains(unit)
-            or (unit.id == actor.org_unit_id and not own_allowed)):
+    if not protection.may(actor, (Role.SYSADMIN,), unit) or (unit.id == actor.org_unit_id and not own_allowed):
         raise NotFound()
     return unit
 

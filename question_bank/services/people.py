@@ -144,7 +144,7 @@ def create_user(
     name or a profile text: :func:`question_bank.text.hidden_character_problems`), each problem
     placed on its field.
     """
-    if actor is not None and not (actor.has_role(Role.SYSADMIN) and actor.org_unit.contains(unit)):
+    if actor is not None and not protection.may(actor, (Role.SYSADMIN,), unit):
         raise PermissionDenied()
     roles = list(roles)
     if actor is not None:

@@ -6,6 +6,9 @@ them all, in the manner of indico's protection mixin:
 
 - :func:`may` — "this actor may do this to this object": holds one of the roles *and* the object's unit
   lies in the actor's subtree;
+- :func:`reaches` — the subtree half alone, for a holder whose role was checked already or who has none
+  (an API token reaches its unit's subtree);
+- :func:`unit_in_reach` — load a unit chosen by id (a filter, a target) that must lie in the subtree;
 - :func:`require_role` — the role half alone, for actions on no one object (a list, a new paper);
 - :func:`get_in_scope` — load an object by id for an action; "not in your subtree" and "no such id"
   give the same :class:`NotFound`, so ids cannot be probed (SEC-A1);
@@ -18,7 +21,7 @@ functions decide the object behind it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
@@ -52,10 +55,32 @@ def require_role(actor: User, *roles: Role) -> None:
         raise PermissionDenied()
 
 
+class UnitHolder(Protocol):
+    """Whatever acts within one unit's subtree: a staff member (:class:`User`) or an API token."""
+
+    @property
+    def org_unit(self) -> OrgUnit: ...
+
+
+def reaches(holder: UnitHolder, unit: OrgUnit | None) -> bool:
+    """True when ``unit`` is the holder's unit or lies below it (domain.md §2). An object of no unit is
+    in nobody's reach."""
+    return unit is not None and holder.org_unit.contains(unit)
+
+
 def may(actor: User, roles: Iterable[Role], unit: OrgUnit | None) -> bool:
     """True when ``actor`` holds one of ``roles`` and ``unit`` (the object's unit) lies in the actor's
-    subtree. An object of no unit is in nobody's scope."""
-    return actor.has_role(*roles) and unit is not None and actor.org_unit.contains(unit)
+    subtree (:func:`reaches`)."""
+    return actor.has_role(*roles) and reaches(actor, unit)
+
+
+def unit_in_reach(session: Session, holder: UnitHolder, unit_id: int) -> OrgUnit:
+    """The :class:`OrgUnit` ``unit_id`` when the holder :func:`reaches` it. Raises :class:`NotFound`
+    otherwise, the same answer as for an id that does not exist (SEC-A1: units cannot be probed)."""
+    unit = session.get(OrgUnit, unit_id)
+    if not reaches(holder, unit):
+        raise NotFound()
+    return unit  # type: ignore[return-value]  # reaches() is false for None
 
 
 def _unit_of(obj: Any) -> OrgUnit | None:
@@ -63,13 +88,13 @@ def _unit_of(obj: Any) -> OrgUnit | None:
 
 
 def get_in_scope(session: Session, actor: User, model: type[T], obj_id: Any, *roles: Role,
-                 unit_of: Callable[[T], OrgUnit | None] = _unit_of) -> T:
+                 unit_of: Callable[[T], OrgUnit | None] = _unit_of, lock: bool = False) -> T:
     """The ``model`` row ``obj_id`` for an actor holding one of ``roles`` whose subtree holds it (its unit
-    found by ``unit_of``, by default ``obj.org_unit``). Raises :class:`PermissionDenied` when the actor
-    holds none of the roles, :class:`NotFound` when the row is missing or outside the subtree (the same
-    answer for both)."""
+    found by ``unit_of``, by default ``obj.org_unit``), row-locked (``FOR UPDATE``) with ``lock``.
+    Raises :class:`PermissionDenied` when the actor holds none of the roles, :class:`NotFound` when the
+    row is missing or outside the subtree (the same answer for both)."""
     require_role(actor, *roles)
-    obj = session.get(model, obj_id)
+    obj = session.get(model, obj_id, with_for_update=True if lock else None)
     if obj is None or not may(actor, roles, unit_of(obj)):
         raise NotFound()
     return obj

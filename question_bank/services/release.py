@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.errors import N_, Conflict, PermissionDenied
 from question_bank.models import AuditEvent, ResultPolicy, Role, Sitting, User
-from question_bank.services import audit
+from question_bank.services import audit, protection
 
 #: The audit action of a release.
 RELEASE_ACTION = "sitting.release_results"
@@ -27,7 +27,7 @@ RELEASER_ROLES = (Role.EXAM_ADMIN, Role.HR)
 def may_release(actor: User, sitting: Sitting) -> bool:
     """Whether ``actor`` may release this sitting's results: an exam admin or HR officer whose
     unit subtree holds the sitting's unit (HR of one city cannot release a province's sitting)."""
-    return actor.has_role(*RELEASER_ROLES) and actor.org_unit.contains(sitting.org_unit)
+    return protection.may(actor, RELEASER_ROLES, sitting.org_unit)
 
 
 def release_refusal(sitting: Sitting, now: dt.datetime) -> Conflict | None:

@@ -101,10 +101,7 @@ def _matching(session: Session, actor: User, sitting: Sitting, query: CadreQuery
         User.is_active, User.role_rows.any(UserRole.role == Role.CADRE),
         ~exists().where(RosterEntry.sitting_id == sitting.id, RosterEntry.user_id == User.id))
     if query.unit_id is not None:
-        unit = session.get(OrgUnit, query.unit_id)
-        if unit is None or not actor.org_unit.contains(unit):
-            raise NotFound()
-        found = found.where(protection.in_subtree(unit))
+        found = found.where(protection.in_subtree(protection.unit_in_reach(session, actor, query.unit_id)))
     text = query.text.strip()
     if text:
         # "%" and "_" are ordinary characters here, as in the bank search.

@@ -135,7 +135,7 @@ def _check_values(session: Session, actor: User, values: ListValues) -> tuple[Or
     if unknown:
         problems.append(Problem(N_("Unknown rank level: %(value)s"), {"value": ", ".join(unknown)}, "levels"))
     unit = session.get(OrgUnit, values.org_unit_id) if values.org_unit_id else actor.org_unit
-    if unit is None or not actor.org_unit.contains(unit):
+    if not protection.reaches(actor, unit):
         problems.append(Problem(N_("The unit is not within yours."), place="org_unit_id"))
     targets = [session.get(OrgUnit, i) for i in dict.fromkeys(values.target_unit_ids)]
     if any(t is None or unit is None or not unit.contains(t) for t in targets):

@@ -54,3 +54,25 @@ def test_get_in_scope_answers_outside_and_missing_alike(tree, db, make):
         protection.get_in_scope(db, make.user(Role.HR, unit=city_a), Sitting, inside.id, Role.EXAM_ADMIN)
     listed = db.scalars(protection.scoped(Sitting, admin)).all()
     assert listed == [inside]
+
+
+def test_reaches_is_the_subtree_rule_for_people_and_api_tokens_alike(tree, make):
+    city_a, city_b, department, admin = tree
+    assert protection.reaches(admin, department) and protection.reaches(admin, city_a)
+    assert not protection.reaches(admin, city_b) and not protection.reaches(admin, make.root())
+    assert not protection.reaches(admin, None)
+
+    class Token:  # an API token acts within its unit's subtree; it holds no role
+        org_unit = city_b
+
+    assert protection.reaches(Token(), city_b) and not protection.reaches(Token(), department)
+
+
+def test_a_unit_chosen_by_id_outside_the_subtree_answers_like_a_missing_one(tree, db):
+    city_a, city_b, department, admin = tree
+    db.commit()
+    assert protection.unit_in_reach(db, admin, department.id) is department
+    missing = max(city_a.id, city_b.id, department.id) + 1000
+    for unit_id in (city_b.id, missing):
+        with pytest.raises(NotFound):
+            protection.unit_in_reach(db, admin, unit_id)
