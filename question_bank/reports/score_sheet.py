@@ -155,14 +155,6 @@ def beijing(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(BEIJING).replace(tzinfo=None, microsecond=0)
 
 
-def minutes_between(started: dt.datetime | None, finished: dt.datetime | None) -> Decimal | None:
-    """Minutes from ``started`` to ``finished`` to one decimal (half up), as the sheet shows them."""
-    if started is None or finished is None:
-        return None
-    seconds = Decimal(int((finished - started).total_seconds()))
-    return plain_points((seconds / 60).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
-
 def answering_seconds(attempt: Attempt, cap_s: int | None = None) -> int | None:
     """Seconds the candidate had the attempt open to answer: from the start to the first hand-in,
     plus each re-opening's period (from the re-opening to the next hand-in), never the time it sat

@@ -156,14 +156,6 @@ def test_a_second_attempt_or_a_makeup_sitting_is_a_makeup():
     assert sheet.attempt_kind(make_sitting(kind=ExamKind.MAKEUP), None) == "补考"
 
 
-@pytest.mark.parametrize("started, finished, minutes", [
-    ("09:00:00", "09:30:00", Decimal(30)), ("09:00:00", "09:00:29", Decimal("0.5")),
-    ("09:00:00", "09:00:02", Decimal(0)), ("09:00:00", "10:59:57", Decimal("120")),
-])
-def test_durations_are_minutes_to_one_decimal(started, finished, minutes):
-    assert sheet.minutes_between(beijing(started), beijing(finished)) == minutes
-
-
 def at_day(day: int, hms: str) -> dt.datetime:
     h, m, s = map(int, hms.split(":"))
     return dt.datetime(2026, 5, day, h, m, s, tzinfo=BEIJING).astimezone(dt.timezone.utc)
