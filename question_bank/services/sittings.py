@@ -148,6 +148,15 @@ def roster_sizes(session: Session, sitting_ids: list[int]) -> dict[int, int]:
     return {sitting_id: count for sitting_id, count in session.execute(query)}
 
 
+def lock_sitting(session: Session, sitting: Sitting) -> Sitting:
+    """``sitting`` read again under a row lock for update, held to the end of the transaction.
+    A start takes the same row's shared lock first (``attempts.lock_for_start``), so while this
+    is held no attempt starts, and a start in progress is waited for: :func:`has_attempts` asked
+    afterwards sees its attempt."""
+    return session.scalars(select(Sitting).where(Sitting.id == sitting.id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
 def has_attempts(session: Session, sitting: Sitting) -> bool:
     return bool(session.scalar(select(exists().where(Attempt.sitting_id == sitting.id))))
 
@@ -374,8 +383,8 @@ def recompute_deadline(session: Session, clock: Clock, actor: User, sitting: Sit
 
 def _recompute_running_deadlines(session: Session, clock: Clock, actor: User, sitting: Sitting) -> list[DeadlineChange]:
     """:func:`recompute_deadline` for every attempt of the sitting in progress, in attempt order."""
-    # The roster is locked as start_attempt locks its entry: an attempt starting at this moment
-    # either reads the new closing time or exists already and is recomputed here.
+    # update_sitting holds the sitting's row, so no attempt starts meanwhile; the roster is locked
+    # as set_extra_time locks an entry, so the extra time read here is not being changed meanwhile.
     extra = {entry.user_id: entry.extra_time_s for entry in session.scalars(
         select(RosterEntry).where(RosterEntry.sitting_id == sitting.id).order_by(RosterEntry.id)
         .with_for_update().execution_options(populate_existing=True))}
@@ -408,14 +417,15 @@ def update_sitting(session: Session, clock: Clock, actor: User, sitting: Sitting
     but not earlier: they decided the deadlines and scores already given. A time given in whole
     minutes that equals the stored one rounded down to the minute counts as unchanged (the form
     cannot show seconds). Raises :class:`NotFound`, :class:`InvalidInput` or :class:`Conflict`;
-    nothing changes when it raises.
+    nothing changes when it raises. The sitting's row is locked first (:func:`lock_sitting`), so
+    the look for attempts and the change are one step against a candidate starting at that moment.
 
     When the window closes later, every attempt in progress gets its deadline recomputed
     (:func:`recompute_deadline`): one the old closing time had cut short runs on to its time limit
     plus extra time, or to the new close (domain.md §6); none is shortened. Audited as
     "sitting.update" and, per deadline moved, "attempt.deadline".
     """
-    sitting = get_sitting(session, actor, sitting.id)
+    sitting = lock_sitting(session, get_sitting(session, actor, sitting.id))
     spec = _as_stored(sitting, spec)
     # The bank is checked again when the paper changes; otherwise a shrunken bank would block a
     # harmless change (a later closing time), and starting is refused anyway while it cannot fill.

@@ -1,0 +1,127 @@
+"""An exam admin changing a sitting's settings while a candidate starts it (tester finding: the look
+for attempts in ``update_sitting`` took no lock, so a grace change could land beside an attempt
+being started under the old grace). The two are applied one after the other, whichever comes first:
+a change made while a start is under way waits for it and is then refused as for any started
+sitting; a start made while a change is under way waits for it and starts under the new settings.
+
+On PostgreSQL the second runs on its own connection while the first's transaction is open, and must
+wait for it; SQLite lets one writer in at a time, so there the two run one after the other.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from question_bank.db import make_session_factory
+from question_bank.errors import Conflict
+from question_bank.models import Role, Sitting, User
+from question_bank.services import attempts, roster, sittings
+from question_bank.services.sittings import SittingSpec
+from tests.conftest import at
+
+#: Longest wait for the other connection to come to the lock, or to finish (a guard, not a measure).
+_PATIENCE_S = 60
+
+
+def _spec(paper_id: int, **changes: Any) -> SittingSpec:
+    values = dict(title="任前法律知识考试", kind="pre_appointment", paper_id=paper_id, opens_at=at("09:00:00"),
+                  closes_at=at("17:00:00"), time_limit_s=3600, grace_s=30)
+    values.update(changes)
+    return SittingSpec(**values)
+
+
+def _scene(db: Session, clock, make) -> dict[str, int]:
+    """An open sitting (an hour's limit, 30 s of grace) with one cadre on its roster, committed."""
+    make.questions(2, "single_choice")
+    paper = make.paper()
+    admin, cadre = make.user(Role.EXAM_ADMIN), make.cadre()
+    sitting = sittings.create_sitting(db, clock, admin, _spec(paper.id))
+    roster.add_to_roster(db, clock, admin, sitting, [cadre.id])
+    ids = {"admin": admin.id, "cadre": cadre.id, "sitting": sitting.id, "paper": paper.id}
+    db.commit()
+    return ids
+
+
+def _start(clock, ids: dict[str, int]) -> Callable[[Session], Any]:
+    def start(session: Session):
+        return attempts.start_attempt(session, clock, session.get(User, ids["cadre"]),
+                                      session.get(Sitting, ids["sitting"])).deadline
+    return start
+
+
+def _change(clock, ids: dict[str, int], **changes: Any) -> Callable[[Session], Any]:
+    def change(session: Session):
+        return sittings.update_sitting(session, clock, session.get(User, ids["admin"]),
+                                       session.get(Sitting, ids["sitting"]), _spec(ids["paper"], **changes))
+    return change
+
+
+def _outcome(session: Session, work: Callable[[Session], Any]) -> Any:
+    """What ``work`` returned, committed, or the error it raised, rolled back."""
+    try:
+        result = work(session)
+        session.commit()
+        return result
+    except Exception as exc:  # noqa: BLE001 (the test looks at which error it was)
+        session.rollback()
+        return exc
+
+
+def _blocked(engine, pid: int) -> bool:
+    with engine.connect() as connection:
+        return bool(connection.scalar(text("SELECT cardinality(pg_blocking_pids(:pid)) > 0"), {"pid": pid}))
+
+
+def _second_during_first(engine, first: Callable[[Session], Any], second: Callable[[Session], Any]) -> Any:
+    """Run ``first`` and, before it commits, ``second`` on another connection; return what the
+    second returned or raised. On PostgreSQL it must come to wait for a lock the first holds."""
+    sessions = make_session_factory(engine)
+    with sessions() as first_session:
+        first(first_session)
+        if engine.dialect.name != "postgresql":
+            first_session.commit()
+            with sessions() as second_session:
+                return _outcome(second_session, second)
+        second_session = sessions()
+        pid = second_session.scalar(text("SELECT pg_backend_pid()"))
+        # A lock never let go fails the second after a while instead of hanging the test.
+        second_session.execute(text(f"SET LOCAL lock_timeout = '{_PATIENCE_S}s'"))
+        outcome: list[Any] = []
+        thread = threading.Thread(target=lambda: outcome.append(_outcome(second_session, second)))
+        thread.start()
+        try:
+            give_up = time.monotonic() + _PATIENCE_S
+            while thread.is_alive() and not _blocked(engine, pid) and time.monotonic() < give_up:
+                time.sleep(0.02)
+            waited = thread.is_alive()
+            first_session.commit()
+        finally:
+            thread.join(timeout=2 * _PATIENCE_S)
+            second_session.close()
+    assert waited, f"the second went ahead while the first was open: {outcome}"
+    [result] = outcome
+    return result
+
+
+def test_a_grace_change_made_while_a_candidate_starts_waits_for_the_start_and_is_refused(db, clock, make, engine):
+    ids = _scene(db, clock, make)
+    refused = _second_during_first(engine, _start(clock, ids), _change(clock, ids, grace_s=120))
+    assert isinstance(refused, Conflict), refused
+    assert "grace for late saves" in str(refused)
+    db.expire_all()
+    assert db.get(Sitting, ids["sitting"]).grace_s == 30
+
+
+def test_a_start_made_while_the_time_limit_changes_waits_for_the_change_and_gets_the_new_limit(db, clock, make, engine):
+    ids = _scene(db, clock, make)
+    deadline = _second_during_first(engine, _change(clock, ids, time_limit_s=1800), _start(clock, ids))
+    # Started at 10:00 with the new half hour, not the old hour.
+    assert deadline == at("10:30:00")
+    db.expire_all()
+    assert db.get(Sitting, ids["sitting"]).time_limit_s == 1800
