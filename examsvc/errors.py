@@ -166,15 +166,38 @@ def void_json(by: str, at: dt.datetime, reason: str) -> dict[str, str]:
     return {"by": by, "at": at.isoformat(), "at_local": local_time(at, "yyyy-MM-dd HH:mm:ss"), "reason": reason}
 
 
+def form_problems(form: Any) -> list[dict[str, str]]:
+    """A WTForms form's errors as problems for a JSON body, ``{"place", "message"}``: the place is
+    the field's label as the page shows it (empty for an error of the whole form). Only the
+    validators' messages: never a value typed (a password among them)."""
+    return [{"place": str(form[name].label.text) if name in form._fields else "", "message": str(message)}
+            for name, messages in form.errors.items() for message in messages]
+
+
+def json_error(status: int, code: str, message: str, problems: list[dict[str, str]] | None = None, **extra: Any):
+    """An error as scripts and the API read it: ``{"error": code, "message", "problems"?, …extra}``
+    with ``status``. For a view that answers a browser with its own page instead (the sign-in form)."""
+    body = {"error": code, "message": message, **extra}
+    if problems:
+        body["problems"] = problems
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def invalid_json(problems: list[dict[str, str]]):
+    """Input refused, as the handler answers :class:`~question_bank.errors.InvalidInput`: 422
+    "invalid", the number of problems in words, and each problem."""
+    return json_error(STATUS[errors.InvalidInput], ERROR_CODES[errors.InvalidInput],
+                      translate(errors.InvalidInput.template, {"count": len(problems)}), problems)
+
+
 def _respond(status: int, code: str, message: str, problems: list[dict[str, str]] | None = None,
              back: str | None = None, **extra):
     """The error as JSON for scripts and the API, else as a page (``back``: a link to offer, such
     as the form the refused upload came from)."""
     if wants_json():
-        body = {"error": code, "message": message, **extra}
-        if problems:
-            body["problems"] = problems
-        return jsonify(body), status
+        return json_error(status, code, message, problems, **extra)
     return render_template("error.html", status=status, message=message, problems=problems or [], back=back), status
 
 

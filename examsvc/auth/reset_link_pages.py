@@ -6,7 +6,7 @@ URL, which must reach no cache and no other site's logs."""
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -15,16 +15,16 @@ from examsvc.access import actor, roles_required
 from examsvc.auth.account_pages import managed_user
 from examsvc.auth.forms import AccountStateForm, ResetWithLinkForm
 from examsvc.auth.routes import fresh_session, bp, place_problems
-from examsvc.errors import problem_texts
-from examsvc.extensions import clock
+from examsvc.errors import form_problems, invalid_json, json_error, problem_texts
+from examsvc.extensions import clock, wants_json
 from examsvc.request_text import password_fields
 from question_bank.errors import InvalidInput
 from question_bank.models import Role
 from question_bank.services import reset_links
 
 
-def _private(page: str, status: int = 200):
-    response = make_response(page, status)
+def _private(body: str | Response, status: int = 200):
+    response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -47,7 +47,8 @@ def make_reset_link(user_id: int):
 @password_fields("new", "confirm")
 def reset_with_link(token: str):
     """The person's page of a reset link: a new password, twice. An unusable link gets 410 and
-    the same message whatever made it so."""
+    the same message whatever made it so. A script or API client (``wants_json``) is told each
+    refusal as JSON with the same status: 410 "link_unusable", 422 "invalid" with the problems."""
     db = database.session()
     form = ResetWithLinkForm()
     try:
@@ -63,9 +64,16 @@ def reset_with_link(token: str):
     except InvalidInput as exc:
         db.rollback()
         if any(str(p.place) == "link" for p in exc.problems):
+            if wants_json():
+                [unusable] = problem_texts(exc)
+                return _private(json_error(410, "link_unusable", unusable["message"]), 410)
             return _private(render_template("auth/reset_with_link.html", form=None, user=None,
                                             problems=problem_texts(exc)), 410)
+        if wants_json():
+            return _private(invalid_json(problem_texts(exc)), 422)
         return _private(render_template("auth/reset_with_link.html", form=form, user=user,
                                         problems=place_problems(form, exc)), 422)
+    if form.errors and wants_json():
+        return _private(invalid_json(form_problems(form)), 422)
     return _private(render_template("auth/reset_with_link.html", form=form, user=user, problems=[]),
                     422 if form.errors else 200)

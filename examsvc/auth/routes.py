@@ -19,8 +19,8 @@ from examsvc.auth.session_rules import fresh_session
 from examsvc.auth.throttling import throttle
 from examsvc.formatting import local_time
 from examsvc.request_text import password_fields
-from examsvc.errors import problem_texts
-from examsvc.extensions import clock
+from examsvc.errors import form_problems, invalid_json, json_error, problem_texts
+from examsvc.extensions import clock, wants_json
 from question_bank.errors import InvalidInput
 from question_bank.models import OrgUnit, Role, User
 from question_bank.services import accounts, people, protection
@@ -77,6 +77,8 @@ def login():
     if request.method != "POST":
         return render_template("auth/login.html", form=form)
     if not form.validate_on_submit() and not form.username.data:
+        if wants_json():
+            return invalid_json(form_problems(form))
         return render_template("auth/login.html", form=form), 200
     db = database.session()
     name, password = form.username.data, form.password.data or ""
@@ -86,9 +88,10 @@ def login():
         record_access("auth.sign_in_throttled", account, None, name=name)
         database.commit()
         # The same words whether or not the account exists.
-        flash(_("Too many failed sign-ins. Try again after %(time)s, or ask an administrator to lift the lock.",
-                time=local_time(attempt.blocked_until)), "error")
-        return render_template("auth/login.html", form=form), 429
+        return _refused(form, 429, 429, "throttled",
+                        _("Too many failed sign-ins. Try again after %(time)s, or ask an administrator to lift "
+                          "the lock.", time=local_time(attempt.blocked_until)),
+                        until=attempt.blocked_until.isoformat())
     # An over-long name or a missing password fails like a wrong one (and counts). One hash check
     # whatever the account (people.password_right), so timing tells nothing.
     right = people.password_right(account, password) if not form.errors else False
@@ -97,21 +100,31 @@ def login():
         attempt.withdrawn()
         record_access("auth.sign_in_disabled", account, None, name=name)
         database.commit()
-        flash(_("This account is disabled. Ask an administrator to enable it."), "error")
-        # 200 like a wrong password: a 403 would add an ``auth.refused`` event for the same refusal.
-        return render_template("auth/login.html", form=form), 200
+        # The page answers 200 like a wrong password: a 403 would add an ``auth.refused`` event for
+        # the same refusal. A script is told 401, as for a wrong password, which adds none.
+        return _refused(form, 200, 401, "account_disabled",
+                        _("This account is disabled. Ask an administrator to enable it."))
     user = account if right else None
     if user is None:
         attempt.failed()
         record_access("auth.sign_in_failed", account, None, name=name)
         database.commit()
-        flash(_("Wrong username or password."), "error")
-        return render_template("auth/login.html", form=form), 200
+        return _refused(form, 200, 401, "wrong_credentials", _("Wrong username or password."))
     attempt.succeeded()
     record_access("auth.sign_in", user, user)
     database.commit()
     sign_in(user)
     return redirect(_safe_next(request.args.get("next")) or url_for("auth.index"))
+
+
+def _refused(form: LoginForm, page_status: int, json_status: int, code: str, message: str, **extra: str):
+    """A refused sign-in, already audited and committed: for a script or API client
+    (``wants_json``), ``{"error": code, "message", …extra}`` with ``json_status``; for a browser,
+    the sign-in form again with ``message`` above it, with ``page_status``."""
+    if wants_json():
+        return json_error(json_status, code, message, **extra)
+    flash(message, "error")
+    return render_template("auth/login.html", form=form), page_status
 
 
 def throttle_keys(account: User | None, name: str) -> tuple[str, str]:
