@@ -125,6 +125,42 @@ def test_inserting_a_new_entry_is_still_allowed(db, clock, make, results):
     assert db.scalar(select(func.count(ScoreRecord.id))) == before + 1 and ledger.verify(db).ok
 
 
+def _stored_order(db) -> list[int]:
+    """The entries' ids in the order the database returns whole rows when asked for no order (an
+    index holding the id alone could answer a query for the ids, in its own order)."""
+    return [row.id for row in db.execute(select(ScoreRecord.__table__))]
+
+
+def test_the_ledger_is_checked_in_chain_order_whatever_order_the_database_returns_its_rows_in(engine, db, clock,
+                                                                                              results):
+    """A database promises no order without ORDER BY. On PostgreSQL a hand-in rolled back after its
+    entry was written, and a vacuum (autovacuum runs one by itself), free that row's place in the
+    table, and the next entry takes it: read in stored order, it comes before older entries, and
+    the check would call a sound ledger broken. SQLite keeps a table in id order, but its planner
+    may return unordered rows otherwise; ``reverse_unordered_selects`` is its switch for that."""
+    db.rollback()
+    ledger.append(db, clock, db.get(Attempt, results[1].id), reason="regrade: key corrected", actor=None)
+    db.rollback()  # the hand-in failed after its entry was written
+    ledger.append(db, clock, db.get(Attempt, results[2].id), reason="regrade: key corrected", actor=None)
+    db.commit()
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (INDEX_CLEANUP ON, DISABLE_PAGE_SKIPPING) score_record"))
+        last = ledger.append(db, clock, db.get(Attempt, results[3].id), reason="regrade: key corrected", actor=None)
+        db.commit()
+        assert _stored_order(db) != sorted(_stored_order(db))  # the newest entry took the rolled-back one's place
+        assert ledger.verify(db) == ChainCheck(7, last.entry_hash)
+        return
+    last = entries(db)[-1]
+    connection = db.connection()  # the pragma is the connection's: set back before the pool has it again
+    connection.execute(text("PRAGMA reverse_unordered_selects = ON"))
+    try:
+        assert _stored_order(db) == sorted(_stored_order(db), reverse=True)
+        assert ledger.verify(db) == ChainCheck(6, last.entry_hash)
+    finally:
+        connection.execute(text("PRAGMA reverse_unordered_selects = OFF"))
+
+
 # --- changes made behind the service's back -----------------------------------------------------------
 
 def test_a_changed_entry_breaks_the_chain_at_that_entry(engine, db, results):
