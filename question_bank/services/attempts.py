@@ -120,12 +120,13 @@ class StartPlace:
 
 
 def lock_for_start(session: Session, sitting: Sitting, candidate: User) -> StartPlace:
-    """Read ``sitting`` again under a shared row lock (with its paper, sections and their
+    """Read ``sitting`` again under a key-share row lock (with its paper, sections and their
     categories, in the same statement), then lock the candidate's roster entry and read their
     attempts at it. Raises :class:`NotFound` when they are not on the roster. Three statements,
     whatever the paper."""
-    # The shared lock lets any number of candidates start at once but waits for, and keeps out,
-    # sittings.update_sitting, which locks the row for update: a change of the settings either
+    # The key-share lock (the weakest, which the attempt's foreign key takes at its insert anyway)
+    # lets any number of candidates start at once but waits for, and keeps out,
+    # sittings.update_sitting, which locks the row FOR UPDATE: a change of the settings either
     # committed before this start reads them, or sees its attempt and refuses to change what is
     # locked once started (tester finding: grace changed while an attempt was being started).
     # Taken before the roster entry, in the order update_sitting takes the two, so the two cannot
@@ -133,7 +134,7 @@ def lock_for_start(session: Session, sitting: Sitting, candidate: User) -> Start
     session.execute(select(Sitting).where(Sitting.id == sitting.id)
                     .options(joinedload(Sitting.paper, innerjoin=True).joinedload(Paper.sections)
                              .joinedload(BlueprintSection.category))
-                    .with_for_update(read=True, of=Sitting)
+                    .with_for_update(read=True, key_share=True, of=Sitting)
                     .execution_options(populate_existing=True)).unique().one()
     entry = roster_entry(session, sitting, candidate, lock=True)
     current, used = attempts_so_far(session, sitting, candidate)
