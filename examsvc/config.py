@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from examsvc import id_keys
+from question_bank.clock import BEIJING
 
 INSTANCE_DIR = Path(os.environ.get("EXAMSVC_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
 
@@ -66,7 +67,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DATABASE_URL": os.environ.get("EXAMSVC_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'examsvc.db'}"),
         "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        # Derived from the one home of the zone, so that pages and the domain cannot disagree.
+        "BABEL_DEFAULT_TIMEZONE": BEIJING.key,
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
         # In production the __Host- prefix binds the cookie to this host, path "/" and HTTPS, so a
         # sibling subdomain or a plain-HTTP page cannot plant or overwrite it (SEC-C4).

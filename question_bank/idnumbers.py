@@ -10,11 +10,19 @@ Beyond the check character, the content must be possible:
 
 - the address code (GB 11643-1999 §5.1 points to GB/T 2260, 中华人民共和国行政区划代码) must begin
   with the two digits of a province-level division of GB/T 2260: 11–15, 21–23, 31–37, 41–46,
-  50–54, 61–65, 71 (Taiwan), 81 (Hong Kong), 82 (Macao). The rest of the address code is not
-  checked: county codes change every year and no list of them is kept here;
+  50–54, 61–65, 71 (Taiwan), 81 (Hong Kong), 82 (Macao); and all six digits must be a code that
+  GB/T 2260 has listed in some year, as python-stdnum's table of it (``stdnum.cn.loc``) records,
+  or the code of a residence permit for residents of Hong Kong, Macao or Taiwan (810000, 820000,
+  830000: 港澳台居民居住证申领发放办法, 2018). A code is taken whatever years it was in use:
+  county codes are renamed and retired, and a number keeps the code it was issued with, which may
+  postdate the birth year (stdnum's own ``validate`` asks for the code to be in use in the birth
+  year, and so refuses, say, a Hong Kong permit holder born before 1997);
 - the birth date (§5.2) must be a real calendar date, not after ``today`` and not before
   1900-01-01. ``today`` is the caller's (from its clock, as a date in China: :func:`local_date`),
   since the domain never reads the wall clock.
+
+python-stdnum (``stdnum.cn.ric``) computes the check character and reads the birth date; this
+module keeps the messages, which say which part is wrong.
 
 This is the one place that knows the rule: accounts (``services.people``) and roster imports
 (``services.roster``) both read numbers through :func:`parse_id_number`.
@@ -26,7 +34,9 @@ import datetime as dt
 import re
 import unicodedata
 
+from stdnum import numdb
 from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
 
 from question_bank.clock import BEIJING
 from question_bank.errors import N_
@@ -37,6 +47,9 @@ LENGTH = 18
 #: (50–54) and north-west (61–65), Taiwan (71), Hong Kong (81) and Macao (82).
 PROVINCE_CODES = frozenset(str(n) for n in (*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47),
                                              *range(50, 55), *range(61, 66), 71, 81, 82))
+#: The address codes of residence permits for residents of Hong Kong, Macao and Taiwan (港澳台居民居住证,
+#: 2018), which follow GB 11643-1999 but are not counties of GB/T 2260.
+RESIDENCE_PERMIT_CODES = frozenset({"810000", "820000", "830000"})
 #: The earliest birth date accepted; an earlier one is taken for a typing error (1800 for 1980).
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
@@ -125,12 +138,35 @@ def _possible(compact: str) -> bool:
     of :data:`PROVINCE_CODES` and a real birth date from :data:`EARLIEST_BIRTH_DATE` on (YYYYMMDD,
     or YYMMDD of the 1900s in a 15-digit number). The check character is not asked for: a mistyped
     number is as personal as a right one."""
-    birth = compact[6:14] if len(compact) == LENGTH else "19" + compact[6:12]
+    eighteen = compact if len(compact) == LENGTH else compact[:6] + "19" + compact[6:15] + "0"
+    born = birth_date(eighteen)
+    return _province_known(compact) and born is not None and born >= EARLIEST_BIRTH_DATE
+
+
+def _province_known(number: str) -> bool:
+    """Whether ``number`` begins with a province-level code (:data:`PROVINCE_CODES`) or is a
+    residence permit's (:data:`RESIDENCE_PERMIT_CODES`: Taiwan's 83 is no province of GB/T 2260)."""
+    return number[:2] in PROVINCE_CODES or number[:6] in RESIDENCE_PERMIT_CODES
+
+
+def birth_date(number: str) -> dt.date | None:
+    """The birth date written in characters 7–14 (YYYYMMDD) of an 18-character ``number`` of ASCII
+    digits (the last may be X), read by ``stdnum.cn.ric``; ``None`` when it is not a real date."""
     try:
-        born = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
-    except ValueError:
-        return False
-    return compact[:2] in PROVINCE_CODES and born >= EARLIEST_BIRTH_DATE
+        return ric.get_birth_date(number)
+    except ValidationError:
+        return None
+
+
+def address_code_known(number: str) -> bool:
+    """Whether the first six digits of ``number`` are an address code GB/T 2260 has listed in any
+    year (python-stdnum's table, ``stdnum.cn.loc``), or a residence permit's
+    (:data:`RESIDENCE_PERMIT_CODES`)."""
+    code = number[:6]
+    if code in RESIDENCE_PERMIT_CODES:
+        return True
+    found = {key for _part, properties in numdb.get("cn/loc").info(code) for key in properties}
+    return "county" in found
 
 
 def _numbers_in(folded: str) -> list[re.Match[str]]:
@@ -208,7 +244,8 @@ def parse_id_number(text: str, *, today: dt.date) -> str:
 
     ``today`` is the current date in China (:func:`local_date`): a birth date after it is refused.
     Raises :class:`InvalidIdNumber` when it is empty, is not 17 digits and a digit or X, its first
-    two digits are not a province-level code of GB/T 2260, its birth date part (characters 7-14)
+    two digits are not a province-level code of GB/T 2260, its first six are no address code
+    (:func:`address_code_known`), its birth date part (characters 7-14)
     is not a real date or is after ``today`` or before 1900-01-01, or its check character does not
     match.
     """
@@ -218,13 +255,15 @@ def parse_id_number(text: str, *, today: dt.date) -> str:
     body, last = number[:-1], number[-1:]
     if len(number) != LENGTH or not (body.isascii() and body.isdigit()) or last not in "0123456789X":
         raise InvalidIdNumber(N_("the ID number must be 18 characters: 17 digits and a digit or X"))
-    if number[:2] not in PROVINCE_CODES:
+    if not _province_known(number):
         raise InvalidIdNumber(N_("the first two digits of the ID number are not the code of a province, "
                                  "autonomous region or municipality"))
-    try:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        raise InvalidIdNumber(N_("the birth date in the ID number (characters 7 to 14) is not a real date")) from None
+    if not address_code_known(number):
+        raise InvalidIdNumber(N_("the first six digits of the ID number are not an address code of GB/T 2260 "
+                                 "(a county, city or district)"))
+    born = birth_date(number)
+    if born is None:
+        raise InvalidIdNumber(N_("the birth date in the ID number (characters 7 to 14) is not a real date"))
     if born > today:
         raise InvalidIdNumber(N_("the birth date in the ID number (characters 7 to 14) is in the future"))
     if born < EARLIEST_BIRTH_DATE:

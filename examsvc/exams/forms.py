@@ -10,7 +10,6 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from examsvc.form_i18n import AppForm, AppSubForm
@@ -39,6 +38,7 @@ from wtforms.validators import (
 
 from examsvc.form_fields import PointsField
 from examsvc.formatting import local_time
+from question_bank.clock import BEIJING
 from question_bank.models import ExamKind, MultiChoiceRule, ResultPolicy
 from question_bank.services.admission import MAX_CODE_CHARS
 from question_bank.services.standing import CandidateStatus
@@ -87,8 +87,9 @@ POLICY_LABELS = {
 
 
 def local_zone() -> ZoneInfo:
-    """The zone people enter and read times in (the app's Babel default: Asia/Shanghai)."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    """The zone people enter and read times in: :data:`question_bank.clock.BEIJING`, which the app's
+    Babel default is set from."""
+    return BEIJING
 
 
 #: Rows nested in a page form (FieldList/FormField) speak the page's language.

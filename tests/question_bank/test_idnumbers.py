@@ -29,6 +29,7 @@ PROVINCES = {
 NOT_A_PROVINCE = "the first two digits of the ID number are not the code of a province, autonomous region or municipality"
 IN_THE_FUTURE = "the birth date in the ID number (characters 7 to 14) is in the future"
 BEFORE_1900 = "the birth date in the ID number (characters 7 to 14) is before 1900"
+NO_ADDRESS_CODE = "the first six digits of the ID number are not an address code of GB/T 2260 (a county, city or district)"
 
 
 def parse(text: str, today: dt.date = TODAY) -> str:
@@ -134,11 +135,28 @@ def test_an_empty_number_is_refused_as_empty():
 
 def test_every_province_level_code_of_gb_t_2260_is_accepted_and_every_other_pair_of_digits_refused():
     for first_two in (f"{n:02d}" for n in range(100)):
-        number = complete(first_two + "0105" + "19800101" + "123")
-        if first_two in PROVINCES:
+        number = complete(first_two + "0000" + "19800101" + "123")
+        if first_two in PROVINCES or first_two == "83":  # 830000: a Taiwan resident's residence permit
             assert parse(number) == number
         else:
             assert refusal(number) == NOT_A_PROVINCE, first_two
+
+
+@pytest.mark.parametrize("address", ["119999", "320199", "440399", "710105"])
+def test_an_address_code_gb_t_2260_never_listed_is_refused_though_its_province_exists(address):
+    assert refusal(complete(address + "19800101" + "123")) == NO_ADDRESS_CODE
+
+
+@pytest.mark.parametrize("address, born", [
+    ("110110", "19900101"),  # 燕山区, Beijing: retired in 1986; its people kept their numbers
+    ("441900", "19700101"),  # 东莞市: a code from 1988, given to people born before it
+    ("810000", "19700101"),  # residence permit, Hong Kong resident born before 1997
+    ("820000", "19600101"),  # residence permit, Macao
+    ("830000", "19550101"),  # residence permit, Taiwan: no GB/T 2260 county at all
+])
+def test_a_retired_or_later_address_code_and_the_residence_permit_codes_are_accepted(address, born):
+    number = complete(address + born + "123")
+    assert parse(number) == number
 
 
 def test_the_address_code_all_zeros_is_refused_even_with_a_right_check_character():
