@@ -87,7 +87,7 @@ def in_unit_scope(unit: OrgUnit) -> ColumnElement[bool] | None:
     sitting held by a unit of it. So a city's auditor reads a provincial admin's score change of
     one of the city's cadres, and never another city's events. The system's own events (no actor)
     count only through their object."""
-    if unit.parent_id is None:
+    if protection.is_top_unit(unit):
         return None
     people = select(User.id).join(OrgUnit, User.org_unit_id == OrgUnit.id).where(protection.in_subtree(unit))
     their_attempts = select(Attempt.id).where(Attempt.user_id.in_(people))

@@ -7,11 +7,16 @@ them all, in the manner of indico's protection mixin:
 - :func:`may` — "this actor may do this to this object": holds one of the roles *and* the object's unit
   lies in the actor's subtree;
 - :func:`reaches` — the subtree half alone, for a holder whose role was checked already or who has none
-  (an API token reaches its unit's subtree);
+  (an API token reaches its unit's subtree); :func:`lies_within` is the same rule from a set of units
+  (a study list's target units reach the cadres below them);
+- :func:`shares_reach` — the holder's subtree and one of some units' subtrees overlap (HR reports on a
+  study list aimed at its city, at the province above it or at a district below it);
+- :func:`is_top_unit` — the unit whose subtree is every unit (the province), which some rules single out;
 - :func:`unit_in_reach` — load a unit chosen by id (a filter, a target) that must lie in the subtree;
 - :func:`require_role` — the role half alone, for actions on no one object (a list, a new paper);
 - :func:`get_in_scope` — load an object by id for an action; "not in your subtree" and "no such id"
-  give the same :class:`NotFound`, so ids cannot be probed (SEC-A1);
+  give the same :class:`NotFound`, so ids cannot be probed (SEC-A1); a row lock is taken only once the
+  object is known to be in scope;
 - :func:`in_subtree` / :func:`scoped` — the same rule as SQL, for lists and searches.
 
 The web layer's role × route table (``examsvc/policy.py``) says which roles reach a route at all; these
@@ -50,7 +55,9 @@ def scoped(model: type[T], actor: User) -> Select[tuple[T]]:
 
 
 def require_role(actor: User, *roles: Role) -> None:
-    """Raise :class:`PermissionDenied` unless ``actor`` holds one of ``roles``."""
+    """Raise :class:`PermissionDenied` (HTTP 403) unless ``actor`` holds one of ``roles``: the role half
+    of :func:`may`, for an action on no one object (creating a list, reading the import reports) or
+    before the object is loaded."""
     if not actor.has_role(*roles):
         raise PermissionDenied()
 
@@ -62,10 +69,35 @@ class UnitHolder(Protocol):
     def org_unit(self) -> OrgUnit: ...
 
 
+def lies_within(unit: OrgUnit | None, roots: Iterable[OrgUnit]) -> bool:
+    """True when ``unit`` is one of ``roots`` or lies below one of them: the subtree rule of domain.md §2
+    (the Python twin of :func:`in_any_subtree`). A study list reaches the cadres whose unit lies within
+    its target units (``study_targets.reaches``). False for no unit or no roots."""
+    return unit is not None and any(root.contains(unit) for root in roots)
+
+
 def reaches(holder: UnitHolder, unit: OrgUnit | None) -> bool:
     """True when ``unit`` is the holder's unit or lies below it (domain.md §2). An object of no unit is
     in nobody's reach."""
-    return unit is not None and holder.org_unit.contains(unit)
+    return lies_within(unit, (holder.org_unit,))
+
+
+def shares_reach(holder: UnitHolder, units: Iterable[OrgUnit]) -> bool:
+    """True when the holder's subtree and the subtree of one of ``units`` share a unit: that unit lies
+    in the holder's subtree (a list aimed at a district below an HR officer's city), or holds the
+    holder's unit (a list aimed at the whole province also reaches the city's cadres). Two subtrees of
+    a tree are nested or apart, so this is exactly "they overlap". Wider than :func:`reaches`, which
+    refuses the province's list to the city: the rule for reporting on what is aimed at units, whose
+    rows are then cut to the holder's subtree (``study_reports``: HR sees the list, and only its own
+    cadres on it)."""
+    return any(unit.contains(holder.org_unit) or holder.org_unit.contains(unit) for unit in units)
+
+
+def is_top_unit(unit: OrgUnit) -> bool:
+    """True for the top unit (the province: the one unit with no parent), whose subtree is every unit.
+    Its administrators give the province-wide roles (:func:`grantable_roles`) and its auditors read
+    every event (``audit_log.in_unit_scope``)."""
+    return unit.parent_id is None
 
 
 def may(actor: User, roles: Iterable[Role], unit: OrgUnit | None) -> bool:
@@ -90,13 +122,20 @@ def _unit_of(obj: Any) -> OrgUnit | None:
 def get_in_scope(session: Session, actor: User, model: type[T], obj_id: Any, *roles: Role,
                  unit_of: Callable[[T], OrgUnit | None] = _unit_of, lock: bool = False) -> T:
     """The ``model`` row ``obj_id`` for an actor holding one of ``roles`` whose subtree holds it (its unit
-    found by ``unit_of``, by default ``obj.org_unit``), row-locked (``FOR UPDATE``) with ``lock``.
-    Raises :class:`PermissionDenied` when the actor holds none of the roles, :class:`NotFound` when the
-    row is missing or outside the subtree (the same answer for both)."""
+    found by ``unit_of``, by default ``obj.org_unit``), row-locked (``FOR UPDATE``) and read afresh with
+    ``lock``. Raises :class:`PermissionDenied` when the actor holds none of the roles, :class:`NotFound`
+    when the row is missing or outside the subtree (the same answer for both)."""
     require_role(actor, *roles)
-    obj = session.get(model, obj_id, with_for_update=True if lock else None)
+    obj = session.get(model, obj_id)
     if obj is None or not may(actor, roles, unit_of(obj)):
         raise NotFound()
+    if lock:
+        # Locked only once it is known to be in scope: an actor of another unit must never hold (or
+        # queue for) the lock of a row that is not theirs. Read again under the lock, and judged again,
+        # in case another transaction changed or removed it in between.
+        obj = session.get(model, obj_id, with_for_update=True, populate_existing=True)
+        if obj is None or not may(actor, roles, unit_of(obj)):
+            raise NotFound()
     return obj
 
 
@@ -131,8 +170,8 @@ class RolesNotGrantable(PermissionDenied):
 
 def grantable_roles(actor: User) -> frozenset[Role]:
     """The roles ``actor`` (a sysadmin) may give: every role for an administrator of the top unit
-    (no parent); for one of a unit below it, those whose reach stays inside the unit."""
-    if actor.org_unit.parent_id is None:
+    (no parent, :func:`is_top_unit`); for one of a unit below it, those whose reach stays inside the unit."""
+    if is_top_unit(actor.org_unit):
         return frozenset(Role)
     return frozenset(Role) - PROVINCE_WIDE_ROLES.keys()
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.errors import NotFound
-from question_bank.models import ListStatus, OrgUnit, Role, StudyList, StudyProgress, User
+from question_bank.models import ListStatus, Role, StudyList, StudyProgress, User
 from question_bank.services import audit, protection
 from question_bank.services.practice_figures import PracticeFigures, practice_figures
 from question_bank.services.study_progress import hours_of
@@ -32,23 +32,19 @@ CADRE_HEADERS = ("单位", "姓名", "职级", "已学条目", "条目总数", "
 UNIT_HEADERS = ("单位", "人数", "全部学完人数", "已学条目合计", "学习时长（小时）", "练习题数", "正确率", "错题本题数")
 
 
-def _touches(study_list: StudyList, unit: OrgUnit) -> bool:
-    return any(t.contains(unit) or unit.contains(t) for t in study_list.target_units)
-
-
 def lists_for_reader(session: Session, viewer: User) -> list[StudyList]:
     """Published list versions (current and superseded) aimed at units that overlap the viewer's subtree."""
     protection.require_role(viewer, *READER_ROLES)
     found = session.scalars(select(StudyList).where(StudyList.status != ListStatus.DRAFT)
                             .order_by(StudyList.year.desc(), StudyList.title, StudyList.version_no.desc()))
-    return [s for s in found if _touches(s, viewer.org_unit)]
+    return [s for s in found if protection.shares_reach(viewer, s.target_units)]
 
 
 def visible_list(session: Session, viewer: User, list_id: int) -> StudyList:
     """A published list version the viewer reports on; :class:`NotFound` otherwise."""
     protection.require_role(viewer, *READER_ROLES)
     found = session.get(StudyList, list_id)
-    if found is None or found.status == ListStatus.DRAFT or not _touches(found, viewer.org_unit):
+    if found is None or found.status == ListStatus.DRAFT or not protection.shares_reach(viewer, found.target_units):
         raise NotFound()
     return found
 

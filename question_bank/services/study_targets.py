@@ -22,7 +22,7 @@ def _in_units(units: list[OrgUnit]):
 
 def reaches(study_list: StudyList, user: User) -> bool:
     """Whether the list aims at ``user`` (a cadre): unit subtree and, if named, rank level."""
-    if not user.has_role(Role.CADRE) or not any(u.contains(user.org_unit) for u in study_list.target_units):
+    if not user.has_role(Role.CADRE) or not protection.lies_within(user.org_unit, study_list.target_units):
         return False
     return not study_list.target_levels or level_of(user.rank) in study_list.target_levels
 
