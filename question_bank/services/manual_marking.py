@@ -62,6 +62,8 @@ from question_bank.types import REGISTRY
 
 #: ``Mark.reason`` of the mark that counts, by the round that settled it.
 REASONS = {MarkingRound.FIRST: "marked", MarkingRound.SECOND: "agreed", MarkingRound.THIRD: "third_marked"}
+#: Roles that mark (the third round needs the senior one: :func:`may_mark`).
+MARKERS = (Role.MARKER, Role.SENIOR_MARKER)
 
 
 def person_marked_types() -> list[str]:
@@ -106,7 +108,7 @@ def may_mark(actor: User, round_: MarkingRound, marks: list[ManualMark]) -> bool
         return False
     if round_ == MarkingRound.THIRD:
         return actor.has_role(Role.SENIOR_MARKER)
-    return actor.has_role(Role.MARKER, Role.SENIOR_MARKER)
+    return actor.has_role(*MARKERS)
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def _manual_marks(session: Session, item_ids: list[int]) -> dict[int, list[Manua
 def queue(session: Session, actor: User) -> list[QueueEntry]:
     """Responses the actor may mark now, by sitting and slot. Raises :class:`PermissionDenied`
     for someone who is not a marker."""
-    protection.require_role(actor, Role.MARKER, Role.SENIOR_MARKER)
+    protection.require_role(actor, *MARKERS)
     rows = session.execute(_waiting_items(actor)).all()
     marks = _manual_marks(session, [item.id for item, _ in rows])
     entries = []
@@ -182,7 +184,7 @@ def without_senior_marker(session: Session, actor: User) -> int:
     disagree) that no active senior marker can give: every senior marker whose subtree holds the
     sitting already marked the response in an earlier round, so it sits in nobody's queue. Someone
     must be given the senior-marker role (issue 6). Raises :class:`PermissionDenied` for a non-marker."""
-    protection.require_role(actor, Role.MARKER, Role.SENIOR_MARKER, Role.EXAM_ADMIN)
+    protection.require_role(actor, *MARKERS, Role.EXAM_ADMIN)
     rows = session.execute(_waiting_items(actor).where(Sitting.second_marking.is_(True))).all()
     marks = _manual_marks(session, [item.id for item, _ in rows])
     thirds = [(item, sitting) for item, sitting in rows if next_round(sitting, marks[item.id]) == MarkingRound.THIRD]
@@ -212,14 +214,15 @@ class Script:
 
 
 def _locked_item(session: Session, actor: User, item_id: int, *, lock: bool) -> tuple[AttemptItem, Attempt]:
-    item = session.get(AttemptItem, item_id)
-    if item is None:
+    """The item a marker may mark and its attempt, read afresh (row-locked with ``lock``). An item outside
+    the actor's subtree, or one a person does not mark, is :class:`NotFound` like a missing one; both are
+    judged before the attempt's lock is taken, so a marker of another unit never holds it."""
+    item = protection.get_in_scope(session, actor, AttemptItem, item_id, *MARKERS,
+                                   unit_of=lambda found: found.attempt.sitting.org_unit)
+    if item.question_version.qtype not in person_marked_types():
         raise NotFound()
     query = select(Attempt).where(Attempt.id == item.attempt_id).execution_options(populate_existing=True)
     attempt = session.scalars(query.with_for_update() if lock else query).one()
-    if not protection.reaches(actor, attempt.sitting.org_unit) or \
-            item.question_version.qtype not in person_marked_types():
-        raise NotFound()
     return item, attempt
 
 
@@ -228,7 +231,7 @@ def script(session: Session, actor: User, item_id: int) -> Script:
     subtree or for an item a person does not mark, :class:`Conflict` when it needs no mark from
     this actor now (already settled, or already marked by them), :class:`PermissionDenied` for a
     third round to someone who is not a senior marker."""
-    protection.require_role(actor, Role.MARKER, Role.SENIOR_MARKER)
+    protection.require_role(actor, *MARKERS)
     item, attempt = _locked_item(session, actor, item_id, lock=False)
     round_, marks = _round_for(session, actor, item, attempt)
     step = current_responses(session, attempt.id).get(item.slot)
@@ -289,7 +292,7 @@ def give_mark(session: Session, clock: Clock, actor: User, item_id: int, score: 
     them. Audited ("mark.given"). Raises as :func:`script`, :class:`InvalidInput` (place "score"
     or "comment") for a bad mark, and :class:`Conflict` when another marker took the same round
     first."""
-    protection.require_role(actor, Role.MARKER, Role.SENIOR_MARKER)
+    protection.require_role(actor, *MARKERS)
     item, attempt = _locked_item(session, actor, item_id, lock=True)
     round_, marks = _round_for(session, actor, item, attempt)
     comment = (comment or "").strip()

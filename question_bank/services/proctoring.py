@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, InvalidInput, PermissionDenied, Problem
+from question_bank.errors import N_, Conflict, InvalidInput, Problem
 from question_bank.models import (
     CLOSED_STATES,
     VOID_BAND,
@@ -36,20 +36,22 @@ from question_bank.models import (
     Role,
     User,
 )
-from question_bank.services import attempts, audit, deadlines, ledger
-from question_bank.services.sittings import get_sitting
+from question_bank.services import attempts, audit, deadlines, ledger, protection
 
 #: Longest reason, in characters.
 MAX_REASON_CHARS = 1000
 
 
 def _proctored_attempt(session: Session, proctor: User, attempt_id: int) -> Attempt:
-    """The attempt, locked, if the proctor is an exam admin whose units hold its sitting."""
-    if not proctor.has_role(Role.EXAM_ADMIN):
-        raise PermissionDenied()
-    attempt = attempts.lock_attempt(session, attempt_id)
-    get_sitting(session, proctor, attempt.sitting_id)  # NotFound outside the proctor's units
-    return attempt
+    """The attempt, locked, if the proctor is an exam admin whose units hold its sitting:
+    :class:`PermissionDenied` without the role, :class:`NotFound` for an attempt outside the
+    proctor's units as for a missing one. The scope is judged before the lock is taken, so a
+    proctor of another unit never holds (or waits for) the lock of an attempt that is not theirs."""
+    protection.get_in_scope(session, proctor, Attempt, attempt_id, Role.EXAM_ADMIN,
+                            unit_of=lambda attempt: attempt.sitting.org_unit)
+    # A sitting's unit never changes once made (sittings.create_sitting), so the judgement holds
+    # under the lock.
+    return attempts.lock_attempt(session, attempt_id)
 
 
 def _reason(reason: str) -> str:
