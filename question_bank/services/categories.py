@@ -21,9 +21,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, InvalidInput, PermissionDenied, Problem
+from question_bank.errors import N_, Conflict, InvalidInput, Problem
 from question_bank.models import BlueprintSection, Category, Paper, Question, QuestionStatus, QuestionVersion, Role, User
-from question_bank.services import audit
+from question_bank.services import audit, protection
 
 #: Longest name and path, in characters (the columns' lengths).
 MAX_NAME, MAX_PATH = 100, 500
@@ -75,11 +75,6 @@ def subtree_of(session: Session, category: Category) -> list[Category]:
     """The category and every category below it."""
     return [category, *session.scalars(select(Category).where(
         Category.below(category.path)).order_by(Category.path))]
-
-
-def _may_change(actor: User) -> None:
-    if not actor.has_role(Role.BANK_EDITOR):
-        raise PermissionDenied()
 
 
 def _checked_name(name: str) -> str:
@@ -148,7 +143,7 @@ def create_category(session: Session, clock: Clock, actor: User, name: str, pare
     for a bad name (empty, holding "/", too long), :class:`Conflict` naming the existing category
     when the parent already has one of that name, compared as search compares (:func:`folded_name`), :class:`PermissionDenied` unless a bank editor. Audit event
     ``category.create``. Flushes, never commits."""
-    _may_change(actor)
+    protection.require_role(actor, Role.BANK_EDITOR)
     name = _checked_name(name)
     existing = folded_sibling(session, parent, name)
     if existing is not None:
@@ -166,7 +161,7 @@ def create_category(session: Session, clock: Clock, actor: User, name: str, pare
 def rename_category(session: Session, clock: Clock, actor: User, category: Category, name: str) -> None:
     """Rename ``category``; its path and every path below it follow. Errors as
     :func:`create_category`. Audit event ``category.rename``."""
-    _may_change(actor)
+    protection.require_role(actor, Role.BANK_EDITOR)
     before = category.path
     _place(session, category, category.parent, _checked_name(name), "name")
     audit.record(session, clock, actor, "category.rename", "category", category.id,
@@ -177,7 +172,7 @@ def move_category(session: Session, clock: Clock, actor: User, category: Categor
     """Move ``category`` (with everything below it) under ``parent`` (None: to the top). Refused
     with :class:`InvalidInput` when ``parent`` is the category itself or below it (a cycle),
     :class:`Conflict` when ``parent`` has a category of the same name. Audit event ``category.move``."""
-    _may_change(actor)
+    protection.require_role(actor, Role.BANK_EDITOR)
     if parent is not None and (parent.id == category.id or parent.path.startswith(category.path + "/")):
         raise InvalidInput([Problem(N_("a category cannot move into itself or below itself"), place="parent_category")])
     before = category.path
@@ -226,7 +221,7 @@ def merge_category(session: Session, clock: Clock, actor: User, source: Category
     what was changed (:class:`MergePreview`, counted before). Raises :class:`InvalidInput` when
     ``target`` is ``source`` or below it, :class:`PermissionDenied` unless a bank editor. Audit
     event ``category.merge`` with the paths, the counts and the sections re-pointed."""
-    _may_change(actor)
+    protection.require_role(actor, Role.BANK_EDITOR)
     preview = merge_preview(session, source, target)
     before = {"path": source.path, "questions": preview.questions, "versions": preview.versions,
               "sections": [{"paper": paper.id, "section": section.position, "path": path}
@@ -256,7 +251,7 @@ def delete_category(session: Session, clock: Clock, actor: User, category: Categ
     """Remove an empty category: refused with :class:`Conflict` while anything is filed under it
     (a question or a version, even retired), a sub-category, or a blueprint section draws from it
     (merge it instead). Audit event ``category.delete``."""
-    _may_change(actor)
+    protection.require_role(actor, Role.BANK_EDITOR)
     held = [
         session.scalar(select(func.count()).select_from(model).where(model.category_id == category.id))
         for model in (QuestionVersion, BlueprintSection)

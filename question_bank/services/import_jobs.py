@@ -24,9 +24,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Problem
+from question_bank.errors import N_, InvalidInput, NotFound, Problem
 from question_bank.models import HeldImport, ImportJob, JobState, Role, User
-from question_bank.services import import_formats, importing
+from question_bank.services import import_formats, importing, protection
 from question_bank.services.import_job_reports import store
 from question_bank.formats.guarded import clean_filename
 
@@ -49,8 +49,7 @@ def enqueue(session: Session, clock: Clock, actor: User, filename: str, data: by
     so a wrong one is refused in the request (``rows_expected``: the estimated rows, for the
     progress while the file is read): :class:`InvalidInput` for an unknown mode, repeats
     choice or format, :class:`PermissionDenied` for anyone not a bank editor. Flushes."""
-    if not actor.has_role(Role.BANK_EDITOR):
-        raise PermissionDenied()
+    protection.require_role(actor, Role.BANK_EDITOR)
     problems = []
     if mode not in importing.MODES:
         problems.append(Problem(N_("unknown import mode %(mode)s"), {"mode": mode[:20]}, "mode"))

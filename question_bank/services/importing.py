@@ -45,7 +45,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
-from question_bank.errors import N_, InvalidInput, NotFound, PermissionDenied, Place, Problem
+from question_bank.errors import N_, InvalidInput, NotFound, Place, Problem
 from question_bank.formats import spreadsheet, template, template_sheets
 from question_bank.formats.guarded import clean_filename
 from question_bank.formats.guarded.kinds import WORKBOOK_ENDINGS
@@ -53,7 +53,7 @@ from question_bank.formats.interchange import Reader, SourceFile
 from question_bank.formats.template_export import unguard_csv_cell
 from question_bank.models import (AuditEvent, BatchStatus, ImportBatch, Question, QuestionCitation, QuestionStatus,
                                    Role, User)
-from question_bank.services import audit, authoring, citing, duplicates
+from question_bank.services import audit, authoring, citing, duplicates, protection
 from question_bank.services.law_index import LawIndex
 from question_bank.text import content_fingerprint
 from question_bank.types import get_type
@@ -334,8 +334,7 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
     Raises :class:`PermissionDenied` unless ``actor`` is a bank editor, ``InvalidInput`` for an
     unknown mode. Audit event ``batch.import``. Flushes, never commits.
     """
-    if not actor.has_role(Role.BANK_EDITOR):
-        raise PermissionDenied()
+    protection.require_role(actor, Role.BANK_EDITOR)
     if mode not in MODES:
         raise InvalidInput([Problem(N_("unknown import mode %(mode)s"), {"mode": mode}, "mode")])
     if repeats not in REPEAT_CHOICES:
@@ -677,16 +676,15 @@ def rows_left_out(batch: ImportBatch) -> int:
                 if p.get("row", p.get("item")) is not None})
 
 
-def _may_read_reports(actor: User) -> None:
-    if not (actor.has_role(Role.BANK_EDITOR) or actor.has_role(Role.BANK_REVIEWER)):
-        raise PermissionDenied()
+#: Roles that read a batch's or a refused import's problems.
+REPORT_READERS = (Role.BANK_EDITOR, Role.BANK_REVIEWER)
 
 
 def batch_problems(session: Session, clock: Clock, actor: User, batch: ImportBatch, file_format: str) -> list[Problem]:
     """Every problem of a batch's report, in file order, for download as ``file_format`` ("csv",
     "xlsx"). Bank editors and reviewers only (:class:`PermissionDenied`). Audit event
     ``export.import_problems`` (every export is one, domain.md §9). Flushes, never commits."""
-    _may_read_reports(actor)
+    protection.require_role(actor, *REPORT_READERS)
     problems = [read_stored_problem(e) for e in (batch.report or {}).get("errors", [])]
     audit.record(session, clock, actor, "export.import_problems", "import_batch", batch.id,
                  after={"format": file_format, "problems": len(problems)})
@@ -699,7 +697,7 @@ def refused_problems(session: Session, clock: Clock, actor: User, refusal_id: in
     """The file name and every problem of a refused import (:attr:`ImportReport.refusal_id`), for
     download. Only the uploader may read them: to anyone else, as for an unknown id, it is
     :class:`NotFound`. Audit event ``export.import_problems``. Flushes, never commits."""
-    _may_read_reports(actor)
+    protection.require_role(actor, *REPORT_READERS)
     event = session.get(AuditEvent, refusal_id)
     if event is None or event.action != REFUSED_ACTION or event.actor_id != actor.id:
         raise NotFound()

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.analysis.law_changes import compare_articles
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, InvalidInput, Msg, PermissionDenied, Place, Problem
+from question_bank.errors import N_, Conflict, InvalidInput, Msg, Place, Problem
 from question_bank.field_limits import column_limit, too_long
 from question_bank.formats import law_header
 from question_bank.formats.citations import law_key
@@ -45,7 +45,7 @@ from question_bank.models import (
     VersionStatus,
 )
 from question_bank.models.laws import item_counts
-from question_bank.services import amendments, audit, citing, law_lineage
+from question_bank.services import amendments, audit, citing, law_lineage, protection
 from question_bank.services.amendments import NOTHING_COMPARED, AmendmentReview
 from question_bank.services.law_index import COMMON_ABBREVIATIONS
 
@@ -90,8 +90,8 @@ class LoadOptions:
 
 def _may_keep(actor: User | None) -> None:
     """The command line loads as nobody (``actor`` None); a person needs a keeper's role."""
-    if actor is not None and not actor.has_role(*LAW_KEEPERS):
-        raise PermissionDenied()
+    if actor is not None:
+        protection.require_role(actor, *LAW_KEEPERS)
 
 
 def read_texts(files: list[LawFile]) -> list[ParsedLaw]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from question_bank.analysis.article_diff import Segment, diff_texts
 from question_bank.clock import Clock
-from question_bank.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from question_bank.errors import N_, Conflict, InvalidInput, NotFound, Problem
 from question_bank.formats.numerals import article_label, renumber_article
 from question_bank.models import (
     CitationSource,
@@ -34,7 +34,7 @@ from question_bank.models import (
     User,
 )
 from question_bank.models.laws import item_counts
-from question_bank.services import assembly, audit, authoring, review
+from question_bank.services import assembly, audit, authoring, protection, review
 from question_bank.services.exporting import draft_of
 
 #: Who decides on a flag; who may read the list.
@@ -59,15 +59,10 @@ def held_count(session: Session) -> int:
                           .join(Question, Question.id == LawReviewFlag.question_id).where(*_open())) or 0
 
 
-def _may_read(actor: User) -> None:
-    if not actor.has_role(*READERS):
-        raise PermissionDenied()
-
-
 def open_flags(session: Session, actor: User, law_id: int | None = None, page: int = 1) -> tuple[list[LawReviewFlag], int]:
     """One page of the open flags (by law, then question), with the total; ``law_id`` narrows to
     one law. Raises :class:`PermissionDenied` unless the actor may read the list."""
-    _may_read(actor)
+    protection.require_role(actor, *READERS)
     query = (select(LawReviewFlag).join(Question, Question.id == LawReviewFlag.question_id).where(*_open()))
     if law_id is not None:
         query = query.where(LawReviewFlag.law_id == law_id)
@@ -81,7 +76,7 @@ def open_flags(session: Session, actor: User, law_id: int | None = None, page: i
 
 def get_flag(session: Session, actor: User, flag_id: int) -> LawReviewFlag:
     """One flag, open or decided; :class:`NotFound`, :class:`PermissionDenied`."""
-    _may_read(actor)
+    protection.require_role(actor, *READERS)
     flag = session.get(LawReviewFlag, flag_id)
     if flag is None:
         raise NotFound()
@@ -120,8 +115,7 @@ def find_new_article(session: Session, flag: LawReviewFlag, number: int, suffix:
 
 
 def _decidable(actor: User, flag: LawReviewFlag) -> None:
-    if not actor.has_role(*DECIDERS):
-        raise PermissionDenied()
+    protection.require_role(actor, *DECIDERS)
     if not is_open(flag):
         raise Conflict(N_("This flag was already decided, or the question changed since: reload the list."))
 

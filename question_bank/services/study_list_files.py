@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from question_bank import ranks
 from question_bank.clock import Clock
-from question_bank.errors import N_, InvalidInput, PermissionDenied, Place, Problem
+from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.formats.study_list_file import ALL_RANKS, ListFile, read_list_file, write_list_file
 from question_bank.models import Law, OrgUnit, Requirement, StudyItem, StudyList, User
 from question_bank.ranks import levels_named
-from question_bank.services import audit, study_lists
+from question_bank.services import audit, protection, study_lists
 from question_bank.services.law_index import LawIndex
 from question_bank.services.study_scope import ScopeError, resolve_scope
 
@@ -37,8 +37,7 @@ def import_list(session: Session, clock: Clock, actor: User, filename: str, data
     """A draft list from an uploaded workbook. The year is the one given, else the one the title
     names ("2026年度…"). Raises InvalidInput (each problem placed on file, sheet, row, column),
     PermissionDenied."""
-    if not actor.has_role(*study_lists.KEEPERS):
-        raise PermissionDenied()
+    protection.require_role(actor, *study_lists.KEEPERS)
     sheet = read_list_file(filename, data)
     index = LawIndex(session)
     problems: list[Problem] = []

@@ -138,7 +138,7 @@ def _check_values(session: Session, actor: User, values: ListValues) -> tuple[Or
     if not protection.reaches(actor, unit):
         problems.append(Problem(N_("The unit is not within yours."), place="org_unit_id"))
     targets = [session.get(OrgUnit, i) for i in dict.fromkeys(values.target_unit_ids)]
-    if any(t is None or unit is None or not unit.contains(t) for t in targets):
+    if any(unit is None or not protection.lies_within(t, (unit,)) for t in targets):
         problems.append(Problem(N_("A target unit is not within the list's unit."), place="target_unit_ids"))
     if problems:
         raise InvalidInput(problems)
@@ -168,8 +168,7 @@ def snapshot(study_list: StudyList) -> dict:
 
 def create_list(session: Session, clock: Clock, actor: User, values: ListValues) -> StudyList:
     """A new draft list (version 1 of a new family). Raises InvalidInput, PermissionDenied."""
-    if not actor.has_role(*KEEPERS):
-        raise PermissionDenied()
+    protection.require_role(actor, *KEEPERS)
     unit, targets = _check_values(session, actor, values)
     study_list = StudyList(created_by_id=actor.id, created_at=clock.now(), status=ListStatus.DRAFT, version_no=1)
     _apply(study_list, values, unit, targets)
