@@ -240,6 +240,8 @@ def new_version(list_id: int):
 
 @bp.post("/lists/<int:list_id>/copy")
 def copy(list_id: int):
+    # The list first: an id outside the keeper's units answers 404 like a missing one, whatever the form holds.
+    study_lists.get_kept(database.session(), actor(), list_id)
     form = CopyForm()
     if not form.validate_on_submit():
         # The form's own words: an out-of-range year is told the range, not "give the year".

@@ -222,3 +222,19 @@ def test_copying_to_1999_on_the_page_says_the_allowed_years(client, db, keeper):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "2000" in page and "2100" in page
     assert db.scalar(select(func.count()).select_from(StudyList)) == 1
+
+
+def test_copying_a_list_outside_the_keepers_units_answers_404_whatever_the_form_holds(
+        client, client_factory, db, make, keeper):
+    client.login("studyadmin")
+    found = _published(client, db)
+    make.user(Role.STUDY_ADMIN, unit=make.unit("乙市", level=UnitLevel.CITY), username="otheradmin")
+    other = client_factory()
+    other.login("otheradmin")
+    for form in ({"year": "1999"}, {"year": ""}, {"year": "2027"}):
+        for list_id in (found.id, found.id + 1000):  # outside the keeper's units, and no such list: alike
+            response = other.form_post(f"/study/lists/{list_id}/copy", form)
+            assert response.status_code == 404, (form, list_id)
+    # Nothing was copied, and no refusal of the form waits to be shown on the next page.
+    assert db.scalar(select(func.count()).select_from(StudyList)) == 1
+    assert "2100" not in other.get("/study/lists").get_data(as_text=True)

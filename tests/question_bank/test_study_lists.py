@@ -195,6 +195,26 @@ def test_hr_sees_progress_of_cadres_in_their_units_only(db, clock, make, penalti
         study_reports.visible_list(db, hr, draft.id)
 
 
+def test_hr_reports_on_lists_aimed_at_their_city_above_it_or_below_it_and_never_beside_it(db, clock, make, penalties):
+    city = make.unit("甲市", level=UnitLevel.CITY)
+    district = make.unit("甲市某区", parent=city, level=UnitLevel.COUNTY)
+    beside = make.unit("乙市", level=UnitLevel.CITY)
+    admin = make.user(Role.STUDY_ADMIN)
+    province_wide, for_city, for_district, for_beside = (
+        _list(db, clock, admin, "第一章", targets=targets) for targets in ((), [city], [district], [beside]))
+    hr = make.user(Role.HR, unit=city)
+    shown = {l.id for l in study_reports.lists_for_reader(db, hr)}
+    assert shown == {province_wide.id, for_city.id, for_district.id}
+    for seen in (province_wide, for_city, for_district):
+        assert study_reports.visible_list(db, hr, seen.id) is seen
+    with pytest.raises(NotFound):  # as for a list that does not exist
+        study_reports.visible_list(db, hr, for_beside.id)
+    # The district's HR sees the province's and the city's lists, whose cadres include theirs.
+    district_hr = make.user(Role.HR, unit=district)
+    assert {l.id for l in study_reports.lists_for_reader(db, district_hr)} == {province_wide.id, for_city.id,
+                                                                                 for_district.id}
+
+
 def test_parts_ticked_from_the_contents_resolve_and_an_item_can_be_replaced(db, clock, make, penalties):
     from question_bank.services.study_scope import compose_scope
 
