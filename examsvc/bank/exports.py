@@ -49,8 +49,8 @@ def export_questions(file_format: str):
     exporter = FORMATS[file_format]
     stamp = clock().now().strftime("%Y%m%d-%H%M")
     name = f"题库导出-{stamp}{exporter.suffix}"
-    response = send_file(out, mimetype=exporter.mimetype, as_attachment=True,
-                         download_name=f"questions-{stamp}{exporter.suffix}", max_age=0)
+    # send_file streams the spooled file; the one Content-Disposition is ours (examsvc.downloads).
+    response = send_file(out, mimetype=exporter.mimetype, max_age=0)
     response.headers["Content-Disposition"] = disposition(name, f"questions-{stamp}{exporter.suffix}")
     # The file holds answer keys: no cache may keep it.
     response.headers["Cache-Control"] = "no-store"

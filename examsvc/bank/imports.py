@@ -245,8 +245,10 @@ def batch_problems(batch_id: int, file_format: str):
 @bp.get("/import/template.xlsx")
 @roles_required(Role.BANK_EDITOR, Role.BANK_REVIEWER)
 def import_template():
-    return send_file(BytesIO(write_template()), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name="题库导入模板.xlsx", max_age=0)
+    # send_file names no attachment here: its own header would give old clients the ASCII name ".xlsx".
+    response = send_file(BytesIO(write_template()), mimetype=XLSX_MIMETYPE, max_age=0)
+    response.headers["Content-Disposition"] = disposition("题库导入模板.xlsx", "bank-import-template.xlsx")
+    return response
 
 
 @bp.get("/batches")

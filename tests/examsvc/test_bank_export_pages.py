@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -51,7 +53,10 @@ def test_the_list_offers_an_export_of_its_selection_in_every_format(client, edit
 def test_an_export_holds_the_selected_questions_with_their_keys_and_is_audited(client, editor, bank, db):
     response = client.get("/bank/export.jsonl?category=宪法")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"].startswith("attachment;")
+    # One header (examsvc.downloads): the Chinese name intact, an ASCII name with the same stamp for old clients.
+    disposition, = response.headers.getlist("Content-Disposition")
+    fallback = re.fullmatch(r"attachment; filename=questions-(\d{8}-\d{4})\.jsonl; filename\*=UTF-8''(.+)", disposition)
+    assert unquote(fallback[2]) == f"题库导出-{fallback[1]}.jsonl"
     assert response.headers["Cache-Control"] == "no-store"
     lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
     assert [line["id"] for line in lines] == [q.id for q in bank[:3]]

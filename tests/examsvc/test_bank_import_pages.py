@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from urllib.parse import quote, unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -50,10 +51,13 @@ def test_upload_page_says_which_formats_and_columns_it_takes(client, editor):
     assert "/bank/import/template.xlsx" in page
 
 
-def test_template_downloads_as_an_attachment_workbook(client, editor):
+def test_template_downloads_as_an_attachment_workbook_under_its_chinese_name(client, editor):
     response = client.get("/bank/import/template.xlsx")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"].startswith("attachment;")
+    # One header: the real name for today's browsers, an ASCII name (not ".xlsx") for old clients.
+    disposition, = response.headers.getlist("Content-Disposition")
+    assert disposition == "attachment; filename=bank-import-template.xlsx; filename*=UTF-8''" + quote("题库导入模板.xlsx")
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == "题库导入模板.xlsx"
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["题库", "说明"]
     assert next(book["题库"].iter_rows(values_only=True))[:2] == ("题型", "题干")
