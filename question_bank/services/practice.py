@@ -222,9 +222,12 @@ def current_item(session: Session, clock: Clock, cadre: User, practice: Practice
 
 
 def _locked(session: Session, cadre: User, practice_id: int) -> Practice:
-    """The cadre's run, read afresh with its row locked (one query)."""
-    practice = session.get(Practice, practice_id, with_for_update=True, populate_existing=True)
-    if practice is None or practice.user_id != cadre.id:
+    """The cadre's run, read afresh with its row locked (one query). Someone else's run is
+    :class:`NotFound` like a missing one, and is not locked: whose it is belongs to the query, so
+    the lock falls only on a row that is the cadre's (as ``attempts.lock_attempt`` does)."""
+    practice = session.scalar(select(Practice).where(Practice.id == practice_id, Practice.user_id == cadre.id)
+                              .with_for_update().execution_options(populate_existing=True))
+    if practice is None:
         raise NotFound()
     return practice
 

@@ -1,7 +1,7 @@
 """The scope is judged before a row lock is taken (issue 8, tester finding): a proctor of another unit
-voiding or re-opening an attempt, and a marker of another unit opening or marking a response, are
-answered NotFound exactly as for an id that does not exist, and hold no lock on the attempt, so the
-proctor or marker whose sitting it is goes on at once.
+voiding or re-opening an attempt, a marker of another unit opening or marking a response, and a
+cadre opening another cadre's practice run, are answered NotFound exactly as for an id that does not
+exist, and hold no lock on the row, so the person whose it is goes on at once.
 
 On PostgreSQL a lock left with the refused actor's transaction makes the other session's lock fail
 after :data:`PATIENCE`. SQLite has no row locks (one writer at a time, readers never block it), so
@@ -17,8 +17,8 @@ from sqlalchemy import text
 
 from question_bank.db import make_session_factory
 from question_bank.errors import NotFound
-from question_bank.models import Attempt, AttemptState, Role, User
-from question_bank.services import manual_marking, proctoring
+from question_bank.models import Attempt, AttemptState, PracticeSource, Role, User
+from question_bank.services import manual_marking, practice, proctoring
 from tests.conftest import at
 from tests.scenarios import handed_in, short_answer_awaiting_marking
 
@@ -79,3 +79,18 @@ def test_a_marker_of_another_unit_is_answered_as_for_a_missing_response_and_lock
     assert outcome.total == Decimal("80")
     db.rollback()
     assert db.get(Attempt, attempt_id).score == Decimal("80")
+
+
+def test_another_cadres_practice_run_is_answered_as_a_missing_one_and_stays_unlocked(db, clock, make, engine):
+    questions = make.questions(2, category="行政法/处罚")
+    owner, stranger = make.cadre(), make.cadre()
+    run = practice.start_practice(db, clock, owner, PracticeSource.CATEGORY, questions[0].category_id)
+    run_id, owner_id = run.id, owner.id
+    db.commit()
+    for asked in (run_id, run_id + 1000):
+        with pytest.raises(NotFound):
+            practice.current_item(db, clock, stranger, asked)
+    with _other_session(engine) as other:
+        assert practice.current_item(other, clock, other.get(User, owner_id), run_id) is not None
+        other.commit()
+    db.rollback()
