@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from question_bank.errors import AttemptClosed, DeadlinePassed, InvalidInput, NotFound, WindowNotOpen
-from question_bank.models import AttemptState, ResponseStep
-from question_bank.services import attempts, ledger
+from question_bank.errors import AttemptClosed, DeadlinePassed, InvalidInput, NotDueYet, NotFound, WindowNotOpen
+from question_bank.models import AttemptState, ResponseStep, Role
+from question_bank.services import attempts, ledger, proctoring
 from question_bank.services.marking import current_responses
 from question_bank.services.slot_changes import Change, ChangeReceipt, Outcome
 from tests.conftest import at
@@ -173,3 +174,109 @@ def test_a_change_from_the_page_without_the_version_it_was_based_on_is_refused()
         attempts.page_change(2, ["B"], 7, "tab-2_Ab", None)
     assert [(p.message, p.place) for p in refused.value.problems] == [
         ("the version the change is based on is missing or malformed; reload the page", "base")]
+
+
+NO_SUCH_QUESTION = "there is no question %(slot)s on this paper"
+
+
+def test_a_save_or_a_hand_in_naming_no_question_of_the_paper_says_which_number_and_stores_nothing(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    with pytest.raises(InvalidInput) as refused:
+        attempts.save_response(db, clock, cadre, attempt.id, 9, ["A"], 1)
+    assert [(p.message, p.params, p.place) for p in refused.value.problems] == [(NO_SUCH_QUESTION, {"slot": 9}, "slot")]
+    with pytest.raises(InvalidInput) as refused:
+        attempts.submit_attempt(db, clock, cadre, attempt.id, {1: ["B"], 9: ["A"]})
+    assert [(p.message, p.params, p.place) for p in refused.value.problems] == [(NO_SUCH_QUESTION, {"slot": 9}, "slot")]
+    assert str(refused.value.problems[0]) == "slot: there is no question 9 on this paper"
+    assert attempt.is_open
+
+
+def test_a_save_based_on_a_malformed_version_is_refused_before_anything_is_read(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    for base in (-1, "2", 2**53):
+        with pytest.raises(InvalidInput) as refused:
+            attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1, "pageA", base)
+        assert [p.place for p in refused.value.problems] == ["base"]
+    assert 1 not in current_responses(db, attempt.id)
+
+
+def test_a_save_to_a_handed_in_attempt_names_the_attempt_for_the_page_to_show_its_result(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    with pytest.raises(AttemptClosed) as refused:
+        attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
+    assert refused.value.params == {"attempt_id": attempt.id}
+
+
+def test_the_status_shows_each_saved_answer_as_the_candidate_saw_it_and_its_version(db, clock, make):
+    make.questions(1, "single_choice", key=["B"])
+    make.questions(1, "multiple_choice", key=["A", "C"])
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 1, 50, "行政处罚法"), ("multiple_choice", 1, 50, "行政处罚法")]),
+                           roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["C"], 1, "pageA", 0)
+    attempts.save_response(db, clock, cadre, attempt.id, 2, ["D", "A"], 2, "pageA", 0)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 3, "pageA", 1)
+    shown = attempts.status(db, clock, attempts.touch(db, clock, cadre, attempt.id))
+    assert shown.responses == {1: ["B"], 2: ["A", "D"]}
+    assert shown.versions == {1: 2, 2: 1}
+    assert (shown.answered, shown.total) == (2, 2)
+
+
+def test_a_time_up_hand_in_before_the_servers_deadline_keeps_the_paper_open_and_says_how_long_is_left(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    clock.set(at("10:29:58") + dt.timedelta(milliseconds=300))  # 1.7 s left: said as 2, rounded up
+    with pytest.raises(NotDueYet) as refused:
+        attempts.submit_attempt(db, clock, cadre, attempt.id, {1: ["B"]}, time_up=True)
+    assert refused.value.params == {"remaining_s": 2}
+    assert attempt.is_open and 1 not in current_responses(db, attempt.id)
+
+
+def test_the_attempt_in_progress_is_looked_up_per_sitting(db, clock, make):
+    make.questions(2, "single_choice", key=["B"])
+    cadre = make.cadre()
+    first = make.sitting(make.paper([("single_choice", 1, 100, "行政处罚法")]), roster=[cadre])
+    second = make.sitting(make.paper([("single_choice", 1, 100, "行政处罚法")]), roster=[cadre])
+    started = attempts.start_attempt(db, clock, cadre, second)
+    assert attempts.open_attempt(db, first, cadre) is None
+    assert attempts.open_attempt(db, second, cadre) is started
+
+
+def test_a_hand_in_after_the_grace_closes_the_attempt_at_its_deadline_and_lists_its_changes_as_not_taken(db, clock, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1, "pageA", 0)
+    clock.set(at("10:30:31"))
+    late = attempts.submit_attempt(db, clock, cadre, attempt.id, {
+        1: Change(1, ["C"], "pageA", 2, 1), 2: Change(2, ["B"], "pageA", 3, 0)})
+    assert (late.attempt, late.closed_now, late.payload_ignored) == (attempt, True, "deadline_passed")
+    assert late.not_taken == (ChangeReceipt(1, 2, Outcome.CLOSED, ["C"], ["B"], 1),
+                              ChangeReceipt(2, 3, Outcome.CLOSED, ["B"], None, 0))
+    assert attempt.state == AttemptState.AUTO_SUBMITTED and attempt.finished_at == at("10:30:00")
+    assert current_responses(db, attempt.id)[1].answer == ["B"] and 2 not in current_responses(db, attempt.id)
+
+
+def test_a_hand_in_to_a_voided_attempt_takes_nothing_and_lists_its_changes(db, clock, make, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    proctoring.void_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "替考")
+    late = attempts.submit_attempt(db, clock, cadre, attempt.id, {1: Change(1, ["B"], "pageA", 1, 0)})
+    assert (late.closed_now, late.payload_ignored) == (False, "voided")
+    assert late.not_taken == (ChangeReceipt(1, 1, Outcome.CLOSED, ["B"], None, 0),)
+    assert attempt.state == AttemptState.CLOSED_BY_VOID and 1 not in current_responses(db, attempt.id)
+
+
+def test_another_candidate_cannot_hand_in_or_open_my_attempt(db, clock, make, setup):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    other = make.cadre()
+    with pytest.raises(NotFound):
+        attempts.submit_attempt(db, clock, other, attempt.id, {1: ["A"]})
+    with pytest.raises(NotFound):
+        attempts.touch(db, clock, other, attempt.id)
+    assert attempt.is_open and 1 not in current_responses(db, attempt.id)

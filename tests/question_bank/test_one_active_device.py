@@ -101,3 +101,26 @@ def test_the_answer_history_lists_a_save_refused_after_a_takeover_with_its_reaso
         ("pcPage", Outcome.TAKEN, 1, ["C"]),
     ]
     assert current_responses(db, attempt.id)[1].answer == ["C"]
+
+
+def test_a_hand_in_from_a_page_taken_over_lists_each_of_its_changes_in_the_history_as_taken_over(db, clock, attempt):
+    from question_bank.services.attempt_history import slot_history
+    from question_bank.services.slot_changes import Change, Outcome
+
+    presence.claim(db, clock, attempt, "phonePage", None, PHONE)
+    presence.take_over(db, clock, attempt, "pcPage", PC)
+    clock.advance(seconds=5)
+    with pytest.raises(TakenOver):
+        attempts.submit_attempt(db, clock, attempt.user, attempt.id, {
+            1: Change(1, ["B"], "phonePage", 1, 0), 2: Change(2, ["A"], "phonePage", 2, 0)}, page="phonePage")
+    history = slot_history(db, attempt)
+    assert [(e.writer, e.outcome, e.answer) for e in history[1]] == [("phonePage", Outcome.TAKEN_OVER, ["B"])]
+    assert [(e.writer, e.outcome, e.answer) for e in history[2]] == [("phonePage", Outcome.TAKEN_OVER, ["A"])]
+    assert attempt.state == AttemptState.IN_PROGRESS and current_responses(db, attempt.id) == {}
+
+
+def test_a_save_sent_without_a_page_is_listed_in_the_history_as_written_directly(db, clock, attempt):
+    from question_bank.services.attempt_history import slot_history
+
+    attempts.save_response(db, clock, attempt.user, attempt.id, 1, ["B"], 1)
+    assert [e.writer for e in slot_history(db, attempt)[1]] == ["direct"]
