@@ -280,3 +280,13 @@ def test_another_candidate_cannot_hand_in_or_open_my_attempt(db, clock, make, se
     with pytest.raises(NotFound):
         attempts.touch(db, clock, other, attempt.id)
     assert attempt.is_open and 1 not in current_responses(db, attempt.id)
+
+
+@pytest.mark.parametrize("slot", [0, -1, attempts.MAX_SLOT + 1, "1", 1.5, None, True])
+def test_a_question_number_that_is_no_whole_number_in_range_is_refused_with_the_range(db, clock, setup, slot):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    with pytest.raises(InvalidInput) as refused:
+        attempts.save_response(db, clock, cadre, attempt.id, slot, ["B"], 1)
+    assert [str(p) for p in refused.value.problems] == ["slot: the question number must be a whole number from 1 to 10000"]
+    assert current_responses(db, attempt.id) == {}
