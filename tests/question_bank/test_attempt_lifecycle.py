@@ -290,3 +290,26 @@ def test_a_question_number_that_is_no_whole_number_in_range_is_refused_with_the_
         attempts.save_response(db, clock, cadre, attempt.id, slot, ["B"], 1)
     assert [str(p) for p in refused.value.problems] == ["slot: the question number must be a whole number from 1 to 10000"]
     assert current_responses(db, attempt.id) == {}
+
+
+@pytest.mark.parametrize("seq", [0, -3, attempts.MAX_SEQ + 1, "7", 7.0, None])
+def test_a_sequence_number_that_is_no_whole_number_from_1_is_refused_by_name(db, clock, setup, seq):
+    cadre, sitting = setup
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    with pytest.raises(InvalidInput) as refused:
+        attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], seq)
+    assert [str(p) for p in refused.value.problems] == ["seq: the sequence number must be a whole number from 1"]
+    assert current_responses(db, attempt.id) == {}
+
+
+def test_a_questions_first_use_is_the_first_start_that_drew_it_and_a_later_start_keeps_it(db, clock, make):
+    make.questions(2, "single_choice", key=["B"])
+    first, second = make.cadre(), make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 2, 50, "行政处罚法")]), roster=[first, second])
+    drawn = [item.question_version for item in attempts.start_attempt(db, clock, first, sitting).items]
+    assert [version.used_at for version in drawn] == [at("10:00:00")] * 2
+    clock.advance(minutes=5)
+    again = [item.question_version for item in attempts.start_attempt(db, clock, second, sitting).items]
+    assert {version.id for version in again} == {version.id for version in drawn}
+    assert [version.used_at for version in again] == [at("10:00:00")] * 2
+
