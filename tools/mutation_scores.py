@@ -4,9 +4,10 @@ Reads mutmut's own result files (``mutants/**/*.py.meta``, one per mutated modul
 module: mutants, killed (a test failed, or timed out), survived, no tests (no test of the selection
 runs the mutated function), the score killed ÷ (killed + survived + no tests) in per cent, and then
 every survivor's name (``mutmut show NAME`` prints its diff). Mutants named in
-``mutation-equivalents.txt`` are counted apart once a run has found them alive: they cannot be
-killed (see that file for why); a listed one a test kills counts as killed and is named for striking
-out, and a listed one not run yet counts as not run.
+``mutation-equivalents.txt`` are counted apart once a run has found them alive with tests run:
+they cannot be killed (see that file for why); a listed one a test kills counts as killed and is
+named for striking out, a listed one not run yet counts as not run, and a listed one that no test
+runs counts as "no tests", a survivor: a mutant no test runs was never shown to behave the same.
 Mutants not run yet are left out of the score and counted as "not run".
 """
 
@@ -22,19 +23,22 @@ from mutmut.stats import status_by_exit_code
 EQUIVALENTS = Path("mutation-equivalents.txt")
 
 
-def equivalents() -> set[str]:
+def equivalents(listed: Path = EQUIVALENTS) -> set[str]:
     """Mutant names listed in the equivalents file: the first word of each line not starting with #."""
-    if not EQUIVALENTS.exists():
+    if not listed.exists():
         return set()
-    return {line.split()[0] for line in EQUIVALENTS.read_text(encoding="utf-8").splitlines()
+    return {line.split()[0] for line in listed.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")}
 
 
-def main(root: Path = Path("mutants")) -> int:
-    known = equivalents()
+def main(root: Path = Path("mutants"), listed: Path = EQUIVALENTS) -> int:
+    """Print the table and the names (see the module's doc) for the results below ``root`` and the
+    equivalents listed in ``listed``; returns the exit status, 0."""
+    known = equivalents(listed)
     survivors: list[str] = []
-    # A listed name only counts as equivalent once a run has found it alive: one a test now kills,
-    # or one not run yet, is counted as what it is, and a killed one is reported for striking out.
+    # A listed name only counts as equivalent once a run has found it alive with tests run: one a
+    # test now kills, one not run yet, or one no test runs is counted as what it is, and a killed
+    # one is reported for striking out.
     killed_yet_listed: list[str] = []
     seen: set[str] = set()
     print(f"{'module':45} {'mutants':>7} {'killed':>6} {'surv.':>5} {'no test':>7} {'equiv.':>6} {'not run':>7} {'score':>6}")
@@ -52,10 +56,14 @@ def main(root: Path = Path("mutants")) -> int:
                     killed_yet_listed.append(name)
             elif status == "not checked":
                 counts["not run"] += 1
-            elif name in known:
+            elif status == "no tests":
+                # Whatever the list says: no test has compared this mutant with the original.
+                counts["no tests"] += 1
+                survivors.append(f"{name}  (no tests{', listed as equivalent' if name in known else ''})")
+            elif status == "survived" and name in known:
                 counts["equivalent"] += 1
             else:
-                counts["no tests" if status == "no tests" else "survived"] += 1
+                counts["survived"] += 1
                 survivors.append(f"{name}  ({status})")
         judged = counts["killed"] + counts["survived"] + counts["no tests"]
         score = f"{100 * counts['killed'] / judged:.1f}%" if judged else "-"
@@ -63,7 +71,7 @@ def main(root: Path = Path("mutants")) -> int:
         print(f"{module:45} {len(results):7} {counts['killed']:6} {counts['survived']:5} {counts['no tests']:7} "
               f"{counts['equivalent']:6} {counts['not run']:7} {score:>6}")
     if killed_yet_listed:
-        print(f"\nListed in {EQUIVALENTS} but killed by a test (strike them out):")
+        print(f"\nListed in {listed} but killed by a test (strike them out):")
         print("\n".join(killed_yet_listed))
     if survivors:
         print(f"\nSurvivors ({len(survivors)}); `mutmut show NAME` prints the change:")
