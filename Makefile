@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export EXAMSVC_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test test-sqlite test-postgresql install translations extract-messages chromium bench wrk mutate clean
+.PHONY: demo test test-sqlite test-postgresql install translations extract-messages chromium bench wrk mutate mutate-datasets clean
 
 install: $(STAMP) $(MO)
 
@@ -89,14 +89,31 @@ wrk:
 MUTATE_MODULES ?= question_bank.types question_bank.points question_bank.services.marking \
 	question_bank.services.deadlines question_bank.services.start_terms question_bank.services.attempts \
 	question_bank.services.ledger question_bank.services.hashchain question_bank.reports.score_sheet
-mutate: install
+# The shared datasets as an absolute path, whether EXAMSVC_SHARED_DIR was given relative or not at all:
+# mutmut runs the tests from inside mutants/, where a relative path (and the tests' own default,
+# beside the checkout) names the wrong folder.
+MUTATE_SHARED_DIR := $(abspath $(or $(EXAMSVC_SHARED_DIR),../shared))
+# mutmut's output of each module (its progress, and the traceback when it fails) is kept here; the
+# end of it is shown when a module fails.
+MUTATE_LOG = $(TEST_LOGS)/mutate-$$module.log
+mutate: mutate-datasets install
 	@$(BIN)/mutmut --version >/dev/null 2>&1 || $(BIN)/pip install --quiet -e '.[test,mutate]'
-	@for module in $(MUTATE_MODULES); do \
-	  echo "== mutating $$module"; \
-	  EXAMSVC_TEST_DB=sqlite EXAMSVC_SHARED_DIR="$${EXAMSVC_SHARED_DIR:-$(abspath ../shared)}" \
-	    nice -n 19 $(BIN)/mutmut run --max-children 2 "$$module.*" >/dev/null || exit 1; \
+	@mkdir -p $(TEST_LOGS); for module in $(MUTATE_MODULES); do \
+	  echo "== mutating $$module (log: $(MUTATE_LOG))"; \
+	  EXAMSVC_TEST_DB=sqlite EXAMSVC_SHARED_DIR="$(MUTATE_SHARED_DIR)" \
+	    nice -n 19 $(BIN)/mutmut run --max-children 2 "$$module.*" > $(MUTATE_LOG) 2>&1 || { \
+	    echo "mutmut failed on $$module; the end of $(MUTATE_LOG):" >&2; \
+	    tr '\r' '\n' < $(MUTATE_LOG) | grep -v '^[[:space:]]*$$' | tail -n 40 >&2; exit 1; }; \
 	done
 	$(BIN)/python tools/mutation_scores.py
+
+# The tests read the real bank files (tests/shared_data.py): without them every module's first
+# mutmut pass fails, so say which folder was looked in before anything runs.
+mutate-datasets:
+	@test -d "$(MUTATE_SHARED_DIR)/datasets" || { \
+	  echo "make mutate: no datasets folder at $(MUTATE_SHARED_DIR)/datasets. Set EXAMSVC_SHARED_DIR to the shared" \
+	    "folder that holds datasets/ (default: ../shared beside the checkout), e.g." \
+	    "EXAMSVC_SHARED_DIR=/path/to/shared make mutate" >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache mutants
