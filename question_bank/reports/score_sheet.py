@@ -159,8 +159,8 @@ def answering_seconds(attempt: Attempt, cap_s: int | None = None) -> int | None:
     """Seconds the candidate had the attempt open to answer: from the start to the first hand-in,
     plus each re-opening's period (from the re-opening to the next hand-in), never the time it sat
     closed in between; at most ``cap_s`` (the time limit plus the candidate's extra time) when
-    given. None while the attempt is open or has not started. Reads ``attempt.reopenings``."""
-    if attempt.started_at is None or attempt.finished_at is None:
+    given. None while the attempt is open. Reads ``attempt.reopenings``."""
+    if attempt.finished_at is None:
         return None
     seconds, opened = 0.0, attempt.started_at
     for reopening in attempt.reopenings:
@@ -172,10 +172,11 @@ def answering_seconds(attempt: Attempt, cap_s: int | None = None) -> int | None:
     return whole if cap_s is None else min(whole, cap_s)
 
 
-def minutes_answering(attempt: Attempt | None, cap_s: int | None = None) -> Decimal | None:
+def minutes_answering(attempt: Attempt, cap_s: int | None = None) -> Decimal | None:
     """:func:`answering_seconds` in minutes to one decimal (half up), as the sheet shows them; a
-    few seconds (under 3) are 0.1, never 0: the candidate did spend time on it."""
-    seconds = None if attempt is None else answering_seconds(attempt, cap_s)
+    few seconds (under 3) are 0.1, never 0: the candidate did spend time on it. None while the
+    attempt is open."""
+    seconds = answering_seconds(attempt, cap_s)
     if seconds is None:
         return None
     minutes = (Decimal(seconds) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -214,10 +215,10 @@ def reopened_periods(attempt: Attempt) -> list[ReopenedPeriod]:
     return periods
 
 
-def reopen_note(attempt: Attempt | None) -> str:
+def reopen_note(attempt: Attempt) -> str:
     """"；曾重新开放 2026-05-11 15:24:31 至 15:24:33（重新开放后未作答）" for an attempt a proctor
     re-opened (each period in Beijing time, the end's date only when it differs), "" otherwise."""
-    periods = reopened_periods(attempt) if attempt is not None else []
+    periods = reopened_periods(attempt)
     if not periods:
         return ""
     said = []
@@ -248,7 +249,8 @@ def attempt_kind(sitting: Sitting, attempt: Attempt | None) -> str:
 
 def check_text(result: CheckedScore, attempt: Attempt) -> str:
     """成绩核验 of one attempt: agrees (saying so when its newest record is a change of the score),
-    awaiting marking, or how it disagrees with the ledger."""
+    awaiting marking, or how it disagrees with the ledger (a MISMATCH result always holds the
+    entry it disagrees with: ``score_check.check``)."""
     if result.state == ScoreState.RECORDED:
         # A correction stays said after a later entry (a hand-in after a re-opening): issue 6, finding 4d.
         changed = result.corrected or (result.recorded is not None and result.recorded.reason.startswith(CHANGE_REASONS))
@@ -258,7 +260,7 @@ def check_text(result: CheckedScore, attempt: Attempt) -> str:
     if result.state == ScoreState.UNRECORDED:
         return CHECK_UNRECORDED
     entry = result.recorded
-    recorded = f"{plain_points(entry.score)}分，{RECORDED_BAND_LABELS.get(entry.band, entry.band)}" if entry is not None else "—"
+    recorded = f"{plain_points(entry.score)}分，{RECORDED_BAND_LABELS.get(entry.band, entry.band)}"
     return f"第{attempt.attempt_no}次作答与成绩档案不符（档案记录：{recorded}），请核查"
 
 
@@ -285,9 +287,15 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
     user = entry.user
     status, attempt = candidate_status(attempts, sitting, now)
     started = beijing(attempt.started_at) if attempt is not None else None
-    # A voided attempt had ended (voiding one in progress hands it in first): its times stand.
-    ended = status in ENDED or status == CandidateStatus.VOIDED
-    finished = beijing(attempt.finished_at) if attempt is not None and ended else None
+    # The attempt once it has ended; a voided one had (voiding one in progress hands it in first):
+    # its times stand. Not started, absent and in progress have no finish, duration or re-openings.
+    closed = attempt if status in ENDED or status == CandidateStatus.VOIDED else None
+    finished = duration = None
+    note = ""
+    if closed is not None:
+        finished = beijing(closed.finished_at)
+        duration = minutes_answering(closed, _time_allowed_s(sitting, entry))
+        note = reopen_note(closed)
     score: Decimal | None = None
     maximum: Decimal | None = None
     pass_mark: Decimal | None = None
@@ -318,8 +326,8 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
         attempt_kind=attempt_kind(sitting, attempt),
         started=started,
         finished=finished,
-        duration_min=minutes_answering(attempt, _time_allowed_s(sitting, entry)) if finished else None,
-        ended=ENDED_LABELS[status] + (reopen_note(attempt) if ended else ""),
+        duration_min=duration,
+        ended=ENDED_LABELS[status] + note,
         score=score,
         max_score=maximum,
         pass_mark=pass_mark,

@@ -41,7 +41,8 @@ class ScoreState(StrEnum):
 class CheckedScore:
     """An attempt's result as surfaces may show it. ``score`` (points), ``band`` and ``passed``
     are set only when ``state`` is RECORDED; ``recorded`` is the newest ledger entry (None when
-    there is none), for saying what the record holds."""
+    there is none; always set for MISMATCH, the entry disagreed with), for saying what the record
+    holds."""
 
     state: ScoreState
     score: Decimal | None = None

@@ -85,18 +85,21 @@ class QuestionType(Protocol):
         """What keeps a sound, saved question from being approved (a short answer still without
         its reference answer); empty for most types."""
 
-    def validate(self, options: list[str], key: Any, *, stem: str = "") -> list[Problem]:
+    def validate(self, options: list[str], key: Any, *, stem: str) -> list[Problem]:
         """Everything wrong with a question's options and key (and, where the type reads it, its
         stem); empty when it is sound. Each problem's place is the field it is shown on:
-        ``"options"``, ``"option_<letter>"``, ``"key"`` or ``"stem"``."""
+        ``"options"``, ``"option_<letter>"``, ``"key"`` or ``"stem"``. Callers through this
+        interface pass the stem (``drafts``); a type that never reads it may default it."""
 
     def blank_count(self, stem: str) -> int:
         """How many answer boxes the exam page shows for this stem (the blanks of a fill-in
         question); 0 for the other types. Read from the stem only, never from the key (C-17)."""
 
-    def normalise_response(self, raw: Any, option_count: int, blank_count: int = 0) -> Any:
+    def normalise_response(self, raw: Any, option_count: int, blank_count: int) -> Any:
         """A candidate's response in normalised form. ``raw`` is what the client sent, in terms of
-        the original options. Raises ``ValueError`` when it is not a response to this question."""
+        the original options; ``blank_count`` is :meth:`blank_count` of the stem, which callers
+        through this interface pass (``delivery``); a type that never reads it may default it.
+        Raises ``ValueError`` when it is not a response to this question."""
 
     def is_answered(self, response: Any) -> bool:
         """Whether a normalised response counts as an answer (an emptied choice does not)."""

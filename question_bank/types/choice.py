@@ -161,17 +161,9 @@ class ChoiceType(KeyAsWritten):
         return bool(response)
 
     def mark(self, key: list[str], response: Any, mark: Decimal, rule: MultiChoiceRule) -> Decimal:
-        chosen = set(response or [])
-        correct = set(key)
-        if not chosen or chosen - correct:
-            return Decimal(0)
-        if chosen == correct:
-            return round_score(mark)
-        return self.partial_credit(len(chosen), len(correct), mark, rule)
-
-    def partial_credit(self, chosen: int, correct: int, mark: Decimal, rule: MultiChoiceRule) -> Decimal:
-        """Points for a correct proper subset of the key. Choice types with one key never get here."""
-        return Decimal(0)
+        """The full mark for exactly the key's letters, else 0 (the paper's rule is not read:
+        :class:`SetChoiceType` adds its partial credit)."""
+        return round_score(mark) if response and set(response) == set(key) else Decimal(0)
 
 
 class SetChoiceType(ChoiceType):
@@ -183,9 +175,13 @@ class SetChoiceType(ChoiceType):
     Any wrong option scores 0 under every rule, and no score goes below 0.
     """
 
-    def partial_credit(self, chosen: int, correct: int, mark: Decimal, rule: MultiChoiceRule) -> Decimal:
+    def mark(self, key: list[str], response: Any, mark: Decimal, rule: MultiChoiceRule) -> Decimal:
+        chosen, correct = set(response or []), set(key)
+        if not chosen or chosen - correct or chosen == correct:
+            return super().mark(key, response, mark, rule)
+        # Some of the key's options chosen and nothing wrong: the paper's rule decides.
         if rule == MultiChoiceRule.PARTIAL:
-            return round_score(mark * chosen / correct)
+            return round_score(mark * len(chosen) / len(correct))
         if rule == MultiChoiceRule.HALF:
             return round_score(mark / 2)
         return Decimal(0)

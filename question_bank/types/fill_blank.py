@@ -194,7 +194,8 @@ class FillBlank(NoOptions):
                                     {"n": number, "answer": repeated[0].strip()}, "key"))
         return problems
 
-    def normalise_response(self, raw: Any, option_count: int, blank_count: int = 0) -> list[str]:
+    def normalise_response(self, raw: Any, option_count: int, blank_count: int) -> list[str]:
+        # No default blank count: a fill-in response is only read against its stem's blanks.
         if raw is None or raw == "":
             return [""] * blank_count
         if isinstance(raw, str) and blank_count == 1:
