@@ -83,6 +83,13 @@ def _without_punctuation_kept(text: str) -> str:
     return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
+def exact_key_mark(key: list[str], response: Any, mark: Decimal) -> Decimal:
+    """``mark`` points (rounded to the cent) for a non-empty response of exactly the key's
+    letters, else 0. Single choice is marked by this alone; multiple and indefinite choice when
+    the response is empty, names a wrong option or is the whole key."""
+    return round_score(mark) if response and set(response) == set(key) else Decimal(0)
+
+
 class ChoiceType(KeyAsWritten):
     """A type whose response is a set of option letters. Subclasses set how many keys it takes.
 
@@ -161,9 +168,9 @@ class ChoiceType(KeyAsWritten):
         return bool(response)
 
     def mark(self, key: list[str], response: Any, mark: Decimal, rule: MultiChoiceRule) -> Decimal:
-        """The full mark for exactly the key's letters, else 0 (the paper's rule is not read:
-        :class:`SetChoiceType` adds its partial credit)."""
-        return round_score(mark) if response and set(response) == set(key) else Decimal(0)
+        """:func:`exact_key_mark`: the paper's rule is not read (:class:`SetChoiceType` adds its
+        partial credit)."""
+        return exact_key_mark(key, response, mark)
 
 
 class SetChoiceType(ChoiceType):
@@ -178,7 +185,7 @@ class SetChoiceType(ChoiceType):
     def mark(self, key: list[str], response: Any, mark: Decimal, rule: MultiChoiceRule) -> Decimal:
         chosen, correct = set(response or []), set(key)
         if not chosen or chosen - correct or chosen == correct:
-            return super().mark(key, response, mark, rule)
+            return exact_key_mark(key, response, mark)
         # Some of the key's options chosen and nothing wrong: the paper's rule decides.
         if rule == MultiChoiceRule.PARTIAL:
             return round_score(mark * len(chosen) / len(correct))

@@ -131,6 +131,14 @@ def test_a_void_ledger_entry_the_row_disagrees_with_is_said_in_chinese():
     assert rows[0].check == "第1次作答与成绩档案不符（档案记录：0分，作废），请核查"
 
 
+def test_a_ledger_band_rewritten_to_a_word_the_sheet_does_not_know_is_shown_as_the_record_holds_it():
+    # UPDATE score_record SET band = …: the entry's hash no longer holds, and HR reads what it says now.
+    tampered = attempt(10, 1, "09:00:00", "09:40:00", AttemptState.SUBMITTED, score="100")
+    result = CheckedScore(ScoreState.MISMATCH, recorded=ScoreRecord(score=Decimal("100"), band="满分", passed=True))
+    _, rows = sheet.build(make_sitting(), [candidate(1, "甲")], {1: [tampered]}, {10: result}, beijing("12:00:00"))
+    assert rows[0].check == "第1次作答与成绩档案不符（档案记录：100分，满分），请核查"
+
+
 def test_any_attempt_of_the_candidate_that_disagrees_withholds_the_row():
     first = attempt(10, 1, "09:00:00", "09:20:00", AttemptState.SUBMITTED, score="80")
     second = attempt(11, 1, "09:30:00", "09:50:00", AttemptState.SUBMITTED, score="40", attempt_no=2)
