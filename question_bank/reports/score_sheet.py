@@ -286,33 +286,31 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
     ``results`` their checked scores (by attempt id)."""
     user = entry.user
     status, attempt = candidate_status(attempts, sitting, now)
-    started = beijing(attempt.started_at) if attempt is not None else None
-    # The attempt once it has ended; a voided one had (voiding one in progress hands it in first):
-    # its times stand. Not started, absent and in progress have no finish, duration or re-openings.
-    closed = attempt if status in ENDED or status == CandidateStatus.VOIDED else None
-    finished = duration = None
+    # An attempt in progress has no finish, duration or re-opened period yet (each empty below);
+    # a voided one had ended (voiding one in progress hands it in first): its times stand.
+    started = finished = duration = None
     note = ""
-    if closed is not None:
-        finished = beijing(closed.finished_at)
-        duration = minutes_answering(closed, _time_allowed_s(sitting, entry))
-        note = reopen_note(closed)
+    if attempt is not None:
+        started, finished = beijing(attempt.started_at), beijing(attempt.finished_at)
+        duration = minutes_answering(attempt, _time_allowed_s(sitting, entry))
+        note = reopen_note(attempt)
     score: Decimal | None = None
     maximum: Decimal | None = None
     pass_mark: Decimal | None = None
     band = passed = check = ""
     if status in ENDED:
+        # 成绩核验 speaks of the first attempt that disagrees with the ledger, else of the counted one.
         suspect = _suspect(attempts, results)
-        result = results.get(attempt.id)
-        if suspect is not None:
-            check = check_text(results[suspect.id], suspect)
-        elif result is not None:
-            check = check_text(result, attempt)
+        shown = suspect if suspect is not None else attempt
+        result = results.get(shown.id)
+        if result is not None:
+            check = check_text(result, shown)
             if result.trusted:
                 score, band, passed = plain_points(result.score), BAND_LABELS.get(result.band, ""), PASSED_LABELS[result.passed]
                 maximum = plain_points(attempt.max_score)
                 pass_mark = plain_points(pass_mark_for(sitting, attempt))
-    if status == CandidateStatus.VOIDED and attempt is not None:
-        # 作废 alone told HR nothing of who decided it, when or why (issue-9 trial).
+    if attempt is not None:
+        # 作废 alone told HR nothing of who decided it, when or why (issue-9 trial); "" unless voided.
         check = void_note(attempt) or check
     day_of = attempt.started_at if attempt is not None else sitting.opens_at
     return ScoreSheetRow(

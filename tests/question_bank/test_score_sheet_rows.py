@@ -155,6 +155,7 @@ def test_an_attempt_awaiting_marking_has_no_score_and_says_so():
     _, rows = sheet.build(make_sitting(), [candidate(1, "甲")], {1: [waiting]},
                           {10: CheckedScore(ScoreState.UNMARKED)}, beijing("12:00:00"))
     assert (rows[0].score, rows[0].check, rows[0].ended) == (None, "待阅卷", "交卷")
+    assert (rows[0].max_score, rows[0].pass_mark, rows[0].band, rows[0].passed) == (None, None, "", "")
     assert not sheet.is_withheld(rows[0])
 
 
@@ -188,12 +189,24 @@ def test_a_voided_row_keeps_its_times_and_says_who_voided_it_when_and_why():
     assert (row.score, row.band, row.passed) == (None, "", "")
 
 
-def test_the_proposed_post_comes_from_the_profile_when_the_roster_entry_has_none():
+def test_the_posts_come_from_the_profile_when_the_roster_entry_has_none():
     from_profile, neither = candidate(1, "甲"), candidate(2, "乙")
     from_profile.proposed_post, from_profile.user.proposed_post = None, "司法局副局长"
+    from_profile.current_post, from_profile.user.current_post = None, "司法局科长"
     neither.proposed_post = neither.user.proposed_post = None
+    neither.current_post = neither.user.current_post = None
     _, rows = sheet.build(make_sitting(), [from_profile, neither], {}, {}, beijing("12:00:00"))
-    assert [row.proposed_post for row in rows] == ["司法局副局长", ""]
+    assert [(row.current_post, row.proposed_post) for row in rows] == [("司法局科长", "司法局副局长"), ("", "")]
+
+
+@pytest.mark.parametrize("zone", SERVER_ZONES)
+def test_c26_an_attempt_started_before_8_in_the_beijing_morning_is_dated_by_the_beijing_day_in_every_zone(zone):
+    # 07:30 in Beijing is 23:30 of the day before in UTC: the date is the exam's day, not the server's.
+    early = attempt(10, 1, "07:30:00", "08:10:00", AttemptState.SUBMITTED)
+    with server_time_zone(zone):
+        _, rows = sheet.build(make_sitting(opens_at=beijing("07:00:00")), [candidate(1, "甲")], {1: [early]},
+                              {10: recorded()}, beijing("12:00:00"))
+    assert (rows[0].date, rows[0].started) == (dt.date(2026, 5, 11), dt.datetime(2026, 5, 11, 7, 30))
 
 
 @pytest.mark.parametrize("time_limit_s, extra_time_s, minutes", [
