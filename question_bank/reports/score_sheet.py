@@ -309,8 +309,9 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
                 score, band, passed = plain_points(result.score), BAND_LABELS.get(result.band, ""), PASSED_LABELS[result.passed]
                 maximum = plain_points(attempt.max_score)
                 pass_mark = plain_points(pass_mark_for(sitting, attempt))
-    if attempt is not None:
-        # 作废 alone told HR nothing of who decided it, when or why (issue-9 trial); "" unless voided.
+    if status == CandidateStatus.VOIDED:
+        # 作废 alone told HR nothing of who decided it, when or why (issue-9 trial). A voided row
+        # always has its attempt; only it reads the void (not loaded with the sheet's attempts).
         check = void_note(attempt) or check
     day_of = attempt.started_at if attempt is not None else sitting.opens_at
     return ScoreSheetRow(
