@@ -222,17 +222,19 @@ def create_questions(
     return created
 
 
-def _resemblances(session: Session, drafts: list[QuestionDraft],
-                  check_duplicates: bool) -> tuple[list[list[int]], list[duplicates.Resemblance | None]]:
+def _resemblances(session: Session, drafts: list[QuestionDraft], check_duplicates: bool,
+                  folded: duplicates.FoldedTexts | None = None,
+                  ) -> tuple[list[list[int]], list[duplicates.Resemblance | None]]:
     """The drafts' LSH keys and what each repeats or resembles (``duplicates.find_resemblances``;
-    all ``None`` without ``check_duplicates``). Looked up before the new questions exist, so that
-    none of them can find itself."""
+    all ``None`` without ``check_duplicates``; ``folded`` as there). Looked up before the new
+    questions exist, so that none of them can find itself."""
     contents = [content_text(d.stem, d.options) for d in drafts]
     # The LSH keys are computed once, for the check and for the index (a tenth of a batch's time).
     keys = band_keys(contents)
     keyed_texts = [duplicates.keyed(d.qtype, d.options, d.key, c) for d, c in zip(drafts, contents)]
     found = (duplicates.find_resemblances(session, contents, keys=keys,
-                                          answers=[k.answer for k in keyed_texts], keyed_texts=keyed_texts)
+                                          answers=[k.answer for k in keyed_texts], keyed_texts=keyed_texts,
+                                          folded=folded)
              if check_duplicates else [None] * len(drafts))
     return keys, found
 
@@ -284,7 +286,8 @@ def _inserted_ids(session: Session, model: type[Question] | type[QuestionVersion
 def insert_questions(session: Session, clock: Clock, actor: User, drafts: list[QuestionDraft], *,
                      batch: ImportBatch, status: QuestionStatus = QuestionStatus.IN_REVIEW,
                      law_index: LawIndex | None = None,
-                     category_ids: dict[str, int] | None = None) -> tuple[list[Inserted], list[QuestionCitation]]:
+                     category_ids: dict[str, int] | None = None,
+                     folded: duplicates.FoldedTexts | None = None) -> tuple[list[Inserted], list[QuestionCitation]]:
     """:func:`create_questions` for a part of an import ``batch``, without ORM objects: the same
     rows, rules, duplicate flags and citations, written set-wise (multi-row inserts of the
     questions and versions returning their ids in the drafts' order, one update of the questions'
@@ -292,7 +295,8 @@ def insert_questions(session: Session, clock: Clock, actor: User, drafts: list[Q
     stays in the session once written. Returns what was written, in the order of ``drafts``, and the
     citation rows written (transient, for ``citing.tally_rows``). No
     audit event per question (the batch's own covers them). ``category_ids``: category path → id,
-    found or made by an earlier part of the same import (filled in here). Raises :class:`InvalidInput` listing
+    found or made by an earlier part of the same import (filled in here); ``folded``: the bank's
+    texts folded by the duplicate check of earlier parts (``duplicates.FoldedTexts``). Raises :class:`InvalidInput` listing
     every problem of every draft, and then writes nothing. Flushes, never commits."""
     problems = [problem for draft in drafts for problem in draft.problems()]
     if problems:
@@ -302,7 +306,7 @@ def insert_questions(session: Session, clock: Clock, actor: User, drafts: list[Q
     categories = {} if category_ids is None else category_ids
     for path in sorted({d.category_path for d in drafts} - set(categories)):
         categories[path] = ensure_category(session, path).id
-    keys, found = _resemblances(session, drafts, True)
+    keys, found = _resemblances(session, drafts, True, folded)
     now = clock.now()
     # A question resembling one in the bank is flagged as it is written; one resembling an earlier
     # draft of this part, once that draft's id is known.

@@ -31,11 +31,13 @@ order is the same answer.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import BigInteger, Integer, any_, bindparam, delete, insert, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
@@ -179,10 +181,43 @@ def index_version_ids(session: Session, version_ids: Sequence[int], keys: Sequen
                                      [{"band_key": k, "question_version_id": v} for k, v in rows])
 
 
+#: Content texts a :class:`FoldedTexts` keeps at most: about 400 bytes each (the folded text and
+#: a 16-byte digest, in a dict), so at most some 25 MB.
+FOLDED_TEXTS_KEPT = 60_000
+
+
+class FoldedTexts:
+    """The content texts (:func:`question_bank.text.content_text`) of the bank's versions, kept
+    while one import checks its parts: each 500-row part compares its rows with some 20,000
+    versions of a large bank, most of them candidates of other parts too, and folding them again
+    was a fifth of an import's time. Kept by a digest of the stem and options the text is a
+    function of (not by version id), so a version edited in place meanwhile is folded anew, never
+    answered stale. The first ``kept`` distinct texts are kept, later ones only folded: dropping
+    the oldest would keep none of them when the parts go round the same candidates, and an
+    ordered dict would double the memory per text."""
+
+    def __init__(self, kept: int = FOLDED_TEXTS_KEPT) -> None:
+        self.kept = kept
+        self._texts: dict[bytes, str] = {}
+
+    def content_text(self, stem: str, options: Sequence[str]) -> str:
+        """:func:`question_bank.text.content_text` of ``stem`` and ``options``, folded once."""
+        # BLAKE2b of the JSON of both: one key per distinct stem and options (128 bits: no
+        # collision to fear), and 16 bytes kept instead of the texts themselves.
+        digest = hashlib.blake2b(orjson.dumps([stem, options]), digest_size=16).digest()
+        text = self._texts.get(digest)
+        if text is None:
+            text = content_text(stem, options)
+            if len(self._texts) < self.kept:
+                self._texts[digest] = text
+        return text
+
+
 def find_resemblances(session: Session, contents: Sequence[str], *, exclude_question: int | None = None,
                       within: bool = True, answers: Sequence[Answer | None] | None = None,
                       keys: Sequence[Sequence[int]] | None = None,
-                      keyed_texts: Sequence[Keyed | None] | None = None) -> list[Resemblance | None]:
+                      keyed_texts: Sequence[Keyed | None] | None = None,
+                      folded: FoldedTexts | None = None) -> list[Resemblance | None]:
     """For each content text, the live question it repeats or resembles most, at least
     :data:`~question_bank.similarity.NEAR_DUPLICATE_MIN` percent alike, or None.
 
@@ -198,7 +233,8 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
 
     ``keyed_texts`` (:func:`keyed`, one per text), when given, mark a match with the same stem and
     options but another answer or type as :attr:`Resemblance.changed` (no repeat); at equal
-    similarity a true repeat is preferred to a changed answer."""
+    similarity a true repeat is preferred to a changed answer. ``folded``: the candidates' texts
+    folded by earlier calls of the same import (:class:`FoldedTexts`), and kept there for later ones."""
     if not contents:
         return []
     if keys is None:
@@ -206,7 +242,7 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
     holders = _versions_holding(session, {key for text_keys in keys for key in text_keys}, exclude_question)
     shared = [Counter(version for key in text_keys for version in holders.get(key, ())) for text_keys in keys]
     wanted = {version for counter in shared for version, _ in counter.most_common(_CANDIDATES_COMPARED)}
-    known = _contents_of(session, wanted)
+    known = _contents_of(session, wanted, folded if folded is not None else FoldedTexts())
     earlier_by_key: dict[int, list[int]] = defaultdict(list)
     found: list[Resemblance | None] = []
     mine = list(answers) if answers is not None else [None] * len(contents)
@@ -319,8 +355,9 @@ def _among(session: Session, column, values: list[int], element_type):
     return column.in_(values)
 
 
-def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str, list[str], Any, str]]:
-    """Version id → (question id, content text, options, key, type)."""
+def _contents_of(session: Session, version_ids: set[int],
+                 folded: FoldedTexts) -> dict[int, tuple[int, str, list[str], Any, str]]:
+    """Version id → (question id, content text (through ``folded``), options, key, type)."""
     found: dict[int, tuple[int, str, list[str], Any, str]] = {}
     ordered = sorted(version_ids)
     connection = session.connection()
@@ -330,7 +367,7 @@ def _contents_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int
                    QuestionVersion.options, QuestionVersion.key, QuestionVersion.qtype)
             .where(_among(session, QuestionVersion.id, chunk, Integer))
         )
-        found.update((vid, (qid, content_text(stem, options or []), options, key, qtype))
+        found.update((vid, (qid, folded.content_text(stem, options or []), options, key, qtype))
                      for vid, qid, stem, options, key, qtype in rows)
     return found
 

@@ -8,8 +8,8 @@ import pytest
 from question_bank.drafts import QuestionDraft
 from question_bank.errors import InvalidInput
 from question_bank.models import QuestionStatus, Role
-from question_bank.services import assembly, authoring, importing, review
-from question_bank.text import content_fingerprint
+from question_bank.services import assembly, authoring, duplicates, importing, review
+from question_bank.text import content_fingerprint, content_text
 from tests.factories import questions_xlsx
 
 T = "行政机关作出较大数额罚款的行政处罚决定前，应当告知当事人有要求举行听证的权利。该规定出自（　）"
@@ -138,6 +138,22 @@ def test_the_most_alike_question_is_the_one_named(db, clock, editor, make):
     make.question(stem=T.replace("较大数额", "大额"), options=T_OPTIONS)
     exact = make.question(stem=T, options=T_OPTIONS)
     assert authoring.create_question(db, clock, editor, draft(T, T_OPTIONS)).duplicate_of_id == exact.id
+
+
+def test_a_question_edited_in_place_between_two_parts_of_an_import_is_compared_by_its_new_wording(db, clock, editor):
+    # The parts of one import share the texts they folded (duplicates.FoldedTexts); a draft edited
+    # meanwhile keeps its version (no attempt used it), so only its wording can tell the texts apart.
+    question = authoring.create_question(db, clock, editor, draft(T, T_OPTIONS))
+    folded = duplicates.FoldedTexts()
+    first = duplicates.find_resemblances(db, [content_text(T, T_OPTIONS)], folded=folded)
+    assert [(r.question_id, r.similarity) for r in first] == [(question.id, 100)]
+    version = question.current_version
+    reworded = "当事人要求听证的，行政机关应当在举行听证的七日前通知当事人及有关人员听证的时间、地点（　）"
+    options = ["三日", "五日", "七日", "十日"]
+    assert authoring.update_question(db, clock, editor, question, draft(reworded, options)) is version
+    second = duplicates.find_resemblances(db, [content_text(T, T_OPTIONS), content_text(reworded, options)],
+                                          folded=folded, within=False)
+    assert [(r.question_id, r.similarity) if r else None for r in second] == [None, (question.id, 100)]
 
 
 def test_the_fingerprint_covers_the_options():
