@@ -9,6 +9,7 @@ change meaning.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
@@ -38,11 +39,17 @@ def content_text(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
     return PART_SEPARATOR.join(parts)
 
 
+#: What :func:`meaningful` removes: every character but the letters and numbers. A ``str``
+#: pattern's ``\w`` is ``str.isalnum`` or "_" (both in C, ``Py_UNICODE_ISALNUM``).
+_NOT_LETTER_OR_NUMBER = re.compile(r"[\W_]+")
+
+
 def meaningful(text: str) -> str:
     """The letters and numbers (Unicode categories L* and N*) of ``text``, width and case folded.
-    ``str.isalnum`` is exactly that test (checked over every code point by the tests) and runs in
-    C: duplicate detection folds tens of thousands of candidates per import."""
-    return "".join(filter(str.isalnum, fold_width(text or "").casefold()))
+    Exactly what ``str.isalnum`` keeps (checked over every code point by the tests), removed by
+    one compiled pattern, which is faster than filtering character by character: duplicate
+    detection folds tens of thousands of candidates per import."""
+    return _NOT_LETTER_OR_NUMBER.sub("", fold_width(text or "").casefold())
 
 
 def content_fingerprint(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
