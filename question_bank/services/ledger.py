@@ -77,15 +77,29 @@ def marks_digest(marks: Iterable[tuple[int, Mark | Row]]) -> str:
     """SHA-256 of every mark given so far, as (slot, mark) pairs: a regrade or a person's mark
     adds rows, so the newest entry's digest covers the whole history. A mark without points (set
     aside: ``remarking``) is digested with "" for its points, and one carrying half a hundredth
-    (``Mark.half_cent``) with its exact three places ("30.005"), so earlier digests stay valid."""
+    (``Mark.half_cent``) with its exact three places ("30.005"), so earlier digests stay valid.
+    The pairs are digested in the order of :func:`_digest_order`."""
     return hashchain.canonical_digest(sorted(
-        [slot, "" if m.score is None else _points(m), timestamp(m.marked_at), m.marker_id, m.reason]
-        for slot, m in marks
+        ([slot, "" if m.score is None else _points(m), timestamp(m.marked_at), m.marker_id, m.reason]
+         for slot, m in marks),
+        key=_digest_order,
     ))
 
 
+def _digest_order(row: list) -> tuple:
+    """The order of a marks digest's rows: by slot, points, time, marker id, reason, as the lists
+    themselves compare, except that a machine's mark (marker None) comes before a person's of the
+    same slot, points and time. Comparing the lists alone compared None with the marker's id there
+    and raised TypeError (a person's 0 given the same instant as the machine's 0). Every other pair
+    keeps the order it always had, so every digest made before stays valid."""
+    slot, points, marked_at, marker_id, reason = row
+    return slot, points, marked_at, marker_id is not None, marker_id, reason
+
+
 def _points(mark: Mark | Row) -> str:
-    if getattr(mark, "half_cent", False):
+    """A mark's points as the digest writes them (``mark.score`` is not None): two places, or three
+    for an agreed mean carrying half a hundredth."""
+    if mark.half_cent:
         return f"{mark.score + HALF_CENT:.3f}"
     return f"{mark.score:.2f}"
 

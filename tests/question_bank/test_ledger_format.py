@@ -106,6 +106,20 @@ def test_the_marks_digest_writes_a_half_hundredth_and_a_set_aside_mark_as_publis
         '[2,"","2026-05-11T03:00:00+00:00",9,"remarking"]]')
 
 
+def test_a_machine_mark_and_a_person_s_equal_mark_of_the_same_instant_are_digested_machine_first():
+    # A marker's 0 given the same instant as the machine's 0 for an empty answer: the rows tie up to
+    # the marker, None against an id. Two people's marks of that tie keep their ids' order.
+    machine = SimpleNamespace(score=Decimal(0), marked_at=_at(2), marker_id=None, reason="unanswered", half_cent=False)
+    marks = [(3, SimpleNamespace(score=Decimal(0), marked_at=_at(2), marker_id=12, reason="first", half_cent=False)),
+             (3, machine),
+             (3, SimpleNamespace(score=Decimal(0), marked_at=_at(2), marker_id=4, reason="second", half_cent=False))]
+    expected = _sha256(
+        '[[3,"0.00","2026-05-11T02:00:00+00:00",null,"unanswered"],[3,"0.00","2026-05-11T02:00:00+00:00",4,"second"],'
+        '[3,"0.00","2026-05-11T02:00:00+00:00",12,"first"]]')
+    assert ledger.marks_digest(marks) == expected
+    assert ledger.marks_digest(marks[::-1]) == expected
+
+
 def test_a_passing_entry_hashes_true_for_passed():
     record = ScoreRecord(attempt_id=8, sitting_id=3, user_id=12, score=Decimal("60"), max_score=Decimal("98.32"),
                          band="pass", passed=True, reason="submitted", actor_id=None,
