@@ -41,8 +41,7 @@ class GradeBand(StrEnum):
     FAIL = "fail"
 
 
-def scaled_marks(sitting: Sitting, max_score: Decimal | None = None,
-                 full_score: Decimal | None = None) -> tuple[Decimal, Decimal]:
+def scaled_marks(sitting: Sitting, max_score: Decimal, full_score: Decimal) -> tuple[Decimal, Decimal]:
     """The (pass mark, excellent mark) in points for a record out of ``max_score`` points when the
     paper as drawn was out of ``full_score`` points (issue 6, item 1).
 
@@ -50,14 +49,19 @@ def scaled_marks(sitting: Sitting, max_score: Decimal | None = None,
     total ("void: remove from total"), the maximum falls and both marks fall in the same
     proportion: mark × max_score ÷ full_score, exact in ``Decimal`` and rounded *up* to two
     places (ROUND_CEILING), so a candidate never passes with less than the sitting's share of the
-    points (60 of 100 → 30.00 of 50; 60 of 100 → 58.20 of 97; 60 of 90 → 53.34 of 80). With no
-    maximum given, or one equal to the full score, the sitting's own marks apply. domain.md §7–9
-    and case C-10 state no rule of their own for this.
+    points (60 of 100 → 30.00 of 50; 60 of 100 → 58.20 of 97; 60 of 90 → 53.34 of 80). With the
+    maximum equal to the full score the sitting's own marks come out (they are in hundredths, so
+    scaling by 1 keeps them). domain.md §7–9 and case C-10 state no rule of their own for this.
+
+    Raises ``ValueError`` for a ``full_score`` of 0 points or less: a paper has at least one
+    question and each carries more than 0 points (``papers``, ``fixed_papers``), so such a figure
+    is a caller's mistake, not a paper.
     """
-    if max_score is None or full_score is None or full_score <= 0 or max_score == full_score:
-        return sitting.pass_mark, sitting.excellent_mark
+    if full_score <= 0:
+        raise ValueError(f"a paper is out of more than 0 points, not {full_score}")
+
     def scale(mark: Decimal) -> Decimal:
-        return (Decimal(mark) * max_score / full_score).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+        return (mark * max_score / full_score).quantize(CENT, rounding=ROUND_CEILING)
     return scale(sitting.pass_mark), scale(sitting.excellent_mark)
 
 
@@ -90,10 +94,10 @@ def pass_mark_for(sitting: Sitting, attempt: Attempt) -> Decimal:
     return scaled_marks(sitting, attempt.max_score, full_score(attempt))[0]
 
 
-def band_for(sitting: Sitting, score: Decimal, max_score: Decimal | None = None,
-             full: Decimal | None = None) -> GradeBand:
-    """The band of ``score`` points: against the sitting's marks, scaled to ``max_score`` of
-    ``full`` points when a question was removed from the total (:func:`scaled_marks`)."""
+def band_for(sitting: Sitting, score: Decimal, max_score: Decimal, full: Decimal) -> GradeBand:
+    """The band of ``score`` points out of ``max_score``, on a paper drawn out of ``full`` points:
+    against the sitting's marks, scaled when a question was removed from the total
+    (:func:`scaled_marks`, whose ``ValueError`` it raises)."""
     pass_mark, excellent_mark = scaled_marks(sitting, max_score, full)
     if score >= excellent_mark:
         return GradeBand.EXCELLENT

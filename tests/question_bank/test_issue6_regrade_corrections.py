@@ -88,6 +88,17 @@ def test_scaled_marks_are_exact_and_rounded_up_to_the_hundredth(make, db):
     assert scaled_marks(sitting, Decimal(100), Decimal(100)) == (Decimal(60), Decimal(90))
 
 
+@pytest.mark.parametrize("full", [Decimal(0), Decimal(-100)])
+def test_marks_are_not_scaled_to_a_paper_of_no_points(make, db, full):
+    # A paper has a question of more than 0 points: a full score of 0 or less is a caller's mistake,
+    # said as such rather than as a division by zero or the sitting's unscaled marks.
+    sitting = make.sitting()
+    with pytest.raises(ValueError, match="a paper is out of more than 0 points, not"):
+        scaled_marks(sitting, full, full)
+    with pytest.raises(ValueError, match="more than 0 points"):
+        scaled_marks(sitting, Decimal(50), full)
+
+
 def test_a_proposal_made_stale_by_a_regrade_is_refused_at_approval(db, clock, make, c10):
     q, sitting, p, r, admin = c10
     item = next(i for i in p.items if i.slot == 1)
