@@ -150,24 +150,24 @@ class _PaperRows(NamedTuple):
 
 
 def _paper_rows(session: Session, attempt_id: int) -> _PaperRows:
-    """The attempt's items with what marking needs, in slot order: the item (``id``, ``slot``,
-    ``mark``, and ``section_no``, ``question_version_id``, ``option_order`` for the ledger's
-    digest), its version's ``qtype``, ``key`` and ``question_id``, and the item's newest mark
-    (``marked``, its score; None when unmarked); every response step of the attempt, superseded
-    ones too (``ledger.STEP_COLUMNS``); and slot → current answer by :func:`current_responses`' rule
-    (a slot never answered is absent). Two queries."""
-    newest_mark = (select(Mark.score).where(Mark.attempt_item_id == AttemptItem.id)
-                   .order_by(Mark.id.desc()).limit(1).correlate(AttemptItem).scalar_subquery())
+    """The attempt's items with what marking needs: the item (``id``, ``slot``, ``mark``, and
+    ``section_no``, ``question_version_id``, ``option_order`` for the ledger's digest) and its
+    version's ``qtype``, ``key`` and ``question_id``, in whatever order the database gives (each
+    row names its item and slot, the total is a sum and the ledger's digests sort); every
+    response step of the attempt, superseded ones too (``ledger.STEP_COLUMNS``), in id order; and
+    slot → current answer by :func:`current_responses`' rule (a slot never answered is absent).
+    Two queries."""
     items = list(session.execute(
         select(AttemptItem.id, AttemptItem.slot, AttemptItem.mark, AttemptItem.section_no,
                AttemptItem.question_version_id, AttemptItem.option_order, QuestionVersion.qtype, QuestionVersion.key,
-               QuestionVersion.question_id, newest_mark.label("marked"))
+               QuestionVersion.question_id)
         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-        .where(AttemptItem.attempt_id == attempt_id)
-        .order_by(AttemptItem.slot)))
+        .where(AttemptItem.attempt_id == attempt_id)))
+    # In id order, so that the latest save of a slot comes last and wins below; a table's rows
+    # come in no promised order without it (tests/question_bank/test_marking_row_order.py).
     steps = list(session.execute(select(*ledger.STEP_COLUMNS).where(ResponseStep.attempt_id == attempt_id)
                                  .order_by(ResponseStep.id)))
-    answers = {step.slot: step.answer for step in steps if not step.superseded}  # in id order: the latest wins
+    answers = {step.slot: step.answer for step in steps if not step.superseded}
     return _PaperRows(items, steps, answers)
 
 
@@ -175,67 +175,60 @@ class _NewMark(NamedTuple):
     """A mark as :func:`mark_for_hand_in` inserts it, with the attributes ``ledger.marks_digest`` reads."""
     score: Decimal
     marked_at: dt.datetime
-    marker_id: int | None
+    marker_id: None  # the machine names no marker
     reason: str
     half_cent: bool = False
 
 
-def mark_attempt(session: Session, clock: Clock, attempt: Attempt, marker: User | None = None,
-                 reason: str = "") -> Decimal | None:
-    """Mark every item the machine can from its current response and key, and set the attempt's
-    score, pass and band when nothing is left for a person; returns the total in points (always
-    the sum of the item scores, case C-08), or ``None`` while some item awaits a marker.
+def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt) -> tuple[Decimal | None,
+                                                                                 ledger.AttemptRecords | None]:
+    """Mark an attempt as it closes (``deadlines.finish``): every item the machine can, from its
+    current response and key, then the attempt's score, pass and band when nothing is left for a
+    person. Returns the total in points (always the sum of the item scores, case C-08), or None
+    while some item awaits a marker; and with it, at a first hand-in, the attempt's items, steps
+    and marks as the ledger's digests read them (``ledger.append``'s ``records``), or None after a
+    re-opening (the ledger then reads them itself).
 
-    Adds one :class:`Mark` per machine-marked item (insert-only). An item marked by a person is
-    never overwritten: a type marked by a person gets a machine mark only when it was left empty
-    and has no mark yet.
+    The machine's marks name no marker; their reason is "" (:data:`UNANSWERED` for a short answer
+    left empty, "void:…" for a question voided for the sitting). A short answer with text gets no
+    mark: it waits for a marker.
 
-    Set-wise (issue 7): the items with their keys and newest marks come in one query and the
-    response steps in another, the marks are computed here by the question types' own rules and
-    inserted in one statement, and the total is summed from them without reading the marks back.
+    A first hand-in (an attempt never re-opened) finds no mark on any item: marks are given only to
+    a closed attempt (``manual_marking``, ``score_changes``, ``regrade``, this function as it
+    closes), and a closed attempt opens again only by ``proctoring.reopen_attempt``, which records
+    the re-opening. So every item is marked afresh, set-wise (issue 7): the items with their keys
+    come in one query and the response steps in another, the marks are computed here by the
+    question types' own rules and inserted in one statement, and the total is summed from them
+    without reading the marks back.
 
     Marking again after a re-opening keeps an approved score change and a person's mark while the
     item's response is unchanged; when it changed, they are set aside visibly and the new answer is
     marked by the machine or goes back to the marking queue (``remarking``): item by item, in
-    :func:`_mark_again`, since a first hand-in has no decision to weigh.
+    :func:`_mark_again`.
     """
-    return mark_for_hand_in(session, clock, attempt, marker, reason)[0]
-
-
-def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt, marker: User | None = None,
-                     reason: str = "") -> tuple[Decimal | None, ledger.AttemptRecords | None]:
-    """:func:`mark_attempt`, and with its total the attempt's items, steps and marks as the ledger's
-    digests read them (``ledger.append``'s ``records``) when this marking saw them all: a first
-    hand-in of an attempt no one had marked, the usual case. None otherwise (a re-opened attempt,
-    a mark given before), and the ledger reads them itself."""
     if attempt.reopenings:
-        return _mark_again(session, clock, attempt, marker, reason), None
+        return _mark_again(session, clock, attempt), None
     paper = _paper_rows(session, attempt.id)
     rows = paper.items
     rule = attempt.sitting.paper.multi_rule
     now = clock.now()
-    marker_id = marker.id if marker else None
     overrides = item_overrides.for_sitting(session, attempt.sitting_id)
     new_marks: list[dict] = []
-    newest: dict[int, Decimal | None] = {}
+    scores: dict[int, Decimal | None] = {}  # item id → its mark; None: it waits for a marker
     for row in rows:
-        newest[row.id] = row.marked
-        qtype = get_type(row.qtype)
         override = overrides.get(row.question_id)
-        fixed = override.score(row) if override is not None else None
-        if fixed is not None:
-            if row.marked is None:
-                new_marks.append({"attempt_item_id": row.id, "score": fixed, "marked_at": now, "marker_id": marker_id,
-                                  "reason": f"void:{override.kind}", "half_cent": False})
-                newest[row.id] = fixed
-            continue
-        key = override.key if override is not None else row.key
-        score = qtype.mark(key, paper.answers.get(row.slot), row.mark, rule)
-        if score is None or (not qtype.auto_marked and row.marked is not None):
-            continue
-        new_marks.append({"attempt_item_id": row.id, "score": score, "marked_at": now, "marker_id": marker_id,
-                          "reason": reason if qtype.auto_marked else UNANSWERED, "half_cent": False})
-        newest[row.id] = score
+        score = override.score(row) if override is not None else None
+        if score is not None:
+            why = f"void:{override.kind}"
+        else:
+            qtype = get_type(row.qtype)
+            key = override.key if override is not None else row.key
+            score = qtype.mark(key, paper.answers.get(row.slot), row.mark, rule)
+            why = "" if qtype.auto_marked else UNANSWERED
+        scores[row.id] = score
+        if score is not None:
+            new_marks.append({"attempt_item_id": row.id, "score": score, "marked_at": now, "marker_id": None,
+                              "reason": why, "half_cent": False})
     if new_marks:
         # half_cent given rather than left to its default, so PostgreSQL takes the rows in one
         # INSERT … SELECT FROM unnest (insert_rows) instead of one execution per mark.
@@ -243,16 +236,9 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt, marker: U
     if any(o.removed for o in overrides.values()):
         attempt.max_score = sum((row.mark for row in rows
                                  if not (o := overrides.get(row.question_id)) or not o.removed), Decimal(0))
-    # A first hand-in has no markers' means yet; should a person's mark exist already, the total
-    # is read back with its half hundredth (Mark.half_cent) by settle_total.
-    if any(row.marked is not None and not get_type(row.qtype).auto_marked for row in rows):
-        session.flush()
-        return settle_total(session, attempt), None
-    total = _settle(session, attempt, [(row.mark, newest[row.id], False) for row in rows])
-    if any(row.marked is not None for row in rows):
-        return total, None  # the marks digest covers earlier marks too
+    total = _settle(session, attempt, [(row.mark, scores[row.id], False) for row in rows])
     slots = {row.id: row.slot for row in rows}
-    marks = [(slots[m["attempt_item_id"]], _NewMark(m["score"], m["marked_at"], m["marker_id"], m["reason"]))
+    marks = [(slots[m["attempt_item_id"]], _NewMark(m["score"], m["marked_at"], None, m["reason"]))
              for m in new_marks]
     return total, ledger.AttemptRecords(rows, paper.steps, marks)
 
@@ -266,8 +252,8 @@ def _item_marks(session: Session, attempt_id: int) -> list[tuple[Decimal, Decima
         .outerjoin(Mark, Mark.id == newest_id).where(AttemptItem.attempt_id == attempt_id))]
 
 
-def _mark_again(session: Session, clock: Clock, attempt: Attempt, marker: User | None, reason: str) -> Decimal | None:
-    """:func:`mark_attempt` of an attempt marked before and re-opened since (``remarking``)."""
+def _mark_again(session: Session, clock: Clock, attempt: Attempt) -> Decimal | None:
+    """:func:`mark_for_hand_in` of an attempt marked before and re-opened since (``remarking``)."""
     responses = current_responses(session, attempt.id)
     rule = attempt.sitting.paper.multi_rule
     now = clock.now()
@@ -283,7 +269,7 @@ def _mark_again(session: Session, clock: Clock, attempt: Attempt, marker: User |
             # A void applied while the attempt was re-opened reaches it now (the regrade passed it by).
             if item.id not in marked or marked[item.id].score != override.score(item):
                 session.add(Mark(attempt_item=item, score=override.score(item), marked_at=now,
-                                 marker_id=marker.id if marker else None, reason=f"void:{override.kind}"))
+                                 reason=f"void:{override.kind}"))
             continue
         step = responses.get(item.slot)
         key = override.key if override is not None else version.key
@@ -295,11 +281,10 @@ def _mark_again(session: Session, clock: Clock, attempt: Attempt, marker: User |
                 continue  # an approved change stands while its answer does
         elif not again and (item.id in marked or score is None):
             continue  # a person's mark counts; a text waits for one
-        why = reason if qtype.auto_marked else UNANSWERED
+        why = "" if qtype.auto_marked else UNANSWERED
         if again and (decided is not None or not qtype.auto_marked):
             why = remarking.set_aside(session, clock, item, marked.get(item.id), score)
-        session.add(Mark(attempt_item=item, score=score, marked_at=now, marker_id=marker.id if marker else None,
-                         reason=why))
+        session.add(Mark(attempt_item=item, score=score, marked_at=now, reason=why))
     if any(o.removed for o in overrides.values()):
         attempt.max_score = item_overrides.max_score(attempt.items, overrides)
     session.flush()

@@ -1,6 +1,6 @@
 """Marking an attempt again after a proctor re-opened it (``proctoring.reopen_attempt``; issue 6).
 
-A re-opened attempt is marked again when it closes (``marking.mark_attempt``). Marks are
+A re-opened attempt is marked again when it closes (``marking.mark_for_hand_in``). Marks are
 insert-only and the newest counts, so marking again must not silently undo what people decided:
 
 - An item whose mark two people set in an approved score change (``score_changes``) keeps that

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from question_bank.models import AttemptState, AuditEvent, Mark, ScoreRecord
 from question_bank.services import attempts, deadlines, ledger
-from question_bank.services.marking import awaiting_marking, complete_marking, is_awaiting_marking, mark_attempt
+from question_bank.services.marking import UNANSWERED, awaiting_marking, complete_marking, is_awaiting_marking
 from tests.conftest import at
 
 ESSAY = "行政机关应当依法行使职权"
@@ -108,18 +108,6 @@ def test_auto_submit_at_the_deadline_keeps_the_essay_for_the_marker(db, clock, e
     assert ledger_entries(db, attempt.id) == 0
 
 
-def test_a_person_s_mark_is_never_overwritten_by_marking_again(db, clock, make, exam):
-    cadre, sitting = exam
-    attempt = attempts.start_attempt(db, clock, cadre, sitting)
-    attempts.save_response(db, clock, cadre, attempt.id, 3, ESSAY, 1)
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
-    (item,) = awaiting_marking(db, attempt)
-    db.add(Mark(attempt_item=item, score=Decimal(30), marked_at=clock.now(), marker_id=make.user().id))
-    db.flush()
-    assert mark_attempt(db, clock, attempt) == Decimal(30)
-    assert [m.score for m in db.scalars(select(Mark).where(Mark.attempt_item_id == item.id))] == [Decimal(30)]
-
-
 def test_the_last_save_from_either_page_is_marked_and_shown_to_the_marker_not_another_cadre_s(db, clock, make, exam):
     from question_bank.models import Role
     from question_bank.services.manual_marking import script
@@ -161,12 +149,23 @@ def test_a_one_question_paper_marked_by_a_person_awaits_nothing_more(db, clock, 
     assert complete_marking(db, clock, attempt, marker).score == Decimal(70)
 
 
-def test_machine_marks_name_the_marker_and_reason_they_were_given_with(db, clock, make, exam):
+def test_the_machine_s_marks_name_no_marker_and_an_empty_short_answer_reads_unanswered(db, clock, make, exam):
+    from question_bank.models import Role
+    from question_bank.services import proctoring
+
     cadre, sitting = exam
     attempt = attempts.start_attempt(db, clock, cadre, sitting)
     attempts.save_response(db, clock, cadre, attempt.id, 1, ["B"], 1)
-    marker = make.user()
-    assert mark_attempt(db, clock, attempt, marker, reason="人工复核") == Decimal(40)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
     marks = {m.attempt_item.slot: (m.score, m.marker_id, m.reason) for m in db.scalars(select(Mark))}
-    assert marks == {1: (Decimal(40), marker.id, "人工复核"), 2: (Decimal(0), marker.id, "人工复核"),
-                     3: (Decimal(0), marker.id, "unanswered")}
+    assert marks == {1: (Decimal(40), None, ""), 2: (Decimal(0), None, ""), 3: (Decimal(0), None, UNANSWERED)}
+    assert attempt.score == Decimal(40) and ledger_entries(db, attempt.id) == 1
+    # Marked again after a re-opening: the changed answer's new mark names no marker either.
+    clock.set(at("10:10:00"))
+    proctoring.reopen_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "手机故障", at("10:25:00"))
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ["A"], 2)
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    again = {m.attempt_item.slot: (m.score, m.marker_id, m.reason)
+             for m in db.scalars(select(Mark).where(Mark.marked_at == at("10:10:00")))}
+    assert again == {1: (Decimal(0), None, ""), 2: (Decimal(0), None, "")}
+    assert attempt.score == Decimal(0)

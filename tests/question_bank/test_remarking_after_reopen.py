@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from question_bank.models import AuditEvent, ManualMark, MarkingRound, Role, ScoreChange
+from question_bank.models import AuditEvent, ManualMark, Mark, MarkingRound, Role, ScoreChange
 from question_bank.services import (
     attempts, ledger, manual_marking, marking, marking_evidence, proctoring, results, score_changes, score_check,
     score_sheets,
@@ -118,6 +118,8 @@ def test_an_unchanged_short_answer_keeps_its_mark(db, clock, marked, text):
     db.commit()
     assert attempt.score == Decimal(90) and manual_marking.queue(db, marker) == []
     assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "mark.set_aside")) == 0
+    # Marking again wrote nothing over the person's mark: it is still the essay's only one.
+    assert [m.score for m in db.scalars(select(Mark).where(Mark.attempt_item_id == essay.id))] == [Decimal(40)]
 
 
 def _approve_then_rewrite_the_essay(db, clock, make, marked, item, score, reason, total_after):
