@@ -150,12 +150,17 @@ def insert_rows(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     issue 7). Pending ORM changes are flushed first, so the rows may refer to objects added in
     this transaction. No objects are loaded: a relationship collection already loaded in the
     session does not see the rows (expire it). Raises what the database raises (a constraint
-    broken)."""
+    broken), and ``ValueError`` naming any key that is no column of the table: SQLite's
+    ``executemany`` would drop such a key silently and give the column its default, where
+    PostgreSQL's form fails, so a misspelt column is refused on both alike."""
     if not rows:
         return
+    columns = tuple(rows[0])
+    unknown = sorted(set(columns) - set(model.__table__.c.keys()))
+    if unknown:
+        raise ValueError(f"{model.__table__.name} has no column {', '.join(unknown)}")
     session.flush()
     connection = session.connection()
-    columns = tuple(rows[0])
     statement = _unnest_insert(model.__table__, columns) if connection.dialect.name == "postgresql" else None
     if statement is not None:
         connection.execute(statement, {name: [row[name] for row in rows] for name in columns})
