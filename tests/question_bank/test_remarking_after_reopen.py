@@ -234,3 +234,81 @@ def test_a_multiple_choice_answer_changed_after_a_reopened_hand_in_gets_the_pape
     proctoring.reopen_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "手机故障", at("10:40:00"))
     _hand_in(db, clock, attempt, cadre, ["A"], slot=1)
     assert attempt.score == Decimal(25)  # one of two right options: half the mark under the partial rule
+
+
+def test_a_choice_changed_after_a_reopening_is_marked_again_behind_a_short_answer_whose_mark_stands(db, clock, make):
+    make.question("short_answer")
+    make.question("single_choice", key=["B"])
+    paper = make.paper([("short_answer", 1, 50, "行政处罚法"), ("single_choice", 1, 50, "行政处罚法")])
+    cadre = make.cadre()
+    sitting = make.sitting(paper, roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ESSAY, 1)
+    attempts.save_response(db, clock, cadre, attempt.id, 2, ["A"], 2)
+    clock.set(at("10:02:00"))
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    essay = next(i for i in attempt.items if i.slot == 1)
+    clock.set(at("10:05:00"))
+    manual_marking.give_mark(db, clock, make.user(Role.MARKER), essay.id, Decimal(40), "")
+    assert attempt.score == Decimal(40)
+    clock.set(at("10:10:00"))
+    proctoring.reopen_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "手机故障", at("10:40:00"))
+    _hand_in(db, clock, attempt, cadre, ["B"], slot=2)  # the essay (slot 1) unchanged
+    assert results.latest_marks(db, attempt) == {1: Decimal(40), 2: Decimal(50)}
+    assert attempt.score == Decimal(90)
+    _all_checks_hold(db, attempt)
+
+
+def _voided_in(db, clock, make, attempt, slot):
+    """Void the question of ``slot`` for the attempt's sitting, with full marks."""
+    from question_bank.models import RegradeKind
+    from question_bank.services import regrade
+
+    question_id = next(i for i in attempt.items if i.slot == slot).question_version.question_id
+    regrade.apply(db, clock, make.user(Role.EXAM_ADMIN), attempt.sitting_id, question_id,
+                  RegradeKind.VOID_FULL_MARKS, "题目有误")
+    db.commit()
+
+
+def test_a_void_in_force_before_the_reopening_adds_no_mark_at_the_next_hand_in(db, clock, make, marked):
+    attempt, essay, cadre, marker = marked
+    clock.set(at("10:11:00"))
+    attempts.submit_attempt(db, clock, cadre, attempt.id)  # the fixture's re-opening handed in unchanged
+    db.commit()
+    _voided_in(db, clock, make, attempt, slot=1)  # full marks: the choice already had them
+    choice = next(i for i in attempt.items if i.slot == 1)
+
+    def marks_of_choice():
+        return [(m.score, m.reason) for m in db.scalars(select(Mark).where(Mark.attempt_item_id == choice.id))]
+    before = marks_of_choice()
+    clock.set(at("10:15:00"))
+    proctoring.reopen_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "再次故障", at("10:40:00"))
+    _hand_in(db, clock, attempt, cadre, ESSAY)
+    assert marks_of_choice() == before  # the void's score stands as given: no second mark of it
+    assert attempt.score == Decimal(90)
+    _all_checks_hold(db, attempt)
+
+
+def test_a_short_answer_voided_while_its_attempt_was_reopened_gets_the_void_s_mark_at_the_hand_in(db, clock, make):
+    make.question("short_answer")
+    make.question("single_choice", key=["B"])
+    paper = make.paper([("short_answer", 1, 50, "行政处罚法"), ("single_choice", 1, 50, "行政处罚法")])
+    cadre, other = make.cadre(), make.cadre()
+    sitting = make.sitting(paper, roster=[cadre, other], shuffle=False)
+    attempts.submit_attempt(db, clock, other, attempts.start_attempt(db, clock, other, sitting).id)  # for the regrade
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    attempts.save_response(db, clock, cadre, attempt.id, 1, ESSAY, 1)
+    attempts.save_response(db, clock, cadre, attempt.id, 2, ["B"], 2)
+    clock.set(at("10:02:00"))
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    assert attempt.score is None  # the essay awaits a marker
+    clock.set(at("10:10:00"))
+    proctoring.reopen_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "手机故障", at("10:40:00"))
+    db.commit()
+    _voided_in(db, clock, make, attempt, slot=1)  # the regrade passes the open attempt by
+    clock.set(at("10:12:00"))
+    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    db.commit()
+    assert results.latest_marks(db, attempt) == {1: Decimal(50), 2: Decimal(50)}
+    assert attempt.score == Decimal(100) and manual_marking.queue(db, make.user(Role.MARKER)) == []
+    _all_checks_hold(db, attempt)
