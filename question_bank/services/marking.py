@@ -17,7 +17,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
@@ -245,8 +245,11 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt) -> tuple[
 
 def _item_marks(session: Session, attempt_id: int) -> list[tuple[Decimal, Decimal | None, bool]]:
     """(item mark, newest mark's score or None, its ``half_cent``) of each item of the attempt."""
-    newest_id = (select(Mark.id).where(Mark.attempt_item_id == AttemptItem.id)
-                 .order_by(Mark.id.desc()).limit(1).correlate(AttemptItem).scalar_subquery())
+    # The newest mark is the one of the highest id: max() gives one row on both databases, where a
+    # LIMIT would be needed to keep PostgreSQL from refusing a subquery of several rows that SQLite
+    # would quietly cut to its first. Served by the (attempt_item_id, id) index.
+    newest_id = (select(func.max(Mark.id)).where(Mark.attempt_item_id == AttemptItem.id)
+                 .correlate(AttemptItem).scalar_subquery())
     return [(mark, score, bool(half)) for mark, score, half in session.execute(
         select(AttemptItem.mark, Mark.score, Mark.half_cent)
         .outerjoin(Mark, Mark.id == newest_id).where(AttemptItem.attempt_id == attempt_id))]
