@@ -128,12 +128,12 @@ def current_responses(session: Session, attempt_id: int) -> dict[int, ResponseSt
 def latest_item_marks(session: Session, attempt: Attempt) -> dict[int, Mark]:
     """Attempt item id → its newest :class:`Mark` (marks are insert-only; the newest counts). An
     item whose newest mark has no points is left out: it awaits marking again (``remarking``)."""
-    marks = session.scalars(
-        select(Mark).join(AttemptItem, Mark.attempt_item_id == AttemptItem.id)
-        .where(AttemptItem.attempt_id == attempt.id).order_by(Mark.id)
-    )
-    newest = {mark.attempt_item_id: mark for mark in marks}
-    return {item_id: mark for item_id, mark in newest.items() if mark.score is not None}
+    # Each item's mark of the highest id, chosen by the database: no reliance on the order rows
+    # come in (as in _item_marks).
+    newest = (select(func.max(Mark.id)).join(AttemptItem, Mark.attempt_item_id == AttemptItem.id)
+              .where(AttemptItem.attempt_id == attempt.id).group_by(Mark.attempt_item_id))
+    marks = session.scalars(select(Mark).where(Mark.id.in_(newest)))
+    return {mark.attempt_item_id: mark for mark in marks if mark.score is not None}
 
 
 def awaiting_marking(session: Session, attempt: Attempt) -> list[AttemptItem]:
