@@ -237,14 +237,19 @@ def test_a_time_up_hand_in_before_the_servers_deadline_keeps_the_paper_open_and_
     assert attempt.is_open and 1 not in current_responses(db, attempt.id)
 
 
-def test_the_attempt_in_progress_is_looked_up_per_sitting(db, clock, make):
+def test_the_attempt_in_progress_and_the_attempts_made_are_counted_per_sitting(db, clock, make):
     make.questions(2, "single_choice", key=["B"])
     cadre = make.cadre()
     first = make.sitting(make.paper([("single_choice", 1, 100, "行政处罚法")]), roster=[cadre])
     second = make.sitting(make.paper([("single_choice", 1, 100, "行政处罚法")]), roster=[cadre])
+    assert first.attempts_allowed == second.attempts_allowed == 1
     started = attempts.start_attempt(db, clock, cadre, second)
     assert attempts.open_attempt(db, first, cadre) is None
     assert attempts.open_attempt(db, second, cadre) is started
+    attempts.submit_attempt(db, clock, cadre, started.id)
+    # The one attempt used at the second sitting leaves the first's one attempt untouched.
+    other = attempts.start_attempt(db, clock, cadre, first)
+    assert other.id != started.id and other.attempt_no == 1 and other.is_open
 
 
 def test_a_hand_in_after_the_grace_closes_the_attempt_at_its_deadline_and_lists_its_changes_as_not_taken(db, clock, setup):
