@@ -46,12 +46,14 @@ def test_someone_off_the_roster_cannot_start(db, clock, make, setup):
         attempts.start_attempt(db, clock, make.cadre(), sitting)
 
 
-def test_start_before_the_window_is_refused(db, clock, make):
+def test_start_before_the_window_is_refused_with_the_window(db, clock, make):
     make.questions(2)
     cadre = make.cadre()
     sitting = make.sitting(roster=[cadre], opens_at=at("11:00:00"))
-    with pytest.raises(WindowNotOpen):
+    with pytest.raises(WindowNotOpen) as refused:
         attempts.start_attempt(db, clock, cadre, sitting)
+    assert refused.value.template == "This sitting is open from %(opens)s to %(closes)s (server time)."
+    assert refused.value.params == {"opens": sitting.opens_at, "closes": sitting.closes_at}
 
 
 def test_submit_scores_the_saved_answers_and_writes_the_ledger(db, clock, setup):
@@ -318,3 +320,21 @@ def test_a_questions_first_use_is_the_first_start_that_drew_it_and_a_later_start
     assert {version.id for version in again} == {version.id for version in drawn}
     assert [version.used_at for version in again] == [at("10:00:00")] * 2
 
+
+
+def test_a_start_records_the_accepted_pledge_time_and_none_without_a_pledge(db, clock, make):
+    make.questions(2, "single_choice", key=["B"])
+    pledged, batch = make.cadre(), make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 2, 50, "行政处罚法")]), roster=[pledged, batch])
+    assert attempts.start_attempt(db, clock, pledged, sitting, pledge="本人承诺独立作答").pledge_accepted_at == at("10:00:00")
+    assert attempts.start_attempt(db, clock, batch, sitting).pledge_accepted_at is None
+
+
+@pytest.mark.parametrize("shuffled", [True, False])
+def test_options_are_shuffled_per_attempt_only_where_the_sitting_says_so(db, clock, make, shuffled):
+    make.questions(6, "single_choice", key=["B"])
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 6, 10, "行政处罚法")]), roster=[cadre], shuffle=shuffled)
+    orders = [item.option_order for item in attempts.start_attempt(db, clock, cadre, sitting, seed=11).items]
+    assert all(sorted(order) == [0, 1, 2, 3] for order in orders)
+    assert any(order != [0, 1, 2, 3] for order in orders) is shuffled
