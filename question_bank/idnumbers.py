@@ -144,9 +144,11 @@ def _possible(compact: str) -> bool:
 
 
 def _province_known(number: str) -> bool:
-    """Whether ``number`` begins with a province-level code (:data:`PROVINCE_CODES`) or is a
-    residence permit's (:data:`RESIDENCE_PERMIT_CODES`: Taiwan's 83 is no province of GB/T 2260)."""
-    return number[:2] in PROVINCE_CODES or number[:6] in RESIDENCE_PERMIT_CODES
+    """Whether ``number`` begins with a province-level code (:data:`PROVINCE_CODES`) or the first two
+    digits of a residence permit's (:data:`RESIDENCE_PERMIT_CODES`: Taiwan's 83 is no province of
+    GB/T 2260), so that a typing error in digits 3–6 of a permit is told as such, not as a wrong
+    province."""
+    return number[:2] in PROVINCE_CODES or number[:2] in {code[:2] for code in RESIDENCE_PERMIT_CODES}
 
 
 def birth_date(number: str) -> dt.date | None:

@@ -41,12 +41,14 @@ def main(root: Path = Path("mutants"), listed: Path = EQUIVALENTS) -> int:
     # one is reported for striking out.
     killed_yet_listed: list[str] = []
     seen: set[str] = set()
+    modules_run: set[str] = set()
     print(f"{'module':45} {'mutants':>7} {'killed':>6} {'surv.':>5} {'no test':>7} {'equiv.':>6} {'not run':>7} {'score':>6}")
     for meta in sorted(root.rglob("*.py.meta")):
         results = json.loads(meta.read_text())["exit_code_by_key"]
         if not results:
             continue
         counts: Counter[str] = Counter()
+        modules_run.add(meta.relative_to(root).as_posix().removesuffix(".py.meta").replace("/", "."))
         for name, code in results.items():
             status = status_by_exit_code[code]
             seen.add(name)
@@ -73,6 +75,12 @@ def main(root: Path = Path("mutants"), listed: Path = EQUIVALENTS) -> int:
     if killed_yet_listed:
         print(f"\nListed in {listed} but killed by a test (strike them out):")
         print("\n".join(killed_yet_listed))
+    # A listed name of a module this run mutated that names no mutant any more: its function changed,
+    # so the name is gone or (worse) now names another change; either way the entry must be redone.
+    vanished = sorted(name for name in known - seen if name.rsplit(".", 1)[0] in modules_run)
+    if vanished:
+        print(f"\nListed in {listed} but no such mutant now (its function changed; check and redo the entry):")
+        print("\n".join(vanished))
     if survivors:
         print(f"\nSurvivors ({len(survivors)}); `mutmut show NAME` prints the change:")
         print("\n".join(survivors))

@@ -142,7 +142,7 @@ def test_every_province_level_code_of_gb_t_2260_is_accepted_and_every_other_pair
             assert refusal(number) == NOT_A_PROVINCE, first_two
 
 
-@pytest.mark.parametrize("address", ["119999", "320199", "440399", "710105"])
+@pytest.mark.parametrize("address", ["119999", "320199", "440399", "710105", "830001", "810100"])
 def test_an_address_code_gb_t_2260_never_listed_is_refused_though_its_province_exists(address):
     assert refusal(complete(address + "19800101" + "123")) == NO_ADDRESS_CODE
 

@@ -389,3 +389,19 @@ def test_a_worker_that_appended_earlier_still_finds_the_tail_cut_after_others_ap
     finally:
         first.close()
         second.close()
+
+
+def test_entries_appended_in_one_transaction_chain_one_after_another_even_without_autoflush(db, clock, make, results):
+    """A service that turns autoflush off around its work (paper assembly does) and records several
+    audit events and score entries in one transaction: each must chain onto the one before it,
+    never onto the head as the database still holds it (which would fork the chain)."""
+    actor = make.user()
+    before = audit.verify(db).entries
+    with db.no_autoflush:
+        for n in range(3):
+            audit.record(db, clock, actor, "test.event", "paper", n)
+        made = [ledger.append(db, clock, attempt, reason="regrade: key corrected", actor=None) for attempt in results[:2]]
+    db.flush()
+    assert audit.verify(db).ok and audit.verify(db).entries == before + 3
+    assert made[1].prev_hash == made[0].entry_hash
+    assert ledger.verify(db).ok and ledger.verify(db).entries == len(entries(db))

@@ -63,3 +63,14 @@ def test_listed_mutants_not_run_or_killed_are_counted_as_such_and_a_killed_one_i
         f"{MODULE}.x_to_cents__mutmut_1"
     assert f"{MODULE}.x_to_cents__mutmut_3  (survived)" in lines
     assert f"{MODULE}.x_to_cents__mutmut_4  (no tests)" in lines
+
+
+def test_a_listed_name_its_module_no_longer_has_is_named_for_redoing_and_other_modules_are_left_alone(tmp_path, capsys):
+    root, listed = run_results(tmp_path, {"x_to_cents__mutmut_1": "killed", "x_to_cents__mutmut_2": "survived"},
+                               listed=["x_to_cents__mutmut_2", "x_to_cents__mutmut_9"])
+    with listed.open("a", encoding="utf-8") as more:
+        more.write("question_bank.services.marking.x_full_score__mutmut_4  a module this run did not mutate\n")
+    row, printed = table(capsys, root, listed)
+    assert row["equiv."] == "1"
+    vanished = printed.split("but no such mutant now")[1].splitlines()[1:]
+    assert vanished == [f"{MODULE}.x_to_cents__mutmut_9"]
