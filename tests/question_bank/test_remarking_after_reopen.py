@@ -190,17 +190,24 @@ def test_an_approved_change_of_a_choice_stands_while_its_answer_does_when_anothe
     assert attempt.score == Decimal(75)  # the approved 30 and the new 45
 
 
-def test_a_short_answer_emptied_before_anyone_marked_it_scores_0_as_unanswered(db, clock, make):
-    make.question("single_choice", key=["B"])
+def _essay_first_handed_in(db, clock, make, choice: list[str]):
+    """A short answer (slot 1, 50, answered ESSAY) and a single choice (slot 2, 50, key B, answered
+    ``choice``) handed in at 10:02, the short answer not yet marked. Returns (attempt, cadre)."""
     make.question("short_answer")
+    make.question("single_choice", key=["B"])
     paper = make.paper([("short_answer", 1, 50, "行政处罚法"), ("single_choice", 1, 50, "行政处罚法")])
     cadre = make.cadre()
     sitting = make.sitting(paper, roster=[cadre], shuffle=False)
     attempt = attempts.start_attempt(db, clock, cadre, sitting)
     attempts.save_response(db, clock, cadre, attempt.id, 1, ESSAY, 1)
-    attempts.save_response(db, clock, cadre, attempt.id, 2, ["B"], 2)
+    attempts.save_response(db, clock, cadre, attempt.id, 2, choice, 2)
     clock.set(at("10:02:00"))
     attempts.submit_attempt(db, clock, cadre, attempt.id)
+    return attempt, cadre
+
+
+def test_a_short_answer_emptied_before_anyone_marked_it_scores_0_as_unanswered(db, clock, make):
+    attempt, cadre = _essay_first_handed_in(db, clock, make, ["B"])
     assert attempt.score is None  # the short answer awaits a marker
     clock.set(at("10:10:00"))
     proctoring.reopen_attempt(db, clock, make.user(Role.EXAM_ADMIN), attempt.id, "手机故障", at("10:40:00"))
@@ -237,16 +244,7 @@ def test_a_multiple_choice_answer_changed_after_a_reopened_hand_in_gets_the_pape
 
 
 def test_a_choice_changed_after_a_reopening_is_marked_again_behind_a_short_answer_whose_mark_stands(db, clock, make):
-    make.question("short_answer")
-    make.question("single_choice", key=["B"])
-    paper = make.paper([("short_answer", 1, 50, "行政处罚法"), ("single_choice", 1, 50, "行政处罚法")])
-    cadre = make.cadre()
-    sitting = make.sitting(paper, roster=[cadre], shuffle=False)
-    attempt = attempts.start_attempt(db, clock, cadre, sitting)
-    attempts.save_response(db, clock, cadre, attempt.id, 1, ESSAY, 1)
-    attempts.save_response(db, clock, cadre, attempt.id, 2, ["A"], 2)
-    clock.set(at("10:02:00"))
-    attempts.submit_attempt(db, clock, cadre, attempt.id)
+    attempt, cadre = _essay_first_handed_in(db, clock, make, ["A"])
     essay = next(i for i in attempt.items if i.slot == 1)
     clock.set(at("10:05:00"))
     manual_marking.give_mark(db, clock, make.user(Role.MARKER), essay.id, Decimal(40), "")
