@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from question_bank.db import make_session_factory
 from question_bank.errors import Conflict
-from question_bank.models import Role, Sitting, User
+from question_bank.models import Attempt, Role, Sitting, User
 from question_bank.services import attempts, roster, sittings
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
@@ -125,3 +125,22 @@ def test_a_start_made_while_the_time_limit_changes_waits_for_the_change_and_gets
     assert deadline == at("10:30:00")
     db.expire_all()
     assert db.get(Sitting, ids["sitting"]).time_limit_s == 1800
+
+
+
+def test_a_phone_and_a_pc_pressing_start_at_once_land_in_the_same_attempt(db, clock, make, engine):
+    """The second start waits for the first (the candidate's roster entry is locked while a start
+    looks for their attempt), then resumes the attempt the first made: no error, no second attempt."""
+    ids = _scene(db, clock, make)
+    made: list[int] = []
+
+    def start(session: Session):
+        attempt = attempts.start_attempt(session, clock, session.get(User, ids["cadre"]),
+                                         session.get(Sitting, ids["sitting"]))
+        made.append(attempt.id)
+        return attempt.id
+
+    resumed = _second_during_first(engine, start, start)
+    assert resumed == made[0], resumed
+    db.expire_all()
+    assert db.scalar(select(func.count(Attempt.id)).where(Attempt.sitting_id == ids["sitting"])) == 1
