@@ -46,6 +46,16 @@ def test_someone_off_the_roster_cannot_start(db, clock, make, setup):
         attempts.start_attempt(db, clock, make.cadre(), sitting)
 
 
+def test_someone_on_another_sittings_roster_only_cannot_start_this_one(db, clock, make):
+    make.questions(2, "single_choice", key=["B"])
+    cadre = make.cadre()
+    theirs = make.sitting(make.paper([("single_choice", 1, 100, "行政处罚法")]), roster=[cadre])
+    other = make.sitting(make.paper([("single_choice", 1, 100, "行政处罚法")]), roster=[make.cadre()])
+    with pytest.raises(NotFound):
+        attempts.start_attempt(db, clock, cadre, other)
+    assert attempts.start_attempt(db, clock, cadre, theirs).sitting_id == theirs.id
+
+
 def test_start_before_the_window_is_refused_with_the_window(db, clock, make):
     make.questions(2)
     cadre = make.cadre()
