@@ -83,8 +83,9 @@ wrk:
 	  else echo "make bench needs wrk: sudo apt-get install wrk" >&2; exit 1; fi; }
 
 # Mutation testing (issue 8) of the rules that decide a score or a deadline, one module at a time,
-# with the focused unit tests named in pyproject.toml [tool.mutmut], on SQLite; then the score per
-# module and every survivor. Slow (minutes per module on 2 cores), so not part of `make test`.
+# with the focused unit tests named in pyproject.toml [tool.mutmut], on SQLite; then the survivors
+# that only PostgreSQL's row locks can kill, each with its test on PostgreSQL (mutation-postgresql.txt);
+# then the score per module and every survivor. Slow (minutes per module on 2 cores), so not part of `make test`.
 # MUTATE_MODULES=question_bank.points runs one module; results are kept in mutants/ between runs.
 MUTATE_MODULES ?= question_bank.types question_bank.points question_bank.services.marking \
 	question_bank.services.deadlines question_bank.services.start_terms question_bank.services.attempts \
@@ -105,7 +106,10 @@ mutate: mutate-datasets install
 	    echo "mutmut failed on $$module; the end of $(MUTATE_LOG):" >&2; \
 	    tr '\r' '\n' < $(MUTATE_LOG) | grep -v '^[[:space:]]*$$' | tail -n 40 >&2; exit 1; }; \
 	done
-	$(BIN)/python tools/mutation_scores.py
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "make mutate's second pass needs PostgreSQL on 127.0.0.1:5432 (see .ci/run for how to start it)" >&2; exit 1; }
+	@echo "== the survivors listed in mutation-postgresql.txt, on PostgreSQL"
+	@EXAMSVC_SHARED_DIR="$(MUTATE_SHARED_DIR)" nice -n 19 $(BIN)/python -m tools.mutation_postgresql
+	$(BIN)/python -m tools.mutation_scores
 
 # The tests read the real bank files (tests/shared_data.py): without them every module's first
 # mutmut pass fails, so say which folder was looked in before anything runs.

@@ -8,7 +8,9 @@ every survivor's name (``mutmut show NAME`` prints its diff). Mutants named in
 they cannot be killed (see that file for why); a listed one a test kills counts as killed and is
 named for striking out, a listed one not run yet counts as not run, and a listed one that no test
 runs counts as "no tests", a survivor: a mutant no test runs was never shown to behave the same.
-Mutants not run yet are left out of the score and counted as "not run".
+Mutants not run yet are left out of the score and counted as "not run". A survivor of the SQLite
+run (or a mutant it ran no test on) that tools/mutation_postgresql.py then saw killed on PostgreSQL (``mutants/postgresql-results.json``)
+counts as killed and is named apart.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from collections import Counter
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
+
+from tools.mutation_postgresql import RESULTS as POSTGRESQL_RESULTS
+from tools.mutation_postgresql import SHOWN_ALIVE
 
 EQUIVALENTS = Path("mutation-equivalents.txt")
 
@@ -35,6 +40,9 @@ def main(root: Path = Path("mutants"), listed: Path = EQUIVALENTS) -> int:
     """Print the table and the names (see the module's doc) for the results below ``root`` and the
     equivalents listed in ``listed``; returns the exit status, 0."""
     known = equivalents(listed)
+    on_postgresql = root / POSTGRESQL_RESULTS
+    postgresql = json.loads(on_postgresql.read_text()) if on_postgresql.exists() else {}
+    killed_on_postgresql: list[str] = []
     survivors: list[str] = []
     # A listed name only counts as equivalent once a run has found it alive with tests run: one a
     # test now kills, one not run yet, or one no test runs is counted as what it is, and a killed
@@ -52,7 +60,10 @@ def main(root: Path = Path("mutants"), listed: Path = EQUIVALENTS) -> int:
         for name, code in results.items():
             status = status_by_exit_code[code]
             seen.add(name)
-            if status in ("killed", "timeout", "caught by type check", "segfault"):
+            if status in SHOWN_ALIVE and postgresql.get(name) == "killed":
+                counts["killed"] += 1
+                killed_on_postgresql.append(name)
+            elif status in ("killed", "timeout", "caught by type check", "segfault"):
                 counts["killed"] += 1
                 if name in known:
                     killed_yet_listed.append(name)
@@ -66,12 +77,15 @@ def main(root: Path = Path("mutants"), listed: Path = EQUIVALENTS) -> int:
                 counts["equivalent"] += 1
             else:
                 counts["survived"] += 1
-                survivors.append(f"{name}  ({status})")
+                survivors.append(f"{name}  ({status}{', and on PostgreSQL: ' + postgresql[name] if name in postgresql else ''})")
         judged = counts["killed"] + counts["survived"] + counts["no tests"]
         score = f"{100 * counts['killed'] / judged:.1f}%" if judged else "-"
         module = meta.relative_to(root).as_posix().removesuffix(".py.meta").replace("/", ".")
         print(f"{module:45} {len(results):7} {counts['killed']:6} {counts['survived']:5} {counts['no tests']:7} "
               f"{counts['equivalent']:6} {counts['not run']:7} {score:>6}")
+    if killed_on_postgresql:
+        print("\nKilled on PostgreSQL only (their tests: mutation-postgresql.txt):")
+        print("\n".join(killed_on_postgresql))
     if killed_yet_listed:
         print(f"\nListed in {listed} but killed by a test (strike them out):")
         print("\n".join(killed_yet_listed))

@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from question_bank.clock import FixedClock
 from question_bank.db import make_session_factory
 from question_bank.errors import Conflict
-from question_bank.models import Attempt, Role, Sitting, User
-from question_bank.services import attempts, roster, sittings
+from question_bank.models import Attempt, AttemptItem, Paper, QuestionVersion, Role, Sitting, User
+from question_bank.services import assembly, attempts, roster, sittings
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
 
@@ -144,3 +145,28 @@ def test_a_phone_and_a_pc_pressing_start_at_once_land_in_the_same_attempt(db, cl
     assert resumed == made[0], resumed
     db.expire_all()
     assert db.scalar(select(func.count(Attempt.id)).where(Attempt.sitting_id == ids["sitting"])) == 1
+
+
+def test_two_cadres_starting_at_once_keep_the_first_start_as_the_questions_first_use(db, clock, make, engine):
+    """A question's first use (``used_at``: from then on an edit makes a new version) is the first
+    start that drew it. A second cadre whose draw read the questions as unused before the first
+    start committed must not move it to their own, later, time."""
+    ids = _scene(db, clock, make)
+    second_cadre = make.cadre()
+    roster.add_to_roster(db, clock, db.get(User, ids["admin"]), db.get(Sitting, ids["sitting"]), [second_cadre.id])
+    # The paper's pools are kept before either start, so neither waits at the pool cache row.
+    assembly.draw(db, db.get(Paper, ids["paper"]), seed=1)
+    db.commit()
+    later = FixedClock(at("10:05:00"))
+
+    def second_start(session: Session):
+        return attempts.start_attempt(session, later, session.get(User, second_cadre.id),
+                                      session.get(Sitting, ids["sitting"])).id
+
+    started = _second_during_first(engine, _start(clock, ids), second_start)
+    assert isinstance(started, int), started
+    db.expire_all()
+    first_uses = db.scalars(select(QuestionVersion.used_at)
+                            .join(AttemptItem, AttemptItem.question_version_id == QuestionVersion.id)
+                            .where(AttemptItem.attempt_id == started)).all()
+    assert first_uses == [at("10:00:00")] * 2
