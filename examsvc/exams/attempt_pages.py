@@ -17,9 +17,8 @@ from examsvc.extensions import clock
 from question_bank.errors import Conflict, InvalidInput
 from question_bank.services import focus as focus_service
 from question_bank.services import proctoring
-from question_bank.services.attempt_history import slot_history
+from question_bank.services.attempt_history import attempt_record, slot_history
 from question_bank.services.presence import device_log
-from question_bank.services.validity import attempt_record
 
 
 @bp.get("/attempts/<int:attempt_id>")

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from question_bank.errors import NotFound
-from question_bank.models import Attempt, RefusedChange, ResponseSource, ResponseStep, User
-from question_bank.services import sittings
+from question_bank.models import Attempt, RefusedChange, ResponseSource, ResponseStep, ScoreRecord, User
+from question_bank.services import sittings, validity
 from question_bank.services.delivery import to_display
 from question_bank.services.slot_changes import Outcome
 
@@ -46,6 +46,25 @@ def attempt_for_admin(session: Session, actor: User, attempt_id: int) -> Attempt
         raise NotFound()
     sittings.get_sitting(session, actor, attempt.sitting_id)
     return attempt
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """An attempt as the exam administrator's page shows it: the attempt, the law versions it
+    tested, and its score ledger entries in order (each with the list of law versions it kept)."""
+
+    attempt: Attempt
+    tested: list[validity.TestedVersion]
+    entries: list[ScoreRecord]
+
+
+def attempt_record(session: Session, actor: User, attempt_id: int) -> AttemptRecord:
+    """One attempt for an exam administrator whose subtree holds its sitting. Raises
+    :class:`NotFound` otherwise, as for an attempt that does not exist (``sittings.get_sitting``)."""
+    attempt = attempt_for_admin(session, actor, attempt_id)
+    entries = list(session.scalars(select(ScoreRecord).where(ScoreRecord.attempt_id == attempt.id)
+                                   .order_by(ScoreRecord.id)))
+    return AttemptRecord(attempt, validity.tested_versions(session, attempt.id), entries)
 
 
 def slot_history(session: Session, attempt: Attempt) -> dict[int, list[HistoryEntry]]:

@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.models import Attempt, AttemptReopening, AttemptState, ResponseStep, Sitting, User
-from question_bank.services import audit, ledger
-from question_bank.services.marking import mark_for_hand_in
+from question_bank.services import audit, ledger, marking
 
 
 def grace_end(deadline: dt.datetime, grace_s: int) -> dt.datetime:
@@ -52,7 +51,7 @@ def finish(session: Session, clock: Clock, attempt: Attempt, state: AttemptState
     attempt.finished_at = finished_at
     attempt.submitted_by_id = actor.id if actor else None
     session.flush()
-    total, records = mark_for_hand_in(session, clock, attempt)
+    total, records = marking.mark_for_hand_in(session, clock, attempt)
     if total is not None:
         ledger.append(session, clock, attempt, reason=str(state), actor=actor, records=records)
     audit.record(session, clock, actor, f"attempt.{state}", "attempt", attempt.id,

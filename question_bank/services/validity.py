@@ -23,11 +23,8 @@ from question_bank.models import (
     Law,
     LawVersion,
     QuestionCitation,
-    ScoreRecord,
-    User,
     VersionStatus,
 )
-from question_bank.services.attempt_history import attempt_for_admin
 
 
 
@@ -78,22 +75,3 @@ def tested_versions(session: Session, attempt_id: int) -> list[TestedVersion]:
 def ledger_list(session: Session, attempt_id: int) -> list[list[str]]:
     """The snapshot as a score ledger entry keeps it: ``[[law title, version date ISO], …]``."""
     return [[v.title, v.version_date.isoformat()] for v in tested_versions(session, attempt_id)]
-
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    """An attempt as the exam administrator's page shows it: the attempt, the law versions it
-    tested, and its score ledger entries in order (each with the list of law versions it kept)."""
-
-    attempt: Attempt
-    tested: list[TestedVersion]
-    entries: list[ScoreRecord]
-
-
-def attempt_record(session: Session, actor: User, attempt_id: int) -> AttemptRecord:
-    """One attempt for an exam administrator whose subtree holds its sitting. Raises
-    :class:`NotFound` otherwise, as for an attempt that does not exist (``sittings.get_sitting``)."""
-    attempt = attempt_for_admin(session, actor, attempt_id)
-    entries = list(session.scalars(select(ScoreRecord).where(ScoreRecord.attempt_id == attempt.id)
-                                   .order_by(ScoreRecord.id)))
-    return AttemptRecord(attempt, tested_versions(session, attempt.id), entries)
