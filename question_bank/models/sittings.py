@@ -54,6 +54,8 @@ class Sitting(Base):
         CheckConstraint("grace_s >= 0", name="grace_nonnegative"),
         CheckConstraint("attempts_allowed >= 1", name="attempts_positive"),
         CheckConstraint("pass_mark >= 0 AND excellent_mark >= pass_mark", name="marks_order"),
+        # The refusal message names the cut-off in whole minutes (start_terms.refuse_late_start).
+        CheckConstraint("late_start_cutoff_s >= 0 AND late_start_cutoff_s % 60 = 0", name="cutoff_whole_minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
