@@ -306,7 +306,9 @@ def sheet_row(sitting: Sitting, entry: RosterEntry, attempts: Sequence[Attempt],
         if result is not None:
             check = check_text(result, shown)
             if result.trusted:
-                score, band, passed = plain_points(result.score), BAND_LABELS.get(result.band, ""), PASSED_LABELS[result.passed]
+                # A band the sheet has no word for is shown as the ledger holds it, never left blank.
+                score, band = plain_points(result.score), RECORDED_BAND_LABELS.get(result.band, result.band)
+                passed = PASSED_LABELS[result.passed]
                 maximum = plain_points(attempt.max_score)
                 pass_mark = plain_points(pass_mark_for(sitting, attempt))
     if status == CandidateStatus.VOIDED:

@@ -315,3 +315,13 @@ def test_the_original_sheet_shows_the_latest_makeup_that_holds_the_candidate_and
         ["补考二", "到时自动交卷", Decimal(75), "合格"],  # the latest make-up, not the first (55, 不合格)
         ["补考一", "缺考", None, ""],
     ]
+
+
+def test_a_grade_the_sheet_has_no_word_for_is_shown_as_recorded_never_left_blank():
+    # Found under mutation: the 等级 cell fell back to "" for any band but the three it knows.
+    finished = [attempt(10 + n, 1, "09:00:00", "09:40:00", AttemptState.SUBMITTED, score="75") for n in range(2)]
+    _, rows = sheet.build(make_sitting(), [candidate(1, "甲"), candidate(2, "乙")], {1: [finished[0]], 2: [finished[1]]},
+                          {10: recorded("75", "distinction", True), 11: recorded("75", "void", False)},
+                          beijing("12:00:00"))
+    assert [(row.score, row.band, row.passed) for row in rows] == [(Decimal("75"), "distinction", "合格"),
+                                                                   (Decimal("75"), "作废", "不合格")]
