@@ -33,10 +33,11 @@ _PASSED, _FAILED = 0, 1
 
 def listed(path: Path = LISTED) -> dict[str, str]:
     """``{mutant name: pytest node id}`` from ``path``: per line not starting with #, the name, the
-    node id, then the reason. Raises ValueError naming the line when a line has no node id."""
+    node id, then the reason. Raises ValueError naming the line when a line has no node id, and
+    when the file is missing (a pass that checks nothing must not look like one that passed)."""
     tests: dict[str, str] = {}
     if not path.exists():
-        return tests
+        raise ValueError(f"{path} is missing: it lists the mutants only PostgreSQL can kill, with their tests")
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue

@@ -305,7 +305,7 @@ def new_writer_token() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _check_save_fields(slot: Any, client_seq: Any, writer: Any, base: Any = 0) -> None:
+def _check_save_fields(slot: Any, client_seq: Any, writer: Any, base: Any) -> None:
     problems = []
     if not _is_int(slot) or not 1 <= slot <= MAX_SLOT:
         problems.append(Problem(N_("the question number must be a whole number from 1 to %(n)d"), {"n": MAX_SLOT}, "slot"))

@@ -112,8 +112,8 @@ def is_awaiting_marking(attempt: Attempt) -> bool:
 
 
 def current_responses(session: Session, attempt_id: int) -> dict[int, ResponseStep]:
-    """The response of each answered slot: its latest stored step that a later save of the same
-    page had not already superseded (see ``ResponseStep``)."""
+    """The response of each answered slot, in slot order: its latest stored step that a later save
+    of the same page had not already superseded (see ``ResponseStep``)."""
     latest: dict[int, ResponseStep] = {}
     steps = session.scalars(
         select(ResponseStep)

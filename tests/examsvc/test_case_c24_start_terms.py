@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
-from question_bank.models import Attempt, AttemptState, AuditEvent
+from question_bank.errors import WindowNotOpen
+from question_bank.models import Attempt, AttemptState, AuditEvent, Sitting
+from question_bank.services import start_terms
 from tests.conftest import at
 from tests.scenarios import single_choice_exam, start_through_web
 
@@ -237,3 +240,12 @@ def test_a_sittings_own_rules_and_pledge_are_shown_as_written_even_in_the_standa
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "attempt.start",
                                                AuditEvent.object_id == str(attempt_id)))
     assert event.after["pledge"] == STANDARD_PLEDGE
+
+
+def test_the_refusal_names_the_cut_off_as_a_whole_number_of_minutes():
+    # The page's own wording (English or Chinese) formats it; a JSON client reads the number as is.
+    closes = at("17:00:00")
+    with pytest.raises(WindowNotOpen) as refused:
+        start_terms.refuse_late_start(Sitting(late_start_cutoff_s=600, closes_at=closes), at("16:59:00"))
+    assert refused.value.params == {"minutes": 10, "closes": closes}
+    assert type(refused.value.params["minutes"]) is int

@@ -325,3 +325,18 @@ def test_a_grade_the_sheet_has_no_word_for_is_shown_as_recorded_never_left_blank
                           beijing("12:00:00"))
     assert [(row.score, row.band, row.passed) for row in rows] == [(Decimal("75"), "distinction", "合格"),
                                                                    (Decimal("75"), "作废", "不合格")]
+
+
+def test_the_summary_counts_every_pass_and_every_unverified_score():
+    people = [candidate(n, name) for n, name in enumerate("甲乙丙丁", start=1)]
+    handed_in = {n: [attempt(10 + n, n, "09:00:00", "09:40:00", AttemptState.SUBMITTED, score="80")] for n in range(1, 5)}
+    results = {11: recorded("80", "pass", True), 12: recorded("80", "pass", True),
+               13: CheckedScore(ScoreState.UNRECORDED), 14: CheckedScore(ScoreState.UNRECORDED)}
+    summary = sheet.summarise(make_sitting(), people, handed_in, results, beijing("12:00:00"))
+    assert (summary.submitted, summary.passed, summary.unverified, summary.absent) == (4, 2, 2, 0)
+
+
+def test_times_are_shown_to_the_second_and_a_row_not_voided_has_no_void_note():
+    moment = beijing("09:40:05") + dt.timedelta(microseconds=999_999)
+    assert sheet.beijing(moment) == dt.datetime(2026, 5, 11, 9, 40, 5)
+    assert sheet.void_note(attempt(10, 1, "09:00:00", "09:40:00", AttemptState.SUBMITTED)) == ""

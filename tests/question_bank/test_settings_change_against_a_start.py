@@ -170,3 +170,28 @@ def test_two_cadres_starting_at_once_keep_the_first_start_as_the_questions_first
                             .join(AttemptItem, AttemptItem.question_version_id == QuestionVersion.id)
                             .where(AttemptItem.attempt_id == started)).all()
     assert first_uses == [at("10:00:00")] * 2
+
+
+def test_two_cadres_saving_at_once_at_one_sitting_do_not_wait_for_each_other(db, clock, make, engine):
+    """A save locks the candidate's attempt row only, not the sitting it joins (every candidate of
+    a sitting saves into the same sitting row's attempts: locking it would make them queue). On
+    PostgreSQL the second save runs while the first's transaction is still open and must not come
+    to wait; SQLite lets one writer in at a time, so there the first commits first."""
+    ids = _scene(db, clock, make)
+    second_cadre = make.cadre()
+    roster.add_to_roster(db, clock, db.get(User, ids["admin"]), db.get(Sitting, ids["sitting"]), [second_cadre.id])
+    first_attempt = attempts.start_attempt(db, clock, db.get(User, ids["cadre"]), db.get(Sitting, ids["sitting"])).id
+    second_attempt = attempts.start_attempt(db, clock, second_cadre, db.get(Sitting, ids["sitting"])).id
+    db.commit()
+    sessions = make_session_factory(engine)
+    with sessions() as first, sessions() as second:
+        attempts.save_response(first, clock, first.get(User, ids["cadre"]), first_attempt, 1, ["A"], 1)
+        if engine.dialect.name != "postgresql":
+            first.commit()
+        else:
+            # Waiting at all is the fault; the timeout only turns a wait into an error.
+            second.execute(text(f"SET LOCAL lock_timeout = '{_PATIENCE_S}s'"))
+        receipt = attempts.save_response(second, clock, second.get(User, second_cadre.id), second_attempt, 1, ["B"], 1)
+        second.commit()
+        first.commit()
+    assert receipt.stored_answer == ["B"]

@@ -74,3 +74,9 @@ def test_a_line_without_a_test_is_refused_naming_the_line(tmp_path):
                                 f"{MODULE}.x_to_cents__mutmut_3  forgot the test"])
     with pytest.raises(ValueError, match=r"mutation-postgresql.txt, line 3: expected a mutant's name, then the pytest"):
         mutation_postgresql.listed(listed)
+
+
+def test_a_missing_list_is_an_error_not_an_empty_pass(tmp_path, sqlite_run):
+    root, _ = sqlite_run
+    with pytest.raises(ValueError, match="mutation-postgresql.txt is missing"):
+        mutation_postgresql.main(root, tmp_path / "mutation-postgresql.txt")
