@@ -12,8 +12,9 @@ import pytest
 
 from question_bank.errors import DeadlinePassed
 from question_bank.models import AttemptState
-from question_bank.services import attempts, deadlines
+from question_bank.services import attempts, deadlines, quick_save
 from question_bank.services.marking import current_responses
+from question_bank.services.slot_changes import Change, Outcome
 from tests.conftest import at
 
 DEADLINE = at("10:30:00")
@@ -63,3 +64,17 @@ def test_the_sweep_closes_just_after_the_grace_and_not_at_it(db, clock, exam):
     clock.set(DEADLINE + grace + JUST_AFTER)
     assert deadlines.sweep(db, clock) == [attempt.id]
     assert attempt.state == AttemptState.AUTO_SUBMITTED and attempt.finished_at == DEADLINE
+
+
+def test_the_autosave_fast_path_draws_the_line_at_the_same_instant(db, clock, exam):
+    """``quick_save.save`` serves the exam page's autosaves; past deadline + grace it must store
+    nothing and hand the save to the general path, which refuses it (outside trial: a fast path
+    half a second lenient passed every other test)."""
+    cadre, sitting, grace = exam
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    clock.set(DEADLINE + grace)
+    taken = quick_save.save(db, clock, cadre, attempt.id, Change(1, ["B"], "pageA", 1, 0), None, None)
+    assert taken is not None and taken.outcome == Outcome.TAKEN
+    clock.set(DEADLINE + grace + JUST_AFTER)
+    assert quick_save.save(db, clock, cadre, attempt.id, Change(2, ["B"], "pageA", 2, 0), None, None) is None
+    assert {slot: step.answer for slot, step in current_responses(db, attempt.id).items()} == {1: ["B"]}
