@@ -210,13 +210,24 @@ def _display_width(value: Any) -> int:
 
 
 def _text_width(text: str) -> int:
-    return len(text) if text.isascii() else _wide_text_width(text)
-
-
-@functools.lru_cache(maxsize=4096)
-def _wide_text_width(text: str) -> int:
-    # Cached: a sheet repeats its units, posts and labels on every row.
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _sheet_text(original: str) -> tuple[str, bool, int]:
+    """``original`` as :func:`to_xlsx_bytes` writes it: the text, whether it gets the quote-prefix
+    style, and the width of its CSV text. Cached: a sheet repeats its units, posts and labels on
+    every row."""
+    text, flagged, in_csv = _xlsx_text(original)
+    # An XML parser reads CR and CR LF as LF (XML 1.0 §2.11): openpyxl's files gave LF, and
+    # XlsxWriter would keep a CR as "_x000D_".
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # A cell holds at most 32,767 characters (Excel's limit; XlsxWriter cuts a longer string
+    # there itself, and would drop a longer rich string).
+    return text[:XLSX_MAX_CELL_TEXT], flagged, _text_width(original) + in_csv
 
 
 class _XlsxSheet:
@@ -274,16 +285,8 @@ class _XlsxSheet:
         return self._write_text(row, col, value, bold)
 
     def _write_text(self, row: int, col: int, value: Any, bold: bool) -> int:
-        original = value if type(value) is str else str(value)
-        text, flagged, in_csv = _xlsx_text(original)
+        text, flagged, width = _sheet_text(value if type(value) is str else str(value))
         cell_format = self.text_formats[bold, flagged]
-        # An XML parser reads CR and CR LF as LF (XML 1.0 §2.11): openpyxl's files gave LF, and
-        # XlsxWriter would keep a CR as "_x000D_".
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        # A cell holds at most 32,767 characters (Excel's limit; XlsxWriter cuts a longer string
-        # there itself, and would drop a longer rich string).
-        text = text[:XLSX_MAX_CELL_TEXT]
         if not text:
             # openpyxl wrote an empty text as an empty cell, which reads back as no value
             if cell_format is not None:
@@ -295,7 +298,7 @@ class _XlsxSheet:
             self.sheet.write_rich_string(row, col, *runs)
         else:
             self.sheet.write_string(row, col, text, cell_format)
-        return _text_width(original) + in_csv
+        return width
 
     def size_columns(self, widths: Sequence[int]) -> None:
         """Column ``i`` ``widths[i]`` characters wide, stored as openpyxl stored a width (XlsxWriter
