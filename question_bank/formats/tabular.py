@@ -29,7 +29,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import functools
 import io
 import math
 import re
@@ -171,6 +170,8 @@ _OOXML_ESCAPE_LIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 #: Pixels per character of a column's width: a digit of Calibri 11, both writers' default font.
 _PIXELS_PER_CHARACTER = 7
+#: Distinct texts a sheet keeps what it wrote them as (the first ones met: the repeated ones are among them).
+_TEXTS_KEPT = 8192
 
 
 def _xlsx_text(original: str) -> tuple[str, bool, bool]:
@@ -215,11 +216,9 @@ def _text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-@functools.lru_cache(maxsize=8192)
 def _sheet_text(original: str) -> tuple[str, bool, int]:
     """``original`` as :func:`to_xlsx_bytes` writes it: the text, whether it gets the quote-prefix
-    style, and the width of its CSV text. Cached: a sheet repeats its units, posts and labels on
-    every row."""
+    style, and the width of its CSV text."""
     text, flagged, in_csv = _xlsx_text(original)
     # An XML parser reads CR and CR LF as LF (XML 1.0 §2.11): openpyxl's files gave LF, and
     # XlsxWriter would keep a CR as "_x000D_".
@@ -245,6 +244,10 @@ class _XlsxSheet:
                              (True, False): add({"bold": True}), (True, True): add({"bold": True, "quote_prefix": True})}
         self.date_format = add({"num_format": "yyyy-mm-dd"})
         self.datetime_format = add({"num_format": "yyyy-mm-dd h:mm:ss"})
+        # Text → what it is written as (:func:`_sheet_text`): a sheet repeats its units, posts and
+        # labels on every row. Kept by this sheet only, so no export's names or ID numbers
+        # outlive it in the worker.
+        self.texts: dict[str, tuple[str, bool, int]] = {}
 
     def write(self, row: int, col: int, value: Any, bold: bool = False) -> int:
         sheet = self.sheet
@@ -285,7 +288,13 @@ class _XlsxSheet:
         return self._write_text(row, col, value, bold)
 
     def _write_text(self, row: int, col: int, value: Any, bold: bool) -> int:
-        text, flagged, width = _sheet_text(value if type(value) is str else str(value))
+        original = value if type(value) is str else str(value)
+        known = self.texts.get(original)
+        if known is None:
+            known = _sheet_text(original)
+            if len(self.texts) < _TEXTS_KEPT:
+                self.texts[original] = known
+        text, flagged, width = known
         cell_format = self.text_formats[bold, flagged]
         if not text:
             # openpyxl wrote an empty text as an empty cell, which reads back as no value
