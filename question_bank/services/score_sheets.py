@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, selectinload
 
+from question_bank import collector
 from question_bank.clock import Clock
 from question_bank.errors import NotFound
 from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User
@@ -122,8 +123,9 @@ def score_sheet(session: Session, clock: Clock, sitting: Sitting, viewer: User) 
     """
     headers: tuple[str, ...] = sheet.HEADERS
     rows: list = []
-    for headers, part, _entries in _sheet_parts(session, clock, sitting, viewer):
-        rows.extend(part)
+    with collector.paused():
+        for headers, part, _entries in _sheet_parts(session, clock, sitting, viewer):
+            rows.extend(part)
     return headers, rows
 
 
@@ -134,9 +136,10 @@ def score_sheet_of_entries(session: Session, clock: Clock, sitting: Sitting,
     headers: tuple[str, ...] = sheet.HEADERS
     rows: list = []
     entries: list[RosterEntry] = []
-    for headers, part, part_entries in _sheet_parts(session, clock, sitting, viewer):
-        rows.extend(part)
-        entries.extend(part_entries)
+    with collector.paused():
+        for headers, part, part_entries in _sheet_parts(session, clock, sitting, viewer):
+            rows.extend(part)
+            entries.extend(part_entries)
     return headers, rows, entries
 
 

@@ -13,7 +13,9 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
+from question_bank.formats.guarded.workbook import as_shown
 from question_bank.formats.tabular import iter_csv_bytes, needs_neutralising, neutralise, to_csv_bytes, to_xlsx_bytes
 
 BOM = codecs.BOM_UTF8
@@ -147,3 +149,58 @@ def test_aware_datetimes_are_refused_by_both_writers():
         to_csv_bytes(["t"], [[aware]])
     with pytest.raises(ValueError):
         to_xlsx_bytes(["t"], [[aware]])
+
+
+def column_widths(sheet) -> dict[str, float]:
+    """Column letter → stored width, with a range of columns sharing one width spread out."""
+    found = {}
+    for dimension in sheet.column_dimensions.values():
+        if dimension.width:
+            for index in range(dimension.min, dimension.max + 1):
+                found[get_column_letter(index)] = dimension.width
+    return found
+
+
+def test_xlsx_keeps_id_numbers_as_text_and_scores_as_the_numbers_shown():
+    rows = [["110101199001011234", "440305********002X", Decimal("59.995"), Decimal("100"), Decimal("86.50")]]
+    sheet = read_xlsx(to_xlsx_bytes(["身份证号", "掩码", "成绩", "满分", "合格分"], rows))
+    full, masked, score, maximum, mark = sheet[2]
+    # 18 digits as a number would show as 1.10101E+17 and lose its last digits
+    assert (full.value, full.data_type, masked.value, masked.data_type) == (
+        "110101199001011234", "s", "440305********002X", "s")
+    assert [(c.value, c.data_type) for c in (score, maximum, mark)] == [(59.995, "n"), (100, "n"), (86.5, "n")]
+
+
+def test_xlsx_freezes_a_bold_header_and_sizes_each_column_to_its_widest_text():
+    rows = [["张三丰", "ab", "x" * 100, "=1"], ["李四", "法制科办公室", None, ""]]
+    sheet = read_xlsx(to_xlsx_bytes(["姓名", "单位", "说明", "f"], rows))
+    assert sheet.freeze_panes == "A2"
+    assert [c.font.b for c in sheet[1]] == [True] * 4 and not any(c.font.b for c in sheet[2])
+    # a CJK character takes two columns, the margin two more, never over 60; a neutralised text
+    # is as wide as its CSV text with the apostrophe
+    assert column_widths(sheet) == {"A": 8, "B": 14, "C": 60, "D": 5}
+
+
+def test_xlsx_dates_and_date_times_read_back_as_dates_in_iso_formats():
+    sheet = read_xlsx(to_xlsx_bytes(["日", "时"], [[dt.date(2026, 5, 11), dt.datetime(2026, 5, 11, 9, 30, 5)]]))
+    day, moment = sheet[2]
+    assert (day.value, day.number_format) == (dt.datetime(2026, 5, 11), "yyyy-mm-dd")
+    assert (moment.value, moment.number_format) == (dt.datetime(2026, 5, 11, 9, 30, 5), "yyyy-mm-dd h:mm:ss")
+
+
+@pytest.mark.parametrize("text", ["<r><t>加粗</t></r>", "<r>x</r>", "_x000D_ 与 _x005F_ 字面", "第一行\r\n第二行",
+                                  "王小明（副科长）"])
+def test_xlsx_text_that_looks_like_spreadsheet_markup_or_an_escape_reads_back_as_written(text):
+    cell = read_xlsx(to_xlsx_bytes(["c"], [[text]]))["A2"]
+    # (an XML parser reads CR LF as LF, as it always did)
+    assert (as_shown(cell.value), cell.data_type) == (text.replace("\r\n", "\n"), "s")
+
+
+def test_xlsx_leaves_none_an_empty_text_and_a_number_that_is_not_one_empty():
+    sheet = read_xlsx(to_xlsx_bytes(["a", "b", "c", "d"], [[None, "", float("nan"), "x"]]))
+    assert [c.value for c in sheet[2]] == [None, None, None, "x"]
+
+
+@pytest.mark.parametrize(("title", "name"), [("一" * 30 + "'二", "一" * 30), ("History", "Sheet1"), ("[]", "Sheet1")])
+def test_xlsx_sheet_names_are_ones_excel_accepts(title, name):
+    assert read_xlsx(to_xlsx_bytes(["a"], [], sheet_title=title)).title == name
