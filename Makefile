@@ -109,7 +109,7 @@ mutate: mutate-datasets install
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "make mutate's second pass needs PostgreSQL on 127.0.0.1:5432 (see .ci/run for how to start it)" >&2; exit 1; }
 	@echo "== the survivors listed in mutation-postgresql.txt, on PostgreSQL"
 	@EXAMSVC_SHARED_DIR="$(MUTATE_SHARED_DIR)" nice -n 19 $(BIN)/python -m tools.mutation_postgresql
-	$(BIN)/python -m tools.mutation_scores
+	@$(BIN)/python -m tools.mutation_scores
 
 # The tests read the real bank files (tests/shared_data.py): without them every module's first
 # mutmut pass fails, so say which folder was looked in before anything runs.
