@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from question_bank import collector
 from question_bank.clock import Clock
