@@ -9,9 +9,8 @@ from typing import Any
 from flask import Blueprint, abort, g
 from flask_login import current_user
 
-from sqlalchemy.exc import DBAPIError
-
 from examsvc import database
+from examsvc.auth import session_claim
 from examsvc.extensions import login_manager
 from question_bank.db import read_outside_transaction
 from question_bank.models import Role, User
@@ -32,16 +31,12 @@ def load_user(token: str) -> User | None:
     connections (``examsvc.database.init_app``): a connection the server dropped fails here, is
     discarded with every connection made before it, and the lookup runs once more on a new one."""
     db = database.session()
-    fresh = not db.in_transaction()
-    try:
+
+    def lookup() -> User | None:
         with read_outside_transaction(db):
             return load_session_user(db, token)
-    except DBAPIError as exc:
-        if not (fresh and exc.connection_invalidated):
-            raise
-        db.rollback()
-    with read_outside_transaction(db):
-        return load_session_user(db, token)
+
+    return database.first_statements(lookup)
 
 
 #: Where a refusal by role leaves the roles it needed, for the one audit event every refusal gets
@@ -50,6 +45,8 @@ ROLES_NEEDED = "roles_needed"
 
 
 def _check(roles: tuple[Role, ...]) -> Any:
+    if session_claim.deferred() is not None:
+        return None  # the view checks the person and role in its own statement (session_claim)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if roles and not current_user.has_role(*roles):

@@ -6,7 +6,9 @@ context ends, so a refused change leaves nothing behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -14,12 +16,14 @@ from flask import Flask, current_app, g
 
 from examsvc import audit_origin
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from question_bank.db import make_engine, make_session_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 _KEY = "examsvc.db"
+T = TypeVar("T")
 
 
 #: Seconds after which a pooled connection is replaced rather than reused (PostgreSQL), well
@@ -31,9 +35,10 @@ def init_app(app: Flask) -> None:
     url = app.config["DATABASE_URL"]
     # No ping before each request's first statement (a round trip on every autosave, issue 7): a
     # connection the server dropped (a restart, a failover) fails that first statement instead,
-    # which is the user lookup of ``examsvc.access.load_user``: SQLAlchemy then discards every
-    # connection of the pool made before, and the lookup is retried once on a fresh one. Nothing
-    # is lost: nothing was sent but that read. ``POOL_RECYCLE_S`` replaces connections before a
+    # which is the user lookup of ``examsvc.access.load_user`` (or the autosave's read, which
+    # checks the person itself): SQLAlchemy then discards every connection of the pool made
+    # before, and the statements are retried once on a fresh one (:func:`first_statements`).
+    # Nothing is lost: nothing had been committed. ``POOL_RECYCLE_S`` replaces connections before a
     # middlebox's idle timeout can drop them unseen.
     options = {} if url.startswith("sqlite") else {"pool_pre_ping": False, "pool_recycle": POOL_RECYCLE_S}
     engine = make_engine(url, **options)
@@ -56,6 +61,23 @@ def session() -> Session:
 
 def commit() -> None:
     session().commit()
+
+
+def first_statements(run: Callable[[], T]) -> T:
+    """``run()``, the request's first statements, run once more on a new connection when the pooled
+    connection it got had been dropped by the server (``connection_invalidated``): the pool pings
+    no connection before lending it (:func:`init_app`), so a request would otherwise fail once per
+    dropped connection. Only when no transaction was open before, so that nothing of the request
+    is lost by the retry; anything else raised is raised."""
+    db = session()
+    fresh = not db.in_transaction()
+    try:
+        return run()
+    except DBAPIError as exc:
+        if not (fresh and exc.connection_invalidated):
+            raise
+        db.rollback()
+    return run()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -14,12 +14,14 @@ from flask_babel import gettext
 
 from examsvc import database
 from examsvc.access import actor, guard
+from examsvc.auth import session_claim
 from examsvc.errors import void_json
 from examsvc.extensions import clock
 from question_bank.errors import N_, InvalidInput, Problem
 from question_bank.models import Attempt, Role
 from question_bank.services import admission, attempts, presence, quick_save, results
 from question_bank.services import focus as focus_service
+from question_bank.services.quick_save import Claimant
 from question_bank.services.slot_changes import ChangeReceipt, Outcome
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -101,7 +103,8 @@ def _ensure_admitted(attempt_id: int, during: str) -> None:
 
 
 def _quick_save(attempt_id: int, body: dict[str, Any]) -> ChangeReceipt | None:
-    """The usual save in two statements (:mod:`question_bank.services.quick_save`), or None, with
+    """The usual save in two statements (:mod:`question_bank.services.quick_save`), the person
+    checked in the first when the sign-in hooks left them to it (``session_claim``), or None, with
     nothing written, for the general path to handle (and refuse) as it always has: a malformed
     request included, so that its errors come in the same order as before."""
     try:
@@ -110,8 +113,10 @@ def _quick_save(attempt_id: int, body: dict[str, Any]) -> ChangeReceipt | None:
         page = attempts.page_token(body.get("page"))
     except InvalidInput:
         return None
+    claimant = session_claim.deferred() or Claimant.of(actor())
     # remote_addr is the address after the configured trusted proxy hops (ProxyFix) only.
-    return quick_save.save(database.session(), clock(), actor(), attempt_id, change, page, request.remote_addr)
+    return database.first_statements(lambda: quick_save.save(database.session(), clock(), claimant, attempt_id, change,
+                                                             page, request.remote_addr))
 
 
 @bp.post("/attempts/<int:attempt_id>/responses")
@@ -127,9 +132,15 @@ def save_response(attempt_id: int):
     (who, when, why) once a proctor voided it, and with ``"error": "taken_over"`` when
     ``page`` (the sending page's token) no longer holds the attempt: another device took it over.
     403 from outside the sitting's allowed networks (audited; nothing stored)."""
-    body = _json_body()
-    receipt = _quick_save(attempt_id, body)
+    body = request.get_json(silent=True)
+    receipt = _quick_save(attempt_id, body) if isinstance(body, dict) else None
     if receipt is None:
+        # Nothing stored. The sign-in checks first, as for any request, when they were left to the
+        # save (session_claim); then the body's own errors and the general path's refusals.
+        refusal = session_claim.complete()
+        if refusal is not None:
+            return refusal
+        body = _json_body()
         _ensure_admitted(attempt_id, "save")
         change = attempts.page_change(body.get("slot"), body.get("answer"), body.get("seq"), body.get("writer"),
                                       body.get("base"))

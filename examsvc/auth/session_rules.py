@@ -19,12 +19,17 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from examsvc import database
+from examsvc.auth import session_claim
 from examsvc.extensions import clock, wants_json
 from question_bank.models import Attempt, AttemptState, User
 from question_bank.services.deadlines import grace_ends
 
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
+#: How stale the recorded last use may get before a request records it again (seconds). Writing
+#: it on every request re-signs and re-sends the session cookie on every autosave (about a tenth
+#: of a save's CPU, issue 7); to the minute, an idle session may end up to a minute early, never late.
+SEEN_STEP_S = 60
 #: Pages a person with a temporary password may still reach.
 OPEN_WHILE_CHANGING = {"auth.change_password", "auth.reset_with_link", "auth.logout", "auth.set_language", "static"}
 
@@ -44,28 +49,47 @@ def attempt_running_until(user: User, now: dt.datetime) -> dt.datetime | None:
     return latest if latest is not None and latest >= now else None
 
 
-def _expired(user: User, now: dt.datetime) -> bool:
+def over_limits(now: dt.datetime) -> bool | None:
+    """Whether the session, by its own timestamps, is past the idle or the absolute limit; None
+    when it lacks them (a session from before these rules, or not made by sign-in)."""
     config = current_app.config
     signed_in = session.get(SIGNED_IN_AT)
     seen = session.get(SEEN_AT)
     if not isinstance(signed_in, int) or not isinstance(seen, int):
-        return True  # a session from before these rules, or not made by sign-in
+        return None
     stamp = now.timestamp()
-    over = (stamp - seen > config["SESSION_IDLE_MINUTES"] * 60
+    return (stamp - seen > config["SESSION_IDLE_MINUTES"] * 60
             or stamp - signed_in > config["SESSION_ABSOLUTE_HOURS"] * 3600)
+
+
+def _expired(user: User, now: dt.datetime) -> bool:
+    over = over_limits(now)
+    if over is None:
+        return True
     return over and attempt_running_until(user, now) is None
 
 
+def _note_use(now: dt.datetime) -> None:
+    stamp = int(now.timestamp())
+    if stamp - session[SEEN_AT] >= SEEN_STEP_S or stamp < session[SEEN_AT]:
+        session[SEEN_AT] = stamp
+
+
 def _check():
+    now = clock().now()
+    if session_claim.deferred() is not None:
+        # The view checks the person in its own statement (within the limits by the cookie, as
+        # deferred() found), and runs these rules itself whenever that statement does not vouch.
+        _note_use(now)
+        return None
     if not current_user.is_authenticated:
         return None
-    now = clock().now()
     if _expired(current_user, now):
         logout_user()
         session.pop(SIGNED_IN_AT, None)
         session.pop(SEEN_AT, None)
         return current_app.login_manager.unauthorized()
-    session[SEEN_AT] = int(now.timestamp())
+    _note_use(now)
     if current_user.must_change_password and request.endpoint not in OPEN_WHILE_CHANGING:
         if wants_json():
             return {"error": "password_change_required", "message": _("Choose a new password first.")}, 403

@@ -116,6 +116,24 @@ def test_sec_c3_e_an_idle_session_ends_but_not_during_an_attempt_which_is_kept_t
     assert len(answers) == 2
 
 
+def test_sec_c3_e_steady_use_keeps_a_session_while_its_last_use_is_recorded_to_the_minute(client, make, clock, app,
+                                                                                          monkeypatch):
+    # The last use is recorded at most once a minute (the cookie is not re-signed on every
+    # autosave), so use in steps under a minute, and a minute past one, must both keep it alive.
+    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 2)
+    cadre = make.user(Role.CADRE)
+    client.login(cadre.username)
+    for _ in range(12):  # six minutes in 30-second steps: three times the idle limit
+        clock.advance(seconds=30)
+        assert signed_in(client)
+    clock.advance(seconds=61)
+    assert signed_in(client)
+    clock.advance(seconds=119)  # two minutes since the last use was recorded: still within the limit
+    assert signed_in(client)
+    clock.advance(seconds=121)  # idle for over two minutes since then
+    assert not signed_in(client)
+
+
 def test_sec_c3_f_the_absolute_lifetime_never_cuts_off_a_running_attempt(client, client_factory, make, clock, app,
                                                                          monkeypatch):
     monkeypatch.setitem(app.config, "SESSION_ABSOLUTE_HOURS", 1)

@@ -73,8 +73,9 @@ def test_the_autosave_fast_path_draws_the_line_at_the_same_instant(db, clock, ex
     cadre, sitting, grace = exam
     attempt = attempts.start_attempt(db, clock, cadre, sitting)
     clock.set(DEADLINE + grace)
-    taken = quick_save.save(db, clock, cadre, attempt.id, Change(1, ["B"], "pageA", 1, 0), None, None)
+    claimant = quick_save.Claimant.of(cadre)
+    taken = quick_save.save(db, clock, claimant, attempt.id, Change(1, ["B"], "pageA", 1, 0), None, None)
     assert taken is not None and taken.outcome == Outcome.TAKEN
     clock.set(DEADLINE + grace + JUST_AFTER)
-    assert quick_save.save(db, clock, cadre, attempt.id, Change(2, ["B"], "pageA", 2, 0), None, None) is None
+    assert quick_save.save(db, clock, claimant, attempt.id, Change(2, ["B"], "pageA", 2, 0), None, None) is None
     assert {slot: step.answer for slot, step in current_responses(db, attempt.id).items()} == {1: ["B"]}
