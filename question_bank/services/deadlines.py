@@ -47,11 +47,12 @@ def finish(session: Session, clock: Clock, attempt: Attempt, state: AttemptState
     text), the machine-marked items keep their marks and the total and the ledger entry wait for
     ``marking.complete_marking``: no score is recorded that a marker would still change.
     ``detail`` adds to the audit entry's "after"."""
+    # Marked first, then closed: marking reads nothing of the attempt's row, and its score and
+    # its closing go out in one UPDATE (with the ledger entry's flush) instead of two (issue 7).
+    total, records = marking.mark_for_hand_in(session, clock, attempt)
     attempt.state = state
     attempt.finished_at = finished_at
     attempt.submitted_by_id = actor.id if actor else None
-    session.flush()
-    total, records = marking.mark_for_hand_in(session, clock, attempt)
     if total is not None:
         ledger.append(session, clock, attempt, reason=str(state), actor=actor, records=records)
     audit.record(session, clock, actor, f"attempt.{state}", "attempt", attempt.id,
