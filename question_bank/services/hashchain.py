@@ -60,24 +60,40 @@ def canonical_digest(document: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def lock_head(session: Session, chain: Chain) -> LedgerHead:
+def lock_head(session: Session, chain: Chain, *also: Chain) -> LedgerHead:
     """The chain's head row, locked until the transaction ends (read once per transaction: a
-    transaction that records many entries, such as an import, locks it once). Raises
-    ``RuntimeError`` when the row is missing (a database not made by the migrations)."""
-    key = f"question_bank.hashchain.head.{int(chain)}"
+    transaction that records many entries, such as an import, locks it once). ``also``: chains
+    the caller appends to next in the same transaction (a hand-in's audit event after its ledger
+    entry), whose heads are locked by the same statement, in chain order (the ledger's before the
+    audit log's, the order a hand-in always took them in): one round trip fewer while the heads
+    are held (issue 7). Raises ``RuntimeError`` when a row is missing (a database
+    not made by the migrations)."""
     transaction = session.get_transaction()
-    held = session.info.get(key)
+    wanted = [c for c in sorted({chain, *also}) if _held(session, c, transaction) is None]
+    if wanted:
+        # populate_existing: a session kept across commits may hold the row as it was before another
+        # worker appended; chaining onto that would fork the chain.
+        heads = {head.id: head for head in session.scalars(
+            select(LedgerHead).where(LedgerHead.id.in_([int(c) for c in wanted])).order_by(LedgerHead.id)
+            .with_for_update().execution_options(populate_existing=True))}
+        transaction = session.get_transaction()  # the query began one if none was open
+        for c in wanted:
+            if c not in heads:
+                raise RuntimeError(f"the head row of the {c.name.lower()} chain is missing: "
+                                   "the database was not made by the migrations")
+            session.info[_HELD_KEY.format(int(c))] = (transaction, heads[c])
+    return _held(session, chain, transaction)
+
+
+_HELD_KEY = "question_bank.hashchain.head.{}"
+
+
+def _held(session: Session, chain: Chain, transaction: Any) -> LedgerHead | None:
+    """The chain's head as this session locked it in ``transaction`` (still active), else None."""
+    held = session.info.get(_HELD_KEY.format(int(chain)))
     if held is not None and held[0] is transaction and transaction is not None and transaction.is_active:
         return held[1]
-    # populate_existing: a session kept across commits may hold the row as it was before another
-    # worker appended; chaining onto that would fork the chain.
-    head = session.scalar(select(LedgerHead).where(LedgerHead.id == chain).with_for_update()
-                          .execution_options(populate_existing=True))
-    if head is None:
-        raise RuntimeError(f"the head row of the {chain.name.lower()} chain is missing: "
-                           "the database was not made by the migrations")
-    session.info[key] = (session.get_transaction(), head)
-    return head
+    return None
 
 
 def advance(head: LedgerHead, content: Mapping[str, Any]) -> tuple[str, str]:

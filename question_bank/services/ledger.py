@@ -145,7 +145,7 @@ class AttemptRecords(NamedTuple):
 
 
 def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor: User | None,
-           records: AttemptRecords | None = None) -> ScoreRecord:
+           records: AttemptRecords | None = None, then: tuple[Chain, ...] = ()) -> ScoreRecord:
     """Record the attempt's current score, band and pass as a new ledger entry, with the digests
     of its responses and marks and the law versions it tested (its legal-validity snapshot). The attempt must be closed and marked (score, band and pass set).
 
@@ -156,6 +156,10 @@ def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor:
     ``records``: the attempt's rows as they stand, when the caller has them all (a first hand-in's
     marking read the items and every step and wrote every mark: issue 7, a third of a hand-in was
     reading them again); without it they are read here.
+    ``then``: the chains the caller appends to next in this transaction (a hand-in's audit event):
+    their heads are locked by the same statement as the ledger's (``hashchain.lock_head``), and the
+    entry is not flushed here but with theirs, at the commit; so the heads are held for the fewest
+    round trips (issue 7). The entry then has no id until that flush.
     Raises ``ValueError`` for an attempt without a score.
     """
     if attempt.score is None or attempt.band is None or attempt.passed is None:
@@ -178,12 +182,13 @@ def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor:
         marks_digest=marks_digest(records.marks),
         law_versions=validity.ledger_list(session, attempt.id),
     )
-    head = hashchain.lock_head(session, Chain.SCORES)
+    head = hashchain.lock_head(session, Chain.SCORES, *then)
     # The time is read under the lock, so entries' times rise in chain order as their ids do.
     record.recorded_at = clock.now()
     record.prev_hash, record.entry_hash = hashchain.advance(head, entry_content(record))
     session.add(record)
-    session.flush()
+    if not then:
+        session.flush()
     return record
 
 
