@@ -77,11 +77,13 @@ def full_id_export(sitting_id: int):
         return _page(found, form, 422, problems)
     # The right password confirms who asks; it does not clear the account's sign-in failures.
     check.withdrawn()
-    database.commit()  # the audit event is written before the file leaves
+    # The file is made before the audit event is committed (a file that could not be made was
+    # never exported), and the event is committed before the file leaves.
     if form.file_format.data == "csv":
         response = Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_TYPE)
     else:
         response = Response(tabular.to_xlsx_bytes(headers, rows, sheet_title=found.title), content_type=XLSX_TYPE)
+    database.commit()
     return _download(response, found.title, found.id, form.file_format.data, FILE_LABEL)
 
 

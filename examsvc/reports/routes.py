@@ -101,8 +101,10 @@ def release_results(sitting_id: int):
 def scores_xlsx(sitting_id: int):
     db = database.session()
     found = sheet_service.visible_sitting(db, sitting_id, actor())
-    headers, rows = _exported(found, "xlsx")
+    headers, rows = _closed_then_read(found)
+    # Made before the export is recorded: a file that could not be made was never exported.
     body = tabular.to_xlsx_bytes(headers, rows, sheet_title=found.title)
+    _record_export(found, "xlsx", rows)
     return _download(Response(body, content_type=XLSX_TYPE), found.title, sitting_id, "xlsx")
 
 
@@ -111,7 +113,8 @@ def scores_xlsx(sitting_id: int):
 def scores_csv(sitting_id: int):
     db = database.session()
     found = sheet_service.visible_sitting(db, sitting_id, actor())
-    headers, rows = _exported(found, "csv")
+    headers, rows = _closed_then_read(found)
+    _record_export(found, "csv", rows)
     # Streamed from rows already read: the BOM is in the first chunk only (case C-14).
     return _download(Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_TYPE), found.title,
                      sitting_id, "csv")
@@ -126,12 +129,10 @@ def _closed_then_read(found: Sitting) -> tuple[tuple[str, ...], list]:
     return sheet_service.score_sheet(db, clock(), found, actor())
 
 
-def _exported(found: Sitting, file_format: str) -> tuple[tuple[str, ...], list]:
-    """The sheet of ``found`` for a download, its audit event committed before the file is sent."""
-    headers, rows = _closed_then_read(found)
+def _record_export(found: Sitting, file_format: str, rows: list) -> None:
+    """The download's audit event, committed before the file is sent."""
     sheet_service.record_export(database.session(), clock(), actor(), found, file_format, rows)
     database.commit()
-    return headers, rows
 
 
 def _download(response: Response, title: str, sitting_id: int, ext: str, label: str = "成绩汇总表") -> Response:

@@ -45,11 +45,12 @@ def download(list_id: int, per: str, ext: str):
     db = database.session()
     found = study_reports.visible_list(db, actor(), list_id)
     headers, rows = study_reports.export_progress(db, clock(), actor(), found, per, ext)
-    database.commit()
+    # The file is made before its export's audit event is committed: one that could not be made was never exported.
     if ext == "xlsx":
         response = Response(tabular.to_xlsx_bytes(headers, rows, sheet_title=found.title), content_type=XLSX_TYPE)
     else:
         response = Response(tabular.iter_csv_bytes(headers, rows), content_type=CSV_TYPE)
+    database.commit()
     response.headers["Content-Disposition"] = content_disposition(found.title, found.id, ext, PER[per],
                                                                   f"study-progress-{per}")
     response.headers["Cache-Control"] = "no-store"

@@ -78,14 +78,23 @@ def needs_neutralising(text: str) -> bool:
 
 def neutralise(text: str) -> str:
     """``text`` made safe to open as CSV: prefixed with ``'`` when a spreadsheet could take it for a
-    formula (:func:`needs_neutralising`)."""
-    return "'" + text if needs_neutralising(text) else text
+    formula (:func:`needs_neutralising`), and when it already reads as so prefixed (``"'=1+1"``
+    typed so becomes ``"''=1+1"``), so that two texts never come out the same (an outside trial
+    found a name typed ``'=1+1`` written as the one typed ``=1+1``)."""
+    return "'" + text if needs_neutralising(text) or _reads_neutralised(text) else text
 
 
 def unneutralise(text: str) -> str:
     """The inverse of :func:`neutralise` for a text read back from such a CSV: ``"'=1+1"`` →
-    ``"=1+1"``; any other text (an apostrophe before ordinary text, say) is returned unchanged."""
-    return text[1:] if text.startswith("'") and needs_neutralising(text[1:]) else text
+    ``"=1+1"``, ``"''=1+1"`` → ``"'=1+1"``; any other text (an apostrophe before ordinary text,
+    say) is returned unchanged."""
+    return text[1:] if _reads_neutralised(text) else text
+
+
+def _reads_neutralised(text: str) -> bool:
+    """Whether ``text`` is one or more apostrophes before a text a spreadsheet could take for a formula."""
+    rest = text.lstrip("'")
+    return len(rest) < len(text) and needs_neutralising(rest)
 
 
 def _first_visible(text: str) -> str:
@@ -370,11 +379,22 @@ def write_xlsx_rows(headers: Sequence[str], rows: Iterable[Row], out: IO[bytes],
     workbook.save(out)
 
 
+#: Excel's limit on a sheet name, in UTF-16 code units (so a character outside the Basic Multilingual
+#: Plane, such as the place-name character 𠮷 or an emoji, counts twice, as XlsxWriter counts it).
+SHEET_NAME_UNITS = 31
+
+
 def _safe_sheet_title(title: str) -> str:
     """``title`` as Excel takes a sheet name: ``[]:*?/\\`` and control characters removed, cut to
-    31 characters, no apostrophe or space at either end (also after the cut: XlsxWriter refuses a
-    name ending in an apostrophe), and not "History", which Excel keeps for itself; "Sheet1" when
-    nothing is left."""
+    :data:`SHEET_NAME_UNITS` UTF-16 units without splitting a character, no apostrophe or space at
+    either end (also after the cut: XlsxWriter refuses a name ending in an apostrophe), and not
+    "History", which Excel keeps for itself; "Sheet1" when nothing is left."""
     cleaned = "".join(c for c in title if c not in "[]:*?/\\" and unicodedata.category(c) != "Cc").strip("' ")
-    cut = cleaned[:31].strip("' ")
+    kept, units = [], 0
+    for character in cleaned:
+        units += 2 if ord(character) > 0xFFFF else 1
+        if units > SHEET_NAME_UNITS:
+            break
+        kept.append(character)
+    cut = "".join(kept).strip("' ")
     return cut if cut and cut.casefold() != "history" else "Sheet1"

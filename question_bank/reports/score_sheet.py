@@ -90,6 +90,8 @@ CHECK_CHANGED = "一致（成绩已更正）"
 CHANGE_REASONS = ("score change:", "regrade:")
 CHECK_AWAITING_MARKING = "待阅卷"
 CHECK_UNRECORDED = "成绩档案中无此成绩"
+#: How a voided row's 成绩核验 starts (:func:`void_note`); no word of the ledger's starts so.
+VOID_NOTE_PREFIX = "作废："
 
 
 class ScoreSheetRow(NamedTuple):
@@ -272,7 +274,7 @@ def void_note(attempt: Attempt) -> str:
     if void is None:
         return ""
     when = void.voided_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-    return f"作废：{void.voided_by.display_name}，{when}（北京时间），理由：{void.reason}"
+    return f"{VOID_NOTE_PREFIX}{void.voided_by.display_name}，{when}（北京时间），理由：{void.reason}"
 
 
 def _suspect(attempts: Sequence[Attempt], results: Mapping[int, CheckedScore]) -> Attempt | None:
@@ -427,8 +429,10 @@ TRUSTED_CHECKS = ("", CHECK_AGREES, CHECK_CHANGED, CHECK_AWAITING_MARKING)
 
 def is_withheld(row: ScoreSheetRow) -> bool:
     """Whether the row leaves its score out because it does not agree with the score ledger. A
-    score corrected by a regrade or a four-eyes change agrees (:data:`CHECK_CHANGED`)."""
-    return row.check not in TRUSTED_CHECKS
+    score corrected by a regrade or a four-eyes change agrees (:data:`CHECK_CHANGED`); a voided
+    row's note of who voided it (:func:`void_note`) is no disagreement (an outside trial found every
+    void counted as one: a voided row's score is left out as void, not as disagreeing)."""
+    return row.check not in TRUSTED_CHECKS and not row.check.startswith(VOID_NOTE_PREFIX)
 
 
 def withheld(rows: Sequence[ScoreSheetRow]) -> int:

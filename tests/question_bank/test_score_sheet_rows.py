@@ -187,6 +187,8 @@ def test_a_voided_row_keeps_its_times_and_says_who_voided_it_when_and_why():
         "作废", dt.datetime(2026, 5, 11, 9, 0), dt.datetime(2026, 5, 11, 9, 40), Decimal(40))
     assert row.check == "作废：王监考，2026-05-11 10:50（北京时间），理由：替考"
     assert (row.score, row.band, row.passed) == (None, "", "")
+    # Void, not a score disagreeing with the record: no alarm on the page or in the export's audit event.
+    assert not sheet.is_withheld(row) and sheet.withheld(rows) == 0
 
 
 def test_the_posts_come_from_the_profile_when_the_roster_entry_has_none():

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from question_bank.formats.guarded.workbook import as_shown
-from question_bank.formats.tabular import iter_csv_bytes, needs_neutralising, neutralise, to_csv_bytes, to_xlsx_bytes
+from question_bank.formats.tabular import (iter_csv_bytes, needs_neutralising, neutralise, to_csv_bytes, to_xlsx_bytes,
+                                           unneutralise)
 
 BOM = codecs.BOM_UTF8
 HEADERS = ["姓名", "单位", "成绩", "考试日期"]
@@ -135,6 +136,16 @@ def test_xlsx_keeps_headers_numbers_and_dates_typed():
     assert day.is_date and day.value.date() == dt.date(2026, 5, 11)
 
 
+
+@pytest.mark.parametrize("typed", ["=1+1", "'=1+1", "''=1+1", "'-5", "-5", "'abc", "'", "' =x"])
+def test_two_different_texts_never_come_out_of_a_csv_as_the_same_text(typed):
+    # An outside trial: a name typed '=1+1 and one typed =1+1 were both written '=1+1.
+    others = {"=1+1", "'=1+1", "''=1+1", "'-5", "-5", "'abc", "'", "' =x"} - {typed}
+    assert neutralise(typed) not in {neutralise(other) for other in others}
+    assert unneutralise(neutralise(typed)) == typed
+    assert read_csv(to_csv_bytes(["名字"], [[typed]]))[1] == [neutralise(typed)]
+
+
 def test_xlsx_drops_characters_xml_cannot_carry_and_still_neutralises():
     sheet = read_xlsx(to_xlsx_bytes(["c"], [["\x00=1+1"], ["ok\x07"], ["\x07=1+1"]]))
     assert (sheet["A2"].value, sheet["A2"].data_type, sheet["A2"].quotePrefix) == ("=1+1", "s", True)
@@ -201,6 +212,11 @@ def test_xlsx_leaves_none_an_empty_text_and_a_number_that_is_not_one_empty():
     assert [c.value for c in sheet[2]] == [None, None, None, "x"]
 
 
-@pytest.mark.parametrize(("title", "name"), [("一" * 30 + "'二", "一" * 30), ("History", "Sheet1"), ("[]", "Sheet1")])
+@pytest.mark.parametrize(("title", "name"), [
+    ("一" * 30 + "'二", "一" * 30), ("History", "Sheet1"), ("[]", "Sheet1"),
+    # Excel counts UTF-16 units: a place name's 𠮷 or an emoji takes two of the 31, and is never split.
+    ("𠮷" + "考" * 30, "𠮷" + "考" * 29), ("考" * 30 + "😀", "考" * 30), ("😀" * 16, "😀" * 15),
+    ("2026年度𠮷野县领导干部学法用法考试（第一批次）半分测试场次", "2026年度𠮷野县领导干部学法用法考试（第一批次）半分测试场"),
+])
 def test_xlsx_sheet_names_are_ones_excel_accepts(title, name):
     assert read_xlsx(to_xlsx_bytes(["a"], [], sheet_title=title)).title == name
