@@ -170,6 +170,7 @@ def build(engine: Engine, count: int, sources: list[dict]) -> dict:
                 "rubric": "", "explanation": "", "difficulty": rng.randrange(1, 6), "tags": rng.sample(tags, 2),
                 "legal_basis": basis, "default_score": None,
                 "fingerprint": content_fingerprint(source["stem"], source["options"]),
+                "content_text": content_text(source["stem"], source["options"]),
                 "search_text": search_document(source["stem"], source["options"]), "search_basis": search_basis(basis),
                 "created_at": changed, "created_by_id": 1,
                 "used_at": changed if rng.random() < 0.2 else None,
@@ -181,7 +182,7 @@ def build(engine: Engine, count: int, sources: list[dict]) -> dict:
         bands = []
         for start in range(0, count, 5000):
             chunk = versions[start:start + 5000]
-            keys = band_keys([content_text(v["stem"], v["options"]) for v in chunk])
+            keys = band_keys([v["content_text"] for v in chunk])
             bands.extend({"band_key": k, "question_version_id": v["id"]}
                          for v, version_keys in zip(chunk, keys) for k in set(version_keys))
         bulk(conn, NearDuplicateBand.__table__, bands)

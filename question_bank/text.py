@@ -55,7 +55,13 @@ def meaningful(text: str) -> str:
 def content_fingerprint(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
     """SHA-256 (hex, 64 characters) of :func:`content_text`: what duplicate detection looks up by
     index (domain.md §3, case C-21) and what no paper may hold twice."""
-    return hashlib.sha256(content_text(stem, options).encode("utf-8")).hexdigest()
+    return fingerprint_of(content_text(stem, options))
+
+
+def fingerprint_of(content: str) -> str:
+    """:func:`content_fingerprint` of a text already folded by :func:`content_text` (a caller that
+    stores both folds once)."""
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 #: Chinese punctuation NFKC leaves as it is, mapped to the ASCII mark a person types for it on a

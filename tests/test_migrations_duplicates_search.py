@@ -56,3 +56,19 @@ def test_the_revisions_go_down_and_up_again_keeping_the_questions_and_recomputin
             assert flags == {ids[0]: (None, None), ids[1]: (None, None), ids[2]: (ids[0], 100)}
             assert search_questions(db, QuestionQuery(text="正确的是")).total == 3
         engine.dispose()
+
+
+def test_the_stored_content_text_is_filled_for_the_versions_already_there(tmp_path):
+    with dbsetup.test_database(tmp_path) as url:
+        engine = make_engine(url, sqlite_immediate=False)
+        with make_session_factory(engine)() as db:
+            make = Factory(db, FixedClock(at("10:00:00")))
+            make.question(stem="下列说法 正确的是：", options=["丁。", "甲"])
+            make.question("true_false", stem="行政机关ＡＢＣ可以罚款。")
+        database.downgrade(engine, revision_before("version_content_text"))
+        assert "content_text" not in {c["name"] for c in inspect(engine).get_columns("question_version")}
+        database.upgrade(engine)
+        with make_session_factory(engine)() as db:
+            versions = db.scalars(select(QuestionVersion).order_by(QuestionVersion.id)).all()
+            assert [v.content_text for v in versions] == ["下列说法正确的是\x1f丁\x1f甲", "行政机关abc可以罚款"]
+        engine.dispose()

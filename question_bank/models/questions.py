@@ -251,6 +251,11 @@ class QuestionVersion(Base):
     #: away (``text.content_fingerprint``): finds repeats by index; no paper holds two versions
     #: with the same fingerprint (case C-21).
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    #: The stem and options as duplicate detection compares them (``text.content_text``, of which
+    #: the fingerprint is the digest), written with them so that a check reads it instead of
+    #: folding every candidate again. NULL for a row written without it (a bulk load): then it is
+    #: folded from the stem and options when needed (``services.duplicates``).
+    content_text: Mapped[str | None] = mapped_column(Text)
     #: Stem and options as bank search compares them (``text.search_fold``), one per line. On
     #: PostgreSQL a GIN trigram index (pg_trgm, made by the migration) serves substring search.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")

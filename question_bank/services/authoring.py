@@ -24,7 +24,7 @@ from question_bank.models import (
 from question_bank.services import audit, categories, citing, duplicates, review
 from question_bank.services.law_index import LawIndex
 from question_bank.similarity import band_keys
-from question_bank.text import content_fingerprint, content_text, search_basis, search_document
+from question_bank.text import content_text, fingerprint_of, search_basis, search_document
 
 
 def ensure_category(session: Session, path: str) -> Category:
@@ -71,12 +71,13 @@ def flag_resemblance(session: Session, question: Question, version: QuestionVers
 
 def _content(draft: QuestionDraft) -> dict[str, Any]:
     """The version columns a draft's content fills (all but the category), by attribute name."""
+    folded = content_text(draft.stem, draft.options)
     return {
         "qtype": draft.qtype, "stem": draft.stem, "options": list(draft.options), "key": draft.key,
         "explanation": draft.explanation, "difficulty": draft.difficulty, "tags": list(draft.tags),
         "legal_basis": draft.legal_basis, "default_score": draft.default_score,
         "pinned_options": list(draft.pinned_options), "rubric": draft.rubric,
-        "fingerprint": content_fingerprint(draft.stem, draft.options),
+        "fingerprint": fingerprint_of(folded), "content_text": folded,
         "search_text": search_document(draft.stem, draft.options), "search_basis": search_basis(draft.legal_basis),
     }
 
@@ -223,18 +224,16 @@ def create_questions(
 
 
 def _resemblances(session: Session, drafts: list[QuestionDraft], check_duplicates: bool,
-                  folded: duplicates.FoldedTexts | None = None,
                   ) -> tuple[list[list[int]], list[duplicates.Resemblance | None]]:
     """The drafts' LSH keys and what each repeats or resembles (``duplicates.find_resemblances``;
-    all ``None`` without ``check_duplicates``; ``folded`` as there). Looked up before the new
+    all ``None`` without ``check_duplicates``). Looked up before the new
     questions exist, so that none of them can find itself."""
     contents = [content_text(d.stem, d.options) for d in drafts]
     # The LSH keys are computed once, for the check and for the index (a tenth of a batch's time).
     keys = band_keys(contents)
     keyed_texts = [duplicates.keyed(d.qtype, d.options, d.key, c) for d, c in zip(drafts, contents)]
     found = (duplicates.find_resemblances(session, contents, keys=keys,
-                                          answers=[k.answer for k in keyed_texts], keyed_texts=keyed_texts,
-                                          folded=folded)
+                                          answers=[k.answer for k in keyed_texts], keyed_texts=keyed_texts)
              if check_duplicates else [None] * len(drafts))
     return keys, found
 
@@ -286,8 +285,7 @@ def _inserted_ids(session: Session, model: type[Question] | type[QuestionVersion
 def insert_questions(session: Session, clock: Clock, actor: User, drafts: list[QuestionDraft], *,
                      batch: ImportBatch, status: QuestionStatus = QuestionStatus.IN_REVIEW,
                      law_index: LawIndex | None = None,
-                     category_ids: dict[str, int] | None = None,
-                     folded: duplicates.FoldedTexts | None = None) -> tuple[list[Inserted], list[QuestionCitation]]:
+                     category_ids: dict[str, int] | None = None) -> tuple[list[Inserted], list[QuestionCitation]]:
     """:func:`create_questions` for a part of an import ``batch``, without ORM objects: the same
     rows, rules, duplicate flags and citations, written set-wise (multi-row inserts of the
     questions and versions returning their ids in the drafts' order, one update of the questions'
@@ -295,9 +293,8 @@ def insert_questions(session: Session, clock: Clock, actor: User, drafts: list[Q
     stays in the session once written. Returns what was written, in the order of ``drafts``, and the
     citation rows written (transient, for ``citing.tally_rows``). No
     audit event per question (the batch's own covers them). ``category_ids``: category path → id,
-    found or made by an earlier part of the same import (filled in here); ``folded``: the bank's
-    texts folded by the duplicate check of earlier parts (``duplicates.FoldedTexts``). Raises :class:`InvalidInput` listing
-    every problem of every draft, and then writes nothing. Flushes, never commits."""
+    found or made by an earlier part of the same import (filled in here). Raises :class:`InvalidInput`
+    listing every problem of every draft, and then writes nothing. Flushes, never commits."""
     problems = [problem for draft in drafts for problem in draft.problems()]
     if problems:
         raise InvalidInput(problems)
@@ -306,7 +303,7 @@ def insert_questions(session: Session, clock: Clock, actor: User, drafts: list[Q
     categories = {} if category_ids is None else category_ids
     for path in sorted({d.category_path for d in drafts} - set(categories)):
         categories[path] = ensure_category(session, path).id
-    keys, found = _resemblances(session, drafts, True, folded)
+    keys, found = _resemblances(session, drafts, True)
     now = clock.now()
     # A question resembling one in the bank is flagged as it is written; one resembling an earlier
     # draft of this part, once that draft's id is known.

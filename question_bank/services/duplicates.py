@@ -31,14 +31,13 @@ order is the same answer.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-from sqlalchemy import BigInteger, Integer, any_, bindparam, delete, insert, or_, select
+from sqlalchemy import BigInteger, Integer, any_, bindparam, delete, func, insert, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -175,49 +174,27 @@ def index_version_ids(session: Session, version_ids: Sequence[int], keys: Sequen
     multi-row insert of the table itself (no ORM bookkeeping). Flushes, never commits."""
     # A key repeated within one version's bands is one row (the primary key is key and version).
     rows = {(key, version_id) for version_id, version_keys in zip(version_ids, keys) for key in version_keys}
-    if rows:
-        session.flush()  # the versions first, as the session's own statements would
-        session.connection().execute(insert(NearDuplicateBand.__table__),
-                                     [{"band_key": k, "question_version_id": v} for k, v in rows])
-
-
-#: Content texts a :class:`FoldedTexts` keeps at most: about 400 bytes each (the folded text and
-#: a 16-byte digest, in a dict), so at most some 25 MB.
-FOLDED_TEXTS_KEPT = 60_000
-
-
-class FoldedTexts:
-    """The content texts (:func:`question_bank.text.content_text`) of the bank's versions, kept
-    while one import checks its parts: each 500-row part compares its rows with some 20,000
-    versions of a large bank, most of them candidates of other parts too, and folding them again
-    was a fifth of an import's time. Kept by a digest of the stem and options the text is a
-    function of (not by version id), so a version edited in place meanwhile is folded anew, never
-    answered stale. The first ``kept`` distinct texts are kept, later ones only folded: dropping
-    the oldest would keep none of them when the parts go round the same candidates, and an
-    ordered dict would double the memory per text."""
-
-    def __init__(self, kept: int = FOLDED_TEXTS_KEPT) -> None:
-        self.kept = kept
-        self._texts: dict[bytes, str] = {}
-
-    def content_text(self, stem: str, options: Sequence[str]) -> str:
-        """:func:`question_bank.text.content_text` of ``stem`` and ``options``, folded once."""
-        # BLAKE2b of the JSON of both: one key per distinct stem and options (128 bits: no
-        # collision to fear), and 16 bytes kept instead of the texts themselves.
-        digest = hashlib.blake2b(orjson.dumps([stem, options]), digest_size=16).digest()
-        text = self._texts.get(digest)
-        if text is None:
-            text = content_text(stem, options)
-            if len(self._texts) < self.kept:
-                self._texts[digest] = text
-        return text
+    if not rows:
+        return
+    session.flush()  # the versions first, as the session's own statements would
+    table = NearDuplicateBand.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        # Two array parameters, unnested by the server: a part's 10,000 keys as a multi-row
+        # insert were a statement of 20,000 placeholders for the driver to parse, a tenth of an
+        # import's time.
+        written_keys, owners = zip(*rows)
+        session.connection().execute(insert(table).from_select(
+            ["band_key", "question_version_id"],
+            select(func.unnest(bindparam("keys", list(written_keys), type_=postgresql.ARRAY(BigInteger))),
+                   func.unnest(bindparam("versions", list(owners), type_=postgresql.ARRAY(Integer))))))
+        return
+    session.connection().execute(insert(table), [{"band_key": k, "question_version_id": v} for k, v in rows])
 
 
 def find_resemblances(session: Session, contents: Sequence[str], *, exclude_question: int | None = None,
                       within: bool = True, answers: Sequence[Answer | None] | None = None,
                       keys: Sequence[Sequence[int]] | None = None,
-                      keyed_texts: Sequence[Keyed | None] | None = None,
-                      folded: FoldedTexts | None = None) -> list[Resemblance | None]:
+                      keyed_texts: Sequence[Keyed | None] | None = None) -> list[Resemblance | None]:
     """For each content text, the live question it repeats or resembles most, at least
     :data:`~question_bank.similarity.NEAR_DUPLICATE_MIN` percent alike, or None.
 
@@ -233,29 +210,36 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
 
     ``keyed_texts`` (:func:`keyed`, one per text), when given, mark a match with the same stem and
     options but another answer or type as :attr:`Resemblance.changed` (no repeat); at equal
-    similarity a true repeat is preferred to a changed answer. ``folded``: the candidates' texts
-    folded by earlier calls of the same import (:class:`FoldedTexts`), and kept there for later ones."""
+    similarity a true repeat is preferred to a changed answer.
+
+    The candidates are read in two steps: their content texts (the stored
+    ``QuestionVersion.content_text``, not their stems and options folded again), then the type,
+    options and key of those alike enough for their answers to matter (few, unless the texts are
+    variants of the bank's)."""
     if not contents:
         return []
     if keys is None:
         keys = band_keys(contents)
-    holders = _versions_holding(session, {key for text_keys in keys for key in text_keys}, exclude_question)
-    shared = [Counter(version for key in text_keys for version in holders.get(key, ())) for text_keys in keys]
-    wanted = {version for counter in shared for version, _ in counter.most_common(_CANDIDATES_COMPARED)}
-    known = _contents_of(session, wanted, folded if folded is not None else FoldedTexts())
+    compared = _candidates(session, keys, exclude_question)
+    texts = _texts_of(session, {version for versions in compared for version in versions})
+    alike = [[similarity(text, texts[version][1]) for version in versions]
+             for text, versions in zip(contents, compared)]
+    # Only a candidate at least NEAR_DUPLICATE_MIN alike is ever asked for its answer or type.
+    answered = _answers_of(session, {version for versions, figures in zip(compared, alike)
+                                     for version, figure in zip(versions, figures) if figure >= NEAR_DUPLICATE_MIN})
     earlier_by_key: dict[int, list[int]] = defaultdict(list)
     found: list[Resemblance | None] = []
     mine = list(answers) if answers is not None else [None] * len(contents)
     own: list[Keyed | None] = list(keyed_texts) if keyed_texts is not None else [None] * len(contents)
     for index, (text, text_keys) in enumerate(zip(contents, keys)):
         best: Resemblance | None = None
-        for version_id, _ in shared[index].most_common(_CANDIDATES_COMPARED):
-            question_id, other, options, key, qtype = known[version_id]
-            candidate = _with_change(Resemblance(similarity(text, other), question_id=question_id), own[index],
-                                     lambda: keyed(qtype, options or [], key, other))
-            # The answer is read only for a near-duplicate worth keeping (few are).
+        for version_id, figure in zip(compared[index], alike[index]):
+            question_id, other = texts[version_id]
+            candidate = _with_change(Resemblance(figure, question_id=question_id), own[index],
+                                     lambda: keyed(*answered[version_id], other))
+            # The answer is worked out only for a near-duplicate worth keeping (few are).
             if _better(candidate, best) and _same_question(
-                    candidate, mine[index], lambda: answer_of(options or [], key, other)):
+                    candidate, mine[index], lambda: answer_of(*answered[version_id][1:], other)):
                 best = candidate
         if within:
             for earlier in sorted({i for key in text_keys for i in earlier_by_key.get(key, ())}):
@@ -308,10 +292,73 @@ def live_version_condition():
     )
 
 
-def _versions_holding(session: Session, keys: set[int], exclude_question: int | None) -> dict[int, list[int]]:
-    """Key → ids of the live versions holding it. Two steps, each by primary key: the versions
-    holding the keys, then which of them are live (one query joining both made PostgreSQL hash
-    whole tables)."""
+def _candidates(session: Session, keys: Sequence[Sequence[int]], exclude_question: int | None) -> list[list[int]]:
+    """For each text's LSH ``keys``, the ids of the live versions to compare it with: at most
+    :data:`_CANDIDATES_COMPARED`, those sharing the most keys with it first; at equal counts, the
+    one sharing an earlier band first, then the older version (the order in which a count of the
+    versions holding each key, key by key, meets them). On PostgreSQL the server counts
+    (:func:`_shared_counts`): one row per text and version instead of one per key and version
+    (a 20,000-row import into a large bank read millions of pairs, a quarter of its time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        counted = _shared_counts(session, keys)
+    else:
+        holders = _versions_holding(session, {key for text_keys in keys for key in text_keys})
+        counted = [[] for _ in keys]
+        for index, text_keys in enumerate(keys):
+            first_band: dict[int, int] = {}
+            shared: Counter[int] = Counter()
+            for band, key in enumerate(text_keys):
+                for version in sorted(holders.get(key, ())):
+                    first_band.setdefault(version, band)
+                    shared[version] += 1
+            counted[index] = [(version, count, first_band[version]) for version, count in shared.items()]
+    live = _live(session, {version for found in counted for version, _, _ in found}, exclude_question)
+    return [[version for version, _, _ in sorted(((version, count, band) for version, count, band in found
+                                                   if version in live),
+                                                  key=lambda item: (-item[1], item[2], item[0]))[:_CANDIDATES_COMPARED]]
+            for found in counted]
+
+
+def _shared_counts(session: Session, keys: Sequence[Sequence[int]]) -> list[list[tuple[int, int, int]]]:
+    """PostgreSQL: for each text's ``keys``, (version id, keys it shares with the text, the first
+    band it shares) of every version holding one of them, counted by the server in one query
+    (three array parameters: text, band and key, unnested together)."""
+    indexes = [index for index, text_keys in enumerate(keys) for _ in text_keys]
+    bands = [band for text_keys in keys for band in range(len(text_keys))]
+    flat = [key for text_keys in keys for key in text_keys]
+    counted: list[list[tuple[int, int, int]]] = [[] for _ in keys]
+    if not flat:
+        return counted
+    rows = session.connection().execute(sql_text(
+        "SELECT t.text_index, b.question_version_id, count(*), min(t.band) "
+        "FROM unnest(CAST(:indexes AS integer[]), CAST(:bands AS integer[]), CAST(:keys AS bigint[])) "
+        "AS t(text_index, band, band_key) "
+        "JOIN near_duplicate_band AS b ON b.band_key = t.band_key "
+        "GROUP BY t.text_index, b.question_version_id"), {"indexes": indexes, "bands": bands, "keys": flat})
+    for index, version, count, band in rows:
+        counted[index].append((version, count, band))
+    return counted
+
+
+def _live(session: Session, versions: set[int], exclude_question: int | None) -> set[int]:
+    """Which of ``versions`` are live (:func:`live_version_condition`), by primary key, without
+    the question ``exclude_question``."""
+    live: set[int] = set()
+    connection = session.connection()
+    for chunk in _batches(session, sorted(versions)):
+        query = (
+            select(QuestionVersion.id).join(Question, Question.id == QuestionVersion.question_id)
+            .where(_among(session, QuestionVersion.id, chunk, Integer), *live_version_condition())
+        )
+        if exclude_question is not None:
+            query = query.where(Question.id != exclude_question)
+        live.update(connection.scalars(query))
+    return live
+
+
+def _versions_holding(session: Session, keys: set[int]) -> dict[int, list[int]]:
+    """Key → ids of the versions holding it (live or not: :func:`_live` tells, as a second
+    step by primary key; one query joining both made PostgreSQL hash whole tables)."""
     holding: list[tuple[int, int]] = []
     ordered = sorted(keys)
     # Core, not the ORM's execute: hundreds of thousands of plain pairs come back on a large batch.
@@ -321,20 +368,9 @@ def _versions_holding(session: Session, keys: set[int], exclude_question: int | 
             select(NearDuplicateBand.band_key, NearDuplicateBand.question_version_id)
             .where(_among(session, NearDuplicateBand.band_key, chunk, BigInteger))
         ).all())
-    versions = sorted({version for _, version in holding})
-    live: set[int] = set()
-    for chunk in _batches(session, versions):
-        query = (
-            select(QuestionVersion.id).join(Question, Question.id == QuestionVersion.question_id)
-            .where(_among(session, QuestionVersion.id, chunk, Integer), *live_version_condition())
-        )
-        if exclude_question is not None:
-            query = query.where(Question.id != exclude_question)
-        live.update(connection.scalars(query))
     holders: dict[int, list[int]] = defaultdict(list)
     for key, version in holding:
-        if version in live:
-            holders[key].append(version)
+        holders[key].append(version)
     return holders
 
 
@@ -355,20 +391,35 @@ def _among(session: Session, column, values: list[int], element_type):
     return column.in_(values)
 
 
-def _contents_of(session: Session, version_ids: set[int],
-                 folded: FoldedTexts) -> dict[int, tuple[int, str, list[str], Any, str]]:
-    """Version id → (question id, content text (through ``folded``), options, key, type)."""
-    found: dict[int, tuple[int, str, list[str], Any, str]] = {}
-    ordered = sorted(version_ids)
+def _texts_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str]]:
+    """Version id → (question id, content text): the stored ``QuestionVersion.content_text``, or,
+    for a version stored without it (NULL), its stem and options folded here."""
+    found: dict[int, tuple[int, str]] = {}
+    unfolded: list[int] = []
     connection = session.connection()
-    for chunk in _batches(session, ordered):
-        rows = connection.execute(
-            select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.stem,
-                   QuestionVersion.options, QuestionVersion.key, QuestionVersion.qtype)
-            .where(_among(session, QuestionVersion.id, chunk, Integer))
-        )
-        found.update((vid, (qid, folded.content_text(stem, options or []), options, key, qtype))
-                     for vid, qid, stem, options, key, qtype in rows)
+    for chunk in _batches(session, sorted(version_ids)):
+        for vid, qid, text in connection.execute(
+                select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.content_text)
+                .where(_among(session, QuestionVersion.id, chunk, Integer))):
+            if text is None:
+                unfolded.append(vid)
+            else:
+                found[vid] = (qid, text)
+    for chunk in _batches(session, unfolded):
+        found.update((vid, (qid, content_text(stem, options or []))) for vid, qid, stem, options in connection.execute(
+            select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.stem, QuestionVersion.options)
+            .where(_among(session, QuestionVersion.id, chunk, Integer))))
+    return found
+
+
+def _answers_of(session: Session, version_ids: set[int]) -> dict[int, tuple[str, list[str], Any]]:
+    """Version id → (type, options, key): what :func:`keyed` and :func:`answer_of` read."""
+    found: dict[int, tuple[str, list[str], Any]] = {}
+    connection = session.connection()
+    for chunk in _batches(session, sorted(version_ids)):
+        found.update((vid, (qtype, options or [], key)) for vid, qtype, options, key in connection.execute(
+            select(QuestionVersion.id, QuestionVersion.qtype, QuestionVersion.options, QuestionVersion.key)
+            .where(_among(session, QuestionVersion.id, chunk, Integer))))
     return found
 
 

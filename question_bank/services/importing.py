@@ -462,8 +462,6 @@ class _ChunkedImport:
         self.rows_of: dict[int, _Written] = {}
         self.law_index: LawIndex | None = None
         self.category_ids: dict[str, int] = {}  # category path → id, found or made by a part
-        #: The bank's texts the duplicate check folded, for the next parts (most candidates recur).
-        self.folded = duplicates.FoldedTexts()
         #: The batch's citation report (:func:`citation_report`), summed part by part.
         self.citation_counts = {"total": 0, "resolved": 0, "mentions": 0, "mentions_resolved": 0,
                                 "unresolved": [], "unresolved_count": 0}
@@ -544,8 +542,7 @@ class _ChunkedImport:
         proposed = _apply_pinning_proposals(rows)
         created, cited = authoring.insert_questions(session, self.clock, self.actor, [row.draft for row in rows],
                                                     status=QuestionStatus.IN_REVIEW, batch=self.batch,
-                                                    law_index=self.law_index, category_ids=self.category_ids,
-                                                    folded=self.folded)
+                                                    law_index=self.law_index, category_ids=self.category_ids)
         for row, made in zip(rows, created):
             if made.resembles is None:
                 continue

@@ -4,10 +4,11 @@ similarity figure, and papers that never hold the same question twice (case C-21
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from question_bank.drafts import QuestionDraft
 from question_bank.errors import InvalidInput
-from question_bank.models import QuestionStatus, Role
+from question_bank.models import Question, QuestionStatus, QuestionVersion, Role
 from question_bank.services import assembly, authoring, duplicates, importing, review
 from question_bank.text import content_fingerprint, content_text
 from tests.factories import questions_xlsx
@@ -141,19 +142,43 @@ def test_the_most_alike_question_is_the_one_named(db, clock, editor, make):
 
 
 def test_a_question_edited_in_place_between_two_parts_of_an_import_is_compared_by_its_new_wording(db, clock, editor):
-    # The parts of one import share the texts they folded (duplicates.FoldedTexts); a draft edited
-    # meanwhile keeps its version (no attempt used it), so only its wording can tell the texts apart.
+    # The check reads each candidate's stored content text (QuestionVersion.content_text); a draft
+    # edited meanwhile keeps its version (no attempt used it), so only its wording can tell the
+    # texts apart: the stored text must have followed the edit.
     question = authoring.create_question(db, clock, editor, draft(T, T_OPTIONS))
-    folded = duplicates.FoldedTexts()
-    first = duplicates.find_resemblances(db, [content_text(T, T_OPTIONS)], folded=folded)
+    first = duplicates.find_resemblances(db, [content_text(T, T_OPTIONS)])
     assert [(r.question_id, r.similarity) for r in first] == [(question.id, 100)]
     version = question.current_version
     reworded = "当事人要求听证的，行政机关应当在举行听证的七日前通知当事人及有关人员听证的时间、地点（　）"
     options = ["三日", "五日", "七日", "十日"]
     assert authoring.update_question(db, clock, editor, question, draft(reworded, options)) is version
     second = duplicates.find_resemblances(db, [content_text(T, T_OPTIONS), content_text(reworded, options)],
-                                          folded=folded, within=False)
+                                          within=False)
     assert [(r.question_id, r.similarity) if r else None for r in second] == [None, (question.id, 100)]
+
+
+def test_every_way_a_version_is_written_stores_its_content_text(db, clock, editor):
+    created = authoring.create_question(db, clock, editor, draft(T, T_OPTIONS))
+    imported = importing.import_questions(db, clock, editor, "q.xlsx", questions_xlsx([
+        ("单选", "下列属于行政处罚的是（　）", "警告", "记过", "降级", "撤职", "A", "", "", "", "", "行政处罚法", "")]),
+        repeats=importing.KEEP_REPEATS)
+    edited = authoring.create_question(db, clock, editor, draft(GENERIC, ["甲", "乙"]))
+    authoring.update_question(db, clock, editor, edited, draft(GENERIC, ["甲", "丙"]))
+    versions = [created.current_version, edited.current_version,
+                *db.scalars(select(QuestionVersion).join(Question, Question.id == QuestionVersion.question_id)
+                            .where(Question.import_batch_id == imported.batch.id))]
+    assert len(versions) == 3
+    assert [v.content_text for v in versions] == [content_text(v.stem, v.options) for v in versions]
+    assert edited.current_version.content_text == "下列说法正确的是\x1f丙\x1f甲"  # the edit, not the first wording
+
+
+def test_a_version_stored_without_its_content_text_is_still_compared(db, clock, editor):
+    # A bulk load may leave the column empty (NULL): the check folds the stem and options then.
+    question = authoring.create_question(db, clock, editor, draft(T, T_OPTIONS))
+    question.current_version.content_text = None
+    db.flush()
+    found = duplicates.find_resemblances(db, [content_text(T.replace("较大数额", "大额"), T_OPTIONS)])
+    assert [(r.question_id, r.similarity >= 85) for r in found] == [(question.id, True)]
 
 
 def test_the_fingerprint_covers_the_options():
