@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import (JSON, BigInteger, DateTime, MetaData, Numeric, Table, bindparam, create_engine, event, func, insert,
-                        select)
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import (JSON, BigInteger, DateTime, Enum, MetaData, Numeric, String, Table, Text, bindparam, cast, column,
+                        create_engine, event, func, insert, select)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker, Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -139,20 +139,23 @@ class Base(DeclarativeBase):
 def insert_rows(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts of column values, every dict with the same keys) into ``model``'s
     table in the session's transaction, as one statement: on PostgreSQL one
-    ``INSERT … SELECT … FROM unnest(:column_array, …)`` taking each column as one array parameter
-    (:func:`_unnest_insert`), on SQLite one Core ``executemany``, which its driver runs natively.
+    ``INSERT … SELECT … FROM jsonb_to_recordset(:rows)`` taking every row in one JSON document
+    (:func:`_recordset_insert`), on SQLite one Core ``executemany``, which its driver runs natively.
     Never one ORM object and one statement per row (issue 7).
 
-    Measured for a paper's 100 attempt items, warm, client CPU on a busy 2-core machine: psycopg's
-    ``executemany`` (one prepared statement in pipeline mode, 100 executions) 2.7–2.8 ms, the
-    ``unnest`` form 1.6–1.8 ms; before either, the multi-row ``INSERT … VALUES … RETURNING``
-    whose long text psycopg parsed anew every time was slower still (``bench``: see the note of
-    issue 7). Pending ORM changes are flushed first, so the rows may refer to objects added in
-    this transaction. No objects are loaded: a relationship collection already loaded in the
-    session does not see the rows (expire it). Raises what the database raises (a constraint
-    broken), and ``ValueError`` naming any key that is no column of the table: SQLite's
-    ``executemany`` would drop such a key silently and give the column its default, where
-    PostgreSQL's form fails, so a misspelt column is refused on both alike."""
+    Each value goes through its column type's own bind processing first (points checked and
+    rounded to the hundredth, JSON serialised as the column would), so the rows stored are the ones
+    an ORM insert would store. Measured for a paper's 100 attempt items, warm, client CPU on a busy
+    2-core machine: psycopg's ``executemany`` (one prepared statement in pipeline mode, 100
+    executions) 2.7–2.8 ms; an ``unnest`` of one array parameter per column 1.6–1.8 ms, most of it
+    psycopg quoting every array element in Python; the one JSON document (orjson) a fraction of
+    that (``bench.bursts``, issue 7). Pending ORM changes are flushed first, so the rows may refer
+    to objects added in this transaction. No objects are loaded: a relationship collection
+    already loaded in the session does not see the rows (expire it). Raises what the database
+    raises (a constraint broken), ``ValueError`` naming any key that is no column of the table
+    (SQLite's ``executemany`` would drop such a key silently and give the column its default,
+    where PostgreSQL's form fails, so a misspelt column is refused on both alike) and what a
+    column's bind processing raises (``ValueError`` for points with more than two places)."""
     if not rows:
         return
     columns = tuple(rows[0])
@@ -161,25 +164,78 @@ def insert_rows(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
         raise ValueError(f"{model.__table__.name} has no column {', '.join(unknown)}")
     session.flush()
     connection = session.connection()
-    statement = _unnest_insert(model.__table__, columns) if connection.dialect.name == "postgresql" else None
+    statement = _recordset_insert(model.__table__, columns) if connection.dialect.name == "postgresql" else None
     if statement is not None:
-        connection.execute(statement, {name: [row[name] for row in rows] for name in columns})
+        connection.execute(statement, {"rows": _recordset_document(model.__table__, columns, rows, connection.dialect)})
     else:
         connection.execute(insert(model.__table__), rows)
 
 
+def _recordset_document(table: Table, columns: tuple[str, ...], rows: list[dict[str, Any]], dialect: Any) -> str:
+    """``rows`` as the JSON text :func:`_recordset_insert` takes: every value bind-processed by its
+    column's type (the result of a hashable value computed once per distinct value: a paper's
+    marks are a handful), then written by orjson (datetimes as RFC 3339 with their offset,
+    decimals as their exact text)."""
+    processed: dict[str, list[Any]] = {}
+    for name in columns:
+        values = [row[name] for row in rows]
+        kind = table.c[name].type
+        # A JSON column as the text a JSON column binds (the driver's own processor wraps the value
+        # for psycopg to serialise, which a document cannot hold).
+        process = JSON.bind_processor(kind, dialect) if _json_variant(kind) else kind._cached_bind_processor(dialect)
+        if process is not None:
+            done: dict[Any, Any] = {}
+            values = [_processed(process, value, done) for value in values]
+        processed[name] = values
+    document = [dict(zip(columns, values)) for values in zip(*processed.values())]
+    return orjson.dumps(document, default=_json_scalar).decode()
+
+
+def _processed(process: Any, value: Any, done: dict[Any, Any]) -> Any:
+    """``process(value)``, remembered in ``done`` for a hashable value of an exact type (a Decimal,
+    an int, a string: never a float, whose 1.0 would stand for 1 and True)."""
+    if type(value) not in (Decimal, int, str):
+        return process(value)
+    key = (type(value), value)
+    if key not in done:
+        done[key] = process(value)
+    return done[key]
+
+
+def _json_scalar(value: Any) -> Any:
+    """What orjson cannot write itself: a Decimal as its exact text (PostgreSQL reads it back
+    exactly into NUMERIC). Raises ``TypeError`` for anything else."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be written into a recordset")
+
+
 @functools.lru_cache(maxsize=64)
-def _unnest_insert(table: Table, columns: tuple[str, ...]) -> Any:
-    """``INSERT INTO table (columns) SELECT * FROM unnest(:c1::type1[], …)``, made once per table
-    and column list (so SQLAlchemy's compiled cache serves it): each column's values are bound as
-    one array of the column's own type, whose bind processing (points, JSON) applies element-wise
-    (``dimensions=1``: a JSON list is one element, not a second dimension). None when a column
+def _recordset_insert(table: Table, columns: tuple[str, ...]) -> Any:
+    """``INSERT INTO table (columns) SELECT … FROM jsonb_to_recordset(:rows) AS given(c1 type1, …)``,
+    made once per table and column list (so SQLAlchemy's compiled cache serves it). A JSON column
+    is read as the text its bind processing made and cast to the column's type (so ``None``
+    stores what it stores through the ORM: JSON null), and a string column as text, whose
+    assignment to the column refuses an overlong value instead of cutting it. None when a column
     left out has a Python-side default, which ``INSERT … SELECT`` would not apply."""
     if any(c.default is not None and c.name not in columns and not c.primary_key for c in table.columns):
         return None
-    source = func.unnest(*[bindparam(name, type_=ARRAY(table.c[name].type, dimensions=1)) for name in columns]) \
-        .table_valued(*columns).render_derived(name="given")
-    return insert(table).from_select(list(columns), select(*source.c))
+
+    def field(name: str) -> Any:
+        kind = table.c[name].type
+        plain_text = isinstance(kind, String) and not isinstance(kind, Enum)  # an enum keeps its type
+        return column(name, Text() if plain_text or _json_variant(kind) else kind)
+
+    source = func.jsonb_to_recordset(cast(bindparam("rows", type_=Text()), JSONB())) \
+        .table_valued(*[field(name) for name in columns]).render_derived(name="given", with_types=True)
+    picked = [cast(source.c[name], table.c[name].type) if _json_variant(table.c[name].type) else source.c[name]
+              for name in columns]
+    return insert(table).from_select(list(columns), select(*picked))
+
+
+def _json_variant(kind: TypeEngine[Any]) -> bool:
+    """Whether a column type is JSON (also through a variant, such as :data:`JSONDocument`)."""
+    return isinstance(kind, JSON) or any(isinstance(v, JSON) for v in getattr(kind, "_variant_mapping", {}).values())
 
 
 #: 2**63 has 19 digits: an integer orjson would read as a float has at least that many (the

@@ -88,14 +88,28 @@ def refuse_overlong_values(session: Session, _context: Any, _instances: Any) -> 
     problems = []
     for obj in list(session.new) + list(session.dirty):
         mapper = inspect(obj).mapper
-        for column in mapper.columns:
-            if not isinstance(column.type, String) or column.type.length is None or column.table is None:
-                continue
-            attribute = mapper.get_property_by_column(column).key
-            value = getattr(obj, attribute, None)
-            if isinstance(value, str) and len(value) > column.type.length:
-                problems.append(Problem(N_("%(field)s is %(length)d characters long; at most %(n)d fit. Shorten it."),
-                                        {"field": f"{column.table.name}.{column.name}", "length": len(value),
-                                         "n": column.type.length}, attribute))
+        problems.extend(_overlong(mapper, lambda key, o=obj: getattr(o, key, None)))
     if problems:
         raise InvalidInput(problems)
+
+
+def refuse_overlong(model: type, values: Mapping[str, Any]) -> None:
+    """What :func:`refuse_overlong_values` refuses, for a row of ``model`` written without the ORM
+    (``values``: attribute name → value). Raises :class:`InvalidInput` the same way."""
+    problems = _overlong(inspect(model), values.get)
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _overlong(mapper: Any, value_of: Any) -> list[Problem]:
+    problems = []
+    for column in mapper.columns:
+        if not isinstance(column.type, String) or column.type.length is None or column.table is None:
+            continue
+        attribute = mapper.get_property_by_column(column).key
+        value = value_of(attribute)
+        if isinstance(value, str) and len(value) > column.type.length:
+            problems.append(Problem(N_("%(field)s is %(length)d characters long; at most %(n)d fit. Shorten it."),
+                                    {"field": f"{column.table.name}.{column.name}", "length": len(value),
+                                     "n": column.type.length}, attribute))
+    return problems

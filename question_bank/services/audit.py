@@ -13,9 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
-from question_bank import idnumbers
+from question_bank import field_limits, idnumbers
 from question_bank.clock import Clock
 from question_bank.models import AuditEvent, User
 from question_bank.services import hashchain
@@ -84,8 +84,10 @@ def record(
     ``action`` is a dotted verb ("question.update"); ``before``/``after`` are JSON-able snapshots
     (strings, integers, booleans, lists, objects: a float would not hash the same after PostgreSQL's
     JSONB has stored it). The audit chain's head is locked until the transaction ends, so call this
-    after the change's other row locks have been taken. Events are inserted in the order they were
-    recorded (SQLAlchemy keeps insertion order within a table), so their ids follow the chain.
+    after the change's other row locks have been taken. The event is written at once, its head
+    moved in the same statement (:func:`hashchain.append_row`, issue 7), so ids follow the chain;
+    the event handed back is persistent. A text longer than its column is refused here
+    (:class:`InvalidInput`, as a flush would refuse it).
     The event's origin is the session's (``session.info[ORIGIN_KEY]``: a JSON object of strings
     with at least ``channel``, a :class:`Channel`), covered by its hash.
 
@@ -95,22 +97,28 @@ def record(
     (an auditor's search filter, a reason for disabling an account).
     """
     origin = session.info.get(ORIGIN_KEY)
-    event = AuditEvent(
-        occurred_at=clock.now(),
-        actor_id=actor.id if actor else None,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
+    values = {
+        "occurred_at": clock.now(),
+        "actor_id": actor.id if actor else None,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
         # Stored and hashed as the JSON the database will give back (integer keys become strings).
-        before=masked(_as_json(before)),
-        after=masked(_as_json(after)),
-        detail=masked(detail),
-    )
+        "before": masked(_as_json(before)),
+        "after": masked(_as_json(after)),
+        "detail": masked(detail),
+    }
     if origin is not None:
-        # Set only when there is one: left unset, the column is SQL NULL (None given would store JSON null).
-        event.origin = masked(_as_json(origin))
-    head = hashchain.lock_head(session, Chain.AUDIT)
-    event.prev_hash, event.entry_hash = hashchain.advance(head, entry_content(event))
+        # Given only when there is one: left out, the column is SQL NULL (None given would store JSON null).
+        values["origin"] = masked(_as_json(origin))
+    field_limits.refuse_overlong(AuditEvent, values)
+    content = event_content(**values)
+    event_id, prev_hash, entry_hash = hashchain.append_row(session, Chain.AUDIT, AuditEvent.__table__, values, content)
+    # The row is written: the object handed back is the stored event, persistent in the session.
+    event = AuditEvent(id=event_id, prev_hash=prev_hash, entry_hash=entry_hash, **values)
+    if origin is None:
+        event.origin = None
+    make_transient_to_detached(event)
     session.add(event)
     return event
 

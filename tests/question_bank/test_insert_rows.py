@@ -4,14 +4,46 @@ dropped on SQLite alone and the column left to its default (a mark's ``half_cent
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import StatementError
 
 from question_bank.db import insert_rows
-from question_bank.models import Mark
+from question_bank.models import AttemptItem, Mark
+from question_bank.services import attempts
 
 
 def test_a_row_naming_a_column_the_table_lacks_is_refused_and_nothing_is_written(db):
     with pytest.raises(ValueError, match="mark has no column halfcent, marker"):
         insert_rows(db, Mark, [{"attempt_item_id": 1, "score": None, "marker": None, "halfcent": True}])
     assert db.scalar(select(func.count(Mark.id))) == 0
+
+
+def test_rows_read_back_exactly_as_given(db, clock, make):
+    # The values as the ORM would store them: exact points, None as NULL, a time with its zone,
+    # text that JSON must escape, a JSON list, and an overlong or inexact value refused, not cut.
+    make.questions(2, "single_choice", key=["B"])
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 2, 50, "行政处罚法")]), roster=[cadre], shuffle=False)
+    attempt = attempts.start_attempt(db, clock, cadre, sitting)
+    items = [item.id for item in attempt.items]
+    when = clock.now().astimezone(dt.timezone(dt.timedelta(hours=8)))
+    text = '引号" 反斜杠\\ 换行\n制表\t'
+    insert_rows(db, Mark, [
+        {"attempt_item_id": items[0], "score": Decimal("49.99"), "marked_at": when, "marker_id": cadre.id,
+         "reason": text, "half_cent": True},
+        {"attempt_item_id": items[1], "score": None, "marked_at": when, "marker_id": None, "reason": "",
+         "half_cent": False}])
+    stored = db.execute(select(Mark.score, Mark.marked_at, Mark.marker_id, Mark.reason, Mark.half_cent)
+                        .order_by(Mark.attempt_item_id)).all()
+    assert [tuple(row) for row in stored] == [(Decimal("49.99"), when, cadre.id, text, True),
+                                              (None, when, None, "", False)]
+    orders = db.scalars(select(AttemptItem.option_order).where(AttemptItem.attempt_id == attempt.id)
+                        .order_by(AttemptItem.slot)).all()
+    assert orders == [[0, 1, 2, 3], [0, 1, 2, 3]]
+    with pytest.raises((ValueError, StatementError), match="more than two decimal places"):
+        insert_rows(db, Mark, [{"attempt_item_id": items[0], "score": Decimal("1.005"), "marked_at": when,
+                                "marker_id": None, "reason": "", "half_cent": False}])

@@ -405,3 +405,25 @@ def test_entries_appended_in_one_transaction_chain_one_after_another_even_withou
     assert audit.verify(db).ok and audit.verify(db).entries == before + 3
     assert made[1].prev_hash == made[0].entry_hash
     assert ledger.verify(db).ok and ledger.verify(db).entries == len(entries(db))
+
+
+def test_an_event_recorded_in_a_savepoint_rolled_back_is_gone_and_the_chain_goes_on_from_the_one_before(db, clock, make):
+    """Events are written at once (issue 7): one recorded inside a savepoint that is rolled back
+    goes with it, and the next event chains onto the last one that stayed, not onto the one
+    rolled back (which would break the chain at the next event)."""
+    actor = make.user()
+    before = audit.verify(db).entries
+    kept = audit.record(db, clock, actor, "test.event", "paper", 1)
+    savepoint = db.begin_nested()
+    audit.record(db, clock, actor, "test.event", "paper", 2)
+    savepoint.rollback()
+    after = audit.record(db, clock, actor, "test.event", "paper", 3)
+    savepoint = db.begin_nested()
+    inner = audit.record(db, clock, actor, "test.event", "paper", 4)
+    savepoint.commit()
+    last = audit.record(db, clock, actor, "test.event", "paper", 5)
+    db.commit()
+    assert after.prev_hash == kept.entry_hash and last.prev_hash == inner.entry_hash
+    assert db.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "test.event")
+                      .order_by(AuditEvent.id)).all() == ["1", "3", "4", "5"]
+    assert audit.verify(db) == ChainCheck(before + 4, last.entry_hash)
