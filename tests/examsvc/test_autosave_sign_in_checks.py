@@ -13,6 +13,18 @@ from question_bank.models import AuditEvent, ResponseStep, Role, User, UserRole
 from tests.scenarios import save, single_choice_exam, start_through_web
 
 
+def _exam_page_open(client, make, db, change=None) -> tuple[int, int]:
+    """A cadre signed in with their attempt started, then ``change`` made to their account (and
+    committed): (the cadre's id, the attempt's id)."""
+    exam = single_choice_exam(make, minutes=60)
+    client.login(exam.cadre.username)
+    attempt_id = start_through_web(client, exam.sitting)
+    if change is not None:
+        change(db, exam.cadre.id)
+        db.commit()
+    return exam.cadre.id, attempt_id
+
+
 def _steps(db, attempt_id: int) -> int:
     return db.scalar(select(func.count()).select_from(ResponseStep).where(ResponseStep.attempt_id == attempt_id))
 
@@ -41,11 +53,9 @@ def _no_longer_a_cadre(db, user_id: int) -> None:
 ], ids=["signed_out_everywhere", "disabled", "temporary_password", "no_longer_a_cadre"])
 def test_a_session_no_longer_good_has_its_autosave_refused_as_any_request_and_nothing_stored(
         client, make, db, change, status, error):
-    exam = single_choice_exam(make, minutes=60)
-    client.login(exam.cadre.username)
-    attempt_id = start_through_web(client, exam.sitting)
+    cadre_id, attempt_id = _exam_page_open(client, make, db)
     assert save(client, attempt_id, 1, "A", 1).status_code == 200
-    change(db, exam.cadre.id)
+    change(db, cadre_id)
     db.commit()
 
     refused = save(client, attempt_id, 2, "B", 2)
@@ -58,24 +68,16 @@ def test_a_session_no_longer_good_has_its_autosave_refused_as_any_request_and_no
 
 
 def test_a_refused_role_is_audited_from_the_autosave_as_from_any_request(client, make, db):
-    exam = single_choice_exam(make, minutes=60)
-    client.login(exam.cadre.username)
-    attempt_id = start_through_web(client, exam.sitting)
-    _no_longer_a_cadre(db, exam.cadre.id)
-    db.commit()
+    cadre_id, attempt_id = _exam_page_open(client, make, db, _no_longer_a_cadre)
     assert save(client, attempt_id, 1, "A", 1).status_code == 403
     refusals = db.scalars(select(AuditEvent).where(AuditEvent.action == "auth.refused",
-                                                   AuditEvent.actor_id == exam.cadre.id)).all()
+                                                   AuditEvent.actor_id == cadre_id)).all()
     assert [event.after["endpoint"] for event in refusals] == ["api.save_response"]
 
 
 def test_a_malformed_save_from_a_signed_out_session_is_refused_for_the_session_first(client, make, db):
     # The sign-in checks come before the body's own errors, as for every request.
-    exam = single_choice_exam(make, minutes=60)
-    client.login(exam.cadre.username)
-    attempt_id = start_through_web(client, exam.sitting)
-    _signed_out_everywhere(db, exam.cadre.id)
-    db.commit()
+    _, attempt_id = _exam_page_open(client, make, db, _signed_out_everywhere)
     reply = client.post(f"/api/attempts/{attempt_id}/responses", data="not json",
                         headers={"X-CSRFToken": client.csrf or "", "Accept": "application/json",
                                  "Content-Type": "application/json"})
@@ -84,13 +86,9 @@ def test_a_malformed_save_from_a_signed_out_session_is_refused_for_the_session_f
 
 def test_the_account_restored_saves_again(client, make, db):
     # A disabled account enabled again with the same session epoch: the same session may save.
-    exam = single_choice_exam(make, minutes=60)
-    client.login(exam.cadre.username)
-    attempt_id = start_through_web(client, exam.sitting)
-    _disabled(db, exam.cadre.id)
-    db.commit()
+    cadre_id, attempt_id = _exam_page_open(client, make, db, _disabled)
     assert save(client, attempt_id, 1, "A", 1).status_code == 401
-    db.execute(update(User).where(User.id == exam.cadre.id).values(is_active=True))
+    db.execute(update(User).where(User.id == cadre_id).values(is_active=True))
     db.commit()
     assert save(client, attempt_id, 1, "A", 2).status_code == 200
     db.expire_all()
