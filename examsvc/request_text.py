@@ -67,7 +67,12 @@ def places_with_nul() -> list[str]:
         places += [name for name, value in request.form.items(multi=True)
                    if NUL in name or (NUL in value and name not in exempt)]
     elif request.is_json:
-        places += list(_nul_places(request.get_json(silent=True), ""))
+        try:
+            places += list(_nul_places(request.get_json(silent=True), ""))
+        except RecursionError:
+            # json.loads (and the walk above) recurse once per level: a body of a few kilobytes
+            # nested thousands deep raised past every handler as a 500 (outside trial).
+            raise InvalidInput([Problem(N_("the request body is nested too deeply to read"), place="body")]) from None
     return list(dict.fromkeys(places))
 
 

@@ -147,6 +147,8 @@ def save_response(attempt_id: int):
         receipt = attempts.save_response(database.session(), clock(), actor(), attempt_id, change.slot,
                                          change.answer, change.seq, change.writer, change.base,
                                          attempts.page_token(body.get("page")))
+    else:
+        session_claim.vouched()
     database.commit()
     reply = {**_receipt_json(receipt), "saved": receipt.outcome != Outcome.STALE,
              "server_time": clock().now().isoformat()}

@@ -45,11 +45,22 @@ def _claim() -> Claimant | None:
     user_id, colon, epoch = str(session.get("_user_id") or "").partition(":")
     if not (colon and user_id.isascii() and user_id.isdigit() and epoch.isascii() and epoch.isdigit()):
         return None
-    from examsvc.auth import session_rules  # here: session_rules asks this module first, at import
+    # Imported here: session_rules imports this module.
+    from examsvc.auth import session_rules
 
     if session_rules.over_limits(clock().now()) is not False:
         return None
     return Claimant(int(user_id), int(epoch))
+
+
+def vouched() -> None:
+    """The view's own statement vouched for the claim: the session's use is noted as the session
+    rules note any request's (a refused claim's cookie is left as it came: an outside trial found a
+    signed-out cookie sent back re-signed and fresh). Does nothing for a request not deferred."""
+    if deferred() is not None:
+        from examsvc.auth import session_rules  # imported here, as in _claim
+
+        session_rules.note_use(clock().now())
 
 
 def complete():

@@ -26,10 +26,17 @@ from question_bank.services.deadlines import grace_ends
 
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
-#: How stale the recorded last use may get before a request records it again (seconds). Writing
-#: it on every request re-signs and re-sends the session cookie on every autosave (about a tenth
-#: of a save's CPU, issue 7); to the minute, an idle session may end up to a minute early, never late.
+#: How stale the recorded last use may get before a request records it again (seconds), at most:
+#: writing it on every request re-signs and re-sends the session cookie on every autosave (about a
+#: tenth of a save's CPU, issue 7). Never more than a quarter of the idle limit (:func:`seen_step_s`),
+#: so an idle session may end up to that much early, never late, and steady use never ends one.
 SEEN_STEP_S = 60
+
+
+def seen_step_s() -> int:
+    """:data:`SEEN_STEP_S`, or a quarter of the configured idle limit when that is less (an outside
+    trial: with a one-minute limit, a session used every 15 s was signed out after a minute)."""
+    return min(SEEN_STEP_S, current_app.config["SESSION_IDLE_MINUTES"] * 60 // 4)
 #: Pages a person with a temporary password may still reach.
 OPEN_WHILE_CHANGING = {"auth.change_password", "auth.reset_with_link", "auth.logout", "auth.set_language", "static"}
 
@@ -69,9 +76,10 @@ def _expired(user: User, now: dt.datetime) -> bool:
     return over and attempt_running_until(user, now) is None
 
 
-def _note_use(now: dt.datetime) -> None:
+def note_use(now: dt.datetime) -> None:
+    """Record ``now`` as the session's last use when the one recorded is :func:`seen_step_s` old."""
     stamp = int(now.timestamp())
-    if stamp - session[SEEN_AT] >= SEEN_STEP_S or stamp < session[SEEN_AT]:
+    if stamp - session[SEEN_AT] >= seen_step_s() or stamp < session[SEEN_AT]:
         session[SEEN_AT] = stamp
 
 
@@ -79,8 +87,8 @@ def _check():
     now = clock().now()
     if session_claim.deferred() is not None:
         # The view checks the person in its own statement (within the limits by the cookie, as
-        # deferred() found), and runs these rules itself whenever that statement does not vouch.
-        _note_use(now)
+        # deferred() found): it notes the use once that statement vouched (session_claim.vouched),
+        # and runs these rules itself whenever it does not.
         return None
     if not current_user.is_authenticated:
         return None
@@ -89,7 +97,7 @@ def _check():
         session.pop(SIGNED_IN_AT, None)
         session.pop(SEEN_AT, None)
         return current_app.login_manager.unauthorized()
-    _note_use(now)
+    note_use(now)
     if current_user.must_change_password and request.endpoint not in OPEN_WHILE_CHANGING:
         if wants_json():
             return {"error": "password_change_required", "message": _("Choose a new password first.")}, 403

@@ -49,6 +49,18 @@ def test_the_dashboard_shows_when_a_running_attempt_ends(client, make):
     assert "Your attempt ends at 10:30:00." in client.get("/me/").get_data(as_text=True)
 
 
+def test_a_json_body_nested_thousands_deep_is_refused_by_name_not_failed(client, make):
+    # Outside trial: ten kilobytes of brackets raised a RecursionError past every handler (a 500).
+    deep = '{"a":' + "[" * 5000 + "]" * 5000 + "}"
+    client.refresh_csrf("/login")
+    for path in ("/login", "/api/attempts/2/responses"):
+        refused = client.post(path, data=deep, headers={"Content-Type": "application/json", "Accept": "application/json",
+                                                        "X-CSRFToken": client.csrf or ""})
+        assert refused.status_code == 422, path
+        [problem] = refused.get_json()["problems"]
+        assert problem["place"] == "请求内容" and "嵌套层数过多" in problem["message"], problem
+
+
 def test_a_nul_character_in_a_search_or_a_form_is_refused_naming_the_field_on_both_databases(client, make, db):
     """PostgreSQL cannot store NUL; SQLite can. Refused before anything runs, so that both answer alike."""
     editor = make.user(Role.BANK_EDITOR)

@@ -52,16 +52,21 @@ def _no_longer_a_cadre(db, user_id: int) -> None:
     (_no_longer_a_cadre, 403, "forbidden"),
 ], ids=["signed_out_everywhere", "disabled", "temporary_password", "no_longer_a_cadre"])
 def test_a_session_no_longer_good_has_its_autosave_refused_as_any_request_and_nothing_stored(
-        client, make, db, change, status, error):
+        client, make, db, clock, change, status, error):
     cadre_id, attempt_id = _exam_page_open(client, make, db)
     assert save(client, attempt_id, 1, "A", 1).status_code == 200
     change(db, cadre_id)
     db.commit()
+    clock.advance(minutes=2)  # long enough for a good session's last use to be recorded anew
 
     refused = save(client, attempt_id, 2, "B", 2)
     polled = client.get(f"/api/attempts/{attempt_id}/state", headers={"Accept": "application/json"})
 
     assert (refused.status_code, refused.get_json()["error"]) == (status, error)
+    # A signed-out session's cookie is not sent back renewed (an outside trial: it came back
+    # re-signed, its last use moved on); a session still signed in but refused the save (403) has
+    # its use noted, as any request of it would.
+    assert ("Set-Cookie" in refused.headers) == (status == 403)
     assert (polled.status_code, polled.get_json()["error"]) == (status, error)  # as any request of the session
     db.expire_all()
     assert _steps(db, attempt_id) == 1

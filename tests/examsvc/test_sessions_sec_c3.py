@@ -134,6 +134,18 @@ def test_sec_c3_e_steady_use_keeps_a_session_while_its_last_use_is_recorded_to_t
     assert not signed_in(client)
 
 
+def test_sec_c3_e_a_one_minute_idle_limit_still_keeps_a_session_in_steady_use(client, make, clock, app, monkeypatch):
+    # Outside trial: with the last use recorded at most once a minute, a one-minute limit signed a
+    # session out a minute after sign-in however often it was used.
+    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 1)
+    client.login(make.user(Role.CADRE).username)
+    for step in (30, 25, 15, 20, 25, 30):
+        clock.advance(seconds=step)
+        assert signed_in(client), step
+    clock.advance(seconds=61)
+    assert not signed_in(client)
+
+
 def test_sec_c3_f_the_absolute_lifetime_never_cuts_off_a_running_attempt(client, client_factory, make, clock, app,
                                                                          monkeypatch):
     monkeypatch.setitem(app.config, "SESSION_ABSOLUTE_HOURS", 1)
