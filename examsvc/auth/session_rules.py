@@ -37,6 +37,8 @@ def seen_step_s() -> int:
     """:data:`SEEN_STEP_S`, or a quarter of the configured idle limit when that is less (an outside
     trial: with a one-minute limit, a session used every 15 s was signed out after a minute)."""
     return min(SEEN_STEP_S, current_app.config["SESSION_IDLE_MINUTES"] * 60 // 4)
+
+
 #: Pages a person with a temporary password may still reach.
 OPEN_WHILE_CHANGING = {"auth.change_password", "auth.reset_with_link", "auth.logout", "auth.set_language", "static"}
 
