@@ -13,6 +13,7 @@ Rules (domain.md §2, §6, §8, §9):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -26,7 +27,7 @@ from question_bank.errors import NotFound
 from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User
 from question_bank.reports import score_sheet as sheet
 from question_bank.reports.score_sheet import ScoreSheetRow, SittingSummary
-from question_bank.services import audit, makeups, protection, score_check
+from question_bank.services import audit, makeups, people, protection, score_check
 from question_bank.services.standing import ENDED, candidate_status
 
 #: Roles that may read score sheets (the web guard says the same; this is the domain's own check).
@@ -163,7 +164,22 @@ def _sheet_parts(session: Session, clock: Clock, sitting: Sitting,
         # (one removed from the roster since the ids were read is left out, not a KeyError)
         entries = [loaded[i] for i in part_ids if i in loaded]
         headers, rows = _build(session, now, sitting, viewer, entries)
-        yield headers, rows, entries
+        yield headers, _with_unit_paths(session, viewer, entries, rows), entries
+
+
+def _with_unit_paths(session: Session, viewer: User, entries: list[RosterEntry], rows: list) -> list:
+    """``rows`` (row *i* of entry *i*) with each unit named by its path below the viewer's unit
+    (``people.unit_paths``: "甲市 / 办公室"): two units of one name in different places were told
+    apart only by the ID numbers' last digits (outside trial)."""
+    labels = people.unit_paths(session, {e.user.org_unit.id: e.user.org_unit for e in entries}.values(),
+                               below=viewer.org_unit)
+    return [_named_unit(row, labels[entry.user.org_unit.id]) for row, entry in zip(rows, entries)]
+
+
+def _named_unit(row: ScoreSheetRow | sheet.PairedSheetRow, label: str) -> ScoreSheetRow | sheet.PairedSheetRow:
+    if isinstance(row, sheet.PairedSheetRow):
+        return dataclasses.replace(row, row=row.row._replace(unit=label))
+    return row._replace(unit=label)
 
 
 def _build(session: Session, now: dt.datetime, sitting: Sitting, viewer: User,

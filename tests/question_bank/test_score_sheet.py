@@ -82,6 +82,19 @@ def test_a_submitted_candidate_row_has_every_column(db, clock, make, world):
     assert isinstance(score, Decimal) and str(score) == "86.5"
 
 
+def test_two_units_of_one_name_are_told_apart_by_their_path_below_the_viewers_unit(db, clock, make, world):
+    # Outside trial: two cadres named 王芳 in two offices named 办公室 differed only in their ID digits.
+    office_a, office_b = make.unit("办公室", parent=world.city_a), make.unit("办公室", parent=world.city_b)
+    wang_a, wang_b = make.cadre(display_name="王芳", unit=office_a), make.cadre(display_name="王芳", unit=office_b)
+    in_city = make.cadre(display_name="李四", unit=world.city_a)
+    sitting = make.sitting(make.paper(PAPER), roster=[wang_a, wang_b, in_city], shuffle=False)
+
+    _, rows = score_sheet(db, clock, sitting, world.hr_province)
+    assert sorted(column(rows, "单位")) == ["乙市 / 办公室", "甲市", "甲市 / 办公室"]
+    _, rows = score_sheet(db, clock, sitting, world.hr_a)  # within 甲市 its own name says enough
+    assert sorted(column(rows, "单位")) == ["办公室", "甲市"]
+
+
 def test_one_row_per_roster_entry_with_not_started_and_in_progress_marked(db, clock, make, world):
     done, absent, busy = (make.cadre(unit=world.legal_office) for _ in range(3))
     sitting = make.sitting(make.paper(PAPER), roster=[done, absent, busy], shuffle=False)
