@@ -90,29 +90,12 @@ def write_xlsx(questions: Iterable[ExportedQuestion], out: IO[bytes]) -> int:
     return counter[0]
 
 
-def _guarded_apostrophes(text: str) -> bool:
-    """True for a text of apostrophes and then something a spreadsheet would take for a formula."""
-    return text.startswith("'") and tabular.needs_neutralising(text.lstrip("'"))
-
-
-def guard_csv_cell(text: str) -> str:
-    """A cell of our marked CSV: ``tabular.neutralise``'s apostrophe before = + - @, and one more
-    apostrophe before a text that already begins with apostrophes and then such a character, so
-    that :func:`unguard_csv_cell` gives back exactly ``text`` (``'=1`` is written ``''=1``)."""
-    return "'" + text if _guarded_apostrophes(text) else text
-
-
-def unguard_csv_cell(text: str) -> str:
-    """The inverse of :func:`guard_csv_cell` and ``tabular.neutralise`` for a cell of our marked
-    CSV: one apostrophe taken off a text of apostrophes then = + - @; any other text unchanged."""
-    return text[1:] if _guarded_apostrophes(text) else text
-
-
 def write_csv(questions: Iterable[ExportedQuestion], out: IO[bytes]) -> int:
     """Write the questions as a template CSV (UTF-8 with BOM) to ``out``, its first row the mark
     of our export (``template.CSV_EXPORT_NOTE``), then the header; returns how many."""
     counter = [0]
-    rows = ([guard_csv_cell(cell) for cell in row] for row in _rows(questions, counter))
-    for chunk in tabular.iter_csv_bytes(TEMPLATE_HEADERS, rows, preamble=[[CSV_EXPORT_NOTE]]):
+    # tabular.neutralise (in iter_csv_bytes) writes every text so that tabular.unneutralise gives it
+    # back exactly, a text that already begins with apostrophes before = + - @ included.
+    for chunk in tabular.iter_csv_bytes(TEMPLATE_HEADERS, _rows(questions, counter), preamble=[[CSV_EXPORT_NOTE]]):
         out.write(chunk)
     return counter[0]

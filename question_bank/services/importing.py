@@ -46,11 +46,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, NotFound, Place, Problem
-from question_bank.formats import spreadsheet, template, template_sheets
+from question_bank.formats import spreadsheet, tabular, template, template_sheets
 from question_bank.formats.guarded import clean_filename
 from question_bank.formats.guarded.kinds import WORKBOOK_ENDINGS
 from question_bank.formats.interchange import Reader, SourceFile
-from question_bank.formats.template_export import unguard_csv_cell
 from question_bank.models import (AuditEvent, BatchStatus, ImportBatch, Question, QuestionCitation, QuestionStatus,
                                    Role, User)
 from question_bank.services import audit, authoring, citing, duplicates, protection
@@ -289,7 +288,7 @@ def _counting_rows(table: spreadsheet.Table, progress: Progress) -> spreadsheet.
 
 
 def _drop_formula_guards(filename: str, row: template.ParsedRow) -> list[Problem]:
-    """Take off the apostrophe our CSV export (``template_export.guard_csv_cell``) puts before a text that
+    """Take off the apostrophe our CSV export (``tabular.neutralise``) puts before a text that
     begins like a formula (= + - @), so that the bank's own CSV reads back as it was written; a note
     on the row when that happened. Only for a CSV marked as our export
     (``template_sheets.ParsedFile.own_export``): in any other file the apostrophe is the author's."""
@@ -297,11 +296,11 @@ def _drop_formula_guards(filename: str, row: template.ParsedRow) -> list[Problem
     if draft is None:
         return []
     before = (draft.stem, list(draft.options), draft.explanation, draft.legal_basis, draft.rubric, draft.key)
-    draft.stem, draft.explanation = unguard_csv_cell(draft.stem), unguard_csv_cell(draft.explanation)
-    draft.legal_basis, draft.rubric = unguard_csv_cell(draft.legal_basis), unguard_csv_cell(draft.rubric)
-    draft.options = [unguard_csv_cell(option) for option in draft.options]
+    draft.stem, draft.explanation = tabular.unneutralise(draft.stem), tabular.unneutralise(draft.explanation)
+    draft.legal_basis, draft.rubric = tabular.unneutralise(draft.legal_basis), tabular.unneutralise(draft.rubric)
+    draft.options = [tabular.unneutralise(option) for option in draft.options]
     if isinstance(draft.key, str):
-        draft.key = unguard_csv_cell(draft.key)
+        draft.key = tabular.unneutralise(draft.key)
     if before == (draft.stem, draft.options, draft.explanation, draft.legal_basis, draft.rubric, draft.key):
         return []
     return [Problem(N_("an apostrophe before =, +, - or @ was taken as a CSV export's guard against "
