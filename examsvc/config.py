@@ -80,7 +80,7 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": production,
         # The cookie's own expiry, refreshed whenever the session changes (its last use is recorded
-        # to the minute, examsvc.auth.session_rules), not on every request: re-signing the cookie
+        # at most once a minute, examsvc.auth.session_rules.seen_step_s), not on every request: re-signing the cookie
         # cost an autosave a tenth of its CPU (issue 7). The idle and absolute limits are enforced
         # on the server, which spares an attempt in progress.
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=24),
