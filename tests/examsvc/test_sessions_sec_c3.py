@@ -165,3 +165,17 @@ def test_sec_c3_f_the_absolute_lifetime_never_cuts_off_a_running_attempt(client,
     # After the attempt's deadline and grace the session ends like any other.
     clock.set(start + dt.timedelta(minutes=185))
     assert not signed_in(client)
+
+
+def test_a_new_secret_key_ends_every_session_unless_the_old_one_is_a_fallback(db_url, session_clock, db, make):
+    # The session cookie's serializer is made once per key (issue 7): a key rotated in a running app
+    # must still be the one that signs and checks, and the old key count only as a fallback.
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "old-secret-key",
+                      "CLOCK": session_clock})
+    client = client_maker(app, db)()
+    client.login(make.cadre().username)
+    assert signed_in(client)
+    app.secret_key = "new-secret-key"
+    assert not signed_in(client)
+    app.config["SECRET_KEY_FALLBACKS"] = ["old-secret-key"]
+    assert signed_in(client)
