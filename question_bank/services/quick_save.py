@@ -130,7 +130,7 @@ def save(session: Session, clock: Clock, candidate: Claimant, attempt_id: int, c
     if read is None:
         return None  # a database this path was not written for: the general path serves it
     rows = read.execute(connection, {"attempt_id": attempt_id, "user_id": candidate.user_id,
-                                     "session_epoch": candidate.session_epoch, "slot": change.slot}).all()
+                                     "session_epoch": candidate.session_epoch, "slot": change.slot})
     if not rows:
         return None  # not theirs, no such attempt or slot, or a session no longer good: the general path says which
     first = rows[0]
