@@ -12,19 +12,20 @@ entry once nothing waits any more.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, exists, func, select
+from sqlalchemy import Row, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.db import insert_rows
 from question_bank.models import (
-    HALF_CENT, VOID_BAND, Attempt, AttemptItem, AttemptReopening, Mark, Paper, QuestionVersion, ResponseStep,
-    ScoreRecord, Sitting, User,
+    HALF_CENT, VOID_BAND, Attempt, AttemptItem, AttemptReopening, Mark, Paper, QuestionVersion, Regrade,
+    ResponseStep, ScoreRecord, Sitting, User,
 )
 from question_bank.points import CENT
 from question_bank.services import item_overrides, ledger, remarking
@@ -153,31 +154,47 @@ class _PaperRows(NamedTuple):
 def _paper_items(session: Session, attempt_id: int) -> list[Row]:
     """The attempt's items with what marking needs: the item (``id``, ``slot``, ``mark``, and
     ``section_no``, ``question_version_id``, ``option_order`` for the ledger's digest), its
-    version's ``qtype``, ``key`` and ``question_id``, the paper's ``multi_rule`` and whether the
-    attempt was ever re-opened (``reopened``), in whatever order the database gives (each row names
-    its item and slot, the total is a sum and the ledger's digests sort). One query: the paper's
-    rule and the re-openings came in two more, by lazy loads (issue 7)."""
+    version's ``qtype``, ``key`` and ``question_id``, the paper's ``multi_rule``, whether the
+    attempt was ever re-opened (``reopened``) and whether its sitting has any regrade
+    (``regraded``), in whatever order the database gives (each row names its item and slot, the
+    total is a sum and the ledger's digests sort). One query: the paper's rule and the re-openings
+    came in two more, by lazy loads, and the regrades in another (issue 7)."""
+    return list(session.execute(_paper_items_statement(), {"attempt_id": attempt_id}))
+
+
+@functools.lru_cache(maxsize=1)
+def _paper_items_statement() -> Any:
+    """:func:`_paper_items`' query for the attempt ``:attempt_id``, built once: building it cost
+    more CPU than running it (issue 7)."""
+    attempt_id = bindparam("attempt_id")
     reopened = exists().where(AttemptReopening.attempt_id == attempt_id)
-    return list(session.execute(
-        select(AttemptItem.id, AttemptItem.slot, AttemptItem.mark, AttemptItem.section_no,
-               AttemptItem.question_version_id, AttemptItem.option_order, QuestionVersion.qtype, QuestionVersion.key,
-               QuestionVersion.question_id, Paper.multi_rule, reopened.label("reopened"))
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id).join(Sitting, Sitting.id == Attempt.sitting_id)
-        .join(Paper, Paper.id == Sitting.paper_id)
-        .where(AttemptItem.attempt_id == attempt_id)))
+    regraded = exists().where(Regrade.sitting_id == Attempt.sitting_id)
+    return (select(AttemptItem.id, AttemptItem.slot, AttemptItem.mark, AttemptItem.section_no,
+                   AttemptItem.question_version_id, AttemptItem.option_order, QuestionVersion.qtype,
+                   QuestionVersion.key, QuestionVersion.question_id, Paper.multi_rule, reopened.label("reopened"),
+                   regraded.label("regraded"))
+            .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+            .join(Attempt, Attempt.id == AttemptItem.attempt_id).join(Sitting, Sitting.id == Attempt.sitting_id)
+            .join(Paper, Paper.id == Sitting.paper_id)
+            .where(AttemptItem.attempt_id == attempt_id))
 
 
 def _paper_steps(session: Session, attempt_id: int, items: list[Row]) -> _PaperRows:
     """``items`` (:func:`_paper_items`) with every response step of the attempt, superseded ones
     too (``ledger.STEP_COLUMNS``), in id order, and slot → current answer by
     :func:`current_responses`' rule (a slot never answered is absent). One query."""
-    # In id order, so that the latest save of a slot comes last and wins below; a table's rows
-    # come in no promised order without it (tests/question_bank/test_marking_row_order.py).
-    steps = list(session.execute(select(*ledger.STEP_COLUMNS).where(ResponseStep.attempt_id == attempt_id)
-                                 .order_by(ResponseStep.id)))
+    steps = list(session.execute(_paper_steps_statement(), {"attempt_id": attempt_id}))
     answers = {step.slot: step.answer for step in steps if not step.superseded}
     return _PaperRows(items, steps, answers)
+
+
+@functools.lru_cache(maxsize=1)
+def _paper_steps_statement() -> Any:
+    """:func:`_paper_steps`' query for the attempt ``:attempt_id``, built once."""
+    # In id order, so that the latest save of a slot comes last and wins; a table's rows come in
+    # no promised order without it (tests/question_bank/test_marking_row_order.py).
+    return (select(*ledger.STEP_COLUMNS).where(ResponseStep.attempt_id == bindparam("attempt_id"))
+            .order_by(ResponseStep.id))
 
 
 class _NewMark(NamedTuple):
@@ -221,7 +238,8 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt) -> tuple[
         return _mark_again(session, clock, attempt), None
     paper = _paper_steps(session, attempt.id, rows)
     now = clock.now()
-    overrides = item_overrides.for_sitting(session, attempt.sitting_id)
+    # A sitting's regrades are read only when it has some (the items' query says): most never have.
+    overrides = item_overrides.for_sitting(session, attempt.sitting_id) if (rows[0].regraded if rows else True) else {}
     new_marks: list[dict] = []
     scores: dict[int, Decimal | None] = {}  # item id → its mark; None: it waits for a marker
     for row in rows:
