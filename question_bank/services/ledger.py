@@ -178,10 +178,12 @@ def attempt_records(session: Session, attempt_ids: list[int]) -> tuple[
 class AttemptRecords(NamedTuple):
     """One attempt's items, response steps and (slot, mark) pairs as the digests read them
     (:func:`attempt_records`' rows, or the same attributes from what a hand-in's marking has just
-    read and written: ``marking.mark_for_hand_in``)."""
+    read and written: ``marking.mark_for_hand_in``), and its law versions as the entry keeps them
+    (``validity.ledger_list``) when the caller knows them (None: read by :func:`append`)."""
     items: list[Any]
     steps: list[Any]
     marks: list[tuple[int, Any]]
+    law_versions: list[list[str]] | None = None
 
 
 def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor: User | None,
@@ -222,7 +224,8 @@ def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor:
         actor_id=actor.id if actor else None,
         responses_digest=responses_digest(attempt, records.items, records.steps),
         marks_digest=marks_digest(records.marks),
-        law_versions=validity.ledger_list(session, attempt.id),
+        law_versions=(records.law_versions if records.law_versions is not None
+                      else validity.ledger_list(session, attempt.id)),
     )
     hashchain.lock_head(session, Chain.SCORES, *then)
     # The time is read under the lock, so entries' times rise in chain order as their ids do.

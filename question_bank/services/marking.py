@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from question_bank.clock import Clock
 from question_bank.db import insert_rows
 from question_bank.models import (
-    HALF_CENT, VOID_BAND, Attempt, AttemptItem, AttemptReopening, Mark, Paper, QuestionVersion, Regrade,
+    HALF_CENT, VOID_BAND, Attempt, AttemptItem, AttemptLawVersion, AttemptReopening, Mark, Paper, QuestionVersion, Regrade,
     ResponseStep, ScoreRecord, Sitting, User,
 )
 from question_bank.points import CENT
@@ -159,6 +159,7 @@ class _PaperItem(NamedTuple):
     multi_rule: Any
     reopened: bool
     regraded: bool
+    cites_laws: bool
 
 
 class _PaperStep(NamedTuple):
@@ -184,10 +185,11 @@ def _paper_items(session: Session, attempt_id: int) -> list[_PaperItem]:
     """The attempt's items with what marking needs: the item (``id``, ``slot``, ``mark``, and
     ``section_no``, ``question_version_id``, ``option_order`` for the ledger's digest), its
     version's ``qtype``, ``key`` and ``question_id``, the paper's ``multi_rule``, whether the
-    attempt was ever re-opened (``reopened``) and whether its sitting has any regrade
-    (``regraded``), in whatever order the database gives (each row names its item and slot, the
-    total is a sum and the ledger's digests sort). One query: the paper's rule and the re-openings
-    came in two more, by lazy loads, and the regrades in another (issue 7)."""
+    attempt was ever re-opened (``reopened``), whether its sitting has any regrade (``regraded``)
+    and whether its legal-validity snapshot names any law version (``cites_laws``), in whatever
+    order the database gives (each row names its item and slot, the total is a sum and the
+    ledger's digests sort). One query: the paper's rule and the re-openings came in two more, by
+    lazy loads, and the regrades and the snapshot in two others (issue 7)."""
     return [_PaperItem(*row) for row in session.execute(_paper_items_statement(), {"attempt_id": attempt_id})]
 
 
@@ -198,11 +200,12 @@ def _paper_items_statement() -> Any:
     attempt_id = bindparam("attempt_id")
     reopened = exists().where(AttemptReopening.attempt_id == attempt_id)
     regraded = exists().where(Regrade.sitting_id == Attempt.sitting_id)
+    cites_laws = exists().where(AttemptLawVersion.attempt_id == attempt_id)
     return _in_order_of(_PaperItem, (
         select(AttemptItem.id, AttemptItem.slot, AttemptItem.mark, AttemptItem.section_no,
                AttemptItem.question_version_id, AttemptItem.option_order, QuestionVersion.qtype,
                QuestionVersion.key, QuestionVersion.question_id, Paper.multi_rule, reopened.label("reopened"),
-               regraded.label("regraded"))
+               regraded.label("regraded"), cites_laws.label("cites_laws"))
         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
         .join(Attempt, Attempt.id == AttemptItem.attempt_id).join(Sitting, Sitting.id == Attempt.sitting_id)
         .join(Paper, Paper.id == Sitting.paper_id)
@@ -306,7 +309,9 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt) -> tuple[
     slots = {row.id: row.slot for row in rows}
     marks = [(slots[m["attempt_item_id"]], _NewMark(m["score"], m["marked_at"], None, m["reason"]))
              for m in new_marks]
-    return total, ledger.AttemptRecords(rows, paper.steps, marks)
+    # The snapshot is read for the ledger only when it names a law version (the items' query says).
+    laws = None if (rows[0].cites_laws if rows else True) else []
+    return total, ledger.AttemptRecords(rows, paper.steps, marks, laws)
 
 
 def _item_marks(session: Session, attempt_id: int) -> list[tuple[Decimal, Decimal | None, bool]]:
