@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from question_bank import field_limits
 from question_bank.clock import Clock
 from question_bank.models import HALF_CENT, Attempt, AttemptItem, Mark, ResponseStep, ScoreRecord, User
 from question_bank.services import hashchain, validity
@@ -231,6 +232,7 @@ def append(session: Session, clock: Clock, attempt: Attempt, reason: str, actor:
     # The time is read under the lock, so entries' times rise in chain order as their ids do.
     record.recorded_at = clock.now()
     values = {name: getattr(record, name) for name in _ENTRY_VALUES}
+    field_limits.refuse_overlong(ScoreRecord, values)  # as the flush of an ORM entry refused it
     record.id, record.prev_hash, record.entry_hash = hashchain.append_row(
         session, Chain.SCORES, ScoreRecord.__table__, values, entry_content(record))
     # The row is written: the object handed back is the stored entry, persistent in the session.
