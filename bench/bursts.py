@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import multiprocessing
 import os
@@ -93,6 +94,7 @@ def _worker(url: str, kind: str, warm: list[tuple[int, int]], share: list[tuple[
     # gunicorn worker is warm after its first requests.
     for user_id, attempt_id in warm:
         _request(factory, kind, user_id, sitting_id, attempt_id)
+    gc.freeze()  # as gunicorn.conf.py's post_worker_init does in a worker that has loaded the app
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not a busy machine's wall time
     cpu = 0.0
     barrier.wait()

@@ -193,13 +193,20 @@ def _recordset_document(table: Table, columns: tuple[str, ...], rows: list[dict[
 
 def _processed(process: Any, value: Any, done: dict[Any, Any]) -> Any:
     """``process(value)``, remembered in ``done`` for a hashable value of an exact type (a Decimal,
-    an int, a string: never a float, whose 1.0 would stand for 1 and True)."""
-    if type(value) not in (Decimal, int, str):
+    an int, a string, a bool, None, or a time in UTC itself: never a float, whose -0.0 equals 0.0,
+    nor a time in another zone, equal to the same instant in UTC but written with its own offset).
+    A hand-in's marks share one time, one flag and no marker (issue 7)."""
+    kind = type(value)
+    if kind not in _REMEMBERED and not (kind is dt.datetime and value.tzinfo is dt.timezone.utc):
         return process(value)
-    key = (type(value), value)
+    key = (kind, value)
     if key not in done:
         done[key] = process(value)
     return done[key]
+
+
+#: The types of the values :func:`_processed` remembers (a datetime only when in UTC itself).
+_REMEMBERED = frozenset({Decimal, int, str, bool, type(None)})
 
 
 def _json_scalar(value: Any) -> Any:
@@ -253,7 +260,8 @@ def json_loads(text: str | bytes) -> Any:
     ``json.loads`` as before, and so is any text with a run of 19 digits or more, since orjson
     reads an integer beyond 64 bits as a float without a word: no stored value reads differently.
     Raises ``json.JSONDecodeError`` for text that is not JSON at all."""
-    if (_LONG_DIGIT_RUN if isinstance(text, str) else _LONG_DIGIT_RUN_BYTES).search(text):
+    # A text shorter than a run of 19 digits holds none (most are: a choice, an option order).
+    if len(text) >= 19 and (_LONG_DIGIT_RUN if isinstance(text, str) else _LONG_DIGIT_RUN_BYTES).search(text):
         return json.loads(text)
     try:
         return orjson.loads(text)

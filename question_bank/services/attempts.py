@@ -16,6 +16,7 @@ Rules of domain.md §6 and cases C-01, C-02, C-04, C-05, C-06, C-18:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import random
 import re
@@ -24,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 
@@ -239,16 +240,26 @@ def _shuffle_within_sections(drawn: list[assembly.DrawnItem], rng: random.Random
 def lock_attempt(session: Session, attempt_id: int, candidate: User | None = None) -> Attempt:
     """Load and lock an attempt for change. With ``candidate``, an attempt that is not theirs is
     :class:`NotFound`, exactly like one that does not exist (no enumeration, case C-16)."""
-    # The sitting comes in the same statement (every caller reads its deadline rules); only the
-    # attempt's row is locked, which PostgreSQL needs "OF" for with the join.
-    query = (select(Attempt).where(Attempt.id == attempt_id)
-             .options(joinedload(Attempt.sitting, innerjoin=True)).with_for_update(of=Attempt))
-    if candidate is not None:
-        query = query.where(Attempt.user_id == candidate.id)
-    attempt = session.scalar(query.execution_options(populate_existing=True))
+    if candidate is None:
+        attempt = session.scalar(_lock_statement(False), {"attempt_id": attempt_id})
+    else:
+        attempt = session.scalar(_lock_statement(True), {"attempt_id": attempt_id, "user_id": candidate.id})
     if attempt is None:
         raise NotFound()
     return attempt
+
+
+@functools.lru_cache(maxsize=2)
+def _lock_statement(of_user: bool) -> Any:
+    """:func:`lock_attempt`'s query for the attempt ``:attempt_id`` (and, with ``of_user``, the
+    user ``:user_id``'s only), built once: every save and hand-in runs it (issue 7)."""
+    # The sitting comes in the same statement (every caller reads its deadline rules); only the
+    # attempt's row is locked, which PostgreSQL needs "OF" for with the join.
+    query = (select(Attempt).where(Attempt.id == bindparam("attempt_id"))
+             .options(joinedload(Attempt.sitting, innerjoin=True)).with_for_update(of=Attempt))
+    if of_user:
+        query = query.where(Attempt.user_id == bindparam("user_id"))
+    return query.execution_options(populate_existing=True)
 
 
 def candidate_attempt(session: Session, attempt_id: int, candidate: User) -> Attempt:

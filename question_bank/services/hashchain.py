@@ -62,55 +62,51 @@ def canonical_digest(document: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def lock_head(session: Session, chain: Chain, *also: Chain) -> LedgerHead:
-    """The chain's head row, locked until the transaction ends (read once per transaction: a
-    transaction that records many entries, such as an import, locks it once). ``also``: chains
-    the caller appends to next in the same transaction (a hand-in's audit event after its ledger
-    entry), whose heads are locked by the same statement, in chain order (the ledger's before the
-    audit log's, the order a hand-in always took them in): one round trip fewer while the heads
-    are held (issue 7). Raises ``RuntimeError`` when a row is missing (a database
-    not made by the migrations)."""
-    transaction = session.get_transaction()
-    wanted = [c for c in sorted({chain, *also}) if _held(session, c, transaction) is None]
+def lock_head(session: Session, chain: Chain, *also: Chain) -> list[Any]:
+    """``[last_hash, entry_count]`` of the chain's head row, locked until the transaction ends, as
+    this transaction (or the savepoint it is in) has moved it so far: the row is read once per
+    transaction or savepoint (a transaction that records many entries, such as an import, locks it
+    once; a savepoint reads it again, so one rolled back never leaves a moved head behind).
+    :func:`append_row` moves it. ``also``: chains the caller appends to next in the same
+    transaction (a hand-in's audit event after its ledger entry), whose heads are locked by the
+    same statement, in chain order (the ledger's before the audit log's, the order a hand-in always
+    took them in): one round trip fewer while the heads are held (issue 7). Pending ORM changes
+    are flushed first (autoflush), so they are not written while the heads are held. Raises
+    ``RuntimeError`` when a row is missing (a database not made by the migrations)."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    wanted = [c for c in sorted({chain, *also}) if _moved(session, c, transaction) is None]
     if wanted:
-        # populate_existing: a session kept across commits may hold the row as it was before another
-        # worker appended; chaining onto that would fork the chain.
-        heads = {head.id: head for head in session.scalars(
-            select(LedgerHead).where(LedgerHead.id.in_([int(c) for c in wanted])).order_by(LedgerHead.id)
-            .with_for_update().execution_options(populate_existing=True))}
-        transaction = session.get_transaction()  # the query began one if none was open
+        heads = {row.id: [row.last_hash, row.entry_count]
+                 for row in session.execute(_lock_statement(), {"ids": [int(c) for c in wanted]})}
+        transaction = session.get_nested_transaction() or session.get_transaction()  # the query began one if none was open
         for c in wanted:
             if c not in heads:
                 raise RuntimeError(f"the head row of the {c.name.lower()} chain is missing: "
                                    "the database was not made by the migrations")
-            session.info[_HELD_KEY.format(int(c))] = (transaction, heads[c])
-    return _held(session, chain, transaction)
+            session.info[_MOVED_KEY.format(int(c))] = (transaction, heads[c])
+    return _moved(session, chain, transaction)
 
 
-_HELD_KEY = "question_bank.hashchain.head.{}"
+#: ``Session.info`` key (with the chain's number) of the head as :func:`lock_head` read it and
+#: :func:`append_row` last moved it in the innermost transaction: ``(transaction, [last_hash, entry_count])``.
+_MOVED_KEY = "question_bank.hashchain.moved.{}"
 
 
-def _held(session: Session, chain: Chain, transaction: Any) -> LedgerHead | None:
-    """The chain's head as this session locked it in ``transaction`` (still active), else None."""
-    held = session.info.get(_HELD_KEY.format(int(chain)))
+def _moved(session: Session, chain: Chain, transaction: Any) -> list[Any] | None:
+    """The chain's head as this session locked and moved it in ``transaction`` (still active), else None."""
+    held = session.info.get(_MOVED_KEY.format(int(chain)))
     if held is not None and held[0] is transaction and transaction is not None and transaction.is_active:
         return held[1]
     return None
 
 
-def advance(head: LedgerHead, content: Mapping[str, Any]) -> tuple[str, str]:
-    """Chain one new entry of ``content`` after the head: returns (prev_hash, entry_hash) for it
-    and moves the (locked) head on by one."""
-    prev_hash = head.last_hash
-    entry_hash = digest(content, prev_hash)
-    head.last_hash = entry_hash
-    head.entry_count += 1
-    return prev_hash, entry_hash
-
-
-#: ``Session.info`` key (with the chain's number) of the head as :func:`append_row` last moved it in
-#: the innermost transaction: ``(transaction, [last_hash, entry_count])``.
-_MOVED_KEY = "question_bank.hashchain.moved.{}"
+@functools.lru_cache(maxsize=1)
+def _lock_statement() -> Any:
+    """``SELECT id, last_hash, entry_count FROM ledger_head WHERE id IN (:ids) ORDER BY id FOR
+    UPDATE``, built once (issue 7: building a statement per call cost more than running it). Its
+    columns are the model's, so the session flushes pending changes before running it."""
+    return (select(LedgerHead.id, LedgerHead.last_hash, LedgerHead.entry_count)
+            .where(LedgerHead.id.in_(bindparam("ids", expanding=True))).order_by(LedgerHead.id).with_for_update())
 
 
 def append_row(session: Session, chain: Chain, table: Table, values: Mapping[str, Any],
@@ -119,16 +115,15 @@ def append_row(session: Session, chain: Chain, table: Table, values: Mapping[str
     but the id and the two hashes), written at once in the session's transaction: returns the new
     row's (id, prev_hash, entry_hash). No ORM object is made or flushed.
 
-    The head row is locked (``SELECT … FOR UPDATE``, once per transaction or savepoint) and then
+    The head row is locked (:func:`lock_head`, once per transaction or savepoint) and then
     the row and the head's move go in one statement on PostgreSQL (a data-modifying ``WITH``) and
     in two on SQLite, whose transactions are serial anyway. Issue 7: every entry is written while
     the lock is held and the lock is held until COMMIT, so all that runs between the lock and the
     COMMIT is what concurrent appenders queue behind; an ORM object flushed at commit cost a round
     trip and a unit of work more there (a start: the lock held 4 ms alone, 13–20 ms with four
-    workers on two cores). The head is read again in a savepoint and after one ends, so a
-    savepoint rolled back never leaves a moved head behind. Raises ``RuntimeError`` when the
-    head row is missing, and what the database raises (a hash that is not unique)."""
-    head = _locked_head(session, chain)
+    workers on two cores). Raises ``RuntimeError`` when the head row is missing, and what the
+    database raises (a hash that is not unique)."""
+    head = lock_head(session, chain)
     prev_hash = head[0]
     entry_hash = digest(content, prev_hash)
     row = {**values, "prev_hash": prev_hash, "entry_hash": entry_hash}
@@ -140,24 +135,6 @@ def append_row(session: Session, chain: Chain, table: Table, values: Mapping[str
     entry_id = session.execute(statement, {**row, **moved} if dialect == "postgresql" else row).scalar_one()
     head[0], head[1] = entry_hash, head[1] + 1
     return entry_id, prev_hash, entry_hash
-
-
-def _locked_head(session: Session, chain: Chain) -> list[Any]:
-    """``[last_hash, entry_count]`` of the chain's head row, locked, as this transaction (or the
-    savepoint it is in) has moved it so far."""
-    key = _MOVED_KEY.format(int(chain))
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    held = session.info.get(key)
-    if held is not None and held[0] is transaction and transaction is not None and transaction.is_active:
-        return held[1]
-    row = session.execute(select(LedgerHead.last_hash, LedgerHead.entry_count).where(LedgerHead.id == chain)
-                          .with_for_update()).one_or_none()
-    if row is None:
-        raise RuntimeError(f"the head row of the {chain.name.lower()} chain is missing: "
-                           "the database was not made by the migrations")
-    head = [row[0], row[1]]
-    session.info[key] = (session.get_nested_transaction() or session.get_transaction(), head)
-    return head
 
 
 @functools.lru_cache(maxsize=1)

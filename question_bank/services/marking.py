@@ -12,19 +12,20 @@ entry once nothing waits any more.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.db import insert_rows
 from question_bank.models import (
-    HALF_CENT, VOID_BAND, Attempt, AttemptItem, AttemptReopening, Mark, Paper, QuestionVersion, ResponseStep,
-    ScoreRecord, Sitting, User,
+    HALF_CENT, VOID_BAND, Attempt, AttemptItem, AttemptLawVersion, AttemptReopening, Mark, Paper, QuestionVersion, Regrade,
+    ResponseStep, ScoreRecord, Sitting, User,
 )
 from question_bank.points import CENT
 from question_bank.services import item_overrides, ledger, remarking
@@ -143,41 +144,99 @@ def awaiting_marking(session: Session, attempt: Attempt) -> list[AttemptItem]:
     return [item for item in attempt.items if item.id not in marked]
 
 
+class _PaperItem(NamedTuple):
+    """An item as :func:`_paper_items` reads it. A named tuple, not the query's ``Row``: reading a
+    Row's attribute by name cost twenty times a tuple's (issue 7), and each is read several times."""
+    id: int
+    slot: int
+    mark: Decimal
+    section_no: int
+    question_version_id: int
+    option_order: list
+    qtype: str
+    key: Any
+    question_id: int
+    multi_rule: Any
+    reopened: bool
+    regraded: bool
+    cites_laws: bool
+
+
+class _PaperStep(NamedTuple):
+    """A response step as :func:`_paper_steps` reads it (``ledger.STEP_COLUMNS``, in that order)."""
+    attempt_id: int
+    slot: int
+    writer: str
+    client_seq: int
+    superseded: bool
+    answer: Any
+    received_at: dt.datetime
+    source: Any
+
+
 class _PaperRows(NamedTuple):
     """What a first hand-in's marking reads (:func:`_paper_items`, :func:`_paper_steps`)."""
-    items: list[Row]
-    steps: list[Row]
+    items: list[_PaperItem]
+    steps: list[_PaperStep]
     answers: dict[int, object]
 
 
-def _paper_items(session: Session, attempt_id: int) -> list[Row]:
+def _paper_items(session: Session, attempt_id: int) -> list[_PaperItem]:
     """The attempt's items with what marking needs: the item (``id``, ``slot``, ``mark``, and
     ``section_no``, ``question_version_id``, ``option_order`` for the ledger's digest), its
-    version's ``qtype``, ``key`` and ``question_id``, the paper's ``multi_rule`` and whether the
-    attempt was ever re-opened (``reopened``), in whatever order the database gives (each row names
-    its item and slot, the total is a sum and the ledger's digests sort). One query: the paper's
-    rule and the re-openings came in two more, by lazy loads (issue 7)."""
+    version's ``qtype``, ``key`` and ``question_id``, the paper's ``multi_rule``, whether the
+    attempt was ever re-opened (``reopened``), whether its sitting has any regrade (``regraded``)
+    and whether its legal-validity snapshot names any law version (``cites_laws``), in whatever
+    order the database gives (each row names its item and slot, the total is a sum and the
+    ledger's digests sort). One query: the paper's rule and the re-openings came in two more, by
+    lazy loads, and the regrades and the snapshot in two others (issue 7)."""
+    return [_PaperItem(*row) for row in session.execute(_paper_items_statement(), {"attempt_id": attempt_id})]
+
+
+@functools.lru_cache(maxsize=1)
+def _paper_items_statement() -> Any:
+    """:func:`_paper_items`' query for the attempt ``:attempt_id``, built once: building it cost
+    more CPU than running it (issue 7)."""
+    attempt_id = bindparam("attempt_id")
     reopened = exists().where(AttemptReopening.attempt_id == attempt_id)
-    return list(session.execute(
+    regraded = exists().where(Regrade.sitting_id == Attempt.sitting_id)
+    cites_laws = exists().where(AttemptLawVersion.attempt_id == attempt_id)
+    return _in_order_of(_PaperItem, (
         select(AttemptItem.id, AttemptItem.slot, AttemptItem.mark, AttemptItem.section_no,
-               AttemptItem.question_version_id, AttemptItem.option_order, QuestionVersion.qtype, QuestionVersion.key,
-               QuestionVersion.question_id, Paper.multi_rule, reopened.label("reopened"))
+               AttemptItem.question_version_id, AttemptItem.option_order, QuestionVersion.qtype,
+               QuestionVersion.key, QuestionVersion.question_id, Paper.multi_rule, reopened.label("reopened"),
+               regraded.label("regraded"), cites_laws.label("cites_laws"))
         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
         .join(Attempt, Attempt.id == AttemptItem.attempt_id).join(Sitting, Sitting.id == Attempt.sitting_id)
         .join(Paper, Paper.id == Sitting.paper_id)
         .where(AttemptItem.attempt_id == attempt_id)))
 
 
-def _paper_steps(session: Session, attempt_id: int, items: list[Row]) -> _PaperRows:
+def _in_order_of(shape: type, statement: Any) -> Any:
+    """``statement``, whose columns are read into ``shape`` (a named tuple) by position. Raises
+    ``RuntimeError`` when they are not its fields in its order (checked once per statement built)."""
+    if list(statement.selected_columns.keys()) != list(shape._fields):
+        raise RuntimeError(f"{shape.__name__} reads {shape._fields}, the query gives "
+                           f"{tuple(statement.selected_columns.keys())}")
+    return statement
+
+
+def _paper_steps(session: Session, attempt_id: int, items: list[_PaperItem]) -> _PaperRows:
     """``items`` (:func:`_paper_items`) with every response step of the attempt, superseded ones
     too (``ledger.STEP_COLUMNS``), in id order, and slot → current answer by
     :func:`current_responses`' rule (a slot never answered is absent). One query."""
-    # In id order, so that the latest save of a slot comes last and wins below; a table's rows
-    # come in no promised order without it (tests/question_bank/test_marking_row_order.py).
-    steps = list(session.execute(select(*ledger.STEP_COLUMNS).where(ResponseStep.attempt_id == attempt_id)
-                                 .order_by(ResponseStep.id)))
+    steps = [_PaperStep(*row) for row in session.execute(_paper_steps_statement(), {"attempt_id": attempt_id})]
     answers = {step.slot: step.answer for step in steps if not step.superseded}
     return _PaperRows(items, steps, answers)
+
+
+@functools.lru_cache(maxsize=1)
+def _paper_steps_statement() -> Any:
+    """:func:`_paper_steps`' query for the attempt ``:attempt_id``, built once."""
+    # In id order, so that the latest save of a slot comes last and wins; a table's rows come in
+    # no promised order without it (tests/question_bank/test_marking_row_order.py).
+    return _in_order_of(_PaperStep, select(*ledger.STEP_COLUMNS).where(ResponseStep.attempt_id == bindparam("attempt_id"))
+                        .order_by(ResponseStep.id))
 
 
 class _NewMark(NamedTuple):
@@ -221,7 +280,8 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt) -> tuple[
         return _mark_again(session, clock, attempt), None
     paper = _paper_steps(session, attempt.id, rows)
     now = clock.now()
-    overrides = item_overrides.for_sitting(session, attempt.sitting_id)
+    # A sitting's regrades are read only when it has some (the items' query says): most never have.
+    overrides = item_overrides.for_sitting(session, attempt.sitting_id) if (rows[0].regraded if rows else True) else {}
     new_marks: list[dict] = []
     scores: dict[int, Decimal | None] = {}  # item id → its mark; None: it waits for a marker
     for row in rows:
@@ -249,7 +309,9 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt) -> tuple[
     slots = {row.id: row.slot for row in rows}
     marks = [(slots[m["attempt_item_id"]], _NewMark(m["score"], m["marked_at"], None, m["reason"]))
              for m in new_marks]
-    return total, ledger.AttemptRecords(rows, paper.steps, marks)
+    # The snapshot is read for the ledger only when it names a law version (the items' query says).
+    laws = None if (rows[0].cites_laws if rows else True) else []
+    return total, ledger.AttemptRecords(rows, paper.steps, marks, laws)
 
 
 def _item_marks(session: Session, attempt_id: int) -> list[tuple[Decimal, Decimal | None, bool]]:

@@ -11,9 +11,11 @@ list (:func:`ledger_list`) inside its hash.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from question_bank.models import (
@@ -62,14 +64,19 @@ class TestedVersion:
 def tested_versions(session: Session, attempt_id: int) -> list[TestedVersion]:
     """The attempt's snapshot, by law title then version date (empty for an attempt whose
     questions cited no article)."""
-    rows = session.execute(
-        select(Law.title, Law.short_title, LawVersion.id, LawVersion.version_date, LawVersion.status,
-               AttemptLawVersion.items)
-        .join(LawVersion, LawVersion.id == AttemptLawVersion.law_version_id)
-        .join(Law, Law.id == LawVersion.law_id)
-        .where(AttemptLawVersion.attempt_id == attempt_id)
-        .order_by(Law.title, LawVersion.version_date))
-    return [TestedVersion(*row) for row in rows]
+    return [TestedVersion(*row) for row in session.execute(_tested_statement(), {"attempt_id": attempt_id})]
+
+
+@functools.lru_cache(maxsize=1)
+def _tested_statement() -> Any:
+    """:func:`tested_versions`' query for the attempt ``:attempt_id``, built once: every ledger
+    entry reads it, a hand-in's among them, and building it cost more than running it (issue 7)."""
+    return (select(Law.title, Law.short_title, LawVersion.id, LawVersion.version_date, LawVersion.status,
+                   AttemptLawVersion.items)
+            .join(LawVersion, LawVersion.id == AttemptLawVersion.law_version_id)
+            .join(Law, Law.id == LawVersion.law_id)
+            .where(AttemptLawVersion.attempt_id == bindparam("attempt_id"))
+            .order_by(Law.title, LawVersion.version_date))
 
 
 def ledger_list(session: Session, attempt_id: int) -> list[list[str]]:
