@@ -20,6 +20,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from question_bank.db import in_ids
 from question_bank.models import CLOSED_STATES, Attempt, ScoreRecord
 from question_bank.services import ledger, marking_evidence
 
@@ -125,7 +126,7 @@ def _newest_and_corrected(session: Session, attempt_ids: Iterable[int]) -> tuple
         return {}, set()
     newest = (select(ScoreRecord.attempt_id, func.max(ScoreRecord.id).label("newest_id"),
                      func.max(case((_is_correction(), 1), else_=0)).label("corrected"))
-              .where(ScoreRecord.attempt_id.in_(ids)).group_by(ScoreRecord.attempt_id).subquery())
+              .where(in_ids(ScoreRecord.attempt_id, ids)).group_by(ScoreRecord.attempt_id).subquery())
     entries, corrected = {}, set()
     for record, was_corrected in session.execute(
             select(ScoreRecord, newest.c.corrected).join(newest, ScoreRecord.id == newest.c.newest_id)):

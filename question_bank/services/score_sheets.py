@@ -19,10 +19,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from question_bank import collector
 from question_bank.clock import Clock
+from question_bank.db import in_ids
 from question_bank.errors import NotFound
 from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User
 from question_bank.reports import score_sheet as sheet
@@ -66,14 +67,16 @@ def _attempts_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int
         .join(OrgUnit, OrgUnit.id == User.org_unit_id)
         .where(_in_scope(viewer))
         .order_by(Attempt.attempt_no)
-        .options(selectinload(Attempt.reopenings))
+        # joined, not "selectin": that asked again by a list of every attempt's id, 500 at a time,
+        # for re-openings few attempts have (issue 7)
+        .options(joinedload(Attempt.reopenings))
     )
     if sitting_ids is not None:
         query = query.where(Attempt.sitting_id.in_(list(sitting_ids)))
     if users is not None:
-        query = query.where(Attempt.user_id.in_(list(users)))
+        query = query.where(in_ids(Attempt.user_id, users))
     grouped: dict[int, dict[int, list[Attempt]]] = defaultdict(lambda: defaultdict(list))
-    for attempt in session.scalars(query):
+    for attempt in session.scalars(query).unique():
         grouped[attempt.sitting_id][attempt.user_id].append(attempt)
     return grouped
 
