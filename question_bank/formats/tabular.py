@@ -33,6 +33,7 @@ import io
 import math
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any
@@ -179,8 +180,11 @@ _OOXML_ESCAPE_LIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 #: Pixels per character of a column's width: a digit of Calibri 11, both writers' default font.
 _PIXELS_PER_CHARACTER = 7
-#: Distinct texts a sheet keeps what it wrote them as (the first ones met: the repeated ones are among them).
-_TEXTS_KEPT = 8192
+#: Distinct texts of one column a sheet keeps what it wrote them as (the first ones met). Kept per
+#: column, so that a column of distinct texts (names, ID numbers) does not take the places of the
+#: repeated texts of another (a 50,000-row sheet's units met after its first 4,000 rows were
+#: worked out again on every row, issue 7).
+_TEXTS_KEPT = 2048
 
 
 def _xlsx_text(original: str) -> tuple[str, bool, bool]:
@@ -253,10 +257,10 @@ class _XlsxSheet:
                              (True, False): add({"bold": True}), (True, True): add({"bold": True, "quote_prefix": True})}
         self.date_format = add({"num_format": "yyyy-mm-dd"})
         self.datetime_format = add({"num_format": "yyyy-mm-dd h:mm:ss"})
-        # Text → what it is written as (:func:`_sheet_text`): a sheet repeats its units, posts and
-        # labels on every row. Kept by this sheet only, so no export's names or ID numbers
-        # outlive it in the worker.
-        self.texts: dict[str, tuple[str, bool, int]] = {}
+        # Column → text → what it is written as (:func:`_sheet_text`): a sheet repeats its units,
+        # posts and labels on every row. Kept by this sheet only, so no export's names or ID
+        # numbers outlive it in the worker.
+        self.texts: dict[int, dict[str, tuple[str, bool, int]]] = defaultdict(dict)
 
     def write(self, row: int, col: int, value: Any, bold: bool = False) -> int:
         sheet = self.sheet
@@ -298,11 +302,12 @@ class _XlsxSheet:
 
     def _write_text(self, row: int, col: int, value: Any, bold: bool) -> int:
         original = value if type(value) is str else str(value)
-        known = self.texts.get(original)
+        texts = self.texts[col]
+        known = texts.get(original)
         if known is None:
             known = _sheet_text(original)
-            if len(self.texts) < _TEXTS_KEPT:
-                self.texts[original] = known
+            if len(texts) < _TEXTS_KEPT:
+                texts[original] = known
         text, flagged, width = known
         cell_format = self.text_formats[bold, flagged]
         if not text:

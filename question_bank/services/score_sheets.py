@@ -19,10 +19,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from question_bank import collector
 from question_bank.clock import Clock
+from question_bank.db import in_ids
 from question_bank.errors import NotFound
 from question_bank.models import Attempt, OrgUnit, Role, RosterEntry, Sitting, User
 from question_bank.reports import score_sheet as sheet
@@ -66,14 +67,16 @@ def _attempts_in_scope(session: Session, viewer: User, sitting_ids: Iterable[int
         .join(OrgUnit, OrgUnit.id == User.org_unit_id)
         .where(_in_scope(viewer))
         .order_by(Attempt.attempt_no)
-        .options(selectinload(Attempt.reopenings))
+        # joined, not "selectin": that asked again by a list of every attempt's id, 500 at a time,
+        # for re-openings few attempts have (issue 7)
+        .options(joinedload(Attempt.reopenings))
     )
     if sitting_ids is not None:
         query = query.where(Attempt.sitting_id.in_(list(sitting_ids)))
     if users is not None:
-        query = query.where(Attempt.user_id.in_(list(users)))
+        query = query.where(in_ids(Attempt.user_id, users))
     grouped: dict[int, dict[int, list[Attempt]]] = defaultdict(lambda: defaultdict(list))
-    for attempt in session.scalars(query):
+    for attempt in session.scalars(query).unique():
         grouped[attempt.sitting_id][attempt.user_id].append(attempt)
     return grouped
 
@@ -149,22 +152,23 @@ def _sheet_parts(session: Session, clock: Clock, sitting: Sitting,
     """The sheet :data:`SHEET_CHUNK` roster entries at a time, in the sheet's order: (headers,
     their rows, the entries). Every part is judged at the same moment."""
     protection.require_role(viewer, *READER_ROLES)
-    ids = list(session.scalars(_in_scope_query(select(RosterEntry.id), viewer, [sitting.id])))
-    if not ids:
-        raise NotFound()
+    # One query streamed in parts (yield_per) rather than the ids first and then each part's
+    # entries by a list of 2,000 ids: the scope's joins already hold the cadre and the unit the
+    # rows show (issue 7).
+    query = _in_scope_query(select(RosterEntry), viewer, [sitting.id]).options(
+        contains_eager(RosterEntry.user).contains_eager(User.org_unit),
+        # only what the sheet shows of a cadre (another column is read when asked for); their
+        # roles are not on it
+        contains_eager(RosterEntry.user).load_only(*SHEET_USER_COLUMNS).lazyload(User.role_rows))
     now = clock.now()
-    for start in range(0, len(ids), SHEET_CHUNK):
-        part_ids = ids[start:start + SHEET_CHUNK]
-        loaded = {e.id: e for e in session.scalars(
-            select(RosterEntry).where(RosterEntry.id.in_(part_ids))
-            .options(joinedload(RosterEntry.user).joinedload(User.org_unit),
-                     # only what the sheet shows of a cadre (another column is read when asked for);
-                     # their roles are not on it
-                     joinedload(RosterEntry.user).load_only(*SHEET_USER_COLUMNS).lazyload(User.role_rows)))}
-        # (one removed from the roster since the ids were read is left out, not a KeyError)
-        entries = [loaded[i] for i in part_ids if i in loaded]
+    empty = True
+    for part in session.scalars(query.execution_options(yield_per=SHEET_CHUNK)).partitions():
+        empty = False
+        entries = list(part)
         headers, rows = _build(session, now, sitting, viewer, entries)
         yield headers, _with_unit_paths(session, viewer, entries, rows), entries
+    if empty:
+        raise NotFound()
 
 
 def _with_unit_paths(session: Session, viewer: User, entries: list[RosterEntry], rows: list) -> list:
