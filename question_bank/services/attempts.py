@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 
@@ -90,12 +90,28 @@ class AttemptStatus:
     versions: dict[int, int]
 
 
+#: The statements a start runs, built once with their parameters left open (issue 7: building and
+#: keying them anew took about a tenth of a start's CPU); the ``sitting_id`` and ``user_id`` are bound.
+_ROSTER_ENTRY = select(RosterEntry).where(RosterEntry.sitting_id == bindparam("sitting_id"),
+                                          RosterEntry.user_id == bindparam("user_id"))
+_ROSTER_ENTRY_LOCKED = _ROSTER_ENTRY.with_for_update()
+_ATTEMPTS_MADE = select(Attempt).where(Attempt.sitting_id == bindparam("sitting_id"),
+                                       Attempt.user_id == bindparam("user_id"))
+# The key-share lock of :func:`lock_for_start`, the paper and its sections read in the same statement.
+_SITTING_FOR_START = (select(Sitting).where(Sitting.id == bindparam("sitting_id"))
+                      .options(joinedload(Sitting.paper, innerjoin=True).joinedload(Paper.sections)
+                               .joinedload(BlueprintSection.category))
+                      .with_for_update(read=True, key_share=True, of=Sitting)
+                      .execution_options(populate_existing=True))
+
+
+def _place_of(sitting: Sitting, candidate: User) -> dict[str, int]:
+    return {"sitting_id": sitting.id, "user_id": candidate.id}
+
+
 def roster_entry(session: Session, sitting: Sitting, candidate: User, *, lock: bool = False) -> RosterEntry:
     """The candidate's place on the sitting's roster. Raises :class:`NotFound` when not on it."""
-    query = select(RosterEntry).where(RosterEntry.sitting_id == sitting.id, RosterEntry.user_id == candidate.id)
-    if lock:
-        query = query.with_for_update()
-    entry = session.scalar(query)
+    entry = session.scalar(_ROSTER_ENTRY_LOCKED if lock else _ROSTER_ENTRY, _place_of(sitting, candidate))
     if entry is None:
         raise NotFound()
     return entry
@@ -131,11 +147,7 @@ def lock_for_start(session: Session, sitting: Sitting, candidate: User) -> Start
     # locked once started (tester finding: grace changed while an attempt was being started).
     # Taken before the roster entry, in the order update_sitting takes the two, so the two cannot
     # deadlock. The paper comes with it, which the draw reads next (issue 7: three lazy loads fewer).
-    session.execute(select(Sitting).where(Sitting.id == sitting.id)
-                    .options(joinedload(Sitting.paper, innerjoin=True).joinedload(Paper.sections)
-                             .joinedload(BlueprintSection.category))
-                    .with_for_update(read=True, key_share=True, of=Sitting)
-                    .execution_options(populate_existing=True)).unique().one()
+    session.execute(_SITTING_FOR_START, {"sitting_id": sitting.id}).unique().one()
     entry = roster_entry(session, sitting, candidate, lock=True)
     current, used = attempts_so_far(session, sitting, candidate)
     return StartPlace(entry, current, used)
@@ -144,8 +156,7 @@ def lock_for_start(session: Session, sitting: Sitting, candidate: User) -> Start
 def attempts_so_far(session: Session, sitting: Sitting, candidate: User) -> tuple[Attempt | None, int]:
     """The candidate's attempt in progress at ``sitting`` (None: none) and the number of attempts
     they have made there, read in one statement (their few attempts at the sitting)."""
-    made = session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id,
-                                                 Attempt.user_id == candidate.id)).all()
+    made = session.scalars(_ATTEMPTS_MADE, _place_of(sitting, candidate)).all()
     return next((a for a in made if a.state == AttemptState.IN_PROGRESS), None), len(made)
 
 
