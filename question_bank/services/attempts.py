@@ -204,7 +204,8 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
         drawn = _shuffle_within_sections(drawn, rng)
     session.add(attempt)
     session.flush()
-    # The paper's items in one statement, not as 100 ORM objects (issue 7); the attempt's
+    # The paper's items in one statement, not as 100 ORM objects (issue 7), and with them (the same
+    # statement on PostgreSQL) the law versions they cite (the validity snapshot); the attempt's
     # ``items`` collection loads from the rows when first read.
     insert_rows(session, AttemptItem, [
         {"attempt_id": attempt.id, "slot": slot, "section_no": pick.section_no, "question_version_id": pick.version.id,
@@ -212,10 +213,9 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
          "option_order": option_order_for(pick.version.option_count,
                                           sitting.shuffle_options and get_type(pick.version.qtype).has_options,
                                           rng, pick.version.pinned_options)}
-        for slot, pick in enumerate(drawn, start=1)])
+        for slot, pick in enumerate(drawn, start=1)], then=validity.snapshot_of, then_params={"attempt_id": attempt.id})
     session.expire(attempt, ["items"])
     _mark_used(session, [pick.version.id for pick in drawn if pick.version.used_at is None], now)
-    validity.take_snapshot(session, attempt)
     audit.record(session, clock, candidate, "attempt.start", "attempt", attempt.id,
                  after={"sitting": sitting.id, "attempt_no": attempt.attempt_no, "deadline": deadline.isoformat(),
                         **({"pledge": pledge} if pledge is not None else {})})
