@@ -142,9 +142,11 @@ def append_row(session: Session, chain: Chain, table: Table, values: Mapping[str
     return entry_id, prev_hash, entry_hash
 
 
-#: The head's lock as :func:`_locked_head` takes it, built once (a start and a hand-in run it each time).
-_LOCK_HEAD = select(LedgerHead.last_hash, LedgerHead.entry_count) \
-    .where(LedgerHead.id == bindparam("head_id")).with_for_update()
+@functools.lru_cache(maxsize=1)
+def _lock_head_statement() -> Any:
+    """The head's lock as :func:`_locked_head` takes it, built once (a start and a hand-in run it each time)."""
+    return select(LedgerHead.last_hash, LedgerHead.entry_count) \
+        .where(LedgerHead.id == bindparam("head_id")).with_for_update()
 
 
 def _locked_head(session: Session, chain: Chain) -> list[Any]:
@@ -155,7 +157,7 @@ def _locked_head(session: Session, chain: Chain) -> list[Any]:
     held = session.info.get(key)
     if held is not None and held[0] is transaction and transaction is not None and transaction.is_active:
         return held[1]
-    row = session.execute(_LOCK_HEAD, {"head_id": int(chain)}).one_or_none()
+    row = session.execute(_lock_head_statement(), {"head_id": int(chain)}).one_or_none()
     if row is None:
         raise RuntimeError(f"the head row of the {chain.name.lower()} chain is missing: "
                            "the database was not made by the migrations")
