@@ -164,7 +164,8 @@ def insert_rows(session: Any, model: Any, rows: list[dict[str, Any]], *,
     the insert's ``RETURNING`` as a data-modifying ``WITH``, so the rows and the statement go in
     one round trip; elsewhere it is the table itself, read by a second statement after the insert,
     so ``then`` must pick the rows it wants by their values (an attempt id), never take all. The
-    statement is made once per table, column list and ``then`` (pass a module-level function)."""
+    statement is made once per table, column list and ``then`` (pass a module-level function).
+    With no rows nothing runs, ``then`` neither."""
     if not rows:
         return
     columns = tuple(rows[0])
