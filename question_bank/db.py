@@ -13,7 +13,7 @@ import logging
 import re
 import sqlite3
 from decimal import Decimal
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import (JSON, BigInteger, ColumnElement, DateTime, Enum, MetaDat
                         create_engine, event, func, insert, select)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.orm import DeclarativeBase, sessionmaker, Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -144,7 +145,8 @@ def in_ids(key: ColumnElement[int], ids: Iterable[int]) -> ColumnElement[bool]:
     return key.in_(bindparam(None, [int(i) for i in ids], type_=BigInteger(), expanding=True, literal_execute=True))
 
 
-def insert_rows(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
+def insert_rows(session: Any, model: Any, rows: list[dict[str, Any]], *,
+                then: Callable[[Any], Executable] | None = None, then_params: dict[str, Any] | None = None) -> None:
     """Insert ``rows`` (dicts of column values, every dict with the same keys) into ``model``'s
     table in the session's transaction, as one statement: on PostgreSQL one
     ``INSERT … SELECT … FROM jsonb_to_recordset(:rows)`` taking every row in one JSON document
@@ -163,7 +165,15 @@ def insert_rows(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     raises (a constraint broken), ``ValueError`` naming any key that is no column of the table
     (SQLite's ``executemany`` would drop such a key silently and give the column its default,
     where PostgreSQL's form fails, so a misspelt column is refused on both alike) and what a
-    column's bind processing raises (``ValueError`` for points with more than two places)."""
+    column's bind processing raises (``ValueError`` for points with more than two places).
+
+    ``then`` makes a statement that reads the rows just inserted from the selectable it is given
+    (with the table's columns), run with ``then_params`` bound: on PostgreSQL that selectable is
+    the insert's ``RETURNING`` as a data-modifying ``WITH``, so the rows and the statement go in
+    one round trip; elsewhere it is the table itself, read by a second statement after the insert,
+    so ``then`` must pick the rows it wants by their values (an attempt id), never take all. The
+    statement is made once per table, column list and ``then`` (pass a module-level function).
+    With no rows nothing runs, ``then`` neither."""
     if not rows:
         return
     columns = tuple(rows[0])
@@ -174,9 +184,27 @@ def insert_rows(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     connection = session.connection()
     statement = _recordset_insert(model.__table__, columns) if connection.dialect.name == "postgresql" else None
     if statement is not None:
-        connection.execute(statement, {"rows": _recordset_document(model.__table__, columns, rows, connection.dialect)})
-    else:
-        connection.execute(insert(model.__table__), rows)
+        document = {"rows": _recordset_document(model.__table__, columns, rows, connection.dialect)}
+        if then is None:
+            connection.execute(statement, document)
+        else:
+            connection.execute(_then_inserted(model.__table__, columns, then), {**document, **(then_params or {})})
+        return
+    connection.execute(insert(model.__table__), rows)
+    if then is not None:
+        connection.execute(_then_in_table(model.__table__, then), then_params or {})
+
+
+@functools.lru_cache(maxsize=16)
+def _then_inserted(table: Table, columns: tuple[str, ...], then: Callable[[Any], Executable]) -> Any:
+    """PostgreSQL: ``WITH inserted AS (<the recordset insert> RETURNING *) <then(inserted)>``."""
+    inserted = _recordset_insert(table, columns).returning(*table.columns).cte("inserted")
+    return then(inserted).add_cte(inserted)
+
+
+@functools.lru_cache(maxsize=16)
+def _then_in_table(table: Table, then: Callable[[Any], Executable]) -> Any:
+    return then(table)
 
 
 def _recordset_document(table: Table, columns: tuple[str, ...], rows: list[dict[str, Any]], dialect: Any) -> str:

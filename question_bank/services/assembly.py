@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 
-from sqlalchemy import Integer, Select, and_, any_, bindparam, case, exists, func, literal, select
+from sqlalchemy import Integer, Select, Text, and_, any_, bindparam, case, cast, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -404,7 +404,9 @@ _BRIEFS: dict[str, Select] = {}
 
 def _briefs_statement(postgresql: bool) -> Select:
     length = func.jsonb_array_length if postgresql else func.json_array_length
-    wanted = QuestionVersion.id == any_(bindparam("ids", type_=ARRAY(Integer))) if postgresql \
+    # PostgreSQL: the ids as one array literal ('{1,2,3}', text cast to integer[]), which psycopg
+    # passes as it is, where a list would be dumped element by element in Python (issue 7).
+    wanted = QuestionVersion.id == any_(cast(bindparam("ids", type_=Text()), ARRAY(Integer))) if postgresql \
         else QuestionVersion.id.in_(bindparam("ids", expanding=True))
     pinned = case((QuestionVersion.pinned_options != literal([], QuestionVersion.pinned_options.type),
                    QuestionVersion.pinned_options), else_=None)
@@ -423,7 +425,8 @@ def _briefs(session: Session, version_ids: list[int]) -> dict[int, VersionBrief]
     dialect = session.get_bind().dialect.name
     if dialect not in _BRIEFS:
         _BRIEFS[dialect] = _briefs_statement(dialect == "postgresql")
-    rows = session.execute(_BRIEFS[dialect], {"ids": version_ids})
+    ids = "{" + ",".join(map(str, version_ids)) + "}" if dialect == "postgresql" else version_ids
+    rows = session.execute(_BRIEFS[dialect], {"ids": ids})
     return {row[0]: VersionBrief(row[0], row[1], row[2] or 0, tuple(row[3] or ()), row[4]) for row in rows}
 
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 
@@ -91,12 +91,24 @@ class AttemptStatus:
     versions: dict[int, int]
 
 
+def _place_of(sitting: Sitting, candidate: User) -> dict[str, int]:
+    """The parameters of the statements below that read a candidate's place at a sitting."""
+    return {"sitting_id": sitting.id, "user_id": candidate.id}
+
+
+# The statements a start runs are built once each, their ids left as parameters (issue 7: building
+# and keying them anew ran on every start).
+
+@functools.lru_cache(maxsize=2)
+def _roster_entry_query(lock: bool) -> Select:
+    query = select(RosterEntry).where(RosterEntry.sitting_id == bindparam("sitting_id"),
+                                      RosterEntry.user_id == bindparam("user_id"))
+    return query.with_for_update() if lock else query
+
+
 def roster_entry(session: Session, sitting: Sitting, candidate: User, *, lock: bool = False) -> RosterEntry:
     """The candidate's place on the sitting's roster. Raises :class:`NotFound` when not on it."""
-    query = select(RosterEntry).where(RosterEntry.sitting_id == sitting.id, RosterEntry.user_id == candidate.id)
-    if lock:
-        query = query.with_for_update()
-    entry = session.scalar(query)
+    entry = session.scalar(_roster_entry_query(lock), _place_of(sitting, candidate))
     if entry is None:
         raise NotFound()
     return entry
@@ -112,12 +124,21 @@ def open_attempt(session: Session, sitting: Sitting, candidate: User) -> Attempt
 @dataclass(frozen=True)
 class StartPlace:
     """The candidate's place at a sitting as a start reads it under their roster entry's row lock
-    (:func:`lock_for_start`): the entry, the attempt in progress (None: none) and how many attempts
-    they have made there, that one included."""
+    (:func:`lock_for_start`): the entry, the id of the attempt in progress (None: none) and how
+    many attempts they have made there, that one included."""
 
     entry: RosterEntry
-    current: Attempt | None
+    current_id: int | None
     used: int
+
+
+@functools.lru_cache(maxsize=1)
+def _sitting_for_start() -> Select:
+    return (select(Sitting).where(Sitting.id == bindparam("sitting_id"))
+            .options(joinedload(Sitting.paper, innerjoin=True).joinedload(Paper.sections)
+                     .joinedload(BlueprintSection.category))
+            .with_for_update(read=True, key_share=True, of=Sitting)
+            .execution_options(populate_existing=True))
 
 
 def lock_for_start(session: Session, sitting: Sitting, candidate: User) -> StartPlace:
@@ -132,22 +153,24 @@ def lock_for_start(session: Session, sitting: Sitting, candidate: User) -> Start
     # locked once started (tester finding: grace changed while an attempt was being started).
     # Taken before the roster entry, in the order update_sitting takes the two, so the two cannot
     # deadlock. The paper comes with it, which the draw reads next (issue 7: three lazy loads fewer).
-    session.execute(select(Sitting).where(Sitting.id == sitting.id)
-                    .options(joinedload(Sitting.paper, innerjoin=True).joinedload(Paper.sections)
-                             .joinedload(BlueprintSection.category))
-                    .with_for_update(read=True, key_share=True, of=Sitting)
-                    .execution_options(populate_existing=True)).unique().one()
+    session.execute(_sitting_for_start(), {"sitting_id": sitting.id}).unique().one()
     entry = roster_entry(session, sitting, candidate, lock=True)
-    current, used = attempts_so_far(session, sitting, candidate)
-    return StartPlace(entry, current, used)
+    current_id, used = attempts_so_far(session, sitting, candidate)
+    return StartPlace(entry, current_id, used)
 
 
-def attempts_so_far(session: Session, sitting: Sitting, candidate: User) -> tuple[Attempt | None, int]:
-    """The candidate's attempt in progress at ``sitting`` (None: none) and the number of attempts
-    they have made there, read in one statement (their few attempts at the sitting)."""
-    made = session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id,
-                                                 Attempt.user_id == candidate.id)).all()
-    return next((a for a in made if a.state == AttemptState.IN_PROGRESS), None), len(made)
+@functools.lru_cache(maxsize=1)
+def _attempts_made() -> Select:
+    return select(Attempt.id, Attempt.state).where(Attempt.sitting_id == bindparam("sitting_id"),
+                                                   Attempt.user_id == bindparam("user_id"))
+
+
+def attempts_so_far(session: Session, sitting: Sitting, candidate: User) -> tuple[int | None, int]:
+    """The id of the candidate's attempt in progress at ``sitting`` (None: none) and the number of
+    attempts they have made there, read in one statement (their few attempts at the sitting, as
+    plain rows: a start that resumes loads the one in progress as it locks it)."""
+    made = session.execute(_attempts_made(), _place_of(sitting, candidate)).all()
+    return next((a.id for a in made if a.state == AttemptState.IN_PROGRESS), None), len(made)
 
 
 def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitting, seed: int | None = None,
@@ -166,10 +189,10 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
     if place is None:
         place = lock_for_start(session, sitting, candidate)
     now = clock.now()
-    if place.current is not None:
-        lock_attempt(session, place.current.id)
-        if not deadlines.close_if_overdue(session, clock, place.current):
-            return place.current
+    if place.current_id is not None:
+        current = lock_attempt(session, place.current_id)
+        if not deadlines.close_if_overdue(session, clock, current):
+            return current
     if not sitting.is_open(now):
         raise WindowNotOpen(N_("This sitting is open from %(opens)s to %(closes)s (server time)."),
                             opens=sitting.opens_at, closes=sitting.closes_at)
@@ -194,7 +217,8 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
         drawn = _shuffle_within_sections(drawn, rng)
     session.add(attempt)
     session.flush()
-    # The paper's items in one statement, not as 100 ORM objects (issue 7); the attempt's
+    # The paper's items in one statement, not as 100 ORM objects (issue 7), and with them (the same
+    # statement on PostgreSQL) the law versions they cite (the validity snapshot); the attempt's
     # ``items`` collection loads from the rows when first read.
     insert_rows(session, AttemptItem, [
         {"attempt_id": attempt.id, "slot": slot, "section_no": pick.section_no, "question_version_id": pick.version.id,
@@ -202,10 +226,9 @@ def start_attempt(session: Session, clock: Clock, candidate: User, sitting: Sitt
          "option_order": option_order_for(pick.version.option_count,
                                           sitting.shuffle_options and get_type(pick.version.qtype).has_options,
                                           rng, pick.version.pinned_options)}
-        for slot, pick in enumerate(drawn, start=1)])
+        for slot, pick in enumerate(drawn, start=1)], then=validity.snapshot_of, then_params={"attempt_id": attempt.id})
     session.expire(attempt, ["items"])
     _mark_used(session, [pick.version.id for pick in drawn if pick.version.used_at is None], now)
-    validity.take_snapshot(session, attempt)
     audit.record(session, clock, candidate, "attempt.start", "attempt", attempt.id,
                  after={"sitting": sitting.id, "attempt_no": attempt.attempt_no, "deadline": deadline.isoformat(),
                         **({"pledge": pledge} if pledge is not None else {})})

@@ -48,6 +48,9 @@ def option_order_for(option_count: int, shuffle: bool, rng: Any, pinned: list[in
     order = list(range(option_count))
     if not shuffle:
         return order
+    if not pinned:  # most questions: the same shuffle as below, without the bookkeeping (issue 7)
+        rng.shuffle(order)
+        return order
     fixed = {i for i in pinned if 0 <= i < option_count}
     free = [i for i in order if i not in fixed]
     rng.shuffle(free)

@@ -49,7 +49,7 @@ def confirm_start(session: Session, clock: Clock, candidate: User, sitting: Sitt
     # The roster entry is locked before the look for an attempt in progress, so the look is the one
     # the start acts on (issue 7: it was made twice, before and under the lock).
     place = attempts.lock_for_start(session, sitting, candidate)
-    if place.current is None:
+    if place.current_id is None:
         if not accepted:
             raise InvalidInput([Problem(N_("accept the integrity pledge to start the exam"), place="pledge")])
         refusal = admission.start_refusal(session, clock, candidate, sitting, code=code, client_ip=client_ip)

@@ -1,7 +1,7 @@
 """The legal-validity snapshot of an attempt (issue 11): which law versions its questions cited
 when it was drawn, so that a result can later be read against the law it tested.
 
-Taken once, when the attempt's paper is drawn (:func:`take_snapshot`): one
+Taken once, when the attempt's paper is drawn, with its items (:func:`snapshot_of`): one
 :class:`~question_bank.models.AttemptLawVersion` per law version that a citation of an item's
 question version pointed at then, with how many items cited it. A citation re-pointed later (a
 reviewer clearing a law review flag) does not change it. Each score ledger entry carries the same
@@ -15,12 +15,10 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal, select
+from sqlalchemy import Insert, Integer, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from question_bank.models import (
-    Attempt,
-    AttemptItem,
     AttemptLawVersion,
     Law,
     LawVersion,
@@ -30,18 +28,19 @@ from question_bank.models import (
 
 
 
-def take_snapshot(session: Session, attempt: Attempt) -> None:
-    """Record the law versions the attempt's items cite now (the attempt and its items flushed):
-    one ``INSERT … SELECT`` that counts the citations and writes the rows in the database, so a
-    start sends one statement whether its questions cite laws or not, and no objects are made
-    (issue 7). Flushes, never commits."""
-    session.flush()
-    counted = (select(literal(attempt.id), QuestionCitation.law_version_id, func.count(func.distinct(AttemptItem.id)))
-               .join(AttemptItem, AttemptItem.question_version_id == QuestionCitation.question_version_id)
-               .where(AttemptItem.attempt_id == attempt.id, QuestionCitation.law_version_id.is_not(None),
+def snapshot_of(items: Any) -> Insert:
+    """The snapshot's ``INSERT … SELECT`` for the attempt of id ``:attempt_id`` over ``items``, a
+    selectable with ``attempt_item``'s columns: the rows a start's insert of its items returns on
+    PostgreSQL, the table on SQLite (``db.insert_rows(…, then=snapshot_of)``: on PostgreSQL the
+    items and their snapshot go in one statement, issue 7). Every item's citations of an article
+    are counted in the database per law version they point at, so no objects are made."""
+    attempt_id = bindparam("attempt_id", type_=Integer)
+    counted = (select(attempt_id, QuestionCitation.law_version_id, func.count(func.distinct(items.c.id)))
+               .join(items, items.c.question_version_id == QuestionCitation.question_version_id)
+               .where(items.c.attempt_id == attempt_id, QuestionCitation.law_version_id.is_not(None),
                       QuestionCitation.article_id.is_not(None))
                .group_by(QuestionCitation.law_version_id))
-    session.execute(insert(AttemptLawVersion).from_select(["attempt_id", "law_version_id", "items"], counted))
+    return insert(AttemptLawVersion).from_select(["attempt_id", "law_version_id", "items"], counted)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """``db.insert_rows`` writes a set of rows in one statement, on PostgreSQL by ``unnest`` and on
 SQLite by ``executemany``; a key naming no column must fail on both, or a misspelt column would be
-dropped on SQLite alone and the column left to its default (a mark's ``half_cent``, its marker)."""
+dropped on SQLite alone and the column left to its default (a mark's ``half_cent``, its marker). A
+statement given as ``then`` reads the rows just inserted, on PostgreSQL in the same statement."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import StatementError
 
 from question_bank.db import insert_rows
@@ -47,3 +48,27 @@ def test_rows_read_back_exactly_as_given(db, clock, make):
     with pytest.raises((ValueError, StatementError), match="more than two decimal places"):
         insert_rows(db, Mark, [{"attempt_item_id": items[0], "score": Decimal("1.005"), "marked_at": when,
                                 "marker_id": None, "reason": "", "half_cent": False}])
+
+
+
+def _total_as_item_mark(marks):
+    # A statement over the rows inserted (on SQLite, the table): the item of id :item takes the total
+    # of its marks.
+    total = select(func.sum(marks.c.score)).where(marks.c.attempt_item_id == AttemptItem.id).scalar_subquery()
+    return update(AttemptItem).where(AttemptItem.id == bindparam("item")).values(mark=total)
+
+
+def test_a_statement_given_as_then_reads_the_rows_inserted(db, clock, make):
+    make.questions(2, "single_choice", key=["B"])
+    cadre = make.cadre()
+    sitting = make.sitting(make.paper([("single_choice", 2, 50, "行政处罚法")]), roster=[cadre], shuffle=False)
+    first, second = (item.id for item in attempts.start_attempt(db, clock, cadre, sitting).items)
+    row = {"marked_at": clock.now(), "marker_id": None, "reason": "", "half_cent": False}
+    insert_rows(db, Mark, [{**row, "attempt_item_id": second, "score": Decimal("7")}])
+    insert_rows(db, Mark, [{**row, "attempt_item_id": first, "score": Decimal("1.25")},
+                           {**row, "attempt_item_id": first, "score": Decimal("2.5")},
+                           {**row, "attempt_item_id": second, "score": Decimal("3")}],
+                then=_total_as_item_mark, then_params={"item": first})
+    marks = db.execute(select(AttemptItem.id, AttemptItem.mark).order_by(AttemptItem.id)
+                       .execution_options(populate_existing=True)).all()
+    assert [tuple(m) for m in marks] == [(first, Decimal("3.75")), (second, Decimal("50"))]
