@@ -76,8 +76,11 @@ def lock_head(session: Session, chain: Chain, *also: Chain) -> list[Any]:
     transaction = session.get_nested_transaction() or session.get_transaction()
     wanted = [c for c in sorted({chain, *also}) if _moved(session, c, transaction) is None]
     if wanted:
-        heads = {row.id: [row.last_hash, row.entry_count]
-                 for row in session.execute(_lock_statement(), {"ids": [int(c) for c in wanted]})}
+        # Built on each call, not by a cached builder: mutmut does not mutate a decorated function,
+        # and this lock is what keeps concurrent appenders from forking the chain.
+        heads = {row.id: [row.last_hash, row.entry_count] for row in session.execute(
+            select(LedgerHead.id, LedgerHead.last_hash, LedgerHead.entry_count)
+            .where(LedgerHead.id.in_([int(c) for c in wanted])).order_by(LedgerHead.id).with_for_update())}
         transaction = session.get_nested_transaction() or session.get_transaction()  # the query began one if none was open
         for c in wanted:
             if c not in heads:
@@ -98,15 +101,6 @@ def _moved(session: Session, chain: Chain, transaction: Any) -> list[Any] | None
     if held is not None and held[0] is transaction and transaction is not None and transaction.is_active:
         return held[1]
     return None
-
-
-@functools.lru_cache(maxsize=1)
-def _lock_statement() -> Any:
-    """``SELECT id, last_hash, entry_count FROM ledger_head WHERE id IN (:ids) ORDER BY id FOR
-    UPDATE``, built once (issue 7: building a statement per call cost more than running it). Its
-    columns are the model's, so the session flushes pending changes before running it."""
-    return (select(LedgerHead.id, LedgerHead.last_hash, LedgerHead.entry_count)
-            .where(LedgerHead.id.in_(bindparam("ids", expanding=True))).order_by(LedgerHead.id).with_for_update())
 
 
 def append_row(session: Session, chain: Chain, table: Table, values: Mapping[str, Any],
