@@ -103,7 +103,7 @@ def _ensure_admitted(attempt_id: int, during: str) -> None:
 
 
 def _quick_save(attempt_id: int, body: dict[str, Any]) -> ChangeReceipt | None:
-    """The usual save in two statements (:mod:`question_bank.services.quick_save`), the person
+    """The usual save in two or three statements (:mod:`question_bank.services.quick_save`), the person
     checked in the first when the sign-in hooks left them to it (``session_claim``), or None, with
     nothing written, for the general path to handle (and refuse) as it always has: a malformed
     request included, so that its errors come in the same order as before."""

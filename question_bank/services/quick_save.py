@@ -1,5 +1,6 @@
-"""The autosave's usual case in two statements (issue 7): one read that locks the attempt and
-brings everything the save's checks need, and one insert.
+"""The autosave's usual case in few statements (issue 7): one read that locks the attempt and
+brings everything the save's checks need, on PostgreSQL a second that reads the slot's steps once
+the lock is held (see below), and one insert.
 
 An exam page saves every change, so this is the busiest write of a sitting. The usual save comes
 from the page holding an open attempt, in time, from an allowed network, to a slot of the paper,
@@ -25,10 +26,17 @@ The read, one statement:
   and the address are checked on the server's clock and the request's address, as before);
 - the slot's item: the question's type, option order, option count and, for a fill-in only, the
   stem (its blanks); never the key, the explanation or the rest of the question;
-- every stored step of the slot (writer, number, superseded, answer), oldest first, for the rule.
+- on SQLite, every stored step of the slot (writer, number, superseded, answer), oldest first, for
+  the rule.
 
-Read after the lock is granted, so on PostgreSQL (read committed) the steps include every save
-committed before: versions are numbered one change at a time, as ``slot_changes`` requires.
+On PostgreSQL the steps are read by a second statement, after the lock is granted. Under read
+committed a statement reads every table as it stood when the statement began, and the lock is
+granted only during it: a read that waited for another save's lock would not see the step that save
+committed, and would store an older change over a newer one as if nothing were there (outside
+trial: two saves of one slot sent at once were both "taken", and the older one was kept). A
+statement begun after the lock sees every save committed before, so versions are numbered one
+change at a time, as ``slot_changes`` requires. SQLite takes its write lock before the
+transaction's first statement (``BEGIN IMMEDIATE``), so there the one read is enough.
 """
 
 from __future__ import annotations
@@ -78,6 +86,11 @@ class Claimant:
 _STEM_COUNTED = sorted(code for code, qtype in REGISTRY.items() if qtype.answer_form == "blanks")
 
 
+#: Whether the read brings the slot's steps itself (see the module: only where the lock is taken
+#: before the statement begins).
+_STEPS_IN_READ = {"postgresql": False, "sqlite": True}
+
+
 def _read(dialect: str) -> Any:
     option_count = (func.jsonb_array_length if dialect == "postgresql" else func.json_array_length)(
         _VERSION.c.options)
@@ -85,23 +98,32 @@ def _read(dialect: str) -> Any:
     # again on every execution (a fiftieth of a save's CPU).
     stem = case((or_(*(_VERSION.c.qtype == code for code in _STEM_COUNTED)), _VERSION.c.stem), else_=literal(""))
     slot = bindparam("slot")
-    return (
-        select(_ATTEMPT.c.state, _ATTEMPT.c.deadline, _ATTEMPT.c.active_page, _SITTING.c.grace_s,
+    joined = (_ATTEMPT.join(_USER, _USER.c.id == _ATTEMPT.c.user_id)
+              .join(_SITTING, _SITTING.c.id == _ATTEMPT.c.sitting_id)
+              .join(_ITEM, (_ITEM.c.attempt_id == _ATTEMPT.c.id) & (_ITEM.c.slot == slot))
+              .join(_VERSION, _VERSION.c.id == _ITEM.c.question_version_id))
+    columns = [_ATTEMPT.c.state, _ATTEMPT.c.deadline, _ATTEMPT.c.active_page, _SITTING.c.grace_s,
                _SITTING.c.allowed_networks, _ITEM.c.option_order, _VERSION.c.qtype, option_count.label("options"),
-               stem.label("stem"), _STEP.c.writer, _STEP.c.client_seq, _STEP.c.superseded, _STEP.c.answer)
-        .select_from(
-            _ATTEMPT.join(_USER, _USER.c.id == _ATTEMPT.c.user_id)
-            .join(_SITTING, _SITTING.c.id == _ATTEMPT.c.sitting_id)
-            .join(_ITEM, (_ITEM.c.attempt_id == _ATTEMPT.c.id) & (_ITEM.c.slot == slot))
-            .join(_VERSION, _VERSION.c.id == _ITEM.c.question_version_id)
-            .outerjoin(_STEP, (_STEP.c.attempt_id == _ATTEMPT.c.id) & (_STEP.c.slot == slot)))
+               stem.label("stem")]
+    if _STEPS_IN_READ[dialect]:
+        joined = joined.outerjoin(_STEP, (_STEP.c.attempt_id == _ATTEMPT.c.id) & (_STEP.c.slot == slot))
+        columns += [*_STEP_COLUMNS]
+    read = (
+        select(*columns).select_from(joined)
         .where(_ATTEMPT.c.id == bindparam("attempt_id"), _ATTEMPT.c.user_id == bindparam("user_id"),
                _USER.c.session_epoch == bindparam("session_epoch"), _USER.c.is_active,
                _USER.c.must_change_password == false(),
                exists().where(_ROLE.c.user_id == _USER.c.id, _ROLE.c.role == str(Role.CADRE)))
-        .order_by(_STEP.c.id)
         .with_for_update(of=_ATTEMPT)
     )
+    return read.order_by(_STEP.c.id) if _STEPS_IN_READ[dialect] else read
+
+
+#: What the rule reads of each of the slot's stored steps.
+_STEP_COLUMNS = (_STEP.c.writer, _STEP.c.client_seq, _STEP.c.superseded, _STEP.c.answer)
+#: The slot's steps, oldest first, read after the attempt's lock is granted (PostgreSQL).
+_STEPS = RenderedStatement(select(*_STEP_COLUMNS).where(_STEP.c.attempt_id == bindparam("attempt_id"),
+                                                       _STEP.c.slot == bindparam("slot")).order_by(_STEP.c.id))
 
 
 #: The read and the insert, built once (per dialect for the read): building a statement on every
@@ -144,7 +166,10 @@ def save(session: Session, clock: Clock, candidate: Claimant, attempt_id: int, c
         normalised = to_original(shape, change.answer)
     except ValueError:
         return None
-    steps = [row for row in rows if row.writer is not None]
+    if _STEPS_IN_READ[connection.dialect.name]:
+        steps = [row for row in rows if row.writer is not None]
+    else:
+        steps = _STEPS.execute(connection, {"attempt_id": attempt_id, "slot": change.slot})
     if change.base is not None and change.base > sum(1 for step in steps if not step.superseded):
         return None  # a version the slot never had: refused by the general path
     verdict = judge(steps, change, normalised)

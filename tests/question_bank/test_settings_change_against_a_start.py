@@ -10,8 +10,6 @@ wait for it; SQLite lets one writer in at a time, so there the two run one after
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,10 +23,7 @@ from question_bank.models import Attempt, AttemptItem, Paper, QuestionVersion, R
 from question_bank.services import assembly, attempts, roster, sittings
 from question_bank.services.sittings import SittingSpec
 from tests.conftest import at
-
-#: Longest wait for the other connection to come to the lock, or to finish (a guard, not a measure).
-_PATIENCE_S = 60
-
+from tests.lock_waits import PATIENCE_S, second_during_first
 
 def _spec(paper_id: int, **changes: Any) -> SittingSpec:
     values = dict(title="任前法律知识考试", kind="pre_appointment", paper_id=paper_id, opens_at=at("09:00:00"),
@@ -63,56 +58,9 @@ def _change(clock, ids: dict[str, int], **changes: Any) -> Callable[[Session], A
     return change
 
 
-def _outcome(session: Session, work: Callable[[Session], Any]) -> Any:
-    """What ``work`` returned, committed, or the error it raised, rolled back."""
-    try:
-        result = work(session)
-        session.commit()
-        return result
-    except Exception as exc:  # noqa: BLE001 (the test looks at which error it was)
-        session.rollback()
-        return exc
-
-
-def _blocked(engine, pid: int) -> bool:
-    with engine.connect() as connection:
-        return bool(connection.scalar(text("SELECT cardinality(pg_blocking_pids(:pid)) > 0"), {"pid": pid}))
-
-
-def _second_during_first(engine, first: Callable[[Session], Any], second: Callable[[Session], Any]) -> Any:
-    """Run ``first`` and, before it commits, ``second`` on another connection; return what the
-    second returned or raised. On PostgreSQL it must come to wait for a lock the first holds."""
-    sessions = make_session_factory(engine)
-    with sessions() as first_session:
-        first(first_session)
-        if engine.dialect.name != "postgresql":
-            first_session.commit()
-            with sessions() as second_session:
-                return _outcome(second_session, second)
-        second_session = sessions()
-        pid = second_session.scalar(text("SELECT pg_backend_pid()"))
-        # A lock never let go fails the second after a while instead of hanging the test.
-        second_session.execute(text(f"SET LOCAL lock_timeout = '{_PATIENCE_S}s'"))
-        outcome: list[Any] = []
-        thread = threading.Thread(target=lambda: outcome.append(_outcome(second_session, second)))
-        thread.start()
-        try:
-            give_up = time.monotonic() + _PATIENCE_S
-            while thread.is_alive() and not _blocked(engine, pid) and time.monotonic() < give_up:
-                time.sleep(0.02)
-            waited = thread.is_alive()
-            first_session.commit()
-        finally:
-            thread.join(timeout=2 * _PATIENCE_S)
-            second_session.close()
-    assert waited, f"the second went ahead while the first was open: {outcome}"
-    [result] = outcome
-    return result
-
-
 def test_a_grace_change_made_while_a_candidate_starts_waits_for_the_start_and_is_refused(db, clock, make, engine):
     ids = _scene(db, clock, make)
-    refused = _second_during_first(engine, _start(clock, ids), _change(clock, ids, grace_s=120))
+    refused = second_during_first(engine, _start(clock, ids), _change(clock, ids, grace_s=120))
     assert isinstance(refused, Conflict), refused
     assert "grace for late saves" in str(refused)
     db.expire_all()
@@ -121,7 +69,7 @@ def test_a_grace_change_made_while_a_candidate_starts_waits_for_the_start_and_is
 
 def test_a_start_made_while_the_time_limit_changes_waits_for_the_change_and_gets_the_new_limit(db, clock, make, engine):
     ids = _scene(db, clock, make)
-    deadline = _second_during_first(engine, _change(clock, ids, time_limit_s=1800), _start(clock, ids))
+    deadline = second_during_first(engine, _change(clock, ids, time_limit_s=1800), _start(clock, ids))
     # Started at 10:00 with the new half hour, not the old hour.
     assert deadline == at("10:30:00")
     db.expire_all()
@@ -141,7 +89,7 @@ def test_a_phone_and_a_pc_pressing_start_at_once_land_in_the_same_attempt(db, cl
         made.append(attempt.id)
         return attempt.id
 
-    resumed = _second_during_first(engine, start, start)
+    resumed = second_during_first(engine, start, start)
     assert resumed == made[0], resumed
     db.expire_all()
     assert db.scalar(select(func.count(Attempt.id)).where(Attempt.sitting_id == ids["sitting"])) == 1
@@ -163,7 +111,7 @@ def test_two_cadres_starting_at_once_keep_the_first_start_as_the_questions_first
         return attempts.start_attempt(session, later, session.get(User, second_cadre.id),
                                       session.get(Sitting, ids["sitting"])).id
 
-    started = _second_during_first(engine, _start(clock, ids), second_start)
+    started = second_during_first(engine, _start(clock, ids), second_start)
     assert isinstance(started, int), started
     db.expire_all()
     first_uses = db.scalars(select(QuestionVersion.used_at)
@@ -190,7 +138,7 @@ def test_two_cadres_saving_at_once_at_one_sitting_do_not_wait_for_each_other(db,
             first.commit()
         else:
             # Waiting at all is the fault; the timeout only turns a wait into an error.
-            second.execute(text(f"SET LOCAL lock_timeout = '{_PATIENCE_S}s'"))
+            second.execute(text(f"SET LOCAL lock_timeout = '{PATIENCE_S}s'"))
         receipt = attempts.save_response(second, clock, second.get(User, second_cadre.id), second_attempt, 1, ["B"], 1)
         second.commit()
         first.commit()
