@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from question_bank.errors import N_, InvalidInput, Place, Problem
 from question_bank.models import AttemptItem, RefusedChange, ResponseSource, ResponseStep
 from question_bank.services.delivery import to_display, to_original
+from question_bank.types.base import problem_of
 
 
 class Outcome(StrEnum):
@@ -164,7 +165,7 @@ def apply_change(session: Session, item: AttemptItem, change: Change, received_a
     try:
         normalised = to_original(item, change.answer)
     except ValueError as exc:
-        raise InvalidInput([Problem(str(exc.args[0]), place=Place(slot=item.slot))]) from exc
+        raise InvalidInput([problem_of(exc, Place(slot=item.slot))]) from exc
     steps = list(session.scalars(select(ResponseStep).where(
         ResponseStep.attempt_id == item.attempt_id, ResponseStep.slot == item.slot).order_by(ResponseStep.id)))
     verdict = judge(steps, change, normalised)

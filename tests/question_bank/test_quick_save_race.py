@@ -49,3 +49,4 @@ def test_an_older_change_of_the_same_page_arriving_second_is_kept_as_superseded(
     assert second is not None and second.outcome == Outcome.SUPERSEDED
     db.expire_all()
     assert current_responses(db, attempt_id)[1].answer == ["B"]
+
