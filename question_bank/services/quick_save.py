@@ -1,6 +1,6 @@
-"""The autosave's usual case in few statements (issue 7): one read that locks the attempt and
-brings everything the save's checks need, on PostgreSQL a second that reads the slot's steps once
-the lock is held (see below), and one insert.
+"""The autosave's usual case in two statements (issue 7): one read that locks the attempt and
+brings everything the save's checks need, the slot's steps as they stand once the lock is held
+among them (see below), and one insert.
 
 An exam page saves every change, so this is the busiest write of a sitting. The usual save comes
 from the page holding an open attempt, in time, from an allowed network, to a slot of the paper,
@@ -26,26 +26,30 @@ The read, one statement:
   and the address are checked on the server's clock and the request's address, as before);
 - the slot's item: the question's type, option order, option count and, for a fill-in only, the
   stem (its blanks); never the key, the explanation or the rest of the question;
-- on SQLite, every stored step of the slot (writer, number, superseded, answer), oldest first, for
-  the rule.
+- every stored step of the slot (writer, number, superseded, answer), oldest first, for the rule.
 
-On PostgreSQL the steps are read by a second statement, after the lock is granted. Under read
-committed a statement reads every table as it stood when the statement began, and the lock is
-granted only during it: a read that waited for another save's lock would not see the step that save
-committed, and would store an older change over a newer one as if nothing were there (outside
-trial: two saves of one slot sent at once were both "taken", and the older one was kept). A
-statement begun after the lock sees every save committed before, so versions are numbered one
-change at a time, as ``slot_changes`` requires. SQLite takes its write lock before the
-transaction's first statement (``BEGIN IMMEDIATE``), so there the one read is enough.
+On PostgreSQL the steps must be read after the lock is granted. Under read committed a statement
+reads every table as it stood when the statement began, and the lock is granted only during it: a
+read that waited for another save's lock would not see the step that save committed, and would
+store an older change over a newer one as if nothing were there (outside trial: two saves of one
+slot sent at once were both "taken", and the older one was kept). So the locking read is a
+subquery, and the steps come from the database function ``slot_steps_after_lock`` called over its
+row: a VOLATILE function takes a fresh snapshot for each query it runs, after the lock is held, and
+sees every save committed before (migration ``db2193fd0785``). Versions are thus numbered one change
+at a time, as ``slot_changes`` requires, in one statement rather than a second read (four round
+trips a save with BEGIN and COMMIT, issue 7's goal; five with the second read).
+SQLite takes its write lock before the transaction's first statement (``BEGIN IMMEDIATE``), so there
+the read joins the steps directly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, case, exists, false, func, insert, literal, or_, select
+from sqlalchemy import Integer, bindparam, case, cast, exists, false, func, insert, literal, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
@@ -86,11 +90,6 @@ class Claimant:
 _STEM_COUNTED = sorted(code for code, qtype in REGISTRY.items() if qtype.answer_form == "blanks")
 
 
-#: Whether the read brings the slot's steps itself (see the module: only where the lock is taken
-#: before the statement begins).
-_STEPS_IN_READ = {"postgresql": False, "sqlite": True}
-
-
 def _read(dialect: str) -> Any:
     option_count = (func.jsonb_array_length if dialect == "postgresql" else func.json_array_length)(
         _VERSION.c.options)
@@ -102,10 +101,10 @@ def _read(dialect: str) -> Any:
               .join(_SITTING, _SITTING.c.id == _ATTEMPT.c.sitting_id)
               .join(_ITEM, (_ITEM.c.attempt_id == _ATTEMPT.c.id) & (_ITEM.c.slot == slot))
               .join(_VERSION, _VERSION.c.id == _ITEM.c.question_version_id))
-    columns = [_ATTEMPT.c.state, _ATTEMPT.c.deadline, _ATTEMPT.c.active_page, _SITTING.c.grace_s,
+    columns = [_ATTEMPT.c.id, _ATTEMPT.c.state, _ATTEMPT.c.deadline, _ATTEMPT.c.active_page, _SITTING.c.grace_s,
                _SITTING.c.allowed_networks, _ITEM.c.option_order, _VERSION.c.qtype, option_count.label("options"),
                stem.label("stem")]
-    if _STEPS_IN_READ[dialect]:
+    if dialect != "postgresql":
         joined = joined.outerjoin(_STEP, (_STEP.c.attempt_id == _ATTEMPT.c.id) & (_STEP.c.slot == slot))
         columns += [*_STEP_COLUMNS]
     read = (
@@ -116,18 +115,28 @@ def _read(dialect: str) -> Any:
                exists().where(_ROLE.c.user_id == _USER.c.id, _ROLE.c.role == str(Role.CADRE)))
         .with_for_update(of=_ATTEMPT)
     )
-    return read.order_by(_STEP.c.id) if _STEPS_IN_READ[dialect] else read
+    if dialect != "postgresql":
+        return read.order_by(_STEP.c.id)
+    # The function is called over the locked row, so after the lock is granted (see the module).
+    locked = read.subquery("locked")
+    return select(locked, func.slot_steps_after_lock(locked.c.id, cast(slot, Integer), type_=JSONB).label("steps"))
 
 
 #: What the rule reads of each of the slot's stored steps.
 _STEP_COLUMNS = (_STEP.c.writer, _STEP.c.client_seq, _STEP.c.superseded, _STEP.c.answer)
-#: The slot's steps, oldest first, read after the attempt's lock is granted (PostgreSQL).
-_STEPS = RenderedStatement(select(*_STEP_COLUMNS).where(_STEP.c.attempt_id == bindparam("attempt_id"),
-                                                       _STEP.c.slot == bindparam("slot")).order_by(_STEP.c.id))
+
+
+class _Step(NamedTuple):
+    """One stored step as ``slot_steps_after_lock`` gives it (an array, in this order)."""
+
+    writer: str
+    client_seq: int
+    superseded: bool
+    answer: Any
 
 
 #: The read and the insert, built once (per dialect for the read): building a statement on every
-#: save cost as much CPU as running it; on PostgreSQL they are rendered once too (driver_sql).
+#: save cost as much CPU as running it; they are rendered once too (driver_sql).
 _READS = {dialect: RenderedStatement(_read(dialect)) for dialect in ("postgresql", "sqlite")}
 _INSERT_COLUMNS = ["attempt_id", "slot", "writer", "client_seq", "superseded", "answer", "base_version", "received_at",
                    "source"]
@@ -166,10 +175,10 @@ def save(session: Session, clock: Clock, candidate: Claimant, attempt_id: int, c
         normalised = to_original(shape, change.answer)
     except ValueError:
         return None
-    if _STEPS_IN_READ[connection.dialect.name]:
-        steps = [row for row in rows if row.writer is not None]
+    if connection.dialect.name == "postgresql":
+        steps = [_Step(*step) for step in first.steps]
     else:
-        steps = _STEPS.execute(connection, {"attempt_id": attempt_id, "slot": change.slot})
+        steps = [row for row in rows if row.writer is not None]
     if change.base is not None and change.base > sum(1 for step in steps if not step.superseded):
         return None  # a version the slot never had: refused by the general path
     verdict = judge(steps, change, normalised)
