@@ -19,8 +19,13 @@ Both keys are derived with HKDF-SHA256 (RFC 5869) from one 32-byte master key, w
 everything else asks :func:`current`.
 
 Every reader of an ID number goes through here: :func:`masked` for lists, exports and messages,
-:func:`reveal` only for the audited full-ID export (SEC-P1) and the migration back to clear text.
-Nothing else decrypts.
+:func:`reveal` (or :func:`shown_in_full`) only for the audited full-ID export (SEC-P1) and the
+migration back to clear text. Nothing else decrypts.
+
+A sealed value that does not open (sealed under another key, or copied from another account's row)
+is shown as :data:`UNREADABLE` by :func:`masked` and :func:`shown_in_full`, and logged with the
+account's id: one damaged row must not take a whole score sheet, account list or appraisal summary
+down with it (an HR officer got an error page for all 50,000 rows).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import os
 from collections.abc import Iterable
 
@@ -157,10 +163,29 @@ def reveal(user: User) -> str | None:
         raise IdVaultError(f"account {user.id}: {exc}") from None
 
 
+#: What is shown in place of an ID number whose sealed value does not open: never digits, so it
+#: cannot be taken for a number; in both languages, since exported files are not translated.
+UNREADABLE = "无法读取 (unreadable)"
+
+logger = logging.getLogger(__name__)
+
+
+def shown_in_full(user: User) -> str:
+    """``user``'s ID number in clear for the audited full-ID export; "" when there is none, and
+    :data:`UNREADABLE` (logged, naming the account) when the sealed value does not open."""
+    try:
+        return reveal(user) or ""
+    except IdVaultError as exc:
+        logger.error("ID number not shown: %s", exc)
+        return UNREADABLE
+
+
 def masked(user: User) -> str:
     """``user``'s ID number as lists, exports and messages show it ("110101********4512",
-    ``idnumbers.mask``); "" when there is none."""
-    return mask(reveal(user))
+    ``idnumbers.mask``); "" when there is none; :data:`UNREADABLE` (logged, naming the account)
+    when the sealed value does not open."""
+    number = shown_in_full(user)
+    return number if number == UNREADABLE else mask(number)
 
 
 def lookup(number: str) -> str:

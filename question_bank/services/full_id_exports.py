@@ -14,10 +14,12 @@ have the sheet with full numbers only when all of these hold, checked here in th
    :class:`InvalidInput` naming the field, and the audit event :data:`REFUSED_ACTION` saying which
    (never the password);
 3. then the audit event :data:`ACTION` records actor, sitting, format, row count, purpose and the
-   actor's unit, in the transaction that the caller commits before sending the file.
+   actor's unit (and how many ID numbers did not open, if any), in the transaction that the caller
+   commits before sending the file.
 
 The sheet is the ordinary one (same scope, same checks against the ledger), its 身份证号 column
-holding :func:`question_bank.id_vault.reveal` of each row's account.
+holding :func:`question_bank.id_vault.shown_in_full` of each row's account (``UNREADABLE`` where the
+sealed value does not open: the other rows still come out).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import dataclasses
 from question_bank import id_vault
 from question_bank.clock import Clock
 from question_bank.errors import N_, InvalidInput, PermissionDenied, Problem
-from question_bank.models import Role, RosterEntry, Sitting, User
+from question_bank.models import Role, Sitting, User
 from question_bank.reports.score_sheet import PairedSheetRow, ScoreSheetRow
 from question_bank.services import audit, people, protection, score_sheets
 from question_bank.text import hidden_character_problems, is_invisible
@@ -81,8 +83,7 @@ def request_problems(viewer: User, purpose: str, password: str) -> list[Problem]
     return problems
 
 
-def _with_full_id(row: ScoreSheetRow | PairedSheetRow, entry: RosterEntry) -> ScoreSheetRow | PairedSheetRow:
-    number = id_vault.reveal(entry.user) or ""
+def _with_full_id(row: ScoreSheetRow | PairedSheetRow, number: str) -> ScoreSheetRow | PairedSheetRow:
     if isinstance(row, PairedSheetRow):
         return dataclasses.replace(row, row=row.row._replace(id_number=number))
     return row._replace(id_number=number)
@@ -106,9 +107,11 @@ def full_id_score_sheet(session, clock: Clock, sitting: Sitting, viewer: User, *
         session.flush()
         raise InvalidInput(problems)
     headers, rows, entries = score_sheets.score_sheet_of_entries(session, clock, sitting, viewer)
-    full = [_with_full_id(row, entry) for row, entry in zip(rows, entries, strict=True)]
+    numbers = [id_vault.shown_in_full(entry.user) for entry in entries]
+    full = [_with_full_id(row, number) for row, number in zip(rows, numbers, strict=True)]
+    unreadable = numbers.count(id_vault.UNREADABLE)
     audit.record(session, clock, viewer, ACTION, "sitting", sitting.id,
                  after={"format": file_format, "rows": len(full), "purpose": purpose.strip(),
-                        "scope_unit": viewer.org_unit_id})
+                        "scope_unit": viewer.org_unit_id, **({"unreadable_ids": unreadable} if unreadable else {})})
     session.flush()
     return headers, full

@@ -396,6 +396,7 @@ def test_sec_p1_a_full_id_export_with_grant_purpose_and_password_gives_full_numb
     assert (event.actor_id, event.object_type, event.object_id) == (granted.id, "sitting", str(sitting.id))
     assert event.after["rows"] == 1 and event.after["purpose"] == "干部任前公示材料核对"
     assert event.after["format"] == file_format
+    assert "unreadable_ids" not in event.after
     # The ordinary downloads stay masked for the same officer.
     plain = list(csv.reader(io.StringIO(hr.get(f"/reports/sittings/{sitting.id}/scores.csv").data.decode("utf-8-sig"))))
     assert dict(zip(plain[0], plain[1]))[COL_ID_NUMBER] == masked(id_number(1))
@@ -428,6 +429,43 @@ def test_sec_p5_a_sealed_number_moved_to_another_account_does_not_open(office, d
     with pytest.raises(id_vault.IdVaultError, match=f"account {waiting.id}"):
         id_vault.reveal(waiting)
     db.rollback()
+
+
+def _unreadable_id(db, person, donor) -> None:
+    """Give ``person`` a sealed value that does not open on their row (another account's)."""
+    person.id_number_sealed = donor.id_number_sealed
+    db.commit()
+
+
+def test_sec_p5_a_sealed_number_that_does_not_open_is_marked_in_the_score_sheet_and_the_rest_comes_out(
+        office, client_factory, db, caplog):
+    sitting, _, sat, waiting, staff = office
+    _unreadable_id(db, sat, waiting)
+    hr = _as(client_factory, staff[Role.HR])
+    with caplog.at_level(logging.ERROR, logger="question_bank.id_vault"):
+        sheet = hr.get(f"/reports/sittings/{sitting.id}/scores.csv")
+    assert sheet.status_code == 200
+    rows = list(csv.reader(io.StringIO(sheet.data.decode("utf-8-sig"))))
+    row = dict(zip(rows[0], rows[1]))
+    assert row[COL_ID_NUMBER] == id_vault.UNREADABLE and row[COL_NAME] == "张三" and row[COL_SCORE]
+    # The operator learns which account, and never a number.
+    assert f"account {sat.id}" in caplog.text and id_number(2) not in caplog.text
+    xlsx = load_workbook(io.BytesIO(hr.get(f"/reports/sittings/{sitting.id}/scores.xlsx").data)).active
+    assert xlsx.cell(row=2, column=HEADERS.index(COL_ID_NUMBER) + 1).value == id_vault.UNREADABLE
+    assert id_vault.UNREADABLE in hr.get(f"/reports/sittings/{sitting.id}").get_data(as_text=True)
+
+
+def test_sec_p5_a_full_id_export_marks_a_number_that_does_not_open_and_the_audit_event_counts_it(
+        office, granted, client_factory, db):
+    sitting, _, sat, waiting, _ = office
+    _unreadable_id(db, sat, waiting)
+    response = _full_id_export(_as(client_factory, granted), sitting.id)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert dict(zip(rows[0], rows[1]))[COL_ID_NUMBER] == id_vault.UNREADABLE
+    assert id_number(2) not in response.data.decode("utf-8-sig")
+    [event] = _events(db, full_id_exports.ACTION)
+    assert event.after["rows"] == 1 and event.after["unreadable_ids"] == 1
 
 
 def test_sec_p5_sign_in_by_id_number_and_search_by_full_id_work_on_sealed_numbers(office, client_factory):
