@@ -20,7 +20,8 @@ everything else asks :func:`current`.
 
 Every reader of an ID number goes through here: :func:`masked` for lists, exports and messages,
 :func:`reveal` (or :func:`shown_in_full`) only for the audited full-ID export (SEC-P1) and the
-migration back to clear text. Nothing else decrypts.
+migration back to clear text, :func:`reveal_if_readable` for the password rules (a new password
+must not hold the number). Nothing else decrypts.
 
 A sealed value that does not open (sealed under another key, or copied from another account's row)
 is shown as :data:`UNREADABLE` by :func:`masked` and :func:`shown_in_full`, and logged with the
@@ -170,14 +171,24 @@ UNREADABLE = "无法读取 (unreadable)"
 logger = logging.getLogger(__name__)
 
 
+def reveal_if_readable(user: User) -> str | None:
+    """``user``'s ID number in clear, or None when there is none or its sealed value does not open
+    (logged, naming the account): for checks that can go on without it, such as a new password
+    not holding the number, so that a damaged row does not lock its person out of changing it."""
+    try:
+        return reveal(user)
+    except IdVaultError as exc:
+        logger.error("ID number not readable: %s", exc)
+        return None
+
+
 def shown_in_full(user: User) -> str:
     """``user``'s ID number in clear for the audited full-ID export; "" when there is none, and
     :data:`UNREADABLE` (logged, naming the account) when the sealed value does not open."""
-    try:
-        return reveal(user) or ""
-    except IdVaultError as exc:
-        logger.error("ID number not shown: %s", exc)
+    number = reveal_if_readable(user)
+    if number is None and has_id_number(user):
         return UNREADABLE
+    return number or ""
 
 
 def masked(user: User) -> str:

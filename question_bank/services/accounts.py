@@ -173,7 +173,7 @@ def reset_password(session: Session, clock: Clock, actor: User, user: User) -> s
     of theirs ends now.
     Raises :class:`PermissionDenied`."""
     _require(actor, user)
-    password = temporary_password(user.username, user.display_name, id_vault.reveal(user))
+    password = temporary_password(user.username, user.display_name, id_vault.reveal_if_readable(user))
     user.password_hash = people.hash_password(password)
     user.must_change_password = True
     revoke_sessions(user)
@@ -194,7 +194,7 @@ def change_password(session: Session, clock: Clock, user: User, current: str, ne
     right = people.password_matches(user.password_hash, current)
     if not right:
         problems.append(Problem(N_("the current password is wrong"), place="current"))
-    problems += password_problems(new, user.username, place="new", id_number=id_vault.reveal(user),
+    problems += password_problems(new, user.username, place="new", id_number=id_vault.reveal_if_readable(user),
                                   display_name=user.display_name, current=current if right else None)
     if problems:
         raise InvalidInput(problems)

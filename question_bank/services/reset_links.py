@@ -103,7 +103,7 @@ def use(session: Session, clock: Clock, token: str, new_password: str) -> User:
     is unusable (place ``link``), or the password breaks the policy (place ``new``; the link stays
     usable so the person can try another)."""
     link, user = _find(session, clock, token)
-    problems = password_problems(new_password, user.username, place="new", id_number=id_vault.reveal(user),
+    problems = password_problems(new_password, user.username, place="new", id_number=id_vault.reveal_if_readable(user),
                                  display_name=user.display_name)
     if problems:
         raise InvalidInput(problems)

@@ -249,3 +249,27 @@ def test_tester_2_a_birth_date_written_short_is_refused_also_through_a_reset_lin
 def _id_with_birth(birth: str) -> str:
     first17 = f"110105{birth}002"
     return first17 + check_character(first17)
+
+
+def test_an_id_number_that_does_not_open_does_not_lock_its_person_out_of_a_new_password(client, client_factory, make, db):
+    """A sealed value copied from another account's row (or sealed under another key) cannot be
+    checked against a new password; the change, the reset and the reset link still go through
+    (outside trial: each was an error page, and a cadre with a temporary password was locked out)."""
+    city = make.unit("甲市", level=UnitLevel.CITY)
+    make.user(Role.SYSADMIN, username="city-admin", unit=city)
+    donor = make.cadre(username="donor", unit=city, id_number="11010519491231002X")
+    cadre = make.cadre(username="wangwu", unit=city, id_number="11010519500101001" + check_character("11010519500101001"))
+    cadre.id_number_sealed = donor.id_number_sealed
+    db.commit()
+    signed_in_as(client, "wangwu")
+    assert client.form_post("/password", {"current": PASSWORD, "new": "Qz7-harbour-lamp",
+                                          "confirm": "Qz7-harbour-lamp"}).status_code == 302
+    admin = client_factory()
+    admin.login("city-admin")
+    assert admin.form_post(f"/users/{cadre.id}/reset-password").status_code == 200
+    path = make_link(admin, cadre)
+    link = client_factory()
+    link.refresh_csrf(path)
+    assert set_password(link, path).status_code in (200, 302)
+    db.refresh(cadre)
+    assert not cadre.must_change_password
