@@ -34,8 +34,15 @@ accesslog = os.environ.get("EXAMSVC_ACCESS_LOG") or None
 
 
 def post_worker_init(worker):
-    """Once a worker has loaded the app, its objects so far (modules, mappers, compiled statements:
-    some 200,000) are moved out of the garbage collector's reach (``gc.freeze``): they live as long
-    as the worker anyway, and every full collection walked them all, about 1 ms per hand-in on
-    average measured by ``bench.bursts`` (issue 7). Objects made by requests are collected as before."""
+    """Once a worker has loaded the app, it checks that it may serve its database
+    (``examsvc.serving_checks``: the schema fully migrated, EXAMSVC_ID_KEY the one the stored ID
+    numbers were sealed with); a worker that may not fails to boot, which stops gunicorn with the
+    reason in its log. Then its objects so far (modules, mappers, compiled statements: some 200,000)
+    are moved out of the garbage collector's reach (``gc.freeze``): they live as long as the worker
+    anyway, and every full collection walked them all, about 1 ms per hand-in on average measured
+    by ``bench.bursts`` (issue 7). Objects made by requests are collected as before."""
+    from examsvc import database, serving_checks
+
+    if database.serves(worker.wsgi):  # not the bench's bare app, which shares this file
+        serving_checks.refuse_unless_ready(worker.wsgi)
     gc.freeze()

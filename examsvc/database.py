@@ -46,6 +46,11 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
 
 
+def serves(app: object) -> bool:
+    """Whether ``app`` is an examsvc app with its database set up (:func:`init_app`)."""
+    return isinstance(app, Flask) and _KEY in app.extensions
+
+
 def engine(app: Flask | None = None) -> Engine:
     return (app or current_app).extensions[_KEY][0]
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from examsvc import config, id_keys
 from question_bank.models import Sitting, User
 from tests.faults.load import Browser, Page
 from tests.faults.server import Gunicorn
@@ -42,8 +43,10 @@ def gunicorn_server(db_url, tmp_path_factory) -> Iterator[Gunicorn]:
     """Two sync workers on the test database, shared by the fault tests (starting one takes
     seconds); stopped at the end of the session."""
     home = tmp_path_factory.mktemp("gunicorn")
+    # The tests' own ID key: a worker refuses to serve a database whose ID numbers its key does not open.
     server = Gunicorn({"EXAMSVC_DATABASE_URL": db_url, "EXAMSVC_SECRET_KEY": "fault-test-secret",
-                       "EXAMSVC_INSTANCE_DIR": str(home / "instance")}, home / "gunicorn.log")
+                       "EXAMSVC_INSTANCE_DIR": str(home / "instance"),
+                       "EXAMSVC_ID_KEY": id_keys.key_text(False, config.INSTANCE_DIR)}, home / "gunicorn.log")
     yield server
     server.stop()
 
