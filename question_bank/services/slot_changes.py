@@ -74,11 +74,14 @@ class ChangeReceipt:
     answer: Any
     stored_answer: Any
     stored_version: int
+    #: False for a retry of a change taken before but followed by another since (outside trial:
+    #: such a retry was answered "current").
+    still_newest: bool = True
 
     @property
     def current(self) -> bool:
-        """Whether the change is the slot's response now (it was taken)."""
-        return self.outcome == Outcome.TAKEN
+        """Whether the change is the slot's response now (taken, and nothing taken after it)."""
+        return self.outcome == Outcome.TAKEN and self.still_newest
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ class Judgement:
     stored_version: int
     #: The slot's version before the change (a refusal records it).
     version_before: int
+    #: Whether the change's step is the slot's newest taken one (a retry's may not be).
+    still_newest: bool = True
 
 
 def judge(steps: list[Any], change: Change, normalised: Any) -> Judgement:
@@ -143,7 +148,8 @@ def judge(steps: list[Any], change: Change, normalised: Any) -> Judgement:
     own = {step.client_seq: step for step in steps if step.writer == change.writer}
     if change.seq in own:
         outcome = Outcome.SUPERSEDED if own[change.seq].superseded else Outcome.TAKEN
-        return Judgement(outcome, Write.NOTHING, stored, version, version)
+        return Judgement(outcome, Write.NOTHING, stored, version, version,
+                         still_newest=bool(taken) and taken[-1] is own[change.seq])
     if change.base is not None and any(
             number > change.base and step.writer != change.writer for number, step in enumerate(taken, start=1)):
         # Versions only grow, so a retry of a refused change is stale again: recorded once.
@@ -185,7 +191,7 @@ def receipt_of(item: Any, change: Change, normalised: Any, verdict: Judgement) -
     """The receipt of a judged change; ``item`` an :class:`AttemptItem` or a
     :class:`~question_bank.services.delivery.SlotShape`."""
     return ChangeReceipt(change.slot, change.seq, verdict.outcome, to_display(item, normalised),
-                         to_display(item, verdict.stored_answer), verdict.stored_version)
+                         to_display(item, verdict.stored_answer), verdict.stored_version, verdict.still_newest)
 
 
 def record_taken_over(session: Session, item: AttemptItem, change: Change, received_at: dt.datetime,

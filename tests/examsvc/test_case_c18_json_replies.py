@@ -38,6 +38,20 @@ def test_a_late_change_from_another_page_gets_409_with_what_is_stored(client, db
     assert db.query(RefusedChange).filter_by(attempt_id=attempt_id, slot=1, writer="pageB").count() == 1
 
 
+def test_a_retry_of_a_change_followed_by_a_newer_one_is_not_said_to_be_current(client, db, attempt_id):
+    """A page's change 1 resent after its change 2 was taken (a reply lost on the way): answered as
+    taken before, with what is stored now, and not as the slot's response (outside trial)."""
+    save(client, attempt_id, 1, ["A"], 1, writer="pageA", base=0)
+    assert save(client, attempt_id, 1, ["B"], 2, writer="pageA", base=1).get_json()["current"] is True
+    for resent in (["A"], ["D"]):  # a true retry, and a client that reused the number
+        body = save(client, attempt_id, 1, resent, 1, writer="pageA", base=0).get_json()
+        assert body["outcome"] == "taken" and body["current"] is False
+        assert body["stored"] == {"answer": ["B"], "version": 2}
+    assert current_responses(db, attempt_id)[1].answer == ["B"]
+    # The newest change resent is still the slot's response.
+    assert save(client, attempt_id, 1, ["B"], 2, writer="pageA", base=1).get_json()["current"] is True
+
+
 def test_after_seeing_the_stored_version_the_other_page_can_change_the_answer(client, db, attempt_id):
     save(client, attempt_id, 1, ["C"], 1, writer="pageA", base=0)
     seen = state(client, attempt_id)
