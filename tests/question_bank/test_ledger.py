@@ -4,10 +4,12 @@ issue 6, "the score record"). Every test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from question_bank.db import make_session_factory
@@ -427,3 +429,56 @@ def test_an_event_recorded_in_a_savepoint_rolled_back_is_gone_and_the_chain_goes
     assert db.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "test.event")
                       .order_by(AuditEvent.id)).all() == ["1", "3", "4", "5"]
     assert audit.verify(db) == ChainCheck(before + 4, last.entry_hash)
+
+
+@contextmanager
+def _statements(db) -> Iterator[list[str]]:
+    """The SQL the session's connection sends inside the block, in order."""
+    sent: list[str] = []
+    connection = db.connection()
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(connection, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(connection, "before_cursor_execute", seen)
+
+
+def _head_reads(sent: list[str]) -> int:
+    return sum(1 for s in sent if s.lstrip().upper().startswith("SELECT") and "FROM ledger_head" in s)
+
+
+def test_a_transaction_reads_and_locks_a_chains_head_once_and_a_savepoint_reads_it_again(db, clock, make):
+    """Issue 7: the head row is locked once per transaction (an import records hundreds of events
+    while holding it), and read again inside a savepoint and after it ends, so that one rolled back
+    never leaves a moved head behind."""
+    actor = make.user()
+    db.commit()
+    with _statements(db) as sent:
+        for n in range(3):
+            audit.record(db, clock, actor, "test.event", "paper", n)
+    assert _head_reads(sent) == 1
+    with _statements(db) as sent:
+        savepoint = db.begin_nested()
+        audit.record(db, clock, actor, "test.event", "paper", 3)
+        audit.record(db, clock, actor, "test.event", "paper", 4)
+        savepoint.rollback()
+        audit.record(db, clock, actor, "test.event", "paper", 5)
+    assert _head_reads(sent) == 2
+    db.commit()
+    assert audit.verify(db).ok
+
+
+def test_an_entry_and_its_heads_move_are_one_statement_on_postgresql(db, clock, make):
+    """Issue 7: while the head is held, an entry goes in with the head's move in one statement on
+    PostgreSQL (a data-modifying WITH); SQLite, whose transactions are serial, takes two."""
+    actor = make.user()
+    audit.record(db, clock, actor, "test.event", "paper", 1)  # the head is held from here on
+    with _statements(db) as sent:
+        audit.record(db, clock, actor, "test.event", "paper", 2)
+    assert len(sent) == (1 if db.get_bind().dialect.name == "postgresql" else 2)
+    db.commit()
+    assert audit.verify(db).ok
