@@ -214,8 +214,8 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
 
     The candidates are read in two steps: their content texts (the stored
     ``QuestionVersion.content_text``, not their stems and options folded again), then the type,
-    options and key of those alike enough for their answers to matter (few, unless the texts are
-    variants of the bank's)."""
+    options and key of those whose answers can decide which is the most alike question that
+    answers alike (:func:`_best_in_bank`: mostly one per text)."""
     if not contents:
         return []
     if keys is None:
@@ -224,23 +224,13 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
     texts = _texts_of(session, {version for versions in compared for version in versions})
     alike = [[similarity(text, texts[version][1]) for version in versions]
              for text, versions in zip(contents, compared)]
-    # Only a candidate at least NEAR_DUPLICATE_MIN alike is ever asked for its answer or type.
-    answered = _answers_of(session, {version for versions, figures in zip(compared, alike)
-                                     for version, figure in zip(versions, figures) if figure >= NEAR_DUPLICATE_MIN})
-    earlier_by_key: dict[int, list[int]] = defaultdict(list)
-    found: list[Resemblance | None] = []
     mine = list(answers) if answers is not None else [None] * len(contents)
     own: list[Keyed | None] = list(keyed_texts) if keyed_texts is not None else [None] * len(contents)
+    in_bank = _best_in_bank(session, compared, alike, texts, mine, own)
+    earlier_by_key: dict[int, list[int]] = defaultdict(list)
+    found: list[Resemblance | None] = []
     for index, (text, text_keys) in enumerate(zip(contents, keys)):
-        best: Resemblance | None = None
-        for version_id, figure in zip(compared[index], alike[index]):
-            question_id, other = texts[version_id]
-            candidate = _with_change(Resemblance(figure, question_id=question_id), own[index],
-                                     lambda: keyed(*answered[version_id], other))
-            # The answer is worked out only for a near-duplicate worth keeping (few are).
-            if _better(candidate, best) and _same_question(
-                    candidate, mine[index], lambda: answer_of(*answered[version_id][1:], other)):
-                best = candidate
+        best = in_bank[index]
         if within:
             for earlier in sorted({i for key in text_keys for i in earlier_by_key.get(key, ())}):
                 candidate = _with_change(Resemblance(similarity(text, contents[earlier]), earlier=earlier),
@@ -251,6 +241,71 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
                 earlier_by_key[key].append(index)
         found.append(best if best is not None and best.similarity >= NEAR_DUPLICATE_MIN else None)
     return found
+
+
+def _best_in_bank(session: Session, compared: list[list[int]], alike: list[list[int]],
+                  texts: dict[int, tuple[int, str]], mine: list[Answer | None],
+                  own: list[Keyed | None]) -> list[Resemblance | None]:
+    """For each text, the question of the bank it resembles most (:func:`find_resemblances`' rules,
+    at least :data:`~question_bank.similarity.NEAR_DUPLICATE_MIN` alike) or None: its candidate
+    versions ``compared`` with their similarities ``alike`` (``texts``: version id → question id
+    and content text), ``mine`` and ``own`` the texts' answers and keyed forms. A candidate's
+    type, options and key are read only when they can decide: those of every repeat (similarity
+    100, for a changed answer), otherwise of the near-duplicates from the most alike down, until
+    one answers alike, in rounds of one statement each (1, 4, 16 … more per text). Reading them
+    for every candidate 85 % alike, some thirty per text for an import of variants, was a tenth
+    of an import's time."""
+    answered: dict[int, tuple[str, list[str], Any]] = {}
+    found: list[Resemblance | None] = [None] * len(compared)
+    unresolved, step = list(range(len(compared))), 1
+    while unresolved:
+        wanted: set[int] = set()
+        still = []
+        for index in unresolved:
+            best, needed = _bank_choice(compared[index], alike[index], texts, mine[index], own[index], answered, step)
+            if needed:
+                wanted |= needed
+                still.append(index)
+            else:
+                found[index] = best
+        answered.update(_answers_of(session, wanted))
+        if not wanted <= answered.keys():
+            raise LookupError(f"question versions gone while compared: {sorted(wanted - answered.keys())}")
+        unresolved, step = still, step * 4
+    return found
+
+
+def _bank_choice(versions: list[int], figures: list[int], texts: dict[int, tuple[int, str]], mine: Answer | None,
+                 own: Keyed | None, answered: dict[int, tuple[str, list[str], Any]],
+                 step: int) -> tuple[Resemblance | None, set[int]]:
+    """One text's :func:`_best_in_bank` with the answers read so far: (the resemblance or None,
+    nothing more needed), or (None, the versions whose answers must be read first, at most
+    ``step`` near-duplicates). The choice is the one a walk over every candidate with
+    :func:`_better` and :func:`_same_question` makes: any repeat beats any near-duplicate, repeats
+    are ranked by :func:`_better` in ``versions``' order, and near-duplicates by similarity, then
+    the older question, then ``versions``' order, the first answering alike winning."""
+    repeats = [version for version, figure in zip(versions, figures) if figure == 100]
+    if repeats:
+        # Only a text's own keyed form asks for a repeat's answer (a changed answer or not).
+        missing = {version for version in repeats if version not in answered} if own is not None else set()
+        if missing:
+            return None, missing
+        best: Resemblance | None = None
+        for version in repeats:
+            question_id, other = texts[version]
+            candidate = _with_change(Resemblance(100, question_id=question_id), own,
+                                     lambda: keyed(*answered[version], other))
+            if _better(candidate, best):
+                best = candidate
+        return best, set()
+    near = sorted((-figure, texts[version][0], place, version) for place, (version, figure)
+                  in enumerate(zip(versions, figures)) if NEAR_DUPLICATE_MIN <= figure < 100)
+    for position, (figure, question_id, _, version) in enumerate(near):
+        if version not in answered:
+            return None, {later for _, _, _, later in near[position:position + step] if later not in answered}
+        if answers_alike(mine, answer_of(*answered[version][1:], texts[version][1])):
+            return Resemblance(-figure, question_id=question_id), set()
+    return None, set()
 
 
 def _with_change(candidate: Resemblance, new: Keyed | None, other: Callable[[], Keyed | None]) -> Resemblance:
@@ -296,22 +351,21 @@ def _candidates(session: Session, keys: Sequence[Sequence[int]], exclude_questio
     """For each text's LSH ``keys``, the ids of the live versions to compare it with: at most
     :data:`_CANDIDATES_COMPARED`, those sharing the most keys with it first; at equal counts, the
     one sharing an earlier band first, then the older version (the order in which a count of the
-    versions holding each key, key by key, meets them). On PostgreSQL the server counts
-    (:func:`_shared_counts`): one row per text and version instead of one per key and version
-    (a 20,000-row import into a large bank read millions of pairs, a quarter of its time)."""
+    versions holding each key, key by key, meets them). On PostgreSQL the server counts, keeps the
+    live ones and ranks them (:func:`_ranked_candidates`); on SQLite the holders of each key are
+    read and counted here."""
     if session.get_bind().dialect.name == "postgresql":
-        counted = _shared_counts(session, keys)
-    else:
-        holders = _versions_holding(session, {key for text_keys in keys for key in text_keys})
-        counted = [[] for _ in keys]
-        for index, text_keys in enumerate(keys):
-            first_band: dict[int, int] = {}
-            shared: Counter[int] = Counter()
-            for band, key in enumerate(text_keys):
-                for version in sorted(holders.get(key, ())):
-                    first_band.setdefault(version, band)
-                    shared[version] += 1
-            counted[index] = [(version, count, first_band[version]) for version, count in shared.items()]
+        return _ranked_candidates(session, keys, exclude_question)
+    holders = _versions_holding(session, {key for text_keys in keys for key in text_keys})
+    counted: list[list[tuple[int, int, int]]] = [[] for _ in keys]
+    for index, text_keys in enumerate(keys):
+        first_band: dict[int, int] = {}
+        shared: Counter[int] = Counter()
+        for band, key in enumerate(text_keys):
+            for version in sorted(holders.get(key, ())):
+                first_band.setdefault(version, band)
+                shared[version] += 1
+        counted[index] = [(version, count, first_band[version]) for version, count in shared.items()]
     live = _live(session, {version for found in counted for version, _, _ in found}, exclude_question)
     return [[version for version, _, _ in sorted(((version, count, band) for version, count, band in found
                                                    if version in live),
@@ -319,25 +373,49 @@ def _candidates(session: Session, keys: Sequence[Sequence[int]], exclude_questio
             for found in counted]
 
 
-def _shared_counts(session: Session, keys: Sequence[Sequence[int]]) -> list[list[tuple[int, int, int]]]:
-    """PostgreSQL: for each text's ``keys``, (version id, keys it shares with the text, the first
-    band it shares) of every version holding one of them, counted by the server in one query
-    (three array parameters: text, band and key, unnested together)."""
-    indexes = [index for index, text_keys in enumerate(keys) for _ in text_keys]
-    bands = [band for text_keys in keys for band in range(len(text_keys))]
+#: :func:`_ranked_candidates`' statement. ``shared``: per text and version, the keys shared and the
+#: first band sharing one; ``live``: which of those versions are live (:func:`live_version_condition`,
+#: looked up once per version, not once per text and version, and as one array: the server then
+#: reads the versions in the table's order, half the time of looking each up as it comes); then
+#: each text's first :data:`_CANDIDATES_COMPARED` in :func:`_candidates`' order.
+_RANKED_CANDIDATES = sql_text(
+    "WITH shared AS MATERIALIZED ("
+    " SELECT t.text_index, b.question_version_id AS version_id, count(*) AS shared, min(t.band) AS first_band"
+    " FROM unnest(CAST(:indexes AS integer[]), CAST(:bands AS integer[]), CAST(:keys AS bigint[]))"
+    " AS t(text_index, band, band_key)"
+    " JOIN near_duplicate_band AS b ON b.band_key = t.band_key"
+    " GROUP BY t.text_index, b.question_version_id),"
+    " live AS MATERIALIZED ("
+    " SELECT v.id FROM question_version AS v JOIN question AS q ON q.id = v.question_id"
+    " WHERE v.id = ANY(ARRAY(SELECT DISTINCT version_id FROM shared))"
+    " AND (q.current_version_id = v.id OR q.published_version_id = v.id) AND q.status <> :retired"
+    " AND q.id IS DISTINCT FROM CAST(:excluded AS integer)),"
+    " ranked AS ("
+    " SELECT s.text_index, s.version_id, row_number() OVER ("
+    " PARTITION BY s.text_index ORDER BY s.shared DESC, s.first_band, s.version_id) AS place"
+    " FROM shared AS s JOIN live ON live.id = s.version_id)"
+    " SELECT text_index, version_id FROM ranked WHERE place <= :most ORDER BY text_index, place")
+
+
+def _ranked_candidates(session: Session, keys: Sequence[Sequence[int]],
+                       exclude_question: int | None) -> list[list[int]]:
+    """PostgreSQL: :func:`_candidates` in one statement (:data:`_RANKED_CANDIDATES`; three array
+    parameters, text, band and key, unnested together): the server counts the keys each version
+    shares with each text, keeps the live ones and ranks them, and sends only the
+    :data:`_CANDIDATES_COMPARED` kept per text. (Sending every text and version sharing a key, up
+    to millions of pairs per part of a large import of variants, and asking which of their
+    versions were live in a second statement, was a third of an import's time.)"""
+    compared: list[list[int]] = [[] for _ in keys]
     flat = [key for text_keys in keys for key in text_keys]
-    counted: list[list[tuple[int, int, int]]] = [[] for _ in keys]
     if not flat:
-        return counted
-    rows = session.connection().execute(sql_text(
-        "SELECT t.text_index, b.question_version_id, count(*), min(t.band) "
-        "FROM unnest(CAST(:indexes AS integer[]), CAST(:bands AS integer[]), CAST(:keys AS bigint[])) "
-        "AS t(text_index, band, band_key) "
-        "JOIN near_duplicate_band AS b ON b.band_key = t.band_key "
-        "GROUP BY t.text_index, b.question_version_id"), {"indexes": indexes, "bands": bands, "keys": flat})
-    for index, version, count, band in rows:
-        counted[index].append((version, count, band))
-    return counted
+        return compared
+    rows = session.connection().execute(_RANKED_CANDIDATES, {
+        "indexes": [index for index, text_keys in enumerate(keys) for _ in text_keys],
+        "bands": [band for text_keys in keys for band in range(len(text_keys))], "keys": flat,
+        "retired": QuestionStatus.RETIRED.value, "excluded": exclude_question, "most": _CANDIDATES_COMPARED})
+    for index, version in rows:
+        compared[index].append(version)
+    return compared
 
 
 def _live(session: Session, versions: set[int], exclude_question: int | None) -> set[int]:
