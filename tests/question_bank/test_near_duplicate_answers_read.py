@@ -34,8 +34,8 @@ def _every_answer_read(db, contents, keyed_texts):
         best = None
         for version in compared[index]:
             question_id, other = texts[version]
-            candidate = duplicates._with_change(duplicates.Resemblance(similarity(text, other), question_id=question_id),
-                                                own, lambda: duplicates.keyed(*answered[version], other))
+            alike = duplicates.Resemblance(similarity(text, other), question_id=question_id)
+            candidate = duplicates._with_change(alike, own, lambda: duplicates.keyed(*answered[version], other))
             if duplicates._better(candidate, best) and duplicates._same_question(
                     candidate, own.answer, lambda: duplicates.answer_of(*answered[version][1:], other)):
                 best = candidate
