@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from question_bank.drafts import QuestionDraft
 from question_bank.models import Role
-from question_bank.services import authoring, duplicates
+from question_bank.services import authoring, duplicates, near_candidates
 from question_bank.similarity import NEAR_DUPLICATE_MIN, band_keys, similarity
 from question_bank.text import content_text
 
@@ -25,9 +25,9 @@ def _every_answer_read(db, contents, keyed_texts):
     """What the check chose when it read every candidate's answer: each candidate in turn,
     :func:`duplicates._better` and :func:`duplicates._same_question` deciding (within the batch too)."""
     keys = band_keys(contents)
-    compared = duplicates._candidates(db, keys, None)
-    texts = duplicates._texts_of(db, {v for versions in compared for v in versions})
-    answered = duplicates._answers_of(db, {v for versions in compared for v in versions})
+    compared = near_candidates.candidates(db, keys, None)
+    texts = near_candidates.texts_of(db, {v for versions in compared for v in versions})
+    answered = near_candidates.answers_of(db, {v for versions in compared for v in versions})
     earlier_by_key: dict[int, list[int]] = defaultdict(list)
     found = []
     for index, (text, own) in enumerate(zip(contents, keyed_texts)):
