@@ -217,8 +217,12 @@ def _recordset_document(table: Table, columns: tuple[str, ...], rows: list[dict[
         values = [row[name] for row in rows]
         kind = table.c[name].type
         # A JSON column as the text a JSON column binds (the driver's own processor wraps the value
-        # for psycopg to serialise, which a document cannot hold).
-        process = JSON.bind_processor(kind, dialect) if _json_variant(kind) else kind._cached_bind_processor(dialect)
+        # for psycopg to serialise, which a document cannot hold). SQLAlchemy 2.1 has no processor
+        # for psycopg's JSON (the driver serialises): then json.dumps, as psycopg's dumper does.
+        # Without it a text key (a short answer's) arrived unquoted and failed the cast to JSONB,
+        # and None arrived as SQL NULL where the ORM stores JSON null.
+        process = ((JSON.bind_processor(kind, dialect) or json.dumps) if _json_variant(kind)
+                   else kind._cached_bind_processor(dialect))
         if process is not None:
             done: dict[Any, Any] = {}
             values = [_processed(process, value, done) for value in values]

@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
+from question_bank.db import insert_rows
 # QuestionDraft and category_parts are re-exported: callers may keep importing them from here.
 from question_bank.drafts import QuestionDraft, category_parts
 from question_bank.errors import N_, Conflict, InvalidInput, Problem
@@ -272,7 +273,14 @@ def _inserted_ids(session: Session, model: type[Question] | type[QuestionVersion
     # rows into runs by which values are None.
     table = model.__table__
     if session.get_bind().dialect.name == "postgresql":
-        return list(session.connection().scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+        # The ids taken from the table's sequence first, in the rows' order, then the rows with
+        # them as one JSON document (db.insert_rows): a multi-row VALUES … RETURNING of 500 versions
+        # was a statement of 10,000 placeholders for psycopg to convert and the server to parse.
+        ids = list(session.connection().scalars(
+            select(func.nextval(func.pg_get_serial_sequence(table.name, "id")).label("id"))
+            .select_from(func.generate_series(1, len(rows))).order_by("id")))
+        insert_rows(session, model, [{"id": new_id, **row} for new_id, row in zip(ids, rows)])
+        return ids
     # SQLite would insert row by row to return ids in order. Its ids rise with every row inserted
     # (AUTOINCREMENT: above any id ever used) and the transaction holds the write lock, so the new
     # rows are the table's highest ids, in the order inserted.

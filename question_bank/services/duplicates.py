@@ -31,26 +31,21 @@ order is the same answer.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, any_, bindparam, delete, func, insert, or_, select
-from sqlalchemy import text as sql_text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import BigInteger, Integer, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from question_bank.models import NearDuplicateBand, Question, QuestionStatus, QuestionVersion
+from question_bank.models import NearDuplicateBand, Question, QuestionVersion
+from question_bank.services.near_candidates import (KEYS_PER_QUERY, answers_of, candidates, int_array,
+                                                    live_version_condition, texts_of)
 from question_bank.similarity import NEAR_DUPLICATE_MIN, Answer, answers_alike, band_keys, similarity
 from question_bank.text import PART_SEPARATOR, content_text, meaningful
 from question_bank.types.choice import LETTERS
 
-#: Keys per IN (…) query: well below SQLite's and PostgreSQL's bind-parameter limits.
-_KEYS_PER_QUERY = 500
-#: Versions compared exactly per text at most: those sharing the most keys with it (the likeliest),
-#: so that a bank full of variants of one question does not make a check slow.
-_CANDIDATES_COMPARED = 50
 
 
 @dataclass(frozen=True)
@@ -185,8 +180,7 @@ def index_version_ids(session: Session, version_ids: Sequence[int], keys: Sequen
         written_keys, owners = zip(*rows)
         session.connection().execute(insert(table).from_select(
             ["band_key", "question_version_id"],
-            select(func.unnest(bindparam("keys", list(written_keys), type_=postgresql.ARRAY(BigInteger))),
-                   func.unnest(bindparam("versions", list(owners), type_=postgresql.ARRAY(Integer))))))
+            select(func.unnest(int_array(written_keys, BigInteger)), func.unnest(int_array(owners, Integer)))))
         return
     session.connection().execute(insert(table), [{"band_key": k, "question_version_id": v} for k, v in rows])
 
@@ -214,33 +208,23 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
 
     The candidates are read in two steps: their content texts (the stored
     ``QuestionVersion.content_text``, not their stems and options folded again), then the type,
-    options and key of those alike enough for their answers to matter (few, unless the texts are
-    variants of the bank's)."""
+    options and key of those whose answers can decide which is the most alike question that
+    answers alike (:func:`_best_in_bank`: mostly one per text)."""
     if not contents:
         return []
     if keys is None:
         keys = band_keys(contents)
-    compared = _candidates(session, keys, exclude_question)
-    texts = _texts_of(session, {version for versions in compared for version in versions})
+    compared = candidates(session, keys, exclude_question)
+    texts = texts_of(session, {version for versions in compared for version in versions})
     alike = [[similarity(text, texts[version][1]) for version in versions]
              for text, versions in zip(contents, compared)]
-    # Only a candidate at least NEAR_DUPLICATE_MIN alike is ever asked for its answer or type.
-    answered = _answers_of(session, {version for versions, figures in zip(compared, alike)
-                                     for version, figure in zip(versions, figures) if figure >= NEAR_DUPLICATE_MIN})
-    earlier_by_key: dict[int, list[int]] = defaultdict(list)
-    found: list[Resemblance | None] = []
     mine = list(answers) if answers is not None else [None] * len(contents)
     own: list[Keyed | None] = list(keyed_texts) if keyed_texts is not None else [None] * len(contents)
+    in_bank = _best_in_bank(session, compared, alike, texts, mine, own)
+    earlier_by_key: dict[int, list[int]] = defaultdict(list)
+    found: list[Resemblance | None] = []
     for index, (text, text_keys) in enumerate(zip(contents, keys)):
-        best: Resemblance | None = None
-        for version_id, figure in zip(compared[index], alike[index]):
-            question_id, other = texts[version_id]
-            candidate = _with_change(Resemblance(figure, question_id=question_id), own[index],
-                                     lambda: keyed(*answered[version_id], other))
-            # The answer is worked out only for a near-duplicate worth keeping (few are).
-            if _better(candidate, best) and _same_question(
-                    candidate, mine[index], lambda: answer_of(*answered[version_id][1:], other)):
-                best = candidate
+        best = in_bank[index]
         if within:
             for earlier in sorted({i for key in text_keys for i in earlier_by_key.get(key, ())}):
                 candidate = _with_change(Resemblance(similarity(text, contents[earlier]), earlier=earlier),
@@ -251,6 +235,71 @@ def find_resemblances(session: Session, contents: Sequence[str], *, exclude_ques
                 earlier_by_key[key].append(index)
         found.append(best if best is not None and best.similarity >= NEAR_DUPLICATE_MIN else None)
     return found
+
+
+def _best_in_bank(session: Session, compared: list[list[int]], alike: list[list[int]],
+                  texts: dict[int, tuple[int, str]], mine: list[Answer | None],
+                  own: list[Keyed | None]) -> list[Resemblance | None]:
+    """For each text, the question of the bank it resembles most (:func:`find_resemblances`' rules,
+    at least :data:`~question_bank.similarity.NEAR_DUPLICATE_MIN` alike) or None: its candidate
+    versions ``compared`` with their similarities ``alike`` (``texts``: version id → question id
+    and content text), ``mine`` and ``own`` the texts' answers and keyed forms. A candidate's
+    type, options and key are read only when they can decide: those of every repeat (similarity
+    100, for a changed answer), otherwise of the near-duplicates from the most alike down, until
+    one answers alike, in rounds of one statement each (1, 4, 16 … more per text). Reading them
+    for every candidate 85 % alike, some thirty per text for an import of variants, was a tenth
+    of an import's time."""
+    answered: dict[int, tuple[str, list[str], Any]] = {}
+    found: list[Resemblance | None] = [None] * len(compared)
+    unresolved, step = list(range(len(compared))), 1
+    while unresolved:
+        wanted: set[int] = set()
+        still = []
+        for index in unresolved:
+            best, needed = _bank_choice(compared[index], alike[index], texts, mine[index], own[index], answered, step)
+            if needed:
+                wanted |= needed
+                still.append(index)
+            else:
+                found[index] = best
+        answered.update(answers_of(session, wanted))
+        if not wanted <= answered.keys():
+            raise LookupError(f"question versions gone while compared: {sorted(wanted - answered.keys())}")
+        unresolved, step = still, step * 4
+    return found
+
+
+def _bank_choice(versions: list[int], figures: list[int], texts: dict[int, tuple[int, str]], mine: Answer | None,
+                 own: Keyed | None, answered: dict[int, tuple[str, list[str], Any]],
+                 step: int) -> tuple[Resemblance | None, set[int]]:
+    """One text's :func:`_best_in_bank` with the answers read so far: (the resemblance or None,
+    nothing more needed), or (None, the versions whose answers must be read first, at most
+    ``step`` near-duplicates). The choice is the one a walk over every candidate with
+    :func:`_better` and :func:`_same_question` makes: any repeat beats any near-duplicate, repeats
+    are ranked by :func:`_better` in ``versions``' order, and near-duplicates by similarity, then
+    the older question, then ``versions``' order, the first answering alike winning."""
+    repeats = [version for version, figure in zip(versions, figures) if figure == 100]
+    if repeats:
+        # Only a text's own keyed form asks for a repeat's answer (a changed answer or not).
+        missing = {version for version in repeats if version not in answered} if own is not None else set()
+        if missing:
+            return None, missing
+        best: Resemblance | None = None
+        for version in repeats:
+            question_id, other = texts[version]
+            candidate = _with_change(Resemblance(100, question_id=question_id), own,
+                                     lambda: keyed(*answered[version], other))
+            if _better(candidate, best):
+                best = candidate
+        return best, set()
+    near = sorted((-figure, texts[version][0], place, version) for place, (version, figure)
+                  in enumerate(zip(versions, figures)) if NEAR_DUPLICATE_MIN <= figure < 100)
+    for position, (figure, question_id, _, version) in enumerate(near):
+        if version not in answered:
+            return None, {later for _, _, _, later in near[position:position + step] if later not in answered}
+        if answers_alike(mine, answer_of(*answered[version][1:], texts[version][1])):
+            return Resemblance(-figure, question_id=question_id), set()
+    return None, set()
 
 
 def _with_change(candidate: Resemblance, new: Keyed | None, other: Callable[[], Keyed | None]) -> Resemblance:
@@ -283,146 +332,6 @@ def _better(candidate: Resemblance, best: Resemblance | None) -> bool:
     return candidate.earlier < best.earlier
 
 
-def live_version_condition():
-    """SQL condition on a join of ``QuestionVersion`` and ``Question``: the version is the
-    published or the current one of a question that is not retired."""
-    return (
-        or_(Question.current_version_id == QuestionVersion.id, Question.published_version_id == QuestionVersion.id),
-        Question.status != QuestionStatus.RETIRED,
-    )
-
-
-def _candidates(session: Session, keys: Sequence[Sequence[int]], exclude_question: int | None) -> list[list[int]]:
-    """For each text's LSH ``keys``, the ids of the live versions to compare it with: at most
-    :data:`_CANDIDATES_COMPARED`, those sharing the most keys with it first; at equal counts, the
-    one sharing an earlier band first, then the older version (the order in which a count of the
-    versions holding each key, key by key, meets them). On PostgreSQL the server counts
-    (:func:`_shared_counts`): one row per text and version instead of one per key and version
-    (a 20,000-row import into a large bank read millions of pairs, a quarter of its time)."""
-    if session.get_bind().dialect.name == "postgresql":
-        counted = _shared_counts(session, keys)
-    else:
-        holders = _versions_holding(session, {key for text_keys in keys for key in text_keys})
-        counted = [[] for _ in keys]
-        for index, text_keys in enumerate(keys):
-            first_band: dict[int, int] = {}
-            shared: Counter[int] = Counter()
-            for band, key in enumerate(text_keys):
-                for version in sorted(holders.get(key, ())):
-                    first_band.setdefault(version, band)
-                    shared[version] += 1
-            counted[index] = [(version, count, first_band[version]) for version, count in shared.items()]
-    live = _live(session, {version for found in counted for version, _, _ in found}, exclude_question)
-    return [[version for version, _, _ in sorted(((version, count, band) for version, count, band in found
-                                                   if version in live),
-                                                  key=lambda item: (-item[1], item[2], item[0]))[:_CANDIDATES_COMPARED]]
-            for found in counted]
-
-
-def _shared_counts(session: Session, keys: Sequence[Sequence[int]]) -> list[list[tuple[int, int, int]]]:
-    """PostgreSQL: for each text's ``keys``, (version id, keys it shares with the text, the first
-    band it shares) of every version holding one of them, counted by the server in one query
-    (three array parameters: text, band and key, unnested together)."""
-    indexes = [index for index, text_keys in enumerate(keys) for _ in text_keys]
-    bands = [band for text_keys in keys for band in range(len(text_keys))]
-    flat = [key for text_keys in keys for key in text_keys]
-    counted: list[list[tuple[int, int, int]]] = [[] for _ in keys]
-    if not flat:
-        return counted
-    rows = session.connection().execute(sql_text(
-        "SELECT t.text_index, b.question_version_id, count(*), min(t.band) "
-        "FROM unnest(CAST(:indexes AS integer[]), CAST(:bands AS integer[]), CAST(:keys AS bigint[])) "
-        "AS t(text_index, band, band_key) "
-        "JOIN near_duplicate_band AS b ON b.band_key = t.band_key "
-        "GROUP BY t.text_index, b.question_version_id"), {"indexes": indexes, "bands": bands, "keys": flat})
-    for index, version, count, band in rows:
-        counted[index].append((version, count, band))
-    return counted
-
-
-def _live(session: Session, versions: set[int], exclude_question: int | None) -> set[int]:
-    """Which of ``versions`` are live (:func:`live_version_condition`), by primary key, without
-    the question ``exclude_question``."""
-    live: set[int] = set()
-    connection = session.connection()
-    for chunk in _batches(session, sorted(versions)):
-        query = (
-            select(QuestionVersion.id).join(Question, Question.id == QuestionVersion.question_id)
-            .where(_among(session, QuestionVersion.id, chunk, Integer), *live_version_condition())
-        )
-        if exclude_question is not None:
-            query = query.where(Question.id != exclude_question)
-        live.update(connection.scalars(query))
-    return live
-
-
-def _versions_holding(session: Session, keys: set[int]) -> dict[int, list[int]]:
-    """Key → ids of the versions holding it (live or not: :func:`_live` tells, as a second
-    step by primary key; one query joining both made PostgreSQL hash whole tables)."""
-    holding: list[tuple[int, int]] = []
-    ordered = sorted(keys)
-    # Core, not the ORM's execute: hundreds of thousands of plain pairs come back on a large batch.
-    connection = session.connection()
-    for chunk in _batches(session, ordered):
-        holding.extend(connection.execute(
-            select(NearDuplicateBand.band_key, NearDuplicateBand.question_version_id)
-            .where(_among(session, NearDuplicateBand.band_key, chunk, BigInteger))
-        ).all())
-    holders: dict[int, list[int]] = defaultdict(list)
-    for key, version in holding:
-        holders[key].append(version)
-    return holders
-
-
-def _batches(session: Session, values: list[int]) -> list[list[int]]:
-    """``values`` cut into the lists one query may look up: all at once on PostgreSQL (one array
-    parameter, :func:`_among`), :data:`_KEYS_PER_QUERY` at a time on SQLite (one parameter each)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return [values] if values else []
-    return [values[start:start + _KEYS_PER_QUERY] for start in range(0, len(values), _KEYS_PER_QUERY)]
-
-
-def _among(session: Session, column, values: list[int], element_type):
-    """SQL condition: ``column`` is one of ``values``. On PostgreSQL ``= ANY(array)``, a single
-    parameter however many values: a 1,000-row import's 20,000 keys are one indexed query instead
-    of forty round trips."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(element_type)))
-    return column.in_(values)
-
-
-def _texts_of(session: Session, version_ids: set[int]) -> dict[int, tuple[int, str]]:
-    """Version id → (question id, content text): the stored ``QuestionVersion.content_text``, or,
-    for a version stored without it (NULL), its stem and options folded here."""
-    found: dict[int, tuple[int, str]] = {}
-    unfolded: list[int] = []
-    connection = session.connection()
-    for chunk in _batches(session, sorted(version_ids)):
-        for vid, qid, text in connection.execute(
-                select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.content_text)
-                .where(_among(session, QuestionVersion.id, chunk, Integer))):
-            if text is None:
-                unfolded.append(vid)
-            else:
-                found[vid] = (qid, text)
-    for chunk in _batches(session, unfolded):
-        found.update((vid, (qid, content_text(stem, options or []))) for vid, qid, stem, options in connection.execute(
-            select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.stem, QuestionVersion.options)
-            .where(_among(session, QuestionVersion.id, chunk, Integer))))
-    return found
-
-
-def _answers_of(session: Session, version_ids: set[int]) -> dict[int, tuple[str, list[str], Any]]:
-    """Version id → (type, options, key): what :func:`keyed` and :func:`answer_of` read."""
-    found: dict[int, tuple[str, list[str], Any]] = {}
-    connection = session.connection()
-    for chunk in _batches(session, sorted(version_ids)):
-        found.update((vid, (qtype, options or [], key)) for vid, qtype, options, key in connection.execute(
-            select(QuestionVersion.id, QuestionVersion.qtype, QuestionVersion.options, QuestionVersion.key)
-            .where(_among(session, QuestionVersion.id, chunk, Integer))))
-    return found
-
-
 def same_content(session: Session, fingerprints: Sequence[str], keyed_texts: Sequence[Keyed | None], *,
                  exclude_batch: int | None = None) -> list[Resemblance | None]:
     """For each fingerprint (``text.content_fingerprint``: the same stem and options), the live
@@ -431,14 +340,14 @@ def same_content(session: Session, fingerprints: Sequence[str], keyed_texts: Seq
     :class:`Keyed` in ``keyed_texts``), or None. At several, a true repeat is preferred to a
     changed answer, then the oldest question. ``exclude_batch``: the questions of this import
     batch are not the bank (an import written a part at a time). One indexed query per
-    :data:`_KEYS_PER_QUERY` fingerprints; nothing of the bank is read but the matches."""
+    :data:`KEYS_PER_QUERY` fingerprints; nothing of the bank is read but the matches."""
     holders: dict[str, list[tuple[int, str, list[str], Any, str]]] = defaultdict(list)
     wanted = sorted(set(fingerprints))
-    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
         query = (select(QuestionVersion.fingerprint, Question.id, QuestionVersion.stem, QuestionVersion.options,
                         QuestionVersion.key, QuestionVersion.qtype)
                  .join(Question, Question.id == QuestionVersion.question_id)
-                 .where(QuestionVersion.fingerprint.in_(wanted[start:start + _KEYS_PER_QUERY]),
+                 .where(QuestionVersion.fingerprint.in_(wanted[start:start + KEYS_PER_QUERY]),
                         *live_version_condition()))
         if exclude_batch is not None:
             query = query.where(or_(Question.import_batch_id.is_(None), Question.import_batch_id != exclude_batch))

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from question_bank.errors import Conflict, InvalidInput, PermissionDenied
-from question_bank.models import AuditEvent, Question, QuestionStatus, QuestionVersion, Role
+from question_bank.models import AuditEvent, ImportBatch, Question, QuestionStatus, QuestionVersion, Role
 from question_bank.services import attempts, authoring, review
 from question_bank.drafts import QuestionDraft
 
@@ -102,7 +102,9 @@ def test_create_questions_looks_up_categories_once_and_stems_one_chunk_at_a_time
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert count(db, Question) == 1200
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    # Reads: a SELECT, or a WITH that writes nothing (PostgreSQL's ranked candidates).
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+               or s.lstrip().upper().startswith("WITH") and not {"UPDATE", "INSERT", "DELETE"} & set(s.upper().split())]
     # 4 category levels, the stems (3 IN queries of at most 500; PostgreSQL takes them all as one
     # array), the law catalogue read once (laws, versions) to resolve the legal bases, and the audit
     # chain's head locked once; never one per draft.
@@ -392,3 +394,26 @@ def test_a_text_saved_again_with_other_line_endings_is_unchanged(db, clock, make
     version = authoring.update_question(db, clock, editor, question, draft)
     assert version.version_no == 1 and question.status == "published"
     assert version.stem == "行政许可应当公开。\n（第二行）"
+
+
+def test_a_part_written_set_wise_keeps_each_draft_with_its_own_ids_in_order(db, clock, make):
+    # insert_questions takes its ids before writing on PostgreSQL (the sequence) and reads them
+    # back on SQLite: either way the i-th ids returned are the i-th draft's question and version.
+    editor = make.user(Role.BANK_EDITOR)
+    batch = ImportBatch(filename="题库.xlsx", file_format="xlsx", mode="valid_only", uploaded_by_id=editor.id,
+                        uploaded_at=clock.now(), question_count=0, report={})
+    db.add(batch)
+    drafts = [draft(stem=f"第{n}题：行政处罚由哪一级规范设定？", difficulty=1 + n % 5, tags=[f"标签{n}"],
+                    key=["ABCD"[n % 4]]) for n in range(7)]
+    first, _ = authoring.insert_questions(db, clock, editor, drafts[:3], batch=batch)
+    second, _ = authoring.insert_questions(db, clock, editor, drafts[3:], batch=batch)
+    written = first + second
+    assert [w.question_id for w in written] == sorted(w.question_id for w in written)
+    for made, wanted in zip(written, drafts):
+        version = db.get(QuestionVersion, made.version_id)
+        assert version.question_id == made.question_id and version.version_no == 1
+        assert (version.stem, version.key, version.difficulty, version.tags) == (
+            wanted.stem, wanted.key, wanted.difficulty, wanted.tags)
+        question = db.get(Question, made.question_id)
+        assert question.current_version_id == made.version_id and question.import_batch_id == batch.id
+        assert question.status == QuestionStatus.IN_REVIEW

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import StatementError
 
 from question_bank.db import insert_rows
-from question_bank.models import AttemptItem, Mark
+from question_bank.models import AttemptItem, Mark, QuestionVersion, Role
 from question_bank.services import attempts
 
 
@@ -72,3 +72,20 @@ def test_a_statement_given_as_then_reads_the_rows_inserted(db, clock, make):
     marks = db.execute(select(AttemptItem.id, AttemptItem.mark).order_by(AttemptItem.id)
                        .execution_options(populate_existing=True)).all()
     assert [tuple(m) for m in marks] == [(first, Decimal("3.75")), (second, Decimal("50"))]
+
+
+def test_json_values_of_every_shape_are_stored_as_the_orm_stores_them(db, clock, make):
+    # A key is a JSON column holding a list, a boolean or a text (a short answer's reference); a
+    # text must arrive quoted, and None as JSON null, as the ORM writes them.
+    editor = make.user(Role.BANK_EDITOR)
+    question = make.question()
+    base = {"question_id": question.id, "qtype": "short_answer", "stem": "简述", "options": [], "explanation": "",
+            "difficulty": 3, "tags": [], "legal_basis": "", "fingerprint": "f", "created_at": clock.now(),
+            "created_by_id": editor.id, "category_id": question.category_id, "pinned_options": [], "rubric": "",
+            "search_text": "", "search_basis": ""}
+    keys = [["A", "C"], True, "参考答案：\"依法\"", [["甲", "乙"]], None]
+    insert_rows(db, QuestionVersion, [{**base, "version_no": 10 + n, "key": key} for n, key in enumerate(keys)])
+    stored = db.execute(select(QuestionVersion.key, QuestionVersion.key.is_(None))
+                        .where(QuestionVersion.question_id == question.id, QuestionVersion.version_no >= 10)
+                        .order_by(QuestionVersion.version_no)).all()
+    assert [tuple(row) for row in stored] == [(key, False) for key in keys]
