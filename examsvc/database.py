@@ -68,6 +68,12 @@ def commit() -> None:
     session().commit()
 
 
+def discard_work() -> None:
+    """Roll back the request's session, if it has one (nothing is opened for it)."""
+    if "db_session" in g:
+        g.db_session.rollback()
+
+
 def first_statements(run: Callable[[], T]) -> T:
     """``run()``, the request's first statements, run once more on a new connection when the pooled
     connection it got had been dropped by the server (``connection_invalidated``): the pool pings

@@ -239,4 +239,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if (exc.code or 500) >= 500:
+            # An unexpected error may have left the request's transaction failed (PostgreSQL refuses
+            # every statement after a failed one), and the error page reads the signed-in person:
+            # rendering it raised again, and the person got the server's bare English page (outside
+            # trial). Nothing of a failed request is kept anyway.
+            database.discard_work()
         return _respond(exc.code or 500, exc.name.lower().replace(" ", "_"), gettext(exc.name))

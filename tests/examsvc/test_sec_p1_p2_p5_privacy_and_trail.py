@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 from question_bank.errors import InvalidInput
 
-from examsvc import create_app
+from examsvc import create_app, database
 from examsvc.backup import BackupError, sealed_file
 from question_bank import id_vault
 from question_bank.idnumbers import check_character
@@ -34,6 +34,7 @@ from question_bank.models import (
     Role,
     ScoreChange,
     UnitLevel,
+    User,
     UserRole,
 )
 from question_bank.reports import score_sheet
@@ -171,6 +172,31 @@ def test_sec_p2_an_error_page_shows_nothing_of_the_failure(db_url, session_clock
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert number not in body and "lookup failed" not in body and "RuntimeError" not in body and "Traceback" not in body
+
+
+def test_an_error_in_the_database_shows_the_services_own_error_page_to_a_signed_in_person(
+        db_url, session_clock, db, make, id_number_keys):
+    """A statement that fails leaves PostgreSQL's transaction refusing every later one; the error
+    page reads the signed-in person, so it failed too and the server's bare English page was
+    shown (outside trial: an import racing a category's creation)."""
+    app = create_app({"PRODUCTION": True, "DATABASE_URL": db_url, "SECRET_KEY": "production-secret-key",
+                      "ID_KEY": id_number_keys, "CLOCK": session_clock})
+    app.test_client_class = ExamClient
+    cadre, other = make.cadre(username="zhao"), make.cadre(username="qian")
+    db.commit()
+
+    def fail():  # a unique violation at a flush, as two writers creating one category met
+        session = database.session()
+        session.get(User, cadre.id).username = other.username
+        session.flush()
+
+    app.add_url_rule("/forced-db-error", "forced_db_error", fail)
+    client = app.test_client()
+    client.login(cadre.username)
+    response = client.get("/forced-db-error")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "<nav" in body and cadre.display_name in body and "qian" not in body
 
 
 # --- SEC-P5 -----------------------------------------------------------------------------------------------
