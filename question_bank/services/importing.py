@@ -52,7 +52,7 @@ from question_bank.formats.guarded.kinds import WORKBOOK_ENDINGS
 from question_bank.formats.interchange import Reader, SourceFile
 from question_bank.models import (AuditEvent, BatchStatus, ImportBatch, Question, QuestionCitation, QuestionStatus,
                                    Role, User)
-from question_bank.services import audit, authoring, citing, duplicates, protection
+from question_bank.services import audit, authoring, bank_import_lock, citing, duplicates, protection
 from question_bank.services.law_index import LawIndex
 from question_bank.text import content_fingerprint
 from question_bank.types import get_type
@@ -351,6 +351,9 @@ def import_questions(session: Session, clock: Clock, actor: User, filename: str,
             return _refuse(session, clock, actor, report, digest)
         if progress is not None and not streamed:
             progress(0, len(source.rows))
+        # Before the first look at the bank: an import running meanwhile would not see this one's
+        # rows, nor this one its (bank_import_lock).
+        bank_import_lock.hold(session, wait=background)
         # Everything the import writes is inside this savepoint: whatever stops it part way (a file
         # refused as a whole on row 15,000, repeats to ask about, an error) leaves the bank as it was.
         savepoint = session.begin_nested()
