@@ -69,3 +69,14 @@ def test_a_statement_with_a_list_rendered_per_call_is_refused(db):
     statement = select(STEP.c.id).where(STEP.c.writer.in_(["a", "b"]))
     with pytest.raises(ValueError, match="per-call rendered"):
         RenderedStatement(statement).execute(db.connection(), {})
+
+
+def test_an_insert_returning_gives_the_rows_sqlalchemy_gives(db, clock, attempt):
+    """What an insert returns is read as a select's columns are (on SQLite through their result
+    processing): a hash chain's append takes the new row's id from it."""
+    statement = insert(STEP).values({name: bindparam(name, type_=STEP.c[name].type) for name in COLUMNS}) \
+        .returning(STEP.c.id, STEP.c.received_at, STEP.c.answer)
+    expected = db.connection().execute(statement, _step(attempt.id, "orm", ["A"], clock.now())).all()
+    got = RenderedStatement(statement).execute(db.connection(), _step(attempt.id, "rendered", ["A"], clock.now()))
+    assert [(row.id - 1, row.received_at, row.answer) for row in got] == [tuple(row) for row in expected]
+    assert got[0].received_at == clock.now() and got[0].answer == ["A"]
