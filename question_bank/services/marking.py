@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.clock import Clock
 from question_bank.db import insert_rows
+from question_bank.driver_sql import RenderedStatement
 from question_bank.models import (
     HALF_CENT, VOID_BAND, Attempt, AttemptItem, AttemptLawVersion, AttemptReopening, Mark, Paper, QuestionVersion, Regrade,
     ResponseStep, ScoreRecord, Sitting, User,
@@ -190,18 +191,20 @@ def _paper_items(session: Session, attempt_id: int) -> list[_PaperItem]:
     order the database gives (each row names its item and slot, the total is a sum and the
     ledger's digests sort). One query: the paper's rule and the re-openings came in two more, by
     lazy loads, and the regrades and the snapshot in two others (issue 7)."""
-    return [_PaperItem(*row) for row in session.execute(_paper_items_statement(), {"attempt_id": attempt_id})]
+    rows = _paper_items_statement().execute(session.connection(), {"attempt_id": attempt_id})
+    return list(map(_PaperItem._make, rows))
 
 
 @functools.lru_cache(maxsize=1)
-def _paper_items_statement() -> Any:
-    """:func:`_paper_items`' query for the attempt ``:attempt_id``, built once: building it cost
-    more CPU than running it (issue 7)."""
+def _paper_items_statement() -> RenderedStatement:
+    """:func:`_paper_items`' query for the attempt ``:attempt_id``, built once and rendered once
+    (``driver_sql``): building it cost more CPU than running it, and SQLAlchemy's execution of it
+    through the session as much again (issue 7)."""
     attempt_id = bindparam("attempt_id")
     reopened = exists().where(AttemptReopening.attempt_id == attempt_id)
     regraded = exists().where(Regrade.sitting_id == Attempt.sitting_id)
     cites_laws = exists().where(AttemptLawVersion.attempt_id == attempt_id)
-    return _in_order_of(_PaperItem, (
+    return RenderedStatement(_in_order_of(_PaperItem, (
         select(AttemptItem.id, AttemptItem.slot, AttemptItem.mark, AttemptItem.section_no,
                AttemptItem.question_version_id, AttemptItem.option_order, QuestionVersion.qtype,
                QuestionVersion.key, QuestionVersion.question_id, Paper.multi_rule, reopened.label("reopened"),
@@ -209,7 +212,7 @@ def _paper_items_statement() -> Any:
         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
         .join(Attempt, Attempt.id == AttemptItem.attempt_id).join(Sitting, Sitting.id == Attempt.sitting_id)
         .join(Paper, Paper.id == Sitting.paper_id)
-        .where(AttemptItem.attempt_id == attempt_id)))
+        .where(AttemptItem.attempt_id == attempt_id))))
 
 
 def _in_order_of(shape: type, statement: Any) -> Any:
@@ -225,18 +228,19 @@ def _paper_steps(session: Session, attempt_id: int, items: list[_PaperItem]) -> 
     """``items`` (:func:`_paper_items`) with every response step of the attempt, superseded ones
     too (``ledger.STEP_COLUMNS``), in id order, and slot → current answer by
     :func:`current_responses`' rule (a slot never answered is absent). One query."""
-    steps = [_PaperStep(*row) for row in session.execute(_paper_steps_statement(), {"attempt_id": attempt_id})]
+    steps = list(map(_PaperStep._make, _paper_steps_statement().execute(session.connection(),
+                                                                         {"attempt_id": attempt_id})))
     answers = {step.slot: step.answer for step in steps if not step.superseded}
     return _PaperRows(items, steps, answers)
 
 
 @functools.lru_cache(maxsize=1)
-def _paper_steps_statement() -> Any:
-    """:func:`_paper_steps`' query for the attempt ``:attempt_id``, built once."""
+def _paper_steps_statement() -> RenderedStatement:
+    """:func:`_paper_steps`' query for the attempt ``:attempt_id``, built and rendered once."""
     # In id order, so that the latest save of a slot comes last and wins; a table's rows come in
     # no promised order without it (tests/question_bank/test_marking_row_order.py).
-    return _in_order_of(_PaperStep, select(*ledger.STEP_COLUMNS).where(ResponseStep.attempt_id == bindparam("attempt_id"))
-                        .order_by(ResponseStep.id))
+    return RenderedStatement(_in_order_of(_PaperStep, select(*ledger.STEP_COLUMNS).where(
+        ResponseStep.attempt_id == bindparam("attempt_id")).order_by(ResponseStep.id)))
 
 
 class _NewMark(NamedTuple):
