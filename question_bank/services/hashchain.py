@@ -72,12 +72,13 @@ def lock_head(session: Session, chain: Chain, *also: Chain) -> list[Any]:
     transaction (a hand-in's audit event after its ledger entry), whose heads are locked by the
     same statement, in chain order (the ledger's before the audit log's, the order a hand-in always
     took them in): one round trip fewer while the heads are held (issue 7). Pending ORM changes
-    are flushed first (autoflush), so they are not written while the heads are held. Raises
+    are flushed first (unless autoflush is off), so they are not written while the heads are held. Raises
     ``RuntimeError`` when a row is missing (a database not made by the migrations)."""
     transaction = session.get_nested_transaction() or session.get_transaction()
     wanted = [c for c in sorted({chain, *also}) if _moved(session, c, transaction) is None]
     if wanted:
-        session.flush()  # pending changes written before the heads are held, not while
+        if session.autoflush:  # as the ORM query it replaced did: pending changes go before the heads are held
+            session.flush()
         # Built on each call, not by a cached builder: mutmut does not mutate a decorated function,
         # and this lock is what keeps concurrent appenders from forking the chain. Core on the
         # session's connection, and each head named by an equality, not an IN list (a parameter
