@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from question_bank.clock import Clock
 from question_bank.db import insert_rows
@@ -271,7 +272,9 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt) -> tuple[
     the re-opening. So every item is marked afresh, set-wise (issue 7): the items with their keys
     come in one query and the response steps in another, the marks are computed here by the
     question types' own rules and inserted in one statement, and the total is summed from them
-    without reading the marks back.
+    without reading the marks back. The attempt's score, band, pass (and maximum, after a regrade
+    removed a question) are then set on it as stored values, not as changes: the caller writes them
+    with the attempt's closing (``deadlines.finish``, the only caller).
 
     Marking again after a re-opening keeps an approved score change and a person's mark while the
     item's response is unchanged; when it changed, they are set aside visibly and the new answer is
@@ -307,9 +310,11 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt) -> tuple[
         # INSERT … SELECT FROM unnest (insert_rows) instead of one execution per mark.
         insert_rows(session, Mark, new_marks)
     if any(o.removed for o in overrides.values()):
-        attempt.max_score = sum((row.mark for row in rows
-                                 if not (o := overrides.get(row.question_id)) or not o.removed), Decimal(0))
-    total = _settle(attempt, [(row.mark, scores[row.id], False) for row in rows])
+        set_committed_value(attempt, "max_score", sum(
+            (row.mark for row in rows if not (o := overrides.get(row.question_id)) or not o.removed), Decimal(0)))
+    # Set as the caller stores them, with the closing's UPDATE (deadlines.finish), not as changes
+    # for the ORM: a flush that finds the attempt changed runs a unit of work (issue 7).
+    total = _settle(attempt, [(row.mark, scores[row.id], False) for row in rows], set_committed_value)
     slots = {row.id: row.slot for row in rows}
     marks = [(slots[m["attempt_item_id"]], _NewMark(m["score"], m["marked_at"], None, m["reason"]))
              for m in new_marks]
@@ -381,20 +386,23 @@ def settle_total(session: Session, attempt: Attempt) -> Decimal | None:
     return total
 
 
-def _settle(attempt: Attempt, marks: list[tuple[Decimal, Decimal | None, bool]]) -> Decimal | None:
+def _settle(attempt: Attempt, marks: list[tuple[Decimal, Decimal | None, bool]],
+            assign: Callable[[Attempt, str, Any], None] = setattr) -> Decimal | None:
     """:func:`settle_total` from each item's (mark, newest score, its half hundredth) at hand. The
     attempt's new score, band and pass are not flushed here: a first hand-in's go out in the same
-    UPDATE as its closing (``deadlines.finish``), one statement fewer (issue 7)."""
+    UPDATE as its closing (``deadlines.finish``), one statement fewer (issue 7). ``assign`` sets
+    each (``setattr``: as changes the ORM will flush)."""
     if attempt.band == VOID_BAND:
         return attempt.score
     if any(score is None for _, score, _ in marks):
-        attempt.score = attempt.band = attempt.passed = None
+        for name in ("score", "band", "passed"):
+            assign(attempt, name, None)
         return None
     total = total_of((score, half) for _, score, half in marks)
-    attempt.score = total
     band = band_for(attempt.sitting, total, attempt.max_score, sum((mark for mark, _, _ in marks), Decimal(0)))
-    attempt.band = band
-    attempt.passed = band != GradeBand.FAIL
+    assign(attempt, "score", total)
+    assign(attempt, "band", band)
+    assign(attempt, "passed", band != GradeBand.FAIL)
     return total
 
 
