@@ -55,15 +55,18 @@ def finish(session: Session, clock: Clock, attempt: Attempt, state: AttemptState
     # its closing go out in one UPDATE (with the ledger entry's flush) instead of two (issue 7).
     total, records = marking.mark_for_hand_in(session, clock, attempt)
     _write_closing(session, attempt, state, finished_at, actor.id if actor else None)
+    # The audit event is made before the heads are locked and appended after the ledger's entry:
+    # only the appending is done while every other hand-in waits for the heads (issue 7).
+    event = audit.prepare(session, clock, actor, f"attempt.{state}", "attempt", attempt.id,
+                          after={"finished_at": finished_at.isoformat(),
+                                 "score": str(attempt.score) if total is not None else None, "band": attempt.band,
+                                 "awaiting_marking": total is None, **(detail or {})})
     if total is not None:
-        # The audit chain's head is locked with the ledger's, and both entries are flushed at the
-        # commit: the heads every hand-in waits for are held for the fewest round trips (issue 7).
+        # The audit chain's head is locked with the ledger's, in one statement: the heads every
+        # hand-in waits for are held for the fewest round trips (issue 7).
         ledger.append(session, clock, attempt, reason=str(state), actor=actor, records=records,
                       then=(Chain.AUDIT,))
-    audit.record(session, clock, actor, f"attempt.{state}", "attempt", attempt.id,
-                 after={"finished_at": finished_at.isoformat(),
-                        "score": str(attempt.score) if total is not None else None, "band": attempt.band,
-                        "awaiting_marking": total is None, **(detail or {})})
+    audit.append(session, event)
 
 
 #: The attempt's columns a closing writes (:func:`_write_closing`): how and when it closed, and
