@@ -52,7 +52,7 @@ def finish(session: Session, clock: Clock, attempt: Attempt, state: AttemptState
     ``marking.complete_marking``: no score is recorded that a marker would still change.
     ``detail`` adds to the audit entry's "after"."""
     # Marked first, then closed: marking reads nothing of the attempt's row, and its score and
-    # its closing go out in one UPDATE (with the ledger entry's flush) instead of two (issue 7).
+    # its closing go out in one UPDATE (_write_closing) instead of two (issue 7).
     total, records = marking.mark_for_hand_in(session, clock, attempt)
     _write_closing(session, attempt, state, finished_at, actor.id if actor else None)
     # The audit event is made before the heads are locked and appended after the ledger's entry:
