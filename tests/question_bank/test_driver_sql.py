@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import bindparam, insert, select, literal, or_
+from sqlalchemy.dialects import postgresql, sqlite
 
 from question_bank.driver_sql import RenderedStatement
 from question_bank.models import AttemptItem, ResponseStep
@@ -80,3 +81,13 @@ def test_an_insert_returning_gives_the_rows_sqlalchemy_gives(db, clock, attempt)
     got = RenderedStatement(statement).execute(db.connection(), _step(attempt.id, "rendered", ["A"], clock.now()))
     assert [(row.id - 1, row.received_at, row.answer) for row in got] == [tuple(row) for row in expected]
     assert got[0].received_at == clock.now() and got[0].answer == ["A"]
+
+
+def test_rendering_an_insert_leaves_it_as_it_was():
+    """An insert rendered once is the one db.insert_rows caches and later gives a RETURNING: what
+    that returns must still be the table's columns (reading the insert's exported columns to
+    render it had memoized none on it)."""
+    statement = insert(STEP)
+    RenderedStatement(statement)._render(postgresql.dialect())
+    RenderedStatement(statement)._render(sqlite.dialect())
+    assert list(statement.returning(*STEP.columns).cte("inserted").c.keys()) == list(STEP.c.keys())
