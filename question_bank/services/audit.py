@@ -107,18 +107,9 @@ class PreparedEvent(NamedTuple):
     content: dict[str, Any]
 
 
-def prepare(
-    session: Session,
-    clock: Clock,
-    actor: User | None,
-    action: str,
-    object_type: str,
-    object_id: object,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    detail: str = "",
-) -> PreparedEvent:
+def prepare(session: Session, clock: Clock, actor: User | None, action: str, object_type: str, object_id: object, *,
+            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+            detail: str = "") -> PreparedEvent:
     """The event :func:`record` adds, made (its time read from ``clock`` now, masked, checked:
     raises as :func:`record`) but not appended: :func:`append` does that. For a caller that holds
     the audit chain's head by the time it appends (a hand-in locks it with the ledger's), so that
