@@ -94,7 +94,10 @@ class RenderedStatement:
             if not bind.required:
                 process = processors[name]
                 constants[name] = bind.value if process is None else process(bind.value)
-        columns = list(getattr(self.statement, "selected_columns", ()))
+        # A select's columns, or what an insert, update or delete returns (none without RETURNING).
+        # Not a DML statement's exported_columns: reading it memoizes the columns on the statement,
+        # and a RETURNING added to it later (db.insert_rows' then=, on a cached insert) keeps them.
+        columns = list(getattr(self.statement, "selected_columns", None) or getattr(self.statement, "_returning", ()))
         results = None if dialect.name in _DRIVER_TYPED else [
             column.type._cached_result_processor(dialect, None) for column in columns]
         row = namedtuple("RenderedRow", [column.key for column in columns], rename=True)

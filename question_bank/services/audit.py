@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -96,6 +96,24 @@ def record(
     so a number in it could never be taken out again, and the app itself writes what people typed
     (an auditor's search filter, a reason for disabling an account).
     """
+    return append(session, prepare(session, clock, actor, action, object_type, object_id, before=before,
+                                   after=after, detail=detail))
+
+
+class PreparedEvent(NamedTuple):
+    """An event as :func:`prepare` made it: its column values (masked, checked) and what its hash
+    covers, not yet in the chain."""
+    values: dict[str, Any]
+    content: dict[str, Any]
+
+
+def prepare(session: Session, clock: Clock, actor: User | None, action: str, object_type: str, object_id: object, *,
+            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+            detail: str = "") -> PreparedEvent:
+    """The event :func:`record` adds, made (its time read from ``clock`` now, masked, checked:
+    raises as :func:`record`) but not appended: :func:`append` does that. For a caller that holds
+    the audit chain's head by the time it appends (a hand-in locks it with the ledger's), so that
+    the making is not done while every other appender waits (issue 7)."""
     origin = session.info.get(ORIGIN_KEY)
     values = {
         "occurred_at": clock.now(),
@@ -112,11 +130,19 @@ def record(
         # Given only when there is one: left out, the column is SQL NULL (None given would store JSON null).
         values["origin"] = masked(_as_json(origin))
     field_limits.refuse_overlong(AuditEvent, values)
-    content = event_content(**values)
-    event_id, prev_hash, entry_hash = hashchain.append_row(session, Chain.AUDIT, AuditEvent.__table__, values, content)
+    return PreparedEvent(values, event_content(**values))
+
+
+def append(session: Session, prepared: PreparedEvent) -> AuditEvent:
+    """Append a prepared event (:func:`prepare`) to the chain in the session's transaction (its
+    head locked until the transaction ends, if this transaction had not locked it yet); the event
+    handed back is the stored one, persistent. Raises what ``hashchain.append_row`` raises."""
+    values = prepared.values
+    event_id, prev_hash, entry_hash = hashchain.append_row(session, Chain.AUDIT, AuditEvent.__table__, values,
+                                                           prepared.content)
     # The row is written: the object handed back is the stored event, persistent in the session.
     event = AuditEvent(id=event_id, prev_hash=prev_hash, entry_hash=entry_hash, **values)
-    if origin is None:
+    if "origin" not in values:
         event.origin = None
     make_transient_to_detached(event)
     session.add(event)

@@ -24,9 +24,10 @@ from typing import Any
 
 import functools
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from question_bank.driver_sql import RenderedStatement
 from question_bank.models import LedgerHead
 
 #: prev_hash of a chain's first entry.
@@ -71,16 +72,22 @@ def lock_head(session: Session, chain: Chain, *also: Chain) -> list[Any]:
     transaction (a hand-in's audit event after its ledger entry), whose heads are locked by the
     same statement, in chain order (the ledger's before the audit log's, the order a hand-in always
     took them in): one round trip fewer while the heads are held (issue 7). Pending ORM changes
-    are flushed first (autoflush), so they are not written while the heads are held. Raises
+    are flushed first (unless autoflush is off), so they are not written while the heads are held. Raises
     ``RuntimeError`` when a row is missing (a database not made by the migrations)."""
     transaction = session.get_nested_transaction() or session.get_transaction()
     wanted = [c for c in sorted({chain, *also}) if _moved(session, c, transaction) is None]
     if wanted:
+        if session.autoflush:  # as the ORM query it replaced did: pending changes go before the heads are held
+            session.flush()
         # Built on each call, not by a cached builder: mutmut does not mutate a decorated function,
-        # and this lock is what keeps concurrent appenders from forking the chain.
-        heads = {row.id: [row.last_hash, row.entry_count] for row in session.execute(
-            select(LedgerHead.id, LedgerHead.last_hash, LedgerHead.entry_count)
-            .where(LedgerHead.id.in_([int(c) for c in wanted])).order_by(LedgerHead.id).with_for_update())}
+        # and this lock is what keeps concurrent appenders from forking the chain. Core on the
+        # session's connection rather than an ORM query, and each head named by an equality, not
+        # an IN list (a parameter SQLAlchemy renders into the SQL again on every execution): less
+        # client work while the heads are being taken (issue 7).
+        table = LedgerHead.__table__
+        heads = {row.id: [row.last_hash, row.entry_count] for row in session.connection().execute(
+            select(table.c.id, table.c.last_hash, table.c.entry_count)
+            .where(or_(*(table.c.id == int(c) for c in wanted))).order_by(table.c.id).with_for_update())}
         transaction = session.get_nested_transaction() or session.get_transaction()  # the query began one if none was open
         for c in wanted:
             if c not in heads:
@@ -121,29 +128,36 @@ def append_row(session: Session, chain: Chain, table: Table, values: Mapping[str
     prev_hash = head[0]
     entry_hash = digest(content, prev_hash)
     row = {**values, "prev_hash": prev_hash, "entry_hash": entry_hash}
-    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    with_head = connection.dialect.name == "postgresql"
     moved = {"head_id": int(chain), "head_hash": entry_hash, "head_count": head[1] + 1}
-    if dialect != "postgresql":
-        session.execute(_move_head(), moved)
-    statement = _append_statement(table, tuple(row), dialect == "postgresql")
-    entry_id = session.execute(statement, {**row, **moved} if dialect == "postgresql" else row).scalar_one()
+    if not with_head:
+        _move_head().execute(connection, moved)
+    statement = _append_statement(table, tuple(row), with_head)
+    (entry_id,), = statement.execute(connection, {**row, **moved} if with_head else row)
     head[0], head[1] = entry_hash, head[1] + 1
     return entry_id, prev_hash, entry_hash
 
 
 @functools.lru_cache(maxsize=1)
-def _move_head() -> Any:
+def _move_head() -> RenderedStatement:
+    return RenderedStatement(_move_head_statement())
+
+
+def _move_head_statement() -> Any:
     return update(LedgerHead.__table__).where(LedgerHead.__table__.c.id == bindparam("head_id")) \
         .values(last_hash=bindparam("head_hash"), entry_count=bindparam("head_count"))
 
 
 @functools.lru_cache(maxsize=32)
-def _append_statement(table: Table, columns: tuple[str, ...], with_head: bool) -> Any:
+def _append_statement(table: Table, columns: tuple[str, ...], with_head: bool) -> RenderedStatement:
     """``INSERT INTO table (columns) VALUES (…) RETURNING id``; ``with_head``: with the head's
-    move as a data-modifying ``WITH``, which PostgreSQL runs once whether or not it is referred to."""
+    move as a data-modifying ``WITH``, which PostgreSQL runs once whether or not it is referred to.
+    Rendered once (``driver_sql``): SQLAlchemy's execution keyed and bound it anew for every entry,
+    while the head's lock was held (issue 7)."""
     statement = insert(table).values({name: bindparam(name, type_=table.c[name].type) for name in columns}) \
         .returning(table.c.id)
-    return statement.add_cte(_move_head().cte("moved_head")) if with_head else statement
+    return RenderedStatement(statement.add_cte(_move_head_statement().cte("moved_head")) if with_head else statement)
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from question_bank.clock import Clock
 from question_bank.db import insert_rows
+from question_bank.driver_sql import RenderedStatement
 from question_bank.models import (
     HALF_CENT, VOID_BAND, Attempt, AttemptItem, AttemptLawVersion, AttemptReopening, Mark, Paper, QuestionVersion, Regrade,
     ResponseStep, ScoreRecord, Sitting, User,
@@ -190,18 +192,20 @@ def _paper_items(session: Session, attempt_id: int) -> list[_PaperItem]:
     order the database gives (each row names its item and slot, the total is a sum and the
     ledger's digests sort). One query: the paper's rule and the re-openings came in two more, by
     lazy loads, and the regrades and the snapshot in two others (issue 7)."""
-    return [_PaperItem(*row) for row in session.execute(_paper_items_statement(), {"attempt_id": attempt_id})]
+    rows = _paper_items_statement().execute(session.connection(), {"attempt_id": attempt_id})
+    return list(map(_PaperItem._make, rows))
 
 
 @functools.lru_cache(maxsize=1)
-def _paper_items_statement() -> Any:
-    """:func:`_paper_items`' query for the attempt ``:attempt_id``, built once: building it cost
-    more CPU than running it (issue 7)."""
+def _paper_items_statement() -> RenderedStatement:
+    """:func:`_paper_items`' query for the attempt ``:attempt_id``, built once and rendered once
+    (``driver_sql``): building it cost more CPU than running it, and SQLAlchemy's execution of it
+    through the session as much again (issue 7)."""
     attempt_id = bindparam("attempt_id")
     reopened = exists().where(AttemptReopening.attempt_id == attempt_id)
     regraded = exists().where(Regrade.sitting_id == Attempt.sitting_id)
     cites_laws = exists().where(AttemptLawVersion.attempt_id == attempt_id)
-    return _in_order_of(_PaperItem, (
+    return RenderedStatement(_in_order_of(_PaperItem, (
         select(AttemptItem.id, AttemptItem.slot, AttemptItem.mark, AttemptItem.section_no,
                AttemptItem.question_version_id, AttemptItem.option_order, QuestionVersion.qtype,
                QuestionVersion.key, QuestionVersion.question_id, Paper.multi_rule, reopened.label("reopened"),
@@ -209,7 +213,7 @@ def _paper_items_statement() -> Any:
         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
         .join(Attempt, Attempt.id == AttemptItem.attempt_id).join(Sitting, Sitting.id == Attempt.sitting_id)
         .join(Paper, Paper.id == Sitting.paper_id)
-        .where(AttemptItem.attempt_id == attempt_id)))
+        .where(AttemptItem.attempt_id == attempt_id))))
 
 
 def _in_order_of(shape: type, statement: Any) -> Any:
@@ -225,18 +229,19 @@ def _paper_steps(session: Session, attempt_id: int, items: list[_PaperItem]) -> 
     """``items`` (:func:`_paper_items`) with every response step of the attempt, superseded ones
     too (``ledger.STEP_COLUMNS``), in id order, and slot → current answer by
     :func:`current_responses`' rule (a slot never answered is absent). One query."""
-    steps = [_PaperStep(*row) for row in session.execute(_paper_steps_statement(), {"attempt_id": attempt_id})]
+    steps = list(map(_PaperStep._make, _paper_steps_statement().execute(session.connection(),
+                                                                         {"attempt_id": attempt_id})))
     answers = {step.slot: step.answer for step in steps if not step.superseded}
     return _PaperRows(items, steps, answers)
 
 
 @functools.lru_cache(maxsize=1)
-def _paper_steps_statement() -> Any:
-    """:func:`_paper_steps`' query for the attempt ``:attempt_id``, built once."""
+def _paper_steps_statement() -> RenderedStatement:
+    """:func:`_paper_steps`' query for the attempt ``:attempt_id``, built and rendered once."""
     # In id order, so that the latest save of a slot comes last and wins; a table's rows come in
     # no promised order without it (tests/question_bank/test_marking_row_order.py).
-    return _in_order_of(_PaperStep, select(*ledger.STEP_COLUMNS).where(ResponseStep.attempt_id == bindparam("attempt_id"))
-                        .order_by(ResponseStep.id))
+    return RenderedStatement(_in_order_of(_PaperStep, select(*ledger.STEP_COLUMNS).where(
+        ResponseStep.attempt_id == bindparam("attempt_id")).order_by(ResponseStep.id)))
 
 
 class _NewMark(NamedTuple):
@@ -267,7 +272,9 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt) -> tuple[
     the re-opening. So every item is marked afresh, set-wise (issue 7): the items with their keys
     come in one query and the response steps in another, the marks are computed here by the
     question types' own rules and inserted in one statement, and the total is summed from them
-    without reading the marks back.
+    without reading the marks back. The attempt's score, band, pass (and maximum, after a regrade
+    removed a question) are then set on it as stored values, not as changes: the caller writes them
+    with the attempt's closing (``deadlines.finish``, the only caller).
 
     Marking again after a re-opening keeps an approved score change and a person's mark while the
     item's response is unchanged; when it changed, they are set aside visibly and the new answer is
@@ -303,9 +310,11 @@ def mark_for_hand_in(session: Session, clock: Clock, attempt: Attempt) -> tuple[
         # INSERT … SELECT FROM unnest (insert_rows) instead of one execution per mark.
         insert_rows(session, Mark, new_marks)
     if any(o.removed for o in overrides.values()):
-        attempt.max_score = sum((row.mark for row in rows
-                                 if not (o := overrides.get(row.question_id)) or not o.removed), Decimal(0))
-    total = _settle(attempt, [(row.mark, scores[row.id], False) for row in rows])
+        set_committed_value(attempt, "max_score", sum(
+            (row.mark for row in rows if not (o := overrides.get(row.question_id)) or not o.removed), Decimal(0)))
+    # Set as the caller stores them, with the closing's UPDATE (deadlines.finish), not as changes
+    # for the ORM: a flush that finds the attempt changed runs a unit of work (issue 7).
+    total = _settle(attempt, [(row.mark, scores[row.id], False) for row in rows], set_committed_value)
     slots = {row.id: row.slot for row in rows}
     marks = [(slots[m["attempt_item_id"]], _NewMark(m["score"], m["marked_at"], None, m["reason"]))
              for m in new_marks]
@@ -377,20 +386,23 @@ def settle_total(session: Session, attempt: Attempt) -> Decimal | None:
     return total
 
 
-def _settle(attempt: Attempt, marks: list[tuple[Decimal, Decimal | None, bool]]) -> Decimal | None:
+def _settle(attempt: Attempt, marks: list[tuple[Decimal, Decimal | None, bool]],
+            assign: Callable[[Attempt, str, Any], None] = setattr) -> Decimal | None:
     """:func:`settle_total` from each item's (mark, newest score, its half hundredth) at hand. The
     attempt's new score, band and pass are not flushed here: a first hand-in's go out in the same
-    UPDATE as its closing (``deadlines.finish``), one statement fewer (issue 7)."""
+    UPDATE as its closing (``deadlines.finish``), one statement fewer (issue 7). ``assign`` sets
+    each (``setattr``: as changes the ORM will flush)."""
     if attempt.band == VOID_BAND:
         return attempt.score
     if any(score is None for _, score, _ in marks):
-        attempt.score = attempt.band = attempt.passed = None
+        for name in ("score", "band", "passed"):
+            assign(attempt, name, None)
         return None
     total = total_of((score, half) for _, score, half in marks)
-    attempt.score = total
     band = band_for(attempt.sitting, total, attempt.max_score, sum((mark for mark, _, _ in marks), Decimal(0)))
-    attempt.band = band
-    attempt.passed = band != GradeBand.FAIL
+    assign(attempt, "score", total)
+    assign(attempt, "band", band)
+    assign(attempt, "passed", band != GradeBand.FAIL)
     return total
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import bindparam, insert, select, literal, or_
+from sqlalchemy.dialects import postgresql, sqlite
 
 from question_bank.driver_sql import RenderedStatement
 from question_bank.models import AttemptItem, ResponseStep
@@ -69,3 +70,24 @@ def test_a_statement_with_a_list_rendered_per_call_is_refused(db):
     statement = select(STEP.c.id).where(STEP.c.writer.in_(["a", "b"]))
     with pytest.raises(ValueError, match="per-call rendered"):
         RenderedStatement(statement).execute(db.connection(), {})
+
+
+def test_an_insert_returning_gives_the_rows_sqlalchemy_gives(db, clock, attempt):
+    """What an insert returns is read as a select's columns are (on SQLite through their result
+    processing): a hash chain's append takes the new row's id from it."""
+    statement = insert(STEP).values({name: bindparam(name, type_=STEP.c[name].type) for name in COLUMNS}) \
+        .returning(STEP.c.id, STEP.c.received_at, STEP.c.answer)
+    expected = db.connection().execute(statement, _step(attempt.id, "orm", ["A"], clock.now())).all()
+    got = RenderedStatement(statement).execute(db.connection(), _step(attempt.id, "rendered", ["A"], clock.now()))
+    assert [(row.id - 1, row.received_at, row.answer) for row in got] == [tuple(row) for row in expected]
+    assert got[0].received_at == clock.now() and got[0].answer == ["A"]
+
+
+def test_rendering_an_insert_leaves_it_as_it_was():
+    """An insert rendered once is the one db.insert_rows caches and later gives a RETURNING: what
+    that returns must still be the table's columns (reading the insert's exported columns to
+    render it had memoized none on it)."""
+    statement = insert(STEP)
+    RenderedStatement(statement)._render(postgresql.dialect())
+    RenderedStatement(statement)._render(sqlite.dialect())
+    assert list(statement.returning(*STEP.columns).cte("inserted").c.keys()) == list(STEP.c.keys())
