@@ -127,6 +127,13 @@ def _read_line(filename: str, item: int, line: int, raw: str) -> tuple[ParsedRow
                                               place())]), [], False
     if not isinstance(value, dict):
         return ParsedRow(item, None, [Problem(N_("this line is not a JSON object"), place=place())]), [], False
+    lone = _lone_surrogate(value)
+    if lone is not None:
+        # JSON lets an escape such as \ud800 stand for half of a character; no text can hold it, and
+        # it failed the whole job when written (outside trial), so the line is refused here.
+        return ParsedRow(item, None, [Problem(
+            N_("this line holds the escape %(escape)s, half of a character, which no text can hold; write the "
+               "whole character"), {"escape": f"\\u{ord(lone):04x}"}, place())]), [], False
     unknown = [name for name in value if name not in CONTENT_FIELDS and name not in RECORD_FIELDS]
     has_record = any(name in value for name in RECORD_FIELDS if name != "schema")
     found: list[Problem] = []
@@ -170,6 +177,19 @@ def _read_line(filename: str, item: int, line: int, raw: str) -> tuple[ParsedRow
     if row.draft is not None:
         row.notes.extend(_versions_left(value, place("versions")))
     return row, unknown, has_record
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The first lone surrogate (U+D800–U+DFFF) in any text of ``value`` (JSON as decoded: texts,
+    lists, objects and their keys), or None."""
+    if isinstance(value, str):
+        return next((char for char in value if "\ud800" <= char <= "\udfff"), None)
+    if isinstance(value, dict):
+        return next((found for part in (*value.keys(), *value.values())
+                     if (found := _lone_surrogate(part)) is not None), None)
+    if isinstance(value, list):
+        return next((found for part in value if (found := _lone_surrogate(part)) is not None), None)
+    return None
 
 
 def _score(value: Any, found: list[Problem], place: Place) -> Decimal | None:

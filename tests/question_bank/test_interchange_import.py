@@ -454,3 +454,20 @@ def test_markdown_kept_with_its_marks_is_said_like_lost_html_formatting(db, cloc
 def test_markdown_text_without_marks_gets_no_note(db, clock, editor):
     report = run(db, clock, editor, "md.gift.txt", "[markdown]宪法是国家的根本法。{T}".encode(), VALID_ONLY)
     assert not any(MARKDOWN_KEPT in n for n in said(report.notes))
+
+
+def test_a_jsonl_line_holding_half_a_character_is_refused_naming_it_and_the_other_lines_are_imported(
+        db, clock, editor):
+    """An escape such as \\ud800 decodes to half of a character: it failed the whole job with an
+    internal error, naming no line (outside trial)."""
+    good = {"type": "true_false", "stem": "宪法是国家的根本法。", "key": True, "category": "宪法"}
+    lines = [json.dumps(good, ensure_ascii=False),
+             json.dumps({**good, "stem": "第二题"}, ensure_ascii=False).replace("第二题", "第二题\\ud800"),
+             json.dumps({**good, "stem": "第三题", "tags": ["\udc00"]})]
+    report = run(db, clock, editor, "q.jsonl", "\n".join(lines).encode("utf-8"), VALID_ONLY)
+    assert said(report.errors) == [
+        "q.jsonl, question 2, line 2: this line holds the escape \\ud800, half of a character, which no text can hold; "
+        "write the whole character",
+        "q.jsonl, question 3, line 3: this line holds the escape \\udc00, half of a character, which no text can hold; "
+        "write the whole character"]
+    assert [q.current_version.stem for q in questions_of(db, report)] == ["宪法是国家的根本法。"]
