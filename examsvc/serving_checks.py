@@ -25,9 +25,11 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from examsvc import database
 from question_bank import id_vault
+from question_bank.db import read_outside_transaction
 from question_bank.models import User
 
 logger = logging.getLogger(__name__)
@@ -43,9 +45,13 @@ class NotReadyToServe(RuntimeError):
 def problems(app: Flask) -> list[str]:
     """What stops ``app`` from serving its database (texts for the operator's log); [] when
     nothing does, or when the database cannot be reached now (logged as a warning)."""
+    script = ScriptDirectory.from_config(database.alembic_config())  # read before the database is asked
     try:
-        with database.engine(app).connect() as connection:
-            found = _schema_problems(connection)
+        # On SQLite without BEGIN IMMEDIATE: a worker booting must not hold the write lock (a test
+        # writing meanwhile met "database is locked").
+        with Session(database.engine(app)) as session, read_outside_transaction(session):
+            connection = session.connection()
+            found = _schema_problems(connection, script)
             if not found:  # the account columns are those of the code's schema
                 found = _id_key_problems(connection)
             return found
@@ -61,8 +67,7 @@ def refuse_unless_ready(app: Flask) -> None:
         raise NotReadyToServe("examsvc will not serve: " + "; ".join(found))
 
 
-def _schema_problems(connection: Connection) -> list[str]:
-    script = ScriptDirectory.from_config(database.alembic_config())
+def _schema_problems(connection: Connection, script: ScriptDirectory) -> list[str]:
     wanted = set(script.get_heads())
     current = set(MigrationContext.configure(connection).get_current_heads())
     if current == wanted:
